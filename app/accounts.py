@@ -1,0 +1,226 @@
+"""账号与角色: users, password hashing (argon2), sign-in and what each role may do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import User
+
+from app import audit
+from app.errors import UserError
+
+ROLES = {
+    "admin": "管理员",
+    "cadre": "村干部",
+    "mediator": "调解员",
+    "town_staff": "乡镇工作人员",
+}
+
+# What each permission needs (any of the roles).
+PERMISSIONS = {
+    "manage_users": {"admin"},
+    "reveal_resident_id": {"admin", "town_staff"},
+    "see_sensitive_tags": {"admin", "town_staff", "cadre"},
+    "see_cases": {"admin", "mediator", "town_staff"},
+    "edit_households": {"admin", "cadre", "town_staff"},
+    "export_full_id": {"admin"},
+    "sync": {"admin", "town_staff"},
+}
+
+MIN_PASSWORD_LENGTH = 6
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    if not stored:
+        return False
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def can(user: User | None, permission: str) -> bool:
+    if user is None:
+        return False
+    return bool(user.role_set & PERMISSIONS[permission])
+
+
+def require(user: User | None, permission: str) -> None:
+    if not can(user, permission):
+        raise UserError("您的账号没有这项权限，请联系管理员")
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: str
+    username: str
+    display_name: str
+    phone: str | None
+    title: str | None
+    roles: tuple[str, ...]
+    active: bool
+
+    @property
+    def role_names(self) -> str:
+        return "、".join(ROLES.get(r, r) for r in self.roles)
+
+
+def info(user: User) -> UserInfo:
+    return UserInfo(user.id, user.username, user.display_name, user.phone, user.title,
+                    tuple(sorted(user.role_set)), user.active)
+
+
+def _check_roles(roles) -> str:  # noqa: ANN001
+    roles = [r for r in roles if r]
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise UserError(f"未知角色：{'、'.join(unknown)}", field="roles")
+    if not roles:
+        raise UserError("请至少选择一个角色", field="roles")
+    return ",".join(sorted(set(roles)))
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"密码至少 {MIN_PASSWORD_LENGTH} 位", field="password")
+
+
+def add_user(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    roles,  # noqa: ANN001
+    phone: str | None = None,
+    title: str | None = None,
+    actor: User | None = None,
+) -> User:
+    username = username.strip()
+    display_name = display_name.strip()
+    if not username:
+        raise UserError("请填写登录名", field="username")
+    if not display_name:
+        raise UserError("请填写姓名", field="display_name")
+    _check_password(password)
+    village_code = session.info["stamp"].village_code
+    exists = session.scalar(
+        select(func.count()).select_from(User).where(User.username == username, User.village_code == village_code)
+    )
+    if exists:
+        raise UserError(f"登录名“{username}”已被使用，请换一个", field="username")
+    if phone:
+        from app.codes import InvalidPhone, normalize_phone
+
+        try:
+            phone = normalize_phone(phone)
+        except InvalidPhone as exc:
+            raise UserError(str(exc), field="phone") from None
+    user = User(
+        username=username,
+        display_name=display_name,
+        phone=phone or None,
+        title=title or None,
+        roles=_check_roles(roles),
+        password_hash=hash_password(password),
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.add", table="user", record_id=user.id, fields=["username", "roles"])
+    return user
+
+
+def local_users(session: Session, *, include_inactive: bool = True) -> list[User]:
+    village_code = session.info["stamp"].village_code
+    q = select(User).where(User.village_code == village_code, User.deleted_at.is_(None))
+    if not include_inactive:
+        q = q.where(User.active.is_(True))
+    return list(session.scalars(q.order_by(User.created_at)))
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    village_code = session.info["stamp"].village_code
+    user = session.scalars(
+        select(User).where(User.username == username.strip(), User.village_code == village_code)
+    ).first()
+    if user is None or not verify_password(user.password_hash, password):
+        audit.record(session, None, "signin.failed", detail=username.strip()[:50])
+        raise UserError("登录名或密码不对，请重新输入")
+    if not user.active:
+        raise UserError("这个账号已停用，请联系管理员")
+    audit.record(session, user, "signin", table="user", record_id=user.id)
+    return user
+
+
+def reset_password(session: Session, user_id: str, new_password: str, *, actor: User | None) -> None:
+    require(actor, "manage_users")
+    _check_password(new_password)
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserError("找不到这个账号")
+    user.password_hash = hash_password(new_password)
+    audit.record(session, actor, "user.reset_password", table="user", record_id=user.id, fields=["password_hash"])
+
+
+def set_active(session: Session, user_id: str, active: bool, *, actor: User | None) -> None:
+    """Deactivate (never delete) a user: their records keep their author."""
+    require(actor, "manage_users")
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserError("找不到这个账号")
+    if actor is not None and user.id == actor.id and not active:
+        raise UserError("不能停用自己正在使用的账号")
+    if not active and "admin" in user.role_set:
+        others = [u for u in local_users(session, include_inactive=False) if "admin" in u.role_set and u.id != user.id]
+        if not others:
+            raise UserError("至少要保留一个启用的管理员账号")
+    user.active = active
+    audit.record(session, actor, "user.activate" if active else "user.deactivate", table="user",
+                 record_id=user.id, fields=["active"])
+
+
+def update_user(session: Session, user_id: str, *, actor: User | None, display_name: str | None = None,
+                phone: str | None = None, title: str | None = None, roles=None) -> User:  # noqa: ANN001
+    require(actor, "manage_users")
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserError("找不到这个账号")
+    changed = []
+    if display_name is not None and display_name.strip() != user.display_name:
+        if not display_name.strip():
+            raise UserError("请填写姓名", field="display_name")
+        user.display_name = display_name.strip()
+        changed.append("display_name")
+    if phone is not None:
+        from app.codes import InvalidPhone, normalize_phone
+
+        try:
+            norm = normalize_phone(phone) if phone.strip() else None
+        except InvalidPhone as exc:
+            raise UserError(str(exc), field="phone") from None
+        if norm != user.phone:
+            user.phone = norm
+            changed.append("phone")
+    if title is not None and (title or None) != user.title:
+        user.title = title or None
+        changed.append("title")
+    if roles is not None:
+        new_roles = _check_roles(roles)
+        if new_roles != user.roles:
+            user.roles = new_roles
+            changed.append("roles")
+    if changed:
+        audit.record(session, actor, "user.update", table="user", record_id=user.id, fields=changed)
+    return user

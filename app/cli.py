@@ -1,0 +1,161 @@
+"""命令行: ``python -m app <命令>``. Human-readable Chinese by default, JSON with ``--json``.
+
+Exit status: 0 success, 1 the command ran but refused or rejected something, 2 wrong usage.
+Feature modules add their commands through a ``register_cli(subparsers, common)`` function listed
+in :data:`FEATURE_CLI_MODULES`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from app import __version__
+from app.errors import UserError
+from app.paths import resolve_data_dir
+
+# Each module provides register_cli(subparsers, common_parents) (one line per feature).
+FEATURE_CLI_MODULES: tuple[str, ...] = ()
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """argparse with Chinese headings; usage errors exit 2 as argparse does."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+
+    def error(self, message: str):  # noqa: ANN201
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: 用法错误：{message}\n")
+
+    def format_usage(self) -> str:
+        return super().format_usage().replace("usage:", "用法：")
+
+    def format_help(self) -> str:
+        return super().format_help().replace("usage:", "用法：")
+
+
+def emit(args: argparse.Namespace, text: str, data: object) -> None:
+    """Print ``data`` as JSON with ``--json``, otherwise the Chinese text."""
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(text)
+
+
+def open_workspace(args: argparse.Namespace, *, create: bool = False):  # noqa: ANN201
+    from app.workspace import Workspace
+
+    return Workspace.open(resolve_data_dir(args.data_dir), create=create)
+
+
+def common_parents() -> dict[str, argparse.ArgumentParser]:
+    data = argparse.ArgumentParser(add_help=False)
+    data.add_argument("--data-dir", metavar="目录", help="工作目录（默认取 MINQING_DATA_DIR 或系统数据目录）")
+    js = argparse.ArgumentParser(add_help=False)
+    js.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+    return {"data": data, "json": js}
+
+
+# -- core commands ------------------------------------------------------------------------------
+def _cmd_init(args: argparse.Namespace) -> int:
+    from app.stations import init_station
+
+    password = None
+    if args.admin_user:
+        if not args.admin_password_env:
+            raise UserError("指定了 --admin-user 时，请用 --admin-password-env 给出存放密码的环境变量名")
+        password = os.environ.get(args.admin_password_env)
+        if not password:
+            raise UserError(f"环境变量 {args.admin_password_env} 为空，请先设置管理员密码")
+    ws = open_workspace(args, create=True)
+    try:
+        info = init_station(
+            ws,
+            kind=args.kind,
+            code=args.code,
+            name=args.name,
+            town_card=getattr(args, "town_card", None),
+            admin_user=args.admin_user,
+            admin_password=password,
+        )
+    finally:
+        ws.close()
+    emit(args, f"已建立{info.kind_name}：{info.name}（{info.code}），工作目录 {ws.root}",
+         {"station": {"id": info.id, "kind": info.kind, "code": info.code, "name": info.name}, "data_dir": str(ws.root)})
+    return EXIT_OK
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    from app.stats import live_counts
+
+    ws = open_workspace(args)
+    try:
+        station = ws.require_station()
+        with ws.session() as s:
+            counts = live_counts(s)
+    finally:
+        ws.close()
+    data = {"station": {"kind": station.kind, "code": station.code, "name": station.name}, "counts": counts}
+    lines = [f"{station.name}（{station.code}）"]
+    for village, per_type in counts.items():
+        lines.append(f"  {village}: " + "，".join(f"{k} {v}" for k, v in per_type.items()))
+    emit(args, "\n".join(lines), data)
+    return EXIT_OK
+
+
+def build_parser() -> tuple[ChineseArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
+    parser = ChineseArgumentParser(prog="python -m app", description="民情簿：村级群众工作室的民情日记、户籍联系卡、矛盾纠纷调解与离线上报。不带参数运行时打开窗口。")
+    parser.add_argument("--version", action="version", version=f"民情簿 minqing {__version__}", help="显示版本号")
+    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=ChineseArgumentParser)
+    parents = common_parents()
+    p_data, p_json = parents["data"], parents["json"]
+
+    init = sub.add_parser("init", help="建立村或乡镇工作站")
+    init_sub = init.add_subparsers(dest="kind", metavar="类型", required=True, parser_class=ChineseArgumentParser)
+    v = init_sub.add_parser("village", help="村工作站", parents=[p_data, p_json])
+    v.add_argument("--code", required=True, metavar="12位村代码")
+    v.add_argument("--name", required=True, metavar="村名")
+    v.add_argument("--town-card", metavar="文件", help="乡镇工作站卡片（由乡镇导出）")
+    t = init_sub.add_parser("town", help="乡镇工作站", parents=[p_data, p_json])
+    t.add_argument("--code", required=True, metavar="9位乡镇代码")
+    t.add_argument("--name", required=True, metavar="乡镇名")
+    for p in (v, t):
+        p.add_argument("--admin-user", metavar="登录名", help="第一个管理员的登录名")
+        p.add_argument("--admin-password-env", metavar="变量名", help="存放管理员密码的环境变量名")
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {"init": _cmd_init}
+
+    st = sub.add_parser("stats", help="各村在库记录数", parents=[p_data, p_json])
+    handlers["stats"] = _cmd_stats
+    del st
+
+    for module_name in FEATURE_CLI_MODULES:
+        module = importlib.import_module(module_name)
+        handlers.update(module.register_cli(sub, parents))
+    return parser, handlers
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser, handlers = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    handler = handlers[args.command]
+    try:
+        return handler(args)
+    except UserError as exc:
+        if getattr(args, "json", False):
+            print(json.dumps({"error": exc.message}, ensure_ascii=False))
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return EXIT_REFUSED

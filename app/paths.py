@@ -1,0 +1,36 @@
+"""Where a workspace lives: ``--data-dir`` beats ``MINQING_DATA_DIR`` beats the platform's data dir."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+ENV_VAR = "MINQING_DATA_DIR"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("minqing", appauthor=False))
+
+
+def resolve_data_dir(explicit: str | os.PathLike | None = None) -> Path:
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser().resolve()
+    return default_data_dir()
+
+
+def resources_dir() -> Path:
+    """The ``resources/`` folder, from source or from a frozen build."""
+    import sys
+
+    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parent.parent))
+    return base / "resources"
+
+
+def cjk_font_path() -> Path:
+    """The bundled serif CJK font (Noto Serif SC, OFL) used for PDFs and as the UI fallback."""
+    return resources_dir() / "fonts" / "NotoSerifSC-Regular.otf"

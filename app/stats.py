@@ -1,0 +1,22 @@
+"""Live (not deleted) synced records per village and record type, for ``stats`` and the town board."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.base import synced_models
+
+
+def live_counts(session: Session) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for model in synced_models():
+        rows = session.execute(
+            select(model.village_code, func.count()).where(model.deleted_at.is_(None)).group_by(model.village_code)
+        )
+        for village_code, n in rows:
+            counts.setdefault(village_code, {})[model.__record_type__] = n
+    for per_village in counts.values():
+        for model in synced_models():
+            per_village.setdefault(model.__record_type__, 0)
+    return dict(sorted(counts.items()))

@@ -1,0 +1,1 @@
+"""Sync by file: station keys and cards, bundles, the importer and receipts."""

@@ -1,0 +1,67 @@
+"""Station cards: a station's public identity (kind, code, name, public keys), self-signed.
+
+The town publishes its card; a village is set up against it. A village publishes its card; the
+town enrolls (pins) it. The card is JSON so a clerk can read it; the signature covers every field.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+
+from app.errors import UserError
+from app.sync import keys
+
+CARD_FORMAT = "minqing-station-card"
+CARD_VERSION = 1
+
+
+@dataclass(frozen=True)
+class StationCard:
+    kind: str
+    station_id: str
+    code: str
+    name: str
+    town_code: str
+    town_name: str | None
+    sign_public_key: str
+    encrypt_public_key: str
+
+    def payload(self) -> bytes:
+        body = {"format": CARD_FORMAT, "version": CARD_VERSION, **asdict(self)}
+        return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def write_card(card: StationCard, keys_dir: Path, out: Path) -> Path:
+    signature = keys.load_sign_key(keys_dir).sign(card.payload())
+    doc = {"format": CARD_FORMAT, "version": CARD_VERSION, **asdict(card), "signature": keys.b64(signature)}
+    out.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    return out
+
+
+def read_card(path: Path) -> StationCard:
+    """Read and verify a card file; raises UserError in Chinese for anything wrong."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"找不到工作站卡片文件 {path}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise UserError(f"{path} 不是民情簿的工作站卡片（无法读取）") from None
+    if not isinstance(doc, dict) or doc.get("format") != CARD_FORMAT:
+        raise UserError(f"{path} 不是民情簿的工作站卡片")
+    if not isinstance(doc.get("version"), int) or doc["version"] > CARD_VERSION:
+        raise UserError(f"{path} 的卡片版本过新，请升级民情簿")
+    try:
+        card = StationCard(**{k: doc[k] for k in StationCard.__dataclass_fields__})
+        signature = keys.unb64(doc["signature"])
+        keys.sign_public(card.sign_public_key).verify(signature, card.payload())
+    except (KeyError, TypeError, ValueError):
+        raise UserError(f"{path} 的卡片内容不完整") from None
+    except InvalidSignature:
+        raise UserError(f"{path} 的卡片签名不符，可能被改动过，请向对方重新索取") from None
+    if card.kind not in ("village", "town"):
+        raise UserError(f"{path} 的工作站类型不明")
+    return card

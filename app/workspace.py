@@ -1,0 +1,113 @@
+"""A workspace folder: the station's database, keys, logs, backups and attachments."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from db import migrate
+from db.engine import make_engine, make_sessionmaker
+from db.models import Station
+from db.stamping import StampContext
+
+from app import pinyin
+from app.errors import UserError
+
+pinyin.install_hooks()
+
+DB_NAME = "minqing.db"
+
+
+class Workspace:
+    """Open with :meth:`open`; one per process and data dir. Sessions come from :meth:`session`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.db_path = self.root / DB_NAME
+        self.keys_dir = self.root / "keys"
+        self.logs_dir = self.root / "logs"
+        self.backups_dir = self.root / "backups"
+        self.attachments_dir = self.root / "attachments"
+        self.drafts_dir = self.root / "drafts"
+        self.engine = None
+        self._sessionmaker: sessionmaker | None = None
+        self._station: Station | None = None
+
+    @classmethod
+    def open(cls, root: Path | str, *, create: bool = True) -> Workspace:
+        """Open (creating the folder if allowed) and migrate to the program's schema."""
+        ws = cls(Path(root))
+        if not ws.root.exists():
+            if not create:
+                raise UserError(f"工作目录 {ws.root} 不存在，请先用 init 建立工作站")
+            ws.root.mkdir(parents=True)
+        for sub in (ws.logs_dir, ws.backups_dir, ws.attachments_dir):
+            sub.mkdir(exist_ok=True)
+        ws.engine = make_engine(ws.db_path)
+        try:
+            migrate.upgrade(ws.engine, ws.db_path, ws.backups_dir)
+        except migrate.DatabaseTooNew as exc:
+            ws.engine.dispose()
+            raise UserError(
+                f"这个数据库由更新版本的民情簿创建（结构版本 {exc.revision}），本程序无法打开。"
+                "请安装最新版本后再打开；数据库未作任何改动。"
+            ) from None
+        ws._sessionmaker = make_sessionmaker(ws.engine)
+        return ws
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+            self.engine = None
+
+    # -- station ---------------------------------------------------------------------------
+    def local_station(self, *, refresh: bool = False) -> Station | None:
+        if self._station is None or refresh:
+            with self._sessionmaker() as s:
+                self._station = s.scalars(select(Station).where(Station.is_local.is_(True))).first()
+        return self._station
+
+    def require_station(self) -> Station:
+        station = self.local_station()
+        if station is None:
+            raise UserError(f"工作目录 {self.root} 还没有初始化，请先运行 init village 或 init town")
+        return station
+
+    @property
+    def is_initialized(self) -> bool:
+        return self.local_station() is not None
+
+    # -- sessions --------------------------------------------------------------------------
+    def stamp_context(self, user_id: str | None = None) -> StampContext:
+        station = self.require_station()
+        return StampContext(station_id=station.id, village_code=station.code, user_id=user_id)
+
+    def new_session(self, user_id: str | None = None, **info) -> Session:
+        """A session whose synced writes are stamped as the local station and ``user_id``."""
+        session = self._sessionmaker()
+        station = self.local_station()
+        if station is not None:
+            session.info["stamp"] = StampContext(station.id, station.code, user_id)
+        session.info.update(info)
+        return session
+
+    @contextlib.contextmanager
+    def session(self, user_id: str | None = None, **info) -> Iterator[Session]:
+        """One unit of work: commits on success, rolls back on any exception."""
+        session = self.new_session(user_id, **info)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def raw_session(self) -> Session:
+        """A session with no stamping context (station setup only)."""
+        return self._sessionmaker()

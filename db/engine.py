@@ -1,0 +1,39 @@
+"""Engine and session factory for a workspace database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import sessionmaker
+
+import db.stamping  # noqa: F401  (installs the flush hook)
+
+
+def make_engine(path: Path | str, *, synchronous: str = "FULL") -> Engine:
+    """SQLite engine with foreign keys, WAL and ``synchronous=FULL`` (DESIGN.md, Data).
+
+    pysqlite's own transaction handling is switched off so that SQLAlchemy's BEGIN/COMMIT are the
+    real ones (savepoints and rollbacks then behave).
+    """
+    engine = create_engine(f"sqlite:///{path}", future=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # noqa: ANN001
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def make_sessionmaker(engine: Engine, info: dict | None = None) -> sessionmaker:
+    return sessionmaker(bind=engine, expire_on_commit=False, info=info or {})

@@ -1,0 +1,98 @@
+"""Schema migrations run from the program (alembic "sharing a connection" recipe).
+
+On open: refuse a database newer than the program, copy the file to ``backups/`` before any
+upgrade, then upgrade to head. A user's database is never deleted or recreated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import sys
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+
+class DatabaseTooNew(Exception):
+    """The database was written by a newer program (unknown revision)."""
+
+    def __init__(self, revision: str) -> None:
+        super().__init__(revision)
+        self.revision = revision
+
+
+def migrations_dir() -> Path:
+    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parent.parent))
+    return base / "migrations"
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def backup(db_path: Path, backups_dir: Path, label: str) -> Path:
+    """Consistent copy of the database (SQLite online backup), named with revision and time."""
+    backups_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = backups_dir / f"{db_path.stem}-{label}-{stamp}.db"
+    n = 1
+    while target.exists():
+        n += 1
+        target = backups_dir / f"{db_path.stem}-{label}-{stamp}-{n}.db"
+    src = sqlite3.connect(db_path)
+    try:
+        dst = sqlite3.connect(target)
+        with dst:
+            src.backup(dst)
+        dst.close()
+    finally:
+        src.close()
+    return target
+
+
+def upgrade(engine: Engine, db_path: Path, backups_dir: Path, target: str = "head") -> Path | None:
+    """Bring the database to ``target``; returns the backup made, if any."""
+    cfg = alembic_config()
+    script = ScriptDirectory.from_config(cfg)
+    current = current_revision(engine)
+    if current is not None:
+        try:
+            script.get_revision(current)
+        except Exception as exc:  # alembic raises ResolutionError subclasses
+            raise DatabaseTooNew(current) from exc
+    head = script.get_current_head() if target == "head" else target
+    if current == head:
+        return None
+    made = None
+    if current is not None and db_path.exists():
+        made = backup(db_path, backups_dir, f"before-{head}")
+    # Batch migrations recreate tables; foreign keys are checked once afterwards instead.
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection  # outside any transaction: the pragma takes effect
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, target)
+                problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if problems:
+                    raise RuntimeError(f"foreign key check failed after upgrade: {problems[:5]}")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
+    return made

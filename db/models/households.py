@@ -1,0 +1,83 @@
+"""户籍: households, their members, tags and contact-cadre assignments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, SyncedRecord
+
+
+class Household(SyncedRecord, Base):
+    """户. ``search_text`` is maintained by the household service for the roster search."""
+
+    __tablename__ = "household"
+    __record_type__ = "households"
+
+    household_no: Mapped[str | None] = mapped_column(String(30))  # 户编号 from the village's own roster
+    head_id: Mapped[str | None] = mapped_column(String(36))  # the 户主's person id (no FK: load order)
+    head_name: Mapped[str] = mapped_column(String(50), default="", index=True)
+    group_name: Mapped[str] = mapped_column(String(30), default="", index=True)  # 组 / 村民小组
+    address: Mapped[str] = mapped_column(String(200), default="")
+    phones: Mapped[str] = mapped_column(String(200), default="")  # normalised, comma-separated
+    notes: Mapped[str] = mapped_column(Text, default="")
+    card_delivered_on: Mapped[dt.date | None] = mapped_column(Date)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+
+class Person(SyncedRecord, Base):
+    """家庭成员 (the head included). Never hard deleted: deceased or moved-away is a status."""
+
+    __tablename__ = "person"
+    __record_type__ = "persons"
+
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50), index=True)
+    relation: Mapped[str] = mapped_column(String(20), default="")  # 与户主关系: 户主, 配偶, 子, 女 …
+    sex: Mapped[str | None] = mapped_column(String(2))  # 男 / 女
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    id_number: Mapped[str | None] = mapped_column(String(18), index=True)
+    ethnicity: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    occupation: Mapped[str | None] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(10), default="在册")  # 在册 / 已故 / 迁出
+    status_date: Mapped[dt.date | None] = mapped_column(Date)
+    name_pinyin: Mapped[str] = mapped_column(String(400), default="")  # full pinyin, every reading, space-separated
+    name_initials: Mapped[str] = mapped_column(String(200), default="")  # initials, every reading
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class TagDefinition(SyncedRecord, Base):
+    """A tag the village added beyond the built-in list (DOMAIN.md); may be marked sensitive."""
+
+    __tablename__ = "tag_definition"
+    __record_type__ = "tag_definitions"
+
+    name: Mapped[str] = mapped_column(String(30))
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class HouseholdTag(SyncedRecord, Base):
+    """A tag on a household. Its id is derived from (household, tag), so re-adding revives it."""
+
+    __tablename__ = "household_tag"
+    __record_type__ = "household_tags"
+
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
+    tag: Mapped[str] = mapped_column(String(30), index=True)
+
+
+class CadreAssignment(SyncedRecord, Base):
+    """联系干部 / 包片干部 of a household over time; the open one (``end_on`` empty) is current."""
+
+    __tablename__ = "cadre_assignment"
+    __record_type__ = "cadre_assignments"
+
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
+    cadre_id: Mapped[str] = mapped_column(ForeignKey("user.id"), index=True)
+    role: Mapped[str] = mapped_column(String(10))  # "contact" | "area"
+    start_on: Mapped[dt.date] = mapped_column(Date)
+    end_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -1,0 +1,1 @@
+"""Read-only queries used by services and by the UI's lazy table models."""

@@ -1,0 +1,69 @@
+"""Finding persons as you type: by name, pinyin (full or initials), ID suffix or phone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from db.models import Household, Person
+
+
+@dataclass(frozen=True)
+class PersonHit:
+    id: str
+    household_id: str
+    name: str
+    relation: str
+    sex: str | None
+    birth_date: dt.date | None
+    id_number: str | None
+    phone: str | None
+    group_name: str
+    address: str
+    head_name: str
+    status: str
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def find_persons(session: Session, text: str, *, limit: int = 20, include_inactive: bool = False,
+                 village_code: str | None = None) -> list[PersonHit]:
+    """Persons matching ``text``; pinyin matches any reading (曾 by z and c)."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    q = select(
+        Person.id, Person.household_id, Person.name, Person.relation, Person.sex, Person.birth_date,
+        Person.id_number, Person.phone, Household.group_name, Household.address, Household.head_name,
+        Person.status,
+    ).join(Household, Household.id == Person.household_id).where(
+        Person.deleted_at.is_(None), Household.deleted_at.is_(None)
+    )
+    if not include_inactive:
+        q = q.where(Person.status == "在册")
+    if village_code:
+        q = q.where(Person.village_code == village_code)
+    lowered = text.lower().replace(" ", "")
+    esc = _escape_like(lowered)
+    if re.fullmatch(r"[a-z]+", lowered):
+        q = q.where(
+            or_(
+                Person.name_initials.like(f"{esc}%", escape="\\"),
+                Person.name_initials.like(f"% {esc}%", escape="\\"),
+                Person.name_pinyin.like(f"{esc}%", escape="\\"),
+                Person.name_pinyin.like(f"% {esc}%", escape="\\"),
+            )
+        )
+    elif re.fullmatch(r"[\dxX]+", lowered):
+        q = q.where(or_(Person.id_number.like(f"%{esc.upper()}", escape="\\"),
+                        Person.phone.like(f"%{esc}%", escape="\\")))
+    else:
+        q = q.where(Person.name.like(f"%{_escape_like(text)}%", escape="\\"))
+    q = q.order_by(Person.name).limit(limit)
+    return [PersonHit(*row) for row in session.execute(q)]

@@ -1,0 +1,40 @@
+"""Alembic environment: runs on a connection handed over by ``db.migrate`` (or a new one for dev CLI)."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+import db.models  # noqa: F401  (registers every table)
+from db.base import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
+    # FTS5 virtual tables and their shadow tables are created by hand in revisions.
+    if type_ == "table" and name and (name.startswith("fts_") or name.startswith("sqlite_")):
+        return False
+    return True
+
+
+def _run(connection) -> None:  # noqa: ANN001
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        include_object=include_object,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    _run(connection)
+else:
+    url = config.get_main_option("sqlalchemy.url")
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        _run(conn)
+        conn.commit()

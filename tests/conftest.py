@@ -1,0 +1,78 @@
+"""Shared fixtures: workspaces under tmp_path, copied from migrated templates built once per run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["MINQING_TEST"] = "1"
+
+VILLAGE_CODE = "370681101201"
+VILLAGE_NAME = "张家村"
+TOWN_CODE = "370681101"
+TOWN_NAME = "东城镇"
+ADMIN_PASSWORD = "admin-pass-1"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path_factory, monkeypatch):
+    """No test may touch the user's real data folder."""
+    monkeypatch.setenv("MINQING_DATA_DIR", str(tmp_path_factory.mktemp("default-data")))
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory) -> dict[str, Path]:
+    """A town workspace and a village workspace bound to it, each with an admin, built once."""
+    from app.stations import init_station, station_card
+    from app.sync.cards import write_card
+    from app.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("templates")
+    town = Workspace.open(root / "town")
+    init_station(town, kind="town", code=TOWN_CODE, name=TOWN_NAME, admin_user="admin",
+                 admin_password=ADMIN_PASSWORD, admin_display_name="镇管理员")
+    card = write_card(station_card(town), town.keys_dir, root / "town-card.json")
+    town.close()
+    village = Workspace.open(root / "village")
+    init_station(village, kind="village", code=VILLAGE_CODE, name=VILLAGE_NAME, town_card=card,
+                 admin_user="admin", admin_password=ADMIN_PASSWORD, admin_display_name="村管理员")
+    village.close()
+    return {"town": root / "town", "village": root / "village", "town_card": card}
+
+
+def _copy_workspace(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
+
+
+@pytest.fixture
+def village_ws(templates, tmp_path):
+    from app.workspace import Workspace
+
+    ws = Workspace.open(_copy_workspace(templates["village"], tmp_path / "village"), create=False)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def town_ws(templates, tmp_path):
+    from app.workspace import Workspace
+
+    ws = Workspace.open(_copy_workspace(templates["town"], tmp_path / "town"), create=False)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def village_admin(village_ws):
+    """The village's first administrator (a detached User object)."""
+    from app import accounts
+
+    with village_ws.session() as s:
+        user = accounts.authenticate(s, "admin", ADMIN_PASSWORD)
+        s.expunge(user)
+    return user

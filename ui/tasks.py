@@ -1,0 +1,121 @@
+"""Long work off the UI thread (Anki's CollectionOp pattern).
+
+``run_in_background(parent, work, on_done)``: ``work(progress)`` runs in a worker thread and must not
+touch widgets; ``progress(done, total, text)`` reports and raises :class:`Cancelled` once the user
+pressed 取消. ``on_done(result)`` runs on the UI thread; a :class:`UserError` is shown as a message,
+any other exception goes to the crash handler.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+
+from app.errors import UserError
+
+
+class Cancelled(Exception):
+    """The user cancelled; the work must leave everything as it was."""
+
+
+class _Signals(QObject):
+    progress = Signal(int, int, str)
+    finished = Signal(object)
+    failed = Signal(object)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, work: Callable, signals: _Signals, cancel: threading.Event) -> None:
+        super().__init__()
+        self.work, self.signals, self.cancel = work, signals, cancel
+
+    def run(self) -> None:
+        def progress(done: int, total: int, text: str = "") -> None:
+            if self.cancel.is_set():
+                raise Cancelled()
+            self.signals.progress.emit(done, total, text)
+
+        try:
+            result = self.work(progress)
+        except BaseException as exc:  # noqa: BLE001 - handed to the UI thread
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.finished.emit(result)
+
+
+class BackgroundTask(QObject):
+    """A running task with a modal progress dialog (title, progress bar, 取消)."""
+
+    done = Signal(object)
+
+    def __init__(self, parent: QWidget | None, title: str, work: Callable[[Callable], Any],
+                 on_done: Callable[[Any], None] | None = None, *, show_progress: bool = True,
+                 on_error: Callable[[BaseException], None] | None = None) -> None:
+        super().__init__(parent)
+        self.cancel_event = threading.Event()
+        self.signals = _Signals()
+        self.on_done = on_done
+        self.on_error = on_error
+        self.dialog = None
+        if show_progress:
+            self.dialog = QProgressDialog(title, "取消", 0, 0, parent)
+            self.dialog.setWindowTitle(title)
+            self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            self.dialog.setMinimumDuration(300)
+            self.dialog.canceled.connect(self.cancel_event.set)
+        self.signals.progress.connect(self._on_progress)
+        self.signals.finished.connect(self._on_finished)
+        self.signals.failed.connect(self._on_failed)
+        self._runnable = _Runnable(work, self.signals, self.cancel_event)
+        self._runnable.setAutoDelete(True)
+        self.result = None
+        self.error: BaseException | None = None
+        self.finished = False
+
+    def start(self) -> BackgroundTask:
+        QThreadPool.globalInstance().start(self._runnable)
+        return self
+
+    def _on_progress(self, done: int, total: int, text: str) -> None:
+        if self.dialog is not None:
+            self.dialog.setMaximum(max(total, 0))
+            self.dialog.setValue(done)
+            if text:
+                self.dialog.setLabelText(text)
+
+    def _close_dialog(self) -> None:
+        if self.dialog is not None:
+            self.dialog.reset()
+            self.dialog.close()
+
+    def _on_finished(self, result: object) -> None:
+        self._close_dialog()
+        self.result, self.finished = result, True
+        if self.on_done is not None:
+            self.on_done(result)
+        self.done.emit(result)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self._close_dialog()
+        self.error, self.finished = exc, True
+        parent = self.parent() if isinstance(self.parent(), QWidget) else None
+        if self.on_error is not None:
+            self.on_error(exc)
+        elif isinstance(exc, Cancelled):
+            QMessageBox.information(parent, "已取消", "操作已取消，没有作任何改动。")
+        elif isinstance(exc, UserError):
+            QMessageBox.warning(parent, "无法完成", exc.message)
+        else:
+            import sys
+
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+        self.done.emit(None)
+
+
+def run_in_background(parent: QWidget | None, title: str, work: Callable[[Callable], Any],
+                      on_done: Callable[[Any], None] | None = None, **kwargs) -> BackgroundTask:
+    return BackgroundTask(parent, title, work, on_done, **kwargs).start()
