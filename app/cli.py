@@ -19,7 +19,9 @@ from app.errors import UserError
 from app.paths import resolve_data_dir
 
 # Each module provides register_cli(subparsers, common_parents) (one line per feature).
-FEATURE_CLI_MODULES: tuple[str, ...] = ()
+FEATURE_CLI_MODULES: tuple[str, ...] = (
+    "app.demo",
+)
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 

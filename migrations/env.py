@@ -33,7 +33,9 @@ connection = config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    url = config.get_main_option("sqlalchemy.url")
+    import os
+
+    url = os.environ.get("MINQING_AUTOGEN_URL") or config.get_main_option("sqlalchemy.url")
     engine = create_engine(url)
     with engine.connect() as conn:
         _run(conn)

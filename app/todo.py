@@ -1,0 +1,38 @@
+"""今日待办: what needs doing today, gathered from every feature. Reminders, never scores.
+
+Each feature adds a provider ``"module:function"`` to :data:`TODO_PROVIDERS`; a provider is
+``fn(session, user, today) -> list[TodoItem]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from db.models import User
+
+TODO_PROVIDERS: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    kind: str  # e.g. "must_visit", "overdue_visit", "demand_due", "judicial_confirmation"
+    title: str  # Chinese, one line
+    detail: str = ""
+    due: dt.date | None = None
+    severity: str = "normal"  # "normal" | "warning" | "overdue"
+    page: str = ""  # PageSpec key to open
+    record_id: str | None = None
+
+
+def collect(session: Session, user: User | None, today: dt.date | None = None) -> list[TodoItem]:
+    today = today or dt.date.today()
+    items: list[TodoItem] = []
+    for spec in TODO_PROVIDERS:
+        module_name, fn_name = spec.split(":")
+        items.extend(getattr(importlib.import_module(module_name), fn_name)(session, user, today))
+    order = {"overdue": 0, "warning": 1, "normal": 2}
+    return sorted(items, key=lambda i: (order.get(i.severity, 3), i.due or dt.date.max, i.title))
