@@ -41,7 +41,7 @@ ENCRYPTION = "X25519-HKDF-SHA256-AES256GCM"
 # What a reader must understand to use the payload. A bundle requiring anything else is refused.
 CAPABILITIES = frozenset({"rows-json-zlib", "attachments-inline"})
 
-REASONS = ("文件不完整", "不是民情簿上报包", "签名不符", "未登记的工作站", "已吊销", "不属于本镇", "版本过新",
+REASONS = ("文件不完整", "不是民情簿上报包", "签名不符", "未登记的工作站", "已吊销", "不属于本镇", "不属于本工作站", "版本过新",
            "内容损坏", "数据不一致")
 
 
