@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, LargeBinary, bindparam, column, insert, table, update
+from sqlalchemy import Connection, LargeBinary
 
 from db.base import SyncedRecord, synced_models
 
@@ -147,57 +147,63 @@ class ApplyResult:
 
 def apply_table(conn: Connection, staged: StagedTable, allowed_village: Callable[[str], bool],
                 result: ApplyResult) -> None:
-    """Classify and write one table's rows with Core executemany (inserts, then updates)."""
+    """Classify and write one table's rows: Core ``executemany`` of positional rows (inserts, then
+    updates), so no per-row dicts or statement compilation stand between the rows and SQLite."""
     spec, cols = staged.spec, staged.columns
     idx = {c: i for i, c in enumerate(cols)}
-    i_id = idx["id"]
-    ids = [r[i_id] for r in staged.rows]
+    i_id, i_vc, i_cs, i_v = idx["id"], idx["village_code"], idx["changed_station"], idx["version"]
+    i_bs, i_bv = idx.get("base_station"), idx.get("base_version")
     local: dict[str, tuple] = {}
     sql_head = (f"SELECT id, village_code, changed_station, version, base_station, base_version "
                 f"FROM {_q(spec.table_name)} WHERE id IN ")
+    ids = [r[i_id] for r in staged.rows]
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         for row in conn.exec_driver_sql(sql_head + "(" + ",".join("?" * len(chunk)) + ")", tuple(chunk)):
             local[row[0]] = row[1:]
-    inserts: list[dict] = []
-    updates: list[dict] = []
+    inserts: list[list] = []
+    updates: list[list] = []
     counts = result.counts
-    # Several versions of one record in one bundle cannot happen (one row per id), but guard anyway.
     seen: set[str] = set()
     for r in staged.rows:
-        rec = dict(zip(cols, r, strict=True))
-        rid = rec["id"]
-        if not allowed_village(rec["village_code"]) or rid in seen:
+        rid = r[i_id]
+        if rid in seen or not allowed_village(r[i_vc]):
             counts[REJECTED] += 1
             continue
         seen.add(rid)
         mine = local.get(rid)
-        if mine is not None and mine[0] != rec["village_code"]:
+        if mine is None:
+            counts[NEW] += 1
+            inserts.append(r)
+            continue
+        if mine[0] != r[i_vc]:
             counts[REJECTED] += 1
             continue
-        outcome = classify(mine[1:] if mine else None, rec)
+        incoming = {"changed_station": r[i_cs], "version": r[i_v],
+                    "base_station": r[i_bs] if i_bs is not None else None,
+                    "base_version": r[i_bv] if i_bv is not None else None}
+        outcome = classify(mine[1:], incoming)
         counts[outcome] += 1
-        if outcome == NEW:
-            inserts.append(rec)
-        elif outcome == UPDATED:
-            updates.append(rec)
+        if outcome == UPDATED:
+            updates.append(r)
         elif outcome == CONFLICT:
-            result.conflicts.append((staged, rid, rec))
+            result.conflicts.append((staged, rid, dict(zip(cols, r, strict=True))))
     if inserts:
         missing = [c for c in spec.columns if c not in idx]
         if missing:
-            for rec in inserts:
-                for c in missing:
-                    rec[c] = spec.defaults.get(c)
-        target = table(spec.table_name, *[column(c) for c in (cols + missing)])
-        conn.execute(insert(target), inserts)
+            fill = [spec.defaults.get(c) for c in missing]
+            inserts = [r + fill for r in inserts]
+        all_cols = cols + missing
+        conn.exec_driver_sql(
+            f"INSERT INTO {_q(spec.table_name)} ({', '.join(_q(c) for c in all_cols)}) "
+            f"VALUES ({', '.join('?' * len(all_cols))})", [tuple(r) for r in inserts])
     if updates:
-        target = table(spec.table_name, *[column(c) for c in cols])
-        stmt = update(target).where(target.c.id == bindparam("_id"))  # SET from the dicts' keys
-        for rec in updates:
-            rec["_id"] = rec["id"]
-        conn.execute(stmt, updates)
-        result.updated_ids.setdefault(spec.table_name, []).extend(rec["id"] for rec in updates)
+        set_cols = [c for c in cols if c != "id"]
+        order = [idx[c] for c in set_cols] + [i_id]
+        conn.exec_driver_sql(
+            f"UPDATE {_q(spec.table_name)} SET {', '.join(f'{_q(c)} = ?' for c in set_cols)} WHERE id = ?",
+            [tuple(r[i] for i in order) for r in updates])
+        result.updated_ids.setdefault(spec.table_name, []).extend(r[i_id] for r in updates)
 
 
 def full_row(conn: Connection, spec: TableSpec, record_id: str) -> dict | None:
