@@ -47,7 +47,8 @@ def test_village_page_shows_unacknowledged_changes_and_exports_to_a_folder(qtbot
     view = page.village
     assert "尚未被乡镇确认的变更：" in view.summary.text()
     qtmodeltester.check(view.counts)
-    assert dict(view.counts.rows)["households"] == 1
+    assert dict(zip(view.counts.keys, (r[1] for r in view.counts.rows), strict=True))["households"] == 1
+    assert ("户", 1) in view.counts.rows
     stick = tmp_path / "stick"
     stick.mkdir()
     view.target.insertItem(0, "测试 U 盘", str(stick))

@@ -23,6 +23,19 @@ from app.sync.exchange import (
 from app.workspace import Workspace
 
 
+# Chinese names of the record types known today; a type added later shows its plural key until named here
+# (or until models carry a label of their own).
+RECORD_LABELS = {
+    "users": "干部账号", "attachments": "附件", "households": "户", "persons": "家庭成员",
+    "tag_definitions": "自定义标签", "household_tags": "户标签", "cadre_assignments": "联系干部安排",
+    "diary_entries": "民情日记", "demands": "群众诉求", "mediation_cases": "调解案件",
+}
+
+
+def record_label(record_type: str) -> str:
+    return RECORD_LABELS.get(record_type, record_type)
+
+
 def unacknowledged_counts(ws: Workspace, station_id: str, acked_through: int,
                           village_code: str | None = None) -> dict[str, int]:
     """Changes of this station above ``acked_through`` per record type (optionally one village's)."""

@@ -3,6 +3,7 @@ and enrollment. One page; what it shows depends on the station's kind."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import QStorageInfo, Qt
@@ -55,7 +56,10 @@ def removable_volumes() -> list[tuple[str, str]]:
 
 
 def _fmt_time(value) -> str:  # noqa: ANN001
-    return value.strftime("%Y-%m-%d %H:%M") if value else "—"
+    """Stored times are UTC; people read local time."""
+    if not value:
+        return "—"
+    return value.replace(tzinfo=dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _table(model, parent=None) -> QTableView:  # noqa: ANN001
@@ -100,7 +104,7 @@ class VillageSyncView(_Base):
         super().__init__(ctx, parent)
         layout = QVBoxLayout(self)
         self.summary = QLabel()
-        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box = QGroupBox("本村数据的上报情况")
         QVBoxLayout(box).addWidget(self.summary)
@@ -143,7 +147,8 @@ class VillageSyncView(_Base):
             f"尚未被乡镇确认的变更：{st.unacknowledged_total} 条。导出的上报包总是包含全部未确认的变更，"
             f"U 盘丢了再导出一次即可。\n{export_text}\n{receipt_text}\n"
             f"已收到乡镇下发包 {st.town_bundles} 个。{conflict_text}")
-        self.counts.set_rows([(k, v) for k, v in st.unacknowledged.items()])
+        self.counts.set_rows([(status.record_label(k), v) for k, v in st.unacknowledged.items()],
+                             list(st.unacknowledged))
         current = self.target.currentData()
         self.target.clear()
         for label, path in removable_volumes():
@@ -221,6 +226,7 @@ class ImportView(_Base):
         self.folder_btn = QPushButton("选择文件夹(&O)…")
         self.folder_btn.clicked.connect(self.pick_folder)
         self.drive = QComboBox()
+        self.drive.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.drive_btn = QPushButton("读取 U 盘(&U)")
         self.drive_btn.clicked.connect(self.pick_drive)
         for w in (self.files_btn, self.folder_btn, self.drive, self.drive_btn):
@@ -389,7 +395,7 @@ class ConflictsView(_Base):
 
     def refresh(self) -> None:
         self.items = conflict_service.list_conflicts(self.ws)
-        self.model.set_rows([(c.id, c.record_type, c.village_code, c.record_id[:8], c.incoming_station_name,
+        self.model.set_rows([(c.id, status.record_label(c.record_type), c.village_code, c.record_id[:8], c.incoming_station_name,
                               "、".join(c.differing), _fmt_time(c.detected_at)) for c in self.items],
                             [c.id for c in self.items])
         self.fields.set_conflict([], {}, {})
