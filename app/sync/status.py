@@ -22,7 +22,6 @@ from app.sync.exchange import (
 )
 from app.workspace import Workspace
 
-
 # Chinese names of the record types known today; a type added later shows its plural key until named here
 # (or until models carry a label of their own).
 RECORD_LABELS = {
