@@ -8,3 +8,4 @@ from db.models.households import (  # noqa: F401
     Person,
     TagDefinition,
 )
+from db.models.sync import ReceivedBundle, SyncConflict, SyncPeer  # noqa: F401

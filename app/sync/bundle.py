@@ -1,0 +1,260 @@
+"""The bundle file (上报包 / 下发包): layout, encryption to the recipient, signature by the sender.
+
+Layout (format version 1, documented in ``docs/bundle-format.md``)::
+
+    b"MINQING-BUNDLE 1\\n"            header line: magic and format version
+    u32 big-endian, manifest JSON    clear text: who, what, counts, hashes
+    u64 big-endian, payload          AES-256-GCM ciphertext
+    u16 big-endian, signature        Ed25519 over every byte before it
+
+The payload key is fresh for every bundle: an ephemeral X25519 key agrees a secret with the
+recipient's X25519 public key, HKDF-SHA256 derives the AES key. Only the ``cryptography`` package
+does cryptography here.
+
+Reading never trusts a field before it has been checked; every failure is a :class:`BundleRejected`
+whose ``reason`` starts with one of the words in :data:`REASONS`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from app.sync import keys
+
+MAGIC = b"MINQING-BUNDLE "
+FORMAT_VERSION = 1
+FORMAT_NAME = "minqing-bundle"
+ENCRYPTION = "X25519-HKDF-SHA256-AES256GCM"
+# What a reader must understand to use the payload. A bundle requiring anything else is refused.
+CAPABILITIES = frozenset({"rows-json-zlib", "attachments-inline"})
+
+REASONS = ("文件不完整", "不是民情簿上报包", "签名不符", "未登记的工作站", "已吊销", "不属于本镇", "不属于本工作站", "版本过新",
+           "内容损坏", "数据不一致")
+
+
+class BundleRejected(Exception):
+    """The file is refused; ``reason`` is Chinese and starts with one of :data:`REASONS`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Section:
+    """One part of the decrypted payload: a table's rows (JSON, zlib) or the attachment files."""
+
+    name: str
+    data: bytes  # plain (uncompressed) bytes
+    count: int
+    compress: bool = True
+
+
+@dataclass
+class ParsedBundle:
+    manifest: dict
+    manifest_bytes: bytes
+    payload: bytes  # ciphertext
+    signature: bytes
+    size: int
+    sections: dict[str, bytes] = field(default_factory=dict)  # filled by decrypt()
+
+
+def _canonical(obj: object) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _aad(manifest: dict) -> bytes:
+    """Associated data binding the ciphertext to this bundle, sender and recipient."""
+    return _canonical({"bundle_id": manifest["bundle_id"], "sender": manifest["sender"]["station_id"],
+                       "recipient": manifest["recipient"]["station_id"]})
+
+
+def _derive_key(shared: bytes, bundle_id: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=bundle_id.encode("ascii"),
+                info=b"minqing-bundle-v1 payload key").derive(shared)
+
+
+def build(manifest: dict, sections: list[Section], sign_key: Ed25519PrivateKey, recipient_encrypt_public: str,
+          *, format_version: int = FORMAT_VERSION) -> bytes:
+    """Encrypt ``sections`` to the recipient, complete ``manifest`` and sign the whole file."""
+    stored = []
+    manifest["sections"] = []
+    for sec in sections:
+        blob = zlib.compress(sec.data, 6) if sec.compress else sec.data
+        stored.append(blob)
+        manifest["sections"].append({"name": sec.name, "count": sec.count, "size": len(sec.data),
+                                     "stored_size": len(blob), "compressed": sec.compress,
+                                     "sha256": hashlib.sha256(sec.data).hexdigest()})
+    plaintext = b"".join(stored)
+    ephemeral = X25519PrivateKey.generate()
+    shared = ephemeral.exchange(keys.encrypt_public(recipient_encrypt_public))
+    nonce = os.urandom(12)
+    manifest["encryption"] = {
+        "algorithm": ENCRYPTION,
+        "ephemeral_public": keys.b64(ephemeral.public_key().public_bytes(serialization.Encoding.Raw,
+                                                                          serialization.PublicFormat.Raw)),
+        "nonce": keys.b64(nonce),
+    }
+    ciphertext = AESGCM(_derive_key(shared, manifest["bundle_id"])).encrypt(nonce, plaintext, _aad(manifest))
+    manifest["payload"] = {"size": len(ciphertext), "sha256": hashlib.sha256(ciphertext).hexdigest()}
+    manifest_bytes = _canonical(manifest)
+    body = b"".join([
+        MAGIC + str(format_version).encode("ascii") + b"\n",
+        struct.pack(">I", len(manifest_bytes)), manifest_bytes,
+        struct.pack(">Q", len(ciphertext)), ciphertext,
+    ])
+    signature = sign_key.sign(body)
+    return body + struct.pack(">H", len(signature)) + signature
+
+
+def parse(data: bytes) -> ParsedBundle:
+    """Split and check the file's structure, format version and signature (by the key it names).
+
+    Whether that key is the one pinned for the sender is the caller's check (enrollment).
+    """
+    newline = data.find(b"\n", 0, 64)
+    if not data.startswith(MAGIC[:7]) and len(data) >= 7:
+        raise BundleRejected("不是民情簿上报包：文件开头不对，可能拿错了文件")
+    if newline < 0:
+        raise BundleRejected("文件不完整：文件头缺失")
+    if not data.startswith(MAGIC):
+        raise BundleRejected("不是民情簿上报包：文件开头不对，可能拿错了文件")
+    version_text = data[len(MAGIC):newline]
+    if not version_text.isdigit():
+        raise BundleRejected("内容损坏：文件头的格式版本无法识别")
+    version = int(version_text)
+    if version > FORMAT_VERSION:
+        raise BundleRejected(f"版本过新：这是第 {version} 版格式的包，本程序只认到第 {FORMAT_VERSION} 版，请升级民情簿")
+    if version < 1:
+        raise BundleRejected("内容损坏：文件头的格式版本无法识别")
+    pos = newline + 1
+    try:
+        (mlen,) = struct.unpack_from(">I", data, pos)
+        pos += 4
+        manifest_bytes = data[pos:pos + mlen]
+        if len(manifest_bytes) != mlen:
+            raise BundleRejected("文件不完整：清单被截断")
+        pos += mlen
+        (plen,) = struct.unpack_from(">Q", data, pos)
+        pos += 8
+        payload = data[pos:pos + plen]
+        if len(payload) != plen:
+            raise BundleRejected("文件不完整：数据部分被截断")
+        pos += plen
+        signed_end = pos
+        (slen,) = struct.unpack_from(">H", data, pos)
+        pos += 2
+        signature = data[pos:pos + slen]
+        if len(signature) != slen or slen != 64:
+            raise BundleRejected("文件不完整：签名被截断")
+        pos += slen
+    except struct.error:
+        raise BundleRejected("文件不完整：文件被截断") from None
+    if pos != len(data):
+        raise BundleRejected("内容损坏：文件末尾有多余的数据")
+    try:
+        manifest = json.loads(manifest_bytes.decode("utf-8"))
+        sender_key = keys.sign_public(manifest["sender"]["sign_public_key"])
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+        raise BundleRejected("签名不符：清单已损坏，无法核对签名") from None
+    try:
+        sender_key.verify(signature, data[:signed_end])
+    except InvalidSignature:
+        raise BundleRejected("签名不符：文件在签名之后被改动过或已损坏") from None
+    if manifest.get("format") != FORMAT_NAME:
+        raise BundleRejected("不是民情簿上报包：清单格式不对")
+    return ParsedBundle(manifest, manifest_bytes, payload, signature, len(data))
+
+
+def check_capabilities(manifest: dict) -> None:
+    unknown = sorted(set(manifest.get("requires", [])) - CAPABILITIES)
+    if unknown:
+        raise BundleRejected(f"版本过新：这个包需要本程序不具备的功能（{'、'.join(unknown)}），请升级民情簿")
+
+
+def decrypt(parsed: ParsedBundle, encrypt_key: X25519PrivateKey) -> dict[str, bytes]:
+    """Decrypt and split the payload; checks every section's size and SHA-256 against the manifest."""
+    m = parsed.manifest
+    if hashlib.sha256(parsed.payload).hexdigest() != m["payload"]["sha256"]:
+        raise BundleRejected("内容损坏：数据部分的校验值不符")
+    enc = m["encryption"]
+    if enc.get("algorithm") != ENCRYPTION:
+        raise BundleRejected(f"版本过新：未知的加密方式 {enc.get('algorithm')}")
+    try:
+        ephemeral = keys.encrypt_public(enc["ephemeral_public"])
+        shared = encrypt_key.exchange(ephemeral)
+        plaintext = AESGCM(_derive_key(shared, m["bundle_id"])).decrypt(keys.unb64(enc["nonce"]), parsed.payload,
+                                                                        _aad(m))
+    except (InvalidTag, ValueError):
+        raise BundleRejected("内容损坏：无法解密（这个包不是发给本工作站的，或已损坏）") from None
+    sections: dict[str, bytes] = {}
+    pos = 0
+    for sec in m["sections"]:
+        blob = plaintext[pos:pos + sec["stored_size"]]
+        pos += sec["stored_size"]
+        try:
+            raw = zlib.decompress(blob) if sec["compressed"] else blob
+        except zlib.error:
+            raise BundleRejected(f"内容损坏：{sec['name']} 部分无法解压") from None
+        if len(raw) != sec["size"] or hashlib.sha256(raw).hexdigest() != sec["sha256"]:
+            raise BundleRejected(f"内容损坏：{sec['name']} 部分的校验值不符")
+        sections[sec["name"]] = raw
+    if pos != len(plaintext):
+        raise BundleRejected("内容损坏：数据部分的长度与清单不符")
+    parsed.sections = sections
+    return sections
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise BundleRejected(f"文件不完整：找不到文件 {path}") from None
+    except OSError as exc:
+        raise BundleRejected(f"文件不完整：无法读取 {path}（{exc.strerror}）") from None
+
+
+def write_atomically(out: Path, data: bytes, verify) -> Path:  # noqa: ANN001
+    """Write to a temp name in the same folder, fsync, read back and ``verify(bytes)``, then rename.
+
+    A stick pulled out mid-write leaves at most a ``.tmp`` file, never a half bundle under the real name.
+    """
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        back = tmp.read_bytes()
+        if back != data:
+            raise OSError("read-back differs")
+        verify(back)
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    try:
+        fd = os.open(out.parent, os.O_RDONLY)
+    except OSError:  # Windows cannot open folders; the rename is durable enough there
+        return out
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return out

@@ -1,0 +1,237 @@
+"""Commands for sync by file: card, enroll, revoke, bundle export/inspect/import, receipt, conflict."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from app.cli import EXIT_OK, EXIT_REFUSED, ChineseArgumentParser, emit, open_workspace
+
+COUNT_NAMES = {"new": "新增", "updated": "更新", "unchanged": "未变", "conflicts": "冲突", "rejected": "拒收"}
+STATUS_NAMES = {"imported": "已导入", "already_imported": "已导入过（未作改动）", "rejected": "拒收",
+                "checked": "检查通过（试导入，未写入）"}
+
+
+def _with_ws(args: argparse.Namespace, fn: Callable):  # noqa: ANN202
+    ws = open_workspace(args)
+    try:
+        return fn(ws)
+    finally:
+        ws.close()
+
+
+def _cmd_card(args: argparse.Namespace) -> int:
+    from app.sync.enrollment import export_card
+
+    path = _with_ws(args, lambda ws: export_card(ws, Path(args.out)))
+    emit(args, f"已写出工作站卡片：{path}", {"file": str(path)})
+    return EXIT_OK
+
+
+def _cmd_enroll(args: argparse.Namespace) -> int:
+    from app.sync.enrollment import enroll
+
+    st, new = _with_ws(args, lambda ws: enroll(ws, Path(args.card)))
+    text = f"已登记 {st.name}（{st.code}）的工作站" if new else f"{st.name}（{st.code}）的工作站早已登记，未作改动"
+    emit(args, text, {"station": {"id": st.id, "code": st.code, "name": st.name}, "enrolled": new})
+    return EXIT_OK
+
+
+def _cmd_revoke(args: argparse.Namespace) -> int:
+    from app.sync.enrollment import revoke
+
+    st = _with_ws(args, lambda ws: revoke(ws, args.station, args.reason))
+    emit(args, f"已吊销 {st.name}（{st.code}）的工作站 {st.id}：此后它的上报包一律拒收",
+         {"station": {"id": st.id, "code": st.code, "name": st.name}, "revoked_at": st.revoked_at})
+    return EXIT_OK
+
+
+def _cmd_stations(args: argparse.Namespace) -> int:
+    from app.sync.enrollment import enrolled_stations
+
+    rows = _with_ws(args, enrolled_stations)
+    lines = [f"{r.code} {r.name} {r.state} {r.id}" for r in rows] or ["还没有登记任何工作站"]
+    emit(args, "\n".join(lines), [{"id": r.id, "kind": r.kind, "code": r.code, "name": r.name,
+                                   "enrolled_at": r.enrolled_at, "revoked_at": r.revoked_at} for r in rows])
+    return EXIT_OK
+
+
+def _cmd_bundle_export(args: argparse.Namespace) -> int:
+    from app.sync.exchange import export_bundles
+
+    results = _with_ws(args, lambda ws: export_bundles(ws, Path(args.out), village=args.village))
+    lines = [str(r.path) for r in results] or ["没有需要下发的数据，未写出文件"]
+    if not args.json:
+        for r in results:
+            lines.append(f"  发给 {r.recipient}，第 {r.seq} 号包，{r.total} 条记录，{r.attachments} 个附件")
+            if r.missing_attachments:
+                lines.append(f"  注意：{r.missing_attachments} 个附件文件在本机找不到，未能带上")
+    emit(args, "\n".join(lines), {"bundles": [
+        {"file": str(r.path), "recipient": r.recipient, "village_code": r.village_code, "seq": r.seq,
+         "counter": {"from": r.counter_from, "to": r.counter_to}, "counts": r.counts, "attachments": r.attachments,
+         "missing_attachments": r.missing_attachments} for r in results]})
+    return EXIT_OK
+
+
+def _cmd_bundle_inspect(args: argparse.Namespace) -> int:
+    from app.sync.exchange import inspect_file
+
+    if args.data_dir:
+        ins = _with_ws(args, lambda ws: inspect_file(Path(args.file), ws))
+    else:
+        ins = inspect_file(Path(args.file))
+    m = ins.manifest or {}
+    data = {"file": ins.file, "signature_ok": ins.signature_ok, "hashes_ok": ins.hashes_ok,
+            "enrolled": ins.enrolled, "problem": ins.problem, "decrypted_counts": ins.decrypted_counts,
+            "manifest": m or None}
+    if m:
+        tables = {s["name"].split(":", 1)[1]: s["count"] for s in m.get("sections", []) if s["name"].startswith("table:")}
+        lines = [f"文件：{ins.file}",
+                 f"发送方：{m['sender']['name']}（{m['sender']['code']}），工作站 {m['sender']['station_id']}",
+                 f"接收方：{m['recipient']['name']}（{m['recipient']['code']}）",
+                 f"第 {m['sequence']} 号包，写于 {m['created_at']}，变更计数 {m['counter']['from']}→{m['counter']['to']}",
+                 f"格式版本 {m['format_version']}，数据结构 {m['schema_version']}，程序 {m['app_version']}",
+                 "记录数：" + "，".join(f"{k} {v}" for k, v in tables.items()),
+                 f"签名：{'核对无误' if ins.signature_ok else '不符'}；校验值：{'核对无误' if ins.hashes_ok else '不符'}"]
+        if ins.decrypted_counts is not None:
+            lines.append("已解密核对：" + "，".join(f"{k} {v}" for k, v in ins.decrypted_counts.items()))
+    else:
+        lines = [f"文件：{ins.file}"]
+    if ins.problem:
+        lines.append(f"问题：{ins.problem}")
+    emit(args, "\n".join(lines), data)
+    return EXIT_OK if ins.problem is None else EXIT_REFUSED
+
+
+def _cmd_bundle_import(args: argparse.Namespace) -> int:
+    from app.sync.exchange import import_bundles
+
+    report = _with_ws(args, lambda ws: import_bundles(ws, [Path(p) for p in args.paths], dry_run=args.dry_run))
+    lines = []
+    if not report.bundles:
+        lines.append("没有找到上报包（*.mqb）")
+    for b in report.bundles:
+        who = f"{b.village or '?'} 第 {b.seq if b.seq is not None else '?'} 号包"
+        line = f"{Path(b.file).name}：{who}，{STATUS_NAMES[b.status]}"
+        if b.status == "rejected":
+            line += f"：{b.reason}"
+        elif b.status in ("imported", "checked"):
+            line += "（" + "，".join(f"{COUNT_NAMES[k]} {v}" for k, v in b.counts.items()) + "）"
+        lines.append(line)
+    for g in report.gaps:
+        lines.append(g.text)
+    if args.dry_run:
+        lines.append("试导入：没有写入任何数据")
+    emit(args, "\n".join(lines), report.as_json())
+    return EXIT_REFUSED if report.any_rejected else EXIT_OK
+
+
+def _cmd_receipt_export(args: argparse.Namespace) -> int:
+    from app.sync.receipts import export_receipts
+
+    results = _with_ws(args, lambda ws: export_receipts(ws, Path(args.out), village=args.village))
+    lines = [f"{r.path}（{r.village}：已收到第 {r.last_seq} 号包，共 {r.bundles} 个）" for r in results]
+    emit(args, "\n".join(lines) or "还没有收到任何上报包，没有回执可写", {"receipts": [
+        {"file": str(r.path), "village": r.village, "village_code": r.village_code, "through": r.through,
+         "last_seq": r.last_seq} for r in results]})
+    return EXIT_OK
+
+
+def _cmd_receipt_import(args: argparse.Namespace) -> int:
+    from app.sync.receipts import import_receipt
+
+    r = _with_ws(args, lambda ws: import_receipt(ws, Path(args.file)))
+    text = (f"已采用 {r.sender} 的回执：第 {r.last_seq} 号包及以前的变更已确认收到" if r.changed
+            else f"{r.sender} 的这张回执没有新的确认（可能已导入过）")
+    emit(args, text, {"sender": r.sender, "through": r.through, "acked_before": r.acked_before,
+                      "acked_now": r.acked_now, "counts": r.counts})
+    return EXIT_OK
+
+
+def _cmd_conflict_list(args: argparse.Namespace) -> int:
+    from app.sync.conflicts import list_conflicts
+
+    rows = _with_ws(args, lambda ws: list_conflicts(ws, open_only=not args.all))
+    lines = [f"#{c.id} {c.record_type} {c.record_id}（{c.village_code}，来自 {c.incoming_station_name}）"
+             f" 不同字段：{'、'.join(c.differing) or '无'}" for c in rows] or ["没有待处理的冲突"]
+    emit(args, "\n".join(lines), [{"id": c.id, "record_type": c.record_type, "record_id": c.record_id,
+                                   "village_code": c.village_code, "differing": c.differing,
+                                   "resolution": c.resolution, "local": c.local, "incoming": c.incoming}
+                                  for c in rows])
+    return EXIT_OK
+
+
+def _cmd_conflict_resolve(args: argparse.Namespace) -> int:
+    from app.sync.conflicts import resolve
+
+    _with_ws(args, lambda ws: resolve(ws, args.id, args.keep))
+    emit(args, f"冲突 #{args.id} 已处理（{'保留本站版本' if args.keep == 'local' else '采用对方版本'}）",
+         {"id": args.id, "resolution": args.keep})
+    return EXIT_OK
+
+
+def register_cli(sub, parents) -> dict[str, Callable[[argparse.Namespace], int]]:  # noqa: ANN001
+    p_data, p_json = parents["data"], parents["json"]
+    pc = [p_data, p_json]
+
+    card = sub.add_parser("card", help="工作站卡片")
+    card_sub = card.add_subparsers(dest="card_command", metavar="操作", required=True,
+                                   parser_class=ChineseArgumentParser)
+    ce = card_sub.add_parser("export", help="导出本站卡片（乡镇卡片或村工作站卡片）", parents=pc)
+    ce.add_argument("--out", required=True, metavar="文件", help="写到哪个文件（或文件夹）")
+    ce.set_defaults(sync_handler=_cmd_card)
+
+    en = sub.add_parser("enroll", help="乡镇登记村工作站的卡片", parents=pc)
+    en.add_argument("card", metavar="卡片文件")
+    en.set_defaults(sync_handler=_cmd_enroll)
+
+    rv = sub.add_parser("revoke", help="吊销工作站（电脑丢失时）", parents=pc)
+    rv.add_argument("station", metavar="工作站", help="工作站编号、村代码或村名")
+    rv.add_argument("--reason", required=True, metavar="原因")
+    rv.set_defaults(sync_handler=_cmd_revoke)
+
+    stn = sub.add_parser("stations", help="列出已登记的工作站", parents=pc)
+    stn.set_defaults(sync_handler=_cmd_stations)
+
+    bd = sub.add_parser("bundle", help="上报包：导出、查看、导入")
+    bd_sub = bd.add_subparsers(dest="bundle_command", metavar="操作", required=True,
+                               parser_class=ChineseArgumentParser)
+    be = bd_sub.add_parser("export", help="导出上报包（乡镇：导出给各村的下发包）", parents=pc)
+    be.add_argument("--out", required=True, metavar="文件夹", help="写到哪个文件夹（如 U 盘）")
+    be.add_argument("--village", metavar="村", help="乡镇只给这个村导出（村代码或村名）")
+    be.set_defaults(sync_handler=_cmd_bundle_export)
+    bi = bd_sub.add_parser("inspect", help="查看上报包的清单并核对签名", parents=pc)
+    bi.add_argument("file", metavar="文件")
+    bi.set_defaults(sync_handler=_cmd_bundle_inspect)
+    bm = bd_sub.add_parser("import", help="导入上报包（文件或文件夹，顺序不限）", parents=pc)
+    bm.add_argument("paths", nargs="+", metavar="路径")
+    bm.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    bm.set_defaults(sync_handler=_cmd_bundle_import)
+
+    rc = sub.add_parser("receipt", help="回执：乡镇导出，村导入")
+    rc_sub = rc.add_subparsers(dest="receipt_command", metavar="操作", required=True,
+                               parser_class=ChineseArgumentParser)
+    re_ = rc_sub.add_parser("export", help="给每个村写一张签名回执", parents=pc)
+    re_.add_argument("--out", required=True, metavar="文件夹")
+    re_.add_argument("--village", metavar="村", help="只给这个村写")
+    re_.set_defaults(sync_handler=_cmd_receipt_export)
+    ri = rc_sub.add_parser("import", help="导入乡镇的回执", parents=pc)
+    ri.add_argument("file", metavar="回执文件")
+    ri.set_defaults(sync_handler=_cmd_receipt_import)
+
+    cf = sub.add_parser("conflict", help="同步冲突：列出与处理")
+    cf_sub = cf.add_subparsers(dest="conflict_command", metavar="操作", required=True,
+                               parser_class=ChineseArgumentParser)
+    cl = cf_sub.add_parser("list", help="列出待处理的冲突", parents=pc)
+    cl.add_argument("--all", action="store_true", help="包括已处理的")
+    cl.set_defaults(sync_handler=_cmd_conflict_list)
+    cr = cf_sub.add_parser("resolve", help="处理一条冲突", parents=pc)
+    cr.add_argument("id", type=int, metavar="编号")
+    cr.add_argument("--keep", required=True, choices=["local", "incoming"], help="local 保留本站，incoming 采用对方")
+    cr.set_defaults(sync_handler=_cmd_conflict_resolve)
+
+    def dispatch(args: argparse.Namespace) -> int:
+        return args.sync_handler(args)
+
+    return dict.fromkeys(("card", "enroll", "revoke", "stations", "bundle", "receipt", "conflict"), dispatch)

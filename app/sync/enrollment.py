@@ -1,0 +1,119 @@
+"""登记与吊销: pinning a village station's card at its town, and revoking a lost laptop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from db.base import utcnow
+from db.models import Station, User
+
+from app import accounts, audit
+from app.errors import UserError
+from app.stations import station_card
+from app.sync import cards
+from app.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class EnrolledStation:
+    id: str
+    kind: str
+    code: str
+    name: str
+    enrolled_at: object
+    revoked_at: object
+    revoked_reason: str | None
+
+    @property
+    def state(self) -> str:
+        return "已吊销" if self.revoked_at else "已登记"
+
+
+def _info(st: Station) -> EnrolledStation:
+    return EnrolledStation(st.id, st.kind, st.code, st.name, st.enrolled_at, st.revoked_at, st.revoked_reason)
+
+
+def export_card(ws: Workspace, out: Path) -> Path:
+    """Write this station's self-signed card (the town card at a town, the station card at a village)."""
+    out = Path(out)
+    if out.is_dir():
+        st = ws.require_station()
+        out = out / f"{st.code}-card.json"
+    return cards.write_card(station_card(ws), ws.keys_dir, out)
+
+
+def enroll(ws: Workspace, card_path: Path, *, actor: User | None = None) -> tuple[EnrolledStation, bool]:
+    """Pin a village's card at the town. Returns (station, newly enrolled)."""
+    me = ws.require_station()
+    if me.kind != "town":
+        raise UserError("只有乡镇工作站可以登记村工作站")
+    if actor is not None:
+        accounts.require(actor, "sync")
+    card = cards.read_card(Path(card_path))
+    if card.kind != "village":
+        raise UserError(f"{card_path} 不是村工作站的卡片")
+    if card.town_code != me.code or card.code[:9] != me.code:
+        raise UserError(f"不属于本镇：{card.name}（{card.code}）不在 {me.name}（{me.code}）辖下，不能登记")
+    with ws.session(actor.id if actor else None) as s:
+        existing = s.get(Station, card.station_id)
+        if existing is not None:
+            if existing.is_local:
+                raise UserError("这是本工作站自己的卡片")
+            if existing.revoked_at is not None:
+                raise UserError(f"已吊销：{existing.name} 的这台工作站已吊销，不能再次登记；请为新电脑建立新的工作站")
+            if (existing.sign_public_key, existing.encrypt_public_key) != (card.sign_public_key,
+                                                                            card.encrypt_public_key):
+                raise UserError(f"{card.name} 的这张卡片与已登记的密钥不一致，可能是伪造的；如确实换了电脑，请先吊销旧工作站")
+            return _info(existing), False
+        station = Station(id=card.station_id, kind="village", code=card.code, name=card.name,
+                          town_code=me.code, town_name=me.name, is_local=False,
+                          sign_public_key=card.sign_public_key, encrypt_public_key=card.encrypt_public_key,
+                          enrolled_at=utcnow())
+        s.add(station)
+        s.flush()
+        audit.record(s, actor, "sync.enroll", table="station", record_id=station.id, fields=["sign_public_key"])
+        return _info(station), True
+
+
+def find_station(ws: Workspace, key: str) -> Station:
+    with ws.new_session() as s:
+        found = list(s.scalars(select(Station).where(Station.is_local.is_(False))
+                               .where((Station.id == key) | (Station.code == key) | (Station.name == key))))
+    if not found:
+        raise UserError(f"没有登记过“{key}”的工作站", field="station")
+    if len(found) > 1:
+        active = [st for st in found if st.revoked_at is None]
+        if len(active) != 1:
+            raise UserError(f"“{key}”对应多台工作站，请用工作站编号指定：" + "、".join(st.id for st in found),
+                            field="station")
+        return active[0]
+    return found[0]
+
+
+def revoke(ws: Workspace, key: str, reason: str, *, actor: User | None = None) -> EnrolledStation:
+    """吊销: bundles and receipts from the station are refused from now on (a lost or stolen laptop)."""
+    me = ws.require_station()
+    if me.kind != "town":
+        raise UserError("只有乡镇工作站可以吊销工作站")
+    if actor is not None:
+        accounts.require(actor, "sync")
+    reason = (reason or "").strip()
+    if not reason:
+        raise UserError("请写明吊销原因（例如：电脑丢失）", field="reason")
+    target = find_station(ws, key)
+    with ws.session(actor.id if actor else None) as s:
+        st = s.get(Station, target.id)
+        if st.revoked_at is None:
+            st.revoked_at = utcnow()
+            st.revoked_reason = reason
+            audit.record(s, actor, "sync.revoke", table="station", record_id=st.id, fields=["revoked_at"])
+        return _info(st)
+
+
+def enrolled_stations(ws: Workspace) -> list[EnrolledStation]:
+    with ws.new_session() as s:
+        return [_info(st) for st in s.scalars(select(Station).where(Station.is_local.is_(False))
+                                              .order_by(Station.code, Station.enrolled_at))]

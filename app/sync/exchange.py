@@ -1,0 +1,626 @@
+"""Writing and importing bundles: village → town (上报包) and town → village (下发包), one mechanism.
+
+Export: every change this station made that the recipient has not acknowledged (by a receipt or by
+the ``acknowledges`` of its own bundles), so exporting twice without a receipt repeats the content.
+Import: verify signature, hashes, enrollment and versions before touching the database; decrypt;
+stage; apply in one transaction per bundle; a rejected bundle changes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gc
+import hashlib
+import json
+import os
+import struct
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from db import migrate
+from db.base import utcnow
+from db.models import Attachment, AuditLog, ReceivedBundle, Station, StationCounter, SyncConflict, SyncPeer
+
+from app import __version__
+from app.errors import UserError
+from app.sync import bundle, keys, records
+from app.sync.bundle import BundleRejected, Section
+from app.workspace import Workspace
+
+BUNDLE_SUFFIX = ".mqb"
+ATTACHMENT_INDEX = "attachments.index"
+ATTACHMENT_DATA = "attachments"
+
+Progress = Callable[[int, int, str], None]
+
+# Test hook: called inside the import transaction just before commit (the crash test kills there).
+_before_commit: Callable[[], None] | None = None
+
+
+# -- shared helpers -------------------------------------------------------------------------------
+def attachment_path(ws: Workspace, sha256: str) -> Path:
+    """Where a file is stored in the workspace (same layout as ``app.attachments``)."""
+    return ws.attachments_dir / sha256[:2] / sha256
+
+
+def local_station(ws: Workspace) -> Station:
+    return ws.require_station()
+
+
+def peer_stations(ws: Workspace) -> list[Station]:
+    """The stations this one exchanges bundles with: its town, or its enrolled villages."""
+    with ws.new_session() as s:
+        return list(s.scalars(select(Station).where(Station.is_local.is_(False), Station.enrolled_at.is_not(None))
+                              .order_by(Station.code, Station.enrolled_at)))
+
+
+def coverage(received: Iterable[tuple[int, int, int]]) -> int:
+    """Counter value up to which every change of a sender has arrived, from its bundles'
+    (seq, counter_from, counter_to): a bundle extends the chain when it starts inside it."""
+    through = 0
+    for _seq, start, end in sorted(received, key=lambda b: (b[1], b[0])):
+        if start <= through:
+            through = max(through, end)
+    return through
+
+
+def received_from(session, station_id: str) -> list[ReceivedBundle]:  # noqa: ANN001
+    return list(session.scalars(select(ReceivedBundle).where(ReceivedBundle.sender_station == station_id)
+                                .order_by(ReceivedBundle.seq)))
+
+
+def missing_seqs(bundles: list[ReceivedBundle]) -> list[int]:
+    seqs = {b.seq for b in bundles}
+    return [n for n in range(1, max(seqs, default=0) + 1) if n not in seqs]
+
+
+def ensure_peer(session, station_id: str) -> SyncPeer:  # noqa: ANN001
+    peer = session.get(SyncPeer, station_id)
+    if peer is None:
+        peer = SyncPeer(station_id=station_id, acked_through=0, last_seq=0)
+        session.add(peer)
+        session.flush()
+    return peer
+
+
+def _safe_name(out_dir: Path, stem: str) -> Path:
+    """FAT32/Windows-safe: ASCII digits, letters and dashes only; never overwrite."""
+    path = out_dir / f"{stem}{BUNDLE_SUFFIX}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = out_dir / f"{stem}-{n}{BUNDLE_SUFFIX}"
+    return path
+
+
+# -- export ---------------------------------------------------------------------------------------
+@dataclass
+class ExportResult:
+    path: Path
+    recipient: str  # recipient station's name
+    village_code: str
+    seq: int
+    counter_from: int
+    counter_to: int
+    counts: dict[str, int]
+    attachments: int
+    missing_attachments: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def _recipients(ws: Workspace, me: Station, village: str | None) -> list[Station]:
+    peers = [p for p in peer_stations(ws) if p.revoked_at is None]
+    if me.kind == "village":
+        towns = [p for p in peers if p.kind == "town"]
+        if not towns:
+            raise UserError("本工作站还没有绑定乡镇：请用乡镇导出的卡片建立工作站后再导出上报包")
+        return towns[:1]
+    villages = [p for p in peers if p.kind == "village"]
+    if village:
+        villages = [p for p in villages if village in (p.code, p.id, p.name)]
+        if not villages:
+            raise UserError(f"没有登记过“{village}”的村工作站（或已吊销）", field="village")
+    return villages
+
+
+def export_bundles(ws: Workspace, out_dir: Path, *, village: str | None = None, today: dt.date | None = None,
+                   include_empty: bool | None = None, format_version: int = bundle.FORMAT_VERSION,
+                   extra_requires: Iterable[str] = ()) -> list[ExportResult]:
+    """Write one bundle per recipient into ``out_dir``. A village always writes one (it also carries
+    its acknowledgement of the town's bundles); a town skips villages it has nothing new for."""
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise UserError(f"导出位置 {out_dir} 不存在或不是文件夹，请插好 U 盘或换一个文件夹", field="out")
+    me = local_station(ws)
+    if include_empty is None:
+        include_empty = me.kind == "village"
+    today = today or dt.date.today()
+    results = []
+    for recipient in _recipients(ws, me, village):
+        result = _export_one(ws, me, recipient, out_dir, today, include_empty, format_version, extra_requires)
+        if result is not None:
+            results.append(result)
+    return results
+
+
+def _export_one(ws: Workspace, me: Station, recipient: Station, out_dir: Path, today: dt.date,
+                include_empty: bool, format_version: int, extra_requires: Iterable[str]) -> ExportResult | None:
+    sign_key = keys.load_sign_key(ws.keys_dir)
+    village_filter = recipient.code if me.kind == "town" else None
+    with ws.new_session() as s:
+        with s.begin():
+            peer = s.get(SyncPeer, recipient.id)
+            after = peer.acked_through if peer else 0
+            seq = (peer.last_seq if peer else 0) + 1
+            counter_to = s.get(StationCounter, me.id).value
+            conn = s.connection()
+            sections: list[Section] = []
+            counts: dict[str, int] = {}
+            attachment_rows: list[dict] = []
+            for spec in records.table_specs():
+                rows = records.select_changes(conn, spec, me.id, after, village_filter)
+                counts[spec.record_type] = len(rows)
+                sections.append(Section(f"table:{spec.record_type}", records.encode_section(spec, rows), len(rows)))
+                if spec.table_name == Attachment.__tablename__:
+                    attachment_rows = [dict(zip(spec.columns, r, strict=True)) for r in rows]
+            acknowledges = {"station_id": recipient.id,
+                            "through": coverage((b.seq, b.counter_from, b.counter_to)
+                                                for b in received_from(s, recipient.id))}
+    if not include_empty and not any(counts.values()):
+        return None
+    index, blobs, missing = [], [], 0
+    for row in attachment_rows:
+        if row.get("deleted_at") is not None:
+            continue
+        path = attachment_path(ws, row["sha256"])
+        if not path.is_file():
+            missing += 1
+            continue
+        data = path.read_bytes()
+        index.append({"sha256": row["sha256"], "size": len(data)})
+        blobs.append(data)
+    sections.append(Section(ATTACHMENT_INDEX, json.dumps(index).encode("utf-8"), len(index)))
+    sections.append(Section(ATTACHMENT_DATA, b"".join(blobs), len(blobs), compress=False))
+    bundle_id = str(uuid.uuid4())
+    manifest = {
+        "format": bundle.FORMAT_NAME,
+        "format_version": format_version,
+        "schema_version": migrate.head_revision(),
+        "app_version": __version__,
+        "requires": sorted(set(bundle.CAPABILITIES) | set(extra_requires)),
+        "direction": "up" if me.kind == "village" else "down",
+        "bundle_id": bundle_id,
+        "sequence": seq,
+        "created_at": utcnow().isoformat(timespec="seconds") + "Z",
+        "sender": {"station_id": me.id, "kind": me.kind, "code": me.code, "name": me.name,
+                   "town_code": me.town_code, "sign_public_key": me.sign_public_key},
+        "recipient": {"station_id": recipient.id, "kind": recipient.kind, "code": recipient.code,
+                      "name": recipient.name, "town_code": recipient.town_code},
+        "village_code": recipient.code if me.kind == "town" else me.code,
+        "counter": {"from": after, "to": counter_to},
+        "prerequisites": {"sender_changes_through": after},
+        "acknowledges": acknowledges,
+        "tables": {spec.record_type: spec.table_name for spec in records.table_specs()},
+    }
+    data = bundle.build(manifest, sections, sign_key, recipient.encrypt_public_key, format_version=format_version)
+    village_code = manifest["village_code"]
+    stem = f"{village_code}-{manifest['direction']}-{today:%Y%m%d}-{seq:04d}"
+    path = _safe_name(out_dir, stem)
+
+    def verify(back: bytes) -> None:
+        if format_version == bundle.FORMAT_VERSION:
+            bundle.parse(back)
+
+    bundle.write_atomically(path, data, verify)
+    with ws.session() as s:
+        peer = ensure_peer(s, recipient.id)
+        peer.last_seq = max(peer.last_seq, seq)
+        peer.last_export_at = utcnow()
+        peer.last_export_file = str(path)
+    return ExportResult(path, recipient.name, village_code, seq, after, counter_to, counts, len(index), missing)
+
+
+# -- inspect --------------------------------------------------------------------------------------
+@dataclass
+class Inspection:
+    file: str
+    manifest: dict | None
+    signature_ok: bool
+    hashes_ok: bool | None  # None: not checked (no key)
+    enrolled: bool | None
+    decrypted_counts: dict[str, int] | None
+    problem: str | None
+
+
+def inspect_file(path: Path, ws: Workspace | None = None) -> Inspection:
+    try:
+        data = bundle.read_file(path)
+        parsed = bundle.parse(data)
+    except BundleRejected as exc:
+        return Inspection(str(path), None, False, None, None, None, exc.reason)
+    m = parsed.manifest
+    hashes_ok = hashlib.sha256(parsed.payload).hexdigest() == m.get("payload", {}).get("sha256")
+    enrolled = None
+    counts = None
+    problem = None if hashes_ok else "内容损坏：数据部分的校验值不符"
+    if ws is not None and hashes_ok:
+        try:
+            _check_sender(ws, local_station(ws), m)
+            enrolled = True
+            bundle.check_capabilities(m)
+            sections = bundle.decrypt(parsed, keys.load_encrypt_key(ws.keys_dir))
+            counts = {name.split(":", 1)[1]: sec["count"] for sec in m["sections"]
+                      for name in [sec["name"]] if name.startswith("table:") and name in sections}
+        except BundleRejected as exc:
+            problem = exc.reason
+            enrolled = enrolled or not exc.reason.startswith(("未登记", "已吊销", "签名不符", "不属于"))
+            hashes_ok = hashes_ok and not exc.reason.startswith("内容损坏")
+    return Inspection(str(path), m, True, hashes_ok, enrolled, counts, problem)
+
+
+# -- import ---------------------------------------------------------------------------------------
+@dataclass
+class BundleOutcome:
+    file: str
+    village: str | None  # sender's name (a village, or the town for a 下发包)
+    village_code: str | None
+    seq: int | None
+    status: str  # imported | already_imported | rejected | checked (dry run)
+    reason: str | None
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(records.OUTCOMES, 0))
+    sender_station: str | None = None
+
+    def as_json(self) -> dict:
+        return {"file": self.file, "village": self.village, "seq": self.seq, "status": self.status,
+                "reason": self.reason, "counts": self.counts}
+
+
+@dataclass
+class Gap:
+    village: str
+    village_code: str
+    missing: list[int]
+    covered: bool  # later bundles already carry the missing content (nothing is lost)
+
+    @property
+    def text(self) -> str:
+        nums = "、".join(str(n) for n in self.missing)
+        note = "（其内容已由后续包带到，数据不缺）" if self.covered else ""
+        return f"{self.village} 缺第 {nums} 号包{note}"
+
+
+@dataclass
+class ImportReport:
+    bundles: list[BundleOutcome]
+    gaps: list[Gap]
+    dry_run: bool = False
+
+    @property
+    def any_rejected(self) -> bool:
+        return any(b.status == "rejected" for b in self.bundles)
+
+    def as_json(self) -> dict:
+        return {"bundles": [b.as_json() for b in self.bundles],
+                "gaps": [{"village": g.village, "missing": g.missing} for g in self.gaps]}
+
+
+def collect_files(paths: Iterable[Path | str]) -> list[Path]:
+    """Bundle files named directly, or found in folders (a removable drive, recursively)."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found.extend(sorted(q for q in p.rglob(f"*{BUNDLE_SUFFIX}") if q.is_file()))
+        else:
+            found.append(p)
+    seen, unique = set(), []
+    for p in found:
+        key = os.path.abspath(p)
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+def _peek_order(path: Path) -> tuple:
+    """Sort key (sender, sequence) from the unverified manifest; unreadable files go last."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+            nl = head.index(b"\n")
+            (mlen,) = struct.unpack_from(">I", head, nl + 1)
+            f.seek(nl + 5)
+            m = json.loads(f.read(min(mlen, 1 << 20)).decode("utf-8"))
+        return (0, str(m["sender"]["code"]), int(m["sequence"]), str(path))
+    except Exception:  # noqa: BLE001 - the real check comes later and names the problem
+        return (1, "", 0, str(path))
+
+
+def _schema_known(revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+
+    try:
+        return ScriptDirectory.from_config(migrate.alembic_config()).get_revision(revision) is not None
+    except Exception:  # noqa: BLE001 - alembic raises several resolution errors
+        return False
+
+
+def _check_sender(ws: Workspace, me: Station, m: dict) -> Station:
+    """Recipient, enrollment, revocation and pinned key; raises BundleRejected."""
+    try:
+        recipient, sender_info = m["recipient"], m["sender"]
+        sender_name = f"{sender_info['name']}（{sender_info['code']}）"
+    except (KeyError, TypeError):
+        raise BundleRejected("内容损坏：清单缺少收发双方") from None
+    if recipient.get("town_code") != me.town_code:
+        raise BundleRejected(f"不属于本镇：这是发给 {recipient.get('name')}（{recipient.get('town_code')}）的包，"
+                             f"本站属于 {me.town_name or me.name}（{me.town_code}）")
+    if recipient.get("station_id") != me.id:
+        raise BundleRejected(f"不属于本工作站：这是发给 {recipient.get('name')}（{recipient.get('code')}）的包")
+    with ws.new_session() as s:
+        sender = s.get(Station, sender_info.get("station_id"))
+    if sender is None or sender.is_local or sender.enrolled_at is None:
+        raise BundleRejected(f"未登记的工作站：{sender_name} 尚未在本站登记，请先导入它的工作站卡片")
+    if sender.revoked_at is not None:
+        raise BundleRejected(f"已吊销：{sender_name} 的工作站已于 {sender.revoked_at:%Y-%m-%d} 吊销，它的包一律不收")
+    if sender.sign_public_key != sender_info.get("sign_public_key"):
+        raise BundleRejected(f"签名不符：签名的密钥不是 {sender.name} 登记的密钥")
+    if sender.kind == me.kind:
+        raise BundleRejected(f"不属于本工作站：{sender_name} 与本站同为{'村' if me.kind == 'village' else '乡镇'}工作站")
+    return sender
+
+
+class _DryRunDone(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Staging a bundle allocates many small lists; the cyclic GC would rescan them for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def import_bundles(ws: Workspace, paths: Iterable[Path | str], *, dry_run: bool = False,
+                   progress: Progress | None = None, user_id: str | None = None) -> ImportReport:
+    """Import bundle files (or folders of them) in any order; one transaction per bundle."""
+    files = sorted(collect_files(paths), key=_peek_order)
+    me = local_station(ws)
+    outcomes: list[BundleOutcome] = []
+    senders: set[str] = set()
+    for n, path in enumerate(files):
+        if progress:
+            progress(n, len(files), f"正在导入 {path.name}（{n + 1}/{len(files)}）")
+        with _gc_paused():
+            outcome = _import_one(ws, me, path, dry_run, progress, user_id)
+        if outcome.sender_station:
+            senders.add(outcome.sender_station)
+        outcomes.append(outcome)
+    if progress:
+        progress(len(files), len(files), "完成")
+    return ImportReport(outcomes, gaps(ws), dry_run)
+
+
+def gaps(ws: Workspace) -> list[Gap]:
+    result = []
+    with ws.new_session() as s:
+        for st in s.scalars(select(Station).where(Station.is_local.is_(False)).order_by(Station.code)):
+            got = received_from(s, st.id)
+            missing = missing_seqs(got)
+            if missing:
+                result.append(Gap(st.name, st.code, missing, gaps_covered(got, missing)))
+    return result
+
+
+def gaps_covered(got: list[ReceivedBundle], missing: list[int]) -> bool:
+    """A missing bundle costs nothing when a later one starts at or below what had already arrived."""
+    for m in missing:
+        before = coverage((b.seq, b.counter_from, b.counter_to) for b in got if b.seq < m)
+        later = [b for b in got if b.seq > m]
+        if not later or min(b.counter_from for b in later) > before:
+            return False
+    return True
+
+
+def _import_one(ws: Workspace, me: Station, path: Path, dry_run: bool, progress: Progress | None,
+                user_id: str | None) -> BundleOutcome:
+    outcome = BundleOutcome(str(path), None, None, None, "rejected", None)
+    try:
+        parsed = bundle.parse(bundle.read_file(path))
+        m = parsed.manifest
+        outcome.village, outcome.village_code = m["sender"]["name"], m["sender"]["code"]
+        outcome.seq = m["sequence"]
+        sender = _check_sender(ws, me, m)
+        outcome.sender_station = sender.id
+        bundle.check_capabilities(m)
+        if not _schema_known(m.get("schema_version", "")):
+            raise BundleRejected(f"版本过新：包的数据结构版本 {m.get('schema_version')} 比本程序新，请升级民情簿")
+        with ws.new_session() as s:
+            if s.get(ReceivedBundle, m["bundle_id"]) is not None:
+                outcome.status, outcome.reason = "already_imported", "已导入"
+                return outcome
+        sections = bundle.decrypt(parsed, keys.load_encrypt_key(ws.keys_dir))
+        staged = _stage(m, sections)
+        attachments = _stage_attachments(sections)
+        outcome.counts = _apply(ws, me, sender, m, path, staged, attachments, dry_run, progress, user_id)
+        outcome.status = "checked" if dry_run else "imported"
+    except BundleRejected as exc:
+        outcome.status, outcome.reason = "rejected", exc.reason
+        outcome.counts = dict.fromkeys(records.OUTCOMES, 0)
+    except (KeyError, TypeError, ValueError) as exc:
+        outcome.status, outcome.reason = "rejected", f"内容损坏：清单字段不对（{exc}）"
+    return outcome
+
+
+def _stage(m: dict, sections: dict[str, bytes]) -> list[records.StagedTable]:
+    by_type = {spec.record_type: spec for spec in records.table_specs()}
+    counts = {sec["name"]: sec["count"] for sec in m["sections"]}
+    staged = []
+    for name in sections:
+        if name.startswith("table:") and name.split(":", 1)[1] not in by_type:
+            raise BundleRejected(f"版本过新：包里有本程序不认识的数据 {name.split(':', 1)[1]}，请升级民情簿")
+    for spec in records.table_specs():  # FK order
+        name = f"table:{spec.record_type}"
+        if name in sections:
+            staged.append(records.stage_section(spec, sections[name], counts[name]))
+    return staged
+
+
+def _stage_attachments(sections: dict[str, bytes]) -> list[tuple[str, bytes]]:
+    try:
+        index = json.loads(sections.get(ATTACHMENT_INDEX, b"[]").decode("utf-8"))
+        data = sections.get(ATTACHMENT_DATA, b"")
+        files, pos = [], 0
+        for item in index:
+            blob = data[pos:pos + item["size"]]
+            pos += item["size"]
+            if hashlib.sha256(blob).hexdigest() != item["sha256"]:
+                raise BundleRejected("内容损坏：附件文件的校验值不符")
+            files.append((item["sha256"], blob))
+    except (ValueError, KeyError, TypeError):
+        raise BundleRejected("内容损坏：附件目录无法读取") from None
+    if pos != len(data):
+        raise BundleRejected("内容损坏：附件数据的长度与目录不符")
+    return files
+
+
+def _store_attachment(ws: Workspace, sha: str, blob: bytes) -> None:
+    target = attachment_path(ws, sha)
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(blob)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, target)
+
+
+def _apply(ws: Workspace, me: Station, sender: Station, m: dict, path: Path, staged: list[records.StagedTable],
+           attachments: list[tuple[str, bytes]], dry_run: bool, progress: Progress | None,
+           user_id: str | None) -> dict[str, int]:
+    if sender.kind == "village":
+        def allowed(vc: str) -> bool:
+            return vc == sender.code
+    else:
+        def allowed(vc: str) -> bool:
+            return vc == me.code
+    result = records.ApplyResult()
+    now = utcnow()
+    try:
+        with ws.engine.connect() as conn:
+            tx = conn.begin()
+            try:
+                conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+                for table in staged:
+                    if progress:
+                        progress(0, 0, f"{m['sender']['name']} 第 {m['sequence']} 号包：{table.spec.record_type}")
+                    records.apply_table(conn, table, allowed, result)
+                _record_conflicts(conn, m, result, now)
+                _supersede_conflicts(conn, result, now)
+                acknowledges = m.get("acknowledges") or {}
+                if acknowledges.get("station_id") == me.id:
+                    _raise_ack(conn, sender.id, int(acknowledges.get("through", 0)))
+                conn.execute(ReceivedBundle.__table__.insert().values(
+                    bundle_id=m["bundle_id"], sender_station=sender.id, sender_code=sender.code,
+                    seq=m["sequence"], counter_from=m["counter"]["from"], counter_to=m["counter"]["to"],
+                    file_name=path.name, created_at=_parse_time(m["created_at"]), imported_at=now,
+                    counts=json.dumps(result.counts)))
+                if not dry_run:
+                    for sha, blob in attachments:
+                        _store_attachment(ws, sha, blob)
+                    conn.execute(AuditLog.__table__.insert().values(
+                        at=now, user_id=user_id, action="sync.import", table_name=None,
+                        detail=f"{sender.name} 第 {m['sequence']} 号包 {path.name}：{json.dumps(result.counts)}"))
+                if _before_commit is not None:
+                    _before_commit()
+                if dry_run:
+                    raise _DryRunDone()
+                tx.commit()
+            except BaseException:
+                tx.rollback()
+                raise
+    except _DryRunDone:
+        pass
+    except IntegrityError as exc:
+        raise BundleRejected(f"数据不一致：包里的记录引用了不存在的记录或违反约束，未导入（{exc.orig}）") from None
+    except OperationalError as exc:
+        if "locked" in str(exc.orig):
+            raise UserError("数据库正被另一个程序使用，请关闭后再导入") from None
+        raise
+    return result.counts
+
+
+def _parse_time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.rstrip("Z"))
+
+
+def _raise_ack(conn, station_id: str, through: int) -> None:  # noqa: ANN001
+    conn.exec_driver_sql("INSERT OR IGNORE INTO sync_peer (station_id, acked_through, last_seq) VALUES (?, 0, 0)",
+                         (station_id,))
+    conn.exec_driver_sql("UPDATE sync_peer SET acked_through = MAX(acked_through, ?) WHERE station_id = ?",
+                         (through, station_id))
+
+
+def _record_conflicts(conn, m: dict, result: records.ApplyResult, now: dt.datetime) -> None:  # noqa: ANN001
+    """Keep both versions; one open conflict per record (a newer incoming version replaces the older)."""
+    table = SyncConflict.__table__
+    for staged, rid, incoming in result.conflicts:
+        spec = staged.spec
+        incoming_json = json.dumps({c: incoming.get(c) for c in spec.columns if c in incoming}, ensure_ascii=False,
+                                   default=str)
+        existing = conn.execute(select(table.c.id, table.c.incoming_station, table.c.incoming_version)
+                                .where(table.c.table_name == spec.table_name, table.c.record_id == rid,
+                                       table.c.resolved_at.is_(None))).first()
+        if existing is not None:
+            if (existing.incoming_station == incoming["changed_station"]
+                    and existing.incoming_version >= incoming["version"]):
+                result.counts[records.CONFLICT] -= 1  # already waiting for a person
+                result.counts[records.UNCHANGED] += 1
+                continue
+            conn.execute(table.update().where(table.c.id == existing.id).values(
+                incoming_row=incoming_json, incoming_station=incoming["changed_station"],
+                incoming_version=incoming["version"], bundle_id=m["bundle_id"], detected_at=now))
+            continue
+        local = records.full_row(conn, spec, rid)
+        conn.execute(table.insert().values(
+            table_name=spec.table_name, record_type=spec.record_type, record_id=rid,
+            village_code=incoming["village_code"], local_row=json.dumps(local, ensure_ascii=False, default=str),
+            incoming_row=incoming_json, incoming_station=incoming["changed_station"],
+            incoming_version=incoming["version"], bundle_id=m["bundle_id"], detected_at=now))
+
+
+def _supersede_conflicts(conn, result: records.ApplyResult, now: dt.datetime) -> None:  # noqa: ANN001
+    """A fast-forward that descends from an open conflict's incoming side settles it (the other
+    station resolved it and sent the resolution)."""
+    table = SyncConflict.__table__
+    for table_name, ids in result.updated_ids.items():
+        open_rows = conn.execute(select(table.c.id, table.c.record_id, table.c.incoming_station,
+                                        table.c.incoming_version)
+                                 .where(table.c.table_name == table_name, table.c.resolved_at.is_(None))).all()
+        if not open_rows:
+            continue
+        wanted = {r.record_id: r for r in open_rows}
+        spec = next(s for s in records.table_specs() if s.table_name == table_name)
+        for rid in set(ids) & set(wanted):
+            row = records.full_row(conn, spec, rid)
+            c = wanted[rid]
+            if (records.at_or_after(row["changed_station"], row["version"], c.incoming_station, c.incoming_version)
+                    or records.at_or_after(row["base_station"], row["base_version"], c.incoming_station,
+                                           c.incoming_version)):
+                conn.execute(table.update().where(table.c.id == c.id).values(resolved_at=now,
+                                                                             resolution="superseded"))

@@ -1,0 +1,147 @@
+"""What the 上报与同步 screens show: a village's unacknowledged changes and last receipt, and the
+town's board of villages (last bundle, sequence, gaps, last import, unacknowledged)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from db.models import Station, StationCounter, SyncConflict, SyncPeer
+
+from app.sync import records
+from app.sync.exchange import (
+    coverage,
+    gaps_covered,
+    local_station,
+    missing_seqs,
+    peer_stations,
+    received_from,
+)
+from app.workspace import Workspace
+
+# Chinese names of the record types known today; a type added later shows its plural key until named here
+# (or until models carry a label of their own).
+RECORD_LABELS = {
+    "users": "干部账号", "attachments": "附件", "households": "户", "persons": "家庭成员",
+    "tag_definitions": "自定义标签", "household_tags": "户标签", "cadre_assignments": "联系干部安排",
+    "diary_entries": "民情日记", "demands": "群众诉求", "mediation_cases": "调解案件",
+}
+
+
+def record_label(record_type: str) -> str:
+    return RECORD_LABELS.get(record_type, record_type)
+
+
+def unacknowledged_counts(ws: Workspace, station_id: str, acked_through: int,
+                          village_code: str | None = None) -> dict[str, int]:
+    """Changes of this station above ``acked_through`` per record type (optionally one village's)."""
+    counts = {}
+    with ws.engine.connect() as conn:
+        for spec in records.table_specs():
+            sql = f'SELECT count(*) FROM "{spec.table_name}" WHERE changed_station = ? AND version > ?'
+            params: tuple = (station_id, acked_through)
+            if village_code is not None:
+                sql += " AND village_code = ?"
+                params += (village_code,)
+            counts[spec.record_type] = conn.exec_driver_sql(sql, params).scalar_one()
+    return counts
+
+
+@dataclass
+class VillageSyncStatus:
+    town_name: str | None
+    counter: int
+    acked_through: int
+    unacknowledged: dict[str, int]
+    last_export_at: dt.datetime | None
+    last_export_file: str | None
+    last_seq: int
+    last_receipt_at: dt.datetime | None
+    last_receipt: dict | None
+    town_bundles: int  # 下发包 received
+    open_conflicts: int
+
+    @property
+    def unacknowledged_total(self) -> int:
+        return sum(self.unacknowledged.values())
+
+
+def village_status(ws: Workspace) -> VillageSyncStatus:
+    me = local_station(ws)
+    towns = [p for p in peer_stations(ws) if p.kind == "town"]
+    town = towns[0] if towns else None
+    with ws.new_session() as s:
+        counter = s.get(StationCounter, me.id).value
+        peer = s.get(SyncPeer, town.id) if town else None
+        got = received_from(s, town.id) if town else []
+        conflicts = len(list(s.scalars(select(SyncConflict.id).where(SyncConflict.resolved_at.is_(None)))))
+    acked = peer.acked_through if peer else 0
+    return VillageSyncStatus(
+        town.name if town else None, counter, acked, unacknowledged_counts(ws, me.id, acked),
+        peer.last_export_at if peer else None, peer.last_export_file if peer else None,
+        peer.last_seq if peer else 0, peer.last_receipt_at if peer else None,
+        json.loads(peer.last_receipt) if peer and peer.last_receipt else None, len(got), conflicts)
+
+
+@dataclass
+class VillageBoardRow:
+    station_id: str
+    code: str
+    name: str
+    revoked: bool
+    bundles: int
+    last_seq: int | None
+    last_bundle_at: dt.datetime | None  # when the village wrote it
+    last_import_at: dt.datetime | None
+    missing: list[int]
+    gaps_covered: bool
+    received_through: int
+    unacknowledged: int  # the town's changes for this village it has not acknowledged
+    receipt_due: bool  # bundles imported since the last receipt was written
+
+    @property
+    def gap_text(self) -> str:
+        if not self.missing:
+            return ""
+        text = f"缺第 {'、'.join(map(str, self.missing))} 号包"
+        return text + ("（内容已由后续包带到）" if self.gaps_covered else "")
+
+
+def town_board(ws: Workspace) -> list[VillageBoardRow]:
+    me = local_station(ws)
+    rows = []
+    with ws.new_session() as s:
+        villages = list(s.scalars(select(Station).where(Station.is_local.is_(False), Station.kind == "village")
+                                  .order_by(Station.code, Station.enrolled_at)))
+        for st in villages:
+            got = received_from(s, st.id)
+            peer = s.get(SyncPeer, st.id)
+            acked = peer.acked_through if peer else 0
+            last = max(got, key=lambda b: b.seq) if got else None
+            last_import = max((b.imported_at for b in got), default=None)
+            missing = missing_seqs(got)
+            receipt_due = bool(got) and (peer is None or peer.last_receipt_export_at is None
+                                         or last_import > peer.last_receipt_export_at)
+            rows.append(VillageBoardRow(
+                st.id, st.code, st.name, st.revoked_at is not None, len(got), last.seq if last else None,
+                last.created_at if last else None, last_import, missing,
+                bool(missing) and gaps_covered(got, missing),
+                coverage((b.seq, b.counter_from, b.counter_to) for b in got),
+                sum(unacknowledged_counts(ws, me.id, acked, st.code).values()), receipt_due))
+    return rows
+
+
+def village_filter_choices(ws: Workspace) -> list[tuple[str, str]]:
+    """(code, name) of every village this station holds data for — for the other screens' village filter
+    at a town station (the local village alone at a village station)."""
+    me = local_station(ws)
+    if me.kind == "village":
+        return [(me.code, me.name)]
+    with ws.new_session() as s:
+        seen: dict[str, str] = {}
+        for st in s.scalars(select(Station).where(Station.kind == "village").order_by(Station.code)):
+            seen.setdefault(st.code, st.name)
+    return sorted(seen.items())

@@ -1,0 +1,186 @@
+"""Every bad bundle is refused with its reason in Chinese and leaves the town's database as it was."""
+
+from __future__ import annotations
+
+import json
+import random
+import struct
+
+import pytest
+
+from app.stations import init_station
+from app.sync import bundle, keys
+from app.sync.bundle import REASONS
+from app.sync.cards import write_card
+from app.sync.enrollment import export_card, revoke
+from app.sync.exchange import export_bundles, import_bundles
+from app.workspace import Workspace
+
+from tests.sync_support import add_attachment, add_household, content_dump, enroll_village
+
+
+@pytest.fixture
+def setup(village_ws, town_ws, tmp_path):
+    enroll_village(village_ws, town_ws, tmp_path)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    hid = add_household(village_ws, "张建国", ("张小红",))
+    add_attachment(village_ws, hid, b"\xff\xd8" + bytes(range(200)) * 5)
+    (result,) = export_bundles(village_ws, stick)
+    return village_ws, town_ws, stick, result.path
+
+
+def _rejected(town, path) -> str:
+    report = import_bundles(town, [path])
+    (b,) = report.bundles
+    assert b.status == "rejected", b
+    assert b.reason and b.reason.startswith(REASONS), b.reason
+    assert all(v == 0 for v in b.counts.values())
+    return b.reason
+
+
+def test_single_byte_corruption_anywhere_is_rejected_and_changes_nothing(setup, tmp_path):
+    _, town, _, good = setup
+    data = good.read_bytes()
+    before = content_dump(town)
+    rng = random.Random(20240611)
+    positions = sorted(set(rng.sample(range(len(data)), 60)) | {0, 10, 16, 17, 20, len(data) - 1, len(data) - 64})
+    bad = tmp_path / "bad.mqb"
+    for pos in positions:
+        mutated = bytearray(data)
+        mutated[pos] ^= 1 << rng.randrange(8)
+        bad.write_bytes(bytes(mutated))
+        _rejected(town, bad)
+    assert content_dump(town) == before
+    # and the good file still imports afterwards
+    assert import_bundles(town, [good]).bundles[0].status == "imported"
+
+
+def test_truncated_bundle_is_rejected_as_incomplete(setup, tmp_path):
+    _, town, _, good = setup
+    data = good.read_bytes()
+    before = content_dump(town)
+    bad = tmp_path / "short.mqb"
+    for length in (0, 5, 16, 19, 40, len(data) // 3, len(data) // 2, len(data) - 65, len(data) - 1):
+        bad.write_bytes(data[:length])
+        assert _rejected(town, bad).startswith(("文件不完整", "不是民情簿上报包")), length
+    assert content_dump(town) == before
+
+
+def _resign(data: bytes, sign_key, *, embed_public: bool) -> bytes:
+    """The same bundle signed by another key (optionally naming that key in the manifest)."""
+    nl = data.index(b"\n")
+    (mlen,) = struct.unpack_from(">I", data, nl + 1)
+    manifest = json.loads(data[nl + 5:nl + 5 + mlen])
+    rest = data[nl + 5 + mlen:-66]
+    if embed_public:
+        from cryptography.hazmat.primitives import serialization
+
+        manifest["sender"]["sign_public_key"] = keys.b64(sign_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+    mbytes = json.dumps(manifest, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    body = data[:nl + 1] + struct.pack(">I", len(mbytes)) + mbytes + rest
+    sig = sign_key.sign(body)
+    return body + struct.pack(">H", len(sig)) + sig
+
+
+def test_bundle_signed_with_another_villages_key_is_rejected(setup, templates, tmp_path):
+    _, town, _, good = setup
+    other = Workspace.open(tmp_path / "other")
+    init_station(other, kind="village", code="370681101202", name="李家村", town_card=templates["town_card"])
+    enroll_village(other, town, tmp_path)
+    other_key = keys.load_sign_key(other.keys_dir)
+    other.close()
+    before = content_dump(town)
+    for embed in (True, False):
+        bad = tmp_path / f"forged-{embed}.mqb"
+        bad.write_bytes(_resign(good.read_bytes(), other_key, embed_public=embed))
+        assert _rejected(town, bad).startswith("签名不符")
+    assert content_dump(town) == before
+
+
+def test_bundle_from_an_unenrolled_station_is_rejected(village_ws, town_ws, tmp_path):
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    add_household(village_ws, "张建国")
+    (result,) = export_bundles(village_ws, stick)
+    before = content_dump(town_ws)
+    assert _rejected(town_ws, result.path).startswith("未登记的工作站")
+    assert content_dump(town_ws) == before
+
+
+def test_bundle_from_a_revoked_station_is_rejected(setup):
+    village, town, stick, good = setup
+    revoke(town, village.require_station().code, "电脑丢失")
+    before = content_dump(town)
+    assert _rejected(town, good).startswith("已吊销")
+    assert content_dump(town) == before
+
+
+def test_bundle_for_another_town_is_rejected(town_ws, tmp_path):
+    town_b = Workspace.open(tmp_path / "town-b")
+    init_station(town_b, kind="town", code="370681102", name="西城镇")
+    card_b = write_card(__import__("app.stations", fromlist=["station_card"]).station_card(town_b),
+                        town_b.keys_dir, tmp_path / "town-b.json")
+    town_b.close()
+    village_b = Workspace.open(tmp_path / "village-b")
+    init_station(village_b, kind="village", code="370681102201", name="王家村", town_card=card_b)
+    add_household(village_b, "王大锤")
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (result,) = export_bundles(village_b, stick)
+    village_b.close()
+    before = content_dump(town_ws)
+    assert _rejected(town_ws, result.path).startswith("不属于本镇")
+    assert content_dump(town_ws) == before
+
+
+def test_card_of_a_village_outside_the_town_is_refused_at_enrollment(town_ws, tmp_path):
+    from app.errors import UserError
+    from app.sync.enrollment import enroll
+
+    town_b = Workspace.open(tmp_path / "town-b")
+    init_station(town_b, kind="town", code="370681102", name="西城镇")
+    card_b = export_card(town_b, tmp_path / "town-b.json")
+    town_b.close()
+    village_b = Workspace.open(tmp_path / "village-b")
+    init_station(village_b, kind="village", code="370681102201", name="王家村", town_card=card_b)
+    card = export_card(village_b, tmp_path / "village-b.json")
+    village_b.close()
+    with pytest.raises(UserError, match="不属于本镇"):
+        enroll(town_ws, card)
+
+
+def test_future_format_version_is_rejected(village_ws, town_ws, tmp_path):
+    enroll_village(village_ws, town_ws, tmp_path)
+    add_household(village_ws, "张建国")
+    (result,) = export_bundles(village_ws, tmp_path, format_version=bundle.FORMAT_VERSION + 1)
+    before = content_dump(town_ws)
+    reason = _rejected(town_ws, result.path)
+    assert reason.startswith("版本过新") and "升级" in reason
+    assert content_dump(town_ws) == before
+
+
+def test_unknown_required_capability_is_rejected(village_ws, town_ws, tmp_path):
+    enroll_village(village_ws, town_ws, tmp_path)
+    add_household(village_ws, "张建国")
+    (result,) = export_bundles(village_ws, tmp_path, extra_requires=["voice-notes-v3"])
+    before = content_dump(town_ws)
+    reason = _rejected(town_ws, result.path)
+    assert reason.startswith("版本过新") and "voice-notes-v3" in reason
+    assert content_dump(town_ws) == before
+
+
+def test_town_bundle_for_one_village_is_refused_by_another(setup, templates, tmp_path):
+    village, town, stick, good = setup
+    import_bundles(town, [good])
+    other = Workspace.open(tmp_path / "other")
+    init_station(other, kind="village", code="370681101202", name="李家村", town_card=templates["town_card"])
+    from db.models import Household
+    with town.session() as s:
+        s.query(Household).first().notes = "镇里的答复"
+    (down,) = export_bundles(town, stick)
+    before = content_dump(other)
+    assert _rejected(other, down.path).startswith("不属于本工作站")
+    assert content_dump(other) == before
+    other.close()

@@ -1,0 +1,226 @@
+"""Village → town → village by file: round trips, idempotence, order, gaps, receipts, conflicts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from db.models import Household, Person
+
+from app.stats import live_counts
+from app.sync import conflicts
+from app.sync.exchange import attachment_path, export_bundles, import_bundles
+from app.sync.receipts import export_receipts, import_receipt
+from app.sync.status import town_board, village_status
+
+from tests.conftest import VILLAGE_CODE
+from tests.sync_support import (
+    add_attachment,
+    add_household,
+    content_dump,
+    delete_household,
+    edit_household,
+    enroll_village,
+    synced_rows,
+)
+
+
+@pytest.fixture
+def pair(village_ws, town_ws, tmp_path):
+    enroll_village(village_ws, town_ws, tmp_path)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    return village_ws, town_ws, stick
+
+
+def _export(ws, stick):
+    (result,) = export_bundles(ws, stick)
+    return result.path
+
+
+def test_round_trip_carries_every_synced_table_and_attachments_byte_for_byte(pair):
+    village, town, stick = pair
+    hid = add_household(village, "张建国", ("张小红", "张小明"))
+    add_household(village, "李桂兰", ("王强",), group="二组")
+    photo = bytes(range(256)) * 40
+    add_attachment(village, hid, photo)
+    delete_household(village, add_household(village, "赵已迁"))
+    path = _export(village, stick)
+    assert path.name.startswith(f"{VILLAGE_CODE}-up-") and path.suffix == ".mqb"
+    assert all(ch.isascii() and (ch.isalnum() or ch in "-.") for ch in path.name)
+
+    report = import_bundles(town, [path])
+    (b,) = report.bundles
+    assert b.status == "imported" and b.reason is None
+    assert b.counts["new"] > 0 and b.counts["conflicts"] == 0 and b.counts["rejected"] == 0
+    assert synced_rows(town, VILLAGE_CODE) == synced_rows(village, VILLAGE_CODE)
+    sha = __import__("hashlib").sha256(photo).hexdigest()
+    assert attachment_path(town, sha).read_bytes() == photo
+    # cadres' identities travel, never their password hashes
+    with town.engine.connect() as conn:
+        hashes = conn.exec_driver_sql("SELECT password_hash FROM user WHERE village_code = ?", (VILLAGE_CODE,)).all()
+    assert hashes and all(h[0] is None for h in hashes)
+    assert live_counts(town.new_session())[VILLAGE_CODE] == live_counts(village.new_session())[VILLAGE_CODE]
+
+
+def test_second_import_of_same_bundle_changes_nothing(pair):
+    village, town, stick = pair
+    add_household(village, "张建国", ("张小红",))
+    path = _export(village, stick)
+    import_bundles(town, [path])
+    before = content_dump(town)
+    report = import_bundles(town, [path])
+    assert [b.status for b in report.bundles] == ["already_imported"]
+    assert content_dump(town) == before
+
+
+def test_bundles_imported_out_of_order_end_with_the_newest_values(pair):
+    village, town, stick = pair
+    hid = add_household(village, "张建国")
+    first = _export(village, stick)
+    edit_household(village, hid, address="三组8号")
+    second = _export(village, stick)
+    report = import_bundles(town, [second, first])  # sorted by sequence inside; do both orders explicitly
+    assert [b.status for b in report.bundles] == ["imported", "imported"]
+    with town.new_session() as s:
+        assert s.get(Household, hid).address == "三组8号"
+
+
+def test_bundle_replayed_after_a_newer_one_changes_nothing(pair):
+    village, town, stick = pair
+    hid = add_household(village, "张建国")
+    first = _export(village, stick)
+    edit_household(village, hid, address="三组8号")
+    second = _export(village, stick)
+    import_bundles(town, [second])
+    report = import_bundles(town, [first])
+    (b,) = report.bundles
+    assert b.status == "imported" and b.counts["updated"] == 0 and b.counts["new"] == 0
+    assert b.counts["unchanged"] > 0
+    with town.new_session() as s:
+        assert s.get(Household, hid).address == "三组8号"
+
+
+def test_missing_sequence_is_reported_as_a_gap_by_village_name(pair):
+    village, town, stick = pair
+    add_household(village, "张建国")
+    first = _export(village, stick)
+    add_household(village, "李四")
+    _export(village, stick)  # the lost stick
+    add_household(village, "王五")
+    third = _export(village, stick)
+    report = import_bundles(town, [first, third])
+    assert report.as_json()["gaps"] == [{"village": "张家村", "missing": [2]}]
+    assert report.gaps[0].text.startswith("张家村 缺第 2 号包")
+    # the third bundle carries everything not yet acknowledged, so nothing is actually lost
+    assert report.gaps[0].covered
+    assert synced_rows(town, VILLAGE_CODE) == synced_rows(village, VILLAGE_CODE)
+    (row,) = town_board(town)
+    assert row.missing == [2] and row.last_seq == 3
+
+
+def test_receipt_acknowledges_and_next_bundle_no_longer_carries_those_changes(pair, tmp_path):
+    village, town, stick = pair
+    add_household(village, "张建国", ("张小红",))
+    import_bundles(town, [_export(village, stick)])
+    assert village_status(village).unacknowledged_total > 0
+    (receipt,) = export_receipts(town, stick)
+    applied = import_receipt(village, receipt.path)
+    assert applied.changed
+    status = village_status(village)
+    assert status.unacknowledged_total == 0 and status.last_receipt["last_seq"] == 1
+    again = export_bundles(village, stick)[0]
+    assert again.total == 0
+    # a replayed (older) receipt never lowers the acknowledgement
+    assert not import_receipt(village, receipt.path).changed
+
+
+def test_town_changes_flow_down_and_fast_forward_at_the_village(pair):
+    village, town, stick = pair
+    hid = add_household(village, "张建国")
+    import_bundles(town, [_export(village, stick)])
+    edit_household(town, hid, notes="镇里已协调低保申请")
+    (down,) = export_bundles(town, stick)
+    assert down.path.name.startswith(f"{VILLAGE_CODE}-down-") and down.counts["households"] == 1
+    report = import_bundles(village, [down.path])
+    (b,) = report.bundles
+    assert b.status == "imported" and b.counts["updated"] == 1
+    with village.new_session() as s:
+        assert s.get(Household, hid).notes == "镇里已协调低保申请"
+    # the village edits the town's version: that is a fast-forward at the town, not a conflict
+    edit_household(village, hid, notes="镇里已协调低保申请；已入户告知")
+    (b,) = import_bundles(town, [_export(village, stick)]).bundles
+    assert b.counts["conflicts"] == 0 and b.counts["updated"] == 1
+    assert synced_rows(town, VILLAGE_CODE) == synced_rows(village, VILLAGE_CODE)
+    # the village's bundle acknowledged the town's bundle: nothing left to send down
+    assert export_bundles(town, stick) == []
+
+
+def test_concurrent_edit_yields_exactly_one_conflict_and_no_lost_data(pair):
+    village, town, stick = pair
+    hid = add_household(village, "张建国")
+    import_bundles(town, [_export(village, stick)])
+    edit_household(town, hid, notes="镇：已上报县民政局")
+    edit_household(village, hid, notes="村：户主住院，需回访")
+    (b,) = import_bundles(town, [_export(village, stick)]).bundles
+    assert b.counts["conflicts"] == 1
+    (c,) = conflicts.list_conflicts(town)
+    assert c.local["notes"] == "镇：已上报县民政局" and c.incoming["notes"] == "村：户主住院，需回访"
+    assert "notes" in c.differing
+    with town.new_session() as s:
+        assert s.get(Household, hid).notes == "镇：已上报县民政局"  # local kept until a person decides
+    # the same village version arriving again (no receipt yet) does not make a second conflict
+    (b,) = import_bundles(town, [_export(village, stick)]).bundles
+    assert b.counts["conflicts"] == 0 and len(conflicts.list_conflicts(town)) == 1
+
+    conflicts.resolve(town, c.id, {"notes": "incoming", "address": "local"})
+    assert conflicts.list_conflicts(town) == []
+    (down,) = export_bundles(town, stick)
+    (b,) = import_bundles(village, [down.path]).bundles
+    assert b.counts["updated"] == 1 and b.counts["conflicts"] == 0
+    with village.new_session() as s:
+        assert s.get(Household, hid).notes == "村：户主住院，需回访"
+    assert synced_rows(town, VILLAGE_CODE) == synced_rows(village, VILLAGE_CODE)
+
+
+def test_stats_at_the_town_equal_the_villages_own_counts_after_a_round_trip(pair, templates, tmp_path):
+    import subprocess
+    import sys
+
+    from app.stations import init_station
+    from app.workspace import Workspace
+
+    village, town, stick = pair
+    for name in ("张建国", "李桂兰", "王强"):
+        add_household(village, name, ("甲", "乙"))
+    delete_household(village, add_household(village, "赵已迁"))
+    other = Workspace.open(tmp_path / "village2")
+    init_station(other, kind="village", code="370681101202", name="李家村", town_card=templates["town_card"])
+    enroll_village(other, town, tmp_path)
+    add_household(other, "李大山", ("李二",))
+    import_bundles(town, [_export(village, stick), _export(other, stick)])
+    other.close()
+
+    def stats(data_dir):
+        r = subprocess.run([sys.executable, "-m", "app", "stats", "--data-dir", str(data_dir), "--json"],
+                           capture_output=True, text=True, check=True)
+        return json.loads(r.stdout)["counts"]
+
+    at_town = stats(town.root)
+    assert at_town[VILLAGE_CODE] == stats(village.root)[VILLAGE_CODE]
+    assert at_town["370681101202"] == stats(tmp_path / "village2")["370681101202"]
+    # the removed household is a tombstone; its member rows are still on the register
+    assert at_town[VILLAGE_CODE]["persons"] == 10 and at_town[VILLAGE_CODE]["households"] == 3
+
+
+def test_a_record_of_another_village_is_rejected_row_by_row(pair):
+    village, town, stick = pair
+    hid = add_household(village, "张建国")
+    with village.engine.begin() as conn:  # a corrupted village database claiming another village's row
+        conn.exec_driver_sql("UPDATE person SET village_code = '370681101299' WHERE household_id = ?", (hid,))
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    (b,) = import_bundles(town, [_export(village, stick)]).bundles
+    assert b.status == "imported" and b.counts["rejected"] == 1
+    with town.new_session() as s:
+        assert s.query(Person).filter_by(village_code="370681101299").count() == 0
