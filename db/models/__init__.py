@@ -8,3 +8,15 @@ from db.models.households import (  # noqa: F401
     Person,
     TagDefinition,
 )
+from db.models.mediation import (  # noqa: F401
+    Agreement,
+    CaseFileItem,
+    CaseMediator,
+    CaseParty,
+    CaseTransition,
+    FollowUp,
+    MediationCase,
+    Screening,
+    SessionRecord,
+    Signature,
+)
