@@ -524,7 +524,9 @@ def add_party(session: Session, user: User | None, case_id: str, *, role: str, p
         from app.codes import InvalidResidentId, parse_resident_id
 
         try:
-            id_number = parse_resident_id(id_number).number
+            rid = parse_resident_id(id_number)
+            id_number, birth_date = rid.number, birth_date or rid.birth_date
+            sex = sex or rid.sex
         except InvalidResidentId as exc:
             raise UserError(f"身份证号：{exc}", field="id_number") from None
     order = session.scalar(select(func.count()).select_from(CaseParty).where(CaseParty.case_id == case_id)) or 0
