@@ -11,6 +11,7 @@ from db.models import AuditLog, CaseTransition, MediationCase
 from app import accounts
 from app.errors import UserError
 from app.mediation import cases, rules, screening
+
 from tests.conftest import VILLAGE_CODE
 from tests.mediation_helpers import PATHS, case_in_state, make_mediator, new_case, sign_all, step
 
@@ -197,9 +198,8 @@ def test_written_agreement_takes_effect_on_the_last_required_signature(village_w
         cases.sign(s, mediator, **doc, signer_role="委员会", signer_name="", signed_on=D(2026, 3, 11))
         assert cases.open_case(s, mediator, info.id).agreement.effective_on is None
         assert cases.agreement_missing_signatures(s, info.id) == ["当事人李四"]
-        with pytest.raises(UserError, match="调解成功"):
-            pass_through = cases.change_state(s, mediator, info.id, "履行中", on_date=D(2026, 3, 12))
-            del pass_through
+        with pytest.raises(UserError, match="现在只能改为.*“调解成功”"):
+            cases.change_state(s, mediator, info.id, "履行中", on_date=D(2026, 3, 12))
         cases.change_state(s, mediator, info.id, "调解成功", on_date=D(2026, 3, 12))
         with pytest.raises(UserError, match="尚未生效.*李四"):
             cases.change_state(s, mediator, info.id, "履行中", on_date=D(2026, 3, 12))

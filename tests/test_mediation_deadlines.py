@@ -6,6 +6,7 @@ import pytest
 
 from app import todo
 from app.mediation import cases, deadlines, rules
+
 from tests.mediation_helpers import case_in_state, make_mediator, new_case
 
 D = dt.date

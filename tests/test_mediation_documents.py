@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from app.documents import mediation as docs
 from app.errors import UserError
 from app.mediation import cases
+
 from tests.mediation_helpers import make_mediator
 
 D = dt.date

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from app.mediation import screening, stats
+
 from tests.mediation_helpers import case_in_state, make_mediator
 
 D = dt.date

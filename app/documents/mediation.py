@@ -290,7 +290,7 @@ def session_records(cf: CaseFile, target: Path, images: dict[str, Path] | None =
 
 def agreement(cf: CaseFile, target: Path, images: dict[str, Path] | None = None) -> PrintedDocument:
     """人民调解协议书: copies = parties + 1 (Art. 29), each starting on a new page and marked with its holder."""
-    c, ag = cf.case, cf.agreement
+    ag = cf.agreement
     if ag is None or ag.kind != "书面":
         raise UserError("本案没有书面调解协议；口头协议请打印“口头协议登记表”")
     holders = [f"{p.role}{p.name}执" for p in cf.parties] + [f"{cf.committee_name}存档"]
