@@ -47,7 +47,7 @@ class MediationCase(SyncedRecord, Base):
     title: Mapped[str] = mapped_column(String(200))  # 纠纷名称: 张三与李四宅基地纠纷
     accepted_on: Mapped[dt.date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(20), index=True)
-    source_record_id: Mapped[str | None] = mapped_column(String(36))  # screening / diary entry
+    source_record_id: Mapped[str | None] = mapped_column(String(36), index=True)  # screening / diary entry
     dispute_type: Mapped[str] = mapped_column(String(20), index=True)
     complexity: Mapped[str] = mapped_column(String(10), default="简单")
     people_count: Mapped[int] = mapped_column(Integer, default=2)

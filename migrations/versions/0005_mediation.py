@@ -2,7 +2,7 @@
 
 Revision ID: 0005_mediation
 Revises: 0001_foundation
-Create Date: 2026-11-22 00:06:08.060110
+Create Date: 2026-11-22 00:16:29.001552
 """
 
 from alembic import op
@@ -82,6 +82,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_mediation_case_list', ['village_code', 'accepted_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_mediation_case_outcome'), ['outcome'], unique=False)
         batch_op.create_index(batch_op.f('ix_mediation_case_source'), ['source'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mediation_case_source_record_id'), ['source_record_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_mediation_case_state'), ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_mediation_case_village_code'), ['village_code'], unique=False)
 
@@ -413,6 +414,7 @@ def downgrade() -> None:
     with op.batch_alter_table('mediation_case', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mediation_case_village_code'))
         batch_op.drop_index(batch_op.f('ix_mediation_case_state'))
+        batch_op.drop_index(batch_op.f('ix_mediation_case_source_record_id'))
         batch_op.drop_index(batch_op.f('ix_mediation_case_source'))
         batch_op.drop_index(batch_op.f('ix_mediation_case_outcome'))
         batch_op.drop_index('ix_mediation_case_list')
