@@ -79,13 +79,14 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
         rounds = []
         for back in range(12, 0, -1):
             month_day = rules.add_months(dt.date(today.year, today.month, 1), -back) + dt.timedelta(days=rng.randint(2, 12))
-            found = 0 if rng.random() < 0.35 else rng.randint(1, 3)
+            found = 0 if rng.random() < 0.4 else rng.randint(1, 3)
             info = screening.record_screening(
                 s, user, round_date=month_day, screeners=rng.choice(SCREENERS), place=rng.choice(SCOPES),
-                found_count=found, findings="；".join(rng.sample(FINDINGS, min(found, len(FINDINGS)))),
+                found_count=found, findings="".join(rng.sample(FINDINGS, min(found, len(FINDINGS)))),
                 measures="逐户登记，明确专人跟进调处。" if found else "")
             rounds.append(info)
             made["screenings"] += 1
+        linked: dict[str, int] = {}
         targets = list(rules.STATES) * 2 + [rules.VISITED, rules.ARCHIVED, rules.IN_MEDIATION, rules.PERFORMING] * 2
         targets += [rules.ARCHIVED] * max(0, demo.households // 40)
         for n, target in enumerate(targets):
@@ -96,8 +97,11 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
             # Open cases are recent; settled and archived ones are older.
             age = rng.randint(3, 25) if target in (rules.ACCEPTED, rules.IN_MEDIATION) else rng.randint(40, 330)
             accepted = today - dt.timedelta(days=age)
-            found_in = [r for r in rounds if r.found_count and r.round_date <= accepted]
+            # A found dispute becomes at most one case each.
+            found_in = [r for r in rounds if linked.get(r.id, 0) < r.found_count and r.round_date <= accepted]
             source = "排查发现" if found_in and n % 4 == 0 else rng.choice(rules.SOURCES[:5] + ("民情日记",))
+            if source == "排查发现":
+                linked[found_in[-1].id] = linked.get(found_in[-1].id, 0) + 1
             risk = {}
             if n % 7 == 3:
                 risk["risk_criminal_people"] = rng.randint(2, 4)

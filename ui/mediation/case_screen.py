@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QGroupBox,
+    QHeaderView,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -81,13 +82,13 @@ class CaseDialog(QDialog):
         top.addWidget(self.print_button)
 
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._registration_tab(), "登记(&1)")
-        self.tabs.addTab(self._parties_tab(), "当事人(&2)")
-        self.tabs.addTab(self._sessions_tab(), "调解记录(&3)")
-        self.tabs.addTab(self._agreement_tab(), "协议(&4)")
-        self.tabs.addTab(self._follow_up_tab(), "回访(&5)")
-        self.tabs.addTab(self._file_tab(), "卷宗(&6)")
-        self.tabs.addTab(self._history_tab(), "历程(&7)")
+        self.tabs.addTab(self._registration_tab(), "登记")
+        self.tabs.addTab(self._parties_tab(), "当事人")
+        self.tabs.addTab(self._sessions_tab(), "调解记录")
+        self.tabs.addTab(self._agreement_tab(), "协议")
+        self.tabs.addTab(self._follow_up_tab(), "回访")
+        self.tabs.addTab(self._file_tab(), "卷宗")
+        self.tabs.addTab(self._history_tab(), "历程")
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
@@ -118,7 +119,7 @@ class CaseDialog(QDialog):
             self.missing = cases.agreement_missing_signatures(s, self.case_id)
         c = self.cf.case
         self.setWindowTitle(f"调解案件 {c.case_number}")
-        self.header.setText(f"{c.case_number}　{c.title}　【{c.state}】")
+        self.header.setText(f"{c.case_number}　{c.title}　受理于 {_d(c.accepted_on)}　【{c.state}】")
         self._fill_actions()
         self._fill_print_menu()
         self._fill_registration()
@@ -525,7 +526,8 @@ class CaseDialog(QDialog):
         editable = c.state in (rules.IN_MEDIATION, rules.SUCCEEDED)
         self.ag_save.setEnabled(editable)
         self.ag_sign.setEnabled(ag is not None and ag.kind == "书面" and c.state != rules.ARCHIVED)
-        self.ag_judicial.setEnabled(ag is not None and ag.effective_on is not None and not c.judicial_applied_on)
+        self.ag_judicial.setEnabled(ag is not None and ag.kind == "书面" and ag.effective_on is not None
+                                    and not c.judicial_applied_on)
 
     def save_agreement(self) -> None:
         self._run(cases.save_agreement, self.case_id, fields=self.ag_fields, kind=self.ag_kind.currentText(),
@@ -578,8 +580,10 @@ class CaseDialog(QDialog):
         w = QWidget()
         self.items_table = QTableWidget(0, 4)
         self.items_table.setHorizontalHeaderLabels(["材料", "必备", "已入卷", "页数"])
-        self.items_table.horizontalHeader().setStretchLastSection(False)
-        self.items_table.setColumnWidth(0, 300)
+        self.items_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.items_table.setColumnWidth(1, 60)
+        self.items_table.setColumnWidth(2, 60)
+        self.items_table.setColumnWidth(3, 90)
         self.items_save = QPushButton("保存卷内目录")
         self.items_save.clicked.connect(self.save_items)
         self.cover_label = forms.align_top(QLabel())
