@@ -318,3 +318,15 @@ def test_agreement_signatures_are_one_row_per_signer(village_ws, mediator):
         sign_all(s, mediator, ag.id, info.id, D(2026, 3, 10))
         sign_all(s, mediator, ag.id, info.id, D(2026, 3, 11))
         assert len(cases.open_case(s, mediator, info.id, audit_open=False).signatures) == 4
+
+
+def test_evidence_scans_are_attached_to_the_case_file(village_ws, mediator, tmp_path):
+    scan = tmp_path / "现场照片.jpg"
+    scan.write_bytes(b"\xff\xd8jpeg" * 50)
+    with village_ws.session(mediator.id) as s:
+        info = case_in_state(s, mediator, "不予受理")
+        cases.attach_to_case(s, mediator, village_ws.attachments_dir, info.id, scan, note="证据材料")
+        assert [a.filename for a in cases.case_attachments(s, mediator, info.id)] == ["现场照片.jpg"]
+        step(s, mediator, info.id, "已归档", D(2026, 3, 9))
+        with pytest.raises(UserError, match="已归档"):
+            cases.attach_to_case(s, mediator, village_ws.attachments_dir, info.id, scan)

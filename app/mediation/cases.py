@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from db.base import utcnow
 from db.models import (
     Agreement,
+    Attachment,
     CaseFileItem,
     CaseMediator,
     CaseParty,
@@ -1048,6 +1049,24 @@ def set_file_item(session: Session, user: User | None, case_id: str, key: str, *
         session.add(item)
     item.deleted_at = None
     item.present, item.pages, item.note = present, pages, note.strip()
+
+
+def attach_to_case(session: Session, user: User | None, attachments_dir: Path, case_id: str, path: Path | str,
+                   *, note: str | None = None) -> attachments.AttachmentInfo:
+    """A scan or a piece of evidence for the case file, stored in the workspace by its hash."""
+    accounts.require(user, "see_cases")
+    row = _case(session, case_id)
+    if row.state == rules.ARCHIVED:
+        raise UserError("案件已归档，不能再添加附件")
+    info = attachments.attach_file(session, attachments_dir, "mediation_case", case_id, path, note=note)
+    session.get(Attachment, info.id).village_code = row.village_code
+    audit.record(session, user, "case.attach", table="mediation_case", record_id=case_id, fields=["attachment"])
+    return info
+
+
+def case_attachments(session: Session, user: User | None, case_id: str) -> list[attachments.AttachmentInfo]:
+    accounts.require(user, "see_cases")
+    return attachments.list_attachments(session, "mediation_case", case_id)
 
 
 # -- reading ---------------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QGroupBox,
-    QHeaderView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts, attachments
+from app import accounts
 from app.documents import mediation as docs
 from app.errors import UserError
 from app.mediation import cases, rules
@@ -632,7 +632,7 @@ class CaseDialog(QDialog):
             f"保管期限：{c.retention or ''}")
         self.attach_list.clear()
         with self.ctx.session() as s:
-            for a in attachments.list_attachments(s, "mediation_case", self.case_id):
+            for a in cases.case_attachments(s, self.ctx.user, self.case_id):
                 self.attach_list.addItem(f"{a.filename}（{a.size // 1024} KB）{a.note or ''}")
 
     def save_items(self) -> None:
@@ -651,11 +651,8 @@ class CaseDialog(QDialog):
             self.attach(Path(path))
 
     def attach(self, path: Path) -> None:
-        def add(s, user, case_id):  # noqa: ANN001, ANN202
-            accounts.require(user, "see_cases")
-            return attachments.attach_file(s, self.ctx.workspace.attachments_dir, "mediation_case", case_id, path)
-
-        self._run(add, self.case_id)
+        self._run(lambda s, user, case_id: cases.attach_to_case(s, user, self.ctx.workspace.attachments_dir, case_id,
+                                                                 path), self.case_id)
 
     # -- 历程 ------------------------------------------------------------------------------------------
     def _history_tab(self) -> QWidget:
