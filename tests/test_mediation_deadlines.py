@@ -119,3 +119,23 @@ def test_cadres_without_the_case_permission_get_no_case_reminders(village_ws, me
         assert todo.collect(s, cadre, D(2026, 6, 1)) == []
     with village_ws.session(mediator.id) as s:
         assert [i.kind for i in todo.collect(s, mediator, D(2026, 6, 1))] == ["case_open_month"]
+
+
+def test_town_staff_see_cases_escalated_to_the_town_until_they_record_the_outcome(town_ws):
+    from db.models import MediationCase
+
+    from tests.conftest import VILLAGE_CODE
+
+    staff = make_mediator(town_ws, "zhen", roles=("town_staff",))
+    with town_ws.session(staff.id) as s:
+        row = MediationCase(village_code=VILLAGE_CODE, case_year=2026, case_seq=2, case_number="（2026）张家人调字第 2 号",
+                            title="三户排水纠纷", accepted_on=D(2026, 3, 2), source="排查发现", dispute_type="邻里",
+                            state="上报", state_on=D(2026, 3, 20), outcome="上报", escalated_to="乡镇",
+                            escalated_on=D(2026, 3, 20), escalation_reason="涉及三户")
+        s.add(row)
+    with town_ws.session(staff.id) as s:
+        [item] = deadlines.todo_items(s, staff, D(2026, 3, 21))
+        assert item.kind == "case_escalated" and "待乡镇处理" in item.title
+        cases.record_town_handling(s, staff, row.id, handling="镇司法所调解", outcome="调解成功", handled_on=D(2026, 3, 25))
+    with town_ws.session(staff.id) as s:
+        assert deadlines.todo_items(s, staff, D(2026, 3, 26)) == []

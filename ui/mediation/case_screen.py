@@ -244,9 +244,7 @@ class CaseDialog(QDialog):
 
     def save_registration(self) -> None:
         v = self.reg.values()
-        v.pop("accepted_on")
-        for key in ("risk_criminal_people", "risk_petition_people", "risk_suicide_people"):
-            v[key] = v.pop(key)
+        v.pop("accepted_on")  # the number depends on it: fixed at registration
         v["registrar"] = v["registrar"] or ""
         self._run(cases.update_case, self.case_id, fields=self.reg.fields, **v)
 
