@@ -22,6 +22,7 @@ from app.paths import resolve_data_dir
 FEATURE_CLI_MODULES: tuple[str, ...] = (
     "app.demo",
     "app.sync.cli",
+    "app.mediation.cli",
 )
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2

@@ -8,4 +8,16 @@ from db.models.households import (  # noqa: F401
     Person,
     TagDefinition,
 )
+from db.models.mediation import (  # noqa: F401
+    Agreement,
+    CaseFileItem,
+    CaseMediator,
+    CaseParty,
+    CaseTransition,
+    FollowUp,
+    MediationCase,
+    Screening,
+    SessionRecord,
+    Signature,
+)
 from db.models.sync import ReceivedBundle, SyncConflict, SyncPeer  # noqa: F401

@@ -1,0 +1,471 @@
+"""调解文书: the printed forms of a mediation case file, A4, bundled CJK font, laid out like the paper
+forms (boxed tables, signature lines) so they can be signed and filed.
+
+受理登记表, 当事人权利义务告知书, 调解记录, 人民调解协议书 (one copy per party plus one for the committee,
+each marked with its holder), 口头协议登记表, 回访记录, 卷宗封面, 卷内目录.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+from sqlalchemy.orm import Session
+
+from db.models import Attachment, User
+
+from app.attachments import blob_path
+from app.codes import mask_resident_id
+from app.errors import UserError
+from app.mediation import cases, rules
+from app.mediation.cases import CaseFile, PartyInfo, SignatureInfo
+from app.paths import cjk_font_path
+
+FONT = "NotoSerifSC"
+LABEL = FontFace(fill_color=(238, 238, 238))
+DOCUMENTS = {
+    "registration": "受理登记表",
+    "rights_notice": "当事人权利义务告知书",
+    "session_record": "调解记录",
+    "agreement": "人民调解协议书",
+    "oral_agreement": "口头协议登记表",
+    "follow_up": "回访记录",
+    "cover": "卷宗封面",
+    "contents": "卷内目录",
+}
+
+
+@dataclass(frozen=True)
+class PrintedDocument:
+    path: Path
+    pages: int
+    copies: int = 1
+
+
+class _Form(FPDF):
+    def __init__(self, title: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.add_font(FONT, "", str(cjk_font_path()))
+        self.set_margins(20, 18, 20)
+        self.set_auto_page_break(True, margin=18)
+        self.set_title(title)
+        self.set_creator("民情簿")
+        self.mark = ""  # the copy's holder, printed at the top right of each page
+
+    def header(self) -> None:
+        if self.mark:
+            self.set_font(FONT, size=9)
+            self.cell(0, 5, self.mark, align="R", new_x="LMARGIN", new_y="NEXT")
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, size=8)
+        self.set_text_color(110)
+        self.cell(0, 5, f"第 {self.page_no()} 页", align="C")
+        self.set_text_color(0)
+
+    # -- building blocks --------------------------------------------------------------------
+    def heading(self, committee: str, title: str, number: str = "") -> None:
+        self.set_font(FONT, size=12)
+        self.cell(0, 7, committee, align="C", new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FONT, size=20)
+        self.cell(0, 13, title, align="C", new_x="LMARGIN", new_y="NEXT")
+        if number:
+            self.set_font(FONT, size=11)
+            self.cell(0, 7, number, align="R", new_x="LMARGIN", new_y="NEXT")
+        self.ln(2)
+
+    def grid(self, rows: list[list[tuple[str, str, int]]], columns: int = 8, size: float = 10.5) -> None:
+        """Boxed table: each row a list of (label, value, span of value cells); labels take one column."""
+        self.set_font(FONT, size=size)
+        width = self.epw / columns
+        with self.table(col_widths=[width] * columns, text_align="LEFT", line_height=6.5,
+                        first_row_as_headings=False, padding=1.5, wrapmode="CHAR") as table:
+            for row in rows:
+                r = table.row()
+                for label, value, span in row:
+                    if label:
+                        r.cell(label, style=LABEL, align="CENTER")
+                    r.cell(value or "", colspan=span)
+        self.ln(3)
+
+    def para(self, text: str, size: float = 11, indent: bool = True) -> None:
+        """A paragraph per line of ``text``; Chinese wraps at any character, not at spaces."""
+        self.set_font(FONT, size=size)
+        for line in text.splitlines() or [""]:
+            self.multi_cell(0, 7, ("\u3000\u3000" if indent else "") + line, new_x="LMARGIN", new_y="NEXT",
+                            wrapmode="CHAR", align="L")
+
+    def section(self, label: str, text: str) -> None:
+        self.set_font(FONT, size=11.5)
+        self.cell(0, 8, label, new_x="LMARGIN", new_y="NEXT")
+        self.para(text or "（无）", size=11)
+        self.ln(1)
+
+    def sign_line(self, role: str, name: str = "", note: str = "", image: Path | None = None) -> None:
+        """``role（签名）：name ______  ____年__月__日``; a recorded signature is noted, its image drawn."""
+        self.set_font(FONT, size=11)
+        if self.will_page_break(14):
+            self.add_page()
+        y = self.get_y()
+        self.cell(84, 10, f"{role}：{name}")
+        x = self.get_x()
+        self.line(x, y + 8, x + 34, y + 8)
+        if image is not None:
+            self.image(str(image), x=x + 2, y=y - 1, h=9)
+        self.set_x(x + 36)
+        if note:
+            self.set_font(FONT, size=9)
+        self.cell(0, 10, note or "　　年　　月　　日", new_x="LMARGIN", new_y="NEXT")
+        self.ln(1)
+
+
+def _age(p: PartyInfo, on: dt.date) -> str:
+    age = p.age_on(on)
+    return f"{age}" if age is not None else ""
+
+
+def _party_rows(parties: list[PartyInfo], on: dt.date) -> list[list[tuple[str, str, int]]]:
+    rows = []
+    for p in parties:
+        if p.kind == "单位":
+            rows.append([(p.role, f"{p.name}（单位）", 3), ("代表人", f"{p.representative or ''} {p.representative_title or ''}".strip(), 3)])
+            rows.append([("联系方式", p.phone or "", 3), ("地址", p.address, 3)])
+        else:
+            rows.append([(p.role, p.name, 1), ("性别", p.sex or "", 1), ("民族", p.ethnicity or "", 1),
+                         ("年龄", _age(p, on), 1)])
+            rows.append([("身份证号", mask_resident_id(p.id_number), 3), ("职业或职务", p.occupation or "", 3)])
+            rows.append([("联系方式", p.phone or "", 3), ("住址", p.address, 3)])
+    return rows
+
+
+def _sig_note(sig: SignatureInfo | None) -> str:
+    if sig is None:
+        return ""
+    return f"{sig.method}　{sig.signed_on:%Y年%m月%d日}"
+
+
+class _Signatures:
+    """The recorded signatures of one document, by signer, with their images if stored here."""
+
+    def __init__(self, cf: CaseFile, document_id: str, images: dict[str, Path]) -> None:
+        self.by_key = {(s.signer_role, s.party_id or s.signer_name): s for s in cf.signatures
+                       if s.document_id == document_id}
+        self.images = images
+
+    def party(self, p: PartyInfo) -> tuple[SignatureInfo | None, Path | None]:
+        sig = self.by_key.get(("当事人", p.id))
+        return sig, self.images.get(sig.id) if sig else None
+
+    def role(self, role: str) -> tuple[SignatureInfo | None, Path | None]:
+        sig = next((s for (r, _k), s in self.by_key.items() if r == role), None)
+        return sig, self.images.get(sig.id) if sig else None
+
+
+def _sign_block(pdf: _Form, cf: CaseFile, document_id: str | None, images: dict[str, Path], *,
+                party_suffix: str = "签名、盖章或按指印", roles=("人民调解员（签名）",), seal: bool = False,
+                recorder: str = "") -> None:
+    sigs = _Signatures(cf, document_id or "", images)
+    pdf.ln(3)
+    for p in cf.parties:
+        sig, img = sigs.party(p)
+        pdf.sign_line(f"{p.role}（{party_suffix}）", "", _sig_note(sig), img)
+    for role in roles:
+        key = "调解员" if "调解员" in role else "记录人"
+        sig, img = sigs.role(key)
+        name = sig.signer_name if sig else (recorder if key == "记录人" else "")
+        pdf.sign_line(role, name, _sig_note(sig), img)
+    if seal:
+        sig, _img = sigs.role("委员会")
+        pdf.ln(4)
+        pdf.set_font(FONT, size=11.5)
+        pdf.cell(0, 8, f"{cf.committee_name}（印章）", align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 8, f"{sig.signed_on:%Y年%m月%d日}" if sig else "　　年　　月　　日", align="R",
+                 new_x="LMARGIN", new_y="NEXT")
+
+
+def _write(pdf: _Form, target: Path, copies: int = 1) -> PrintedDocument:
+    target = Path(target)
+    tmp = target.with_name(target.name + ".part")
+    pdf.output(str(tmp))
+    tmp.replace(target)
+    return PrintedDocument(target, pdf.pages_count, copies)
+
+
+# -- the documents ----------------------------------------------------------------------------------
+def registration_form(cf: CaseFile, target: Path, images: dict[str, Path] | None = None) -> PrintedDocument:
+    c = cf.case
+    pdf = _Form("人民调解受理登记表")
+    pdf.add_page()
+    pdf.heading(cf.committee_name, "人民调解受理登记表", c.case_number)
+    risks = [f"可能{n}（{k} 人）" for n, f, k in (("民转刑", c.risk_criminal, c.risk_criminal_people),
+                                               ("群体性上访", c.risk_petition, c.risk_petition_people),
+                                               ("引起自杀", c.risk_suicide, c.risk_suicide_people)) if f]
+    rows = [
+        [("纠纷名称", c.title, 7)],
+        [("受理日期", f"{c.accepted_on:%Y年%m月%d日}", 3), ("纠纷来源", c.source, 3)],
+        [("纠纷类型", c.dispute_type, 3), ("难易程度", c.complexity, 3)],
+        [("涉及人数", f"{c.people_count} 人", 3), ("涉及金额", f"{c.amount_yuan:,.2f} 元", 3)],
+        *_party_rows(cf.parties, c.accepted_on),
+        [("简要案情", c.facts, 7)],
+        [("当事人请求", c.requests, 7)],
+        [("风险情况", "、".join(risks) or "无", 7)],
+        [("调解员", "、".join(m.name for m in cf.mediators), 3), ("登记人", c.registrar, 3)],
+    ]
+    pdf.grid(rows)
+    pdf.sign_line("登记人（签名）", c.registrar)
+    pdf.ln(6)
+    pdf.set_font(FONT, size=11.5)
+    pdf.cell(0, 8, f"{cf.committee_name}（印章）", align="R", new_x="LMARGIN", new_y="NEXT")
+    return _write(pdf, target)
+
+
+RIGHTS = (
+    "一、选择或者接受人民调解员；",
+    "二、接受调解、拒绝调解或者要求终止调解；",
+    "三、要求调解公开进行或者不公开进行；",
+    "四、自主表达意愿、自愿达成调解协议。",
+)
+DUTIES = (
+    "一、如实陈述纠纷事实，不得提供虚假证明材料；",
+    "二、遵守调解现场秩序，尊重人民调解员；",
+    "三、尊重对方当事人行使权利。",
+)
+
+
+def rights_notice(cf: CaseFile, target: Path, images: dict[str, Path] | None = None) -> PrintedDocument:
+    c = cf.case
+    pdf = _Form("人民调解当事人权利义务告知书")
+    pdf.add_page()
+    pdf.heading(cf.committee_name, "人民调解当事人权利义务告知书", c.case_number)
+    names = "、".join(p.name for p in cf.parties) or "当事人"
+    pdf.para(f"{names}：", indent=False)
+    pdf.para(f"你（们）与对方因“{c.title}”申请（或同意）本委员会调解。根据《中华人民共和国人民调解法》"
+             "第二十三条、第二十四条的规定，人民调解委员会调解民间纠纷，不收取任何费用。现将你们在调解活动中"
+             "享有的权利和承担的义务告知如下：")
+    pdf.section("当事人享有下列权利：", "\n".join(RIGHTS))
+    pdf.section("当事人应当履行下列义务：", "\n".join(DUTIES))
+    pdf.para("经人民调解委员会调解达成调解协议后，双方当事人认为有必要的，可以自调解协议生效之日起三十日内"
+             "共同向人民法院申请司法确认。调解不成的，当事人可以依法通过仲裁、行政、司法等途径维护自己的权利。")
+    given = (f"告知方式：{c.rights_notice_method or '书面告知'}　告知人：{c.rights_notice_by or ''}　"
+             f"告知日期：{c.rights_notice_on:%Y年%m月%d日}" if c.rights_notice_on else "")
+    if given:
+        pdf.para(given, size=10.5, indent=False)
+    pdf.ln(2)
+    pdf.para("以上内容我已知悉。", indent=False)
+    _sign_block(pdf, cf, None, images or {}, party_suffix="签名", roles=("告知人（签名）",))
+    return _write(pdf, target)
+
+
+def session_records(cf: CaseFile, target: Path, images: dict[str, Path] | None = None) -> PrintedDocument:
+    c = cf.case
+    if not cf.sessions:
+        raise UserError("本案还没有调解记录可打印")
+    pdf = _Form("人民调解记录")
+    for rec in cf.sessions:
+        pdf.add_page()
+        pdf.heading(cf.committee_name, "人民调解记录", f"{c.case_number}　第 {rec.seq} 次")
+        pdf.grid([
+            [("调解时间", f"{rec.held_at:%Y年%m月%d日 %H:%M}", 3), ("调解地点", rec.place, 3)],
+            [("调解事项", rec.subject or c.title, 7)],
+            [("参加人", rec.participants, 7)],
+            [("到场当事人", rec.parties_present or "、".join(p.name for p in cf.parties), 7)],
+            [("调解员", rec.mediator_name, 3), ("记录人", rec.recorder_name, 3)],
+        ])
+        notice = (f"已于 {c.rights_notice_on:%Y年%m月%d日} 向当事人{c.rights_notice_method or '书面告知'}权利义务。"
+                  if c.rights_notice_on else "")
+        pdf.section("权利义务告知：", notice)
+        pdf.section("当事人陈述：", rec.statements)
+        pdf.section("调查核实情况：", rec.verification)
+        pdf.section("风险告知：", rec.risk_notice)
+        pdf.section(f"调解结果：{rec.result}", rec.result_detail)
+        _sign_block(pdf, cf, rec.id, images or {}, party_suffix="签名",
+                    roles=("调解员（签名）", "记录人（签名）"), recorder=rec.recorder_name)
+    return _write(pdf, target)
+
+
+def agreement(cf: CaseFile, target: Path, images: dict[str, Path] | None = None) -> PrintedDocument:
+    """人民调解协议书: copies = parties + 1 (Art. 29), each starting on a new page and marked with its holder."""
+    ag = cf.agreement
+    if ag is None or ag.kind != "书面":
+        raise UserError("本案没有书面调解协议；口头协议请打印“口头协议登记表”")
+    holders = [f"{p.role}{p.name}执" for p in cf.parties] + [f"{cf.committee_name}存档"]
+    pdf = _Form("人民调解协议书")
+    for i, holder in enumerate(holders, start=1):
+        pdf.mark = f"第 {i} 份（共 {len(holders)} 份）　{holder}"
+        pdf.add_page()
+        pdf.heading(cf.committee_name, "人民调解协议书", ag.number)
+        pdf.grid(_party_rows(cf.parties, ag.reached_on))
+        pdf.section("纠纷主要事实、争议事项：", "\n".join(x for x in (ag.facts, ag.issues) if x))
+        pdf.section("各方当事人责任：", ag.responsibilities)
+        pdf.para("经本委员会调解，双方当事人自愿达成如下协议：", indent=False)
+        pdf.para(ag.terms)
+        deadline = f"，履行期限：{ag.performance_deadline:%Y年%m月%d日}前" if ag.performance_deadline else ""
+        pdf.section("履行方式、时限：", f"{ag.performance_manner or '按上述协议履行'}{deadline}。"
+                    + (f"协议涉及金额 {cases.fen_to_yuan(ag.amount_fen):,.2f} 元。" if ag.amount_fen else ""))
+        pdf.para(f"本协议一式 {len(holders)} 份，当事人各执一份，人民调解委员会留存一份。本协议自各方当事人签名、"
+                 "盖章或按指印，人民调解员签名并加盖人民调解委员会印章之日起生效。双方当事人可以自本协议生效之日起"
+                 "三十日内共同向人民法院申请司法确认。")
+        _sign_block(pdf, cf, ag.id, images or {}, roles=("人民调解员（签名）",), seal=True)
+        pdf.set_font(FONT, size=10)
+        pdf.cell(0, 7, f"记录人：{ag.recorder}", new_x="LMARGIN", new_y="NEXT")
+    return _write(pdf, target, copies=len(holders))
+
+
+def oral_agreement(cf: CaseFile, target: Path, images: dict[str, Path] | None = None) -> PrintedDocument:
+    c, ag = cf.case, cf.agreement
+    if ag is None or ag.kind != "口头":
+        raise UserError("本案没有口头协议")
+    pdf = _Form("口头调解协议登记表")
+    pdf.add_page()
+    pdf.heading(cf.committee_name, "口头调解协议登记表", ag.number)
+    pdf.grid([
+        [("纠纷名称", c.title, 7)],
+        *_party_rows(cf.parties, ag.reached_on),
+        [("纠纷简要情况", ag.facts or c.facts, 7)],
+        [("口头协议内容", ag.terms, 7)],
+        [("履行方式", ag.performance_manner, 3), ("履行期限",
+                                                 f"{ag.performance_deadline:%Y年%m月%d日}" if ag.performance_deadline else "", 3)],
+        [("达成日期", f"{ag.reached_on:%Y年%m月%d日}（自达成之日起生效）", 7)],
+        [("涉及金额", f"{cases.fen_to_yuan(ag.amount_fen):,.2f} 元", 3), ("登记人", ag.recorder, 3)],
+    ])
+    _sign_block(pdf, cf, ag.id, images or {}, party_suffix="签名", roles=("人民调解员（签名）",))
+    return _write(pdf, target)
+
+
+def follow_up_records(cf: CaseFile, target: Path, images: dict[str, Path] | None = None) -> PrintedDocument:
+    done = [f for f in cf.follow_ups if f.visited_on is not None]
+    if not done:
+        raise UserError("本案还没有回访记录可打印")
+    pdf = _Form("人民调解回访记录")
+    for f in done:
+        pdf.add_page()
+        pdf.heading(cf.committee_name, "人民调解回访记录", f"协议编号：{f.agreement_number}")
+        pdf.grid([
+            [("当事人", f.parties, 3)],
+            [("回访事由", f.subject, 3)],
+            [("回访时间", f"{f.visited_on:%Y年%m月%d日}", 1), ("回访人", f.visitor, 1)],
+            [("协议履行情况", f.performance, 3)],
+            [("当事人满意度", f.satisfaction or "", 3)],
+            [("当事人思想变化", f.attitude_changes or "无", 3)],
+            [("有无新的纠纷苗头", f.new_dispute_signs or "无", 3)],
+            [("采取的措施", f.measures or "无", 3)],
+        ], columns=4)
+        pdf.sign_line("回访人（签名）", f.visitor)
+        pdf.sign_line("被回访人（签名）")
+    return _write(pdf, target)
+
+
+def _closed_on(cf: CaseFile) -> dt.date | None:
+    ends = [t.on_date for t in cf.transitions if t.to_state in rules.OUTCOME_OF]
+    return ends[-1] if ends else None
+
+
+def cover(cf: CaseFile, target: Path, images: dict[str, Path] | None = None) -> PrintedDocument:
+    c = cf.case
+    pdf = _Form("人民调解卷宗")
+    pdf.add_page()
+    pdf.set_font(FONT, size=14)
+    pdf.ln(18)
+    pdf.cell(0, 10, cf.committee_name, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=30)
+    pdf.ln(8)
+    pdf.cell(0, 20, "人 民 调 解 卷 宗", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(16)
+    closed = _closed_on(cf)
+    result = {"成功": "调解成功", "不成": "调解不成", "终止": "终止调解", "不予受理": "不予受理",
+              "上报": f"上报{c.escalated_to or ''}"}.get(c.outcome or "", "调解中")
+    rows = [
+        ("卷　　号", c.volume_no or ""),
+        ("案件编号", c.case_number),
+        ("纠纷名称", c.title),
+        ("当 事 人", "、".join(p.name for p in cf.parties)),
+        ("调 解 员", "、".join(m.name for m in cf.mediators)),
+        ("受理日期", f"{c.accepted_on:%Y年%m月%d日}"),
+        ("结案日期", f"{closed:%Y年%m月%d日}" if closed else ""),
+        ("调解结果", result),
+        ("立 卷 人", c.filed_by or ""),
+        ("立卷日期", f"{c.filed_on:%Y年%m月%d日}" if c.filed_on else ""),
+        ("保管期限", c.retention or ""),
+    ]
+    pdf.set_font(FONT, size=13)
+    x0 = pdf.l_margin + 25
+    for label, value in rows:
+        pdf.set_x(x0)
+        pdf.cell(32, 12, label + "：")
+        y = pdf.get_y()
+        pdf.multi_cell(88, 12, value, new_x="LMARGIN", new_y="NEXT")
+        pdf.line(x0 + 32, max(pdf.get_y(), y + 12) - 2, x0 + 120, max(pdf.get_y(), y + 12) - 2)
+    return _write(pdf, target)
+
+
+def contents(cf: CaseFile, target: Path, images: dict[str, Path] | None = None) -> PrintedDocument:
+    pdf = _Form("卷内目录")
+    pdf.add_page()
+    pdf.heading(cf.committee_name, "卷 内 目 录", f"卷号：{cf.case.volume_no or '　　　　'}　{cf.case.case_number}")
+    pdf.set_font(FONT, size=11)
+    page = 1
+    with pdf.table(col_widths=(12, 88, 20, 20, 30), text_align=("CENTER", "LEFT", "CENTER", "CENTER", "LEFT"),
+                   line_height=8, headings_style=FontFace(fill_color=(238, 238, 238)), wrapmode="CHAR") as table:
+        table.row(("序号", "材料名称", "页号", "页数", "备注"))
+        for n, item in enumerate(cf.items, start=1):
+            pages = (item.pages or 1) if item.present else 0
+            span = f"{page}" if pages == 1 else (f"{page}-{page + pages - 1}" if pages else "")
+            note = ("必备；" if item.required else "") + ("已入卷" if item.present else "无")
+            if item.note:
+                note += f"；{item.note}"
+            table.row((str(n), item.title, span, str(pages) if pages else "", note))
+            page += pages
+    return _write(pdf, target)
+
+
+RENDERERS: dict[str, Callable[..., PrintedDocument]] = {
+    "registration": registration_form,
+    "rights_notice": rights_notice,
+    "session_record": session_records,
+    "agreement": agreement,
+    "oral_agreement": oral_agreement,
+    "follow_up": follow_up_records,
+    "cover": cover,
+    "contents": contents,
+}
+
+
+def signature_images(session: Session, cf: CaseFile, attachments_dir: Path | None) -> dict[str, Path]:
+    """Signature id → the stored PNG of a signature-pad signature (when the file is on this station)."""
+    if attachments_dir is None:
+        return {}
+    out = {}
+    for sig in cf.signatures:
+        if sig.attachment_id:
+            att = session.get(Attachment, sig.attachment_id)
+            path = blob_path(attachments_dir, att.sha256) if att is not None else None
+            if path is not None and path.exists():
+                out[sig.id] = path
+    return out
+
+
+def available(cf: CaseFile) -> list[str]:
+    """Which documents this case can print now."""
+    keys = ["registration", "rights_notice"]
+    if cf.sessions:
+        keys.append("session_record")
+    if cf.agreement is not None:
+        keys.append("agreement" if cf.agreement.kind == "书面" else "oral_agreement")
+    if any(f.visited_on for f in cf.follow_ups):
+        keys.append("follow_up")
+    keys += ["cover", "contents"]
+    return keys
+
+
+def print_document(session: Session, user: User | None, case_id: str, kind: str, target: Path, *,
+                   attachments_dir: Path | None = None) -> PrintedDocument:
+    """Open the case (permission checked, audited) and write one document to ``target``."""
+    if kind not in RENDERERS:
+        raise ValueError(kind)
+    cf = cases.open_case(session, user, case_id)
+    return RENDERERS[kind](cf, target, signature_images(session, cf, attachments_dir))

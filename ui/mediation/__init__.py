@@ -1,0 +1,1 @@
+"""矛盾纠纷调解 screens: case list, case file, screening rounds, statistics."""

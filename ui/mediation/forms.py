@@ -1,0 +1,437 @@
+"""Forms and small dialogs of the mediation screens (registration, transitions, sessions, parties,
+signatures, follow-ups, screenings). They collect input; the caller runs the service."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDate, QDateTime, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import UserError
+from app.mediation import rules
+
+
+def date_edit(value: dt.date | None = None) -> QDateEdit:
+    w = QDateEdit()
+    w.setCalendarPopup(True)
+    w.setDisplayFormat("yyyy-MM-dd")
+    d = value or dt.date.today()
+    w.setDate(QDate(d.year, d.month, d.day))
+    return w
+
+
+def date_of(w: QDateEdit) -> dt.date:
+    q = w.date()
+    return dt.date(q.year(), q.month(), q.day())
+
+
+def text_box(height: int = 60) -> QPlainTextEdit:
+    w = QPlainTextEdit()
+    w.setTabChangesFocus(True)  # Tab moves on, as in every other field
+    w.setMinimumHeight(height)
+    w.setMaximumHeight(height * 2)
+    return w
+
+
+def combo(items, current: str | None = None, editable: bool = False) -> QComboBox:  # noqa: ANN001
+    w = QComboBox()
+    w.addItems(list(items))
+    w.setEditable(editable)
+    if current:
+        i = w.findText(current)
+        if i >= 0:
+            w.setCurrentIndex(i)
+        elif editable:
+            w.setEditText(current)
+    return w
+
+
+def show_error(parent: QWidget | None, exc: UserError, fields: dict[str, QWidget] | None = None) -> None:
+    """The service's message, and focus on the field it names."""
+    QMessageBox.warning(parent, "请检查", exc.message)
+    if fields and exc.field in fields:
+        fields[exc.field].setFocus()
+
+
+class _FormDialog(QDialog):
+    """A dialog with a form layout and 确定/取消; ``accept`` runs ``self.on_accept`` (may raise UserError)."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.form = QFormLayout()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.buttons)
+        self.on_accept = None
+        self.fields: dict[str, QWidget] = {}
+        self.result_value = None
+
+    def accept(self) -> None:
+        if self.on_accept is not None:
+            try:
+                self.result_value = self.on_accept(self.values())
+            except UserError as exc:
+                show_error(self, exc, self.fields)
+                return
+        super().accept()
+
+    def values(self) -> dict:
+        return {}
+
+
+class RegistrationForm(QWidget):
+    """受理登记 fields. ``values()`` gives the keyword arguments of ``cases.register_case``."""
+
+    def __init__(self, types: list[str], parent: QWidget | None = None, *, with_date: bool = True) -> None:
+        super().__init__(parent)
+        form = QFormLayout(self)
+        self.title = QLineEdit()
+        self.title.setPlaceholderText("如：张三与李四宅基地纠纷")
+        self.accepted_on = date_edit()
+        self.source = combo(rules.SOURCES)
+        self.dispute_type = combo(types)
+        self.complexity = combo(rules.COMPLEXITIES)
+        self.people = QSpinBox()
+        self.people.setRange(1, 9999)
+        self.people.setValue(2)
+        self.amount = QLineEdit()
+        self.amount.setPlaceholderText("元，没有填 0")
+        self.facts = text_box()
+        self.requests = text_box(45)
+        self.risk_criminal = QSpinBox()
+        self.risk_petition = QSpinBox()
+        self.risk_suicide = QSpinBox()
+        risks = QHBoxLayout()
+        for label, w in (("可能民转刑", self.risk_criminal), ("可能群体性上访", self.risk_petition),
+                         ("可能引起自杀", self.risk_suicide)):
+            w.setRange(0, 9999)
+            w.setSuffix(" 人")
+            risks.addWidget(QLabel(label))
+            risks.addWidget(w)
+        risks.addStretch(1)
+        self.registrar = QLineEdit()
+        form.addRow("纠纷名称(&N)", self.title)
+        if with_date:
+            form.addRow("受理日期", self.accepted_on)
+        row = QHBoxLayout()
+        for label, w in (("来源", self.source), ("类型", self.dispute_type), ("难易程度", self.complexity)):
+            row.addWidget(QLabel(label))
+            row.addWidget(w)
+        row.addStretch(1)
+        form.addRow("纠纷来源", row)
+        money = QHBoxLayout()
+        money.addWidget(self.people)
+        money.addWidget(QLabel("涉及金额"))
+        money.addWidget(self.amount)
+        money.addStretch(1)
+        form.addRow("涉及人数", money)
+        form.addRow("简要案情", self.facts)
+        form.addRow("当事人请求", self.requests)
+        form.addRow("风险（人数）", risks)
+        form.addRow("登记人", self.registrar)
+        self.fields = {"title": self.title, "accepted_on": self.accepted_on, "source": self.source,
+                       "dispute_type": self.dispute_type, "complexity": self.complexity, "people_count": self.people,
+                       "amount": self.amount, "facts": self.facts, "requests": self.requests,
+                       "registrar": self.registrar}
+
+    def set_values(self, c) -> None:  # noqa: ANN001
+        self.title.setText(c.title)
+        self.accepted_on.setDate(QDate(c.accepted_on.year, c.accepted_on.month, c.accepted_on.day))
+        self.source.setCurrentText(c.source)
+        if self.dispute_type.findText(c.dispute_type) < 0:
+            self.dispute_type.addItem(c.dispute_type)
+        self.dispute_type.setCurrentText(c.dispute_type)
+        self.complexity.setCurrentText(c.complexity)
+        self.people.setValue(c.people_count)
+        self.amount.setText(f"{c.amount_yuan}")
+        self.facts.setPlainText(c.facts)
+        self.requests.setPlainText(c.requests)
+        self.risk_criminal.setValue(c.risk_criminal_people)
+        self.risk_petition.setValue(c.risk_petition_people)
+        self.risk_suicide.setValue(c.risk_suicide_people)
+        self.registrar.setText(c.registrar)
+
+    def values(self) -> dict:
+        return dict(title=self.title.text(), accepted_on=date_of(self.accepted_on), source=self.source.currentText(),
+                    dispute_type=self.dispute_type.currentText(), complexity=self.complexity.currentText(),
+                    people_count=self.people.value(), amount=self.amount.text() or 0,
+                    facts=self.facts.toPlainText(), requests=self.requests.toPlainText(),
+                    risk_criminal_people=self.risk_criminal.value(), risk_petition_people=self.risk_petition.value(),
+                    risk_suicide_people=self.risk_suicide.value(), registrar=self.registrar.text() or None)
+
+
+class RegistrationDialog(_FormDialog):
+    def __init__(self, types: list[str], parent: QWidget | None = None, *, source: str | None = None,
+                 facts: str = "", day: dt.date | None = None) -> None:
+        super().__init__("受理登记", parent)
+        self.reg = RegistrationForm(types, self)
+        self.form.addRow(self.reg)
+        self.fields = self.reg.fields
+        if source:
+            self.reg.source.setCurrentText(source)
+            self.reg.source.setEnabled(False)
+        if facts:
+            self.reg.facts.setPlainText(facts)
+        if day:
+            self.reg.accepted_on.setDate(QDate(day.year, day.month, day.day))
+        self.resize(760, 520)
+
+    def values(self) -> dict:
+        return self.reg.values()
+
+
+class TransitionDialog(_FormDialog):
+    """What a state change needs: a date, and reasons / routes / where to / the archive cover."""
+
+    def __init__(self, transition: rules.Transition, parent: QWidget | None = None, *, today: dt.date | None = None,
+                 filed_by: str = "") -> None:
+        super().__init__(f"{transition.action}：{transition.source} → {transition.target}", parent)
+        self.target = transition.target
+        self.on_date = date_edit(today)
+        self.form.addRow("日期", self.on_date)
+        self.fields["on_date"] = self.on_date
+        self.reasons = self.routes = self.escalate_to = None
+        if self.target in (rules.REJECTED, rules.TERMINATED, rules.FAILED, rules.ESCALATED):
+            self.reasons = text_box()
+            label = {rules.REJECTED: "不予受理理由", rules.TERMINATED: "终止理由", rules.FAILED: "调解不成的原因",
+                     rules.ESCALATED: "上报理由"}[self.target]
+            self.form.addRow(label, self.reasons)
+            self.fields["reasons"] = self.reasons
+        if self.target == rules.TERMINATED:
+            self.reasons.setPlainText("一方当事人明确拒绝调解（人民调解法第十七条）。")
+        if self.target == rules.FAILED:
+            box = QHBoxLayout()
+            self.routes = {r: QCheckBox(r) for r in rules.FAILURE_ROUTES}
+            for cb in self.routes.values():
+                box.addWidget(cb)
+            holder = QWidget()
+            holder.setLayout(box)
+            self.form.addRow("已告知的途径", holder)
+            self.fields["routes"] = self.routes["诉讼"]
+        if self.target == rules.ESCALATED:
+            self.escalate_to = combo(rules.ESCALATION_TARGETS)
+            self.form.addRow("上报到", self.escalate_to)
+            self.fields["escalate_to"] = self.escalate_to
+        if self.target == rules.ARCHIVED:
+            self.volume_no = QLineEdit()
+            self.filed_by = QLineEdit(filed_by)
+            self.retention = combo(rules.RETENTIONS, "长期")
+            self.form.addRow("卷号", self.volume_no)
+            self.form.addRow("立卷人", self.filed_by)
+            self.form.addRow("保管期限", self.retention)
+            self.fields.update(volume_no=self.volume_no, filed_by=self.filed_by, retention=self.retention)
+        self.resize(460, 200)
+
+    def values(self) -> dict:
+        v = {"on_date": date_of(self.on_date)}
+        if self.reasons is not None:
+            v["reasons"] = self.reasons.toPlainText()
+        if self.routes is not None:
+            v["routes"] = [r for r, cb in self.routes.items() if cb.isChecked()]
+        if self.escalate_to is not None:
+            v["escalate_to"] = self.escalate_to.currentText()
+        if self.target == rules.ARCHIVED:
+            v.update(volume_no=self.volume_no.text(), filed_by=self.filed_by.text(),
+                     retention=self.retention.currentText())
+        return v
+
+
+class PartyDialog(_FormDialog):
+    """An outside person or organisation (roster persons are picked by pinyin on the tab itself)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("添加当事人（名册外）", parent)
+        self.role = combo(rules.PARTY_ROLES)
+        self.kind = combo(rules.PARTY_KINDS)
+        self.name = QLineEdit()
+        self.sex = combo(("", "男", "女"))
+        self.ethnicity = QLineEdit("汉族")
+        self.id_number = QLineEdit()
+        self.occupation = QLineEdit()
+        self.phone = QLineEdit()
+        self.address = QLineEdit()
+        self.representative = QLineEdit()
+        self.representative_title = QLineEdit()
+        for label, w in (("身份", self.role), ("类别", self.kind), ("姓名/单位名称", self.name), ("性别", self.sex),
+                         ("民族", self.ethnicity), ("身份证号", self.id_number), ("职业或职务", self.occupation),
+                         ("联系方式", self.phone), ("住址", self.address), ("代表人（单位）", self.representative),
+                         ("代表人职务", self.representative_title)):
+            self.form.addRow(label, w)
+        self.fields = {"role": self.role, "kind": self.kind, "name": self.name, "id_number": self.id_number,
+                       "phone": self.phone, "representative": self.representative}
+
+    def values(self) -> dict:
+        return dict(role=self.role.currentText(), kind=self.kind.currentText(), name=self.name.text(),
+                    sex=self.sex.currentText() or None, ethnicity=self.ethnicity.text() or None,
+                    id_number=self.id_number.text() or None, occupation=self.occupation.text() or None,
+                    phone=self.phone.text() or None, address=self.address.text(),
+                    representative=self.representative.text() or None,
+                    representative_title=self.representative_title.text() or None)
+
+
+class SessionDialog(_FormDialog):
+    def __init__(self, parent: QWidget | None = None, *, mediator: str = "", parties: str = "") -> None:
+        super().__init__("调解记录", parent)
+        self.held_at = QDateTimeEdit(QDateTime.currentDateTime())
+        self.held_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.held_at.setCalendarPopup(True)
+        self.place = QLineEdit("村委会调解室")
+        self.participants = QLineEdit()
+        self.parties_present = QLineEdit(parties)
+        self.statements = text_box()
+        self.verification = text_box(45)
+        self.risk_notice = text_box(45)
+        self.result = combo(rules.SESSION_RESULTS)
+        self.result_detail = text_box(45)
+        self.mediator_name = QLineEdit(mediator)
+        self.recorder_name = QLineEdit()
+        for label, w in (("调解时间", self.held_at), ("调解地点", self.place), ("参加人", self.participants),
+                         ("到场当事人", self.parties_present), ("当事人陈述", self.statements),
+                         ("调查核实", self.verification), ("风险告知", self.risk_notice), ("调解结果", self.result),
+                         ("结果说明", self.result_detail), ("调解员", self.mediator_name), ("记录人", self.recorder_name)):
+            self.form.addRow(label, w)
+        self.fields = {"held_at": self.held_at, "place": self.place, "result": self.result,
+                       "rights_notice": self.held_at}
+        self.resize(680, 600)
+
+    def values(self) -> dict:
+        q = self.held_at.dateTime()
+        held = dt.datetime(q.date().year(), q.date().month(), q.date().day(), q.time().hour(), q.time().minute())
+        return dict(held_at=held, place=self.place.text(), participants=self.participants.text(),
+                    parties_present=self.parties_present.text(), statements=self.statements.toPlainText(),
+                    verification=self.verification.toPlainText(), risk_notice=self.risk_notice.toPlainText(),
+                    result=self.result.currentText(), result_detail=self.result_detail.toPlainText(),
+                    mediator_name=self.mediator_name.text(), recorder_name=self.recorder_name.text())
+
+
+class SignatureDialog(_FormDialog):
+    """A signature: which signer, how (paper, fingerprint, seal, or a signature image), and when."""
+
+    def __init__(self, signers: list[tuple[str, str | None, str]], parent: QWidget | None = None, *,
+                 day: dt.date | None = None) -> None:
+        super().__init__("登记签名", parent)
+        self.signers = signers  # (role, party_id, name)
+        self.signer = combo([f"{r}：{n}" if n else r for r, _p, n in signers])
+        self.name = QLineEdit()
+        self.method = combo(rules.SIGN_METHODS, "纸质签字")
+        self.signed_on = date_edit(day)
+        self.png_path = QLineEdit()
+        self.png_path.setPlaceholderText("签名板签名的图片（PNG）")
+        browse = QPushButton("选择图片…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.png_path, 1)
+        row.addWidget(browse)
+        self.form.addRow("签名人", self.signer)
+        self.form.addRow("姓名（调解员/记录人）", self.name)
+        self.form.addRow("方式", self.method)
+        self.form.addRow("日期", self.signed_on)
+        self.form.addRow("签名图像", row)
+        self.signer.currentIndexChanged.connect(self._signer_changed)
+        self._signer_changed(0)
+        self.fields = {"signer_name": self.name, "method": self.method, "signed_on": self.signed_on,
+                       "png": self.png_path, "party_id": self.signer}
+
+    def _signer_changed(self, i: int) -> None:
+        if 0 <= i < len(self.signers):
+            self.name.setText(self.signers[i][2])
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "选择签名图片", "", "PNG 图片 (*.png)")
+        if path:
+            self.png_path.setText(path)
+            self.method.setCurrentText("签名板")
+
+    def values(self) -> dict:
+        role, party_id, _n = self.signers[self.signer.currentIndex()]
+        png = None
+        if self.png_path.text().strip():
+            from pathlib import Path
+
+            p = Path(self.png_path.text().strip())
+            if not p.is_file():
+                raise UserError(f"找不到签名图片 {p}", field="png")
+            png = p.read_bytes()
+        return dict(signer_role=role, party_id=party_id, signer_name=self.name.text(),
+                    method=self.method.currentText(), signed_on=date_of(self.signed_on), png=png)
+
+
+class FollowUpDialog(_FormDialog):
+    def __init__(self, parent: QWidget | None = None, *, visitor: str = "") -> None:
+        super().__init__("回访记录", parent)
+        self.visited_on = date_edit()
+        self.visitor = QLineEdit(visitor)
+        self.subject = QLineEdit("回访协议履行情况")
+        self.performance = text_box(45)
+        self.satisfaction = combo(rules.SATISFACTION)
+        self.attitude = text_box(40)
+        self.signs = text_box(40)
+        self.measures = text_box(40)
+        for label, w in (("回访日期", self.visited_on), ("回访人", self.visitor), ("回访事由", self.subject),
+                         ("协议履行情况", self.performance), ("当事人满意度", self.satisfaction),
+                         ("思想变化", self.attitude), ("新的纠纷苗头", self.signs), ("采取的措施", self.measures)):
+            self.form.addRow(label, w)
+        self.fields = {"visited_on": self.visited_on, "visitor": self.visitor, "performance": self.performance,
+                       "satisfaction": self.satisfaction}
+        self.resize(600, 480)
+
+    def values(self) -> dict:
+        return dict(visited_on=date_of(self.visited_on), visitor=self.visitor.text(), subject=self.subject.text(),
+                    performance=self.performance.toPlainText(), satisfaction=self.satisfaction.currentText(),
+                    attitude_changes=self.attitude.toPlainText(), new_dispute_signs=self.signs.toPlainText(),
+                    measures=self.measures.toPlainText())
+
+
+class ScreeningDialog(_FormDialog):
+    def __init__(self, parent: QWidget | None = None, *, screeners: str = "") -> None:
+        super().__init__("登记排查", parent)
+        self.round_date = date_edit()
+        self.screeners = QLineEdit(screeners)
+        self.place = QLineEdit("全村各村民小组")
+        self.found = QSpinBox()
+        self.found.setRange(0, 999)
+        self.found.setSpecialValueText("0（零报告）")
+        self.findings = text_box()
+        self.measures = text_box(45)
+        for label, w in (("排查日期", self.round_date), ("排查人", self.screeners), ("地点范围", self.place),
+                         ("发现纠纷数", self.found), ("发现情况", self.findings), ("采取的措施", self.measures)):
+            self.form.addRow(label, w)
+        self.fields = {"round_date": self.round_date, "screeners": self.screeners, "place": self.place,
+                       "found_count": self.found, "findings": self.findings}
+        self.resize(560, 400)
+
+    def values(self) -> dict:
+        return dict(round_date=date_of(self.round_date), screeners=self.screeners.text(), place=self.place.text(),
+                    found_count=self.found.value(), findings=self.findings.toPlainText(),
+                    measures=self.measures.toPlainText())
+
+
+def align_top(label: QLabel) -> QLabel:
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    label.setWordWrap(True)
+    return label
