@@ -43,6 +43,14 @@ def _error_label() -> QLabel:
     return label
 
 
+def notify(parent: QWidget, title: str, text: str) -> QMessageBox:
+    """An information box that does not block (the page stays scriptable and testable)."""
+    box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box
+
+
 def _password_edit() -> QLineEdit:
     edit = QLineEdit()
     edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -306,7 +314,7 @@ class UserAdmin(QGroupBox):
         if user is None:
             return None
         dialog = ResetPasswordDialog(self.ctx, user, self)
-        dialog.accepted.connect(lambda: QMessageBox.information(self, "已重置", f"{user.display_name} 的密码已重置。"))
+        dialog.accepted.connect(lambda: notify(self, "已重置", f"{user.display_name} 的密码已重置。"))
         dialog.open()
         return dialog
 
@@ -318,7 +326,9 @@ class UserAdmin(QGroupBox):
             with self.ctx.session() as s:
                 accounts.set_active(s, user.id, not user.active, actor=self.ctx.user)
         except UserError as exc:
-            QMessageBox.warning(self, "无法完成", exc.message)
+            self.last_warning = QMessageBox(QMessageBox.Icon.Warning, "无法完成", exc.message,
+                                            QMessageBox.StandardButton.Ok, self)
+            self.last_warning.open()
             return
         self._changed(user.id)
 
@@ -410,7 +420,7 @@ class SettingsPage(QWidget):
 
     def change_own_password(self) -> ChangeOwnPasswordDialog:
         dialog = ChangeOwnPasswordDialog(self.ctx, self)
-        dialog.accepted.connect(lambda: QMessageBox.information(self, "已修改", "密码已修改，下次登录请用新密码。"))
+        dialog.accepted.connect(lambda: notify(self, "已修改", "密码已修改，下次登录请用新密码。"))
         dialog.open()
         return dialog
 
@@ -419,7 +429,7 @@ class SettingsPage(QWidget):
             with self.ctx.session() as s:
                 preferences.set_idle_lock_minutes(s, self.idle_minutes.value(), actor=self.ctx.user)
         except UserError as exc:
-            QMessageBox.warning(self, "无法保存", exc.message)
+            notify(self, "无法保存", exc.message).setIcon(QMessageBox.Icon.Warning)
             return False
         self.ctx.data_changed.emit("settings")
         return True
