@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from app import accounts, preferences, todo
 from app.todo import TodoItem
@@ -125,6 +126,7 @@ def test_idle_window_locks_and_only_its_user_unlocks_it(qtbot, window):
     qtbot.waitUntil(lambda: window.locked, timeout=2000)
     dialog = window.lock_dialog
     assert dialog.isVisible() and dialog.username.text() == "admin" and dialog.username.isReadOnly()
+    assert "15 分钟没有操作" in dialog.findChildren(QLabel)[1].text()
     assert window.stack.currentWidget() is window.lock_cover
     assert not window.nav.isEnabled()
     assert window.open_page("settings") is None  # nothing reachable while locked
@@ -141,6 +143,7 @@ def test_idle_window_locks_and_only_its_user_unlocks_it(qtbot, window):
 def test_ctrl_l_locks_at_once(window):
     window.lock_action.trigger()
     assert window.locked and window.lock_dialog.isVisible()
+    assert not any("没有操作" in label.text() for label in window.lock_dialog.findChildren(QLabel))
 
 
 def test_input_postpones_the_idle_lock(qtbot, window):

@@ -121,8 +121,10 @@ class MainWindow(QMainWindow):
         splitter = QSplitter()
         splitter.addWidget(self.nav)
         splitter.addWidget(self.stack)
+        splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
+        splitter.setSizes([200, 1080])  # the navigation keeps its width; the screen gets the rest
         self.setCentralWidget(splitter)
         self.nav.currentRowChanged.connect(self._row_changed)
 
@@ -136,7 +138,7 @@ class MainWindow(QMainWindow):
         ctx.data_changed.connect(self._data_changed)
 
         self.idle = IdleWatcher(self)
-        self.idle.idle.connect(self.lock)
+        self.idle.idle.connect(lambda: self.lock(idle=True))
         self.apply_idle_setting()
         self.idle.start()
         self.nav.setCurrentRow(0)
@@ -276,8 +278,8 @@ class MainWindow(QMainWindow):
     def apply_idle_setting(self) -> None:
         self.idle.set_timeout_ms(self.idle_minutes() * 60_000)
 
-    def lock(self) -> None:
-        """Hide the data and ask the same user for their password."""
+    def lock(self, idle: bool = False) -> None:
+        """Hide the data and ask the same user for their password (Ctrl+L, or after idle minutes)."""
         if self.locked or self.ctx.user is None:
             return
         self.locked = True
@@ -292,7 +294,7 @@ class MainWindow(QMainWindow):
                 dialog.hidden_by_lock = True
                 dialog.hide()  # a half-typed form stays in memory, out of sight
         self.lock_dialog = SignInDialog(self.ctx.workspace, self, locked_user=self.ctx.user,
-                                        idle_minutes=self.idle_minutes())
+                                        idle_minutes=self.idle_minutes() if idle else None)
         self.lock_dialog.setWindowModality(Qt.WindowModality.WindowModal)
         self.lock_dialog.accepted.connect(self._unlocked)
         self.lock_dialog.rejected.connect(self._quit_from_lock)

@@ -52,7 +52,7 @@ class SignInDialog(QDialog):
         layout.addWidget(heading)
         if locked_user is not None:
             why = f"{idle_minutes} 分钟没有操作，" if idle_minutes else ""
-            note = QLabel(f"{why}窗口已锁定。请 {locked_user.display_name} 输入密码继续。")
+            note = QLabel(f"{why}窗口已锁定。请{locked_user.display_name}输入密码继续。")
             note.setWordWrap(True)
             layout.addWidget(note)
 
