@@ -24,6 +24,7 @@ ROLES = {
 # What each permission needs (any of the roles).
 PERMISSIONS = {
     "manage_users": {"admin"},
+    "manage_settings": {"admin"},
     "reveal_resident_id": {"admin", "town_staff"},
     "see_sensitive_tags": {"admin", "town_staff", "cadre"},
     "see_cases": {"admin", "mediator", "town_staff"},
@@ -107,6 +108,8 @@ def add_user(
     title: str | None = None,
     actor: User | None = None,
 ) -> User:
+    if actor is not None:  # station setup (init) has no actor yet; everyone else must be an admin
+        require(actor, "manage_users")
     username = username.strip()
     display_name = display_name.strip()
     if not username:
@@ -224,3 +227,30 @@ def update_user(session: Session, user_id: str, *, actor: User | None, display_n
     if changed:
         audit.record(session, actor, "user.update", table="user", record_id=user.id, fields=changed)
     return user
+
+
+def change_own_password(session: Session, user_id: str, old_password: str, new_password: str) -> None:
+    """Any user changes their own password; the old one must be given (a left-open window is not enough)."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise UserError("找不到这个账号，或账号已停用")
+    if not verify_password(user.password_hash, old_password):
+        audit.record(session, user, "user.change_password.failed", table="user", record_id=user.id)
+        raise UserError("原密码不对，请重新输入", field="old_password")
+    if new_password == old_password:
+        raise UserError("新密码不能和原密码相同", field="password")
+    _check_password(new_password)
+    user.password_hash = hash_password(new_password)
+    audit.record(session, user, "user.change_password", table="user", record_id=user.id, fields=["password_hash"])
+
+
+def first_active_admin(session: Session) -> User | None:
+    """The oldest active administrator of this station (selftest signs in as them)."""
+    for user in local_users(session, include_inactive=False):
+        if "admin" in user.role_set:
+            return user
+    return None
+
+
+def find_user(session: Session, user_id: str) -> User | None:
+    return session.get(User, user_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -21,11 +22,14 @@ from app.paths import resolve_data_dir
 # Each module provides register_cli(subparsers, common_parents) (one line per feature).
 FEATURE_CLI_MODULES: tuple[str, ...] = (
     "app.demo",
+    "app.selftest",
     "app.sync.cli",
     "app.mediation.cli",
 )
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+log = logging.getLogger("minqing.cli")
 
 
 class ChineseArgumentParser(argparse.ArgumentParser):
@@ -69,6 +73,22 @@ def common_parents() -> dict[str, argparse.ArgumentParser]:
     js = argparse.ArgumentParser(add_help=False)
     js.add_argument("--json", action="store_true", help="以 JSON 输出结果")
     return {"data": data, "json": js}
+
+
+def _log_to_workspace(args: argparse.Namespace) -> Callable[[], None]:
+    """Log into ``<data dir>/logs`` once the data dir exists (never create it just to log)."""
+    from app import logs
+
+    data_dir = resolve_data_dir(getattr(args, "data_dir", None))
+    done = False
+
+    def setup() -> None:
+        nonlocal done
+        if not done and (data_dir / "minqing.db").exists():
+            logs.setup(data_dir / "logs")
+            done = True
+
+    return setup
 
 
 # -- core commands ------------------------------------------------------------------------------
@@ -156,9 +176,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     handler = handlers[args.command]
+    log_to_workspace = _log_to_workspace(args)
+    log_to_workspace()
+    log.info("命令 %s 开始", args.command)
     try:
-        return handler(args)
+        status = handler(args)
+        log_to_workspace()
+        log.info("命令 %s 结束，退出码 %s", args.command, status)
+        return status
     except UserError as exc:
+        log_to_workspace()
+        log.info("命令 %s 被拒绝：%s", args.command, exc.message)
         if getattr(args, "json", False):
             print(json.dumps({"error": exc.message}, ensure_ascii=False))
         print(f"错误：{exc.message}", file=sys.stderr)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 
-from pypinyin import Style, pinyin
-
 MAX_VARIANTS = 16
 
 
 def _readings(name: str) -> list[list[str]]:
+    # pypinyin loads its phrase dictionary on import (~0.3 s): only when a name is first keyed,
+    # not at every start of the window.
+    from pypinyin import Style, pinyin
+
     out = []
     for readings in pinyin(name, style=Style.NORMAL, heteronym=True, errors="default"):
         seen = []

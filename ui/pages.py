@@ -1,7 +1,8 @@
 """The main window's screens, in navigation order. Each feature points its entry at its own page class.
 
 A page class is constructed as ``Page(ctx: AppContext, parent=None)``; it may define
-``refresh()`` (called each time the page is shown) and ``ready()`` (selftest: True once loaded).
+``refresh()`` (called each time the page is shown), ``ready()`` (selftest: True once loaded) and
+``show_record(record_id)`` (called when a 今日待办 item with a ``record_id`` opens the page).
 """
 
 from __future__ import annotations

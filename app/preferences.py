@@ -1,0 +1,58 @@
+"""本机设置: local settings of this workspace (stored in the ``setting`` table as JSON).
+
+Not synced: each laptop keeps its own. Changing one is an administrator's action and is audited.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from db.models import Setting, User
+
+from app import accounts, audit
+from app.errors import UserError
+
+IDLE_LOCK_MINUTES = "ui.idle_lock_minutes"
+IDLE_LOCK_DEFAULT = 15
+IDLE_LOCK_RANGE = (1, 240)
+
+
+def get(session: Session, key: str, default: Any = None) -> Any:
+    row = session.get(Setting, key)
+    if row is None:
+        return default
+    try:
+        return json.loads(row.value)
+    except ValueError:
+        return default
+
+
+def put(session: Session, key: str, value: Any) -> None:
+    row = session.get(Setting, key)
+    text = json.dumps(value, ensure_ascii=False)
+    if row is None:
+        session.add(Setting(key=key, value=text))
+    else:
+        row.value = text
+
+
+def idle_lock_minutes(session: Session) -> int:
+    """Minutes without input before the window locks (default 15)."""
+    value = get(session, IDLE_LOCK_MINUTES, IDLE_LOCK_DEFAULT)
+    lo, hi = IDLE_LOCK_RANGE
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        return IDLE_LOCK_DEFAULT
+    return value
+
+
+def set_idle_lock_minutes(session: Session, minutes: int, *, actor: User | None) -> int:
+    accounts.require(actor, "manage_settings")
+    lo, hi = IDLE_LOCK_RANGE
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not lo <= minutes <= hi:
+        raise UserError(f"自动锁定时间应为 {lo} 到 {hi} 分钟之间的整数", field="idle_lock_minutes")
+    put(session, IDLE_LOCK_MINUTES, minutes)
+    audit.record(session, actor, "setting.change", table="setting", fields=[IDLE_LOCK_MINUTES])
+    return minutes

@@ -1,0 +1,54 @@
+"""``python -m app selftest``: open the real window, visit every screen, report timings.
+
+The work is done by ``ui.selftest``, reached by name at run time (like ``app/__main__.py``), so the
+command line and ``app/`` never import Qt. The frozen build is smoke-tested with this command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from app.errors import UserError
+
+
+def needs_offscreen(environ=os.environ, platform: str = sys.platform) -> bool:  # noqa: B006
+    """No display to draw on (a server, CI, a build machine): use Qt's offscreen platform."""
+    if environ.get("QT_QPA_PLATFORM"):
+        return False
+    if platform.startswith("linux") or "bsd" in platform:
+        return not (environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+    return False
+
+
+def _cmd_selftest(args: argparse.Namespace) -> int:
+    from app.cli import emit
+    from app.paths import resolve_data_dir
+
+    if args.offscreen or needs_offscreen():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    data_dir = resolve_data_dir(args.data_dir)
+    if not (data_dir / "minqing.db").exists():
+        raise UserError(f"工作目录 {data_dir} 里没有民情簿数据库，请先运行 init 或 demo")
+    report = importlib.import_module("ui.selftest").run(data_dir)
+    lines = [f"窗口显示用时 {report['time_to_window_s']:.2f} 秒（自进程启动）"]
+    for page in report["pages"]:
+        state = "正常" if page["ok"] else f"出错：{page['error']}"
+        lines.append(f"  {page['title']:<8} {page['open_s'] * 1000:7.0f} 毫秒  {state}")
+    if report["errors"]:
+        lines.append("日志中的错误：")
+        lines.extend(f"  {e}" for e in report["errors"])
+    if report.get("peak_rss_mb") is not None:
+        lines.append(f"内存峰值 {report['peak_rss_mb']:.0f} MB")
+    lines.append("自检通过" if report["ok"] else "自检未通过")
+    emit(args, "\n".join(lines), report)
+    return 0 if report["ok"] else 1
+
+
+def register_cli(sub, parents):  # noqa: ANN001, ANN201
+    p = sub.add_parser("selftest", help="自检：打开窗口，以第一个管理员身份逐一打开每个界面并计时",
+                       parents=[parents["data"], parents["json"]])
+    p.add_argument("--offscreen", action="store_true", help="不显示窗口（没有显示器时自动启用）")
+    return {"selftest": _cmd_selftest}

@@ -1,0 +1,63 @@
+"""The start of the program (ui.app.run) in a fresh process: wizard on an empty folder, sign-in, window."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DRIVER = r'''
+import json, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWizard
+from ui.app import make_application, run
+from ui.main_window import MainWindow
+from ui.setup_wizard import SetupWizard
+from ui.signin import SignInDialog
+
+app = make_application()
+seen = []
+
+def drive():
+    w = QApplication.activeModalWidget()
+    if isinstance(w, SetupWizard) and "wizard" not in seen:
+        seen.append("wizard")
+        w.station_page.code.setText("370681101201")
+        w.station_page.name.setText("张家村")
+        w.next()
+        w.admin_page.username.setText("boss")
+        w.admin_page.display_name.setText("张书记")
+        w.admin_page.password.setText("boss-pass-1")
+        w.admin_page.confirm.setText("boss-pass-1")
+        w.button(QWizard.WizardButton.FinishButton).click()
+    elif isinstance(w, SignInDialog):
+        seen.append("signin")
+        w.username.setText("boss")
+        w.password.setText("wrong" if seen.count("signin") == 1 else "boss-pass-1")
+        w.try_sign_in()
+    else:
+        for top in QApplication.topLevelWidgets():
+            if isinstance(top, MainWindow) and top.isVisible():
+                seen.append(top.user_label.text())
+                top.close()
+                return
+    QTimer.singleShot(50, drive)
+
+QTimer.singleShot(50, drive)
+status = run(sys.argv[1])
+print(json.dumps({"status": status, "seen": seen}, ensure_ascii=False))
+'''
+
+
+def test_first_start_runs_the_wizard_then_sign_in_then_opens_the_window(tmp_path):
+    data = tmp_path / "new-station"
+    proc = subprocess.run([sys.executable, "-c", DRIVER, str(data)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["status"] == 0
+    assert result["seen"] == ["wizard", "signin", "signin", "当前用户：张书记（boss，管理员）"]
+    log = (data / "logs" / "minqing.log").read_text(encoding="utf-8")
+    assert "启动" in log and "民情簿退出" in log
+    assert not list((data / "logs").glob("crash-*.log"))

@@ -1,0 +1,176 @@
+"""The main window: every screen opens, navigation by keyboard, status bar, 今日待办 and the idle lock."""
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from app import accounts, preferences, todo
+from app.todo import TodoItem
+
+from ui.context import AppContext
+from ui.home import HomePage
+from ui.main_window import MainWindow
+from ui.pages import PAGES
+from ui.placeholder import PlaceholderPage
+
+from tests.conftest import ADMIN_PASSWORD, VILLAGE_CODE, VILLAGE_NAME
+
+TODAY = dt.date(2024, 3, 15)
+
+
+def demo_reminders(session, user, today):
+    """A provider as a feature would add one to TODO_PROVIDERS."""
+    return [
+        TodoItem("must_visit", "王桂兰家：老人住院，必访", detail="3月10日住院", due=today - dt.timedelta(days=2),
+                 severity="overdue", page="diary", record_id="rec-1"),
+        TodoItem("judicial_confirmation", "张李两家宅基地协议：司法确认期限", due=today + dt.timedelta(days=3),
+                 severity="warning", page="mediation"),
+        TodoItem("demand_due", "李四反映的排水沟问题待答复", severity="normal", page="diary"),
+    ]
+
+
+@pytest.fixture
+def window(qtbot, village_ws, village_admin):
+    w = MainWindow(AppContext(village_ws, village_admin))
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def test_main_window_opens_every_screen_without_an_error(window):
+    for spec in PAGES:
+        page = window.open_page(spec.key)
+        assert window.stack.currentWidget() is page
+        assert spec.key not in window.failed
+        if isinstance(page, PlaceholderPage):
+            assert spec.coming in page.coming.text()
+    assert set(window.pages) == {s.key for s in PAGES}
+
+
+def test_screens_are_created_only_when_first_shown(window):
+    assert set(window.pages) == {"home"}
+    window.open_page("diary")
+    assert set(window.pages) == {"home", "diary"}
+
+
+def test_status_bar_names_station_and_signed_in_user(window):
+    assert VILLAGE_NAME in window.station_label.text() and VILLAGE_CODE in window.station_label.text()
+    assert "村工作站" in window.station_label.text()
+    assert "村管理员" in window.user_label.text() and "管理员" in window.user_label.text()
+
+
+def test_page_shortcuts_switch_screens(window):
+    window.page_actions["mediation"].trigger()
+    assert window.nav.currentRow() == window.index_of("mediation")
+    assert [a.shortcut().toString() for a in window.page_actions.values()] == [s.shortcut for s in PAGES]
+    assert window.lock_action.shortcut().toString() == "Ctrl+L"
+    assert window.quit_action.shortcut().toString() == "Ctrl+Q"
+    assert window.about_action.shortcut().toString() == "F1"
+
+
+def test_navigation_list_is_usable_by_keyboard(qtbot, window):
+    window.nav.setFocus()
+    qtbot.keyClick(window.nav, Qt.Key.Key_Down)
+    assert window.stack.currentWidget() is window.pages["households"]
+
+
+def test_a_broken_screen_is_reported_and_the_window_keeps_working(qtbot, village_ws, village_admin, monkeypatch):
+    from ui import main_window
+    from ui.pages import PageSpec
+
+    broken = (*PAGES[:1], PageSpec("broken", "坏界面", "ui.no_such_module:Page", "Ctrl+9"))
+    monkeypatch.setattr(main_window, "PAGES", broken)
+    seen = []
+    monkeypatch.setattr("sys.excepthook", lambda *exc: seen.append(exc[0]))
+    w = MainWindow(AppContext(village_ws, village_admin))
+    qtbot.addWidget(w)
+    w.open_page("broken")
+    assert "ModuleNotFoundError" in w.failed["broken"]
+    assert seen == [ModuleNotFoundError]
+    w.open_page("home")
+    assert w.stack.currentWidget() is w.pages["home"]
+
+
+def test_home_shows_that_nothing_is_due_when_there_is_nothing(qtbot, village_ws, village_admin):
+    page = HomePage(AppContext(village_ws, village_admin), today=TODAY)
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    assert page.empty.isVisible() and not page.tree.isVisible()
+    assert "今天没有待办事项" in page.empty.text()
+    assert "2024年03月15日" in page.title.text() and "星期五" in page.title.text()
+
+
+def test_home_groups_reminders_and_opens_the_screen_of_one(qtbot, window, monkeypatch):
+    monkeypatch.setattr(todo, "TODO_PROVIDERS", (f"{__name__}:demo_reminders",))
+    home = window.pages["home"]
+    home._fixed_today = TODAY
+    home.refresh()
+    groups = [home.tree.topLevelItem(i).text(0) for i in range(home.tree.topLevelItemCount())]
+    assert groups == ["已逾期（1）", "临近期限（1）", "待办（1）"]
+    first = home.tree.topLevelItem(0).child(0)
+    assert first.text(0).startswith("王桂兰家") and first.text(1) == "03月13日"
+    assert home.tree.currentItem() is first
+    with_record = []
+    window.page_opened.connect(with_record.append)
+    home.tree.itemActivated.emit(first, 0)
+    assert window.stack.currentWidget() is window.pages["diary"]
+    assert with_record == ["diary"]
+
+
+def test_idle_window_locks_and_only_its_user_unlocks_it(qtbot, window):
+    window.idle.set_timeout_ms(50)
+    window.idle.start()
+    qtbot.waitUntil(lambda: window.locked, timeout=2000)
+    dialog = window.lock_dialog
+    assert dialog.isVisible() and dialog.username.text() == "admin" and dialog.username.isReadOnly()
+    assert "15 分钟没有操作" in dialog.findChildren(QLabel)[1].text()
+    assert window.stack.currentWidget() is window.lock_cover
+    assert not window.nav.isEnabled()
+    assert window.open_page("settings") is None  # nothing reachable while locked
+    dialog.password.setText("not-the-password")
+    dialog.ok_button.click()
+    assert window.locked and "密码不对" in dialog.error.text()
+    dialog.password.setText(ADMIN_PASSWORD)
+    dialog.ok_button.click()
+    assert not window.locked
+    assert window.stack.currentWidget() is window.pages["home"]
+    assert window.nav.isEnabled()
+
+
+def test_ctrl_l_locks_at_once(window):
+    window.lock_action.trigger()
+    assert window.locked and window.lock_dialog.isVisible()
+    assert not any("没有操作" in label.text() for label in window.lock_dialog.findChildren(QLabel))
+
+
+def test_input_postpones_the_idle_lock(qtbot, window):
+    window.idle.set_timeout_ms(400)
+    window.idle.start()
+    for _ in range(6):
+        qtbot.wait(100)
+        qtbot.keyClick(window.nav, Qt.Key.Key_Down)
+    assert not window.locked
+
+
+def test_idle_lock_time_follows_the_setting(qtbot, window, village_ws, village_admin):
+    assert window.idle.timer.interval() == preferences.IDLE_LOCK_DEFAULT * 60_000
+    with village_ws.session() as s:
+        preferences.set_idle_lock_minutes(s, 5, actor=village_admin)
+    window.ctx.data_changed.emit("settings")
+    assert window.idle.timer.interval() == 5 * 60_000
+
+
+def test_only_an_admin_may_change_the_idle_lock_time(village_ws, village_admin):
+    from app.errors import UserError
+
+    with village_ws.session() as s:
+        cadre = accounts.add_user(s, username="li", display_name="李干部", password="li-pass-1", roles=["cadre"],
+                                  actor=village_admin)
+        with pytest.raises(UserError):
+            preferences.set_idle_lock_minutes(s, 3, actor=cadre)
+        with pytest.raises(UserError, match="1 到 240"):
+            preferences.set_idle_lock_minutes(s, 0, actor=village_admin)
+        assert preferences.idle_lock_minutes(s) == preferences.IDLE_LOCK_DEFAULT

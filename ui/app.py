@@ -1,0 +1,123 @@
+"""Start the window: Qt, a Chinese UI font, the workspace, first-start wizard, sign-in, main window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+from app import __version__, logs
+from app.errors import UserError
+from app.paths import cjk_font_path, resolve_data_dir
+from app.workspace import Workspace
+
+log = logging.getLogger("minqing.ui")
+
+# System CJK fonts in order of preference (sans for the screen; the bundled serif is the fallback).
+UI_FONTS = ("Microsoft YaHei UI", "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC",
+            "Source Han Sans CN", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Droid Sans Fallback",
+            "Noto Serif CJK SC", "SimSun")
+
+
+def apply_ui_font(app: QApplication) -> str:
+    """Use a system CJK font when there is one (no cost); else load the bundled Noto Serif SC.
+
+    Measured: asking the font database for its families takes ~6 ms, loading the 18 MB bundled
+    font ~4 ms (it is memory-mapped), so both paths are cheap at start-up.
+    """
+    installed = set(QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese))
+    family = next((f for f in UI_FONTS if f in installed), None)
+    if family is None:
+        font_id = QFontDatabase.addApplicationFont(str(cjk_font_path()))
+        loaded = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+        if not loaded:
+            log.warning("找不到中文字体，且无法加载 %s", cjk_font_path())
+            return app.font().family()
+        family = loaded[0]
+    font = QFont(app.font())
+    font.setFamilies([family, *font.families()])
+    if font.pointSizeF() < 10:
+        font.setPointSizeF(10)
+    app.setFont(font)
+    return family
+
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def route_qt_messages() -> None:
+    """Qt's own warnings go into the workspace log (and count as errors in selftest when critical)."""
+    qt_log = logging.getLogger("minqing.qt")
+
+    def handler(msg_type, context, message) -> None:  # noqa: ANN001
+        qt_log.log(_QT_LEVELS.get(msg_type, logging.WARNING), "%s", message)
+
+    qInstallMessageHandler(handler)
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("minqing")
+    app.setApplicationDisplayName("民情簿")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("minqing")
+    apply_ui_font(app)
+    return app
+
+
+def open_workspace(root: Path) -> Workspace | None:
+    try:
+        return Workspace.open(root)
+    except UserError as exc:
+        QMessageBox.critical(None, "无法打开工作目录", exc.message)
+        return None
+
+
+def run(data_dir: str | Path | None = None) -> int:
+    from ui.context import AppContext
+    from ui.crash import CrashHandler, offer_last_crash
+    from ui.main_window import MainWindow
+    from ui.signin import sign_in
+
+    app = make_application()
+    root = resolve_data_dir(data_dir)
+    try:
+        logs_dir = root / "logs"
+        logs.setup(logs_dir)
+    except OSError as exc:
+        QMessageBox.critical(None, "无法打开工作目录", f"无法在 {root} 建立日志文件夹：{exc.strerror}。请检查权限或换一个目录。")
+        return 1
+    crash = CrashHandler(logs_dir).install()
+    route_qt_messages()
+    log.info("民情簿 %s 启动，工作目录 %s", __version__, root)
+    ws = open_workspace(root)
+    if ws is None:
+        return 1
+    try:
+        offer_last_crash(logs_dir)
+        if not ws.is_initialized:
+            from ui.setup_wizard import SetupWizard
+
+            wizard = SetupWizard(ws)
+            if wizard.exec() != QDialog.DialogCode.Accepted:
+                return 0
+        user = sign_in(ws)
+        if user is None:
+            return 0
+        window = MainWindow(AppContext(ws, user))
+        window.show()
+        return app.exec()
+    finally:
+        ws.close()
+        crash.uninstall()
+        log.info("民情簿退出")

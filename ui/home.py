@@ -1,0 +1,116 @@
+"""今日待办: reminders gathered from every feature (app.todo), grouped, each opening its screen."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import todo
+
+from ui.context import AppContext
+
+GROUPS = (("overdue", "已逾期", "#b00020"), ("warning", "临近期限", "#8a5a00"), ("normal", "待办", None))
+WEEKDAYS = "一二三四五六日"
+ITEM_ROLE = Qt.ItemDataRole.UserRole
+
+
+class HomePage(QWidget):
+    """``open_page(key, record_id)`` asks the main window to show a screen (and a record on it)."""
+
+    open_page = Signal(str, object)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, today: dt.date | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._fixed_today = today
+        self.items: list[todo.TodoItem] = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        head = QHBoxLayout()
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size: 18pt; font-weight: bold;")
+        head.addWidget(self.title)
+        head.addStretch()
+        self.refresh_button = QPushButton("刷新(F5)")
+        self.refresh_button.clicked.connect(self.refresh)
+        head.addWidget(self.refresh_button)
+        layout.addLayout(head)
+        self.summary = QLabel()
+        layout.addWidget(self.summary)
+
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["事项", "期限", "说明"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setColumnWidth(0, 420)
+        self.tree.setColumnWidth(1, 110)
+        self.tree.itemActivated.connect(self._activated)
+        layout.addWidget(self.tree, 1)
+
+        self.empty = QLabel("今天没有待办事项。\n\n必访户、诉求答复期限、调解协议履行与司法确认期限等提醒，"
+                            "会在相关功能录入数据后自动出现在这里。")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.empty.setStyleSheet("color: #555; font-size: 12pt; padding: 16px 0;")
+        layout.addWidget(self.empty, 1)
+        QShortcut(QKeySequence("F5"), self, self.refresh, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        ctx.data_changed.connect(self._data_changed)
+
+    def today(self) -> dt.date:
+        return self._fixed_today or dt.date.today()
+
+    def _data_changed(self, _topic: str) -> None:
+        if self.isVisible():
+            self.refresh()
+
+    def refresh(self) -> None:
+        today = self.today()
+        self.title.setText(f"今日待办　{today:%Y年%m月%d日} 星期{WEEKDAYS[today.weekday()]}")
+        with self.ctx.session() as s:
+            self.items = todo.collect(s, self.ctx.user, today)
+        self.tree.clear()
+        for severity, label, color in GROUPS:
+            members = [i for i in self.items if i.severity == severity]
+            if severity == "normal":
+                members += [i for i in self.items if i.severity not in {g[0] for g in GROUPS}]
+            if not members:
+                continue
+            group = QTreeWidgetItem([f"{label}（{len(members)}）"])
+            group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            font = group.font(0)
+            font.setBold(True)
+            group.setFont(0, font)
+            if color:
+                group.setForeground(0, QBrush(QColor(color)))
+            self.tree.addTopLevelItem(group)
+            for item in members:
+                row = QTreeWidgetItem([item.title, f"{item.due:%m月%d日}" if item.due else "", item.detail])
+                row.setData(0, ITEM_ROLE, item)
+                row.setToolTip(0, item.title)
+                group.addChild(row)
+            group.setExpanded(True)
+        has_items = bool(self.items)
+        self.tree.setVisible(has_items)
+        self.empty.setVisible(not has_items)
+        self.summary.setText(f"共 {len(self.items)} 项，选中后按回车（或双击）打开。" if has_items else "")
+        if has_items:
+            first = self.tree.topLevelItem(0).child(0)
+            self.tree.setCurrentItem(first)
+
+    def _activated(self, row: QTreeWidgetItem, _column: int) -> None:
+        item = row.data(0, ITEM_ROLE)
+        if isinstance(item, todo.TodoItem) and item.page:
+            self.open_page.emit(item.page, item.record_id)
+
+    def ready(self) -> bool:
+        return True

@@ -1,0 +1,327 @@
+"""The main window: navigation on the left, the screens of ``ui.pages.PAGES`` on the right (created on
+first show), a status bar with the station and the signed-in user, and the idle lock."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import __version__, accounts, preferences
+
+from ui.context import AppContext
+from ui.pages import PAGES, PageSpec
+from ui.signin import SignInDialog
+
+log = logging.getLogger("minqing.ui")
+
+INPUT_EVENTS = frozenset({
+    QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
+    QEvent.Type.TouchBegin, QEvent.Type.InputMethod,
+})
+
+
+class IdleWatcher(QObject):
+    """Restarts a single-shot timer on any keyboard or mouse input in the application."""
+
+    idle = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.idle)
+        QApplication.instance().installEventFilter(self)
+
+    def set_timeout_ms(self, ms: int) -> None:
+        self.timer.setInterval(ms)
+        if self.timer.isActive():
+            self.timer.start()
+
+    def start(self) -> None:
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() in INPUT_EVENTS and self.timer.isActive():
+            self.timer.start()
+        return False
+
+    def detach(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        self.timer.stop()
+
+
+class PageError(QWidget):
+    """Shown in place of a screen that failed to open (the error is in the log and a crash log)."""
+
+    def __init__(self, spec: PageSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        label = QLabel(f"“{spec.title}”打开失败。错误已记入工作目录的 logs 文件夹，请把它交给技术支持人员。")
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        layout.addStretch()
+
+
+class MainWindow(QMainWindow):
+    page_opened = Signal(str)
+    locked_changed = Signal(bool)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        station = ctx.station
+        self.setWindowTitle(f"民情簿 · {station.name}")
+        self.resize(1280, 720)
+        self.setMinimumSize(960, 600)
+        self.specs = list(PAGES)
+        self.pages: dict[str, QWidget] = {}
+        self.open_times: dict[str, float] = {}
+        self.failed: dict[str, str] = {}
+        self.lock_dialog: SignInDialog | None = None
+        self.locked = False
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setMaximumWidth(220)
+        self.nav.setMinimumWidth(170)
+        self.nav.setStyleSheet("QListWidget#navigation { font-size: 12pt; }"
+                               "QListWidget#navigation::item { padding: 8px 6px; }")
+        self.stack = QStackedWidget()
+        for spec in self.specs:
+            item = QListWidgetItem(spec.title)
+            item.setToolTip(f"{spec.title}（{spec.shortcut}）")
+            self.nav.addItem(item)
+            self.stack.addWidget(QWidget())  # stand-in until first shown
+        self.lock_cover = QLabel("窗口已锁定")
+        self.lock_cover.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.lock_cover.setStyleSheet("font-size: 18pt; color: #666;")
+        self.stack.addWidget(self.lock_cover)
+        splitter = QSplitter()
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([200, 1080])  # the navigation keeps its width; the screen gets the rest
+        self.setCentralWidget(splitter)
+        self.nav.currentRowChanged.connect(self._row_changed)
+
+        self._build_menus()
+        self.station_label = QLabel()
+        self.user_label = QLabel()
+        self.statusBar().addWidget(self.station_label)
+        self.statusBar().addPermanentWidget(self.user_label)
+        self._update_status()
+        ctx.user_changed.connect(self._update_status)
+        ctx.data_changed.connect(self._data_changed)
+
+        self.idle = IdleWatcher(self)
+        self.idle.idle.connect(lambda: self.lock(idle=True))
+        self.apply_idle_setting()
+        self.idle.start()
+        self.nav.setCurrentRow(0)
+        self.nav.setFocus()
+
+    # -- menus and status --------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        m_file = bar.addMenu("文件(&F)")
+        self.lock_action = QAction("锁定窗口(&L)", self, shortcut=QKeySequence("Ctrl+L"), triggered=self.lock)
+        self.quit_action = QAction("退出(&Q)", self, shortcut=QKeySequence("Ctrl+Q"), triggered=self.close)
+        m_file.addAction(self.lock_action)
+        m_file.addSeparator()
+        m_file.addAction(self.quit_action)
+        m_go = bar.addMenu("转到(&G)")
+        self.page_actions: dict[str, QAction] = {}
+        for spec in self.specs:
+            action = QAction(spec.title, self, shortcut=QKeySequence(spec.shortcut))
+            action.triggered.connect(lambda _=False, key=spec.key: self.open_page(key))
+            m_go.addAction(action)
+            self.page_actions[spec.key] = action
+        m_help = bar.addMenu("帮助(&H)")
+        self.about_action = QAction("关于民情簿(&A)", self, shortcut=QKeySequence("F1"), triggered=self.about)
+        m_help.addAction(self.about_action)
+        self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        for a in (self.lock_action, self.quit_action, self.about_action, *self.page_actions.values()):
+            self.addAction(a)  # shortcuts work even with the menu bar hidden
+
+    def _update_status(self) -> None:
+        st = self.ctx.station
+        kind = "村工作站" if st.kind == "village" else "乡镇工作站"
+        self.station_label.setText(f"{kind}：{st.name}（{st.code}）")
+        user = self.ctx.user
+        if user is None:
+            self.user_label.setText("未登录")
+        else:
+            roles = "、".join(accounts.ROLES.get(r, r) for r in sorted(user.role_set))
+            self.user_label.setText(f"当前用户：{user.display_name}（{user.username}，{roles}）")
+
+    def about(self) -> None:
+        st = self.ctx.station
+        QMessageBox.about(self, "关于民情簿",
+                          f"<b>民情簿</b> {__version__}<br>村级群众工作室的民情日记、户籍联系卡、矛盾纠纷调解与离线上报。"
+                          f"<br><br>工作站：{st.name}（{st.code}）<br>工作目录：{self.ctx.workspace.root}"
+                          "<br><br>快捷键：Ctrl+1…Ctrl+7 切换界面，Ctrl+L 锁定，Ctrl+Q 退出，F1 本说明。")
+
+    # -- pages -------------------------------------------------------------------------------
+    def index_of(self, key: str) -> int:
+        for i, spec in enumerate(self.specs):
+            if spec.key == key:
+                return i
+        raise KeyError(key)
+
+    def page(self, key: str) -> QWidget | None:
+        return self.pages.get(key)
+
+    def open_page(self, key: str, record_id: object = None) -> QWidget | None:
+        if self.locked:
+            return None
+        row = self.index_of(key)
+        if self.nav.currentRow() != row:
+            self.nav.setCurrentRow(row)  # _row_changed creates and shows it
+        else:
+            self._row_changed(row)
+        page = self.pages.get(key)
+        if record_id is not None and page is not None and hasattr(page, "show_record"):
+            page.show_record(record_id)
+        return page
+
+    def _row_changed(self, row: int) -> None:
+        if row < 0 or self.locked:
+            return
+        spec = self.specs[row]
+        page = self.pages.get(spec.key)
+        if page is None:
+            page = self._create_page(spec)
+            old = self.stack.widget(row)
+            self.stack.insertWidget(row, page)
+            self.stack.removeWidget(old)
+            old.deleteLater()
+        self.stack.setCurrentIndex(row)
+        if spec.key not in self.failed and hasattr(page, "refresh"):
+            try:
+                page.refresh()
+            except Exception:  # noqa: BLE001 - a broken screen must not take the window with it
+                log.exception("界面“%s”刷新失败", spec.title)
+                self.failed[spec.key] = "刷新失败"
+                import sys
+
+                sys.excepthook(*sys.exc_info())
+        self.page_opened.emit(spec.key)
+
+    def _create_page(self, spec: PageSpec) -> QWidget:
+        started = time.perf_counter()
+        try:
+            module_name, class_name = spec.factory.split(":")
+            cls = getattr(importlib.import_module(module_name), class_name)
+            if getattr(cls, "wants_spec", False):
+                page = cls(self.ctx, None, spec=spec)
+            else:
+                page = cls(self.ctx, None)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("界面“%s”（%s）打开失败", spec.title, spec.factory)
+            self.failed[spec.key] = f"{type(exc).__name__}: {exc}"
+            import sys
+
+            sys.excepthook(*sys.exc_info())
+            page = PageError(spec)
+        if hasattr(page, "open_page"):
+            page.open_page.connect(self.open_page)
+        self.pages[spec.key] = page
+        self.open_times[spec.key] = time.perf_counter() - started
+        return page
+
+    def _data_changed(self, topic: str) -> None:
+        if topic == "settings":
+            self.apply_idle_setting()
+        elif topic == "users":
+            self._refresh_user()
+
+    def _refresh_user(self) -> None:
+        if self.ctx.user is None:
+            return
+        with self.ctx.session() as s:
+            user = accounts.find_user(s, self.ctx.user.id)
+            if user is not None:
+                s.expunge(user)
+        if user is not None:
+            self.ctx.set_user(user)
+
+    # -- idle lock ---------------------------------------------------------------------------
+    def idle_minutes(self) -> int:
+        with self.ctx.session() as s:
+            return preferences.idle_lock_minutes(s)
+
+    def apply_idle_setting(self) -> None:
+        self.idle.set_timeout_ms(self.idle_minutes() * 60_000)
+
+    def lock(self, idle: bool = False) -> None:
+        """Hide the data and ask the same user for their password (Ctrl+L, or after idle minutes)."""
+        if self.locked or self.ctx.user is None:
+            return
+        self.locked = True
+        self.idle.stop()
+        log.info("窗口已锁定（%s）", self.ctx.user.username)
+        self._row_before_lock = self.nav.currentRow()
+        self.stack.setCurrentWidget(self.lock_cover)
+        self.nav.setEnabled(False)
+        self.menuBar().setEnabled(False)
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible() and dialog is not self.lock_dialog:
+                dialog.hidden_by_lock = True
+                dialog.hide()  # a half-typed form stays in memory, out of sight
+        self.lock_dialog = SignInDialog(self.ctx.workspace, self, locked_user=self.ctx.user,
+                                        idle_minutes=self.idle_minutes() if idle else None)
+        self.lock_dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self.lock_dialog.accepted.connect(self._unlocked)
+        self.lock_dialog.rejected.connect(self._quit_from_lock)
+        self.locked_changed.emit(True)
+        self.lock_dialog.open()
+
+    def _unlocked(self) -> None:
+        self.locked = False
+        self.ctx.set_user(self.lock_dialog.user)
+        self.lock_dialog.deleteLater()
+        self.lock_dialog = None
+        self.nav.setEnabled(True)
+        self.menuBar().setEnabled(True)
+        row = getattr(self, "_row_before_lock", 0)
+        self.stack.setCurrentIndex(row)
+        for dialog in self.findChildren(QDialog):
+            if getattr(dialog, "hidden_by_lock", False):
+                dialog.hidden_by_lock = False
+                dialog.show()
+        self.idle.start()
+        log.info("窗口已解锁（%s）", self.ctx.user.username)
+        self.locked_changed.emit(False)
+
+    def _quit_from_lock(self) -> None:
+        self.lock_dialog = None
+        self.close()
+
+    def closeEvent(self, event) -> None:  # noqa: ANN001, N802
+        self.idle.detach()
+        super().closeEvent(event)

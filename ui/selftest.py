@@ -1,0 +1,125 @@
+"""Selftest: the real main window, signed in as the first active administrator, every screen visited.
+
+Reached from ``python -m app selftest`` by name. Reports time-to-window (from process start), each
+screen's open time and any error logged meanwhile; ``ok`` only if every screen opened without one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QDeadlineTimer, QEventLoop
+from PySide6.QtWidgets import QApplication
+
+from app import STARTED_AT, accounts, logs
+from app.errors import UserError
+from app.workspace import Workspace
+
+from ui.app import make_application, route_qt_messages
+from ui.context import AppContext
+from ui.crash import CrashHandler
+from ui.pages import PAGES
+
+READY_TIMEOUT_S = 30.0
+
+
+def seconds_since_process_start() -> float:
+    """Wall time since this process started (Linux: from /proc; elsewhere: since ``app`` was imported)."""
+    if sys.platform.startswith("linux"):
+        try:
+            stat = Path("/proc/self/stat").read_text()
+            start_ticks = int(stat.rsplit(")", 1)[1].split()[19])
+            return time.clock_gettime(time.CLOCK_BOOTTIME) - start_ticks / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            pass
+    return time.perf_counter() - STARTED_AT
+
+
+def peak_rss_mb() -> float | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
+
+
+class _ErrorCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(f"{record.name}: {record.getMessage()}")
+
+
+def _settle(app: QApplication, ms: int = 20) -> None:
+    app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, QDeadlineTimer(ms))
+
+
+def run(data_dir: Path, *, install_hooks: bool = True) -> dict:
+    """``install_hooks=False`` (tests inside pytest) leaves faulthandler and Qt's message handler alone."""
+    from ui.main_window import MainWindow
+
+    app = make_application()
+    ws = Workspace.open(data_dir, create=False)
+    logs.setup(ws.logs_dir)
+    collector = _ErrorCollector()
+    logging.getLogger().addHandler(collector)
+    crash = CrashHandler(ws.logs_dir, interactive=False).install(fault=install_hooks)
+    if install_hooks:
+        route_qt_messages()
+    window = None
+    try:
+        with ws.session() as s:
+            admin = accounts.first_active_admin(s)
+            if admin is None:
+                raise UserError(f"工作目录 {data_dir} 没有启用的管理员账号，无法自检")
+            s.expunge(admin)
+        logging.getLogger("minqing.selftest").info("自检开始，以 %s 身份", admin.username)
+        window = MainWindow(AppContext(ws, admin))
+        window.show()
+        _settle(app)
+        time_to_window = seconds_since_process_start()
+        created_before = set(window.pages)
+        pages = []
+        for spec in PAGES:
+            errors_before = len(collector.messages)
+            started = time.perf_counter()
+            page = window.open_page(spec.key)
+            deadline = started + READY_TIMEOUT_S
+            ready = getattr(page, "ready", None)
+            while ready is not None and not ready() and time.perf_counter() < deadline:
+                _settle(app, 50)
+            _settle(app)
+            elapsed = time.perf_counter() - started
+            if spec.key in created_before:  # built with the window (the home page): count its creation
+                elapsed += window.open_times.get(spec.key, 0.0)
+            error = window.failed.get(spec.key)
+            if error is None and ready is not None and not ready():
+                error = f"{READY_TIMEOUT_S:.0f} 秒内未就绪"
+            if error is None and len(collector.messages) > errors_before:
+                error = collector.messages[errors_before]
+            pages.append({"key": spec.key, "title": spec.title, "open_s": round(elapsed, 4),
+                          "ok": error is None, "error": error})
+        window.close()
+        _settle(app)
+        return {
+            "ok": all(p["ok"] for p in pages) and not collector.messages,
+            "time_to_window_s": round(time_to_window, 3),
+            "pages": pages,
+            "errors": collector.messages,
+            "peak_rss_mb": round(peak_rss_mb(), 1) if peak_rss_mb() is not None else None,
+            "platform": app.platformName(),
+            "data_dir": str(data_dir),
+        }
+    finally:
+        if window is not None:
+            window.deleteLater()
+        logging.getLogger().removeHandler(collector)
+        crash.uninstall()
+        ws.close()

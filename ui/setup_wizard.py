@@ -1,0 +1,231 @@
+"""首次使用向导: an empty workspace becomes a village or town station with its first administrator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from app import accounts
+from app.codes import InvalidDivisionCode, check_town_code, check_village_code
+from app.errors import UserError
+from app.stations import StationInfo, init_station
+from app.sync import cards
+from app.workspace import Workspace
+
+from ui.signin import ERROR_STYLE
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+class StationPage(QWizardPage):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle("第一步：这是哪个工作站")
+        self.setSubTitle("每台电脑是一个工作站。村里用的电脑选“村工作站”，乡镇汇总用的电脑选“乡镇工作站”。")
+        layout = QVBoxLayout(self)
+        kinds = QHBoxLayout()
+        self.village = QRadioButton("村工作站(&V)")
+        self.town = QRadioButton("乡镇工作站(&T)")
+        self.village.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.village)
+        group.addButton(self.town)
+        kinds.addWidget(self.village)
+        kinds.addWidget(self.town)
+        kinds.addStretch()
+        layout.addLayout(kinds)
+
+        form = QFormLayout()
+        self.code = QLineEdit()
+        self.code.setMaxLength(12)
+        self.name = QLineEdit()
+        self.code_label = QLabel()
+        self.name_label = QLabel()
+        form.addRow(self.code_label, self.code)
+        form.addRow(self.name_label, self.name)
+        self.card_row = QWidget()
+        card_layout = QHBoxLayout(self.card_row)
+        card_layout.setContentsMargins(0, 0, 0, 0)
+        self.town_card = QLineEdit()
+        self.town_card.setPlaceholderText("可暂不选择，以后在“上报与同步”中导入")
+        browse = QPushButton("浏览(&B)…")
+        browse.clicked.connect(self._browse_card)
+        card_layout.addWidget(self.town_card)
+        card_layout.addWidget(browse)
+        self.card_label = QLabel("乡镇工作站卡片(&K)：")
+        self.card_label.setBuddy(self.town_card)
+        form.addRow(self.card_label, self.card_row)
+        self.town_name = QLineEdit()
+        self.town_name.setPlaceholderText("没有卡片时填写，例如 东城镇")
+        self.town_name_label = QLabel("所属乡镇名称(&Z)：")
+        self.town_name_label.setBuddy(self.town_name)
+        form.addRow(self.town_name_label, self.town_name)
+        layout.addLayout(form)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: #555;")
+        layout.addWidget(self.hint)
+        self.error = _error_label()
+        layout.addWidget(self.error)
+        layout.addStretch()
+        self.village.toggled.connect(self._kind_changed)
+        self._kind_changed()
+
+    @property
+    def kind(self) -> str:
+        return "village" if self.village.isChecked() else "town"
+
+    def _kind_changed(self) -> None:
+        village = self.kind == "village"
+        self.code_label.setText("村代码(&C)：" if village else "乡镇代码(&C)：")
+        self.code_label.setBuddy(self.code)
+        self.name_label.setText("村名(&N)：" if village else "乡镇名(&N)：")
+        self.name_label.setBuddy(self.name)
+        self.code.setPlaceholderText("12 位统计用区划代码，例如 370681101201" if village
+                                     else "9 位统计用区划代码，例如 370681101")
+        for w in (self.card_label, self.card_row, self.town_name_label, self.town_name):
+            w.setVisible(village)
+        self.hint.setText("村代码的前 9 位是所属乡镇的代码。乡镇工作站卡片由乡镇导出，用来加密上报的数据。"
+                          if village else "乡镇工作站接收各村上报的数据；建好后请把本站卡片发给各村。")
+
+    def _browse_card(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "选择乡镇工作站卡片", "", "工作站卡片 (*.json);;所有文件 (*)")
+        if path:
+            self.town_card.setText(path)
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+    def checked_values(self) -> dict:
+        """The page's values, validated; raises UserError naming the field."""
+        name = self.name.text().strip()
+        card_path = self.town_card.text().strip() if self.kind == "village" else ""
+        try:
+            if self.kind == "village":
+                code = check_village_code(self.code.text())
+            else:
+                code = check_town_code(self.code.text())
+        except InvalidDivisionCode as exc:
+            raise UserError(str(exc), field="code") from None
+        if not name:
+            raise UserError("请填写" + ("村名" if self.kind == "village" else "乡镇名"), field="name")
+        if card_path:
+            card = cards.read_card(Path(card_path))
+            if card.kind != "town":
+                raise UserError(f"{card_path} 不是乡镇的卡片", field="town_card")
+            if code[:9] != card.code:
+                raise UserError(f"村代码 {code} 的前 9 位应为卡片上的乡镇代码 {card.code}（{card.name}）",
+                                field="code")
+        return {"kind": self.kind, "code": code, "name": name,
+                "town_card": Path(card_path) if card_path else None,
+                "town_name": (self.town_name.text().strip() or None) if self.kind == "village" else None}
+
+    def validatePage(self) -> bool:  # noqa: N802
+        try:
+            self.checked_values()
+        except UserError as exc:
+            self.show_error(exc.message)
+            {"name": self.name, "town_card": self.town_card}.get(exc.field, self.code).setFocus()
+            return False
+        self.error.hide()
+        return True
+
+
+class AdminPage(QWizardPage):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle("第二步：第一个管理员")
+        self.setSubTitle("管理员可以添加其他账号、重置密码。请牢记密码；忘记时只能由其他管理员重置。")
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.username = QLineEdit("admin")
+        self.display_name = QLineEdit()
+        self.display_name.setPlaceholderText("例如 张建国")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(f"至少 {accounts.MIN_PASSWORD_LENGTH} 位")
+        self.confirm = QLineEdit()
+        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("登录名(&U)：", self.username)
+        form.addRow("姓名(&N)：", self.display_name)
+        form.addRow("密码(&P)：", self.password)
+        form.addRow("再输一次密码(&R)：", self.confirm)
+        layout.addLayout(form)
+        self.error = _error_label()
+        layout.addWidget(self.error)
+        layout.addStretch()
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+    def validatePage(self) -> bool:  # noqa: N802
+        wizard: SetupWizard = self.wizard()  # type: ignore[assignment]
+        fields = {"username": self.username, "display_name": self.display_name, "password": self.password}
+        try:
+            if not self.username.text().strip():
+                raise UserError("请填写登录名", field="username")
+            if not self.display_name.text().strip():
+                raise UserError("请填写姓名", field="display_name")
+            if self.password.text() != self.confirm.text():
+                raise UserError("两次输入的密码不一样，请重新输入", field="password")
+            if len(self.password.text()) < accounts.MIN_PASSWORD_LENGTH:
+                raise UserError(f"密码至少 {accounts.MIN_PASSWORD_LENGTH} 位", field="password")
+            wizard.create_station()
+        except UserError as exc:
+            self.show_error(exc.message)
+            fields.get(exc.field or "", self.password).setFocus()
+            return False
+        return True
+
+
+class SetupWizard(QWizard):
+    """After accept, ``info`` describes the station that was created (with its administrator)."""
+
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.info: StationInfo | None = None
+        self.setWindowTitle("民情簿 · 首次使用")
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage)
+        self.setButtonText(QWizard.WizardButton.NextButton, "下一步(&N) >")
+        self.setButtonText(QWizard.WizardButton.BackButton, "< 上一步(&B)")
+        self.setButtonText(QWizard.WizardButton.FinishButton, "完成(&F)")
+        self.setButtonText(QWizard.WizardButton.CancelButton, "取消")
+        self.station_page = StationPage()
+        self.admin_page = AdminPage()
+        self.addPage(self.station_page)
+        self.addPage(self.admin_page)
+        self.resize(640, 460)
+
+    def create_station(self) -> StationInfo:
+        values = self.station_page.checked_values()
+        a = self.admin_page
+        self.info = init_station(
+            self.ws, kind=values["kind"], code=values["code"], name=values["name"],
+            town_card=values["town_card"], town_name=values["town_name"],
+            admin_user=a.username.text().strip(), admin_password=a.password.text(),
+            admin_display_name=a.display_name.text().strip())
+        return self.info
