@@ -160,6 +160,9 @@ def authenticate(session: Session, username: str, password: str) -> User:
     ).first()
     if user is None or not verify_password(user.password_hash, password):
         audit.record(session, None, "signin.failed", detail=username.strip()[:50])
+        # The failed attempt must stay in the audit log although the caller's unit of work
+        # rolls back on the error below.
+        session.commit()
         raise UserError("登录名或密码不对，请重新输入")
     if not user.active:
         raise UserError("这个账号已停用，请联系管理员")

@@ -27,7 +27,7 @@ from db import migrate
 from db.base import utcnow
 from db.models import Attachment, AuditLog, ReceivedBundle, Station, StationCounter, SyncConflict, SyncPeer
 
-from app import __version__
+from app import __version__, attachments
 from app.errors import UserError
 from app.sync import bundle, keys, records
 from app.sync.bundle import BundleRejected, Section
@@ -45,8 +45,8 @@ _before_commit: Callable[[], None] | None = None
 
 # -- shared helpers -------------------------------------------------------------------------------
 def attachment_path(ws: Workspace, sha256: str) -> Path:
-    """Where a file is stored in the workspace (same layout as ``app.attachments``)."""
-    return ws.attachments_dir / sha256[:2] / sha256
+    """Where a file is stored in the workspace."""
+    return attachments.blob_path(ws.attachments_dir, sha256)
 
 
 def local_station(ws: Workspace) -> Station:
@@ -498,16 +498,8 @@ def _stage_attachments(sections: dict[str, bytes]) -> list[tuple[str, bytes]]:
 
 
 def _store_attachment(ws: Workspace, sha: str, blob: bytes) -> None:
-    target = attachment_path(ws, sha)
-    if target.exists():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(blob)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, target)
+    if attachments.store_blob(ws.attachments_dir, blob) != sha:
+        raise BundleRejected("内容损坏：附件内容与其 SHA-256 不符")
 
 
 def _apply(ws: Workspace, me: Station, sender: Station, m: dict, path: Path, staged: list[records.StagedTable],
