@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from db.models import User
 
-TODO_PROVIDERS: tuple[str, ...] = ()
+TODO_PROVIDERS: tuple[str, ...] = (
+    "app.diary:todo_items",
+)
 
 
 @dataclass(frozen=True)

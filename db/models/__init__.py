@@ -8,3 +8,11 @@ from db.models.households import (  # noqa: F401
     Person,
     TagDefinition,
 )
+from db.models.diary import (  # noqa: F401
+    Acknowledgement,
+    Demand,
+    DiaryAmendment,
+    DiaryEntry,
+    DiaryParticipant,
+    MustVisitEvent,
+)
