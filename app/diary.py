@@ -400,13 +400,14 @@ def _save_demands(session: Session, entry: DiaryEntry, data: EntryInput, actor: 
         select(Demand).where(Demand.entry_id == entry.id, Demand.deleted_at.is_(None)))}
     first_household = data.participants[0].household_id if data.participants else None
     seen = set()
-    for d in data.demands:
+    for position, d in enumerate(data.demands):
         row = existing.get(d.id) if d.id else None
         if row is None:
             row = Demand(entry_id=entry.id, status="open")
             session.add(row)
         else:
             seen.add(row.id)
+        row.position = position
         row.category = d.category
         row.content = _clean(d.content)
         row.responsible_id = d.responsible_id or entry.cadre_id
@@ -478,7 +479,7 @@ def entry_detail(session: Session, entry_id: str) -> EntryDetail:
         )
     ]
     demands = list(session.scalars(select(Demand).where(Demand.entry_id == entry_id, Demand.deleted_at.is_(None))
-                                   .order_by(Demand.created_at, Demand.id)))
+                                   .order_by(Demand.position, Demand.created_at)))
     amendments = list(session.scalars(select(DiaryAmendment).where(DiaryAmendment.entry_id == entry_id,
                                                                    DiaryAmendment.deleted_at.is_(None))
                                       .order_by(DiaryAmendment.amended_at)))

@@ -1,13 +1,6 @@
 """All mapped models. Importing this package registers every table on ``Base.metadata``."""
 
 from db.models.core import Attachment, AuditLog, Setting, Station, StationCounter, User  # noqa: F401
-from db.models.households import (  # noqa: F401
-    CadreAssignment,
-    Household,
-    HouseholdTag,
-    Person,
-    TagDefinition,
-)
 from db.models.diary import (  # noqa: F401
     Acknowledgement,
     Demand,
@@ -15,4 +8,11 @@ from db.models.diary import (  # noqa: F401
     DiaryEntry,
     DiaryParticipant,
     MustVisitEvent,
+)
+from db.models.households import (  # noqa: F401
+    CadreAssignment,
+    Household,
+    HouseholdTag,
+    Person,
+    TagDefinition,
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, SyncedRecord
@@ -55,6 +55,7 @@ class Demand(SyncedRecord, Base):
 
     entry_id: Mapped[str] = mapped_column(ForeignKey("diary_entry.id"), index=True)
     household_id: Mapped[str | None] = mapped_column(ForeignKey("household.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order within the entry
     category: Mapped[str] = mapped_column(String(30), index=True)
     content: Mapped[str] = mapped_column(Text)
     responsible_id: Mapped[str | None] = mapped_column(ForeignKey("user.id"), index=True)

@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from sqlalchemy import and_, column, exists, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
-from db.models import Acknowledgement, Demand, DiaryAmendment, DiaryEntry, DiaryParticipant, Household, Person, User
+from db.models import (
+    Acknowledgement,
+    Demand,
+    DiaryAmendment,
+    DiaryEntry,
+    DiaryParticipant,
+    Household,
+    Person,
+    User,
+)
 
 fts_diary = table("fts_diary", column("rowid"), column("body"), column("people"), column("demands"))
 fts_diary_map = table("fts_diary_map", column("k"), column("entry_id"))

@@ -151,6 +151,7 @@ def upgrade() -> None:
     op.create_table('demand',
     sa.Column('entry_id', sa.String(length=36), nullable=False),
     sa.Column('household_id', sa.String(length=36), nullable=True),
+    sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('category', sa.String(length=30), nullable=False),
     sa.Column('content', sa.Text(), nullable=False),
     sa.Column('responsible_id', sa.String(length=36), nullable=True),
