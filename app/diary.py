@@ -505,26 +505,32 @@ def entry_detail(session: Session, entry_id: str) -> EntryDetail:
 def canonical_content(session: Session, entry_id: str) -> dict:
     """What the resident signs: the entry's text, who was met and the demands as heard (not their handling)."""
     e = _entry(session, entry_id)
-    parts = sorted(
-        [p.household_id, p.person_id or ""] for p in session.scalars(
-            select(DiaryParticipant).where(DiaryParticipant.entry_id == entry_id, DiaryParticipant.deleted_at.is_(None)))
-    )
-    demands = sorted(
-        [d.category, d.content, d.due_on.isoformat() if d.due_on else ""] for d in session.scalars(
-            select(Demand).where(Demand.entry_id == entry_id, Demand.deleted_at.is_(None)))
-    )
+    parts = [(p.household_id, p.person_id) for p in session.scalars(
+        select(DiaryParticipant).where(DiaryParticipant.entry_id == entry_id, DiaryParticipant.deleted_at.is_(None)))]
+    demands = [(d.category, d.content, d.due_on) for d in session.scalars(
+        select(Demand).where(Demand.entry_id == entry_id, Demand.deleted_at.is_(None)))]
+    return canonical_from_values({c: getattr(e, c) for c in ("id", "occurred_at", "kind", *ENTRY_FIELDS, "follow_up_on")},
+                                 parts, demands)
+
+
+def canonical_from_values(entry: dict, participants, demands) -> dict:  # noqa: ANN001
+    """The canonical form from plain values (also used by bulk writers such as the demo data)."""
     return {
-        "id": e.id, "occurred_at": e.occurred_at.strftime("%Y-%m-%d %H:%M"), "kind": e.kind, "place": e.place,
-        "companions": e.companions, "situation": e.situation, "difficulties": e.difficulties, "actions": e.actions,
-        "follow_up": e.follow_up, "follow_up_on": e.follow_up_on.isoformat() if e.follow_up_on else "",
-        "participants": parts, "demands": demands,
+        "id": entry["id"], "occurred_at": entry["occurred_at"].strftime("%Y-%m-%d %H:%M"), "kind": entry["kind"],
+        **{f: entry[f] or "" for f in ENTRY_FIELDS},
+        "follow_up_on": entry["follow_up_on"].isoformat() if entry["follow_up_on"] else "",
+        "participants": sorted([h, p or ""] for h, p in participants),
+        "demands": sorted([c, t, due.isoformat() if due else ""] for c, t, due in demands),
     }
 
 
+def hash_canonical(canonical: dict) -> str:
+    text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def content_hash(session: Session, entry_id: str) -> str:
-    canonical = json.dumps(canonical_content(session, entry_id), ensure_ascii=False, sort_keys=True,
-                           separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hash_canonical(canonical_content(session, entry_id))
 
 
 def acknowledge(session: Session, attachments_dir: Path, entry_id: str, *, method: str, actor: User | None,
