@@ -285,3 +285,19 @@ def all_rows_in_order(fetch, session: Session, ids: list[str], chunk: int = 500)
 
 __all__ = ["DiaryFilter", "DiaryRow", "LedgerFilter", "LedgerRow", "all_rows_in_order", "demand_ids",
            "diary_entry_ids", "diary_rows", "fts_entry_ids", "ledger_rows"]
+
+
+def person_hits(session: Session, person_ids: list[str]):  # noqa: ANN201
+    """PersonHit rows for known person ids (to put a draft's or an entry's people back in a picker)."""
+    from db.queries.people import PersonHit
+
+    if not person_ids:
+        return []
+    rows = session.execute(
+        select(Person.id, Person.household_id, Person.name, Person.relation, Person.sex, Person.birth_date,
+               Person.id_number, Person.phone, Household.group_name, Household.address, Household.head_name,
+               Person.status)
+        .join(Household, Household.id == Person.household_id).where(Person.id.in_(person_ids))
+    ).all()
+    by_id = {r[0]: PersonHit(*r) for r in rows}
+    return [by_id[i] for i in person_ids if i in by_id]
