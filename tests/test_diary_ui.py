@@ -16,11 +16,12 @@ from db.queries.diary import DiaryFilter, LedgerFilter
 
 from app import diary
 
-from tests.diary_helpers import NOW, add_cadre, add_household, entry_input
 from ui.context import AppContext
 from ui.diary.entry_form import EntryDialog
 from ui.diary.models import DiaryListModel, LedgerModel
 from ui.diary.signature_pad import SignaturePad
+
+from tests.diary_helpers import NOW, add_cadre, add_household, entry_input
 
 # The offscreen platform cannot pass size hints to a window manager it does not have.
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -153,3 +154,37 @@ def test_lazy_models_pass_the_model_tester_and_filter(qtbot, qtmodeltester, ctx)
     ledger_model.filter = LedgerFilter(overdue_on=dt.date(2024, 3, 14))
     ledger_model.reload()
     assert ledger_model.rowCount() == 3
+
+
+def test_diary_page_lists_searches_and_shows_signed_entry_read_only(qtbot, ctx):
+    from ui.diary.page import DiaryPage
+    from ui.diary.timeline import HouseholdTimeline
+
+    ws = ctx.workspace
+    hid, pid, _ = add_household(ws, "张三丰", cadre_id=ctx.user.id)
+    with ws.session(ctx.user.id) as s:
+        e1 = diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, 1, 9), situation="屋顶漏雨需要修缮",
+                                             demands=[("住房", "申请危房改造")]), actor=ctx.user, now=NOW)
+        diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, 2, 9), situation="孩子上学路远"),
+                         actor=ctx.user, now=NOW)
+        diary.acknowledge(s, ws.attachments_dir, e1.id, method="signature", signer_name="张三丰", signature_png=b"png",
+                          actor=ctx.user)
+    page = DiaryPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1366, 768)
+    page.refresh()
+    assert page.ready() and page.diary_tab.model.rowCount() == 2
+    assert page.ledger_tab.model.rowCount() == 1
+    page.diary_tab.search.setText("屋顶漏雨")
+    page.diary_tab.reload()
+    assert page.diary_tab.model.rowCount() == 1 and page.diary_tab.current_id() == e1.id
+    html = page.diary_tab.detail.toHtml()
+    assert "张三丰" in html and "当场签字" in html and "申请危房改造" in html
+    assert not page.diary_tab.edit_button.isEnabled() and page.diary_tab.amend_button.isEnabled()
+    page.diary_tab.search.clear()
+    page.diary_tab.ack.setCurrentIndex(2)  # 未签字
+    assert page.diary_tab.model.rowCount() == 1 and page.diary_tab.edit_button.isEnabled()
+    timeline = HouseholdTimeline(ctx)
+    qtbot.addWidget(timeline)
+    timeline.show_household(hid)
+    assert "2024-03-02" in timeline.last.text() and "已签字" in timeline.view.toPlainText()
