@@ -985,15 +985,19 @@ def todo_items(session: Session, user: User | None, today: dt.date) -> list[Todo
             items.append(TodoItem("overdue_visit", f"{name} 联系的 {n} 户到了走访时间", "提醒走访，不作考核排名",
                                   None, "normal", "diary", cid or None))
     soon = today + dt.timedelta(days=3)
-    for d, head in session.execute(
+    due = session.execute(
         select(Demand, Household.head_name).join(Household, Household.id == Demand.household_id, isouter=True)
-        .where(Demand.deleted_at.is_(None), Demand.status != "closed", Demand.responsible_id == user.id,
+        .where(Demand.deleted_at.is_(None), Demand.status == "open", Demand.responsible_id == user.id,
                Demand.due_on.is_not(None), Demand.due_on <= soon)
         .order_by(Demand.due_on)
-    ):
+    ).all()
+    for d, head in due[:MAX_OVERDUE_ITEMS]:
         severity = "overdue" if d.due_on < today else "warning"
-        items.append(TodoItem("demand_due", f"诉求{STATUSES[d.status]}：{head or ''} {d.content[:24]}",
+        items.append(TodoItem("demand_due", f"诉求待答复：{head or ''} {d.content[:24]}",
                               f"{d.category}，期限 {d.due_on:%Y-%m-%d}", d.due_on, severity, "diary", d.id))
+    if len(due) > MAX_OVERDUE_ITEMS:
+        items.append(TodoItem("demand_due", f"另有 {len(due) - MAX_OVERDUE_ITEMS} 条诉求到了答复期限",
+                              "在民情台账里勾选“只看逾期”查看", None, "warning", "diary"))
     return items
 
 

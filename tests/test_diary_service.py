@@ -293,3 +293,19 @@ def test_drafts_survive_and_are_offered_back(village_ws, cadre, tmp_path):
     assert back == data
     diary.discard_draft(village_ws.drafts_dir, cadre.id, "new")
     assert diary.list_drafts(village_ws.drafts_dir, cadre.id) == []
+
+
+def test_open_demand_near_its_due_date_is_on_the_responsible_persons_todo(village_ws, cadre):
+    hid, pid, _ = add_household(village_ws, "周大福")
+    e = _save(village_ws, cadre, entry_input(hid, pid, demands=[("就业", "想参加技能培训")]))  # due 03-25
+    with village_ws.session() as s:
+        assert [i for i in diary.todo_items(s, cadre, dt.date(2024, 3, 21)) if i.kind == "demand_due"] == []
+        soon = [i for i in diary.todo_items(s, cadre, dt.date(2024, 3, 22)) if i.kind == "demand_due"]
+        late = [i for i in diary.todo_items(s, cadre, dt.date(2024, 3, 26)) if i.kind == "demand_due"]
+    assert [(i.title, i.severity) for i in soon] == [("诉求待答复：周大福 想参加技能培训", "warning")]
+    assert late[0].severity == "overdue" and late[0].record_id == e.demands[0].id
+    with village_ws.session(cadre.id) as s:
+        diary.reply_demand(s, e.demands[0].id, reply="已报名", replied_on=dt.date(2024, 3, 20), replied_by="王建国",
+                           actor=cadre, today=dt.date(2024, 3, 26))
+    with village_ws.session() as s:
+        assert [i for i in diary.todo_items(s, cadre, dt.date(2024, 3, 26)) if i.kind == "demand_due"] == []
