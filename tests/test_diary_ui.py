@@ -172,6 +172,7 @@ def test_diary_page_lists_searches_and_shows_signed_entry_read_only(qtbot, ctx):
     page = DiaryPage(ctx)
     qtbot.addWidget(page)
     page.resize(1366, 768)
+    page.diary_tab.use_dates.setChecked(False)  # the fixture's entries are in 2024
     page.refresh()
     assert page.ready() and page.diary_tab.model.rowCount() == 2
     assert page.ledger_tab.model.rowCount() == 1

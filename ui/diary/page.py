@@ -98,9 +98,11 @@ class DiaryTab(QWidget):
         self.kind = _combo([("全部方式", None), *[(v, k) for k, v in diary.KINDS.items()]], self, "方式")
         self.status = _combo([("诉求：全部", None), *[(f"诉求{v}", k) for k, v in diary.STATUSES.items()]], self, "诉求状态")
         self.ack = _combo([("签字：全部", None), ("已签字", True), ("未签字", False)], self, "群众签字")
+        # Opens on the last three months (a few thousand entries even in a big village); untick for all.
         self.use_dates = QCheckBox("日期", self)
+        self.use_dates.setChecked(True)
         today = dt.date.today()
-        self.date_from = date_edit(today.replace(day=1), self)
+        self.date_from = date_edit(today - dt.timedelta(days=92), self)
         self.date_to = date_edit(today, self)
         self.household_chip = QPushButton("", self)
         self.household_chip.setToolTip("只看这一户；点击取消")
