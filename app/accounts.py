@@ -31,6 +31,9 @@ PERMISSIONS = {
     "edit_households": {"admin", "cadre", "town_staff"},
     "export_full_id": {"admin"},
     "sync": {"admin", "town_staff"},
+    "write_diary": {"admin", "cadre"},
+    "handle_demands": {"admin", "cadre", "town_staff"},
+    "manage_diary_settings": {"admin"},
 }
 
 MIN_PASSWORD_LENGTH = 6

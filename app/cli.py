@@ -25,6 +25,7 @@ FEATURE_CLI_MODULES: tuple[str, ...] = (
     "app.selftest",
     "app.sync.cli",
     "app.mediation.cli",
+    "app.ledger",
 )
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2

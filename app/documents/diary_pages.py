@@ -1,0 +1,140 @@
+"""打印民情日记: one cadre's entries for one month as a PDF, one entry a block with a signature line,
+for villages where residents sign on paper (the signed sheets are then photographed and attached)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from fpdf import FPDF
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import DiaryEntry, User
+
+from app import diary
+from app.errors import UserError
+from app.paths import cjk_font_path
+
+FONT = "NotoSerifSC"
+
+
+@dataclass(frozen=True)
+class PrintedDiary:
+    path: Path
+    entries: int
+    pages: int
+
+
+class _DiaryPDF(FPDF):
+    def __init__(self, heading: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.heading = heading
+        self.add_font(FONT, "", str(cjk_font_path()))
+        self.set_margins(18, 16, 18)
+        self.set_auto_page_break(True, margin=18)
+        self.set_title(heading)
+        self.set_creator("民情簿")
+
+    def header(self) -> None:
+        self.set_font(FONT, size=9)
+        self.set_text_color(90)
+        self.cell(0, 5, self.heading, align="R", new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0)
+        self.ln(2)
+
+    def footer(self) -> None:
+        self.set_y(-13)
+        self.set_font(FONT, size=9)
+        self.cell(0, 5, f"第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
+
+
+def _field(pdf: FPDF, label: str, text: str) -> None:
+    if not text:
+        return
+    pdf.set_font(FONT, size=10.5)
+    pdf.multi_cell(0, 6, f"{label}：{text}", new_x="LMARGIN", new_y="NEXT")
+
+
+def _block(pdf: FPDF, n: int, e: diary.EntryDetail, signature_png: bytes | None) -> None:
+    pdf.set_font(FONT, size=12)
+    when = e.occurred_at.strftime("%Y年%m月%d日 %H:%M")
+    pdf.cell(0, 8, f"{n}. {when}  {e.kind_label}  {e.place}".rstrip(), new_x="LMARGIN", new_y="NEXT")
+    met = "、".join(p.person_name + (f"（{p.head_name}户）" if p.person_name != p.head_name else "")
+                   if p.person_name else f"{p.head_name}户" for p in e.participants)
+    _field(pdf, "走访对象", met)
+    _field(pdf, "陪同干部", e.companions)
+    _field(pdf, "家庭情况", e.situation)
+    _field(pdf, "困难问题", e.difficulties)
+    for i, d in enumerate(e.demands, start=1):
+        due = f"，期限 {d.due_on:%Y-%m-%d}" if d.due_on else ""
+        _field(pdf, f"群众诉求{i}", f"［{d.category}］{d.content}{due}")
+    _field(pdf, "办理情况", e.actions)
+    plan = e.follow_up + (f"（{e.follow_up_on:%Y-%m-%d}前）" if e.follow_up_on and e.follow_up else "")
+    _field(pdf, "后续计划", plan)
+    for a in e.amendments:
+        _field(pdf, f"补记（{a.amended_at:%Y-%m-%d}）", a.text)
+    pdf.ln(2)
+    pdf.set_font(FONT, size=10.5)
+    ack = e.acknowledgement
+    y = pdf.get_y()
+    if ack is not None and ack.signed:
+        pdf.cell(0, 7, f"群众签字：{ack.signer_name}（{ack.signer_relation or '本人'}，{ack.method_label}，"
+                       f"{ack.signed_at:%Y-%m-%d %H:%M}）", new_x="LMARGIN", new_y="NEXT")
+        if signature_png:
+            pdf.image(io.BytesIO(signature_png), x=pdf.w - pdf.r_margin - 45, y=y - 4, h=12)
+    else:
+        if ack is not None:
+            _field(pdf, f"曾拒签（{ack.signed_at:%Y-%m-%d}）", ack.refusal_reason)
+        pdf.cell(0, 7, "群众签字：________________   与户主关系：__________   日期：____年__月__日",
+                 new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, f"记录干部：{e.cadre_name}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    pdf.set_draw_color(160)
+    pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
+    pdf.set_draw_color(0)
+    pdf.ln(4)
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+    if not 1 <= month <= 12:
+        raise UserError("月份请填 1 到 12", field="month")
+    start = dt.datetime(year, month, 1)
+    end = dt.datetime(year + (month == 12), month % 12 + 1, 1)
+    return start, end
+
+
+def print_month(session: Session, attachments_dir: Path, target: Path, *, cadre_id: str, year: int, month: int,
+                village_name: str) -> PrintedDiary:
+    """The cadre's entries of the month, oldest first. Refuses an empty month (nothing to sign)."""
+    cadre = session.get(User, cadre_id)
+    if cadre is None:
+        raise UserError("请选择干部", field="cadre")
+    start, end = month_bounds(year, month)
+    ids = list(session.scalars(select(DiaryEntry.id).where(
+        DiaryEntry.cadre_id == cadre_id, DiaryEntry.deleted_at.is_(None), DiaryEntry.occurred_at >= start,
+        DiaryEntry.occurred_at < end).order_by(DiaryEntry.occurred_at)))
+    if not ids:
+        raise UserError(f"{cadre.display_name} 在 {year} 年 {month} 月没有民情日记，无需打印", field="month")
+    pdf = _DiaryPDF(f"{village_name}  民情日记  {cadre.display_name}  {year}年{month}月")
+    pdf.add_page()
+    pdf.set_font(FONT, size=16)
+    pdf.cell(0, 10, f"民情日记（{year}年{month}月）", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=10.5)
+    pdf.cell(0, 7, f"{village_name}    记录干部：{cadre.display_name}    共 {len(ids)} 篇", align="C",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    page_height = pdf.h - pdf.t_margin - pdf.b_margin
+    for n, entry_id in enumerate(ids, start=1):
+        e = diary.entry_detail(session, entry_id)
+        png = diary.signature_image(session, attachments_dir, entry_id) if e.read_only else None
+        with pdf.offset_rendering() as trial:
+            _block(pdf, n, e, png)
+        if trial.page_break_triggered and trial.y - pdf.get_y() < page_height - 20:
+            pdf.add_page()
+        _block(pdf, n, e, png)
+    target = Path(target)
+    pdf.output(str(target))
+    return PrintedDiary(target, len(ids), pdf.page_no())

@@ -1,0 +1,298 @@
+"""民情台账: derived from the diary, never typed twice. Every demand with its household, date, content,
+category, handling, reply, status and responsible person; the diary itself as a 台账 workbook.
+
+CLI: ``python -m app diary export`` and ``python -m app ledger export`` (Excel, one title row, a frozen
+header, 序号, dates as dates, and whether the resident acknowledged).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Demand, DiaryEntry
+from db.queries.diary import (
+    DiaryFilter,
+    LedgerFilter,
+    LedgerRow,
+    all_rows_in_order,
+    demand_ids,
+    diary_entry_ids,
+    diary_rows,
+    ledger_rows,
+)
+
+from app.diary import ACK_METHODS, KINDS, STATUS_BY_LABEL, STATUSES
+from app.errors import UserError
+
+Progress = Callable[[int, int, str], None]
+
+
+def _no_progress(done: int, total: int, text: str = "") -> None:
+    return None
+
+
+def ack_label(method: str | None) -> str:
+    return ACK_METHODS.get(method, "未签字") if method else "未签字"
+
+
+def ledger(session: Session, f: LedgerFilter | None = None) -> list[LedgerRow]:
+    """The ledger's rows in order (newest demand first)."""
+    return all_rows_in_order(ledger_rows, session, demand_ids(session, f))
+
+
+# -- workbooks ---------------------------------------------------------------------------------------
+_TITLE_FONT = Font(name="宋体", size=14, bold=True)
+_HEAD_FONT = Font(name="宋体", bold=True)
+_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+_OVERDUE_FILL = PatternFill("solid", fgColor="FCE4D6")
+_DATE_FORMAT = "yyyy-mm-dd"
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+class _Sheet:
+    """A write-only sheet with a merged title row, a frozen header row and typed cells."""
+
+    def __init__(self, wb: Workbook, title: str, heading: str, columns: list[tuple[str, int]]) -> None:
+        self.ws = wb.create_sheet(title)
+        for i, (_name, width) in enumerate(columns, start=1):
+            self.ws.column_dimensions[get_column_letter(i)].width = width
+        self.ws.freeze_panes = "A3"
+        last = get_column_letter(len(columns))
+        self.ws.merged_cells.add(f"A1:{last}1")
+        self.ws.print_title_rows = "1:2"
+        title_cell = WriteOnlyCell(self.ws, heading)
+        title_cell.font = _TITLE_FONT
+        title_cell.alignment = Alignment(horizontal="center")
+        self.ws.append([title_cell])
+        head = []
+        for name, _w in columns:
+            c = WriteOnlyCell(self.ws, name)
+            c.font, c.fill = _HEAD_FONT, _HEAD_FILL
+            head.append(c)
+        self.ws.append(head)
+        self.ws.auto_filter.ref = f"A2:{last}2"
+
+    def row(self, values: list, *, fill: PatternFill | None = None) -> None:
+        cells = []
+        for v in values:
+            c = WriteOnlyCell(self.ws, v)
+            if isinstance(v, dt.datetime):
+                c.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(v, dt.date):
+                c.number_format = _DATE_FORMAT
+            elif isinstance(v, str) and len(v) > 20:
+                c.alignment = _WRAP
+            if fill is not None:
+                c.fill = fill
+            cells.append(c)
+        self.ws.append(cells)
+
+
+def _check_target(target: Path) -> Path:
+    target = Path(target)
+    if target.suffix.lower() != ".xlsx":
+        raise UserError(f"导出文件名要以 .xlsx 结尾：{target.name}", field="file")
+    if not target.parent.exists():
+        raise UserError(f"文件夹 {target.parent} 不存在，请先建立或换一个位置", field="file")
+    return target
+
+
+def _discard(sheet: _Sheet) -> None:
+    """Finish a write-only sheet's writer after a failure (cancel, error) so it leaves nothing open."""
+    with contextlib.suppress(Exception):
+        sheet.ws.close()
+
+
+def _save_workbook(wb: Workbook, target: Path) -> Path:
+    """Write next to the target and rename, so a failed export never leaves half a file behind."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        wb.save(tmp)
+        os.replace(tmp, target)
+    except PermissionError:
+        tmp.unlink(missing_ok=True)
+        raise UserError(f"无法写入 {target}：文件可能正在 Excel 中打开，请关闭后重试") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _period(date_from: dt.date | None, date_to: dt.date | None) -> str:
+    if date_from and date_to:
+        return f"{date_from:%Y年%m月%d日}至{date_to:%Y年%m月%d日}"
+    if date_from:
+        return f"{date_from:%Y年%m月%d日}以来"
+    if date_to:
+        return f"截至{date_to:%Y年%m月%d日}"
+    return "全部"
+
+
+LEDGER_COLUMNS = [("序号", 6), ("日期", 11), ("户主", 9), ("村民小组", 9), ("诉求类别", 10), ("诉求内容", 36),
+                  ("责任人", 9), ("办理期限", 11), ("办理情况", 30), ("答复内容", 30), ("答复日期", 11), ("答复人", 9),
+                  ("办理状态", 9), ("办结日期", 11), ("是否逾期", 9), ("群众签字认可", 12), ("转为调解案件", 12)]
+
+
+def export_ledger(session: Session, target: Path, *, village_name: str, f: LedgerFilter | None = None,
+                  today: dt.date | None = None, progress: Progress = _no_progress) -> int:
+    """民情台账 workbook; returns the number of demands written. Overdue demands are shaded."""
+    target = _check_target(target)
+    today = today or dt.date.today()
+    f = f or LedgerFilter()
+    ids = demand_ids(session, f, descending=False)
+    wb = Workbook(write_only=True)
+    status = f"（{STATUSES[f.status]}）" if f.status else ""
+    sheet = _Sheet(wb, "民情台账", f"{village_name}民情台账{status}  {_period(f.date_from, f.date_to)}"
+                   f"  导出日期 {today:%Y-%m-%d}", LEDGER_COLUMNS)
+    try:
+        n = _write_ledger(session, sheet, ids, today, progress)
+    except BaseException:
+        _discard(sheet)
+        raise
+    _save_workbook(wb, target)
+    return n
+
+
+def _write_ledger(session: Session, sheet: _Sheet, ids: list[str], today: dt.date, progress: Progress) -> int:
+    n = 0
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        rows = ledger_rows(session, part)
+        for demand_id in part:
+            r = rows[demand_id]
+            n += 1
+            overdue = r.overdue(today)
+            sheet.row([n, r.heard_at.date(), r.household, r.group_name, r.category, r.content, r.responsible,
+                       r.due_on, r.handling, r.reply, r.replied_on, r.replied_by or "", STATUSES[r.status],
+                       r.closed_on, "逾期" if overdue else "", ack_label(r.acknowledged),
+                       "是" if r.mediation_case_id else ""], fill=_OVERDUE_FILL if overdue else None)
+        progress(min(i + 500, len(ids)), len(ids), f"已写入 {n} 条诉求")
+    return n
+
+
+DIARY_COLUMNS = [("序号", 6), ("日期", 11), ("时间", 7), ("方式", 9), ("走访干部", 9), ("走访对象（户主）", 14),
+                 ("见到的群众", 14), ("地点", 16), ("陪同干部", 10), ("家庭情况", 30), ("困难问题", 26),
+                 ("群众诉求", 30), ("办理情况", 26), ("后续计划", 20), ("计划日期", 11), ("群众签字认可", 12),
+                 ("签字后补记", 10)]
+
+
+def export_diary(session: Session, target: Path, *, village_name: str, date_from: dt.date | None = None,
+                 date_to: dt.date | None = None, f: DiaryFilter | None = None, today: dt.date | None = None,
+                 progress: Progress = _no_progress) -> int:
+    """民情日记台账 workbook, one row per entry, oldest first; returns the number of entries written."""
+    target = _check_target(target)
+    today = today or dt.date.today()
+    f = f or DiaryFilter()
+    f.date_from, f.date_to = date_from or f.date_from, date_to or f.date_to
+    if f.date_from and f.date_to and f.date_from > f.date_to:
+        raise UserError("开始日期晚于结束日期，请对调后重试", field="date_from")
+    ids = diary_entry_ids(session, f, descending=False)
+    wb = Workbook(write_only=True)
+    sheet = _Sheet(wb, "民情日记", f"{village_name}民情日记台账  {_period(f.date_from, f.date_to)}"
+                   f"  导出日期 {today:%Y-%m-%d}", DIARY_COLUMNS)
+    try:
+        n = _write_diary(session, sheet, ids, progress)
+    except BaseException:
+        _discard(sheet)
+        raise
+    _save_workbook(wb, target)
+    return n
+
+
+def _write_diary(session: Session, sheet: _Sheet, ids: list[str], progress: Progress) -> int:
+    n = 0
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        rows = diary_rows(session, part)
+        entries = {e.id: e for e in session.scalars(select(DiaryEntry).where(DiaryEntry.id.in_(part)))}
+        demands: dict[str, list[str]] = {}
+        for d in session.scalars(select(Demand).where(Demand.entry_id.in_(part), Demand.deleted_at.is_(None))
+                                 .order_by(Demand.position, Demand.created_at)):
+            demands.setdefault(d.entry_id, []).append(f"{d.category}：{d.content}（{STATUSES[d.status]}）")
+        for entry_id in part:
+            r, e = rows[entry_id], entries[entry_id]
+            n += 1
+            sheet.row([n, r.occurred_at.date(), r.occurred_at.strftime("%H:%M"), KINDS.get(r.kind, r.kind),
+                       r.cadre_name, r.households, r.persons, e.place, e.companions, e.situation, e.difficulties,
+                       "\n".join(demands.get(entry_id, [])), e.actions, e.follow_up, e.follow_up_on,
+                       ack_label(r.ack_method), "有" if r.amended else ""])
+        progress(min(i + 500, len(ids)), len(ids), f"已写入 {n} 篇日记")
+    return n
+
+
+# -- command line -----------------------------------------------------------------------------------------
+def _date_arg(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期“{text}”格式不对，请写成 2024-03-15") from None
+
+
+def _status_arg(text: str) -> str:
+    if text in STATUS_BY_LABEL:
+        return STATUS_BY_LABEL[text]
+    if text in STATUSES:
+        return text
+    raise argparse.ArgumentTypeError(f"办理状态“{text}”不对，可选：待办、已答复、已办结")
+
+
+def _cmd_diary_export(args: argparse.Namespace) -> int:
+    from app.cli import emit, open_workspace
+
+    ws = open_workspace(args)
+    try:
+        station = ws.require_station()
+        with ws.session() as s:
+            n = export_diary(s, Path(args.file), village_name=station.name, date_from=args.date_from,
+                             date_to=args.date_to)
+    finally:
+        ws.close()
+    emit(args, f"已导出民情日记 {n} 篇到 {args.file}", {"file": str(args.file), "entries": n})
+    return 0
+
+
+def _cmd_ledger_export(args: argparse.Namespace) -> int:
+    from app.cli import emit, open_workspace
+
+    ws = open_workspace(args)
+    try:
+        station = ws.require_station()
+        with ws.session() as s:
+            n = export_ledger(s, Path(args.file), village_name=station.name,
+                              f=LedgerFilter(status=args.status, date_from=args.date_from, date_to=args.date_to))
+    finally:
+        ws.close()
+    emit(args, f"已导出民情台账 {n} 条诉求到 {args.file}", {"file": str(args.file), "demands": n})
+    return 0
+
+
+def register_cli(sub, parents):  # noqa: ANN001, ANN201
+    from app.cli import ChineseArgumentParser
+
+    common = [parents["data"], parents["json"]]
+    d = sub.add_parser("diary", help="民情日记")
+    d_sub = d.add_subparsers(dest="diary_command", metavar="操作", required=True, parser_class=ChineseArgumentParser)
+    de = d_sub.add_parser("export", help="把民情日记导出为 Excel 台账", parents=common)
+    de.add_argument("file", metavar="文件.xlsx", help="导出到的 Excel 文件")
+    de.add_argument("--from", dest="date_from", type=_date_arg, metavar="日期", help="起始日期（含），如 2024-01-01")
+    de.add_argument("--to", dest="date_to", type=_date_arg, metavar="日期", help="截止日期（含），如 2024-12-31")
+    lg = sub.add_parser("ledger", help="民情台账（群众诉求及办理答复）")
+    l_sub = lg.add_subparsers(dest="ledger_command", metavar="操作", required=True, parser_class=ChineseArgumentParser)
+    le = l_sub.add_parser("export", help="把民情台账导出为 Excel", parents=common)
+    le.add_argument("file", metavar="文件.xlsx", help="导出到的 Excel 文件")
+    le.add_argument("--status", type=_status_arg, metavar="状态", help="只导出某一办理状态：待办、已答复或已办结")
+    le.add_argument("--from", dest="date_from", type=_date_arg, metavar="日期", help="诉求提出的起始日期（含）")
+    le.add_argument("--to", dest="date_to", type=_date_arg, metavar="日期", help="诉求提出的截止日期（含）")
+    return {"diary": _cmd_diary_export, "ledger": _cmd_ledger_export}

@@ -1,0 +1,121 @@
+"""民情日记: diary entries, who was met, demands (诉求), acknowledgements, amendments, must-visit events.
+
+The full-text index ``fts_diary`` (FTS5, trigram) is kept in step by triggers created in the
+migration, so entries that arrive in a bundle are searchable too (see ``migrations/versions``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, SyncedRecord
+
+
+class DiaryEntry(SyncedRecord, Base):
+    """民情日记 one matter per entry (一事一记). ``cadre_id`` is the cadre who made the visit and wrote it."""
+
+    __tablename__ = "diary_entry"
+    __record_type__ = "diary_entries"
+
+    cadre_id: Mapped[str] = mapped_column(ForeignKey("user.id"), index=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)  # local time of the visit
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # home_visit | phone | walk_in | reception | other
+    place: Mapped[str] = mapped_column(String(200), default="")
+    companions: Mapped[str] = mapped_column(String(200), default="")  # 陪同干部, names
+    situation: Mapped[str] = mapped_column(Text, default="")  # 家庭情况
+    difficulties: Mapped[str] = mapped_column(Text, default="")  # 困难问题
+    actions: Mapped[str] = mapped_column(Text, default="")  # 办理情况 / 当场做了什么
+    follow_up: Mapped[str] = mapped_column(Text, default="")  # 后续计划
+    follow_up_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class DiaryParticipant(SyncedRecord, Base):
+    """A household (and the person, when known) met in an entry.
+
+    Its id is derived from (entry, household, person), so two stations adding the same person make
+    the same row and removing then re-adding revives it.
+    """
+
+    __tablename__ = "diary_participant"
+    __record_type__ = "diary_participants"
+
+    entry_id: Mapped[str] = mapped_column(ForeignKey("diary_entry.id"), index=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"), index=True)
+
+
+class Demand(SyncedRecord, Base):
+    """诉求: heard in an entry, handled and answered. Status open (待办) → replied (已答复) → closed (已办结)."""
+
+    __tablename__ = "demand"
+    __record_type__ = "demands"
+
+    entry_id: Mapped[str] = mapped_column(ForeignKey("diary_entry.id"), index=True)
+    household_id: Mapped[str | None] = mapped_column(ForeignKey("household.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order within the entry
+    category: Mapped[str] = mapped_column(String(30), index=True)
+    content: Mapped[str] = mapped_column(Text)
+    responsible_id: Mapped[str | None] = mapped_column(ForeignKey("user.id"), index=True)
+    due_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    handling: Mapped[str] = mapped_column(Text, default="")  # 办理情况
+    reply: Mapped[str] = mapped_column(Text, default="")  # 答复内容
+    replied_on: Mapped[dt.date | None] = mapped_column(Date)
+    replied_by: Mapped[str | None] = mapped_column(String(50))  # who answered (name; may be town staff)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    mediation_case_id: Mapped[str | None] = mapped_column(String(36), index=True)  # filled by mediation
+
+
+class Acknowledgement(SyncedRecord, Base):
+    """群众签字认可 of an entry: on-screen signature, photo of a paper signature, or a refusal.
+
+    One per entry (id derived from the entry). ``content_hash`` is the SHA-256 of the entry's
+    canonical content when it was signed.
+    """
+
+    __tablename__ = "acknowledgement"
+    __record_type__ = "acknowledgements"
+
+    entry_id: Mapped[str] = mapped_column(ForeignKey("diary_entry.id"), index=True)
+    method: Mapped[str] = mapped_column(String(20))  # signature | paper_photo | refused
+    signer_name: Mapped[str] = mapped_column(String(50), default="")
+    signer_relation: Mapped[str] = mapped_column(String(20), default="")
+    signed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    attachment_id: Mapped[str | None] = mapped_column(ForeignKey("attachment.id"))
+    refusal_reason: Mapped[str] = mapped_column(Text, default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class DiaryAmendment(SyncedRecord, Base):
+    """补记: a change to an acknowledged entry, kept beside the original (which is never edited)."""
+
+    __tablename__ = "diary_amendment"
+    __record_type__ = "diary_amendments"
+
+    entry_id: Mapped[str] = mapped_column(ForeignKey("diary_entry.id"), index=True)
+    field: Mapped[str] = mapped_column(String(30), default="")  # which part it amends ("" = general)
+    text: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    amended_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class MustVisitEvent(SyncedRecord, Base):
+    """必访事件 on a household; open until a home visit to that household on or after ``occurred_on``."""
+
+    __tablename__ = "must_visit_event"
+    __record_type__ = "must_visit_events"
+
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # hospitalised | elder_died | family_dispute | disaster | ...
+    occurred_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    cadre_id: Mapped[str | None] = mapped_column(ForeignKey("user.id"), index=True)  # contact cadre when recorded
+    closed_by_entry_id: Mapped[str | None] = mapped_column(ForeignKey("diary_entry.id"))
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+__all__ = ["Acknowledgement", "Demand", "DiaryAmendment", "DiaryEntry", "DiaryParticipant", "MustVisitEvent"]

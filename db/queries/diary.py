@@ -1,0 +1,303 @@
+"""Diary and ledger lists: id lists filtered and sorted in SQL, rows fetched on demand, full-text search.
+
+Full-text search runs on ``fts_diary`` (FTS5 trigram, kept in step by triggers). A trigram index can
+only look up pieces of three characters or more; shorter pieces (most two-character Chinese words,
+such as 低保) are checked with ``instr`` on the indexed text instead, after any longer pieces narrowed
+the candidates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, column, exists, func, literal_column, or_, select, table
+from sqlalchemy.orm import Session
+
+from db.models import (
+    Acknowledgement,
+    Demand,
+    DiaryAmendment,
+    DiaryEntry,
+    DiaryParticipant,
+    Household,
+    Person,
+    User,
+)
+
+fts_diary = table("fts_diary", column("rowid"), column("body"), column("people"), column("demands"))
+fts_diary_map = table("fts_diary_map", column("k"), column("entry_id"))
+
+SIGNED_METHODS = ("signature", "paper_photo")
+
+
+def search_terms(text: str) -> list[str]:
+    return [t for t in (text or "").split() if t]
+
+
+def fts_entry_ids(text: str):  # noqa: ANN201
+    """A SELECT of entry ids whose indexed text contains every whitespace-separated piece of ``text``."""
+    terms = search_terms(text)
+    long_terms = [t for t in terms if len(t) >= 3]
+    short_terms = [t for t in terms if len(t) < 3]
+    q = select(fts_diary_map.c.entry_id).join(fts_diary, fts_diary.c.rowid == fts_diary_map.c.k)
+    if long_terms:
+        match = " ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+        q = q.where(literal_column("fts_diary").op("MATCH")(match))
+    if short_terms:
+        whole = fts_diary.c.body.op("||")(" ").op("||")(fts_diary.c.people).op("||")(" ").op("||")(
+            fts_diary.c.demands)
+        q = q.where(and_(*[func.instr(whole, t) > 0 for t in short_terms]))
+    return q
+
+
+@dataclass
+class DiaryFilter:
+    cadre_id: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None  # inclusive
+    household_id: str | None = None
+    kind: str | None = None
+    demand_status: str | None = None  # entries with at least one demand in this status
+    acknowledged: bool | None = None  # True: signed (on screen or paper); False: not signed
+    text: str = ""
+
+
+DIARY_SORTS = {
+    "occurred_at": DiaryEntry.occurred_at,
+    "kind": DiaryEntry.kind,
+    "place": DiaryEntry.place,
+    "cadre": User.display_name,
+}
+
+
+def _signed(entry_id_col):  # noqa: ANN001, ANN202
+    return exists().where(Acknowledgement.entry_id == entry_id_col, Acknowledgement.deleted_at.is_(None),
+                          Acknowledgement.method.in_(SIGNED_METHODS))
+
+
+def diary_entry_ids(session: Session, f: DiaryFilter | None = None, *, sort: str = "occurred_at",
+                    descending: bool = True, limit: int | None = None) -> list[str]:
+    f = f or DiaryFilter()
+    q = select(DiaryEntry.id).where(DiaryEntry.deleted_at.is_(None))
+    if sort == "cadre":
+        q = q.join(User, User.id == DiaryEntry.cadre_id)
+    if f.cadre_id:
+        q = q.where(DiaryEntry.cadre_id == f.cadre_id)
+    if f.date_from:
+        q = q.where(DiaryEntry.occurred_at >= dt.datetime.combine(f.date_from, dt.time()))
+    if f.date_to:
+        q = q.where(DiaryEntry.occurred_at < dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time()))
+    if f.kind:
+        q = q.where(DiaryEntry.kind == f.kind)
+    if f.household_id:
+        q = q.where(exists().where(DiaryParticipant.entry_id == DiaryEntry.id,
+                                   DiaryParticipant.household_id == f.household_id,
+                                   DiaryParticipant.deleted_at.is_(None)))
+    if f.demand_status:
+        q = q.where(exists().where(Demand.entry_id == DiaryEntry.id, Demand.status == f.demand_status,
+                                   Demand.deleted_at.is_(None)))
+    if f.acknowledged is True:
+        q = q.where(_signed(DiaryEntry.id))
+    elif f.acknowledged is False:
+        q = q.where(~_signed(DiaryEntry.id))
+    if search_terms(f.text):
+        q = q.where(DiaryEntry.id.in_(fts_entry_ids(f.text)))
+    key = DIARY_SORTS.get(sort, DiaryEntry.occurred_at)
+    q = q.order_by(key.desc() if descending else key.asc(), DiaryEntry.occurred_at.desc(), DiaryEntry.id)
+    if limit:
+        q = q.limit(limit)
+    return list(session.scalars(q))
+
+
+@dataclass(frozen=True)
+class DiaryRow:
+    id: str
+    occurred_at: dt.datetime
+    kind: str
+    place: str
+    cadre_id: str
+    cadre_name: str
+    households: str  # head names, 、-separated
+    persons: str
+    summary: str
+    demands_open: int
+    demands_replied: int
+    demands_closed: int
+    ack_method: str | None  # signature | paper_photo | refused | None
+    amended: bool  # changed after signing (has amendments)
+
+
+def diary_rows(session: Session, ids: list[str]) -> dict[str, DiaryRow]:
+    """Rows for the given ids (any order), for a lazy table model: a few queries per batch."""
+    if not ids:
+        return {}
+    base = {}
+    for e, cadre_name in session.execute(
+        select(DiaryEntry, User.display_name).join(User, User.id == DiaryEntry.cadre_id, isouter=True)
+        .where(DiaryEntry.id.in_(ids))
+    ):
+        base[e.id] = (e, cadre_name or "")
+    heads: dict[str, list[str]] = {}
+    persons: dict[str, list[str]] = {}
+    for entry_id, head, name in session.execute(
+        select(DiaryParticipant.entry_id, Household.head_name, Person.name)
+        .join(Household, Household.id == DiaryParticipant.household_id)
+        .join(Person, Person.id == DiaryParticipant.person_id, isouter=True)
+        .where(DiaryParticipant.entry_id.in_(ids), DiaryParticipant.deleted_at.is_(None))
+        .order_by(DiaryParticipant.entry_id, Household.head_name)
+    ):
+        if head not in heads.setdefault(entry_id, []):
+            heads[entry_id].append(head)
+        if name and name not in persons.setdefault(entry_id, []):
+            persons[entry_id].append(name)
+    counts: dict[str, dict[str, int]] = {}
+    for entry_id, status, n in session.execute(
+        select(Demand.entry_id, Demand.status, func.count()).where(Demand.entry_id.in_(ids),
+                                                                   Demand.deleted_at.is_(None))
+        .group_by(Demand.entry_id, Demand.status)
+    ):
+        counts.setdefault(entry_id, {})[status] = n
+    acks = dict(session.execute(
+        select(Acknowledgement.entry_id, Acknowledgement.method).where(Acknowledgement.entry_id.in_(ids),
+                                                                       Acknowledgement.deleted_at.is_(None))
+    ).all())
+    amended = set(session.scalars(
+        select(DiaryAmendment.entry_id).where(DiaryAmendment.entry_id.in_(ids), DiaryAmendment.deleted_at.is_(None))
+    ))
+    out = {}
+    for entry_id, (e, cadre_name) in base.items():
+        c = counts.get(entry_id, {})
+        summary = next((t for t in (e.situation, e.difficulties, e.actions) if t), "")
+        out[entry_id] = DiaryRow(
+            e.id, e.occurred_at, e.kind, e.place, e.cadre_id, cadre_name, "、".join(heads.get(entry_id, [])),
+            "、".join(persons.get(entry_id, [])), summary.replace("\n", " ")[:60], c.get("open", 0),
+            c.get("replied", 0), c.get("closed", 0), acks.get(entry_id), entry_id in amended)
+    return out
+
+
+# -- the ledger (民情台账): one row per demand ---------------------------------------------------------
+@dataclass
+class LedgerFilter:
+    status: str | None = None
+    category: str | None = None
+    responsible_id: str | None = None
+    household_id: str | None = None
+    date_from: dt.date | None = None  # date the demand was heard (the entry's date)
+    date_to: dt.date | None = None
+    overdue_on: dt.date | None = None  # only demands not closed whose due date is before this day
+    text: str = ""
+
+
+LEDGER_SORTS = {
+    "date": DiaryEntry.occurred_at,
+    "status": Demand.status,
+    "category": Demand.category,
+    "due_on": Demand.due_on,
+    "household": Household.head_name,
+}
+
+
+def demand_ids(session: Session, f: LedgerFilter | None = None, *, sort: str = "date",
+               descending: bool = True) -> list[str]:
+    f = f or LedgerFilter()
+    q = (select(Demand.id).join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
+         .where(Demand.deleted_at.is_(None), DiaryEntry.deleted_at.is_(None)))
+    if sort == "household":
+        q = q.join(Household, Household.id == Demand.household_id, isouter=True)
+    if f.status:
+        q = q.where(Demand.status == f.status)
+    if f.category:
+        q = q.where(Demand.category == f.category)
+    if f.responsible_id:
+        q = q.where(Demand.responsible_id == f.responsible_id)
+    if f.household_id:
+        q = q.where(Demand.household_id == f.household_id)
+    if f.date_from:
+        q = q.where(DiaryEntry.occurred_at >= dt.datetime.combine(f.date_from, dt.time()))
+    if f.date_to:
+        q = q.where(DiaryEntry.occurred_at < dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time()))
+    if f.overdue_on:
+        q = q.where(Demand.status != "closed", Demand.due_on < f.overdue_on)
+    for term in search_terms(f.text):
+        like = f"%{term}%"
+        q = q.where(or_(Demand.content.like(like), Demand.reply.like(like), Demand.handling.like(like)))
+    key = LEDGER_SORTS.get(sort, DiaryEntry.occurred_at)
+    q = q.order_by(key.desc() if descending else key.asc(), DiaryEntry.occurred_at.desc(), Demand.id)
+    return list(session.scalars(q))
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    id: str
+    entry_id: str
+    heard_at: dt.datetime
+    household_id: str | None
+    household: str  # head name
+    group_name: str
+    category: str
+    content: str
+    handling: str
+    reply: str
+    replied_on: dt.date | None
+    replied_by: str | None
+    closed_on: dt.date | None
+    status: str
+    responsible: str
+    due_on: dt.date | None
+    acknowledged: str | None  # ack method of the entry
+    mediation_case_id: str | None
+
+    def overdue(self, today: dt.date) -> bool:
+        return self.status != "closed" and self.due_on is not None and self.due_on < today
+
+
+def ledger_rows(session: Session, ids: list[str]) -> dict[str, LedgerRow]:
+    if not ids:
+        return {}
+    responsible = User.__table__.alias("responsible")
+    ack_method = (select(Acknowledgement.method).where(Acknowledgement.entry_id == Demand.entry_id,
+                                                       Acknowledgement.deleted_at.is_(None))
+                  .limit(1).scalar_subquery())
+    q = (select(Demand, DiaryEntry.occurred_at, Household.head_name, Household.group_name,
+                responsible.c.display_name, ack_method)
+         .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
+         .join(Household, Household.id == Demand.household_id, isouter=True)
+         .join(responsible, responsible.c.id == Demand.responsible_id, isouter=True)
+         .where(Demand.id.in_(ids)))
+    out = {}
+    for d, heard_at, head, group, resp, ack in session.execute(q):
+        out[d.id] = LedgerRow(d.id, d.entry_id, heard_at, d.household_id, head or "", group or "", d.category,
+                              d.content, d.handling, d.reply, d.replied_on, d.replied_by, d.closed_on, d.status,
+                              resp or "", d.due_on, ack, d.mediation_case_id)
+    return out
+
+
+def all_rows_in_order(fetch, session: Session, ids: list[str], chunk: int = 500) -> list:  # noqa: ANN001
+    """Fetch rows for ``ids`` in chunks (SQLite has a bound-parameter limit), keeping the order."""
+    out = []
+    for i in range(0, len(ids), chunk):
+        part = ids[i:i + chunk]
+        rows = fetch(session, part)
+        out.extend(rows[x] for x in part if x in rows)
+    return out
+
+
+__all__ = ["DiaryFilter", "DiaryRow", "LedgerFilter", "LedgerRow", "all_rows_in_order", "demand_ids",
+           "diary_entry_ids", "diary_rows", "fts_entry_ids", "ledger_rows"]
+
+
+def person_hits(session: Session, person_ids: list[str]):  # noqa: ANN201
+    """PersonHit rows for known person ids (to put a draft's or an entry's people back in a picker)."""
+    from db.queries.people import PersonHit
+
+    if not person_ids:
+        return []
+    rows = session.execute(
+        select(Person.id, Person.household_id, Person.name, Person.relation, Person.sex, Person.birth_date,
+               Person.id_number, Person.phone, Household.group_name, Household.address, Household.head_name,
+               Person.status)
+        .join(Household, Household.id == Person.household_id).where(Person.id.in_(person_ids))
+    ).all()
+    by_id = {r[0]: PersonHit(*r) for r in rows}
+    return [by_id[i] for i in person_ids if i in by_id]

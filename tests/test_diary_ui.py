@@ -1,0 +1,191 @@
+"""The entry form, signature pad, lists and page with pytest-qt: typing, Ctrl+S, field messages, drafts.
+
+Chinese text arrives through an input method as committed text, so it is inserted (QTest.keyClicks
+only types Latin-1); pinyin in the picker and the shortcuts are real key presses.
+"""
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QImage
+from sqlalchemy import select
+
+from db.models import DiaryEntry
+from db.queries.diary import DiaryFilter, LedgerFilter
+
+from app import diary
+
+from ui.context import AppContext
+from ui.diary.entry_form import EntryDialog
+from ui.diary.models import DiaryListModel, LedgerModel
+from ui.diary.signature_pad import SignaturePad
+
+from tests.diary_helpers import NOW, add_cadre, add_household, entry_input
+
+# The offscreen platform cannot pass size hints to a window manager it does not have.
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+@pytest.fixture
+def ctx(village_ws):
+    cadre = add_cadre(village_ws)
+    return AppContext(village_ws, cadre)
+
+
+def _show(qtbot, widget):
+    with qtbot.waitActive(widget):
+        widget.show()
+        widget.activateWindow()
+
+
+def _entries(ws):
+    with ws.session() as s:
+        return list(s.scalars(select(DiaryEntry)))
+
+
+def test_typing_an_entry_and_ctrl_s_saves_it(qtbot, ctx):
+    add_household(ctx.workspace, "张三丰", members=["李秀英"])
+    dlg = EntryDialog(ctx, now=NOW)
+    qtbot.addWidget(dlg)
+    _show(qtbot, dlg)
+    changes = []
+    ctx.data_changed.connect(changes.append)
+    qtbot.keyClicks(dlg.participants.picker.edit, "zsf")
+    qtbot.keyClick(dlg.participants.picker.edit, Qt.Key.Key_Return)
+    assert [p.name for p in dlg.participants.persons()] == ["张三丰"]
+    dlg.situation.insertPlainText("老人独居，身体尚可")
+    dlg.add_demand_row(focus=True)
+    dlg.demand_rows[0].category.setCurrentText("医疗")
+    dlg.demand_rows[0].content.insert("希望办理慢性病门诊卡")
+    with qtbot.waitSignal(dlg.saved, timeout=2000):
+        qtbot.keyClick(dlg, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    (entry,) = _entries(ctx.workspace)
+    assert entry.situation == "老人独居，身体尚可" and entry.kind == "home_visit"
+    with ctx.workspace.session() as s:
+        detail = diary.entry_detail(s, entry.id)
+    assert [d.content for d in detail.demands] == ["希望办理慢性病门诊卡"] and changes == ["diary"]
+    assert diary.list_drafts(ctx.workspace.drafts_dir, ctx.user.id) == []
+
+
+def test_validation_message_appears_under_the_field_and_nothing_is_saved(qtbot, ctx):
+    add_household(ctx.workspace, "张三丰")
+    dlg = EntryDialog(ctx, now=NOW)
+    qtbot.addWidget(dlg)
+    _show(qtbot, dlg)
+    dlg.situation.insertPlainText("没有选人")
+    qtbot.keyClick(dlg, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    label = dlg.errors["participants"]
+    assert label.isVisible() and "走访对象" in label.text()
+    assert _entries(ctx.workspace) == [] and dlg.isVisible()
+    qtbot.keyClicks(dlg.participants.picker.edit, "zsf")
+    qtbot.keyClick(dlg.participants.picker.edit, Qt.Key.Key_Return)
+    dlg.add_demand_row()
+    qtbot.keyClick(dlg, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert not label.isVisible(), label.text()
+    assert dlg.demand_rows[0].error.isVisible(), {k: v.text() for k, v in dlg.errors.items() if v.isVisible()}
+    assert dlg.demand_rows[0].error.isVisible() and "第 1 条诉求" in dlg.demand_rows[0].error.text()
+    assert _entries(ctx.workspace) == []
+
+
+def test_half_typed_entry_survives_closing_and_is_offered_back(qtbot, ctx):
+    add_household(ctx.workspace, "张三丰")
+    dlg = EntryDialog(ctx, now=NOW)
+    qtbot.addWidget(dlg)
+    _show(qtbot, dlg)
+    qtbot.keyClicks(dlg.participants.picker.edit, "zsf")
+    qtbot.keyClick(dlg.participants.picker.edit, Qt.Key.Key_Return)
+    dlg.difficulties.insertPlainText("屋顶漏雨")
+    qtbot.waitUntil(lambda: diary.list_drafts(ctx.workspace.drafts_dir, ctx.user.id) != [], timeout=3000)
+    dlg.close()  # as if the window were closed or the program crashed after the autosave
+    again = EntryDialog(ctx, now=NOW)
+    qtbot.addWidget(again)
+    _show(qtbot, again)
+    assert again.draft_banner.isVisible() and again.difficulties.toPlainText() == ""
+    qtbot.mouseClick(again.restore_button, Qt.MouseButton.LeftButton)
+    assert again.difficulties.toPlainText() == "屋顶漏雨"
+    assert [p.name for p in again.participants.persons()] == ["张三丰"]
+    assert not again.draft_banner.isVisible()
+
+
+def test_a_drawn_stroke_makes_a_non_empty_png(qtbot):
+    pad = SignaturePad()
+    qtbot.addWidget(pad)
+    pad.resize(400, 160)
+    pad.show()
+    assert pad.is_empty() and pad.to_png() == b""
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=QPointF(30, 80).toPoint())
+    for x in range(40, 300, 20):
+        qtbot.mouseMove(pad, QPointF(x, 80 + (x % 40) - 20).toPoint())
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPointF(300, 90).toPoint())
+    assert not pad.is_empty()
+    png = pad.to_png()
+    assert png.startswith(b"\x89PNG")
+    image = QImage.fromData(png)
+    dark = sum(1 for x in range(image.width()) for y in range(image.height()) if image.pixelColor(x, y).alpha() > 128)
+    assert dark > 50
+    qtbot.keyClick(pad, Qt.Key.Key_Delete)
+    assert pad.is_empty()
+
+
+def test_lazy_models_pass_the_model_tester_and_filter(qtbot, qtmodeltester, ctx):
+    ws = ctx.workspace
+    hid, pid, _ = add_household(ws, "张三丰")
+    with ws.session(ctx.user.id) as s:
+        for day in range(1, 6):
+            diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, day, 9), situation=f"第{day}次走访",
+                                            demands=[("医疗", f"诉求{day}")]), actor=ctx.user, now=NOW)
+    model = DiaryListModel(ws.session)
+    model.reload()
+    qtmodeltester.check(model)
+    assert model.rowCount() == 5 and model.index(0, 0).data() == "2024-03-05 09:00"
+    model.sort(0, Qt.SortOrder.AscendingOrder)
+    assert model.index(0, 0).data() == "2024-03-01 09:00"
+    model.filter = DiaryFilter(text="第3次")
+    model.reload()
+    assert model.rowCount() == 1
+    ledger_model = LedgerModel(ws.session, today=dt.date(2024, 3, 14))
+    ledger_model.reload()
+    qtmodeltester.check(ledger_model)
+    assert ledger_model.rowCount() == 5
+    overdue = [r for r in range(5) if ledger_model.index(r, 9).data() == "逾期"]
+    assert len(overdue) == 3  # due 03-11, 03-12, 03-13
+    assert ledger_model.index(overdue[0], 0).data(Qt.ItemDataRole.BackgroundRole) is not None
+    ledger_model.filter = LedgerFilter(overdue_on=dt.date(2024, 3, 14))
+    ledger_model.reload()
+    assert ledger_model.rowCount() == 3
+
+
+def test_diary_page_lists_searches_and_shows_signed_entry_read_only(qtbot, ctx):
+    from ui.diary.page import DiaryPage
+    from ui.diary.timeline import HouseholdTimeline
+
+    ws = ctx.workspace
+    hid, pid, _ = add_household(ws, "张三丰", cadre_id=ctx.user.id)
+    with ws.session(ctx.user.id) as s:
+        e1 = diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, 1, 9), situation="屋顶漏雨需要修缮",
+                                             demands=[("住房", "申请危房改造")]), actor=ctx.user, now=NOW)
+        diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, 2, 9), situation="孩子上学路远"),
+                         actor=ctx.user, now=NOW)
+        diary.acknowledge(s, ws.attachments_dir, e1.id, method="signature", signer_name="张三丰", signature_png=b"png",
+                          actor=ctx.user)
+    page = DiaryPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1366, 768)
+    page.diary_tab.use_dates.setChecked(False)  # the fixture's entries are in 2024
+    page.refresh()
+    assert page.ready() and page.diary_tab.model.rowCount() == 2
+    assert page.ledger_tab.model.rowCount() == 1
+    page.diary_tab.search.setText("屋顶漏雨")
+    page.diary_tab.reload()
+    assert page.diary_tab.model.rowCount() == 1 and page.diary_tab.current_id() == e1.id
+    html = page.diary_tab.detail.toHtml()
+    assert "张三丰" in html and "当场签字" in html and "申请危房改造" in html
+    assert not page.diary_tab.edit_button.isEnabled() and page.diary_tab.amend_button.isEnabled()
+    page.diary_tab.search.clear()
+    page.diary_tab.ack.setCurrentIndex(2)  # 未签字
+    assert page.diary_tab.model.rowCount() == 1 and page.diary_tab.edit_button.isEnabled()
+    timeline = HouseholdTimeline(ctx)
+    qtbot.addWidget(timeline)
+    timeline.show_household(hid)
+    assert "2024-03-02" in timeline.last.text() and "已签字" in timeline.view.toPlainText()

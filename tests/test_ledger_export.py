@@ -1,0 +1,123 @@
+"""民情台账 and diary workbooks, read back with openpyxl; the CLI commands."""
+
+import datetime as dt
+
+import openpyxl
+import pytest
+
+from db.queries.diary import LedgerFilter
+
+from app import diary, ledger
+from app.cli import main
+
+from tests.diary_helpers import NOW, add_cadre, add_household, entry_input
+
+
+@pytest.fixture
+def history(village_ws):
+    cadre = add_cadre(village_ws)
+    h1, p1, _ = add_household(village_ws, "张三丰", group="一组")
+    h2, p2, _ = add_household(village_ws, "李秀英", group="三组")
+    with village_ws.session(cadre.id) as s:
+        e1 = diary.save_entry(s, entry_input(h1, p1, when=dt.datetime(2024, 1, 10, 9),
+                                             demands=[("医疗", "申请大病医疗救助"), ("住房", "危房改造")]),
+                              actor=cadre, now=NOW)
+        e2 = diary.save_entry(s, entry_input(h2, p2, when=dt.datetime(2024, 2, 20, 15), kind="walk_in",
+                                             demands=[("就业", "儿子想参加技能培训")]), actor=cadre, now=NOW)
+        diary.reply_demand(s, e1.demands[0].id, reply="已报镇民政办", replied_on=dt.date(2024, 1, 15),
+                           replied_by="王建国", actor=cadre, today=NOW.date())
+        diary.acknowledge(s, village_ws.attachments_dir, e1.id, method="signature", signer_name="张三丰",
+                          signature_png=b"png", actor=cadre)
+        diary.acknowledge(s, village_ws.attachments_dir, e2.id, method="refused", refusal_reason="不识字",
+                          actor=cadre)
+    return village_ws, cadre, e1, e2
+
+
+def _rows(path):
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    return ws, [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def test_ledger_workbook_has_title_frozen_header_serials_dates_and_acknowledgement(history, tmp_path):
+    ws_, cadre, e1, e2 = history
+    target = tmp_path / "台账.xlsx"
+    with ws_.session() as s:
+        n = ledger.export_ledger(s, target, village_name="张家村", today=dt.date(2024, 3, 1))
+    assert n == 3
+    sheet, rows = _rows(target)
+    assert rows[0][0].startswith("张家村民情台账") and sheet.freeze_panes == "A3"
+    assert "A1:Q1" in {str(r) for r in sheet.merged_cells.ranges}
+    header = rows[1]
+    assert header[:3] == ["序号", "日期", "户主"] and "群众签字认可" in header and "是否逾期" in header
+    data = [dict(zip(header, r, strict=True)) for r in rows[2:]]
+    assert [d["序号"] for d in data] == [1, 2, 3]
+    assert isinstance(data[0]["日期"], dt.datetime) and data[0]["日期"].date() == dt.date(2024, 1, 10)
+    by_content = {d["诉求内容"]: d for d in data}
+    assert by_content["申请大病医疗救助"]["办理状态"] == "已答复"
+    assert by_content["申请大病医疗救助"]["答复日期"].date() == dt.date(2024, 1, 15)
+    assert by_content["危房改造"]["群众签字认可"] == "当场签字"
+    assert by_content["儿子想参加技能培训"]["群众签字认可"] == "拒签"
+    # due 10 days after the visit: 2024-01-20 and 2024-03-01 → the January ones are overdue on 03-01
+    assert by_content["危房改造"]["是否逾期"] == "逾期"
+    assert by_content["儿子想参加技能培训"]["是否逾期"] is None
+
+
+def test_ledger_filters_by_status_and_marks_overdue(history):
+    ws_, *_ = history
+    with ws_.session() as s:
+        open_rows = ledger.ledger(s, LedgerFilter(status="open"))
+        overdue = ledger.ledger(s, LedgerFilter(overdue_on=dt.date(2024, 3, 1)))
+    assert sorted(r.content for r in open_rows) == ["儿子想参加技能培训", "危房改造"]
+    assert sorted(r.content for r in overdue) == ["危房改造", "申请大病医疗救助"]
+
+
+def test_cli_exports_read_back(history, tmp_path, capsys):
+    ws_, *_ = history
+    data_dir = str(ws_.root)
+    ws_.close()
+    out = tmp_path / "diary.xlsx"
+    assert main(["diary", "export", "--data-dir", data_dir, str(out), "--from", "2024-02-01", "--to",
+                 "2024-02-29"]) == 0
+    assert "1 篇" in capsys.readouterr().out
+    _, rows = _rows(out)
+    header = rows[1]
+    assert len(rows) == 3 and rows[2][header.index("方式")] == "来访接待"
+    assert rows[2][header.index("群众诉求")] == "就业：儿子想参加技能培训（待办）"
+    assert rows[2][header.index("群众签字认可")] == "拒签"
+    out2 = tmp_path / "ledger.xlsx"
+    assert main(["ledger", "export", "--data-dir", data_dir, str(out2), "--status", "已答复", "--json"]) == 0
+    assert '"demands": 1' in capsys.readouterr().out
+    _, rows = _rows(out2)
+    assert [r[rows[1].index("诉求内容")] for r in rows[2:]] == ["申请大病医疗救助"]
+    with pytest.raises(SystemExit) as exit_:
+        main(["ledger", "export", "--data-dir", data_dir, str(out2), "--status", "办完了"])
+    assert exit_.value.code == 2
+    assert main(["diary", "export", "--data-dir", data_dir, str(tmp_path / "x.csv")]) == 1
+
+
+def test_stats_counts_diary_entries_and_demands(history, capsys):
+    ws_, *_ = history
+    data_dir = str(ws_.root)
+    ws_.close()
+    assert main(["stats", "--data-dir", data_dir, "--json"]) == 0
+    out = capsys.readouterr().out
+    import json
+
+    counts = json.loads(out)["counts"]["370681101201"]
+    assert counts["diary_entries"] == 2 and counts["demands"] == 3 and counts["acknowledgements"] == 2
+
+
+def test_cancelled_export_leaves_no_file(history, tmp_path):
+    ws_, *_ = history
+
+    class Stop(Exception):
+        pass
+
+    def cancel(done, total, text=""):
+        raise Stop()
+
+    target = tmp_path / "cancelled.xlsx"
+    with ws_.session() as s, pytest.raises(Stop):
+        ledger.export_ledger(s, target, village_name="张家村", progress=cancel)
+    assert not target.exists() and list(tmp_path.glob("*.tmp")) == []

@@ -1,0 +1,278 @@
+"""Small dialogs of the diary: acknowledgement, amendment, demand reply/close, must-visit event, print month."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import diary
+from app.errors import UserError
+
+from ui.context import AppContext
+from ui.diary.signature_pad import SignaturePad
+from ui.widgets.person_picker import PersonPicker, describe
+
+_ERROR_STYLE = "color: #b3261e;"
+
+
+def qdate(d: dt.date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def pydate(q: QDate) -> dt.date:
+    return dt.date(q.year(), q.month(), q.day())
+
+
+def date_edit(d: dt.date, parent: QWidget, fmt: str = "yyyy-MM-dd") -> QDateEdit:
+    w = QDateEdit(qdate(d), parent)
+    w.setCalendarPopup(True)
+    w.setDisplayFormat(fmt)
+    return w
+
+
+class _ServiceDialog(QDialog):
+    """OK runs ``apply()`` in one unit of work; a UserError is shown in the dialog, which stays open."""
+
+    def __init__(self, ctx: AppContext, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(title)
+        self.form = QFormLayout()
+        self.error = QLabel(self)
+        self.error.setStyleSheet(_ERROR_STYLE)
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        self.buttons.accepted.connect(self._ok)
+        self.buttons.rejected.connect(self.reject)
+        self.body = QVBoxLayout(self)
+        self.body.addLayout(self.form)
+        self.body.addWidget(self.error)
+        self.body.addWidget(self.buttons)
+
+    def apply(self, session) -> None:  # noqa: ANN001
+        raise NotImplementedError
+
+    def _ok(self) -> None:
+        try:
+            with self.ctx.session() as s:
+                self.apply(s)
+        except UserError as exc:
+            self.error.setText(exc.message)
+            self.error.show()
+            return
+        self.ctx.data_changed.emit("diary")
+        self.accept()
+
+
+class AcknowledgeDialog(_ServiceDialog):
+    """群众签字认可: sign on the pad, attach a photo of the paper signature, or record a refusal."""
+
+    def __init__(self, ctx: AppContext, entry_id: str, default_signer: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(ctx, "群众签字认可", parent)
+        self.entry_id = entry_id
+        self.photo_path: Path | None = None
+        self.tabs = QTabWidget(self)
+        sign = QWidget(self.tabs)
+        self.pad = SignaturePad(sign)
+        clear = QPushButton("清除重签", sign)
+        clear.clicked.connect(self.pad.clear)
+        v = QVBoxLayout(sign)
+        v.addWidget(QLabel("请群众在下框内签名（可用鼠标、手写笔或手指）："))
+        v.addWidget(self.pad, 1)
+        v.addWidget(clear, 0, Qt.AlignmentFlag.AlignRight)
+        paper = QWidget(self.tabs)
+        self.photo_label = QLabel("还没有选择照片", paper)
+        choose = QPushButton("选择纸质签字的照片或扫描件…", paper)
+        choose.clicked.connect(self._choose_photo)
+        pv = QVBoxLayout(paper)
+        pv.addWidget(QLabel("群众已在打印的民情日记上签字：拍照或扫描后附上。"))
+        pv.addWidget(choose, 0, Qt.AlignmentFlag.AlignLeft)
+        pv.addWidget(self.photo_label)
+        pv.addStretch(1)
+        refuse = QWidget(self.tabs)
+        self.reason = QPlainTextEdit(refuse)
+        self.reason.setTabChangesFocus(True)
+        self.reason.setPlaceholderText("群众不愿签字的原因，如实记录")
+        rv = QVBoxLayout(refuse)
+        rv.addWidget(QLabel("拒签原因："))
+        rv.addWidget(self.reason)
+        self.tabs.addTab(sign, "当场签字")
+        self.tabs.addTab(paper, "纸质签字照片")
+        self.tabs.addTab(refuse, "拒签")
+        self.signer = QLineEdit(default_signer, self)
+        self.relation = QComboBox(self)
+        self.relation.setEditable(True)
+        self.relation.addItems(["本人", "配偶", "子女", "父母", "其他家属"])
+        self.form.addRow(self.tabs)
+        self.form.addRow("签字人(&N)", self.signer)
+        self.form.addRow("与走访对象关系", self.relation)
+        self.resize(560, 440)
+
+    def _choose_photo(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "选择照片或扫描件", "", "图片 (*.jpg *.jpeg *.png);;所有文件 (*)")
+        if path:
+            self.photo_path = Path(path)
+            self.photo_label.setText(self.photo_path.name)
+
+    def method(self) -> str:
+        return ("signature", "paper_photo", "refused")[self.tabs.currentIndex()]
+
+    def apply(self, session) -> None:  # noqa: ANN001
+        diary.acknowledge(session, self.ctx.workspace.attachments_dir, self.entry_id, method=self.method(),
+                          actor=self.ctx.user, signer_name=self.signer.text(),
+                          signer_relation=self.relation.currentText(), signature_png=self.pad.to_png(),
+                          photo_path=self.photo_path, refusal_reason=self.reason.toPlainText())
+
+
+class AmendDialog(_ServiceDialog):
+    """补记 to a signed entry: the original stays as signed."""
+
+    def __init__(self, ctx: AppContext, entry_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, "补记（签字后的更正或补充）", parent)
+        self.entry_id = entry_id
+        self.field = QComboBox(self)
+        self.field.addItem("整篇", "")
+        for key in ("situation", "difficulties", "demands", "actions", "follow_up", "participants", "occurred_at"):
+            self.field.addItem(diary.FIELD_LABELS[key], key)
+        self.text = QPlainTextEdit(self)
+        self.text.setTabChangesFocus(True)
+        self.reason = QLineEdit(self)
+        self.form.addRow(QLabel("原文保持群众签字时的样子，补记写在原文旁边。"))
+        self.form.addRow("针对", self.field)
+        self.form.addRow("补记内容(&T)", self.text)
+        self.form.addRow("原因", self.reason)
+        self.resize(520, 320)
+
+    def apply(self, session) -> None:  # noqa: ANN001
+        diary.add_amendment(session, self.entry_id, self.text.toPlainText(), actor=self.ctx.user,
+                            reason=self.reason.text(), field_name=self.field.currentData())
+
+
+class ReplyDialog(_ServiceDialog):
+    """待办 → 已答复."""
+
+    def __init__(self, ctx: AppContext, demand: diary.DemandInfo, parent: QWidget | None = None,
+                 today: dt.date | None = None) -> None:
+        super().__init__(ctx, "答复群众诉求", parent)
+        self.demand, self.today = demand, today or dt.date.today()
+        self.handling = QPlainTextEdit(demand.handling, self)
+        self.handling.setTabChangesFocus(True)
+        self.reply = QPlainTextEdit(self)
+        self.reply.setTabChangesFocus(True)
+        self.replied_on = date_edit(self.today, self)
+        self.replied_by = QLineEdit(ctx.user.display_name if ctx.user else "", self)
+        self.form.addRow("诉求", QLabel(f"［{demand.category}］{demand.content}"))
+        self.form.addRow("办理情况", self.handling)
+        self.form.addRow("答复内容(&R)", self.reply)
+        self.form.addRow("答复日期", self.replied_on)
+        self.form.addRow("答复人", self.replied_by)
+        self.resize(520, 360)
+
+    def apply(self, session) -> None:  # noqa: ANN001
+        diary.reply_demand(session, self.demand.id, reply=self.reply.toPlainText(),
+                           replied_on=pydate(self.replied_on.date()), replied_by=self.replied_by.text(),
+                           handling=self.handling.toPlainText(), actor=self.ctx.user, today=self.today)
+
+
+class CloseDialog(_ServiceDialog):
+    """已答复 → 已办结."""
+
+    def __init__(self, ctx: AppContext, demand: diary.DemandInfo, parent: QWidget | None = None,
+                 today: dt.date | None = None) -> None:
+        super().__init__(ctx, "诉求办结", parent)
+        self.demand, self.today = demand, today or dt.date.today()
+        self.handling = QPlainTextEdit(demand.handling, self)
+        self.handling.setTabChangesFocus(True)
+        self.closed_on = date_edit(self.today, self)
+        self.form.addRow("诉求", QLabel(f"［{demand.category}］{demand.content}"))
+        self.form.addRow("答复", QLabel(demand.reply))
+        self.form.addRow("办理情况(&H)", self.handling)
+        self.form.addRow("办结日期", self.closed_on)
+        self.resize(520, 300)
+
+    def apply(self, session) -> None:  # noqa: ANN001
+        diary.close_demand(session, self.demand.id, closed_on=pydate(self.closed_on.date()),
+                           handling=self.handling.toPlainText(), actor=self.ctx.user, today=self.today)
+
+
+class MustVisitDialog(_ServiceDialog):
+    """登记必访事件 on a household, found through any of its members."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, today: dt.date | None = None) -> None:
+        super().__init__(ctx, "登记必访事件", parent)
+        self.today = today or dt.date.today()
+        self.household_id: str | None = None
+        self.picker = PersonPicker(ctx.workspace.session, self)
+        self.chosen = QLabel("（还没有选择）", self)
+        self.picker.person_chosen.connect(self._chosen)
+        self.kind = QComboBox(self)
+        for key, label in diary.MUST_VISIT_KINDS.items():
+            self.kind.addItem(label, key)
+        self.occurred_on = date_edit(self.today, self)
+        self.note = QLineEdit(self)
+        self.note.setPlaceholderText("简要说明，如：老人脑梗住院")
+        self.form.addRow("哪一户(&H)", self.picker)
+        self.form.addRow("", self.chosen)
+        self.form.addRow("事件", self.kind)
+        self.form.addRow("发生日期", self.occurred_on)
+        self.form.addRow("说明", self.note)
+        self.resize(520, 360)
+
+    def _chosen(self, hit) -> None:  # noqa: ANN001
+        self.household_id = hit.household_id
+        self.chosen.setText(f"{hit.head_name}户（{describe(hit)}）")
+
+    def apply(self, session) -> None:  # noqa: ANN001
+        if not self.household_id:
+            raise UserError("请先查找并选中这一户的任一家庭成员", field="household")
+        diary.record_must_visit(session, self.household_id, self.kind.currentData(),
+                                pydate(self.occurred_on.date()), actor=self.ctx.user, note=self.note.text(),
+                                today=self.today)
+
+
+class PrintMonthDialog(QDialog):
+    """Choose a cadre and a month for the printed diary."""
+
+    def __init__(self, cadres: list[tuple[str, str]], current: str | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("打印民情日记")
+        self.cadre = QComboBox(self)
+        for cid, name in cadres:
+            self.cadre.addItem(name, cid)
+        i = self.cadre.findData(current)
+        if i >= 0:
+            self.cadre.setCurrentIndex(i)
+        today = dt.date.today()
+        self.month = date_edit(today, self, "yyyy年MM月")
+        form = QFormLayout(self)
+        form.addRow("干部", self.cadre)
+        form.addRow("月份", self.month)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("生成 PDF")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(buttons)
+        form.addRow(row)

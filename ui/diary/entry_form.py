@@ -1,0 +1,456 @@
+"""写民情日记: the entry form. Ctrl+S saves; errors appear under the field; a draft saves itself while
+typing and is offered back (a banner) the next time the form opens."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDateTimeEdit,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db.queries.diary import person_hits
+
+from app import diary
+from app.errors import UserError
+
+from ui.context import AppContext
+from ui.widgets.person_picker import PersonListPicker
+
+_ERROR_STYLE = "color: #b3261e;"
+
+
+def _qdate(d: dt.date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def _pydate(q: QDate) -> dt.date:
+    return dt.date(q.year(), q.month(), q.day())
+
+
+class _TextEdit(QPlainTextEdit):
+    """Plain text where Tab moves to the next field (keyboard use) instead of inserting a tab."""
+
+    def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+        self.setPlaceholderText(placeholder)
+        self.setFixedHeight(58)
+
+
+class DemandRow(QFrame):
+    removed = Signal(object)
+    changed = Signal()
+
+    def __init__(self, categories: list[str], cadres: list[tuple[str, str]], default_due: dt.date,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.demand_id: str | None = None
+        self.household_id: str | None = None
+        self.category = QComboBox(self)
+        self.category.addItems(categories)
+        self.category.setAccessibleName("诉求类别")
+        self.content = QLineEdit(self)
+        self.content.setPlaceholderText("群众提出的诉求，一条写一件事")
+        self.responsible = QComboBox(self)
+        for cid, name in cadres:
+            self.responsible.addItem(name, cid)
+        self.responsible.setAccessibleName("责任人")
+        self.due = QDateEdit(_qdate(default_due), self)
+        self.due.setCalendarPopup(True)
+        self.due.setDisplayFormat("yyyy-MM-dd")
+        self.due.setAccessibleName("办理期限")
+        self.remove = QPushButton("删除", self)
+        self.remove.clicked.connect(lambda: self.removed.emit(self))
+        self.error = QLabel(self)
+        self.error.setStyleSheet(_ERROR_STYLE)
+        self.error.hide()
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(self.category, 0, 0)
+        grid.addWidget(self.content, 0, 1)
+        grid.addWidget(QLabel("责任人"), 0, 2)
+        grid.addWidget(self.responsible, 0, 3)
+        grid.addWidget(QLabel("期限"), 0, 4)
+        grid.addWidget(self.due, 0, 5)
+        grid.addWidget(self.remove, 0, 6)
+        grid.addWidget(self.error, 1, 1, 1, 6)
+        grid.setColumnStretch(1, 1)
+        for w in (self.category, self.responsible):
+            w.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.content.textChanged.connect(lambda _t: self.changed.emit())
+        self.due.dateChanged.connect(lambda _d: self.changed.emit())
+
+    def value(self) -> diary.DemandInput:
+        return diary.DemandInput(self.category.currentText(), self.content.text(), self.responsible.currentData(),
+                                 _pydate(self.due.date()), self.household_id, self.demand_id)
+
+    def set_value(self, d: diary.DemandInput) -> None:
+        self.demand_id, self.household_id = d.id, d.household_id
+        if self.category.findText(d.category) < 0 and d.category:
+            self.category.addItem(d.category)
+        self.category.setCurrentText(d.category)
+        self.content.setText(d.content)
+        i = self.responsible.findData(d.responsible_id)
+        if i >= 0:
+            self.responsible.setCurrentIndex(i)
+        if d.due_on:
+            self.due.setDate(_qdate(d.due_on))
+
+
+class EntryDialog(QDialog):
+    """New entry (``entry_id`` None) or edit of an unsigned one. ``saved`` carries the entry id."""
+
+    saved = Signal(str)
+
+    def __init__(self, ctx: AppContext, entry_id: str | None = None, parent: QWidget | None = None, *,
+                 now: dt.datetime | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.entry_id = entry_id
+        self.draft_key = entry_id or "new"
+        self._now = now
+        self._loading = True
+        self._attachment_paths: list[Path] = []
+        self.setWindowTitle("修改民情日记" if entry_id else "写民情日记")
+        self.resize(1000, 700)
+        with ctx.session() as s:
+            self.categories = diary.demand_categories(s)
+            self.cadres = diary.cadres(s)
+        user = ctx.user
+        if user is not None and all(c[0] != user.id for c in self.cadres):
+            self.cadres.insert(0, (user.id, user.display_name))
+
+        # -- fields --------------------------------------------------------------------------------
+        self.draft_banner = QFrame(self)
+        self.draft_banner.setStyleSheet("QFrame { background: #fff4ce; border-radius: 4px; }")
+        self.draft_label = QLabel(self.draft_banner)
+        self.restore_button = QPushButton("恢复草稿", self.draft_banner)
+        self.discard_button = QPushButton("放弃草稿", self.draft_banner)
+        banner = QHBoxLayout(self.draft_banner)
+        banner.addWidget(self.draft_label, 1)
+        banner.addWidget(self.restore_button)
+        banner.addWidget(self.discard_button)
+        self.draft_banner.hide()
+
+        now_ = self._current_time()
+        self.occurred_at = QDateTimeEdit(QDateTime(_qdate(now_.date()), QTime(now_.hour, now_.minute)), self)
+        self.occurred_at.setCalendarPopup(True)
+        self.occurred_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.kind = QComboBox(self)
+        for key, label in diary.KINDS.items():
+            self.kind.addItem(label, key)
+        self.place = QLineEdit(self)
+        self.place.setPlaceholderText("如：张三家中、村委会")
+        self.companions = QLineEdit(self)
+        self.companions.setPlaceholderText("一同走访的干部，可不填")
+        self.participants = PersonListPicker(ctx.workspace.session, self)
+        self.participants.picker.edit.setPlaceholderText("走访对象：输入姓名、拼音首字母（如 zsf）、身份证后几位或电话，回车选中")
+        self.situation = _TextEdit("家庭情况：人口、收入、身体、住房……", self)
+        self.difficulties = _TextEdit("困难问题", self)
+        self.actions = _TextEdit("办理情况：当场做了什么、讲解了什么政策", self)
+        self.follow_up = QLineEdit(self)
+        self.follow_up.setPlaceholderText("后续计划，可不填")
+        self.has_follow_up_date = QCheckBox("计划日期", self)
+        self.follow_up_on = QDateEdit(_qdate(now_.date() + dt.timedelta(days=7)), self)
+        self.follow_up_on.setCalendarPopup(True)
+        self.follow_up_on.setDisplayFormat("yyyy-MM-dd")
+        self.follow_up_on.setEnabled(False)
+        self.has_follow_up_date.toggled.connect(self.follow_up_on.setEnabled)
+        self.demand_rows: list[DemandRow] = []
+        self.demands_box = QVBoxLayout()
+        self.add_demand_button = QPushButton("添加诉求（Alt+D）", self)
+        self.add_demand_button.setShortcut(QKeySequence("Alt+D"))
+        self.add_demand_button.clicked.connect(lambda: self.add_demand_row(focus=True))
+        self.attachment_list = QListWidget(self)
+        self.attachment_list.setMaximumHeight(54)
+        self.add_attachment_button = QPushButton("添加照片或扫描件…", self)
+        self.add_attachment_button.clicked.connect(self._choose_attachments)
+
+        self.errors: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        top = QHBoxLayout()
+        top.addWidget(self.occurred_at)
+        top.addWidget(QLabel("方式"))
+        top.addWidget(self.kind)
+        top.addWidget(QLabel("地点"))
+        top.addWidget(self.place, 1)
+        top.addWidget(QLabel("陪同"))
+        top.addWidget(self.companions, 1)
+        form.addRow("时间(&T)", self._with_error("occurred_at", top))
+        form.addRow("走访对象(&P)", self._with_error("participants", self.participants))
+        form.addRow("家庭情况", self._with_error("situation", self.situation))
+        form.addRow("困难问题", self._with_error("difficulties", self.difficulties))
+        demands = QVBoxLayout()
+        demands.addLayout(self.demands_box)
+        demands.addWidget(self.add_demand_button, 0, Qt.AlignmentFlag.AlignLeft)
+        form.addRow("群众诉求", self._with_error("demands", demands))
+        form.addRow("办理情况", self._with_error("actions", self.actions))
+        follow = QHBoxLayout()
+        follow.addWidget(self.follow_up, 1)
+        follow.addWidget(self.has_follow_up_date)
+        follow.addWidget(self.follow_up_on)
+        form.addRow("后续计划", self._with_error("follow_up", follow))
+        attach = QHBoxLayout()
+        attach.addWidget(self.attachment_list, 1)
+        attach.addWidget(self.add_attachment_button, 0, Qt.AlignmentFlag.AlignTop)
+        form.addRow("附件", self._with_error("attachment", attach))
+        self.errors["follow_up_on"] = self.errors["follow_up"]
+        self.errors["kind"] = self.errors["occurred_at"]
+        self.errors["place"] = self.errors["occurred_at"]
+        self.errors["companions"] = self.errors["occurred_at"]
+
+        body = QWidget(self)
+        body.setLayout(form)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+
+        self.status = QLabel("", self)
+        self.status.setStyleSheet("color: #5f6b7a;")
+        self.save_button = QPushButton("保存（Ctrl+S）", self)
+        self.save_button.setDefault(False)
+        self.save_button.setAutoDefault(False)
+        self.cancel_button = QPushButton("关闭（草稿会保留）", self)
+        self.cancel_button.setAutoDefault(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.draft_banner)
+        layout.addWidget(scroll, 1)
+        layout.addLayout(buttons)
+
+        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+        self.save_button.clicked.connect(self.save)
+        self.cancel_button.clicked.connect(self.reject)
+        self.restore_button.clicked.connect(self.restore_draft)
+        self.discard_button.clicked.connect(self.discard_draft)
+
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(800)
+        self._draft_timer.timeout.connect(self.save_draft_now)
+        for w in (self.place, self.companions, self.follow_up):
+            w.textChanged.connect(self._changed)
+        for w in (self.situation, self.difficulties, self.actions):
+            w.textChanged.connect(self._changed)
+        self.occurred_at.dateTimeChanged.connect(self._changed)
+        self.kind.currentIndexChanged.connect(self._changed)
+        self.follow_up_on.dateChanged.connect(self._changed)
+        self.has_follow_up_date.toggled.connect(self._changed)
+        self.participants.changed.connect(self._changed)
+
+        if entry_id:
+            self._load_entry(entry_id)
+        self._offer_draft()
+        self._loading = False
+        self.participants.setFocus()
+
+    # -- helpers ---------------------------------------------------------------------------------------
+    def _current_time(self) -> dt.datetime:
+        return (self._now or dt.datetime.now()).replace(second=0, microsecond=0)
+
+    def _with_error(self, field: str, content) -> QWidget:  # noqa: ANN001
+        box = QWidget(self)
+        v = QVBoxLayout(box)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.setSpacing(2)
+        if isinstance(content, QWidget):
+            v.addWidget(content)
+        else:
+            v.addLayout(content)
+        label = QLabel(box)
+        label.setStyleSheet(_ERROR_STYLE)
+        label.setWordWrap(True)
+        label.hide()
+        v.addWidget(label)
+        self.errors[field] = label
+        return box
+
+    def _changed(self, *_args) -> None:  # noqa: ANN002
+        if not self._loading:
+            self._draft_timer.start()
+
+    def add_demand_row(self, value: diary.DemandInput | None = None, *, focus: bool = False) -> DemandRow:
+        default_due = self._current_time().date() + dt.timedelta(days=15)
+        row = DemandRow(self.categories, self.cadres, default_due, self)
+        if self.ctx.user is not None:
+            i = row.responsible.findData(self.ctx.user.id)
+            if i >= 0:
+                row.responsible.setCurrentIndex(i)
+        if value is not None:
+            row.set_value(value)
+        row.removed.connect(self._remove_demand_row)
+        row.changed.connect(self._changed)
+        self.demand_rows.append(row)
+        self.demands_box.addWidget(row)
+        row.show()
+        if focus:
+            row.content.setFocus()
+        self._changed()
+        return row
+
+    def _remove_demand_row(self, row: DemandRow) -> None:
+        self.demand_rows.remove(row)
+        row.setParent(None)
+        row.deleteLater()
+        self._changed()
+
+    def _choose_attachments(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "选择照片或扫描件", "", "图片和文档 (*.jpg *.jpeg *.png *.pdf);;所有文件 (*)")
+        for p in paths:
+            self._attachment_paths.append(Path(p))
+            self.attachment_list.addItem(Path(p).name)
+
+    # -- values ----------------------------------------------------------------------------------------
+    def value(self) -> diary.EntryInput:
+        q = self.occurred_at.dateTime()
+        when = dt.datetime(q.date().year(), q.date().month(), q.date().day(), q.time().hour(), q.time().minute())
+        return diary.EntryInput(
+            occurred_at=when, kind=self.kind.currentData(), place=self.place.text(),
+            participants=[diary.ParticipantInput(p.household_id, p.id) for p in self.participants.persons()],
+            companions=self.companions.text(), situation=self.situation.toPlainText(),
+            difficulties=self.difficulties.toPlainText(), actions=self.actions.toPlainText(),
+            follow_up=self.follow_up.text(),
+            follow_up_on=_pydate(self.follow_up_on.date()) if self.has_follow_up_date.isChecked() else None,
+            demands=[r.value() for r in self.demand_rows],
+        )
+
+    def set_value(self, data: diary.EntryInput) -> None:
+        loading, self._loading = self._loading, True
+        if data.occurred_at:
+            self.occurred_at.setDateTime(QDateTime(_qdate(data.occurred_at.date()),
+                                                   QTime(data.occurred_at.hour, data.occurred_at.minute)))
+        i = self.kind.findData(data.kind)
+        self.kind.setCurrentIndex(max(i, 0))
+        self.place.setText(data.place)
+        self.companions.setText(data.companions)
+        self.participants.chosen.clear()
+        with self.ctx.workspace.session() as s:
+            for hit in person_hits(s, [p.person_id for p in data.participants if p.person_id]):
+                self.participants.add_person(hit)
+        self.situation.setPlainText(data.situation)
+        self.difficulties.setPlainText(data.difficulties)
+        self.actions.setPlainText(data.actions)
+        self.follow_up.setText(data.follow_up)
+        self.has_follow_up_date.setChecked(data.follow_up_on is not None)
+        if data.follow_up_on:
+            self.follow_up_on.setDate(_qdate(data.follow_up_on))
+        for row in list(self.demand_rows):
+            self._remove_demand_row(row)
+        for d in data.demands:
+            self.add_demand_row(d)
+        self._loading = loading
+
+    def _load_entry(self, entry_id: str) -> None:
+        with self.ctx.session() as s:
+            e = diary.entry_detail(s, entry_id)
+        self.set_value(diary.EntryInput(
+            occurred_at=e.occurred_at, kind=e.kind, place=e.place,
+            participants=[diary.ParticipantInput(p.household_id, p.person_id) for p in e.participants],
+            companions=e.companions, situation=e.situation, difficulties=e.difficulties, actions=e.actions,
+            follow_up=e.follow_up, follow_up_on=e.follow_up_on,
+            demands=[diary.DemandInput(d.category, d.content, d.responsible_id, d.due_on, d.household_id, d.id)
+                     for d in e.demands],
+            cadre_id=e.cadre_id))
+
+    # -- drafts ----------------------------------------------------------------------------------------
+    def _user_id(self) -> str:
+        return self.ctx.user.id if self.ctx.user else "anonymous"
+
+    def save_draft_now(self) -> None:
+        diary.save_draft(self.ctx.workspace.drafts_dir, self._user_id(), self.draft_key,
+                         diary.entry_to_draft(self.value()))
+        self.status.setText(f"草稿已自动保存 {dt.datetime.now():%H:%M:%S}")
+
+    def _offer_draft(self) -> None:
+        self._draft = diary.load_draft(self.ctx.workspace.drafts_dir, self._user_id(), self.draft_key)
+        if self._draft is not None:
+            self.draft_label.setText(f"发现 {self._draft.saved_at:%m月%d日 %H:%M} 没有保存的草稿，要接着写吗？")
+            self.draft_banner.show()
+
+    def restore_draft(self) -> None:
+        if self._draft is not None:
+            self.set_value(diary.draft_to_entry(self._draft.data))
+        self.draft_banner.hide()
+        self.participants.setFocus()
+
+    def discard_draft(self) -> None:
+        diary.discard_draft(self.ctx.workspace.drafts_dir, self._user_id(), self.draft_key)
+        self._draft = None
+        self.draft_banner.hide()
+
+    # -- save ------------------------------------------------------------------------------------------
+    def clear_errors(self) -> None:
+        for label in self.errors.values():
+            label.hide()
+        for row in self.demand_rows:
+            row.error.hide()
+
+    def show_error(self, field: str | None, message: str) -> None:
+        if field and field.startswith("demands:"):
+            n = int(field.split(":")[1])
+            if 0 <= n < len(self.demand_rows):
+                row = self.demand_rows[n]
+                row.error.setText(message)
+                row.error.show()
+                row.content.setFocus()
+                return
+        label = self.errors.get(field or "") or self.errors["situation"]
+        label.setText(message)
+        label.show()
+        focus = {"occurred_at": self.occurred_at, "kind": self.kind, "place": self.place, "participants": self.participants,
+                 "situation": self.situation, "follow_up": self.follow_up, "follow_up_on": self.follow_up_on,
+                 "companions": self.companions}.get(field or "")
+        if focus is not None:
+            focus.setFocus()
+
+    def save(self) -> bool:
+        self.clear_errors()
+        self._draft_timer.stop()
+        data = self.value()
+        try:
+            with self.ctx.session() as s:
+                e = diary.save_entry(s, data, actor=self.ctx.user, entry_id=self.entry_id, now=self._now)
+                for path in self._attachment_paths:
+                    diary.attach_to_entry(s, self.ctx.workspace.attachments_dir, e.id, path, actor=self.ctx.user)
+        except UserError as exc:
+            self.show_error(exc.field, exc.message)
+            self.save_draft_now()
+            return False
+        diary.discard_draft(self.ctx.workspace.drafts_dir, self._user_id(), self.draft_key)
+        self.entry_id = e.id
+        self.ctx.data_changed.emit("diary")
+        self.saved.emit(e.id)
+        self.accept()
+        return True
+
+    def reject(self) -> None:
+        if self._draft_timer.isActive():
+            self._draft_timer.stop()
+            self.save_draft_now()
+        super().reject()

@@ -1,0 +1,176 @@
+"""Lazy table models for the diary list and the ledger: id lists sorted/filtered in SQL, rows on demand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from db.queries.diary import DiaryFilter, LedgerFilter, demand_ids, diary_entry_ids, diary_rows, ledger_rows
+
+from app.diary import ACK_METHODS, KINDS, STATUSES
+
+_WINDOW = 100  # rows fetched around the one asked for
+_CACHE_LIMIT = 3000
+_OVERDUE = QBrush(QColor("#fde2d4"))
+
+
+class _LazyIdModel(QAbstractTableModel):
+    COLUMNS: list[tuple[str, str | None]] = []  # (header, sort key or None)
+
+    def __init__(self, session_factory: Callable, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self._session_factory = session_factory
+        self.ids: list[str] = []
+        self._cache: dict[str, object] = {}
+        self.sort_key = self.default_sort
+        self.descending = True
+
+    default_sort = ""
+
+    # subclasses
+    def _query_ids(self, session) -> list[str]:  # noqa: ANN001
+        raise NotImplementedError
+
+    def _fetch(self, session, ids: list[str]) -> dict:  # noqa: ANN001
+        raise NotImplementedError
+
+    def _display(self, row, column: int) -> object:  # noqa: ANN001
+        raise NotImplementedError
+
+    def _background(self, row) -> QBrush | None:  # noqa: ANN001
+        return None
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        with self._session_factory() as session:
+            self.ids = self._query_ids(session)
+        self._cache.clear()
+        self.endResetModel()
+
+    def row_data(self, row: int):  # noqa: ANN201
+        if not 0 <= row < len(self.ids):
+            return None
+        key = self.ids[row]
+        if key not in self._cache:
+            if len(self._cache) > _CACHE_LIMIT:
+                self._cache.clear()
+            lo = max(0, row - _WINDOW // 4)
+            window = [i for i in self.ids[lo:lo + _WINDOW] if i not in self._cache]
+            with self._session_factory() as session:
+                self._cache.update(self._fetch(session, window))
+        return self._cache.get(key)
+
+    def id_at(self, row: int) -> str | None:
+        return self.ids[row] if 0 <= row < len(self.ids) else None
+
+    def row_of(self, record_id: str) -> int:
+        try:
+            return self.ids.index(record_id)
+        except ValueError:
+            return -1
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.ids)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201, N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(self.COLUMNS):
+            return self.COLUMNS[section][0]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+        if not index.isValid() or not 0 <= index.row() < len(self.ids) or not 0 <= index.column() < len(self.COLUMNS):
+            return None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.BackgroundRole,
+                        Qt.ItemDataRole.UserRole):
+            return None
+        row = self.row_data(index.row())
+        if row is None:
+            return None
+        if role == Qt.ItemDataRole.UserRole:
+            return self.ids[index.row()]
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return self._background(row)
+        return self._display(row, index.column())
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.COLUMNS) or self.COLUMNS[column][1] is None:
+            return
+        self.sort_key = self.COLUMNS[column][1]
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.reload()
+
+
+def _ack_text(method: str | None) -> str:
+    return ACK_METHODS.get(method, "") if method else "未签"
+
+
+class DiaryListModel(_LazyIdModel):
+    COLUMNS = [("日期时间", "occurred_at"), ("方式", "kind"), ("走访对象", None), ("地点", "place"), ("诉求", None),
+               ("群众签字", None), ("记录干部", "cadre"), ("摘要", None)]
+    default_sort = "occurred_at"
+
+    def __init__(self, session_factory: Callable, parent=None) -> None:  # noqa: ANN001
+        super().__init__(session_factory, parent)
+        self.filter = DiaryFilter()
+
+    def _query_ids(self, session) -> list[str]:  # noqa: ANN001
+        return diary_entry_ids(session, self.filter, sort=self.sort_key, descending=self.descending)
+
+    def _fetch(self, session, ids):  # noqa: ANN001, ANN202
+        return diary_rows(session, ids)
+
+    def _display(self, r, column: int) -> object:  # noqa: ANN001
+        if column == 0:
+            return r.occurred_at.strftime("%Y-%m-%d %H:%M")
+        if column == 1:
+            return KINDS.get(r.kind, r.kind)
+        if column == 2:
+            return r.persons or r.households
+        if column == 3:
+            return r.place
+        if column == 4:
+            parts = [f"{STATUSES[s]}{n}" for s, n in (("open", r.demands_open), ("replied", r.demands_replied),
+                                                       ("closed", r.demands_closed)) if n]
+            return " ".join(parts)
+        if column == 5:
+            return _ack_text(r.ack_method) + ("（签字后补记）" if r.amended else "")
+        if column == 6:
+            return r.cadre_name
+        return r.summary
+
+
+class LedgerModel(_LazyIdModel):
+    COLUMNS = [("日期", "date"), ("户主", "household"), ("类别", "category"), ("诉求内容", None), ("责任人", None),
+               ("期限", "due_on"), ("状态", "status"), ("办理情况", None), ("答复", None), ("逾期", None),
+               ("群众签字", None)]
+    default_sort = "date"
+
+    def __init__(self, session_factory: Callable, parent=None, today: dt.date | None = None) -> None:  # noqa: ANN001
+        super().__init__(session_factory, parent)
+        self.filter = LedgerFilter()
+        self.today = today or dt.date.today()
+
+    def _query_ids(self, session) -> list[str]:  # noqa: ANN001
+        return demand_ids(session, self.filter, sort=self.sort_key, descending=self.descending)
+
+    def _fetch(self, session, ids):  # noqa: ANN001, ANN202
+        return ledger_rows(session, ids)
+
+    def _background(self, r) -> QBrush | None:  # noqa: ANN001
+        return _OVERDUE if r.overdue(self.today) else None
+
+    def _display(self, r, column: int) -> object:  # noqa: ANN001
+        values = [
+            r.heard_at.strftime("%Y-%m-%d"), r.household, r.category, r.content, r.responsible,
+            r.due_on.isoformat() if r.due_on else "", STATUSES[r.status], r.handling,
+            (f"{r.reply}（{r.replied_by} {r.replied_on:%m-%d}）" if r.replied_on else r.reply),
+            "逾期" if r.overdue(self.today) else "", _ack_text(r.acknowledged),
+        ]
+        return values[column]
