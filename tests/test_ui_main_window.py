@@ -174,3 +174,19 @@ def test_only_an_admin_may_change_the_idle_lock_time(village_ws, village_admin):
         with pytest.raises(UserError, match="1 到 240"):
             preferences.set_idle_lock_minutes(s, 0, actor=village_admin)
         assert preferences.idle_lock_minutes(s) == preferences.IDLE_LOCK_DEFAULT
+
+
+def test_ctrl_n_writes_a_diary_entry_from_any_screen(qtbot, window):
+    from ui.diary.entry_form import EntryDialog
+
+    def open_dialogs():
+        return [w for w in window.findChildren(EntryDialog) if w.isVisible()]
+
+    window.open_page("home")
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert len(open_dialogs()) == 1
+    for dlg in open_dialogs():
+        dlg.reject()
+    window.open_page("diary")
+    qtbot.keyClick(window.page("diary"), Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(open_dialogs()) == 1)

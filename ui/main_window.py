@@ -148,6 +148,11 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         m_file = bar.addMenu("文件(&F)")
+        # Ctrl+N writes a diary entry from anywhere (issue: "new entry from anywhere").
+        self.new_entry_action = QAction("写民情日记(&N)…", self, shortcut=QKeySequence("Ctrl+N"),
+                                        triggered=self.new_diary_entry)
+        m_file.addAction(self.new_entry_action)
+        m_file.addSeparator()
         self.lock_action = QAction("锁定窗口(&L)", self, shortcut=QKeySequence("Ctrl+L"), triggered=self.lock)
         self.quit_action = QAction("退出(&Q)", self, shortcut=QKeySequence("Ctrl+Q"), triggered=self.close)
         m_file.addAction(self.lock_action)
@@ -165,7 +170,8 @@ class MainWindow(QMainWindow):
         m_help.addAction(self.about_action)
         self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        for a in (self.lock_action, self.quit_action, self.about_action, *self.page_actions.values()):
+        for a in (self.new_entry_action, self.lock_action, self.quit_action, self.about_action,
+                  *self.page_actions.values()):
             self.addAction(a)  # shortcuts work even with the menu bar hidden
 
     def _update_status(self) -> None:
@@ -187,6 +193,15 @@ class MainWindow(QMainWindow):
                           "<br><br>快捷键：Ctrl+1…Ctrl+7 切换界面，Ctrl+L 锁定，Ctrl+Q 退出，F1 本说明。")
 
     # -- pages -------------------------------------------------------------------------------
+    def new_diary_entry(self) -> None:
+        if self.locked:
+            return
+        page = self.pages.get("diary")
+        if page is not None and hasattr(page, "new_entry"):
+            page.new_entry()
+        else:
+            importlib.import_module("ui.diary.page").new_entry(self.ctx, self)
+
     def index_of(self, key: str) -> int:
         for i, spec in enumerate(self.specs):
             if spec.key == key:

@@ -1,7 +1,7 @@
 """民情日记 page: the diary list with filters and the entry's detail, and the 民情台账 tab.
 
 Ctrl+N anywhere in the main window: the shell calls :func:`new_entry` (or this page's
-``new_entry()``); on this page the shortcut is also installed locally.
+``new_entry()``).
 """
 
 from __future__ import annotations
@@ -229,9 +229,8 @@ class DiaryTab(QWidget):
 
     # -- actions -----------------------------------------------------------------------------------------
     def new_entry(self) -> None:
-        dlg = EntryDialog(self.ctx, parent=self)
+        dlg = new_entry(self.ctx, self)
         dlg.saved.connect(lambda entry_id: self.reload(entry_id))
-        dlg.exec()
 
     def edit_entry(self) -> None:
         e = self.current_detail()
@@ -449,8 +448,6 @@ class DiaryPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.tabs)
-        QShortcut(QKeySequence.StandardKey.New, self, self.new_entry,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._loaded = False
         ctx.data_changed.connect(self._on_data_changed)
 

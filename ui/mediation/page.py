@@ -80,7 +80,7 @@ class MediationPage(QWidget):
         self.state_filter = QComboBox()
         self.state_filter.addItems([ALL, *rules.STATES])
         self.year_filter = QComboBox()
-        self.new_button = QPushButton("受理登记(Ctrl+N)")
+        self.new_button = QPushButton("受理登记(Ctrl+Shift+N)")
         self.open_button = QPushButton("打开卷宗(Enter)")
         self.summary = QLabel()
         self.model = CaseListModel(self.ctx.session, self)
@@ -118,7 +118,7 @@ class MediationPage(QWidget):
         self.year_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
         self.new_button.clicked.connect(self.new_case)
         self.open_button.clicked.connect(self.open_selected)
-        QShortcut(QKeySequence("Ctrl+N"), w, self.new_case, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence("Ctrl+Shift+N"), w, self.new_case, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         QShortcut(QKeySequence("Ctrl+F"), w, self.search.setFocus, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         return w
 
@@ -221,7 +221,7 @@ class MediationPage(QWidget):
         self.period_combo.addItem("每月一次", "月")
         self.period_combo.addItem("每半月一次", "半月")
         self.period_combo.activated.connect(self._set_period)
-        self.screening_add = QPushButton("登记排查（Ctrl+N）")
+        self.screening_add = QPushButton("登记排查（Ctrl+Shift+N）")
         self.screening_add.clicked.connect(self.add_screening)
         self.screening_to_case = QPushButton("发现的纠纷转为案件")
         self.screening_to_case.clicked.connect(self.screening_case)
@@ -236,7 +236,7 @@ class MediationPage(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.screening_table, 1)
         lay.addWidget(self.screening_summary)
-        QShortcut(QKeySequence("Ctrl+N"), w, self.add_screening, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence("Ctrl+Shift+N"), w, self.add_screening, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         return w
 
     def refresh_screenings(self) -> None:
