@@ -17,7 +17,9 @@ from pathlib import Path
 
 from app.workspace import Workspace
 
-DEMO_STEPS: tuple[str, ...] = ()
+DEMO_STEPS: tuple[str, ...] = (
+    "app.demo_households:generate",
+)
 
 DEMO_TOWN = {"code": "370681101", "name": "东城镇"}
 DEMO_VILLAGE = {"code": "370681101201", "name": "张家村"}
