@@ -21,6 +21,7 @@ from app.paths import resolve_data_dir
 # Each module provides register_cli(subparsers, common_parents) (one line per feature).
 FEATURE_CLI_MODULES: tuple[str, ...] = (
     "app.demo",
+    "app.households",
 )
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
