@@ -224,7 +224,7 @@ def check_member(data: MemberInput, *, today: dt.date | None = None) -> tuple[Me
             message = str(exc)
             if raw_id.endswith("000") and "校验位" in message:
                 message += "；末尾是 000，可能是 Excel 把号码当数字存储后丢失了后几位"
-            problems.append(Problem("id_number", f"身份证号：{message}"))
+            problems.append(Problem("id_number", message if message.startswith("身份证号") else f"身份证号：{message}"))
             out.id_number = raw_id.upper()
         else:
             out.id_number = rid.number
