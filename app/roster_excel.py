@@ -404,9 +404,10 @@ def plan_import(session: Session, sheet: SheetData, *, header_row: int | None = 
             r.kind = "total"
             plan.notes.append(f"第 {r.row} 行是合计行，已跳过")
             continue
-        signature = tuple(_cell_text(v) for v in values)
+        # Duplicates are judged on the mapped columns: a copied row usually has its own 序号.
+        signature = tuple(_cell_text(values[i]) if i < len(values) else "" for i in sorted(mapping))
         if signature in seen:
-            r.problems.append(RowProblem(r.row, plan.header_of("name"), f"与第 {seen[signature]} 行完全相同（重复行）"))
+            r.problems.append(RowProblem(r.row, plan.header_of("name"), f"与第 {seen[signature]} 行内容相同（重复行）"))
             r.outcome = "invalid"
             continue
         seen[signature] = r.row
