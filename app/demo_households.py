@@ -92,10 +92,24 @@ def _sql_value(value: object) -> object:
 
 
 def bulk_insert(conn, table, rows: list[dict]) -> None:  # noqa: ANN001
-    """executemany straight on the driver: SQLAlchemy's per-row bind processing costs more than SQLite."""
+    """executemany straight on the driver: SQLAlchemy's per-row bind processing costs more than SQLite.
+
+    Only columns whose first row holds a date, datetime or bool are converted (the demo fills a
+    column with one kind of value or None); the stamp times are the same for the whole chunk.
+    """
     cols = list(rows[0])
+    convert = [any(isinstance(r[c], dt.date | bool) for r in rows[:50]) for c in cols]
     sql = f'INSERT INTO "{table.name}" ({", ".join(chr(34) + c + chr(34) for c in cols)}) VALUES ({", ".join("?" * len(cols))})'
-    conn.exec_driver_sql(sql, [tuple(_sql_value(r[c]) for c in cols) for r in rows])
+    conv_idx = [i for i, c in enumerate(convert) if c]
+    data = []
+    for r in rows:
+        values = [r[c] for c in cols]
+        for i in conv_idx:
+            v = values[i]
+            if v is not None:
+                values[i] = _sql_value(v)
+        data.append(tuple(values))
+    conn.exec_driver_sql(sql, data)
 
 
 def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
@@ -158,7 +172,13 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
         # Surname and given name separately (cached): the same keys as name_keys(name) for demo names,
         # at a fraction of the cost of running pypinyin on 300 000 distinct full names.
         cut = 2 if name[:2] in compound else 1
-        (sf, si), (gf, gi) = part_keys(name[:cut]), part_keys(name[cut:])
+        (sf, si) = part_keys(name[:cut])
+        given = name[cut:]
+        if len(given) == 2:
+            (af, ai), (bf, bi) = part_keys(given[0]), part_keys(given[1])
+            gf, gi = [a + b for a in af for b in bf], list(dict.fromkeys(a + b for a in ai for b in bi))
+        else:
+            gf, gi = part_keys(given)
         fulls = [a + b for a in sf for b in gf][:16]
         inits = list(dict.fromkeys(a + b for a in si for b in gi))[:16]
         return " ".join(fulls), " ".join(inits)

@@ -110,3 +110,39 @@ def test_editor_saves_a_new_household_and_reveals_the_id_with_an_audit(qtbot, vi
     assert member.id_number.text() == "11010519491231002X"
     with village_ws.session() as s:
         assert s.scalars(select(AuditLog.action).where(AuditLog.action == "person.reveal_id")).all()
+
+
+def test_import_wizard_previews_problems_then_imports_in_the_background(qtbot, village_ws, village_admin, tmp_path,
+                                                                        monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+    from sqlalchemy import func, select
+
+    from db.models import Person
+
+    from ui.households.import_wizard import ImportWizard
+
+    from tests.test_roster_excel import ugly_workbook
+
+    path = ugly_workbook(tmp_path / "花名册.xlsx")
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: None)
+    ctx = AppContext(village_ws, village_admin)
+    changed = []
+    ctx.data_changed.connect(changed.append)
+    wizard = ImportWizard(ctx)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path.setText(str(path))
+    wizard.file_page._load_sheets()
+    assert wizard.file_page.sheet.currentText() == "花名册"
+    wizard.next()
+    assert wizard.mapping_page.header_row.value() == 3
+    wizard.next()
+    assert wizard.preview_page.model.rowCount() == 9
+    with village_ws.session() as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 0  # the preview wrote nothing
+    wizard.preview_page.validatePage()
+    qtbot.waitUntil(lambda: wizard.task is not None and wizard.task.finished, timeout=5000)
+    assert wizard.task.error is None, wizard.task.error
+    assert wizard.result_summary["new"] == 4 and changed == ["households"]
+    with village_ws.session() as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 4

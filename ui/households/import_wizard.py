@@ -60,6 +60,8 @@ class PreviewModel(QAbstractTableModel):
                                 for p in r.problems)
             return (str(r.row), OUTCOME_NAMES.get(r.outcome, r.outcome), m.name if m else "",
                     m.relation if m else "", problems)[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4 and r.problems:
+            return "\n".join(f"〔{p.column}〕{p.reason}" for p in r.problems)
         if role == Qt.ItemDataRole.ForegroundRole and r.outcome == "invalid":
             return QBrush(QColor("#b00020"))
         return None
@@ -230,6 +232,10 @@ class PreviewPage(QWizardPage):
             rx.write_error_workbook(self.w.plan, path)
 
     def validatePage(self) -> bool:
+        if self.w.result_summary is not None:
+            return True  # QWizard.accept() validates the page again once the import is done
+        if self.w.task is not None and not self.w.task.finished:
+            return False
         ctx, sheet, header_row, mapping = self.w.ctx, self.w.sheet, self.w.header_row, self.w.mapping
 
         def work(progress):  # noqa: ANN001, ANN202
