@@ -18,6 +18,7 @@ from pathlib import Path
 from app.workspace import Workspace
 
 DEMO_STEPS: tuple[str, ...] = (
+    "app.demo_households:generate",
     "app.demo_diary:generate",
     "app.demo_mediation:generate",
 )

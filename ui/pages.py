@@ -21,10 +21,8 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home", "今日待办", "ui.home:HomePage", "Ctrl+1"),
-    PageSpec("households", "户籍与联系卡", "ui.placeholder:PlaceholderPage", "Ctrl+2",
-             "户籍名册、按姓名/拼音/身份证号查找、Excel 导入导出、打印联系卡。"),
-    PageSpec("diary", "民情日记", "ui.diary.page:DiaryPage", "Ctrl+3",
-             "记录走访、群众诉求与办理答复、群众签字认可、必访提醒、民情台账。"),
+    PageSpec("households", "户籍与联系卡", "ui.households.page:HouseholdsPage", "Ctrl+2"),
+    PageSpec("diary", "民情日记", "ui.diary.page:DiaryPage", "Ctrl+3"),
     PageSpec("mediation", "矛盾纠纷调解", "ui.mediation.page:MediationPage", "Ctrl+4"),
     PageSpec("sync", "上报与同步", "ui.sync:SyncPage", "Ctrl+5"),
     PageSpec("reports", "统计报表", "ui.placeholder:PlaceholderPage", "Ctrl+6",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, SyncedRecord
@@ -15,6 +15,13 @@ class Household(SyncedRecord, Base):
 
     __tablename__ = "household"
     __record_type__ = "households"
+    # The roster sorts live households by each column in SQL: partial indexes (live rows only) whose
+    # entries carry the rowid, so an id list for 100 000 households is read from the index alone.
+    __table_args__ = tuple(
+        Index(f"ix_household_live_{cols[0]}", *cols, sqlite_where=text("deleted_at IS NULL"))
+        for cols in (("group_name", "head_name"), ("head_name",), ("address", "head_name"),
+                     ("household_no", "head_name"), ("phones", "head_name"), ("card_delivered_on", "head_name"))
+    )
 
     household_no: Mapped[str | None] = mapped_column(String(30))  # 户编号 from the village's own roster
     head_id: Mapped[str | None] = mapped_column(String(36))  # the 户主's person id (no FK: load order)

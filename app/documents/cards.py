@@ -1,0 +1,221 @@
+"""群众联系卡: the contact card posted in every home, as a PDF.
+
+A card names the household head and address, the contact cadre (联系干部), the area cadre (包片干部)
+and the village secretary with their phones, the station's service phone, and carries a QR code
+that dials the contact cadre (``tel:``, made by segno and drawn as vector squares so it prints
+sharp). Cards come eight to an A4 sheet with cut marks, or one card per page (card-sized pages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import segno
+from fpdf import FPDF
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import CadreAssignment, Household, Station, User
+from db.queries.households import RosterFilter, roster_ids
+
+from app.households import village_secretary
+from app.paths import cjk_font_path
+
+CARD_W, CARD_H = 93.0, 63.0  # mm
+GAP = 4.0
+COLS, ROWS = 2, 4
+PER_SHEET = COLS * ROWS
+A4_W, A4_H = 210.0, 297.0
+FONT = "noto"
+
+
+@dataclass(frozen=True)
+class CardPerson:
+    name: str
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class CardData:
+    household_id: str
+    head_name: str
+    group_name: str
+    address: str
+    contact: CardPerson | None
+    area: CardPerson | None
+    secretary: CardPerson | None
+    service_phone: str | None
+    village_name: str
+
+
+def card_households(session: Session, *, group_name: str | None = None, not_delivered: bool = False,
+                    ids: Sequence[str] | None = None) -> list[str]:
+    """Households to print, in roster order: a selection (``ids``), a 组, or the whole village."""
+    if ids is not None:
+        wanted = set(ids)
+        return [i for i in roster_ids(session, RosterFilter()) if i in wanted]
+    return roster_ids(session, RosterFilter(group_name=group_name, card_not_delivered=not_delivered))
+
+
+def card_data(session: Session, station: Station, household_ids: Sequence[str]) -> list[CardData]:
+    secretary = village_secretary(session)
+    sec = CardPerson(secretary.display_name, secretary.phone) if secretary else None
+    out: list[CardData] = []
+    ids = list(household_ids)
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        households = {h.id: h for h in session.scalars(select(Household).where(Household.id.in_(part)))}
+        cadres: dict[tuple[str, str], CardPerson] = {}
+        for a, u in session.execute(
+            select(CadreAssignment, User).join(User, User.id == CadreAssignment.cadre_id)
+            .where(CadreAssignment.household_id.in_(part), CadreAssignment.end_on.is_(None),
+                   CadreAssignment.deleted_at.is_(None)).order_by(CadreAssignment.start_on)
+        ):
+            cadres[(a.household_id, a.role)] = CardPerson(u.display_name, u.phone)
+        for hid in part:
+            h = households.get(hid)
+            if h is None:
+                continue
+            out.append(CardData(h.id, h.head_name, h.group_name, h.address, cadres.get((hid, "contact")),
+                                cadres.get((hid, "area")), sec, station.service_phone, station.name))
+    return out
+
+
+class _CardPdf(FPDF):
+    def __init__(self, one_per_page: bool) -> None:
+        if one_per_page:
+            super().__init__(unit="mm", format=(CARD_W, CARD_H))
+        else:
+            super().__init__(unit="mm", format="A4")
+        self.set_auto_page_break(False)
+        self.set_margins(0, 0, 0)
+        self.add_font(FONT, "", str(cjk_font_path()))
+        self.set_creator("民情簿 minqing")
+        self.set_title("群众联系卡")
+
+
+def _qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
+    """The QR code as filled squares (one rectangle per run of dark modules in a row)."""
+    qr = segno.make(data, error="m")
+    matrix = [list(row) for row in qr.matrix]
+    n = len(matrix)
+    quiet = 1
+    module = size / (n + 2 * quiet)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(x, y, size, size, style="F")
+    pdf.set_fill_color(0, 0, 0)
+    for r, row in enumerate(matrix):
+        c = 0
+        while c < n:
+            if row[c]:
+                start = c
+                while c < n and row[c]:
+                    c += 1
+                pdf.rect(x + (quiet + start) * module, y + (quiet + r) * module, (c - start) * module, module, style="F")
+            else:
+                c += 1
+
+
+def _person_line(role: str, p: CardPerson | None) -> str:
+    if p is None:
+        return f"{role}：（未指定）"
+    return f"{role}：{p.name}  {p.phone or ''}".rstrip()
+
+
+def _draw_card(pdf: FPDF, card: CardData, x: float, y: float) -> None:
+    pdf.set_draw_color(150, 40, 40)
+    pdf.set_line_width(0.4)
+    pdf.rect(x + 1.5, y + 1.5, CARD_W - 3, CARD_H - 3)
+    # Title band.
+    pdf.set_fill_color(178, 34, 34)
+    pdf.rect(x + 1.5, y + 1.5, CARD_W - 3, 10, style="F")
+    pdf.set_text_color(255, 255, 255)
+    pdf.set_font(FONT, size=13)
+    pdf.set_xy(x + 4, y + 2.5)
+    pdf.cell(CARD_W - 8, 8, "群众联系卡", align="L")
+    pdf.set_font(FONT, size=8)
+    pdf.set_xy(x + 4, y + 2.5)
+    pdf.cell(CARD_W - 8, 8, card.village_name, align="R")
+    pdf.set_text_color(0, 0, 0)
+    # Household.
+    pdf.set_font(FONT, size=10.5)
+    pdf.set_xy(x + 4, y + 14)
+    pdf.cell(CARD_W - 8, 6, f"户主：{card.head_name}    {card.group_name}")
+    pdf.set_font(FONT, size=8.5)
+    pdf.set_xy(x + 4, y + 20)
+    pdf.cell(CARD_W - 8, 5, f"住址：{card.address}")
+    # Cadres, the QR at the right.
+    qr_size = 24.0
+    text_w = CARD_W - 8 - qr_size - 2
+    lines = [
+        _person_line("联系干部", card.contact),
+        _person_line("包片干部", card.area),
+        _person_line("村党支部书记", card.secretary),
+        f"服务电话：{card.service_phone or '（未设置）'}",
+    ]
+    pdf.set_font(FONT, size=8.5)
+    for i, line in enumerate(lines):
+        pdf.set_xy(x + 4, y + 27 + i * 6)
+        pdf.cell(text_w, 5.5, line)
+    qx, qy = x + CARD_W - 4 - qr_size, y + 25.5
+    if card.contact is not None and card.contact.phone:
+        _qr(pdf, f"tel:{card.contact.phone}", qx, qy, qr_size)
+        pdf.set_font(FONT, size=6)
+        pdf.set_xy(qx - 2, qy + qr_size + 0.2)
+        pdf.cell(qr_size + 4, 3, "扫码拨打联系干部", align="C")
+    pdf.set_font(FONT, size=7)
+    pdf.set_text_color(120, 120, 120)
+    pdf.set_xy(x + 4, y + CARD_H - 8)
+    pdf.cell(text_w, 4, "有事请找联系干部 · 请将此卡贴于家中显眼处")
+    pdf.set_text_color(0, 0, 0)
+
+
+def _cut_marks(pdf: FPDF, x: float, y: float) -> None:
+    """Short marks outside each corner, in the gap between cards, to cut along."""
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.15)
+    length, off = 3.0, 0.8
+    for cx, dx in ((x, -1), (x + CARD_W, 1)):
+        for cy, dy in ((y, -1), (y + CARD_H, 1)):
+            pdf.line(cx + dx * off, cy, cx + dx * (off + length), cy)
+            pdf.line(cx, cy + dy * off, cx, cy + dy * (off + length))
+
+
+def render_cards(cards: Sequence[CardData], out: Path | str, *, one_per_page: bool = False) -> int:
+    """Write the PDF; returns its page count."""
+    pdf = _CardPdf(one_per_page)
+    if one_per_page:
+        for card in cards:
+            pdf.add_page()
+            _draw_card(pdf, card, 0, 0)
+    else:
+        left = (A4_W - COLS * CARD_W - (COLS - 1) * GAP) / 2
+        top = (A4_H - ROWS * CARD_H - (ROWS - 1) * GAP) / 2
+        for i, card in enumerate(cards):
+            slot = i % PER_SHEET
+            if slot == 0:
+                pdf.add_page()
+                pdf.set_font(FONT, size=7)
+                pdf.set_text_color(120, 120, 120)
+                pdf.set_xy(left, 4)
+                pdf.cell(A4_W - 2 * left, 4, f"群众联系卡  第 {i // PER_SHEET + 1} 页  沿裁切线剪开", align="C")
+                pdf.set_text_color(0, 0, 0)
+            col, row = slot % COLS, slot // COLS
+            x, y = left + col * (CARD_W + GAP), top + row * (CARD_H + GAP)
+            _draw_card(pdf, card, x, y)
+            _cut_marks(pdf, x, y)
+    out = Path(out)
+    pdf.output(str(out))
+    return pdf.pages_count
+
+
+def write_cards(session: Session, station: Station, household_ids: Sequence[str], out: Path | str, *,
+                one_per_page: bool = False) -> int:
+    """Cards for the given households (in that order) to ``out``; returns the page count."""
+    return render_cards(card_data(session, station, household_ids), out, one_per_page=one_per_page)
+
+
+def expected_pages(n_cards: int, *, one_per_page: bool = False) -> int:
+    return n_cards if one_per_page else -(-n_cards // PER_SHEET)

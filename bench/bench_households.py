@@ -1,0 +1,110 @@
+"""户籍 benchmarks: 100 000-household demo, search as you type, opening the roster, Excel import/export.
+
+    python -m bench.run households
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+HOUSEHOLDS = int(os.environ.get("MINQING_BENCH_HOUSEHOLDS", "100000"))
+
+
+def _typing_times(session, word: str) -> list[float]:  # noqa: ANN001
+    """Per keystroke as the roster page does it: re-query only when the effective search changed."""
+    from db.queries.households import RosterFilter, effective_terms, roster_keys
+
+    times, last = [], None
+    for i in range(1, len(word) + 1):
+        text = word[:i]
+        t = time.perf_counter()
+        terms = effective_terms(text)
+        if terms != last:
+            roster_keys(session, RosterFilter(text=text))
+            last = terms
+        times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+def run(report) -> None:  # noqa: ANN001
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from sqlalchemy import func, select
+
+    from db.models import Household, Person
+
+    from app.accounts import authenticate
+    from app.demo import ensure_demo_station
+    from app.demo import run as run_demo
+    from app.pinyin import name_keys
+    from app.roster_excel import export_roster, import_file
+    from app.stations import init_station
+    from app.workspace import Workspace
+
+    with tempfile.TemporaryDirectory(prefix="minqing-bench-households-") as tmp:
+        root = Path(tmp)
+        ws = ensure_demo_station(root / "big")
+        t = time.perf_counter()
+        run_demo(ws, households=HOUSEHOLDS, seed=1)
+        report(f"demo data, {HOUSEHOLDS} households", time.perf_counter() - t, "s", 60)
+
+        with ws.session() as s:
+            rng = random.Random(2)
+            heads = s.execute(select(Household.head_name).where(func.length(Household.head_name) == 3)
+                              .limit(2000)).scalars().all()
+            numbers = s.execute(select(Person.id_number).where(Person.id_number.is_not(None)).limit(2000)).scalars().all()
+            samples = {
+                "name": [rng.choice(heads) for _ in range(5)],
+                "pinyin initials": [name_keys(n)[1].split()[0] for n in (rng.choice(heads) for _ in range(5))],
+                "ID suffix": [rng.choice(numbers)[-4:] for _ in range(5)],
+            }
+            for kind, words in samples.items():
+                times = [ms for w in words for ms in _typing_times(s, w)]
+                report(f"search as you type: {kind} (median per keystroke)", statistics.median(times), "ms", 50)
+                report(f"search as you type: {kind} (slowest keystroke)", max(times), "ms", None)
+
+        # Opening the roster page (offscreen Qt) on the big village.
+        from PySide6.QtWidgets import QApplication
+
+        from ui.context import AppContext
+        from ui.households.page import HouseholdsPage
+
+        app = QApplication.instance() or QApplication([])
+        with ws.session() as s:
+            admin = authenticate(s, "admin", "minqing")
+            s.expunge(admin)
+        ctx = AppContext(ws, admin)
+        t = time.perf_counter()
+        page = HouseholdsPage(ctx)
+        page.resize(1366, 700)
+        page.show()
+        page.refresh()
+        app.processEvents()
+        report(f"open roster page, {HOUSEHOLDS} households", (time.perf_counter() - t) * 1000, "ms", 1000)
+        report("roster rows loaded after opening", page.model.loaded_rows, "rows", None)
+        page.close()
+        ws.close()
+
+        # A 10 000-row roster workbook: export a ~3 000-household village, import it into an empty one.
+        small = ensure_demo_station(root / "small")
+        run_demo(small, households=2950, seed=4)
+        with small.session() as s:
+            admin = authenticate(s, "admin", "minqing")
+            t = time.perf_counter()
+            rows = export_roster(s, root / "roster.xlsx", user=admin, full_id=True, village_name="张家村")
+        report(f"export roster workbook ({rows} rows)", time.perf_counter() - t, "s", None)
+        small.close()
+        fresh = Workspace.open(root / "fresh")
+        init_station(fresh, kind="village", code="370681101201", name="张家村")
+        t = time.perf_counter()
+        result = import_file(fresh, root / "roster.xlsx")
+        report(f"import roster workbook ({result.summary['rows']} rows, new)", time.perf_counter() - t, "s", 10)
+        t = time.perf_counter()
+        again = import_file(fresh, root / "roster.xlsx")
+        assert again.summary["unchanged"] == result.summary["new"]
+        report("import the same workbook again (all unchanged)", time.perf_counter() - t, "s", 10)
+        fresh.close()

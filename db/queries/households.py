@@ -1,0 +1,401 @@
+"""户籍名册: the roster as id lists sorted and filtered in SQL, pages of rows fetched on demand.
+
+One search box (any member's name, pinyin initials or full pinyin with every reading, the last
+digits of a resident ID, any phone, address, 户编号) runs on the FTS5 trigram table
+``fts_household`` (created in migration 0002), which indexes ``Household.search_text``.
+
+``search_text`` is written by :func:`household_search_text` in a fixed form, so that queries shorter
+than a trigram still hit the index:
+
+- ``^张三丰 ^三丰 ^zhangsanfeng ^zsf`` — a ``^`` marks the start of a name, a given name, a pinyin key,
+  the 组 or the address, so "zs" becomes the three-character phrase ``^zs`` (prefix match on any
+  reading) and two typed characters ("张三", "三组") still use the index.
+- ``#1231002X!`` — the last 8 characters of a resident ID, ``!`` marks its end ("002X" → ``002X!``).
+- ``~13800001234`` — a phone's digits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+)
+from sqlalchemy.orm import Session
+
+from db.models import CadreAssignment, Household, HouseholdTag, Person, User
+
+ID_TAIL = 8
+
+
+# -- the search text ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MemberKeys:
+    name: str
+    name_pinyin: str = ""
+    name_initials: str = ""
+    id_number: str | None = None
+    phone: str | None = None
+
+
+def _digits(phone: str) -> str:
+    return re.sub(r"\D", "", phone or "")
+
+
+def household_search_text(*, household_no: str | None, group_name: str, address: str, phones: str,
+                          members: Iterable[MemberKeys]) -> str:
+    """The text the roster search indexes for one household (see the module docstring)."""
+    parts: list[str] = []
+    for m in members:
+        if m.name:
+            parts.append("^" + m.name)
+            if len(m.name) >= 3:
+                parts.append("^" + m.name[1:])  # the given name, so two typed characters of it hit the index
+        for key in (m.name_pinyin or "").split() + (m.name_initials or "").split():
+            parts.append("^" + key)
+        if m.id_number:
+            parts.append("#" + m.id_number[-ID_TAIL:].upper() + "!")
+        if m.phone:
+            parts.append("~" + _digits(m.phone))
+    for phone in (phones or "").split(","):
+        if phone.strip():
+            parts.append("~" + _digits(phone))
+    for extra in (household_no, group_name, address):
+        if extra:
+            parts.append("^" + extra)
+    seen: set[str] = set()
+    unique = [p for p in parts if not (p in seen or seen.add(p))]
+    return " ".join(unique)
+
+
+@contextlib.contextmanager
+def bulk_search_index(conn: Connection) -> Iterator[None]:
+    """Inside one transaction: insert or update many households, then index them in one go.
+
+    The per-row triggers of ``fts_household`` stand aside (FTS5 flushes at every statement when it
+    is fed row by row, which makes 100 000 inserts take minutes); on leaving, new households are
+    added to the index and changed ones re-indexed. Other connections never see the flag: it is
+    set and cleared in the caller's transaction.
+    """
+    conn.exec_driver_sql("UPDATE fts_household_control SET bulk = 1")
+    top = conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM fts_household_key").scalar()
+    changed: set[str] = set()
+    conn.info["fts_changed"] = changed
+    try:
+        yield
+        conn.exec_driver_sql(
+            "INSERT INTO fts_household_key(household_id) SELECT h.id FROM household h "
+            "WHERE NOT EXISTS (SELECT 1 FROM fts_household_key k WHERE k.household_id = h.id)")
+        conn.exec_driver_sql(
+            "INSERT INTO fts_household(rowid, text) SELECT k.rowid, h.search_text FROM fts_household_key k "
+            "JOIN household h ON h.id = k.household_id WHERE k.rowid > ?", (top,))
+        ids = list(changed)
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            marks = ",".join("?" * len(part))
+            conn.exec_driver_sql(
+                f"UPDATE fts_household SET text = (SELECT h.search_text FROM fts_household_key k JOIN household h "
+                f"ON h.id = k.household_id WHERE k.rowid = fts_household.rowid) WHERE rowid IN "
+                f"(SELECT rowid FROM fts_household_key WHERE household_id IN ({marks}) AND rowid <= {int(top)})",
+                tuple(part))
+    finally:
+        conn.info.pop("fts_changed", None)
+        conn.exec_driver_sql("UPDATE fts_household_control SET bulk = 0")
+
+
+def note_search_text_changed(conn: Connection, household_ids: Iterable[str]) -> None:
+    """Inside :func:`bulk_search_index`: these existing households' search text was rewritten."""
+    conn.info["fts_changed"].update(household_ids)
+
+
+# -- query terms --------------------------------------------------------------------------------
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _fts_phrase(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+_fts_table = table("fts_household", column("rowid"), column("fts_household"))
+_fts_key = table("fts_household_key", column("rowid"), column("household_id"))
+
+
+def _fts(match: str) -> ColumnElement[bool]:
+    hits = select(_fts_table.c.rowid).where(_fts_table.c.fts_household.op("MATCH")(match))
+    return Household.id.in_(select(_fts_key.c.household_id).where(_fts_key.c.rowid.in_(hits)))
+
+
+def _contains(value: str) -> ColumnElement[bool]:
+    return Household.search_text.like(f"%{_escape_like(value)}%", escape="\\")
+
+
+def _text_match(value: str) -> ColumnElement[bool]:
+    """Substring of the search text: the trigram index from three characters, a scan below that."""
+    if len(value) >= 3:
+        return _fts(_fts_phrase(value))
+    return _contains(value)
+
+
+def _id_numbers(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    return Household.id.in_(select(Person.household_id).where(condition, Person.deleted_at.is_(None)))
+
+
+def effective_terms(text: str) -> tuple[str, ...]:
+    """The words of a search that filter anything; the roster re-queries only when these change."""
+    words = [unicodedata.normalize("NFKC", w).strip() for w in (text or "").split()]
+    return tuple(w.lower() for w in words if w and not (len(w) == 1 and w.isascii()))
+
+
+def term_condition(term: str) -> ColumnElement[bool] | None:
+    """The condition one typed word puts on a household (words are ANDed)."""
+    term = unicodedata.normalize("NFKC", term).strip()
+    if not term or (len(term) == 1 and term.isascii()):
+        return None  # one letter or digit selects half the village: wait for the next keystroke
+    if len(term) == 1 and _is_cjk(term):
+        # One character: a surname (any member's name starting with it), straight from the name index.
+        return Household.id.in_(select(Person.household_id).where(
+            Person.name >= term, Person.name < term + "\U0010ffff", Person.deleted_at.is_(None)))
+    if term.isascii() and term.isalpha() and not re.fullmatch(r"\d+[xX]", term):
+        return _text_match("^" + term.lower())
+    if re.fullmatch(r"\d+[xX]?", term):
+        term = term.upper()
+        if term.endswith("X"):
+            if len(term) > ID_TAIL:
+                return _id_numbers(Person.id_number.like(f"%{term}"))
+            return _text_match(term + "!")
+        if len(term) in (15, 18):
+            return or_(_id_numbers(Person.id_number == term), _text_match(term))
+        if len(term) == 2:
+            return _text_match(term + "!")  # two digits: the end of a resident ID
+        if len(term) > ID_TAIL and len(term) != 11:
+            return or_(_id_numbers(Person.id_number.like(f"%{term}")), _text_match(term))
+        return _text_match(term)
+    if len(term) == 2 and not term.isascii():
+        return _text_match("^" + term) if _is_cjk(term[0]) else _contains(term)
+    return _text_match(term)
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\U00020000" <= ch <= "\U0003134f"
+
+
+# -- the roster ---------------------------------------------------------------------------------
+NO_CONTACT_CADRE = "__none__"
+
+
+@dataclass
+class RosterFilter:
+    """What the roster shows. ``contact_cadre_id`` may be :data:`NO_CONTACT_CADRE`."""
+
+    text: str = ""
+    group_name: str | None = None
+    tag: str | None = None
+    contact_cadre_id: str | None = None
+    card_not_delivered: bool = False
+    village_code: str | None = None
+    hidden_tags: frozenset[str] = frozenset()  # sensitive tags the viewer may not filter by
+
+
+def _current_cadre(role: str):  # noqa: ANN202
+    return (
+        select(User.display_name)
+        .select_from(CadreAssignment)
+        .join(User, User.id == CadreAssignment.cadre_id)
+        .where(CadreAssignment.household_id == Household.id, CadreAssignment.role == role,
+               CadreAssignment.end_on.is_(None), CadreAssignment.deleted_at.is_(None))
+        .order_by(CadreAssignment.start_on.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _member_count():  # noqa: ANN202
+    return (
+        select(func.count())
+        .select_from(Person)
+        .where(Person.household_id == Household.id, Person.deleted_at.is_(None), Person.status == "在册")
+        .scalar_subquery()
+    )
+
+
+SORT_KEYS = {
+    "household_no": lambda: Household.household_no,
+    "head_name": lambda: Household.head_name,
+    "group_name": lambda: Household.group_name,
+    "address": lambda: Household.address,
+    "members": _member_count,
+    "phones": lambda: Household.phones,
+    "contact_cadre": lambda: _current_cadre("contact"),
+    "area_cadre": lambda: _current_cadre("area"),
+    "tags": lambda: select(func.min(HouseholdTag.tag)).where(
+        HouseholdTag.household_id == Household.id, HouseholdTag.deleted_at.is_(None)).scalar_subquery(),
+    "card_delivered_on": lambda: Household.card_delivered_on,
+}
+
+
+def roster_conditions(filt: RosterFilter) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [Household.deleted_at.is_(None)]
+    if filt.village_code:
+        conds.append(Household.village_code == filt.village_code)
+    for word in (filt.text or "").split():
+        cond = term_condition(word)
+        if cond is not None:
+            conds.append(cond)
+    if filt.group_name:
+        conds.append(Household.group_name == filt.group_name)
+    if filt.tag and filt.tag not in filt.hidden_tags:
+        conds.append(Household.id.in_(select(HouseholdTag.household_id).where(
+            HouseholdTag.tag == filt.tag, HouseholdTag.deleted_at.is_(None))))
+    if filt.contact_cadre_id:
+        open_contact = select(CadreAssignment.household_id).where(
+            CadreAssignment.role == "contact", CadreAssignment.end_on.is_(None), CadreAssignment.deleted_at.is_(None))
+        if filt.contact_cadre_id == NO_CONTACT_CADRE:
+            conds.append(Household.id.not_in(open_contact))
+        else:
+            conds.append(Household.id.in_(open_contact.where(CadreAssignment.cadre_id == filt.contact_cadre_id)))
+    if filt.card_not_delivered:
+        conds.append(Household.card_delivered_on.is_(None))
+    return conds
+
+
+ROWID = literal_column("household.rowid")
+
+
+def _ordered(columns, filt: RosterFilter | None, sort: str, descending: bool):  # noqa: ANN001, ANN202
+    filt = filt or RosterFilter()
+    key = SORT_KEYS[sort]()
+    order = [key.desc() if descending else key.asc()]
+    if sort != "head_name":
+        order.append(Household.head_name.desc() if descending else Household.head_name.asc())
+    order.append(ROWID.desc() if descending else ROWID.asc())
+    return select(*columns).where(and_(*roster_conditions(filt))).order_by(*order)
+
+
+def roster_keys(session: Session, filt: RosterFilter | None = None, *, sort: str = "group_name",
+                descending: bool = False) -> list[int]:
+    """Row keys (household rowids) of the households ``filt`` selects, sorted in SQL.
+
+    Keys, not UUIDs, for the lazy table model: with the partial indexes of the household table the
+    whole list comes from an index. A key is good for the life of the list (VACUUM may renumber rowids);
+    use :func:`roster_rows` to get each row's UUID.
+    """
+    return list(session.execute(_ordered([ROWID], filt, sort, descending)).scalars())
+
+
+def roster_ids(session: Session, filt: RosterFilter | None = None, *, sort: str = "group_name",
+               descending: bool = False) -> list[str]:
+    """UUIDs of the households ``filt`` selects, sorted in SQL (ties by head name)."""
+    return list(session.execute(_ordered([Household.id], filt, sort, descending)).scalars())
+
+
+def count_households(session: Session, filt: RosterFilter | None = None) -> int:
+    filt = filt or RosterFilter()
+    return session.scalar(select(func.count()).select_from(Household).where(and_(*roster_conditions(filt))))
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    key: int
+    id: str
+    household_no: str | None
+    head_name: str
+    group_name: str
+    address: str
+    members: int
+    phones: str
+    contact_cadre: str
+    area_cadre: str
+    tags: tuple[str, ...]
+    card_delivered_on: dt.date | None
+
+
+def roster_rows(session: Session, keys: Sequence[int], *, hidden_tags: Iterable[str] = ()) -> dict[int, RosterRow]:
+    """The rows for a page of keys (the lazy table model asks for ~100 at a time)."""
+    if not keys:
+        return {}
+    hidden = set(hidden_tags)
+    base = session.execute(
+        select(ROWID, Household.id, Household.household_no, Household.head_name, Household.group_name,
+               Household.address, Household.phones, Household.card_delivered_on).where(ROWID.in_(list(keys)))
+    ).all()
+    ids = [r.id for r in base]
+    counts = dict(session.execute(
+        select(Person.household_id, func.count()).where(
+            Person.household_id.in_(ids), Person.deleted_at.is_(None), Person.status == "在册"
+        ).group_by(Person.household_id)
+    ).all())
+    tags: dict[str, list[str]] = {}
+    for hid, tag in session.execute(
+        select(HouseholdTag.household_id, HouseholdTag.tag).where(
+            HouseholdTag.household_id.in_(ids), HouseholdTag.deleted_at.is_(None)).order_by(HouseholdTag.tag)
+    ):
+        if tag not in hidden:
+            tags.setdefault(hid, []).append(tag)
+    cadres: dict[tuple[str, str], str] = {}
+    for hid, role, name in session.execute(
+        select(CadreAssignment.household_id, CadreAssignment.role, User.display_name)
+        .join(User, User.id == CadreAssignment.cadre_id)
+        .where(CadreAssignment.household_id.in_(ids), CadreAssignment.end_on.is_(None),
+               CadreAssignment.deleted_at.is_(None))
+        .order_by(CadreAssignment.start_on)
+    ):
+        cadres[(hid, role)] = name
+    return {
+        r[0]: RosterRow(r[0], r.id, r.household_no, r.head_name, r.group_name, r.address, counts.get(r.id, 0),
+                        r.phones, cadres.get((r.id, "contact"), ""), cadres.get((r.id, "area"), ""),
+                        tuple(tags.get(r.id, ())), r.card_delivered_on)
+        for r in base
+    }
+
+
+def group_names(session: Session, village_code: str | None = None) -> list[str]:
+    q = select(Household.group_name).where(Household.deleted_at.is_(None), Household.group_name != "")
+    if village_code:
+        q = q.where(Household.village_code == village_code)
+    return sorted(session.scalars(q.distinct()), key=group_sort_key)
+
+
+_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+
+
+def group_sort_key(name: str) -> tuple[int, str]:
+    """一组, 二组 … 十二组 and 1组, 2组 … in their natural order."""
+    m = re.match(r"第?([零一二三四五六七八九十]+|\d+)", name or "")
+    if not m:
+        return (10**6, name)
+    token = m.group(1)
+    if token.isdigit():
+        return (int(token), name)
+    if token.startswith("十"):
+        token = "一" + token
+    value = 0
+    if "十" in token:
+        tens, _, ones = token.partition("十")
+        value = _NUMERALS.get(tens, 1) * 10 + (_NUMERALS.get(ones, 0) if ones else 0)
+    else:
+        value = _NUMERALS.get(token, 0)
+    return (value, name)
+
+
+def cadres_in_use(session: Session, village_code: str | None = None) -> list[tuple[str, str]]:
+    """(user id, display name) of everyone who is anyone's current contact cadre."""
+    q = (select(User.id, User.display_name).join(CadreAssignment, CadreAssignment.cadre_id == User.id)
+         .where(CadreAssignment.role == "contact", CadreAssignment.end_on.is_(None),
+                CadreAssignment.deleted_at.is_(None)).distinct().order_by(User.display_name))
+    if village_code:
+        q = q.where(CadreAssignment.village_code == village_code)
+    return [(r[0], r[1]) for r in session.execute(q)]

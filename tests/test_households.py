@@ -1,0 +1,210 @@
+"""户籍 service, roster search and privacy rules."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from db.models import AuditLog, CadreAssignment, Household, Person
+from db.queries.households import NO_CONTACT_CADRE, RosterFilter, roster_ids, roster_keys, roster_rows
+
+from app import households as svc
+from app.errors import UserError
+
+from tests.households_helpers import add_user, household, rid
+
+
+def _ids(ws, text="", **kw):
+    with ws.session() as s:
+        return roster_ids(s, RosterFilter(text=text, **kw))
+
+
+def test_search_finds_any_member_by_name_pinyin_every_reading_id_suffix_phone_and_address(village_ws, village_admin):
+    a = household(village_ws, village_admin, "张三丰", "张小宝", group="三组", address="三组东头12号")
+    b = household(village_ws, village_admin, "曾国藩", svc.MemberInput("单田芳", "配偶", id_number="11010519491231002X",
+                                                                  phone="138 0000 1234"), group="一组")
+    c = household(village_ws, village_admin, "王五", group="二组", phones="0535-6611234")
+    assert _ids(village_ws, "zsf") == [a.id]
+    assert _ids(village_ws, "zhangsanfeng") == [a.id]
+    assert _ids(village_ws, "zhangsan") == [a.id]
+    assert _ids(village_ws, "zgf") == [b.id] == _ids(village_ws, "cgf")  # 曾: zeng and ceng
+    assert _ids(village_ws, "stf") == [b.id] == _ids(village_ws, "dtf")  # 单: shan and dan
+    assert _ids(village_ws, "小宝") == [a.id]  # a member, not the head
+    assert _ids(village_ws, "三丰") == [a.id]  # the given name
+    assert _ids(village_ws, "曾") == [b.id]  # one character: the surname
+    assert _ids(village_ws, "002X") == [b.id] == _ids(village_ws, "002x") == _ids(village_ws, "２X")
+    assert _ids(village_ws, "11010519491231002X") == [b.id]
+    assert _ids(village_ws, "00001234") == [b.id]  # any phone, member's too
+    assert _ids(village_ws, "6611234") == [c.id]
+    assert _ids(village_ws, "东头12") == [a.id]
+    assert _ids(village_ws, "三组 zs") == [a.id]  # words are ANDed
+    assert _ids(village_ws, "qqq") == []
+    assert sorted(_ids(village_ws, "z")) == sorted([a.id, b.id, c.id])  # one letter does not filter yet
+
+
+def test_search_text_follows_edits_moves_and_is_kept_for_the_roster(village_ws, village_admin):
+    a = household(village_ws, village_admin, "李四", "李小花")
+    b = household(village_ws, village_admin, "赵六", group="二组")
+    member = next(m for m in a.members if m.name == "李小花")
+    with village_ws.session() as s:
+        svc.move_person(s, village_admin, member.id, b.id, relation="女")
+    assert _ids(village_ws, "lxh") == [b.id]
+    with village_ws.session() as s:
+        data = svc.HouseholdInput(group_name="五组", address="五组8号",
+                                  members=[svc.MemberInput("李四", "户主", id=a.head_id)])
+        svc.update_household(s, village_admin, a.id, data)
+    assert _ids(village_ws, "五组8") == [a.id]
+
+
+def test_filters_by_group_tag_contact_cadre_none_and_card_not_delivered(village_ws, village_admin):
+    cadre = add_user(village_ws, "liu", ["cadre"], phone="13900001111")
+    a = household(village_ws, village_admin, "甲一", group="一组")
+    b = household(village_ws, village_admin, "乙二", group="二组")
+    today = dt.date(2026, 3, 1)
+    with village_ws.session() as s:
+        svc.set_tags(s, village_admin, a.id, ["低保", "残疾"])
+        svc.assign_cadre(s, village_admin, a.id, "contact", cadre.id, on=today)
+        svc.mark_cards_delivered(s, village_admin, [b.id], today)
+    assert _ids(village_ws, group_name="二组") == [b.id]
+    assert _ids(village_ws, tag="低保") == [a.id]
+    assert _ids(village_ws, contact_cadre_id=cadre.id) == [a.id]
+    assert _ids(village_ws, contact_cadre_id=NO_CONTACT_CADRE) == [b.id]
+    assert _ids(village_ws, card_not_delivered=True) == [a.id]
+    with village_ws.session() as s:
+        for key in ("head_name", "members", "contact_cadre", "area_cadre", "tags", "card_delivered_on", "address",
+                    "phones", "household_no"):
+            asc = roster_ids(s, sort=key)
+            assert sorted(asc) == sorted([a.id, b.id])
+        assert roster_ids(s, sort="head_name") == [b.id, a.id]  # 乙 (U+4E59) before 甲 (U+7532)
+        assert roster_ids(s, sort="head_name", descending=True) == [a.id, b.id]
+        assert roster_ids(s, sort="card_delivered_on") == [a.id, b.id]  # not delivered (NULL) first
+
+
+def test_contact_cadre_change_keeps_history(village_ws, village_admin):
+    c1 = add_user(village_ws, "c1", ["cadre"])
+    c2 = add_user(village_ws, "c2", ["cadre"])
+    h = household(village_ws, village_admin, "钱七")
+    with village_ws.session() as s:
+        svc.assign_cadre(s, village_admin, h.id, "contact", c1.id, on=dt.date(2025, 1, 1))
+        assert not svc.assign_cadre(s, village_admin, h.id, "contact", c1.id, on=dt.date(2025, 2, 1))
+        svc.assign_cadre(s, village_admin, h.id, "contact", c2.id, on=dt.date(2025, 6, 1))
+        view = svc.get_household(s, village_admin, h.id)
+        rows = s.scalars(select(CadreAssignment).where(CadreAssignment.household_id == h.id)).all()
+    assert view.contact_cadre.cadre_id == c2.id
+    assert [(c.name, c.start_on, c.end_on) for c in view.cadre_history] == [
+        ("C1", dt.date(2025, 1, 1), dt.date(2025, 6, 1)), ("C2", dt.date(2025, 6, 1), None)]
+    assert len(rows) == 2
+
+
+def test_deceased_and_moved_away_are_statuses_never_deletions(village_ws, village_admin):
+    h = household(village_ws, village_admin, "孙八", "孙九")
+    member = next(m for m in h.members if m.name == "孙九")
+    with village_ws.session() as s:
+        with pytest.raises(UserError, match="日期"):
+            svc.set_person_status(s, village_admin, member.id, "已故")
+        svc.set_person_status(s, village_admin, member.id, "已故", dt.date(2026, 1, 5))
+    with village_ws.session() as s:
+        p = s.get(Person, member.id)
+        assert (p.status, p.status_date, p.deleted_at) == ("已故", dt.date(2026, 1, 5), None)
+        rows = roster_rows(s, roster_keys(s))
+    assert [r.members for r in rows.values()] == [1]
+
+
+def test_validation_names_the_field_in_chinese(village_ws, village_admin):
+    def create(**member):
+        with village_ws.session() as s:
+            svc.create_household(s, village_admin, svc.HouseholdInput(
+                group_name="一组", members=[svc.MemberInput("周一", "户主", **member)]))
+
+    with pytest.raises(UserError, match="身份证号.*校验位") as exc:
+        create(id_number="110105194912310021")
+    assert exc.value.field == "id_number"
+    with pytest.raises(UserError, match="出生日期.*不一致") as exc:
+        create(id_number="11010519491231002X", birth_date=dt.date(1950, 1, 1))
+    assert exc.value.field == "birth_date"
+    with pytest.raises(UserError, match="性别") as exc:
+        create(id_number="11010519491231002X", sex="男")
+    with pytest.raises(UserError, match="联系电话.*格式不对") as exc:
+        create(phone="12345")
+    assert exc.value.field == "phone"
+    with pytest.raises(UserError, match="组"):
+        with village_ws.session() as s:
+            svc.create_household(s, village_admin, svc.HouseholdInput(members=[svc.MemberInput("周一", "户主")]))
+    with pytest.raises(UserError, match="户主"):
+        with village_ws.session() as s:
+            svc.create_household(s, village_admin, svc.HouseholdInput(group_name="一组",
+                                                                     members=[svc.MemberInput("周一", "子")]))
+
+
+def test_fifteen_digit_id_is_accepted_but_flagged_and_phones_are_normalised():
+    clean, problems = svc.check_member(svc.MemberInput("吴二", "户主", id_number="110105491231002",
+                                                       phone="138-0000 1234"))
+    assert clean.id_number == "110105491231002"
+    assert [(p.field, p.level) for p in problems] == [("id_number", "warning")]
+    assert clean.phone == "13800001234"
+    assert clean.sex == "女" and clean.birth_date == dt.date(1949, 12, 31)
+    assert svc.normalize_phones("0535 6611234、+86 139 0000 1111；13900001111") == "0535-6611234,13900001111"
+    assert svc.normalize_phones("（010）12345678") == "010-12345678"
+    with pytest.raises(UserError, match="区号"):
+        svc.normalize_phones("6611234")
+    assert svc.clean_name(" 张  三 ") == "张三"
+
+
+def test_same_resident_id_in_two_households_is_refused_naming_the_other(village_ws, village_admin):
+    number = rid(dt.date(1970, 5, 1), 12, "男")
+    first = household(village_ws, village_admin, "郑大", group="四组", head_id=number)
+    with pytest.raises(svc.DuplicateResidentId, match="四组 郑大 户") as exc:
+        household(village_ws, village_admin, "郑小", head_id=number.lower())
+    assert exc.value.household_id == first.id
+    with village_ws.session() as s:
+        assert s.scalar(select(Household.id).where(Household.head_name == "郑小")) is None
+
+
+def test_ids_are_masked_and_reveal_needs_the_role_and_is_audited(village_ws, village_admin):
+    number = rid(dt.date(1980, 2, 3), 7, "女")
+    cadre = add_user(village_ws, "cadre1", ["cadre"])
+    h = household(village_ws, village_admin, "冯三", head_id=number)
+    with village_ws.session() as s:
+        view = svc.get_household(s, cadre, h.id)
+        assert view.members[0].id_masked == number[:6] + "********" + number[-4:]
+        assert number not in repr(view)
+        with pytest.raises(UserError, match="权限"):
+            svc.reveal_resident_id(s, cadre, view.head_id)
+    with village_ws.session() as s:
+        assert svc.reveal_resident_id(s, village_admin, view.head_id) == number
+    with village_ws.session() as s:
+        log = s.scalars(select(AuditLog).where(AuditLog.action == "person.reveal_id")).all()
+    assert [(a.user_id, a.record_id, a.fields) for a in log] == [(village_admin.id, view.head_id, "id_number")]
+    assert number not in (log[0].detail or "")
+
+
+def test_sensitive_tags_are_hidden_from_roles_that_may_not_see_them(village_ws, village_admin):
+    mediator = add_user(village_ws, "med", ["mediator"])
+    h = household(village_ws, village_admin, "褚四")
+    with village_ws.session() as s:
+        svc.add_tag_definition(s, village_admin, "精神障碍", sensitive=True)
+    with village_ws.session() as s:
+        svc.set_tags(s, village_admin, h.id, ["低保", "社区矫正", "精神障碍"])
+    with village_ws.session() as s:
+        assert svc.get_household(s, village_admin, h.id).tags == ("低保", "社区矫正", "精神障碍")
+        assert svc.get_household(s, mediator, h.id).tags == ("低保",)
+        names = {t.name for t in svc.all_tags(s, mediator)}
+        assert "低保" in names and not names & {"残疾", "留守儿童", "社区矫正", "精神障碍"}
+        hidden = svc.hidden_tags(s, mediator)
+        rows = roster_rows(s, roster_keys(s), hidden_tags=hidden)
+        assert [r.tags for r in rows.values()] == [("低保",)]
+        # Filtering by a hidden tag shows nothing extra: the filter is ignored for that viewer.
+        assert roster_ids(s, RosterFilter(tag="社区矫正", hidden_tags=hidden)) == [h.id]
+    with village_ws.session() as s:  # a cadre who may not see them cannot remove them either
+        mediator_editor = add_user(village_ws, "med2", ["mediator", "town_staff"])
+        svc.set_tags(s, mediator_editor, h.id, [])
+        assert svc.get_household(s, village_admin, h.id).tags == ()
+
+
+def test_roster_search_stays_in_step_with_the_fts_index_after_soft_delete(village_ws, village_admin):
+    h = household(village_ws, village_admin, "卫五")
+    with village_ws.session() as s:
+        svc.delete_household(s, village_admin, h.id)
+    assert _ids(village_ws, "卫五") == []
+    with village_ws.session() as s:
+        assert s.get(Household, h.id).deleted_at is not None

@@ -1,0 +1,148 @@
+"""Roster screen: the lazy model (qtmodeltester, not every row loaded), keyboard, editor validation."""
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app import households as svc
+from app.demo import DemoRun
+from app.demo_households import generate
+
+from ui.context import AppContext
+from ui.households.editor import HouseholdDialog, MemberDialog
+from ui.households.model import RosterModel
+from ui.households.page import HouseholdsPage
+
+pytestmark = pytest.mark.qt_log_ignore(r"^This plugin does not support propagateSizeHints\(\)$")
+
+
+def _demo(ws, n=400):
+    import random
+
+    return generate(ws, DemoRun(households=n, seed=3, today=dt.date(2026, 1, 1), rng=random.Random(3)))
+
+
+def test_roster_model_passes_qtmodeltester_and_loads_rows_on_demand(qtmodeltester, village_ws, village_admin):
+    _demo(village_ws)
+    ctx = AppContext(village_ws, village_admin)
+    model = RosterModel(ctx.session)
+    model.reload()
+    assert model.rowCount() == 400
+    assert model.loaded_rows == 0
+    assert model.data(model.index(5, 1)) != ""
+    assert model.loaded_rows == 100  # one page, not the roster
+    qtmodeltester.check(model, force_py=True)
+    assert model.loaded_rows < model.rowCount()
+    model.sort(4, Qt.SortOrder.DescendingOrder)
+    counts = [int(model.data(model.index(i, 4))) for i in range(10)]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_page_searches_as_you_type_and_opens_by_keyboard(qtbot, village_ws, village_admin, monkeypatch):
+    _demo(village_ws, 300)
+    ctx = AppContext(village_ws, village_admin)
+    page = HouseholdsPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1366, 700)
+    with qtbot.waitActive(page):
+        page.show()
+        page.activateWindow()
+    page.refresh()
+    assert page.ready() and page.model.rowCount() == 300
+    assert page.model.loaded_rows <= 100 * 2
+    with village_ws.session() as s:
+        head = svc.get_household(s, village_admin, page.model.household_id(7))
+    qtbot.keyClick(page, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert page.search.hasFocus()
+    from app.pinyin import name_keys
+
+    qtbot.keyClicks(page.search, name_keys(head.head_name)[0].split()[0])  # typed as full pinyin
+    qtbot.waitUntil(lambda: page.model.rowCount() < 300, timeout=2000)
+    assert head.id in [page.model.household_id(i) for i in range(page.model.rowCount())]
+    opened = []
+    monkeypatch.setattr(HouseholdDialog, "exec", lambda self: opened.append(self.household_id) or 0)
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)
+    assert page.view.hasFocus()
+    qtbot.keyClick(page.view, Qt.Key.Key_Return)
+    assert opened == [page.model.household_id(0)]
+    qtbot.keyClick(page, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert opened[-1] is None  # Ctrl+N: a new household
+
+
+def test_member_dialog_shows_the_problem_at_the_field_and_reveal_is_for_permitted_roles(qtbot, village_ws,
+                                                                                        village_admin):
+    ctx = AppContext(village_ws, village_admin)
+    dlg = MemberDialog(ctx, svc.MemberInput(name="张三", relation="户主"))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.id_number.setText("110105194912310021")
+    dlg.validate()
+    assert dlg.messages["id_number"].isVisible() and "校验位" in dlg.messages["id_number"].text()
+    dlg.id_number.setText("11010519491231002X")
+    dlg.sex.setCurrentText("男")
+    dlg.validate()
+    assert not dlg.messages["id_number"].isVisible()
+    assert "性别" in dlg.messages["sex"].text()
+    assert not dlg.reveal.isEnabled()  # a member not saved yet has nothing to reveal
+
+
+def test_editor_saves_a_new_household_and_reveals_the_id_with_an_audit(qtbot, village_ws, village_admin):
+    from sqlalchemy import select
+
+    from db.models import AuditLog
+
+    ctx = AppContext(village_ws, village_admin)
+    dlg = HouseholdDialog(ctx, None)
+    qtbot.addWidget(dlg)
+    dlg.group.setCurrentText("七组")
+    dlg.address.setText("七组3号")
+    dlg.members_model.set_members([svc.MemberInput("刘一", "户主", id_number="11010519491231002X")], {})
+    dlg.save()
+    assert dlg.saved_id and dlg.result() == 1
+    with village_ws.session() as s:
+        view = svc.get_household(s, village_admin, dlg.saved_id)
+    member = MemberDialog(ctx, svc.MemberInput(view.members[0].name, "户主", id_number=view.members[0].id_masked,
+                                               id=view.members[0].id))
+    qtbot.addWidget(member)
+    assert member.id_number.text() == "110105********002X" and member.reveal.isEnabled()
+    member.reveal.click()
+    assert member.id_number.text() == "11010519491231002X"
+    with village_ws.session() as s:
+        assert s.scalars(select(AuditLog.action).where(AuditLog.action == "person.reveal_id")).all()
+
+
+def test_import_wizard_previews_problems_then_imports_in_the_background(qtbot, village_ws, village_admin, tmp_path,
+                                                                        monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+    from sqlalchemy import func, select
+
+    from db.models import Person
+
+    from ui.households.import_wizard import ImportWizard
+
+    from tests.test_roster_excel import ugly_workbook
+
+    path = ugly_workbook(tmp_path / "花名册.xlsx")
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: None)
+    ctx = AppContext(village_ws, village_admin)
+    changed = []
+    ctx.data_changed.connect(changed.append)
+    wizard = ImportWizard(ctx)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path.setText(str(path))
+    wizard.file_page._load_sheets()
+    assert wizard.file_page.sheet.currentText() == "花名册"
+    wizard.next()
+    assert wizard.mapping_page.header_row.value() == 3
+    wizard.next()
+    assert wizard.preview_page.model.rowCount() == 9
+    with village_ws.session() as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 0  # the preview wrote nothing
+    wizard.preview_page.validatePage()
+    qtbot.waitUntil(lambda: wizard.task is not None and wizard.task.finished, timeout=5000)
+    assert wizard.task.error is None, wizard.task.error
+    assert wizard.result_summary["new"] == 4 and changed == ["households"]
+    with village_ws.session() as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 4

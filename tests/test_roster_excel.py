@@ -1,0 +1,221 @@
+"""Excel roster import/export: ugly real-world workbooks, idempotence, round trip, CLI."""
+
+import datetime as dt
+import json
+import os
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from db.models import Household, Person
+
+from app import roster_excel as rx
+from app.cli import main as cli_main
+from app.errors import UserError
+
+from tests.conftest import ADMIN_PASSWORD
+from tests.households_helpers import rid
+
+HEAD_ID = rid(dt.date(1962, 3, 8), 5, "男")
+WIFE_ID = rid(dt.date(1964, 7, 20), 8, "女")
+SON_ID = rid(dt.date(1990, 1, 2), 11, "男")
+OTHER_HEAD_ID = rid(dt.date(1958, 11, 30), 21, "男")
+THIRD_ID = rid(dt.date(1975, 6, 6), 33, "男")
+
+
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in text)
+
+
+def ugly_workbook(path):
+    """A roster as villages keep them: merged titles, header on row 3, every classic kind of damage."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "花名册"
+    ws["A1"] = "东城镇张家村村民花名册"
+    ws.merge_cells("A1:J1")
+    ws["A2"] = "填报单位：张家村委会　　　填报日期：2024年3月"
+    ws.merge_cells("A2:J2")
+    ws.append(["序号", "户主姓名", " 姓 名 ", "与户主关系", "性别", "公民身份号码", "出生日期", "联系电话", "村民小组", "家庭住址"])
+    rows = [
+        [1, "王建国", "王建国", "户主", "男", HEAD_ID, dt.date(1962, 3, 8), 13800001234.0, "一组", "一组5号"],
+        [2, "王建国", "李秀英", "配偶", "女", _fullwidth(WIFE_ID[:-1]) + WIFE_ID[-1].lower(), "1964-07-20",
+         "139 0000 1111", "一组", "一组5号"],
+        [3, "王建国", "  王  磊 ", "子", "男", SON_ID, 32875, None, "一组", "一组5号"],  # Excel serial date
+        [4, "王建国", "王小二", "子", "男", 1.10105194912E+17, None, None, "一组", "一组5号"],  # ID as a number
+        [None] * 10,  # a blank line
+        [5, "王建国", "李秀英", "配偶", "女", _fullwidth(WIFE_ID[:-1]) + WIFE_ID[-1].lower(), "1964-07-20",
+         "139 0000 1111", "一组", "一组5号"],  # a duplicate row
+        [6, "王建国", "王建国", "户主", "男", OTHER_HEAD_ID, "1958/11/30", "0535-6612345", "二组", "二组9号"],
+        [7, "王建国", "王芳", "女", "女", "370681199002020000", None, None, "二组", "二组9号"],  # rounded: ...000
+        [8, "赵四", "赵四", "户主", "男", THIRD_ID, "1975年6月6日", "12345", "三组", "三组1号"],  # bad phone
+        [9, "钱五", "钱小五", "子", "男", None, None, None, "三组", "三组2号"],  # no head row above
+        ["合计", None, "10人", None, None, None, None, None, None, None],
+    ]
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+@pytest.fixture
+def ugly(tmp_path):
+    return ugly_workbook(tmp_path / "花名册.xlsx")
+
+
+def _counts(ws):
+    with ws.session() as s:
+        return (s.scalar(select(func.count()).select_from(Household)),
+                s.scalar(select(func.count()).select_from(Person)))
+
+
+def test_header_under_merged_titles_is_found_and_columns_mapped(ugly):
+    sheet = rx.read_sheet(ugly)
+    assert rx.detect_header(sheet.rows) == 2
+    mapping = rx.auto_mapping(sheet.rows[2])
+    assert mapping == {1: "head_name", 2: "name", 3: "relation", 4: "sex", 5: "id_number", 6: "birth_date",
+                       7: "phone", 8: "group_name", 9: "address"}
+
+
+def test_every_kind_of_damage_is_detected_never_repaired(village_ws, ugly):
+    with village_ws.session() as s:
+        plan = rx.plan_import(s, rx.read_sheet(ugly), today=dt.date(2026, 1, 1))
+    by_row = {r.row: r for r in plan.data_rows}
+    assert sorted(by_row) == [4, 5, 6, 7, 9, 10, 11, 12, 13]  # blank line (8) and total row (14) left out
+    assert any("合计" in n for n in plan.notes) and any("空行" in n for n in plan.notes)
+    assert [by_row[n].outcome for n in (4, 5, 6, 10)] == ["new"] * 4
+    assert by_row[5].member.id_number == WIFE_ID  # full-width digits and lowercase x normalised
+    assert by_row[4].member.phone == "13800001234"  # phone stored as a float
+    assert by_row[5].member.phone == "13900001111"
+    assert by_row[6].member.name == "王磊" and by_row[6].member.birth_date == dt.date(1990, 1, 2)  # serial date
+    assert by_row[10].member.birth_date == dt.date(1958, 11, 30)
+
+    def reasons(n):
+        return " ".join(p.reason for p in by_row[n].problems)
+
+    assert by_row[7].outcome == "invalid" and "存成了数字" in reasons(7)
+    assert by_row[9].outcome == "invalid" and "重复行" in reasons(9)
+    assert by_row[11].outcome == "invalid" and "000" in reasons(11)
+    assert by_row[12].outcome == "invalid" and "电话" in reasons(12)
+    assert by_row[13].outcome == "invalid" and "户主行" in reasons(13)
+    errors = plan.summary()["errors"]
+    assert {(e["row"], e["column"]) for e in errors} >= {(7, "公民身份号码"), (12, "联系电话"), (11, "公民身份号码")}
+    # Same-name heads in different 组 are two households.
+    heads = [hh for hh in plan.households if hh.head_row and hh.head_row.member.name == "王建国"]
+    assert [hh.head_row.fields["group_name"] for hh in heads] == ["一组", "二组"]
+    assert [len(hh.rows) for hh in heads] == [4, 2]
+
+
+def test_import_writes_valid_rows_in_one_go_and_second_import_changes_nothing(village_ws, ugly, tmp_path):
+    result = rx.import_file(village_ws, ugly, errors_out=tmp_path / "errors.xlsx", today=dt.date(2026, 1, 1))
+    s = result.summary
+    assert (s["rows"], s["new"], s["updated"], s["unchanged"], s["invalid"]) == (9, 4, 0, 0, 5)
+    assert _counts(village_ws) == (2, 4)
+    errors = openpyxl.load_workbook(tmp_path / "errors.xlsx").active
+    header = [c.value for c in errors[1]]
+    assert header[-2:] == ["错误原因", "原行号"] and header[2] == " 姓 名 "
+    assert [r[-1] for r in errors.iter_rows(min_row=2, values_only=True)] == [7, 9, 11, 12, 13]
+    with village_ws.session() as session:
+        versions = sorted(session.scalars(select(Person.version)))
+    again = rx.import_file(village_ws, ugly, today=dt.date(2026, 1, 1)).summary
+    assert (again["new"], again["updated"], again["unchanged"], again["invalid"]) == (0, 0, 4, 5)
+    with village_ws.session() as session:
+        assert sorted(session.scalars(select(Person.version))) == versions
+    assert _counts(village_ws) == (2, 4)
+
+
+def test_a_changed_cell_updates_only_that_person(village_ws, ugly):
+    rx.import_file(village_ws, ugly, today=dt.date(2026, 1, 1))
+    wb = openpyxl.load_workbook(ugly)
+    wb.active["H5"] = "13911112222"  # 李秀英's phone
+    wb.save(ugly)
+    s = rx.import_file(village_ws, ugly, today=dt.date(2026, 1, 1)).summary
+    assert (s["new"], s["updated"], s["unchanged"]) == (0, 1, 3)
+    with village_ws.session() as session:
+        assert session.scalar(select(Person.phone).where(Person.name == "李秀英")) == "13911112222"
+
+
+def test_unreadable_file_changes_nothing_and_says_why(village_ws, tmp_path):
+    bad = tmp_path / "坏文件.xlsx"
+    bad.write_bytes(b"PK\x03\x04 this is not really a workbook")
+    before = _counts(village_ws)
+    with pytest.raises(UserError, match="无法读取 坏文件.xlsx"):
+        rx.import_file(village_ws, bad)
+    with pytest.raises(UserError, match="找不到文件"):
+        rx.import_file(village_ws, tmp_path / "nope.xlsx")
+    assert _counts(village_ws) == before
+
+
+def test_export_then_import_changes_nothing_with_masked_and_full_ids(village_ws, village_admin, ugly, tmp_path):
+    rx.import_file(village_ws, ugly, today=dt.date(2026, 1, 1))
+    out = tmp_path / "台账.xlsx"
+    with village_ws.session() as s:
+        assert rx.export_roster(s, out, user=village_admin, village_name="张家村") == 4
+    wb = openpyxl.load_workbook(out)
+    sheet = wb.active
+    assert "户籍台账" in sheet["A1"].value and sheet.freeze_panes == "A3"
+    header = [c.value for c in sheet[2]]
+    id_col = header.index("身份证号")
+    first = [c for c in sheet[3]]
+    assert first[id_col].value == HEAD_ID[:6] + "********" + HEAD_ID[-4:] and first[id_col].data_type == "s"
+    assert isinstance(first[header.index("出生日期")].value, dt.datetime)
+    assert sheet.column_dimensions["I"].width > 15
+    s = rx.import_file(village_ws, out, today=dt.date(2026, 1, 1)).summary
+    assert (s["rows"], s["new"], s["updated"], s["unchanged"], s["invalid"]) == (4, 0, 0, 4, 0)
+    full = tmp_path / "台账-完整.xlsx"
+    with village_ws.session() as sess:
+        rx.export_roster(sess, full, user=village_admin, full_id=True)
+    assert openpyxl.load_workbook(full).active.cell(3, id_col + 1).value == HEAD_ID
+    s = rx.import_file(village_ws, full, today=dt.date(2026, 1, 1)).summary
+    assert (s["new"], s["updated"], s["unchanged"], s["invalid"]) == (0, 0, 4, 0)
+
+
+def test_full_id_export_needs_the_permission(village_ws, tmp_path):
+    from app import accounts
+
+    with village_ws.session() as s:
+        cadre = accounts.add_user(s, username="c", display_name="C", password="secret-1", roles=["cadre"])
+        with pytest.raises(UserError, match="权限"):
+            rx.export_roster(s, tmp_path / "x.xlsx", user=cadre, full_id=True)
+
+
+def test_cli_import_json_and_exit_codes(village_ws, ugly, tmp_path, capsys):
+    data_dir = str(village_ws.root)
+    village_ws.close()
+    code = cli_main(["households", "import", "--data-dir", data_dir, str(ugly), "--dry-run", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert set(out) == {"rows", "new", "updated", "unchanged", "invalid", "errors"}
+    assert (out["rows"], out["new"], out["invalid"]) == (9, 4, 5)
+    assert set(out["errors"][0]) == {"row", "column", "reason"}
+    assert _counts_dir(data_dir) == (0, 0)  # dry run wrote nothing
+    errors = tmp_path / "errors.xlsx"
+    assert cli_main(["households", "import", "--data-dir", data_dir, str(ugly), "--errors", str(errors)]) == 1
+    assert errors.exists() and "新增 4" in capsys.readouterr().out
+    export = tmp_path / "export.xlsx"
+    assert cli_main(["households", "export", "--data-dir", data_dir, str(export)]) == 0
+    capsys.readouterr()
+    assert cli_main(["households", "import", "--data-dir", data_dir, str(export), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["unchanged"] == 4
+    assert cli_main(["households", "export", "--data-dir", data_dir, str(export), "--full-id"]) == 1
+    os.environ["HH_TEST_PW"] = ADMIN_PASSWORD
+    try:
+        assert cli_main(["households", "export", "--data-dir", data_dir, str(export), "--full-id", "--user", "admin",
+                         "--password-env", "HH_TEST_PW", "--json"]) == 0
+    finally:
+        del os.environ["HH_TEST_PW"]
+    assert json.loads(capsys.readouterr().out)["full_id"] is True
+    with pytest.raises(SystemExit) as usage:
+        cli_main(["households", "import", "--data-dir", data_dir])
+    assert usage.value.code == 2
+
+
+def _counts_dir(data_dir):
+    from app.workspace import Workspace
+
+    ws = Workspace.open(data_dir, create=False)
+    try:
+        return _counts(ws)
+    finally:
+        ws.close()

@@ -1,0 +1,477 @@
+"""户 editor: head and members, address, phones, tags, contact and area cadre, card delivery, notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import households as svc
+from app.accounts import can
+from app.errors import UserError
+
+ERROR_STYLE = "color: #b00020;"
+WARN_STYLE = "color: #8a6d00;"
+
+
+class MembersModel(QAbstractTableModel):
+    """The few members of one household being edited (a form's list, not a data table)."""
+
+    HEADERS = ("姓名", "与户主关系", "性别", "出生日期", "身份证号", "电话", "状态")
+
+    def __init__(self, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.members: list[svc.MemberInput] = []
+        self.status: dict[str, str] = {}
+
+    def set_members(self, members: list[svc.MemberInput], status: dict[str, str]) -> None:
+        self.beginResetModel()
+        self.members, self.status = members, status
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.members)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        m = self.members[index.row()]
+        values = (m.name, m.relation, m.sex or "", f"{m.birth_date:%Y-%m-%d}" if m.birth_date else "",
+                  m.id_number or "", m.phone or "", self.status.get(m.id or "", "在册（未保存）" if not m.id else "在册"))
+        return values[index.column()]
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+
+def _qdate(d: dt.date | None) -> QDate:
+    return QDate(d.year, d.month, d.day) if d else QDate.currentDate()
+
+
+def _pydate(q: QDate) -> dt.date:
+    return dt.date(q.year(), q.month(), q.day())
+
+
+class MemberDialog(QDialog):
+    """One member; every field is checked as soon as it is left (messages under the field)."""
+
+    def __init__(self, ctx, member: svc.MemberInput | None = None, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle("家庭成员")
+        self.setMinimumWidth(520)
+        self.member = member or svc.MemberInput(name="")
+        form = QFormLayout(self)
+        self.name = QLineEdit(self.member.name)
+        self.relation = QComboBox()
+        self.relation.setEditable(True)
+        self.relation.addItems(svc.RELATIONS)
+        self.relation.setCurrentText(self.member.relation or "")
+        self.sex = QComboBox()
+        self.sex.addItems(["", "男", "女"])
+        self.sex.setCurrentText(self.member.sex or "")
+        self.has_birth = QCheckBox("已知")
+        self.birth = QDateEdit(_qdate(self.member.birth_date))
+        self.birth.setDisplayFormat("yyyy-MM-dd")
+        self.birth.setCalendarPopup(True)
+        self.has_birth.setChecked(self.member.birth_date is not None)
+        self.id_number = QLineEdit(self.member.id_number or "")
+        self.id_number.setPlaceholderText("18 位身份证号（末位可为 X）")
+        self.reveal = QPushButton("显示完整号码")
+        self.reveal.setEnabled(bool(self.member.id and self.member.id_number and can(ctx.user, "reveal_resident_id")))
+        self.reveal.setToolTip("查看完整身份证号会记入审计日志" if can(ctx.user, "reveal_resident_id")
+                               else "您的角色不能查看完整身份证号")
+        self.reveal.clicked.connect(self._reveal)
+        self.ethnicity = QLineEdit(self.member.ethnicity or "汉")
+        self.phone = QLineEdit(self.member.phone or "")
+        self.occupation = QLineEdit(self.member.occupation or "")
+        self.notes = QLineEdit(self.member.notes or "")
+        self.messages: dict[str, QLabel] = {}
+        birth_row = QHBoxLayout()
+        birth_row.addWidget(self.has_birth)
+        birth_row.addWidget(self.birth, 1)
+        id_row = QHBoxLayout()
+        id_row.addWidget(self.id_number, 1)
+        id_row.addWidget(self.reveal)
+        for key, label_text, widget in (
+            ("name", "姓名", self.name), ("relation", "与户主关系", self.relation), ("sex", "性别", self.sex),
+            ("birth_date", "出生日期", birth_row), ("id_number", "身份证号", id_row), ("ethnicity", "民族", self.ethnicity),
+            ("phone", "联系电话", self.phone), ("occupation", "职业", self.occupation), ("notes", "备注", self.notes),
+        ):
+            if isinstance(widget, QHBoxLayout):
+                box = QWidget()
+                box.setLayout(widget)
+                widget.setContentsMargins(0, 0, 0, 0)
+                widget = box
+            col = QVBoxLayout()
+            col.setSpacing(1)
+            col.addWidget(widget)
+            msg = QLabel()
+            msg.setWordWrap(True)
+            msg.hide()
+            col.addWidget(msg)
+            self.messages[key] = msg
+            holder = QWidget()
+            holder.setLayout(col)
+            col.setContentsMargins(0, 0, 0, 0)
+            form.addRow(label_text, holder)
+        for w in (self.name, self.id_number, self.phone):
+            w.editingFinished.connect(self.validate)
+        self.sex.currentIndexChanged.connect(self.validate)
+        self.birth.editingFinished.connect(self.validate)
+        self.has_birth.toggled.connect(self.validate)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.name.setFocus()
+
+    def _reveal(self) -> None:
+        try:
+            with self.ctx.session() as s:
+                number = svc.reveal_resident_id(s, self.ctx.user, self.member.id)
+        except UserError as exc:
+            QMessageBox.warning(self, "无法查看", exc.message)
+            return
+        self.id_number.setText(number or "")
+        self.reveal.setEnabled(False)
+
+    def current(self) -> svc.MemberInput:
+        return svc.MemberInput(
+            name=self.name.text(), relation=self.relation.currentText(), sex=self.sex.currentText() or None,
+            birth_date=_pydate(self.birth.date()) if self.has_birth.isChecked() else None,
+            id_number=self.id_number.text() or None, ethnicity=self.ethnicity.text() or None,
+            phone=self.phone.text() or None, occupation=self.occupation.text() or None, notes=self.notes.text(),
+            id=self.member.id)
+
+    def validate(self) -> list[svc.Problem]:
+        clean, problems = svc.check_member(self.current())
+        for msg in self.messages.values():
+            msg.hide()
+        for p in problems:
+            msg = self.messages.get(p.field)
+            if msg is not None and not msg.isVisible():
+                msg.setText(p.message)
+                msg.setStyleSheet(ERROR_STYLE if p.level == "error" else WARN_STYLE)
+                msg.show()
+        if not self.has_birth.isChecked() and clean.birth_date:
+            self.birth.setDate(_qdate(clean.birth_date))
+        self.adjustSize()
+        return problems
+
+    def _accept(self) -> None:
+        problems = [p for p in self.validate() if p.level == "error"]
+        if problems:
+            {"name": self.name, "id_number": self.id_number, "phone": self.phone}.get(
+                problems[0].field, self.name).setFocus()
+            return
+        clean, _ = svc.check_member(self.current())
+        self.member = clean
+        self.accept()
+
+
+class HouseholdDialog(QDialog):
+    """New household (``household_id`` None) or edit an existing one."""
+
+    def __init__(self, ctx, household_id: str | None = None, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.ctx = ctx
+        self.household_id = household_id
+        self.setWindowTitle("新建户" if household_id is None else "编辑户")
+        self.resize(1000, 640)
+        self.saved_id: str | None = None
+        outer = QVBoxLayout(self)
+        top = QGridLayout()
+        self.household_no = QLineEdit()
+        self.group = QComboBox()
+        self.group.setEditable(True)
+        self.address = QLineEdit()
+        self.phones = QLineEdit()
+        self.phones.setPlaceholderText("多个号码用逗号分开；固话写区号，如 0535-6611234")
+        self.notes = QLineEdit()
+        self.delivered = QCheckBox("联系卡已送达")
+        self.delivered_on = QDateEdit(QDate.currentDate())
+        self.delivered_on.setDisplayFormat("yyyy-MM-dd")
+        self.delivered_on.setCalendarPopup(True)
+        self.field_error = QLabel()
+        self.field_error.setStyleSheet(ERROR_STYLE)
+        self.field_error.setWordWrap(True)
+        for i, (label_text, w) in enumerate((("户编号", self.household_no), ("组", self.group), ("住址", self.address),
+                                            ("家庭电话", self.phones), ("备注", self.notes))):
+            top.addWidget(QLabel(label_text), i // 2, (i % 2) * 2)
+            top.addWidget(w, i // 2, (i % 2) * 2 + 1)
+        card = QHBoxLayout()
+        card.addWidget(self.delivered)
+        card.addWidget(self.delivered_on)
+        card_box = QWidget()
+        card_box.setLayout(card)
+        top.addWidget(card_box, 2, 3)
+        outer.addLayout(top)
+        outer.addWidget(self.field_error)
+
+        members_box = QGroupBox("家庭成员")
+        mb = QVBoxLayout(members_box)
+        self.members_model = MembersModel(self)
+        self.members_view = QTableView()
+        self.members_view.setModel(self.members_model)
+        self.members_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.members_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.members_view.horizontalHeader().setStretchLastSection(True)
+        self.members_view.setColumnWidth(4, 170)
+        self.members_view.doubleClicked.connect(lambda _i: self.edit_member())
+        mb.addWidget(self.members_view)
+        row = QHBoxLayout()
+        for text, slot in (("添加成员", self.add_member), ("修改成员", self.edit_member),
+                           ("迁到他户…", self.move_member), ("标记已故…", lambda: self.mark("已故")),
+                           ("标记迁出…", lambda: self.mark("迁出")), ("恢复在册", lambda: self.mark("在册"))):
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            row.addWidget(b)
+            if household_id is None and text not in ("添加成员", "修改成员"):
+                b.setEnabled(False)
+        row.addStretch(1)
+        mb.addLayout(row)
+        outer.addWidget(members_box, 1)
+
+        lower = QHBoxLayout()
+        tags_box = QGroupBox("标签")
+        tb = QVBoxLayout(tags_box)
+        self.tags = QListWidget()
+        tb.addWidget(self.tags)
+        lower.addWidget(tags_box, 1)
+        cadre_box = QGroupBox("联系干部与包片干部")
+        cb = QFormLayout(cadre_box)
+        self.contact = QComboBox()
+        self.area = QComboBox()
+        self.history = QLabel()
+        self.history.setWordWrap(True)
+        cb.addRow("联系干部", self.contact)
+        cb.addRow("包片干部", self.area)
+        cb.addRow("变更记录", self.history)
+        lower.addWidget(cadre_box, 2)
+        outer.addLayout(lower)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存 (Ctrl+S)")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        outer.addWidget(buttons)
+        self._load()
+
+    # -- loading ----------------------------------------------------------------------------------
+    def _load(self) -> None:
+        from db.queries.households import group_names
+
+        with self.ctx.session() as s:
+            groups = group_names(s)
+            tags = svc.all_tags(s, self.ctx.user)
+            cadres = [(u.id, u.display_name, u.title or "") for u in svc.cadres(s)]
+            view = svc.get_household(s, self.ctx.user, self.household_id) if self.household_id else None
+        self.group.addItems(groups)
+        for combo in (self.contact, self.area):
+            combo.addItem("（无）", None)
+            for uid, name, title in cadres:
+                combo.addItem(f"{name}  {title}".strip(), uid)
+        current_tags = set(view.tags) if view else set()
+        for t in tags:
+            item = QListWidgetItem(t.name + ("（敏感）" if t.sensitive else ""))
+            item.setData(Qt.ItemDataRole.UserRole, t.name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if t.name in current_tags else Qt.CheckState.Unchecked)
+            self.tags.addItem(item)
+        if view is None:
+            self.group.setCurrentText("")
+            self.members_model.set_members([], {})
+            self.delivered.setChecked(False)
+            return
+        self.view = view
+        self.household_no.setText(view.household_no or "")
+        self.group.setCurrentText(view.group_name)
+        self.address.setText(view.address)
+        self.phones.setText(view.phones.replace(",", "，"))
+        self.notes.setText(view.notes)
+        self.delivered.setChecked(view.card_delivered_on is not None)
+        if view.card_delivered_on:
+            self.delivered_on.setDate(_qdate(view.card_delivered_on))
+        members = [svc.MemberInput(m.name, m.relation, m.sex, m.birth_date, m.id_masked or None, m.ethnicity, m.phone,
+                                   m.occupation, m.notes, m.id) for m in view.members]
+        self.members_model.set_members(members, {m.id: m.status + (f" {m.status_date:%Y-%m-%d}" if m.status_date else "")
+                                                 for m in view.members})
+        for combo, current in ((self.contact, view.contact_cadre), (self.area, view.area_cadre)):
+            i = combo.findData(current.cadre_id) if current else 0
+            combo.setCurrentIndex(max(i, 0))
+        self.history.setText("\n".join(
+            f"{svc.CADRE_ROLES[c.role]} {c.name}：{c.start_on:%Y-%m-%d} 起" + (f"，{c.end_on:%Y-%m-%d} 止" if c.end_on else "（现任）")
+            for c in view.cadre_history) or "暂无")
+
+    # -- members ------------------------------------------------------------------------------------
+    def _selected_row(self) -> int:
+        rows = self.members_view.selectionModel().selectedRows()
+        return rows[0].row() if rows else -1
+
+    def add_member(self) -> None:
+        first = not self.members_model.members
+        dlg = MemberDialog(self.ctx, svc.MemberInput(name="", relation="户主" if first else ""), self)
+        if dlg.exec():
+            members = self.members_model.members + [dlg.member]
+            self.members_model.set_members(members, self.members_model.status)
+
+    def edit_member(self) -> None:
+        row = self._selected_row()
+        if row < 0:
+            return
+        dlg = MemberDialog(self.ctx, self.members_model.members[row], self)
+        if dlg.exec():
+            members = list(self.members_model.members)
+            members[row] = dlg.member
+            self.members_model.set_members(members, self.members_model.status)
+
+    def _selected_saved_member(self) -> svc.MemberInput | None:
+        row = self._selected_row()
+        if row < 0:
+            QMessageBox.information(self, "请选择", "请先在列表里选中一位成员")
+            return None
+        m = self.members_model.members[row]
+        if not m.id:
+            QMessageBox.information(self, "尚未保存", "这位成员还没有保存，请先保存本户")
+            return None
+        return m
+
+    def move_member(self) -> None:
+        m = self._selected_saved_member()
+        if m is None:
+            return
+        from ui.households.pick import pick_household
+
+        target = pick_household(self.ctx, self, exclude=self.household_id)
+        if not target:
+            return
+        relation, ok = QInputDialog.getItem(self, "与新户主关系", f"“{m.name}”在新户中与户主的关系：",
+                                            list(svc.RELATIONS[1:]), 0, True)
+        if not ok:
+            return
+        try:
+            with self.ctx.session() as s:
+                svc.move_person(s, self.ctx.user, m.id, target, relation=relation)
+        except UserError as exc:
+            QMessageBox.warning(self, "无法迁出", exc.message)
+            return
+        self.ctx.data_changed.emit("households")
+        self._reload_members()
+
+    def mark(self, status: str) -> None:
+        m = self._selected_saved_member()
+        if m is None:
+            return
+        on = dt.date.today()
+        if status != "在册":
+            text, ok = QInputDialog.getText(self, f"标记{status}", f"“{m.name}”{status}的日期（年-月-日）：",
+                                            text=f"{on:%Y-%m-%d}")
+            if not ok:
+                return
+            try:
+                on = dt.date.fromisoformat(text.strip())
+            except ValueError:
+                QMessageBox.warning(self, "日期不对", "请按 2024-05-01 的格式填写日期")
+                return
+        try:
+            with self.ctx.session() as s:
+                svc.set_person_status(s, self.ctx.user, m.id, status, on)
+        except UserError as exc:
+            QMessageBox.warning(self, "无法修改", exc.message)
+            return
+        self.ctx.data_changed.emit("households")
+        self._reload_members()
+
+    def _reload_members(self) -> None:
+        with self.ctx.session() as s:
+            view = svc.get_household(s, self.ctx.user, self.household_id)
+        unsaved = [m for m in self.members_model.members if not m.id]
+        members = [svc.MemberInput(m.name, m.relation, m.sex, m.birth_date, m.id_masked or None, m.ethnicity, m.phone,
+                                   m.occupation, m.notes, m.id) for m in view.members] + unsaved
+        self.members_model.set_members(members, {m.id: m.status for m in view.members})
+
+    # -- saving -------------------------------------------------------------------------------------
+    def household_input(self) -> svc.HouseholdInput:
+        return svc.HouseholdInput(group_name=self.group.currentText(), address=self.address.text(),
+                                  phones=self.phones.text(), notes=self.notes.text(),
+                                  household_no=self.household_no.text() or None,
+                                  members=list(self.members_model.members))
+
+    def save(self) -> None:
+        today = dt.date.today()
+        tags = [self.tags.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.tags.count())
+                if self.tags.item(i).checkState() == Qt.CheckState.Checked]
+        try:
+            with self.ctx.session() as s:
+                data = self.household_input()
+                if self.household_id is None:
+                    view = svc.create_household(s, self.ctx.user, data)
+                else:
+                    view = svc.update_household(s, self.ctx.user, self.household_id, data)
+                svc.set_tags(s, self.ctx.user, view.id, tags)
+                svc.assign_cadre(s, self.ctx.user, view.id, "contact", self.contact.currentData(), on=today) \
+                    if (view.contact_cadre.cadre_id if view.contact_cadre else None) != self.contact.currentData() else None
+                svc.assign_cadre(s, self.ctx.user, view.id, "area", self.area.currentData(), on=today) \
+                    if (view.area_cadre.cadre_id if view.area_cadre else None) != self.area.currentData() else None
+                delivered = _pydate(self.delivered_on.date()) if self.delivered.isChecked() else None
+                if delivered != view.card_delivered_on:
+                    if delivered is None:
+                        from db.models import Household
+
+                        s.get(Household, view.id).card_delivered_on = None
+                    else:
+                        svc.mark_cards_delivered(s, self.ctx.user, [view.id], delivered)
+        except svc.DuplicateResidentId as exc:
+            self._show_error(exc.message, exc.field)
+            if QMessageBox.question(self, "身份证号重复", exc.message + "\n\n要打开那一户看看吗？") == \
+                    QMessageBox.StandardButton.Yes:
+                HouseholdDialog(self.ctx, exc.household_id, self).exec()
+            return
+        except UserError as exc:
+            self._show_error(exc.message, exc.field)
+            return
+        self.saved_id = view.id
+        self.ctx.data_changed.emit("households")
+        self.accept()
+
+    def _show_error(self, message: str, field: str | None) -> None:
+        self.field_error.setText(message)
+        widget = {"group_name": self.group, "address": self.address, "phones": self.phones,
+                  "household_no": self.household_no}.get(field or "")
+        if widget is not None:
+            widget.setFocus()
+        elif field in ("members", "id_number", "name", "phone", "sex", "birth_date"):
+            self.members_view.setFocus()

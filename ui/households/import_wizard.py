@@ -1,0 +1,279 @@
+"""Excel 导入向导: file and sheet → header row and column mapping → preview with each row's problems → import."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from app import roster_excel as rx
+from app.errors import UserError
+
+from ui.tasks import run_in_background
+
+OUTCOME_NAMES = {"new": "新增", "updated": "更新", "unchanged": "未变", "invalid": "有错", "": ""}
+
+
+class PreviewModel(QAbstractTableModel):
+    """Rows of the plan: Excel row number, outcome, name, problems (only data rows)."""
+
+    HEADERS = ("行号", "结果", "姓名", "与户主关系", "问题")
+
+    def __init__(self, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.rows: list[rx.RosterRow] = []
+
+    def set_plan(self, plan: rx.ImportPlan | None) -> None:
+        self.beginResetModel()
+        self.rows = plan.data_rows if plan else []
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+        if not index.isValid():
+            return None
+        r = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            m = r.member
+            problems = "；".join(f"〔{p.column}〕{p.reason}" + ("（提示）" if p.level != "error" else "")
+                                for p in r.problems)
+            return (str(r.row), OUTCOME_NAMES.get(r.outcome, r.outcome), m.name if m else "",
+                    m.relation if m else "", problems)[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4 and r.problems:
+            return "\n".join(f"〔{p.column}〕{p.reason}" for p in r.problems)
+        if role == Qt.ItemDataRole.ForegroundRole and r.outcome == "invalid":
+            return QBrush(QColor("#b00020"))
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+
+class FilePage(QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self.w = wizard
+        self.setTitle("选择 Excel 文件")
+        self.setSubTitle("选择本村现有的户籍花名册（.xlsx 或 .xls）。导入前会先检查每一行，确认后才写入。")
+        form = QFormLayout(self)
+        row = QHBoxLayout()
+        self.path = QLineEdit()
+        browse = QPushButton("浏览…")
+        browse.clicked.connect(self._browse)
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        holder = QWidget()
+        holder.setLayout(row)
+        row.setContentsMargins(0, 0, 0, 0)
+        form.addRow("文件", holder)
+        self.sheet = QComboBox()
+        form.addRow("工作表", self.sheet)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
+        form.addRow(self.error)
+        self.path.editingFinished.connect(self._load_sheets)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "选择户籍花名册", "", "Excel 文件 (*.xlsx *.xlsm *.xls)")
+        if path:
+            self.path.setText(path)
+            self._load_sheets()
+
+    def _load_sheets(self) -> None:
+        self.sheet.clear()
+        self.error.clear()
+        if not self.path.text().strip():
+            return
+        try:
+            self.sheet.addItems(rx.sheet_names(self.path.text().strip()))
+        except UserError as exc:
+            self.error.setText(exc.message)
+
+    def validatePage(self) -> bool:
+        try:
+            self.w.sheet = rx.read_sheet(self.path.text().strip(), self.sheet.currentText() or None)
+        except UserError as exc:
+            self.error.setText(exc.message)
+            return False
+        return True
+
+
+class MappingPage(QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self.w = wizard
+        self.setTitle("表头与列对应")
+        self.setSubTitle("程序已自动找到表头行并按列名对应；认不出的列请手动指定，不需要的列选“（不导入）”。")
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("表头在第"))
+        self.header_row = QSpinBox()
+        self.header_row.setRange(1, 20)
+        top.addWidget(self.header_row)
+        top.addWidget(QLabel("行"))
+        top.addStretch(1)
+        layout.addLayout(top)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        layout.addWidget(self.scroll, 1)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
+        self.combos: dict[int, QComboBox] = {}
+        self.header_row.valueChanged.connect(lambda v: self._build(v - 1))
+
+    def initializePage(self) -> None:
+        try:
+            index = rx.detect_header(self.w.sheet.rows)
+            self.error.clear()
+        except UserError as exc:
+            self.error.setText(exc.message)
+            index = 0
+        self.header_row.blockSignals(True)
+        self.header_row.setValue(index + 1)
+        self.header_row.blockSignals(False)
+        self._build(index)
+
+    def _build(self, index: int) -> None:
+        rows = self.w.sheet.rows
+        header = rows[index] if index < len(rows) else []
+        auto = rx.auto_mapping(header)
+        inner = QWidget()
+        form = QFormLayout(inner)
+        self.combos = {}
+        for i, value in enumerate(header):
+            if value in (None, ""):
+                continue
+            combo = QComboBox()
+            combo.addItem("（不导入）", None)
+            for key, (label_text, _aliases) in rx.FIELDS.items():
+                combo.addItem(label_text, key)
+            if i in auto:
+                combo.setCurrentIndex(combo.findData(auto[i]))
+            self.combos[i] = combo
+            form.addRow(f"第 {i + 1} 列“{rx.clean_text(value)}”", combo)
+        self.scroll.setWidget(inner)
+
+    def mapping(self) -> dict[int, str]:
+        return {i: c.currentData() for i, c in self.combos.items() if c.currentData()}
+
+    def validatePage(self) -> bool:
+        self.w.header_row = self.header_row.value() - 1
+        self.w.mapping = self.mapping()
+        try:
+            with self.w.ctx.session() as s:
+                self.w.plan = rx.plan_import(s, self.w.sheet, header_row=self.w.header_row, mapping=self.w.mapping,
+                                             user=self.w.ctx.user)
+                s.rollback()
+        except UserError as exc:
+            self.error.setText(exc.message)
+            return False
+        return True
+
+
+class PreviewPage(QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self.w = wizard
+        self.setTitle("预览：每一行的结果和问题")
+        layout = QVBoxLayout(self)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.model = PreviewModel(self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.setColumnWidth(4, 500)
+        layout.addWidget(self.view, 1)
+        self.save_errors = QPushButton("把有错的行另存为 Excel（附错误原因）…")
+        self.save_errors.clicked.connect(self._save_errors)
+        layout.addWidget(self.save_errors)
+
+    def initializePage(self) -> None:
+        plan = self.w.plan
+        self.model.set_plan(plan)
+        s = plan.summary()
+        self.summary.setText(
+            f"共 {s['rows']} 行：新增 {s['new']}，更新 {s['updated']}，未变 {s['unchanged']}，"
+            f"<b style='color:#b00020'>有错 {s['invalid']}</b>。有错的行不会导入，其余各行在点“导入”后一次写入。"
+            + ("<br>" + "；".join(plan.notes) if plan.notes else ""))
+        self.save_errors.setEnabled(s["invalid"] > 0)
+        self.setButtonText(QWizard.WizardButton.FinishButton, "导入")
+
+    def _save_errors(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "保存错误行", "导入错误行.xlsx", "Excel 文件 (*.xlsx)")
+        if path:
+            rx.write_error_workbook(self.w.plan, path)
+
+    def validatePage(self) -> bool:
+        if self.w.result_summary is not None:
+            return True  # QWizard.accept() validates the page again once the import is done
+        if self.w.task is not None and not self.w.task.finished:
+            return False
+        ctx, sheet, header_row, mapping = self.w.ctx, self.w.sheet, self.w.header_row, self.w.mapping
+
+        def work(progress):  # noqa: ANN001, ANN202
+            with ctx.session() as s:
+                plan = rx.plan_import(s, sheet, header_row=header_row, mapping=mapping, user=ctx.user)
+                rx.apply_import(s, plan, ctx.user, progress)
+                progress(1, 1, "正在提交")
+            return plan.summary()
+
+        def done(summary) -> None:  # noqa: ANN001
+            self.w.result_summary = summary
+            ctx.data_changed.emit("households")
+            QMessageBox.information(self, "导入完成", f"新增 {summary['new']} 行，更新 {summary['updated']} 行，"
+                                    f"未变 {summary['unchanged']} 行，有错未导入 {summary['invalid']} 行。")
+            self.w.accept()
+
+        self.w.task = run_in_background(self, "导入户籍", work, done)
+        return False  # the wizard closes when the import has finished
+
+
+class ImportWizard(QWizard):
+    def __init__(self, ctx, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle("从 Excel 导入户籍")
+        self.resize(900, 600)
+        self.sheet: rx.SheetData | None = None
+        self.header_row = 0
+        self.mapping: dict[int, str] = {}
+        self.plan: rx.ImportPlan | None = None
+        self.result_summary: dict | None = None
+        self.task = None
+        self.setButtonText(QWizard.WizardButton.NextButton, "下一步 >")
+        self.setButtonText(QWizard.WizardButton.BackButton, "< 上一步")
+        self.setButtonText(QWizard.WizardButton.CancelButton, "取消")
+        self.setButtonText(QWizard.WizardButton.FinishButton, "导入")
+        self.file_page = FilePage(self)
+        self.mapping_page = MappingPage(self)
+        self.preview_page = PreviewPage(self)
+        for p in (self.file_page, self.mapping_page, self.preview_page):
+            self.addPage(p)

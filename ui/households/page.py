@@ -1,0 +1,283 @@
+"""户籍与联系卡: the roster page (search as you type, filters, editor, Excel, contact cards)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db.queries.households import NO_CONTACT_CADRE, RosterFilter, cadres_in_use, effective_terms, group_names
+
+from app import households as svc
+from app.accounts import can
+
+from ui.households.editor import HouseholdDialog
+from ui.households.model import RosterModel
+from ui.tasks import run_in_background
+
+SEARCH_DELAY_MS = 120
+
+
+class HouseholdsPage(QWidget):
+    def __init__(self, ctx, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.ctx = ctx
+        self._loaded = False
+        self._last_query: tuple | None = None
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("查找 (Ctrl+F)：姓名、拼音首字母或全拼、身份证后几位、电话、住址")
+        self.search.setClearButtonEnabled(True)
+        bar.addWidget(self.search, 3)
+        self.group = QComboBox()
+        self.tag = QComboBox()
+        self.cadre = QComboBox()
+        self.not_delivered = QCheckBox("联系卡未送达")
+        for label_text, w in (("组", self.group), ("标签", self.tag), ("联系干部", self.cadre)):
+            bar.addWidget(QLabel(label_text))
+            bar.addWidget(w, 1)
+        bar.addWidget(self.not_delivered)
+        layout.addLayout(bar)
+
+        actions = QHBoxLayout()
+        self.new_button = QPushButton("新建户 (Ctrl+Shift+N)")
+        self.edit_button = QPushButton("打开 (Enter)")
+        self.import_button = QPushButton("导入 Excel…")
+        self.export_button = QPushButton("导出台账…")
+        self.cards_button = QPushButton("打印联系卡…")
+        self.deliver_button = QPushButton("标记联系卡已送达")
+        for b in (self.new_button, self.edit_button, self.import_button, self.export_button, self.cards_button,
+                  self.deliver_button):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        self.count = QLabel()
+        actions.addWidget(self.count)
+        layout.addLayout(actions)
+
+        self.model = RosterModel(ctx.session, self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSortingEnabled(True)
+        self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().setDefaultSectionSize(24)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for i, w in enumerate((60, 80, 70, 150, 64, 190, 80, 80, 160, 90)):
+            self.view.setColumnWidth(i, w)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.doubleClicked.connect(lambda index: self.open_household(index.row()))
+        layout.addWidget(self.view, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(lambda _t: self._timer.start())
+        self.search.returnPressed.connect(self._search_enter)
+        for combo in (self.group, self.tag, self.cadre):
+            combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.not_delivered.toggled.connect(lambda _c: self.apply_filter())
+        self.new_button.clicked.connect(self.new_household)
+        self.edit_button.clicked.connect(lambda: self.open_household(self.view.currentIndex().row()))
+        self.import_button.clicked.connect(self.import_excel)
+        self.export_button.clicked.connect(self.export_excel)
+        self.cards_button.clicked.connect(self.print_cards)
+        self.deliver_button.clicked.connect(self.mark_delivered)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
+        QShortcut(QKeySequence("Ctrl+Shift+N"), self, activated=self.new_household)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            sc = QShortcut(QKeySequence(key), self.view, activated=lambda: self.open_household(
+                self.view.currentIndex().row()))
+            sc.setContext(Qt.ShortcutContext.WidgetShortcut)
+        self.setTabOrder(self.search, self.group)
+        self.setTabOrder(self.group, self.tag)
+        self.setTabOrder(self.tag, self.cadre)
+        self.setTabOrder(self.cadre, self.not_delivered)
+        self.setTabOrder(self.not_delivered, self.view)
+        ctx.data_changed.connect(self._on_data_changed)
+        can_edit = can(ctx.user, "edit_households")
+        for b in (self.new_button, self.import_button, self.deliver_button):
+            b.setEnabled(can_edit)
+
+    # -- page protocol --------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self._fill_filters()
+        self._last_query = None
+        self.apply_filter()
+        self._loaded = True
+
+    def ready(self) -> bool:
+        return self._loaded
+
+    def _on_data_changed(self, topic: str) -> None:
+        if topic == "households" and self.isVisible():
+            self._last_query = None
+            self.apply_filter()
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _search_enter(self) -> None:
+        self._timer.stop()
+        self.apply_filter()
+        if self.model.rowCount():
+            self.view.setFocus()
+            self.view.selectRow(0)
+
+    # -- filters -------------------------------------------------------------------------------------
+    def _fill_filters(self) -> None:
+        with self.ctx.session() as s:
+            groups = group_names(s)
+            tags = svc.all_tags(s, self.ctx.user)
+            cadres = cadres_in_use(s)
+            self.model.hidden_tags = svc.hidden_tags(s, self.ctx.user)
+        for combo, items in ((self.group, [(g, g) for g in groups]), (self.tag, [(t.name, t.name) for t in tags]),
+                             (self.cadre, [("（无联系干部）", NO_CONTACT_CADRE)] + [(n, i) for i, n in cadres])):
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem("全部", None)
+            for text, data in items:
+                combo.addItem(text, data)
+            i = combo.findData(current) if current is not None else 0
+            combo.setCurrentIndex(max(i, 0))
+            combo.blockSignals(False)
+
+    def current_filter(self) -> RosterFilter:
+        return RosterFilter(text=self.search.text(), group_name=self.group.currentData(), tag=self.tag.currentData(),
+                            contact_cadre_id=self.cadre.currentData(), card_not_delivered=self.not_delivered.isChecked(),
+                            hidden_tags=self.model.hidden_tags)
+
+    def apply_filter(self) -> None:
+        filt = self.current_filter()
+        query = (effective_terms(filt.text), filt.group_name, filt.tag, filt.contact_cadre_id, filt.card_not_delivered)
+        if query == self._last_query:
+            return
+        self._last_query = query
+        self.model.set_filter(filt)
+        self.count.setText(f"共 {self.model.rowCount()} 户")
+
+    # -- actions ---------------------------------------------------------------------------------------
+    def selected_ids(self) -> list[str]:
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        return [hid for hid in (self.model.household_id(r) for r in rows) if hid]
+
+    def open_household(self, row: int) -> None:
+        hid = self.model.household_id(row) if row >= 0 else None
+        if hid:
+            HouseholdDialog(self.ctx, hid, self).exec()
+
+    def new_household(self) -> None:
+        if not can(self.ctx.user, "edit_households"):
+            return
+        dlg = HouseholdDialog(self.ctx, None, self)
+        dlg.exec()
+
+    def import_excel(self) -> None:
+        from ui.households.import_wizard import ImportWizard
+
+        ImportWizard(self.ctx, self).exec()
+
+    def export_excel(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "导出户籍台账", f"户籍台账-{dt.date.today():%Y%m%d}.xlsx",
+                                              "Excel 文件 (*.xlsx)")
+        if not path:
+            return
+        full = False
+        if can(self.ctx.user, "export_full_id"):
+            full = QMessageBox.question(self, "身份证号", "导出完整身份证号吗？（选“否”则打码导出；完整导出会记入审计日志）") \
+                == QMessageBox.StandardButton.Yes
+        ctx, name = self.ctx, self.ctx.station.name
+
+        def work(progress):  # noqa: ANN001, ANN202
+            from app.roster_excel import export_roster
+
+            with ctx.session() as s:
+                return export_roster(s, path, user=ctx.user, full_id=full, village_name=name, progress=progress)
+
+        run_in_background(self, "导出户籍台账", work,
+                          lambda n: QMessageBox.information(self, "已导出", f"已导出 {n} 人到\n{path}"))
+
+    def print_cards(self) -> None:
+        menu = QMenu(self)
+        chosen = self.selected_ids()
+        sel = menu.addAction(f"选中的 {len(chosen)} 户")
+        sel.setEnabled(bool(chosen))
+        group = self.group.currentData()
+        grp = menu.addAction(f"{group}全部" if group else "当前组（请先在“组”里选择）")
+        grp.setEnabled(bool(group))
+        undelivered = menu.addAction("联系卡未送达的户")
+        menu.addAction("全村")
+        menu.addSeparator()
+        single = menu.addAction("每页一张卡")
+        single.setCheckable(True)
+        action = menu.exec(self.cards_button.mapToGlobal(self.cards_button.rect().bottomLeft()))
+        if action is None or action is single:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "保存联系卡 PDF", f"联系卡-{dt.date.today():%Y%m%d}.pdf",
+                                              "PDF 文件 (*.pdf)")
+        if not path:
+            return
+        ctx, one = self.ctx, single.isChecked()
+
+        def work(progress):  # noqa: ANN001, ANN202
+            from app.documents.cards import card_households, write_cards
+
+            with ctx.session() as s:
+                if action is sel:
+                    ids = card_households(s, ids=chosen)
+                elif action is grp:
+                    ids = card_households(s, group_name=group)
+                elif action is undelivered:
+                    ids = card_households(s, not_delivered=True)
+                else:
+                    ids = card_households(s)
+                progress(0, len(ids), f"正在生成 {len(ids)} 张联系卡")
+                pages = write_cards(s, ctx.station, ids, path, one_per_page=one)
+            return ids, pages
+
+        def done(result) -> None:  # noqa: ANN001
+            ids, pages = result
+            answer = QMessageBox.question(
+                self, "联系卡已生成", f"已生成 {len(ids)} 张联系卡（{pages} 页）：\n{path}\n\n"
+                "送达后要把这些户标记为今天已送达吗？")
+            if answer == QMessageBox.StandardButton.Yes and can(self.ctx.user, "edit_households"):
+                with self.ctx.session() as s:
+                    svc.mark_cards_delivered(s, self.ctx.user, ids, dt.date.today())
+                self.ctx.data_changed.emit("households")
+
+        run_in_background(self, "生成联系卡", work, done)
+
+    def mark_delivered(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            QMessageBox.information(self, "请选择", "请先在名册里选中已送达联系卡的户（可按住 Ctrl 或 Shift 多选）")
+            return
+        if QMessageBox.question(self, "标记送达", f"把选中的 {len(ids)} 户标记为今天（{dt.date.today():%Y-%m-%d}）已送达联系卡？") \
+                != QMessageBox.StandardButton.Yes:
+            return
+        with self.ctx.session() as s:
+            svc.mark_cards_delivered(s, self.ctx.user, ids, dt.date.today())
+        self.ctx.data_changed.emit("households")
+
