@@ -1,13 +1,16 @@
 """Diary and ledger lists: id lists filtered and sorted in SQL, rows fetched on demand, full-text search.
 
-Full-text search runs on ``fts_diary`` (FTS5 trigram, kept in step by triggers). A trigram index can
-only look up pieces of three characters or more; shorter pieces (most two-character Chinese words,
-such as 低保) are checked with ``instr`` on the indexed text instead, after any longer pieces narrowed
-the candidates.
+Full-text search runs on ``fts_diary`` (FTS5 trigram, kept in step by triggers). Its rowid is the key
+``fts_diary_map.k``, which orders by the entry's time (see the migration), so a search in date order
+walks the index newest first and stops at the limit; a date filter narrows it to a rowid range.
+A trigram index can only look up pieces of three characters or more; shorter pieces (most
+two-character Chinese words, such as 低保) are checked with ``instr`` on the indexed text, in the same
+newest-first walk, after any longer pieces narrowed the candidates.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 
@@ -29,26 +32,37 @@ fts_diary = table("fts_diary", column("rowid"), column("body"), column("people")
 fts_diary_map = table("fts_diary_map", column("k"), column("entry_id"))
 
 SIGNED_METHODS = ("signature", "paper_photo")
+KEY_SLOT = 1_000_000  # fts_diary_map keys per second of occurred_at (as in the migration)
 
 
 def search_terms(text: str) -> list[str]:
     return [t for t in (text or "").split() if t]
 
 
-def fts_entry_ids(text: str):  # noqa: ANN201
-    """A SELECT of entry ids whose indexed text contains every whitespace-separated piece of ``text``."""
+def fts_key(when: dt.datetime) -> int:
+    """The first index key of ``when``'s second; keys of later visits are larger."""
+    return calendar.timegm(when.timetuple()) * KEY_SLOT
+
+
+def _fts_conditions(text: str) -> list:
     terms = search_terms(text)
     long_terms = [t for t in terms if len(t) >= 3]
     short_terms = [t for t in terms if len(t) < 3]
-    q = select(fts_diary_map.c.entry_id).join(fts_diary, fts_diary.c.rowid == fts_diary_map.c.k)
+    out = []
     if long_terms:
         match = " ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
-        q = q.where(literal_column("fts_diary").op("MATCH")(match))
+        out.append(literal_column("fts_diary").op("MATCH")(match))
     if short_terms:
         whole = fts_diary.c.body.op("||")(" ").op("||")(fts_diary.c.people).op("||")(" ").op("||")(
             fts_diary.c.demands)
-        q = q.where(and_(*[func.instr(whole, t) > 0 for t in short_terms]))
-    return q
+        out.append(and_(*[func.instr(whole, t) > 0 for t in short_terms]))
+    return out
+
+
+def fts_entry_ids(text: str):  # noqa: ANN201
+    """A SELECT of entry ids whose indexed text contains every whitespace-separated piece of ``text``."""
+    return (select(fts_diary_map.c.entry_id).join(fts_diary, fts_diary.c.rowid == fts_diary_map.c.k)
+            .where(*_fts_conditions(text)))
 
 
 @dataclass
@@ -76,12 +90,9 @@ def _signed(entry_id_col):  # noqa: ANN001, ANN202
                           Acknowledgement.method.in_(SIGNED_METHODS))
 
 
-def diary_entry_ids(session: Session, f: DiaryFilter | None = None, *, sort: str = "occurred_at",
-                    descending: bool = True, limit: int | None = None) -> list[str]:
-    f = f or DiaryFilter()
-    q = select(DiaryEntry.id).where(DiaryEntry.deleted_at.is_(None))
-    if sort == "cadre":
-        q = q.join(User, User.id == DiaryEntry.cadre_id)
+def _filtered(q, f: DiaryFilter):  # noqa: ANN001, ANN202
+    """``q`` (over diary_entry) narrowed by everything in ``f`` except the text."""
+    q = q.where(DiaryEntry.deleted_at.is_(None))
     if f.cadre_id:
         q = q.where(DiaryEntry.cadre_id == f.cadre_id)
     if f.date_from:
@@ -101,13 +112,68 @@ def diary_entry_ids(session: Session, f: DiaryFilter | None = None, *, sort: str
         q = q.where(_signed(DiaryEntry.id))
     elif f.acknowledged is False:
         q = q.where(~_signed(DiaryEntry.id))
+    return q
+
+
+def _search_in_time_order(f: DiaryFilter, descending: bool):  # noqa: ANN202
+    """Entry ids matching ``f`` (with text) in time order, driven by the index's rowid order.
+
+    SQLite walks fts_diary by rowid (newest first when descending), looks each match up in the map and
+    the entry, and stops when a LIMIT is reached; a date filter becomes a rowid range.
+    """
+    q = (select(fts_diary_map.c.entry_id).select_from(fts_diary)
+         .join(fts_diary_map, fts_diary_map.c.k == fts_diary.c.rowid)
+         .join(DiaryEntry, DiaryEntry.id == fts_diary_map.c.entry_id)
+         .where(*_fts_conditions(f.text)))
+    if f.date_from:
+        q = q.where(fts_diary.c.rowid >= fts_key(dt.datetime.combine(f.date_from, dt.time())))
+    if f.date_to:
+        q = q.where(fts_diary.c.rowid < fts_key(dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time())))
+    q = _filtered(q, f)
+    return q.order_by(fts_diary.c.rowid.desc() if descending else fts_diary.c.rowid.asc())
+
+
+def diary_query(f: DiaryFilter | None = None, *, sort: str = "occurred_at", descending: bool = True):  # noqa: ANN201
+    """The SELECT of the ids of the entries matching ``f``, in list order (page it with limit/offset).
+
+    Entries at the same time come in id order following the direction (the live-entry index's order);
+    a text search orders them by index key instead (the order they were written in).
+    """
+    f = f or DiaryFilter()
+    if search_terms(f.text) and sort == "occurred_at":
+        return _search_in_time_order(f, descending)
+    q = select(DiaryEntry.id)
+    if sort == "cadre":
+        q = q.join(User, User.id == DiaryEntry.cadre_id)
+    q = _filtered(q, f)
     if search_terms(f.text):
         q = q.where(DiaryEntry.id.in_(fts_entry_ids(f.text)))
     key = DIARY_SORTS.get(sort, DiaryEntry.occurred_at)
-    q = q.order_by(key.desc() if descending else key.asc(), DiaryEntry.occurred_at.desc(), DiaryEntry.id)
+    if key is DiaryEntry.occurred_at:
+        order = [key.desc(), DiaryEntry.id.desc()] if descending else [key.asc(), DiaryEntry.id.asc()]
+    else:
+        order = [key.desc() if descending else key.asc(), DiaryEntry.occurred_at.desc(), DiaryEntry.id.desc()]
+    return q.order_by(*order)
+
+
+def diary_entry_ids(session: Session, f: DiaryFilter | None = None, *, sort: str = "occurred_at",
+                    descending: bool = True, limit: int | None = None, offset: int = 0) -> list[str]:
+    q = diary_query(f, sort=sort, descending=descending)
     if limit:
         q = q.limit(limit)
+    if offset:
+        q = q.offset(offset)
     return list(session.scalars(q))
+
+
+def diary_entry_count(session: Session, f: DiaryFilter | None = None) -> int:
+    """How many entries match ``f`` (the list's row count, without loading their ids)."""
+    f = f or DiaryFilter()
+    if search_terms(f.text):
+        inner = _search_in_time_order(f, True).order_by(None)
+    else:
+        inner = _filtered(select(DiaryEntry.id), f)
+    return session.scalar(select(func.count()).select_from(inner.subquery())) or 0
 
 
 @dataclass(frozen=True)
@@ -259,17 +325,20 @@ def ledger_rows(session: Session, ids: list[str]) -> dict[str, LedgerRow]:
     ack_method = (select(Acknowledgement.method).where(Acknowledgement.entry_id == Demand.entry_id,
                                                        Acknowledgement.deleted_at.is_(None))
                   .limit(1).scalar_subquery())
-    q = (select(Demand, DiaryEntry.occurred_at, Household.head_name, Household.group_name,
-                responsible.c.display_name, ack_method)
+    q = (select(Demand.id, Demand.entry_id, DiaryEntry.occurred_at, Demand.household_id, Household.head_name,
+                Household.group_name, Demand.category, Demand.content, Demand.handling, Demand.reply,
+                Demand.replied_on, Demand.replied_by, Demand.closed_on, Demand.status, responsible.c.display_name,
+                Demand.due_on, ack_method, Demand.mediation_case_id)
          .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
          .join(Household, Household.id == Demand.household_id, isouter=True)
          .join(responsible, responsible.c.id == Demand.responsible_id, isouter=True)
          .where(Demand.id.in_(ids)))
     out = {}
-    for d, heard_at, head, group, resp, ack in session.execute(q):
-        out[d.id] = LedgerRow(d.id, d.entry_id, heard_at, d.household_id, head or "", group or "", d.category,
-                              d.content, d.handling, d.reply, d.replied_on, d.replied_by, d.closed_on, d.status,
-                              resp or "", d.due_on, ack, d.mediation_case_id)
+    for (did, entry_id, heard_at, household_id, head, group, category, content, handling, reply, replied_on,
+         replied_by, closed_on, status, resp, due_on, ack, case_id) in session.execute(q):
+        out[did] = LedgerRow(did, entry_id, heard_at, household_id, head or "", group or "", category, content,
+                             handling, reply, replied_on, replied_by, closed_on, status, resp or "", due_on, ack,
+                             case_id)
     return out
 
 
@@ -284,7 +353,8 @@ def all_rows_in_order(fetch, session: Session, ids: list[str], chunk: int = 500)
 
 
 __all__ = ["DiaryFilter", "DiaryRow", "LedgerFilter", "LedgerRow", "all_rows_in_order", "demand_ids",
-           "diary_entry_ids", "diary_rows", "fts_entry_ids", "ledger_rows"]
+           "diary_entry_count", "diary_entry_ids", "diary_query", "diary_rows", "fts_entry_ids", "fts_key",
+           "ledger_rows"]
 
 
 def person_hits(session: Session, person_ids: list[str]):  # noqa: ANN201
