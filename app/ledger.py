@@ -27,11 +27,10 @@ from db.queries.diary import (
     DiaryFilter,
     LedgerFilter,
     LedgerRow,
-    all_rows_in_order,
-    demand_ids,
     diary_entry_ids,
     diary_rows,
-    ledger_rows,
+    ledger_count,
+    ledger_stream,
 )
 
 from app.diary import ACK_METHODS, KINDS, STATUS_BY_LABEL, STATUSES
@@ -50,7 +49,7 @@ def ack_label(method: str | None) -> str:
 
 def ledger(session: Session, f: LedgerFilter | None = None) -> list[LedgerRow]:
     """The ledger's rows in order (newest demand first)."""
-    return all_rows_in_order(ledger_rows, session, demand_ids(session, f))
+    return list(ledger_stream(session, f))
 
 
 # -- workbooks ---------------------------------------------------------------------------------------
@@ -218,28 +217,26 @@ def export_ledger(session: Session, target: Path, *, village_name: str, f: Ledge
     target = _check_target(target)
     today = today or dt.date.today()
     f = f or LedgerFilter()
-    ids = demand_ids(session, f, descending=False)
+    total = ledger_count(session, f)
     status = f"（{STATUSES[f.status]}）" if f.status else ""
     sheet = _Sheet("民情台账", f"{village_name}民情台账{status}  {_period(f.date_from, f.date_to)}"
                    f"  导出日期 {today:%Y-%m-%d}", LEDGER_COLUMNS)
-    return sheet.save(target, _ledger_rows(session, ids, today, progress))
+    return sheet.save(target, _ledger_rows(session, f, total, today, progress))
 
 
-def _ledger_rows(session: Session, ids: list[str], today: dt.date,
+def _ledger_rows(session: Session, f: LedgerFilter, total: int, today: dt.date,
                  progress: Progress) -> Iterator[tuple[list, PatternFill | None]]:
     n = 0
-    for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        rows = ledger_rows(session, part)
-        for demand_id in part:
-            r = rows[demand_id]
-            n += 1
-            overdue = r.overdue(today)
-            yield ([n, r.heard_at.date(), r.household, r.group_name, r.category, r.content, r.responsible,
-                    r.due_on, r.handling, r.reply, r.replied_on, r.replied_by or "", STATUSES[r.status],
-                    r.closed_on, "逾期" if overdue else "", ack_label(r.acknowledged),
-                    "是" if r.mediation_case_id else ""], _OVERDUE_FILL if overdue else None)
-        progress(min(i + 500, len(ids)), len(ids), f"已写入 {n} 条诉求")
+    for r in ledger_stream(session, f, descending=False):
+        n += 1
+        overdue = r.overdue(today)
+        yield ([n, r.heard_at.date(), r.household, r.group_name, r.category, r.content, r.responsible,
+                r.due_on, r.handling, r.reply, r.replied_on, r.replied_by or "", STATUSES[r.status],
+                r.closed_on, "逾期" if overdue else "", ack_label(r.acknowledged),
+                "是" if r.mediation_case_id else ""], _OVERDUE_FILL if overdue else None)
+        if n % 500 == 0:
+            progress(n, max(total, n), f"已写入 {n} 条诉求")
+    progress(n, max(total, n), f"已写入 {n} 条诉求")
 
 
 DIARY_COLUMNS = [("序号", 6), ("日期", 11), ("时间", 7), ("方式", 9), ("走访干部", 9), ("走访对象（户主）", 14),

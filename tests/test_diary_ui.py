@@ -198,8 +198,9 @@ def test_diary_list_loads_ids_a_page_at_a_time(qtbot, qtmodeltester, ctx, monkey
     ws = ctx.workspace
     hid, pid, _ = add_household(ws, "张三丰")
     with ws.session(ctx.user.id) as s:
-        saved = [diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, day, 9)), actor=ctx.user,
-                                  now=NOW).id for day in range(1, 11)]
+        saved = [diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, day, 9),
+                                                 demands=[("医疗", f"诉求{day}")]), actor=ctx.user, now=NOW).id
+                 for day in range(1, 11)]
     model = DiaryListModel(ws.session)
     model.reload()
     assert model.rowCount() == 10 and model.loaded_id_count() == 4  # counted, first page only
@@ -209,3 +210,8 @@ def test_diary_list_loads_ids_a_page_at_a_time(qtbot, qtmodeltester, ctx, monkey
     model.sort(0, Qt.SortOrder.AscendingOrder)
     assert model.loaded_id_count() == 4 and model.id_at(0) == saved[0]
     qtmodeltester.check(model)
+    ledger_model = LedgerModel(ws.session, today=dt.date(2024, 3, 14))
+    ledger_model.reload()
+    assert ledger_model.rowCount() == 10 and ledger_model.loaded_id_count() == 4
+    assert ledger_model.index(9, 3).data() == "诉求1"
+    qtmodeltester.check(ledger_model)

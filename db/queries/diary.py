@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import and_, column, exists, func, literal_column, or_, select, table
@@ -264,12 +265,12 @@ LEDGER_SORTS = {
 }
 
 
-def demand_ids(session: Session, f: LedgerFilter | None = None, *, sort: str = "date",
-               descending: bool = True) -> list[str]:
+def _demand_query(columns: list, f: LedgerFilter | None, sort: str, descending: bool, *,
+                  household_joined: bool = False):  # noqa: ANN202
     f = f or LedgerFilter()
-    q = (select(Demand.id).join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
+    q = (select(*columns).select_from(Demand).join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
          .where(Demand.deleted_at.is_(None), DiaryEntry.deleted_at.is_(None)))
-    if sort == "household":
+    if sort == "household" and not household_joined:
         q = q.join(Household, Household.id == Demand.household_id, isouter=True)
     if f.status:
         q = q.where(Demand.status == f.status)
@@ -289,7 +290,16 @@ def demand_ids(session: Session, f: LedgerFilter | None = None, *, sort: str = "
         like = f"%{term}%"
         q = q.where(or_(Demand.content.like(like), Demand.reply.like(like), Demand.handling.like(like)))
     key = LEDGER_SORTS.get(sort, DiaryEntry.occurred_at)
-    q = q.order_by(key.desc() if descending else key.asc(), DiaryEntry.occurred_at.desc(), Demand.id)
+    return q.order_by(key.desc() if descending else key.asc(), DiaryEntry.occurred_at.desc(), Demand.id)
+
+
+def demand_ids(session: Session, f: LedgerFilter | None = None, *, sort: str = "date",
+               descending: bool = True, limit: int | None = None, offset: int = 0) -> list[str]:
+    q = _demand_query([Demand.id], f, sort, descending)
+    if limit:
+        q = q.limit(limit)
+    if offset:
+        q = q.offset(offset)
     return list(session.scalars(q))
 
 
@@ -318,28 +328,51 @@ class LedgerRow:
         return self.status != "closed" and self.due_on is not None and self.due_on < today
 
 
-def ledger_rows(session: Session, ids: list[str]) -> dict[str, LedgerRow]:
-    if not ids:
-        return {}
+def _ledger_columns() -> tuple[list, object]:
     responsible = User.__table__.alias("responsible")
     ack_method = (select(Acknowledgement.method).where(Acknowledgement.entry_id == Demand.entry_id,
                                                        Acknowledgement.deleted_at.is_(None))
                   .limit(1).scalar_subquery())
-    q = (select(Demand.id, Demand.entry_id, DiaryEntry.occurred_at, Demand.household_id, Household.head_name,
-                Household.group_name, Demand.category, Demand.content, Demand.handling, Demand.reply,
-                Demand.replied_on, Demand.replied_by, Demand.closed_on, Demand.status, responsible.c.display_name,
-                Demand.due_on, ack_method, Demand.mediation_case_id)
+    columns = [Demand.id, Demand.entry_id, DiaryEntry.occurred_at, Demand.household_id, Household.head_name,
+               Household.group_name, Demand.category, Demand.content, Demand.handling, Demand.reply,
+               Demand.replied_on, Demand.replied_by, Demand.closed_on, Demand.status, responsible.c.display_name,
+               Demand.due_on, ack_method, Demand.mediation_case_id]
+    return columns, responsible
+
+
+def _ledger_row(r) -> LedgerRow:  # noqa: ANN001
+    (did, entry_id, heard_at, household_id, head, group, category, content, handling, reply, replied_on,
+     replied_by, closed_on, status, resp, due_on, ack, case_id) = r
+    return LedgerRow(did, entry_id, heard_at, household_id, head or "", group or "", category, content, handling,
+                     reply, replied_on, replied_by, closed_on, status, resp or "", due_on, ack, case_id)
+
+
+def ledger_rows(session: Session, ids: list[str]) -> dict[str, LedgerRow]:
+    if not ids:
+        return {}
+    columns, responsible = _ledger_columns()
+    q = (select(*columns)
          .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
          .join(Household, Household.id == Demand.household_id, isouter=True)
          .join(responsible, responsible.c.id == Demand.responsible_id, isouter=True)
          .where(Demand.id.in_(ids)))
-    out = {}
-    for (did, entry_id, heard_at, household_id, head, group, category, content, handling, reply, replied_on,
-         replied_by, closed_on, status, resp, due_on, ack, case_id) in session.execute(q):
-        out[did] = LedgerRow(did, entry_id, heard_at, household_id, head or "", group or "", category, content,
-                             handling, reply, replied_on, replied_by, closed_on, status, resp or "", due_on, ack,
-                             case_id)
-    return out
+    return {r[0]: _ledger_row(r) for r in session.execute(q)}
+
+
+def ledger_count(session: Session, f: LedgerFilter | None = None) -> int:
+    inner = _demand_query([Demand.id], f, "date", True).order_by(None)
+    return session.scalar(select(func.count()).select_from(inner.subquery())) or 0
+
+
+def ledger_stream(session: Session, f: LedgerFilter | None = None, *, sort: str = "date",
+                  descending: bool = True, batch: int = 2000) -> Iterator[LedgerRow]:
+    """The ledger's rows in list order, read in one pass (for exports of a whole year)."""
+    columns, responsible = _ledger_columns()
+    q = (_demand_query(columns, f, sort, descending, household_joined=True)
+         .join(Household, Household.id == Demand.household_id, isouter=True)
+         .join(responsible, responsible.c.id == Demand.responsible_id, isouter=True))
+    for r in session.execute(q.execution_options(yield_per=batch)):
+        yield _ledger_row(r)
 
 
 def all_rows_in_order(fetch, session: Session, ids: list[str], chunk: int = 500) -> list:  # noqa: ANN001
@@ -354,7 +387,7 @@ def all_rows_in_order(fetch, session: Session, ids: list[str], chunk: int = 500)
 
 __all__ = ["DiaryFilter", "DiaryRow", "LedgerFilter", "LedgerRow", "all_rows_in_order", "demand_ids",
            "diary_entry_count", "diary_entry_ids", "diary_query", "diary_rows", "fts_entry_ids", "fts_key",
-           "ledger_rows"]
+           "ledger_count", "ledger_rows", "ledger_stream"]
 
 
 def person_hits(session: Session, person_ids: list[str]):  # noqa: ANN201

@@ -15,6 +15,7 @@ from db.queries.diary import (
     diary_entry_count,
     diary_entry_ids,
     diary_rows,
+    ledger_count,
     ledger_rows,
 )
 
@@ -29,18 +30,17 @@ _OVERDUE = QBrush(QColor("#fde2d4"))
 class _LazyIdModel(QAbstractTableModel):
     """Rows by position over an id list sorted and filtered in SQL; row contents fetched in windows.
 
-    A model with ``paged = True`` never holds the whole id list: it counts the matches, then loads
-    the ids a page at a time (``_query_page``: LIMIT/OFFSET in the same SQL order) as rows are shown.
+    The model never holds the whole id list (a village's diary runs to hundreds of thousands of
+    entries): it counts the matches, then loads the ids a page at a time (``_query_page``: LIMIT/OFFSET
+    in the same SQL order) as rows are shown.
     """
 
     COLUMNS: list[tuple[str, str | None]] = []  # (header, sort key or None)
-    paged = False
 
     def __init__(self, session_factory: Callable, parent=None) -> None:  # noqa: ANN001
         super().__init__(parent)
         self._session_factory = session_factory
-        self.ids: list[str] = []  # the whole id list (models that are not paged)
-        self._pages: dict[int, list[str]] = {}  # page number → ids (paged models)
+        self._pages: dict[int, list[str]] = {}  # page number → ids
         self._count = 0
         self._cache: dict[str, object] = {}
         self.sort_key = self.default_sort
@@ -49,9 +49,6 @@ class _LazyIdModel(QAbstractTableModel):
     default_sort = ""
 
     # subclasses
-    def _query_ids(self, session) -> list[str]:  # noqa: ANN001
-        raise NotImplementedError
-
     def _query_count(self, session) -> int:  # noqa: ANN001
         raise NotImplementedError
 
@@ -71,25 +68,18 @@ class _LazyIdModel(QAbstractTableModel):
         self.beginResetModel()
         self._pages.clear()
         with self._session_factory() as session:
-            if self.paged:
-                self.ids = []
-                self._count = self._query_count(session)
-                if self._count:
-                    self._pages[0] = self._query_page(session, 0, PAGE_SIZE)
-            else:
-                self.ids = self._query_ids(session)
-                self._count = len(self.ids)
+            self._count = self._query_count(session)
+            if self._count:
+                self._pages[0] = self._query_page(session, 0, PAGE_SIZE)
         self._cache.clear()
         self.endResetModel()
 
     def loaded_id_count(self) -> int:
-        """How many ids the model holds now (all of them unless it is paged)."""
-        return sum(len(p) for p in self._pages.values()) if self.paged else len(self.ids)
+        """How many ids the model holds now."""
+        return sum(len(p) for p in self._pages.values())
 
     def _ids_between(self, lo: int, hi: int) -> list[str]:
         """Ids of rows lo..hi-1 (fewer if the list shrank since it was counted)."""
-        if not self.paged:
-            return self.ids[lo:hi]
         out: list[str] = []
         for page in range(lo // PAGE_SIZE, (max(hi, lo + 1) - 1) // PAGE_SIZE + 1):
             if page not in self._pages:
@@ -119,11 +109,6 @@ class _LazyIdModel(QAbstractTableModel):
         return ids[0] if ids else None
 
     def row_of(self, record_id: str) -> int:
-        if not self.paged:
-            try:
-                return self.ids.index(record_id)
-            except ValueError:
-                return -1
         for page in range((self._count + PAGE_SIZE - 1) // PAGE_SIZE):  # loads pages until it is found
             self._ids_between(page * PAGE_SIZE, page * PAGE_SIZE + 1)
             ids = self._pages[page]
@@ -174,7 +159,6 @@ class DiaryListModel(_LazyIdModel):
     COLUMNS = [("日期时间", "occurred_at"), ("方式", "kind"), ("走访对象", None), ("地点", "place"), ("诉求", None),
                ("群众签字", None), ("记录干部", "cadre"), ("摘要", None)]
     default_sort = "occurred_at"
-    paged = True  # a village's diary runs to hundreds of thousands of entries
 
     def __init__(self, session_factory: Callable, parent=None) -> None:  # noqa: ANN001
         super().__init__(session_factory, parent)
@@ -221,8 +205,12 @@ class LedgerModel(_LazyIdModel):
         self.filter = LedgerFilter()
         self.today = today or dt.date.today()
 
-    def _query_ids(self, session) -> list[str]:  # noqa: ANN001
-        return demand_ids(session, self.filter, sort=self.sort_key, descending=self.descending)
+    def _query_count(self, session) -> int:  # noqa: ANN001
+        return ledger_count(session, self.filter)
+
+    def _query_page(self, session, offset: int, limit: int) -> list[str]:  # noqa: ANN001
+        return demand_ids(session, self.filter, sort=self.sort_key, descending=self.descending, limit=limit,
+                          offset=offset)
 
     def _fetch(self, session, ids):  # noqa: ANN001, ANN202
         return ledger_rows(session, ids)
