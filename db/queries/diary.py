@@ -54,9 +54,10 @@ def _fts_conditions(text: str) -> list:
         match = " ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
         out.append(literal_column("fts_diary").op("MATCH")(match))
     if short_terms:
-        whole = fts_diary.c.body.op("||")(" ").op("||")(fts_diary.c.people).op("||")(" ").op("||")(
-            fts_diary.c.demands)
-        out.append(and_(*[func.instr(whole, t) > 0 for t in short_terms]))
+        # column by column (a piece has no space, so it cannot run across two of them)
+        out.append(and_(*[or_(*[func.instr(c, t) > 0 for c in (fts_diary.c.body, fts_diary.c.people,
+                                                                 fts_diary.c.demands)])
+                          for t in short_terms]))
     return out
 
 
@@ -119,18 +120,21 @@ def _filtered(q, f: DiaryFilter):  # noqa: ANN001, ANN202
 def _search_in_time_order(f: DiaryFilter, descending: bool):  # noqa: ANN202
     """Entry ids matching ``f`` (with text) in time order, driven by the index's rowid order.
 
-    SQLite walks fts_diary by rowid (newest first when descending), looks each match up in the map and
-    the entry, and stops when a LIMIT is reached; a date filter becomes a rowid range.
+    SQLite walks fts_diary by rowid (newest first when descending), looks each match up in the map
+    (and the entry, when a filter needs it) and stops when a LIMIT is reached; a date filter becomes a
+    rowid range. The index holds live entries only, so a plain search needs no look at the entries.
     """
     q = (select(fts_diary_map.c.entry_id).select_from(fts_diary)
          .join(fts_diary_map, fts_diary_map.c.k == fts_diary.c.rowid)
-         .join(DiaryEntry, DiaryEntry.id == fts_diary_map.c.entry_id)
          .where(*_fts_conditions(f.text)))
     if f.date_from:
         q = q.where(fts_diary.c.rowid >= fts_key(dt.datetime.combine(f.date_from, dt.time())))
     if f.date_to:
         q = q.where(fts_diary.c.rowid < fts_key(dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time())))
-    q = _filtered(q, f)
+    rest = DiaryFilter(cadre_id=f.cadre_id, household_id=f.household_id, kind=f.kind,
+                       demand_status=f.demand_status, acknowledged=f.acknowledged)
+    if rest != DiaryFilter():
+        q = _filtered(q.join(DiaryEntry, DiaryEntry.id == fts_diary_map.c.entry_id), rest)
     return q.order_by(fts_diary.c.rowid.desc() if descending else fts_diary.c.rowid.asc())
 
 
