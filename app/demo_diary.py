@@ -38,6 +38,7 @@ from app.pinyin import name_keys
 
 ENTRIES_PER_HOUSEHOLD = 5
 BATCH_HOUSEHOLDS = 2000
+BULK_CACHE_KIB = 256 * 1024
 
 PLACES = ["{head}家中", "{head}家院子里", "村委会办公室", "村群众工作室", "{group}文化广场", "{head}家田间地头",
           "村卫生室门口", "{group}组长家", "村便民服务中心"]
@@ -334,6 +335,9 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
             # back in the same transaction, so a crash mid-batch leaves neither the rows nor a database
             # without them. Foreign keys are checked at commit.
             conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+            # a big page cache for this connection: rows with random ids go into every index of the
+            # tables, and with SQLite's default 2 MB each batch would spill and rewrite the same pages
+            conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
             triggers = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND "
                                             "name LIKE 'fts_diary_%' AND tbl_name IN ('diary_entry', 'demand', "
                                             "'diary_participant', 'diary_amendment')").all()
