@@ -135,7 +135,7 @@ def _search_in_time_order(f: DiaryFilter, descending: bool):  # noqa: ANN202
                        demand_status=f.demand_status, acknowledged=f.acknowledged)
     if rest != DiaryFilter():
         q = _filtered(q.join(DiaryEntry, DiaryEntry.id == fts_diary_map.c.entry_id), rest)
-    return q.order_by(fts_diary.c.rowid.desc() if descending else fts_diary.c.rowid.asc())
+    return q, [fts_diary.c.rowid.desc() if descending else fts_diary.c.rowid.asc()]
 
 
 def diary_query(f: DiaryFilter | None = None, *, sort: str = "occurred_at", descending: bool = True):  # noqa: ANN201
@@ -144,6 +144,12 @@ def diary_query(f: DiaryFilter | None = None, *, sort: str = "occurred_at", desc
     Entries at the same time come in id order following the direction (the live-entry index's order);
     a text search orders them by index key instead (the order they were written in).
     """
+    q, order = _diary_select(f, sort, descending)
+    return q.order_by(*order)
+
+
+def _diary_select(f: DiaryFilter | None, sort: str, descending: bool) -> tuple:
+    """(the SELECT of matching entry ids, unordered; its ORDER BY terms)."""
     f = f or DiaryFilter()
     if search_terms(f.text) and sort == "occurred_at":
         return _search_in_time_order(f, descending)
@@ -158,7 +164,21 @@ def diary_query(f: DiaryFilter | None = None, *, sort: str = "occurred_at", desc
         order = [key.desc(), DiaryEntry.id.desc()] if descending else [key.asc(), DiaryEntry.id.asc()]
     else:
         order = [key.desc() if descending else key.asc(), DiaryEntry.occurred_at.desc(), DiaryEntry.id.desc()]
-    return q.order_by(*order)
+    return q, order
+
+
+def _position(session: Session, q, order: list, record_id: str) -> int:  # noqa: ANN001
+    """Row (from 0) of ``record_id`` among the ids of ``q`` in ``order``, or -1 when it is not there."""
+    sub = q.add_columns(func.row_number().over(order_by=order).label("rn")).subquery()
+    rn = session.scalar(select(sub.c.rn).where(list(sub.c)[0] == record_id))
+    return -1 if rn is None else rn - 1
+
+
+def diary_entry_position(session: Session, f: DiaryFilter | None, entry_id: str, *, sort: str = "occurred_at",
+                         descending: bool = True) -> int:
+    """Where an entry is in the list of ``f`` (its row), or -1: one pass in SQL, no id list."""
+    q, order = _diary_select(f, sort, descending)
+    return _position(session, q, order, entry_id)
 
 
 def diary_entry_ids(session: Session, f: DiaryFilter | None = None, *, sort: str = "occurred_at",
@@ -175,7 +195,7 @@ def diary_entry_count(session: Session, f: DiaryFilter | None = None) -> int:
     """How many entries match ``f`` (the list's row count, without loading their ids)."""
     f = f or DiaryFilter()
     if search_terms(f.text):
-        inner = _search_in_time_order(f, True).order_by(None)
+        inner = _search_in_time_order(f, True)[0]
     else:
         inner = _filtered(select(DiaryEntry.id), f)
     return session.scalar(select(func.count()).select_from(inner.subquery())) or 0
@@ -269,8 +289,9 @@ LEDGER_SORTS = {
 }
 
 
-def _demand_query(columns: list, f: LedgerFilter | None, sort: str, descending: bool, *,
-                  household_joined: bool = False):  # noqa: ANN202
+def _demand_select(columns: list, f: LedgerFilter | None, sort: str, descending: bool, *,
+                   household_joined: bool = False) -> tuple:
+    """(the SELECT of ``columns`` of the demands matching ``f``, unordered; its ORDER BY terms)."""
     f = f or LedgerFilter()
     q = (select(*columns).select_from(Demand).join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
          .where(Demand.deleted_at.is_(None), DiaryEntry.deleted_at.is_(None)))
@@ -294,17 +315,25 @@ def _demand_query(columns: list, f: LedgerFilter | None, sort: str, descending: 
         like = f"%{term}%"
         q = q.where(or_(Demand.content.like(like), Demand.reply.like(like), Demand.handling.like(like)))
     key = LEDGER_SORTS.get(sort, DiaryEntry.occurred_at)
-    return q.order_by(key.desc() if descending else key.asc(), DiaryEntry.occurred_at.desc(), Demand.id)
+    return q, [key.desc() if descending else key.asc(), DiaryEntry.occurred_at.desc(), Demand.id]
 
 
 def demand_ids(session: Session, f: LedgerFilter | None = None, *, sort: str = "date",
                descending: bool = True, limit: int | None = None, offset: int = 0) -> list[str]:
-    q = _demand_query([Demand.id], f, sort, descending)
+    q, order = _demand_select([Demand.id], f, sort, descending)
+    q = q.order_by(*order)
     if limit:
         q = q.limit(limit)
     if offset:
         q = q.offset(offset)
     return list(session.scalars(q))
+
+
+def demand_position(session: Session, f: LedgerFilter | None, demand_id: str, *, sort: str = "date",
+                    descending: bool = True) -> int:
+    """Where a demand is in the ledger of ``f`` (its row), or -1."""
+    q, order = _demand_select([Demand.id], f, sort, descending)
+    return _position(session, q, order, demand_id)
 
 
 @dataclass(frozen=True)
@@ -364,7 +393,7 @@ def ledger_rows(session: Session, ids: list[str]) -> dict[str, LedgerRow]:
 
 
 def ledger_count(session: Session, f: LedgerFilter | None = None) -> int:
-    inner = _demand_query([Demand.id], f, "date", True).order_by(None)
+    inner = _demand_select([Demand.id], f, "date", True)[0]
     return session.scalar(select(func.count()).select_from(inner.subquery())) or 0
 
 
@@ -372,9 +401,9 @@ def ledger_stream(session: Session, f: LedgerFilter | None = None, *, sort: str 
                   descending: bool = True, batch: int = 2000) -> Iterator[LedgerRow]:
     """The ledger's rows in list order, read in one pass (for exports of a whole year)."""
     columns, responsible = _ledger_columns()
-    q = (_demand_query(columns, f, sort, descending, household_joined=True)
-         .join(Household, Household.id == Demand.household_id, isouter=True)
-         .join(responsible, responsible.c.id == Demand.responsible_id, isouter=True))
+    q, order = _demand_select(columns, f, sort, descending, household_joined=True)
+    q = (q.join(Household, Household.id == Demand.household_id, isouter=True)
+         .join(responsible, responsible.c.id == Demand.responsible_id, isouter=True).order_by(*order))
     for r in session.execute(q.execution_options(yield_per=batch)):
         yield _ledger_row(r)
 
@@ -390,7 +419,8 @@ def all_rows_in_order(fetch, session: Session, ids: list[str], chunk: int = 500)
 
 
 __all__ = ["DiaryFilter", "DiaryRow", "LedgerFilter", "LedgerRow", "all_rows_in_order", "demand_ids",
-           "diary_entry_count", "diary_entry_ids", "diary_query", "diary_rows", "fts_entry_ids", "fts_key",
+           "demand_position", "diary_entry_count", "diary_entry_ids", "diary_entry_position", "diary_query",
+           "diary_rows", "fts_entry_ids", "fts_key",
            "ledger_count", "ledger_rows", "ledger_stream"]
 
 

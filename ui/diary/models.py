@@ -12,8 +12,10 @@ from db.queries.diary import (
     DiaryFilter,
     LedgerFilter,
     demand_ids,
+    demand_position,
     diary_entry_count,
     diary_entry_ids,
+    diary_entry_position,
     diary_rows,
     ledger_count,
     ledger_rows,
@@ -53,6 +55,9 @@ class _LazyIdModel(QAbstractTableModel):
         raise NotImplementedError
 
     def _query_page(self, session, offset: int, limit: int) -> list[str]:  # noqa: ANN001
+        raise NotImplementedError
+
+    def _query_position(self, session, record_id: str) -> int:  # noqa: ANN001
         raise NotImplementedError
 
     def _fetch(self, session, ids: list[str]) -> dict:  # noqa: ANN001
@@ -109,12 +114,13 @@ class _LazyIdModel(QAbstractTableModel):
         return ids[0] if ids else None
 
     def row_of(self, record_id: str) -> int:
-        for page in range((self._count + PAGE_SIZE - 1) // PAGE_SIZE):  # loads pages until it is found
-            self._ids_between(page * PAGE_SIZE, page * PAGE_SIZE + 1)
-            ids = self._pages[page]
+        """The row of a record: from the pages in hand, else asked of SQL (-1: not in the list)."""
+        for page, ids in self._pages.items():
             if record_id in ids:
                 return page * PAGE_SIZE + ids.index(record_id)
-        return -1
+        with self._session_factory() as session:
+            row = self._query_position(session, record_id)
+        return row if row < self._count else -1
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else self._count
@@ -171,6 +177,9 @@ class DiaryListModel(_LazyIdModel):
         return diary_entry_ids(session, self.filter, sort=self.sort_key, descending=self.descending, limit=limit,
                                offset=offset)
 
+    def _query_position(self, session, record_id: str) -> int:  # noqa: ANN001
+        return diary_entry_position(session, self.filter, record_id, sort=self.sort_key, descending=self.descending)
+
     def _fetch(self, session, ids):  # noqa: ANN001, ANN202
         return diary_rows(session, ids)
 
@@ -211,6 +220,9 @@ class LedgerModel(_LazyIdModel):
     def _query_page(self, session, offset: int, limit: int) -> list[str]:  # noqa: ANN001
         return demand_ids(session, self.filter, sort=self.sort_key, descending=self.descending, limit=limit,
                           offset=offset)
+
+    def _query_position(self, session, record_id: str) -> int:  # noqa: ANN001
+        return demand_position(session, self.filter, record_id, sort=self.sort_key, descending=self.descending)
 
     def _fetch(self, session, ids):  # noqa: ANN001, ANN202
         return ledger_rows(session, ids)
