@@ -1,12 +1,13 @@
 """Demo step: a year of 民情日记 per cadre, demands in every state, acknowledgements, must-visit events.
 
 About five entries per household (``--households 100000`` gives about 500 000 entries). Written with
-Core bulk inserts (stamped by :func:`db.stamping.stamp_new_rows`); the full-text index fills itself
-through its triggers. Text is composed from phrase lists, deterministic for ``demo.rng``.
+Core bulk inserts (stamped by :func:`db.stamping.stamp_new_rows`); the full-text index rows are written
+with each batch, its triggers set aside meanwhile (:func:`_index_rows`). Text is composed from phrase lists, deterministic for ``demo.rng``.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import struct
 import uuid
@@ -29,6 +30,7 @@ from db.models import (
     Person,
     User,
 )
+from db.queries.diary import KEY_SLOT
 from db.stamping import stamp_new_rows
 
 from app import attachments, diary
@@ -36,6 +38,7 @@ from app.pinyin import name_keys
 
 ENTRIES_PER_HOUSEHOLD = 5
 BATCH_HOUSEHOLDS = 2000
+BULK_CACHE_KIB = 256 * 1024
 
 PLACES = ["{head}家中", "{head}家院子里", "村委会办公室", "村群众工作室", "{group}文化广场", "{head}家田间地头",
           "村卫生室门口", "{group}组长家", "村便民服务中心"]
@@ -184,6 +187,37 @@ def _make_roster(ws, demo) -> None:  # noqa: ANN001
                     conn.execute(insert(model), rows)
 
 
+def _index_rows(conn, key_slots: dict[int, int], entries: list[dict], parts: list[dict], demands: list[dict],  # noqa: ANN001, PLR0913
+                amends: list[dict], names: dict[str, str], heads: dict[str, str]) -> tuple[list, list]:
+    """fts_diary_map and fts_diary rows for new entries: the same keys and texts as the migration's
+    triggers give (tests/test_diary_demo.py compares them)."""
+    people: dict[str, list[str]] = {}
+    for p in parts:
+        name = names.get(p["person_id"]) if p["person_id"] else None
+        people.setdefault(p["entry_id"], []).append((f"{name} " if name else "") + heads.get(p["household_id"], ""))
+    asked: dict[str, list[str]] = {}
+    for d in demands:
+        asked.setdefault(d["entry_id"], []).append(f"{d['content']} {d['handling']} {d['reply']}")
+    added: dict[str, list[str]] = {}
+    for a in amends:
+        added.setdefault(a["entry_id"], []).append(a["text"])
+    keys, index = [], []
+    for e in entries:
+        second = calendar.timegm(e["occurred_at"].timetuple())
+        if second not in key_slots:
+            top = conn.exec_driver_sql("SELECT max(k) FROM fts_diary_map WHERE k >= ? AND k < ?",
+                                       (second * KEY_SLOT, (second + 1) * KEY_SLOT)).scalar()
+            key_slots[second] = second * KEY_SLOT if top is None else top + 1
+        k = key_slots[second]
+        key_slots[second] = k + 1
+        keys.append((k, e["id"]))
+        body = " ".join(e[c] for c in ("place", "companions", "situation", "difficulties", "actions", "follow_up"))
+        if e["id"] in added:
+            body += " " + " ".join(added[e["id"]])
+        index.append((k, body, " ".join(people.get(e["id"], [])), " ".join(asked.get(e["id"], []))))
+    return keys, index
+
+
 def _text(rng, choices, **kw) -> str:  # noqa: ANN001
     return rng.choice(choices).format(**kw)
 
@@ -202,6 +236,8 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
     blobs = [attachments.store_blob(ws.attachments_dir, _signature_png(rng)) for _ in range(8)]
     photo = attachments.store_blob(ws.attachments_dir, _png(120, 160, lambda x, y: 200 + (x * y) % 40))
     household_ids = sorted(persons)
+    names = {pid: name for members in persons.values() for pid, name in members}
+    key_slots: dict[int, int] = {}  # second of occurred_at → next free index key in it
     made = {"diary_entries": 0, "demands": 0, "acknowledgements": 0, "must_visit_events": 0}
     today = demo.today
     for start in range(0, len(household_ids), BATCH_HOUSEHOLDS):
@@ -294,15 +330,30 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
         for f in files:
             f["size"] = attachments.blob_path(ws.attachments_dir, f["sha256"]).stat().st_size
         with ws.engine.begin() as conn:
-            # Participants and demands go in before their entries, so the index trigger of each entry
-            # builds its row once with everything in it; foreign keys are checked at commit.
+            # The full-text index triggers are set aside for the batch and its index rows written in
+            # one go from the text in hand (what the triggers would write, see _index_rows); they come
+            # back in the same transaction, so a crash mid-batch leaves neither the rows nor a database
+            # without them. Foreign keys are checked at commit.
             conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
-            for model, rows in ((DiaryParticipant, parts), (Demand, demands), (DiaryEntry, entries),
-                                (Attachment, files), (Acknowledgement, acks), (DiaryAmendment, amends),
+            # a big page cache for this connection: rows with random ids go into every index of the
+            # tables, and with SQLite's default 2 MB each batch would spill and rewrite the same pages
+            conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+            triggers = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND "
+                                            "name LIKE 'fts_diary_%' AND tbl_name IN ('diary_entry', 'demand', "
+                                            "'diary_participant', 'diary_amendment')").all()
+            for name, _sql in triggers:
+                conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+            for model, rows in ((DiaryEntry, entries), (DiaryParticipant, parts), (Demand, demands),
+                                (DiaryAmendment, amends), (Attachment, files), (Acknowledgement, acks),
                                 (MustVisitEvent, events)):
                 if rows:
                     stamp_new_rows(conn, ctx, rows)
                     conn.execute(insert(model), rows)
+            keys, index = _index_rows(conn, key_slots, entries, parts, demands, amends, names, heads)
+            conn.exec_driver_sql("INSERT INTO fts_diary_map(k, entry_id) VALUES (?, ?)", keys)
+            conn.exec_driver_sql("INSERT INTO fts_diary(rowid, body, people, demands) VALUES (?, ?, ?, ?)", index)
+            for _name, sql in triggers:
+                conn.exec_driver_sql(sql)
         made["diary_entries"] += len(entries)
         made["demands"] += len(demands)
         made["acknowledgements"] += len(acks)

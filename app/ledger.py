@@ -8,10 +8,11 @@ header, 序号, dates as dates, and whether the resident acknowledged).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import os
-from collections.abc import Callable
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -26,11 +27,10 @@ from db.queries.diary import (
     DiaryFilter,
     LedgerFilter,
     LedgerRow,
-    all_rows_in_order,
-    demand_ids,
     diary_entry_ids,
     diary_rows,
-    ledger_rows,
+    ledger_count,
+    ledger_stream,
 )
 
 from app.diary import ACK_METHODS, KINDS, STATUS_BY_LABEL, STATUSES
@@ -49,7 +49,7 @@ def ack_label(method: str | None) -> str:
 
 def ledger(session: Session, f: LedgerFilter | None = None) -> list[LedgerRow]:
     """The ledger's rows in order (newest demand first)."""
-    return all_rows_in_order(ledger_rows, session, demand_ids(session, f))
+    return list(ledger_stream(session, f))
 
 
 # -- workbooks ---------------------------------------------------------------------------------------
@@ -59,13 +59,24 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _OVERDUE_FILL = PatternFill("solid", fgColor="FCE4D6")
 _DATE_FORMAT = "yyyy-mm-dd"
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML (openpyxl refuses them too)
+_ZIP_LEVEL = 6
 
 
 class _Sheet:
-    """A write-only sheet with a merged title row, a frozen header row and typed cells."""
+    """A sheet with a merged title row, a frozen header row and typed cells, written fast.
 
-    def __init__(self, wb: Workbook, title: str, heading: str, columns: list[tuple[str, int]]) -> None:
-        self.ws = wb.create_sheet(title)
+    openpyxl (write-only) makes the workbook: title and header rows, column widths, frozen panes,
+    merged title, auto filter, print titles and the cell styles. The data rows (hundreds of thousands
+    of cells for a year's ledger) are written as sheet XML by :meth:`save` straight into the package,
+    with the same cell types and styles openpyxl would give them (numbers, dates as date-formatted
+    serials, inline strings, long text wrapped), about ten times faster than a cell object per value.
+    """
+
+    def __init__(self, title: str, heading: str, columns: list[tuple[str, int]]) -> None:
+        self.wb = Workbook(write_only=True)
+        self.ws = self.wb.create_sheet(title)
         for i, (_name, width) in enumerate(columns, start=1):
             self.ws.column_dimensions[get_column_letter(i)].width = width
         self.ws.freeze_panes = "A3"
@@ -83,21 +94,97 @@ class _Sheet:
             head.append(c)
         self.ws.append(head)
         self.ws.auto_filter.ref = f"A2:{last}2"
+        self.letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
+        # every style a data cell can have, registered now: the styles part is written before the rows
+        self._style_ids: dict[tuple[str, int], str] = {}
+        for kind in ("plain", "date", "datetime", "wrap"):
+            for fill in (None, _OVERDUE_FILL):
+                self._add_style(kind, fill)
 
-    def row(self, values: list, *, fill: PatternFill | None = None) -> None:
-        cells = []
-        for v in values:
-            c = WriteOnlyCell(self.ws, v)
-            if isinstance(v, dt.datetime):
+    def _style(self, kind: str, fill: PatternFill | None) -> str:
+        """The ` s="n"` attribute of a cell of ``kind`` (plain, date, datetime, wrap) with ``fill``."""
+        return self._style_ids[(kind, id(fill))]
+
+    def _add_style(self, kind: str, fill: PatternFill | None) -> None:
+        key = (kind, id(fill))
+        if key not in self._style_ids:
+            c = WriteOnlyCell(self.ws, None)
+            if kind == "datetime":
                 c.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(v, dt.date):
+            elif kind == "date":
                 c.number_format = _DATE_FORMAT
-            elif isinstance(v, str) and len(v) > 20:
+            elif kind == "wrap":
                 c.alignment = _WRAP
             if fill is not None:
                 c.fill = fill
-            cells.append(c)
-        self.ws.append(cells)
+            self._style_ids[key] = f' s="{c.style_id}"' if c.has_style else ""
+        return self._style_ids[key]
+
+    def row_xml(self, number: int, values: list, fill: PatternFill | None = None) -> str:
+        """One ``<row>`` of the sheet (``number`` counts from 1, the title row)."""
+        out = [f'<row r="{number}">']
+        for letter, v in zip(self.letters, values, strict=False):
+            ref = f"{letter}{number}"
+            if v is None or v == "":
+                if fill is not None:
+                    out.append(f'<c r="{ref}"{self._style("plain", fill)}/>')
+            elif isinstance(v, str):
+                text = _ILLEGAL.sub("", v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                space = ' xml:space="preserve"' if v != v.strip() else ""
+                style = self._style("wrap" if len(v) > 20 else "plain", fill)
+                out.append(f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+            elif isinstance(v, dt.datetime):
+                serial = (v - _EXCEL_EPOCH).total_seconds() / 86400
+                out.append(f'<c r="{ref}"{self._style("datetime", fill)} t="n"><v>{serial!r}</v></c>')
+            elif isinstance(v, dt.date):
+                serial = (v - _EXCEL_EPOCH.date()).days
+                out.append(f'<c r="{ref}"{self._style("date", fill)} t="n"><v>{serial}</v></c>')
+            elif isinstance(v, int | float) and not isinstance(v, bool):
+                out.append(f'<c r="{ref}"{self._style("plain", fill)} t="n"><v>{v!r}</v></c>')
+            else:
+                raise TypeError(f"cannot write {type(v).__name__} to the workbook")
+        out.append("</row>")
+        return "".join(out)
+
+    def save(self, target: Path, rows: Iterable[tuple[list, PatternFill | None]]) -> int:
+        """Write the workbook to ``target`` with the data ``rows`` (values, fill) under the header.
+
+        Written next to the target and renamed, so a failed or cancelled export (an exception from
+        ``rows``) never leaves half a file behind. Returns the number of data rows.
+        """
+        skeleton = target.with_name(f".{target.name}.head")
+        tmp = target.with_name(f".{target.name}.tmp")
+        n = 0
+        try:
+            self.wb.save(skeleton)
+            with zipfile.ZipFile(skeleton) as src, \
+                    zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=_ZIP_LEVEL) as out:
+                for info in src.infolist():
+                    data = src.read(info.filename)
+                    if not info.filename.startswith("xl/worksheets/sheet"):
+                        out.writestr(info, data)
+                        continue
+                    head, tail = data.decode("utf-8").split("</sheetData>", 1)
+                    with out.open(info.filename, "w") as sheet:
+                        sheet.write(head.encode("utf-8"))
+                        chunk = []
+                        for values, fill in rows:
+                            n += 1
+                            chunk.append(self.row_xml(n + 2, values, fill))
+                            if len(chunk) >= 1000:
+                                sheet.write("".join(chunk).encode("utf-8"))
+                                chunk = []
+                        sheet.write(("".join(chunk) + "</sheetData>" + tail).encode("utf-8"))
+            os.replace(tmp, target)
+        except PermissionError:
+            tmp.unlink(missing_ok=True)
+            raise UserError(f"无法写入 {target}：文件可能正在 Excel 中打开，请关闭后重试") from None
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        finally:
+            skeleton.unlink(missing_ok=True)
+        return n
 
 
 def _check_target(target: Path) -> Path:
@@ -106,27 +193,6 @@ def _check_target(target: Path) -> Path:
         raise UserError(f"导出文件名要以 .xlsx 结尾：{target.name}", field="file")
     if not target.parent.exists():
         raise UserError(f"文件夹 {target.parent} 不存在，请先建立或换一个位置", field="file")
-    return target
-
-
-def _discard(sheet: _Sheet) -> None:
-    """Finish a write-only sheet's writer after a failure (cancel, error) so it leaves nothing open."""
-    with contextlib.suppress(Exception):
-        sheet.ws.close()
-
-
-def _save_workbook(wb: Workbook, target: Path) -> Path:
-    """Write next to the target and rename, so a failed export never leaves half a file behind."""
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        wb.save(tmp)
-        os.replace(tmp, target)
-    except PermissionError:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"无法写入 {target}：文件可能正在 Excel 中打开，请关闭后重试") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return target
 
 
@@ -151,35 +217,26 @@ def export_ledger(session: Session, target: Path, *, village_name: str, f: Ledge
     target = _check_target(target)
     today = today or dt.date.today()
     f = f or LedgerFilter()
-    ids = demand_ids(session, f, descending=False)
-    wb = Workbook(write_only=True)
+    total = ledger_count(session, f)
     status = f"（{STATUSES[f.status]}）" if f.status else ""
-    sheet = _Sheet(wb, "民情台账", f"{village_name}民情台账{status}  {_period(f.date_from, f.date_to)}"
+    sheet = _Sheet("民情台账", f"{village_name}民情台账{status}  {_period(f.date_from, f.date_to)}"
                    f"  导出日期 {today:%Y-%m-%d}", LEDGER_COLUMNS)
-    try:
-        n = _write_ledger(session, sheet, ids, today, progress)
-    except BaseException:
-        _discard(sheet)
-        raise
-    _save_workbook(wb, target)
-    return n
+    return sheet.save(target, _ledger_rows(session, f, total, today, progress))
 
 
-def _write_ledger(session: Session, sheet: _Sheet, ids: list[str], today: dt.date, progress: Progress) -> int:
+def _ledger_rows(session: Session, f: LedgerFilter, total: int, today: dt.date,
+                 progress: Progress) -> Iterator[tuple[list, PatternFill | None]]:
     n = 0
-    for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        rows = ledger_rows(session, part)
-        for demand_id in part:
-            r = rows[demand_id]
-            n += 1
-            overdue = r.overdue(today)
-            sheet.row([n, r.heard_at.date(), r.household, r.group_name, r.category, r.content, r.responsible,
-                       r.due_on, r.handling, r.reply, r.replied_on, r.replied_by or "", STATUSES[r.status],
-                       r.closed_on, "逾期" if overdue else "", ack_label(r.acknowledged),
-                       "是" if r.mediation_case_id else ""], fill=_OVERDUE_FILL if overdue else None)
-        progress(min(i + 500, len(ids)), len(ids), f"已写入 {n} 条诉求")
-    return n
+    for r in ledger_stream(session, f, descending=False):
+        n += 1
+        overdue = r.overdue(today)
+        yield ([n, r.heard_at.date(), r.household, r.group_name, r.category, r.content, r.responsible,
+                r.due_on, r.handling, r.reply, r.replied_on, r.replied_by or "", STATUSES[r.status],
+                r.closed_on, "逾期" if overdue else "", ack_label(r.acknowledged),
+                "是" if r.mediation_case_id else ""], _OVERDUE_FILL if overdue else None)
+        if n % 500 == 0:
+            progress(n, max(total, n), f"已写入 {n} 条诉求")
+    progress(n, max(total, n), f"已写入 {n} 条诉求")
 
 
 DIARY_COLUMNS = [("序号", 6), ("日期", 11), ("时间", 7), ("方式", 9), ("走访干部", 9), ("走访对象（户主）", 14),
@@ -199,19 +256,12 @@ def export_diary(session: Session, target: Path, *, village_name: str, date_from
     if f.date_from and f.date_to and f.date_from > f.date_to:
         raise UserError("开始日期晚于结束日期，请对调后重试", field="date_from")
     ids = diary_entry_ids(session, f, descending=False)
-    wb = Workbook(write_only=True)
-    sheet = _Sheet(wb, "民情日记", f"{village_name}民情日记台账  {_period(f.date_from, f.date_to)}"
+    sheet = _Sheet("民情日记", f"{village_name}民情日记台账  {_period(f.date_from, f.date_to)}"
                    f"  导出日期 {today:%Y-%m-%d}", DIARY_COLUMNS)
-    try:
-        n = _write_diary(session, sheet, ids, progress)
-    except BaseException:
-        _discard(sheet)
-        raise
-    _save_workbook(wb, target)
-    return n
+    return sheet.save(target, _diary_rows(session, ids, progress))
 
 
-def _write_diary(session: Session, sheet: _Sheet, ids: list[str], progress: Progress) -> int:
+def _diary_rows(session: Session, ids: list[str], progress: Progress) -> Iterator[tuple[list, None]]:
     n = 0
     for i in range(0, len(ids), 500):
         part = ids[i:i + 500]
@@ -224,12 +274,11 @@ def _write_diary(session: Session, sheet: _Sheet, ids: list[str], progress: Prog
         for entry_id in part:
             r, e = rows[entry_id], entries[entry_id]
             n += 1
-            sheet.row([n, r.occurred_at.date(), r.occurred_at.strftime("%H:%M"), KINDS.get(r.kind, r.kind),
-                       r.cadre_name, r.households, r.persons, e.place, e.companions, e.situation, e.difficulties,
-                       "\n".join(demands.get(entry_id, [])), e.actions, e.follow_up, e.follow_up_on,
-                       ack_label(r.ack_method), "有" if r.amended else ""])
+            yield ([n, r.occurred_at.date(), r.occurred_at.strftime("%H:%M"), KINDS.get(r.kind, r.kind),
+                    r.cadre_name, r.households, r.persons, e.place, e.companions, e.situation, e.difficulties,
+                    "\n".join(demands.get(entry_id, [])), e.actions, e.follow_up, e.follow_up_on,
+                    ack_label(r.ack_method), "有" if r.amended else ""], None)
         progress(min(i + 500, len(ids)), len(ids), f"已写入 {n} 篇日记")
-    return n
 
 
 # -- command line -----------------------------------------------------------------------------------------

@@ -189,3 +189,38 @@ def test_diary_page_lists_searches_and_shows_signed_entry_read_only(qtbot, ctx):
     qtbot.addWidget(timeline)
     timeline.show_household(hid)
     assert "2024-03-02" in timeline.last.text() and "已签字" in timeline.view.toPlainText()
+
+
+def test_diary_list_loads_ids_a_page_at_a_time(qtbot, qtmodeltester, ctx, monkeypatch):
+    from ui.diary import models
+
+    monkeypatch.setattr(models, "PAGE_SIZE", 4)
+    ws = ctx.workspace
+    hid, pid, _ = add_household(ws, "张三丰")
+    with ws.session(ctx.user.id) as s:
+        saved = [diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, day, 9),
+                                                 demands=[("医疗", f"诉求{day}")]), actor=ctx.user, now=NOW).id
+                 for day in range(1, 11)]
+    model = DiaryListModel(ws.session)
+    model.reload()
+    assert model.rowCount() == 10 and model.loaded_id_count() == 4  # counted, first page only
+    assert model.row_of(saved[4]) == 5 and model.loaded_id_count() == 4  # found by SQL, no page loaded
+    assert model.id_at(9) == saved[0] and model.loaded_id_count() == 6  # pages 0 and 2 (rows 8, 9)
+    assert model.index(9, 0).data() == "2024-03-01 09:00"
+    assert model.id_at(5) == saved[4]
+    model.sort(0, Qt.SortOrder.AscendingOrder)
+    assert model.loaded_id_count() == 4 and model.id_at(0) == saved[0]
+    assert model.row_of(saved[6]) == 6
+    model.filter = DiaryFilter(date_to=dt.date(2024, 3, 8))
+    model.reload()
+    assert model.rowCount() == 8 and model.row_of(saved[9]) == -1  # filtered out
+    model.filter = DiaryFilter(text="老人腿脚", date_from=dt.date(2024, 3, 2))  # a search: the index's order
+    model.reload()
+    assert model.rowCount() == 9 and model.row_of(saved[8]) == 7 and model.row_of(saved[0]) == -1
+    qtmodeltester.check(model)
+    ledger_model = LedgerModel(ws.session, today=dt.date(2024, 3, 14))
+    ledger_model.reload()
+    assert ledger_model.rowCount() == 10 and ledger_model.loaded_id_count() == 4
+    assert ledger_model.index(9, 3).data() == "诉求1"
+    assert ledger_model.row_of(ledger_model.id_at(9)) == 9
+    qtmodeltester.check(ledger_model)

@@ -121,3 +121,22 @@ def test_cancelled_export_leaves_no_file(history, tmp_path):
     with ws_.session() as s, pytest.raises(Stop):
         ledger.export_ledger(s, target, village_name="张家村", progress=cancel)
     assert not target.exists() and list(tmp_path.glob("*.tmp")) == []
+
+
+def test_ledger_cells_keep_their_formats_fill_and_wrapping(history, tmp_path):
+    ws_, *_ = history
+    target = tmp_path / "台账.xlsx"
+    with ws_.session() as s:
+        ledger.export_ledger(s, target, village_name="张家村", today=dt.date(2024, 3, 1))
+    sheet = openpyxl.load_workbook(target).active
+    header = [c.value for c in sheet[2]]
+    assert sheet["A1"].font.b and sheet["A2"].fill.fgColor.rgb.endswith("DDEBF7")
+    rows = {r[header.index("诉求内容")].value: r for r in sheet.iter_rows(min_row=3)}
+    overdue, fine = rows["危房改造"], rows["儿子想参加技能培训"]
+    assert overdue[header.index("日期")].number_format == "yyyy-mm-dd"
+    assert overdue[header.index("办理期限")].is_date
+    assert overdue[0].fill.fgColor.rgb.endswith("FCE4D6") and fine[0].fill.fill_type is None
+    assert overdue[header.index("答复日期")].fill.fgColor.rgb.endswith("FCE4D6")  # empty, still shaded
+    long_text = rows["申请大病医疗救助"][header.index("答复内容")]
+    assert long_text.value == "已报镇民政办" and not long_text.alignment.wrap_text
+    assert [c.value for c in sheet["A"][2:]] == [1, 2, 3]

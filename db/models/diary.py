@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, SyncedRecord
@@ -19,9 +19,13 @@ class DiaryEntry(SyncedRecord, Base):
 
     __tablename__ = "diary_entry"
     __record_type__ = "diary_entries"
+    # Live entries by time (then id): the list's default order and its date filter, read from the index
+    # alone, so a window of the list or its count never touches the table.
+    __table_args__ = (Index("ix_diary_entry_live_occurred_at", "occurred_at", "id",
+                            sqlite_where=text("deleted_at IS NULL")),)
 
     cadre_id: Mapped[str] = mapped_column(ForeignKey("user.id"), index=True)
-    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)  # local time of the visit
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime)  # local time of the visit
     kind: Mapped[str] = mapped_column(String(20), index=True)  # home_visit | phone | walk_in | reception | other
     place: Mapped[str] = mapped_column(String(200), default="")
     companions: Mapped[str] = mapped_column(String(200), default="")  # 陪同干部, names

@@ -1,14 +1,18 @@
 """Diary and ledger lists: id lists filtered and sorted in SQL, rows fetched on demand, full-text search.
 
-Full-text search runs on ``fts_diary`` (FTS5 trigram, kept in step by triggers). A trigram index can
-only look up pieces of three characters or more; shorter pieces (most two-character Chinese words,
-such as 低保) are checked with ``instr`` on the indexed text instead, after any longer pieces narrowed
-the candidates.
+Full-text search runs on ``fts_diary`` (FTS5 trigram, kept in step by triggers). Its rowid is the key
+``fts_diary_map.k``, which orders by the entry's time (see the migration), so a search in date order
+walks the index newest first and stops at the limit; a date filter narrows it to a rowid range.
+A trigram index can only look up pieces of three characters or more; shorter pieces (most
+two-character Chinese words, such as 低保) are checked with ``instr`` on the indexed text, in the same
+newest-first walk, after any longer pieces narrowed the candidates.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import and_, column, exists, func, literal_column, or_, select, table
@@ -29,26 +33,38 @@ fts_diary = table("fts_diary", column("rowid"), column("body"), column("people")
 fts_diary_map = table("fts_diary_map", column("k"), column("entry_id"))
 
 SIGNED_METHODS = ("signature", "paper_photo")
+KEY_SLOT = 1_000_000  # fts_diary_map keys per second of occurred_at (as in the migration)
 
 
 def search_terms(text: str) -> list[str]:
     return [t for t in (text or "").split() if t]
 
 
-def fts_entry_ids(text: str):  # noqa: ANN201
-    """A SELECT of entry ids whose indexed text contains every whitespace-separated piece of ``text``."""
+def fts_key(when: dt.datetime) -> int:
+    """The first index key of ``when``'s second; keys of later visits are larger."""
+    return calendar.timegm(when.timetuple()) * KEY_SLOT
+
+
+def _fts_conditions(text: str) -> list:
     terms = search_terms(text)
     long_terms = [t for t in terms if len(t) >= 3]
     short_terms = [t for t in terms if len(t) < 3]
-    q = select(fts_diary_map.c.entry_id).join(fts_diary, fts_diary.c.rowid == fts_diary_map.c.k)
+    out = []
     if long_terms:
         match = " ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
-        q = q.where(literal_column("fts_diary").op("MATCH")(match))
+        out.append(literal_column("fts_diary").op("MATCH")(match))
     if short_terms:
-        whole = fts_diary.c.body.op("||")(" ").op("||")(fts_diary.c.people).op("||")(" ").op("||")(
-            fts_diary.c.demands)
-        q = q.where(and_(*[func.instr(whole, t) > 0 for t in short_terms]))
-    return q
+        # column by column (a piece has no space, so it cannot run across two of them)
+        out.append(and_(*[or_(*[func.instr(c, t) > 0 for c in (fts_diary.c.body, fts_diary.c.people,
+                                                                 fts_diary.c.demands)])
+                          for t in short_terms]))
+    return out
+
+
+def fts_entry_ids(text: str):  # noqa: ANN201
+    """A SELECT of entry ids whose indexed text contains every whitespace-separated piece of ``text``."""
+    return (select(fts_diary_map.c.entry_id).join(fts_diary, fts_diary.c.rowid == fts_diary_map.c.k)
+            .where(*_fts_conditions(text)))
 
 
 @dataclass
@@ -76,12 +92,9 @@ def _signed(entry_id_col):  # noqa: ANN001, ANN202
                           Acknowledgement.method.in_(SIGNED_METHODS))
 
 
-def diary_entry_ids(session: Session, f: DiaryFilter | None = None, *, sort: str = "occurred_at",
-                    descending: bool = True, limit: int | None = None) -> list[str]:
-    f = f or DiaryFilter()
-    q = select(DiaryEntry.id).where(DiaryEntry.deleted_at.is_(None))
-    if sort == "cadre":
-        q = q.join(User, User.id == DiaryEntry.cadre_id)
+def _filtered(q, f: DiaryFilter):  # noqa: ANN001, ANN202
+    """``q`` (over diary_entry) narrowed by everything in ``f`` except the text."""
+    q = q.where(DiaryEntry.deleted_at.is_(None))
     if f.cadre_id:
         q = q.where(DiaryEntry.cadre_id == f.cadre_id)
     if f.date_from:
@@ -101,13 +114,91 @@ def diary_entry_ids(session: Session, f: DiaryFilter | None = None, *, sort: str
         q = q.where(_signed(DiaryEntry.id))
     elif f.acknowledged is False:
         q = q.where(~_signed(DiaryEntry.id))
+    return q
+
+
+def _search_in_time_order(f: DiaryFilter, descending: bool):  # noqa: ANN202
+    """Entry ids matching ``f`` (with text) in time order, driven by the index's rowid order.
+
+    SQLite walks fts_diary by rowid (newest first when descending), looks each match up in the map
+    (and the entry, when a filter needs it) and stops when a LIMIT is reached; a date filter becomes a
+    rowid range. The index holds live entries only, so a plain search needs no look at the entries.
+    """
+    q = (select(fts_diary_map.c.entry_id).select_from(fts_diary)
+         .join(fts_diary_map, fts_diary_map.c.k == fts_diary.c.rowid)
+         .where(*_fts_conditions(f.text)))
+    if f.date_from:
+        q = q.where(fts_diary.c.rowid >= fts_key(dt.datetime.combine(f.date_from, dt.time())))
+    if f.date_to:
+        q = q.where(fts_diary.c.rowid < fts_key(dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time())))
+    rest = DiaryFilter(cadre_id=f.cadre_id, household_id=f.household_id, kind=f.kind,
+                       demand_status=f.demand_status, acknowledged=f.acknowledged)
+    if rest != DiaryFilter():
+        q = _filtered(q.join(DiaryEntry, DiaryEntry.id == fts_diary_map.c.entry_id), rest)
+    return q, [fts_diary.c.rowid.desc() if descending else fts_diary.c.rowid.asc()]
+
+
+def diary_query(f: DiaryFilter | None = None, *, sort: str = "occurred_at", descending: bool = True):  # noqa: ANN201
+    """The SELECT of the ids of the entries matching ``f``, in list order (page it with limit/offset).
+
+    Entries at the same time come in id order following the direction (the live-entry index's order);
+    a text search orders them by index key instead (the order they were written in).
+    """
+    q, order = _diary_select(f, sort, descending)
+    return q.order_by(*order)
+
+
+def _diary_select(f: DiaryFilter | None, sort: str, descending: bool) -> tuple:
+    """(the SELECT of matching entry ids, unordered; its ORDER BY terms)."""
+    f = f or DiaryFilter()
+    if search_terms(f.text) and sort == "occurred_at":
+        return _search_in_time_order(f, descending)
+    q = select(DiaryEntry.id)
+    if sort == "cadre":
+        q = q.join(User, User.id == DiaryEntry.cadre_id)
+    q = _filtered(q, f)
     if search_terms(f.text):
         q = q.where(DiaryEntry.id.in_(fts_entry_ids(f.text)))
     key = DIARY_SORTS.get(sort, DiaryEntry.occurred_at)
-    q = q.order_by(key.desc() if descending else key.asc(), DiaryEntry.occurred_at.desc(), DiaryEntry.id)
+    if key is DiaryEntry.occurred_at:
+        order = [key.desc(), DiaryEntry.id.desc()] if descending else [key.asc(), DiaryEntry.id.asc()]
+    else:
+        order = [key.desc() if descending else key.asc(), DiaryEntry.occurred_at.desc(), DiaryEntry.id.desc()]
+    return q, order
+
+
+def _position(session: Session, q, order: list, record_id: str) -> int:  # noqa: ANN001
+    """Row (from 0) of ``record_id`` among the ids of ``q`` in ``order``, or -1 when it is not there."""
+    sub = q.add_columns(func.row_number().over(order_by=order).label("rn")).subquery()
+    rn = session.scalar(select(sub.c.rn).where(list(sub.c)[0] == record_id))
+    return -1 if rn is None else rn - 1
+
+
+def diary_entry_position(session: Session, f: DiaryFilter | None, entry_id: str, *, sort: str = "occurred_at",
+                         descending: bool = True) -> int:
+    """Where an entry is in the list of ``f`` (its row), or -1: one pass in SQL, no id list."""
+    q, order = _diary_select(f, sort, descending)
+    return _position(session, q, order, entry_id)
+
+
+def diary_entry_ids(session: Session, f: DiaryFilter | None = None, *, sort: str = "occurred_at",
+                    descending: bool = True, limit: int | None = None, offset: int = 0) -> list[str]:
+    q = diary_query(f, sort=sort, descending=descending)
     if limit:
         q = q.limit(limit)
+    if offset:
+        q = q.offset(offset)
     return list(session.scalars(q))
+
+
+def diary_entry_count(session: Session, f: DiaryFilter | None = None) -> int:
+    """How many entries match ``f`` (the list's row count, without loading their ids)."""
+    f = f or DiaryFilter()
+    if search_terms(f.text):
+        inner = _search_in_time_order(f, True)[0]
+    else:
+        inner = _filtered(select(DiaryEntry.id), f)
+    return session.scalar(select(func.count()).select_from(inner.subquery())) or 0
 
 
 @dataclass(frozen=True)
@@ -198,12 +289,13 @@ LEDGER_SORTS = {
 }
 
 
-def demand_ids(session: Session, f: LedgerFilter | None = None, *, sort: str = "date",
-               descending: bool = True) -> list[str]:
+def _demand_select(columns: list, f: LedgerFilter | None, sort: str, descending: bool, *,
+                   household_joined: bool = False) -> tuple:
+    """(the SELECT of ``columns`` of the demands matching ``f``, unordered; its ORDER BY terms)."""
     f = f or LedgerFilter()
-    q = (select(Demand.id).join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
+    q = (select(*columns).select_from(Demand).join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
          .where(Demand.deleted_at.is_(None), DiaryEntry.deleted_at.is_(None)))
-    if sort == "household":
+    if sort == "household" and not household_joined:
         q = q.join(Household, Household.id == Demand.household_id, isouter=True)
     if f.status:
         q = q.where(Demand.status == f.status)
@@ -223,8 +315,25 @@ def demand_ids(session: Session, f: LedgerFilter | None = None, *, sort: str = "
         like = f"%{term}%"
         q = q.where(or_(Demand.content.like(like), Demand.reply.like(like), Demand.handling.like(like)))
     key = LEDGER_SORTS.get(sort, DiaryEntry.occurred_at)
-    q = q.order_by(key.desc() if descending else key.asc(), DiaryEntry.occurred_at.desc(), Demand.id)
+    return q, [key.desc() if descending else key.asc(), DiaryEntry.occurred_at.desc(), Demand.id]
+
+
+def demand_ids(session: Session, f: LedgerFilter | None = None, *, sort: str = "date",
+               descending: bool = True, limit: int | None = None, offset: int = 0) -> list[str]:
+    q, order = _demand_select([Demand.id], f, sort, descending)
+    q = q.order_by(*order)
+    if limit:
+        q = q.limit(limit)
+    if offset:
+        q = q.offset(offset)
     return list(session.scalars(q))
+
+
+def demand_position(session: Session, f: LedgerFilter | None, demand_id: str, *, sort: str = "date",
+                    descending: bool = True) -> int:
+    """Where a demand is in the ledger of ``f`` (its row), or -1."""
+    q, order = _demand_select([Demand.id], f, sort, descending)
+    return _position(session, q, order, demand_id)
 
 
 @dataclass(frozen=True)
@@ -252,25 +361,51 @@ class LedgerRow:
         return self.status != "closed" and self.due_on is not None and self.due_on < today
 
 
-def ledger_rows(session: Session, ids: list[str]) -> dict[str, LedgerRow]:
-    if not ids:
-        return {}
+def _ledger_columns() -> tuple[list, object]:
     responsible = User.__table__.alias("responsible")
     ack_method = (select(Acknowledgement.method).where(Acknowledgement.entry_id == Demand.entry_id,
                                                        Acknowledgement.deleted_at.is_(None))
                   .limit(1).scalar_subquery())
-    q = (select(Demand, DiaryEntry.occurred_at, Household.head_name, Household.group_name,
-                responsible.c.display_name, ack_method)
+    columns = [Demand.id, Demand.entry_id, DiaryEntry.occurred_at, Demand.household_id, Household.head_name,
+               Household.group_name, Demand.category, Demand.content, Demand.handling, Demand.reply,
+               Demand.replied_on, Demand.replied_by, Demand.closed_on, Demand.status, responsible.c.display_name,
+               Demand.due_on, ack_method, Demand.mediation_case_id]
+    return columns, responsible
+
+
+def _ledger_row(r) -> LedgerRow:  # noqa: ANN001
+    (did, entry_id, heard_at, household_id, head, group, category, content, handling, reply, replied_on,
+     replied_by, closed_on, status, resp, due_on, ack, case_id) = r
+    return LedgerRow(did, entry_id, heard_at, household_id, head or "", group or "", category, content, handling,
+                     reply, replied_on, replied_by, closed_on, status, resp or "", due_on, ack, case_id)
+
+
+def ledger_rows(session: Session, ids: list[str]) -> dict[str, LedgerRow]:
+    if not ids:
+        return {}
+    columns, responsible = _ledger_columns()
+    q = (select(*columns)
          .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
          .join(Household, Household.id == Demand.household_id, isouter=True)
          .join(responsible, responsible.c.id == Demand.responsible_id, isouter=True)
          .where(Demand.id.in_(ids)))
-    out = {}
-    for d, heard_at, head, group, resp, ack in session.execute(q):
-        out[d.id] = LedgerRow(d.id, d.entry_id, heard_at, d.household_id, head or "", group or "", d.category,
-                              d.content, d.handling, d.reply, d.replied_on, d.replied_by, d.closed_on, d.status,
-                              resp or "", d.due_on, ack, d.mediation_case_id)
-    return out
+    return {r[0]: _ledger_row(r) for r in session.execute(q)}
+
+
+def ledger_count(session: Session, f: LedgerFilter | None = None) -> int:
+    inner = _demand_select([Demand.id], f, "date", True)[0]
+    return session.scalar(select(func.count()).select_from(inner.subquery())) or 0
+
+
+def ledger_stream(session: Session, f: LedgerFilter | None = None, *, sort: str = "date",
+                  descending: bool = True, batch: int = 2000) -> Iterator[LedgerRow]:
+    """The ledger's rows in list order, read in one pass (for exports of a whole year)."""
+    columns, responsible = _ledger_columns()
+    q, order = _demand_select(columns, f, sort, descending, household_joined=True)
+    q = (q.join(Household, Household.id == Demand.household_id, isouter=True)
+         .join(responsible, responsible.c.id == Demand.responsible_id, isouter=True).order_by(*order))
+    for r in session.execute(q.execution_options(yield_per=batch)):
+        yield _ledger_row(r)
 
 
 def all_rows_in_order(fetch, session: Session, ids: list[str], chunk: int = 500) -> list:  # noqa: ANN001
@@ -284,7 +419,9 @@ def all_rows_in_order(fetch, session: Session, ids: list[str], chunk: int = 500)
 
 
 __all__ = ["DiaryFilter", "DiaryRow", "LedgerFilter", "LedgerRow", "all_rows_in_order", "demand_ids",
-           "diary_entry_ids", "diary_rows", "fts_entry_ids", "ledger_rows"]
+           "demand_position", "diary_entry_count", "diary_entry_ids", "diary_entry_position", "diary_query",
+           "diary_rows", "fts_entry_ids", "fts_key",
+           "ledger_count", "ledger_rows", "ledger_stream"]
 
 
 def person_hits(session: Session, person_ids: list[str]):  # noqa: ANN201

@@ -16,10 +16,23 @@ depends_on = None
 
 
 # -- full-text index (FTS5, trigram: Chinese needs no word segmenter) --------------------------------
-# fts_diary_map gives every entry a stable integer key (the entry's own rowid may change on VACUUM);
-# fts_diary holds one row per live entry: its texts, the names of the people met, its demands.
+# fts_diary_map gives every entry a stable integer key k (the entry's own rowid may change on VACUUM);
+# fts_diary holds one row per live entry (rowid = k): its texts, the names of the people met, its demands.
+# k orders by the visit's time: k = unix seconds of occurred_at * 1 000 000 + a counter within that second,
+# so "newest matches first" is FTS5's own rowid order and a date range is a rowid range: a search for the
+# top 50 reads 50 matches, never all of them (db/queries/diary.py). A changed occurred_at gives a new k.
 # Triggers keep it in step with entries, demands, participants, amendments and renamed persons, so
 # entries written by any path (forms, bulk demo inserts, bundles from other stations) are searchable.
+
+KEY_SLOT = 1_000_000  # keys per second of occurred_at
+
+
+def _new_key(when: str) -> str:
+    """SQL for a free key in the second of ``when`` (a diary_entry.occurred_at value)."""
+    base = f"(CAST(strftime('%s', {when}) AS INTEGER) * {KEY_SLOT})"
+    return (f"coalesce((SELECT max(k) + 1 FROM fts_diary_map WHERE k >= {base} AND k < {base} + {KEY_SLOT}),"
+            f" {base})")
+
 
 def _refresh(where_entry: str) -> str:
     """SQL that rebuilds the index rows of the entries whose id satisfies ``<id> {where_entry}``."""
@@ -48,10 +61,17 @@ FTS_OBJECTS = [
     "CREATE TABLE fts_diary_map (k INTEGER PRIMARY KEY, entry_id VARCHAR(36) NOT NULL UNIQUE)",
     "CREATE VIRTUAL TABLE fts_diary USING fts5(body, people, demands, tokenize='trigram')",
     f"""CREATE TRIGGER fts_diary_entry_ai AFTER INSERT ON diary_entry BEGIN
-        INSERT OR IGNORE INTO fts_diary_map(entry_id) VALUES (new.id);
+        INSERT OR IGNORE INTO fts_diary_map(k, entry_id) VALUES ({_new_key("new.occurred_at")}, new.id);
         {_refresh("= new.id")}
     END""",
     f"""CREATE TRIGGER fts_diary_entry_au AFTER UPDATE OF {ENTRY_TEXT_COLUMNS} ON diary_entry BEGIN
+        {_refresh("= new.id")}
+    END""",
+    f"""CREATE TRIGGER fts_diary_entry_rekey AFTER UPDATE OF occurred_at ON diary_entry
+        WHEN new.occurred_at IS NOT old.occurred_at BEGIN
+        DELETE FROM fts_diary WHERE rowid = (SELECT k FROM fts_diary_map WHERE entry_id = old.id);
+        DELETE FROM fts_diary_map WHERE entry_id = old.id;
+        INSERT INTO fts_diary_map(k, entry_id) VALUES ({_new_key("new.occurred_at")}, new.id);
         {_refresh("= new.id")}
     END""",
     """CREATE TRIGGER fts_diary_entry_ad AFTER DELETE ON diary_entry BEGIN
@@ -78,6 +98,7 @@ FTS_OBJECTS += [
 FTS_DROPS = [
     "DROP TRIGGER IF EXISTS fts_diary_household_au",
     "DROP TRIGGER IF EXISTS fts_diary_person_au",
+    "DROP TRIGGER IF EXISTS fts_diary_entry_rekey",
     *[f"DROP TRIGGER IF EXISTS fts_diary_{t}_{w}" for t in ("demand", "diary_participant", "diary_amendment", "entry")
       for w in ("ai", "au", "ad")],
     "DROP TABLE IF EXISTS fts_diary",
@@ -116,7 +137,8 @@ def upgrade() -> None:
     with op.batch_alter_table('diary_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_diary_entry_cadre_id'), ['cadre_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_diary_entry_kind'), ['kind'], unique=False)
-        batch_op.create_index(batch_op.f('ix_diary_entry_occurred_at'), ['occurred_at'], unique=False)
+        batch_op.create_index('ix_diary_entry_live_occurred_at', ['occurred_at', 'id'], unique=False,
+                              sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index(batch_op.f('ix_diary_entry_village_code'), ['village_code'], unique=False)
 
     op.create_table('acknowledgement',
@@ -320,7 +342,7 @@ def downgrade() -> None:
     op.drop_table('acknowledgement')
     with op.batch_alter_table('diary_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_diary_entry_village_code'))
-        batch_op.drop_index(batch_op.f('ix_diary_entry_occurred_at'))
+        batch_op.drop_index('ix_diary_entry_live_occurred_at')
         batch_op.drop_index(batch_op.f('ix_diary_entry_kind'))
         batch_op.drop_index(batch_op.f('ix_diary_entry_cadre_id'))
 

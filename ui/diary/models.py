@@ -8,22 +8,42 @@ from collections.abc import Callable
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from db.queries.diary import DiaryFilter, LedgerFilter, demand_ids, diary_entry_ids, diary_rows, ledger_rows
+from db.queries.diary import (
+    DiaryFilter,
+    LedgerFilter,
+    demand_ids,
+    demand_position,
+    diary_entry_count,
+    diary_entry_ids,
+    diary_entry_position,
+    diary_rows,
+    ledger_count,
+    ledger_rows,
+)
 
 from app.diary import ACK_METHODS, KINDS, STATUSES
 
 _WINDOW = 100  # rows fetched around the one asked for
+PAGE_SIZE = 1000  # ids loaded at a time by a paged model
 _CACHE_LIMIT = 3000
 _OVERDUE = QBrush(QColor("#fde2d4"))
 
 
 class _LazyIdModel(QAbstractTableModel):
+    """Rows by position over an id list sorted and filtered in SQL; row contents fetched in windows.
+
+    The model never holds the whole id list (a village's diary runs to hundreds of thousands of
+    entries): it counts the matches, then loads the ids a page at a time (``_query_page``: LIMIT/OFFSET
+    in the same SQL order) as rows are shown.
+    """
+
     COLUMNS: list[tuple[str, str | None]] = []  # (header, sort key or None)
 
     def __init__(self, session_factory: Callable, parent=None) -> None:  # noqa: ANN001
         super().__init__(parent)
         self._session_factory = session_factory
-        self.ids: list[str] = []
+        self._pages: dict[int, list[str]] = {}  # page number → ids
+        self._count = 0
         self._cache: dict[str, object] = {}
         self.sort_key = self.default_sort
         self.descending = True
@@ -31,7 +51,13 @@ class _LazyIdModel(QAbstractTableModel):
     default_sort = ""
 
     # subclasses
-    def _query_ids(self, session) -> list[str]:  # noqa: ANN001
+    def _query_count(self, session) -> int:  # noqa: ANN001
+        raise NotImplementedError
+
+    def _query_page(self, session, offset: int, limit: int) -> list[str]:  # noqa: ANN001
+        raise NotImplementedError
+
+    def _query_position(self, session, record_id: str) -> int:  # noqa: ANN001
         raise NotImplementedError
 
     def _fetch(self, session, ids: list[str]) -> dict:  # noqa: ANN001
@@ -45,35 +71,59 @@ class _LazyIdModel(QAbstractTableModel):
 
     def reload(self) -> None:
         self.beginResetModel()
+        self._pages.clear()
         with self._session_factory() as session:
-            self.ids = self._query_ids(session)
+            self._count = self._query_count(session)
+            if self._count:
+                self._pages[0] = self._query_page(session, 0, PAGE_SIZE)
         self._cache.clear()
         self.endResetModel()
 
+    def loaded_id_count(self) -> int:
+        """How many ids the model holds now."""
+        return sum(len(p) for p in self._pages.values())
+
+    def _ids_between(self, lo: int, hi: int) -> list[str]:
+        """Ids of rows lo..hi-1 (fewer if the list shrank since it was counted)."""
+        out: list[str] = []
+        for page in range(lo // PAGE_SIZE, (max(hi, lo + 1) - 1) // PAGE_SIZE + 1):
+            if page not in self._pages:
+                with self._session_factory() as session:
+                    self._pages[page] = self._query_page(session, page * PAGE_SIZE, PAGE_SIZE)
+            start = page * PAGE_SIZE
+            out += self._pages[page][max(lo - start, 0):max(hi - start, 0)]
+        return out
+
     def row_data(self, row: int):  # noqa: ANN201
-        if not 0 <= row < len(self.ids):
+        key = self.id_at(row)
+        if key is None:
             return None
-        key = self.ids[row]
         if key not in self._cache:
             if len(self._cache) > _CACHE_LIMIT:
                 self._cache.clear()
             lo = max(0, row - _WINDOW // 4)
-            window = [i for i in self.ids[lo:lo + _WINDOW] if i not in self._cache]
+            window = [i for i in self._ids_between(lo, min(lo + _WINDOW, self._count)) if i not in self._cache]
             with self._session_factory() as session:
                 self._cache.update(self._fetch(session, window))
         return self._cache.get(key)
 
     def id_at(self, row: int) -> str | None:
-        return self.ids[row] if 0 <= row < len(self.ids) else None
+        if not 0 <= row < self._count:
+            return None
+        ids = self._ids_between(row, row + 1)
+        return ids[0] if ids else None
 
     def row_of(self, record_id: str) -> int:
-        try:
-            return self.ids.index(record_id)
-        except ValueError:
-            return -1
+        """The row of a record: from the pages in hand, else asked of SQL (-1: not in the list)."""
+        for page, ids in self._pages.items():
+            if record_id in ids:
+                return page * PAGE_SIZE + ids.index(record_id)
+        with self._session_factory() as session:
+            row = self._query_position(session, record_id)
+        return row if row < self._count else -1
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.ids)
+        return 0 if parent.isValid() else self._count
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.COLUMNS)
@@ -85,7 +135,7 @@ class _LazyIdModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
-        if not index.isValid() or not 0 <= index.row() < len(self.ids) or not 0 <= index.column() < len(self.COLUMNS):
+        if not index.isValid() or not 0 <= index.row() < self._count or not 0 <= index.column() < len(self.COLUMNS):
             return None
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.BackgroundRole,
                         Qt.ItemDataRole.UserRole):
@@ -94,7 +144,7 @@ class _LazyIdModel(QAbstractTableModel):
         if row is None:
             return None
         if role == Qt.ItemDataRole.UserRole:
-            return self.ids[index.row()]
+            return self.id_at(index.row())
         if role == Qt.ItemDataRole.BackgroundRole:
             return self._background(row)
         return self._display(row, index.column())
@@ -120,8 +170,15 @@ class DiaryListModel(_LazyIdModel):
         super().__init__(session_factory, parent)
         self.filter = DiaryFilter()
 
-    def _query_ids(self, session) -> list[str]:  # noqa: ANN001
-        return diary_entry_ids(session, self.filter, sort=self.sort_key, descending=self.descending)
+    def _query_count(self, session) -> int:  # noqa: ANN001
+        return diary_entry_count(session, self.filter)
+
+    def _query_page(self, session, offset: int, limit: int) -> list[str]:  # noqa: ANN001
+        return diary_entry_ids(session, self.filter, sort=self.sort_key, descending=self.descending, limit=limit,
+                               offset=offset)
+
+    def _query_position(self, session, record_id: str) -> int:  # noqa: ANN001
+        return diary_entry_position(session, self.filter, record_id, sort=self.sort_key, descending=self.descending)
 
     def _fetch(self, session, ids):  # noqa: ANN001, ANN202
         return diary_rows(session, ids)
@@ -157,8 +214,15 @@ class LedgerModel(_LazyIdModel):
         self.filter = LedgerFilter()
         self.today = today or dt.date.today()
 
-    def _query_ids(self, session) -> list[str]:  # noqa: ANN001
-        return demand_ids(session, self.filter, sort=self.sort_key, descending=self.descending)
+    def _query_count(self, session) -> int:  # noqa: ANN001
+        return ledger_count(session, self.filter)
+
+    def _query_page(self, session, offset: int, limit: int) -> list[str]:  # noqa: ANN001
+        return demand_ids(session, self.filter, sort=self.sort_key, descending=self.descending, limit=limit,
+                          offset=offset)
+
+    def _query_position(self, session, record_id: str) -> int:  # noqa: ANN001
+        return demand_position(session, self.filter, record_id, sort=self.sort_key, descending=self.descending)
 
     def _fetch(self, session, ids):  # noqa: ANN001, ANN202
         return ledger_rows(session, ids)

@@ -1,0 +1,69 @@
+"""Full-text search in date order: the index key follows the visit's time, so the newest matches come first."""
+
+import datetime as dt
+
+import pytest
+
+from db.queries.diary import DiaryFilter, diary_entry_count, diary_entry_ids
+
+from app import diary
+
+from tests.diary_helpers import NOW, add_cadre, add_household, entry_input
+
+
+@pytest.fixture
+def visits(village_ws):
+    """60 visits about 危房改造 on distinct days and times, and 5 about something else."""
+    cadre = add_cadre(village_ws)
+    hid, pid, _ = add_household(village_ws, "张三丰")
+    start = dt.datetime(2023, 6, 1, 9)
+    ids = {}
+    with village_ws.session(cadre.id) as s:
+        for i in range(60):
+            when = start + dt.timedelta(days=(i * 37) % 60, hours=i % 5)  # written out of date order
+            e = diary.save_entry(s, entry_input(hid, pid, when=when, situation=f"房屋漏雨，申请危房改造第{i}次"),
+                                 actor=cadre, now=NOW)
+            ids[e.id] = when
+        for i in range(5):
+            diary.save_entry(s, entry_input(hid, pid, when=start + dt.timedelta(days=70 + i), situation="孩子上学路远"),
+                             actor=cadre, now=NOW)
+    return village_ws, cadre, hid, pid, ids
+
+
+def _newest_first(ids, n=None):
+    return sorted(ids, key=lambda i: ids[i], reverse=True)[:n]
+
+
+def test_search_returns_the_newest_fifty_in_date_order(visits):
+    ws, *_, ids = visits
+    with ws.session() as s:
+        assert diary_entry_ids(s, DiaryFilter(text="危房改造"), limit=50) == _newest_first(ids, 50)
+        assert diary_entry_ids(s, DiaryFilter(text="危房改造"), descending=False, limit=3) == _newest_first(ids)[::-1][:3]
+        # a two-character word (scanned, not looked up) comes in the same order
+        assert diary_entry_ids(s, DiaryFilter(text="漏雨"), limit=50) == _newest_first(ids, 50)
+        assert diary_entry_count(s, DiaryFilter(text="漏雨")) == 60
+        assert diary_entry_count(s, DiaryFilter(text="上学路远")) == 5
+
+
+def test_search_within_dates_keeps_the_range_and_the_order(visits):
+    ws, *_, ids = visits
+    f = DiaryFilter(text="危房改造", date_from=dt.date(2023, 6, 10), date_to=dt.date(2023, 6, 20))
+    inside = {i: w for i, w in ids.items() if dt.date(2023, 6, 10) <= w.date() <= dt.date(2023, 6, 20)}
+    with ws.session() as s:
+        assert diary_entry_ids(s, f) == _newest_first(inside)
+        assert diary_entry_count(s, f) == len(inside) == 11
+        f.text = "漏雨"
+        assert diary_entry_ids(s, f, limit=4) == _newest_first(inside, 4)
+
+
+def test_moving_a_visit_to_another_day_moves_it_in_the_search(visits):
+    ws, cadre, hid, pid, ids = visits
+    oldest = _newest_first(ids)[-1]
+    later = dt.datetime(2023, 9, 1, 10)
+    with ws.session(cadre.id) as s:
+        diary.save_entry(s, entry_input(hid, pid, when=later, situation="房屋漏雨，申请危房改造（改期）"), actor=cadre,
+                         entry_id=oldest, now=NOW)
+    with ws.session() as s:
+        assert diary_entry_ids(s, DiaryFilter(text="危房改造"), limit=2)[0] == oldest
+        assert diary_entry_ids(s, DiaryFilter(text="改期")) == [oldest]
+        assert diary_entry_count(s, DiaryFilter(text="危房改造")) == 60
