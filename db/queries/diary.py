@@ -61,6 +61,7 @@ class DiaryFilter:
     demand_status: str | None = None  # entries with at least one demand in this status
     acknowledged: bool | None = None  # True: signed (on screen or paper); False: not signed
     text: str = ""
+    village_code: str | None = None  # a town station: one village's entries
 
 
 DIARY_SORTS = {
@@ -68,6 +69,7 @@ DIARY_SORTS = {
     "kind": DiaryEntry.kind,
     "place": DiaryEntry.place,
     "cadre": User.display_name,
+    "village": DiaryEntry.village_code,
 }
 
 
@@ -82,6 +84,8 @@ def diary_entry_ids(session: Session, f: DiaryFilter | None = None, *, sort: str
     q = select(DiaryEntry.id).where(DiaryEntry.deleted_at.is_(None))
     if sort == "cadre":
         q = q.join(User, User.id == DiaryEntry.cadre_id)
+    if f.village_code:
+        q = q.where(DiaryEntry.village_code == f.village_code)
     if f.cadre_id:
         q = q.where(DiaryEntry.cadre_id == f.cadre_id)
     if f.date_from:
@@ -126,6 +130,7 @@ class DiaryRow:
     demands_closed: int
     ack_method: str | None  # signature | paper_photo | refused | None
     amended: bool  # changed after signing (has amendments)
+    village_code: str = ""
 
 
 def diary_rows(session: Session, ids: list[str]) -> dict[str, DiaryRow]:
@@ -172,7 +177,7 @@ def diary_rows(session: Session, ids: list[str]) -> dict[str, DiaryRow]:
         out[entry_id] = DiaryRow(
             e.id, e.occurred_at, e.kind, e.place, e.cadre_id, cadre_name, "、".join(heads.get(entry_id, [])),
             "、".join(persons.get(entry_id, [])), summary.replace("\n", " ")[:60], c.get("open", 0),
-            c.get("replied", 0), c.get("closed", 0), acks.get(entry_id), entry_id in amended)
+            c.get("replied", 0), c.get("closed", 0), acks.get(entry_id), entry_id in amended, e.village_code)
     return out
 
 
@@ -187,6 +192,7 @@ class LedgerFilter:
     date_to: dt.date | None = None
     overdue_on: dt.date | None = None  # only demands not closed whose due date is before this day
     text: str = ""
+    village_code: str | None = None  # a town station: one village's demands
 
 
 LEDGER_SORTS = {
@@ -195,6 +201,7 @@ LEDGER_SORTS = {
     "category": Demand.category,
     "due_on": Demand.due_on,
     "household": Household.head_name,
+    "village": Demand.village_code,
 }
 
 
@@ -205,6 +212,8 @@ def demand_ids(session: Session, f: LedgerFilter | None = None, *, sort: str = "
          .where(Demand.deleted_at.is_(None), DiaryEntry.deleted_at.is_(None)))
     if sort == "household":
         q = q.join(Household, Household.id == Demand.household_id, isouter=True)
+    if f.village_code:
+        q = q.where(Demand.village_code == f.village_code)
     if f.status:
         q = q.where(Demand.status == f.status)
     if f.category:
@@ -247,6 +256,7 @@ class LedgerRow:
     due_on: dt.date | None
     acknowledged: str | None  # ack method of the entry
     mediation_case_id: str | None
+    village_code: str = ""
 
     def overdue(self, today: dt.date) -> bool:
         return self.status != "closed" and self.due_on is not None and self.due_on < today
@@ -269,7 +279,7 @@ def ledger_rows(session: Session, ids: list[str]) -> dict[str, LedgerRow]:
     for d, heard_at, head, group, resp, ack in session.execute(q):
         out[d.id] = LedgerRow(d.id, d.entry_id, heard_at, d.household_id, head or "", group or "", d.category,
                               d.content, d.handling, d.reply, d.replied_on, d.replied_by, d.closed_on, d.status,
-                              resp or "", d.due_on, ack, d.mediation_case_id)
+                              resp or "", d.due_on, ack, d.mediation_case_id, d.village_code)
     return out
 
 

@@ -244,6 +244,7 @@ SORT_KEYS = {
     "tags": lambda: select(func.min(HouseholdTag.tag)).where(
         HouseholdTag.household_id == Household.id, HouseholdTag.deleted_at.is_(None)).scalar_subquery(),
     "card_delivered_on": lambda: Household.card_delivered_on,
+    "village_code": lambda: Household.village_code,
 }
 
 
@@ -321,6 +322,7 @@ class RosterRow:
     area_cadre: str
     tags: tuple[str, ...]
     card_delivered_on: dt.date | None
+    village_code: str = ""
 
 
 def roster_rows(session: Session, keys: Sequence[int], *, hidden_tags: Iterable[str] = ()) -> dict[int, RosterRow]:
@@ -330,7 +332,8 @@ def roster_rows(session: Session, keys: Sequence[int], *, hidden_tags: Iterable[
     hidden = set(hidden_tags)
     base = session.execute(
         select(ROWID, Household.id, Household.household_no, Household.head_name, Household.group_name,
-               Household.address, Household.phones, Household.card_delivered_on).where(ROWID.in_(list(keys)))
+               Household.address, Household.phones, Household.card_delivered_on, Household.village_code)
+        .where(ROWID.in_(list(keys)))
     ).all()
     ids = [r.id for r in base]
     counts = dict(session.execute(
@@ -357,7 +360,7 @@ def roster_rows(session: Session, keys: Sequence[int], *, hidden_tags: Iterable[
     return {
         r[0]: RosterRow(r[0], r.id, r.household_no, r.head_name, r.group_name, r.address, counts.get(r.id, 0),
                         r.phones, cadres.get((r.id, "contact"), ""), cadres.get((r.id, "area"), ""),
-                        tuple(tags.get(r.id, ())), r.card_delivered_on)
+                        tuple(tags.get(r.id, ())), r.card_delivered_on, r.village_code)
         for r in base
     }
 
