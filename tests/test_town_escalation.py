@@ -83,8 +83,9 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
 
 
 def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
-    from app import households
     from db.models import DiaryEntry, Household
+
+    from app import households
 
     town, _village = stations
     clerk = _admin(town)

@@ -51,7 +51,7 @@ from ui.diary.dialogs import (
 from ui.diary.entry_form import EntryDialog
 from ui.diary.models import DiaryListModel, LedgerModel
 from ui.tasks import run_in_background
-from ui.widgets.village_filter import VillageFilter
+from ui.widgets.village_filter import VillageFilter, compact
 
 
 def new_entry(ctx: AppContext, parent: QWidget | None = None) -> EntryDialog:
@@ -110,6 +110,8 @@ class DiaryTab(QWidget):
         self.household_chip.hide()
         self.household_chip.clicked.connect(lambda: self.filter_household(None))
         self.village = VillageFilter(ctx, self)
+        for combo in (self.cadre, self.kind, self.status, self.ack):
+            compact(combo, 5)
         filters = QHBoxLayout()
         filters.addWidget(self.search, 3)
         for w in (self.village, self.cadre, self.kind, self.status, self.ack, self.use_dates, self.date_from, QLabel("至"),
@@ -165,7 +167,9 @@ class DiaryTab(QWidget):
         self.search.returnPressed.connect(self.reload)
         for c in (self.cadre, self.kind, self.status, self.ack):
             c.currentIndexChanged.connect(lambda _i: self.reload())
-        self.village.changed.connect(self.reload)
+        self.village.changed.connect(self._village_changed)
+        if ctx.is_town:
+            self._village_changed(reload=False)
         self.use_dates.toggled.connect(lambda _b: self.reload())
         self.date_from.dateChanged.connect(lambda _d: self.use_dates.isChecked() and self.reload())
         self.date_to.dateChanged.connect(lambda _d: self.use_dates.isChecked() and self.reload())

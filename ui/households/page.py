@@ -30,8 +30,8 @@ from app.accounts import can
 
 from ui.households.editor import HouseholdDialog
 from ui.households.model import RosterModel
-from ui.widgets.village_filter import VillageFilter
 from ui.tasks import run_in_background
+from ui.widgets.village_filter import VillageFilter, compact
 
 SEARCH_DELAY_MS = 120
 
@@ -59,6 +59,8 @@ class HouseholdsPage(QWidget):
             bar.addWidget(w, 1)
         bar.addWidget(self.not_delivered)
         layout.addLayout(bar)
+        for combo in (self.group, self.tag, self.cadre):
+            compact(combo)
 
         actions = QHBoxLayout()
         self.new_button = QPushButton("新建户 (Ctrl+Shift+N)")

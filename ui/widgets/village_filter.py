@@ -15,6 +15,13 @@ from app.sync.status import village_filter_choices
 ALL_VILLAGES = "全部村"
 
 
+def compact(combo: QComboBox, chars: int = 6) -> QComboBox:
+    """A filter combo that does not widen its bar to its longest item (the bars must fit 1366 px)."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    return combo
+
+
 class VillageFilter(QComboBox):
     """``code()`` is None for all villages; ``names`` maps village code → name for the 村 column."""
 
@@ -27,7 +34,7 @@ class VillageFilter(QComboBox):
         self.names: dict[str, str] = {}
         self.setAccessibleName("村")
         self.setToolTip("只看一个村的记录")
-        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        compact(self, 4)
         self.setVisible(self.is_town)
         self.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.fill()
