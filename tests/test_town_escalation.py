@@ -65,6 +65,14 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
         assert info.town_handler == clerk.display_name and info.state == rules.ESCALATED
         reply = diary.demand_info(s, demand_id)
         assert reply.status == "replied" and reply.reply.startswith("镇农业站已排期")
+        # the reply is searchable at the village (the importer re-indexed the entry in bulk) and the
+        # index's triggers are back for the next ordinary edit
+        from db.queries.diary import DiaryFilter, diary_entry_ids
+
+        assert reply.entry_id in diary_entry_ids(s, DiaryFilter(text="检修灌溉渠"))
+        triggers = s.connection().exec_driver_sql(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'fts_%'").scalar_one()
+        assert triggers == 17
 
     # the village archives the case after the town's outcome: a fast-forward at the town, not a conflict
     admin = _admin(village)

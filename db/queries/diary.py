@@ -8,10 +8,12 @@ the candidates.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import and_, column, exists, func, literal_column, or_, select, table
+from sqlalchemy import Connection, and_, column, exists, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -29,6 +31,71 @@ fts_diary = table("fts_diary", column("rowid"), column("body"), column("people")
 fts_diary_map = table("fts_diary_map", column("k"), column("entry_id"))
 
 SIGNED_METHODS = ("signature", "paper_photo")
+
+
+# -- bulk writes (the bundle importer): triggers stand aside, the touched entries are indexed once ----------
+# The same text the triggers of migration 0004 index for one entry (keep the two in step).
+_INDEX_ENTRIES = """
+    INSERT INTO fts_diary(rowid, body, people, demands)
+    SELECT m.k,
+      e.place || ' ' || e.companions || ' ' || e.situation || ' ' || e.difficulties || ' ' || e.actions
+        || ' ' || e.follow_up
+        || coalesce(' ' || (SELECT group_concat(a.text, ' ') FROM diary_amendment a
+                             WHERE a.entry_id = e.id AND a.deleted_at IS NULL), ''),
+      coalesce((SELECT group_concat(coalesce(p.name || ' ', '') || h.head_name, ' ')
+                  FROM diary_participant dp JOIN household h ON h.id = dp.household_id
+                  LEFT JOIN person p ON p.id = dp.person_id
+                 WHERE dp.entry_id = e.id AND dp.deleted_at IS NULL), ''),
+      coalesce((SELECT group_concat(d.content || ' ' || d.handling || ' ' || d.reply, ' ')
+                  FROM demand d WHERE d.entry_id = e.id AND d.deleted_at IS NULL), '')
+    FROM diary_entry e JOIN fts_diary_map m ON m.entry_id = e.id
+    WHERE e.deleted_at IS NULL AND e.id IN (SELECT id FROM temp.bulk_diary_entries)
+"""
+
+
+@contextlib.contextmanager
+def bulk_import_index(conn: Connection) -> Iterator[None]:
+    """For :func:`db.bulk.bulk_writes`. The ``fts_diary_*`` triggers rebuild an entry's index row at every
+    participant, demand or amendment row (FTS5 then flushes per statement: minutes for a village-year).
+    Here they are dropped for the caller's transaction and re-created from their stored SQL before it
+    commits (SQLite DDL is transactional: a rollback brings them back too); on leaving, the entries
+    the written rows belong to are re-indexed in three statements."""
+    from db.bulk import written
+
+    triggers = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, 10) = 'fts_diary_'"
+    ).fetchall()
+    for name, _sql in triggers:
+        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    try:
+        yield
+        conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS bulk_diary_entries (id TEXT PRIMARY KEY)")
+        conn.exec_driver_sql("DELETE FROM temp.bulk_diary_entries")
+        rows = [(i,) for i in written(conn, "diary_entry")]
+        for table in ("demand", "diary_participant", "diary_amendment"):
+            ids = list(written(conn, table))
+            for start in range(0, len(ids), 500):
+                part = ids[start:start + 500]
+                rows += conn.exec_driver_sql(
+                    f"SELECT entry_id FROM {table} WHERE id IN ({','.join('?' * len(part))})", tuple(part)).fetchall()
+        for table, column in (("person", "person_id"), ("household", "household_id")):
+            ids = list(written(conn, table))
+            for start in range(0, len(ids), 500):
+                part = ids[start:start + 500]
+                rows += conn.exec_driver_sql(
+                    f"SELECT entry_id FROM diary_participant WHERE {column} IN ({','.join('?' * len(part))})",
+                    tuple(part)).fetchall()
+        if rows:
+            conn.exec_driver_sql("INSERT OR IGNORE INTO temp.bulk_diary_entries (id) VALUES (?)",
+                                 [tuple(r) for r in rows])
+        conn.exec_driver_sql("INSERT OR IGNORE INTO fts_diary_map(entry_id) SELECT id FROM temp.bulk_diary_entries")
+        conn.exec_driver_sql("DELETE FROM fts_diary WHERE rowid IN (SELECT m.k FROM fts_diary_map m "
+                             "WHERE m.entry_id IN (SELECT id FROM temp.bulk_diary_entries))")
+        conn.exec_driver_sql(_INDEX_ENTRIES)
+        conn.exec_driver_sql("DELETE FROM temp.bulk_diary_entries")
+    finally:
+        for _name, sql in triggers:
+            conn.exec_driver_sql(sql)
 
 
 def search_terms(text: str) -> list[str]:

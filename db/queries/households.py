@@ -116,6 +116,16 @@ def bulk_search_index(conn: Connection) -> Iterator[None]:
         conn.exec_driver_sql("UPDATE fts_household_control SET bulk = 0")
 
 
+@contextlib.contextmanager
+def bulk_import_index(conn: Connection) -> Iterator[None]:
+    """For :func:`db.bulk.bulk_writes`: the households written in bulk are indexed on leaving."""
+    from db.bulk import written
+
+    with bulk_search_index(conn):
+        yield
+        note_search_text_changed(conn, written(conn, "household"))
+
+
 def note_search_text_changed(conn: Connection, household_ids: Iterable[str]) -> None:
     """Inside :func:`bulk_search_index`: these existing households' search text was rewritten."""
     conn.info["fts_changed"].update(household_ids)
