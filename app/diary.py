@@ -38,6 +38,7 @@ from db.models import (
 
 from app import accounts, attachments, audit
 from app.errors import UserError
+from app.stations import require_own_record
 from app.todo import TodoItem
 
 # -- vocabularies -----------------------------------------------------------------------------------
@@ -349,6 +350,7 @@ def save_entry(session: Session, data: EntryInput, *, actor: User | None, entry_
         session.add(entry)
     else:
         entry = _entry(session, entry_id)
+        require_own_record(session, entry, "这篇民情日记")
         ack = _ack(session, entry.id)
         if ack is not None and ack.method in SIGNED_METHODS:
             raise UserError("这篇日记已经群众签字认可，原文不能再改；如需更正或补充，请用“补记”", field=None)
@@ -425,6 +427,7 @@ def delete_entry(session: Session, entry_id: str, *, actor: User | None) -> None
     """Soft delete (a tombstone that travels to the town). A signed entry cannot be deleted."""
     _require_writer(actor)
     entry = _entry(session, entry_id)
+    require_own_record(session, entry, "这篇民情日记")
     ack = _ack(session, entry_id)
     if ack is not None and ack.method in SIGNED_METHODS:
         raise UserError("这篇日记已经群众签字认可，不能删除")
@@ -542,6 +545,7 @@ def acknowledge(session: Session, attachments_dir: Path, entry_id: str, *, metho
     signature; a signature is final."""
     _require_writer(actor)
     entry = _entry(session, entry_id)
+    require_own_record(session, entry, "这篇民情日记")
     if method not in ACK_METHODS:
         raise UserError("请选择认可方式：当场签字、纸质签字照片或拒签", field="method")
     existing = _ack(session, entry_id)
@@ -588,7 +592,7 @@ def add_amendment(session: Session, entry_id: str, text: str, *, actor: User | N
                   field_name: str = "", now: dt.datetime | None = None) -> AmendmentInfo:
     """补记: new text beside a signed entry's original, which stays as the resident signed it."""
     _require_writer(actor)
-    _entry(session, entry_id)
+    require_own_record(session, _entry(session, entry_id), "这篇民情日记")
     text = _clean(text)
     if not text:
         raise UserError("请写下补记的内容", field="amendment")
@@ -606,7 +610,7 @@ def attach_to_entry(session: Session, attachments_dir: Path, entry_id: str, path
                     actor: User | None) -> attachments.AttachmentInfo:
     """Photos and scans belong to the record, not to its signed text: allowed after signing too."""
     _require_writer(actor)
-    _entry(session, entry_id)
+    require_own_record(session, _entry(session, entry_id), "这篇民情日记")
     info = attachments.attach_file(session, attachments_dir, "diary_entry", entry_id, path)
     audit.record(session, actor, "diary.attach", table="diary_entry", record_id=entry_id, fields=["attachment"])
     return info
@@ -1084,7 +1088,12 @@ def draft_to_entry(data: dict) -> EntryInput:
     )
 
 
-def cadres(session: Session) -> list[tuple[str, str]]:
-    """(id, name) of the active accounts that write diaries, for pickers and filters."""
-    return [(u.id, u.display_name) for u in accounts.local_users(session, include_inactive=False)
-            if u.role_set & {"cadre", "admin"}]
+def cadres(session: Session, village_code: str | None = None) -> list[tuple[str, str]]:
+    """(id, name) of the active accounts that write diaries, for pickers and filters: this station's,
+    or (at a town, for its village filter) those of ``village_code``."""
+    if village_code is None:
+        users = accounts.local_users(session, include_inactive=False)
+    else:
+        users = session.scalars(select(User).where(User.village_code == village_code, User.deleted_at.is_(None),
+                                                   User.active.is_(True)).order_by(User.created_at)).all()
+    return [(u.id, u.display_name) for u in users if u.role_set & {"cadre", "admin"}]

@@ -33,6 +33,7 @@ from app.codes import (
 )
 from app.errors import UserError
 from app.pinyin import name_keys
+from app.stations import is_town_session
 
 # 标签 in use (DOMAIN.md). Sensitive: health (残疾), minors (留守/失亲儿童), corrections (刑满释放, 社区矫正).
 BUILTIN_TAGS: tuple[tuple[str, bool], ...] = (
@@ -277,9 +278,14 @@ def _refuse_duplicate_id(session: Session, number: str | None, household_id: str
             "请核对号码，或把此人迁到本户", household_id=other.household_id)
 
 
-def _require_edit(actor: User | None) -> None:
+TOWN_READ_ONLY = "户籍由各村工作站维护，乡镇工作站只能查看；需要更正请通知该村"
+
+
+def _require_edit(session: Session, actor: User | None) -> None:
     if actor is not None:
         require(actor, "edit_households")
+    if is_town_session(session):
+        raise UserError(TOWN_READ_ONLY)
 
 
 # -- search text --------------------------------------------------------------------------------
@@ -350,7 +356,7 @@ def _checked_members(session: Session, members: Sequence[MemberInput], household
 def create_household(session: Session, actor: User | None, data: HouseholdInput,
                      *, today: dt.date | None = None) -> HouseholdView:
     """A new household with its members; exactly one member is the 户主."""
-    _require_edit(actor)
+    _require_edit(session, actor)
     fields = _check_household_fields(data)
     members = _checked_members(session, data.members, None, today)
     heads = [m for m in members if m.relation == HEAD]
@@ -380,7 +386,7 @@ def update_household(session: Session, actor: User | None, household_id: str, da
 
     Members not listed stay as they are (a member leaves only by moving, dying or moving away).
     """
-    _require_edit(actor)
+    _require_edit(session, actor)
     household = _get_live(session, household_id)
     fields = _check_household_fields(data)
     members = _checked_members(session, data.members, household.id, today)
@@ -449,7 +455,7 @@ def _get_person(session: Session, person_id: str) -> Person:
 def move_person(session: Session, actor: User | None, person_id: str, target_household_id: str,
                 *, relation: str = "") -> None:
     """迁入他户: the person keeps their record (and ID); both households' search text follows."""
-    _require_edit(actor)
+    _require_edit(session, actor)
     person = _get_person(session, person_id)
     source = _get_live(session, person.household_id)
     target = _get_live(session, target_household_id)
@@ -473,7 +479,7 @@ def move_person(session: Session, actor: User | None, person_id: str, target_hou
 def set_person_status(session: Session, actor: User | None, person_id: str, status: str,
                       on: dt.date | None = None) -> None:
     """已故 / 迁出 (or back to 在册): the record stays, never a hard delete."""
-    _require_edit(actor)
+    _require_edit(session, actor)
     if status not in STATUSES:
         raise UserError(f"状态只能是 {'、'.join(STATUSES)}", field="status")
     person = _get_person(session, person_id)
@@ -487,7 +493,7 @@ def set_person_status(session: Session, actor: User | None, person_id: str, stat
 
 def delete_household(session: Session, actor: User | None, household_id: str) -> None:
     """Soft delete (entered by mistake); members go with it."""
-    _require_edit(actor)
+    _require_edit(session, actor)
     household = _get_live(session, household_id)
     now = utcnow()
     household.deleted_at = now
@@ -525,7 +531,7 @@ def hidden_tags(session: Session, user: User | None) -> frozenset[str]:
 
 def add_tag_definition(session: Session, actor: User | None, name: str, *, sensitive: bool = False,
                        description: str = "") -> TagInfo:
-    _require_edit(actor)
+    _require_edit(session, actor)
     name = clean_text(name)
     if not name:
         raise UserError("标签名：请填写", field="name")
@@ -545,7 +551,7 @@ def tag_row_id(household_id: str, tag: str) -> str:
 
 def set_tags(session: Session, actor: User | None, household_id: str, tags: Iterable[str]) -> None:
     """The household's tags become ``tags``; sensitive tags the actor cannot see are left as they are."""
-    _require_edit(actor)
+    _require_edit(session, actor)
     household = _get_live(session, household_id)
     hidden = hidden_tags(session, actor)
     known = {t.name for t in all_tags(session, None)} | sensitive_tags(session)
@@ -590,7 +596,7 @@ def cadres(session: Session) -> list[User]:
 def assign_cadre(session: Session, actor: User | None, household_id: str, role: str, cadre_id: str | None,
                  *, on: dt.date) -> bool:
     """Make ``cadre_id`` the household's contact/area cadre from ``on`` (None: nobody); history is kept."""
-    _require_edit(actor)
+    _require_edit(session, actor)
     if role not in CADRE_ROLES:
         raise ValueError(role)
     household = _get_live(session, household_id)
@@ -625,7 +631,7 @@ def _cadre_views(session: Session, household_id: str) -> list[CadreView]:
 def mark_cards_delivered(session: Session, actor: User | None, household_ids: Iterable[str],
                          on: dt.date) -> int:
     """联系卡已送达 on ``on`` for the given households; returns how many changed."""
-    _require_edit(actor)
+    _require_edit(session, actor)
     n = 0
     ids = list(household_ids)
     for start in range(0, len(ids), 500):

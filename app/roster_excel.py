@@ -40,6 +40,7 @@ from app.codes import mask_resident_id, to_halfwidth
 from app.errors import UserError
 from app.households import (
     HEAD,
+    TOWN_READ_ONLY,
     MemberInput,
     all_tags,
     check_member,
@@ -51,6 +52,7 @@ from app.households import (
     tag_row_id,
 )
 from app.pinyin import name_keys
+from app.stations import is_town_session
 
 # field → (label used in messages and on export, header aliases in Chinese rosters)
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -678,6 +680,8 @@ def apply_import(session: Session, plan: ImportPlan, actor: User | None,
     """
     if actor is not None:
         require(actor, "edit_households")
+    if is_town_session(session):
+        raise UserError(TOWN_READ_ONLY)
     mapped = set(plan.mapping.values())
     hidden = hidden_tags(session, actor) if actor is not None else frozenset()  # CLI: the station's operator
     conn = session.connection()

@@ -1,9 +1,10 @@
 """Sync by file at scale: a village-year exported and imported, 30 of them into one town, and beside
 it raw ``sqlite3.executemany`` of the same rows into the same tables.
 
-A village-year: 3 000 households, ~10 000 members, and — standing in for the diary (10 000 entries)
-and mediation (300 cases) tables until they exist — proportionate extra rows in the synced tables
-that do exist (tags, contact-cadre assignments). The importer is generic, so rows are rows.
+A village-year: the demo steps with 3 000 households — ~10 000 members, ~15 000 diary entries with
+their participants, demands and signatures, ~100 mediation cases with parties, sessions, agreements
+(the demo's case count; fewer than the 300 the issue names, but every case table is filled). Set
+MINQING_BENCH_VILLAGES to run fewer than 30 villages (each takes ~20 s to generate).
 
 Run alone: ``python -m bench.bench_sync`` (or through ``bench/run.py``).
 """
@@ -11,7 +12,7 @@ Run alone: ``python -m bench.bench_sync`` (or through ``bench/run.py``).
 from __future__ import annotations
 
 import datetime as dt
-import random
+import os
 import shutil
 import sqlite3
 import sys
@@ -20,64 +21,16 @@ import time
 from pathlib import Path
 
 HOUSEHOLDS = 3000
-MEMBERS_PER_HOUSEHOLD = (2, 5)  # ~10 000 persons
-EXTRA_TAGS = 10_000  # stands in for 10 000 diary entries
-EXTRA_ASSIGNMENTS = 3_300  # stands in for contact assignments + 300 cases
-VILLAGES = 30
+VILLAGES = int(os.environ.get("MINQING_BENCH_VILLAGES", "30"))
 TOWN_CODE = "370681101"
 
-SURNAMES = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何林高罗"
-GIVEN = "建国桂兰秀英志强海燕明华春梅国庆玉兰德福小红淑珍文斌"
-TAGS = ["困难户", "低保", "五保", "残疾", "空巢老人", "留守儿童", "老党员/老干部", "经济能人", "上访户", "矛盾纠纷户"]
+def fill_village(ws, seed: int) -> int:  # noqa: ANN001
+    """A village-year through the demo steps of every feature (households, members, diaries with
+    demands and signatures, screenings and cases), i.e. the real synced tables; returns rows made."""
+    from app import demo
 
-
-def _name(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
-
-
-def fill_village(ws, rng: random.Random) -> int:  # noqa: ANN001
-    """Bulk-insert a village-year with Core (stamped as the village station); returns rows made."""
-    from sqlalchemy import insert
-
-    from db.models import CadreAssignment, Household, HouseholdTag, Person, User
-    from db.stamping import stamp_new_rows
-
-    from app.pinyin import name_keys
-
-    ctx = ws.stamp_context()
-    total = 0
-    with ws.engine.begin() as conn:
-        cadres = [{"username": f"cadre{n}", "display_name": _name(rng), "roles": "cadre", "active": True,
-                   "phone": f"138{rng.randrange(10**8):08d}"} for n in range(8)]
-        stamp_new_rows(conn, ctx, cadres)
-        conn.execute(insert(User), cadres)
-        households, persons = [], []
-        for n in range(HOUSEHOLDS):
-            head = _name(rng)
-            households.append({"household_no": f"{n + 1:05d}", "head_name": head,
-                               "group_name": f"{rng.randint(1, 9)}组", "address": f"{rng.randint(1, 9)}组{n}号",
-                               "phones": f"139{rng.randrange(10**8):08d}", "notes": "", "search_text": head})
-        stamp_new_rows(conn, ctx, households)
-        for h in households:
-            for m in range(rng.randint(*MEMBERS_PER_HOUSEHOLD)):
-                name = h["head_name"] if m == 0 else _name(rng)
-                full, initials = name_keys(name)
-                persons.append({"household_id": h["id"], "name": name, "relation": "户主" if m == 0 else "子女",
-                                "sex": rng.choice("男女"), "status": "在册", "notes": "",
-                                "birth_date": dt.date(rng.randint(1940, 2020), rng.randint(1, 12), rng.randint(1, 28)),
-                                "name_pinyin": full, "name_initials": initials})
-        stamp_new_rows(conn, ctx, persons)
-        tags = [{"household_id": rng.choice(households)["id"], "tag": rng.choice(TAGS)} for _ in range(EXTRA_TAGS)]
-        stamp_new_rows(conn, ctx, tags)
-        assignments = [{"household_id": rng.choice(households)["id"], "cadre_id": rng.choice(cadres)["id"],
-                        "role": rng.choice(("contact", "area")), "start_on": dt.date(2024, 1, 1)}
-                       for _ in range(EXTRA_ASSIGNMENTS)]
-        stamp_new_rows(conn, ctx, assignments)
-        for model, rows in ((Household, households), (Person, persons), (HouseholdTag, tags),
-                            (CadreAssignment, assignments)):
-            conn.execute(insert(model), rows)
-            total += len(rows)
-    return total + len(cadres)
+    made = demo.run(ws, households=HOUSEHOLDS, seed=seed, today=dt.date(2024, 12, 31))
+    return sum(made.values())
 
 
 def raw_insert_seconds(template_db: Path, village_db: Path, workdir: Path) -> tuple[float, int]:
@@ -117,7 +70,6 @@ def run(report) -> None:  # noqa: ANN001
     from app.sync.exchange import export_bundles, import_bundles
     from app.workspace import Workspace
 
-    rng = random.Random(7)
     with tempfile.TemporaryDirectory(prefix="minqing-bench-sync-") as tmp:
         tmp = Path(tmp)
         town = Workspace.open(tmp / "town")
@@ -136,7 +88,7 @@ def run(report) -> None:  # noqa: ANN001
             code = f"{TOWN_CODE}{201 + n:03d}"
             v = Workspace.open(tmp / f"v{n}")
             init_station(v, kind="village", code=code, name=f"第{n + 1}村", town_card=town_card)
-            rows_total += fill_village(v, rng)
+            rows_total += fill_village(v, n + 1)
             enroll(town, export_card(v, tmp / f"card{n}.json"))
             start = time.perf_counter()
             (result,) = export_bundles(v, stick)

@@ -76,3 +76,19 @@ def village_admin(village_ws):
         user = accounts.authenticate(s, "admin", ADMIN_PASSWORD)
         s.expunge(user)
     return user
+
+
+@pytest.fixture(scope="session")
+def two_villages_built(templates, tmp_path_factory) -> dict[str, Path]:
+    """A town that imported two demo villages' bundles (built once; use ``two_villages``)."""
+    from tests.sync_support import build_town_of_two_villages
+
+    return build_town_of_two_villages(tmp_path_factory.mktemp("two-villages"), templates)
+
+
+@pytest.fixture
+def two_villages(two_villages_built, tmp_path) -> dict[str, Path]:
+    """This test's own copies of the town and both villages (data dirs; open them with Workspace.open)."""
+    from tests.sync_support import copy_dirs
+
+    return copy_dirs(two_villages_built, tmp_path / "copies")

@@ -80,3 +80,77 @@ def content_dump(ws: Workspace) -> list[str]:
         return list(con.iterdump())
     finally:
         con.close()
+
+
+# -- a town holding two villages' demo data that arrived through real bundles ---------------------
+SECOND_VILLAGE = ("370681101202", "李家村")
+DEMO_TODAY = dt.date(2024, 6, 1)
+
+
+def demo_village(root: Path, town: Workspace, town_card: Path, code: str, name: str, *, households: int,
+                 seed: int) -> Workspace:
+    """A village set up against ``town``, enrolled there, filled by the demo steps (all features)."""
+    from app import demo
+    from app.stations import init_station
+
+    ws = Workspace.open(root / f"village-{code}")
+    init_station(ws, kind="village", code=code, name=name, town_card=town_card, admin_user="admin",
+                 admin_password="admin-pass-1", admin_display_name=f"{name}管理员")
+    enroll_village(ws, town, root)
+    demo.run(ws, households=households, seed=seed, today=DEMO_TODAY)
+    return ws
+
+
+def fill_what_the_demo_leaves_out(ws: Workspace) -> None:
+    """One live row in the synced tables the demo may leave empty: a custom tag, a 补记, a 必访事件."""
+    from sqlalchemy import select
+
+    from db.models import DiaryEntry, User
+
+    from app import diary, households
+
+    with ws.session() as s:
+        admin = s.scalars(select(User).where(User.username == "admin")).one()
+        households.add_tag_definition(s, admin, "种粮大户", description="流转土地 50 亩以上")
+        entry_id = s.scalars(select(DiaryEntry.id).where(DiaryEntry.deleted_at.is_(None))
+                             .order_by(DiaryEntry.occurred_at)).first()
+        diary.add_amendment(s, entry_id, "回访时补充：低保材料已交镇民政办。", actor=admin, reason="漏记",
+                            now=dt.datetime(2024, 6, 1, 9, 0))
+        household_id = s.scalars(select(Household.id).where(Household.deleted_at.is_(None))
+                                 .order_by(Household.head_name)).first()
+        diary.record_must_visit(s, household_id, "hospitalised", DEMO_TODAY, actor=admin, note="突发脑梗住院",
+                                today=DEMO_TODAY)
+
+
+def export_one(ws: Workspace, stick: Path) -> Path:
+    from app.sync.exchange import export_bundles
+
+    (result,) = export_bundles(ws, stick)
+    return result.path
+
+
+def build_town_of_two_villages(root: Path, templates: dict, *, households: int = 8) -> dict[str, Path]:
+    """Copies of the town template plus two demo villages; the villages' bundles imported at the town.
+    Returns the data dirs (all workspaces closed)."""
+    import shutil
+
+    from app.sync.exchange import import_bundles
+
+    town = Workspace.open(shutil.copytree(templates["town"], root / "town"), create=False)
+    stick = root / "stick"
+    stick.mkdir()
+    first = demo_village(root, town, templates["town_card"], "370681101201", "张家村", households=households, seed=1)
+    fill_what_the_demo_leaves_out(first)
+    second = demo_village(root, town, templates["town_card"], *SECOND_VILLAGE, households=households, seed=2)
+    report = import_bundles(town, [export_one(first, stick), export_one(second, stick)])
+    assert [b.status for b in report.bundles] == ["imported", "imported"], report.as_json()
+    dirs = {"town": town.root, "first": first.root, "second": second.root}
+    for ws in (town, first, second):
+        ws.close()
+    return dirs
+
+
+def copy_dirs(dirs: dict[str, Path], dest: Path) -> dict[str, Path]:
+    import shutil
+
+    return {k: shutil.copytree(v, dest / k) for k, v in dirs.items()}

@@ -38,6 +38,7 @@ from db.models import FollowUp as FollowUpRow
 from app import accounts, attachments, audit
 from app.errors import UserError
 from app.mediation import rules
+from app.stations import require_own_record
 
 NAMESPACE = uuid.UUID("6f1c3b1e-9a55-4d38-9a8e-5c1d7c0a2b01")
 
@@ -341,6 +342,14 @@ def _case(session: Session, case_id: str) -> MediationCase:
     return row
 
 
+def _case_for_edit(session: Session, case_id: str) -> MediationCase:
+    """The case, when this station may change it: a village's cases are read-only at the town, which
+    records only its own handling of an escalated case (:func:`record_town_handling`)."""
+    row = _case(session, case_id)
+    require_own_record(session, row, f"案件 {row.case_number}")
+    return row
+
+
 # -- registration -------------------------------------------------------------------------------
 def next_case_seq(session: Session, village_code: str, year: int) -> int:
     """N of the next case number: sequential per year per committee; deleted cases keep their N."""
@@ -443,7 +452,7 @@ _EDITABLE = ("title", "source", "source_record_id", "dispute_type", "complexity"
 def update_case(session: Session, user: User | None, case_id: str, **changes) -> CaseInfo:
     """Edit the registration (not the number or accepted date). Amount in 元, risk flags by people."""
     accounts.require(user, "see_cases")
-    row = _case(session, case_id)
+    row = _case_for_edit(session, case_id)
     if row.state == rules.ARCHIVED:
         raise UserError("案件已归档，登记内容不能再修改")
     changed = []
@@ -483,7 +492,7 @@ def add_party(session: Session, user: User | None, case_id: str, *, role: str, p
     """A party from the roster (``person_id``: the person's fields are copied as they are today) or an
     outside person or organisation (单位 needs its representative)."""
     accounts.require(user, "see_cases")
-    row = _case(session, case_id)
+    row = _case_for_edit(session, case_id)
     if row.state == rules.ARCHIVED:
         raise UserError("案件已归档，不能再添加当事人")
     if role not in rules.PARTY_ROLES:
@@ -551,7 +560,7 @@ def remove_party(session: Session, user: User | None, party_id: str) -> None:
     party = session.get(CaseParty, party_id)
     if party is None or party.deleted_at is not None:
         raise UserError("找不到这个当事人")
-    if _case(session, party.case_id).state not in rules.OPEN_STATES:
+    if _case_for_edit(session, party.case_id).state not in rules.OPEN_STATES:
         raise UserError("调解已有结果，当事人不能再移除")
     party.deleted_at = utcnow()
 
@@ -560,7 +569,7 @@ def add_mediator(session: Session, user: User | None, case_id: str, *, user_id: 
                  name: str = "", is_lead: bool = False) -> MediatorInfo:
     """A mediator: a user of this station (by id) or a named outsider (e.g. a 乡贤 or lawyer)."""
     accounts.require(user, "see_cases")
-    row = _case(session, case_id)
+    row = _case_for_edit(session, case_id)
     mediator_id = None
     if user_id is not None:
         mediator_user = session.get(User, user_id)
@@ -589,6 +598,7 @@ def remove_mediator(session: Session, user: User | None, mediator_id: str) -> No
     m = session.get(CaseMediator, mediator_id)
     if m is None or m.deleted_at is not None:
         raise UserError("找不到这个调解员")
+    _case_for_edit(session, m.case_id)
     m.deleted_at = utcnow()
 
 
@@ -606,7 +616,7 @@ def record_rights_notice(session: Session, user: User | None, case_id: str, *, g
                          given_by: str | None = None, method: str = "书面告知") -> CaseInfo:
     """权利义务告知: must be recorded as given before any session record."""
     accounts.require(user, "see_cases")
-    row = _case(session, case_id)
+    row = _case_for_edit(session, case_id)
     if row.state not in rules.OPEN_STATES:
         raise UserError(f"案件处于“{row.state}”状态，不需要再告知权利义务")
     if given_on < row.accepted_on:
@@ -623,7 +633,7 @@ def add_session(session: Session, user: User | None, case_id: str, *, held_at: d
                 result_detail: str = "", mediator_name: str = "", recorder_name: str = "") -> SessionInfo:
     """调解记录. Refused until the rights-and-duties notice is recorded as given (on or before the day)."""
     accounts.require(user, "see_cases")
-    row = _case(session, case_id)
+    row = _case_for_edit(session, case_id)
     if row.state != rules.IN_MEDIATION:
         raise UserError(f"案件处于“{row.state}”状态，只有“调解中”的案件才能记录调解；请先点“开始调解”")
     if row.rights_notice_on is None:
@@ -663,7 +673,7 @@ def sign(session: Session, user: User | None, *, document_table: str, document_i
         raise ValueError(document_table)
     if doc is None or doc.deleted_at is not None:
         raise UserError("找不到要签名的文书")
-    case = _case(session, doc.case_id)
+    case = _case_for_edit(session, doc.case_id)
     if case.state == rules.ARCHIVED:
         raise UserError("案件已归档，不能再签名")
     if signer_role not in rules.SIGNER_ROLES:
@@ -750,7 +760,7 @@ def save_agreement(session: Session, user: User | None, case_id: str, *, kind: s
     """协议书 (书面, Art. 29) or 口头协议 (Art. 28/30). One per case; saving again edits it (signatures
     made on an earlier text are kept only if the text did not change)."""
     accounts.require(user, "see_cases")
-    row = _case(session, case_id)
+    row = _case_for_edit(session, case_id)
     if row.state not in (rules.IN_MEDIATION, rules.SUCCEEDED):
         raise UserError(f"案件处于“{row.state}”状态，只有调解中或刚调解成功的案件才能填写协议")
     if kind not in ("书面", "口头"):
@@ -799,7 +809,7 @@ def apply_judicial_confirmation(session: Session, user: User | None, case_id: st
                                 note: str = "") -> CaseInfo:
     """当事人已申请司法确认 (Art. 33): the 30-day reminder stops."""
     accounts.require(user, "see_cases")
-    row = _case(session, case_id)
+    row = _case_for_edit(session, case_id)
     ag = _agreement(session, case_id)
     if ag is None or ag.effective_on is None:
         raise UserError("协议尚未生效，不能申请司法确认")
@@ -830,7 +840,7 @@ def change_state(session: Session, user: User | None, case_id: str, target: str,
     - 已归档: the required file items, ``volume_no``, ``filed_by``, ``retention`` (立卷日期 = ``on_date``).
     """
     accounts.require(user, "see_cases")
-    row = _case(session, case_id)
+    row = _case_for_edit(session, case_id)
     source = row.state
     if not rules.is_legal(source, target):
         raise UserError(rules.refusal(source, target), field="state")
@@ -954,7 +964,7 @@ def _plan_follow_up_if_none(session: Session, row: MediationCase, ag: Agreement 
 
 def plan_follow_up(session: Session, user: User | None, case_id: str, *, due_on: dt.date) -> FollowUpInfo:
     accounts.require(user, "see_cases")
-    row = _case(session, case_id)
+    row = _case_for_edit(session, case_id)
     ag = _agreement(session, case_id)
     if ag is None:
         raise UserError("回访对应调解协议，本案还没有协议")
@@ -971,7 +981,7 @@ def record_follow_up(session: Session, user: User | None, case_id: str, *, visit
                      follow_up_id: str | None = None) -> FollowUpInfo:
     """回访记录, tied to the agreement number; completes the planned visit (or the given one)."""
     accounts.require(user, "see_cases")
-    row = _case(session, case_id)
+    row = _case_for_edit(session, case_id)
     ag = _agreement(session, case_id)
     if ag is None:
         raise UserError("回访对应调解协议，本案还没有协议")
@@ -1034,7 +1044,7 @@ def set_file_item(session: Session, user: User | None, case_id: str, key: str, *
                   note: str = "") -> None:
     """Tick a paper document as in the file (id derived from case and item: one row per item)."""
     accounts.require(user, "see_cases")
-    row = _case(session, case_id)
+    row = _case_for_edit(session, case_id)
     if row.state == rules.ARCHIVED:
         raise UserError("案件已归档，卷内目录不能再改")
     if key not in rules.FILE_ITEM_KEYS:
@@ -1055,7 +1065,7 @@ def attach_to_case(session: Session, user: User | None, attachments_dir: Path, c
                    *, note: str | None = None) -> attachments.AttachmentInfo:
     """A scan or a piece of evidence for the case file, stored in the workspace by its hash."""
     accounts.require(user, "see_cases")
-    row = _case(session, case_id)
+    row = _case_for_edit(session, case_id)
     if row.state == rules.ARCHIVED:
         raise UserError("案件已归档，不能再添加附件")
     info = attachments.attach_file(session, attachments_dir, "mediation_case", case_id, path, note=note)

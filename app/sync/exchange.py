@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db import migrate
 from db.base import utcnow
+from db.bulk import bulk_writes
 from db.models import Attachment, AuditLog, ReceivedBundle, Station, StationCounter, SyncConflict, SyncPeer
 
 from app import __version__, attachments
@@ -518,10 +519,11 @@ def _apply(ws: Workspace, me: Station, sender: Station, m: dict, path: Path, sta
             tx = conn.begin()
             try:
                 conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
-                for table in staged:
-                    if progress:
-                        progress(0, 0, f"{m['sender']['name']} 第 {m['sequence']} 号包：{table.spec.record_type}")
-                    records.apply_table(conn, table, allowed, result)
+                with bulk_writes(conn):  # derived indexes (full text) catch up once, not per row
+                    for table in staged:
+                        if progress:
+                            progress(0, 0, f"{m['sender']['name']} 第 {m['sequence']} 号包：{table.spec.record_type}")
+                        records.apply_table(conn, table, allowed, result)
                 _record_conflicts(conn, m, result, now)
                 _supersede_conflicts(conn, result, now)
                 acknowledges = m.get("acknowledges") or {}

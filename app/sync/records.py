@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, LargeBinary
 
 from db.base import SyncedRecord, synced_models
+from db.bulk import note_written
 
 from app.sync.bundle import BundleRejected
 
@@ -197,6 +198,7 @@ def apply_table(conn: Connection, staged: StagedTable, allowed_village: Callable
         conn.exec_driver_sql(
             f"INSERT INTO {_q(spec.table_name)} ({', '.join(_q(c) for c in all_cols)}) "
             f"VALUES ({', '.join('?' * len(all_cols))})", [tuple(r) for r in inserts])
+        note_written(conn, spec.table_name, (r[i_id] for r in inserts))
     if updates:
         set_cols = [c for c in cols if c != "id"]
         order = [idx[c] for c in set_cols] + [i_id]
@@ -204,6 +206,7 @@ def apply_table(conn: Connection, staged: StagedTable, allowed_village: Callable
             f"UPDATE {_q(spec.table_name)} SET {', '.join(f'{_q(c)} = ?' for c in set_cols)} WHERE id = ?",
             [tuple(r[i] for i in order) for r in updates])
         result.updated_ids.setdefault(spec.table_name, []).extend(r[i_id] for r in updates)
+        note_written(conn, spec.table_name, (r[i_id] for r in updates))
 
 
 def full_row(conn: Connection, spec: TableSpec, record_id: str) -> dict | None:

@@ -11,11 +11,12 @@ newest-first walk, after any longer pieces narrowed the candidates.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import and_, column, exists, func, literal_column, or_, select, table
+from sqlalchemy import Connection, and_, column, exists, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -34,6 +35,71 @@ fts_diary_map = table("fts_diary_map", column("k"), column("entry_id"))
 
 SIGNED_METHODS = ("signature", "paper_photo")
 KEY_SLOT = 1_000_000  # fts_diary_map keys per second of occurred_at (as in the migration)
+
+
+# -- bulk writes (the bundle importer): triggers stand aside, the touched entries are indexed once ----------
+# The same text the triggers of migration 0004 index for one entry (keep the two in step).
+_INDEX_ENTRIES = """
+    INSERT INTO fts_diary(rowid, body, people, demands)
+    SELECT m.k,
+      e.place || ' ' || e.companions || ' ' || e.situation || ' ' || e.difficulties || ' ' || e.actions
+        || ' ' || e.follow_up
+        || coalesce(' ' || (SELECT group_concat(a.text, ' ') FROM diary_amendment a
+                             WHERE a.entry_id = e.id AND a.deleted_at IS NULL), ''),
+      coalesce((SELECT group_concat(coalesce(p.name || ' ', '') || h.head_name, ' ')
+                  FROM diary_participant dp JOIN household h ON h.id = dp.household_id
+                  LEFT JOIN person p ON p.id = dp.person_id
+                 WHERE dp.entry_id = e.id AND dp.deleted_at IS NULL), ''),
+      coalesce((SELECT group_concat(d.content || ' ' || d.handling || ' ' || d.reply, ' ')
+                  FROM demand d WHERE d.entry_id = e.id AND d.deleted_at IS NULL), '')
+    FROM diary_entry e JOIN fts_diary_map m ON m.entry_id = e.id
+    WHERE e.deleted_at IS NULL AND e.id IN (SELECT id FROM temp.bulk_diary_entries)
+"""
+
+
+@contextlib.contextmanager
+def bulk_import_index(conn: Connection) -> Iterator[None]:
+    """For :func:`db.bulk.bulk_writes`. The ``fts_diary_*`` triggers rebuild an entry's index row at every
+    participant, demand or amendment row (FTS5 then flushes per statement: minutes for a village-year).
+    Here they are dropped for the caller's transaction and re-created from their stored SQL before it
+    commits (SQLite DDL is transactional: a rollback brings them back too); on leaving, the entries
+    the written rows belong to are re-indexed in three statements."""
+    from db.bulk import written
+
+    triggers = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, 10) = 'fts_diary_'"
+    ).fetchall()
+    for name, _sql in triggers:
+        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    try:
+        yield
+        conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS bulk_diary_entries (id TEXT PRIMARY KEY)")
+        conn.exec_driver_sql("DELETE FROM temp.bulk_diary_entries")
+        rows = [(i,) for i in written(conn, "diary_entry")]
+        for table in ("demand", "diary_participant", "diary_amendment"):
+            ids = list(written(conn, table))
+            for start in range(0, len(ids), 500):
+                part = ids[start:start + 500]
+                rows += conn.exec_driver_sql(
+                    f"SELECT entry_id FROM {table} WHERE id IN ({','.join('?' * len(part))})", tuple(part)).fetchall()
+        for table, column in (("person", "person_id"), ("household", "household_id")):
+            ids = list(written(conn, table))
+            for start in range(0, len(ids), 500):
+                part = ids[start:start + 500]
+                rows += conn.exec_driver_sql(
+                    f"SELECT entry_id FROM diary_participant WHERE {column} IN ({','.join('?' * len(part))})",
+                    tuple(part)).fetchall()
+        if rows:
+            conn.exec_driver_sql("INSERT OR IGNORE INTO temp.bulk_diary_entries (id) VALUES (?)",
+                                 [tuple(r) for r in rows])
+        conn.exec_driver_sql("INSERT OR IGNORE INTO fts_diary_map(entry_id) SELECT id FROM temp.bulk_diary_entries")
+        conn.exec_driver_sql("DELETE FROM fts_diary WHERE rowid IN (SELECT m.k FROM fts_diary_map m "
+                             "WHERE m.entry_id IN (SELECT id FROM temp.bulk_diary_entries))")
+        conn.exec_driver_sql(_INDEX_ENTRIES)
+        conn.exec_driver_sql("DELETE FROM temp.bulk_diary_entries")
+    finally:
+        for _name, sql in triggers:
+            conn.exec_driver_sql(sql)
 
 
 def search_terms(text: str) -> list[str]:
@@ -77,6 +143,7 @@ class DiaryFilter:
     demand_status: str | None = None  # entries with at least one demand in this status
     acknowledged: bool | None = None  # True: signed (on screen or paper); False: not signed
     text: str = ""
+    village_code: str | None = None  # a town station: one village's entries
 
 
 DIARY_SORTS = {
@@ -84,6 +151,7 @@ DIARY_SORTS = {
     "kind": DiaryEntry.kind,
     "place": DiaryEntry.place,
     "cadre": User.display_name,
+    "village": DiaryEntry.village_code,
 }
 
 
@@ -95,6 +163,8 @@ def _signed(entry_id_col):  # noqa: ANN001, ANN202
 def _filtered(q, f: DiaryFilter):  # noqa: ANN001, ANN202
     """``q`` (over diary_entry) narrowed by everything in ``f`` except the text."""
     q = q.where(DiaryEntry.deleted_at.is_(None))
+    if f.village_code:
+        q = q.where(DiaryEntry.village_code == f.village_code)
     if f.cadre_id:
         q = q.where(DiaryEntry.cadre_id == f.cadre_id)
     if f.date_from:
@@ -132,7 +202,7 @@ def _search_in_time_order(f: DiaryFilter, descending: bool):  # noqa: ANN202
     if f.date_to:
         q = q.where(fts_diary.c.rowid < fts_key(dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time())))
     rest = DiaryFilter(cadre_id=f.cadre_id, household_id=f.household_id, kind=f.kind,
-                       demand_status=f.demand_status, acknowledged=f.acknowledged)
+                       demand_status=f.demand_status, acknowledged=f.acknowledged, village_code=f.village_code)
     if rest != DiaryFilter():
         q = _filtered(q.join(DiaryEntry, DiaryEntry.id == fts_diary_map.c.entry_id), rest)
     return q, [fts_diary.c.rowid.desc() if descending else fts_diary.c.rowid.asc()]
@@ -217,6 +287,7 @@ class DiaryRow:
     demands_closed: int
     ack_method: str | None  # signature | paper_photo | refused | None
     amended: bool  # changed after signing (has amendments)
+    village_code: str = ""
 
 
 def diary_rows(session: Session, ids: list[str]) -> dict[str, DiaryRow]:
@@ -263,7 +334,7 @@ def diary_rows(session: Session, ids: list[str]) -> dict[str, DiaryRow]:
         out[entry_id] = DiaryRow(
             e.id, e.occurred_at, e.kind, e.place, e.cadre_id, cadre_name, "、".join(heads.get(entry_id, [])),
             "、".join(persons.get(entry_id, [])), summary.replace("\n", " ")[:60], c.get("open", 0),
-            c.get("replied", 0), c.get("closed", 0), acks.get(entry_id), entry_id in amended)
+            c.get("replied", 0), c.get("closed", 0), acks.get(entry_id), entry_id in amended, e.village_code)
     return out
 
 
@@ -278,6 +349,7 @@ class LedgerFilter:
     date_to: dt.date | None = None
     overdue_on: dt.date | None = None  # only demands not closed whose due date is before this day
     text: str = ""
+    village_code: str | None = None  # a town station: one village's demands
 
 
 LEDGER_SORTS = {
@@ -286,6 +358,7 @@ LEDGER_SORTS = {
     "category": Demand.category,
     "due_on": Demand.due_on,
     "household": Household.head_name,
+    "village": Demand.village_code,
 }
 
 
@@ -297,6 +370,8 @@ def _demand_select(columns: list, f: LedgerFilter | None, sort: str, descending:
          .where(Demand.deleted_at.is_(None), DiaryEntry.deleted_at.is_(None)))
     if sort == "household" and not household_joined:
         q = q.join(Household, Household.id == Demand.household_id, isouter=True)
+    if f.village_code:
+        q = q.where(Demand.village_code == f.village_code)
     if f.status:
         q = q.where(Demand.status == f.status)
     if f.category:
@@ -356,6 +431,7 @@ class LedgerRow:
     due_on: dt.date | None
     acknowledged: str | None  # ack method of the entry
     mediation_case_id: str | None
+    village_code: str = ""
 
     def overdue(self, today: dt.date) -> bool:
         return self.status != "closed" and self.due_on is not None and self.due_on < today
@@ -369,15 +445,15 @@ def _ledger_columns() -> tuple[list, object]:
     columns = [Demand.id, Demand.entry_id, DiaryEntry.occurred_at, Demand.household_id, Household.head_name,
                Household.group_name, Demand.category, Demand.content, Demand.handling, Demand.reply,
                Demand.replied_on, Demand.replied_by, Demand.closed_on, Demand.status, responsible.c.display_name,
-               Demand.due_on, ack_method, Demand.mediation_case_id]
+               Demand.due_on, ack_method, Demand.mediation_case_id, Demand.village_code]
     return columns, responsible
 
 
 def _ledger_row(r) -> LedgerRow:  # noqa: ANN001
     (did, entry_id, heard_at, household_id, head, group, category, content, handling, reply, replied_on,
-     replied_by, closed_on, status, resp, due_on, ack, case_id) = r
+     replied_by, closed_on, status, resp, due_on, ack, case_id, village_code) = r
     return LedgerRow(did, entry_id, heard_at, household_id, head or "", group or "", category, content, handling,
-                     reply, replied_on, replied_by, closed_on, status, resp or "", due_on, ack, case_id)
+                     reply, replied_on, replied_by, closed_on, status, resp or "", due_on, ack, case_id, village_code)
 
 
 def ledger_rows(session: Session, ids: list[str]) -> dict[str, LedgerRow]:

@@ -116,6 +116,16 @@ def bulk_search_index(conn: Connection) -> Iterator[None]:
         conn.exec_driver_sql("UPDATE fts_household_control SET bulk = 0")
 
 
+@contextlib.contextmanager
+def bulk_import_index(conn: Connection) -> Iterator[None]:
+    """For :func:`db.bulk.bulk_writes`: the households written in bulk are indexed on leaving."""
+    from db.bulk import written
+
+    with bulk_search_index(conn):
+        yield
+        note_search_text_changed(conn, written(conn, "household"))
+
+
 def note_search_text_changed(conn: Connection, household_ids: Iterable[str]) -> None:
     """Inside :func:`bulk_search_index`: these existing households' search text was rewritten."""
     conn.info["fts_changed"].update(household_ids)
@@ -244,6 +254,7 @@ SORT_KEYS = {
     "tags": lambda: select(func.min(HouseholdTag.tag)).where(
         HouseholdTag.household_id == Household.id, HouseholdTag.deleted_at.is_(None)).scalar_subquery(),
     "card_delivered_on": lambda: Household.card_delivered_on,
+    "village_code": lambda: Household.village_code,
 }
 
 
@@ -321,6 +332,7 @@ class RosterRow:
     area_cadre: str
     tags: tuple[str, ...]
     card_delivered_on: dt.date | None
+    village_code: str = ""
 
 
 def roster_rows(session: Session, keys: Sequence[int], *, hidden_tags: Iterable[str] = ()) -> dict[int, RosterRow]:
@@ -330,7 +342,8 @@ def roster_rows(session: Session, keys: Sequence[int], *, hidden_tags: Iterable[
     hidden = set(hidden_tags)
     base = session.execute(
         select(ROWID, Household.id, Household.household_no, Household.head_name, Household.group_name,
-               Household.address, Household.phones, Household.card_delivered_on).where(ROWID.in_(list(keys)))
+               Household.address, Household.phones, Household.card_delivered_on, Household.village_code)
+        .where(ROWID.in_(list(keys)))
     ).all()
     ids = [r.id for r in base]
     counts = dict(session.execute(
@@ -357,7 +370,7 @@ def roster_rows(session: Session, keys: Sequence[int], *, hidden_tags: Iterable[
     return {
         r[0]: RosterRow(r[0], r.id, r.household_no, r.head_name, r.group_name, r.address, counts.get(r.id, 0),
                         r.phones, cadres.get((r.id, "contact"), ""), cadres.get((r.id, "area"), ""),
-                        tuple(tags.get(r.id, ())), r.card_delivered_on)
+                        tuple(tags.get(r.id, ())), r.card_delivered_on, r.village_code)
         for r in base
     }
 

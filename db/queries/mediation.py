@@ -18,6 +18,7 @@ SORT_COLUMNS = {
     "source": (MediationCase.source,),
     "state": (MediationCase.state,),
     "state_on": (MediationCase.state_on,),
+    "village_code": (MediationCase.village_code, MediationCase.case_year, MediationCase.case_seq),
 }
 
 
@@ -41,6 +42,7 @@ class CaseRow:
     state: str
     state_on: dt.date
     parties: str
+    village_code: str = ""
 
 
 def _escape_like(text: str) -> str:
@@ -81,12 +83,16 @@ def case_rows(session: Session, ids: list[str]) -> dict[str, CaseRow]:
         names.setdefault(case_id, []).append(name)
     rows = session.execute(select(MediationCase.id, MediationCase.case_number, MediationCase.title,
                                   MediationCase.accepted_on, MediationCase.dispute_type, MediationCase.source,
-                                  MediationCase.state, MediationCase.state_on).where(MediationCase.id.in_(ids)))
-    return {r[0]: CaseRow(*r, parties="、".join(names.get(r[0], []))) for r in rows}
+                                  MediationCase.state, MediationCase.state_on, MediationCase.village_code)
+                           .where(MediationCase.id.in_(ids)))
+    return {r[0]: CaseRow(*r[:8], parties="、".join(names.get(r[0], [])), village_code=r[8]) for r in rows}
 
 
-def case_years(session: Session) -> list[int]:
-    return list(session.scalars(select(MediationCase.case_year).where(MediationCase.deleted_at.is_(None))
+def case_years(session: Session, village_code: str | None = None) -> list[int]:
+    q = select(MediationCase.case_year).where(MediationCase.deleted_at.is_(None))
+    if village_code:
+        q = q.where(MediationCase.village_code == village_code)
+    return list(session.scalars(q
                                 .group_by(MediationCase.case_year).order_by(MediationCase.case_year.desc())))
 
 

@@ -47,8 +47,17 @@ class _LazyIdModel(QAbstractTableModel):
         self._cache: dict[str, object] = {}
         self.sort_key = self.default_sort
         self.descending = True
+        self.columns: list[tuple[str, str | None]] = list(self.COLUMNS)
+        self._village_name: Callable[[str], str] | None = None
 
     default_sort = ""
+
+    def show_village_column(self, name_of: Callable[[str], str]) -> None:
+        """A town station: a 村 column first, showing ``name_of(row.village_code)``."""
+        self.beginResetModel()
+        self.columns = [("村", "village"), *self.COLUMNS]
+        self._village_name = name_of
+        self.endResetModel()
 
     # subclasses
     def _query_count(self, session) -> int:  # noqa: ANN001
@@ -126,16 +135,16 @@ class _LazyIdModel(QAbstractTableModel):
         return 0 if parent.isValid() else self._count
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
+        return 0 if parent.isValid() else len(self.columns)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201, N802
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section][0]
+                and 0 <= section < len(self.columns):
+            return self.columns[section][0]
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
-        if not index.isValid() or not 0 <= index.row() < self._count or not 0 <= index.column() < len(self.COLUMNS):
+        if not index.isValid() or not 0 <= index.row() < self._count or not 0 <= index.column() < len(self.columns):
             return None
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.BackgroundRole,
                         Qt.ItemDataRole.UserRole):
@@ -147,12 +156,16 @@ class _LazyIdModel(QAbstractTableModel):
             return self.id_at(index.row())
         if role == Qt.ItemDataRole.BackgroundRole:
             return self._background(row)
+        if self._village_name is not None:
+            if index.column() == 0:
+                return self._village_name(row.village_code)
+            return self._display(row, index.column() - 1)
         return self._display(row, index.column())
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(self.COLUMNS) or self.COLUMNS[column][1] is None:
+        if not 0 <= column < len(self.columns) or self.columns[column][1] is None:
             return
-        self.sort_key = self.COLUMNS[column][1]
+        self.sort_key = self.columns[column][1]
         self.descending = order == Qt.SortOrder.DescendingOrder
         self.reload()
 

@@ -51,6 +51,7 @@ from ui.diary.dialogs import (
 from ui.diary.entry_form import EntryDialog
 from ui.diary.models import DiaryListModel, LedgerModel
 from ui.tasks import run_in_background
+from ui.widgets.village_filter import VillageFilter, compact
 
 
 def new_entry(ctx: AppContext, parent: QWidget | None = None) -> EntryDialog:
@@ -108,9 +109,12 @@ class DiaryTab(QWidget):
         self.household_chip.setToolTip("只看这一户；点击取消")
         self.household_chip.hide()
         self.household_chip.clicked.connect(lambda: self.filter_household(None))
+        self.village = VillageFilter(ctx, self)
+        for combo in (self.cadre, self.kind, self.status, self.ack):
+            compact(combo, 5)
         filters = QHBoxLayout()
         filters.addWidget(self.search, 3)
-        for w in (self.cadre, self.kind, self.status, self.ack, self.use_dates, self.date_from, QLabel("至"),
+        for w in (self.village, self.cadre, self.kind, self.status, self.ack, self.use_dates, self.date_from, QLabel("至"),
                   self.date_to, self.household_chip):
             filters.addWidget(w)
 
@@ -128,13 +132,21 @@ class DiaryTab(QWidget):
             actions.addWidget(b)
         actions.addStretch(1)
         actions.addWidget(self.count)
+        if ctx.is_town:
+            for b in (self.new_button, self.must_visit_button, self.print_button):
+                b.setEnabled(False)
+                b.setToolTip("民情日记由各村工作站记录；乡镇可查看、答复诉求")
 
         self.model = DiaryListModel(ctx.workspace.session, self)
+        widths = (120, 70, 120, 130, 110, 110, 70)
+        if ctx.is_town:
+            self.model.show_village_column(self.village.name_of)
+            widths = (60, 115, 60, 100, 100, 90, 90, 60)
         self.view = _table(self.model, self)
         header = self.view.horizontalHeader()
-        for col, width in enumerate((120, 70, 120, 130, 110, 110, 70)):
+        for col, width in enumerate(widths):
             header.resizeSection(col, width)
-        header.setSectionResizeMode(7, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(len(widths), QHeaderView.ResizeMode.Stretch)
         self.detail = QTextBrowser(self)
         self.detail.setOpenLinks(False)
         self.detail.anchorClicked.connect(self._detail_link)
@@ -155,6 +167,9 @@ class DiaryTab(QWidget):
         self.search.returnPressed.connect(self.reload)
         for c in (self.cadre, self.kind, self.status, self.ack):
             c.currentIndexChanged.connect(lambda _i: self.reload())
+        self.village.changed.connect(self._village_changed)
+        if ctx.is_town:
+            self._village_changed(reload=False)
         self.use_dates.toggled.connect(lambda _b: self.reload())
         self.date_from.dateChanged.connect(lambda _d: self.use_dates.isChecked() and self.reload())
         self.date_to.dateChanged.connect(lambda _d: self.use_dates.isChecked() and self.reload())
@@ -171,9 +186,26 @@ class DiaryTab(QWidget):
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     # -- list ------------------------------------------------------------------------------------------
+    def _village_changed(self, reload: bool = True) -> None:
+        """At a town the 干部 filter lists the chosen village's cadres (all villages: not narrowed)."""
+        code = self.village.code()
+        cadres = []
+        if code:
+            with self.ctx.workspace.session() as s:
+                cadres = diary.cadres(s, code)
+        self.cadre.blockSignals(True)
+        self.cadre.clear()
+        self.cadre.addItem("全部干部", None)
+        for cadre_id, name in cadres:
+            self.cadre.addItem(name, cadre_id)
+        self.cadre.setEnabled(bool(code))
+        self.cadre.blockSignals(False)
+        if reload:
+            self.reload()
+
     def current_filter(self) -> DiaryFilter:
         return DiaryFilter(
-            cadre_id=self.cadre.currentData(), kind=self.kind.currentData(), demand_status=self.status.currentData(),
+            village_code=self.village.code(), cadre_id=self.cadre.currentData(), kind=self.kind.currentData(), demand_status=self.status.currentData(),
             acknowledged=self.ack.currentData(), household_id=self.household_id, text=self.search.text(),
             date_from=pydate(self.date_from.date()) if self.use_dates.isChecked() else None,
             date_to=pydate(self.date_to.date()) if self.use_dates.isChecked() else None)
@@ -215,9 +247,10 @@ class DiaryTab(QWidget):
     def show_detail(self) -> None:
         e = self.current_detail()
         signed = e is not None and e.read_only
-        self.edit_button.setEnabled(e is not None and not signed)
-        self.ack_button.setEnabled(e is not None and not signed)
-        self.amend_button.setEnabled(e is not None)
+        own = not self.ctx.is_town  # at the town the villages' entries are read-only; it replies to demands
+        self.edit_button.setEnabled(own and e is not None and not signed)
+        self.ack_button.setEnabled(own and e is not None and not signed)
+        self.amend_button.setEnabled(own and e is not None)
         self.detail.setHtml(entry_html(e) if e else "<p style='color:#5f6b7a'>选中一篇日记查看详情。</p>")
 
     def _detail_link(self, url: QUrl) -> None:
@@ -283,11 +316,12 @@ class DiaryTab(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "导出民情日记", "民情日记.xlsx", "Excel (*.xlsx)")
         if not path:
             return
-        ws, station, f = self.ctx.workspace, self.ctx.station, self.current_filter()
+        ws, f = self.ctx.workspace, self.current_filter()
+        name = self.village.currentText() if f.village_code else self.ctx.station.name
 
         def work(progress):  # noqa: ANN001, ANN202
             with ws.session() as s:
-                return ledger.export_diary(s, Path(path), village_name=station.name, f=f, progress=progress)
+                return ledger.export_diary(s, Path(path), village_name=name, f=f, progress=progress)
 
         run_in_background(self, "导出民情日记", work,
                           lambda n: QMessageBox.information(self, "已导出", f"已导出 {n} 篇日记到 {path}"))
@@ -355,26 +389,32 @@ class LedgerTab(QWidget):
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("搜索诉求内容、办理情况、答复")
         self.search.setClearButtonEnabled(True)
+        self.village = VillageFilter(ctx, self)
         self.reply_button = QPushButton("答复…", self)
         self.close_button = QPushButton("办结…", self)
         self.export_button = QPushButton("导出台账…", self)
         self.count = QLabel(self)
         bar = QHBoxLayout()
-        for w in (self.search, self.status, self.category, self.overdue, self.reply_button, self.close_button,
+        for w in (self.search, self.village, self.status, self.category, self.overdue, self.reply_button, self.close_button,
                   self.export_button):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.count)
         self.model = LedgerModel(ctx.workspace.session, self)
+        widths = (90, 70, 80, 260, 70, 90, 65, 180, 200, 45)
+        if ctx.is_town:
+            self.model.show_village_column(self.village.name_of)
+            widths = (60, 85, 60, 70, 230, 60, 85, 60, 160, 180, 40)
         self.view = _table(self.model, self)
         header = self.view.horizontalHeader()
-        for col, width in enumerate((90, 70, 80, 260, 70, 90, 65, 180, 200, 45)):
+        for col, width in enumerate(widths):
             header.resizeSection(col, width)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
         for c in (self.status, self.category):
             c.currentIndexChanged.connect(lambda _i: self.reload())
+        self.village.changed.connect(self.reload)
         self.overdue.toggled.connect(lambda _b: self.reload())
         self.search.returnPressed.connect(self.reload)
         self.reply_button.clicked.connect(lambda: self._act("reply"))
@@ -384,7 +424,7 @@ class LedgerTab(QWidget):
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
 
     def current_filter(self) -> LedgerFilter:
-        return LedgerFilter(status=self.status.currentData(), category=self.category.currentData(),
+        return LedgerFilter(village_code=self.village.code(), status=self.status.currentData(), category=self.category.currentData(),
                             overdue_on=dt.date.today() if self.overdue.isChecked() else None, text=self.search.text())
 
     def reload(self) -> None:
@@ -426,11 +466,12 @@ class LedgerTab(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "导出民情台账", "民情台账.xlsx", "Excel (*.xlsx)")
         if not path:
             return
-        ws, station, f = self.ctx.workspace, self.ctx.station, self.current_filter()
+        ws, f = self.ctx.workspace, self.current_filter()
+        name = self.village.currentText() if f.village_code else self.ctx.station.name
 
         def work(progress):  # noqa: ANN001, ANN202
             with ws.session() as s:
-                return ledger.export_ledger(s, Path(path), village_name=station.name, f=f, progress=progress)
+                return ledger.export_ledger(s, Path(path), village_name=name, f=f, progress=progress)
 
         run_in_background(self, "导出民情台账", work,
                           lambda n: QMessageBox.information(self, "已导出", f"已导出 {n} 条诉求到 {path}"))
@@ -461,6 +502,8 @@ class DiaryPage(QWidget):
         self.diary_tab.filter_household(household_id, label)
 
     def refresh(self) -> None:
+        self.diary_tab.village.fill()
+        self.ledger_tab.village.fill()
         self.diary_tab.reload()
         self.ledger_tab.reload()
         self._loaded = True

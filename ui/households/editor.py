@@ -289,6 +289,19 @@ class HouseholdDialog(QDialog):
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
         outer.addWidget(buttons)
         self._load()
+        if ctx.is_town:  # the roster is the villages': read-only here (the services refuse edits too)
+            self.read_only = True
+            self.setWindowTitle("查看户（户籍由村工作站维护，乡镇只读）")
+            buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
+            buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("关闭")
+            for w in members_box.findChildren(QPushButton):
+                w.setEnabled(False)
+            for w in (self.household_no, self.address, self.phones, self.notes):
+                w.setReadOnly(True)
+            for w in (self.group, self.delivered, self.delivered_on, self.tags, self.contact, self.area):
+                w.setEnabled(False)
+        else:
+            self.read_only = False
 
     # -- loading ----------------------------------------------------------------------------------
     def _load(self) -> None:
@@ -431,6 +444,8 @@ class HouseholdDialog(QDialog):
                                   members=list(self.members_model.members))
 
     def save(self) -> None:
+        if self.read_only:
+            return
         today = dt.date.today()
         tags = [self.tags.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.tags.count())
                 if self.tags.item(i).checkState() == Qt.CheckState.Checked]

@@ -18,6 +18,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("tags", "标签"),
     ("card_delivered_on", "联系卡送达"),
 )
+VILLAGE_COLUMN = ("village_code", "村")
 PAGE = 100
 
 
@@ -34,6 +35,15 @@ class RosterModel(QAbstractTableModel):
         self.descending = False
         self.hidden_tags: frozenset[str] = frozenset()
         self.fetches = 0
+        self.columns: tuple[tuple[str, str], ...] = COLUMNS
+        self._village_name = None
+
+    def show_village_column(self, name_of) -> None:  # noqa: ANN001
+        """A town station: a 村 column first, showing ``name_of(village_code)``."""
+        self.beginResetModel()
+        self.columns = (VILLAGE_COLUMN, *COLUMNS)
+        self._village_name = name_of
+        self.endResetModel()
 
     # -- querying -----------------------------------------------------------------------------
     def set_filter(self, filt: RosterFilter) -> None:
@@ -49,10 +59,10 @@ class RosterModel(QAbstractTableModel):
         self.endResetModel()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(COLUMNS):
+        if not 0 <= column < len(self.columns):
             return
         self.layoutAboutToBeChanged.emit()
-        self.sort_key = COLUMNS[column][0]
+        self.sort_key = self.columns[column][0]
         self.descending = order == Qt.SortOrder.DescendingOrder
         with self._session_factory() as s:
             self._keys = roster_keys(s, self.filter, sort=self.sort_key, descending=self.descending)
@@ -92,7 +102,7 @@ class RosterModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._keys)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
         if not index.isValid() or index.row() >= len(self._keys):
@@ -101,8 +111,10 @@ class RosterModel(QAbstractTableModel):
             r = self.row_data(index.row())
             if r is None:
                 return "（已删除）"
-            key = COLUMNS[index.column()][0]
+            key = self.columns[index.column()][0]
             value = getattr(r, key)
+            if key == "village_code":
+                return self._village_name(value) if self._village_name else value
             if key == "tags":
                 return "、".join(value)
             if key == "card_delivered_on":
@@ -110,15 +122,15 @@ class RosterModel(QAbstractTableModel):
             if key == "phones":
                 return value.replace(",", "，")
             return "" if value is None else str(value) if not isinstance(value, str) else value
-        if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[index.column()][0] == "members":
+        if role == Qt.ItemDataRole.TextAlignmentRole and self.columns[index.column()][0] == "members":
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            return COLUMNS[section][1]
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            return self.columns[section][1]
         if orientation == Qt.Orientation.Vertical:
             return str(section + 1)
         return None

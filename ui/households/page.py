@@ -31,6 +31,7 @@ from app.accounts import can
 from ui.households.editor import HouseholdDialog
 from ui.households.model import RosterModel
 from ui.tasks import run_in_background
+from ui.widgets.village_filter import VillageFilter, compact
 
 SEARCH_DELAY_MS = 120
 
@@ -47,6 +48,8 @@ class HouseholdsPage(QWidget):
         self.search.setPlaceholderText("查找 (Ctrl+F)：姓名、拼音首字母或全拼、身份证后几位、电话、住址")
         self.search.setClearButtonEnabled(True)
         bar.addWidget(self.search, 3)
+        self.village = VillageFilter(ctx, self)
+        bar.addWidget(self.village)
         self.group = QComboBox()
         self.tag = QComboBox()
         self.cadre = QComboBox()
@@ -56,6 +59,8 @@ class HouseholdsPage(QWidget):
             bar.addWidget(w, 1)
         bar.addWidget(self.not_delivered)
         layout.addLayout(bar)
+        for combo in (self.group, self.tag, self.cadre):
+            compact(combo)
 
         actions = QHBoxLayout()
         self.new_button = QPushButton("新建户 (Ctrl+Shift+N)")
@@ -73,6 +78,8 @@ class HouseholdsPage(QWidget):
         layout.addLayout(actions)
 
         self.model = RosterModel(ctx.session, self)
+        if ctx.is_town:
+            self.model.show_village_column(self.village.name_of)
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setSortingEnabled(True)
@@ -82,7 +89,10 @@ class HouseholdsPage(QWidget):
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().setDefaultSectionSize(24)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for i, w in enumerate((60, 80, 70, 150, 64, 190, 80, 80, 160, 90)):
+        widths = (60, 80, 70, 150, 64, 190, 80, 80, 160, 90)
+        if ctx.is_town:
+            widths = (70, 50, 70, 60, 130, 60, 150, 70, 70, 130, 90)
+        for i, w in enumerate(widths):
             self.view.setColumnWidth(i, w)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.doubleClicked.connect(lambda index: self.open_household(index.row()))
@@ -96,6 +106,7 @@ class HouseholdsPage(QWidget):
         self.search.returnPressed.connect(self._search_enter)
         for combo in (self.group, self.tag, self.cadre):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.village.changed.connect(self._village_changed)
         self.not_delivered.toggled.connect(lambda _c: self.apply_filter())
         self.new_button.clicked.connect(self.new_household)
         self.edit_button.clicked.connect(lambda: self.open_household(self.view.currentIndex().row()))
@@ -109,15 +120,20 @@ class HouseholdsPage(QWidget):
             sc = QShortcut(QKeySequence(key), self.view, activated=lambda: self.open_household(
                 self.view.currentIndex().row()))
             sc.setContext(Qt.ShortcutContext.WidgetShortcut)
-        self.setTabOrder(self.search, self.group)
+        self.setTabOrder(self.search, self.village)
+        self.setTabOrder(self.village, self.group)
         self.setTabOrder(self.group, self.tag)
         self.setTabOrder(self.tag, self.cadre)
         self.setTabOrder(self.cadre, self.not_delivered)
         self.setTabOrder(self.not_delivered, self.view)
         ctx.data_changed.connect(self._on_data_changed)
-        can_edit = can(ctx.user, "edit_households")
+        can_edit = can(ctx.user, "edit_households") and not ctx.is_town  # the town reads the villages' rosters
         for b in (self.new_button, self.import_button, self.deliver_button):
             b.setEnabled(can_edit)
+        if ctx.is_town:
+            self.cards_button.setEnabled(False)  # a card carries its village's committee and phone: printed there
+            self.new_button.setToolTip(svc.TOWN_READ_ONLY)
+            self.edit_button.setText("查看 (Enter)")
 
     # -- page protocol --------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -146,12 +162,20 @@ class HouseholdsPage(QWidget):
             self.view.selectRow(0)
 
     # -- filters -------------------------------------------------------------------------------------
+    def _village_changed(self) -> None:
+        self._fill_filters()
+        self.apply_filter()
+
     def _fill_filters(self) -> None:
+        self.village.fill()
+        code = self.village.code()
         with self.ctx.session() as s:
-            groups = group_names(s)
+            groups = group_names(s, code)
             tags = svc.all_tags(s, self.ctx.user)
-            cadres = cadres_in_use(s)
+            cadres = cadres_in_use(s, code)
             self.model.hidden_tags = svc.hidden_tags(s, self.ctx.user)
+        for combo in (self.group, self.tag, self.cadre):
+            combo.blockSignals(True)
         for combo, items in ((self.group, [(g, g) for g in groups]), (self.tag, [(t.name, t.name) for t in tags]),
                              (self.cadre, [("（无联系干部）", NO_CONTACT_CADRE)] + [(n, i) for i, n in cadres])):
             current = combo.currentData()
@@ -162,16 +186,18 @@ class HouseholdsPage(QWidget):
                 combo.addItem(text, data)
             i = combo.findData(current) if current is not None else 0
             combo.setCurrentIndex(max(i, 0))
+        for combo in (self.group, self.tag, self.cadre):
             combo.blockSignals(False)
 
     def current_filter(self) -> RosterFilter:
         return RosterFilter(text=self.search.text(), group_name=self.group.currentData(), tag=self.tag.currentData(),
                             contact_cadre_id=self.cadre.currentData(), card_not_delivered=self.not_delivered.isChecked(),
-                            hidden_tags=self.model.hidden_tags)
+                            hidden_tags=self.model.hidden_tags, village_code=self.village.code())
 
     def apply_filter(self) -> None:
         filt = self.current_filter()
-        query = (effective_terms(filt.text), filt.group_name, filt.tag, filt.contact_cadre_id, filt.card_not_delivered)
+        query = (effective_terms(filt.text), filt.group_name, filt.tag, filt.contact_cadre_id, filt.card_not_delivered,
+                 filt.village_code)
         if query == self._last_query:
             return
         self._last_query = query

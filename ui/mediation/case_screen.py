@@ -129,6 +129,21 @@ class CaseDialog(QDialog):
         self._fill_follow_ups()
         self._fill_file()
         self._fill_history()
+        self._apply_ownership()
+
+    def _apply_ownership(self) -> None:
+        """At the town a village's case is read-only: only the town's handling of an escalated case is
+        written here (the services refuse the rest as well)."""
+        c = self.cf.case
+        station = self.ctx.station
+        if c.village_code == station.code:
+            return
+        self.header.setText(self.header.text() + "　（村调委会的案件：乡镇只读，可填写乡镇处理结果）")
+        for b in self.tabs.findChildren(QPushButton) + [
+                self.actions_row.itemAt(i).widget() for i in range(self.actions_row.count())]:
+            if b is not None and b is not self.town_save:
+                b.setEnabled(False)
+        self.reg.setEnabled(False)
 
     # -- state actions -----------------------------------------------------------------------------
     def _fill_actions(self) -> None:

@@ -31,6 +31,15 @@ class CaseListModel(QAbstractTableModel):
         self._cache: dict[str, CaseRow] = {}
         self.filter = CaseFilter()
         self.sort_key, self.descending = "accepted_on", True
+        self.columns: tuple[tuple[str, str], ...] = CASE_COLUMNS
+        self._village_name: Callable[[str], str] | None = None
+
+    def show_village_column(self, name_of: Callable[[str], str]) -> None:
+        """A town station: a 村 column first, showing ``name_of(village_code)``."""
+        self.beginResetModel()
+        self.columns = (("village_code", "村"), *CASE_COLUMNS)
+        self._village_name = name_of
+        self.endResetModel()
 
     # -- loading --------------------------------------------------------------------------------
     def reload(self, flt: CaseFilter | None = None) -> None:
@@ -65,16 +74,16 @@ class CaseListModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.ids)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(CASE_COLUMNS)
+        return 0 if parent.isValid() else len(self.columns)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201, N802
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(CASE_COLUMNS):
-            return CASE_COLUMNS[section][1]
+                and 0 <= section < len(self.columns):
+            return self.columns[section][1]
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
-        if not index.isValid() or not 0 <= index.column() < len(CASE_COLUMNS):
+        if not index.isValid() or not 0 <= index.column() < len(self.columns):
             return None
         if role == Qt.ItemDataRole.UserRole:
             return self.ids[index.row()] if 0 <= index.row() < len(self.ids) else None
@@ -83,11 +92,14 @@ class CaseListModel(QAbstractTableModel):
         row = self.row_at(index.row())
         if row is None:
             return None
-        value = getattr(row, CASE_COLUMNS[index.column()][0])
+        key = self.columns[index.column()][0]
+        value = getattr(row, key)
+        if key == "village_code" and self._village_name is not None:
+            return self._village_name(value)
         return value.isoformat() if hasattr(value, "isoformat") else value
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        key = CASE_COLUMNS[column][0] if 0 <= column < len(CASE_COLUMNS) else "accepted_on"
+        key = self.columns[column][0] if 0 <= column < len(self.columns) else "accepted_on"
         if key == "parties":
             return  # not sortable in SQL cheaply; keep the current order
         self.sort_key, self.descending = key, order == Qt.SortOrder.DescendingOrder

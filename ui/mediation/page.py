@@ -37,6 +37,7 @@ from ui.mediation import forms
 from ui.mediation.case_screen import CaseDialog
 from ui.mediation.models import CaseListModel, ScreeningListModel
 from ui.tasks import run_in_background
+from ui.widgets.village_filter import VillageFilter
 
 ALL = "全部"
 
@@ -80,24 +81,33 @@ class MediationPage(QWidget):
         self.state_filter = QComboBox()
         self.state_filter.addItems([ALL, *rules.STATES])
         self.year_filter = QComboBox()
+        self.village = VillageFilter(self.ctx, w)
         self.new_button = QPushButton("受理登记(Ctrl+Shift+N)")
         self.open_button = QPushButton("打开卷宗(Enter)")
         self.summary = QLabel()
         self.model = CaseListModel(self.ctx.session, self)
+        offset = 0
+        if self.ctx.is_town:
+            self.model.show_village_column(self.village.name_of)
+            offset = 1
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(3, Qt.SortOrder.DescendingOrder)
+        self.table.horizontalHeader().setSortIndicator(3 + offset, Qt.SortOrder.DescendingOrder)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 210), (2, 170), (3, 95), (4, 90), (5, 80), (6, 70), (7, 95)):
+        self.table.horizontalHeader().setSectionResizeMode(1 + offset, QHeaderView.ResizeMode.Stretch)
+        widths = ((0, 210), (2, 170), (3, 95), (4, 90), (5, 80), (6, 70), (7, 95))
+        if offset:
+            widths = ((0, 60), (1, 200), (3, 150), (4, 90), (5, 80), (6, 70), (7, 70), (8, 90))
+        for col, width in widths:
             self.table.setColumnWidth(col, width)
         self.table.activated.connect(lambda index: self.open_case(self.model.ids[index.row()]))
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
+        top.addWidget(self.village)
         top.addWidget(QLabel("状态"))
         top.addWidget(self.state_filter)
         top.addWidget(QLabel("年度"))
@@ -116,6 +126,7 @@ class MediationPage(QWidget):
         self.search.returnPressed.connect(self._focus_table)
         self.state_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
         self.year_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.village.changed.connect(self.refresh)
         self.new_button.clicked.connect(self.new_case)
         self.open_button.clicked.connect(self.open_selected)
         QShortcut(QKeySequence("Ctrl+Shift+N"), w, self.new_case, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -130,7 +141,8 @@ class MediationPage(QWidget):
     def current_filter(self) -> CaseFilter:
         state = self.state_filter.currentText()
         year = self.year_filter.currentData()
-        return CaseFilter(text=self.search.text(), state=None if state == ALL else state, year=year)
+        return CaseFilter(text=self.search.text(), state=None if state == ALL else state, year=year,
+                          village_code=self.village.code())
 
     def apply_filter(self) -> None:
         if not self.allowed:
@@ -142,8 +154,9 @@ class MediationPage(QWidget):
         """Called when the page is shown."""
         if not self.allowed:
             return
+        self.village.fill()
         with self.ctx.session() as s:
-            years = case_years(s)
+            years = case_years(s, self.village.code())
         current = self.year_filter.currentData()
         self.year_filter.blockSignals(True)
         self.year_filter.clear()

@@ -1,0 +1,120 @@
+"""Down the chain: a case the village escalated (上报) gets the town's handling and outcome, a demand gets the
+town's reply; both travel back in the town → village bundle, and the village's next bundle is no conflict."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from db.models import Demand, MediationCase, User
+
+from app import diary
+from app.errors import UserError
+from app.mediation import cases, rules
+from app.sync.exchange import export_bundles, import_bundles
+from app.workspace import Workspace
+
+from tests.conftest import ADMIN_PASSWORD, VILLAGE_CODE
+from tests.sync_support import DEMO_TODAY, export_one, synced_rows
+
+
+def _admin(ws: Workspace) -> User:
+    from app import accounts
+
+    with ws.session() as s:
+        user = accounts.authenticate(s, "admin", ADMIN_PASSWORD)
+        s.expunge(user)
+    return user
+
+
+@pytest.fixture
+def stations(two_villages):
+    town = Workspace.open(two_villages["town"], create=False)
+    village = Workspace.open(two_villages["first"], create=False)
+    yield town, village
+    village.close()
+    town.close()
+
+
+def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_village(stations, tmp_path):
+    town, village = stations
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    clerk = _admin(town)
+    with town.session(clerk.id) as s:
+        case = s.scalars(select(MediationCase).where(MediationCase.village_code == VILLAGE_CODE,
+                                                     MediationCase.state == rules.ESCALATED)).first()
+        case_id, case_number = case.id, case.case_number
+        demand_id = s.scalars(select(Demand.id).where(Demand.village_code == VILLAGE_CODE,
+                                                      Demand.status == "open")).first()
+        handled_on = max(case.escalated_on, DEMO_TODAY)
+        cases.record_town_handling(s, clerk, case_id, handling="镇调委会组织双方及村组长现场勘界，重新测量后达成一致。",
+                                   outcome="调解成功", handled_on=handled_on, note="已出具镇级调解协议")
+        diary.reply_demand(s, demand_id, reply="镇农业站已排期，下周三派人检修灌溉渠。", replied_on=DEMO_TODAY,
+                           replied_by="镇农业站 王站长", actor=clerk, today=DEMO_TODAY)
+
+    (down,) = export_bundles(town, stick, village=VILLAGE_CODE)
+    assert down.counts["mediation_cases"] == 1 and down.counts["demands"] == 1
+    (b,) = import_bundles(village, [down.path]).bundles
+    assert b.status == "imported" and b.counts["updated"] == 2 and b.counts["conflicts"] == 0
+    with village.new_session() as s:
+        info = cases.open_case(s, _admin(village), case_id, audit_open=False).case
+        assert (info.town_outcome, info.town_outcome_note) == ("调解成功", "已出具镇级调解协议")
+        assert info.town_handler == clerk.display_name and info.state == rules.ESCALATED
+        reply = diary.demand_info(s, demand_id)
+        assert reply.status == "replied" and reply.reply.startswith("镇农业站已排期")
+        # the reply is searchable at the village (the importer re-indexed the entry in bulk) and the
+        # index's triggers are back for the next ordinary edit
+        from db.queries.diary import DiaryFilter, diary_entry_ids
+
+        assert reply.entry_id in diary_entry_ids(s, DiaryFilter(text="检修灌溉渠"))
+        triggers = s.connection().exec_driver_sql(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'fts_%'").scalar_one()
+        assert triggers == 17
+
+    # the village archives the case after the town's outcome: a fast-forward at the town, not a conflict
+    admin = _admin(village)
+    with village.session(admin.id) as s:
+        for item in cases.checklist(s, case_id):
+            if item.required and not item.present:
+                cases.set_file_item(s, admin, case_id, item.key, present=True, pages=1)
+        cases.change_state(s, admin, case_id, rules.ARCHIVED, on_date=handled_on + dt.timedelta(days=3),
+                           volume_no="2024-调-01", filed_by="张家村调委会", retention="长期")
+    (b,) = import_bundles(town, [export_one(village, stick)]).bundles
+    assert b.status == "imported" and b.counts["conflicts"] == 0
+    with town.new_session() as s:
+        row = s.get(MediationCase, case_id)
+        assert row.state == rules.ARCHIVED and row.town_outcome == "调解成功" and row.case_number == case_number
+    assert synced_rows(town, VILLAGE_CODE) == synced_rows(village, VILLAGE_CODE)
+
+
+def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
+    from db.models import DiaryEntry, Household
+
+    from app import households
+
+    town, _village = stations
+    clerk = _admin(town)
+    with town.session(clerk.id) as s:
+        hid = s.scalars(select(Household.id).where(Household.village_code == VILLAGE_CODE)).first()
+        view = households.get_household(s, clerk, hid)
+        entry_id = s.scalars(select(DiaryEntry.id).where(DiaryEntry.village_code == VILLAGE_CODE,
+                                                         DiaryEntry.deleted_at.is_(None))).first()
+        case_id = s.scalars(select(MediationCase.id).where(MediationCase.village_code == VILLAGE_CODE)).first()
+    before = synced_rows(town, VILLAGE_CODE)
+    attempts = [
+        lambda s: households.update_household(s, clerk, hid, households.HouseholdInput(
+            household_no=view.household_no, group_name=view.group_name, address="镇里改的住址", phones=view.phones,
+            notes=view.notes, members=[])),
+        lambda s: households.mark_cards_delivered(s, clerk, [hid], DEMO_TODAY),
+        lambda s: diary.add_amendment(s, entry_id, "镇里补记", actor=clerk),
+        lambda s: diary.delete_entry(s, entry_id, actor=clerk),
+        lambda s: cases.update_case(s, clerk, case_id, title="镇里改的名称"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(UserError) as err, town.session(clerk.id) as s:
+            attempt(s)
+        assert "乡镇" in str(err.value) and ("只能查看" in str(err.value))
+    assert synced_rows(town, VILLAGE_CODE) == before
