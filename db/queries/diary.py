@@ -92,9 +92,20 @@ def bulk_import_index(conn: Connection) -> Iterator[None]:
         if rows:
             conn.exec_driver_sql("INSERT OR IGNORE INTO temp.bulk_diary_entries (id) VALUES (?)",
                                  [tuple(r) for r in rows])
-        conn.exec_driver_sql("INSERT OR IGNORE INTO fts_diary_map(entry_id) SELECT id FROM temp.bulk_diary_entries")
+        # Every touched entry gets its index row anew, under a key that follows its (possibly changed)
+        # visit time, as the triggers of migration 0004 would give it; one statement per entry, so keys
+        # of entries in the same second stay distinct.
         conn.exec_driver_sql("DELETE FROM fts_diary WHERE rowid IN (SELECT m.k FROM fts_diary_map m "
                              "WHERE m.entry_id IN (SELECT id FROM temp.bulk_diary_entries))")
+        conn.exec_driver_sql("DELETE FROM fts_diary_map WHERE entry_id IN (SELECT id FROM temp.bulk_diary_entries)")
+        live = conn.exec_driver_sql(
+            "SELECT e.id, CAST(strftime('%s', e.occurred_at) AS INTEGER) * ? FROM diary_entry e "
+            "WHERE e.deleted_at IS NULL AND e.id IN (SELECT id FROM temp.bulk_diary_entries)", (KEY_SLOT,)).fetchall()
+        if live:
+            conn.exec_driver_sql(
+                "INSERT INTO fts_diary_map(k, entry_id) VALUES "
+                "(coalesce((SELECT max(k) + 1 FROM fts_diary_map WHERE k >= ?1 AND k < ?1 + ?2), ?1), ?3)",
+                [(base, KEY_SLOT, entry_id) for entry_id, base in live])
         conn.exec_driver_sql(_INDEX_ENTRIES)
         conn.exec_driver_sql("DELETE FROM temp.bulk_diary_entries")
     finally:
