@@ -125,9 +125,14 @@ class FigureBox(QGroupBox):
         self.values: dict[str, QLabel] = {}
 
     def set_pairs(self, pairs: list[tuple[str, object]]) -> None:
+        if [label for label, _v in pairs] == list(self.values):  # same figures, new period: just the numbers
+            for label, value in pairs:
+                self.values[label].setText(str(value))
+            return
         while self.grid.count():
             item = self.grid.takeAt(0)
             if item.widget() is not None:
+                item.widget().hide()  # not drawn over the title while waiting for deletion
                 item.widget().deleteLater()
         self.values = {}
         for n, (label, value) in enumerate(pairs):

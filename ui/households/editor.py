@@ -216,7 +216,7 @@ class HouseholdDialog(QDialog):
         self.ctx = ctx
         self.household_id = household_id
         self.setWindowTitle("新建户" if household_id is None else "编辑户")
-        self.resize(1000, 640)
+        self.resize(1000, 700)
         self.saved_id: str | None = None
         dialog_layout = QVBoxLayout(self)
         self.tabs = QTabWidget(self)
@@ -262,6 +262,7 @@ class HouseholdDialog(QDialog):
         self.members_view.horizontalHeader().setStretchLastSection(True)
         self.members_view.setColumnWidth(4, 170)
         self.members_view.doubleClicked.connect(lambda _i: self.edit_member())
+        self.members_view.setMinimumHeight(150)  # at least four members visible beside the tabs
         mb.addWidget(self.members_view)
         row = QHBoxLayout()
         for text, slot in (("添加成员", self.add_member), ("修改成员", self.edit_member),
@@ -280,6 +281,7 @@ class HouseholdDialog(QDialog):
         tags_box = QGroupBox("标签")
         tb = QVBoxLayout(tags_box)
         self.tags = QListWidget()
+        self.tags.setMaximumHeight(170)
         tb.addWidget(self.tags)
         lower.addWidget(tags_box, 1)
         cadre_box = QGroupBox("联系干部与包片干部")
@@ -311,6 +313,7 @@ class HouseholdDialog(QDialog):
         tab = QWidget()
         lay = QVBoxLayout(tab)
         self.timeline = HouseholdTimeline(self.ctx, tab)
+        self.timeline.entry_activated.connect(lambda _entry_id: self.show_in_diary())  # its links lead to the diary
         lay.addWidget(self.timeline, 1)
         row = QHBoxLayout()
         self.diary_button = QPushButton("在民情日记中查看这一户(&D)", tab)
