@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -202,15 +202,19 @@ def compute(session: Session, user: User | None, period: Period, *, today: dt.da
         select(DiaryEntry.village_code, func.count(distinct(DiaryParticipant.household_id)))
         .join(DiaryParticipant, DiaryParticipant.entry_id == DiaryEntry.id)
         .where(*in_period, DiaryParticipant.deleted_at.is_(None)).group_by(DiaryEntry.village_code)))
-    demand_q = (select(Demand.village_code).join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
-                .where(*in_period, Demand.deleted_at.is_(None)))
-    by_status = _nested(session.execute(
-        demand_q.add_columns(Demand.status, func.count()).group_by(Demand.village_code, Demand.status)))
-    by_category = _nested(session.execute(
-        demand_q.add_columns(Demand.category, func.count()).group_by(Demand.village_code, Demand.category)))
-    overdue = _by_village(session.execute(
-        demand_q.add_columns(func.count()).where(Demand.status != "closed", Demand.due_on < today)
-        .group_by(Demand.village_code)))
+    # one pass over the period's demands: by status, by category and overdue together
+    overdue_flag = case((and_(Demand.status != "closed", Demand.due_on < today), 1), else_=0)
+    by_status: dict[str, dict[str, int]] = {}
+    by_category: dict[str, dict[str, int]] = {}
+    overdue: dict[str, int] = {}
+    for code, status, category, late, n in session.execute(
+            select(Demand.village_code, Demand.status, Demand.category, overdue_flag, func.count())
+            .join(DiaryEntry, DiaryEntry.id == Demand.entry_id).where(*in_period, Demand.deleted_at.is_(None))
+            .group_by(Demand.village_code, Demand.status, Demand.category, overdue_flag)):
+        per_status, per_category = by_status.setdefault(code, {}), by_category.setdefault(code, {})
+        per_status[status] = per_status.get(status, 0) + n
+        per_category[category] = per_category.get(category, 0) + n
+        overdue[code] = overdue.get(code, 0) + (n if late else 0)
 
     codes = set(households) | set(visits) | set(by_status)
     if show_cases:
