@@ -11,7 +11,8 @@ import argparse
 import datetime as dt
 import importlib
 import random
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,15 +67,41 @@ def ensure_demo_station(data_dir: Path) -> Workspace:
     return ws
 
 
+def step_name(spec: str) -> str:
+    """"app.demo_households:generate" → "households" (the name ``--steps`` uses)."""
+    return spec.split(":")[0].rsplit(".", 1)[-1].removeprefix("demo_")
+
+
+def chosen_steps(steps: Sequence[str] | None) -> tuple[str, ...]:
+    """The specs of :data:`DEMO_STEPS` named in ``steps`` (all when None), in their order.
+
+    Later steps use what earlier ones made (households first), so a choice must include every step
+    before the last one chosen: ``households`` or ``households,diary`` but not ``diary`` alone.
+    """
+    names = [step_name(spec) for spec in DEMO_STEPS]
+    if steps is None:
+        return DEMO_STEPS
+    unknown = [s for s in steps if s not in names]
+    if unknown:
+        raise ValueError(f"没有这个演示步骤：{'、'.join(unknown)}（可选：{'、'.join(names)}）")
+    last = max(names.index(s) for s in steps) if steps else -1
+    return DEMO_STEPS[:last + 1]
+
+
 def run(ws: Workspace, *, households: int = 300, seed: int = 1, today: dt.date | None = None,
-        progress: Callable[[int, int, str], None] | None = None) -> dict[str, int]:
+        progress: Callable[[int, int, str], None] | None = None, steps: Sequence[str] | None = None,
+        timings: dict[str, float] | None = None) -> dict[str, int]:
+    """Run the demo steps (all, or ``steps`` and those they need); ``timings`` gets seconds per step."""
     demo = DemoRun(households=households, seed=seed, today=today or dt.date.today(), rng=random.Random(seed))
     if progress is not None:
         demo.progress = progress
     made: dict[str, int] = {}
-    for spec in DEMO_STEPS:
+    for spec in chosen_steps(steps):
         module_name, fn_name = spec.split(":")
+        started = time.perf_counter()
         made.update(getattr(importlib.import_module(module_name), fn_name)(ws, demo))
+        if timings is not None:
+            timings[step_name(spec)] = round(time.perf_counter() - started, 2)
     return made
 
 
@@ -82,12 +109,23 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from app.cli import emit
     from app.paths import resolve_data_dir
 
+    steps = [s.strip() for s in args.steps.replace("，", ",").split(",") if s.strip()] if args.steps else None
+    try:
+        chosen_steps(steps)
+    except ValueError as exc:
+        emit(args, str(exc), {"error": str(exc)})
+        return 1
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
     ws = ensure_demo_station(resolve_data_dir(args.data_dir))
     try:
-        made = run(ws, households=args.households, seed=args.seed)
+        made = run(ws, households=args.households, seed=args.seed, steps=steps, timings=timings)
     finally:
         ws.close()
-    emit(args, "演示数据已生成：" + "，".join(f"{k} {v}" for k, v in made.items()), {"made": made})
+    total = round(time.perf_counter() - started, 2)
+    emit(args, "演示数据已生成：" + "，".join(f"{k} {v}" for k, v in made.items())
+         + f"\n用时 {total} 秒（" + "，".join(f"{k} {v} 秒" for k, v in timings.items()) + "）",
+         {"made": made, "seconds": {"total": total, **timings}})
     return 0
 
 
@@ -95,4 +133,6 @@ def register_cli(sub, parents):  # noqa: ANN001, ANN201
     p = sub.add_parser("demo", help="生成演示数据（空目录会先建立演示村）", parents=[parents["data"], parents["json"]])
     p.add_argument("--households", type=int, default=300, metavar="户数", help="户数（默认 300）")
     p.add_argument("--seed", type=int, default=1, metavar="种子", help="随机种子（同一种子结果相同）")
+    p.add_argument("--steps", metavar="步骤", help="只生成这些步骤（逗号分隔，如 households；默认全部："
+                   + "、".join(step_name(s) for s in DEMO_STEPS) + "）")
     return {"demo": _cmd_demo}

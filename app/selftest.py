@@ -10,6 +10,7 @@ import argparse
 import importlib
 import os
 import sys
+from pathlib import Path
 
 from app.errors import UserError
 
@@ -32,7 +33,8 @@ def _cmd_selftest(args: argparse.Namespace) -> int:
     data_dir = resolve_data_dir(args.data_dir)
     if not (data_dir / "minqing.db").exists():
         raise UserError(f"工作目录 {data_dir} 里没有民情簿数据库，请先运行 init 或 demo")
-    report = importlib.import_module("ui.selftest").run(data_dir)
+    shots = Path(args.screenshots).resolve() if args.screenshots else None
+    report = importlib.import_module("ui.selftest").run(data_dir, screenshots=shots)
     lines = [f"窗口显示用时 {report['time_to_window_s']:.2f} 秒（自进程启动）"]
     for page in report["pages"]:
         state = "正常" if page["ok"] else f"出错：{page['error']}"
@@ -42,6 +44,8 @@ def _cmd_selftest(args: argparse.Namespace) -> int:
         lines.extend(f"  {e}" for e in report["errors"])
     if report.get("peak_rss_mb") is not None:
         lines.append(f"内存峰值 {report['peak_rss_mb']:.0f} MB")
+    if shots is not None:
+        lines.append(f"每个界面的截图已保存到 {shots}")
     lines.append("自检通过" if report["ok"] else "自检未通过")
     emit(args, "\n".join(lines), report)
     return 0 if report["ok"] else 1
@@ -51,4 +55,5 @@ def register_cli(sub, parents):  # noqa: ANN001, ANN201
     p = sub.add_parser("selftest", help="自检：打开窗口，以第一个管理员身份逐一打开每个界面并计时",
                        parents=[parents["data"], parents["json"]])
     p.add_argument("--offscreen", action="store_true", help="不显示窗口（没有显示器时自动启用）")
+    p.add_argument("--screenshots", metavar="目录", help="打开每个界面时把窗口截图（1366×768，PNG）存到这个目录")
     return {"selftest": _cmd_selftest}

@@ -66,6 +66,8 @@ def run_benches(names: list[str], *, echo=print) -> list[Row]:  # noqa: ANN001
             at_least = False
             if isinstance(target, tuple):
                 at_least, target = target[0] == ">=", target[1]
+            if not isinstance(target, (int, float)):  # "" or None: a row without a target
+                target = None
             row = Row(_short, name, value, unit, target, at_least)
             rows.append(row)
             echo("  " + "  ".join(c for c in row.cells() if c))

@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_selftest_command_visits_every_screen_and_exits_0(templates, tmp_path):
     data = shutil.copytree(templates["village"], tmp_path / "village")
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
-    proc = subprocess.run([sys.executable, "-m", "app", "selftest", "--data-dir", str(data), "--json"],
+    proc = subprocess.run([sys.executable, "-m", "app", "selftest", "--data-dir", str(data), "--json",
+                           "--screenshots", str(tmp_path / "shots")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads(proc.stdout)
@@ -27,6 +28,11 @@ def test_selftest_command_visits_every_screen_and_exits_0(templates, tmp_path):
     assert all(p["ok"] and p["open_s"] >= 0 for p in report["pages"])
     assert 0 < report["time_to_window_s"] < 60
     assert "自检开始" in (data / "logs" / "minqing.log").read_text(encoding="utf-8")
+    shots = sorted((tmp_path / "shots").glob("*.png"))
+    assert [p.name for p in shots] == [f"{n:02d}-{s.key}.png" for n, s in enumerate(PAGES, start=1)]
+    header = shots[0].read_bytes()[:24]  # PNG: signature, IHDR, width and height (big-endian)
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")) == (1366, 768)
 
 
 def test_selftest_refuses_an_empty_folder(tmp_path):

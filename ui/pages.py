@@ -25,7 +25,6 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("diary", "民情日记", "ui.diary.page:DiaryPage", "Ctrl+3"),
     PageSpec("mediation", "矛盾纠纷调解", "ui.mediation.page:MediationPage", "Ctrl+4"),
     PageSpec("sync", "上报与同步", "ui.sync:SyncPage", "Ctrl+5"),
-    PageSpec("reports", "统计报表", "ui.placeholder:PlaceholderPage", "Ctrl+6",
-             "民情台账、调解统计等报表，由已录入的数据自动生成，无需重复填报。"),
+    PageSpec("reports", "统计报表", "ui.reports:ReportsPage", "Ctrl+6"),
     PageSpec("settings", "设置", "ui.settings:SettingsPage", "Ctrl+7"),
 )

@@ -40,6 +40,15 @@ def seconds_since_process_start() -> float:
 
 
 def peak_rss_mb() -> float | None:
+    """This process's peak resident memory. On Linux from VmHWM: ``ru_maxrss`` survives exec, so a
+    selftest started by a big parent (the bench runner) would report the parent's peak as its own."""
+    if sys.platform.startswith("linux"):
+        try:
+            for line in Path("/proc/self/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        except (OSError, ValueError, IndexError):
+            pass
     try:
         import resource
     except ImportError:  # Windows
@@ -61,8 +70,15 @@ def _settle(app: QApplication, ms: int = 20) -> None:
     app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, QDeadlineTimer(ms))
 
 
-def run(data_dir: Path, *, install_hooks: bool = True) -> dict:
-    """``install_hooks=False`` (tests inside pytest) leaves faulthandler and Qt's message handler alone."""
+SCREEN_SIZE = (1366, 768)  # the smallest screen the program must fit (DESIGN.md)
+
+
+def run(data_dir: Path, *, install_hooks: bool = True, screenshots: Path | None = None) -> dict:
+    """``install_hooks=False`` (tests inside pytest) leaves faulthandler and Qt's message handler alone.
+
+    ``screenshots``: save a PNG of the window (at 1366×768) as each screen is visited, named
+    ``NN-key.png`` in visiting order, for a person to look at.
+    """
     from ui.main_window import MainWindow
 
     app = make_application()
@@ -82,6 +98,9 @@ def run(data_dir: Path, *, install_hooks: bool = True) -> dict:
             s.expunge(admin)
         logging.getLogger("minqing.selftest").info("自检开始，以 %s 身份", admin.username)
         window = MainWindow(AppContext(ws, admin))
+        if screenshots is not None:
+            screenshots.mkdir(parents=True, exist_ok=True)
+            window.resize(*SCREEN_SIZE)
         window.show()
         _settle(app)
         time_to_window = seconds_since_process_start()
@@ -104,8 +123,14 @@ def run(data_dir: Path, *, install_hooks: bool = True) -> dict:
                 error = f"{READY_TIMEOUT_S:.0f} 秒内未就绪"
             if error is None and len(collector.messages) > errors_before:
                 error = collector.messages[errors_before]
-            pages.append({"key": spec.key, "title": spec.title, "open_s": round(elapsed, 4),
-                          "ok": error is None, "error": error})
+            entry = {"key": spec.key, "title": spec.title, "open_s": round(elapsed, 4), "ok": error is None,
+                     "error": error}
+            if screenshots is not None:
+                _settle(app, 200)
+                shot = screenshots / f"{len(pages) + 1:02d}-{spec.key}.png"
+                window.grab().save(str(shot))
+                entry["screenshot"] = str(shot)
+            pages.append(entry)
         window.close()
         _settle(app)
         return {

@@ -380,7 +380,7 @@ class SettingsPage(QWidget):
         self.is_admin = accounts.can(ctx.user, "manage_users")
         self.user_admin: UserAdmin | None = UserAdmin(ctx) if self.is_admin else None
         if self.user_admin is not None:
-            layout.addWidget(self.user_admin)
+            layout.addWidget(self.user_admin, 1)  # the account list gets the spare height
 
         self.lock_box = QGroupBox("自动锁定")
         lock_layout = QHBoxLayout(self.lock_box)
@@ -400,7 +400,8 @@ class SettingsPage(QWidget):
         if not can_change:
             lock_layout.addWidget(QLabel("（由管理员设置）"))
         layout.addWidget(self.lock_box)
-        layout.addStretch()
+        if self.user_admin is None:
+            layout.addStretch()
         self.refresh()
 
     def refresh(self) -> None:

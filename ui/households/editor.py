@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -201,16 +202,28 @@ class MemberDialog(QDialog):
 
 
 class HouseholdDialog(QDialog):
-    """New household (``household_id`` None) or edit an existing one."""
+    """New household (``household_id`` None) or edit an existing one.
+
+    The 走访记录 tab shows the diary's visit timeline and "last visited" (read-only; the diary is where
+    visits are written). Its button emits ``open_diary(household_id, label)`` and, inside the main
+    window, opens 民情日记 filtered to this household.
+    """
+
+    open_diary = Signal(str, str)
 
     def __init__(self, ctx, household_id: str | None = None, parent=None) -> None:  # noqa: ANN001
         super().__init__(parent)
         self.ctx = ctx
         self.household_id = household_id
         self.setWindowTitle("新建户" if household_id is None else "编辑户")
-        self.resize(1000, 640)
+        self.resize(1000, 700)
         self.saved_id: str | None = None
-        outer = QVBoxLayout(self)
+        dialog_layout = QVBoxLayout(self)
+        self.tabs = QTabWidget(self)
+        dialog_layout.addWidget(self.tabs, 1)
+        roster_tab = QWidget()
+        outer = QVBoxLayout(roster_tab)
+        self.tabs.addTab(roster_tab, "户籍信息(&H)")
         top = QGridLayout()
         self.household_no = QLineEdit()
         self.group = QComboBox()
@@ -249,6 +262,7 @@ class HouseholdDialog(QDialog):
         self.members_view.horizontalHeader().setStretchLastSection(True)
         self.members_view.setColumnWidth(4, 170)
         self.members_view.doubleClicked.connect(lambda _i: self.edit_member())
+        self.members_view.setMinimumHeight(150)  # at least four members visible beside the tabs
         mb.addWidget(self.members_view)
         row = QHBoxLayout()
         for text, slot in (("添加成员", self.add_member), ("修改成员", self.edit_member),
@@ -267,6 +281,7 @@ class HouseholdDialog(QDialog):
         tags_box = QGroupBox("标签")
         tb = QVBoxLayout(tags_box)
         self.tags = QListWidget()
+        self.tags.setMaximumHeight(170)
         tb.addWidget(self.tags)
         lower.addWidget(tags_box, 1)
         cadre_box = QGroupBox("联系干部与包片干部")
@@ -280,6 +295,7 @@ class HouseholdDialog(QDialog):
         cb.addRow("变更记录", self.history)
         lower.addWidget(cadre_box, 2)
         outer.addLayout(lower)
+        self._build_visits_tab()
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存 (Ctrl+S)")
@@ -287,7 +303,7 @@ class HouseholdDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
-        outer.addWidget(buttons)
+        dialog_layout.addWidget(buttons)
         self._load()
         if ctx.is_town:  # the roster is the villages': read-only here (the services refuse edits too)
             self.read_only = True
@@ -302,6 +318,70 @@ class HouseholdDialog(QDialog):
                 w.setEnabled(False)
         else:
             self.read_only = False
+        self._loaded_state = self._state()
+
+    def _build_visits_tab(self) -> None:
+        from ui.diary.timeline import HouseholdTimeline
+
+        tab = QWidget()
+        lay = QVBoxLayout(tab)
+        self.timeline = HouseholdTimeline(self.ctx, tab)
+        self.timeline.entry_activated.connect(lambda _entry_id: self.show_in_diary())  # its links lead to the diary
+        lay.addWidget(self.timeline, 1)
+        row = QHBoxLayout()
+        self.diary_button = QPushButton("在民情日记中查看这一户(&D)", tab)
+        self.diary_button.clicked.connect(self.show_in_diary)
+        row.addWidget(self.diary_button)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.visits_tab_index = self.tabs.addTab(tab, "走访记录(&V)")
+        if self.household_id is None:
+            self.tabs.setTabEnabled(self.visits_tab_index, False)
+            self.tabs.setTabToolTip(self.visits_tab_index, "保存新户后，这里会显示走访记录")
+        else:
+            self.timeline.show_household(self.household_id)
+            # a closed dialog stays a child of its page: stop its timeline re-reading on every change
+            self.finished.connect(lambda _r: self.timeline.show_household(None))
+
+    def _state(self) -> tuple:
+        """What the user can change here, to know whether leaving would lose edits."""
+        tags = tuple(self.tags.item(i).checkState() == Qt.CheckState.Checked for i in range(self.tags.count()))
+        return (self.household_input(), tags, self.contact.currentData(), self.area.currentData(),
+                self.delivered.isChecked(), self.delivered_on.date())
+
+    def household_label(self) -> str:
+        view = getattr(self, "view", None)
+        return f"{view.head_name}户" if view is not None and view.head_name else "这一户"
+
+    def _host_window(self):  # noqa: ANN202
+        """The main window this dialog was opened from (it has ``open_page``), or None."""
+        parent = self.parentWidget()
+        host = parent.window() if parent is not None else None
+        return host if host is not None and hasattr(host, "open_page") else None
+
+    def show_in_diary(self) -> None:
+        if self.household_id is None:
+            return
+        if self._state() != self._loaded_state:
+            answer = QMessageBox.question(
+                self, "有未保存的修改", "这一户有未保存的修改，先保存再去民情日记吗？",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel)
+            if answer == QMessageBox.StandardButton.Cancel:
+                return
+            if answer == QMessageBox.StandardButton.Save:
+                self.save()
+                if self.result() != QDialog.DialogCode.Accepted:
+                    return  # the save was refused; the message is on the form
+        household_id, label = self.household_id, self.household_label()
+        host = self._host_window()
+        if self.isVisible():
+            self.reject()
+        self.open_diary.emit(household_id, label)
+        if host is not None:
+            page = host.open_page("diary")
+            if page is not None and hasattr(page, "show_household"):
+                page.show_household(household_id, label)
 
     # -- loading ----------------------------------------------------------------------------------
     def _load(self) -> None:

@@ -1,0 +1,273 @@
+"""统计报表: figures derived from what was entered once (户籍, 民情日记, 诉求, 调解), never typed.
+
+"Enter once, report everywhere" (DOMAIN.md): every number here is counted from records that already
+exist. Central policy forbids quotas, rankings and scores, so nothing here is per cadre, nothing is
+ordered by performance and nothing is scored: a village station sees its own figures, a town station
+one row per village (in village-code order) plus the totals.
+
+Definitions (what the page and the tests rely on):
+- 户数 / 在册人口: live households and the 在册 persons in them, as of now (the roster is a snapshot,
+  not a period figure). 标签: households carrying each tag; sensitive tags only when the user may see them.
+- 有联系干部的户: households with a current contact-cadre assignment (no end date). 联系卡已送达: households
+  with a delivery date; 本期送达: those whose delivery date lies in the period.
+- 走访记录: diary entries whose date lies in the period, by kind; 走访到的户: distinct households met in them.
+- 诉求: demands heard in the period (the entry's date), by status and category; 逾期: of those, the ones
+  not closed whose due date is before ``today`` (the same rule as the 民情台账).
+- 调解: :func:`app.mediation.stats.compute` for the period (cohort of cases accepted in it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy.orm import Session
+
+from db.models import (
+    CadreAssignment,
+    Demand,
+    DiaryEntry,
+    DiaryParticipant,
+    Household,
+    HouseholdTag,
+    MediationCase,
+    Person,
+    Screening,
+    Station,
+    User,
+)
+
+from app import diary
+from app.accounts import can
+from app.errors import UserError
+from app.households import BUILTIN_TAGS, sensitive_tags
+from app.mediation.stats import MediationStats
+from app.mediation.stats import compute as mediation_compute
+
+PERIOD_KINDS = {"month": "本月", "quarter": "本季度", "year": "本年", "custom": "自定义"}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
+
+    def start_dt(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time())
+
+    def end_dt(self) -> dt.datetime:  # exclusive
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time())
+
+
+def period_for(kind: str, today: dt.date, start: dt.date | None = None, end: dt.date | None = None) -> Period:
+    """本月 / 本季度 / 本年 containing ``today`` (whole calendar units), or custom dates (both inclusive)."""
+    if kind == "month":
+        first = today.replace(day=1)
+        nxt = (first + dt.timedelta(days=32)).replace(day=1)
+        return Period(first, nxt - dt.timedelta(days=1))
+    if kind == "quarter":
+        q_month = (today.month - 1) // 3 * 3 + 1
+        first = dt.date(today.year, q_month, 1)
+        nxt = dt.date(today.year + 1, 1, 1) if q_month == 10 else dt.date(today.year, q_month + 3, 1)
+        return Period(first, nxt - dt.timedelta(days=1))
+    if kind == "year":
+        return Period(dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
+    if kind == "custom":
+        if start is None or end is None:
+            raise UserError("请选择起止日期", field="start")
+        if start > end:
+            raise UserError("开始日期晚于结束日期，请对调后重试", field="start")
+        return Period(start, end)
+    raise ValueError(kind)
+
+
+@dataclass
+class Figures:
+    """One village's figures for a period (or the totals of several villages)."""
+
+    village_code: str
+    village_name: str
+    households: int = 0  # 户数
+    persons: int = 0  # 在册人口
+    tags: dict[str, int] = field(default_factory=dict)  # 标签 → 户数 (only tags the user may see)
+    with_contact_cadre: int = 0  # 有联系干部的户
+    cards_delivered: int = 0  # 联系卡已送达
+    cards_delivered_in_period: int = 0  # 本期送达
+    visits: int = 0  # 走访记录 (diary entries)
+    visits_by_kind: dict[str, int] = field(default_factory=dict)  # 方式（中文） → 篇
+    households_visited: int = 0  # 走访到的户
+    demands: int = 0  # 诉求
+    demands_by_status: dict[str, int] = field(default_factory=dict)  # 待办 / 已答复 / 已办结
+    demands_by_category: dict[str, int] = field(default_factory=dict)
+    demands_overdue: int = 0  # 逾期（未办结且已过办理期限）
+    mediation: MediationStats | None = None  # None when the user may not see cases
+
+    @staticmethod
+    def percent(part: int, whole: int) -> str:
+        return f"{part * 100 / whole:.1f}%" if whole else "—"
+
+    @property
+    def contact_coverage(self) -> str:
+        return self.percent(self.with_contact_cadre, self.households)
+
+    @property
+    def card_coverage(self) -> str:
+        return self.percent(self.cards_delivered, self.households)
+
+
+@dataclass
+class Report:
+    period: Period
+    today: dt.date
+    town: bool  # a town station: ``villages`` has one row per village
+    villages: list[Figures]
+    totals: Figures
+    sensitive_shown: bool
+    mediation_shown: bool
+
+
+def _by_village(rows) -> dict[str, int]:  # noqa: ANN001
+    return {code: n for code, n in rows}
+
+
+def _nested(rows) -> dict[str, dict[str, int]]:  # noqa: ANN001
+    out: dict[str, dict[str, int]] = {}
+    for code, key, n in rows:
+        out.setdefault(code, {})[key] = n
+    return out
+
+
+def _ordered(counts: dict[str, int], order: list[str]) -> dict[str, int]:
+    """Known keys in their vocabulary order (zeros kept, so a table has stable columns), others after."""
+    out = {k: counts.get(k, 0) for k in order}
+    out.update({k: v for k, v in sorted(counts.items()) if k not in out})
+    return out
+
+
+def _village_names(session: Session) -> dict[str, str]:
+    names = {st.code: st.name for st in session.scalars(select(Station))}
+    return names
+
+
+def _sum(dicts: list[dict[str, int]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for d in dicts:
+        for k, v in d.items():
+            out[k] = out.get(k, 0) + v
+    return out
+
+
+def compute(session: Session, user: User | None, period: Period, *, today: dt.date) -> Report:
+    """All figures of the 统计报表 for ``period``; ``today`` fixes what counts as overdue."""
+    station = session.scalars(select(Station).where(Station.is_local.is_(True))).one()
+    town = station.kind == "town"
+    show_sensitive = can(user, "see_sensitive_tags")
+    show_cases = can(user, "see_cases")
+    hidden = set() if show_sensitive else set(sensitive_tags(session)) | {t for t, s in BUILTIN_TAGS if s}
+
+    live_h = Household.deleted_at.is_(None)
+    households = _by_village(session.execute(
+        select(Household.village_code, func.count()).where(live_h).group_by(Household.village_code)))
+    persons = _by_village(session.execute(
+        select(Person.village_code, func.count()).join(Household, Household.id == Person.household_id)
+        .where(Person.deleted_at.is_(None), Person.status == "在册", live_h).group_by(Person.village_code)))
+    tags = _nested(session.execute(
+        select(HouseholdTag.village_code, HouseholdTag.tag, func.count(distinct(HouseholdTag.household_id)))
+        .join(Household, Household.id == HouseholdTag.household_id)
+        .where(HouseholdTag.deleted_at.is_(None), live_h).group_by(HouseholdTag.village_code, HouseholdTag.tag)))
+    contact = _by_village(session.execute(
+        select(Household.village_code, func.count(distinct(CadreAssignment.household_id)))
+        .join(CadreAssignment, CadreAssignment.household_id == Household.id)
+        .where(live_h, CadreAssignment.deleted_at.is_(None), CadreAssignment.role == "contact",
+               CadreAssignment.end_on.is_(None)).group_by(Household.village_code)))
+    delivered = _by_village(session.execute(
+        select(Household.village_code, func.count()).where(live_h, Household.card_delivered_on.is_not(None))
+        .group_by(Household.village_code)))
+    delivered_now = _by_village(session.execute(
+        select(Household.village_code, func.count())
+        .where(live_h, Household.card_delivered_on.between(period.start, period.end))
+        .group_by(Household.village_code)))
+
+    in_period = [DiaryEntry.deleted_at.is_(None), DiaryEntry.occurred_at >= period.start_dt(),
+                 DiaryEntry.occurred_at < period.end_dt()]
+    visits = _nested(session.execute(
+        select(DiaryEntry.village_code, DiaryEntry.kind, func.count()).where(*in_period)
+        .group_by(DiaryEntry.village_code, DiaryEntry.kind)))
+    visited = _by_village(session.execute(
+        select(DiaryEntry.village_code, func.count(distinct(DiaryParticipant.household_id)))
+        .join(DiaryParticipant, DiaryParticipant.entry_id == DiaryEntry.id)
+        .where(*in_period, DiaryParticipant.deleted_at.is_(None)).group_by(DiaryEntry.village_code)))
+    # one pass over the period's demands: by status, by category and overdue together
+    overdue_flag = case((and_(Demand.status != "closed", Demand.due_on < today), 1), else_=0)
+    by_status: dict[str, dict[str, int]] = {}
+    by_category: dict[str, dict[str, int]] = {}
+    overdue: dict[str, int] = {}
+    for code, status, category, late, n in session.execute(
+            select(Demand.village_code, Demand.status, Demand.category, overdue_flag, func.count())
+            .join(DiaryEntry, DiaryEntry.id == Demand.entry_id).where(*in_period, Demand.deleted_at.is_(None))
+            .group_by(Demand.village_code, Demand.status, Demand.category, overdue_flag)):
+        per_status, per_category = by_status.setdefault(code, {}), by_category.setdefault(code, {})
+        per_status[status] = per_status.get(status, 0) + n
+        per_category[category] = per_category.get(category, 0) + n
+        overdue[code] = overdue.get(code, 0) + (n if late else 0)
+
+    codes = set(households) | set(visits) | set(by_status)
+    if show_cases:
+        for model, column in ((MediationCase, MediationCase.accepted_on), (Screening, Screening.round_date)):
+            codes |= set(session.scalars(select(model.village_code).distinct().where(
+                model.deleted_at.is_(None), column.between(period.start, period.end))))
+    if town:
+        codes |= set(session.scalars(select(Station.code).where(Station.kind == "village",
+                                                                Station.revoked_at.is_(None))))
+    else:
+        codes = {station.code}
+    names = _village_names(session)
+    kinds = list(diary.KINDS)
+    categories = diary.demand_categories(session)
+    tag_order = [t for t, _s in BUILTIN_TAGS]
+
+    def visible(counts: dict[str, int]) -> dict[str, int]:
+        return {k: v for k, v in counts.items() if k not in hidden}
+
+    villages = []
+    for code in sorted(codes):
+        f = Figures(code, names.get(code, code))
+        f.households = households.get(code, 0)
+        f.persons = persons.get(code, 0)
+        f.tags = visible(_ordered(tags.get(code, {}), [t for t in tag_order if t not in hidden]))
+        f.with_contact_cadre = contact.get(code, 0)
+        f.cards_delivered = delivered.get(code, 0)
+        f.cards_delivered_in_period = delivered_now.get(code, 0)
+        by_kind = _ordered(visits.get(code, {}), kinds)
+        f.visits_by_kind = {diary.KINDS.get(k, k): n for k, n in by_kind.items()}
+        f.visits = sum(by_kind.values())
+        f.households_visited = visited.get(code, 0)
+        statuses = _ordered(by_status.get(code, {}), list(diary.STATUSES))
+        f.demands_by_status = {diary.STATUSES.get(k, k): n for k, n in statuses.items()}
+        f.demands = sum(statuses.values())
+        f.demands_by_category = _ordered(by_category.get(code, {}), categories)
+        f.demands_overdue = overdue.get(code, 0)
+        if show_cases:
+            f.mediation = mediation_compute(session, period.start, period.end, village_code=code)
+        villages.append(f)
+
+    if town:
+        totals = Figures(station.code, "合计")
+        for name in ("households", "persons", "with_contact_cadre", "cards_delivered", "cards_delivered_in_period",
+                     "visits", "households_visited", "demands", "demands_overdue"):
+            setattr(totals, name, sum(getattr(v, name) for v in villages))
+        totals.tags = _ordered(_sum([v.tags for v in villages]), [t for t in tag_order if t not in hidden])
+        totals.visits_by_kind = _ordered(_sum([v.visits_by_kind for v in villages]), list(diary.KINDS.values()))
+        totals.demands_by_status = _ordered(_sum([v.demands_by_status for v in villages]),
+                                            list(diary.STATUSES.values()))
+        totals.demands_by_category = _ordered(_sum([v.demands_by_category for v in villages]), categories)
+        if show_cases:
+            totals.mediation = mediation_compute(session, period.start, period.end)
+    else:
+        totals = villages[0]
+    return Report(period, today, town, villages, totals, show_sensitive, show_cases)

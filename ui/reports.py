@@ -1,0 +1,383 @@
+"""统计报表: the figures of :mod:`app.reports` for a chosen period, and the existing 台账 exports.
+
+Nothing here is typed: every number is counted from the roster, the diary, the demands and the cases.
+No rankings and no scores (central policy): the per-village table at a town lists villages in code
+order and cannot be sorted by a figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import reports
+from app.accounts import can
+from app.errors import UserError
+
+from ui.context import AppContext
+from ui.tasks import run_in_background
+
+
+def _qdate(d: dt.date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def _pydate(q: QDate) -> dt.date:
+    return dt.date(q.year(), q.month(), q.day())
+
+
+def _rate(f: reports.Figures) -> str:
+    rate = f.mediation.success_rate if f.mediation else None
+    return f"{rate}%" if rate is not None else "—"
+
+
+# (header, value of a Figures row); the mediation columns only for roles that may see cases.
+BASE_COLUMNS = (
+    ("村", lambda f: f.village_name),
+    ("户数", lambda f: f.households),
+    ("在册人口", lambda f: f.persons),
+    ("有联系干部的户", lambda f: f.with_contact_cadre),
+    ("联系干部覆盖", lambda f: f.contact_coverage),
+    ("联系卡已送达", lambda f: f.cards_delivered),
+    ("本期送达", lambda f: f.cards_delivered_in_period),
+    ("走访记录", lambda f: f.visits),
+    ("走访到的户", lambda f: f.households_visited),
+    ("诉求", lambda f: f.demands),
+    ("待办", lambda f: f.demands_by_status.get("待办", 0)),
+    ("已答复", lambda f: f.demands_by_status.get("已答复", 0)),
+    ("已办结", lambda f: f.demands_by_status.get("已办结", 0)),
+    ("逾期", lambda f: f.demands_overdue),
+)
+CASE_COLUMNS = (
+    ("受理", lambda f: f.mediation.accepted),
+    ("调解成功", lambda f: f.mediation.succeeded),
+    ("在调", lambda f: f.mediation.in_progress),
+    ("调解成功率", _rate),
+)
+
+
+class VillageFiguresModel(QAbstractTableModel):
+    """One row per village plus 合计 (a town station). Not sortable on purpose: no rankings."""
+
+    def __init__(self, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.rows: list[reports.Figures] = []
+        self.columns = BASE_COLUMNS
+
+    def set_report(self, report: reports.Report | None) -> None:
+        self.beginResetModel()
+        if report is None:
+            self.rows = []
+        else:
+            self.rows = list(report.villages) + ([report.totals] if report.town else [])
+            self.columns = BASE_COLUMNS + (CASE_COLUMNS if report.mediation_shown else ())
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(self.columns[index.column()][1](self.rows[index.row()]))
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201, N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.columns[section][0]
+        return None
+
+
+class FigureBox(QGroupBox):
+    """A titled block of "label  value" pairs, ``columns`` pairs per line."""
+
+    def __init__(self, title: str, columns: int = 2, parent: QWidget | None = None) -> None:
+        super().__init__(title, parent)
+        self.columns = columns
+        self.grid = QGridLayout(self)
+        self.grid.setHorizontalSpacing(14)
+        self.values: dict[str, QLabel] = {}
+
+    def set_pairs(self, pairs: list[tuple[str, object]]) -> None:
+        if [label for label, _v in pairs] == list(self.values):  # same figures, new period: just the numbers
+            for label, value in pairs:
+                self.values[label].setText(str(value))
+            return
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().hide()  # not drawn over the title while waiting for deletion
+                item.widget().deleteLater()
+        self.values = {}
+        for n, (label, value) in enumerate(pairs):
+            row, col = divmod(n, self.columns)
+            name = QLabel(label, self)
+            shown = QLabel(str(value), self)
+            shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            shown.setStyleSheet("font-weight: bold;")
+            self.grid.addWidget(name, row, col * 2)
+            self.grid.addWidget(shown, row, col * 2 + 1)
+            self.values[label] = shown
+        for col in range(self.columns):
+            self.grid.setColumnStretch(col * 2 + 1, 1)
+
+    def value(self, label: str) -> str:
+        return self.values[label].text()
+
+
+class ReportsPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.today = dt.date.today()
+        self.report: reports.Report | None = None
+        self.task = None
+
+        self.period_kind = QComboBox(self)
+        for key, label in reports.PERIOD_KINDS.items():
+            self.period_kind.addItem(label, key)
+        self.date_from = QDateEdit(self)
+        self.date_to = QDateEdit(self)
+        for w in (self.date_from, self.date_to):
+            w.setDisplayFormat("yyyy-MM-dd")
+            w.setCalendarPopup(True)
+        self.refresh_button = QPushButton("重新统计 (F5)", self)
+        self.period_label = QLabel(self)
+        top = QHBoxLayout()
+        lbl = QLabel("统计期间(&P)", self)
+        lbl.setBuddy(self.period_kind)
+        top.addWidget(lbl)
+        top.addWidget(self.period_kind)
+        top.addWidget(QLabel("从", self))
+        top.addWidget(self.date_from)
+        top.addWidget(QLabel("至", self))
+        top.addWidget(self.date_to)
+        top.addWidget(self.refresh_button)
+        top.addWidget(self.period_label, 1)
+
+        self.export_ledger_button = QPushButton("导出民情台账…", self)
+        self.export_cases_button = QPushButton("导出矛盾纠纷排查调处台账…", self)
+        self.export_roster_button = QPushButton("导出户籍台账…", self)
+        self.export_status = QLabel(self)
+        exports = QHBoxLayout()
+        for b in (self.export_ledger_button, self.export_cases_button, self.export_roster_button):
+            exports.addWidget(b)
+        exports.addWidget(self.export_status, 1)
+
+        note = QLabel("以下数字都由已录入的户籍、民情日记、群众诉求和调解案件自动统计，不需要另行填报；"
+                      "户数、人口和联系卡为当前在册情况，其余按所选期间统计。", self)
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #555;")
+
+        self.villages_box = QGroupBox("各村汇总", self)
+        self.villages_model = VillageFiguresModel(self)
+        self.villages_view = QTableView(self.villages_box)
+        self.villages_view.setModel(self.villages_model)
+        self.villages_view.setSortingEnabled(False)
+        self.villages_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.villages_view.verticalHeader().hide()
+        self.villages_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.villages_view.setMinimumHeight(220)
+        vb = QVBoxLayout(self.villages_box)
+        vb.addWidget(self.villages_view)
+
+        self.roster_box = FigureBox("户籍与联系卡", 2)
+        self.tags_box = FigureBox("标签（户数）", 3)
+        self.visits_box = FigureBox("民情日记（走访）", 2)
+        self.demands_box = FigureBox("民情台账（群众诉求）", 2)
+        self.categories_box = FigureBox("诉求类别", 3)
+        self.cases_box = FigureBox("矛盾纠纷排查调处", 2)
+        self.cases_by_box = FigureBox("按纠纷类型与来源（件）", 2)
+
+        body = QWidget()
+        grid = QGridLayout(body)
+        grid.addWidget(self.villages_box, 0, 0, 1, 2)
+        grid.addWidget(self.roster_box, 1, 0)
+        grid.addWidget(self.tags_box, 1, 1)
+        grid.addWidget(self.visits_box, 2, 0)
+        grid.addWidget(self.demands_box, 2, 1)
+        grid.addWidget(self.categories_box, 3, 0, 1, 2)
+        grid.addWidget(self.cases_box, 4, 0)
+        grid.addWidget(self.cases_by_box, 4, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setRowStretch(5, 1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(exports)
+        layout.addWidget(note)
+        layout.addWidget(scroll, 1)
+
+        self.period_kind.currentIndexChanged.connect(self._kind_changed)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.date_from.dateChanged.connect(self._dates_edited)
+        self.date_to.dateChanged.connect(self._dates_edited)
+        self.export_ledger_button.clicked.connect(lambda: self.ask_export("ledger"))
+        self.export_cases_button.clicked.connect(lambda: self.ask_export("cases"))
+        self.export_roster_button.clicked.connect(lambda: self.ask_export("roster"))
+        QShortcut(QKeySequence("F5"), self, activated=self.refresh)
+        ctx.data_changed.connect(self._on_data_changed)
+        ctx.user_changed.connect(self._apply_permissions)
+        self._set_dates(reports.period_for("month", self.today))
+        self._apply_permissions()
+
+    # -- period ---------------------------------------------------------------------------------
+    def _set_dates(self, period: reports.Period) -> None:
+        for w, d in ((self.date_from, period.start), (self.date_to, period.end)):
+            w.blockSignals(True)
+            w.setDate(_qdate(d))
+            w.blockSignals(False)
+
+    def _kind_changed(self) -> None:
+        kind = self.period_kind.currentData()
+        if kind != "custom":
+            self._set_dates(reports.period_for(kind, self.today))
+            self.refresh()
+
+    def _dates_edited(self) -> None:
+        if self.period_kind.currentData() != "custom":
+            self.period_kind.blockSignals(True)
+            self.period_kind.setCurrentIndex(self.period_kind.findData("custom"))
+            self.period_kind.blockSignals(False)
+
+    def set_period(self, kind: str, start: dt.date | None = None, end: dt.date | None = None) -> None:
+        self.period_kind.blockSignals(True)
+        self.period_kind.setCurrentIndex(self.period_kind.findData(kind))
+        self.period_kind.blockSignals(False)
+        if kind == "custom" and start and end:
+            self._set_dates(reports.Period(start, end))
+        elif kind != "custom":
+            self._set_dates(reports.period_for(kind, self.today))
+        self.refresh()
+
+    def period(self) -> reports.Period:
+        kind = self.period_kind.currentData()
+        return reports.period_for(kind, self.today, _pydate(self.date_from.date()), _pydate(self.date_to.date()))
+
+    # -- figures ------------------------------------------------------------------------------------
+    def _apply_permissions(self) -> None:
+        cases = can(self.ctx.user, "see_cases")
+        self.export_cases_button.setVisible(cases)
+        self.cases_box.setVisible(cases)
+        self.cases_by_box.setVisible(cases)
+
+    def ready(self) -> bool:
+        return self.report is not None
+
+    def _on_data_changed(self, topic: str) -> None:
+        if topic in ("households", "diary", "mediation", "sync") and self.isVisible():
+            self.refresh()
+
+    def refresh(self) -> None:
+        try:
+            period = self.period()
+        except UserError as exc:
+            self.period_label.setText(exc.message)
+            return
+        with self.ctx.session() as s:
+            self.report = reports.compute(s, self.ctx.user, period, today=self.today)
+        self.show_report(self.report)
+
+    def show_report(self, r: reports.Report) -> None:
+        days = (r.period.end - r.period.start).days + 1
+        self.period_label.setText(f"统计期间：{r.period.label}（{days} 天）")
+        self.villages_box.setVisible(r.town)
+        self.villages_model.set_report(r)
+        t = r.totals
+        self.roster_box.setTitle("户籍与联系卡" + ("（全镇合计）" if r.town else ""))
+        self.roster_box.set_pairs([
+            ("户数", t.households), ("在册人口", t.persons),
+            ("有联系干部的户", f"{t.with_contact_cadre}（{t.contact_coverage}）"),
+            ("联系卡已送达", f"{t.cards_delivered}（{t.card_coverage}）"),
+            ("本期送达联系卡", t.cards_delivered_in_period),
+            ("尚无联系干部的户", t.households - t.with_contact_cadre),
+        ])
+        self.tags_box.setTitle("标签（户数）" + ("" if r.sensitive_shown else "，敏感标签不显示"))
+        self.tags_box.set_pairs(list(t.tags.items()))
+        self.visits_box.set_pairs([("走访记录（篇）", t.visits), ("走访到的户", t.households_visited),
+                                   *t.visits_by_kind.items()])
+        self.demands_box.set_pairs([("诉求（条）", t.demands), ("逾期未办结", t.demands_overdue),
+                                    *t.demands_by_status.items()])
+        self.categories_box.set_pairs(list(t.demands_by_category.items()))
+        if t.mediation is not None:
+            self.cases_box.set_pairs(t.mediation.lines())
+            m = t.mediation
+            self.cases_by_box.set_pairs([(f"类型：{k}", v) for k, v in m.by_type.items()]
+                                        + [(f"来源：{k}", v) for k, v in m.by_source.items()]
+                                        or [("本期无受理案件", "")])
+
+    # -- exports (the existing ones, for the chosen period) -------------------------------------------
+    EXPORTS = {
+        "ledger": ("导出民情台账", "民情台账"),
+        "cases": ("导出矛盾纠纷排查调处台账", "矛盾纠纷排查调处台账"),
+        "roster": ("导出户籍台账", "户籍台账"),
+    }
+
+    def ask_export(self, kind: str) -> None:
+        title, stem = self.EXPORTS[kind]
+        path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / f"{stem}-{self.today:%Y%m%d}.xlsx"),
+                                              "Excel 工作簿 (*.xlsx)")
+        if not path:
+            return
+        full_id = False
+        if kind == "roster" and can(self.ctx.user, "export_full_id"):
+            full_id = QMessageBox.question(self, "身份证号", "导出完整身份证号吗？（选“否”则打码导出；完整导出会记入审计日志）") \
+                == QMessageBox.StandardButton.Yes
+        self.export_to(kind, Path(path), full_id=full_id)
+
+    def export_to(self, kind: str, target: Path, *, full_id: bool = False):  # noqa: ANN201
+        """Run one of the existing exports in the background; the status line says what was written."""
+        ws, user, name = self.ctx.workspace, self.ctx.user, self.ctx.station.name
+        period = self.period()
+
+        def work(progress):  # noqa: ANN001, ANN202
+            with ws.session(user.id if user else None) as s:
+                if kind == "ledger":
+                    from app.ledger import LedgerFilter, export_ledger
+
+                    n = export_ledger(s, target, village_name=name, today=self.today, progress=progress,
+                                      f=LedgerFilter(date_from=period.start, date_to=period.end))
+                    return f"已导出 {n} 条诉求到 {target}"
+                if kind == "cases":
+                    from app.mediation.ledger import export_ledger as export_cases
+
+                    n = export_cases(s, target, date_from=period.start, date_to=period.end, progress=progress)
+                    return f"已导出 {n} 件案件到 {target}"
+                from app.roster_excel import export_roster
+
+                n = export_roster(s, target, user=user, full_id=full_id, village_name=name, progress=progress)
+                return f"已导出 {n} 人的户籍台账到 {target}"
+
+        self.export_status.setText("正在导出…")
+        self.task = run_in_background(self, self.EXPORTS[kind][0], work, self.export_status.setText)
+        return self.task
