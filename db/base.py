@@ -64,10 +64,11 @@ class SyncedRecord:
     - ``deleted_at``: soft-delete tombstone (user deletion is never a hard delete).
 
     Subclasses set ``__record_type__`` (the plural name used in statistics and bundles, such as
-    ``"households"``) and may set ``__sync_exclude__`` (columns that never leave the station).
+    ``"households"``), ``__label__`` (its Chinese name, such as ``"户"``) and may set ``__sync_exclude__`` (columns that never leave the station).
     """
 
     __record_type__: str = ""
+    __label__: str = ""  # the record type in Chinese, as users see it (上报与同步, conflicts, statistics)
     __sync_exclude__: tuple[str, ...] = ()
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

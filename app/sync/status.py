@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from db.base import synced_models
 from db.models import Station, StationCounter, SyncConflict, SyncPeer
 
 from app.sync import records
@@ -24,15 +25,30 @@ from app.workspace import Workspace
 
 # Chinese names of the record types known today; a type added later shows its plural key until named here
 # (or until models carry a label of their own).
-RECORD_LABELS = {
-    "users": "干部账号", "attachments": "附件", "households": "户", "persons": "家庭成员",
-    "tag_definitions": "自定义标签", "household_tags": "户标签", "cadre_assignments": "联系干部安排",
-    "diary_entries": "民情日记", "demands": "群众诉求", "mediation_cases": "调解案件",
+
+
+_COMMON_FIELD_LABELS = {
+    "head_name": "户主", "card_delivered_on": "联系卡送达日期", "status": "状态", "status_date": "状态日期",
+    "content": "内容", "category": "类别", "handling": "办理情况", "reply": "答复", "replied_on": "答复日期",
+    "due_on": "期限", "closed_on": "办结日期", "title": "标题", "state": "状态", "display_name": "姓名",
+    "roles": "角色", "active": "启用", "deleted_at": "删除时间", "text": "内容", "summary": "简要案情",
 }
 
 
+def field_label(name: str) -> str:
+    """A column name as users read it: the feature's own label when it has one, else the name."""
+    from app import diary, households
+
+    label = households.FIELD_LABELS.get(name) or diary.FIELD_LABELS.get(name) or _COMMON_FIELD_LABELS.get(name)
+    return f"{label}（{name}）" if label else name
+
+
 def record_label(record_type: str) -> str:
-    return RECORD_LABELS.get(record_type, record_type)
+    """The record type in Chinese (each synced model's ``__label__``)."""
+    for model in synced_models():
+        if model.__record_type__ == record_type:
+            return model.__label__ or record_type
+    return record_type
 
 
 def unacknowledged_counts(ws: Workspace, station_id: str, acked_through: int,

@@ -48,6 +48,7 @@ class User(SyncedRecord, Base):
 
     __tablename__ = "user"
     __record_type__ = "users"
+    __label__ = "干部账号"
     __sync_exclude__ = ("password_hash",)
     __table_args__ = (UniqueConstraint("village_code", "username", name="uq_user_village_code_username"),)
 
@@ -94,6 +95,7 @@ class Attachment(SyncedRecord, Base):
 
     __tablename__ = "attachment"
     __record_type__ = "attachments"
+    __label__ = "附件"
 
     owner_table: Mapped[str] = mapped_column(String(50))
     owner_id: Mapped[str] = mapped_column(String(36), index=True)

@@ -19,6 +19,7 @@ class DiaryEntry(SyncedRecord, Base):
 
     __tablename__ = "diary_entry"
     __record_type__ = "diary_entries"
+    __label__ = "民情日记"
     # Live entries by time (then id): the list's default order and its date filter, read from the index
     # alone, so a window of the list or its count never touches the table.
     __table_args__ = (Index("ix_diary_entry_live_occurred_at", "occurred_at", "id",
@@ -45,6 +46,7 @@ class DiaryParticipant(SyncedRecord, Base):
 
     __tablename__ = "diary_participant"
     __record_type__ = "diary_participants"
+    __label__ = "走访对象"
 
     entry_id: Mapped[str] = mapped_column(ForeignKey("diary_entry.id"), index=True)
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
@@ -56,6 +58,7 @@ class Demand(SyncedRecord, Base):
 
     __tablename__ = "demand"
     __record_type__ = "demands"
+    __label__ = "群众诉求"
 
     entry_id: Mapped[str] = mapped_column(ForeignKey("diary_entry.id"), index=True)
     household_id: Mapped[str | None] = mapped_column(ForeignKey("household.id"), index=True)
@@ -82,6 +85,7 @@ class Acknowledgement(SyncedRecord, Base):
 
     __tablename__ = "acknowledgement"
     __record_type__ = "acknowledgements"
+    __label__ = "群众签字认可"
 
     entry_id: Mapped[str] = mapped_column(ForeignKey("diary_entry.id"), index=True)
     method: Mapped[str] = mapped_column(String(20))  # signature | paper_photo | refused
@@ -98,6 +102,7 @@ class DiaryAmendment(SyncedRecord, Base):
 
     __tablename__ = "diary_amendment"
     __record_type__ = "diary_amendments"
+    __label__ = "补记"
 
     entry_id: Mapped[str] = mapped_column(ForeignKey("diary_entry.id"), index=True)
     field: Mapped[str] = mapped_column(String(30), default="")  # which part it amends ("" = general)
@@ -111,6 +116,7 @@ class MustVisitEvent(SyncedRecord, Base):
 
     __tablename__ = "must_visit_event"
     __record_type__ = "must_visit_events"
+    __label__ = "必访事件"
 
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))  # hospitalised | elder_died | family_dispute | disaster | ...

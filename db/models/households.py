@@ -15,6 +15,7 @@ class Household(SyncedRecord, Base):
 
     __tablename__ = "household"
     __record_type__ = "households"
+    __label__ = "户"
     # The roster sorts live households by each column in SQL: partial indexes (live rows only) whose
     # entries carry the rowid, so an id list for 100 000 households is read from the index alone.
     __table_args__ = tuple(
@@ -39,6 +40,7 @@ class Person(SyncedRecord, Base):
 
     __tablename__ = "person"
     __record_type__ = "persons"
+    __label__ = "家庭成员"
 
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
     name: Mapped[str] = mapped_column(String(50), index=True)
@@ -61,6 +63,7 @@ class TagDefinition(SyncedRecord, Base):
 
     __tablename__ = "tag_definition"
     __record_type__ = "tag_definitions"
+    __label__ = "自定义标签"
 
     name: Mapped[str] = mapped_column(String(30))
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -72,6 +75,7 @@ class HouseholdTag(SyncedRecord, Base):
 
     __tablename__ = "household_tag"
     __record_type__ = "household_tags"
+    __label__ = "户标签"
 
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
     tag: Mapped[str] = mapped_column(String(30), index=True)
@@ -82,6 +86,7 @@ class CadreAssignment(SyncedRecord, Base):
 
     __tablename__ = "cadre_assignment"
     __record_type__ = "cadre_assignments"
+    __label__ = "联系干部安排"
 
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
     cadre_id: Mapped[str] = mapped_column(ForeignKey("user.id"), index=True)

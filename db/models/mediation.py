@@ -20,6 +20,7 @@ class Screening(SyncedRecord, Base):
 
     __tablename__ = "screening"
     __record_type__ = "screenings"
+    __label__ = "矛盾纠纷排查"
 
     round_date: Mapped[dt.date] = mapped_column(Date, index=True)
     period_kind: Mapped[str] = mapped_column(String(10))  # 月 / 半月
@@ -36,6 +37,7 @@ class MediationCase(SyncedRecord, Base):
 
     __tablename__ = "mediation_case"
     __record_type__ = "mediation_cases"
+    __label__ = "调解案件"
     __table_args__ = (
         UniqueConstraint("village_code", "case_year", "case_seq", name="uq_mediation_case_number"),
         Index("ix_mediation_case_list", "village_code", "accepted_on"),
@@ -94,6 +96,7 @@ class CaseParty(SyncedRecord, Base):
 
     __tablename__ = "mediation_party"
     __record_type__ = "mediation_parties"
+    __label__ = "当事人"
 
     case_id: Mapped[str] = mapped_column(ForeignKey("mediation_case.id"), index=True)
     role: Mapped[str] = mapped_column(String(10))  # 申请人 / 被申请人 / 第三人
@@ -117,6 +120,7 @@ class CaseMediator(SyncedRecord, Base):
 
     __tablename__ = "mediation_mediator"
     __record_type__ = "mediation_mediators"
+    __label__ = "调解员"
 
     case_id: Mapped[str] = mapped_column(ForeignKey("mediation_case.id"), index=True)
     user_id: Mapped[str | None] = mapped_column(String(36))
@@ -129,6 +133,7 @@ class CaseTransition(SyncedRecord, Base):
 
     __tablename__ = "mediation_transition"
     __record_type__ = "mediation_transitions"
+    __label__ = "案件流转记录"
 
     case_id: Mapped[str] = mapped_column(ForeignKey("mediation_case.id"), index=True)
     from_state: Mapped[str | None] = mapped_column(String(10))
@@ -145,6 +150,7 @@ class SessionRecord(SyncedRecord, Base):
 
     __tablename__ = "mediation_session"
     __record_type__ = "mediation_sessions"
+    __label__ = "调解记录"
 
     case_id: Mapped[str] = mapped_column(ForeignKey("mediation_case.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
@@ -167,6 +173,7 @@ class Agreement(SyncedRecord, Base):
 
     __tablename__ = "mediation_agreement"
     __record_type__ = "mediation_agreements"
+    __label__ = "调解协议"
 
     case_id: Mapped[str] = mapped_column(ForeignKey("mediation_case.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))  # 书面 / 口头
@@ -192,6 +199,7 @@ class Signature(SyncedRecord, Base):
 
     __tablename__ = "mediation_signature"
     __record_type__ = "mediation_signatures"
+    __label__ = "签名"
 
     case_id: Mapped[str] = mapped_column(ForeignKey("mediation_case.id"), index=True)
     document_table: Mapped[str] = mapped_column(String(30))  # mediation_session / mediation_agreement
@@ -209,6 +217,7 @@ class FollowUp(SyncedRecord, Base):
 
     __tablename__ = "mediation_follow_up"
     __record_type__ = "mediation_follow_ups"
+    __label__ = "回访记录"
 
     case_id: Mapped[str] = mapped_column(ForeignKey("mediation_case.id"), index=True)
     agreement_number: Mapped[str] = mapped_column(String(60))
@@ -229,6 +238,7 @@ class CaseFileItem(SyncedRecord, Base):
 
     __tablename__ = "mediation_file_item"
     __record_type__ = "mediation_file_items"
+    __label__ = "卷内目录"
     __table_args__ = (UniqueConstraint("case_id", "item_key", name="uq_mediation_file_item_case_item"),)
 
     case_id: Mapped[str] = mapped_column(ForeignKey("mediation_case.id"), index=True)

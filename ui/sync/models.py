@@ -94,7 +94,9 @@ class FieldChoiceModel(QAbstractTableModel):
             return Qt.CheckState.Checked if name in self.take_incoming else Qt.CheckState.Unchecked
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if col == 0:
-                return name
+                from app.sync.status import field_label
+
+                return field_label(name)
             if col == 1:
                 return "" if self.local.get(name) is None else str(self.local.get(name))
             if col == 2:
