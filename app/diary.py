@@ -873,42 +873,55 @@ def interval_for(tags, rhythm: dict) -> int:  # noqa: ANN001
     return min(months) if months else rhythm["ordinary"]
 
 
+def _last_visit_of(household_id_col):  # noqa: ANN001, ANN202
+    """Correlated: the latest home visit to the household in ``household_id_col``. Walks the live
+    participants of that one household (``ix_diary_participant_live_household_entry``) and looks each
+    entry up by its key, so the cost follows the households asked about, not the whole diary."""
+    return (select(func.max(DiaryEntry.occurred_at))
+            .select_from(DiaryParticipant)
+            .join(DiaryEntry, DiaryEntry.id == DiaryParticipant.entry_id)
+            .where(DiaryParticipant.household_id == household_id_col, DiaryParticipant.deleted_at.is_(None),
+                   DiaryEntry.deleted_at.is_(None), DiaryEntry.kind == "home_visit")
+            .scalar_subquery())
+
+
 def overdue_households(session: Session, today: dt.date, *, cadre_id: str | None = None) -> list[OverdueHousehold]:
     """Households whose next visit by the rhythm fell due before ``today``, with their contact cadre.
 
     Due = last home visit + the interval in months (never visited: counted from when the household
     was entered). Most overdue first. A reminder list: no counts per cadre, no ranking.
+    With ``cadre_id``, only that cadre's households are read (their last visits included).
     """
     rhythm = visit_rhythm(session)
+    contact = ((CadreAssignment.household_id == Household.id) & (CadreAssignment.role == "contact")
+               & CadreAssignment.end_on.is_(None) & CadreAssignment.deleted_at.is_(None))
     q = (select(Household.id, Household.head_name, Household.group_name, Household.created_at,
-                CadreAssignment.cadre_id, User.display_name)
-         .join(CadreAssignment, (CadreAssignment.household_id == Household.id) & (CadreAssignment.role == "contact")
-               & CadreAssignment.end_on.is_(None) & CadreAssignment.deleted_at.is_(None), isouter=True)
+                CadreAssignment.cadre_id, User.display_name, _last_visit_of(Household.id))
+         .join(CadreAssignment, contact, isouter=True)
          .join(User, User.id == CadreAssignment.cadre_id, isouter=True)
          .where(Household.deleted_at.is_(None)))
+    tags_q = (select(HouseholdTag.household_id, HouseholdTag.tag).where(HouseholdTag.deleted_at.is_(None)))
     if cadre_id:
         q = q.where(CadreAssignment.cadre_id == cadre_id)
+        tags_q = tags_q.where(HouseholdTag.household_id.in_(
+            select(CadreAssignment.household_id).where(
+                CadreAssignment.cadre_id == cadre_id, CadreAssignment.role == "contact",
+                CadreAssignment.end_on.is_(None), CadreAssignment.deleted_at.is_(None))))
     households = session.execute(q).all()
     if not households:
         return []
-    ids = [h[0] for h in households]
     tags: dict[str, list[str]] = {}
-    last: dict[str, dt.datetime] = {}
-    for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        for hid, tag in session.execute(select(HouseholdTag.household_id, HouseholdTag.tag).where(
-                HouseholdTag.household_id.in_(part), HouseholdTag.deleted_at.is_(None))):
-            tags.setdefault(hid, []).append(tag)
-        last.update(dict(session.execute(_last_visits_query(part)).all()))
+    for hid, tag in session.execute(tags_q):
+        tags.setdefault(hid, []).append(tag)
     out = []
     seen = set()
-    for hid, head, group, created_at, cid, cname in households:
+    for hid, head, group, created_at, cid, cname, last_at in households:
         if hid in seen:
             continue
         seen.add(hid)
         htags = tuple(sorted(tags.get(hid, ())))
         months = interval_for(htags, rhythm)
-        last_visit = last[hid].date() if hid in last else None
+        last_visit = last_at.date() if last_at is not None else None
         start = last_visit or (created_at.date() if created_at else today)
         due = add_months(start, months)
         if due < today:
@@ -962,14 +975,18 @@ def todo_items(session: Session, user: User | None, today: dt.date) -> list[Todo
         return []
     items: list[TodoItem] = []
     is_admin = "admin" in user.role_set
-    for ev in open_must_visits(session):
+    # A cadre reads only their own events and households; the administrator reads every household
+    # once (their own list and the per-cadre counts come out of the same pass).
+    for ev in open_must_visits(session, cadre_id=None if is_admin else user.id):
         if ev.cadre_id != user.id and not (is_admin and ev.cadre_id is None):
             continue
         severity = "overdue" if ev.due_on < today else "warning"
         items.append(TodoItem("must_visit", f"必访：{ev.head_name}家（{ev.kind_label}）",
                               f"{ev.group_name} {ev.occurred_on:%m月%d日}发生。{ev.note}".strip(), ev.due_on, severity,
                               "diary", ev.household_id))
-    overdue = overdue_households(session, today, cadre_id=user.id)
+    every = overdue_households(session, today) if is_admin else []
+    overdue = [o for o in every if o.cadre_id == user.id] if is_admin else \
+        overdue_households(session, today, cadre_id=user.id)
     for o in overdue[:MAX_OVERDUE_ITEMS]:
         last = f"上次走访 {o.last_visit:%Y-%m-%d}" if o.last_visit else "还没有走访记录"
         items.append(TodoItem("overdue_visit", f"该走访了：{o.head_name}家（{o.group_name}）",
@@ -980,7 +997,7 @@ def todo_items(session: Session, user: User | None, today: dt.date) -> list[Todo
                               "在民情日记页按户查看", None, "normal", "diary"))
     if is_admin:
         per_cadre: dict[tuple[str, str], int] = {}
-        for o in overdue_households(session, today):
+        for o in every:
             if o.cadre_id and o.cadre_id != user.id:
                 per_cadre[(o.cadre_id, o.cadre_name)] = per_cadre.get((o.cadre_id, o.cadre_name), 0) + 1
             elif not o.cadre_id:

@@ -221,6 +221,40 @@ def test_overdue_households_follow_the_rhythm_by_tag_on_a_fixed_clock(village_ws
     assert [i.title for i in admin_items if i.kind == "overdue_visit"] == ["王建国 联系的 3 户到了走访时间"]
 
 
+def test_overdue_list_counts_only_live_home_visits_by_anyone_and_each_cadre_sees_their_own(
+        village_ws, cadre, village_admin):
+    other = add_cadre(village_ws, "李秀英", "lxy")
+    by_phone, p1, _ = add_household(village_ws, "周电话", cadre_id=cadre.id, created=dt.datetime(2023, 1, 1))
+    deleted, p2, _ = add_household(village_ws, "吴删除", cadre_id=cadre.id, created=dt.datetime(2023, 1, 1))
+    by_other, p3, _ = add_household(village_ws, "郑他访", tags=["五保"], cadre_id=cadre.id,
+                                    created=dt.datetime(2023, 1, 1))
+    twice, p4, _ = add_household(village_ws, "冯两次", cadre_id=other.id, created=dt.datetime(2023, 1, 1))
+    nobody, _, _ = add_household(village_ws, "陈无人", created=dt.datetime(2023, 1, 1))
+    _save(village_ws, cadre, entry_input(by_phone, p1, kind="phone", when=dt.datetime(2024, 2, 1, 9)))
+    gone = _save(village_ws, cadre, entry_input(deleted, p2, when=dt.datetime(2024, 2, 1, 9)))
+    with village_ws.session(cadre.id) as s:
+        diary.delete_entry(s, gone.id, actor=cadre)
+    _save(village_ws, other, entry_input(by_other, p3, when=dt.datetime(2024, 1, 10, 9)))
+    _save(village_ws, other, entry_input(twice, p4, when=dt.datetime(2023, 5, 2, 9)))
+    _save(village_ws, other, entry_input(twice, p4, when=dt.datetime(2023, 10, 2, 9)))
+    today = dt.date(2024, 3, 15)
+    with village_ws.session() as s:
+        everyone = diary.overdue_households(s, today)
+        mine = diary.overdue_households(s, today, cadre_id=cadre.id)
+        theirs = diary.overdue_households(s, today, cadre_id=other.id)
+        items = diary.todo_items(s, cadre, today)
+        admin_items = diary.todo_items(s, village_admin, today)
+    # Never visited (a phone call or a deleted entry is no visit): due six months after being entered.
+    assert [(o.head_name, o.last_visit, o.due_on, o.cadre_name) for o in everyone] == [
+        ("吴删除", None, dt.date(2023, 7, 1), "王建国"), ("周电话", None, dt.date(2023, 7, 1), "王建国"),
+        ("陈无人", None, dt.date(2023, 7, 1), "")]
+    assert [o.head_name for o in mine] == ["吴删除", "周电话"]  # 郑他访 visited by 李秀英 on 01-10: due 04-10
+    assert theirs == []  # 冯两次: the later of the two visits counts
+    assert [i.title for i in items if i.kind == "overdue_visit"] == ["该走访了：吴删除家（二组）", "该走访了：周电话家（二组）"]
+    assert [i.title for i in admin_items if i.kind == "overdue_visit"] == [
+        "王建国 联系的 2 户到了走访时间", "（未分配联系干部） 联系的 1 户到了走访时间"]
+
+
 def test_cadre_cannot_change_the_rhythm(village_ws, cadre):
     with village_ws.session() as s, pytest.raises(UserError, match="权限"):
         diary.set_visit_rhythm(s, {"tags": {}, "ordinary": 3}, actor=cadre)

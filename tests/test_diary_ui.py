@@ -224,3 +224,24 @@ def test_diary_list_loads_ids_a_page_at_a_time(qtbot, qtmodeltester, ctx, monkey
     assert ledger_model.index(9, 3).data() == "诉求1"
     assert ledger_model.row_of(ledger_model.id_at(9)) == 9
     qtmodeltester.check(ledger_model)
+
+
+def test_diary_opened_for_one_household_lists_all_its_visits_not_only_the_last_three_months(qtbot, ctx):
+    from ui.diary.page import DiaryPage
+
+    ws = ctx.workspace
+    hid, pid, _ = add_household(ws, "张三丰")
+    other, other_p, _ = add_household(ws, "李四")
+    with ws.session(ctx.user.id) as s:
+        for month in (1, 3, 5, 7, 9, 11):
+            diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2023, month, 5, 9)), actor=ctx.user, now=NOW)
+        diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, 1, 9)), actor=ctx.user, now=NOW)
+        diary.save_entry(s, entry_input(other, other_p, when=dt.datetime(2024, 3, 2, 9)), actor=ctx.user, now=NOW)
+    page = DiaryPage(ctx)
+    qtbot.addWidget(page)
+    page.refresh()
+    assert page.diary_tab.use_dates.isChecked()  # the list opens on the last three months
+    page.show_household(hid, "张三丰")
+    assert not page.diary_tab.use_dates.isChecked()
+    assert page.diary_tab.model.rowCount() == 7 and page.diary_tab.count.text() == "共 7 篇"
+    assert page.diary_tab.household_chip.text() == "只看：张三丰 ✕"

@@ -47,6 +47,10 @@ class DiaryParticipant(SyncedRecord, Base):
     __tablename__ = "diary_participant"
     __record_type__ = "diary_participants"
     __label__ = "走访对象"
+    # Live participants by household (then entry): the last visit per household (visit rhythm, 今日待办)
+    # and a household's timeline walk this index and look each entry up by its key.
+    __table_args__ = (Index("ix_diary_participant_live_household_entry", "household_id", "entry_id",
+                            sqlite_where=text("deleted_at IS NULL")),)
 
     entry_id: Mapped[str] = mapped_column(ForeignKey("diary_entry.id"), index=True)
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)

@@ -261,6 +261,8 @@ def upgrade() -> None:
     with op.batch_alter_table('diary_participant', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_diary_participant_entry_id'), ['entry_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_diary_participant_household_id'), ['household_id'], unique=False)
+        batch_op.create_index('ix_diary_participant_live_household_entry', ['household_id', 'entry_id'], unique=False,
+                              sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index(batch_op.f('ix_diary_participant_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_diary_participant_village_code'), ['village_code'], unique=False)
 
@@ -315,6 +317,7 @@ def downgrade() -> None:
     with op.batch_alter_table('diary_participant', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_diary_participant_village_code'))
         batch_op.drop_index(batch_op.f('ix_diary_participant_person_id'))
+        batch_op.drop_index('ix_diary_participant_live_household_entry')
         batch_op.drop_index(batch_op.f('ix_diary_participant_household_id'))
         batch_op.drop_index(batch_op.f('ix_diary_participant_entry_id'))
 

@@ -226,6 +226,11 @@ class DiaryTab(QWidget):
 
     def filter_household(self, household_id: str | None, label: str = "") -> None:
         self.household_id = household_id
+        if household_id:
+            # One household's entries are few: show them all, not only the default last three months.
+            blocked = self.use_dates.blockSignals(True)
+            self.use_dates.setChecked(False)
+            self.use_dates.blockSignals(blocked)
         self.household_chip.setText(f"只看：{label} ✕")
         self.household_chip.setVisible(bool(household_id))
         self.reload()
