@@ -98,6 +98,7 @@ def test_home_shows_that_nothing_is_due_when_there_is_nothing(qtbot, village_ws,
     qtbot.addWidget(page)
     page.show()
     page.refresh()
+    qtbot.waitUntil(page.ready)
     assert page.empty.isVisible() and not page.tree.isVisible()
     assert "今天没有待办事项" in page.empty.text()
     assert "2024年03月15日" in page.title.text() and "星期五" in page.title.text()
@@ -108,6 +109,8 @@ def test_home_groups_reminders_and_opens_the_screen_of_one(qtbot, window, monkey
     home = window.pages["home"]
     home._fixed_today = TODAY
     home.refresh()
+    assert not home.ready()  # gathered off the UI thread
+    qtbot.waitUntil(home.ready)
     groups = [home.tree.topLevelItem(i).text(0) for i in range(home.tree.topLevelItemCount())]
     assert groups == ["已逾期（1）", "临近期限（1）", "待办（1）"]
     first = home.tree.topLevelItem(0).child(0)

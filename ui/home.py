@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from app import todo
 
 from ui.context import AppContext
+from ui.tasks import run_in_background
 
 GROUPS = (("overdue", "已逾期", "#b00020"), ("warning", "临近期限", "#8a5a00"), ("normal", "待办", None))
 WEEKDAYS = "一二三四五六日"
@@ -35,6 +36,9 @@ class HomePage(QWidget):
         self.ctx = ctx
         self._fixed_today = today
         self.items: list[todo.TodoItem] = []
+        self._loading = False
+        self._again = False
+        self._generation = 0  # a newer refresh supersedes the result of an older one still running
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 16)
         head = QHBoxLayout()
@@ -74,10 +78,43 @@ class HomePage(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
+        """Gather the reminders off the UI thread: on a large village they take a moment, and the
+        window must show (and stay usable) meanwhile."""
         today = self.today()
         self.title.setText(f"今日待办　{today:%Y年%m月%d日} 星期{WEEKDAYS[today.weekday()]}")
-        with self.ctx.session() as s:
-            self.items = todo.collect(s, self.ctx.user, today)
+        if self._loading:  # one gathering at a time; run again once it is in
+            self._again = True
+            return
+        self._again = False
+        self._generation += 1
+        generation = self._generation
+        self._loading = True
+        self.summary.setText("正在汇总今日待办……")
+        workspace, user = self.ctx.workspace, self.ctx.user
+
+        def work(_progress) -> list[todo.TodoItem]:  # noqa: ANN001
+            with workspace.session(user.id if user else None) as s:
+                return todo.collect(s, user, today)
+
+        def failed(exc: BaseException) -> None:
+            if generation == self._generation:
+                self._loading = self._again = False
+                self.summary.setText("今日待办汇总失败，请按 F5 重试。")
+            import sys
+
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+
+        run_in_background(self, "今日待办", work, lambda items: self._show(items, generation),
+                          show_progress=False, on_error=failed)
+
+    def _show(self, items: list[todo.TodoItem], generation: int) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        if self._again:
+            self.refresh()
+            return
+        self.items = items
         self.tree.clear()
         for severity, label, color in GROUPS:
             members = [i for i in self.items if i.severity == severity]
@@ -113,4 +150,4 @@ class HomePage(QWidget):
             self.open_page.emit(item.page, item.record_id)
 
     def ready(self) -> bool:
-        return True
+        return not self._loading

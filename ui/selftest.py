@@ -113,7 +113,9 @@ def run(data_dir: Path, *, install_hooks: bool = True, screenshots: Path | None 
             deadline = started + READY_TIMEOUT_S
             ready = getattr(page, "ready", None)
             while ready is not None and not ready() and time.perf_counter() < deadline:
-                _settle(app, 50)
+                # processEvents keeps the GIL while it waits: sleep in Python so background work runs
+                _settle(app, 1)
+                time.sleep(0.02)
             _settle(app)
             elapsed = time.perf_counter() - started
             if spec.key in created_before:  # built with the window (the home page): count its creation
