@@ -38,6 +38,9 @@ class DemoRun:
     rng: random.Random
     progress: Callable[[int, int, str], None] = lambda done, total, text="": None
     shared: dict = field(default_factory=dict)  # steps hand each other what later steps need
+    # Sizes other than each step's default, e.g. {"diary_entries": 10_000, "mediation_cases": 300}
+    # (the benchmarks' village-year); a step reads the keys it knows.
+    sizes: dict[str, int] = field(default_factory=dict)
 
 
 def ensure_demo_station(data_dir: Path) -> Workspace:
@@ -90,9 +93,11 @@ def chosen_steps(steps: Sequence[str] | None) -> tuple[str, ...]:
 
 def run(ws: Workspace, *, households: int = 300, seed: int = 1, today: dt.date | None = None,
         progress: Callable[[int, int, str], None] | None = None, steps: Sequence[str] | None = None,
-        timings: dict[str, float] | None = None) -> dict[str, int]:
-    """Run the demo steps (all, or ``steps`` and those they need); ``timings`` gets seconds per step."""
-    demo = DemoRun(households=households, seed=seed, today=today or dt.date.today(), rng=random.Random(seed))
+        timings: dict[str, float] | None = None, sizes: dict[str, int] | None = None) -> dict[str, int]:
+    """Run the demo steps (all, or ``steps`` and those they need); ``timings`` gets seconds per step;
+    ``sizes`` overrides a step's default amount (see :class:`DemoRun`)."""
+    demo = DemoRun(households=households, seed=seed, today=today or dt.date.today(), rng=random.Random(seed),
+                   sizes=dict(sizes or {}))
     if progress is not None:
         demo.progress = progress
     made: dict[str, int] = {}

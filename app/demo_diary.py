@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import struct
-import uuid
 import zlib
 
 from sqlalchemy import insert, select
@@ -34,9 +33,10 @@ from db.queries.diary import KEY_SLOT
 from db.stamping import stamp_new_rows
 
 from app import attachments, diary
+from app.households import tag_row_id
 from app.pinyin import name_keys
 
-ENTRIES_PER_HOUSEHOLD = 5
+ENTRIES_PER_HOUSEHOLD = 5  # on average; DemoRun.sizes["diary_entries"] sets the total instead
 BATCH_HOUSEHOLDS = 2000
 BULK_CACHE_KIB = 256 * 1024
 
@@ -156,7 +156,7 @@ def _make_roster(ws, demo) -> None:  # noqa: ANN001
         for i in range(start, min(start + BATCH_HOUSEHOLDS, demo.households)):
             surname = rng.choice(SURNAMES)
             group = f"{i % 12 + 1}组"
-            hid = new_id()
+            hid = new_id(ctx.station_id)
             members = [(surname + rng.choice(GIVEN) + rng.choice(GIVEN), "户主")]
             for _ in range(rng.randint(0, 3)):
                 rel = rng.choice(RELATIONS)
@@ -167,15 +167,15 @@ def _make_roster(ws, demo) -> None:  # noqa: ANN001
                 if name not in key_cache:
                     key_cache[name] = name_keys(name)
                 full, initials = key_cache[name]
-                person_rows.append({"id": new_id(), "household_id": hid, "name": name, "relation": rel, "status": "在册",
+                person_rows.append({"id": new_id(ctx.station_id), "household_id": hid, "name": name, "relation": rel, "status": "在册",
                                     "name_pinyin": full, "name_initials": initials, "notes": ""})
             households.append({"id": hid, "head_id": person_rows[0]["id"], "head_name": members[0][0],
                                "group_name": group, "address": f"{group}{rng.randint(1, 120)}号", "phones": "",
                                "notes": "", "search_text": members[0][0]})
             people += person_rows
             if rng.random() < 0.15:
-                tags.append({"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"tag:{hid}")), "household_id": hid,
-                             "tag": rng.choice(TAGS)})
+                tag = rng.choice(TAGS)
+                tags.append({"id": tag_row_id(hid, tag), "household_id": hid, "tag": tag})
             assigns.append({"household_id": hid, "cadre_id": cadre_ids[i % len(cadre_ids)], "role": "contact",
                             "start_on": demo.today - dt.timedelta(days=800)})
         now = dt.datetime.combine(demo.today - dt.timedelta(days=400), dt.time(8))
@@ -240,6 +240,7 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
     key_slots: dict[int, int] = {}  # second of occurred_at → next free index key in it
     made = {"diary_entries": 0, "demands": 0, "acknowledgements": 0, "must_visit_events": 0}
     today = demo.today
+    per_household = demo.sizes.get("diary_entries", ENTRIES_PER_HOUSEHOLD * len(household_ids)) / max(1, len(household_ids))
     for start in range(0, len(household_ids), BATCH_HOUSEHOLDS):
         batch = household_ids[start:start + BATCH_HOUSEHOLDS]
         entries, parts, demands, acks, files, amends, events = [], [], [], [], [], [], []
@@ -247,7 +248,7 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
             members = persons[hid]
             head = heads.get(hid, members[0][1])
             visits = []
-            for _ in range(max(1, round(rng.gauss(ENTRIES_PER_HOUSEHOLD, 1.2)))):
+            for _ in range(max(1, round(rng.gauss(per_household, 1.2)))):
                 cadre = contact.get(hid) if contact.get(hid) and rng.random() < 0.85 else rng.choice(cadre_ids)
                 days_ago = rng.randint(1, 365)
                 day = today - dt.timedelta(days=days_ago)
@@ -257,7 +258,7 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
                         else "reception" if r < 0.95 else "other")
                 met = [members[0]] + ([rng.choice(members[1:])] if len(members) > 1 and rng.random() < 0.4 else [])
                 who = rng.choice(members[1:])[1] if len(members) > 1 else head
-                entry_id = new_id()
+                entry_id = new_id(ctx.station_id)
                 follow = _text(rng, FOLLOW_UPS) if rng.random() < 0.4 else ""
                 e = {"id": entry_id, "cadre_id": cadre, "occurred_at": when, "kind": kind,
                      "place": _text(rng, PLACES, head=head, group="村") if kind == "home_visit" else
@@ -303,7 +304,7 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
                     ack_id = diary.acknowledgement_id(entry_id)
                     att_id = None
                     if method != "refused":
-                        att_id = new_id()
+                        att_id = new_id(ctx.station_id)
                         files.append({"id": att_id, "owner_table": "acknowledgement", "owner_id": ack_id,
                                       "filename": f"签字-{members[0][1]}.png" if method == "signature" else "纸质签字.png",
                                       "mime": "image/png", "size": 0,

@@ -10,11 +10,12 @@ well under a minute); everything derived from ``demo.rng`` so a seed gives the s
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+import itertools
 from collections.abc import Callable
 
 from sqlalchemy import select
 
+from db.base import new_id
 from db.models import CadreAssignment, Household, HouseholdTag, Person, User
 from db.queries.households import MemberKeys, bulk_search_index, household_search_text
 from db.stamping import stamp_new_rows
@@ -120,8 +121,10 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
     ctx = ws.stamp_context(None)
     progress: Callable = demo.progress
 
-    def uid() -> str:
-        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    id_clock = itertools.count(int(dt.datetime(today.year, today.month, today.day).timestamp() * 1000))
+
+    def uid() -> str:  # reproducible for a seed, clustered like every station's ids
+        return new_id(ctx.station_id, ms=next(id_clock), rand=rng.getrandbits(42))
 
     village_surname = station.name[0] if station.name and station.name[0] in dict(SURNAMES) else None
     surnames = list(SURNAMES)

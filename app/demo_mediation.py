@@ -89,6 +89,9 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
         linked: dict[str, int] = {}
         targets = list(rules.STATES) * 2 + [rules.VISITED, rules.ARCHIVED, rules.IN_MEDIATION, rules.PERFORMING] * 2
         targets += [rules.ARCHIVED] * max(0, demo.households // 40)
+        if "mediation_cases" in demo.sizes:  # the same mix of states, as many cases as asked for
+            wanted = demo.sizes["mediation_cases"]
+            targets = (targets * (wanted // len(targets) + 1))[:wanted]
         for n, target in enumerate(targets):
             kind, title, facts, requests, terms, (lo, hi) = rng.choice(SCENARIOS)
             (a_id, a), (b_id, b) = rng.sample(people, 2)

@@ -12,14 +12,13 @@ import hashlib
 import json
 import os
 import tempfile
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from db.base import utcnow
+from db.base import derived_id, utcnow
 from db.models import (
     Acknowledgement,
     Attachment,
@@ -84,15 +83,14 @@ FIELD_LABELS = {
     "participants": "走访对象", "demands": "群众诉求",
 }
 
-_NS = uuid.UUID("6a3f0c0e-3b5e-4d0a-9d55-6d696e71696e")
 
 
 def participant_id(entry_id: str, household_id: str, person_id: str | None) -> str:
-    return str(uuid.uuid5(_NS, f"participant:{entry_id}:{household_id}:{person_id or ''}"))
+    return derived_id(entry_id, "participant", household_id, person_id or "")
 
 
 def acknowledgement_id(entry_id: str) -> str:
-    return str(uuid.uuid5(_NS, f"acknowledgement:{entry_id}"))
+    return derived_id(entry_id, "acknowledgement")
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

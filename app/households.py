@@ -9,14 +9,13 @@ that may not see them. Every write keeps ``Household.search_text`` current for t
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.base import utcnow
+from db.base import derived_id, utcnow
 from db.models import CadreAssignment, Household, HouseholdTag, Person, TagDefinition, User
 from db.queries.households import MemberKeys, household_search_text
 
@@ -63,7 +62,6 @@ FIELD_LABELS = {
     "ethnicity": "民族", "phone": "联系电话", "occupation": "职业", "notes": "备注", "group_name": "组",
     "address": "住址", "phones": "家庭电话", "household_no": "户编号", "members": "家庭成员",
 }
-_TAG_NS = uuid.UUID("6a1f2f4e-3c1b-5d9a-9e0e-6b7c1d2e3f40")
 
 
 # -- inputs and views ---------------------------------------------------------------------------
@@ -546,7 +544,7 @@ def add_tag_definition(session: Session, actor: User | None, name: str, *, sensi
 
 
 def tag_row_id(household_id: str, tag: str) -> str:
-    return str(uuid.uuid5(_TAG_NS, f"{household_id}\x1f{tag}"))
+    return derived_id(household_id, "tag", tag)
 
 
 def set_tags(session: Session, actor: User | None, household_id: str, tags: Iterable[str]) -> None:

@@ -52,7 +52,8 @@ def stamp_new_rows(conn: Connection, ctx: StampContext, rows: list[dict], now: d
     now = now or utcnow()
     first = reserve_versions(conn, ctx.station_id, len(rows))
     for offset, row in enumerate(rows):
-        row.setdefault("id", new_id())
+        if row.get("id") is None:
+            row["id"] = new_id(ctx.station_id)
         row.setdefault("village_code", ctx.village_code)
         row.update(
             origin_station=ctx.station_id,
@@ -92,7 +93,7 @@ def _stamp_before_flush(session: Session, flush_context, instances) -> None:  # 
     version = reserve_versions(session.connection(), ctx.station_id, len(new) + len(dirty))
     for obj in new:
         if obj.id is None:
-            obj.id = new_id()
+            obj.id = new_id(ctx.station_id)
         if obj.village_code is None:
             obj.village_code = ctx.village_code
         obj.origin_station = ctx.station_id

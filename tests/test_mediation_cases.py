@@ -181,7 +181,7 @@ def test_roster_person_becomes_a_party_once_with_their_fields(village_ws, mediat
         party = cases.add_party(s, mediator, info.id, role="申请人", person_id=p.id)
         with pytest.raises(UserError, match="已经是本案当事人"):
             cases.add_party(s, mediator, info.id, role="申请人", person_id=p.id)
-    assert party.id == cases.derived_id("party", info.id, p.id)
+    assert party.id == cases.link_id("party", info.id, p.id)
     assert (party.name, party.address, party.ethnicity) == ("王五", "张家村三组 12 号", "汉族")
     assert party.age_on(D(2026, 3, 2)) == 76
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.base import utcnow
+from db.base import derived_id, utcnow
 from db.models import (
     Agreement,
     Attachment,
@@ -40,16 +39,14 @@ from app.errors import UserError
 from app.mediation import rules
 from app.stations import require_own_record
 
-NAMESPACE = uuid.UUID("6f1c3b1e-9a55-4d38-9a8e-5c1d7c0a2b01")
-
 SETTING_PREFIX = "mediation.case_prefix"
 SETTING_LOCAL_TYPES = "mediation.local_types"
 FOLLOW_UP_AFTER_DAYS = 30  # a visit is planned this long after the agreement was performed
 
 
-def derived_id(*parts: str) -> str:
-    """The same link made on two stations gets the same id (uuid5)."""
-    return str(uuid.uuid5(NAMESPACE, "/".join(parts)))
+def link_id(kind: str, parent_id: str, *parts: str) -> str:
+    """The same link made on two stations gets the same id (name-based, beside its parent)."""
+    return derived_id(parent_id, kind, *parts)
 
 
 # -- plain results -------------------------------------------------------------------------------
@@ -512,7 +509,7 @@ def add_party(session: Session, user: User | None, case_id: str, *, role: str, p
         id_number, occupation, phone = person.id_number, person.occupation, person.phone
         if household is not None and not address:
             address = household.address or household.group_name
-        party_id = derived_id("party", case_id, person_id)
+        party_id = link_id("party", case_id, person_id)
         existing = session.get(CaseParty, party_id)
         if existing is not None:
             if existing.deleted_at is None:
@@ -576,7 +573,7 @@ def add_mediator(session: Session, user: User | None, case_id: str, *, user_id: 
         if mediator_user is None:
             raise UserError("找不到这个账号", field="user_id")
         name = mediator_user.display_name
-        mediator_id = derived_id("mediator", case_id, user_id)
+        mediator_id = link_id("mediator", case_id, user_id)
         existing = session.get(CaseMediator, mediator_id)
         if existing is not None:
             if existing.deleted_at is None:
@@ -693,7 +690,7 @@ def sign(session: Session, user: User | None, *, document_table: str, document_i
         raise UserError("签名板签名没有收到签名图像，请重新签名，或改选“纸质签字”", field="png")
     if isinstance(doc, Agreement) and signed_on < doc.reached_on:
         raise UserError(f"签名日期不能早于协议达成日期（{doc.reached_on:%Y-%m-%d}）", field="signed_on")
-    sig_id = derived_id("signature", document_id, signer_role, party_id or signer_name)
+    sig_id = link_id("signature", document_id, signer_role, party_id or signer_name)
     sig = session.get(Signature, sig_id)
     if sig is None:
         sig = Signature(village_code=case.village_code, case_id=case.id, document_table=document_table,
@@ -773,7 +770,7 @@ def save_agreement(session: Session, user: User | None, case_id: str, *, kind: s
         raise UserError("协议日期不能早于受理日期", field="reached_on")
     if performance_deadline is not None and performance_deadline < reached_on:
         raise UserError("履行期限不能早于协议日期", field="performance_deadline")
-    agreement_id = derived_id("agreement", case_id)
+    agreement_id = link_id("agreement", case_id)
     ag = session.get(Agreement, agreement_id)
     values = dict(kind=kind, number=row.case_number, reached_on=reached_on, facts=facts.strip(),
                   issues=issues.strip(), responsibilities=responsibilities.strip(), terms=terms,
@@ -801,7 +798,7 @@ def save_agreement(session: Session, user: User | None, case_id: str, *, kind: s
 
 
 def _agreement(session: Session, case_id: str) -> Agreement | None:
-    ag = session.get(Agreement, derived_id("agreement", case_id))
+    ag = session.get(Agreement, link_id("agreement", case_id))
     return ag if ag is not None and ag.deleted_at is None else None
 
 
@@ -1051,7 +1048,7 @@ def set_file_item(session: Session, user: User | None, case_id: str, key: str, *
         raise ValueError(key)
     if pages < 0:
         raise UserError("页数不能为负数", field="pages")
-    item_id = derived_id("file_item", case_id, key)
+    item_id = link_id("file_item", case_id, key)
     item = session.get(CaseFileItem, item_id)
     if item is None:
         item = CaseFileItem(village_code=row.village_code, case_id=case_id, item_key=key)

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, SyncedRecord, new_id, utcnow
+from db.base import Base, SyncedRecord, random_id, utcnow
 
 
 class Station(Base):
@@ -18,7 +18,7 @@ class Station(Base):
 
     __tablename__ = "station"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=random_id)
     kind: Mapped[str] = mapped_column(String(10))  # "village" | "town"
     code: Mapped[str] = mapped_column(String(12), index=True)
     name: Mapped[str] = mapped_column(String(100))

@@ -54,6 +54,7 @@ _INDEX_ENTRIES = """
                   FROM demand d WHERE d.entry_id = e.id AND d.deleted_at IS NULL), '')
     FROM diary_entry e JOIN fts_diary_map m ON m.entry_id = e.id
     WHERE e.deleted_at IS NULL AND e.id IN (SELECT id FROM temp.bulk_diary_entries)
+    ORDER BY m.k
 """
 
 

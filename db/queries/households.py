@@ -101,7 +101,7 @@ def bulk_search_index(conn: Connection) -> Iterator[None]:
             "WHERE NOT EXISTS (SELECT 1 FROM fts_household_key k WHERE k.household_id = h.id)")
         conn.exec_driver_sql(
             "INSERT INTO fts_household(rowid, text) SELECT k.rowid, h.search_text FROM fts_household_key k "
-            "JOIN household h ON h.id = k.household_id WHERE k.rowid > ?", (top,))
+            "JOIN household h ON h.id = k.household_id WHERE k.rowid > ? ORDER BY k.rowid", (top,))
         ids = list(changed)
         for start in range(0, len(ids), 500):
             part = ids[start:start + 500]
