@@ -3,17 +3,20 @@
 Feature modules own derived indexes (full-text tables kept by triggers). A writer of many rows at
 once — the bundle importer — enters :func:`bulk_writes` on its connection inside its transaction,
 reports which rows of which tables it wrote with :func:`note_written`, and on leaving, every
-registered writer brings its index up to date in a few set-based statements. Nothing here or in the
-importer names a feature's table: features list their writer in :data:`BULK_WRITERS`.
+registered writer brings its index up to date in a few set-based statements — or, where doing that
+per transaction would rewrite a large index again and again, lists the rows as pending and leaves
+them to :func:`catch_up`, which the writer calls after its last transaction (one ordered pass for
+all of them). Nothing here or in the importer names a feature's table: features list their writer
+in :data:`BULK_WRITERS` and their deferred work in :data:`DEFERRED`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 # "module:function"; function(conn) -> context manager, entered inside the caller's transaction.
 BULK_WRITERS: tuple[str, ...] = (
@@ -21,19 +24,34 @@ BULK_WRITERS: tuple[str, ...] = (
     "db.queries.diary:bulk_import_index",
 )
 
+# "module:pending_fn:work_fn"; pending_fn(conn) -> int rows waiting; work_fn(conn, limit) -> int rows
+# done, inside the caller's transaction.
+DEFERRED: tuple[str, ...] = (
+    "db.queries.diary:pending_index:index_pending",
+)
+CATCH_UP_CHUNK = 50_000  # rows per transaction: an interrupted pass keeps what it finished
+LARGE_WAL_PAGES = 65_536  # 256 MB of 4 KiB pages; SQLite's default checkpoints every 1 000 pages
+BULK_CACHE_KIB = 65_536  # 64 MB page cache while writing in bulk (SQLite's default is 2 MB)
+
 _KEY = "bulk_written"
+_PASS = "bulk_pass"
 
 
-def note_written(conn: Connection, table_name: str, ids: Iterable[str]) -> None:
-    """Inside :func:`bulk_writes`: these rows of ``table_name`` were inserted or updated."""
+def note_written(conn: Connection, table_name: str, ids: Iterable[str], *, new: bool = False) -> None:
+    """Inside :func:`bulk_writes`: these rows of ``table_name`` were inserted (``new``) or updated."""
     written = conn.info.get(_KEY)
     if written is not None:
-        written.setdefault(table_name, set()).update(ids)
+        written.setdefault((table_name, new), set()).update(ids)
 
 
-def written(conn: Connection, table_name: str) -> set[str]:
-    """For a bulk writer on leaving: the ids noted for ``table_name``."""
-    return set(conn.info.get(_KEY, {}).get(table_name, ()))
+def written(conn: Connection, table_name: str, *, updated_only: bool = False) -> set[str]:
+    """For a bulk writer on leaving: the ids noted for ``table_name`` (only the updated ones: rows
+    that existed before, which other rows may already refer to)."""
+    noted = conn.info.get(_KEY, {})
+    out = set(noted.get((table_name, False), ()))
+    if not updated_only:
+        out |= noted.get((table_name, True), set())
+    return out
 
 
 @contextlib.contextmanager
@@ -47,3 +65,80 @@ def bulk_writes(conn: Connection) -> Iterator[None]:
             yield
     finally:
         conn.info.pop(_KEY, None)
+
+
+@contextlib.contextmanager
+def large_wal(conn: Connection) -> Iterator[None]:
+    """Several large transactions in a row on ``conn`` (bundles, index passes): checkpoint (copy the
+    WAL into the database) only once the WAL has grown large, so pages every transaction touches (the
+    upper levels of the indexes) are copied once per few transactions instead of once each; and a
+    page cache that holds the indexes a village's rows go into. Durability is unchanged: every commit
+    still syncs the WAL (``synchronous=FULL``)."""
+    raw = conn.connection.driver_connection  # connection settings: no transaction needed or wanted
+    (cache,) = raw.execute("PRAGMA cache_size").fetchone()
+    raw.execute(f"PRAGMA wal_autocheckpoint={LARGE_WAL_PAGES}")
+    raw.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA wal_autocheckpoint=1000")
+        raw.execute(f"PRAGMA cache_size={int(cache)}")  # gives the memory back
+
+
+def _deferred() -> list[tuple[Callable, Callable]]:
+    out = []
+    for spec in DEFERRED:
+        module, pending_fn, work_fn = spec.split(":")
+        mod = importlib.import_module(module)
+        out.append((getattr(mod, pending_fn), getattr(mod, work_fn)))
+    return out
+
+
+def pending_work(engine: Engine) -> int:
+    """Rows still waiting for :func:`catch_up` (0 when every derived index is complete)."""
+    with engine.connect() as conn, conn.begin():
+        return sum(pending(conn) for pending, _work in _deferred())
+
+
+def catch_up(engine: Engine, progress: Callable[[int, int], None] | None = None,
+             chunk: int = CATCH_UP_CHUNK) -> int:
+    """Do the deferred index work, ``chunk`` rows per transaction; returns the rows done.
+    ``progress(done, total)`` is called after each transaction (it may raise to stop: what is done
+    stays done, the rest waits for the next call)."""
+    with engine.connect() as conn:
+        with conn.begin():
+            total = sum(pending(conn) for pending, _work in _deferred())
+        if not total:
+            return 0
+        if progress:
+            progress(0, total)
+        with large_wal(conn):
+            return _catch_up_on(conn, total, progress, chunk)
+
+
+def pass_state(conn: Connection) -> dict:
+    """For a deferred work function: a dict kept from one step of a :func:`catch_up` pass to the next
+    (where a walk stopped), empty at the start of each pass."""
+    return conn.info.setdefault(_PASS, {})
+
+
+def _catch_up_on(conn: Connection, total: int, progress: Callable[[int, int], None] | None, chunk: int) -> int:
+    conn.info[_PASS] = {}
+    try:
+        return _steps(conn, total, progress, chunk)
+    finally:
+        conn.info.pop(_PASS, None)
+
+
+def _steps(conn: Connection, total: int, progress: Callable[[int, int], None] | None, chunk: int) -> int:
+    done = 0
+    for _pending, work in _deferred():
+        while True:
+            with conn.begin():
+                n = work(conn, chunk)
+            if not n:
+                break
+            done += n
+            if progress:
+                progress(min(done, total), total)
+    return done

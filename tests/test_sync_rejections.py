@@ -184,3 +184,43 @@ def test_town_bundle_for_one_village_is_refused_by_another(setup, templates, tmp
     assert _rejected(other, down.path).startswith("不属于本工作站")
     assert content_dump(other) == before
     other.close()
+
+
+@pytest.mark.parametrize("broken", ["missing_parent", "duplicate_key"])
+def test_a_row_that_breaks_a_constraint_rejects_the_whole_bundle_and_changes_nothing(village_ws, town_ws, tmp_path,
+                                                                                  broken):
+    """A bundle whose rows reference a record that never arrives (checked at commit), or that break a
+    unique key at the town (checked at the insert itself), is refused as 数据不一致; no row of it stays."""
+    import sqlite3
+
+    enroll_village(village_ws, town_ws, tmp_path)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    hid = add_household(village_ws, "张建国", ("张小红",))
+    (first,) = export_bundles(village_ws, stick)
+    assert import_bundles(town_ws, [first.path]).bundles[0].status == "imported"
+    add_household(village_ws, "李四")  # a good row that must not stay behind either
+    station = village_ws.require_station()
+    con = sqlite3.connect(village_ws.db_path)
+    con.row_factory = sqlite3.Row
+    con.execute("PRAGMA foreign_keys=OFF")
+    (counter,) = con.execute("SELECT value FROM station_counter WHERE station_id = ?", (station.id,)).fetchone()
+    if broken == "missing_parent":
+        row = dict(con.execute("SELECT * FROM person WHERE household_id = ? LIMIT 1", (hid,)).fetchone())
+        row.update(id="p-orphan", household_id="no-such-household")
+    else:  # the village renames its administrator behind the program's back and makes a second "admin"
+        row = dict(con.execute("SELECT * FROM user WHERE username = 'admin'").fetchone())
+        con.execute("UPDATE user SET username = 'admin-old' WHERE id = ?", (row["id"],))
+        row.update(id="u-second-admin")
+    table = "person" if broken == "missing_parent" else "user"
+    row.update(version=counter + 1, changed_station=station.id)
+    con.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
+    con.execute("UPDATE station_counter SET value = ? WHERE station_id = ?", (counter + 1, station.id))
+    con.commit()
+    con.close()
+    (result,) = export_bundles(village_ws, stick)
+    assert result.counts["users" if broken == "duplicate_key" else "persons"] >= 1
+    before = content_dump(town_ws)
+    reason = _rejected(town_ws, result.path)
+    assert reason.startswith("数据不一致")
+    assert content_dump(town_ws) == before

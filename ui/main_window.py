@@ -7,7 +7,7 @@ import importlib
 import logging
 import time
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -23,11 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import __version__, accounts, preferences
+from app import __version__, accounts, indexing, preferences
 
 from ui.context import AppContext
 from ui.pages import PAGES, PageSpec
 from ui.signin import SignInDialog
+from ui.tasks import Cancelled, run_in_background
 
 log = logging.getLogger("minqing.ui")
 
@@ -143,6 +144,8 @@ class MainWindow(QMainWindow):
         self.idle.start()
         self.nav.setCurrentRow(0)
         self.nav.setFocus()
+        self.index_task = None
+        QTimer.singleShot(0, self.resume_index_catch_up)
 
     # -- menus and status --------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -337,6 +340,32 @@ class MainWindow(QMainWindow):
         self.lock_dialog = None
         self.close()
 
+    # -- search indexes left to build (an import stopped part-way) ------------------------------
+    def resume_index_catch_up(self) -> None:
+        """Finish, in the background and in small steps, the full-text indexing an import left
+        (cancelled or interrupted); searches say meanwhile that their results may be incomplete."""
+        if self.index_task is not None or not indexing.pending(self.ctx.workspace):
+            return
+
+        def work(progress):  # noqa: ANN001, ANN202
+            return indexing.catch_up_indexes(self.ctx.workspace, progress, chunk=indexing.BACKGROUND_CHUNK)
+
+        def done(_result: object) -> None:
+            self.index_task = None
+            self.statusBar().showMessage("全文索引已更新完毕", 5000)
+            self.ctx.data_changed.emit("diary")
+
+        def failed(exc: BaseException) -> None:
+            self.index_task = None
+            if not isinstance(exc, Cancelled):
+                log.warning("full-text catch-up stopped: %r", exc)
+
+        self.statusBar().showMessage("正在更新全文索引（可照常使用，搜索结果暂时可能不全）…")
+        self.index_task = run_in_background(self, "更新全文索引", work, done, show_progress=False, on_error=failed)
+
     def closeEvent(self, event) -> None:  # noqa: ANN001, N802
         self.idle.detach()
+        if self.index_task is not None:  # stops after its current step; the rest waits for next time
+            self.index_task.cancel_event.set()
+            QThreadPool.globalInstance().waitForDone(30_000)
         super().closeEvent(event)

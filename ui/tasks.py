@@ -54,8 +54,10 @@ class BackgroundTask(QObject):
 
     def __init__(self, parent: QWidget | None, title: str, work: Callable[[Callable], Any],
                  on_done: Callable[[Any], None] | None = None, *, show_progress: bool = True,
-                 on_error: Callable[[BaseException], None] | None = None) -> None:
+                 on_error: Callable[[BaseException], None] | None = None,
+                 cancelled_text: str = "操作已取消，没有作任何改动。") -> None:
         super().__init__(parent)
+        self.cancelled_text = cancelled_text
         self.cancel_event = threading.Event()
         self.signals = _Signals()
         self.on_done = on_done
@@ -106,7 +108,7 @@ class BackgroundTask(QObject):
         if self.on_error is not None:
             self.on_error(exc)
         elif isinstance(exc, Cancelled):
-            QMessageBox.information(parent, "已取消", "操作已取消，没有作任何改动。")
+            QMessageBox.information(parent, "已取消", self.cancelled_text)
         elif isinstance(exc, UserError):
             QMessageBox.warning(parent, "无法完成", exc.message)
         else:

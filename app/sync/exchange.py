@@ -8,13 +8,16 @@ stage; apply in one transaction per bundle; a rejected bundle changes nothing.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
 import gc
 import hashlib
 import json
 import os
+import sqlite3
 import struct
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,11 +28,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db import migrate
 from db.base import utcnow
-from db.bulk import bulk_writes
+from db.bulk import bulk_writes, large_wal
 from db.models import Attachment, AuditLog, ReceivedBundle, Station, StationCounter, SyncConflict, SyncPeer
 
 from app import __version__, attachments
 from app.errors import UserError
+from app.indexing import catch_up_indexes
 from app.sync import bundle, keys, records
 from app.sync.bundle import BundleRejected, Section
 from app.workspace import Workspace
@@ -304,6 +308,7 @@ class ImportReport:
     bundles: list[BundleOutcome]
     gaps: list[Gap]
     dry_run: bool = False
+    index_seconds: float = 0.0  # the full-text pass after the last bundle (part of the import)
 
     @property
     def any_rejected(self) -> bool:
@@ -401,18 +406,24 @@ def import_bundles(ws: Workspace, paths: Iterable[Path | str], *, dry_run: bool 
     files = sorted(collect_files(paths), key=_peek_order)
     me = local_station(ws)
     outcomes: list[BundleOutcome] = []
-    senders: set[str] = set()
-    for n, path in enumerate(files):
-        if progress:
-            progress(n, len(files), f"正在导入 {path.name}（{n + 1}/{len(files)}）")
-        with _gc_paused():
-            outcome = _import_one(ws, me, path, dry_run, progress, user_id)
-        if outcome.sender_station:
-            senders.add(outcome.sender_station)
-        outcomes.append(outcome)
+    # While one bundle is written (SQLite works without the GIL), the next one is read, verified,
+    # decrypted and parsed in a second thread: the two halves of an import overlap.
+    with _gc_paused(), concurrent.futures.ThreadPoolExecutor(max_workers=1) as reader:
+        upcoming = reader.submit(_prepare, ws, me, files[0]) if files else None
+        for n, path in enumerate(files):
+            if progress:
+                progress(n, len(files), f"正在导入 {path.name}（{n + 1}/{len(files)}）")
+            prepared = upcoming.result()
+            upcoming = reader.submit(_prepare, ws, me, files[n + 1]) if n + 1 < len(files) else None
+            outcomes.append(_finish(ws, me, prepared, dry_run, progress, user_id))
+    started = time.perf_counter()
+    if not dry_run:  # the full-text rows of every bundle's entries, in one ordered pass
+        catch_up_indexes(ws, progress)
+    index_seconds = time.perf_counter() - started
     if progress:
         progress(len(files), len(files), "完成")
-    return ImportReport(outcomes, gaps(ws), dry_run)
+    return ImportReport(outcomes, gaps(ws), dry_run, index_seconds)
+
 
 
 def gaps(ws: Workspace) -> list[Gap]:
@@ -436,8 +447,20 @@ def gaps_covered(got: list[ReceivedBundle], missing: list[int]) -> bool:
     return True
 
 
-def _import_one(ws: Workspace, me: Station, path: Path, dry_run: bool, progress: Progress | None,
-                user_id: str | None) -> BundleOutcome:
+@dataclass
+class _Prepared:
+    """A bundle read, verified, decrypted and parsed, not yet written (or already settled)."""
+    path: Path
+    outcome: BundleOutcome
+    manifest: dict | None = None
+    sender: Station | None = None
+    staged: list[records.StagedTable] | None = None
+    attachments: list[tuple[str, bytes]] | None = None
+
+
+def _prepare(ws: Workspace, me: Station, path: Path) -> _Prepared:
+    """Everything that needs no write: signature, hashes, enrollment, versions, decryption, parsing.
+    Runs in the reader thread; its only database access is reading."""
     outcome = BundleOutcome(str(path), None, None, None, "rejected", None)
     try:
         parsed = bundle.parse(bundle.read_file(path))
@@ -449,20 +472,42 @@ def _import_one(ws: Workspace, me: Station, path: Path, dry_run: bool, progress:
         bundle.check_capabilities(m)
         if not _schema_known(m.get("schema_version", "")):
             raise BundleRejected(f"版本过新：包的数据结构版本 {m.get('schema_version')} 比本程序新，请升级民情簿")
-        with ws.new_session() as s:
-            if s.get(ReceivedBundle, m["bundle_id"]) is not None:
-                outcome.status, outcome.reason = "already_imported", "已导入"
-                return outcome
+        if _already_imported(ws, m):
+            outcome.status, outcome.reason = "already_imported", "已导入"
+            return _Prepared(path, outcome)
         sections = bundle.decrypt(parsed, keys.load_encrypt_key(ws.keys_dir))
-        staged = _stage(m, sections)
-        attachments = _stage_attachments(sections)
-        outcome.counts = _apply(ws, me, sender, m, path, staged, attachments, dry_run, progress, user_id)
-        outcome.status = "checked" if dry_run else "imported"
+        return _Prepared(path, outcome, m, sender, _stage(m, sections), _stage_attachments(sections))
+    except BundleRejected as exc:
+        outcome.reason = exc.reason
+    except (KeyError, TypeError, ValueError) as exc:
+        outcome.reason = f"内容损坏：清单字段不对（{exc}）"
+    return _Prepared(path, outcome)
+
+
+def _already_imported(ws: Workspace, m: dict) -> bool:
+    with ws.new_session() as s:
+        return s.get(ReceivedBundle, m["bundle_id"]) is not None
+
+
+def _finish(ws: Workspace, me: Station, p: _Prepared, dry_run: bool, progress: Progress | None,
+            user_id: str | None) -> BundleOutcome:
+    """Write a prepared bundle in one transaction (the same file may have come twice in one run)."""
+    outcome = p.outcome
+    if p.staged is None:
+        return outcome
+    if _already_imported(ws, p.manifest):
+        outcome.status, outcome.reason = "already_imported", "已导入"
+        return outcome
+    try:
+        outcome.counts = _apply(ws, me, p.sender, p.manifest, p.path, p.staged, p.attachments, dry_run, progress,
+                                user_id)
+        outcome.status, outcome.reason = ("checked" if dry_run else "imported"), None
     except BundleRejected as exc:
         outcome.status, outcome.reason = "rejected", exc.reason
         outcome.counts = dict.fromkeys(records.OUTCOMES, 0)
     except (KeyError, TypeError, ValueError) as exc:
         outcome.status, outcome.reason = "rejected", f"内容损坏：清单字段不对（{exc}）"
+        outcome.counts = dict.fromkeys(records.OUTCOMES, 0)
     return outcome
 
 
@@ -515,7 +560,7 @@ def _apply(ws: Workspace, me: Station, sender: Station, m: dict, path: Path, sta
     result = records.ApplyResult()
     now = utcnow()
     try:
-        with ws.engine.connect() as conn:
+        with ws.engine.connect() as conn, large_wal(conn):  # bundles in a row: checkpoint once per few
             tx = conn.begin()
             try:
                 conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
@@ -550,8 +595,9 @@ def _apply(ws: Workspace, me: Station, sender: Station, m: dict, path: Path, sta
                 raise
     except _DryRunDone:
         pass
-    except IntegrityError as exc:
-        raise BundleRejected(f"数据不一致：包里的记录引用了不存在的记录或违反约束，未导入（{exc.orig}）") from None
+    except (IntegrityError, sqlite3.IntegrityError) as exc:  # the importer writes through the driver's cursor too
+        raise BundleRejected("数据不一致：包里的记录引用了不存在的记录或违反约束，未导入"
+                             f"（{getattr(exc, 'orig', exc)}）") from None
     except OperationalError as exc:
         if "locked" in str(exc.orig):
             raise UserError("数据库正被另一个程序使用，请关闭后再导入") from None

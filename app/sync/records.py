@@ -148,12 +148,11 @@ class ApplyResult:
 
 def apply_table(conn: Connection, staged: StagedTable, allowed_village: Callable[[str], bool],
                 result: ApplyResult) -> None:
-    """Classify and write one table's rows: Core ``executemany`` of positional rows (inserts, then
-    updates), so no per-row dicts or statement compilation stand between the rows and SQLite."""
+    """Classify and write one table's rows: ``executemany`` of positional rows (inserts, then updates),
+    so no per-row dicts or statement compilation stand between the rows and SQLite."""
     spec, cols = staged.spec, staged.columns
     idx = {c: i for i, c in enumerate(cols)}
-    i_id, i_vc, i_cs, i_v = idx["id"], idx["village_code"], idx["changed_station"], idx["version"]
-    i_bs, i_bv = idx.get("base_station"), idx.get("base_version")
+    i_id, i_vc = idx["id"], idx["village_code"]
     local: dict[str, tuple] = {}
     sql_head = (f"SELECT id, village_code, changed_station, version, base_station, base_version "
                 f"FROM {_q(spec.table_name)} WHERE id IN ")
@@ -162,6 +161,42 @@ def apply_table(conn: Connection, staged: StagedTable, allowed_village: Callable
         chunk = ids[start:start + CHUNK]
         for row in conn.exec_driver_sql(sql_head + "(" + ",".join("?" * len(chunk)) + ")", tuple(chunk)):
             local[row[0]] = row[1:]
+    counts = result.counts
+    if not local and len(set(ids)) == len(ids) and all(map(allowed_village, {r[i_vc] for r in staged.rows})):
+        # the common case of a first import: every row is new, once, of the sender's village
+        inserts: list[list] = staged.rows
+        updates: list[list] = []
+        counts[NEW] += len(inserts)
+    else:
+        inserts, updates = _classify_rows(staged, local, allowed_village, result)
+    if inserts:
+        missing = [c for c in spec.columns if c not in idx]
+        if missing:
+            fill = [spec.defaults.get(c) for c in missing]
+            inserts = [r + fill for r in inserts]
+        all_cols = cols + missing
+        # the driver's cursor takes the parsed lists as they are (no per-row tuples or Core bookkeeping)
+        conn.connection.cursor().executemany(
+            f"INSERT INTO {_q(spec.table_name)} ({', '.join(_q(c) for c in all_cols)}) "
+            f"VALUES ({', '.join('?' * len(all_cols))})", inserts)
+        note_written(conn, spec.table_name, (r[i_id] for r in inserts), new=True)
+    if updates:
+        set_cols = [c for c in cols if c != "id"]
+        order = [idx[c] for c in set_cols] + [i_id]
+        conn.exec_driver_sql(
+            f"UPDATE {_q(spec.table_name)} SET {', '.join(f'{_q(c)} = ?' for c in set_cols)} WHERE id = ?",
+            [tuple(r[i] for i in order) for r in updates])
+        result.updated_ids.setdefault(spec.table_name, []).extend(r[i_id] for r in updates)
+        note_written(conn, spec.table_name, (r[i_id] for r in updates))
+
+
+def _classify_rows(staged: StagedTable, local: dict[str, tuple], allowed_village: Callable[[str], bool],
+                   result: ApplyResult) -> tuple[list[list], list[list]]:
+    """The record rules row by row: (rows to insert, rows to update); conflicts and counts go to ``result``."""
+    cols = staged.columns
+    idx = {c: i for i, c in enumerate(cols)}
+    i_id, i_vc, i_cs, i_v = idx["id"], idx["village_code"], idx["changed_station"], idx["version"]
+    i_bs, i_bv = idx.get("base_station"), idx.get("base_version")
     inserts: list[list] = []
     updates: list[list] = []
     counts = result.counts
@@ -189,24 +224,7 @@ def apply_table(conn: Connection, staged: StagedTable, allowed_village: Callable
             updates.append(r)
         elif outcome == CONFLICT:
             result.conflicts.append((staged, rid, dict(zip(cols, r, strict=True))))
-    if inserts:
-        missing = [c for c in spec.columns if c not in idx]
-        if missing:
-            fill = [spec.defaults.get(c) for c in missing]
-            inserts = [r + fill for r in inserts]
-        all_cols = cols + missing
-        conn.exec_driver_sql(
-            f"INSERT INTO {_q(spec.table_name)} ({', '.join(_q(c) for c in all_cols)}) "
-            f"VALUES ({', '.join('?' * len(all_cols))})", [tuple(r) for r in inserts])
-        note_written(conn, spec.table_name, (r[i_id] for r in inserts))
-    if updates:
-        set_cols = [c for c in cols if c != "id"]
-        order = [idx[c] for c in set_cols] + [i_id]
-        conn.exec_driver_sql(
-            f"UPDATE {_q(spec.table_name)} SET {', '.join(f'{_q(c)} = ?' for c in set_cols)} WHERE id = ?",
-            [tuple(r[i] for i in order) for r in updates])
-        result.updated_ids.setdefault(spec.table_name, []).extend(r[i_id] for r in updates)
-        note_written(conn, spec.table_name, (r[i_id] for r in updates))
+    return inserts, updates
 
 
 def full_row(conn: Connection, spec: TableSpec, record_id: str) -> dict | None:

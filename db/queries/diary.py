@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, and_, column, exists, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
+from db.bulk import pass_state
 from db.models import (
     Acknowledgement,
     Demand,
@@ -38,9 +39,10 @@ KEY_SLOT = 1_000_000  # fts_diary_map keys per second of occurred_at (as in the 
 
 
 # -- bulk writes (the bundle importer): triggers stand aside, the touched entries are indexed once ----------
-# The same text the triggers of migration 0004 index for one entry (keep the two in step).
-_INDEX_ENTRIES = """
-    INSERT INTO fts_diary(rowid, body, people, demands)
+# The same text the triggers of migration 0004 index for one entry (keep the two in step), for the
+# entries listed in temp.bulk_diary_entries: (key, body, people, demands), in id order (a village's
+# rows are neighbours, so the look-ups of people and demands read each page once).
+_INDEX_TEXTS = """
     SELECT m.k,
       e.place || ' ' || e.companions || ' ' || e.situation || ' ' || e.difficulties || ' ' || e.actions
         || ' ' || e.follow_up
@@ -54,7 +56,7 @@ _INDEX_ENTRIES = """
                   FROM demand d WHERE d.entry_id = e.id AND d.deleted_at IS NULL), '')
     FROM diary_entry e JOIN fts_diary_map m ON m.entry_id = e.id
     WHERE e.deleted_at IS NULL AND e.id IN (SELECT id FROM temp.bulk_diary_entries)
-    ORDER BY m.k
+    ORDER BY e.id
 """
 
 
@@ -63,8 +65,9 @@ def bulk_import_index(conn: Connection) -> Iterator[None]:
     """For :func:`db.bulk.bulk_writes`. The ``fts_diary_*`` triggers rebuild an entry's index row at every
     participant, demand or amendment row (FTS5 then flushes per statement: minutes for a village-year).
     Here they are dropped for the caller's transaction and re-created from their stored SQL before it
-    commits (SQLite DDL is transactional: a rollback brings them back too); on leaving, the entries
-    the written rows belong to are re-indexed in three statements."""
+    commits (SQLite DDL is transactional: a rollback brings them back too). On leaving, the entries
+    the written rows belong to are listed in ``fts_diary_pending``; :func:`index_pending` indexes them
+    after the import, all bundles in one ordered pass (see :data:`db.bulk.DEFERRED`)."""
     from db.bulk import written
 
     triggers = conn.exec_driver_sql(
@@ -74,44 +77,84 @@ def bulk_import_index(conn: Connection) -> Iterator[None]:
         conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
     try:
         yield
-        conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS bulk_diary_entries (id TEXT PRIMARY KEY)")
-        conn.exec_driver_sql("DELETE FROM temp.bulk_diary_entries")
-        rows = [(i,) for i in written(conn, "diary_entry")]
+        entry_ids = set(written(conn, "diary_entry"))
         for table in ("demand", "diary_participant", "diary_amendment"):
             ids = list(written(conn, table))
             for start in range(0, len(ids), 500):
                 part = ids[start:start + 500]
-                rows += conn.exec_driver_sql(
-                    f"SELECT entry_id FROM {table} WHERE id IN ({','.join('?' * len(part))})", tuple(part)).fetchall()
+                entry_ids.update(r[0] for r in conn.exec_driver_sql(
+                    f"SELECT entry_id FROM {table} WHERE id IN ({','.join('?' * len(part))})", tuple(part)))
+        # a renamed person or household changes the people text of entries that met them (new ones
+        # can only be met by entries of the same import, which are listed already)
         for table, column in (("person", "person_id"), ("household", "household_id")):
-            ids = list(written(conn, table))
+            ids = list(written(conn, table, updated_only=True))
             for start in range(0, len(ids), 500):
                 part = ids[start:start + 500]
-                rows += conn.exec_driver_sql(
+                entry_ids.update(r[0] for r in conn.exec_driver_sql(
                     f"SELECT entry_id FROM diary_participant WHERE {column} IN ({','.join('?' * len(part))})",
-                    tuple(part)).fetchall()
-        if rows:
-            conn.exec_driver_sql("INSERT OR IGNORE INTO temp.bulk_diary_entries (id) VALUES (?)",
-                                 [tuple(r) for r in rows])
-        # Every touched entry gets its index row anew, under a key that follows its (possibly changed)
-        # visit time, as the triggers of migration 0004 would give it; one statement per entry, so keys
-        # of entries in the same second stay distinct.
-        conn.exec_driver_sql("DELETE FROM fts_diary WHERE rowid IN (SELECT m.k FROM fts_diary_map m "
-                             "WHERE m.entry_id IN (SELECT id FROM temp.bulk_diary_entries))")
-        conn.exec_driver_sql("DELETE FROM fts_diary_map WHERE entry_id IN (SELECT id FROM temp.bulk_diary_entries)")
-        live = conn.exec_driver_sql(
-            "SELECT e.id, CAST(strftime('%s', e.occurred_at) AS INTEGER) * ? FROM diary_entry e "
-            "WHERE e.deleted_at IS NULL AND e.id IN (SELECT id FROM temp.bulk_diary_entries)", (KEY_SLOT,)).fetchall()
-        if live:
-            conn.exec_driver_sql(
-                "INSERT INTO fts_diary_map(k, entry_id) VALUES "
-                "(coalesce((SELECT max(k) + 1 FROM fts_diary_map WHERE k >= ?1 AND k < ?1 + ?2), ?1), ?3)",
-                [(base, KEY_SLOT, entry_id) for entry_id, base in live])
-        conn.exec_driver_sql(_INDEX_ENTRIES)
-        conn.exec_driver_sql("DELETE FROM temp.bulk_diary_entries")
+                    tuple(part)))
+        if entry_ids:
+            conn.exec_driver_sql("INSERT OR IGNORE INTO fts_diary_pending (entry_id) VALUES (?)",
+                                 [(i,) for i in sorted(entry_ids)])
     finally:
         for _name, sql in triggers:
             conn.exec_driver_sql(sql)
+
+
+def pending_index(conn: Connection) -> int:
+    """Entries written by a bulk import whose full-text row is not built yet."""
+    return conn.exec_driver_sql("SELECT count(*) FROM fts_diary_pending").scalar_one()
+
+
+def index_pending(conn: Connection, limit: int) -> int:
+    """Inside the caller's transaction: index up to ``limit`` pending entries, oldest visits first
+    (their keys then go in ascending order, so the index is written front to back); returns how
+    many were taken off the list. Each entry gets its index row anew, under a key that follows its
+    (possibly changed) visit time, as the triggers of migration 0004 would give it."""
+    conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS bulk_diary_entries (id TEXT PRIMARY KEY)")
+    conn.exec_driver_sql("DELETE FROM temp.bulk_diary_entries")
+    # Live entries in visit order: walk the visit-time index from where the last step of this pass
+    # stopped, up to the limit.
+    state = pass_state(conn)
+    after = state.get("diary_cursor", ("", ""))
+    conn.exec_driver_sql(
+        "INSERT INTO temp.bulk_diary_entries (id) SELECT e.id FROM diary_entry e INDEXED BY ix_diary_entry_live_occurred_at "
+        "WHERE e.deleted_at IS NULL AND (e.occurred_at, e.id) > (?, ?) "
+        "AND e.id IN (SELECT entry_id FROM fts_diary_pending) ORDER BY e.occurred_at, e.id LIMIT ?", (*after, limit))
+    walking = conn.exec_driver_sql("SELECT count(*) FROM temp.bulk_diary_entries").scalar_one() >= limit
+    if not walking:
+        # The walk is through: what is still listed was deleted meanwhile (its old index rows go), or
+        # moved behind the cursor (indexed like the others).
+        conn.exec_driver_sql("INSERT OR IGNORE INTO temp.bulk_diary_entries (id) SELECT entry_id FROM fts_diary_pending")
+        state.pop("diary_cursor", None)
+    taken = conn.exec_driver_sql("SELECT count(*) FROM temp.bulk_diary_entries").scalar_one()
+    if not taken:
+        return 0
+    conn.exec_driver_sql("DELETE FROM fts_diary WHERE rowid IN (SELECT m.k FROM fts_diary_map m "
+                         "WHERE m.entry_id IN (SELECT id FROM temp.bulk_diary_entries))")
+    conn.exec_driver_sql("DELETE FROM fts_diary_map WHERE entry_id IN (SELECT id FROM temp.bulk_diary_entries)")
+    live = conn.exec_driver_sql(
+        "SELECT e.id, CAST(strftime('%s', e.occurred_at) AS INTEGER) * ?, e.occurred_at FROM diary_entry e "
+        "WHERE e.deleted_at IS NULL AND e.id IN (SELECT id FROM temp.bulk_diary_entries) "
+        "ORDER BY e.occurred_at, e.id", (KEY_SLOT,)).fetchall()
+    if walking:  # the next step walks on from the last visit taken
+        state["diary_cursor"] = (live[-1][2], live[-1][0])
+    if live:
+        # keys as the triggers give them: the first free one in the visit's second, one statement an
+        # entry so that entries of the same second get distinct keys
+        conn.exec_driver_sql(
+            "INSERT INTO fts_diary_map(k, entry_id) VALUES "
+            "(coalesce((SELECT max(k) + 1 FROM fts_diary_map WHERE k >= ?1 AND k < ?1 + ?2), ?1), ?3)",
+            [(base, KEY_SLOT, entry_id) for entry_id, base, _when in live])
+    # written in key order: FTS5 then appends to its pending terms instead of flushing them (the
+    # driver's cursor: a few hundred thousand rows pass without per-row Core bookkeeping)
+    cursor = conn.connection.cursor()
+    rows = sorted(cursor.execute(_INDEX_TEXTS).fetchall())
+    if rows:
+        cursor.executemany("INSERT INTO fts_diary(rowid, body, people, demands) VALUES (?, ?, ?, ?)", rows)
+    conn.exec_driver_sql("DELETE FROM fts_diary_pending WHERE entry_id IN (SELECT id FROM temp.bulk_diary_entries)")
+    conn.exec_driver_sql("DELETE FROM temp.bulk_diary_entries")
+    return taken
 
 
 def search_terms(text: str) -> list[str]:

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from db.queries.diary import DiaryFilter, LedgerFilter
 
-from app import diary, ledger
+from app import diary, indexing, ledger
 from app.documents.diary_pages import print_month
 from app.errors import UserError
 
@@ -157,6 +157,11 @@ class DiaryTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addLayout(actions)
+        self.index_note = QLabel(self)  # a search while an import's full-text rows are still being built
+        self.index_note.setWordWrap(True)
+        self.index_note.setStyleSheet("color: #a15c00;")
+        self.index_note.hide()
+        layout.addWidget(self.index_note)
         layout.addWidget(split, 1)
 
         self._search_timer = QTimer(self)
@@ -215,6 +220,10 @@ class DiaryTab(QWidget):
         self.model.filter = self.current_filter()
         self.model.reload()
         self.count.setText(f"共 {self.model.rowCount()} 篇")
+        waiting = indexing.pending(self.ctx.workspace) if self.search.text().strip() else 0
+        self.index_note.setText(f"全文索引正在更新：还有 {waiting} 篇日记未编入，搜索结果可能不全，稍后再搜一次即可。"
+                                if waiting else "")
+        self.index_note.setVisible(bool(waiting))
         row = self.model.row_of(keep) if keep else -1
         if row < 0 and self.model.rowCount():
             row = 0

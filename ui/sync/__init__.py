@@ -38,6 +38,8 @@ from ui.sync.models import FieldChoiceModel, RowsModel
 from ui.tasks import run_in_background
 
 COUNT_KEYS = ("new", "updated", "unchanged", "conflicts", "rejected")
+CANCELLED_IMPORT = ("导入已停止。已经导入完的包都已保存；正在导入的那个包没有写入任何数据。"
+                    "再次导入同一批文件即可接着导入（已导入的包会自动跳过），全文索引也会在后台补齐。")
 STATUS_NAMES = {"imported": "已导入", "already_imported": "已导入过", "rejected": "拒收", "checked": "检查通过"}
 
 
@@ -207,7 +209,8 @@ class VillageSyncView(_Base):
 
         run_in_background(self, "导入乡镇下发包",
                           lambda progress: import_bundles(self.ws, paths, progress=progress,
-                                                          user_id=self._user_id()), done)
+                                                          user_id=self._user_id()), done,
+                          cancelled_text=CANCELLED_IMPORT)
 
 
 # -- town: import wizard -----------------------------------------------------------------------------
@@ -299,7 +302,8 @@ class ImportView(_Base):
         self.task = run_in_background(
             self, "导入上报包",
             lambda progress: import_bundles(self.ws, paths, dry_run=dry, progress=progress, user_id=self._user_id()),
-            self.show_report)
+            self.show_report, **({} if dry else {"cancelled_text": CANCELLED_IMPORT}))
+        self.task.done.connect(lambda result: result is None and self.ctx.data_changed.emit("sync"))
 
     def show_report(self, report) -> None:  # noqa: ANN001
         rows = [(Path(b.file).name, b.village or "?", b.seq if b.seq is not None else "?", STATUS_NAMES[b.status],

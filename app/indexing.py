@@ -1,0 +1,33 @@
+"""Search indexes an import left to build: how many rows wait, and building them.
+
+A bundle import lists the entries it wrote instead of indexing them bundle by bundle (see
+:mod:`db.bulk`); after its last bundle it calls :func:`catch_up_indexes`. If that pass is stopped
+(cancelled, power cut), the list is still in the database: the window resumes it in the background
+at the next start and the searches say meanwhile that their results may be incomplete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from db import bulk
+
+from app.workspace import Workspace
+
+BACKGROUND_CHUNK = 5_000  # rows per transaction while people work (short write locks)
+
+
+def pending(ws: Workspace) -> int:
+    """Rows still waiting for their search index row."""
+    return bulk.pending_work(ws.engine)
+
+
+def catch_up_indexes(ws: Workspace, progress: Callable[[int, int, str], None] | None = None,
+                     chunk: int = bulk.CATCH_UP_CHUNK) -> int:
+    """Build what the imports deferred, oldest visits first; returns the rows done. Stopped part-way
+    (``progress`` raised), what was done stays and the rest is done next time."""
+    def step(done: int, total: int) -> None:
+        if progress:
+            progress(done, total, f"正在更新全文索引（{done}/{total}）")
+
+    return bulk.catch_up(ws.engine, step, chunk)
