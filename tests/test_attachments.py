@@ -26,3 +26,23 @@ def test_oversized_file_is_refused_and_nothing_is_stored(village_ws, tmp_path):
     with pytest.raises(UserError, match="上限"), village_ws.session() as s:
         attachments.attach_file(s, village_ws.attachments_dir, "household", "h-1", big, max_size=1024)
     assert not any(p.is_file() for p in village_ws.attachments_dir.rglob("*"))
+
+
+def test_many_files_at_once_are_stored_once_each_and_a_file_cut_short_is_written_again(tmp_path):
+    import hashlib
+
+    root = tmp_path / "attachments"
+    blobs = [bytes([n]) * (100 + n) for n in range(30)]
+    items = [(hashlib.sha256(b).hexdigest(), b) for b in blobs]
+    assert attachments.store_blobs(root, items + items[:5]) == 30  # the same content twice: one file
+    for sha, data in items:
+        assert attachments.blob_path(root, sha).read_bytes() == data
+    assert not list(root.rglob(".tmp-*"))  # no temporary file left behind
+    assert attachments.store_blobs(root, items) == 0  # already there
+    # a crash left one file short: it is written again, by either way of storing
+    sha, data = items[7]
+    attachments.blob_path(root, sha).write_bytes(data[:10])
+    assert attachments.store_blobs(root, items) == 1
+    assert attachments.blob_path(root, sha).read_bytes() == data
+    attachments.blob_path(root, sha).write_bytes(b"")
+    assert attachments.store_blob(root, data) == sha and attachments.blob_path(root, sha).read_bytes() == data

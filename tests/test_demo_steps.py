@@ -34,3 +34,33 @@ def test_demo_with_households_only_makes_no_diary_and_reports_each_steps_time(tm
         ws.close()
     assert counts["households"] == 20 and counts["diary_entries"] == 0
     assert main(["demo", "--data-dir", str(tmp_path / "e"), "--steps", "天气", "--json"]) == 1
+
+
+def test_demo_can_give_every_signature_a_file_of_its_own(village_ws):
+    import datetime as dt
+    import struct
+    import zlib
+
+    from sqlalchemy import select
+
+    from db.models import Acknowledgement, Attachment
+
+    from app import attachments, demo
+
+    demo.run(village_ws, households=20, seed=5, today=dt.date(2024, 6, 1), steps=["households", "diary"],
+             sizes={"unique_signatures": 1})
+    with village_ws.new_session() as s:
+        rows = s.execute(select(Attachment.sha256, Attachment.size).join(
+            Acknowledgement, Acknowledgement.attachment_id == Attachment.id).where(
+            Acknowledgement.method == "signature")).all()
+    assert len(rows) > 10 and len({sha for sha, _size in rows}) == len(rows)
+    for sha, size in rows[:5]:
+        data = attachments.blob_path(village_ws.attachments_dir, sha).read_bytes()
+        assert len(data) == size and data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82")
+        # every chunk's checksum holds: a valid PNG, not bytes appended at the end
+        pos = 8
+        while pos < len(data):
+            (length,) = struct.unpack(">I", data[pos:pos + 4])
+            kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+            assert struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])[0] == zlib.crc32(kind + body)
+            pos += 12 + length

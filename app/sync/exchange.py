@@ -32,6 +32,7 @@ from db.bulk import bulk_writes, large_wal
 from db.models import Attachment, AuditLog, ReceivedBundle, Station, StationCounter, SyncConflict, SyncPeer
 
 from app import __version__, attachments
+from app.attachments import store_blobs
 from app.errors import UserError
 from app.indexing import catch_up_indexes
 from app.sync import bundle, keys, records
@@ -543,11 +544,6 @@ def _stage_attachments(sections: dict[str, bytes]) -> list[tuple[str, bytes]]:
     return files
 
 
-def _store_attachment(ws: Workspace, sha: str, blob: bytes) -> None:
-    if attachments.store_blob(ws.attachments_dir, blob) != sha:
-        raise BundleRejected("内容损坏：附件内容与其 SHA-256 不符")
-
-
 def _apply(ws: Workspace, me: Station, sender: Station, m: dict, path: Path, staged: list[records.StagedTable],
            attachments: list[tuple[str, bytes]], dry_run: bool, progress: Progress | None,
            user_id: str | None) -> dict[str, int]:
@@ -579,9 +575,8 @@ def _apply(ws: Workspace, me: Station, sender: Station, m: dict, path: Path, sta
                     seq=m["sequence"], counter_from=m["counter"]["from"], counter_to=m["counter"]["to"],
                     file_name=path.name, created_at=_parse_time(m["created_at"]), imported_at=now,
                     counts=json.dumps(result.counts)))
-                if not dry_run:
-                    for sha, blob in attachments:
-                        _store_attachment(ws, sha, blob)
+                if not dry_run:  # checked against their SHA-256 when staged; durable before the commit
+                    store_blobs(ws.attachments_dir, attachments)
                     conn.execute(AuditLog.__table__.insert().values(
                         at=now, user_id=user_id, action="sync.import", table_name=None,
                         detail=f"{sender.name} 第 {m['sequence']} 号包 {path.name}：{json.dumps(result.counts)}"))
