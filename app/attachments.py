@@ -73,21 +73,18 @@ def store_blobs(attachments_dir: Path, blobs: Iterable[tuple[str, bytes]]) -> in
     names, made durable together, then renamed into place and made durable again. One ``os.sync``
     per step where the system has it instead of an fsync per file: a village-year carries thousands of
     signatures, and an fsync each costs minutes on a laptop disk. Returns the files written."""
-    pending: list[tuple[Path, Path]] = []
+    pending: list[tuple[str, Path]] = []
     seen: set[str] = set()
-    folders: set[Path] = set()
     try:
         for sha, data in blobs:
             target = blob_path(attachments_dir, sha)
             if sha in seen or _present(target, len(data)):
                 continue
             seen.add(sha)
-            if target.parent not in folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(target.parent)
-            tmp = target.parent / f".tmp-{sha}-{os.getpid()}"  # this process's own (an old one is overwritten)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
             pending.append((tmp, target))
-            with open(tmp, "wb") as f:
+            with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 if not hasattr(os, "sync"):
                     f.flush()
@@ -99,7 +96,7 @@ def store_blobs(attachments_dir: Path, blobs: Iterable[tuple[str, bytes]]) -> in
             _sync()
     except BaseException:
         for tmp, _target in pending:
-            tmp.unlink(missing_ok=True)
+            Path(tmp).unlink(missing_ok=True)
         raise
     return len(pending)
 

@@ -410,12 +410,12 @@ def import_bundles(ws: Workspace, paths: Iterable[Path | str], *, dry_run: bool 
     # While one bundle is written (SQLite works without the GIL), the next one is read, verified,
     # decrypted and parsed in a second thread: the two halves of an import overlap.
     with _gc_paused(), concurrent.futures.ThreadPoolExecutor(max_workers=1) as reader:
-        upcoming = reader.submit(_prepare, ws, me, files[0], dry_run) if files else None
+        upcoming = reader.submit(_prepare, ws, me, files[0]) if files else None
         for n, path in enumerate(files):
             if progress:
                 progress(n, len(files), f"正在导入 {path.name}（{n + 1}/{len(files)}）")
             prepared = upcoming.result()
-            upcoming = reader.submit(_prepare, ws, me, files[n + 1], dry_run) if n + 1 < len(files) else None
+            upcoming = reader.submit(_prepare, ws, me, files[n + 1]) if n + 1 < len(files) else None
             outcomes.append(_finish(ws, me, prepared, dry_run, progress, user_id))
     started = time.perf_counter()
     if not dry_run:  # the full-text rows of every bundle's entries, in one ordered pass
@@ -456,13 +456,12 @@ class _Prepared:
     manifest: dict | None = None
     sender: Station | None = None
     staged: list[records.StagedTable] | None = None
+    attachments: list[tuple[str, bytes]] | None = None
 
 
-def _prepare(ws: Workspace, me: Station, path: Path, dry_run: bool) -> _Prepared:
-    """Everything before the database is written: signature, hashes, enrollment, versions, decryption,
-    parsing, and (unless a dry run) the attachment files, stored by content and durable before the
-    bundle's transaction begins. Runs in the reader thread; its only database access is reading. A
-    bundle refused later leaves files no record names, which is harmless (as after a crash)."""
+def _prepare(ws: Workspace, me: Station, path: Path) -> _Prepared:
+    """Everything that needs no write: signature, hashes, enrollment, versions, decryption, parsing.
+    Runs in the reader thread; its only database access is reading."""
     outcome = BundleOutcome(str(path), None, None, None, "rejected", None)
     try:
         parsed = bundle.parse(bundle.read_file(path))
@@ -478,10 +477,7 @@ def _prepare(ws: Workspace, me: Station, path: Path, dry_run: bool) -> _Prepared
             outcome.status, outcome.reason = "already_imported", "已导入"
             return _Prepared(path, outcome)
         sections = bundle.decrypt(parsed, keys.load_encrypt_key(ws.keys_dir))
-        staged, files = _stage(m, sections), _stage_attachments(sections)
-        if not dry_run:  # checked against their SHA-256 when staged
-            store_blobs(ws.attachments_dir, files)
-        return _Prepared(path, outcome, m, sender, staged)
+        return _Prepared(path, outcome, m, sender, _stage(m, sections), _stage_attachments(sections))
     except BundleRejected as exc:
         outcome.reason = exc.reason
     except (KeyError, TypeError, ValueError) as exc:
@@ -504,7 +500,7 @@ def _finish(ws: Workspace, me: Station, p: _Prepared, dry_run: bool, progress: P
         outcome.status, outcome.reason = "already_imported", "已导入"
         return outcome
     try:
-        outcome.counts = _apply(ws, me, p.sender, p.manifest, p.path, p.staged, dry_run, progress,
+        outcome.counts = _apply(ws, me, p.sender, p.manifest, p.path, p.staged, p.attachments, dry_run, progress,
                                 user_id)
         outcome.status, outcome.reason = ("checked" if dry_run else "imported"), None
     except BundleRejected as exc:
@@ -549,7 +545,7 @@ def _stage_attachments(sections: dict[str, bytes]) -> list[tuple[str, bytes]]:
 
 
 def _apply(ws: Workspace, me: Station, sender: Station, m: dict, path: Path, staged: list[records.StagedTable],
-           dry_run: bool, progress: Progress | None,
+           attachments: list[tuple[str, bytes]], dry_run: bool, progress: Progress | None,
            user_id: str | None) -> dict[str, int]:
     if sender.kind == "village":
         def allowed(vc: str) -> bool:
@@ -579,7 +575,8 @@ def _apply(ws: Workspace, me: Station, sender: Station, m: dict, path: Path, sta
                     seq=m["sequence"], counter_from=m["counter"]["from"], counter_to=m["counter"]["to"],
                     file_name=path.name, created_at=_parse_time(m["created_at"]), imported_at=now,
                     counts=json.dumps(result.counts)))
-                if not dry_run:
+                if not dry_run:  # checked against their SHA-256 when staged; durable before the commit
+                    store_blobs(ws.attachments_dir, attachments)
                     conn.execute(AuditLog.__table__.insert().values(
                         at=now, user_id=user_id, action="sync.import", table_name=None,
                         detail=f"{sender.name} 第 {m['sequence']} 号包 {path.name}：{json.dumps(result.counts)}"))
