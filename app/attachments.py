@@ -40,10 +40,10 @@ def blob_path(attachments_dir: Path, sha256: str) -> Path:
     return attachments_dir / sha256[:2] / sha256
 
 
-def _present(target: Path, size: int) -> bool:
+def _present(target: Path | str, size: int) -> bool:
     """Already stored (a file cut short by a crash is written again)."""
     try:
-        return target.stat().st_size == size
+        return os.stat(target).st_size == size
     except FileNotFoundError:
         return False
 
@@ -73,18 +73,23 @@ def store_blobs(attachments_dir: Path, blobs: Iterable[tuple[str, bytes]]) -> in
     names, made durable together, then renamed into place and made durable again. One ``os.sync``
     per step where the system has it instead of an fsync per file: a village-year carries thousands of
     signatures, and an fsync each costs minutes on a laptop disk. Returns the files written."""
-    pending: list[tuple[str, Path]] = []
+    pending: list[tuple[str, str]] = []
     seen: set[str] = set()
+    folders: set[str] = set()
+    base = os.fspath(attachments_dir)
     try:
         for sha, data in blobs:
-            target = blob_path(attachments_dir, sha)
+            folder = os.path.join(base, sha[:2])
+            target = os.path.join(folder, sha)
             if sha in seen or _present(target, len(data)):
                 continue
             seen.add(sha)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            if folder not in folders:
+                os.makedirs(folder, exist_ok=True)
+                folders.add(folder)
+            tmp = os.path.join(folder, f".tmp-{sha}-{os.getpid()}")  # this process's own; an old one is overwritten
             pending.append((tmp, target))
-            with os.fdopen(fd, "wb") as f:
+            with open(tmp, "wb") as f:
                 f.write(data)
                 if not hasattr(os, "sync"):
                     f.flush()
