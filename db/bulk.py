@@ -94,10 +94,14 @@ def _deferred() -> list[tuple[Callable, Callable]]:
     return out
 
 
+def _pending_total(conn: Connection) -> int:
+    return sum(pending(conn) for pending, _work in _deferred())
+
+
 def pending_work(engine: Engine) -> int:
     """Rows still waiting for :func:`catch_up` (0 when every derived index is complete)."""
     with engine.connect() as conn, conn.begin():
-        return sum(pending(conn) for pending, _work in _deferred())
+        return _pending_total(conn)
 
 
 def catch_up(engine: Engine, progress: Callable[[int, int], None] | None = None,
@@ -107,38 +111,31 @@ def catch_up(engine: Engine, progress: Callable[[int, int], None] | None = None,
     stays done, the rest waits for the next call)."""
     with engine.connect() as conn:
         with conn.begin():
-            total = sum(pending(conn) for pending, _work in _deferred())
+            total = _pending_total(conn)
         if not total:
             return 0
         if progress:
             progress(0, total)
-        with large_wal(conn):
-            return _catch_up_on(conn, total, progress, chunk)
+        done = 0
+        conn.info[_PASS] = {}
+        try:
+            with large_wal(conn):
+                for _pending, work in _deferred():
+                    while n := _step(conn, work, chunk):
+                        done += n
+                        if progress:
+                            progress(min(done, total), total)
+        finally:
+            conn.info.pop(_PASS, None)
+        return done
+
+
+def _step(conn: Connection, work: Callable, chunk: int) -> int:
+    with conn.begin():
+        return work(conn, chunk)
 
 
 def pass_state(conn: Connection) -> dict:
     """For a deferred work function: a dict kept from one step of a :func:`catch_up` pass to the next
     (where a walk stopped), empty at the start of each pass."""
     return conn.info.setdefault(_PASS, {})
-
-
-def _catch_up_on(conn: Connection, total: int, progress: Callable[[int, int], None] | None, chunk: int) -> int:
-    conn.info[_PASS] = {}
-    try:
-        return _steps(conn, total, progress, chunk)
-    finally:
-        conn.info.pop(_PASS, None)
-
-
-def _steps(conn: Connection, total: int, progress: Callable[[int, int], None] | None, chunk: int) -> int:
-    done = 0
-    for _pending, work in _deferred():
-        while True:
-            with conn.begin():
-                n = work(conn, chunk)
-            if not n:
-                break
-            done += n
-            if progress:
-                progress(min(done, total), total)
-    return done
