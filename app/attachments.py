@@ -1,7 +1,11 @@
-"""附件: files (photos, scans, evidence) kept in the workspace by SHA-256 and owned by any record.
+"""附件: photos, scans and signatures kept by SHA-256 and owned by any record.
 
-The file lives at ``<workspace>/attachments/<sha[:2]>/<sha>``; the ``attachment`` row (a synced
-record) names it. The same content is stored once however often it is attached.
+The ``attachment`` row (a synced record) names the content by its SHA-256. Content of up to
+:data:`SMALL` bytes (a signature picture, a small scan) is a row of ``attachment_content``, written in
+the same transaction as the record that owns it; larger content (photos, multi-page scans) is the
+file ``<workspace>/attachments/<sha[:2]>/<sha>``, so the database and its backups stay small. Files
+of small content written by older versions stay where they are and are read from there. The same
+content is stored once however often it is attached.
 """
 
 from __future__ import annotations
@@ -9,13 +13,12 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
-import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -24,6 +27,9 @@ from db.models import Attachment
 from app.errors import UserError
 
 MAX_SIZE = 20 * 1024 * 1024  # 20 MB: a phone photo or a multi-page scan
+SMALL = 64 * 1024  # up to this size in the database: a village-year's thousands of signatures are no files
+
+_INSERT = "INSERT OR IGNORE INTO attachment_content (sha256, data) VALUES (?, ?)"
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,7 @@ class AttachmentInfo:
 
 
 def blob_path(attachments_dir: Path, sha256: str) -> Path:
+    """Where content larger than :data:`SMALL` (or stored by an older version) is kept as a file."""
     return attachments_dir / sha256[:2] / sha256
 
 
@@ -48,31 +55,34 @@ def _present(target: Path | str, size: int) -> bool:
         return False
 
 
-def store_blob(attachments_dir: Path, data: bytes) -> str:
-    """Write content (if not yet there) atomically; returns its SHA-256."""
+def store_blob(conn: Connection, attachments_dir: Path, data: bytes) -> str:
+    """Store content (if not yet there) within ``conn``'s transaction, or atomically as a file when
+    large; returns its SHA-256."""
     sha = hashlib.sha256(data).hexdigest()
-    target = blob_path(attachments_dir, sha)
-    if _present(target, len(data)):
-        return sha
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    store_blobs(conn, attachments_dir, [(sha, data)])
     return sha
 
 
-def store_blobs(attachments_dir: Path, blobs: Iterable[tuple[str, bytes]]) -> int:
-    """Many files at once (a bundle's, whose SHA-256 the caller has checked): all written to temporary
-    names, made durable together, then renamed into place and made durable again. One ``os.sync``
-    per step where the system has it instead of an fsync per file: a village-year carries thousands of
-    signatures, and an fsync each costs minutes on a laptop disk. Returns the files written."""
+def store_blobs(conn: Connection, attachments_dir: Path, blobs: Iterable[tuple[str, bytes]]) -> int:
+    """Many at once (a bundle's, whose SHA-256 the caller has checked); returns how many were new.
+
+    Small content goes into ``attachment_content`` in one statement of ``conn``'s transaction. Large
+    content is written to files under temporary names, made durable together, then renamed into
+    place and made durable again: one ``os.sync`` per step where the system has it instead of an
+    fsync per file. Either way it is on disk before the caller's transaction commits."""
+    small: list[tuple[str, bytes]] = []
+    large: list[tuple[str, bytes]] = []
+    for sha, data in blobs:
+        (small if len(data) <= SMALL else large).append((sha, data))
+    stored = 0
+    if small:
+        stored += conn.exec_driver_sql(_INSERT, small).rowcount
+    if large:
+        stored += _store_files(attachments_dir, large)
+    return stored
+
+
+def _store_files(attachments_dir: Path, blobs: list[tuple[str, bytes]]) -> int:
     pending: list[tuple[str, str]] = []
     seen: set[str] = set()
     folders: set[str] = set()
@@ -87,9 +97,9 @@ def store_blobs(attachments_dir: Path, blobs: Iterable[tuple[str, bytes]]) -> in
             if folder not in folders:
                 os.makedirs(folder, exist_ok=True)
                 folders.add(folder)
-            tmp = os.path.join(folder, f".tmp-{sha}-{os.getpid()}")  # this process's own; an old one is overwritten
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             pending.append((tmp, target))
-            with open(tmp, "wb") as f:
+            with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 if not hasattr(os, "sync"):
                     f.flush()
@@ -111,6 +121,17 @@ def _sync() -> None:
         os.sync()
 
 
+def load_blob(conn: Connection, attachments_dir: Path, sha256: str) -> bytes | None:
+    """The content with this SHA-256, or None when it is not on this station."""
+    data = conn.exec_driver_sql("SELECT data FROM attachment_content WHERE sha256 = ?", (sha256,)).scalar()
+    if data is not None:
+        return bytes(data)
+    try:
+        return blob_path(attachments_dir, sha256).read_bytes()
+    except FileNotFoundError:
+        return None
+
+
 def attach_file(session: Session, attachments_dir: Path, owner_table: str, owner_id: str, path: Path | str,
                 *, note: str | None = None, max_size: int = MAX_SIZE) -> AttachmentInfo:
     path = Path(path)
@@ -129,7 +150,7 @@ def attach_bytes(session: Session, attachments_dir: Path, owner_table: str, owne
                  max_size: int = MAX_SIZE) -> AttachmentInfo:
     if len(data) > max_size:
         raise UserError(f"附件 {filename} 超过 {max_size // 1048576} MB 的上限", field="attachment")
-    sha = store_blob(attachments_dir, data)
+    sha = store_blob(session.connection(), attachments_dir, data)
     row = Attachment(owner_table=owner_table, owner_id=owner_id, filename=filename,
                      mime=mime or mimetypes.guess_type(filename)[0], size=len(data), sha256=sha, note=note)
     session.add(row)
@@ -157,13 +178,13 @@ def remove_attachment(session: Session, attachment_id: str) -> None:
     row.deleted_at = utcnow()
 
 
-def read_attachment(attachments_dir: Path, info: AttachmentInfo) -> bytes:
-    path = blob_path(attachments_dir, info.sha256)
-    if not path.exists():
-        raise UserError(f"附件 {info.filename} 的文件不在本机（可能尚未随上报包同步过来）")
-    return path.read_bytes()
+def read_attachment(session: Session, attachments_dir: Path, info: AttachmentInfo) -> bytes:
+    data = load_blob(session.connection(), attachments_dir, info.sha256)
+    if data is None:
+        raise UserError(f"附件 {info.filename} 的内容不在本机（可能尚未随上报包同步过来）")
+    return data
 
 
-def export_attachment(attachments_dir: Path, info: AttachmentInfo, target: Path) -> Path:
-    shutil.copyfile(blob_path(attachments_dir, info.sha256), target)
+def export_attachment(session: Session, attachments_dir: Path, info: AttachmentInfo, target: Path) -> Path:
+    Path(target).write_bytes(read_attachment(session, attachments_dir, info))
     return target

@@ -242,12 +242,15 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
         cadre_names = dict(conn.execute(select(User.id, User.display_name).where(User.id.in_(cadre_ids))).all())
     ctx = ws.stamp_context()
     pictures = [_signature_png(rng) for _ in range(8)]
-    blobs = [attachments.store_blob(ws.attachments_dir, p) for p in pictures]
     # every signature a file of its own, as in a real village (the benchmarks ask for it); by default
     # eight pictures are shared, which keeps a 100 000-household demo small
     unique_signatures = bool(demo.sizes.get("unique_signatures"))
     new_files: list[tuple[str, bytes]] = []
-    photo = attachments.store_blob(ws.attachments_dir, _png(120, 160, lambda x, y: 200 + (x * y) % 40))
+    photo_png = _png(120, 160, lambda x, y: 200 + (x * y) % 40)
+    with ws.engine.begin() as conn:
+        blobs = [attachments.store_blob(conn, ws.attachments_dir, p) for p in [*pictures, photo_png]]
+    photo = blobs.pop()
+    sizes = {sha: len(p) for sha, p in zip([*blobs, photo], [*pictures, photo_png], strict=True)}
     household_ids = sorted(persons)
     names = {pid: name for members in persons.values() for pid, name in members}
     key_slots: dict[int, int] = {}  # second of occurred_at → next free index key in it
@@ -318,14 +321,15 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
                     att_id = None
                     if method != "refused":
                         att_id = new_id(ctx.station_id)
+                        sha = rng.choice(blobs) if method == "signature" else photo
+                        size = sizes[sha]
+                        if unique_signatures and method == "signature":
+                            data = _own_copy(pictures[blobs.index(sha)], att_id)
+                            sha, size = hashlib.sha256(data).hexdigest(), len(data)
+                            new_files.append((sha, data))
                         files.append({"id": att_id, "owner_table": "acknowledgement", "owner_id": ack_id,
                                       "filename": f"签字-{members[0][1]}.png" if method == "signature" else "纸质签字.png",
-                                      "mime": "image/png", "size": 0,
-                                      "sha256": rng.choice(blobs) if method == "signature" else photo, "note": None})
-                        if unique_signatures and method == "signature":
-                            data = _own_copy(pictures[blobs.index(files[-1]["sha256"])], att_id)
-                            files[-1]["sha256"] = hashlib.sha256(data).hexdigest()
-                            new_files.append((files[-1]["sha256"], data))
+                                      "mime": "image/png", "size": size, "sha256": sha, "note": None})
                     acks.append({"id": ack_id, "entry_id": entry_id, "method": method,
                                  "signer_name": members[0][1] if method != "refused" else "",
                                  "signer_relation": "本人" if method != "refused" else "",
@@ -345,11 +349,9 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
                                "note": MUST_VISIT_NOTES[kind], "cadre_id": contact.get(hid),
                                "closed_by_entry_id": closing[1] if closing else None,
                                "closed_on": closing[0].date() if closing else None})
-        attachments.store_blobs(ws.attachments_dir, new_files)
-        new_files.clear()
-        for f in files:
-            f["size"] = attachments.blob_path(ws.attachments_dir, f["sha256"]).stat().st_size
         with ws.engine.begin() as conn:
+            attachments.store_blobs(conn, ws.attachments_dir, new_files)
+            new_files.clear()
             # The full-text index triggers are set aside for the batch and its index rows written in
             # one go from the text in hand (what the triggers would write, see _index_rows); they come
             # back in the same transaction, so a crash mid-batch leaves neither the rows nor a database

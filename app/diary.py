@@ -621,7 +621,7 @@ def signature_image(session: Session, attachments_dir: Path, entry_id: str) -> b
     row = session.get(Attachment, ack.attachment_id)
     if row is None:
         return None
-    return attachments.read_attachment(attachments_dir, attachments._info(row))
+    return attachments.read_attachment(session, attachments_dir, attachments._info(row))
 
 
 # -- demands (诉求) -------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import Connection
+
 from db import bulk
 
 from app.workspace import Workspace
@@ -23,11 +25,12 @@ def pending(ws: Workspace) -> int:
 
 
 def catch_up_indexes(ws: Workspace, progress: Callable[[int, int, str], None] | None = None,
-                     chunk: int = bulk.CATCH_UP_CHUNK) -> int:
+                     chunk: int = bulk.CATCH_UP_CHUNK, conn: Connection | None = None) -> int:
     """Build what the imports deferred, oldest visits first; returns the rows done. Stopped part-way
-    (``progress`` raised), what was done stays and the rest is done next time."""
+    (``progress`` raised), what was done stays and the rest is done next time. ``conn``: the
+    importer's connection (its page cache holds what the pass reads), else one of its own."""
     def step(done: int, total: int) -> None:
         if progress:
             progress(done, total, f"正在更新全文索引（{done}/{total}）")
 
-    return bulk.catch_up(ws.engine, step, chunk)
+    return bulk.catch_up(conn if conn is not None else ws.engine, step, chunk)

@@ -35,6 +35,7 @@ BULK_CACHE_KIB = 65_536  # 64 MB page cache while writing in bulk (SQLite's defa
 
 _KEY = "bulk_written"
 _PASS = "bulk_pass"
+_LARGE_WAL = "bulk_large_wal"
 
 
 def note_written(conn: Connection, table_name: str, ids: Iterable[str], *, new: bool = False) -> None:
@@ -72,15 +73,23 @@ def large_wal(conn: Connection) -> Iterator[None]:
     """Several large transactions in a row on ``conn`` (bundles, index passes): checkpoint (copy the
     WAL into the database) only once the WAL has grown large, so pages every transaction touches (the
     upper levels of the indexes) are copied once per few transactions instead of once each; and a
-    page cache that holds the indexes a village's rows go into. Durability is unchanged: every commit
-    still syncs the WAL (``synchronous=FULL``)."""
+    page cache that holds the indexes a village's rows go into, kept from one transaction to the next
+    (SQLite keeps a connection's cache while no other connection writes): hold ``conn`` for the whole
+    run, or each transaction starts by reading those pages again. Durability is unchanged: every
+    commit still syncs the WAL (``synchronous=FULL``). Entered again on the same connection, it does
+    nothing."""
+    if conn.info.get(_LARGE_WAL):
+        yield
+        return
     raw = conn.connection.driver_connection  # connection settings: no transaction needed or wanted
     (cache,) = raw.execute("PRAGMA cache_size").fetchone()
     raw.execute(f"PRAGMA wal_autocheckpoint={LARGE_WAL_PAGES}")
     raw.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    conn.info[_LARGE_WAL] = True
     try:
         yield
     finally:
+        conn.info.pop(_LARGE_WAL, None)
         raw.execute("PRAGMA wal_autocheckpoint=1000")
         raw.execute(f"PRAGMA cache_size={int(cache)}")  # gives the memory back
 
@@ -104,12 +113,13 @@ def pending_work(engine: Engine) -> int:
         return _pending_total(conn)
 
 
-def catch_up(engine: Engine, progress: Callable[[int, int], None] | None = None,
+def catch_up(bind: Engine | Connection, progress: Callable[[int, int], None] | None = None,
              chunk: int = CATCH_UP_CHUNK) -> int:
-    """Do the deferred index work, ``chunk`` rows per transaction; returns the rows done.
+    """Do the deferred index work, ``chunk`` rows per transaction; returns the rows done. ``bind``: the
+    engine, or the writer's own connection (outside a transaction) with its warm page cache.
     ``progress(done, total)`` is called after each transaction (it may raise to stop: what is done
     stays done, the rest waits for the next call)."""
-    with engine.connect() as conn:
+    with (bind.connect() if isinstance(bind, Engine) else contextlib.nullcontext(bind)) as conn:
         with conn.begin():
             total = _pending_total(conn)
         if not total:

@@ -54,8 +54,9 @@ def test_demo_can_give_every_signature_a_file_of_its_own(village_ws):
             Acknowledgement, Acknowledgement.attachment_id == Attachment.id).where(
             Acknowledgement.method == "signature")).all()
     assert len(rows) > 10 and len({sha for sha, _size in rows}) == len(rows)
-    for sha, size in rows[:5]:
-        data = attachments.blob_path(village_ws.attachments_dir, sha).read_bytes()
+    with village_ws.engine.connect() as conn:
+        stored = [attachments.load_blob(conn, village_ws.attachments_dir, sha) for sha, _size in rows[:5]]
+    for (_sha, size), data in zip(rows[:5], stored, strict=True):
         assert len(data) == size and data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82")
         # every chunk's checksum holds: a valid PNG, not bytes appended at the end
         pos = 8

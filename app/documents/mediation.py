@@ -8,6 +8,7 @@ each marked with its holder), 口头协议登记表, 回访记录, 卷宗封面,
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Attachment, User
 
-from app.attachments import blob_path
+from app.attachments import load_blob
 from app.codes import mask_resident_id
 from app.errors import UserError
 from app.mediation import cases, rules
@@ -106,7 +107,7 @@ class _Form(FPDF):
         self.para(text or "（无）", size=11)
         self.ln(1)
 
-    def sign_line(self, role: str, name: str = "", note: str = "", image: Path | None = None) -> None:
+    def sign_line(self, role: str, name: str = "", note: str = "", image: bytes | None = None) -> None:
         """``role（签名）：name ______  ____年__月__日``; a recorded signature is noted, its image drawn."""
         self.set_font(FONT, size=11)
         if self.will_page_break(14):
@@ -116,7 +117,7 @@ class _Form(FPDF):
         x = self.get_x()
         self.line(x, y + 8, x + 34, y + 8)
         if image is not None:
-            self.image(str(image), x=x + 2, y=y - 1, h=9)
+            self.image(io.BytesIO(image), x=x + 2, y=y - 1, h=9)
         self.set_x(x + 36)
         if note:
             self.set_font(FONT, size=9)
@@ -152,21 +153,21 @@ def _sig_note(sig: SignatureInfo | None) -> str:
 class _Signatures:
     """The recorded signatures of one document, by signer, with their images if stored here."""
 
-    def __init__(self, cf: CaseFile, document_id: str, images: dict[str, Path]) -> None:
+    def __init__(self, cf: CaseFile, document_id: str, images: dict[str, bytes]) -> None:
         self.by_key = {(s.signer_role, s.party_id or s.signer_name): s for s in cf.signatures
                        if s.document_id == document_id}
         self.images = images
 
-    def party(self, p: PartyInfo) -> tuple[SignatureInfo | None, Path | None]:
+    def party(self, p: PartyInfo) -> tuple[SignatureInfo | None, bytes | None]:
         sig = self.by_key.get(("当事人", p.id))
         return sig, self.images.get(sig.id) if sig else None
 
-    def role(self, role: str) -> tuple[SignatureInfo | None, Path | None]:
+    def role(self, role: str) -> tuple[SignatureInfo | None, bytes | None]:
         sig = next((s for (r, _k), s in self.by_key.items() if r == role), None)
         return sig, self.images.get(sig.id) if sig else None
 
 
-def _sign_block(pdf: _Form, cf: CaseFile, document_id: str | None, images: dict[str, Path], *,
+def _sign_block(pdf: _Form, cf: CaseFile, document_id: str | None, images: dict[str, bytes], *,
                 party_suffix: str = "签名、盖章或按指印", roles=("人民调解员（签名）",), seal: bool = False,
                 recorder: str = "") -> None:
     sigs = _Signatures(cf, document_id or "", images)
@@ -197,7 +198,7 @@ def _write(pdf: _Form, target: Path, copies: int = 1) -> PrintedDocument:
 
 
 # -- the documents ----------------------------------------------------------------------------------
-def registration_form(cf: CaseFile, target: Path, images: dict[str, Path] | None = None) -> PrintedDocument:
+def registration_form(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None) -> PrintedDocument:
     c = cf.case
     pdf = _Form("人民调解受理登记表")
     pdf.add_page()
@@ -237,7 +238,7 @@ DUTIES = (
 )
 
 
-def rights_notice(cf: CaseFile, target: Path, images: dict[str, Path] | None = None) -> PrintedDocument:
+def rights_notice(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None) -> PrintedDocument:
     c = cf.case
     pdf = _Form("人民调解当事人权利义务告知书")
     pdf.add_page()
@@ -261,7 +262,7 @@ def rights_notice(cf: CaseFile, target: Path, images: dict[str, Path] | None = N
     return _write(pdf, target)
 
 
-def session_records(cf: CaseFile, target: Path, images: dict[str, Path] | None = None) -> PrintedDocument:
+def session_records(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None) -> PrintedDocument:
     c = cf.case
     if not cf.sessions:
         raise UserError("本案还没有调解记录可打印")
@@ -288,7 +289,7 @@ def session_records(cf: CaseFile, target: Path, images: dict[str, Path] | None =
     return _write(pdf, target)
 
 
-def agreement(cf: CaseFile, target: Path, images: dict[str, Path] | None = None) -> PrintedDocument:
+def agreement(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None) -> PrintedDocument:
     """人民调解协议书: copies = parties + 1 (Art. 29), each starting on a new page and marked with its holder."""
     ag = cf.agreement
     if ag is None or ag.kind != "书面":
@@ -316,7 +317,7 @@ def agreement(cf: CaseFile, target: Path, images: dict[str, Path] | None = None)
     return _write(pdf, target, copies=len(holders))
 
 
-def oral_agreement(cf: CaseFile, target: Path, images: dict[str, Path] | None = None) -> PrintedDocument:
+def oral_agreement(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None) -> PrintedDocument:
     c, ag = cf.case, cf.agreement
     if ag is None or ag.kind != "口头":
         raise UserError("本案没有口头协议")
@@ -337,7 +338,7 @@ def oral_agreement(cf: CaseFile, target: Path, images: dict[str, Path] | None = 
     return _write(pdf, target)
 
 
-def follow_up_records(cf: CaseFile, target: Path, images: dict[str, Path] | None = None) -> PrintedDocument:
+def follow_up_records(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None) -> PrintedDocument:
     done = [f for f in cf.follow_ups if f.visited_on is not None]
     if not done:
         raise UserError("本案还没有回访记录可打印")
@@ -365,7 +366,7 @@ def _closed_on(cf: CaseFile) -> dt.date | None:
     return ends[-1] if ends else None
 
 
-def cover(cf: CaseFile, target: Path, images: dict[str, Path] | None = None) -> PrintedDocument:
+def cover(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None) -> PrintedDocument:
     c = cf.case
     pdf = _Form("人民调解卷宗")
     pdf.add_page()
@@ -403,7 +404,7 @@ def cover(cf: CaseFile, target: Path, images: dict[str, Path] | None = None) -> 
     return _write(pdf, target)
 
 
-def contents(cf: CaseFile, target: Path, images: dict[str, Path] | None = None) -> PrintedDocument:
+def contents(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None) -> PrintedDocument:
     pdf = _Form("卷内目录")
     pdf.add_page()
     pdf.heading(cf.committee_name, "卷 内 目 录", f"卷号：{cf.case.volume_no or '　　　　'}　{cf.case.case_number}")
@@ -435,17 +436,17 @@ RENDERERS: dict[str, Callable[..., PrintedDocument]] = {
 }
 
 
-def signature_images(session: Session, cf: CaseFile, attachments_dir: Path | None) -> dict[str, Path]:
-    """Signature id → the stored PNG of a signature-pad signature (when the file is on this station)."""
+def signature_images(session: Session, cf: CaseFile, attachments_dir: Path | None) -> dict[str, bytes]:
+    """Signature id → the stored PNG of a signature-pad signature (when its content is on this station)."""
     if attachments_dir is None:
         return {}
     out = {}
     for sig in cf.signatures:
         if sig.attachment_id:
             att = session.get(Attachment, sig.attachment_id)
-            path = blob_path(attachments_dir, att.sha256) if att is not None else None
-            if path is not None and path.exists():
-                out[sig.id] = path
+            data = load_blob(session.connection(), attachments_dir, att.sha256) if att is not None else None
+            if data is not None:
+                out[sig.id] = data
     return out
 
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db import migrate
@@ -50,9 +50,10 @@ _before_commit: Callable[[], None] | None = None
 
 
 # -- shared helpers -------------------------------------------------------------------------------
-def attachment_path(ws: Workspace, sha256: str) -> Path:
-    """Where a file is stored in the workspace."""
-    return attachments.blob_path(ws.attachments_dir, sha256)
+def attachment_data(ws: Workspace, sha256: str) -> bytes | None:
+    """An attachment's content as stored in the workspace (None when it is not here)."""
+    with ws.engine.connect() as conn:
+        return attachments.load_blob(conn, ws.attachments_dir, sha256)
 
 
 def local_station(ws: Workspace) -> Station:
@@ -158,6 +159,26 @@ def export_bundles(ws: Workspace, out_dir: Path, *, village: str | None = None, 
     return results
 
 
+def _attachment_contents(ws: Workspace, conn: Connection, spec: records.TableSpec, rows: list,
+                         index: list[dict], blobs: list[bytes]) -> int:
+    """The content of the live attachments among ``rows`` (into ``index`` and ``blobs``, each content
+    once); returns how many are not on this station."""
+    sha_at, deleted_at = spec.columns.index("sha256"), spec.columns.index("deleted_at")
+    missing, seen = 0, set()
+    for row in rows:
+        sha = row[sha_at]
+        if row[deleted_at] is not None or sha in seen:
+            continue
+        data = attachments.load_blob(conn, ws.attachments_dir, sha)
+        if data is None:
+            missing += 1
+            continue
+        seen.add(sha)
+        index.append({"sha256": sha, "size": len(data)})
+        blobs.append(data)
+    return missing
+
+
 def _export_one(ws: Workspace, me: Station, recipient: Station, out_dir: Path, today: dt.date,
                 include_empty: bool, format_version: int, extra_requires: Iterable[str]) -> ExportResult | None:
     sign_key = keys.load_sign_key(ws.keys_dir)
@@ -171,29 +192,18 @@ def _export_one(ws: Workspace, me: Station, recipient: Station, out_dir: Path, t
             conn = s.connection()
             sections: list[Section] = []
             counts: dict[str, int] = {}
-            attachment_rows: list[dict] = []
+            index, blobs, missing = [], [], 0
             for spec in records.table_specs():
                 rows = records.select_changes(conn, spec, me.id, after, village_filter)
                 counts[spec.record_type] = len(rows)
                 sections.append(Section(f"table:{spec.record_type}", records.encode_section(spec, rows), len(rows)))
                 if spec.table_name == Attachment.__tablename__:
-                    attachment_rows = [dict(zip(spec.columns, r, strict=True)) for r in rows]
+                    missing = _attachment_contents(ws, conn, spec, rows, index, blobs)
             acknowledges = {"station_id": recipient.id,
                             "through": coverage((b.seq, b.counter_from, b.counter_to)
                                                 for b in received_from(s, recipient.id))}
     if not include_empty and not any(counts.values()):
         return None
-    index, blobs, missing = [], [], 0
-    for row in attachment_rows:
-        if row.get("deleted_at") is not None:
-            continue
-        path = attachment_path(ws, row["sha256"])
-        if not path.is_file():
-            missing += 1
-            continue
-        data = path.read_bytes()
-        index.append({"sha256": row["sha256"], "size": len(data)})
-        blobs.append(data)
     sections.append(Section(ATTACHMENT_INDEX, json.dumps(index).encode("utf-8"), len(index)))
     sections.append(Section(ATTACHMENT_DATA, b"".join(blobs), len(blobs), compress=False))
     bundle_id = str(uuid.uuid4())
@@ -409,18 +419,21 @@ def import_bundles(ws: Workspace, paths: Iterable[Path | str], *, dry_run: bool 
     outcomes: list[BundleOutcome] = []
     # While one bundle is written (SQLite works without the GIL), the next one is read, verified,
     # decrypted and parsed in a second thread: the two halves of an import overlap.
-    with _gc_paused(), concurrent.futures.ThreadPoolExecutor(max_workers=1) as reader:
+    # One connection writes every bundle and the index pass: its page cache keeps the indexes that
+    # each village's rows go into from one bundle to the next.
+    with _gc_paused(), concurrent.futures.ThreadPoolExecutor(max_workers=1) as reader, \
+            ws.engine.connect() as writer, large_wal(writer):
         upcoming = reader.submit(_prepare, ws, me, files[0]) if files else None
         for n, path in enumerate(files):
             if progress:
                 progress(n, len(files), f"正在导入 {path.name}（{n + 1}/{len(files)}）")
             prepared = upcoming.result()
             upcoming = reader.submit(_prepare, ws, me, files[n + 1]) if n + 1 < len(files) else None
-            outcomes.append(_finish(ws, me, prepared, dry_run, progress, user_id))
-    started = time.perf_counter()
-    if not dry_run:  # the full-text rows of every bundle's entries, in one ordered pass
-        catch_up_indexes(ws, progress)
-    index_seconds = time.perf_counter() - started
+            outcomes.append(_finish(ws, writer, me, prepared, dry_run, progress, user_id))
+        started = time.perf_counter()
+        if not dry_run:  # the full-text rows of every bundle's entries, in one ordered pass
+            catch_up_indexes(ws, progress, conn=writer)
+        index_seconds = time.perf_counter() - started
     if progress:
         progress(len(files), len(files), "完成")
     return ImportReport(outcomes, gaps(ws), dry_run, index_seconds)
@@ -490,8 +503,8 @@ def _already_imported(ws: Workspace, m: dict) -> bool:
         return s.get(ReceivedBundle, m["bundle_id"]) is not None
 
 
-def _finish(ws: Workspace, me: Station, p: _Prepared, dry_run: bool, progress: Progress | None,
-            user_id: str | None) -> BundleOutcome:
+def _finish(ws: Workspace, conn: Connection, me: Station, p: _Prepared, dry_run: bool,
+            progress: Progress | None, user_id: str | None) -> BundleOutcome:
     """Write a prepared bundle in one transaction (the same file may have come twice in one run)."""
     outcome = p.outcome
     if p.staged is None:
@@ -500,8 +513,8 @@ def _finish(ws: Workspace, me: Station, p: _Prepared, dry_run: bool, progress: P
         outcome.status, outcome.reason = "already_imported", "已导入"
         return outcome
     try:
-        outcome.counts = _apply(ws, me, p.sender, p.manifest, p.path, p.staged, p.attachments, dry_run, progress,
-                                user_id)
+        outcome.counts = _apply(ws, conn, me, p.sender, p.manifest, p.path, p.staged, p.attachments, dry_run,
+                                progress, user_id)
         outcome.status, outcome.reason = ("checked" if dry_run else "imported"), None
     except BundleRejected as exc:
         outcome.status, outcome.reason = "rejected", exc.reason
@@ -544,9 +557,9 @@ def _stage_attachments(sections: dict[str, bytes]) -> list[tuple[str, bytes]]:
     return files
 
 
-def _apply(ws: Workspace, me: Station, sender: Station, m: dict, path: Path, staged: list[records.StagedTable],
-           attachments: list[tuple[str, bytes]], dry_run: bool, progress: Progress | None,
-           user_id: str | None) -> dict[str, int]:
+def _apply(ws: Workspace, conn: Connection, me: Station, sender: Station, m: dict, path: Path,
+           staged: list[records.StagedTable], attachments: list[tuple[str, bytes]], dry_run: bool,
+           progress: Progress | None, user_id: str | None) -> dict[str, int]:
     if sender.kind == "village":
         def allowed(vc: str) -> bool:
             return vc == sender.code
@@ -556,38 +569,40 @@ def _apply(ws: Workspace, me: Station, sender: Station, m: dict, path: Path, sta
     result = records.ApplyResult()
     now = utcnow()
     try:
-        with ws.engine.connect() as conn, large_wal(conn):  # bundles in a row: checkpoint once per few
-            tx = conn.begin()
-            try:
-                conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
-                with bulk_writes(conn):  # derived indexes (full text) catch up once, not per row
-                    for table in staged:
-                        if progress:
-                            progress(0, 0, f"{m['sender']['name']} 第 {m['sequence']} 号包：{table.spec.record_type}")
-                        records.apply_table(conn, table, allowed, result)
-                _record_conflicts(conn, m, result, now)
-                _supersede_conflicts(conn, result, now)
-                acknowledges = m.get("acknowledges") or {}
-                if acknowledges.get("station_id") == me.id:
-                    _raise_ack(conn, sender.id, int(acknowledges.get("through", 0)))
-                conn.execute(ReceivedBundle.__table__.insert().values(
-                    bundle_id=m["bundle_id"], sender_station=sender.id, sender_code=sender.code,
-                    seq=m["sequence"], counter_from=m["counter"]["from"], counter_to=m["counter"]["to"],
-                    file_name=path.name, created_at=_parse_time(m["created_at"]), imported_at=now,
-                    counts=json.dumps(result.counts)))
-                if not dry_run:  # checked against their SHA-256 when staged; durable before the commit
-                    store_blobs(ws.attachments_dir, attachments)
-                    conn.execute(AuditLog.__table__.insert().values(
-                        at=now, user_id=user_id, action="sync.import", table_name=None,
-                        detail=f"{sender.name} 第 {m['sequence']} 号包 {path.name}：{json.dumps(result.counts)}"))
-                if _before_commit is not None:
-                    _before_commit()
-                if dry_run:
-                    raise _DryRunDone()
-                tx.commit()
-            except BaseException:
-                tx.rollback()
-                raise
+        tx = conn.begin()
+        try:
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+            with bulk_writes(conn):  # derived indexes (full text) catch up once, not per row
+                for table in staged:
+                    if progress:
+                        progress(0, 0, f"{m['sender']['name']} 第 {m['sequence']} 号包：{table.spec.record_type}")
+                    records.apply_table(conn, table, allowed, result)
+            _record_conflicts(conn, m, result, now)
+            _supersede_conflicts(conn, result, now)
+            acknowledges = m.get("acknowledges") or {}
+            if acknowledges.get("station_id") == me.id:
+                _raise_ack(conn, sender.id, int(acknowledges.get("through", 0)))
+            conn.execute(ReceivedBundle.__table__.insert().values(
+                bundle_id=m["bundle_id"], sender_station=sender.id, sender_code=sender.code,
+                seq=m["sequence"], counter_from=m["counter"]["from"], counter_to=m["counter"]["to"],
+                file_name=path.name, created_at=_parse_time(m["created_at"]), imported_at=now,
+                counts=json.dumps(result.counts)))
+            if not dry_run:  # checked against their SHA-256 when staged; durable before the commit
+                store_blobs(conn, ws.attachments_dir, attachments)
+                conn.execute(AuditLog.__table__.insert().values(
+                    at=now, user_id=user_id, action="sync.import", table_name=None,
+                    detail=f"{sender.name} 第 {m['sequence']} 号包 {path.name}：{json.dumps(result.counts)}"))
+            if _before_commit is not None:
+                _before_commit()
+            if dry_run:
+                raise _DryRunDone()
+            tx.commit()
+        except BaseException:
+            tx.rollback()
+            raw = conn.connection.driver_connection
+            if raw.in_transaction:  # a COMMIT refused (deferred foreign keys) leaves SQLite's transaction open
+                raw.rollback()
+            raise
     except _DryRunDone:
         pass
     except (IntegrityError, sqlite3.IntegrityError) as exc:  # the importer writes through the driver's cursor too

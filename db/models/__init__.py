@@ -1,6 +1,6 @@
 """All mapped models. Importing this package registers every table on ``Base.metadata``."""
 
-from db.models.core import Attachment, AuditLog, Setting, Station, StationCounter, User  # noqa: F401
+from db.models.core import Attachment, AttachmentContent, AuditLog, Setting, Station, StationCounter, User  # noqa: F401
 from db.models.diary import (  # noqa: F401
     Acknowledgement,
     Demand,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, SyncedRecord, random_id, utcnow
@@ -91,7 +91,8 @@ class Setting(Base):
 
 
 class Attachment(SyncedRecord, Base):
-    """附件: a file (photo, scan) stored in the workspace by its SHA-256, owned by any record."""
+    """附件: a file (photo, scan, signature) stored by its SHA-256, owned by any record. The content is in
+    :class:`AttachmentContent` when small, else a file in the workspace (``app.attachments``)."""
 
     __tablename__ = "attachment"
     __record_type__ = "attachments"
@@ -106,4 +107,15 @@ class Attachment(SyncedRecord, Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-__all__ = ["Attachment", "AuditLog", "Setting", "Station", "StationCounter", "User"]
+class AttachmentContent(Base):
+    """The bytes of a small attachment (a signature, a small scan), by SHA-256. Local storage, not a
+    synced record: the content travels in a bundle's attachment section, beside its ``attachment`` row.
+    The same content is stored once however often it is attached."""
+
+    __tablename__ = "attachment_content"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+__all__ = ["Attachment", "AttachmentContent", "AuditLog", "Setting", "Station", "StationCounter", "User"]
