@@ -315,6 +315,22 @@ def test_full_text_index_follows_edits_and_deletions(village_ws, cadre):
         assert conn.execute(text("SELECT count(*) FROM fts_diary")).scalar() == 0
 
 
+def test_a_long_piece_is_found_whole_not_as_scattered_trigrams_and_ignores_ascii_case(village_ws, cadre):
+    """The index knows which entries hold a trigram, not where (migration 0008): a piece of three
+    characters or more must still be found only where it stands whole."""
+    hid, pid, _ = add_household(village_ws, "张三丰")
+    whole = _save(village_ws, cadre, entry_input(hid, pid, situation="申请低保户补助，帮助联系WiFi安装"))
+    scattered = _save(village_ws, cadre, entry_input(hid, pid, situation="低保户已走访，户补助下月发", when=NOW - dt.timedelta(days=1)))
+    assert set(_search(village_ws, "低保户")) == {whole.id, scattered.id}
+    assert _search(village_ws, "低保户补助") == [whole.id]  # both trigrams 低保户 and 户补助 are in the other too
+    assert _search(village_ws, "保户补") == [whole.id]
+    assert _search(village_ws, "wifi安装") == [whole.id]  # ASCII case as the index folds it
+    assert _search(village_ws, "低保户补助 wifi") == [whole.id] and _search(village_ws, "低保户补助 下月") == []
+    with village_ws.engine.connect() as conn:
+        sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'fts_diary'").scalar()
+    assert "detail=none" in sql and "columnsize=0" in sql
+
+
 def test_drafts_survive_and_are_offered_back(village_ws, cadre, tmp_path):
     hid, pid, _ = add_household(village_ws)
     data = entry_input(hid, pid, demands=[("医疗", "想办慢病卡")])

@@ -1,5 +1,6 @@
 """Migrations: empty → head, no drift between models and revisions, older databases upgrade."""
 
+import datetime as dt
 import sqlite3
 
 import pytest
@@ -75,3 +76,51 @@ def test_database_newer_than_program_is_refused_and_left_alone(tmp_path):
     with pytest.raises(UserError, match="更新版本"):
         Workspace.open(tmp_path / "ws", create=False)
     assert db_path.read_bytes() == before
+
+
+def test_the_diary_index_is_rebuilt_without_positions_and_keeps_every_row(village_ws):
+    """0008 rebuilds fts_diary (detail=none) and back: the same rows under the same keys, the
+    triggers still on, the searches finding the same entries."""
+    from db.queries.diary import DiaryFilter, diary_entry_ids
+
+    from app import diary
+
+    from tests.diary_helpers import NOW, add_cadre, add_household, entry_input
+
+    def index(ws):
+        with ws.engine.connect() as c:
+            return (c.exec_driver_sql("SELECT rowid, body, people, demands FROM fts_diary ORDER BY rowid").fetchall(),
+                    c.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'fts_diary'").scalar())
+
+    def search(ws, text):
+        with ws.session() as s:
+            return diary_entry_ids(s, DiaryFilter(text=text))
+
+    ws = village_ws
+    cadre = add_cadre(ws)
+    hid, pid, _ = add_household(ws, "欧阳修远")
+    with ws.session(cadre.id) as s:
+        for n, situation in enumerate(("屋顶漏雨需要修缮", "院墙倒塌", "申请低保户补助")):
+            diary.save_entry(s, entry_input(hid, pid, situation=situation, when=NOW - dt.timedelta(days=n)),
+                             actor=cadre, now=NOW)
+    rows, sql = index(ws)
+    assert len(rows) == 3 and "detail=none" in sql
+    found = search(ws, "低保户补助")
+    assert len(found) == 1
+    cfg = migrate.alembic_config()
+    with ws.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007_attachment_content")
+    old_rows, old_sql = index(ws)
+    assert old_rows == rows and "detail" not in old_sql
+    ws.close()
+    ws = Workspace.open(village_ws.root, create=False)  # upgrades again
+    try:
+        assert index(ws) == (rows, sql)
+        assert search(ws, "低保户补助") == found and len(search(ws, "欧阳修远")) == 3
+        with ws.session(cadre.id) as s:  # the triggers are back
+            diary.save_entry(s, entry_input(hid, pid, situation="自来水管冻裂", when=NOW - dt.timedelta(days=5)),
+                             actor=cadre, now=NOW)
+        assert len(search(ws, "自来水管冻裂")) == 1
+    finally:
+        ws.close()

@@ -3,9 +3,10 @@
 Full-text search runs on ``fts_diary`` (FTS5 trigram, kept in step by triggers). Its rowid is the key
 ``fts_diary_map.k``, which orders by the entry's time (see the migration), so a search in date order
 walks the index newest first and stops at the limit; a date filter narrows it to a rowid range.
-A trigram index can only look up pieces of three characters or more; shorter pieces (most
-two-character Chinese words, such as 低保) are checked with ``instr`` on the indexed text, in the same
-newest-first walk, after any longer pieces narrowed the candidates.
+The index keeps which entries hold each trigram, not where (``detail=none``, migration 0008): a piece of
+three characters or more narrows the walk by its trigrams and is then checked whole with ``instr`` on
+the indexed text. Shorter pieces (most two-character Chinese words, such as 低保) cannot be looked up
+at all and are only checked with ``instr``, after any longer pieces narrowed the candidates.
 """
 
 from __future__ import annotations
@@ -16,7 +17,18 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, column, exists, func, literal_column, or_, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    column,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy.orm import Session
 
 from db.bulk import pass_state
@@ -166,19 +178,37 @@ def fts_key(when: dt.datetime) -> int:
     return calendar.timegm(when.timetuple()) * KEY_SLOT
 
 
+def _trigrams(piece: str) -> list[str]:
+    """Enough of a piece's trigrams to narrow the search: every third one, and the last."""
+    starts = list(range(0, len(piece) - 2, 3))
+    if starts[-1] != len(piece) - 3:
+        starts.append(len(piece) - 3)
+    return [piece[i:i + 3] for i in starts]
+
+
+def _contains(piece: str, *, fold: bool) -> ColumnElement:
+    """Some indexed column holds the piece (column by column: a piece has no space, so it cannot run
+    across two of them); ``fold``: ignoring ASCII case, as the trigram index does."""
+    columns = (fts_diary.c.body, fts_diary.c.people, fts_diary.c.demands)
+    if fold:
+        return or_(*[func.instr(func.lower(c), func.lower(piece)) > 0 for c in columns])
+    return or_(*[func.instr(c, piece) > 0 for c in columns])
+
+
 def _fts_conditions(text: str) -> list:
     terms = search_terms(text)
     long_terms = [t for t in terms if len(t) >= 3]
     short_terms = [t for t in terms if len(t) < 3]
     out = []
     if long_terms:
-        match = " ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+        # The index (detail=none, migration 0008) knows which entries hold each trigram, not where:
+        # it narrows to entries holding the pieces' trigrams, then each piece is checked whole.
+        grams = dict.fromkeys(g for t in long_terms for g in _trigrams(t))
+        match = " AND ".join('"' + g.replace('"', '""') + '"' for g in grams)
         out.append(literal_column("fts_diary").op("MATCH")(match))
+        out.append(and_(*[_contains(t, fold=True) for t in long_terms]))
     if short_terms:
-        # column by column (a piece has no space, so it cannot run across two of them)
-        out.append(and_(*[or_(*[func.instr(c, t) > 0 for c in (fts_diary.c.body, fts_diary.c.people,
-                                                                 fts_diary.c.demands)])
-                          for t in short_terms]))
+        out.append(and_(*[_contains(t, fold=False) for t in short_terms]))
     return out
 
 
