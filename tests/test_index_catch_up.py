@@ -191,3 +191,28 @@ def test_entries_in_the_same_second_get_distinct_keys_across_villages_and_import
     assert keys == [fts_key(when) + n for n in range(4)]
     assert len(_found(town, "同一秒的")) == 4
     town.close()
+
+
+def test_a_later_bundle_that_renames_a_person_or_edits_a_demand_reindexes_the_entries_it_touches(
+        village_town_bundle, tmp_path):
+    from db.models import Demand, DiaryParticipant, Person
+
+    village, town, bundle = village_town_bundle
+    assert import_bundles(town, [bundle]).bundles[0].status == "imported"
+    with village.session() as s:
+        part = s.scalars(select(DiaryParticipant).where(DiaryParticipant.person_id.is_not(None),
+                                                        DiaryParticipant.deleted_at.is_(None))).first()
+        person = s.get(Person, part.person_id)
+        person.name = "司马新名"
+        met = set(s.scalars(select(DiaryParticipant.entry_id).where(DiaryParticipant.person_id == person.id,
+                                                                     DiaryParticipant.deleted_at.is_(None))))
+        demand = s.scalars(select(Demand).where(Demand.deleted_at.is_(None), Demand.entry_id.not_in(met))).first()
+        demand.handling = "已联系镇水利站上门查看"
+        demand_entry = demand.entry_id
+    second = export_one(village, tmp_path / "stick")
+    assert import_bundles(town, [second]).bundles[0].status == "imported"
+    assert indexing.pending(town) == 0
+    assert _found(town, "司马新名") == met != set()
+    assert _found(town, "镇水利站上门") == {demand_entry}
+    assert _index(town) == _index(village)
+    assert all("司马新名" in _index(town)[k][1] for k in met)

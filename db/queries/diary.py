@@ -89,25 +89,27 @@ def bulk_import_index(conn: Connection) -> Iterator[None]:
         conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
     try:
         yield
-        entry_ids = set(written(conn, "diary_entry"))
+        conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS bulk_written_ids (id TEXT PRIMARY KEY)")
+
+        def list_entries(ids: set[str], entries_of_listed: str) -> None:
+            """List in fts_diary_pending the entries ``entries_of_listed`` selects for the ids (in SQL:
+            a village-year's half a million ids never pass through Python rows)."""
+            if not ids:
+                return
+            conn.exec_driver_sql("DELETE FROM temp.bulk_written_ids")
+            conn.exec_driver_sql("INSERT OR IGNORE INTO temp.bulk_written_ids (id) VALUES (?)", [(i,) for i in ids])
+            conn.exec_driver_sql(f"INSERT OR IGNORE INTO fts_diary_pending (entry_id) {entries_of_listed}")
+
+        listed = "(SELECT id FROM temp.bulk_written_ids)"
+        list_entries(written(conn, "diary_entry"), f"SELECT id FROM diary_entry WHERE id IN {listed}")
         for table in ("demand", "diary_participant", "diary_amendment"):
-            ids = list(written(conn, table))
-            for start in range(0, len(ids), 500):
-                part = ids[start:start + 500]
-                entry_ids.update(r[0] for r in conn.exec_driver_sql(
-                    f"SELECT entry_id FROM {table} WHERE id IN ({','.join('?' * len(part))})", tuple(part)))
+            list_entries(written(conn, table), f"SELECT entry_id FROM {table} WHERE id IN {listed}")
         # a renamed person or household changes the people text of entries that met them (new ones
         # can only be met by entries of the same import, which are listed already)
         for table, column in (("person", "person_id"), ("household", "household_id")):
-            ids = list(written(conn, table, updated_only=True))
-            for start in range(0, len(ids), 500):
-                part = ids[start:start + 500]
-                entry_ids.update(r[0] for r in conn.exec_driver_sql(
-                    f"SELECT entry_id FROM diary_participant WHERE {column} IN ({','.join('?' * len(part))})",
-                    tuple(part)))
-        if entry_ids:
-            conn.exec_driver_sql("INSERT OR IGNORE INTO fts_diary_pending (entry_id) VALUES (?)",
-                                 [(i,) for i in sorted(entry_ids)])
+            list_entries(written(conn, table, updated_only=True),
+                         f"SELECT entry_id FROM diary_participant WHERE {column} IN {listed}")
+        conn.exec_driver_sql("DELETE FROM temp.bulk_written_ids")
     finally:
         for _name, sql in triggers:
             conn.exec_driver_sql(sql)
