@@ -75,6 +75,8 @@ def test_import_gives_every_entry_the_villages_index_row_in_visit_order(village_
     assert len(expected) == _live_entries(village) > 30
     assert _index(town) == expected
     assert _keys_follow_visit_time(town)
+    with town.engine.connect() as c:  # the pass's larger FTS5 hash was set back
+        assert c.exec_driver_sql("SELECT v FROM fts_diary_config WHERE k = 'hashsize'").scalar() in (None, 1024 * 1024)
     word = next(iter(expected.values()))[0].split()[0][:4]
     assert _found(town, word) == _found(village, word) != set()
 
