@@ -9,6 +9,12 @@ from sqlalchemy.orm import sessionmaker
 
 import db.stamping  # noqa: F401  (installs the flush hook)
 
+# A new database gets 16 KiB pages (SQLite's default is 4 KiB): fewer, fuller B-tree pages for the same
+# rows, so a town importing 30 village-years writes and syncs less (bench_sync: 60.4 s → 56.6 s on the
+# same machine in the same hour; the full-text pass 14.4 s → 11.9 s). A database made with other
+# pages keeps them (in WAL mode only a rebuild could change them).
+PAGE_SIZE = 16384
+
 
 def make_engine(path: Path | str, *, synchronous: str = "FULL") -> Engine:
     """SQLite engine with foreign keys, WAL and ``synchronous=FULL`` (DESIGN.md, Data).
@@ -22,6 +28,7 @@ def make_engine(path: Path | str, *, synchronous: str = "FULL") -> Engine:
     def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA page_size={PAGE_SIZE}")  # takes effect only while the file is still empty
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")

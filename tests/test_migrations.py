@@ -124,3 +124,25 @@ def test_the_diary_index_is_rebuilt_without_positions_and_keeps_every_row(villag
         assert len(search(ws, "自来水管冻裂")) == 1
     finally:
         ws.close()
+
+
+def test_a_new_database_gets_16k_pages_and_an_older_one_keeps_its_own(tmp_path):
+    from db.engine import PAGE_SIZE
+
+    ws = Workspace.open(tmp_path / "new")
+    with ws.engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA page_size").scalar() == PAGE_SIZE == 16384
+    ws.close()
+    (tmp_path / "old").mkdir()
+    con = sqlite3.connect(tmp_path / "old" / "minqing.db")  # as an older program made it
+    con.execute("PRAGMA page_size=4096")
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("CREATE TABLE marker (x)")
+    con.close()
+    ws = Workspace.open(tmp_path / "old", create=False)
+    try:
+        with ws.engine.connect() as c:
+            assert c.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+            assert migrate.current_revision(ws.engine) == migrate.head_revision()
+    finally:
+        ws.close()
