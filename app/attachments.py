@@ -184,7 +184,3 @@ def read_attachment(session: Session, attachments_dir: Path, info: AttachmentInf
         raise UserError(f"附件 {info.filename} 的内容不在本机（可能尚未随上报包同步过来）")
     return data
 
-
-def export_attachment(session: Session, attachments_dir: Path, info: AttachmentInfo, target: Path) -> Path:
-    Path(target).write_bytes(read_attachment(session, attachments_dir, info))
-    return target

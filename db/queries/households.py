@@ -131,8 +131,14 @@ def bulk_import_index(conn: Connection) -> Iterator[None]:
     with bulk_search_index(conn):
         yield
         ids = written(conn, "household")
-        conn.info["fts_written"] = ids
+        note_only_these_written(conn, ids)
         note_search_text_changed(conn, ids)
+
+
+def note_only_these_written(conn: Connection, household_ids: Iterable[str]) -> None:
+    """Inside :func:`bulk_search_index`: no household but these was written, so only they can be new
+    (the index does not look at the whole roster)."""
+    conn.info["fts_written"] = set(household_ids)
 
 
 def note_search_text_changed(conn: Connection, household_ids: Iterable[str]) -> None:
