@@ -25,13 +25,14 @@ STAMP = VENV / "minqing-setup.sha256"
 DEMO_DIR = ROOT / "demo-workspace"
 WINDOWS = os.name == "nt"
 
-# What PySide6's Qt needs from Debian/Ubuntu for the offscreen and xcb (X11) platforms
-# (ldd of the Qt libraries and platform plugins), plus venv support for the system Python.
+# What PySide6's Qt needs from Debian/Ubuntu for the offscreen and xcb (X11) platforms (ldd of the Qt
+# libraries and platform plugins), pdftoppm for the tests, plus venv support for the system Python.
 APT_PACKAGES = [
     "libegl1", "libgl1", "libfontconfig1", "libfreetype6", "libglib2.0-0", "libdbus-1-3", "libxkbcommon0",
     "libx11-6", "libx11-xcb1", "libxcb1", "libxcb-cursor0", "libxcb-icccm4", "libxcb-image0",
     "libxcb-keysyms1", "libxcb-randr0", "libxcb-render0", "libxcb-render-util0", "libxcb-shape0",
     "libxcb-shm0", "libxcb-sync1", "libxcb-xfixes0", "libxcb-xkb1", "libxkbcommon-x11-0",
+    "poppler-utils",  # pdftoppm: the tests turn a printed page into a picture
 ]
 
 
