@@ -208,3 +208,36 @@ def test_roster_search_stays_in_step_with_the_fts_index_after_soft_delete(villag
     assert _ids(village_ws, "卫五") == []
     with village_ws.session() as s:
         assert s.get(Household, h.id).deleted_at is not None
+
+
+def test_a_bulk_write_puts_the_per_row_index_triggers_aside_and_back_and_a_rollback_keeps_them(village_ws,
+                                                                                                village_admin):
+    """Bulk writers (bundle and workbook imports) drop the insert and update triggers of the search
+    index for their transaction (a statement on a table with a trigger copies every page it changes
+    first); afterwards, and after a rollback, households written one by one are indexed again."""
+    from db.queries.households import bulk_search_index
+
+    def triggers(conn) -> set[str]:  # noqa: ANN001
+        return set(conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'fts_household_%'").scalars())
+
+    everything = {"fts_household_ai", "fts_household_au", "fts_household_ad"}
+    with village_ws.engine.connect() as conn:
+        with conn.begin():
+            assert triggers(conn) == everything
+            with bulk_search_index(conn):
+                assert triggers(conn) == {"fts_household_ad"}
+            assert triggers(conn) == everything
+        with conn.begin() as tx:
+            with bulk_search_index(conn):
+                pass
+            tx.rollback()
+        with conn.begin():
+            assert triggers(conn) == everything
+    a = household(village_ws, village_admin, "欧阳修")
+    assert _ids(village_ws, "oyx") == [a.id]
+    with village_ws.session() as s:
+        data = svc.HouseholdInput(group_name="一组", address="醉翁亭1号",
+                                  members=[svc.MemberInput("欧阳修", "户主", id=a.head_id)])
+        svc.update_household(s, village_admin, a.id, data)
+    assert _ids(village_ws, "醉翁亭") == [a.id]

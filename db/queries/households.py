@@ -89,8 +89,19 @@ def bulk_search_index(conn: Connection) -> Iterator[None]:
     is fed row by row, which makes 100 000 inserts take minutes); on leaving, new households are
     added to the index and changed ones re-indexed. Other connections never see the flag: it is
     set and cleared in the caller's transaction.
+
+    The insert and update triggers are also dropped for the transaction and re-created from their
+    stored SQL on leaving (SQLite DDL is transactional: a rollback brings them back too). A statement
+    on a table with a trigger keeps a statement journal (every page it changes is copied first, in
+    case it must be undone): with the household's indexes that doubled the cost of each row written,
+    although the flag made the trigger itself do nothing.
     """
     conn.exec_driver_sql("UPDATE fts_household_control SET bulk = 1")
+    triggers = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ('fts_household_ai', 'fts_household_au')"
+    ).fetchall()
+    for name, _sql in triggers:
+        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
     top = conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM fts_household_key").scalar()
     changed: set[str] = set()
     conn.info["fts_changed"] = changed
@@ -120,6 +131,8 @@ def bulk_search_index(conn: Connection) -> Iterator[None]:
     finally:
         conn.info.pop("fts_changed", None)
         conn.info.pop("fts_written", None)
+        for _name, sql in triggers:
+            conn.exec_driver_sql(sql)
         conn.exec_driver_sql("UPDATE fts_household_control SET bulk = 0")
 
 
