@@ -7,6 +7,7 @@ import random
 import struct
 
 import pytest
+from sqlalchemy import text
 
 from app.stations import init_station
 from app.sync import bundle, keys
@@ -186,19 +187,10 @@ def test_town_bundle_for_one_village_is_refused_by_another(setup, templates, tmp
     other.close()
 
 
-@pytest.mark.parametrize("broken", ["missing_parent", "duplicate_key"])
-def test_a_row_that_breaks_a_constraint_rejects_the_whole_bundle_and_changes_nothing(village_ws, town_ws, tmp_path,
-                                                                                  broken):
-    """A bundle whose rows reference a record that never arrives (checked at commit), or that break a
-    unique key at the town (checked at the insert itself), is refused as 数据不一致; no row of it stays."""
+def _broken_bundle(village_ws, stick, hid: str, broken: str):  # noqa: ANN001, ANN202
+    """The village's next bundle, with a good new household and one row broken behind the program's back."""
     import sqlite3
 
-    enroll_village(village_ws, town_ws, tmp_path)
-    stick = tmp_path / "stick"
-    stick.mkdir()
-    hid = add_household(village_ws, "张建国", ("张小红",))
-    (first,) = export_bundles(village_ws, stick)
-    assert import_bundles(town_ws, [first.path]).bundles[0].status == "imported"
     add_household(village_ws, "李四")  # a good row that must not stay behind either
     station = village_ws.require_station()
     con = sqlite3.connect(village_ws.db_path)
@@ -220,7 +212,77 @@ def test_a_row_that_breaks_a_constraint_rejects_the_whole_bundle_and_changes_not
     con.close()
     (result,) = export_bundles(village_ws, stick)
     assert result.counts["users" if broken == "duplicate_key" else "persons"] >= 1
+    return result
+
+
+@pytest.mark.parametrize("broken", ["missing_parent", "duplicate_key"])
+def test_a_row_that_breaks_a_constraint_rejects_the_whole_bundle_and_changes_nothing(village_ws, town_ws, tmp_path,
+                                                                                  broken):
+    """A bundle whose rows reference a record that never arrives (checked at commit), or that break a
+    unique key at the town (checked at the insert itself), is refused as 数据不一致; no row of it stays."""
+    enroll_village(village_ws, town_ws, tmp_path)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    hid = add_household(village_ws, "张建国", ("张小红",))
+    (first,) = export_bundles(village_ws, stick)
+    assert import_bundles(town_ws, [first.path]).bundles[0].status == "imported"
+    result = _broken_bundle(village_ws, stick, hid, broken)
     before = content_dump(town_ws)
     reason = _rejected(town_ws, result.path)
     assert reason.startswith("数据不一致")
     assert content_dump(town_ws) == before
+
+
+@pytest.mark.parametrize("broken", ["missing_parent", "duplicate_key"])
+def test_in_one_run_of_several_bundles_only_the_broken_one_is_refused(village_ws, town_ws, tmp_path, broken):
+    """Bundles of one run share a transaction (each in a savepoint): a broken one found at its insert
+    is rolled back alone; one found at the commit sends the run back to a transaction per bundle.
+    Either way the good bundle is imported whole and nothing of the broken one stays."""
+    enroll_village(village_ws, town_ws, tmp_path)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    hid = add_household(village_ws, "张建国", ("张小红",))
+    (first,) = export_bundles(village_ws, stick)
+    result = _broken_bundle(village_ws, stick, hid, broken)
+    report = import_bundles(town_ws, [result.path, first.path])  # any order: sorted by sequence
+    assert [(b.seq, b.status) for b in report.bundles] == [(1, "imported"), (2, "rejected")]
+    assert report.bundles[1].reason.startswith("数据不一致")
+    assert report.bundles[0].counts["new"] >= 3
+    with town_ws.new_session() as s:
+        heads = set(s.scalars(text("SELECT head_name FROM household")))
+        assert heads == {"张建国"}
+        assert s.scalar(text("SELECT count(*) FROM person WHERE id = 'p-orphan'")) == 0
+        assert s.scalar(text("SELECT count(*) FROM user WHERE id = 'u-second-admin'")) == 0
+        assert list(s.scalars(text("SELECT seq FROM sync_received_bundle"))) == [1]
+    # the village's next bundle, once the row is mended, still carries 李四 and is imported
+    assert import_bundles(town_ws, [first.path]).bundles[0].status == "already_imported"
+
+
+def test_an_import_stopped_midway_keeps_the_bundles_it_finished_and_nothing_of_the_one_in_progress(
+        village_ws, town_ws, tmp_path):
+    """The wizard's cancel raises from the progress callback: bundles already written in the open
+    transaction are committed, the one in progress leaves no row, and running the import again goes on."""
+    enroll_village(village_ws, town_ws, tmp_path)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    add_household(village_ws, "张建国", ("张小红",))
+    (first,) = export_bundles(village_ws, stick)
+    add_household(village_ws, "李四")
+    (second,) = export_bundles(village_ws, stick)
+
+    class Stop(Exception):
+        pass
+
+    def progress(_done, _total, text_: str) -> None:
+        if "第 2 号包：persons" in text_:
+            raise Stop()
+
+    with pytest.raises(Stop):
+        import_bundles(town_ws, [first.path, second.path], progress=progress)
+    with town_ws.new_session() as s:
+        assert list(s.scalars(text("SELECT seq FROM sync_received_bundle"))) == [1]
+        assert set(s.scalars(text("SELECT head_name FROM household"))) == {"张建国"}
+    report = import_bundles(town_ws, [first.path, second.path])
+    assert [b.status for b in report.bundles] == ["already_imported", "imported"]
+    with town_ws.new_session() as s:
+        assert set(s.scalars(text("SELECT head_name FROM household"))) == {"张建国", "李四"}
