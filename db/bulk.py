@@ -30,8 +30,14 @@ DEFERRED: tuple[str, ...] = (
     "db.queries.diary:pending_index:index_pending",
 )
 CATCH_UP_CHUNK = 100_000  # rows per transaction (their texts are held in memory, ≈50 MB); a stopped pass keeps what it finished
-LARGE_WAL_PAGES = 65_536  # 256 MB of 4 KiB pages; SQLite's default checkpoints every 1 000 pages
-BULK_CACHE_KIB = 65_536  # 64 MB page cache while writing in bulk (SQLite's default is 2 MB)
+LARGE_WAL_PAGES = 65_536  # 1 GB of 16 KiB pages (256 MB of an older database's 4 KiB); SQLite's default is 1 000 pages
+# Page cache while writing in bulk (SQLite's default is 2 MB): an import's transaction of several
+# village-years changes ≈250 MB of pages; with less, pages are written out (spilled) before the commit,
+# some of them again and again (30 village-years: 3.97 GB written with 64 MB, 3.65 GB with 256 MB).
+BULK_CACHE_KIB = 262_144
+
+FTS5_HASH_SIZE = 1024 * 1024  # FTS5's default 'hashsize'
+BULK_HASH_SIZE = 32 * 1024 * 1024  # while many rows go into a full-text index
 
 _KEY = "bulk_written"
 _PASS = "bulk_pass"
@@ -66,6 +72,20 @@ def bulk_writes(conn: Connection) -> Iterator[None]:
             yield
     finally:
         conn.info.pop(_KEY, None)
+
+
+@contextlib.contextmanager
+def large_fts_hash(conn: Connection, fts_table: str) -> Iterator[None]:
+    """Inside the caller's transaction, while many rows go into the FTS5 table ``fts_table``: FTS5 keeps
+    new terms in memory and writes a segment whenever they pass 'hashsize' (1 MB); with 32 MB it writes
+    fewer, larger segments and merges less. The setting lives in the index's config table, so it is set
+    back in the same transaction (no other writer ever sees it)."""
+    sql = f'INSERT INTO "{fts_table}"("{fts_table}", rank) VALUES (\'hashsize\', ?)'
+    conn.exec_driver_sql(sql, (BULK_HASH_SIZE,))
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(sql, (FTS5_HASH_SIZE,))
 
 
 @contextlib.contextmanager

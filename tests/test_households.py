@@ -228,6 +228,9 @@ def test_a_bulk_write_puts_the_per_row_index_triggers_aside_and_back_and_a_rollb
             with bulk_search_index(conn):
                 assert triggers(conn) == {"fts_household_ad"}
             assert triggers(conn) == everything
+            # the larger in-memory term buffer of the bulk insert is given back in the same transaction
+            assert conn.exec_driver_sql(
+                "SELECT v FROM fts_household_config WHERE k = 'hashsize'").scalar() in (None, 1024 * 1024)
         with conn.begin() as tx:
             with bulk_search_index(conn):
                 pass

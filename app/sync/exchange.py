@@ -3,7 +3,8 @@
 Export: every change this station made that the recipient has not acknowledged (by a receipt or by
 the ``acknowledges`` of its own bundles), so exporting twice without a receipt repeats the content.
 Import: verify signature, hashes, enrollment and versions before touching the database; decrypt;
-stage; apply in one transaction per bundle; a rejected bundle changes nothing.
+stage; apply each bundle in a savepoint (consecutive bundles share a transaction); a rejected bundle
+changes nothing.
 """
 
 from __future__ import annotations
@@ -537,8 +538,9 @@ class _Batch:
         self.members: list[tuple[Path, BundleOutcome]] = []
         self.rows = 0
 
-    def add(self, p: _Prepared, *, limit: int = BATCH_ROWS) -> BundleOutcome:
-        """Write a prepared bundle (the same file may have come twice in one run)."""
+    def add(self, p: _Prepared, *, limit: int | None = None) -> BundleOutcome:
+        """Write a prepared bundle (the same file may have come twice in one run); commit once the
+        transaction holds ``limit`` rows (default ``BATCH_ROWS``)."""
         outcome = p.outcome
         if p.sections is None:
             return outcome
@@ -564,7 +566,7 @@ class _Batch:
         if outcome.status == "imported":
             self.members.append((p.path, outcome))
             self.rows += sum(len(t.rows) for t in staged)
-            if self.rows >= limit:
+            if self.rows >= (BATCH_ROWS if limit is None else limit):
                 self.commit()
         return outcome
 

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from db.bulk import pass_state
+from db.bulk import large_fts_hash, pass_state
 from db.models import (
     Acknowledgement,
     Demand,
@@ -48,8 +48,6 @@ fts_diary_map = table("fts_diary_map", column("k"), column("entry_id"))
 
 SIGNED_METHODS = ("signature", "paper_photo")
 KEY_SLOT = 1_000_000  # fts_diary_map keys per second of occurred_at (as in the migration)
-FTS5_HASH_SIZE = 1024 * 1024  # FTS5's default 'hashsize'
-BULK_HASH_SIZE = 32 * 1024 * 1024  # while the index pass writes
 
 
 # -- bulk writes (the bundle importer): triggers stand aside, the touched entries are indexed once ----------
@@ -167,12 +165,8 @@ def index_pending(conn: Connection, limit: int) -> int:
     cursor = conn.connection.cursor()
     rows = sorted(cursor.execute(_INDEX_TEXTS).fetchall())
     if rows:
-        # FTS5 keeps the new terms in memory and writes a segment whenever they pass 'hashsize' (1 MB):
-        # for this step, 32 MB, so it writes fewer, larger segments and merges less (the setting lives
-        # in the index's config table, so it is set back in the same transaction)
-        cursor.execute("INSERT INTO fts_diary(fts_diary, rank) VALUES ('hashsize', ?)", (BULK_HASH_SIZE,))
-        cursor.executemany("INSERT INTO fts_diary(rowid, body, people, demands) VALUES (?, ?, ?, ?)", rows)
-        cursor.execute("INSERT INTO fts_diary(fts_diary, rank) VALUES ('hashsize', ?)", (FTS5_HASH_SIZE,))
+        with large_fts_hash(conn, "fts_diary"):
+            cursor.executemany("INSERT INTO fts_diary(rowid, body, people, demands) VALUES (?, ?, ?, ?)", rows)
     conn.exec_driver_sql("DELETE FROM fts_diary_pending WHERE entry_id IN (SELECT id FROM temp.bulk_diary_entries)")
     conn.exec_driver_sql("DELETE FROM temp.bulk_diary_entries")
     return taken

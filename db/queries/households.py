@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from db.bulk import large_fts_hash
 from db.models import CadreAssignment, Household, HouseholdTag, Person, User
 
 ID_TAIL = 8
@@ -116,18 +117,19 @@ def bulk_search_index(conn: Connection) -> Iterator[None]:
             conn.exec_driver_sql(
                 "INSERT OR IGNORE INTO fts_household_key(household_id) SELECT h.id FROM household h "
                 "WHERE h.id = ?", [(i,) for i in sorted(written)])
-        conn.exec_driver_sql(
-            "INSERT INTO fts_household(rowid, text) SELECT k.rowid, h.search_text FROM fts_household_key k "
-            "JOIN household h ON h.id = k.household_id WHERE k.rowid > ? ORDER BY k.rowid", (top,))
-        ids = list(changed)
-        for start in range(0, len(ids), 500):
-            part = ids[start:start + 500]
-            marks = ",".join("?" * len(part))
+        with large_fts_hash(conn, "fts_household"):  # a village-year: 0.18 s -> 0.13 s at a 30-village town
             conn.exec_driver_sql(
-                f"UPDATE fts_household SET text = (SELECT h.search_text FROM fts_household_key k JOIN household h "
-                f"ON h.id = k.household_id WHERE k.rowid = fts_household.rowid) WHERE rowid IN "
-                f"(SELECT rowid FROM fts_household_key WHERE household_id IN ({marks}) AND rowid <= {int(top)})",
-                tuple(part))
+                "INSERT INTO fts_household(rowid, text) SELECT k.rowid, h.search_text FROM fts_household_key k "
+                "JOIN household h ON h.id = k.household_id WHERE k.rowid > ? ORDER BY k.rowid", (top,))
+            ids = list(changed)
+            for start in range(0, len(ids), 500):
+                part = ids[start:start + 500]
+                marks = ",".join("?" * len(part))
+                conn.exec_driver_sql(
+                    f"UPDATE fts_household SET text = (SELECT h.search_text FROM fts_household_key k JOIN household h "
+                    f"ON h.id = k.household_id WHERE k.rowid = fts_household.rowid) WHERE rowid IN "
+                    f"(SELECT rowid FROM fts_household_key WHERE household_id IN ({marks}) AND rowid <= {int(top)})",
+                    tuple(part))
     finally:
         conn.info.pop("fts_changed", None)
         conn.info.pop("fts_written", None)
