@@ -135,8 +135,11 @@ def run(report) -> None:  # noqa: ANN001
         rest = import_bundles(town, bundles[1:])
         import_rest = time.perf_counter() - start
         assert all(b.status == "imported" for b in rest.bundles)
+        index_seconds = one.index_seconds + rest.index_seconds
         report(f"{VILLAGES} village-years into one town", import_one + import_rest, "s", "< 60")
-        report("  of which the full-text passes", one.index_seconds + rest.index_seconds, "s", "")
+        report("  of which the full-text passes", index_seconds, "s", "")
+        # the wizard shows its summary here and leaves the pass to the window's background catch-up
+        report("  data in, the wizard's summary shown", import_one + import_rest - index_seconds, "s", "")
         report("town database size", town.db_path.stat().st_size / 1e6, "MB", "")
         report(f"{VILLAGES} village-years rows", rows_total, "rows", "")
         start = time.perf_counter()

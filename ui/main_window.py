@@ -277,6 +277,8 @@ class MainWindow(QMainWindow):
             self.apply_idle_setting()
         elif topic == "users":
             self._refresh_user()
+        elif topic == "sync":  # an import leaves the full-text index of what it brought to the background
+            self.resume_index_catch_up()
 
     def _refresh_user(self) -> None:
         if self.ctx.user is None:
@@ -340,10 +342,11 @@ class MainWindow(QMainWindow):
         self.lock_dialog = None
         self.close()
 
-    # -- search indexes left to build (an import stopped part-way) ------------------------------
+    # -- search indexes left to build (an import of the wizard, or one stopped part-way) ---------
     def resume_index_catch_up(self) -> None:
-        """Finish, in the background and in small steps, the full-text indexing an import left
-        (cancelled or interrupted); searches say meanwhile that their results may be incomplete."""
+        """Finish, in the background and in small steps, the full-text indexing an import left (the
+        wizard's imports leave it on purpose; others when cancelled or interrupted); searches say
+        meanwhile that their results may be incomplete."""
         if self.index_task is not None or not indexing.pending(self.ctx.workspace):
             return
 

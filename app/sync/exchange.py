@@ -417,8 +417,13 @@ def _gc_paused():
 
 
 def import_bundles(ws: Workspace, paths: Iterable[Path | str], *, dry_run: bool = False,
-                   progress: Progress | None = None, user_id: str | None = None) -> ImportReport:
-    """Import bundle files (or folders of them) in any order; each bundle all or nothing."""
+                   progress: Progress | None = None, user_id: str | None = None, index: bool = True) -> ImportReport:
+    """Import bundle files (or folders of them) in any order; each bundle all or nothing.
+
+    ``index``: build the full-text rows of what was imported before returning. False leaves them
+    listed for :func:`app.indexing.catch_up_indexes` (the window does that in the background, so the
+    import's summary shows as soon as the data is in; searches say meanwhile that they may be
+    incomplete)."""
     files = sorted(collect_files(paths), key=_peek_order)
     me = local_station(ws)
     outcomes: list[BundleOutcome] = []
@@ -441,10 +446,11 @@ def import_bundles(ws: Workspace, paths: Iterable[Path | str], *, dry_run: bool 
         except BaseException:
             batch.keep_finished()  # stopped (cancel) or failed: the bundles already written are kept
             raise
-        started = time.perf_counter()
-        if not dry_run:  # the full-text rows of every bundle's entries, in one ordered pass
+        index_seconds = 0.0
+        if index and not dry_run:  # the full-text rows of every bundle's entries, in one ordered pass
+            started = time.perf_counter()
             catch_up_indexes(ws, progress, conn=writer)
-        index_seconds = time.perf_counter() - started
+            index_seconds = time.perf_counter() - started
     if progress:
         progress(len(files), len(files), "完成")
     return ImportReport(outcomes, gaps(ws), dry_run, index_seconds)

@@ -301,7 +301,9 @@ class ImportView(_Base):
         paths, dry = list(self.paths), self.dry_run.isChecked()
         self.task = run_in_background(
             self, "导入上报包",
-            lambda progress: import_bundles(self.ws, paths, dry_run=dry, progress=progress, user_id=self._user_id()),
+            # the summary shows once the data is in; the window builds the search index after, in the background
+            lambda progress: import_bundles(self.ws, paths, dry_run=dry, progress=progress, user_id=self._user_id(),
+                                            index=False),
             self.show_report, **({} if dry else {"cancelled_text": CANCELLED_IMPORT}))
         self.task.done.connect(lambda result: result is None and self.ctx.data_changed.emit("sync"))
 
