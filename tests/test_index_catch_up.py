@@ -186,6 +186,8 @@ def test_the_wizard_shows_its_summary_once_the_data_is_in_and_the_window_builds_
         summary(report)
 
     wizard.show_report = show_report
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
     wizard.set_paths([bundle])
     wizard.import_btn.click()
     qtbot.waitUntil(lambda: bool(shown), timeout=20_000)
@@ -196,6 +198,7 @@ def test_the_wizard_shows_its_summary_once_the_data_is_in_and_the_window_builds_
     qtbot.waitUntil(lambda: indexing.pending(town) == 0, timeout=20_000)
     qtbot.waitUntil(lambda: window.index_task is None, timeout=5_000)
     assert "全文索引已更新" in window.statusBar().currentMessage()
+    assert f"正在更新全文索引（0/{entries}），可照常使用，搜索结果暂时可能不全…" in messages  # the counts show
     assert _index(town) == _index(village) and _keys_follow_visit_time(town)
 
 

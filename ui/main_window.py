@@ -28,7 +28,7 @@ from app import __version__, accounts, indexing, preferences
 from ui.context import AppContext
 from ui.pages import PAGES, PageSpec
 from ui.signin import SignInDialog
-from ui.tasks import Cancelled, run_in_background
+from ui.tasks import BackgroundTask, Cancelled
 
 log = logging.getLogger("minqing.ui")
 
@@ -364,7 +364,10 @@ class MainWindow(QMainWindow):
                 log.warning("full-text catch-up stopped: %r", exc)
 
         self.statusBar().showMessage("正在更新全文索引（可照常使用，搜索结果暂时可能不全）…")
-        self.index_task = run_in_background(self, "更新全文索引", work, done, show_progress=False, on_error=failed)
+        task = BackgroundTask(self, "更新全文索引", work, done, show_progress=False, on_error=failed)
+        task.signals.progress.connect(  # "正在更新全文索引（15000/55280）" after each step
+            lambda _done, _total, text: self.statusBar().showMessage(f"{text}，可照常使用，搜索结果暂时可能不全…"))
+        self.index_task = task.start()
 
     def closeEvent(self, event) -> None:  # noqa: ANN001, N802
         self.idle.detach()
