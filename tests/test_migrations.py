@@ -146,3 +146,41 @@ def test_a_new_database_gets_16k_pages_and_an_older_one_keeps_its_own(tmp_path):
             assert migrate.current_revision(ws.engine) == migrate.head_revision()
     finally:
         ws.close()
+
+
+def test_the_households_plain_name_and_group_indexes_are_gone_and_their_queries_use_the_live_ones(village_ws):
+    """0009 drops ix_household_head_name and ix_household_group_name (and puts them back going down):
+    the queries of those columns all ask for live households and are answered by the partial indexes."""
+    from sqlalchemy import select
+
+    from db.models import Household
+    from db.queries.households import RosterFilter, _ordered
+
+    def indexes(ws) -> set[str]:
+        with ws.engine.connect() as c:
+            return {r[0] for r in c.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'household'")}
+
+    def plan(ws, stmt) -> str:
+        with ws.engine.connect() as c:
+            compiled = stmt.compile(c, compile_kwargs={"literal_binds": True})
+            return " | ".join(r[-1] for r in c.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+
+    ws = village_ws
+    assert not {"ix_household_head_name", "ix_household_group_name"} & indexes(ws)
+    groups = select(Household.group_name).where(Household.deleted_at.is_(None), Household.group_name != "").distinct()
+    assert "ix_household_live_group_name" in plan(ws, groups)
+    for sort in ("head_name", "group_name"):
+        roster = _ordered([Household.id], RosterFilter(), sort, False)
+        assert f"ix_household_live_{sort}" in plan(ws, roster) and "TEMP B-TREE" not in plan(ws, roster)
+    cfg = migrate.alembic_config()
+    with ws.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008_diary_index_detail")
+    assert {"ix_household_head_name", "ix_household_group_name"} <= indexes(ws)
+    ws.close()
+    ws = Workspace.open(village_ws.root, create=False)  # upgrades again
+    try:
+        assert not {"ix_household_head_name", "ix_household_group_name"} & indexes(ws)
+    finally:
+        ws.close()

@@ -26,8 +26,10 @@ class Household(SyncedRecord, Base):
 
     household_no: Mapped[str | None] = mapped_column(String(30))  # 户编号 from the village's own roster
     head_id: Mapped[str | None] = mapped_column(String(36))  # the 户主's person id (no FK: load order)
-    head_name: Mapped[str] = mapped_column(String(50), default="", index=True)
-    group_name: Mapped[str] = mapped_column(String(30), default="", index=True)  # 组 / 村民小组
+    # (no plain indexes on these two: every query of them asks for live rows, which the partial
+    # indexes above answer; migration 0009 dropped them)
+    head_name: Mapped[str] = mapped_column(String(50), default="")
+    group_name: Mapped[str] = mapped_column(String(30), default="")  # 组 / 村民小组
     address: Mapped[str] = mapped_column(String(200), default="")
     phones: Mapped[str] = mapped_column(String(200), default="")  # normalised, comma-separated
     notes: Mapped[str] = mapped_column(Text, default="")
