@@ -160,13 +160,13 @@ def index_pending(conn: Connection, limit: int) -> int:
             "INSERT INTO fts_diary_map(k, entry_id) VALUES "
             "(coalesce((SELECT max(k) + 1 FROM fts_diary_map WHERE k >= ?1 AND k < ?1 + ?2), ?1), ?3)",
             [(base, KEY_SLOT, entry_id) for entry_id, base, _when in live])
-    # written in key order: FTS5 then appends to its pending terms instead of flushing them (the
-    # driver's cursor: a few hundred thousand rows pass without per-row Core bookkeeping)
-    cursor = conn.connection.cursor()
-    rows = sorted(cursor.execute(_INDEX_TEXTS).fetchall())
-    if rows:
+    # Texts gathered in id order (neighbours in the indexes they are read from), written in key order:
+    # FTS5 then appends to its pending terms instead of flushing them. All in SQL: the texts never pass
+    # through Python (100 000 entries: 3.6 s -> 3.2 s, and no 100 MB of Python strings).
+    if live:
         with large_fts_hash(conn, "fts_diary"):
-            cursor.executemany("INSERT INTO fts_diary(rowid, body, people, demands) VALUES (?, ?, ?, ?)", rows)
+            conn.exec_driver_sql(f"WITH texts AS MATERIALIZED ({_INDEX_TEXTS}) "
+                                 "INSERT INTO fts_diary(rowid, body, people, demands) SELECT * FROM texts ORDER BY 1")
     conn.exec_driver_sql("DELETE FROM fts_diary_pending WHERE entry_id IN (SELECT id FROM temp.bulk_diary_entries)")
     conn.exec_driver_sql("DELETE FROM temp.bulk_diary_entries")
     return taken
