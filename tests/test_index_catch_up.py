@@ -54,6 +54,15 @@ def _keys_follow_visit_time(ws: Workspace) -> bool:
     return times == sorted(times)
 
 
+def _admin_context(ws: Workspace):  # noqa: ANN202
+    from ui.context import AppContext
+
+    with ws.session() as s:
+        user = accounts.authenticate(s, "admin", ADMIN_PASSWORD)
+        s.expunge(user)
+    return AppContext(ws, user)
+
+
 def _found(ws: Workspace, text: str) -> set[str]:
     with ws.new_session() as s:
         return set(s.scalars(fts_entry_ids(text)))
@@ -127,7 +136,6 @@ def test_the_pass_works_in_small_transactions_and_resumes_after_a_stop(village_t
 
 
 def test_the_window_finishes_an_interrupted_pass_and_the_diary_search_says_so_meanwhile(qtbot, village_town_bundle):
-    from ui.context import AppContext
     from ui.diary.page import DiaryTab
     from ui.main_window import MainWindow
 
@@ -137,10 +145,7 @@ def test_the_window_finishes_an_interrupted_pass_and_the_diary_search_says_so_me
         import_bundles(town, [bundle], progress=lambda d, t, text: (_ for _ in ()).throw(Stop)
                        if text.startswith("正在更新全文索引") else None)
     waiting = indexing.pending(town)
-    with town.session() as s:
-        user = accounts.authenticate(s, "admin", ADMIN_PASSWORD)
-        s.expunge(user)
-    ctx = AppContext(town, user)
+    ctx = _admin_context(town)
     tab = DiaryTab(ctx)
     qtbot.addWidget(tab)
     tab.use_dates.setChecked(False)
@@ -163,15 +168,11 @@ def test_the_wizard_shows_its_summary_once_the_data_is_in_and_the_window_builds_
     """The town's import wizard does not wait for the full-text pass (a third of a 30-village import):
     its summary shows as soon as the bundles are committed, and the window indexes them in the
     background; the command line still returns with the index complete."""
-    from ui.context import AppContext
     from ui.main_window import MainWindow
     from ui.sync import SyncPage
 
     village, town, bundle = village_town_bundle
-    with town.session() as s:
-        user = accounts.authenticate(s, "admin", ADMIN_PASSWORD)
-        s.expunge(user)
-    ctx = AppContext(town, user)
+    ctx = _admin_context(town)
     window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.show()
