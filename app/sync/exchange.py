@@ -526,6 +526,11 @@ def _already_imported(ws: Workspace, m: dict) -> bool:
 BATCH_ROWS = 200_000
 
 
+def _inconsistent(exc: BaseException) -> str:
+    """The reason of a bundle refused by a constraint (at its insert, or at the commit)."""
+    return f"数据不一致：包里的记录引用了不存在的记录或违反约束，未导入（{getattr(exc, 'orig', exc)}）"
+
+
 class _Batch:
     """The bundles of an import run written so far in the open transaction.
 
@@ -628,7 +633,7 @@ class _Batch:
         if len(members) == 1:
             outcome = members[0][1]
             outcome.status = "rejected"
-            outcome.reason = f"数据不一致：包里的记录引用了不存在的记录或违反约束，未导入（{getattr(exc, 'orig', exc)}）"
+            outcome.reason = _inconsistent(exc)
             outcome.counts = dict.fromkeys(records.OUTCOMES, 0)
             return
         for path, outcome in members:
@@ -647,8 +652,7 @@ class _Batch:
         try:
             return _apply(self.ws, self.conn, self.me, p, staged, blobs, self.dry_run, self.progress, self.user_id)
         except (IntegrityError, sqlite3.IntegrityError) as exc:  # the importer writes through the driver's cursor too
-            raise BundleRejected("数据不一致：包里的记录引用了不存在的记录或违反约束，未导入"
-                                 f"（{getattr(exc, 'orig', exc)}）") from None
+            raise BundleRejected(_inconsistent(exc)) from None
 
 
 def _stage(m: dict, sections: dict[str, bytes]) -> list[records.StagedTable]:
