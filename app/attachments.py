@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,8 +43,16 @@ class AttachmentInfo:
     note: str | None
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
 def blob_path(attachments_dir: Path, sha256: str) -> Path:
-    """Where content larger than :data:`SMALL` (or stored by an older version) is kept as a file."""
+    """Where content larger than :data:`SMALL` (or stored by an older version) is kept as a file.
+
+    The name is the content's SHA-256 and nothing else: a value that is not 64 lowercase hex digits
+    (``./../keys/sign.key`` from a forged bundle) never becomes a path."""
+    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
+        raise ValueError("not a SHA-256")
     return attachments_dir / sha256[:2] / sha256
 
 
@@ -75,6 +84,8 @@ def store_blobs(conn: Connection, attachments_dir: Path, blobs: Iterable[tuple[s
     for sha, data in blobs:
         (small if len(data) <= SMALL else large).append((sha, data))
     stored = 0
+    for sha, _data in small + large:
+        blob_path(attachments_dir, sha)  # refuses anything but a hash before a byte is written
     if small:
         stored += conn.exec_driver_sql(_INSERT, small).rowcount
     if large:
@@ -122,14 +133,29 @@ def _sync() -> None:
 
 
 def load_blob(conn: Connection, attachments_dir: Path, sha256: str) -> bytes | None:
-    """The content with this SHA-256, or None when it is not on this station."""
-    data = conn.exec_driver_sql("SELECT data FROM attachment_content WHERE sha256 = ?", (sha256,)).scalar()
-    if data is not None:
-        return bytes(data)
-    try:
-        return blob_path(attachments_dir, sha256).read_bytes()
-    except FileNotFoundError:
+    """The content with this SHA-256, or None when it is not on this station (or ``sha256`` is not
+    a hash, or the stored bytes do not hash to it)."""
+    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
         return None
+    data = conn.exec_driver_sql("SELECT data FROM attachment_content WHERE sha256 = ?", (sha256,)).scalar()
+    if data is None:
+        try:
+            data = blob_path(attachments_dir, sha256).read_bytes()
+        except FileNotFoundError:
+            return None
+    data = bytes(data)
+    if hashlib.sha256(data).hexdigest() != sha256:  # never hand out bytes under a name they do not have
+        return None
+    return data
+
+
+def has_blob(conn: Connection, attachments_dir: Path, sha256: str) -> bool:
+    """Is this content on this station (without reading a file)?"""
+    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
+        return False
+    if conn.exec_driver_sql("SELECT 1 FROM attachment_content WHERE sha256 = ?", (sha256,)).first() is not None:
+        return True
+    return blob_path(attachments_dir, sha256).is_file()
 
 
 def attach_file(session: Session, attachments_dir: Path, owner_table: str, owner_id: str, path: Path | str,

@@ -37,7 +37,7 @@ from db.models import (
 
 from app import accounts, attachments, audit
 from app.errors import UserError
-from app.stations import require_own_record
+from app.ownership import require_own_record
 from app.todo import TodoItem
 
 # -- vocabularies -----------------------------------------------------------------------------------

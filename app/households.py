@@ -31,8 +31,8 @@ from app.codes import (
     to_halfwidth,
 )
 from app.errors import UserError
+from app.ownership import is_town_session
 from app.pinyin import name_keys
-from app.stations import is_town_session
 
 # 标签 in use (DOMAIN.md). Sensitive: health (残疾), minors (留守/失亲儿童), corrections (刑满释放, 社区矫正).
 BUILTIN_TAGS: tuple[tuple[str, bool], ...] = (

@@ -51,8 +51,8 @@ from app.households import (
     sensitive_tags,
     tag_row_id,
 )
+from app.ownership import is_town_session
 from app.pinyin import name_keys
-from app.stations import is_town_session
 
 # field → (label used in messages and on export, header aliases in Chinese rosters)
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
-
 from db.base import utcnow
 from db.models import Station, StationCounter
 
@@ -119,24 +117,3 @@ def station_card(ws: Workspace) -> cards.StationCard:
     return cards.StationCard(kind=st.kind, station_id=st.id, code=st.code, name=st.name,
                              town_code=st.town_code, town_name=st.town_name,
                              sign_public_key=st.sign_public_key, encrypt_public_key=st.encrypt_public_key)
-
-
-# -- who edits what -------------------------------------------------------------------------------
-def is_town_session(session) -> bool:  # noqa: ANN001
-    """Is this unit of work stamped as a town station (9-digit unit code)?"""
-    ctx = session.info.get("stamp")
-    return ctx is not None and len(ctx.village_code) == 9
-
-
-def require_own_record(session, record, what: str) -> None:  # noqa: ANN001
-    """A station edits only the records of its own unit. At a town, a village's households, diary
-    entries and cases are read-only (they would otherwise diverge from the village's copy and come
-    back as conflicts); the town's own part is done through the town actions (its handling of an
-    escalated case, its reply to a demand), which do not call this."""
-    ctx = session.info.get("stamp")
-    if ctx is None or record.village_code == ctx.village_code:
-        return
-    name = session.scalars(select(Station.name).where(Station.code == record.village_code)).first()
-    owner = name or record.village_code
-    raise UserError(f"{what}属于{owner}，由该村工作站维护；乡镇工作站只能查看"
-                    "（乡镇可以答复群众诉求、填写上报案件的乡镇处理结果）")

@@ -61,6 +61,33 @@ def add_attachment(ws: Workspace, owner_id: str, content: bytes, filename: str =
         return a.id
 
 
+def add_demand(ws: Workspace, household_id: str, content: str = "申请低保") -> str:
+    """A diary entry of the village's administrator with one demand of ``household_id``."""
+    from sqlalchemy import select
+
+    from db.models import Demand, DiaryEntry, User
+
+    with ws.session() as s:
+        admin = s.scalars(select(User).where(User.username == "admin")).one()
+        entry = DiaryEntry(cadre_id=admin.id, occurred_at=dt.datetime(2024, 5, 6, 9, 30), kind="home_visit",
+                           situation="户主腿脚不便")
+        s.add(entry)
+        s.flush()
+        d = Demand(entry_id=entry.id, household_id=household_id, category="低保", content=content, status="open")
+        s.add(d)
+        s.flush()
+        return d.id
+
+
+def edit_demand(ws: Workspace, demand_id: str, **values) -> None:
+    from db.models import Demand
+
+    with ws.session() as s:
+        d = s.get(Demand, demand_id)
+        for k, v in values.items():
+            setattr(d, k, v)
+
+
 def synced_rows(ws: Workspace, village_code: str) -> dict[str, list[tuple]]:
     """Every synced table's travelling columns for one village, sorted by id."""
     out = {}

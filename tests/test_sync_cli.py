@@ -31,7 +31,11 @@ def test_clerk_enrolls_imports_writes_receipts_and_revokes_from_the_command_line
     assert r.returncode == 0, r.stderr
     path = json.loads(r.stdout)["bundles"][0]["file"]
     r = run("bundle", "inspect", path)
-    assert r.returncode == 0 and "张家村" in r.stdout and "签名：核对无误" in r.stdout
+    # without a workspace nobody's enrollment can be checked, and the output says so plainly
+    assert r.returncode == 0 and "张家村" in r.stdout
+    assert "签名：签名与文件内自带的公钥一致，未核对是否为已登记的工作站" in r.stdout and "核对无误（" not in r.stdout
+    r = run("bundle", "inspect", path, "--data-dir", town)
+    assert "签名：核对无误（已登记的工作站）" in r.stdout
     r = run("bundle", "inspect", path, "--data-dir", town, "--json")
     assert json.loads(r.stdout)["decrypted_counts"]["persons"] == 2
 
@@ -42,7 +46,7 @@ def test_clerk_enrolls_imports_writes_receipts_and_revokes_from_the_command_line
     assert r.returncode == 0
     assert set(data) == {"bundles", "gaps"} and data["gaps"] == []
     (b,) = data["bundles"]
-    assert set(b) == {"file", "village", "seq", "status", "reason", "counts"}
+    assert set(b) == {"file", "village", "seq", "status", "reason", "counts", "rejected_rows"}
     assert b["village"] == "张家村" and b["seq"] == 1 and b["status"] == "imported"
     assert set(b["counts"]) == {"new", "updated", "unchanged", "conflicts", "rejected"}
     r = run("bundle", "import", "--data-dir", town, path)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from sqlalchemy import select
 
 from db.base import synced_models
-from db.models import DiaryEntry, Household, Person
+from db.models import Demand, DiaryEntry, Household, Person
 
 from app.stats import live_counts
 from app.sync import conflicts, records
@@ -20,9 +21,11 @@ from tests.conftest import VILLAGE_CODE
 from tests.sync_support import (
     SECOND_VILLAGE,
     add_attachment,
+    add_demand,
     add_household,
     content_dump,
     delete_household,
+    edit_demand,
     edit_household,
     enroll_village,
     synced_rows,
@@ -142,17 +145,20 @@ def test_receipt_acknowledges_and_next_bundle_no_longer_carries_those_changes(pa
 def test_town_changes_flow_down_and_fast_forward_at_the_village(pair):
     village, town, stick = pair
     hid = add_household(village, "张建国")
+    did = add_demand(village, hid)
     import_bundles(town, [_export(village, stick)])
-    edit_household(town, hid, notes="镇里已协调低保申请")
+    # the town answers the demand (its own columns of the village's record)
+    edit_demand(town, did, status="replied", reply="镇民政办已受理低保申请", replied_by="镇民政办",
+                replied_on=dt.date(2024, 5, 8))
     (down,) = export_bundles(town, stick)
-    assert down.path.name.startswith(f"{VILLAGE_CODE}-down-") and down.counts["households"] == 1
+    assert down.path.name.startswith(f"{VILLAGE_CODE}-down-") and down.counts["demands"] == 1
     report = import_bundles(village, [down.path])
     (b,) = report.bundles
-    assert b.status == "imported" and b.counts["updated"] == 1
+    assert b.status == "imported" and b.counts["updated"] == 1 and b.counts["rejected"] == 0
     with village.new_session() as s:
-        assert s.get(Household, hid).notes == "镇里已协调低保申请"
+        assert s.get(Demand, did).reply == "镇民政办已受理低保申请"
     # the village edits the town's version: that is a fast-forward at the town, not a conflict
-    edit_household(village, hid, notes="镇里已协调低保申请；已入户告知")
+    edit_demand(village, did, status="closed", handling="已入户告知", closed_on=dt.date(2024, 5, 9))
     (b,) = import_bundles(town, [_export(village, stick)]).bundles
     assert b.counts["conflicts"] == 0 and b.counts["updated"] == 1
     assert synced_rows(town, VILLAGE_CODE) == synced_rows(village, VILLAGE_CODE)
@@ -160,30 +166,47 @@ def test_town_changes_flow_down_and_fast_forward_at_the_village(pair):
     assert export_bundles(town, stick) == []
 
 
+def test_a_town_change_outside_its_own_columns_is_refused_at_the_village(pair):
+    village, town, stick = pair
+    hid = add_household(village, "张建国")
+    did = add_demand(village, hid)
+    import_bundles(town, [_export(village, stick)])
+    before = synced_rows(village, VILLAGE_CODE)
+    edit_household(town, hid, notes="镇里改了村的户")  # around the services: the town has no say here
+    edit_demand(town, did, content="镇里改写了群众的诉求")
+    (down,) = export_bundles(town, stick)
+    (b,) = import_bundles(village, [down.path]).bundles
+    assert b.status == "imported" and b.counts["rejected"] == 2 and b.counts["updated"] == 0
+    assert {r.record_type for r in b.rejections} == {"households", "demands"}
+    assert all("乡镇只能填写自己的处理和答复" in r.reason for r in b.rejections), [r.reason for r in b.rejections]
+    assert synced_rows(village, VILLAGE_CODE) == before
+
+
 def test_concurrent_edit_yields_exactly_one_conflict_and_no_lost_data(pair):
     village, town, stick = pair
     hid = add_household(village, "张建国")
+    did = add_demand(village, hid)
     import_bundles(town, [_export(village, stick)])
-    edit_household(town, hid, notes="镇：已上报县民政局")
-    edit_household(village, hid, notes="村：户主住院，需回访")
+    edit_demand(town, did, handling="镇：已上报县民政局")
+    edit_demand(village, did, handling="村：户主住院，需回访")
     (b,) = import_bundles(town, [_export(village, stick)]).bundles
     assert b.counts["conflicts"] == 1
     (c,) = conflicts.list_conflicts(town)
-    assert c.local["notes"] == "镇：已上报县民政局" and c.incoming["notes"] == "村：户主住院，需回访"
-    assert "notes" in c.differing
+    assert c.local["handling"] == "镇：已上报县民政局" and c.incoming["handling"] == "村：户主住院，需回访"
+    assert "handling" in c.differing
     with town.new_session() as s:
-        assert s.get(Household, hid).notes == "镇：已上报县民政局"  # local kept until a person decides
+        assert s.get(Demand, did).handling == "镇：已上报县民政局"  # local kept until a person decides
     # the same village version arriving again (no receipt yet) does not make a second conflict
     (b,) = import_bundles(town, [_export(village, stick)]).bundles
     assert b.counts["conflicts"] == 0 and len(conflicts.list_conflicts(town)) == 1
 
-    conflicts.resolve(town, c.id, {"notes": "incoming", "address": "local"})
+    conflicts.resolve(town, c.id, {"handling": "incoming", "reply": "local"})
     assert conflicts.list_conflicts(town) == []
     (down,) = export_bundles(town, stick)
     (b,) = import_bundles(village, [down.path]).bundles
     assert b.counts["updated"] == 1 and b.counts["conflicts"] == 0
     with village.new_session() as s:
-        assert s.get(Household, hid).notes == "村：户主住院，需回访"
+        assert s.get(Demand, did).handling == "村：户主住院，需回访"
     assert synced_rows(town, VILLAGE_CODE) == synced_rows(village, VILLAGE_CODE)
 
 
@@ -224,7 +247,11 @@ def test_a_record_of_another_village_is_rejected_row_by_row(pair):
         conn.exec_driver_sql("UPDATE person SET village_code = '370681101299' WHERE household_id = ?", (hid,))
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
     (b,) = import_bundles(town, [_export(village, stick)]).bundles
-    assert b.status == "imported" and b.counts["rejected"] == 1
+    # the person, and the household whose 户主 it names (a reference into another village)
+    assert b.status == "imported" and b.counts["rejected"] == 2
+    assert sorted((r.record_type, r.reason) for r in b.rejections) == [
+        ("households", "字段 head_id 引用了其他村的记录"),
+        ("persons", "记录属于其他村（370681101299），只能上报本村的记录")]
     with town.new_session() as s:
         assert s.query(Person).filter_by(village_code="370681101299").count() == 0
 

@@ -37,7 +37,7 @@ from db.models import FollowUp as FollowUpRow
 from app import accounts, attachments, audit
 from app.errors import UserError
 from app.mediation import rules
-from app.stations import require_own_record
+from app.ownership import require_own_record
 
 SETTING_PREFIX = "mediation.case_prefix"
 SETTING_LOCAL_TYPES = "mediation.local_types"

@@ -32,7 +32,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from app.sync import keys
+from app.sync import gate, keys
+from app.sync.gate import REASONS, BundleRejected  # noqa: F401 - re-exported: callers name them here
 
 MAGIC = b"MINQING-BUNDLE "
 FORMAT_VERSION = 1
@@ -40,18 +41,6 @@ FORMAT_NAME = "minqing-bundle"
 ENCRYPTION = "X25519-HKDF-SHA256-AES256GCM"
 # What a reader must understand to use the payload. A bundle requiring anything else is refused.
 CAPABILITIES = frozenset({"rows-json-zlib", "attachments-inline"})
-
-REASONS = ("文件不完整", "不是民情簿上报包", "签名不符", "未登记的工作站", "已吊销", "不属于本镇", "不属于本工作站", "版本过新",
-           "内容损坏", "数据不一致")
-
-
-class BundleRejected(Exception):
-    """The file is refused; ``reason`` is Chinese and starts with one of :data:`REASONS`."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
 
 @dataclass
 class Section:
@@ -145,6 +134,8 @@ def parse(data: bytes) -> ParsedBundle:
     try:
         (mlen,) = struct.unpack_from(">I", data, pos)
         pos += 4
+        if mlen > gate.MAX_MANIFEST:
+            raise BundleRejected(f"内容损坏：清单过大（{mlen} 字节，上限 {gate.MAX_MANIFEST} 字节）")
         manifest_bytes = data[pos:pos + mlen]
         if len(manifest_bytes) != mlen:
             raise BundleRejected("文件不完整：清单被截断")
@@ -166,11 +157,13 @@ def parse(data: bytes) -> ParsedBundle:
         raise BundleRejected("文件不完整：文件被截断") from None
     if pos != len(data):
         raise BundleRejected("内容损坏：文件末尾有多余的数据")
+    manifest = gate.check_manifest(gate.load_json(
+        manifest_bytes, what="清单", max_bytes=gate.MAX_MANIFEST, max_depth=gate.MAX_DEPTH,
+        fail=lambda text: BundleRejected(f"内容损坏：{text}")))
     try:
-        manifest = json.loads(manifest_bytes.decode("utf-8"))
         sender_key = keys.sign_public(manifest["sender"]["sign_public_key"])
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
-        raise BundleRejected("签名不符：清单已损坏，无法核对签名") from None
+    except ValueError:
+        raise BundleRejected("签名不符：清单里的公钥无效，无法核对签名") from None
     try:
         sender_key.verify(signature, data[:signed_end])
     except InvalidSignature:
@@ -181,7 +174,7 @@ def parse(data: bytes) -> ParsedBundle:
 
 
 def check_capabilities(manifest: dict) -> None:
-    unknown = sorted(set(manifest.get("requires", [])) - CAPABILITIES)
+    unknown = sorted(set(manifest["requires"]) - CAPABILITIES)
     if unknown:
         raise BundleRejected(f"版本过新：这个包需要本程序不具备的功能（{'、'.join(unknown)}），请升级民情簿")
 
@@ -203,13 +196,12 @@ def decrypt(parsed: ParsedBundle, encrypt_key: X25519PrivateKey) -> dict[str, by
         raise BundleRejected("内容损坏：无法解密（这个包不是发给本工作站的，或已损坏）") from None
     sections: dict[str, bytes] = {}
     pos = 0
-    for sec in m["sections"]:
+    for sec in m["sections"]:  # sizes, names and hashes passed the gate (check_manifest)
         blob = plaintext[pos:pos + sec["stored_size"]]
         pos += sec["stored_size"]
-        try:
-            raw = zlib.decompress(blob) if sec["compressed"] else blob
-        except zlib.error:
-            raise BundleRejected(f"内容损坏：{sec['name']} 部分无法解压") from None
+        if len(blob) != sec["stored_size"]:
+            raise BundleRejected("内容损坏：数据部分的长度与清单不符")
+        raw = gate.decompress(blob, sec["size"], sec["name"]) if sec["compressed"] else blob
         if len(raw) != sec["size"] or hashlib.sha256(raw).hexdigest() != sec["sha256"]:
             raise BundleRejected(f"内容损坏：{sec['name']} 部分的校验值不符")
         sections[sec["name"]] = raw
@@ -221,6 +213,10 @@ def decrypt(parsed: ParsedBundle, encrypt_key: X25519PrivateKey) -> dict[str, by
 
 def read_file(path: Path) -> bytes:
     try:
+        size = os.stat(path).st_size
+        if size > gate.MAX_BUNDLE_FILE:
+            raise BundleRejected(f"内容损坏：文件有 {size // 1048576} MB，超过上报包的上限 "
+                                 f"{gate.MAX_BUNDLE_FILE // 1048576} MB，不像民情簿的包")
         return Path(path).read_bytes()
     except FileNotFoundError:
         raise BundleRejected(f"文件不完整：找不到文件 {path}") from None

@@ -93,7 +93,7 @@ def _cmd_bundle_inspect(args: argparse.Namespace) -> int:
                  f"第 {m['sequence']} 号包，写于 {m['created_at']}，变更计数 {m['counter']['from']}→{m['counter']['to']}",
                  f"格式版本 {m['format_version']}，数据结构 {m['schema_version']}，程序 {m['app_version']}",
                  "记录数：" + "，".join(f"{k} {v}" for k, v in tables.items()),
-                 f"签名：{'核对无误' if ins.signature_ok else '不符'}；校验值：{'核对无误' if ins.hashes_ok else '不符'}"]
+                 f"签名：{_signature_text(ins)}；校验值：{'核对无误' if ins.hashes_ok else '不符'}"]
         if ins.decrypted_counts is not None:
             lines.append("已解密核对：" + "，".join(f"{k} {v}" for k, v in ins.decrypted_counts.items()))
     else:
@@ -102,6 +102,17 @@ def _cmd_bundle_inspect(args: argparse.Namespace) -> int:
         lines.append(f"问题：{ins.problem}")
     emit(args, "\n".join(lines), data)
     return EXIT_OK if ins.problem is None else EXIT_REFUSED
+
+
+def _signature_text(ins) -> str:  # noqa: ANN001
+    """Say plainly whether the signer is known: without a workspace only the file's own key is checked."""
+    if not ins.signature_ok:
+        return "不符"
+    if ins.enrolled is None:
+        return "签名与文件内自带的公钥一致，未核对是否为已登记的工作站（请加 --data-dir 指定本站工作目录）"
+    if ins.enrolled:
+        return "核对无误（已登记的工作站）"
+    return "签名与文件内自带的公钥一致，但签名者不是本站登记的工作站"
 
 
 def _cmd_bundle_import(args: argparse.Namespace) -> int:
@@ -119,12 +130,14 @@ def _cmd_bundle_import(args: argparse.Namespace) -> int:
         elif b.status in ("imported", "checked"):
             line += "（" + "，".join(f"{COUNT_NAMES[k]} {v}" for k, v in b.counts.items()) + "）"
         lines.append(line)
+        for reason, n in b.rejection_summary():
+            lines.append(f"  拒收 {n} 条：{reason}")
     for g in report.gaps:
         lines.append(g.text)
     if args.dry_run:
         lines.append("试导入：没有写入任何数据")
     emit(args, "\n".join(lines), report.as_json())
-    return EXIT_REFUSED if report.any_rejected else EXIT_OK
+    return EXIT_REFUSED if report.any_rejected or report.any_rows_rejected else EXIT_OK
 
 
 def _cmd_receipt_export(args: argparse.Namespace) -> int:

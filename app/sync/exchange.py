@@ -25,19 +25,28 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from db import migrate
 from db.base import utcnow
 from db.bulk import bulk_writes, large_wal
-from db.models import Attachment, AuditLog, ReceivedBundle, Station, StationCounter, SyncConflict, SyncPeer
+from db.models import (
+    Attachment,
+    AuditLog,
+    ReceivedBundle,
+    Station,
+    StationCounter,
+    SyncConflict,
+    SyncPeer,
+    SyncRejection,
+)
 
-from app import __version__, attachments
+from app import __version__, attachments, ownership
 from app.attachments import store_blobs
 from app.errors import UserError
 from app.indexing import catch_up_indexes
-from app.sync import bundle, keys, records
+from app.sync import bundle, gate, keys, records
 from app.sync.bundle import BundleRejected, Section
 from app.workspace import Workspace
 
@@ -52,6 +61,14 @@ _before_commit: Callable[[], None] | None = None
 
 
 # -- shared helpers -------------------------------------------------------------------------------
+def raise_if_busy(exc: BaseException) -> None:
+    """A database another program is writing (it waited ``busy_timeout`` first): say so in Chinese."""
+    text = str(getattr(exc, "orig", exc))
+    if "locked" in text or "busy" in text:
+        raise UserError("数据库正被另一个程序使用（例如另一个民情簿窗口正在导入或保存），已等待仍未空闲；"
+                        "请关闭其他民情簿窗口后再试，已导入的内容都在") from None
+
+
 def attachment_data(ws: Workspace, sha256: str) -> bytes | None:
     """An attachment's content as stored in the workspace (None when it is not here)."""
     with ws.engine.connect() as conn:
@@ -84,9 +101,24 @@ def received_from(session, station_id: str) -> list[ReceivedBundle]:  # noqa: AN
                                 .order_by(ReceivedBundle.seq)))
 
 
-def missing_seqs(bundles: list[ReceivedBundle]) -> list[int]:
-    seqs = {b.seq for b in bundles}
-    return [n for n in range(1, max(seqs, default=0) + 1) if n not in seqs]
+MAX_GAP_LISTED = 50  # missing sequence numbers named at most per sender; the rest are counted
+
+
+def missing_seqs(bundles: list[ReceivedBundle], *, limit: int = MAX_GAP_LISTED) -> tuple[list[int], int]:
+    """The sequence numbers missing below the highest received: the first ``limit`` of them and how
+    many there are in all. Computed from the gaps between the numbers seen, never by walking a range
+    (a sequence number is the sender's to choose)."""
+    seqs = sorted({b.seq for b in bundles})
+    listed: list[int] = []
+    total = 0
+    previous = 0
+    for seq in seqs:
+        if seq > previous + 1:
+            total += seq - previous - 1
+            for n in range(previous + 1, min(seq, previous + 1 + limit - len(listed))):
+                listed.append(n)
+        previous = seq
+    return listed, total
 
 
 def ensure_peer(session, station_id: str) -> SyncPeer:  # noqa: ANN001
@@ -296,24 +328,38 @@ class BundleOutcome:
     reason: str | None
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(records.OUTCOMES, 0))
     sender_station: str | None = None
+    rejections: list[ownership.Rejection] = field(default_factory=list)  # rows refused by a rule
+
+    def rejection_summary(self) -> list[tuple[str, int]]:
+        """(record type in Chinese: reason, how many), most first."""
+        labels = records.labels()
+        tally: dict[str, int] = {}
+        for r in self.rejections:
+            key = f"{labels.get(r.record_type, r.record_type)}：{r.reason}"
+            tally[key] = tally.get(key, 0) + 1
+        return sorted(tally.items(), key=lambda kv: -kv[1])
 
     def as_json(self) -> dict:
         return {"file": self.file, "village": self.village, "seq": self.seq, "status": self.status,
-                "reason": self.reason, "counts": self.counts}
+                "reason": self.reason, "counts": self.counts,
+                "rejected_rows": [{"record_type": r.record_type, "id": r.record_id, "version": r.version,
+                                   "reason": r.reason} for r in self.rejections[:1000]]}
 
 
 @dataclass
 class Gap:
     village: str
     village_code: str
-    missing: list[int]
+    missing: list[int]  # the first MAX_GAP_LISTED of them
     covered: bool  # later bundles already carry the missing content (nothing is lost)
+    total: int = 0  # how many are missing in all
 
     @property
     def text(self) -> str:
         nums = "、".join(str(n) for n in self.missing)
+        more = f" 等共 {self.total} 个" if self.total > len(self.missing) else ""
         note = "（其内容已由后续包带到，数据不缺）" if self.covered else ""
-        return f"{self.village} 缺第 {nums} 号包{note}"
+        return f"{self.village} 缺第 {nums} 号包{more}{note}"
 
 
 @dataclass
@@ -326,6 +372,10 @@ class ImportReport:
     @property
     def any_rejected(self) -> bool:
         return any(b.status == "rejected" for b in self.bundles)
+
+    @property
+    def any_rows_rejected(self) -> bool:
+        return any(b.counts.get(records.REJECTED) for b in self.bundles if b.status in ("imported", "checked"))
 
     def as_json(self) -> dict:
         return {"bundles": [b.as_json() for b in self.bundles],
@@ -461,18 +511,19 @@ def gaps(ws: Workspace) -> list[Gap]:
     with ws.new_session() as s:
         for st in s.scalars(select(Station).where(Station.is_local.is_(False)).order_by(Station.code)):
             got = received_from(s, st.id)
-            missing = missing_seqs(got)
+            missing, total = missing_seqs(got)
             if missing:
-                result.append(Gap(st.name, st.code, missing, gaps_covered(got, missing)))
+                result.append(Gap(st.name, st.code, missing, gaps_covered(got, missing), total))
     return result
 
 
 def gaps_covered(got: list[ReceivedBundle], missing: list[int]) -> bool:
-    """A missing bundle costs nothing when a later one starts at or below what had already arrived."""
+    """A missing bundle costs nothing when a later one starts at or below what had already arrived.
+    (Asked only of the listed numbers: the others lie in the same gaps.)"""
     for m in missing:
         before = coverage((b.seq, b.counter_from, b.counter_to) for b in got if b.seq < m)
-        later = [b for b in got if b.seq > m]
-        if not later or min(b.counter_from for b in later) > before:
+        later = [b.counter_from for b in got if b.seq > m]
+        if not later or min(later) > before:
             return False
     return True
 
@@ -506,12 +557,24 @@ def _prepare(ws: Workspace, me: Station, path: Path) -> _Prepared:
         if _already_imported(ws, m):
             outcome.status, outcome.reason = "already_imported", "已导入"
             return _Prepared(path, outcome)
+        _check_sequence(ws, sender, m["sequence"])
         return _Prepared(path, outcome, m, sender, bundle.decrypt(parsed, keys.load_encrypt_key(ws.keys_dir)))
     except BundleRejected as exc:
         outcome.reason = exc.reason
     except (KeyError, TypeError, ValueError) as exc:
         outcome.reason = f"内容损坏：清单字段不对（{exc}）"
     return _Prepared(path, outcome)
+
+
+def _check_sequence(ws: Workspace, sender: Station, seq: int) -> None:
+    """A sequence number far beyond the last one received from the sender is refused: every later
+    gap report would otherwise count up to it."""
+    table = ReceivedBundle.__table__
+    with ws.engine.connect() as conn:
+        last = conn.execute(select(func.max(table.c.seq)).where(table.c.sender_station == sender.id)).scalar() or 0
+    if seq > last + gate.SEQ_AHEAD:
+        raise BundleRejected(f"序号不合理：这是 {sender.name} 的第 {seq} 号包，已收到的最后一个是第 {last} 号，"
+                             f"相差超过 {gate.SEQ_AHEAD}，不像正常导出的包")
 
 
 def _already_imported(ws: Workspace, m: dict) -> bool:
@@ -562,7 +625,8 @@ class _Batch:
         try:
             staged, blobs = _stage(p.manifest, p.sections), _stage_attachments(p.sections)
             with self.conn.begin_nested():
-                outcome.counts = self._write(p, staged, blobs)
+                applied = self._write(p, staged, blobs)
+                outcome.counts, outcome.rejections = applied.counts, applied.rejections
                 if self.dry_run:
                     raise _DryRunDone()
             outcome.status, outcome.reason = "imported", None
@@ -570,10 +634,16 @@ class _Batch:
             outcome.status, outcome.reason = "checked", None
         except BundleRejected as exc:
             outcome.status, outcome.reason = "rejected", exc.reason
-            outcome.counts = dict.fromkeys(records.OUTCOMES, 0)
-        except (KeyError, TypeError, ValueError) as exc:
-            outcome.status, outcome.reason = "rejected", f"内容损坏：清单字段不对（{exc}）"
-            outcome.counts = dict.fromkeys(records.OUTCOMES, 0)
+            outcome.counts, outcome.rejections = dict.fromkeys(records.OUTCOMES, 0), []
+        except (KeyError, TypeError, ValueError, OverflowError, sqlite3.ProgrammingError,
+                sqlite3.InterfaceError) as exc:
+            # a value SQLite cannot store as it came (a list where text belongs, a number too large):
+            # that bundle's savepoint is rolled back, the run goes on
+            outcome.status, outcome.reason = "rejected", f"内容损坏：包里有无法存入的数据（{str(exc)[:80]}）"
+            outcome.counts, outcome.rejections = dict.fromkeys(records.OUTCOMES, 0), []
+        except OperationalError as exc:
+            raise_if_busy(exc)
+            raise
         if outcome.status == "imported":
             self.members.append((p.path, outcome))
             self.rows += sum(len(t.rows) for t in staged)
@@ -596,6 +666,8 @@ class _Batch:
             tx.commit()
         except BaseException as exc:
             self._rollback(tx)
+            if isinstance(exc, OperationalError):
+                raise_if_busy(exc)
             if not isinstance(exc, (IntegrityError, sqlite3.IntegrityError)):
                 raise
             self._one_by_one(members, exc)
@@ -616,8 +688,7 @@ class _Batch:
         try:
             self.tx = self.conn.begin()
         except OperationalError as exc:
-            if "locked" in str(exc.orig):
-                raise UserError("数据库正被另一个程序使用，请关闭后再导入") from None
+            raise_if_busy(exc)
             raise
         self.conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
 
@@ -634,7 +705,7 @@ class _Batch:
             outcome = members[0][1]
             outcome.status = "rejected"
             outcome.reason = _inconsistent(exc)
-            outcome.counts = dict.fromkeys(records.OUTCOMES, 0)
+            outcome.counts, outcome.rejections = dict.fromkeys(records.OUTCOMES, 0), []
             return
         for path, outcome in members:
             again = _prepare(self.ws, self.me, path)
@@ -648,7 +719,8 @@ class _Batch:
         table = ReceivedBundle.__table__
         return self.conn.execute(select(table.c.bundle_id).where(table.c.bundle_id == bundle_id)).first() is not None
 
-    def _write(self, p: _Prepared, staged: list[records.StagedTable], blobs: list[tuple[str, bytes]]) -> dict[str, int]:
+    def _write(self, p: _Prepared, staged: list[records.StagedTable],
+               blobs: list[tuple[str, bytes]]) -> records.ApplyResult:
         try:
             return _apply(self.ws, self.conn, self.me, p, staged, blobs, self.dry_run, self.progress, self.user_id)
         except (IntegrityError, sqlite3.IntegrityError) as exc:  # the importer writes through the driver's cursor too
@@ -670,46 +742,46 @@ def _stage(m: dict, sections: dict[str, bytes]) -> list[records.StagedTable]:
 
 
 def _stage_attachments(sections: dict[str, bytes]) -> list[tuple[str, bytes]]:
-    try:
-        index = json.loads(sections.get(ATTACHMENT_INDEX, b"[]").decode("utf-8"))
-        data = sections.get(ATTACHMENT_DATA, b"")
-        files, pos = [], 0
-        for item in index:
-            blob = data[pos:pos + item["size"]]
-            pos += item["size"]
-            if hashlib.sha256(blob).hexdigest() != item["sha256"]:
-                raise BundleRejected("内容损坏：附件文件的校验值不符")
-            files.append((item["sha256"], blob))
-    except (ValueError, KeyError, TypeError):
-        raise BundleRejected("内容损坏：附件目录无法读取") from None
-    if pos != len(data):
-        raise BundleRejected("内容损坏：附件数据的长度与目录不符")
+    raw_index = sections.get(ATTACHMENT_INDEX, b"[]")
+    index = gate.load_json(raw_index, what="附件目录", max_bytes=gate.MAX_SECTION_SIZE, max_depth=gate.MAX_DEPTH,
+                           fail=lambda text: BundleRejected(f"内容损坏：{text}"))
+    data = sections.get(ATTACHMENT_DATA, b"")
+    files, pos = [], 0
+    for sha, size in gate.check_attachment_index(index, len(data)):
+        blob = data[pos:pos + size]
+        pos += size
+        if hashlib.sha256(blob).hexdigest() != sha:
+            raise BundleRejected("内容损坏：附件文件的校验值不符")
+        files.append((sha, blob))
     return files
 
 
 def _apply(ws: Workspace, conn: Connection, me: Station, p: _Prepared, staged: list[records.StagedTable],
            blobs: list[tuple[str, bytes]], dry_run: bool, progress: Progress | None,
-           user_id: str | None) -> dict[str, int]:
+           user_id: str | None) -> records.ApplyResult:
     """Write one bundle inside the caller's transaction."""
     sender, m, path = p.sender, p.manifest, p.path
-    if sender.kind == "village":
-        def allowed(vc: str) -> bool:
-            return vc == sender.code
-    else:
-        def allowed(vc: str) -> bool:
-            return vc == me.code
+    auth = _authority(me, sender, m, staged, blobs)
     result = records.ApplyResult()
     now = utcnow()
     with bulk_writes(conn):  # derived indexes (full text) catch up once, not per row
         for table in staged:
             if progress:
-                progress(0, 0, f"{m['sender']['name']} 第 {m['sequence']} 号包：{table.spec.record_type}")
-            records.apply_table(conn, table, allowed, result)
+                progress(0, 0, f"{sender.name} 第 {m['sequence']} 号包：{table.spec.record_type}")
+            refused = None
+            if table.spec.table_name == Attachment.__tablename__:
+                refused = ownership.attachment_content_refused(conn, ws.attachments_dir, table.rows, table.columns,
+                                                               auth, attachments.has_blob)
+            records.apply_table(conn, table, auth, result, refused)
     _record_conflicts(conn, m, result, now)
     _supersede_conflicts(conn, result, now)
+    _record_rejections(conn, sender.id, m["bundle_id"], result, now)
     acknowledges = m.get("acknowledges") or {}
-    if acknowledges.get("station_id") == me.id:
-        _raise_ack(conn, sender.id, int(acknowledges.get("through", 0)))
+    if acknowledges.get("station_id") == me.id and acknowledges.get("through") is not None:
+        # never beyond this station's own counter: a station cannot acknowledge changes not yet made
+        mine = conn.execute(select(StationCounter.__table__.c.value)
+                            .where(StationCounter.__table__.c.station_id == me.id)).scalar() or 0
+        _raise_ack(conn, sender.id, min(acknowledges["through"], mine))
     conn.execute(ReceivedBundle.__table__.insert().values(
         bundle_id=m["bundle_id"], sender_station=sender.id, sender_code=sender.code,
         seq=m["sequence"], counter_from=m["counter"]["from"], counter_to=m["counter"]["to"],
@@ -720,7 +792,43 @@ def _apply(ws: Workspace, conn: Connection, me: Station, p: _Prepared, staged: l
         conn.execute(AuditLog.__table__.insert().values(
             at=now, user_id=user_id, action="sync.import", table_name=None,
             detail=f"{sender.name} 第 {m['sequence']} 号包 {path.name}：{json.dumps(result.counts)}"))
-    return result.counts
+    return result
+
+
+def _authority(me: Station, sender: Station, m: dict, staged: list[records.StagedTable],
+               blobs: list[tuple[str, bytes]]) -> ownership.Authority:
+    """What this bundle may write: rows of the sending village (or, from the town, of this village),
+    changed by the sender; the ids of the bundle's own rows for references between its tables."""
+    bundle_rows: dict[str, dict[str, object]] = {}
+    for table in staged:
+        i_id, i_vc = table.columns.index("id"), table.columns.index("village_code")
+        bundle_rows[table.spec.table_name] = {r[i_id]: r[i_vc] for r in table.rows if isinstance(r[i_id], str)}
+    return ownership.Authority(
+        sender_id=sender.id, sender_kind=sender.kind,
+        village_code=sender.code if sender.kind == "village" else me.code,
+        town_code=me.town_code, counter_to=m["counter"]["to"], blob_hashes=frozenset(sha for sha, _ in blobs),
+        bundle_rows=bundle_rows, synced_tables=frozenset(spec.table_name for spec in records.table_specs()))
+
+
+def _record_rejections(conn, sender_id: str, bundle_id: str, result: records.ApplyResult,  # noqa: ANN001
+                       now: dt.datetime) -> None:
+    """Keep the rows this bundle broke a rule with (the receipt names them); forget earlier refusals
+    of rows that now passed."""
+    table = SyncRejection.__table__
+    has_any = conn.execute(select(table.c.id).where(table.c.station_id == sender_id).limit(1)).first()
+    if has_any is not None:
+        for table_name, ids in result.accepted_ids.items():
+            for start in range(0, len(ids), records.CHUNK):
+                conn.execute(delete(table).where(table.c.station_id == sender_id, table.c.table_name == table_name,
+                                                 table.c.record_id.in_(ids[start:start + records.CHUNK])))
+    if result.rejections:
+        conn.exec_driver_sql(
+            "INSERT INTO sync_rejection (station_id, table_name, record_type, record_id, version, reason, bundle_id,"
+            " detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (station_id, table_name, record_id) DO UPDATE"
+            " SET version = excluded.version, reason = excluded.reason, bundle_id = excluded.bundle_id,"
+            " detected_at = excluded.detected_at",
+            [(sender_id, r.table_name, r.record_type, r.record_id, r.version, r.reason, bundle_id, now)
+             for r in result.rejections])
 
 
 def _parse_time(text: str) -> dt.datetime:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, LargeBinary
@@ -17,7 +17,9 @@ from sqlalchemy import Connection, LargeBinary
 from db.base import SyncedRecord, synced_models
 from db.bulk import note_written
 
-from app.sync.bundle import BundleRejected
+from app import ownership
+from app.sync import gate
+from app.sync.gate import BundleRejected
 
 # Outcomes of an incoming row.
 NEW, UPDATED, UNCHANGED, CONFLICT, REJECTED = "new", "updated", "unchanged", "conflicts", "rejected"
@@ -45,6 +47,11 @@ def table_specs() -> list[TableSpec]:
                     if c.default is not None and c.default.is_scalar and c.name in cols}
         specs.append(TableSpec(model.__record_type__, tbl.name, cols, binary, defaults))
     return specs
+
+
+def labels() -> dict[str, str]:
+    """Record type → its name in Chinese (each synced model's ``__label__``)."""
+    return {m.__record_type__: m.__label__ or m.__record_type__ for m in synced_models()}
 
 
 def _q(name: str) -> str:
@@ -102,20 +109,27 @@ class StagedTable:
 
 def stage_section(spec: TableSpec, raw: bytes, expected_count: int) -> StagedTable:
     """Parse one table's section and check its shape before anything is written."""
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-        cols, rows = doc["columns"], doc["rows"]
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
-        raise BundleRejected(f"内容损坏：{spec.record_type} 部分无法读取") from None
+    what = f"{spec.record_type} 部分"
+    doc = gate.load_json(raw, what=what, max_bytes=gate.MAX_SECTION_SIZE, max_depth=None,
+                         fail=lambda text: BundleRejected(f"内容损坏：{text}"))
+    if not isinstance(doc, dict) or not isinstance(doc.get("columns"), list) or not isinstance(doc.get("rows"), list):
+        raise BundleRejected(f"内容损坏：{spec.record_type} 部分无法读取")
+    cols, rows = doc["columns"], doc["rows"]
+    if any(not isinstance(c, str) for c in cols) or len(set(cols)) != len(cols):
+        raise BundleRejected(f"内容损坏：{spec.record_type} 的字段名不对")
     unknown = [c for c in cols if c not in spec.columns]
     if unknown:
-        raise BundleRejected(f"版本过新：{spec.record_type} 含本程序不认识的字段 {'、'.join(unknown)}，请升级民情簿")
+        names = "、".join(c[:40] for c in unknown[:5])
+        raise BundleRejected(f"版本过新：{spec.record_type} 含本程序不认识的字段 {names}，请升级民情簿")
     for needed in ("id", "village_code", "changed_station", "version"):
         if needed not in cols:
             raise BundleRejected(f"内容损坏：{spec.record_type} 缺少字段 {needed}")
-    if len(rows) != expected_count or any(not isinstance(r, list) or len(r) != len(cols) for r in rows):
+    if len(rows) != expected_count or any(type(r) is not list or len(r) != len(cols) for r in rows):
         raise BundleRejected(f"内容损坏：{spec.record_type} 的行数或列数与清单不符")
-    return StagedTable(spec, cols, _decode(spec, cols, rows))
+    try:
+        return StagedTable(spec, cols, _decode(spec, cols, rows))
+    except (TypeError, ValueError):
+        raise BundleRejected(f"内容损坏：{spec.record_type} 的二进制字段无法读取") from None
 
 
 def at_or_after(station: str | None, version: int | None, ref_station: str, ref_version: int) -> bool:
@@ -144,31 +158,50 @@ class ApplyResult:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     conflicts: list[tuple[StagedTable, dict, dict]] = field(default_factory=list)  # (table, local, incoming)
     updated_ids: dict[str, list[str]] = field(default_factory=dict)  # table -> ids fast-forwarded
+    rejections: list[ownership.Rejection] = field(default_factory=list)  # rows refused, with the rule
+    accepted_ids: dict[str, list[str]] = field(default_factory=dict)  # table -> ids that passed the rules
 
 
-def apply_table(conn: Connection, staged: StagedTable, allowed_village: Callable[[str], bool],
-                result: ApplyResult) -> None:
-    """Classify and write one table's rows: ``executemany`` of positional rows (inserts, then updates),
-    so no per-row dicts or statement compilation stand between the rows and SQLite."""
+def apply_table(conn: Connection, staged: StagedTable, auth: ownership.Authority, result: ApplyResult,
+                refused: dict[str, str] | None = None) -> None:
+    """Check one table's rows against the authority rules, classify them and write them:
+    ``executemany`` of positional rows (inserts, then updates), so no per-row dicts or statement
+    compilation stand between the rows and SQLite. ``refused``: ids refused beforehand, with reasons."""
     spec, cols = staged.spec, staged.columns
     idx = {c: i for i, c in enumerate(cols)}
-    i_id, i_vc = idx["id"], idx["village_code"]
+    i_id, i_v = idx["id"], idx["version"]
+    before = len(result.rejections)
+    rows = ownership.screen_rows(conn, spec, cols, staged.rows, auth, result.rejections)
+    if refused:
+        kept = []
+        for r in rows:
+            if r[i_id] in refused:
+                auth.refuse(result.rejections, spec, r[i_id], r[i_v], refused[r[i_id]])
+            else:
+                kept.append(r)
+        rows = kept
     local: dict[str, tuple] = {}
     sql_head = (f"SELECT id, village_code, changed_station, version, base_station, base_version "
                 f"FROM {_q(spec.table_name)} WHERE id IN ")
-    ids = [r[i_id] for r in staged.rows]
+    ids = [r[i_id] for r in rows]
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         for row in conn.exec_driver_sql(sql_head + "(" + ",".join("?" * len(chunk)) + ")", tuple(chunk)):
             local[row[0]] = row[1:]
     counts = result.counts
-    if not local and len(set(ids)) == len(ids) and all(map(allowed_village, {r[i_vc] for r in staged.rows})):
-        # the common case of a first import: every row is new, once, of the sender's village
-        inserts: list[list] = staged.rows
+    i_origin = idx.get("origin_station")
+    if (not local and not auth.from_town and len(set(ids)) == len(ids)
+            and (i_origin is None or all(r[i_origin] == auth.sender_id for r in rows))
+            and not _town_only_filled(spec, idx, rows)):
+        # the common case of a first import: every row is new, once, made by the sender
+        inserts: list[list] = rows
         updates: list[list] = []
         counts[NEW] += len(inserts)
     else:
-        inserts, updates = _classify_rows(staged, local, allowed_village, result)
+        inserts, updates = _classify_rows(conn, staged, rows, local, auth, result)
+    counts[REJECTED] += len(result.rejections) - before
+    rejected = auth.rejected.get(spec.table_name, set())
+    result.accepted_ids.setdefault(spec.table_name, []).extend(rid for rid in ids if rid not in rejected)
     if inserts:
         missing = [c for c in spec.columns if c not in idx]
         if missing:
@@ -190,41 +223,68 @@ def apply_table(conn: Connection, staged: StagedTable, allowed_village: Callable
         note_written(conn, spec.table_name, (r[i_id] for r in updates))
 
 
-def _classify_rows(staged: StagedTable, local: dict[str, tuple], allowed_village: Callable[[str], bool],
-                   result: ApplyResult) -> tuple[list[list], list[list]]:
-    """The record rules row by row: (rows to insert, rows to update); conflicts and counts go to ``result``."""
-    cols = staged.columns
+def _town_only_filled(spec: TableSpec, idx: dict[str, int], rows: list[list]) -> bool:
+    cols = [idx[c] for c in ownership.TOWN_ONLY_COLUMNS.get(spec.table_name, ()) if c in idx]
+    return any(r[i] not in (None, "") for r in rows for i in cols)
+
+
+def _classify_rows(conn: Connection, staged: StagedTable, rows: list[list], local: dict[str, tuple],
+                   auth: ownership.Authority, result: ApplyResult) -> tuple[list[list], list[list]]:
+    """The record rules row by row: (rows to insert, rows to update); conflicts, refusals and counts
+    go to ``result``."""
+    spec, cols = staged.spec, staged.columns
     idx = {c: i for i, c in enumerate(cols)}
     i_id, i_vc, i_cs, i_v = idx["id"], idx["village_code"], idx["changed_station"], idx["version"]
-    i_bs, i_bv = idx.get("base_station"), idx.get("base_version")
+    i_bs, i_bv, i_origin = idx.get("base_station"), idx.get("base_version"), idx.get("origin_station")
+    column_rules = auth.from_town or spec.table_name in ownership.TOWN_ONLY_COLUMNS
     inserts: list[list] = []
     updates: list[list] = []
     counts = result.counts
     seen: set[str] = set()
-    for r in staged.rows:
+    for r in rows:
         rid = r[i_id]
-        if rid in seen or not allowed_village(r[i_vc]):
-            counts[REJECTED] += 1
+        if rid in seen:
+            auth.refuse(result.rejections, spec, rid, r[i_v], "同一条记录在包里出现了两次")
             continue
         seen.add(rid)
         mine = local.get(rid)
         if mine is None:
+            if i_origin is not None and r[i_origin] != auth.sender_id and not auth.from_town:
+                auth.refuse(result.rejections, spec, rid, r[i_v], "新记录标为由其他工作站建立")
+                continue
+            problem = ownership.column_verdict(spec.table_name, cols, r, None, auth) if column_rules else None
+            if problem:
+                auth.refuse(result.rejections, spec, rid, r[i_v], problem)
+                continue
             counts[NEW] += 1
             inserts.append(r)
             continue
         if mine[0] != r[i_vc]:
-            counts[REJECTED] += 1
+            auth.refuse(result.rejections, spec, rid, r[i_v], "记录编号已被其他村的记录使用（可能是从别村的名册导入的）")
             continue
         incoming = {"changed_station": r[i_cs], "version": r[i_v],
                     "base_station": r[i_bs] if i_bs is not None else None,
                     "base_version": r[i_bv] if i_bv is not None else None}
         outcome = classify(mine[1:], incoming)
+        if outcome == UPDATED and column_rules:
+            problem = ownership.column_verdict(spec.table_name, cols, r, _stored_row(conn, spec, rid), auth)
+            if problem:
+                auth.refuse(result.rejections, spec, rid, r[i_v], problem)
+                continue
         counts[outcome] += 1
         if outcome == UPDATED:
             updates.append(r)
         elif outcome == CONFLICT:
             result.conflicts.append((staged, rid, dict(zip(cols, r, strict=True))))
     return inserts, updates
+
+
+def _stored_row(conn: Connection, spec: TableSpec, record_id: str) -> dict:
+    """The local row's travelling columns as SQLite stores them (binary columns as bytes)."""
+    row = conn.exec_driver_sql(
+        f"SELECT {', '.join(_q(c) for c in spec.columns)} FROM {_q(spec.table_name)} WHERE id = ?", (record_id,)
+    ).fetchone()
+    return dict(zip(spec.columns, row, strict=True))
 
 
 def full_row(conn: Connection, spec: TableSpec, record_id: str) -> dict | None:

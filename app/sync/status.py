@@ -138,7 +138,7 @@ def town_board(ws: Workspace) -> list[VillageBoardRow]:
             acked = peer.acked_through if peer else 0
             last = max(got, key=lambda b: b.seq) if got else None
             last_import = max((b.imported_at for b in got), default=None)
-            missing = missing_seqs(got)
+            missing, _total = missing_seqs(got)
             receipt_due = bool(got) and (peer is None or peer.last_receipt_export_at is None
                                          or last_import > peer.last_receipt_export_at)
             rows.append(VillageBoardRow(

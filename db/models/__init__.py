@@ -28,4 +28,4 @@ from db.models.mediation import (  # noqa: F401
     SessionRecord,
     Signature,
 )
-from db.models.sync import ReceivedBundle, SyncConflict, SyncPeer  # noqa: F401
+from db.models.sync import ReceivedBundle, SyncConflict, SyncPeer, SyncRejection  # noqa: F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, utcnow
@@ -68,4 +68,27 @@ class SyncConflict(Base):
     resolution: Mapped[str | None] = mapped_column(String(20))  # local | incoming | merged | superseded
 
 
-__all__ = ["ReceivedBundle", "SyncConflict", "SyncPeer"]
+class SyncRejection(Base):
+    """拒收: a record a peer station refused by the authority rules (``docs/bundle-format.md``).
+
+    At the town, one row per record of a village's bundle that broke a rule (the receipt lists them,
+    so the village keeps them unacknowledged); a later bundle that brings the record acceptably
+    removes it. At the village, the list of the town's last receipt: those records travel again in
+    every bundle until they are fixed or re-keyed, and 上报与同步 shows them with the town's reason."""
+
+    __tablename__ = "sync_rejection"
+    __table_args__ = (UniqueConstraint("station_id", "table_name", "record_id",
+                                       name="uq_sync_rejection_station_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    station_id: Mapped[str] = mapped_column(String(36))  # the peer: the sending village, or the town
+    table_name: Mapped[str] = mapped_column(String(50))
+    record_type: Mapped[str] = mapped_column(String(50))
+    record_id: Mapped[str] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    bundle_id: Mapped[str | None] = mapped_column(String(36))
+    detected_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+__all__ = ["ReceivedBundle", "SyncConflict", "SyncPeer", "SyncRejection"]

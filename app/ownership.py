@@ -1,0 +1,284 @@
+"""权属: who may create, change and reference which records, at a station and across sync.
+
+One table of rules, used by the services (a town never edits a village's records except through
+its own actions) and by the sync importer, which enforces them row by row on every bundle: at the
+town for a village's 上报包, and mirrored at the village for the town's 下发包. The rules in words
+are the table "Authority" in ``docs/bundle-format.md``.
+
+- Every synced record belongs to one village (``village_code``) and is created by that village's
+  station. A village's bundle may carry only rows of its own village, last changed by its own
+  enrolled station (``changed_station``), and a row it creates names that station as its origin.
+- A town changes only :data:`TOWN_COLUMNS` of a village's records (its handling of an escalated
+  case, its reply to a demand) and creates none. A village may clear the town's handling of a case
+  (a re-escalation starts afresh) but never write other values into it.
+- Every reference (foreign key, :data:`SOFT_REFERENCES`, ``created_by``/``updated_by``) points to a
+  row of the same village; the only exception is a cadre account of the village's town.
+- An attachment's content is named only by its SHA-256 (64 lowercase hex digits) and must come in
+  the bundle or already be held for that village.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select
+
+from db.base import synced_models
+from db.models import Station
+
+from app.errors import UserError
+from app.sync.gate import SHA256
+
+# Columns of a village's records that the town writes (and only these).
+TOWN_COLUMNS: dict[str, frozenset[str]] = {
+    "mediation_case": frozenset({"town_handling", "town_outcome", "town_outcome_note", "town_handler",
+                                 "town_handled_on"}),
+    "demand": frozenset({"status", "handling", "reply", "replied_on", "replied_by", "closed_on"}),
+}
+# Of those, the ones only the town may fill in (a village may only clear them).
+TOWN_ONLY_COLUMNS: dict[str, frozenset[str]] = {"mediation_case": TOWN_COLUMNS["mediation_case"]}
+
+# References without a foreign key (the table load order or several possible targets forbid one).
+SOFT_REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
+    "household": {"head_id": ("person",)},
+    "demand": {"mediation_case_id": ("mediation_case",)},
+    "mediation_case": {"source_record_id": ("screening", "diary_entry")},
+    "mediation_party": {"person_id": ("person",)},
+    "mediation_mediator": {"user_id": ("user",)},
+    "mediation_transition": {"by_user_id": ("user",)},
+    "mediation_signature": {"document_id": ("mediation_session", "mediation_agreement"),
+                            "party_id": ("mediation_party",), "attachment_id": ("attachment",)},
+}
+USER_COLUMNS = ("created_by", "updated_by")
+# The bookkeeping columns a change from another station may set on any record.
+BOOKKEEPING = frozenset({"version", "changed_station", "base_station", "base_version", "updated_at", "updated_by"})
+
+
+def references(table_name: str) -> dict[str, tuple[str, ...]]:
+    """Column → the tables it may point into: foreign keys, soft references, the cadre columns."""
+    model = next(m for m in synced_models() if m.__table__.name == table_name)
+    refs: dict[str, tuple[str, ...]] = {}
+    for fk in model.__table__.foreign_keys:
+        refs[fk.parent.name] = (fk.column.table.name,)
+    refs.update(SOFT_REFERENCES.get(table_name, {}))
+    for col in USER_COLUMNS:
+        refs.setdefault(col, ("user",))
+    return refs
+
+
+def may_reference_town_row(target_table: str) -> bool:
+    """The one kind of the town's own rows a village's record may point to: a town cadre's account."""
+    return target_table == "user"
+
+
+# -- the rules at a station (services) ------------------------------------------------------------------
+def is_town_session(session) -> bool:  # noqa: ANN001
+    """Is this unit of work stamped as a town station (9-digit unit code)?"""
+    ctx = session.info.get("stamp")
+    return ctx is not None and len(ctx.village_code) == 9
+
+
+def require_own_record(session, record, what: str) -> None:  # noqa: ANN001
+    """A station edits only the records of its own unit. At a town, a village's households, diary
+    entries and cases are read-only (they would otherwise diverge from the village's copy and come
+    back as conflicts); the town's own part is done through the town actions (its handling of an
+    escalated case, its reply to a demand), which do not call this."""
+    ctx = session.info.get("stamp")
+    if ctx is None or record.village_code == ctx.village_code:
+        return
+    name = session.scalars(select(Station.name).where(Station.code == record.village_code)).first()
+    owner = name or record.village_code
+    raise UserError(f"{what}属于{owner}，由该村工作站维护；乡镇工作站只能查看"
+                    "（乡镇可以答复群众诉求、填写上报案件的乡镇处理结果）")
+
+
+# -- the rules across sync (the importer) ---------------------------------------------------------------
+@dataclass
+class Rejection:
+    record_type: str
+    table_name: str
+    record_id: str
+    version: int
+    reason: str
+
+
+@dataclass
+class Authority:
+    """What one incoming bundle may write: the sender, the village its rows must belong to, and
+    the ids already seen in the bundle (for references between its tables)."""
+
+    sender_id: str
+    sender_kind: str  # village | town
+    village_code: str  # the village whose records these must be
+    town_code: str
+    counter_to: int
+    blob_hashes: frozenset[str] = frozenset()
+    bundle_rows: dict[str, dict[str, object]] = field(default_factory=dict)  # table → id → village_code
+    rejected: dict[str, set[str]] = field(default_factory=dict)  # table → ids refused in this bundle
+    synced_tables: frozenset[str] = frozenset()
+
+    @property
+    def from_town(self) -> bool:
+        return self.sender_kind == "town"
+
+    def refuse(self, out: list[Rejection], spec, rid: object, version: object, reason: str) -> None:  # noqa: ANN001
+        rid_text = rid if isinstance(rid, str) and len(rid) <= 36 else repr(rid)[:36]
+        self.rejected.setdefault(spec.table_name, set()).add(rid_text)
+        out.append(Rejection(spec.record_type, spec.table_name, rid_text,
+                             version if type(version) is int else 0, reason))
+
+
+def _is_text(value: object, max_len: int) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= max_len
+
+
+def screen_rows(conn: Connection, spec, columns: list[str], rows: list[list], auth: Authority,  # noqa: ANN001
+                out: list[Rejection]) -> list[list]:
+    """The rows of one table that pass the per-row rules (sender, village, versions, references,
+    attachment content); the others go to ``out`` with their reason in Chinese."""
+    idx = {c: i for i, c in enumerate(columns)}
+    i_id, i_vc, i_cs, i_v = idx["id"], idx["village_code"], idx["changed_station"], idx["version"]
+    i_origin, i_bs, i_bv = idx.get("origin_station"), idx.get("base_station"), idx.get("base_version")
+    refs = [(idx[c], c, targets) for c, targets in references(spec.table_name).items() if c in idx]
+    is_attachment = spec.table_name == "attachment"
+    verdict: list[str | None] = [None] * len(rows)
+    lookups: dict[str, set[str]] = {}  # target table → ids to look up in the database
+    for n, r in enumerate(rows):
+        rid, vc, version = r[i_id], r[i_vc], r[i_v]
+        if not _is_text(rid, 36):
+            verdict[n] = "记录编号格式不对"
+        elif vc != auth.village_code:
+            verdict[n] = f"记录属于其他村（{str(vc)[:12]}），只能上报本村的记录" if not auth.from_town \
+                else f"记录属于其他村（{str(vc)[:12]}），不是发给本村的"
+        elif r[i_cs] != auth.sender_id:
+            verdict[n] = "记录标为由其他工作站修改；包里只能有发送方自己修改的记录"
+        elif type(version) is not int or not 1 <= version <= auth.counter_to:
+            verdict[n] = "记录的版本号不对"
+        elif ((i_bv is not None and r[i_bv] is not None and type(r[i_bv]) is not int)
+              or (i_bs is not None and r[i_bs] is not None and not _is_text(r[i_bs], 36))
+              or (i_origin is not None and not _is_text(r[i_origin], 36))):
+            verdict[n] = "记录的同步字段格式不对"
+        elif is_attachment:
+            verdict[n] = _attachment_verdict(r, idx, auth)
+        if verdict[n] is not None:
+            continue
+        for i, col, targets in refs:
+            value = r[i]
+            if value is None or value == "":
+                continue
+            if not _is_text(value, 36):
+                verdict[n] = f"字段 {col} 的格式不对"
+                break
+            if is_attachment and col == "owner_id":
+                targets = (r[idx["owner_table"]],)
+            if _bundle_reference_elsewhere(value, targets, auth):
+                verdict[n] = f"字段 {col} 引用了其他村的记录"
+                break
+            if not any(value in auth.bundle_rows.get(t, ()) and value not in auth.rejected.get(t, ())
+                       for t in targets):
+                for t in targets:
+                    lookups.setdefault(t, set()).add(value)
+    found = _owners(conn, lookups)
+    kept: list[list] = []
+    for n, r in enumerate(rows):
+        reason = verdict[n]
+        if reason is None:
+            for i, col, targets in refs:
+                value = r[i]
+                if not value:
+                    continue
+                if is_attachment and col == "owner_id":
+                    targets = (r[idx["owner_table"]],)
+                owners = [(t, found.get((t, value))) for t in targets]
+                for t, owner in owners:
+                    if owner is not None and owner != auth.village_code and not (
+                            may_reference_town_row(t) and owner == auth.town_code):
+                        reason = f"字段 {col} 引用了其他村的记录"
+                        break
+                if reason:
+                    break
+                if all(owner is None for _t, owner in owners) and any(
+                        value in auth.rejected.get(t, ()) for t in targets):
+                    reason = f"字段 {col} 引用的记录在本包中已被拒收"
+                    break
+        if reason is None:
+            kept.append(r)
+        else:
+            auth.refuse(out, spec, r[i_id], r[i_v], reason)
+    return kept
+
+
+def _attachment_verdict(r: list, idx: dict[str, int], auth: Authority) -> str | None:
+    sha, owner_table = r[idx["sha256"]], r[idx["owner_table"]]
+    if not isinstance(sha, str) or not SHA256.fullmatch(sha):
+        return "附件的校验值不是 64 位小写十六进制数字"
+    if owner_table not in auth.synced_tables:
+        return "附件所属的记录类型不认识"
+    return None
+
+
+def _bundle_reference_elsewhere(value: str, targets: Iterable[str], auth: Authority) -> bool:
+    """Does ``value`` name a row of this bundle that belongs to another village?"""
+    for t in targets:
+        owner = auth.bundle_rows.get(t, {}).get(value)
+        if owner is not None and owner != auth.village_code:
+            return True
+    return False
+
+
+def _owners(conn: Connection, lookups: dict[str, set[str]]) -> dict[tuple[str, str], str]:
+    """(table, id) → village_code of the rows that exist here."""
+    found: dict[tuple[str, str], str] = {}
+    for table, ids in lookups.items():
+        ids_list = sorted(ids)
+        for start in range(0, len(ids_list), 500):
+            chunk = ids_list[start:start + 500]
+            sql = f'SELECT id, village_code FROM "{table}" WHERE id IN ({",".join("?" * len(chunk))})'
+            for rid, vc in conn.exec_driver_sql(sql, tuple(chunk)):
+                found[(table, rid)] = vc
+    return found
+
+
+def attachment_content_refused(conn: Connection, attachments_dir, rows: list[list], columns: list[str],  # noqa: ANN001
+                               auth: Authority, has_content) -> dict[str, str]:  # noqa: ANN001
+    """Attachment rows whose content is not in the bundle: refused when this station holds that
+    content only for other villages (a bundle cannot claim another village's photo by its hash).
+    Content held nowhere here is accepted as missing (the sender lost the file)."""
+    idx = {c: i for i, c in enumerate(columns)}
+    i_sha, i_del, i_id = idx["sha256"], idx["deleted_at"], idx["id"]
+    wanted = {r[i_sha] for r in rows if r[i_del] is None and r[i_sha] not in auth.blob_hashes}
+    if not wanted:
+        return {}
+    mine: set[str] = set()
+    wanted_list = sorted(wanted)
+    for start in range(0, len(wanted_list), 500):
+        chunk = wanted_list[start:start + 500]
+        mine.update(sha for (sha,) in conn.exec_driver_sql(
+            f'SELECT DISTINCT sha256 FROM attachment WHERE village_code = ? AND sha256 IN ({",".join("?" * len(chunk))})',
+            (auth.village_code, *chunk)))
+    refused = {}
+    for r in rows:
+        sha = r[i_sha]
+        if sha in wanted and sha not in mine and has_content(conn, attachments_dir, sha):
+            refused[r[i_id]] = "附件内容不在包内，本站也没有该村的这份内容"
+    return refused
+
+
+def column_verdict(table_name: str, columns: list[str], incoming: list, local: dict | None,
+                   auth: Authority) -> str | None:
+    """May the sender write this row (new when ``local`` is None) over the local one, column by column?"""
+    if auth.from_town:
+        if local is None:
+            return "乡镇不能新建本村的记录"
+        allowed = TOWN_COLUMNS.get(table_name, frozenset()) | BOOKKEEPING
+        changed = [c for i, c in enumerate(columns) if c not in allowed and c in local and incoming[i] != local[c]]
+        if changed:
+            return f"乡镇只能填写自己的处理和答复，不能修改本村记录的 {'、'.join(changed[:5])}"
+        return None
+    town_only = TOWN_ONLY_COLUMNS.get(table_name)
+    if town_only:
+        for i, c in enumerate(columns):
+            if c in town_only and incoming[i] not in (None, "") and (local is None or incoming[i] != local.get(c)):
+                return f"字段 {c} 只能由乡镇填写"
+    return None
