@@ -713,12 +713,14 @@ def apply_import(session: Session, plan: ImportPlan, actor: User | None,
             values = _household_values(plan, hh)
             tags = [t for t in hh.head_row.fields.get("tags") or () if t not in hidden]
             if hh.existing_id is None:
-                hid = str(hh.head_row.fields.get("household_key") or new_id(ctx.station_id))
+                # a 户系统编号 that matched nothing here (a roster exported by another village) is not
+                # adopted: the household gets an id of this station, never another village's
+                hid = new_id(ctx.station_id)
                 members = []
                 head_id = None
                 for r in rows:
                     m = r.member
-                    pid = str(r.fields.get("person_key") or new_id(ctx.station_id))
+                    pid = new_id(ctx.station_id)
                     full, initials = keys(m.name)
                     members.append(MemberKeys(m.name, full, initials, m.id_number, m.phone))
                     new_persons.append({
@@ -751,7 +753,7 @@ def apply_import(session: Session, plan: ImportPlan, actor: User | None,
                     for attr, value in _person_diff(person, m, mapped).items():
                         setattr(person, attr, value)
                 else:
-                    person = Person(id=str(r.fields.get("person_key") or new_id(ctx.station_id)), household_id=household.id,
+                    person = Person(id=new_id(ctx.station_id), household_id=household.id,
                                     name=m.name, relation=m.relation, sex=m.sex, birth_date=m.birth_date,
                                     id_number=m.id_number, ethnicity=m.ethnicity, phone=m.phone,
                                     occupation=m.occupation, notes=m.notes or "", status="在册")

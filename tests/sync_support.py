@@ -181,3 +181,75 @@ def copy_dirs(dirs: dict[str, Path], dest: Path) -> dict[str, Path]:
     import shutil
 
     return {k: shutil.copytree(v, dest / k) for k, v in dirs.items()}
+
+
+# -- forging bundles as a dishonest village (or town) would: a real bundle, decrypted, changed, re-signed --
+def open_bundle(path: Path, recipient: Workspace) -> tuple[dict, dict[str, bytes]]:
+    """A real bundle's manifest and plain sections, decrypted with the recipient's key."""
+    from app.sync import bundle, keys
+
+    parsed = bundle.parse(path.read_bytes())
+    sections = bundle.decrypt(parsed, keys.load_encrypt_key(recipient.keys_dir))
+    return parsed.manifest, sections
+
+
+def section_doc(sections: dict[str, bytes], record_type: str) -> dict:
+    import json
+
+    return json.loads(sections[f"table:{record_type}"])
+
+
+def forge_bundle(sender: Workspace, recipient: Workspace, manifest: dict, sections: dict[str, bytes], out: Path,
+                 *, sequence: int | None = None, bundle_id: str | None = None,
+                 raw_manifest: bytes | None = None) -> Path:
+    """Encrypt ``sections`` to ``recipient`` and sign them with ``sender``'s real key: a bundle the
+    sender's station could have written, whatever it holds. ``raw_manifest`` replaces the manifest
+    bytes as they are (for manifests no honest writer makes)."""
+    import struct
+    import uuid
+
+    from app.sync import bundle, keys
+
+    m = {k: v for k, v in manifest.items() if k not in ("sections", "encryption", "payload")}
+    m["bundle_id"] = bundle_id or str(uuid.uuid4())
+    if sequence is not None:
+        m["sequence"] = sequence
+    secs = [bundle.Section(name, data, _count(name, data), compress=name != "attachments")
+            for name, data in sections.items()]
+    recipient_station = recipient.require_station()
+    data = bundle.build(m, secs, keys.load_sign_key(sender.keys_dir), recipient_station.encrypt_public_key)
+    if raw_manifest is not None:
+        nl = data.index(b"\n")
+        (mlen,) = struct.unpack_from(">I", data, nl + 1)
+        body = data[:nl + 1] + struct.pack(">I", len(raw_manifest)) + raw_manifest + data[nl + 5 + mlen:-66]
+        sig = keys.load_sign_key(sender.keys_dir).sign(body)
+        data = body + struct.pack(">H", len(sig)) + sig
+    out.write_bytes(data)
+    return out
+
+
+def _count(name: str, data: bytes) -> int:
+    import json
+
+    try:
+        if name.startswith("table:"):
+            return len(json.loads(data)["rows"])
+        if name == "attachments.index":
+            return len(json.loads(data))
+    except (RecursionError, ValueError, KeyError, TypeError):  # a forged section: any count will do
+        return 1
+    return 0
+
+
+def with_rows(sections: dict[str, bytes], record_type: str, rows: list[list], *, columns: list[str] | None = None,
+              replace: bool = False) -> dict[str, bytes]:
+    """``sections`` with ``rows`` added to (or replacing) one table's rows."""
+    import json
+
+    doc = json.loads(sections[f"table:{record_type}"])
+    if columns is not None:
+        doc["columns"] = columns
+    doc["rows"] = rows if replace else doc["rows"] + rows
+    out = dict(sections)
+    out[f"table:{record_type}"] = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    return out

@@ -123,3 +123,23 @@ def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
             attempt(s)
         assert "乡镇" in str(err.value) and ("只能查看" in str(err.value))
     assert synced_rows(town, VILLAGE_CODE) == before
+
+
+def test_a_village_cannot_write_the_towns_handling_of_an_escalated_case(stations, tmp_path):
+    town, village = stations
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    with village.session() as s:  # a dishonest village edits its own database around the services
+        case = s.scalars(select(MediationCase).where(MediationCase.state == rules.ESCALATED)).first()
+        case_id = case.id
+        case.town_outcome, case.town_handling = "调解成功", "村里自己写的乡镇处理结果"
+    with town.new_session() as s:
+        before = (s.get(MediationCase, case_id).town_outcome, s.get(MediationCase, case_id).town_handling)
+    (b,) = import_bundles(town, [export_one(village, stick)]).bundles
+    assert b.status == "imported" and b.counts["rejected"] == 1
+    (r,) = b.rejections
+    assert r.record_type == "mediation_cases" and r.record_id == case_id
+    assert r.reason in ("字段 town_outcome 只能由乡镇填写", "字段 town_handling 只能由乡镇填写")
+    with town.new_session() as s:
+        row = s.get(MediationCase, case_id)
+        assert (row.town_outcome, row.town_handling) == before

@@ -228,7 +228,8 @@ def _export_one(ws: Workspace, me: Station, recipient: Station, out_dir: Path, t
             counts: dict[str, int] = {}
             index, blobs, missing = [], [], 0
             for spec in records.table_specs():
-                rows = records.select_changes(conn, spec, me.id, after, village_filter)
+                rows = records.select_changes(conn, spec, me.id, after, village_filter,
+                                              refused_by=recipient.id if me.kind == "village" else None)
                 counts[spec.record_type] = len(rows)
                 sections.append(Section(f"table:{spec.record_type}", records.encode_section(spec, rows), len(rows)))
                 if spec.table_name == Attachment.__tablename__:
@@ -775,7 +776,8 @@ def _apply(ws: Workspace, conn: Connection, me: Station, p: _Prepared, staged: l
             records.apply_table(conn, table, auth, result, refused)
     _record_conflicts(conn, m, result, now)
     _supersede_conflicts(conn, result, now)
-    _record_rejections(conn, sender.id, m["bundle_id"], result, now)
+    if me.kind == "town":  # a village sees what it refused of the town's in the import's report
+        _record_rejections(conn, sender.id, m, result, now)
     acknowledges = m.get("acknowledges") or {}
     if acknowledges.get("station_id") == me.id and acknowledges.get("through") is not None:
         # never beyond this station's own counter: a station cannot acknowledge changes not yet made
@@ -810,25 +812,34 @@ def _authority(me: Station, sender: Station, m: dict, staged: list[records.Stage
         bundle_rows=bundle_rows, synced_tables=frozenset(spec.table_name for spec in records.table_specs()))
 
 
-def _record_rejections(conn, sender_id: str, bundle_id: str, result: records.ApplyResult,  # noqa: ANN001
+def _record_rejections(conn, sender_id: str, m: dict, result: records.ApplyResult,  # noqa: ANN001
                        now: dt.datetime) -> None:
-    """Keep the rows this bundle broke a rule with (the receipt names them); forget earlier refusals
-    of rows that now passed."""
+    """Keep the rows this bundle broke a rule with (the receipt names them). Forget refusals of rows
+    that now passed, and, when this is the sender's newest bundle, those it no longer carries: a
+    village resends every refused record it still has, so one left out was fixed or re-keyed. An
+    older bundle imported late never overrides what a newer one said."""
     table = SyncRejection.__table__
+    seq = m["sequence"]
     has_any = conn.execute(select(table.c.id).where(table.c.station_id == sender_id).limit(1)).first()
     if has_any is not None:
         for table_name, ids in result.accepted_ids.items():
             for start in range(0, len(ids), records.CHUNK):
                 conn.execute(delete(table).where(table.c.station_id == sender_id, table.c.table_name == table_name,
-                                                 table.c.record_id.in_(ids[start:start + records.CHUNK])))
+                                                 table.c.record_id.in_(ids[start:start + records.CHUNK]),
+                                                 table.c.seq <= seq))
     if result.rejections:
         conn.exec_driver_sql(
             "INSERT INTO sync_rejection (station_id, table_name, record_type, record_id, version, reason, bundle_id,"
-            " detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (station_id, table_name, record_id) DO UPDATE"
-            " SET version = excluded.version, reason = excluded.reason, bundle_id = excluded.bundle_id,"
-            " detected_at = excluded.detected_at",
-            [(sender_id, r.table_name, r.record_type, r.record_id, r.version, r.reason, bundle_id, now)
+            " seq, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (station_id, table_name, record_id)"
+            " DO UPDATE SET version = excluded.version, reason = excluded.reason, bundle_id = excluded.bundle_id,"
+            " seq = excluded.seq, detected_at = excluded.detected_at WHERE excluded.seq >= sync_rejection.seq",
+            [(sender_id, r.table_name, r.record_type, r.record_id, r.version, r.reason, m["bundle_id"], seq, now)
              for r in result.rejections])
+    if has_any is not None:
+        newest = conn.execute(select(func.max(ReceivedBundle.__table__.c.seq))
+                              .where(ReceivedBundle.__table__.c.sender_station == sender_id)).scalar() or 0
+        if seq >= newest:
+            conn.execute(delete(table).where(table.c.station_id == sender_id, table.c.seq < seq))
 
 
 def _parse_time(text: str) -> dt.datetime:

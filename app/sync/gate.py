@@ -172,14 +172,14 @@ def _bundle_fail(text: str) -> BundleRejected:
     return BundleRejected(f"内容损坏：清单{text}")
 
 
-def _station(f: _Fields, *, key: bool) -> None:
+def _station(f: _Fields, *, key: bool, town_code: bool = True) -> None:
     f.text("station_id", max_len=36, pattern=UUID)
     kind = f.text("kind", max_len=10)
     if kind not in ("village", "town"):
         raise f.fail(f"字段 {f.path}.kind 只能是 village 或 town")
     f.text("code", max_len=12, pattern=VILLAGE_CODE if kind == "village" else TOWN_CODE)
     f.text("name", max_len=100)
-    f.text("town_code", max_len=9, pattern=TOWN_CODE)
+    f.text("town_code", max_len=9, pattern=TOWN_CODE, optional=not town_code)
     if key:
         f.text("sign_public_key", max_len=100, pattern=B64)
 
@@ -308,7 +308,7 @@ def check_receipt(doc: dict, known_version: int) -> dict:
         dt.datetime.fromisoformat(created.rstrip("Z"))
     except ValueError:
         raise _receipt_fail("字段 created_at 不是有效的时间") from None
-    _station(f.obj("sender"), key=True)
+    _station(f.obj("sender"), key=True, town_code=False)
     recipient = f.obj("recipient")
     recipient.text("station_id", max_len=36, pattern=UUID)
     recipient.text("code", max_len=12, pattern=CODE)

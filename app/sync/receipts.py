@@ -9,19 +9,28 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import OperationalError
 
 from db.base import utcnow
-from db.models import Station, SyncPeer
+from db.models import Station, StationCounter, SyncPeer, SyncRejection
 
 from app.errors import UserError
-from app.sync import bundle, keys, records
-from app.sync.exchange import coverage, ensure_peer, local_station, peer_stations, received_from
+from app.sync import bundle, gate, keys, records
+from app.sync.exchange import (
+    coverage,
+    ensure_peer,
+    local_station,
+    peer_stations,
+    raise_if_busy,
+    received_from,
+)
 from app.workspace import Workspace
 
 RECEIPT_FORMAT = "minqing-receipt"
@@ -64,6 +73,7 @@ def export_receipts(ws: Workspace, out_dir: Path, *, village: str | None = None,
         for b in got:
             for k, v in json.loads(b.counts).items():
                 totals[k] = totals.get(k, 0) + v
+        rejected, rejected_total = _rejections_for(ws, peer.id)
         doc = {
             "format": RECEIPT_FORMAT, "version": RECEIPT_VERSION, "receipt_id": str(uuid.uuid4()),
             "created_at": utcnow().isoformat(timespec="seconds") + "Z",
@@ -74,6 +84,9 @@ def export_receipts(ws: Workspace, out_dir: Path, *, village: str | None = None,
             "received_seqs": [b.seq for b in got],
             "last_seq": max(b.seq for b in got),
             "counts": totals,
+            # rows refused by the authority rules: not acknowledged, whatever ``through`` says
+            "rejected": rejected,
+            "rejected_total": rejected_total,
         }
         doc["signature"] = keys.b64(sign_key.sign(_canonical(doc)))
         data = json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
@@ -90,6 +103,19 @@ def export_receipts(ws: Workspace, out_dir: Path, *, village: str | None = None,
     return results
 
 
+def _rejections_for(ws: Workspace, station_id: str) -> tuple[list[dict], int]:
+    """The rows of this peer that this station refused (the first MAX_RECEIPT_REJECTIONS) and their count."""
+    table = SyncRejection.__table__
+    with ws.engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(table).where(table.c.station_id == station_id)).scalar()
+        rows = conn.execute(select(table.c.record_type, table.c.record_id, table.c.version, table.c.reason)
+                            .where(table.c.station_id == station_id)
+                            .order_by(table.c.record_type, table.c.record_id)
+                            .limit(gate.MAX_RECEIPT_REJECTIONS)).all()
+    return [{"record_type": r.record_type, "id": r.record_id, "version": r.version, "reason": r.reason[:500]}
+            for r in rows], total
+
+
 @dataclass
 class ReceiptApplied:
     sender: str
@@ -98,6 +124,7 @@ class ReceiptApplied:
     acked_now: int
     last_seq: int
     counts: dict[str, int]
+    rejected: int = 0  # rows the town refused (they stay unacknowledged)
 
     @property
     def changed(self) -> bool:
@@ -105,25 +132,23 @@ class ReceiptApplied:
 
 
 def read_receipt(ws: Workspace, path: Path) -> tuple[dict, Station]:
-    """Verify a receipt's format, signature (against the pinned key) and recipient."""
+    """Verify a receipt's format, fields (the gate), signature (against the pinned key) and recipient."""
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        size = os.stat(path).st_size
+        if size > gate.MAX_RECEIPT:
+            raise UserError(f"{path} 有 {size // 1024} KB，不像民情簿的回执")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise UserError(f"找不到回执文件 {path}") from None
-    except (UnicodeDecodeError, ValueError):
-        raise UserError(f"{path} 不是民情簿的回执（文件不完整或已损坏）") from None
-    if not isinstance(doc, dict) or doc.get("format") != RECEIPT_FORMAT:
-        raise UserError(f"{path} 不是民情簿的回执")
-    if not isinstance(doc.get("version"), int) or doc["version"] > RECEIPT_VERSION:
-        raise UserError(f"{path} 的回执版本过新，请升级民情簿")
-    me = local_station(ws)
+    except OSError as exc:
+        raise UserError(f"无法读取回执文件 {path}（{exc.strerror}），请检查 U 盘是否插好") from None
     try:
-        signature = keys.unb64(doc.pop("signature"))
-        sender_id = doc["sender"]["station_id"]
-        recipient_id = doc["recipient"]["station_id"]
-        int(doc["through"])
-    except (KeyError, TypeError, ValueError):
-        raise UserError(f"{path} 的回执内容不完整") from None
+        doc = gate.check_receipt(gate.load_receipt(data), RECEIPT_VERSION)
+    except gate.ReceiptInvalid as exc:
+        raise UserError(f"{path}：{exc.reason}") from None
+    me = local_station(ws)
+    signature = keys.unb64(doc.pop("signature"))
+    sender_id = doc["sender"]["station_id"]
     with ws.new_session() as s:
         sender = s.get(Station, sender_id)
     if sender is None or sender.is_local or sender.enrolled_at is None:
@@ -134,25 +159,56 @@ def read_receipt(ws: Workspace, path: Path) -> tuple[dict, Station]:
         keys.sign_public(sender.sign_public_key).verify(signature, _canonical(doc))
     except InvalidSignature:
         raise UserError(f"回执签名不符：不是 {sender.name} 签发的，或已被改动") from None
-    if recipient_id != me.id:
-        raise UserError(f"这张回执是给 {doc['recipient'].get('name')}（{doc['recipient'].get('code')}）的，不是本工作站的")
+    if doc["recipient"]["station_id"] != me.id:
+        raise UserError(f"这张回执是给 {doc['recipient']['name']}（{doc['recipient']['code']}）的，不是本工作站的")
     return doc, sender
 
 
 def import_receipt(ws: Workspace, path: Path) -> ReceiptApplied:
     doc, sender = read_receipt(ws, path)
+    try:
+        return _apply_receipt(ws, doc, sender)
+    except OperationalError as exc:
+        raise_if_busy(exc)
+        raise
+
+
+def _apply_receipt(ws: Workspace, doc: dict, sender: Station) -> ReceiptApplied:
+    mine = ws.require_station()
     with ws.session() as s:
         peer = ensure_peer(s, sender.id)
         before = peer.acked_through
-        peer.acked_through = max(before, int(doc["through"]))
+        # never beyond this station's own counter: a receipt cannot acknowledge changes not yet made
+        counter = s.get(StationCounter, mine.id).value
+        listed = len(doc.get("rejected", []))
+        if doc.get("rejected_total", listed) <= listed:
+            peer.acked_through = max(before, min(doc["through"], counter))
+        # else: the town refused more rows than one receipt names; acknowledge nothing rather than
+        # let an unnamed refused row count as received
         last = json.loads(peer.last_receipt) if peer.last_receipt else None
         if last is None or last.get("created_at", "") <= doc["created_at"]:
             peer.last_receipt = json.dumps({k: doc[k] for k in ("receipt_id", "created_at", "through", "last_seq",
                                                                  "received_seqs", "counts")}, ensure_ascii=False)
             peer.last_receipt_at = utcnow()
+            _replace_rejections(s, sender.id, doc.get("rejected", []))
         now_acked = peer.acked_through
-    return ReceiptApplied(sender.name, int(doc["through"]), before, now_acked, doc.get("last_seq", 0),
-                          doc.get("counts", {}))
+    return ReceiptApplied(sender.name, doc["through"], before, now_acked, doc["last_seq"], doc["counts"],
+                          doc.get("rejected_total", len(doc.get("rejected", []))))
+
+
+def _replace_rejections(s, station_id: str, rejected: list[dict]) -> None:  # noqa: ANN001
+    """The town's newest receipt says which of this station's rows it refused: keep exactly those
+    (they travel again in every bundle until they are fixed or re-keyed)."""
+    table = SyncRejection.__table__
+    by_type = {spec.record_type: spec.table_name for spec in records.table_specs()}
+    s.execute(delete(table).where(table.c.station_id == station_id))
+    now = utcnow()
+    rows = [{"station_id": station_id, "table_name": by_type[r["record_type"]], "record_type": r["record_type"],
+             "record_id": r["id"], "version": r["version"], "reason": r["reason"], "bundle_id": None,
+             "seq": 0, "detected_at": now}
+            for r in {(r["record_type"], r["id"]): r for r in rejected}.values() if r["record_type"] in by_type]
+    if rows:
+        s.execute(table.insert(), rows)
 
 
 def last_receipt(ws: Workspace, station_id: str) -> dict | None:

@@ -84,11 +84,18 @@ def _decode(spec: TableSpec, cols: list[str], rows: list[list]) -> list[list]:
 
 
 def select_changes(conn: Connection, spec: TableSpec, station_id: str, after: int,
-                   village_code: str | None = None) -> list[tuple]:
-    """Rows last changed by ``station_id`` above counter ``after`` (optionally one village's)."""
+                   village_code: str | None = None, refused_by: str | None = None) -> list[tuple]:
+    """Rows last changed by ``station_id`` above counter ``after`` (optionally one village's), and
+    those that the station ``refused_by`` refused (its receipt listed them: they are not acknowledged
+    whatever the counter says, and travel again until they are fixed)."""
     sql = (f"SELECT {', '.join(_q(c) for c in spec.columns)} FROM {_q(spec.table_name)} "
            "WHERE changed_station = ? AND version > ?")
     params: tuple = (station_id, after)
+    if refused_by is not None:
+        sql = (f"SELECT {', '.join(_q(c) for c in spec.columns)} FROM {_q(spec.table_name)} "
+               "WHERE changed_station = ? AND (version > ? OR id IN (SELECT record_id FROM sync_rejection"
+               " WHERE station_id = ? AND table_name = ?))")
+        params += (refused_by, spec.table_name)
     if village_code is not None:
         sql += " AND village_code = ?"
         params += (village_code,)

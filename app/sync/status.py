@@ -102,6 +102,57 @@ def village_status(ws: Workspace) -> VillageSyncStatus:
         json.loads(peer.last_receipt) if peer and peer.last_receipt else None, len(got), conflicts)
 
 
+@dataclass(frozen=True)
+class RefusedRecord:
+    """A record the peer refused by an authority rule, as a person should see it."""
+
+    record_type: str
+    label: str  # the record type in Chinese
+    record_id: str
+    description: str  # what the record is (a household's head, a person's name …)
+    reason: str
+    household_id: str | None  # the household to re-key, when re-keying fixes it
+
+
+_DESCRIBE = {"household": ("head_name", "address"), "person": ("name", "relation"),
+             "diary_entry": ("occurred_at", "place"), "demand": ("content",), "mediation_case": ("title",),
+             "mediation_party": ("name",), "attachment": ("filename",), "user": ("display_name",)}
+
+
+def refused_records(ws: Workspace, station_id: str | None = None, *, limit: int = 500) -> list[RefusedRecord]:
+    """The records a peer refused that still exist here (the town's last receipt at a village; at a
+    town, what it refused of ``station_id``'s bundles), with the reason; at most ``limit``."""
+    from db.models import SyncRejection
+
+    if station_id is None:
+        towns = [p for p in peer_stations(ws) if p.kind == "town"]
+        if not towns:
+            return []
+        station_id = towns[0].id
+    out = []
+    with ws.engine.connect() as conn:
+        table = SyncRejection.__table__
+        rows = conn.execute(select(table.c.table_name, table.c.record_type, table.c.record_id, table.c.reason)
+                            .where(table.c.station_id == station_id)
+                            .order_by(table.c.table_name, table.c.record_id).limit(limit)).all()
+        local = local_station(ws).kind == "village"
+        for r in rows:
+            cols = _DESCRIBE.get(r.table_name, ())
+            picked = ", ".join(f'"{c}"' for c in cols) or "id"
+            household_col = {"household": "id", "person": "household_id"}.get(r.table_name)
+            extra = f', "{household_col}"' if household_col else ""
+            found = conn.exec_driver_sql(f'SELECT {picked}{extra} FROM "{r.table_name}" WHERE id = ?',
+                                         (r.record_id,)).first()
+            if found is None and local:
+                continue  # fixed or re-keyed here: the town's list is older than that
+            values = list(found) if found is not None else []
+            household_id = values.pop() if household_col and values else None
+            description = " ".join(str(v) for v in values if v not in (None, "")) if cols else ""
+            out.append(RefusedRecord(r.record_type, record_label(r.record_type), r.record_id,
+                                     description[:60] or r.record_id[:8], r.reason, household_id))
+    return out
+
+
 @dataclass
 class VillageBoardRow:
     station_id: str

@@ -73,7 +73,9 @@ class SyncRejection(Base):
 
     At the town, one row per record of a village's bundle that broke a rule (the receipt lists them,
     so the village keeps them unacknowledged); a later bundle that brings the record acceptably
-    removes it. At the village, the list of the town's last receipt: those records travel again in
+    removes it, and so does a newer bundle that no longer carries it (a village resends every refused
+    record it still has, so one it left out was fixed or re-keyed). At the village, the list of the
+    town's last receipt: those records travel again in
     every bundle until they are fixed or re-keyed, and 上报与同步 shows them with the town's reason."""
 
     __tablename__ = "sync_rejection"
@@ -88,6 +90,7 @@ class SyncRejection(Base):
     version: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
     bundle_id: Mapped[str | None] = mapped_column(String(36))
+    seq: Mapped[int] = mapped_column(Integer, default=0)  # the sequence number of that bundle
     detected_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 

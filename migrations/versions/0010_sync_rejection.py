@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column('version', sa.Integer(), nullable=False),
         sa.Column('reason', sa.Text(), nullable=False),
         sa.Column('bundle_id', sa.String(length=36), nullable=True),
+        sa.Column('seq', sa.Integer(), nullable=False),
         sa.Column('detected_at', sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_rejection')),
         sa.UniqueConstraint('station_id', 'table_name', 'record_id', name='uq_sync_rejection_station_id'),

@@ -114,6 +114,23 @@ class VillageSyncView(_Base):
         self.counts = RowsModel(("数据", "未确认的变更"), self)
         self.counts_view = _table(self.counts, self)
         layout.addWidget(self.counts_view, 1)
+        self.refused_box = QGroupBox("乡镇拒收的记录（它们不算已上报，每次导出都会再带上，改正后即被接收）")
+        refused_layout = QVBoxLayout(self.refused_box)
+        self.refused = RowsModel(("数据", "记录", "乡镇的理由"), self)
+        self.refused_view = _table(self.refused, self)
+        self.refused_view.selectionModel().selectionChanged.connect(self._refused_selected)
+        refused_layout.addWidget(self.refused_view)
+        fix = QHBoxLayout()
+        self.rekey_btn = QPushButton("给所选的户重新编号(&K)")
+        self.rekey_btn.setToolTip("这一户用的是别村的系统编号（例如从别村导出的名册导入）：换成本村的新编号，"
+                                  "相关的成员、日记、诉求一并改过来")
+        self.rekey_btn.setEnabled(False)
+        self.rekey_btn.clicked.connect(self.rekey_selected)
+        fix.addWidget(self.rekey_btn)
+        fix.addStretch(1)
+        refused_layout.addLayout(fix)
+        self.refused_box.setVisible(False)
+        layout.addWidget(self.refused_box, 1)
         target = QHBoxLayout()
         target.addWidget(QLabel("导出到(&D)："))
         self.target = QComboBox()
@@ -151,6 +168,10 @@ class VillageSyncView(_Base):
             f"已收到乡镇下发包 {st.town_bundles} 个。{conflict_text}")
         self.counts.set_rows([(status.record_label(k), v) for k, v in st.unacknowledged.items()],
                              list(st.unacknowledged))
+        refused = status.refused_records(self.ws)
+        self.refused.set_rows([(r.label, r.description, r.reason) for r in refused], refused)
+        self.refused_box.setVisible(bool(refused))
+        self.rekey_btn.setEnabled(False)
         current = self.target.currentData()
         self.target.clear()
         for label, path in removable_volumes():
@@ -163,6 +184,35 @@ class VillageSyncView(_Base):
 
     def ready(self) -> bool:
         return bool(self.summary.text())
+
+    def _selected_refused(self) -> status.RefusedRecord | None:
+        rows = self.refused_view.selectionModel().selectedRows()
+        return self.refused.keys[rows[0].row()] if rows else None
+
+    def _refused_selected(self, *_args) -> None:  # noqa: ANN002
+        r = self._selected_refused()
+        self.rekey_btn.setEnabled(r is not None and r.household_id is not None)
+
+    def rekey_selected(self) -> None:
+        from app.rekey import rekey_household
+
+        r = self._selected_refused()
+        if r is None or r.household_id is None:
+            return
+        answer = QMessageBox.question(
+            self, "重新编号", f"给“{r.description}”这一户及其成员换成本村的新编号？\n"
+            "相关的日记、诉求、标签会一并改过来，下次导出时重新上报。")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            with self.ws.session(user_id=self._user_id()) as s:
+                rekey_household(s, self.ctx.user, r.household_id)
+        except UserError as exc:
+            self._warn(exc)
+            return
+        self.message.setText(f"已给“{r.description}”重新编号，请重新导出上报包。")
+        self.ctx.data_changed.emit("households")
+        self.refresh()
 
     def export(self) -> None:
         folder = self.target.currentData()
@@ -191,7 +241,10 @@ class VillageSyncView(_Base):
         except UserError as exc:
             self._warn(exc)
             return
-        self.message.setText(f"已导入 {r.sender} 的回执。" if r.changed else "这张回执没有新的确认（可能已导入过）。")
+        text = f"已导入 {r.sender} 的回执。" if r.changed else "这张回执没有新的确认（可能已导入过）。"
+        if r.rejected:
+            text += f"乡镇拒收了 {r.rejected} 条记录，见下方列表和理由。"
+        self.message.setText(text)
         self.ctx.data_changed.emit("sync")
         self.refresh()
 

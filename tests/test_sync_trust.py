@@ -1,0 +1,490 @@
+"""The town trusts nothing it imports: each attack a dishonest village (a stolen laptop, an insider with
+its keys) can make with a bundle signed by its own enrolled key, and the answer it now gets."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import struct
+import subprocess
+import sys
+import time
+import tracemalloc
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from db.models import Attachment, Demand, Household, Person, User
+
+from app import attachments
+from app.errors import UserError
+from app.stations import init_station
+from app.sync import bundle, gate, keys
+from app.sync.bundle import REASONS
+from app.sync.exchange import export_bundles, gaps, import_bundles
+from app.sync.receipts import export_receipts, import_receipt
+from app.sync.status import refused_records
+from app.workspace import Workspace
+
+from tests.conftest import ADMIN_PASSWORD, VILLAGE_CODE
+from tests.sync_support import (
+    add_attachment,
+    add_demand,
+    add_household,
+    content_dump,
+    edit_demand,
+    enroll_village,
+    forge_bundle,
+    open_bundle,
+    section_doc,
+    synced_rows,
+    with_rows,
+)
+
+B_CODE, B_NAME = "370681101202", "李家村"
+
+
+@pytest.fixture
+def town_of_two(village_ws, town_ws, templates, tmp_path):
+    """Village A (张家村) and village B (李家村), both enrolled, each with a household at the town."""
+    enroll_village(village_ws, town_ws, tmp_path)
+    b = Workspace.open(tmp_path / "village-b")
+    init_station(b, kind="village", code=B_CODE, name=B_NAME, town_card=templates["town_card"],
+                 admin_user="admin", admin_password=ADMIN_PASSWORD)
+    enroll_village(b, town_ws, tmp_path)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    ha = add_household(village_ws, "张建国", ("张小红",))
+    add_attachment(village_ws, ha, b"\xff\xd8" + bytes(range(256)) * 300)  # a photo: a file, not a row
+    add_demand(village_ws, ha)
+    hb = add_household(b, "李桂兰", ("王强",))
+    (a_up,) = export_bundles(village_ws, stick)
+    (b_up,) = export_bundles(b, stick)
+    report = import_bundles(town_ws, [a_up.path, b_up.path])
+    assert [x.status for x in report.bundles] == ["imported", "imported"]
+    yield village_ws, b, town_ws, stick, a_up.path, ha, hb
+    b.close()
+
+
+def _columns(sections, record_type):
+    return section_doc(sections, record_type)["columns"]
+
+
+def _row(columns, **values):
+    return [values.get(c) for c in columns]
+
+
+def _next_version(manifest):
+    return manifest["counter"]["to"]
+
+
+def _import_one(town, path):
+    (b,) = import_bundles(town, [path]).bundles
+    return b
+
+
+# -- the town's keys never leave the town ---------------------------------------------------------------------
+def test_an_attachment_hash_that_is_a_path_is_refused_and_never_read(town_of_two, tmp_path):
+    a, _b, town, stick, a_up, ha, _hb = town_of_two
+    m, sections = open_bundle(a_up, town)
+    cols = _columns(sections, "attachments")
+    me, town_id = a.require_station().id, town.require_station().id
+    forged = []
+    for sha, changed in (("./../keys/sign.key", town_id), ("../../keys/encrypt.key", me),
+                         ("AB" * 32, me), ("0" * 63, me)):
+        forged.append(_row(cols, id=str(uuid.uuid4()), village_code=VILLAGE_CODE, origin_station=me,
+                           version=_next_version(m), changed_station=changed, created_at="2024-06-01 00:00:00.000000",
+                           updated_at="2024-06-01 00:00:00.000000", owner_table="household", owner_id=ha,
+                           filename="x.jpg", size=10, sha256=sha))
+    path = forge_bundle(a, town, m, with_rows(sections, "attachments", forged, replace=True), tmp_path / "keys.mqb",
+                        sequence=2)
+    b = _import_one(town, path)
+    assert b.status == "imported" and b.counts["rejected"] == 4
+    reasons = sorted(r.reason for r in b.rejections)
+    assert reasons.count("附件的校验值不是 64 位小写十六进制数字") == 3
+    assert "记录标为由其他工作站修改；包里只能有发送方自己修改的记录" in reasons
+    with town.new_session() as s:
+        assert s.scalars(select(Attachment).where(Attachment.sha256.like("%keys%"))).all() == []
+
+    # even a row planted in the town's database by other means is never read as a path
+    with town.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO attachment (id, village_code, origin_station, version, changed_station, created_at,"
+            " updated_at, owner_table, owner_id, filename, size, sha256) VALUES (?, ?, ?, 999, ?, '2024-06-01',"
+            " '2024-06-01', 'household', ?, 'k', 1, './../keys/sign.key')",
+            (str(uuid.uuid4()), VILLAGE_CODE, town_id, town_id, ha))
+        assert attachments.load_blob(conn, town.attachments_dir, "./../keys/sign.key") is None
+    with town.session() as s:  # something for the town to send down
+        s.get(Household, ha)  # (read only)
+    (down,) = export_bundles(town, stick, village=VILLAGE_CODE)
+    assert down.missing_attachments == 1 and down.attachments == 0
+    plain = b"".join(open_bundle(down.path, a)[1].values())
+    for key_file in (town.keys_dir / keys.SIGN_KEY, town.keys_dir / keys.ENCRYPT_KEY):
+        assert key_file.read_bytes() not in plain and key_file.read_bytes() not in down.path.read_bytes()
+
+
+def test_blob_path_refuses_anything_but_a_hash(tmp_path):
+    for bad in ("./../keys/sign.key", "../" * 30, "A" * 64, "a" * 63, "", "a" * 64 + "/x"):
+        with pytest.raises(ValueError):
+            attachments.blob_path(tmp_path, bad)
+    assert attachments.blob_path(tmp_path, "a" * 64) == tmp_path / "aa" / ("a" * 64)
+
+
+# -- a village writes only its own village -----------------------------------------------------------------
+def test_village_a_cannot_hang_a_tag_or_a_member_on_village_bs_household(town_of_two, tmp_path):
+    a, _b, town, _stick, a_up, _ha, hb = town_of_two
+    b_before = synced_rows(town, B_CODE)
+    m, sections = open_bundle(a_up, town)
+    me = a.require_station().id
+    stamp = {"village_code": VILLAGE_CODE, "origin_station": me, "changed_station": me, "version": _next_version(m),
+             "created_at": "2024-06-01 00:00:00.000000", "updated_at": "2024-06-01 00:00:00.000000"}
+    tag_cols, person_cols = _columns(sections, "household_tags"), _columns(sections, "persons")
+    sections = with_rows(sections, "household_tags", [_row(tag_cols, id=str(uuid.uuid4()), household_id=hb,
+                                                           tag="上访", **stamp)], columns=tag_cols)
+    sections = with_rows(sections, "persons", [_row(person_cols, id=str(uuid.uuid4()), household_id=hb, name="冒名",
+                                                    relation="子女", **stamp)])
+    b = _import_one(town, forge_bundle(a, town, m, sections, tmp_path / "into-b.mqb", sequence=2))
+    assert b.status == "imported" and b.counts["rejected"] == 2
+    assert {(r.record_type, r.reason) for r in b.rejections} == {
+        ("household_tags", "字段 household_id 引用了其他村的记录"), ("persons", "字段 household_id 引用了其他村的记录")}
+    assert synced_rows(town, B_CODE) == b_before
+
+
+def test_a_row_of_village_b_in_village_as_bundle_is_refused(town_of_two, tmp_path):
+    a, _b, town, _stick, a_up, _ha, hb = town_of_two
+    b_before = synced_rows(town, B_CODE)
+    m, sections = open_bundle(a_up, town)
+    with town.engine.connect() as conn:
+        cols = _columns(sections, "households")
+        row = list(conn.exec_driver_sql(f'SELECT {", ".join(cols)} FROM household WHERE id = ?', (hb,)).one())
+    row[cols.index("head_name")] = "被改了"
+    row[cols.index("changed_station")] = a.require_station().id
+    row[cols.index("version")] = _next_version(m)
+    b = _import_one(town, forge_bundle(a, town, m, with_rows(sections, "households", [row]), tmp_path / "b.mqb",
+                                       sequence=2))
+    assert b.counts["rejected"] >= 1
+    assert any("属于其他村" in r.reason for r in b.rejections)
+    assert synced_rows(town, B_CODE) == b_before
+
+
+# -- no silent overwrite of the town's reply ---------------------------------------------------------------
+def test_a_row_stamped_as_the_towns_does_not_overwrite_the_towns_reply(town_of_two, tmp_path):
+    a, _b, town, _stick, a_up, _ha, _hb = town_of_two
+    with town.new_session() as s:
+        did = s.scalars(select(Demand.id).where(Demand.village_code == VILLAGE_CODE)).one()
+    edit_demand(town, did, status="replied", reply="镇民政办已受理", replied_by="镇民政办")
+    with town.engine.connect() as conn:
+        cols = ["id"] + [c for c in _columns(open_bundle(a_up, town)[1], "demands") if c != "id"]
+        town_row = list(conn.exec_driver_sql(f'SELECT {", ".join(cols)} FROM demand WHERE id = ?', (did,)).one())
+    m, sections = open_bundle(a_up, town)
+    forged = list(town_row)
+    forged[cols.index("reply")] = "村里改写的答复"
+    forged[cols.index("version")] = town_row[cols.index("version")] + 1  # "newer" by the town's own numbering
+    b = _import_one(town, forge_bundle(a, town, m, with_rows(sections, "demands", [forged], columns=cols,
+                                                               replace=True), tmp_path / "ow.mqb", sequence=2))
+    assert b.counts["rejected"] == 1 and b.counts["updated"] == 0 and b.counts["conflicts"] == 0
+    assert b.rejections[0].reason.startswith("记录标为由其他工作站修改")
+    with town.new_session() as s:
+        assert s.get(Demand, did).reply == "镇民政办已受理"
+
+
+# -- one malformed manifest refuses one file, never the run ------------------------------------------------
+def _rewrite_manifest(path, sender, change):
+    data = path.read_bytes()
+    nl = data.index(b"\n")
+    (mlen,) = struct.unpack_from(">I", data, nl + 1)
+    new = change(data[nl + 5:nl + 5 + mlen])
+    body = data[:nl + 1] + struct.pack(">I", len(new)) + new + data[nl + 5 + mlen:-66]
+    sig = keys.load_sign_key(sender.keys_dir).sign(body)
+    path.write_bytes(body + struct.pack(">H", len(sig)) + sig)
+    return path
+
+
+def _set_field(mb: bytes, key: str, raw_value: bytes) -> bytes:
+    doc = json.loads(mb)
+    doc[key] = "@@"
+    text = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return text.replace(b'"@@"', raw_value)
+
+
+def _sender_key(mb: bytes, value) -> bytes:
+    doc = json.loads(mb)
+    doc["sender"]["sign_public_key"] = value
+    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+
+
+MANIFEST_ATTACKS = {
+    "200000-nested-arrays": lambda mb: _set_field(mb, "app_version", b"[" * 200_000 + b"]" * 200_000),
+    "sign_public_key-number": lambda mb: _sender_key(mb, 12345),
+    "recipient-text": lambda mb: _set_field(mb, "recipient", '"东城镇"'.encode()),
+    "sequence-text": lambda mb: _set_field(mb, "sequence", b'"x"'),
+    "sequence-bool": lambda mb: _set_field(mb, "sequence", b"true"),
+    "sections-object": lambda mb: _set_field(mb, "sections", b'{"a":1}'),
+    "section-size-negative": lambda mb: mb.replace(b'"size":', b'"size":-', 1),
+    "counter-float": lambda mb: _set_field(mb, "counter", b'{"from":0.5,"to":1e308}'),
+    "bundle-id-path": lambda mb: _set_field(mb, "bundle_id", b'"../../keys/sign.key"'),
+    "not-json": lambda mb: b"\xff\xfe" + mb,
+}
+
+
+@pytest.mark.parametrize("attack", sorted(MANIFEST_ATTACKS))
+def test_a_malformed_manifest_is_refused_in_chinese_and_the_valid_bundle_beside_it_imports(
+        town_of_two, tmp_path, attack):
+    a, _b, town, stick, a_up, ha, _hb = town_of_two
+    add_household(a, "新户")
+    (good,) = export_bundles(a, stick)
+    bad = tmp_path / "bad" / "a-up.mqb"
+    bad.parent.mkdir()
+    bad.write_bytes(a_up.read_bytes())
+    _rewrite_manifest(bad, a, MANIFEST_ATTACKS[attack])
+    before = synced_rows(town, B_CODE)
+    report = import_bundles(town, [bad, good.path])
+    by_file = {x.file: x for x in report.bundles}
+    assert by_file[str(bad)].status == "rejected" and by_file[str(bad)].reason.startswith(REASONS)
+    assert by_file[str(good.path)].status == "imported"
+    assert synced_rows(town, B_CODE) == before
+
+
+def test_the_command_line_names_the_refusal_in_chinese_without_a_traceback(town_of_two, tmp_path):
+    a, _b, town, _stick, a_up, _ha, _hb = town_of_two
+    bad = tmp_path / "nested.mqb"
+    bad.write_bytes(a_up.read_bytes())
+    _rewrite_manifest(bad, a, MANIFEST_ATTACKS["200000-nested-arrays"])
+    town.close()
+    r = subprocess.run([sys.executable, "-m", "app", "bundle", "import", "--data-dir", str(town.root), str(bad)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "Traceback" not in r.stderr + r.stdout
+    assert "拒收：内容损坏：清单的嵌套层数超过" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "app", "bundle", "inspect", str(bad)], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 1 and "Traceback" not in r.stderr + r.stdout and "内容损坏" in r.stdout
+
+
+def test_a_section_nested_deep_is_refused(town_of_two, tmp_path):
+    a, _b, town, _stick, a_up, _ha, _hb = town_of_two
+    m, sections = open_bundle(a_up, town)
+    sections = dict(sections)
+    sections["table:households"] = b'{"columns":["id"],"rows":' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+    b = _import_one(town, forge_bundle(a, town, m, sections, tmp_path / "deep.mqb", sequence=2))
+    assert b.status == "rejected" and b.reason.startswith("内容损坏")
+
+
+def test_cells_sqlite_cannot_store_refuse_the_bundle_not_the_run(town_of_two, tmp_path):
+    a, _b, town, _stick, a_up, _ha, _hb = town_of_two
+    m, sections = open_bundle(a_up, town)
+    doc = section_doc(sections, "households")
+    row = list(doc["rows"][0])
+    row[doc["columns"].index("id")] = str(uuid.uuid4())
+    row[doc["columns"].index("notes")] = {"a": [1, 2]}
+    row[doc["columns"].index("version")] = _next_version(m)
+    for value, name in (({"a": [1]}, "dict"), (2**70, "huge")):
+        row[doc["columns"].index("notes")] = value
+        b = _import_one(town, forge_bundle(a, town, m, with_rows(sections, "households", [row]),
+                                           tmp_path / f"{name}.mqb", sequence=2))
+        assert b.status == "rejected" and b.reason.startswith("内容损坏"), b
+
+
+# -- sequence numbers are the sender's to choose, so they are bounded -----------------------------------------
+@pytest.mark.parametrize("seq", [20_000_000, gate.SEQ_AHEAD + 2])
+def test_a_sequence_far_ahead_is_refused_and_later_imports_stay_fast(town_of_two, tmp_path, seq):
+    a, _b, town, _stick, a_up, _ha, _hb = town_of_two
+    m, sections = open_bundle(a_up, town)
+    b = _import_one(town, forge_bundle(a, town, m, sections, tmp_path / "far.mqb", sequence=seq))
+    assert b.status == "rejected" and b.reason.startswith("序号不合理")
+    started = time.perf_counter()
+    assert gaps(town) == []
+    assert time.perf_counter() - started < 5  # (a bound for a hang, not a benchmark)
+
+
+def test_a_gap_is_counted_not_enumerated(town_of_two, tmp_path):
+    a, _b, town, _stick, a_up, _ha, _hb = town_of_two
+    m, sections = open_bundle(a_up, town)
+    b = _import_one(town, forge_bundle(a, town, m, sections, tmp_path / "later.mqb", sequence=gate.SEQ_AHEAD))
+    assert b.status == "imported"
+    (g,) = gaps(town)
+    assert g.total == gate.SEQ_AHEAD - 2 and g.missing == list(range(2, 52))
+    assert "等共 998 个" in g.text
+
+
+# -- a small file never becomes a big one --------------------------------------------------------------------
+def test_a_section_declared_far_larger_than_it_is_stored_is_refused_before_inflating(town_of_two, tmp_path):
+    a, _b, town, _stick, a_up, _ha, _hb = town_of_two
+    m, sections = open_bundle(a_up, town)
+    sections = dict(sections)
+    sections["table:households"] = (b'{"columns":["id","village_code","changed_station","version"],"rows":[]'
+                                    + b" " * (200 * 1024 * 1024) + b"}")
+    path = forge_bundle(a, town, m, sections, tmp_path / "bomb.mqb", sequence=2)
+    assert path.stat().st_size < 2 * 1024 * 1024
+    del sections
+    tracemalloc.start()
+    b = _import_one(town, path)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert b.status == "rejected" and "倍" in b.reason
+    assert peak < 64 * 1024 * 1024
+
+
+def test_a_section_that_inflates_past_its_declared_size_stops_there(town_of_two, tmp_path):
+    a, _b, town, _stick, a_up, _ha, _hb = town_of_two
+    m, sections = open_bundle(a_up, town)
+    sections = dict(sections)
+    sections["table:households"] = b"[" + b" " * (50 * 1024 * 1024) + b"]"
+    path = forge_bundle(a, town, m, sections, tmp_path / "liar.mqb", sequence=2)
+
+    def shrink(mb):
+        doc = json.loads(mb)
+        for sec in doc["sections"]:
+            if sec["name"] == "table:households":
+                sec["size"] = 100_000
+        return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+    _rewrite_manifest(path, a, shrink)
+    tracemalloc.start()
+    b = _import_one(town, path)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert b.status == "rejected" and b.reason.startswith("内容损坏")
+    assert peak < 64 * 1024 * 1024
+
+
+# -- receipts acknowledge only what the town accepted ------------------------------------------------------
+def test_rows_with_another_villages_ids_stay_unacknowledged_until_re_keyed(town_of_two, tmp_path):
+    from app.rekey import rekey_household
+
+    a, b_ws, town, stick, _a_up, _ha, hb = town_of_two
+    b_before = synced_rows(town, B_CODE)
+    with b_ws.new_session() as s:  # what an old roster import took over from B's exported workbook
+        foreign_people = [(p.id, p.name) for p in s.scalars(select(Person).where(Person.household_id == hb))]
+    with a.session() as s:
+        s.add(Household(id=hb, head_name="李桂兰", group_name="三组", address="三组1号"))
+        s.flush()
+        for pid, name in foreign_people:
+            s.add(Person(id=pid, household_id=hb, name=name, relation="户主"))
+    (up,) = export_bundles(a, stick)
+    (got,) = import_bundles(town, [up.path]).bundles
+    assert got.status == "imported" and got.counts["rejected"] == 1 + len(foreign_people)
+    assert {r.reason for r in got.rejections} <= {"记录编号已被其他村的记录使用（可能是从别村的名册导入的）",
+                                                  "字段 household_id 引用了其他村的记录"}
+    assert any(r.record_type == "households" and r.reason.startswith("记录编号已被其他村的记录使用")
+               for r in got.rejections)
+    (receipt,) = export_receipts(town, stick, village=VILLAGE_CODE)
+    doc = json.loads(receipt.path.read_text(encoding="utf-8"))
+    assert doc["rejected_total"] == 1 + len(foreign_people)
+    applied = import_receipt(a, receipt.path)
+    assert applied.rejected == 1 + len(foreign_people)
+    shown = refused_records(a)
+    assert {r.record_type for r in shown} == {"households", "persons"}
+    assert {r.household_id for r in shown} == {hb}
+    # though the receipt's counter covers them, they travel again
+    (again,) = export_bundles(a, stick)
+    assert again.counts["households"] == 1 and again.counts["persons"] == len(foreign_people)
+
+    with a.session() as s:
+        admin = s.scalars(select(User).where(User.username == "admin")).one()
+        new_hid = rekey_household(s, admin, hb)
+    assert new_hid != hb
+    (fixed,) = export_bundles(a, stick)
+    (got,) = import_bundles(town, [fixed.path]).bundles
+    assert got.status == "imported" and got.counts["rejected"] == 0, got.rejections
+    (receipt,) = export_receipts(town, stick, village=VILLAGE_CODE)
+    assert import_receipt(a, receipt.path).rejected == 0
+    assert refused_records(a) == []
+    assert synced_rows(town, VILLAGE_CODE) == synced_rows(a, VILLAGE_CODE)
+    assert synced_rows(town, B_CODE) == b_before
+
+
+def test_the_roster_import_never_adopts_another_villages_ids(town_of_two, tmp_path):
+    from app.roster_excel import export_roster, import_file
+
+    a, b_ws, _town, _stick, _a_up, _ha, hb = town_of_two
+    book = tmp_path / "李家村名册.xlsx"
+    with b_ws.new_session() as s:
+        export_roster(s, book, user=None)
+        b_ids = {hb} | set(s.scalars(select(Person.id).where(Person.household_id == hb)))
+    result = import_file(a, book)
+    assert result is not None
+    with a.new_session() as s:
+        a_ids = set(s.scalars(select(Household.id))) | set(s.scalars(select(Person.id)))
+        assert s.scalars(select(Household).where(Household.head_name == "李桂兰")).one() is not None
+    assert not (a_ids & b_ids)
+
+
+# -- receipts pass the gate too -------------------------------------------------------------------------------
+@pytest.mark.parametrize("change", ["signature-number", "nested", "through-text", "recipient-text", "huge-list"])
+def test_a_malformed_receipt_is_refused_in_chinese(town_of_two, tmp_path, change):
+    a, _b, town, stick, _a_up, _ha, _hb = town_of_two
+    (receipt,) = export_receipts(town, stick, village=VILLAGE_CODE)
+    doc = json.loads(receipt.path.read_text(encoding="utf-8"))
+    raw = None
+    if change == "signature-number":
+        doc["signature"] = 123
+    elif change == "through-text":
+        doc["through"] = "x"
+    elif change == "recipient-text":
+        doc["recipient"] = "东城镇"
+    elif change == "huge-list":
+        doc["received_seqs"] = list(range(1, 2_000_000))
+    else:
+        raw = json.dumps(doc).replace('"counts": {', '"counts": ' + "[" * 100_000 + "]" * 100_000 + ', "x": {', 1)
+    bad = tmp_path / "bad.mqr"
+    bad.write_text(raw if raw is not None else json.dumps(doc), encoding="utf-8")
+    before = content_dump(a)
+    with pytest.raises(UserError) as err:
+        import_receipt(a, bad)
+    assert err.value.message and not err.value.message.isascii()
+    assert content_dump(a) == before
+
+
+def test_a_receipt_cannot_acknowledge_changes_not_yet_made(town_of_two, tmp_path):
+    a, _b, town, stick, _a_up, _ha, _hb = town_of_two
+    from app.sync import receipts
+
+    (receipt,) = export_receipts(town, stick, village=VILLAGE_CODE)
+    doc = json.loads(receipt.path.read_text(encoding="utf-8"))
+    doc.pop("signature")
+    doc["through"] = 10**12
+    doc["signature"] = keys.b64(keys.load_sign_key(town.keys_dir).sign(receipts._canonical(doc)))
+    receipt.path.write_text(json.dumps(doc), encoding="utf-8")
+    applied = import_receipt(a, receipt.path)
+    with a.engine.connect() as conn:
+        counter = conn.exec_driver_sql("SELECT value FROM station_counter").scalar()
+    assert applied.acked_now == counter
+
+
+# -- a database busy with another writer ---------------------------------------------------------------------
+def test_an_import_into_a_database_another_program_is_writing_waits_then_refuses_in_chinese(town_of_two):
+    a, _b, town, stick, _a_up, _ha, _hb = town_of_two
+    add_household(a, "又一户")
+    (up,) = export_bundles(a, stick)
+    (receipt,) = export_receipts(town, stick, village=VILLAGE_CODE)
+    before = content_dump(town)
+    for ws, action in ((town, lambda: import_bundles(town, [up.path])), (a, lambda: import_receipt(a, receipt.path))):
+        blocker = sqlite3.connect(ws.db_path)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(UserError) as err:
+                action()
+            assert "数据库正被另一个程序使用" in err.value.message
+        finally:
+            blocker.rollback()
+            blocker.close()
+    assert content_dump(town) == before
+    assert import_bundles(town, [up.path]).bundles[0].status == "imported"
+
+
+def test_the_gate_bounds_every_manifest_field(town_of_two):
+    _a, _b, town, _stick, a_up, _ha, _hb = town_of_two
+    manifest = bundle.parse(a_up.read_bytes()).manifest
+    gate.check_manifest(json.loads(json.dumps(manifest)))
+    for path, value in ((("sender", "code"), "37068110120X"), (("counter", "to"), 2**60), (("sequence",), 0),
+                        (("sections", 0, "sha256"), "A" * 64), (("payload", "size"), -1),
+                        (("encryption", "nonce"), "!!"), (("requires",), ["x" * 100])):
+        doc = json.loads(json.dumps(manifest))
+        target = doc
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        with pytest.raises(bundle.BundleRejected) as err:
+            gate.check_manifest(doc)
+        assert err.value.reason.startswith("内容损坏"), path
