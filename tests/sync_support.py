@@ -253,3 +253,19 @@ def with_rows(sections: dict[str, bytes], record_type: str, rows: list[list], *,
     out = dict(sections)
     out[f"table:{record_type}"] = json.dumps(doc, ensure_ascii=False).encode("utf-8")
     return out
+
+
+def rewrite_manifest(path: Path, sender: Workspace, change) -> Path:  # noqa: ANN001
+    """Replace a bundle's manifest bytes by ``change(bytes)`` and sign the file again with ``sender``'s key."""
+    import struct
+
+    from app.sync import keys
+
+    data = path.read_bytes()
+    nl = data.index(b"\n")
+    (mlen,) = struct.unpack_from(">I", data, nl + 1)
+    new = change(data[nl + 5:nl + 5 + mlen])
+    body = data[:nl + 1] + struct.pack(">I", len(new)) + new + data[nl + 5 + mlen:-66]
+    sig = keys.load_sign_key(sender.keys_dir).sign(body)
+    path.write_bytes(body + struct.pack(">H", len(sig)) + sig)
+    return path

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import struct
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ from tests.sync_support import (
     enroll_village,
     forge_bundle,
     open_bundle,
+    rewrite_manifest,
     section_doc,
     synced_rows,
     with_rows,
@@ -190,17 +190,6 @@ def test_a_row_stamped_as_the_towns_does_not_overwrite_the_towns_reply(town_of_t
 
 
 # -- one malformed manifest refuses one file, never the run ------------------------------------------------
-def _rewrite_manifest(path, sender, change):
-    data = path.read_bytes()
-    nl = data.index(b"\n")
-    (mlen,) = struct.unpack_from(">I", data, nl + 1)
-    new = change(data[nl + 5:nl + 5 + mlen])
-    body = data[:nl + 1] + struct.pack(">I", len(new)) + new + data[nl + 5 + mlen:-66]
-    sig = keys.load_sign_key(sender.keys_dir).sign(body)
-    path.write_bytes(body + struct.pack(">H", len(sig)) + sig)
-    return path
-
-
 def _set_field(mb: bytes, key: str, raw_value: bytes) -> bytes:
     doc = json.loads(mb)
     doc[key] = "@@"
@@ -237,7 +226,7 @@ def test_a_malformed_manifest_is_refused_in_chinese_and_the_valid_bundle_beside_
     bad = tmp_path / "bad" / "a-up.mqb"
     bad.parent.mkdir()
     bad.write_bytes(a_up.read_bytes())
-    _rewrite_manifest(bad, a, MANIFEST_ATTACKS[attack])
+    rewrite_manifest(bad, a, MANIFEST_ATTACKS[attack])
     before = synced_rows(town, B_CODE)
     report = import_bundles(town, [bad, good.path])
     by_file = {x.file: x for x in report.bundles}
@@ -250,7 +239,7 @@ def test_the_command_line_names_the_refusal_in_chinese_without_a_traceback(town_
     a, _b, town, _stick, a_up, _ha, _hb = town_of_two
     bad = tmp_path / "nested.mqb"
     bad.write_bytes(a_up.read_bytes())
-    _rewrite_manifest(bad, a, MANIFEST_ATTACKS["200000-nested-arrays"])
+    rewrite_manifest(bad, a, MANIFEST_ATTACKS["200000-nested-arrays"])
     town.close()
     r = subprocess.run([sys.executable, "-m", "app", "bundle", "import", "--data-dir", str(town.root), str(bad)],
                        capture_output=True, text=True, timeout=120)
@@ -339,7 +328,7 @@ def test_a_section_that_inflates_past_its_declared_size_stops_there(town_of_two,
                 sec["size"] = 100_000
         return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
-    _rewrite_manifest(path, a, shrink)
+    rewrite_manifest(path, a, shrink)
     tracemalloc.start()
     b = _import_one(town, path)
     _current, peak = tracemalloc.get_traced_memory()

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, delete, func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError, ProgrammingError
 
 from db import migrate
 from db.base import utcnow
@@ -636,8 +636,8 @@ class _Batch:
         except BundleRejected as exc:
             outcome.status, outcome.reason = "rejected", exc.reason
             outcome.counts, outcome.rejections = dict.fromkeys(records.OUTCOMES, 0), []
-        except (KeyError, TypeError, ValueError, OverflowError, sqlite3.ProgrammingError,
-                sqlite3.InterfaceError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError, sqlite3.ProgrammingError, sqlite3.InterfaceError,
+                ProgrammingError, InterfaceError, DataError) as exc:
             # a value SQLite cannot store as it came (a list where text belongs, a number too large):
             # that bundle's savepoint is rolled back, the run goes on
             outcome.status, outcome.reason = "rejected", f"内容损坏：包里有无法存入的数据（{str(exc)[:80]}）"

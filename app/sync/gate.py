@@ -104,6 +104,9 @@ def load_json(data: bytes, *, what: str, max_bytes: int, max_depth: int | None,
 
 
 # -- field checks ---------------------------------------------------------------------------------------
+_ABSENT = object()
+
+
 class _Fields:
     """Typed access to one JSON object; every failure names the field by its dotted path."""
 
@@ -116,16 +119,18 @@ class _Fields:
         return f"{self.path}.{key}" if self.path else key
 
     def _get(self, key: str, optional: bool) -> Any:
+        """The value; ``_ABSENT`` for an optional key that is not there (present means typed: a
+        present ``null`` is checked like any other value)."""
         if key not in self.doc:
             if optional:
-                return None
+                return _ABSENT
             raise self.fail(f"缺少字段 {self._name(key)}")
         return self.doc[key]
 
     def text(self, key: str, *, max_len: int = 200, pattern: re.Pattern | None = None, optional: bool = False,
              allow_none: bool = False) -> str | None:
         value = self._get(key, optional)
-        if value is None and (optional or allow_none):
+        if value is _ABSENT or (value is None and allow_none):
             return None
         if not isinstance(value, str):
             raise self.fail(f"字段 {self._name(key)} 应为文字")
@@ -137,7 +142,7 @@ class _Fields:
 
     def integer(self, key: str, *, low: int = 0, high: int = MAX_COUNTER, optional: bool = False) -> int | None:
         value = self._get(key, optional)
-        if value is None and optional:
+        if value is _ABSENT:
             return None
         if type(value) is not int:  # bool is an int in Python; it is not a number here
             raise self.fail(f"字段 {self._name(key)} 应为整数")
@@ -153,13 +158,13 @@ class _Fields:
 
     def obj(self, key: str, *, optional: bool = False) -> _Fields | None:
         value = self._get(key, optional)
-        if value is None and optional:
+        if value is _ABSENT:
             return None
         return _Fields(value, self._name(key), self.fail)
 
     def items(self, key: str, *, max_items: int, optional: bool = False) -> list:
         value = self._get(key, optional)
-        if value is None and optional:
+        if value is _ABSENT:
             return []
         if not isinstance(value, list):
             raise self.fail(f"字段 {self._name(key)} 应为列表")
