@@ -65,6 +65,54 @@ def raw_insert_seconds(template_db: Path, village_db: Path, workdir: Path) -> tu
     return elapsed, rows
 
 
+def _without_row_checks():  # noqa: ANN202
+    """The per-row authority rules switched off (only here, to measure what they cost): every row
+    passes the screen, the column rules and the attachment-content rule."""
+    import contextlib
+
+    from app import ownership
+
+    @contextlib.contextmanager
+    def patched():  # noqa: ANN202
+        saved = (ownership.screen_rows, ownership.column_verdict, ownership.attachment_content_refused)
+        ownership.screen_rows = lambda conn, spec, columns, rows, auth, out: rows
+        ownership.column_verdict = lambda *args, **kwargs: None
+        ownership.attachment_content_refused = lambda *args, **kwargs: {}
+        try:
+            yield
+        finally:
+            ownership.screen_rows, ownership.column_verdict, ownership.attachment_content_refused = saved
+
+    return patched()
+
+
+def checks_ratio(empty_town: Path, bundle: Path, workdir: Path, trials: int = 3) -> tuple[float, float, float]:
+    """One village-year imported into copies of the same empty town, with and without the per-row
+    authority checks, alternating; returns (median with, median without, ratio)."""
+    import contextlib
+    import statistics
+
+    from app.sync.exchange import import_bundles
+    from app.workspace import Workspace
+
+    times: dict[bool, list[float]] = {True: [], False: []}
+    for n in range(trials):
+        for checks in (True, False):
+            target = workdir / f"ratio-{n}-{checks}"
+            shutil.copytree(empty_town, target)
+            ws = Workspace.open(target, create=False)
+            _settle()
+            with contextlib.nullcontext() if checks else _without_row_checks():
+                start = time.perf_counter()
+                report = import_bundles(ws, [bundle])
+                times[checks].append(time.perf_counter() - start)
+            assert report.bundles[0].status == "imported" and report.bundles[0].counts["rejected"] == 0
+            ws.close()
+            shutil.rmtree(target)
+    with_checks, without = statistics.median(times[True]), statistics.median(times[False])
+    return with_checks, without, with_checks / without
+
+
 def _settle() -> None:
     """Let the system write out what generating the villages left in its cache (gigabytes, here; a
     town's computer reading bundles off a USB stick has none of it) before an import is timed: its
@@ -117,6 +165,15 @@ def run(report) -> None:  # noqa: ANN001
         report("village-year export (rows)", first_rows, "rows", "")
         report("village-year export", export_times[0], "s", "")
         report("village-year bundle size", first_size / 1e6, "MB", "")
+
+        town.close()  # an enrolled, empty town: the starting point of the checks' ratio
+        empty_town = tmp / "town-empty"
+        shutil.copytree(town.root, empty_town)
+        town = Workspace.open(tmp / "town", create=False)
+        with_checks, without, ratio = checks_ratio(empty_town, bundles[0], tmp)
+        report("village-year import, authority checks on (median of 3)", with_checks, "s", "")
+        report("village-year import, authority checks off (median of 3)", without, "s", "")
+        report("cost of the checks: import with / without", ratio, "×", 1.10)
 
         _settle()
         start = time.perf_counter()

@@ -250,7 +250,7 @@ def test_a_record_of_another_village_is_rejected_row_by_row(pair):
     # the person, and the household whose 户主 it names (a reference into another village)
     assert b.status == "imported" and b.counts["rejected"] == 2
     assert sorted((r.record_type, r.reason) for r in b.rejections) == [
-        ("households", "字段 head_id 引用了其他村的记录"),
+        ("households", "“户主”引用了其他村的记录"),
         ("persons", "记录属于其他村（370681101299），只能上报本村的记录")]
     with town.new_session() as s:
         assert s.query(Person).filter_by(village_code="370681101299").count() == 0

@@ -147,7 +147,7 @@ def test_village_a_cannot_hang_a_tag_or_a_member_on_village_bs_household(town_of
     b = _import_one(town, forge_bundle(a, town, m, sections, tmp_path / "into-b.mqb", sequence=2))
     assert b.status == "imported" and b.counts["rejected"] == 2
     assert {(r.record_type, r.reason) for r in b.rejections} == {
-        ("household_tags", "字段 household_id 引用了其他村的记录"), ("persons", "字段 household_id 引用了其他村的记录")}
+        ("household_tags", "“所属户”引用了其他村的记录"), ("persons", "“所属户”引用了其他村的记录")}
     assert synced_rows(town, B_CODE) == b_before
 
 
@@ -354,7 +354,7 @@ def test_rows_with_another_villages_ids_stay_unacknowledged_until_re_keyed(town_
     (got,) = import_bundles(town, [up.path]).bundles
     assert got.status == "imported" and got.counts["rejected"] == 1 + len(foreign_people)
     assert {r.reason for r in got.rejections} <= {"记录编号已被其他村的记录使用（可能是从别村的名册导入的）",
-                                                  "字段 household_id 引用了其他村的记录"}
+                                                  "“所属户”引用了其他村的记录"}
     assert any(r.record_type == "households" and r.reason.startswith("记录编号已被其他村的记录使用")
                for r in got.rejections)
     (receipt,) = export_receipts(town, stick, village=VILLAGE_CODE)

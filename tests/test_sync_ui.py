@@ -100,3 +100,57 @@ def test_town_wizard_imports_a_folder_and_shows_board_and_one_conflict(qtbot, qt
     page.tabs.setCurrentWidget(page.stations)
     qtmodeltester.check(page.stations.model)
     assert page.stations.model.rows[0][2] == "已登记"
+
+
+def test_village_page_lists_what_the_town_refused_and_re_keys_a_household(qtbot, qtmodeltester, village_ws, town_ws,
+                                                                           templates, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+    from sqlalchemy import select
+
+    from db.models import Household, Person
+
+    from app.stations import init_station
+    from app.sync.receipts import export_receipts, import_receipt
+    from app.workspace import Workspace
+
+    from ui.sync import SyncPage
+
+    enroll_village(village_ws, town_ws, tmp_path)
+    other = Workspace.open(tmp_path / "village-b")
+    init_station(other, kind="village", code="370681101202", name="李家村", town_card=templates["town_card"],
+                 admin_user="admin", admin_password=ADMIN_PASSWORD)
+    enroll_village(other, town_ws, tmp_path)
+    hb = add_household(other, "李桂兰", ("王强",))
+    import_bundles(town_ws, [export_bundles(other, tmp_path)[0].path])
+    with other.new_session() as s:
+        people = [(p.id, p.name) for p in s.scalars(select(Person).where(Person.household_id == hb))]
+    other.close()
+    with village_ws.session() as s:  # taken over with 李家村's system ids from its roster workbook
+        s.add(Household(id=hb, head_name="李桂兰", group_name="三组", address="三组1号"))
+        s.flush()
+        s.add_all(Person(id=pid, household_id=hb, name=name, relation="户主") for pid, name in people)
+    import_bundles(town_ws, [export_bundles(village_ws, tmp_path)[0].path])
+    import_receipt(village_ws, export_receipts(town_ws, tmp_path)[0].path)
+
+    page = SyncPage(_ctx(village_ws))
+    qtbot.addWidget(page)
+    page.resize(1366, 700)
+    page.show()
+    page.refresh()
+    view = page.village
+    qtmodeltester.check(view.refused)
+    assert view.refused_box.isVisible()
+    assert len(view.refused.rows) == 1 + len(people)
+    assert all("其他村" in reason for _label, _what, reason in view.refused.rows)
+    assert not view.rekey_btn.isEnabled()
+    row = next(i for i, r in enumerate(view.refused.keys) if r.record_type == "households")
+    view.refused_view.selectRow(row)
+    assert view.rekey_btn.isEnabled()
+    page.grab().save(str(tmp_path / "village-refused.png"))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    view.rekey_btn.click()
+    assert "已给“李桂兰" in view.message.text()
+    assert not view.refused_box.isVisible() and view.refused.rows == []
+    with village_ws.new_session() as s:
+        assert s.get(Household, hb) is None
+        assert s.scalars(select(Household).where(Household.head_name == "李桂兰")).one().id != hb

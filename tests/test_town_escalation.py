@@ -139,7 +139,7 @@ def test_a_village_cannot_write_the_towns_handling_of_an_escalated_case(stations
     assert b.status == "imported" and b.counts["rejected"] == 1
     (r,) = b.rejections
     assert r.record_type == "mediation_cases" and r.record_id == case_id
-    assert r.reason in ("字段 town_outcome 只能由乡镇填写", "字段 town_handling 只能由乡镇填写")
+    assert r.reason in ("“乡镇处理结果”只能由乡镇填写", "“乡镇处理情况”只能由乡镇填写")
     with town.new_session() as s:
         row = s.get(MediationCase, case_id)
         assert (row.town_outcome, row.town_handling) == before

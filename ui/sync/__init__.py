@@ -161,6 +161,9 @@ class VillageSyncView(_Base):
         export_text = (f"上次导出：{_fmt_time(st.last_export_at)}，第 {st.last_seq} 号包（{st.last_export_file}）"
                        if st.last_export_at else "还没有导出过上报包")
         conflict_text = f"\n有 {st.open_conflicts} 条冲突待处理（见“冲突处理”）。" if st.open_conflicts else ""
+        refused = status.refused_records(self.ws)
+        if refused:
+            conflict_text += f"\n乡镇拒收了 {len(refused)} 条记录（见下方“乡镇拒收的记录”）：改正前它们每次都会随上报包再送。"
         self.summary.setText(
             f"上报给：{st.town_name or '（未绑定乡镇）'}\n"
             f"尚未被乡镇确认的变更：{st.unacknowledged_total} 条。导出的上报包总是包含全部未确认的变更，"
@@ -168,7 +171,6 @@ class VillageSyncView(_Base):
             f"已收到乡镇下发包 {st.town_bundles} 个。{conflict_text}")
         self.counts.set_rows([(status.record_label(k), v) for k, v in st.unacknowledged.items()],
                              list(st.unacknowledged))
-        refused = status.refused_records(self.ws)
         self.refused.set_rows([(r.label, r.description, r.reason) for r in refused], refused)
         self.refused_box.setVisible(bool(refused))
         self.rekey_btn.setEnabled(False)
