@@ -477,3 +477,31 @@ def test_the_gate_bounds_every_manifest_field(town_of_two):
         with pytest.raises(bundle.BundleRejected) as err:
             gate.check_manifest(doc)
         assert err.value.reason.startswith("内容损坏"), path
+
+
+# -- station cards pass the gate too ---------------------------------------------------------------------------
+@pytest.mark.parametrize("change", ["code-number", "nested", "kind-list", "huge", "name-long", "not-json"])
+def test_a_malformed_station_card_is_refused_in_chinese_at_enrollment(village_ws, town_ws, tmp_path, change):
+    from app.sync.enrollment import enroll, export_card
+
+    card = export_card(village_ws, tmp_path / "card.json")
+    doc = json.loads(card.read_text(encoding="utf-8"))
+    text = None
+    if change == "code-number":
+        doc["code"] = 370681101201
+    elif change == "kind-list":
+        doc["kind"] = ["village"]
+    elif change == "name-long":
+        doc["name"] = "村" * 10_000
+    elif change == "huge":
+        doc["padding"] = "x" * (gate.MAX_CARD + 1)
+    elif change == "nested":
+        text = json.dumps(doc)[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    else:
+        text = "\ufeff\x00not a card"
+    card.write_text(text if text is not None else json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    before = content_dump(town_ws)
+    with pytest.raises(UserError) as err:
+        enroll(town_ws, card)
+    assert err.value.message and not err.value.message.isascii()
+    assert content_dump(town_ws) == before

@@ -7,13 +7,14 @@ town enrolls (pins) it. The card is JSON so a clerk can read it; the signature c
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 
 from app.errors import UserError
-from app.sync import keys
+from app.sync import gate, keys
 
 CARD_FORMAT = "minqing-station-card"
 CARD_VERSION = 1
@@ -45,14 +46,18 @@ def write_card(card: StationCard, keys_dir: Path, out: Path) -> Path:
 def read_card(path: Path) -> StationCard:
     """Read and verify a card file; raises UserError in Chinese for anything wrong."""
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        if os.stat(path).st_size > gate.MAX_CARD:
+            raise UserError(f"{path} 太大，不像民情簿的工作站卡片")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise UserError(f"找不到工作站卡片文件 {path}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise UserError(f"{path} 不是民情簿的工作站卡片（无法读取）") from None
-    if not isinstance(doc, dict) or doc.get("format") != CARD_FORMAT:
-        raise UserError(f"{path} 不是民情簿的工作站卡片")
-    if not isinstance(doc.get("version"), int) or doc["version"] > CARD_VERSION:
+    except OSError as exc:
+        raise UserError(f"无法读取工作站卡片 {path}（{exc.strerror}），请检查 U 盘是否插好") from None
+    try:
+        doc = gate.check_card(data)
+    except gate.FileInvalid as exc:
+        raise UserError(f"{path}：{exc.reason}") from None
+    if doc["version"] > CARD_VERSION:
         raise UserError(f"{path} 的卡片版本过新，请升级民情簿")
     try:
         card = StationCard(**{k: doc[k] for k in StationCard.__dataclass_fields__})

@@ -157,8 +157,11 @@ def _cmd_receipt_import(args: argparse.Namespace) -> int:
     r = _with_ws(args, lambda ws: import_receipt(ws, Path(args.file)))
     text = (f"已采用 {r.sender} 的回执：第 {r.last_seq} 号包及以前的变更已确认收到" if r.changed
             else f"{r.sender} 的这张回执没有新的确认（可能已导入过）")
+    if r.rejected:
+        text += (f"\n{r.sender} 拒收了 {r.rejected} 条记录：它们不算已上报，下次导出会再带上；"
+                 "请在“上报与同步”页查看理由并改正（用了别村编号的户可重新编号）")
     emit(args, text, {"sender": r.sender, "through": r.through, "acked_before": r.acked_before,
-                      "acked_now": r.acked_now, "counts": r.counts})
+                      "acked_now": r.acked_now, "counts": r.counts, "rejected": r.rejected})
     return EXIT_OK
 
 

@@ -24,6 +24,7 @@ from typing import Any
 MAX_BUNDLE_FILE = 2 * 1024**3  # a bundle file larger than this is refused before it is read
 MAX_MANIFEST = 1024 * 1024  # manifest JSON, bytes
 MAX_RECEIPT = 4 * 1024 * 1024  # receipt file, bytes (it may list rejected rows)
+MAX_CARD = 64 * 1024  # station card file, bytes
 MAX_DEPTH = 8  # JSON nesting of a manifest or receipt (the honest ones nest 3 deep)
 MAX_SECTIONS = 256
 MAX_SECTION_SIZE = 1024**3  # one section, uncompressed
@@ -60,12 +61,16 @@ class BundleRejected(Exception):
         self.reason = reason
 
 
-class ReceiptInvalid(Exception):
-    """A receipt file fails the gate; ``reason`` is Chinese."""
+class FileInvalid(Exception):
+    """A receipt or card file fails the gate; ``reason`` is Chinese."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class ReceiptInvalid(FileInvalid):
+    """A receipt file fails the gate."""
 
 
 # -- JSON -----------------------------------------------------------------------------------------------
@@ -336,3 +341,20 @@ def check_receipt(doc: dict, known_version: int) -> dict:
     f.text("signature", max_len=200, pattern=B64)
     return doc
 
+
+# -- station cards --------------------------------------------------------------------------------------
+def check_card(data: bytes) -> dict:
+    """A station card: size, depth and every field typed (the signature is the caller's check)."""
+    def fail(text: str) -> FileInvalid:
+        return FileInvalid(f"卡片内容不对：{text}")
+
+    doc = load_json(data, what="卡片", max_bytes=MAX_CARD, max_depth=MAX_DEPTH, fail=fail)
+    if not isinstance(doc, dict) or doc.get("format") != "minqing-station-card":
+        raise FileInvalid("不是民情簿的工作站卡片")
+    f = _Fields(doc, "", fail)
+    f.integer("version", low=1, high=1000)
+    _station(f, key=True)
+    f.text("town_name", max_len=100, allow_none=True)
+    f.text("encrypt_public_key", max_len=100, pattern=B64)
+    f.text("signature", max_len=200, pattern=B64)
+    return doc
