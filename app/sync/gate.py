@@ -145,6 +145,15 @@ class _Fields:
             raise self.fail(f"字段 {self._name(key)} 的格式不对")
         return value
 
+    def time(self, key: str) -> str:
+        """An ISO time (UTC, optionally with a trailing Z)."""
+        value = self.text(key, max_len=40)
+        try:
+            dt.datetime.fromisoformat(value.rstrip("Z"))
+        except ValueError:
+            raise self.fail(f"字段 {self._name(key)} 不是有效的时间") from None
+        return value
+
     def integer(self, key: str, *, low: int = 0, high: int = MAX_COUNTER, optional: bool = False) -> int | None:
         value = self._get(key, optional)
         if value is _ABSENT:
@@ -209,11 +218,7 @@ def check_manifest(manifest: Any) -> dict:
         raise _bundle_fail("字段 direction 只能是 up 或 down")
     f.text("bundle_id", max_len=36, pattern=UUID)
     f.integer("sequence", low=1, high=MAX_SEQUENCE)
-    created = f.text("created_at", max_len=40)
-    try:
-        dt.datetime.fromisoformat(created.rstrip("Z"))
-    except ValueError:
-        raise _bundle_fail("字段 created_at 不是有效的时间") from None
+    f.time("created_at")
     _station(f.obj("sender"), key=True)
     _station(f.obj("recipient"), key=False)
     f.text("village_code", max_len=12, pattern=VILLAGE_CODE)
@@ -313,11 +318,7 @@ def check_receipt(doc: dict, known_version: int) -> dict:
     if version > known_version:
         raise ReceiptInvalid("回执版本过新，请升级民情簿")
     f.text("receipt_id", max_len=36, pattern=UUID)
-    created = f.text("created_at", max_len=40)
-    try:
-        dt.datetime.fromisoformat(created.rstrip("Z"))
-    except ValueError:
-        raise _receipt_fail("字段 created_at 不是有效的时间") from None
+    f.time("created_at")
     _station(f.obj("sender"), key=True, town_code=False)
     recipient = f.obj("recipient")
     recipient.text("station_id", max_len=36, pattern=UUID)
