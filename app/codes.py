@@ -147,10 +147,6 @@ def normalize_phone(raw: str | float | int) -> str:
     raise InvalidPhone(f"电话号码“{text}”格式不对：手机为 1 开头的 11 位数字，固话为区号加号码")
 
 
-def is_mobile(phone: str) -> bool:
-    return bool(_MOBILE.match(phone))
-
-
 class InvalidDivisionCode(ValueError):
     pass
 

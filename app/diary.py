@@ -701,28 +701,6 @@ def change_demand_status(session: Session, demand_id: str, new_status: str, *, a
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def update_demand_handling(session: Session, demand_id: str, *, handling: str, actor: User | None,
-                           responsible_id: str | None = None, due_on: dt.date | None = None) -> DemandInfo:
-    """办理情况 while the demand is being handled (any status but closed)."""
-    accounts.require(actor, "handle_demands")
-    d = _demand(session, demand_id)
-    if d.status == "closed":
-        raise UserError("诉求已办结，办理情况不能再改")
-    d.handling = _clean(handling)
-    if responsible_id:
-        d.responsible_id = responsible_id
-    if due_on is not None:
-        d.due_on = due_on
-    session.flush()
-    audit.record(session, actor, "demand.handle", table="demand", record_id=d.id, fields=["handling"])
-    return _demand_info(d, _user_names(session, [d.responsible_id]))
-
-
-def link_mediation_case(session: Session, demand_id: str, case_id: str | None) -> None:
-    """The demand became a mediation case (filled by the mediation feature)."""
-    _demand(session, demand_id).mediation_case_id = case_id
-
-
 def demand_info(session: Session, demand_id: str) -> DemandInfo:
     d = _demand(session, demand_id)
     return _demand_info(d, _user_names(session, [d.responsible_id]))

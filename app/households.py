@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.base import derived_id, utcnow
@@ -675,10 +675,6 @@ def reveal_resident_id(session: Session, user: User | None, person_id: str) -> s
     person = _get_person(session, person_id)
     audit.record(session, user, "person.reveal_id", table="person", record_id=person.id, fields=["id_number"])
     return person.id_number
-
-
-def household_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Household).where(Household.deleted_at.is_(None)))
 
 
 def village_secretary(session: Session) -> User | None:

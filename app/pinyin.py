@@ -45,10 +45,6 @@ def name_keys(name: str) -> tuple[str, str]:
     return " ".join(fulls), " ".join(initials)
 
 
-def is_pinyin_query(text: str) -> bool:
-    return bool(text) and text.isascii() and text.replace(" ", "").isalpha()
-
-
 def _fill_person_keys(_mapper, _connection, target) -> None:  # noqa: ANN001
     target.name_pinyin, target.name_initials = name_keys(target.name)
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ["MINQING_TEST"] = "1"
 
 VILLAGE_CODE = "370681101201"
 VILLAGE_NAME = "张家村"

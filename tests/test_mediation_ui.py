@@ -125,7 +125,7 @@ def test_print_button_writes_the_agreement_in_the_background(qtbot, ctx, village
     titles = [a.text() for a in dlg.print_menu.actions()]
     assert "人民调解协议书" in titles and "口头协议登记表" not in titles
     assert "还剩" in dlg.ag_status.text()
-    dlg.print_to("agreement", tmp_path / "协议书.pdf")
+    dlg.print_to("agreement", tmp_path / "协议书.pdf", open_after=False)
     qtbot.waitUntil(lambda: dlg.last_printed is not None, timeout=5000)
     assert dlg.last_printed.copies == 3
     assert "人民调解协议书" in PdfReader(tmp_path / "协议书.pdf").pages[0].extract_text().replace("\x00", "")

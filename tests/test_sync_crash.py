@@ -25,11 +25,15 @@ SCRIPT = textwrap.dedent("""
 
     town_dir, bundle, marker = sys.argv[1:4]
 
-    def stall():
-        Path(marker).write_text("rows written, not committed")
-        time.sleep(120)
+    commit = exchange._Batch.commit
 
-    exchange._before_commit = stall
+    def stall_before_commit(self):  # this process only: the rows are written, the commit not yet made
+        if self.tx is not None:
+            Path(marker).write_text("rows written, not committed")
+            time.sleep(120)
+        return commit(self)
+
+    exchange._Batch.commit = stall_before_commit
     ws = Workspace.open(town_dir, create=False)
     exchange.import_bundles(ws, [Path(bundle)])
 """)

@@ -255,10 +255,7 @@ class MainWindow(QMainWindow):
         try:
             module_name, class_name = spec.factory.split(":")
             cls = getattr(importlib.import_module(module_name), class_name)
-            if getattr(cls, "wants_spec", False):
-                page = cls(self.ctx, None, spec=spec)
-            else:
-                page = cls(self.ctx, None)
+            page = cls(self.ctx, None)
         except Exception as exc:  # noqa: BLE001
             log.exception("界面“%s”（%s）打开失败", spec.title, spec.factory)
             self.failed[spec.key] = f"{type(exc).__name__}: {exc}"

@@ -16,7 +16,6 @@ class PageSpec:
     title: str
     factory: str  # "module:Class"
     shortcut: str
-    coming: str = ""  # for a placeholder page: what this screen will offer
 
 
 PAGES: tuple[PageSpec, ...] = (

@@ -320,18 +320,6 @@ def dispute_types(session: Session) -> list[str]:
     return list(rules.NATIONAL_TYPES) + [t for t in local if t not in rules.NATIONAL_TYPES]
 
 
-def set_local_types(session: Session, user: User | None, names: list[str]) -> None:
-    accounts.require(user, "see_cases")
-    clean = []
-    for n in names:
-        n = n.strip()
-        if n and n not in clean and n not in rules.NATIONAL_TYPES:
-            if len(n) > 20:
-                raise UserError(f"纠纷类型“{n}”太长，请不超过 20 个字", field="local_types")
-            clean.append(n)
-    _set_setting(session, SETTING_LOCAL_TYPES, clean)
-
-
 def _case(session: Session, case_id: str) -> MediationCase:
     row = session.get(MediationCase, case_id)
     if row is None or row.deleted_at is not None:
@@ -957,19 +945,6 @@ def _plan_follow_up_if_none(session: Session, row: MediationCase, ag: Agreement 
     session.add(FollowUpRow(village_code=row.village_code, case_id=row.id,
                             agreement_number=ag.number if ag else row.case_number, due_on=due_on,
                             parties=names, subject="回访协议履行情况"))
-
-
-def plan_follow_up(session: Session, user: User | None, case_id: str, *, due_on: dt.date) -> FollowUpInfo:
-    accounts.require(user, "see_cases")
-    row = _case_for_edit(session, case_id)
-    ag = _agreement(session, case_id)
-    if ag is None:
-        raise UserError("回访对应调解协议，本案还没有协议")
-    f = FollowUpRow(village_code=row.village_code, case_id=case_id, agreement_number=ag.number, due_on=due_on,
-                    parties="、".join(p.name for p in parties(session, case_id)), subject="回访协议履行情况")
-    session.add(f)
-    session.flush()
-    return _plain(FollowUpInfo, f)
 
 
 def record_follow_up(session: Session, user: User | None, case_id: str, *, visited_on: dt.date, visitor: str,

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.base import utcnow
 from db.models import Screening, User
 
 from app import accounts, audit
@@ -88,31 +87,6 @@ def record_screening(session: Session, user: User | None, *, round_date: dt.date
     session.flush()
     audit.record(session, user, "screening.add", table="screening", record_id=row.id, fields=["found_count"])
     return _info(row)
-
-
-def update_screening(session: Session, user: User | None, screening_id: str, *, found_count: int | None = None,
-                     findings: str | None = None, measures: str | None = None) -> ScreeningInfo:
-    accounts.require(user, "see_cases")
-    row = session.get(Screening, screening_id)
-    if row is None or row.deleted_at is not None:
-        raise UserError("找不到这次排查记录")
-    if found_count is not None:
-        if found_count < 0:
-            raise UserError("发现纠纷数不能为负数", field="found_count")
-        row.found_count = found_count
-    if findings is not None:
-        row.findings = findings.strip()
-    if measures is not None:
-        row.measures = measures.strip()
-    return _info(row)
-
-
-def delete_screening(session: Session, user: User | None, screening_id: str) -> None:
-    accounts.require(user, "see_cases")
-    row = session.get(Screening, screening_id)
-    if row is None:
-        raise UserError("找不到这次排查记录")
-    row.deleted_at = utcnow()
 
 
 def list_screenings(session: Session, *, year: int | None = None) -> list[ScreeningInfo]:

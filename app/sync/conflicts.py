@@ -64,10 +64,6 @@ def list_conflicts(ws: Workspace, *, open_only: bool = True) -> list[ConflictInf
         return [_info(c, names) for c in s.scalars(q)]
 
 
-def open_count(ws: Workspace) -> int:
-    return len(list_conflicts(ws))
-
-
 def _python_value(model, column_name: str, raw):  # noqa: ANN001
     """A stored (SQLite) value back to the Python value the ORM attribute expects."""
     col = model.__table__.c[column_name]

@@ -56,10 +56,6 @@ ATTACHMENT_DATA = "attachments"
 
 Progress = Callable[[int, int, str], None]
 
-# Test hook: called inside the import transaction just before commit (the crash test kills there).
-_before_commit: Callable[[], None] | None = None
-
-
 # -- shared helpers -------------------------------------------------------------------------------
 def raise_if_busy(exc: BaseException) -> None:
     """A database another program is writing (it waited ``busy_timeout`` first): say so in Chinese."""
@@ -662,8 +658,6 @@ class _Batch:
             tx.rollback()
             return
         try:
-            if _before_commit is not None:
-                _before_commit()
             tx.commit()
         except BaseException as exc:
             self._rollback(tx)

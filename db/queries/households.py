@@ -343,11 +343,6 @@ def roster_ids(session: Session, filt: RosterFilter | None = None, *, sort: str 
     return list(session.execute(_ordered([Household.id], filt, sort, descending)).scalars())
 
 
-def count_households(session: Session, filt: RosterFilter | None = None) -> int:
-    filt = filt or RosterFilter()
-    return session.scalar(select(func.count()).select_from(Household).where(and_(*roster_conditions(filt))))
-
-
 @dataclass(frozen=True)
 class RosterRow:
     key: int

@@ -96,11 +96,6 @@ def case_years(session: Session, village_code: str | None = None) -> list[int]:
                                 .group_by(MediationCase.case_year).order_by(MediationCase.case_year.desc())))
 
 
-def count_by_state(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(MediationCase.state, func.count()).where(MediationCase.deleted_at.is_(None))
-                                .group_by(MediationCase.state)).all())
-
-
 @dataclass(frozen=True)
 class ScreeningRow:
     id: str
