@@ -2,7 +2,7 @@
 """Set up and run 民情簿 from a checkout, on Debian/Ubuntu, Windows or macOS.
 
     python3 dev.py demo    # set up, then open the window on a demo village (./demo-workspace/)
-    python3 dev.py test    # set up, then run the whole test suite
+    python3 dev.py test    # set up, then lint (ruff) and run the whole test suite
     python3 dev.py setup   # only set up
 
 "Set up" = create .venv, install the project with its test extras (again only when pyproject.toml
@@ -28,10 +28,29 @@ WINDOWS = os.name == "nt"
 # What PySide6's Qt needs from Debian/Ubuntu for the offscreen and xcb (X11) platforms (ldd of the Qt
 # libraries and platform plugins), pdftoppm for the tests, plus venv support for the system Python.
 APT_PACKAGES = [
-    "libegl1", "libgl1", "libfontconfig1", "libfreetype6", "libglib2.0-0", "libdbus-1-3", "libxkbcommon0",
-    "libx11-6", "libx11-xcb1", "libxcb1", "libxcb-cursor0", "libxcb-icccm4", "libxcb-image0",
-    "libxcb-keysyms1", "libxcb-randr0", "libxcb-render0", "libxcb-render-util0", "libxcb-shape0",
-    "libxcb-shm0", "libxcb-sync1", "libxcb-xfixes0", "libxcb-xkb1", "libxkbcommon-x11-0",
+    "libegl1",
+    "libgl1",
+    "libfontconfig1",
+    "libfreetype6",
+    "libglib2.0-0",
+    "libdbus-1-3",
+    "libxkbcommon0",
+    "libx11-6",
+    "libx11-xcb1",
+    "libxcb1",
+    "libxcb-cursor0",
+    "libxcb-icccm4",
+    "libxcb-image0",
+    "libxcb-keysyms1",
+    "libxcb-randr0",
+    "libxcb-render0",
+    "libxcb-render-util0",
+    "libxcb-shape0",
+    "libxcb-shm0",
+    "libxcb-sync1",
+    "libxcb-xfixes0",
+    "libxcb-xkb1",
+    "libxkbcommon-x11-0",
     "poppler-utils",  # pdftoppm: the tests turn a printed page into a picture
 ]
 
@@ -70,7 +89,9 @@ def ensure_system_packages() -> None:
     if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
         say("installing system packages for Qt: " + " ".join(missing))
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        if run(["apt-get", "update", "-q"], env=env) or run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing], env=env):
+        if run(["apt-get", "update", "-q"], env=env) or run(
+            ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing], env=env
+        ):
             sys.exit("[dev.py] apt-get failed; install these packages and retry: " + " ".join(missing))
     else:
         say("these system packages seem missing (run as root to install them automatically):")
@@ -97,7 +118,9 @@ def setup() -> Path:
     if not python.exists():
         say(f"creating {VENV.name}/")
         if run([sys.executable, "-m", "venv", VENV]):
-            sys.exit("[dev.py] could not create the virtual environment (on Debian/Ubuntu: apt-get install python3-venv)")
+            sys.exit(
+                "[dev.py] could not create the virtual environment (on Debian/Ubuntu: apt-get install python3-venv)"
+            )
     if STAMP.exists() and STAMP.read_text().strip() == pyproject_hash():
         return python
     say("installing minqing with its test extras into .venv (only when pyproject.toml changed)")
@@ -125,6 +148,14 @@ def demo(python: Path, extra: list[str]) -> int:
     return run([python, "-m", "app", "--data-dir", DEMO_DIR, *extra])
 
 
+def lint(python: Path) -> int:
+    """ruff's rules (pyproject.toml) and its formatting, before the tests: a lint failure fails the run."""
+    say("ruff check, ruff format --check")
+    return run([python, "-m", "ruff", "check", "--quiet", "."]) or run(
+        [python, "-m", "ruff", "format", "--check", "--quiet", "."]
+    )
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "help"
     if command not in ("demo", "test", "setup"):
@@ -134,7 +165,7 @@ def main(argv: list[str]) -> int:
     if command == "demo":
         return demo(python, argv[1:])
     if command == "test":
-        return run([python, "-m", "pytest", "-q", *argv[1:]])
+        return lint(python) or run([python, "-m", "pytest", "-q", *argv[1:]])
     say("ready: " + str(python))
     return 0
 

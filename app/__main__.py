@@ -11,7 +11,11 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or (len(argv) == 2 and argv[0] == "--data-dir") or (len(argv) == 1 and argv[0].startswith("--data-dir=")):
+    if (
+        not argv
+        or (len(argv) == 2 and argv[0] == "--data-dir")
+        or (len(argv) == 1 and argv[0].startswith("--data-dir="))
+    ):
         import importlib
 
         run = importlib.import_module("ui.app").run

@@ -81,11 +81,18 @@ class UserInfo:
 
 
 def info(user: User) -> UserInfo:
-    return UserInfo(user.id, user.username, user.display_name, user.phone, user.title,
-                    tuple(sorted(user.role_set)), user.active)
+    return UserInfo(
+        user.id,
+        user.username,
+        user.display_name,
+        user.phone,
+        user.title,
+        tuple(sorted(user.role_set)),
+        user.active,
+    )
 
 
-def _check_roles(roles) -> str:  # noqa: ANN001
+def _check_roles(roles) -> str:
     roles = [r for r in roles if r]
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
@@ -106,7 +113,7 @@ def add_user(
     username: str,
     display_name: str,
     password: str,
-    roles,  # noqa: ANN001
+    roles,
     phone: str | None = None,
     title: str | None = None,
     actor: User | None = None,
@@ -122,7 +129,9 @@ def add_user(
     _check_password(password)
     village_code = session.info["stamp"].village_code
     exists = session.scalar(
-        select(func.count()).select_from(User).where(User.username == username, User.village_code == village_code)
+        select(func.count())
+        .select_from(User)
+        .where(User.username == username, User.village_code == village_code)
     )
     if exists:
         raise UserError(f"登录名“{username}”已被使用，请换一个", field="username")
@@ -180,7 +189,9 @@ def reset_password(session: Session, user_id: str, new_password: str, *, actor: 
     if user is None:
         raise UserError("找不到这个账号")
     user.password_hash = hash_password(new_password)
-    audit.record(session, actor, "user.reset_password", table="user", record_id=user.id, fields=["password_hash"])
+    audit.record(
+        session, actor, "user.reset_password", table="user", record_id=user.id, fields=["password_hash"]
+    )
 
 
 def set_active(session: Session, user_id: str, active: bool, *, actor: User | None) -> None:
@@ -192,16 +203,34 @@ def set_active(session: Session, user_id: str, active: bool, *, actor: User | No
     if actor is not None and user.id == actor.id and not active:
         raise UserError("不能停用自己正在使用的账号")
     if not active and "admin" in user.role_set:
-        others = [u for u in local_users(session, include_inactive=False) if "admin" in u.role_set and u.id != user.id]
+        others = [
+            u
+            for u in local_users(session, include_inactive=False)
+            if "admin" in u.role_set and u.id != user.id
+        ]
         if not others:
             raise UserError("至少要保留一个启用的管理员账号")
     user.active = active
-    audit.record(session, actor, "user.activate" if active else "user.deactivate", table="user",
-                 record_id=user.id, fields=["active"])
+    audit.record(
+        session,
+        actor,
+        "user.activate" if active else "user.deactivate",
+        table="user",
+        record_id=user.id,
+        fields=["active"],
+    )
 
 
-def update_user(session: Session, user_id: str, *, actor: User | None, display_name: str | None = None,
-                phone: str | None = None, title: str | None = None, roles=None) -> User:  # noqa: ANN001
+def update_user(
+    session: Session,
+    user_id: str,
+    *,
+    actor: User | None,
+    display_name: str | None = None,
+    phone: str | None = None,
+    title: str | None = None,
+    roles=None,
+) -> User:
     require(actor, "manage_users")
     user = session.get(User, user_id)
     if user is None:
@@ -247,7 +276,9 @@ def change_own_password(session: Session, user_id: str, old_password: str, new_p
         raise UserError("新密码不能和原密码相同", field="password")
     _check_password(new_password)
     user.password_hash = hash_password(new_password)
-    audit.record(session, user, "user.change_password", table="user", record_id=user.id, fields=["password_hash"])
+    audit.record(
+        session, user, "user.change_password", table="user", record_id=user.id, fields=["password_hash"]
+    )
 
 
 def first_active_admin(session: Session) -> User | None:

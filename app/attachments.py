@@ -153,32 +153,70 @@ def has_blob(conn: Connection, attachments_dir: Path, sha256: str) -> bool:
     """Is this content on this station (without reading a file)?"""
     if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
         return False
-    if conn.exec_driver_sql("SELECT 1 FROM attachment_content WHERE sha256 = ?", (sha256,)).first() is not None:
+    if (
+        conn.exec_driver_sql("SELECT 1 FROM attachment_content WHERE sha256 = ?", (sha256,)).first()
+        is not None
+    ):
         return True
     return blob_path(attachments_dir, sha256).is_file()
 
 
-def attach_file(session: Session, attachments_dir: Path, owner_table: str, owner_id: str, path: Path | str,
-                *, note: str | None = None, max_size: int = MAX_SIZE) -> AttachmentInfo:
+def attach_file(
+    session: Session,
+    attachments_dir: Path,
+    owner_table: str,
+    owner_id: str,
+    path: Path | str,
+    *,
+    note: str | None = None,
+    max_size: int = MAX_SIZE,
+) -> AttachmentInfo:
     path = Path(path)
     if not path.is_file():
         raise UserError(f"找不到文件 {path}", field="attachment")
     size = path.stat().st_size
     if size > max_size:
-        raise UserError(f"文件 {path.name} 有 {size / 1048576:.1f} MB，超过 {max_size // 1048576} MB 的上限，"
-                        "请压缩或拍得小一些再附上", field="attachment")
-    return attach_bytes(session, attachments_dir, owner_table, owner_id, path.read_bytes(), path.name, note=note,
-                        max_size=max_size)
+        raise UserError(
+            f"文件 {path.name} 有 {size / 1048576:.1f} MB，超过 {max_size // 1048576} MB 的上限，"
+            "请压缩或拍得小一些再附上",
+            field="attachment",
+        )
+    return attach_bytes(
+        session,
+        attachments_dir,
+        owner_table,
+        owner_id,
+        path.read_bytes(),
+        path.name,
+        note=note,
+        max_size=max_size,
+    )
 
 
-def attach_bytes(session: Session, attachments_dir: Path, owner_table: str, owner_id: str, data: bytes,
-                 filename: str, *, mime: str | None = None, note: str | None = None,
-                 max_size: int = MAX_SIZE) -> AttachmentInfo:
+def attach_bytes(
+    session: Session,
+    attachments_dir: Path,
+    owner_table: str,
+    owner_id: str,
+    data: bytes,
+    filename: str,
+    *,
+    mime: str | None = None,
+    note: str | None = None,
+    max_size: int = MAX_SIZE,
+) -> AttachmentInfo:
     if len(data) > max_size:
         raise UserError(f"附件 {filename} 超过 {max_size // 1048576} MB 的上限", field="attachment")
     sha = store_blob(session.connection(), attachments_dir, data)
-    row = Attachment(owner_table=owner_table, owner_id=owner_id, filename=filename,
-                     mime=mime or mimetypes.guess_type(filename)[0], size=len(data), sha256=sha, note=note)
+    row = Attachment(
+        owner_table=owner_table,
+        owner_id=owner_id,
+        filename=filename,
+        mime=mime or mimetypes.guess_type(filename)[0],
+        size=len(data),
+        sha256=sha,
+        note=note,
+    )
     session.add(row)
     session.flush()
     return _info(row)
@@ -190,8 +228,13 @@ def _info(row: Attachment) -> AttachmentInfo:
 
 def list_attachments(session: Session, owner_table: str, owner_id: str) -> list[AttachmentInfo]:
     rows = session.scalars(
-        select(Attachment).where(Attachment.owner_table == owner_table, Attachment.owner_id == owner_id,
-                                 Attachment.deleted_at.is_(None)).order_by(Attachment.created_at)
+        select(Attachment)
+        .where(
+            Attachment.owner_table == owner_table,
+            Attachment.owner_id == owner_id,
+            Attachment.deleted_at.is_(None),
+        )
+        .order_by(Attachment.created_at)
     )
     return [_info(r) for r in rows]
 
@@ -209,4 +252,3 @@ def read_attachment(session: Session, attachments_dir: Path, info: AttachmentInf
     if data is None:
         raise UserError(f"附件 {info.filename} 的内容不在本机（可能尚未随上报包同步过来）")
     return data
-

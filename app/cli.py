@@ -44,7 +44,7 @@ class ChineseArgumentParser(argparse.ArgumentParser):
         self._optionals.title = "选项"
         self.add_argument("-h", "--help", action="help", help="显示帮助并退出")
 
-    def error(self, message: str):  # noqa: ANN201
+    def error(self, message: str):
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: 用法错误：{message}\n")
 
@@ -63,7 +63,7 @@ def emit(args: argparse.Namespace, text: str, data: object) -> None:
         print(text)
 
 
-def open_workspace(args: argparse.Namespace, *, create: bool = False):  # noqa: ANN201
+def open_workspace(args: argparse.Namespace, *, create: bool = False):
     from app.workspace import Workspace
 
     return Workspace.open(resolve_data_dir(args.data_dir), create=create)
@@ -117,8 +117,14 @@ def _cmd_init(args: argparse.Namespace) -> int:
         )
     finally:
         ws.close()
-    emit(args, f"已建立{info.kind_name}：{info.name}（{info.code}），工作目录 {ws.root}",
-         {"station": {"id": info.id, "kind": info.kind, "code": info.code, "name": info.name}, "data_dir": str(ws.root)})
+    emit(
+        args,
+        f"已建立{info.kind_name}：{info.name}（{info.code}），工作目录 {ws.root}",
+        {
+            "station": {"id": info.id, "kind": info.kind, "code": info.code, "name": info.name},
+            "data_dir": str(ws.root),
+        },
+    )
     return EXIT_OK
 
 
@@ -141,14 +147,21 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> tuple[ChineseArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
-    parser = ChineseArgumentParser(prog="python -m app", description="民情簿：村级群众工作室的民情日记、户籍联系卡、矛盾纠纷调解与离线上报。不带参数运行时打开窗口。")
-    parser.add_argument("--version", action="version", version=f"民情簿 minqing {__version__}", help="显示版本号")
+    parser = ChineseArgumentParser(
+        prog="python -m app",
+        description="民情簿：村级群众工作室的民情日记、户籍联系卡、矛盾纠纷调解与离线上报。不带参数运行时打开窗口。",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"民情簿 minqing {__version__}", help="显示版本号"
+    )
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=ChineseArgumentParser)
     parents = common_parents()
     p_data, p_json = parents["data"], parents["json"]
 
     init = sub.add_parser("init", help="建立村或乡镇工作站")
-    init_sub = init.add_subparsers(dest="kind", metavar="类型", required=True, parser_class=ChineseArgumentParser)
+    init_sub = init.add_subparsers(
+        dest="kind", metavar="类型", required=True, parser_class=ChineseArgumentParser
+    )
     v = init_sub.add_parser("village", help="村工作站", parents=[p_data, p_json])
     v.add_argument("--code", required=True, metavar="12位村代码")
     v.add_argument("--name", required=True, metavar="村名")

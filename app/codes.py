@@ -49,7 +49,9 @@ def parse_resident_id(raw: str, *, today: dt.date | None = None) -> ResidentId:
     number = normalize_resident_id(raw)
     today = today or dt.date.today()
     if re.fullmatch(r"\d(\.\d+)?E\+?\d+", number):
-        raise InvalidResidentId("身份证号被 Excel 存成了数字（科学计数法），后几位已丢失，请把该列设为文本后重新录入")
+        raise InvalidResidentId(
+            "身份证号被 Excel 存成了数字（科学计数法），后几位已丢失，请把该列设为文本后重新录入"
+        )
     if len(number) == 18:
         if not re.fullmatch(r"\d{17}[\dX]", number):
             raise InvalidResidentId("18 位身份证号只能是 17 位数字加 1 位数字或 X")
@@ -81,7 +83,9 @@ def parse_resident_id(raw: str, *, today: dt.date | None = None) -> ResidentId:
     )
 
 
-def check_resident_id_consistency(rid: ResidentId, *, birth_date: dt.date | None, sex: str | None) -> list[str]:
+def check_resident_id_consistency(
+    rid: ResidentId, *, birth_date: dt.date | None, sex: str | None
+) -> list[str]:
     """Problems between an ID and a separately typed birth date / sex (Chinese messages)."""
     problems = []
     if birth_date is not None and birth_date != rid.birth_date:

@@ -57,13 +57,28 @@ def ensure_demo_station(data_dir: Path) -> Workspace:
     ws = Workspace.open(data_dir)
     if not ws.is_initialized:
         town = Workspace.open(data_dir / "demo-town")
-        init_station(town, kind="town", code=DEMO_TOWN["code"], name=DEMO_TOWN["name"],
-                     admin_user=DEMO_ADMIN[0], admin_password=DEMO_ADMIN[1], admin_display_name="镇管理员")
+        init_station(
+            town,
+            kind="town",
+            code=DEMO_TOWN["code"],
+            name=DEMO_TOWN["name"],
+            admin_user=DEMO_ADMIN[0],
+            admin_password=DEMO_ADMIN[1],
+            admin_display_name="镇管理员",
+        )
         card = write_card(station_card(town), town.keys_dir, data_dir / "demo-town-card.json")
         town.close()
-        init_station(ws, kind="village", code=DEMO_VILLAGE["code"], name=DEMO_VILLAGE["name"], town_card=card,
-                     admin_user=DEMO_ADMIN[0], admin_password=DEMO_ADMIN[1], admin_display_name="村管理员",
-                     service_phone="0535-6611234")
+        init_station(
+            ws,
+            kind="village",
+            code=DEMO_VILLAGE["code"],
+            name=DEMO_VILLAGE["name"],
+            town_card=card,
+            admin_user=DEMO_ADMIN[0],
+            admin_password=DEMO_ADMIN[1],
+            admin_display_name="村管理员",
+            service_phone="0535-6611234",
+        )
         with ws.session() as s:
             if s.scalars(select(Setting).where(Setting.key == DEMO_SETTING)).first() is None:
                 s.add(Setting(key=DEMO_SETTING, value=json.dumps(True)))
@@ -71,7 +86,7 @@ def ensure_demo_station(data_dir: Path) -> Workspace:
 
 
 def step_name(spec: str) -> str:
-    """"app.demo_households:generate" → "households" (the name ``--steps`` uses)."""
+    """ "app.demo_households:generate" → "households" (the name ``--steps`` uses)."""
     return spec.split(":")[0].rsplit(".", 1)[-1].removeprefix("demo_")
 
 
@@ -88,16 +103,29 @@ def chosen_steps(steps: Sequence[str] | None) -> tuple[str, ...]:
     if unknown:
         raise ValueError(f"没有这个演示步骤：{'、'.join(unknown)}（可选：{'、'.join(names)}）")
     last = max(names.index(s) for s in steps) if steps else -1
-    return DEMO_STEPS[:last + 1]
+    return DEMO_STEPS[: last + 1]
 
 
-def run(ws: Workspace, *, households: int = 300, seed: int = 1, today: dt.date | None = None,
-        progress: Callable[[int, int, str], None] | None = None, steps: Sequence[str] | None = None,
-        timings: dict[str, float] | None = None, sizes: dict[str, int] | None = None) -> dict[str, int]:
+def run(
+    ws: Workspace,
+    *,
+    households: int = 300,
+    seed: int = 1,
+    today: dt.date | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+    steps: Sequence[str] | None = None,
+    timings: dict[str, float] | None = None,
+    sizes: dict[str, int] | None = None,
+) -> dict[str, int]:
     """Run the demo steps (all, or ``steps`` and those they need); ``timings`` gets seconds per step;
     ``sizes`` overrides a step's default amount (see :class:`DemoRun`)."""
-    demo = DemoRun(households=households, seed=seed, today=today or dt.date.today(), rng=random.Random(seed),
-                   sizes=dict(sizes or {}))
+    demo = DemoRun(
+        households=households,
+        seed=seed,
+        today=today or dt.date.today(),
+        rng=random.Random(seed),
+        sizes=dict(sizes or {}),
+    )
     if progress is not None:
         demo.progress = progress
     made: dict[str, int] = {}
@@ -128,16 +156,29 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     finally:
         ws.close()
     total = round(time.perf_counter() - started, 2)
-    emit(args, "演示数据已生成：" + "，".join(f"{k} {v}" for k, v in made.items())
-         + f"\n用时 {total} 秒（" + "，".join(f"{k} {v} 秒" for k, v in timings.items()) + "）",
-         {"made": made, "seconds": {"total": total, **timings}})
+    emit(
+        args,
+        "演示数据已生成："
+        + "，".join(f"{k} {v}" for k, v in made.items())
+        + f"\n用时 {total} 秒（"
+        + "，".join(f"{k} {v} 秒" for k, v in timings.items())
+        + "）",
+        {"made": made, "seconds": {"total": total, **timings}},
+    )
     return 0
 
 
-def register_cli(sub, parents):  # noqa: ANN001, ANN201
-    p = sub.add_parser("demo", help="生成演示数据（空目录会先建立演示村）", parents=[parents["data"], parents["json"]])
+def register_cli(sub, parents):
+    p = sub.add_parser(
+        "demo", help="生成演示数据（空目录会先建立演示村）", parents=[parents["data"], parents["json"]]
+    )
     p.add_argument("--households", type=int, default=300, metavar="户数", help="户数（默认 300）")
     p.add_argument("--seed", type=int, default=1, metavar="种子", help="随机种子（同一种子结果相同）")
-    p.add_argument("--steps", metavar="步骤", help="只生成这些步骤（逗号分隔，如 households；默认全部："
-                   + "、".join(step_name(s) for s in DEMO_STEPS) + "）")
+    p.add_argument(
+        "--steps",
+        metavar="步骤",
+        help="只生成这些步骤（逗号分隔，如 households；默认全部："
+        + "、".join(step_name(s) for s in DEMO_STEPS)
+        + "）",
+    )
     return {"demo": _cmd_demo}

@@ -41,8 +41,17 @@ ENTRIES_PER_HOUSEHOLD = 5  # on average; DemoRun.sizes["diary_entries"] sets the
 BATCH_HOUSEHOLDS = 2000
 BULK_CACHE_KIB = 256 * 1024
 
-PLACES = ["{head}家中", "{head}家院子里", "村委会办公室", "村群众工作室", "{group}文化广场", "{head}家田间地头",
-          "村卫生室门口", "{group}组长家", "村便民服务中心"]
+PLACES = [
+    "{head}家中",
+    "{head}家院子里",
+    "村委会办公室",
+    "村群众工作室",
+    "{group}文化广场",
+    "{head}家田间地头",
+    "村卫生室门口",
+    "{group}组长家",
+    "村便民服务中心",
+]
 SITUATIONS = [
     "{head}家共{n}口人，{who}常年在外务工，家里主要靠种植玉米和小麦维持生活。",
     "老人今年七十多岁，老伴前年去世，现在一个人生活，身体还算硬朗。",
@@ -58,22 +67,41 @@ SITUATIONS = [
     "家中有一名残疾人，已办理残疾证，享受残疾人两项补贴。",
 ]
 DIFFICULTIES = [
-    "冬季取暖费用较高，煤炭价格上涨，家里负担重。", "房屋后墙出现裂缝，下雨天有渗水现象。",
-    "孩子上高中的学费和住宿费压力较大。", "老人看病需要到县医院，路远不方便。",
-    "家门口的路是土路，雨天泥泞难走。", "自来水水压低，高峰时段经常没水。",
-    "承包地与邻居的地界有争议，多次协商未果。", "医保报销比例不清楚，住院费用垫付困难。",
-    "{who}想找份离家近的工作，但缺少技术。", "家里的电线老化，存在安全隐患。",
-    "大棚蔬菜销路不畅，价格偏低。", "", "", "",
+    "冬季取暖费用较高，煤炭价格上涨，家里负担重。",
+    "房屋后墙出现裂缝，下雨天有渗水现象。",
+    "孩子上高中的学费和住宿费压力较大。",
+    "老人看病需要到县医院，路远不方便。",
+    "家门口的路是土路，雨天泥泞难走。",
+    "自来水水压低，高峰时段经常没水。",
+    "承包地与邻居的地界有争议，多次协商未果。",
+    "医保报销比例不清楚，住院费用垫付困难。",
+    "{who}想找份离家近的工作，但缺少技术。",
+    "家里的电线老化，存在安全隐患。",
+    "大棚蔬菜销路不畅，价格偏低。",
+    "",
+    "",
+    "",
 ]
 ACTIONS = [
-    "当场讲解了最新的低保政策和申请流程。", "帮助联系了村卫生室医生上门量血压。",
-    "现场查看了房屋情况并拍照留存，准备上报镇里。", "向其说明了医保报销的比例和所需材料。",
-    "协调邻里双方坐下来谈，初步达成一致意见。", "帮助在手机上办理了养老保险资格认证。",
-    "送去了米面油等慰问品。", "登记了就业意向，答应推荐参加镇里的技能培训。",
-    "检查了家中用电用气安全，提醒注意防火。", "和家人一起商量了孩子的助学贷款申请。",
+    "当场讲解了最新的低保政策和申请流程。",
+    "帮助联系了村卫生室医生上门量血压。",
+    "现场查看了房屋情况并拍照留存，准备上报镇里。",
+    "向其说明了医保报销的比例和所需材料。",
+    "协调邻里双方坐下来谈，初步达成一致意见。",
+    "帮助在手机上办理了养老保险资格认证。",
+    "送去了米面油等慰问品。",
+    "登记了就业意向，答应推荐参加镇里的技能培训。",
+    "检查了家中用电用气安全，提醒注意防火。",
+    "和家人一起商量了孩子的助学贷款申请。",
 ]
-FOLLOW_UPS = ["下周再来了解办理进展。", "联系镇民政办核实低保审批情况后答复。", "待镇里派人查看房屋后再上门。",
-              "月底前把培训报名表送来。", "协调水务站检修管道后回访。", ""]
+FOLLOW_UPS = [
+    "下周再来了解办理进展。",
+    "联系镇民政办核实低保审批情况后答复。",
+    "待镇里派人查看房屋后再上门。",
+    "月底前把培训报名表送来。",
+    "协调水务站检修管道后回访。",
+    "",
+]
 DEMANDS = {
     "民生保障": ["申请纳入低保", "希望提高临时救助标准", "申请高龄津贴", "咨询残疾人两项补贴发放时间"],
     "医疗": ["希望办理慢性病门诊卡", "申请大病医疗救助", "希望村卫生室配备常用药", "咨询家庭医生签约服务"],
@@ -85,29 +113,55 @@ DEMANDS = {
     "矛盾纠纷": ["与邻居因排水问题发生争执", "兄弟之间赡养老人有分歧", "宅基地边界纠纷"],
     "政策咨询": ["咨询养老保险缴费档次", "咨询耕地地力保护补贴", "咨询新农合缴费"],
 }
-REPLIES = ["已报镇民政办审核，预计下月有结果。", "已联系相关部门，答复将在两周内处理。", "已按政策解释清楚，群众表示理解。",
-           "已列入村里年度计划，统一安排施工。", "已协调解决，群众满意。"]
-HANDLING = ["已协助准备申请材料并上报。", "已联系镇里相关站所。", "村两委研究后安排专人跟进。", "已现场协调处理。"]
+REPLIES = [
+    "已报镇民政办审核，预计下月有结果。",
+    "已联系相关部门，答复将在两周内处理。",
+    "已按政策解释清楚，群众表示理解。",
+    "已列入村里年度计划，统一安排施工。",
+    "已协调解决，群众满意。",
+]
+HANDLING = [
+    "已协助准备申请材料并上报。",
+    "已联系镇里相关站所。",
+    "村两委研究后安排专人跟进。",
+    "已现场协调处理。",
+]
 REFUSALS = ["对低保评定结果有意见，不愿签字", "老人不识字，家属不在家", "认为问题没有解决，暂不签字"]
-AMENDMENTS = ["补记：所反映问题已于后续走访中解决。", "补记：核实后家庭人口应为四人。", "补记：已将情况报告镇包村干部。"]
-MUST_VISIT_NOTES = {"hospitalised": "因病住院治疗", "elder_died": "家中老人去世", "family_dispute": "夫妻发生争吵",
-                    "disaster": "大风刮倒院墙", "child_out_of_school": "孩子初中毕业后在家待业", "other": "家中突发变故"}
+AMENDMENTS = [
+    "补记：所反映问题已于后续走访中解决。",
+    "补记：核实后家庭人口应为四人。",
+    "补记：已将情况报告镇包村干部。",
+]
+MUST_VISIT_NOTES = {
+    "hospitalised": "因病住院治疗",
+    "elder_died": "家中老人去世",
+    "family_dispute": "夫妻发生争吵",
+    "disaster": "大风刮倒院墙",
+    "child_out_of_school": "孩子初中毕业后在家待业",
+    "other": "家中突发变故",
+}
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "国建秀英明华志强文军平芳玉兰红桂福春德海金永胜翠凤霞丽伟刚勇峰云莲荣"
 RELATIONS = ["配偶", "子", "女", "孙子", "孙女", "儿媳"]
 TAGS = ["低保", "五保", "特困", "困难户", "上访户", "残疾", "空巢老人", "留守儿童"]
 
 
-def _png(width: int, height: int, pixels) -> bytes:  # noqa: ANN001
+def _png(width: int, height: int, pixels) -> bytes:
     """A grayscale PNG from a pixel function (no Qt in the app layer)."""
     raw = b"".join(b"\x00" + bytes(pixels(x, y) for x in range(width)) for y in range(height))
 
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + _chunk(b"IDAT", zlib.compress(raw)) + _chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + _chunk(b"IDAT", zlib.compress(raw))
+        + _chunk(b"IEND", b"")
+    )
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (
+        struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
 def _own_copy(png: bytes, tag: str) -> bytes:
@@ -116,7 +170,7 @@ def _own_copy(png: bytes, tag: str) -> bytes:
     return png[:-12] + _chunk(b"tEXt", b"Comment\x00" + tag.encode("ascii")) + png[-12:]
 
 
-def _signature_png(rng) -> bytes:  # noqa: ANN001
+def _signature_png(rng) -> bytes:
     import math
 
     a, b, c = rng.uniform(0.03, 0.08), rng.uniform(8, 22), rng.uniform(0, 6)
@@ -128,22 +182,37 @@ def _signature_png(rng) -> bytes:  # noqa: ANN001
     return _png(300, 80, px)
 
 
-def _roster(ws, demo) -> tuple[list[str], dict[str, list[tuple[str, str]]], dict[str, str], dict[str, str]]:  # noqa: ANN001
+def _roster(ws, demo) -> tuple[list[str], dict[str, list[tuple[str, str]]], dict[str, str], dict[str, str]]:
     """cadre ids, persons by household [(id, name)], head name by household, contact cadre by household."""
     with ws.engine.connect() as conn:
-        cadre_ids = demo.shared.get("cadre_ids") or list(conn.scalars(
-            select(User.id).where(User.deleted_at.is_(None), User.roles.like("%cadre%"))))
+        cadre_ids = demo.shared.get("cadre_ids") or list(
+            conn.scalars(select(User.id).where(User.deleted_at.is_(None), User.roles.like("%cadre%")))
+        )
         persons: dict[str, list[tuple[str, str]]] = {}
-        for pid, hid, name in conn.execute(select(Person.id, Person.household_id, Person.name)
-                                           .where(Person.deleted_at.is_(None)).order_by(Person.household_id)):
+        for pid, hid, name in conn.execute(
+            select(Person.id, Person.household_id, Person.name)
+            .where(Person.deleted_at.is_(None))
+            .order_by(Person.household_id)
+        ):
             persons.setdefault(hid, []).append((pid, name))
-        heads = dict(conn.execute(select(Household.id, Household.head_name).where(Household.deleted_at.is_(None))).all())
-        contact = dict(conn.execute(select(CadreAssignment.household_id, CadreAssignment.cadre_id).where(
-            CadreAssignment.role == "contact", CadreAssignment.end_on.is_(None), CadreAssignment.deleted_at.is_(None))).all())
+        heads = dict(
+            conn.execute(
+                select(Household.id, Household.head_name).where(Household.deleted_at.is_(None))
+            ).all()
+        )
+        contact = dict(
+            conn.execute(
+                select(CadreAssignment.household_id, CadreAssignment.cadre_id).where(
+                    CadreAssignment.role == "contact",
+                    CadreAssignment.end_on.is_(None),
+                    CadreAssignment.deleted_at.is_(None),
+                )
+            ).all()
+        )
     return cadre_ids, persons, heads, contact
 
 
-def _make_roster(ws, demo) -> None:  # noqa: ANN001
+def _make_roster(ws, demo) -> None:
     """Households, persons and cadres for the diary when the households step has not run."""
     rng = demo.rng
     ctx = ws.stamp_context()
@@ -153,9 +222,17 @@ def _make_roster(ws, demo) -> None:  # noqa: ANN001
 
     password_hash = hash_password("minqing")
     with ws.engine.begin() as conn:
-        cadres = [{"username": f"cadre{i + 1}", "display_name": rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
-                   "roles": "cadre", "title": "村委委员", "password_hash": password_hash, "active": True}
-                  for i in range(n_cadres)]
+        cadres = [
+            {
+                "username": f"cadre{i + 1}",
+                "display_name": rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+                "roles": "cadre",
+                "title": "村委委员",
+                "password_hash": password_hash,
+                "active": True,
+            }
+            for i in range(n_cadres)
+        ]
         stamp_new_rows(conn, ctx, cadres)
         conn.execute(insert(User), cadres)
     cadre_ids = [c["id"] for c in cadres]
@@ -168,41 +245,86 @@ def _make_roster(ws, demo) -> None:  # noqa: ANN001
             members = [(surname + rng.choice(GIVEN) + rng.choice(GIVEN), "户主")]
             for _ in range(rng.randint(0, 3)):
                 rel = rng.choice(RELATIONS)
-                members.append(((surname if rel not in ("配偶", "儿媳") else rng.choice(SURNAMES))
-                                + rng.choice(GIVEN) + rng.choice(GIVEN), rel))
+                members.append(
+                    (
+                        (surname if rel not in ("配偶", "儿媳") else rng.choice(SURNAMES))
+                        + rng.choice(GIVEN)
+                        + rng.choice(GIVEN),
+                        rel,
+                    )
+                )
             person_rows = []
             for name, rel in members:
                 if name not in key_cache:
                     key_cache[name] = name_keys(name)
                 full, initials = key_cache[name]
-                person_rows.append({"id": new_id(ctx.station_id), "household_id": hid, "name": name, "relation": rel, "status": "在册",
-                                    "name_pinyin": full, "name_initials": initials, "notes": ""})
-            households.append({"id": hid, "head_id": person_rows[0]["id"], "head_name": members[0][0],
-                               "group_name": group, "address": f"{group}{rng.randint(1, 120)}号", "phones": "",
-                               "notes": "", "search_text": members[0][0]})
+                person_rows.append(
+                    {
+                        "id": new_id(ctx.station_id),
+                        "household_id": hid,
+                        "name": name,
+                        "relation": rel,
+                        "status": "在册",
+                        "name_pinyin": full,
+                        "name_initials": initials,
+                        "notes": "",
+                    }
+                )
+            households.append(
+                {
+                    "id": hid,
+                    "head_id": person_rows[0]["id"],
+                    "head_name": members[0][0],
+                    "group_name": group,
+                    "address": f"{group}{rng.randint(1, 120)}号",
+                    "phones": "",
+                    "notes": "",
+                    "search_text": members[0][0],
+                }
+            )
             people += person_rows
             if rng.random() < 0.15:
                 tag = rng.choice(TAGS)
                 tags.append({"id": tag_row_id(hid, tag), "household_id": hid, "tag": tag})
-            assigns.append({"household_id": hid, "cadre_id": cadre_ids[i % len(cadre_ids)], "role": "contact",
-                            "start_on": demo.today - dt.timedelta(days=800)})
+            assigns.append(
+                {
+                    "household_id": hid,
+                    "cadre_id": cadre_ids[i % len(cadre_ids)],
+                    "role": "contact",
+                    "start_on": demo.today - dt.timedelta(days=800),
+                }
+            )
         now = dt.datetime.combine(demo.today - dt.timedelta(days=400), dt.time(8))
         with ws.engine.begin() as conn:
-            for model, rows in ((Household, households), (Person, people), (HouseholdTag, tags),
-                                (CadreAssignment, assigns)):
+            for model, rows in (
+                (Household, households),
+                (Person, people),
+                (HouseholdTag, tags),
+                (CadreAssignment, assigns),
+            ):
                 stamp_new_rows(conn, ctx, rows, now=now)
                 if rows:
                     conn.execute(insert(model), rows)
 
 
-def _index_rows(conn, key_slots: dict[int, int], entries: list[dict], parts: list[dict], demands: list[dict],  # noqa: ANN001, PLR0913
-                amends: list[dict], names: dict[str, str], heads: dict[str, str]) -> tuple[list, list]:
+def _index_rows(
+    conn,
+    key_slots: dict[int, int],
+    entries: list[dict],
+    parts: list[dict],
+    demands: list[dict],
+    amends: list[dict],
+    names: dict[str, str],
+    heads: dict[str, str],
+) -> tuple[list, list]:
     """fts_diary_map and fts_diary rows for new entries: the same keys and texts as the migration's
     triggers give (tests/test_diary_demo.py compares them)."""
     people: dict[str, list[str]] = {}
     for p in parts:
         name = names.get(p["person_id"]) if p["person_id"] else None
-        people.setdefault(p["entry_id"], []).append((f"{name} " if name else "") + heads.get(p["household_id"], ""))
+        people.setdefault(p["entry_id"], []).append(
+            (f"{name} " if name else "") + heads.get(p["household_id"], "")
+        )
     asked: dict[str, list[str]] = {}
     for d in demands:
         asked.setdefault(d["entry_id"], []).append(f"{d['content']} {d['handling']} {d['reply']}")
@@ -213,24 +335,28 @@ def _index_rows(conn, key_slots: dict[int, int], entries: list[dict], parts: lis
     for e in entries:
         second = calendar.timegm(e["occurred_at"].timetuple())
         if second not in key_slots:
-            top = conn.exec_driver_sql("SELECT max(k) FROM fts_diary_map WHERE k >= ? AND k < ?",
-                                       (second * KEY_SLOT, (second + 1) * KEY_SLOT)).scalar()
+            top = conn.exec_driver_sql(
+                "SELECT max(k) FROM fts_diary_map WHERE k >= ? AND k < ?",
+                (second * KEY_SLOT, (second + 1) * KEY_SLOT),
+            ).scalar()
             key_slots[second] = second * KEY_SLOT if top is None else top + 1
         k = key_slots[second]
         key_slots[second] = k + 1
         keys.append((k, e["id"]))
-        body = " ".join(e[c] for c in ("place", "companions", "situation", "difficulties", "actions", "follow_up"))
+        body = " ".join(
+            e[c] for c in ("place", "companions", "situation", "difficulties", "actions", "follow_up")
+        )
         if e["id"] in added:
             body += " " + " ".join(added[e["id"]])
         index.append((k, body, " ".join(people.get(e["id"], [])), " ".join(asked.get(e["id"], []))))
     return keys, index
 
 
-def _text(rng, choices, **kw) -> str:  # noqa: ANN001
+def _text(rng, choices, **kw) -> str:
     return rng.choice(choices).format(**kw)
 
 
-def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
+def generate(ws, demo) -> dict[str, int]:
     rng = demo.rng
     cadre_ids, persons, heads, contact = _roster(ws, demo)
     if not persons:
@@ -239,7 +365,9 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
     if not cadre_ids:
         return {"diary_entries": 0}
     with ws.engine.connect() as conn:
-        cadre_names = dict(conn.execute(select(User.id, User.display_name).where(User.id.in_(cadre_ids))).all())
+        cadre_names = dict(
+            conn.execute(select(User.id, User.display_name).where(User.id.in_(cadre_ids))).all()
+        )
     ctx = ws.stamp_context()
     pictures = [_signature_png(rng) for _ in range(8)]
     # every signature a file of its own, as in a real village (the benchmarks ask for it); by default
@@ -256,41 +384,71 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
     key_slots: dict[int, int] = {}  # second of occurred_at → next free index key in it
     made = {"diary_entries": 0, "demands": 0, "acknowledgements": 0, "must_visit_events": 0}
     today = demo.today
-    per_household = demo.sizes.get("diary_entries", ENTRIES_PER_HOUSEHOLD * len(household_ids)) / max(1, len(household_ids))
+    per_household = demo.sizes.get("diary_entries", ENTRIES_PER_HOUSEHOLD * len(household_ids)) / max(
+        1, len(household_ids)
+    )
     for start in range(0, len(household_ids), BATCH_HOUSEHOLDS):
-        batch = household_ids[start:start + BATCH_HOUSEHOLDS]
+        batch = household_ids[start : start + BATCH_HOUSEHOLDS]
         entries, parts, demands, acks, files, amends, events = [], [], [], [], [], [], []
         for hid in batch:
             members = persons[hid]
             head = heads.get(hid, members[0][1])
             visits = []
             for _ in range(max(1, round(rng.gauss(per_household, 1.2)))):
-                cadre = contact.get(hid) if contact.get(hid) and rng.random() < 0.85 else rng.choice(cadre_ids)
+                cadre = (
+                    contact.get(hid) if contact.get(hid) and rng.random() < 0.85 else rng.choice(cadre_ids)
+                )
                 days_ago = rng.randint(1, 365)
                 day = today - dt.timedelta(days=days_ago)
-                when = dt.datetime.combine(day, dt.time(rng.randint(8, 18), rng.choice((0, 10, 20, 30, 40, 50))))
+                when = dt.datetime.combine(
+                    day, dt.time(rng.randint(8, 18), rng.choice((0, 10, 20, 30, 40, 50)))
+                )
                 r = rng.random()
-                kind = ("home_visit" if r < 0.6 else "phone" if r < 0.8 else "walk_in" if r < 0.9
-                        else "reception" if r < 0.95 else "other")
-                met = [members[0]] + ([rng.choice(members[1:])] if len(members) > 1 and rng.random() < 0.4 else [])
+                kind = (
+                    "home_visit"
+                    if r < 0.6
+                    else "phone"
+                    if r < 0.8
+                    else "walk_in"
+                    if r < 0.9
+                    else "reception"
+                    if r < 0.95
+                    else "other"
+                )
+                met = [members[0]] + (
+                    [rng.choice(members[1:])] if len(members) > 1 and rng.random() < 0.4 else []
+                )
                 who = rng.choice(members[1:])[1] if len(members) > 1 else head
                 entry_id = new_id(ctx.station_id)
                 follow = _text(rng, FOLLOW_UPS) if rng.random() < 0.4 else ""
-                e = {"id": entry_id, "cadre_id": cadre, "occurred_at": when, "kind": kind,
-                     "place": _text(rng, PLACES, head=head, group="村") if kind == "home_visit" else
-                     ("电话" if kind == "phone" else "村群众工作室"),
-                     "companions": rng.choice(["", "", "", "驻村工作队员", "网格员"]),
-                     "situation": _text(rng, SITUATIONS, head=head, n=len(members), who=who),
-                     "difficulties": _text(rng, DIFFICULTIES, who=who), "actions": _text(rng, ACTIONS),
-                     "follow_up": follow,
-                     "follow_up_on": day + dt.timedelta(days=rng.randint(7, 30)) if follow else None}
+                e = {
+                    "id": entry_id,
+                    "cadre_id": cadre,
+                    "occurred_at": when,
+                    "kind": kind,
+                    "place": _text(rng, PLACES, head=head, group="村")
+                    if kind == "home_visit"
+                    else ("电话" if kind == "phone" else "村群众工作室"),
+                    "companions": rng.choice(["", "", "", "驻村工作队员", "网格员"]),
+                    "situation": _text(rng, SITUATIONS, head=head, n=len(members), who=who),
+                    "difficulties": _text(rng, DIFFICULTIES, who=who),
+                    "actions": _text(rng, ACTIONS),
+                    "follow_up": follow,
+                    "follow_up_on": day + dt.timedelta(days=rng.randint(7, 30)) if follow else None,
+                }
                 entries.append(e)
                 if kind == "home_visit":
                     visits.append((when, entry_id))
                 entry_parts = []
                 for pid, _name in met:
-                    parts.append({"id": diary.participant_id(entry_id, hid, pid), "entry_id": entry_id,
-                                  "household_id": hid, "person_id": pid})
+                    parts.append(
+                        {
+                            "id": diary.participant_id(entry_id, hid, pid),
+                            "entry_id": entry_id,
+                            "household_id": hid,
+                            "person_id": pid,
+                        }
+                    )
                     entry_parts.append((hid, pid))
                 entry_demands = []
                 if rng.random() < 0.3:
@@ -299,20 +457,41 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
                         content = rng.choice(DEMANDS[category])
                         due = day + dt.timedelta(days=rng.choice((15, 30)))
                         s = rng.random()
-                        status = ("closed" if s < (0.7 if days_ago > 60 else 0.3 if days_ago > 15 else 0.05)
-                                  else "replied" if s < (0.9 if days_ago > 60 else 0.7 if days_ago > 15 else 0.3)
-                                  else "open")
-                        replied_on = min(day + dt.timedelta(days=rng.randint(1, 12)), today) if status != "open" else None
-                        closed_on = (min(replied_on + dt.timedelta(days=rng.randint(0, 20)), today)
-                                     if status == "closed" else None)
-                        demands.append({"entry_id": entry_id, "household_id": hid, "position": position,
-                                        "category": category, "content": content, "responsible_id": cadre,
-                                        "due_on": due, "status": status,
-                                        "handling": _text(rng, HANDLING) if status != "open" else "",
-                                        "reply": _text(rng, REPLIES) if status != "open" else "",
-                                        "replied_on": replied_on,
-                                        "replied_by": cadre_names.get(cadre) if status != "open" else None,
-                                        "closed_on": closed_on, "mediation_case_id": None})
+                        status = (
+                            "closed"
+                            if s < (0.7 if days_ago > 60 else 0.3 if days_ago > 15 else 0.05)
+                            else "replied"
+                            if s < (0.9 if days_ago > 60 else 0.7 if days_ago > 15 else 0.3)
+                            else "open"
+                        )
+                        replied_on = (
+                            min(day + dt.timedelta(days=rng.randint(1, 12)), today)
+                            if status != "open"
+                            else None
+                        )
+                        closed_on = (
+                            min(replied_on + dt.timedelta(days=rng.randint(0, 20)), today)
+                            if status == "closed"
+                            else None
+                        )
+                        demands.append(
+                            {
+                                "entry_id": entry_id,
+                                "household_id": hid,
+                                "position": position,
+                                "category": category,
+                                "content": content,
+                                "responsible_id": cadre,
+                                "due_on": due,
+                                "status": status,
+                                "handling": _text(rng, HANDLING) if status != "open" else "",
+                                "reply": _text(rng, REPLIES) if status != "open" else "",
+                                "replied_on": replied_on,
+                                "replied_by": cadre_names.get(cadre) if status != "open" else None,
+                                "closed_on": closed_on,
+                                "mediation_case_id": None,
+                            }
+                        )
                         entry_demands.append((category, content, due))
                 a = rng.random()
                 if days_ago > 2 and a < 0.8 and kind != "phone":
@@ -327,28 +506,61 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
                             data = _own_copy(pictures[blobs.index(sha)], att_id)
                             sha, size = hashlib.sha256(data).hexdigest(), len(data)
                             new_files.append((sha, data))
-                        files.append({"id": att_id, "owner_table": "acknowledgement", "owner_id": ack_id,
-                                      "filename": f"签字-{members[0][1]}.png" if method == "signature" else "纸质签字.png",
-                                      "mime": "image/png", "size": size, "sha256": sha, "note": None})
-                    acks.append({"id": ack_id, "entry_id": entry_id, "method": method,
-                                 "signer_name": members[0][1] if method != "refused" else "",
-                                 "signer_relation": "本人" if method != "refused" else "",
-                                 "signed_at": when + dt.timedelta(minutes=rng.randint(5, 40)), "attachment_id": att_id,
-                                 "refusal_reason": rng.choice(REFUSALS) if method == "refused" else "",
-                                 "content_hash": diary.hash_canonical(diary.canonical_from_values(
-                                     e, entry_parts, entry_demands))})
+                        files.append(
+                            {
+                                "id": att_id,
+                                "owner_table": "acknowledgement",
+                                "owner_id": ack_id,
+                                "filename": f"签字-{members[0][1]}.png"
+                                if method == "signature"
+                                else "纸质签字.png",
+                                "mime": "image/png",
+                                "size": size,
+                                "sha256": sha,
+                                "note": None,
+                            }
+                        )
+                    acks.append(
+                        {
+                            "id": ack_id,
+                            "entry_id": entry_id,
+                            "method": method,
+                            "signer_name": members[0][1] if method != "refused" else "",
+                            "signer_relation": "本人" if method != "refused" else "",
+                            "signed_at": when + dt.timedelta(minutes=rng.randint(5, 40)),
+                            "attachment_id": att_id,
+                            "refusal_reason": rng.choice(REFUSALS) if method == "refused" else "",
+                            "content_hash": diary.hash_canonical(
+                                diary.canonical_from_values(e, entry_parts, entry_demands)
+                            ),
+                        }
+                    )
                     if method != "refused" and rng.random() < 0.01:
-                        amends.append({"entry_id": entry_id, "field": "", "text": rng.choice(AMENDMENTS),
-                                       "reason": "走访后补充", "amended_at": when + dt.timedelta(days=rng.randint(3, 30))})
+                        amends.append(
+                            {
+                                "entry_id": entry_id,
+                                "field": "",
+                                "text": rng.choice(AMENDMENTS),
+                                "reason": "走访后补充",
+                                "amended_at": when + dt.timedelta(days=rng.randint(3, 30)),
+                            }
+                        )
             if rng.random() < 0.02:
                 kind = rng.choice(list(diary.MUST_VISIT_KINDS))
                 occurred = today - dt.timedelta(days=rng.randint(0, 20))
                 closing = min((v for v in visits if v[0].date() >= occurred), default=None)
-                events.append({"household_id": hid, "kind": kind, "occurred_on": occurred,
-                               "due_on": occurred + dt.timedelta(days=diary.MUST_VISIT_DAYS[kind]),
-                               "note": MUST_VISIT_NOTES[kind], "cadre_id": contact.get(hid),
-                               "closed_by_entry_id": closing[1] if closing else None,
-                               "closed_on": closing[0].date() if closing else None})
+                events.append(
+                    {
+                        "household_id": hid,
+                        "kind": kind,
+                        "occurred_on": occurred,
+                        "due_on": occurred + dt.timedelta(days=diary.MUST_VISIT_DAYS[kind]),
+                        "note": MUST_VISIT_NOTES[kind],
+                        "cadre_id": contact.get(hid),
+                        "closed_by_entry_id": closing[1] if closing else None,
+                        "closed_on": closing[0].date() if closing else None,
+                    }
+                )
         with ws.engine.begin() as conn:
             attachments.store_blobs(conn, ws.attachments_dir, new_files)
             new_files.clear()
@@ -360,20 +572,30 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
             # a big page cache for this connection: rows with random ids go into every index of the
             # tables, and with SQLite's default 2 MB each batch would spill and rewrite the same pages
             conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
-            triggers = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND "
-                                            "name LIKE 'fts_diary_%' AND tbl_name IN ('diary_entry', 'demand', "
-                                            "'diary_participant', 'diary_amendment')").all()
+            triggers = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND "
+                "name LIKE 'fts_diary_%' AND tbl_name IN ('diary_entry', 'demand', "
+                "'diary_participant', 'diary_amendment')"
+            ).all()
             for name, _sql in triggers:
                 conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
-            for model, rows in ((DiaryEntry, entries), (DiaryParticipant, parts), (Demand, demands),
-                                (DiaryAmendment, amends), (Attachment, files), (Acknowledgement, acks),
-                                (MustVisitEvent, events)):
+            for model, rows in (
+                (DiaryEntry, entries),
+                (DiaryParticipant, parts),
+                (Demand, demands),
+                (DiaryAmendment, amends),
+                (Attachment, files),
+                (Acknowledgement, acks),
+                (MustVisitEvent, events),
+            ):
                 if rows:
                     stamp_new_rows(conn, ctx, rows)
                     conn.execute(insert(model), rows)
             keys, index = _index_rows(conn, key_slots, entries, parts, demands, amends, names, heads)
             conn.exec_driver_sql("INSERT INTO fts_diary_map(k, entry_id) VALUES (?, ?)", keys)
-            conn.exec_driver_sql("INSERT INTO fts_diary(rowid, body, people, demands) VALUES (?, ?, ?, ?)", index)
+            conn.exec_driver_sql(
+                "INSERT INTO fts_diary(rowid, body, people, demands) VALUES (?, ?, ?, ?)", index
+            )
             for _name, sql in triggers:
                 conn.exec_driver_sql(sql)
         made["diary_entries"] += len(entries)

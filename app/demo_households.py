@@ -27,30 +27,134 @@ from app.pinyin import name_keys
 
 # Top surnames with rough shares (per mille) from the 2020 census ranking.
 SURNAMES = (
-    ("王", 74), ("李", 72), ("张", 69), ("刘", 54), ("陈", 46), ("杨", 32), ("黄", 24), ("赵", 23), ("吴", 21),
-    ("周", 21), ("徐", 17), ("孙", 15), ("马", 15), ("朱", 14), ("胡", 13), ("郭", 12), ("何", 12), ("林", 11),
-    ("高", 11), ("罗", 11), ("郑", 10), ("梁", 9), ("谢", 8), ("宋", 7), ("唐", 7), ("许", 7), ("韩", 7),
-    ("邓", 6), ("冯", 6), ("曹", 6), ("彭", 6), ("曾", 6), ("肖", 6), ("田", 5), ("董", 5), ("潘", 5), ("袁", 5),
-    ("蔡", 5), ("蒋", 5), ("余", 5), ("于", 5), ("杜", 5), ("叶", 4), ("程", 4), ("魏", 4), ("苏", 4), ("吕", 4),
-    ("丁", 4), ("任", 4), ("卢", 4), ("姚", 4), ("沈", 4), ("钟", 3), ("姜", 3), ("崔", 3), ("谭", 3), ("陆", 3),
-    ("范", 3), ("汪", 3), ("廖", 3), ("石", 3), ("金", 3), ("韦", 3), ("贾", 3), ("夏", 3), ("付", 3), ("方", 3),
-    ("邹", 2), ("熊", 2), ("白", 2), ("孟", 2), ("秦", 2), ("邱", 2), ("侯", 2), ("江", 2), ("尹", 2), ("薛", 2),
-    ("单", 1), ("乐", 1), ("仇", 1), ("解", 1), ("查", 1), ("区", 1), ("欧阳", 1), ("司马", 1),
+    ("王", 74),
+    ("李", 72),
+    ("张", 69),
+    ("刘", 54),
+    ("陈", 46),
+    ("杨", 32),
+    ("黄", 24),
+    ("赵", 23),
+    ("吴", 21),
+    ("周", 21),
+    ("徐", 17),
+    ("孙", 15),
+    ("马", 15),
+    ("朱", 14),
+    ("胡", 13),
+    ("郭", 12),
+    ("何", 12),
+    ("林", 11),
+    ("高", 11),
+    ("罗", 11),
+    ("郑", 10),
+    ("梁", 9),
+    ("谢", 8),
+    ("宋", 7),
+    ("唐", 7),
+    ("许", 7),
+    ("韩", 7),
+    ("邓", 6),
+    ("冯", 6),
+    ("曹", 6),
+    ("彭", 6),
+    ("曾", 6),
+    ("肖", 6),
+    ("田", 5),
+    ("董", 5),
+    ("潘", 5),
+    ("袁", 5),
+    ("蔡", 5),
+    ("蒋", 5),
+    ("余", 5),
+    ("于", 5),
+    ("杜", 5),
+    ("叶", 4),
+    ("程", 4),
+    ("魏", 4),
+    ("苏", 4),
+    ("吕", 4),
+    ("丁", 4),
+    ("任", 4),
+    ("卢", 4),
+    ("姚", 4),
+    ("沈", 4),
+    ("钟", 3),
+    ("姜", 3),
+    ("崔", 3),
+    ("谭", 3),
+    ("陆", 3),
+    ("范", 3),
+    ("汪", 3),
+    ("廖", 3),
+    ("石", 3),
+    ("金", 3),
+    ("韦", 3),
+    ("贾", 3),
+    ("夏", 3),
+    ("付", 3),
+    ("方", 3),
+    ("邹", 2),
+    ("熊", 2),
+    ("白", 2),
+    ("孟", 2),
+    ("秦", 2),
+    ("邱", 2),
+    ("侯", 2),
+    ("江", 2),
+    ("尹", 2),
+    ("薛", 2),
+    ("单", 1),
+    ("乐", 1),
+    ("仇", 1),
+    ("解", 1),
+    ("查", 1),
+    ("区", 1),
+    ("欧阳", 1),
+    ("司马", 1),
 )
-MALE_CHARS = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林阳建国志永海东振福贵德春生成文祥堃喆犇赟"
+MALE_CHARS = (
+    "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林阳建国志永海东振福贵德春生成文祥堃喆犇赟"
+)
 FEMALE_CHARS = "芳娜敏静丽艳娟霞秀英华慧巧美兰凤洁琳素云莲真环雪荣爱妹香月莺媛瑞凡佳嘉琼勤珍贞莉桂娣叶璐娅琦晶妍茜秋珊莎锦黛青倩婷姣婉娴瑾颖露瑶怡婵雁蓓纨仪荷丹蓉眉君琴蕊薇菁梦岚苑婕馨瑗琰韵融园艺咏卿聪澜纯毓悦昭冰爽琬茗羽希宁欣飘育滢馥筠柔竹霭凝晓欢霄枫芸菲寒伊亚宜可姬舒影荔枝思丽玥淼"
 ETHNICITIES = (("汉", 975), ("回", 10), ("满", 6), ("蒙古", 4), ("壮", 5))
-OCCUPATIONS_ADULT = (("务农", 45), ("外出务工", 25), ("个体经营", 8), ("无", 8), ("教师", 2), ("村医", 1),
-                     ("驾驶员", 3), ("建筑工", 5), ("企业职工", 3))
+OCCUPATIONS_ADULT = (
+    ("务农", 45),
+    ("外出务工", 25),
+    ("个体经营", 8),
+    ("无", 8),
+    ("教师", 2),
+    ("村医", 1),
+    ("驾驶员", 3),
+    ("建筑工", 5),
+    ("企业职工", 3),
+)
 GROUP_NUMERALS = "一二三四五六七八九十"
 CADRE_TITLES = (
-    ("村党支部书记", ("cadre", "admin")), ("村委会主任", ("cadre",)), ("村党支部副书记", ("cadre",)),
-    ("村委委员（治保调解）", ("cadre", "mediator")), ("村委委员（妇女主任）", ("cadre",)),
-    ("村委委员（文书）", ("cadre",)), ("村务监督委员会主任", ("cadre",)), ("人民调解员", ("mediator",)),
+    ("村党支部书记", ("cadre", "admin")),
+    ("村委会主任", ("cadre",)),
+    ("村党支部副书记", ("cadre",)),
+    ("村委委员（治保调解）", ("cadre", "mediator")),
+    ("村委委员（妇女主任）", ("cadre",)),
+    ("村委委员（文书）", ("cadre",)),
+    ("村务监督委员会主任", ("cadre",)),
+    ("人民调解员", ("mediator",)),
 )
 # Share (per mille) of households with each tag; 空巢老人 and 留守儿童 follow the family instead.
-TAG_RATES = (("低保", 50), ("困难户", 40), ("特困", 10), ("五保", 8), ("残疾", 30), ("老党员/老干部", 40),
-             ("经济能人", 20), ("上访户", 5), ("矛盾纠纷户", 10), ("刑满释放", 3), ("社区矫正", 1), ("失亲儿童", 1))
+TAG_RATES = (
+    ("低保", 50),
+    ("困难户", 40),
+    ("特困", 10),
+    ("五保", 8),
+    ("残疾", 30),
+    ("老党员/老干部", 40),
+    ("经济能人", 20),
+    ("上访户", 5),
+    ("矛盾纠纷户", 10),
+    ("刑满释放", 3),
+    ("社区矫正", 1),
+    ("失亲儿童", 1),
+)
 DEMO_PASSWORD = "minqing"
 CHUNK = 5000
 
@@ -65,7 +169,7 @@ def group_label(i: int) -> str:
 
 
 class _Picker:
-    def __init__(self, rng, weighted) -> None:  # noqa: ANN001
+    def __init__(self, rng, weighted) -> None:
         self.rng = rng
         self.items = [w[0] for w in weighted]
         self.weights = [w[1] for w in weighted]
@@ -92,7 +196,7 @@ def _sql_value(value: object) -> object:
     return value
 
 
-def bulk_insert(conn, table, rows: list[dict]) -> None:  # noqa: ANN001
+def bulk_insert(conn, table, rows: list[dict]) -> None:
     """executemany straight on the driver: SQLAlchemy's per-row bind processing costs more than SQLite.
 
     Only columns whose first row holds a date, datetime or bool are converted (the demo fills a
@@ -113,7 +217,7 @@ def bulk_insert(conn, table, rows: list[dict]) -> None:  # noqa: ANN001
     conn.exec_driver_sql(sql, data)
 
 
-def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
+def generate(ws, demo) -> dict[str, int]:
     rng = demo.rng
     today = demo.today
     station = ws.require_station()
@@ -190,7 +294,7 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
         return today - dt.timedelta(days=age * 365 + rng.randrange(365))
 
     n_households = demo.households
-    n_groups = max(3, min(30, round(n_households ** 0.5 / 2.5)))
+    n_groups = max(3, min(30, round(n_households**0.5 / 2.5)))
     groups = [group_label(i) for i in range(1, n_groups + 1)]
 
     with ws.engine.begin() as conn:
@@ -209,31 +313,59 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
                 name = pick_surname() + given(sex)
                 if username in existing:
                     continue
-                users.append({"id": uid(), "username": username, "display_name": name, "phone": mobile(),
-                              "title": title, "roles": ",".join(sorted(roles)), "password_hash": password_hash,
-                              "active": True})
+                users.append(
+                    {
+                        "id": uid(),
+                        "username": username,
+                        "display_name": name,
+                        "phone": mobile(),
+                        "title": title,
+                        "roles": ",".join(sorted(roles)),
+                        "password_hash": password_hash,
+                        "active": True,
+                    }
+                )
             stamp_new_rows(conn, ctx, users)
             if users:
                 bulk_insert(conn, User.__table__, users)
-            cadre_rows = conn.execute(select(User.id, User.title, User.roles).where(User.deleted_at.is_(None))
-                                      .order_by(User.username)).all()
+            cadre_rows = conn.execute(
+                select(User.id, User.title, User.roles)
+                .where(User.deleted_at.is_(None))
+                .order_by(User.username)
+            ).all()
             cadre_ids = [r.id for r in cadre_rows if "cadre" in (r.roles or "").split(",")]
-            committee = [r.id for r in cadre_rows if r.title and ("村" in r.title) and "cadre" in r.roles.split(",")]
+            committee = [
+                r.id for r in cadre_rows if r.title and ("村" in r.title) and "cadre" in r.roles.split(",")
+            ]
             leaders = {r.title[:-2]: r.id for r in cadre_rows if r.title and r.title.endswith("组长")}
             contact_pool = cadre_ids or [None]
 
             # -- households ---------------------------------------------------------------------------
             household_ids: list[str] = []
             person_ids: list[str] = []
-            made = {"households": 0, "persons": 0, "household_tags": 0, "cadre_assignments": 0, "users": len(users)}
+            made = {
+                "households": 0,
+                "persons": 0,
+                "household_tags": 0,
+                "cadre_assignments": 0,
+                "users": len(users),
+            }
             h_rows: list[dict] = []
             p_rows: list[dict] = []
             t_rows: list[dict] = []
             c_rows: list[dict] = []
             per_group = [0] * n_groups
 
-            def person(hid: str, name: str, relation: str, sex: str, age: int, *, job: str | None = None,
-                       phone: str | None = None) -> dict:
+            def person(
+                hid: str,
+                name: str,
+                relation: str,
+                sex: str,
+                age: int,
+                *,
+                job: str | None = None,
+                phone: str | None = None,
+            ) -> dict:
                 b = birth(age)
                 r = rng.random()
                 if age >= 16 and r < 0.004 and b.year < 2000:
@@ -257,10 +389,23 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
                     occ = "务农" if rng.random() < 0.4 else "无"
                 else:
                     occ = job or pick_job()
-                row = {"id": uid(), "household_id": hid, "name": name, "relation": relation, "sex": sex,
-                       "birth_date": b, "id_number": number, "ethnicity": ethnicity, "phone": phone,
-                       "occupation": occ, "status": status, "status_date": status_date, "name_pinyin": full,
-                       "name_initials": initials, "notes": ""}
+                row = {
+                    "id": uid(),
+                    "household_id": hid,
+                    "name": name,
+                    "relation": relation,
+                    "sex": sex,
+                    "birth_date": b,
+                    "id_number": number,
+                    "ethnicity": ethnicity,
+                    "phone": phone,
+                    "occupation": occ,
+                    "status": status,
+                    "status_date": status_date,
+                    "name_pinyin": full,
+                    "name_initials": initials,
+                    "notes": "",
+                }
                 p_rows.append(row)
                 return row
 
@@ -281,8 +426,16 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
                 if married:
                     sp_sex = "女" if head_sex == "男" else "男"
                     sp_age = max(20, head_age + rng.randint(-6, 4) * (1 if head_sex == "男" else -1))
-                    members.append(person(hid, pick_surname() + given(sp_sex), "配偶", sp_sex, sp_age,
-                                          phone=mobile() if rng.random() < 0.55 else None))
+                    members.append(
+                        person(
+                            hid,
+                            pick_surname() + given(sp_sex),
+                            "配偶",
+                            sp_sex,
+                            sp_age,
+                            phone=mobile() if rng.random() < 0.55 else None,
+                        )
+                    )
                 child_surname = surname if head_sex == "男" else (pick_surname() if not married else surname)
                 left_behind = False
                 if head_age < 52:
@@ -291,27 +444,66 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
                         if c_age < 0:
                             continue
                         c_sex = rng.choice("男女")
-                        members.append(person(hid, child_surname + given(c_sex), "子" if c_sex == "男" else "女",
-                                              c_sex, c_age, phone=mobile() if c_age >= 18 and rng.random() < 0.7 else None))
+                        members.append(
+                            person(
+                                hid,
+                                child_surname + given(c_sex),
+                                "子" if c_sex == "男" else "女",
+                                c_sex,
+                                c_age,
+                                phone=mobile() if c_age >= 18 and rng.random() < 0.7 else None,
+                            )
+                        )
                     if rng.random() < 0.12 and head_age < 45:
                         p_sex = rng.choice("男女")
-                        members.append(person(hid, (surname if p_sex == "男" else pick_surname()) + given(p_sex),
-                                              "父亲" if p_sex == "男" else "母亲", p_sex, head_age + rng.randint(24, 32)))
+                        members.append(
+                            person(
+                                hid,
+                                (surname if p_sex == "男" else pick_surname()) + given(p_sex),
+                                "父亲" if p_sex == "男" else "母亲",
+                                p_sex,
+                                head_age + rng.randint(24, 32),
+                            )
+                        )
                 elif rng.random() < 0.55:
                     son_age = head_age - rng.randint(23, 32)
                     if son_age >= 20:
                         working_away = rng.random() < 0.5
-                        members.append(person(hid, child_surname + given("男"), "子", "男", son_age,
-                                              job="外出务工" if working_away else None, phone=mobile()))
+                        members.append(
+                            person(
+                                hid,
+                                child_surname + given("男"),
+                                "子",
+                                "男",
+                                son_age,
+                                job="外出务工" if working_away else None,
+                                phone=mobile(),
+                            )
+                        )
                         if rng.random() < 0.8:
-                            members.append(person(hid, pick_surname() + given("女"), "儿媳", "女",
-                                                  son_age + rng.randint(-3, 2), phone=mobile()))
+                            members.append(
+                                person(
+                                    hid,
+                                    pick_surname() + given("女"),
+                                    "儿媳",
+                                    "女",
+                                    son_age + rng.randint(-3, 2),
+                                    phone=mobile(),
+                                )
+                            )
                         for _ in range(rng.choice((0, 1, 1, 2))):
                             g_age = son_age - rng.randint(22, 30)
                             if g_age >= 0:
                                 g_sex = rng.choice("男女")
-                                members.append(person(hid, child_surname + given(g_sex), "孙子" if g_sex == "男" else "孙女",
-                                                      g_sex, g_age))
+                                members.append(
+                                    person(
+                                        hid,
+                                        child_surname + given(g_sex),
+                                        "孙子" if g_sex == "男" else "孙女",
+                                        g_sex,
+                                        g_age,
+                                    )
+                                )
                                 left_behind = left_behind or (working_away and g_age < 16)
                 phones = head_phone or ""
                 if rng.random() < 0.08:
@@ -320,15 +512,37 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
                 address = f"{group}{per_group[gi]}号"
                 household_ids.append(hid)
                 person_ids.extend(m["id"] for m in members)
-                h_rows.append({
-                    "id": hid, "household_no": no, "head_id": head["id"], "head_name": head["name"], "group_name": group,
-                    "address": address, "phones": phones, "notes": "", "card_delivered_on": (
-                        today - dt.timedelta(days=rng.randrange(7, 400)) if rng.random() < 0.7 else None),
-                    "search_text": household_search_text(
-                        household_no=no, group_name=group, address=address, phones=phones,
-                        members=[MemberKeys(m["name"], m["name_pinyin"], m["name_initials"], m["id_number"], m["phone"])
-                                 for m in members]),
-                })
+                h_rows.append(
+                    {
+                        "id": hid,
+                        "household_no": no,
+                        "head_id": head["id"],
+                        "head_name": head["name"],
+                        "group_name": group,
+                        "address": address,
+                        "phones": phones,
+                        "notes": "",
+                        "card_delivered_on": (
+                            today - dt.timedelta(days=rng.randrange(7, 400)) if rng.random() < 0.7 else None
+                        ),
+                        "search_text": household_search_text(
+                            household_no=no,
+                            group_name=group,
+                            address=address,
+                            phones=phones,
+                            members=[
+                                MemberKeys(
+                                    m["name"],
+                                    m["name_pinyin"],
+                                    m["name_initials"],
+                                    m["id_number"],
+                                    m["phone"],
+                                )
+                                for m in members
+                            ],
+                        ),
+                    }
+                )
                 tags = [t for t, rate in TAG_RATES if rng.random() * 1000 < rate]
                 if head_age >= 65 and len(members) <= 2 and rng.random() < 0.6:
                     tags.append("空巢老人")
@@ -339,20 +553,51 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
                 start = today - dt.timedelta(days=rng.randrange(30, 900))
                 area = leaders.get(group) or rng.choice(contact_pool)
                 if area:
-                    c_rows.append({"id": uid(), "household_id": hid, "cadre_id": area, "role": "area", "start_on": start,
-                                   "end_on": None})
+                    c_rows.append(
+                        {
+                            "id": uid(),
+                            "household_id": hid,
+                            "cadre_id": area,
+                            "role": "area",
+                            "start_on": start,
+                            "end_on": None,
+                        }
+                    )
                 if rng.random() < 0.92 and contact_pool[0] is not None:
-                    contact = rng.choice(committee) if committee and rng.random() < 0.5 else rng.choice(contact_pool)
+                    contact = (
+                        rng.choice(committee)
+                        if committee and rng.random() < 0.5
+                        else rng.choice(contact_pool)
+                    )
                     if rng.random() < 0.1:  # an earlier contact cadre, for the history
                         earlier = rng.choice(contact_pool)
-                        c_rows.append({"id": uid(), "household_id": hid, "cadre_id": earlier, "role": "contact",
-                                       "start_on": start - dt.timedelta(days=rng.randrange(100, 700)), "end_on": start})
-                    c_rows.append({"id": uid(), "household_id": hid, "cadre_id": contact, "role": "contact",
-                                   "start_on": start, "end_on": None})
+                        c_rows.append(
+                            {
+                                "id": uid(),
+                                "household_id": hid,
+                                "cadre_id": earlier,
+                                "role": "contact",
+                                "start_on": start - dt.timedelta(days=rng.randrange(100, 700)),
+                                "end_on": start,
+                            }
+                        )
+                    c_rows.append(
+                        {
+                            "id": uid(),
+                            "household_id": hid,
+                            "cadre_id": contact,
+                            "role": "contact",
+                            "start_on": start,
+                            "end_on": None,
+                        }
+                    )
                 if len(h_rows) >= CHUNK or n == n_households - 1:
-                    for table, rows, key in ((Household, h_rows, "households"), (Person, p_rows, "persons"),
-                                             (HouseholdTag, t_rows, "household_tags"),
-                                             (CadreAssignment, c_rows, "cadre_assignments")):
+                    for table, rows, key in (
+                        (Household, h_rows, "households"),
+                        (Person, p_rows, "persons"),
+                        (HouseholdTag, t_rows, "household_tags"),
+                        (CadreAssignment, c_rows, "cadre_assignments"),
+                    ):
                         if rows:
                             stamp_new_rows(conn, ctx, rows)
                             bulk_insert(conn, table.__table__, rows)
@@ -364,4 +609,3 @@ def generate(ws, demo) -> dict[str, int]:  # noqa: ANN001
     demo.shared["household_ids"] = household_ids
     demo.shared["person_ids"] = person_ids
     return made
-

@@ -16,31 +16,99 @@ from app.workspace import Workspace
 
 # (type, title pattern, facts, requests, agreement terms, amount range in 元)
 SCENARIOS = (
-    ("邻里", "{a}与{b}排水沟纠纷", "{b}家翻修院子时把排水沟改道，雨水流进{a}家菜地，两家多次争吵。",
-     "{a}要求{b}恢复原排水沟走向。", "{b}于十日内将排水沟恢复原走向，并赔偿{a}菜地损失{m}元。", (200, 800)),
-    ("房屋宅基地", "{a}与{b}宅基地界址纠纷", "{b}翻建院墙时越过两家界址约半米，{a}认为占用了自家宅基地。",
-     "{a}要求{b}拆除越界院墙，恢复原界址。", "{b}拆除越界部分院墙，双方以村里丈量的界桩为准，互不再越界。", (0, 0)),
-    ("婚姻家庭", "{a}与{b}赡养纠纷", "{a}年过七旬，{b}等子女对赡养费分担意见不一，老人生活费时常没有着落。",
-     "{a}要求子女按月给付赡养费。", "{b}等子女每人每月给付{a}赡养费{m}元，每月五日前交付。", (200, 500)),
-    ("损害赔偿", "{a}与{b}鸡苗被咬死赔偿纠纷", "{b}家的狗跑进{a}家鸡舍，咬死鸡苗三十余只。",
-     "{a}要求{b}赔偿鸡苗损失。", "{b}赔偿{a}鸡苗损失{m}元，并将狗拴养。", (300, 900)),
-    ("合同", "{a}与{b}农机作业款纠纷", "{a}为{b}收割小麦，作业款双方对亩数有争议，款项一直未结。",
-     "{a}要求{b}支付作业款。", "双方按村里复量的亩数结算，{b}支付{a}作业款{m}元。", (1500, 6000)),
-    ("山林土地", "{a}与{b}承包地边界纠纷", "两家承包地相邻，{b}耕种时多犁了{a}家地头两垄。",
-     "{a}要求{b}退还多种的土地。", "以一九九八年二轮承包时的地界为准，{b}退还多种的两垄，本季收成归{b}，折价补偿{a}{m}元。",
-     (300, 1200)),
-    ("劳动争议", "{a}与{b}务工工资纠纷", "{a}在{b}的建筑队干活两个月，工资尚有部分未付。",
-     "{a}要求{b}结清拖欠的工资。", "{b}于月底前一次性支付{a}工资{m}元。", (3000, 12000)),
-    ("道路交通事故", "{a}与{b}三轮车剐蹭纠纷", "{b}驾驶三轮车在村道上与{a}的电动车剐蹭，{a}腿部擦伤。",
-     "{a}要求{b}赔偿医药费和误工费。", "{b}赔偿{a}医药费、误工费共计{m}元，当场付清。", (500, 3000)),
-    ("村务管理", "{a}与村民小组土地补偿款分配纠纷", "{a}认为本组土地补偿款分配方案漏算了其家庭人口。",
-     "{a}要求按实际人口重新核算补偿款。", "村民小组复核后补发{a}补偿款{m}元，分配方案张榜公示。", (2000, 8000)),
+    (
+        "邻里",
+        "{a}与{b}排水沟纠纷",
+        "{b}家翻修院子时把排水沟改道，雨水流进{a}家菜地，两家多次争吵。",
+        "{a}要求{b}恢复原排水沟走向。",
+        "{b}于十日内将排水沟恢复原走向，并赔偿{a}菜地损失{m}元。",
+        (200, 800),
+    ),
+    (
+        "房屋宅基地",
+        "{a}与{b}宅基地界址纠纷",
+        "{b}翻建院墙时越过两家界址约半米，{a}认为占用了自家宅基地。",
+        "{a}要求{b}拆除越界院墙，恢复原界址。",
+        "{b}拆除越界部分院墙，双方以村里丈量的界桩为准，互不再越界。",
+        (0, 0),
+    ),
+    (
+        "婚姻家庭",
+        "{a}与{b}赡养纠纷",
+        "{a}年过七旬，{b}等子女对赡养费分担意见不一，老人生活费时常没有着落。",
+        "{a}要求子女按月给付赡养费。",
+        "{b}等子女每人每月给付{a}赡养费{m}元，每月五日前交付。",
+        (200, 500),
+    ),
+    (
+        "损害赔偿",
+        "{a}与{b}鸡苗被咬死赔偿纠纷",
+        "{b}家的狗跑进{a}家鸡舍，咬死鸡苗三十余只。",
+        "{a}要求{b}赔偿鸡苗损失。",
+        "{b}赔偿{a}鸡苗损失{m}元，并将狗拴养。",
+        (300, 900),
+    ),
+    (
+        "合同",
+        "{a}与{b}农机作业款纠纷",
+        "{a}为{b}收割小麦，作业款双方对亩数有争议，款项一直未结。",
+        "{a}要求{b}支付作业款。",
+        "双方按村里复量的亩数结算，{b}支付{a}作业款{m}元。",
+        (1500, 6000),
+    ),
+    (
+        "山林土地",
+        "{a}与{b}承包地边界纠纷",
+        "两家承包地相邻，{b}耕种时多犁了{a}家地头两垄。",
+        "{a}要求{b}退还多种的土地。",
+        "以一九九八年二轮承包时的地界为准，{b}退还多种的两垄，本季收成归{b}，折价补偿{a}{m}元。",
+        (300, 1200),
+    ),
+    (
+        "劳动争议",
+        "{a}与{b}务工工资纠纷",
+        "{a}在{b}的建筑队干活两个月，工资尚有部分未付。",
+        "{a}要求{b}结清拖欠的工资。",
+        "{b}于月底前一次性支付{a}工资{m}元。",
+        (3000, 12000),
+    ),
+    (
+        "道路交通事故",
+        "{a}与{b}三轮车剐蹭纠纷",
+        "{b}驾驶三轮车在村道上与{a}的电动车剐蹭，{a}腿部擦伤。",
+        "{a}要求{b}赔偿医药费和误工费。",
+        "{b}赔偿{a}医药费、误工费共计{m}元，当场付清。",
+        (500, 3000),
+    ),
+    (
+        "村务管理",
+        "{a}与村民小组土地补偿款分配纠纷",
+        "{a}认为本组土地补偿款分配方案漏算了其家庭人口。",
+        "{a}要求按实际人口重新核算补偿款。",
+        "村民小组复核后补发{a}补偿款{m}元，分配方案张榜公示。",
+        (2000, 8000),
+    ),
 )
-SURNAMES_FALLBACK = ("张建国", "李秀英", "王德福", "赵桂兰", "刘志强", "陈玉梅", "杨树林", "孙凤英", "周长海", "吴淑珍")
+SURNAMES_FALLBACK = (
+    "张建国",
+    "李秀英",
+    "王德福",
+    "赵桂兰",
+    "刘志强",
+    "陈玉梅",
+    "杨树林",
+    "孙凤英",
+    "周长海",
+    "吴淑珍",
+)
 PLACES = ("村委会调解室", "村民{a}家中", "村综治中心", "纠纷现场")
 FAIL_REASONS = ("双方对赔偿数额分歧过大，经多次调解仍未达成一致。", "被申请人坚持己见，不接受调解方案。")
-FINDINGS = ("三组两户因宅基地界址发生口角，已安排调解员上门了解。", "五组一户老人反映子女赡养费不到位。",
-            "二组有村民因收割作业款发生争执。", "一组两户因排水问题多次争吵，存在激化苗头。")
+FINDINGS = (
+    "三组两户因宅基地界址发生口角，已安排调解员上门了解。",
+    "五组一户老人反映子女赡养费不到位。",
+    "二组有村民因收割作业款发生争执。",
+    "一组两户因排水问题多次争吵，存在激化苗头。",
+)
 SCREENERS = ("村调委会主任、各组调解信息员", "调解员、网格员", "村调委会全体委员")
 SCOPES = ("全村一至六组", "全村各村民小组及重点户", "一至三组、五组")
 
@@ -49,8 +117,14 @@ def _mediator(ws: Workspace) -> User:
     with ws.session() as s:
         user = s.scalars(select(User).where(User.username == "tiaojie")).first()
         if user is None:
-            user = accounts.add_user(s, username="tiaojie", display_name="王秀英", password="minqing",
-                                     roles=["mediator"], title="村调委会主任")
+            user = accounts.add_user(
+                s,
+                username="tiaojie",
+                display_name="王秀英",
+                password="minqing",
+                roles=["mediator"],
+                title="村调委会主任",
+            )
             s.flush()
         s.expunge(user)
     return user
@@ -78,16 +152,26 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
         # A year of monthly rounds: about a third find nothing (零报告).
         rounds = []
         for back in range(12, 0, -1):
-            month_day = rules.add_months(dt.date(today.year, today.month, 1), -back) + dt.timedelta(days=rng.randint(2, 12))
+            month_day = rules.add_months(dt.date(today.year, today.month, 1), -back) + dt.timedelta(
+                days=rng.randint(2, 12)
+            )
             found = 0 if rng.random() < 0.4 else rng.randint(1, 3)
             info = screening.record_screening(
-                s, user, round_date=month_day, screeners=rng.choice(SCREENERS), place=rng.choice(SCOPES),
-                found_count=found, findings="".join(rng.sample(FINDINGS, min(found, len(FINDINGS)))),
-                measures="逐户登记，明确专人跟进调处。" if found else "")
+                s,
+                user,
+                round_date=month_day,
+                screeners=rng.choice(SCREENERS),
+                place=rng.choice(SCOPES),
+                found_count=found,
+                findings="".join(rng.sample(FINDINGS, min(found, len(FINDINGS)))),
+                measures="逐户登记，明确专人跟进调处。" if found else "",
+            )
             rounds.append(info)
             made["screenings"] += 1
         linked: dict[str, int] = {}
-        targets = list(rules.STATES) * 2 + [rules.VISITED, rules.ARCHIVED, rules.IN_MEDIATION, rules.PERFORMING] * 2
+        targets = (
+            list(rules.STATES) * 2 + [rules.VISITED, rules.ARCHIVED, rules.IN_MEDIATION, rules.PERFORMING] * 2
+        )
         targets += [rules.ARCHIVED] * max(0, demo.households // 40)
         if "mediation_cases" in demo.sizes:  # the same mix of states, as many cases as asked for
             wanted = demo.sizes["mediation_cases"]
@@ -98,7 +182,9 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
             money = rng.randrange(lo, hi + 1, 50) if hi else 0
             fmt = {"a": a, "b": b, "m": money}
             # Open cases are recent; settled and archived ones are older.
-            age = rng.randint(3, 25) if target in (rules.ACCEPTED, rules.IN_MEDIATION) else rng.randint(40, 330)
+            age = (
+                rng.randint(3, 25) if target in (rules.ACCEPTED, rules.IN_MEDIATION) else rng.randint(40, 330)
+            )
             accepted = today - dt.timedelta(days=age)
             # A found dispute becomes at most one case each.
             found_in = [r for r in rounds if linked.get(r.id, 0) < r.found_count and r.round_date <= accepted]
@@ -112,11 +198,21 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
                 risk["risk_petition_people"] = rng.randint(10, 25)
             if n % 19 == 9:
                 risk["risk_suicide_people"] = 1
-            c = cases.register_case(s, user, title=title.format(**fmt), accepted_on=accepted, source=source,
-                                    source_record_id=found_in[-1].id if source == "排查发现" else None,
-                                    dispute_type=kind, complexity=rng.choice(("简单", "简单", "一般", "重大疑难")),
-                                    people_count=rng.randint(2, 6), amount=money, facts=facts.format(**fmt),
-                                    requests=requests.format(**fmt), **risk)
+            c = cases.register_case(
+                s,
+                user,
+                title=title.format(**fmt),
+                accepted_on=accepted,
+                source=source,
+                source_record_id=found_in[-1].id if source == "排查发现" else None,
+                dispute_type=kind,
+                complexity=rng.choice(("简单", "简单", "一般", "重大疑难")),
+                people_count=rng.randint(2, 6),
+                amount=money,
+                facts=facts.format(**fmt),
+                requests=requests.format(**fmt),
+                **risk,
+            )
             for role, pid, name in (("申请人", a_id, a), ("被申请人", b_id, b)):
                 if pid:
                     cases.add_party(s, user, c.id, role=role, person_id=pid)
@@ -131,7 +227,7 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
     return made
 
 
-def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:  # noqa: ANN001
+def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
     """Take case ``c`` along the legal path to ``target`` with dated steps before ``today``."""
     day = accepted
 
@@ -140,7 +236,7 @@ def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
         day = min(today, day + dt.timedelta(days=rng.randint(1, max_days)))
         return day
 
-    def go(state: str, **kw) -> None:  # noqa: ANN003
+    def go(state: str, **kw) -> None:
         cases.change_state(s, user, c.id, state, on_date=day, **kw)
 
     if target == rules.ACCEPTED:
@@ -155,37 +251,85 @@ def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
         return
     cases.record_rights_notice(s, user, c.id, given_on=day)
     go(rules.IN_MEDIATION)
-    result = "继续调解" if target == rules.IN_MEDIATION else ("未达成协议" if target == rules.FAILED else "达成协议")
-    cases.add_session(s, user, c.id, held_at=dt.datetime.combine(later(3), dt.time(rng.choice((9, 14, 15)))),
-                      place=rng.choice(PLACES).format(**fmt), participants=f"调解员、{fmt['a']}、{fmt['b']}",
-                      statements=f"{fmt['a']}陈述了纠纷经过和诉求；{fmt['b']}对部分事实有异议。",
-                      verification="调解员到现场查看，并向邻居了解情况，基本事实清楚。",
-                      risk_notice="告知双方不得采取过激行为，调解不成可依法通过诉讼等途径解决。", result=result,
-                      result_detail=terms.format(**fmt) if result == "达成协议" else "", recorder_name="刘文书")
+    result = (
+        "继续调解"
+        if target == rules.IN_MEDIATION
+        else ("未达成协议" if target == rules.FAILED else "达成协议")
+    )
+    cases.add_session(
+        s,
+        user,
+        c.id,
+        held_at=dt.datetime.combine(later(3), dt.time(rng.choice((9, 14, 15)))),
+        place=rng.choice(PLACES).format(**fmt),
+        participants=f"调解员、{fmt['a']}、{fmt['b']}",
+        statements=f"{fmt['a']}陈述了纠纷经过和诉求；{fmt['b']}对部分事实有异议。",
+        verification="调解员到现场查看，并向邻居了解情况，基本事实清楚。",
+        risk_notice="告知双方不得采取过激行为，调解不成可依法通过诉讼等途径解决。",
+        result=result,
+        result_detail=terms.format(**fmt) if result == "达成协议" else "",
+        recorder_name="刘文书",
+    )
     if target == rules.IN_MEDIATION:
         return
     if target == rules.ESCALATED:
-        go(rules.ESCALATED, escalate_to="乡镇", reasons="涉及多户、金额较大，村调委会调解未果，上报镇调委会。")
+        go(
+            rules.ESCALATED,
+            escalate_to="乡镇",
+            reasons="涉及多户、金额较大，村调委会调解未果，上报镇调委会。",
+        )
         return
     if target == rules.FAILED:
         go(rules.FAILED, reasons=rng.choice(FAIL_REASONS), routes=["诉讼", "行政"])
         return
     oral = money < 500 and rng.random() < 0.5
-    ag = cases.save_agreement(s, user, c.id, kind="口头" if oral else "书面", reached_on=day,
-                              facts="" if oral else "见受理登记。", issues="" if oral else "责任划分与赔偿数额。",
-                              responsibilities="双方各自承担相应责任。", terms=terms.format(**fmt),
-                              performance_manner="当场履行" if oral else "按协议约定履行",
-                              performance_deadline=None if oral else day + dt.timedelta(days=rng.choice((7, 15, 30))),
-                              amount=money, recorder="刘文书")
+    ag = cases.save_agreement(
+        s,
+        user,
+        c.id,
+        kind="口头" if oral else "书面",
+        reached_on=day,
+        facts="" if oral else "见受理登记。",
+        issues="" if oral else "责任划分与赔偿数额。",
+        responsibilities="双方各自承担相应责任。",
+        terms=terms.format(**fmt),
+        performance_manner="当场履行" if oral else "按协议约定履行",
+        performance_deadline=None if oral else day + dt.timedelta(days=rng.choice((7, 15, 30))),
+        amount=money,
+        recorder="刘文书",
+    )
     if not oral:
         sign_day = later(2)
         for p in cases.parties(s, c.id):
-            cases.sign(s, user, document_table="mediation_agreement", document_id=ag.id, signer_role="当事人",
-                       signer_name="", party_id=p.id, signed_on=sign_day, method=rng.choice(("纸质签字", "按指印")))
-        cases.sign(s, user, document_table="mediation_agreement", document_id=ag.id, signer_role="调解员",
-                   signer_name=user.display_name, signed_on=sign_day)
-        cases.sign(s, user, document_table="mediation_agreement", document_id=ag.id, signer_role="委员会",
-                   signer_name="", signed_on=sign_day)
+            cases.sign(
+                s,
+                user,
+                document_table="mediation_agreement",
+                document_id=ag.id,
+                signer_role="当事人",
+                signer_name="",
+                party_id=p.id,
+                signed_on=sign_day,
+                method=rng.choice(("纸质签字", "按指印")),
+            )
+        cases.sign(
+            s,
+            user,
+            document_table="mediation_agreement",
+            document_id=ag.id,
+            signer_role="调解员",
+            signer_name=user.display_name,
+            signed_on=sign_day,
+        )
+        cases.sign(
+            s,
+            user,
+            document_table="mediation_agreement",
+            document_id=ag.id,
+            signer_role="委员会",
+            signer_name="",
+            signed_on=sign_day,
+        )
     go(rules.SUCCEEDED)
     if target == rules.SUCCEEDED:
         return
@@ -199,16 +343,32 @@ def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
     if target in (rules.PERFORMED, rules.PERFORMING):
         return
     visit = later(30)
-    cases.record_follow_up(s, user, c.id, visited_on=visit, visitor=user.display_name,
-                           performance="协议已履行完毕。", satisfaction=rng.choice(("满意", "满意", "基本满意")),
-                           attitude_changes="双方关系缓和，见面能打招呼。", new_dispute_signs="无")
+    cases.record_follow_up(
+        s,
+        user,
+        c.id,
+        visited_on=visit,
+        visitor=user.display_name,
+        performance="协议已履行完毕。",
+        satisfaction=rng.choice(("满意", "满意", "基本满意")),
+        attitude_changes="双方关系缓和，见面能打招呼。",
+        new_dispute_signs="无",
+    )
     go(rules.VISITED)
     if target == rules.ARCHIVED:
         _archive(s, user, c, later(15))
 
 
-def _archive(s, user, c, day) -> None:  # noqa: ANN001
+def _archive(s, user, c, day) -> None:
     for key in ("identity", "back_cover", "rights_notice", "session_record"):
         cases.set_file_item(s, user, c.id, key, present=True, pages=1)
-    cases.change_state(s, user, c.id, rules.ARCHIVED, on_date=day, volume_no=f"{day.year}-{c.case_seq:03d}",
-                       filed_by=user.display_name, retention="长期")
+    cases.change_state(
+        s,
+        user,
+        c.id,
+        rules.ARCHIVED,
+        on_date=day,
+        volume_no=f"{day.year}-{c.case_seq:03d}",
+        filed_by=user.display_name,
+        retention="长期",
+    )

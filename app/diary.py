@@ -50,7 +50,18 @@ KINDS = {
 }
 KIND_BY_LABEL = {v: k for k, v in KINDS.items()}
 
-DEFAULT_DEMAND_CATEGORIES = ("民生保障", "医疗", "教育", "就业", "住房", "土地", "基础设施", "矛盾纠纷", "政策咨询", "其他")
+DEFAULT_DEMAND_CATEGORIES = (
+    "民生保障",
+    "医疗",
+    "教育",
+    "就业",
+    "住房",
+    "土地",
+    "基础设施",
+    "矛盾纠纷",
+    "政策咨询",
+    "其他",
+)
 CATEGORIES_SETTING = "diary.demand_categories"  # extra categories added by the village (JSON list)
 
 STATUSES = {"open": "待办", "replied": "已答复", "closed": "已办结"}
@@ -70,19 +81,32 @@ MUST_VISIT_KINDS = {
     "other": "其他",
 }
 # Days from the event to the visit's due date, by kind (a family in grief or disaster first).
-MUST_VISIT_DAYS = {"hospitalised": 7, "elder_died": 3, "family_dispute": 3, "disaster": 3,
-                   "child_out_of_school": 14, "other": 7}
+MUST_VISIT_DAYS = {
+    "hospitalised": 7,
+    "elder_died": 3,
+    "family_dispute": 3,
+    "disaster": 3,
+    "child_out_of_school": 14,
+    "other": 7,
+}
 
 RHYTHM_SETTING = "diary.visit_rhythm"
 DEFAULT_RHYTHM = {"tags": {"困难户": 3, "特困": 3, "低保": 3, "五保": 3, "上访户": 3}, "ordinary": 6}
 
 ENTRY_FIELDS = ("place", "companions", "situation", "difficulties", "actions", "follow_up")
 FIELD_LABELS = {
-    "occurred_at": "走访时间", "kind": "方式", "place": "地点", "companions": "陪同干部", "situation": "家庭情况",
-    "difficulties": "困难问题", "actions": "办理情况", "follow_up": "后续计划", "follow_up_on": "计划日期",
-    "participants": "走访对象", "demands": "群众诉求",
+    "occurred_at": "走访时间",
+    "kind": "方式",
+    "place": "地点",
+    "companions": "陪同干部",
+    "situation": "家庭情况",
+    "difficulties": "困难问题",
+    "actions": "办理情况",
+    "follow_up": "后续计划",
+    "follow_up_on": "计划日期",
+    "participants": "走访对象",
+    "demands": "群众诉求",
 }
-
 
 
 def participant_id(entry_id: str, household_id: str, person_id: str | None) -> str:
@@ -102,12 +126,12 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 # -- settings ----------------------------------------------------------------------------------------
-def _get_setting(session: Session, key: str, default):  # noqa: ANN001, ANN202
+def _get_setting(session: Session, key: str, default):
     row = session.get(Setting, key)
     return json.loads(row.value) if row else default
 
 
-def _put_setting(session: Session, key: str, value) -> None:  # noqa: ANN001
+def _put_setting(session: Session, key: str, value) -> None:
     row = session.get(Setting, key)
     if row is None:
         session.add(Setting(key=key, value=json.dumps(value, ensure_ascii=False)))
@@ -304,13 +328,17 @@ def _validate(session: Session, data: EntryInput, now: dt.datetime) -> None:
     if data.kind not in KINDS:
         raise UserError("请选择走访方式（入户走访、电话联系、来访接待、集中接访或其他）", field="kind")
     if data.kind != "other" and not data.participants:
-        raise UserError("请至少选择一户走访对象：在“走访对象”里输入姓名或拼音首字母查找", field="participants")
+        raise UserError(
+            "请至少选择一户走访对象：在“走访对象”里输入姓名或拼音首字母查找", field="participants"
+        )
     if len(_clean(data.place)) > 200:
         raise UserError("地点不超过 200 个字", field="place")
     if len(_clean(data.companions)) > 200:
         raise UserError("陪同干部不超过 200 个字", field="companions")
     if not any(_clean(t) for t in (data.situation, data.difficulties, data.actions)) and not data.demands:
-        raise UserError("请写下了解到的情况（家庭情况、困难问题、办理情况或群众诉求至少写一项）", field="situation")
+        raise UserError(
+            "请写下了解到的情况（家庭情况、困难问题、办理情况或群众诉求至少写一项）", field="situation"
+        )
     if data.follow_up_on is not None:
         if not _clean(data.follow_up):
             raise UserError("填了计划日期，请同时写下后续计划做什么", field="follow_up")
@@ -333,8 +361,14 @@ def _require_writer(actor: User | None) -> None:
     accounts.require(actor, "write_diary")
 
 
-def save_entry(session: Session, data: EntryInput, *, actor: User | None, entry_id: str | None = None,
-               now: dt.datetime | None = None) -> EntryDetail:
+def save_entry(
+    session: Session,
+    data: EntryInput,
+    *,
+    actor: User | None,
+    entry_id: str | None = None,
+    now: dt.datetime | None = None,
+) -> EntryDetail:
     """Create (``entry_id`` None) or edit an entry with its participants and demands.
 
     A signed entry is refused: its changes are amendments (:func:`add_amendment`). A home visit
@@ -371,13 +405,22 @@ def save_entry(session: Session, data: EntryInput, *, actor: User | None, entry_
     session.flush()
     if entry.kind == "home_visit":
         _close_must_visits(session, entry)
-    audit.record(session, actor, "diary.save" if entry_id else "diary.add", table="diary_entry", record_id=entry.id,
-                 fields=[f for f in ("occurred_at", "kind", *ENTRY_FIELDS, "follow_up_on", "participants", "demands")])
+    audit.record(
+        session,
+        actor,
+        "diary.save" if entry_id else "diary.add",
+        table="diary_entry",
+        record_id=entry.id,
+        fields=[f for f in ("occurred_at", "kind", *ENTRY_FIELDS, "follow_up_on", "participants", "demands")],
+    )
     return entry_detail(session, entry.id)
 
 
 def _save_participants(session: Session, entry: DiaryEntry, wanted: list[ParticipantInput]) -> None:
-    existing = {p.id: p for p in session.scalars(select(DiaryParticipant).where(DiaryParticipant.entry_id == entry.id))}
+    existing = {
+        p.id: p
+        for p in session.scalars(select(DiaryParticipant).where(DiaryParticipant.entry_id == entry.id))
+    }
     keep = set()
     for p in wanted:
         pid = participant_id(entry.id, p.household_id, p.person_id)
@@ -386,8 +429,11 @@ def _save_participants(session: Session, entry: DiaryEntry, wanted: list[Partici
         keep.add(pid)
         row = existing.get(pid)
         if row is None:
-            session.add(DiaryParticipant(id=pid, entry_id=entry.id, household_id=p.household_id,
-                                         person_id=p.person_id))
+            session.add(
+                DiaryParticipant(
+                    id=pid, entry_id=entry.id, household_id=p.household_id, person_id=p.person_id
+                )
+            )
         elif row.deleted_at is not None:
             row.deleted_at = None
     for pid, row in existing.items():
@@ -396,8 +442,12 @@ def _save_participants(session: Session, entry: DiaryEntry, wanted: list[Partici
 
 
 def _save_demands(session: Session, entry: DiaryEntry, data: EntryInput, actor: User | None) -> None:
-    existing = {d.id: d for d in session.scalars(
-        select(Demand).where(Demand.entry_id == entry.id, Demand.deleted_at.is_(None)))}
+    existing = {
+        d.id: d
+        for d in session.scalars(
+            select(Demand).where(Demand.entry_id == entry.id, Demand.deleted_at.is_(None))
+        )
+    }
     first_household = data.participants[0].household_id if data.participants else None
     seen = set()
     for position, d in enumerate(data.demands):
@@ -417,7 +467,9 @@ def _save_demands(session: Session, entry: DiaryEntry, data: EntryInput, actor: 
         if demand_id in seen:
             continue
         if row.status != "open":
-            raise UserError(f"诉求“{row.content[:20]}”已经{STATUSES[row.status]}，不能从日记里删除", field="demands")
+            raise UserError(
+                f"诉求“{row.content[:20]}”已经{STATUSES[row.status]}，不能从日记里删除", field="demands"
+            )
         row.deleted_at = utcnow()
 
 
@@ -454,7 +506,7 @@ def _ack(session: Session, entry_id: str) -> Acknowledgement | None:
     return ack if ack is not None and ack.deleted_at is None else None
 
 
-def _user_names(session: Session, ids) -> dict[str, str]:  # noqa: ANN001
+def _user_names(session: Session, ids) -> dict[str, str]:
     ids = {i for i in ids if i}
     if not ids:
         return {}
@@ -462,9 +514,23 @@ def _user_names(session: Session, ids) -> dict[str, str]:  # noqa: ANN001
 
 
 def _demand_info(d: Demand, names: dict[str, str]) -> DemandInfo:
-    return DemandInfo(d.id, d.entry_id, d.household_id, d.category, d.content, d.responsible_id,
-                      names.get(d.responsible_id or "", ""), d.due_on, d.status, d.handling, d.reply, d.replied_on,
-                      d.replied_by, d.closed_on, d.mediation_case_id)
+    return DemandInfo(
+        d.id,
+        d.entry_id,
+        d.household_id,
+        d.category,
+        d.content,
+        d.responsible_id,
+        names.get(d.responsible_id or "", ""),
+        d.due_on,
+        d.status,
+        d.handling,
+        d.reply,
+        d.replied_on,
+        d.replied_by,
+        d.closed_on,
+        d.mediation_case_id,
+    )
 
 
 def entry_detail(session: Session, entry_id: str) -> EntryDetail:
@@ -479,25 +545,57 @@ def entry_detail(session: Session, entry_id: str) -> EntryDetail:
             .order_by(DiaryParticipant.created_at, DiaryParticipant.id)
         )
     ]
-    demands = list(session.scalars(select(Demand).where(Demand.entry_id == entry_id, Demand.deleted_at.is_(None))
-                                   .order_by(Demand.position, Demand.created_at)))
-    amendments = list(session.scalars(select(DiaryAmendment).where(DiaryAmendment.entry_id == entry_id,
-                                                                   DiaryAmendment.deleted_at.is_(None))
-                                      .order_by(DiaryAmendment.amended_at)))
-    names = _user_names(session, [entry.cadre_id, *(d.responsible_id for d in demands),
-                                  *(a.created_by for a in amendments)])
+    demands = list(
+        session.scalars(
+            select(Demand)
+            .where(Demand.entry_id == entry_id, Demand.deleted_at.is_(None))
+            .order_by(Demand.position, Demand.created_at)
+        )
+    )
+    amendments = list(
+        session.scalars(
+            select(DiaryAmendment)
+            .where(DiaryAmendment.entry_id == entry_id, DiaryAmendment.deleted_at.is_(None))
+            .order_by(DiaryAmendment.amended_at)
+        )
+    )
+    names = _user_names(
+        session, [entry.cadre_id, *(d.responsible_id for d in demands), *(a.created_by for a in amendments)]
+    )
     ack = _ack(session, entry_id)
     ack_info = None
     if ack is not None:
-        ack_info = AcknowledgementInfo(ack.id, ack.method, ack.signer_name, ack.signer_relation, ack.signed_at,
-                                       ack.attachment_id, ack.refusal_reason, ack.content_hash,
-                                       ack.content_hash == content_hash(session, entry_id))
+        ack_info = AcknowledgementInfo(
+            ack.id,
+            ack.method,
+            ack.signer_name,
+            ack.signer_relation,
+            ack.signed_at,
+            ack.attachment_id,
+            ack.refusal_reason,
+            ack.content_hash,
+            ack.content_hash == content_hash(session, entry_id),
+        )
     return EntryDetail(
-        entry.id, entry.cadre_id, names.get(entry.cadre_id, ""), entry.occurred_at, entry.kind, entry.place,
-        entry.companions, entry.situation, entry.difficulties, entry.actions, entry.follow_up, entry.follow_up_on,
-        parts, [_demand_info(d, names) for d in demands], ack_info,
-        [AmendmentInfo(a.id, a.field, a.text, a.reason, a.amended_at, names.get(a.created_by or "", ""))
-         for a in amendments],
+        entry.id,
+        entry.cadre_id,
+        names.get(entry.cadre_id, ""),
+        entry.occurred_at,
+        entry.kind,
+        entry.place,
+        entry.companions,
+        entry.situation,
+        entry.difficulties,
+        entry.actions,
+        entry.follow_up,
+        entry.follow_up_on,
+        parts,
+        [_demand_info(d, names) for d in demands],
+        ack_info,
+        [
+            AmendmentInfo(a.id, a.field, a.text, a.reason, a.amended_at, names.get(a.created_by or "", ""))
+            for a in amendments
+        ],
         attachments.list_attachments(session, "diary_entry", entry_id),
     )
 
@@ -506,18 +604,33 @@ def entry_detail(session: Session, entry_id: str) -> EntryDetail:
 def canonical_content(session: Session, entry_id: str) -> dict:
     """What the resident signs: the entry's text, who was met and the demands as heard (not their handling)."""
     e = _entry(session, entry_id)
-    parts = [(p.household_id, p.person_id) for p in session.scalars(
-        select(DiaryParticipant).where(DiaryParticipant.entry_id == entry_id, DiaryParticipant.deleted_at.is_(None)))]
-    demands = [(d.category, d.content, d.due_on) for d in session.scalars(
-        select(Demand).where(Demand.entry_id == entry_id, Demand.deleted_at.is_(None)))]
-    return canonical_from_values({c: getattr(e, c) for c in ("id", "occurred_at", "kind", *ENTRY_FIELDS, "follow_up_on")},
-                                 parts, demands)
+    parts = [
+        (p.household_id, p.person_id)
+        for p in session.scalars(
+            select(DiaryParticipant).where(
+                DiaryParticipant.entry_id == entry_id, DiaryParticipant.deleted_at.is_(None)
+            )
+        )
+    ]
+    demands = [
+        (d.category, d.content, d.due_on)
+        for d in session.scalars(
+            select(Demand).where(Demand.entry_id == entry_id, Demand.deleted_at.is_(None))
+        )
+    ]
+    return canonical_from_values(
+        {c: getattr(e, c) for c in ("id", "occurred_at", "kind", *ENTRY_FIELDS, "follow_up_on")},
+        parts,
+        demands,
+    )
 
 
-def canonical_from_values(entry: dict, participants, demands) -> dict:  # noqa: ANN001
+def canonical_from_values(entry: dict, participants, demands) -> dict:
     """The canonical form from plain values (also used by bulk writers such as the demo data)."""
     return {
-        "id": entry["id"], "occurred_at": entry["occurred_at"].strftime("%Y-%m-%d %H:%M"), "kind": entry["kind"],
+        "id": entry["id"],
+        "occurred_at": entry["occurred_at"].strftime("%Y-%m-%d %H:%M"),
+        "kind": entry["kind"],
         **{f: entry[f] or "" for f in ENTRY_FIELDS},
         "follow_up_on": entry["follow_up_on"].isoformat() if entry["follow_up_on"] else "",
         "participants": sorted([h, p or ""] for h, p in participants),
@@ -534,10 +647,20 @@ def content_hash(session: Session, entry_id: str) -> str:
     return hash_canonical(canonical_content(session, entry_id))
 
 
-def acknowledge(session: Session, attachments_dir: Path, entry_id: str, *, method: str, actor: User | None,
-                signer_name: str = "", signer_relation: str = "", signature_png: bytes | None = None,
-                photo_path: Path | str | None = None, refusal_reason: str = "",
-                signed_at: dt.datetime | None = None) -> AcknowledgementInfo:
+def acknowledge(
+    session: Session,
+    attachments_dir: Path,
+    entry_id: str,
+    *,
+    method: str,
+    actor: User | None,
+    signer_name: str = "",
+    signer_relation: str = "",
+    signature_png: bytes | None = None,
+    photo_path: Path | str | None = None,
+    refusal_reason: str = "",
+    signed_at: dt.datetime | None = None,
+) -> AcknowledgementInfo:
     """Record the resident's acknowledgement: ``signature`` (PNG drawn on screen), ``paper_photo``
     (photo of the signed paper) or ``refused`` (with the reason). A refusal may later be followed by a
     signature; a signature is final."""
@@ -558,13 +681,26 @@ def acknowledge(session: Session, attachments_dir: Path, entry_id: str, *, metho
     if method == "signature":
         if not signature_png:
             raise UserError("签字板上还没有签名，请群众在签字板上签字", field="signature")
-        attachment_id = attachments.attach_bytes(session, attachments_dir, "acknowledgement", acknowledgement_id(entry_id),
-                                                 signature_png, f"签字-{signer_name}.png", mime="image/png").id
+        attachment_id = attachments.attach_bytes(
+            session,
+            attachments_dir,
+            "acknowledgement",
+            acknowledgement_id(entry_id),
+            signature_png,
+            f"签字-{signer_name}.png",
+            mime="image/png",
+        ).id
     elif method == "paper_photo":
         if not photo_path:
             raise UserError("请选择纸质签字的照片或扫描件", field="photo")
-        attachment_id = attachments.attach_file(session, attachments_dir, "acknowledgement",
-                                                acknowledgement_id(entry_id), photo_path, note="纸质签字").id
+        attachment_id = attachments.attach_file(
+            session,
+            attachments_dir,
+            "acknowledgement",
+            acknowledgement_id(entry_id),
+            photo_path,
+            note="纸质签字",
+        ).id
     elif not refusal_reason:
         raise UserError("请写下群众拒绝签字的原因", field="refusal_reason")
     signed_hash = content_hash(session, entry_id)
@@ -581,13 +717,27 @@ def acknowledge(session: Session, attachments_dir: Path, entry_id: str, *, metho
     row.refusal_reason = refusal_reason if method == "refused" else ""
     row.content_hash = signed_hash
     session.flush()
-    audit.record(session, actor, f"diary.ack.{method}", table="diary_entry", record_id=entry_id,
-                 fields=["method", "signer_name", "signer_relation"])
+    audit.record(
+        session,
+        actor,
+        f"diary.ack.{method}",
+        table="diary_entry",
+        record_id=entry_id,
+        fields=["method", "signer_name", "signer_relation"],
+    )
     return entry_detail(session, entry_id).acknowledgement
 
 
-def add_amendment(session: Session, entry_id: str, text: str, *, actor: User | None, reason: str = "",
-                  field_name: str = "", now: dt.datetime | None = None) -> AmendmentInfo:
+def add_amendment(
+    session: Session,
+    entry_id: str,
+    text: str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    field_name: str = "",
+    now: dt.datetime | None = None,
+) -> AmendmentInfo:
     """补记: new text beside a signed entry's original, which stays as the resident signed it."""
     _require_writer(actor)
     require_own_record(session, _entry(session, entry_id), "这篇民情日记")
@@ -596,21 +746,31 @@ def add_amendment(session: Session, entry_id: str, text: str, *, actor: User | N
         raise UserError("请写下补记的内容", field="amendment")
     if field_name and field_name not in FIELD_LABELS:
         raise UserError("补记针对的栏目不对", field="amendment_field")
-    row = DiaryAmendment(entry_id=entry_id, field=field_name, text=text, reason=_clean(reason),
-                         amended_at=now or dt.datetime.now().replace(microsecond=0))
+    row = DiaryAmendment(
+        entry_id=entry_id,
+        field=field_name,
+        text=text,
+        reason=_clean(reason),
+        amended_at=now or dt.datetime.now().replace(microsecond=0),
+    )
     session.add(row)
     session.flush()
     audit.record(session, actor, "diary.amend", table="diary_entry", record_id=entry_id, fields=["amendment"])
-    return AmendmentInfo(row.id, row.field, row.text, row.reason, row.amended_at, actor.display_name if actor else "")
+    return AmendmentInfo(
+        row.id, row.field, row.text, row.reason, row.amended_at, actor.display_name if actor else ""
+    )
 
 
-def attach_to_entry(session: Session, attachments_dir: Path, entry_id: str, path: Path | str, *,
-                    actor: User | None) -> attachments.AttachmentInfo:
+def attach_to_entry(
+    session: Session, attachments_dir: Path, entry_id: str, path: Path | str, *, actor: User | None
+) -> attachments.AttachmentInfo:
     """Photos and scans belong to the record, not to its signed text: allowed after signing too."""
     _require_writer(actor)
     require_own_record(session, _entry(session, entry_id), "这篇民情日记")
     info = attachments.attach_file(session, attachments_dir, "diary_entry", entry_id, path)
-    audit.record(session, actor, "diary.attach", table="diary_entry", record_id=entry_id, fields=["attachment"])
+    audit.record(
+        session, actor, "diary.attach", table="diary_entry", record_id=entry_id, fields=["attachment"]
+    )
     return info
 
 
@@ -635,12 +795,24 @@ def _demand(session: Session, demand_id: str) -> Demand:
 def _check_transition(d: Demand, new_status: str) -> None:
     if new_status not in TRANSITIONS.get(d.status, set()):
         allowed = "、".join(STATUSES[s] for s in TRANSITIONS.get(d.status, ())) or "无"
-        raise UserError(f"诉求现在是“{STATUSES[d.status]}”，不能直接改为“{STATUSES.get(new_status, new_status)}”"
-                        f"（下一步只能是：{allowed}）", field="status")
+        raise UserError(
+            f"诉求现在是“{STATUSES[d.status]}”，不能直接改为“{STATUSES.get(new_status, new_status)}”"
+            f"（下一步只能是：{allowed}）",
+            field="status",
+        )
 
 
-def reply_demand(session: Session, demand_id: str, *, reply: str, replied_on: dt.date, replied_by: str,
-                 actor: User | None, handling: str | None = None, today: dt.date | None = None) -> DemandInfo:
+def reply_demand(
+    session: Session,
+    demand_id: str,
+    *,
+    reply: str,
+    replied_on: dt.date,
+    replied_by: str,
+    actor: User | None,
+    handling: str | None = None,
+    today: dt.date | None = None,
+) -> DemandInfo:
     """待办 → 已答复: the reply given to the resident, its date and who gave it."""
     accounts.require(actor, "handle_demands")
     d = _demand(session, demand_id)
@@ -663,13 +835,26 @@ def reply_demand(session: Session, demand_id: str, *, reply: str, replied_on: dt
         d.handling = _clean(handling)
     d.status = "replied"
     session.flush()
-    audit.record(session, actor, "demand.reply", table="demand", record_id=d.id,
-                 fields=["status", "reply", "replied_on", "replied_by"])
+    audit.record(
+        session,
+        actor,
+        "demand.reply",
+        table="demand",
+        record_id=d.id,
+        fields=["status", "reply", "replied_on", "replied_by"],
+    )
     return _demand_info(d, _user_names(session, [d.responsible_id]))
 
 
-def close_demand(session: Session, demand_id: str, *, closed_on: dt.date, actor: User | None,
-                 handling: str | None = None, today: dt.date | None = None) -> DemandInfo:
+def close_demand(
+    session: Session,
+    demand_id: str,
+    *,
+    closed_on: dt.date,
+    actor: User | None,
+    handling: str | None = None,
+    today: dt.date | None = None,
+) -> DemandInfo:
     """已答复 → 已办结."""
     accounts.require(actor, "handle_demands")
     d = _demand(session, demand_id)
@@ -687,12 +872,15 @@ def close_demand(session: Session, demand_id: str, *, closed_on: dt.date, actor:
         raise UserError("办结前请写下办理情况", field="handling")
     d.closed_on, d.status = closed_on, "closed"
     session.flush()
-    audit.record(session, actor, "demand.close", table="demand", record_id=d.id, fields=["status", "closed_on"])
+    audit.record(
+        session, actor, "demand.close", table="demand", record_id=d.id, fields=["status", "closed_on"]
+    )
     return _demand_info(d, _user_names(session, [d.responsible_id]))
 
 
-def change_demand_status(session: Session, demand_id: str, new_status: str, *, actor: User | None,
-                         **kwargs) -> DemandInfo:
+def change_demand_status(
+    session: Session, demand_id: str, new_status: str, *, actor: User | None, **kwargs
+) -> DemandInfo:
     if new_status == "replied":
         return reply_demand(session, demand_id, actor=actor, **kwargs)
     if new_status == "closed":
@@ -728,16 +916,28 @@ class MustVisitInfo:
 
 def contact_cadre_id(session: Session, household_id: str) -> str | None:
     return session.scalars(
-        select(CadreAssignment.cadre_id).where(CadreAssignment.household_id == household_id,
-                                               CadreAssignment.role == "contact", CadreAssignment.end_on.is_(None),
-                                               CadreAssignment.deleted_at.is_(None))
+        select(CadreAssignment.cadre_id)
+        .where(
+            CadreAssignment.household_id == household_id,
+            CadreAssignment.role == "contact",
+            CadreAssignment.end_on.is_(None),
+            CadreAssignment.deleted_at.is_(None),
+        )
         .order_by(CadreAssignment.start_on.desc())
     ).first()
 
 
-def record_must_visit(session: Session, household_id: str, kind: str, occurred_on: dt.date, *,
-                      actor: User | None, note: str = "", due_on: dt.date | None = None,
-                      today: dt.date | None = None) -> MustVisitInfo:
+def record_must_visit(
+    session: Session,
+    household_id: str,
+    kind: str,
+    occurred_on: dt.date,
+    *,
+    actor: User | None,
+    note: str = "",
+    due_on: dt.date | None = None,
+    today: dt.date | None = None,
+) -> MustVisitInfo:
     _require_writer(actor)
     today = today or dt.date.today()
     household = session.get(Household, household_id)
@@ -752,51 +952,94 @@ def record_must_visit(session: Session, household_id: str, kind: str, occurred_o
         raise UserError("走访期限不能早于事件日期", field="due_on")
     if kind == "other" and not _clean(note):
         raise UserError("类别为“其他”时请简单写明是什么事", field="note")
-    row = MustVisitEvent(household_id=household_id, kind=kind, occurred_on=occurred_on, due_on=due_on,
-                         note=_clean(note), cadre_id=contact_cadre_id(session, household_id))
+    row = MustVisitEvent(
+        household_id=household_id,
+        kind=kind,
+        occurred_on=occurred_on,
+        due_on=due_on,
+        note=_clean(note),
+        cadre_id=contact_cadre_id(session, household_id),
+    )
     session.add(row)
     session.flush()
     # A visit already made since the event counts.
     visit = session.scalars(_visits_since(household_id, occurred_on).order_by(DiaryEntry.occurred_at)).first()
     if visit is not None:
         row.closed_by_entry_id, row.closed_on = visit.id, visit.occurred_at.date()
-    audit.record(session, actor, "must_visit.add", table="must_visit_event", record_id=row.id, fields=["kind"])
+    audit.record(
+        session, actor, "must_visit.add", table="must_visit_event", record_id=row.id, fields=["kind"]
+    )
     return _must_visit_info(row, household)
 
 
-def _visits_since(household_id: str, since: dt.date):  # noqa: ANN202
-    return (select(DiaryEntry).join(DiaryParticipant, DiaryParticipant.entry_id == DiaryEntry.id)
-            .where(DiaryParticipant.household_id == household_id, DiaryParticipant.deleted_at.is_(None),
-                   DiaryEntry.deleted_at.is_(None), DiaryEntry.kind == "home_visit",
-                   DiaryEntry.occurred_at >= dt.datetime.combine(since, dt.time())))
+def _visits_since(household_id: str, since: dt.date):
+    return (
+        select(DiaryEntry)
+        .join(DiaryParticipant, DiaryParticipant.entry_id == DiaryEntry.id)
+        .where(
+            DiaryParticipant.household_id == household_id,
+            DiaryParticipant.deleted_at.is_(None),
+            DiaryEntry.deleted_at.is_(None),
+            DiaryEntry.kind == "home_visit",
+            DiaryEntry.occurred_at >= dt.datetime.combine(since, dt.time()),
+        )
+    )
 
 
 def _close_must_visits(session: Session, entry: DiaryEntry) -> None:
-    households = list(session.scalars(select(DiaryParticipant.household_id).where(
-        DiaryParticipant.entry_id == entry.id, DiaryParticipant.deleted_at.is_(None))))
+    households = list(
+        session.scalars(
+            select(DiaryParticipant.household_id).where(
+                DiaryParticipant.entry_id == entry.id, DiaryParticipant.deleted_at.is_(None)
+            )
+        )
+    )
     if not households:
         return
-    for ev in session.scalars(select(MustVisitEvent).where(
-            MustVisitEvent.household_id.in_(households), MustVisitEvent.closed_by_entry_id.is_(None),
-            MustVisitEvent.deleted_at.is_(None), MustVisitEvent.occurred_on <= entry.occurred_at.date())):
+    for ev in session.scalars(
+        select(MustVisitEvent).where(
+            MustVisitEvent.household_id.in_(households),
+            MustVisitEvent.closed_by_entry_id.is_(None),
+            MustVisitEvent.deleted_at.is_(None),
+            MustVisitEvent.occurred_on <= entry.occurred_at.date(),
+        )
+    ):
         ev.closed_by_entry_id, ev.closed_on = entry.id, entry.occurred_at.date()
 
 
 def _must_visit_info(ev: MustVisitEvent, h: Household) -> MustVisitInfo:
-    return MustVisitInfo(ev.id, ev.household_id, h.head_name, h.group_name, ev.kind, ev.occurred_on, ev.due_on,
-                         ev.note, ev.cadre_id, ev.closed_by_entry_id, ev.closed_on)
+    return MustVisitInfo(
+        ev.id,
+        ev.household_id,
+        h.head_name,
+        h.group_name,
+        ev.kind,
+        ev.occurred_on,
+        ev.due_on,
+        ev.note,
+        ev.cadre_id,
+        ev.closed_by_entry_id,
+        ev.closed_on,
+    )
 
 
 def open_must_visits(session: Session, *, cadre_id: str | None = None) -> list[MustVisitInfo]:
     """Events with no home visit to the household since they happened (whoever recorded the visit,
     on whichever station: an entry that arrived in a bundle closes it too)."""
-    visited = (exists().where(DiaryParticipant.household_id == MustVisitEvent.household_id,
-                              DiaryParticipant.deleted_at.is_(None), DiaryEntry.id == DiaryParticipant.entry_id,
-                              DiaryEntry.deleted_at.is_(None), DiaryEntry.kind == "home_visit",
-                              func.date(DiaryEntry.occurred_at) >= MustVisitEvent.occurred_on))
-    q = (select(MustVisitEvent, Household).join(Household, Household.id == MustVisitEvent.household_id)
-         .where(MustVisitEvent.deleted_at.is_(None), MustVisitEvent.closed_by_entry_id.is_(None), ~visited)
-         .order_by(MustVisitEvent.due_on, Household.head_name))
+    visited = exists().where(
+        DiaryParticipant.household_id == MustVisitEvent.household_id,
+        DiaryParticipant.deleted_at.is_(None),
+        DiaryEntry.id == DiaryParticipant.entry_id,
+        DiaryEntry.deleted_at.is_(None),
+        DiaryEntry.kind == "home_visit",
+        func.date(DiaryEntry.occurred_at) >= MustVisitEvent.occurred_on,
+    )
+    q = (
+        select(MustVisitEvent, Household)
+        .join(Household, Household.id == MustVisitEvent.household_id)
+        .where(MustVisitEvent.deleted_at.is_(None), MustVisitEvent.closed_by_entry_id.is_(None), ~visited)
+        .order_by(MustVisitEvent.due_on, Household.head_name)
+    )
     if cadre_id:
         q = q.where(MustVisitEvent.cadre_id == cadre_id)
     return [_must_visit_info(ev, h) for ev, h in session.execute(q)]
@@ -804,9 +1047,11 @@ def open_must_visits(session: Session, *, cadre_id: str | None = None) -> list[M
 
 def household_must_visits(session: Session, household_id: str) -> list[MustVisitInfo]:
     h = session.get(Household, household_id)
-    rows = session.scalars(select(MustVisitEvent).where(MustVisitEvent.household_id == household_id,
-                                                        MustVisitEvent.deleted_at.is_(None))
-                           .order_by(MustVisitEvent.occurred_on.desc()))
+    rows = session.scalars(
+        select(MustVisitEvent)
+        .where(MustVisitEvent.household_id == household_id, MustVisitEvent.deleted_at.is_(None))
+        .order_by(MustVisitEvent.occurred_on.desc())
+    )
     return [_must_visit_info(ev, h) for ev in rows]
 
 
@@ -827,12 +1072,17 @@ class OverdueHousehold:
         return (today - self.due_on).days
 
 
-def _last_visits_query(household_ids=None):  # noqa: ANN001, ANN202
-    q = (select(DiaryParticipant.household_id, func.max(DiaryEntry.occurred_at))
-         .join(DiaryEntry, DiaryEntry.id == DiaryParticipant.entry_id)
-         .where(DiaryParticipant.deleted_at.is_(None), DiaryEntry.deleted_at.is_(None),
-                DiaryEntry.kind == "home_visit")
-         .group_by(DiaryParticipant.household_id))
+def _last_visits_query(household_ids=None):
+    q = (
+        select(DiaryParticipant.household_id, func.max(DiaryEntry.occurred_at))
+        .join(DiaryEntry, DiaryEntry.id == DiaryParticipant.entry_id)
+        .where(
+            DiaryParticipant.deleted_at.is_(None),
+            DiaryEntry.deleted_at.is_(None),
+            DiaryEntry.kind == "home_visit",
+        )
+        .group_by(DiaryParticipant.household_id)
+    )
     if household_ids is not None:
         q = q.where(DiaryParticipant.household_id.in_(household_ids))
     return q
@@ -844,24 +1094,32 @@ def last_visited(session: Session, household_id: str) -> dt.datetime | None:
     return row[1] if row else None
 
 
-def interval_for(tags, rhythm: dict) -> int:  # noqa: ANN001
+def interval_for(tags, rhythm: dict) -> int:
     months = [rhythm["tags"][t] for t in tags if t in rhythm["tags"]]
     return min(months) if months else rhythm["ordinary"]
 
 
-def _last_visit_of(household_id_col):  # noqa: ANN001, ANN202
+def _last_visit_of(household_id_col):
     """Correlated: the latest home visit to the household in ``household_id_col``. Walks the live
     participants of that one household (``ix_diary_participant_live_household_entry``) and looks each
     entry up by its key, so the cost follows the households asked about, not the whole diary."""
-    return (select(func.max(DiaryEntry.occurred_at))
-            .select_from(DiaryParticipant)
-            .join(DiaryEntry, DiaryEntry.id == DiaryParticipant.entry_id)
-            .where(DiaryParticipant.household_id == household_id_col, DiaryParticipant.deleted_at.is_(None),
-                   DiaryEntry.deleted_at.is_(None), DiaryEntry.kind == "home_visit")
-            .scalar_subquery())
+    return (
+        select(func.max(DiaryEntry.occurred_at))
+        .select_from(DiaryParticipant)
+        .join(DiaryEntry, DiaryEntry.id == DiaryParticipant.entry_id)
+        .where(
+            DiaryParticipant.household_id == household_id_col,
+            DiaryParticipant.deleted_at.is_(None),
+            DiaryEntry.deleted_at.is_(None),
+            DiaryEntry.kind == "home_visit",
+        )
+        .scalar_subquery()
+    )
 
 
-def overdue_households(session: Session, today: dt.date, *, cadre_id: str | None = None) -> list[OverdueHousehold]:
+def overdue_households(
+    session: Session, today: dt.date, *, cadre_id: str | None = None
+) -> list[OverdueHousehold]:
     """Households whose next visit by the rhythm fell due before ``today``, with their contact cadre.
 
     Due = last home visit + the interval in months (never visited: counted from when the household
@@ -869,20 +1127,39 @@ def overdue_households(session: Session, today: dt.date, *, cadre_id: str | None
     With ``cadre_id``, only that cadre's households are read (their last visits included).
     """
     rhythm = visit_rhythm(session)
-    contact = ((CadreAssignment.household_id == Household.id) & (CadreAssignment.role == "contact")
-               & CadreAssignment.end_on.is_(None) & CadreAssignment.deleted_at.is_(None))
-    q = (select(Household.id, Household.head_name, Household.group_name, Household.created_at,
-                CadreAssignment.cadre_id, User.display_name, _last_visit_of(Household.id))
-         .join(CadreAssignment, contact, isouter=True)
-         .join(User, User.id == CadreAssignment.cadre_id, isouter=True)
-         .where(Household.deleted_at.is_(None)))
-    tags_q = (select(HouseholdTag.household_id, HouseholdTag.tag).where(HouseholdTag.deleted_at.is_(None)))
+    contact = (
+        (CadreAssignment.household_id == Household.id)
+        & (CadreAssignment.role == "contact")
+        & CadreAssignment.end_on.is_(None)
+        & CadreAssignment.deleted_at.is_(None)
+    )
+    q = (
+        select(
+            Household.id,
+            Household.head_name,
+            Household.group_name,
+            Household.created_at,
+            CadreAssignment.cadre_id,
+            User.display_name,
+            _last_visit_of(Household.id),
+        )
+        .join(CadreAssignment, contact, isouter=True)
+        .join(User, User.id == CadreAssignment.cadre_id, isouter=True)
+        .where(Household.deleted_at.is_(None))
+    )
+    tags_q = select(HouseholdTag.household_id, HouseholdTag.tag).where(HouseholdTag.deleted_at.is_(None))
     if cadre_id:
         q = q.where(CadreAssignment.cadre_id == cadre_id)
-        tags_q = tags_q.where(HouseholdTag.household_id.in_(
-            select(CadreAssignment.household_id).where(
-                CadreAssignment.cadre_id == cadre_id, CadreAssignment.role == "contact",
-                CadreAssignment.end_on.is_(None), CadreAssignment.deleted_at.is_(None))))
+        tags_q = tags_q.where(
+            HouseholdTag.household_id.in_(
+                select(CadreAssignment.household_id).where(
+                    CadreAssignment.cadre_id == cadre_id,
+                    CadreAssignment.role == "contact",
+                    CadreAssignment.end_on.is_(None),
+                    CadreAssignment.deleted_at.is_(None),
+                )
+            )
+        )
     households = session.execute(q).all()
     if not households:
         return []
@@ -919,22 +1196,54 @@ class TimelineItem:
 def household_timeline(session: Session, household_id: str) -> list[TimelineItem]:
     """The household's diary entries and must-visit events, newest first (for the household screen)."""
     items = []
-    q = (select(DiaryEntry, User.display_name).join(DiaryParticipant, DiaryParticipant.entry_id == DiaryEntry.id)
-         .join(User, User.id == DiaryEntry.cadre_id, isouter=True)
-         .where(DiaryParticipant.household_id == household_id, DiaryParticipant.deleted_at.is_(None),
-                DiaryEntry.deleted_at.is_(None)).distinct())
+    q = (
+        select(DiaryEntry, User.display_name)
+        .join(DiaryParticipant, DiaryParticipant.entry_id == DiaryEntry.id)
+        .join(User, User.id == DiaryEntry.cadre_id, isouter=True)
+        .where(
+            DiaryParticipant.household_id == household_id,
+            DiaryParticipant.deleted_at.is_(None),
+            DiaryEntry.deleted_at.is_(None),
+        )
+        .distinct()
+    )
     entries = session.execute(q).all()
-    signed = set(session.scalars(select(Acknowledgement.entry_id).where(
-        Acknowledgement.entry_id.in_([e.id for e, _ in entries]), Acknowledgement.method.in_(SIGNED_METHODS),
-        Acknowledgement.deleted_at.is_(None)))) if entries else set()
+    signed = (
+        set(
+            session.scalars(
+                select(Acknowledgement.entry_id).where(
+                    Acknowledgement.entry_id.in_([e.id for e, _ in entries]),
+                    Acknowledgement.method.in_(SIGNED_METHODS),
+                    Acknowledgement.deleted_at.is_(None),
+                )
+            )
+        )
+        if entries
+        else set()
+    )
     for e, cadre in entries:
         text = next((t for t in (e.situation, e.difficulties, e.actions) if t), "")
-        items.append(TimelineItem(e.occurred_at, "entry", f"{KINDS.get(e.kind, e.kind)}（{cadre or ''}）",
-                                  text.replace("\n", " ")[:80], e.id, e.id in signed))
+        items.append(
+            TimelineItem(
+                e.occurred_at,
+                "entry",
+                f"{KINDS.get(e.kind, e.kind)}（{cadre or ''}）",
+                text.replace("\n", " ")[:80],
+                e.id,
+                e.id in signed,
+            )
+        )
     for ev in household_must_visits(session, household_id):
         state = f"已于 {ev.closed_on:%Y-%m-%d} 走访" if ev.closed_on else f"待走访，期限 {ev.due_on:%Y-%m-%d}"
-        items.append(TimelineItem(dt.datetime.combine(ev.occurred_on, dt.time()), "must_visit",
-                                  f"必访事件：{ev.kind_label}", f"{ev.note}  {state}".strip(), ev.id))
+        items.append(
+            TimelineItem(
+                dt.datetime.combine(ev.occurred_on, dt.time()),
+                "must_visit",
+                f"必访事件：{ev.kind_label}",
+                f"{ev.note}  {state}".strip(),
+                ev.id,
+            )
+        )
     items.sort(key=lambda i: i.when, reverse=True)
     return items
 
@@ -957,20 +1266,47 @@ def todo_items(session: Session, user: User | None, today: dt.date) -> list[Todo
         if ev.cadre_id != user.id and not (is_admin and ev.cadre_id is None):
             continue
         severity = "overdue" if ev.due_on < today else "warning"
-        items.append(TodoItem("must_visit", f"必访：{ev.head_name}家（{ev.kind_label}）",
-                              f"{ev.group_name} {ev.occurred_on:%m月%d日}发生。{ev.note}".strip(), ev.due_on, severity,
-                              "diary", ev.household_id))
+        items.append(
+            TodoItem(
+                "must_visit",
+                f"必访：{ev.head_name}家（{ev.kind_label}）",
+                f"{ev.group_name} {ev.occurred_on:%m月%d日}发生。{ev.note}".strip(),
+                ev.due_on,
+                severity,
+                "diary",
+                ev.household_id,
+            )
+        )
     every = overdue_households(session, today) if is_admin else []
-    overdue = [o for o in every if o.cadre_id == user.id] if is_admin else \
-        overdue_households(session, today, cadre_id=user.id)
+    overdue = (
+        [o for o in every if o.cadre_id == user.id]
+        if is_admin
+        else overdue_households(session, today, cadre_id=user.id)
+    )
     for o in overdue[:MAX_OVERDUE_ITEMS]:
         last = f"上次走访 {o.last_visit:%Y-%m-%d}" if o.last_visit else "还没有走访记录"
-        items.append(TodoItem("overdue_visit", f"该走访了：{o.head_name}家（{o.group_name}）",
-                              f"{last}，按每 {o.interval_months} 个月走访一次", o.due_on, "normal", "diary",
-                              o.household_id))
+        items.append(
+            TodoItem(
+                "overdue_visit",
+                f"该走访了：{o.head_name}家（{o.group_name}）",
+                f"{last}，按每 {o.interval_months} 个月走访一次",
+                o.due_on,
+                "normal",
+                "diary",
+                o.household_id,
+            )
+        )
     if len(overdue) > MAX_OVERDUE_ITEMS:
-        items.append(TodoItem("overdue_visit", f"另有 {len(overdue) - MAX_OVERDUE_ITEMS} 户到了走访时间",
-                              "在民情日记页按户查看", None, "normal", "diary"))
+        items.append(
+            TodoItem(
+                "overdue_visit",
+                f"另有 {len(overdue) - MAX_OVERDUE_ITEMS} 户到了走访时间",
+                "在民情日记页按户查看",
+                None,
+                "normal",
+                "diary",
+            )
+        )
     if is_admin:
         per_cadre: dict[tuple[str, str], int] = {}
         for o in every:
@@ -979,22 +1315,54 @@ def todo_items(session: Session, user: User | None, today: dt.date) -> list[Todo
             elif not o.cadre_id:
                 per_cadre[("", "（未分配联系干部）")] = per_cadre.get(("", "（未分配联系干部）"), 0) + 1
         for (cid, name), n in sorted(per_cadre.items(), key=lambda kv: kv[0][1]):
-            items.append(TodoItem("overdue_visit", f"{name} 联系的 {n} 户到了走访时间", "提醒走访，不作考核排名",
-                                  None, "normal", "diary", cid or None))
+            items.append(
+                TodoItem(
+                    "overdue_visit",
+                    f"{name} 联系的 {n} 户到了走访时间",
+                    "提醒走访，不作考核排名",
+                    None,
+                    "normal",
+                    "diary",
+                    cid or None,
+                )
+            )
     soon = today + dt.timedelta(days=3)
     due = session.execute(
-        select(Demand, Household.head_name).join(Household, Household.id == Demand.household_id, isouter=True)
-        .where(Demand.deleted_at.is_(None), Demand.status == "open", Demand.responsible_id == user.id,
-               Demand.due_on.is_not(None), Demand.due_on <= soon)
+        select(Demand, Household.head_name)
+        .join(Household, Household.id == Demand.household_id, isouter=True)
+        .where(
+            Demand.deleted_at.is_(None),
+            Demand.status == "open",
+            Demand.responsible_id == user.id,
+            Demand.due_on.is_not(None),
+            Demand.due_on <= soon,
+        )
         .order_by(Demand.due_on)
     ).all()
     for d, head in due[:MAX_OVERDUE_ITEMS]:
         severity = "overdue" if d.due_on < today else "warning"
-        items.append(TodoItem("demand_due", f"诉求待答复：{head or ''} {d.content[:24]}",
-                              f"{d.category}，期限 {d.due_on:%Y-%m-%d}", d.due_on, severity, "diary", d.id))
+        items.append(
+            TodoItem(
+                "demand_due",
+                f"诉求待答复：{head or ''} {d.content[:24]}",
+                f"{d.category}，期限 {d.due_on:%Y-%m-%d}",
+                d.due_on,
+                severity,
+                "diary",
+                d.id,
+            )
+        )
     if len(due) > MAX_OVERDUE_ITEMS:
-        items.append(TodoItem("demand_due", f"另有 {len(due) - MAX_OVERDUE_ITEMS} 条诉求到了答复期限",
-                              "在民情台账里勾选“只看逾期”查看", None, "warning", "diary"))
+        items.append(
+            TodoItem(
+                "demand_due",
+                f"另有 {len(due) - MAX_OVERDUE_ITEMS} 条诉求到了答复期限",
+                "在民情台账里勾选“只看逾期”查看",
+                None,
+                "warning",
+                "diary",
+            )
+        )
     return items
 
 
@@ -1012,13 +1380,19 @@ def _draft_path(drafts_dir: Path, user_id: str, key: str) -> Path:
     return Path(drafts_dir) / f"diary-{safe}.json"
 
 
-def save_draft(drafts_dir: Path, user_id: str, key: str, data: dict, *, now: dt.datetime | None = None) -> Path:
+def save_draft(
+    drafts_dir: Path, user_id: str, key: str, data: dict, *, now: dt.datetime | None = None
+) -> Path:
     """Write the form's state atomically (temp file, fsync, rename). ``key`` is "new" or the entry id."""
     drafts_dir = Path(drafts_dir)
     drafts_dir.mkdir(parents=True, exist_ok=True)
     target = _draft_path(drafts_dir, user_id, key)
-    payload = {"key": key, "user_id": user_id, "saved_at": (now or dt.datetime.now()).isoformat(timespec="seconds"),
-               "data": data}
+    payload = {
+        "key": key,
+        "user_id": user_id,
+        "saved_at": (now or dt.datetime.now()).isoformat(timespec="seconds"),
+        "data": data,
+    }
     fd, tmp = tempfile.mkstemp(dir=drafts_dir, prefix=".tmp-draft-")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -1040,7 +1414,9 @@ def list_drafts(drafts_dir: Path, user_id: str) -> list[Draft]:
             payload = json.loads(path.read_text(encoding="utf-8"))
             if payload.get("user_id") != user_id:
                 continue
-            out.append(Draft(payload["key"], path, dt.datetime.fromisoformat(payload["saved_at"]), payload["data"]))
+            out.append(
+                Draft(payload["key"], path, dt.datetime.fromisoformat(payload["saved_at"]), payload["data"])
+            )
         except (ValueError, KeyError, OSError):
             continue
     return sorted(out, key=lambda d: d.saved_at, reverse=True)
@@ -1065,18 +1441,33 @@ def entry_to_draft(data: EntryInput) -> dict:
 
 
 def draft_to_entry(data: dict) -> EntryInput:
-    def date(v):  # noqa: ANN001, ANN202
+    def date(v):
         return dt.date.fromisoformat(v) if v else None
 
     return EntryInput(
         occurred_at=dt.datetime.fromisoformat(data["occurred_at"]) if data.get("occurred_at") else None,
-        kind=data.get("kind") or "home_visit", place=data.get("place", ""),
-        participants=[ParticipantInput(p["household_id"], p.get("person_id")) for p in data.get("participants", [])],
-        companions=data.get("companions", ""), situation=data.get("situation", ""),
-        difficulties=data.get("difficulties", ""), actions=data.get("actions", ""),
-        follow_up=data.get("follow_up", ""), follow_up_on=date(data.get("follow_up_on")),
-        demands=[DemandInput(d.get("category", ""), d.get("content", ""), d.get("responsible_id"), date(d.get("due_on")),
-                             d.get("household_id"), d.get("id")) for d in data.get("demands", [])],
+        kind=data.get("kind") or "home_visit",
+        place=data.get("place", ""),
+        participants=[
+            ParticipantInput(p["household_id"], p.get("person_id")) for p in data.get("participants", [])
+        ],
+        companions=data.get("companions", ""),
+        situation=data.get("situation", ""),
+        difficulties=data.get("difficulties", ""),
+        actions=data.get("actions", ""),
+        follow_up=data.get("follow_up", ""),
+        follow_up_on=date(data.get("follow_up_on")),
+        demands=[
+            DemandInput(
+                d.get("category", ""),
+                d.get("content", ""),
+                d.get("responsible_id"),
+                date(d.get("due_on")),
+                d.get("household_id"),
+                d.get("id"),
+            )
+            for d in data.get("demands", [])
+        ],
         cadre_id=data.get("cadre_id"),
     )
 
@@ -1087,6 +1478,9 @@ def cadres(session: Session, village_code: str | None = None) -> list[tuple[str,
     if village_code is None:
         users = accounts.local_users(session, include_inactive=False)
     else:
-        users = session.scalars(select(User).where(User.village_code == village_code, User.deleted_at.is_(None),
-                                                   User.active.is_(True)).order_by(User.created_at)).all()
+        users = session.scalars(
+            select(User)
+            .where(User.village_code == village_code, User.deleted_at.is_(None), User.active.is_(True))
+            .order_by(User.created_at)
+        ).all()
     return [(u.id, u.display_name) for u in users if u.role_set & {"cadre", "admin"}]

@@ -53,14 +53,42 @@ BUILTIN_TAGS: tuple[tuple[str, bool], ...] = (
 )
 
 HEAD = "户主"
-RELATIONS = ("户主", "配偶", "子", "女", "儿媳", "女婿", "孙子", "孙女", "外孙子", "外孙女", "父亲", "母亲",
-             "兄弟", "姐妹", "祖父", "祖母", "其他")
+RELATIONS = (
+    "户主",
+    "配偶",
+    "子",
+    "女",
+    "儿媳",
+    "女婿",
+    "孙子",
+    "孙女",
+    "外孙子",
+    "外孙女",
+    "父亲",
+    "母亲",
+    "兄弟",
+    "姐妹",
+    "祖父",
+    "祖母",
+    "其他",
+)
 STATUSES = ("在册", "已故", "迁出")
 CADRE_ROLES = {"contact": "联系干部", "area": "包片干部"}
 FIELD_LABELS = {
-    "name": "姓名", "relation": "与户主关系", "sex": "性别", "birth_date": "出生日期", "id_number": "身份证号",
-    "ethnicity": "民族", "phone": "联系电话", "occupation": "职业", "notes": "备注", "group_name": "组",
-    "address": "住址", "phones": "家庭电话", "household_no": "户编号", "members": "家庭成员",
+    "name": "姓名",
+    "relation": "与户主关系",
+    "sex": "性别",
+    "birth_date": "出生日期",
+    "id_number": "身份证号",
+    "ethnicity": "民族",
+    "phone": "联系电话",
+    "occupation": "职业",
+    "notes": "备注",
+    "group_name": "组",
+    "address": "住址",
+    "phones": "家庭电话",
+    "household_no": "户编号",
+    "members": "家庭成员",
 }
 
 
@@ -223,7 +251,9 @@ def check_member(data: MemberInput, *, today: dt.date | None = None) -> tuple[Me
             message = str(exc)
             if raw_id.endswith("000") and "校验位" in message:
                 message += "；末尾是 000，可能是 Excel 把号码当数字存储后丢失了后几位"
-            problems.append(Problem("id_number", message if message.startswith("身份证号") else f"身份证号：{message}"))
+            problems.append(
+                Problem("id_number", message if message.startswith("身份证号") else f"身份证号：{message}")
+            )
             out.id_number = raw_id.upper()
         else:
             out.id_number = rid.number
@@ -231,8 +261,11 @@ def check_member(data: MemberInput, *, today: dt.date | None = None) -> tuple[Me
                 fld = "birth_date" if text.startswith("出生日期") else "sex"
                 problems.append(Problem(fld, text))
             if rid.legacy:
-                problems.append(Problem("id_number", "身份证号：这是 15 位旧号码，已接受；换发新证后请改为 18 位",
-                                        "warning"))
+                problems.append(
+                    Problem(
+                        "id_number", "身份证号：这是 15 位旧号码，已接受；换发新证后请改为 18 位", "warning"
+                    )
+                )
             out.birth_date = out.birth_date or rid.birth_date
             out.sex = out.sex or rid.sex
     else:
@@ -273,7 +306,9 @@ def _refuse_duplicate_id(session: Session, number: str | None, household_id: str
         where = f"{h.group_name} {h.head_name} 户" if h else "另一户"
         raise DuplicateResidentId(
             f"成员“{name}”的身份证号已登记在{where}（{other.name}），同一个人不能在两户登记；"
-            "请核对号码，或把此人迁到本户", household_id=other.household_id)
+            "请核对号码，或把此人迁到本户",
+            household_id=other.household_id,
+        )
 
 
 TOWN_READ_ONLY = "户籍由各村工作站维护，乡镇工作站只能查看；需要更正请通知该村"
@@ -297,8 +332,12 @@ def refresh_search_text(session: Session, household: Household) -> None:
         full, initials = name_keys(p.name)
         keys.append(MemberKeys(p.name, full, initials, p.id_number, p.phone))
     household.search_text = household_search_text(
-        household_no=household.household_no, group_name=household.group_name, address=household.address,
-        phones=household.phones, members=keys)
+        household_no=household.household_no,
+        group_name=household.group_name,
+        address=household.address,
+        phones=household.phones,
+        members=keys,
+    )
 
 
 # -- households and members ---------------------------------------------------------------------
@@ -334,8 +373,9 @@ def _apply_member(person: Person, m: MemberInput) -> list[str]:
     return changed
 
 
-def _checked_members(session: Session, members: Sequence[MemberInput], household_id: str | None,
-                     today: dt.date | None) -> list[MemberInput]:
+def _checked_members(
+    session: Session, members: Sequence[MemberInput], household_id: str | None, today: dt.date | None
+) -> list[MemberInput]:
     checked = []
     seen_ids: dict[str, str] = {}
     for m in members:
@@ -343,16 +383,19 @@ def _checked_members(session: Session, members: Sequence[MemberInput], household
         _raise_first(problems, clean.name or m.name)
         if clean.id_number and "*" not in clean.id_number:
             if clean.id_number in seen_ids:
-                raise UserError(f"成员“{clean.name}”与“{seen_ids[clean.id_number]}”的身份证号相同，请核对",
-                                field="id_number")
+                raise UserError(
+                    f"成员“{clean.name}”与“{seen_ids[clean.id_number]}”的身份证号相同，请核对",
+                    field="id_number",
+                )
             seen_ids[clean.id_number] = clean.name
             _refuse_duplicate_id(session, clean.id_number, household_id, clean.name)
         checked.append(clean)
     return checked
 
 
-def create_household(session: Session, actor: User | None, data: HouseholdInput,
-                     *, today: dt.date | None = None) -> HouseholdView:
+def create_household(
+    session: Session, actor: User | None, data: HouseholdInput, *, today: dt.date | None = None
+) -> HouseholdView:
     """A new household with its members; exactly one member is the 户主."""
     _require_edit(session, actor)
     fields = _check_household_fields(data)
@@ -360,8 +403,14 @@ def create_household(session: Session, actor: User | None, data: HouseholdInput,
     heads = [m for m in members if m.relation == HEAD]
     if len(heads) != 1:
         raise UserError("家庭成员：请指定一位（且只能一位）户主", field="members")
-    household = Household(household_no=fields.household_no, group_name=fields.group_name, address=fields.address,
-                          phones=fields.phones, notes=fields.notes, head_name=heads[0].name)
+    household = Household(
+        household_no=fields.household_no,
+        group_name=fields.group_name,
+        address=fields.address,
+        phones=fields.phones,
+        notes=fields.notes,
+        head_name=heads[0].name,
+    )
     session.add(household)
     session.flush()
     for m in members:
@@ -373,13 +422,20 @@ def create_household(session: Session, actor: User | None, data: HouseholdInput,
             household.head_id = p.id
     refresh_search_text(session, household)
     session.flush()
-    audit.record(session, actor, "household.create", table="household", record_id=household.id,
-                 fields=["members"])
+    audit.record(
+        session, actor, "household.create", table="household", record_id=household.id, fields=["members"]
+    )
     return get_household(session, actor, household.id)
 
 
-def update_household(session: Session, actor: User | None, household_id: str, data: HouseholdInput,
-                     *, today: dt.date | None = None) -> HouseholdView:
+def update_household(
+    session: Session,
+    actor: User | None,
+    household_id: str,
+    data: HouseholdInput,
+    *,
+    today: dt.date | None = None,
+) -> HouseholdView:
     """Save the editor: household fields, existing members (by ``id``) and added members.
 
     Members not listed stay as they are (a member leaves only by moving, dying or moving away).
@@ -388,11 +444,17 @@ def update_household(session: Session, actor: User | None, household_id: str, da
     household = _get_live(session, household_id)
     fields = _check_household_fields(data)
     members = _checked_members(session, data.members, household.id, today)
-    existing = {p.id: p for p in session.scalars(
-        select(Person).where(Person.household_id == household.id, Person.deleted_at.is_(None)))}
+    existing = {
+        p.id: p
+        for p in session.scalars(
+            select(Person).where(Person.household_id == household.id, Person.deleted_at.is_(None))
+        )
+    }
     heads = [m for m in members if m.relation == HEAD]
     listed = {m.id for m in members if m.id}
-    heads += [p for pid, p in existing.items() if pid not in listed and p.relation == HEAD and p.status == "在册"]
+    heads += [
+        p for pid, p in existing.items() if pid not in listed and p.relation == HEAD and p.status == "在册"
+    ]
     if len(heads) > 1:
         raise UserError("家庭成员：一户只能有一位户主", field="members")
     changed = []
@@ -418,8 +480,14 @@ def update_household(session: Session, actor: User | None, household_id: str, da
     refresh_search_text(session, household)
     session.flush()
     if changed:
-        audit.record(session, actor, "household.update", table="household", record_id=household.id,
-                     fields=sorted(set(changed)))
+        audit.record(
+            session,
+            actor,
+            "household.update",
+            table="household",
+            record_id=household.id,
+            fields=sorted(set(changed)),
+        )
     return get_household(session, actor, household.id)
 
 
@@ -428,8 +496,11 @@ def _sync_head(session: Session, household: Household) -> None:
     if head is not None and (head.household_id != household.id or head.relation != HEAD):
         head = None
     if head is None:
-        head = session.scalars(select(Person).where(
-            Person.household_id == household.id, Person.relation == HEAD, Person.deleted_at.is_(None))).first()
+        head = session.scalars(
+            select(Person).where(
+                Person.household_id == household.id, Person.relation == HEAD, Person.deleted_at.is_(None)
+            )
+        ).first()
         household.head_id = head.id if head else None
     name = head.name if head else ""
     if household.head_name != name:
@@ -450,8 +521,9 @@ def _get_person(session: Session, person_id: str) -> Person:
     return person
 
 
-def move_person(session: Session, actor: User | None, person_id: str, target_household_id: str,
-                *, relation: str = "") -> None:
+def move_person(
+    session: Session, actor: User | None, person_id: str, target_household_id: str, *, relation: str = ""
+) -> None:
     """迁入他户: the person keeps their record (and ID); both households' search text follows."""
     _require_edit(session, actor)
     person = _get_person(session, person_id)
@@ -470,12 +542,19 @@ def move_person(session: Session, actor: User | None, person_id: str, target_hou
     for h in (source, target):
         _sync_head(session, h)
         refresh_search_text(session, h)
-    audit.record(session, actor, "person.move", table="person", record_id=person.id,
-                 fields=["household_id", "relation"])
+    audit.record(
+        session,
+        actor,
+        "person.move",
+        table="person",
+        record_id=person.id,
+        fields=["household_id", "relation"],
+    )
 
 
-def set_person_status(session: Session, actor: User | None, person_id: str, status: str,
-                      on: dt.date | None = None) -> None:
+def set_person_status(
+    session: Session, actor: User | None, person_id: str, status: str, on: dt.date | None = None
+) -> None:
     """已故 / 迁出 (or back to 在册): the record stays, never a hard delete."""
     _require_edit(session, actor)
     if status not in STATUSES:
@@ -485,8 +564,9 @@ def set_person_status(session: Session, actor: User | None, person_id: str, stat
         raise UserError("请填写日期（去世或迁出的日期）", field="status_date")
     person.status = status
     person.status_date = None if status == "在册" else on
-    audit.record(session, actor, "person.status", table="person", record_id=person.id,
-                 fields=["status", "status_date"])
+    audit.record(
+        session, actor, "person.status", table="person", record_id=person.id, fields=["status", "status_date"]
+    )
 
 
 def delete_household(session: Session, actor: User | None, household_id: str) -> None:
@@ -495,10 +575,13 @@ def delete_household(session: Session, actor: User | None, household_id: str) ->
     household = _get_live(session, household_id)
     now = utcnow()
     household.deleted_at = now
-    for p in session.scalars(select(Person).where(Person.household_id == household.id, Person.deleted_at.is_(None))):
+    for p in session.scalars(
+        select(Person).where(Person.household_id == household.id, Person.deleted_at.is_(None))
+    ):
         p.deleted_at = now
-    audit.record(session, actor, "household.delete", table="household", record_id=household.id,
-                 fields=["deleted_at"])
+    audit.record(
+        session, actor, "household.delete", table="household", record_id=household.id, fields=["deleted_at"]
+    )
 
 
 # -- tags ---------------------------------------------------------------------------------------
@@ -506,8 +589,9 @@ def all_tags(session: Session, user: User | None) -> list[TagInfo]:
     """Built-in tags, then the village's own, leaving out sensitive ones the user may not see."""
     tags = [TagInfo(n, s, True) for n, s in BUILTIN_TAGS]
     builtin = {n for n, _ in BUILTIN_TAGS}
-    for td in session.scalars(select(TagDefinition).where(TagDefinition.deleted_at.is_(None))
-                              .order_by(TagDefinition.name)):
+    for td in session.scalars(
+        select(TagDefinition).where(TagDefinition.deleted_at.is_(None)).order_by(TagDefinition.name)
+    ):
         if td.name not in builtin:
             tags.append(TagInfo(td.name, td.sensitive, False))
     if not can(user, "see_sensitive_tags"):
@@ -517,8 +601,13 @@ def all_tags(session: Session, user: User | None) -> list[TagInfo]:
 
 def sensitive_tags(session: Session) -> frozenset[str]:
     names = {n for n, s in BUILTIN_TAGS if s}
-    names |= set(session.scalars(select(TagDefinition.name).where(
-        TagDefinition.sensitive.is_(True), TagDefinition.deleted_at.is_(None))))
+    names |= set(
+        session.scalars(
+            select(TagDefinition.name).where(
+                TagDefinition.sensitive.is_(True), TagDefinition.deleted_at.is_(None)
+            )
+        )
+    )
     return frozenset(names)
 
 
@@ -527,8 +616,9 @@ def hidden_tags(session: Session, user: User | None) -> frozenset[str]:
     return frozenset() if can(user, "see_sensitive_tags") else sensitive_tags(session)
 
 
-def add_tag_definition(session: Session, actor: User | None, name: str, *, sensitive: bool = False,
-                       description: str = "") -> TagInfo:
+def add_tag_definition(
+    session: Session, actor: User | None, name: str, *, sensitive: bool = False, description: str = ""
+) -> TagInfo:
     _require_edit(session, actor)
     name = clean_text(name)
     if not name:
@@ -556,9 +646,14 @@ def set_tags(session: Session, actor: User | None, household_id: str, tags: Iter
     wanted = {clean_text(t) for t in tags if clean_text(t)}
     unknown = wanted - known
     if unknown:
-        raise UserError(f"标签：没有“{'、'.join(sorted(unknown))}”这个标签，请先在标签管理里添加", field="tags")
+        raise UserError(
+            f"标签：没有“{'、'.join(sorted(unknown))}”这个标签，请先在标签管理里添加", field="tags"
+        )
     wanted -= hidden
-    rows = {r.tag: r for r in session.scalars(select(HouseholdTag).where(HouseholdTag.household_id == household.id))}
+    rows = {
+        r.tag: r
+        for r in session.scalars(select(HouseholdTag).where(HouseholdTag.household_id == household.id))
+    }
     changed = False
     for tag, row in rows.items():
         if tag in hidden:
@@ -573,26 +668,33 @@ def set_tags(session: Session, actor: User | None, household_id: str, tags: Iter
         session.add(HouseholdTag(id=tag_row_id(household.id, tag), household_id=household.id, tag=tag))
         changed = True
     if changed:
-        audit.record(session, actor, "household.tags", table="household", record_id=household.id, fields=["tags"])
+        audit.record(
+            session, actor, "household.tags", table="household", record_id=household.id, fields=["tags"]
+        )
 
 
 def household_tags(session: Session, user: User | None, household_id: str) -> tuple[str, ...]:
     hidden = hidden_tags(session, user)
-    names = session.scalars(select(HouseholdTag.tag).where(
-        HouseholdTag.household_id == household_id, HouseholdTag.deleted_at.is_(None)).order_by(HouseholdTag.tag))
+    names = session.scalars(
+        select(HouseholdTag.tag)
+        .where(HouseholdTag.household_id == household_id, HouseholdTag.deleted_at.is_(None))
+        .order_by(HouseholdTag.tag)
+    )
     return tuple(n for n in names if n not in hidden)
 
 
 # -- cadres -------------------------------------------------------------------------------------
 def cadres(session: Session) -> list[User]:
     """Active users who can be a contact or area cadre (村干部, also admins who do the work)."""
-    users = session.scalars(select(User).where(User.deleted_at.is_(None), User.active.is_(True))
-                            .order_by(User.display_name)).all()
+    users = session.scalars(
+        select(User).where(User.deleted_at.is_(None), User.active.is_(True)).order_by(User.display_name)
+    ).all()
     return [u for u in users if u.role_set & {"cadre", "admin", "mediator"}]
 
 
-def assign_cadre(session: Session, actor: User | None, household_id: str, role: str, cadre_id: str | None,
-                 *, on: dt.date) -> bool:
+def assign_cadre(
+    session: Session, actor: User | None, household_id: str, role: str, cadre_id: str | None, *, on: dt.date
+) -> bool:
     """Make ``cadre_id`` the household's contact/area cadre from ``on`` (None: nobody); history is kept."""
     _require_edit(session, actor)
     if role not in CADRE_ROLES:
@@ -602,23 +704,35 @@ def assign_cadre(session: Session, actor: User | None, household_id: str, role: 
         cadre = session.get(User, cadre_id)
         if cadre is None or cadre.deleted_at is not None or not cadre.active:
             raise UserError(f"{CADRE_ROLES[role]}：这个账号不存在或已停用", field=role)
-    current = session.scalars(select(CadreAssignment).where(
-        CadreAssignment.household_id == household.id, CadreAssignment.role == role,
-        CadreAssignment.end_on.is_(None), CadreAssignment.deleted_at.is_(None))).all()
+    current = session.scalars(
+        select(CadreAssignment).where(
+            CadreAssignment.household_id == household.id,
+            CadreAssignment.role == role,
+            CadreAssignment.end_on.is_(None),
+            CadreAssignment.deleted_at.is_(None),
+        )
+    ).all()
     if cadre_id is not None and [c.cadre_id for c in current] == [cadre_id]:
         return False
     for c in current:
         c.end_on = on
     if cadre_id is not None:
         session.add(CadreAssignment(household_id=household.id, cadre_id=cadre_id, role=role, start_on=on))
-    audit.record(session, actor, f"household.{role}_cadre", table="household", record_id=household.id,
-                 fields=[f"{role}_cadre"])
+    audit.record(
+        session,
+        actor,
+        f"household.{role}_cadre",
+        table="household",
+        record_id=household.id,
+        fields=[f"{role}_cadre"],
+    )
     return True
 
 
 def _cadre_views(session: Session, household_id: str) -> list[CadreView]:
     rows = session.execute(
-        select(CadreAssignment, User).join(User, User.id == CadreAssignment.cadre_id)
+        select(CadreAssignment, User)
+        .join(User, User.id == CadreAssignment.cadre_id)
         .where(CadreAssignment.household_id == household_id, CadreAssignment.deleted_at.is_(None))
         .order_by(CadreAssignment.start_on, CadreAssignment.created_at)
     ).all()
@@ -626,29 +740,51 @@ def _cadre_views(session: Session, household_id: str) -> list[CadreView]:
 
 
 # -- cards --------------------------------------------------------------------------------------
-def mark_cards_delivered(session: Session, actor: User | None, household_ids: Iterable[str],
-                         on: dt.date) -> int:
+def mark_cards_delivered(
+    session: Session, actor: User | None, household_ids: Iterable[str], on: dt.date
+) -> int:
     """联系卡已送达 on ``on`` for the given households; returns how many changed."""
     _require_edit(session, actor)
     n = 0
     ids = list(household_ids)
     for start in range(0, len(ids), 500):
-        for h in session.scalars(select(Household).where(Household.id.in_(ids[start:start + 500]),
-                                                         Household.deleted_at.is_(None))):
+        for h in session.scalars(
+            select(Household).where(
+                Household.id.in_(ids[start : start + 500]), Household.deleted_at.is_(None)
+            )
+        ):
             if h.card_delivered_on != on:
                 h.card_delivered_on = on
                 n += 1
     if n:
-        audit.record(session, actor, "household.card_delivered", table="household", fields=["card_delivered_on"],
-                     detail=f"{n} 户")
+        audit.record(
+            session,
+            actor,
+            "household.card_delivered",
+            table="household",
+            fields=["card_delivered_on"],
+            detail=f"{n} 户",
+        )
     return n
 
 
 # -- reading ------------------------------------------------------------------------------------
 def _member_view(p: Person) -> MemberView:
-    return MemberView(p.id, p.name, p.relation, p.sex, p.birth_date, mask_resident_id(p.id_number),
-                      bool(p.id_number and len(p.id_number) == 15), p.ethnicity, p.phone, p.occupation,
-                      p.status, p.status_date, p.notes)
+    return MemberView(
+        p.id,
+        p.name,
+        p.relation,
+        p.sex,
+        p.birth_date,
+        mask_resident_id(p.id_number),
+        bool(p.id_number and len(p.id_number) == 15),
+        p.ethnicity,
+        p.phone,
+        p.occupation,
+        p.status,
+        p.status_date,
+        p.notes,
+    )
 
 
 _RELATION_ORDER = {r: i for i, r in enumerate(RELATIONS)}
@@ -656,17 +792,36 @@ _RELATION_ORDER = {r: i for i, r in enumerate(RELATIONS)}
 
 def get_household(session: Session, user: User | None, household_id: str) -> HouseholdView:
     household = _get_live(session, household_id)
-    persons = session.scalars(select(Person).where(Person.household_id == household.id,
-                                                   Person.deleted_at.is_(None))).all()
-    persons = sorted(persons, key=lambda p: (p.status != "在册", _RELATION_ORDER.get(p.relation, 99),
-                                             p.birth_date or dt.date.max, p.name))
+    persons = session.scalars(
+        select(Person).where(Person.household_id == household.id, Person.deleted_at.is_(None))
+    ).all()
+    persons = sorted(
+        persons,
+        key=lambda p: (
+            p.status != "在册",
+            _RELATION_ORDER.get(p.relation, 99),
+            p.birth_date or dt.date.max,
+            p.name,
+        ),
+    )
     history = _cadre_views(session, household.id)
     current = {c.role: c for c in history if c.end_on is None}
     return HouseholdView(
-        household.id, household.household_no, household.head_id, household.head_name, household.group_name,
-        household.address, household.phones, household.notes, household.card_delivered_on,
-        tuple(_member_view(p) for p in persons), household_tags(session, user, household.id),
-        current.get("contact"), current.get("area"), tuple(history))
+        household.id,
+        household.household_no,
+        household.head_id,
+        household.head_name,
+        household.group_name,
+        household.address,
+        household.phones,
+        household.notes,
+        household.card_delivered_on,
+        tuple(_member_view(p) for p in persons),
+        household_tags(session, user, household.id),
+        current.get("contact"),
+        current.get("area"),
+        tuple(history),
+    )
 
 
 def reveal_resident_id(session: Session, user: User | None, person_id: str) -> str | None:
@@ -679,8 +834,9 @@ def reveal_resident_id(session: Session, user: User | None, person_id: str) -> s
 
 def village_secretary(session: Session) -> User | None:
     """The village secretary for the card: a user whose 职务 contains 书记, else the first admin."""
-    users = session.scalars(select(User).where(User.deleted_at.is_(None), User.active.is_(True))
-                            .order_by(User.created_at)).all()
+    users = session.scalars(
+        select(User).where(User.deleted_at.is_(None), User.active.is_(True)).order_by(User.created_at)
+    ).all()
     for u in users:
         if u.title and "书记" in u.title and "副书记" not in u.title:
             return u
@@ -691,7 +847,7 @@ def village_secretary(session: Session) -> User | None:
 
 
 # -- command line -------------------------------------------------------------------------------
-def _cli_user(args, ws):  # noqa: ANN001, ANN202
+def _cli_user(args, ws):
     """The user named by ``--user`` (password from the environment variable ``--password-env``)."""
     import os
 
@@ -710,7 +866,7 @@ def _cli_user(args, ws):  # noqa: ANN001, ANN202
     return user
 
 
-def _cmd_import(args) -> int:  # noqa: ANN001
+def _cmd_import(args) -> int:
     from app.cli import emit, open_workspace
     from app.roster_excel import import_file
 
@@ -718,13 +874,16 @@ def _cmd_import(args) -> int:  # noqa: ANN001
     try:
         ws.require_station()
         actor = _cli_user(args, ws)
-        result = import_file(ws, args.file, sheet=args.sheet, dry_run=args.dry_run, errors_out=args.errors,
-                             actor=actor)
+        result = import_file(
+            ws, args.file, sheet=args.sheet, dry_run=args.dry_run, errors_out=args.errors, actor=actor
+        )
     finally:
         ws.close()
     s = result.summary
-    lines = [("检查结果（未写入）" if args.dry_run else "导入完成") +
-             f"：共 {s['rows']} 行，新增 {s['new']}，更新 {s['updated']}，未变 {s['unchanged']}，有错 {s['invalid']}"]
+    lines = [
+        ("检查结果（未写入）" if args.dry_run else "导入完成")
+        + f"：共 {s['rows']} 行，新增 {s['new']}，更新 {s['updated']}，未变 {s['unchanged']}，有错 {s['invalid']}"
+    ]
     lines += result.notes
     lines += [f"  第 {e['row']} 行〔{e['column']}〕{e['reason']}" for e in s["errors"][:50]]
     if len(s["errors"]) > 50:
@@ -735,7 +894,7 @@ def _cmd_import(args) -> int:  # noqa: ANN001
     return 1 if s["invalid"] else 0
 
 
-def _cmd_export(args) -> int:  # noqa: ANN001
+def _cmd_export(args) -> int:
     from app.cli import emit, open_workspace
     from app.roster_excel import export_roster
 
@@ -749,12 +908,15 @@ def _cmd_export(args) -> int:  # noqa: ANN001
             n = export_roster(s, args.file, user=actor, full_id=args.full_id, village_name=station.name)
     finally:
         ws.close()
-    emit(args, f"已导出 {n} 人到 {args.file}" + ("（完整身份证号）" if args.full_id else "（身份证号已打码）"),
-         {"persons": n, "file": str(args.file), "full_id": bool(args.full_id)})
+    emit(
+        args,
+        f"已导出 {n} 人到 {args.file}" + ("（完整身份证号）" if args.full_id else "（身份证号已打码）"),
+        {"persons": n, "file": str(args.file), "full_id": bool(args.full_id)},
+    )
     return 0
 
 
-def _cmd_cards(args) -> int:  # noqa: ANN001
+def _cmd_cards(args) -> int:
     from app.cli import emit, open_workspace
     from app.documents.cards import card_households, write_cards
 
@@ -772,21 +934,25 @@ def _cmd_cards(args) -> int:  # noqa: ANN001
                 marked = mark_cards_delivered(s, actor, ids, dt.date.fromisoformat(args.mark_delivered))
     finally:
         ws.close()
-    emit(args, f"已生成 {len(ids)} 户的联系卡，共 {pages} 页：{args.file}" +
-         (f"；已标记 {marked} 户送达" if args.mark_delivered else ""),
-         {"households": len(ids), "pages": pages, "file": str(args.file), "marked": marked})
+    emit(
+        args,
+        f"已生成 {len(ids)} 户的联系卡，共 {pages} 页：{args.file}"
+        + (f"；已标记 {marked} 户送达" if args.mark_delivered else ""),
+        {"households": len(ids), "pages": pages, "file": str(args.file), "marked": marked},
+    )
     return 0
 
 
-def register_cli(sub, parents):  # noqa: ANN001, ANN201
+def register_cli(sub, parents):
     from app.cli import ChineseArgumentParser
 
     p = sub.add_parser("households", help="户籍：Excel 导入导出、打印联系卡")
-    hs = p.add_subparsers(dest="households_command", metavar="操作", required=True,
-                          parser_class=ChineseArgumentParser)
+    hs = p.add_subparsers(
+        dest="households_command", metavar="操作", required=True, parser_class=ChineseArgumentParser
+    )
     common = [parents["data"], parents["json"]]
 
-    def user_options(q) -> None:  # noqa: ANN001
+    def user_options(q) -> None:
         q.add_argument("--user", metavar="登录名", help="以该账号身份操作（导出完整身份证号时必需）")
         q.add_argument("--password-env", metavar="变量名", help="存放该账号密码的环境变量名")
 
@@ -808,7 +974,9 @@ def register_cli(sub, parents):  # noqa: ANN001, ANN201
     cards.add_argument("file", metavar="文件.pdf")
     cards.add_argument("--group", metavar="组", help="只打印这个组")
     cards.add_argument("--not-delivered", action="store_true", help="只打印联系卡尚未送达的户")
-    cards.add_argument("--one-per-page", action="store_true", help="每页一张卡（默认 A4 每页 8 张，带裁切线）")
+    cards.add_argument(
+        "--one-per-page", action="store_true", help="每页一张卡（默认 A4 每页 8 张，带裁切线）"
+    )
     cards.add_argument("--mark-delivered", metavar="YYYY-MM-DD", help="同时把这些户标记为该日已送达")
     user_options(cards)
     cards.set_defaults(households_handler=_cmd_cards)

@@ -24,11 +24,16 @@ def pending(ws: Workspace) -> int:
     return bulk.pending_work(ws.engine)
 
 
-def catch_up_indexes(ws: Workspace, progress: Callable[[int, int, str], None] | None = None,
-                     chunk: int = bulk.CATCH_UP_CHUNK, conn: Connection | None = None) -> int:
+def catch_up_indexes(
+    ws: Workspace,
+    progress: Callable[[int, int, str], None] | None = None,
+    chunk: int = bulk.CATCH_UP_CHUNK,
+    conn: Connection | None = None,
+) -> int:
     """Build what the imports deferred, oldest visits first; returns the rows done. Stopped part-way
     (``progress`` raised), what was done stays and the rest is done next time. ``conn``: the
     importer's connection (its page cache holds what the pass reads), else one of its own."""
+
     def step(done: int, total: int) -> None:
         if progress:
             progress(done, total, f"正在更新全文索引（{done}/{total}）")

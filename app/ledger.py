@@ -157,8 +157,10 @@ class _Sheet:
         n = 0
         try:
             self.wb.save(skeleton)
-            with zipfile.ZipFile(skeleton) as src, \
-                    zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=_ZIP_LEVEL) as out:
+            with (
+                zipfile.ZipFile(skeleton) as src,
+                zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=_ZIP_LEVEL) as out,
+            ):
                 for info in src.infolist():
                     data = src.read(info.filename)
                     if not info.filename.startswith("xl/worksheets/sheet"):
@@ -206,48 +208,116 @@ def _period(date_from: dt.date | None, date_to: dt.date | None) -> str:
     return "全部"
 
 
-LEDGER_COLUMNS = [("序号", 6), ("日期", 11), ("户主", 9), ("村民小组", 9), ("诉求类别", 10), ("诉求内容", 36),
-                  ("责任人", 9), ("办理期限", 11), ("办理情况", 30), ("答复内容", 30), ("答复日期", 11), ("答复人", 9),
-                  ("办理状态", 9), ("办结日期", 11), ("是否逾期", 9), ("群众签字认可", 12), ("转为调解案件", 12)]
+LEDGER_COLUMNS = [
+    ("序号", 6),
+    ("日期", 11),
+    ("户主", 9),
+    ("村民小组", 9),
+    ("诉求类别", 10),
+    ("诉求内容", 36),
+    ("责任人", 9),
+    ("办理期限", 11),
+    ("办理情况", 30),
+    ("答复内容", 30),
+    ("答复日期", 11),
+    ("答复人", 9),
+    ("办理状态", 9),
+    ("办结日期", 11),
+    ("是否逾期", 9),
+    ("群众签字认可", 12),
+    ("转为调解案件", 12),
+]
 
 
-def export_ledger(session: Session, target: Path, *, village_name: str, f: LedgerFilter | None = None,
-                  today: dt.date | None = None, progress: Progress = _no_progress) -> int:
+def export_ledger(
+    session: Session,
+    target: Path,
+    *,
+    village_name: str,
+    f: LedgerFilter | None = None,
+    today: dt.date | None = None,
+    progress: Progress = _no_progress,
+) -> int:
     """民情台账 workbook; returns the number of demands written. Overdue demands are shaded."""
     target = _check_target(target)
     today = today or dt.date.today()
     f = f or LedgerFilter()
     total = ledger_count(session, f)
     status = f"（{STATUSES[f.status]}）" if f.status else ""
-    sheet = _Sheet("民情台账", f"{village_name}民情台账{status}  {_period(f.date_from, f.date_to)}"
-                   f"  导出日期 {today:%Y-%m-%d}", LEDGER_COLUMNS)
+    sheet = _Sheet(
+        "民情台账",
+        f"{village_name}民情台账{status}  {_period(f.date_from, f.date_to)}  导出日期 {today:%Y-%m-%d}",
+        LEDGER_COLUMNS,
+    )
     return sheet.save(target, _ledger_rows(session, f, total, today, progress))
 
 
-def _ledger_rows(session: Session, f: LedgerFilter, total: int, today: dt.date,
-                 progress: Progress) -> Iterator[tuple[list, PatternFill | None]]:
+def _ledger_rows(
+    session: Session, f: LedgerFilter, total: int, today: dt.date, progress: Progress
+) -> Iterator[tuple[list, PatternFill | None]]:
     n = 0
     for r in ledger_stream(session, f, descending=False):
         n += 1
         overdue = r.overdue(today)
-        yield ([n, r.heard_at.date(), r.household, r.group_name, r.category, r.content, r.responsible,
-                r.due_on, r.handling, r.reply, r.replied_on, r.replied_by or "", STATUSES[r.status],
-                r.closed_on, "逾期" if overdue else "", ack_label(r.acknowledged),
-                "是" if r.mediation_case_id else ""], _OVERDUE_FILL if overdue else None)
+        yield (
+            [
+                n,
+                r.heard_at.date(),
+                r.household,
+                r.group_name,
+                r.category,
+                r.content,
+                r.responsible,
+                r.due_on,
+                r.handling,
+                r.reply,
+                r.replied_on,
+                r.replied_by or "",
+                STATUSES[r.status],
+                r.closed_on,
+                "逾期" if overdue else "",
+                ack_label(r.acknowledged),
+                "是" if r.mediation_case_id else "",
+            ],
+            _OVERDUE_FILL if overdue else None,
+        )
         if n % 500 == 0:
             progress(n, max(total, n), f"已写入 {n} 条诉求")
     progress(n, max(total, n), f"已写入 {n} 条诉求")
 
 
-DIARY_COLUMNS = [("序号", 6), ("日期", 11), ("时间", 7), ("方式", 9), ("走访干部", 9), ("走访对象（户主）", 14),
-                 ("见到的群众", 14), ("地点", 16), ("陪同干部", 10), ("家庭情况", 30), ("困难问题", 26),
-                 ("群众诉求", 30), ("办理情况", 26), ("后续计划", 20), ("计划日期", 11), ("群众签字认可", 12),
-                 ("签字后补记", 10)]
+DIARY_COLUMNS = [
+    ("序号", 6),
+    ("日期", 11),
+    ("时间", 7),
+    ("方式", 9),
+    ("走访干部", 9),
+    ("走访对象（户主）", 14),
+    ("见到的群众", 14),
+    ("地点", 16),
+    ("陪同干部", 10),
+    ("家庭情况", 30),
+    ("困难问题", 26),
+    ("群众诉求", 30),
+    ("办理情况", 26),
+    ("后续计划", 20),
+    ("计划日期", 11),
+    ("群众签字认可", 12),
+    ("签字后补记", 10),
+]
 
 
-def export_diary(session: Session, target: Path, *, village_name: str, date_from: dt.date | None = None,
-                 date_to: dt.date | None = None, f: DiaryFilter | None = None, today: dt.date | None = None,
-                 progress: Progress = _no_progress) -> int:
+def export_diary(
+    session: Session,
+    target: Path,
+    *,
+    village_name: str,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    f: DiaryFilter | None = None,
+    today: dt.date | None = None,
+    progress: Progress = _no_progress,
+) -> int:
     """民情日记台账 workbook, one row per entry, oldest first; returns the number of entries written."""
     target = _check_target(target)
     today = today or dt.date.today()
@@ -256,28 +326,52 @@ def export_diary(session: Session, target: Path, *, village_name: str, date_from
     if f.date_from and f.date_to and f.date_from > f.date_to:
         raise UserError("开始日期晚于结束日期，请对调后重试", field="date_from")
     ids = diary_entry_ids(session, f, descending=False)
-    sheet = _Sheet("民情日记", f"{village_name}民情日记台账  {_period(f.date_from, f.date_to)}"
-                   f"  导出日期 {today:%Y-%m-%d}", DIARY_COLUMNS)
+    sheet = _Sheet(
+        "民情日记",
+        f"{village_name}民情日记台账  {_period(f.date_from, f.date_to)}  导出日期 {today:%Y-%m-%d}",
+        DIARY_COLUMNS,
+    )
     return sheet.save(target, _diary_rows(session, ids, progress))
 
 
 def _diary_rows(session: Session, ids: list[str], progress: Progress) -> Iterator[tuple[list, None]]:
     n = 0
     for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
+        part = ids[i : i + 500]
         rows = diary_rows(session, part)
         entries = {e.id: e for e in session.scalars(select(DiaryEntry).where(DiaryEntry.id.in_(part)))}
         demands: dict[str, list[str]] = {}
-        for d in session.scalars(select(Demand).where(Demand.entry_id.in_(part), Demand.deleted_at.is_(None))
-                                 .order_by(Demand.position, Demand.created_at)):
+        for d in session.scalars(
+            select(Demand)
+            .where(Demand.entry_id.in_(part), Demand.deleted_at.is_(None))
+            .order_by(Demand.position, Demand.created_at)
+        ):
             demands.setdefault(d.entry_id, []).append(f"{d.category}：{d.content}（{STATUSES[d.status]}）")
         for entry_id in part:
             r, e = rows[entry_id], entries[entry_id]
             n += 1
-            yield ([n, r.occurred_at.date(), r.occurred_at.strftime("%H:%M"), KINDS.get(r.kind, r.kind),
-                    r.cadre_name, r.households, r.persons, e.place, e.companions, e.situation, e.difficulties,
-                    "\n".join(demands.get(entry_id, [])), e.actions, e.follow_up, e.follow_up_on,
-                    ack_label(r.ack_method), "有" if r.amended else ""], None)
+            yield (
+                [
+                    n,
+                    r.occurred_at.date(),
+                    r.occurred_at.strftime("%H:%M"),
+                    KINDS.get(r.kind, r.kind),
+                    r.cadre_name,
+                    r.households,
+                    r.persons,
+                    e.place,
+                    e.companions,
+                    e.situation,
+                    e.difficulties,
+                    "\n".join(demands.get(entry_id, [])),
+                    e.actions,
+                    e.follow_up,
+                    e.follow_up_on,
+                    ack_label(r.ack_method),
+                    "有" if r.amended else "",
+                ],
+                None,
+            )
         progress(min(i + 500, len(ids)), len(ids), f"已写入 {n} 篇日记")
 
 
@@ -304,8 +398,9 @@ def _cmd_diary_export(args: argparse.Namespace) -> int:
     try:
         station = ws.require_station()
         with ws.session() as s:
-            n = export_diary(s, Path(args.file), village_name=station.name, date_from=args.date_from,
-                             date_to=args.date_to)
+            n = export_diary(
+                s, Path(args.file), village_name=station.name, date_from=args.date_from, date_to=args.date_to
+            )
     finally:
         ws.close()
     emit(args, f"已导出民情日记 {n} 篇到 {args.file}", {"file": str(args.file), "entries": n})
@@ -319,29 +414,45 @@ def _cmd_ledger_export(args: argparse.Namespace) -> int:
     try:
         station = ws.require_station()
         with ws.session() as s:
-            n = export_ledger(s, Path(args.file), village_name=station.name,
-                              f=LedgerFilter(status=args.status, date_from=args.date_from, date_to=args.date_to))
+            n = export_ledger(
+                s,
+                Path(args.file),
+                village_name=station.name,
+                f=LedgerFilter(status=args.status, date_from=args.date_from, date_to=args.date_to),
+            )
     finally:
         ws.close()
     emit(args, f"已导出民情台账 {n} 条诉求到 {args.file}", {"file": str(args.file), "demands": n})
     return 0
 
 
-def register_cli(sub, parents):  # noqa: ANN001, ANN201
+def register_cli(sub, parents):
     from app.cli import ChineseArgumentParser
 
     common = [parents["data"], parents["json"]]
     d = sub.add_parser("diary", help="民情日记")
-    d_sub = d.add_subparsers(dest="diary_command", metavar="操作", required=True, parser_class=ChineseArgumentParser)
+    d_sub = d.add_subparsers(
+        dest="diary_command", metavar="操作", required=True, parser_class=ChineseArgumentParser
+    )
     de = d_sub.add_parser("export", help="把民情日记导出为 Excel 台账", parents=common)
     de.add_argument("file", metavar="文件.xlsx", help="导出到的 Excel 文件")
-    de.add_argument("--from", dest="date_from", type=_date_arg, metavar="日期", help="起始日期（含），如 2024-01-01")
-    de.add_argument("--to", dest="date_to", type=_date_arg, metavar="日期", help="截止日期（含），如 2024-12-31")
+    de.add_argument(
+        "--from", dest="date_from", type=_date_arg, metavar="日期", help="起始日期（含），如 2024-01-01"
+    )
+    de.add_argument(
+        "--to", dest="date_to", type=_date_arg, metavar="日期", help="截止日期（含），如 2024-12-31"
+    )
     lg = sub.add_parser("ledger", help="民情台账（群众诉求及办理答复）")
-    l_sub = lg.add_subparsers(dest="ledger_command", metavar="操作", required=True, parser_class=ChineseArgumentParser)
+    l_sub = lg.add_subparsers(
+        dest="ledger_command", metavar="操作", required=True, parser_class=ChineseArgumentParser
+    )
     le = l_sub.add_parser("export", help="把民情台账导出为 Excel", parents=common)
     le.add_argument("file", metavar="文件.xlsx", help="导出到的 Excel 文件")
-    le.add_argument("--status", type=_status_arg, metavar="状态", help="只导出某一办理状态：待办、已答复或已办结")
-    le.add_argument("--from", dest="date_from", type=_date_arg, metavar="日期", help="诉求提出的起始日期（含）")
+    le.add_argument(
+        "--status", type=_status_arg, metavar="状态", help="只导出某一办理状态：待办、已答复或已办结"
+    )
+    le.add_argument(
+        "--from", dest="date_from", type=_date_arg, metavar="日期", help="诉求提出的起始日期（含）"
+    )
     le.add_argument("--to", dest="date_to", type=_date_arg, metavar="日期", help="诉求提出的截止日期（含）")
     return {"diary": _cmd_diary_export, "ledger": _cmd_ledger_export}

@@ -28,8 +28,9 @@ def setup(logs_dir: Path | str, *, level: int = logging.INFO) -> Path:
     logs_dir.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger()
     shutdown()
-    handler = _WorkspaceFileHandler(logs_dir / LOG_NAME, maxBytes=MAX_BYTES, backupCount=BACKUPS,
-                                    encoding="utf-8", delay=True)
+    handler = _WorkspaceFileHandler(
+        logs_dir / LOG_NAME, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+    )
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.setLevel(level)
     root.addHandler(handler)

@@ -32,8 +32,9 @@ from app.sync.gate import SHA256
 
 # Columns of a village's records that the town writes (and only these).
 TOWN_COLUMNS: dict[str, frozenset[str]] = {
-    "mediation_case": frozenset({"town_handling", "town_outcome", "town_outcome_note", "town_handler",
-                                 "town_handled_on"}),
+    "mediation_case": frozenset(
+        {"town_handling", "town_outcome", "town_outcome_note", "town_handler", "town_handled_on"}
+    ),
     "demand": frozenset({"status", "handling", "reply", "replied_on", "replied_by", "closed_on"}),
 }
 # Of those, the ones only the town may fill in (a village may only clear them).
@@ -47,18 +48,38 @@ SOFT_REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
     "mediation_party": {"person_id": ("person",)},
     "mediation_mediator": {"user_id": ("user",)},
     "mediation_transition": {"by_user_id": ("user",)},
-    "mediation_signature": {"document_id": ("mediation_session", "mediation_agreement"),
-                            "party_id": ("mediation_party",), "attachment_id": ("attachment",)},
+    "mediation_signature": {
+        "document_id": ("mediation_session", "mediation_agreement"),
+        "party_id": ("mediation_party",),
+        "attachment_id": ("attachment",),
+    },
 }
 USER_COLUMNS = ("created_by", "updated_by")
 # The columns the rules name, as a clerk reads them in a refusal's reason.
 COLUMN_LABELS = {
-    "household_id": "所属户", "person_id": "人员", "entry_id": "所属民情日记", "head_id": "户主", "cadre_id": "干部",
-    "responsible_id": "责任人", "case_id": "所属调解案件", "owner_id": "附件所属记录", "owner_table": "附件所属记录类型",
-    "created_by": "录入人", "updated_by": "修改人", "user_id": "调解员账号", "by_user_id": "经办人",
-    "document_id": "所属文书", "party_id": "当事人", "attachment_id": "附件", "source_record_id": "案件来源记录",
-    "mediation_case_id": "调解案件", "closed_by_entry_id": "销号的民情日记", "town_handling": "乡镇处理情况",
-    "town_outcome": "乡镇处理结果", "town_outcome_note": "乡镇处理说明", "town_handler": "乡镇经办人",
+    "household_id": "所属户",
+    "person_id": "人员",
+    "entry_id": "所属民情日记",
+    "head_id": "户主",
+    "cadre_id": "干部",
+    "responsible_id": "责任人",
+    "case_id": "所属调解案件",
+    "owner_id": "附件所属记录",
+    "owner_table": "附件所属记录类型",
+    "created_by": "录入人",
+    "updated_by": "修改人",
+    "user_id": "调解员账号",
+    "by_user_id": "经办人",
+    "document_id": "所属文书",
+    "party_id": "当事人",
+    "attachment_id": "附件",
+    "source_record_id": "案件来源记录",
+    "mediation_case_id": "调解案件",
+    "closed_by_entry_id": "销号的民情日记",
+    "town_handling": "乡镇处理情况",
+    "town_outcome": "乡镇处理结果",
+    "town_outcome_note": "乡镇处理说明",
+    "town_handler": "乡镇经办人",
     "town_handled_on": "乡镇处理日期",
 }
 
@@ -70,8 +91,12 @@ def column_label(column: str) -> str:
     from app.sync.status import field_label  # the features' labels (imported late: they import this module)
 
     return field_label(column)
+
+
 # The bookkeeping columns a change from another station may set on any record.
-BOOKKEEPING = frozenset({"version", "changed_station", "base_station", "base_version", "updated_at", "updated_by"})
+BOOKKEEPING = frozenset(
+    {"version", "changed_station", "base_station", "base_version", "updated_at", "updated_by"}
+)
 
 
 def references(table_name: str) -> dict[str, tuple[str, ...]]:
@@ -92,13 +117,13 @@ def may_reference_town_row(target_table: str) -> bool:
 
 
 # -- the rules at a station (services) ------------------------------------------------------------------
-def is_town_session(session) -> bool:  # noqa: ANN001
+def is_town_session(session) -> bool:
     """Is this unit of work stamped as a town station (9-digit unit code)?"""
     ctx = session.info.get("stamp")
     return ctx is not None and len(ctx.village_code) == 9
 
 
-def require_own_record(session, record, what: str) -> None:  # noqa: ANN001
+def require_own_record(session, record, what: str) -> None:
     """A station edits only the records of its own unit. At a town, a village's households, diary
     entries and cases are read-only (they would otherwise diverge from the village's copy and come
     back as conflicts); the town's own part is done through the town actions (its handling of an
@@ -108,8 +133,10 @@ def require_own_record(session, record, what: str) -> None:  # noqa: ANN001
         return
     name = session.scalars(select(Station.name).where(Station.code == record.village_code)).first()
     owner = name or record.village_code
-    raise UserError(f"{what}属于{owner}，由该村工作站维护；乡镇工作站只能查看"
-                    "（乡镇可以答复群众诉求、填写上报案件的乡镇处理结果）")
+    raise UserError(
+        f"{what}属于{owner}，由该村工作站维护；乡镇工作站只能查看"
+        "（乡镇可以答复群众诉求、填写上报案件的乡镇处理结果）"
+    )
 
 
 # -- the rules across sync (the importer) ---------------------------------------------------------------
@@ -141,19 +168,23 @@ class Authority:
     def from_town(self) -> bool:
         return self.sender_kind == "town"
 
-    def refuse(self, out: list[Rejection], spec, rid: object, version: object, reason: str) -> None:  # noqa: ANN001
+    def refuse(self, out: list[Rejection], spec, rid: object, version: object, reason: str) -> None:
         rid_text = rid if isinstance(rid, str) and len(rid) <= 36 else repr(rid)[:36]
         self.rejected.setdefault(spec.table_name, set()).add(rid_text)
-        out.append(Rejection(spec.record_type, spec.table_name, rid_text,
-                             version if type(version) is int else 0, reason))
+        out.append(
+            Rejection(
+                spec.record_type, spec.table_name, rid_text, version if type(version) is int else 0, reason
+            )
+        )
 
 
 def _is_text(value: object, max_len: int) -> bool:
     return isinstance(value, str) and 0 < len(value) <= max_len
 
 
-def screen_rows(conn: Connection, spec, columns: list[str], rows: list[list], auth: Authority,  # noqa: ANN001
-                out: list[Rejection]) -> list[list]:
+def screen_rows(
+    conn: Connection, spec, columns: list[str], rows: list[list], auth: Authority, out: list[Rejection]
+) -> list[list]:
     """The rows of one table that pass the per-row rules (sender, village, versions, references,
     attachment content); the others go to ``out`` with their reason in Chinese.
 
@@ -202,15 +233,24 @@ def screen_rows(conn: Connection, spec, columns: list[str], rows: list[list], au
     return kept
 
 
-def _screen_bookkeeping(rows: list[list], idx: dict[str, int], auth: Authority, verdict: dict[int, str]) -> None:
+def _screen_bookkeeping(
+    rows: list[list], idx: dict[str, int], auth: Authority, verdict: dict[int, str]
+) -> None:
     """Own village, own station, versions, the sync columns' types (a comprehension per rule; the
     row-by-row reasons only for the rows that fail one)."""
     i_id, i_vc, i_cs, i_v = idx["id"], idx["village_code"], idx["changed_station"], idx["version"]
     i_origin, i_bs, i_bv = idx.get("origin_station"), idx.get("base_station"), idx.get("base_version")
     vc, sid, top = auth.village_code, auth.sender_id, auth.counter_to
-    suspects = [n for n, r in enumerate(rows)
-                if r[i_vc] != vc or r[i_cs] != sid or type(r[i_v]) is not int or not 1 <= r[i_v] <= top
-                or type(r[i_id]) is not str or not 0 < len(r[i_id]) <= 36]
+    suspects = [
+        n
+        for n, r in enumerate(rows)
+        if r[i_vc] != vc
+        or r[i_cs] != sid
+        or type(r[i_v]) is not int
+        or not 1 <= r[i_v] <= top
+        or type(r[i_id]) is not str
+        or not 0 < len(r[i_id]) <= 36
+    ]
     for col in (i_origin, i_bs):
         if col is not None:
             suspects += [n for n, r in enumerate(rows) if r[col] is not None and not _is_text(r[col], 36)]
@@ -223,8 +263,11 @@ def _screen_bookkeeping(rows: list[list], idx: dict[str, int], auth: Authority, 
         if not _is_text(r[i_id], 36):
             verdict[n] = "记录编号格式不对"
         elif r[i_vc] != vc:
-            verdict[n] = (f"记录属于其他村（{str(r[i_vc])[:12]}），不是发给本村的" if auth.from_town
-                          else f"记录属于其他村（{str(r[i_vc])[:12]}），只能上报本村的记录")
+            verdict[n] = (
+                f"记录属于其他村（{str(r[i_vc])[:12]}），不是发给本村的"
+                if auth.from_town
+                else f"记录属于其他村（{str(r[i_vc])[:12]}），只能上报本村的记录"
+            )
         elif r[i_cs] != sid:
             verdict[n] = "记录标为由其他工作站修改；包里只能有发送方自己修改的记录"
         elif type(r[i_v]) is not int or not 1 <= r[i_v] <= top:
@@ -233,7 +276,9 @@ def _screen_bookkeeping(rows: list[list], idx: dict[str, int], auth: Authority, 
             verdict[n] = "记录的同步字段格式不对"
 
 
-def _bad_references(conn: Connection, values: set, targets: tuple[str, ...], auth: Authority) -> dict[object, str]:
+def _bad_references(
+    conn: Connection, values: set, targets: tuple[str, ...], auth: Authority
+) -> dict[object, str]:
     """Of the distinct ``values`` of a reference column: those that may not be referenced, with the
     reason (``{col}`` filled in by the caller)."""
     bad: dict[object, str] = {}
@@ -243,17 +288,25 @@ def _bad_references(conn: Connection, values: set, targets: tuple[str, ...], aut
             bad[value] = "“{col}”的格式不对"
         elif _bundle_reference_elsewhere(value, targets, auth):
             bad[value] = "“{col}”引用了其他村的记录"
-        elif not any(value in auth.bundle_rows.get(t, ()) and value not in auth.rejected.get(t, ()) for t in targets):
+        elif not any(
+            value in auth.bundle_rows.get(t, ()) and value not in auth.rejected.get(t, ()) for t in targets
+        ):
             lookup.add(value)
     if not lookup:
         return bad
     found = _owners(conn, {t: lookup for t in targets})
     for value in lookup:
         owners = [(t, found.get((t, value))) for t in targets]
-        if any(owner is not None and owner != auth.village_code
-               and not (may_reference_town_row(t) and owner == auth.town_code) for t, owner in owners):
+        if any(
+            owner is not None
+            and owner != auth.village_code
+            and not (may_reference_town_row(t) and owner == auth.town_code)
+            for t, owner in owners
+        ):
             bad[value] = "“{col}”引用了其他村的记录"
-        elif all(owner is None for _t, owner in owners) and any(value in auth.rejected.get(t, ()) for t in targets):
+        elif all(owner is None for _t, owner in owners) and any(
+            value in auth.rejected.get(t, ()) for t in targets
+        ):
             bad[value] = "“{col}”引用的记录在本包中已被拒收"
     return bad
 
@@ -282,15 +335,16 @@ def _owners(conn: Connection, lookups: dict[str, set[str]]) -> dict[tuple[str, s
     for table, ids in lookups.items():
         ids_list = sorted(ids)
         for start in range(0, len(ids_list), 500):
-            chunk = ids_list[start:start + 500]
+            chunk = ids_list[start : start + 500]
             sql = f'SELECT id, village_code FROM "{table}" WHERE id IN ({",".join("?" * len(chunk))})'
             for rid, vc in conn.exec_driver_sql(sql, tuple(chunk)):
                 found[(table, rid)] = vc
     return found
 
 
-def attachment_content_refused(conn: Connection, attachments_dir, rows: list[list], columns: list[str],  # noqa: ANN001
-                               auth: Authority, has_content) -> dict[str, str]:  # noqa: ANN001
+def attachment_content_refused(
+    conn: Connection, attachments_dir, rows: list[list], columns: list[str], auth: Authority, has_content
+) -> dict[str, str]:
     """Attachment rows whose content is not in the bundle: refused when this station holds that
     content only for other villages (a bundle cannot claim another village's photo by its hash).
     Content held nowhere here is accepted as missing (the sender lost the file)."""
@@ -302,10 +356,14 @@ def attachment_content_refused(conn: Connection, attachments_dir, rows: list[lis
     mine: set[str] = set()
     wanted_list = sorted(wanted)
     for start in range(0, len(wanted_list), 500):
-        chunk = wanted_list[start:start + 500]
-        mine.update(sha for (sha,) in conn.exec_driver_sql(
-            f'SELECT DISTINCT sha256 FROM attachment WHERE village_code = ? AND sha256 IN ({",".join("?" * len(chunk))})',
-            (auth.village_code, *chunk)))
+        chunk = wanted_list[start : start + 500]
+        mine.update(
+            sha
+            for (sha,) in conn.exec_driver_sql(
+                f"SELECT DISTINCT sha256 FROM attachment WHERE village_code = ? AND sha256 IN ({','.join('?' * len(chunk))})",
+                (auth.village_code, *chunk),
+            )
+        )
     refused = {}
     for r in rows:
         sha = r[i_sha]
@@ -314,20 +372,27 @@ def attachment_content_refused(conn: Connection, attachments_dir, rows: list[lis
     return refused
 
 
-def column_verdict(table_name: str, columns: list[str], incoming: list, local: dict | None,
-                   auth: Authority) -> str | None:
+def column_verdict(
+    table_name: str, columns: list[str], incoming: list, local: dict | None, auth: Authority
+) -> str | None:
     """May the sender write this row (new when ``local`` is None) over the local one, column by column?"""
     if auth.from_town:
         if local is None:
             return "乡镇不能新建本村的记录"
         allowed = TOWN_COLUMNS.get(table_name, frozenset()) | BOOKKEEPING
-        changed = [c for i, c in enumerate(columns) if c not in allowed and c in local and incoming[i] != local[c]]
+        changed = [
+            c for i, c in enumerate(columns) if c not in allowed and c in local and incoming[i] != local[c]
+        ]
         if changed:
             return f"乡镇只能填写自己的处理和答复，不能修改本村记录的{'、'.join(column_label(c) for c in changed[:5])}"
         return None
     town_only = TOWN_ONLY_COLUMNS.get(table_name)
     if town_only:
         for i, c in enumerate(columns):
-            if c in town_only and incoming[i] not in (None, "") and (local is None or incoming[i] != local.get(c)):
+            if (
+                c in town_only
+                and incoming[i] not in (None, "")
+                and (local is None or incoming[i] != local.get(c))
+            ):
                 return f"“{column_label(c)}”只能由乡镇填写"
     return None

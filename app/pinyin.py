@@ -45,7 +45,7 @@ def name_keys(name: str) -> tuple[str, str]:
     return " ".join(fulls), " ".join(initials)
 
 
-def _fill_person_keys(_mapper, _connection, target) -> None:  # noqa: ANN001
+def _fill_person_keys(_mapper, _connection, target) -> None:
     target.name_pinyin, target.name_initials = name_keys(target.name)
 
 

@@ -22,7 +22,7 @@ from app.errors import UserError
 from app.ownership import references
 
 
-def _copy(obj, **changes):  # noqa: ANN001, ANN202
+def _copy(obj, **changes):
     """A new, unsaved record with ``obj``'s feature columns (the sync columns are stamped anew)."""
     cls = type(obj)
     values = {c.key: getattr(obj, c.key) for c in cls.__mapper__.column_attrs if c.key not in SYNC_COLUMNS}
@@ -76,8 +76,14 @@ def rekey_household(session: Session, actor: User | None, household_id: str) -> 
                     replaced.add(row)
                     old_rows.append(row)
                     pid = mapping.get(row.person_id, row.person_id)
-                    session.add(_copy(row, id=participant_id(row.entry_id, new_hid, pid), household_id=new_hid,
-                                      person_id=pid))
+                    session.add(
+                        _copy(
+                            row,
+                            id=participant_id(row.entry_id, new_hid, pid),
+                            household_id=new_hid,
+                            person_id=pid,
+                        )
+                    )
                 else:
                     setattr(row, col, mapping[getattr(row, col)])
     session.flush()
@@ -88,6 +94,12 @@ def rekey_household(session: Session, actor: User | None, household_id: str) -> 
         session.flush()
     finally:
         session.info.pop("privacy_purge", None)
-    audit.record(session, actor, "household.rekey", table="household", record_id=new_hid,
-                 detail=f"重新编号：原编号 {household_id}，成员 {len(persons)} 人")
+    audit.record(
+        session,
+        actor,
+        "household.rekey",
+        table="household",
+        record_id=new_hid,
+        detail=f"重新编号：原编号 {household_id}，成员 {len(persons)} 人",
+    )
     return new_hid

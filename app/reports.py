@@ -131,11 +131,11 @@ class Report:
     mediation_shown: bool
 
 
-def _by_village(rows) -> dict[str, int]:  # noqa: ANN001
+def _by_village(rows) -> dict[str, int]:
     return {code: n for code, n in rows}
 
 
-def _nested(rows) -> dict[str, dict[str, int]]:  # noqa: ANN001
+def _nested(rows) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     for code, key, n in rows:
         out.setdefault(code, {})[key] = n
@@ -171,46 +171,88 @@ def compute(session: Session, user: User | None, period: Period, *, today: dt.da
     hidden = set() if show_sensitive else set(sensitive_tags(session)) | {t for t, s in BUILTIN_TAGS if s}
 
     live_h = Household.deleted_at.is_(None)
-    households = _by_village(session.execute(
-        select(Household.village_code, func.count()).where(live_h).group_by(Household.village_code)))
-    persons = _by_village(session.execute(
-        select(Person.village_code, func.count()).join(Household, Household.id == Person.household_id)
-        .where(Person.deleted_at.is_(None), Person.status == "在册", live_h).group_by(Person.village_code)))
-    tags = _nested(session.execute(
-        select(HouseholdTag.village_code, HouseholdTag.tag, func.count(distinct(HouseholdTag.household_id)))
-        .join(Household, Household.id == HouseholdTag.household_id)
-        .where(HouseholdTag.deleted_at.is_(None), live_h).group_by(HouseholdTag.village_code, HouseholdTag.tag)))
-    contact = _by_village(session.execute(
-        select(Household.village_code, func.count(distinct(CadreAssignment.household_id)))
-        .join(CadreAssignment, CadreAssignment.household_id == Household.id)
-        .where(live_h, CadreAssignment.deleted_at.is_(None), CadreAssignment.role == "contact",
-               CadreAssignment.end_on.is_(None)).group_by(Household.village_code)))
-    delivered = _by_village(session.execute(
-        select(Household.village_code, func.count()).where(live_h, Household.card_delivered_on.is_not(None))
-        .group_by(Household.village_code)))
-    delivered_now = _by_village(session.execute(
-        select(Household.village_code, func.count())
-        .where(live_h, Household.card_delivered_on.between(period.start, period.end))
-        .group_by(Household.village_code)))
+    households = _by_village(
+        session.execute(
+            select(Household.village_code, func.count()).where(live_h).group_by(Household.village_code)
+        )
+    )
+    persons = _by_village(
+        session.execute(
+            select(Person.village_code, func.count())
+            .join(Household, Household.id == Person.household_id)
+            .where(Person.deleted_at.is_(None), Person.status == "在册", live_h)
+            .group_by(Person.village_code)
+        )
+    )
+    tags = _nested(
+        session.execute(
+            select(
+                HouseholdTag.village_code, HouseholdTag.tag, func.count(distinct(HouseholdTag.household_id))
+            )
+            .join(Household, Household.id == HouseholdTag.household_id)
+            .where(HouseholdTag.deleted_at.is_(None), live_h)
+            .group_by(HouseholdTag.village_code, HouseholdTag.tag)
+        )
+    )
+    contact = _by_village(
+        session.execute(
+            select(Household.village_code, func.count(distinct(CadreAssignment.household_id)))
+            .join(CadreAssignment, CadreAssignment.household_id == Household.id)
+            .where(
+                live_h,
+                CadreAssignment.deleted_at.is_(None),
+                CadreAssignment.role == "contact",
+                CadreAssignment.end_on.is_(None),
+            )
+            .group_by(Household.village_code)
+        )
+    )
+    delivered = _by_village(
+        session.execute(
+            select(Household.village_code, func.count())
+            .where(live_h, Household.card_delivered_on.is_not(None))
+            .group_by(Household.village_code)
+        )
+    )
+    delivered_now = _by_village(
+        session.execute(
+            select(Household.village_code, func.count())
+            .where(live_h, Household.card_delivered_on.between(period.start, period.end))
+            .group_by(Household.village_code)
+        )
+    )
 
-    in_period = [DiaryEntry.deleted_at.is_(None), DiaryEntry.occurred_at >= period.start_dt(),
-                 DiaryEntry.occurred_at < period.end_dt()]
-    visits = _nested(session.execute(
-        select(DiaryEntry.village_code, DiaryEntry.kind, func.count()).where(*in_period)
-        .group_by(DiaryEntry.village_code, DiaryEntry.kind)))
-    visited = _by_village(session.execute(
-        select(DiaryEntry.village_code, func.count(distinct(DiaryParticipant.household_id)))
-        .join(DiaryParticipant, DiaryParticipant.entry_id == DiaryEntry.id)
-        .where(*in_period, DiaryParticipant.deleted_at.is_(None)).group_by(DiaryEntry.village_code)))
+    in_period = [
+        DiaryEntry.deleted_at.is_(None),
+        DiaryEntry.occurred_at >= period.start_dt(),
+        DiaryEntry.occurred_at < period.end_dt(),
+    ]
+    visits = _nested(
+        session.execute(
+            select(DiaryEntry.village_code, DiaryEntry.kind, func.count())
+            .where(*in_period)
+            .group_by(DiaryEntry.village_code, DiaryEntry.kind)
+        )
+    )
+    visited = _by_village(
+        session.execute(
+            select(DiaryEntry.village_code, func.count(distinct(DiaryParticipant.household_id)))
+            .join(DiaryParticipant, DiaryParticipant.entry_id == DiaryEntry.id)
+            .where(*in_period, DiaryParticipant.deleted_at.is_(None))
+            .group_by(DiaryEntry.village_code)
+        )
+    )
     # one pass over the period's demands: by status, by category and overdue together
     overdue_flag = case((and_(Demand.status != "closed", Demand.due_on < today), 1), else_=0)
     by_status: dict[str, dict[str, int]] = {}
     by_category: dict[str, dict[str, int]] = {}
     overdue: dict[str, int] = {}
     for code, status, category, late, n in session.execute(
-            select(Demand.village_code, Demand.status, Demand.category, overdue_flag, func.count())
-            .join(DiaryEntry, DiaryEntry.id == Demand.entry_id).where(*in_period, Demand.deleted_at.is_(None))
-            .group_by(Demand.village_code, Demand.status, Demand.category, overdue_flag)):
+        select(Demand.village_code, Demand.status, Demand.category, overdue_flag, func.count())
+        .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
+        .where(*in_period, Demand.deleted_at.is_(None))
+        .group_by(Demand.village_code, Demand.status, Demand.category, overdue_flag)
+    ):
         per_status, per_category = by_status.setdefault(code, {}), by_category.setdefault(code, {})
         per_status[status] = per_status.get(status, 0) + n
         per_category[category] = per_category.get(category, 0) + n
@@ -219,11 +261,19 @@ def compute(session: Session, user: User | None, period: Period, *, today: dt.da
     codes = set(households) | set(visits) | set(by_status)
     if show_cases:
         for model, column in ((MediationCase, MediationCase.accepted_on), (Screening, Screening.round_date)):
-            codes |= set(session.scalars(select(model.village_code).distinct().where(
-                model.deleted_at.is_(None), column.between(period.start, period.end))))
+            codes |= set(
+                session.scalars(
+                    select(model.village_code)
+                    .distinct()
+                    .where(model.deleted_at.is_(None), column.between(period.start, period.end))
+                )
+            )
     if town:
-        codes |= set(session.scalars(select(Station.code).where(Station.kind == "village",
-                                                                Station.revoked_at.is_(None))))
+        codes |= set(
+            session.scalars(
+                select(Station.code).where(Station.kind == "village", Station.revoked_at.is_(None))
+            )
+        )
     else:
         codes = {station.code}
     names = _village_names(session)
@@ -258,13 +308,25 @@ def compute(session: Session, user: User | None, period: Period, *, today: dt.da
 
     if town:
         totals = Figures(station.code, "合计")
-        for name in ("households", "persons", "with_contact_cadre", "cards_delivered", "cards_delivered_in_period",
-                     "visits", "households_visited", "demands", "demands_overdue"):
+        for name in (
+            "households",
+            "persons",
+            "with_contact_cadre",
+            "cards_delivered",
+            "cards_delivered_in_period",
+            "visits",
+            "households_visited",
+            "demands",
+            "demands_overdue",
+        ):
             setattr(totals, name, sum(getattr(v, name) for v in villages))
         totals.tags = _ordered(_sum([v.tags for v in villages]), [t for t in tag_order if t not in hidden])
-        totals.visits_by_kind = _ordered(_sum([v.visits_by_kind for v in villages]), list(diary.KINDS.values()))
-        totals.demands_by_status = _ordered(_sum([v.demands_by_status for v in villages]),
-                                            list(diary.STATUSES.values()))
+        totals.visits_by_kind = _ordered(
+            _sum([v.visits_by_kind for v in villages]), list(diary.KINDS.values())
+        )
+        totals.demands_by_status = _ordered(
+            _sum([v.demands_by_status for v in villages]), list(diary.STATUSES.values())
+        )
         totals.demands_by_category = _ordered(_sum([v.demands_by_category for v in villages]), categories)
         if show_cases:
             totals.mediation = mediation_compute(session, period.start, period.end)

@@ -66,7 +66,10 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "sex": ("性别", ("性别",)),
     "ethnicity": ("民族", ("民族",)),
     "birth_date": ("出生日期", ("出生日期", "出生年月", "出生年月日", "生日")),
-    "id_number": ("身份证号", ("身份证号", "身份证号码", "公民身份号码", "身份证", "证件号码", "居民身份证号码")),
+    "id_number": (
+        "身份证号",
+        ("身份证号", "身份证号码", "公民身份号码", "身份证", "证件号码", "居民身份证号码"),
+    ),
     "phone": ("联系电话", ("联系电话", "手机号码", "手机号", "电话", "手机", "联系方式", "电话号码")),
     "address": ("住址", ("住址", "家庭住址", "地址", "现住址", "居住地址", "户籍地址")),
     "occupation": ("职业", ("职业", "工作")),
@@ -75,13 +78,46 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "card_delivered_on": ("联系卡送达日期", ("联系卡送达日期", "联系卡送达", "送卡日期")),
     "notes": ("备注", ("备注", "说明")),
 }
-EXPORT_ORDER = ("household_no", "group_name", "head_name", "name", "relation", "sex", "ethnicity", "birth_date",
-                "id_number", "phone", "address", "occupation", "household_phones", "tags", "card_delivered_on",
-                "notes", "household_key", "person_key")
-EXPORT_WIDTHS = {"household_no": 10, "group_name": 8, "head_name": 10, "name": 10, "relation": 10, "sex": 6,
-                 "ethnicity": 6, "birth_date": 12, "id_number": 21, "phone": 14, "address": 22, "occupation": 10,
-                 "household_phones": 16, "tags": 20, "card_delivered_on": 14, "notes": 20, "household_key": 38,
-                 "person_key": 38}
+EXPORT_ORDER = (
+    "household_no",
+    "group_name",
+    "head_name",
+    "name",
+    "relation",
+    "sex",
+    "ethnicity",
+    "birth_date",
+    "id_number",
+    "phone",
+    "address",
+    "occupation",
+    "household_phones",
+    "tags",
+    "card_delivered_on",
+    "notes",
+    "household_key",
+    "person_key",
+)
+EXPORT_WIDTHS = {
+    "household_no": 10,
+    "group_name": 8,
+    "head_name": 10,
+    "name": 10,
+    "relation": 10,
+    "sex": 6,
+    "ethnicity": 6,
+    "birth_date": 12,
+    "id_number": 21,
+    "phone": 14,
+    "address": 22,
+    "occupation": 10,
+    "household_phones": 16,
+    "tags": 20,
+    "card_delivered_on": 14,
+    "notes": 20,
+    "household_key": 38,
+    "person_key": 38,
+}
 TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数")
 HEADER_SCAN_ROWS = 20
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -117,16 +153,18 @@ def sheet_names(path: Path | str) -> list[str]:
     return _open_book(Path(path)).sheet_names
 
 
-def _open_book(path: Path):  # noqa: ANN202
+def _open_book(path: Path):
     from python_calamine import CalamineWorkbook
 
     if not path.exists():
         raise UserError(f"找不到文件 {path}")
     try:
         return CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # noqa: BLE001 - any reader failure means the same to the user
-        raise UserError(f"无法读取 {path.name}：它不是有效的 Excel 文件（.xlsx/.xls），或已损坏、被加密。"
-                        f"请用 Excel 打开后另存为 .xlsx 再导入。（{type(exc).__name__}）") from None
+    except Exception as exc:
+        raise UserError(
+            f"无法读取 {path.name}：它不是有效的 Excel 文件（.xlsx/.xls），或已损坏、被加密。"
+            f"请用 Excel 打开后另存为 .xlsx 再导入。（{type(exc).__name__}）"
+        ) from None
 
 
 def read_sheet(path: Path | str, sheet: str | None = None) -> SheetData:
@@ -141,7 +179,7 @@ def read_sheet(path: Path | str, sheet: str | None = None) -> SheetData:
         raise UserError(f"{path.name} 里没有名为“{name}”的工作表；有：{'、'.join(names)}")
     try:
         rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise UserError(f"无法读取工作表“{name}”：{exc}") from None
     return SheetData(path, name, names, [list(r) for r in rows])
 
@@ -156,8 +194,10 @@ def detect_header(rows: Sequence[Sequence[object]]) -> int:
         if len(fields) > best_score:
             best, best_score = i, len(fields)
     if best is None or best_score < 2:
-        raise UserError("没有找到表头行：前 20 行里没有同时含“姓名”和其他常见列名（如 与户主关系、身份证号、组）"
-                        "的一行。请检查工作表，或手动指定表头所在行。")
+        raise UserError(
+            "没有找到表头行：前 20 行里没有同时含“姓名”和其他常见列名（如 与户主关系、身份证号、组）"
+            "的一行。请检查工作表，或手动指定表头所在行。"
+        )
     return best
 
 
@@ -195,8 +235,9 @@ def parse_date(value: object) -> dt.date | None:
             raise CellError(f"“{value}”不是日期")
         return _EXCEL_EPOCH + dt.timedelta(days=int(value))
     text = to_halfwidth(str(value)).strip()
-    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text) or \
-        re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
+    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text) or re.fullmatch(
+        r"(\d{4})(\d{2})(\d{2})", text
+    )
     if m:
         try:
             return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
@@ -216,11 +257,15 @@ def parse_id_cell(value: object) -> str:
         if number is not None and len(str(number)) == 15 and abs(value) < 2**53:
             return str(number)  # a 15-digit legacy ID survives as a number exactly
         shown = f"{value:.11E}" if isinstance(value, float) else str(value)
-        raise CellError(f"身份证号被 Excel 存成了数字（{shown}），只保留了 15 位有效数字，后几位已丢失"
-                        "（常见为末尾变成 000）；请把该列设为“文本”格式后重新录入完整号码")
+        raise CellError(
+            f"身份证号被 Excel 存成了数字（{shown}），只保留了 15 位有效数字，后几位已丢失"
+            "（常见为末尾变成 000）；请把该列设为“文本”格式后重新录入完整号码"
+        )
     text = clean_text(value).replace(" ", "")
     if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", text):
-        raise CellError("身份证号被 Excel 存成了数字（科学计数法），后几位已丢失；请把该列设为“文本”后重新录入")
+        raise CellError(
+            "身份证号被 Excel 存成了数字（科学计数法），后几位已丢失；请把该列设为“文本”后重新录入"
+        )
     return text.upper()
 
 
@@ -289,30 +334,47 @@ class ImportPlan:
     def summary(self) -> dict:
         """Exactly the JSON of the CLI (issue 3)."""
         return {
-            "rows": len(self.data_rows), "new": self.count("new"), "updated": self.count("updated"),
-            "unchanged": self.count("unchanged"), "invalid": self.count("invalid"),
+            "rows": len(self.data_rows),
+            "new": self.count("new"),
+            "updated": self.count("updated"),
+            "unchanged": self.count("unchanged"),
+            "invalid": self.count("invalid"),
             "errors": [{"row": p.row, "column": p.column, "reason": p.reason} for p in self.errors()],
         }
 
     def header_of(self, field_name: str) -> str:
         for i, f in self.mapping.items():
             if f == field_name:
-                value = self.sheet.rows[self.header_row][i] if i < len(self.sheet.rows[self.header_row]) else None
+                value = (
+                    self.sheet.rows[self.header_row][i] if i < len(self.sheet.rows[self.header_row]) else None
+                )
                 return clean_text(value) or label(field_name)
         return label(field_name)
 
 
-def _problem(plan_row: RosterRow, header: Callable[[str], str], field_name: str, reason: str,
-             level: str = "error") -> None:
+def _problem(
+    plan_row: RosterRow, header: Callable[[str], str], field_name: str, reason: str, level: str = "error"
+) -> None:
     plan_row.problems.append(RowProblem(plan_row.row, header(field_name), reason, level))
 
 
-def _parse_row(r: RosterRow, mapping: dict[int, str], header: Callable[[str], str], tags_known: set[str],
-               today: dt.date) -> None:
+def _parse_row(
+    r: RosterRow, mapping: dict[int, str], header: Callable[[str], str], tags_known: set[str], today: dt.date
+) -> None:
     raw = {f: (r.values[i] if i < len(r.values) else None) for i, f in mapping.items()}
     f: dict[str, object] = {}
-    for key in ("household_key", "person_key", "household_no", "group_name", "relation", "sex", "ethnicity",
-                "address", "occupation", "notes"):
+    for key in (
+        "household_key",
+        "person_key",
+        "household_no",
+        "group_name",
+        "relation",
+        "sex",
+        "ethnicity",
+        "address",
+        "occupation",
+        "notes",
+    ):
         if key in raw:
             f[key] = _cell_text(raw[key])
     for key in ("name", "head_name"):
@@ -351,15 +413,23 @@ def _parse_row(r: RosterRow, mapping: dict[int, str], header: Callable[[str], st
     if isinstance(phone, float) and phone.is_integer():
         phone = int(phone)
     member = MemberInput(
-        name=str(f.get("name") or ""), relation=str(f.get("relation") or ""), sex=f.get("sex") or None,
-        birth_date=f.get("birth_date"), id_number=f.get("id_number"), ethnicity=f.get("ethnicity") or None,
-        phone=None if _is_blank(phone) else str(phone), occupation=f.get("occupation") or None,
-        notes=str(f.get("notes") or ""))
+        name=str(f.get("name") or ""),
+        relation=str(f.get("relation") or ""),
+        sex=f.get("sex") or None,
+        birth_date=f.get("birth_date"),
+        id_number=f.get("id_number"),
+        ethnicity=f.get("ethnicity") or None,
+        phone=None if _is_blank(phone) else str(phone),
+        occupation=f.get("occupation") or None,
+        notes=str(f.get("notes") or ""),
+    )
     clean, problems = check_member(member, today=today)
     for p in problems:
         if p.field == "name" and any(q.column == header("name") for q in r.problems):
             continue
-        fld = {"phone": "phone", "id_number": "id_number", "birth_date": "birth_date", "sex": "sex"}.get(p.field, p.field)
+        fld = {"phone": "phone", "id_number": "id_number", "birth_date": "birth_date", "sex": "sex"}.get(
+            p.field, p.field
+        )
         if fld == "id_number" and "id_number" not in mapping.values():
             continue
         _problem(r, header, fld if fld in mapping.values() else "name", p.message, p.level)
@@ -371,9 +441,15 @@ def _is_total(values: Sequence[object]) -> bool:
     return bool(texts) and any(t.startswith(TOTAL_WORDS) or t in TOTAL_WORDS for t in texts[:3])
 
 
-def plan_import(session: Session, sheet: SheetData, *, header_row: int | None = None,
-                mapping: dict[int, str] | None = None, user: User | None = None,
-                today: dt.date | None = None) -> ImportPlan:
+def plan_import(
+    session: Session,
+    sheet: SheetData,
+    *,
+    header_row: int | None = None,
+    mapping: dict[int, str] | None = None,
+    user: User | None = None,
+    today: dt.date | None = None,
+) -> ImportPlan:
     """Parse and compare without writing: the preview (每行的问题) and the outcome of every row."""
     today = today or dt.date.today()
     if header_row is None:
@@ -396,7 +472,7 @@ def plan_import(session: Session, sheet: SheetData, *, header_row: int | None = 
     tags_known = {t.name for t in all_tags(session, None)} | sensitive_tags(session)
     seen: dict[tuple, int] = {}
     seen_ids: dict[str, int] = {}
-    for offset, values in enumerate(sheet.rows[header_row + 1:]):
+    for offset, values in enumerate(sheet.rows[header_row + 1 :]):
         r = RosterRow(header_row + 2 + offset, list(values))
         plan.rows.append(r)
         if all(_is_blank(v) for v in values):
@@ -409,7 +485,9 @@ def plan_import(session: Session, sheet: SheetData, *, header_row: int | None = 
         # Duplicates are judged on the mapped columns: a copied row usually has its own 序号.
         signature = tuple(_cell_text(values[i]) if i < len(values) else "" for i in sorted(mapping))
         if signature in seen:
-            r.problems.append(RowProblem(r.row, plan.header_of("name"), f"与第 {seen[signature]} 行内容相同（重复行）"))
+            r.problems.append(
+                RowProblem(r.row, plan.header_of("name"), f"与第 {seen[signature]} 行内容相同（重复行）")
+            )
             r.outcome = "invalid"
             continue
         seen[signature] = r.row
@@ -417,8 +495,13 @@ def plan_import(session: Session, sheet: SheetData, *, header_row: int | None = 
         number = r.member.id_number if r.member else None
         if number and "*" not in number and not r.invalid:
             if number in seen_ids:
-                r.problems.append(RowProblem(r.row, plan.header_of("id_number"),
-                                             f"身份证号与第 {seen_ids[number]} 行相同，同一个人只能登记一次"))
+                r.problems.append(
+                    RowProblem(
+                        r.row,
+                        plan.header_of("id_number"),
+                        f"身份证号与第 {seen_ids[number]} 行相同，同一个人只能登记一次",
+                    )
+                )
             else:
                 seen_ids[number] = r.row
     blanks = sum(1 for r in plan.rows if r.kind == "blank")
@@ -440,16 +523,23 @@ def _group(plan: ImportPlan) -> None:
             continue
         f = r.fields
         is_head = r.member.relation == HEAD
-        key_field = "household_key" if f.get("household_key") else ("household_no" if f.get("household_no") else None)
+        key_field = (
+            "household_key" if f.get("household_key") else ("household_no" if f.get("household_no") else None)
+        )
         if key_field:
             key = f"{key_field}:{f[key_field]}"
             hh = by_key.get(key)
             if hh is None:
                 hh = by_key[key] = PlannedHousehold(key)
                 plan.households.append(hh)
-        elif {"household_key", "household_no"} & fields and not (f.get("household_key") or f.get("household_no")) \
-                and "relation" not in fields:
-            r.problems.append(RowProblem(r.row, plan.header_of("household_no"), "户编号为空，无法判断属于哪一户"))
+        elif (
+            {"household_key", "household_no"} & fields
+            and not (f.get("household_key") or f.get("household_no"))
+            and "relation" not in fields
+        ):
+            r.problems.append(
+                RowProblem(r.row, plan.header_of("household_no"), "户编号为空，无法判断属于哪一户")
+            )
             continue
         else:
             group = str(f.get("group_name") or "")
@@ -463,28 +553,45 @@ def _group(plan: ImportPlan) -> None:
             elif head_name:
                 hh = latest_by_head.get((group, head_name))
                 if hh is None:
-                    r.problems.append(RowProblem(
-                        r.row, plan.header_of("head_name"),
-                        f"找不到户主“{head_name}”（{group or '未填组'}）的户主行：户主行应在其家庭成员之上"))
+                    r.problems.append(
+                        RowProblem(
+                            r.row,
+                            plan.header_of("head_name"),
+                            f"找不到户主“{head_name}”（{group or '未填组'}）的户主行：户主行应在其家庭成员之上",
+                        )
+                    )
                     continue
             elif current is not None:
                 hh = current
             else:
-                r.problems.append(RowProblem(r.row, plan.header_of("relation"),
-                                             "这一行之前没有户主行，无法判断属于哪一户；户主行应在其家庭成员之上"))
+                r.problems.append(
+                    RowProblem(
+                        r.row,
+                        plan.header_of("relation"),
+                        "这一行之前没有户主行，无法判断属于哪一户；户主行应在其家庭成员之上",
+                    )
+                )
                 continue
         hh.rows.append(r)
         r.household = hh
         if is_head:
             if hh.head_row is not None:
-                r.problems.append(RowProblem(r.row, plan.header_of("relation"),
-                                             f"与第 {hh.head_row.row} 行同属一户，一户只能有一位户主"))
+                r.problems.append(
+                    RowProblem(
+                        r.row,
+                        plan.header_of("relation"),
+                        f"与第 {hh.head_row.row} 行同属一户，一户只能有一位户主",
+                    )
+                )
             else:
                 hh.head_row = r
     for hh in plan.households:
         if hh.head_row is None or hh.head_row.invalid:
-            reason = ("这一户没有户主行（与户主关系为“户主”）" if hh.head_row is None
-                      else f"所在户的户主行（第 {hh.head_row.row} 行）有错误，整户未导入")
+            reason = (
+                "这一户没有户主行（与户主关系为“户主”）"
+                if hh.head_row is None
+                else f"所在户的户主行（第 {hh.head_row.row} 行）有错误，整户未导入"
+            )
             for r in hh.rows:
                 if r is not hh.head_row and not r.invalid:
                     r.problems.append(RowProblem(r.row, plan.header_of("relation"), reason))
@@ -492,13 +599,21 @@ def _group(plan: ImportPlan) -> None:
 
 # -- comparing with the database ----------------------------------------------------------------
 _PERSON_FIELDS = ("name", "relation", "sex", "birth_date", "ethnicity", "phone", "occupation", "notes")
-_FIELD_OF_COLUMN = {"name": "name", "relation": "relation", "sex": "sex", "birth_date": "birth_date",
-                    "ethnicity": "ethnicity", "phone": "phone", "occupation": "occupation", "notes": "notes"}
+_FIELD_OF_COLUMN = {
+    "name": "name",
+    "relation": "relation",
+    "sex": "sex",
+    "birth_date": "birth_date",
+    "ethnicity": "ethnicity",
+    "phone": "phone",
+    "occupation": "occupation",
+    "notes": "notes",
+}
 
 
-def _chunks(items: list, n: int = 500):  # noqa: ANN202
+def _chunks(items: list, n: int = 500):
     for i in range(0, len(items), n):
-        yield items[i:i + n]
+        yield items[i : i + n]
 
 
 def _household_values(plan: ImportPlan, hh: PlannedHousehold) -> dict[str, object]:
@@ -519,8 +634,12 @@ def _compare(session: Session, plan: ImportPlan, user: User | None) -> None:
     live = [hh for hh in plan.households if hh.head_row is not None and not hh.head_row.invalid]
     keys = [hh.head_row.fields.get("household_key") for hh in live if hh.head_row.fields.get("household_key")]
     nos = [hh.head_row.fields.get("household_no") for hh in live if hh.head_row.fields.get("household_no")]
-    numbers = [r.member.id_number for hh in live for r in hh.rows
-               if r.member and r.member.id_number and "*" not in r.member.id_number]
+    numbers = [
+        r.member.id_number
+        for hh in live
+        for r in hh.rows
+        if r.member and r.member.id_number and "*" not in r.member.id_number
+    ]
     head_names = list({hh.head_row.member.name for hh in live})
     village = session.info["stamp"].village_code
     households: dict[str, Household] = {}
@@ -528,16 +647,24 @@ def _compare(session: Session, plan: ImportPlan, user: User | None) -> None:
         households.update({h.id: h for h in session.scalars(select(Household).where(Household.id.in_(part)))})
     by_no: dict[str, list[Household]] = {}
     for part in _chunks(nos):
-        for h in session.scalars(select(Household).where(Household.household_no.in_(part),
-                                                         Household.deleted_at.is_(None),
-                                                         Household.village_code == village)):
+        for h in session.scalars(
+            select(Household).where(
+                Household.household_no.in_(part),
+                Household.deleted_at.is_(None),
+                Household.village_code == village,
+            )
+        ):
             by_no.setdefault(h.household_no, []).append(h)
             households[h.id] = h
     by_head: dict[tuple[str, str], list[Household]] = {}
     for part in _chunks(head_names):
-        for h in session.scalars(select(Household).where(Household.head_name.in_(part),
-                                                         Household.deleted_at.is_(None),
-                                                         Household.village_code == village)):
+        for h in session.scalars(
+            select(Household).where(
+                Household.head_name.in_(part),
+                Household.deleted_at.is_(None),
+                Household.village_code == village,
+            )
+        ):
             by_head.setdefault((h.group_name, h.head_name), []).append(h)
             households[h.id] = h
     person_keys: set[str] = set()
@@ -546,7 +673,9 @@ def _compare(session: Session, plan: ImportPlan, user: User | None) -> None:
         person_keys.update(session.scalars(select(Person.id).where(Person.id.in_(part))))
     id_owner: dict[str, Person] = {}
     for part in _chunks(numbers):
-        for p in session.scalars(select(Person).where(Person.id_number.in_(part), Person.deleted_at.is_(None))):
+        for p in session.scalars(
+            select(Person).where(Person.id_number.in_(part), Person.deleted_at.is_(None))
+        ):
             id_owner[p.id_number] = p
     # Which existing household each planned household is.
     for hh in live:
@@ -555,8 +684,13 @@ def _compare(session: Session, plan: ImportPlan, user: User | None) -> None:
         if f.get("household_key"):
             h = households.get(str(f["household_key"]))
             if h is not None and (h.deleted_at is not None or h.village_code != village):
-                hh.head_row.problems.append(RowProblem(hh.head_row.row, plan.header_of("household_key"),
-                                                       "这一户在本村已被删除或属于别的村，不能导入"))
+                hh.head_row.problems.append(
+                    RowProblem(
+                        hh.head_row.row,
+                        plan.header_of("household_key"),
+                        "这一户在本村已被删除或属于别的村，不能导入",
+                    )
+                )
                 continue
             match = h  # None: a roster exported elsewhere, the household is new here
         elif f.get("household_no") and len(by_no.get(str(f["household_no"]), [])) == 1:
@@ -577,12 +711,17 @@ def _compare(session: Session, plan: ImportPlan, user: User | None) -> None:
     matched = [hh.existing_id for hh in live if hh.existing_id]
     members: dict[str, list[Person]] = {}
     for part in _chunks(matched):
-        for p in session.scalars(select(Person).where(Person.household_id.in_(part), Person.deleted_at.is_(None))):
+        for p in session.scalars(
+            select(Person).where(Person.household_id.in_(part), Person.deleted_at.is_(None))
+        ):
             members.setdefault(p.household_id, []).append(p)
     tags: dict[str, set[str]] = {}
     for part in _chunks(matched):
-        for hid, tag in session.execute(select(HouseholdTag.household_id, HouseholdTag.tag).where(
-                HouseholdTag.household_id.in_(part), HouseholdTag.deleted_at.is_(None))):
+        for hid, tag in session.execute(
+            select(HouseholdTag.household_id, HouseholdTag.tag).where(
+                HouseholdTag.household_id.in_(part), HouseholdTag.deleted_at.is_(None)
+            )
+        ):
             tags.setdefault(hid, set()).add(tag)
     mapped = set(plan.mapping.values())
     claimed: set[str] = set()
@@ -605,31 +744,49 @@ def _compare(session: Session, plan: ImportPlan, user: User | None) -> None:
             if r.fields.get("person_key") and str(r.fields["person_key"]) in person_keys:
                 person = by_pid.get(str(r.fields["person_key"]))
                 if person is None:
-                    r.problems.append(RowProblem(r.row, plan.header_of("person_key"),
-                                                 "此人已不在这一户（可能已迁到别户或被删除），请核对"))
+                    r.problems.append(
+                        RowProblem(
+                            r.row,
+                            plan.header_of("person_key"),
+                            "此人已不在这一户（可能已迁到别户或被删除），请核对",
+                        )
+                    )
                     continue
             elif m.id_number and "*" not in m.id_number:
                 owner = id_owner.get(m.id_number)
                 if owner is not None and owner.household_id != hh.existing_id:
                     other = households.get(owner.household_id) or session.get(Household, owner.household_id)
-                    r.problems.append(RowProblem(
-                        r.row, plan.header_of("id_number"),
-                        f"身份证号已登记在{other.group_name} {other.head_name} 户（{owner.name}），"
-                        "同一个人不能在两户登记；请核对号码"))
+                    r.problems.append(
+                        RowProblem(
+                            r.row,
+                            plan.header_of("id_number"),
+                            f"身份证号已登记在{other.group_name} {other.head_name} 户（{owner.name}），"
+                            "同一个人不能在两户登记；请核对号码",
+                        )
+                    )
                     continue
                 person = owner
             if person is None:
                 same_name = [p for p in people if p.name == m.name and p.id not in claimed]
-                if len(same_name) == 1 and not (m.id_number and same_name[0].id_number
-                                                 and "*" not in m.id_number and same_name[0].id_number != m.id_number):
+                if len(same_name) == 1 and not (
+                    m.id_number
+                    and same_name[0].id_number
+                    and "*" not in m.id_number
+                    and same_name[0].id_number != m.id_number
+                ):
                     person = same_name[0]
             if person is not None and person.id in claimed:
                 r.problems.append(RowProblem(r.row, plan.header_of("name"), "与上方另一行是同一个人"))
                 continue
             if m.id_number and "*" in m.id_number:
                 if person is None or mask_resident_id(person.id_number) != m.id_number:
-                    r.problems.append(RowProblem(r.row, plan.header_of("id_number"),
-                                                 "身份证号是打码的（含 *），无法导入；请填写完整号码"))
+                    r.problems.append(
+                        RowProblem(
+                            r.row,
+                            plan.header_of("id_number"),
+                            "身份证号是打码的（含 *），无法导入；请填写完整号码",
+                        )
+                    )
                     continue
             if person is None:
                 r.outcome = "new"
@@ -670,8 +827,12 @@ class ImportResult:
     errors_path: Path | None = None
 
 
-def apply_import(session: Session, plan: ImportPlan, actor: User | None,
-                 progress: Callable[[int, int, str], None] | None = None) -> None:
+def apply_import(
+    session: Session,
+    plan: ImportPlan,
+    actor: User | None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> None:
     """Write the plan's valid rows (the caller's unit of work is the one transaction).
 
     New households, members and tags go in as Core bulk inserts (stamped with
@@ -723,21 +884,45 @@ def apply_import(session: Session, plan: ImportPlan, actor: User | None,
                     pid = new_id(ctx.station_id)
                     full, initials = keys(m.name)
                     members.append(MemberKeys(m.name, full, initials, m.id_number, m.phone))
-                    new_persons.append({
-                        "id": pid, "household_id": hid, "name": m.name, "relation": m.relation, "sex": m.sex,
-                        "birth_date": m.birth_date, "id_number": m.id_number, "ethnicity": m.ethnicity,
-                        "phone": m.phone, "occupation": m.occupation, "notes": m.notes or "", "status": "在册",
-                        "status_date": None, "name_pinyin": full, "name_initials": initials})
+                    new_persons.append(
+                        {
+                            "id": pid,
+                            "household_id": hid,
+                            "name": m.name,
+                            "relation": m.relation,
+                            "sex": m.sex,
+                            "birth_date": m.birth_date,
+                            "id_number": m.id_number,
+                            "ethnicity": m.ethnicity,
+                            "phone": m.phone,
+                            "occupation": m.occupation,
+                            "notes": m.notes or "",
+                            "status": "在册",
+                            "status_date": None,
+                            "name_pinyin": full,
+                            "name_initials": initials,
+                        }
+                    )
                     if r is hh.head_row:
                         head_id = pid
-                row = {"id": hid, "household_no": values.get("household_no"), "head_id": head_id,
-                       "head_name": values["head_name"], "group_name": values.get("group_name", ""),
-                       "address": values.get("address", ""),
-                       "phones": values.get("phones", hh.head_row.member.phone or ""), "notes": "",
-                       "card_delivered_on": values.get("card_delivered_on")}
+                row = {
+                    "id": hid,
+                    "household_no": values.get("household_no"),
+                    "head_id": head_id,
+                    "head_name": values["head_name"],
+                    "group_name": values.get("group_name", ""),
+                    "address": values.get("address", ""),
+                    "phones": values.get("phones", hh.head_row.member.phone or ""),
+                    "notes": "",
+                    "card_delivered_on": values.get("card_delivered_on"),
+                }
                 row["search_text"] = household_search_text(
-                    household_no=row["household_no"], group_name=row["group_name"], address=row["address"],
-                    phones=row["phones"], members=members)
+                    household_no=row["household_no"],
+                    group_name=row["group_name"],
+                    address=row["address"],
+                    phones=row["phones"],
+                    members=members,
+                )
                 new_households.append(row)
                 new_tags.extend({"id": tag_row_id(hid, t), "household_id": hid, "tag": t} for t in tags)
                 continue
@@ -753,17 +938,29 @@ def apply_import(session: Session, plan: ImportPlan, actor: User | None,
                     for attr, value in _person_diff(person, m, mapped).items():
                         setattr(person, attr, value)
                 else:
-                    person = Person(id=new_id(ctx.station_id), household_id=household.id,
-                                    name=m.name, relation=m.relation, sex=m.sex, birth_date=m.birth_date,
-                                    id_number=m.id_number, ethnicity=m.ethnicity, phone=m.phone,
-                                    occupation=m.occupation, notes=m.notes or "", status="在册")
+                    person = Person(
+                        id=new_id(ctx.station_id),
+                        household_id=household.id,
+                        name=m.name,
+                        relation=m.relation,
+                        sex=m.sex,
+                        birth_date=m.birth_date,
+                        id_number=m.id_number,
+                        ethnicity=m.ethnicity,
+                        phone=m.phone,
+                        occupation=m.occupation,
+                        notes=m.notes or "",
+                        status="在册",
+                    )
                     session.add(person)
                 if r is hh.head_row:
                     household.head_id = person.id
             for tag in tags:
                 trow = session.get(HouseholdTag, tag_row_id(household.id, tag))
                 if trow is None:
-                    session.add(HouseholdTag(id=tag_row_id(household.id, tag), household_id=household.id, tag=tag))
+                    session.add(
+                        HouseholdTag(id=tag_row_id(household.id, tag), household_id=household.id, tag=tag)
+                    )
                 elif trow.deleted_at is not None:
                     trow.deleted_at = None
             changed.append(household)
@@ -779,17 +976,28 @@ def apply_import(session: Session, plan: ImportPlan, actor: User | None,
                 _refresh_search_text(session, household)
             session.flush()
             note_search_text_changed(conn, [h.id for h in changed])
-    audit.record(session, actor, "households.import", table="household", fields=["rows"],
-                 detail=f"{plan.sheet.path.name}: 新增 {plan.count('new')} 行，更新 {plan.count('updated')} 行")
+    audit.record(
+        session,
+        actor,
+        "households.import",
+        table="household",
+        fields=["rows"],
+        detail=f"{plan.sheet.path.name}: 新增 {plan.count('new')} 行，更新 {plan.count('updated')} 行",
+    )
 
 
 def _refresh_search_text(session: Session, household: Household) -> None:
-    people = session.scalars(select(Person).where(Person.household_id == household.id,
-                                                  Person.deleted_at.is_(None))).all()
+    people = session.scalars(
+        select(Person).where(Person.household_id == household.id, Person.deleted_at.is_(None))
+    ).all()
     keys = [MemberKeys(p.name, *name_keys(p.name), p.id_number, p.phone) for p in people]
-    household.search_text = household_search_text(household_no=household.household_no,
-                                                  group_name=household.group_name, address=household.address,
-                                                  phones=household.phones, members=keys)
+    household.search_text = household_search_text(
+        household_no=household.household_no,
+        group_name=household.group_name,
+        address=household.address,
+        phones=household.phones,
+        members=keys,
+    )
 
 
 def write_error_workbook(plan: ImportPlan, out: Path | str) -> Path:
@@ -805,10 +1013,13 @@ def write_error_workbook(plan: ImportPlan, out: Path | str) -> Path:
     for r in plan.data_rows:
         if r.outcome != "invalid":
             continue
-        reasons = "；".join(f"{p.column}：{p.reason}" if not p.reason.startswith(p.column) else p.reason
-                           for p in r.problems if p.level == "error")
+        reasons = "；".join(
+            f"{p.column}：{p.reason}" if not p.reason.startswith(p.column) else p.reason
+            for p in r.problems
+            if p.level == "error"
+        )
         values = list(r.values) + [None] * (len(header) - len(r.values))
-        ws.append(values[:len(header)] + [reasons, r.row])
+        ws.append(values[: len(header)] + [reasons, r.row])
     id_cols = [i for i, f in plan.mapping.items() if f == "id_number"]
     for row in ws.iter_rows(min_row=2):
         for i in id_cols:
@@ -825,11 +1036,19 @@ def _col_letter(n: int) -> str:
     return get_column_letter(n)
 
 
-def import_file(ws, path: Path | str, *, sheet: str | None = None, dry_run: bool = False,  # noqa: ANN001
-                errors_out: Path | str | None = None, actor: User | None = None,
-                header_row: int | None = None, mapping: dict[int, str] | None = None,
-                today: dt.date | None = None,
-                progress: Callable[[int, int, str], None] | None = None) -> ImportResult:
+def import_file(
+    ws,
+    path: Path | str,
+    *,
+    sheet: str | None = None,
+    dry_run: bool = False,
+    errors_out: Path | str | None = None,
+    actor: User | None = None,
+    header_row: int | None = None,
+    mapping: dict[int, str] | None = None,
+    today: dt.date | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ImportResult:
     """Read, plan and (unless ``dry_run``) write in one transaction; a failure changes nothing."""
     data = read_sheet(path, sheet)
     if progress is not None:
@@ -845,9 +1064,16 @@ def import_file(ws, path: Path | str, *, sheet: str | None = None, dry_run: bool
 
 
 # -- export -------------------------------------------------------------------------------------
-def export_roster(session: Session, out: Path | str, *, user: User | None, full_id: bool = False,
-                  village_name: str = "", today: dt.date | None = None,
-                  progress: Callable[[int, int, str], None] | None = None) -> int:
+def export_roster(
+    session: Session,
+    out: Path | str,
+    *,
+    user: User | None,
+    full_id: bool = False,
+    village_name: str = "",
+    today: dt.date | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> int:
     """Write the 台账 workbook; returns the number of persons written: 在册 members and every head."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -865,8 +1091,11 @@ def export_roster(session: Session, out: Path | str, *, user: User | None, full_
         if p.status == "在册" or p.id in heads:  # a household's row starts with its head, whatever the status
             persons.setdefault(p.household_id, []).append(p)
     tags: dict[str, list[str]] = {}
-    for hid, tag in session.execute(select(HouseholdTag.household_id, HouseholdTag.tag)
-                                    .where(HouseholdTag.deleted_at.is_(None)).order_by(HouseholdTag.tag)):
+    for hid, tag in session.execute(
+        select(HouseholdTag.household_id, HouseholdTag.tag)
+        .where(HouseholdTag.deleted_at.is_(None))
+        .order_by(HouseholdTag.tag)
+    ):
         if tag not in hidden:
             tags.setdefault(hid, []).append(tag)
     wb = Workbook(write_only=True)
@@ -876,7 +1105,9 @@ def export_roster(session: Session, out: Path | str, *, user: User | None, full_
         sheet.column_dimensions[_col_letter(i)].width = EXPORT_WIDTHS[key]
     from openpyxl.cell import WriteOnlyCell
 
-    title = WriteOnlyCell(sheet, value=f"{village_name}户籍台账（{today:%Y年%m月%d日}导出，共 {len(households)} 户）")
+    title = WriteOnlyCell(
+        sheet, value=f"{village_name}户籍台账（{today:%Y年%m月%d日}导出，共 {len(households)} 户）"
+    )
     title.font = Font(size=14, bold=True)
     sheet.append([title])
     head_cells = []
@@ -891,8 +1122,10 @@ def export_roster(session: Session, out: Path | str, *, user: User | None, full_
     for i, h in enumerate(households):
         if progress is not None and i % 1000 == 0:
             progress(i, len(households), "正在导出")
-        members = sorted(persons.get(h.id, []), key=lambda p: (relation_order.get(p.relation, 1),
-                                                                p.birth_date or dt.date.max, p.name))
+        members = sorted(
+            persons.get(h.id, []),
+            key=lambda p: (relation_order.get(p.relation, 1), p.birth_date or dt.date.max, p.name),
+        )
         for p in members:
             row = []
             for key in EXPORT_ORDER:
@@ -934,5 +1167,3 @@ def _export_value(key: str, h: Household, p: Person, tags: dict[str, list[str]],
         return (p.id_number if full_id else mask_resident_id(p.id_number)) or ""
     value = getattr(p, key)
     return value if value is not None else ("" if key != "birth_date" else None)
-
-

@@ -15,7 +15,7 @@ from pathlib import Path
 from app.errors import UserError
 
 
-def needs_offscreen(environ=os.environ, platform: str = sys.platform) -> bool:  # noqa: B006
+def needs_offscreen(environ=os.environ, platform: str = sys.platform) -> bool:
     """No display to draw on (a server, CI, a build machine): use Qt's offscreen platform."""
     if environ.get("QT_QPA_PLATFORM"):
         return False
@@ -51,9 +51,14 @@ def _cmd_selftest(args: argparse.Namespace) -> int:
     return 0 if report["ok"] else 1
 
 
-def register_cli(sub, parents):  # noqa: ANN001, ANN201
-    p = sub.add_parser("selftest", help="自检：打开窗口，以第一个管理员身份逐一打开每个界面并计时",
-                       parents=[parents["data"], parents["json"]])
+def register_cli(sub, parents):
+    p = sub.add_parser(
+        "selftest",
+        help="自检：打开窗口，以第一个管理员身份逐一打开每个界面并计时",
+        parents=[parents["data"], parents["json"]],
+    )
     p.add_argument("--offscreen", action="store_true", help="不显示窗口（没有显示器时自动启用）")
-    p.add_argument("--screenshots", metavar="目录", help="打开每个界面时把窗口截图（1366×768，PNG）存到这个目录")
+    p.add_argument(
+        "--screenshots", metavar="目录", help="打开每个界面时把窗口截图（1366×768，PNG）存到这个目录"
+    )
     return {"selftest": _cmd_selftest}

@@ -30,7 +30,9 @@ class StationInfo:
 
 
 def station_info(station: Station) -> StationInfo:
-    return StationInfo(station.id, station.kind, station.code, station.name, station.town_code, station.town_name)
+    return StationInfo(
+        station.id, station.kind, station.code, station.name, station.town_code, station.town_name
+    )
 
 
 def _check_name(name: str, what: str) -> str:
@@ -84,17 +86,35 @@ def init_station(
     sign_pub, enc_pub = keys.generate(ws.keys_dir)
     session = ws.raw_session()
     try:
-        station = Station(kind=kind, code=code, name=name, town_code=town_code, town_name=town_name,
-                          is_local=True, sign_public_key=sign_pub, encrypt_public_key=enc_pub,
-                          service_phone=service_phone)
+        station = Station(
+            kind=kind,
+            code=code,
+            name=name,
+            town_code=town_code,
+            town_name=town_name,
+            is_local=True,
+            sign_public_key=sign_pub,
+            encrypt_public_key=enc_pub,
+            service_phone=service_phone,
+        )
         session.add(station)
         session.flush()
         session.add(StationCounter(station_id=station.id, value=0))
         if town is not None:
-            session.add(Station(id=town.station_id, kind="town", code=town.code, name=town.name,
-                                town_code=town.code, town_name=town.name, is_local=False,
-                                sign_public_key=town.sign_public_key,
-                                encrypt_public_key=town.encrypt_public_key, enrolled_at=utcnow()))
+            session.add(
+                Station(
+                    id=town.station_id,
+                    kind="town",
+                    code=town.code,
+                    name=town.name,
+                    town_code=town.code,
+                    town_name=town.name,
+                    is_local=False,
+                    sign_public_key=town.sign_public_key,
+                    encrypt_public_key=town.encrypt_public_key,
+                    enrolled_at=utcnow(),
+                )
+            )
         session.commit()
     except Exception:
         session.rollback()
@@ -107,13 +127,25 @@ def init_station(
     info = station_info(ws.local_station(refresh=True))
     if admin_user:
         with ws.session() as s:
-            accounts.add_user(s, username=admin_user, display_name=admin_display_name or admin_user,
-                              password=admin_password, roles=["admin"] + (["town_staff"] if kind == "town" else []))
+            accounts.add_user(
+                s,
+                username=admin_user,
+                display_name=admin_display_name or admin_user,
+                password=admin_password,
+                roles=["admin"] + (["town_staff"] if kind == "town" else []),
+            )
     return info
 
 
 def station_card(ws: Workspace) -> cards.StationCard:
     st = ws.require_station()
-    return cards.StationCard(kind=st.kind, station_id=st.id, code=st.code, name=st.name,
-                             town_code=st.town_code, town_name=st.town_name,
-                             sign_public_key=st.sign_public_key, encrypt_public_key=st.encrypt_public_key)
+    return cards.StationCard(
+        kind=st.kind,
+        station_id=st.id,
+        code=st.code,
+        name=st.name,
+        town_code=st.town_code,
+        town_name=st.town_name,
+        sign_public_key=st.sign_public_key,
+        encrypt_public_key=st.encrypt_public_key,
+    )

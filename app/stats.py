@@ -12,7 +12,9 @@ def live_counts(session: Session) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
     for model in synced_models():
         rows = session.execute(
-            select(model.village_code, func.count()).where(model.deleted_at.is_(None)).group_by(model.village_code)
+            select(model.village_code, func.count())
+            .where(model.deleted_at.is_(None))
+            .group_by(model.village_code)
         )
         for village_code, n in rows:
             counts.setdefault(village_code, {})[model.__record_type__] = n

@@ -15,12 +15,22 @@ import time
 from pathlib import Path
 
 HOUSEHOLDS = int(os.environ.get("MINQING_BENCH_HOUSEHOLDS", "100000"))
-SEARCHES = ["慢性病门诊卡", "危房改造", "蔬菜大棚", "技能培训", "宅基地边界纠纷", "养老保险资格认证", "雨露计划",
-            "排水 纠纷", "取暖费用较高", "镇民政办审核"]
+SEARCHES = [
+    "慢性病门诊卡",
+    "危房改造",
+    "蔬菜大棚",
+    "技能培训",
+    "宅基地边界纠纷",
+    "养老保险资格认证",
+    "雨露计划",
+    "排水 纠纷",
+    "取暖费用较高",
+    "镇民政办审核",
+]
 SHORT_SEARCHES = ["低保", "漏雨", "路灯"]
 
 
-def bench_workspace(households: int = HOUSEHOLDS):  # noqa: ANN201
+def bench_workspace(households: int = HOUSEHOLDS):
     from app import demo
     from app.workspace import Workspace
 
@@ -39,7 +49,7 @@ def bench_workspace(households: int = HOUSEHOLDS):  # noqa: ANN201
     return Workspace.open(data_dir, create=False)
 
 
-def _median_ms(fn, repeat: int = 5) -> float:  # noqa: ANN001
+def _median_ms(fn, repeat: int = 5) -> float:
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
@@ -48,7 +58,7 @@ def _median_ms(fn, repeat: int = 5) -> float:  # noqa: ANN001
     return statistics.median(times)
 
 
-def run(report) -> None:  # noqa: ANN001
+def run(report) -> None:
     from sqlalchemy import func, select
 
     from db.models import DiaryEntry, Household, Person, User
@@ -68,48 +78,87 @@ def run(report) -> None:  # noqa: ANN001
             for q in SEARCHES + names:
                 diary_entry_ids(s, DiaryFilter(text=q), limit=50)  # warm the page cache once
                 per_query.append(_median_ms(lambda q=q: diary_entry_ids(s, DiaryFilter(text=q), limit=50)))
-            report("diary: full-text search, top 50 (median of queries ≥3 chars)", statistics.median(per_query),
-                   "ms", 100)
+            report(
+                "diary: full-text search, top 50 (median of queries ≥3 chars)",
+                statistics.median(per_query),
+                "ms",
+                100,
+            )
             report("diary: full-text search, top 50 (slowest query ≥3 chars)", max(per_query), "ms", None)
-            short = [_median_ms(lambda q=q: diary_entry_ids(s, DiaryFilter(text=q), limit=50), repeat=3)
-                     for q in SHORT_SEARCHES]
+            short = [
+                _median_ms(lambda q=q: diary_entry_ids(s, DiaryFilter(text=q), limit=50), repeat=3)
+                for q in SHORT_SEARCHES
+            ]
             report("diary: search of 2-character words (scan), median", statistics.median(short), "ms", None)
 
-            def open_list(f: DiaryFilter) -> None:  # as DiaryListModel: count, first page of ids, first screen
+            def open_list(
+                f: DiaryFilter,
+            ) -> None:  # as DiaryListModel: count, first page of ids, first screen
                 diary_entry_count(s, f)
                 diary_rows(s, diary_entry_ids(s, f, limit=1000)[:60])
 
-            report("diary: open the list, all years (count + first page + first screen)",
-                   _median_ms(lambda: open_list(DiaryFilter()), 3), "ms", None)
+            report(
+                "diary: open the list, all years (count + first page + first screen)",
+                _median_ms(lambda: open_list(DiaryFilter()), 3),
+                "ms",
+                None,
+            )
             recent = DiaryFilter(date_from=dt.date.today() - dt.timedelta(days=92), date_to=dt.date.today())
-            report("diary: open the list as the page does (last 3 months)", _median_ms(lambda: open_list(recent), 3),
-                   "ms", 1000)
-            report("diary: list a search (count + first page), median of queries ≥3 chars", statistics.median(
-                _median_ms(lambda q=q: open_list(DiaryFilter(text=q)), 3) for q in SEARCHES), "ms", None)
+            report(
+                "diary: open the list as the page does (last 3 months)",
+                _median_ms(lambda: open_list(recent), 3),
+                "ms",
+                1000,
+            )
+            report(
+                "diary: list a search (count + first page), median of queries ≥3 chars",
+                statistics.median(
+                    _median_ms(lambda q=q: open_list(DiaryFilter(text=q)), 3) for q in SEARCHES
+                ),
+                "ms",
+                None,
+            )
             cadre = s.scalars(select(User).where(User.roles.like("%cadre%"))).first()
-            report("diary: open one cadre's list", _median_ms(lambda: open_list(DiaryFilter(cadre_id=cadre.id)), 3),
-                   "ms", 300)
+            report(
+                "diary: open one cadre's list",
+                _median_ms(lambda: open_list(DiaryFilter(cadre_id=cadre.id)), 3),
+                "ms",
+                300,
+            )
             household, head = s.execute(select(Household.id, Household.head_id)).first()
             s.expunge(cadre)
         times = []
         for i in range(5):
-            data = diary.EntryInput(occurred_at=dt.datetime.now().replace(second=0, microsecond=0)
-                                    - dt.timedelta(hours=i + 1), kind="home_visit", place="家中",
-                                    participants=[diary.ParticipantInput(household, head)],
-                                    situation="基准测试：老人身体良好", demands=[diary.DemandInput("医疗", "希望办理慢性病门诊卡")])
+            data = diary.EntryInput(
+                occurred_at=dt.datetime.now().replace(second=0, microsecond=0) - dt.timedelta(hours=i + 1),
+                kind="home_visit",
+                place="家中",
+                participants=[diary.ParticipantInput(household, head)],
+                situation="基准测试：老人身体良好",
+                demands=[diary.DemandInput("医疗", "希望办理慢性病门诊卡")],
+            )
             t = time.perf_counter()
             with ws.session(cadre.id) as s:
                 e = diary.save_entry(s, data, actor=cadre)
             times.append((time.perf_counter() - t) * 1000)
             with ws.session(cadre.id) as s:  # leave the workspace as built (a tombstone)
                 diary.delete_entry(s, e.id, actor=cadre)
-        report("diary: save an entry with a demand (commit included), median", statistics.median(times), "ms", 200)
+        report(
+            "diary: save an entry with a demand (commit included), median",
+            statistics.median(times),
+            "ms",
+            200,
+        )
         today = dt.date.today()
         target = Path(tempfile.gettempdir()) / "minqing-bench-ledger.xlsx"
         t = time.perf_counter()
         with ws.session() as s:
-            rows = ledger.export_ledger(s, target, village_name="张家村",
-                                        f=LedgerFilter(date_from=today - dt.timedelta(days=365), date_to=today))
+            rows = ledger.export_ledger(
+                s,
+                target,
+                village_name="张家村",
+                f=LedgerFilter(date_from=today - dt.timedelta(days=365), date_to=today),
+            )
         report(f"diary: export a year's ledger ({rows} demands)", time.perf_counter() - t, "s", 30)
         target.unlink(missing_ok=True)
     finally:
@@ -117,7 +166,8 @@ def run(report) -> None:  # noqa: ANN001
 
 
 if __name__ == "__main__":
-    def _print(name, value, unit, target) -> None:  # noqa: ANN001
+
+    def _print(name, value, unit, target) -> None:
         goal = f"(target {target} {unit})" if target is not None else ""
         print(f"{name:<70} {value:>12.1f} {unit:<8} {goal}")
 

@@ -1,6 +1,6 @@
 """户籍 benchmarks: 100 000-household demo, search as you type, opening the roster, Excel import/export.
 
-    python -m bench.run households
+python -m bench.run households
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 HOUSEHOLDS = int(os.environ.get("MINQING_BENCH_HOUSEHOLDS", "100000"))
 
 
-def _typing_times(session, word: str) -> list[float]:  # noqa: ANN001
+def _typing_times(session, word: str) -> list[float]:
     """Per keystroke as the roster page does it: re-query only when the effective search changed."""
     from db.queries.households import RosterFilter, effective_terms, roster_keys
 
@@ -31,7 +31,7 @@ def _typing_times(session, word: str) -> list[float]:  # noqa: ANN001
     return times
 
 
-def run(report) -> None:  # noqa: ANN001
+def run(report) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from sqlalchemy import func, select
 
@@ -49,22 +49,37 @@ def run(report) -> None:  # noqa: ANN001
         root = Path(tmp)
         ws = ensure_demo_station(root / "big")
         t = time.perf_counter()
-        run_demo(ws, households=HOUSEHOLDS, seed=1, steps=["households"])  # the roster; diary/cases: bench_startup
+        run_demo(
+            ws, households=HOUSEHOLDS, seed=1, steps=["households"]
+        )  # the roster; diary/cases: bench_startup
         report(f"demo households step, {HOUSEHOLDS} households", time.perf_counter() - t, "s", 60)
 
         with ws.session() as s:
             rng = random.Random(2)
-            heads = s.execute(select(Household.head_name).where(func.length(Household.head_name) == 3)
-                              .limit(2000)).scalars().all()
-            numbers = s.execute(select(Person.id_number).where(Person.id_number.is_not(None)).limit(2000)).scalars().all()
+            heads = (
+                s.execute(
+                    select(Household.head_name).where(func.length(Household.head_name) == 3).limit(2000)
+                )
+                .scalars()
+                .all()
+            )
+            numbers = (
+                s.execute(select(Person.id_number).where(Person.id_number.is_not(None)).limit(2000))
+                .scalars()
+                .all()
+            )
             samples = {
                 "name": [rng.choice(heads) for _ in range(5)],
-                "pinyin initials": [name_keys(n)[1].split()[0] for n in (rng.choice(heads) for _ in range(5))],
+                "pinyin initials": [
+                    name_keys(n)[1].split()[0] for n in (rng.choice(heads) for _ in range(5))
+                ],
                 "ID suffix": [rng.choice(numbers)[-4:] for _ in range(5)],
             }
             for kind, words in samples.items():
                 times = [ms for w in words for ms in _typing_times(s, w)]
-                report(f"search as you type: {kind} (median per keystroke)", statistics.median(times), "ms", 50)
+                report(
+                    f"search as you type: {kind} (median per keystroke)", statistics.median(times), "ms", 50
+                )
                 report(f"search as you type: {kind} (slowest keystroke)", max(times), "ms", None)
 
         # Opening the roster page (offscreen Qt) on the big village.
@@ -102,7 +117,9 @@ def run(report) -> None:  # noqa: ANN001
         init_station(fresh, kind="village", code="370681101201", name="张家村")
         t = time.perf_counter()
         result = import_file(fresh, root / "roster.xlsx")
-        report(f"import roster workbook ({result.summary['rows']} rows, new)", time.perf_counter() - t, "s", 10)
+        report(
+            f"import roster workbook ({result.summary['rows']} rows, new)", time.perf_counter() - t, "s", 10
+        )
         t = time.perf_counter()
         again = import_file(fresh, root / "roster.xlsx")
         assert again.summary["unchanged"] == result.summary["new"]

@@ -17,7 +17,7 @@ from pathlib import Path
 CASES = 20_000
 
 
-def _median_ms(fn, repeat: int = 5) -> float:  # noqa: ANN001
+def _median_ms(fn, repeat: int = 5) -> float:
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
@@ -26,7 +26,7 @@ def _median_ms(fn, repeat: int = 5) -> float:  # noqa: ANN001
     return statistics.median(times)
 
 
-def build(root: Path, cases: int = CASES):  # noqa: ANN201
+def build(root: Path, cases: int = CASES):
     from sqlalchemy import insert
 
     from db.models import Agreement, CaseParty, MediationCase, Screening
@@ -41,16 +41,27 @@ def build(root: Path, cases: int = CASES):  # noqa: ANN201
     ws = Workspace.open(root)
     init_station(ws, kind="village", code="370681101201", name="张家村", town_name="东城镇")
     with ws.session() as s:
-        user = accounts.add_user(s, username="tiaojie", display_name="王秀英", password="minqing", roles=["mediator"])
+        user = accounts.add_user(
+            s, username="tiaojie", display_name="王秀英", password="minqing", roles=["mediator"]
+        )
         s.flush()
         s.expunge(user)
     rng = random.Random(5)
     ctx = ws.stamp_context(user.id)
     surnames = "张王李赵刘陈杨黄周吴孙马朱胡郭何林罗高"
     given = ("建国", "秀英", "德福", "桂兰", "志强", "玉梅", "树林", "凤英", "长海", "淑珍")
-    outcomes = [(rules.ARCHIVED, "成功")] * 10 + [(rules.VISITED, "成功")] * 2 + [(rules.PERFORMING, "成功")] \
-        + [(rules.FAILED, "不成"), (rules.IN_MEDIATION, None), (rules.ACCEPTED, None), (rules.ESCALATED, "上报"),
-           (rules.TERMINATED, "终止")]
+    outcomes = (
+        [(rules.ARCHIVED, "成功")] * 10
+        + [(rules.VISITED, "成功")] * 2
+        + [(rules.PERFORMING, "成功")]
+        + [
+            (rules.FAILED, "不成"),
+            (rules.IN_MEDIATION, None),
+            (rules.ACCEPTED, None),
+            (rules.ESCALATED, "上报"),
+            (rules.TERMINATED, "终止"),
+        ]
+    )
     seq: dict[int, int] = {}
     case_rows, party_rows, agreement_rows = [], [], []
     start = dt.date(2023, 1, 1)
@@ -63,58 +74,141 @@ def build(root: Path, cases: int = CASES):  # noqa: ANN201
         kind = rng.choice(rules.NATIONAL_TYPES)
         amount = rng.randrange(0, 2_000_000, 100)
         case_id = derived_id("bench-case", str(len(case_rows)))
-        case_rows.append(dict(
-            id=case_id, case_year=accepted.year, case_seq=seq[accepted.year],
-            case_number=rules.case_number(accepted.year, "张家", seq[accepted.year]), title=f"{a}与{b}{kind}纠纷",
-            accepted_on=accepted, source=rng.choice(rules.SOURCES), source_record_id=None, dispute_type=kind,
-            complexity="简单", people_count=2, amount_fen=amount, facts="双方因琐事发生争执。", requests="请求调解。",
-            risk_criminal=False, risk_criminal_people=0, risk_petition=False, risk_petition_people=0,
-            risk_suicide=False, risk_suicide_people=0, registrar="王秀英", state=state,
-            state_on=accepted + dt.timedelta(days=10), outcome=outcome, agreement_kind="书面" if outcome == "成功" else None,
-            failure_reasons="", failure_routes="", end_reason="", escalation_reason="", town_handling="",
-            town_outcome_note="", judicial_note=""))
+        case_rows.append(
+            dict(
+                id=case_id,
+                case_year=accepted.year,
+                case_seq=seq[accepted.year],
+                case_number=rules.case_number(accepted.year, "张家", seq[accepted.year]),
+                title=f"{a}与{b}{kind}纠纷",
+                accepted_on=accepted,
+                source=rng.choice(rules.SOURCES),
+                source_record_id=None,
+                dispute_type=kind,
+                complexity="简单",
+                people_count=2,
+                amount_fen=amount,
+                facts="双方因琐事发生争执。",
+                requests="请求调解。",
+                risk_criminal=False,
+                risk_criminal_people=0,
+                risk_petition=False,
+                risk_petition_people=0,
+                risk_suicide=False,
+                risk_suicide_people=0,
+                registrar="王秀英",
+                state=state,
+                state_on=accepted + dt.timedelta(days=10),
+                outcome=outcome,
+                agreement_kind="书面" if outcome == "成功" else None,
+                failure_reasons="",
+                failure_routes="",
+                end_reason="",
+                escalation_reason="",
+                town_handling="",
+                town_outcome_note="",
+                judicial_note="",
+            )
+        )
         for order, (role, name) in enumerate((("申请人", a), ("被申请人", b))):
-            party_rows.append(dict(case_id=case_id, role=role, kind="个人", name=name, address="张家村",
-                                   sort_order=order))
+            party_rows.append(
+                dict(case_id=case_id, role=role, kind="个人", name=name, address="张家村", sort_order=order)
+            )
         if outcome == "成功":
             day = accepted + dt.timedelta(days=7)
-            agreement_rows.append(dict(id=derived_id("agreement", case_id), case_id=case_id, kind="书面",
-                                       number=case_rows[-1]["case_number"], reached_on=day, facts="见登记。",
-                                       issues="赔偿数额。", responsibilities="", terms="一次性赔偿。",
-                                       performance_manner="现金", amount_fen=amount // 2, recorder="刘文书",
-                                       effective_on=day))
-    screening_rows = [dict(round_date=dt.date(2023 + m // 24, 1 + (m % 24) // 2, 5 if m % 2 == 0 else 20),
-                           period_kind="半月", period_label=f"p{m}", screeners="调委会", place="全村",
-                           found_count=rng.choice((0, 0, 1, 2, 3)), findings="", measures="") for m in range(96)]
+            agreement_rows.append(
+                dict(
+                    id=derived_id("agreement", case_id),
+                    case_id=case_id,
+                    kind="书面",
+                    number=case_rows[-1]["case_number"],
+                    reached_on=day,
+                    facts="见登记。",
+                    issues="赔偿数额。",
+                    responsibilities="",
+                    terms="一次性赔偿。",
+                    performance_manner="现金",
+                    amount_fen=amount // 2,
+                    recorder="刘文书",
+                    effective_on=day,
+                )
+            )
+    screening_rows = [
+        dict(
+            round_date=dt.date(2023 + m // 24, 1 + (m % 24) // 2, 5 if m % 2 == 0 else 20),
+            period_kind="半月",
+            period_label=f"p{m}",
+            screeners="调委会",
+            place="全村",
+            found_count=rng.choice((0, 0, 1, 2, 3)),
+            findings="",
+            measures="",
+        )
+        for m in range(96)
+    ]
     with ws.engine.begin() as conn:
-        for model, rows in ((MediationCase, case_rows), (CaseParty, party_rows), (Agreement, agreement_rows),
-                            (Screening, screening_rows)):
+        for model, rows in (
+            (MediationCase, case_rows),
+            (CaseParty, party_rows),
+            (Agreement, agreement_rows),
+            (Screening, screening_rows),
+        ):
             stamp_new_rows(conn, ctx, rows)
             for i in range(0, len(rows), 2000):
-                conn.execute(insert(model), rows[i:i + 2000])
+                conn.execute(insert(model), rows[i : i + 2000])
     # One case printed in full, with signatures, for the agreement bench.
     with ws.session(user.id) as s:
         from app.mediation import cases
 
-        c = cases.register_case(s, user, title="张三丰与曾国藩宅基地纠纷", accepted_on=dt.date(2026, 3, 2),
-                                source="排查发现", dispute_type="房屋宅基地")
+        c = cases.register_case(
+            s,
+            user,
+            title="张三丰与曾国藩宅基地纠纷",
+            accepted_on=dt.date(2026, 3, 2),
+            source="排查发现",
+            dispute_type="房屋宅基地",
+        )
         for role, name in (("申请人", "张三丰"), ("被申请人", "曾国藩")):
             cases.add_party(s, user, c.id, role=role, name=name, address="张家村二组")
         cases.add_mediator(s, user, c.id, user_id=user.id)
         cases.record_rights_notice(s, user, c.id, given_on=c.accepted_on)
         cases.change_state(s, user, c.id, "调解中", on_date=c.accepted_on)
-        ag = cases.save_agreement(s, user, c.id, kind="书面", reached_on=c.accepted_on, facts="院墙越界。",
-                                  issues="院墙位置。", terms="拆除越界院墙，赔偿 800 元。" * 6, amount=800)
+        ag = cases.save_agreement(
+            s,
+            user,
+            c.id,
+            kind="书面",
+            reached_on=c.accepted_on,
+            facts="院墙越界。",
+            issues="院墙位置。",
+            terms="拆除越界院墙，赔偿 800 元。" * 6,
+            amount=800,
+        )
         for p in cases.parties(s, c.id):
-            cases.sign(s, user, document_table="mediation_agreement", document_id=ag.id, signer_role="当事人",
-                       signer_name="", party_id=p.id, signed_on=c.accepted_on)
+            cases.sign(
+                s,
+                user,
+                document_table="mediation_agreement",
+                document_id=ag.id,
+                signer_role="当事人",
+                signer_name="",
+                party_id=p.id,
+                signed_on=c.accepted_on,
+            )
         for role in ("调解员", "委员会"):
-            cases.sign(s, user, document_table="mediation_agreement", document_id=ag.id, signer_role=role,
-                       signer_name="王秀英" if role == "调解员" else "", signed_on=c.accepted_on)
+            cases.sign(
+                s,
+                user,
+                document_table="mediation_agreement",
+                document_id=ag.id,
+                signer_role=role,
+                signer_name="王秀英" if role == "调解员" else "",
+                signed_on=c.accepted_on,
+            )
     return ws, user, c.id
 
 
-def run(report) -> None:  # noqa: ANN001
+def run(report) -> None:
     from db.queries.mediation import CaseFilter, case_ids, case_rows
 
     from app.documents import mediation as docs
@@ -133,18 +227,46 @@ def run(report) -> None:  # noqa: ANN001
 
             report("案件列表：20 000 件按受理日期排序的 id", _median_ms(full_list), "ms", 300)
             assert len(ids) >= CASES
-            report("案件列表：按纠纷名称排序", _median_ms(lambda: case_ids(s, CaseFilter(), sort="title")), "ms", 300)
-            report("案件列表：按当事人姓名查找“张建国”",
-                   _median_ms(lambda: case_ids(s, CaseFilter(text="张建国"))), "ms", 300)
-            report("案件列表：按状态和年度筛选",
-                   _median_ms(lambda: case_ids(s, CaseFilter(state="调解中", year=2025))), "ms", 150)
-            report("案件列表：取一页 200 行（含当事人）", _median_ms(lambda: case_rows(s, ids[10_000:10_200])), "ms", 50)
-            report("统计：一年（2025）", _median_ms(lambda: stats.compute(s, dt.date(2025, 1, 1),
-                                                                   dt.date(2025, 12, 31))), "ms", 500)
+            report(
+                "案件列表：按纠纷名称排序",
+                _median_ms(lambda: case_ids(s, CaseFilter(), sort="title")),
+                "ms",
+                300,
+            )
+            report(
+                "案件列表：按当事人姓名查找“张建国”",
+                _median_ms(lambda: case_ids(s, CaseFilter(text="张建国"))),
+                "ms",
+                300,
+            )
+            report(
+                "案件列表：按状态和年度筛选",
+                _median_ms(lambda: case_ids(s, CaseFilter(state="调解中", year=2025))),
+                "ms",
+                150,
+            )
+            report(
+                "案件列表：取一页 200 行（含当事人）",
+                _median_ms(lambda: case_rows(s, ids[10_000:10_200])),
+                "ms",
+                50,
+            )
+            report(
+                "统计：一年（2025）",
+                _median_ms(lambda: stats.compute(s, dt.date(2025, 1, 1), dt.date(2025, 12, 31))),
+                "ms",
+                500,
+            )
             report("统计：全部四年", _median_ms(lambda: stats.compute(s)), "ms", 1000)
         with ws.session(user.id) as s:
-            report("打印协议书（3 份）", _median_ms(lambda: docs.print_document(
-                s, user, case_id, "agreement", tmp / "协议书.pdf"), repeat=3), "ms", 2000)
+            report(
+                "打印协议书（3 份）",
+                _median_ms(
+                    lambda: docs.print_document(s, user, case_id, "agreement", tmp / "协议书.pdf"), repeat=3
+                ),
+                "ms",
+                2000,
+            )
         with ws.session(user.id) as s:
             from app.mediation.ledger import export_ledger
 
@@ -159,7 +281,8 @@ def run(report) -> None:  # noqa: ANN001
 
 
 if __name__ == "__main__":
-    def _print(name, value, unit, target) -> None:  # noqa: ANN001
+
+    def _print(name, value, unit, target) -> None:
         print(f"{name:<40} {value:>10.1f} {unit:<3} {'' if target is None else f'目标 ≤ {target}'}")
 
     run(_print)

@@ -13,7 +13,7 @@ import time
 TARGET_MS = 1000  # the page is computed when shown: within a second
 
 
-def run(report) -> None:  # noqa: ANN001
+def run(report) -> None:
     from app import accounts, reports
     from app.workspace import Workspace
 
@@ -34,7 +34,12 @@ def run(report) -> None:  # noqa: ANN001
                     t = time.perf_counter()
                     r = reports.compute(s, admin, period, today=today)
                     times.append((time.perf_counter() - t) * 1000)
-            report(f"figures for {reports.PERIOD_KINDS[kind]} ({r.totals.visits} visits, {r.totals.demands} demands), "
-                   "median of 3", statistics.median(times), "ms", TARGET_MS)
+            report(
+                f"figures for {reports.PERIOD_KINDS[kind]} ({r.totals.visits} visits, {r.totals.demands} demands), "
+                "median of 3",
+                statistics.median(times),
+                "ms",
+                TARGET_MS,
+            )
     finally:
         ws.close()

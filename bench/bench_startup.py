@@ -37,15 +37,25 @@ def _env() -> dict[str, str]:
 
 
 def _app(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=_env(), capture_output=True,
-                          text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def _demo_fingerprint() -> str:
     """Rebuild the cached demo workspace when the demo steps, models or migrations change."""
     h = hashlib.sha256(f"{HOUSEHOLDS} {STEPS}".encode())
-    paths = [*(ROOT / "app").glob("demo*.py"), *(ROOT / "db" / "models").rglob("*.py"),
-             *(ROOT / "migrations").rglob("*.py")]
+    paths = [
+        *(ROOT / "app").glob("demo*.py"),
+        *(ROOT / "db" / "models").rglob("*.py"),
+        *(ROOT / "migrations").rglob("*.py"),
+    ]
     for path in sorted(paths):
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
@@ -56,15 +66,36 @@ def empty_workspace() -> Path:
     shutil.rmtree(target, ignore_errors=True)
     os.environ["MINQING_BENCH_PASSWORD"] = "bench-pass-1"
     env = _env() | {"MINQING_BENCH_PASSWORD": "bench-pass-1"}
-    proc = subprocess.run([sys.executable, "-m", "app", "init", "village", "--data-dir", str(target), "--code",
-                           "370681101201", "--name", "张家村", "--admin-user", "admin", "--admin-password-env",
-                           "MINQING_BENCH_PASSWORD"], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "init",
+            "village",
+            "--data-dir",
+            str(target),
+            "--code",
+            "370681101201",
+            "--name",
+            "张家村",
+            "--admin-user",
+            "admin",
+            "--admin-password-env",
+            "MINQING_BENCH_PASSWORD",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode:
         raise RuntimeError(f"init failed: {proc.stderr}")
     return target
 
 
-def demo_workspace(report) -> Path:  # noqa: ANN001
+def demo_workspace(report) -> Path:
     target = OUT / (f"startup-demo-{HOUSEHOLDS}" + ("-" + STEPS.replace(",", "-") if STEPS else ""))
     stamp = target / "bench-fingerprint.txt"
     fingerprint = _demo_fingerprint()
@@ -74,7 +105,9 @@ def demo_workspace(report) -> Path:  # noqa: ANN001
     shutil.rmtree(target, ignore_errors=True)
     started = time.perf_counter()
     steps = ["--steps", STEPS] if STEPS else []
-    proc = _app("demo", "--data-dir", str(target), "--households", str(HOUSEHOLDS), *steps, "--json", timeout=3600)
+    proc = _app(
+        "demo", "--data-dir", str(target), "--households", str(HOUSEHOLDS), *steps, "--json", timeout=3600
+    )
     if proc.returncode:
         raise RuntimeError(f"demo failed: {proc.stderr}")
     out = json.loads(proc.stdout)
@@ -96,16 +129,21 @@ def selftest(data_dir: Path) -> tuple[float, float, dict]:
     for _ in range(RUNS):
         proc = _app("selftest", "--data-dir", str(data_dir), "--json", timeout=300)
         if proc.returncode:
-            raise RuntimeError(f"selftest failed ({proc.returncode}): {proc.stdout[-2000:]} {proc.stderr[-2000:]}")
+            raise RuntimeError(
+                f"selftest failed ({proc.returncode}): {proc.stdout[-2000:]} {proc.stderr[-2000:]}"
+            )
         last = json.loads(proc.stdout)
         times.append(last["time_to_window_s"])
         rss.append(last["peak_rss_mb"] or 0.0)
     return min(times), max(rss), last
 
 
-def run(report) -> None:  # noqa: ANN001
+def run(report) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    for label, data_dir in (("empty workspace", empty_workspace()), (f"{HOUSEHOLDS} households", demo_workspace(report))):
+    for label, data_dir in (
+        ("empty workspace", empty_workspace()),
+        (f"{HOUSEHOLDS} households", demo_workspace(report)),
+    ):
         window_s, peak_mb, last = selftest(data_dir)
         report(f"time to window, {label}", window_s, "s", TARGET_WINDOW_S)
         report(f"peak RSS (selftest, all screens), {label}", peak_mb, "MB", TARGET_RSS_MB)

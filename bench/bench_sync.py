@@ -27,7 +27,8 @@ VILLAGE_YEAR = {"diary_entries": 10_000, "mediation_cases": 300, "unique_signatu
 VILLAGES = int(os.environ.get("MINQING_BENCH_VILLAGES", "30"))
 TOWN_CODE = "370681101"
 
-def fill_village(ws, seed: int) -> dict[str, int]:  # noqa: ANN001
+
+def fill_village(ws, seed: int) -> dict[str, int]:
     """A village-year through the demo steps of every feature (households, members, diaries with
     demands and signatures, screenings and cases), i.e. the real synced tables; returns what was made."""
     from app import demo
@@ -45,7 +46,9 @@ def raw_insert_seconds(template_db: Path, village_db: Path, workdir: Path) -> tu
     data = []
     for spec in table_specs():
         cols = ", ".join(f'"{c}"' for c in spec.columns)
-        data.append((spec.table_name, spec.columns, src.execute(f'SELECT {cols} FROM "{spec.table_name}"').fetchall()))
+        data.append(
+            (spec.table_name, spec.columns, src.execute(f'SELECT {cols} FROM "{spec.table_name}"').fetchall())
+        )
     src.close()
     con = sqlite3.connect(target, isolation_level=None)
     con.execute("PRAGMA journal_mode=WAL")
@@ -65,7 +68,7 @@ def raw_insert_seconds(template_db: Path, village_db: Path, workdir: Path) -> tu
     return elapsed, rows
 
 
-def _without_row_checks():  # noqa: ANN202
+def _without_row_checks():
     """The per-row authority rules switched off (only here, to measure what they cost): every row
     passes the screen, the column rules and the attachment-content rule."""
     import contextlib
@@ -73,7 +76,7 @@ def _without_row_checks():  # noqa: ANN202
     from app import ownership
 
     @contextlib.contextmanager
-    def patched():  # noqa: ANN202
+    def patched():
         saved = (ownership.screen_rows, ownership.column_verdict, ownership.attachment_content_refused)
         ownership.screen_rows = lambda conn, spec, columns, rows, auth, out: rows
         ownership.column_verdict = lambda *args, **kwargs: None
@@ -86,7 +89,9 @@ def _without_row_checks():  # noqa: ANN202
     return patched()
 
 
-def checks_ratio(empty_town: Path, bundle: Path, workdir: Path, trials: int = 3) -> tuple[float, float, float]:
+def checks_ratio(
+    empty_town: Path, bundle: Path, workdir: Path, trials: int = 3
+) -> tuple[float, float, float]:
     """One village-year imported into copies of the same empty town, with and without the per-row
     authority checks, alternating; returns (median with, median without, ratio)."""
     import contextlib
@@ -121,7 +126,7 @@ def _settle() -> None:
         os.sync()
 
 
-def run(report) -> None:  # noqa: ANN001
+def run(report) -> None:
     from app.stations import init_station, station_card
     from app.sync.cards import write_card
     from app.sync.enrollment import enroll, export_card
@@ -209,7 +214,7 @@ def run(report) -> None:  # noqa: ANN001
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-    def _print(name, value, unit, target):  # noqa: ANN001
+    def _print(name, value, unit, target):
         print(f"{name:<48} {value:>10.3f} {unit:<5} {target}")
 
     run(_print)

@@ -50,19 +50,25 @@ class Row:
         else:
             target = ("≥ " if self.at_least else "≤ ") + f"{self.target:g}"
         ok = {True: "ok", False: "FAIL", None: ""}[self.ok]
-        return [f"{self.bench}: {self.name}", value, self.unit, target, ok if not self.error else f"FAIL ({self.error})"]
+        return [
+            f"{self.bench}: {self.name}",
+            value,
+            self.unit,
+            target,
+            ok if not self.error else f"FAIL ({self.error})",
+        ]
 
 
 def discover() -> list[str]:
     return sorted(p.stem for p in BENCH_DIR.glob("bench_*.py"))
 
 
-def run_benches(names: list[str], *, echo=print) -> list[Row]:  # noqa: ANN001
+def run_benches(names: list[str], *, echo=print) -> list[Row]:
     rows: list[Row] = []
     for module_name in names:
         short = module_name.removeprefix("bench_")
 
-        def report(name: str, value: float | None, unit: str = "", target=None, *, _short=short) -> None:  # noqa: ANN001
+        def report(name: str, value: float | None, unit: str = "", target=None, *, _short=short) -> None:
             at_least = False
             if isinstance(target, tuple):
                 at_least, target = target[0] == ">=", target[1]
@@ -77,7 +83,7 @@ def run_benches(names: list[str], *, echo=print) -> list[Row]:  # noqa: ANN001
         try:
             module = importlib.import_module(f"bench.{module_name}")
             module.run(report)
-        except Exception as exc:  # noqa: BLE001 - one broken bench must not hide the others
+        except Exception as exc:
             traceback.print_exc()
             rows.append(Row(short, "(bench raised)", None, "", None, error=f"{type(exc).__name__}: {exc}"))
         echo(f"[{short}] {time.perf_counter() - started:.1f} s")
@@ -94,8 +100,12 @@ def table(rows: list[Row]) -> str:
     widths = [max(width(row[i]) for row in cells) for i in range(len(header))]
     lines = []
     for n, row in enumerate(cells):
-        lines.append("  ".join(c + " " * (widths[i] - width(c)) if i != 1 else " " * (widths[i] - width(c)) + c
-                               for i, c in enumerate(row)).rstrip())
+        lines.append(
+            "  ".join(
+                c + " " * (widths[i] - width(c)) if i != 1 else " " * (widths[i] - width(c)) + c
+                for i, c in enumerate(row)
+            ).rstrip()
+        )
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -121,8 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(rows))
     if args.json:
-        Path(args.json).write_text(json.dumps([asdict(r) | {"ok": r.ok} for r in rows], ensure_ascii=False, indent=2),
-                                   encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps([asdict(r) | {"ok": r.ok} for r in rows], ensure_ascii=False, indent=2),
+            encoding="utf-8",
+        )
     return 1 if any(r.ok is False for r in rows) else 0
 
 

@@ -47,8 +47,15 @@ def new_id(station_id: str | None = None, *, ms: int | None = None, rand: int | 
     if rand is None:
         rand = secrets.randbits(42)
     ms &= (1 << 48) - 1
-    value = (prefix << 96 | (ms >> 32) << 80 | 0x8 << 76 | ((ms >> 20) & 0xFFF) << 64
-             | 0b10 << 62 | (ms & 0xFFFFF) << 42 | (rand & ((1 << 42) - 1)))
+    value = (
+        prefix << 96
+        | (ms >> 32) << 80
+        | 0x8 << 76
+        | ((ms >> 20) & 0xFFF) << 64
+        | 0b10 << 62
+        | (ms & 0xFFFFF) << 42
+        | (rand & ((1 << 42) - 1))
+    )
     return str(uuid.UUID(int=value))
 
 
@@ -66,7 +73,7 @@ def derived_id(parent_id: str, *parts: str) -> str:
         head = uuid.UUID(parent_id).int >> 64
     except ValueError:
         head = digest >> 64
-    value = (head << 64 | 0b10 << 62 | (digest & ((1 << 62) - 1)))
+    value = head << 64 | 0b10 << 62 | (digest & ((1 << 62) - 1))
     value = value & ~(0xF << 76) | 0x8 << 76
     return str(uuid.UUID(int=value))
 

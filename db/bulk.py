@@ -26,11 +26,11 @@ BULK_WRITERS: tuple[str, ...] = (
 
 # "module:pending_fn:work_fn"; pending_fn(conn) -> int rows waiting; work_fn(conn, limit) -> int rows
 # done, inside the caller's transaction.
-DEFERRED: tuple[str, ...] = (
-    "db.queries.diary:pending_index:index_pending",
-)
+DEFERRED: tuple[str, ...] = ("db.queries.diary:pending_index:index_pending",)
 CATCH_UP_CHUNK = 100_000  # rows per transaction (their texts are held in memory, ≈50 MB); a stopped pass keeps what it finished
-LARGE_WAL_PAGES = 65_536  # 1 GB of 16 KiB pages (256 MB of an older database's 4 KiB); SQLite's default is 1 000 pages
+LARGE_WAL_PAGES = (
+    65_536  # 1 GB of 16 KiB pages (256 MB of an older database's 4 KiB); SQLite's default is 1 000 pages
+)
 # Page cache while writing in bulk (SQLite's default is 2 MB): an import's transaction of several
 # village-years changes ≈250 MB of pages; with less, pages are written out (spilled) before the commit,
 # some of them again and again (30 village-years: 3.97 GB written with 64 MB, 3.65 GB with 256 MB).
@@ -133,13 +133,14 @@ def pending_work(engine: Engine) -> int:
         return _pending_total(conn)
 
 
-def catch_up(bind: Engine | Connection, progress: Callable[[int, int], None] | None = None,
-             chunk: int = CATCH_UP_CHUNK) -> int:
+def catch_up(
+    bind: Engine | Connection, progress: Callable[[int, int], None] | None = None, chunk: int = CATCH_UP_CHUNK
+) -> int:
     """Do the deferred index work, ``chunk`` rows per transaction; returns the rows done. ``bind``: the
     engine, or the writer's own connection (outside a transaction) with its warm page cache.
     ``progress(done, total)`` is called after each transaction (it may raise to stop: what is done
     stays done, the rest waits for the next call)."""
-    with (bind.connect() if isinstance(bind, Engine) else contextlib.nullcontext(bind)) as conn:
+    with bind.connect() if isinstance(bind, Engine) else contextlib.nullcontext(bind) as conn:
         with conn.begin():
             total = _pending_total(conn)
         if not total:

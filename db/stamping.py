@@ -45,7 +45,9 @@ def reserve_versions(conn: Connection, station_id: str, count: int) -> int:
     return top - count + 1
 
 
-def stamp_new_rows(conn: Connection, ctx: StampContext, rows: list[dict], now: dt.datetime | None = None) -> None:
+def stamp_new_rows(
+    conn: Connection, ctx: StampContext, rows: list[dict], now: dt.datetime | None = None
+) -> None:
     """Stamp plain row dicts for a Core bulk insert (demo data, fast importers)."""
     if not rows:
         return
@@ -74,7 +76,7 @@ def _synced(objects: Iterable[object]) -> list[SyncedRecord]:
 
 
 @event.listens_for(Session, "before_flush")
-def _stamp_before_flush(session: Session, flush_context, instances) -> None:  # noqa: ANN001
+def _stamp_before_flush(session: Session, flush_context, instances) -> None:
     if session.info.get("sync_apply"):
         return
     deleted = _synced(session.deleted)

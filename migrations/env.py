@@ -10,14 +10,12 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
+def include_object(obj, name, type_, reflected, compare_to):
     # FTS5 virtual tables and their shadow tables are created by hand in revisions.
-    if type_ == "table" and name and (name.startswith("fts_") or name.startswith("sqlite_")):
-        return False
-    return True
+    return not (type_ == "table" and name and (name.startswith("fts_") or name.startswith("sqlite_")))
 
 
-def _run(connection) -> None:  # noqa: ANN001
+def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -32,13 +32,28 @@ def templates(tmp_path_factory) -> dict[str, Path]:
 
     root = tmp_path_factory.mktemp("templates")
     town = Workspace.open(root / "town")
-    init_station(town, kind="town", code=TOWN_CODE, name=TOWN_NAME, admin_user="admin",
-                 admin_password=ADMIN_PASSWORD, admin_display_name="镇管理员")
+    init_station(
+        town,
+        kind="town",
+        code=TOWN_CODE,
+        name=TOWN_NAME,
+        admin_user="admin",
+        admin_password=ADMIN_PASSWORD,
+        admin_display_name="镇管理员",
+    )
     card = write_card(station_card(town), town.keys_dir, root / "town-card.json")
     town.close()
     village = Workspace.open(root / "village")
-    init_station(village, kind="village", code=VILLAGE_CODE, name=VILLAGE_NAME, town_card=card,
-                 admin_user="admin", admin_password=ADMIN_PASSWORD, admin_display_name="村管理员")
+    init_station(
+        village,
+        kind="village",
+        code=VILLAGE_CODE,
+        name=VILLAGE_NAME,
+        town_card=card,
+        admin_user="admin",
+        admin_password=ADMIN_PASSWORD,
+        admin_display_name="村管理员",
+    )
     village.close()
     return {"town": root / "town", "village": root / "village", "town_card": card}
 

@@ -14,7 +14,9 @@ NOW = dt.datetime(2024, 3, 15, 16, 30)
 
 def add_cadre(ws, name="王建国", username="wjg"):
     with ws.session() as s:
-        user = accounts.add_user(s, username=username, display_name=name, password="secret-1", roles=["cadre"])
+        user = accounts.add_user(
+            s, username=username, display_name=name, password="secret-1", roles=["cadre"]
+        )
         s.flush()
         s.expunge(user)
     return user
@@ -32,18 +34,35 @@ def add_household(ws, head="张三丰", members=(), group="二组", tags=(), cad
         for t in tags:
             s.add(HouseholdTag(household_id=h.id, tag=t))
         if cadre_id:
-            s.add(CadreAssignment(household_id=h.id, cadre_id=cadre_id, role="contact", start_on=dt.date(2020, 1, 1)))
+            s.add(
+                CadreAssignment(
+                    household_id=h.id, cadre_id=cadre_id, role="contact", start_on=dt.date(2020, 1, 1)
+                )
+            )
         s.flush()
         if created is not None:
             h.created_at = created
         return h.id, head_p.id, [p.id for p in others]
 
 
-def entry_input(household_id, person_id=None, *, when=NOW, kind="home_visit", situation="老人腿脚不便，独自居住",
-                demands=()):
+def entry_input(
+    household_id,
+    person_id=None,
+    *,
+    when=NOW,
+    kind="home_visit",
+    situation="老人腿脚不便，独自居住",
+    demands=(),
+):
     return EntryInput(
-        occurred_at=when, kind=kind, place="张三丰家中",
+        occurred_at=when,
+        kind=kind,
+        place="张三丰家中",
         participants=[ParticipantInput(household_id, person_id)],
-        situation=situation, difficulties="冬季取暖困难", actions="当场讲解了低保政策",
-        demands=[DemandInput(category=c, content=t, due_on=when.date() + dt.timedelta(days=10)) for c, t in demands],
+        situation=situation,
+        difficulties="冬季取暖困难",
+        actions="当场讲解了低保政策",
+        demands=[
+            DemandInput(category=c, content=t, due_on=when.date() + dt.timedelta(days=10)) for c, t in demands
+        ],
     )

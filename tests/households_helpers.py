@@ -15,20 +15,44 @@ def rid(birth: dt.date, seq: int, sex: str) -> str:
     return make_resident_id(COUNTY, birth, seq, sex)
 
 
-def add_user(ws, username: str, roles, *, title: str | None = None, phone: str | None = None):  # noqa: ANN001
+def add_user(ws, username: str, roles, *, title: str | None = None, phone: str | None = None):
     with ws.session() as s:
-        u = accounts.add_user(s, username=username, display_name=username.upper(), password="secret-1",
-                              roles=roles, title=title, phone=phone)
+        u = accounts.add_user(
+            s,
+            username=username,
+            display_name=username.upper(),
+            password="secret-1",
+            roles=roles,
+            title=title,
+            phone=phone,
+        )
         s.flush()
         s.expunge(u)
     return u
 
 
-def household(ws, actor, head: str, *members, group: str = "一组", address: str = "", phones: str = "",  # noqa: ANN001
-              head_id: str | None = None, household_no: str | None = None) -> svc.HouseholdView:
+def household(
+    ws,
+    actor,
+    head: str,
+    *members,
+    group: str = "一组",
+    address: str = "",
+    phones: str = "",
+    head_id: str | None = None,
+    household_no: str | None = None,
+) -> svc.HouseholdView:
     inputs = [svc.MemberInput(head, "户主", id_number=head_id)]
     inputs += [m if isinstance(m, svc.MemberInput) else svc.MemberInput(m, "子") for m in members]
     with ws.session(actor.id if actor else None) as s:
-        return svc.create_household(s, actor, svc.HouseholdInput(group_name=group, address=address or f"{group}1号",
-                                                                 phones=phones, members=inputs,
-                                                                 household_no=household_no))
+        return svc.create_household(
+            s,
+            actor,
+            svc.HouseholdInput(
+                group_name=group,
+                address=address or f"{group}1号",
+                phones=phones,
+                members=inputs,
+                household_no=household_no,
+            ),
+        )

@@ -12,50 +12,95 @@ from app.mediation import cases, rules
 D = dt.date
 
 
-def make_mediator(ws, username: str = "tiaojie", roles=("mediator",)):  # noqa: ANN001, ANN201
+def make_mediator(ws, username: str = "tiaojie", roles=("mediator",)):
     with ws.session() as s:
-        user = accounts.add_user(s, username=username, display_name="李调解", password="pass-word-1", roles=roles)
+        user = accounts.add_user(
+            s, username=username, display_name="李调解", password="pass-word-1", roles=roles
+        )
         s.flush()
         s.expunge(user)
     return user
 
 
-def new_case(s, user, *, accepted_on=D(2026, 3, 2), title="张三与李四宅基地纠纷", source="当事人申请",  # noqa: ANN001, ANN201
-             dispute_type="房屋宅基地", parties=True, **kw):
-    info = cases.register_case(s, user, title=title, accepted_on=accepted_on, source=source,
-                               dispute_type=dispute_type, **kw)
+def new_case(
+    s,
+    user,
+    *,
+    accepted_on=D(2026, 3, 2),
+    title="张三与李四宅基地纠纷",
+    source="当事人申请",
+    dispute_type="房屋宅基地",
+    parties=True,
+    **kw,
+):
+    info = cases.register_case(
+        s, user, title=title, accepted_on=accepted_on, source=source, dispute_type=dispute_type, **kw
+    )
     if parties:
-        cases.add_party(s, user, info.id, role="申请人", name="张三", sex="男", phone="13905351234",
-                        address="张家村二组")
+        cases.add_party(
+            s, user, info.id, role="申请人", name="张三", sex="男", phone="13905351234", address="张家村二组"
+        )
         cases.add_party(s, user, info.id, role="被申请人", name="李四", sex="男", address="张家村三组")
         cases.add_mediator(s, user, info.id, user_id=user.id, is_lead=True)
     return info
 
 
-def tick_required(s, user, case_id):  # noqa: ANN001
+def tick_required(s, user, case_id):
     for spec in rules.CASE_FILE_ITEMS:
         if spec.required:
             cases.set_file_item(s, user, case_id, spec.key, present=True, pages=1)
 
 
-def sign_all(s, user, agreement_id, case_id, day):  # noqa: ANN001
+def sign_all(s, user, agreement_id, case_id, day):
     for p in cases.parties(s, case_id):
-        cases.sign(s, user, document_table="mediation_agreement", document_id=agreement_id, signer_role="当事人",
-                   signer_name="", party_id=p.id, signed_on=day, method="按指印")
-    cases.sign(s, user, document_table="mediation_agreement", document_id=agreement_id, signer_role="调解员",
-               signer_name=user.display_name, signed_on=day)
-    cases.sign(s, user, document_table="mediation_agreement", document_id=agreement_id, signer_role="委员会",
-               signer_name="", signed_on=day)
+        cases.sign(
+            s,
+            user,
+            document_table="mediation_agreement",
+            document_id=agreement_id,
+            signer_role="当事人",
+            signer_name="",
+            party_id=p.id,
+            signed_on=day,
+            method="按指印",
+        )
+    cases.sign(
+        s,
+        user,
+        document_table="mediation_agreement",
+        document_id=agreement_id,
+        signer_role="调解员",
+        signer_name=user.display_name,
+        signed_on=day,
+    )
+    cases.sign(
+        s,
+        user,
+        document_table="mediation_agreement",
+        document_id=agreement_id,
+        signer_role="委员会",
+        signer_name="",
+        signed_on=day,
+    )
 
 
-def step(s, user, case_id, target, day):  # noqa: ANN001, ANN201
+def step(s, user, case_id, target, day):
     """Do what ``target`` needs first, then move there (one legal step)."""
     row = s.get(MediationCase, case_id)
     kw = {}
     if target == rules.SUCCEEDED:
-        ag = cases.save_agreement(s, user, case_id, kind="书面", reached_on=day, facts="宅基地界址争议",
-                                  issues="围墙位置", terms="李四拆除越界围墙 0.5 米", amount=1200,
-                                  performance_deadline=day + dt.timedelta(days=15))
+        ag = cases.save_agreement(
+            s,
+            user,
+            case_id,
+            kind="书面",
+            reached_on=day,
+            facts="宅基地界址争议",
+            issues="围墙位置",
+            terms="李四拆除越界围墙 0.5 米",
+            amount=1200,
+            performance_deadline=day + dt.timedelta(days=15),
+        )
         sign_all(s, user, ag.id, case_id, day)
     elif target in (rules.REJECTED, rules.TERMINATED):
         kw["reasons"] = "一方当事人明确拒绝调解"
@@ -64,13 +109,17 @@ def step(s, user, case_id, target, day):  # noqa: ANN001, ANN201
     elif target == rules.ESCALATED:
         kw.update(reasons="涉及多户，需要乡镇协调", escalate_to="乡镇")
     elif target == rules.VISITED:
-        cases.record_follow_up(s, user, case_id, visited_on=day, visitor="李调解", performance="已履行",
-                               satisfaction="满意")
+        cases.record_follow_up(
+            s, user, case_id, visited_on=day, visitor="李调解", performance="已履行", satisfaction="满意"
+        )
     elif target == rules.ARCHIVED:
         tick_required(s, user, case_id)
         kw.update(volume_no="2026-001", filed_by="李调解", retention="长期")
         if row.state == rules.ESCALATED:
-            row.town_outcome, row.town_handling = "调解成功", "镇司法所组织调解，达成协议"  # as the town bundle brings it
+            row.town_outcome, row.town_handling = (
+                "调解成功",
+                "镇司法所组织调解，达成协议",
+            )  # as the town bundle brings it
     if target == rules.IN_MEDIATION and row.state == rules.ESCALATED:
         row.town_outcome, row.town_handling = "退回村调委会", "请村调委会继续调解"
     return cases.change_state(s, user, case_id, target, on_date=day, **kw)
@@ -92,7 +141,7 @@ PATHS = {
 }
 
 
-def case_in_state(s, user, state, *, accepted_on=D(2026, 3, 2), **kw):  # noqa: ANN001, ANN201
+def case_in_state(s, user, state, *, accepted_on=D(2026, 3, 2), **kw):
     info = new_case(s, user, accepted_on=accepted_on, **kw)
     day = accepted_on
     for target in PATHS[state]:
@@ -100,5 +149,7 @@ def case_in_state(s, user, state, *, accepted_on=D(2026, 3, 2), **kw):  # noqa: 
             cases.record_rights_notice(s, user, info.id, given_on=day)
         info = step(s, user, info.id, target, day)
         if target == rules.IN_MEDIATION:
-            cases.add_session(s, user, info.id, held_at=dt.datetime.combine(day, dt.time(9)), place="村调解室")
+            cases.add_session(
+                s, user, info.id, held_at=dt.datetime.combine(day, dt.time(9)), place="村调解室"
+            )
     return info

@@ -17,19 +17,25 @@ TODAY = D(2024, 3, 20)
 NOW = dt.datetime(2024, 3, 20, 18, 0)
 
 
-def _entry(ws, cadre, household_id, when, kind="home_visit", demands=()):  # noqa: ANN001, ANN202
-    data = EntryInput(occurred_at=when, kind=kind, place="村民家中", participants=[ParticipantInput(household_id)],
-                      situation="家中老人身体不好", demands=[DemandInput(category=c, content=t, due_on=due)
-                                                            for c, t, due in demands])
+def _entry(ws, cadre, household_id, when, kind="home_visit", demands=()):
+    data = EntryInput(
+        occurred_at=when,
+        kind=kind,
+        place="村民家中",
+        participants=[ParticipantInput(household_id)],
+        situation="家中老人身体不好",
+        demands=[DemandInput(category=c, content=t, due_on=due) for c, t, due in demands],
+    )
     with ws.session(cadre.id) as s:
         return diary.save_entry(s, data, actor=cadre, now=NOW)
 
 
-def build_village(ws, village_admin):  # noqa: ANN001, ANN201
+def build_village(ws, village_admin):
     """Three households on the roster (a fourth deleted), visits and demands in and around March 2024."""
     cadre = add_cadre(ws)
-    h1, _p1, (dead, _alive) = add_household(ws, "张三丰", members=("李秀英", "张小红"), tags=("困难户", "残疾"),
-                                            cadre_id=cadre.id)
+    h1, _p1, (dead, _alive) = add_household(
+        ws, "张三丰", members=("李秀英", "张小红"), tags=("困难户", "残疾"), cadre_id=cadre.id
+    )
     h2, _p2, _ = add_household(ws, "李四", members=("王桂兰",), tags=("困难户", "低保"), cadre_id=cadre.id)
     h3, _p3, _ = add_household(ws, "王五")
     h4, _p4, _ = add_household(ws, "赵六", cadre_id=cadre.id)
@@ -40,27 +46,56 @@ def build_village(ws, village_admin):  # noqa: ANN001, ANN201
         s.get(Household, h3).deleted_at = dt.datetime(2024, 3, 1)
         assignment = s.query(CadreAssignment).filter_by(household_id=h2).one()
         assignment.end_on = D(2024, 1, 31)  # 李四 has no contact cadre any more
-    e1 = _entry(ws, cadre, h1, dt.datetime(2024, 3, 2, 9), demands=[("医疗", "办理慢性病卡", D(2024, 3, 12)),
-                                                                  ("住房", "屋顶漏雨", D(2024, 3, 25))])
-    e2 = _entry(ws, cadre, h1, dt.datetime(2024, 3, 10, 15), kind="phone",
-                demands=[("医疗", "报销进度", D(2024, 3, 15))])
+    e1 = _entry(
+        ws,
+        cadre,
+        h1,
+        dt.datetime(2024, 3, 2, 9),
+        demands=[("医疗", "办理慢性病卡", D(2024, 3, 12)), ("住房", "屋顶漏雨", D(2024, 3, 25))],
+    )
+    e2 = _entry(
+        ws,
+        cadre,
+        h1,
+        dt.datetime(2024, 3, 10, 15),
+        kind="phone",
+        demands=[("医疗", "报销进度", D(2024, 3, 15))],
+    )
     _entry(ws, cadre, h2, dt.datetime(2024, 3, 18, 10))
-    _entry(ws, cadre, h4, dt.datetime(2024, 2, 28, 10), demands=[("教育", "助学金", D(2024, 3, 1))])  # February
+    _entry(
+        ws, cadre, h4, dt.datetime(2024, 2, 28, 10), demands=[("教育", "助学金", D(2024, 3, 1))]
+    )  # February
     gone = _entry(ws, cadre, h4, dt.datetime(2024, 3, 19, 10), demands=[("就业", "找工作", D(2024, 3, 19))])
     with ws.session(cadre.id) as s:
         housing = e1.demands[1].id
-        diary.reply_demand(s, housing, reply="已报镇危房改造", replied_on=D(2024, 3, 6), replied_by="王建国",
-                           actor=cadre, today=TODAY)
+        diary.reply_demand(
+            s,
+            housing,
+            reply="已报镇危房改造",
+            replied_on=D(2024, 3, 6),
+            replied_by="王建国",
+            actor=cadre,
+            today=TODAY,
+        )
         medical = e2.demands[0].id
-        diary.reply_demand(s, medical, reply="已催办", replied_on=D(2024, 3, 11), replied_by="王建国", actor=cadre,
-                           today=TODAY)
-        diary.close_demand(s, medical, closed_on=D(2024, 3, 14), actor=cadre, today=TODAY,
-                           handling="镇医保办已办结报销")
+        diary.reply_demand(
+            s,
+            medical,
+            reply="已催办",
+            replied_on=D(2024, 3, 11),
+            replied_by="王建国",
+            actor=cadre,
+            today=TODAY,
+        )
+        diary.close_demand(
+            s, medical, closed_on=D(2024, 3, 14), actor=cadre, today=TODAY, handling="镇医保办已办结报销"
+        )
         diary.delete_entry(s, gone.id, actor=cadre)
     mediator = make_mediator(ws)
     with ws.session(mediator.id) as s:
         case_in_state(s, mediator, "调解成功", accepted_on=D(2024, 3, 4))
-        case_in_state(s, mediator, "调解中", accepted_on=D(2024, 3, 8), title="王五与赵六邻里纠纷",
-                      dispute_type="邻里")
+        case_in_state(
+            s, mediator, "调解中", accepted_on=D(2024, 3, 8), title="王五与赵六邻里纠纷", dispute_type="邻里"
+        )
         case_in_state(s, mediator, "调解成功", accepted_on=D(2024, 2, 20), title="二月的案件")
     return ws, cadre, mediator

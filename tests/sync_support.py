@@ -28,7 +28,11 @@ def add_household(ws: Workspace, head: str, members: tuple[str, ...] = (), *, gr
         p = Person(household_id=h.id, name=head, relation="户主", sex="男", birth_date=dt.date(1960, 5, 1))
         s.add(p)
         for name in members:
-            s.add(Person(household_id=h.id, name=name, relation="子女", sex="女", birth_date=dt.date(1990, 1, 2)))
+            s.add(
+                Person(
+                    household_id=h.id, name=name, relation="子女", sex="女", birth_date=dt.date(1990, 1, 2)
+                )
+            )
         s.flush()
         h.head_id = p.id
         return h.id
@@ -54,8 +58,14 @@ def add_attachment(ws: Workspace, owner_id: str, content: bytes, filename: str =
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
     with ws.session() as s:
-        a = Attachment(owner_table="household", owner_id=owner_id, filename=filename, mime="image/jpeg",
-                       size=len(content), sha256=sha)
+        a = Attachment(
+            owner_table="household",
+            owner_id=owner_id,
+            filename=filename,
+            mime="image/jpeg",
+            size=len(content),
+            sha256=sha,
+        )
         s.add(a)
         s.flush()
         return a.id
@@ -69,11 +79,17 @@ def add_demand(ws: Workspace, household_id: str, content: str = "申请低保") 
 
     with ws.session() as s:
         admin = s.scalars(select(User).where(User.username == "admin")).one()
-        entry = DiaryEntry(cadre_id=admin.id, occurred_at=dt.datetime(2024, 5, 6, 9, 30), kind="home_visit",
-                           situation="户主腿脚不便")
+        entry = DiaryEntry(
+            cadre_id=admin.id,
+            occurred_at=dt.datetime(2024, 5, 6, 9, 30),
+            kind="home_visit",
+            situation="户主腿脚不便",
+        )
         s.add(entry)
         s.flush()
-        d = Demand(entry_id=entry.id, household_id=household_id, category="低保", content=content, status="open")
+        d = Demand(
+            entry_id=entry.id, household_id=household_id, category="低保", content=content, status="open"
+        )
         s.add(d)
         s.flush()
         return d.id
@@ -114,15 +130,24 @@ SECOND_VILLAGE = ("370681101202", "李家村")
 DEMO_TODAY = dt.date(2024, 6, 1)
 
 
-def demo_village(root: Path, town: Workspace, town_card: Path, code: str, name: str, *, households: int,
-                 seed: int) -> Workspace:
+def demo_village(
+    root: Path, town: Workspace, town_card: Path, code: str, name: str, *, households: int, seed: int
+) -> Workspace:
     """A village set up against ``town``, enrolled there, filled by the demo steps (all features)."""
     from app import demo
     from app.stations import init_station
 
     ws = Workspace.open(root / f"village-{code}")
-    init_station(ws, kind="village", code=code, name=name, town_card=town_card, admin_user="admin",
-                 admin_password="admin-pass-1", admin_display_name=f"{name}管理员")
+    init_station(
+        ws,
+        kind="village",
+        code=code,
+        name=name,
+        town_card=town_card,
+        admin_user="admin",
+        admin_password="admin-pass-1",
+        admin_display_name=f"{name}管理员",
+    )
     enroll_village(ws, town, root)
     demo.run(ws, households=households, seed=seed, today=DEMO_TODAY)
     return ws
@@ -139,14 +164,23 @@ def fill_what_the_demo_leaves_out(ws: Workspace) -> None:
     with ws.session() as s:
         admin = s.scalars(select(User).where(User.username == "admin")).one()
         households.add_tag_definition(s, admin, "种粮大户", description="流转土地 50 亩以上")
-        entry_id = s.scalars(select(DiaryEntry.id).where(DiaryEntry.deleted_at.is_(None))
-                             .order_by(DiaryEntry.occurred_at)).first()
-        diary.add_amendment(s, entry_id, "回访时补充：低保材料已交镇民政办。", actor=admin, reason="漏记",
-                            now=dt.datetime(2024, 6, 1, 9, 0))
-        household_id = s.scalars(select(Household.id).where(Household.deleted_at.is_(None))
-                                 .order_by(Household.head_name)).first()
-        diary.record_must_visit(s, household_id, "hospitalised", DEMO_TODAY, actor=admin, note="突发脑梗住院",
-                                today=DEMO_TODAY)
+        entry_id = s.scalars(
+            select(DiaryEntry.id).where(DiaryEntry.deleted_at.is_(None)).order_by(DiaryEntry.occurred_at)
+        ).first()
+        diary.add_amendment(
+            s,
+            entry_id,
+            "回访时补充：低保材料已交镇民政办。",
+            actor=admin,
+            reason="漏记",
+            now=dt.datetime(2024, 6, 1, 9, 0),
+        )
+        household_id = s.scalars(
+            select(Household.id).where(Household.deleted_at.is_(None)).order_by(Household.head_name)
+        ).first()
+        diary.record_must_visit(
+            s, household_id, "hospitalised", DEMO_TODAY, actor=admin, note="突发脑梗住院", today=DEMO_TODAY
+        )
 
 
 def export_one(ws: Workspace, stick: Path) -> Path:
@@ -166,7 +200,9 @@ def build_town_of_two_villages(root: Path, templates: dict, *, households: int =
     town = Workspace.open(shutil.copytree(templates["town"], root / "town"), create=False)
     stick = root / "stick"
     stick.mkdir()
-    first = demo_village(root, town, templates["town_card"], "370681101201", "张家村", households=households, seed=1)
+    first = demo_village(
+        root, town, templates["town_card"], "370681101201", "张家村", households=households, seed=1
+    )
     fill_what_the_demo_leaves_out(first)
     second = demo_village(root, town, templates["town_card"], *SECOND_VILLAGE, households=households, seed=2)
     report = import_bundles(town, [export_one(first, stick), export_one(second, stick)])
@@ -199,9 +235,17 @@ def section_doc(sections: dict[str, bytes], record_type: str) -> dict:
     return json.loads(sections[f"table:{record_type}"])
 
 
-def forge_bundle(sender: Workspace, recipient: Workspace, manifest: dict, sections: dict[str, bytes], out: Path,
-                 *, sequence: int | None = None, bundle_id: str | None = None,
-                 raw_manifest: bytes | None = None) -> Path:
+def forge_bundle(
+    sender: Workspace,
+    recipient: Workspace,
+    manifest: dict,
+    sections: dict[str, bytes],
+    out: Path,
+    *,
+    sequence: int | None = None,
+    bundle_id: str | None = None,
+    raw_manifest: bytes | None = None,
+) -> Path:
     """Encrypt ``sections`` to ``recipient`` and sign them with ``sender``'s real key: a bundle the
     sender's station could have written, whatever it holds. ``raw_manifest`` replaces the manifest
     bytes as they are (for manifests no honest writer makes)."""
@@ -214,14 +258,18 @@ def forge_bundle(sender: Workspace, recipient: Workspace, manifest: dict, sectio
     m["bundle_id"] = bundle_id or str(uuid.uuid4())
     if sequence is not None:
         m["sequence"] = sequence
-    secs = [bundle.Section(name, data, _count(name, data), compress=name != "attachments")
-            for name, data in sections.items()]
+    secs = [
+        bundle.Section(name, data, _count(name, data), compress=name != "attachments")
+        for name, data in sections.items()
+    ]
     recipient_station = recipient.require_station()
     data = bundle.build(m, secs, keys.load_sign_key(sender.keys_dir), recipient_station.encrypt_public_key)
     if raw_manifest is not None:
         nl = data.index(b"\n")
         (mlen,) = struct.unpack_from(">I", data, nl + 1)
-        body = data[:nl + 1] + struct.pack(">I", len(raw_manifest)) + raw_manifest + data[nl + 5 + mlen:-66]
+        body = (
+            data[: nl + 1] + struct.pack(">I", len(raw_manifest)) + raw_manifest + data[nl + 5 + mlen : -66]
+        )
         sig = keys.load_sign_key(sender.keys_dir).sign(body)
         data = body + struct.pack(">H", len(sig)) + sig
     out.write_bytes(data)
@@ -241,8 +289,14 @@ def _count(name: str, data: bytes) -> int:
     return 0
 
 
-def with_rows(sections: dict[str, bytes], record_type: str, rows: list[list], *, columns: list[str] | None = None,
-              replace: bool = False) -> dict[str, bytes]:
+def with_rows(
+    sections: dict[str, bytes],
+    record_type: str,
+    rows: list[list],
+    *,
+    columns: list[str] | None = None,
+    replace: bool = False,
+) -> dict[str, bytes]:
     """``sections`` with ``rows`` added to (or replacing) one table's rows."""
     import json
 
@@ -255,7 +309,7 @@ def with_rows(sections: dict[str, bytes], record_type: str, rows: list[list], *,
     return out
 
 
-def rewrite_manifest(path: Path, sender: Workspace, change) -> Path:  # noqa: ANN001
+def rewrite_manifest(path: Path, sender: Workspace, change) -> Path:
     """Replace a bundle's manifest bytes by ``change(bytes)`` and sign the file again with ``sender``'s key."""
     import struct
 
@@ -264,8 +318,8 @@ def rewrite_manifest(path: Path, sender: Workspace, change) -> Path:  # noqa: AN
     data = path.read_bytes()
     nl = data.index(b"\n")
     (mlen,) = struct.unpack_from(">I", data, nl + 1)
-    new = change(data[nl + 5:nl + 5 + mlen])
-    body = data[:nl + 1] + struct.pack(">I", len(new)) + new + data[nl + 5 + mlen:-66]
+    new = change(data[nl + 5 : nl + 5 + mlen])
+    body = data[: nl + 1] + struct.pack(">I", len(new)) + new + data[nl + 5 + mlen : -66]
     sig = keys.load_sign_key(sender.keys_dir).sign(body)
     path.write_bytes(body + struct.pack(">H", len(sig)) + sig)
     return path

@@ -83,4 +83,7 @@ def test_many_at_once_are_stored_once_each_and_a_file_cut_short_is_written_again
         assert attachments.store_blobs(conn, root, items) == 1
         assert attachments.blob_path(root, sha).read_bytes() == data
         attachments.blob_path(root, sha).write_bytes(b"")
-        assert attachments.store_blob(conn, root, data) == sha and attachments.blob_path(root, sha).read_bytes() == data
+        assert (
+            attachments.store_blob(conn, root, data) == sha
+            and attachments.blob_path(root, sha).read_bytes() == data
+        )

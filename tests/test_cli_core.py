@@ -10,7 +10,9 @@ def run(*args, env_extra=None):
     import os
 
     env = dict(os.environ, **(env_extra or {}))
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, capture_output=True, text=True, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], cwd=ROOT, capture_output=True, text=True, env=env
+    )
 
 
 def test_version():
@@ -21,8 +23,21 @@ def test_version():
 def test_init_town_then_village_with_card_and_stats(tmp_path):
     town, village = tmp_path / "town", tmp_path / "village"
     pw = {"ADMIN_PW": "pass-word-1"}
-    r = run("init", "town", "--data-dir", str(town), "--code", "370681101", "--name", "东城镇",
-            "--admin-user", "admin", "--admin-password-env", "ADMIN_PW", env_extra=pw)
+    r = run(
+        "init",
+        "town",
+        "--data-dir",
+        str(town),
+        "--code",
+        "370681101",
+        "--name",
+        "东城镇",
+        "--admin-user",
+        "admin",
+        "--admin-password-env",
+        "ADMIN_PW",
+        env_extra=pw,
+    )
     assert r.returncode == 0, r.stderr
     from app.stations import station_card
     from app.sync.cards import write_card
@@ -31,8 +46,19 @@ def test_init_town_then_village_with_card_and_stats(tmp_path):
     ws = Workspace.open(town, create=False)
     card = write_card(station_card(ws), ws.keys_dir, tmp_path / "town.json")
     ws.close()
-    r = run("init", "village", "--data-dir", str(village), "--code", "370681101201", "--name", "张家村",
-            "--town-card", str(card), "--json")
+    r = run(
+        "init",
+        "village",
+        "--data-dir",
+        str(village),
+        "--code",
+        "370681101201",
+        "--name",
+        "张家村",
+        "--town-card",
+        str(card),
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["station"]["code"] == "370681101201"
     r = run("stats", "--data-dir", str(village), "--json")
@@ -42,14 +68,33 @@ def test_init_town_then_village_with_card_and_stats(tmp_path):
 
 
 def test_village_not_under_the_towns_code_is_refused(tmp_path, templates):
-    r = run("init", "village", "--data-dir", str(tmp_path / "v"), "--code", "370681102201", "--name", "外村",
-            "--town-card", str(templates["town_card"]))
+    r = run(
+        "init",
+        "village",
+        "--data-dir",
+        str(tmp_path / "v"),
+        "--code",
+        "370681102201",
+        "--name",
+        "外村",
+        "--town-card",
+        str(templates["town_card"]),
+    )
     assert r.returncode == 1
     assert "前 9 位" in r.stderr
 
 
 def test_second_init_is_refused_and_wrong_usage_exits_2(tmp_path, templates):
-    r = run("init", "village", "--data-dir", str(templates["village"]), "--code", "370681101201", "--name", "张家村")
+    r = run(
+        "init",
+        "village",
+        "--data-dir",
+        str(templates["village"]),
+        "--code",
+        "370681101201",
+        "--name",
+        "张家村",
+    )
     assert r.returncode == 1 and "不能重复初始化" in r.stderr
     assert run("init", "village", "--code", "1").returncode == 2
     assert run("no-such-command").returncode == 2

@@ -28,8 +28,12 @@ def village_with_cards(village_ws, village_admin):
     contact = add_user(village_ws, "lianxi", ["cadre"], title="村委委员", phone="13811112222")
     area = add_user(village_ws, "baopian", ["cadre"], title="一组组长", phone="13922223333")
     ids = []
-    for i, name in enumerate(["堃喆", "犇淼", "赟玥", "张三", "李四", "王五", "赵六", "钱七", "孙八", "周九"]):
-        h = household(village_ws, village_admin, "欧阳" + name if i == 0 else name, group="一组" if i < 6 else "二组")
+    for i, name in enumerate(
+        ["堃喆", "犇淼", "赟玥", "张三", "李四", "王五", "赵六", "钱七", "孙八", "周九"]
+    ):
+        h = household(
+            village_ws, village_admin, "欧阳" + name if i == 0 else name, group="一组" if i < 6 else "二组"
+        )
         ids.append(h.id)
         with village_ws.session() as s:
             svc.assign_cadre(s, village_admin, h.id, "contact", contact.id, on=dt.date(2026, 1, 1))
@@ -45,8 +49,20 @@ def test_sheet_of_cards_has_the_names_phones_and_embedded_font(village_with_card
     reader = PdfReader(out)
     assert pages == len(reader.pages) == expected_pages(10) == 2
     text = reader.pages[0].extract_text().replace("\x00", "")  # pypdf pads CID text with NULs
-    for expected in ("群众联系卡", "欧阳堃喆", "犇淼", "联系干部", "LIANXI", "13811112222", "包片干部", "13922223333",
-                     "村党支部书记", "SHUJI", "13700001111", "一组1号"):
+    for expected in (
+        "群众联系卡",
+        "欧阳堃喆",
+        "犇淼",
+        "联系干部",
+        "LIANXI",
+        "13811112222",
+        "包片干部",
+        "13922223333",
+        "村党支部书记",
+        "SHUJI",
+        "13700001111",
+        "一组1号",
+    ):
         assert expected in text, expected
     fonts = [f.get_object() for page in reader.pages for f in page["/Resources"]["/Font"].values()]
     descriptor = fonts[0]["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
@@ -54,8 +70,10 @@ def test_sheet_of_cards_has_the_names_phones_and_embedded_font(village_with_card
     assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(out, ARTEFACTS / "contact-cards.pdf")
-    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(out), str(ARTEFACTS / "contact-cards")],
-                   check=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(out), str(ARTEFACTS / "contact-cards")],
+        check=True,
+    )
     assert list(ARTEFACTS.glob("contact-cards*.png"))
 
 
@@ -78,8 +96,11 @@ def test_qr_code_dials_the_contact_cadre():
     calls = []
 
     class Recorder:
-        def set_fill_color(self, *a): pass
-        def rect(self, *a, **k): calls.append(a)
+        def set_fill_color(self, *a):
+            pass
+
+        def rect(self, *a, **k):
+            calls.append(a)
 
     cards._qr(Recorder(), "tel:13811112222", 0, 0, 24)
     dark = sum(1 for row in qr.matrix for v in row if v)
@@ -90,8 +111,23 @@ def test_cli_prints_cards_and_marks_them_delivered(village_with_cards, tmp_path,
     ws, ids, _ = village_with_cards
     data_dir = str(ws.root)
     out = tmp_path / "c.pdf"
-    assert cli_main(["households", "cards", "--data-dir", data_dir, str(out), "--group", "一组",
-                     "--mark-delivered", "2026-03-05", "--json"]) == 0
+    assert (
+        cli_main(
+            [
+                "households",
+                "cards",
+                "--data-dir",
+                data_dir,
+                str(out),
+                "--group",
+                "一组",
+                "--mark-delivered",
+                "2026-03-05",
+                "--json",
+            ]
+        )
+        == 0
+    )
     result = json.loads(capsys.readouterr().out)
     assert (result["households"], result["pages"], result["marked"]) == (6, 1, 6)
     with ws.session() as s:

@@ -74,8 +74,9 @@ def test_next_start_offers_the_crash_log_once(tmp_path):
 def test_a_hard_crash_recorded_by_faulthandler_becomes_a_crash_log(tmp_path):
     logs_dir = tmp_path / "logs"
     logs_dir.mkdir()
-    (logs_dir / FAULT_LOG).write_text('Fatal Python error: Segmentation fault\n\nCurrent thread 0x1:\n  File "ui/x.py"',
-                                      encoding="utf-8")
+    (logs_dir / FAULT_LOG).write_text(
+        'Fatal Python error: Segmentation fault\n\nCurrent thread 0x1:\n  File "ui/x.py"', encoding="utf-8"
+    )
     made = CrashHandler(logs_dir).collect_fault_log()
     assert made is not None and "Segmentation fault" in made.read_text(encoding="utf-8")
     assert not (logs_dir / FAULT_LOG).exists()

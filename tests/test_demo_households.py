@@ -59,8 +59,13 @@ def test_same_seed_gives_the_same_village(village_ws, tmp_path, templates):
         rows = []
         for ws in (village_ws, other):
             with ws.session() as s:
-                rows.append(s.execute(select(Person.id, Person.name, Person.id_number, Person.birth_date)
-                                      .order_by(Person.id)).all())
+                rows.append(
+                    s.execute(
+                        select(Person.id, Person.name, Person.id_number, Person.birth_date).order_by(
+                            Person.id
+                        )
+                    ).all()
+                )
         assert rows[0] == rows[1]
     finally:
         other.close()

@@ -15,17 +15,36 @@ from app.workspace import Workspace
 def test_steps_choose_a_prefix_of_the_demo_steps():
     assert demo.chosen_steps(None) == demo.DEMO_STEPS
     assert [demo.step_name(s) for s in demo.chosen_steps(["households"])] == ["households"]
-    assert [demo.step_name(s) for s in demo.chosen_steps(["diary"])] == ["households", "diary"]  # what it needs
+    assert [demo.step_name(s) for s in demo.chosen_steps(["diary"])] == [
+        "households",
+        "diary",
+    ]  # what it needs
     with pytest.raises(ValueError, match="没有这个演示步骤：天气"):
         demo.chosen_steps(["天气"])
 
 
 def test_demo_with_households_only_makes_no_diary_and_reports_each_steps_time(tmp_path, capsys):
-    assert main(["demo", "--data-dir", str(tmp_path / "d"), "--households", "20", "--steps", "households",
-                 "--json"]) == 0
+    assert (
+        main(
+            [
+                "demo",
+                "--data-dir",
+                str(tmp_path / "d"),
+                "--households",
+                "20",
+                "--steps",
+                "households",
+                "--json",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert out["made"]["households"] == 20 and "diary_entries" not in out["made"]
-    assert set(out["seconds"]) == {"total", "households"} and out["seconds"]["total"] >= out["seconds"]["households"]
+    assert (
+        set(out["seconds"]) == {"total", "households"}
+        and out["seconds"]["total"] >= out["seconds"]["households"]
+    )
     ws = Workspace.open(tmp_path / "d", create=False)
     try:
         with ws.session() as s:
@@ -47,21 +66,33 @@ def test_demo_can_give_every_signature_a_file_of_its_own(village_ws):
 
     from app import attachments, demo
 
-    demo.run(village_ws, households=20, seed=5, today=dt.date(2024, 6, 1), steps=["households", "diary"],
-             sizes={"unique_signatures": 1})
+    demo.run(
+        village_ws,
+        households=20,
+        seed=5,
+        today=dt.date(2024, 6, 1),
+        steps=["households", "diary"],
+        sizes={"unique_signatures": 1},
+    )
     with village_ws.new_session() as s:
-        rows = s.execute(select(Attachment.sha256, Attachment.size).join(
-            Acknowledgement, Acknowledgement.attachment_id == Attachment.id).where(
-            Acknowledgement.method == "signature")).all()
+        rows = s.execute(
+            select(Attachment.sha256, Attachment.size)
+            .join(Acknowledgement, Acknowledgement.attachment_id == Attachment.id)
+            .where(Acknowledgement.method == "signature")
+        ).all()
     assert len(rows) > 10 and len({sha for sha, _size in rows}) == len(rows)
     with village_ws.engine.connect() as conn:
         stored = [attachments.load_blob(conn, village_ws.attachments_dir, sha) for sha, _size in rows[:5]]
     for (_sha, size), data in zip(rows[:5], stored, strict=True):
-        assert len(data) == size and data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82")
+        assert (
+            len(data) == size and data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82")
+        )
         # every chunk's checksum holds: a valid PNG, not bytes appended at the end
         pos = 8
         while pos < len(data):
-            (length,) = struct.unpack(">I", data[pos:pos + 4])
-            kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
-            assert struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])[0] == zlib.crc32(kind + body)
+            (length,) = struct.unpack(">I", data[pos : pos + 4])
+            kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+            assert struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])[0] == zlib.crc32(
+                kind + body
+            )
             pos += 12 + length

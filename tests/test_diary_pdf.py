@@ -17,18 +17,38 @@ def test_month_prints_each_entry_with_a_signature_line(village_ws, tmp_path):
     hid, pid, _ = add_household(village_ws, "张三丰")
     with village_ws.session(cadre.id) as s:
         for day in range(1, 13):
-            e = diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, day, 9),
-                                                situation=f"第{day}次走访，老人独居，腿脚不便，子女在外务工。" * 3,
-                                                demands=[("医疗", "希望办理慢性病门诊卡")]),
-                                 actor=cadre, now=NOW)
-        diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 4, 2, 9), situation="四月的一篇"),
-                         actor=cadre, now=dt.datetime(2024, 4, 3))
-        diary.acknowledge(s, village_ws.attachments_dir, e.id, method="refused", refusal_reason="外出未归",
-                          actor=cadre)
+            e = diary.save_entry(
+                s,
+                entry_input(
+                    hid,
+                    pid,
+                    when=dt.datetime(2024, 3, day, 9),
+                    situation=f"第{day}次走访，老人独居，腿脚不便，子女在外务工。" * 3,
+                    demands=[("医疗", "希望办理慢性病门诊卡")],
+                ),
+                actor=cadre,
+                now=NOW,
+            )
+        diary.save_entry(
+            s,
+            entry_input(hid, pid, when=dt.datetime(2024, 4, 2, 9), situation="四月的一篇"),
+            actor=cadre,
+            now=dt.datetime(2024, 4, 3),
+        )
+        diary.acknowledge(
+            s, village_ws.attachments_dir, e.id, method="refused", refusal_reason="外出未归", actor=cadre
+        )
     target = tmp_path / "diary.pdf"
     with village_ws.session() as s:
-        printed = print_month(s, village_ws.attachments_dir, target, cadre_id=cadre.id, year=2024, month=3,
-                              village_name="张家村")
+        printed = print_month(
+            s,
+            village_ws.attachments_dir,
+            target,
+            cadre_id=cadre.id,
+            year=2024,
+            month=3,
+            village_name="张家村",
+        )
     assert printed.entries == 12 and printed.pages >= 2
     reader = PdfReader(target)
     assert len(reader.pages) == printed.pages
@@ -41,5 +61,12 @@ def test_month_prints_each_entry_with_a_signature_line(village_ws, tmp_path):
     fonts = reader.pages[0]["/Resources"]["/Font"]
     assert any("NotoSerif" in str(f.get_object()["/BaseFont"]) for f in fonts.values())
     with village_ws.session() as s, pytest.raises(UserError, match="没有民情日记"):
-        print_month(s, village_ws.attachments_dir, tmp_path / "x.pdf", cadre_id=cadre.id, year=2024, month=5,
-                    village_name="张家村")
+        print_month(
+            s,
+            village_ws.attachments_dir,
+            tmp_path / "x.pdf",
+            cadre_id=cadre.id,
+            year=2024,
+            month=5,
+            village_name="张家村",
+        )

@@ -21,12 +21,20 @@ def visits(village_ws):
     with village_ws.session(cadre.id) as s:
         for i in range(60):
             when = start + dt.timedelta(days=(i * 37) % 60, hours=i % 5)  # written out of date order
-            e = diary.save_entry(s, entry_input(hid, pid, when=when, situation=f"房屋漏雨，申请危房改造第{i}次"),
-                                 actor=cadre, now=NOW)
+            e = diary.save_entry(
+                s,
+                entry_input(hid, pid, when=when, situation=f"房屋漏雨，申请危房改造第{i}次"),
+                actor=cadre,
+                now=NOW,
+            )
             ids[e.id] = when
         for i in range(5):
-            diary.save_entry(s, entry_input(hid, pid, when=start + dt.timedelta(days=70 + i), situation="孩子上学路远"),
-                             actor=cadre, now=NOW)
+            diary.save_entry(
+                s,
+                entry_input(hid, pid, when=start + dt.timedelta(days=70 + i), situation="孩子上学路远"),
+                actor=cadre,
+                now=NOW,
+            )
     return village_ws, cadre, hid, pid, ids
 
 
@@ -38,7 +46,10 @@ def test_search_returns_the_newest_fifty_in_date_order(visits):
     ws, *_, ids = visits
     with ws.session() as s:
         assert diary_entry_ids(s, DiaryFilter(text="危房改造"), limit=50) == _newest_first(ids, 50)
-        assert diary_entry_ids(s, DiaryFilter(text="危房改造"), descending=False, limit=3) == _newest_first(ids)[::-1][:3]
+        assert (
+            diary_entry_ids(s, DiaryFilter(text="危房改造"), descending=False, limit=3)
+            == _newest_first(ids)[::-1][:3]
+        )
         # a two-character word (scanned, not looked up) comes in the same order
         assert diary_entry_ids(s, DiaryFilter(text="漏雨"), limit=50) == _newest_first(ids, 50)
         assert diary_entry_count(s, DiaryFilter(text="漏雨")) == 60
@@ -61,8 +72,13 @@ def test_moving_a_visit_to_another_day_moves_it_in_the_search(visits):
     oldest = _newest_first(ids)[-1]
     later = dt.datetime(2023, 9, 1, 10)
     with ws.session(cadre.id) as s:
-        diary.save_entry(s, entry_input(hid, pid, when=later, situation="房屋漏雨，申请危房改造（改期）"), actor=cadre,
-                         entry_id=oldest, now=NOW)
+        diary.save_entry(
+            s,
+            entry_input(hid, pid, when=later, situation="房屋漏雨，申请危房改造（改期）"),
+            actor=cadre,
+            entry_id=oldest,
+            now=NOW,
+        )
     with ws.session() as s:
         assert diary_entry_ids(s, DiaryFilter(text="危房改造"), limit=2)[0] == oldest
         assert diary_entry_ids(s, DiaryFilter(text="改期")) == [oldest]

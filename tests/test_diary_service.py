@@ -31,7 +31,9 @@ def _search(ws, text_):
 
 def test_entry_with_persons_and_demands_is_saved_and_listed(village_ws, cadre):
     hid, pid, _ = add_household(village_ws, "张三丰")
-    e = _save(village_ws, cadre, entry_input(hid, pid, demands=[("医疗", "申请大病医疗救助"), ("住房", "危房改造")]))
+    e = _save(
+        village_ws, cadre, entry_input(hid, pid, demands=[("医疗", "申请大病医疗救助"), ("住房", "危房改造")])
+    )
     assert e.kind_label == "入户走访"
     assert [p.person_name for p in e.participants] == ["张三丰"]
     assert [(d.category, d.status_label) for d in e.demands] == [("医疗", "待办"), ("住房", "待办")]
@@ -67,14 +69,26 @@ def test_demand_goes_open_replied_closed_and_refuses_other_steps(village_ws, cad
     with village_ws.session(cadre.id) as s, pytest.raises(UserError, match="不能直接改为“已办结”"):
         diary.close_demand(s, demand_id, closed_on=today, handling="已办", actor=cadre, today=today)
     with village_ws.session(cadre.id) as s, pytest.raises(UserError) as err:
-        diary.reply_demand(s, demand_id, reply="", replied_on=today, replied_by="王建国", actor=cadre, today=today)
+        diary.reply_demand(
+            s, demand_id, reply="", replied_on=today, replied_by="王建国", actor=cadre, today=today
+        )
     assert err.value.field == "reply"
     with village_ws.session(cadre.id) as s:
-        d = diary.reply_demand(s, demand_id, reply="已报镇民政办审核", replied_on=today, replied_by="王建国",
-                               handling="协助准备材料", actor=cadre, today=today)
+        d = diary.reply_demand(
+            s,
+            demand_id,
+            reply="已报镇民政办审核",
+            replied_on=today,
+            replied_by="王建国",
+            handling="协助准备材料",
+            actor=cadre,
+            today=today,
+        )
     assert (d.status_label, d.replied_by, d.replied_on) == ("已答复", "王建国", today)
     with village_ws.session(cadre.id) as s, pytest.raises(UserError, match="不能直接改为“已答复”"):
-        diary.reply_demand(s, demand_id, reply="again", replied_on=today, replied_by="x", actor=cadre, today=today)
+        diary.reply_demand(
+            s, demand_id, reply="again", replied_on=today, replied_by="x", actor=cadre, today=today
+        )
     with village_ws.session(cadre.id) as s:
         d = diary.close_demand(s, demand_id, closed_on=today, actor=cadre, today=today)
     assert d.status == "closed" and d.closed_on == today
@@ -88,18 +102,35 @@ def test_acknowledgement_stores_content_hash_and_makes_entry_read_only(village_w
     with village_ws.session(cadre.id) as s:
         expected = diary.content_hash(s, e.id)
         with pytest.raises(UserError, match="还没有签名"):
-            diary.acknowledge(s, village_ws.attachments_dir, e.id, method="signature", signer_name="张三丰",
-                              signature_png=b"", actor=cadre)
+            diary.acknowledge(
+                s,
+                village_ws.attachments_dir,
+                e.id,
+                method="signature",
+                signer_name="张三丰",
+                signature_png=b"",
+                actor=cadre,
+            )
     with village_ws.session(cadre.id) as s:
-        ack = diary.acknowledge(s, village_ws.attachments_dir, e.id, method="signature", signer_name="张三丰",
-                                signer_relation="本人", signature_png=b"\x89PNG fake but non-empty", actor=cadre,
-                                signed_at=NOW)
+        ack = diary.acknowledge(
+            s,
+            village_ws.attachments_dir,
+            e.id,
+            method="signature",
+            signer_name="张三丰",
+            signer_relation="本人",
+            signature_png=b"\x89PNG fake but non-empty",
+            actor=cadre,
+            signed_at=NOW,
+        )
     assert ack.content_hash == expected and len(expected) == 64 and ack.matches_content
     changed = entry_input(hid, pid, situation="改过的情况")
     with village_ws.session(cadre.id) as s, pytest.raises(UserError, match="补记"):
         diary.save_entry(s, changed, actor=cadre, entry_id=e.id, now=NOW)
     with village_ws.session(cadre.id) as s, pytest.raises(UserError, match="签字认可过"):
-        diary.acknowledge(s, village_ws.attachments_dir, e.id, method="refused", refusal_reason="x", actor=cadre)
+        diary.acknowledge(
+            s, village_ws.attachments_dir, e.id, method="refused", refusal_reason="x", actor=cadre
+        )
     with village_ws.session(cadre.id) as s, pytest.raises(UserError, match="不能删除"):
         diary.delete_entry(s, e.id, actor=cadre)
     # A change behind the service's back (a bad import, a hand edit) no longer matches the signature.
@@ -116,14 +147,27 @@ def test_refusal_keeps_entry_editable_and_a_later_signature_replaces_it(village_
         diary.acknowledge(s, village_ws.attachments_dir, e.id, method="refused", actor=cadre)
     assert err.value.field == "refusal_reason"
     with village_ws.session(cadre.id) as s:
-        ack = diary.acknowledge(s, village_ws.attachments_dir, e.id, method="refused",
-                                refusal_reason="对低保评定有意见，不愿签字", actor=cadre)
+        ack = diary.acknowledge(
+            s,
+            village_ws.attachments_dir,
+            e.id,
+            method="refused",
+            refusal_reason="对低保评定有意见，不愿签字",
+            actor=cadre,
+        )
     assert ack.method_label == "拒签" and not ack.signed
     e2 = _save(village_ws, cadre, entry_input(hid, pid, situation="补充了评定过程的说明"), entry_id=e.id)
     assert not e2.read_only
     with village_ws.session(cadre.id) as s:
-        ack = diary.acknowledge(s, village_ws.attachments_dir, e.id, method="signature", signer_name="张三丰",
-                                signature_png=b"png", actor=cadre)
+        ack = diary.acknowledge(
+            s,
+            village_ws.attachments_dir,
+            e.id,
+            method="signature",
+            signer_name="张三丰",
+            signature_png=b"png",
+            actor=cadre,
+        )
     assert ack.signed and ack.id == e2.acknowledgement.id
 
 
@@ -131,13 +175,27 @@ def test_amendment_keeps_original_and_list_shows_changed_after_signing(village_w
     hid, pid, _ = add_household(village_ws)
     e = _save(village_ws, cadre, entry_input(hid, pid))
     with village_ws.session(cadre.id) as s:
-        diary.acknowledge(s, village_ws.attachments_dir, e.id, method="signature", signer_name="张三丰",
-                          signature_png=b"png", actor=cadre)
+        diary.acknowledge(
+            s,
+            village_ws.attachments_dir,
+            e.id,
+            method="signature",
+            signer_name="张三丰",
+            signature_png=b"png",
+            actor=cadre,
+        )
     with village_ws.session(cadre.id) as s, pytest.raises(UserError):
         diary.add_amendment(s, e.id, "   ", actor=cadre)
     with village_ws.session(cadre.id) as s:
-        diary.add_amendment(s, e.id, "取暖补贴已于三月发放", reason="补充办理结果", field_name="actions", actor=cadre,
-                            now=NOW + dt.timedelta(days=3))
+        diary.add_amendment(
+            s,
+            e.id,
+            "取暖补贴已于三月发放",
+            reason="补充办理结果",
+            field_name="actions",
+            actor=cadre,
+            now=NOW + dt.timedelta(days=3),
+        )
     with village_ws.session() as s:
         detail = diary.entry_detail(s, e.id)
         row = diary_rows(s, [e.id])[e.id]
@@ -152,8 +210,9 @@ def test_must_visit_event_is_on_the_contact_cadres_todo_until_a_home_visit(villa
     hid, pid, _ = add_household(village_ws, "李四", cadre_id=cadre.id)
     today = dt.date(2024, 3, 10)
     with village_ws.session(cadre.id) as s:
-        ev = diary.record_must_visit(s, hid, "hospitalised", dt.date(2024, 3, 8), note="突发脑梗住院",
-                                     actor=cadre, today=today)
+        ev = diary.record_must_visit(
+            s, hid, "hospitalised", dt.date(2024, 3, 8), note="突发脑梗住院", actor=cadre, today=today
+        )
     assert ev.cadre_id == cadre.id and ev.due_on == dt.date(2024, 3, 15)
     with village_ws.session() as s:
         items = [i for i in diary.todo_items(s, cadre, today) if i.kind == "must_visit"]
@@ -177,17 +236,22 @@ def test_a_visit_before_the_event_does_not_close_it(village_ws, cadre):
     hid, pid, _ = add_household(village_ws, cadre_id=cadre.id)
     _save(village_ws, cadre, entry_input(hid, pid, when=dt.datetime(2024, 3, 1, 10)))
     with village_ws.session(cadre.id) as s:
-        ev = diary.record_must_visit(s, hid, "elder_died", dt.date(2024, 3, 5), actor=cadre, today=dt.date(2024, 3, 6))
+        ev = diary.record_must_visit(
+            s, hid, "elder_died", dt.date(2024, 3, 5), actor=cadre, today=dt.date(2024, 3, 6)
+        )
     assert ev.closed_by_entry_id is None and ev.due_on == dt.date(2024, 3, 8)
 
 
-@pytest.mark.parametrize(("start", "months", "due"), [
-    (dt.date(2023, 11, 30), 3, dt.date(2024, 2, 29)),  # leap year
-    (dt.date(2022, 11, 30), 3, dt.date(2023, 2, 28)),
-    (dt.date(2024, 8, 31), 6, dt.date(2025, 2, 28)),
-    (dt.date(2024, 1, 31), 1, dt.date(2024, 2, 29)),
-    (dt.date(2024, 12, 15), 3, dt.date(2025, 3, 15)),
-])
+@pytest.mark.parametrize(
+    ("start", "months", "due"),
+    [
+        (dt.date(2023, 11, 30), 3, dt.date(2024, 2, 29)),  # leap year
+        (dt.date(2022, 11, 30), 3, dt.date(2023, 2, 28)),
+        (dt.date(2024, 8, 31), 6, dt.date(2025, 2, 28)),
+        (dt.date(2024, 1, 31), 1, dt.date(2024, 2, 29)),
+        (dt.date(2024, 12, 15), 3, dt.date(2025, 3, 15)),
+    ],
+)
 def test_months_are_added_with_month_end_clamped(start, months, due):
     assert diary.add_months(start, months) == due
 
@@ -213,8 +277,11 @@ def test_overdue_households_follow_the_rhythm_by_tag_on_a_fixed_clock(village_ws
         with pytest.raises(UserError, match="1 到 24"):
             diary.set_visit_rhythm(s, {"tags": {}, "ordinary": 0}, actor=village_admin)
     with village_ws.session() as s:
-        assert [o.head_name for o in diary.overdue_households(s, dt.date(2024, 3, 1))] == \
-            ["孙从未", "赵低保", "钱普通"]
+        assert [o.head_name for o in diary.overdue_households(s, dt.date(2024, 3, 1))] == [
+            "孙从未",
+            "赵低保",
+            "钱普通",
+        ]
         items = diary.todo_items(s, cadre, dt.date(2024, 3, 1))
         admin_items = diary.todo_items(s, village_admin, dt.date(2024, 3, 1))
     assert sum(i.kind == "overdue_visit" for i in items) == 3
@@ -222,12 +289,14 @@ def test_overdue_households_follow_the_rhythm_by_tag_on_a_fixed_clock(village_ws
 
 
 def test_overdue_list_counts_only_live_home_visits_by_anyone_and_each_cadre_sees_their_own(
-        village_ws, cadre, village_admin):
+    village_ws, cadre, village_admin
+):
     other = add_cadre(village_ws, "李秀英", "lxy")
     by_phone, p1, _ = add_household(village_ws, "周电话", cadre_id=cadre.id, created=dt.datetime(2023, 1, 1))
     deleted, p2, _ = add_household(village_ws, "吴删除", cadre_id=cadre.id, created=dt.datetime(2023, 1, 1))
-    by_other, p3, _ = add_household(village_ws, "郑他访", tags=["五保"], cadre_id=cadre.id,
-                                    created=dt.datetime(2023, 1, 1))
+    by_other, p3, _ = add_household(
+        village_ws, "郑他访", tags=["五保"], cadre_id=cadre.id, created=dt.datetime(2023, 1, 1)
+    )
     twice, p4, _ = add_household(village_ws, "冯两次", cadre_id=other.id, created=dt.datetime(2023, 1, 1))
     nobody, _, _ = add_household(village_ws, "陈无人", created=dt.datetime(2023, 1, 1))
     _save(village_ws, cadre, entry_input(by_phone, p1, kind="phone", when=dt.datetime(2024, 2, 1, 9)))
@@ -246,13 +315,20 @@ def test_overdue_list_counts_only_live_home_visits_by_anyone_and_each_cadre_sees
         admin_items = diary.todo_items(s, village_admin, today)
     # Never visited (a phone call or a deleted entry is no visit): due six months after being entered.
     assert [(o.head_name, o.last_visit, o.due_on, o.cadre_name) for o in everyone] == [
-        ("吴删除", None, dt.date(2023, 7, 1), "王建国"), ("周电话", None, dt.date(2023, 7, 1), "王建国"),
-        ("陈无人", None, dt.date(2023, 7, 1), "")]
+        ("吴删除", None, dt.date(2023, 7, 1), "王建国"),
+        ("周电话", None, dt.date(2023, 7, 1), "王建国"),
+        ("陈无人", None, dt.date(2023, 7, 1), ""),
+    ]
     assert [o.head_name for o in mine] == ["吴删除", "周电话"]  # 郑他访 visited by 李秀英 on 01-10: due 04-10
     assert theirs == []  # 冯两次: the later of the two visits counts
-    assert [i.title for i in items if i.kind == "overdue_visit"] == ["该走访了：吴删除家（二组）", "该走访了：周电话家（二组）"]
+    assert [i.title for i in items if i.kind == "overdue_visit"] == [
+        "该走访了：吴删除家（二组）",
+        "该走访了：周电话家（二组）",
+    ]
     assert [i.title for i in admin_items if i.kind == "overdue_visit"] == [
-        "王建国 联系的 2 户到了走访时间", "（未分配联系干部） 联系的 1 户到了走访时间"]
+        "王建国 联系的 2 户到了走访时间",
+        "（未分配联系干部） 联系的 1 户到了走访时间",
+    ]
 
 
 def test_cadre_cannot_change_the_rhythm(village_ws, cadre):
@@ -265,8 +341,9 @@ def test_household_timeline_and_last_visited(village_ws, cadre):
     _save(village_ws, cadre, entry_input(hid, pid, when=dt.datetime(2024, 1, 5, 9)))
     _save(village_ws, cadre, entry_input(hid, pid, kind="phone", when=dt.datetime(2024, 2, 5, 9)))
     with village_ws.session(cadre.id) as s:
-        diary.record_must_visit(s, hid, "disaster", dt.date(2024, 3, 1), note="房屋漏雨", actor=cadre,
-                                today=dt.date(2024, 3, 2))
+        diary.record_must_visit(
+            s, hid, "disaster", dt.date(2024, 3, 1), note="房屋漏雨", actor=cadre, today=dt.date(2024, 3, 2)
+        )
     with village_ws.session() as s:
         assert diary.last_visited(s, hid) == dt.datetime(2024, 1, 5, 9)
         timeline = diary.household_timeline(s, hid)
@@ -284,7 +361,11 @@ def test_demand_categories_are_extensible_by_the_admin(village_ws, village_admin
 
 def test_full_text_index_follows_edits_and_deletions(village_ws, cadre):
     hid, pid, (spouse,) = add_household(village_ws, "欧阳修远", members=["林黛玉"])
-    e = _save(village_ws, cadre, entry_input(hid, pid, situation="屋顶漏雨需要修缮", demands=[("住房", "申请危房改造补助")]))
+    e = _save(
+        village_ws,
+        cadre,
+        entry_input(hid, pid, situation="屋顶漏雨需要修缮", demands=[("住房", "申请危房改造补助")]),
+    )
     assert _search(village_ws, "屋顶漏雨") == [e.id]
     assert _search(village_ws, "危房改造") == [e.id]  # demand text
     assert _search(village_ws, "欧阳修远") == [e.id]  # person met
@@ -300,8 +381,15 @@ def test_full_text_index_follows_edits_and_deletions(village_ws, cadre):
     assert _search(village_ws, "林黛玉") == [e.id]
     # Reply text of a demand is searchable, and a renamed person is found by the new name.
     with village_ws.session(cadre.id) as s:
-        diary.reply_demand(s, e.demands[0].id, reply="已纳入年度改造计划", replied_on=NOW.date(), replied_by="王建国",
-                           actor=cadre, today=NOW.date())
+        diary.reply_demand(
+            s,
+            e.demands[0].id,
+            reply="已纳入年度改造计划",
+            replied_on=NOW.date(),
+            replied_by="王建国",
+            actor=cadre,
+            today=NOW.date(),
+        )
         s.get(Person, spouse).name = "林妹妹"
     assert _search(village_ws, "年度改造计划") == [e.id]
     assert _search(village_ws, "林妹妹") == [e.id] and _search(village_ws, "林黛玉") == []
@@ -320,12 +408,20 @@ def test_a_long_piece_is_found_whole_not_as_scattered_trigrams_and_ignores_ascii
     characters or more must still be found only where it stands whole."""
     hid, pid, _ = add_household(village_ws, "张三丰")
     whole = _save(village_ws, cadre, entry_input(hid, pid, situation="申请低保户补助，帮助联系WiFi安装"))
-    scattered = _save(village_ws, cadre, entry_input(hid, pid, situation="低保户已走访，户补助下月发", when=NOW - dt.timedelta(days=1)))
+    scattered = _save(
+        village_ws,
+        cadre,
+        entry_input(hid, pid, situation="低保户已走访，户补助下月发", when=NOW - dt.timedelta(days=1)),
+    )
     assert set(_search(village_ws, "低保户")) == {whole.id, scattered.id}
-    assert _search(village_ws, "低保户补助") == [whole.id]  # both trigrams 低保户 and 户补助 are in the other too
+    assert _search(village_ws, "低保户补助") == [
+        whole.id
+    ]  # both trigrams 低保户 and 户补助 are in the other too
     assert _search(village_ws, "保户补") == [whole.id]
     assert _search(village_ws, "wifi安装") == [whole.id]  # ASCII case as the index folds it
-    assert _search(village_ws, "低保户补助 wifi") == [whole.id] and _search(village_ws, "低保户补助 下月") == []
+    assert (
+        _search(village_ws, "低保户补助 wifi") == [whole.id] and _search(village_ws, "低保户补助 下月") == []
+    )
     with village_ws.engine.connect() as conn:
         sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'fts_diary'").scalar()
     assert "detail=none" in sql and "columnsize=0" in sql
@@ -355,7 +451,14 @@ def test_open_demand_near_its_due_date_is_on_the_responsible_persons_todo(villag
     assert [(i.title, i.severity) for i in soon] == [("诉求待答复：周大福 想参加技能培训", "warning")]
     assert late[0].severity == "overdue" and late[0].record_id == e.demands[0].id
     with village_ws.session(cadre.id) as s:
-        diary.reply_demand(s, e.demands[0].id, reply="已报名", replied_on=dt.date(2024, 3, 20), replied_by="王建国",
-                           actor=cadre, today=dt.date(2024, 3, 26))
+        diary.reply_demand(
+            s,
+            e.demands[0].id,
+            reply="已报名",
+            replied_on=dt.date(2024, 3, 20),
+            replied_by="王建国",
+            actor=cadre,
+            today=dt.date(2024, 3, 26),
+        )
     with village_ws.session() as s:
         assert [i for i in diary.todo_items(s, cadre, dt.date(2024, 3, 26)) if i.kind == "demand_due"] == []

@@ -122,7 +122,9 @@ def test_a_drawn_stroke_makes_a_non_empty_png(qtbot):
     png = pad.to_png()
     assert png.startswith(b"\x89PNG")
     image = QImage.fromData(png)
-    dark = sum(1 for x in range(image.width()) for y in range(image.height()) if image.pixelColor(x, y).alpha() > 128)
+    dark = sum(
+        1 for x in range(image.width()) for y in range(image.height()) if image.pixelColor(x, y).alpha() > 128
+    )
     assert dark > 50
     qtbot.keyClick(pad, Qt.Key.Key_Delete)
     assert pad.is_empty()
@@ -133,8 +135,18 @@ def test_lazy_models_pass_the_model_tester_and_filter(qtbot, qtmodeltester, ctx)
     hid, pid, _ = add_household(ws, "张三丰")
     with ws.session(ctx.user.id) as s:
         for day in range(1, 6):
-            diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, day, 9), situation=f"第{day}次走访",
-                                            demands=[("医疗", f"诉求{day}")]), actor=ctx.user, now=NOW)
+            diary.save_entry(
+                s,
+                entry_input(
+                    hid,
+                    pid,
+                    when=dt.datetime(2024, 3, day, 9),
+                    situation=f"第{day}次走访",
+                    demands=[("医疗", f"诉求{day}")],
+                ),
+                actor=ctx.user,
+                now=NOW,
+            )
     model = DiaryListModel(ws.session)
     model.reload()
     qtmodeltester.check(model)
@@ -163,12 +175,33 @@ def test_diary_page_lists_searches_and_shows_signed_entry_read_only(qtbot, ctx):
     ws = ctx.workspace
     hid, pid, _ = add_household(ws, "张三丰", cadre_id=ctx.user.id)
     with ws.session(ctx.user.id) as s:
-        e1 = diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, 1, 9), situation="屋顶漏雨需要修缮",
-                                             demands=[("住房", "申请危房改造")]), actor=ctx.user, now=NOW)
-        diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, 2, 9), situation="孩子上学路远"),
-                         actor=ctx.user, now=NOW)
-        diary.acknowledge(s, ws.attachments_dir, e1.id, method="signature", signer_name="张三丰", signature_png=b"png",
-                          actor=ctx.user)
+        e1 = diary.save_entry(
+            s,
+            entry_input(
+                hid,
+                pid,
+                when=dt.datetime(2024, 3, 1, 9),
+                situation="屋顶漏雨需要修缮",
+                demands=[("住房", "申请危房改造")],
+            ),
+            actor=ctx.user,
+            now=NOW,
+        )
+        diary.save_entry(
+            s,
+            entry_input(hid, pid, when=dt.datetime(2024, 3, 2, 9), situation="孩子上学路远"),
+            actor=ctx.user,
+            now=NOW,
+        )
+        diary.acknowledge(
+            s,
+            ws.attachments_dir,
+            e1.id,
+            method="signature",
+            signer_name="张三丰",
+            signature_png=b"png",
+            actor=ctx.user,
+        )
     page = DiaryPage(ctx)
     qtbot.addWidget(page)
     page.resize(1366, 768)
@@ -198,9 +231,15 @@ def test_diary_list_loads_ids_a_page_at_a_time(qtbot, qtmodeltester, ctx, monkey
     ws = ctx.workspace
     hid, pid, _ = add_household(ws, "张三丰")
     with ws.session(ctx.user.id) as s:
-        saved = [diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, day, 9),
-                                                 demands=[("医疗", f"诉求{day}")]), actor=ctx.user, now=NOW).id
-                 for day in range(1, 11)]
+        saved = [
+            diary.save_entry(
+                s,
+                entry_input(hid, pid, when=dt.datetime(2024, 3, day, 9), demands=[("医疗", f"诉求{day}")]),
+                actor=ctx.user,
+                now=NOW,
+            ).id
+            for day in range(1, 11)
+        ]
     model = DiaryListModel(ws.session)
     model.reload()
     assert model.rowCount() == 10 and model.loaded_id_count() == 4  # counted, first page only
@@ -234,9 +273,13 @@ def test_diary_opened_for_one_household_lists_all_its_visits_not_only_the_last_t
     other, other_p, _ = add_household(ws, "李四")
     with ws.session(ctx.user.id) as s:
         for month in (1, 3, 5, 7, 9, 11):
-            diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2023, month, 5, 9)), actor=ctx.user, now=NOW)
+            diary.save_entry(
+                s, entry_input(hid, pid, when=dt.datetime(2023, month, 5, 9)), actor=ctx.user, now=NOW
+            )
         diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, 1, 9)), actor=ctx.user, now=NOW)
-        diary.save_entry(s, entry_input(other, other_p, when=dt.datetime(2024, 3, 2, 9)), actor=ctx.user, now=NOW)
+        diary.save_entry(
+            s, entry_input(other, other_p, when=dt.datetime(2024, 3, 2, 9)), actor=ctx.user, now=NOW
+        )
     page = DiaryPage(ctx)
     qtbot.addWidget(page)
     page.refresh()

@@ -15,15 +15,23 @@ from ui.main_window import MainWindow
 from tests.diary_helpers import add_cadre, add_household, entry_input
 
 
-def _visited_household(ws):  # noqa: ANN001, ANN202
+def _visited_household(ws):
     cadre = add_cadre(ws)
     hid, pid, _ = add_household(ws, "张三丰", cadre_id=cadre.id)
     other, _, _ = add_household(ws, "李四")
     with ws.session(cadre.id) as s:
-        diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, 2, 9), situation="老人独居，腿脚不便"),
-                         actor=cadre, now=dt.datetime(2024, 3, 20, 9))
-        diary.save_entry(s, entry_input(other, when=dt.datetime(2024, 3, 5, 9), situation="李家情况"), actor=cadre,
-                         now=dt.datetime(2024, 3, 20, 9))
+        diary.save_entry(
+            s,
+            entry_input(hid, pid, when=dt.datetime(2024, 3, 2, 9), situation="老人独居，腿脚不便"),
+            actor=cadre,
+            now=dt.datetime(2024, 3, 20, 9),
+        )
+        diary.save_entry(
+            s,
+            entry_input(other, when=dt.datetime(2024, 3, 5, 9), situation="李家情况"),
+            actor=cadre,
+            now=dt.datetime(2024, 3, 20, 9),
+        )
     return hid, other
 
 
@@ -45,7 +53,9 @@ def test_editor_shows_the_households_visits_and_last_visit(qtbot, village_ws, vi
 def test_button_opens_the_diary_filtered_to_the_household(qtbot, village_ws, village_admin):
     cadre = add_cadre(village_ws)
     hid, pid, _ = add_household(village_ws, "张三丰", cadre_id=cadre.id)
-    recent = dt.datetime.now().replace(second=0, microsecond=0) - dt.timedelta(days=5)  # the diary opens on 3 months
+    recent = dt.datetime.now().replace(second=0, microsecond=0) - dt.timedelta(
+        days=5
+    )  # the diary opens on 3 months
     other, _, _ = add_household(village_ws, "李四")
     with village_ws.session(cadre.id) as s:
         diary.save_entry(s, entry_input(hid, pid, when=recent), actor=cadre)
@@ -68,7 +78,9 @@ def test_button_opens_the_diary_filtered_to_the_household(qtbot, village_ws, vil
     qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=3000)
 
 
-def test_unsaved_edits_are_not_lost_silently_when_going_to_the_diary(qtbot, village_ws, village_admin, monkeypatch):
+def test_unsaved_edits_are_not_lost_silently_when_going_to_the_diary(
+    qtbot, village_ws, village_admin, monkeypatch
+):
     hid, _other = _visited_household(village_ws)
     dlg = HouseholdDialog(AppContext(village_ws, village_admin), hid)
     qtbot.addWidget(dlg)

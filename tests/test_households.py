@@ -19,10 +19,17 @@ def _ids(ws, text="", **kw):
         return roster_ids(s, RosterFilter(text=text, **kw))
 
 
-def test_search_finds_any_member_by_name_pinyin_every_reading_id_suffix_phone_and_address(village_ws, village_admin):
+def test_search_finds_any_member_by_name_pinyin_every_reading_id_suffix_phone_and_address(
+    village_ws, village_admin
+):
     a = household(village_ws, village_admin, "张三丰", "张小宝", group="三组", address="三组东头12号")
-    b = household(village_ws, village_admin, "曾国藩", svc.MemberInput("单田芳", "配偶", id_number="11010519491231002X",
-                                                                  phone="138 0000 1234"), group="一组")
+    b = household(
+        village_ws,
+        village_admin,
+        "曾国藩",
+        svc.MemberInput("单田芳", "配偶", id_number="11010519491231002X", phone="138 0000 1234"),
+        group="一组",
+    )
     c = household(village_ws, village_admin, "王五", group="二组", phones="0535-6611234")
     assert _ids(village_ws, "zsf") == [a.id]
     assert _ids(village_ws, "zhangsanfeng") == [a.id]
@@ -50,8 +57,9 @@ def test_search_text_follows_edits_moves_and_is_kept_for_the_roster(village_ws, 
         svc.move_person(s, village_admin, member.id, b.id, relation="女")
     assert _ids(village_ws, "lxh") == [b.id]
     with village_ws.session() as s:
-        data = svc.HouseholdInput(group_name="五组", address="五组8号",
-                                  members=[svc.MemberInput("李四", "户主", id=a.head_id)])
+        data = svc.HouseholdInput(
+            group_name="五组", address="五组8号", members=[svc.MemberInput("李四", "户主", id=a.head_id)]
+        )
         svc.update_household(s, village_admin, a.id, data)
     assert _ids(village_ws, "五组8") == [a.id]
 
@@ -71,8 +79,17 @@ def test_filters_by_group_tag_contact_cadre_none_and_card_not_delivered(village_
     assert _ids(village_ws, contact_cadre_id=NO_CONTACT_CADRE) == [b.id]
     assert _ids(village_ws, card_not_delivered=True) == [a.id]
     with village_ws.session() as s:
-        for key in ("head_name", "members", "contact_cadre", "area_cadre", "tags", "card_delivered_on", "address",
-                    "phones", "household_no"):
+        for key in (
+            "head_name",
+            "members",
+            "contact_cadre",
+            "area_cadre",
+            "tags",
+            "card_delivered_on",
+            "address",
+            "phones",
+            "household_no",
+        ):
             asc = roster_ids(s, sort=key)
             assert sorted(asc) == sorted([a.id, b.id])
         assert roster_ids(s, sort="head_name") == [b.id, a.id]  # 乙 (U+4E59) before 甲 (U+7532)
@@ -92,7 +109,9 @@ def test_contact_cadre_change_keeps_history(village_ws, village_admin):
         rows = s.scalars(select(CadreAssignment).where(CadreAssignment.household_id == h.id)).all()
     assert view.contact_cadre.cadre_id == c2.id
     assert [(c.name, c.start_on, c.end_on) for c in view.cadre_history] == [
-        ("C1", dt.date(2025, 1, 1), dt.date(2025, 6, 1)), ("C2", dt.date(2025, 6, 1), None)]
+        ("C1", dt.date(2025, 1, 1), dt.date(2025, 6, 1)),
+        ("C2", dt.date(2025, 6, 1), None),
+    ]
     assert len(rows) == 2
 
 
@@ -113,8 +132,11 @@ def test_deceased_and_moved_away_are_statuses_never_deletions(village_ws, villag
 def test_validation_names_the_field_in_chinese(village_ws, village_admin):
     def create(**member):
         with village_ws.session() as s:
-            svc.create_household(s, village_admin, svc.HouseholdInput(
-                group_name="一组", members=[svc.MemberInput("周一", "户主", **member)]))
+            svc.create_household(
+                s,
+                village_admin,
+                svc.HouseholdInput(group_name="一组", members=[svc.MemberInput("周一", "户主", **member)]),
+            )
 
     with pytest.raises(UserError, match="身份证号.*校验位") as exc:
         create(id_number="110105194912310021")
@@ -127,18 +149,18 @@ def test_validation_names_the_field_in_chinese(village_ws, village_admin):
     with pytest.raises(UserError, match="联系电话.*格式不对") as exc:
         create(phone="12345")
     assert exc.value.field == "phone"
-    with pytest.raises(UserError, match="组"):
-        with village_ws.session() as s:
-            svc.create_household(s, village_admin, svc.HouseholdInput(members=[svc.MemberInput("周一", "户主")]))
-    with pytest.raises(UserError, match="户主"):
-        with village_ws.session() as s:
-            svc.create_household(s, village_admin, svc.HouseholdInput(group_name="一组",
-                                                                     members=[svc.MemberInput("周一", "子")]))
+    with pytest.raises(UserError, match="组"), village_ws.session() as s:
+        svc.create_household(s, village_admin, svc.HouseholdInput(members=[svc.MemberInput("周一", "户主")]))
+    with pytest.raises(UserError, match="户主"), village_ws.session() as s:
+        svc.create_household(
+            s, village_admin, svc.HouseholdInput(group_name="一组", members=[svc.MemberInput("周一", "子")])
+        )
 
 
 def test_fifteen_digit_id_is_accepted_but_flagged_and_phones_are_normalised():
-    clean, problems = svc.check_member(svc.MemberInput("吴二", "户主", id_number="110105491231002",
-                                                       phone="138-0000 1234"))
+    clean, problems = svc.check_member(
+        svc.MemberInput("吴二", "户主", id_number="110105491231002", phone="138-0000 1234")
+    )
     assert clean.id_number == "110105491231002"
     assert [(p.field, p.level) for p in problems] == [("id_number", "warning")]
     assert clean.phone == "13800001234"
@@ -174,7 +196,9 @@ def test_ids_are_masked_and_reveal_needs_the_role_and_is_audited(village_ws, vil
         assert svc.reveal_resident_id(s, village_admin, view.head_id) == number
     with village_ws.session() as s:
         log = s.scalars(select(AuditLog).where(AuditLog.action == "person.reveal_id")).all()
-    assert [(a.user_id, a.record_id, a.fields) for a in log] == [(village_admin.id, view.head_id, "id_number")]
+    assert [(a.user_id, a.record_id, a.fields) for a in log] == [
+        (village_admin.id, view.head_id, "id_number")
+    ]
     assert number not in (log[0].detail or "")
 
 
@@ -210,16 +234,20 @@ def test_roster_search_stays_in_step_with_the_fts_index_after_soft_delete(villag
         assert s.get(Household, h.id).deleted_at is not None
 
 
-def test_a_bulk_write_puts_the_per_row_index_triggers_aside_and_back_and_a_rollback_keeps_them(village_ws,
-                                                                                                village_admin):
+def test_a_bulk_write_puts_the_per_row_index_triggers_aside_and_back_and_a_rollback_keeps_them(
+    village_ws, village_admin
+):
     """Bulk writers (bundle and workbook imports) drop the insert and update triggers of the search
     index for their transaction (a statement on a table with a trigger copies every page it changes
     first); afterwards, and after a rollback, households written one by one are indexed again."""
     from db.queries.households import bulk_search_index
 
-    def triggers(conn) -> set[str]:  # noqa: ANN001
-        return set(conn.exec_driver_sql(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'fts_household_%'").scalars())
+    def triggers(conn) -> set[str]:
+        return set(
+            conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'fts_household_%'"
+            ).scalars()
+        )
 
     everything = {"fts_household_ai", "fts_household_au", "fts_household_ad"}
     with village_ws.engine.connect() as conn:
@@ -230,7 +258,8 @@ def test_a_bulk_write_puts_the_per_row_index_triggers_aside_and_back_and_a_rollb
             assert triggers(conn) == everything
             # the larger in-memory term buffer of the bulk insert is given back in the same transaction
             assert conn.exec_driver_sql(
-                "SELECT v FROM fts_household_config WHERE k = 'hashsize'").scalar() in (None, 1024 * 1024)
+                "SELECT v FROM fts_household_config WHERE k = 'hashsize'"
+            ).scalar() in (None, 1024 * 1024)
         with conn.begin() as tx:
             with bulk_search_index(conn):
                 pass
@@ -240,7 +269,8 @@ def test_a_bulk_write_puts_the_per_row_index_triggers_aside_and_back_and_a_rollb
     a = household(village_ws, village_admin, "欧阳修")
     assert _ids(village_ws, "oyx") == [a.id]
     with village_ws.session() as s:
-        data = svc.HouseholdInput(group_name="一组", address="醉翁亭1号",
-                                  members=[svc.MemberInput("欧阳修", "户主", id=a.head_id)])
+        data = svc.HouseholdInput(
+            group_name="一组", address="醉翁亭1号", members=[svc.MemberInput("欧阳修", "户主", id=a.head_id)]
+        )
         svc.update_household(s, village_admin, a.id, data)
     assert _ids(village_ws, "醉翁亭") == [a.id]

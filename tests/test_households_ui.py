@@ -66,12 +66,15 @@ def test_page_searches_as_you_type_and_opens_by_keyboard(qtbot, village_ws, vill
     assert page.view.hasFocus()
     qtbot.keyClick(page.view, Qt.Key.Key_Return)
     assert opened == [page.model.household_id(0)]
-    qtbot.keyClick(page, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(
+        page, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
     assert opened[-1] is None  # Ctrl+Shift+N: a new household (Ctrl+N writes a diary entry everywhere)
 
 
-def test_member_dialog_shows_the_problem_at_the_field_and_reveal_is_for_permitted_roles(qtbot, village_ws,
-                                                                                        village_admin):
+def test_member_dialog_shows_the_problem_at_the_field_and_reveal_is_for_permitted_roles(
+    qtbot, village_ws, village_admin
+):
     ctx = AppContext(village_ws, village_admin)
     dlg = MemberDialog(ctx, svc.MemberInput(name="张三", relation="户主"))
     qtbot.addWidget(dlg)
@@ -102,8 +105,12 @@ def test_editor_saves_a_new_household_and_reveals_the_id_with_an_audit(qtbot, vi
     assert dlg.saved_id and dlg.result() == 1
     with village_ws.session() as s:
         view = svc.get_household(s, village_admin, dlg.saved_id)
-    member = MemberDialog(ctx, svc.MemberInput(view.members[0].name, "户主", id_number=view.members[0].id_masked,
-                                               id=view.members[0].id))
+    member = MemberDialog(
+        ctx,
+        svc.MemberInput(
+            view.members[0].name, "户主", id_number=view.members[0].id_masked, id=view.members[0].id
+        ),
+    )
     qtbot.addWidget(member)
     assert member.id_number.text() == "110105********002X" and member.reveal.isEnabled()
     member.reveal.click()
@@ -112,8 +119,9 @@ def test_editor_saves_a_new_household_and_reveals_the_id_with_an_audit(qtbot, vi
         assert s.scalars(select(AuditLog.action).where(AuditLog.action == "person.reveal_id")).all()
 
 
-def test_import_wizard_previews_problems_then_imports_in_the_background(qtbot, village_ws, village_admin, tmp_path,
-                                                                        monkeypatch):
+def test_import_wizard_previews_problems_then_imports_in_the_background(
+    qtbot, village_ws, village_admin, tmp_path, monkeypatch
+):
     from PySide6.QtWidgets import QMessageBox
     from sqlalchemy import func, select
 

@@ -30,7 +30,9 @@ class Stop(Exception):
 @pytest.fixture
 def village_town_bundle(templates, tmp_path):
     town = Workspace.open(shutil.copytree(templates["town"], tmp_path / "town"), create=False)
-    village = demo_village(tmp_path, town, templates["town_card"], "370681101201", "张家村", households=12, seed=3)
+    village = demo_village(
+        tmp_path, town, templates["town_card"], "370681101201", "张家村", households=12, seed=3
+    )
     stick = tmp_path / "stick"
     stick.mkdir()
     bundle = export_one(village, stick)
@@ -42,19 +44,25 @@ def village_town_bundle(templates, tmp_path):
 def _index(ws: Workspace) -> dict[str, tuple]:
     """entry id → its indexed texts."""
     with ws.engine.connect() as c:
-        rows = c.exec_driver_sql("SELECT m.entry_id, f.body, f.people, f.demands FROM fts_diary_map m "
-                                 "JOIN fts_diary f ON f.rowid = m.k").fetchall()
+        rows = c.exec_driver_sql(
+            "SELECT m.entry_id, f.body, f.people, f.demands FROM fts_diary_map m "
+            "JOIN fts_diary f ON f.rowid = m.k"
+        ).fetchall()
     return {r[0]: tuple(r[1:]) for r in rows}
 
 
 def _keys_follow_visit_time(ws: Workspace) -> bool:
     with ws.engine.connect() as c:
-        times = [r[0] for r in c.exec_driver_sql(
-            "SELECT e.occurred_at FROM fts_diary_map m JOIN diary_entry e ON e.id = m.entry_id ORDER BY m.k")]
+        times = [
+            r[0]
+            for r in c.exec_driver_sql(
+                "SELECT e.occurred_at FROM fts_diary_map m JOIN diary_entry e ON e.id = m.entry_id ORDER BY m.k"
+            )
+        ]
     return times == sorted(times)
 
 
-def _admin_context(ws: Workspace):  # noqa: ANN202
+def _admin_context(ws: Workspace):
     from ui.context import AppContext
 
     with ws.session() as s:
@@ -85,7 +93,10 @@ def test_import_gives_every_entry_the_villages_index_row_in_visit_order(village_
     assert _index(town) == expected
     assert _keys_follow_visit_time(town)
     with town.engine.connect() as c:  # the pass's larger FTS5 hash was set back
-        assert c.exec_driver_sql("SELECT v FROM fts_diary_config WHERE k = 'hashsize'").scalar() in (None, 1024 * 1024)
+        assert c.exec_driver_sql("SELECT v FROM fts_diary_config WHERE k = 'hashsize'").scalar() in (
+            None,
+            1024 * 1024,
+        )
     word = next(iter(expected.values()))[0].split()[0][:4]
     assert _found(town, word) == _found(village, word) != set()
 
@@ -116,8 +127,13 @@ def test_an_import_stopped_while_indexing_keeps_its_records_and_the_rest_is_buil
 def test_the_pass_works_in_small_transactions_and_resumes_after_a_stop(village_town_bundle):
     village, town, bundle = village_town_bundle
     with pytest.raises(Stop):
-        import_bundles(town, [bundle], progress=lambda d, t, text: (_ for _ in ()).throw(Stop)
-                       if text.startswith("正在更新全文索引") else None)
+        import_bundles(
+            town,
+            [bundle],
+            progress=lambda d, t, text: (
+                (_ for _ in ()).throw(Stop) if text.startswith("正在更新全文索引") else None
+            ),
+        )
     total = indexing.pending(town)
     seen = []
 
@@ -135,15 +151,22 @@ def test_the_pass_works_in_small_transactions_and_resumes_after_a_stop(village_t
     assert _index(town) == _index(village) and _keys_follow_visit_time(town)
 
 
-def test_the_window_finishes_an_interrupted_pass_and_the_diary_search_says_so_meanwhile(qtbot, village_town_bundle):
+def test_the_window_finishes_an_interrupted_pass_and_the_diary_search_says_so_meanwhile(
+    qtbot, village_town_bundle
+):
     from ui.diary.page import DiaryTab
     from ui.main_window import MainWindow
 
     village, town, bundle = village_town_bundle
     word = next(iter(_index(village).values()))[0].split()[0][:4]
     with pytest.raises(Stop):
-        import_bundles(town, [bundle], progress=lambda d, t, text: (_ for _ in ()).throw(Stop)
-                       if text.startswith("正在更新全文索引") else None)
+        import_bundles(
+            town,
+            [bundle],
+            progress=lambda d, t, text: (
+                (_ for _ in ()).throw(Stop) if text.startswith("正在更新全文索引") else None
+            ),
+        )
     waiting = indexing.pending(town)
     ctx = _admin_context(town)
     tab = DiaryTab(ctx)
@@ -164,7 +187,8 @@ def test_the_window_finishes_an_interrupted_pass_and_the_diary_search_says_so_me
 
 
 def test_the_wizard_shows_its_summary_once_the_data_is_in_and_the_window_builds_the_index_after(
-        qtbot, village_town_bundle):
+    qtbot, village_town_bundle
+):
     """The town's import wizard does not wait for the full-text pass (a third of a 30-village import):
     its summary shows as soon as the bundles are committed, and the window indexes them in the
     background; the command line still returns with the index complete."""
@@ -182,7 +206,7 @@ def test_the_wizard_shows_its_summary_once_the_data_is_in_and_the_window_builds_
     shown = []
     summary = wizard.show_report
 
-    def show_report(report) -> None:  # noqa: ANN001
+    def show_report(report) -> None:
         shown.append((report, indexing.pending(town)))
         summary(report)
 
@@ -199,7 +223,9 @@ def test_the_wizard_shows_its_summary_once_the_data_is_in_and_the_window_builds_
     qtbot.waitUntil(lambda: indexing.pending(town) == 0, timeout=20_000)
     qtbot.waitUntil(lambda: window.index_task is None, timeout=5_000)
     assert "全文索引已更新" in window.statusBar().currentMessage()
-    assert f"正在更新全文索引（0/{entries}），可照常使用，搜索结果暂时可能不全…" in messages  # the counts show
+    assert (
+        f"正在更新全文索引（0/{entries}），可照常使用，搜索结果暂时可能不全…" in messages
+    )  # the counts show
     assert _index(town) == _index(village) and _keys_follow_visit_time(town)
 
 
@@ -219,8 +245,16 @@ def test_entries_in_the_same_second_get_distinct_keys_across_villages_and_import
     bundles = []
     for code, name in (("370681101201", "张家村"), ("370681101202", "李家村")):
         ws = Workspace.open(tmp_path / code)
-        init_station(ws, kind="village", code=code, name=name, town_card=templates["town_card"],
-                     admin_user="admin", admin_password="admin-pass-1", admin_display_name="管理员")
+        init_station(
+            ws,
+            kind="village",
+            code=code,
+            name=name,
+            town_card=templates["town_card"],
+            admin_user="admin",
+            admin_password="admin-pass-1",
+            admin_display_name="管理员",
+        )
         enroll_village(ws, town, tmp_path)
         cadre = add_cadre(ws)
         hid, pid, _ = add_household(ws, head=f"{name[0]}大山")
@@ -241,19 +275,30 @@ def test_entries_in_the_same_second_get_distinct_keys_across_villages_and_import
 
 
 def test_a_later_bundle_that_renames_a_person_or_edits_a_demand_reindexes_the_entries_it_touches(
-        village_town_bundle, tmp_path):
+    village_town_bundle, tmp_path
+):
     from db.models import Demand, DiaryParticipant, Person
 
     village, town, bundle = village_town_bundle
     assert import_bundles(town, [bundle]).bundles[0].status == "imported"
     with village.session() as s:
-        part = s.scalars(select(DiaryParticipant).where(DiaryParticipant.person_id.is_not(None),
-                                                        DiaryParticipant.deleted_at.is_(None))).first()
+        part = s.scalars(
+            select(DiaryParticipant).where(
+                DiaryParticipant.person_id.is_not(None), DiaryParticipant.deleted_at.is_(None)
+            )
+        ).first()
         person = s.get(Person, part.person_id)
         person.name = "司马新名"
-        met = set(s.scalars(select(DiaryParticipant.entry_id).where(DiaryParticipant.person_id == person.id,
-                                                                     DiaryParticipant.deleted_at.is_(None))))
-        demand = s.scalars(select(Demand).where(Demand.deleted_at.is_(None), Demand.entry_id.not_in(met))).first()
+        met = set(
+            s.scalars(
+                select(DiaryParticipant.entry_id).where(
+                    DiaryParticipant.person_id == person.id, DiaryParticipant.deleted_at.is_(None)
+                )
+            )
+        )
+        demand = s.scalars(
+            select(Demand).where(Demand.deleted_at.is_(None), Demand.entry_id.not_in(met))
+        ).first()
         demand.handling = "已联系镇水利站上门查看"
         demand_entry = demand.entry_id
     second = export_one(village, tmp_path / "stick")

@@ -19,17 +19,50 @@ def history(village_ws):
     h1, p1, _ = add_household(village_ws, "张三丰", group="一组")
     h2, p2, _ = add_household(village_ws, "李秀英", group="三组")
     with village_ws.session(cadre.id) as s:
-        e1 = diary.save_entry(s, entry_input(h1, p1, when=dt.datetime(2024, 1, 10, 9),
-                                             demands=[("医疗", "申请大病医疗救助"), ("住房", "危房改造")]),
-                              actor=cadre, now=NOW)
-        e2 = diary.save_entry(s, entry_input(h2, p2, when=dt.datetime(2024, 2, 20, 15), kind="walk_in",
-                                             demands=[("就业", "儿子想参加技能培训")]), actor=cadre, now=NOW)
-        diary.reply_demand(s, e1.demands[0].id, reply="已报镇民政办", replied_on=dt.date(2024, 1, 15),
-                           replied_by="王建国", actor=cadre, today=NOW.date())
-        diary.acknowledge(s, village_ws.attachments_dir, e1.id, method="signature", signer_name="张三丰",
-                          signature_png=b"png", actor=cadre)
-        diary.acknowledge(s, village_ws.attachments_dir, e2.id, method="refused", refusal_reason="不识字",
-                          actor=cadre)
+        e1 = diary.save_entry(
+            s,
+            entry_input(
+                h1,
+                p1,
+                when=dt.datetime(2024, 1, 10, 9),
+                demands=[("医疗", "申请大病医疗救助"), ("住房", "危房改造")],
+            ),
+            actor=cadre,
+            now=NOW,
+        )
+        e2 = diary.save_entry(
+            s,
+            entry_input(
+                h2,
+                p2,
+                when=dt.datetime(2024, 2, 20, 15),
+                kind="walk_in",
+                demands=[("就业", "儿子想参加技能培训")],
+            ),
+            actor=cadre,
+            now=NOW,
+        )
+        diary.reply_demand(
+            s,
+            e1.demands[0].id,
+            reply="已报镇民政办",
+            replied_on=dt.date(2024, 1, 15),
+            replied_by="王建国",
+            actor=cadre,
+            today=NOW.date(),
+        )
+        diary.acknowledge(
+            s,
+            village_ws.attachments_dir,
+            e1.id,
+            method="signature",
+            signer_name="张三丰",
+            signature_png=b"png",
+            actor=cadre,
+        )
+        diary.acknowledge(
+            s, village_ws.attachments_dir, e2.id, method="refused", refusal_reason="不识字", actor=cadre
+        )
     return village_ws, cadre, e1, e2
 
 
@@ -77,8 +110,22 @@ def test_cli_exports_read_back(history, tmp_path, capsys):
     data_dir = str(ws_.root)
     ws_.close()
     out = tmp_path / "diary.xlsx"
-    assert main(["diary", "export", "--data-dir", data_dir, str(out), "--from", "2024-02-01", "--to",
-                 "2024-02-29"]) == 0
+    assert (
+        main(
+            [
+                "diary",
+                "export",
+                "--data-dir",
+                data_dir,
+                str(out),
+                "--from",
+                "2024-02-01",
+                "--to",
+                "2024-02-29",
+            ]
+        )
+        == 0
+    )
     assert "1 篇" in capsys.readouterr().out
     _, rows = _rows(out)
     header = rows[1]

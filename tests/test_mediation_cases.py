@@ -43,7 +43,9 @@ def test_the_transition_table_is_exactly_the_issues_state_machine():
 
 
 @pytest.mark.parametrize("source", rules.STATES)
-def test_every_illegal_transition_is_refused_with_a_chinese_message_and_changes_nothing(village_ws, mediator, source):
+def test_every_illegal_transition_is_refused_with_a_chinese_message_and_changes_nothing(
+    village_ws, mediator, source
+):
     with village_ws.session(mediator.id) as s:
         info = case_in_state(s, mediator, source)
         assert info.state == source
@@ -53,8 +55,19 @@ def test_every_illegal_transition_is_refused_with_a_chinese_message_and_changes_
             if rules.is_legal(source, target):
                 continue
             with pytest.raises(UserError, match="状态") as err:
-                cases.change_state(s, mediator, info.id, target, on_date=D(2026, 3, 2), reasons="理由",
-                                   routes=["诉讼"], escalate_to="乡镇", volume_no="1", filed_by="李", retention="长期")
+                cases.change_state(
+                    s,
+                    mediator,
+                    info.id,
+                    target,
+                    on_date=D(2026, 3, 2),
+                    reasons="理由",
+                    routes=["诉讼"],
+                    escalate_to="乡镇",
+                    volume_no="1",
+                    filed_by="李",
+                    retention="长期",
+                )
             assert source in err.value.message
             assert s.get(MediationCase, info.id).state == source
 
@@ -65,8 +78,11 @@ def test_every_legal_transition_is_taken_and_kept_with_who_and_when(village_ws, 
         info = case_in_state(s, mediator, transition.source)
         after = step(s, mediator, info.id, transition.target, D(2026, 3, 3))
         assert after.state == transition.target
-        last = s.scalars(select(CaseTransition).where(CaseTransition.case_id == info.id)
-                         .order_by(CaseTransition.at.desc(), CaseTransition.version.desc())).first()
+        last = s.scalars(
+            select(CaseTransition)
+            .where(CaseTransition.case_id == info.id)
+            .order_by(CaseTransition.at.desc(), CaseTransition.version.desc())
+        ).first()
         assert (last.from_state, last.to_state) == (transition.source, transition.target)
         assert last.by_user_id == mediator.id and last.by_name == "李调解"
         assert last.on_date == D(2026, 3, 3) and last.at is not None
@@ -104,19 +120,35 @@ def test_registration_refuses_unknown_source_type_and_bad_amount(village_ws, med
             new_case(s, mediator, dispute_type="宠物", parties=False)
         with pytest.raises(UserError, match="不是数字"):
             new_case(s, mediator, amount="一千", parties=False)
-        local = new_case(s, mediator, dispute_type="村务管理", source="民情日记", source_record_id="diary-1",
-                         amount="12,000.5", risk_petition_people=12, parties=False)
+        local = new_case(
+            s,
+            mediator,
+            dispute_type="村务管理",
+            source="民情日记",
+            source_record_id="diary-1",
+            amount="12,000.5",
+            risk_petition_people=12,
+            parties=False,
+        )
     assert local.amount_fen == 1200050 and local.risk_petition and not local.risk_criminal
     assert len(rules.NATIONAL_TYPES) == 15
 
 
 def test_a_found_dispute_becomes_a_case_in_one_step(village_ws, mediator):
     with village_ws.session(mediator.id) as s:
-        r = screening.record_screening(s, mediator, round_date=D(2026, 4, 10), screeners="李调解、王组长",
-                                       place="全村一至六组", found_count=1, findings="三组王家与赵家因排水沟起争执")
+        r = screening.record_screening(
+            s,
+            mediator,
+            round_date=D(2026, 4, 10),
+            screeners="李调解、王组长",
+            place="全村一至六组",
+            found_count=1,
+            findings="三组王家与赵家因排水沟起争执",
+        )
         c = cases.case_from_screening(s, mediator, r.id, title="王家与赵家排水纠纷", dispute_type="邻里")
-        zero = screening.record_screening(s, mediator, round_date=D(2026, 5, 10), screeners="李调解", place="全村",
-                                          found_count=0)
+        zero = screening.record_screening(
+            s, mediator, round_date=D(2026, 5, 10), screeners="李调解", place="全村", found_count=0
+        )
         with pytest.raises(UserError, match="零报告"):
             cases.case_from_screening(s, mediator, zero.id, title="x", dispute_type="邻里")
     assert (c.source, c.source_record_id, c.accepted_on) == ("排查发现", r.id, D(2026, 4, 10))
@@ -127,12 +159,16 @@ def test_a_found_dispute_becomes_a_case_in_one_step(village_ws, mediator):
 def test_second_screening_in_the_same_half_month_is_refused(village_ws, mediator):
     with village_ws.session(mediator.id) as s:
         screening.set_screening_period(s, mediator, "半月")
-        screening.record_screening(s, mediator, round_date=D(2026, 4, 3), screeners="李", place="全村", found_count=0)
-        late = screening.record_screening(s, mediator, round_date=D(2026, 4, 16), screeners="李", place="全村",
-                                          found_count=0)
+        screening.record_screening(
+            s, mediator, round_date=D(2026, 4, 3), screeners="李", place="全村", found_count=0
+        )
+        late = screening.record_screening(
+            s, mediator, round_date=D(2026, 4, 16), screeners="李", place="全村", found_count=0
+        )
         with pytest.raises(UserError, match="上半月已经有一次排查"):
-            screening.record_screening(s, mediator, round_date=D(2026, 4, 15), screeners="李", place="全村",
-                                       found_count=0)
+            screening.record_screening(
+                s, mediator, round_date=D(2026, 4, 15), screeners="李", place="全村", found_count=0
+            )
     assert late.period_label == "2026年4月下半月"
 
 
@@ -156,8 +192,16 @@ def test_mediation_needs_two_parties_and_a_mediator(village_ws, mediator):
         cases.add_party(s, mediator, info.id, role="申请人", name="张三")
         with pytest.raises(UserError, match="两方当事人"):
             cases.change_state(s, mediator, info.id, "调解中", on_date=D(2026, 3, 3))
-        cases.add_party(s, mediator, info.id, role="被申请人", kind="单位", name="东城建筑公司",
-                        representative="王经理", representative_title="项目经理")
+        cases.add_party(
+            s,
+            mediator,
+            info.id,
+            role="被申请人",
+            kind="单位",
+            name="东城建筑公司",
+            representative="王经理",
+            representative_title="项目经理",
+        )
         with pytest.raises(UserError, match="调解员"):
             cases.change_state(s, mediator, info.id, "调解中", on_date=D(2026, 3, 3))
         cases.add_mediator(s, mediator, info.id, name="赵乡贤")
@@ -173,8 +217,15 @@ def test_roster_person_becomes_a_party_once_with_their_fields(village_ws, mediat
         h = Household(head_name="王五", group_name="三组", address="张家村三组 12 号")
         s.add(h)
         s.flush()
-        p = Person(household_id=h.id, name="王五", relation="户主", sex="男", id_number="11010519491231002X",
-                   birth_date=D(1949, 12, 31), ethnicity="汉族")
+        p = Person(
+            household_id=h.id,
+            name="王五",
+            relation="户主",
+            sex="男",
+            id_number="11010519491231002X",
+            birth_date=D(1949, 12, 31),
+            ethnicity="汉族",
+        )
         s.add(p)
         s.flush()
         info = new_case(s, mediator, parties=False)
@@ -189,11 +240,28 @@ def test_roster_person_becomes_a_party_once_with_their_fields(village_ws, mediat
 def test_written_agreement_takes_effect_on_the_last_required_signature(village_ws, mediator):
     with village_ws.session(mediator.id) as s:
         info = case_in_state(s, mediator, "调解中")
-        ag = cases.save_agreement(s, mediator, info.id, kind="书面", reached_on=D(2026, 3, 10), facts="界址争议",
-                                  issues="围墙", terms="拆除越界部分", amount="3000")
+        ag = cases.save_agreement(
+            s,
+            mediator,
+            info.id,
+            kind="书面",
+            reached_on=D(2026, 3, 10),
+            facts="界址争议",
+            issues="围墙",
+            terms="拆除越界部分",
+            amount="3000",
+        )
         ps = cases.parties(s, info.id)
         doc = dict(document_table="mediation_agreement", document_id=ag.id)
-        cases.sign(s, mediator, **doc, signer_role="当事人", signer_name="", party_id=ps[0].id, signed_on=D(2026, 3, 10))
+        cases.sign(
+            s,
+            mediator,
+            **doc,
+            signer_role="当事人",
+            signer_name="",
+            party_id=ps[0].id,
+            signed_on=D(2026, 3, 10),
+        )
         cases.sign(s, mediator, **doc, signer_role="调解员", signer_name="李调解", signed_on=D(2026, 3, 10))
         cases.sign(s, mediator, **doc, signer_role="委员会", signer_name="", signed_on=D(2026, 3, 11))
         assert cases.open_case(s, mediator, info.id).agreement.effective_on is None
@@ -203,23 +271,49 @@ def test_written_agreement_takes_effect_on_the_last_required_signature(village_w
         cases.change_state(s, mediator, info.id, "调解成功", on_date=D(2026, 3, 12))
         with pytest.raises(UserError, match="尚未生效.*李四"):
             cases.change_state(s, mediator, info.id, "履行中", on_date=D(2026, 3, 12))
-        cases.sign(s, mediator, **doc, signer_role="当事人", signer_name="", party_id=ps[1].id,
-                   signed_on=D(2026, 3, 14), method="签名板", png=b"\x89PNG-fake", attachments_dir=village_ws.attachments_dir)
+        cases.sign(
+            s,
+            mediator,
+            **doc,
+            signer_role="当事人",
+            signer_name="",
+            party_id=ps[1].id,
+            signed_on=D(2026, 3, 14),
+            method="签名板",
+            png=b"\x89PNG-fake",
+            attachments_dir=village_ws.attachments_dir,
+        )
         assert cases.open_case(s, mediator, info.id).agreement.effective_on == D(2026, 3, 14)
         # Signing again on a later day moves the last signature, so the date follows it.
         cases.sign(s, mediator, **doc, signer_role="委员会", signer_name="", signed_on=D(2026, 3, 16))
         assert cases.open_case(s, mediator, info.id).agreement.effective_on == D(2026, 3, 16)
         # Changing the text voids the signatures: the new text has to be signed again.
-        cases.save_agreement(s, mediator, info.id, kind="书面", reached_on=D(2026, 3, 10), facts="界址争议",
-                             issues="围墙", terms="拆除越界部分并赔偿 500 元", amount="3500")
+        cases.save_agreement(
+            s,
+            mediator,
+            info.id,
+            kind="书面",
+            reached_on=D(2026, 3, 10),
+            facts="界址争议",
+            issues="围墙",
+            terms="拆除越界部分并赔偿 500 元",
+            amount="3500",
+        )
         assert cases.open_case(s, mediator, info.id).agreement.effective_on is None
 
 
 def test_oral_agreement_takes_effect_the_day_it_is_reached(village_ws, mediator):
     with village_ws.session(mediator.id) as s:
         info = case_in_state(s, mediator, "调解中")
-        ag = cases.save_agreement(s, mediator, info.id, kind="口头", reached_on=D(2026, 3, 9),
-                                  terms="李四当场赔偿张三鸡苗损失 200 元", amount=200)
+        ag = cases.save_agreement(
+            s,
+            mediator,
+            info.id,
+            kind="口头",
+            reached_on=D(2026, 3, 9),
+            terms="李四当场赔偿张三鸡苗损失 200 元",
+            amount=200,
+        )
         cases.change_state(s, mediator, info.id, "调解成功", on_date=D(2026, 3, 9))
         done = cases.change_state(s, mediator, info.id, "履行完毕", on_date=D(2026, 3, 9))
         f = cases.open_case(s, mediator, info.id).follow_ups
@@ -235,8 +329,9 @@ def test_failure_needs_reasons_and_the_routes_explained(village_ws, mediator):
             cases.change_state(s, mediator, info.id, "调解不成", on_date=D(2026, 3, 9), reasons="分歧大")
         with pytest.raises(UserError, match="原因"):
             cases.change_state(s, mediator, info.id, "调解不成", on_date=D(2026, 3, 9), routes=["诉讼"])
-        done = cases.change_state(s, mediator, info.id, "调解不成", on_date=D(2026, 3, 9), reasons="分歧大",
-                                  routes=["仲裁", "诉讼"])
+        done = cases.change_state(
+            s, mediator, info.id, "调解不成", on_date=D(2026, 3, 9), reasons="分歧大", routes=["仲裁", "诉讼"]
+        )
     assert (done.outcome, done.failure_routes) == ("不成", "诉讼,仲裁")
 
 
@@ -244,19 +339,48 @@ def test_archiving_needs_the_required_file_items_and_sets_the_cover(village_ws, 
     with village_ws.session(mediator.id) as s:
         info = case_in_state(s, mediator, "已回访")
         with pytest.raises(UserError, match="当事人身份证明、封底"):
-            cases.change_state(s, mediator, info.id, "已归档", on_date=D(2026, 5, 1), volume_no="2026-007",
-                               filed_by="李调解", retention="长期")
+            cases.change_state(
+                s,
+                mediator,
+                info.id,
+                "已归档",
+                on_date=D(2026, 5, 1),
+                volume_no="2026-007",
+                filed_by="李调解",
+                retention="长期",
+            )
         cases.set_file_item(s, mediator, info.id, "identity", present=True, pages=2)
         cases.set_file_item(s, mediator, info.id, "back_cover", present=True, pages=1)
         with pytest.raises(UserError, match="保管期限"):
-            cases.change_state(s, mediator, info.id, "已归档", on_date=D(2026, 5, 1), volume_no="2026-007",
-                               filed_by="李调解", retention="十年")
-        done = cases.change_state(s, mediator, info.id, "已归档", on_date=D(2026, 5, 1), volume_no="2026-007",
-                                  filed_by="李调解", retention="长期")
+            cases.change_state(
+                s,
+                mediator,
+                info.id,
+                "已归档",
+                on_date=D(2026, 5, 1),
+                volume_no="2026-007",
+                filed_by="李调解",
+                retention="十年",
+            )
+        done = cases.change_state(
+            s,
+            mediator,
+            info.id,
+            "已归档",
+            on_date=D(2026, 5, 1),
+            volume_no="2026-007",
+            filed_by="李调解",
+            retention="长期",
+        )
         items = {i.key: i for i in cases.checklist(s, info.id)}
         with pytest.raises(UserError, match="已归档"):
             cases.set_file_item(s, mediator, info.id, "evidence", present=True)
-    assert (done.volume_no, done.filed_by, done.filed_on, done.retention) == ("2026-007", "李调解", D(2026, 5, 1), "长期")
+    assert (done.volume_no, done.filed_by, done.filed_on, done.retention) == (
+        "2026-007",
+        "李调解",
+        D(2026, 5, 1),
+        "长期",
+    )
     assert done.outcome == "成功"
     assert len(items) == 13 and items["agreement"].auto and items["follow_up"].present
 
@@ -264,32 +388,67 @@ def test_archiving_needs_the_required_file_items_and_sets_the_cover(village_ws, 
 def test_escalated_case_gets_the_towns_outcome_on_the_same_record(town_ws):
     town_staff = make_mediator(town_ws, "zhenli", roles=("town_staff",))
     with town_ws.session(town_staff.id) as s:
-        row = MediationCase(village_code=VILLAGE_CODE, case_year=2026, case_seq=4, case_number="（2026）张家人调字第 4 号",
-                            title="三户排水纠纷", accepted_on=D(2026, 3, 2), source="排查发现", dispute_type="邻里",
-                            state="上报", state_on=D(2026, 3, 20), outcome="上报", escalated_to="乡镇",
-                            escalated_on=D(2026, 3, 20), escalation_reason="涉及三户")
+        row = MediationCase(
+            village_code=VILLAGE_CODE,
+            case_year=2026,
+            case_seq=4,
+            case_number="（2026）张家人调字第 4 号",
+            title="三户排水纠纷",
+            accepted_on=D(2026, 3, 2),
+            source="排查发现",
+            dispute_type="邻里",
+            state="上报",
+            state_on=D(2026, 3, 20),
+            outcome="上报",
+            escalated_to="乡镇",
+            escalated_on=D(2026, 3, 20),
+            escalation_reason="涉及三户",
+        )
         s.add(row)  # as the village's bundle brings it
         s.flush()
         with pytest.raises(UserError, match="处理结果请选择"):
-            cases.record_town_handling(s, town_staff, row.id, handling="镇司法所调解", outcome="好了",
-                                       handled_on=D(2026, 3, 25))
-        info = cases.record_town_handling(s, town_staff, row.id, handling="镇司法所组织三户调解", outcome="调解成功",
-                                          handled_on=D(2026, 3, 25))
+            cases.record_town_handling(
+                s, town_staff, row.id, handling="镇司法所调解", outcome="好了", handled_on=D(2026, 3, 25)
+            )
+        info = cases.record_town_handling(
+            s,
+            town_staff,
+            row.id,
+            handling="镇司法所组织三户调解",
+            outcome="调解成功",
+            handled_on=D(2026, 3, 25),
+        )
         assert s.get(MediationCase, row.id).village_code == VILLAGE_CODE
-    assert (info.town_outcome, info.town_handler, info.town_handled_on) == ("调解成功", "李调解", D(2026, 3, 25))
+    assert (info.town_outcome, info.town_handler, info.town_handled_on) == (
+        "调解成功",
+        "李调解",
+        D(2026, 3, 25),
+    )
 
 
 def test_a_village_cannot_write_the_towns_outcome(village_ws, mediator):
     with village_ws.session(mediator.id) as s:
         info = case_in_state(s, mediator, "上报")
         with pytest.raises(UserError, match="乡镇工作站"):
-            cases.record_town_handling(s, mediator, info.id, handling="x", outcome="调解成功", handled_on=D(2026, 3, 5))
+            cases.record_town_handling(
+                s, mediator, info.id, handling="x", outcome="调解成功", handled_on=D(2026, 3, 5)
+            )
         with pytest.raises(UserError, match="乡镇尚未反馈"):
-            cases.change_state(s, mediator, info.id, "已归档", on_date=D(2026, 3, 5), volume_no="1", filed_by="李",
-                               retention="长期")
+            cases.change_state(
+                s,
+                mediator,
+                info.id,
+                "已归档",
+                on_date=D(2026, 3, 5),
+                volume_no="1",
+                filed_by="李",
+                retention="长期",
+            )
 
 
-def test_only_mediators_admins_and_town_staff_see_cases_and_opening_is_audited(village_ws, mediator, village_admin):
+def test_only_mediators_admins_and_town_staff_see_cases_and_opening_is_audited(
+    village_ws, mediator, village_admin
+):
     cadre = make_mediator(village_ws, "ganbu", roles=("cadre",))
     with village_ws.session(mediator.id) as s:
         info = new_case(s, mediator)
@@ -313,8 +472,9 @@ def test_paths_reach_every_state():
 def test_agreement_signatures_are_one_row_per_signer(village_ws, mediator):
     with village_ws.session(mediator.id) as s:
         info = case_in_state(s, mediator, "调解中")
-        ag = cases.save_agreement(s, mediator, info.id, kind="书面", reached_on=D(2026, 3, 10), facts="f",
-                                  issues="i", terms="t")
+        ag = cases.save_agreement(
+            s, mediator, info.id, kind="书面", reached_on=D(2026, 3, 10), facts="f", issues="i", terms="t"
+        )
         sign_all(s, mediator, ag.id, info.id, D(2026, 3, 10))
         sign_all(s, mediator, ag.id, info.id, D(2026, 3, 11))
         assert len(cases.open_case(s, mediator, info.id, audit_open=False).signatures) == 4

@@ -17,18 +17,23 @@ def mediator(village_ws):
     return make_mediator(village_ws)
 
 
-def _items(ws, user, today, kind):  # noqa: ANN001, ANN202
+def _items(ws, user, today, kind):
     with ws.session(user.id) as s:
         return [i for i in deadlines.todo_items(s, user, today) if i.kind == kind]
 
 
-@pytest.mark.parametrize(("accepted", "last_day_within"), [
-    (D(2026, 1, 31), D(2026, 2, 28)),  # month end, common year
-    (D(2024, 1, 31), D(2024, 2, 29)),  # leap year
-    (D(2026, 3, 31), D(2026, 4, 30)),
-    (D(2026, 12, 15), D(2027, 1, 15)),  # across the year
-])
-def test_case_open_longer_than_a_month_is_listed_from_the_day_after(village_ws, mediator, accepted, last_day_within):
+@pytest.mark.parametrize(
+    ("accepted", "last_day_within"),
+    [
+        (D(2026, 1, 31), D(2026, 2, 28)),  # month end, common year
+        (D(2024, 1, 31), D(2024, 2, 29)),  # leap year
+        (D(2026, 3, 31), D(2026, 4, 30)),
+        (D(2026, 12, 15), D(2027, 1, 15)),  # across the year
+    ],
+)
+def test_case_open_longer_than_a_month_is_listed_from_the_day_after(
+    village_ws, mediator, accepted, last_day_within
+):
     with village_ws.session(mediator.id) as s:
         new_case(s, mediator, accepted_on=accepted)
     assert rules.add_months(accepted, 1) == last_day_within
@@ -50,7 +55,7 @@ def test_judicial_confirmation_days_left_warning_from_day_20_expired_after_day_3
         assert cases.open_case(s, mediator, info.id, audit_open=False).agreement.effective_on == effective
     assert rules.judicial_deadline(effective) == D(2026, 3, 2)
 
-    def at(day):  # noqa: ANN001, ANN202
+    def at(day):
         return _items(village_ws, mediator, effective + dt.timedelta(days=day), "judicial_confirmation")
 
     [d0] = at(0)
@@ -78,7 +83,9 @@ def test_judicial_deadline_counts_february_of_a_leap_year():
 def test_oral_agreement_has_no_judicial_confirmation_reminder(village_ws, mediator):
     with village_ws.session(mediator.id) as s:
         info = case_in_state(s, mediator, "调解中")
-        cases.save_agreement(s, mediator, info.id, kind="口头", reached_on=D(2026, 3, 2), terms="当场赔偿 200 元")
+        cases.save_agreement(
+            s, mediator, info.id, kind="口头", reached_on=D(2026, 3, 2), terms="当场赔偿 200 元"
+        )
         cases.change_state(s, mediator, info.id, "调解成功", on_date=D(2026, 3, 2))
     assert _items(village_ws, mediator, D(2026, 3, 10), "judicial_confirmation") == []
 
@@ -106,8 +113,15 @@ def test_follow_up_due_after_performance(village_ws, mediator):
     [o] = _items(village_ws, mediator, due + dt.timedelta(days=2), "follow_up_due")
     assert o.severity == "overdue" and "逾期 2 天" in o.title
     with village_ws.session(mediator.id) as s:
-        cases.record_follow_up(s, mediator, info.id, visited_on=due, visitor="李调解", performance="已履行完毕",
-                               satisfaction="满意")
+        cases.record_follow_up(
+            s,
+            mediator,
+            info.id,
+            visited_on=due,
+            visitor="李调解",
+            performance="已履行完毕",
+            satisfaction="满意",
+        )
     assert _items(village_ws, mediator, due + dt.timedelta(days=2), "follow_up_due") == []
 
 
@@ -128,14 +142,28 @@ def test_town_staff_see_cases_escalated_to_the_town_until_they_record_the_outcom
 
     staff = make_mediator(town_ws, "zhen", roles=("town_staff",))
     with town_ws.session(staff.id) as s:
-        row = MediationCase(village_code=VILLAGE_CODE, case_year=2026, case_seq=2, case_number="（2026）张家人调字第 2 号",
-                            title="三户排水纠纷", accepted_on=D(2026, 3, 2), source="排查发现", dispute_type="邻里",
-                            state="上报", state_on=D(2026, 3, 20), outcome="上报", escalated_to="乡镇",
-                            escalated_on=D(2026, 3, 20), escalation_reason="涉及三户")
+        row = MediationCase(
+            village_code=VILLAGE_CODE,
+            case_year=2026,
+            case_seq=2,
+            case_number="（2026）张家人调字第 2 号",
+            title="三户排水纠纷",
+            accepted_on=D(2026, 3, 2),
+            source="排查发现",
+            dispute_type="邻里",
+            state="上报",
+            state_on=D(2026, 3, 20),
+            outcome="上报",
+            escalated_to="乡镇",
+            escalated_on=D(2026, 3, 20),
+            escalation_reason="涉及三户",
+        )
         s.add(row)
     with town_ws.session(staff.id) as s:
         [item] = deadlines.todo_items(s, staff, D(2026, 3, 21))
         assert item.kind == "case_escalated" and "待乡镇处理" in item.title
-        cases.record_town_handling(s, staff, row.id, handling="镇司法所调解", outcome="调解成功", handled_on=D(2026, 3, 25))
+        cases.record_town_handling(
+            s, staff, row.id, handling="镇司法所调解", outcome="调解成功", handled_on=D(2026, 3, 25)
+        )
     with town_ws.session(staff.id) as s:
         assert deadlines.todo_items(s, staff, D(2026, 3, 26)) == []

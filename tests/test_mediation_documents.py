@@ -25,54 +25,161 @@ def _png() -> bytes:
     return buf.getvalue()
 
 
-def build_full_case(ws, *, third_party: bool = True, oral: bool = False):  # noqa: ANN001, ANN201
+def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
     """A case from registration to the archive, with three parties (one an organisation)."""
     user = make_mediator(ws)
     with ws.session(user.id) as s:
-        c = cases.register_case(s, user, title="张三丰与曾国藩宅基地纠纷", accepted_on=D(2026, 3, 2), source="排查发现",
-                                dispute_type="房屋宅基地", complexity="一般", people_count=5, amount="8000",
-                                facts="两家相邻，曾家翻建院墙越过界址约 0.5 米，张家不满，双方多次争吵。",
-                                requests="申请人要求被申请人拆除越界院墙并赔偿损失。", risk_criminal_people=2)
-        cases.add_party(s, user, c.id, role="申请人", name="张三丰", sex="男", ethnicity="汉族",
-                        id_number="11010519491231002X", occupation="农民", phone="13905351234", address="张家村二组 8 号")
-        cases.add_party(s, user, c.id, role="被申请人", name="曾国藩", sex="男", ethnicity="汉族", occupation="个体",
-                        address="张家村二组 9 号")
+        c = cases.register_case(
+            s,
+            user,
+            title="张三丰与曾国藩宅基地纠纷",
+            accepted_on=D(2026, 3, 2),
+            source="排查发现",
+            dispute_type="房屋宅基地",
+            complexity="一般",
+            people_count=5,
+            amount="8000",
+            facts="两家相邻，曾家翻建院墙越过界址约 0.5 米，张家不满，双方多次争吵。",
+            requests="申请人要求被申请人拆除越界院墙并赔偿损失。",
+            risk_criminal_people=2,
+        )
+        cases.add_party(
+            s,
+            user,
+            c.id,
+            role="申请人",
+            name="张三丰",
+            sex="男",
+            ethnicity="汉族",
+            id_number="11010519491231002X",
+            occupation="农民",
+            phone="13905351234",
+            address="张家村二组 8 号",
+        )
+        cases.add_party(
+            s,
+            user,
+            c.id,
+            role="被申请人",
+            name="曾国藩",
+            sex="男",
+            ethnicity="汉族",
+            occupation="个体",
+            address="张家村二组 9 号",
+        )
         if third_party:
-            cases.add_party(s, user, c.id, role="第三人", kind="单位", name="东城镇鑫达建筑队",
-                            representative="单田芳", representative_title="负责人", phone="0535-6611234")
+            cases.add_party(
+                s,
+                user,
+                c.id,
+                role="第三人",
+                kind="单位",
+                name="东城镇鑫达建筑队",
+                representative="单田芳",
+                representative_title="负责人",
+                phone="0535-6611234",
+            )
         cases.add_mediator(s, user, c.id, user_id=user.id, is_lead=True)
         cases.add_mediator(s, user, c.id, name="赵乡贤")
         cases.record_rights_notice(s, user, c.id, given_on=D(2026, 3, 3))
         cases.change_state(s, user, c.id, "调解中", on_date=D(2026, 3, 3))
-        rec = cases.add_session(s, user, c.id, held_at=dt.datetime(2026, 3, 5, 9, 30), place="村委会调解室",
-                                participants="李调解、赵乡贤、张三丰、曾国藩、单田芳", statements="张三丰称……；曾国藩称……",
-                                verification="现场丈量，院墙越界 0.48 米。", risk_notice="告知双方不得采取过激行为。",
-                                result="达成协议", result_detail="双方同意拆除越界部分，赔偿 800 元。", recorder_name="王文书")
-        cases.sign(s, user, document_table="mediation_session", document_id=rec.id, signer_role="记录人",
-                   signer_name="王文书", signed_on=D(2026, 3, 5))
-        ag = cases.save_agreement(s, user, c.id, kind="口头" if oral else "书面", reached_on=D(2026, 3, 5),
-                                  facts="曾家翻建院墙越过界址 0.48 米。", issues="院墙位置及损失赔偿。",
-                                  responsibilities="被申请人负主要责任。", terms="一、曾国藩于 2026 年 3 月 20 日前拆除越界院墙；"
-                                  "二、曾国藩赔偿张三丰损失 800 元。", performance_manner="自行拆除，现金支付",
-                                  performance_deadline=D(2026, 3, 20), amount=800, recorder="王文书")
+        rec = cases.add_session(
+            s,
+            user,
+            c.id,
+            held_at=dt.datetime(2026, 3, 5, 9, 30),
+            place="村委会调解室",
+            participants="李调解、赵乡贤、张三丰、曾国藩、单田芳",
+            statements="张三丰称……；曾国藩称……",
+            verification="现场丈量，院墙越界 0.48 米。",
+            risk_notice="告知双方不得采取过激行为。",
+            result="达成协议",
+            result_detail="双方同意拆除越界部分，赔偿 800 元。",
+            recorder_name="王文书",
+        )
+        cases.sign(
+            s,
+            user,
+            document_table="mediation_session",
+            document_id=rec.id,
+            signer_role="记录人",
+            signer_name="王文书",
+            signed_on=D(2026, 3, 5),
+        )
+        ag = cases.save_agreement(
+            s,
+            user,
+            c.id,
+            kind="口头" if oral else "书面",
+            reached_on=D(2026, 3, 5),
+            facts="曾家翻建院墙越过界址 0.48 米。",
+            issues="院墙位置及损失赔偿。",
+            responsibilities="被申请人负主要责任。",
+            terms="一、曾国藩于 2026 年 3 月 20 日前拆除越界院墙；二、曾国藩赔偿张三丰损失 800 元。",
+            performance_manner="自行拆除，现金支付",
+            performance_deadline=D(2026, 3, 20),
+            amount=800,
+            recorder="王文书",
+        )
         if not oral:
             for p in cases.parties(s, c.id):
-                cases.sign(s, user, document_table="mediation_agreement", document_id=ag.id, signer_role="当事人",
-                           signer_name="", party_id=p.id, signed_on=D(2026, 3, 5), method="签名板", png=_png(),
-                           attachments_dir=ws.attachments_dir)
-            cases.sign(s, user, document_table="mediation_agreement", document_id=ag.id, signer_role="调解员",
-                       signer_name="李调解", signed_on=D(2026, 3, 5))
-            cases.sign(s, user, document_table="mediation_agreement", document_id=ag.id, signer_role="委员会",
-                       signer_name="", signed_on=D(2026, 3, 6))
+                cases.sign(
+                    s,
+                    user,
+                    document_table="mediation_agreement",
+                    document_id=ag.id,
+                    signer_role="当事人",
+                    signer_name="",
+                    party_id=p.id,
+                    signed_on=D(2026, 3, 5),
+                    method="签名板",
+                    png=_png(),
+                    attachments_dir=ws.attachments_dir,
+                )
+            cases.sign(
+                s,
+                user,
+                document_table="mediation_agreement",
+                document_id=ag.id,
+                signer_role="调解员",
+                signer_name="李调解",
+                signed_on=D(2026, 3, 5),
+            )
+            cases.sign(
+                s,
+                user,
+                document_table="mediation_agreement",
+                document_id=ag.id,
+                signer_role="委员会",
+                signer_name="",
+                signed_on=D(2026, 3, 6),
+            )
         cases.change_state(s, user, c.id, "调解成功", on_date=D(2026, 3, 6))
         cases.change_state(s, user, c.id, "履行完毕", on_date=D(2026, 3, 20))
-        cases.record_follow_up(s, user, c.id, visited_on=D(2026, 4, 10), visitor="李调解", performance="院墙已拆除，款已付清",
-                               satisfaction="满意", attitude_changes="两家恢复往来", new_dispute_signs="无")
+        cases.record_follow_up(
+            s,
+            user,
+            c.id,
+            visited_on=D(2026, 4, 10),
+            visitor="李调解",
+            performance="院墙已拆除，款已付清",
+            satisfaction="满意",
+            attitude_changes="两家恢复往来",
+            new_dispute_signs="无",
+        )
         cases.change_state(s, user, c.id, "已回访", on_date=D(2026, 4, 10))
         for key in ("identity", "back_cover", "evidence"):
             cases.set_file_item(s, user, c.id, key, present=True, pages=2)
-        cases.change_state(s, user, c.id, "已归档", on_date=D(2026, 4, 15), volume_no="2026-调-012",
-                           filed_by="李调解", retention="长期")
+        cases.change_state(
+            s,
+            user,
+            c.id,
+            "已归档",
+            on_date=D(2026, 4, 15),
+            volume_no="2026-调-012",
+            filed_by="李调解",
+            retention="长期",
+        )
     return user, c
 
 
@@ -81,7 +188,7 @@ def full_case(village_ws):
     return build_full_case(village_ws)
 
 
-def _text(path) -> tuple[str, PdfReader]:  # noqa: ANN001
+def _text(path) -> tuple[str, PdfReader]:
     reader = PdfReader(path)
     # pypdf reads fpdf2's CFF ToUnicode map with a NUL before each character; drop them.
     return "\n".join(p.extract_text() for p in reader.pages).replace("\x00", ""), reader
@@ -99,8 +206,17 @@ def _font_embedded(reader: PdfReader) -> bool:
 
 
 EXPECTED = {
-    "registration": ("人民调解受理登记表", "（2026）张家人调字第 1 号", "可能民转刑（2 人）", "110105********002X"),
-    "rights_notice": ("权利义务告知书", "接受调解、拒绝调解或者要求终止调解", "张三丰、曾国藩、东城镇鑫达建筑队"),
+    "registration": (
+        "人民调解受理登记表",
+        "（2026）张家人调字第 1 号",
+        "可能民转刑（2 人）",
+        "110105********002X",
+    ),
+    "rights_notice": (
+        "权利义务告知书",
+        "接受调解、拒绝调解或者要求终止调解",
+        "张三丰、曾国藩、东城镇鑫达建筑队",
+    ),
     "session_record": ("人民调解记录", "现场丈量", "记录人（签名）：王文书"),
     "follow_up": ("回访记录", "协议编号：（2026）张家人调字第 1 号", "院墙已拆除"),
     "cover": ("人 民 调 解 卷 宗", "2026-调-012", "长期", "2026年04月15日"),
@@ -126,7 +242,9 @@ def test_agreement_has_one_copy_per_party_plus_the_committees_each_marked(villag
     user, c = full_case
     target = tmp_path / "协议书.pdf"
     with village_ws.session(user.id) as s:
-        printed = docs.print_document(s, user, c.id, "agreement", target, attachments_dir=village_ws.attachments_dir)
+        printed = docs.print_document(
+            s, user, c.id, "agreement", target, attachments_dir=village_ws.attachments_dir
+        )
     assert printed.copies == 4
     reader = PdfReader(target)
     pages = [p.extract_text().replace("\x00", "") for p in reader.pages]
@@ -134,7 +252,12 @@ def test_agreement_has_one_copy_per_party_plus_the_committees_each_marked(villag
     assert len(firsts) == 4
     marks = [t for t in pages if "份（共 4 份）" in t]
     joined = "".join(marks)
-    for holder in ("申请人张三丰执", "被申请人曾国藩执", "第三人东城镇鑫达建筑队执", "张家村人民调解委员会存档"):
+    for holder in (
+        "申请人张三丰执",
+        "被申请人曾国藩执",
+        "第三人东城镇鑫达建筑队执",
+        "张家村人民调解委员会存档",
+    ):
         assert holder in joined
     assert "本协议一式 4 份" in firsts[0].replace("\n", "")
     assert "签名板" in joined and "2026年03月06日" in joined

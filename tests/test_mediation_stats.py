@@ -16,8 +16,19 @@ from tests.mediation_helpers import case_in_state, make_mediator
 
 D = dt.date
 ROOT = Path(__file__).resolve().parent.parent
-JSON_KEYS = {"screenings", "found", "zero_reports", "accepted", "succeeded", "failed", "in_progress",
-             "success_rate", "amount", "by_type", "by_source"}
+JSON_KEYS = {
+    "screenings",
+    "found",
+    "zero_reports",
+    "accepted",
+    "succeeded",
+    "failed",
+    "in_progress",
+    "success_rate",
+    "amount",
+    "by_type",
+    "by_source",
+}
 
 
 @pytest.fixture
@@ -32,18 +43,40 @@ def known_set(village_ws):
                 kw["risk_criminal_people"] = 3
             if i == 1:
                 kw.update(risk_criminal_people=4, risk_petition_people=15)
-            case_in_state(s, user, "调解成功" if i % 3 else "已回访", accepted_on=D(2026, 1 + i % 6, 3 + i),
-                          dispute_type="邻里" if i < 3 else "房屋宅基地",
-                          source="排查发现" if i < 5 else "当事人申请", **kw)
-        case_in_state(s, user, "调解中", accepted_on=D(2026, 6, 30), dispute_type="婚姻家庭", risk_suicide_people=1,
-                      source="民情日记")
+            case_in_state(
+                s,
+                user,
+                "调解成功" if i % 3 else "已回访",
+                accepted_on=D(2026, 1 + i % 6, 3 + i),
+                dispute_type="邻里" if i < 3 else "房屋宅基地",
+                source="排查发现" if i < 5 else "当事人申请",
+                **kw,
+            )
+        case_in_state(
+            s,
+            user,
+            "调解中",
+            accepted_on=D(2026, 6, 30),
+            dispute_type="婚姻家庭",
+            risk_suicide_people=1,
+            source="民情日记",
+        )
         case_in_state(s, user, "不予受理", accepted_on=D(2026, 2, 1))
         for state in ("调解成功", "调解不成", "终止", "上报"):
             case_in_state(s, user, state, accepted_on=D(2025, 5, 5))
         for month, found in ((1, 2), (2, 0), (3, 1), (4, 0), (5, 1), (6, 1)):
-            screening.record_screening(s, user, round_date=D(2026, month, 10), screeners="李调解", place="全村",
-                                       found_count=found, findings="发现纠纷" if found else "")
-        screening.record_screening(s, user, round_date=D(2025, 12, 10), screeners="李调解", place="全村", found_count=0)
+            screening.record_screening(
+                s,
+                user,
+                round_date=D(2026, month, 10),
+                screeners="李调解",
+                place="全村",
+                found_count=found,
+                findings="发现纠纷" if found else "",
+            )
+        screening.record_screening(
+            s, user, round_date=D(2025, 12, 10), screeners="李调解", place="全村", found_count=0
+        )
     return village_ws
 
 
@@ -76,17 +109,31 @@ def test_a_period_with_nothing_accepted_has_no_success_rate(known_set):
     assert st.as_json()["success_rate"] is None
 
 
-def _cli(*args):  # noqa: ANN002, ANN202
+def _cli(*args):
     return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, capture_output=True, text=True)
 
 
 def test_cli_stats_json_has_exactly_the_issues_keys(known_set):
-    r = _cli("cases", "stats", "--data-dir", str(known_set.root), "--from", "2026-01-01", "--to", "2026-06-30",
-             "--json")
+    r = _cli(
+        "cases",
+        "stats",
+        "--data-dir",
+        str(known_set.root),
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-06-30",
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert set(data) == JSON_KEYS
-    assert (data["accepted"], data["succeeded"], data["in_progress"], data["success_rate"]) == (24, 23, 1, 95.83)
+    assert (data["accepted"], data["succeeded"], data["in_progress"], data["success_rate"]) == (
+        24,
+        23,
+        1,
+        95.83,
+    )
     assert data["amount"] == 27600.0
 
 
@@ -96,7 +143,21 @@ def test_cli_stats_refuses_a_bad_date_as_wrong_usage(known_set, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["cases", "stats", "--data-dir", str(known_set.root), "--from", "2026-13-01"])
     assert exit_.value.code == 2 and "格式不对" in capsys.readouterr().err
-    assert main(["cases", "stats", "--data-dir", str(known_set.root), "--from", "2026-07-01", "--to", "2026-01-01"]) == 1
+    assert (
+        main(
+            [
+                "cases",
+                "stats",
+                "--data-dir",
+                str(known_set.root),
+                "--from",
+                "2026-07-01",
+                "--to",
+                "2026-01-01",
+            ]
+        )
+        == 1
+    )
 
 
 def test_record_counts_include_screenings_and_cases(known_set):

@@ -36,11 +36,16 @@ def ctx(village_ws, mediator):
     return AppContext(village_ws, mediator)
 
 
-def _seed(ws, user, n=30):  # noqa: ANN001
+def _seed(ws, user, n=30):
     with ws.session(user.id) as s:
         for i in range(n):
-            new_case(s, user, accepted_on=D(2025 + i % 2, 1 + i % 12, 1 + i % 27), title=f"第{i}号邻里纠纷",
-                     parties=i % 3 == 0)
+            new_case(
+                s,
+                user,
+                accepted_on=D(2025 + i % 2, 1 + i % 12, 1 + i % 27),
+                title=f"第{i}号邻里纠纷",
+                parties=i % 3 == 0,
+            )
         case_in_state(s, user, "调解中", title="王五与赵六排水纠纷")
 
 
@@ -114,7 +119,12 @@ def test_registration_dialog_registers_a_case(qtbot, village_ws, mediator):
     dlg.accept()
     c = dlg.result_value
     assert (c.title, c.accepted_on, c.dispute_type, c.amount_fen, c.risk_criminal) == (
-        "孙七与周八噪音纠纷", D(2026, 5, 6), "邻里", 150000, True)
+        "孙七与周八噪音纠纷",
+        D(2026, 5, 6),
+        "邻里",
+        150000,
+        True,
+    )
 
 
 def test_print_button_writes_the_agreement_in_the_background(qtbot, ctx, village_ws, mediator, tmp_path):
@@ -146,8 +156,9 @@ def test_cadre_without_the_permission_sees_no_cases(qtbot, village_ws, mediator)
 def test_page_lists_cases_screenings_and_statistics_and_exports(qtbot, ctx, village_ws, mediator, tmp_path):
     _seed(village_ws, mediator, n=5)
     with village_ws.session(mediator.id) as s:
-        screening.record_screening(s, mediator, round_date=D(2026, 2, 10), screeners="李调解", place="全村",
-                                   found_count=0)
+        screening.record_screening(
+            s, mediator, round_date=D(2026, 2, 10), screeners="李调解", place="全村", found_count=0
+        )
     page = MediationPage(ctx)
     qtbot.addWidget(page)
     page.resize(1366, 768)

@@ -89,8 +89,12 @@ def test_the_diary_index_is_rebuilt_without_positions_and_keeps_every_row(villag
 
     def index(ws):
         with ws.engine.connect() as c:
-            return (c.exec_driver_sql("SELECT rowid, body, people, demands FROM fts_diary ORDER BY rowid").fetchall(),
-                    c.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'fts_diary'").scalar())
+            return (
+                c.exec_driver_sql(
+                    "SELECT rowid, body, people, demands FROM fts_diary ORDER BY rowid"
+                ).fetchall(),
+                c.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'fts_diary'").scalar(),
+            )
 
     def search(ws, text):
         with ws.session() as s:
@@ -101,8 +105,12 @@ def test_the_diary_index_is_rebuilt_without_positions_and_keeps_every_row(villag
     hid, pid, _ = add_household(ws, "欧阳修远")
     with ws.session(cadre.id) as s:
         for n, situation in enumerate(("屋顶漏雨需要修缮", "院墙倒塌", "申请低保户补助")):
-            diary.save_entry(s, entry_input(hid, pid, situation=situation, when=NOW - dt.timedelta(days=n)),
-                             actor=cadre, now=NOW)
+            diary.save_entry(
+                s,
+                entry_input(hid, pid, situation=situation, when=NOW - dt.timedelta(days=n)),
+                actor=cadre,
+                now=NOW,
+            )
     rows, sql = index(ws)
     assert len(rows) == 3 and "detail=none" in sql
     found = search(ws, "低保户补助")
@@ -119,8 +127,12 @@ def test_the_diary_index_is_rebuilt_without_positions_and_keeps_every_row(villag
         assert index(ws) == (rows, sql)
         assert search(ws, "低保户补助") == found and len(search(ws, "欧阳修远")) == 3
         with ws.session(cadre.id) as s:  # the triggers are back
-            diary.save_entry(s, entry_input(hid, pid, situation="自来水管冻裂", when=NOW - dt.timedelta(days=5)),
-                             actor=cadre, now=NOW)
+            diary.save_entry(
+                s,
+                entry_input(hid, pid, situation="自来水管冻裂", when=NOW - dt.timedelta(days=5)),
+                actor=cadre,
+                now=NOW,
+            )
         assert len(search(ws, "自来水管冻裂")) == 1
     finally:
         ws.close()
@@ -158,8 +170,12 @@ def test_the_households_plain_name_and_group_indexes_are_gone_and_their_queries_
 
     def indexes(ws) -> set[str]:
         with ws.engine.connect() as c:
-            return {r[0] for r in c.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'household'")}
+            return {
+                r[0]
+                for r in c.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'household'"
+                )
+            }
 
     def plan(ws, stmt) -> str:
         with ws.engine.connect() as c:
@@ -168,7 +184,11 @@ def test_the_households_plain_name_and_group_indexes_are_gone_and_their_queries_
 
     ws = village_ws
     assert not {"ix_household_head_name", "ix_household_group_name"} & indexes(ws)
-    groups = select(Household.group_name).where(Household.deleted_at.is_(None), Household.group_name != "").distinct()
+    groups = (
+        select(Household.group_name)
+        .where(Household.deleted_at.is_(None), Household.group_name != "")
+        .distinct()
+    )
     assert "ix_household_live_group_name" in plan(ws, groups)
     for sort in ("head_name", "group_name"):
         roster = _ordered([Household.id], RosterFilter(), sort, False)

@@ -16,8 +16,14 @@ def _add(ws, head, *members):
 def test_find_by_name_pinyin_initials_full_and_every_reading(village_ws):
     _add(village_ws, "张三丰")
     _add(village_ws, "曾国藩")
-    _add(village_ws, "单田芳", ("单小芳", {"id_number": "11010519491231002X", "phone": "13800001234",
-                                        "birth_date": dt.date(1949, 12, 31)}))
+    _add(
+        village_ws,
+        "单田芳",
+        (
+            "单小芳",
+            {"id_number": "11010519491231002X", "phone": "13800001234", "birth_date": dt.date(1949, 12, 31)},
+        ),
+    )
     with village_ws.session() as s:
         names = lambda q: sorted(h.name for h in find_persons(s, q))  # noqa: E731
         assert names("zsf") == ["张三丰"]

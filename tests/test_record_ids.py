@@ -27,11 +27,20 @@ def test_ids_are_version_8_uuids_led_by_the_station():
 
 
 def test_ids_of_one_station_sort_by_time():
-    made = [new_id(STATION_A, ms=ms, rand=r) for ms, r in ((1_700_000_000_000, 9), (1_700_000_000_001, 0),
-                                                          (1_700_000_999_999, 5), (1_800_000_000_000, 1))]
+    made = [
+        new_id(STATION_A, ms=ms, rand=r)
+        for ms, r in (
+            (1_700_000_000_000, 9),
+            (1_700_000_000_001, 0),
+            (1_700_000_999_999, 5),
+            (1_800_000_000_000, 1),
+        )
+    ]
     assert made == sorted(made)
     # reproducible for the demo
-    assert new_id(STATION_A, ms=5, rand=7) == new_id(STATION_A, ms=5, rand=7) != new_id(STATION_A, ms=5, rand=8)
+    assert (
+        new_id(STATION_A, ms=5, rand=7) == new_id(STATION_A, ms=5, rand=7) != new_id(STATION_A, ms=5, rand=8)
+    )
 
 
 def test_a_station_s_ids_do_not_interleave_with_another_s():

@@ -27,7 +27,9 @@ def test_period_is_the_calendar_unit_containing_today():
     assert reports.period_for("quarter", D(2024, 11, 30)) == reports.Period(D(2024, 10, 1), D(2024, 12, 31))
     assert reports.period_for("quarter", D(2024, 5, 1)) == reports.Period(D(2024, 4, 1), D(2024, 6, 30))
     assert reports.period_for("year", D(2023, 7, 7)) == reports.Period(D(2023, 1, 1), D(2023, 12, 31))
-    assert reports.period_for("custom", TODAY, D(2024, 1, 5), D(2024, 1, 9)).label == "2024-01-05 至 2024-01-09"
+    assert (
+        reports.period_for("custom", TODAY, D(2024, 1, 5), D(2024, 1, 9)).label == "2024-01-05 至 2024-01-09"
+    )
     with pytest.raises(UserError, match="开始日期晚于结束日期"):
         reports.period_for("custom", TODAY, D(2024, 2, 1), D(2024, 1, 1))
 
@@ -63,7 +65,9 @@ def test_overdue_depends_on_the_day_it_is_asked(village, village_admin):
 def test_other_periods_count_other_records(village, village_admin):
     ws = village[0]
     with ws.session() as s:
-        feb = reports.compute(s, village_admin, reports.period_for("month", D(2024, 2, 1)), today=TODAY).totals
+        feb = reports.compute(
+            s, village_admin, reports.period_for("month", D(2024, 2, 1)), today=TODAY
+        ).totals
         q1 = reports.compute(s, village_admin, reports.period_for("quarter", TODAY), today=TODAY).totals
     assert (feb.visits, feb.demands, feb.demands_overdue, feb.cards_delivered_in_period) == (1, 1, 1, 0)
     assert feb.households == 3  # the roster is a snapshot, the same for every period
@@ -89,9 +93,13 @@ def test_town_has_one_row_per_village_and_totals(town_ws):
     with ws.session() as s:
         admin = accounts.authenticate(s, "admin", "admin-pass-1")
         s.expunge(admin)
-        s.add_all([Station(kind="village", code="370681101202", name="李家村", town_code="370681101"),
-                   Station(kind="village", code="370681101201", name="张家村", town_code="370681101"),
-                   Station(kind="village", code="370681101203", name="新建村", town_code="370681101")])
+        s.add_all(
+            [
+                Station(kind="village", code="370681101202", name="李家村", town_code="370681101"),
+                Station(kind="village", code="370681101201", name="张家村", town_code="370681101"),
+                Station(kind="village", code="370681101203", name="新建村", town_code="370681101"),
+            ]
+        )
         for code, heads in (("370681101201", ("张一", "张二", "张三")), ("370681101202", ("李一",))):
             for head in heads:
                 h = Household(head_name=head, group_name="一组", village_code=code)
@@ -99,13 +107,25 @@ def test_town_has_one_row_per_village_and_totals(town_ws):
                 s.flush()
                 s.add(Person(household_id=h.id, name=head, relation="户主", village_code=code))
         s.flush()
-        s.get(Household, s.query(Household.id).filter_by(head_name="李一").scalar()).card_delivered_on = D(2024, 3, 3)
+        s.get(Household, s.query(Household.id).filter_by(head_name="李一").scalar()).card_delivered_on = D(
+            2024, 3, 3
+        )
     with ws.session() as s:
         r = reports.compute(s, admin, MARCH, today=TODAY)
     assert r.town
-    assert [(v.village_code, v.village_name, v.households, v.persons, v.cards_delivered) for v in r.villages] == [
-        ("370681101201", "张家村", 3, 3, 0), ("370681101202", "李家村", 1, 1, 1), ("370681101203", "新建村", 0, 0, 0)]
+    assert [
+        (v.village_code, v.village_name, v.households, v.persons, v.cards_delivered) for v in r.villages
+    ] == [
+        ("370681101201", "张家村", 3, 3, 0),
+        ("370681101202", "李家村", 1, 1, 1),
+        ("370681101203", "新建村", 0, 0, 0),
+    ]
     t = r.totals
-    assert (t.village_name, t.households, t.persons, t.cards_delivered, t.cards_delivered_in_period) == \
-        ("合计", 4, 4, 1, 1)
+    assert (t.village_name, t.households, t.persons, t.cards_delivered, t.cards_delivered_in_period) == (
+        "合计",
+        4,
+        4,
+        1,
+        1,
+    )
     assert t.mediation is not None and t.mediation.accepted == 0 and t.mediation.success_rate is None

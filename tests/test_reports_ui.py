@@ -24,7 +24,7 @@ def village(village_ws, village_admin):
     return build_village(village_ws, village_admin)
 
 
-def _page(qtbot, ctx) -> ReportsPage:  # noqa: ANN001
+def _page(qtbot, ctx) -> ReportsPage:
     page = ReportsPage(ctx)
     qtbot.addWidget(page)
     page.today = TODAY
@@ -62,7 +62,9 @@ def test_cadre_sees_no_mediation_section_and_mediator_no_sensitive_tags(qtbot, v
     assert "敏感标签不显示" in page.tags_box.title()
 
 
-def test_exports_reuse_the_existing_workbooks_for_the_period(qtbot, village, village_ws, village_admin, tmp_path):
+def test_exports_reuse_the_existing_workbooks_for_the_period(
+    qtbot, village, village_ws, village_admin, tmp_path
+):
     page = _page(qtbot, AppContext(village_ws, village_admin))
     for kind, name in (("ledger", "民情台账.xlsx"), ("cases", "调处台账.xlsx"), ("roster", "户籍台账.xlsx")):
         task = page.export_to(kind, tmp_path / name)
@@ -79,17 +81,29 @@ def test_town_table_has_one_row_per_village_and_a_total_and_cannot_be_sorted(qtb
     with town_ws.session() as s:
         admin = accounts.authenticate(s, "admin", "admin-pass-1")
         s.expunge(admin)
-        s.add_all([Station(kind="village", code="370681101201", name="张家村", town_code="370681101"),
-                   Station(kind="village", code="370681101202", name="李家村", town_code="370681101")])
-        s.add_all([Household(head_name="张一", village_code="370681101201"),
-                   Household(head_name="李一", village_code="370681101202"),
-                   Household(head_name="李二", village_code="370681101202")])
+        s.add_all(
+            [
+                Station(kind="village", code="370681101201", name="张家村", town_code="370681101"),
+                Station(kind="village", code="370681101202", name="李家村", town_code="370681101"),
+            ]
+        )
+        s.add_all(
+            [
+                Household(head_name="张一", village_code="370681101201"),
+                Household(head_name="李一", village_code="370681101202"),
+                Household(head_name="李二", village_code="370681101202"),
+            ]
+        )
     page = _page(qtbot, AppContext(town_ws, admin))
     model: VillageFiguresModel = page.villages_model
     qtmodeltester.check(model)
     assert page.villages_box.isVisible() and not page.villages_view.isSortingEnabled()
     assert [model.index(r, 0).data() for r in range(model.rowCount())] == ["张家村", "李家村", "合计"]
     assert [model.index(r, 1).data() for r in range(model.rowCount())] == ["1", "2", "3"]
-    assert model.headerData(model.columnCount() - 1, __import__("PySide6.QtCore").QtCore.Qt.Orientation.Horizontal) \
+    assert (
+        model.headerData(
+            model.columnCount() - 1, __import__("PySide6.QtCore").QtCore.Qt.Orientation.Horizontal
+        )
         == "调解成功率"
+    )
     assert page.roster_box.title() == "户籍与联系卡（全镇合计）"

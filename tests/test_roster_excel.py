@@ -37,18 +37,73 @@ def ugly_workbook(path):
     ws.merge_cells("A1:J1")
     ws["A2"] = "填报单位：张家村委会　　　填报日期：2024年3月"
     ws.merge_cells("A2:J2")
-    ws.append(["序号", "户主姓名", " 姓 名 ", "与户主关系", "性别", "公民身份号码", "出生日期", "联系电话", "村民小组", "家庭住址"])
+    ws.append(
+        [
+            "序号",
+            "户主姓名",
+            " 姓 名 ",
+            "与户主关系",
+            "性别",
+            "公民身份号码",
+            "出生日期",
+            "联系电话",
+            "村民小组",
+            "家庭住址",
+        ]
+    )
     rows = [
         [1, "王建国", "王建国", "户主", "男", HEAD_ID, dt.date(1962, 3, 8), 13800001234.0, "一组", "一组5号"],
-        [2, "王建国", "李秀英", "配偶", "女", _fullwidth(WIFE_ID[:-1]) + WIFE_ID[-1].lower(), "1964-07-20",
-         "139 0000 1111", "一组", "一组5号"],
+        [
+            2,
+            "王建国",
+            "李秀英",
+            "配偶",
+            "女",
+            _fullwidth(WIFE_ID[:-1]) + WIFE_ID[-1].lower(),
+            "1964-07-20",
+            "139 0000 1111",
+            "一组",
+            "一组5号",
+        ],
         [3, "王建国", "  王  磊 ", "子", "男", SON_ID, 32875, None, "一组", "一组5号"],  # Excel serial date
-        [4, "王建国", "王小二", "子", "男", 1.10105194912E+17, None, None, "一组", "一组5号"],  # ID as a number
+        [
+            4,
+            "王建国",
+            "王小二",
+            "子",
+            "男",
+            1.10105194912e17,
+            None,
+            None,
+            "一组",
+            "一组5号",
+        ],  # ID as a number
         [None] * 10,  # a blank line
-        [5, "王建国", "李秀英", "配偶", "女", _fullwidth(WIFE_ID[:-1]) + WIFE_ID[-1].lower(), "1964-07-20",
-         "139 0000 1111", "一组", "一组5号"],  # a duplicate row
+        [
+            5,
+            "王建国",
+            "李秀英",
+            "配偶",
+            "女",
+            _fullwidth(WIFE_ID[:-1]) + WIFE_ID[-1].lower(),
+            "1964-07-20",
+            "139 0000 1111",
+            "一组",
+            "一组5号",
+        ],  # a duplicate row
         [6, "王建国", "王建国", "户主", "男", OTHER_HEAD_ID, "1958/11/30", "0535-6612345", "二组", "二组9号"],
-        [7, "王建国", "王芳", "女", "女", "370681199002020000", None, None, "二组", "二组9号"],  # rounded: ...000
+        [
+            7,
+            "王建国",
+            "王芳",
+            "女",
+            "女",
+            "370681199002020000",
+            None,
+            None,
+            "二组",
+            "二组9号",
+        ],  # rounded: ...000
         [8, "赵四", "赵四", "户主", "男", THIRD_ID, "1975年6月6日", "12345", "三组", "三组1号"],  # bad phone
         [9, "钱五", "钱小五", "子", "男", None, None, None, "三组", "三组2号"],  # no head row above
         ["合计", None, "10人", None, None, None, None, None, None, None],
@@ -66,16 +121,27 @@ def ugly(tmp_path):
 
 def _counts(ws):
     with ws.session() as s:
-        return (s.scalar(select(func.count()).select_from(Household)),
-                s.scalar(select(func.count()).select_from(Person)))
+        return (
+            s.scalar(select(func.count()).select_from(Household)),
+            s.scalar(select(func.count()).select_from(Person)),
+        )
 
 
 def test_header_under_merged_titles_is_found_and_columns_mapped(ugly):
     sheet = rx.read_sheet(ugly)
     assert rx.detect_header(sheet.rows) == 2
     mapping = rx.auto_mapping(sheet.rows[2])
-    assert mapping == {1: "head_name", 2: "name", 3: "relation", 4: "sex", 5: "id_number", 6: "birth_date",
-                       7: "phone", 8: "group_name", 9: "address"}
+    assert mapping == {
+        1: "head_name",
+        2: "name",
+        3: "relation",
+        4: "sex",
+        5: "id_number",
+        6: "birth_date",
+        7: "phone",
+        8: "group_name",
+        9: "address",
+    }
 
 
 def test_every_kind_of_damage_is_detected_never_repaired(village_ws, ugly):
@@ -88,7 +154,9 @@ def test_every_kind_of_damage_is_detected_never_repaired(village_ws, ugly):
     assert by_row[5].member.id_number == WIFE_ID  # full-width digits and lowercase x normalised
     assert by_row[4].member.phone == "13800001234"  # phone stored as a float
     assert by_row[5].member.phone == "13900001111"
-    assert by_row[6].member.name == "王磊" and by_row[6].member.birth_date == dt.date(1990, 1, 2)  # serial date
+    assert by_row[6].member.name == "王磊" and by_row[6].member.birth_date == dt.date(
+        1990, 1, 2
+    )  # serial date
     assert by_row[10].member.birth_date == dt.date(1958, 11, 30)
 
     def reasons(n):
@@ -100,7 +168,11 @@ def test_every_kind_of_damage_is_detected_never_repaired(village_ws, ugly):
     assert by_row[12].outcome == "invalid" and "电话" in reasons(12)
     assert by_row[13].outcome == "invalid" and "户主行" in reasons(13)
     errors = plan.summary()["errors"]
-    assert {(e["row"], e["column"]) for e in errors} >= {(7, "公民身份号码"), (12, "联系电话"), (11, "公民身份号码")}
+    assert {(e["row"], e["column"]) for e in errors} >= {
+        (7, "公民身份号码"),
+        (12, "联系电话"),
+        (11, "公民身份号码"),
+    }
     # Same-name heads in different 组 are two households.
     heads = [hh for hh in plan.households if hh.head_row and hh.head_row.member.name == "王建国"]
     assert [hh.head_row.fields["group_name"] for hh in heads] == ["一组", "二组"]
@@ -147,7 +219,9 @@ def test_unreadable_file_changes_nothing_and_says_why(village_ws, tmp_path):
     assert _counts(village_ws) == before
 
 
-def test_export_then_import_changes_nothing_with_masked_and_full_ids(village_ws, village_admin, ugly, tmp_path):
+def test_export_then_import_changes_nothing_with_masked_and_full_ids(
+    village_ws, village_admin, ugly, tmp_path
+):
     rx.import_file(village_ws, ugly, today=dt.date(2026, 1, 1))
     out = tmp_path / "台账.xlsx"
     with village_ws.session() as s:
@@ -201,8 +275,24 @@ def test_cli_import_json_and_exit_codes(village_ws, ugly, tmp_path, capsys):
     assert cli_main(["households", "export", "--data-dir", data_dir, str(export), "--full-id"]) == 1
     os.environ["HH_TEST_PW"] = ADMIN_PASSWORD
     try:
-        assert cli_main(["households", "export", "--data-dir", data_dir, str(export), "--full-id", "--user", "admin",
-                         "--password-env", "HH_TEST_PW", "--json"]) == 0
+        assert (
+            cli_main(
+                [
+                    "households",
+                    "export",
+                    "--data-dir",
+                    data_dir,
+                    str(export),
+                    "--full-id",
+                    "--user",
+                    "admin",
+                    "--password-env",
+                    "HH_TEST_PW",
+                    "--json",
+                ]
+            )
+            == 0
+        )
     finally:
         del os.environ["HH_TEST_PW"]
     assert json.loads(capsys.readouterr().out)["full_id"] is True

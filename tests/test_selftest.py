@@ -18,9 +18,24 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_selftest_command_visits_every_screen_and_exits_0(templates, tmp_path):
     data = shutil.copytree(templates["village"], tmp_path / "village")
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
-    proc = subprocess.run([sys.executable, "-m", "app", "selftest", "--data-dir", str(data), "--json",
-                           "--screenshots", str(tmp_path / "shots")],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "selftest",
+            "--data-dir",
+            str(data),
+            "--json",
+            "--screenshots",
+            str(tmp_path / "shots"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads(proc.stdout)
     assert report["ok"] and report["platform"] == "offscreen"
@@ -36,8 +51,13 @@ def test_selftest_command_visits_every_screen_and_exits_0(templates, tmp_path):
 
 
 def test_selftest_refuses_an_empty_folder(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "app", "selftest", "--data-dir", str(tmp_path / "empty")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "app", "selftest", "--data-dir", str(tmp_path / "empty")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1 and "没有民情簿数据库" in proc.stderr
 
 

@@ -9,7 +9,9 @@ from db.stamping import HardDeleteRefused
 
 def _counter(ws):
     with ws.session() as s:
-        return s.scalar(select(StationCounter.value).where(StationCounter.station_id == ws.require_station().id))
+        return s.scalar(
+            select(StationCounter.value).where(StationCounter.station_id == ws.require_station().id)
+        )
 
 
 def test_insert_update_and_soft_delete_bump_the_counter_and_stamp(village_ws, village_admin):

@@ -17,7 +17,9 @@ def test_an_up_to_date_database_opens_without_importing_alembic_or_pypinyin(temp
         "assert ws.require_station().code == '370681101201'\n"
         "print(sorted(m for m in ('alembic', 'pypinyin') if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
     assert out.stdout.strip() == "[]"
 
 

@@ -13,10 +13,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "app", *map(str, args)], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "app", *map(str, args)], cwd=ROOT, capture_output=True, text=True
+    )
 
 
-def test_clerk_enrolls_imports_writes_receipts_and_revokes_from_the_command_line(village_ws, town_ws, tmp_path):
+def test_clerk_enrolls_imports_writes_receipts_and_revokes_from_the_command_line(
+    village_ws, town_ws, tmp_path
+):
     add_household(village_ws, "张建国", ("张小红",))
     village, town, stick = village_ws.root, town_ws.root, tmp_path / "stick"
     stick.mkdir()
@@ -33,7 +37,10 @@ def test_clerk_enrolls_imports_writes_receipts_and_revokes_from_the_command_line
     r = run("bundle", "inspect", path)
     # without a workspace nobody's enrollment can be checked, and the output says so plainly
     assert r.returncode == 0 and "张家村" in r.stdout
-    assert "签名：签名与文件内自带的公钥一致，未核对是否为已登记的工作站" in r.stdout and "核对无误（" not in r.stdout
+    assert (
+        "签名：签名与文件内自带的公钥一致，未核对是否为已登记的工作站" in r.stdout
+        and "核对无误（" not in r.stdout
+    )
     r = run("bundle", "inspect", path, "--data-dir", town)
     assert "签名：核对无误（已登记的工作站）" in r.stdout
     r = run("bundle", "inspect", path, "--data-dir", town, "--json")

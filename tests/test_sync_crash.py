@@ -46,8 +46,13 @@ def test_import_killed_before_commit_leaves_town_unchanged_and_can_run_again(vil
     (result,) = export_bundles(village_ws, tmp_path)
     before = content_dump(town_ws)
     marker = tmp_path / "marker"
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(town_ws.root), str(result.path), str(marker)],
-                            cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, str(town_ws.root), str(result.path), str(marker)],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 30
         while not marker.exists():

@@ -43,8 +43,11 @@ from tests.sync_support import (
 )
 
 B_CODE = "370681101202"
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +58,15 @@ def world(templates, tmp_path_factory):
     a = Workspace.open(shutil.copytree(templates["village"], root / "a"), create=False)
     town = Workspace.open(shutil.copytree(templates["town"], root / "town"), create=False)
     b = Workspace.open(root / "b")
-    init_station(b, kind="village", code=B_CODE, name="李家村", town_card=templates["town_card"], admin_user="admin",
-                 admin_password=ADMIN_PASSWORD)
+    init_station(
+        b,
+        kind="village",
+        code=B_CODE,
+        name="李家村",
+        town_card=templates["town_card"],
+        admin_user="admin",
+        admin_password=ADMIN_PASSWORD,
+    )
     for v in (a, b):
         enroll_village(v, town, root)
     stick = root / "stick"
@@ -75,10 +85,20 @@ def world(templates, tmp_path_factory):
     (second,) = export_bundles(a, stick)
     (receipt,) = export_receipts(town, stick, village=VILLAGE_CODE)
     with town.engine.connect() as conn:
-        b_ids = {t: [r[0] for r in conn.exec_driver_sql(f'SELECT id FROM "{t}" WHERE village_code = ?', (B_CODE,))]
-                 for t in ("household", "person", "demand", "diary_entry", "user")}
-    info = {"root": root, "first": first.path, "second": second.path, "down": down.path, "receipt": receipt.path,
-            "a_station": a.require_station().id, "town_station": town.require_station().id, "b_ids": b_ids}
+        b_ids = {
+            t: [r[0] for r in conn.exec_driver_sql(f'SELECT id FROM "{t}" WHERE village_code = ?', (B_CODE,))]
+            for t in ("household", "person", "demand", "diary_entry", "user")
+        }
+    info = {
+        "root": root,
+        "first": first.path,
+        "second": second.path,
+        "down": down.path,
+        "receipt": receipt.path,
+        "a_station": a.require_station().id,
+        "town_station": town.require_station().id,
+        "b_ids": b_ids,
+    }
     for ws in (a, b, town):
         ws.close()
     return info
@@ -89,7 +109,9 @@ class _Copy:
 
     def __init__(self, world: dict, names: tuple[str, ...]) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="fuzz-"))
-        self.ws = {n: Workspace.open(shutil.copytree(world["root"] / n, self.tmp / n), create=False) for n in names}
+        self.ws = {
+            n: Workspace.open(shutil.copytree(world["root"] / n, self.tmp / n), create=False) for n in names
+        }
 
     def close(self) -> None:
         for ws in self.ws.values():
@@ -100,61 +122,156 @@ class _Copy:
 # -- what a dishonest station puts into a bundle -------------------------------------------------------
 # Placeholders stand for values of this run (another village's ids, the town's station id), so that the
 # strategies and the explicit examples need no fixture.
-IDENTITIES = ["<B_CODE>", "<B_HOUSEHOLD>", "<B_PERSON>", "<B_DEMAND>", "<B_ENTRY>", "<B_USER>", "<TOWN_STATION>",
-              "<A_STATION>", "<A_CODE>", "370681102201", "370681101", "./../keys/sign.key", "../../keys/encrypt.key",
-              "0" * 64, "/etc/passwd"]
+IDENTITIES = [
+    "<B_CODE>",
+    "<B_HOUSEHOLD>",
+    "<B_PERSON>",
+    "<B_DEMAND>",
+    "<B_ENTRY>",
+    "<B_USER>",
+    "<TOWN_STATION>",
+    "<A_STATION>",
+    "<A_CODE>",
+    "370681102201",
+    "370681101",
+    "./../keys/sign.key",
+    "../../keys/encrypt.key",
+    "0" * 64,
+    "/etc/passwd",
+]
 HOSTILE = st.one_of(
-    st.sampled_from(IDENTITIES), st.sampled_from(IDENTITIES),  # twice: the values that matter come often
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True), st.text(max_size=40),
+    st.sampled_from(IDENTITIES),
+    st.sampled_from(IDENTITIES),  # twice: the values that matter come often
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True),
+    st.text(max_size=40),
     st.just("2024-06-01 00:00:00.000000"),
-    st.recursive(st.integers(), lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=3), c,
-                                                                                       max_size=3), max_leaves=5),
+    st.recursive(
+        st.integers(),
+        lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=3), c, max_size=3),
+        max_leaves=5,
+    ),
 )
-ROW_TYPES = ["households", "persons", "household_tags", "demands", "diary_entries", "attachments", "users",
-             "diary_participants"]
-ROW_COLUMNS = ["id", "village_code", "changed_station", "origin_station", "version", "base_station", "base_version",
-               "household_id", "person_id", "entry_id", "head_id", "deleted_at", "sha256", "owner_id", "owner_table",
-               "reply", "created_by", "cadre_id", "tag", "name"]
+ROW_TYPES = [
+    "households",
+    "persons",
+    "household_tags",
+    "demands",
+    "diary_entries",
+    "attachments",
+    "users",
+    "diary_participants",
+]
+ROW_COLUMNS = [
+    "id",
+    "village_code",
+    "changed_station",
+    "origin_station",
+    "version",
+    "base_station",
+    "base_version",
+    "household_id",
+    "person_id",
+    "entry_id",
+    "head_id",
+    "deleted_at",
+    "sha256",
+    "owner_id",
+    "owner_table",
+    "reply",
+    "created_by",
+    "cadre_id",
+    "tag",
+    "name",
+]
 MUTATION = st.one_of(
-    st.tuples(st.just("row"), st.sampled_from(ROW_TYPES), st.sampled_from(ROW_COLUMNS), HOSTILE, st.booleans()),
-    st.tuples(st.just("row"), st.sampled_from(ROW_TYPES), st.sampled_from(ROW_COLUMNS), HOSTILE, st.booleans()),
-    st.tuples(st.just("manifest"), st.lists(st.sampled_from(
-        ["sequence", "sender", "recipient", "counter", "acknowledges", "sections", "requires", "village_code",
-         "created_at", "schema_version", "direction", "format_version", "tables", "prerequisites"]),
-        min_size=1, max_size=2), HOSTILE),
-    st.tuples(st.just("section_meta"), st.integers(0, 30), st.sampled_from(["count", "size", "stored_size",
-                                                                             "compressed", "sha256", "name"]), HOSTILE),
+    st.tuples(
+        st.just("row"), st.sampled_from(ROW_TYPES), st.sampled_from(ROW_COLUMNS), HOSTILE, st.booleans()
+    ),
+    st.tuples(
+        st.just("row"), st.sampled_from(ROW_TYPES), st.sampled_from(ROW_COLUMNS), HOSTILE, st.booleans()
+    ),
+    st.tuples(
+        st.just("manifest"),
+        st.lists(
+            st.sampled_from(
+                [
+                    "sequence",
+                    "sender",
+                    "recipient",
+                    "counter",
+                    "acknowledges",
+                    "sections",
+                    "requires",
+                    "village_code",
+                    "created_at",
+                    "schema_version",
+                    "direction",
+                    "format_version",
+                    "tables",
+                    "prerequisites",
+                ]
+            ),
+            min_size=1,
+            max_size=2,
+        ),
+        HOSTILE,
+    ),
+    st.tuples(
+        st.just("section_meta"),
+        st.integers(0, 30),
+        st.sampled_from(["count", "size", "stored_size", "compressed", "sha256", "name"]),
+        HOSTILE,
+    ),
     st.tuples(st.just("index"), st.integers(0, 5), st.sampled_from(["sha256", "size"]), HOSTILE),
     st.tuples(st.just("nest"), st.sampled_from(["manifest", "section", "index"]), st.integers(100, 50_000)),
 )
 # The attacks of the issue, always tried (besides what the fuzzer draws).
 KNOWN_ATTACKS = [
-    [("row", "attachments", "sha256", "./../keys/sign.key", True),
-     ("row", "attachments", "changed_station", "<TOWN_STATION>", False)],
+    [
+        ("row", "attachments", "sha256", "./../keys/sign.key", True),
+        ("row", "attachments", "changed_station", "<TOWN_STATION>", False),
+    ],
     [("row", "household_tags", "household_id", "<B_HOUSEHOLD>", True)],
     [("row", "persons", "household_id", "<B_HOUSEHOLD>", True)],
     [("row", "households", "village_code", "<B_CODE>", True)],
-    [("row", "demands", "changed_station", "<TOWN_STATION>", False), ("row", "demands", "reply", "改写", False)],
+    [
+        ("row", "demands", "changed_station", "<TOWN_STATION>", False),
+        ("row", "demands", "reply", "改写", False),
+    ],
     [("row", "demands", "id", "<B_DEMAND>", False)],
     [("row", "persons", "id", "<B_PERSON>", False)],
     [("row", "diary_participants", "person_id", "<B_PERSON>", True)],
     [("row", "households", "created_by", "<B_USER>", True)],
-    [("manifest", ["sequence"], 20_000_000)], [("manifest", ["sequence"], "x")],
-    [("manifest", ["sender", "sign_public_key"], 12345)], [("manifest", ["recipient"], "东城镇")],
-    [("nest", "manifest", 200_000)], [("nest", "section", 200_000)],
+    [("manifest", ["sequence"], 20_000_000)],
+    [("manifest", ["sequence"], "x")],
+    [("manifest", ["sender", "sign_public_key"], 12345)],
+    [("manifest", ["recipient"], "东城镇")],
+    [("nest", "manifest", 200_000)],
+    [("nest", "section", 200_000)],
     [("section_meta", 0, "size", 600_000_000)],
 ]
 
 
-def _resolve(value, world: dict):  # noqa: ANN001, ANN202
+def _resolve(value, world: dict):
     b = world["b_ids"]
-    table = {"<B_CODE>": B_CODE, "<A_CODE>": VILLAGE_CODE, "<TOWN_STATION>": world["town_station"],
-             "<A_STATION>": world["a_station"], "<B_HOUSEHOLD>": b["household"][0], "<B_PERSON>": b["person"][0],
-             "<B_DEMAND>": b["demand"][0], "<B_ENTRY>": b["diary_entry"][0], "<B_USER>": b["user"][0]}
+    table = {
+        "<B_CODE>": B_CODE,
+        "<A_CODE>": VILLAGE_CODE,
+        "<TOWN_STATION>": world["town_station"],
+        "<A_STATION>": world["a_station"],
+        "<B_HOUSEHOLD>": b["household"][0],
+        "<B_PERSON>": b["person"][0],
+        "<B_DEMAND>": b["demand"][0],
+        "<B_ENTRY>": b["diary_entry"][0],
+        "<B_USER>": b["user"][0],
+    }
     return table.get(value, value) if isinstance(value, str) else value
 
 
-def _apply_mutations(world, a, town, mutations, out: Path) -> Path:  # noqa: ANN001
+def _apply_mutations(world, a, town, mutations, out: Path) -> Path:
     m, sections = open_bundle(world["first"], town)
     sections = dict(sections)
     manifest_changes = []
@@ -179,14 +296,16 @@ def _apply_mutations(world, a, town, mutations, out: Path) -> Path:  # noqa: ANN
                 index[n % len(index)][key] = _resolve(value, world)
             sections["attachments.index"] = json.dumps(index).encode()
         elif kind == "nest" and mutation[1] == "section":
-            sections["table:households"] = (b'{"columns":["id"],"rows":' + b"[" * mutation[2] + b"]" * mutation[2]
-                                            + b"}")
+            sections["table:households"] = (
+                b'{"columns":["id"],"rows":' + b"[" * mutation[2] + b"]" * mutation[2] + b"}"
+            )
         elif kind == "nest" and mutation[1] == "index":
             sections["attachments.index"] = b"[" * mutation[2] + b"]" * mutation[2]
         else:
             manifest_changes.append(mutation)
     path = forge_bundle(a, town, m, sections, out, sequence=2)
     if manifest_changes:
+
         def change(mb: bytes) -> bytes:
             doc = json.loads(mb)
             nest = None
@@ -202,7 +321,9 @@ def _apply_mutations(world, a, town, mutations, out: Path) -> Path:  # noqa: ANN
                     secs[mutation[1] % len(secs)][mutation[2]] = _resolve(mutation[3], world)
                 else:
                     doc["app_version"], nest = "@@", mutation[2]
-            text = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=True).encode()
+            text = json.dumps(
+                doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=True
+            ).encode()
             if nest is not None:
                 text = text.replace(b'"@@"', b"[" * nest + b"]" * nest)
             return text
@@ -211,7 +332,7 @@ def _apply_mutations(world, a, town, mutations, out: Path) -> Path:  # noqa: ANN
     return path
 
 
-def _check_village_bundle(world, mutations) -> None:  # noqa: ANN001
+def _check_village_bundle(world, mutations) -> None:
     copy = _Copy(world, ("a", "town"))
     try:
         a, town = copy.ws["a"], copy.ws["town"]
@@ -244,20 +365,35 @@ def _no_foreign_references(town: Workspace) -> None:
     from app.sync import records
 
     with town.engine.connect() as conn:
-        b_rows = {(t, i) for t, i in conn.exec_driver_sql(
-            " UNION ALL ".join(f"SELECT '{s.table_name}', id FROM \"{s.table_name}\" WHERE village_code = ?"
-                               for s in records.table_specs()), (B_CODE,) * len(records.table_specs()))}
+        b_rows = {
+            (t, i)
+            for t, i in conn.exec_driver_sql(
+                " UNION ALL ".join(
+                    f"SELECT '{s.table_name}', id FROM \"{s.table_name}\" WHERE village_code = ?"
+                    for s in records.table_specs()
+                ),
+                (B_CODE,) * len(records.table_specs()),
+            )
+        }
         for spec in records.table_specs():
             for col, targets in ownership.references(spec.table_name).items():
                 if col not in spec.columns:
                     continue
                 for (value,) in conn.exec_driver_sql(
-                        f'SELECT "{col}" FROM "{spec.table_name}" WHERE village_code = ? AND "{col}" IS NOT NULL',
-                        (VILLAGE_CODE,)):
+                    f'SELECT "{col}" FROM "{spec.table_name}" WHERE village_code = ? AND "{col}" IS NOT NULL',
+                    (VILLAGE_CODE,),
+                ):
                     assert not any((t, value) in b_rows for t in targets), (spec.table_name, col)
-        stations = {r[0] for r in conn.exec_driver_sql(
-            " UNION ".join(f'SELECT DISTINCT changed_station FROM "{s.table_name}" WHERE village_code = ?'
-                           for s in records.table_specs()), (VILLAGE_CODE,) * len(records.table_specs()))}
+        stations = {
+            r[0]
+            for r in conn.exec_driver_sql(
+                " UNION ".join(
+                    f'SELECT DISTINCT changed_station FROM "{s.table_name}" WHERE village_code = ?'
+                    for s in records.table_specs()
+                ),
+                (VILLAGE_CODE,) * len(records.table_specs()),
+            )
+        }
         assert stations <= {town.require_station().id, *_village_stations(town)}
 
 
@@ -283,9 +419,26 @@ def test_fuzzed_village_bundles_never_break_the_town(world, mutations):
 def test_fuzzed_town_bundles_change_only_the_towns_columns_at_the_village(world, data):
     value = _resolve(data.draw(HOSTILE), world)
     record_type = data.draw(st.sampled_from(["demands", "households", "persons", "users", "attachments"]))
-    column = data.draw(st.sampled_from(["id", "village_code", "changed_station", "version", "reply", "content",
-                                        "status", "head_name", "name", "household_id", "sha256", "base_version",
-                                        "replied_by", "roles"]))
+    column = data.draw(
+        st.sampled_from(
+            [
+                "id",
+                "village_code",
+                "changed_station",
+                "version",
+                "reply",
+                "content",
+                "status",
+                "head_name",
+                "name",
+                "household_id",
+                "sha256",
+                "base_version",
+                "replied_by",
+                "roles",
+            ]
+        )
+    )
     copy = _Copy(world, ("a", "town"))
     try:
         a, town = copy.ws["a"], copy.ws["town"]
@@ -338,8 +491,24 @@ def _assert_only_town_columns_changed(before: dict, after: dict) -> None:
 @given(data=st.data())
 def test_fuzzed_receipts_are_applied_or_refused_in_chinese(world, data):
     value = _resolve(data.draw(HOSTILE), world)
-    key = data.draw(st.sampled_from(["through", "received_seqs", "last_seq", "counts", "rejected", "rejected_total",
-                                     "sender", "recipient", "version", "created_at", "receipt_id", "format"]))
+    key = data.draw(
+        st.sampled_from(
+            [
+                "through",
+                "received_seqs",
+                "last_seq",
+                "counts",
+                "rejected",
+                "rejected_total",
+                "sender",
+                "recipient",
+                "version",
+                "created_at",
+                "receipt_id",
+                "format",
+            ]
+        )
+    )
     resign = data.draw(st.booleans())
     copy = _Copy(world, ("a", "town"))
     try:

@@ -30,7 +30,8 @@ ops = st.one_of(
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(ops, min_size=1, max_size=10), final_order=st.randoms(use_true_random=False))
 def test_any_interleaving_of_edits_exports_imports_and_receipts_ends_with_town_equal_to_village(
-        templates, steps, final_order):
+    templates, steps, final_order
+):
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         village = Workspace.open(shutil.copytree(templates["village"], tmp / "village"), create=False)

@@ -45,7 +45,9 @@ def test_single_byte_corruption_anywhere_is_rejected_and_changes_nothing(setup, 
     data = good.read_bytes()
     before = content_dump(town)
     rng = random.Random(20240611)
-    positions = sorted(set(rng.sample(range(len(data)), 60)) | {0, 10, 16, 17, 20, len(data) - 1, len(data) - 64})
+    positions = sorted(
+        set(rng.sample(range(len(data)), 60)) | {0, 10, 16, 17, 20, len(data) - 1, len(data) - 64}
+    )
     bad = tmp_path / "bad.mqb"
     for pos in positions:
         mutated = bytearray(data)
@@ -72,15 +74,16 @@ def _resign(data: bytes, sign_key, *, embed_public: bool) -> bytes:
     """The same bundle signed by another key (optionally naming that key in the manifest)."""
     nl = data.index(b"\n")
     (mlen,) = struct.unpack_from(">I", data, nl + 1)
-    manifest = json.loads(data[nl + 5:nl + 5 + mlen])
-    rest = data[nl + 5 + mlen:-66]
+    manifest = json.loads(data[nl + 5 : nl + 5 + mlen])
+    rest = data[nl + 5 + mlen : -66]
     if embed_public:
         from cryptography.hazmat.primitives import serialization
 
-        manifest["sender"]["sign_public_key"] = keys.b64(sign_key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+        manifest["sender"]["sign_public_key"] = keys.b64(
+            sign_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        )
     mbytes = json.dumps(manifest, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-    body = data[:nl + 1] + struct.pack(">I", len(mbytes)) + mbytes + rest
+    body = data[: nl + 1] + struct.pack(">I", len(mbytes)) + mbytes + rest
     sig = sign_key.sign(body)
     return body + struct.pack(">H", len(sig)) + sig
 
@@ -121,8 +124,11 @@ def test_bundle_from_a_revoked_station_is_rejected(setup):
 def test_bundle_for_another_town_is_rejected(town_ws, tmp_path):
     town_b = Workspace.open(tmp_path / "town-b")
     init_station(town_b, kind="town", code="370681102", name="西城镇")
-    card_b = write_card(__import__("app.stations", fromlist=["station_card"]).station_card(town_b),
-                        town_b.keys_dir, tmp_path / "town-b.json")
+    card_b = write_card(
+        __import__("app.stations", fromlist=["station_card"]).station_card(town_b),
+        town_b.keys_dir,
+        tmp_path / "town-b.json",
+    )
     town_b.close()
     village_b = Workspace.open(tmp_path / "village-b")
     init_station(village_b, kind="village", code="370681102201", name="王家村", town_card=card_b)
@@ -178,6 +184,7 @@ def test_town_bundle_for_one_village_is_refused_by_another(setup, templates, tmp
     other = Workspace.open(tmp_path / "other")
     init_station(other, kind="village", code="370681101202", name="李家村", town_card=templates["town_card"])
     from db.models import Household
+
     with town.session() as s:
         s.query(Household).first().notes = "镇里的答复"
     (down,) = export_bundles(town, stick)
@@ -187,7 +194,7 @@ def test_town_bundle_for_one_village_is_refused_by_another(setup, templates, tmp
     other.close()
 
 
-def _broken_bundle(village_ws, stick, hid: str, broken: str):  # noqa: ANN001, ANN202
+def _broken_bundle(village_ws, stick, hid: str, broken: str):
     """The village's next bundle, with a good new household and one row broken behind the program's back."""
     import sqlite3
 
@@ -196,7 +203,9 @@ def _broken_bundle(village_ws, stick, hid: str, broken: str):  # noqa: ANN001, A
     con = sqlite3.connect(village_ws.db_path)
     con.row_factory = sqlite3.Row
     con.execute("PRAGMA foreign_keys=OFF")
-    (counter,) = con.execute("SELECT value FROM station_counter WHERE station_id = ?", (station.id,)).fetchone()
+    (counter,) = con.execute(
+        "SELECT value FROM station_counter WHERE station_id = ?", (station.id,)
+    ).fetchone()
     if broken == "missing_parent":
         row = dict(con.execute("SELECT * FROM person WHERE household_id = ? LIMIT 1", (hid,)).fetchone())
         row.update(id="p-orphan", household_id="no-such-household")
@@ -206,7 +215,9 @@ def _broken_bundle(village_ws, stick, hid: str, broken: str):  # noqa: ANN001, A
         row.update(id="u-second-admin")
     table = "person" if broken == "missing_parent" else "user"
     row.update(version=counter + 1, changed_station=station.id)
-    con.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
+    con.execute(
+        f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())
+    )
     con.execute("UPDATE station_counter SET value = ? WHERE station_id = ?", (counter + 1, station.id))
     con.commit()
     con.close()
@@ -216,8 +227,9 @@ def _broken_bundle(village_ws, stick, hid: str, broken: str):  # noqa: ANN001, A
 
 
 @pytest.mark.parametrize("broken", ["missing_parent", "duplicate_key"])
-def test_a_row_that_breaks_a_constraint_rejects_the_whole_bundle_and_changes_nothing(village_ws, town_ws, tmp_path,
-                                                                                  broken):
+def test_a_row_that_breaks_a_constraint_rejects_the_whole_bundle_and_changes_nothing(
+    village_ws, town_ws, tmp_path, broken
+):
     """A bundle whose rows reference a record that never arrives (checked at commit), or that break a
     unique key at the town (checked at the insert itself), is refused as 数据不一致; no row of it stays."""
     enroll_village(village_ws, town_ws, tmp_path)
@@ -259,7 +271,8 @@ def test_in_one_run_of_several_bundles_only_the_broken_one_is_refused(village_ws
 
 
 def test_an_import_stopped_midway_keeps_the_bundles_it_finished_and_nothing_of_the_one_in_progress(
-        village_ws, town_ws, tmp_path):
+    village_ws, town_ws, tmp_path
+):
     """The wizard's cancel raises from the progress callback: bundles already written in the open
     transaction are committed, the one in progress leaves no row, and running the import again goes on."""
     enroll_village(village_ws, town_ws, tmp_path)

@@ -65,7 +65,9 @@ def test_round_trip_carries_every_synced_table_and_attachments_byte_for_byte(pai
     assert attachment_data(town, sha) == photo
     # cadres' identities travel, never their password hashes
     with town.engine.connect() as conn:
-        hashes = conn.exec_driver_sql("SELECT password_hash FROM user WHERE village_code = ?", (VILLAGE_CODE,)).all()
+        hashes = conn.exec_driver_sql(
+            "SELECT password_hash FROM user WHERE village_code = ?", (VILLAGE_CODE,)
+        ).all()
     assert hashes and all(h[0] is None for h in hashes)
     assert live_counts(town.new_session())[VILLAGE_CODE] == live_counts(village.new_session())[VILLAGE_CODE]
 
@@ -148,8 +150,14 @@ def test_town_changes_flow_down_and_fast_forward_at_the_village(pair):
     did = add_demand(village, hid)
     import_bundles(town, [_export(village, stick)])
     # the town answers the demand (its own columns of the village's record)
-    edit_demand(town, did, status="replied", reply="镇民政办已受理低保申请", replied_by="镇民政办",
-                replied_on=dt.date(2024, 5, 8))
+    edit_demand(
+        town,
+        did,
+        status="replied",
+        reply="镇民政办已受理低保申请",
+        replied_by="镇民政办",
+        replied_on=dt.date(2024, 5, 8),
+    )
     (down,) = export_bundles(town, stick)
     assert down.path.name.startswith(f"{VILLAGE_CODE}-down-") and down.counts["demands"] == 1
     report = import_bundles(village, [down.path])
@@ -178,7 +186,9 @@ def test_a_town_change_outside_its_own_columns_is_refused_at_the_village(pair):
     (b,) = import_bundles(village, [down.path]).bundles
     assert b.status == "imported" and b.counts["rejected"] == 2 and b.counts["updated"] == 0
     assert {r.record_type for r in b.rejections} == {"households", "demands"}
-    assert all("乡镇只能填写自己的处理和答复" in r.reason for r in b.rejections), [r.reason for r in b.rejections]
+    assert all("乡镇只能填写自己的处理和答复" in r.reason for r in b.rejections), [
+        r.reason for r in b.rejections
+    ]
     assert synced_rows(village, VILLAGE_CODE) == before
 
 
@@ -229,8 +239,12 @@ def test_stats_at_the_town_equal_the_villages_own_counts_after_a_round_trip(pair
     other.close()
 
     def stats(data_dir):
-        r = subprocess.run([sys.executable, "-m", "app", "stats", "--data-dir", str(data_dir), "--json"],
-                           capture_output=True, text=True, check=True)
+        r = subprocess.run(
+            [sys.executable, "-m", "app", "stats", "--data-dir", str(data_dir), "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return json.loads(r.stdout)["counts"]
 
     at_town = stats(town.root)
@@ -251,7 +265,8 @@ def test_a_record_of_another_village_is_rejected_row_by_row(pair):
     assert b.status == "imported" and b.counts["rejected"] == 2
     assert sorted((r.record_type, r.reason) for r in b.rejections) == [
         ("households", "“户主”引用了其他村的记录"),
-        ("persons", "记录属于其他村（370681101299），只能上报本村的记录")]
+        ("persons", "记录属于其他村（370681101299），只能上报本村的记录"),
+    ]
     with town.new_session() as s:
         assert s.query(Person).filter_by(village_code="370681101299").count() == 0
 
@@ -262,7 +277,8 @@ def _live_counts_per_table(ws, village_code):
         for spec in records.table_specs():
             out[spec.record_type] = conn.exec_driver_sql(
                 f'SELECT count(*) FROM "{spec.table_name}" WHERE village_code = ? AND deleted_at IS NULL',
-                (village_code,)).scalar_one()
+                (village_code,),
+            ).scalar_one()
     return out
 
 
@@ -270,8 +286,12 @@ def _cli_stats(data_dir):
     import subprocess
     import sys
 
-    r = subprocess.run([sys.executable, "-m", "app", "stats", "--data-dir", str(data_dir), "--json"],
-                       capture_output=True, text=True, check=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "app", "stats", "--data-dir", str(data_dir), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(r.stdout)["counts"]
 
 
@@ -285,8 +305,10 @@ def test_every_synced_table_of_real_village_data_arrives_equal_at_the_town(two_v
     from app.workspace import Workspace
 
     town = Workspace.open(two_villages["town"], create=False)
-    villages = [(Workspace.open(two_villages["first"], create=False), VILLAGE_CODE),
-                (Workspace.open(two_villages["second"], create=False), SECOND_VILLAGE[0])]
+    villages = [
+        (Workspace.open(two_villages["first"], create=False), VILLAGE_CODE),
+        (Workspace.open(two_villages["second"], create=False), SECOND_VILLAGE[0]),
+    ]
     try:
         town_stats = _cli_stats(town.root)
         for village, code in villages:
@@ -297,8 +319,13 @@ def test_every_synced_table_of_real_village_data_arrives_equal_at_the_town(two_v
             assert synced_rows(town, code) == synced_rows(village, code)
             assert _live_counts_per_table(town, code) == live
             with village.engine.connect() as conn:
-                shas = [r[0] for r in conn.exec_driver_sql(
-                    "SELECT DISTINCT sha256 FROM attachment WHERE deleted_at IS NULL AND village_code = ?", (code,))]
+                shas = [
+                    r[0]
+                    for r in conn.exec_driver_sql(
+                        "SELECT DISTINCT sha256 FROM attachment WHERE deleted_at IS NULL AND village_code = ?",
+                        (code,),
+                    )
+                ]
             assert shas
             for sha in shas:
                 assert attachment_data(town, sha) == attachment_data(village, sha) is not None
@@ -306,11 +333,16 @@ def test_every_synced_table_of_real_village_data_arrives_equal_at_the_town(two_v
             # the search indexes were kept up by the import (triggers or bulk indexing)
             with village.new_session() as vs, town.new_session() as ts:
                 head = vs.scalars(select(Household.head_name).where(Household.deleted_at.is_(None))).first()
-                assert set(roster_ids(vs, RosterFilter(text=head))) <= set(roster_ids(ts, RosterFilter(text=head)))
-                place = vs.scalars(select(DiaryEntry.situation).where(DiaryEntry.deleted_at.is_(None))).first()
+                assert set(roster_ids(vs, RosterFilter(text=head))) <= set(
+                    roster_ids(ts, RosterFilter(text=head))
+                )
+                place = vs.scalars(
+                    select(DiaryEntry.situation).where(DiaryEntry.deleted_at.is_(None))
+                ).first()
                 word = place[:4]
                 assert diary_entry_ids(vs, DiaryFilter(text=word)) == diary_entry_ids(
-                    ts, DiaryFilter(text=word, village_code=code))
+                    ts, DiaryFilter(text=word, village_code=code)
+                )
     finally:
         for ws, _ in villages:
             ws.close()

@@ -36,7 +36,9 @@ VILLAGES = ("a", "b")
 
 ops = st.one_of(
     st.tuples(st.just("add"), st.sampled_from(VILLAGES)),
-    st.tuples(st.just("edit"), st.sampled_from(VILLAGES), st.integers(0, 20), st.sampled_from(["一组", "二组"])),
+    st.tuples(
+        st.just("edit"), st.sampled_from(VILLAGES), st.integers(0, 20), st.sampled_from(["一组", "二组"])
+    ),
     st.tuples(st.just("export"), st.sampled_from(VILLAGES)),
     st.tuples(st.just("import"), st.integers(0, 50)),
     st.tuples(st.just("reply"), st.integers(0, 20)),  # the town answers a demand
@@ -46,18 +48,35 @@ ops = st.one_of(
 )
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(steps=st.lists(ops, min_size=1, max_size=12), final_order=st.randoms(use_true_random=False))
-@example(steps=[("export", "b"), ("import", 0), ("forge", "tag", 0), ("forge", "member", 0), ("forge", "b_row", 0),
-                ("forge", "overwrite", 0), ("reply", 0), ("down", "a"), ("receipt", "a"), ("edit", "b", 0, "二组")],
-         final_order=random.Random(1))
+@example(
+    steps=[
+        ("export", "b"),
+        ("import", 0),
+        ("forge", "tag", 0),
+        ("forge", "member", 0),
+        ("forge", "b_row", 0),
+        ("forge", "overwrite", 0),
+        ("reply", 0),
+        ("down", "a"),
+        ("receipt", "a"),
+        ("edit", "b", 0, "二组"),
+    ],
+    final_order=random.Random(1),
+)
 def test_two_villages_and_a_town_in_any_order_end_equal_and_a_never_touches_b(templates, steps, final_order):
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        ws = {"a": Workspace.open(shutil.copytree(templates["village"], tmp / "a"), create=False),
-              "town": Workspace.open(shutil.copytree(templates["town"], tmp / "town"), create=False),
-              "b": Workspace.open(tmp / "b")}
+        ws = {
+            "a": Workspace.open(shutil.copytree(templates["village"], tmp / "a"), create=False),
+            "town": Workspace.open(shutil.copytree(templates["town"], tmp / "town"), create=False),
+            "b": Workspace.open(tmp / "b"),
+        }
         try:
             _run(ws, tmp, steps, final_order)
         finally:
@@ -65,7 +84,7 @@ def test_two_villages_and_a_town_in_any_order_end_equal_and_a_never_touches_b(te
                 w.close()
 
 
-def _run(ws: dict, tmp: Path, steps, final_order) -> None:  # noqa: ANN001
+def _run(ws: dict, tmp: Path, steps, final_order) -> None:
     a, b, town = ws["a"], ws["b"], ws["town"]
     _init_b(b, town, tmp)
     enroll_village(a, town, tmp)
@@ -134,21 +153,34 @@ def _init_b(b: Workspace, town: Workspace, tmp: Path) -> None:
     from app.sync.cards import write_card
 
     card = write_card(station_card(town), town.keys_dir, tmp / "town-card.json")
-    init_station(b, kind="village", code=B_CODE, name="李家村", town_card=card, admin_user="admin",
-                 admin_password=ADMIN_PASSWORD)
+    init_station(
+        b,
+        kind="village",
+        code=B_CODE,
+        name="李家村",
+        town_card=card,
+        admin_user="admin",
+        admin_password=ADMIN_PASSWORD,
+    )
     enroll_village(b, town, tmp)
 
 
-def _forge(a, town, b, stick, tmp, how, n, households, demands, forged) -> Path | None:  # noqa: ANN001
+def _forge(a, town, b, stick, tmp, how, n, households, demands, forged) -> Path | None:
     """A bundle of A's (signed with A's key) that reaches into B, or stamps a row as the town's."""
     (real,) = export_bundles(a, stick)
     m, sections = open_bundle(real.path, town)
     real.path.unlink()
     me = a.require_station().id
     rid = str(uuid.uuid4())
-    stamp = {"id": rid, "village_code": VILLAGE_CODE, "origin_station": me, "changed_station": me,
-             "version": m["counter"]["to"] or 1, "created_at": "2024-06-01 00:00:00.000000",
-             "updated_at": "2024-06-01 00:00:00.000000"}
+    stamp = {
+        "id": rid,
+        "village_code": VILLAGE_CODE,
+        "origin_station": me,
+        "changed_station": me,
+        "version": m["counter"]["to"] or 1,
+        "created_at": "2024-06-01 00:00:00.000000",
+        "updated_at": "2024-06-01 00:00:00.000000",
+    }
     hb = households["b"][n % len(households["b"])]
 
     def row(record_type: str, **values) -> list:
@@ -160,13 +192,30 @@ def _forge(a, town, b, stick, tmp, how, n, households, demands, forged) -> Path 
     if how == "tag":
         sections = with_rows(sections, "household_tags", [row("household_tags", household_id=hb, tag="上访")])
     elif how == "member":
-        sections = with_rows(sections, "persons", [row("persons", household_id=hb, name="冒名", relation="子女")])
+        sections = with_rows(
+            sections, "persons", [row("persons", household_id=hb, name="冒名", relation="子女")]
+        )
     elif how == "b_row":
-        sections = with_rows(sections, "households", [row("households", village_code=B_CODE, head_name="冒充")])
+        sections = with_rows(
+            sections, "households", [row("households", village_code=B_CODE, head_name="冒充")]
+        )
     else:  # overwrite a demand of B's, stamped as the town's change
         did = demands["b"][0]
-        sections = with_rows(sections, "demands", [row("demands", id=did, village_code=B_CODE,
-                                                       changed_station=town.require_station().id, entry_id=rid,
-                                                       category="低保", content="冒改", status="closed")])
+        sections = with_rows(
+            sections,
+            "demands",
+            [
+                row(
+                    "demands",
+                    id=did,
+                    village_code=B_CODE,
+                    changed_station=town.require_station().id,
+                    entry_id=rid,
+                    category="低保",
+                    content="冒改",
+                    status="closed",
+                )
+            ],
+        )
     forged.append(rid)
     return forge_bundle(a, town, m, sections, tmp / f"forged-{uuid.uuid4().hex[:8]}.mqb")

@@ -50,8 +50,15 @@ def town_of_two(village_ws, town_ws, templates, tmp_path):
     """Village A (张家村) and village B (李家村), both enrolled, each with a household at the town."""
     enroll_village(village_ws, town_ws, tmp_path)
     b = Workspace.open(tmp_path / "village-b")
-    init_station(b, kind="village", code=B_CODE, name=B_NAME, town_card=templates["town_card"],
-                 admin_user="admin", admin_password=ADMIN_PASSWORD)
+    init_station(
+        b,
+        kind="village",
+        code=B_CODE,
+        name=B_NAME,
+        town_card=templates["town_card"],
+        admin_user="admin",
+        admin_password=ADMIN_PASSWORD,
+    )
     enroll_village(b, town_ws, tmp_path)
     stick = tmp_path / "stick"
     stick.mkdir()
@@ -91,14 +98,37 @@ def test_an_attachment_hash_that_is_a_path_is_refused_and_never_read(town_of_two
     cols = _columns(sections, "attachments")
     me, town_id = a.require_station().id, town.require_station().id
     forged = []
-    for sha, changed in (("./../keys/sign.key", town_id), ("../../keys/encrypt.key", me),
-                         ("AB" * 32, me), ("0" * 63, me)):
-        forged.append(_row(cols, id=str(uuid.uuid4()), village_code=VILLAGE_CODE, origin_station=me,
-                           version=_next_version(m), changed_station=changed, created_at="2024-06-01 00:00:00.000000",
-                           updated_at="2024-06-01 00:00:00.000000", owner_table="household", owner_id=ha,
-                           filename="x.jpg", size=10, sha256=sha))
-    path = forge_bundle(a, town, m, with_rows(sections, "attachments", forged, replace=True), tmp_path / "keys.mqb",
-                        sequence=2)
+    for sha, changed in (
+        ("./../keys/sign.key", town_id),
+        ("../../keys/encrypt.key", me),
+        ("AB" * 32, me),
+        ("0" * 63, me),
+    ):
+        forged.append(
+            _row(
+                cols,
+                id=str(uuid.uuid4()),
+                village_code=VILLAGE_CODE,
+                origin_station=me,
+                version=_next_version(m),
+                changed_station=changed,
+                created_at="2024-06-01 00:00:00.000000",
+                updated_at="2024-06-01 00:00:00.000000",
+                owner_table="household",
+                owner_id=ha,
+                filename="x.jpg",
+                size=10,
+                sha256=sha,
+            )
+        )
+    path = forge_bundle(
+        a,
+        town,
+        m,
+        with_rows(sections, "attachments", forged, replace=True),
+        tmp_path / "keys.mqb",
+        sequence=2,
+    )
     b = _import_one(town, path)
     assert b.status == "imported" and b.counts["rejected"] == 4
     reasons = sorted(r.reason for r in b.rejections)
@@ -113,7 +143,8 @@ def test_an_attachment_hash_that_is_a_path_is_refused_and_never_read(town_of_two
             "INSERT INTO attachment (id, village_code, origin_station, version, changed_station, created_at,"
             " updated_at, owner_table, owner_id, filename, size, sha256) VALUES (?, ?, ?, 999, ?, '2024-06-01',"
             " '2024-06-01', 'household', ?, 'k', 1, './../keys/sign.key')",
-            (str(uuid.uuid4()), VILLAGE_CODE, town_id, town_id, ha))
+            (str(uuid.uuid4()), VILLAGE_CODE, town_id, town_id, ha),
+        )
         assert attachments.load_blob(conn, town.attachments_dir, "./../keys/sign.key") is None
     with town.session() as s:  # something for the town to send down
         s.get(Household, ha)  # (read only)
@@ -137,17 +168,32 @@ def test_village_a_cannot_hang_a_tag_or_a_member_on_village_bs_household(town_of
     b_before = synced_rows(town, B_CODE)
     m, sections = open_bundle(a_up, town)
     me = a.require_station().id
-    stamp = {"village_code": VILLAGE_CODE, "origin_station": me, "changed_station": me, "version": _next_version(m),
-             "created_at": "2024-06-01 00:00:00.000000", "updated_at": "2024-06-01 00:00:00.000000"}
+    stamp = {
+        "village_code": VILLAGE_CODE,
+        "origin_station": me,
+        "changed_station": me,
+        "version": _next_version(m),
+        "created_at": "2024-06-01 00:00:00.000000",
+        "updated_at": "2024-06-01 00:00:00.000000",
+    }
     tag_cols, person_cols = _columns(sections, "household_tags"), _columns(sections, "persons")
-    sections = with_rows(sections, "household_tags", [_row(tag_cols, id=str(uuid.uuid4()), household_id=hb,
-                                                           tag="上访", **stamp)], columns=tag_cols)
-    sections = with_rows(sections, "persons", [_row(person_cols, id=str(uuid.uuid4()), household_id=hb, name="冒名",
-                                                    relation="子女", **stamp)])
+    sections = with_rows(
+        sections,
+        "household_tags",
+        [_row(tag_cols, id=str(uuid.uuid4()), household_id=hb, tag="上访", **stamp)],
+        columns=tag_cols,
+    )
+    sections = with_rows(
+        sections,
+        "persons",
+        [_row(person_cols, id=str(uuid.uuid4()), household_id=hb, name="冒名", relation="子女", **stamp)],
+    )
     b = _import_one(town, forge_bundle(a, town, m, sections, tmp_path / "into-b.mqb", sequence=2))
     assert b.status == "imported" and b.counts["rejected"] == 2
     assert {(r.record_type, r.reason) for r in b.rejections} == {
-        ("household_tags", "“所属户”引用了其他村的记录"), ("persons", "“所属户”引用了其他村的记录")}
+        ("household_tags", "“所属户”引用了其他村的记录"),
+        ("persons", "“所属户”引用了其他村的记录"),
+    }
     assert synced_rows(town, B_CODE) == b_before
 
 
@@ -157,12 +203,14 @@ def test_a_row_of_village_b_in_village_as_bundle_is_refused(town_of_two, tmp_pat
     m, sections = open_bundle(a_up, town)
     with town.engine.connect() as conn:
         cols = _columns(sections, "households")
-        row = list(conn.exec_driver_sql(f'SELECT {", ".join(cols)} FROM household WHERE id = ?', (hb,)).one())
+        row = list(conn.exec_driver_sql(f"SELECT {', '.join(cols)} FROM household WHERE id = ?", (hb,)).one())
     row[cols.index("head_name")] = "被改了"
     row[cols.index("changed_station")] = a.require_station().id
     row[cols.index("version")] = _next_version(m)
-    b = _import_one(town, forge_bundle(a, town, m, with_rows(sections, "households", [row]), tmp_path / "b.mqb",
-                                       sequence=2))
+    b = _import_one(
+        town,
+        forge_bundle(a, town, m, with_rows(sections, "households", [row]), tmp_path / "b.mqb", sequence=2),
+    )
     assert b.counts["rejected"] >= 1
     assert any("属于其他村" in r.reason for r in b.rejections)
     assert synced_rows(town, B_CODE) == b_before
@@ -176,13 +224,24 @@ def test_a_row_stamped_as_the_towns_does_not_overwrite_the_towns_reply(town_of_t
     edit_demand(town, did, status="replied", reply="镇民政办已受理", replied_by="镇民政办")
     with town.engine.connect() as conn:
         cols = ["id"] + [c for c in _columns(open_bundle(a_up, town)[1], "demands") if c != "id"]
-        town_row = list(conn.exec_driver_sql(f'SELECT {", ".join(cols)} FROM demand WHERE id = ?', (did,)).one())
+        town_row = list(
+            conn.exec_driver_sql(f"SELECT {', '.join(cols)} FROM demand WHERE id = ?", (did,)).one()
+        )
     m, sections = open_bundle(a_up, town)
     forged = list(town_row)
     forged[cols.index("reply")] = "村里改写的答复"
     forged[cols.index("version")] = town_row[cols.index("version")] + 1  # "newer" by the town's own numbering
-    b = _import_one(town, forge_bundle(a, town, m, with_rows(sections, "demands", [forged], columns=cols,
-                                                               replace=True), tmp_path / "ow.mqb", sequence=2))
+    b = _import_one(
+        town,
+        forge_bundle(
+            a,
+            town,
+            m,
+            with_rows(sections, "demands", [forged], columns=cols, replace=True),
+            tmp_path / "ow.mqb",
+            sequence=2,
+        ),
+    )
     assert b.counts["rejected"] == 1 and b.counts["updated"] == 0 and b.counts["conflicts"] == 0
     assert b.rejections[0].reason.startswith("记录标为由其他工作站修改")
     with town.new_session() as s:
@@ -219,7 +278,8 @@ MANIFEST_ATTACKS = {
 
 @pytest.mark.parametrize("attack", sorted(MANIFEST_ATTACKS))
 def test_a_malformed_manifest_is_refused_in_chinese_and_the_valid_bundle_beside_it_imports(
-        town_of_two, tmp_path, attack):
+    town_of_two, tmp_path, attack
+):
     a, _b, town, stick, a_up, ha, _hb = town_of_two
     add_household(a, "新户")
     (good,) = export_bundles(a, stick)
@@ -241,12 +301,20 @@ def test_the_command_line_names_the_refusal_in_chinese_without_a_traceback(town_
     bad.write_bytes(a_up.read_bytes())
     rewrite_manifest(bad, a, MANIFEST_ATTACKS["200000-nested-arrays"])
     town.close()
-    r = subprocess.run([sys.executable, "-m", "app", "bundle", "import", "--data-dir", str(town.root), str(bad)],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "app", "bundle", "import", "--data-dir", str(town.root), str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 1 and "Traceback" not in r.stderr + r.stdout
     assert "拒收：内容损坏：清单的嵌套层数超过" in r.stdout
-    r = subprocess.run([sys.executable, "-m", "app", "bundle", "inspect", str(bad)], capture_output=True, text=True,
-                       timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "app", "bundle", "inspect", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 1 and "Traceback" not in r.stderr + r.stdout and "内容损坏" in r.stdout
 
 
@@ -269,8 +337,12 @@ def test_cells_sqlite_cannot_store_refuse_the_bundle_not_the_run(town_of_two, tm
     row[doc["columns"].index("version")] = _next_version(m)
     for value, name in (({"a": [1]}, "dict"), (2**70, "huge")):
         row[doc["columns"].index("notes")] = value
-        b = _import_one(town, forge_bundle(a, town, m, with_rows(sections, "households", [row]),
-                                           tmp_path / f"{name}.mqb", sequence=2))
+        b = _import_one(
+            town,
+            forge_bundle(
+                a, town, m, with_rows(sections, "households", [row]), tmp_path / f"{name}.mqb", sequence=2
+            ),
+        )
         assert b.status == "rejected" and b.reason.startswith("内容损坏"), b
 
 
@@ -301,8 +373,11 @@ def test_a_section_declared_far_larger_than_it_is_stored_is_refused_before_infla
     a, _b, town, _stick, a_up, _ha, _hb = town_of_two
     m, sections = open_bundle(a_up, town)
     sections = dict(sections)
-    sections["table:households"] = (b'{"columns":["id","village_code","changed_station","version"],"rows":[]'
-                                    + b" " * (200 * 1024 * 1024) + b"}")
+    sections["table:households"] = (
+        b'{"columns":["id","village_code","changed_station","version"],"rows":[]'
+        + b" " * (200 * 1024 * 1024)
+        + b"}"
+    )
     path = forge_bundle(a, town, m, sections, tmp_path / "bomb.mqb", sequence=2)
     assert path.stat().st_size < 2 * 1024 * 1024
     del sections
@@ -353,10 +428,14 @@ def test_rows_with_another_villages_ids_stay_unacknowledged_until_re_keyed(town_
     (up,) = export_bundles(a, stick)
     (got,) = import_bundles(town, [up.path]).bundles
     assert got.status == "imported" and got.counts["rejected"] == 1 + len(foreign_people)
-    assert {r.reason for r in got.rejections} <= {"记录编号已被其他村的记录使用（可能是从别村的名册导入的）",
-                                                  "“所属户”引用了其他村的记录"}
-    assert any(r.record_type == "households" and r.reason.startswith("记录编号已被其他村的记录使用")
-               for r in got.rejections)
+    assert {r.reason for r in got.rejections} <= {
+        "记录编号已被其他村的记录使用（可能是从别村的名册导入的）",
+        "“所属户”引用了其他村的记录",
+    }
+    assert any(
+        r.record_type == "households" and r.reason.startswith("记录编号已被其他村的记录使用")
+        for r in got.rejections
+    )
     (receipt,) = export_receipts(town, stick, village=VILLAGE_CODE)
     doc = json.loads(receipt.path.read_text(encoding="utf-8"))
     assert doc["rejected_total"] == 1 + len(foreign_people)
@@ -400,7 +479,9 @@ def test_the_roster_import_never_adopts_another_villages_ids(town_of_two, tmp_pa
 
 
 # -- receipts pass the gate too -------------------------------------------------------------------------------
-@pytest.mark.parametrize("change", ["signature-number", "nested", "through-text", "recipient-text", "huge-list"])
+@pytest.mark.parametrize(
+    "change", ["signature-number", "nested", "through-text", "recipient-text", "huge-list"]
+)
 def test_a_malformed_receipt_is_refused_in_chinese(town_of_two, tmp_path, change):
     a, _b, town, stick, _a_up, _ha, _hb = town_of_two
     (receipt,) = export_receipts(town, stick, village=VILLAGE_CODE)
@@ -415,7 +496,9 @@ def test_a_malformed_receipt_is_refused_in_chinese(town_of_two, tmp_path, change
     elif change == "huge-list":
         doc["received_seqs"] = list(range(1, 2_000_000))
     else:
-        raw = json.dumps(doc).replace('"counts": {', '"counts": ' + "[" * 100_000 + "]" * 100_000 + ', "x": {', 1)
+        raw = json.dumps(doc).replace(
+            '"counts": {', '"counts": ' + "[" * 100_000 + "]" * 100_000 + ', "x": {', 1
+        )
     bad = tmp_path / "bad.mqr"
     bad.write_text(raw if raw is not None else json.dumps(doc), encoding="utf-8")
     before = content_dump(a)
@@ -448,7 +531,10 @@ def test_an_import_into_a_database_another_program_is_writing_waits_then_refuses
     (up,) = export_bundles(a, stick)
     (receipt,) = export_receipts(town, stick, village=VILLAGE_CODE)
     before = content_dump(town)
-    for ws, action in ((town, lambda: import_bundles(town, [up.path])), (a, lambda: import_receipt(a, receipt.path))):
+    for ws, action in (
+        (town, lambda: import_bundles(town, [up.path])),
+        (a, lambda: import_receipt(a, receipt.path)),
+    ):
         blocker = sqlite3.connect(ws.db_path)
         blocker.execute("BEGIN IMMEDIATE")
         try:
@@ -466,9 +552,15 @@ def test_the_gate_bounds_every_manifest_field(town_of_two):
     _a, _b, town, _stick, a_up, _ha, _hb = town_of_two
     manifest = bundle.parse(a_up.read_bytes()).manifest
     gate.check_manifest(json.loads(json.dumps(manifest)))
-    for path, value in ((("sender", "code"), "37068110120X"), (("counter", "to"), 2**60), (("sequence",), 0),
-                        (("sections", 0, "sha256"), "A" * 64), (("payload", "size"), -1),
-                        (("encryption", "nonce"), "!!"), (("requires",), ["x" * 100])):
+    for path, value in (
+        (("sender", "code"), "37068110120X"),
+        (("counter", "to"), 2**60),
+        (("sequence",), 0),
+        (("sections", 0, "sha256"), "A" * 64),
+        (("payload", "size"), -1),
+        (("encryption", "nonce"), "!!"),
+        (("requires",), ["x" * 100]),
+    ):
         doc = json.loads(json.dumps(manifest))
         target = doc
         for key in path[:-1]:

@@ -33,8 +33,9 @@ def town_with_conflict(village_ws, town_ws, tmp_path):
     return village_ws, town_ws, export_bundles(village_ws, tmp_path)[0].path
 
 
-def test_village_page_shows_unacknowledged_changes_and_exports_to_a_folder(qtbot, qtmodeltester, village_ws,
-                                                                             tmp_path):
+def test_village_page_shows_unacknowledged_changes_and_exports_to_a_folder(
+    qtbot, qtmodeltester, village_ws, tmp_path
+):
     from ui.sync import SyncPage
 
     add_household(village_ws, "张建国", ("张小红",))
@@ -59,8 +60,9 @@ def test_village_page_shows_unacknowledged_changes_and_exports_to_a_folder(qtbot
     page.grab().save(str(tmp_path / "village.png"))
 
 
-def test_town_wizard_imports_a_folder_and_shows_board_and_one_conflict(qtbot, qtmodeltester, town_with_conflict,
-                                                                         tmp_path):
+def test_town_wizard_imports_a_folder_and_shows_board_and_one_conflict(
+    qtbot, qtmodeltester, town_with_conflict, tmp_path
+):
     from ui.sync import SyncPage
 
     _, town, bundle_path = town_with_conflict
@@ -102,8 +104,9 @@ def test_town_wizard_imports_a_folder_and_shows_board_and_one_conflict(qtbot, qt
     assert page.stations.model.rows[0][2] == "已登记"
 
 
-def test_village_page_lists_what_the_town_refused_and_re_keys_a_household(qtbot, qtmodeltester, village_ws, town_ws,
-                                                                           templates, tmp_path, monkeypatch):
+def test_village_page_lists_what_the_town_refused_and_re_keys_a_household(
+    qtbot, qtmodeltester, village_ws, town_ws, templates, tmp_path, monkeypatch
+):
     from PySide6.QtWidgets import QMessageBox
     from sqlalchemy import select
 
@@ -117,8 +120,15 @@ def test_village_page_lists_what_the_town_refused_and_re_keys_a_household(qtbot,
 
     enroll_village(village_ws, town_ws, tmp_path)
     other = Workspace.open(tmp_path / "village-b")
-    init_station(other, kind="village", code="370681101202", name="李家村", town_card=templates["town_card"],
-                 admin_user="admin", admin_password=ADMIN_PASSWORD)
+    init_station(
+        other,
+        kind="village",
+        code="370681101202",
+        name="李家村",
+        town_card=templates["town_card"],
+        admin_user="admin",
+        admin_password=ADMIN_PASSWORD,
+    )
     enroll_village(other, town_ws, tmp_path)
     hb = add_household(other, "李桂兰", ("王强",))
     import_bundles(town_ws, [export_bundles(other, tmp_path)[0].path])

@@ -44,23 +44,47 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
     stick.mkdir()
     clerk = _admin(town)
     with town.session(clerk.id) as s:
-        case = s.scalars(select(MediationCase).where(MediationCase.village_code == VILLAGE_CODE,
-                                                     MediationCase.state == rules.ESCALATED)).first()
+        case = s.scalars(
+            select(MediationCase).where(
+                MediationCase.village_code == VILLAGE_CODE, MediationCase.state == rules.ESCALATED
+            )
+        ).first()
         case_id, case_number = case.id, case.case_number
-        demand_id = s.scalars(select(Demand.id).where(Demand.village_code == VILLAGE_CODE,
-                                                      Demand.status == "open")).first()
+        demand_id = s.scalars(
+            select(Demand.id).where(Demand.village_code == VILLAGE_CODE, Demand.status == "open")
+        ).first()
         handled_on = max(case.escalated_on, DEMO_TODAY)
-        cases.record_town_handling(s, clerk, case_id, handling="镇调委会组织双方及村组长现场勘界，重新测量后达成一致。",
-                                   outcome="调解成功", handled_on=handled_on, note="已出具镇级调解协议")
-        diary.reply_demand(s, demand_id, reply="镇农业站已排期，下周三派人检修灌溉渠。", replied_on=DEMO_TODAY,
-                           replied_by="镇农业站 王站长", actor=clerk, today=DEMO_TODAY)
+        cases.record_town_handling(
+            s,
+            clerk,
+            case_id,
+            handling="镇调委会组织双方及村组长现场勘界，重新测量后达成一致。",
+            outcome="调解成功",
+            handled_on=handled_on,
+            note="已出具镇级调解协议",
+        )
+        diary.reply_demand(
+            s,
+            demand_id,
+            reply="镇农业站已排期，下周三派人检修灌溉渠。",
+            replied_on=DEMO_TODAY,
+            replied_by="镇农业站 王站长",
+            actor=clerk,
+            today=DEMO_TODAY,
+        )
 
     (down,) = export_bundles(town, stick, village=VILLAGE_CODE)
     assert down.counts["mediation_cases"] == 1 and down.counts["demands"] == 1
+
     def fts_triggers():
         with village.new_session() as s:
-            return set(s.connection().exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'fts_%'").scalars())
+            return set(
+                s.connection()
+                .exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'fts_%'"
+                )
+                .scalars()
+            )
 
     triggers_before = fts_triggers()
     assert triggers_before
@@ -85,13 +109,23 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
         for item in cases.checklist(s, case_id):
             if item.required and not item.present:
                 cases.set_file_item(s, admin, case_id, item.key, present=True, pages=1)
-        cases.change_state(s, admin, case_id, rules.ARCHIVED, on_date=handled_on + dt.timedelta(days=3),
-                           volume_no="2024-调-01", filed_by="张家村调委会", retention="长期")
+        cases.change_state(
+            s,
+            admin,
+            case_id,
+            rules.ARCHIVED,
+            on_date=handled_on + dt.timedelta(days=3),
+            volume_no="2024-调-01",
+            filed_by="张家村调委会",
+            retention="长期",
+        )
     (b,) = import_bundles(town, [export_one(village, stick)]).bundles
     assert b.status == "imported" and b.counts["conflicts"] == 0
     with town.new_session() as s:
         row = s.get(MediationCase, case_id)
-        assert row.state == rules.ARCHIVED and row.town_outcome == "调解成功" and row.case_number == case_number
+        assert (
+            row.state == rules.ARCHIVED and row.town_outcome == "调解成功" and row.case_number == case_number
+        )
     assert synced_rows(town, VILLAGE_CODE) == synced_rows(village, VILLAGE_CODE)
 
 
@@ -105,14 +139,29 @@ def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
     with town.session(clerk.id) as s:
         hid = s.scalars(select(Household.id).where(Household.village_code == VILLAGE_CODE)).first()
         view = households.get_household(s, clerk, hid)
-        entry_id = s.scalars(select(DiaryEntry.id).where(DiaryEntry.village_code == VILLAGE_CODE,
-                                                         DiaryEntry.deleted_at.is_(None))).first()
-        case_id = s.scalars(select(MediationCase.id).where(MediationCase.village_code == VILLAGE_CODE)).first()
+        entry_id = s.scalars(
+            select(DiaryEntry.id).where(
+                DiaryEntry.village_code == VILLAGE_CODE, DiaryEntry.deleted_at.is_(None)
+            )
+        ).first()
+        case_id = s.scalars(
+            select(MediationCase.id).where(MediationCase.village_code == VILLAGE_CODE)
+        ).first()
     before = synced_rows(town, VILLAGE_CODE)
     attempts = [
-        lambda s: households.update_household(s, clerk, hid, households.HouseholdInput(
-            household_no=view.household_no, group_name=view.group_name, address="镇里改的住址", phones=view.phones,
-            notes=view.notes, members=[])),
+        lambda s: households.update_household(
+            s,
+            clerk,
+            hid,
+            households.HouseholdInput(
+                household_no=view.household_no,
+                group_name=view.group_name,
+                address="镇里改的住址",
+                phones=view.phones,
+                notes=view.notes,
+                members=[],
+            ),
+        ),
         lambda s: households.mark_cards_delivered(s, clerk, [hid], DEMO_TODAY),
         lambda s: diary.add_amendment(s, entry_id, "镇里补记", actor=clerk),
         lambda s: diary.delete_entry(s, entry_id, actor=clerk),

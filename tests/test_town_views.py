@@ -36,7 +36,7 @@ def town(two_villages):
     ws.close()
 
 
-def _live(ws, model, code=None):  # noqa: ANN001
+def _live(ws, model, code=None):
     with ws.new_session() as s:
         q = select(func.count()).select_from(model).where(model.deleted_at.is_(None))
         if code:
@@ -44,22 +44,22 @@ def _live(ws, model, code=None):  # noqa: ANN001
         return s.scalar(q)
 
 
-def _column(model, header: str) -> int:  # noqa: ANN001
+def _column(model, header: str) -> int:
     from PySide6.QtCore import Qt
 
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
     return headers.index(header)
 
 
-def _values(model, column: int) -> set:  # noqa: ANN001
+def _values(model, column: int) -> set:
     return {model.index(r, column).data() for r in range(model.rowCount())}
 
 
-def _pick(combo, code: str | None) -> None:  # noqa: ANN001
+def _pick(combo, code: str | None) -> None:
     combo.setCurrentIndex(combo.findData(code) if code else 0)
 
 
-def _show(page, qtbot) -> None:  # noqa: ANN001
+def _show(page, qtbot) -> None:
     qtbot.addWidget(page)
     page.resize(1366, 768)
     page.show()
@@ -67,7 +67,7 @@ def _show(page, qtbot) -> None:  # noqa: ANN001
     assert page.ready()
 
 
-def _shot(page, name: str) -> None:  # noqa: ANN001
+def _shot(page, name: str) -> None:
     if SHOTS:
         from PySide6.QtWidgets import QApplication
 
@@ -82,7 +82,11 @@ def test_town_roster_shows_both_villages_with_a_village_filter_and_is_read_only(
     page = HouseholdsPage(_ctx(town))
     _show(page, qtbot)
     combo = page.village
-    assert not combo.isHidden() and [combo.itemText(i) for i in range(combo.count())] == ["全部村", "张家村", "李家村"]
+    assert not combo.isHidden() and [combo.itemText(i) for i in range(combo.count())] == [
+        "全部村",
+        "张家村",
+        "李家村",
+    ]
     assert page.model.rowCount() == _live(town, Household) > _live(town, Household, VILLAGE_CODE) > 0
     qtmodeltester.check(page.model)
     col = _column(page.model, "村")
@@ -97,7 +101,10 @@ def test_town_roster_shows_both_villages_with_a_village_filter_and_is_read_only(
     qtbot.addWidget(dlg)
     from PySide6.QtWidgets import QDialogButtonBox
 
-    assert dlg.read_only and not dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).isEnabled()
+    assert (
+        dlg.read_only
+        and not dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).isEnabled()
+    )
 
 
 def test_town_diary_and_ledger_filter_by_village_in_sql(qtbot, qtmodeltester, town):
@@ -113,7 +120,9 @@ def test_town_diary_and_ledger_filter_by_village_in_sql(qtbot, qtmodeltester, to
     assert _values(tab.model, col) == {"张家村", "李家村"}
     assert not tab.cadre.isEnabled()  # all villages: cadres of different villages are not one list
     _pick(tab.village, VILLAGE_CODE)
-    assert tab.model.rowCount() == _live(town, DiaryEntry, VILLAGE_CODE) and _values(tab.model, col) == {"张家村"}
+    assert tab.model.rowCount() == _live(town, DiaryEntry, VILLAGE_CODE) and _values(tab.model, col) == {
+        "张家村"
+    }
     assert tab.cadre.isEnabled() and tab.cadre.count() > 1
     assert not tab.new_button.isEnabled() and not tab.edit_button.isEnabled()
     _shot(page, "town-diary")
@@ -128,10 +137,14 @@ def test_town_diary_and_ledger_filter_by_village_in_sql(qtbot, qtmodeltester, to
     _shot(page, "town-ledger")
 
 
-def _live_demands(ws, code=None):  # noqa: ANN001
+def _live_demands(ws, code=None):
     with ws.new_session() as s:
-        q = (select(func.count()).select_from(Demand).join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
-             .where(Demand.deleted_at.is_(None), DiaryEntry.deleted_at.is_(None)))
+        q = (
+            select(func.count())
+            .select_from(Demand)
+            .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
+            .where(Demand.deleted_at.is_(None), DiaryEntry.deleted_at.is_(None))
+        )
         if code:
             q = q.where(Demand.village_code == code)
         return s.scalar(q)
@@ -154,7 +167,9 @@ def test_town_case_list_filters_by_village_and_opens_a_village_case_read_only(qt
     dlg = page.case_dialog(page.model.ids[0])
     qtbot.addWidget(dlg)
     assert "乡镇只读" in dlg.header.text()
-    enabled = [b.text() for b in dlg.tabs.findChildren(QPushButton) if b.isEnabled() and b is not dlg.town_save]
+    enabled = [
+        b.text() for b in dlg.tabs.findChildren(QPushButton) if b.isEnabled() and b is not dlg.town_save
+    ]
     assert enabled == []
 
 
@@ -169,9 +184,12 @@ def test_village_station_has_no_village_filter_and_no_village_column(qtbot, vill
         qtbot.addWidget(page)
         page.show()
         page.refresh()
-    for combo, model in ((roster.village, roster.model), (diary_page.diary_tab.village, diary_page.diary_tab.model),
-                         (diary_page.ledger_tab.village, diary_page.ledger_tab.model),
-                         (cases_page.village, cases_page.model)):
+    for combo, model in (
+        (roster.village, roster.model),
+        (diary_page.diary_tab.village, diary_page.diary_tab.model),
+        (diary_page.ledger_tab.village, diary_page.ledger_tab.model),
+        (cases_page.village, cases_page.model),
+    ):
         assert combo.isHidden() and combo.code() is None
         with pytest.raises(ValueError):
             _column(model, "村")

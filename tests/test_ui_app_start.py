@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-DRIVER = r'''
+DRIVER = r"""
 import json, sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWizard
@@ -47,13 +47,19 @@ def drive():
 QTimer.singleShot(50, drive)
 status = run(sys.argv[1])
 print(json.dumps({"status": status, "seen": seen}, ensure_ascii=False))
-'''
+"""
 
 
 def test_first_start_runs_the_wizard_then_sign_in_then_opens_the_window(tmp_path):
     data = tmp_path / "new-station"
-    proc = subprocess.run([sys.executable, "-c", DRIVER, str(data)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    proc = subprocess.run(
+        [sys.executable, "-c", DRIVER, str(data)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["status"] == 0

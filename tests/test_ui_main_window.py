@@ -22,10 +22,22 @@ TODAY = dt.date(2024, 3, 15)
 def demo_reminders(session, user, today):
     """A provider as a feature would add one to TODO_PROVIDERS."""
     return [
-        TodoItem("must_visit", "王桂兰家：老人住院，必访", detail="3月10日住院", due=today - dt.timedelta(days=2),
-                 severity="overdue", page="diary", record_id="rec-1"),
-        TodoItem("judicial_confirmation", "张李两家宅基地协议：司法确认期限", due=today + dt.timedelta(days=3),
-                 severity="warning", page="mediation"),
+        TodoItem(
+            "must_visit",
+            "王桂兰家：老人住院，必访",
+            detail="3月10日住院",
+            due=today - dt.timedelta(days=2),
+            severity="overdue",
+            page="diary",
+            record_id="rec-1",
+        ),
+        TodoItem(
+            "judicial_confirmation",
+            "张李两家宅基地协议：司法确认期限",
+            due=today + dt.timedelta(days=3),
+            severity="warning",
+            page="mediation",
+        ),
         TodoItem("demand_due", "李四反映的排水沟问题待答复", severity="normal", page="diary"),
     ]
 
@@ -73,7 +85,9 @@ def test_navigation_list_is_usable_by_keyboard(qtbot, window):
     assert window.stack.currentWidget() is window.pages["households"]
 
 
-def test_a_broken_screen_is_reported_and_the_window_keeps_working(qtbot, village_ws, village_admin, monkeypatch):
+def test_a_broken_screen_is_reported_and_the_window_keeps_working(
+    qtbot, village_ws, village_admin, monkeypatch
+):
     from ui import main_window
     from ui.pages import PageSpec
 
@@ -169,8 +183,14 @@ def test_only_an_admin_may_change_the_idle_lock_time(village_ws, village_admin):
     from app.errors import UserError
 
     with village_ws.session() as s:
-        cadre = accounts.add_user(s, username="li", display_name="李干部", password="li-pass-1", roles=["cadre"],
-                                  actor=village_admin)
+        cadre = accounts.add_user(
+            s,
+            username="li",
+            display_name="李干部",
+            password="li-pass-1",
+            roles=["cadre"],
+            actor=village_admin,
+        )
         with pytest.raises(UserError):
             preferences.set_idle_lock_minutes(s, 3, actor=cadre)
         with pytest.raises(UserError, match="1 到 240"):

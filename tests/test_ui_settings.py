@@ -21,8 +21,15 @@ def admin_page(qtbot, village_ws, village_admin):
 
 def _add_cadre(ws, actor, username="wang", password="wang-pass-1"):
     with ws.session() as s:
-        user = accounts.add_user(s, username=username, display_name="王秀英", password=password,
-                                 roles=["cadre"], title="网格员", actor=actor)
+        user = accounts.add_user(
+            s,
+            username=username,
+            display_name="王秀英",
+            password=password,
+            roles=["cadre"],
+            title="网格员",
+            actor=actor,
+        )
         s.expunge(user)
     return user
 
@@ -114,7 +121,9 @@ def test_a_cadre_sees_only_their_own_account(qtbot, village_ws, village_admin):
     assert page.my_labels["username"].text() == "wang" and page.my_labels["title"].text() == "网格员"
     assert not page.idle_minutes.isEnabled() and page.save_idle_button.isHidden()
     with village_ws.session() as s, pytest.raises(UserError, match="权限"):
-        accounts.add_user(s, username="x", display_name="某人", password="xxxxxx1", roles=["admin"], actor=cadre)
+        accounts.add_user(
+            s, username="x", display_name="某人", password="xxxxxx1", roles=["admin"], actor=cadre
+        )
     with village_ws.session() as s, pytest.raises(UserError, match="权限"):
         accounts.reset_password(s, village_admin.id, "taken-over", actor=cadre)
 
@@ -152,7 +161,10 @@ def test_user_table_model_is_a_valid_qt_model(qtmodeltester, village_ws, village
     with village_ws.session() as s:
         model.load([accounts.info(u) for u in accounts.local_users(s)])
     qtmodeltester.check(model)
-    assert model.rowCount() == 2 and model.headerData(0, __import__("PySide6.QtCore").QtCore.Qt.Orientation.Horizontal) == "登录名"
+    assert (
+        model.rowCount() == 2
+        and model.headerData(0, __import__("PySide6.QtCore").QtCore.Qt.Orientation.Horizontal) == "登录名"
+    )
 
 
 def test_admin_password_still_signs_in_after_page_use(admin_page, village_ws):

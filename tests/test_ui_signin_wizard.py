@@ -36,7 +36,12 @@ def test_wizard_creates_village_station_and_its_first_administrator(qtbot, tmp_p
         wizard.button(QWizard.WizardButton.FinishButton).click()
         assert wizard.result() == QDialog.DialogCode.Accepted
         station = ws.local_station(refresh=True)
-        assert (station.kind, station.code, station.name, station.town_name) == ("village", "370681101202", "李家村", "东城镇")
+        assert (station.kind, station.code, station.name, station.town_name) == (
+            "village",
+            "370681101202",
+            "李家村",
+            "东城镇",
+        )
         with ws.session() as s:
             user = accounts.authenticate(s, "lijia", "secret-77")
             assert user.display_name == "李明" and "admin" in user.role_set
@@ -130,8 +135,14 @@ def test_sign_in_of_a_demo_workspace_shows_the_demo_login(qtbot, tmp_path):
 
 def test_sign_in_refuses_a_deactivated_account(qtbot, village_ws, village_admin):
     with village_ws.session() as s:
-        clerk = accounts.add_user(s, username="zhao", display_name="赵会计", password="zhao-pass",
-                                  roles=["cadre"], actor=village_admin)
+        clerk = accounts.add_user(
+            s,
+            username="zhao",
+            display_name="赵会计",
+            password="zhao-pass",
+            roles=["cadre"],
+            actor=village_admin,
+        )
         accounts.set_active(s, clerk.id, False, actor=village_admin)
     dialog = SignInDialog(village_ws)
     qtbot.addWidget(dialog)

@@ -18,9 +18,19 @@ from app.workspace import Workspace
 log = logging.getLogger("minqing.ui")
 
 # System CJK fonts in order of preference (sans for the screen; the bundled serif is the fallback).
-UI_FONTS = ("Microsoft YaHei UI", "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC",
-            "Source Han Sans CN", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Droid Sans Fallback",
-            "Noto Serif CJK SC", "SimSun")
+UI_FONTS = (
+    "Microsoft YaHei UI",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
+    "Noto Serif CJK SC",
+    "SimSun",
+)
 
 
 def apply_ui_font(app: QApplication) -> str:
@@ -59,7 +69,7 @@ def route_qt_messages() -> None:
     """Qt's own warnings go into the workspace log (and count as errors in selftest when critical)."""
     qt_log = logging.getLogger("minqing.qt")
 
-    def handler(msg_type, context, message) -> None:  # noqa: ANN001
+    def handler(msg_type, context, message) -> None:
         qt_log.log(_QT_LEVELS.get(msg_type, logging.WARNING), "%s", message)
 
     qInstallMessageHandler(handler)
@@ -95,7 +105,11 @@ def run(data_dir: str | Path | None = None) -> int:
         logs_dir = root / "logs"
         logs.setup(logs_dir)
     except OSError as exc:
-        QMessageBox.critical(None, "无法打开工作目录", f"无法在 {root} 建立日志文件夹：{exc.strerror}。请检查权限或换一个目录。")
+        QMessageBox.critical(
+            None,
+            "无法打开工作目录",
+            f"无法在 {root} 建立日志文件夹：{exc.strerror}。请检查权限或换一个目录。",
+        )
         return 1
     crash = CrashHandler(logs_dir).install()
     route_qt_messages()

@@ -29,7 +29,7 @@ class AppContext(QObject):
     def is_town(self) -> bool:
         return self.station.kind == "town"
 
-    def session(self, **info):  # noqa: ANN201
+    def session(self, **info):
         """One unit of work stamped as the signed-in user (commit on success)."""
         return self.workspace.session(self.user.id if self.user else None, **info)
 

@@ -105,14 +105,16 @@ class CrashHandler:
             return None
         when = dt.datetime.fromtimestamp(fault.stat().st_mtime)
         target = self.logs_dir / f"crash-{_stamp(when)}.log"
-        header = (f"民情簿 {__version__} 异常退出（致命错误，由 faulthandler 记录）\n"
-                  f"时间：{when:%Y-%m-%d %H:%M:%S}\n\n")
+        header = (
+            f"民情簿 {__version__} 异常退出（致命错误，由 faulthandler 记录）\n"
+            f"时间：{when:%Y-%m-%d %H:%M:%S}\n\n"
+        )
         target.write_text(header + fault.read_text(encoding="utf-8", errors="replace"), encoding="utf-8")
         fault.unlink()
         return target
 
     # -- handling --------------------------------------------------------------------------
-    def write_log(self, exc_type, exc, tb, *, now: dt.datetime | None = None) -> Path:  # noqa: ANN001
+    def write_log(self, exc_type, exc, tb, *, now: dt.datetime | None = None) -> Path:
         now = now or dt.datetime.now()
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         path = self.logs_dir / f"crash-{_stamp(now)}.log"
@@ -130,7 +132,7 @@ class CrashHandler:
     def _thread_hook(self, args: threading.ExceptHookArgs) -> None:
         self.handle(args.exc_type, args.exc_value, args.exc_traceback)
 
-    def handle(self, exc_type, exc, tb) -> None:  # noqa: ANN001
+    def handle(self, exc_type, exc, tb) -> None:
         if issubclass(exc_type, KeyboardInterrupt):
             sys.__excepthook__(exc_type, exc, tb)
             return
@@ -154,11 +156,16 @@ class CrashHandler:
             return
         if self.dialog is not None and self.dialog.isVisible():
             return  # one dialog at a time; every error still gets its own log
-        box = QMessageBox(QMessageBox.Icon.Critical, "程序出错",
-                          "民情簿遇到了一个意外错误，刚才的操作可能没有完成。", parent=QApplication.activeWindow())
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "程序出错",
+            "民情簿遇到了一个意外错误，刚才的操作可能没有完成。",
+            parent=QApplication.activeWindow(),
+        )
         box.setInformativeText(
             f"错误记录已保存到：\n{path}\n\n请把这个文件交给技术支持人员。"
-            "已保存的数据不受影响；如果程序表现异常，请关闭后重新打开。")
+            "已保存的数据不受影响；如果程序表现异常，请关闭后重新打开。"
+        )
         box.addButton("继续使用", QMessageBox.ButtonRole.AcceptRole)
         quit_button = box.addButton("退出程序", QMessageBox.ButtonRole.DestructiveRole)
         box.buttonClicked.connect(lambda b: QApplication.quit() if b is quit_button else None)
@@ -194,8 +201,12 @@ def offer_last_crash(logs_dir: Path, parent: QWidget | None = None) -> Path | No
         return None
     mark_seen(logs_dir, path)
     answer = QMessageBox.question(
-        parent, "上次运行出错", "民情簿上次运行时出了错，留下了一份错误记录。要现在查看吗？",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        parent,
+        "上次运行出错",
+        "民情簿上次运行时出了错，留下了一份错误记录。要现在查看吗？",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
     if answer == QMessageBox.StandardButton.Yes:
         CrashLogDialog(path, parent).exec()
     return path

@@ -31,7 +31,9 @@ class HomePage(QWidget):
 
     open_page = Signal(str, object)
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, today: dt.date | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, today: dt.date | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self._fixed_today = today
@@ -61,13 +63,17 @@ class HomePage(QWidget):
         self.tree.itemActivated.connect(self._activated)
         layout.addWidget(self.tree, 1)
 
-        self.empty = QLabel("今天没有待办事项。\n\n必访户、诉求答复期限、调解协议履行与司法确认期限等提醒，"
-                            "会在相关功能录入数据后自动出现在这里。")
+        self.empty = QLabel(
+            "今天没有待办事项。\n\n必访户、诉求答复期限、调解协议履行与司法确认期限等提醒，"
+            "会在相关功能录入数据后自动出现在这里。"
+        )
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.empty.setStyleSheet("color: #555; font-size: 12pt; padding: 16px 0;")
         layout.addWidget(self.empty, 1)
-        QShortcut(QKeySequence("F5"), self, self.refresh, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(
+            QKeySequence("F5"), self, self.refresh, context=Qt.ShortcutContext.WidgetWithChildrenShortcut
+        )
         ctx.data_changed.connect(self._data_changed)
 
     def today(self) -> dt.date:
@@ -92,7 +98,7 @@ class HomePage(QWidget):
         self.summary.setText("正在汇总今日待办……")
         workspace, user = self.ctx.workspace, self.ctx.user
 
-        def work(_progress) -> list[todo.TodoItem]:  # noqa: ANN001
+        def work(_progress) -> list[todo.TodoItem]:
             with workspace.session(user.id if user else None) as s:
                 return todo.collect(s, user, today)
 
@@ -104,8 +110,14 @@ class HomePage(QWidget):
 
             sys.excepthook(type(exc), exc, exc.__traceback__)
 
-        run_in_background(self, "今日待办", work, lambda items: self._show(items, generation),
-                          show_progress=False, on_error=failed)
+        run_in_background(
+            self,
+            "今日待办",
+            work,
+            lambda items: self._show(items, generation),
+            show_progress=False,
+            on_error=failed,
+        )
 
     def _show(self, items: list[todo.TodoItem], generation: int) -> None:
         if generation != self._generation:

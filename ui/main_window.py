@@ -32,10 +32,16 @@ from ui.tasks import BackgroundTask, Cancelled
 
 log = logging.getLogger("minqing.ui")
 
-INPUT_EVENTS = frozenset({
-    QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
-    QEvent.Type.TouchBegin, QEvent.Type.InputMethod,
-})
+INPUT_EVENTS = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseMove,
+        QEvent.Type.Wheel,
+        QEvent.Type.TouchBegin,
+        QEvent.Type.InputMethod,
+    }
+)
 
 
 class IdleWatcher(QObject):
@@ -61,7 +67,7 @@ class IdleWatcher(QObject):
     def stop(self) -> None:
         self.timer.stop()
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() in INPUT_EVENTS and self.timer.isActive():
             self.timer.start()
         return False
@@ -107,8 +113,9 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("navigation")
         self.nav.setMaximumWidth(220)
         self.nav.setMinimumWidth(170)
-        self.nav.setStyleSheet("QListWidget#navigation { font-size: 12pt; }"
-                               "QListWidget#navigation::item { padding: 8px 6px; }")
+        self.nav.setStyleSheet(
+            "QListWidget#navigation { font-size: 12pt; }QListWidget#navigation::item { padding: 8px 6px; }"
+        )
         self.stack = QStackedWidget()
         for spec in self.specs:
             item = QListWidgetItem(spec.title)
@@ -152,8 +159,9 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         m_file = bar.addMenu("文件(&F)")
         # Ctrl+N writes a diary entry from anywhere (issue: "new entry from anywhere").
-        self.new_entry_action = QAction("写民情日记(&N)…", self, shortcut=QKeySequence("Ctrl+N"),
-                                        triggered=self.new_diary_entry)
+        self.new_entry_action = QAction(
+            "写民情日记(&N)…", self, shortcut=QKeySequence("Ctrl+N"), triggered=self.new_diary_entry
+        )
         m_file.addAction(self.new_entry_action)
         m_file.addSeparator()
         self.lock_action = QAction("锁定窗口(&L)", self, shortcut=QKeySequence("Ctrl+L"), triggered=self.lock)
@@ -173,8 +181,13 @@ class MainWindow(QMainWindow):
         m_help.addAction(self.about_action)
         self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        for a in (self.new_entry_action, self.lock_action, self.quit_action, self.about_action,
-                  *self.page_actions.values()):
+        for a in (
+            self.new_entry_action,
+            self.lock_action,
+            self.quit_action,
+            self.about_action,
+            *self.page_actions.values(),
+        ):
             self.addAction(a)  # shortcuts work even with the menu bar hidden
 
     def _update_status(self) -> None:
@@ -190,10 +203,13 @@ class MainWindow(QMainWindow):
 
     def about(self) -> None:
         st = self.ctx.station
-        QMessageBox.about(self, "关于民情簿",
-                          f"<b>民情簿</b> {__version__}<br>村级群众工作室的民情日记、户籍联系卡、矛盾纠纷调解与离线上报。"
-                          f"<br><br>工作站：{st.name}（{st.code}）<br>工作目录：{self.ctx.workspace.root}"
-                          "<br><br>快捷键：Ctrl+1…Ctrl+7 切换界面，Ctrl+L 锁定，Ctrl+Q 退出，F1 本说明。")
+        QMessageBox.about(
+            self,
+            "关于民情簿",
+            f"<b>民情簿</b> {__version__}<br>村级群众工作室的民情日记、户籍联系卡、矛盾纠纷调解与离线上报。"
+            f"<br><br>工作站：{st.name}（{st.code}）<br>工作目录：{self.ctx.workspace.root}"
+            "<br><br>快捷键：Ctrl+1…Ctrl+7 切换界面，Ctrl+L 锁定，Ctrl+Q 退出，F1 本说明。",
+        )
 
     # -- pages -------------------------------------------------------------------------------
     def new_diary_entry(self) -> None:
@@ -242,7 +258,7 @@ class MainWindow(QMainWindow):
         if spec.key not in self.failed and hasattr(page, "refresh"):
             try:
                 page.refresh()
-            except Exception:  # noqa: BLE001 - a broken screen must not take the window with it
+            except Exception:
                 log.exception("界面“%s”刷新失败", spec.title)
                 self.failed[spec.key] = "刷新失败"
                 import sys
@@ -256,7 +272,7 @@ class MainWindow(QMainWindow):
             module_name, class_name = spec.factory.split(":")
             cls = getattr(importlib.import_module(module_name), class_name)
             page = cls(self.ctx, None)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log.exception("界面“%s”（%s）打开失败", spec.title, spec.factory)
             self.failed[spec.key] = f"{type(exc).__name__}: {exc}"
             import sys
@@ -310,8 +326,12 @@ class MainWindow(QMainWindow):
             if dialog.isVisible() and dialog is not self.lock_dialog:
                 dialog.hidden_by_lock = True
                 dialog.hide()  # a half-typed form stays in memory, out of sight
-        self.lock_dialog = SignInDialog(self.ctx.workspace, self, locked_user=self.ctx.user,
-                                        idle_minutes=self.idle_minutes() if idle else None)
+        self.lock_dialog = SignInDialog(
+            self.ctx.workspace,
+            self,
+            locked_user=self.ctx.user,
+            idle_minutes=self.idle_minutes() if idle else None,
+        )
         self.lock_dialog.setWindowModality(Qt.WindowModality.WindowModal)
         self.lock_dialog.accepted.connect(self._unlocked)
         self.lock_dialog.rejected.connect(self._quit_from_lock)
@@ -347,7 +367,7 @@ class MainWindow(QMainWindow):
         if self.index_task is not None or not indexing.pending(self.ctx.workspace):
             return
 
-        def work(progress):  # noqa: ANN001, ANN202
+        def work(progress):
             return indexing.catch_up_indexes(self.ctx.workspace, progress, chunk=indexing.BACKGROUND_CHUNK)
 
         def done(_result: object) -> None:
@@ -363,10 +383,13 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("正在更新全文索引（可照常使用，搜索结果暂时可能不全）…")
         task = BackgroundTask(self, "更新全文索引", work, done, show_progress=False, on_error=failed)
         task.signals.progress.connect(  # "正在更新全文索引（15000/55280）" after each step
-            lambda _done, _total, text: self.statusBar().showMessage(f"{text}，可照常使用，搜索结果暂时可能不全…"))
+            lambda _done, _total, text: self.statusBar().showMessage(
+                f"{text}，可照常使用，搜索结果暂时可能不全…"
+            )
+        )
         self.index_task = task.start()
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001, N802
+    def closeEvent(self, event) -> None:
         self.idle.detach()
         if self.index_task is not None:  # stops after its current step; the rest waits for next time
             self.index_task.cancel_event.set()

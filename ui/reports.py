@@ -79,7 +79,7 @@ CASE_COLUMNS = (
 class VillageFiguresModel(QAbstractTableModel):
     """One row per village plus 合计 (a town station). Not sortable on purpose: no rankings."""
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.rows: list[reports.Figures] = []
         self.columns = BASE_COLUMNS
@@ -93,13 +93,13 @@ class VillageFiguresModel(QAbstractTableModel):
             self.columns = BASE_COLUMNS + (CASE_COLUMNS if report.mediation_shown else ())
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.columns)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         if role == Qt.ItemDataRole.DisplayRole:
@@ -108,7 +108,7 @@ class VillageFiguresModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201, N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.columns[section][0]
         return None
@@ -190,8 +190,11 @@ class ReportsPage(QWidget):
             exports.addWidget(b)
         exports.addWidget(self.export_status, 1)
 
-        note = QLabel("以下数字都由已录入的户籍、民情日记、群众诉求和调解案件自动统计，不需要另行填报；"
-                      "户数、人口和联系卡为当前在册情况，其余按所选期间统计。", self)
+        note = QLabel(
+            "以下数字都由已录入的户籍、民情日记、群众诉求和调解案件自动统计，不需要另行填报；"
+            "户数、人口和联系卡为当前在册情况，其余按所选期间统计。",
+            self,
+        )
         note.setWordWrap(True)
         note.setStyleSheet("color: #555;")
 
@@ -282,7 +285,9 @@ class ReportsPage(QWidget):
 
     def period(self) -> reports.Period:
         kind = self.period_kind.currentData()
-        return reports.period_for(kind, self.today, _pydate(self.date_from.date()), _pydate(self.date_to.date()))
+        return reports.period_for(
+            kind, self.today, _pydate(self.date_from.date()), _pydate(self.date_to.date())
+        )
 
     # -- figures ------------------------------------------------------------------------------------
     def _apply_permissions(self) -> None:
@@ -315,26 +320,33 @@ class ReportsPage(QWidget):
         self.villages_model.set_report(r)
         t = r.totals
         self.roster_box.setTitle("户籍与联系卡" + ("（全镇合计）" if r.town else ""))
-        self.roster_box.set_pairs([
-            ("户数", t.households), ("在册人口", t.persons),
-            ("有联系干部的户", f"{t.with_contact_cadre}（{t.contact_coverage}）"),
-            ("联系卡已送达", f"{t.cards_delivered}（{t.card_coverage}）"),
-            ("本期送达联系卡", t.cards_delivered_in_period),
-            ("尚无联系干部的户", t.households - t.with_contact_cadre),
-        ])
+        self.roster_box.set_pairs(
+            [
+                ("户数", t.households),
+                ("在册人口", t.persons),
+                ("有联系干部的户", f"{t.with_contact_cadre}（{t.contact_coverage}）"),
+                ("联系卡已送达", f"{t.cards_delivered}（{t.card_coverage}）"),
+                ("本期送达联系卡", t.cards_delivered_in_period),
+                ("尚无联系干部的户", t.households - t.with_contact_cadre),
+            ]
+        )
         self.tags_box.setTitle("标签（户数）" + ("" if r.sensitive_shown else "，敏感标签不显示"))
         self.tags_box.set_pairs(list(t.tags.items()))
-        self.visits_box.set_pairs([("走访记录（篇）", t.visits), ("走访到的户", t.households_visited),
-                                   *t.visits_by_kind.items()])
-        self.demands_box.set_pairs([("诉求（条）", t.demands), ("逾期未办结", t.demands_overdue),
-                                    *t.demands_by_status.items()])
+        self.visits_box.set_pairs(
+            [("走访记录（篇）", t.visits), ("走访到的户", t.households_visited), *t.visits_by_kind.items()]
+        )
+        self.demands_box.set_pairs(
+            [("诉求（条）", t.demands), ("逾期未办结", t.demands_overdue), *t.demands_by_status.items()]
+        )
         self.categories_box.set_pairs(list(t.demands_by_category.items()))
         if t.mediation is not None:
             self.cases_box.set_pairs(t.mediation.lines())
             m = t.mediation
-            self.cases_by_box.set_pairs([(f"类型：{k}", v) for k, v in m.by_type.items()]
-                                        + [(f"来源：{k}", v) for k, v in m.by_source.items()]
-                                        or [("本期无受理案件", "")])
+            self.cases_by_box.set_pairs(
+                [(f"类型：{k}", v) for k, v in m.by_type.items()]
+                + [(f"来源：{k}", v) for k, v in m.by_source.items()]
+                or [("本期无受理案件", "")]
+            )
 
     # -- exports (the existing ones, for the chosen period) -------------------------------------------
     EXPORTS = {
@@ -345,28 +357,39 @@ class ReportsPage(QWidget):
 
     def ask_export(self, kind: str) -> None:
         title, stem = self.EXPORTS[kind]
-        path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / f"{stem}-{self.today:%Y%m%d}.xlsx"),
-                                              "Excel 工作簿 (*.xlsx)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, title, str(Path.home() / f"{stem}-{self.today:%Y%m%d}.xlsx"), "Excel 工作簿 (*.xlsx)"
+        )
         if not path:
             return
         full_id = False
         if kind == "roster" and can(self.ctx.user, "export_full_id"):
-            full_id = QMessageBox.question(self, "身份证号", "导出完整身份证号吗？（选“否”则打码导出；完整导出会记入审计日志）") \
+            full_id = (
+                QMessageBox.question(
+                    self, "身份证号", "导出完整身份证号吗？（选“否”则打码导出；完整导出会记入审计日志）"
+                )
                 == QMessageBox.StandardButton.Yes
+            )
         self.export_to(kind, Path(path), full_id=full_id)
 
-    def export_to(self, kind: str, target: Path, *, full_id: bool = False):  # noqa: ANN201
+    def export_to(self, kind: str, target: Path, *, full_id: bool = False):
         """Run one of the existing exports in the background; the status line says what was written."""
         ws, user, name = self.ctx.workspace, self.ctx.user, self.ctx.station.name
         period = self.period()
 
-        def work(progress):  # noqa: ANN001, ANN202
+        def work(progress):
             with ws.session(user.id if user else None) as s:
                 if kind == "ledger":
                     from app.ledger import LedgerFilter, export_ledger
 
-                    n = export_ledger(s, target, village_name=name, today=self.today, progress=progress,
-                                      f=LedgerFilter(date_from=period.start, date_to=period.end))
+                    n = export_ledger(
+                        s,
+                        target,
+                        village_name=name,
+                        today=self.today,
+                        progress=progress,
+                        f=LedgerFilter(date_from=period.start, date_to=period.end),
+                    )
                     return f"已导出 {n} 条诉求到 {target}"
                 if kind == "cases":
                     from app.mediation.ledger import export_ledger as export_cases

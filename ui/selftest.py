@@ -125,8 +125,13 @@ def run(data_dir: Path, *, install_hooks: bool = True, screenshots: Path | None 
                 error = f"{READY_TIMEOUT_S:.0f} 秒内未就绪"
             if error is None and len(collector.messages) > errors_before:
                 error = collector.messages[errors_before]
-            entry = {"key": spec.key, "title": spec.title, "open_s": round(elapsed, 4), "ok": error is None,
-                     "error": error}
+            entry = {
+                "key": spec.key,
+                "title": spec.title,
+                "open_s": round(elapsed, 4),
+                "ok": error is None,
+                "error": error,
+            }
             if screenshots is not None:
                 _settle(app, 200)
                 shot = screenshots / f"{len(pages) + 1:02d}-{spec.key}.png"

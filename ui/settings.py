@@ -31,8 +31,17 @@ from app.errors import UserError
 from ui.context import AppContext
 from ui.signin import ERROR_STYLE
 
-TITLES = ("村党支部书记", "村委会主任", "村委委员", "村民小组长", "网格员", "驻村干部", "调解委员会主任",
-          "人民调解员", "乡镇干部")
+TITLES = (
+    "村党支部书记",
+    "村委会主任",
+    "村委委员",
+    "村民小组长",
+    "网格员",
+    "驻村干部",
+    "调解委员会主任",
+    "人民调解员",
+    "乡镇干部",
+)
 
 
 def _error_label() -> QLabel:
@@ -137,8 +146,11 @@ class UserDialog(_FormDialog):
     """Add a user (``user=None``) or edit name, phone, 职务 and roles of one."""
 
     def __init__(self, ctx: AppContext, user: UserInfo | None = None, parent: QWidget | None = None) -> None:
-        super().__init__("添加账号" if user is None else f"修改账号 {user.username}",
-                         "添加" if user is None else "保存", parent)
+        super().__init__(
+            "添加账号" if user is None else f"修改账号 {user.username}",
+            "添加" if user is None else "保存",
+            parent,
+        )
         self.ctx, self.target = ctx, user
         self.username = QLineEdit(user.username if user else "")
         self.username.setReadOnly(user is not None)
@@ -169,8 +181,13 @@ class UserDialog(_FormDialog):
             self.password.setPlaceholderText(f"至少 {accounts.MIN_PASSWORD_LENGTH} 位")
             self.form.addRow("初始密码(&P)：", self.password)
             self.form.addRow("再输一次(&R)：", self.confirm)
-        self.fields = {"username": self.username, "display_name": self.display_name, "phone": self.phone,
-                       "password": self.password, "roles": next(iter(self.roles.values()))}
+        self.fields = {
+            "username": self.username,
+            "display_name": self.display_name,
+            "phone": self.phone,
+            "password": self.password,
+            "roles": next(iter(self.roles.values())),
+        }
 
     def selected_roles(self) -> list[str]:
         return [key for key, box in self.roles.items() if box.isChecked()]
@@ -180,14 +197,26 @@ class UserDialog(_FormDialog):
             if self.target is None:
                 if self.password.text() != self.confirm.text():
                     raise UserError("两次输入的密码不一样", field="password")
-                accounts.add_user(s, username=self.username.text(), display_name=self.display_name.text(),
-                                  password=self.password.text(), roles=self.selected_roles(),
-                                  phone=self.phone.text().strip() or None,
-                                  title=self.title.currentText().strip() or None, actor=self.ctx.user)
+                accounts.add_user(
+                    s,
+                    username=self.username.text(),
+                    display_name=self.display_name.text(),
+                    password=self.password.text(),
+                    roles=self.selected_roles(),
+                    phone=self.phone.text().strip() or None,
+                    title=self.title.currentText().strip() or None,
+                    actor=self.ctx.user,
+                )
             else:
-                accounts.update_user(s, self.target.id, actor=self.ctx.user,
-                                     display_name=self.display_name.text(), phone=self.phone.text(),
-                                     title=self.title.currentText().strip(), roles=self.selected_roles())
+                accounts.update_user(
+                    s,
+                    self.target.id,
+                    actor=self.ctx.user,
+                    display_name=self.display_name.text(),
+                    phone=self.phone.text(),
+                    title=self.title.currentText().strip(),
+                    roles=self.selected_roles(),
+                )
 
 
 class UserTableModel(QAbstractTableModel):
@@ -195,7 +224,7 @@ class UserTableModel(QAbstractTableModel):
 
     COLUMNS = ("登录名", "姓名", "角色", "职务", "电话", "状态")
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.users: list[UserInfo] = []
 
@@ -204,28 +233,37 @@ class UserTableModel(QAbstractTableModel):
         self.users = list(users)
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
+    def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.users)
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008
+    def columnCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self.users):
             return None
         u = self.users[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (u.username, u.display_name, u.role_names, u.title or "", u.phone or "",
-                    "启用" if u.active else "已停用")[index.column()]
+            return (
+                u.username,
+                u.display_name,
+                u.role_names,
+                u.title or "",
+                u.phone or "",
+                "启用" if u.active else "已停用",
+            )[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and not u.active:
             from PySide6.QtGui import QColor
 
             return QColor("#888888")
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201, N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.COLUMNS):
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(self.COLUMNS)
+        ):
             return self.COLUMNS[section]
         return None
 
@@ -326,8 +364,9 @@ class UserAdmin(QGroupBox):
             with self.ctx.session() as s:
                 accounts.set_active(s, user.id, not user.active, actor=self.ctx.user)
         except UserError as exc:
-            self.last_warning = QMessageBox(QMessageBox.Icon.Warning, "无法完成", exc.message,
-                                            QMessageBox.StandardButton.Ok, self)
+            self.last_warning = QMessageBox(
+                QMessageBox.Icon.Warning, "无法完成", exc.message, QMessageBox.StandardButton.Ok, self
+            )
             self.last_warning.open()
             return
         self._changed(user.id)
@@ -354,8 +393,13 @@ class SettingsPage(QWidget):
         self.my_account = QGroupBox("我的账号")
         my_form = QFormLayout(self.my_account)
         self.my_labels = {k: QLabel() for k in ("username", "display_name", "roles", "title", "phone")}
-        for key, label in (("username", "登录名"), ("display_name", "姓名"), ("roles", "角色"),
-                           ("title", "职务"), ("phone", "电话")):
+        for key, label in (
+            ("username", "登录名"),
+            ("display_name", "姓名"),
+            ("roles", "角色"),
+            ("title", "职务"),
+            ("phone", "电话"),
+        ):
             my_form.addRow(f"{label}：", self.my_labels[key])
         self.change_password_button = QPushButton("修改我的密码(&W)…")
         self.change_password_button.clicked.connect(self.change_own_password)

@@ -101,15 +101,21 @@ class StationPage(QWizardPage):
         self.code_label.setBuddy(self.code)
         self.name_label.setText("村名(&N)：" if village else "乡镇名(&N)：")
         self.name_label.setBuddy(self.name)
-        self.code.setPlaceholderText("12 位统计用区划代码，例如 370681101201" if village
-                                     else "9 位统计用区划代码，例如 370681101")
+        self.code.setPlaceholderText(
+            "12 位统计用区划代码，例如 370681101201" if village else "9 位统计用区划代码，例如 370681101"
+        )
         for w in (self.card_label, self.card_row, self.town_name_label, self.town_name):
             w.setVisible(village)
-        self.hint.setText("村代码的前 9 位是所属乡镇的代码。乡镇工作站卡片由乡镇导出，用来加密上报的数据。"
-                          if village else "乡镇工作站接收各村上报的数据；建好后请把本站卡片发给各村。")
+        self.hint.setText(
+            "村代码的前 9 位是所属乡镇的代码。乡镇工作站卡片由乡镇导出，用来加密上报的数据。"
+            if village
+            else "乡镇工作站接收各村上报的数据；建好后请把本站卡片发给各村。"
+        )
 
     def _browse_card(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择乡镇工作站卡片", "", "工作站卡片 (*.json);;所有文件 (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "选择乡镇工作站卡片", "", "工作站卡片 (*.json);;所有文件 (*)"
+        )
         if path:
             self.town_card.setText(path)
 
@@ -135,13 +141,18 @@ class StationPage(QWizardPage):
             if card.kind != "town":
                 raise UserError(f"{card_path} 不是乡镇的卡片", field="town_card")
             if code[:9] != card.code:
-                raise UserError(f"村代码 {code} 的前 9 位应为卡片上的乡镇代码 {card.code}（{card.name}）",
-                                field="code")
-        return {"kind": self.kind, "code": code, "name": name,
-                "town_card": Path(card_path) if card_path else None,
-                "town_name": (self.town_name.text().strip() or None) if self.kind == "village" else None}
+                raise UserError(
+                    f"村代码 {code} 的前 9 位应为卡片上的乡镇代码 {card.code}（{card.name}）", field="code"
+                )
+        return {
+            "kind": self.kind,
+            "code": code,
+            "name": name,
+            "town_card": Path(card_path) if card_path else None,
+            "town_name": (self.town_name.text().strip() or None) if self.kind == "village" else None,
+        }
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         try:
             self.checked_values()
         except UserError as exc:
@@ -180,7 +191,7 @@ class AdminPage(QWizardPage):
         self.error.setText(message)
         self.error.show()
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         wizard: SetupWizard = self.wizard()  # type: ignore[assignment]
         fields = {"username": self.username, "display_name": self.display_name, "password": self.password}
         try:
@@ -224,8 +235,14 @@ class SetupWizard(QWizard):
         values = self.station_page.checked_values()
         a = self.admin_page
         self.info = init_station(
-            self.ws, kind=values["kind"], code=values["code"], name=values["name"],
-            town_card=values["town_card"], town_name=values["town_name"],
-            admin_user=a.username.text().strip(), admin_password=a.password.text(),
-            admin_display_name=a.display_name.text().strip())
+            self.ws,
+            kind=values["kind"],
+            code=values["code"],
+            name=values["name"],
+            town_card=values["town_card"],
+            town_name=values["town_name"],
+            admin_user=a.username.text().strip(),
+            admin_password=a.password.text(),
+            admin_display_name=a.display_name.text().strip(),
+        )
         return self.info

@@ -37,8 +37,14 @@ class SignInDialog(QDialog):
     With ``locked_user`` it unlocks: the account is fixed and only that user's password is accepted.
     """
 
-    def __init__(self, ws: Workspace, parent: QWidget | None = None, *, locked_user: User | None = None,
-                 idle_minutes: int | None = None) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        parent: QWidget | None = None,
+        *,
+        locked_user: User | None = None,
+        idle_minutes: int | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ws = ws
         self.locked_user = locked_user
@@ -48,7 +54,9 @@ class SignInDialog(QDialog):
         self.setMinimumWidth(420)
         layout = QVBoxLayout(self)
 
-        heading = QLabel(f"<b>{station.name}</b>（{'村' if station.kind == 'village' else '乡镇'}工作站 {station.code}）")
+        heading = QLabel(
+            f"<b>{station.name}</b>（{'村' if station.kind == 'village' else '乡镇'}工作站 {station.code}）"
+        )
         layout.addWidget(heading)
         if locked_user is not None:
             why = f"{idle_minutes} 分钟没有操作，" if idle_minutes else ""
@@ -72,7 +80,9 @@ class SignInDialog(QDialog):
 
         self.demo_hint = None
         if locked_user is None and is_demo_workspace(ws):
-            self.demo_hint = QLabel(f"这是演示工作站：登录名 <b>{DEMO_ADMIN[0]}</b>，密码 <b>{DEMO_ADMIN[1]}</b>")
+            self.demo_hint = QLabel(
+                f"这是演示工作站：登录名 <b>{DEMO_ADMIN[0]}</b>，密码 <b>{DEMO_ADMIN[1]}</b>"
+            )
             self.demo_hint.setStyleSheet("color: #555;")
             layout.addWidget(self.demo_hint)
 
@@ -83,8 +93,9 @@ class SignInDialog(QDialog):
         layout.addWidget(self.error)
 
         self.buttons = QDialogButtonBox()
-        self.ok_button = self.buttons.addButton("登录" if locked_user is None else "解锁",
-                                                QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok_button = self.buttons.addButton(
+            "登录" if locked_user is None else "解锁", QDialogButtonBox.ButtonRole.AcceptRole
+        )
         self.cancel_button = self.buttons.addButton("退出程序", QDialogButtonBox.ButtonRole.RejectRole)
         self.ok_button.setDefault(True)
         self.buttons.accepted.connect(self.try_sign_in)
@@ -117,7 +128,7 @@ class SignInDialog(QDialog):
         self.accept()
         return True
 
-    def keyPressEvent(self, event) -> None:  # noqa: ANN001, N802
+    def keyPressEvent(self, event) -> None:
         # Escape on a lock screen must not dismiss the lock.
         if self.locked_user is not None and event.key() == Qt.Key.Key_Escape:
             event.ignore()

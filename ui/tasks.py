@@ -41,7 +41,7 @@ class _Runnable(QRunnable):
 
         try:
             result = self.work(progress)
-        except BaseException as exc:  # noqa: BLE001 - handed to the UI thread
+        except BaseException as exc:
             self.signals.failed.emit(exc)
         else:
             self.signals.finished.emit(result)
@@ -52,10 +52,17 @@ class BackgroundTask(QObject):
 
     done = Signal(object)
 
-    def __init__(self, parent: QWidget | None, title: str, work: Callable[[Callable], Any],
-                 on_done: Callable[[Any], None] | None = None, *, show_progress: bool = True,
-                 on_error: Callable[[BaseException], None] | None = None,
-                 cancelled_text: str = "操作已取消，没有作任何改动。") -> None:
+    def __init__(
+        self,
+        parent: QWidget | None,
+        title: str,
+        work: Callable[[Callable], Any],
+        on_done: Callable[[Any], None] | None = None,
+        *,
+        show_progress: bool = True,
+        on_error: Callable[[BaseException], None] | None = None,
+        cancelled_text: str = "操作已取消，没有作任何改动。",
+    ) -> None:
         super().__init__(parent)
         self.cancelled_text = cancelled_text
         self.cancel_event = threading.Event()
@@ -118,6 +125,11 @@ class BackgroundTask(QObject):
         self.done.emit(None)
 
 
-def run_in_background(parent: QWidget | None, title: str, work: Callable[[Callable], Any],
-                      on_done: Callable[[Any], None] | None = None, **kwargs) -> BackgroundTask:
+def run_in_background(
+    parent: QWidget | None,
+    title: str,
+    work: Callable[[Callable], Any],
+    on_done: Callable[[Any], None] | None = None,
+    **kwargs,
+) -> BackgroundTask:
     return BackgroundTask(parent, title, work, on_done, **kwargs).start()

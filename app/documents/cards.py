@@ -50,8 +50,13 @@ class CardData:
     village_name: str
 
 
-def card_households(session: Session, *, group_name: str | None = None, not_delivered: bool = False,
-                    ids: Sequence[str] | None = None) -> list[str]:
+def card_households(
+    session: Session,
+    *,
+    group_name: str | None = None,
+    not_delivered: bool = False,
+    ids: Sequence[str] | None = None,
+) -> list[str]:
     """Households to print, in roster order: a selection (``ids``), a 组, or the whole village."""
     if ids is not None:
         wanted = set(ids)
@@ -65,21 +70,37 @@ def card_data(session: Session, station: Station, household_ids: Sequence[str]) 
     out: list[CardData] = []
     ids = list(household_ids)
     for start in range(0, len(ids), 500):
-        part = ids[start:start + 500]
+        part = ids[start : start + 500]
         households = {h.id: h for h in session.scalars(select(Household).where(Household.id.in_(part)))}
         cadres: dict[tuple[str, str], CardPerson] = {}
         for a, u in session.execute(
-            select(CadreAssignment, User).join(User, User.id == CadreAssignment.cadre_id)
-            .where(CadreAssignment.household_id.in_(part), CadreAssignment.end_on.is_(None),
-                   CadreAssignment.deleted_at.is_(None)).order_by(CadreAssignment.start_on)
+            select(CadreAssignment, User)
+            .join(User, User.id == CadreAssignment.cadre_id)
+            .where(
+                CadreAssignment.household_id.in_(part),
+                CadreAssignment.end_on.is_(None),
+                CadreAssignment.deleted_at.is_(None),
+            )
+            .order_by(CadreAssignment.start_on)
         ):
             cadres[(a.household_id, a.role)] = CardPerson(u.display_name, u.phone)
         for hid in part:
             h = households.get(hid)
             if h is None:
                 continue
-            out.append(CardData(h.id, h.head_name, h.group_name, h.address, cadres.get((hid, "contact")),
-                                cadres.get((hid, "area")), sec, station.service_phone, station.name))
+            out.append(
+                CardData(
+                    h.id,
+                    h.head_name,
+                    h.group_name,
+                    h.address,
+                    cadres.get((hid, "contact")),
+                    cadres.get((hid, "area")),
+                    sec,
+                    station.service_phone,
+                    station.name,
+                )
+            )
     return out
 
 
@@ -113,7 +134,13 @@ def _qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
                 start = c
                 while c < n and row[c]:
                     c += 1
-                pdf.rect(x + (quiet + start) * module, y + (quiet + r) * module, (c - start) * module, module, style="F")
+                pdf.rect(
+                    x + (quiet + start) * module,
+                    y + (quiet + r) * module,
+                    (c - start) * module,
+                    module,
+                    style="F",
+                )
             else:
                 c += 1
 
@@ -200,7 +227,9 @@ def render_cards(cards: Sequence[CardData], out: Path | str, *, one_per_page: bo
                 pdf.set_font(FONT, size=7)
                 pdf.set_text_color(120, 120, 120)
                 pdf.set_xy(left, 4)
-                pdf.cell(A4_W - 2 * left, 4, f"群众联系卡  第 {i // PER_SHEET + 1} 页  沿裁切线剪开", align="C")
+                pdf.cell(
+                    A4_W - 2 * left, 4, f"群众联系卡  第 {i // PER_SHEET + 1} 页  沿裁切线剪开", align="C"
+                )
                 pdf.set_text_color(0, 0, 0)
             col, row = slot % COLS, slot // COLS
             x, y = left + col * (CARD_W + GAP), top + row * (CARD_H + GAP)
@@ -211,8 +240,14 @@ def render_cards(cards: Sequence[CardData], out: Path | str, *, one_per_page: bo
     return pdf.pages_count
 
 
-def write_cards(session: Session, station: Station, household_ids: Sequence[str], out: Path | str, *,
-                one_per_page: bool = False) -> int:
+def write_cards(
+    session: Session,
+    station: Station,
+    household_ids: Sequence[str],
+    out: Path | str,
+    *,
+    one_per_page: bool = False,
+) -> int:
     """Cards for the given households (in that order) to ``out``; returns the page count."""
     return render_cards(card_data(session, station, household_ids), out, one_per_page=one_per_page)
 

@@ -62,8 +62,12 @@ def _block(pdf: FPDF, n: int, e: diary.EntryDetail, signature_png: bytes | None)
     pdf.set_font(FONT, size=12)
     when = e.occurred_at.strftime("%Y年%m月%d日 %H:%M")
     pdf.cell(0, 8, f"{n}. {when}  {e.kind_label}  {e.place}".rstrip(), new_x="LMARGIN", new_y="NEXT")
-    met = "、".join(p.person_name + (f"（{p.head_name}户）" if p.person_name != p.head_name else "")
-                   if p.person_name else f"{p.head_name}户" for p in e.participants)
+    met = "、".join(
+        p.person_name + (f"（{p.head_name}户）" if p.person_name != p.head_name else "")
+        if p.person_name
+        else f"{p.head_name}户"
+        for p in e.participants
+    )
     _field(pdf, "走访对象", met)
     _field(pdf, "陪同干部", e.companions)
     _field(pdf, "家庭情况", e.situation)
@@ -81,15 +85,26 @@ def _block(pdf: FPDF, n: int, e: diary.EntryDetail, signature_png: bytes | None)
     ack = e.acknowledgement
     y = pdf.get_y()
     if ack is not None and ack.signed:
-        pdf.cell(0, 7, f"群众签字：{ack.signer_name}（{ack.signer_relation or '本人'}，{ack.method_label}，"
-                       f"{ack.signed_at:%Y-%m-%d %H:%M}）", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            0,
+            7,
+            f"群众签字：{ack.signer_name}（{ack.signer_relation or '本人'}，{ack.method_label}，"
+            f"{ack.signed_at:%Y-%m-%d %H:%M}）",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         if signature_png:
             pdf.image(io.BytesIO(signature_png), x=pdf.w - pdf.r_margin - 45, y=y - 4, h=12)
     else:
         if ack is not None:
             _field(pdf, f"曾拒签（{ack.signed_at:%Y-%m-%d}）", ack.refusal_reason)
-        pdf.cell(0, 7, "群众签字：________________   与户主关系：__________   日期：____年__月__日",
-                 new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            0,
+            7,
+            "群众签字：________________   与户主关系：__________   日期：____年__月__日",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     pdf.cell(0, 7, f"记录干部：{e.cadre_name}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
     pdf.set_draw_color(160)
@@ -106,16 +121,33 @@ def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def print_month(session: Session, attachments_dir: Path, target: Path, *, cadre_id: str, year: int, month: int,
-                village_name: str) -> PrintedDiary:
+def print_month(
+    session: Session,
+    attachments_dir: Path,
+    target: Path,
+    *,
+    cadre_id: str,
+    year: int,
+    month: int,
+    village_name: str,
+) -> PrintedDiary:
     """The cadre's entries of the month, oldest first. Refuses an empty month (nothing to sign)."""
     cadre = session.get(User, cadre_id)
     if cadre is None:
         raise UserError("请选择干部", field="cadre")
     start, end = month_bounds(year, month)
-    ids = list(session.scalars(select(DiaryEntry.id).where(
-        DiaryEntry.cadre_id == cadre_id, DiaryEntry.deleted_at.is_(None), DiaryEntry.occurred_at >= start,
-        DiaryEntry.occurred_at < end).order_by(DiaryEntry.occurred_at)))
+    ids = list(
+        session.scalars(
+            select(DiaryEntry.id)
+            .where(
+                DiaryEntry.cadre_id == cadre_id,
+                DiaryEntry.deleted_at.is_(None),
+                DiaryEntry.occurred_at >= start,
+                DiaryEntry.occurred_at < end,
+            )
+            .order_by(DiaryEntry.occurred_at)
+        )
+    )
     if not ids:
         raise UserError(f"{cadre.display_name} 在 {year} 年 {month} 月没有民情日记，无需打印", field="month")
     pdf = _DiaryPDF(f"{village_name}  民情日记  {cadre.display_name}  {year}年{month}月")
@@ -123,8 +155,14 @@ def print_month(session: Session, attachments_dir: Path, target: Path, *, cadre_
     pdf.set_font(FONT, size=16)
     pdf.cell(0, 10, f"民情日记（{year}年{month}月）", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=10.5)
-    pdf.cell(0, 7, f"{village_name}    记录干部：{cadre.display_name}    共 {len(ids)} 篇", align="C",
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0,
+        7,
+        f"{village_name}    记录干部：{cadre.display_name}    共 {len(ids)} 篇",
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(3)
     page_height = pdf.h - pdf.t_margin - pdf.b_margin
     for n, entry_id in enumerate(ids, start=1):

@@ -84,8 +84,14 @@ class _Form(FPDF):
         """Boxed table: each row a list of (label, value, span of value cells); labels take one column."""
         self.set_font(FONT, size=size)
         width = self.epw / columns
-        with self.table(col_widths=[width] * columns, text_align="LEFT", line_height=6.5,
-                        first_row_as_headings=False, padding=1.5, wrapmode="CHAR") as table:
+        with self.table(
+            col_widths=[width] * columns,
+            text_align="LEFT",
+            line_height=6.5,
+            first_row_as_headings=False,
+            padding=1.5,
+            wrapmode="CHAR",
+        ) as table:
             for row in rows:
                 r = table.row()
                 for label, value, span in row:
@@ -98,8 +104,15 @@ class _Form(FPDF):
         """A paragraph per line of ``text``; Chinese wraps at any character, not at spaces."""
         self.set_font(FONT, size=size)
         for line in text.splitlines() or [""]:
-            self.multi_cell(0, 7, ("\u3000\u3000" if indent else "") + line, new_x="LMARGIN", new_y="NEXT",
-                            wrapmode="CHAR", align="L")
+            self.multi_cell(
+                0,
+                7,
+                ("\u3000\u3000" if indent else "") + line,
+                new_x="LMARGIN",
+                new_y="NEXT",
+                wrapmode="CHAR",
+                align="L",
+            )
 
     def section(self, label: str, text: str) -> None:
         self.set_font(FONT, size=11.5)
@@ -134,12 +147,25 @@ def _party_rows(parties: list[PartyInfo], on: dt.date) -> list[list[tuple[str, s
     rows = []
     for p in parties:
         if p.kind == "单位":
-            rows.append([(p.role, f"{p.name}（单位）", 3), ("代表人", f"{p.representative or ''} {p.representative_title or ''}".strip(), 3)])
+            rows.append(
+                [
+                    (p.role, f"{p.name}（单位）", 3),
+                    ("代表人", f"{p.representative or ''} {p.representative_title or ''}".strip(), 3),
+                ]
+            )
             rows.append([("联系方式", p.phone or "", 3), ("地址", p.address, 3)])
         else:
-            rows.append([(p.role, p.name, 1), ("性别", p.sex or "", 1), ("民族", p.ethnicity or "", 1),
-                         ("年龄", _age(p, on), 1)])
-            rows.append([("身份证号", mask_resident_id(p.id_number), 3), ("职业或职务", p.occupation or "", 3)])
+            rows.append(
+                [
+                    (p.role, p.name, 1),
+                    ("性别", p.sex or "", 1),
+                    ("民族", p.ethnicity or "", 1),
+                    ("年龄", _age(p, on), 1),
+                ]
+            )
+            rows.append(
+                [("身份证号", mask_resident_id(p.id_number), 3), ("职业或职务", p.occupation or "", 3)]
+            )
             rows.append([("联系方式", p.phone or "", 3), ("住址", p.address, 3)])
     return rows
 
@@ -154,8 +180,11 @@ class _Signatures:
     """The recorded signatures of one document, by signer, with their images if stored here."""
 
     def __init__(self, cf: CaseFile, document_id: str, images: dict[str, bytes]) -> None:
-        self.by_key = {(s.signer_role, s.party_id or s.signer_name): s for s in cf.signatures
-                       if s.document_id == document_id}
+        self.by_key = {
+            (s.signer_role, s.party_id or s.signer_name): s
+            for s in cf.signatures
+            if s.document_id == document_id
+        }
         self.images = images
 
     def party(self, p: PartyInfo) -> tuple[SignatureInfo | None, bytes | None]:
@@ -167,9 +196,17 @@ class _Signatures:
         return sig, self.images.get(sig.id) if sig else None
 
 
-def _sign_block(pdf: _Form, cf: CaseFile, document_id: str | None, images: dict[str, bytes], *,
-                party_suffix: str = "签名、盖章或按指印", roles=("人民调解员（签名）",), seal: bool = False,
-                recorder: str = "") -> None:
+def _sign_block(
+    pdf: _Form,
+    cf: CaseFile,
+    document_id: str | None,
+    images: dict[str, bytes],
+    *,
+    party_suffix: str = "签名、盖章或按指印",
+    roles=("人民调解员（签名）",),
+    seal: bool = False,
+    recorder: str = "",
+) -> None:
     sigs = _Signatures(cf, document_id or "", images)
     pdf.ln(3)
     for p in cf.parties:
@@ -185,8 +222,14 @@ def _sign_block(pdf: _Form, cf: CaseFile, document_id: str | None, images: dict[
         pdf.ln(4)
         pdf.set_font(FONT, size=11.5)
         pdf.cell(0, 8, f"{cf.committee_name}（印章）", align="R", new_x="LMARGIN", new_y="NEXT")
-        pdf.cell(0, 8, f"{sig.signed_on:%Y年%m月%d日}" if sig else "　　年　　月　　日", align="R",
-                 new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            0,
+            8,
+            f"{sig.signed_on:%Y年%m月%d日}" if sig else "　　年　　月　　日",
+            align="R",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
 
 
 def _write(pdf: _Form, target: Path, copies: int = 1) -> PrintedDocument:
@@ -203,9 +246,15 @@ def registration_form(cf: CaseFile, target: Path, images: dict[str, bytes] | Non
     pdf = _Form("人民调解受理登记表")
     pdf.add_page()
     pdf.heading(cf.committee_name, "人民调解受理登记表", c.case_number)
-    risks = [f"可能{n}（{k} 人）" for n, f, k in (("民转刑", c.risk_criminal, c.risk_criminal_people),
-                                               ("群体性上访", c.risk_petition, c.risk_petition_people),
-                                               ("引起自杀", c.risk_suicide, c.risk_suicide_people)) if f]
+    risks = [
+        f"可能{n}（{k} 人）"
+        for n, f, k in (
+            ("民转刑", c.risk_criminal, c.risk_criminal_people),
+            ("群体性上访", c.risk_petition, c.risk_petition_people),
+            ("引起自杀", c.risk_suicide, c.risk_suicide_people),
+        )
+        if f
+    ]
     rows = [
         [("纠纷名称", c.title, 7)],
         [("受理日期", f"{c.accepted_on:%Y年%m月%d日}", 3), ("纠纷来源", c.source, 3)],
@@ -245,15 +294,23 @@ def rights_notice(cf: CaseFile, target: Path, images: dict[str, bytes] | None = 
     pdf.heading(cf.committee_name, "人民调解当事人权利义务告知书", c.case_number)
     names = "、".join(p.name for p in cf.parties) or "当事人"
     pdf.para(f"{names}：", indent=False)
-    pdf.para(f"你（们）与对方因“{c.title}”申请（或同意）本委员会调解。根据《中华人民共和国人民调解法》"
-             "第二十三条、第二十四条的规定，人民调解委员会调解民间纠纷，不收取任何费用。现将你们在调解活动中"
-             "享有的权利和承担的义务告知如下：")
+    pdf.para(
+        f"你（们）与对方因“{c.title}”申请（或同意）本委员会调解。根据《中华人民共和国人民调解法》"
+        "第二十三条、第二十四条的规定，人民调解委员会调解民间纠纷，不收取任何费用。现将你们在调解活动中"
+        "享有的权利和承担的义务告知如下："
+    )
     pdf.section("当事人享有下列权利：", "\n".join(RIGHTS))
     pdf.section("当事人应当履行下列义务：", "\n".join(DUTIES))
-    pdf.para("经人民调解委员会调解达成调解协议后，双方当事人认为有必要的，可以自调解协议生效之日起三十日内"
-             "共同向人民法院申请司法确认。调解不成的，当事人可以依法通过仲裁、行政、司法等途径维护自己的权利。")
-    given = (f"告知方式：{c.rights_notice_method or '书面告知'}　告知人：{c.rights_notice_by or ''}　"
-             f"告知日期：{c.rights_notice_on:%Y年%m月%d日}" if c.rights_notice_on else "")
+    pdf.para(
+        "经人民调解委员会调解达成调解协议后，双方当事人认为有必要的，可以自调解协议生效之日起三十日内"
+        "共同向人民法院申请司法确认。调解不成的，当事人可以依法通过仲裁、行政、司法等途径维护自己的权利。"
+    )
+    given = (
+        f"告知方式：{c.rights_notice_method or '书面告知'}　告知人：{c.rights_notice_by or ''}　"
+        f"告知日期：{c.rights_notice_on:%Y年%m月%d日}"
+        if c.rights_notice_on
+        else ""
+    )
     if given:
         pdf.para(given, size=10.5, indent=False)
     pdf.ln(2)
@@ -270,22 +327,34 @@ def session_records(cf: CaseFile, target: Path, images: dict[str, bytes] | None 
     for rec in cf.sessions:
         pdf.add_page()
         pdf.heading(cf.committee_name, "人民调解记录", f"{c.case_number}　第 {rec.seq} 次")
-        pdf.grid([
-            [("调解时间", f"{rec.held_at:%Y年%m月%d日 %H:%M}", 3), ("调解地点", rec.place, 3)],
-            [("调解事项", rec.subject or c.title, 7)],
-            [("参加人", rec.participants, 7)],
-            [("到场当事人", rec.parties_present or "、".join(p.name for p in cf.parties), 7)],
-            [("调解员", rec.mediator_name, 3), ("记录人", rec.recorder_name, 3)],
-        ])
-        notice = (f"已于 {c.rights_notice_on:%Y年%m月%d日} 向当事人{c.rights_notice_method or '书面告知'}权利义务。"
-                  if c.rights_notice_on else "")
+        pdf.grid(
+            [
+                [("调解时间", f"{rec.held_at:%Y年%m月%d日 %H:%M}", 3), ("调解地点", rec.place, 3)],
+                [("调解事项", rec.subject or c.title, 7)],
+                [("参加人", rec.participants, 7)],
+                [("到场当事人", rec.parties_present or "、".join(p.name for p in cf.parties), 7)],
+                [("调解员", rec.mediator_name, 3), ("记录人", rec.recorder_name, 3)],
+            ]
+        )
+        notice = (
+            f"已于 {c.rights_notice_on:%Y年%m月%d日} 向当事人{c.rights_notice_method or '书面告知'}权利义务。"
+            if c.rights_notice_on
+            else ""
+        )
         pdf.section("权利义务告知：", notice)
         pdf.section("当事人陈述：", rec.statements)
         pdf.section("调查核实情况：", rec.verification)
         pdf.section("风险告知：", rec.risk_notice)
         pdf.section(f"调解结果：{rec.result}", rec.result_detail)
-        _sign_block(pdf, cf, rec.id, images or {}, party_suffix="签名",
-                    roles=("调解员（签名）", "记录人（签名）"), recorder=rec.recorder_name)
+        _sign_block(
+            pdf,
+            cf,
+            rec.id,
+            images or {},
+            party_suffix="签名",
+            roles=("调解员（签名）", "记录人（签名）"),
+            recorder=rec.recorder_name,
+        )
     return _write(pdf, target)
 
 
@@ -306,11 +375,16 @@ def agreement(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None
         pdf.para("经本委员会调解，双方当事人自愿达成如下协议：", indent=False)
         pdf.para(ag.terms)
         deadline = f"，履行期限：{ag.performance_deadline:%Y年%m月%d日}前" if ag.performance_deadline else ""
-        pdf.section("履行方式、时限：", f"{ag.performance_manner or '按上述协议履行'}{deadline}。"
-                    + (f"协议涉及金额 {cases.fen_to_yuan(ag.amount_fen):,.2f} 元。" if ag.amount_fen else ""))
-        pdf.para(f"本协议一式 {len(holders)} 份，当事人各执一份，人民调解委员会留存一份。本协议自各方当事人签名、"
-                 "盖章或按指印，人民调解员签名并加盖人民调解委员会印章之日起生效。双方当事人可以自本协议生效之日起"
-                 "三十日内共同向人民法院申请司法确认。")
+        pdf.section(
+            "履行方式、时限：",
+            f"{ag.performance_manner or '按上述协议履行'}{deadline}。"
+            + (f"协议涉及金额 {cases.fen_to_yuan(ag.amount_fen):,.2f} 元。" if ag.amount_fen else ""),
+        )
+        pdf.para(
+            f"本协议一式 {len(holders)} 份，当事人各执一份，人民调解委员会留存一份。本协议自各方当事人签名、"
+            "盖章或按指印，人民调解员签名并加盖人民调解委员会印章之日起生效。双方当事人可以自本协议生效之日起"
+            "三十日内共同向人民法院申请司法确认。"
+        )
         _sign_block(pdf, cf, ag.id, images or {}, roles=("人民调解员（签名）",), seal=True)
         pdf.set_font(FONT, size=10)
         pdf.cell(0, 7, f"记录人：{ag.recorder}", new_x="LMARGIN", new_y="NEXT")
@@ -324,16 +398,20 @@ def oral_agreement(cf: CaseFile, target: Path, images: dict[str, bytes] | None =
     pdf = _Form("口头调解协议登记表")
     pdf.add_page()
     pdf.heading(cf.committee_name, "口头调解协议登记表", ag.number)
-    pdf.grid([
-        [("纠纷名称", c.title, 7)],
-        *_party_rows(cf.parties, ag.reached_on),
-        [("纠纷简要情况", ag.facts or c.facts, 7)],
-        [("口头协议内容", ag.terms, 7)],
-        [("履行方式", ag.performance_manner, 3), ("履行期限",
-                                                 f"{ag.performance_deadline:%Y年%m月%d日}" if ag.performance_deadline else "", 3)],
-        [("达成日期", f"{ag.reached_on:%Y年%m月%d日}（自达成之日起生效）", 7)],
-        [("涉及金额", f"{cases.fen_to_yuan(ag.amount_fen):,.2f} 元", 3), ("登记人", ag.recorder, 3)],
-    ])
+    pdf.grid(
+        [
+            [("纠纷名称", c.title, 7)],
+            *_party_rows(cf.parties, ag.reached_on),
+            [("纠纷简要情况", ag.facts or c.facts, 7)],
+            [("口头协议内容", ag.terms, 7)],
+            [
+                ("履行方式", ag.performance_manner, 3),
+                ("履行期限", f"{ag.performance_deadline:%Y年%m月%d日}" if ag.performance_deadline else "", 3),
+            ],
+            [("达成日期", f"{ag.reached_on:%Y年%m月%d日}（自达成之日起生效）", 7)],
+            [("涉及金额", f"{cases.fen_to_yuan(ag.amount_fen):,.2f} 元", 3), ("登记人", ag.recorder, 3)],
+        ]
+    )
     _sign_block(pdf, cf, ag.id, images or {}, party_suffix="签名", roles=("人民调解员（签名）",))
     return _write(pdf, target)
 
@@ -346,16 +424,19 @@ def follow_up_records(cf: CaseFile, target: Path, images: dict[str, bytes] | Non
     for f in done:
         pdf.add_page()
         pdf.heading(cf.committee_name, "人民调解回访记录", f"协议编号：{f.agreement_number}")
-        pdf.grid([
-            [("当事人", f.parties, 3)],
-            [("回访事由", f.subject, 3)],
-            [("回访时间", f"{f.visited_on:%Y年%m月%d日}", 1), ("回访人", f.visitor, 1)],
-            [("协议履行情况", f.performance, 3)],
-            [("当事人满意度", f.satisfaction or "", 3)],
-            [("当事人思想变化", f.attitude_changes or "无", 3)],
-            [("有无新的纠纷苗头", f.new_dispute_signs or "无", 3)],
-            [("采取的措施", f.measures or "无", 3)],
-        ], columns=4)
+        pdf.grid(
+            [
+                [("当事人", f.parties, 3)],
+                [("回访事由", f.subject, 3)],
+                [("回访时间", f"{f.visited_on:%Y年%m月%d日}", 1), ("回访人", f.visitor, 1)],
+                [("协议履行情况", f.performance, 3)],
+                [("当事人满意度", f.satisfaction or "", 3)],
+                [("当事人思想变化", f.attitude_changes or "无", 3)],
+                [("有无新的纠纷苗头", f.new_dispute_signs or "无", 3)],
+                [("采取的措施", f.measures or "无", 3)],
+            ],
+            columns=4,
+        )
         pdf.sign_line("回访人（签名）", f.visitor)
         pdf.sign_line("被回访人（签名）")
     return _write(pdf, target)
@@ -378,8 +459,13 @@ def cover(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None) ->
     pdf.cell(0, 20, "人 民 调 解 卷 宗", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(16)
     closed = _closed_on(cf)
-    result = {"成功": "调解成功", "不成": "调解不成", "终止": "终止调解", "不予受理": "不予受理",
-              "上报": f"上报{c.escalated_to or ''}"}.get(c.outcome or "", "调解中")
+    result = {
+        "成功": "调解成功",
+        "不成": "调解不成",
+        "终止": "终止调解",
+        "不予受理": "不予受理",
+        "上报": f"上报{c.escalated_to or ''}",
+    }.get(c.outcome or "", "调解中")
     rows = [
         ("卷　　号", c.volume_no or ""),
         ("案件编号", c.case_number),
@@ -407,11 +493,18 @@ def cover(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None) ->
 def contents(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None) -> PrintedDocument:
     pdf = _Form("卷内目录")
     pdf.add_page()
-    pdf.heading(cf.committee_name, "卷 内 目 录", f"卷号：{cf.case.volume_no or '　　　　'}　{cf.case.case_number}")
+    pdf.heading(
+        cf.committee_name, "卷 内 目 录", f"卷号：{cf.case.volume_no or '　　　　'}　{cf.case.case_number}"
+    )
     pdf.set_font(FONT, size=11)
     page = 1
-    with pdf.table(col_widths=(12, 88, 20, 20, 30), text_align=("CENTER", "LEFT", "CENTER", "CENTER", "LEFT"),
-                   line_height=8, headings_style=FontFace(fill_color=(238, 238, 238)), wrapmode="CHAR") as table:
+    with pdf.table(
+        col_widths=(12, 88, 20, 20, 30),
+        text_align=("CENTER", "LEFT", "CENTER", "CENTER", "LEFT"),
+        line_height=8,
+        headings_style=FontFace(fill_color=(238, 238, 238)),
+        wrapmode="CHAR",
+    ) as table:
         table.row(("序号", "材料名称", "页号", "页数", "备注"))
         for n, item in enumerate(cf.items, start=1):
             pages = (item.pages or 1) if item.present else 0
@@ -463,8 +556,15 @@ def available(cf: CaseFile) -> list[str]:
     return keys
 
 
-def print_document(session: Session, user: User | None, case_id: str, kind: str, target: Path, *,
-                   attachments_dir: Path | None = None) -> PrintedDocument:
+def print_document(
+    session: Session,
+    user: User | None,
+    case_id: str,
+    kind: str,
+    target: Path,
+    *,
+    attachments_dir: Path | None = None,
+) -> PrintedDocument:
     """Open the case (permission checked, audited) and write one document to ``target``."""
     if kind not in RENDERERS:
         raise ValueError(kind)

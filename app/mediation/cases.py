@@ -50,7 +50,7 @@ def link_id(kind: str, parent_id: str, *parts: str) -> str:
 
 
 # -- plain results -------------------------------------------------------------------------------
-def _plain(cls, obj):  # noqa: ANN001, ANN202
+def _plain(cls, obj):
     return cls(**{f.name: getattr(obj, f.name) for f in fields(cls)})
 
 
@@ -253,7 +253,9 @@ def yuan_to_fen(value: object, *, field: str = "amount") -> int:
     try:
         amount = Decimal(str(value).replace(",", "").replace("，", "").strip())
     except InvalidOperation:
-        raise UserError(f"金额“{value}”不是数字，请填写元为单位的数字，如 1200 或 350.50", field=field) from None
+        raise UserError(
+            f"金额“{value}”不是数字，请填写元为单位的数字，如 1200 或 350.50", field=field
+        ) from None
     if amount < 0:
         raise UserError("金额不能为负数", field=field)
     return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -274,12 +276,12 @@ def _require_text(value: str | None, label: str, field: str) -> str:
     return value
 
 
-def _get_setting(session: Session, key: str, default):  # noqa: ANN001, ANN202
+def _get_setting(session: Session, key: str, default):
     row = session.get(Setting, key)
     return json.loads(row.value) if row is not None else default
 
 
-def _set_setting(session: Session, key: str, value) -> None:  # noqa: ANN001
+def _set_setting(session: Session, key: str, value) -> None:
     row = session.get(Setting, key)
     if row is None:
         session.add(Setting(key=key, value=json.dumps(value, ensure_ascii=False)))
@@ -339,8 +341,9 @@ def _case_for_edit(session: Session, case_id: str) -> MediationCase:
 def next_case_seq(session: Session, village_code: str, year: int) -> int:
     """N of the next case number: sequential per year per committee; deleted cases keep their N."""
     top = session.scalar(
-        select(func.max(MediationCase.case_seq)).where(MediationCase.village_code == village_code,
-                                                       MediationCase.case_year == year)
+        select(func.max(MediationCase.case_seq)).where(
+            MediationCase.village_code == village_code, MediationCase.case_year == year
+        )
     )
     return (top or 0) + 1
 
@@ -370,15 +373,18 @@ def register_case(
     if source not in rules.SOURCES:
         raise UserError(f"纠纷来源“{source}”不在列表中，请选择：{'、'.join(rules.SOURCES)}", field="source")
     if dispute_type not in dispute_types(session):
-        raise UserError(f"纠纷类型“{dispute_type}”不在列表中，请从列表选择或先在设置里添加本地类型",
-                        field="dispute_type")
+        raise UserError(
+            f"纠纷类型“{dispute_type}”不在列表中，请从列表选择或先在设置里添加本地类型", field="dispute_type"
+        )
     if complexity not in rules.COMPLEXITIES:
         raise UserError(f"难易程度请选择：{'、'.join(rules.COMPLEXITIES)}", field="complexity")
     if people_count < 1:
         raise UserError("涉及人数至少 1 人", field="people_count")
-    for label, n, field in (("民转刑", risk_criminal_people, "risk_criminal_people"),
-                            ("群体性上访", risk_petition_people, "risk_petition_people"),
-                            ("自杀", risk_suicide_people, "risk_suicide_people")):
+    for label, n, field in (
+        ("民转刑", risk_criminal_people, "risk_criminal_people"),
+        ("群体性上访", risk_petition_people, "risk_petition_people"),
+        ("自杀", risk_suicide_people, "risk_suicide_people"),
+    ):
         if n < 0:
             raise UserError(f"可能{label}的人数不能为负数", field=field)
     village_code = session.info["stamp"].village_code
@@ -411,27 +417,52 @@ def register_case(
     session.add(row)
     session.flush()
     _add_transition(session, row, None, rules.ACCEPTED, accepted_on, user, "受理登记")
-    audit.record(session, user, "case.register", table="mediation_case", record_id=row.id,
-                 fields=["case_number", "source", "dispute_type"])
+    audit.record(
+        session,
+        user,
+        "case.register",
+        table="mediation_case",
+        record_id=row.id,
+        fields=["case_number", "source", "dispute_type"],
+    )
     return _plain(CaseInfo, row)
 
 
-def case_from_screening(session: Session, user: User | None, screening_id: str, *, title: str,
-                        dispute_type: str, **kwargs) -> CaseInfo:
+def case_from_screening(
+    session: Session, user: User | None, screening_id: str, *, title: str, dispute_type: str, **kwargs
+) -> CaseInfo:
     """A dispute found in a screening round becomes a case in one step (source 排查发现)."""
     screening = session.get(Screening, screening_id)
     if screening is None or screening.deleted_at is not None:
         raise UserError("找不到这次排查记录")
     if screening.found_count < 1:
-        raise UserError("这次排查是零报告（未发现纠纷），请先把发现的纠纷数改为至少 1 起", field="found_count")
+        raise UserError(
+            "这次排查是零报告（未发现纠纷），请先把发现的纠纷数改为至少 1 起", field="found_count"
+        )
     kwargs.setdefault("accepted_on", screening.round_date)
     kwargs.setdefault("facts", screening.findings)
-    return register_case(session, user, title=title, source="排查发现", dispute_type=dispute_type,
-                         source_record_id=screening.id, **kwargs)
+    return register_case(
+        session,
+        user,
+        title=title,
+        source="排查发现",
+        dispute_type=dispute_type,
+        source_record_id=screening.id,
+        **kwargs,
+    )
 
 
-_EDITABLE = ("title", "source", "source_record_id", "dispute_type", "complexity", "people_count", "facts",
-             "requests", "registrar")
+_EDITABLE = (
+    "title",
+    "source",
+    "source_record_id",
+    "dispute_type",
+    "complexity",
+    "people_count",
+    "facts",
+    "requests",
+    "registrar",
+)
 
 
 def update_case(session: Session, user: User | None, case_id: str, **changes) -> CaseInfo:
@@ -469,11 +500,25 @@ def update_case(session: Session, user: User | None, case_id: str, **changes) ->
 
 
 # -- parties and mediators ------------------------------------------------------------------------
-def add_party(session: Session, user: User | None, case_id: str, *, role: str, person_id: str | None = None,
-              kind: str = "个人", name: str = "", sex: str | None = None, ethnicity: str | None = None,
-              birth_date: dt.date | None = None, id_number: str | None = None, occupation: str | None = None,
-              phone: str | None = None, address: str = "", representative: str | None = None,
-              representative_title: str | None = None) -> PartyInfo:
+def add_party(
+    session: Session,
+    user: User | None,
+    case_id: str,
+    *,
+    role: str,
+    person_id: str | None = None,
+    kind: str = "个人",
+    name: str = "",
+    sex: str | None = None,
+    ethnicity: str | None = None,
+    birth_date: dt.date | None = None,
+    id_number: str | None = None,
+    occupation: str | None = None,
+    phone: str | None = None,
+    address: str = "",
+    representative: str | None = None,
+    representative_title: str | None = None,
+) -> PartyInfo:
     """A party from the roster (``person_id``: the person's fields are copied as they are today) or an
     outside person or organisation (单位 needs its representative)."""
     accounts.require(user, "see_cases")
@@ -524,19 +569,34 @@ def add_party(session: Session, user: User | None, case_id: str, *, role: str, p
             sex = sex or rid.sex
         except InvalidResidentId as exc:
             raise UserError(f"身份证号：{exc}", field="id_number") from None
-    order = session.scalar(select(func.count()).select_from(CaseParty).where(CaseParty.case_id == case_id)) or 0
+    order = (
+        session.scalar(select(func.count()).select_from(CaseParty).where(CaseParty.case_id == case_id)) or 0
+    )
     party = CaseParty(
-        village_code=row.village_code, case_id=case_id, role=role, kind=kind, person_id=person_id, name=name,
-        sex=sex, ethnicity=ethnicity, birth_date=birth_date, id_number=id_number or None, occupation=occupation,
-        phone=phone or None, address=address or "", representative=(representative or "").strip() or None,
-        representative_title=(representative_title or "").strip() or None, sort_order=order,
+        village_code=row.village_code,
+        case_id=case_id,
+        role=role,
+        kind=kind,
+        person_id=person_id,
+        name=name,
+        sex=sex,
+        ethnicity=ethnicity,
+        birth_date=birth_date,
+        id_number=id_number or None,
+        occupation=occupation,
+        phone=phone or None,
+        address=address or "",
+        representative=(representative or "").strip() or None,
+        representative_title=(representative_title or "").strip() or None,
+        sort_order=order,
     )
     if party_id is not None:
         party.id = party_id
     session.add(party)
     session.flush()
-    audit.record(session, user, "case.party.add", table="mediation_party", record_id=party.id,
-                 fields=["role", "name"])
+    audit.record(
+        session, user, "case.party.add", table="mediation_party", record_id=party.id, fields=["role", "name"]
+    )
     return _plain(PartyInfo, party)
 
 
@@ -550,8 +610,15 @@ def remove_party(session: Session, user: User | None, party_id: str) -> None:
     party.deleted_at = utcnow()
 
 
-def add_mediator(session: Session, user: User | None, case_id: str, *, user_id: str | None = None,
-                 name: str = "", is_lead: bool = False) -> MediatorInfo:
+def add_mediator(
+    session: Session,
+    user: User | None,
+    case_id: str,
+    *,
+    user_id: str | None = None,
+    name: str = "",
+    is_lead: bool = False,
+) -> MediatorInfo:
     """A mediator: a user of this station (by id) or a named outsider (e.g. a 乡贤 or lawyer)."""
     accounts.require(user, "see_cases")
     row = _case_for_edit(session, case_id)
@@ -570,7 +637,9 @@ def add_mediator(session: Session, user: User | None, case_id: str, *, user_id: 
             existing.is_lead = is_lead
             return _plain(MediatorInfo, existing)
     name = _require_text(name, "调解员姓名", "name")
-    m = CaseMediator(village_code=row.village_code, case_id=case_id, user_id=user_id, name=name, is_lead=is_lead)
+    m = CaseMediator(
+        village_code=row.village_code, case_id=case_id, user_id=user_id, name=name, is_lead=is_lead
+    )
     if mediator_id is not None:
         m.id = mediator_id
     session.add(m)
@@ -587,9 +656,12 @@ def remove_mediator(session: Session, user: User | None, mediator_id: str) -> No
     m.deleted_at = utcnow()
 
 
-def _live(session: Session, model, case_id: str, *order) -> list:  # noqa: ANN001
-    return list(session.scalars(select(model).where(model.case_id == case_id, model.deleted_at.is_(None))
-                                .order_by(*order)))
+def _live(session: Session, model, case_id: str, *order) -> list:
+    return list(
+        session.scalars(
+            select(model).where(model.case_id == case_id, model.deleted_at.is_(None)).order_by(*order)
+        )
+    )
 
 
 def parties(session: Session, case_id: str) -> list[CaseParty]:
@@ -597,8 +669,15 @@ def parties(session: Session, case_id: str) -> list[CaseParty]:
 
 
 # -- rights notice and sessions -----------------------------------------------------------------
-def record_rights_notice(session: Session, user: User | None, case_id: str, *, given_on: dt.date,
-                         given_by: str | None = None, method: str = "书面告知") -> CaseInfo:
+def record_rights_notice(
+    session: Session,
+    user: User | None,
+    case_id: str,
+    *,
+    given_on: dt.date,
+    given_by: str | None = None,
+    method: str = "书面告知",
+) -> CaseInfo:
     """权利义务告知: must be recorded as given before any session record."""
     accounts.require(user, "see_cases")
     row = _case_for_edit(session, case_id)
@@ -612,29 +691,59 @@ def record_rights_notice(session: Session, user: User | None, case_id: str, *, g
     return _plain(CaseInfo, row)
 
 
-def add_session(session: Session, user: User | None, case_id: str, *, held_at: dt.datetime, place: str,
-                subject: str = "", participants: str = "", parties_present: str = "", statements: str = "",
-                verification: str = "", risk_notice: str = "", result: str = "继续调解",
-                result_detail: str = "", mediator_name: str = "", recorder_name: str = "") -> SessionInfo:
+def add_session(
+    session: Session,
+    user: User | None,
+    case_id: str,
+    *,
+    held_at: dt.datetime,
+    place: str,
+    subject: str = "",
+    participants: str = "",
+    parties_present: str = "",
+    statements: str = "",
+    verification: str = "",
+    risk_notice: str = "",
+    result: str = "继续调解",
+    result_detail: str = "",
+    mediator_name: str = "",
+    recorder_name: str = "",
+) -> SessionInfo:
     """调解记录. Refused until the rights-and-duties notice is recorded as given (on or before the day)."""
     accounts.require(user, "see_cases")
     row = _case_for_edit(session, case_id)
     if row.state != rules.IN_MEDIATION:
         raise UserError(f"案件处于“{row.state}”状态，只有“调解中”的案件才能记录调解；请先点“开始调解”")
     if row.rights_notice_on is None:
-        raise UserError("请先记录已向当事人告知权利义务（当事人权利义务告知书），再记录调解", field="rights_notice")
+        raise UserError(
+            "请先记录已向当事人告知权利义务（当事人权利义务告知书），再记录调解", field="rights_notice"
+        )
     if held_at.date() < row.rights_notice_on:
-        raise UserError(f"调解时间早于权利义务告知日期（{row.rights_notice_on:%Y-%m-%d}），请先告知再调解",
-                        field="held_at")
+        raise UserError(
+            f"调解时间早于权利义务告知日期（{row.rights_notice_on:%Y-%m-%d}），请先告知再调解",
+            field="held_at",
+        )
     if result not in rules.SESSION_RESULTS:
         raise UserError(f"调解结果请选择：{'、'.join(rules.SESSION_RESULTS)}", field="result")
-    seq = (session.scalar(select(func.max(SessionRecord.seq)).where(SessionRecord.case_id == case_id)) or 0) + 1
+    seq = (
+        session.scalar(select(func.max(SessionRecord.seq)).where(SessionRecord.case_id == case_id)) or 0
+    ) + 1
     rec = SessionRecord(
-        village_code=row.village_code, case_id=case_id, seq=seq, held_at=held_at,
-        place=_require_text(place, "调解地点", "place"), subject=subject or row.title, participants=participants,
-        parties_present=parties_present, statements=statements, verification=verification,
-        risk_notice=risk_notice, result=result, result_detail=result_detail,
-        mediator_name=mediator_name or _actor_name(user), recorder_name=recorder_name,
+        village_code=row.village_code,
+        case_id=case_id,
+        seq=seq,
+        held_at=held_at,
+        place=_require_text(place, "调解地点", "place"),
+        subject=subject or row.title,
+        participants=participants,
+        parties_present=parties_present,
+        statements=statements,
+        verification=verification,
+        risk_notice=risk_notice,
+        result=result,
+        result_detail=result_detail,
+        mediator_name=mediator_name or _actor_name(user),
+        recorder_name=recorder_name,
     )
     session.add(rec)
     session.flush()
@@ -642,9 +751,20 @@ def add_session(session: Session, user: User | None, case_id: str, *, held_at: d
 
 
 # -- signatures ---------------------------------------------------------------------------------
-def sign(session: Session, user: User | None, *, document_table: str, document_id: str, signer_role: str,
-         signer_name: str, signed_on: dt.date, method: str = "纸质签字", party_id: str | None = None,
-         png: bytes | None = None, attachments_dir: Path | None = None) -> SignatureInfo:
+def sign(
+    session: Session,
+    user: User | None,
+    *,
+    document_table: str,
+    document_id: str,
+    signer_role: str,
+    signer_name: str,
+    signed_on: dt.date,
+    method: str = "纸质签字",
+    party_id: str | None = None,
+    png: bytes | None = None,
+    attachments_dir: Path | None = None,
+) -> SignatureInfo:
     """Record a signature (签名板 with its PNG, or paper signed / fingerprint / seal).
 
     On an agreement, every signature re-derives the agreement's effective date.
@@ -681,8 +801,14 @@ def sign(session: Session, user: User | None, *, document_table: str, document_i
     sig_id = link_id("signature", document_id, signer_role, party_id or signer_name)
     sig = session.get(Signature, sig_id)
     if sig is None:
-        sig = Signature(village_code=case.village_code, case_id=case.id, document_table=document_table,
-                        document_id=document_id, signer_role=signer_role, party_id=party_id)
+        sig = Signature(
+            village_code=case.village_code,
+            case_id=case.id,
+            document_table=document_table,
+            document_id=document_id,
+            signer_role=signer_role,
+            party_id=party_id,
+        )
         sig.id = sig_id
         session.add(sig)
     sig.deleted_at = None
@@ -692,8 +818,15 @@ def sign(session: Session, user: User | None, *, document_table: str, document_i
     if png:
         if attachments_dir is None:
             raise ValueError("attachments_dir is needed to store a signature image")
-        sig.attachment_id = attachments.attach_bytes(session, attachments_dir, "mediation_signature", sig_id, png,
-                                                     f"签名-{signer_name}.png", mime="image/png").id
+        sig.attachment_id = attachments.attach_bytes(
+            session,
+            attachments_dir,
+            "mediation_signature",
+            sig_id,
+            png,
+            f"签名-{signer_name}.png",
+            mime="image/png",
+        ).id
     else:
         sig.attachment_id = None
     session.flush()
@@ -703,9 +836,13 @@ def sign(session: Session, user: User | None, *, document_table: str, document_i
 
 
 def signatures(session: Session, document_id: str) -> list[Signature]:
-    return list(session.scalars(select(Signature).where(Signature.document_id == document_id,
-                                                        Signature.deleted_at.is_(None))
-                                .order_by(Signature.signed_on, Signature.created_at)))
+    return list(
+        session.scalars(
+            select(Signature)
+            .where(Signature.document_id == document_id, Signature.deleted_at.is_(None))
+            .order_by(Signature.signed_on, Signature.created_at)
+        )
+    )
 
 
 def missing_signatures(session: Session, agreement: Agreement) -> list[str]:
@@ -738,10 +875,22 @@ def _derive_effective(session: Session, agreement: Agreement) -> None:
 
 
 # -- agreement ---------------------------------------------------------------------------------
-def save_agreement(session: Session, user: User | None, case_id: str, *, kind: str, reached_on: dt.date,
-                   terms: str, facts: str = "", issues: str = "", responsibilities: str = "",
-                   performance_manner: str = "", performance_deadline: dt.date | None = None,
-                   amount: object = 0, recorder: str = "") -> AgreementInfo:
+def save_agreement(
+    session: Session,
+    user: User | None,
+    case_id: str,
+    *,
+    kind: str,
+    reached_on: dt.date,
+    terms: str,
+    facts: str = "",
+    issues: str = "",
+    responsibilities: str = "",
+    performance_manner: str = "",
+    performance_deadline: dt.date | None = None,
+    amount: object = 0,
+    recorder: str = "",
+) -> AgreementInfo:
     """协议书 (书面, Art. 29) or 口头协议 (Art. 28/30). One per case; saving again edits it (signatures
     made on an earlier text are kept only if the text did not change)."""
     accounts.require(user, "see_cases")
@@ -760,18 +909,39 @@ def save_agreement(session: Session, user: User | None, case_id: str, *, kind: s
         raise UserError("履行期限不能早于协议日期", field="performance_deadline")
     agreement_id = link_id("agreement", case_id)
     ag = session.get(Agreement, agreement_id)
-    values = dict(kind=kind, number=row.case_number, reached_on=reached_on, facts=facts.strip(),
-                  issues=issues.strip(), responsibilities=responsibilities.strip(), terms=terms,
-                  performance_manner=performance_manner.strip(), performance_deadline=performance_deadline,
-                  amount_fen=yuan_to_fen(amount), recorder=recorder.strip())
+    values = dict(
+        kind=kind,
+        number=row.case_number,
+        reached_on=reached_on,
+        facts=facts.strip(),
+        issues=issues.strip(),
+        responsibilities=responsibilities.strip(),
+        terms=terms,
+        performance_manner=performance_manner.strip(),
+        performance_deadline=performance_deadline,
+        amount_fen=yuan_to_fen(amount),
+        recorder=recorder.strip(),
+    )
     if ag is None:
         ag = Agreement(village_code=row.village_code, case_id=case_id, **values)
         ag.id = agreement_id
         session.add(ag)
     else:
-        text_changed = any(getattr(ag, k) != v for k, v in values.items()
-                           if k in ("facts", "issues", "responsibilities", "terms", "performance_manner",
-                                    "performance_deadline", "amount_fen", "kind"))
+        text_changed = any(
+            getattr(ag, k) != v
+            for k, v in values.items()
+            if k
+            in (
+                "facts",
+                "issues",
+                "responsibilities",
+                "terms",
+                "performance_manner",
+                "performance_deadline",
+                "amount_fen",
+                "kind",
+            )
+        )
         for k, v in values.items():
             if getattr(ag, k) != v:
                 setattr(ag, k, v)
@@ -790,8 +960,9 @@ def _agreement(session: Session, case_id: str) -> Agreement | None:
     return ag if ag is not None and ag.deleted_at is None else None
 
 
-def apply_judicial_confirmation(session: Session, user: User | None, case_id: str, *, applied_on: dt.date,
-                                note: str = "") -> CaseInfo:
+def apply_judicial_confirmation(
+    session: Session, user: User | None, case_id: str, *, applied_on: dt.date, note: str = ""
+) -> CaseInfo:
     """当事人已申请司法确认 (Art. 33): the 30-day reminder stops."""
     accounts.require(user, "see_cases")
     row = _case_for_edit(session, case_id)
@@ -806,16 +977,44 @@ def apply_judicial_confirmation(session: Session, user: User | None, case_id: st
 
 
 # -- the state machine ---------------------------------------------------------------------------
-def _add_transition(session: Session, row: MediationCase, source: str | None, target: str, on_date: dt.date,
-                    user: User | None, note: str) -> None:
-    session.add(CaseTransition(village_code=row.village_code, case_id=row.id, from_state=source, to_state=target,
-                               on_date=on_date, at=utcnow(), by_user_id=user.id if user else None,
-                               by_name=_actor_name(user), note=note))
+def _add_transition(
+    session: Session,
+    row: MediationCase,
+    source: str | None,
+    target: str,
+    on_date: dt.date,
+    user: User | None,
+    note: str,
+) -> None:
+    session.add(
+        CaseTransition(
+            village_code=row.village_code,
+            case_id=row.id,
+            from_state=source,
+            to_state=target,
+            on_date=on_date,
+            at=utcnow(),
+            by_user_id=user.id if user else None,
+            by_name=_actor_name(user),
+            note=note,
+        )
+    )
 
 
-def change_state(session: Session, user: User | None, case_id: str, target: str, *, on_date: dt.date,
-                 reasons: str = "", routes: tuple[str, ...] | list[str] = (), escalate_to: str | None = None,
-                 volume_no: str | None = None, filed_by: str | None = None, retention: str | None = None) -> CaseInfo:
+def change_state(
+    session: Session,
+    user: User | None,
+    case_id: str,
+    target: str,
+    *,
+    on_date: dt.date,
+    reasons: str = "",
+    routes: tuple[str, ...] | list[str] = (),
+    escalate_to: str | None = None,
+    volume_no: str | None = None,
+    filed_by: str | None = None,
+    retention: str | None = None,
+) -> CaseInfo:
     """Move a case to ``target``; illegal steps and missing preconditions are refused with the reason.
 
     - 不予受理 / 终止: ``reasons`` (终止: e.g. 一方当事人明确拒绝调解, Art. 17).
@@ -843,8 +1042,11 @@ def change_state(session: Session, user: User | None, case_id: str, target: str,
         if not _live(session, CaseMediator, case_id):
             raise UserError("请先指定调解员，再开始调解", field="mediators")
     elif target in (rules.REJECTED, rules.TERMINATED):
-        _require_text(reasons, "不予受理的理由" if target == rules.REJECTED else "终止调解的理由（如一方明确拒绝调解）",
-                      "reasons")
+        _require_text(
+            reasons,
+            "不予受理的理由" if target == rules.REJECTED else "终止调解的理由（如一方明确拒绝调解）",
+            "reasons",
+        )
         row.end_reason = reasons
     elif target == rules.FAILED:
         _require_text(reasons, "调解不成的原因", "reasons")
@@ -867,7 +1069,9 @@ def change_state(session: Session, user: User | None, case_id: str, target: str,
         note = f"上报{escalate_to}：{reasons}"
     elif target == rules.SUCCEEDED:
         if ag is None:
-            raise UserError("请先在“协议”页填写调解协议（书面协议书或口头协议），再记为调解成功", field="agreement")
+            raise UserError(
+                "请先在“协议”页填写调解协议（书面协议书或口头协议），再记为调解成功", field="agreement"
+            )
     elif target in (rules.PERFORMING, rules.PERFORMED) and source == rules.SUCCEEDED:
         if ag is None or ag.effective_on is None:
             missing = "、".join(missing_signatures(session, ag)) if ag else "协议"
@@ -884,7 +1088,12 @@ def change_state(session: Session, user: User | None, case_id: str, target: str,
         if source == rules.ESCALATED and not row.town_outcome:
             raise UserError("乡镇尚未反馈处理结果，暂不能归档", field="state")
         _check_archive(session, row, volume_no, filed_by, retention)
-        row.volume_no, row.filed_by, row.filed_on, row.retention = volume_no.strip(), filed_by.strip(), on_date, retention
+        row.volume_no, row.filed_by, row.filed_on, row.retention = (
+            volume_no.strip(),
+            filed_by.strip(),
+            on_date,
+            retention,
+        )
         note = f"卷号 {row.volume_no}，立卷人 {row.filed_by}，保管期限 {retention}"
     row.state = target
     row.state_on = on_date
@@ -893,8 +1102,15 @@ def change_state(session: Session, user: User | None, case_id: str, target: str,
     elif target == rules.IN_MEDIATION and source == rules.ESCALATED:
         row.outcome = None
     _add_transition(session, row, source, target, on_date, user, note)
-    audit.record(session, user, "case.state", table="mediation_case", record_id=row.id, fields=["state"],
-                 detail=f"{source}→{target}")
+    audit.record(
+        session,
+        user,
+        "case.state",
+        table="mediation_case",
+        record_id=row.id,
+        fields=["state"],
+        detail=f"{source}→{target}",
+    )
     return _plain(CaseInfo, row)
 
 
@@ -902,11 +1118,14 @@ def legal_actions(state: str) -> list[rules.Transition]:
     return rules.next_states(state)
 
 
-def _check_archive(session: Session, row: MediationCase, volume_no: str | None, filed_by: str | None,
-                   retention: str | None) -> None:
+def _check_archive(
+    session: Session, row: MediationCase, volume_no: str | None, filed_by: str | None, retention: str | None
+) -> None:
     missing = [i.title for i in checklist(session, row.id) if i.required and not i.present]
     if missing:
-        raise UserError(f"卷宗还缺必备材料：{'、'.join(missing)}；请在“卷宗”页补齐并勾选后再归档", field="items")
+        raise UserError(
+            f"卷宗还缺必备材料：{'、'.join(missing)}；请在“卷宗”页补齐并勾选后再归档", field="items"
+        )
     _require_text(volume_no, "卷号", "volume_no")
     _require_text(filed_by, "立卷人", "filed_by")
     if retention not in rules.RETENTIONS:
@@ -914,8 +1133,16 @@ def _check_archive(session: Session, row: MediationCase, volume_no: str | None, 
 
 
 # -- town handling of an escalated case -----------------------------------------------------------------
-def record_town_handling(session: Session, user: User | None, case_id: str, *, handling: str, outcome: str,
-                         handled_on: dt.date, note: str = "") -> CaseInfo:
+def record_town_handling(
+    session: Session,
+    user: User | None,
+    case_id: str,
+    *,
+    handling: str,
+    outcome: str,
+    handled_on: dt.date,
+    note: str = "",
+) -> CaseInfo:
     """The town's handling and outcome of a case escalated to it, on the same record (flows back down)."""
     accounts.require(user, "see_cases")
     row = _case(session, case_id)
@@ -932,25 +1159,51 @@ def record_town_handling(session: Session, user: User | None, case_id: str, *, h
     row.town_outcome_note = note.strip()
     row.town_handler = _actor_name(user)
     row.town_handled_on = handled_on
-    audit.record(session, user, "case.town_handling", table="mediation_case", record_id=row.id,
-                 fields=["town_handling", "town_outcome"])
+    audit.record(
+        session,
+        user,
+        "case.town_handling",
+        table="mediation_case",
+        record_id=row.id,
+        fields=["town_handling", "town_outcome"],
+    )
     return _plain(CaseInfo, row)
 
 
 # -- follow-ups ---------------------------------------------------------------------------------
-def _plan_follow_up_if_none(session: Session, row: MediationCase, ag: Agreement | None, due_on: dt.date) -> None:
+def _plan_follow_up_if_none(
+    session: Session, row: MediationCase, ag: Agreement | None, due_on: dt.date
+) -> None:
     if any(f.visited_on is None for f in _live(session, FollowUpRow, row.id)):
         return
     names = "、".join(p.name for p in parties(session, row.id))
-    session.add(FollowUpRow(village_code=row.village_code, case_id=row.id,
-                            agreement_number=ag.number if ag else row.case_number, due_on=due_on,
-                            parties=names, subject="回访协议履行情况"))
+    session.add(
+        FollowUpRow(
+            village_code=row.village_code,
+            case_id=row.id,
+            agreement_number=ag.number if ag else row.case_number,
+            due_on=due_on,
+            parties=names,
+            subject="回访协议履行情况",
+        )
+    )
 
 
-def record_follow_up(session: Session, user: User | None, case_id: str, *, visited_on: dt.date, visitor: str,
-                     performance: str, satisfaction: str, subject: str = "回访协议履行情况",
-                     attitude_changes: str = "", new_dispute_signs: str = "", measures: str = "",
-                     follow_up_id: str | None = None) -> FollowUpInfo:
+def record_follow_up(
+    session: Session,
+    user: User | None,
+    case_id: str,
+    *,
+    visited_on: dt.date,
+    visitor: str,
+    performance: str,
+    satisfaction: str,
+    subject: str = "回访协议履行情况",
+    attitude_changes: str = "",
+    new_dispute_signs: str = "",
+    measures: str = "",
+    follow_up_id: str | None = None,
+) -> FollowUpInfo:
     """回访记录, tied to the agreement number; completes the planned visit (or the given one)."""
     accounts.require(user, "see_cases")
     row = _case_for_edit(session, case_id)
@@ -965,10 +1218,17 @@ def record_follow_up(session: Session, user: User | None, case_id: str, *, visit
     if follow_up_id is not None:
         f = session.get(FollowUpRow, follow_up_id)
     if f is None:
-        f = next((x for x in _live(session, FollowUpRow, case_id, FollowUpRow.due_on) if x.visited_on is None), None)
+        f = next(
+            (x for x in _live(session, FollowUpRow, case_id, FollowUpRow.due_on) if x.visited_on is None),
+            None,
+        )
     if f is None:
-        f = FollowUpRow(village_code=row.village_code, case_id=case_id, agreement_number=ag.number,
-                        parties="、".join(p.name for p in parties(session, case_id)))
+        f = FollowUpRow(
+            village_code=row.village_code,
+            case_id=case_id,
+            agreement_number=ag.number,
+            parties="、".join(p.name for p in parties(session, case_id)),
+        )
         session.add(f)
     f.agreement_number = ag.number
     f.visited_on = visited_on
@@ -1006,14 +1266,30 @@ def checklist(session: Session, case_id: str) -> list[FileItemInfo]:
     out = []
     for spec in rules.CASE_FILE_ITEMS:
         item = stored.get(spec.key)
-        out.append(FileItemInfo(spec.key, spec.title, spec.key in required,
-                                bool(item and item.present) or spec.key in auto, spec.key in auto,
-                                item.pages if item else 0, item.note if item else ""))
+        out.append(
+            FileItemInfo(
+                spec.key,
+                spec.title,
+                spec.key in required,
+                bool(item and item.present) or spec.key in auto,
+                spec.key in auto,
+                item.pages if item else 0,
+                item.note if item else "",
+            )
+        )
     return out
 
 
-def set_file_item(session: Session, user: User | None, case_id: str, key: str, *, present: bool, pages: int = 0,
-                  note: str = "") -> None:
+def set_file_item(
+    session: Session,
+    user: User | None,
+    case_id: str,
+    key: str,
+    *,
+    present: bool,
+    pages: int = 0,
+    note: str = "",
+) -> None:
     """Tick a paper document as in the file (id derived from case and item: one row per item)."""
     accounts.require(user, "see_cases")
     row = _case_for_edit(session, case_id)
@@ -1033,8 +1309,15 @@ def set_file_item(session: Session, user: User | None, case_id: str, key: str, *
     item.present, item.pages, item.note = present, pages, note.strip()
 
 
-def attach_to_case(session: Session, user: User | None, attachments_dir: Path, case_id: str, path: Path | str,
-                   *, note: str | None = None) -> attachments.AttachmentInfo:
+def attach_to_case(
+    session: Session,
+    user: User | None,
+    attachments_dir: Path,
+    case_id: str,
+    path: Path | str,
+    *,
+    note: str | None = None,
+) -> attachments.AttachmentInfo:
     """A scan or a piece of evidence for the case file, stored in the workspace by its hash."""
     accounts.require(user, "see_cases")
     row = _case_for_edit(session, case_id)
@@ -1042,7 +1325,9 @@ def attach_to_case(session: Session, user: User | None, attachments_dir: Path, c
         raise UserError("案件已归档，不能再添加附件")
     info = attachments.attach_file(session, attachments_dir, "mediation_case", case_id, path, note=note)
     session.get(Attachment, info.id).village_code = row.village_code
-    audit.record(session, user, "case.attach", table="mediation_case", record_id=case_id, fields=["attachment"])
+    audit.record(
+        session, user, "case.attach", table="mediation_case", record_id=case_id, fields=["attachment"]
+    )
     return info
 
 
@@ -1059,19 +1344,30 @@ def open_case(session: Session, user: User | None, case_id: str, *, audit_open: 
     if audit_open:
         audit.record(session, user, "case.open", table="mediation_case", record_id=row.id)
     ag = _agreement(session, case_id)
-    sigs = list(session.scalars(select(Signature).where(Signature.case_id == case_id, Signature.deleted_at.is_(None))
-                                .order_by(Signature.signed_on, Signature.created_at)))
+    sigs = list(
+        session.scalars(
+            select(Signature)
+            .where(Signature.case_id == case_id, Signature.deleted_at.is_(None))
+            .order_by(Signature.signed_on, Signature.created_at)
+        )
+    )
     return CaseFile(
         case=_plain(CaseInfo, row),
         parties=[_plain(PartyInfo, p) for p in parties(session, case_id)],
-        mediators=[_plain(MediatorInfo, m) for m in _live(session, CaseMediator, case_id, CaseMediator.created_at)],
-        transitions=[_plain(TransitionInfo, t) for t in
-                     _live(session, CaseTransition, case_id, CaseTransition.at, CaseTransition.created_at)],
+        mediators=[
+            _plain(MediatorInfo, m) for m in _live(session, CaseMediator, case_id, CaseMediator.created_at)
+        ],
+        transitions=[
+            _plain(TransitionInfo, t)
+            for t in _live(session, CaseTransition, case_id, CaseTransition.at, CaseTransition.created_at)
+        ],
         sessions=[_plain(SessionInfo, s) for s in _live(session, SessionRecord, case_id, SessionRecord.seq)],
         agreement=_plain(AgreementInfo, ag) if ag else None,
         signatures=[_plain(SignatureInfo, s) for s in sigs],
-        follow_ups=[_plain(FollowUpInfo, f) for f in
-                    _live(session, FollowUpRow, case_id, FollowUpRow.visited_on, FollowUpRow.due_on)],
+        follow_ups=[
+            _plain(FollowUpInfo, f)
+            for f in _live(session, FollowUpRow, case_id, FollowUpRow.visited_on, FollowUpRow.due_on)
+        ],
         items=checklist(session, case_id),
         committee_name=committee_name(session),
     )

@@ -66,19 +66,29 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_cli(sub, parents):  # noqa: ANN001, ANN201
+def register_cli(sub, parents):
     from app.cli import ChineseArgumentParser
 
     cases = sub.add_parser("cases", help="矛盾纠纷调解：统计与台账导出")
-    cs = cases.add_subparsers(dest="cases_command", metavar="子命令", required=True,
-                              parser_class=ChineseArgumentParser)
-    st = cs.add_parser("stats", help="统计任一期间的排查与调解数字", parents=[parents["data"], parents["json"]])
-    ex = cs.add_parser("export", help="导出矛盾纠纷排查调处台账（Excel，含统计表）",
-                       parents=[parents["data"], parents["json"]])
+    cs = cases.add_subparsers(
+        dest="cases_command", metavar="子命令", required=True, parser_class=ChineseArgumentParser
+    )
+    st = cs.add_parser(
+        "stats", help="统计任一期间的排查与调解数字", parents=[parents["data"], parents["json"]]
+    )
+    ex = cs.add_parser(
+        "export",
+        help="导出矛盾纠纷排查调处台账（Excel，含统计表）",
+        parents=[parents["data"], parents["json"]],
+    )
     ex.add_argument("file", metavar="文件.xlsx", help="要写入的 Excel 文件")
     for p in (st, ex):
-        p.add_argument("--from", dest="date_from", type=_date, metavar="日期", help="起始日期（含），如 2026-01-01")
-        p.add_argument("--to", dest="date_to", type=_date, metavar="日期", help="截止日期（含），如 2026-12-31")
+        p.add_argument(
+            "--from", dest="date_from", type=_date, metavar="日期", help="起始日期（含），如 2026-01-01"
+        )
+        p.add_argument(
+            "--to", dest="date_to", type=_date, metavar="日期", help="截止日期（含），如 2026-12-31"
+        )
 
     def dispatch(args: argparse.Namespace) -> int:
         return {"stats": _cmd_stats, "export": _cmd_export}[args.cases_command](args)

@@ -28,7 +28,7 @@ EXPIRED_SHOWN_DAYS = 7  # an expired 司法确认 window stays on the list this 
 SUCCESS_STATES = (rules.SUCCEEDED, rules.PERFORMING, rules.PERFORMED, rules.VISITED)
 
 
-def _live_cases(village_code: str | None):  # noqa: ANN202
+def _live_cases(village_code: str | None):
     q = select(MediationCase).where(MediationCase.deleted_at.is_(None))
     if village_code:
         q = q.where(MediationCase.village_code == village_code)
@@ -38,24 +38,45 @@ def _live_cases(village_code: str | None):  # noqa: ANN202
 def open_too_long(session: Session, today: dt.date, village_code: str | None = None) -> list[TodoItem]:
     items = []
     # Everything accepted on or after this day is within its month.
-    q = _live_cases(village_code).where(MediationCase.state.in_(rules.OPEN_STATES),
-                                        MediationCase.accepted_on < today)
+    q = _live_cases(village_code).where(
+        MediationCase.state.in_(rules.OPEN_STATES), MediationCase.accepted_on < today
+    )
     for case in session.scalars(q):
         due = rules.add_months(case.accepted_on, 1)
         if today > due:
-            items.append(TodoItem("case_open_month", f"{case.case_number} {case.title}：受理已超过一个月未结",
-                                  f"受理于 {case.accepted_on:%Y-%m-%d}，应在 {due:%Y-%m-%d} 前调结，"
-                                  f"已超 {(today - due).days} 天", due, "overdue", PAGE, case.id))
+            items.append(
+                TodoItem(
+                    "case_open_month",
+                    f"{case.case_number} {case.title}：受理已超过一个月未结",
+                    f"受理于 {case.accepted_on:%Y-%m-%d}，应在 {due:%Y-%m-%d} 前调结，"
+                    f"已超 {(today - due).days} 天",
+                    due,
+                    "overdue",
+                    PAGE,
+                    case.id,
+                )
+            )
     return items
 
 
-def judicial_confirmation(session: Session, today: dt.date, village_code: str | None = None) -> list[TodoItem]:
+def judicial_confirmation(
+    session: Session, today: dt.date, village_code: str | None = None
+) -> list[TodoItem]:
     items = []
-    q = (select(MediationCase, Agreement).join(Agreement, Agreement.case_id == MediationCase.id)
-         .where(MediationCase.deleted_at.is_(None), Agreement.deleted_at.is_(None), Agreement.kind == "书面",
-                Agreement.effective_on.is_not(None), Agreement.effective_on <= today,
-                Agreement.effective_on >= today - dt.timedelta(days=rules.JUDICIAL_DAYS + EXPIRED_SHOWN_DAYS),
-                MediationCase.judicial_applied_on.is_(None), MediationCase.state.in_(SUCCESS_STATES)))
+    q = (
+        select(MediationCase, Agreement)
+        .join(Agreement, Agreement.case_id == MediationCase.id)
+        .where(
+            MediationCase.deleted_at.is_(None),
+            Agreement.deleted_at.is_(None),
+            Agreement.kind == "书面",
+            Agreement.effective_on.is_not(None),
+            Agreement.effective_on <= today,
+            Agreement.effective_on >= today - dt.timedelta(days=rules.JUDICIAL_DAYS + EXPIRED_SHOWN_DAYS),
+            MediationCase.judicial_applied_on.is_(None),
+            MediationCase.state.in_(SUCCESS_STATES),
+        )
+    )
     if village_code:
         q = q.where(MediationCase.village_code == village_code)
     for case, ag in session.execute(q):
@@ -63,22 +84,44 @@ def judicial_confirmation(session: Session, today: dt.date, village_code: str | 
         deadline = rules.judicial_deadline(ag.effective_on)
         left = rules.JUDICIAL_DAYS - day
         if day > rules.JUDICIAL_DAYS:
-            severity, title = "overdue", f"{case.case_number}：司法确认申请期限已过（{deadline:%Y-%m-%d} 截止）"
+            severity, title = (
+                "overdue",
+                f"{case.case_number}：司法确认申请期限已过（{deadline:%Y-%m-%d} 截止）",
+            )
         else:
             severity = "warning" if day >= rules.JUDICIAL_WARN_FROM_DAY else "normal"
-            title = f"{case.case_number}：司法确认还剩 {left} 天" if left else f"{case.case_number}：今天是申请司法确认的最后一天"
-        items.append(TodoItem("judicial_confirmation", title,
-                              f"{case.title}；协议 {ag.effective_on:%Y-%m-%d} 生效，当事人可在 30 日内共同申请司法确认",
-                              deadline, severity, PAGE, case.id))
+            title = (
+                f"{case.case_number}：司法确认还剩 {left} 天"
+                if left
+                else f"{case.case_number}：今天是申请司法确认的最后一天"
+            )
+        items.append(
+            TodoItem(
+                "judicial_confirmation",
+                title,
+                f"{case.title}；协议 {ag.effective_on:%Y-%m-%d} 生效，当事人可在 30 日内共同申请司法确认",
+                deadline,
+                severity,
+                PAGE,
+                case.id,
+            )
+        )
     return items
 
 
 def performance_due(session: Session, today: dt.date, village_code: str | None = None) -> list[TodoItem]:
     items = []
-    q = (select(MediationCase, Agreement).join(Agreement, Agreement.case_id == MediationCase.id)
-         .where(MediationCase.deleted_at.is_(None), Agreement.deleted_at.is_(None),
-                MediationCase.state == rules.PERFORMING, Agreement.performance_deadline.is_not(None),
-                Agreement.performance_deadline <= today + dt.timedelta(days=PERFORMANCE_WARN_DAYS)))
+    q = (
+        select(MediationCase, Agreement)
+        .join(Agreement, Agreement.case_id == MediationCase.id)
+        .where(
+            MediationCase.deleted_at.is_(None),
+            Agreement.deleted_at.is_(None),
+            MediationCase.state == rules.PERFORMING,
+            Agreement.performance_deadline.is_not(None),
+            Agreement.performance_deadline <= today + dt.timedelta(days=PERFORMANCE_WARN_DAYS),
+        )
+    )
     if village_code:
         q = q.where(MediationCase.village_code == village_code)
     for case, ag in session.execute(q):
@@ -86,18 +129,38 @@ def performance_due(session: Session, today: dt.date, village_code: str | None =
         if today > deadline:
             severity, title = "overdue", f"{case.case_number}：协议履行期限已过 {(today - deadline).days} 天"
         else:
-            severity, title = "warning", f"{case.case_number}：协议应在 {(deadline - today).days} 天内履行完毕"
-        items.append(TodoItem("performance_deadline", title, f"{case.title}；履行期限 {deadline:%Y-%m-%d}，请督促履行",
-                              deadline, severity, PAGE, case.id))
+            severity, title = (
+                "warning",
+                f"{case.case_number}：协议应在 {(deadline - today).days} 天内履行完毕",
+            )
+        items.append(
+            TodoItem(
+                "performance_deadline",
+                title,
+                f"{case.title}；履行期限 {deadline:%Y-%m-%d}，请督促履行",
+                deadline,
+                severity,
+                PAGE,
+                case.id,
+            )
+        )
     return items
 
 
 def follow_ups_due(session: Session, today: dt.date, village_code: str | None = None) -> list[TodoItem]:
     items = []
-    q = (select(MediationCase, FollowUp).join(FollowUp, FollowUp.case_id == MediationCase.id)
-         .where(MediationCase.deleted_at.is_(None), FollowUp.deleted_at.is_(None), FollowUp.visited_on.is_(None),
-                MediationCase.state != rules.ARCHIVED, FollowUp.due_on.is_not(None),
-                FollowUp.due_on <= today + dt.timedelta(days=FOLLOW_UP_WARN_DAYS)))
+    q = (
+        select(MediationCase, FollowUp)
+        .join(FollowUp, FollowUp.case_id == MediationCase.id)
+        .where(
+            MediationCase.deleted_at.is_(None),
+            FollowUp.deleted_at.is_(None),
+            FollowUp.visited_on.is_(None),
+            MediationCase.state != rules.ARCHIVED,
+            FollowUp.due_on.is_not(None),
+            FollowUp.due_on <= today + dt.timedelta(days=FOLLOW_UP_WARN_DAYS),
+        )
+    )
     if village_code:
         q = q.where(MediationCase.village_code == village_code)
     for case, f in session.execute(q):
@@ -105,9 +168,21 @@ def follow_ups_due(session: Session, today: dt.date, village_code: str | None = 
             severity, title = "overdue", f"{case.case_number}：回访已逾期 {(today - f.due_on).days} 天"
         else:
             left = (f.due_on - today).days
-            severity, title = "warning", (f"{case.case_number}：{left} 天后应回访" if left else f"{case.case_number}：今天应回访")
-        items.append(TodoItem("follow_up_due", title, f"{case.title}；协议 {f.agreement_number}，当事人 {f.parties}",
-                              f.due_on, severity, PAGE, case.id))
+            severity, title = (
+                "warning",
+                (f"{case.case_number}：{left} 天后应回访" if left else f"{case.case_number}：今天应回访"),
+            )
+        items.append(
+            TodoItem(
+                "follow_up_due",
+                title,
+                f"{case.title}；协议 {f.agreement_number}，当事人 {f.parties}",
+                f.due_on,
+                severity,
+                PAGE,
+                case.id,
+            )
+        )
     return items
 
 
@@ -120,13 +195,29 @@ def todo_items(session: Session, user: User | None, today: dt.date) -> list[Todo
     village_code = stamp.village_code if stamp is not None and len(stamp.village_code) == 12 else None
     if village_code is None:
         return escalated_to_town(session, today)
-    return (open_too_long(session, today, village_code) + judicial_confirmation(session, today, village_code)
-            + performance_due(session, today, village_code) + follow_ups_due(session, today, village_code))
+    return (
+        open_too_long(session, today, village_code)
+        + judicial_confirmation(session, today, village_code)
+        + performance_due(session, today, village_code)
+        + follow_ups_due(session, today, village_code)
+    )
 
 
 def escalated_to_town(session: Session, today: dt.date) -> list[TodoItem]:
-    q = _live_cases(None).where(MediationCase.state == rules.ESCALATED, MediationCase.town_outcome.is_(None),
-                                MediationCase.escalated_to == "乡镇")
-    return [TodoItem("case_escalated", f"{c.case_number} {c.title}：村调委会上报，待乡镇处理",
-                     f"上报于 {c.escalated_on:%Y-%m-%d}：{c.escalation_reason}", c.escalated_on, "warning", PAGE, c.id)
-            for c in session.scalars(q)]
+    q = _live_cases(None).where(
+        MediationCase.state == rules.ESCALATED,
+        MediationCase.town_outcome.is_(None),
+        MediationCase.escalated_to == "乡镇",
+    )
+    return [
+        TodoItem(
+            "case_escalated",
+            f"{c.case_number} {c.title}：村调委会上报，待乡镇处理",
+            f"上报于 {c.escalated_on:%Y-%m-%d}：{c.escalation_reason}",
+            c.escalated_on,
+            "warning",
+            PAGE,
+            c.id,
+        )
+        for c in session.scalars(q)
+    ]

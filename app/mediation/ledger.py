@@ -16,11 +16,31 @@ from db.models import Agreement, CaseMediator, CaseParty, MediationCase
 from app.mediation import stats as mstats
 
 COLUMNS = (
-    ("序号", 6), ("案件编号", 24), ("纠纷名称", 30), ("受理日期", 12), ("纠纷来源", 10), ("纠纷类型", 10),
-    ("难易程度", 9), ("涉及人数", 8), ("涉及金额（元）", 12), ("申请人", 16), ("被申请人", 16), ("调解员", 14),
-    ("简要案情", 40), ("状态", 9), ("调解结果", 9), ("协议形式", 8), ("协议生效日期", 12), ("协议金额（元）", 12),
-    ("履行情况", 10), ("防止民转刑（人）", 10), ("防止群体性上访（人）", 12), ("防止自杀（人）", 10),
-    ("上报/乡镇处理结果", 16), ("卷号", 12), ("归档日期", 12),
+    ("序号", 6),
+    ("案件编号", 24),
+    ("纠纷名称", 30),
+    ("受理日期", 12),
+    ("纠纷来源", 10),
+    ("纠纷类型", 10),
+    ("难易程度", 9),
+    ("涉及人数", 8),
+    ("涉及金额（元）", 12),
+    ("申请人", 16),
+    ("被申请人", 16),
+    ("调解员", 14),
+    ("简要案情", 40),
+    ("状态", 9),
+    ("调解结果", 9),
+    ("协议形式", 8),
+    ("协议生效日期", 12),
+    ("协议金额（元）", 12),
+    ("履行情况", 10),
+    ("防止民转刑（人）", 10),
+    ("防止群体性上访（人）", 12),
+    ("防止自杀（人）", 10),
+    ("上报/乡镇处理结果", 16),
+    ("卷号", 12),
+    ("归档日期", 12),
 )
 
 
@@ -28,8 +48,14 @@ def _names(rows: dict[str, list[str]], case_id: str) -> str:
     return "、".join(rows.get(case_id, []))
 
 
-def export_ledger(session: Session, target: Path | str, *, date_from: dt.date | None = None,
-                  date_to: dt.date | None = None, progress: Callable[[int, int, str], None] | None = None) -> int:
+def export_ledger(
+    session: Session,
+    target: Path | str,
+    *,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> int:
     """Write the workbook; returns the number of case rows. Written to a temp name, then renamed."""
     target = Path(target)
     q = select(MediationCase).where(MediationCase.deleted_at.is_(None))
@@ -41,14 +67,21 @@ def export_ledger(session: Session, target: Path | str, *, date_from: dt.date | 
     applicants: dict[str, list[str]] = {}
     respondents: dict[str, list[str]] = {}
     for case_id, role, name in session.execute(
-            select(CaseParty.case_id, CaseParty.role, CaseParty.name).where(CaseParty.deleted_at.is_(None))
-            .order_by(CaseParty.sort_order)):
-        (applicants if role == "申请人" else respondents if role == "被申请人" else {}).setdefault(case_id, []).append(name)
+        select(CaseParty.case_id, CaseParty.role, CaseParty.name)
+        .where(CaseParty.deleted_at.is_(None))
+        .order_by(CaseParty.sort_order)
+    ):
+        (applicants if role == "申请人" else respondents if role == "被申请人" else {}).setdefault(
+            case_id, []
+        ).append(name)
     mediators: dict[str, list[str]] = {}
-    for case_id, name in session.execute(select(CaseMediator.case_id, CaseMediator.name)
-                                         .where(CaseMediator.deleted_at.is_(None))):
+    for case_id, name in session.execute(
+        select(CaseMediator.case_id, CaseMediator.name).where(CaseMediator.deleted_at.is_(None))
+    ):
         mediators.setdefault(case_id, []).append(name)
-    agreements = {a.case_id: a for a in session.scalars(select(Agreement).where(Agreement.deleted_at.is_(None)))}
+    agreements = {
+        a.case_id: a for a in session.scalars(select(Agreement).where(Agreement.deleted_at.is_(None)))
+    }
 
     wb = Workbook()
     ws = wb.active
@@ -65,23 +98,50 @@ def export_ledger(session: Session, target: Path | str, *, date_from: dt.date | 
     ws.freeze_panes = "C3"
     for n, c in enumerate(cases, start=1):
         ag = agreements.get(c.id)
-        result = {"成功": "调解成功", "不成": "调解不成", "终止": "终止调解", "不予受理": "不予受理",
-                  "上报": "上报"}.get(c.outcome or "", "在调")
-        performance = "已履行" if c.state in ("履行完毕", "已回访") or (ag and ag.performed_on) else (
-            "履行中" if c.state == "履行中" else "")
+        result = {
+            "成功": "调解成功",
+            "不成": "调解不成",
+            "终止": "终止调解",
+            "不予受理": "不予受理",
+            "上报": "上报",
+        }.get(c.outcome or "", "在调")
+        performance = (
+            "已履行"
+            if c.state in ("履行完毕", "已回访") or (ag and ag.performed_on)
+            else ("履行中" if c.state == "履行中" else "")
+        )
         town = ""
         if c.escalated_to:
             town = f"上报{c.escalated_to}" + (f"：{c.town_outcome}" if c.town_outcome else "（待处理）")
-        ws.append([
-            n, c.case_number, c.title, c.accepted_on, c.source, c.dispute_type, c.complexity, c.people_count,
-            c.amount_fen / 100, _names(applicants, c.id), _names(respondents, c.id), _names(mediators, c.id),
-            c.facts, c.state, result, ag.kind if ag else "", ag.effective_on if ag else None,
-            ag.amount_fen / 100 if ag else None, performance,
-            c.risk_criminal_people if c.risk_criminal and c.outcome == "成功" else None,
-            c.risk_petition_people if c.risk_petition and c.outcome == "成功" else None,
-            c.risk_suicide_people if c.risk_suicide and c.outcome == "成功" else None,
-            town, c.volume_no or "", c.filed_on,
-        ])
+        ws.append(
+            [
+                n,
+                c.case_number,
+                c.title,
+                c.accepted_on,
+                c.source,
+                c.dispute_type,
+                c.complexity,
+                c.people_count,
+                c.amount_fen / 100,
+                _names(applicants, c.id),
+                _names(respondents, c.id),
+                _names(mediators, c.id),
+                c.facts,
+                c.state,
+                result,
+                ag.kind if ag else "",
+                ag.effective_on if ag else None,
+                ag.amount_fen / 100 if ag else None,
+                performance,
+                c.risk_criminal_people if c.risk_criminal and c.outcome == "成功" else None,
+                c.risk_petition_people if c.risk_petition and c.outcome == "成功" else None,
+                c.risk_suicide_people if c.risk_suicide and c.outcome == "成功" else None,
+                town,
+                c.volume_no or "",
+                c.filed_on,
+            ]
+        )
         if progress is not None and n % 500 == 0:
             progress(n, len(cases), f"已写 {n} 件")
     for row in ws.iter_rows(min_row=3, min_col=4, max_col=4):

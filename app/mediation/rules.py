@@ -21,8 +21,21 @@ from dataclasses import dataclass
 SOURCES = ("当事人申请", "主动调解", "公安移交", "法院委托", "政府指定", "排查发现", "民情日记")
 
 NATIONAL_TYPES = (
-    "婚姻家庭", "邻里", "房屋宅基地", "合同", "生产经营", "损害赔偿", "山林土地", "征地拆迁",
-    "环境污染", "劳动争议", "消费", "医疗", "道路交通事故", "物业", "其他",
+    "婚姻家庭",
+    "邻里",
+    "房屋宅基地",
+    "合同",
+    "生产经营",
+    "损害赔偿",
+    "山林土地",
+    "征地拆迁",
+    "环境污染",
+    "劳动争议",
+    "消费",
+    "医疗",
+    "道路交通事故",
+    "物业",
+    "其他",
 )
 DEFAULT_LOCAL_TYPES = ("村务管理",)
 
@@ -50,8 +63,19 @@ VISITED = "已回访"
 ARCHIVED = "已归档"
 ESCALATED = "上报"
 
-STATES = (ACCEPTED, IN_MEDIATION, SUCCEEDED, FAILED, TERMINATED, REJECTED, PERFORMING, PERFORMED, VISITED,
-          ARCHIVED, ESCALATED)
+STATES = (
+    ACCEPTED,
+    IN_MEDIATION,
+    SUCCEEDED,
+    FAILED,
+    TERMINATED,
+    REJECTED,
+    PERFORMING,
+    PERFORMED,
+    VISITED,
+    ARCHIVED,
+    ESCALATED,
+)
 OPEN_STATES = (ACCEPTED, IN_MEDIATION)  # 在调
 
 # The outcome a state fixes for the statistics (kept when the case moves on to 履行/回访/归档).

@@ -36,8 +36,17 @@ class ScreeningInfo:
 
 
 def _info(row: Screening) -> ScreeningInfo:
-    return ScreeningInfo(row.id, row.round_date, row.period_kind, row.period_label, row.screeners, row.place,
-                         row.found_count, row.findings, row.measures)
+    return ScreeningInfo(
+        row.id,
+        row.round_date,
+        row.period_kind,
+        row.period_label,
+        row.screeners,
+        row.place,
+        row.found_count,
+        row.findings,
+        row.measures,
+    )
 
 
 def screening_period(session: Session) -> str:
@@ -58,8 +67,17 @@ def period_label(day: dt.date, period: str) -> str:
     return f"{day.year}年{day.month}月"
 
 
-def record_screening(session: Session, user: User | None, *, round_date: dt.date, screeners: str, place: str,
-                     found_count: int, findings: str = "", measures: str = "") -> ScreeningInfo:
+def record_screening(
+    session: Session,
+    user: User | None,
+    *,
+    round_date: dt.date,
+    screeners: str,
+    place: str,
+    found_count: int,
+    findings: str = "",
+    measures: str = "",
+) -> ScreeningInfo:
     """One round. ``found_count`` 0 is a 零报告 (it counts as a round). One round per period."""
     accounts.require(user, "see_cases")
     if found_count < 0:
@@ -73,16 +91,29 @@ def record_screening(session: Session, user: User | None, *, round_date: dt.date
     period = screening_period(session)
     label = period_label(round_date, period)
     village_code = session.info["stamp"].village_code
-    clash = session.scalars(select(Screening).where(Screening.village_code == village_code,
-                                                    Screening.period_label == label,
-                                                    Screening.deleted_at.is_(None))).first()
+    clash = session.scalars(
+        select(Screening).where(
+            Screening.village_code == village_code,
+            Screening.period_label == label,
+            Screening.deleted_at.is_(None),
+        )
+    ).first()
     if clash is not None:
-        raise UserError(f"{label}已经有一次排查记录（{clash.round_date:%Y-%m-%d}），请修改那一次而不是重复登记",
-                        field="round_date")
-    row = Screening(village_code=village_code, round_date=round_date, period_kind=period, period_label=label,
-                    screeners=screeners.strip(), place=place.strip(), found_count=found_count,
-                    findings=(findings or "").strip() or ("本期未发现矛盾纠纷（零报告）" if found_count == 0 else ""),
-                    measures=(measures or "").strip())
+        raise UserError(
+            f"{label}已经有一次排查记录（{clash.round_date:%Y-%m-%d}），请修改那一次而不是重复登记",
+            field="round_date",
+        )
+    row = Screening(
+        village_code=village_code,
+        round_date=round_date,
+        period_kind=period,
+        period_label=label,
+        screeners=screeners.strip(),
+        place=place.strip(),
+        found_count=found_count,
+        findings=(findings or "").strip() or ("本期未发现矛盾纠纷（零报告）" if found_count == 0 else ""),
+        measures=(measures or "").strip(),
+    )
     session.add(row)
     session.flush()
     audit.record(session, user, "screening.add", table="screening", record_id=row.id, fields=["found_count"])
@@ -92,5 +123,7 @@ def record_screening(session: Session, user: User | None, *, round_date: dt.date
 def list_screenings(session: Session, *, year: int | None = None) -> list[ScreeningInfo]:
     q = select(Screening).where(Screening.deleted_at.is_(None))
     if year is not None:
-        q = q.where(Screening.round_date >= dt.date(year, 1, 1), Screening.round_date <= dt.date(year, 12, 31))
+        q = q.where(
+            Screening.round_date >= dt.date(year, 1, 1), Screening.round_date <= dt.date(year, 12, 31)
+        )
     return [_info(r) for r in session.scalars(q.order_by(Screening.round_date.desc()))]

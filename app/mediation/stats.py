@@ -50,7 +50,9 @@ class MediationStats:
         """调解成功 / 受理 × 100, two decimals (half up); None when nothing was accepted."""
         if not self.accepted:
             return None
-        return (Decimal(self.succeeded) * 100 / Decimal(self.accepted)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        return (Decimal(self.succeeded) * 100 / Decimal(self.accepted)).quantize(
+            Decimal("0.01"), ROUND_HALF_UP
+        )
 
     @property
     def amount(self) -> Decimal:
@@ -95,7 +97,7 @@ class MediationStats:
         ]
 
 
-def _between(column, date_from: dt.date | None, date_to: dt.date | None) -> list:  # noqa: ANN001
+def _between(column, date_from: dt.date | None, date_to: dt.date | None) -> list:
     cond = []
     if date_from is not None:
         cond.append(column >= date_from)
@@ -104,13 +106,20 @@ def _between(column, date_from: dt.date | None, date_to: dt.date | None) -> list
     return cond
 
 
-def compute(session: Session, date_from: dt.date | None = None, date_to: dt.date | None = None, *,
-            village_code: str | None = None) -> MediationStats:
+def compute(
+    session: Session,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    *,
+    village_code: str | None = None,
+) -> MediationStats:
     """Figures for ``date_from``..``date_to`` (both inclusive; either may be open)."""
     s = MediationStats(date_from, date_to)
-    sq = select(func.count(), func.coalesce(func.sum(Screening.found_count), 0),
-                func.coalesce(func.sum(case((Screening.found_count == 0, 1), else_=0)), 0)).where(
-        Screening.deleted_at.is_(None), *_between(Screening.round_date, date_from, date_to))
+    sq = select(
+        func.count(),
+        func.coalesce(func.sum(Screening.found_count), 0),
+        func.coalesce(func.sum(case((Screening.found_count == 0, 1), else_=0)), 0),
+    ).where(Screening.deleted_at.is_(None), *_between(Screening.round_date, date_from, date_to))
     if village_code:
         sq = sq.where(Screening.village_code == village_code)
     s.screenings, s.found, s.zero_reports = session.execute(sq).one()
@@ -119,10 +128,12 @@ def compute(session: Session, date_from: dt.date | None = None, date_to: dt.date
     if village_code:
         cohort.append(MediationCase.village_code == village_code)
     accepted = [*cohort, func.coalesce(MediationCase.outcome, "") != "不予受理"]
-    s.rejected = session.scalar(select(func.count()).select_from(MediationCase)
-                                .where(*cohort, MediationCase.outcome == "不予受理"))
-    for outcome, n in session.execute(select(MediationCase.outcome, func.count()).where(*accepted)
-                                      .group_by(MediationCase.outcome)):
+    s.rejected = session.scalar(
+        select(func.count()).select_from(MediationCase).where(*cohort, MediationCase.outcome == "不予受理")
+    )
+    for outcome, n in session.execute(
+        select(MediationCase.outcome, func.count()).where(*accepted).group_by(MediationCase.outcome)
+    ):
         s.accepted += n
         if outcome == "成功":
             s.succeeded += n
@@ -132,26 +143,47 @@ def compute(session: Session, date_from: dt.date | None = None, date_to: dt.date
             s.escalated += n
         else:
             s.in_progress += n
-    s.by_type = {t: n for t, n in session.execute(
-        select(MediationCase.dispute_type, func.count()).where(*accepted).group_by(MediationCase.dispute_type)
-        .order_by(func.count().desc(), MediationCase.dispute_type))}
+    s.by_type = {
+        t: n
+        for t, n in session.execute(
+            select(MediationCase.dispute_type, func.count())
+            .where(*accepted)
+            .group_by(MediationCase.dispute_type)
+            .order_by(func.count().desc(), MediationCase.dispute_type)
+        )
+    }
     order = {name: i for i, name in enumerate(rules.SOURCES)}
-    by_source = dict(session.execute(select(MediationCase.source, func.count()).where(*accepted)
-                                     .group_by(MediationCase.source)).all())
+    by_source = dict(
+        session.execute(
+            select(MediationCase.source, func.count()).where(*accepted).group_by(MediationCase.source)
+        ).all()
+    )
     s.by_source = dict(sorted(by_source.items(), key=lambda kv: order.get(kv[0], 99)))
     succeeded = [*accepted, MediationCase.outcome == "成功"]
-    s.amount_fen = session.scalar(
-        select(func.coalesce(func.sum(Agreement.amount_fen), 0))
-        .join(MediationCase, MediationCase.id == Agreement.case_id)
-        .where(*succeeded, Agreement.deleted_at.is_(None))) or 0
-    row = session.execute(select(
-        func.coalesce(func.sum(case((MediationCase.risk_criminal, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((MediationCase.risk_criminal, MediationCase.risk_criminal_people), else_=0)), 0),
-        func.coalesce(func.sum(case((MediationCase.risk_petition, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((MediationCase.risk_petition, MediationCase.risk_petition_people), else_=0)), 0),
-        func.coalesce(func.sum(case((MediationCase.risk_suicide, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((MediationCase.risk_suicide, MediationCase.risk_suicide_people), else_=0)), 0),
-    ).where(*succeeded)).one()
+    s.amount_fen = (
+        session.scalar(
+            select(func.coalesce(func.sum(Agreement.amount_fen), 0))
+            .join(MediationCase, MediationCase.id == Agreement.case_id)
+            .where(*succeeded, Agreement.deleted_at.is_(None))
+        )
+        or 0
+    )
+    row = session.execute(
+        select(
+            func.coalesce(func.sum(case((MediationCase.risk_criminal, 1), else_=0)), 0),
+            func.coalesce(
+                func.sum(case((MediationCase.risk_criminal, MediationCase.risk_criminal_people), else_=0)), 0
+            ),
+            func.coalesce(func.sum(case((MediationCase.risk_petition, 1), else_=0)), 0),
+            func.coalesce(
+                func.sum(case((MediationCase.risk_petition, MediationCase.risk_petition_people), else_=0)), 0
+            ),
+            func.coalesce(func.sum(case((MediationCase.risk_suicide, 1), else_=0)), 0),
+            func.coalesce(
+                func.sum(case((MediationCase.risk_suicide, MediationCase.risk_suicide_people), else_=0)), 0
+            ),
+        ).where(*succeeded)
+    ).one()
     s.prevented_criminal = Prevented(row[0], row[1])
     s.prevented_petition = Prevented(row[2], row[3])
     s.prevented_suicide = Prevented(row[4], row[5])

@@ -42,6 +42,7 @@ ENCRYPTION = "X25519-HKDF-SHA256-AES256GCM"
 # What a reader must understand to use the payload. A bundle requiring anything else is refused.
 CAPABILITIES = frozenset({"rows-json-zlib", "attachments-inline"})
 
+
 @dataclass
 class Section:
     """One part of the decrypted payload: a table's rows (JSON, zlib) or the attachment files."""
@@ -68,44 +69,71 @@ def _canonical(obj: object) -> bytes:
 
 def _aad(manifest: dict) -> bytes:
     """Associated data binding the ciphertext to this bundle, sender and recipient."""
-    return _canonical({"bundle_id": manifest["bundle_id"], "sender": manifest["sender"]["station_id"],
-                       "recipient": manifest["recipient"]["station_id"]})
+    return _canonical(
+        {
+            "bundle_id": manifest["bundle_id"],
+            "sender": manifest["sender"]["station_id"],
+            "recipient": manifest["recipient"]["station_id"],
+        }
+    )
 
 
 def _derive_key(shared: bytes, bundle_id: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=bundle_id.encode("ascii"),
-                info=b"minqing-bundle-v1 payload key").derive(shared)
+    return HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=bundle_id.encode("ascii"),
+        info=b"minqing-bundle-v1 payload key",
+    ).derive(shared)
 
 
-def build(manifest: dict, sections: list[Section], sign_key: Ed25519PrivateKey, recipient_encrypt_public: str,
-          *, format_version: int = FORMAT_VERSION) -> bytes:
+def build(
+    manifest: dict,
+    sections: list[Section],
+    sign_key: Ed25519PrivateKey,
+    recipient_encrypt_public: str,
+    *,
+    format_version: int = FORMAT_VERSION,
+) -> bytes:
     """Encrypt ``sections`` to the recipient, complete ``manifest`` and sign the whole file."""
     stored = []
     manifest["sections"] = []
     for sec in sections:
         blob = zlib.compress(sec.data, 6) if sec.compress else sec.data
         stored.append(blob)
-        manifest["sections"].append({"name": sec.name, "count": sec.count, "size": len(sec.data),
-                                     "stored_size": len(blob), "compressed": sec.compress,
-                                     "sha256": hashlib.sha256(sec.data).hexdigest()})
+        manifest["sections"].append(
+            {
+                "name": sec.name,
+                "count": sec.count,
+                "size": len(sec.data),
+                "stored_size": len(blob),
+                "compressed": sec.compress,
+                "sha256": hashlib.sha256(sec.data).hexdigest(),
+            }
+        )
     plaintext = b"".join(stored)
     ephemeral = X25519PrivateKey.generate()
     shared = ephemeral.exchange(keys.encrypt_public(recipient_encrypt_public))
     nonce = os.urandom(12)
     manifest["encryption"] = {
         "algorithm": ENCRYPTION,
-        "ephemeral_public": keys.b64(ephemeral.public_key().public_bytes(serialization.Encoding.Raw,
-                                                                          serialization.PublicFormat.Raw)),
+        "ephemeral_public": keys.b64(
+            ephemeral.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        ),
         "nonce": keys.b64(nonce),
     }
     ciphertext = AESGCM(_derive_key(shared, manifest["bundle_id"])).encrypt(nonce, plaintext, _aad(manifest))
     manifest["payload"] = {"size": len(ciphertext), "sha256": hashlib.sha256(ciphertext).hexdigest()}
     manifest_bytes = _canonical(manifest)
-    body = b"".join([
-        MAGIC + str(format_version).encode("ascii") + b"\n",
-        struct.pack(">I", len(manifest_bytes)), manifest_bytes,
-        struct.pack(">Q", len(ciphertext)), ciphertext,
-    ])
+    body = b"".join(
+        [
+            MAGIC + str(format_version).encode("ascii") + b"\n",
+            struct.pack(">I", len(manifest_bytes)),
+            manifest_bytes,
+            struct.pack(">Q", len(ciphertext)),
+            ciphertext,
+        ]
+    )
     signature = sign_key.sign(body)
     return body + struct.pack(">H", len(signature)) + signature
 
@@ -122,12 +150,14 @@ def parse(data: bytes) -> ParsedBundle:
         raise BundleRejected("文件不完整：文件头缺失")
     if not data.startswith(MAGIC):
         raise BundleRejected("不是民情簿上报包：文件开头不对，可能拿错了文件")
-    version_text = data[len(MAGIC):newline]
+    version_text = data[len(MAGIC) : newline]
     if not version_text.isdigit():
         raise BundleRejected("内容损坏：文件头的格式版本无法识别")
     version = int(version_text)
     if version > FORMAT_VERSION:
-        raise BundleRejected(f"版本过新：这是第 {version} 版格式的包，本程序只认到第 {FORMAT_VERSION} 版，请升级民情簿")
+        raise BundleRejected(
+            f"版本过新：这是第 {version} 版格式的包，本程序只认到第 {FORMAT_VERSION} 版，请升级民情簿"
+        )
     if version < 1:
         raise BundleRejected("内容损坏：文件头的格式版本无法识别")
     pos = newline + 1
@@ -136,20 +166,20 @@ def parse(data: bytes) -> ParsedBundle:
         pos += 4
         if mlen > gate.MAX_MANIFEST:
             raise BundleRejected(f"内容损坏：清单过大（{mlen} 字节，上限 {gate.MAX_MANIFEST} 字节）")
-        manifest_bytes = data[pos:pos + mlen]
+        manifest_bytes = data[pos : pos + mlen]
         if len(manifest_bytes) != mlen:
             raise BundleRejected("文件不完整：清单被截断")
         pos += mlen
         (plen,) = struct.unpack_from(">Q", data, pos)
         pos += 8
-        payload = data[pos:pos + plen]
+        payload = data[pos : pos + plen]
         if len(payload) != plen:
             raise BundleRejected("文件不完整：数据部分被截断")
         pos += plen
         signed_end = pos
         (slen,) = struct.unpack_from(">H", data, pos)
         pos += 2
-        signature = data[pos:pos + slen]
+        signature = data[pos : pos + slen]
         if len(signature) != slen or slen != 64:
             raise BundleRejected("文件不完整：签名被截断")
         pos += slen
@@ -157,9 +187,15 @@ def parse(data: bytes) -> ParsedBundle:
         raise BundleRejected("文件不完整：文件被截断") from None
     if pos != len(data):
         raise BundleRejected("内容损坏：文件末尾有多余的数据")
-    manifest = gate.check_manifest(gate.load_json(
-        manifest_bytes, what="清单", max_bytes=gate.MAX_MANIFEST, max_depth=gate.MAX_DEPTH,
-        fail=lambda text: BundleRejected(f"内容损坏：{text}")))
+    manifest = gate.check_manifest(
+        gate.load_json(
+            manifest_bytes,
+            what="清单",
+            max_bytes=gate.MAX_MANIFEST,
+            max_depth=gate.MAX_DEPTH,
+            fail=lambda text: BundleRejected(f"内容损坏：{text}"),
+        )
+    )
     try:
         sender_key = keys.sign_public(manifest["sender"]["sign_public_key"])
     except ValueError:
@@ -190,14 +226,15 @@ def decrypt(parsed: ParsedBundle, encrypt_key: X25519PrivateKey) -> dict[str, by
     try:
         ephemeral = keys.encrypt_public(enc["ephemeral_public"])
         shared = encrypt_key.exchange(ephemeral)
-        plaintext = AESGCM(_derive_key(shared, m["bundle_id"])).decrypt(keys.unb64(enc["nonce"]), parsed.payload,
-                                                                        _aad(m))
+        plaintext = AESGCM(_derive_key(shared, m["bundle_id"])).decrypt(
+            keys.unb64(enc["nonce"]), parsed.payload, _aad(m)
+        )
     except (InvalidTag, ValueError):
         raise BundleRejected("内容损坏：无法解密（这个包不是发给本工作站的，或已损坏）") from None
     sections: dict[str, bytes] = {}
     pos = 0
     for sec in m["sections"]:  # sizes, names and hashes passed the gate (check_manifest)
-        blob = plaintext[pos:pos + sec["stored_size"]]
+        blob = plaintext[pos : pos + sec["stored_size"]]
         pos += sec["stored_size"]
         if len(blob) != sec["stored_size"]:
             raise BundleRejected("内容损坏：数据部分的长度与清单不符")
@@ -215,8 +252,10 @@ def read_file(path: Path) -> bytes:
     try:
         size = os.stat(path).st_size
         if size > gate.MAX_BUNDLE_FILE:
-            raise BundleRejected(f"内容损坏：文件有 {size // 1048576} MB，超过上报包的上限 "
-                                 f"{gate.MAX_BUNDLE_FILE // 1048576} MB，不像民情簿的包")
+            raise BundleRejected(
+                f"内容损坏：文件有 {size // 1048576} MB，超过上报包的上限 "
+                f"{gate.MAX_BUNDLE_FILE // 1048576} MB，不像民情簿的包"
+            )
         return Path(path).read_bytes()
     except FileNotFoundError:
         raise BundleRejected(f"文件不完整：找不到文件 {path}") from None
@@ -224,7 +263,7 @@ def read_file(path: Path) -> bytes:
         raise BundleRejected(f"文件不完整：无法读取 {path}（{exc.strerror}）") from None
 
 
-def write_atomically(out: Path, data: bytes, verify) -> Path:  # noqa: ANN001
+def write_atomically(out: Path, data: bytes, verify) -> Path:
     """Write to a temp name in the same folder, fsync, read back and ``verify(bytes)``, then rename.
 
     A stick pulled out mid-write leaves at most a ``.tmp`` file, never a half bundle under the real name.

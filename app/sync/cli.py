@@ -9,11 +9,15 @@ from pathlib import Path
 from app.cli import EXIT_OK, EXIT_REFUSED, ChineseArgumentParser, emit, open_workspace
 
 COUNT_NAMES = {"new": "新增", "updated": "更新", "unchanged": "未变", "conflicts": "冲突", "rejected": "拒收"}
-STATUS_NAMES = {"imported": "已导入", "already_imported": "已导入过（未作改动）", "rejected": "拒收",
-                "checked": "检查通过（试导入，未写入）"}
+STATUS_NAMES = {
+    "imported": "已导入",
+    "already_imported": "已导入过（未作改动）",
+    "rejected": "拒收",
+    "checked": "检查通过（试导入，未写入）",
+}
 
 
-def _with_ws(args: argparse.Namespace, fn: Callable):  # noqa: ANN202
+def _with_ws(args: argparse.Namespace, fn: Callable):
     ws = open_workspace(args)
     try:
         return fn(ws)
@@ -33,7 +37,11 @@ def _cmd_enroll(args: argparse.Namespace) -> int:
     from app.sync.enrollment import enroll
 
     st, new = _with_ws(args, lambda ws: enroll(ws, Path(args.card)))
-    text = f"已登记 {st.name}（{st.code}）的工作站" if new else f"{st.name}（{st.code}）的工作站早已登记，未作改动"
+    text = (
+        f"已登记 {st.name}（{st.code}）的工作站"
+        if new
+        else f"{st.name}（{st.code}）的工作站早已登记，未作改动"
+    )
     emit(args, text, {"station": {"id": st.id, "code": st.code, "name": st.name}, "enrolled": new})
     return EXIT_OK
 
@@ -42,8 +50,11 @@ def _cmd_revoke(args: argparse.Namespace) -> int:
     from app.sync.enrollment import revoke
 
     st = _with_ws(args, lambda ws: revoke(ws, args.station, args.reason))
-    emit(args, f"已吊销 {st.name}（{st.code}）的工作站 {st.id}：此后它的上报包一律拒收",
-         {"station": {"id": st.id, "code": st.code, "name": st.name}, "revoked_at": st.revoked_at})
+    emit(
+        args,
+        f"已吊销 {st.name}（{st.code}）的工作站 {st.id}：此后它的上报包一律拒收",
+        {"station": {"id": st.id, "code": st.code, "name": st.name}, "revoked_at": st.revoked_at},
+    )
     return EXIT_OK
 
 
@@ -52,8 +63,21 @@ def _cmd_stations(args: argparse.Namespace) -> int:
 
     rows = _with_ws(args, enrolled_stations)
     lines = [f"{r.code} {r.name} {r.state} {r.id}" for r in rows] or ["还没有登记任何工作站"]
-    emit(args, "\n".join(lines), [{"id": r.id, "kind": r.kind, "code": r.code, "name": r.name,
-                                   "enrolled_at": r.enrolled_at, "revoked_at": r.revoked_at} for r in rows])
+    emit(
+        args,
+        "\n".join(lines),
+        [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "code": r.code,
+                "name": r.name,
+                "enrolled_at": r.enrolled_at,
+                "revoked_at": r.revoked_at,
+            }
+            for r in rows
+        ],
+    )
     return EXIT_OK
 
 
@@ -67,10 +91,25 @@ def _cmd_bundle_export(args: argparse.Namespace) -> int:
             lines.append(f"  发给 {r.recipient}，第 {r.seq} 号包，{r.total} 条记录，{r.attachments} 个附件")
             if r.missing_attachments:
                 lines.append(f"  注意：{r.missing_attachments} 个附件文件在本机找不到，未能带上")
-    emit(args, "\n".join(lines), {"bundles": [
-        {"file": str(r.path), "recipient": r.recipient, "village_code": r.village_code, "seq": r.seq,
-         "counter": {"from": r.counter_from, "to": r.counter_to}, "counts": r.counts, "attachments": r.attachments,
-         "missing_attachments": r.missing_attachments} for r in results]})
+    emit(
+        args,
+        "\n".join(lines),
+        {
+            "bundles": [
+                {
+                    "file": str(r.path),
+                    "recipient": r.recipient,
+                    "village_code": r.village_code,
+                    "seq": r.seq,
+                    "counter": {"from": r.counter_from, "to": r.counter_to},
+                    "counts": r.counts,
+                    "attachments": r.attachments,
+                    "missing_attachments": r.missing_attachments,
+                }
+                for r in results
+            ]
+        },
+    )
     return EXIT_OK
 
 
@@ -82,18 +121,30 @@ def _cmd_bundle_inspect(args: argparse.Namespace) -> int:
     else:
         ins = inspect_file(Path(args.file))
     m = ins.manifest or {}
-    data = {"file": ins.file, "signature_ok": ins.signature_ok, "hashes_ok": ins.hashes_ok,
-            "enrolled": ins.enrolled, "problem": ins.problem, "decrypted_counts": ins.decrypted_counts,
-            "manifest": m or None}
+    data = {
+        "file": ins.file,
+        "signature_ok": ins.signature_ok,
+        "hashes_ok": ins.hashes_ok,
+        "enrolled": ins.enrolled,
+        "problem": ins.problem,
+        "decrypted_counts": ins.decrypted_counts,
+        "manifest": m or None,
+    }
     if m:
-        tables = {s["name"].split(":", 1)[1]: s["count"] for s in m.get("sections", []) if s["name"].startswith("table:")}
-        lines = [f"文件：{ins.file}",
-                 f"发送方：{m['sender']['name']}（{m['sender']['code']}），工作站 {m['sender']['station_id']}",
-                 f"接收方：{m['recipient']['name']}（{m['recipient']['code']}）",
-                 f"第 {m['sequence']} 号包，写于 {m['created_at']}，变更计数 {m['counter']['from']}→{m['counter']['to']}",
-                 f"格式版本 {m['format_version']}，数据结构 {m['schema_version']}，程序 {m['app_version']}",
-                 "记录数：" + "，".join(f"{k} {v}" for k, v in tables.items()),
-                 f"签名：{_signature_text(ins)}；校验值：{'核对无误' if ins.hashes_ok else '不符'}"]
+        tables = {
+            s["name"].split(":", 1)[1]: s["count"]
+            for s in m.get("sections", [])
+            if s["name"].startswith("table:")
+        }
+        lines = [
+            f"文件：{ins.file}",
+            f"发送方：{m['sender']['name']}（{m['sender']['code']}），工作站 {m['sender']['station_id']}",
+            f"接收方：{m['recipient']['name']}（{m['recipient']['code']}）",
+            f"第 {m['sequence']} 号包，写于 {m['created_at']}，变更计数 {m['counter']['from']}→{m['counter']['to']}",
+            f"格式版本 {m['format_version']}，数据结构 {m['schema_version']}，程序 {m['app_version']}",
+            "记录数：" + "，".join(f"{k} {v}" for k, v in tables.items()),
+            f"签名：{_signature_text(ins)}；校验值：{'核对无误' if ins.hashes_ok else '不符'}",
+        ]
         if ins.decrypted_counts is not None:
             lines.append("已解密核对：" + "，".join(f"{k} {v}" for k, v in ins.decrypted_counts.items()))
     else:
@@ -104,7 +155,7 @@ def _cmd_bundle_inspect(args: argparse.Namespace) -> int:
     return EXIT_OK if ins.problem is None else EXIT_REFUSED
 
 
-def _signature_text(ins) -> str:  # noqa: ANN001
+def _signature_text(ins) -> str:
     """Say plainly whether the signer is known: without a workspace only the file's own key is checked."""
     if not ins.signature_ok:
         return "不符"
@@ -118,7 +169,9 @@ def _signature_text(ins) -> str:  # noqa: ANN001
 def _cmd_bundle_import(args: argparse.Namespace) -> int:
     from app.sync.exchange import import_bundles
 
-    report = _with_ws(args, lambda ws: import_bundles(ws, [Path(p) for p in args.paths], dry_run=args.dry_run))
+    report = _with_ws(
+        args, lambda ws: import_bundles(ws, [Path(p) for p in args.paths], dry_run=args.dry_run)
+    )
     lines = []
     if not report.bundles:
         lines.append("没有找到上报包（*.mqb）")
@@ -145,9 +198,22 @@ def _cmd_receipt_export(args: argparse.Namespace) -> int:
 
     results = _with_ws(args, lambda ws: export_receipts(ws, Path(args.out), village=args.village))
     lines = [f"{r.path}（{r.village}：已收到第 {r.last_seq} 号包，共 {r.bundles} 个）" for r in results]
-    emit(args, "\n".join(lines) or "还没有收到任何上报包，没有回执可写", {"receipts": [
-        {"file": str(r.path), "village": r.village, "village_code": r.village_code, "through": r.through,
-         "last_seq": r.last_seq} for r in results]})
+    emit(
+        args,
+        "\n".join(lines) or "还没有收到任何上报包，没有回执可写",
+        {
+            "receipts": [
+                {
+                    "file": str(r.path),
+                    "village": r.village,
+                    "village_code": r.village_code,
+                    "through": r.through,
+                    "last_seq": r.last_seq,
+                }
+                for r in results
+            ]
+        },
+    )
     return EXIT_OK
 
 
@@ -155,13 +221,28 @@ def _cmd_receipt_import(args: argparse.Namespace) -> int:
     from app.sync.receipts import import_receipt
 
     r = _with_ws(args, lambda ws: import_receipt(ws, Path(args.file)))
-    text = (f"已采用 {r.sender} 的回执：第 {r.last_seq} 号包及以前的变更已确认收到" if r.changed
-            else f"{r.sender} 的这张回执没有新的确认（可能已导入过）")
+    text = (
+        f"已采用 {r.sender} 的回执：第 {r.last_seq} 号包及以前的变更已确认收到"
+        if r.changed
+        else f"{r.sender} 的这张回执没有新的确认（可能已导入过）"
+    )
     if r.rejected:
-        text += (f"\n{r.sender} 拒收了 {r.rejected} 条记录：它们不算已上报，下次导出会再带上；"
-                 "请在“上报与同步”页查看理由并改正（用了别村编号的户可重新编号）")
-    emit(args, text, {"sender": r.sender, "through": r.through, "acked_before": r.acked_before,
-                      "acked_now": r.acked_now, "counts": r.counts, "rejected": r.rejected})
+        text += (
+            f"\n{r.sender} 拒收了 {r.rejected} 条记录：它们不算已上报，下次导出会再带上；"
+            "请在“上报与同步”页查看理由并改正（用了别村编号的户可重新编号）"
+        )
+    emit(
+        args,
+        text,
+        {
+            "sender": r.sender,
+            "through": r.through,
+            "acked_before": r.acked_before,
+            "acked_now": r.acked_now,
+            "counts": r.counts,
+            "rejected": r.rejected,
+        },
+    )
     return EXIT_OK
 
 
@@ -169,12 +250,28 @@ def _cmd_conflict_list(args: argparse.Namespace) -> int:
     from app.sync.conflicts import list_conflicts
 
     rows = _with_ws(args, lambda ws: list_conflicts(ws, open_only=not args.all))
-    lines = [f"#{c.id} {c.record_type} {c.record_id}（{c.village_code}，来自 {c.incoming_station_name}）"
-             f" 不同字段：{'、'.join(c.differing) or '无'}" for c in rows] or ["没有待处理的冲突"]
-    emit(args, "\n".join(lines), [{"id": c.id, "record_type": c.record_type, "record_id": c.record_id,
-                                   "village_code": c.village_code, "differing": c.differing,
-                                   "resolution": c.resolution, "local": c.local, "incoming": c.incoming}
-                                  for c in rows])
+    lines = [
+        f"#{c.id} {c.record_type} {c.record_id}（{c.village_code}，来自 {c.incoming_station_name}）"
+        f" 不同字段：{'、'.join(c.differing) or '无'}"
+        for c in rows
+    ] or ["没有待处理的冲突"]
+    emit(
+        args,
+        "\n".join(lines),
+        [
+            {
+                "id": c.id,
+                "record_type": c.record_type,
+                "record_id": c.record_id,
+                "village_code": c.village_code,
+                "differing": c.differing,
+                "resolution": c.resolution,
+                "local": c.local,
+                "incoming": c.incoming,
+            }
+            for c in rows
+        ],
+    )
     return EXIT_OK
 
 
@@ -182,18 +279,22 @@ def _cmd_conflict_resolve(args: argparse.Namespace) -> int:
     from app.sync.conflicts import resolve
 
     _with_ws(args, lambda ws: resolve(ws, args.id, args.keep))
-    emit(args, f"冲突 #{args.id} 已处理（{'保留本站版本' if args.keep == 'local' else '采用对方版本'}）",
-         {"id": args.id, "resolution": args.keep})
+    emit(
+        args,
+        f"冲突 #{args.id} 已处理（{'保留本站版本' if args.keep == 'local' else '采用对方版本'}）",
+        {"id": args.id, "resolution": args.keep},
+    )
     return EXIT_OK
 
 
-def register_cli(sub, parents) -> dict[str, Callable[[argparse.Namespace], int]]:  # noqa: ANN001
+def register_cli(sub, parents) -> dict[str, Callable[[argparse.Namespace], int]]:
     p_data, p_json = parents["data"], parents["json"]
     pc = [p_data, p_json]
 
     card = sub.add_parser("card", help="工作站卡片")
-    card_sub = card.add_subparsers(dest="card_command", metavar="操作", required=True,
-                                   parser_class=ChineseArgumentParser)
+    card_sub = card.add_subparsers(
+        dest="card_command", metavar="操作", required=True, parser_class=ChineseArgumentParser
+    )
     ce = card_sub.add_parser("export", help="导出本站卡片（乡镇卡片或村工作站卡片）", parents=pc)
     ce.add_argument("--out", required=True, metavar="文件", help="写到哪个文件（或文件夹）")
     ce.set_defaults(sync_handler=_cmd_card)
@@ -211,8 +312,9 @@ def register_cli(sub, parents) -> dict[str, Callable[[argparse.Namespace], int]]
     stn.set_defaults(sync_handler=_cmd_stations)
 
     bd = sub.add_parser("bundle", help="上报包：导出、查看、导入")
-    bd_sub = bd.add_subparsers(dest="bundle_command", metavar="操作", required=True,
-                               parser_class=ChineseArgumentParser)
+    bd_sub = bd.add_subparsers(
+        dest="bundle_command", metavar="操作", required=True, parser_class=ChineseArgumentParser
+    )
     be = bd_sub.add_parser("export", help="导出上报包（乡镇：导出给各村的下发包）", parents=pc)
     be.add_argument("--out", required=True, metavar="文件夹", help="写到哪个文件夹（如 U 盘）")
     be.add_argument("--village", metavar="村", help="乡镇只给这个村导出（村代码或村名）")
@@ -226,8 +328,9 @@ def register_cli(sub, parents) -> dict[str, Callable[[argparse.Namespace], int]]
     bm.set_defaults(sync_handler=_cmd_bundle_import)
 
     rc = sub.add_parser("receipt", help="回执：乡镇导出，村导入")
-    rc_sub = rc.add_subparsers(dest="receipt_command", metavar="操作", required=True,
-                               parser_class=ChineseArgumentParser)
+    rc_sub = rc.add_subparsers(
+        dest="receipt_command", metavar="操作", required=True, parser_class=ChineseArgumentParser
+    )
     re_ = rc_sub.add_parser("export", help="给每个村写一张签名回执", parents=pc)
     re_.add_argument("--out", required=True, metavar="文件夹")
     re_.add_argument("--village", metavar="村", help="只给这个村写")
@@ -237,14 +340,17 @@ def register_cli(sub, parents) -> dict[str, Callable[[argparse.Namespace], int]]
     ri.set_defaults(sync_handler=_cmd_receipt_import)
 
     cf = sub.add_parser("conflict", help="同步冲突：列出与处理")
-    cf_sub = cf.add_subparsers(dest="conflict_command", metavar="操作", required=True,
-                               parser_class=ChineseArgumentParser)
+    cf_sub = cf.add_subparsers(
+        dest="conflict_command", metavar="操作", required=True, parser_class=ChineseArgumentParser
+    )
     cl = cf_sub.add_parser("list", help="列出待处理的冲突", parents=pc)
     cl.add_argument("--all", action="store_true", help="包括已处理的")
     cl.set_defaults(sync_handler=_cmd_conflict_list)
     cr = cf_sub.add_parser("resolve", help="处理一条冲突", parents=pc)
     cr.add_argument("id", type=int, metavar="编号")
-    cr.add_argument("--keep", required=True, choices=["local", "incoming"], help="local 保留本站，incoming 采用对方")
+    cr.add_argument(
+        "--keep", required=True, choices=["local", "incoming"], help="local 保留本站，incoming 采用对方"
+    )
     cr.set_defaults(sync_handler=_cmd_conflict_resolve)
 
     def dispatch(args: argparse.Namespace) -> int:

@@ -50,9 +50,19 @@ class ConflictInfo:
 
 
 def _info(c: SyncConflict, names: dict[str, str]) -> ConflictInfo:
-    return ConflictInfo(c.id, c.record_type, c.table_name, c.record_id, c.village_code,
-                        names.get(c.incoming_station, c.incoming_station), c.detected_at, c.resolved_at,
-                        c.resolution, json.loads(c.local_row), json.loads(c.incoming_row))
+    return ConflictInfo(
+        c.id,
+        c.record_type,
+        c.table_name,
+        c.record_id,
+        c.village_code,
+        names.get(c.incoming_station, c.incoming_station),
+        c.detected_at,
+        c.resolved_at,
+        c.resolution,
+        json.loads(c.local_row),
+        json.loads(c.incoming_row),
+    )
 
 
 def list_conflicts(ws: Workspace, *, open_only: bool = True) -> list[ConflictInfo]:
@@ -64,14 +74,16 @@ def list_conflicts(ws: Workspace, *, open_only: bool = True) -> list[ConflictInf
         return [_info(c, names) for c in s.scalars(q)]
 
 
-def _python_value(model, column_name: str, raw):  # noqa: ANN001
+def _python_value(model, column_name: str, raw):
     """A stored (SQLite) value back to the Python value the ORM attribute expects."""
     col = model.__table__.c[column_name]
     proc = col.type.result_processor(sqlite.dialect(), None)
     return proc(raw) if (proc is not None and raw is not None) else raw
 
 
-def resolve(ws: Workspace, conflict_id: int, choice: str | dict[str, str], *, actor: User | None = None) -> None:
+def resolve(
+    ws: Workspace, conflict_id: int, choice: str | dict[str, str], *, actor: User | None = None
+) -> None:
     """``choice``: "local", "incoming", or {field: "local" | "incoming"} for a merge (unnamed fields: local)."""
     if actor is not None:
         accounts.require(actor, "sync")
@@ -105,10 +117,20 @@ def resolve(ws: Workspace, conflict_id: int, choice: str | dict[str, str], *, ac
         obj.deleted_at = _python_value(model, "deleted_at", deleted_side.get("deleted_at"))
         flag_modified(obj, "updated_at")  # a new version even when ours is kept unchanged
         s.flush()
-        s.execute(update(model.__table__).where(model.__table__.c.id == c.record_id)
-                  .values(base_station=c.incoming_station, base_version=c.incoming_version))
+        s.execute(
+            update(model.__table__)
+            .where(model.__table__.c.id == c.record_id)
+            .values(base_station=c.incoming_station, base_version=c.incoming_version)
+        )
         c.resolved_at = utcnow()
         c.resolved_by = actor.id if actor else None
         c.resolution = resolution
-        audit.record(s, actor, "sync.conflict.resolve", table=c.table_name, record_id=c.record_id,
-                     fields=[f for f in fields if local.get(f) != incoming.get(f)], detail=resolution)
+        audit.record(
+            s,
+            actor,
+            "sync.conflict.resolve",
+            table=c.table_name,
+            record_id=c.record_id,
+            fields=[f for f in fields if local.get(f) != incoming.get(f)],
+            detail=resolution,
+        )

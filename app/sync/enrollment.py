@@ -63,32 +63,55 @@ def enroll(ws: Workspace, card_path: Path, *, actor: User | None = None) -> tupl
             if existing.is_local:
                 raise UserError("这是本工作站自己的卡片")
             if existing.revoked_at is not None:
-                raise UserError(f"已吊销：{existing.name} 的这台工作站已吊销，不能再次登记；请为新电脑建立新的工作站")
-            if (existing.sign_public_key, existing.encrypt_public_key) != (card.sign_public_key,
-                                                                            card.encrypt_public_key):
-                raise UserError(f"{card.name} 的这张卡片与已登记的密钥不一致，可能是伪造的；如确实换了电脑，请先吊销旧工作站")
+                raise UserError(
+                    f"已吊销：{existing.name} 的这台工作站已吊销，不能再次登记；请为新电脑建立新的工作站"
+                )
+            if (existing.sign_public_key, existing.encrypt_public_key) != (
+                card.sign_public_key,
+                card.encrypt_public_key,
+            ):
+                raise UserError(
+                    f"{card.name} 的这张卡片与已登记的密钥不一致，可能是伪造的；如确实换了电脑，请先吊销旧工作站"
+                )
             return _info(existing), False
-        station = Station(id=card.station_id, kind="village", code=card.code, name=card.name,
-                          town_code=me.code, town_name=me.name, is_local=False,
-                          sign_public_key=card.sign_public_key, encrypt_public_key=card.encrypt_public_key,
-                          enrolled_at=utcnow())
+        station = Station(
+            id=card.station_id,
+            kind="village",
+            code=card.code,
+            name=card.name,
+            town_code=me.code,
+            town_name=me.name,
+            is_local=False,
+            sign_public_key=card.sign_public_key,
+            encrypt_public_key=card.encrypt_public_key,
+            enrolled_at=utcnow(),
+        )
         s.add(station)
         s.flush()
-        audit.record(s, actor, "sync.enroll", table="station", record_id=station.id, fields=["sign_public_key"])
+        audit.record(
+            s, actor, "sync.enroll", table="station", record_id=station.id, fields=["sign_public_key"]
+        )
         return _info(station), True
 
 
 def find_station(ws: Workspace, key: str) -> Station:
     with ws.new_session() as s:
-        found = list(s.scalars(select(Station).where(Station.is_local.is_(False))
-                               .where((Station.id == key) | (Station.code == key) | (Station.name == key))))
+        found = list(
+            s.scalars(
+                select(Station)
+                .where(Station.is_local.is_(False))
+                .where((Station.id == key) | (Station.code == key) | (Station.name == key))
+            )
+        )
     if not found:
         raise UserError(f"没有登记过“{key}”的工作站", field="station")
     if len(found) > 1:
         active = [st for st in found if st.revoked_at is None]
         if len(active) != 1:
-            raise UserError(f"“{key}”对应多台工作站，请用工作站编号指定：" + "、".join(st.id for st in found),
-                            field="station")
+            raise UserError(
+                f"“{key}”对应多台工作站，请用工作站编号指定：" + "、".join(st.id for st in found),
+                field="station",
+            )
         return active[0]
     return found[0]
 
@@ -115,5 +138,9 @@ def revoke(ws: Workspace, key: str, reason: str, *, actor: User | None = None) -
 
 def enrolled_stations(ws: Workspace) -> list[EnrolledStation]:
     with ws.new_session() as s:
-        return [_info(st) for st in s.scalars(select(Station).where(Station.is_local.is_(False))
-                                              .order_by(Station.code, Station.enrolled_at))]
+        return [
+            _info(st)
+            for st in s.scalars(
+                select(Station).where(Station.is_local.is_(False)).order_by(Station.code, Station.enrolled_at)
+            )
+        ]

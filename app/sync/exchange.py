@@ -56,13 +56,16 @@ ATTACHMENT_DATA = "attachments"
 
 Progress = Callable[[int, int, str], None]
 
+
 # -- shared helpers -------------------------------------------------------------------------------
 def raise_if_busy(exc: BaseException) -> None:
     """A database another program is writing (it waited ``busy_timeout`` first): say so in Chinese."""
     text = str(getattr(exc, "orig", exc))
     if "locked" in text or "busy" in text:
-        raise UserError("数据库正被另一个程序使用（例如另一个民情簿窗口正在导入或保存），已等待仍未空闲；"
-                        "请关闭其他民情簿窗口后再试，已导入的内容都在") from None
+        raise UserError(
+            "数据库正被另一个程序使用（例如另一个民情簿窗口正在导入或保存），已等待仍未空闲；"
+            "请关闭其他民情簿窗口后再试，已导入的内容都在"
+        ) from None
 
 
 def attachment_data(ws: Workspace, sha256: str) -> bytes | None:
@@ -78,8 +81,13 @@ def local_station(ws: Workspace) -> Station:
 def peer_stations(ws: Workspace) -> list[Station]:
     """The stations this one exchanges bundles with: its town, or its enrolled villages."""
     with ws.new_session() as s:
-        return list(s.scalars(select(Station).where(Station.is_local.is_(False), Station.enrolled_at.is_not(None))
-                              .order_by(Station.code, Station.enrolled_at)))
+        return list(
+            s.scalars(
+                select(Station)
+                .where(Station.is_local.is_(False), Station.enrolled_at.is_not(None))
+                .order_by(Station.code, Station.enrolled_at)
+            )
+        )
 
 
 def coverage(received: Iterable[tuple[int, int, int]]) -> int:
@@ -92,9 +100,14 @@ def coverage(received: Iterable[tuple[int, int, int]]) -> int:
     return through
 
 
-def received_from(session, station_id: str) -> list[ReceivedBundle]:  # noqa: ANN001
-    return list(session.scalars(select(ReceivedBundle).where(ReceivedBundle.sender_station == station_id)
-                                .order_by(ReceivedBundle.seq)))
+def received_from(session, station_id: str) -> list[ReceivedBundle]:
+    return list(
+        session.scalars(
+            select(ReceivedBundle)
+            .where(ReceivedBundle.sender_station == station_id)
+            .order_by(ReceivedBundle.seq)
+        )
+    )
 
 
 MAX_GAP_LISTED = 50  # missing sequence numbers named at most per sender; the rest are counted
@@ -117,7 +130,7 @@ def missing_seqs(bundles: list[ReceivedBundle], *, limit: int = MAX_GAP_LISTED) 
     return listed, total
 
 
-def ensure_peer(session, station_id: str) -> SyncPeer:  # noqa: ANN001
+def ensure_peer(session, station_id: str) -> SyncPeer:
     peer = session.get(SyncPeer, station_id)
     if peer is None:
         peer = SyncPeer(station_id=station_id, acked_through=0, last_seq=0)
@@ -169,9 +182,16 @@ def _recipients(ws: Workspace, me: Station, village: str | None) -> list[Station
     return villages
 
 
-def export_bundles(ws: Workspace, out_dir: Path, *, village: str | None = None, today: dt.date | None = None,
-                   include_empty: bool | None = None, format_version: int = bundle.FORMAT_VERSION,
-                   extra_requires: Iterable[str] = ()) -> list[ExportResult]:
+def export_bundles(
+    ws: Workspace,
+    out_dir: Path,
+    *,
+    village: str | None = None,
+    today: dt.date | None = None,
+    include_empty: bool | None = None,
+    format_version: int = bundle.FORMAT_VERSION,
+    extra_requires: Iterable[str] = (),
+) -> list[ExportResult]:
     """Write one bundle per recipient into ``out_dir``. A village always writes one (it also carries
     its acknowledgement of the town's bundles); a town skips villages it has nothing new for."""
     out_dir = Path(out_dir)
@@ -189,8 +209,14 @@ def export_bundles(ws: Workspace, out_dir: Path, *, village: str | None = None, 
     return results
 
 
-def _attachment_contents(ws: Workspace, conn: Connection, spec: records.TableSpec, rows: list,
-                         index: list[dict], blobs: list[bytes]) -> int:
+def _attachment_contents(
+    ws: Workspace,
+    conn: Connection,
+    spec: records.TableSpec,
+    rows: list,
+    index: list[dict],
+    blobs: list[bytes],
+) -> int:
     """The content of the live attachments among ``rows`` (into ``index`` and ``blobs``, each content
     once); returns how many are not on this station."""
     sha_at, deleted_at = spec.columns.index("sha256"), spec.columns.index("deleted_at")
@@ -209,30 +235,48 @@ def _attachment_contents(ws: Workspace, conn: Connection, spec: records.TableSpe
     return missing
 
 
-def _export_one(ws: Workspace, me: Station, recipient: Station, out_dir: Path, today: dt.date,
-                include_empty: bool, format_version: int, extra_requires: Iterable[str]) -> ExportResult | None:
+def _export_one(
+    ws: Workspace,
+    me: Station,
+    recipient: Station,
+    out_dir: Path,
+    today: dt.date,
+    include_empty: bool,
+    format_version: int,
+    extra_requires: Iterable[str],
+) -> ExportResult | None:
     sign_key = keys.load_sign_key(ws.keys_dir)
     village_filter = recipient.code if me.kind == "town" else None
-    with ws.new_session() as s:
-        with s.begin():
-            peer = s.get(SyncPeer, recipient.id)
-            after = peer.acked_through if peer else 0
-            seq = (peer.last_seq if peer else 0) + 1
-            counter_to = s.get(StationCounter, me.id).value
-            conn = s.connection()
-            sections: list[Section] = []
-            counts: dict[str, int] = {}
-            index, blobs, missing = [], [], 0
-            for spec in records.table_specs():
-                rows = records.select_changes(conn, spec, me.id, after, village_filter,
-                                              refused_by=recipient.id if me.kind == "village" else None)
-                counts[spec.record_type] = len(rows)
-                sections.append(Section(f"table:{spec.record_type}", records.encode_section(spec, rows), len(rows)))
-                if spec.table_name == Attachment.__tablename__:
-                    missing = _attachment_contents(ws, conn, spec, rows, index, blobs)
-            acknowledges = {"station_id": recipient.id,
-                            "through": coverage((b.seq, b.counter_from, b.counter_to)
-                                                for b in received_from(s, recipient.id))}
+    with ws.new_session() as s, s.begin():
+        peer = s.get(SyncPeer, recipient.id)
+        after = peer.acked_through if peer else 0
+        seq = (peer.last_seq if peer else 0) + 1
+        counter_to = s.get(StationCounter, me.id).value
+        conn = s.connection()
+        sections: list[Section] = []
+        counts: dict[str, int] = {}
+        index, blobs, missing = [], [], 0
+        for spec in records.table_specs():
+            rows = records.select_changes(
+                conn,
+                spec,
+                me.id,
+                after,
+                village_filter,
+                refused_by=recipient.id if me.kind == "village" else None,
+            )
+            counts[spec.record_type] = len(rows)
+            sections.append(
+                Section(f"table:{spec.record_type}", records.encode_section(spec, rows), len(rows))
+            )
+            if spec.table_name == Attachment.__tablename__:
+                missing = _attachment_contents(ws, conn, spec, rows, index, blobs)
+        acknowledges = {
+            "station_id": recipient.id,
+            "through": coverage(
+                (b.seq, b.counter_from, b.counter_to) for b in received_from(s, recipient.id)
+            ),
+        }
     if not include_empty and not any(counts.values()):
         return None
     sections.append(Section(ATTACHMENT_INDEX, json.dumps(index).encode("utf-8"), len(index)))
@@ -248,17 +292,30 @@ def _export_one(ws: Workspace, me: Station, recipient: Station, out_dir: Path, t
         "bundle_id": bundle_id,
         "sequence": seq,
         "created_at": utcnow().isoformat(timespec="seconds") + "Z",
-        "sender": {"station_id": me.id, "kind": me.kind, "code": me.code, "name": me.name,
-                   "town_code": me.town_code, "sign_public_key": me.sign_public_key},
-        "recipient": {"station_id": recipient.id, "kind": recipient.kind, "code": recipient.code,
-                      "name": recipient.name, "town_code": recipient.town_code},
+        "sender": {
+            "station_id": me.id,
+            "kind": me.kind,
+            "code": me.code,
+            "name": me.name,
+            "town_code": me.town_code,
+            "sign_public_key": me.sign_public_key,
+        },
+        "recipient": {
+            "station_id": recipient.id,
+            "kind": recipient.kind,
+            "code": recipient.code,
+            "name": recipient.name,
+            "town_code": recipient.town_code,
+        },
         "village_code": recipient.code if me.kind == "town" else me.code,
         "counter": {"from": after, "to": counter_to},
         "prerequisites": {"sender_changes_through": after},
         "acknowledges": acknowledges,
         "tables": {spec.record_type: spec.table_name for spec in records.table_specs()},
     }
-    data = bundle.build(manifest, sections, sign_key, recipient.encrypt_public_key, format_version=format_version)
+    data = bundle.build(
+        manifest, sections, sign_key, recipient.encrypt_public_key, format_version=format_version
+    )
     village_code = manifest["village_code"]
     stem = f"{village_code}-{manifest['direction']}-{today:%Y%m%d}-{seq:04d}"
     path = _safe_name(out_dir, stem)
@@ -273,7 +330,9 @@ def _export_one(ws: Workspace, me: Station, recipient: Station, out_dir: Path, t
         peer.last_seq = max(peer.last_seq, seq)
         peer.last_export_at = utcnow()
         peer.last_export_file = str(path)
-    return ExportResult(path, recipient.name, village_code, seq, after, counter_to, counts, len(index), missing)
+    return ExportResult(
+        path, recipient.name, village_code, seq, after, counter_to, counts, len(index), missing
+    )
 
 
 # -- inspect --------------------------------------------------------------------------------------
@@ -305,8 +364,12 @@ def inspect_file(path: Path, ws: Workspace | None = None) -> Inspection:
             enrolled = True
             bundle.check_capabilities(m)
             sections = bundle.decrypt(parsed, keys.load_encrypt_key(ws.keys_dir))
-            counts = {name.split(":", 1)[1]: sec["count"] for sec in m["sections"]
-                      for name in [sec["name"]] if name.startswith("table:") and name in sections}
+            counts = {
+                name.split(":", 1)[1]: sec["count"]
+                for sec in m["sections"]
+                for name in [sec["name"]]
+                if name.startswith("table:") and name in sections
+            }
         except BundleRejected as exc:
             problem = exc.reason
             enrolled = enrolled or not exc.reason.startswith(("未登记", "已吊销", "签名不符", "不属于"))
@@ -337,10 +400,18 @@ class BundleOutcome:
         return sorted(tally.items(), key=lambda kv: -kv[1])
 
     def as_json(self) -> dict:
-        return {"file": self.file, "village": self.village, "seq": self.seq, "status": self.status,
-                "reason": self.reason, "counts": self.counts,
-                "rejected_rows": [{"record_type": r.record_type, "id": r.record_id, "version": r.version,
-                                   "reason": r.reason} for r in self.rejections[:1000]]}
+        return {
+            "file": self.file,
+            "village": self.village,
+            "seq": self.seq,
+            "status": self.status,
+            "reason": self.reason,
+            "counts": self.counts,
+            "rejected_rows": [
+                {"record_type": r.record_type, "id": r.record_id, "version": r.version, "reason": r.reason}
+                for r in self.rejections[:1000]
+            ],
+        }
 
 
 @dataclass
@@ -372,11 +443,15 @@ class ImportReport:
 
     @property
     def any_rows_rejected(self) -> bool:
-        return any(b.counts.get(records.REJECTED) for b in self.bundles if b.status in ("imported", "checked"))
+        return any(
+            b.counts.get(records.REJECTED) for b in self.bundles if b.status in ("imported", "checked")
+        )
 
     def as_json(self) -> dict:
-        return {"bundles": [b.as_json() for b in self.bundles],
-                "gaps": [{"village": g.village, "missing": g.missing} for g in self.gaps]}
+        return {
+            "bundles": [b.as_json() for b in self.bundles],
+            "gaps": [{"village": g.village, "missing": g.missing} for g in self.gaps],
+        }
 
 
 def collect_files(paths: Iterable[Path | str]) -> list[Path]:
@@ -406,7 +481,7 @@ def _peek_order(path: Path) -> tuple:
             f.seek(nl + 5)
             m = json.loads(f.read(min(mlen, 1 << 20)).decode("utf-8"))
         return (0, str(m["sender"]["code"]), int(m["sequence"]), str(path))
-    except Exception:  # noqa: BLE001 - the real check comes later and names the problem
+    except Exception:
         return (1, "", 0, str(path))
 
 
@@ -418,7 +493,7 @@ def _schema_known(revision: str) -> bool:
 
     try:
         return ScriptDirectory.from_config(migrate.alembic_config()).get_revision(revision) is not None
-    except Exception:  # noqa: BLE001 - alembic raises several resolution errors
+    except Exception:
         return False
 
 
@@ -430,20 +505,28 @@ def _check_sender(ws: Workspace, me: Station, m: dict) -> Station:
     except (KeyError, TypeError):
         raise BundleRejected("内容损坏：清单缺少收发双方") from None
     if recipient.get("town_code") != me.town_code:
-        raise BundleRejected(f"不属于本镇：这是发给 {recipient.get('name')}（{recipient.get('town_code')}）的包，"
-                             f"本站属于 {me.town_name or me.name}（{me.town_code}）")
+        raise BundleRejected(
+            f"不属于本镇：这是发给 {recipient.get('name')}（{recipient.get('town_code')}）的包，"
+            f"本站属于 {me.town_name or me.name}（{me.town_code}）"
+        )
     if recipient.get("station_id") != me.id:
-        raise BundleRejected(f"不属于本工作站：这是发给 {recipient.get('name')}（{recipient.get('code')}）的包")
+        raise BundleRejected(
+            f"不属于本工作站：这是发给 {recipient.get('name')}（{recipient.get('code')}）的包"
+        )
     with ws.new_session() as s:
         sender = s.get(Station, sender_info.get("station_id"))
     if sender is None or sender.is_local or sender.enrolled_at is None:
         raise BundleRejected(f"未登记的工作站：{sender_name} 尚未在本站登记，请先导入它的工作站卡片")
     if sender.revoked_at is not None:
-        raise BundleRejected(f"已吊销：{sender_name} 的工作站已于 {sender.revoked_at:%Y-%m-%d} 吊销，它的包一律不收")
+        raise BundleRejected(
+            f"已吊销：{sender_name} 的工作站已于 {sender.revoked_at:%Y-%m-%d} 吊销，它的包一律不收"
+        )
     if sender.sign_public_key != sender_info.get("sign_public_key"):
         raise BundleRejected(f"签名不符：签名的密钥不是 {sender.name} 登记的密钥")
     if sender.kind == me.kind:
-        raise BundleRejected(f"不属于本工作站：{sender_name} 与本站同为{'村' if me.kind == 'village' else '乡镇'}工作站")
+        raise BundleRejected(
+            f"不属于本工作站：{sender_name} 与本站同为{'村' if me.kind == 'village' else '乡镇'}工作站"
+        )
     return sender
 
 
@@ -463,8 +546,15 @@ def _gc_paused():
             gc.enable()
 
 
-def import_bundles(ws: Workspace, paths: Iterable[Path | str], *, dry_run: bool = False,
-                   progress: Progress | None = None, user_id: str | None = None, index: bool = True) -> ImportReport:
+def import_bundles(
+    ws: Workspace,
+    paths: Iterable[Path | str],
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    user_id: str | None = None,
+    index: bool = True,
+) -> ImportReport:
     """Import bundle files (or folders of them) in any order; each bundle all or nothing.
 
     ``index``: build the full-text rows of what was imported before returning. False leaves them
@@ -478,8 +568,12 @@ def import_bundles(ws: Workspace, paths: Iterable[Path | str], *, dry_run: bool 
     # decrypted and parsed in a second thread: the two halves of an import overlap.
     # One connection writes every bundle and the index pass: its page cache keeps the indexes that
     # each village's rows go into from one bundle to the next.
-    with _gc_paused(), concurrent.futures.ThreadPoolExecutor(max_workers=1) as reader, \
-            ws.engine.connect() as writer, large_wal(writer):
+    with (
+        _gc_paused(),
+        concurrent.futures.ThreadPoolExecutor(max_workers=1) as reader,
+        ws.engine.connect() as writer,
+        large_wal(writer),
+    ):
         batch = _Batch(ws, writer, me, dry_run, progress, user_id)
         try:
             upcoming = reader.submit(_prepare, ws, me, files[0]) if files else None
@@ -528,6 +622,7 @@ def gaps_covered(got: list[ReceivedBundle], missing: list[int]) -> bool:
 @dataclass
 class _Prepared:
     """A bundle read, verified and decrypted, not yet parsed and written (or already settled)."""
+
     path: Path
     outcome: BundleOutcome
     manifest: dict | None = None
@@ -550,7 +645,9 @@ def _prepare(ws: Workspace, me: Station, path: Path) -> _Prepared:
         outcome.sender_station = sender.id
         bundle.check_capabilities(m)
         if not _schema_known(m.get("schema_version", "")):
-            raise BundleRejected(f"版本过新：包的数据结构版本 {m.get('schema_version')} 比本程序新，请升级民情簿")
+            raise BundleRejected(
+                f"版本过新：包的数据结构版本 {m.get('schema_version')} 比本程序新，请升级民情簿"
+            )
         if _already_imported(ws, m):
             outcome.status, outcome.reason = "already_imported", "已导入"
             return _Prepared(path, outcome)
@@ -568,10 +665,15 @@ def _check_sequence(ws: Workspace, sender: Station, seq: int) -> None:
     gap report would otherwise count up to it."""
     table = ReceivedBundle.__table__
     with ws.engine.connect() as conn:
-        last = conn.execute(select(func.max(table.c.seq)).where(table.c.sender_station == sender.id)).scalar() or 0
+        last = (
+            conn.execute(select(func.max(table.c.seq)).where(table.c.sender_station == sender.id)).scalar()
+            or 0
+        )
     if seq > last + gate.SEQ_AHEAD:
-        raise BundleRejected(f"序号不合理：这是 {sender.name} 的第 {seq} 号包，已收到的最后一个是第 {last} 号，"
-                             f"相差超过 {gate.SEQ_AHEAD}，不像正常导出的包")
+        raise BundleRejected(
+            f"序号不合理：这是 {sender.name} 的第 {seq} 号包，已收到的最后一个是第 {last} 号，"
+            f"相差超过 {gate.SEQ_AHEAD}，不像正常导出的包"
+        )
 
 
 def _already_imported(ws: Workspace, m: dict) -> bool:
@@ -601,8 +703,15 @@ class _Batch:
     and its bundles are written again one transaction each, which names the bundle at fault.
     A dry run writes every bundle in a savepoint that is rolled back."""
 
-    def __init__(self, ws: Workspace, conn: Connection, me: Station, dry_run: bool, progress: Progress | None,
-                 user_id: str | None) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        conn: Connection,
+        me: Station,
+        dry_run: bool,
+        progress: Progress | None,
+        user_id: str | None,
+    ) -> None:
         self.ws, self.conn, self.me, self.dry_run = ws, conn, me, dry_run
         self.progress, self.user_id = progress, user_id
         self.tx = None
@@ -632,8 +741,17 @@ class _Batch:
         except BundleRejected as exc:
             outcome.status, outcome.reason = "rejected", exc.reason
             outcome.counts, outcome.rejections = dict.fromkeys(records.OUTCOMES, 0), []
-        except (KeyError, TypeError, ValueError, OverflowError, sqlite3.ProgrammingError, sqlite3.InterfaceError,
-                ProgrammingError, InterfaceError, DataError) as exc:
+        except (
+            KeyError,
+            TypeError,
+            ValueError,
+            OverflowError,
+            sqlite3.ProgrammingError,
+            sqlite3.InterfaceError,
+            ProgrammingError,
+            InterfaceError,
+            DataError,
+        ) as exc:
             # a value SQLite cannot store as it came (a list where text belongs, a number too large):
             # that bundle's savepoint is rolled back, the run goes on
             outcome.status, outcome.reason = "rejected", f"内容损坏：包里有无法存入的数据（{str(exc)[:80]}）"
@@ -687,7 +805,7 @@ class _Batch:
             raise
         self.conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
 
-    def _rollback(self, tx) -> None:  # noqa: ANN001
+    def _rollback(self, tx) -> None:
         tx.rollback()
         raw = self.conn.connection.driver_connection
         if raw.in_transaction:  # a COMMIT refused (deferred foreign keys) leaves SQLite's transaction open
@@ -712,13 +830,22 @@ class _Batch:
 
     def _received(self, bundle_id: str) -> bool:
         table = ReceivedBundle.__table__
-        return self.conn.execute(select(table.c.bundle_id).where(table.c.bundle_id == bundle_id)).first() is not None
+        return (
+            self.conn.execute(select(table.c.bundle_id).where(table.c.bundle_id == bundle_id)).first()
+            is not None
+        )
 
-    def _write(self, p: _Prepared, staged: list[records.StagedTable],
-               blobs: list[tuple[str, bytes]]) -> records.ApplyResult:
+    def _write(
+        self, p: _Prepared, staged: list[records.StagedTable], blobs: list[tuple[str, bytes]]
+    ) -> records.ApplyResult:
         try:
-            return _apply(self.ws, self.conn, self.me, p, staged, blobs, self.dry_run, self.progress, self.user_id)
-        except (IntegrityError, sqlite3.IntegrityError) as exc:  # the importer writes through the driver's cursor too
+            return _apply(
+                self.ws, self.conn, self.me, p, staged, blobs, self.dry_run, self.progress, self.user_id
+            )
+        except (
+            IntegrityError,
+            sqlite3.IntegrityError,
+        ) as exc:  # the importer writes through the driver's cursor too
             raise BundleRejected(_inconsistent(exc)) from None
 
 
@@ -738,12 +865,17 @@ def _stage(m: dict, sections: dict[str, bytes]) -> list[records.StagedTable]:
 
 def _stage_attachments(sections: dict[str, bytes]) -> list[tuple[str, bytes]]:
     raw_index = sections.get(ATTACHMENT_INDEX, b"[]")
-    index = gate.load_json(raw_index, what="附件目录", max_bytes=gate.MAX_SECTION_SIZE, max_depth=gate.MAX_DEPTH,
-                           fail=lambda text: BundleRejected(f"内容损坏：{text}"))
+    index = gate.load_json(
+        raw_index,
+        what="附件目录",
+        max_bytes=gate.MAX_SECTION_SIZE,
+        max_depth=gate.MAX_DEPTH,
+        fail=lambda text: BundleRejected(f"内容损坏：{text}"),
+    )
     data = sections.get(ATTACHMENT_DATA, b"")
     files, pos = [], 0
     for sha, size in gate.check_attachment_index(index, len(data)):
-        blob = data[pos:pos + size]
+        blob = data[pos : pos + size]
         pos += size
         if hashlib.sha256(blob).hexdigest() != sha:
             raise BundleRejected("内容损坏：附件文件的校验值不符")
@@ -751,9 +883,17 @@ def _stage_attachments(sections: dict[str, bytes]) -> list[tuple[str, bytes]]:
     return files
 
 
-def _apply(ws: Workspace, conn: Connection, me: Station, p: _Prepared, staged: list[records.StagedTable],
-           blobs: list[tuple[str, bytes]], dry_run: bool, progress: Progress | None,
-           user_id: str | None) -> records.ApplyResult:
+def _apply(
+    ws: Workspace,
+    conn: Connection,
+    me: Station,
+    p: _Prepared,
+    staged: list[records.StagedTable],
+    blobs: list[tuple[str, bytes]],
+    dry_run: bool,
+    progress: Progress | None,
+    user_id: str | None,
+) -> records.ApplyResult:
     """Write one bundle inside the caller's transaction."""
     sender, m, path = p.sender, p.manifest, p.path
     auth = _authority(me, sender, m, staged, blobs)
@@ -765,8 +905,9 @@ def _apply(ws: Workspace, conn: Connection, me: Station, p: _Prepared, staged: l
                 progress(0, 0, f"{sender.name} 第 {m['sequence']} 号包：{table.spec.record_type}")
             refused = None
             if table.spec.table_name == Attachment.__tablename__:
-                refused = ownership.attachment_content_refused(conn, ws.attachments_dir, table.rows, table.columns,
-                                                               auth, attachments.has_blob)
+                refused = ownership.attachment_content_refused(
+                    conn, ws.attachments_dir, table.rows, table.columns, auth, attachments.has_blob
+                )
             records.apply_table(conn, table, auth, result, refused)
     _record_conflicts(conn, m, result, now)
     _supersede_conflicts(conn, result, now)
@@ -775,39 +916,65 @@ def _apply(ws: Workspace, conn: Connection, me: Station, p: _Prepared, staged: l
     acknowledges = m.get("acknowledges") or {}
     if acknowledges.get("station_id") == me.id and acknowledges.get("through") is not None:
         # never beyond this station's own counter: a station cannot acknowledge changes not yet made
-        mine = conn.execute(select(StationCounter.__table__.c.value)
-                            .where(StationCounter.__table__.c.station_id == me.id)).scalar() or 0
+        mine = (
+            conn.execute(
+                select(StationCounter.__table__.c.value).where(StationCounter.__table__.c.station_id == me.id)
+            ).scalar()
+            or 0
+        )
         _raise_ack(conn, sender.id, min(acknowledges["through"], mine))
-    conn.execute(ReceivedBundle.__table__.insert().values(
-        bundle_id=m["bundle_id"], sender_station=sender.id, sender_code=sender.code,
-        seq=m["sequence"], counter_from=m["counter"]["from"], counter_to=m["counter"]["to"],
-        file_name=path.name, created_at=_parse_time(m["created_at"]), imported_at=now,
-        counts=json.dumps(result.counts)))
+    conn.execute(
+        ReceivedBundle.__table__.insert().values(
+            bundle_id=m["bundle_id"],
+            sender_station=sender.id,
+            sender_code=sender.code,
+            seq=m["sequence"],
+            counter_from=m["counter"]["from"],
+            counter_to=m["counter"]["to"],
+            file_name=path.name,
+            created_at=_parse_time(m["created_at"]),
+            imported_at=now,
+            counts=json.dumps(result.counts),
+        )
+    )
     if not dry_run:  # checked against their SHA-256 when staged; durable before the commit
         store_blobs(conn, ws.attachments_dir, blobs)
-        conn.execute(AuditLog.__table__.insert().values(
-            at=now, user_id=user_id, action="sync.import", table_name=None,
-            detail=f"{sender.name} 第 {m['sequence']} 号包 {path.name}：{json.dumps(result.counts)}"))
+        conn.execute(
+            AuditLog.__table__.insert().values(
+                at=now,
+                user_id=user_id,
+                action="sync.import",
+                table_name=None,
+                detail=f"{sender.name} 第 {m['sequence']} 号包 {path.name}：{json.dumps(result.counts)}",
+            )
+        )
     return result
 
 
-def _authority(me: Station, sender: Station, m: dict, staged: list[records.StagedTable],
-               blobs: list[tuple[str, bytes]]) -> ownership.Authority:
+def _authority(
+    me: Station, sender: Station, m: dict, staged: list[records.StagedTable], blobs: list[tuple[str, bytes]]
+) -> ownership.Authority:
     """What this bundle may write: rows of the sending village (or, from the town, of this village),
     changed by the sender; the ids of the bundle's own rows for references between its tables."""
     bundle_rows: dict[str, dict[str, object]] = {}
     for table in staged:
         i_id, i_vc = table.columns.index("id"), table.columns.index("village_code")
-        bundle_rows[table.spec.table_name] = {r[i_id]: r[i_vc] for r in table.rows if isinstance(r[i_id], str)}
+        bundle_rows[table.spec.table_name] = {
+            r[i_id]: r[i_vc] for r in table.rows if isinstance(r[i_id], str)
+        }
     return ownership.Authority(
-        sender_id=sender.id, sender_kind=sender.kind,
+        sender_id=sender.id,
+        sender_kind=sender.kind,
         village_code=sender.code if sender.kind == "village" else me.code,
-        town_code=me.town_code, counter_to=m["counter"]["to"], blob_hashes=frozenset(sha for sha, _ in blobs),
-        bundle_rows=bundle_rows, synced_tables=frozenset(spec.table_name for spec in records.table_specs()))
+        town_code=me.town_code,
+        counter_to=m["counter"]["to"],
+        blob_hashes=frozenset(sha for sha, _ in blobs),
+        bundle_rows=bundle_rows,
+        synced_tables=frozenset(spec.table_name for spec in records.table_specs()),
+    )
 
 
-def _record_rejections(conn, sender_id: str, m: dict, result: records.ApplyResult,  # noqa: ANN001
-                       now: dt.datetime) -> None:
+def _record_rejections(conn, sender_id: str, m: dict, result: records.ApplyResult, now: dt.datetime) -> None:
     """Keep the rows this bundle broke a rule with (the receipt names them). Forget refusals of rows
     that now passed, and, when this is the sender's newest bundle, those it no longer carries: a
     village resends every refused record it still has, so one left out was fixed or re-keyed. An
@@ -818,20 +985,44 @@ def _record_rejections(conn, sender_id: str, m: dict, result: records.ApplyResul
     if has_any is not None:
         for table_name, ids in result.accepted_ids.items():
             for start in range(0, len(ids), records.CHUNK):
-                conn.execute(delete(table).where(table.c.station_id == sender_id, table.c.table_name == table_name,
-                                                 table.c.record_id.in_(ids[start:start + records.CHUNK]),
-                                                 table.c.seq <= seq))
+                conn.execute(
+                    delete(table).where(
+                        table.c.station_id == sender_id,
+                        table.c.table_name == table_name,
+                        table.c.record_id.in_(ids[start : start + records.CHUNK]),
+                        table.c.seq <= seq,
+                    )
+                )
     if result.rejections:
         conn.exec_driver_sql(
             "INSERT INTO sync_rejection (station_id, table_name, record_type, record_id, version, reason, bundle_id,"
             " seq, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (station_id, table_name, record_id)"
             " DO UPDATE SET version = excluded.version, reason = excluded.reason, bundle_id = excluded.bundle_id,"
             " seq = excluded.seq, detected_at = excluded.detected_at WHERE excluded.seq >= sync_rejection.seq",
-            [(sender_id, r.table_name, r.record_type, r.record_id, r.version, r.reason, m["bundle_id"], seq, now)
-             for r in result.rejections])
+            [
+                (
+                    sender_id,
+                    r.table_name,
+                    r.record_type,
+                    r.record_id,
+                    r.version,
+                    r.reason,
+                    m["bundle_id"],
+                    seq,
+                    now,
+                )
+                for r in result.rejections
+            ],
+        )
     if has_any is not None:
-        newest = conn.execute(select(func.max(ReceivedBundle.__table__.c.seq))
-                              .where(ReceivedBundle.__table__.c.sender_station == sender_id)).scalar() or 0
+        newest = (
+            conn.execute(
+                select(func.max(ReceivedBundle.__table__.c.seq)).where(
+                    ReceivedBundle.__table__.c.sender_station == sender_id
+                )
+            ).scalar()
+            or 0
+        )
         if seq >= newest:
             conn.execute(delete(table).where(table.c.station_id == sender_id, table.c.seq < seq))
 
@@ -840,49 +1031,77 @@ def _parse_time(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.rstrip("Z"))
 
 
-def _raise_ack(conn, station_id: str, through: int) -> None:  # noqa: ANN001
-    conn.exec_driver_sql("INSERT OR IGNORE INTO sync_peer (station_id, acked_through, last_seq) VALUES (?, 0, 0)",
-                         (station_id,))
-    conn.exec_driver_sql("UPDATE sync_peer SET acked_through = MAX(acked_through, ?) WHERE station_id = ?",
-                         (through, station_id))
+def _raise_ack(conn, station_id: str, through: int) -> None:
+    conn.exec_driver_sql(
+        "INSERT OR IGNORE INTO sync_peer (station_id, acked_through, last_seq) VALUES (?, 0, 0)",
+        (station_id,),
+    )
+    conn.exec_driver_sql(
+        "UPDATE sync_peer SET acked_through = MAX(acked_through, ?) WHERE station_id = ?",
+        (through, station_id),
+    )
 
 
-def _record_conflicts(conn, m: dict, result: records.ApplyResult, now: dt.datetime) -> None:  # noqa: ANN001
+def _record_conflicts(conn, m: dict, result: records.ApplyResult, now: dt.datetime) -> None:
     """Keep both versions; one open conflict per record (a newer incoming version replaces the older)."""
     table = SyncConflict.__table__
     for staged, rid, incoming in result.conflicts:
         spec = staged.spec
-        incoming_json = json.dumps({c: incoming.get(c) for c in spec.columns if c in incoming}, ensure_ascii=False,
-                                   default=str)
-        existing = conn.execute(select(table.c.id, table.c.incoming_station, table.c.incoming_version)
-                                .where(table.c.table_name == spec.table_name, table.c.record_id == rid,
-                                       table.c.resolved_at.is_(None))).first()
+        incoming_json = json.dumps(
+            {c: incoming.get(c) for c in spec.columns if c in incoming}, ensure_ascii=False, default=str
+        )
+        existing = conn.execute(
+            select(table.c.id, table.c.incoming_station, table.c.incoming_version).where(
+                table.c.table_name == spec.table_name, table.c.record_id == rid, table.c.resolved_at.is_(None)
+            )
+        ).first()
         if existing is not None:
-            if (existing.incoming_station == incoming["changed_station"]
-                    and existing.incoming_version >= incoming["version"]):
+            if (
+                existing.incoming_station == incoming["changed_station"]
+                and existing.incoming_version >= incoming["version"]
+            ):
                 result.counts[records.CONFLICT] -= 1  # already waiting for a person
                 result.counts[records.UNCHANGED] += 1
                 continue
-            conn.execute(table.update().where(table.c.id == existing.id).values(
-                incoming_row=incoming_json, incoming_station=incoming["changed_station"],
-                incoming_version=incoming["version"], bundle_id=m["bundle_id"], detected_at=now))
+            conn.execute(
+                table.update()
+                .where(table.c.id == existing.id)
+                .values(
+                    incoming_row=incoming_json,
+                    incoming_station=incoming["changed_station"],
+                    incoming_version=incoming["version"],
+                    bundle_id=m["bundle_id"],
+                    detected_at=now,
+                )
+            )
             continue
         local = records.full_row(conn, spec, rid)
-        conn.execute(table.insert().values(
-            table_name=spec.table_name, record_type=spec.record_type, record_id=rid,
-            village_code=incoming["village_code"], local_row=json.dumps(local, ensure_ascii=False, default=str),
-            incoming_row=incoming_json, incoming_station=incoming["changed_station"],
-            incoming_version=incoming["version"], bundle_id=m["bundle_id"], detected_at=now))
+        conn.execute(
+            table.insert().values(
+                table_name=spec.table_name,
+                record_type=spec.record_type,
+                record_id=rid,
+                village_code=incoming["village_code"],
+                local_row=json.dumps(local, ensure_ascii=False, default=str),
+                incoming_row=incoming_json,
+                incoming_station=incoming["changed_station"],
+                incoming_version=incoming["version"],
+                bundle_id=m["bundle_id"],
+                detected_at=now,
+            )
+        )
 
 
-def _supersede_conflicts(conn, result: records.ApplyResult, now: dt.datetime) -> None:  # noqa: ANN001
+def _supersede_conflicts(conn, result: records.ApplyResult, now: dt.datetime) -> None:
     """A fast-forward that descends from an open conflict's incoming side settles it (the other
     station resolved it and sent the resolution)."""
     table = SyncConflict.__table__
     for table_name, ids in result.updated_ids.items():
-        open_rows = conn.execute(select(table.c.id, table.c.record_id, table.c.incoming_station,
-                                        table.c.incoming_version)
-                                 .where(table.c.table_name == table_name, table.c.resolved_at.is_(None))).all()
+        open_rows = conn.execute(
+            select(table.c.id, table.c.record_id, table.c.incoming_station, table.c.incoming_version).where(
+                table.c.table_name == table_name, table.c.resolved_at.is_(None)
+            )
+        ).all()
         if not open_rows:
             continue
         wanted = {r.record_id: r for r in open_rows}
@@ -890,8 +1109,11 @@ def _supersede_conflicts(conn, result: records.ApplyResult, now: dt.datetime) ->
         for rid in set(ids) & set(wanted):
             row = records.full_row(conn, spec, rid)
             c = wanted[rid]
-            if (records.at_or_after(row["changed_station"], row["version"], c.incoming_station, c.incoming_version)
-                    or records.at_or_after(row["base_station"], row["base_version"], c.incoming_station,
-                                           c.incoming_version)):
-                conn.execute(table.update().where(table.c.id == c.id).values(resolved_at=now,
-                                                                             resolution="superseded"))
+            if records.at_or_after(
+                row["changed_station"], row["version"], c.incoming_station, c.incoming_version
+            ) or records.at_or_after(
+                row["base_station"], row["base_version"], c.incoming_station, c.incoming_version
+            ):
+                conn.execute(
+                    table.update().where(table.c.id == c.id).values(resolved_at=now, resolution="superseded")
+                )

@@ -49,8 +49,19 @@ B64 = re.compile(r"[A-Za-z0-9+/]{1,200}={0,2}")
 SECTION_NAME = re.compile(r"[a-z_:.]{1,64}")
 
 
-REASONS = ("文件不完整", "不是民情簿上报包", "签名不符", "未登记的工作站", "已吊销", "不属于本镇", "不属于本工作站", "版本过新",
-           "内容损坏", "数据不一致", "序号不合理")
+REASONS = (
+    "文件不完整",
+    "不是民情簿上报包",
+    "签名不符",
+    "未登记的工作站",
+    "已吊销",
+    "不属于本镇",
+    "不属于本工作站",
+    "版本过新",
+    "内容损坏",
+    "数据不一致",
+    "序号不合理",
+)
 
 
 class BundleRejected(Exception):
@@ -93,8 +104,9 @@ def json_depth(data: bytes, limit: int) -> int:
     return deepest
 
 
-def load_json(data: bytes, *, what: str, max_bytes: int, max_depth: int | None,
-              fail: Callable[[str], Exception]) -> Any:
+def load_json(
+    data: bytes, *, what: str, max_bytes: int, max_depth: int | None, fail: Callable[[str], Exception]
+) -> Any:
     """Parse JSON that came from outside: size and (when given) depth first; never a RecursionError."""
     if len(data) > max_bytes:
         raise fail(f"{what}过大（{len(data)} 字节，上限 {max_bytes} 字节）")
@@ -132,8 +144,15 @@ class _Fields:
             raise self.fail(f"缺少字段 {self._name(key)}")
         return self.doc[key]
 
-    def text(self, key: str, *, max_len: int = 200, pattern: re.Pattern | None = None, optional: bool = False,
-             allow_none: bool = False) -> str | None:
+    def text(
+        self,
+        key: str,
+        *,
+        max_len: int = 200,
+        pattern: re.Pattern | None = None,
+        optional: bool = False,
+        allow_none: bool = False,
+    ) -> str | None:
         value = self._get(key, optional)
         if value is _ABSENT or (value is None and allow_none):
             return None
@@ -154,7 +173,9 @@ class _Fields:
             raise self.fail(f"字段 {self._name(key)} 不是有效的时间") from None
         return value
 
-    def integer(self, key: str, *, low: int = 0, high: int = MAX_COUNTER, optional: bool = False) -> int | None:
+    def integer(
+        self, key: str, *, low: int = 0, high: int = MAX_COUNTER, optional: bool = False
+    ) -> int | None:
         value = self._get(key, optional)
         if value is _ABSENT:
             return None
@@ -253,7 +274,9 @@ def check_manifest(manifest: Any) -> dict:
         stored = sec.integer("stored_size", high=MAX_SECTION_SIZE)
         if sec.flag("compressed"):
             if size > stored * MAX_RATIO + RATIO_SLACK:
-                raise _bundle_fail(f"字段 sections[{i}] 声明解压后 {size} 字节，超过压缩后大小的 {MAX_RATIO} 倍")
+                raise _bundle_fail(
+                    f"字段 sections[{i}] 声明解压后 {size} 字节，超过压缩后大小的 {MAX_RATIO} 倍"
+                )
         elif size != stored:
             raise _bundle_fail(f"字段 sections[{i}] 未压缩却声明了不同的大小")
         sec.text("sha256", max_len=64, pattern=SHA256)
@@ -330,7 +353,9 @@ def check_receipt(doc: dict, known_version: int) -> dict:
         raise _receipt_fail("字段 received_seqs 应为包序号的列表")
     f.integer("last_seq", high=MAX_SEQUENCE)
     counts = f.obj("counts")
-    if len(counts.doc) > 16 or any(type(v) is not int or not 0 <= v <= MAX_COUNTER for v in counts.doc.values()):
+    if len(counts.doc) > 16 or any(
+        type(v) is not int or not 0 <= v <= MAX_COUNTER for v in counts.doc.values()
+    ):
         raise _receipt_fail("字段 counts 的内容不对")
     for i, raw in enumerate(f.items("rejected", max_items=MAX_RECEIPT_REJECTIONS, optional=True)):
         item = _Fields(raw, f"rejected[{i}]", _receipt_fail)
@@ -346,6 +371,7 @@ def check_receipt(doc: dict, known_version: int) -> dict:
 # -- station cards --------------------------------------------------------------------------------------
 def check_card(data: bytes) -> dict:
     """A station card: size, depth and every field typed (the signature is the caller's check)."""
+
     def fail(text: str) -> FileInvalid:
         return FileInvalid(f"卡片内容不对：{text}")
 

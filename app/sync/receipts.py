@@ -52,8 +52,9 @@ class ReceiptExport:
     bundles: int
 
 
-def export_receipts(ws: Workspace, out_dir: Path, *, village: str | None = None,
-                    today: dt.date | None = None) -> list[ReceiptExport]:
+def export_receipts(
+    ws: Workspace, out_dir: Path, *, village: str | None = None, today: dt.date | None = None
+) -> list[ReceiptExport]:
     """One signed receipt per peer station that sent bundles (at a town: per village)."""
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
@@ -75,10 +76,17 @@ def export_receipts(ws: Workspace, out_dir: Path, *, village: str | None = None,
                 totals[k] = totals.get(k, 0) + v
         rejected, rejected_total = _rejections_for(ws, peer.id)
         doc = {
-            "format": RECEIPT_FORMAT, "version": RECEIPT_VERSION, "receipt_id": str(uuid.uuid4()),
+            "format": RECEIPT_FORMAT,
+            "version": RECEIPT_VERSION,
+            "receipt_id": str(uuid.uuid4()),
             "created_at": utcnow().isoformat(timespec="seconds") + "Z",
-            "sender": {"station_id": me.id, "kind": me.kind, "code": me.code, "name": me.name,
-                       "sign_public_key": me.sign_public_key},
+            "sender": {
+                "station_id": me.id,
+                "kind": me.kind,
+                "code": me.code,
+                "name": me.name,
+                "sign_public_key": me.sign_public_key,
+            },
             "recipient": {"station_id": peer.id, "code": peer.code, "name": peer.name},
             "through": coverage((b.seq, b.counter_from, b.counter_to) for b in got),
             "received_seqs": [b.seq for b in got],
@@ -107,13 +115,19 @@ def _rejections_for(ws: Workspace, station_id: str) -> tuple[list[dict], int]:
     """The rows of this peer that this station refused (the first MAX_RECEIPT_REJECTIONS) and their count."""
     table = SyncRejection.__table__
     with ws.engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(table).where(table.c.station_id == station_id)).scalar()
-        rows = conn.execute(select(table.c.record_type, table.c.record_id, table.c.version, table.c.reason)
-                            .where(table.c.station_id == station_id)
-                            .order_by(table.c.record_type, table.c.record_id)
-                            .limit(gate.MAX_RECEIPT_REJECTIONS)).all()
-    return [{"record_type": r.record_type, "id": r.record_id, "version": r.version, "reason": r.reason[:500]}
-            for r in rows], total
+        total = conn.execute(
+            select(func.count()).select_from(table).where(table.c.station_id == station_id)
+        ).scalar()
+        rows = conn.execute(
+            select(table.c.record_type, table.c.record_id, table.c.version, table.c.reason)
+            .where(table.c.station_id == station_id)
+            .order_by(table.c.record_type, table.c.record_id)
+            .limit(gate.MAX_RECEIPT_REJECTIONS)
+        ).all()
+    return [
+        {"record_type": r.record_type, "id": r.record_id, "version": r.version, "reason": r.reason[:500]}
+        for r in rows
+    ], total
 
 
 @dataclass
@@ -160,7 +174,9 @@ def read_receipt(ws: Workspace, path: Path) -> tuple[dict, Station]:
     except InvalidSignature:
         raise UserError(f"回执签名不符：不是 {sender.name} 签发的，或已被改动") from None
     if doc["recipient"]["station_id"] != me.id:
-        raise UserError(f"这张回执是给 {doc['recipient']['name']}（{doc['recipient']['code']}）的，不是本工作站的")
+        raise UserError(
+            f"这张回执是给 {doc['recipient']['name']}（{doc['recipient']['code']}）的，不是本工作站的"
+        )
     return doc, sender
 
 
@@ -187,26 +203,49 @@ def _apply_receipt(ws: Workspace, doc: dict, sender: Station) -> ReceiptApplied:
         # let an unnamed refused row count as received
         last = json.loads(peer.last_receipt) if peer.last_receipt else None
         if last is None or last.get("created_at", "") <= doc["created_at"]:
-            peer.last_receipt = json.dumps({k: doc[k] for k in ("receipt_id", "created_at", "through", "last_seq",
-                                                                 "received_seqs", "counts")}, ensure_ascii=False)
+            peer.last_receipt = json.dumps(
+                {
+                    k: doc[k]
+                    for k in ("receipt_id", "created_at", "through", "last_seq", "received_seqs", "counts")
+                },
+                ensure_ascii=False,
+            )
             peer.last_receipt_at = utcnow()
             _replace_rejections(s, sender.id, doc.get("rejected", []))
         now_acked = peer.acked_through
-    return ReceiptApplied(sender.name, doc["through"], before, now_acked, doc["last_seq"], doc["counts"],
-                          doc.get("rejected_total", len(doc.get("rejected", []))))
+    return ReceiptApplied(
+        sender.name,
+        doc["through"],
+        before,
+        now_acked,
+        doc["last_seq"],
+        doc["counts"],
+        doc.get("rejected_total", len(doc.get("rejected", []))),
+    )
 
 
-def _replace_rejections(s, station_id: str, rejected: list[dict]) -> None:  # noqa: ANN001
+def _replace_rejections(s, station_id: str, rejected: list[dict]) -> None:
     """The town's newest receipt says which of this station's rows it refused: keep exactly those
     (they travel again in every bundle until they are fixed or re-keyed)."""
     table = SyncRejection.__table__
     by_type = {spec.record_type: spec.table_name for spec in records.table_specs()}
     s.execute(delete(table).where(table.c.station_id == station_id))
     now = utcnow()
-    rows = [{"station_id": station_id, "table_name": by_type[r["record_type"]], "record_type": r["record_type"],
-             "record_id": r["id"], "version": r["version"], "reason": r["reason"], "bundle_id": None,
-             "seq": 0, "detected_at": now}
-            for r in {(r["record_type"], r["id"]): r for r in rejected}.values() if r["record_type"] in by_type]
+    rows = [
+        {
+            "station_id": station_id,
+            "table_name": by_type[r["record_type"]],
+            "record_type": r["record_type"],
+            "record_id": r["id"],
+            "version": r["version"],
+            "reason": r["reason"],
+            "bundle_id": None,
+            "seq": 0,
+            "detected_at": now,
+        }
+        for r in {(r["record_type"], r["id"]): r for r in rejected}.values()
+        if r["record_type"] in by_type
+    ]
     if rows:
         s.execute(table.insert(), rows)
 

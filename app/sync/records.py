@@ -43,8 +43,11 @@ def table_specs() -> list[TableSpec]:
         excluded = set(model.__sync_exclude__)
         cols = tuple(c.name for c in tbl.columns if c.name not in excluded)
         binary = frozenset(c.name for c in tbl.columns if isinstance(c.type, LargeBinary) and c.name in cols)
-        defaults = {c.name: c.default.arg for c in tbl.columns
-                    if c.default is not None and c.default.is_scalar and c.name in cols}
+        defaults = {
+            c.name: c.default.arg
+            for c in tbl.columns
+            if c.default is not None and c.default.is_scalar and c.name in cols
+        }
         specs.append(TableSpec(model.__record_type__, tbl.name, cols, binary, defaults))
     return specs
 
@@ -83,18 +86,28 @@ def _decode(spec: TableSpec, cols: list[str], rows: list[list]) -> list[list]:
     return rows
 
 
-def select_changes(conn: Connection, spec: TableSpec, station_id: str, after: int,
-                   village_code: str | None = None, refused_by: str | None = None) -> list[tuple]:
+def select_changes(
+    conn: Connection,
+    spec: TableSpec,
+    station_id: str,
+    after: int,
+    village_code: str | None = None,
+    refused_by: str | None = None,
+) -> list[tuple]:
     """Rows last changed by ``station_id`` above counter ``after`` (optionally one village's), and
     those that the station ``refused_by`` refused (its receipt listed them: they are not acknowledged
     whatever the counter says, and travel again until they are fixed)."""
-    sql = (f"SELECT {', '.join(_q(c) for c in spec.columns)} FROM {_q(spec.table_name)} "
-           "WHERE changed_station = ? AND version > ?")
+    sql = (
+        f"SELECT {', '.join(_q(c) for c in spec.columns)} FROM {_q(spec.table_name)} "
+        "WHERE changed_station = ? AND version > ?"
+    )
     params: tuple = (station_id, after)
     if refused_by is not None:
-        sql = (f"SELECT {', '.join(_q(c) for c in spec.columns)} FROM {_q(spec.table_name)} "
-               "WHERE changed_station = ? AND (version > ? OR id IN (SELECT record_id FROM sync_rejection"
-               " WHERE station_id = ? AND table_name = ?))")
+        sql = (
+            f"SELECT {', '.join(_q(c) for c in spec.columns)} FROM {_q(spec.table_name)} "
+            "WHERE changed_station = ? AND (version > ? OR id IN (SELECT record_id FROM sync_rejection"
+            " WHERE station_id = ? AND table_name = ?))"
+        )
         params += (refused_by, spec.table_name)
     if village_code is not None:
         sql += " AND village_code = ?"
@@ -117,9 +130,18 @@ class StagedTable:
 def stage_section(spec: TableSpec, raw: bytes, expected_count: int) -> StagedTable:
     """Parse one table's section and check its shape before anything is written."""
     what = f"{spec.record_type} 部分"
-    doc = gate.load_json(raw, what=what, max_bytes=gate.MAX_SECTION_SIZE, max_depth=None,
-                         fail=lambda text: BundleRejected(f"内容损坏：{text}"))
-    if not isinstance(doc, dict) or not isinstance(doc.get("columns"), list) or not isinstance(doc.get("rows"), list):
+    doc = gate.load_json(
+        raw,
+        what=what,
+        max_bytes=gate.MAX_SECTION_SIZE,
+        max_depth=None,
+        fail=lambda text: BundleRejected(f"内容损坏：{text}"),
+    )
+    if (
+        not isinstance(doc, dict)
+        or not isinstance(doc.get("columns"), list)
+        or not isinstance(doc.get("rows"), list)
+    ):
         raise BundleRejected(f"内容损坏：{spec.record_type} 部分无法读取")
     cols, rows = doc["columns"], doc["rows"]
     if any(not isinstance(c, str) for c in cols) or len(set(cols)) != len(cols):
@@ -169,8 +191,13 @@ class ApplyResult:
     accepted_ids: dict[str, list[str]] = field(default_factory=dict)  # table -> ids that passed the rules
 
 
-def apply_table(conn: Connection, staged: StagedTable, auth: ownership.Authority, result: ApplyResult,
-                refused: dict[str, str] | None = None) -> None:
+def apply_table(
+    conn: Connection,
+    staged: StagedTable,
+    auth: ownership.Authority,
+    result: ApplyResult,
+    refused: dict[str, str] | None = None,
+) -> None:
     """Check one table's rows against the authority rules, classify them and write them:
     ``executemany`` of positional rows (inserts, then updates), so no per-row dicts or statement
     compilation stand between the rows and SQLite. ``refused``: ids refused beforehand, with reasons."""
@@ -188,18 +215,24 @@ def apply_table(conn: Connection, staged: StagedTable, auth: ownership.Authority
                 kept.append(r)
         rows = kept
     local: dict[str, tuple] = {}
-    sql_head = (f"SELECT id, village_code, changed_station, version, base_station, base_version "
-                f"FROM {_q(spec.table_name)} WHERE id IN ")
+    sql_head = (
+        f"SELECT id, village_code, changed_station, version, base_station, base_version "
+        f"FROM {_q(spec.table_name)} WHERE id IN "
+    )
     ids = [r[i_id] for r in rows]
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
+        chunk = ids[start : start + CHUNK]
         for row in conn.exec_driver_sql(sql_head + "(" + ",".join("?" * len(chunk)) + ")", tuple(chunk)):
             local[row[0]] = row[1:]
     counts = result.counts
     i_origin = idx.get("origin_station")
-    if (not local and not auth.from_town and len(set(ids)) == len(ids)
-            and (i_origin is None or all(r[i_origin] == auth.sender_id for r in rows))
-            and not _town_only_filled(spec, idx, rows)):
+    if (
+        not local
+        and not auth.from_town
+        and len(set(ids)) == len(ids)
+        and (i_origin is None or all(r[i_origin] == auth.sender_id for r in rows))
+        and not _town_only_filled(spec, idx, rows)
+    ):
         # the common case of a first import: every row is new, once, made by the sender
         inserts: list[list] = rows
         updates: list[list] = []
@@ -218,14 +251,17 @@ def apply_table(conn: Connection, staged: StagedTable, auth: ownership.Authority
         # the driver's cursor takes the parsed lists as they are (no per-row tuples or Core bookkeeping)
         conn.connection.cursor().executemany(
             f"INSERT INTO {_q(spec.table_name)} ({', '.join(_q(c) for c in all_cols)}) "
-            f"VALUES ({', '.join('?' * len(all_cols))})", inserts)
+            f"VALUES ({', '.join('?' * len(all_cols))})",
+            inserts,
+        )
         note_written(conn, spec.table_name, (r[i_id] for r in inserts), new=True)
     if updates:
         set_cols = [c for c in cols if c != "id"]
         order = [idx[c] for c in set_cols] + [i_id]
         conn.exec_driver_sql(
             f"UPDATE {_q(spec.table_name)} SET {', '.join(f'{_q(c)} = ?' for c in set_cols)} WHERE id = ?",
-            [tuple(r[i] for i in order) for r in updates])
+            [tuple(r[i] for i in order) for r in updates],
+        )
         result.updated_ids.setdefault(spec.table_name, []).extend(r[i_id] for r in updates)
         note_written(conn, spec.table_name, (r[i_id] for r in updates))
 
@@ -235,8 +271,14 @@ def _town_only_filled(spec: TableSpec, idx: dict[str, int], rows: list[list]) ->
     return any(r[i] not in (None, "") for r in rows for i in cols)
 
 
-def _classify_rows(conn: Connection, staged: StagedTable, rows: list[list], local: dict[str, tuple],
-                   auth: ownership.Authority, result: ApplyResult) -> tuple[list[list], list[list]]:
+def _classify_rows(
+    conn: Connection,
+    staged: StagedTable,
+    rows: list[list],
+    local: dict[str, tuple],
+    auth: ownership.Authority,
+    result: ApplyResult,
+) -> tuple[list[list], list[list]]:
     """The record rules row by row: (rows to insert, rows to update); conflicts, refusals and counts
     go to ``result``."""
     spec, cols = staged.spec, staged.columns
@@ -267,11 +309,20 @@ def _classify_rows(conn: Connection, staged: StagedTable, rows: list[list], loca
             inserts.append(r)
             continue
         if mine[0] != r[i_vc]:
-            auth.refuse(result.rejections, spec, rid, r[i_v], "记录编号已被其他村的记录使用（可能是从别村的名册导入的）")
+            auth.refuse(
+                result.rejections,
+                spec,
+                rid,
+                r[i_v],
+                "记录编号已被其他村的记录使用（可能是从别村的名册导入的）",
+            )
             continue
-        incoming = {"changed_station": r[i_cs], "version": r[i_v],
-                    "base_station": r[i_bs] if i_bs is not None else None,
-                    "base_version": r[i_bv] if i_bv is not None else None}
+        incoming = {
+            "changed_station": r[i_cs],
+            "version": r[i_v],
+            "base_station": r[i_bs] if i_bs is not None else None,
+            "base_version": r[i_bv] if i_bv is not None else None,
+        }
         outcome = classify(mine[1:], incoming)
         if outcome == UPDATED and column_rules:
             problem = ownership.column_verdict(spec.table_name, cols, r, _stored_row(conn, spec, rid), auth)
@@ -289,14 +340,16 @@ def _classify_rows(conn: Connection, staged: StagedTable, rows: list[list], loca
 def _stored_row(conn: Connection, spec: TableSpec, record_id: str) -> dict:
     """The local row's travelling columns as SQLite stores them (binary columns as bytes)."""
     row = conn.exec_driver_sql(
-        f"SELECT {', '.join(_q(c) for c in spec.columns)} FROM {_q(spec.table_name)} WHERE id = ?", (record_id,)
+        f"SELECT {', '.join(_q(c) for c in spec.columns)} FROM {_q(spec.table_name)} WHERE id = ?",
+        (record_id,),
     ).fetchone()
     return dict(zip(spec.columns, row, strict=True))
 
 
 def full_row(conn: Connection, spec: TableSpec, record_id: str) -> dict | None:
     row = conn.exec_driver_sql(
-        f"SELECT {', '.join(_q(c) for c in spec.columns)} FROM {_q(spec.table_name)} WHERE id = ?", (record_id,)
+        f"SELECT {', '.join(_q(c) for c in spec.columns)} FROM {_q(spec.table_name)} WHERE id = ?",
+        (record_id,),
     ).fetchone()
     if row is None:
         return None

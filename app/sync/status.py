@@ -28,10 +28,25 @@ from app.workspace import Workspace
 
 
 _COMMON_FIELD_LABELS = {
-    "head_name": "户主", "card_delivered_on": "联系卡送达日期", "status": "状态", "status_date": "状态日期",
-    "content": "内容", "category": "类别", "handling": "办理情况", "reply": "答复", "replied_on": "答复日期",
-    "due_on": "期限", "closed_on": "办结日期", "title": "标题", "state": "状态", "display_name": "姓名",
-    "roles": "角色", "active": "启用", "deleted_at": "删除时间", "text": "内容", "summary": "简要案情",
+    "head_name": "户主",
+    "card_delivered_on": "联系卡送达日期",
+    "status": "状态",
+    "status_date": "状态日期",
+    "content": "内容",
+    "category": "类别",
+    "handling": "办理情况",
+    "reply": "答复",
+    "replied_on": "答复日期",
+    "due_on": "期限",
+    "closed_on": "办结日期",
+    "title": "标题",
+    "state": "状态",
+    "display_name": "姓名",
+    "roles": "角色",
+    "active": "启用",
+    "deleted_at": "删除时间",
+    "text": "内容",
+    "summary": "简要案情",
 }
 
 
@@ -39,7 +54,9 @@ def field_label(name: str) -> str:
     """A column name as users read it: the feature's own label when it has one, else the name."""
     from app import diary, households
 
-    label = households.FIELD_LABELS.get(name) or diary.FIELD_LABELS.get(name) or _COMMON_FIELD_LABELS.get(name)
+    label = (
+        households.FIELD_LABELS.get(name) or diary.FIELD_LABELS.get(name) or _COMMON_FIELD_LABELS.get(name)
+    )
     return f"{label}（{name}）" if label else name
 
 
@@ -51,8 +68,9 @@ def record_label(record_type: str) -> str:
     return record_type
 
 
-def unacknowledged_counts(ws: Workspace, station_id: str, acked_through: int,
-                          village_code: str | None = None) -> dict[str, int]:
+def unacknowledged_counts(
+    ws: Workspace, station_id: str, acked_through: int, village_code: str | None = None
+) -> dict[str, int]:
     """Changes of this station above ``acked_through`` per record type (optionally one village's)."""
     counts = {}
     with ws.engine.connect() as conn:
@@ -96,10 +114,18 @@ def village_status(ws: Workspace) -> VillageSyncStatus:
         conflicts = len(list(s.scalars(select(SyncConflict.id).where(SyncConflict.resolved_at.is_(None)))))
     acked = peer.acked_through if peer else 0
     return VillageSyncStatus(
-        town.name if town else None, counter, acked, unacknowledged_counts(ws, me.id, acked),
-        peer.last_export_at if peer else None, peer.last_export_file if peer else None,
-        peer.last_seq if peer else 0, peer.last_receipt_at if peer else None,
-        json.loads(peer.last_receipt) if peer and peer.last_receipt else None, len(got), conflicts)
+        town.name if town else None,
+        counter,
+        acked,
+        unacknowledged_counts(ws, me.id, acked),
+        peer.last_export_at if peer else None,
+        peer.last_export_file if peer else None,
+        peer.last_seq if peer else 0,
+        peer.last_receipt_at if peer else None,
+        json.loads(peer.last_receipt) if peer and peer.last_receipt else None,
+        len(got),
+        conflicts,
+    )
 
 
 @dataclass(frozen=True)
@@ -114,9 +140,16 @@ class RefusedRecord:
     household_id: str | None  # the household to re-key, when re-keying fixes it
 
 
-_DESCRIBE = {"household": ("head_name", "address"), "person": ("name", "relation"),
-             "diary_entry": ("occurred_at", "place"), "demand": ("content",), "mediation_case": ("title",),
-             "mediation_party": ("name",), "attachment": ("filename",), "user": ("display_name",)}
+_DESCRIBE = {
+    "household": ("head_name", "address"),
+    "person": ("name", "relation"),
+    "diary_entry": ("occurred_at", "place"),
+    "demand": ("content",),
+    "mediation_case": ("title",),
+    "mediation_party": ("name",),
+    "attachment": ("filename",),
+    "user": ("display_name",),
+}
 
 
 def refused_records(ws: Workspace, station_id: str | None = None, *, limit: int = 500) -> list[RefusedRecord]:
@@ -132,24 +165,36 @@ def refused_records(ws: Workspace, station_id: str | None = None, *, limit: int 
     out = []
     with ws.engine.connect() as conn:
         table = SyncRejection.__table__
-        rows = conn.execute(select(table.c.table_name, table.c.record_type, table.c.record_id, table.c.reason)
-                            .where(table.c.station_id == station_id)
-                            .order_by(table.c.table_name, table.c.record_id).limit(limit)).all()
+        rows = conn.execute(
+            select(table.c.table_name, table.c.record_type, table.c.record_id, table.c.reason)
+            .where(table.c.station_id == station_id)
+            .order_by(table.c.table_name, table.c.record_id)
+            .limit(limit)
+        ).all()
         local = local_station(ws).kind == "village"
         for r in rows:
             cols = _DESCRIBE.get(r.table_name, ())
             picked = ", ".join(f'"{c}"' for c in cols) or "id"
             household_col = {"household": "id", "person": "household_id"}.get(r.table_name)
             extra = f', "{household_col}"' if household_col else ""
-            found = conn.exec_driver_sql(f'SELECT {picked}{extra} FROM "{r.table_name}" WHERE id = ?',
-                                         (r.record_id,)).first()
+            found = conn.exec_driver_sql(
+                f'SELECT {picked}{extra} FROM "{r.table_name}" WHERE id = ?', (r.record_id,)
+            ).first()
             if found is None and local:
                 continue  # fixed or re-keyed here: the town's list is older than that
             values = list(found) if found is not None else []
             household_id = values.pop() if household_col and values else None
             description = " ".join(str(v) for v in values if v not in (None, "")) if cols else ""
-            out.append(RefusedRecord(r.record_type, record_label(r.record_type), r.record_id,
-                                     description[:60] or r.record_id[:8], r.reason, household_id))
+            out.append(
+                RefusedRecord(
+                    r.record_type,
+                    record_label(r.record_type),
+                    r.record_id,
+                    description[:60] or r.record_id[:8],
+                    r.reason,
+                    household_id,
+                )
+            )
     return out
 
 
@@ -181,8 +226,13 @@ def town_board(ws: Workspace) -> list[VillageBoardRow]:
     me = local_station(ws)
     rows = []
     with ws.new_session() as s:
-        villages = list(s.scalars(select(Station).where(Station.is_local.is_(False), Station.kind == "village")
-                                  .order_by(Station.code, Station.enrolled_at)))
+        villages = list(
+            s.scalars(
+                select(Station)
+                .where(Station.is_local.is_(False), Station.kind == "village")
+                .order_by(Station.code, Station.enrolled_at)
+            )
+        )
         for st in villages:
             got = received_from(s, st.id)
             peer = s.get(SyncPeer, st.id)
@@ -190,14 +240,28 @@ def town_board(ws: Workspace) -> list[VillageBoardRow]:
             last = max(got, key=lambda b: b.seq) if got else None
             last_import = max((b.imported_at for b in got), default=None)
             missing, _total = missing_seqs(got)
-            receipt_due = bool(got) and (peer is None or peer.last_receipt_export_at is None
-                                         or last_import > peer.last_receipt_export_at)
-            rows.append(VillageBoardRow(
-                st.id, st.code, st.name, st.revoked_at is not None, len(got), last.seq if last else None,
-                last.created_at if last else None, last_import, missing,
-                bool(missing) and gaps_covered(got, missing),
-                coverage((b.seq, b.counter_from, b.counter_to) for b in got),
-                sum(unacknowledged_counts(ws, me.id, acked, st.code).values()), receipt_due))
+            receipt_due = bool(got) and (
+                peer is None
+                or peer.last_receipt_export_at is None
+                or last_import > peer.last_receipt_export_at
+            )
+            rows.append(
+                VillageBoardRow(
+                    st.id,
+                    st.code,
+                    st.name,
+                    st.revoked_at is not None,
+                    len(got),
+                    last.seq if last else None,
+                    last.created_at if last else None,
+                    last_import,
+                    missing,
+                    bool(missing) and gaps_covered(got, missing),
+                    coverage((b.seq, b.counter_from, b.counter_to) for b in got),
+                    sum(unacknowledged_counts(ws, me.id, acked, st.code).values()),
+                    receipt_due,
+                )
+            )
     return rows
 
 

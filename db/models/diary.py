@@ -22,12 +22,17 @@ class DiaryEntry(SyncedRecord, Base):
     __label__ = "民情日记"
     # Live entries by time (then id): the list's default order and its date filter, read from the index
     # alone, so a window of the list or its count never touches the table.
-    __table_args__ = (Index("ix_diary_entry_live_occurred_at", "occurred_at", "id",
-                            sqlite_where=text("deleted_at IS NULL")),)
+    __table_args__ = (
+        Index(
+            "ix_diary_entry_live_occurred_at", "occurred_at", "id", sqlite_where=text("deleted_at IS NULL")
+        ),
+    )
 
     cadre_id: Mapped[str] = mapped_column(ForeignKey("user.id"), index=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime)  # local time of the visit
-    kind: Mapped[str] = mapped_column(String(20), index=True)  # home_visit | phone | walk_in | reception | other
+    kind: Mapped[str] = mapped_column(
+        String(20), index=True
+    )  # home_visit | phone | walk_in | reception | other
     place: Mapped[str] = mapped_column(String(200), default="")
     companions: Mapped[str] = mapped_column(String(200), default="")  # 陪同干部, names
     situation: Mapped[str] = mapped_column(Text, default="")  # 家庭情况
@@ -49,8 +54,14 @@ class DiaryParticipant(SyncedRecord, Base):
     __label__ = "走访对象"
     # Live participants by household (then entry): the last visit per household (visit rhythm, 今日待办)
     # and a household's timeline walk this index and look each entry up by its key.
-    __table_args__ = (Index("ix_diary_participant_live_household_entry", "household_id", "entry_id",
-                            sqlite_where=text("deleted_at IS NULL")),)
+    __table_args__ = (
+        Index(
+            "ix_diary_participant_live_household_entry",
+            "household_id",
+            "entry_id",
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+    )
 
     entry_id: Mapped[str] = mapped_column(ForeignKey("diary_entry.id"), index=True)
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
@@ -123,11 +134,15 @@ class MustVisitEvent(SyncedRecord, Base):
     __label__ = "必访事件"
 
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(30))  # hospitalised | elder_died | family_dispute | disaster | ...
+    kind: Mapped[str] = mapped_column(
+        String(30)
+    )  # hospitalised | elder_died | family_dispute | disaster | ...
     occurred_on: Mapped[dt.date] = mapped_column(Date, index=True)
     due_on: Mapped[dt.date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
-    cadre_id: Mapped[str | None] = mapped_column(ForeignKey("user.id"), index=True)  # contact cadre when recorded
+    cadre_id: Mapped[str | None] = mapped_column(
+        ForeignKey("user.id"), index=True
+    )  # contact cadre when recorded
     closed_by_entry_id: Mapped[str | None] = mapped_column(ForeignKey("diary_entry.id"))
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
 

@@ -20,8 +20,14 @@ class Household(SyncedRecord, Base):
     # entries carry the rowid, so an id list for 100 000 households is read from the index alone.
     __table_args__ = tuple(
         Index(f"ix_household_live_{cols[0]}", *cols, sqlite_where=text("deleted_at IS NULL"))
-        for cols in (("group_name", "head_name"), ("head_name",), ("address", "head_name"),
-                     ("household_no", "head_name"), ("phones", "head_name"), ("card_delivered_on", "head_name"))
+        for cols in (
+            ("group_name", "head_name"),
+            ("head_name",),
+            ("address", "head_name"),
+            ("household_no", "head_name"),
+            ("phones", "head_name"),
+            ("card_delivered_on", "head_name"),
+        )
     )
 
     household_no: Mapped[str | None] = mapped_column(String(30))  # 户编号 from the village's own roster
@@ -55,7 +61,9 @@ class Person(SyncedRecord, Base):
     occupation: Mapped[str | None] = mapped_column(String(50))
     status: Mapped[str] = mapped_column(String(10), default="在册")  # 在册 / 已故 / 迁出
     status_date: Mapped[dt.date | None] = mapped_column(Date)
-    name_pinyin: Mapped[str] = mapped_column(String(400), default="")  # full pinyin, every reading, space-separated
+    name_pinyin: Mapped[str] = mapped_column(
+        String(400), default=""
+    )  # full pinyin, every reading, space-separated
     name_initials: Mapped[str] = mapped_column(String(200), default="")  # initials, every reading
     notes: Mapped[str] = mapped_column(Text, default="")
 

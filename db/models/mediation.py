@@ -79,7 +79,9 @@ class MediationCase(SyncedRecord, Base):
     escalated_on: Mapped[dt.date | None] = mapped_column(Date)
     # Filled by the town on an escalated case; travels back to the village.
     town_handling: Mapped[str] = mapped_column(Text, default="")
-    town_outcome: Mapped[str | None] = mapped_column(String(20))  # 调解成功 / 调解不成 / 退回村调委会 / 转县处理
+    town_outcome: Mapped[str | None] = mapped_column(
+        String(20)
+    )  # 调解成功 / 调解不成 / 退回村调委会 / 转县处理
     town_outcome_note: Mapped[str] = mapped_column(Text, default="")
     town_handler: Mapped[str | None] = mapped_column(String(50))
     town_handled_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -79,8 +79,9 @@ class SyncRejection(Base):
     every bundle until they are fixed or re-keyed, and 上报与同步 shows them with the town's reason."""
 
     __tablename__ = "sync_rejection"
-    __table_args__ = (UniqueConstraint("station_id", "table_name", "record_id",
-                                       name="uq_sync_rejection_station_id"),)
+    __table_args__ = (
+        UniqueConstraint("station_id", "table_name", "record_id", name="uq_sync_rejection_station_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     station_id: Mapped[str] = mapped_column(String(36))  # the peer: the sending village, or the town

@@ -97,7 +97,9 @@ def bulk_import_index(conn: Connection) -> Iterator[None]:
             if not ids:
                 return
             conn.exec_driver_sql("DELETE FROM temp.bulk_written_ids")
-            conn.exec_driver_sql("INSERT OR IGNORE INTO temp.bulk_written_ids (id) VALUES (?)", [(i,) for i in ids])
+            conn.exec_driver_sql(
+                "INSERT OR IGNORE INTO temp.bulk_written_ids (id) VALUES (?)", [(i,) for i in ids]
+            )
             conn.exec_driver_sql(f"INSERT OR IGNORE INTO fts_diary_pending (entry_id) {entries_of_listed}")
 
         listed = "(SELECT id FROM temp.bulk_written_ids)"
@@ -107,8 +109,10 @@ def bulk_import_index(conn: Connection) -> Iterator[None]:
         # a renamed person or household changes the people text of entries that met them (new ones
         # can only be met by entries of the same import, which are listed already)
         for table, column in (("person", "person_id"), ("household", "household_id")):
-            list_entries(written(conn, table, updated_only=True),
-                         f"SELECT entry_id FROM diary_participant WHERE {column} IN {listed}")
+            list_entries(
+                written(conn, table, updated_only=True),
+                f"SELECT entry_id FROM diary_participant WHERE {column} IN {listed}",
+            )
         conn.exec_driver_sql("DELETE FROM temp.bulk_written_ids")
     finally:
         for _name, sql in triggers:
@@ -134,23 +138,33 @@ def index_pending(conn: Connection, limit: int) -> int:
     conn.exec_driver_sql(
         "INSERT INTO temp.bulk_diary_entries (id) SELECT e.id FROM diary_entry e INDEXED BY ix_diary_entry_live_occurred_at "
         "WHERE e.deleted_at IS NULL AND (e.occurred_at, e.id) > (?, ?) "
-        "AND e.id IN (SELECT entry_id FROM fts_diary_pending) ORDER BY e.occurred_at, e.id LIMIT ?", (*after, limit))
+        "AND e.id IN (SELECT entry_id FROM fts_diary_pending) ORDER BY e.occurred_at, e.id LIMIT ?",
+        (*after, limit),
+    )
     walking = conn.exec_driver_sql("SELECT count(*) FROM temp.bulk_diary_entries").scalar_one() >= limit
     if not walking:
         # The walk is through: what is still listed was deleted meanwhile (its old index rows go), or
         # moved behind the cursor (indexed like the others).
-        conn.exec_driver_sql("INSERT OR IGNORE INTO temp.bulk_diary_entries (id) SELECT entry_id FROM fts_diary_pending")
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO temp.bulk_diary_entries (id) SELECT entry_id FROM fts_diary_pending"
+        )
         state.pop("diary_cursor", None)
     taken = conn.exec_driver_sql("SELECT count(*) FROM temp.bulk_diary_entries").scalar_one()
     if not taken:
         return 0
-    conn.exec_driver_sql("DELETE FROM fts_diary WHERE rowid IN (SELECT m.k FROM fts_diary_map m "
-                         "WHERE m.entry_id IN (SELECT id FROM temp.bulk_diary_entries))")
-    conn.exec_driver_sql("DELETE FROM fts_diary_map WHERE entry_id IN (SELECT id FROM temp.bulk_diary_entries)")
+    conn.exec_driver_sql(
+        "DELETE FROM fts_diary WHERE rowid IN (SELECT m.k FROM fts_diary_map m "
+        "WHERE m.entry_id IN (SELECT id FROM temp.bulk_diary_entries))"
+    )
+    conn.exec_driver_sql(
+        "DELETE FROM fts_diary_map WHERE entry_id IN (SELECT id FROM temp.bulk_diary_entries)"
+    )
     live = conn.exec_driver_sql(
         "SELECT e.id, CAST(strftime('%s', e.occurred_at) AS INTEGER) * ?, e.occurred_at FROM diary_entry e "
         "WHERE e.deleted_at IS NULL AND e.id IN (SELECT id FROM temp.bulk_diary_entries) "
-        "ORDER BY e.occurred_at, e.id", (KEY_SLOT,)).fetchall()
+        "ORDER BY e.occurred_at, e.id",
+        (KEY_SLOT,),
+    ).fetchall()
     if walking:  # the next step walks on from the last visit taken
         state["diary_cursor"] = (live[-1][2], live[-1][0])
     if live:
@@ -159,15 +173,20 @@ def index_pending(conn: Connection, limit: int) -> int:
         conn.exec_driver_sql(
             "INSERT INTO fts_diary_map(k, entry_id) VALUES "
             "(coalesce((SELECT max(k) + 1 FROM fts_diary_map WHERE k >= ?1 AND k < ?1 + ?2), ?1), ?3)",
-            [(base, KEY_SLOT, entry_id) for entry_id, base, _when in live])
+            [(base, KEY_SLOT, entry_id) for entry_id, base, _when in live],
+        )
     # Texts gathered in id order (neighbours in the indexes they are read from), written in key order:
     # FTS5 then appends to its pending terms instead of flushing them. All in SQL: the texts never pass
     # through Python (100 000 entries: 3.6 s -> 3.2 s, and no 100 MB of Python strings).
     if live:
         with large_fts_hash(conn, "fts_diary"):
-            conn.exec_driver_sql(f"WITH texts AS MATERIALIZED ({_INDEX_TEXTS}) "
-                                 "INSERT INTO fts_diary(rowid, body, people, demands) SELECT * FROM texts ORDER BY 1")
-    conn.exec_driver_sql("DELETE FROM fts_diary_pending WHERE entry_id IN (SELECT id FROM temp.bulk_diary_entries)")
+            conn.exec_driver_sql(
+                f"WITH texts AS MATERIALIZED ({_INDEX_TEXTS}) "
+                "INSERT INTO fts_diary(rowid, body, people, demands) SELECT * FROM texts ORDER BY 1"
+            )
+    conn.exec_driver_sql(
+        "DELETE FROM fts_diary_pending WHERE entry_id IN (SELECT id FROM temp.bulk_diary_entries)"
+    )
     conn.exec_driver_sql("DELETE FROM temp.bulk_diary_entries")
     return taken
 
@@ -186,7 +205,7 @@ def _trigrams(piece: str) -> list[str]:
     starts = list(range(0, len(piece) - 2, 3))
     if starts[-1] != len(piece) - 3:
         starts.append(len(piece) - 3)
-    return [piece[i:i + 3] for i in starts]
+    return [piece[i : i + 3] for i in starts]
 
 
 def _contains(piece: str, *, fold: bool) -> ColumnElement:
@@ -215,10 +234,13 @@ def _fts_conditions(text: str) -> list:
     return out
 
 
-def fts_entry_ids(text: str):  # noqa: ANN201
+def fts_entry_ids(text: str):
     """A SELECT of entry ids whose indexed text contains every whitespace-separated piece of ``text``."""
-    return (select(fts_diary_map.c.entry_id).join(fts_diary, fts_diary.c.rowid == fts_diary_map.c.k)
-            .where(*_fts_conditions(text)))
+    return (
+        select(fts_diary_map.c.entry_id)
+        .join(fts_diary, fts_diary.c.rowid == fts_diary_map.c.k)
+        .where(*_fts_conditions(text))
+    )
 
 
 @dataclass
@@ -243,12 +265,15 @@ DIARY_SORTS = {
 }
 
 
-def _signed(entry_id_col):  # noqa: ANN001, ANN202
-    return exists().where(Acknowledgement.entry_id == entry_id_col, Acknowledgement.deleted_at.is_(None),
-                          Acknowledgement.method.in_(SIGNED_METHODS))
+def _signed(entry_id_col):
+    return exists().where(
+        Acknowledgement.entry_id == entry_id_col,
+        Acknowledgement.deleted_at.is_(None),
+        Acknowledgement.method.in_(SIGNED_METHODS),
+    )
 
 
-def _filtered(q, f: DiaryFilter):  # noqa: ANN001, ANN202
+def _filtered(q, f: DiaryFilter):
     """``q`` (over diary_entry) narrowed by everything in ``f`` except the text."""
     q = q.where(DiaryEntry.deleted_at.is_(None))
     if f.village_code:
@@ -262,12 +287,21 @@ def _filtered(q, f: DiaryFilter):  # noqa: ANN001, ANN202
     if f.kind:
         q = q.where(DiaryEntry.kind == f.kind)
     if f.household_id:
-        q = q.where(exists().where(DiaryParticipant.entry_id == DiaryEntry.id,
-                                   DiaryParticipant.household_id == f.household_id,
-                                   DiaryParticipant.deleted_at.is_(None)))
+        q = q.where(
+            exists().where(
+                DiaryParticipant.entry_id == DiaryEntry.id,
+                DiaryParticipant.household_id == f.household_id,
+                DiaryParticipant.deleted_at.is_(None),
+            )
+        )
     if f.demand_status:
-        q = q.where(exists().where(Demand.entry_id == DiaryEntry.id, Demand.status == f.demand_status,
-                                   Demand.deleted_at.is_(None)))
+        q = q.where(
+            exists().where(
+                Demand.entry_id == DiaryEntry.id,
+                Demand.status == f.demand_status,
+                Demand.deleted_at.is_(None),
+            )
+        )
     if f.acknowledged is True:
         q = q.where(_signed(DiaryEntry.id))
     elif f.acknowledged is False:
@@ -275,28 +309,39 @@ def _filtered(q, f: DiaryFilter):  # noqa: ANN001, ANN202
     return q
 
 
-def _search_in_time_order(f: DiaryFilter, descending: bool):  # noqa: ANN202
+def _search_in_time_order(f: DiaryFilter, descending: bool):
     """Entry ids matching ``f`` (with text) in time order, driven by the index's rowid order.
 
     SQLite walks fts_diary by rowid (newest first when descending), looks each match up in the map
     (and the entry, when a filter needs it) and stops when a LIMIT is reached; a date filter becomes a
     rowid range. The index holds live entries only, so a plain search needs no look at the entries.
     """
-    q = (select(fts_diary_map.c.entry_id).select_from(fts_diary)
-         .join(fts_diary_map, fts_diary_map.c.k == fts_diary.c.rowid)
-         .where(*_fts_conditions(f.text)))
+    q = (
+        select(fts_diary_map.c.entry_id)
+        .select_from(fts_diary)
+        .join(fts_diary_map, fts_diary_map.c.k == fts_diary.c.rowid)
+        .where(*_fts_conditions(f.text))
+    )
     if f.date_from:
         q = q.where(fts_diary.c.rowid >= fts_key(dt.datetime.combine(f.date_from, dt.time())))
     if f.date_to:
-        q = q.where(fts_diary.c.rowid < fts_key(dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time())))
-    rest = DiaryFilter(cadre_id=f.cadre_id, household_id=f.household_id, kind=f.kind,
-                       demand_status=f.demand_status, acknowledged=f.acknowledged, village_code=f.village_code)
+        q = q.where(
+            fts_diary.c.rowid < fts_key(dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time()))
+        )
+    rest = DiaryFilter(
+        cadre_id=f.cadre_id,
+        household_id=f.household_id,
+        kind=f.kind,
+        demand_status=f.demand_status,
+        acknowledged=f.acknowledged,
+        village_code=f.village_code,
+    )
     if rest != DiaryFilter():
         q = _filtered(q.join(DiaryEntry, DiaryEntry.id == fts_diary_map.c.entry_id), rest)
     return q, [fts_diary.c.rowid.desc() if descending else fts_diary.c.rowid.asc()]
 
 
-def diary_query(f: DiaryFilter | None = None, *, sort: str = "occurred_at", descending: bool = True):  # noqa: ANN201
+def diary_query(f: DiaryFilter | None = None, *, sort: str = "occurred_at", descending: bool = True):
     """The SELECT of the ids of the entries matching ``f``, in list order (page it with limit/offset).
 
     Entries at the same time come in id order following the direction (the live-entry index's order);
@@ -325,22 +370,35 @@ def _diary_select(f: DiaryFilter | None, sort: str, descending: bool) -> tuple:
     return q, order
 
 
-def _position(session: Session, q, order: list, record_id: str) -> int:  # noqa: ANN001
+def _position(session: Session, q, order: list, record_id: str) -> int:
     """Row (from 0) of ``record_id`` among the ids of ``q`` in ``order``, or -1 when it is not there."""
     sub = q.add_columns(func.row_number().over(order_by=order).label("rn")).subquery()
     rn = session.scalar(select(sub.c.rn).where(list(sub.c)[0] == record_id))
     return -1 if rn is None else rn - 1
 
 
-def diary_entry_position(session: Session, f: DiaryFilter | None, entry_id: str, *, sort: str = "occurred_at",
-                         descending: bool = True) -> int:
+def diary_entry_position(
+    session: Session,
+    f: DiaryFilter | None,
+    entry_id: str,
+    *,
+    sort: str = "occurred_at",
+    descending: bool = True,
+) -> int:
     """Where an entry is in the list of ``f`` (its row), or -1: one pass in SQL, no id list."""
     q, order = _diary_select(f, sort, descending)
     return _position(session, q, order, entry_id)
 
 
-def diary_entry_ids(session: Session, f: DiaryFilter | None = None, *, sort: str = "occurred_at",
-                    descending: bool = True, limit: int | None = None, offset: int = 0) -> list[str]:
+def diary_entry_ids(
+    session: Session,
+    f: DiaryFilter | None = None,
+    *,
+    sort: str = "occurred_at",
+    descending: bool = True,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[str]:
     q = diary_query(f, sort=sort, descending=descending)
     if limit:
         q = q.limit(limit)
@@ -384,7 +442,8 @@ def diary_rows(session: Session, ids: list[str]) -> dict[str, DiaryRow]:
         return {}
     base = {}
     for e, cadre_name in session.execute(
-        select(DiaryEntry, User.display_name).join(User, User.id == DiaryEntry.cadre_id, isouter=True)
+        select(DiaryEntry, User.display_name)
+        .join(User, User.id == DiaryEntry.cadre_id, isouter=True)
         .where(DiaryEntry.id.in_(ids))
     ):
         base[e.id] = (e, cadre_name or "")
@@ -403,26 +462,46 @@ def diary_rows(session: Session, ids: list[str]) -> dict[str, DiaryRow]:
             persons[entry_id].append(name)
     counts: dict[str, dict[str, int]] = {}
     for entry_id, status, n in session.execute(
-        select(Demand.entry_id, Demand.status, func.count()).where(Demand.entry_id.in_(ids),
-                                                                   Demand.deleted_at.is_(None))
+        select(Demand.entry_id, Demand.status, func.count())
+        .where(Demand.entry_id.in_(ids), Demand.deleted_at.is_(None))
         .group_by(Demand.entry_id, Demand.status)
     ):
         counts.setdefault(entry_id, {})[status] = n
-    acks = dict(session.execute(
-        select(Acknowledgement.entry_id, Acknowledgement.method).where(Acknowledgement.entry_id.in_(ids),
-                                                                       Acknowledgement.deleted_at.is_(None))
-    ).all())
-    amended = set(session.scalars(
-        select(DiaryAmendment.entry_id).where(DiaryAmendment.entry_id.in_(ids), DiaryAmendment.deleted_at.is_(None))
-    ))
+    acks = dict(
+        session.execute(
+            select(Acknowledgement.entry_id, Acknowledgement.method).where(
+                Acknowledgement.entry_id.in_(ids), Acknowledgement.deleted_at.is_(None)
+            )
+        ).all()
+    )
+    amended = set(
+        session.scalars(
+            select(DiaryAmendment.entry_id).where(
+                DiaryAmendment.entry_id.in_(ids), DiaryAmendment.deleted_at.is_(None)
+            )
+        )
+    )
     out = {}
     for entry_id, (e, cadre_name) in base.items():
         c = counts.get(entry_id, {})
         summary = next((t for t in (e.situation, e.difficulties, e.actions) if t), "")
         out[entry_id] = DiaryRow(
-            e.id, e.occurred_at, e.kind, e.place, e.cadre_id, cadre_name, "、".join(heads.get(entry_id, [])),
-            "、".join(persons.get(entry_id, [])), summary.replace("\n", " ")[:60], c.get("open", 0),
-            c.get("replied", 0), c.get("closed", 0), acks.get(entry_id), entry_id in amended, e.village_code)
+            e.id,
+            e.occurred_at,
+            e.kind,
+            e.place,
+            e.cadre_id,
+            cadre_name,
+            "、".join(heads.get(entry_id, [])),
+            "、".join(persons.get(entry_id, [])),
+            summary.replace("\n", " ")[:60],
+            c.get("open", 0),
+            c.get("replied", 0),
+            c.get("closed", 0),
+            acks.get(entry_id),
+            entry_id in amended,
+            e.village_code,
+        )
     return out
 
 
@@ -450,12 +529,17 @@ LEDGER_SORTS = {
 }
 
 
-def _demand_select(columns: list, f: LedgerFilter | None, sort: str, descending: bool, *,
-                   household_joined: bool = False) -> tuple:
+def _demand_select(
+    columns: list, f: LedgerFilter | None, sort: str, descending: bool, *, household_joined: bool = False
+) -> tuple:
     """(the SELECT of ``columns`` of the demands matching ``f``, unordered; its ORDER BY terms)."""
     f = f or LedgerFilter()
-    q = (select(*columns).select_from(Demand).join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
-         .where(Demand.deleted_at.is_(None), DiaryEntry.deleted_at.is_(None)))
+    q = (
+        select(*columns)
+        .select_from(Demand)
+        .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
+        .where(Demand.deleted_at.is_(None), DiaryEntry.deleted_at.is_(None))
+    )
     if sort == "household" and not household_joined:
         q = q.join(Household, Household.id == Demand.household_id, isouter=True)
     if f.village_code:
@@ -481,8 +565,15 @@ def _demand_select(columns: list, f: LedgerFilter | None, sort: str, descending:
     return q, [key.desc() if descending else key.asc(), DiaryEntry.occurred_at.desc(), Demand.id]
 
 
-def demand_ids(session: Session, f: LedgerFilter | None = None, *, sort: str = "date",
-               descending: bool = True, limit: int | None = None, offset: int = 0) -> list[str]:
+def demand_ids(
+    session: Session,
+    f: LedgerFilter | None = None,
+    *,
+    sort: str = "date",
+    descending: bool = True,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[str]:
     q, order = _demand_select([Demand.id], f, sort, descending)
     q = q.order_by(*order)
     if limit:
@@ -492,8 +583,9 @@ def demand_ids(session: Session, f: LedgerFilter | None = None, *, sort: str = "
     return list(session.scalars(q))
 
 
-def demand_position(session: Session, f: LedgerFilter | None, demand_id: str, *, sort: str = "date",
-                    descending: bool = True) -> int:
+def demand_position(
+    session: Session, f: LedgerFilter | None, demand_id: str, *, sort: str = "date", descending: bool = True
+) -> int:
     """Where a demand is in the ledger of ``f`` (its row), or -1."""
     q, order = _demand_select([Demand.id], f, sort, descending)
     return _position(session, q, order, demand_id)
@@ -527,32 +619,92 @@ class LedgerRow:
 
 def _ledger_columns() -> tuple[list, object]:
     responsible = User.__table__.alias("responsible")
-    ack_method = (select(Acknowledgement.method).where(Acknowledgement.entry_id == Demand.entry_id,
-                                                       Acknowledgement.deleted_at.is_(None))
-                  .limit(1).scalar_subquery())
-    columns = [Demand.id, Demand.entry_id, DiaryEntry.occurred_at, Demand.household_id, Household.head_name,
-               Household.group_name, Demand.category, Demand.content, Demand.handling, Demand.reply,
-               Demand.replied_on, Demand.replied_by, Demand.closed_on, Demand.status, responsible.c.display_name,
-               Demand.due_on, ack_method, Demand.mediation_case_id, Demand.village_code]
+    ack_method = (
+        select(Acknowledgement.method)
+        .where(Acknowledgement.entry_id == Demand.entry_id, Acknowledgement.deleted_at.is_(None))
+        .limit(1)
+        .scalar_subquery()
+    )
+    columns = [
+        Demand.id,
+        Demand.entry_id,
+        DiaryEntry.occurred_at,
+        Demand.household_id,
+        Household.head_name,
+        Household.group_name,
+        Demand.category,
+        Demand.content,
+        Demand.handling,
+        Demand.reply,
+        Demand.replied_on,
+        Demand.replied_by,
+        Demand.closed_on,
+        Demand.status,
+        responsible.c.display_name,
+        Demand.due_on,
+        ack_method,
+        Demand.mediation_case_id,
+        Demand.village_code,
+    ]
     return columns, responsible
 
 
-def _ledger_row(r) -> LedgerRow:  # noqa: ANN001
-    (did, entry_id, heard_at, household_id, head, group, category, content, handling, reply, replied_on,
-     replied_by, closed_on, status, resp, due_on, ack, case_id, village_code) = r
-    return LedgerRow(did, entry_id, heard_at, household_id, head or "", group or "", category, content, handling,
-                     reply, replied_on, replied_by, closed_on, status, resp or "", due_on, ack, case_id, village_code)
+def _ledger_row(r) -> LedgerRow:
+    (
+        did,
+        entry_id,
+        heard_at,
+        household_id,
+        head,
+        group,
+        category,
+        content,
+        handling,
+        reply,
+        replied_on,
+        replied_by,
+        closed_on,
+        status,
+        resp,
+        due_on,
+        ack,
+        case_id,
+        village_code,
+    ) = r
+    return LedgerRow(
+        did,
+        entry_id,
+        heard_at,
+        household_id,
+        head or "",
+        group or "",
+        category,
+        content,
+        handling,
+        reply,
+        replied_on,
+        replied_by,
+        closed_on,
+        status,
+        resp or "",
+        due_on,
+        ack,
+        case_id,
+        village_code,
+    )
 
 
 def ledger_rows(session: Session, ids: list[str]) -> dict[str, LedgerRow]:
     if not ids:
         return {}
     columns, responsible = _ledger_columns()
-    q = (select(*columns)
-         .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
-         .join(Household, Household.id == Demand.household_id, isouter=True)
-         .join(responsible, responsible.c.id == Demand.responsible_id, isouter=True)
-         .where(Demand.id.in_(ids)))
+    q = (
+        select(*columns)
+        .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
+        .join(Household, Household.id == Demand.household_id, isouter=True)
+        .join(responsible, responsible.c.id == Demand.responsible_id, isouter=True)
+        .where(Demand.id.in_(ids))
+    )
     return {r[0]: _ledger_row(r) for r in session.execute(q)}
 
 
@@ -561,44 +713,80 @@ def ledger_count(session: Session, f: LedgerFilter | None = None) -> int:
     return session.scalar(select(func.count()).select_from(inner.subquery())) or 0
 
 
-def ledger_stream(session: Session, f: LedgerFilter | None = None, *, sort: str = "date",
-                  descending: bool = True, batch: int = 2000) -> Iterator[LedgerRow]:
+def ledger_stream(
+    session: Session,
+    f: LedgerFilter | None = None,
+    *,
+    sort: str = "date",
+    descending: bool = True,
+    batch: int = 2000,
+) -> Iterator[LedgerRow]:
     """The ledger's rows in list order, read in one pass (for exports of a whole year)."""
     columns, responsible = _ledger_columns()
     q, order = _demand_select(columns, f, sort, descending, household_joined=True)
-    q = (q.join(Household, Household.id == Demand.household_id, isouter=True)
-         .join(responsible, responsible.c.id == Demand.responsible_id, isouter=True).order_by(*order))
+    q = (
+        q.join(Household, Household.id == Demand.household_id, isouter=True)
+        .join(responsible, responsible.c.id == Demand.responsible_id, isouter=True)
+        .order_by(*order)
+    )
     for r in session.execute(q.execution_options(yield_per=batch)):
         yield _ledger_row(r)
 
 
-def all_rows_in_order(fetch, session: Session, ids: list[str], chunk: int = 500) -> list:  # noqa: ANN001
+def all_rows_in_order(fetch, session: Session, ids: list[str], chunk: int = 500) -> list:
     """Fetch rows for ``ids`` in chunks (SQLite has a bound-parameter limit), keeping the order."""
     out = []
     for i in range(0, len(ids), chunk):
-        part = ids[i:i + chunk]
+        part = ids[i : i + chunk]
         rows = fetch(session, part)
         out.extend(rows[x] for x in part if x in rows)
     return out
 
 
-__all__ = ["DiaryFilter", "DiaryRow", "LedgerFilter", "LedgerRow", "all_rows_in_order", "demand_ids",
-           "demand_position", "diary_entry_count", "diary_entry_ids", "diary_entry_position", "diary_query",
-           "diary_rows", "fts_entry_ids", "fts_key",
-           "ledger_count", "ledger_rows", "ledger_stream"]
+__all__ = [
+    "DiaryFilter",
+    "DiaryRow",
+    "LedgerFilter",
+    "LedgerRow",
+    "all_rows_in_order",
+    "demand_ids",
+    "demand_position",
+    "diary_entry_count",
+    "diary_entry_ids",
+    "diary_entry_position",
+    "diary_query",
+    "diary_rows",
+    "fts_entry_ids",
+    "fts_key",
+    "ledger_count",
+    "ledger_rows",
+    "ledger_stream",
+]
 
 
-def person_hits(session: Session, person_ids: list[str]):  # noqa: ANN201
+def person_hits(session: Session, person_ids: list[str]):
     """PersonHit rows for known person ids (to put a draft's or an entry's people back in a picker)."""
     from db.queries.people import PersonHit
 
     if not person_ids:
         return []
     rows = session.execute(
-        select(Person.id, Person.household_id, Person.name, Person.relation, Person.sex, Person.birth_date,
-               Person.id_number, Person.phone, Household.group_name, Household.address, Household.head_name,
-               Person.status)
-        .join(Household, Household.id == Person.household_id).where(Person.id.in_(person_ids))
+        select(
+            Person.id,
+            Person.household_id,
+            Person.name,
+            Person.relation,
+            Person.sex,
+            Person.birth_date,
+            Person.id_number,
+            Person.phone,
+            Household.group_name,
+            Household.address,
+            Household.head_name,
+            Person.status,
+        )
+        .join(Household, Household.id == Person.household_id)
+        .where(Person.id.in_(person_ids))
     ).all()
     by_id = {r[0]: PersonHit(*r) for r in rows}
     return [by_id[i] for i in person_ids if i in by_id]

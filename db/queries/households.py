@@ -56,8 +56,9 @@ def _digits(phone: str) -> str:
     return re.sub(r"\D", "", phone or "")
 
 
-def household_search_text(*, household_no: str | None, group_name: str, address: str, phones: str,
-                          members: Iterable[MemberKeys]) -> str:
+def household_search_text(
+    *, household_no: str | None, group_name: str, address: str, phones: str, members: Iterable[MemberKeys]
+) -> str:
     """The text the roster search indexes for one household (see the module docstring)."""
     parts: list[str] = []
     for m in members:
@@ -112,24 +113,30 @@ def bulk_search_index(conn: Connection) -> Iterator[None]:
         if written is None:  # any household may be new: look at them all
             conn.exec_driver_sql(
                 "INSERT INTO fts_household_key(household_id) SELECT h.id FROM household h "
-                "WHERE NOT EXISTS (SELECT 1 FROM fts_household_key k WHERE k.household_id = h.id)")
+                "WHERE NOT EXISTS (SELECT 1 FROM fts_household_key k WHERE k.household_id = h.id)"
+            )
         elif written:  # only the ones written (a town of 100 000 households takes a village's 3 000)
             conn.exec_driver_sql(
                 "INSERT OR IGNORE INTO fts_household_key(household_id) SELECT h.id FROM household h "
-                "WHERE h.id = ?", [(i,) for i in sorted(written)])
+                "WHERE h.id = ?",
+                [(i,) for i in sorted(written)],
+            )
         with large_fts_hash(conn, "fts_household"):  # a village-year: 0.18 s -> 0.13 s at a 30-village town
             conn.exec_driver_sql(
                 "INSERT INTO fts_household(rowid, text) SELECT k.rowid, h.search_text FROM fts_household_key k "
-                "JOIN household h ON h.id = k.household_id WHERE k.rowid > ? ORDER BY k.rowid", (top,))
+                "JOIN household h ON h.id = k.household_id WHERE k.rowid > ? ORDER BY k.rowid",
+                (top,),
+            )
             ids = list(changed)
             for start in range(0, len(ids), 500):
-                part = ids[start:start + 500]
+                part = ids[start : start + 500]
                 marks = ",".join("?" * len(part))
                 conn.exec_driver_sql(
                     f"UPDATE fts_household SET text = (SELECT h.search_text FROM fts_household_key k JOIN household h "
                     f"ON h.id = k.household_id WHERE k.rowid = fts_household.rowid) WHERE rowid IN "
                     f"(SELECT rowid FROM fts_household_key WHERE household_id IN ({marks}) AND rowid <= {int(top)})",
-                    tuple(part))
+                    tuple(part),
+                )
     finally:
         conn.info.pop("fts_changed", None)
         conn.info.pop("fts_written", None)
@@ -207,8 +214,11 @@ def term_condition(term: str) -> ColumnElement[bool] | None:
         return None  # one letter or digit selects half the village: wait for the next keystroke
     if len(term) == 1 and _is_cjk(term):
         # One character: a surname (any member's name starting with it), straight from the name index.
-        return Household.id.in_(select(Person.household_id).where(
-            Person.name >= term, Person.name < term + "\U0010ffff", Person.deleted_at.is_(None)))
+        return Household.id.in_(
+            select(Person.household_id).where(
+                Person.name >= term, Person.name < term + "\U0010ffff", Person.deleted_at.is_(None)
+            )
+        )
     if term.isascii() and term.isalpha() and not re.fullmatch(r"\d+[xX]", term):
         return _text_match("^" + term.lower())
     if re.fullmatch(r"\d+[xX]?", term):
@@ -250,20 +260,24 @@ class RosterFilter:
     hidden_tags: frozenset[str] = frozenset()  # sensitive tags the viewer may not filter by
 
 
-def _current_cadre(role: str):  # noqa: ANN202
+def _current_cadre(role: str):
     return (
         select(User.display_name)
         .select_from(CadreAssignment)
         .join(User, User.id == CadreAssignment.cadre_id)
-        .where(CadreAssignment.household_id == Household.id, CadreAssignment.role == role,
-               CadreAssignment.end_on.is_(None), CadreAssignment.deleted_at.is_(None))
+        .where(
+            CadreAssignment.household_id == Household.id,
+            CadreAssignment.role == role,
+            CadreAssignment.end_on.is_(None),
+            CadreAssignment.deleted_at.is_(None),
+        )
         .order_by(CadreAssignment.start_on.desc())
         .limit(1)
         .scalar_subquery()
     )
 
 
-def _member_count():  # noqa: ANN202
+def _member_count():
     return (
         select(func.count())
         .select_from(Person)
@@ -281,8 +295,11 @@ SORT_KEYS = {
     "phones": lambda: Household.phones,
     "contact_cadre": lambda: _current_cadre("contact"),
     "area_cadre": lambda: _current_cadre("area"),
-    "tags": lambda: select(func.min(HouseholdTag.tag)).where(
-        HouseholdTag.household_id == Household.id, HouseholdTag.deleted_at.is_(None)).scalar_subquery(),
+    "tags": lambda: (
+        select(func.min(HouseholdTag.tag))
+        .where(HouseholdTag.household_id == Household.id, HouseholdTag.deleted_at.is_(None))
+        .scalar_subquery()
+    ),
     "card_delivered_on": lambda: Household.card_delivered_on,
     "village_code": lambda: Household.village_code,
 }
@@ -299,15 +316,25 @@ def roster_conditions(filt: RosterFilter) -> list[ColumnElement[bool]]:
     if filt.group_name:
         conds.append(Household.group_name == filt.group_name)
     if filt.tag and filt.tag not in filt.hidden_tags:
-        conds.append(Household.id.in_(select(HouseholdTag.household_id).where(
-            HouseholdTag.tag == filt.tag, HouseholdTag.deleted_at.is_(None))))
+        conds.append(
+            Household.id.in_(
+                select(HouseholdTag.household_id).where(
+                    HouseholdTag.tag == filt.tag, HouseholdTag.deleted_at.is_(None)
+                )
+            )
+        )
     if filt.contact_cadre_id:
         open_contact = select(CadreAssignment.household_id).where(
-            CadreAssignment.role == "contact", CadreAssignment.end_on.is_(None), CadreAssignment.deleted_at.is_(None))
+            CadreAssignment.role == "contact",
+            CadreAssignment.end_on.is_(None),
+            CadreAssignment.deleted_at.is_(None),
+        )
         if filt.contact_cadre_id == NO_CONTACT_CADRE:
             conds.append(Household.id.not_in(open_contact))
         else:
-            conds.append(Household.id.in_(open_contact.where(CadreAssignment.cadre_id == filt.contact_cadre_id)))
+            conds.append(
+                Household.id.in_(open_contact.where(CadreAssignment.cadre_id == filt.contact_cadre_id))
+            )
     if filt.card_not_delivered:
         conds.append(Household.card_delivered_on.is_(None))
     return conds
@@ -316,7 +343,7 @@ def roster_conditions(filt: RosterFilter) -> list[ColumnElement[bool]]:
 ROWID = literal_column("household.rowid")
 
 
-def _ordered(columns, filt: RosterFilter | None, sort: str, descending: bool):  # noqa: ANN001, ANN202
+def _ordered(columns, filt: RosterFilter | None, sort: str, descending: bool):
     filt = filt or RosterFilter()
     key = SORT_KEYS[sort]()
     order = [key.desc() if descending else key.asc()]
@@ -326,8 +353,9 @@ def _ordered(columns, filt: RosterFilter | None, sort: str, descending: bool):  
     return select(*columns).where(and_(*roster_conditions(filt))).order_by(*order)
 
 
-def roster_keys(session: Session, filt: RosterFilter | None = None, *, sort: str = "group_name",
-                descending: bool = False) -> list[int]:
+def roster_keys(
+    session: Session, filt: RosterFilter | None = None, *, sort: str = "group_name", descending: bool = False
+) -> list[int]:
     """Row keys (household rowids) of the households ``filt`` selects, sorted in SQL.
 
     Keys, not UUIDs, for the lazy table model: with the partial indexes of the household table the
@@ -337,8 +365,9 @@ def roster_keys(session: Session, filt: RosterFilter | None = None, *, sort: str
     return list(session.execute(_ordered([ROWID], filt, sort, descending)).scalars())
 
 
-def roster_ids(session: Session, filt: RosterFilter | None = None, *, sort: str = "group_name",
-               descending: bool = False) -> list[str]:
+def roster_ids(
+    session: Session, filt: RosterFilter | None = None, *, sort: str = "group_name", descending: bool = False
+) -> list[str]:
     """UUIDs of the households ``filt`` selects, sorted in SQL (ties by head name)."""
     return list(session.execute(_ordered([Household.id], filt, sort, descending)).scalars())
 
@@ -360,26 +389,39 @@ class RosterRow:
     village_code: str = ""
 
 
-def roster_rows(session: Session, keys: Sequence[int], *, hidden_tags: Iterable[str] = ()) -> dict[int, RosterRow]:
+def roster_rows(
+    session: Session, keys: Sequence[int], *, hidden_tags: Iterable[str] = ()
+) -> dict[int, RosterRow]:
     """The rows for a page of keys (the lazy table model asks for ~100 at a time)."""
     if not keys:
         return {}
     hidden = set(hidden_tags)
     base = session.execute(
-        select(ROWID, Household.id, Household.household_no, Household.head_name, Household.group_name,
-               Household.address, Household.phones, Household.card_delivered_on, Household.village_code)
-        .where(ROWID.in_(list(keys)))
+        select(
+            ROWID,
+            Household.id,
+            Household.household_no,
+            Household.head_name,
+            Household.group_name,
+            Household.address,
+            Household.phones,
+            Household.card_delivered_on,
+            Household.village_code,
+        ).where(ROWID.in_(list(keys)))
     ).all()
     ids = [r.id for r in base]
-    counts = dict(session.execute(
-        select(Person.household_id, func.count()).where(
-            Person.household_id.in_(ids), Person.deleted_at.is_(None), Person.status == "在册"
-        ).group_by(Person.household_id)
-    ).all())
+    counts = dict(
+        session.execute(
+            select(Person.household_id, func.count())
+            .where(Person.household_id.in_(ids), Person.deleted_at.is_(None), Person.status == "在册")
+            .group_by(Person.household_id)
+        ).all()
+    )
     tags: dict[str, list[str]] = {}
     for hid, tag in session.execute(
-        select(HouseholdTag.household_id, HouseholdTag.tag).where(
-            HouseholdTag.household_id.in_(ids), HouseholdTag.deleted_at.is_(None)).order_by(HouseholdTag.tag)
+        select(HouseholdTag.household_id, HouseholdTag.tag)
+        .where(HouseholdTag.household_id.in_(ids), HouseholdTag.deleted_at.is_(None))
+        .order_by(HouseholdTag.tag)
     ):
         if tag not in hidden:
             tags.setdefault(hid, []).append(tag)
@@ -387,15 +429,30 @@ def roster_rows(session: Session, keys: Sequence[int], *, hidden_tags: Iterable[
     for hid, role, name in session.execute(
         select(CadreAssignment.household_id, CadreAssignment.role, User.display_name)
         .join(User, User.id == CadreAssignment.cadre_id)
-        .where(CadreAssignment.household_id.in_(ids), CadreAssignment.end_on.is_(None),
-               CadreAssignment.deleted_at.is_(None))
+        .where(
+            CadreAssignment.household_id.in_(ids),
+            CadreAssignment.end_on.is_(None),
+            CadreAssignment.deleted_at.is_(None),
+        )
         .order_by(CadreAssignment.start_on)
     ):
         cadres[(hid, role)] = name
     return {
-        r[0]: RosterRow(r[0], r.id, r.household_no, r.head_name, r.group_name, r.address, counts.get(r.id, 0),
-                        r.phones, cadres.get((r.id, "contact"), ""), cadres.get((r.id, "area"), ""),
-                        tuple(tags.get(r.id, ())), r.card_delivered_on, r.village_code)
+        r[0]: RosterRow(
+            r[0],
+            r.id,
+            r.household_no,
+            r.head_name,
+            r.group_name,
+            r.address,
+            counts.get(r.id, 0),
+            r.phones,
+            cadres.get((r.id, "contact"), ""),
+            cadres.get((r.id, "area"), ""),
+            tuple(tags.get(r.id, ())),
+            r.card_delivered_on,
+            r.village_code,
+        )
         for r in base
     }
 
@@ -431,9 +488,17 @@ def group_sort_key(name: str) -> tuple[int, str]:
 
 def cadres_in_use(session: Session, village_code: str | None = None) -> list[tuple[str, str]]:
     """(user id, display name) of everyone who is anyone's current contact cadre."""
-    q = (select(User.id, User.display_name).join(CadreAssignment, CadreAssignment.cadre_id == User.id)
-         .where(CadreAssignment.role == "contact", CadreAssignment.end_on.is_(None),
-                CadreAssignment.deleted_at.is_(None)).distinct().order_by(User.display_name))
+    q = (
+        select(User.id, User.display_name)
+        .join(CadreAssignment, CadreAssignment.cadre_id == User.id)
+        .where(
+            CadreAssignment.role == "contact",
+            CadreAssignment.end_on.is_(None),
+            CadreAssignment.deleted_at.is_(None),
+        )
+        .distinct()
+        .order_by(User.display_name)
+    )
     if village_code:
         q = q.where(CadreAssignment.village_code == village_code)
     return [(r[0], r[1]) for r in session.execute(q)]

@@ -49,8 +49,9 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def case_ids(session: Session, flt: CaseFilter = CaseFilter(), *, sort: str = "accepted_on",  # noqa: B008
-             descending: bool = True) -> list[str]:
+def case_ids(
+    session: Session, flt: CaseFilter = CaseFilter(), *, sort: str = "accepted_on", descending: bool = True
+) -> list[str]:
     q = select(MediationCase.id).where(MediationCase.deleted_at.is_(None))
     if flt.state:
         q = q.where(MediationCase.state == flt.state)
@@ -63,10 +64,18 @@ def case_ids(session: Session, flt: CaseFilter = CaseFilter(), *, sort: str = "a
     text = flt.text.strip()
     if text:
         pattern = f"%{_escape_like(text)}%"
-        party = exists().where(CaseParty.case_id == MediationCase.id, CaseParty.deleted_at.is_(None),
-                               CaseParty.name.like(pattern, escape="\\"))
-        q = q.where(or_(MediationCase.title.like(pattern, escape="\\"),
-                        MediationCase.case_number.like(pattern, escape="\\"), party))
+        party = exists().where(
+            CaseParty.case_id == MediationCase.id,
+            CaseParty.deleted_at.is_(None),
+            CaseParty.name.like(pattern, escape="\\"),
+        )
+        q = q.where(
+            or_(
+                MediationCase.title.like(pattern, escape="\\"),
+                MediationCase.case_number.like(pattern, escape="\\"),
+                party,
+            )
+        )
     cols = SORT_COLUMNS[sort]
     order = [c.desc() if descending else c.asc() for c in cols]
     return list(session.scalars(q.order_by(*order, MediationCase.id)))
@@ -78,13 +87,24 @@ def case_rows(session: Session, ids: list[str]) -> dict[str, CaseRow]:
         return {}
     names: dict[str, list[str]] = {}
     for case_id, name in session.execute(
-            select(CaseParty.case_id, CaseParty.name).where(CaseParty.case_id.in_(ids), CaseParty.deleted_at.is_(None))
-            .order_by(CaseParty.sort_order)):
+        select(CaseParty.case_id, CaseParty.name)
+        .where(CaseParty.case_id.in_(ids), CaseParty.deleted_at.is_(None))
+        .order_by(CaseParty.sort_order)
+    ):
         names.setdefault(case_id, []).append(name)
-    rows = session.execute(select(MediationCase.id, MediationCase.case_number, MediationCase.title,
-                                  MediationCase.accepted_on, MediationCase.dispute_type, MediationCase.source,
-                                  MediationCase.state, MediationCase.state_on, MediationCase.village_code)
-                           .where(MediationCase.id.in_(ids)))
+    rows = session.execute(
+        select(
+            MediationCase.id,
+            MediationCase.case_number,
+            MediationCase.title,
+            MediationCase.accepted_on,
+            MediationCase.dispute_type,
+            MediationCase.source,
+            MediationCase.state,
+            MediationCase.state_on,
+            MediationCase.village_code,
+        ).where(MediationCase.id.in_(ids))
+    )
     return {r[0]: CaseRow(*r[:8], parties="、".join(names.get(r[0], [])), village_code=r[8]) for r in rows}
 
 
@@ -92,8 +112,7 @@ def case_years(session: Session, village_code: str | None = None) -> list[int]:
     q = select(MediationCase.case_year).where(MediationCase.deleted_at.is_(None))
     if village_code:
         q = q.where(MediationCase.village_code == village_code)
-    return list(session.scalars(q
-                                .group_by(MediationCase.case_year).order_by(MediationCase.case_year.desc())))
+    return list(session.scalars(q.group_by(MediationCase.case_year).order_by(MediationCase.case_year.desc())))
 
 
 @dataclass(frozen=True)
@@ -109,10 +128,21 @@ class ScreeningRow:
 
 
 def screening_rows(session: Session, year: int | None = None) -> list[ScreeningRow]:
-    made = (select(func.count()).where(MediationCase.source_record_id == Screening.id,
-                                       MediationCase.deleted_at.is_(None)).scalar_subquery())
-    q = select(Screening.id, Screening.round_date, Screening.period_label, Screening.screeners, Screening.place,
-               Screening.found_count, Screening.findings, made).where(Screening.deleted_at.is_(None))
+    made = (
+        select(func.count())
+        .where(MediationCase.source_record_id == Screening.id, MediationCase.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+    q = select(
+        Screening.id,
+        Screening.round_date,
+        Screening.period_label,
+        Screening.screeners,
+        Screening.place,
+        Screening.found_count,
+        Screening.findings,
+        made,
+    ).where(Screening.deleted_at.is_(None))
     if year:
         q = q.where(func.strftime("%Y", Screening.round_date) == str(year))
     return [ScreeningRow(*r) for r in session.execute(q.order_by(Screening.round_date.desc()))]

@@ -32,18 +32,35 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def find_persons(session: Session, text: str, *, limit: int = 20, include_inactive: bool = False,
-                 village_code: str | None = None) -> list[PersonHit]:
+def find_persons(
+    session: Session,
+    text: str,
+    *,
+    limit: int = 20,
+    include_inactive: bool = False,
+    village_code: str | None = None,
+) -> list[PersonHit]:
     """Persons matching ``text``; pinyin matches any reading (曾 by z and c)."""
     text = (text or "").strip()
     if not text:
         return []
-    q = select(
-        Person.id, Person.household_id, Person.name, Person.relation, Person.sex, Person.birth_date,
-        Person.id_number, Person.phone, Household.group_name, Household.address, Household.head_name,
-        Person.status,
-    ).join(Household, Household.id == Person.household_id).where(
-        Person.deleted_at.is_(None), Household.deleted_at.is_(None)
+    q = (
+        select(
+            Person.id,
+            Person.household_id,
+            Person.name,
+            Person.relation,
+            Person.sex,
+            Person.birth_date,
+            Person.id_number,
+            Person.phone,
+            Household.group_name,
+            Household.address,
+            Household.head_name,
+            Person.status,
+        )
+        .join(Household, Household.id == Person.household_id)
+        .where(Person.deleted_at.is_(None), Household.deleted_at.is_(None))
     )
     if not include_inactive:
         q = q.where(Person.status == "在册")
@@ -61,8 +78,12 @@ def find_persons(session: Session, text: str, *, limit: int = 20, include_inacti
             )
         )
     elif re.fullmatch(r"[\dxX]+", lowered):
-        q = q.where(or_(Person.id_number.like(f"%{esc.upper()}", escape="\\"),
-                        Person.phone.like(f"%{esc}%", escape="\\")))
+        q = q.where(
+            or_(
+                Person.id_number.like(f"%{esc.upper()}", escape="\\"),
+                Person.phone.like(f"%{esc}%", escape="\\"),
+            )
+        )
     else:
         q = q.where(Person.name.like(f"%{_escape_like(text)}%", escape="\\"))
     q = q.order_by(Person.name).limit(limit)

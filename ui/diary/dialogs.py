@@ -60,7 +60,9 @@ class _ServiceDialog(QDialog):
         self.error.setStyleSheet(_ERROR_STYLE)
         self.error.setWordWrap(True)
         self.error.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
         self.buttons.accepted.connect(self._ok)
@@ -70,7 +72,7 @@ class _ServiceDialog(QDialog):
         self.body.addWidget(self.error)
         self.body.addWidget(self.buttons)
 
-    def apply(self, session) -> None:  # noqa: ANN001
+    def apply(self, session) -> None:
         raise NotImplementedError
 
     def _ok(self) -> None:
@@ -88,7 +90,9 @@ class _ServiceDialog(QDialog):
 class AcknowledgeDialog(_ServiceDialog):
     """群众签字认可: sign on the pad, attach a photo of the paper signature, or record a refusal."""
 
-    def __init__(self, ctx: AppContext, entry_id: str, default_signer: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, entry_id: str, default_signer: str = "", parent: QWidget | None = None
+    ) -> None:
         super().__init__(ctx, "群众签字认可", parent)
         self.entry_id = entry_id
         self.photo_path: Path | None = None
@@ -130,7 +134,9 @@ class AcknowledgeDialog(_ServiceDialog):
         self.resize(560, 440)
 
     def _choose_photo(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择照片或扫描件", "", "图片 (*.jpg *.jpeg *.png);;所有文件 (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "选择照片或扫描件", "", "图片 (*.jpg *.jpeg *.png);;所有文件 (*)"
+        )
         if path:
             self.photo_path = Path(path)
             self.photo_label.setText(self.photo_path.name)
@@ -138,11 +144,19 @@ class AcknowledgeDialog(_ServiceDialog):
     def method(self) -> str:
         return ("signature", "paper_photo", "refused")[self.tabs.currentIndex()]
 
-    def apply(self, session) -> None:  # noqa: ANN001
-        diary.acknowledge(session, self.ctx.workspace.attachments_dir, self.entry_id, method=self.method(),
-                          actor=self.ctx.user, signer_name=self.signer.text(),
-                          signer_relation=self.relation.currentText(), signature_png=self.pad.to_png(),
-                          photo_path=self.photo_path, refusal_reason=self.reason.toPlainText())
+    def apply(self, session) -> None:
+        diary.acknowledge(
+            session,
+            self.ctx.workspace.attachments_dir,
+            self.entry_id,
+            method=self.method(),
+            actor=self.ctx.user,
+            signer_name=self.signer.text(),
+            signer_relation=self.relation.currentText(),
+            signature_png=self.pad.to_png(),
+            photo_path=self.photo_path,
+            refusal_reason=self.reason.toPlainText(),
+        )
 
 
 class AmendDialog(_ServiceDialog):
@@ -153,7 +167,15 @@ class AmendDialog(_ServiceDialog):
         self.entry_id = entry_id
         self.field = QComboBox(self)
         self.field.addItem("整篇", "")
-        for key in ("situation", "difficulties", "demands", "actions", "follow_up", "participants", "occurred_at"):
+        for key in (
+            "situation",
+            "difficulties",
+            "demands",
+            "actions",
+            "follow_up",
+            "participants",
+            "occurred_at",
+        ):
             self.field.addItem(diary.FIELD_LABELS[key], key)
         self.text = QPlainTextEdit(self)
         self.text.setTabChangesFocus(True)
@@ -164,16 +186,27 @@ class AmendDialog(_ServiceDialog):
         self.form.addRow("原因", self.reason)
         self.resize(520, 320)
 
-    def apply(self, session) -> None:  # noqa: ANN001
-        diary.add_amendment(session, self.entry_id, self.text.toPlainText(), actor=self.ctx.user,
-                            reason=self.reason.text(), field_name=self.field.currentData())
+    def apply(self, session) -> None:
+        diary.add_amendment(
+            session,
+            self.entry_id,
+            self.text.toPlainText(),
+            actor=self.ctx.user,
+            reason=self.reason.text(),
+            field_name=self.field.currentData(),
+        )
 
 
 class ReplyDialog(_ServiceDialog):
     """待办 → 已答复."""
 
-    def __init__(self, ctx: AppContext, demand: diary.DemandInfo, parent: QWidget | None = None,
-                 today: dt.date | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        demand: diary.DemandInfo,
+        parent: QWidget | None = None,
+        today: dt.date | None = None,
+    ) -> None:
         super().__init__(ctx, "答复群众诉求", parent)
         self.demand, self.today = demand, today or dt.date.today()
         self.handling = QPlainTextEdit(demand.handling, self)
@@ -189,17 +222,29 @@ class ReplyDialog(_ServiceDialog):
         self.form.addRow("答复人", self.replied_by)
         self.resize(520, 360)
 
-    def apply(self, session) -> None:  # noqa: ANN001
-        diary.reply_demand(session, self.demand.id, reply=self.reply.toPlainText(),
-                           replied_on=pydate(self.replied_on.date()), replied_by=self.replied_by.text(),
-                           handling=self.handling.toPlainText(), actor=self.ctx.user, today=self.today)
+    def apply(self, session) -> None:
+        diary.reply_demand(
+            session,
+            self.demand.id,
+            reply=self.reply.toPlainText(),
+            replied_on=pydate(self.replied_on.date()),
+            replied_by=self.replied_by.text(),
+            handling=self.handling.toPlainText(),
+            actor=self.ctx.user,
+            today=self.today,
+        )
 
 
 class CloseDialog(_ServiceDialog):
     """已答复 → 已办结."""
 
-    def __init__(self, ctx: AppContext, demand: diary.DemandInfo, parent: QWidget | None = None,
-                 today: dt.date | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        demand: diary.DemandInfo,
+        parent: QWidget | None = None,
+        today: dt.date | None = None,
+    ) -> None:
         super().__init__(ctx, "诉求办结", parent)
         self.demand, self.today = demand, today or dt.date.today()
         self.handling = QPlainTextEdit(demand.handling, self)
@@ -211,9 +256,15 @@ class CloseDialog(_ServiceDialog):
         self.form.addRow("办结日期", self.closed_on)
         self.resize(520, 300)
 
-    def apply(self, session) -> None:  # noqa: ANN001
-        diary.close_demand(session, self.demand.id, closed_on=pydate(self.closed_on.date()),
-                           handling=self.handling.toPlainText(), actor=self.ctx.user, today=self.today)
+    def apply(self, session) -> None:
+        diary.close_demand(
+            session,
+            self.demand.id,
+            closed_on=pydate(self.closed_on.date()),
+            handling=self.handling.toPlainText(),
+            actor=self.ctx.user,
+            today=self.today,
+        )
 
 
 class MustVisitDialog(_ServiceDialog):
@@ -239,22 +290,30 @@ class MustVisitDialog(_ServiceDialog):
         self.form.addRow("说明", self.note)
         self.resize(520, 360)
 
-    def _chosen(self, hit) -> None:  # noqa: ANN001
+    def _chosen(self, hit) -> None:
         self.household_id = hit.household_id
         self.chosen.setText(f"{hit.head_name}户（{describe(hit)}）")
 
-    def apply(self, session) -> None:  # noqa: ANN001
+    def apply(self, session) -> None:
         if not self.household_id:
             raise UserError("请先查找并选中这一户的任一家庭成员", field="household")
-        diary.record_must_visit(session, self.household_id, self.kind.currentData(),
-                                pydate(self.occurred_on.date()), actor=self.ctx.user, note=self.note.text(),
-                                today=self.today)
+        diary.record_must_visit(
+            session,
+            self.household_id,
+            self.kind.currentData(),
+            pydate(self.occurred_on.date()),
+            actor=self.ctx.user,
+            note=self.note.text(),
+            today=self.today,
+        )
 
 
 class PrintMonthDialog(QDialog):
     """Choose a cadre and a month for the printed diary."""
 
-    def __init__(self, cadres: list[tuple[str, str]], current: str | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, cadres: list[tuple[str, str]], current: str | None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("打印民情日记")
         self.cadre = QComboBox(self)
@@ -268,7 +327,9 @@ class PrintMonthDialog(QDialog):
         form = QFormLayout(self)
         form.addRow("干部", self.cadre)
         form.addRow("月份", self.month)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("生成 PDF")
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
         buttons.accepted.connect(self.accept)

@@ -62,8 +62,13 @@ class DemandRow(QFrame):
     removed = Signal(object)
     changed = Signal()
 
-    def __init__(self, categories: list[str], cadres: list[tuple[str, str]], default_due: dt.date,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        categories: list[str],
+        cadres: list[tuple[str, str]],
+        default_due: dt.date,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.demand_id: str | None = None
         self.household_id: str | None = None
@@ -102,8 +107,14 @@ class DemandRow(QFrame):
         self.due.dateChanged.connect(lambda _d: self.changed.emit())
 
     def value(self) -> diary.DemandInput:
-        return diary.DemandInput(self.category.currentText(), self.content.text(), self.responsible.currentData(),
-                                 _pydate(self.due.date()), self.household_id, self.demand_id)
+        return diary.DemandInput(
+            self.category.currentText(),
+            self.content.text(),
+            self.responsible.currentData(),
+            _pydate(self.due.date()),
+            self.household_id,
+            self.demand_id,
+        )
 
     def set_value(self, d: diary.DemandInput) -> None:
         self.demand_id, self.household_id = d.id, d.household_id
@@ -123,8 +134,14 @@ class EntryDialog(QDialog):
 
     saved = Signal(str)
 
-    def __init__(self, ctx: AppContext, entry_id: str | None = None, parent: QWidget | None = None, *,
-                 now: dt.datetime | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        entry_id: str | None = None,
+        parent: QWidget | None = None,
+        *,
+        now: dt.datetime | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.entry_id = entry_id
@@ -165,7 +182,9 @@ class EntryDialog(QDialog):
         self.companions = QLineEdit(self)
         self.companions.setPlaceholderText("一同走访的干部，可不填")
         self.participants = PersonListPicker(ctx.workspace.session, self)
-        self.participants.picker.edit.setPlaceholderText("走访对象：输入姓名、拼音首字母（如 zsf）、身份证后几位或电话，回车选中")
+        self.participants.picker.edit.setPlaceholderText(
+            "走访对象：输入姓名、拼音首字母（如 zsf）、身份证后几位或电话，回车选中"
+        )
         self.situation = _TextEdit("家庭情况：人口、收入、身体、住房……", self)
         self.difficulties = _TextEdit("困难问题", self)
         self.actions = _TextEdit("办理情况：当场做了什么、讲解了什么政策", self)
@@ -274,7 +293,7 @@ class EntryDialog(QDialog):
     def _current_time(self) -> dt.datetime:
         return (self._now or dt.datetime.now()).replace(second=0, microsecond=0)
 
-    def _with_error(self, field: str, content) -> QWidget:  # noqa: ANN001
+    def _with_error(self, field: str, content) -> QWidget:
         box = QWidget(self)
         v = QVBoxLayout(box)
         v.setContentsMargins(0, 0, 0, 0)
@@ -291,7 +310,7 @@ class EntryDialog(QDialog):
         self.errors[field] = label
         return box
 
-    def _changed(self, *_args) -> None:  # noqa: ANN002
+    def _changed(self, *_args) -> None:
         if not self._loading:
             self._draft_timer.start()
 
@@ -321,7 +340,9 @@ class EntryDialog(QDialog):
         self._changed()
 
     def _choose_attachments(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "选择照片或扫描件", "", "图片和文档 (*.jpg *.jpeg *.png *.pdf);;所有文件 (*)")
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "选择照片或扫描件", "", "图片和文档 (*.jpg *.jpeg *.png *.pdf);;所有文件 (*)"
+        )
         for p in paths:
             self._attachment_paths.append(Path(p))
             self.attachment_list.addItem(Path(p).name)
@@ -329,12 +350,18 @@ class EntryDialog(QDialog):
     # -- values ----------------------------------------------------------------------------------------
     def value(self) -> diary.EntryInput:
         q = self.occurred_at.dateTime()
-        when = dt.datetime(q.date().year(), q.date().month(), q.date().day(), q.time().hour(), q.time().minute())
+        when = dt.datetime(
+            q.date().year(), q.date().month(), q.date().day(), q.time().hour(), q.time().minute()
+        )
         return diary.EntryInput(
-            occurred_at=when, kind=self.kind.currentData(), place=self.place.text(),
+            occurred_at=when,
+            kind=self.kind.currentData(),
+            place=self.place.text(),
             participants=[diary.ParticipantInput(p.household_id, p.id) for p in self.participants.persons()],
-            companions=self.companions.text(), situation=self.situation.toPlainText(),
-            difficulties=self.difficulties.toPlainText(), actions=self.actions.toPlainText(),
+            companions=self.companions.text(),
+            situation=self.situation.toPlainText(),
+            difficulties=self.difficulties.toPlainText(),
+            actions=self.actions.toPlainText(),
             follow_up=self.follow_up.text(),
             follow_up_on=_pydate(self.follow_up_on.date()) if self.has_follow_up_date.isChecked() else None,
             demands=[r.value() for r in self.demand_rows],
@@ -343,8 +370,11 @@ class EntryDialog(QDialog):
     def set_value(self, data: diary.EntryInput) -> None:
         loading, self._loading = self._loading, True
         if data.occurred_at:
-            self.occurred_at.setDateTime(QDateTime(_qdate(data.occurred_at.date()),
-                                                   QTime(data.occurred_at.hour, data.occurred_at.minute)))
+            self.occurred_at.setDateTime(
+                QDateTime(
+                    _qdate(data.occurred_at.date()), QTime(data.occurred_at.hour, data.occurred_at.minute)
+                )
+            )
         i = self.kind.findData(data.kind)
         self.kind.setCurrentIndex(max(i, 0))
         self.place.setText(data.place)
@@ -369,28 +399,42 @@ class EntryDialog(QDialog):
     def _load_entry(self, entry_id: str) -> None:
         with self.ctx.session() as s:
             e = diary.entry_detail(s, entry_id)
-        self.set_value(diary.EntryInput(
-            occurred_at=e.occurred_at, kind=e.kind, place=e.place,
-            participants=[diary.ParticipantInput(p.household_id, p.person_id) for p in e.participants],
-            companions=e.companions, situation=e.situation, difficulties=e.difficulties, actions=e.actions,
-            follow_up=e.follow_up, follow_up_on=e.follow_up_on,
-            demands=[diary.DemandInput(d.category, d.content, d.responsible_id, d.due_on, d.household_id, d.id)
-                     for d in e.demands],
-            cadre_id=e.cadre_id))
+        self.set_value(
+            diary.EntryInput(
+                occurred_at=e.occurred_at,
+                kind=e.kind,
+                place=e.place,
+                participants=[diary.ParticipantInput(p.household_id, p.person_id) for p in e.participants],
+                companions=e.companions,
+                situation=e.situation,
+                difficulties=e.difficulties,
+                actions=e.actions,
+                follow_up=e.follow_up,
+                follow_up_on=e.follow_up_on,
+                demands=[
+                    diary.DemandInput(d.category, d.content, d.responsible_id, d.due_on, d.household_id, d.id)
+                    for d in e.demands
+                ],
+                cadre_id=e.cadre_id,
+            )
+        )
 
     # -- drafts ----------------------------------------------------------------------------------------
     def _user_id(self) -> str:
         return self.ctx.user.id if self.ctx.user else "anonymous"
 
     def save_draft_now(self) -> None:
-        diary.save_draft(self.ctx.workspace.drafts_dir, self._user_id(), self.draft_key,
-                         diary.entry_to_draft(self.value()))
+        diary.save_draft(
+            self.ctx.workspace.drafts_dir, self._user_id(), self.draft_key, diary.entry_to_draft(self.value())
+        )
         self.status.setText(f"草稿已自动保存 {dt.datetime.now():%H:%M:%S}")
 
     def _offer_draft(self) -> None:
         self._draft = diary.load_draft(self.ctx.workspace.drafts_dir, self._user_id(), self.draft_key)
         if self._draft is not None:
-            self.draft_label.setText(f"发现 {self._draft.saved_at:%m月%d日 %H:%M} 没有保存的草稿，要接着写吗？")
+            self.draft_label.setText(
+                f"发现 {self._draft.saved_at:%m月%d日 %H:%M} 没有保存的草稿，要接着写吗？"
+            )
             self.draft_banner.show()
 
     def restore_draft(self) -> None:
@@ -423,9 +467,16 @@ class EntryDialog(QDialog):
         label = self.errors.get(field or "") or self.errors["situation"]
         label.setText(message)
         label.show()
-        focus = {"occurred_at": self.occurred_at, "kind": self.kind, "place": self.place, "participants": self.participants,
-                 "situation": self.situation, "follow_up": self.follow_up, "follow_up_on": self.follow_up_on,
-                 "companions": self.companions}.get(field or "")
+        focus = {
+            "occurred_at": self.occurred_at,
+            "kind": self.kind,
+            "place": self.place,
+            "participants": self.participants,
+            "situation": self.situation,
+            "follow_up": self.follow_up,
+            "follow_up_on": self.follow_up_on,
+            "companions": self.companions,
+        }.get(field or "")
         if focus is not None:
             focus.setFocus()
 
@@ -437,7 +488,9 @@ class EntryDialog(QDialog):
             with self.ctx.session() as s:
                 e = diary.save_entry(s, data, actor=self.ctx.user, entry_id=self.entry_id, now=self._now)
                 for path in self._attachment_paths:
-                    diary.attach_to_entry(s, self.ctx.workspace.attachments_dir, e.id, path, actor=self.ctx.user)
+                    diary.attach_to_entry(
+                        s, self.ctx.workspace.attachments_dir, e.id, path, actor=self.ctx.user
+                    )
         except UserError as exc:
             self.show_error(exc.field, exc.message)
             self.save_draft_now()

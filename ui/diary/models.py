@@ -39,7 +39,7 @@ class _LazyIdModel(QAbstractTableModel):
 
     COLUMNS: list[tuple[str, str | None]] = []  # (header, sort key or None)
 
-    def __init__(self, session_factory: Callable, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, session_factory: Callable, parent=None) -> None:
         super().__init__(parent)
         self._session_factory = session_factory
         self._pages: dict[int, list[str]] = {}  # page number → ids
@@ -60,22 +60,22 @@ class _LazyIdModel(QAbstractTableModel):
         self.endResetModel()
 
     # subclasses
-    def _query_count(self, session) -> int:  # noqa: ANN001
+    def _query_count(self, session) -> int:
         raise NotImplementedError
 
-    def _query_page(self, session, offset: int, limit: int) -> list[str]:  # noqa: ANN001
+    def _query_page(self, session, offset: int, limit: int) -> list[str]:
         raise NotImplementedError
 
-    def _query_position(self, session, record_id: str) -> int:  # noqa: ANN001
+    def _query_position(self, session, record_id: str) -> int:
         raise NotImplementedError
 
-    def _fetch(self, session, ids: list[str]) -> dict:  # noqa: ANN001
+    def _fetch(self, session, ids: list[str]) -> dict:
         raise NotImplementedError
 
-    def _display(self, row, column: int) -> object:  # noqa: ANN001
+    def _display(self, row, column: int) -> object:
         raise NotImplementedError
 
-    def _background(self, row) -> QBrush | None:  # noqa: ANN001
+    def _background(self, row) -> QBrush | None:
         return None
 
     def reload(self) -> None:
@@ -100,10 +100,10 @@ class _LazyIdModel(QAbstractTableModel):
                 with self._session_factory() as session:
                     self._pages[page] = self._query_page(session, page * PAGE_SIZE, PAGE_SIZE)
             start = page * PAGE_SIZE
-            out += self._pages[page][max(lo - start, 0):max(hi - start, 0)]
+            out += self._pages[page][max(lo - start, 0) : max(hi - start, 0)]
         return out
 
-    def row_data(self, row: int):  # noqa: ANN201
+    def row_data(self, row: int):
         key = self.id_at(row)
         if key is None:
             return None
@@ -111,7 +111,9 @@ class _LazyIdModel(QAbstractTableModel):
             if len(self._cache) > _CACHE_LIMIT:
                 self._cache.clear()
             lo = max(0, row - _WINDOW // 4)
-            window = [i for i in self._ids_between(lo, min(lo + _WINDOW, self._count)) if i not in self._cache]
+            window = [
+                i for i in self._ids_between(lo, min(lo + _WINDOW, self._count)) if i not in self._cache
+            ]
             with self._session_factory() as session:
                 self._cache.update(self._fetch(session, window))
         return self._cache.get(key)
@@ -131,23 +133,34 @@ class _LazyIdModel(QAbstractTableModel):
             row = self._query_position(session, record_id)
         return row if row < self._count else -1
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else self._count
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201, N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.columns):
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(self.columns)
+        ):
             return self.columns[section][0]
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
-        if not index.isValid() or not 0 <= index.row() < self._count or not 0 <= index.column() < len(self.columns):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if (
+            not index.isValid()
+            or not 0 <= index.row() < self._count
+            or not 0 <= index.column() < len(self.columns)
+        ):
             return None
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.BackgroundRole,
-                        Qt.ItemDataRole.UserRole):
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.BackgroundRole,
+            Qt.ItemDataRole.UserRole,
+        ):
             return None
         row = self.row_data(index.row())
         if row is None:
@@ -175,28 +188,39 @@ def _ack_text(method: str | None) -> str:
 
 
 class DiaryListModel(_LazyIdModel):
-    COLUMNS = [("日期时间", "occurred_at"), ("方式", "kind"), ("走访对象", None), ("地点", "place"), ("诉求", None),
-               ("群众签字", None), ("记录干部", "cadre"), ("摘要", None)]
+    COLUMNS = [
+        ("日期时间", "occurred_at"),
+        ("方式", "kind"),
+        ("走访对象", None),
+        ("地点", "place"),
+        ("诉求", None),
+        ("群众签字", None),
+        ("记录干部", "cadre"),
+        ("摘要", None),
+    ]
     default_sort = "occurred_at"
 
-    def __init__(self, session_factory: Callable, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, session_factory: Callable, parent=None) -> None:
         super().__init__(session_factory, parent)
         self.filter = DiaryFilter()
 
-    def _query_count(self, session) -> int:  # noqa: ANN001
+    def _query_count(self, session) -> int:
         return diary_entry_count(session, self.filter)
 
-    def _query_page(self, session, offset: int, limit: int) -> list[str]:  # noqa: ANN001
-        return diary_entry_ids(session, self.filter, sort=self.sort_key, descending=self.descending, limit=limit,
-                               offset=offset)
+    def _query_page(self, session, offset: int, limit: int) -> list[str]:
+        return diary_entry_ids(
+            session, self.filter, sort=self.sort_key, descending=self.descending, limit=limit, offset=offset
+        )
 
-    def _query_position(self, session, record_id: str) -> int:  # noqa: ANN001
-        return diary_entry_position(session, self.filter, record_id, sort=self.sort_key, descending=self.descending)
+    def _query_position(self, session, record_id: str) -> int:
+        return diary_entry_position(
+            session, self.filter, record_id, sort=self.sort_key, descending=self.descending
+        )
 
-    def _fetch(self, session, ids):  # noqa: ANN001, ANN202
+    def _fetch(self, session, ids):
         return diary_rows(session, ids)
 
-    def _display(self, r, column: int) -> object:  # noqa: ANN001
+    def _display(self, r, column: int) -> object:
         if column == 0:
             return r.occurred_at.strftime("%Y-%m-%d %H:%M")
         if column == 1:
@@ -206,8 +230,15 @@ class DiaryListModel(_LazyIdModel):
         if column == 3:
             return r.place
         if column == 4:
-            parts = [f"{STATUSES[s]}{n}" for s, n in (("open", r.demands_open), ("replied", r.demands_replied),
-                                                       ("closed", r.demands_closed)) if n]
+            parts = [
+                f"{STATUSES[s]}{n}"
+                for s, n in (
+                    ("open", r.demands_open),
+                    ("replied", r.demands_replied),
+                    ("closed", r.demands_closed),
+                )
+                if n
+            ]
             return " ".join(parts)
         if column == 5:
             return _ack_text(r.ack_method) + ("（签字后补记）" if r.amended else "")
@@ -217,37 +248,57 @@ class DiaryListModel(_LazyIdModel):
 
 
 class LedgerModel(_LazyIdModel):
-    COLUMNS = [("日期", "date"), ("户主", "household"), ("类别", "category"), ("诉求内容", None), ("责任人", None),
-               ("期限", "due_on"), ("状态", "status"), ("办理情况", None), ("答复", None), ("逾期", None),
-               ("群众签字", None)]
+    COLUMNS = [
+        ("日期", "date"),
+        ("户主", "household"),
+        ("类别", "category"),
+        ("诉求内容", None),
+        ("责任人", None),
+        ("期限", "due_on"),
+        ("状态", "status"),
+        ("办理情况", None),
+        ("答复", None),
+        ("逾期", None),
+        ("群众签字", None),
+    ]
     default_sort = "date"
 
-    def __init__(self, session_factory: Callable, parent=None, today: dt.date | None = None) -> None:  # noqa: ANN001
+    def __init__(self, session_factory: Callable, parent=None, today: dt.date | None = None) -> None:
         super().__init__(session_factory, parent)
         self.filter = LedgerFilter()
         self.today = today or dt.date.today()
 
-    def _query_count(self, session) -> int:  # noqa: ANN001
+    def _query_count(self, session) -> int:
         return ledger_count(session, self.filter)
 
-    def _query_page(self, session, offset: int, limit: int) -> list[str]:  # noqa: ANN001
-        return demand_ids(session, self.filter, sort=self.sort_key, descending=self.descending, limit=limit,
-                          offset=offset)
+    def _query_page(self, session, offset: int, limit: int) -> list[str]:
+        return demand_ids(
+            session, self.filter, sort=self.sort_key, descending=self.descending, limit=limit, offset=offset
+        )
 
-    def _query_position(self, session, record_id: str) -> int:  # noqa: ANN001
-        return demand_position(session, self.filter, record_id, sort=self.sort_key, descending=self.descending)
+    def _query_position(self, session, record_id: str) -> int:
+        return demand_position(
+            session, self.filter, record_id, sort=self.sort_key, descending=self.descending
+        )
 
-    def _fetch(self, session, ids):  # noqa: ANN001, ANN202
+    def _fetch(self, session, ids):
         return ledger_rows(session, ids)
 
-    def _background(self, r) -> QBrush | None:  # noqa: ANN001
+    def _background(self, r) -> QBrush | None:
         return _OVERDUE if r.overdue(self.today) else None
 
-    def _display(self, r, column: int) -> object:  # noqa: ANN001
+    def _display(self, r, column: int) -> object:
         values = [
-            r.heard_at.strftime("%Y-%m-%d"), r.household, r.category, r.content, r.responsible,
-            r.due_on.isoformat() if r.due_on else "", STATUSES[r.status], r.handling,
+            r.heard_at.strftime("%Y-%m-%d"),
+            r.household,
+            r.category,
+            r.content,
+            r.responsible,
+            r.due_on.isoformat() if r.due_on else "",
+            STATUSES[r.status],
+            r.handling,
             (f"{r.reply}（{r.replied_by} {r.replied_on:%m-%d}）" if r.replied_on else r.reply),
-            "逾期" if r.overdue(self.today) else "", _ack_text(r.acknowledged),
+            "逾期" if r.overdue(self.today) else "",
+            _ack_text(r.acknowledged),
         ]
         return values[column]

@@ -62,7 +62,7 @@ def new_entry(ctx: AppContext, parent: QWidget | None = None) -> EntryDialog:
     return dlg
 
 
-def _table(model, parent: QWidget) -> QTableView:  # noqa: ANN001
+def _table(model, parent: QWidget) -> QTableView:
     view = QTableView(parent)
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -97,7 +97,9 @@ class DiaryTab(QWidget):
             cadres = diary.cadres(s)
         self.cadre = _combo([("全部干部", None), *[(n, i) for i, n in cadres]], self, "干部")
         self.kind = _combo([("全部方式", None), *[(v, k) for k, v in diary.KINDS.items()]], self, "方式")
-        self.status = _combo([("诉求：全部", None), *[(f"诉求{v}", k) for k, v in diary.STATUSES.items()]], self, "诉求状态")
+        self.status = _combo(
+            [("诉求：全部", None), *[(f"诉求{v}", k) for k, v in diary.STATUSES.items()]], self, "诉求状态"
+        )
         self.ack = _combo([("签字：全部", None), ("已签字", True), ("未签字", False)], self, "群众签字")
         # Opens on the last three months (a few thousand entries even in a big village); untick for all.
         self.use_dates = QCheckBox("日期", self)
@@ -114,8 +116,18 @@ class DiaryTab(QWidget):
             compact(combo, 5)
         filters = QHBoxLayout()
         filters.addWidget(self.search, 3)
-        for w in (self.village, self.cadre, self.kind, self.status, self.ack, self.use_dates, self.date_from, QLabel("至"),
-                  self.date_to, self.household_chip):
+        for w in (
+            self.village,
+            self.cadre,
+            self.kind,
+            self.status,
+            self.ack,
+            self.use_dates,
+            self.date_from,
+            QLabel("至"),
+            self.date_to,
+            self.household_chip,
+        ):
             filters.addWidget(w)
 
         self.new_button = QPushButton("写日记（Ctrl+N）", self)
@@ -127,8 +139,15 @@ class DiaryTab(QWidget):
         self.export_button = QPushButton("导出 Excel…", self)
         self.count = QLabel(self)
         actions = QHBoxLayout()
-        for b in (self.new_button, self.edit_button, self.ack_button, self.amend_button, self.must_visit_button,
-                  self.print_button, self.export_button):
+        for b in (
+            self.new_button,
+            self.edit_button,
+            self.ack_button,
+            self.amend_button,
+            self.must_visit_button,
+            self.print_button,
+            self.export_button,
+        ):
             actions.addWidget(b)
         actions.addStretch(1)
         actions.addWidget(self.count)
@@ -187,8 +206,12 @@ class DiaryTab(QWidget):
         self.must_visit_button.clicked.connect(self.must_visit)
         self.print_button.clicked.connect(self.print_month)
         self.export_button.clicked.connect(self.export)
-        QShortcut(QKeySequence.StandardKey.Find, self, self.search.setFocus,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(
+            QKeySequence.StandardKey.Find,
+            self,
+            self.search.setFocus,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
 
     # -- list ------------------------------------------------------------------------------------------
     def _village_changed(self, reload: bool = True) -> None:
@@ -210,10 +233,16 @@ class DiaryTab(QWidget):
 
     def current_filter(self) -> DiaryFilter:
         return DiaryFilter(
-            village_code=self.village.code(), cadre_id=self.cadre.currentData(), kind=self.kind.currentData(), demand_status=self.status.currentData(),
-            acknowledged=self.ack.currentData(), household_id=self.household_id, text=self.search.text(),
+            village_code=self.village.code(),
+            cadre_id=self.cadre.currentData(),
+            kind=self.kind.currentData(),
+            demand_status=self.status.currentData(),
+            acknowledged=self.ack.currentData(),
+            household_id=self.household_id,
+            text=self.search.text(),
             date_from=pydate(self.date_from.date()) if self.use_dates.isChecked() else None,
-            date_to=pydate(self.date_to.date()) if self.use_dates.isChecked() else None)
+            date_to=pydate(self.date_to.date()) if self.use_dates.isChecked() else None,
+        )
 
     def reload(self, keep: str | None = None) -> None:
         keep = keep or self.current_id()
@@ -221,8 +250,11 @@ class DiaryTab(QWidget):
         self.model.reload()
         self.count.setText(f"共 {self.model.rowCount()} 篇")
         waiting = indexing.pending(self.ctx.workspace) if self.search.text().strip() else 0
-        self.index_note.setText(f"全文索引正在更新：还有 {waiting} 篇日记未编入，搜索结果可能不全，稍后再搜一次即可。"
-                                if waiting else "")
+        self.index_note.setText(
+            f"全文索引正在更新：还有 {waiting} 篇日记未编入，搜索结果可能不全，稍后再搜一次即可。"
+            if waiting
+            else ""
+        )
         self.index_note.setVisible(bool(waiting))
         row = self.model.row_of(keep) if keep else -1
         if row < 0 and self.model.rowCount():
@@ -230,7 +262,8 @@ class DiaryTab(QWidget):
         if row >= 0:
             self.view.selectionModel().setCurrentIndex(
                 self.model.index(row, 0),
-                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
         self.show_detail()
 
     def filter_household(self, household_id: str | None, label: str = "") -> None:
@@ -308,23 +341,40 @@ class DiaryTab(QWidget):
     def print_month(self) -> None:
         with self.ctx.workspace.session() as s:
             cadres = diary.cadres(s)
-        dlg = PrintMonthDialog(cadres, self.cadre.currentData() or (self.ctx.user.id if self.ctx.user else None), self)
+        dlg = PrintMonthDialog(
+            cadres, self.cadre.currentData() or (self.ctx.user.id if self.ctx.user else None), self
+        )
         if not dlg.exec():
             return
         month = dlg.month.date()
-        path, _ = QFileDialog.getSaveFileName(self, "保存 PDF", f"民情日记-{dlg.cadre.currentText()}-"
-                                              f"{month.year()}年{month.month()}月.pdf", "PDF (*.pdf)")
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "保存 PDF",
+            f"民情日记-{dlg.cadre.currentText()}-{month.year()}年{month.month()}月.pdf",
+            "PDF (*.pdf)",
+        )
         if not path:
             return
         ws, station = self.ctx.workspace, self.ctx.station
 
-        def work(progress):  # noqa: ANN001, ANN202
+        def work(progress):
             with ws.session() as s:
-                return print_month(s, ws.attachments_dir, Path(path), cadre_id=dlg.cadre.currentData(),
-                                   year=month.year(), month=month.month(), village_name=station.name)
+                return print_month(
+                    s,
+                    ws.attachments_dir,
+                    Path(path),
+                    cadre_id=dlg.cadre.currentData(),
+                    year=month.year(),
+                    month=month.month(),
+                    village_name=station.name,
+                )
 
-        run_in_background(self, "生成民情日记 PDF", work,
-                          lambda printed: QDesktopServices.openUrl(QUrl.fromLocalFile(str(printed.path))))
+        run_in_background(
+            self,
+            "生成民情日记 PDF",
+            work,
+            lambda printed: QDesktopServices.openUrl(QUrl.fromLocalFile(str(printed.path))),
+        )
 
     def export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "导出民情日记", "民情日记.xlsx", "Excel (*.xlsx)")
@@ -333,21 +383,28 @@ class DiaryTab(QWidget):
         ws, f = self.ctx.workspace, self.current_filter()
         name = self.village.currentText() if f.village_code else self.ctx.station.name
 
-        def work(progress):  # noqa: ANN001, ANN202
+        def work(progress):
             with ws.session() as s:
                 return ledger.export_diary(s, Path(path), village_name=name, f=f, progress=progress)
 
-        run_in_background(self, "导出民情日记", work,
-                          lambda n: QMessageBox.information(self, "已导出", f"已导出 {n} 篇日记到 {path}"))
+        run_in_background(
+            self,
+            "导出民情日记",
+            work,
+            lambda n: QMessageBox.information(self, "已导出", f"已导出 {n} 篇日记到 {path}"),
+        )
 
 
 def entry_html(e: diary.EntryDetail) -> str:
     esc = html.escape
     met = "、".join(esc(p.person_name or f"{p.head_name}户") for p in e.participants) or "—"
-    parts = [f"<h3>{e.occurred_at:%Y-%m-%d %H:%M}　{esc(e.kind_label)}</h3>",
-             f"<p>记录干部：{esc(e.cadre_name)}　地点：{esc(e.place) or '—'}"
-             + (f"　陪同：{esc(e.companions)}" if e.companions else "") + "</p>",
-             f"<p><b>走访对象：</b>{met}</p>"]
+    parts = [
+        f"<h3>{e.occurred_at:%Y-%m-%d %H:%M}　{esc(e.kind_label)}</h3>",
+        f"<p>记录干部：{esc(e.cadre_name)}　地点：{esc(e.place) or '—'}"
+        + (f"　陪同：{esc(e.companions)}" if e.companions else "")
+        + "</p>",
+        f"<p><b>走访对象：</b>{met}</p>",
+    ]
     for key in ("situation", "difficulties", "actions"):
         text = getattr(e, key)
         if text:
@@ -363,26 +420,36 @@ def entry_html(e: diary.EntryDetail) -> str:
                 action = f' <a href="reply:{d.id}">答复…</a>'
             elif d.status == "replied":
                 action = f' <a href="close:{d.id}">办结…</a>'
-            reply = f"<br/>答复：{esc(d.reply)}（{esc(d.replied_by or '')} {d.replied_on}）" if d.reply else ""
+            reply = (
+                f"<br/>答复：{esc(d.reply)}（{esc(d.replied_by or '')} {d.replied_on}）" if d.reply else ""
+            )
             due = f"，期限 {d.due_on}" if d.due_on else ""
-            parts.append(f"<li>［{esc(d.category)}］{esc(d.content)}　<b>{d.status_label}</b>"
-                         f"（责任人 {esc(d.responsible_name)}{due}）{action}{reply}</li>")
+            parts.append(
+                f"<li>［{esc(d.category)}］{esc(d.content)}　<b>{d.status_label}</b>"
+                f"（责任人 {esc(d.responsible_name)}{due}）{action}{reply}</li>"
+            )
         parts.append("</ol>")
     ack = e.acknowledgement
     if ack is None:
         parts.append("<p style='color:#8a5a00'><b>群众签字认可：</b>尚未签字</p>")
     elif ack.signed:
         warn = "" if ack.matches_content else "　<span style='color:#b3261e'>⚠ 内容与签字时不一致</span>"
-        parts.append(f"<p style='color:#1e6b34'><b>群众签字认可：</b>{esc(ack.signer_name)}（{esc(ack.signer_relation)}）"
-                     f"{ack.method_label}，{ack.signed_at:%Y-%m-%d %H:%M}{warn}</p>")
+        parts.append(
+            f"<p style='color:#1e6b34'><b>群众签字认可：</b>{esc(ack.signer_name)}（{esc(ack.signer_relation)}）"
+            f"{ack.method_label}，{ack.signed_at:%Y-%m-%d %H:%M}{warn}</p>"
+        )
     else:
-        parts.append(f"<p style='color:#b3261e'><b>拒签：</b>{esc(ack.refusal_reason)}（{ack.signed_at:%Y-%m-%d}）</p>")
+        parts.append(
+            f"<p style='color:#b3261e'><b>拒签：</b>{esc(ack.refusal_reason)}（{ack.signed_at:%Y-%m-%d}）</p>"
+        )
     if e.amendments:
         parts.append("<p><b>签字后补记：</b></p><ul>")
         for a in e.amendments:
             label = diary.FIELD_LABELS.get(a.field, "整篇") if a.field else "整篇"
             reason = f"（原因：{esc(a.reason)}）" if a.reason else ""
-            parts.append(f"<li>{a.amended_at:%Y-%m-%d} {esc(a.author_name)}，针对{label}：{esc(a.text)}{reason}</li>")
+            parts.append(
+                f"<li>{a.amended_at:%Y-%m-%d} {esc(a.author_name)}，针对{label}：{esc(a.text)}{reason}</li>"
+            )
         parts.append("</ul>")
     if e.attachments:
         parts.append("<p><b>附件：</b>" + "、".join(esc(a.filename) for a in e.attachments) + "</p>")
@@ -397,7 +464,9 @@ class LedgerTab(QWidget):
         self.ctx = ctx
         with ctx.workspace.session() as s:
             categories = diary.demand_categories(s)
-        self.status = _combo([("全部状态", None), *[(v, k) for k, v in diary.STATUSES.items()]], self, "办理状态")
+        self.status = _combo(
+            [("全部状态", None), *[(v, k) for k, v in diary.STATUSES.items()]], self, "办理状态"
+        )
         self.category = _combo([("全部类别", None), *[(c, c) for c in categories]], self, "诉求类别")
         self.overdue = QCheckBox("只看逾期", self)
         self.search = QLineEdit(self)
@@ -409,8 +478,16 @@ class LedgerTab(QWidget):
         self.export_button = QPushButton("导出台账…", self)
         self.count = QLabel(self)
         bar = QHBoxLayout()
-        for w in (self.search, self.village, self.status, self.category, self.overdue, self.reply_button, self.close_button,
-                  self.export_button):
+        for w in (
+            self.search,
+            self.village,
+            self.status,
+            self.category,
+            self.overdue,
+            self.reply_button,
+            self.close_button,
+            self.export_button,
+        ):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.count)
@@ -438,11 +515,18 @@ class LedgerTab(QWidget):
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
 
     def current_filter(self) -> LedgerFilter:
-        return LedgerFilter(village_code=self.village.code(), status=self.status.currentData(), category=self.category.currentData(),
-                            overdue_on=dt.date.today() if self.overdue.isChecked() else None, text=self.search.text())
+        return LedgerFilter(
+            village_code=self.village.code(),
+            status=self.status.currentData(),
+            category=self.category.currentData(),
+            overdue_on=dt.date.today() if self.overdue.isChecked() else None,
+            text=self.search.text(),
+        )
 
     def reload(self) -> None:
-        keep = self.model.id_at(self.view.currentIndex().row()) if self.view.currentIndex().isValid() else None
+        keep = (
+            self.model.id_at(self.view.currentIndex().row()) if self.view.currentIndex().isValid() else None
+        )
         self.model.today = dt.date.today()
         self.model.filter = self.current_filter()
         self.model.reload()
@@ -451,10 +535,11 @@ class LedgerTab(QWidget):
         if self.model.rowCount():
             self.view.selectionModel().setCurrentIndex(
                 self.model.index(max(row, 0), 0),
-                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
         self._update_buttons()
 
-    def _current(self):  # noqa: ANN202
+    def _current(self):
         index = self.view.currentIndex()
         return self.model.row_data(index.row()) if index.isValid() else None
 
@@ -483,12 +568,16 @@ class LedgerTab(QWidget):
         ws, f = self.ctx.workspace, self.current_filter()
         name = self.village.currentText() if f.village_code else self.ctx.station.name
 
-        def work(progress):  # noqa: ANN001, ANN202
+        def work(progress):
             with ws.session() as s:
                 return ledger.export_ledger(s, Path(path), village_name=name, f=f, progress=progress)
 
-        run_in_background(self, "导出民情台账", work,
-                          lambda n: QMessageBox.information(self, "已导出", f"已导出 {n} 条诉求到 {path}"))
+        run_in_background(
+            self,
+            "导出民情台账",
+            work,
+            lambda n: QMessageBox.information(self, "已导出", f"已导出 {n} 条诉求到 {path}"),
+        )
 
 
 class DiaryPage(QWidget):

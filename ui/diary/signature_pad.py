@@ -25,7 +25,7 @@ class SignaturePad(QWidget):
         self.setAccessibleName("签字板")
         self.setToolTip("请群众在框内签名；按 Delete 清除重签")
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(480, 180)
 
     # -- input ------------------------------------------------------------------------------------
@@ -44,20 +44,20 @@ class SignaturePad(QWidget):
             self._drawing = False
             self.changed.emit()
 
-    def mousePressEvent(self, event) -> None:  # noqa: ANN001, N802
+    def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self.begin_stroke(event.position())
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: ANN001, N802
+    def mouseMoveEvent(self, event) -> None:
         if event.buttons() & Qt.MouseButton.LeftButton:
             self.extend_stroke(event.position())
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: ANN001, N802
+    def mouseReleaseEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self.extend_stroke(event.position())
             self.end_stroke()
 
-    def tabletEvent(self, event: QTabletEvent) -> None:  # noqa: N802
+    def tabletEvent(self, event: QTabletEvent) -> None:
         kind = event.type()
         if kind == QEvent.Type.TabletPress:
             self.begin_stroke(event.position())
@@ -69,7 +69,10 @@ class SignaturePad(QWidget):
 
     def event(self, event: QEvent) -> bool:
         if isinstance(event, QTouchEvent) and event.type() in (
-                QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate, QEvent.Type.TouchEnd):
+            QEvent.Type.TouchBegin,
+            QEvent.Type.TouchUpdate,
+            QEvent.Type.TouchEnd,
+        ):
             points = event.points()
             if points:
                 pos = points[0].position()
@@ -84,7 +87,7 @@ class SignaturePad(QWidget):
             return True
         return super().event(event)
 
-    def keyPressEvent(self, event) -> None:  # noqa: ANN001, N802
+    def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.clear()
         else:
@@ -116,7 +119,7 @@ class SignaturePad(QWidget):
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         return pen
 
-    def paintEvent(self, _event) -> None:  # noqa: ANN001, N802
+    def paintEvent(self, _event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), QColor("white"))

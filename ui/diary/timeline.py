@@ -24,7 +24,9 @@ class HouseholdTimeline(QWidget):
         self.last = QLabel(self)
         self.view = QTextBrowser(self)
         self.view.setOpenLinks(False)
-        self.view.anchorClicked.connect(lambda url: self.entry_activated.emit(url.toString().removeprefix("entry:")))
+        self.view.anchorClicked.connect(
+            lambda url: self.entry_activated.emit(url.toString().removeprefix("entry:"))
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.last)

@@ -43,7 +43,7 @@ class MembersModel(QAbstractTableModel):
 
     HEADERS = ("姓名", "与户主关系", "性别", "出生日期", "身份证号", "电话", "状态")
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.members: list[svc.MemberInput] = []
         self.status: dict[str, str] = {}
@@ -53,21 +53,28 @@ class MembersModel(QAbstractTableModel):
         self.members, self.status = members, status
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.members)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
             return None
         m = self.members[index.row()]
-        values = (m.name, m.relation, m.sex or "", f"{m.birth_date:%Y-%m-%d}" if m.birth_date else "",
-                  m.id_number or "", m.phone or "", self.status.get(m.id or "", "在册（未保存）" if not m.id else "在册"))
+        values = (
+            m.name,
+            m.relation,
+            m.sex or "",
+            f"{m.birth_date:%Y-%m-%d}" if m.birth_date else "",
+            m.id_number or "",
+            m.phone or "",
+            self.status.get(m.id or "", "在册（未保存）" if not m.id else "在册"),
+        )
         return values[index.column()]
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.HEADERS[section]
         return None
@@ -84,7 +91,7 @@ def _pydate(q: QDate) -> dt.date:
 class MemberDialog(QDialog):
     """One member; every field is checked as soon as it is left (messages under the field)."""
 
-    def __init__(self, ctx, member: svc.MemberInput | None = None, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, ctx, member: svc.MemberInput | None = None, parent=None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle("家庭成员")
@@ -107,9 +114,14 @@ class MemberDialog(QDialog):
         self.id_number = QLineEdit(self.member.id_number or "")
         self.id_number.setPlaceholderText("18 位身份证号（末位可为 X）")
         self.reveal = QPushButton("显示完整号码")
-        self.reveal.setEnabled(bool(self.member.id and self.member.id_number and can(ctx.user, "reveal_resident_id")))
-        self.reveal.setToolTip("查看完整身份证号会记入审计日志" if can(ctx.user, "reveal_resident_id")
-                               else "您的角色不能查看完整身份证号")
+        self.reveal.setEnabled(
+            bool(self.member.id and self.member.id_number and can(ctx.user, "reveal_resident_id"))
+        )
+        self.reveal.setToolTip(
+            "查看完整身份证号会记入审计日志"
+            if can(ctx.user, "reveal_resident_id")
+            else "您的角色不能查看完整身份证号"
+        )
         self.reveal.clicked.connect(self._reveal)
         self.ethnicity = QLineEdit(self.member.ethnicity or "汉")
         self.phone = QLineEdit(self.member.phone or "")
@@ -123,9 +135,15 @@ class MemberDialog(QDialog):
         id_row.addWidget(self.id_number, 1)
         id_row.addWidget(self.reveal)
         for key, label_text, widget in (
-            ("name", "姓名", self.name), ("relation", "与户主关系", self.relation), ("sex", "性别", self.sex),
-            ("birth_date", "出生日期", birth_row), ("id_number", "身份证号", id_row), ("ethnicity", "民族", self.ethnicity),
-            ("phone", "联系电话", self.phone), ("occupation", "职业", self.occupation), ("notes", "备注", self.notes),
+            ("name", "姓名", self.name),
+            ("relation", "与户主关系", self.relation),
+            ("sex", "性别", self.sex),
+            ("birth_date", "出生日期", birth_row),
+            ("id_number", "身份证号", id_row),
+            ("ethnicity", "民族", self.ethnicity),
+            ("phone", "联系电话", self.phone),
+            ("occupation", "职业", self.occupation),
+            ("notes", "备注", self.notes),
         ):
             if isinstance(widget, QHBoxLayout):
                 box = QWidget()
@@ -149,7 +167,9 @@ class MemberDialog(QDialog):
         self.sex.currentIndexChanged.connect(self.validate)
         self.birth.editingFinished.connect(self.validate)
         self.has_birth.toggled.connect(self.validate)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
         buttons.accepted.connect(self._accept)
@@ -169,11 +189,17 @@ class MemberDialog(QDialog):
 
     def current(self) -> svc.MemberInput:
         return svc.MemberInput(
-            name=self.name.text(), relation=self.relation.currentText(), sex=self.sex.currentText() or None,
+            name=self.name.text(),
+            relation=self.relation.currentText(),
+            sex=self.sex.currentText() or None,
             birth_date=_pydate(self.birth.date()) if self.has_birth.isChecked() else None,
-            id_number=self.id_number.text() or None, ethnicity=self.ethnicity.text() or None,
-            phone=self.phone.text() or None, occupation=self.occupation.text() or None, notes=self.notes.text(),
-            id=self.member.id)
+            id_number=self.id_number.text() or None,
+            ethnicity=self.ethnicity.text() or None,
+            phone=self.phone.text() or None,
+            occupation=self.occupation.text() or None,
+            notes=self.notes.text(),
+            id=self.member.id,
+        )
 
     def validate(self) -> list[svc.Problem]:
         clean, problems = svc.check_member(self.current())
@@ -194,7 +220,8 @@ class MemberDialog(QDialog):
         problems = [p for p in self.validate() if p.level == "error"]
         if problems:
             {"name": self.name, "id_number": self.id_number, "phone": self.phone}.get(
-                problems[0].field, self.name).setFocus()
+                problems[0].field, self.name
+            ).setFocus()
             return
         clean, _ = svc.check_member(self.current())
         self.member = clean
@@ -211,7 +238,7 @@ class HouseholdDialog(QDialog):
 
     open_diary = Signal(str, str)
 
-    def __init__(self, ctx, household_id: str | None = None, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, ctx, household_id: str | None = None, parent=None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.household_id = household_id
@@ -239,8 +266,15 @@ class HouseholdDialog(QDialog):
         self.field_error = QLabel()
         self.field_error.setStyleSheet(ERROR_STYLE)
         self.field_error.setWordWrap(True)
-        for i, (label_text, w) in enumerate((("户编号", self.household_no), ("组", self.group), ("住址", self.address),
-                                            ("家庭电话", self.phones), ("备注", self.notes))):
+        for i, (label_text, w) in enumerate(
+            (
+                ("户编号", self.household_no),
+                ("组", self.group),
+                ("住址", self.address),
+                ("家庭电话", self.phones),
+                ("备注", self.notes),
+            )
+        ):
             top.addWidget(QLabel(label_text), i // 2, (i % 2) * 2)
             top.addWidget(w, i // 2, (i % 2) * 2 + 1)
         card = QHBoxLayout()
@@ -265,9 +299,14 @@ class HouseholdDialog(QDialog):
         self.members_view.setMinimumHeight(150)  # at least four members visible beside the tabs
         mb.addWidget(self.members_view)
         row = QHBoxLayout()
-        for text, slot in (("添加成员", self.add_member), ("修改成员", self.edit_member),
-                           ("迁到他户…", self.move_member), ("标记已故…", lambda: self.mark("已故")),
-                           ("标记迁出…", lambda: self.mark("迁出")), ("恢复在册", lambda: self.mark("在册"))):
+        for text, slot in (
+            ("添加成员", self.add_member),
+            ("修改成员", self.edit_member),
+            ("迁到他户…", self.move_member),
+            ("标记已故…", lambda: self.mark("已故")),
+            ("标记迁出…", lambda: self.mark("迁出")),
+            ("恢复在册", lambda: self.mark("在册")),
+        ):
             b = QPushButton(text)
             b.clicked.connect(slot)
             row.addWidget(b)
@@ -297,7 +336,9 @@ class HouseholdDialog(QDialog):
         outer.addLayout(lower)
         self._build_visits_tab()
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存 (Ctrl+S)")
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
         buttons.accepted.connect(self.save)
@@ -326,7 +367,9 @@ class HouseholdDialog(QDialog):
         tab = QWidget()
         lay = QVBoxLayout(tab)
         self.timeline = HouseholdTimeline(self.ctx, tab)
-        self.timeline.entry_activated.connect(lambda _entry_id: self.show_in_diary())  # its links lead to the diary
+        self.timeline.entry_activated.connect(
+            lambda _entry_id: self.show_in_diary()
+        )  # its links lead to the diary
         lay.addWidget(self.timeline, 1)
         row = QHBoxLayout()
         self.diary_button = QPushButton("在民情日记中查看这一户(&D)", tab)
@@ -345,15 +388,23 @@ class HouseholdDialog(QDialog):
 
     def _state(self) -> tuple:
         """What the user can change here, to know whether leaving would lose edits."""
-        tags = tuple(self.tags.item(i).checkState() == Qt.CheckState.Checked for i in range(self.tags.count()))
-        return (self.household_input(), tags, self.contact.currentData(), self.area.currentData(),
-                self.delivered.isChecked(), self.delivered_on.date())
+        tags = tuple(
+            self.tags.item(i).checkState() == Qt.CheckState.Checked for i in range(self.tags.count())
+        )
+        return (
+            self.household_input(),
+            tags,
+            self.contact.currentData(),
+            self.area.currentData(),
+            self.delivered.isChecked(),
+            self.delivered_on.date(),
+        )
 
     def household_label(self) -> str:
         view = getattr(self, "view", None)
         return f"{view.head_name}户" if view is not None and view.head_name else "这一户"
 
-    def _host_window(self):  # noqa: ANN202
+    def _host_window(self):
         """The main window this dialog was opened from (it has ``open_page``), or None."""
         parent = self.parentWidget()
         host = parent.window() if parent is not None else None
@@ -364,9 +415,13 @@ class HouseholdDialog(QDialog):
             return
         if self._state() != self._loaded_state:
             answer = QMessageBox.question(
-                self, "有未保存的修改", "这一户有未保存的修改，先保存再去民情日记吗？",
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                | QMessageBox.StandardButton.Cancel)
+                self,
+                "有未保存的修改",
+                "这一户有未保存的修改，先保存再去民情日记吗？",
+                QMessageBox.StandardButton.Save
+                | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel,
+            )
             if answer == QMessageBox.StandardButton.Cancel:
                 return
             if answer == QMessageBox.StandardButton.Save:
@@ -418,16 +473,36 @@ class HouseholdDialog(QDialog):
         self.delivered.setChecked(view.card_delivered_on is not None)
         if view.card_delivered_on:
             self.delivered_on.setDate(_qdate(view.card_delivered_on))
-        members = [svc.MemberInput(m.name, m.relation, m.sex, m.birth_date, m.id_masked or None, m.ethnicity, m.phone,
-                                   m.occupation, m.notes, m.id) for m in view.members]
-        self.members_model.set_members(members, {m.id: m.status + (f" {m.status_date:%Y-%m-%d}" if m.status_date else "")
-                                                 for m in view.members})
+        members = [
+            svc.MemberInput(
+                m.name,
+                m.relation,
+                m.sex,
+                m.birth_date,
+                m.id_masked or None,
+                m.ethnicity,
+                m.phone,
+                m.occupation,
+                m.notes,
+                m.id,
+            )
+            for m in view.members
+        ]
+        self.members_model.set_members(
+            members,
+            {m.id: m.status + (f" {m.status_date:%Y-%m-%d}" if m.status_date else "") for m in view.members},
+        )
         for combo, current in ((self.contact, view.contact_cadre), (self.area, view.area_cadre)):
             i = combo.findData(current.cadre_id) if current else 0
             combo.setCurrentIndex(max(i, 0))
-        self.history.setText("\n".join(
-            f"{svc.CADRE_ROLES[c.role]} {c.name}：{c.start_on:%Y-%m-%d} 起" + (f"，{c.end_on:%Y-%m-%d} 止" if c.end_on else "（现任）")
-            for c in view.cadre_history) or "暂无")
+        self.history.setText(
+            "\n".join(
+                f"{svc.CADRE_ROLES[c.role]} {c.name}：{c.start_on:%Y-%m-%d} 起"
+                + (f"，{c.end_on:%Y-%m-%d} 止" if c.end_on else "（现任）")
+                for c in view.cadre_history
+            )
+            or "暂无"
+        )
 
     # -- members ------------------------------------------------------------------------------------
     def _selected_row(self) -> int:
@@ -471,8 +546,9 @@ class HouseholdDialog(QDialog):
         target = pick_household(self.ctx, self, exclude=self.household_id)
         if not target:
             return
-        relation, ok = QInputDialog.getItem(self, "与新户主关系", f"“{m.name}”在新户中与户主的关系：",
-                                            list(svc.RELATIONS[1:]), 0, True)
+        relation, ok = QInputDialog.getItem(
+            self, "与新户主关系", f"“{m.name}”在新户中与户主的关系：", list(svc.RELATIONS[1:]), 0, True
+        )
         if not ok:
             return
         try:
@@ -490,8 +566,9 @@ class HouseholdDialog(QDialog):
             return
         on = dt.date.today()
         if status != "在册":
-            text, ok = QInputDialog.getText(self, f"标记{status}", f"“{m.name}”{status}的日期（年-月-日）：",
-                                            text=f"{on:%Y-%m-%d}")
+            text, ok = QInputDialog.getText(
+                self, f"标记{status}", f"“{m.name}”{status}的日期（年-月-日）：", text=f"{on:%Y-%m-%d}"
+            )
             if not ok:
                 return
             try:
@@ -512,23 +589,43 @@ class HouseholdDialog(QDialog):
         with self.ctx.session() as s:
             view = svc.get_household(s, self.ctx.user, self.household_id)
         unsaved = [m for m in self.members_model.members if not m.id]
-        members = [svc.MemberInput(m.name, m.relation, m.sex, m.birth_date, m.id_masked or None, m.ethnicity, m.phone,
-                                   m.occupation, m.notes, m.id) for m in view.members] + unsaved
+        members = [
+            svc.MemberInput(
+                m.name,
+                m.relation,
+                m.sex,
+                m.birth_date,
+                m.id_masked or None,
+                m.ethnicity,
+                m.phone,
+                m.occupation,
+                m.notes,
+                m.id,
+            )
+            for m in view.members
+        ] + unsaved
         self.members_model.set_members(members, {m.id: m.status for m in view.members})
 
     # -- saving -------------------------------------------------------------------------------------
     def household_input(self) -> svc.HouseholdInput:
-        return svc.HouseholdInput(group_name=self.group.currentText(), address=self.address.text(),
-                                  phones=self.phones.text(), notes=self.notes.text(),
-                                  household_no=self.household_no.text() or None,
-                                  members=list(self.members_model.members))
+        return svc.HouseholdInput(
+            group_name=self.group.currentText(),
+            address=self.address.text(),
+            phones=self.phones.text(),
+            notes=self.notes.text(),
+            household_no=self.household_no.text() or None,
+            members=list(self.members_model.members),
+        )
 
     def save(self) -> None:
         if self.read_only:
             return
         today = dt.date.today()
-        tags = [self.tags.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.tags.count())
-                if self.tags.item(i).checkState() == Qt.CheckState.Checked]
+        tags = [
+            self.tags.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.tags.count())
+            if self.tags.item(i).checkState() == Qt.CheckState.Checked
+        ]
         try:
             with self.ctx.session() as s:
                 data = self.household_input()
@@ -537,10 +634,14 @@ class HouseholdDialog(QDialog):
                 else:
                     view = svc.update_household(s, self.ctx.user, self.household_id, data)
                 svc.set_tags(s, self.ctx.user, view.id, tags)
-                svc.assign_cadre(s, self.ctx.user, view.id, "contact", self.contact.currentData(), on=today) \
-                    if (view.contact_cadre.cadre_id if view.contact_cadre else None) != self.contact.currentData() else None
-                svc.assign_cadre(s, self.ctx.user, view.id, "area", self.area.currentData(), on=today) \
-                    if (view.area_cadre.cadre_id if view.area_cadre else None) != self.area.currentData() else None
+                svc.assign_cadre(
+                    s, self.ctx.user, view.id, "contact", self.contact.currentData(), on=today
+                ) if (
+                    view.contact_cadre.cadre_id if view.contact_cadre else None
+                ) != self.contact.currentData() else None
+                svc.assign_cadre(s, self.ctx.user, view.id, "area", self.area.currentData(), on=today) if (
+                    view.area_cadre.cadre_id if view.area_cadre else None
+                ) != self.area.currentData() else None
                 delivered = _pydate(self.delivered_on.date()) if self.delivered.isChecked() else None
                 if delivered != view.card_delivered_on:
                     if delivered is None:
@@ -551,8 +652,10 @@ class HouseholdDialog(QDialog):
                         svc.mark_cards_delivered(s, self.ctx.user, [view.id], delivered)
         except svc.DuplicateResidentId as exc:
             self._show_error(exc.message, exc.field)
-            if QMessageBox.question(self, "身份证号重复", exc.message + "\n\n要打开那一户看看吗？") == \
-                    QMessageBox.StandardButton.Yes:
+            if (
+                QMessageBox.question(self, "身份证号重复", exc.message + "\n\n要打开那一户看看吗？")
+                == QMessageBox.StandardButton.Yes
+            ):
                 HouseholdDialog(self.ctx, exc.household_id, self).exec()
             return
         except UserError as exc:
@@ -564,8 +667,12 @@ class HouseholdDialog(QDialog):
 
     def _show_error(self, message: str, field: str | None) -> None:
         self.field_error.setText(message)
-        widget = {"group_name": self.group, "address": self.address, "phones": self.phones,
-                  "household_no": self.household_no}.get(field or "")
+        widget = {
+            "group_name": self.group,
+            "address": self.address,
+            "phones": self.phones,
+            "household_no": self.household_no,
+        }.get(field or "")
         if widget is not None:
             widget.setFocus()
         elif field in ("members", "id_number", "name", "phone", "sex", "birth_date"):

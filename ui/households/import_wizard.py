@@ -35,7 +35,7 @@ class PreviewModel(QAbstractTableModel):
 
     HEADERS = ("行号", "结果", "姓名", "与户主关系", "问题")
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.rows: list[rx.RosterRow] = []
 
@@ -44,29 +44,35 @@ class PreviewModel(QAbstractTableModel):
         self.rows = plan.data_rows if plan else []
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         r = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             m = r.member
-            problems = "；".join(f"〔{p.column}〕{p.reason}" + ("（提示）" if p.level != "error" else "")
-                                for p in r.problems)
-            return (str(r.row), OUTCOME_NAMES.get(r.outcome, r.outcome), m.name if m else "",
-                    m.relation if m else "", problems)[index.column()]
+            problems = "；".join(
+                f"〔{p.column}〕{p.reason}" + ("（提示）" if p.level != "error" else "") for p in r.problems
+            )
+            return (
+                str(r.row),
+                OUTCOME_NAMES.get(r.outcome, r.outcome),
+                m.name if m else "",
+                m.relation if m else "",
+                problems,
+            )[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4 and r.problems:
             return "\n".join(f"〔{p.column}〕{p.reason}" for p in r.problems)
         if role == Qt.ItemDataRole.ForegroundRole and r.outcome == "invalid":
             return QBrush(QColor("#b00020"))
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.HEADERS[section]
         return None
@@ -187,8 +193,13 @@ class MappingPage(QWizardPage):
         self.w.mapping = self.mapping()
         try:
             with self.w.ctx.session() as s:
-                self.w.plan = rx.plan_import(s, self.w.sheet, header_row=self.w.header_row, mapping=self.w.mapping,
-                                             user=self.w.ctx.user)
+                self.w.plan = rx.plan_import(
+                    s,
+                    self.w.sheet,
+                    header_row=self.w.header_row,
+                    mapping=self.w.mapping,
+                    user=self.w.ctx.user,
+                )
                 s.rollback()
         except UserError as exc:
             self.error.setText(exc.message)
@@ -222,7 +233,8 @@ class PreviewPage(QWizardPage):
         self.summary.setText(
             f"共 {s['rows']} 行：新增 {s['new']}，更新 {s['updated']}，未变 {s['unchanged']}，"
             f"<b style='color:#b00020'>有错 {s['invalid']}</b>。有错的行不会导入，其余各行在点“导入”后一次写入。"
-            + ("<br>" + "；".join(plan.notes) if plan.notes else ""))
+            + ("<br>" + "；".join(plan.notes) if plan.notes else "")
+        )
         self.save_errors.setEnabled(s["invalid"] > 0)
         self.setButtonText(QWizard.WizardButton.FinishButton, "导入")
 
@@ -238,18 +250,22 @@ class PreviewPage(QWizardPage):
             return False
         ctx, sheet, header_row, mapping = self.w.ctx, self.w.sheet, self.w.header_row, self.w.mapping
 
-        def work(progress):  # noqa: ANN001, ANN202
+        def work(progress):
             with ctx.session() as s:
                 plan = rx.plan_import(s, sheet, header_row=header_row, mapping=mapping, user=ctx.user)
                 rx.apply_import(s, plan, ctx.user, progress)
                 progress(1, 1, "正在提交")
             return plan.summary()
 
-        def done(summary) -> None:  # noqa: ANN001
+        def done(summary) -> None:
             self.w.result_summary = summary
             ctx.data_changed.emit("households")
-            QMessageBox.information(self, "导入完成", f"新增 {summary['new']} 行，更新 {summary['updated']} 行，"
-                                    f"未变 {summary['unchanged']} 行，有错未导入 {summary['invalid']} 行。")
+            QMessageBox.information(
+                self,
+                "导入完成",
+                f"新增 {summary['new']} 行，更新 {summary['updated']} 行，"
+                f"未变 {summary['unchanged']} 行，有错未导入 {summary['invalid']} 行。",
+            )
             self.w.accept()
 
         self.w.task = run_in_background(self, "导入户籍", work, done)
@@ -257,7 +273,7 @@ class PreviewPage(QWizardPage):
 
 
 class ImportWizard(QWizard):
-    def __init__(self, ctx, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, ctx, parent=None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle("从 Excel 导入户籍")

@@ -25,7 +25,7 @@ PAGE = 100
 class RosterModel(QAbstractTableModel):
     """Read-only; ``session_factory()`` gives a session (a context manager) for each fetch."""
 
-    def __init__(self, session_factory, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, session_factory, parent=None) -> None:
         super().__init__(parent)
         self._session_factory = session_factory
         self._keys: list[int] = []
@@ -38,7 +38,7 @@ class RosterModel(QAbstractTableModel):
         self.columns: tuple[tuple[str, str], ...] = COLUMNS
         self._village_name = None
 
-    def show_village_column(self, name_of) -> None:  # noqa: ANN001
+    def show_village_column(self, name_of) -> None:
         """A town station: a 村 column first, showing ``name_of(village_code)``."""
         self.beginResetModel()
         self.columns = (VILLAGE_COLUMN, *COLUMNS)
@@ -67,7 +67,9 @@ class RosterModel(QAbstractTableModel):
         with self._session_factory() as s:
             self._keys = roster_keys(s, self.filter, sort=self.sort_key, descending=self.descending)
         self._rows = {}
-        self.changePersistentIndexList(self.persistentIndexList(), [QModelIndex()] * len(self.persistentIndexList()))
+        self.changePersistentIndexList(
+            self.persistentIndexList(), [QModelIndex()] * len(self.persistentIndexList())
+        )
         self.layoutChanged.emit()
 
     @property
@@ -80,7 +82,7 @@ class RosterModel(QAbstractTableModel):
         key = self._keys[row]
         if key not in self._rows:
             start = (row // PAGE) * PAGE
-            page = self._keys[start:start + PAGE]
+            page = self._keys[start : start + PAGE]
             with self._session_factory() as s:
                 self._rows.update(roster_rows(s, page, hidden_tags=self.hidden_tags))
             self.fetches += 1
@@ -98,13 +100,13 @@ class RosterModel(QAbstractTableModel):
         return -1
 
     # -- Qt ---------------------------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._keys)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.columns)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or index.row() >= len(self._keys):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
@@ -126,7 +128,7 @@ class RosterModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):

@@ -37,7 +37,7 @@ SEARCH_DELAY_MS = 120
 
 
 class HouseholdsPage(QWidget):
-    def __init__(self, ctx, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, ctx, parent=None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self._loaded = False
@@ -69,8 +69,14 @@ class HouseholdsPage(QWidget):
         self.export_button = QPushButton("导出台账…")
         self.cards_button = QPushButton("打印联系卡…")
         self.deliver_button = QPushButton("标记联系卡已送达")
-        for b in (self.new_button, self.edit_button, self.import_button, self.export_button, self.cards_button,
-                  self.deliver_button):
+        for b in (
+            self.new_button,
+            self.edit_button,
+            self.import_button,
+            self.export_button,
+            self.cards_button,
+            self.deliver_button,
+        ):
             actions.addWidget(b)
         actions.addStretch(1)
         self.count = QLabel()
@@ -117,8 +123,11 @@ class HouseholdsPage(QWidget):
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
         QShortcut(QKeySequence("Ctrl+Shift+N"), self, activated=self.new_household)
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            sc = QShortcut(QKeySequence(key), self.view, activated=lambda: self.open_household(
-                self.view.currentIndex().row()))
+            sc = QShortcut(
+                QKeySequence(key),
+                self.view,
+                activated=lambda: self.open_household(self.view.currentIndex().row()),
+            )
             sc.setContext(Qt.ShortcutContext.WidgetShortcut)
         self.setTabOrder(self.search, self.village)
         self.setTabOrder(self.village, self.group)
@@ -127,11 +136,15 @@ class HouseholdsPage(QWidget):
         self.setTabOrder(self.cadre, self.not_delivered)
         self.setTabOrder(self.not_delivered, self.view)
         ctx.data_changed.connect(self._on_data_changed)
-        can_edit = can(ctx.user, "edit_households") and not ctx.is_town  # the town reads the villages' rosters
+        can_edit = (
+            can(ctx.user, "edit_households") and not ctx.is_town
+        )  # the town reads the villages' rosters
         for b in (self.new_button, self.import_button, self.deliver_button):
             b.setEnabled(can_edit)
         if ctx.is_town:
-            self.cards_button.setEnabled(False)  # a card carries its village's committee and phone: printed there
+            self.cards_button.setEnabled(
+                False
+            )  # a card carries its village's committee and phone: printed there
             self.new_button.setToolTip(svc.TOWN_READ_ONLY)
             self.edit_button.setText("查看 (Enter)")
 
@@ -176,8 +189,11 @@ class HouseholdsPage(QWidget):
             self.model.hidden_tags = svc.hidden_tags(s, self.ctx.user)
         for combo in (self.group, self.tag, self.cadre):
             combo.blockSignals(True)
-        for combo, items in ((self.group, [(g, g) for g in groups]), (self.tag, [(t.name, t.name) for t in tags]),
-                             (self.cadre, [("（无联系干部）", NO_CONTACT_CADRE)] + [(n, i) for i, n in cadres])):
+        for combo, items in (
+            (self.group, [(g, g) for g in groups]),
+            (self.tag, [(t.name, t.name) for t in tags]),
+            (self.cadre, [("（无联系干部）", NO_CONTACT_CADRE)] + [(n, i) for i, n in cadres]),
+        ):
             current = combo.currentData()
             combo.blockSignals(True)
             combo.clear()
@@ -190,14 +206,26 @@ class HouseholdsPage(QWidget):
             combo.blockSignals(False)
 
     def current_filter(self) -> RosterFilter:
-        return RosterFilter(text=self.search.text(), group_name=self.group.currentData(), tag=self.tag.currentData(),
-                            contact_cadre_id=self.cadre.currentData(), card_not_delivered=self.not_delivered.isChecked(),
-                            hidden_tags=self.model.hidden_tags, village_code=self.village.code())
+        return RosterFilter(
+            text=self.search.text(),
+            group_name=self.group.currentData(),
+            tag=self.tag.currentData(),
+            contact_cadre_id=self.cadre.currentData(),
+            card_not_delivered=self.not_delivered.isChecked(),
+            hidden_tags=self.model.hidden_tags,
+            village_code=self.village.code(),
+        )
 
     def apply_filter(self) -> None:
         filt = self.current_filter()
-        query = (effective_terms(filt.text), filt.group_name, filt.tag, filt.contact_cadre_id, filt.card_not_delivered,
-                 filt.village_code)
+        query = (
+            effective_terms(filt.text),
+            filt.group_name,
+            filt.tag,
+            filt.contact_cadre_id,
+            filt.card_not_delivered,
+            filt.village_code,
+        )
         if query == self._last_query:
             return
         self._last_query = query
@@ -226,24 +254,35 @@ class HouseholdsPage(QWidget):
         ImportWizard(self.ctx, self).exec()
 
     def export_excel(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "导出户籍台账", f"户籍台账-{dt.date.today():%Y%m%d}.xlsx",
-                                              "Excel 文件 (*.xlsx)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "导出户籍台账", f"户籍台账-{dt.date.today():%Y%m%d}.xlsx", "Excel 文件 (*.xlsx)"
+        )
         if not path:
             return
         full = False
         if can(self.ctx.user, "export_full_id"):
-            full = QMessageBox.question(self, "身份证号", "导出完整身份证号吗？（选“否”则打码导出；完整导出会记入审计日志）") \
+            full = (
+                QMessageBox.question(
+                    self, "身份证号", "导出完整身份证号吗？（选“否”则打码导出；完整导出会记入审计日志）"
+                )
                 == QMessageBox.StandardButton.Yes
+            )
         ctx, name = self.ctx, self.ctx.station.name
 
-        def work(progress):  # noqa: ANN001, ANN202
+        def work(progress):
             from app.roster_excel import export_roster
 
             with ctx.session() as s:
-                return export_roster(s, path, user=ctx.user, full_id=full, village_name=name, progress=progress)
+                return export_roster(
+                    s, path, user=ctx.user, full_id=full, village_name=name, progress=progress
+                )
 
-        run_in_background(self, "导出户籍台账", work,
-                          lambda n: QMessageBox.information(self, "已导出", f"已导出 {n} 人到\n{path}"))
+        run_in_background(
+            self,
+            "导出户籍台账",
+            work,
+            lambda n: QMessageBox.information(self, "已导出", f"已导出 {n} 人到\n{path}"),
+        )
 
     def print_cards(self) -> None:
         menu = QMenu(self)
@@ -261,13 +300,14 @@ class HouseholdsPage(QWidget):
         action = menu.exec(self.cards_button.mapToGlobal(self.cards_button.rect().bottomLeft()))
         if action is None or action is single:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "保存联系卡 PDF", f"联系卡-{dt.date.today():%Y%m%d}.pdf",
-                                              "PDF 文件 (*.pdf)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "保存联系卡 PDF", f"联系卡-{dt.date.today():%Y%m%d}.pdf", "PDF 文件 (*.pdf)"
+        )
         if not path:
             return
         ctx, one = self.ctx, single.isChecked()
 
-        def work(progress):  # noqa: ANN001, ANN202
+        def work(progress):
             from app.documents.cards import card_households, write_cards
 
             with ctx.session() as s:
@@ -283,11 +323,13 @@ class HouseholdsPage(QWidget):
                 pages = write_cards(s, ctx.station, ids, path, one_per_page=one)
             return ids, pages
 
-        def done(result) -> None:  # noqa: ANN001
+        def done(result) -> None:
             ids, pages = result
             answer = QMessageBox.question(
-                self, "联系卡已生成", f"已生成 {len(ids)} 张联系卡（{pages} 页）：\n{path}\n\n"
-                "送达后要把这些户标记为今天已送达吗？")
+                self,
+                "联系卡已生成",
+                f"已生成 {len(ids)} 张联系卡（{pages} 页）：\n{path}\n\n送达后要把这些户标记为今天已送达吗？",
+            )
             if answer == QMessageBox.StandardButton.Yes and can(self.ctx.user, "edit_households"):
                 with self.ctx.session() as s:
                     svc.mark_cards_delivered(s, self.ctx.user, ids, dt.date.today())
@@ -298,12 +340,19 @@ class HouseholdsPage(QWidget):
     def mark_delivered(self) -> None:
         ids = self.selected_ids()
         if not ids:
-            QMessageBox.information(self, "请选择", "请先在名册里选中已送达联系卡的户（可按住 Ctrl 或 Shift 多选）")
+            QMessageBox.information(
+                self, "请选择", "请先在名册里选中已送达联系卡的户（可按住 Ctrl 或 Shift 多选）"
+            )
             return
-        if QMessageBox.question(self, "标记送达", f"把选中的 {len(ids)} 户标记为今天（{dt.date.today():%Y-%m-%d}）已送达联系卡？") \
-                != QMessageBox.StandardButton.Yes:
+        if (
+            QMessageBox.question(
+                self,
+                "标记送达",
+                f"把选中的 {len(ids)} 户标记为今天（{dt.date.today():%Y-%m-%d}）已送达联系卡？",
+            )
+            != QMessageBox.StandardButton.Yes
+        ):
             return
         with self.ctx.session() as s:
             svc.mark_cards_delivered(s, self.ctx.user, ids, dt.date.today())
         self.ctx.data_changed.emit("households")
-

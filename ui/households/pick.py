@@ -17,7 +17,7 @@ from ui.households.model import RosterModel
 
 
 class HouseholdPicker(QDialog):
-    def __init__(self, ctx, parent=None, *, exclude: str | None = None) -> None:  # noqa: ANN001
+    def __init__(self, ctx, parent=None, *, exclude: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("选择目标户")
         self.resize(760, 460)
@@ -34,7 +34,9 @@ class HouseholdPicker(QDialog):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.doubleClicked.connect(lambda _i: self.accept())
         layout.addWidget(self.view)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
         buttons.accepted.connect(self.accept)
@@ -57,6 +59,6 @@ class HouseholdPicker(QDialog):
         return None if hid == self.exclude else hid
 
 
-def pick_household(ctx, parent=None, *, exclude: str | None = None) -> str | None:  # noqa: ANN001
+def pick_household(ctx, parent=None, *, exclude: str | None = None) -> str | None:
     dlg = HouseholdPicker(ctx, parent, exclude=exclude)
     return dlg.chosen() if dlg.exec() else None

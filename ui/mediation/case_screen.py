@@ -53,8 +53,9 @@ def _d(day: dt.date | None) -> str:
 class CaseDialog(QDialog):
     """One case file. ``reload()`` reads it again (opening is audited once, on construction)."""
 
-    def __init__(self, ctx: AppContext, case_id: str, parent: QWidget | None = None, *,
-                 today: dt.date | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, case_id: str, parent: QWidget | None = None, *, today: dt.date | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx, self.case_id = ctx, case_id
         self.today = today or dt.date.today()
@@ -96,7 +97,7 @@ class CaseDialog(QDialog):
         self.reload(audit_open=True)
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _run(self, fn, *args, fields: dict | None = None, **kwargs):  # noqa: ANN001, ANN202
+    def _run(self, fn, *args, fields: dict | None = None, **kwargs):
         """Run a service in one unit of work; a UserError is shown and nothing is saved."""
         try:
             with self.ctx.session() as s:
@@ -139,7 +140,8 @@ class CaseDialog(QDialog):
             return
         self.header.setText(self.header.text() + "　（村调委会的案件：乡镇只读，可填写乡镇处理结果）")
         for b in self.tabs.findChildren(QPushButton) + [
-                self.actions_row.itemAt(i).widget() for i in range(self.actions_row.count())]:
+            self.actions_row.itemAt(i).widget() for i in range(self.actions_row.count())
+        ]:
             if b is not None and b is not self.town_save:
                 b.setEnabled(False)
         self.reg.setEnabled(False)
@@ -179,15 +181,19 @@ class CaseDialog(QDialog):
             act.triggered.connect(lambda _=False, key=key: self.ask_print(key))
 
     def ask_print(self, kind: str) -> None:
-        name = f"{self.cf.case.case_number}-{docs.DOCUMENTS[kind]}.pdf".replace("（", "").replace("）", "-").replace(" ", "")
+        name = (
+            f"{self.cf.case.case_number}-{docs.DOCUMENTS[kind]}.pdf".replace("（", "")
+            .replace("）", "-")
+            .replace(" ", "")
+        )
         path, _ = QFileDialog.getSaveFileName(self, "保存 PDF", str(Path.home() / name), "PDF 文件 (*.pdf)")
         if path:
             self.print_to(kind, Path(path))
 
-    def print_to(self, kind: str, target: Path, *, open_after: bool = True):  # noqa: ANN201
+    def print_to(self, kind: str, target: Path, *, open_after: bool = True):
         ws, user, case_id = self.ctx.workspace, self.ctx.user, self.case_id
 
-        def work(progress):  # noqa: ANN001, ANN202
+        def work(progress):
             progress(0, 1, f"正在生成{docs.DOCUMENTS[kind]}…")
             with ws.session(user.id if user else None) as s:
                 return docs.print_document(s, user, case_id, kind, target, attachments_dir=ws.attachments_dir)
@@ -207,7 +213,12 @@ class CaseDialog(QDialog):
         self.reg = forms.RegistrationForm(types, w, with_date=False)
         self.reg_save = QPushButton("保存登记(Ctrl+S)")
         self.reg_save.clicked.connect(self.save_registration)
-        QShortcut(QKeySequence("Ctrl+S"), w, self.save_registration, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(
+            QKeySequence("Ctrl+S"),
+            w,
+            self.save_registration,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
         self.notice_label = QLabel()
         self.notice_button = QPushButton("记录已告知权利义务")
         self.notice_button.clicked.connect(self.record_notice)
@@ -243,12 +254,19 @@ class CaseDialog(QDialog):
         archived = c.state == rules.ARCHIVED
         self.reg.setEnabled(not archived)
         self.reg_save.setEnabled(not archived)
-        self.notice_label.setText(f"已于 {_d(c.rights_notice_on)} 由{c.rights_notice_by}{c.rights_notice_method}"
-                                  if c.rights_notice_on else "尚未告知（告知后才能记录调解）")
+        self.notice_label.setText(
+            f"已于 {_d(c.rights_notice_on)} 由{c.rights_notice_by}{c.rights_notice_method}"
+            if c.rights_notice_on
+            else "尚未告知（告知后才能记录调解）"
+        )
         self.notice_button.setEnabled(c.state in rules.OPEN_STATES)
         is_town = self.ctx.is_town
         self.town_box.setVisible(bool(c.escalated_to) or is_town)
-        info = (f"上报{c.escalated_to}（{_d(c.escalated_on)}）：{c.escalation_reason}" if c.escalated_to else "未上报")
+        info = (
+            f"上报{c.escalated_to}（{_d(c.escalated_on)}）：{c.escalation_reason}"
+            if c.escalated_to
+            else "未上报"
+        )
         if c.town_outcome:
             info += f"\n乡镇处理：{c.town_handling}；结果：{c.town_outcome} {c.town_outcome_note}（{c.town_handler}，{_d(c.town_handled_on)}）"
         self.town_info.setText(info)
@@ -266,14 +284,22 @@ class CaseDialog(QDialog):
         self._run(cases.record_rights_notice, self.case_id, given_on=self.today, given_by=self.user_name)
 
     def save_town_handling(self) -> None:
-        self._run(cases.record_town_handling, self.case_id, handling=self.town_handling.text(),
-                  outcome=self.town_outcome.currentText(), handled_on=self.today, note=self.town_note.text())
+        self._run(
+            cases.record_town_handling,
+            self.case_id,
+            handling=self.town_handling.text(),
+            outcome=self.town_outcome.currentText(),
+            handled_on=self.today,
+            note=self.town_note.text(),
+        )
 
     # -- 当事人 ------------------------------------------------------------------------------------------
     def _parties_tab(self) -> QWidget:
         w = QWidget()
         self.party_role = forms.combo(rules.PARTY_ROLES)
-        self.party_picker = PersonPicker(self.ctx.session, w, placeholder="从名册添加：输入姓名、拼音首字母或身份证后几位")
+        self.party_picker = PersonPicker(
+            self.ctx.session, w, placeholder="从名册添加：输入姓名、拼音首字母或身份证后几位"
+        )
         self.party_picker.person_chosen.connect(self.add_roster_party)
         self.outside_button = QPushButton("添加名册外当事人/单位…")
         self.outside_button.clicked.connect(self.add_outside_party)
@@ -325,7 +351,9 @@ class CaseDialog(QDialog):
             if p.kind == "单位":
                 bits.append(f"（单位，代表人 {p.representative or ''}）")
             else:
-                bits.append(" ".join(x for x in (p.sex or "", p.ethnicity or "", mask_resident_id(p.id_number)) if x))
+                bits.append(
+                    " ".join(x for x in (p.sex or "", p.ethnicity or "", mask_resident_id(p.id_number)) if x)
+                )
             bits.append(" ".join(x for x in (p.phone or "", p.address) if x))
             if p.person_id:
                 bits.append("［名册］")
@@ -334,11 +362,13 @@ class CaseDialog(QDialog):
             self.party_list.addItem(item)
         self.mediator_list.clear()
         for m in self.cf.mediators:
-            item = QListWidgetItem(m.name + ("（主持）" if m.is_lead else "") + ("" if m.user_id else "（外聘）"))
+            item = QListWidgetItem(
+                m.name + ("（主持）" if m.is_lead else "") + ("" if m.user_id else "（外聘）")
+            )
             item.setData(Qt.ItemDataRole.UserRole, m.id)
             self.mediator_list.addItem(item)
 
-    def add_roster_party(self, hit) -> None:  # noqa: ANN001
+    def add_roster_party(self, hit) -> None:
         self._run(cases.add_party, self.case_id, role=self.party_role.currentText(), person_id=hit.id)
 
     def add_outside_party(self) -> None:
@@ -347,7 +377,7 @@ class CaseDialog(QDialog):
         if dlg.exec() == QDialog.DialogCode.Accepted:
             self._after_change()
 
-    def _service(self, fn, *args, **kwargs):  # noqa: ANN001, ANN202
+    def _service(self, fn, *args, **kwargs):
         """For dialogs: run the service; a UserError propagates so the dialog stays open."""
         with self.ctx.session() as s:
             return fn(s, self.ctx.user, *args, **kwargs)
@@ -367,7 +397,9 @@ class CaseDialog(QDialog):
             self._run(cases.add_mediator, self.case_id, user_id=user_id, is_lead=not self.cf.mediators)
 
     def add_named_mediator(self) -> None:
-        if self._run(cases.add_mediator, self.case_id, name=self.mediator_name.text(), is_lead=not self.cf.mediators):
+        if self._run(
+            cases.add_mediator, self.case_id, name=self.mediator_name.text(), is_lead=not self.cf.mediators
+        ):
             self.mediator_name.clear()
 
     def remove_mediator(self) -> None:
@@ -384,7 +416,9 @@ class CaseDialog(QDialog):
         self.session_detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.session_add = QPushButton("新增调解记录(Ctrl+N)")
         self.session_add.clicked.connect(self.add_session)
-        QShortcut(QKeySequence("Ctrl+N"), w, self.add_session, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(
+            QKeySequence("Ctrl+N"), w, self.add_session, context=Qt.ShortcutContext.WidgetWithChildrenShortcut
+        )
         self.session_sign = QPushButton("登记签名…")
         self.session_sign.clicked.connect(self.sign_session)
         left = QVBoxLayout()
@@ -399,7 +433,9 @@ class CaseDialog(QDialog):
     def _fill_sessions(self) -> None:
         self.session_list.clear()
         for rec in self.cf.sessions:
-            self.session_list.addItem(f"第 {rec.seq} 次　{rec.held_at:%Y-%m-%d %H:%M}　{rec.place}　{rec.result}")
+            self.session_list.addItem(
+                f"第 {rec.seq} 次　{rec.held_at:%Y-%m-%d %H:%M}　{rec.place}　{rec.result}"
+            )
         if self.cf.sessions:
             self.session_list.setCurrentRow(len(self.cf.sessions) - 1)
         else:
@@ -412,18 +448,29 @@ class CaseDialog(QDialog):
             return
         rec = self.cf.sessions[row]
         sigs = [s for s in self.cf.signatures if s.document_id == rec.id]
-        self.session_detail.setText("\n".join([
-            f"时间：{rec.held_at:%Y-%m-%d %H:%M}　地点：{rec.place}", f"调解事项：{rec.subject}",
-            f"参加人：{rec.participants}", f"到场当事人：{rec.parties_present}", f"当事人陈述：{rec.statements}",
-            f"调查核实：{rec.verification}", f"风险告知：{rec.risk_notice}", f"调解结果：{rec.result} {rec.result_detail}",
-            f"调解员：{rec.mediator_name}　记录人：{rec.recorder_name}",
-            "签名：" + ("、".join(f"{s.signer_name}（{s.method}）" for s in sigs) or "尚未登记"),
-        ]))
+        self.session_detail.setText(
+            "\n".join(
+                [
+                    f"时间：{rec.held_at:%Y-%m-%d %H:%M}　地点：{rec.place}",
+                    f"调解事项：{rec.subject}",
+                    f"参加人：{rec.participants}",
+                    f"到场当事人：{rec.parties_present}",
+                    f"当事人陈述：{rec.statements}",
+                    f"调查核实：{rec.verification}",
+                    f"风险告知：{rec.risk_notice}",
+                    f"调解结果：{rec.result} {rec.result_detail}",
+                    f"调解员：{rec.mediator_name}　记录人：{rec.recorder_name}",
+                    "签名：" + ("、".join(f"{s.signer_name}（{s.method}）" for s in sigs) or "尚未登记"),
+                ]
+            )
+        )
 
     def add_session(self) -> None:
         if self.cf.case.state != rules.IN_MEDIATION:
             return
-        dlg = forms.SessionDialog(self, mediator=self.user_name, parties="、".join(p.name for p in self.cf.parties))
+        dlg = forms.SessionDialog(
+            self, mediator=self.user_name, parties="、".join(p.name for p in self.cf.parties)
+        )
         dlg.on_accept = lambda v: self._service(cases.add_session, self.case_id, **v)
         if dlg.exec() == QDialog.DialogCode.Accepted:
             self._after_change()
@@ -438,8 +485,13 @@ class CaseDialog(QDialog):
 
     def _sign(self, table: str, document_id: str, with_seal: bool, day: dt.date) -> None:
         dlg = forms.SignatureDialog(self._signers(with_seal), self, day=day)
-        dlg.on_accept = lambda v: self._service(cases.sign, document_table=table, document_id=document_id,
-                                                attachments_dir=self.ctx.workspace.attachments_dir, **v)
+        dlg.on_accept = lambda v: self._service(
+            cases.sign,
+            document_table=table,
+            document_id=document_id,
+            attachments_dir=self.ctx.workspace.attachments_dir,
+            **v,
+        )
         if dlg.exec() == QDialog.DialogCode.Accepted:
             self._after_change()
 
@@ -495,9 +547,15 @@ class CaseDialog(QDialog):
         bottom.addWidget(self.ag_save)
         bottom.addWidget(self.ag_sign)
         bottom.addWidget(self.ag_judicial)
-        self.ag_fields = {"kind": self.ag_kind, "reached_on": self.ag_reached, "facts": self.ag_facts,
-                          "issues": self.ag_issues, "terms": self.ag_terms, "amount": self.ag_amount,
-                          "performance_deadline": self.ag_deadline}
+        self.ag_fields = {
+            "kind": self.ag_kind,
+            "reached_on": self.ag_reached,
+            "facts": self.ag_facts,
+            "issues": self.ag_issues,
+            "terms": self.ag_terms,
+            "amount": self.ag_amount,
+            "performance_deadline": self.ag_deadline,
+        }
         lay = QVBoxLayout(w)
         lay.addLayout(f)
         lay.addLayout(bottom)
@@ -527,27 +585,45 @@ class CaseDialog(QDialog):
                 if ag.kind == "书面":
                     deadline = rules.judicial_deadline(ag.effective_on)
                     left = (deadline - self.today).days
-                    lines.append(f"司法确认申请期限 {_d(deadline)}" + (f"（还剩 {left} 天）" if left >= 0 else "（已过）")
-                                 if not c.judicial_applied_on else f"已于 {_d(c.judicial_applied_on)} 申请司法确认")
+                    lines.append(
+                        f"司法确认申请期限 {_d(deadline)}"
+                        + (f"（还剩 {left} 天）" if left >= 0 else "（已过）")
+                        if not c.judicial_applied_on
+                        else f"已于 {_d(c.judicial_applied_on)} 申请司法确认"
+                    )
             else:
                 lines.append("尚未生效，还缺：" + "、".join(self.missing))
             self.ag_status.setText("；".join(lines))
         else:
             self.ag_facts.setPlainText(c.facts)
-            self.ag_status.setText("尚无协议。调解达成一致后在此填写，书面协议需各方签名、调解员签名并加盖调委会印章后生效。")
+            self.ag_status.setText(
+                "尚无协议。调解达成一致后在此填写，书面协议需各方签名、调解员签名并加盖调委会印章后生效。"
+            )
         editable = c.state in (rules.IN_MEDIATION, rules.SUCCEEDED)
         self.ag_save.setEnabled(editable)
         self.ag_sign.setEnabled(ag is not None and ag.kind == "书面" and c.state != rules.ARCHIVED)
-        self.ag_judicial.setEnabled(ag is not None and ag.kind == "书面" and ag.effective_on is not None
-                                    and not c.judicial_applied_on)
+        self.ag_judicial.setEnabled(
+            ag is not None and ag.kind == "书面" and ag.effective_on is not None and not c.judicial_applied_on
+        )
 
     def save_agreement(self) -> None:
-        self._run(cases.save_agreement, self.case_id, fields=self.ag_fields, kind=self.ag_kind.currentText(),
-                  reached_on=forms.date_of(self.ag_reached), terms=self.ag_terms.toPlainText(),
-                  facts=self.ag_facts.toPlainText(), issues=self.ag_issues.toPlainText(),
-                  responsibilities=self.ag_resp.toPlainText(), performance_manner=self.ag_manner.text(),
-                  performance_deadline=forms.date_of(self.ag_deadline) if self.ag_has_deadline.isChecked() else None,
-                  amount=self.ag_amount.text() or 0, recorder=self.ag_recorder.text())
+        self._run(
+            cases.save_agreement,
+            self.case_id,
+            fields=self.ag_fields,
+            kind=self.ag_kind.currentText(),
+            reached_on=forms.date_of(self.ag_reached),
+            terms=self.ag_terms.toPlainText(),
+            facts=self.ag_facts.toPlainText(),
+            issues=self.ag_issues.toPlainText(),
+            responsibilities=self.ag_resp.toPlainText(),
+            performance_manner=self.ag_manner.text(),
+            performance_deadline=forms.date_of(self.ag_deadline)
+            if self.ag_has_deadline.isChecked()
+            else None,
+            amount=self.ag_amount.text() or 0,
+            recorder=self.ag_recorder.text(),
+        )
 
     def sign_agreement(self) -> None:
         ag = self.cf.agreement
@@ -575,8 +651,10 @@ class CaseDialog(QDialog):
         self.follow_list.clear()
         for f in self.cf.follow_ups:
             if f.visited_on:
-                self.follow_list.addItem(f"{_d(f.visited_on)} 回访（协议 {f.agreement_number}）：{f.performance}；"
-                                         f"{f.satisfaction}；回访人 {f.visitor}")
+                self.follow_list.addItem(
+                    f"{_d(f.visited_on)} 回访（协议 {f.agreement_number}）：{f.performance}；"
+                    f"{f.satisfaction}；回访人 {f.visitor}"
+                )
             else:
                 self.follow_list.addItem(f"计划 {_d(f.due_on)} 回访（协议 {f.agreement_number}）")
         self.follow_add.setEnabled(self.cf.agreement is not None and self.cf.case.state != rules.ARCHIVED)
@@ -641,30 +719,46 @@ class CaseDialog(QDialog):
         c = self.cf.case
         self.cover_label.setText(
             f"卷号：{c.volume_no or '（归档时填写）'}\n立卷人：{c.filed_by or ''}\n立卷日期：{_d(c.filed_on)}\n"
-            f"保管期限：{c.retention or ''}")
+            f"保管期限：{c.retention or ''}"
+        )
         self.attach_list.clear()
         with self.ctx.session() as s:
             for a in cases.case_attachments(s, self.ctx.user, self.case_id):
                 self.attach_list.addItem(f"{a.filename}（{a.size // 1024} KB）{a.note or ''}")
 
     def save_items(self) -> None:
-        def save(s, user, case_id):  # noqa: ANN001, ANN202
+        def save(s, user, case_id):
             for it, cb, pages in self.item_widgets:
-                if (cb.isChecked() and not it.auto) != (it.present and not it.auto) or pages.value() != it.pages:
-                    cases.set_file_item(s, user, case_id, it.key, present=cb.isChecked() or it.auto,
-                                        pages=pages.value(), note=it.note)
+                if (cb.isChecked() and not it.auto) != (
+                    it.present and not it.auto
+                ) or pages.value() != it.pages:
+                    cases.set_file_item(
+                        s,
+                        user,
+                        case_id,
+                        it.key,
+                        present=cb.isChecked() or it.auto,
+                        pages=pages.value(),
+                        note=it.note,
+                    )
             return True
 
         self._run(save, self.case_id)
 
     def add_attachment(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择附件", "", "扫描件或照片 (*.pdf *.jpg *.jpeg *.png);;所有文件 (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "选择附件", "", "扫描件或照片 (*.pdf *.jpg *.jpeg *.png);;所有文件 (*)"
+        )
         if path:
             self.attach(Path(path))
 
     def attach(self, path: Path) -> None:
-        self._run(lambda s, user, case_id: cases.attach_to_case(s, user, self.ctx.workspace.attachments_dir, case_id,
-                                                                 path), self.case_id)
+        self._run(
+            lambda s, user, case_id: cases.attach_to_case(
+                s, user, self.ctx.workspace.attachments_dir, case_id, path
+            ),
+            self.case_id,
+        )
 
     # -- 历程 ------------------------------------------------------------------------------------------
     def _history_tab(self) -> QWidget:
@@ -678,6 +772,7 @@ class CaseDialog(QDialog):
         self.history_list.clear()
         for t in self.cf.transitions:
             step = f"{t.from_state} → {t.to_state}" if t.from_state else t.to_state
-            self.history_list.addItem(f"{_d(t.on_date)}　{step}　{t.by_name}（记录于 {t.at:%Y-%m-%d %H:%M} UTC）"
-                                      + (f"　{t.note}" if t.note else ""))
-
+            self.history_list.addItem(
+                f"{_d(t.on_date)}　{step}　{t.by_name}（记录于 {t.at:%Y-%m-%d %H:%M} UTC）"
+                + (f"　{t.note}" if t.note else "")
+            )

@@ -52,7 +52,7 @@ def text_box(height: int = 60) -> QPlainTextEdit:
     return w
 
 
-def combo(items, current: str | None = None, editable: bool = False) -> QComboBox:  # noqa: ANN001
+def combo(items, current: str | None = None, editable: bool = False) -> QComboBox:
     w = QComboBox()
     w.addItems(list(items))
     w.setEditable(editable)
@@ -79,7 +79,9 @@ class _FormDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.form = QFormLayout()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
         self.buttons.accepted.connect(self.accept)
@@ -127,8 +129,11 @@ class RegistrationForm(QWidget):
         self.risk_petition = QSpinBox()
         self.risk_suicide = QSpinBox()
         risks = QHBoxLayout()
-        for label, w in (("可能民转刑", self.risk_criminal), ("可能群体性上访", self.risk_petition),
-                         ("可能引起自杀", self.risk_suicide)):
+        for label, w in (
+            ("可能民转刑", self.risk_criminal),
+            ("可能群体性上访", self.risk_petition),
+            ("可能引起自杀", self.risk_suicide),
+        ):
             w.setRange(0, 9999)
             w.setSuffix(" 人")
             risks.addWidget(QLabel(label))
@@ -154,12 +159,20 @@ class RegistrationForm(QWidget):
         form.addRow("当事人请求", self.requests)
         form.addRow("风险（人数）", risks)
         form.addRow("登记人", self.registrar)
-        self.fields = {"title": self.title, "accepted_on": self.accepted_on, "source": self.source,
-                       "dispute_type": self.dispute_type, "complexity": self.complexity, "people_count": self.people,
-                       "amount": self.amount, "facts": self.facts, "requests": self.requests,
-                       "registrar": self.registrar}
+        self.fields = {
+            "title": self.title,
+            "accepted_on": self.accepted_on,
+            "source": self.source,
+            "dispute_type": self.dispute_type,
+            "complexity": self.complexity,
+            "people_count": self.people,
+            "amount": self.amount,
+            "facts": self.facts,
+            "requests": self.requests,
+            "registrar": self.registrar,
+        }
 
-    def set_values(self, c) -> None:  # noqa: ANN001
+    def set_values(self, c) -> None:
         self.title.setText(c.title)
         self.accepted_on.setDate(QDate(c.accepted_on.year, c.accepted_on.month, c.accepted_on.day))
         self.source.setCurrentText(c.source)
@@ -177,17 +190,33 @@ class RegistrationForm(QWidget):
         self.registrar.setText(c.registrar)
 
     def values(self) -> dict:
-        return dict(title=self.title.text(), accepted_on=date_of(self.accepted_on), source=self.source.currentText(),
-                    dispute_type=self.dispute_type.currentText(), complexity=self.complexity.currentText(),
-                    people_count=self.people.value(), amount=self.amount.text() or 0,
-                    facts=self.facts.toPlainText(), requests=self.requests.toPlainText(),
-                    risk_criminal_people=self.risk_criminal.value(), risk_petition_people=self.risk_petition.value(),
-                    risk_suicide_people=self.risk_suicide.value(), registrar=self.registrar.text() or None)
+        return dict(
+            title=self.title.text(),
+            accepted_on=date_of(self.accepted_on),
+            source=self.source.currentText(),
+            dispute_type=self.dispute_type.currentText(),
+            complexity=self.complexity.currentText(),
+            people_count=self.people.value(),
+            amount=self.amount.text() or 0,
+            facts=self.facts.toPlainText(),
+            requests=self.requests.toPlainText(),
+            risk_criminal_people=self.risk_criminal.value(),
+            risk_petition_people=self.risk_petition.value(),
+            risk_suicide_people=self.risk_suicide.value(),
+            registrar=self.registrar.text() or None,
+        )
 
 
 class RegistrationDialog(_FormDialog):
-    def __init__(self, types: list[str], parent: QWidget | None = None, *, source: str | None = None,
-                 facts: str = "", day: dt.date | None = None) -> None:
+    def __init__(
+        self,
+        types: list[str],
+        parent: QWidget | None = None,
+        *,
+        source: str | None = None,
+        facts: str = "",
+        day: dt.date | None = None,
+    ) -> None:
         super().__init__("受理登记", parent)
         self.reg = RegistrationForm(types, self)
         self.form.addRow(self.reg)
@@ -208,8 +237,14 @@ class RegistrationDialog(_FormDialog):
 class TransitionDialog(_FormDialog):
     """What a state change needs: a date, and reasons / routes / where to / the archive cover."""
 
-    def __init__(self, transition: rules.Transition, parent: QWidget | None = None, *, today: dt.date | None = None,
-                 filed_by: str = "") -> None:
+    def __init__(
+        self,
+        transition: rules.Transition,
+        parent: QWidget | None = None,
+        *,
+        today: dt.date | None = None,
+        filed_by: str = "",
+    ) -> None:
         super().__init__(f"{transition.action}：{transition.source} → {transition.target}", parent)
         self.target = transition.target
         self.on_date = date_edit(today)
@@ -218,8 +253,12 @@ class TransitionDialog(_FormDialog):
         self.reasons = self.routes = self.escalate_to = None
         if self.target in (rules.REJECTED, rules.TERMINATED, rules.FAILED, rules.ESCALATED):
             self.reasons = text_box()
-            label = {rules.REJECTED: "不予受理理由", rules.TERMINATED: "终止理由", rules.FAILED: "调解不成的原因",
-                     rules.ESCALATED: "上报理由"}[self.target]
+            label = {
+                rules.REJECTED: "不予受理理由",
+                rules.TERMINATED: "终止理由",
+                rules.FAILED: "调解不成的原因",
+                rules.ESCALATED: "上报理由",
+            }[self.target]
             self.form.addRow(label, self.reasons)
             self.fields["reasons"] = self.reasons
         if self.target == rules.TERMINATED:
@@ -256,8 +295,11 @@ class TransitionDialog(_FormDialog):
         if self.escalate_to is not None:
             v["escalate_to"] = self.escalate_to.currentText()
         if self.target == rules.ARCHIVED:
-            v.update(volume_no=self.volume_no.text(), filed_by=self.filed_by.text(),
-                     retention=self.retention.currentText())
+            v.update(
+                volume_no=self.volume_no.text(),
+                filed_by=self.filed_by.text(),
+                retention=self.retention.currentText(),
+            )
         return v
 
 
@@ -277,21 +319,43 @@ class PartyDialog(_FormDialog):
         self.address = QLineEdit()
         self.representative = QLineEdit()
         self.representative_title = QLineEdit()
-        for label, w in (("身份", self.role), ("类别", self.kind), ("姓名/单位名称", self.name), ("性别", self.sex),
-                         ("民族", self.ethnicity), ("身份证号", self.id_number), ("职业或职务", self.occupation),
-                         ("联系方式", self.phone), ("住址", self.address), ("代表人（单位）", self.representative),
-                         ("代表人职务", self.representative_title)):
+        for label, w in (
+            ("身份", self.role),
+            ("类别", self.kind),
+            ("姓名/单位名称", self.name),
+            ("性别", self.sex),
+            ("民族", self.ethnicity),
+            ("身份证号", self.id_number),
+            ("职业或职务", self.occupation),
+            ("联系方式", self.phone),
+            ("住址", self.address),
+            ("代表人（单位）", self.representative),
+            ("代表人职务", self.representative_title),
+        ):
             self.form.addRow(label, w)
-        self.fields = {"role": self.role, "kind": self.kind, "name": self.name, "id_number": self.id_number,
-                       "phone": self.phone, "representative": self.representative}
+        self.fields = {
+            "role": self.role,
+            "kind": self.kind,
+            "name": self.name,
+            "id_number": self.id_number,
+            "phone": self.phone,
+            "representative": self.representative,
+        }
 
     def values(self) -> dict:
-        return dict(role=self.role.currentText(), kind=self.kind.currentText(), name=self.name.text(),
-                    sex=self.sex.currentText() or None, ethnicity=self.ethnicity.text() or None,
-                    id_number=self.id_number.text() or None, occupation=self.occupation.text() or None,
-                    phone=self.phone.text() or None, address=self.address.text(),
-                    representative=self.representative.text() or None,
-                    representative_title=self.representative_title.text() or None)
+        return dict(
+            role=self.role.currentText(),
+            kind=self.kind.currentText(),
+            name=self.name.text(),
+            sex=self.sex.currentText() or None,
+            ethnicity=self.ethnicity.text() or None,
+            id_number=self.id_number.text() or None,
+            occupation=self.occupation.text() or None,
+            phone=self.phone.text() or None,
+            address=self.address.text(),
+            representative=self.representative.text() or None,
+            representative_title=self.representative_title.text() or None,
+        )
 
 
 class SessionDialog(_FormDialog):
@@ -310,30 +374,58 @@ class SessionDialog(_FormDialog):
         self.result_detail = text_box(45)
         self.mediator_name = QLineEdit(mediator)
         self.recorder_name = QLineEdit()
-        for label, w in (("调解时间", self.held_at), ("调解地点", self.place), ("参加人", self.participants),
-                         ("到场当事人", self.parties_present), ("当事人陈述", self.statements),
-                         ("调查核实", self.verification), ("风险告知", self.risk_notice), ("调解结果", self.result),
-                         ("结果说明", self.result_detail), ("调解员", self.mediator_name), ("记录人", self.recorder_name)):
+        for label, w in (
+            ("调解时间", self.held_at),
+            ("调解地点", self.place),
+            ("参加人", self.participants),
+            ("到场当事人", self.parties_present),
+            ("当事人陈述", self.statements),
+            ("调查核实", self.verification),
+            ("风险告知", self.risk_notice),
+            ("调解结果", self.result),
+            ("结果说明", self.result_detail),
+            ("调解员", self.mediator_name),
+            ("记录人", self.recorder_name),
+        ):
             self.form.addRow(label, w)
-        self.fields = {"held_at": self.held_at, "place": self.place, "result": self.result,
-                       "rights_notice": self.held_at}
+        self.fields = {
+            "held_at": self.held_at,
+            "place": self.place,
+            "result": self.result,
+            "rights_notice": self.held_at,
+        }
         self.resize(680, 600)
 
     def values(self) -> dict:
         q = self.held_at.dateTime()
-        held = dt.datetime(q.date().year(), q.date().month(), q.date().day(), q.time().hour(), q.time().minute())
-        return dict(held_at=held, place=self.place.text(), participants=self.participants.text(),
-                    parties_present=self.parties_present.text(), statements=self.statements.toPlainText(),
-                    verification=self.verification.toPlainText(), risk_notice=self.risk_notice.toPlainText(),
-                    result=self.result.currentText(), result_detail=self.result_detail.toPlainText(),
-                    mediator_name=self.mediator_name.text(), recorder_name=self.recorder_name.text())
+        held = dt.datetime(
+            q.date().year(), q.date().month(), q.date().day(), q.time().hour(), q.time().minute()
+        )
+        return dict(
+            held_at=held,
+            place=self.place.text(),
+            participants=self.participants.text(),
+            parties_present=self.parties_present.text(),
+            statements=self.statements.toPlainText(),
+            verification=self.verification.toPlainText(),
+            risk_notice=self.risk_notice.toPlainText(),
+            result=self.result.currentText(),
+            result_detail=self.result_detail.toPlainText(),
+            mediator_name=self.mediator_name.text(),
+            recorder_name=self.recorder_name.text(),
+        )
 
 
 class SignatureDialog(_FormDialog):
     """A signature: which signer, how (paper, fingerprint, seal, or a signature image), and when."""
 
-    def __init__(self, signers: list[tuple[str, str | None, str]], parent: QWidget | None = None, *,
-                 day: dt.date | None = None) -> None:
+    def __init__(
+        self,
+        signers: list[tuple[str, str | None, str]],
+        parent: QWidget | None = None,
+        *,
+        day: dt.date | None = None,
+    ) -> None:
         super().__init__("登记签名", parent)
         self.signers = signers  # (role, party_id, name)
         self.signer = combo([f"{r}：{n}" if n else r for r, _p, n in signers])
@@ -354,8 +446,13 @@ class SignatureDialog(_FormDialog):
         self.form.addRow("签名图像", row)
         self.signer.currentIndexChanged.connect(self._signer_changed)
         self._signer_changed(0)
-        self.fields = {"signer_name": self.name, "method": self.method, "signed_on": self.signed_on,
-                       "png": self.png_path, "party_id": self.signer}
+        self.fields = {
+            "signer_name": self.name,
+            "method": self.method,
+            "signed_on": self.signed_on,
+            "png": self.png_path,
+            "party_id": self.signer,
+        }
 
     def _signer_changed(self, i: int) -> None:
         if 0 <= i < len(self.signers):
@@ -377,8 +474,14 @@ class SignatureDialog(_FormDialog):
             if not p.is_file():
                 raise UserError(f"找不到签名图片 {p}", field="png")
             png = p.read_bytes()
-        return dict(signer_role=role, party_id=party_id, signer_name=self.name.text(),
-                    method=self.method.currentText(), signed_on=date_of(self.signed_on), png=png)
+        return dict(
+            signer_role=role,
+            party_id=party_id,
+            signer_name=self.name.text(),
+            method=self.method.currentText(),
+            signed_on=date_of(self.signed_on),
+            png=png,
+        )
 
 
 class FollowUpDialog(_FormDialog):
@@ -392,19 +495,36 @@ class FollowUpDialog(_FormDialog):
         self.attitude = text_box(40)
         self.signs = text_box(40)
         self.measures = text_box(40)
-        for label, w in (("回访日期", self.visited_on), ("回访人", self.visitor), ("回访事由", self.subject),
-                         ("协议履行情况", self.performance), ("当事人满意度", self.satisfaction),
-                         ("思想变化", self.attitude), ("新的纠纷苗头", self.signs), ("采取的措施", self.measures)):
+        for label, w in (
+            ("回访日期", self.visited_on),
+            ("回访人", self.visitor),
+            ("回访事由", self.subject),
+            ("协议履行情况", self.performance),
+            ("当事人满意度", self.satisfaction),
+            ("思想变化", self.attitude),
+            ("新的纠纷苗头", self.signs),
+            ("采取的措施", self.measures),
+        ):
             self.form.addRow(label, w)
-        self.fields = {"visited_on": self.visited_on, "visitor": self.visitor, "performance": self.performance,
-                       "satisfaction": self.satisfaction}
+        self.fields = {
+            "visited_on": self.visited_on,
+            "visitor": self.visitor,
+            "performance": self.performance,
+            "satisfaction": self.satisfaction,
+        }
         self.resize(600, 480)
 
     def values(self) -> dict:
-        return dict(visited_on=date_of(self.visited_on), visitor=self.visitor.text(), subject=self.subject.text(),
-                    performance=self.performance.toPlainText(), satisfaction=self.satisfaction.currentText(),
-                    attitude_changes=self.attitude.toPlainText(), new_dispute_signs=self.signs.toPlainText(),
-                    measures=self.measures.toPlainText())
+        return dict(
+            visited_on=date_of(self.visited_on),
+            visitor=self.visitor.text(),
+            subject=self.subject.text(),
+            performance=self.performance.toPlainText(),
+            satisfaction=self.satisfaction.currentText(),
+            attitude_changes=self.attitude.toPlainText(),
+            new_dispute_signs=self.signs.toPlainText(),
+            measures=self.measures.toPlainText(),
+        )
 
 
 class ScreeningDialog(_FormDialog):
@@ -418,17 +538,33 @@ class ScreeningDialog(_FormDialog):
         self.found.setSpecialValueText("0（零报告）")
         self.findings = text_box()
         self.measures = text_box(45)
-        for label, w in (("排查日期", self.round_date), ("排查人", self.screeners), ("地点范围", self.place),
-                         ("发现纠纷数", self.found), ("发现情况", self.findings), ("采取的措施", self.measures)):
+        for label, w in (
+            ("排查日期", self.round_date),
+            ("排查人", self.screeners),
+            ("地点范围", self.place),
+            ("发现纠纷数", self.found),
+            ("发现情况", self.findings),
+            ("采取的措施", self.measures),
+        ):
             self.form.addRow(label, w)
-        self.fields = {"round_date": self.round_date, "screeners": self.screeners, "place": self.place,
-                       "found_count": self.found, "findings": self.findings}
+        self.fields = {
+            "round_date": self.round_date,
+            "screeners": self.screeners,
+            "place": self.place,
+            "found_count": self.found,
+            "findings": self.findings,
+        }
         self.resize(560, 400)
 
     def values(self) -> dict:
-        return dict(round_date=date_of(self.round_date), screeners=self.screeners.text(), place=self.place.text(),
-                    found_count=self.found.value(), findings=self.findings.toPlainText(),
-                    measures=self.measures.toPlainText())
+        return dict(
+            round_date=date_of(self.round_date),
+            screeners=self.screeners.text(),
+            place=self.place.text(),
+            found_count=self.found.value(),
+            findings=self.findings.toPlainText(),
+            measures=self.measures.toPlainText(),
+        )
 
 
 def align_top(label: QLabel) -> QLabel:

@@ -24,7 +24,7 @@ PAGE_SIZE = 200
 class CaseListModel(QAbstractTableModel):
     """Cases as an id list (Anki's browser table): ``data()`` loads the page around a row on demand."""
 
-    def __init__(self, session_factory: Callable, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, session_factory: Callable, parent=None) -> None:
         super().__init__(parent)
         self._session_factory = session_factory
         self.ids: list[str] = []
@@ -62,7 +62,7 @@ class CaseListModel(QAbstractTableModel):
         case_id = self.ids[row]
         if case_id not in self._cache:
             start = (row // PAGE_SIZE) * PAGE_SIZE
-            page = self.ids[start:start + PAGE_SIZE]
+            page = self.ids[start : start + PAGE_SIZE]
             if len(self._cache) > 5000:
                 self._cache.clear()
             with self._session_factory() as s:
@@ -70,19 +70,22 @@ class CaseListModel(QAbstractTableModel):
         return self._cache.get(case_id)
 
     # -- Qt -------------------------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.ids)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201, N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.columns):
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(self.columns)
+        ):
             return self.columns[section][1]
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.column() < len(self.columns):
             return None
         if role == Qt.ItemDataRole.UserRole:
@@ -106,14 +109,21 @@ class CaseListModel(QAbstractTableModel):
         self.reload()
 
 
-SCREENING_COLUMNS = (("round_date", "排查日期"), ("period_label", "周期"), ("screeners", "排查人"), ("place", "地点范围"),
-                     ("found_count", "发现纠纷"), ("cases", "已立案"), ("findings", "发现情况"))
+SCREENING_COLUMNS = (
+    ("round_date", "排查日期"),
+    ("period_label", "周期"),
+    ("screeners", "排查人"),
+    ("place", "地点范围"),
+    ("found_count", "发现纠纷"),
+    ("cases", "已立案"),
+    ("findings", "发现情况"),
+)
 
 
 class ScreeningListModel(QAbstractTableModel):
     """Screening rounds (a village has a few dozen a year: loaded whole, still a table model)."""
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.rows: list[ScreeningRow] = []
 
@@ -122,21 +132,27 @@ class ScreeningListModel(QAbstractTableModel):
         self.rows = rows
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(SCREENING_COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201, N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(SCREENING_COLUMNS):
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(SCREENING_COLUMNS)
+        ):
             return SCREENING_COLUMNS[section][1]
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
-        if not index.isValid() or not 0 <= index.row() < len(self.rows) \
-                or not 0 <= index.column() < len(SCREENING_COLUMNS):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if (
+            not index.isValid()
+            or not 0 <= index.row() < len(self.rows)
+            or not 0 <= index.column() < len(SCREENING_COLUMNS)
+        ):
             return None
         row = self.rows[index.row()]
         if role == Qt.ItemDataRole.UserRole:

@@ -49,7 +49,9 @@ class MediationPage(QWidget):
         self.today = dt.date.today()
         self._loaded = False
         layout = QVBoxLayout(self)
-        self.denied = QLabel("调解案件涉及当事人隐私，只有调解员、管理员和乡镇工作人员可以查看。\n如需查看，请联系管理员为您的账号增加“调解员”角色。")
+        self.denied = QLabel(
+            "调解案件涉及当事人隐私，只有调解员、管理员和乡镇工作人员可以查看。\n如需查看，请联系管理员为您的账号增加“调解员”角色。"
+        )
         self.denied.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.denied)
         self.tabs = QTabWidget()
@@ -129,8 +131,18 @@ class MediationPage(QWidget):
         self.village.changed.connect(self.refresh)
         self.new_button.clicked.connect(self.new_case)
         self.open_button.clicked.connect(self.open_selected)
-        QShortcut(QKeySequence("Ctrl+Shift+N"), w, self.new_case, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        QShortcut(QKeySequence("Ctrl+F"), w, self.search.setFocus, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(
+            QKeySequence("Ctrl+Shift+N"),
+            w,
+            self.new_case,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
+        QShortcut(
+            QKeySequence("Ctrl+F"),
+            w,
+            self.search.setFocus,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
         return w
 
     def _focus_table(self) -> None:
@@ -141,8 +153,12 @@ class MediationPage(QWidget):
     def current_filter(self) -> CaseFilter:
         state = self.state_filter.currentText()
         year = self.year_filter.currentData()
-        return CaseFilter(text=self.search.text(), state=None if state == ALL else state, year=year,
-                          village_code=self.village.code())
+        return CaseFilter(
+            text=self.search.text(),
+            state=None if state == ALL else state,
+            year=year,
+            village_code=self.village.code(),
+        )
 
     def apply_filter(self) -> None:
         if not self.allowed:
@@ -200,7 +216,7 @@ class MediationPage(QWidget):
         with self.ctx.session() as s:
             return cases.dispute_types(s)
 
-    def _register(self, dlg: forms.RegistrationDialog, register) -> str | None:  # noqa: ANN001
+    def _register(self, dlg: forms.RegistrationDialog, register) -> str | None:
         def accept(values: dict) -> str:
             with self.ctx.session() as s:
                 return register(s, values).id
@@ -249,7 +265,12 @@ class MediationPage(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.screening_table, 1)
         lay.addWidget(self.screening_summary)
-        QShortcut(QKeySequence("Ctrl+Shift+N"), w, self.add_screening, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(
+            QKeySequence("Ctrl+Shift+N"),
+            w,
+            self.add_screening,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
         return w
 
     def refresh_screenings(self) -> None:
@@ -259,7 +280,9 @@ class MediationPage(QWidget):
         self.screening_model.set_rows(rows)
         self.period_combo.setCurrentIndex(self.period_combo.findData(period))
         zero = sum(1 for r in rows if r.found_count == 0)
-        self.screening_summary.setText(f"共 {len(rows)} 次排查，其中零报告 {zero} 次，发现纠纷 {sum(r.found_count for r in rows)} 起")
+        self.screening_summary.setText(
+            f"共 {len(rows)} 次排查，其中零报告 {zero} 次，发现纠纷 {sum(r.found_count for r in rows)} 起"
+        )
 
     def _set_period(self, _i: int) -> None:
         try:
@@ -272,7 +295,7 @@ class MediationPage(QWidget):
     def add_screening(self) -> None:
         dlg = forms.ScreeningDialog(self, screeners=self.ctx.user.display_name if self.ctx.user else "")
 
-        def accept(v: dict):  # noqa: ANN202
+        def accept(v: dict):
             with self.ctx.session() as s:
                 return screening.record_screening(s, self.ctx.user, **v)
 
@@ -287,13 +310,17 @@ class MediationPage(QWidget):
             QMessageBox.information(self, "转为案件", "请先在列表中选中一次发现了纠纷的排查。")
             return None
         row = self.screening_model.rows[index.row()]
-        dlg = forms.RegistrationDialog(self._types(), self, source="排查发现", facts=row.findings, day=row.round_date)
+        dlg = forms.RegistrationDialog(
+            self._types(), self, source="排查发现", facts=row.findings, day=row.round_date
+        )
         dlg.reg.registrar.setText(self.ctx.user.display_name if self.ctx.user else "")
 
-        def register(s, v):  # noqa: ANN001, ANN202
+        def register(s, v):
             v.pop("source")
             title, dispute_type = v.pop("title"), v.pop("dispute_type")
-            return cases.case_from_screening(s, self.ctx.user, row.id, title=title, dispute_type=dispute_type, **v)
+            return cases.case_from_screening(
+                s, self.ctx.user, row.id, title=title, dispute_type=dispute_type, **v
+            )
 
         case_id = self._register(dlg, register)
         if case_id:
@@ -325,7 +352,9 @@ class MediationPage(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.stats_text, 1)
         lay.addWidget(self.export_status)
-        QShortcut(QKeySequence("F5"), w, self.compute_stats, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(
+            QKeySequence("F5"), w, self.compute_stats, context=Qt.ShortcutContext.WidgetWithChildrenShortcut
+        )
         return w
 
     def compute_stats(self) -> mstats.MediationStats:
@@ -341,19 +370,22 @@ class MediationPage(QWidget):
         return st
 
     def ask_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "导出矛盾纠纷排查调处台账",
-                                              str(Path.home() / f"矛盾纠纷排查调处台账-{self.today:%Y%m%d}.xlsx"),
-                                              "Excel 工作簿 (*.xlsx)")
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "导出矛盾纠纷排查调处台账",
+            str(Path.home() / f"矛盾纠纷排查调处台账-{self.today:%Y%m%d}.xlsx"),
+            "Excel 工作簿 (*.xlsx)",
+        )
         if path:
             self.export_to(Path(path))
 
-    def export_to(self, target: Path):  # noqa: ANN201
+    def export_to(self, target: Path):
         from app.mediation.ledger import export_ledger
 
         ws, user = self.ctx.workspace, self.ctx.user
         date_from, date_to = forms.date_of(self.stats_from), forms.date_of(self.stats_to)
 
-        def work(progress):  # noqa: ANN001, ANN202
+        def work(progress):
             with ws.session(user.id if user else None) as s:
                 return export_ledger(s, target, date_from=date_from, date_to=date_to, progress=progress)
 
@@ -361,4 +393,3 @@ class MediationPage(QWidget):
             self.export_status.setText(f"已导出 {n} 件案件到 {target}")
 
         return run_in_background(self, "导出台账", work, done)
-

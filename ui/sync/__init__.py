@@ -38,9 +38,16 @@ from ui.sync.models import FieldChoiceModel, RowsModel
 from ui.tasks import run_in_background
 
 COUNT_KEYS = ("new", "updated", "unchanged", "conflicts", "rejected")
-CANCELLED_IMPORT = ("导入已停止。已经导入完的包都已保存；正在导入的那个包没有写入任何数据。"
-                    "再次导入同一批文件即可接着导入（已导入的包会自动跳过），全文索引也会在后台补齐。")
-STATUS_NAMES = {"imported": "已导入", "already_imported": "已导入过", "rejected": "拒收", "checked": "检查通过"}
+CANCELLED_IMPORT = (
+    "导入已停止。已经导入完的包都已保存；正在导入的那个包没有写入任何数据。"
+    "再次导入同一批文件即可接着导入（已导入的包会自动跳过），全文索引也会在后台补齐。"
+)
+STATUS_NAMES = {
+    "imported": "已导入",
+    "already_imported": "已导入过",
+    "rejected": "拒收",
+    "checked": "检查通过",
+}
 
 
 def removable_volumes() -> list[tuple[str, str]]:
@@ -51,20 +58,21 @@ def removable_volumes() -> list[tuple[str, str]]:
             continue
         path = vol.rootPath()
         if path.startswith(("/media/", "/run/media/", "/Volumes/", "/mnt/")) or (
-                len(path) <= 3 and path[:1].upper() not in ("C", "/")):
+            len(path) <= 3 and path[:1].upper() not in ("C", "/")
+        ):
             label = vol.displayName() or path
             found.append((f"{label}（{path}）", path))
     return found
 
 
-def _fmt_time(value) -> str:  # noqa: ANN001
+def _fmt_time(value) -> str:
     """Stored times are UTC; people read local time."""
     if not value:
         return "—"
     return value.replace(tzinfo=dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def _table(model, parent=None) -> QTableView:  # noqa: ANN001
+def _table(model, parent=None) -> QTableView:
     view = QTableView(parent)
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -77,12 +85,12 @@ def _table(model, parent=None) -> QTableView:  # noqa: ANN001
 
 
 class _Base(QWidget):
-    def __init__(self, ctx, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, ctx, parent=None) -> None:
         super().__init__(parent)
         self.ctx = ctx
 
     @property
-    def ws(self):  # noqa: ANN201
+    def ws(self):
         return self.ctx.workspace
 
     def _user_id(self) -> str | None:
@@ -102,7 +110,7 @@ class _Base(QWidget):
 class VillageSyncView(_Base):
     """村：未确认的变更、上次回执；导出上报包到 U 盘；导入回执或乡镇下发包。"""
 
-    def __init__(self, ctx, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, ctx, parent=None) -> None:
         super().__init__(ctx, parent)
         layout = QVBoxLayout(self)
         self.summary = QLabel()
@@ -122,8 +130,10 @@ class VillageSyncView(_Base):
         refused_layout.addWidget(self.refused_view)
         fix = QHBoxLayout()
         self.rekey_btn = QPushButton("给所选的户重新编号(&K)")
-        self.rekey_btn.setToolTip("这一户用的是别村的系统编号（例如从别村导出的名册导入）：换成本村的新编号，"
-                                  "相关的成员、日记、诉求一并改过来")
+        self.rekey_btn.setToolTip(
+            "这一户用的是别村的系统编号（例如从别村导出的名册导入）：换成本村的新编号，"
+            "相关的成员、日记、诉求一并改过来"
+        )
         self.rekey_btn.setEnabled(False)
         self.rekey_btn.clicked.connect(self.rekey_selected)
         fix.addWidget(self.rekey_btn)
@@ -156,11 +166,19 @@ class VillageSyncView(_Base):
     def refresh(self) -> None:
         st = status.village_status(self.ws)
         receipt = st.last_receipt
-        receipt_text = (f"上次回执：{_fmt_time(st.last_receipt_at)} 导入，乡镇已收到第 {receipt['last_seq']} 号包及以前的数据"
-                        if receipt else "还没有导入过乡镇的回执")
-        export_text = (f"上次导出：{_fmt_time(st.last_export_at)}，第 {st.last_seq} 号包（{st.last_export_file}）"
-                       if st.last_export_at else "还没有导出过上报包")
-        conflict_text = f"\n有 {st.open_conflicts} 条冲突待处理（见“冲突处理”）。" if st.open_conflicts else ""
+        receipt_text = (
+            f"上次回执：{_fmt_time(st.last_receipt_at)} 导入，乡镇已收到第 {receipt['last_seq']} 号包及以前的数据"
+            if receipt
+            else "还没有导入过乡镇的回执"
+        )
+        export_text = (
+            f"上次导出：{_fmt_time(st.last_export_at)}，第 {st.last_seq} 号包（{st.last_export_file}）"
+            if st.last_export_at
+            else "还没有导出过上报包"
+        )
+        conflict_text = (
+            f"\n有 {st.open_conflicts} 条冲突待处理（见“冲突处理”）。" if st.open_conflicts else ""
+        )
         refused = status.refused_records(self.ws)
         if refused:
             conflict_text += f"\n乡镇拒收了 {len(refused)} 条记录（见下方“乡镇拒收的记录”）：改正前它们每次都会随上报包再送。"
@@ -168,9 +186,11 @@ class VillageSyncView(_Base):
             f"上报给：{st.town_name or '（未绑定乡镇）'}\n"
             f"尚未被乡镇确认的变更：{st.unacknowledged_total} 条。导出的上报包总是包含全部未确认的变更，"
             f"U 盘丢了再导出一次即可。\n{export_text}\n{receipt_text}\n"
-            f"已收到乡镇下发包 {st.town_bundles} 个。{conflict_text}")
-        self.counts.set_rows([(status.record_label(k), v) for k, v in st.unacknowledged.items()],
-                             list(st.unacknowledged))
+            f"已收到乡镇下发包 {st.town_bundles} 个。{conflict_text}"
+        )
+        self.counts.set_rows(
+            [(status.record_label(k), v) for k, v in st.unacknowledged.items()], list(st.unacknowledged)
+        )
         self.refused.set_rows([(r.label, r.description, r.reason) for r in refused], refused)
         self.refused_box.setVisible(bool(refused))
         self.rekey_btn.setEnabled(False)
@@ -191,7 +211,7 @@ class VillageSyncView(_Base):
         rows = self.refused_view.selectionModel().selectedRows()
         return self.refused.keys[rows[0].row()] if rows else None
 
-    def _refused_selected(self, *_args) -> None:  # noqa: ANN002
+    def _refused_selected(self, *_args) -> None:
         r = self._selected_refused()
         self.rekey_btn.setEnabled(r is not None and r.household_id is not None)
 
@@ -202,8 +222,11 @@ class VillageSyncView(_Base):
         if r is None or r.household_id is None:
             return
         answer = QMessageBox.question(
-            self, "重新编号", f"给“{r.description}”这一户及其成员换成本村的新编号？\n"
-            "相关的日记、诉求、标签会一并改过来，下次导出时重新上报。")
+            self,
+            "重新编号",
+            f"给“{r.description}”这一户及其成员换成本村的新编号？\n"
+            "相关的日记、诉求、标签会一并改过来，下次导出时重新上报。",
+        )
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
@@ -222,14 +245,16 @@ class VillageSyncView(_Base):
         if out is None:
             return
 
-        def work(progress):  # noqa: ANN001, ANN202
+        def work(progress):
             progress(0, 0, "正在加密、签名并写出上报包…")
             return export_bundles(self.ws, out)
 
-        def done(results) -> None:  # noqa: ANN001
+        def done(results) -> None:
             r = results[0]
-            self.message.setText(f"已写出 {r.path}（第 {r.seq} 号包，{r.total} 条记录，{r.attachments} 个附件）。"
-                                 "请把 U 盘交到乡镇。")
+            self.message.setText(
+                f"已写出 {r.path}（第 {r.seq} 号包，{r.total} 条记录，{r.attachments} 个附件）。"
+                "请把 U 盘交到乡镇。"
+            )
             self.refresh()
 
         run_in_background(self, "导出上报包", work, done)
@@ -255,17 +280,22 @@ class VillageSyncView(_Base):
         if not paths:
             return
 
-        def done(report) -> None:  # noqa: ANN001
-            lines = [f"{Path(b.file).name}：{STATUS_NAMES[b.status]}" + (f"：{b.reason}" if b.reason else "")
-                     for b in report.bundles]
+        def done(report) -> None:
+            lines = [
+                f"{Path(b.file).name}：{STATUS_NAMES[b.status]}" + (f"：{b.reason}" if b.reason else "")
+                for b in report.bundles
+            ]
             self.message.setText("\n".join(lines))
             self.ctx.data_changed.emit("sync")
             self.refresh()
 
-        run_in_background(self, "导入乡镇下发包",
-                          lambda progress: import_bundles(self.ws, paths, progress=progress,
-                                                          user_id=self._user_id()), done,
-                          cancelled_text=CANCELLED_IMPORT)
+        run_in_background(
+            self,
+            "导入乡镇下发包",
+            lambda progress: import_bundles(self.ws, paths, progress=progress, user_id=self._user_id()),
+            done,
+            cancelled_text=CANCELLED_IMPORT,
+        )
 
 
 # -- town: import wizard -----------------------------------------------------------------------------
@@ -274,7 +304,7 @@ class ImportView(_Base):
 
     HEADERS = ("文件", "村", "号", "结果", "新增", "更新", "未变", "冲突", "拒收", "原因")
 
-    def __init__(self, ctx, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, ctx, parent=None) -> None:
         super().__init__(ctx, parent)
         self.paths: list[Path] = []
         layout = QVBoxLayout(self)
@@ -355,20 +385,35 @@ class ImportView(_Base):
     def start(self) -> None:
         paths, dry = list(self.paths), self.dry_run.isChecked()
         self.task = run_in_background(
-            self, "导入上报包",
+            self,
+            "导入上报包",
             # the summary shows once the data is in; the window builds the search index after, in the background
-            lambda progress: import_bundles(self.ws, paths, dry_run=dry, progress=progress, user_id=self._user_id(),
-                                            index=False),
-            self.show_report, **({} if dry else {"cancelled_text": CANCELLED_IMPORT}))
+            lambda progress: import_bundles(
+                self.ws, paths, dry_run=dry, progress=progress, user_id=self._user_id(), index=False
+            ),
+            self.show_report,
+            **({} if dry else {"cancelled_text": CANCELLED_IMPORT}),
+        )
         self.task.done.connect(lambda result: result is None and self.ctx.data_changed.emit("sync"))
 
-    def show_report(self, report) -> None:  # noqa: ANN001
-        rows = [(Path(b.file).name, b.village or "?", b.seq if b.seq is not None else "?", STATUS_NAMES[b.status],
-                 *[b.counts[k] for k in COUNT_KEYS], b.reason or "") for b in report.bundles]
+    def show_report(self, report) -> None:
+        rows = [
+            (
+                Path(b.file).name,
+                b.village or "?",
+                b.seq if b.seq is not None else "?",
+                STATUS_NAMES[b.status],
+                *[b.counts[k] for k in COUNT_KEYS],
+                b.reason or "",
+            )
+            for b in report.bundles
+        ]
         self.model.set_rows(rows, [b.file for b in report.bundles])
         gap_lines = [g.text for g in report.gaps]
         rejected = sum(1 for b in report.bundles if b.status == "rejected")
-        head = f"共 {len(report.bundles)} 个包，拒收 {rejected} 个。" + ("（试导入，未写入任何数据）" if report.dry_run else "")
+        head = f"共 {len(report.bundles)} 个包，拒收 {rejected} 个。" + (
+            "（试导入，未写入任何数据）" if report.dry_run else ""
+        )
         self.gaps.setText("\n".join([head, *gap_lines]))
         if not report.dry_run:
             self.ctx.data_changed.emit("sync")
@@ -382,25 +427,40 @@ class ImportView(_Base):
         except UserError as exc:
             self._warn(exc)
             return
-        self.message.setText("\n".join(f"已写回执：{r.path}（{r.village}）" for r in results) or "还没有收到任何上报包。")
+        self.message.setText(
+            "\n".join(f"已写回执：{r.path}（{r.village}）" for r in results) or "还没有收到任何上报包。"
+        )
 
     def write_down(self) -> None:
         out = self._pick_folder("选择导出下发包的位置")
         if out is None:
             return
 
-        def done(results) -> None:  # noqa: ANN001
-            self.message.setText("\n".join(f"已写出 {r.path}（给 {r.recipient}，{r.total} 条）" for r in results)
-                                 or "没有需要下发给各村的新数据。")
+        def done(results) -> None:
+            self.message.setText(
+                "\n".join(f"已写出 {r.path}（给 {r.recipient}，{r.total} 条）" for r in results)
+                or "没有需要下发给各村的新数据。"
+            )
 
         run_in_background(self, "导出下发包", lambda progress: export_bundles(self.ws, out), done)
 
 
 # -- town: village board -------------------------------------------------------------------------------
 class BoardView(_Base):
-    HEADERS = ("村代码", "村", "状态", "已收包数", "最新包号", "最新包写于", "最近导入", "缺包", "未被村确认的下发", "回执")
+    HEADERS = (
+        "村代码",
+        "村",
+        "状态",
+        "已收包数",
+        "最新包号",
+        "最新包写于",
+        "最近导入",
+        "缺包",
+        "未被村确认的下发",
+        "回执",
+    )
 
-    def __init__(self, ctx, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, ctx, parent=None) -> None:
         super().__init__(ctx, parent)
         layout = QVBoxLayout(self)
         self.model = RowsModel(self.HEADERS, self)
@@ -409,10 +469,24 @@ class BoardView(_Base):
 
     def refresh(self) -> None:
         rows = status.town_board(self.ws)
-        self.model.set_rows([
-            (r.code, r.name, "已吊销" if r.revoked else "正常", r.bundles, r.last_seq or "—",
-             _fmt_time(r.last_bundle_at), _fmt_time(r.last_import_at), r.gap_text or "无",
-             r.unacknowledged, "待写回执" if r.receipt_due else "—") for r in rows], [r.station_id for r in rows])
+        self.model.set_rows(
+            [
+                (
+                    r.code,
+                    r.name,
+                    "已吊销" if r.revoked else "正常",
+                    r.bundles,
+                    r.last_seq or "—",
+                    _fmt_time(r.last_bundle_at),
+                    _fmt_time(r.last_import_at),
+                    r.gap_text or "无",
+                    r.unacknowledged,
+                    "待写回执" if r.receipt_due else "—",
+                )
+                for r in rows
+            ],
+            [r.station_id for r in rows],
+        )
 
     def ready(self) -> bool:
         return True
@@ -422,11 +496,13 @@ class BoardView(_Base):
 class ConflictsView(_Base):
     HEADERS = ("编号", "数据", "村", "记录", "来自", "不同字段", "发现时间")
 
-    def __init__(self, ctx, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, ctx, parent=None) -> None:
         super().__init__(ctx, parent)
         self.items: list = []
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("同一条记录在两处同时被修改。本站的版本暂时保留；请逐条决定采用哪一方，或勾选字段合并。"))
+        layout.addWidget(
+            QLabel("同一条记录在两处同时被修改。本站的版本暂时保留；请逐条决定采用哪一方，或勾选字段合并。")
+        )
         split = QSplitter(Qt.Orientation.Vertical)
         self.model = RowsModel(self.HEADERS, self)
         self.view = _table(self.model, self)
@@ -456,9 +532,21 @@ class ConflictsView(_Base):
 
     def refresh(self) -> None:
         self.items = conflict_service.list_conflicts(self.ws)
-        self.model.set_rows([(c.id, status.record_label(c.record_type), c.village_code, c.record_id[:8], c.incoming_station_name,
-                              "、".join(c.differing), _fmt_time(c.detected_at)) for c in self.items],
-                            [c.id for c in self.items])
+        self.model.set_rows(
+            [
+                (
+                    c.id,
+                    status.record_label(c.record_type),
+                    c.village_code,
+                    c.record_id[:8],
+                    c.incoming_station_name,
+                    "、".join(c.differing),
+                    _fmt_time(c.detected_at),
+                )
+                for c in self.items
+            ],
+            [c.id for c in self.items],
+        )
         self.fields.set_conflict([], {}, {})
         self._enable(False)
         if self.items:
@@ -467,7 +555,7 @@ class ConflictsView(_Base):
     def ready(self) -> bool:
         return True
 
-    def show_current(self, current, _previous=None) -> None:  # noqa: ANN001
+    def show_current(self, current, _previous=None) -> None:
         if not current.isValid() or current.row() >= len(self.items):
             return
         c = self.items[current.row()]
@@ -492,7 +580,7 @@ class ConflictsView(_Base):
 class StationsView(_Base):
     HEADERS = ("村代码", "村", "状态", "登记时间", "吊销时间", "吊销原因", "工作站编号")
 
-    def __init__(self, ctx, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, ctx, parent=None) -> None:
         super().__init__(ctx, parent)
         self.items: list = []
         layout = QVBoxLayout(self)
@@ -516,8 +604,21 @@ class StationsView(_Base):
 
     def refresh(self) -> None:
         self.items = [s for s in enrollment.enrolled_stations(self.ws) if s.kind == "village"]
-        self.model.set_rows([(s.code, s.name, s.state, _fmt_time(s.enrolled_at), _fmt_time(s.revoked_at),
-                              s.revoked_reason or "", s.id) for s in self.items], [s.id for s in self.items])
+        self.model.set_rows(
+            [
+                (
+                    s.code,
+                    s.name,
+                    s.state,
+                    _fmt_time(s.enrolled_at),
+                    _fmt_time(s.revoked_at),
+                    s.revoked_reason or "",
+                    s.id,
+                )
+                for s in self.items
+            ],
+            [s.id for s in self.items],
+        )
 
     def ready(self) -> bool:
         return True
@@ -541,8 +642,9 @@ class StationsView(_Base):
             QMessageBox.information(self, "吊销工作站", "请先在表中选择要吊销的工作站。")
             return
         st = self.items[row]
-        reason, ok = QInputDialog.getText(self, "吊销工作站",
-                                          f"吊销后，{st.name} 这台电脑导出的上报包一律拒收，且不能恢复。\n请写明原因：")
+        reason, ok = QInputDialog.getText(
+            self, "吊销工作站", f"吊销后，{st.name} 这台电脑导出的上报包一律拒收，且不能恢复。\n请写明原因："
+        )
         if not ok:
             return
         try:
@@ -565,7 +667,7 @@ class StationsView(_Base):
 class SyncPage(QWidget):
     """The 上报与同步 entry of the navigation (ui/pages.py)."""
 
-    def __init__(self, ctx, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, ctx, parent=None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         layout = QVBoxLayout(self)

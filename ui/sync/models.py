@@ -13,7 +13,7 @@ Index = QModelIndex | QPersistentModelIndex
 class RowsModel(QAbstractTableModel):
     """Read-only rows of display values; ``keys[i]`` identifies row i (an id, a file …)."""
 
-    def __init__(self, headers: Sequence[str], parent=None) -> None:  # noqa: ANN001
+    def __init__(self, headers: Sequence[str], parent=None) -> None:
         super().__init__(parent)
         self.headers = list(headers)
         self.rows: list[tuple] = []
@@ -25,13 +25,13 @@ class RowsModel(QAbstractTableModel):
         self.keys = keys if keys is not None else list(range(len(rows)))
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.headers)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self.rows)):
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
@@ -39,8 +39,7 @@ class RowsModel(QAbstractTableModel):
             return "" if value is None else str(value)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.headers):
@@ -55,7 +54,7 @@ class FieldChoiceModel(QAbstractTableModel):
 
     HEADERS = ("字段", "本站版本", "对方版本", "采用对方")
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.fields: list[str] = []
         self.local: dict = {}
@@ -71,10 +70,10 @@ class FieldChoiceModel(QAbstractTableModel):
     def choice(self) -> dict[str, str]:
         return {f: ("incoming" if f in self.take_incoming else "local") for f in self.fields}
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.fields)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else 4
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -85,7 +84,7 @@ class FieldChoiceModel(QAbstractTableModel):
             base |= Qt.ItemFlag.ItemIsUserCheckable
         return base
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self.fields)):
             return None
         name = self.fields[index.row()]
@@ -102,7 +101,11 @@ class FieldChoiceModel(QAbstractTableModel):
             if col == 2:
                 return "" if self.incoming.get(name) is None else str(self.incoming.get(name))
             return None
-        if role == Qt.ItemDataRole.FontRole and col in (1, 2) and self.local.get(name) != self.incoming.get(name):
+        if (
+            role == Qt.ItemDataRole.FontRole
+            and col in (1, 2)
+            and self.local.get(name) != self.incoming.get(name)
+        ):
             from PySide6.QtGui import QFont
 
             font = QFont()
@@ -110,7 +113,7 @@ class FieldChoiceModel(QAbstractTableModel):
             return font
         return None
 
-    def setData(self, index: Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: ANN001, N802
+    def setData(self, index: Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or index.column() != 3 or role != Qt.ItemDataRole.CheckStateRole:
             return False
         name = self.fields[index.row()]
@@ -122,8 +125,11 @@ class FieldChoiceModel(QAbstractTableModel):
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
         return True
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and 0 <= section < 4:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < 4
+        ):
             return self.HEADERS[section]
         return None

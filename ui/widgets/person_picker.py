@@ -38,7 +38,7 @@ def describe(hit: PersonHit) -> str:
 
 
 class _HitsModel(QAbstractListModel):
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.hits: list[PersonHit] = []
 
@@ -47,10 +47,10 @@ class _HitsModel(QAbstractListModel):
         self.hits = hits
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.hits)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self.hits):
             return None
         hit = self.hits[index.row()]
@@ -66,8 +66,14 @@ class PersonPicker(QWidget):
 
     person_chosen = Signal(object)  # PersonHit
 
-    def __init__(self, session_factory: Callable, parent: QWidget | None = None, *,
-                 placeholder: str = "输入姓名、拼音首字母、身份证后几位或电话查找", limit: int = 20) -> None:
+    def __init__(
+        self,
+        session_factory: Callable,
+        parent: QWidget | None = None,
+        *,
+        placeholder: str = "输入姓名、拼音首字母、身份证后几位或电话查找",
+        limit: int = 20,
+    ) -> None:
         super().__init__(parent)
         self._session_factory = session_factory
         self._limit = limit
@@ -104,7 +110,7 @@ class PersonPicker(QWidget):
         if self.model.hits:
             self.results.setCurrentIndex(self.model.index(0))
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: ANN001, N802
+    def eventFilter(self, obj, event) -> bool:
         if obj is self.edit and isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
             key = event.key()
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.model.hits:
@@ -173,9 +179,13 @@ class PersonListPicker(QWidget):
             self.chosen.takeItem(self.chosen.row(item))
         self.changed.emit()
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: ANN001, N802
-        if obj is self.chosen and isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress \
-                and event.key() == Qt.Key.Key_Delete:
+    def eventFilter(self, obj, event) -> bool:
+        if (
+            obj is self.chosen
+            and isinstance(event, QKeyEvent)
+            and event.type() == QKeyEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Delete
+        ):
             self.remove_selected()
             return True
         return super().eventFilter(obj, event)

@@ -27,7 +27,7 @@ class VillageFilter(QComboBox):
 
     changed = Signal()
 
-    def __init__(self, ctx, parent: QWidget | None = None) -> None:  # noqa: ANN001
+    def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.is_town = ctx.is_town
