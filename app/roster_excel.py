@@ -38,6 +38,7 @@ from app import audit
 from app.accounts import require
 from app.codes import mask_resident_id, to_halfwidth
 from app.errors import UserError
+from app.excel import literal, literal_rows
 from app.households import (
     HEAD,
     TOWN_READ_ONLY,
@@ -1020,6 +1021,7 @@ def write_error_workbook(plan: ImportPlan, out: Path | str) -> Path:
         )
         values = list(r.values) + [None] * (len(header) - len(r.values))
         ws.append(values[: len(header)] + [reasons, r.row])
+    literal_rows(ws.iter_rows())  # the rows are what was typed: never formulas
     id_cols = [i for i, f in plan.mapping.items() if f == "id_number"]
     for row in ws.iter_rows(min_row=2):
         for i in id_cols:
@@ -1130,7 +1132,7 @@ def export_roster(
             row = []
             for key in EXPORT_ORDER:
                 value = _export_value(key, h, p, tags, full_id)
-                c = WriteOnlyCell(sheet, value=value)
+                c = literal(WriteOnlyCell(sheet, value=value))
                 if key in ("birth_date", "card_delivered_on") and value is not None:
                     c.number_format = "yyyy-mm-dd"
                 elif key in ("id_number", "phone", "household_no", "household_phones"):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Agreement, CaseMediator, CaseParty, MediationCase
 
+from app.excel import literal_rows
 from app.mediation import stats as mstats
 
 COLUMNS = (
@@ -170,6 +171,8 @@ def export_ledger(
         sheet.append([k, v])
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = 26
+    for each in wb.worksheets:  # case titles, facts, names are what was typed: never formulas
+        literal_rows(each.iter_rows())
     tmp = target.with_name(target.name + ".part")
     wb.save(tmp)
     tmp.replace(target)
