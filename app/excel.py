@@ -1,4 +1,4 @@
-"""Excel written out: nothing a user typed is ever a formula.
+"""Excel in and out: nothing a user typed is ever a formula; nothing read is trusted for its size.
 
 openpyxl stores a string that starts with ``=`` as a formula; a name, address or case title typed as
 ``=HYPERLINK(…)`` or a DDE payload (``=cmd|' /C calc'!A0``) would then run when a town clerk opens
@@ -10,7 +10,12 @@ The diary ledger writes its rows as inline strings, which are never formulas eit
 
 from __future__ import annotations
 
+import re
+import zipfile
 from collections.abc import Iterable
+from pathlib import Path
+
+from app.errors import UserError
 
 # What spreadsheet programs may take for the start of a formula when a cell is edited or a CSV is read.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -28,3 +33,80 @@ def literal_rows(rows: Iterable) -> None:
     for row in rows:
         for cell in row:
             literal(cell)
+
+
+# -- Excel in: bounded ------------------------------------------------------------------------------
+MAX_BOOK_FILE = 50 * 1024 * 1024  # a village roster is a few MB
+MAX_BOOK_INFLATED = 256 * 1024 * 1024  # every part of the package together, uncompressed
+MAX_PART_RATIO = 100  # uncompressed / compressed of one part (sheets of text: 5–20)
+MAX_PARTS = 10_000
+MAX_ROWS = 200_000
+MAX_COLUMNS = 200
+_DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
+_CELL_REF = re.compile(rb'<c\s[^>]*?r="([A-Z]{1,3})(\d{1,7})"')
+
+
+def column_number(letters: bytes | str) -> int:
+    """``A`` → 1, ``XFD`` → 16384."""
+    n = 0
+    for ch in letters if isinstance(letters, str) else letters.decode("ascii"):
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def check_workbook(path: Path) -> None:
+    """Refuse, in Chinese and before any reader allocates for it, a workbook too large, too wide or too
+    long, or whose parts inflate far beyond their stored size (a zip bomb). The declared dimension of
+    each sheet and the cells it actually names are both checked: a 5 KB file with one cell at
+    XFD1048576 would make a reader allocate hundreds of gigabytes for the empty ones."""
+    size = path.stat().st_size
+    if size > MAX_BOOK_FILE:
+        raise UserError(
+            f"{path.name} 有 {size // 1048576} MB，超过 {MAX_BOOK_FILE // 1048576} MB 的上限；"
+            "请只保留名册那一张工作表，另存后再导入"
+        )
+    if not zipfile.is_zipfile(path):
+        return  # .xls (a compound file): bounded by its size; the reader checks the rest
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            if len(infos) > MAX_PARTS:
+                raise UserError(f"{path.name} 的结构异常（{len(infos)} 个部件），不像正常的 Excel 文件")
+            total = 0
+            for info in infos:
+                total += info.file_size
+                if info.file_size > max(info.compress_size, 1) * MAX_PART_RATIO + 65536:
+                    raise UserError(
+                        f"{path.name} 解压后异常地大（{info.filename}），可能已损坏或被做了手脚，不能导入"
+                    )
+            if total > MAX_BOOK_INFLATED:
+                raise UserError(
+                    f"{path.name} 解压后有 {total // 1048576} MB，超过 {MAX_BOOK_INFLATED // 1048576} MB"
+                    " 的上限；请只保留名册那一张工作表，另存后再导入"
+                )
+            for info in infos:
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    _check_sheet_extent(path, z.read(info))
+    except zipfile.BadZipFile:
+        raise UserError(f"{path.name} 已损坏（不是完整的 Excel 文件），请重新保存后再导入") from None
+
+
+def _check_sheet_extent(path: Path, xml: bytes) -> None:
+    rows = cols = 0
+    head = _DIMENSION.search(xml, 0, 4096)
+    if head is not None:
+        letters, row = head.group(3) or head.group(1), head.group(4) or head.group(2)
+        cols, rows = column_number(letters) if letters else 0, int(row) if row else 0
+    if rows <= MAX_ROWS and cols <= MAX_COLUMNS:
+        for m in _CELL_REF.finditer(xml):
+            cols, rows = max(cols, column_number(m.group(1))), max(rows, int(m.group(2)))
+    if cols > MAX_COLUMNS:
+        raise UserError(
+            f"{path.name} 的工作表太宽（用到第 {cols} 列，上限 {MAX_COLUMNS} 列）；"
+            "请删去名册右边多余的列（或把内容复制到新的工作表），另存后再导入"
+        )
+    if rows > MAX_ROWS:
+        raise UserError(
+            f"{path.name} 的工作表太长（用到第 {rows} 行，上限 {MAX_ROWS} 行）；"
+            "请删去名册下面多余的行，另存后再导入"
+        )

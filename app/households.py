@@ -888,6 +888,7 @@ def _cmd_import(args) -> int:
     lines += [f"  第 {e['row']} 行〔{e['column']}〕{e['reason']}" for e in s["errors"][:50]]
     if len(s["errors"]) > 50:
         lines.append(f"  ……另有 {len(s['errors']) - 50} 处错误")
+    lines += [f"  第 {e['row']} 行〔{e['column']}〕（提示）{e['reason']}" for e in s["warnings"][:50]]
     if result.errors_path:
         lines.append(f"错误行已写入 {result.errors_path}，改正后可再次导入")
     emit(args, "\n".join(lines), s)

@@ -38,7 +38,7 @@ from app import audit
 from app.accounts import require
 from app.codes import mask_resident_id, to_halfwidth
 from app.errors import UserError
-from app.excel import literal, literal_rows
+from app.excel import check_workbook, literal, literal_rows
 from app.households import (
     HEAD,
     TOWN_READ_ONLY,
@@ -119,6 +119,13 @@ EXPORT_WIDTHS = {
     "household_key": 38,
     "person_key": 38,
 }
+# Text cut to what the records hold (the String lengths of the models; 备注 is free text, bounded here).
+_TEXT_LIMITS = {
+    **{key: Household.__table__.c[key].type.length for key in ("household_no", "group_name", "address")},
+    **{key: Person.__table__.c[key].type.length for key in ("name", "relation", "ethnicity", "occupation")},
+    "head_name": Household.__table__.c.head_name.type.length,
+    "notes": 2000,
+}
 TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数")
 HEADER_SCAN_ROWS = 20
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -159,6 +166,7 @@ def _open_book(path: Path):
 
     if not path.exists():
         raise UserError(f"找不到文件 {path}")
+    check_workbook(path)
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception as exc:
@@ -332,6 +340,10 @@ class ImportPlan:
     def errors(self) -> list[RowProblem]:
         return [p for r in self.data_rows for p in r.problems if p.level == "error"]
 
+    def warnings(self) -> list[RowProblem]:
+        """What was imported differently from the cell (text cut to what the record holds)."""
+        return [p for r in self.data_rows for p in r.problems if p.level == "warning"]
+
     def summary(self) -> dict:
         """Exactly the JSON of the CLI (issue 3)."""
         return {
@@ -341,6 +353,7 @@ class ImportPlan:
             "unchanged": self.count("unchanged"),
             "invalid": self.count("invalid"),
             "errors": [{"row": p.row, "column": p.column, "reason": p.reason} for p in self.errors()],
+            "warnings": [{"row": p.row, "column": p.column, "reason": p.reason} for p in self.warnings()],
         }
 
     def header_of(self, field_name: str) -> str:
@@ -381,6 +394,17 @@ def _parse_row(
     for key in ("name", "head_name"):
         if key in raw:
             f[key] = clean_name(raw[key])
+    for key, limit in _TEXT_LIMITS.items():
+        value = f.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            f[key] = value[:limit]
+            _problem(
+                r,
+                header,
+                key,
+                f"{label(key)}有 {len(value)} 字，超过 {limit} 字的上限，只导入了前 {limit} 字",
+                level="warning",
+            )
     for key in ("birth_date", "card_delivered_on"):
         if key in raw:
             try:

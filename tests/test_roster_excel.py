@@ -260,7 +260,7 @@ def test_cli_import_json_and_exit_codes(village_ws, ugly, tmp_path, capsys):
     code = cli_main(["households", "import", "--data-dir", data_dir, str(ugly), "--dry-run", "--json"])
     out = json.loads(capsys.readouterr().out)
     assert code == 1
-    assert set(out) == {"rows", "new", "updated", "unchanged", "invalid", "errors"}
+    assert set(out) == {"rows", "new", "updated", "unchanged", "invalid", "errors", "warnings"}
     assert (out["rows"], out["new"], out["invalid"]) == (9, 4, 5)
     assert set(out["errors"][0]) == {"row", "column", "reason"}
     assert _counts_dir(data_dir) == (0, 0)  # dry run wrote nothing
