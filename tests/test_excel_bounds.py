@@ -31,7 +31,7 @@ def _roster(path: Path, rows: list[list]) -> Path:
     return path
 
 
-def _rewrite_part(path: Path, part: str, change) -> None:  # noqa: ANN001
+def _rewrite_part(path: Path, part: str, change) -> None:
     with zipfile.ZipFile(path) as z:
         items = [(i, z.read(i)) for i in z.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
