@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -9,7 +10,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import User
+from db.base import utcnow
+from db.models import AuditLog, User
 
 from app import audit
 from app.errors import UserError
@@ -165,20 +167,85 @@ def local_users(session: Session, *, include_inactive: bool = True) -> list[User
     return list(session.scalars(q.order_by(User.created_at)))
 
 
-def authenticate(session: Session, username: str, password: str) -> User:
+# Failed sign-ins: after this many in a row for one account, one try every LOCK_SECONDS.
+FREE_TRIES = 5
+LOCK_SECONDS = 30
+
+
+def _recent_signins(session: Session, user: User) -> list[tuple[str, dt.datetime]]:
+    """The account's latest sign-in events (action, time), newest first, back to its last success."""
+    rows = session.execute(
+        select(AuditLog.action, AuditLog.at)
+        .where(AuditLog.record_id == user.id, AuditLog.action.in_(("signin", "signin.failed")))
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        .limit(FREE_TRIES + 1)
+    ).all()
+    out = []
+    for action, at in rows:
+        if action == "signin":
+            break
+        out.append((action, at))
+    return out
+
+
+def authenticate(session: Session, username: str, password: str, *, now: dt.datetime | None = None) -> User:
+    """Check a sign-in. After :data:`FREE_TRIES` wrong passwords in a row, the account takes one try
+    every :data:`LOCK_SECONDS` (refused without looking at the password meanwhile); the lock is
+    audit-logged. No typed text goes into the audit log: a password typed into the user-name box
+    would otherwise be kept there."""
+    now = now or utcnow()
     village_code = session.info["stamp"].village_code
     user = session.scalars(
         select(User).where(User.username == username.strip(), User.village_code == village_code)
     ).first()
+    failures = _recent_signins(session, user) if user is not None else []
+    if user is not None:
+        if len(failures) >= FREE_TRIES:
+            wait = LOCK_SECONDS - (now - failures[0][1]).total_seconds()
+            if wait > 0:
+                raise UserError(f"密码错误次数过多，为防止被人猜密码，请 {int(wait) + 1} 秒后再试")
     if user is None or not verify_password(user.password_hash, password):
-        audit.record(session, None, "signin.failed", detail=username.strip()[:50])
+        if user is None:
+            audit.record(session, None, "signin.failed", detail="没有这个登录名")
+        else:
+            session.add(
+                AuditLog(
+                    at=now,
+                    user_id=None,
+                    username=user.username,
+                    action="signin.failed",
+                    table_name="user",
+                    record_id=user.id,
+                )
+            )
+            if len(failures) + 1 == FREE_TRIES:
+                session.add(
+                    AuditLog(
+                        at=now,
+                        user_id=None,
+                        username=user.username,
+                        action="signin.locked",
+                        table_name="user",
+                        record_id=user.id,
+                        detail=f"连续 {FREE_TRIES} 次密码错误，此后每 {LOCK_SECONDS} 秒只能试一次",
+                    )
+                )
         # The failed attempt must stay in the audit log although the caller's unit of work
         # rolls back on the error below.
         session.commit()
         raise UserError("登录名或密码不对，请重新输入")
     if not user.active:
         raise UserError("这个账号已停用，请联系管理员")
-    audit.record(session, user, "signin", table="user", record_id=user.id)
+    session.add(
+        AuditLog(
+            at=now,
+            user_id=user.id,
+            username=user.username,
+            action="signin",
+            table_name="user",
+            record_id=user.id,
+        )
+    )
     return user
 
 
