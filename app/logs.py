@@ -9,6 +9,8 @@ import logging
 import logging.handlers
 from pathlib import Path
 
+from db.files import private_dir, private_file
+
 LOG_NAME = "minqing.log"
 MAX_BYTES = 2 * 1024 * 1024
 BACKUPS = 5
@@ -16,7 +18,13 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class _WorkspaceFileHandler(logging.handlers.RotatingFileHandler):
-    """Marks our handler so a second :func:`setup` replaces it instead of adding another."""
+    """Marks our handler so a second :func:`setup` replaces it instead of adding another; its files
+    are the owner's only (a log names residents)."""
+
+    def _open(self):
+        stream = super()._open()
+        private_file(Path(self.baseFilename))
+        return stream
 
 
 def setup(logs_dir: Path | str, *, level: int = logging.INFO) -> Path:
@@ -24,8 +32,7 @@ def setup(logs_dir: Path | str, *, level: int = logging.INFO) -> Path:
 
     Idempotent: calling it again (another workspace, a test) closes the previous file first.
     """
-    logs_dir = Path(logs_dir)
-    logs_dir.mkdir(parents=True, exist_ok=True)
+    logs_dir = private_dir(Path(logs_dir))
     root = logging.getLogger()
     shutdown()
     handler = _WorkspaceFileHandler(

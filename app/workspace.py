@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import migrate
 from db.engine import make_engine, make_sessionmaker
+from db.files import create_private_file, private_dir, private_file
 from db.models import Station
 from db.stamping import StampContext
 
@@ -45,8 +46,14 @@ class Workspace:
             if not create:
                 raise UserError(f"工作目录 {ws.root} 不存在，请先用 init 建立工作站")
             ws.root.mkdir(parents=True)
-        for sub in (ws.logs_dir, ws.backups_dir, ws.attachments_dir):
-            sub.mkdir(exist_ok=True)
+        # residents' data: the folder, its database (and journals), logs and backups are the owner's only
+        for sub in (ws.root, ws.logs_dir, ws.backups_dir, ws.attachments_dir):
+            private_dir(sub)
+        create_private_file(ws.db_path)
+        for journal in ("-wal", "-shm"):
+            private_file(ws.db_path.with_name(ws.db_path.name + journal))
+        for old in (*ws.backups_dir.glob("*.db"), *ws.logs_dir.glob("*.log*")):
+            private_file(old)
         ws.engine = make_engine(ws.db_path)
         try:
             migrate.upgrade(ws.engine, ws.db_path, ws.backups_dir)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
+from db.files import create_private_file, private_dir
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -61,13 +63,14 @@ def current_revision(engine: Engine) -> str | None:
 
 def backup(db_path: Path, backups_dir: Path, label: str) -> Path:
     """Consistent copy of the database (SQLite online backup), named with revision and time."""
-    backups_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(backups_dir)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = backups_dir / f"{db_path.stem}-{label}-{stamp}.db"
     n = 1
     while target.exists():
         n += 1
         target = backups_dir / f"{db_path.stem}-{label}-{stamp}-{n}.db"
+    create_private_file(target)
     src = sqlite3.connect(db_path)
     try:
         dst = sqlite3.connect(target)

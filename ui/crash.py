@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.errors import UserError
+from app.logs import private_file
 
 log = logging.getLogger("minqing.crash")
 
@@ -80,6 +81,7 @@ class CrashHandler:
         if fault:
             self.collect_fault_log()
             self._fault_file = open(self.logs_dir / FAULT_LOG, "w", encoding="utf-8")  # noqa: SIM115
+            private_file(self.logs_dir / FAULT_LOG)
             faulthandler.enable(self._fault_file, all_threads=True)
         self._previous_hooks = (sys.excepthook, threading.excepthook)
         sys.excepthook = self.handle
@@ -110,6 +112,7 @@ class CrashHandler:
             f"时间：{when:%Y-%m-%d %H:%M:%S}\n\n"
         )
         target.write_text(header + fault.read_text(encoding="utf-8", errors="replace"), encoding="utf-8")
+        private_file(target)
         fault.unlink()
         return target
 
@@ -126,6 +129,7 @@ class CrashHandler:
             f"线程：{threading.current_thread().name}\n\n{text}",
             encoding="utf-8",
         )
+        private_file(path)
         self.last_log = path
         return path
 
