@@ -19,8 +19,8 @@ are the table "Authority" in ``docs/bundle-format.md``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from sqlalchemy import Connection, select
 
@@ -163,10 +163,22 @@ class Authority:
     bundle_rows: dict[str, dict[str, object]] = field(default_factory=dict)  # table → id → village_code
     rejected: dict[str, set[str]] = field(default_factory=dict)  # table → ids refused in this bundle
     synced_tables: frozenset[str] = frozenset()
+    _foreign: dict[str, set] = field(default_factory=dict)
 
     @property
     def from_town(self) -> bool:
         return self.sender_kind == "town"
+
+    def foreign_ids(self, table: str) -> set:
+        """Ids of this bundle's rows of ``table`` that belong to another village (usually none)."""
+        cached = self._foreign.get(table)
+        if cached is None:
+            rows = self.bundle_rows.get(table, {})
+            if set(rows.values()) <= {self.village_code}:  # the usual case, at C speed
+                cached = self._foreign[table] = set()
+            else:
+                cached = self._foreign[table] = {rid for rid, vc in rows.items() if vc != self.village_code}
+        return cached
 
     def refuse(self, out: list[Rejection], spec, rid: object, version: object, reason: str) -> None:
         rid_text = rid if isinstance(rid, str) and len(rid) <= 36 else repr(rid)[:36]
@@ -214,7 +226,7 @@ def screen_rows(
                 if n not in verdict and r[i_table] == table and r[i_owner] in bad:
                     verdict[n] = bad[r[i_owner]].format(col=column_label("owner_id"))
     for i, col, targets in refs:
-        values = {r[i] for r in rows}
+        values = set(_column(rows, i))
         values.discard(None)
         values.discard("")
         bad = _bad_references(conn, values, targets, auth)
@@ -233,33 +245,43 @@ def screen_rows(
     return kept
 
 
+def _column(rows: list[list], i: int) -> list:
+    return list(map(itemgetter(i), rows))
+
+
+def _all_text(values: list, *, nullable: bool = False) -> bool:
+    """Every value is text of 1–36 characters (or None when ``nullable``), checked at C speed."""
+    present = [v for v in values if v is not None] if nullable else values
+    if not present:
+        return True
+    return set(map(type, present)) == {str} and min(map(len, present)) > 0 and max(map(len, present)) <= 36
+
+
 def _screen_bookkeeping(
     rows: list[list], idx: dict[str, int], auth: Authority, verdict: dict[int, str]
 ) -> None:
-    """Own village, own station, versions, the sync columns' types (a comprehension per rule; the
-    row-by-row reasons only for the rows that fail one)."""
+    """Own village, own station, versions, the sync columns' types: each rule checked on whole columns
+    (``map``/``set`` at C speed); the row-by-row reasons only when a column fails one."""
+    if not rows:
+        return
     i_id, i_vc, i_cs, i_v = idx["id"], idx["village_code"], idx["changed_station"], idx["version"]
     i_origin, i_bs, i_bv = idx.get("origin_station"), idx.get("base_station"), idx.get("base_version")
     vc, sid, top = auth.village_code, auth.sender_id, auth.counter_to
-    suspects = [
-        n
-        for n, r in enumerate(rows)
-        if r[i_vc] != vc
-        or r[i_cs] != sid
-        or type(r[i_v]) is not int
-        or not 1 <= r[i_v] <= top
-        or type(r[i_id]) is not str
-        or not 0 < len(r[i_id]) <= 36
-    ]
-    for col in (i_origin, i_bs):
-        if col is not None:
-            suspects += [n for n, r in enumerate(rows) if r[col] is not None and not _is_text(r[col], 36)]
-    if i_origin is not None:
-        suspects += [n for n, r in enumerate(rows) if r[i_origin] is None]
-    if i_bv is not None:
-        suspects += [n for n, r in enumerate(rows) if r[i_bv] is not None and type(r[i_bv]) is not int]
-    for n in sorted(set(suspects)):
-        r = rows[n]
+    versions = _column(rows, i_v)
+    fine = (
+        set(_column(rows, i_vc)) == {vc}
+        and set(_column(rows, i_cs)) == {sid}
+        and set(map(type, versions)) == {int}
+        and min(versions) >= 1
+        and max(versions) <= top
+        and _all_text(_column(rows, i_id))
+        and (i_origin is None or _all_text(_column(rows, i_origin)))
+        and (i_bs is None or _all_text(_column(rows, i_bs), nullable=True))
+        and (i_bv is None or set(map(type, _column(rows, i_bv))) <= {int, type(None)})
+    )
+    if fine:
+        return
+    for n, r in enumerate(rows):
         if not _is_text(r[i_id], 36):
             verdict[n] = "记录编号格式不对"
         elif r[i_vc] != vc:
@@ -272,7 +294,11 @@ def _screen_bookkeeping(
             verdict[n] = "记录标为由其他工作站修改；包里只能有发送方自己修改的记录"
         elif type(r[i_v]) is not int or not 1 <= r[i_v] <= top:
             verdict[n] = "记录的版本号不对"
-        else:
+        elif (
+            (i_origin is not None and not _is_text(r[i_origin], 36))
+            or (i_bs is not None and r[i_bs] is not None and not _is_text(r[i_bs], 36))
+            or (i_bv is not None and r[i_bv] is not None and type(r[i_bv]) is not int)
+        ):
             verdict[n] = "记录的同步字段格式不对"
 
 
@@ -280,18 +306,27 @@ def _bad_references(
     conn: Connection, values: set, targets: tuple[str, ...], auth: Authority
 ) -> dict[object, str]:
     """Of the distinct ``values`` of a reference column: those that may not be referenced, with the
-    reason (``{col}`` filled in by the caller)."""
+    reason (``{col}`` filled in by the caller). Set algebra against the bundle's own ids first; the
+    database is asked only about the rest."""
     bad: dict[object, str] = {}
-    lookup: set[str] = set()
-    for value in values:
-        if not _is_text(value, 36):
-            bad[value] = "“{col}”的格式不对"
-        elif _bundle_reference_elsewhere(value, targets, auth):
+    known: set = set()  # rows of this bundle, of this village, not refused
+    for t in targets:
+        in_bundle = auth.bundle_rows.get(t)
+        if not in_bundle:
+            continue
+        here = values & in_bundle.keys()
+        for value in here & auth.foreign_ids(t):
             bad[value] = "“{col}”引用了其他村的记录"
-        elif not any(
-            value in auth.bundle_rows.get(t, ()) and value not in auth.rejected.get(t, ()) for t in targets
-        ):
+        known |= here - auth.rejected.get(t, set())
+    rest = values - known - bad.keys()
+    if not rest:
+        return bad
+    lookup: set[str] = set()
+    for value in rest:
+        if _is_text(value, 36):
             lookup.add(value)
+        else:
+            bad[value] = "“{col}”的格式不对"
     if not lookup:
         return bad
     found = _owners(conn, {t: lookup for t in targets})
@@ -318,15 +353,6 @@ def _attachment_verdict(r: list, idx: dict[str, int], auth: Authority) -> str | 
     if owner_table not in auth.synced_tables:
         return "附件所属的记录类型不认识"
     return None
-
-
-def _bundle_reference_elsewhere(value: str, targets: Iterable[str], auth: Authority) -> bool:
-    """Does ``value`` name a row of this bundle that belongs to another village?"""
-    for t in targets:
-        owner = auth.bundle_rows.get(t, {}).get(value)
-        if owner is not None and owner != auth.village_code:
-            return True
-    return False
 
 
 def _owners(conn: Connection, lookups: dict[str, set[str]]) -> dict[tuple[str, str], str]:

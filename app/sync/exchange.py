@@ -23,6 +23,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from sqlalchemy import Connection, delete, func, select
@@ -959,9 +960,12 @@ def _authority(
     bundle_rows: dict[str, dict[str, object]] = {}
     for table in staged:
         i_id, i_vc = table.columns.index("id"), table.columns.index("village_code")
-        bundle_rows[table.spec.table_name] = {
-            r[i_id]: r[i_vc] for r in table.rows if isinstance(r[i_id], str)
-        }
+        ids, codes = map(itemgetter(i_id), table.rows), map(itemgetter(i_vc), table.rows)
+        try:
+            bundle_rows[table.spec.table_name] = dict(zip(ids, codes, strict=True))
+        except TypeError:  # an id that is not even hashable: its row is refused by the screen
+            rows = table.rows
+            bundle_rows[table.spec.table_name] = {r[i_id]: r[i_vc] for r in rows if isinstance(r[i_id], str)}
     return ownership.Authority(
         sender_id=sender.id,
         sender_kind=sender.kind,

@@ -11,6 +11,7 @@ import base64
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from sqlalchemy import Connection, LargeBinary
 
@@ -230,7 +231,7 @@ def apply_table(
         not local
         and not auth.from_town
         and len(set(ids)) == len(ids)
-        and (i_origin is None or all(r[i_origin] == auth.sender_id for r in rows))
+        and (i_origin is None or set(map(itemgetter(i_origin), rows)) <= {auth.sender_id})
         and not _town_only_filled(spec, idx, rows)
     ):
         # the common case of a first import: every row is new, once, made by the sender
