@@ -19,6 +19,8 @@ are the table "Authority" in ``docs/bundle-format.md``.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -99,6 +101,7 @@ BOOKKEEPING = frozenset(
 )
 
 
+@functools.cache
 def references(table_name: str) -> dict[str, tuple[str, ...]]:
     """Column → the tables it may point into: foreign keys, soft references, the cadre columns."""
     model = next(m for m in synced_models() if m.__table__.name == table_name)
@@ -226,7 +229,7 @@ def screen_rows(
                 if n not in verdict and r[i_table] == table and r[i_owner] in bad:
                     verdict[n] = bad[r[i_owner]].format(col=column_label("owner_id"))
     for i, col, targets in refs:
-        values = set(_column(rows, i))
+        values = _distinct(rows, i)
         values.discard(None)
         values.discard("")
         bad = _bad_references(conn, values, targets, auth)
@@ -249,35 +252,46 @@ def _column(rows: list[list], i: int) -> list:
     return list(map(itemgetter(i), rows))
 
 
-def _all_text(values: list, *, nullable: bool = False) -> bool:
-    """Every value is text of 1–36 characters (or None when ``nullable``), checked at C speed."""
-    present = [v for v in values if v is not None] if nullable else values
-    if not present:
+def _distinct(rows: list[list], i: int) -> set:
+    return set(map(itemgetter(i), rows))
+
+
+def _ids_ok(values: Iterable) -> bool:
+    """Distinct values that are all text of 1–36 characters."""
+    values = list(values)
+    if not values:
         return True
-    return set(map(type, present)) == {str} and min(map(len, present)) > 0 and max(map(len, present)) <= 36
+    if set(map(type, values)) != {str}:
+        return False
+    lengths = set(map(len, values))
+    return min(lengths) > 0 and max(lengths) <= 36
 
 
 def _screen_bookkeeping(
     rows: list[list], idx: dict[str, int], auth: Authority, verdict: dict[int, str]
 ) -> None:
     """Own village, own station, versions, the sync columns' types: each rule checked on whole columns
-    (``map``/``set`` at C speed); the row-by-row reasons only when a column fails one."""
+    (``map``/``set`` at C speed, and on the distinct values where there are few); the row-by-row
+    reasons only when a column fails one."""
     if not rows:
         return
     i_id, i_vc, i_cs, i_v = idx["id"], idx["village_code"], idx["changed_station"], idx["version"]
     i_origin, i_bs, i_bv = idx.get("origin_station"), idx.get("base_station"), idx.get("base_version")
     vc, sid, top = auth.village_code, auth.sender_id, auth.counter_to
     versions = _column(rows, i_v)
+    ids = _column(rows, i_id)
     fine = (
-        set(_column(rows, i_vc)) == {vc}
-        and set(_column(rows, i_cs)) == {sid}
+        _distinct(rows, i_vc) == {vc}
+        and _distinct(rows, i_cs) == {sid}
         and set(map(type, versions)) == {int}
         and min(versions) >= 1
         and max(versions) <= top
-        and _all_text(_column(rows, i_id))
-        and (i_origin is None or _all_text(_column(rows, i_origin)))
-        and (i_bs is None or _all_text(_column(rows, i_bs), nullable=True))
-        and (i_bv is None or set(map(type, _column(rows, i_bv))) <= {int, type(None)})
+        and set(map(type, ids)) == {str}
+        and min(lengths := set(map(len, ids))) > 0
+        and max(lengths) <= 36
+        and (i_origin is None or _ids_ok(_distinct(rows, i_origin)))
+        and (i_bs is None or _ids_ok(_distinct(rows, i_bs) - {None}))
+        and (i_bv is None or set(map(type, _distinct(rows, i_bv))) <= {int, type(None)})
     )
     if fine:
         return
@@ -371,9 +385,10 @@ def _owners(conn: Connection, lookups: dict[str, set[str]]) -> dict[tuple[str, s
 def attachment_content_refused(
     conn: Connection, attachments_dir, rows: list[list], columns: list[str], auth: Authority, has_content
 ) -> dict[str, str]:
-    """Attachment rows whose content is not in the bundle: refused when this station holds that
-    content only for other villages (a bundle cannot claim another village's photo by its hash).
-    Content held nowhere here is accepted as missing (the sender lost the file)."""
+    """Live attachment rows whose content is neither in the bundle nor already held here for that
+    village: refused. A bundle cannot claim another village's photo by its hash, and a row whose
+    content the sender lost stays unacknowledged at the village, shown with this reason, until it is
+    attached again or removed there."""
     idx = {c: i for i, c in enumerate(columns)}
     i_sha, i_del, i_id = idx["sha256"], idx["deleted_at"], idx["id"]
     wanted = {r[i_sha] for r in rows if r[i_del] is None and r[i_sha] not in auth.blob_hashes}
@@ -393,8 +408,8 @@ def attachment_content_refused(
     refused = {}
     for r in rows:
         sha = r[i_sha]
-        if sha in wanted and sha not in mine and has_content(conn, attachments_dir, sha):
-            refused[r[i_id]] = "附件内容不在包内，本站也没有该村的这份内容"
+        if sha in wanted and not (sha in mine and has_content(conn, attachments_dir, sha)):
+            refused[r[i_id]] = "附件内容不在包内，本站也没有该村的这份内容；请在村里重新附上或删除这个附件"
     return refused
 
 

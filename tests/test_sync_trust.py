@@ -597,3 +597,26 @@ def test_a_malformed_station_card_is_refused_in_chinese_at_enrollment(village_ws
         enroll(town_ws, card)
     assert err.value.message and not err.value.message.isascii()
     assert content_dump(town_ws) == before
+
+
+def test_an_attachment_whose_content_is_nowhere_is_refused_until_removed(village_ws, town_ws, tmp_path):
+    from app.attachments import remove_attachment
+
+    enroll_village(village_ws, town_ws, tmp_path)
+    hid = add_household(village_ws, "张建国")
+    photo = b"\xff\xd8" + bytes(range(256)) * 400
+    aid = add_attachment(village_ws, hid, photo)
+    sha = __import__("hashlib").sha256(photo).hexdigest()
+    (village_ws.attachments_dir / sha[:2] / sha).unlink()  # the village lost the file
+    (up,) = export_bundles(village_ws, tmp_path)
+    assert up.missing_attachments == 1
+    (got,) = import_bundles(town_ws, [up.path]).bundles
+    assert got.status == "imported" and got.counts["rejected"] == 1
+    (r,) = got.rejections
+    assert r.record_id == aid and r.reason.startswith("附件内容不在包内")
+    with village_ws.session() as s:
+        remove_attachment(s, aid)
+    (again,) = export_bundles(village_ws, tmp_path)
+    (got,) = import_bundles(town_ws, [again.path]).bundles
+    assert got.counts["rejected"] == 0
+    assert synced_rows(town_ws, VILLAGE_CODE) == synced_rows(village_ws, VILLAGE_CODE)
