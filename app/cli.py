@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from app import __version__
-from app.errors import UserError
+from app.errors import UserError, environment_failure
 from app.paths import resolve_data_dir
 
 # Each module provides register_cli(subparsers, common_parents) (one line per feature).
@@ -199,7 +199,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_to_workspace()
         log.info("命令 %s 结束，退出码 %s", args.command, status)
         return status
-    except UserError as exc:
+    except Exception as exc:
+        failure = exc if isinstance(exc, UserError) else environment_failure(exc)
+        if failure is None:
+            raise
+        exc = failure
         log_to_workspace()
         log.info("命令 %s 被拒绝：%s", args.command, exc.message)
         if getattr(args, "json", False):

@@ -11,3 +11,53 @@ class UserError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class EnvironmentFailure(UserError):
+    """Not a bug and not the user's input: the computer's environment failed (a database another
+    program holds, a full disk or stick, a read-only or unplugged drive, a damaged file). Shown as a
+    Chinese message saying what to do; never as the crash dialog."""
+
+
+# errno → what to do (POSIX and Windows both set these through Python's OSError).
+_ERRNO_ADVICE = {
+    28: "磁盘或 U 盘已满：请腾出空间（或换一个 U 盘）后再试",  # ENOSPC
+    122: "磁盘配额已用完：请腾出空间后再试",  # EDQUOT
+    30: "这个位置是只读的（U 盘可能有写保护开关，或光盘）：请换一个位置",  # EROFS
+    5: "读写出错（U 盘可能被拔出或已损坏）：请重新插好 U 盘后再试",  # EIO
+    19: "找不到这个设备（U 盘可能被拔出）：请重新插好后再试",  # ENODEV
+    6: "找不到这个设备（U 盘可能被拔出）：请重新插好后再试",  # ENXIO
+    13: "没有权限读写这个位置：请换一个文件夹，或让管理员检查文件权限",  # EACCES
+    1: "没有权限读写这个位置：请换一个文件夹，或让管理员检查文件权限",  # EPERM
+}
+# SQLite's own messages (sqlite3 / SQLAlchemy OperationalError, DatabaseError) → what to do.
+_SQLITE_ADVICE = (
+    ("database is locked", "数据库正被另一个程序使用（例如另一个民情簿窗口）：请关闭其他民情簿窗口后再试"),
+    ("database is busy", "数据库正被另一个程序使用（例如另一个民情簿窗口）：请关闭其他民情簿窗口后再试"),
+    ("database or disk is full", "磁盘已满，数据库无法写入：请腾出磁盘空间后再试，已保存的内容不受影响"),
+    ("disk i/o error", "读写数据库时磁盘出错：请检查磁盘或 U 盘后重新打开民情簿"),
+    ("readonly database", "数据库所在的位置是只读的：请检查工作目录的权限，或把工作目录放到可写的位置"),
+    ("unable to open database file", "打不开数据库文件：请检查工作目录是否存在、是否可写"),
+    ("file is not a database", "数据库文件已损坏（不是有效的数据库）：请从备份恢复"),
+    ("database disk image is malformed", "数据库文件已损坏：请从备份恢复"),
+)
+
+
+def environment_failure(exc: BaseException) -> EnvironmentFailure | None:
+    """The environment failure ``exc`` is (with a Chinese message), or None when it is not one."""
+    if isinstance(exc, EnvironmentFailure):
+        return exc
+    seen = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:  # SQLAlchemy wraps the driver's error
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in _ERRNO_ADVICE:
+            where = f"（{current.filename}）" if current.filename else ""
+            return EnvironmentFailure(_ERRNO_ADVICE[current.errno] + where)
+        text = str(getattr(current, "orig", None) or current).lower()
+        if type(current).__name__ in ("OperationalError", "DatabaseError"):
+            for needle, advice in _SQLITE_ADVICE:
+                if needle in text:
+                    return EnvironmentFailure(advice)
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return None

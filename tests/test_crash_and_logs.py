@@ -51,6 +51,25 @@ def test_a_user_error_reaching_the_hook_is_not_a_crash(qtbot, tmp_path):
     assert crash_logs(tmp_path / "logs") == []
 
 
+def test_an_environment_failure_reaching_the_hook_is_a_chinese_warning_not_a_crash(
+    qtbot, tmp_path, monkeypatch
+):
+    import errno
+
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append((title, text)))
+    handler = CrashHandler(tmp_path / "logs")
+    try:
+        raise OSError(errno.ENOSPC, "No space left on device", "/media/u/x.mqb")
+    except OSError:
+        handler.handle(*sys.exc_info())
+    assert crash_logs(tmp_path / "logs") == []
+    assert handler.dialog is None
+    assert shown and shown[0][0] == "无法完成" and "已满" in shown[0][1]
+
+
 def test_install_takes_over_the_excepthook_and_uninstall_gives_it_back(tmp_path):
     before = sys.excepthook
     handler = CrashHandler(tmp_path / "logs").install(fault=False)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
-from app.errors import UserError
+from app.errors import UserError, environment_failure
 from app.logs import private_file
 
 log = logging.getLogger("minqing.crash")
@@ -140,9 +140,10 @@ class CrashHandler:
         if issubclass(exc_type, KeyboardInterrupt):
             sys.__excepthook__(exc_type, exc, tb)
             return
-        if isinstance(exc, UserError):
-            log.info("未处理的提示：%s", exc.message)
-            self._show_user_error(exc)
+        failure = exc if isinstance(exc, UserError) else environment_failure(exc)
+        if failure is not None:  # the user's input or the computer's environment: not a crash
+            log.info("未处理的提示：%s（%s）", failure.message, type(exc).__name__)
+            self._show_user_error(failure)
             return
         path = self.write_log(exc_type, exc, tb)
         log.error("程序出错，错误记录已写入 %s", path, exc_info=(exc_type, exc, tb))

@@ -1,0 +1,100 @@
+"""The computer's environment failing (a locked database, a full stick, a damaged file) is said in
+Chinese with what to do, on the command line and in the window; it is never a traceback or the crash
+dialog."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from app.errors import EnvironmentFailure, UserError, environment_failure
+
+from tests.sync_support import add_household, enroll_village
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _cli(*args) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "app", *map(str, args)], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+
+
+@pytest.mark.parametrize(
+    ("exc", "words"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device", "/media/u/a.mqb"), "已满"),
+        (OSError(errno.EROFS, "Read-only file system"), "只读"),
+        (OSError(errno.EIO, "Input/output error"), "U 盘可能被拔出"),
+        (OperationalError("INSERT …", {}, sqlite3.OperationalError("database is locked")), "另一个程序"),
+        (OperationalError("INSERT …", {}, sqlite3.OperationalError("database or disk is full")), "磁盘已满"),
+        (sqlite3.DatabaseError("file is not a database"), "已损坏"),
+    ],
+)
+def test_environment_failures_are_recognised_with_what_to_do(exc, words):
+    failure = environment_failure(exc)
+    assert isinstance(failure, EnvironmentFailure) and isinstance(failure, UserError)
+    assert words in failure.message
+
+
+def test_a_bug_is_not_taken_for_an_environment_failure():
+    for exc in (
+        KeyError("x"),
+        TypeError("y"),
+        OSError(errno.ENOENT, "missing"),
+        ValueError("database is locked"),
+    ):
+        assert environment_failure(exc) is None
+
+
+def test_a_full_stick_is_said_in_chinese_and_leaves_no_half_file(village_ws, town_ws, tmp_path):
+    enroll_village(village_ws, town_ws, tmp_path)
+    add_household(village_ws, "张建国")
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    name = f"{village_ws.require_station().code}-up-{dt.date.today():%Y%m%d}-0001.mqb"
+    (stick / f"{name}.tmp").symlink_to("/dev/full")  # every write there fails with ENOSPC
+    village_ws.close()
+    r = _cli("bundle", "export", "--data-dir", village_ws.root, "--out", stick)
+    assert r.returncode == 1 and "Traceback" not in r.stdout + r.stderr, r.stderr
+    assert "已满" in r.stderr
+    assert not (stick / name).exists() and not (stick / f"{name}.tmp").exists()
+
+
+def test_a_locked_database_is_said_in_chinese_on_the_command_line(village_ws, tmp_path):
+    import openpyxl
+
+    book = tmp_path / "名册.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["组", "户主姓名", "姓名", "与户主关系"])
+    wb.active.append(["一组", "张三", "张三", "户主"])
+    wb.save(book)
+    village_ws.close()
+    blocker = sqlite3.connect(village_ws.db_path)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        r = _cli("households", "import", "--data-dir", village_ws.root, book)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert r.returncode == 1 and "Traceback" not in r.stdout + r.stderr, r.stderr
+    assert "另一个程序使用" in r.stderr
+
+
+def test_a_damaged_database_file_is_said_in_chinese(village_ws):
+    village_ws.close()
+    for suffix in ("-wal", "-shm"):
+        village_ws.db_path.with_name(village_ws.db_path.name + suffix).unlink(missing_ok=True)
+    data = bytearray(village_ws.db_path.read_bytes())
+    data[:16] = b"not a database!!"
+    village_ws.db_path.write_bytes(bytes(data))
+    r = _cli("stats", "--data-dir", village_ws.root)
+    assert r.returncode == 1 and "Traceback" not in r.stdout + r.stderr, r.stderr
+    assert "已损坏" in r.stderr and "备份" in r.stderr
