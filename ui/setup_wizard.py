@@ -118,6 +118,25 @@ class StationPage(QWizardPage):
         )
         if path:
             self.town_card.setText(path)
+            self.prefill_from_card(path)
+
+    def prefill_from_card(self, path: str) -> None:
+        """The town's part of the village code (its first 9 digits) and the town's name come from the
+        card: the cadre types only the village's own 3 digits."""
+        try:
+            card = cards.read_card(Path(path))
+        except UserError as exc:
+            self.show_error(exc.message)
+            return
+        if card.kind != "town":
+            self.show_error(f"{Path(path).name} 不是乡镇的卡片")
+            return
+        self.error.hide()
+        if not self.code.text().strip().startswith(card.code):
+            self.code.setText(card.code)
+        self.town_name.setText(card.name)
+        self.code.setFocus()
+        self.code.end(False)
 
     def show_error(self, message: str) -> None:
         self.error.setText(message)

@@ -46,6 +46,18 @@ def _cmd_enroll(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_bind(args: argparse.Namespace) -> int:
+    from app.sync.enrollment import bind_town
+
+    binding = _with_ws(args, lambda ws: bind_town(ws, Path(args.card)))
+    emit(
+        args,
+        f"已绑定乡镇：{binding.town_name}（{binding.town_code}）。现在可以导出本村卡片交乡镇登记，并导出上报包",
+        {"town": {"name": binding.town_name, "code": binding.town_code}, "bound": binding.bound},
+    )
+    return EXIT_OK
+
+
 def _cmd_revoke(args: argparse.Namespace) -> int:
     from app.sync.enrollment import revoke
 
@@ -303,6 +315,10 @@ def register_cli(sub, parents) -> dict[str, Callable[[argparse.Namespace], int]]
     en.add_argument("card", metavar="卡片文件")
     en.set_defaults(sync_handler=_cmd_enroll)
 
+    bn = sub.add_parser("bind", help="村工作站导入乡镇卡片（建站时没有卡片的，以后在此绑定）", parents=pc)
+    bn.add_argument("card", metavar="乡镇卡片文件")
+    bn.set_defaults(sync_handler=_cmd_bind)
+
     rv = sub.add_parser("revoke", help="吊销工作站（电脑丢失时）", parents=pc)
     rv.add_argument("station", metavar="工作站", help="工作站编号、村代码或村名")
     rv.add_argument("--reason", required=True, metavar="原因")
@@ -356,4 +372,6 @@ def register_cli(sub, parents) -> dict[str, Callable[[argparse.Namespace], int]]
     def dispatch(args: argparse.Namespace) -> int:
         return args.sync_handler(args)
 
-    return dict.fromkeys(("card", "enroll", "revoke", "stations", "bundle", "receipt", "conflict"), dispatch)
+    return dict.fromkeys(
+        ("card", "enroll", "bind", "revoke", "stations", "bundle", "receipt", "conflict"), dispatch
+    )

@@ -36,6 +36,94 @@ def _info(st: Station) -> EnrolledStation:
     return EnrolledStation(st.id, st.kind, st.code, st.name, st.enrolled_at, st.revoked_at, st.revoked_reason)
 
 
+@dataclass(frozen=True)
+class Binding:
+    """A village's link to its town: the town's card pinned here, or none yet."""
+
+    town_name: str | None
+    town_code: str
+    bound_at: object
+
+    @property
+    def bound(self) -> bool:
+        return self.town_name is not None
+
+
+def town_binding(ws: Workspace) -> Binding:
+    me = ws.require_station()
+    with ws.new_session() as s:
+        town = s.scalars(
+            select(Station).where(
+                Station.is_local.is_(False), Station.kind == "town", Station.revoked_at.is_(None)
+            )
+        ).first()
+    if town is None:
+        return Binding(None, me.town_code, None)
+    return Binding(town.name, town.code, town.enrolled_at)
+
+
+def bind_town(ws: Workspace, card_path: Path, *, actor: User | None = None) -> Binding:
+    """绑定乡镇: pin the town's card at a village set up without one (the setup wizard lets a village
+    start before the town's card arrives). The card's town code must be the first 9 digits of the
+    village's code; a village already bound to a town is not re-bound to another."""
+    me = ws.require_station()
+    if me.kind != "village":
+        raise UserError("只有村工作站需要导入乡镇卡片；乡镇工作站请导出本镇卡片发给各村")
+    if actor is not None:
+        accounts.require(actor, "sync")
+    card = cards.read_card(Path(card_path))
+    if card.kind != "town":
+        raise UserError(f"{Path(card_path).name} 不是乡镇的卡片（是{card.name}的村工作站卡片）")
+    if card.code != me.code[:9]:
+        raise UserError(
+            f"卡片上的乡镇 {card.name}（{card.code}）不是本村的乡镇：村代码 {me.code} 的前 9 位是 {me.code[:9]}。"
+            "请向本村所属乡镇索取卡片"
+        )
+    current = town_binding(ws)
+    with ws.session(actor.id if actor else None) as s:
+        existing = s.get(Station, card.station_id)
+        if existing is not None and not existing.is_local:
+            if (existing.sign_public_key, existing.encrypt_public_key) != (
+                card.sign_public_key,
+                card.encrypt_public_key,
+            ):
+                raise UserError(f"{card.name} 的这张卡片与已绑定的密钥不一致，可能是伪造的，请向乡镇核实")
+            return current
+        if current.bound:
+            raise UserError(
+                f"本村已绑定 {current.town_name}（{current.town_code}）；这是另一台乡镇工作站的卡片。"
+                "如乡镇确实换了电脑，请按乡镇的通知重新建立本村工作站"
+            )
+        s.add(
+            Station(
+                id=card.station_id,
+                kind="town",
+                code=card.code,
+                name=card.name,
+                town_code=card.code,
+                town_name=card.name,
+                is_local=False,
+                sign_public_key=card.sign_public_key,
+                encrypt_public_key=card.encrypt_public_key,
+                enrolled_at=utcnow(),
+            )
+        )
+        local = s.get(Station, me.id)
+        local.town_name = card.name
+        s.flush()
+        audit.record(
+            s,
+            actor,
+            "sync.bind_town",
+            table="station",
+            record_id=card.station_id,
+            fields=["sign_public_key"],
+            detail=f"{card.name}（{card.code}）",
+        )
+    ws.local_station(refresh=True)
+    return town_binding(ws)
+
+
 def export_card(ws: Workspace, out: Path) -> Path:
     """Write this station's self-signed card (the town card at a town, the station card at a village)."""
     out = Path(out)

@@ -173,7 +173,10 @@ def _recipients(ws: Workspace, me: Station, village: str | None) -> list[Station
     if me.kind == "village":
         towns = [p for p in peers if p.kind == "town"]
         if not towns:
-            raise UserError("本工作站还没有绑定乡镇：请用乡镇导出的卡片建立工作站后再导出上报包")
+            raise UserError(
+                "本工作站还没有绑定乡镇：请在“上报与同步”页点“导入乡镇卡片”（或用 python -m app bind）"
+                "导入乡镇导出的卡片后再导出上报包"
+            )
         return towns[:1]
     villages = [p for p in peers if p.kind == "village"]
     if village:

@@ -113,6 +113,19 @@ class VillageSyncView(_Base):
     def __init__(self, ctx, parent=None) -> None:
         super().__init__(ctx, parent)
         layout = QVBoxLayout(self)
+        link = QGroupBox("与乡镇的绑定")
+        link_row = QHBoxLayout(link)
+        self.binding = QLabel()
+        self.binding.setWordWrap(True)
+        link_row.addWidget(self.binding, 1)
+        self.bind_btn = QPushButton("导入乡镇卡片(&B)…")
+        self.bind_btn.clicked.connect(self.bind_town)
+        self.card_btn = QPushButton("导出本村卡片(&C)…")
+        self.card_btn.setToolTip("乡镇登记本村工作站时需要这张卡片（公钥），不含群众数据")
+        self.card_btn.clicked.connect(self.export_card)
+        link_row.addWidget(self.bind_btn)
+        link_row.addWidget(self.card_btn)
+        layout.addWidget(link)
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -164,6 +177,19 @@ class VillageSyncView(_Base):
         layout.addWidget(self.message)
 
     def refresh(self) -> None:
+        binding = enrollment.town_binding(self.ws)
+        if binding.bound:
+            self.binding.setText(
+                f"已绑定乡镇：{binding.town_name}（{binding.town_code}），绑定于 {_fmt_time(binding.bound_at)}。"
+                "乡镇登记本村卡片后，即可导出上报包。"
+            )
+        else:
+            self.binding.setText(
+                f"尚未绑定乡镇（{binding.town_code}）：请向乡镇索取乡镇工作站卡片，点“导入乡镇卡片”；"
+                "再把本村卡片交乡镇登记。"
+            )
+        self.bind_btn.setVisible(not binding.bound)
+        self.export_btn.setEnabled(binding.bound)
         st = status.village_status(self.ws)
         receipt = st.last_receipt
         receipt_text = (
@@ -214,6 +240,33 @@ class VillageSyncView(_Base):
     def _refused_selected(self, *_args) -> None:
         r = self._selected_refused()
         self.rekey_btn.setEnabled(r is not None and r.household_id is not None)
+
+    def bind_town(self, path: str | None = None) -> None:
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, "选择乡镇工作站卡片", "", "工作站卡片 (*.json)")
+        if not path:
+            return
+        try:
+            binding = enrollment.bind_town(self.ws, Path(path), actor=self.ctx.user)
+        except UserError as exc:
+            self._warn(exc)
+            return
+        self.message.setText(
+            f"已绑定 {binding.town_name}（{binding.town_code}）。请点“导出本村卡片”，把卡片交乡镇登记。"
+        )
+        self.ctx.data_changed.emit("sync")
+        self.refresh()
+
+    def export_card(self, folder: Path | None = None) -> None:
+        out = folder or self._pick_folder("选择导出本村卡片的位置（U 盘或文件夹）")
+        if out is None:
+            return
+        try:
+            path = enrollment.export_card(self.ws, out)
+        except UserError as exc:
+            self._warn(exc)
+            return
+        self.message.setText(f"已写出本村卡片：{path}。请交乡镇，在乡镇的“工作站登记”里登记。")
 
     def rekey_selected(self) -> None:
         from app.rekey import rekey_household
@@ -578,7 +631,7 @@ class ConflictsView(_Base):
 
 # -- town: enrollment and revocation ------------------------------------------------------------------
 class StationsView(_Base):
-    HEADERS = ("村代码", "村", "状态", "登记时间", "吊销时间", "吊销原因", "工作站编号")
+    HEADERS = ("村代码", "村", "状态", "登记时间", "吊销时间", "吊销原因")
 
     def __init__(self, ctx, parent=None) -> None:
         super().__init__(ctx, parent)
@@ -613,7 +666,6 @@ class StationsView(_Base):
                     _fmt_time(s.enrolled_at),
                     _fmt_time(s.revoked_at),
                     s.revoked_reason or "",
-                    s.id,
                 )
                 for s in self.items
             ],
@@ -652,7 +704,7 @@ class StationsView(_Base):
         except UserError as exc:
             self._warn(exc)
             return
-        self.message.setText(f"已吊销 {st.name} 的工作站 {st.id}。")
+        self.message.setText(f"已吊销 {st.name}（{st.code}）这台电脑的工作站：它此后导出的包一律拒收。")
         self.refresh()
 
     def export_card(self) -> None:
