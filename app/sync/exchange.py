@@ -961,7 +961,18 @@ def _authority(
     """What this bundle may write: rows of the sending village (or, from the town, of this village),
     changed by the sender; the ids of the bundle's own rows for references between its tables."""
     bundle_rows: dict[str, dict[str, object]] = {}
+    specs = records.table_specs()
+    # only the tables a reference can point into (and the owners named by the bundle's attachments)
+    wanted = {
+        t for spec in specs for targets in ownership.references(spec.table_name).values() for t in targets
+    }
     for table in staged:
+        if table.spec.table_name == Attachment.__tablename__ and "owner_table" in table.columns:
+            i_owner = table.columns.index("owner_table")
+            wanted |= {v for v in map(itemgetter(i_owner), table.rows) if isinstance(v, str)}
+    for table in staged:
+        if table.spec.table_name not in wanted:
+            continue
         i_id, i_vc = table.columns.index("id"), table.columns.index("village_code")
         ids, codes = map(itemgetter(i_id), table.rows), map(itemgetter(i_vc), table.rows)
         try:
@@ -977,7 +988,7 @@ def _authority(
         counter_to=m["counter"]["to"],
         blob_hashes=frozenset(sha for sha, _ in blobs),
         bundle_rows=bundle_rows,
-        synced_tables=frozenset(spec.table_name for spec in records.table_specs()),
+        synced_tables=frozenset(spec.table_name for spec in specs),
     )
 
 
