@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from db.base import utcnow
 from db.models import Station, StationCounter
 
 from app import accounts
@@ -101,20 +100,7 @@ def init_station(
         session.flush()
         session.add(StationCounter(station_id=station.id, value=0))
         if town is not None:
-            session.add(
-                Station(
-                    id=town.station_id,
-                    kind="town",
-                    code=town.code,
-                    name=town.name,
-                    town_code=town.code,
-                    town_name=town.name,
-                    is_local=False,
-                    sign_public_key=town.sign_public_key,
-                    encrypt_public_key=town.encrypt_public_key,
-                    enrolled_at=utcnow(),
-                )
-            )
+            session.add(cards.pinned_station(town))
         session.commit()
     except Exception:
         session.rollback()

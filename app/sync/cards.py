@@ -13,6 +13,9 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 
+from db.base import utcnow
+from db.models import Station
+
 from app.errors import UserError
 from app.sync import gate, keys
 
@@ -70,3 +73,22 @@ def read_card(path: Path) -> StationCard:
     if card.kind not in ("village", "town"):
         raise UserError(f"{path} 的工作站类型不明")
     return card
+
+
+def pinned_station(
+    card: StationCard, *, town_code: str | None = None, town_name: str | None = None
+) -> Station:
+    """The row that pins another station's card here (its keys are then the only ones taken from it):
+    a town's card at a village, a village's card at its town."""
+    return Station(
+        id=card.station_id,
+        kind=card.kind,
+        code=card.code,
+        name=card.name,
+        town_code=town_code or (card.code if card.kind == "town" else card.town_code),
+        town_name=town_name or (card.name if card.kind == "town" else card.town_name),
+        is_local=False,
+        sign_public_key=card.sign_public_key,
+        encrypt_public_key=card.encrypt_public_key,
+        enrolled_at=utcnow(),
+    )

@@ -94,20 +94,7 @@ def bind_town(ws: Workspace, card_path: Path, *, actor: User | None = None) -> B
                 f"本村已绑定 {current.town_name}（{current.town_code}）；这是另一台乡镇工作站的卡片。"
                 "如乡镇确实换了电脑，请按乡镇的通知重新建立本村工作站"
             )
-        s.add(
-            Station(
-                id=card.station_id,
-                kind="town",
-                code=card.code,
-                name=card.name,
-                town_code=card.code,
-                town_name=card.name,
-                is_local=False,
-                sign_public_key=card.sign_public_key,
-                encrypt_public_key=card.encrypt_public_key,
-                enrolled_at=utcnow(),
-            )
-        )
+        s.add(cards.pinned_station(card))
         local = s.get(Station, me.id)
         local.town_name = card.name
         s.flush()
@@ -162,18 +149,7 @@ def enroll(ws: Workspace, card_path: Path, *, actor: User | None = None) -> tupl
                     f"{card.name} 的这张卡片与已登记的密钥不一致，可能是伪造的；如确实换了电脑，请先吊销旧工作站"
                 )
             return _info(existing), False
-        station = Station(
-            id=card.station_id,
-            kind="village",
-            code=card.code,
-            name=card.name,
-            town_code=me.code,
-            town_name=me.name,
-            is_local=False,
-            sign_public_key=card.sign_public_key,
-            encrypt_public_key=card.encrypt_public_key,
-            enrolled_at=utcnow(),
-        )
+        station = cards.pinned_station(card, town_code=me.code, town_name=me.name)
         s.add(station)
         s.flush()
         audit.record(
