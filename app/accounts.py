@@ -188,6 +188,21 @@ def _recent_signins(session: Session, user: User) -> list[tuple[str, dt.datetime
     return out
 
 
+def _signin_event(
+    user: User, action: str, at: dt.datetime, *, signed_in: bool, detail: str | None = None
+) -> AuditLog:
+    """An audit row of a sign-in attempt on ``user``'s account (never any typed text)."""
+    return AuditLog(
+        at=at,
+        user_id=user.id if signed_in else None,
+        username=user.username,
+        action=action,
+        table_name="user",
+        record_id=user.id,
+        detail=detail,
+    )
+
+
 def authenticate(session: Session, username: str, password: str, *, now: dt.datetime | None = None) -> User:
     """Check a sign-in. After :data:`FREE_TRIES` wrong passwords in a row, the account takes one try
     every :data:`LOCK_SECONDS` (refused without looking at the password meanwhile); the lock is
@@ -208,44 +223,17 @@ def authenticate(session: Session, username: str, password: str, *, now: dt.date
         if user is None:
             audit.record(session, None, "signin.failed", detail="没有这个登录名")
         else:
-            session.add(
-                AuditLog(
-                    at=now,
-                    user_id=None,
-                    username=user.username,
-                    action="signin.failed",
-                    table_name="user",
-                    record_id=user.id,
-                )
-            )
+            session.add(_signin_event(user, "signin.failed", now, signed_in=False))
             if len(failures) + 1 == FREE_TRIES:
-                session.add(
-                    AuditLog(
-                        at=now,
-                        user_id=None,
-                        username=user.username,
-                        action="signin.locked",
-                        table_name="user",
-                        record_id=user.id,
-                        detail=f"连续 {FREE_TRIES} 次密码错误，此后每 {LOCK_SECONDS} 秒只能试一次",
-                    )
-                )
+                detail = f"连续 {FREE_TRIES} 次密码错误，此后每 {LOCK_SECONDS} 秒只能试一次"
+                session.add(_signin_event(user, "signin.locked", now, signed_in=False, detail=detail))
         # The failed attempt must stay in the audit log although the caller's unit of work
         # rolls back on the error below.
         session.commit()
         raise UserError("登录名或密码不对，请重新输入")
     if not user.active:
         raise UserError("这个账号已停用，请联系管理员")
-    session.add(
-        AuditLog(
-            at=now,
-            user_id=user.id,
-            username=user.username,
-            action="signin",
-            table_name="user",
-            record_id=user.id,
-        )
-    )
+    session.add(_signin_event(user, "signin", now, signed_in=True))
     return user
 
 
