@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from db import settings
+
 from app.workspace import Workspace
 
 DEMO_STEPS: tuple[str, ...] = (
@@ -45,12 +47,6 @@ class DemoRun:
 
 def ensure_demo_station(data_dir: Path) -> Workspace:
     """Open ``data_dir``, creating a demo village (and its demo town's card) when it is empty."""
-    import json
-
-    from sqlalchemy import select
-
-    from db.models import Setting
-
     from app.stations import init_station, station_card
     from app.sync.cards import write_card
 
@@ -80,9 +76,14 @@ def ensure_demo_station(data_dir: Path) -> Workspace:
             service_phone="0535-6611234",
         )
         with ws.session() as s:
-            if s.scalars(select(Setting).where(Setting.key == DEMO_SETTING)).first() is None:
-                s.add(Setting(key=DEMO_SETTING, value=json.dumps(True)))
+            settings.put(s, DEMO_SETTING, True)
     return ws
+
+
+def is_demo_workspace(ws: Workspace) -> bool:
+    """True for a workspace made by :func:`ensure_demo_station` (the sign-in box offers the demo account)."""
+    with ws.session() as s:
+        return bool(settings.get(s, DEMO_SETTING, False))
 
 
 def step_name(spec: str) -> str:

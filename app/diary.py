@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from db import settings
 from db.base import derived_id, utcnow
 from db.models import (
     Acknowledgement,
@@ -31,12 +32,12 @@ from db.models import (
     HouseholdTag,
     MustVisitEvent,
     Person,
-    Setting,
     User,
 )
 
 from app import accounts, attachments, audit
 from app.errors import UserError
+from app.lookup import require_live
 from app.ownership import require_own_record
 from app.todo import TodoItem
 
@@ -126,21 +127,10 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 # -- settings ----------------------------------------------------------------------------------------
-def _get_setting(session: Session, key: str, default):
-    row = session.get(Setting, key)
-    return json.loads(row.value) if row else default
-
-
-def _put_setting(session: Session, key: str, value) -> None:
-    row = session.get(Setting, key)
-    if row is None:
-        session.add(Setting(key=key, value=json.dumps(value, ensure_ascii=False)))
-    else:
-        row.value = json.dumps(value, ensure_ascii=False)
 
 
 def demand_categories(session: Session) -> list[str]:
-    extra = [c for c in _get_setting(session, CATEGORIES_SETTING, []) if c not in DEFAULT_DEMAND_CATEGORIES]
+    extra = [c for c in settings.get(session, CATEGORIES_SETTING, []) if c not in DEFAULT_DEMAND_CATEGORIES]
     cats = list(DEFAULT_DEMAND_CATEGORIES)
     # The extra ones go before 其他.
     return cats[:-1] + extra + cats[-1:]
@@ -153,17 +143,17 @@ def add_demand_category(session: Session, name: str, *, actor: User | None) -> l
         raise UserError("请填写诉求类别的名称", field="category")
     if len(name) > 30:
         raise UserError("诉求类别名称不超过 30 个字", field="category")
-    extra = list(_get_setting(session, CATEGORIES_SETTING, []))
+    extra = list(settings.get(session, CATEGORIES_SETTING, []))
     if name not in extra and name not in DEFAULT_DEMAND_CATEGORIES:
         extra.append(name)
-        _put_setting(session, CATEGORIES_SETTING, extra)
+        settings.put(session, CATEGORIES_SETTING, extra)
         audit.record(session, actor, "diary.category.add", fields=["category"])
     return demand_categories(session)
 
 
 def visit_rhythm(session: Session) -> dict:
     """{"tags": {tag: months}, "ordinary": months}; a household with several tags takes the shortest."""
-    stored = _get_setting(session, RHYTHM_SETTING, None)
+    stored = settings.get(session, RHYTHM_SETTING, None)
     return stored if stored else json.loads(json.dumps(DEFAULT_RHYTHM))
 
 
@@ -178,7 +168,7 @@ def set_visit_rhythm(session: Session, rhythm: dict, *, actor: User | None) -> d
     if not isinstance(ordinary, int) or not 1 <= ordinary <= 24:
         raise UserError("普通户的走访周期请填 1 到 24 个月", field="rhythm:ordinary")
     value = {"tags": tags, "ordinary": ordinary}
-    _put_setting(session, RHYTHM_SETTING, value)
+    settings.put(session, RHYTHM_SETTING, value)
     audit.record(session, actor, "diary.rhythm.set", fields=["tags", "ordinary"])
     return value
 
@@ -493,10 +483,7 @@ def delete_entry(session: Session, entry_id: str, *, actor: User | None) -> None
 
 
 def _entry(session: Session, entry_id: str) -> DiaryEntry:
-    entry = session.get(DiaryEntry, entry_id)
-    if entry is None or entry.deleted_at is not None:
-        raise UserError("找不到这篇民情日记（可能已被删除）")
-    return entry
+    return require_live(session, DiaryEntry, entry_id, "找不到这篇民情日记（可能已被删除）")
 
 
 def _ack(session: Session, entry_id: str) -> Acknowledgement | None:
@@ -786,10 +773,7 @@ def signature_image(session: Session, attachments_dir: Path, entry_id: str) -> b
 
 # -- demands (诉求) -------------------------------------------------------------------------------------
 def _demand(session: Session, demand_id: str) -> Demand:
-    d = session.get(Demand, demand_id)
-    if d is None or d.deleted_at is not None:
-        raise UserError("找不到这条诉求（可能已被删除）")
-    return d
+    return require_live(session, Demand, demand_id, "找不到这条诉求（可能已被删除）")
 
 
 def _check_transition(d: Demand, new_status: str) -> None:
@@ -940,9 +924,9 @@ def record_must_visit(
 ) -> MustVisitInfo:
     _require_writer(actor)
     today = today or dt.date.today()
-    household = session.get(Household, household_id)
-    if household is None or household.deleted_at is not None:
-        raise UserError("请先选择这件事发生在哪一户", field="household")
+    household = require_live(
+        session, Household, household_id, "请先选择这件事发生在哪一户", field="household"
+    )
     if kind not in MUST_VISIT_KINDS:
         raise UserError("请选择必访事件的类别", field="kind")
     if occurred_on is None or occurred_on > today:

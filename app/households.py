@@ -31,6 +31,7 @@ from app.codes import (
     to_halfwidth,
 )
 from app.errors import UserError
+from app.lookup import require_live
 from app.ownership import is_town_session
 from app.pinyin import name_keys
 
@@ -508,17 +509,11 @@ def _sync_head(session: Session, household: Household) -> None:
 
 
 def _get_live(session: Session, household_id: str) -> Household:
-    household = session.get(Household, household_id)
-    if household is None or household.deleted_at is not None:
-        raise UserError("找不到这一户（可能已被删除），请刷新名册")
-    return household
+    return require_live(session, Household, household_id, "找不到这一户（可能已被删除），请刷新名册")
 
 
 def _get_person(session: Session, person_id: str) -> Person:
-    person = session.get(Person, person_id)
-    if person is None or person.deleted_at is not None:
-        raise UserError("找不到这个人，请刷新后重试")
-    return person
+    return require_live(session, Person, person_id, "找不到这个人，请刷新后重试")
 
 
 def move_person(

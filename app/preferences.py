@@ -5,12 +5,10 @@ Not synced: each laptop keeps its own. Changing one is an administrator's action
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from sqlalchemy.orm import Session
 
-from db.models import Setting, User
+from db.models import User
+from db.settings import get, put
 
 from app import accounts, audit
 from app.errors import UserError
@@ -18,25 +16,6 @@ from app.errors import UserError
 IDLE_LOCK_MINUTES = "ui.idle_lock_minutes"
 IDLE_LOCK_DEFAULT = 15
 IDLE_LOCK_RANGE = (1, 240)
-
-
-def get(session: Session, key: str, default: Any = None) -> Any:
-    row = session.get(Setting, key)
-    if row is None:
-        return default
-    try:
-        return json.loads(row.value)
-    except ValueError:
-        return default
-
-
-def put(session: Session, key: str, value: Any) -> None:
-    row = session.get(Setting, key)
-    text = json.dumps(value, ensure_ascii=False)
-    if row is None:
-        session.add(Setting(key=key, value=text))
-    else:
-        row.value = text
 
 
 def idle_lock_minutes(session: Session) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
@@ -15,20 +13,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.models import Setting, User
+from db.models import User
 
 from app import accounts
-from app.demo import DEMO_ADMIN, DEMO_SETTING
+from app.demo import DEMO_ADMIN, is_demo_workspace
 from app.errors import UserError
 from app.workspace import Workspace
 
 ERROR_STYLE = "color: #b00020;"
-
-
-def is_demo_workspace(ws: Workspace) -> bool:
-    with ws.session() as s:
-        row = s.get(Setting, DEMO_SETTING)
-        return bool(row is not None and json.loads(row.value))
 
 
 class SignInDialog(QDialog):

@@ -8,7 +8,6 @@ Every function takes the session and the acting user; reading or changing a case
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from db import settings
 from db.base import derived_id, utcnow
 from db.models import (
     Agreement,
@@ -28,7 +28,6 @@ from db.models import (
     Person,
     Screening,
     SessionRecord,
-    Setting,
     Signature,
     User,
 )
@@ -36,6 +35,7 @@ from db.models import FollowUp as FollowUpRow
 
 from app import accounts, attachments, audit
 from app.errors import UserError
+from app.lookup import require_live
 from app.mediation import rules
 from app.ownership import require_own_record
 
@@ -276,19 +276,6 @@ def _require_text(value: str | None, label: str, field: str) -> str:
     return value
 
 
-def _get_setting(session: Session, key: str, default):
-    row = session.get(Setting, key)
-    return json.loads(row.value) if row is not None else default
-
-
-def _set_setting(session: Session, key: str, value) -> None:
-    row = session.get(Setting, key)
-    if row is None:
-        session.add(Setting(key=key, value=json.dumps(value, ensure_ascii=False)))
-    else:
-        row.value = json.dumps(value, ensure_ascii=False)
-
-
 def committee_name(session: Session) -> str:
     from db.models import Station
 
@@ -300,7 +287,7 @@ def case_prefix(session: Session) -> str:
     """The 字号 of case numbers: set by the committee, by default the village name without 村."""
     from db.models import Station
 
-    stored = _get_setting(session, SETTING_PREFIX, None)
+    stored = settings.get(session, SETTING_PREFIX, None)
     if stored:
         return stored
     station = session.scalars(select(Station).where(Station.is_local.is_(True))).first()
@@ -313,20 +300,17 @@ def set_case_prefix(session: Session, user: User | None, prefix: str) -> None:
     prefix = (prefix or "").strip()
     if not prefix or len(prefix) > 10 or any(c in prefix for c in "()（）第号 "):
         raise UserError("字号请填 1 到 10 个字，不含括号、空格和“第”“号”，如“张家”", field="prefix")
-    _set_setting(session, SETTING_PREFIX, prefix)
+    settings.put(session, SETTING_PREFIX, prefix)
 
 
 def dispute_types(session: Session) -> list[str]:
     """The 15 national types, then the committee's own (本地类型, e.g. 村务管理)."""
-    local = _get_setting(session, SETTING_LOCAL_TYPES, list(rules.DEFAULT_LOCAL_TYPES))
+    local = settings.get(session, SETTING_LOCAL_TYPES, list(rules.DEFAULT_LOCAL_TYPES))
     return list(rules.NATIONAL_TYPES) + [t for t in local if t not in rules.NATIONAL_TYPES]
 
 
 def _case(session: Session, case_id: str) -> MediationCase:
-    row = session.get(MediationCase, case_id)
-    if row is None or row.deleted_at is not None:
-        raise UserError("找不到这个调解案件（可能已被删除）")
-    return row
+    return require_live(session, MediationCase, case_id, "找不到这个调解案件（可能已被删除）")
 
 
 def _case_for_edit(session: Session, case_id: str) -> MediationCase:
@@ -432,9 +416,7 @@ def case_from_screening(
     session: Session, user: User | None, screening_id: str, *, title: str, dispute_type: str, **kwargs
 ) -> CaseInfo:
     """A dispute found in a screening round becomes a case in one step (source 排查发现)."""
-    screening = session.get(Screening, screening_id)
-    if screening is None or screening.deleted_at is not None:
-        raise UserError("找不到这次排查记录")
+    screening = require_live(session, Screening, screening_id, "找不到这次排查记录")
     if screening.found_count < 1:
         raise UserError(
             "这次排查是零报告（未发现纠纷），请先把发现的纠纷数改为至少 1 起", field="found_count"
@@ -531,9 +513,7 @@ def add_party(
         raise UserError("当事人类别请选择“个人”或“单位”", field="kind")
     party_id = None
     if person_id is not None:
-        person = session.get(Person, person_id)
-        if person is None or person.deleted_at is not None:
-            raise UserError("名册中找不到这个人，请重新查找", field="person_id")
+        person = require_live(session, Person, person_id, "名册中找不到这个人，请重新查找", field="person_id")
         from db.models import Household
 
         household = session.get(Household, person.household_id)
@@ -602,9 +582,7 @@ def add_party(
 
 def remove_party(session: Session, user: User | None, party_id: str) -> None:
     accounts.require(user, "see_cases")
-    party = session.get(CaseParty, party_id)
-    if party is None or party.deleted_at is not None:
-        raise UserError("找不到这个当事人")
+    party = require_live(session, CaseParty, party_id, "找不到这个当事人")
     if _case_for_edit(session, party.case_id).state not in rules.OPEN_STATES:
         raise UserError("调解已有结果，当事人不能再移除")
     party.deleted_at = utcnow()

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db import settings
 from db.models import Screening, User
 
 from app import accounts, audit
 from app.errors import UserError
-from app.mediation.cases import _get_setting, _set_setting
 
 SETTING_PERIOD = "mediation.screening_period"
 PERIODS = ("月", "半月")  # 每月一次 / 每半月一次
@@ -50,14 +50,14 @@ def _info(row: Screening) -> ScreeningInfo:
 
 
 def screening_period(session: Session) -> str:
-    return _get_setting(session, SETTING_PERIOD, "月")
+    return settings.get(session, SETTING_PERIOD, "月")
 
 
 def set_screening_period(session: Session, user: User | None, period: str) -> None:
     accounts.require(user, "see_cases")
     if period not in PERIODS:
         raise UserError("排查周期请选择“月”（每月一次）或“半月”（每半月一次）", field="period")
-    _set_setting(session, SETTING_PERIOD, period)
+    settings.put(session, SETTING_PERIOD, period)
 
 
 def period_label(day: dt.date, period: str) -> str:
