@@ -87,8 +87,10 @@ def is_demo_workspace(ws: Workspace) -> bool:
 
 
 def step_name(spec: str) -> str:
-    """ "app.demo_households:generate" → "households" (the name ``--steps`` uses)."""
-    return spec.split(":")[0].rsplit(".", 1)[-1].removeprefix("demo_")
+    """ "app.households.demo:generate" → "households" (the name ``--steps`` uses): the feature package's
+    name; a step module outside a feature package is named by itself, less a ``demo_`` prefix."""
+    parts = spec.split(":")[0].split(".")
+    return parts[-2] if parts[-1] == "demo" and len(parts) > 2 else parts[-1].removeprefix("demo_")
 
 
 def chosen_steps(steps: Sequence[str] | None) -> tuple[str, ...]:
