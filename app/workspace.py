@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from db import migrate
 from db.engine import make_engine, make_sessionmaker
 from db.files import create_private_file, private_dir, private_file
-from db.models import Station
+from db.models import Station, User
 from db.stamping import StampContext
 
 from app import pinyin
 from app.errors import UserError
+from app.work import Paths, StationInfo, Work
 
 pinyin.install_hooks()
 
@@ -114,6 +115,17 @@ class Workspace:
             raise
         finally:
             session.close()
+
+    @contextlib.contextmanager
+    def work(self, actor: User | None = None, **info) -> Iterator[Work]:
+        """One unit of work for the services (:mod:`app.work`): commits on success, rolls back on any
+        exception. ``actor`` is the signed-in user (detached is fine; only its id is used for stamping)."""
+        station = self.require_station()
+        paths = Paths(
+            self.root, self.attachments_dir, self.drafts_dir, self.keys_dir, self.backups_dir, self.logs_dir
+        )
+        with self.session(actor.id if actor is not None else None, **info) as session:
+            yield Work(session, actor, StationInfo.of(station), paths)
 
     def raw_session(self) -> Session:
         """A session with no stamping context (station setup only)."""

@@ -33,6 +33,10 @@ class AppContext(QObject):
         """One unit of work stamped as the signed-in user (commit on success)."""
         return self.workspace.session(self.user.id if self.user else None, **info)
 
+    def work(self, **info):
+        """One unit of work for the services (:class:`app.work.Work`) as the signed-in user."""
+        return self.workspace.work(self.user, **info)
+
     def set_user(self, user: User | None) -> None:
         self.user = user
         self.user_changed.emit()
