@@ -139,9 +139,9 @@ class SyncedRecord:
 
 def synced_models() -> list[type]:
     """All mapped classes that are synced records, in dependency (table creation) order."""
-    by_table = {}
+    by_table: dict[str, type] = {}
     for mapper in Base.registry.mappers:
         cls = mapper.class_
         if issubclass(cls, SyncedRecord):
-            by_table[mapper.local_table.name] = cls
+            by_table[mapper.persist_selectable.description] = cls
     return [by_table[t.name] for t in Base.metadata.sorted_tables if t.name in by_table]

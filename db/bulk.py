@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
@@ -102,6 +103,7 @@ def large_wal(conn: Connection) -> Iterator[None]:
         yield
         return
     raw = conn.connection.driver_connection  # connection settings: no transaction needed or wanted
+    assert raw is not None, "an open connection has a driver connection"
     (cache,) = raw.execute("PRAGMA cache_size").fetchone()
     raw.execute(f"PRAGMA wal_autocheckpoint={LARGE_WAL_PAGES}")
     raw.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
@@ -114,8 +116,12 @@ def large_wal(conn: Connection) -> Iterator[None]:
         raw.execute(f"PRAGMA cache_size={int(cache)}")  # gives the memory back
 
 
-def _deferred() -> list[tuple[Callable, Callable]]:
-    out = []
+Pending = Callable[[Connection], int]
+Work = Callable[[Connection, int], int]
+
+
+def _deferred() -> list[tuple[Pending, Work]]:
+    out: list[tuple[Pending, Work]] = []
     for spec in DEFERRED:
         module, pending_fn, work_fn = spec.split(":")
         mod = importlib.import_module(module)
@@ -161,12 +167,13 @@ def catch_up(
         return done
 
 
-def _step(conn: Connection, work: Callable, chunk: int) -> int:
+def _step(conn: Connection, work: Work, chunk: int) -> int:
     with conn.begin():
         return work(conn, chunk)
 
 
-def pass_state(conn: Connection) -> dict:
+def pass_state(conn: Connection) -> dict[str, Any]:
     """For a deferred work function: a dict kept from one step of a :func:`catch_up` pass to the next
     (where a walk stopped), empty at the start of each pass."""
-    return conn.info.setdefault(_PASS, {})
+    state: dict[str, Any] = conn.info.setdefault(_PASS, {})
+    return state

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
 
 import db.stamping  # noqa: F401  (installs the flush hook)
 
@@ -25,7 +27,7 @@ def make_engine(path: Path | str, *, synchronous: str = "FULL") -> Engine:
     engine = create_engine(f"sqlite:///{path}", future=True)
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA page_size={PAGE_SIZE}")  # takes effect only while the file is still empty
@@ -36,11 +38,11 @@ def make_engine(path: Path | str, *, synchronous: str = "FULL") -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:
+    def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
 
     return engine
 
 
-def make_sessionmaker(engine: Engine, info: dict | None = None) -> sessionmaker:
+def make_sessionmaker(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, info=info or {})

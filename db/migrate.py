@@ -51,7 +51,9 @@ def alembic_config() -> Config:
 def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "the migrations have one head"
+    return head
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -132,6 +134,7 @@ def upgrade(engine: Engine, db_path: Path, backups_dir: Path, target: str = "hea
     # Batch migrations recreate tables; foreign keys are checked once afterwards instead.
     with engine.connect() as conn:
         raw = conn.connection.driver_connection  # outside any transaction: the pragma takes effect
+        assert raw is not None, "an open connection has a driver connection"
         raw.execute("PRAGMA foreign_keys=OFF")
         try:
             with conn.begin():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, event, update
 from sqlalchemy.orm import Session
@@ -46,7 +47,7 @@ def reserve_versions(conn: Connection, station_id: str, count: int) -> int:
 
 
 def stamp_new_rows(
-    conn: Connection, ctx: StampContext, rows: list[dict], now: dt.datetime | None = None
+    conn: Connection, ctx: StampContext, rows: list[dict[str, Any]], now: dt.datetime | None = None
 ) -> None:
     """Stamp plain row dicts for a Core bulk insert (demo data, fast importers)."""
     if not rows:
@@ -76,7 +77,7 @@ def _synced(objects: Iterable[object]) -> list[SyncedRecord]:
 
 
 @event.listens_for(Session, "before_flush")
-def _stamp_before_flush(session: Session, flush_context, instances) -> None:
+def _stamp_before_flush(session: Session, flush_context: object, instances: object) -> None:
     if session.info.get("sync_apply"):
         return
     deleted = _synced(session.deleted)

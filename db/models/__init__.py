@@ -1,7 +1,7 @@
 """All mapped models. Importing this package registers every table on ``Base.metadata``."""
 
-from db.models.core import Attachment, AttachmentContent, AuditLog, Setting, Station, StationCounter, User  # noqa: F401
-from db.models.diary import (  # noqa: F401
+from db.models.core import Attachment, AttachmentContent, AuditLog, Setting, Station, StationCounter, User
+from db.models.diary import (
     Acknowledgement,
     Demand,
     DiaryAmendment,
@@ -9,14 +9,14 @@ from db.models.diary import (  # noqa: F401
     DiaryParticipant,
     MustVisitEvent,
 )
-from db.models.households import (  # noqa: F401
+from db.models.households import (
     CadreAssignment,
     Household,
     HouseholdTag,
     Person,
     TagDefinition,
 )
-from db.models.mediation import (  # noqa: F401
+from db.models.mediation import (
     Agreement,
     CaseFileItem,
     CaseMediator,
@@ -28,4 +28,40 @@ from db.models.mediation import (  # noqa: F401
     SessionRecord,
     Signature,
 )
-from db.models.sync import ReceivedBundle, SyncConflict, SyncPeer, SyncRejection  # noqa: F401
+from db.models.sync import ReceivedBundle, SyncConflict, SyncPeer, SyncRejection
+
+__all__ = [
+    "Acknowledgement",
+    "Agreement",
+    "Attachment",
+    "AttachmentContent",
+    "AuditLog",
+    "CadreAssignment",
+    "CaseFileItem",
+    "CaseMediator",
+    "CaseParty",
+    "CaseTransition",
+    "Demand",
+    "DiaryAmendment",
+    "DiaryEntry",
+    "DiaryParticipant",
+    "F401",
+    "FollowUp",
+    "Household",
+    "HouseholdTag",
+    "MediationCase",
+    "MustVisitEvent",
+    "Person",
+    "ReceivedBundle",
+    "Screening",
+    "SessionRecord",
+    "Setting",
+    "Signature",
+    "Station",
+    "StationCounter",
+    "SyncConflict",
+    "SyncPeer",
+    "SyncRejection",
+    "TagDefinition",
+    "User",
+]

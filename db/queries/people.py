@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -87,4 +88,5 @@ def find_persons(
     else:
         q = q.where(Person.name.like(f"%{_escape_like(text)}%", escape="\\"))
     q = q.order_by(Person.name).limit(limit)
-    return [PersonHit(*row) for row in session.execute(q)]
+    rows: list[Any] = list(session.execute(q))  # in PersonHit's field order
+    return [PersonHit(*row) for row in rows]
