@@ -115,6 +115,35 @@ def test_contact_cadre_change_keeps_history(village_ws, village_admin):
     assert len(rows) == 2
 
 
+def test_one_households_card_delivery_is_checked_and_audited_and_refused_at_the_town(
+    village_ws, village_admin, town_ws
+):
+    from app import accounts
+
+    from tests.conftest import ADMIN_PASSWORD
+
+    h = household(village_ws, village_admin, "周十")
+    viewer = add_user(village_ws, "kan", ["mediator"])  # may not edit households
+    with village_ws.session() as s:
+        assert cadres.set_card_delivered(s, village_admin, h.id, dt.date(2026, 3, 1))
+        assert not cadres.set_card_delivered(s, village_admin, h.id, dt.date(2026, 3, 1))
+        assert cadres.set_card_delivered(s, village_admin, h.id, None)  # marked by mistake: taken back
+        with pytest.raises(UserError):
+            cadres.set_card_delivered(s, viewer, h.id, dt.date(2026, 3, 2))
+    with village_ws.session() as s:
+        assert s.get(Household, h.id).card_delivered_on is None
+        rows = s.scalars(select(AuditLog).where(AuditLog.action == "household.card_delivered")).all()
+    assert sorted((r.record_id, r.username, r.fields, r.detail or "") for r in rows) == [
+        (h.id, "admin", "card_delivered_on", ""),  # delivered
+        (h.id, "admin", "card_delivered_on", "撤销送达"),  # taken back; the refused attempt left nothing
+    ]
+    with town_ws.session() as s:
+        clerk = accounts.authenticate(s, "admin", ADMIN_PASSWORD)
+        with pytest.raises(UserError, match="乡镇工作站只能查看"):
+            cadres.set_card_delivered(s, clerk, h.id, None)
+        assert not s.scalars(select(AuditLog).where(AuditLog.action == "household.card_delivered")).all()
+
+
 def test_deceased_and_moved_away_are_statuses_never_deletions(village_ws, village_admin):
     h = household(village_ws, village_admin, "孙八", "孙九")
     member = next(m for m in h.members if m.name == "孙九")

@@ -119,6 +119,35 @@ def test_editor_saves_a_new_household_and_reveals_the_id_with_an_audit(qtbot, vi
         assert s.scalars(select(AuditLog.action).where(AuditLog.action == "person.reveal_id")).all()
 
 
+def test_editor_takes_back_a_card_delivery_through_the_service_with_an_audit(
+    qtbot, village_ws, village_admin
+):
+    from sqlalchemy import select
+
+    from db.models import AuditLog, Household
+
+    from app.households import cadres
+
+    from tests.households_helpers import household
+
+    h = household(village_ws, village_admin, "吴一")
+    with village_ws.session() as s:
+        cadres.mark_cards_delivered(s, village_admin, [h.id], dt.date(2026, 2, 1))
+    ctx = AppContext(village_ws, village_admin)
+    dlg = HouseholdDialog(ctx, h.id)
+    qtbot.addWidget(dlg)
+    assert dlg.delivered.isChecked()
+    dlg.delivered.setChecked(False)
+    dlg.save()
+    assert dlg.result() == 1
+    with village_ws.session() as s:
+        assert s.get(Household, h.id).card_delivered_on is None
+        row = s.scalars(
+            select(AuditLog).where(AuditLog.action == "household.card_delivered", AuditLog.record_id == h.id)
+        ).one()
+    assert (row.username, row.fields, row.detail) == ("admin", "card_delivered_on", "撤销送达")
+
+
 def test_import_wizard_previews_problems_then_imports_in_the_background(
     qtbot, village_ws, village_admin, tmp_path, monkeypatch
 ):

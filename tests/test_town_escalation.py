@@ -163,6 +163,7 @@ def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
             ),
         ),
         lambda s: cadres.mark_cards_delivered(s, clerk, [hid], DEMO_TODAY),
+        lambda s: cadres.set_card_delivered(s, clerk, hid, DEMO_TODAY),
         lambda s: diary.add_amendment(s, entry_id, "镇里补记", actor=clerk),
         lambda s: diary.delete_entry(s, entry_id, actor=clerk),
         lambda s: cases.update_case(s, clerk, case_id, title="镇里改的名称"),

@@ -115,6 +115,27 @@ def mark_cards_delivered(
     return n
 
 
+def set_card_delivered(session: Session, actor: User | None, household_id: str, on: dt.date | None) -> bool:
+    """One household's 联系卡 delivered on ``on``, or not delivered (None: a delivery marked by
+    mistake is taken back), with the checks and the audit of :func:`mark_cards_delivered`; returns
+    whether it changed."""
+    require_edit(session, actor)
+    household = get_live(session, household_id)
+    if household.card_delivered_on == on:
+        return False
+    household.card_delivered_on = on
+    audit.record(
+        session,
+        actor,
+        "household.card_delivered",
+        table="household",
+        record_id=household.id,
+        fields=["card_delivered_on"],
+        detail=None if on is not None else "撤销送达",
+    )
+    return True
+
+
 def village_secretary(session: Session) -> User | None:
     """The village secretary for the card: a user whose 职务 contains 书记, else the first admin."""
     users = session.scalars(

@@ -648,12 +648,7 @@ class HouseholdDialog(QDialog):
                 ) != self.area.currentData() else None
                 delivered = _pydate(self.delivered_on.date()) if self.delivered.isChecked() else None
                 if delivered != view.card_delivered_on:
-                    if delivered is None:
-                        from db.models import Household
-
-                        s.get(Household, view.id).card_delivered_on = None
-                    else:
-                        cadre_svc.mark_cards_delivered(s, self.ctx.user, [view.id], delivered)
+                    cadre_svc.set_card_delivered(s, self.ctx.user, view.id, delivered)
         except roster.DuplicateResidentId as exc:
             self._show_error(exc.message, exc.field)
             if (
