@@ -26,7 +26,7 @@ FEATURE_CLI_MODULES: tuple[str, ...] = (
     "app.sync.cli",
     "app.mediation.cli",
     "app.ledger",
-    "app.households",
+    "app.households.cli",
 )
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2

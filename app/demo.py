@@ -21,7 +21,7 @@ from db import settings
 from app.workspace import Workspace
 
 DEMO_STEPS: tuple[str, ...] = (
-    "app.demo_households:generate",
+    "app.households.demo:generate",
     "app.demo_diary:generate",
     "app.demo_mediation:generate",
 )

@@ -34,7 +34,7 @@ from db.queries.diary import KEY_SLOT
 from db.stamping import stamp_new_rows
 
 from app import attachments, diary
-from app.households import tag_row_id
+from app.households.tags import tag_row_id
 from app.pinyin import name_keys
 
 ENTRIES_PER_HOUSEHOLD = 5  # on average; DemoRun.sizes["diary_entries"] sets the total instead

@@ -41,7 +41,7 @@ from db.models import (
 from app import diary
 from app.accounts import can
 from app.errors import UserError
-from app.households import BUILTIN_TAGS, sensitive_tags
+from app.households.tags import BUILTIN_TAGS, sensitive_tags
 from app.mediation.stats import MediationStats
 from app.mediation.stats import compute as mediation_compute
 

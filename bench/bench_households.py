@@ -40,8 +40,9 @@ def run(report) -> None:
     from app.accounts import authenticate
     from app.demo import ensure_demo_station
     from app.demo import run as run_demo
+    from app.households.excel_apply import import_file
+    from app.households.excel_export import export_roster
     from app.pinyin import name_keys
-    from app.roster_excel import export_roster, import_file
     from app.stations import init_station
     from app.workspace import Workspace
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from app import accounts
-from app import households as svc
 from app.codes import make_resident_id
+from app.households import checks, roster
 
 COUNTY = "370681"
 
@@ -41,14 +41,14 @@ def household(
     phones: str = "",
     head_id: str | None = None,
     household_no: str | None = None,
-) -> svc.HouseholdView:
-    inputs = [svc.MemberInput(head, "户主", id_number=head_id)]
-    inputs += [m if isinstance(m, svc.MemberInput) else svc.MemberInput(m, "子") for m in members]
+) -> roster.HouseholdView:
+    inputs = [checks.MemberInput(head, "户主", id_number=head_id)]
+    inputs += [m if isinstance(m, checks.MemberInput) else checks.MemberInput(m, "子") for m in members]
     with ws.session(actor.id if actor else None) as s:
-        return svc.create_household(
+        return roster.create_household(
             s,
             actor,
-            svc.HouseholdInput(
+            checks.HouseholdInput(
                 group_name=group,
                 address=address or f"{group}1号",
                 phones=phones,

@@ -159,11 +159,12 @@ def fill_what_the_demo_leaves_out(ws: Workspace) -> None:
 
     from db.models import DiaryEntry, User
 
-    from app import diary, households
+    from app import diary
+    from app.households import tags
 
     with ws.session() as s:
         admin = s.scalars(select(User).where(User.username == "admin")).one()
-        households.add_tag_definition(s, admin, "种粮大户", description="流转土地 50 亩以上")
+        tags.add_tag_definition(s, admin, "种粮大户", description="流转土地 50 亩以上")
         entry_id = s.scalars(
             select(DiaryEntry.id).where(DiaryEntry.deleted_at.is_(None)).order_by(DiaryEntry.occurred_at)
         ).first()

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from db.models import Household
 
-from app import households as svc
 from app.cli import main as cli_main
-from app.documents.cards import card_households, expected_pages, write_cards
+from app.households import cadres
+from app.households.contact_cards import card_households, expected_pages, write_cards
 
 from tests.households_helpers import add_user, household
 
@@ -36,8 +36,8 @@ def village_with_cards(village_ws, village_admin):
         )
         ids.append(h.id)
         with village_ws.session() as s:
-            svc.assign_cadre(s, village_admin, h.id, "contact", contact.id, on=dt.date(2026, 1, 1))
-            svc.assign_cadre(s, village_admin, h.id, "area", area.id, on=dt.date(2026, 1, 1))
+            cadres.assign_cadre(s, village_admin, h.id, "contact", contact.id, on=dt.date(2026, 1, 1))
+            cadres.assign_cadre(s, village_admin, h.id, "area", area.id, on=dt.date(2026, 1, 1))
     return village_ws, ids, secretary
 
 
@@ -91,7 +91,7 @@ def test_one_card_per_page_and_a_group_only(village_with_cards, tmp_path):
 def test_qr_code_dials_the_contact_cadre():
     qr = segno.make("tel:13811112222", error="m")
     # The card draws segno's matrix; decoding needs a camera, so check the payload the card encodes.
-    from app.documents import cards
+    from app.households import contact_cards
 
     calls = []
 
@@ -102,7 +102,7 @@ def test_qr_code_dials_the_contact_cadre():
         def rect(self, *a, **k):
             calls.append(a)
 
-    cards._qr(Recorder(), "tel:13811112222", 0, 0, 24)
+    contact_cards._qr(Recorder(), "tel:13811112222", 0, 0, 24)
     dark = sum(1 for row in qr.matrix for v in row if v)
     assert 0 < len(calls) - 1 <= dark
 

@@ -10,7 +10,7 @@ from db.queries.households import RosterFilter, roster_ids
 
 from app.codes import parse_resident_id
 from app.demo import DEMO_STEPS, DemoRun
-from app.demo_households import generate
+from app.households.demo import generate
 
 
 def _run(ws, seed=7, n=250):
@@ -20,7 +20,7 @@ def _run(ws, seed=7, n=250):
 
 
 def test_demo_households_are_realistic_and_handed_to_later_steps(village_ws):
-    assert "app.demo_households:generate" in DEMO_STEPS
+    assert "app.households.demo:generate" in DEMO_STEPS
     demo, made = _run(village_ws)
     assert made["households"] == 250 and made["persons"] > 500
     assert len(demo.shared["household_ids"]) == 250

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from db.models import Household
 
-from app import roster_excel as rx
 from app.errors import UserError
+from app.households import excel_apply
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +46,7 @@ def test_a_small_file_with_one_cell_at_xfd1048576_is_refused_before_reading(vill
     wb.save(book)
     assert book.stat().st_size < 10_000
     with pytest.raises(UserError) as err:
-        rx.import_file(village_ws, book, dry_run=True)
+        excel_apply.import_file(village_ws, book, dry_run=True)
     assert "太宽" in err.value.message or "太长" in err.value.message
 
 
@@ -62,7 +62,7 @@ def test_a_far_cell_behind_a_small_declared_dimension_is_found_too(village_ws, t
     )
     assert b'ref="A1:E2"' in zipfile.ZipFile(book).read("xl/worksheets/sheet1.xml")
     with pytest.raises(UserError) as err:
-        rx.import_file(village_ws, book, dry_run=True)
+        excel_apply.import_file(village_ws, book, dry_run=True)
     assert "太长" in err.value.message and "900000" in err.value.message
 
 
@@ -72,7 +72,7 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(village_ws, tmp_path):
         z.writestr("xl/media/padding.bin", b"\0" * (30 * 1024 * 1024))
     assert book.stat().st_size < 1024 * 1024
     with pytest.raises(UserError) as err:
-        rx.import_file(village_ws, book, dry_run=True)
+        excel_apply.import_file(village_ws, book, dry_run=True)
     assert "解压后异常地大" in err.value.message
 
 
@@ -96,7 +96,7 @@ def test_the_command_line_refuses_the_far_cell_in_chinese(village_ws, tmp_path):
 def test_text_longer_than_the_record_holds_is_cut_with_a_message_on_the_row(village_ws, tmp_path):
     long_address = "很" * 32_767
     book = _roster(tmp_path / "long.xlsx", [["一组", "张三", "张三", "户主", long_address]])
-    result = rx.import_file(village_ws, book, today=dt.date(2026, 1, 1))
+    result = excel_apply.import_file(village_ws, book, today=dt.date(2026, 1, 1))
     assert result.summary["new"] == 1 and result.summary["invalid"] == 0
     with village_ws.new_session() as s:
         (address,) = s.scalars(select(Household.address)).all()

@@ -12,7 +12,7 @@ import openpyxl
 from db.models import Household, Person
 
 from app import diary, ledger
-from app import roster_excel as rx
+from app.households import excel_apply, excel_export
 from app.mediation import ledger as case_ledger
 
 from tests.diary_helpers import NOW, add_cadre, entry_input
@@ -53,7 +53,7 @@ def test_the_household_roster_export_keeps_typed_formulas_as_text(village_ws, vi
             h.household_no = f"{n:03d}"
     out = tmp_path / "台账.xlsx"
     with village_ws.session() as s:
-        rx.export_roster(s, out, user=village_admin)
+        excel_export.export_roster(s, out, user=village_admin)
     _no_formula_anywhere(out)
     cells = _cells(out)
     assert all(c.data_type != "f" for c in cells)
@@ -74,7 +74,7 @@ def test_the_error_workbook_keeps_a_bad_rows_formula_as_text(village_ws, tmp_pat
                 c.data_type = "s"
     wb.save(book)
     errors = tmp_path / "错误.xlsx"
-    rx.import_file(village_ws, book, errors_out=errors, dry_run=True, today=dt.date(2026, 1, 1))
+    excel_apply.import_file(village_ws, book, errors_out=errors, dry_run=True, today=dt.date(2026, 1, 1))
     assert errors.exists()
     _no_formula_anywhere(errors)
     assert set(PAYLOADS) <= {c.value for c in _cells(errors)}

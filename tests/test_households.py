@@ -8,8 +8,8 @@ from sqlalchemy import select
 from db.models import AuditLog, CadreAssignment, Household, Person
 from db.queries.households import NO_CONTACT_CADRE, RosterFilter, roster_ids, roster_keys, roster_rows
 
-from app import households as svc
 from app.errors import UserError
+from app.households import cadres, checks, roster, tags
 
 from tests.households_helpers import add_user, household, rid
 
@@ -27,7 +27,7 @@ def test_search_finds_any_member_by_name_pinyin_every_reading_id_suffix_phone_an
         village_ws,
         village_admin,
         "曾国藩",
-        svc.MemberInput("单田芳", "配偶", id_number="11010519491231002X", phone="138 0000 1234"),
+        checks.MemberInput("单田芳", "配偶", id_number="11010519491231002X", phone="138 0000 1234"),
         group="一组",
     )
     c = household(village_ws, village_admin, "王五", group="二组", phones="0535-6611234")
@@ -54,13 +54,13 @@ def test_search_text_follows_edits_moves_and_is_kept_for_the_roster(village_ws, 
     b = household(village_ws, village_admin, "赵六", group="二组")
     member = next(m for m in a.members if m.name == "李小花")
     with village_ws.session() as s:
-        svc.move_person(s, village_admin, member.id, b.id, relation="女")
+        roster.move_person(s, village_admin, member.id, b.id, relation="女")
     assert _ids(village_ws, "lxh") == [b.id]
     with village_ws.session() as s:
-        data = svc.HouseholdInput(
-            group_name="五组", address="五组8号", members=[svc.MemberInput("李四", "户主", id=a.head_id)]
+        data = checks.HouseholdInput(
+            group_name="五组", address="五组8号", members=[checks.MemberInput("李四", "户主", id=a.head_id)]
         )
-        svc.update_household(s, village_admin, a.id, data)
+        roster.update_household(s, village_admin, a.id, data)
     assert _ids(village_ws, "五组8") == [a.id]
 
 
@@ -70,9 +70,9 @@ def test_filters_by_group_tag_contact_cadre_none_and_card_not_delivered(village_
     b = household(village_ws, village_admin, "乙二", group="二组")
     today = dt.date(2026, 3, 1)
     with village_ws.session() as s:
-        svc.set_tags(s, village_admin, a.id, ["低保", "残疾"])
-        svc.assign_cadre(s, village_admin, a.id, "contact", cadre.id, on=today)
-        svc.mark_cards_delivered(s, village_admin, [b.id], today)
+        tags.set_tags(s, village_admin, a.id, ["低保", "残疾"])
+        cadres.assign_cadre(s, village_admin, a.id, "contact", cadre.id, on=today)
+        cadres.mark_cards_delivered(s, village_admin, [b.id], today)
     assert _ids(village_ws, group_name="二组") == [b.id]
     assert _ids(village_ws, tag="低保") == [a.id]
     assert _ids(village_ws, contact_cadre_id=cadre.id) == [a.id]
@@ -102,10 +102,10 @@ def test_contact_cadre_change_keeps_history(village_ws, village_admin):
     c2 = add_user(village_ws, "c2", ["cadre"])
     h = household(village_ws, village_admin, "钱七")
     with village_ws.session() as s:
-        svc.assign_cadre(s, village_admin, h.id, "contact", c1.id, on=dt.date(2025, 1, 1))
-        assert not svc.assign_cadre(s, village_admin, h.id, "contact", c1.id, on=dt.date(2025, 2, 1))
-        svc.assign_cadre(s, village_admin, h.id, "contact", c2.id, on=dt.date(2025, 6, 1))
-        view = svc.get_household(s, village_admin, h.id)
+        cadres.assign_cadre(s, village_admin, h.id, "contact", c1.id, on=dt.date(2025, 1, 1))
+        assert not cadres.assign_cadre(s, village_admin, h.id, "contact", c1.id, on=dt.date(2025, 2, 1))
+        cadres.assign_cadre(s, village_admin, h.id, "contact", c2.id, on=dt.date(2025, 6, 1))
+        view = roster.get_household(s, village_admin, h.id)
         rows = s.scalars(select(CadreAssignment).where(CadreAssignment.household_id == h.id)).all()
     assert view.contact_cadre.cadre_id == c2.id
     assert [(c.name, c.start_on, c.end_on) for c in view.cadre_history] == [
@@ -115,13 +115,42 @@ def test_contact_cadre_change_keeps_history(village_ws, village_admin):
     assert len(rows) == 2
 
 
+def test_one_households_card_delivery_is_checked_and_audited_and_refused_at_the_town(
+    village_ws, village_admin, town_ws
+):
+    from app import accounts
+
+    from tests.conftest import ADMIN_PASSWORD
+
+    h = household(village_ws, village_admin, "周十")
+    viewer = add_user(village_ws, "kan", ["mediator"])  # may not edit households
+    with village_ws.session() as s:
+        assert cadres.set_card_delivered(s, village_admin, h.id, dt.date(2026, 3, 1))
+        assert not cadres.set_card_delivered(s, village_admin, h.id, dt.date(2026, 3, 1))
+        assert cadres.set_card_delivered(s, village_admin, h.id, None)  # marked by mistake: taken back
+        with pytest.raises(UserError):
+            cadres.set_card_delivered(s, viewer, h.id, dt.date(2026, 3, 2))
+    with village_ws.session() as s:
+        assert s.get(Household, h.id).card_delivered_on is None
+        rows = s.scalars(select(AuditLog).where(AuditLog.action == "household.card_delivered")).all()
+    assert sorted((r.record_id, r.username, r.fields, r.detail or "") for r in rows) == [
+        (h.id, "admin", "card_delivered_on", ""),  # delivered
+        (h.id, "admin", "card_delivered_on", "撤销送达"),  # taken back; the refused attempt left nothing
+    ]
+    with town_ws.session() as s:
+        clerk = accounts.authenticate(s, "admin", ADMIN_PASSWORD)
+        with pytest.raises(UserError, match="乡镇工作站只能查看"):
+            cadres.set_card_delivered(s, clerk, h.id, None)
+        assert not s.scalars(select(AuditLog).where(AuditLog.action == "household.card_delivered")).all()
+
+
 def test_deceased_and_moved_away_are_statuses_never_deletions(village_ws, village_admin):
     h = household(village_ws, village_admin, "孙八", "孙九")
     member = next(m for m in h.members if m.name == "孙九")
     with village_ws.session() as s:
         with pytest.raises(UserError, match="日期"):
-            svc.set_person_status(s, village_admin, member.id, "已故")
-        svc.set_person_status(s, village_admin, member.id, "已故", dt.date(2026, 1, 5))
+            roster.set_person_status(s, village_admin, member.id, "已故")
+        roster.set_person_status(s, village_admin, member.id, "已故", dt.date(2026, 1, 5))
     with village_ws.session() as s:
         p = s.get(Person, member.id)
         assert (p.status, p.status_date, p.deleted_at) == ("已故", dt.date(2026, 1, 5), None)
@@ -132,10 +161,12 @@ def test_deceased_and_moved_away_are_statuses_never_deletions(village_ws, villag
 def test_validation_names_the_field_in_chinese(village_ws, village_admin):
     def create(**member):
         with village_ws.session() as s:
-            svc.create_household(
+            roster.create_household(
                 s,
                 village_admin,
-                svc.HouseholdInput(group_name="一组", members=[svc.MemberInput("周一", "户主", **member)]),
+                checks.HouseholdInput(
+                    group_name="一组", members=[checks.MemberInput("周一", "户主", **member)]
+                ),
             )
 
     with pytest.raises(UserError, match="身份证号.*校验位") as exc:
@@ -150,32 +181,38 @@ def test_validation_names_the_field_in_chinese(village_ws, village_admin):
         create(phone="12345")
     assert exc.value.field == "phone"
     with pytest.raises(UserError, match="组"), village_ws.session() as s:
-        svc.create_household(s, village_admin, svc.HouseholdInput(members=[svc.MemberInput("周一", "户主")]))
+        roster.create_household(
+            s, village_admin, checks.HouseholdInput(members=[checks.MemberInput("周一", "户主")])
+        )
     with pytest.raises(UserError, match="户主"), village_ws.session() as s:
-        svc.create_household(
-            s, village_admin, svc.HouseholdInput(group_name="一组", members=[svc.MemberInput("周一", "子")])
+        roster.create_household(
+            s,
+            village_admin,
+            checks.HouseholdInput(group_name="一组", members=[checks.MemberInput("周一", "子")]),
         )
 
 
 def test_fifteen_digit_id_is_accepted_but_flagged_and_phones_are_normalised():
-    clean, problems = svc.check_member(
-        svc.MemberInput("吴二", "户主", id_number="110105491231002", phone="138-0000 1234")
+    clean, problems = checks.check_member(
+        checks.MemberInput("吴二", "户主", id_number="110105491231002", phone="138-0000 1234")
     )
     assert clean.id_number == "110105491231002"
     assert [(p.field, p.level) for p in problems] == [("id_number", "warning")]
     assert clean.phone == "13800001234"
     assert clean.sex == "女" and clean.birth_date == dt.date(1949, 12, 31)
-    assert svc.normalize_phones("0535 6611234、+86 139 0000 1111；13900001111") == "0535-6611234,13900001111"
-    assert svc.normalize_phones("（010）12345678") == "010-12345678"
+    assert (
+        checks.normalize_phones("0535 6611234、+86 139 0000 1111；13900001111") == "0535-6611234,13900001111"
+    )
+    assert checks.normalize_phones("（010）12345678") == "010-12345678"
     with pytest.raises(UserError, match="区号"):
-        svc.normalize_phones("6611234")
-    assert svc.clean_name(" 张  三 ") == "张三"
+        checks.normalize_phones("6611234")
+    assert checks.clean_name(" 张  三 ") == "张三"
 
 
 def test_same_resident_id_in_two_households_is_refused_naming_the_other(village_ws, village_admin):
     number = rid(dt.date(1970, 5, 1), 12, "男")
     first = household(village_ws, village_admin, "郑大", group="四组", head_id=number)
-    with pytest.raises(svc.DuplicateResidentId, match="四组 郑大 户") as exc:
+    with pytest.raises(roster.DuplicateResidentId, match="四组 郑大 户") as exc:
         household(village_ws, village_admin, "郑小", head_id=number.lower())
     assert exc.value.household_id == first.id
     with village_ws.session() as s:
@@ -187,13 +224,13 @@ def test_ids_are_masked_and_reveal_needs_the_role_and_is_audited(village_ws, vil
     cadre = add_user(village_ws, "cadre1", ["cadre"])
     h = household(village_ws, village_admin, "冯三", head_id=number)
     with village_ws.session() as s:
-        view = svc.get_household(s, cadre, h.id)
+        view = roster.get_household(s, cadre, h.id)
         assert view.members[0].id_masked == number[:6] + "********" + number[-4:]
         assert number not in repr(view)
         with pytest.raises(UserError, match="权限"):
-            svc.reveal_resident_id(s, cadre, view.head_id)
+            roster.reveal_resident_id(s, cadre, view.head_id)
     with village_ws.session() as s:
-        assert svc.reveal_resident_id(s, village_admin, view.head_id) == number
+        assert roster.reveal_resident_id(s, village_admin, view.head_id) == number
     with village_ws.session() as s:
         log = s.scalars(select(AuditLog).where(AuditLog.action == "person.reveal_id")).all()
     assert [(a.user_id, a.record_id, a.fields) for a in log] == [
@@ -206,29 +243,29 @@ def test_sensitive_tags_are_hidden_from_roles_that_may_not_see_them(village_ws, 
     mediator = add_user(village_ws, "med", ["mediator"])
     h = household(village_ws, village_admin, "褚四")
     with village_ws.session() as s:
-        svc.add_tag_definition(s, village_admin, "精神障碍", sensitive=True)
+        tags.add_tag_definition(s, village_admin, "精神障碍", sensitive=True)
     with village_ws.session() as s:
-        svc.set_tags(s, village_admin, h.id, ["低保", "社区矫正", "精神障碍"])
+        tags.set_tags(s, village_admin, h.id, ["低保", "社区矫正", "精神障碍"])
     with village_ws.session() as s:
-        assert svc.get_household(s, village_admin, h.id).tags == ("低保", "社区矫正", "精神障碍")
-        assert svc.get_household(s, mediator, h.id).tags == ("低保",)
-        names = {t.name for t in svc.all_tags(s, mediator)}
+        assert roster.get_household(s, village_admin, h.id).tags == ("低保", "社区矫正", "精神障碍")
+        assert roster.get_household(s, mediator, h.id).tags == ("低保",)
+        names = {t.name for t in tags.all_tags(s, mediator)}
         assert "低保" in names and not names & {"残疾", "留守儿童", "社区矫正", "精神障碍"}
-        hidden = svc.hidden_tags(s, mediator)
+        hidden = tags.hidden_tags(s, mediator)
         rows = roster_rows(s, roster_keys(s), hidden_tags=hidden)
         assert [r.tags for r in rows.values()] == [("低保",)]
         # Filtering by a hidden tag shows nothing extra: the filter is ignored for that viewer.
         assert roster_ids(s, RosterFilter(tag="社区矫正", hidden_tags=hidden)) == [h.id]
     with village_ws.session() as s:  # a cadre who may not see them cannot remove them either
         mediator_editor = add_user(village_ws, "med2", ["mediator", "town_staff"])
-        svc.set_tags(s, mediator_editor, h.id, [])
-        assert svc.get_household(s, village_admin, h.id).tags == ()
+        tags.set_tags(s, mediator_editor, h.id, [])
+        assert roster.get_household(s, village_admin, h.id).tags == ()
 
 
 def test_roster_search_stays_in_step_with_the_fts_index_after_soft_delete(village_ws, village_admin):
     h = household(village_ws, village_admin, "卫五")
     with village_ws.session() as s:
-        svc.delete_household(s, village_admin, h.id)
+        roster.delete_household(s, village_admin, h.id)
     assert _ids(village_ws, "卫五") == []
     with village_ws.session() as s:
         assert s.get(Household, h.id).deleted_at is not None
@@ -269,8 +306,10 @@ def test_a_bulk_write_puts_the_per_row_index_triggers_aside_and_back_and_a_rollb
     a = household(village_ws, village_admin, "欧阳修")
     assert _ids(village_ws, "oyx") == [a.id]
     with village_ws.session() as s:
-        data = svc.HouseholdInput(
-            group_name="一组", address="醉翁亭1号", members=[svc.MemberInput("欧阳修", "户主", id=a.head_id)]
+        data = checks.HouseholdInput(
+            group_name="一组",
+            address="醉翁亭1号",
+            members=[checks.MemberInput("欧阳修", "户主", id=a.head_id)],
         )
-        svc.update_household(s, village_admin, a.id, data)
+        roster.update_household(s, village_admin, a.id, data)
     assert _ids(village_ws, "醉翁亭") == [a.id]

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt
 
-from app import households as svc
 from app.demo import DemoRun
-from app.demo_households import generate
+from app.households import checks, roster
+from app.households.demo import generate
 
 from ui.context import AppContext
 from ui.households.editor import HouseholdDialog, MemberDialog
@@ -52,7 +52,7 @@ def test_page_searches_as_you_type_and_opens_by_keyboard(qtbot, village_ws, vill
     assert page.ready() and page.model.rowCount() == 300
     assert page.model.loaded_rows <= 100 * 2
     with village_ws.session() as s:
-        head = svc.get_household(s, village_admin, page.model.household_id(7))
+        head = roster.get_household(s, village_admin, page.model.household_id(7))
     qtbot.keyClick(page, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert page.search.hasFocus()
     from app.pinyin import name_keys
@@ -76,7 +76,7 @@ def test_member_dialog_shows_the_problem_at_the_field_and_reveal_is_for_permitte
     qtbot, village_ws, village_admin
 ):
     ctx = AppContext(village_ws, village_admin)
-    dlg = MemberDialog(ctx, svc.MemberInput(name="张三", relation="户主"))
+    dlg = MemberDialog(ctx, checks.MemberInput(name="张三", relation="户主"))
     qtbot.addWidget(dlg)
     dlg.show()
     dlg.id_number.setText("110105194912310021")
@@ -100,14 +100,14 @@ def test_editor_saves_a_new_household_and_reveals_the_id_with_an_audit(qtbot, vi
     qtbot.addWidget(dlg)
     dlg.group.setCurrentText("七组")
     dlg.address.setText("七组3号")
-    dlg.members_model.set_members([svc.MemberInput("刘一", "户主", id_number="11010519491231002X")], {})
+    dlg.members_model.set_members([checks.MemberInput("刘一", "户主", id_number="11010519491231002X")], {})
     dlg.save()
     assert dlg.saved_id and dlg.result() == 1
     with village_ws.session() as s:
-        view = svc.get_household(s, village_admin, dlg.saved_id)
+        view = roster.get_household(s, village_admin, dlg.saved_id)
     member = MemberDialog(
         ctx,
-        svc.MemberInput(
+        checks.MemberInput(
             view.members[0].name, "户主", id_number=view.members[0].id_masked, id=view.members[0].id
         ),
     )
@@ -117,6 +117,35 @@ def test_editor_saves_a_new_household_and_reveals_the_id_with_an_audit(qtbot, vi
     assert member.id_number.text() == "11010519491231002X"
     with village_ws.session() as s:
         assert s.scalars(select(AuditLog.action).where(AuditLog.action == "person.reveal_id")).all()
+
+
+def test_editor_takes_back_a_card_delivery_through_the_service_with_an_audit(
+    qtbot, village_ws, village_admin
+):
+    from sqlalchemy import select
+
+    from db.models import AuditLog, Household
+
+    from app.households import cadres
+
+    from tests.households_helpers import household
+
+    h = household(village_ws, village_admin, "吴一")
+    with village_ws.session() as s:
+        cadres.mark_cards_delivered(s, village_admin, [h.id], dt.date(2026, 2, 1))
+    ctx = AppContext(village_ws, village_admin)
+    dlg = HouseholdDialog(ctx, h.id)
+    qtbot.addWidget(dlg)
+    assert dlg.delivered.isChecked()
+    dlg.delivered.setChecked(False)
+    dlg.save()
+    assert dlg.result() == 1
+    with village_ws.session() as s:
+        assert s.get(Household, h.id).card_delivered_on is None
+        row = s.scalars(
+            select(AuditLog).where(AuditLog.action == "household.card_delivered", AuditLog.record_id == h.id)
+        ).one()
+    assert (row.username, row.fields, row.detail) == ("admin", "card_delivered_on", "撤销送达")
 
 
 def test_import_wizard_previews_problems_then_imports_in_the_background(

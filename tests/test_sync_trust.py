@@ -463,7 +463,8 @@ def test_rows_with_another_villages_ids_stay_unacknowledged_until_re_keyed(town_
 
 
 def test_the_roster_import_never_adopts_another_villages_ids(town_of_two, tmp_path):
-    from app.roster_excel import export_roster, import_file
+    from app.households.excel_apply import import_file
+    from app.households.excel_export import export_roster
 
     a, b_ws, _town, _stick, _a_up, _ha, hb = town_of_two
     book = tmp_path / "李家村名册.xlsx"

@@ -132,13 +132,13 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
 def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
     from db.models import DiaryEntry, Household
 
-    from app import households
+    from app.households import cadres, checks, roster
 
     town, _village = stations
     clerk = _admin(town)
     with town.session(clerk.id) as s:
         hid = s.scalars(select(Household.id).where(Household.village_code == VILLAGE_CODE)).first()
-        view = households.get_household(s, clerk, hid)
+        view = roster.get_household(s, clerk, hid)
         entry_id = s.scalars(
             select(DiaryEntry.id).where(
                 DiaryEntry.village_code == VILLAGE_CODE, DiaryEntry.deleted_at.is_(None)
@@ -149,11 +149,11 @@ def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
         ).first()
     before = synced_rows(town, VILLAGE_CODE)
     attempts = [
-        lambda s: households.update_household(
+        lambda s: roster.update_household(
             s,
             clerk,
             hid,
-            households.HouseholdInput(
+            checks.HouseholdInput(
                 household_no=view.household_no,
                 group_name=view.group_name,
                 address="镇里改的住址",
@@ -162,7 +162,8 @@ def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
                 members=[],
             ),
         ),
-        lambda s: households.mark_cards_delivered(s, clerk, [hid], DEMO_TODAY),
+        lambda s: cadres.mark_cards_delivered(s, clerk, [hid], DEMO_TODAY),
+        lambda s: cadres.set_card_delivered(s, clerk, hid, DEMO_TODAY),
         lambda s: diary.add_amendment(s, entry_id, "镇里补记", actor=clerk),
         lambda s: diary.delete_entry(s, entry_id, actor=clerk),
         lambda s: cases.update_case(s, clerk, case_id, title="镇里改的名称"),

@@ -396,7 +396,7 @@ class ReportsPage(QWidget):
 
                     n = export_cases(s, target, date_from=period.start, date_to=period.end, progress=progress)
                     return f"已导出 {n} 件案件到 {target}"
-                from app.roster_excel import export_roster
+                from app.households.excel_export import export_roster
 
                 n = export_roster(s, target, user=user, full_id=full_id, village_name=name, progress=progress)
                 return f"已导出 {n} 人的户籍台账到 {target}"

@@ -12,6 +12,9 @@ than a trigram still hit the index:
   reading) and two typed characters ("张三", "三组") still use the index.
 - ``#1231002X!`` — the last 8 characters of a resident ID, ``!`` marks its end ("002X" → ``002X!``).
 - ``~13800001234`` — a phone's digits.
+
+The batched look-ups of the Excel roster import (which of a sheet's households and people exist
+already) are at the end.
 """
 
 from __future__ import annotations
@@ -502,3 +505,98 @@ def cadres_in_use(session: Session, village_code: str | None = None) -> list[tup
     if village_code:
         q = q.where(CadreAssignment.village_code == village_code)
     return [(r[0], r[1]) for r in session.execute(q)]
+
+
+# -- what an imported roster already is -----------------------------------------------------------
+# The Excel import looks up the households and people of a whole sheet in a few IN (...) queries,
+# 500 values a query.
+def _chunks(items: Sequence, n: int = 500) -> Iterator[Sequence]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+def households_by_id(session: Session, ids: Sequence[str]) -> dict[str, Household]:
+    """The households with these ids, deleted ones and other villages' included."""
+    households: dict[str, Household] = {}
+    for part in _chunks(ids):
+        households.update({h.id: h for h in session.scalars(select(Household).where(Household.id.in_(part)))})
+    return households
+
+
+def live_households_by_no(
+    session: Session, village_code: str | None, household_nos: Sequence[str]
+) -> list[Household]:
+    """The village's live households whose 户编号 is one of ``household_nos`` (a number may be on several)."""
+    found: list[Household] = []
+    for part in _chunks(household_nos):
+        found.extend(
+            session.scalars(
+                select(Household).where(
+                    Household.household_no.in_(part),
+                    Household.deleted_at.is_(None),
+                    Household.village_code == village_code,
+                )
+            )
+        )
+    return found
+
+
+def live_households_by_head_name(
+    session: Session, village_code: str | None, head_names: Sequence[str]
+) -> list[Household]:
+    """The village's live households whose head is named one of ``head_names``."""
+    found: list[Household] = []
+    for part in _chunks(head_names):
+        found.extend(
+            session.scalars(
+                select(Household).where(
+                    Household.head_name.in_(part),
+                    Household.deleted_at.is_(None),
+                    Household.village_code == village_code,
+                )
+            )
+        )
+    return found
+
+
+def existing_person_ids(session: Session, ids: Sequence[str]) -> set[str]:
+    """Which of these person ids exist here (deleted ones too)."""
+    found: set[str] = set()
+    for part in _chunks(ids):
+        found.update(session.scalars(select(Person.id).where(Person.id.in_(part))))
+    return found
+
+
+def live_persons_by_id_number(session: Session, numbers: Sequence[str]) -> dict[str, Person]:
+    """The live person registered with each of these resident IDs."""
+    owners: dict[str, Person] = {}
+    for part in _chunks(numbers):
+        for p in session.scalars(
+            select(Person).where(Person.id_number.in_(part), Person.deleted_at.is_(None))
+        ):
+            owners[p.id_number] = p
+    return owners
+
+
+def live_members(session: Session, household_ids: Sequence[str]) -> dict[str, list[Person]]:
+    """The live members (any status) of each of these households."""
+    members: dict[str, list[Person]] = {}
+    for part in _chunks(household_ids):
+        for p in session.scalars(
+            select(Person).where(Person.household_id.in_(part), Person.deleted_at.is_(None))
+        ):
+            members.setdefault(p.household_id, []).append(p)
+    return members
+
+
+def live_tags(session: Session, household_ids: Sequence[str]) -> dict[str, set[str]]:
+    """The tags each of these households has now."""
+    tags: dict[str, set[str]] = {}
+    for part in _chunks(household_ids):
+        for hid, tag in session.execute(
+            select(HouseholdTag.household_id, HouseholdTag.tag).where(
+                HouseholdTag.household_id.in_(part), HouseholdTag.deleted_at.is_(None)
+            )
+        ):
+            tags.setdefault(hid, set()).add(tag)
+    return tags

@@ -30,9 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import households as svc
 from app.accounts import can
 from app.errors import UserError
+from app.households import cadres as cadre_svc
+from app.households import checks, roster
+from app.households import tags as tag_svc
 
 ERROR_STYLE = "color: #b00020;"
 WARN_STYLE = "color: #8a6d00;"
@@ -45,10 +47,10 @@ class MembersModel(QAbstractTableModel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.members: list[svc.MemberInput] = []
+        self.members: list[checks.MemberInput] = []
         self.status: dict[str, str] = {}
 
-    def set_members(self, members: list[svc.MemberInput], status: dict[str, str]) -> None:
+    def set_members(self, members: list[checks.MemberInput], status: dict[str, str]) -> None:
         self.beginResetModel()
         self.members, self.status = members, status
         self.endResetModel()
@@ -91,17 +93,17 @@ def _pydate(q: QDate) -> dt.date:
 class MemberDialog(QDialog):
     """One member; every field is checked as soon as it is left (messages under the field)."""
 
-    def __init__(self, ctx, member: svc.MemberInput | None = None, parent=None) -> None:
+    def __init__(self, ctx, member: checks.MemberInput | None = None, parent=None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle("家庭成员")
         self.setMinimumWidth(520)
-        self.member = member or svc.MemberInput(name="")
+        self.member = member or checks.MemberInput(name="")
         form = QFormLayout(self)
         self.name = QLineEdit(self.member.name)
         self.relation = QComboBox()
         self.relation.setEditable(True)
-        self.relation.addItems(svc.RELATIONS)
+        self.relation.addItems(checks.RELATIONS)
         self.relation.setCurrentText(self.member.relation or "")
         self.sex = QComboBox()
         self.sex.addItems(["", "男", "女"])
@@ -180,15 +182,15 @@ class MemberDialog(QDialog):
     def _reveal(self) -> None:
         try:
             with self.ctx.session() as s:
-                number = svc.reveal_resident_id(s, self.ctx.user, self.member.id)
+                number = roster.reveal_resident_id(s, self.ctx.user, self.member.id)
         except UserError as exc:
             QMessageBox.warning(self, "无法查看", exc.message)
             return
         self.id_number.setText(number or "")
         self.reveal.setEnabled(False)
 
-    def current(self) -> svc.MemberInput:
-        return svc.MemberInput(
+    def current(self) -> checks.MemberInput:
+        return checks.MemberInput(
             name=self.name.text(),
             relation=self.relation.currentText(),
             sex=self.sex.currentText() or None,
@@ -201,8 +203,8 @@ class MemberDialog(QDialog):
             id=self.member.id,
         )
 
-    def validate(self) -> list[svc.Problem]:
-        clean, problems = svc.check_member(self.current())
+    def validate(self) -> list[checks.Problem]:
+        clean, problems = checks.check_member(self.current())
         for msg in self.messages.values():
             msg.hide()
         for p in problems:
@@ -223,7 +225,7 @@ class MemberDialog(QDialog):
                 problems[0].field, self.name
             ).setFocus()
             return
-        clean, _ = svc.check_member(self.current())
+        clean, _ = checks.check_member(self.current())
         self.member = clean
         self.accept()
 
@@ -444,9 +446,9 @@ class HouseholdDialog(QDialog):
 
         with self.ctx.session() as s:
             groups = group_names(s)
-            tags = svc.all_tags(s, self.ctx.user)
-            cadres = [(u.id, u.display_name, u.title or "") for u in svc.cadres(s)]
-            view = svc.get_household(s, self.ctx.user, self.household_id) if self.household_id else None
+            tags = tag_svc.all_tags(s, self.ctx.user)
+            cadres = [(u.id, u.display_name, u.title or "") for u in cadre_svc.cadres(s)]
+            view = roster.get_household(s, self.ctx.user, self.household_id) if self.household_id else None
         self.group.addItems(groups)
         for combo in (self.contact, self.area):
             combo.addItem("（无）", None)
@@ -474,7 +476,7 @@ class HouseholdDialog(QDialog):
         if view.card_delivered_on:
             self.delivered_on.setDate(_qdate(view.card_delivered_on))
         members = [
-            svc.MemberInput(
+            checks.MemberInput(
                 m.name,
                 m.relation,
                 m.sex,
@@ -497,7 +499,7 @@ class HouseholdDialog(QDialog):
             combo.setCurrentIndex(max(i, 0))
         self.history.setText(
             "\n".join(
-                f"{svc.CADRE_ROLES[c.role]} {c.name}：{c.start_on:%Y-%m-%d} 起"
+                f"{cadre_svc.CADRE_ROLES[c.role]} {c.name}：{c.start_on:%Y-%m-%d} 起"
                 + (f"，{c.end_on:%Y-%m-%d} 止" if c.end_on else "（现任）")
                 for c in view.cadre_history
             )
@@ -511,7 +513,7 @@ class HouseholdDialog(QDialog):
 
     def add_member(self) -> None:
         first = not self.members_model.members
-        dlg = MemberDialog(self.ctx, svc.MemberInput(name="", relation="户主" if first else ""), self)
+        dlg = MemberDialog(self.ctx, checks.MemberInput(name="", relation="户主" if first else ""), self)
         if dlg.exec():
             members = self.members_model.members + [dlg.member]
             self.members_model.set_members(members, self.members_model.status)
@@ -526,7 +528,7 @@ class HouseholdDialog(QDialog):
             members[row] = dlg.member
             self.members_model.set_members(members, self.members_model.status)
 
-    def _selected_saved_member(self) -> svc.MemberInput | None:
+    def _selected_saved_member(self) -> checks.MemberInput | None:
         row = self._selected_row()
         if row < 0:
             QMessageBox.information(self, "请选择", "请先在列表里选中一位成员")
@@ -547,13 +549,13 @@ class HouseholdDialog(QDialog):
         if not target:
             return
         relation, ok = QInputDialog.getItem(
-            self, "与新户主关系", f"“{m.name}”在新户中与户主的关系：", list(svc.RELATIONS[1:]), 0, True
+            self, "与新户主关系", f"“{m.name}”在新户中与户主的关系：", list(checks.RELATIONS[1:]), 0, True
         )
         if not ok:
             return
         try:
             with self.ctx.session() as s:
-                svc.move_person(s, self.ctx.user, m.id, target, relation=relation)
+                roster.move_person(s, self.ctx.user, m.id, target, relation=relation)
         except UserError as exc:
             QMessageBox.warning(self, "无法迁出", exc.message)
             return
@@ -578,7 +580,7 @@ class HouseholdDialog(QDialog):
                 return
         try:
             with self.ctx.session() as s:
-                svc.set_person_status(s, self.ctx.user, m.id, status, on)
+                roster.set_person_status(s, self.ctx.user, m.id, status, on)
         except UserError as exc:
             QMessageBox.warning(self, "无法修改", exc.message)
             return
@@ -587,10 +589,10 @@ class HouseholdDialog(QDialog):
 
     def _reload_members(self) -> None:
         with self.ctx.session() as s:
-            view = svc.get_household(s, self.ctx.user, self.household_id)
+            view = roster.get_household(s, self.ctx.user, self.household_id)
         unsaved = [m for m in self.members_model.members if not m.id]
         members = [
-            svc.MemberInput(
+            checks.MemberInput(
                 m.name,
                 m.relation,
                 m.sex,
@@ -607,8 +609,8 @@ class HouseholdDialog(QDialog):
         self.members_model.set_members(members, {m.id: m.status for m in view.members})
 
     # -- saving -------------------------------------------------------------------------------------
-    def household_input(self) -> svc.HouseholdInput:
-        return svc.HouseholdInput(
+    def household_input(self) -> checks.HouseholdInput:
+        return checks.HouseholdInput(
             group_name=self.group.currentText(),
             address=self.address.text(),
             phones=self.phones.text(),
@@ -630,27 +632,24 @@ class HouseholdDialog(QDialog):
             with self.ctx.session() as s:
                 data = self.household_input()
                 if self.household_id is None:
-                    view = svc.create_household(s, self.ctx.user, data)
+                    view = roster.create_household(s, self.ctx.user, data)
                 else:
-                    view = svc.update_household(s, self.ctx.user, self.household_id, data)
-                svc.set_tags(s, self.ctx.user, view.id, tags)
-                svc.assign_cadre(
+                    view = roster.update_household(s, self.ctx.user, self.household_id, data)
+                tag_svc.set_tags(s, self.ctx.user, view.id, tags)
+                cadre_svc.assign_cadre(
                     s, self.ctx.user, view.id, "contact", self.contact.currentData(), on=today
                 ) if (
                     view.contact_cadre.cadre_id if view.contact_cadre else None
                 ) != self.contact.currentData() else None
-                svc.assign_cadre(s, self.ctx.user, view.id, "area", self.area.currentData(), on=today) if (
+                cadre_svc.assign_cadre(
+                    s, self.ctx.user, view.id, "area", self.area.currentData(), on=today
+                ) if (
                     view.area_cadre.cadre_id if view.area_cadre else None
                 ) != self.area.currentData() else None
                 delivered = _pydate(self.delivered_on.date()) if self.delivered.isChecked() else None
                 if delivered != view.card_delivered_on:
-                    if delivered is None:
-                        from db.models import Household
-
-                        s.get(Household, view.id).card_delivered_on = None
-                    else:
-                        svc.mark_cards_delivered(s, self.ctx.user, [view.id], delivered)
-        except svc.DuplicateResidentId as exc:
+                    cadre_svc.set_card_delivered(s, self.ctx.user, view.id, delivered)
+        except roster.DuplicateResidentId as exc:
             self._show_error(exc.message, exc.field)
             if (
                 QMessageBox.question(self, "身份证号重复", exc.message + "\n\n要打开那一户看看吗？")

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from app import roster_excel as rx
 from app.errors import UserError
+from app.households import checks, excel_apply, excel_plan, excel_read
 
 from ui.tasks import run_in_background
 
@@ -37,9 +37,9 @@ class PreviewModel(QAbstractTableModel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.rows: list[rx.RosterRow] = []
+        self.rows: list[excel_plan.RosterRow] = []
 
-    def set_plan(self, plan: rx.ImportPlan | None) -> None:
+    def set_plan(self, plan: excel_plan.ImportPlan | None) -> None:
         self.beginResetModel()
         self.rows = plan.data_rows if plan else []
         self.endResetModel()
@@ -115,13 +115,13 @@ class FilePage(QWizardPage):
         if not self.path.text().strip():
             return
         try:
-            self.sheet.addItems(rx.sheet_names(self.path.text().strip()))
+            self.sheet.addItems(excel_read.sheet_names(self.path.text().strip()))
         except UserError as exc:
             self.error.setText(exc.message)
 
     def validatePage(self) -> bool:
         try:
-            self.w.sheet = rx.read_sheet(self.path.text().strip(), self.sheet.currentText() or None)
+            self.w.sheet = excel_read.read_sheet(self.path.text().strip(), self.sheet.currentText() or None)
         except UserError as exc:
             self.error.setText(exc.message)
             return False
@@ -155,7 +155,7 @@ class MappingPage(QWizardPage):
 
     def initializePage(self) -> None:
         try:
-            index = rx.detect_header(self.w.sheet.rows)
+            index = excel_read.detect_header(self.w.sheet.rows)
             self.error.clear()
         except UserError as exc:
             self.error.setText(exc.message)
@@ -168,7 +168,7 @@ class MappingPage(QWizardPage):
     def _build(self, index: int) -> None:
         rows = self.w.sheet.rows
         header = rows[index] if index < len(rows) else []
-        auto = rx.auto_mapping(header)
+        auto = excel_read.auto_mapping(header)
         inner = QWidget()
         form = QFormLayout(inner)
         self.combos = {}
@@ -177,12 +177,12 @@ class MappingPage(QWizardPage):
                 continue
             combo = QComboBox()
             combo.addItem("（不导入）", None)
-            for key, (label_text, _aliases) in rx.FIELDS.items():
+            for key, (label_text, _aliases) in excel_read.FIELDS.items():
                 combo.addItem(label_text, key)
             if i in auto:
                 combo.setCurrentIndex(combo.findData(auto[i]))
             self.combos[i] = combo
-            form.addRow(f"第 {i + 1} 列“{rx.clean_text(value)}”", combo)
+            form.addRow(f"第 {i + 1} 列“{checks.clean_text(value)}”", combo)
         self.scroll.setWidget(inner)
 
     def mapping(self) -> dict[int, str]:
@@ -193,7 +193,7 @@ class MappingPage(QWizardPage):
         self.w.mapping = self.mapping()
         try:
             with self.w.ctx.session() as s:
-                self.w.plan = rx.plan_import(
+                self.w.plan = excel_plan.plan_import(
                     s,
                     self.w.sheet,
                     header_row=self.w.header_row,
@@ -241,7 +241,7 @@ class PreviewPage(QWizardPage):
     def _save_errors(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "保存错误行", "导入错误行.xlsx", "Excel 文件 (*.xlsx)")
         if path:
-            rx.write_error_workbook(self.w.plan, path)
+            excel_apply.write_error_workbook(self.w.plan, path)
 
     def validatePage(self) -> bool:
         if self.w.result_summary is not None:
@@ -252,8 +252,8 @@ class PreviewPage(QWizardPage):
 
         def work(progress):
             with ctx.session() as s:
-                plan = rx.plan_import(s, sheet, header_row=header_row, mapping=mapping, user=ctx.user)
-                rx.apply_import(s, plan, ctx.user, progress)
+                plan = excel_plan.plan_import(s, sheet, header_row=header_row, mapping=mapping, user=ctx.user)
+                excel_apply.apply_import(s, plan, ctx.user, progress)
                 progress(1, 1, "正在提交")
             return plan.summary()
 
@@ -278,10 +278,10 @@ class ImportWizard(QWizard):
         self.ctx = ctx
         self.setWindowTitle("从 Excel 导入户籍")
         self.resize(900, 600)
-        self.sheet: rx.SheetData | None = None
+        self.sheet: excel_read.SheetData | None = None
         self.header_row = 0
         self.mapping: dict[int, str] = {}
-        self.plan: rx.ImportPlan | None = None
+        self.plan: excel_plan.ImportPlan | None = None
         self.result_summary: dict | None = None
         self.task = None
         self.setButtonText(QWizard.WizardButton.NextButton, "下一步 >")

@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
 
 from db.queries.households import NO_CONTACT_CADRE, RosterFilter, cadres_in_use, effective_terms, group_names
 
-from app import households as svc
 from app.accounts import can
+from app.households import cadres as cadre_svc
+from app.households import checks
+from app.households import tags as tag_svc
 
 from ui.households.editor import HouseholdDialog
 from ui.households.model import RosterModel
@@ -145,7 +147,7 @@ class HouseholdsPage(QWidget):
             self.cards_button.setEnabled(
                 False
             )  # a card carries its village's committee and phone: printed there
-            self.new_button.setToolTip(svc.TOWN_READ_ONLY)
+            self.new_button.setToolTip(checks.TOWN_READ_ONLY)
             self.edit_button.setText("查看 (Enter)")
 
     # -- page protocol --------------------------------------------------------------------------------
@@ -184,9 +186,9 @@ class HouseholdsPage(QWidget):
         code = self.village.code()
         with self.ctx.session() as s:
             groups = group_names(s, code)
-            tags = svc.all_tags(s, self.ctx.user)
+            tags = tag_svc.all_tags(s, self.ctx.user)
             cadres = cadres_in_use(s, code)
-            self.model.hidden_tags = svc.hidden_tags(s, self.ctx.user)
+            self.model.hidden_tags = tag_svc.hidden_tags(s, self.ctx.user)
         for combo in (self.group, self.tag, self.cadre):
             combo.blockSignals(True)
         for combo, items in (
@@ -270,7 +272,7 @@ class HouseholdsPage(QWidget):
         ctx, name = self.ctx, self.ctx.station.name
 
         def work(progress):
-            from app.roster_excel import export_roster
+            from app.households.excel_export import export_roster
 
             with ctx.session() as s:
                 return export_roster(
@@ -308,7 +310,7 @@ class HouseholdsPage(QWidget):
         ctx, one = self.ctx, single.isChecked()
 
         def work(progress):
-            from app.documents.cards import card_households, write_cards
+            from app.households.contact_cards import card_households, write_cards
 
             with ctx.session() as s:
                 if action is sel:
@@ -332,7 +334,7 @@ class HouseholdsPage(QWidget):
             )
             if answer == QMessageBox.StandardButton.Yes and can(self.ctx.user, "edit_households"):
                 with self.ctx.session() as s:
-                    svc.mark_cards_delivered(s, self.ctx.user, ids, dt.date.today())
+                    cadre_svc.mark_cards_delivered(s, self.ctx.user, ids, dt.date.today())
                 self.ctx.data_changed.emit("households")
 
         run_in_background(self, "生成联系卡", work, done)
@@ -354,5 +356,5 @@ class HouseholdsPage(QWidget):
         ):
             return
         with self.ctx.session() as s:
-            svc.mark_cards_delivered(s, self.ctx.user, ids, dt.date.today())
+            cadre_svc.mark_cards_delivered(s, self.ctx.user, ids, dt.date.today())
         self.ctx.data_changed.emit("households")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from db.models import CadreAssignment, Household, Station, User
 from db.queries.households import RosterFilter, roster_ids
 
-from app.households import village_secretary
+from app.households.cadres import village_secretary
 from app.paths import cjk_font_path
 
 CARD_W, CARD_H = 93.0, 63.0  # mm

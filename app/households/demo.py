@@ -22,7 +22,7 @@ from db.stamping import stamp_new_rows
 
 from app.accounts import hash_password
 from app.codes import make_resident_id
-from app.households import tag_row_id
+from app.households.tags import tag_row_id
 from app.pinyin import name_keys
 
 # Top surnames with rough shares (per mille) from the 2020 census ranking.

@@ -1,0 +1,149 @@
+"""``python -m app households``: import and export the Excel roster, print contact cards (联系卡).
+
+Registered in :data:`app.cli.FEATURE_CLI_MODULES`; a ``--user`` with ``--password-env`` acts as that
+account (needed to export full resident IDs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from app.errors import UserError
+from app.households.cadres import mark_cards_delivered
+
+
+def _cli_user(args, ws):
+    """The user named by ``--user`` (password from the environment variable ``--password-env``)."""
+    import os
+
+    from app.accounts import authenticate
+
+    if not args.user:
+        return None
+    if not args.password_env:
+        raise UserError("指定了 --user 时，请用 --password-env 给出存放密码的环境变量名")
+    password = os.environ.get(args.password_env)
+    if not password:
+        raise UserError(f"环境变量 {args.password_env} 为空，请先设置该用户的密码")
+    with ws.session() as s:
+        user = authenticate(s, args.user, password)
+        s.expunge(user)
+    return user
+
+
+def _cmd_import(args) -> int:
+    from app.cli import emit, open_workspace
+    from app.households.excel_apply import import_file
+
+    ws = open_workspace(args)
+    try:
+        ws.require_station()
+        actor = _cli_user(args, ws)
+        result = import_file(
+            ws, args.file, sheet=args.sheet, dry_run=args.dry_run, errors_out=args.errors, actor=actor
+        )
+    finally:
+        ws.close()
+    s = result.summary
+    lines = [
+        ("检查结果（未写入）" if args.dry_run else "导入完成")
+        + f"：共 {s['rows']} 行，新增 {s['new']}，更新 {s['updated']}，未变 {s['unchanged']}，有错 {s['invalid']}"
+    ]
+    lines += result.notes
+    lines += [f"  第 {e['row']} 行〔{e['column']}〕{e['reason']}" for e in s["errors"][:50]]
+    if len(s["errors"]) > 50:
+        lines.append(f"  ……另有 {len(s['errors']) - 50} 处错误")
+    lines += [f"  第 {e['row']} 行〔{e['column']}〕（提示）{e['reason']}" for e in s["warnings"][:50]]
+    if result.errors_path:
+        lines.append(f"错误行已写入 {result.errors_path}，改正后可再次导入")
+    emit(args, "\n".join(lines), s)
+    return 1 if s["invalid"] else 0
+
+
+def _cmd_export(args) -> int:
+    from app.cli import emit, open_workspace
+    from app.households.excel_export import export_roster
+
+    ws = open_workspace(args)
+    try:
+        station = ws.require_station()
+        actor = _cli_user(args, ws)
+        if args.full_id and actor is None:
+            raise UserError("导出完整身份证号需要有权限的账号：请加 --user 登录名 --password-env 变量名")
+        with ws.session(actor.id if actor else None) as s:
+            n = export_roster(s, args.file, user=actor, full_id=args.full_id, village_name=station.name)
+    finally:
+        ws.close()
+    emit(
+        args,
+        f"已导出 {n} 人到 {args.file}" + ("（完整身份证号）" if args.full_id else "（身份证号已打码）"),
+        {"persons": n, "file": str(args.file), "full_id": bool(args.full_id)},
+    )
+    return 0
+
+
+def _cmd_cards(args) -> int:
+    from app.cli import emit, open_workspace
+    from app.households.contact_cards import card_households, write_cards
+
+    ws = open_workspace(args)
+    try:
+        ws.require_station()
+        actor = _cli_user(args, ws)
+        with ws.session(actor.id if actor else None) as s:
+            ids = card_households(s, group_name=args.group, not_delivered=args.not_delivered)
+            if not ids:
+                raise UserError("没有符合条件的户")
+            pages = write_cards(s, ws.require_station(), ids, args.file, one_per_page=args.one_per_page)
+            marked = 0
+            if args.mark_delivered:
+                marked = mark_cards_delivered(s, actor, ids, dt.date.fromisoformat(args.mark_delivered))
+    finally:
+        ws.close()
+    emit(
+        args,
+        f"已生成 {len(ids)} 户的联系卡，共 {pages} 页：{args.file}"
+        + (f"；已标记 {marked} 户送达" if args.mark_delivered else ""),
+        {"households": len(ids), "pages": pages, "file": str(args.file), "marked": marked},
+    )
+    return 0
+
+
+def register_cli(sub, parents):
+    from app.cli import ChineseArgumentParser
+
+    p = sub.add_parser("households", help="户籍：Excel 导入导出、打印联系卡")
+    hs = p.add_subparsers(
+        dest="households_command", metavar="操作", required=True, parser_class=ChineseArgumentParser
+    )
+    common = [parents["data"], parents["json"]]
+
+    def user_options(q) -> None:
+        q.add_argument("--user", metavar="登录名", help="以该账号身份操作（导出完整身份证号时必需）")
+        q.add_argument("--password-env", metavar="变量名", help="存放该账号密码的环境变量名")
+
+    imp = hs.add_parser("import", help="从 Excel 户籍表导入（有错误行时退出码为 1）", parents=common)
+    imp.add_argument("file", metavar="文件.xlsx")
+    imp.add_argument("--sheet", metavar="工作表", help="工作表名（默认第一个）")
+    imp.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    imp.add_argument("--errors", metavar="错误表.xlsx", help="把有错误的行（附错误原因）写入此文件")
+    user_options(imp)
+    imp.set_defaults(households_handler=_cmd_import)
+
+    exp = hs.add_parser("export", help="导出户籍台账 Excel", parents=common)
+    exp.add_argument("file", metavar="文件.xlsx")
+    exp.add_argument("--full-id", action="store_true", help="导出完整身份证号（需管理员账号，记入审计日志）")
+    user_options(exp)
+    exp.set_defaults(households_handler=_cmd_export)
+
+    cards = hs.add_parser("cards", help="打印联系卡 PDF", parents=common)
+    cards.add_argument("file", metavar="文件.pdf")
+    cards.add_argument("--group", metavar="组", help="只打印这个组")
+    cards.add_argument("--not-delivered", action="store_true", help="只打印联系卡尚未送达的户")
+    cards.add_argument(
+        "--one-per-page", action="store_true", help="每页一张卡（默认 A4 每页 8 张，带裁切线）"
+    )
+    cards.add_argument("--mark-delivered", metavar="YYYY-MM-DD", help="同时把这些户标记为该日已送达")
+    user_options(cards)
+    cards.set_defaults(households_handler=_cmd_cards)
+    return {"households": lambda args: args.households_handler(args)}

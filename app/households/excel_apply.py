@@ -1,0 +1,264 @@
+"""户籍台账 Excel, writing an import: write the valid rows of a plan in one transaction, write the
+invalid rows to an error workbook (the row plus a reason column) that can be fixed and imported
+again, and :func:`import_file`, which reads, plans and writes a file. Importing the same file twice
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from db.base import new_id
+from db.models import Household, HouseholdTag, Person, User
+from db.queries.households import (
+    MemberKeys,
+    bulk_search_index,
+    household_search_text,
+    note_search_text_changed,
+)
+from db.stamping import stamp_new_rows
+
+from app import audit
+from app.excel import literal_rows
+from app.households.checks import require_edit
+from app.households.excel_plan import ImportPlan, household_values, person_diff, plan_import
+from app.households.excel_read import read_sheet
+from app.households.roster import refresh_search_text
+from app.households.tags import hidden_tags, tag_row_id
+from app.pinyin import name_keys
+
+
+# -- writing ------------------------------------------------------------------------------------
+@dataclass
+class ImportResult:
+    summary: dict
+    notes: list[str]
+    dry_run: bool
+    errors_path: Path | None = None
+
+
+def apply_import(
+    session: Session,
+    plan: ImportPlan,
+    actor: User | None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> None:
+    """Write the plan's valid rows (the caller's unit of work is the one transaction).
+
+    New households, members and tags go in as Core bulk inserts (stamped with
+    :func:`db.stamping.stamp_new_rows`); changes to existing ones through the ORM (stamped by the
+    flush hook). The search index is rebuilt for all of them in one statement at the end.
+    """
+    require_edit(session, actor)
+    mapped = set(plan.mapping.values())
+    hidden = hidden_tags(session, actor) if actor is not None else frozenset()  # CLI: the station's operator
+    conn = session.connection()
+    ctx = session.info["stamp"]
+    if actor is not None:
+        ctx = replace(ctx, user_id=actor.id)
+    keys_cache: dict[str, tuple[str, str]] = {}
+
+    def keys(name: str) -> tuple[str, str]:
+        if name not in keys_cache:
+            keys_cache[name] = name_keys(name)
+        return keys_cache[name]
+
+    new_households: list[dict] = []
+    new_persons: list[dict] = []
+    new_tags: list[dict] = []
+    changed: list[Household] = []
+    total = len(plan.households)
+    with bulk_search_index(conn):
+        for n, hh in enumerate(plan.households):
+            if progress is not None and n % 200 == 0:
+                progress(n, total, f"正在导入第 {n + 1}/{total} 户")
+            if hh.head_row is None or hh.head_row.invalid:
+                continue
+            rows = [r for r in hh.rows if not r.invalid and r.outcome in ("new", "updated")]
+            household_changed = hh.head_row.outcome == "updated" or hh.existing_id is None
+            if not rows and not household_changed:
+                continue
+            values = household_values(plan, hh)
+            tags = [t for t in hh.head_row.fields.get("tags") or () if t not in hidden]
+            if hh.existing_id is None:
+                # a 户系统编号 that matched nothing here (a roster exported by another village) is not
+                # adopted: the household gets an id of this station, never another village's
+                hid = new_id(ctx.station_id)
+                members = []
+                head_id = None
+                for r in rows:
+                    m = r.member
+                    pid = new_id(ctx.station_id)
+                    full, initials = keys(m.name)
+                    members.append(MemberKeys(m.name, full, initials, m.id_number, m.phone))
+                    new_persons.append(
+                        {
+                            "id": pid,
+                            "household_id": hid,
+                            "name": m.name,
+                            "relation": m.relation,
+                            "sex": m.sex,
+                            "birth_date": m.birth_date,
+                            "id_number": m.id_number,
+                            "ethnicity": m.ethnicity,
+                            "phone": m.phone,
+                            "occupation": m.occupation,
+                            "notes": m.notes or "",
+                            "status": "在册",
+                            "status_date": None,
+                            "name_pinyin": full,
+                            "name_initials": initials,
+                        }
+                    )
+                    if r is hh.head_row:
+                        head_id = pid
+                row = {
+                    "id": hid,
+                    "household_no": values.get("household_no"),
+                    "head_id": head_id,
+                    "head_name": values["head_name"],
+                    "group_name": values.get("group_name", ""),
+                    "address": values.get("address", ""),
+                    "phones": values.get("phones", hh.head_row.member.phone or ""),
+                    "notes": "",
+                    "card_delivered_on": values.get("card_delivered_on"),
+                }
+                row["search_text"] = household_search_text(
+                    household_no=row["household_no"],
+                    group_name=row["group_name"],
+                    address=row["address"],
+                    phones=row["phones"],
+                    members=members,
+                )
+                new_households.append(row)
+                new_tags.extend({"id": tag_row_id(hid, t), "household_id": hid, "tag": t} for t in tags)
+                continue
+            household = session.get(Household, hh.existing_id)
+            for key, value in values.items():
+                if getattr(household, key) != value:
+                    setattr(household, key, value)
+            for r in rows:
+                m = r.member
+                pid = r.fields.get("_person_id")
+                if pid:
+                    person = session.get(Person, pid)
+                    for attr, value in person_diff(person, m, mapped).items():
+                        setattr(person, attr, value)
+                else:
+                    person = Person(
+                        id=new_id(ctx.station_id),
+                        household_id=household.id,
+                        name=m.name,
+                        relation=m.relation,
+                        sex=m.sex,
+                        birth_date=m.birth_date,
+                        id_number=m.id_number,
+                        ethnicity=m.ethnicity,
+                        phone=m.phone,
+                        occupation=m.occupation,
+                        notes=m.notes or "",
+                        status="在册",
+                    )
+                    session.add(person)
+                if r is hh.head_row:
+                    household.head_id = person.id
+            for tag in tags:
+                trow = session.get(HouseholdTag, tag_row_id(household.id, tag))
+                if trow is None:
+                    session.add(
+                        HouseholdTag(id=tag_row_id(household.id, tag), household_id=household.id, tag=tag)
+                    )
+                elif trow.deleted_at is not None:
+                    trow.deleted_at = None
+            changed.append(household)
+            if len(changed) % 200 == 0:
+                session.flush()
+        session.flush()
+        for table, rows in ((Household, new_households), (Person, new_persons), (HouseholdTag, new_tags)):
+            for start in range(0, len(rows), 2000):
+                part = rows[start : start + 2000]
+                stamp_new_rows(conn, ctx, part)
+                conn.execute(insert(table.__table__), part)
+        if changed:
+            for household in changed:
+                refresh_search_text(session, household)
+            session.flush()
+            note_search_text_changed(conn, [h.id for h in changed])
+    audit.record(
+        session,
+        actor,
+        "households.import",
+        table="household",
+        fields=["rows"],
+        detail=f"{plan.sheet.path.name}: 新增 {plan.count('new')} 行，更新 {plan.count('updated')} 行",
+    )
+
+
+def write_error_workbook(plan: ImportPlan, out: Path | str) -> Path:
+    """The invalid rows as they were (header row kept) plus a 错误原因 column, ready to fix and re-import."""
+    from openpyxl import Workbook
+
+    out = Path(out)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "错误行"
+    header = list(plan.sheet.rows[plan.header_row])
+    ws.append(list(header) + ["错误原因", "原行号"])
+    for r in plan.data_rows:
+        if r.outcome != "invalid":
+            continue
+        reasons = "；".join(
+            f"{p.column}：{p.reason}" if not p.reason.startswith(p.column) else p.reason
+            for p in r.problems
+            if p.level == "error"
+        )
+        values = list(r.values) + [None] * (len(header) - len(r.values))
+        ws.append(values[: len(header)] + [reasons, r.row])
+    literal_rows(ws.iter_rows())  # the rows are what was typed: never formulas
+    id_cols = [i for i, f in plan.mapping.items() if f == "id_number"]
+    for row in ws.iter_rows(min_row=2):
+        for i in id_cols:
+            row[i].number_format = "@"
+    ws.column_dimensions[_col_letter(len(header) + 1)].width = 60
+    ws.freeze_panes = "A2"
+    wb.save(out)
+    return out
+
+
+def _col_letter(n: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(n)
+
+
+def import_file(
+    ws,
+    path: Path | str,
+    *,
+    sheet: str | None = None,
+    dry_run: bool = False,
+    errors_out: Path | str | None = None,
+    actor: User | None = None,
+    header_row: int | None = None,
+    mapping: dict[int, str] | None = None,
+    today: dt.date | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ImportResult:
+    """Read, plan and (unless ``dry_run``) write in one transaction; a failure changes nothing."""
+    data = read_sheet(path, sheet)
+    if progress is not None:
+        progress(0, 0, "正在检查各行")
+    with ws.session(actor.id if actor else None) as session:
+        plan = plan_import(session, data, header_row=header_row, mapping=mapping, user=actor, today=today)
+        if not dry_run:
+            apply_import(session, plan, actor, progress)
+    errors_path = None
+    if errors_out is not None and plan.count("invalid"):
+        errors_path = write_error_workbook(plan, errors_out)
+    return ImportResult(plan.summary(), plan.notes, dry_run, errors_path)

@@ -1,0 +1,567 @@
+"""户籍台账 Excel, planning an import: parse every row of the sheet and say what is wrong with it,
+group rows into households, and compare them with the database (new / updated / unchanged /
+invalid), all without writing. The plan is what the import wizard previews and what
+:mod:`app.households.excel_apply` writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from db.models import Household, Person, User
+from db.queries.households import (
+    existing_person_ids,
+    households_by_id,
+    live_households_by_head_name,
+    live_households_by_no,
+    live_members,
+    live_persons_by_id_number,
+    live_tags,
+)
+
+from app.codes import mask_resident_id
+from app.errors import UserError
+from app.households.checks import HEAD, MemberInput, check_member, clean_name, clean_text, normalize_phones
+from app.households.excel_read import (
+    CellError,
+    SheetData,
+    auto_mapping,
+    cell_text,
+    detect_header,
+    is_blank,
+    label,
+    parse_date,
+    parse_id_cell,
+)
+from app.households.tags import all_tags, sensitive_tags
+
+# Text cut to what the records hold (the String lengths of the models; 备注 is free text, bounded here).
+_TEXT_LIMITS = {
+    **{key: Household.__table__.c[key].type.length for key in ("household_no", "group_name", "address")},
+    **{key: Person.__table__.c[key].type.length for key in ("name", "relation", "ethnicity", "occupation")},
+    "head_name": Household.__table__.c.head_name.type.length,
+    "notes": 2000,
+}
+TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数")
+
+
+# -- the plan -----------------------------------------------------------------------------------
+@dataclass
+class RowProblem:
+    row: int  # Excel row number (1-based)
+    column: str  # header text
+    reason: str
+    level: str = "error"
+
+
+@dataclass
+class RosterRow:
+    """One data row of the sheet, parsed."""
+
+    row: int
+    values: list[object]
+    kind: str = "data"  # data | blank | total
+    fields: dict[str, object] = field(default_factory=dict)
+    member: MemberInput | None = None
+    problems: list[RowProblem] = field(default_factory=list)
+    household: PlannedHousehold | None = None
+    outcome: str = ""  # new | updated | unchanged | invalid
+
+    @property
+    def invalid(self) -> bool:
+        return any(p.level == "error" for p in self.problems)
+
+
+@dataclass
+class PlannedHousehold:
+    key: str
+    head_row: RosterRow | None = None
+    rows: list[RosterRow] = field(default_factory=list)
+    existing_id: str | None = None
+
+
+@dataclass
+class ImportPlan:
+    sheet: SheetData
+    header_row: int  # 0-based index in sheet.rows
+    mapping: dict[int, str]
+    rows: list[RosterRow]
+    households: list[PlannedHousehold]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def data_rows(self) -> list[RosterRow]:
+        return [r for r in self.rows if r.kind == "data"]
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.data_rows if r.outcome == outcome)
+
+    def errors(self) -> list[RowProblem]:
+        return [p for r in self.data_rows for p in r.problems if p.level == "error"]
+
+    def warnings(self) -> list[RowProblem]:
+        """What was imported differently from the cell (text cut to what the record holds)."""
+        return [p for r in self.data_rows for p in r.problems if p.level == "warning"]
+
+    def summary(self) -> dict:
+        """Exactly the JSON of the CLI (issue 3)."""
+        return {
+            "rows": len(self.data_rows),
+            "new": self.count("new"),
+            "updated": self.count("updated"),
+            "unchanged": self.count("unchanged"),
+            "invalid": self.count("invalid"),
+            "errors": [{"row": p.row, "column": p.column, "reason": p.reason} for p in self.errors()],
+            "warnings": [{"row": p.row, "column": p.column, "reason": p.reason} for p in self.warnings()],
+        }
+
+    def header_of(self, field_name: str) -> str:
+        for i, f in self.mapping.items():
+            if f == field_name:
+                value = (
+                    self.sheet.rows[self.header_row][i] if i < len(self.sheet.rows[self.header_row]) else None
+                )
+                return clean_text(value) or label(field_name)
+        return label(field_name)
+
+
+def _problem(
+    plan_row: RosterRow, header: Callable[[str], str], field_name: str, reason: str, level: str = "error"
+) -> None:
+    plan_row.problems.append(RowProblem(plan_row.row, header(field_name), reason, level))
+
+
+def _parse_row(
+    r: RosterRow, mapping: dict[int, str], header: Callable[[str], str], tags_known: set[str], today: dt.date
+) -> None:
+    raw = {f: (r.values[i] if i < len(r.values) else None) for i, f in mapping.items()}
+    f: dict[str, object] = {}
+    for key in (
+        "household_key",
+        "person_key",
+        "household_no",
+        "group_name",
+        "relation",
+        "sex",
+        "ethnicity",
+        "address",
+        "occupation",
+        "notes",
+    ):
+        if key in raw:
+            f[key] = cell_text(raw[key])
+    for key in ("name", "head_name"):
+        if key in raw:
+            f[key] = clean_name(raw[key])
+    for key, limit in _TEXT_LIMITS.items():
+        value = f.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            f[key] = value[:limit]
+            _problem(
+                r,
+                header,
+                key,
+                f"{label(key)}有 {len(value)} 字，超过 {limit} 字的上限，只导入了前 {limit} 字",
+                level="warning",
+            )
+    for key in ("birth_date", "card_delivered_on"):
+        if key in raw:
+            try:
+                f[key] = parse_date(raw[key])
+            except CellError as exc:
+                _problem(r, header, key, f"{label(key)}：{exc}")
+                f[key] = None
+    if "id_number" in raw and not is_blank(raw["id_number"]):
+        try:
+            f["id_number"] = parse_id_cell(raw["id_number"])
+        except CellError as exc:
+            _problem(r, header, "id_number", str(exc))
+            f["id_number"] = None
+    if "phone" in raw:
+        f["phone"] = raw["phone"]
+    if "household_phones" in raw and not is_blank(raw["household_phones"]):
+        try:
+            f["household_phones"] = normalize_phones(str(cell_text(raw["household_phones"])), "phones")
+        except UserError as exc:
+            _problem(r, header, "household_phones", exc.message)
+    if "tags" in raw:
+        tags = [t for t in re.split(r"[、,，;；\s]+", cell_text(raw["tags"])) if t]
+        unknown = [t for t in tags if t not in tags_known]
+        if unknown:
+            _problem(r, header, "tags", f"标签“{'、'.join(unknown)}”不在标签列表中，请先在标签管理里添加")
+        f["tags"] = [t for t in tags if t in tags_known]
+    r.fields = f
+    if not f.get("name"):
+        _problem(r, header, "name", "姓名为空")
+    phone = raw.get("phone")
+    if isinstance(phone, float) and phone.is_integer():
+        phone = int(phone)
+    member = MemberInput(
+        name=str(f.get("name") or ""),
+        relation=str(f.get("relation") or ""),
+        sex=f.get("sex") or None,
+        birth_date=f.get("birth_date"),
+        id_number=f.get("id_number"),
+        ethnicity=f.get("ethnicity") or None,
+        phone=None if is_blank(phone) else str(phone),
+        occupation=f.get("occupation") or None,
+        notes=str(f.get("notes") or ""),
+    )
+    clean, problems = check_member(member, today=today)
+    for p in problems:
+        if p.field == "name" and any(q.column == header("name") for q in r.problems):
+            continue
+        fld = {"phone": "phone", "id_number": "id_number", "birth_date": "birth_date", "sex": "sex"}.get(
+            p.field, p.field
+        )
+        if fld == "id_number" and "id_number" not in mapping.values():
+            continue
+        _problem(r, header, fld if fld in mapping.values() else "name", p.message, p.level)
+    r.member = clean
+
+
+def _is_total(values: Sequence[object]) -> bool:
+    texts = [clean_text(v).replace(" ", "") for v in values if not is_blank(v)]
+    return bool(texts) and any(t.startswith(TOTAL_WORDS) or t in TOTAL_WORDS for t in texts[:3])
+
+
+def plan_import(
+    session: Session,
+    sheet: SheetData,
+    *,
+    header_row: int | None = None,
+    mapping: dict[int, str] | None = None,
+    user: User | None = None,
+    today: dt.date | None = None,
+) -> ImportPlan:
+    """Parse and compare without writing: the preview (每行的问题) and the outcome of every row."""
+    today = today or dt.date.today()
+    if header_row is None:
+        header_row = detect_header(sheet.rows)
+    header = sheet.rows[header_row] if header_row < len(sheet.rows) else []
+    mapping = dict(mapping) if mapping is not None else auto_mapping(header)
+    fields = set(mapping.values())
+    if "name" not in fields:
+        if "head_name" in fields:
+            # A roster of heads only: the 户主 column is the person's name.
+            mapping = {i: ("name" if f == "head_name" else f) for i, f in mapping.items()}
+            fields = set(mapping.values())
+        else:
+            raise UserError("没有找到“姓名”列，请在列对应里指定哪一列是姓名")
+    if not ({"relation", "household_no", "household_key"} & fields) and "head_name" not in fields:
+        raise UserError("没有找到“与户主关系”或“户编号”列，无法把各行分成户；请在列对应里指定")
+    if "group_name" not in fields:
+        raise UserError("没有找到“组”（村民小组）列，请在列对应里指定")
+    plan = ImportPlan(sheet, header_row, mapping, [], [])
+    tags_known = {t.name for t in all_tags(session, None)} | sensitive_tags(session)
+    seen: dict[tuple, int] = {}
+    seen_ids: dict[str, int] = {}
+    for offset, values in enumerate(sheet.rows[header_row + 1 :]):
+        r = RosterRow(header_row + 2 + offset, list(values))
+        plan.rows.append(r)
+        if all(is_blank(v) for v in values):
+            r.kind = "blank"
+            continue
+        if _is_total(values):
+            r.kind = "total"
+            plan.notes.append(f"第 {r.row} 行是合计行，已跳过")
+            continue
+        # Duplicates are judged on the mapped columns: a copied row usually has its own 序号.
+        signature = tuple(cell_text(values[i]) if i < len(values) else "" for i in sorted(mapping))
+        if signature in seen:
+            r.problems.append(
+                RowProblem(r.row, plan.header_of("name"), f"与第 {seen[signature]} 行内容相同（重复行）")
+            )
+            r.outcome = "invalid"
+            continue
+        seen[signature] = r.row
+        _parse_row(r, mapping, plan.header_of, tags_known, today)
+        number = r.member.id_number if r.member else None
+        if number and "*" not in number and not r.invalid:
+            if number in seen_ids:
+                r.problems.append(
+                    RowProblem(
+                        r.row,
+                        plan.header_of("id_number"),
+                        f"身份证号与第 {seen_ids[number]} 行相同，同一个人只能登记一次",
+                    )
+                )
+            else:
+                seen_ids[number] = r.row
+    blanks = sum(1 for r in plan.rows if r.kind == "blank")
+    if blanks:
+        plan.notes.append(f"跳过空行 {blanks} 行")
+    _group(plan)
+    _compare(session, plan, user)
+    return plan
+
+
+def _group(plan: ImportPlan) -> None:
+    fields = set(plan.mapping.values())
+    by_key: dict[str, PlannedHousehold] = {}
+    current: PlannedHousehold | None = None
+    latest_by_head: dict[tuple[str, str], PlannedHousehold] = {}
+    n = 0
+    for r in plan.data_rows:
+        if r.outcome == "invalid" or r.member is None:
+            continue
+        f = r.fields
+        is_head = r.member.relation == HEAD
+        key_field = (
+            "household_key" if f.get("household_key") else ("household_no" if f.get("household_no") else None)
+        )
+        if key_field:
+            key = f"{key_field}:{f[key_field]}"
+            hh = by_key.get(key)
+            if hh is None:
+                hh = by_key[key] = PlannedHousehold(key)
+                plan.households.append(hh)
+        elif (
+            {"household_key", "household_no"} & fields
+            and not (f.get("household_key") or f.get("household_no"))
+            and "relation" not in fields
+        ):
+            r.problems.append(
+                RowProblem(r.row, plan.header_of("household_no"), "户编号为空，无法判断属于哪一户")
+            )
+            continue
+        else:
+            group = str(f.get("group_name") or "")
+            head_name = str(f.get("head_name") or "")
+            if is_head or (not head_name and "relation" not in fields):
+                n += 1
+                hh = PlannedHousehold(f"row:{r.row}")
+                plan.households.append(hh)
+                current = hh
+                latest_by_head[(group, r.member.name)] = hh
+            elif head_name:
+                hh = latest_by_head.get((group, head_name))
+                if hh is None:
+                    r.problems.append(
+                        RowProblem(
+                            r.row,
+                            plan.header_of("head_name"),
+                            f"找不到户主“{head_name}”（{group or '未填组'}）的户主行：户主行应在其家庭成员之上",
+                        )
+                    )
+                    continue
+            elif current is not None:
+                hh = current
+            else:
+                r.problems.append(
+                    RowProblem(
+                        r.row,
+                        plan.header_of("relation"),
+                        "这一行之前没有户主行，无法判断属于哪一户；户主行应在其家庭成员之上",
+                    )
+                )
+                continue
+        hh.rows.append(r)
+        r.household = hh
+        if is_head:
+            if hh.head_row is not None:
+                r.problems.append(
+                    RowProblem(
+                        r.row,
+                        plan.header_of("relation"),
+                        f"与第 {hh.head_row.row} 行同属一户，一户只能有一位户主",
+                    )
+                )
+            else:
+                hh.head_row = r
+    for hh in plan.households:
+        if hh.head_row is None or hh.head_row.invalid:
+            reason = (
+                "这一户没有户主行（与户主关系为“户主”）"
+                if hh.head_row is None
+                else f"所在户的户主行（第 {hh.head_row.row} 行）有错误，整户未导入"
+            )
+            for r in hh.rows:
+                if r is not hh.head_row and not r.invalid:
+                    r.problems.append(RowProblem(r.row, plan.header_of("relation"), reason))
+
+
+# -- comparing with the database ----------------------------------------------------------------
+_PERSON_FIELDS = ("name", "relation", "sex", "birth_date", "ethnicity", "phone", "occupation", "notes")
+_FIELD_OF_COLUMN = {
+    "name": "name",
+    "relation": "relation",
+    "sex": "sex",
+    "birth_date": "birth_date",
+    "ethnicity": "ethnicity",
+    "phone": "phone",
+    "occupation": "occupation",
+    "notes": "notes",
+}
+
+
+def household_values(plan: ImportPlan, hh: PlannedHousehold) -> dict[str, object]:
+    """Household fields the head row sets (only mapped, non-empty columns)."""
+    f = hh.head_row.fields
+    values: dict[str, object] = {"head_name": hh.head_row.member.name}
+    for key in ("group_name", "address", "household_no"):
+        if f.get(key):
+            values[key] = f[key]
+    if f.get("household_phones"):
+        values["phones"] = f["household_phones"]
+    if f.get("card_delivered_on"):
+        values["card_delivered_on"] = f["card_delivered_on"]
+    return values
+
+
+def _compare(session: Session, plan: ImportPlan, user: User | None) -> None:
+    live = [hh for hh in plan.households if hh.head_row is not None and not hh.head_row.invalid]
+    keys = [hh.head_row.fields.get("household_key") for hh in live if hh.head_row.fields.get("household_key")]
+    nos = [hh.head_row.fields.get("household_no") for hh in live if hh.head_row.fields.get("household_no")]
+    numbers = [
+        r.member.id_number
+        for hh in live
+        for r in hh.rows
+        if r.member and r.member.id_number and "*" not in r.member.id_number
+    ]
+    head_names = list({hh.head_row.member.name for hh in live})
+    village = session.info["stamp"].village_code
+    households = households_by_id(session, keys)
+    by_no: dict[str, list[Household]] = {}
+    for h in live_households_by_no(session, village, nos):
+        by_no.setdefault(h.household_no, []).append(h)
+        households[h.id] = h
+    by_head: dict[tuple[str, str], list[Household]] = {}
+    for h in live_households_by_head_name(session, village, head_names):
+        by_head.setdefault((h.group_name, h.head_name), []).append(h)
+        households[h.id] = h
+    wanted = [str(r.fields["person_key"]) for hh in live for r in hh.rows if r.fields.get("person_key")]
+    person_keys = existing_person_ids(session, wanted)
+    id_owner = live_persons_by_id_number(session, numbers)
+    # Which existing household each planned household is.
+    for hh in live:
+        f = hh.head_row.fields
+        match = None
+        if f.get("household_key"):
+            h = households.get(str(f["household_key"]))
+            if h is not None and (h.deleted_at is not None or h.village_code != village):
+                hh.head_row.problems.append(
+                    RowProblem(
+                        hh.head_row.row,
+                        plan.header_of("household_key"),
+                        "这一户在本村已被删除或属于别的村，不能导入",
+                    )
+                )
+                continue
+            match = h  # None: a roster exported elsewhere, the household is new here
+        elif f.get("household_no") and len(by_no.get(str(f["household_no"]), [])) == 1:
+            match = by_no[str(f["household_no"])][0]
+        else:
+            head_id = hh.head_row.member.id_number
+            owner = id_owner.get(head_id) if head_id else None
+            if owner is not None:
+                match = households.get(owner.household_id) or session.get(Household, owner.household_id)
+            else:
+                candidates = by_head.get((str(f.get("group_name") or ""), hh.head_row.member.name), [])
+                if len(candidates) == 1:
+                    match = candidates[0]
+        hh.existing_id = match.id if match is not None else None
+        if match is not None:
+            households[match.id] = match
+    # Members of the matched households.
+    matched = [hh.existing_id for hh in live if hh.existing_id]
+    members = live_members(session, matched)
+    tags = live_tags(session, matched)
+    mapped = set(plan.mapping.values())
+    claimed: set[str] = set()
+    for hh in live:
+        existing = households.get(hh.existing_id) if hh.existing_id else None
+        people = members.get(hh.existing_id, []) if existing else []
+        by_pid = {p.id: p for p in people}
+        household_changed = False
+        if existing is not None:
+            for key, value in household_values(plan, hh).items():
+                if getattr(existing, key) != value:
+                    household_changed = True
+            if set(hh.head_row.fields.get("tags") or ()) - tags.get(existing.id, set()):
+                household_changed = True
+        for r in hh.rows:
+            if r.invalid:
+                continue
+            m = r.member
+            person = None
+            if r.fields.get("person_key") and str(r.fields["person_key"]) in person_keys:
+                person = by_pid.get(str(r.fields["person_key"]))
+                if person is None:
+                    r.problems.append(
+                        RowProblem(
+                            r.row,
+                            plan.header_of("person_key"),
+                            "此人已不在这一户（可能已迁到别户或被删除），请核对",
+                        )
+                    )
+                    continue
+            elif m.id_number and "*" not in m.id_number:
+                owner = id_owner.get(m.id_number)
+                if owner is not None and owner.household_id != hh.existing_id:
+                    other = households.get(owner.household_id) or session.get(Household, owner.household_id)
+                    r.problems.append(
+                        RowProblem(
+                            r.row,
+                            plan.header_of("id_number"),
+                            f"身份证号已登记在{other.group_name} {other.head_name} 户（{owner.name}），"
+                            "同一个人不能在两户登记；请核对号码",
+                        )
+                    )
+                    continue
+                person = owner
+            if person is None:
+                same_name = [p for p in people if p.name == m.name and p.id not in claimed]
+                if len(same_name) == 1 and not (
+                    m.id_number
+                    and same_name[0].id_number
+                    and "*" not in m.id_number
+                    and same_name[0].id_number != m.id_number
+                ):
+                    person = same_name[0]
+            if person is not None and person.id in claimed:
+                r.problems.append(RowProblem(r.row, plan.header_of("name"), "与上方另一行是同一个人"))
+                continue
+            if m.id_number and "*" in m.id_number:
+                if person is None or mask_resident_id(person.id_number) != m.id_number:
+                    r.problems.append(
+                        RowProblem(
+                            r.row,
+                            plan.header_of("id_number"),
+                            "身份证号是打码的（含 *），无法导入；请填写完整号码",
+                        )
+                    )
+                    continue
+            if person is None:
+                r.outcome = "new"
+                continue
+            claimed.add(person.id)
+            r.fields["_person_id"] = person.id
+            diff = person_diff(person, m, mapped)
+            r.outcome = "updated" if diff or (r is hh.head_row and household_changed) else "unchanged"
+    for r in plan.data_rows:
+        if r.invalid:
+            r.outcome = "invalid"
+        elif not r.outcome:
+            r.outcome = "new"
+
+
+def person_diff(person: Person, m: MemberInput, mapped: set[str]) -> dict[str, object]:
+    """Fields the row would change: mapped columns only, and an empty cell never erases a value."""
+    diff: dict[str, object] = {}
+    for attr in _PERSON_FIELDS:
+        if attr not in mapped:
+            continue
+        value = getattr(m, attr)
+        if value in (None, ""):
+            continue
+        if getattr(person, attr) != value:
+            diff[attr] = value
+    if m.id_number and "*" not in m.id_number and person.id_number != m.id_number:
+        diff["id_number"] = m.id_number
+    return diff

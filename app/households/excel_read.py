@@ -1,0 +1,202 @@
+"""户籍台账 Excel, reading: open a workbook (.xlsx/.xls) and read one sheet, find the header row
+under any titles, map columns to fields by their Chinese headers, and parse cells.
+
+Damage is detected, never repaired: an ID that Excel stored as a number has lost digits and is
+refused; full-width characters, a lowercase x, spaces, Excel date serials and phones stored as
+floats are only normalised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.codes import to_halfwidth
+from app.errors import UserError
+from app.excel import check_workbook
+from app.households.checks import clean_text
+
+# field → (label used in messages and on export, header aliases in Chinese rosters)
+FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "household_key": ("户系统编号（请勿修改）", ("户系统编号",)),
+    "person_key": ("人员系统编号（请勿修改）", ("人员系统编号",)),
+    "household_no": ("户编号", ("户编号", "户号", "户籍编号", "家庭编号", "户序号")),
+    "group_name": ("组", ("组", "组别", "村民小组", "所在组", "小组", "组名", "所属小组", "村组")),
+    "head_name": ("户主姓名", ("户主姓名", "户主")),
+    "name": ("姓名", ("姓名", "成员姓名", "家庭成员姓名", "人员姓名", "名字")),
+    "relation": ("与户主关系", ("与户主关系", "与户主的关系", "关系", "家庭关系")),
+    "sex": ("性别", ("性别",)),
+    "ethnicity": ("民族", ("民族",)),
+    "birth_date": ("出生日期", ("出生日期", "出生年月", "出生年月日", "生日")),
+    "id_number": (
+        "身份证号",
+        ("身份证号", "身份证号码", "公民身份号码", "身份证", "证件号码", "居民身份证号码"),
+    ),
+    "phone": ("联系电话", ("联系电话", "手机号码", "手机号", "电话", "手机", "联系方式", "电话号码")),
+    "address": ("住址", ("住址", "家庭住址", "地址", "现住址", "居住地址", "户籍地址")),
+    "occupation": ("职业", ("职业", "工作")),
+    "household_phones": ("家庭电话", ("家庭电话", "固定电话", "座机")),
+    "tags": ("标签", ("标签", "户类别", "人员类别")),
+    "card_delivered_on": ("联系卡送达日期", ("联系卡送达日期", "联系卡送达", "送卡日期")),
+    "notes": ("备注", ("备注", "说明")),
+}
+HEADER_SCAN_ROWS = 20
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def _norm_header(value: object) -> str:
+    text = to_halfwidth(str(value or ""))
+    text = re.sub(r"[\s*＊:：]", "", text)
+    return re.sub(r"\(.*?\)|（.*?）", "", text)
+
+
+_ALIASES = {_norm_header(a): f for f, (_, aliases) in FIELDS.items() for a in aliases}
+
+
+def field_for_header(value: object) -> str | None:
+    return _ALIASES.get(_norm_header(value))
+
+
+def label(field_name: str) -> str:
+    return FIELDS[field_name][0] if field_name in FIELDS else field_name
+
+
+# -- reading ------------------------------------------------------------------------------------
+@dataclass
+class SheetData:
+    path: Path
+    sheet: str
+    sheet_names: list[str]
+    rows: list[list[object]]
+
+
+def sheet_names(path: Path | str) -> list[str]:
+    return _open_book(Path(path)).sheet_names
+
+
+def _open_book(path: Path):
+    from python_calamine import CalamineWorkbook
+
+    if not path.exists():
+        raise UserError(f"找不到文件 {path}")
+    check_workbook(path)
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:
+        raise UserError(
+            f"无法读取 {path.name}：它不是有效的 Excel 文件（.xlsx/.xls），或已损坏、被加密。"
+            f"请用 Excel 打开后另存为 .xlsx 再导入。（{type(exc).__name__}）"
+        ) from None
+
+
+def read_sheet(path: Path | str, sheet: str | None = None) -> SheetData:
+    """All cell values of one sheet (the first if ``sheet`` is None), as Python values."""
+    path = Path(path)
+    book = _open_book(path)
+    names = list(book.sheet_names)
+    if not names:
+        raise UserError(f"{path.name} 里没有工作表")
+    name = sheet or names[0]
+    if name not in names:
+        raise UserError(f"{path.name} 里没有名为“{name}”的工作表；有：{'、'.join(names)}")
+    try:
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception as exc:
+        raise UserError(f"无法读取工作表“{name}”：{exc}") from None
+    return SheetData(path, name, names, [list(r) for r in rows])
+
+
+def detect_header(rows: Sequence[Sequence[object]]) -> int:
+    """Index of the header row: the row among the first 20 with most known headers (a name column)."""
+    best, best_score = None, 0
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        fields = {field_for_header(v) for v in row if v not in (None, "")} - {None}
+        if not ({"name", "head_name"} & fields):
+            continue
+        if len(fields) > best_score:
+            best, best_score = i, len(fields)
+    if best is None or best_score < 2:
+        raise UserError(
+            "没有找到表头行：前 20 行里没有同时含“姓名”和其他常见列名（如 与户主关系、身份证号、组）"
+            "的一行。请检查工作表，或手动指定表头所在行。"
+        )
+    return best
+
+
+def auto_mapping(header: Sequence[object]) -> dict[int, str]:
+    """Column index → field, by Chinese header; the first column of each field wins."""
+    mapping: dict[int, str] = {}
+    taken: set[str] = set()
+    for i, value in enumerate(header):
+        f = field_for_header(value)
+        if f and f not in taken:
+            mapping[i] = f
+            taken.add(f)
+    return mapping
+
+
+# -- parsing cells ------------------------------------------------------------------------------
+class CellError(ValueError):
+    pass
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A date cell, a date typed as text, or an Excel serial number (days since 1899-12-30)."""
+    if is_blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if value != int(value) or not 1 <= value <= 80000:
+            raise CellError(f"“{value}”不是日期")
+        return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+    text = to_halfwidth(str(value)).strip()
+    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text) or re.fullmatch(
+        r"(\d{4})(\d{2})(\d{2})", text
+    )
+    if m:
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            raise CellError(f"日期“{text}”不存在") from None
+    if re.fullmatch(r"\d+(\.0)?", text) and 1 <= float(text) <= 80000:
+        return _EXCEL_EPOCH + dt.timedelta(days=int(float(text)))
+    raise CellError(f"“{text}”不是日期，请写成 1980-05-01 这样的格式")
+
+
+def parse_id_cell(value: object) -> str:
+    """The ID as text. A number means Excel has already rounded it: refuse (detect, never repair)."""
+    if isinstance(value, bool):
+        raise CellError("不是身份证号")
+    if isinstance(value, float | int):
+        number = int(value) if float(value).is_integer() else None
+        if number is not None and len(str(number)) == 15 and abs(value) < 2**53:
+            return str(number)  # a 15-digit legacy ID survives as a number exactly
+        shown = f"{value:.11E}" if isinstance(value, float) else str(value)
+        raise CellError(
+            f"身份证号被 Excel 存成了数字（{shown}），只保留了 15 位有效数字，后几位已丢失"
+            "（常见为末尾变成 000）；请把该列设为“文本”格式后重新录入完整号码"
+        )
+    text = clean_text(value).replace(" ", "")
+    if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", text):
+        raise CellError(
+            "身份证号被 Excel 存成了数字（科学计数法），后几位已丢失；请把该列设为“文本”后重新录入"
+        )
+    return text.upper()
+
+
+def cell_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return clean_text(value)
