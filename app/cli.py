@@ -25,7 +25,7 @@ FEATURE_CLI_MODULES: tuple[str, ...] = (
     "app.selftest",
     "app.sync.cli",
     "app.mediation.cli",
-    "app.ledger",
+    "app.diary.cli",
     "app.households.cli",
 )
 

@@ -22,7 +22,7 @@ from app.workspace import Workspace
 
 DEMO_STEPS: tuple[str, ...] = (
     "app.households.demo:generate",
-    "app.demo_diary:generate",
+    "app.diary.demo:generate",
     "app.demo_mediation:generate",
 )
 

@@ -32,7 +32,7 @@ def _copy(obj, **changes):
 
 def rekey_household(session: Session, actor: User | None, household_id: str) -> str:
     """New ids for the household and its members; returns the household's new id."""
-    from app.diary import participant_id
+    from app.diary.entries import participant_id
     from app.households.tags import tag_row_id
 
     accounts.require(actor, "edit_households")

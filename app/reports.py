@@ -38,8 +38,8 @@ from db.models import (
     User,
 )
 
-from app import diary
 from app.accounts import can
+from app.diary import demands, entries
 from app.errors import UserError
 from app.households.tags import BUILTIN_TAGS, sensitive_tags
 from app.mediation.stats import MediationStats
@@ -277,8 +277,8 @@ def compute(session: Session, user: User | None, period: Period, *, today: dt.da
     else:
         codes = {station.code}
     names = _village_names(session)
-    kinds = list(diary.KINDS)
-    categories = diary.demand_categories(session)
+    kinds = list(entries.KINDS)
+    categories = demands.demand_categories(session)
     tag_order = [t for t, _s in BUILTIN_TAGS]
 
     def visible(counts: dict[str, int]) -> dict[str, int]:
@@ -294,11 +294,11 @@ def compute(session: Session, user: User | None, period: Period, *, today: dt.da
         f.cards_delivered = delivered.get(code, 0)
         f.cards_delivered_in_period = delivered_now.get(code, 0)
         by_kind = _ordered(visits.get(code, {}), kinds)
-        f.visits_by_kind = {diary.KINDS.get(k, k): n for k, n in by_kind.items()}
+        f.visits_by_kind = {entries.KINDS.get(k, k): n for k, n in by_kind.items()}
         f.visits = sum(by_kind.values())
         f.households_visited = visited.get(code, 0)
-        statuses = _ordered(by_status.get(code, {}), list(diary.STATUSES))
-        f.demands_by_status = {diary.STATUSES.get(k, k): n for k, n in statuses.items()}
+        statuses = _ordered(by_status.get(code, {}), list(demands.STATUSES))
+        f.demands_by_status = {demands.STATUSES.get(k, k): n for k, n in statuses.items()}
         f.demands = sum(statuses.values())
         f.demands_by_category = _ordered(by_category.get(code, {}), categories)
         f.demands_overdue = overdue.get(code, 0)
@@ -322,10 +322,10 @@ def compute(session: Session, user: User | None, period: Period, *, today: dt.da
             setattr(totals, name, sum(getattr(v, name) for v in villages))
         totals.tags = _ordered(_sum([v.tags for v in villages]), [t for t in tag_order if t not in hidden])
         totals.visits_by_kind = _ordered(
-            _sum([v.visits_by_kind for v in villages]), list(diary.KINDS.values())
+            _sum([v.visits_by_kind for v in villages]), list(entries.KINDS.values())
         )
         totals.demands_by_status = _ordered(
-            _sum([v.demands_by_status for v in villages]), list(diary.STATUSES.values())
+            _sum([v.demands_by_status for v in villages]), list(demands.STATUSES.values())
         )
         totals.demands_by_category = _ordered(_sum([v.demands_by_category for v in villages]), categories)
         if show_cases:

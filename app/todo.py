@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from db.models import User
 
 TODO_PROVIDERS: tuple[str, ...] = (
-    "app.diary:todo_items",
+    "app.diary.todo:todo_items",
     "app.mediation.deadlines:todo_items",
 )
 

@@ -64,7 +64,7 @@ def run(report) -> None:
     from db.models import DiaryEntry, Household, Person, User
     from db.queries.diary import DiaryFilter, LedgerFilter, diary_entry_count, diary_entry_ids, diary_rows
 
-    from app import diary, ledger
+    from app.diary import entries, ledger
 
     t0 = time.perf_counter()
     ws = bench_workspace()
@@ -129,20 +129,20 @@ def run(report) -> None:
             s.expunge(cadre)
         times = []
         for i in range(5):
-            data = diary.EntryInput(
+            data = entries.EntryInput(
                 occurred_at=dt.datetime.now().replace(second=0, microsecond=0) - dt.timedelta(hours=i + 1),
                 kind="home_visit",
                 place="家中",
-                participants=[diary.ParticipantInput(household, head)],
+                participants=[entries.ParticipantInput(household, head)],
                 situation="基准测试：老人身体良好",
-                demands=[diary.DemandInput("医疗", "希望办理慢性病门诊卡")],
+                demands=[entries.DemandInput("医疗", "希望办理慢性病门诊卡")],
             )
             t = time.perf_counter()
             with ws.session(cadre.id) as s:
-                e = diary.save_entry(s, data, actor=cadre)
+                e = entries.save_entry(s, data, actor=cadre)
             times.append((time.perf_counter() - t) * 1000)
             with ws.session(cadre.id) as s:  # leave the workspace as built (a tombstone)
-                diary.delete_entry(s, e.id, actor=cadre)
+                entries.delete_entry(s, e.id, actor=cadre)
         report(
             "diary: save an entry with a demand (commit included), median",
             statistics.median(times),

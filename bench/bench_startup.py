@@ -53,6 +53,7 @@ def _demo_fingerprint() -> str:
     h = hashlib.sha256(f"{HOUSEHOLDS} {STEPS}".encode())
     paths = [
         *(ROOT / "app").glob("demo*.py"),
+        *(ROOT / "app").glob("*/demo.py"),
         *(ROOT / "db" / "models").rglob("*.py"),
         *(ROOT / "migrations").rglob("*.py"),
     ]

@@ -7,7 +7,7 @@ import datetime as dt
 from db.models import CadreAssignment, Household, HouseholdTag, Person
 
 from app import accounts
-from app.diary import DemandInput, EntryInput, ParticipantInput
+from app.diary.entries import DemandInput, EntryInput, ParticipantInput
 
 NOW = dt.datetime(2024, 3, 15, 16, 30)
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 from db.models import CadreAssignment, Household, Person
 
-from app import diary
-from app.diary import DemandInput, EntryInput, ParticipantInput
+from app.diary import demands, entries
+from app.diary.entries import DemandInput, EntryInput, ParticipantInput
 
 from tests.diary_helpers import add_cadre, add_household
 from tests.mediation_helpers import case_in_state, make_mediator
@@ -27,7 +27,7 @@ def _entry(ws, cadre, household_id, when, kind="home_visit", demands=()):
         demands=[DemandInput(category=c, content=t, due_on=due) for c, t, due in demands],
     )
     with ws.session(cadre.id) as s:
-        return diary.save_entry(s, data, actor=cadre, now=NOW)
+        return entries.save_entry(s, data, actor=cadre, now=NOW)
 
 
 def build_village(ws, village_admin):
@@ -68,7 +68,7 @@ def build_village(ws, village_admin):
     gone = _entry(ws, cadre, h4, dt.datetime(2024, 3, 19, 10), demands=[("就业", "找工作", D(2024, 3, 19))])
     with ws.session(cadre.id) as s:
         housing = e1.demands[1].id
-        diary.reply_demand(
+        demands.reply_demand(
             s,
             housing,
             reply="已报镇危房改造",
@@ -78,7 +78,7 @@ def build_village(ws, village_admin):
             today=TODAY,
         )
         medical = e2.demands[0].id
-        diary.reply_demand(
+        demands.reply_demand(
             s,
             medical,
             reply="已催办",
@@ -87,10 +87,10 @@ def build_village(ws, village_admin):
             actor=cadre,
             today=TODAY,
         )
-        diary.close_demand(
+        demands.close_demand(
             s, medical, closed_on=D(2024, 3, 14), actor=cadre, today=TODAY, handling="镇医保办已办结报销"
         )
-        diary.delete_entry(s, gone.id, actor=cadre)
+        entries.delete_entry(s, gone.id, actor=cadre)
     mediator = make_mediator(ws)
     with ws.session(mediator.id) as s:
         case_in_state(s, mediator, "调解成功", accepted_on=D(2024, 3, 4))

@@ -159,7 +159,7 @@ def fill_what_the_demo_leaves_out(ws: Workspace) -> None:
 
     from db.models import DiaryEntry, User
 
-    from app import diary
+    from app.diary import entries, visits
     from app.households import tags
 
     with ws.session() as s:
@@ -168,7 +168,7 @@ def fill_what_the_demo_leaves_out(ws: Workspace) -> None:
         entry_id = s.scalars(
             select(DiaryEntry.id).where(DiaryEntry.deleted_at.is_(None)).order_by(DiaryEntry.occurred_at)
         ).first()
-        diary.add_amendment(
+        entries.add_amendment(
             s,
             entry_id,
             "回访时补充：低保材料已交镇民政办。",
@@ -179,7 +179,7 @@ def fill_what_the_demo_leaves_out(ws: Workspace) -> None:
         household_id = s.scalars(
             select(Household.id).where(Household.deleted_at.is_(None)).order_by(Household.head_name)
         ).first()
-        diary.record_must_visit(
+        visits.record_must_visit(
             s, household_id, "hospitalised", DEMO_TODAY, actor=admin, note="突发脑梗住院", today=DEMO_TODAY
         )
 

@@ -23,7 +23,7 @@ def _index(conn):
 
 
 def test_demo_diary_index_matches_what_the_triggers_write(tmp_path, monkeypatch):
-    monkeypatch.setattr(demo_module, "DEMO_STEPS", ("app.demo_diary:generate",))
+    monkeypatch.setattr(demo_module, "DEMO_STEPS", ("app.diary.demo:generate",))
     ws = demo.ensure_demo_station(tmp_path / "demo")
     try:
         made = demo.run(ws, households=40, seed=3, today=dt.date(2024, 6, 30))

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from pypdf import PdfReader
 
-from app import diary
-from app.documents.diary_pages import print_month
+from app.diary import acknowledgement, entries
+from app.diary.documents import print_month
 from app.errors import UserError
 
 from tests.diary_helpers import NOW, add_cadre, add_household, entry_input
@@ -17,7 +17,7 @@ def test_month_prints_each_entry_with_a_signature_line(village_ws, tmp_path):
     hid, pid, _ = add_household(village_ws, "张三丰")
     with village_ws.session(cadre.id) as s:
         for day in range(1, 13):
-            e = diary.save_entry(
+            e = entries.save_entry(
                 s,
                 entry_input(
                     hid,
@@ -29,13 +29,13 @@ def test_month_prints_each_entry_with_a_signature_line(village_ws, tmp_path):
                 actor=cadre,
                 now=NOW,
             )
-        diary.save_entry(
+        entries.save_entry(
             s,
             entry_input(hid, pid, when=dt.datetime(2024, 4, 2, 9), situation="四月的一篇"),
             actor=cadre,
             now=dt.datetime(2024, 4, 3),
         )
-        diary.acknowledge(
+        acknowledgement.acknowledge(
             s, village_ws.attachments_dir, e.id, method="refused", refusal_reason="外出未归", actor=cadre
         )
     target = tmp_path / "diary.pdf"

@@ -6,7 +6,7 @@ import pytest
 
 from db.queries.diary import DiaryFilter, diary_entry_count, diary_entry_ids
 
-from app import diary
+from app.diary import entries
 
 from tests.diary_helpers import NOW, add_cadre, add_household, entry_input
 
@@ -21,7 +21,7 @@ def visits(village_ws):
     with village_ws.session(cadre.id) as s:
         for i in range(60):
             when = start + dt.timedelta(days=(i * 37) % 60, hours=i % 5)  # written out of date order
-            e = diary.save_entry(
+            e = entries.save_entry(
                 s,
                 entry_input(hid, pid, when=when, situation=f"房屋漏雨，申请危房改造第{i}次"),
                 actor=cadre,
@@ -29,7 +29,7 @@ def visits(village_ws):
             )
             ids[e.id] = when
         for i in range(5):
-            diary.save_entry(
+            entries.save_entry(
                 s,
                 entry_input(hid, pid, when=start + dt.timedelta(days=70 + i), situation="孩子上学路远"),
                 actor=cadre,
@@ -72,7 +72,7 @@ def test_moving_a_visit_to_another_day_moves_it_in_the_search(visits):
     oldest = _newest_first(ids)[-1]
     later = dt.datetime(2023, 9, 1, 10)
     with ws.session(cadre.id) as s:
-        diary.save_entry(
+        entries.save_entry(
             s,
             entry_input(hid, pid, when=later, situation="房屋漏雨，申请危房改造（改期）"),
             actor=cadre,

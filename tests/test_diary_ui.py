@@ -14,7 +14,7 @@ from sqlalchemy import select
 from db.models import DiaryEntry
 from db.queries.diary import DiaryFilter, LedgerFilter
 
-from app import diary
+from app.diary import acknowledgement, drafts, entries
 
 from ui.context import AppContext
 from ui.diary.entry_form import EntryDialog
@@ -63,9 +63,9 @@ def test_typing_an_entry_and_ctrl_s_saves_it(qtbot, ctx):
     (entry,) = _entries(ctx.workspace)
     assert entry.situation == "老人独居，身体尚可" and entry.kind == "home_visit"
     with ctx.workspace.session() as s:
-        detail = diary.entry_detail(s, entry.id)
+        detail = entries.entry_detail(s, entry.id)
     assert [d.content for d in detail.demands] == ["希望办理慢性病门诊卡"] and changes == ["diary"]
-    assert diary.list_drafts(ctx.workspace.drafts_dir, ctx.user.id) == []
+    assert drafts.list_drafts(ctx.workspace.drafts_dir, ctx.user.id) == []
 
 
 def test_validation_message_appears_under_the_field_and_nothing_is_saved(qtbot, ctx):
@@ -96,7 +96,7 @@ def test_half_typed_entry_survives_closing_and_is_offered_back(qtbot, ctx):
     qtbot.keyClicks(dlg.participants.picker.edit, "zsf")
     qtbot.keyClick(dlg.participants.picker.edit, Qt.Key.Key_Return)
     dlg.difficulties.insertPlainText("屋顶漏雨")
-    qtbot.waitUntil(lambda: diary.list_drafts(ctx.workspace.drafts_dir, ctx.user.id) != [], timeout=3000)
+    qtbot.waitUntil(lambda: drafts.list_drafts(ctx.workspace.drafts_dir, ctx.user.id) != [], timeout=3000)
     dlg.close()  # as if the window were closed or the program crashed after the autosave
     again = EntryDialog(ctx, now=NOW)
     qtbot.addWidget(again)
@@ -135,7 +135,7 @@ def test_lazy_models_pass_the_model_tester_and_filter(qtbot, qtmodeltester, ctx)
     hid, pid, _ = add_household(ws, "张三丰")
     with ws.session(ctx.user.id) as s:
         for day in range(1, 6):
-            diary.save_entry(
+            entries.save_entry(
                 s,
                 entry_input(
                     hid,
@@ -175,7 +175,7 @@ def test_diary_page_lists_searches_and_shows_signed_entry_read_only(qtbot, ctx):
     ws = ctx.workspace
     hid, pid, _ = add_household(ws, "张三丰", cadre_id=ctx.user.id)
     with ws.session(ctx.user.id) as s:
-        e1 = diary.save_entry(
+        e1 = entries.save_entry(
             s,
             entry_input(
                 hid,
@@ -187,13 +187,13 @@ def test_diary_page_lists_searches_and_shows_signed_entry_read_only(qtbot, ctx):
             actor=ctx.user,
             now=NOW,
         )
-        diary.save_entry(
+        entries.save_entry(
             s,
             entry_input(hid, pid, when=dt.datetime(2024, 3, 2, 9), situation="孩子上学路远"),
             actor=ctx.user,
             now=NOW,
         )
-        diary.acknowledge(
+        acknowledgement.acknowledge(
             s,
             ws.attachments_dir,
             e1.id,
@@ -232,7 +232,7 @@ def test_diary_list_loads_ids_a_page_at_a_time(qtbot, qtmodeltester, ctx, monkey
     hid, pid, _ = add_household(ws, "张三丰")
     with ws.session(ctx.user.id) as s:
         saved = [
-            diary.save_entry(
+            entries.save_entry(
                 s,
                 entry_input(hid, pid, when=dt.datetime(2024, 3, day, 9), demands=[("医疗", f"诉求{day}")]),
                 actor=ctx.user,
@@ -273,11 +273,11 @@ def test_diary_opened_for_one_household_lists_all_its_visits_not_only_the_last_t
     other, other_p, _ = add_household(ws, "李四")
     with ws.session(ctx.user.id) as s:
         for month in (1, 3, 5, 7, 9, 11):
-            diary.save_entry(
+            entries.save_entry(
                 s, entry_input(hid, pid, when=dt.datetime(2023, month, 5, 9)), actor=ctx.user, now=NOW
             )
-        diary.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, 1, 9)), actor=ctx.user, now=NOW)
-        diary.save_entry(
+        entries.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, 1, 9)), actor=ctx.user, now=NOW)
+        entries.save_entry(
             s, entry_input(other, other_p, when=dt.datetime(2024, 3, 2, 9)), actor=ctx.user, now=NOW
         )
     page = DiaryPage(ctx)

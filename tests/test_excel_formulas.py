@@ -11,7 +11,7 @@ import openpyxl
 
 from db.models import Household, Person
 
-from app import diary, ledger
+from app.diary import entries, ledger
 from app.households import excel_apply, excel_export
 from app.mediation import ledger as case_ledger
 
@@ -98,7 +98,7 @@ def test_the_diary_workbooks_keep_a_typed_formula_as_text(village_ws, tmp_path):
     cadre = add_cadre(village_ws)
     hid, pid, _ = add_household(village_ws, "张三丰")
     with village_ws.session(cadre.id) as s:
-        diary.save_entry(
+        entries.save_entry(
             s,
             entry_input(hid, pid, situation=PAYLOADS[0], demands=[("医疗", PAYLOADS[1])]),
             actor=cadre,

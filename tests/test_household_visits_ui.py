@@ -6,7 +6,7 @@ import datetime as dt
 
 from PySide6.QtWidgets import QMessageBox
 
-from app import diary
+from app.diary import entries
 
 from ui.context import AppContext
 from ui.households.editor import HouseholdDialog
@@ -20,13 +20,13 @@ def _visited_household(ws):
     hid, pid, _ = add_household(ws, "张三丰", cadre_id=cadre.id)
     other, _, _ = add_household(ws, "李四")
     with ws.session(cadre.id) as s:
-        diary.save_entry(
+        entries.save_entry(
             s,
             entry_input(hid, pid, when=dt.datetime(2024, 3, 2, 9), situation="老人独居，腿脚不便"),
             actor=cadre,
             now=dt.datetime(2024, 3, 20, 9),
         )
-        diary.save_entry(
+        entries.save_entry(
             s,
             entry_input(other, when=dt.datetime(2024, 3, 5, 9), situation="李家情况"),
             actor=cadre,
@@ -58,8 +58,8 @@ def test_button_opens_the_diary_filtered_to_the_household(qtbot, village_ws, vil
     )  # the diary opens on 3 months
     other, _, _ = add_household(village_ws, "李四")
     with village_ws.session(cadre.id) as s:
-        diary.save_entry(s, entry_input(hid, pid, when=recent), actor=cadre)
-        diary.save_entry(s, entry_input(other, when=recent), actor=cadre)
+        entries.save_entry(s, entry_input(hid, pid, when=recent), actor=cadre)
+        entries.save_entry(s, entry_input(other, when=recent), actor=cadre)
     window = MainWindow(AppContext(village_ws, village_admin))
     qtbot.addWidget(window)
     window.show()

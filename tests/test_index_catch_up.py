@@ -232,7 +232,7 @@ def test_the_wizard_shows_its_summary_once_the_data_is_in_and_the_window_builds_
 def test_entries_in_the_same_second_get_distinct_keys_across_villages_and_imports(templates, tmp_path):
     import datetime as dt
 
-    from app import diary
+    from app.diary import entries
     from app.stations import init_station
 
     from tests.diary_helpers import add_cadre, add_household, entry_input
@@ -260,7 +260,7 @@ def test_entries_in_the_same_second_get_distinct_keys_across_villages_and_import
         hid, pid, _ = add_household(ws, head=f"{name[0]}大山")
         with ws.session(cadre.id) as s:
             for text in ("同一秒的第一篇", "同一秒的第二篇"):
-                diary.save_entry(s, entry_input(hid, pid, when=when, situation=text), actor=cadre)
+                entries.save_entry(s, entry_input(hid, pid, when=when, situation=text), actor=cadre)
         bundles.append(export_one(ws, stick))
         ws.close()
     for path in bundles:  # two runs: the second finds keys of that second taken

@@ -7,8 +7,8 @@ import pytest
 
 from db.queries.diary import LedgerFilter
 
-from app import diary, ledger
 from app.cli import main
+from app.diary import acknowledgement, demands, entries, ledger
 
 from tests.diary_helpers import NOW, add_cadre, add_household, entry_input
 
@@ -19,7 +19,7 @@ def history(village_ws):
     h1, p1, _ = add_household(village_ws, "张三丰", group="一组")
     h2, p2, _ = add_household(village_ws, "李秀英", group="三组")
     with village_ws.session(cadre.id) as s:
-        e1 = diary.save_entry(
+        e1 = entries.save_entry(
             s,
             entry_input(
                 h1,
@@ -30,7 +30,7 @@ def history(village_ws):
             actor=cadre,
             now=NOW,
         )
-        e2 = diary.save_entry(
+        e2 = entries.save_entry(
             s,
             entry_input(
                 h2,
@@ -42,7 +42,7 @@ def history(village_ws):
             actor=cadre,
             now=NOW,
         )
-        diary.reply_demand(
+        demands.reply_demand(
             s,
             e1.demands[0].id,
             reply="已报镇民政办",
@@ -51,7 +51,7 @@ def history(village_ws):
             actor=cadre,
             today=NOW.date(),
         )
-        diary.acknowledge(
+        acknowledgement.acknowledge(
             s,
             village_ws.attachments_dir,
             e1.id,
@@ -60,7 +60,7 @@ def history(village_ws):
             signature_png=b"png",
             actor=cadre,
         )
-        diary.acknowledge(
+        acknowledgement.acknowledge(
             s, village_ws.attachments_dir, e2.id, method="refused", refusal_reason="不识字", actor=cadre
         )
     return village_ws, cadre, e1, e2

@@ -83,7 +83,7 @@ def test_the_diary_index_is_rebuilt_without_positions_and_keeps_every_row(villag
     triggers still on, the searches finding the same entries."""
     from db.queries.diary import DiaryFilter, diary_entry_ids
 
-    from app import diary
+    from app.diary import entries
 
     from tests.diary_helpers import NOW, add_cadre, add_household, entry_input
 
@@ -105,7 +105,7 @@ def test_the_diary_index_is_rebuilt_without_positions_and_keeps_every_row(villag
     hid, pid, _ = add_household(ws, "欧阳修远")
     with ws.session(cadre.id) as s:
         for n, situation in enumerate(("屋顶漏雨需要修缮", "院墙倒塌", "申请低保户补助")):
-            diary.save_entry(
+            entries.save_entry(
                 s,
                 entry_input(hid, pid, situation=situation, when=NOW - dt.timedelta(days=n)),
                 actor=cadre,
@@ -127,7 +127,7 @@ def test_the_diary_index_is_rebuilt_without_positions_and_keeps_every_row(villag
         assert index(ws) == (rows, sql)
         assert search(ws, "低保户补助") == found and len(search(ws, "欧阳修远")) == 3
         with ws.session(cadre.id) as s:  # the triggers are back
-            diary.save_entry(
+            entries.save_entry(
                 s,
                 entry_input(hid, pid, situation="自来水管冻裂", when=NOW - dt.timedelta(days=5)),
                 actor=cadre,

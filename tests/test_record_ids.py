@@ -9,7 +9,7 @@ from sqlalchemy import select
 from db.base import derived_id, new_id
 from db.models import Household, Person
 
-from app import diary
+from app.diary import entries
 from app.households import tags
 
 STATION_A = "3f2a9c1d-5b6e-4c1a-9d2e-0a1b2c3d4e5f"
@@ -76,5 +76,5 @@ def test_records_made_at_a_station_carry_its_prefix(village_ws, village_admin):
         ids = [s.scalars(select(Household.id)).one(), s.scalars(select(Person.id)).one()]
     assert all(i.startswith(station.id[:8]) for i in ids)
     # link ids follow their parent
-    assert diary.participant_id(ids[0], ids[0], None)[:18] == ids[0][:18]
+    assert entries.participant_id(ids[0], ids[0], None)[:18] == ids[0][:18]
     assert tags.tag_row_id(ids[0], "低保")[:18] == ids[0][:18]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from db.models import Demand, MediationCase, User
 
-from app import diary
+from app.diary import demands, entries
 from app.errors import UserError
 from app.mediation import cases, rules
 from app.sync.exchange import export_bundles, import_bundles
@@ -63,7 +63,7 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
             handled_on=handled_on,
             note="已出具镇级调解协议",
         )
-        diary.reply_demand(
+        demands.reply_demand(
             s,
             demand_id,
             reply="镇农业站已排期，下周三派人检修灌溉渠。",
@@ -94,7 +94,7 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
         info = cases.open_case(s, _admin(village), case_id, audit_open=False).case
         assert (info.town_outcome, info.town_outcome_note) == ("调解成功", "已出具镇级调解协议")
         assert info.town_handler == clerk.display_name and info.state == rules.ESCALATED
-        reply = diary.demand_info(s, demand_id)
+        reply = demands.demand_info(s, demand_id)
         assert reply.status == "replied" and reply.reply.startswith("镇农业站已排期")
         # the reply is searchable at the village (the importer re-indexed the entry in bulk) and the
         # index's triggers are back for the next ordinary edit
@@ -164,8 +164,8 @@ def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
         ),
         lambda s: cadres.mark_cards_delivered(s, clerk, [hid], DEMO_TODAY),
         lambda s: cadres.set_card_delivered(s, clerk, hid, DEMO_TODAY),
-        lambda s: diary.add_amendment(s, entry_id, "镇里补记", actor=clerk),
-        lambda s: diary.delete_entry(s, entry_id, actor=clerk),
+        lambda s: entries.add_amendment(s, entry_id, "镇里补记", actor=clerk),
+        lambda s: entries.delete_entry(s, entry_id, actor=clerk),
         lambda s: cases.update_case(s, clerk, case_id, title="镇里改的名称"),
     ]
     for attempt in attempts:

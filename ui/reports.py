@@ -380,7 +380,7 @@ class ReportsPage(QWidget):
         def work(progress):
             with ws.session(user.id if user else None) as s:
                 if kind == "ledger":
-                    from app.ledger import LedgerFilter, export_ledger
+                    from app.diary.ledger import LedgerFilter, export_ledger
 
                     n = export_ledger(
                         s,

@@ -52,11 +52,11 @@ _COMMON_FIELD_LABELS = {
 
 def field_label(name: str) -> str:
     """A column name as users read it: the feature's own label when it has one, else the name."""
-    from app import diary
+    from app.diary import entries
     from app.households import checks as households
 
     label = (
-        households.FIELD_LABELS.get(name) or diary.FIELD_LABELS.get(name) or _COMMON_FIELD_LABELS.get(name)
+        households.FIELD_LABELS.get(name) or entries.FIELD_LABELS.get(name) or _COMMON_FIELD_LABELS.get(name)
     )
     return f"{label}（{name}）" if label else name
 

@@ -1,7 +1,7 @@
 """Diary and ledger lists: id lists filtered and sorted in SQL, rows fetched on demand, full-text search.
 
 Full-text search runs on ``fts_diary`` (FTS5 trigram, kept in step by triggers). Its rowid is the key
-``fts_diary_map.k``, which orders by the entry's time (see the migration), so a search in date order
+``fts_diary_map.k``, which orders by the entry's time (see db/diary_fulltext.py), so a search in date order
 walks the index newest first and stops at the limit; a date filter narrows it to a rowid range.
 The index keeps which entries hold each trigram, not where (``detail=none``, migration 0008): a piece of
 three characters or more narrows the walk by its trigrams and is then checked whole with ``instr`` on
@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from db.bulk import large_fts_hash, pass_state
+from db.diary_fulltext import KEY_SLOT, entry_texts, triggers_set_aside
 from db.models import (
     Acknowledgement,
     Demand,
@@ -47,27 +48,14 @@ fts_diary = table("fts_diary", column("rowid"), column("body"), column("people")
 fts_diary_map = table("fts_diary_map", column("k"), column("entry_id"))
 
 SIGNED_METHODS = ("signature", "paper_photo")
-KEY_SLOT = 1_000_000  # fts_diary_map keys per second of occurred_at (as in the migration)
 
 
 # -- bulk writes (the bundle importer): triggers stand aside, the touched entries are indexed once ----------
-# The same text the triggers of migration 0004 index for one entry (keep the two in step), for the
-# entries listed in temp.bulk_diary_entries: (key, body, people, demands), in id order (a village's
-# rows are neighbours, so the look-ups of people and demands read each page once).
-_INDEX_TEXTS = """
-    SELECT m.k,
-      e.place || ' ' || e.companions || ' ' || e.situation || ' ' || e.difficulties || ' ' || e.actions
-        || ' ' || e.follow_up
-        || coalesce(' ' || (SELECT group_concat(a.text, ' ') FROM diary_amendment a
-                             WHERE a.entry_id = e.id AND a.deleted_at IS NULL), ''),
-      coalesce((SELECT group_concat(coalesce(p.name || ' ', '') || h.head_name, ' ')
-                  FROM diary_participant dp JOIN household h ON h.id = dp.household_id
-                  LEFT JOIN person p ON p.id = dp.person_id
-                 WHERE dp.entry_id = e.id AND dp.deleted_at IS NULL), ''),
-      coalesce((SELECT group_concat(d.content || ' ' || d.handling || ' ' || d.reply, ' ')
-                  FROM demand d WHERE d.entry_id = e.id AND d.deleted_at IS NULL), '')
-    FROM diary_entry e JOIN fts_diary_map m ON m.entry_id = e.id
-    WHERE e.deleted_at IS NULL AND e.id IN (SELECT id FROM temp.bulk_diary_entries)
+# The text the triggers index for one entry (db.diary_fulltext), for the entries listed in
+# temp.bulk_diary_entries: (key, body, people, demands), in id order (a village's rows are neighbours,
+# so the look-ups of people and demands read each page once).
+_INDEX_TEXTS = f"""
+    {entry_texts("IN (SELECT id FROM temp.bulk_diary_entries)")}
     ORDER BY e.id
 """
 
@@ -82,12 +70,7 @@ def bulk_import_index(conn: Connection) -> Iterator[None]:
     after the import, all bundles in one ordered pass (see :data:`db.bulk.DEFERRED`)."""
     from db.bulk import written
 
-    triggers = conn.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, 10) = 'fts_diary_'"
-    ).fetchall()
-    for name, _sql in triggers:
-        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
-    try:
+    with triggers_set_aside(conn):
         yield
         conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS bulk_written_ids (id TEXT PRIMARY KEY)")
 
@@ -114,9 +97,6 @@ def bulk_import_index(conn: Connection) -> Iterator[None]:
                 f"SELECT entry_id FROM diary_participant WHERE {column} IN {listed}",
             )
         conn.exec_driver_sql("DELETE FROM temp.bulk_written_ids")
-    finally:
-        for _name, sql in triggers:
-            conn.exec_driver_sql(sql)
 
 
 def pending_index(conn: Connection) -> int:

@@ -8,6 +8,8 @@ Create Date: 2026-11-22 00:06:08.205967
 from alembic import op
 import sqlalchemy as sa
 
+from db import diary_fulltext
+
 
 revision = '0004_diary'
 down_revision = '0005_mediation'
@@ -15,95 +17,11 @@ branch_labels = None
 depends_on = None
 
 
-# -- full-text index (FTS5, trigram: Chinese needs no word segmenter) --------------------------------
-# fts_diary_map gives every entry a stable integer key k (the entry's own rowid may change on VACUUM);
-# fts_diary holds one row per live entry (rowid = k): its texts, the names of the people met, its demands.
-# k orders by the visit's time: k = unix seconds of occurred_at * 1 000 000 + a counter within that second,
-# so "newest matches first" is FTS5's own rowid order and a date range is a rowid range: a search for the
-# top 50 reads 50 matches, never all of them (db/queries/diary.py). A changed occurred_at gives a new k.
-# Triggers keep it in step with entries, demands, participants, amendments and renamed persons, so
-# entries written by any path (forms, bulk demo inserts, bundles from other stations) are searchable.
-
-KEY_SLOT = 1_000_000  # keys per second of occurred_at
-
-
-def _new_key(when: str) -> str:
-    """SQL for a free key in the second of ``when`` (a diary_entry.occurred_at value)."""
-    base = f"(CAST(strftime('%s', {when}) AS INTEGER) * {KEY_SLOT})"
-    return (f"coalesce((SELECT max(k) + 1 FROM fts_diary_map WHERE k >= {base} AND k < {base} + {KEY_SLOT}),"
-            f" {base})")
-
-
-def _refresh(where_entry: str) -> str:
-    """SQL that rebuilds the index rows of the entries whose id satisfies ``<id> {where_entry}``."""
-    return f"""
-    DELETE FROM fts_diary WHERE rowid IN (SELECT m.k FROM fts_diary_map m WHERE m.entry_id {where_entry});
-    INSERT INTO fts_diary(rowid, body, people, demands)
-    SELECT m.k,
-      e.place || ' ' || e.companions || ' ' || e.situation || ' ' || e.difficulties || ' ' || e.actions
-        || ' ' || e.follow_up
-        || coalesce(' ' || (SELECT group_concat(a.text, ' ') FROM diary_amendment a
-                             WHERE a.entry_id = e.id AND a.deleted_at IS NULL), ''),
-      coalesce((SELECT group_concat(coalesce(p.name || ' ', '') || h.head_name, ' ')
-                  FROM diary_participant dp JOIN household h ON h.id = dp.household_id
-                  LEFT JOIN person p ON p.id = dp.person_id
-                 WHERE dp.entry_id = e.id AND dp.deleted_at IS NULL), ''),
-      coalesce((SELECT group_concat(d.content || ' ' || d.handling || ' ' || d.reply, ' ')
-                  FROM demand d WHERE d.entry_id = e.id AND d.deleted_at IS NULL), '')
-    FROM diary_entry e JOIN fts_diary_map m ON m.entry_id = e.id
-    WHERE e.deleted_at IS NULL AND e.id {where_entry};
-    """
-
-
-ENTRY_TEXT_COLUMNS = "place, companions, situation, difficulties, actions, follow_up, deleted_at"
-
-FTS_OBJECTS = [
-    "CREATE TABLE fts_diary_map (k INTEGER PRIMARY KEY, entry_id VARCHAR(36) NOT NULL UNIQUE)",
-    "CREATE VIRTUAL TABLE fts_diary USING fts5(body, people, demands, tokenize='trigram')",
-    f"""CREATE TRIGGER fts_diary_entry_ai AFTER INSERT ON diary_entry BEGIN
-        INSERT OR IGNORE INTO fts_diary_map(k, entry_id) VALUES ({_new_key("new.occurred_at")}, new.id);
-        {_refresh("= new.id")}
-    END""",
-    f"""CREATE TRIGGER fts_diary_entry_au AFTER UPDATE OF {ENTRY_TEXT_COLUMNS} ON diary_entry BEGIN
-        {_refresh("= new.id")}
-    END""",
-    f"""CREATE TRIGGER fts_diary_entry_rekey AFTER UPDATE OF occurred_at ON diary_entry
-        WHEN new.occurred_at IS NOT old.occurred_at BEGIN
-        DELETE FROM fts_diary WHERE rowid = (SELECT k FROM fts_diary_map WHERE entry_id = old.id);
-        DELETE FROM fts_diary_map WHERE entry_id = old.id;
-        INSERT INTO fts_diary_map(k, entry_id) VALUES ({_new_key("new.occurred_at")}, new.id);
-        {_refresh("= new.id")}
-    END""",
-    """CREATE TRIGGER fts_diary_entry_ad AFTER DELETE ON diary_entry BEGIN
-        DELETE FROM fts_diary WHERE rowid = (SELECT k FROM fts_diary_map WHERE entry_id = old.id);
-        DELETE FROM fts_diary_map WHERE entry_id = old.id;
-    END""",
-]
-for table, columns in (("demand", "content, handling, reply, deleted_at"),
-                       ("diary_participant", "person_id, household_id, deleted_at"),
-                       ("diary_amendment", "text, deleted_at")):
-    FTS_OBJECTS += [
-        f"CREATE TRIGGER fts_diary_{table}_ai AFTER INSERT ON {table} BEGIN {_refresh('= new.entry_id')} END",
-        f"CREATE TRIGGER fts_diary_{table}_au AFTER UPDATE OF {columns} ON {table} BEGIN {_refresh('= new.entry_id')} END",
-        f"CREATE TRIGGER fts_diary_{table}_ad AFTER DELETE ON {table} BEGIN {_refresh('= old.entry_id')} END",
-    ]
-FTS_OBJECTS += [
-    f"""CREATE TRIGGER fts_diary_person_au AFTER UPDATE OF name ON person BEGIN
-        {_refresh("IN (SELECT dp.entry_id FROM diary_participant dp WHERE dp.person_id = new.id)")}
-    END""",
-    f"""CREATE TRIGGER fts_diary_household_au AFTER UPDATE OF head_name ON household BEGIN
-        {_refresh("IN (SELECT dp.entry_id FROM diary_participant dp WHERE dp.household_id = new.id)")}
-    END""",
-]
-FTS_DROPS = [
-    "DROP TRIGGER IF EXISTS fts_diary_household_au",
-    "DROP TRIGGER IF EXISTS fts_diary_person_au",
-    "DROP TRIGGER IF EXISTS fts_diary_entry_rekey",
-    *[f"DROP TRIGGER IF EXISTS fts_diary_{t}_{w}" for t in ("demand", "diary_participant", "diary_amendment", "entry")
-      for w in ("ai", "au", "ad")],
-    "DROP TABLE IF EXISTS fts_diary",
-    "DROP TABLE IF EXISTS fts_diary_map",
-]
+# -- full-text index (FTS5, trigram) -----------------------------------------------------------------
+# fts_diary, fts_diary_map and the triggers that keep them in step are defined once in db/diary_fulltext.py
+# (the bulk writers index entries from the same text); see there for the keys.
+FTS_OBJECTS = diary_fulltext.OBJECTS
+FTS_DROPS = diary_fulltext.DROPS
 
 
 def upgrade() -> None:

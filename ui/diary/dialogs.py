@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import diary
+from app.diary import acknowledgement, demands, entries, visits
 from app.errors import UserError
 
 from ui.context import AppContext
@@ -145,7 +145,7 @@ class AcknowledgeDialog(_ServiceDialog):
         return ("signature", "paper_photo", "refused")[self.tabs.currentIndex()]
 
     def apply(self, session) -> None:
-        diary.acknowledge(
+        acknowledgement.acknowledge(
             session,
             self.ctx.workspace.attachments_dir,
             self.entry_id,
@@ -176,7 +176,7 @@ class AmendDialog(_ServiceDialog):
             "participants",
             "occurred_at",
         ):
-            self.field.addItem(diary.FIELD_LABELS[key], key)
+            self.field.addItem(entries.FIELD_LABELS[key], key)
         self.text = QPlainTextEdit(self)
         self.text.setTabChangesFocus(True)
         self.reason = QLineEdit(self)
@@ -187,7 +187,7 @@ class AmendDialog(_ServiceDialog):
         self.resize(520, 320)
 
     def apply(self, session) -> None:
-        diary.add_amendment(
+        entries.add_amendment(
             session,
             self.entry_id,
             self.text.toPlainText(),
@@ -203,7 +203,7 @@ class ReplyDialog(_ServiceDialog):
     def __init__(
         self,
         ctx: AppContext,
-        demand: diary.DemandInfo,
+        demand: demands.DemandInfo,
         parent: QWidget | None = None,
         today: dt.date | None = None,
     ) -> None:
@@ -223,7 +223,7 @@ class ReplyDialog(_ServiceDialog):
         self.resize(520, 360)
 
     def apply(self, session) -> None:
-        diary.reply_demand(
+        demands.reply_demand(
             session,
             self.demand.id,
             reply=self.reply.toPlainText(),
@@ -241,7 +241,7 @@ class CloseDialog(_ServiceDialog):
     def __init__(
         self,
         ctx: AppContext,
-        demand: diary.DemandInfo,
+        demand: demands.DemandInfo,
         parent: QWidget | None = None,
         today: dt.date | None = None,
     ) -> None:
@@ -257,7 +257,7 @@ class CloseDialog(_ServiceDialog):
         self.resize(520, 300)
 
     def apply(self, session) -> None:
-        diary.close_demand(
+        demands.close_demand(
             session,
             self.demand.id,
             closed_on=pydate(self.closed_on.date()),
@@ -278,7 +278,7 @@ class MustVisitDialog(_ServiceDialog):
         self.chosen = QLabel("（还没有选择）", self)
         self.picker.person_chosen.connect(self._chosen)
         self.kind = QComboBox(self)
-        for key, label in diary.MUST_VISIT_KINDS.items():
+        for key, label in visits.MUST_VISIT_KINDS.items():
             self.kind.addItem(label, key)
         self.occurred_on = date_edit(self.today, self)
         self.note = QLineEdit(self)
@@ -297,7 +297,7 @@ class MustVisitDialog(_ServiceDialog):
     def apply(self, session) -> None:
         if not self.household_id:
             raise UserError("请先查找并选中这一户的任一家庭成员", field="household")
-        diary.record_must_visit(
+        visits.record_must_visit(
             session,
             self.household_id,
             self.kind.currentData(),

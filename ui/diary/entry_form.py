@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 
 from db.queries.diary import person_hits
 
-from app import diary
+from app.diary import drafts, entries
+from app.diary.demands import demand_categories
 from app.errors import UserError
 
 from ui.context import AppContext
@@ -106,8 +107,8 @@ class DemandRow(QFrame):
         self.content.textChanged.connect(lambda _t: self.changed.emit())
         self.due.dateChanged.connect(lambda _d: self.changed.emit())
 
-    def value(self) -> diary.DemandInput:
-        return diary.DemandInput(
+    def value(self) -> entries.DemandInput:
+        return entries.DemandInput(
             self.category.currentText(),
             self.content.text(),
             self.responsible.currentData(),
@@ -116,7 +117,7 @@ class DemandRow(QFrame):
             self.demand_id,
         )
 
-    def set_value(self, d: diary.DemandInput) -> None:
+    def set_value(self, d: entries.DemandInput) -> None:
         self.demand_id, self.household_id = d.id, d.household_id
         if self.category.findText(d.category) < 0 and d.category:
             self.category.addItem(d.category)
@@ -152,8 +153,8 @@ class EntryDialog(QDialog):
         self.setWindowTitle("修改民情日记" if entry_id else "写民情日记")
         self.resize(1000, 700)
         with ctx.session() as s:
-            self.categories = diary.demand_categories(s)
-            self.cadres = diary.cadres(s)
+            self.categories = demand_categories(s)
+            self.cadres = entries.cadres(s)
         user = ctx.user
         if user is not None and all(c[0] != user.id for c in self.cadres):
             self.cadres.insert(0, (user.id, user.display_name))
@@ -175,7 +176,7 @@ class EntryDialog(QDialog):
         self.occurred_at.setCalendarPopup(True)
         self.occurred_at.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.kind = QComboBox(self)
-        for key, label in diary.KINDS.items():
+        for key, label in entries.KINDS.items():
             self.kind.addItem(label, key)
         self.place = QLineEdit(self)
         self.place.setPlaceholderText("如：张三家中、村委会")
@@ -314,7 +315,7 @@ class EntryDialog(QDialog):
         if not self._loading:
             self._draft_timer.start()
 
-    def add_demand_row(self, value: diary.DemandInput | None = None, *, focus: bool = False) -> DemandRow:
+    def add_demand_row(self, value: entries.DemandInput | None = None, *, focus: bool = False) -> DemandRow:
         default_due = self._current_time().date() + dt.timedelta(days=15)
         row = DemandRow(self.categories, self.cadres, default_due, self)
         if self.ctx.user is not None:
@@ -348,16 +349,18 @@ class EntryDialog(QDialog):
             self.attachment_list.addItem(Path(p).name)
 
     # -- values ----------------------------------------------------------------------------------------
-    def value(self) -> diary.EntryInput:
+    def value(self) -> entries.EntryInput:
         q = self.occurred_at.dateTime()
         when = dt.datetime(
             q.date().year(), q.date().month(), q.date().day(), q.time().hour(), q.time().minute()
         )
-        return diary.EntryInput(
+        return entries.EntryInput(
             occurred_at=when,
             kind=self.kind.currentData(),
             place=self.place.text(),
-            participants=[diary.ParticipantInput(p.household_id, p.id) for p in self.participants.persons()],
+            participants=[
+                entries.ParticipantInput(p.household_id, p.id) for p in self.participants.persons()
+            ],
             companions=self.companions.text(),
             situation=self.situation.toPlainText(),
             difficulties=self.difficulties.toPlainText(),
@@ -367,7 +370,7 @@ class EntryDialog(QDialog):
             demands=[r.value() for r in self.demand_rows],
         )
 
-    def set_value(self, data: diary.EntryInput) -> None:
+    def set_value(self, data: entries.EntryInput) -> None:
         loading, self._loading = self._loading, True
         if data.occurred_at:
             self.occurred_at.setDateTime(
@@ -398,13 +401,13 @@ class EntryDialog(QDialog):
 
     def _load_entry(self, entry_id: str) -> None:
         with self.ctx.session() as s:
-            e = diary.entry_detail(s, entry_id)
+            e = entries.entry_detail(s, entry_id)
         self.set_value(
-            diary.EntryInput(
+            entries.EntryInput(
                 occurred_at=e.occurred_at,
                 kind=e.kind,
                 place=e.place,
-                participants=[diary.ParticipantInput(p.household_id, p.person_id) for p in e.participants],
+                participants=[entries.ParticipantInput(p.household_id, p.person_id) for p in e.participants],
                 companions=e.companions,
                 situation=e.situation,
                 difficulties=e.difficulties,
@@ -412,7 +415,9 @@ class EntryDialog(QDialog):
                 follow_up=e.follow_up,
                 follow_up_on=e.follow_up_on,
                 demands=[
-                    diary.DemandInput(d.category, d.content, d.responsible_id, d.due_on, d.household_id, d.id)
+                    entries.DemandInput(
+                        d.category, d.content, d.responsible_id, d.due_on, d.household_id, d.id
+                    )
                     for d in e.demands
                 ],
                 cadre_id=e.cadre_id,
@@ -424,13 +429,16 @@ class EntryDialog(QDialog):
         return self.ctx.user.id if self.ctx.user else "anonymous"
 
     def save_draft_now(self) -> None:
-        diary.save_draft(
-            self.ctx.workspace.drafts_dir, self._user_id(), self.draft_key, diary.entry_to_draft(self.value())
+        drafts.save_draft(
+            self.ctx.workspace.drafts_dir,
+            self._user_id(),
+            self.draft_key,
+            drafts.entry_to_draft(self.value()),
         )
         self.status.setText(f"草稿已自动保存 {dt.datetime.now():%H:%M:%S}")
 
     def _offer_draft(self) -> None:
-        self._draft = diary.load_draft(self.ctx.workspace.drafts_dir, self._user_id(), self.draft_key)
+        self._draft = drafts.load_draft(self.ctx.workspace.drafts_dir, self._user_id(), self.draft_key)
         if self._draft is not None:
             self.draft_label.setText(
                 f"发现 {self._draft.saved_at:%m月%d日 %H:%M} 没有保存的草稿，要接着写吗？"
@@ -439,12 +447,12 @@ class EntryDialog(QDialog):
 
     def restore_draft(self) -> None:
         if self._draft is not None:
-            self.set_value(diary.draft_to_entry(self._draft.data))
+            self.set_value(drafts.draft_to_entry(self._draft.data))
         self.draft_banner.hide()
         self.participants.setFocus()
 
     def discard_draft(self) -> None:
-        diary.discard_draft(self.ctx.workspace.drafts_dir, self._user_id(), self.draft_key)
+        drafts.discard_draft(self.ctx.workspace.drafts_dir, self._user_id(), self.draft_key)
         self._draft = None
         self.draft_banner.hide()
 
@@ -486,16 +494,16 @@ class EntryDialog(QDialog):
         data = self.value()
         try:
             with self.ctx.session() as s:
-                e = diary.save_entry(s, data, actor=self.ctx.user, entry_id=self.entry_id, now=self._now)
+                e = entries.save_entry(s, data, actor=self.ctx.user, entry_id=self.entry_id, now=self._now)
                 for path in self._attachment_paths:
-                    diary.attach_to_entry(
+                    entries.attach_to_entry(
                         s, self.ctx.workspace.attachments_dir, e.id, path, actor=self.ctx.user
                     )
         except UserError as exc:
             self.show_error(exc.field, exc.message)
             self.save_draft_now()
             return False
-        diary.discard_draft(self.ctx.workspace.drafts_dir, self._user_id(), self.draft_key)
+        drafts.discard_draft(self.ctx.workspace.drafts_dir, self._user_id(), self.draft_key)
         self.entry_id = e.id
         self.ctx.data_changed.emit("diary")
         self.saved.emit(e.id)

@@ -21,7 +21,9 @@ from db.queries.diary import (
     ledger_rows,
 )
 
-from app.diary import ACK_METHODS, KINDS, STATUSES
+from app.diary.acknowledgement import ACK_METHODS
+from app.diary.demands import STATUSES
+from app.diary.entries import KINDS
 
 _WINDOW = 100  # rows fetched around the one asked for
 PAGE_SIZE = 1000  # ids loaded at a time by a paged model

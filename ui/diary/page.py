@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
 
 from db.queries.diary import DiaryFilter, LedgerFilter
 
-from app import diary, indexing, ledger
-from app.documents.diary_pages import print_month
+from app import indexing
+from app.diary import demands, entries, ledger
+from app.diary.documents import print_month
 from app.errors import UserError
 
 from ui.context import AppContext
@@ -94,11 +95,11 @@ class DiaryTab(QWidget):
         self.search.setPlaceholderText("全文搜索（Ctrl+F）：姓名、情况、诉求、答复……多个词用空格隔开")
         self.search.setClearButtonEnabled(True)
         with ctx.workspace.session() as s:
-            cadres = diary.cadres(s)
+            cadres = entries.cadres(s)
         self.cadre = _combo([("全部干部", None), *[(n, i) for i, n in cadres]], self, "干部")
-        self.kind = _combo([("全部方式", None), *[(v, k) for k, v in diary.KINDS.items()]], self, "方式")
+        self.kind = _combo([("全部方式", None), *[(v, k) for k, v in entries.KINDS.items()]], self, "方式")
         self.status = _combo(
-            [("诉求：全部", None), *[(f"诉求{v}", k) for k, v in diary.STATUSES.items()]], self, "诉求状态"
+            [("诉求：全部", None), *[(f"诉求{v}", k) for k, v in demands.STATUSES.items()]], self, "诉求状态"
         )
         self.ack = _combo([("签字：全部", None), ("已签字", True), ("未签字", False)], self, "群众签字")
         # Opens on the last three months (a few thousand entries even in a big village); untick for all.
@@ -220,7 +221,7 @@ class DiaryTab(QWidget):
         cadres = []
         if code:
             with self.ctx.workspace.session() as s:
-                cadres = diary.cadres(s, code)
+                cadres = entries.cadres(s, code)
         self.cadre.blockSignals(True)
         self.cadre.clear()
         self.cadre.addItem("全部干部", None)
@@ -281,13 +282,13 @@ class DiaryTab(QWidget):
         index = self.view.currentIndex() if hasattr(self, "view") else None
         return self.model.id_at(index.row()) if index is not None and index.isValid() else None
 
-    def current_detail(self) -> diary.EntryDetail | None:
+    def current_detail(self) -> entries.EntryDetail | None:
         entry_id = self.current_id()
         if not entry_id:
             return None
         with self.ctx.workspace.session() as s:
             try:
-                return diary.entry_detail(s, entry_id)
+                return entries.entry_detail(s, entry_id)
             except UserError:
                 return None
 
@@ -303,7 +304,7 @@ class DiaryTab(QWidget):
     def _detail_link(self, url: QUrl) -> None:
         kind, _, record_id = url.toString().partition(":")
         with self.ctx.workspace.session() as s:
-            demand = diary.demand_info(s, record_id)
+            demand = demands.demand_info(s, record_id)
         dlg = ReplyDialog(self.ctx, demand, self) if kind == "reply" else CloseDialog(self.ctx, demand, self)
         dlg.exec()
 
@@ -340,7 +341,7 @@ class DiaryTab(QWidget):
 
     def print_month(self) -> None:
         with self.ctx.workspace.session() as s:
-            cadres = diary.cadres(s)
+            cadres = entries.cadres(s)
         dlg = PrintMonthDialog(
             cadres, self.cadre.currentData() or (self.ctx.user.id if self.ctx.user else None), self
         )
@@ -395,7 +396,7 @@ class DiaryTab(QWidget):
         )
 
 
-def entry_html(e: diary.EntryDetail) -> str:
+def entry_html(e: entries.EntryDetail) -> str:
     esc = html.escape
     met = "、".join(esc(p.person_name or f"{p.head_name}户") for p in e.participants) or "—"
     parts = [
@@ -408,7 +409,7 @@ def entry_html(e: diary.EntryDetail) -> str:
     for key in ("situation", "difficulties", "actions"):
         text = getattr(e, key)
         if text:
-            parts.append(f"<p><b>{diary.FIELD_LABELS[key]}：</b>{esc(text)}</p>")
+            parts.append(f"<p><b>{entries.FIELD_LABELS[key]}：</b>{esc(text)}</p>")
     if e.follow_up:
         when = f"（{e.follow_up_on:%Y-%m-%d}）" if e.follow_up_on else ""
         parts.append(f"<p><b>后续计划：</b>{esc(e.follow_up)}{when}</p>")
@@ -445,7 +446,7 @@ def entry_html(e: diary.EntryDetail) -> str:
     if e.amendments:
         parts.append("<p><b>签字后补记：</b></p><ul>")
         for a in e.amendments:
-            label = diary.FIELD_LABELS.get(a.field, "整篇") if a.field else "整篇"
+            label = entries.FIELD_LABELS.get(a.field, "整篇") if a.field else "整篇"
             reason = f"（原因：{esc(a.reason)}）" if a.reason else ""
             parts.append(
                 f"<li>{a.amended_at:%Y-%m-%d} {esc(a.author_name)}，针对{label}：{esc(a.text)}{reason}</li>"
@@ -463,9 +464,9 @@ class LedgerTab(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         with ctx.workspace.session() as s:
-            categories = diary.demand_categories(s)
+            categories = demands.demand_categories(s)
         self.status = _combo(
-            [("全部状态", None), *[(v, k) for k, v in diary.STATUSES.items()]], self, "办理状态"
+            [("全部状态", None), *[(v, k) for k, v in demands.STATUSES.items()]], self, "办理状态"
         )
         self.category = _combo([("全部类别", None), *[(c, c) for c in categories]], self, "诉求类别")
         self.overdue = QCheckBox("只看逾期", self)
@@ -555,7 +556,7 @@ class LedgerTab(QWidget):
         if what == "auto":
             what = {"open": "reply", "replied": "close"}.get(r.status, "")
         with self.ctx.workspace.session() as s:
-            demand = diary.demand_info(s, r.id)
+            demand = demands.demand_info(s, r.id)
         if what == "reply" and r.status == "open":
             ReplyDialog(self.ctx, demand, self).exec()
         elif what == "close" and r.status == "replied":

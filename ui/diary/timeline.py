@@ -7,7 +7,7 @@ import html
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from app import diary
+from app.diary import visits
 
 from ui.context import AppContext
 
@@ -43,8 +43,8 @@ class HouseholdTimeline(QWidget):
             self.view.setHtml("")
             return
         with self.ctx.workspace.session() as s:
-            last = diary.last_visited(s, self.household_id)
-            items = diary.household_timeline(s, self.household_id)
+            last = visits.last_visited(s, self.household_id)
+            items = visits.household_timeline(s, self.household_id)
         self.last.setText(f"上次入户走访：{last:%Y-%m-%d}" if last else "上次入户走访：还没有记录")
         rows = []
         for i in items:

@@ -2,12 +2,11 @@
 
 About five entries per household (``--households 100000`` gives about 500 000 entries). Written with
 Core bulk inserts (stamped by :func:`db.stamping.stamp_new_rows`); the full-text index rows are written
-with each batch, its triggers set aside meanwhile (:func:`_index_rows`). Text is composed from phrase lists, deterministic for ``demo.rng``.
+with each batch, its triggers set aside meanwhile (:mod:`db.diary_fulltext`). Text is composed from phrase lists, deterministic for ``demo.rng``.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import hashlib
 import struct
@@ -16,6 +15,7 @@ import zlib
 from sqlalchemy import insert, select
 
 from db.base import new_id
+from db.diary_fulltext import index_new_entries, triggers_set_aside
 from db.models import (
     Acknowledgement,
     Attachment,
@@ -30,10 +30,12 @@ from db.models import (
     Person,
     User,
 )
-from db.queries.diary import KEY_SLOT
 from db.stamping import stamp_new_rows
 
-from app import attachments, diary
+from app import attachments
+from app.diary import acknowledgement
+from app.diary.entries import participant_id
+from app.diary.visits import MUST_VISIT_DAYS, MUST_VISIT_KINDS
 from app.households.tags import tag_row_id
 from app.pinyin import name_keys
 
@@ -307,51 +309,6 @@ def _make_roster(ws, demo) -> None:
                     conn.execute(insert(model), rows)
 
 
-def _index_rows(
-    conn,
-    key_slots: dict[int, int],
-    entries: list[dict],
-    parts: list[dict],
-    demands: list[dict],
-    amends: list[dict],
-    names: dict[str, str],
-    heads: dict[str, str],
-) -> tuple[list, list]:
-    """fts_diary_map and fts_diary rows for new entries: the same keys and texts as the migration's
-    triggers give (tests/test_diary_demo.py compares them)."""
-    people: dict[str, list[str]] = {}
-    for p in parts:
-        name = names.get(p["person_id"]) if p["person_id"] else None
-        people.setdefault(p["entry_id"], []).append(
-            (f"{name} " if name else "") + heads.get(p["household_id"], "")
-        )
-    asked: dict[str, list[str]] = {}
-    for d in demands:
-        asked.setdefault(d["entry_id"], []).append(f"{d['content']} {d['handling']} {d['reply']}")
-    added: dict[str, list[str]] = {}
-    for a in amends:
-        added.setdefault(a["entry_id"], []).append(a["text"])
-    keys, index = [], []
-    for e in entries:
-        second = calendar.timegm(e["occurred_at"].timetuple())
-        if second not in key_slots:
-            top = conn.exec_driver_sql(
-                "SELECT max(k) FROM fts_diary_map WHERE k >= ? AND k < ?",
-                (second * KEY_SLOT, (second + 1) * KEY_SLOT),
-            ).scalar()
-            key_slots[second] = second * KEY_SLOT if top is None else top + 1
-        k = key_slots[second]
-        key_slots[second] = k + 1
-        keys.append((k, e["id"]))
-        body = " ".join(
-            e[c] for c in ("place", "companions", "situation", "difficulties", "actions", "follow_up")
-        )
-        if e["id"] in added:
-            body += " " + " ".join(added[e["id"]])
-        index.append((k, body, " ".join(people.get(e["id"], [])), " ".join(asked.get(e["id"], []))))
-    return keys, index
-
-
 def _text(rng, choices, **kw) -> str:
     return rng.choice(choices).format(**kw)
 
@@ -380,8 +337,6 @@ def generate(ws, demo) -> dict[str, int]:
     photo = blobs.pop()
     sizes = {sha: len(p) for sha, p in zip([*blobs, photo], [*pictures, photo_png], strict=True)}
     household_ids = sorted(persons)
-    names = {pid: name for members in persons.values() for pid, name in members}
-    key_slots: dict[int, int] = {}  # second of occurred_at → next free index key in it
     made = {"diary_entries": 0, "demands": 0, "acknowledgements": 0, "must_visit_events": 0}
     today = demo.today
     per_household = demo.sizes.get("diary_entries", ENTRIES_PER_HOUSEHOLD * len(household_ids)) / max(
@@ -443,7 +398,7 @@ def generate(ws, demo) -> dict[str, int]:
                 for pid, _name in met:
                     parts.append(
                         {
-                            "id": diary.participant_id(entry_id, hid, pid),
+                            "id": participant_id(entry_id, hid, pid),
                             "entry_id": entry_id,
                             "household_id": hid,
                             "person_id": pid,
@@ -496,7 +451,7 @@ def generate(ws, demo) -> dict[str, int]:
                 a = rng.random()
                 if days_ago > 2 and a < 0.8 and kind != "phone":
                     method = "signature" if a < 0.62 else "paper_photo" if a < 0.74 else "refused"
-                    ack_id = diary.acknowledgement_id(entry_id)
+                    ack_id = acknowledgement.acknowledgement_id(entry_id)
                     att_id = None
                     if method != "refused":
                         att_id = new_id(ctx.station_id)
@@ -530,8 +485,8 @@ def generate(ws, demo) -> dict[str, int]:
                             "signed_at": when + dt.timedelta(minutes=rng.randint(5, 40)),
                             "attachment_id": att_id,
                             "refusal_reason": rng.choice(REFUSALS) if method == "refused" else "",
-                            "content_hash": diary.hash_canonical(
-                                diary.canonical_from_values(e, entry_parts, entry_demands)
+                            "content_hash": acknowledgement.hash_canonical(
+                                acknowledgement.canonical_from_values(e, entry_parts, entry_demands)
                             ),
                         }
                     )
@@ -546,7 +501,7 @@ def generate(ws, demo) -> dict[str, int]:
                             }
                         )
             if rng.random() < 0.02:
-                kind = rng.choice(list(diary.MUST_VISIT_KINDS))
+                kind = rng.choice(list(MUST_VISIT_KINDS))
                 occurred = today - dt.timedelta(days=rng.randint(0, 20))
                 closing = min((v for v in visits if v[0].date() >= occurred), default=None)
                 events.append(
@@ -554,7 +509,7 @@ def generate(ws, demo) -> dict[str, int]:
                         "household_id": hid,
                         "kind": kind,
                         "occurred_on": occurred,
-                        "due_on": occurred + dt.timedelta(days=diary.MUST_VISIT_DAYS[kind]),
+                        "due_on": occurred + dt.timedelta(days=MUST_VISIT_DAYS[kind]),
                         "note": MUST_VISIT_NOTES[kind],
                         "cadre_id": contact.get(hid),
                         "closed_by_entry_id": closing[1] if closing else None,
@@ -565,39 +520,27 @@ def generate(ws, demo) -> dict[str, int]:
             attachments.store_blobs(conn, ws.attachments_dir, new_files)
             new_files.clear()
             # The full-text index triggers are set aside for the batch and its index rows written in
-            # one go from the text in hand (what the triggers would write, see _index_rows); they come
-            # back in the same transaction, so a crash mid-batch leaves neither the rows nor a database
-            # without them. Foreign keys are checked at commit.
+            # one go after its rows (the text the triggers would write); they come back in the same
+            # transaction, so a crash mid-batch leaves neither the rows nor a database without them.
+            # Foreign keys are checked at commit.
             conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
             # a big page cache for this connection: rows with random ids go into every index of the
             # tables, and with SQLite's default 2 MB each batch would spill and rewrite the same pages
             conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
-            triggers = conn.exec_driver_sql(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND "
-                "name LIKE 'fts_diary_%' AND tbl_name IN ('diary_entry', 'demand', "
-                "'diary_participant', 'diary_amendment')"
-            ).all()
-            for name, _sql in triggers:
-                conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
-            for model, rows in (
-                (DiaryEntry, entries),
-                (DiaryParticipant, parts),
-                (Demand, demands),
-                (DiaryAmendment, amends),
-                (Attachment, files),
-                (Acknowledgement, acks),
-                (MustVisitEvent, events),
-            ):
-                if rows:
-                    stamp_new_rows(conn, ctx, rows)
-                    conn.execute(insert(model), rows)
-            keys, index = _index_rows(conn, key_slots, entries, parts, demands, amends, names, heads)
-            conn.exec_driver_sql("INSERT INTO fts_diary_map(k, entry_id) VALUES (?, ?)", keys)
-            conn.exec_driver_sql(
-                "INSERT INTO fts_diary(rowid, body, people, demands) VALUES (?, ?, ?, ?)", index
-            )
-            for _name, sql in triggers:
-                conn.exec_driver_sql(sql)
+            with triggers_set_aside(conn):
+                for model, rows in (
+                    (DiaryEntry, entries),
+                    (DiaryParticipant, parts),
+                    (Demand, demands),
+                    (DiaryAmendment, amends),
+                    (Attachment, files),
+                    (Acknowledgement, acks),
+                    (MustVisitEvent, events),
+                ):
+                    if rows:
+                        stamp_new_rows(conn, ctx, rows)
+                        conn.execute(insert(model), rows)
+                index_new_entries(conn, [e["id"] for e in entries])
         made["diary_entries"] += len(entries)
         made["demands"] += len(demands)
         made["acknowledgements"] += len(acks)

@@ -1,13 +1,13 @@
 """民情台账: derived from the diary, never typed twice. Every demand with its household, date, content,
 category, handling, reply, status and responsible person; the diary itself as a 台账 workbook.
 
-CLI: ``python -m app diary export`` and ``python -m app ledger export`` (Excel, one title row, a frozen
-header, 序号, dates as dates, and whether the resident acknowledged).
+Excel, one title row, a frozen header, 序号, dates as dates, and whether the resident acknowledged;
+exported on the command line by ``python -m app diary export`` and ``python -m app ledger export``
+(:mod:`app.diary.cli`).
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import re
@@ -33,7 +33,9 @@ from db.queries.diary import (
     ledger_stream,
 )
 
-from app.diary import ACK_METHODS, KINDS, STATUS_BY_LABEL, STATUSES
+from app.diary.acknowledgement import ACK_METHODS
+from app.diary.demands import STATUSES
+from app.diary.entries import KINDS
 from app.errors import UserError
 
 Progress = Callable[[int, int, str], None]
@@ -373,86 +375,3 @@ def _diary_rows(session: Session, ids: list[str], progress: Progress) -> Iterato
                 None,
             )
         progress(min(i + 500, len(ids)), len(ids), f"已写入 {n} 篇日记")
-
-
-# -- command line -----------------------------------------------------------------------------------------
-def _date_arg(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期“{text}”格式不对，请写成 2024-03-15") from None
-
-
-def _status_arg(text: str) -> str:
-    if text in STATUS_BY_LABEL:
-        return STATUS_BY_LABEL[text]
-    if text in STATUSES:
-        return text
-    raise argparse.ArgumentTypeError(f"办理状态“{text}”不对，可选：待办、已答复、已办结")
-
-
-def _cmd_diary_export(args: argparse.Namespace) -> int:
-    from app.cli import emit, open_workspace
-
-    ws = open_workspace(args)
-    try:
-        station = ws.require_station()
-        with ws.session() as s:
-            n = export_diary(
-                s, Path(args.file), village_name=station.name, date_from=args.date_from, date_to=args.date_to
-            )
-    finally:
-        ws.close()
-    emit(args, f"已导出民情日记 {n} 篇到 {args.file}", {"file": str(args.file), "entries": n})
-    return 0
-
-
-def _cmd_ledger_export(args: argparse.Namespace) -> int:
-    from app.cli import emit, open_workspace
-
-    ws = open_workspace(args)
-    try:
-        station = ws.require_station()
-        with ws.session() as s:
-            n = export_ledger(
-                s,
-                Path(args.file),
-                village_name=station.name,
-                f=LedgerFilter(status=args.status, date_from=args.date_from, date_to=args.date_to),
-            )
-    finally:
-        ws.close()
-    emit(args, f"已导出民情台账 {n} 条诉求到 {args.file}", {"file": str(args.file), "demands": n})
-    return 0
-
-
-def register_cli(sub, parents):
-    from app.cli import ChineseArgumentParser
-
-    common = [parents["data"], parents["json"]]
-    d = sub.add_parser("diary", help="民情日记")
-    d_sub = d.add_subparsers(
-        dest="diary_command", metavar="操作", required=True, parser_class=ChineseArgumentParser
-    )
-    de = d_sub.add_parser("export", help="把民情日记导出为 Excel 台账", parents=common)
-    de.add_argument("file", metavar="文件.xlsx", help="导出到的 Excel 文件")
-    de.add_argument(
-        "--from", dest="date_from", type=_date_arg, metavar="日期", help="起始日期（含），如 2024-01-01"
-    )
-    de.add_argument(
-        "--to", dest="date_to", type=_date_arg, metavar="日期", help="截止日期（含），如 2024-12-31"
-    )
-    lg = sub.add_parser("ledger", help="民情台账（群众诉求及办理答复）")
-    l_sub = lg.add_subparsers(
-        dest="ledger_command", metavar="操作", required=True, parser_class=ChineseArgumentParser
-    )
-    le = l_sub.add_parser("export", help="把民情台账导出为 Excel", parents=common)
-    le.add_argument("file", metavar="文件.xlsx", help="导出到的 Excel 文件")
-    le.add_argument(
-        "--status", type=_status_arg, metavar="状态", help="只导出某一办理状态：待办、已答复或已办结"
-    )
-    le.add_argument(
-        "--from", dest="date_from", type=_date_arg, metavar="日期", help="诉求提出的起始日期（含）"
-    )
-    le.add_argument("--to", dest="date_to", type=_date_arg, metavar="日期", help="诉求提出的截止日期（含）")
-    return {"diary": _cmd_diary_export, "ledger": _cmd_ledger_export}

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from db.models import DiaryEntry, User
 
-from app import diary
+from app.diary import acknowledgement, entries
 from app.errors import UserError
 from app.paths import cjk_font_path
 
@@ -58,7 +58,7 @@ def _field(pdf: FPDF, label: str, text: str) -> None:
     pdf.multi_cell(0, 6, f"{label}：{text}", new_x="LMARGIN", new_y="NEXT")
 
 
-def _block(pdf: FPDF, n: int, e: diary.EntryDetail, signature_png: bytes | None) -> None:
+def _block(pdf: FPDF, n: int, e: entries.EntryDetail, signature_png: bytes | None) -> None:
     pdf.set_font(FONT, size=12)
     when = e.occurred_at.strftime("%Y年%m月%d日 %H:%M")
     pdf.cell(0, 8, f"{n}. {when}  {e.kind_label}  {e.place}".rstrip(), new_x="LMARGIN", new_y="NEXT")
@@ -166,8 +166,8 @@ def print_month(
     pdf.ln(3)
     page_height = pdf.h - pdf.t_margin - pdf.b_margin
     for n, entry_id in enumerate(ids, start=1):
-        e = diary.entry_detail(session, entry_id)
-        png = diary.signature_image(session, attachments_dir, entry_id) if e.read_only else None
+        e = entries.entry_detail(session, entry_id)
+        png = acknowledgement.signature_image(session, attachments_dir, entry_id) if e.read_only else None
         with pdf.offset_rendering() as trial:
             _block(pdf, n, e, png)
         if trial.page_break_triggered and trial.y - pdf.get_y() < page_height - 20:

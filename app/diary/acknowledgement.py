@@ -1,0 +1,212 @@
+"""Acknowledgement (群众签字认可): what the resident signs (the entry's canonical content and its
+hash), the methods (当场签字, 纸质签字, 拒签), recording an acknowledgement and the signature image."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.base import derived_id
+from db.models import Acknowledgement, Attachment, Demand, DiaryParticipant, User
+
+from app import attachments, audit
+from app.diary.common import ENTRY_FIELDS, clean, live_entry, require_writer
+from app.errors import UserError
+from app.ownership import require_own_record
+
+ACK_METHODS = {"signature": "当场签字", "paper_photo": "纸质签字", "refused": "拒签"}
+SIGNED_METHODS = ("signature", "paper_photo")
+
+
+def acknowledgement_id(entry_id: str) -> str:
+    return derived_id(entry_id, "acknowledgement")
+
+
+@dataclass(frozen=True)
+class AcknowledgementInfo:
+    id: str
+    method: str
+    signer_name: str
+    signer_relation: str
+    signed_at: dt.datetime
+    attachment_id: str | None
+    refusal_reason: str
+    content_hash: str
+    matches_content: bool  # the entry's content still hashes to what was signed
+
+    @property
+    def signed(self) -> bool:
+        return self.method in SIGNED_METHODS
+
+    @property
+    def method_label(self) -> str:
+        return ACK_METHODS[self.method]
+
+
+def live_ack(session: Session, entry_id: str) -> Acknowledgement | None:
+    ack = session.get(Acknowledgement, acknowledgement_id(entry_id))
+    if ack is None:
+        ack = session.scalars(select(Acknowledgement).where(Acknowledgement.entry_id == entry_id)).first()
+    return ack if ack is not None and ack.deleted_at is None else None
+
+
+def acknowledgement_info(session: Session, entry_id: str) -> AcknowledgementInfo | None:
+    """The entry's acknowledgement, and whether its content still hashes to what was signed."""
+    ack = live_ack(session, entry_id)
+    if ack is None:
+        return None
+    return AcknowledgementInfo(
+        ack.id,
+        ack.method,
+        ack.signer_name,
+        ack.signer_relation,
+        ack.signed_at,
+        ack.attachment_id,
+        ack.refusal_reason,
+        ack.content_hash,
+        ack.content_hash == content_hash(session, entry_id),
+    )
+
+
+# -- what the resident signs ------------------------------------------------------------------------
+def canonical_content(session: Session, entry_id: str) -> dict:
+    """What the resident signs: the entry's text, who was met and the demands as heard (not their handling)."""
+    e = live_entry(session, entry_id)
+    parts = [
+        (p.household_id, p.person_id)
+        for p in session.scalars(
+            select(DiaryParticipant).where(
+                DiaryParticipant.entry_id == entry_id, DiaryParticipant.deleted_at.is_(None)
+            )
+        )
+    ]
+    demands = [
+        (d.category, d.content, d.due_on)
+        for d in session.scalars(
+            select(Demand).where(Demand.entry_id == entry_id, Demand.deleted_at.is_(None))
+        )
+    ]
+    return canonical_from_values(
+        {c: getattr(e, c) for c in ("id", "occurred_at", "kind", *ENTRY_FIELDS, "follow_up_on")},
+        parts,
+        demands,
+    )
+
+
+def canonical_from_values(entry: dict, participants, demands) -> dict:
+    """The canonical form from plain values (also used by bulk writers such as the demo data)."""
+    return {
+        "id": entry["id"],
+        "occurred_at": entry["occurred_at"].strftime("%Y-%m-%d %H:%M"),
+        "kind": entry["kind"],
+        **{f: entry[f] or "" for f in ENTRY_FIELDS},
+        "follow_up_on": entry["follow_up_on"].isoformat() if entry["follow_up_on"] else "",
+        "participants": sorted([h, p or ""] for h, p in participants),
+        "demands": sorted([c, t, due.isoformat() if due else ""] for c, t, due in demands),
+    }
+
+
+def hash_canonical(canonical: dict) -> str:
+    text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def content_hash(session: Session, entry_id: str) -> str:
+    return hash_canonical(canonical_content(session, entry_id))
+
+
+def acknowledge(
+    session: Session,
+    attachments_dir: Path,
+    entry_id: str,
+    *,
+    method: str,
+    actor: User | None,
+    signer_name: str = "",
+    signer_relation: str = "",
+    signature_png: bytes | None = None,
+    photo_path: Path | str | None = None,
+    refusal_reason: str = "",
+    signed_at: dt.datetime | None = None,
+) -> AcknowledgementInfo:
+    """Record the resident's acknowledgement: ``signature`` (PNG drawn on screen), ``paper_photo``
+    (photo of the signed paper) or ``refused`` (with the reason). A refusal may later be followed by a
+    signature; a signature is final."""
+    require_writer(actor)
+    entry = live_entry(session, entry_id)
+    require_own_record(session, entry, "这篇民情日记")
+    if method not in ACK_METHODS:
+        raise UserError("请选择认可方式：当场签字、纸质签字照片或拒签", field="method")
+    existing = live_ack(session, entry_id)
+    if existing is not None and existing.method in SIGNED_METHODS:
+        raise UserError("这篇日记已经签字认可过了", field="method")
+    signer_name = clean(signer_name, 50)
+    signer_relation = clean(signer_relation, 20)
+    refusal_reason = clean(refusal_reason)
+    if method in SIGNED_METHODS and not signer_name:
+        raise UserError("请填写签字群众的姓名", field="signer_name")
+    attachment_id = None
+    if method == "signature":
+        if not signature_png:
+            raise UserError("签字板上还没有签名，请群众在签字板上签字", field="signature")
+        attachment_id = attachments.attach_bytes(
+            session,
+            attachments_dir,
+            "acknowledgement",
+            acknowledgement_id(entry_id),
+            signature_png,
+            f"签字-{signer_name}.png",
+            mime="image/png",
+        ).id
+    elif method == "paper_photo":
+        if not photo_path:
+            raise UserError("请选择纸质签字的照片或扫描件", field="photo")
+        attachment_id = attachments.attach_file(
+            session,
+            attachments_dir,
+            "acknowledgement",
+            acknowledgement_id(entry_id),
+            photo_path,
+            note="纸质签字",
+        ).id
+    elif not refusal_reason:
+        raise UserError("请写下群众拒绝签字的原因", field="refusal_reason")
+    signed_hash = content_hash(session, entry_id)
+    row = existing or session.get(Acknowledgement, acknowledgement_id(entry_id))
+    if row is None:
+        row = Acknowledgement(id=acknowledgement_id(entry_id), entry_id=entry.id)
+        session.add(row)
+    row.deleted_at = None
+    row.method = method
+    row.signer_name = signer_name
+    row.signer_relation = signer_relation
+    row.signed_at = signed_at or dt.datetime.now().replace(microsecond=0)
+    row.attachment_id = attachment_id
+    row.refusal_reason = refusal_reason if method == "refused" else ""
+    row.content_hash = signed_hash
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"diary.ack.{method}",
+        table="diary_entry",
+        record_id=entry_id,
+        fields=["method", "signer_name", "signer_relation"],
+    )
+    return acknowledgement_info(session, entry_id)
+
+
+def signature_image(session: Session, attachments_dir: Path, entry_id: str) -> bytes | None:
+    ack = live_ack(session, entry_id)
+    if ack is None or not ack.attachment_id:
+        return None
+    row = session.get(Attachment, ack.attachment_id)
+    if row is None:
+        return None
+    return attachments.read_attachment(session, attachments_dir, attachments._info(row))

@@ -1,0 +1,212 @@
+"""Demands (诉求): the categories (the village may add its own), the statuses and their only order
+(待办 → 已答复 → 已办结), replying and closing, and the demand's detail record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db import settings
+from db.models import Demand, DiaryEntry, User
+
+from app import accounts, audit
+from app.diary.common import clean, user_names
+from app.errors import UserError
+from app.lookup import require_live
+
+# -- vocabularies ----------------------------------------------------------------------------------
+DEFAULT_DEMAND_CATEGORIES = (
+    "民生保障",
+    "医疗",
+    "教育",
+    "就业",
+    "住房",
+    "土地",
+    "基础设施",
+    "矛盾纠纷",
+    "政策咨询",
+    "其他",
+)
+CATEGORIES_SETTING = "diary.demand_categories"  # extra categories added by the village (JSON list)
+
+STATUSES = {"open": "待办", "replied": "已答复", "closed": "已办结"}
+STATUS_BY_LABEL = {v: k for k, v in STATUSES.items()}
+
+# 待办 → 已答复 → 已办结; nothing else.
+TRANSITIONS = {"open": {"replied"}, "replied": {"closed"}, "closed": set()}
+
+
+# -- settings --------------------------------------------------------------------------------------
+def demand_categories(session: Session) -> list[str]:
+    extra = [c for c in settings.get(session, CATEGORIES_SETTING, []) if c not in DEFAULT_DEMAND_CATEGORIES]
+    cats = list(DEFAULT_DEMAND_CATEGORIES)
+    # The extra ones go before 其他.
+    return cats[:-1] + extra + cats[-1:]
+
+
+def add_demand_category(session: Session, name: str, *, actor: User | None) -> list[str]:
+    accounts.require(actor, "manage_diary_settings")
+    name = (name or "").strip()
+    if not name:
+        raise UserError("请填写诉求类别的名称", field="category")
+    if len(name) > 30:
+        raise UserError("诉求类别名称不超过 30 个字", field="category")
+    extra = list(settings.get(session, CATEGORIES_SETTING, []))
+    if name not in extra and name not in DEFAULT_DEMAND_CATEGORIES:
+        extra.append(name)
+        settings.put(session, CATEGORIES_SETTING, extra)
+        audit.record(session, actor, "diary.category.add", fields=["category"])
+    return demand_categories(session)
+
+
+# -- demands (诉求) ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DemandInfo:
+    id: str
+    entry_id: str
+    household_id: str | None
+    category: str
+    content: str
+    responsible_id: str | None
+    responsible_name: str
+    due_on: dt.date | None
+    status: str
+    handling: str
+    reply: str
+    replied_on: dt.date | None
+    replied_by: str | None
+    closed_on: dt.date | None
+    mediation_case_id: str | None
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES[self.status]
+
+
+def demand_info_of(d: Demand, names: dict[str, str]) -> DemandInfo:
+    return DemandInfo(
+        d.id,
+        d.entry_id,
+        d.household_id,
+        d.category,
+        d.content,
+        d.responsible_id,
+        names.get(d.responsible_id or "", ""),
+        d.due_on,
+        d.status,
+        d.handling,
+        d.reply,
+        d.replied_on,
+        d.replied_by,
+        d.closed_on,
+        d.mediation_case_id,
+    )
+
+
+def _demand(session: Session, demand_id: str) -> Demand:
+    return require_live(session, Demand, demand_id, "找不到这条诉求（可能已被删除）")
+
+
+def _check_transition(d: Demand, new_status: str) -> None:
+    if new_status not in TRANSITIONS.get(d.status, set()):
+        allowed = "、".join(STATUSES[s] for s in TRANSITIONS.get(d.status, ())) or "无"
+        raise UserError(
+            f"诉求现在是“{STATUSES[d.status]}”，不能直接改为“{STATUSES.get(new_status, new_status)}”"
+            f"（下一步只能是：{allowed}）",
+            field="status",
+        )
+
+
+def reply_demand(
+    session: Session,
+    demand_id: str,
+    *,
+    reply: str,
+    replied_on: dt.date,
+    replied_by: str,
+    actor: User | None,
+    handling: str | None = None,
+    today: dt.date | None = None,
+) -> DemandInfo:
+    """待办 → 已答复: the reply given to the resident, its date and who gave it."""
+    accounts.require(actor, "handle_demands")
+    d = _demand(session, demand_id)
+    _check_transition(d, "replied")
+    today = today or dt.date.today()
+    reply = clean(reply)
+    if not reply:
+        raise UserError("请写下给群众的答复内容", field="reply")
+    if replied_on is None:
+        raise UserError("请填写答复日期", field="replied_on")
+    if replied_on > today:
+        raise UserError("答复日期不能晚于今天", field="replied_on")
+    heard = session.scalar(select(DiaryEntry.occurred_at).where(DiaryEntry.id == d.entry_id))
+    if heard is not None and replied_on < heard.date():
+        raise UserError("答复日期不能早于提出诉求的日期", field="replied_on")
+    if not clean(replied_by):
+        raise UserError("请填写答复人", field="replied_by")
+    d.reply, d.replied_on, d.replied_by = reply, replied_on, clean(replied_by, 50)
+    if handling is not None:
+        d.handling = clean(handling)
+    d.status = "replied"
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "demand.reply",
+        table="demand",
+        record_id=d.id,
+        fields=["status", "reply", "replied_on", "replied_by"],
+    )
+    return demand_info_of(d, user_names(session, [d.responsible_id]))
+
+
+def close_demand(
+    session: Session,
+    demand_id: str,
+    *,
+    closed_on: dt.date,
+    actor: User | None,
+    handling: str | None = None,
+    today: dt.date | None = None,
+) -> DemandInfo:
+    """已答复 → 已办结."""
+    accounts.require(actor, "handle_demands")
+    d = _demand(session, demand_id)
+    _check_transition(d, "closed")
+    today = today or dt.date.today()
+    if closed_on is None:
+        raise UserError("请填写办结日期", field="closed_on")
+    if closed_on > today:
+        raise UserError("办结日期不能晚于今天", field="closed_on")
+    if d.replied_on and closed_on < d.replied_on:
+        raise UserError("办结日期不能早于答复日期", field="closed_on")
+    if handling is not None:
+        d.handling = clean(handling)
+    if not d.handling:
+        raise UserError("办结前请写下办理情况", field="handling")
+    d.closed_on, d.status = closed_on, "closed"
+    session.flush()
+    audit.record(
+        session, actor, "demand.close", table="demand", record_id=d.id, fields=["status", "closed_on"]
+    )
+    return demand_info_of(d, user_names(session, [d.responsible_id]))
+
+
+def change_demand_status(
+    session: Session, demand_id: str, new_status: str, *, actor: User | None, **kwargs
+) -> DemandInfo:
+    if new_status == "replied":
+        return reply_demand(session, demand_id, actor=actor, **kwargs)
+    if new_status == "closed":
+        return close_demand(session, demand_id, actor=actor, **kwargs)
+    _check_transition(_demand(session, demand_id), new_status)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def demand_info(session: Session, demand_id: str) -> DemandInfo:
+    d = _demand(session, demand_id)
+    return demand_info_of(d, user_names(session, [d.responsible_id]))

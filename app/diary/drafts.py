@@ -1,0 +1,118 @@
+"""Drafts (草稿): a half-typed entry survives closing the window or a crash. One JSON file per user
+and entry, written atomically; a damaged file is skipped, never deleted."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from app.diary.entries import DemandInput, EntryInput, ParticipantInput
+
+
+@dataclass(frozen=True)
+class Draft:
+    key: str
+    path: Path
+    saved_at: dt.datetime
+    data: dict
+
+
+def _draft_path(drafts_dir: Path, user_id: str, key: str) -> Path:
+    safe = "".join(c for c in f"{user_id}-{key}" if c.isalnum() or c in "-_")
+    return Path(drafts_dir) / f"diary-{safe}.json"
+
+
+def save_draft(
+    drafts_dir: Path, user_id: str, key: str, data: dict, *, now: dt.datetime | None = None
+) -> Path:
+    """Write the form's state atomically (temp file, fsync, rename). ``key`` is "new" or the entry id."""
+    drafts_dir = Path(drafts_dir)
+    drafts_dir.mkdir(parents=True, exist_ok=True)
+    target = _draft_path(drafts_dir, user_id, key)
+    payload = {
+        "key": key,
+        "user_id": user_id,
+        "saved_at": (now or dt.datetime.now()).isoformat(timespec="seconds"),
+        "data": data,
+    }
+    fd, tmp = tempfile.mkstemp(dir=drafts_dir, prefix=".tmp-draft-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(payload, f, ensure_ascii=False, default=str)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def list_drafts(drafts_dir: Path, user_id: str) -> list[Draft]:
+    """The user's unsaved drafts, newest first. A damaged file is skipped, never deleted."""
+    out = []
+    for path in Path(drafts_dir).glob("diary-*.json") if Path(drafts_dir).exists() else []:
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+            if payload.get("user_id") != user_id:
+                continue
+            out.append(
+                Draft(payload["key"], path, dt.datetime.fromisoformat(payload["saved_at"]), payload["data"])
+            )
+        except (ValueError, KeyError, OSError):
+            continue
+    return sorted(out, key=lambda d: d.saved_at, reverse=True)
+
+
+def load_draft(drafts_dir: Path, user_id: str, key: str) -> Draft | None:
+    return next((d for d in list_drafts(drafts_dir, user_id) if d.key == key), None)
+
+
+def discard_draft(drafts_dir: Path, user_id: str, key: str) -> None:
+    _draft_path(Path(drafts_dir), user_id, key).unlink(missing_ok=True)
+
+
+def entry_to_draft(data: EntryInput) -> dict:
+    """An :class:`EntryInput` as JSON-able data (dates as ISO text)."""
+    out = asdict(data)
+    out["occurred_at"] = data.occurred_at.isoformat() if data.occurred_at else None
+    out["follow_up_on"] = data.follow_up_on.isoformat() if data.follow_up_on else None
+    for d in out["demands"]:
+        d["due_on"] = d["due_on"].isoformat() if d["due_on"] else None
+    return out
+
+
+def draft_to_entry(data: dict) -> EntryInput:
+    def date(v):
+        return dt.date.fromisoformat(v) if v else None
+
+    return EntryInput(
+        occurred_at=dt.datetime.fromisoformat(data["occurred_at"]) if data.get("occurred_at") else None,
+        kind=data.get("kind") or "home_visit",
+        place=data.get("place", ""),
+        participants=[
+            ParticipantInput(p["household_id"], p.get("person_id")) for p in data.get("participants", [])
+        ],
+        companions=data.get("companions", ""),
+        situation=data.get("situation", ""),
+        difficulties=data.get("difficulties", ""),
+        actions=data.get("actions", ""),
+        follow_up=data.get("follow_up", ""),
+        follow_up_on=date(data.get("follow_up_on")),
+        demands=[
+            DemandInput(
+                d.get("category", ""),
+                d.get("content", ""),
+                d.get("responsible_id"),
+                date(d.get("due_on")),
+                d.get("household_id"),
+                d.get("id"),
+            )
+            for d in data.get("demands", [])
+        ],
+        cadre_id=data.get("cadre_id"),
+    )

@@ -1,0 +1,450 @@
+"""Diary entries: the vocabularies of an entry, its input and detail records, validation, saving
+(with its participants and demands) and deleting, reading an entry whole, amendments (补记) and
+attachments. A home visit closes the must-visit events of the households it visited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.base import derived_id, utcnow
+from db.models import (
+    Demand,
+    DiaryAmendment,
+    DiaryEntry,
+    DiaryParticipant,
+    Household,
+    MustVisitEvent,
+    Person,
+    User,
+)
+
+from app import accounts, attachments, audit
+from app.diary.acknowledgement import SIGNED_METHODS, AcknowledgementInfo, acknowledgement_info, live_ack
+from app.diary.common import ENTRY_FIELDS, clean, live_entry, require_writer, user_names
+from app.diary.demands import STATUSES, DemandInfo, demand_categories, demand_info_of
+from app.errors import UserError
+from app.ownership import require_own_record
+
+# -- vocabularies ----------------------------------------------------------------------------------
+KINDS = {
+    "home_visit": "入户走访",
+    "phone": "电话联系",
+    "walk_in": "来访接待",
+    "reception": "集中接访",
+    "other": "其他",
+}
+KIND_BY_LABEL = {v: k for k, v in KINDS.items()}
+
+FIELD_LABELS = {
+    "occurred_at": "走访时间",
+    "kind": "方式",
+    "place": "地点",
+    "companions": "陪同干部",
+    "situation": "家庭情况",
+    "difficulties": "困难问题",
+    "actions": "办理情况",
+    "follow_up": "后续计划",
+    "follow_up_on": "计划日期",
+    "participants": "走访对象",
+    "demands": "群众诉求",
+}
+
+
+def participant_id(entry_id: str, household_id: str, person_id: str | None) -> str:
+    return derived_id(entry_id, "participant", household_id, person_id or "")
+
+
+# -- entries ---------------------------------------------------------------------------------------
+@dataclass
+class ParticipantInput:
+    household_id: str
+    person_id: str | None = None
+
+
+@dataclass
+class DemandInput:
+    category: str
+    content: str
+    responsible_id: str | None = None
+    due_on: dt.date | None = None
+    household_id: str | None = None
+    id: str | None = None  # an existing demand being edited
+
+
+@dataclass
+class EntryInput:
+    occurred_at: dt.datetime | None
+    kind: str
+    place: str = ""
+    participants: list[ParticipantInput] = field(default_factory=list)
+    companions: str = ""
+    situation: str = ""
+    difficulties: str = ""
+    actions: str = ""
+    follow_up: str = ""
+    follow_up_on: dt.date | None = None
+    demands: list[DemandInput] = field(default_factory=list)
+    cadre_id: str | None = None  # defaults to the author
+
+
+@dataclass(frozen=True)
+class ParticipantInfo:
+    household_id: str
+    person_id: str | None
+    head_name: str
+    person_name: str | None
+    group_name: str
+
+
+@dataclass(frozen=True)
+class AmendmentInfo:
+    id: str
+    field: str
+    text: str
+    reason: str
+    amended_at: dt.datetime
+    author_name: str
+
+
+@dataclass(frozen=True)
+class EntryDetail:
+    id: str
+    cadre_id: str
+    cadre_name: str
+    occurred_at: dt.datetime
+    kind: str
+    place: str
+    companions: str
+    situation: str
+    difficulties: str
+    actions: str
+    follow_up: str
+    follow_up_on: dt.date | None
+    participants: list[ParticipantInfo]
+    demands: list[DemandInfo]
+    acknowledgement: AcknowledgementInfo | None
+    amendments: list[AmendmentInfo]
+    attachments: list[attachments.AttachmentInfo]
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+    @property
+    def read_only(self) -> bool:
+        """Signed by the resident: the text stays as signed; changes are amendments."""
+        return self.acknowledgement is not None and self.acknowledgement.signed
+
+    @property
+    def changed_after_signing(self) -> bool:
+        return self.read_only and bool(self.amendments)
+
+
+def _validate(session: Session, data: EntryInput, now: dt.datetime) -> None:
+    if data.occurred_at is None:
+        raise UserError("请填写走访时间", field="occurred_at")
+    if data.occurred_at > now + dt.timedelta(minutes=10):
+        raise UserError("走访时间不能晚于现在，请检查日期和时间", field="occurred_at")
+    if data.occurred_at < now - dt.timedelta(days=3 * 366):
+        raise UserError("走访时间早于三年前，请检查年份", field="occurred_at")
+    if data.kind not in KINDS:
+        raise UserError("请选择走访方式（入户走访、电话联系、来访接待、集中接访或其他）", field="kind")
+    if data.kind != "other" and not data.participants:
+        raise UserError(
+            "请至少选择一户走访对象：在“走访对象”里输入姓名或拼音首字母查找", field="participants"
+        )
+    if len(clean(data.place)) > 200:
+        raise UserError("地点不超过 200 个字", field="place")
+    if len(clean(data.companions)) > 200:
+        raise UserError("陪同干部不超过 200 个字", field="companions")
+    if not any(clean(t) for t in (data.situation, data.difficulties, data.actions)) and not data.demands:
+        raise UserError(
+            "请写下了解到的情况（家庭情况、困难问题、办理情况或群众诉求至少写一项）", field="situation"
+        )
+    if data.follow_up_on is not None:
+        if not clean(data.follow_up):
+            raise UserError("填了计划日期，请同时写下后续计划做什么", field="follow_up")
+        if data.follow_up_on < data.occurred_at.date():
+            raise UserError("后续计划的日期不能早于走访日期", field="follow_up_on")
+    categories = set(demand_categories(session))
+    for n, d in enumerate(data.demands, start=1):
+        if not clean(d.content):
+            raise UserError(f"第 {n} 条诉求没有内容，请填写或删除这一条", field=f"demands:{n - 1}")
+        if d.category not in categories:
+            raise UserError(f"第 {n} 条诉求请选择类别", field=f"demands:{n - 1}")
+        if d.due_on is not None and d.due_on < data.occurred_at.date():
+            raise UserError(f"第 {n} 条诉求的办理期限早于走访日期，请改正", field=f"demands:{n - 1}")
+    for p in data.participants:
+        if session.get(Household, p.household_id) is None:
+            raise UserError("走访对象所在的户已不存在，请重新选择", field="participants")
+
+
+def save_entry(
+    session: Session,
+    data: EntryInput,
+    *,
+    actor: User | None,
+    entry_id: str | None = None,
+    now: dt.datetime | None = None,
+) -> EntryDetail:
+    """Create (``entry_id`` None) or edit an entry with its participants and demands.
+
+    A signed entry is refused: its changes are amendments (:func:`add_amendment`). A home visit
+    closes the open must-visit events of the households it visited.
+    """
+    require_writer(actor)
+    now = now or dt.datetime.now().replace(second=0, microsecond=0)
+    _validate(session, data, now)
+    if entry_id is None:
+        entry = DiaryEntry(cadre_id=data.cadre_id or actor.id)
+        session.add(entry)
+    else:
+        entry = live_entry(session, entry_id)
+        require_own_record(session, entry, "这篇民情日记")
+        ack = live_ack(session, entry.id)
+        if ack is not None and ack.method in SIGNED_METHODS:
+            raise UserError("这篇日记已经群众签字认可，原文不能再改；如需更正或补充，请用“补记”", field=None)
+        if entry.cadre_id != actor.id and "admin" not in actor.role_set:
+            raise UserError("只能修改自己写的民情日记，请联系管理员", field=None)
+    entry.occurred_at = data.occurred_at.replace(second=0, microsecond=0)
+    entry.kind = data.kind
+    entry.place = clean(data.place, 200)
+    entry.companions = clean(data.companions, 200)
+    entry.situation = clean(data.situation)
+    entry.difficulties = clean(data.difficulties)
+    entry.actions = clean(data.actions)
+    entry.follow_up = clean(data.follow_up)
+    entry.follow_up_on = data.follow_up_on
+    if data.cadre_id:
+        entry.cadre_id = data.cadre_id
+    session.flush()
+    _save_participants(session, entry, data.participants)
+    _save_demands(session, entry, data, actor)
+    session.flush()
+    if entry.kind == "home_visit":
+        _close_must_visits(session, entry)
+    audit.record(
+        session,
+        actor,
+        "diary.save" if entry_id else "diary.add",
+        table="diary_entry",
+        record_id=entry.id,
+        fields=[f for f in ("occurred_at", "kind", *ENTRY_FIELDS, "follow_up_on", "participants", "demands")],
+    )
+    return entry_detail(session, entry.id)
+
+
+def _save_participants(session: Session, entry: DiaryEntry, wanted: list[ParticipantInput]) -> None:
+    existing = {
+        p.id: p
+        for p in session.scalars(select(DiaryParticipant).where(DiaryParticipant.entry_id == entry.id))
+    }
+    keep = set()
+    for p in wanted:
+        pid = participant_id(entry.id, p.household_id, p.person_id)
+        if pid in keep:
+            continue
+        keep.add(pid)
+        row = existing.get(pid)
+        if row is None:
+            session.add(
+                DiaryParticipant(
+                    id=pid, entry_id=entry.id, household_id=p.household_id, person_id=p.person_id
+                )
+            )
+        elif row.deleted_at is not None:
+            row.deleted_at = None
+    for pid, row in existing.items():
+        if pid not in keep and row.deleted_at is None:
+            row.deleted_at = utcnow()
+
+
+def _save_demands(session: Session, entry: DiaryEntry, data: EntryInput, actor: User | None) -> None:
+    existing = {
+        d.id: d
+        for d in session.scalars(
+            select(Demand).where(Demand.entry_id == entry.id, Demand.deleted_at.is_(None))
+        )
+    }
+    first_household = data.participants[0].household_id if data.participants else None
+    seen = set()
+    for position, d in enumerate(data.demands):
+        row = existing.get(d.id) if d.id else None
+        if row is None:
+            row = Demand(entry_id=entry.id, status="open")
+            session.add(row)
+        else:
+            seen.add(row.id)
+        row.position = position
+        row.category = d.category
+        row.content = clean(d.content)
+        row.responsible_id = d.responsible_id or entry.cadre_id
+        row.due_on = d.due_on
+        row.household_id = d.household_id or row.household_id or first_household
+    for demand_id, row in existing.items():
+        if demand_id in seen:
+            continue
+        if row.status != "open":
+            raise UserError(
+                f"诉求“{row.content[:20]}”已经{STATUSES[row.status]}，不能从日记里删除", field="demands"
+            )
+        row.deleted_at = utcnow()
+
+
+def _close_must_visits(session: Session, entry: DiaryEntry) -> None:
+    households = list(
+        session.scalars(
+            select(DiaryParticipant.household_id).where(
+                DiaryParticipant.entry_id == entry.id, DiaryParticipant.deleted_at.is_(None)
+            )
+        )
+    )
+    if not households:
+        return
+    for ev in session.scalars(
+        select(MustVisitEvent).where(
+            MustVisitEvent.household_id.in_(households),
+            MustVisitEvent.closed_by_entry_id.is_(None),
+            MustVisitEvent.deleted_at.is_(None),
+            MustVisitEvent.occurred_on <= entry.occurred_at.date(),
+        )
+    ):
+        ev.closed_by_entry_id, ev.closed_on = entry.id, entry.occurred_at.date()
+
+
+def delete_entry(session: Session, entry_id: str, *, actor: User | None) -> None:
+    """Soft delete (a tombstone that travels to the town). A signed entry cannot be deleted."""
+    require_writer(actor)
+    entry = live_entry(session, entry_id)
+    require_own_record(session, entry, "这篇民情日记")
+    ack = live_ack(session, entry_id)
+    if ack is not None and ack.method in SIGNED_METHODS:
+        raise UserError("这篇日记已经群众签字认可，不能删除")
+    if entry.cadre_id != actor.id and "admin" not in actor.role_set:
+        raise UserError("只能删除自己写的民情日记，请联系管理员")
+    now = utcnow()
+    for d in session.scalars(select(Demand).where(Demand.entry_id == entry_id, Demand.deleted_at.is_(None))):
+        if d.status != "open":
+            raise UserError(f"诉求“{d.content[:20]}”已经{STATUSES[d.status]}，这篇日记不能删除")
+        d.deleted_at = now
+    entry.deleted_at = now
+    audit.record(session, actor, "diary.delete", table="diary_entry", record_id=entry_id)
+
+
+def entry_detail(session: Session, entry_id: str) -> EntryDetail:
+    entry = live_entry(session, entry_id)
+    parts = [
+        ParticipantInfo(p.household_id, p.person_id, h.head_name, person_name, h.group_name)
+        for p, h, person_name in session.execute(
+            select(DiaryParticipant, Household, Person.name)
+            .join(Household, Household.id == DiaryParticipant.household_id)
+            .join(Person, Person.id == DiaryParticipant.person_id, isouter=True)
+            .where(DiaryParticipant.entry_id == entry_id, DiaryParticipant.deleted_at.is_(None))
+            .order_by(DiaryParticipant.created_at, DiaryParticipant.id)
+        )
+    ]
+    demands = list(
+        session.scalars(
+            select(Demand)
+            .where(Demand.entry_id == entry_id, Demand.deleted_at.is_(None))
+            .order_by(Demand.position, Demand.created_at)
+        )
+    )
+    amendments = list(
+        session.scalars(
+            select(DiaryAmendment)
+            .where(DiaryAmendment.entry_id == entry_id, DiaryAmendment.deleted_at.is_(None))
+            .order_by(DiaryAmendment.amended_at)
+        )
+    )
+    names = user_names(
+        session, [entry.cadre_id, *(d.responsible_id for d in demands), *(a.created_by for a in amendments)]
+    )
+    ack_info = acknowledgement_info(session, entry_id)
+    return EntryDetail(
+        entry.id,
+        entry.cadre_id,
+        names.get(entry.cadre_id, ""),
+        entry.occurred_at,
+        entry.kind,
+        entry.place,
+        entry.companions,
+        entry.situation,
+        entry.difficulties,
+        entry.actions,
+        entry.follow_up,
+        entry.follow_up_on,
+        parts,
+        [demand_info_of(d, names) for d in demands],
+        ack_info,
+        [
+            AmendmentInfo(a.id, a.field, a.text, a.reason, a.amended_at, names.get(a.created_by or "", ""))
+            for a in amendments
+        ],
+        attachments.list_attachments(session, "diary_entry", entry_id),
+    )
+
+
+def add_amendment(
+    session: Session,
+    entry_id: str,
+    text: str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    field_name: str = "",
+    now: dt.datetime | None = None,
+) -> AmendmentInfo:
+    """补记: new text beside a signed entry's original, which stays as the resident signed it."""
+    require_writer(actor)
+    require_own_record(session, live_entry(session, entry_id), "这篇民情日记")
+    text = clean(text)
+    if not text:
+        raise UserError("请写下补记的内容", field="amendment")
+    if field_name and field_name not in FIELD_LABELS:
+        raise UserError("补记针对的栏目不对", field="amendment_field")
+    row = DiaryAmendment(
+        entry_id=entry_id,
+        field=field_name,
+        text=text,
+        reason=clean(reason),
+        amended_at=now or dt.datetime.now().replace(microsecond=0),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "diary.amend", table="diary_entry", record_id=entry_id, fields=["amendment"])
+    return AmendmentInfo(
+        row.id, row.field, row.text, row.reason, row.amended_at, actor.display_name if actor else ""
+    )
+
+
+def attach_to_entry(
+    session: Session, attachments_dir: Path, entry_id: str, path: Path | str, *, actor: User | None
+) -> attachments.AttachmentInfo:
+    """Photos and scans belong to the record, not to its signed text: allowed after signing too."""
+    require_writer(actor)
+    require_own_record(session, live_entry(session, entry_id), "这篇民情日记")
+    info = attachments.attach_file(session, attachments_dir, "diary_entry", entry_id, path)
+    audit.record(
+        session, actor, "diary.attach", table="diary_entry", record_id=entry_id, fields=["attachment"]
+    )
+    return info
+
+
+def cadres(session: Session, village_code: str | None = None) -> list[tuple[str, str]]:
+    """(id, name) of the active accounts that write diaries, for pickers and filters: this station's,
+    or (at a town, for its village filter) those of ``village_code``."""
+    if village_code is None:
+        users = accounts.local_users(session, include_inactive=False)
+    else:
+        users = session.scalars(
+            select(User)
+            .where(User.village_code == village_code, User.deleted_at.is_(None), User.active.is_(True))
+            .order_by(User.created_at)
+        ).all()
+    return [(u.id, u.display_name) for u in users if u.role_set & {"cadre", "admin"}]

@@ -1,0 +1,419 @@
+"""Visits: must-visit events (必访) and what closes them, the visit rhythm (走访周期) and its
+settings, last visits, households overdue for a visit, and a household's timeline. Reminders,
+never scores."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from db import settings
+from db.models import (
+    Acknowledgement,
+    CadreAssignment,
+    DiaryEntry,
+    DiaryParticipant,
+    Household,
+    HouseholdTag,
+    MustVisitEvent,
+    User,
+)
+
+from app import accounts, audit
+from app.diary.acknowledgement import SIGNED_METHODS
+from app.diary.common import clean, require_writer
+from app.diary.entries import KINDS
+from app.errors import UserError
+from app.lookup import require_live
+
+# -- vocabularies ----------------------------------------------------------------------------------
+MUST_VISIT_KINDS = {
+    "hospitalised": "住院",
+    "elder_died": "老人去世",
+    "family_dispute": "家庭纠纷",
+    "disaster": "意外灾害",
+    "child_out_of_school": "子女辍学或待业",
+    "other": "其他",
+}
+
+# Days from the event to the visit's due date, by kind (a family in grief or disaster first).
+MUST_VISIT_DAYS = {
+    "hospitalised": 7,
+    "elder_died": 3,
+    "family_dispute": 3,
+    "disaster": 3,
+    "child_out_of_school": 14,
+    "other": 7,
+}
+
+RHYTHM_SETTING = "diary.visit_rhythm"
+DEFAULT_RHYTHM = {"tags": {"困难户": 3, "特困": 3, "低保": 3, "五保": 3, "上访户": 3}, "ordinary": 6}
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus whole months, clamped to the month's end (11-30 + 3 → 02-28, or 02-29 in a leap year)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+# -- settings --------------------------------------------------------------------------------------
+def visit_rhythm(session: Session) -> dict:
+    """{"tags": {tag: months}, "ordinary": months}; a household with several tags takes the shortest."""
+    stored = settings.get(session, RHYTHM_SETTING, None)
+    return stored if stored else json.loads(json.dumps(DEFAULT_RHYTHM))
+
+
+def set_visit_rhythm(session: Session, rhythm: dict, *, actor: User | None) -> dict:
+    accounts.require(actor, "manage_diary_settings")
+    tags = {}
+    for tag, months in (rhythm.get("tags") or {}).items():
+        if not isinstance(months, int) or not 1 <= months <= 24:
+            raise UserError(f"“{tag}”的走访周期请填 1 到 24 个月", field=f"rhythm:{tag}")
+        tags[str(tag).strip()] = months
+    ordinary = rhythm.get("ordinary")
+    if not isinstance(ordinary, int) or not 1 <= ordinary <= 24:
+        raise UserError("普通户的走访周期请填 1 到 24 个月", field="rhythm:ordinary")
+    value = {"tags": tags, "ordinary": ordinary}
+    settings.put(session, RHYTHM_SETTING, value)
+    audit.record(session, actor, "diary.rhythm.set", fields=["tags", "ordinary"])
+    return value
+
+
+# -- must-visit events (必访) ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MustVisitInfo:
+    id: str
+    household_id: str
+    head_name: str
+    group_name: str
+    kind: str
+    occurred_on: dt.date
+    due_on: dt.date
+    note: str
+    cadre_id: str | None
+    closed_by_entry_id: str | None
+    closed_on: dt.date | None
+
+    @property
+    def kind_label(self) -> str:
+        return MUST_VISIT_KINDS.get(self.kind, self.kind)
+
+
+def contact_cadre_id(session: Session, household_id: str) -> str | None:
+    return session.scalars(
+        select(CadreAssignment.cadre_id)
+        .where(
+            CadreAssignment.household_id == household_id,
+            CadreAssignment.role == "contact",
+            CadreAssignment.end_on.is_(None),
+            CadreAssignment.deleted_at.is_(None),
+        )
+        .order_by(CadreAssignment.start_on.desc())
+    ).first()
+
+
+def record_must_visit(
+    session: Session,
+    household_id: str,
+    kind: str,
+    occurred_on: dt.date,
+    *,
+    actor: User | None,
+    note: str = "",
+    due_on: dt.date | None = None,
+    today: dt.date | None = None,
+) -> MustVisitInfo:
+    require_writer(actor)
+    today = today or dt.date.today()
+    household = require_live(
+        session, Household, household_id, "请先选择这件事发生在哪一户", field="household"
+    )
+    if kind not in MUST_VISIT_KINDS:
+        raise UserError("请选择必访事件的类别", field="kind")
+    if occurred_on is None or occurred_on > today:
+        raise UserError("事件日期不能晚于今天", field="occurred_on")
+    due_on = due_on or occurred_on + dt.timedelta(days=MUST_VISIT_DAYS[kind])
+    if due_on < occurred_on:
+        raise UserError("走访期限不能早于事件日期", field="due_on")
+    if kind == "other" and not clean(note):
+        raise UserError("类别为“其他”时请简单写明是什么事", field="note")
+    row = MustVisitEvent(
+        household_id=household_id,
+        kind=kind,
+        occurred_on=occurred_on,
+        due_on=due_on,
+        note=clean(note),
+        cadre_id=contact_cadre_id(session, household_id),
+    )
+    session.add(row)
+    session.flush()
+    # A visit already made since the event counts.
+    visit = session.scalars(_visits_since(household_id, occurred_on).order_by(DiaryEntry.occurred_at)).first()
+    if visit is not None:
+        row.closed_by_entry_id, row.closed_on = visit.id, visit.occurred_at.date()
+    audit.record(
+        session, actor, "must_visit.add", table="must_visit_event", record_id=row.id, fields=["kind"]
+    )
+    return _must_visit_info(row, household)
+
+
+def _visits_since(household_id: str, since: dt.date):
+    return (
+        select(DiaryEntry)
+        .join(DiaryParticipant, DiaryParticipant.entry_id == DiaryEntry.id)
+        .where(
+            DiaryParticipant.household_id == household_id,
+            DiaryParticipant.deleted_at.is_(None),
+            DiaryEntry.deleted_at.is_(None),
+            DiaryEntry.kind == "home_visit",
+            DiaryEntry.occurred_at >= dt.datetime.combine(since, dt.time()),
+        )
+    )
+
+
+def _must_visit_info(ev: MustVisitEvent, h: Household) -> MustVisitInfo:
+    return MustVisitInfo(
+        ev.id,
+        ev.household_id,
+        h.head_name,
+        h.group_name,
+        ev.kind,
+        ev.occurred_on,
+        ev.due_on,
+        ev.note,
+        ev.cadre_id,
+        ev.closed_by_entry_id,
+        ev.closed_on,
+    )
+
+
+def open_must_visits(session: Session, *, cadre_id: str | None = None) -> list[MustVisitInfo]:
+    """Events with no home visit to the household since they happened (whoever recorded the visit,
+    on whichever station: an entry that arrived in a bundle closes it too)."""
+    visited = exists().where(
+        DiaryParticipant.household_id == MustVisitEvent.household_id,
+        DiaryParticipant.deleted_at.is_(None),
+        DiaryEntry.id == DiaryParticipant.entry_id,
+        DiaryEntry.deleted_at.is_(None),
+        DiaryEntry.kind == "home_visit",
+        func.date(DiaryEntry.occurred_at) >= MustVisitEvent.occurred_on,
+    )
+    q = (
+        select(MustVisitEvent, Household)
+        .join(Household, Household.id == MustVisitEvent.household_id)
+        .where(MustVisitEvent.deleted_at.is_(None), MustVisitEvent.closed_by_entry_id.is_(None), ~visited)
+        .order_by(MustVisitEvent.due_on, Household.head_name)
+    )
+    if cadre_id:
+        q = q.where(MustVisitEvent.cadre_id == cadre_id)
+    return [_must_visit_info(ev, h) for ev, h in session.execute(q)]
+
+
+def household_must_visits(session: Session, household_id: str) -> list[MustVisitInfo]:
+    h = session.get(Household, household_id)
+    rows = session.scalars(
+        select(MustVisitEvent)
+        .where(MustVisitEvent.household_id == household_id, MustVisitEvent.deleted_at.is_(None))
+        .order_by(MustVisitEvent.occurred_on.desc())
+    )
+    return [_must_visit_info(ev, h) for ev in rows]
+
+
+# -- visit rhythm, last visits, timeline -----------------------------------------------------------
+@dataclass(frozen=True)
+class OverdueHousehold:
+    household_id: str
+    head_name: str
+    group_name: str
+    cadre_id: str | None
+    cadre_name: str
+    tags: tuple[str, ...]
+    interval_months: int
+    last_visit: dt.date | None
+    due_on: dt.date
+
+    def days_overdue(self, today: dt.date) -> int:
+        return (today - self.due_on).days
+
+
+def _last_visits_query(household_ids=None):
+    q = (
+        select(DiaryParticipant.household_id, func.max(DiaryEntry.occurred_at))
+        .join(DiaryEntry, DiaryEntry.id == DiaryParticipant.entry_id)
+        .where(
+            DiaryParticipant.deleted_at.is_(None),
+            DiaryEntry.deleted_at.is_(None),
+            DiaryEntry.kind == "home_visit",
+        )
+        .group_by(DiaryParticipant.household_id)
+    )
+    if household_ids is not None:
+        q = q.where(DiaryParticipant.household_id.in_(household_ids))
+    return q
+
+
+def last_visited(session: Session, household_id: str) -> dt.datetime | None:
+    """Time of the latest home visit (入户走访) to the household, by anyone."""
+    row = session.execute(_last_visits_query([household_id])).first()
+    return row[1] if row else None
+
+
+def interval_for(tags, rhythm: dict) -> int:
+    months = [rhythm["tags"][t] for t in tags if t in rhythm["tags"]]
+    return min(months) if months else rhythm["ordinary"]
+
+
+def _last_visit_of(household_id_col):
+    """Correlated: the latest home visit to the household in ``household_id_col``. Walks the live
+    participants of that one household (``ix_diary_participant_live_household_entry``) and looks each
+    entry up by its key, so the cost follows the households asked about, not the whole diary."""
+    return (
+        select(func.max(DiaryEntry.occurred_at))
+        .select_from(DiaryParticipant)
+        .join(DiaryEntry, DiaryEntry.id == DiaryParticipant.entry_id)
+        .where(
+            DiaryParticipant.household_id == household_id_col,
+            DiaryParticipant.deleted_at.is_(None),
+            DiaryEntry.deleted_at.is_(None),
+            DiaryEntry.kind == "home_visit",
+        )
+        .scalar_subquery()
+    )
+
+
+def overdue_households(
+    session: Session, today: dt.date, *, cadre_id: str | None = None
+) -> list[OverdueHousehold]:
+    """Households whose next visit by the rhythm fell due before ``today``, with their contact cadre.
+
+    Due = last home visit + the interval in months (never visited: counted from when the household
+    was entered). Most overdue first. A reminder list: no counts per cadre, no ranking.
+    With ``cadre_id``, only that cadre's households are read (their last visits included).
+    """
+    rhythm = visit_rhythm(session)
+    contact = (
+        (CadreAssignment.household_id == Household.id)
+        & (CadreAssignment.role == "contact")
+        & CadreAssignment.end_on.is_(None)
+        & CadreAssignment.deleted_at.is_(None)
+    )
+    q = (
+        select(
+            Household.id,
+            Household.head_name,
+            Household.group_name,
+            Household.created_at,
+            CadreAssignment.cadre_id,
+            User.display_name,
+            _last_visit_of(Household.id),
+        )
+        .join(CadreAssignment, contact, isouter=True)
+        .join(User, User.id == CadreAssignment.cadre_id, isouter=True)
+        .where(Household.deleted_at.is_(None))
+    )
+    tags_q = select(HouseholdTag.household_id, HouseholdTag.tag).where(HouseholdTag.deleted_at.is_(None))
+    if cadre_id:
+        q = q.where(CadreAssignment.cadre_id == cadre_id)
+        tags_q = tags_q.where(
+            HouseholdTag.household_id.in_(
+                select(CadreAssignment.household_id).where(
+                    CadreAssignment.cadre_id == cadre_id,
+                    CadreAssignment.role == "contact",
+                    CadreAssignment.end_on.is_(None),
+                    CadreAssignment.deleted_at.is_(None),
+                )
+            )
+        )
+    households = session.execute(q).all()
+    if not households:
+        return []
+    tags: dict[str, list[str]] = {}
+    for hid, tag in session.execute(tags_q):
+        tags.setdefault(hid, []).append(tag)
+    out = []
+    seen = set()
+    for hid, head, group, created_at, cid, cname, last_at in households:
+        if hid in seen:
+            continue
+        seen.add(hid)
+        htags = tuple(sorted(tags.get(hid, ())))
+        months = interval_for(htags, rhythm)
+        last_visit = last_at.date() if last_at is not None else None
+        start = last_visit or (created_at.date() if created_at else today)
+        due = add_months(start, months)
+        if due < today:
+            out.append(OverdueHousehold(hid, head, group, cid, cname or "", htags, months, last_visit, due))
+    out.sort(key=lambda o: (o.due_on, o.head_name))
+    return out
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    when: dt.datetime
+    kind: str  # "entry" | "must_visit"
+    title: str
+    detail: str
+    record_id: str
+    acknowledged: bool = False
+
+
+def household_timeline(session: Session, household_id: str) -> list[TimelineItem]:
+    """The household's diary entries and must-visit events, newest first (for the household screen)."""
+    items = []
+    q = (
+        select(DiaryEntry, User.display_name)
+        .join(DiaryParticipant, DiaryParticipant.entry_id == DiaryEntry.id)
+        .join(User, User.id == DiaryEntry.cadre_id, isouter=True)
+        .where(
+            DiaryParticipant.household_id == household_id,
+            DiaryParticipant.deleted_at.is_(None),
+            DiaryEntry.deleted_at.is_(None),
+        )
+        .distinct()
+    )
+    entries = session.execute(q).all()
+    signed = (
+        set(
+            session.scalars(
+                select(Acknowledgement.entry_id).where(
+                    Acknowledgement.entry_id.in_([e.id for e, _ in entries]),
+                    Acknowledgement.method.in_(SIGNED_METHODS),
+                    Acknowledgement.deleted_at.is_(None),
+                )
+            )
+        )
+        if entries
+        else set()
+    )
+    for e, cadre in entries:
+        text = next((t for t in (e.situation, e.difficulties, e.actions) if t), "")
+        items.append(
+            TimelineItem(
+                e.occurred_at,
+                "entry",
+                f"{KINDS.get(e.kind, e.kind)}（{cadre or ''}）",
+                text.replace("\n", " ")[:80],
+                e.id,
+                e.id in signed,
+            )
+        )
+    for ev in household_must_visits(session, household_id):
+        state = f"已于 {ev.closed_on:%Y-%m-%d} 走访" if ev.closed_on else f"待走访，期限 {ev.due_on:%Y-%m-%d}"
+        items.append(
+            TimelineItem(
+                dt.datetime.combine(ev.occurred_on, dt.time()),
+                "must_visit",
+                f"必访事件：{ev.kind_label}",
+                f"{ev.note}  {state}".strip(),
+                ev.id,
+            )
+        )
+    items.sort(key=lambda i: i.when, reverse=True)
+    return items

@@ -1,0 +1,155 @@
+"""The diary's full-text index, defined once: its tables, the text it holds for an entry and the
+triggers that keep it in step. Migration 0004 creates it from here; the bulk writers (the bundle
+importer in :mod:`db.queries.diary`, the demo) set the triggers aside with :func:`triggers_set_aside`
+and index from the same text (:func:`entry_texts`, :func:`index_new_entries`).
+
+FTS5, trigram: Chinese needs no word segmenter. fts_diary_map gives every entry a stable integer key k
+(the entry's own rowid may change on VACUUM); fts_diary holds one row per live entry (rowid = k): its
+texts, the names of the people met, its demands. k orders by the visit's time: k = unix seconds of
+occurred_at * 1 000 000 + a counter within that second, so "newest matches first" is FTS5's own rowid
+order and a date range is a rowid range: a search for the top 50 reads 50 matches, never all of them
+(db/queries/diary.py). A changed occurred_at gives a new k. Triggers keep it in step with entries,
+demands, participants, amendments and renamed persons, so entries written by any path (forms, bulk
+demo inserts, bundles from other stations) are searchable.
+
+Migration 0004 runs what is written here: a change to the text or the triggers changes what a new
+database gets, and needs a new migration that brings existing databases to the same.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+
+from sqlalchemy import Connection
+
+KEY_SLOT = 1_000_000  # keys per second of occurred_at
+
+
+def new_key(when: str) -> str:
+    """SQL for a free key in the second of ``when`` (a diary_entry.occurred_at value)."""
+    base = f"(CAST(strftime('%s', {when}) AS INTEGER) * {KEY_SLOT})"
+    return (
+        f"coalesce((SELECT max(k) + 1 FROM fts_diary_map WHERE k >= {base} AND k < {base} + {KEY_SLOT}),"
+        f" {base})"
+    )
+
+
+def entry_texts(where_entry: str) -> str:
+    """SQL selecting (key, body, people, demands), the index row, of the live entries whose id satisfies
+    ``<id> {where_entry}``: the one definition of what the index holds for an entry."""
+    return f"""SELECT m.k,
+      e.place || ' ' || e.companions || ' ' || e.situation || ' ' || e.difficulties || ' ' || e.actions
+        || ' ' || e.follow_up
+        || coalesce(' ' || (SELECT group_concat(a.text, ' ') FROM diary_amendment a
+                             WHERE a.entry_id = e.id AND a.deleted_at IS NULL), ''),
+      coalesce((SELECT group_concat(coalesce(p.name || ' ', '') || h.head_name, ' ')
+                  FROM diary_participant dp JOIN household h ON h.id = dp.household_id
+                  LEFT JOIN person p ON p.id = dp.person_id
+                 WHERE dp.entry_id = e.id AND dp.deleted_at IS NULL), ''),
+      coalesce((SELECT group_concat(d.content || ' ' || d.handling || ' ' || d.reply, ' ')
+                  FROM demand d WHERE d.entry_id = e.id AND d.deleted_at IS NULL), '')
+    FROM diary_entry e JOIN fts_diary_map m ON m.entry_id = e.id
+    WHERE e.deleted_at IS NULL AND e.id {where_entry}"""
+
+
+def refresh(where_entry: str) -> str:
+    """SQL that rebuilds the index rows of the entries whose id satisfies ``<id> {where_entry}``."""
+    return f"""
+    DELETE FROM fts_diary WHERE rowid IN (SELECT m.k FROM fts_diary_map m WHERE m.entry_id {where_entry});
+    INSERT INTO fts_diary(rowid, body, people, demands)
+    {entry_texts(where_entry)};
+    """
+
+
+ENTRY_TEXT_COLUMNS = "place, companions, situation, difficulties, actions, follow_up, deleted_at"
+
+OBJECTS = [
+    "CREATE TABLE fts_diary_map (k INTEGER PRIMARY KEY, entry_id VARCHAR(36) NOT NULL UNIQUE)",
+    "CREATE VIRTUAL TABLE fts_diary USING fts5(body, people, demands, tokenize='trigram')",
+    f"""CREATE TRIGGER fts_diary_entry_ai AFTER INSERT ON diary_entry BEGIN
+        INSERT OR IGNORE INTO fts_diary_map(k, entry_id) VALUES ({new_key("new.occurred_at")}, new.id);
+        {refresh("= new.id")}
+    END""",
+    f"""CREATE TRIGGER fts_diary_entry_au AFTER UPDATE OF {ENTRY_TEXT_COLUMNS} ON diary_entry BEGIN
+        {refresh("= new.id")}
+    END""",
+    f"""CREATE TRIGGER fts_diary_entry_rekey AFTER UPDATE OF occurred_at ON diary_entry
+        WHEN new.occurred_at IS NOT old.occurred_at BEGIN
+        DELETE FROM fts_diary WHERE rowid = (SELECT k FROM fts_diary_map WHERE entry_id = old.id);
+        DELETE FROM fts_diary_map WHERE entry_id = old.id;
+        INSERT INTO fts_diary_map(k, entry_id) VALUES ({new_key("new.occurred_at")}, new.id);
+        {refresh("= new.id")}
+    END""",
+    """CREATE TRIGGER fts_diary_entry_ad AFTER DELETE ON diary_entry BEGIN
+        DELETE FROM fts_diary WHERE rowid = (SELECT k FROM fts_diary_map WHERE entry_id = old.id);
+        DELETE FROM fts_diary_map WHERE entry_id = old.id;
+    END""",
+]
+for table, columns in (
+    ("demand", "content, handling, reply, deleted_at"),
+    ("diary_participant", "person_id, household_id, deleted_at"),
+    ("diary_amendment", "text, deleted_at"),
+):
+    OBJECTS += [
+        f"CREATE TRIGGER fts_diary_{table}_ai AFTER INSERT ON {table} BEGIN {refresh('= new.entry_id')} END",
+        f"CREATE TRIGGER fts_diary_{table}_au AFTER UPDATE OF {columns} ON {table} BEGIN {refresh('= new.entry_id')} END",
+        f"CREATE TRIGGER fts_diary_{table}_ad AFTER DELETE ON {table} BEGIN {refresh('= old.entry_id')} END",
+    ]
+OBJECTS += [
+    f"""CREATE TRIGGER fts_diary_person_au AFTER UPDATE OF name ON person BEGIN
+        {refresh("IN (SELECT dp.entry_id FROM diary_participant dp WHERE dp.person_id = new.id)")}
+    END""",
+    f"""CREATE TRIGGER fts_diary_household_au AFTER UPDATE OF head_name ON household BEGIN
+        {refresh("IN (SELECT dp.entry_id FROM diary_participant dp WHERE dp.household_id = new.id)")}
+    END""",
+]
+DROPS = [
+    "DROP TRIGGER IF EXISTS fts_diary_household_au",
+    "DROP TRIGGER IF EXISTS fts_diary_person_au",
+    "DROP TRIGGER IF EXISTS fts_diary_entry_rekey",
+    *[
+        f"DROP TRIGGER IF EXISTS fts_diary_{t}_{w}"
+        for t in ("demand", "diary_participant", "diary_amendment", "entry")
+        for w in ("ai", "au", "ad")
+    ],
+    "DROP TABLE IF EXISTS fts_diary",
+    "DROP TABLE IF EXISTS fts_diary_map",
+]
+
+
+@contextlib.contextmanager
+def triggers_set_aside(conn: Connection) -> Iterator[None]:
+    """Inside the caller's transaction: the ``fts_diary_*`` triggers are dropped, and re-created from
+    their stored SQL on leaving (SQLite DDL is transactional: a rollback brings them back too)."""
+    triggers = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, 10) = 'fts_diary_'"
+    ).fetchall()
+    for name, _sql in triggers:
+        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    try:
+        yield
+    finally:
+        for _name, sql in triggers:
+            conn.exec_driver_sql(sql)
+
+
+def index_new_entries(conn: Connection, entry_ids: Sequence[str]) -> None:
+    """With the triggers set aside: the index rows of entries just written (not indexed yet), in the
+    order given, under the keys and with the texts the triggers would give them."""
+    if not entry_ids:
+        return
+    conn.exec_driver_sql(
+        f"INSERT INTO fts_diary_map(k, entry_id) SELECT {new_key('e.occurred_at')}, e.id FROM diary_entry e "
+        "WHERE e.id = ?",
+        [(i,) for i in entry_ids],
+    )
+    conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS new_diary_entries (id TEXT PRIMARY KEY)")
+    conn.exec_driver_sql(
+        "INSERT OR IGNORE INTO temp.new_diary_entries (id) VALUES (?)", [(i,) for i in entry_ids]
+    )
+    conn.exec_driver_sql(
+        "INSERT INTO fts_diary(rowid, body, people, demands) "
+        f"{entry_texts('IN (SELECT id FROM temp.new_diary_entries)')} ORDER BY 1"
+    )
+    conn.exec_driver_sql("DELETE FROM temp.new_diary_entries")
