@@ -14,7 +14,7 @@ from db.models import DiaryEntry, ReceivedBundle
 from db.queries.diary import fts_entry_ids
 
 from app import accounts, indexing
-from app.sync.exchange import import_bundles
+from app.sync.importer import import_bundles
 from app.workspace import Workspace
 
 from tests.conftest import ADMIN_PASSWORD

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.stations import init_station
-from app.sync.exchange import export_bundles, import_bundles
+from app.sync.export import export_bundles
+from app.sync.importer import import_bundles
 from app.sync.receipts import export_receipts, import_receipt
 from app.workspace import Workspace
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app import accounts
-from app.sync.exchange import export_bundles, import_bundles
+from app.sync.export import export_bundles
+from app.sync.importer import import_bundles
 
 from tests.conftest import ADMIN_PASSWORD
 from tests.sync_support import add_household, edit_household, enroll_village

@@ -32,7 +32,8 @@ from app import accounts
 from app.errors import UserError
 from app.sync import conflicts as conflict_service
 from app.sync import enrollment, receipts, status
-from app.sync.exchange import export_bundles, import_bundles
+from app.sync.export import export_bundles
+from app.sync.importer import import_bundles
 
 from ui.sync.models import FieldChoiceModel, RowsModel
 from ui.tasks import run_in_background
