@@ -179,10 +179,10 @@ def _settle() -> None:
 
 def run(report) -> None:
     from app.stations import init_station, station_card
-    from app.sync.cards import write_card
     from app.sync.enrollment import enroll, export_card
     from app.sync.export import export_bundles
     from app.sync.importer import import_bundles
+    from app.sync.station_cards import write_card
     from app.workspace import Workspace
 
     with tempfile.TemporaryDirectory(prefix="minqing-bench-sync-") as tmp:

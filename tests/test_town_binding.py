@@ -16,8 +16,8 @@ from app import accounts
 from app.errors import UserError
 from app.stations import init_station, station_card
 from app.sync import enrollment
-from app.sync.cards import write_card
 from app.sync.export import export_bundles
+from app.sync.station_cards import write_card
 from app.workspace import Workspace
 
 from tests.conftest import ADMIN_PASSWORD, TOWN_CODE, TOWN_NAME
