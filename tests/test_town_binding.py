@@ -143,7 +143,7 @@ def test_a_whole_first_link_from_the_window(qtbot, town_ws, templates, tmp_path,
     receipt: every step a button or a typed field in the window (file dialogs answered by the test)."""
     from ui.context import AppContext
     from ui.setup_wizard import SetupWizard
-    from ui.sync import SyncPage
+    from ui.sync.page import SyncPage
 
     stick = tmp_path / "stick"
     stick.mkdir()
