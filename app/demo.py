@@ -48,7 +48,7 @@ class DemoRun:
 def ensure_demo_station(data_dir: Path) -> Workspace:
     """Open ``data_dir``, creating a demo village (and its demo town's card) when it is empty."""
     from app.stations import init_station, station_card
-    from app.sync.cards import write_card
+    from app.sync.station_cards import write_card
 
     ws = Workspace.open(data_dir)
     if not ws.is_initialized:

@@ -10,7 +10,7 @@ from db.models import Station, StationCounter
 from app import accounts
 from app.codes import InvalidDivisionCode, check_town_code, check_village_code
 from app.errors import UserError
-from app.sync import cards, keys
+from app.sync import keys, station_cards
 from app.workspace import Workspace
 
 
@@ -65,7 +65,7 @@ def init_station(
             code = check_village_code(code)
             town_code = code[:9]
             if town_card is not None:
-                town = cards.read_card(town_card)
+                town = station_cards.read_card(town_card)
                 if town.kind != "town":
                     raise UserError(f"{town_card} 不是乡镇的卡片")
                 check_village_code(code, town.code)
@@ -100,7 +100,7 @@ def init_station(
         session.flush()
         session.add(StationCounter(station_id=station.id, value=0))
         if town is not None:
-            session.add(cards.pinned_station(town))
+            session.add(station_cards.pinned_station(town))
         session.commit()
     except Exception:
         session.rollback()
@@ -123,9 +123,9 @@ def init_station(
     return info
 
 
-def station_card(ws: Workspace) -> cards.StationCard:
+def station_card(ws: Workspace) -> station_cards.StationCard:
     st = ws.require_station()
-    return cards.StationCard(
+    return station_cards.StationCard(
         kind=st.kind,
         station_id=st.id,
         code=st.code,

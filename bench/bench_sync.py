@@ -95,7 +95,7 @@ def checks_ratio(empty_town: Path, bundle: Path, workdir: Path, trials: int = 7)
     time (the checks are CPU work; the CPU time is not blurred by the disk's syncs) and their ratios."""
     import statistics
 
-    from app.sync.exchange import import_bundles
+    from app.sync.importer import import_bundles
     from app.workspace import Workspace
 
     wall: dict[bool, list[float]] = {True: [], False: []}
@@ -136,7 +136,7 @@ def _timing_checks(spent: list[float]):
     import contextlib
 
     from app import ownership
-    from app.sync import exchange
+    from app.sync import importer
 
     @contextlib.contextmanager
     def timed():
@@ -144,7 +144,7 @@ def _timing_checks(spent: list[float]):
             (ownership, "screen_rows"),
             (ownership, "column_verdict"),
             (ownership, "attachment_content_refused"),
-            (exchange, "_authority"),
+            (importer, "_authority"),
         ]
         saved = [(module, name, getattr(module, name)) for module, name in targets]
 
@@ -179,9 +179,10 @@ def _settle() -> None:
 
 def run(report) -> None:
     from app.stations import init_station, station_card
-    from app.sync.cards import write_card
     from app.sync.enrollment import enroll, export_card
-    from app.sync.exchange import export_bundles, import_bundles
+    from app.sync.export import export_bundles
+    from app.sync.importer import import_bundles
+    from app.sync.station_cards import write_card
     from app.workspace import Workspace
 
     with tempfile.TemporaryDirectory(prefix="minqing-bench-sync-") as tmp:

@@ -27,7 +27,7 @@ def _isolated_data_dir(tmp_path_factory, monkeypatch):
 def templates(tmp_path_factory) -> dict[str, Path]:
     """A town workspace and a village workspace bound to it, each with an admin, built once."""
     from app.stations import init_station, station_card
-    from app.sync.cards import write_card
+    from app.sync.station_cards import write_card
     from app.workspace import Workspace
 
     root = tmp_path_factory.mktemp("templates")

@@ -185,7 +185,7 @@ def fill_what_the_demo_leaves_out(ws: Workspace) -> None:
 
 
 def export_one(ws: Workspace, stick: Path) -> Path:
-    from app.sync.exchange import export_bundles
+    from app.sync.export import export_bundles
 
     (result,) = export_bundles(ws, stick)
     return result.path
@@ -196,7 +196,7 @@ def build_town_of_two_villages(root: Path, templates: dict, *, households: int =
     Returns the data dirs (all workspaces closed)."""
     import shutil
 
-    from app.sync.exchange import import_bundles
+    from app.sync.importer import import_bundles
 
     town = Workspace.open(shutil.copytree(templates["town"], root / "town"), create=False)
     stick = root / "stick"

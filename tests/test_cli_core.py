@@ -40,7 +40,7 @@ def test_init_town_then_village_with_card_and_stats(tmp_path):
     )
     assert r.returncode == 0, r.stderr
     from app.stations import station_card
-    from app.sync.cards import write_card
+    from app.sync.station_cards import write_card
     from app.workspace import Workspace
 
     ws = Workspace.open(town, create=False)

@@ -225,9 +225,9 @@ def test_diary_page_lists_searches_and_shows_signed_entry_read_only(qtbot, ctx):
 
 
 def test_diary_list_loads_ids_a_page_at_a_time(qtbot, qtmodeltester, ctx, monkeypatch):
-    from ui.diary import models
+    from ui.models import lazy
 
-    monkeypatch.setattr(models, "PAGE_SIZE", 4)
+    monkeypatch.setattr(lazy, "PAGE_SIZE", 4)
     ws = ctx.workspace
     hid, pid, _ = add_household(ws, "张三丰")
     with ws.session(ctx.user.id) as s:

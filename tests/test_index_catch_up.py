@@ -14,7 +14,7 @@ from db.models import DiaryEntry, ReceivedBundle
 from db.queries.diary import fts_entry_ids
 
 from app import accounts, indexing
-from app.sync.exchange import import_bundles
+from app.sync.importer import import_bundles
 from app.workspace import Workspace
 
 from tests.conftest import ADMIN_PASSWORD
@@ -193,7 +193,7 @@ def test_the_wizard_shows_its_summary_once_the_data_is_in_and_the_window_builds_
     its summary shows as soon as the bundles are committed, and the window indexes them in the
     background; the command line still returns with the index complete."""
     from ui.main_window import MainWindow
-    from ui.sync import SyncPage
+    from ui.sync.page import SyncPage
 
     village, town, bundle = village_town_bundle
     ctx = _admin_context(town)

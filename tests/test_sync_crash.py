@@ -10,7 +10,8 @@ import textwrap
 import time
 from pathlib import Path
 
-from app.sync.exchange import export_bundles, import_bundles
+from app.sync.export import export_bundles
+from app.sync.importer import import_bundles
 
 from tests.conftest import VILLAGE_CODE
 from tests.sync_support import add_household, content_dump, enroll_village, synced_rows
@@ -20,12 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from app.sync import exchange
+    from app.sync import importer
     from app.workspace import Workspace
 
     town_dir, bundle, marker = sys.argv[1:4]
 
-    commit = exchange._Batch.commit
+    commit = importer._Batch.commit
 
     def stall_before_commit(self):  # this process only: the rows are written, the commit not yet made
         if self.tx is not None:
@@ -33,9 +34,9 @@ SCRIPT = textwrap.dedent("""
             time.sleep(120)
         return commit(self)
 
-    exchange._Batch.commit = stall_before_commit
+    importer._Batch.commit = stall_before_commit
     ws = Workspace.open(town_dir, create=False)
-    exchange.import_bundles(ws, [Path(bundle)])
+    importer.import_bundles(ws, [Path(bundle)])
 """)
 
 

@@ -25,7 +25,8 @@ from app.errors import UserError
 from app.stations import init_station
 from app.sync import keys, receipts
 from app.sync.bundle import REASONS
-from app.sync.exchange import export_bundles, import_bundles
+from app.sync.export import export_bundles
+from app.sync.importer import import_bundles
 from app.sync.receipts import export_receipts, import_receipt
 from app.workspace import Workspace
 

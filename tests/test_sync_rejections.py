@@ -12,9 +12,10 @@ from sqlalchemy import text
 from app.stations import init_station
 from app.sync import bundle, keys
 from app.sync.bundle import REASONS
-from app.sync.cards import write_card
 from app.sync.enrollment import export_card, revoke
-from app.sync.exchange import export_bundles, import_bundles
+from app.sync.export import export_bundles
+from app.sync.importer import import_bundles
+from app.sync.station_cards import write_card
 from app.workspace import Workspace
 
 from tests.sync_support import add_attachment, add_household, content_dump, enroll_village

@@ -13,7 +13,8 @@ from db.models import Demand, DiaryEntry, Household, Person
 
 from app.stats import live_counts
 from app.sync import conflicts, records
-from app.sync.exchange import attachment_data, export_bundles, import_bundles
+from app.sync.export import export_bundles
+from app.sync.importer import attachment_data, import_bundles
 from app.sync.receipts import export_receipts, import_receipt
 from app.sync.status import town_board, village_status
 

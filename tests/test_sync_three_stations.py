@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.stations import init_station
-from app.sync.exchange import export_bundles, import_bundles
+from app.sync.export import export_bundles
+from app.sync.importer import import_bundles
 from app.sync.receipts import export_receipts, import_receipt
 from app.workspace import Workspace
 
@@ -152,7 +153,7 @@ def _run(ws: dict, tmp: Path, steps, final_order) -> None:
 
 def _init_b(b: Workspace, town: Workspace, tmp: Path) -> None:
     from app.stations import station_card
-    from app.sync.cards import write_card
+    from app.sync.station_cards import write_card
 
     card = write_card(station_card(town), town.keys_dir, tmp / "town-card.json")
     init_station(

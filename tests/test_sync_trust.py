@@ -21,7 +21,9 @@ from app.errors import UserError
 from app.stations import init_station
 from app.sync import bundle, gate, keys
 from app.sync.bundle import REASONS
-from app.sync.exchange import export_bundles, gaps, import_bundles
+from app.sync.export import export_bundles
+from app.sync.gaps import gaps
+from app.sync.importer import import_bundles
 from app.sync.receipts import export_receipts, import_receipt
 from app.sync.status import refused_records
 from app.workspace import Workspace

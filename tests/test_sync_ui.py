@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app import accounts
-from app.sync.exchange import export_bundles, import_bundles
+from app.sync.export import export_bundles
+from app.sync.importer import import_bundles
 
 from tests.conftest import ADMIN_PASSWORD
 from tests.sync_support import add_household, edit_household, enroll_village
@@ -36,7 +37,7 @@ def town_with_conflict(village_ws, town_ws, tmp_path):
 def test_village_page_shows_unacknowledged_changes_and_exports_to_a_folder(
     qtbot, qtmodeltester, village_ws, tmp_path
 ):
-    from ui.sync import SyncPage
+    from ui.sync.page import SyncPage
 
     add_household(village_ws, "张建国", ("张小红",))
     page = SyncPage(_ctx(village_ws))
@@ -63,7 +64,7 @@ def test_village_page_shows_unacknowledged_changes_and_exports_to_a_folder(
 def test_town_wizard_imports_a_folder_and_shows_board_and_one_conflict(
     qtbot, qtmodeltester, town_with_conflict, tmp_path
 ):
-    from ui.sync import SyncPage
+    from ui.sync.page import SyncPage
 
     _, town, bundle_path = town_with_conflict
     page = SyncPage(_ctx(town))
@@ -116,7 +117,7 @@ def test_village_page_lists_what_the_town_refused_and_re_keys_a_household(
     from app.sync.receipts import export_receipts, import_receipt
     from app.workspace import Workspace
 
-    from ui.sync import SyncPage
+    from ui.sync.page import SyncPage
 
     enroll_village(village_ws, town_ws, tmp_path)
     other = Workspace.open(tmp_path / "village-b")

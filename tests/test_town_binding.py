@@ -16,8 +16,8 @@ from app import accounts
 from app.errors import UserError
 from app.stations import init_station, station_card
 from app.sync import enrollment
-from app.sync.cards import write_card
-from app.sync.exchange import export_bundles
+from app.sync.export import export_bundles
+from app.sync.station_cards import write_card
 from app.workspace import Workspace
 
 from tests.conftest import ADMIN_PASSWORD, TOWN_CODE, TOWN_NAME
@@ -63,7 +63,7 @@ def test_a_village_binds_its_town_later_and_can_then_export(town_ws, templates, 
         enrollment.enroll(town_ws, enrollment.export_card(village, tmp_path / "v.json"))
         add_household(village, "王大山")
         (up,) = export_bundles(village, tmp_path)
-        from app.sync.exchange import import_bundles
+        from app.sync.importer import import_bundles
 
         assert import_bundles(town_ws, [up.path]).bundles[0].status == "imported"
     finally:
@@ -143,7 +143,7 @@ def test_a_whole_first_link_from_the_window(qtbot, town_ws, templates, tmp_path,
     receipt: every step a button or a typed field in the window (file dialogs answered by the test)."""
     from ui.context import AppContext
     from ui.setup_wizard import SetupWizard
-    from ui.sync import SyncPage
+    from ui.sync.page import SyncPage
 
     stick = tmp_path / "stick"
     stick.mkdir()
@@ -209,7 +209,7 @@ def test_a_whole_first_link_from_the_window(qtbot, town_ws, templates, tmp_path,
         view.target.setCurrentIndex(0)
         qtbot.mouseClick(view.export_btn, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: "号包" in view.message.text(), timeout=10_000)
-        from app.sync.exchange import import_bundles
+        from app.sync.importer import import_bundles
         from app.sync.receipts import export_receipts
 
         (got,) = import_bundles(town_ws, [next(stick.glob("*-up-*.mqb"))]).bundles

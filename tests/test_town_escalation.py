@@ -13,7 +13,8 @@ from db.models import Demand, MediationCase, User
 from app.diary import demands, entries
 from app.errors import UserError
 from app.mediation import cases, rules
-from app.sync.exchange import export_bundles, import_bundles
+from app.sync.export import export_bundles
+from app.sync.importer import import_bundles
 from app.workspace import Workspace
 
 from tests.conftest import ADMIN_PASSWORD, VILLAGE_CODE

@@ -23,7 +23,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("households", "户籍与联系卡", "ui.households.page:HouseholdsPage", "Ctrl+2"),
     PageSpec("diary", "民情日记", "ui.diary.page:DiaryPage", "Ctrl+3"),
     PageSpec("mediation", "矛盾纠纷调解", "ui.mediation.page:MediationPage", "Ctrl+4"),
-    PageSpec("sync", "上报与同步", "ui.sync:SyncPage", "Ctrl+5"),
+    PageSpec("sync", "上报与同步", "ui.sync.page:SyncPage", "Ctrl+5"),
     PageSpec("reports", "统计报表", "ui.reports:ReportsPage", "Ctrl+6"),
     PageSpec("settings", "设置", "ui.settings:SettingsPage", "Ctrl+7"),
 )

@@ -23,7 +23,7 @@ from app import accounts
 from app.codes import InvalidDivisionCode, check_town_code, check_village_code
 from app.errors import UserError
 from app.stations import StationInfo, init_station
-from app.sync import cards
+from app.sync import station_cards
 from app.workspace import Workspace
 
 from ui.signin import ERROR_STYLE
@@ -124,7 +124,7 @@ class StationPage(QWizardPage):
         """The town's part of the village code (its first 9 digits) and the town's name come from the
         card: the cadre types only the village's own 3 digits."""
         try:
-            card = cards.read_card(Path(path))
+            card = station_cards.read_card(Path(path))
         except UserError as exc:
             self.show_error(exc.message)
             return
@@ -156,7 +156,7 @@ class StationPage(QWizardPage):
         if not name:
             raise UserError("请填写" + ("村名" if self.kind == "village" else "乡镇名"), field="name")
         if card_path:
-            card = cards.read_card(Path(card_path))
+            card = station_cards.read_card(Path(card_path))
             if card.kind != "town":
                 raise UserError(f"{card_path} 不是乡镇的卡片", field="town_card")
             if code[:9] != card.code:

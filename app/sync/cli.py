@@ -94,7 +94,7 @@ def _cmd_stations(args: argparse.Namespace) -> int:
 
 
 def _cmd_bundle_export(args: argparse.Namespace) -> int:
-    from app.sync.exchange import export_bundles
+    from app.sync.export import export_bundles
 
     results = _with_ws(args, lambda ws: export_bundles(ws, Path(args.out), village=args.village))
     lines = [str(r.path) for r in results] or ["没有需要下发的数据，未写出文件"]
@@ -126,7 +126,7 @@ def _cmd_bundle_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_bundle_inspect(args: argparse.Namespace) -> int:
-    from app.sync.exchange import inspect_file
+    from app.sync.inspect import inspect_file
 
     if args.data_dir:
         ins = _with_ws(args, lambda ws: inspect_file(Path(args.file), ws))
@@ -179,7 +179,7 @@ def _signature_text(ins) -> str:
 
 
 def _cmd_bundle_import(args: argparse.Namespace) -> int:
-    from app.sync.exchange import import_bundles
+    from app.sync.importer import import_bundles
 
     report = _with_ws(
         args, lambda ws: import_bundles(ws, [Path(p) for p in args.paths], dry_run=args.dry_run)

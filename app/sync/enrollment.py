@@ -13,7 +13,7 @@ from db.models import Station, User
 from app import accounts, audit
 from app.errors import UserError
 from app.stations import station_card
-from app.sync import cards
+from app.sync import station_cards
 from app.workspace import Workspace
 
 
@@ -71,7 +71,7 @@ def bind_town(ws: Workspace, card_path: Path, *, actor: User | None = None) -> B
         raise UserError("只有村工作站需要导入乡镇卡片；乡镇工作站请导出本镇卡片发给各村")
     if actor is not None:
         accounts.require(actor, "sync")
-    card = cards.read_card(Path(card_path))
+    card = station_cards.read_card(Path(card_path))
     if card.kind != "town":
         raise UserError(f"{Path(card_path).name} 不是乡镇的卡片（是{card.name}的村工作站卡片）")
     if card.code != me.code[:9]:
@@ -94,7 +94,7 @@ def bind_town(ws: Workspace, card_path: Path, *, actor: User | None = None) -> B
                 f"本村已绑定 {current.town_name}（{current.town_code}）；这是另一台乡镇工作站的卡片。"
                 "如乡镇确实换了电脑，请按乡镇的通知重新建立本村工作站"
             )
-        s.add(cards.pinned_station(card))
+        s.add(station_cards.pinned_station(card))
         local = s.get(Station, me.id)
         local.town_name = card.name
         s.flush()
@@ -117,7 +117,7 @@ def export_card(ws: Workspace, out: Path) -> Path:
     if out.is_dir():
         st = ws.require_station()
         out = out / f"{st.code}-card.json"
-    return cards.write_card(station_card(ws), ws.keys_dir, out)
+    return station_cards.write_card(station_card(ws), ws.keys_dir, out)
 
 
 def enroll(ws: Workspace, card_path: Path, *, actor: User | None = None) -> tuple[EnrolledStation, bool]:
@@ -127,7 +127,7 @@ def enroll(ws: Workspace, card_path: Path, *, actor: User | None = None) -> tupl
         raise UserError("只有乡镇工作站可以登记村工作站")
     if actor is not None:
         accounts.require(actor, "sync")
-    card = cards.read_card(Path(card_path))
+    card = station_cards.read_card(Path(card_path))
     if card.kind != "village":
         raise UserError(f"{card_path} 不是村工作站的卡片")
     if card.town_code != me.code or card.code[:9] != me.code:
@@ -149,7 +149,7 @@ def enroll(ws: Workspace, card_path: Path, *, actor: User | None = None) -> tupl
                     f"{card.name} 的这张卡片与已登记的密钥不一致，可能是伪造的；如确实换了电脑，请先吊销旧工作站"
                 )
             return _info(existing), False
-        station = cards.pinned_station(card, town_code=me.code, town_name=me.name)
+        station = station_cards.pinned_station(card, town_code=me.code, town_name=me.name)
         s.add(station)
         s.flush()
         audit.record(

@@ -23,14 +23,8 @@ from db.models import Station, StationCounter, SyncPeer, SyncRejection
 
 from app.errors import UserError
 from app.sync import bundle, gate, keys, records
-from app.sync.exchange import (
-    coverage,
-    ensure_peer,
-    local_station,
-    peer_stations,
-    raise_if_busy,
-    received_from,
-)
+from app.sync.common import ensure_peer, local_station, peer_stations, raise_if_busy
+from app.sync.gaps import coverage, received_from
 from app.workspace import Workspace
 
 RECEIPT_FORMAT = "minqing-receipt"

@@ -13,14 +13,8 @@ from db.base import synced_models
 from db.models import Station, StationCounter, SyncConflict, SyncPeer
 
 from app.sync import records
-from app.sync.exchange import (
-    coverage,
-    gaps_covered,
-    local_station,
-    missing_seqs,
-    peer_stations,
-    received_from,
-)
+from app.sync.common import local_station, peer_stations
+from app.sync.gaps import coverage, gaps_covered, missing_seqs, received_from
 from app.workspace import Workspace
 
 # Chinese names of the record types known today; a type added later shows its plural key until named here

@@ -8,6 +8,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from db.queries.mediation import CaseFilter, CaseRow, ScreeningRow, case_ids, case_rows
 
+from ui.models.lazy import LazyIdModel
+
 CASE_COLUMNS = (
     ("case_number", "案件编号"),
     ("title", "纠纷名称"),
@@ -18,95 +20,39 @@ CASE_COLUMNS = (
     ("state", "状态"),
     ("state_on", "状态日期"),
 )
-PAGE_SIZE = 200
 
 
-class CaseListModel(QAbstractTableModel):
+class CaseListModel(LazyIdModel):
     """Cases as an id list (Anki's browser table): ``data()`` loads the page around a row on demand."""
 
+    COLUMNS = CASE_COLUMNS
+    DEFAULT_SORT, DEFAULT_DESCENDING = "accepted_on", True
+    ROW_WINDOW, CACHE_LIMIT = 200, 5000
+
     def __init__(self, session_factory: Callable, parent=None) -> None:
-        super().__init__(parent)
-        self._session_factory = session_factory
-        self.ids: list[str] = []
-        self._cache: dict[str, CaseRow] = {}
+        super().__init__(session_factory, parent)
         self.filter = CaseFilter()
-        self.sort_key, self.descending = "accepted_on", True
-        self.columns: tuple[tuple[str, str], ...] = CASE_COLUMNS
-        self._village_name: Callable[[str], str] | None = None
 
-    def show_village_column(self, name_of: Callable[[str], str]) -> None:
-        """A town station: a 村 column first, showing ``name_of(village_code)``."""
-        self.beginResetModel()
-        self.columns = (("village_code", "村"), *CASE_COLUMNS)
-        self._village_name = name_of
-        self.endResetModel()
+    @property
+    def ids(self) -> list[str]:
+        """The case ids in row order (the whole list: it is loaded at once)."""
+        return self._pages.get(0, [])
 
-    # -- loading --------------------------------------------------------------------------------
-    def reload(self, flt: CaseFilter | None = None) -> None:
-        if flt is not None:
-            self.filter = flt
-        self.beginResetModel()
-        with self._session_factory() as s:
-            self.ids = case_ids(s, self.filter, sort=self.sort_key, descending=self.descending)
-        self._cache.clear()
-        self.endResetModel()
+    def _query_ids(self, session) -> list[str]:
+        return case_ids(session, self.filter, sort=self.sort_key, descending=self.descending)
 
-    def clear(self) -> None:
-        self.beginResetModel()
-        self.ids, self._cache = [], {}
-        self.endResetModel()
+    def _fetch(self, session, ids: list[str]) -> dict[str, CaseRow]:
+        return case_rows(session, ids)
 
-    def row_at(self, row: int) -> CaseRow | None:
-        if not 0 <= row < len(self.ids):
-            return None
-        case_id = self.ids[row]
-        if case_id not in self._cache:
-            start = (row // PAGE_SIZE) * PAGE_SIZE
-            page = self.ids[start : start + PAGE_SIZE]
-            if len(self._cache) > 5000:
-                self._cache.clear()
-            with self._session_factory() as s:
-                self._cache.update(case_rows(s, page))
-        return self._cache.get(case_id)
-
-    # -- Qt -------------------------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.ids)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.columns)
-        ):
-            return self.columns[section][1]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.column() < len(self.columns):
-            return None
-        if role == Qt.ItemDataRole.UserRole:
-            return self.ids[index.row()] if 0 <= index.row() < len(self.ids) else None
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        row = self.row_at(index.row())
-        if row is None:
-            return None
-        key = self.columns[index.column()][0]
-        value = getattr(row, key)
-        if key == "village_code" and self._village_name is not None:
-            return self._village_name(value)
+    def _display(self, row: CaseRow, column: int) -> object:
+        value = getattr(row, CASE_COLUMNS[column][0])
         return value.isoformat() if hasattr(value, "isoformat") else value
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+    def _sort_key(self, column: int) -> str | None:
         key = self.columns[column][0] if 0 <= column < len(self.columns) else "accepted_on"
         if key == "parties":
-            return  # not sortable in SQL cheaply; keep the current order
-        self.sort_key, self.descending = key, order == Qt.SortOrder.DescendingOrder
-        self.reload()
+            return None  # not sortable in SQL cheaply; keep the current order
+        return key
 
 
 SCREENING_COLUMNS = (

@@ -1,7 +1,6 @@
-"""Writing and importing bundles: village → town (上报包) and town → village (下发包), one mechanism.
+"""Importing bundles (上报包 at a town, 下发包 at a village): the batch of an import run, staging,
+applying, what a bundle may write (its authority), and the rows it broke a rule with or that conflict.
 
-Export: every change this station made that the recipient has not acknowledged (by a receipt or by
-the ``acknowledges`` of its own bundles), so exporting twice without a receipt repeats the content.
 Import: verify signature, hashes, enrollment and versions before touching the database; decrypt;
 stage; apply each bundle in a savepoint (consecutive bundles share a transaction); a rejected bundle
 changes nothing.
@@ -20,7 +19,6 @@ import os
 import sqlite3
 import struct
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -39,34 +37,26 @@ from db.models import (
     Station,
     StationCounter,
     SyncConflict,
-    SyncPeer,
     SyncRejection,
 )
 
-from app import __version__, attachments, ownership
+from app import attachments, ownership
 from app.attachments import store_blobs
-from app.errors import UserError
 from app.indexing import catch_up_indexes
 from app.sync import bundle, gate, keys, records
-from app.sync.bundle import BundleRejected, Section
+from app.sync.bundle import BundleRejected
+from app.sync.common import (
+    ATTACHMENT_DATA,
+    ATTACHMENT_INDEX,
+    BUNDLE_SUFFIX,
+    check_sender,
+    local_station,
+    raise_if_busy,
+)
+from app.sync.gaps import Gap, gaps
 from app.workspace import Workspace
 
-BUNDLE_SUFFIX = ".mqb"
-ATTACHMENT_INDEX = "attachments.index"
-ATTACHMENT_DATA = "attachments"
-
 Progress = Callable[[int, int, str], None]
-
-
-# -- shared helpers -------------------------------------------------------------------------------
-def raise_if_busy(exc: BaseException) -> None:
-    """A database another program is writing (it waited ``busy_timeout`` first): say so in Chinese."""
-    text = str(getattr(exc, "orig", exc))
-    if "locked" in text or "busy" in text:
-        raise UserError(
-            "数据库正被另一个程序使用（例如另一个民情簿窗口正在导入或保存），已等待仍未空闲；"
-            "请关闭其他民情簿窗口后再试，已导入的内容都在"
-        ) from None
 
 
 def attachment_data(ws: Workspace, sha256: str) -> bytes | None:
@@ -75,313 +65,6 @@ def attachment_data(ws: Workspace, sha256: str) -> bytes | None:
         return attachments.load_blob(conn, ws.attachments_dir, sha256)
 
 
-def local_station(ws: Workspace) -> Station:
-    return ws.require_station()
-
-
-def peer_stations(ws: Workspace) -> list[Station]:
-    """The stations this one exchanges bundles with: its town, or its enrolled villages."""
-    with ws.new_session() as s:
-        return list(
-            s.scalars(
-                select(Station)
-                .where(Station.is_local.is_(False), Station.enrolled_at.is_not(None))
-                .order_by(Station.code, Station.enrolled_at)
-            )
-        )
-
-
-def coverage(received: Iterable[tuple[int, int, int]]) -> int:
-    """Counter value up to which every change of a sender has arrived, from its bundles'
-    (seq, counter_from, counter_to): a bundle extends the chain when it starts inside it."""
-    through = 0
-    for _seq, start, end in sorted(received, key=lambda b: (b[1], b[0])):
-        if start <= through:
-            through = max(through, end)
-    return through
-
-
-def received_from(session, station_id: str) -> list[ReceivedBundle]:
-    return list(
-        session.scalars(
-            select(ReceivedBundle)
-            .where(ReceivedBundle.sender_station == station_id)
-            .order_by(ReceivedBundle.seq)
-        )
-    )
-
-
-MAX_GAP_LISTED = 50  # missing sequence numbers named at most per sender; the rest are counted
-
-
-def missing_seqs(bundles: list[ReceivedBundle], *, limit: int = MAX_GAP_LISTED) -> tuple[list[int], int]:
-    """The sequence numbers missing below the highest received: the first ``limit`` of them and how
-    many there are in all. Computed from the gaps between the numbers seen, never by walking a range
-    (a sequence number is the sender's to choose)."""
-    seqs = sorted({b.seq for b in bundles})
-    listed: list[int] = []
-    total = 0
-    previous = 0
-    for seq in seqs:
-        if seq > previous + 1:
-            total += seq - previous - 1
-            for n in range(previous + 1, min(seq, previous + 1 + limit - len(listed))):
-                listed.append(n)
-        previous = seq
-    return listed, total
-
-
-def ensure_peer(session, station_id: str) -> SyncPeer:
-    peer = session.get(SyncPeer, station_id)
-    if peer is None:
-        peer = SyncPeer(station_id=station_id, acked_through=0, last_seq=0)
-        session.add(peer)
-        session.flush()
-    return peer
-
-
-def _safe_name(out_dir: Path, stem: str) -> Path:
-    """FAT32/Windows-safe: ASCII digits, letters and dashes only; never overwrite."""
-    path = out_dir / f"{stem}{BUNDLE_SUFFIX}"
-    n = 1
-    while path.exists():
-        n += 1
-        path = out_dir / f"{stem}-{n}{BUNDLE_SUFFIX}"
-    return path
-
-
-# -- export ---------------------------------------------------------------------------------------
-@dataclass
-class ExportResult:
-    path: Path
-    recipient: str  # recipient station's name
-    village_code: str
-    seq: int
-    counter_from: int
-    counter_to: int
-    counts: dict[str, int]
-    attachments: int
-    missing_attachments: int
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-def _recipients(ws: Workspace, me: Station, village: str | None) -> list[Station]:
-    peers = [p for p in peer_stations(ws) if p.revoked_at is None]
-    if me.kind == "village":
-        towns = [p for p in peers if p.kind == "town"]
-        if not towns:
-            raise UserError(
-                "本工作站还没有绑定乡镇：请在“上报与同步”页点“导入乡镇卡片”（或用 python -m app bind）"
-                "导入乡镇导出的卡片后再导出上报包"
-            )
-        return towns[:1]
-    villages = [p for p in peers if p.kind == "village"]
-    if village:
-        villages = [p for p in villages if village in (p.code, p.id, p.name)]
-        if not villages:
-            raise UserError(f"没有登记过“{village}”的村工作站（或已吊销）", field="village")
-    return villages
-
-
-def export_bundles(
-    ws: Workspace,
-    out_dir: Path,
-    *,
-    village: str | None = None,
-    today: dt.date | None = None,
-    include_empty: bool | None = None,
-    format_version: int = bundle.FORMAT_VERSION,
-    extra_requires: Iterable[str] = (),
-) -> list[ExportResult]:
-    """Write one bundle per recipient into ``out_dir``. A village always writes one (it also carries
-    its acknowledgement of the town's bundles); a town skips villages it has nothing new for."""
-    out_dir = Path(out_dir)
-    if not out_dir.is_dir():
-        raise UserError(f"导出位置 {out_dir} 不存在或不是文件夹，请插好 U 盘或换一个文件夹", field="out")
-    me = local_station(ws)
-    if include_empty is None:
-        include_empty = me.kind == "village"
-    today = today or dt.date.today()
-    results = []
-    for recipient in _recipients(ws, me, village):
-        result = _export_one(ws, me, recipient, out_dir, today, include_empty, format_version, extra_requires)
-        if result is not None:
-            results.append(result)
-    return results
-
-
-def _attachment_contents(
-    ws: Workspace,
-    conn: Connection,
-    spec: records.TableSpec,
-    rows: list,
-    index: list[dict],
-    blobs: list[bytes],
-) -> int:
-    """The content of the live attachments among ``rows`` (into ``index`` and ``blobs``, each content
-    once); returns how many are not on this station."""
-    sha_at, deleted_at = spec.columns.index("sha256"), spec.columns.index("deleted_at")
-    missing, seen = 0, set()
-    for row in rows:
-        sha = row[sha_at]
-        if row[deleted_at] is not None or sha in seen:
-            continue
-        data = attachments.load_blob(conn, ws.attachments_dir, sha)
-        if data is None:
-            missing += 1
-            continue
-        seen.add(sha)
-        index.append({"sha256": sha, "size": len(data)})
-        blobs.append(data)
-    return missing
-
-
-def _export_one(
-    ws: Workspace,
-    me: Station,
-    recipient: Station,
-    out_dir: Path,
-    today: dt.date,
-    include_empty: bool,
-    format_version: int,
-    extra_requires: Iterable[str],
-) -> ExportResult | None:
-    sign_key = keys.load_sign_key(ws.keys_dir)
-    village_filter = recipient.code if me.kind == "town" else None
-    with ws.new_session() as s, s.begin():
-        peer = s.get(SyncPeer, recipient.id)
-        after = peer.acked_through if peer else 0
-        seq = (peer.last_seq if peer else 0) + 1
-        counter_to = s.get(StationCounter, me.id).value
-        conn = s.connection()
-        sections: list[Section] = []
-        counts: dict[str, int] = {}
-        index, blobs, missing = [], [], 0
-        for spec in records.table_specs():
-            rows = records.select_changes(
-                conn,
-                spec,
-                me.id,
-                after,
-                village_filter,
-                refused_by=recipient.id if me.kind == "village" else None,
-            )
-            counts[spec.record_type] = len(rows)
-            sections.append(
-                Section(f"table:{spec.record_type}", records.encode_section(spec, rows), len(rows))
-            )
-            if spec.table_name == Attachment.__tablename__:
-                missing = _attachment_contents(ws, conn, spec, rows, index, blobs)
-        acknowledges = {
-            "station_id": recipient.id,
-            "through": coverage(
-                (b.seq, b.counter_from, b.counter_to) for b in received_from(s, recipient.id)
-            ),
-        }
-    if not include_empty and not any(counts.values()):
-        return None
-    sections.append(Section(ATTACHMENT_INDEX, json.dumps(index).encode("utf-8"), len(index)))
-    sections.append(Section(ATTACHMENT_DATA, b"".join(blobs), len(blobs), compress=False))
-    bundle_id = str(uuid.uuid4())
-    manifest = {
-        "format": bundle.FORMAT_NAME,
-        "format_version": format_version,
-        "schema_version": migrate.head_revision(),
-        "app_version": __version__,
-        "requires": sorted(set(bundle.CAPABILITIES) | set(extra_requires)),
-        "direction": "up" if me.kind == "village" else "down",
-        "bundle_id": bundle_id,
-        "sequence": seq,
-        "created_at": utcnow().isoformat(timespec="seconds") + "Z",
-        "sender": {
-            "station_id": me.id,
-            "kind": me.kind,
-            "code": me.code,
-            "name": me.name,
-            "town_code": me.town_code,
-            "sign_public_key": me.sign_public_key,
-        },
-        "recipient": {
-            "station_id": recipient.id,
-            "kind": recipient.kind,
-            "code": recipient.code,
-            "name": recipient.name,
-            "town_code": recipient.town_code,
-        },
-        "village_code": recipient.code if me.kind == "town" else me.code,
-        "counter": {"from": after, "to": counter_to},
-        "prerequisites": {"sender_changes_through": after},
-        "acknowledges": acknowledges,
-        "tables": {spec.record_type: spec.table_name for spec in records.table_specs()},
-    }
-    data = bundle.build(
-        manifest, sections, sign_key, recipient.encrypt_public_key, format_version=format_version
-    )
-    village_code = manifest["village_code"]
-    stem = f"{village_code}-{manifest['direction']}-{today:%Y%m%d}-{seq:04d}"
-    path = _safe_name(out_dir, stem)
-
-    def verify(back: bytes) -> None:
-        if format_version == bundle.FORMAT_VERSION:
-            bundle.parse(back)
-
-    bundle.write_atomically(path, data, verify)
-    with ws.session() as s:
-        peer = ensure_peer(s, recipient.id)
-        peer.last_seq = max(peer.last_seq, seq)
-        peer.last_export_at = utcnow()
-        peer.last_export_file = str(path)
-    return ExportResult(
-        path, recipient.name, village_code, seq, after, counter_to, counts, len(index), missing
-    )
-
-
-# -- inspect --------------------------------------------------------------------------------------
-@dataclass
-class Inspection:
-    file: str
-    manifest: dict | None
-    signature_ok: bool
-    hashes_ok: bool | None  # None: not checked (no key)
-    enrolled: bool | None
-    decrypted_counts: dict[str, int] | None
-    problem: str | None
-
-
-def inspect_file(path: Path, ws: Workspace | None = None) -> Inspection:
-    try:
-        data = bundle.read_file(path)
-        parsed = bundle.parse(data)
-    except BundleRejected as exc:
-        return Inspection(str(path), None, False, None, None, None, exc.reason)
-    m = parsed.manifest
-    hashes_ok = hashlib.sha256(parsed.payload).hexdigest() == m.get("payload", {}).get("sha256")
-    enrolled = None
-    counts = None
-    problem = None if hashes_ok else "内容损坏：数据部分的校验值不符"
-    if ws is not None and hashes_ok:
-        try:
-            _check_sender(ws, local_station(ws), m)
-            enrolled = True
-            bundle.check_capabilities(m)
-            sections = bundle.decrypt(parsed, keys.load_encrypt_key(ws.keys_dir))
-            counts = {
-                name.split(":", 1)[1]: sec["count"]
-                for sec in m["sections"]
-                for name in [sec["name"]]
-                if name.startswith("table:") and name in sections
-            }
-        except BundleRejected as exc:
-            problem = exc.reason
-            enrolled = enrolled or not exc.reason.startswith(("未登记", "已吊销", "签名不符", "不属于"))
-            hashes_ok = hashes_ok and not exc.reason.startswith("内容损坏")
-    return Inspection(str(path), m, True, hashes_ok, enrolled, counts, problem)
-
-
-# -- import ---------------------------------------------------------------------------------------
 @dataclass
 class BundleOutcome:
     file: str
@@ -416,22 +99,6 @@ class BundleOutcome:
                 for r in self.rejections[:1000]
             ],
         }
-
-
-@dataclass
-class Gap:
-    village: str
-    village_code: str
-    missing: list[int]  # the first MAX_GAP_LISTED of them
-    covered: bool  # later bundles already carry the missing content (nothing is lost)
-    total: int = 0  # how many are missing in all
-
-    @property
-    def text(self) -> str:
-        nums = "、".join(str(n) for n in self.missing)
-        more = f" 等共 {self.total} 个" if self.total > len(self.missing) else ""
-        note = "（其内容已由后续包带到，数据不缺）" if self.covered else ""
-        return f"{self.village} 缺第 {nums} 号包{more}{note}"
 
 
 @dataclass
@@ -501,39 +168,6 @@ def _schema_known(revision: str) -> bool:
         return False
 
 
-def _check_sender(ws: Workspace, me: Station, m: dict) -> Station:
-    """Recipient, enrollment, revocation and pinned key; raises BundleRejected."""
-    try:
-        recipient, sender_info = m["recipient"], m["sender"]
-        sender_name = f"{sender_info['name']}（{sender_info['code']}）"
-    except (KeyError, TypeError):
-        raise BundleRejected("内容损坏：清单缺少收发双方") from None
-    if recipient.get("town_code") != me.town_code:
-        raise BundleRejected(
-            f"不属于本镇：这是发给 {recipient.get('name')}（{recipient.get('town_code')}）的包，"
-            f"本站属于 {me.town_name or me.name}（{me.town_code}）"
-        )
-    if recipient.get("station_id") != me.id:
-        raise BundleRejected(
-            f"不属于本工作站：这是发给 {recipient.get('name')}（{recipient.get('code')}）的包"
-        )
-    with ws.new_session() as s:
-        sender = s.get(Station, sender_info.get("station_id"))
-    if sender is None or sender.is_local or sender.enrolled_at is None:
-        raise BundleRejected(f"未登记的工作站：{sender_name} 尚未在本站登记，请先导入它的工作站卡片")
-    if sender.revoked_at is not None:
-        raise BundleRejected(
-            f"已吊销：{sender_name} 的工作站已于 {sender.revoked_at:%Y-%m-%d} 吊销，它的包一律不收"
-        )
-    if sender.sign_public_key != sender_info.get("sign_public_key"):
-        raise BundleRejected(f"签名不符：签名的密钥不是 {sender.name} 登记的密钥")
-    if sender.kind == me.kind:
-        raise BundleRejected(
-            f"不属于本工作站：{sender_name} 与本站同为{'村' if me.kind == 'village' else '乡镇'}工作站"
-        )
-    return sender
-
-
 class _DryRunDone(Exception):
     pass
 
@@ -601,28 +235,6 @@ def import_bundles(
     return ImportReport(outcomes, gaps(ws), dry_run, index_seconds)
 
 
-def gaps(ws: Workspace) -> list[Gap]:
-    result = []
-    with ws.new_session() as s:
-        for st in s.scalars(select(Station).where(Station.is_local.is_(False)).order_by(Station.code)):
-            got = received_from(s, st.id)
-            missing, total = missing_seqs(got)
-            if missing:
-                result.append(Gap(st.name, st.code, missing, gaps_covered(got, missing), total))
-    return result
-
-
-def gaps_covered(got: list[ReceivedBundle], missing: list[int]) -> bool:
-    """A missing bundle costs nothing when a later one starts at or below what had already arrived.
-    (Asked only of the listed numbers: the others lie in the same gaps.)"""
-    for m in missing:
-        before = coverage((b.seq, b.counter_from, b.counter_to) for b in got if b.seq < m)
-        later = [b.counter_from for b in got if b.seq > m]
-        if not later or min(later) > before:
-            return False
-    return True
-
-
 @dataclass
 class _Prepared:
     """A bundle read, verified and decrypted, not yet parsed and written (or already settled)."""
@@ -645,7 +257,7 @@ def _prepare(ws: Workspace, me: Station, path: Path) -> _Prepared:
         m = parsed.manifest
         outcome.village, outcome.village_code = m["sender"]["name"], m["sender"]["code"]
         outcome.seq = m["sequence"]
-        sender = _check_sender(ws, me, m)
+        sender = check_sender(ws, me, m)
         outcome.sender_station = sender.id
         bundle.check_capabilities(m)
         if not _schema_known(m.get("schema_version", "")):
