@@ -92,6 +92,7 @@ class CaseDialog(QDialog):
         self.tabs.addTab(self.history_tab, "历程")
         # The tabs' controls and actions that are used through the dialog.
         self.notice_label = self.registration_tab.notice_label
+        self.town_save = self.registration_tab.town_save
         self.record_notice = self.registration_tab.record_notice
         self.session_add = self.meetings_tab.session_add
         self.ag_status = self.agreement_tab.ag_status
@@ -158,7 +159,7 @@ class CaseDialog(QDialog):
         for b in self.tabs.findChildren(QPushButton) + [
             self.actions_row.itemAt(i).widget() for i in range(self.actions_row.count())
         ]:
-            if b is not None and b is not self.registration_tab.town_save:
+            if b is not None and b is not self.town_save:
                 b.setEnabled(False)
         self.registration_tab.reg.setEnabled(False)
 
