@@ -23,7 +23,7 @@ from app.workspace import Workspace
 DEMO_STEPS: tuple[str, ...] = (
     "app.households.demo:generate",
     "app.diary.demo:generate",
-    "app.demo_mediation:generate",
+    "app.mediation.demo:generate",
 )
 
 DEMO_TOWN = {"code": "370681101", "name": "东城镇"}

@@ -29,12 +29,12 @@ def _median_ms(fn, repeat: int = 5) -> float:
 def build(root: Path, cases: int = CASES):
     from sqlalchemy import insert
 
+    from db.base import derived_id
     from db.models import Agreement, CaseParty, MediationCase, Screening
     from db.stamping import stamp_new_rows
 
     from app import accounts
     from app.mediation import rules
-    from app.mediation.cases import derived_id
     from app.stations import init_station
     from app.workspace import Workspace
 
@@ -158,9 +158,9 @@ def build(root: Path, cases: int = CASES):
                 conn.execute(insert(model), rows[i : i + 2000])
     # One case printed in full, with signatures, for the agreement bench.
     with ws.session(user.id) as s:
-        from app.mediation import cases
+        from app.mediation import agreement, registration, states
 
-        c = cases.register_case(
+        c = registration.register_case(
             s,
             user,
             title="张三丰与曾国藩宅基地纠纷",
@@ -169,11 +169,11 @@ def build(root: Path, cases: int = CASES):
             dispute_type="房屋宅基地",
         )
         for role, name in (("申请人", "张三丰"), ("被申请人", "曾国藩")):
-            cases.add_party(s, user, c.id, role=role, name=name, address="张家村二组")
-        cases.add_mediator(s, user, c.id, user_id=user.id)
-        cases.record_rights_notice(s, user, c.id, given_on=c.accepted_on)
-        cases.change_state(s, user, c.id, "调解中", on_date=c.accepted_on)
-        ag = cases.save_agreement(
+            registration.add_party(s, user, c.id, role=role, name=name, address="张家村二组")
+        registration.add_mediator(s, user, c.id, user_id=user.id)
+        registration.record_rights_notice(s, user, c.id, given_on=c.accepted_on)
+        states.change_state(s, user, c.id, "调解中", on_date=c.accepted_on)
+        ag = agreement.save_agreement(
             s,
             user,
             c.id,
@@ -184,8 +184,8 @@ def build(root: Path, cases: int = CASES):
             terms="拆除越界院墙，赔偿 800 元。" * 6,
             amount=800,
         )
-        for p in cases.parties(s, c.id):
-            cases.sign(
+        for p in registration.parties(s, c.id):
+            agreement.sign(
                 s,
                 user,
                 document_table="mediation_agreement",
@@ -196,7 +196,7 @@ def build(root: Path, cases: int = CASES):
                 signed_on=c.accepted_on,
             )
         for role in ("调解员", "委员会"):
-            cases.sign(
+            agreement.sign(
                 s,
                 user,
                 document_table="mediation_agreement",
@@ -211,7 +211,7 @@ def build(root: Path, cases: int = CASES):
 def run(report) -> None:
     from db.queries.mediation import CaseFilter, case_ids, case_rows
 
-    from app.documents import mediation as docs
+    from app.mediation import documents as docs
     from app.mediation import stats
 
     tmp = Path(tempfile.mkdtemp(prefix="minqing-bench-mediation-"))

@@ -7,7 +7,7 @@ import datetime as dt
 from db.models import MediationCase
 
 from app import accounts
-from app.mediation import cases, rules
+from app.mediation import agreement, casefile, meetings, registration, rules, states
 
 D = dt.date
 
@@ -33,27 +33,27 @@ def new_case(
     parties=True,
     **kw,
 ):
-    info = cases.register_case(
+    info = registration.register_case(
         s, user, title=title, accepted_on=accepted_on, source=source, dispute_type=dispute_type, **kw
     )
     if parties:
-        cases.add_party(
+        registration.add_party(
             s, user, info.id, role="申请人", name="张三", sex="男", phone="13905351234", address="张家村二组"
         )
-        cases.add_party(s, user, info.id, role="被申请人", name="李四", sex="男", address="张家村三组")
-        cases.add_mediator(s, user, info.id, user_id=user.id, is_lead=True)
+        registration.add_party(s, user, info.id, role="被申请人", name="李四", sex="男", address="张家村三组")
+        registration.add_mediator(s, user, info.id, user_id=user.id, is_lead=True)
     return info
 
 
 def tick_required(s, user, case_id):
     for spec in rules.CASE_FILE_ITEMS:
         if spec.required:
-            cases.set_file_item(s, user, case_id, spec.key, present=True, pages=1)
+            casefile.set_file_item(s, user, case_id, spec.key, present=True, pages=1)
 
 
 def sign_all(s, user, agreement_id, case_id, day):
-    for p in cases.parties(s, case_id):
-        cases.sign(
+    for p in registration.parties(s, case_id):
+        agreement.sign(
             s,
             user,
             document_table="mediation_agreement",
@@ -64,7 +64,7 @@ def sign_all(s, user, agreement_id, case_id, day):
             signed_on=day,
             method="按指印",
         )
-    cases.sign(
+    agreement.sign(
         s,
         user,
         document_table="mediation_agreement",
@@ -73,7 +73,7 @@ def sign_all(s, user, agreement_id, case_id, day):
         signer_name=user.display_name,
         signed_on=day,
     )
-    cases.sign(
+    agreement.sign(
         s,
         user,
         document_table="mediation_agreement",
@@ -89,7 +89,7 @@ def step(s, user, case_id, target, day):
     row = s.get(MediationCase, case_id)
     kw = {}
     if target == rules.SUCCEEDED:
-        ag = cases.save_agreement(
+        ag = agreement.save_agreement(
             s,
             user,
             case_id,
@@ -109,7 +109,7 @@ def step(s, user, case_id, target, day):
     elif target == rules.ESCALATED:
         kw.update(reasons="涉及多户，需要乡镇协调", escalate_to="乡镇")
     elif target == rules.VISITED:
-        cases.record_follow_up(
+        casefile.record_follow_up(
             s, user, case_id, visited_on=day, visitor="李调解", performance="已履行", satisfaction="满意"
         )
     elif target == rules.ARCHIVED:
@@ -122,7 +122,7 @@ def step(s, user, case_id, target, day):
             )  # as the town bundle brings it
     if target == rules.IN_MEDIATION and row.state == rules.ESCALATED:
         row.town_outcome, row.town_handling = "退回村调委会", "请村调委会继续调解"
-    return cases.change_state(s, user, case_id, target, on_date=day, **kw)
+    return states.change_state(s, user, case_id, target, on_date=day, **kw)
 
 
 # A path from 受理 to each state (through legal steps).
@@ -146,10 +146,10 @@ def case_in_state(s, user, state, *, accepted_on=D(2026, 3, 2), **kw):
     day = accepted_on
     for target in PATHS[state]:
         if target == rules.IN_MEDIATION:
-            cases.record_rights_notice(s, user, info.id, given_on=day)
+            registration.record_rights_notice(s, user, info.id, given_on=day)
         info = step(s, user, info.id, target, day)
         if target == rules.IN_MEDIATION:
-            cases.add_session(
+            meetings.add_meeting(
                 s, user, info.id, held_at=dt.datetime.combine(day, dt.time(9)), place="村调解室"
             )
     return info

@@ -10,7 +10,8 @@ from db.models import AuditLog, CaseTransition, MediationCase
 
 from app import accounts
 from app.errors import UserError
-from app.mediation import cases, rules, screening
+from app.mediation import agreement, casefile, meetings, registration, rules, screening, states
+from app.mediation.info import link_id
 
 from tests.conftest import VILLAGE_CODE
 from tests.mediation_helpers import PATHS, case_in_state, make_mediator, new_case, sign_all, step
@@ -55,7 +56,7 @@ def test_every_illegal_transition_is_refused_with_a_chinese_message_and_changes_
             if rules.is_legal(source, target):
                 continue
             with pytest.raises(UserError, match="状态") as err:
-                cases.change_state(
+                states.change_state(
                     s,
                     mediator,
                     info.id,
@@ -94,7 +95,7 @@ def test_case_numbers_run_per_year_and_restart_in_a_new_year(village_ws, mediato
         a = new_case(s, mediator, accepted_on=D(2025, 12, 30), parties=False)
         b = new_case(s, mediator, accepted_on=D(2025, 12, 31), parties=False)
         c = new_case(s, mediator, accepted_on=D(2026, 1, 1), parties=False)
-        cases.set_case_prefix(s, mediator, "张村")
+        registration.set_case_prefix(s, mediator, "张村")
         d = new_case(s, mediator, accepted_on=D(2026, 1, 5), parties=False)
         e = new_case(s, mediator, accepted_on=D(2025, 6, 1), parties=False)  # registered late, still 2025
     assert a.case_number == "（2025）张家人调字第 1 号"
@@ -145,12 +146,14 @@ def test_a_found_dispute_becomes_a_case_in_one_step(village_ws, mediator):
             found_count=1,
             findings="三组王家与赵家因排水沟起争执",
         )
-        c = cases.case_from_screening(s, mediator, r.id, title="王家与赵家排水纠纷", dispute_type="邻里")
+        c = registration.case_from_screening(
+            s, mediator, r.id, title="王家与赵家排水纠纷", dispute_type="邻里"
+        )
         zero = screening.record_screening(
             s, mediator, round_date=D(2026, 5, 10), screeners="李调解", place="全村", found_count=0
         )
         with pytest.raises(UserError, match="零报告"):
-            cases.case_from_screening(s, mediator, zero.id, title="x", dispute_type="邻里")
+            registration.case_from_screening(s, mediator, zero.id, title="x", dispute_type="邻里")
     assert (c.source, c.source_record_id, c.accepted_on) == ("排查发现", r.id, D(2026, 4, 10))
     assert c.facts == "三组王家与赵家因排水沟起争执"
     assert zero.is_zero_report and zero.findings.startswith("本期未发现")
@@ -175,24 +178,26 @@ def test_second_screening_in_the_same_half_month_is_refused(village_ws, mediator
 def test_no_session_record_before_the_rights_notice(village_ws, mediator):
     with village_ws.session(mediator.id) as s:
         info = new_case(s, mediator)
-        cases.change_state(s, mediator, info.id, "调解中", on_date=D(2026, 3, 3))
+        states.change_state(s, mediator, info.id, "调解中", on_date=D(2026, 3, 3))
         with pytest.raises(UserError, match="权利义务"):
-            cases.add_session(s, mediator, info.id, held_at=dt.datetime(2026, 3, 4, 9), place="调解室")
-        cases.record_rights_notice(s, mediator, info.id, given_on=D(2026, 3, 5))
+            meetings.add_meeting(s, mediator, info.id, held_at=dt.datetime(2026, 3, 4, 9), place="调解室")
+        registration.record_rights_notice(s, mediator, info.id, given_on=D(2026, 3, 5))
         with pytest.raises(UserError, match="早于权利义务告知"):
-            cases.add_session(s, mediator, info.id, held_at=dt.datetime(2026, 3, 4, 9), place="调解室")
-        rec = cases.add_session(s, mediator, info.id, held_at=dt.datetime(2026, 3, 5, 9), place="调解室")
-        second = cases.add_session(s, mediator, info.id, held_at=dt.datetime(2026, 3, 6, 9), place="调解室")
+            meetings.add_meeting(s, mediator, info.id, held_at=dt.datetime(2026, 3, 4, 9), place="调解室")
+        rec = meetings.add_meeting(s, mediator, info.id, held_at=dt.datetime(2026, 3, 5, 9), place="调解室")
+        second = meetings.add_meeting(
+            s, mediator, info.id, held_at=dt.datetime(2026, 3, 6, 9), place="调解室"
+        )
     assert (rec.seq, second.seq) == (1, 2)
 
 
 def test_mediation_needs_two_parties_and_a_mediator(village_ws, mediator):
     with village_ws.session(mediator.id) as s:
         info = new_case(s, mediator, parties=False)
-        cases.add_party(s, mediator, info.id, role="申请人", name="张三")
+        registration.add_party(s, mediator, info.id, role="申请人", name="张三")
         with pytest.raises(UserError, match="两方当事人"):
-            cases.change_state(s, mediator, info.id, "调解中", on_date=D(2026, 3, 3))
-        cases.add_party(
+            states.change_state(s, mediator, info.id, "调解中", on_date=D(2026, 3, 3))
+        registration.add_party(
             s,
             mediator,
             info.id,
@@ -203,11 +208,11 @@ def test_mediation_needs_two_parties_and_a_mediator(village_ws, mediator):
             representative_title="项目经理",
         )
         with pytest.raises(UserError, match="调解员"):
-            cases.change_state(s, mediator, info.id, "调解中", on_date=D(2026, 3, 3))
-        cases.add_mediator(s, mediator, info.id, name="赵乡贤")
-        assert cases.change_state(s, mediator, info.id, "调解中", on_date=D(2026, 3, 3)).state == "调解中"
+            states.change_state(s, mediator, info.id, "调解中", on_date=D(2026, 3, 3))
+        registration.add_mediator(s, mediator, info.id, name="赵乡贤")
+        assert states.change_state(s, mediator, info.id, "调解中", on_date=D(2026, 3, 3)).state == "调解中"
         with pytest.raises(UserError, match="代表人"):
-            cases.add_party(s, mediator, info.id, role="第三人", kind="单位", name="农机合作社")
+            registration.add_party(s, mediator, info.id, role="第三人", kind="单位", name="农机合作社")
 
 
 def test_roster_person_becomes_a_party_once_with_their_fields(village_ws, mediator):
@@ -229,10 +234,10 @@ def test_roster_person_becomes_a_party_once_with_their_fields(village_ws, mediat
         s.add(p)
         s.flush()
         info = new_case(s, mediator, parties=False)
-        party = cases.add_party(s, mediator, info.id, role="申请人", person_id=p.id)
+        party = registration.add_party(s, mediator, info.id, role="申请人", person_id=p.id)
         with pytest.raises(UserError, match="已经是本案当事人"):
-            cases.add_party(s, mediator, info.id, role="申请人", person_id=p.id)
-    assert party.id == cases.link_id("party", info.id, p.id)
+            registration.add_party(s, mediator, info.id, role="申请人", person_id=p.id)
+    assert party.id == link_id("party", info.id, p.id)
     assert (party.name, party.address, party.ethnicity) == ("王五", "张家村三组 12 号", "汉族")
     assert party.age_on(D(2026, 3, 2)) == 76
 
@@ -240,7 +245,7 @@ def test_roster_person_becomes_a_party_once_with_their_fields(village_ws, mediat
 def test_written_agreement_takes_effect_on_the_last_required_signature(village_ws, mediator):
     with village_ws.session(mediator.id) as s:
         info = case_in_state(s, mediator, "调解中")
-        ag = cases.save_agreement(
+        ag = agreement.save_agreement(
             s,
             mediator,
             info.id,
@@ -251,9 +256,9 @@ def test_written_agreement_takes_effect_on_the_last_required_signature(village_w
             terms="拆除越界部分",
             amount="3000",
         )
-        ps = cases.parties(s, info.id)
+        ps = registration.parties(s, info.id)
         doc = dict(document_table="mediation_agreement", document_id=ag.id)
-        cases.sign(
+        agreement.sign(
             s,
             mediator,
             **doc,
@@ -262,16 +267,18 @@ def test_written_agreement_takes_effect_on_the_last_required_signature(village_w
             party_id=ps[0].id,
             signed_on=D(2026, 3, 10),
         )
-        cases.sign(s, mediator, **doc, signer_role="调解员", signer_name="李调解", signed_on=D(2026, 3, 10))
-        cases.sign(s, mediator, **doc, signer_role="委员会", signer_name="", signed_on=D(2026, 3, 11))
-        assert cases.open_case(s, mediator, info.id).agreement.effective_on is None
-        assert cases.agreement_missing_signatures(s, info.id) == ["当事人李四"]
+        agreement.sign(
+            s, mediator, **doc, signer_role="调解员", signer_name="李调解", signed_on=D(2026, 3, 10)
+        )
+        agreement.sign(s, mediator, **doc, signer_role="委员会", signer_name="", signed_on=D(2026, 3, 11))
+        assert casefile.open_case(s, mediator, info.id).agreement.effective_on is None
+        assert agreement.agreement_missing_signatures(s, info.id) == ["当事人李四"]
         with pytest.raises(UserError, match="现在只能改为.*“调解成功”"):
-            cases.change_state(s, mediator, info.id, "履行中", on_date=D(2026, 3, 12))
-        cases.change_state(s, mediator, info.id, "调解成功", on_date=D(2026, 3, 12))
+            states.change_state(s, mediator, info.id, "履行中", on_date=D(2026, 3, 12))
+        states.change_state(s, mediator, info.id, "调解成功", on_date=D(2026, 3, 12))
         with pytest.raises(UserError, match="尚未生效.*李四"):
-            cases.change_state(s, mediator, info.id, "履行中", on_date=D(2026, 3, 12))
-        cases.sign(
+            states.change_state(s, mediator, info.id, "履行中", on_date=D(2026, 3, 12))
+        agreement.sign(
             s,
             mediator,
             **doc,
@@ -283,12 +290,12 @@ def test_written_agreement_takes_effect_on_the_last_required_signature(village_w
             png=b"\x89PNG-fake",
             attachments_dir=village_ws.attachments_dir,
         )
-        assert cases.open_case(s, mediator, info.id).agreement.effective_on == D(2026, 3, 14)
+        assert casefile.open_case(s, mediator, info.id).agreement.effective_on == D(2026, 3, 14)
         # Signing again on a later day moves the last signature, so the date follows it.
-        cases.sign(s, mediator, **doc, signer_role="委员会", signer_name="", signed_on=D(2026, 3, 16))
-        assert cases.open_case(s, mediator, info.id).agreement.effective_on == D(2026, 3, 16)
+        agreement.sign(s, mediator, **doc, signer_role="委员会", signer_name="", signed_on=D(2026, 3, 16))
+        assert casefile.open_case(s, mediator, info.id).agreement.effective_on == D(2026, 3, 16)
         # Changing the text voids the signatures: the new text has to be signed again.
-        cases.save_agreement(
+        agreement.save_agreement(
             s,
             mediator,
             info.id,
@@ -299,13 +306,13 @@ def test_written_agreement_takes_effect_on_the_last_required_signature(village_w
             terms="拆除越界部分并赔偿 500 元",
             amount="3500",
         )
-        assert cases.open_case(s, mediator, info.id).agreement.effective_on is None
+        assert casefile.open_case(s, mediator, info.id).agreement.effective_on is None
 
 
 def test_oral_agreement_takes_effect_the_day_it_is_reached(village_ws, mediator):
     with village_ws.session(mediator.id) as s:
         info = case_in_state(s, mediator, "调解中")
-        ag = cases.save_agreement(
+        ag = agreement.save_agreement(
             s,
             mediator,
             info.id,
@@ -314,9 +321,9 @@ def test_oral_agreement_takes_effect_the_day_it_is_reached(village_ws, mediator)
             terms="李四当场赔偿张三鸡苗损失 200 元",
             amount=200,
         )
-        cases.change_state(s, mediator, info.id, "调解成功", on_date=D(2026, 3, 9))
-        done = cases.change_state(s, mediator, info.id, "履行完毕", on_date=D(2026, 3, 9))
-        f = cases.open_case(s, mediator, info.id).follow_ups
+        states.change_state(s, mediator, info.id, "调解成功", on_date=D(2026, 3, 9))
+        done = states.change_state(s, mediator, info.id, "履行完毕", on_date=D(2026, 3, 9))
+        f = casefile.open_case(s, mediator, info.id).follow_ups
     assert ag.effective_on == D(2026, 3, 9)
     assert done.agreement_kind == "口头"
     assert [(x.due_on, x.agreement_number) for x in f] == [(D(2026, 4, 8), info.case_number)]
@@ -326,10 +333,10 @@ def test_failure_needs_reasons_and_the_routes_explained(village_ws, mediator):
     with village_ws.session(mediator.id) as s:
         info = case_in_state(s, mediator, "调解中")
         with pytest.raises(UserError, match="途径"):
-            cases.change_state(s, mediator, info.id, "调解不成", on_date=D(2026, 3, 9), reasons="分歧大")
+            states.change_state(s, mediator, info.id, "调解不成", on_date=D(2026, 3, 9), reasons="分歧大")
         with pytest.raises(UserError, match="原因"):
-            cases.change_state(s, mediator, info.id, "调解不成", on_date=D(2026, 3, 9), routes=["诉讼"])
-        done = cases.change_state(
+            states.change_state(s, mediator, info.id, "调解不成", on_date=D(2026, 3, 9), routes=["诉讼"])
+        done = states.change_state(
             s, mediator, info.id, "调解不成", on_date=D(2026, 3, 9), reasons="分歧大", routes=["仲裁", "诉讼"]
         )
     assert (done.outcome, done.failure_routes) == ("不成", "诉讼,仲裁")
@@ -339,7 +346,7 @@ def test_archiving_needs_the_required_file_items_and_sets_the_cover(village_ws, 
     with village_ws.session(mediator.id) as s:
         info = case_in_state(s, mediator, "已回访")
         with pytest.raises(UserError, match="当事人身份证明、封底"):
-            cases.change_state(
+            states.change_state(
                 s,
                 mediator,
                 info.id,
@@ -349,10 +356,10 @@ def test_archiving_needs_the_required_file_items_and_sets_the_cover(village_ws, 
                 filed_by="李调解",
                 retention="长期",
             )
-        cases.set_file_item(s, mediator, info.id, "identity", present=True, pages=2)
-        cases.set_file_item(s, mediator, info.id, "back_cover", present=True, pages=1)
+        casefile.set_file_item(s, mediator, info.id, "identity", present=True, pages=2)
+        casefile.set_file_item(s, mediator, info.id, "back_cover", present=True, pages=1)
         with pytest.raises(UserError, match="保管期限"):
-            cases.change_state(
+            states.change_state(
                 s,
                 mediator,
                 info.id,
@@ -362,7 +369,7 @@ def test_archiving_needs_the_required_file_items_and_sets_the_cover(village_ws, 
                 filed_by="李调解",
                 retention="十年",
             )
-        done = cases.change_state(
+        done = states.change_state(
             s,
             mediator,
             info.id,
@@ -372,9 +379,9 @@ def test_archiving_needs_the_required_file_items_and_sets_the_cover(village_ws, 
             filed_by="李调解",
             retention="长期",
         )
-        items = {i.key: i for i in cases.checklist(s, info.id)}
+        items = {i.key: i for i in casefile.checklist(s, info.id)}
         with pytest.raises(UserError, match="已归档"):
-            cases.set_file_item(s, mediator, info.id, "evidence", present=True)
+            casefile.set_file_item(s, mediator, info.id, "evidence", present=True)
     assert (done.volume_no, done.filed_by, done.filed_on, done.retention) == (
         "2026-007",
         "李调解",
@@ -407,10 +414,10 @@ def test_escalated_case_gets_the_towns_outcome_on_the_same_record(town_ws):
         s.add(row)  # as the village's bundle brings it
         s.flush()
         with pytest.raises(UserError, match="处理结果请选择"):
-            cases.record_town_handling(
+            states.record_town_handling(
                 s, town_staff, row.id, handling="镇司法所调解", outcome="好了", handled_on=D(2026, 3, 25)
             )
-        info = cases.record_town_handling(
+        info = states.record_town_handling(
             s,
             town_staff,
             row.id,
@@ -430,11 +437,11 @@ def test_a_village_cannot_write_the_towns_outcome(village_ws, mediator):
     with village_ws.session(mediator.id) as s:
         info = case_in_state(s, mediator, "上报")
         with pytest.raises(UserError, match="乡镇工作站"):
-            cases.record_town_handling(
+            states.record_town_handling(
                 s, mediator, info.id, handling="x", outcome="调解成功", handled_on=D(2026, 3, 5)
             )
         with pytest.raises(UserError, match="乡镇尚未反馈"):
-            cases.change_state(
+            states.change_state(
                 s,
                 mediator,
                 info.id,
@@ -454,12 +461,12 @@ def test_only_mediators_admins_and_town_staff_see_cases_and_opening_is_audited(
         info = new_case(s, mediator)
     with village_ws.session(cadre.id) as s:
         with pytest.raises(UserError, match="权限"):
-            cases.open_case(s, cadre, info.id)
+            casefile.open_case(s, cadre, info.id)
         with pytest.raises(UserError, match="权限"):
             new_case(s, cadre, parties=False)
     assert accounts.can(village_admin, "see_cases")
     with village_ws.session(village_admin.id) as s:
-        assert cases.open_case(s, village_admin, info.id).case.title == "张三与李四宅基地纠纷"
+        assert casefile.open_case(s, village_admin, info.id).case.title == "张三与李四宅基地纠纷"
     with village_ws.session() as s:
         opened = s.scalars(select(AuditLog).where(AuditLog.action == "case.open")).all()
     assert [(a.username, a.record_id) for a in opened] == [("admin", info.id)]
@@ -472,12 +479,12 @@ def test_paths_reach_every_state():
 def test_agreement_signatures_are_one_row_per_signer(village_ws, mediator):
     with village_ws.session(mediator.id) as s:
         info = case_in_state(s, mediator, "调解中")
-        ag = cases.save_agreement(
+        ag = agreement.save_agreement(
             s, mediator, info.id, kind="书面", reached_on=D(2026, 3, 10), facts="f", issues="i", terms="t"
         )
         sign_all(s, mediator, ag.id, info.id, D(2026, 3, 10))
         sign_all(s, mediator, ag.id, info.id, D(2026, 3, 11))
-        assert len(cases.open_case(s, mediator, info.id, audit_open=False).signatures) == 4
+        assert len(casefile.open_case(s, mediator, info.id, audit_open=False).signatures) == 4
 
 
 def test_evidence_scans_are_attached_to_the_case_file(village_ws, mediator, tmp_path):
@@ -485,8 +492,8 @@ def test_evidence_scans_are_attached_to_the_case_file(village_ws, mediator, tmp_
     scan.write_bytes(b"\xff\xd8jpeg" * 50)
     with village_ws.session(mediator.id) as s:
         info = case_in_state(s, mediator, "不予受理")
-        cases.attach_to_case(s, mediator, village_ws.attachments_dir, info.id, scan, note="证据材料")
-        assert [a.filename for a in cases.case_attachments(s, mediator, info.id)] == ["现场照片.jpg"]
+        casefile.attach_to_case(s, mediator, village_ws.attachments_dir, info.id, scan, note="证据材料")
+        assert [a.filename for a in casefile.case_attachments(s, mediator, info.id)] == ["现场照片.jpg"]
         step(s, mediator, info.id, "已归档", D(2026, 3, 9))
         with pytest.raises(UserError, match="已归档"):
-            cases.attach_to_case(s, mediator, village_ws.attachments_dir, info.id, scan)
+            casefile.attach_to_case(s, mediator, village_ws.attachments_dir, info.id, scan)

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from app import todo
-from app.mediation import cases, deadlines, rules
+from app.mediation import agreement, casefile, deadlines, rules, states
 
 from tests.mediation_helpers import case_in_state, make_mediator, new_case
 
@@ -52,7 +52,7 @@ def test_judicial_confirmation_days_left_warning_from_day_20_expired_after_day_3
     effective = D(2026, 1, 31)
     with village_ws.session(mediator.id) as s:
         info = case_in_state(s, mediator, "履行中", accepted_on=effective)
-        assert cases.open_case(s, mediator, info.id, audit_open=False).agreement.effective_on == effective
+        assert casefile.open_case(s, mediator, info.id, audit_open=False).agreement.effective_on == effective
     assert rules.judicial_deadline(effective) == D(2026, 3, 2)
 
     def at(day):
@@ -70,7 +70,9 @@ def test_judicial_confirmation_days_left_warning_from_day_20_expired_after_day_3
     assert d31.severity == "overdue" and "期限已过" in d31.title
     assert at(31 + deadlines.EXPIRED_SHOWN_DAYS + 1) == []
     with village_ws.session(mediator.id) as s:
-        cases.apply_judicial_confirmation(s, mediator, info.id, applied_on=effective + dt.timedelta(days=5))
+        agreement.apply_judicial_confirmation(
+            s, mediator, info.id, applied_on=effective + dt.timedelta(days=5)
+        )
     assert at(10) == []
 
 
@@ -83,10 +85,10 @@ def test_judicial_deadline_counts_february_of_a_leap_year():
 def test_oral_agreement_has_no_judicial_confirmation_reminder(village_ws, mediator):
     with village_ws.session(mediator.id) as s:
         info = case_in_state(s, mediator, "调解中")
-        cases.save_agreement(
+        agreement.save_agreement(
             s, mediator, info.id, kind="口头", reached_on=D(2026, 3, 2), terms="当场赔偿 200 元"
         )
-        cases.change_state(s, mediator, info.id, "调解成功", on_date=D(2026, 3, 2))
+        states.change_state(s, mediator, info.id, "调解成功", on_date=D(2026, 3, 2))
     assert _items(village_ws, mediator, D(2026, 3, 10), "judicial_confirmation") == []
 
 
@@ -113,7 +115,7 @@ def test_follow_up_due_after_performance(village_ws, mediator):
     [o] = _items(village_ws, mediator, due + dt.timedelta(days=2), "follow_up_due")
     assert o.severity == "overdue" and "逾期 2 天" in o.title
     with village_ws.session(mediator.id) as s:
-        cases.record_follow_up(
+        casefile.record_follow_up(
             s,
             mediator,
             info.id,
@@ -162,7 +164,7 @@ def test_town_staff_see_cases_escalated_to_the_town_until_they_record_the_outcom
     with town_ws.session(staff.id) as s:
         [item] = deadlines.todo_items(s, staff, D(2026, 3, 21))
         assert item.kind == "case_escalated" and "待乡镇处理" in item.title
-        cases.record_town_handling(
+        states.record_town_handling(
             s, staff, row.id, handling="镇司法所调解", outcome="调解成功", handled_on=D(2026, 3, 25)
         )
     with town_ws.session(staff.id) as s:

@@ -8,12 +8,12 @@ from sqlalchemy import func, select
 from db.models import MediationCase, Screening
 
 from app.demo import DEMO_STEPS, DemoRun
-from app.demo_mediation import generate
 from app.mediation import rules
+from app.mediation.demo import generate
 
 
 def test_demo_step_covers_every_state_and_zero_reports(village_ws):
-    assert "app.demo_mediation:generate" in DEMO_STEPS
+    assert "app.mediation.demo:generate" in DEMO_STEPS
     demo = DemoRun(households=40, seed=3, today=dt.date(2026, 11, 20), rng=random.Random(3))
     made = generate(village_ws, demo)
     with village_ws.session() as s:

@@ -7,9 +7,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from app.documents import mediation as docs
 from app.errors import UserError
-from app.mediation import cases
+from app.mediation import agreement, casefile, meetings, registration, states
+from app.mediation import documents as docs
 
 from tests.mediation_helpers import make_mediator
 
@@ -29,7 +29,7 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
     """A case from registration to the archive, with three parties (one an organisation)."""
     user = make_mediator(ws)
     with ws.session(user.id) as s:
-        c = cases.register_case(
+        c = registration.register_case(
             s,
             user,
             title="张三丰与曾国藩宅基地纠纷",
@@ -43,7 +43,7 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
             requests="申请人要求被申请人拆除越界院墙并赔偿损失。",
             risk_criminal_people=2,
         )
-        cases.add_party(
+        registration.add_party(
             s,
             user,
             c.id,
@@ -56,7 +56,7 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
             phone="13905351234",
             address="张家村二组 8 号",
         )
-        cases.add_party(
+        registration.add_party(
             s,
             user,
             c.id,
@@ -68,7 +68,7 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
             address="张家村二组 9 号",
         )
         if third_party:
-            cases.add_party(
+            registration.add_party(
                 s,
                 user,
                 c.id,
@@ -79,11 +79,11 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
                 representative_title="负责人",
                 phone="0535-6611234",
             )
-        cases.add_mediator(s, user, c.id, user_id=user.id, is_lead=True)
-        cases.add_mediator(s, user, c.id, name="赵乡贤")
-        cases.record_rights_notice(s, user, c.id, given_on=D(2026, 3, 3))
-        cases.change_state(s, user, c.id, "调解中", on_date=D(2026, 3, 3))
-        rec = cases.add_session(
+        registration.add_mediator(s, user, c.id, user_id=user.id, is_lead=True)
+        registration.add_mediator(s, user, c.id, name="赵乡贤")
+        registration.record_rights_notice(s, user, c.id, given_on=D(2026, 3, 3))
+        states.change_state(s, user, c.id, "调解中", on_date=D(2026, 3, 3))
+        rec = meetings.add_meeting(
             s,
             user,
             c.id,
@@ -97,7 +97,7 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
             result_detail="双方同意拆除越界部分，赔偿 800 元。",
             recorder_name="王文书",
         )
-        cases.sign(
+        agreement.sign(
             s,
             user,
             document_table="mediation_session",
@@ -106,7 +106,7 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
             signer_name="王文书",
             signed_on=D(2026, 3, 5),
         )
-        ag = cases.save_agreement(
+        ag = agreement.save_agreement(
             s,
             user,
             c.id,
@@ -122,8 +122,8 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
             recorder="王文书",
         )
         if not oral:
-            for p in cases.parties(s, c.id):
-                cases.sign(
+            for p in registration.parties(s, c.id):
+                agreement.sign(
                     s,
                     user,
                     document_table="mediation_agreement",
@@ -136,7 +136,7 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
                     png=_png(),
                     attachments_dir=ws.attachments_dir,
                 )
-            cases.sign(
+            agreement.sign(
                 s,
                 user,
                 document_table="mediation_agreement",
@@ -145,7 +145,7 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
                 signer_name="李调解",
                 signed_on=D(2026, 3, 5),
             )
-            cases.sign(
+            agreement.sign(
                 s,
                 user,
                 document_table="mediation_agreement",
@@ -154,9 +154,9 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
                 signer_name="",
                 signed_on=D(2026, 3, 6),
             )
-        cases.change_state(s, user, c.id, "调解成功", on_date=D(2026, 3, 6))
-        cases.change_state(s, user, c.id, "履行完毕", on_date=D(2026, 3, 20))
-        cases.record_follow_up(
+        states.change_state(s, user, c.id, "调解成功", on_date=D(2026, 3, 6))
+        states.change_state(s, user, c.id, "履行完毕", on_date=D(2026, 3, 20))
+        casefile.record_follow_up(
             s,
             user,
             c.id,
@@ -167,10 +167,10 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
             attitude_changes="两家恢复往来",
             new_dispute_signs="无",
         )
-        cases.change_state(s, user, c.id, "已回访", on_date=D(2026, 4, 10))
+        states.change_state(s, user, c.id, "已回访", on_date=D(2026, 4, 10))
         for key in ("identity", "back_cover", "evidence"):
-            cases.set_file_item(s, user, c.id, key, present=True, pages=2)
-        cases.change_state(
+            casefile.set_file_item(s, user, c.id, key, present=True, pages=2)
+        states.change_state(
             s,
             user,
             c.id,

@@ -11,11 +11,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from db.queries.mediation import CaseFilter
 
-from app.mediation import cases, rules, screening
+from app.mediation import registration, rules, screening
 
 from ui.context import AppContext
 from ui.mediation import forms
-from ui.mediation.case_screen import CaseDialog
+from ui.mediation.case.dialog import CaseDialog
 from ui.mediation.models import CaseListModel
 from ui.mediation.page import MediationPage
 
@@ -113,7 +113,7 @@ def test_registration_dialog_registers_a_case(qtbot, village_ws, mediator):
 
     def register(values):
         with village_ws.session(mediator.id) as s:
-            return cases.register_case(s, mediator, **values)
+            return registration.register_case(s, mediator, **values)
 
     dlg.on_accept = register
     dlg.accept()

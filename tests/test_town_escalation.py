@@ -12,7 +12,7 @@ from db.models import Demand, MediationCase, User
 
 from app.diary import demands, entries
 from app.errors import UserError
-from app.mediation import cases, rules
+from app.mediation import casefile, registration, rules, states
 from app.sync.export import export_bundles
 from app.sync.importer import import_bundles
 from app.workspace import Workspace
@@ -55,7 +55,7 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
             select(Demand.id).where(Demand.village_code == VILLAGE_CODE, Demand.status == "open")
         ).first()
         handled_on = max(case.escalated_on, DEMO_TODAY)
-        cases.record_town_handling(
+        states.record_town_handling(
             s,
             clerk,
             case_id,
@@ -92,7 +92,7 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
     (b,) = import_bundles(village, [down.path]).bundles
     assert b.status == "imported" and b.counts["updated"] == 2 and b.counts["conflicts"] == 0
     with village.new_session() as s:
-        info = cases.open_case(s, _admin(village), case_id, audit_open=False).case
+        info = casefile.open_case(s, _admin(village), case_id, audit_open=False).case
         assert (info.town_outcome, info.town_outcome_note) == ("调解成功", "已出具镇级调解协议")
         assert info.town_handler == clerk.display_name and info.state == rules.ESCALATED
         reply = demands.demand_info(s, demand_id)
@@ -107,10 +107,10 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
     # the village archives the case after the town's outcome: a fast-forward at the town, not a conflict
     admin = _admin(village)
     with village.session(admin.id) as s:
-        for item in cases.checklist(s, case_id):
+        for item in casefile.checklist(s, case_id):
             if item.required and not item.present:
-                cases.set_file_item(s, admin, case_id, item.key, present=True, pages=1)
-        cases.change_state(
+                casefile.set_file_item(s, admin, case_id, item.key, present=True, pages=1)
+        states.change_state(
             s,
             admin,
             case_id,
@@ -167,7 +167,7 @@ def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
         lambda s: cadres.set_card_delivered(s, clerk, hid, DEMO_TODAY),
         lambda s: entries.add_amendment(s, entry_id, "镇里补记", actor=clerk),
         lambda s: entries.delete_entry(s, entry_id, actor=clerk),
-        lambda s: cases.update_case(s, clerk, case_id, title="镇里改的名称"),
+        lambda s: registration.update_case(s, clerk, case_id, title="镇里改的名称"),
     ]
     for attempt in attempts:
         with pytest.raises(UserError) as err, town.session(clerk.id) as s:

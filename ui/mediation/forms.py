@@ -107,7 +107,7 @@ class _FormDialog(QDialog):
 
 
 class RegistrationForm(QWidget):
-    """受理登记 fields. ``values()`` gives the keyword arguments of ``cases.register_case``."""
+    """受理登记 fields. ``values()`` gives the keyword arguments of ``registration.register_case``."""
 
     def __init__(self, types: list[str], parent: QWidget | None = None, *, with_date: bool = True) -> None:
         super().__init__(parent)

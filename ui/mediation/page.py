@@ -29,12 +29,12 @@ from db.queries.mediation import CaseFilter, case_years, screening_rows
 
 from app import accounts
 from app.errors import UserError
-from app.mediation import cases, rules, screening
+from app.mediation import registration, rules, screening
 from app.mediation import stats as mstats
 
 from ui.context import AppContext
 from ui.mediation import forms
-from ui.mediation.case_screen import CaseDialog
+from ui.mediation.case.dialog import CaseDialog
 from ui.mediation.models import CaseListModel, ScreeningListModel
 from ui.tasks import run_in_background
 from ui.widgets.village_filter import VillageFilter
@@ -214,7 +214,7 @@ class MediationPage(QWidget):
 
     def _types(self) -> list[str]:
         with self.ctx.session() as s:
-            return cases.dispute_types(s)
+            return registration.dispute_types(s)
 
     def _register(self, dlg: forms.RegistrationDialog, register) -> str | None:
         def accept(values: dict) -> str:
@@ -231,7 +231,7 @@ class MediationPage(QWidget):
     def new_case(self) -> None:
         dlg = forms.RegistrationDialog(self._types(), self, day=self.today)
         dlg.reg.registrar.setText(self.ctx.user.display_name if self.ctx.user else "")
-        case_id = self._register(dlg, lambda s, v: cases.register_case(s, self.ctx.user, **v))
+        case_id = self._register(dlg, lambda s, v: registration.register_case(s, self.ctx.user, **v))
         if case_id:
             self.open_case(case_id)
 
@@ -318,7 +318,7 @@ class MediationPage(QWidget):
         def register(s, v):
             v.pop("source")
             title, dispute_type = v.pop("title"), v.pop("dispute_type")
-            return cases.case_from_screening(
+            return registration.case_from_screening(
                 s, self.ctx.user, row.id, title=title, dispute_type=dispute_type, **v
             )
 

@@ -11,7 +11,7 @@ from db.models import Person, User
 
 from app import accounts
 from app.demo import DemoRun
-from app.mediation import cases, rules, screening
+from app.mediation import agreement, casefile, meetings, registration, rules, screening, states
 from app.workspace import Workspace
 
 # (type, title pattern, facts, requests, agreement terms, amount range in 元)
@@ -198,7 +198,7 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
                 risk["risk_petition_people"] = rng.randint(10, 25)
             if n % 19 == 9:
                 risk["risk_suicide_people"] = 1
-            c = cases.register_case(
+            c = registration.register_case(
                 s,
                 user,
                 title=title.format(**fmt),
@@ -215,12 +215,14 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
             )
             for role, pid, name in (("申请人", a_id, a), ("被申请人", b_id, b)):
                 if pid:
-                    cases.add_party(s, user, c.id, role=role, person_id=pid)
+                    registration.add_party(s, user, c.id, role=role, person_id=pid)
                 else:
-                    cases.add_party(s, user, c.id, role=role, name=name, address="本村")
-            cases.add_mediator(s, user, c.id, user_id=user.id, is_lead=True)
+                    registration.add_party(s, user, c.id, role=role, name=name, address="本村")
+            registration.add_mediator(s, user, c.id, user_id=user.id, is_lead=True)
             if rng.random() < 0.4:
-                cases.add_mediator(s, user, c.id, name=rng.choice(("李德明（乡贤）", "周律师", "赵老支书")))
+                registration.add_mediator(
+                    s, user, c.id, name=rng.choice(("李德明（乡贤）", "周律师", "赵老支书"))
+                )
             _drive(s, user, c, target, accepted, today, rng, fmt, terms, money)
             made["mediation_cases"] += 1
             demo.progress(n + 1, len(targets), "生成调解案件")
@@ -237,7 +239,7 @@ def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
         return day
 
     def go(state: str, **kw) -> None:
-        cases.change_state(s, user, c.id, state, on_date=day, **kw)
+        states.change_state(s, user, c.id, state, on_date=day, **kw)
 
     if target == rules.ACCEPTED:
         return
@@ -249,14 +251,14 @@ def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
     if target == rules.TERMINATED:
         go(rules.TERMINATED, reasons="被申请人明确表示拒绝调解，依照人民调解法第十七条终止调解。")
         return
-    cases.record_rights_notice(s, user, c.id, given_on=day)
+    registration.record_rights_notice(s, user, c.id, given_on=day)
     go(rules.IN_MEDIATION)
     result = (
         "继续调解"
         if target == rules.IN_MEDIATION
         else ("未达成协议" if target == rules.FAILED else "达成协议")
     )
-    cases.add_session(
+    meetings.add_meeting(
         s,
         user,
         c.id,
@@ -283,7 +285,7 @@ def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
         go(rules.FAILED, reasons=rng.choice(FAIL_REASONS), routes=["诉讼", "行政"])
         return
     oral = money < 500 and rng.random() < 0.5
-    ag = cases.save_agreement(
+    ag = agreement.save_agreement(
         s,
         user,
         c.id,
@@ -300,8 +302,8 @@ def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
     )
     if not oral:
         sign_day = later(2)
-        for p in cases.parties(s, c.id):
-            cases.sign(
+        for p in registration.parties(s, c.id):
+            agreement.sign(
                 s,
                 user,
                 document_table="mediation_agreement",
@@ -312,7 +314,7 @@ def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
                 signed_on=sign_day,
                 method=rng.choice(("纸质签字", "按指印")),
             )
-        cases.sign(
+        agreement.sign(
             s,
             user,
             document_table="mediation_agreement",
@@ -321,7 +323,7 @@ def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
             signer_name=user.display_name,
             signed_on=sign_day,
         )
-        cases.sign(
+        agreement.sign(
             s,
             user,
             document_table="mediation_agreement",
@@ -343,7 +345,7 @@ def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
     if target in (rules.PERFORMED, rules.PERFORMING):
         return
     visit = later(30)
-    cases.record_follow_up(
+    casefile.record_follow_up(
         s,
         user,
         c.id,
@@ -361,8 +363,8 @@ def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
 
 def _archive(s, user, c, day) -> None:
     for key in ("identity", "back_cover", "rights_notice", "session_record"):
-        cases.set_file_item(s, user, c.id, key, present=True, pages=1)
-    cases.change_state(
+        casefile.set_file_item(s, user, c.id, key, present=True, pages=1)
+    states.change_state(
         s,
         user,
         c.id,

@@ -22,8 +22,8 @@ from db.models import Attachment, User
 from app.attachments import load_blob
 from app.codes import mask_resident_id
 from app.errors import UserError
-from app.mediation import cases, rules
-from app.mediation.cases import CaseFile, PartyInfo, SignatureInfo
+from app.mediation import casefile, rules
+from app.mediation.info import CaseFile, PartyInfo, SignatureInfo, fen_to_yuan
 from app.paths import cjk_font_path
 
 FONT = "NotoSerifSC"
@@ -378,7 +378,7 @@ def agreement(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None
         pdf.section(
             "履行方式、时限：",
             f"{ag.performance_manner or '按上述协议履行'}{deadline}。"
-            + (f"协议涉及金额 {cases.fen_to_yuan(ag.amount_fen):,.2f} 元。" if ag.amount_fen else ""),
+            + (f"协议涉及金额 {fen_to_yuan(ag.amount_fen):,.2f} 元。" if ag.amount_fen else ""),
         )
         pdf.para(
             f"本协议一式 {len(holders)} 份，当事人各执一份，人民调解委员会留存一份。本协议自各方当事人签名、"
@@ -409,7 +409,7 @@ def oral_agreement(cf: CaseFile, target: Path, images: dict[str, bytes] | None =
                 ("履行期限", f"{ag.performance_deadline:%Y年%m月%d日}" if ag.performance_deadline else "", 3),
             ],
             [("达成日期", f"{ag.reached_on:%Y年%m月%d日}（自达成之日起生效）", 7)],
-            [("涉及金额", f"{cases.fen_to_yuan(ag.amount_fen):,.2f} 元", 3), ("登记人", ag.recorder, 3)],
+            [("涉及金额", f"{fen_to_yuan(ag.amount_fen):,.2f} 元", 3), ("登记人", ag.recorder, 3)],
         ]
     )
     _sign_block(pdf, cf, ag.id, images or {}, party_suffix="签名", roles=("人民调解员（签名）",))
@@ -568,5 +568,5 @@ def print_document(
     """Open the case (permission checked, audited) and write one document to ``target``."""
     if kind not in RENDERERS:
         raise ValueError(kind)
-    cf = cases.open_case(session, user, case_id)
+    cf = casefile.open_case(session, user, case_id)
     return RENDERERS[kind](cf, target, signature_images(session, cf, attachments_dir))

@@ -1,0 +1,78 @@
+"""调解记录: the meetings of a mediation (调解, one record each, numbered per case), held only while the
+case is 调解中 and only after the rights-and-duties notice was given. "Session" in this code is the
+database session; a mediation session is a meeting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import SessionRecord, User
+
+from app import accounts
+from app.errors import UserError
+from app.mediation import rules
+from app.mediation.info import SessionInfo, actor_name, plain, require_text
+from app.mediation.registration import case_for_edit
+
+
+def add_meeting(
+    session: Session,
+    user: User | None,
+    case_id: str,
+    *,
+    held_at: dt.datetime,
+    place: str,
+    subject: str = "",
+    participants: str = "",
+    parties_present: str = "",
+    statements: str = "",
+    verification: str = "",
+    risk_notice: str = "",
+    result: str = "继续调解",
+    result_detail: str = "",
+    mediator_name: str = "",
+    recorder_name: str = "",
+) -> SessionInfo:
+    """调解记录. Refused until the rights-and-duties notice is recorded as given (on or before the day)."""
+    accounts.require(user, "see_cases")
+    row = case_for_edit(session, case_id)
+    if row.state != rules.IN_MEDIATION:
+        raise UserError(f"案件处于“{row.state}”状态，只有“调解中”的案件才能记录调解；请先点“开始调解”")
+    if row.rights_notice_on is None:
+        raise UserError(
+            "请先记录已向当事人告知权利义务（当事人权利义务告知书），再记录调解", field="rights_notice"
+        )
+    if held_at.date() < row.rights_notice_on:
+        raise UserError(
+            f"调解时间早于权利义务告知日期（{row.rights_notice_on:%Y-%m-%d}），请先告知再调解",
+            field="held_at",
+        )
+    if result not in rules.SESSION_RESULTS:
+        raise UserError(f"调解结果请选择：{'、'.join(rules.SESSION_RESULTS)}", field="result")
+    seq = (
+        session.scalar(select(func.max(SessionRecord.seq)).where(SessionRecord.case_id == case_id)) or 0
+    ) + 1
+    rec = SessionRecord(
+        village_code=row.village_code,
+        case_id=case_id,
+        seq=seq,
+        held_at=held_at,
+        place=require_text(place, "调解地点", "place"),
+        subject=subject or row.title,
+        participants=participants,
+        parties_present=parties_present,
+        statements=statements,
+        verification=verification,
+        risk_notice=risk_notice,
+        result=result,
+        result_detail=result_detail,
+        mediator_name=mediator_name or actor_name(user),
+        recorder_name=recorder_name,
+    )
+    session.add(rec)
+    session.flush()
+    return plain(SessionInfo, rec)

@@ -1,0 +1,458 @@
+"""调解案件的登记: the committee's settings (字号 of case numbers, local dispute types), registering a
+case (also from a screening round), editing the registration, parties, mediators and the rights-and-duties
+notice; and the lookups the other parts of a case use (the case, the case when this station may change
+it, a case's live rows, its parties, the history row of a state change).
+
+Every function takes the session and the acting user; reading or changing a case needs the
+``see_cases`` permission (调解员, 管理员, 乡镇工作人员).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db import settings
+from db.base import utcnow
+from db.models import CaseMediator, CaseParty, CaseTransition, MediationCase, Person, Screening, User
+
+from app import accounts, audit
+from app.errors import UserError
+from app.lookup import require_live
+from app.mediation import rules
+from app.mediation.info import (
+    CaseInfo,
+    MediatorInfo,
+    PartyInfo,
+    actor_name,
+    link_id,
+    plain,
+    require_text,
+    yuan_to_fen,
+)
+from app.ownership import require_own_record
+
+SETTING_PREFIX = "mediation.case_prefix"
+SETTING_LOCAL_TYPES = "mediation.local_types"
+
+
+# -- the committee's settings --------------------------------------------------------------------
+def committee_name(session: Session) -> str:
+    from db.models import Station
+
+    station = session.scalars(select(Station).where(Station.is_local.is_(True))).first()
+    return f"{station.name}人民调解委员会" if station is not None else "人民调解委员会"
+
+
+def case_prefix(session: Session) -> str:
+    """The 字号 of case numbers: set by the committee, by default the village name without 村."""
+    from db.models import Station
+
+    stored = settings.get(session, SETTING_PREFIX, None)
+    if stored:
+        return stored
+    station = session.scalars(select(Station).where(Station.is_local.is_(True))).first()
+    name = station.name if station is not None else ""
+    return name[:-1] if name.endswith("村") and len(name) > 1 else name
+
+
+def set_case_prefix(session: Session, user: User | None, prefix: str) -> None:
+    accounts.require(user, "see_cases")
+    prefix = (prefix or "").strip()
+    if not prefix or len(prefix) > 10 or any(c in prefix for c in "()（）第号 "):
+        raise UserError("字号请填 1 到 10 个字，不含括号、空格和“第”“号”，如“张家”", field="prefix")
+    settings.put(session, SETTING_PREFIX, prefix)
+
+
+def dispute_types(session: Session) -> list[str]:
+    """The 15 national types, then the committee's own (本地类型, e.g. 村务管理)."""
+    local = settings.get(session, SETTING_LOCAL_TYPES, list(rules.DEFAULT_LOCAL_TYPES))
+    return list(rules.NATIONAL_TYPES) + [t for t in local if t not in rules.NATIONAL_TYPES]
+
+
+# -- the case and its rows, for every part of a case ---------------------------------------------------
+def case_row(session: Session, case_id: str) -> MediationCase:
+    return require_live(session, MediationCase, case_id, "找不到这个调解案件（可能已被删除）")
+
+
+def case_for_edit(session: Session, case_id: str) -> MediationCase:
+    """The case, when this station may change it: a village's cases are read-only at the town, which
+    records only its own handling of an escalated case (:func:`app.mediation.states.record_town_handling`)."""
+    row = case_row(session, case_id)
+    require_own_record(session, row, f"案件 {row.case_number}")
+    return row
+
+
+def live_rows(session: Session, model, case_id: str, *order) -> list:
+    return list(
+        session.scalars(
+            select(model).where(model.case_id == case_id, model.deleted_at.is_(None)).order_by(*order)
+        )
+    )
+
+
+def parties(session: Session, case_id: str) -> list[CaseParty]:
+    return live_rows(session, CaseParty, case_id, CaseParty.sort_order, CaseParty.created_at)
+
+
+def add_transition(
+    session: Session,
+    row: MediationCase,
+    source: str | None,
+    target: str,
+    on_date: dt.date,
+    user: User | None,
+    note: str,
+) -> None:
+    """The history row of a state change (registration writes the first, :mod:`app.mediation.states` the rest)."""
+    session.add(
+        CaseTransition(
+            village_code=row.village_code,
+            case_id=row.id,
+            from_state=source,
+            to_state=target,
+            on_date=on_date,
+            at=utcnow(),
+            by_user_id=user.id if user else None,
+            by_name=actor_name(user),
+            note=note,
+        )
+    )
+
+
+# -- registration -------------------------------------------------------------------------------
+def next_case_seq(session: Session, village_code: str, year: int) -> int:
+    """N of the next case number: sequential per year per committee; deleted cases keep their N."""
+    top = session.scalar(
+        select(func.max(MediationCase.case_seq)).where(
+            MediationCase.village_code == village_code, MediationCase.case_year == year
+        )
+    )
+    return (top or 0) + 1
+
+
+def register_case(
+    session: Session,
+    user: User | None,
+    *,
+    title: str,
+    accepted_on: dt.date,
+    source: str,
+    dispute_type: str,
+    complexity: str = "简单",
+    people_count: int = 2,
+    amount: object = 0,
+    facts: str = "",
+    requests: str = "",
+    source_record_id: str | None = None,
+    risk_criminal_people: int = 0,
+    risk_petition_people: int = 0,
+    risk_suicide_people: int = 0,
+    registrar: str | None = None,
+) -> CaseInfo:
+    """受理登记: numbers the case and puts it in state 受理. A risk flag is set by its number of people."""
+    accounts.require(user, "see_cases")
+    title = require_text(title, "纠纷名称（如“张三与李四宅基地纠纷”）", "title")
+    if source not in rules.SOURCES:
+        raise UserError(f"纠纷来源“{source}”不在列表中，请选择：{'、'.join(rules.SOURCES)}", field="source")
+    if dispute_type not in dispute_types(session):
+        raise UserError(
+            f"纠纷类型“{dispute_type}”不在列表中，请从列表选择或先在设置里添加本地类型", field="dispute_type"
+        )
+    if complexity not in rules.COMPLEXITIES:
+        raise UserError(f"难易程度请选择：{'、'.join(rules.COMPLEXITIES)}", field="complexity")
+    if people_count < 1:
+        raise UserError("涉及人数至少 1 人", field="people_count")
+    for label, n, field in (
+        ("民转刑", risk_criminal_people, "risk_criminal_people"),
+        ("群体性上访", risk_petition_people, "risk_petition_people"),
+        ("自杀", risk_suicide_people, "risk_suicide_people"),
+    ):
+        if n < 0:
+            raise UserError(f"可能{label}的人数不能为负数", field=field)
+    village_code = session.info["stamp"].village_code
+    seq = next_case_seq(session, village_code, accepted_on.year)
+    row = MediationCase(
+        village_code=village_code,
+        case_year=accepted_on.year,
+        case_seq=seq,
+        case_number=rules.case_number(accepted_on.year, case_prefix(session), seq),
+        title=title,
+        accepted_on=accepted_on,
+        source=source,
+        source_record_id=source_record_id,
+        dispute_type=dispute_type,
+        complexity=complexity,
+        people_count=people_count,
+        amount_fen=yuan_to_fen(amount),
+        facts=facts.strip(),
+        requests=requests.strip(),
+        risk_criminal=risk_criminal_people > 0,
+        risk_criminal_people=risk_criminal_people,
+        risk_petition=risk_petition_people > 0,
+        risk_petition_people=risk_petition_people,
+        risk_suicide=risk_suicide_people > 0,
+        risk_suicide_people=risk_suicide_people,
+        registrar=(registrar or actor_name(user)).strip(),
+        state=rules.ACCEPTED,
+        state_on=accepted_on,
+    )
+    session.add(row)
+    session.flush()
+    add_transition(session, row, None, rules.ACCEPTED, accepted_on, user, "受理登记")
+    audit.record(
+        session,
+        user,
+        "case.register",
+        table="mediation_case",
+        record_id=row.id,
+        fields=["case_number", "source", "dispute_type"],
+    )
+    return plain(CaseInfo, row)
+
+
+def case_from_screening(
+    session: Session, user: User | None, screening_id: str, *, title: str, dispute_type: str, **kwargs
+) -> CaseInfo:
+    """A dispute found in a screening round becomes a case in one step (source 排查发现)."""
+    screening = require_live(session, Screening, screening_id, "找不到这次排查记录")
+    if screening.found_count < 1:
+        raise UserError(
+            "这次排查是零报告（未发现纠纷），请先把发现的纠纷数改为至少 1 起", field="found_count"
+        )
+    kwargs.setdefault("accepted_on", screening.round_date)
+    kwargs.setdefault("facts", screening.findings)
+    return register_case(
+        session,
+        user,
+        title=title,
+        source="排查发现",
+        dispute_type=dispute_type,
+        source_record_id=screening.id,
+        **kwargs,
+    )
+
+
+_EDITABLE = (
+    "title",
+    "source",
+    "source_record_id",
+    "dispute_type",
+    "complexity",
+    "people_count",
+    "facts",
+    "requests",
+    "registrar",
+)
+
+
+def update_case(session: Session, user: User | None, case_id: str, **changes) -> CaseInfo:
+    """Edit the registration (not the number or accepted date). Amount in 元, risk flags by people."""
+    accounts.require(user, "see_cases")
+    row = case_for_edit(session, case_id)
+    if row.state == rules.ARCHIVED:
+        raise UserError("案件已归档，登记内容不能再修改")
+    changed = []
+    for key, value in changes.items():
+        if key == "amount":
+            value, key = yuan_to_fen(value), "amount_fen"
+        elif key in ("risk_criminal_people", "risk_petition_people", "risk_suicide_people"):
+            if value < 0:
+                raise UserError("人数不能为负数", field=key)
+            flag = key.removesuffix("_people")
+            if getattr(row, flag) != (value > 0):
+                setattr(row, flag, value > 0)
+        elif key not in _EDITABLE:
+            raise TypeError(f"not an editable case field: {key}")
+        if key == "title":
+            value = require_text(value, "纠纷名称", "title")
+        if key == "source" and value not in rules.SOURCES:
+            raise UserError(f"纠纷来源请选择：{'、'.join(rules.SOURCES)}", field="source")
+        if key == "dispute_type" and value not in dispute_types(session):
+            raise UserError(f"纠纷类型“{value}”不在列表中", field="dispute_type")
+        if key == "complexity" and value not in rules.COMPLEXITIES:
+            raise UserError(f"难易程度请选择：{'、'.join(rules.COMPLEXITIES)}", field="complexity")
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+            changed.append(key)
+    if changed:
+        audit.record(session, user, "case.update", table="mediation_case", record_id=row.id, fields=changed)
+    return plain(CaseInfo, row)
+
+
+# -- parties and mediators ------------------------------------------------------------------------
+def add_party(
+    session: Session,
+    user: User | None,
+    case_id: str,
+    *,
+    role: str,
+    person_id: str | None = None,
+    kind: str = "个人",
+    name: str = "",
+    sex: str | None = None,
+    ethnicity: str | None = None,
+    birth_date: dt.date | None = None,
+    id_number: str | None = None,
+    occupation: str | None = None,
+    phone: str | None = None,
+    address: str = "",
+    representative: str | None = None,
+    representative_title: str | None = None,
+) -> PartyInfo:
+    """A party from the roster (``person_id``: the person's fields are copied as they are today) or an
+    outside person or organisation (单位 needs its representative)."""
+    accounts.require(user, "see_cases")
+    row = case_for_edit(session, case_id)
+    if row.state == rules.ARCHIVED:
+        raise UserError("案件已归档，不能再添加当事人")
+    if role not in rules.PARTY_ROLES:
+        raise UserError(f"当事人身份请选择：{'、'.join(rules.PARTY_ROLES)}", field="role")
+    if kind not in rules.PARTY_KINDS:
+        raise UserError("当事人类别请选择“个人”或“单位”", field="kind")
+    party_id = None
+    if person_id is not None:
+        person = require_live(session, Person, person_id, "名册中找不到这个人，请重新查找", field="person_id")
+        from db.models import Household
+
+        household = session.get(Household, person.household_id)
+        kind = "个人"
+        name, sex, ethnicity, birth_date = person.name, person.sex, person.ethnicity, person.birth_date
+        id_number, occupation, phone = person.id_number, person.occupation, person.phone
+        if household is not None and not address:
+            address = household.address or household.group_name
+        party_id = link_id("party", case_id, person_id)
+        existing = session.get(CaseParty, party_id)
+        if existing is not None:
+            if existing.deleted_at is None:
+                raise UserError(f"{name} 已经是本案当事人", field="person_id")
+            existing.deleted_at = None
+            existing.role = role
+            return plain(PartyInfo, existing)
+    name = require_text(name, "当事人姓名或单位名称", "name")
+    if kind == "单位" and not (representative or "").strip():
+        raise UserError("单位当事人请填写法定代表人或负责人（代表人）", field="representative")
+    if phone and person_id is None:
+        from app.codes import InvalidPhone, normalize_phone
+
+        try:
+            phone = normalize_phone(phone)
+        except InvalidPhone as exc:
+            raise UserError(f"联系电话：{exc}", field="phone") from None
+    if id_number and person_id is None:
+        from app.codes import InvalidResidentId, parse_resident_id
+
+        try:
+            rid = parse_resident_id(id_number)
+            id_number, birth_date = rid.number, birth_date or rid.birth_date
+            sex = sex or rid.sex
+        except InvalidResidentId as exc:
+            raise UserError(f"身份证号：{exc}", field="id_number") from None
+    order = (
+        session.scalar(select(func.count()).select_from(CaseParty).where(CaseParty.case_id == case_id)) or 0
+    )
+    party = CaseParty(
+        village_code=row.village_code,
+        case_id=case_id,
+        role=role,
+        kind=kind,
+        person_id=person_id,
+        name=name,
+        sex=sex,
+        ethnicity=ethnicity,
+        birth_date=birth_date,
+        id_number=id_number or None,
+        occupation=occupation,
+        phone=phone or None,
+        address=address or "",
+        representative=(representative or "").strip() or None,
+        representative_title=(representative_title or "").strip() or None,
+        sort_order=order,
+    )
+    if party_id is not None:
+        party.id = party_id
+    session.add(party)
+    session.flush()
+    audit.record(
+        session, user, "case.party.add", table="mediation_party", record_id=party.id, fields=["role", "name"]
+    )
+    return plain(PartyInfo, party)
+
+
+def remove_party(session: Session, user: User | None, party_id: str) -> None:
+    accounts.require(user, "see_cases")
+    party = require_live(session, CaseParty, party_id, "找不到这个当事人")
+    if case_for_edit(session, party.case_id).state not in rules.OPEN_STATES:
+        raise UserError("调解已有结果，当事人不能再移除")
+    party.deleted_at = utcnow()
+
+
+def add_mediator(
+    session: Session,
+    user: User | None,
+    case_id: str,
+    *,
+    user_id: str | None = None,
+    name: str = "",
+    is_lead: bool = False,
+) -> MediatorInfo:
+    """A mediator: a user of this station (by id) or a named outsider (e.g. a 乡贤 or lawyer)."""
+    accounts.require(user, "see_cases")
+    row = case_for_edit(session, case_id)
+    mediator_id = None
+    if user_id is not None:
+        mediator_user = session.get(User, user_id)
+        if mediator_user is None:
+            raise UserError("找不到这个账号", field="user_id")
+        name = mediator_user.display_name
+        mediator_id = link_id("mediator", case_id, user_id)
+        existing = session.get(CaseMediator, mediator_id)
+        if existing is not None:
+            if existing.deleted_at is None:
+                raise UserError(f"{name} 已是本案调解员", field="user_id")
+            existing.deleted_at = None
+            existing.is_lead = is_lead
+            return plain(MediatorInfo, existing)
+    name = require_text(name, "调解员姓名", "name")
+    m = CaseMediator(
+        village_code=row.village_code, case_id=case_id, user_id=user_id, name=name, is_lead=is_lead
+    )
+    if mediator_id is not None:
+        m.id = mediator_id
+    session.add(m)
+    session.flush()
+    return plain(MediatorInfo, m)
+
+
+def remove_mediator(session: Session, user: User | None, mediator_id: str) -> None:
+    accounts.require(user, "see_cases")
+    m = session.get(CaseMediator, mediator_id)
+    if m is None or m.deleted_at is not None:
+        raise UserError("找不到这个调解员")
+    case_for_edit(session, m.case_id)
+    m.deleted_at = utcnow()
+
+
+# -- rights notice -------------------------------------------------------------------------------
+def record_rights_notice(
+    session: Session,
+    user: User | None,
+    case_id: str,
+    *,
+    given_on: dt.date,
+    given_by: str | None = None,
+    method: str = "书面告知",
+) -> CaseInfo:
+    """权利义务告知: must be recorded as given before any session record."""
+    accounts.require(user, "see_cases")
+    row = case_for_edit(session, case_id)
+    if row.state not in rules.OPEN_STATES:
+        raise UserError(f"案件处于“{row.state}”状态，不需要再告知权利义务")
+    if given_on < row.accepted_on:
+        raise UserError("告知日期不能早于受理日期", field="given_on")
+    row.rights_notice_on = given_on
+    row.rights_notice_by = (given_by or actor_name(user)).strip()
+    row.rights_notice_method = method
+    return plain(CaseInfo, row)

@@ -1,0 +1,192 @@
+"""The state machine of a case at work: a step to another state with its preconditions (parties and a
+mediator before mediation, an agreement before success, the required file items before archiving …), the
+steps legal from a state, and the town's handling of a case escalated to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from db.models import CaseMediator, MediationCase, User
+from db.models import FollowUp as FollowUpRow
+
+from app import accounts, audit
+from app.errors import UserError
+from app.mediation import rules
+from app.mediation.agreement import case_agreement, missing_signatures
+from app.mediation.casefile import FOLLOW_UP_AFTER_DAYS, checklist, plan_follow_up_if_none
+from app.mediation.info import CaseInfo, actor_name, plain, require_text
+from app.mediation.registration import add_transition, case_for_edit, case_row, live_rows, parties
+from app.ownership import is_town_session
+
+
+# -- the state machine ---------------------------------------------------------------------------
+def change_state(
+    session: Session,
+    user: User | None,
+    case_id: str,
+    target: str,
+    *,
+    on_date: dt.date,
+    reasons: str = "",
+    routes: tuple[str, ...] | list[str] = (),
+    escalate_to: str | None = None,
+    volume_no: str | None = None,
+    filed_by: str | None = None,
+    retention: str | None = None,
+) -> CaseInfo:
+    """Move a case to ``target``; illegal steps and missing preconditions are refused with the reason.
+
+    - 不予受理 / 终止: ``reasons`` (终止: e.g. 一方当事人明确拒绝调解, Art. 17).
+    - 调解不成: ``reasons`` and the ``routes`` explained (诉讼, 仲裁, 行政).
+    - 上报: ``escalate_to`` (乡镇/县) and ``reasons``.
+    - 调解成功: an agreement is on file; 开始履行 / 履行完毕 need it in effect.
+    - 已归档: the required file items, ``volume_no``, ``filed_by``, ``retention`` (立卷日期 = ``on_date``).
+    """
+    accounts.require(user, "see_cases")
+    row = case_for_edit(session, case_id)
+    source = row.state
+    if not rules.is_legal(source, target):
+        raise UserError(rules.refusal(source, target), field="state")
+    if on_date < row.state_on:
+        raise UserError(f"日期不能早于上一步的日期（{row.state_on:%Y-%m-%d}）", field="on_date")
+    reasons = (reasons or "").strip()
+    note = reasons
+    ag = case_agreement(session, case_id)
+    if target == rules.IN_MEDIATION:
+        if source == rules.ESCALATED and row.town_outcome != "退回村调委会":
+            raise UserError("只有乡镇已把案件退回村调委会，才能继续调解", field="state")
+        ps = parties(session, case_id)
+        if len(ps) < 2:
+            raise UserError("请先登记至少两方当事人，再开始调解", field="parties")
+        if not live_rows(session, CaseMediator, case_id):
+            raise UserError("请先指定调解员，再开始调解", field="mediators")
+    elif target in (rules.REJECTED, rules.TERMINATED):
+        require_text(
+            reasons,
+            "不予受理的理由" if target == rules.REJECTED else "终止调解的理由（如一方明确拒绝调解）",
+            "reasons",
+        )
+        row.end_reason = reasons
+    elif target == rules.FAILED:
+        require_text(reasons, "调解不成的原因", "reasons")
+        routes = [r for r in routes if r]
+        bad = [r for r in routes if r not in rules.FAILURE_ROUTES]
+        if bad or not routes:
+            raise UserError("请勾选已向当事人告知的其他解决途径：诉讼、仲裁、行政", field="routes")
+        row.failure_reasons = reasons
+        row.failure_routes = ",".join(r for r in rules.FAILURE_ROUTES if r in routes)
+        note = f"{reasons}（已告知途径：{'、'.join(routes)}）"
+    elif target == rules.ESCALATED:
+        if escalate_to not in rules.ESCALATION_TARGETS:
+            raise UserError("请选择上报到乡镇还是县", field="escalate_to")
+        require_text(reasons, "上报的理由", "reasons")
+        row.escalated_to = escalate_to
+        row.escalation_reason = reasons
+        row.escalated_on = on_date
+        row.town_handling, row.town_outcome, row.town_outcome_note = "", None, ""
+        row.town_handler, row.town_handled_on = None, None
+        note = f"上报{escalate_to}：{reasons}"
+    elif target == rules.SUCCEEDED:
+        if ag is None:
+            raise UserError(
+                "请先在“协议”页填写调解协议（书面协议书或口头协议），再记为调解成功", field="agreement"
+            )
+    elif target in (rules.PERFORMING, rules.PERFORMED) and source == rules.SUCCEEDED:
+        if ag is None or ag.effective_on is None:
+            missing = "、".join(missing_signatures(session, ag)) if ag else "协议"
+            raise UserError(f"协议尚未生效，还缺：{missing}", field="agreement")
+    if target == rules.PERFORMED:
+        if ag is not None:
+            ag.performed_on = on_date
+        plan_follow_up_if_none(session, row, ag, on_date + dt.timedelta(days=FOLLOW_UP_AFTER_DAYS))
+    elif target == rules.VISITED:
+        done = [f for f in live_rows(session, FollowUpRow, case_id) if f.visited_on is not None]
+        if not done:
+            raise UserError("请先在“回访”页填写回访记录", field="follow_ups")
+    elif target == rules.ARCHIVED:
+        if source == rules.ESCALATED and not row.town_outcome:
+            raise UserError("乡镇尚未反馈处理结果，暂不能归档", field="state")
+        _check_archive(session, row, volume_no, filed_by, retention)
+        row.volume_no, row.filed_by, row.filed_on, row.retention = (
+            volume_no.strip(),
+            filed_by.strip(),
+            on_date,
+            retention,
+        )
+        note = f"卷号 {row.volume_no}，立卷人 {row.filed_by}，保管期限 {retention}"
+    row.state = target
+    row.state_on = on_date
+    if target in rules.OUTCOME_OF:
+        row.outcome = rules.OUTCOME_OF[target]
+    elif target == rules.IN_MEDIATION and source == rules.ESCALATED:
+        row.outcome = None
+    add_transition(session, row, source, target, on_date, user, note)
+    audit.record(
+        session,
+        user,
+        "case.state",
+        table="mediation_case",
+        record_id=row.id,
+        fields=["state"],
+        detail=f"{source}→{target}",
+    )
+    return plain(CaseInfo, row)
+
+
+def legal_actions(state: str) -> list[rules.Transition]:
+    return rules.next_states(state)
+
+
+def _check_archive(
+    session: Session, row: MediationCase, volume_no: str | None, filed_by: str | None, retention: str | None
+) -> None:
+    missing = [i.title for i in checklist(session, row.id) if i.required and not i.present]
+    if missing:
+        raise UserError(
+            f"卷宗还缺必备材料：{'、'.join(missing)}；请在“卷宗”页补齐并勾选后再归档", field="items"
+        )
+    require_text(volume_no, "卷号", "volume_no")
+    require_text(filed_by, "立卷人", "filed_by")
+    if retention not in rules.RETENTIONS:
+        raise UserError(f"保管期限请选择：{'、'.join(rules.RETENTIONS)}", field="retention")
+
+
+# -- town handling of an escalated case -----------------------------------------------------------------
+def record_town_handling(
+    session: Session,
+    user: User | None,
+    case_id: str,
+    *,
+    handling: str,
+    outcome: str,
+    handled_on: dt.date,
+    note: str = "",
+) -> CaseInfo:
+    """The town's handling and outcome of a case escalated to it, on the same record (flows back down)."""
+    accounts.require(user, "see_cases")
+    row = case_row(session, case_id)
+    if not is_town_session(session):
+        raise UserError("乡镇的处理结果只能在乡镇工作站填写")
+    if row.state != rules.ESCALATED:
+        raise UserError(f"案件处于“{row.state}”状态，未上报到乡镇，不能填写乡镇处理结果")
+    if outcome not in rules.TOWN_OUTCOMES:
+        raise UserError(f"处理结果请选择：{'、'.join(rules.TOWN_OUTCOMES)}", field="outcome")
+    if row.escalated_on and handled_on < row.escalated_on:
+        raise UserError("处理日期不能早于上报日期", field="handled_on")
+    row.town_handling = require_text(handling, "乡镇的处理情况", "handling")
+    row.town_outcome = outcome
+    row.town_outcome_note = note.strip()
+    row.town_handler = actor_name(user)
+    row.town_handled_on = handled_on
+    audit.record(
+        session,
+        user,
+        "case.town_handling",
+        table="mediation_case",
+        record_id=row.id,
+        fields=["town_handling", "town_outcome"],
+    )
+    return plain(CaseInfo, row)

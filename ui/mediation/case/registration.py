@@ -1,0 +1,103 @@
+"""The 登记 tab: the registration form, the rights-and-duties notice, and the escalation with the
+town's handling (filled in at the town)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
+
+from app.mediation import registration, rules, states
+
+from ui.mediation import forms
+from ui.mediation.case.tab import CaseTab, day_text
+
+
+class RegistrationTab(CaseTab):
+    def __init__(self, dialog) -> None:
+        super().__init__(dialog)
+        with self.ctx.session() as s:
+            types = registration.dispute_types(s)
+        self.reg = forms.RegistrationForm(types, self, with_date=False)
+        self.reg_save = QPushButton("保存登记(Ctrl+S)")
+        self.reg_save.clicked.connect(self.save_registration)
+        QShortcut(
+            QKeySequence("Ctrl+S"),
+            self,
+            self.save_registration,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
+        self.notice_label = QLabel()
+        self.notice_button = QPushButton("记录已告知权利义务")
+        self.notice_button.clicked.connect(self.record_notice)
+        self.town_box = QGroupBox("上报与乡镇处理")
+        tf = QFormLayout(self.town_box)
+        self.town_info = forms.align_top(QLabel())
+        self.town_handling = QLineEdit()
+        self.town_outcome = forms.combo(rules.TOWN_OUTCOMES)
+        self.town_note = QLineEdit()
+        self.town_save = QPushButton("保存乡镇处理结果")
+        self.town_save.clicked.connect(self.save_town_handling)
+        tf.addRow(self.town_info)
+        tf.addRow("处理情况", self.town_handling)
+        tf.addRow("处理结果", self.town_outcome)
+        tf.addRow("说明", self.town_note)
+        tf.addRow(self.town_save)
+        notice = QHBoxLayout()
+        notice.addWidget(QLabel("权利义务告知："))
+        notice.addWidget(self.notice_label, 1)
+        notice.addWidget(self.notice_button)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.reg)
+        bottom = QHBoxLayout()
+        bottom.addLayout(notice, 1)
+        bottom.addWidget(self.reg_save)
+        lay.addLayout(bottom)
+        lay.addWidget(self.town_box)
+
+    def fill(self) -> None:
+        c = self.cf.case
+        self.reg.set_values(c)
+        archived = c.state == rules.ARCHIVED
+        self.reg.setEnabled(not archived)
+        self.reg_save.setEnabled(not archived)
+        self.notice_label.setText(
+            f"已于 {day_text(c.rights_notice_on)} 由{c.rights_notice_by}{c.rights_notice_method}"
+            if c.rights_notice_on
+            else "尚未告知（告知后才能记录调解）"
+        )
+        self.notice_button.setEnabled(c.state in rules.OPEN_STATES)
+        is_town = self.ctx.is_town
+        self.town_box.setVisible(bool(c.escalated_to) or is_town)
+        info = (
+            f"上报{c.escalated_to}（{day_text(c.escalated_on)}）：{c.escalation_reason}"
+            if c.escalated_to
+            else "未上报"
+        )
+        if c.town_outcome:
+            info += f"\n乡镇处理：{c.town_handling}；结果：{c.town_outcome} {c.town_outcome_note}（{c.town_handler}，{day_text(c.town_handled_on)}）"
+        self.town_info.setText(info)
+        can_edit_town = is_town and c.state == rules.ESCALATED
+        for wdg in (self.town_handling, self.town_outcome, self.town_note, self.town_save):
+            wdg.setVisible(can_edit_town)
+
+    def save_registration(self) -> None:
+        v = self.reg.values()
+        v.pop("accepted_on")  # the number depends on it: fixed at registration
+        v["registrar"] = v["registrar"] or ""
+        self.dialog.run(registration.update_case, self.case_id, fields=self.reg.fields, **v)
+
+    def record_notice(self) -> None:
+        self.dialog.run(
+            registration.record_rights_notice, self.case_id, given_on=self.today, given_by=self.user_name
+        )
+
+    def save_town_handling(self) -> None:
+        self.dialog.run(
+            states.record_town_handling,
+            self.case_id,
+            handling=self.town_handling.text(),
+            outcome=self.town_outcome.currentText(),
+            handled_on=self.today,
+            note=self.town_note.text(),
+        )
