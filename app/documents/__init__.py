@@ -1,1 +1,0 @@
-"""Printed documents (PDF, fpdf2 with the bundled CJK font), made headless so the CLI and tests need no screen."""
