@@ -2,7 +2,7 @@
 """Set up and run 民情簿 from a checkout, on Debian/Ubuntu, Windows or macOS.
 
     python3 dev.py demo    # set up, then open the window on a demo village (./demo-workspace/)
-    python3 dev.py test    # set up, then lint (ruff) and run the whole test suite
+    python3 dev.py test    # set up, then lint (ruff), type-check (mypy) and run the whole test suite
     python3 dev.py setup   # only set up
 
 "Set up" = create .venv, install the project with its test extras (again only when pyproject.toml
@@ -149,10 +149,13 @@ def demo(python: Path, extra: list[str]) -> int:
 
 
 def lint(python: Path) -> int:
-    """ruff's rules (pyproject.toml) and its formatting, before the tests: a lint failure fails the run."""
-    say("ruff check, ruff format --check")
-    return run([python, "-m", "ruff", "check", "--quiet", "."]) or run(
-        [python, "-m", "ruff", "format", "--check", "--quiet", "."]
+    """ruff's rules and its formatting, then mypy (pyproject.toml says which packages, how strictly), before
+    the tests: a lint or type failure fails the run."""
+    say("ruff check, ruff format --check, mypy")
+    return (
+        run([python, "-m", "ruff", "check", "--quiet", "."])
+        or run([python, "-m", "ruff", "format", "--check", "--quiet", "."])
+        or run([python, "-m", "mypy"])
     )
 
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import calendar
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -30,6 +31,9 @@ from sqlalchemy import (
     table,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.expression import Exists
+from sqlalchemy.sql.selectable import NamedFromClause
 
 from db.bulk import large_fts_hash, pass_state
 from db.diary_fulltext import KEY_SLOT, entry_texts, triggers_set_aside
@@ -43,6 +47,9 @@ from db.models import (
     Person,
     User,
 )
+from db.queries.people import PersonHit
+
+R = TypeVar("R")
 
 fts_diary = table("fts_diary", column("rowid"), column("body"), column("people"), column("demands"))
 fts_diary_map = table("fts_diary_map", column("k"), column("entry_id"))
@@ -101,7 +108,7 @@ def bulk_import_index(conn: Connection) -> Iterator[None]:
 
 def pending_index(conn: Connection) -> int:
     """Entries written by a bulk import whose full-text row is not built yet."""
-    return conn.exec_driver_sql("SELECT count(*) FROM fts_diary_pending").scalar_one()
+    return int(conn.exec_driver_sql("SELECT count(*) FROM fts_diary_pending").scalar_one())
 
 
 def index_pending(conn: Connection, limit: int) -> int:
@@ -168,7 +175,7 @@ def index_pending(conn: Connection, limit: int) -> int:
         "DELETE FROM fts_diary_pending WHERE entry_id IN (SELECT id FROM temp.bulk_diary_entries)"
     )
     conn.exec_driver_sql("DELETE FROM temp.bulk_diary_entries")
-    return taken
+    return int(taken)
 
 
 def search_terms(text: str) -> list[str]:
@@ -188,7 +195,7 @@ def _trigrams(piece: str) -> list[str]:
     return [piece[i : i + 3] for i in starts]
 
 
-def _contains(piece: str, *, fold: bool) -> ColumnElement:
+def _contains(piece: str, *, fold: bool) -> ColumnElement[bool]:
     """Some indexed column holds the piece (column by column: a piece has no space, so it cannot run
     across two of them); ``fold``: ignoring ASCII case, as the trigram index does."""
     columns = (fts_diary.c.body, fts_diary.c.people, fts_diary.c.demands)
@@ -197,11 +204,11 @@ def _contains(piece: str, *, fold: bool) -> ColumnElement:
     return or_(*[func.instr(c, piece) > 0 for c in columns])
 
 
-def _fts_conditions(text: str) -> list:
+def _fts_conditions(text: str) -> list[ColumnElement[bool]]:
     terms = search_terms(text)
     long_terms = [t for t in terms if len(t) >= 3]
     short_terms = [t for t in terms if len(t) < 3]
-    out = []
+    out: list[ColumnElement[bool]] = []
     if long_terms:
         # The index (detail=none, migration 0008) knows which entries hold each trigram, not where:
         # it narrows to entries holding the pieces' trigrams, then each piece is checked whole.
@@ -214,7 +221,7 @@ def _fts_conditions(text: str) -> list:
     return out
 
 
-def fts_entry_ids(text: str):
+def fts_entry_ids(text: str) -> Select[Any]:
     """A SELECT of entry ids whose indexed text contains every whitespace-separated piece of ``text``."""
     return (
         select(fts_diary_map.c.entry_id)
@@ -245,7 +252,7 @@ DIARY_SORTS = {
 }
 
 
-def _signed(entry_id_col):
+def _signed(entry_id_col: Any) -> Exists:
     return exists().where(
         Acknowledgement.entry_id == entry_id_col,
         Acknowledgement.deleted_at.is_(None),
@@ -253,7 +260,7 @@ def _signed(entry_id_col):
     )
 
 
-def _filtered(q, f: DiaryFilter):
+def _filtered(q: Select[Any], f: DiaryFilter) -> Select[Any]:
     """``q`` (over diary_entry) narrowed by everything in ``f`` except the text."""
     q = q.where(DiaryEntry.deleted_at.is_(None))
     if f.village_code:
@@ -289,7 +296,7 @@ def _filtered(q, f: DiaryFilter):
     return q
 
 
-def _search_in_time_order(f: DiaryFilter, descending: bool):
+def _search_in_time_order(f: DiaryFilter, descending: bool) -> tuple[Select[Any], list[Any]]:
     """Entry ids matching ``f`` (with text) in time order, driven by the index's rowid order.
 
     SQLite walks fts_diary by rowid (newest first when descending), looks each match up in the map
@@ -321,7 +328,9 @@ def _search_in_time_order(f: DiaryFilter, descending: bool):
     return q, [fts_diary.c.rowid.desc() if descending else fts_diary.c.rowid.asc()]
 
 
-def diary_query(f: DiaryFilter | None = None, *, sort: str = "occurred_at", descending: bool = True):
+def diary_query(
+    f: DiaryFilter | None = None, *, sort: str = "occurred_at", descending: bool = True
+) -> Select[Any]:
     """The SELECT of the ids of the entries matching ``f``, in list order (page it with limit/offset).
 
     Entries at the same time come in id order following the direction (the live-entry index's order);
@@ -331,7 +340,7 @@ def diary_query(f: DiaryFilter | None = None, *, sort: str = "occurred_at", desc
     return q.order_by(*order)
 
 
-def _diary_select(f: DiaryFilter | None, sort: str, descending: bool) -> tuple:
+def _diary_select(f: DiaryFilter | None, sort: str, descending: bool) -> tuple[Select[Any], list[Any]]:
     """(the SELECT of matching entry ids, unordered; its ORDER BY terms)."""
     f = f or DiaryFilter()
     if search_terms(f.text) and sort == "occurred_at":
@@ -350,7 +359,7 @@ def _diary_select(f: DiaryFilter | None, sort: str, descending: bool) -> tuple:
     return q, order
 
 
-def _position(session: Session, q, order: list, record_id: str) -> int:
+def _position(session: Session, q: Select[Any], order: list[Any], record_id: str) -> int:
     """Row (from 0) of ``record_id`` among the ids of ``q`` in ``order``, or -1 when it is not there."""
     sub = q.add_columns(func.row_number().over(order_by=order).label("rn")).subquery()
     rn = session.scalar(select(sub.c.rn).where(list(sub.c)[0] == record_id))
@@ -510,8 +519,8 @@ LEDGER_SORTS = {
 
 
 def _demand_select(
-    columns: list, f: LedgerFilter | None, sort: str, descending: bool, *, household_joined: bool = False
-) -> tuple:
+    columns: list[Any], f: LedgerFilter | None, sort: str, descending: bool, *, household_joined: bool = False
+) -> tuple[Select[Any], list[Any]]:
     """(the SELECT of ``columns`` of the demands matching ``f``, unordered; its ORDER BY terms)."""
     f = f or LedgerFilter()
     q = (
@@ -597,7 +606,7 @@ class LedgerRow:
         return self.status != "closed" and self.due_on is not None and self.due_on < today
 
 
-def _ledger_columns() -> tuple[list, object]:
+def _ledger_columns() -> tuple[list[Any], NamedFromClause]:
     responsible = User.__table__.alias("responsible")
     ack_method = (
         select(Acknowledgement.method)
@@ -629,7 +638,7 @@ def _ledger_columns() -> tuple[list, object]:
     return columns, responsible
 
 
-def _ledger_row(r) -> LedgerRow:
+def _ledger_row(r: Any) -> LedgerRow:
     (
         did,
         entry_id,
@@ -713,9 +722,11 @@ def ledger_stream(
         yield _ledger_row(r)
 
 
-def all_rows_in_order(fetch, session: Session, ids: list[str], chunk: int = 500) -> list:
+def all_rows_in_order(
+    fetch: Callable[[Session, list[str]], dict[str, R]], session: Session, ids: list[str], chunk: int = 500
+) -> list[R]:
     """Fetch rows for ``ids`` in chunks (SQLite has a bound-parameter limit), keeping the order."""
-    out = []
+    out: list[R] = []
     for i in range(0, len(ids), chunk):
         part = ids[i : i + chunk]
         rows = fetch(session, part)
@@ -744,10 +755,8 @@ __all__ = [
 ]
 
 
-def person_hits(session: Session, person_ids: list[str]):
+def person_hits(session: Session, person_ids: list[str]) -> list[PersonHit]:
     """PersonHit rows for known person ids (to put a draft's or an entry's people back in a picker)."""
-    from db.queries.people import PersonHit
-
     if not person_ids:
         return []
     rows = session.execute(
@@ -768,5 +777,6 @@ def person_hits(session: Session, person_ids: list[str]):
         .join(Household, Household.id == Person.household_id)
         .where(Person.id.in_(person_ids))
     ).all()
-    by_id = {r[0]: PersonHit(*r) for r in rows}
+    rows_any: list[Any] = list(rows)  # in PersonHit's field order
+    by_id = {r[0]: PersonHit(*r) for r in rows_any}
     return [by_id[i] for i in person_ids if i in by_id]

@@ -23,8 +23,9 @@ import contextlib
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -38,6 +39,8 @@ from sqlalchemy import (
     table,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from db.bulk import large_fts_hash
 from db.models import CadreAssignment, Household, HouseholdTag, Person, User
@@ -81,9 +84,7 @@ def household_search_text(
     for extra in (household_no, group_name, address):
         if extra:
             parts.append("^" + extra)
-    seen: set[str] = set()
-    unique = [p for p in parts if not (p in seen or seen.add(p))]
-    return " ".join(unique)
+    return " ".join(dict.fromkeys(parts))  # first of each, in order
 
 
 @contextlib.contextmanager
@@ -107,7 +108,7 @@ def bulk_search_index(conn: Connection) -> Iterator[None]:
     ).fetchall()
     for name, _sql in triggers:
         conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
-    top = conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM fts_household_key").scalar()
+    top = int(conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM fts_household_key").scalar_one())
     changed: set[str] = set()
     conn.info["fts_changed"] = changed
     try:
@@ -263,7 +264,7 @@ class RosterFilter:
     hidden_tags: frozenset[str] = frozenset()  # sensitive tags the viewer may not filter by
 
 
-def _current_cadre(role: str):
+def _current_cadre(role: str) -> ScalarSelect[str]:
     return (
         select(User.display_name)
         .select_from(CadreAssignment)
@@ -280,7 +281,7 @@ def _current_cadre(role: str):
     )
 
 
-def _member_count():
+def _member_count() -> ScalarSelect[int]:
     return (
         select(func.count())
         .select_from(Person)
@@ -289,7 +290,7 @@ def _member_count():
     )
 
 
-SORT_KEYS = {
+SORT_KEYS: dict[str, Callable[[], Any]] = {
     "household_no": lambda: Household.household_no,
     "head_name": lambda: Household.head_name,
     "group_name": lambda: Household.group_name,
@@ -343,10 +344,10 @@ def roster_conditions(filt: RosterFilter) -> list[ColumnElement[bool]]:
     return conds
 
 
-ROWID = literal_column("household.rowid")
+ROWID: ColumnElement[int] = literal_column("household.rowid")
 
 
-def _ordered(columns, filt: RosterFilter | None, sort: str, descending: bool):
+def _ordered(columns: Sequence[Any], filt: RosterFilter | None, sort: str, descending: bool) -> Select[Any]:
     filt = filt or RosterFilter()
     key = SORT_KEYS[sort]()
     order = [key.desc() if descending else key.asc()]
@@ -507,10 +508,13 @@ def cadres_in_use(session: Session, village_code: str | None = None) -> list[tup
     return [(r[0], r[1]) for r in session.execute(q)]
 
 
+T = TypeVar("T")
+
+
 # -- what an imported roster already is -----------------------------------------------------------
 # The Excel import looks up the households and people of a whole sheet in a few IN (...) queries,
 # 500 values a query.
-def _chunks(items: Sequence, n: int = 500) -> Iterator[Sequence]:
+def _chunks(items: Sequence[T], n: int = 500) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), n):
         yield items[i : i + n]
 
@@ -574,7 +578,8 @@ def live_persons_by_id_number(session: Session, numbers: Sequence[str]) -> dict[
         for p in session.scalars(
             select(Person).where(Person.id_number.in_(part), Person.deleted_at.is_(None))
         ):
-            owners[p.id_number] = p
+            if p.id_number is not None:
+                owners[p.id_number] = p
     return owners
 
 
