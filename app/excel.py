@@ -5,7 +5,7 @@ openpyxl stores a string that starts with ``=`` as a formula; a name, address or
 the workbook. Every workbook the program writes passes its cells through :func:`literal`, which keeps
 such a value a text cell: the clerk sees exactly what was typed and nothing is evaluated. (Values
 starting with ``+ - @``, a tab or a CR are text cells already: openpyxl never makes them formulas.)
-The diary ledger writes its rows as inline strings, which are never formulas either.
+The 台账 writer (:mod:`app.ledger_book`) writes its rows as inline strings, which are never formulas either.
 """
 
 from __future__ import annotations
