@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,15 +35,8 @@ from app.accounts import can
 from app.errors import UserError
 
 from ui.context import AppContext
+from ui.dates import pydate, qdate
 from ui.tasks import run_in_background
-
-
-def _qdate(d: dt.date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def _pydate(q: QDate) -> dt.date:
-    return dt.date(q.year(), q.month(), q.day())
 
 
 def _rate(f: reports.Figures) -> str:
@@ -258,7 +251,7 @@ class ReportsPage(QWidget):
     def _set_dates(self, period: reports.Period) -> None:
         for w, d in ((self.date_from, period.start), (self.date_to, period.end)):
             w.blockSignals(True)
-            w.setDate(_qdate(d))
+            w.setDate(qdate(d))
             w.blockSignals(False)
 
     def _kind_changed(self) -> None:
@@ -286,7 +279,7 @@ class ReportsPage(QWidget):
     def period(self) -> reports.Period:
         kind = self.period_kind.currentData()
         return reports.period_for(
-            kind, self.today, _pydate(self.date_from.date()), _pydate(self.date_to.date())
+            kind, self.today, pydate(self.date_from.date()), pydate(self.date_to.date())
         )
 
     # -- figures ------------------------------------------------------------------------------------

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -27,25 +26,11 @@ from app.diary import acknowledgement, demands, entries, visits
 from app.errors import UserError
 
 from ui.context import AppContext
+from ui.dates import date_edit, pydate
 from ui.diary.signature_pad import SignaturePad
 from ui.widgets.person_picker import PersonPicker, describe
 
 _ERROR_STYLE = "color: #b3261e;"
-
-
-def qdate(d: dt.date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def pydate(q: QDate) -> dt.date:
-    return dt.date(q.year(), q.month(), q.day())
-
-
-def date_edit(d: dt.date, parent: QWidget, fmt: str = "yyyy-MM-dd") -> QDateEdit:
-    w = QDateEdit(qdate(d), parent)
-    w.setCalendarPopup(True)
-    w.setDisplayFormat(fmt)
-    return w
 
 
 class _ServiceDialog(QDialog):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -36,17 +36,10 @@ from app.diary.demands import demand_categories
 from app.errors import UserError
 
 from ui.context import AppContext
+from ui.dates import pydate, pydatetime, qdate, qdatetime
 from ui.widgets.person_picker import PersonListPicker
 
 _ERROR_STYLE = "color: #b3261e;"
-
-
-def _qdate(d: dt.date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def _pydate(q: QDate) -> dt.date:
-    return dt.date(q.year(), q.month(), q.day())
 
 
 class _TextEdit(QPlainTextEdit):
@@ -82,7 +75,7 @@ class DemandRow(QFrame):
         for cid, name in cadres:
             self.responsible.addItem(name, cid)
         self.responsible.setAccessibleName("责任人")
-        self.due = QDateEdit(_qdate(default_due), self)
+        self.due = QDateEdit(qdate(default_due), self)
         self.due.setCalendarPopup(True)
         self.due.setDisplayFormat("yyyy-MM-dd")
         self.due.setAccessibleName("办理期限")
@@ -112,7 +105,7 @@ class DemandRow(QFrame):
             self.category.currentText(),
             self.content.text(),
             self.responsible.currentData(),
-            _pydate(self.due.date()),
+            pydate(self.due.date()),
             self.household_id,
             self.demand_id,
         )
@@ -127,7 +120,7 @@ class DemandRow(QFrame):
         if i >= 0:
             self.responsible.setCurrentIndex(i)
         if d.due_on:
-            self.due.setDate(_qdate(d.due_on))
+            self.due.setDate(qdate(d.due_on))
 
 
 class EntryDialog(QDialog):
@@ -172,7 +165,7 @@ class EntryDialog(QDialog):
         self.draft_banner.hide()
 
         now_ = self._current_time()
-        self.occurred_at = QDateTimeEdit(QDateTime(_qdate(now_.date()), QTime(now_.hour, now_.minute)), self)
+        self.occurred_at = QDateTimeEdit(qdatetime(now_), self)
         self.occurred_at.setCalendarPopup(True)
         self.occurred_at.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.kind = QComboBox(self)
@@ -192,7 +185,7 @@ class EntryDialog(QDialog):
         self.follow_up = QLineEdit(self)
         self.follow_up.setPlaceholderText("后续计划，可不填")
         self.has_follow_up_date = QCheckBox("计划日期", self)
-        self.follow_up_on = QDateEdit(_qdate(now_.date() + dt.timedelta(days=7)), self)
+        self.follow_up_on = QDateEdit(qdate(now_.date() + dt.timedelta(days=7)), self)
         self.follow_up_on.setCalendarPopup(True)
         self.follow_up_on.setDisplayFormat("yyyy-MM-dd")
         self.follow_up_on.setEnabled(False)
@@ -350,10 +343,7 @@ class EntryDialog(QDialog):
 
     # -- values ----------------------------------------------------------------------------------------
     def value(self) -> entries.EntryInput:
-        q = self.occurred_at.dateTime()
-        when = dt.datetime(
-            q.date().year(), q.date().month(), q.date().day(), q.time().hour(), q.time().minute()
-        )
+        when = pydatetime(self.occurred_at.dateTime())
         return entries.EntryInput(
             occurred_at=when,
             kind=self.kind.currentData(),
@@ -366,18 +356,14 @@ class EntryDialog(QDialog):
             difficulties=self.difficulties.toPlainText(),
             actions=self.actions.toPlainText(),
             follow_up=self.follow_up.text(),
-            follow_up_on=_pydate(self.follow_up_on.date()) if self.has_follow_up_date.isChecked() else None,
+            follow_up_on=pydate(self.follow_up_on.date()) if self.has_follow_up_date.isChecked() else None,
             demands=[r.value() for r in self.demand_rows],
         )
 
     def set_value(self, data: entries.EntryInput) -> None:
         loading, self._loading = self._loading, True
         if data.occurred_at:
-            self.occurred_at.setDateTime(
-                QDateTime(
-                    _qdate(data.occurred_at.date()), QTime(data.occurred_at.hour, data.occurred_at.minute)
-                )
-            )
+            self.occurred_at.setDateTime(qdatetime(data.occurred_at))
         i = self.kind.findData(data.kind)
         self.kind.setCurrentIndex(max(i, 0))
         self.place.setText(data.place)
@@ -392,7 +378,7 @@ class EntryDialog(QDialog):
         self.follow_up.setText(data.follow_up)
         self.has_follow_up_date.setChecked(data.follow_up_on is not None)
         if data.follow_up_on:
-            self.follow_up_on.setDate(_qdate(data.follow_up_on))
+            self.follow_up_on.setDate(qdate(data.follow_up_on))
         for row in list(self.demand_rows):
             self._remove_demand_row(row)
         for d in data.demands:

@@ -39,6 +39,7 @@ from app.diary.documents import print_month
 from app.errors import UserError
 
 from ui.context import AppContext
+from ui.dates import date_edit, pydate
 from ui.diary.dialogs import (
     AcknowledgeDialog,
     AmendDialog,
@@ -46,8 +47,6 @@ from ui.diary.dialogs import (
     MustVisitDialog,
     PrintMonthDialog,
     ReplyDialog,
-    date_edit,
-    pydate,
 )
 from ui.diary.entry_form import EntryDialog
 from ui.diary.models import DiaryListModel, LedgerModel

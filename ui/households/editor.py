@@ -36,6 +36,8 @@ from app.households import cadres as cadre_svc
 from app.households import checks, roster
 from app.households import tags as tag_svc
 
+from ui.dates import pydate, qdate
+
 ERROR_STYLE = "color: #b00020;"
 WARN_STYLE = "color: #8a6d00;"
 
@@ -82,14 +84,6 @@ class MembersModel(QAbstractTableModel):
         return None
 
 
-def _qdate(d: dt.date | None) -> QDate:
-    return QDate(d.year, d.month, d.day) if d else QDate.currentDate()
-
-
-def _pydate(q: QDate) -> dt.date:
-    return dt.date(q.year(), q.month(), q.day())
-
-
 class MemberDialog(QDialog):
     """One member; every field is checked as soon as it is left (messages under the field)."""
 
@@ -109,7 +103,7 @@ class MemberDialog(QDialog):
         self.sex.addItems(["", "男", "女"])
         self.sex.setCurrentText(self.member.sex or "")
         self.has_birth = QCheckBox("已知")
-        self.birth = QDateEdit(_qdate(self.member.birth_date))
+        self.birth = QDateEdit(qdate(self.member.birth_date))
         self.birth.setDisplayFormat("yyyy-MM-dd")
         self.birth.setCalendarPopup(True)
         self.has_birth.setChecked(self.member.birth_date is not None)
@@ -194,7 +188,7 @@ class MemberDialog(QDialog):
             name=self.name.text(),
             relation=self.relation.currentText(),
             sex=self.sex.currentText() or None,
-            birth_date=_pydate(self.birth.date()) if self.has_birth.isChecked() else None,
+            birth_date=pydate(self.birth.date()) if self.has_birth.isChecked() else None,
             id_number=self.id_number.text() or None,
             ethnicity=self.ethnicity.text() or None,
             phone=self.phone.text() or None,
@@ -214,7 +208,7 @@ class MemberDialog(QDialog):
                 msg.setStyleSheet(ERROR_STYLE if p.level == "error" else WARN_STYLE)
                 msg.show()
         if not self.has_birth.isChecked() and clean.birth_date:
-            self.birth.setDate(_qdate(clean.birth_date))
+            self.birth.setDate(qdate(clean.birth_date))
         self.adjustSize()
         return problems
 
@@ -474,7 +468,7 @@ class HouseholdDialog(QDialog):
         self.notes.setText(view.notes)
         self.delivered.setChecked(view.card_delivered_on is not None)
         if view.card_delivered_on:
-            self.delivered_on.setDate(_qdate(view.card_delivered_on))
+            self.delivered_on.setDate(qdate(view.card_delivered_on))
         members = [
             checks.MemberInput(
                 m.name,
@@ -646,7 +640,7 @@ class HouseholdDialog(QDialog):
                 ) if (
                     view.area_cadre.cadre_id if view.area_cadre else None
                 ) != self.area.currentData() else None
-                delivered = _pydate(self.delivered_on.date()) if self.delivered.isChecked() else None
+                delivered = pydate(self.delivered_on.date()) if self.delivered.isChecked() else None
                 if delivered != view.card_delivered_on:
                     cadre_svc.set_card_delivered(s, self.ctx.user, view.id, delivered)
         except roster.DuplicateResidentId as exc:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QDateTime, Qt
+from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
@@ -29,19 +28,7 @@ from PySide6.QtWidgets import (
 from app.errors import UserError
 from app.mediation import rules
 
-
-def date_edit(value: dt.date | None = None) -> QDateEdit:
-    w = QDateEdit()
-    w.setCalendarPopup(True)
-    w.setDisplayFormat("yyyy-MM-dd")
-    d = value or dt.date.today()
-    w.setDate(QDate(d.year, d.month, d.day))
-    return w
-
-
-def date_of(w: QDateEdit) -> dt.date:
-    q = w.date()
-    return dt.date(q.year(), q.month(), q.day())
+from ui.dates import date_edit, date_of, pydatetime, qdate
 
 
 def text_box(height: int = 60) -> QPlainTextEdit:
@@ -174,7 +161,7 @@ class RegistrationForm(QWidget):
 
     def set_values(self, c) -> None:
         self.title.setText(c.title)
-        self.accepted_on.setDate(QDate(c.accepted_on.year, c.accepted_on.month, c.accepted_on.day))
+        self.accepted_on.setDate(qdate(c.accepted_on))
         self.source.setCurrentText(c.source)
         if self.dispute_type.findText(c.dispute_type) < 0:
             self.dispute_type.addItem(c.dispute_type)
@@ -227,7 +214,7 @@ class RegistrationDialog(_FormDialog):
         if facts:
             self.reg.facts.setPlainText(facts)
         if day:
-            self.reg.accepted_on.setDate(QDate(day.year, day.month, day.day))
+            self.reg.accepted_on.setDate(qdate(day))
         self.resize(760, 520)
 
     def values(self) -> dict:
@@ -397,10 +384,7 @@ class SessionDialog(_FormDialog):
         self.resize(680, 600)
 
     def values(self) -> dict:
-        q = self.held_at.dateTime()
-        held = dt.datetime(
-            q.date().year(), q.date().month(), q.date().day(), q.time().hour(), q.time().minute()
-        )
+        held = pydatetime(self.held_at.dateTime())
         return dict(
             held_at=held,
             place=self.place.text(),

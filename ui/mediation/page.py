@@ -33,6 +33,7 @@ from app.mediation import registration, rules, screening
 from app.mediation import stats as mstats
 
 from ui.context import AppContext
+from ui.dates import date_edit, date_of
 from ui.mediation import forms
 from ui.mediation.case.dialog import CaseDialog
 from ui.mediation.models import CaseListModel, ScreeningListModel
@@ -331,8 +332,8 @@ class MediationPage(QWidget):
     def _stats_tab(self) -> QWidget:
         w = QWidget()
         year_start = dt.date(self.today.year, 1, 1)
-        self.stats_from = forms.date_edit(year_start)
-        self.stats_to = forms.date_edit(self.today)
+        self.stats_from = date_edit(year_start)
+        self.stats_to = date_edit(self.today)
         self.stats_button = QPushButton("统计(F5)")
         self.stats_button.clicked.connect(self.compute_stats)
         self.export_button = QPushButton("导出台账（Excel）…")
@@ -358,7 +359,7 @@ class MediationPage(QWidget):
         return w
 
     def compute_stats(self) -> mstats.MediationStats:
-        date_from, date_to = forms.date_of(self.stats_from), forms.date_of(self.stats_to)
+        date_from, date_to = date_of(self.stats_from), date_of(self.stats_to)
         with self.ctx.session() as s:
             st = mstats.compute(s, date_from, date_to)
         lines = [f"统计期间：{date_from} 至 {date_to}（案件按受理日期计，口径见说明文档）", ""]
@@ -383,7 +384,7 @@ class MediationPage(QWidget):
         from app.mediation.ledger import export_ledger
 
         ws, user = self.ctx.workspace, self.ctx.user
-        date_from, date_to = forms.date_of(self.stats_from), forms.date_of(self.stats_to)
+        date_from, date_to = date_of(self.stats_from), date_of(self.stats_to)
 
         def work(progress):
             with ws.session(user.id if user else None) as s:

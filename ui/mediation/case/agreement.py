@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLabel, QLine
 from app.mediation import agreement, rules
 from app.mediation.info import fen_to_yuan
 
+from ui.dates import date_edit, date_of, qdate
 from ui.mediation import forms
 from ui.mediation.case.tab import CaseTab, day_text
 
@@ -19,14 +20,14 @@ class AgreementTab(CaseTab):
         super().__init__(dialog)
         f = QFormLayout()
         self.ag_kind = forms.combo(("书面", "口头"))
-        self.ag_reached = forms.date_edit(self.today)
+        self.ag_reached = date_edit(self.today)
         self.ag_facts = forms.text_box(40)
         self.ag_issues = forms.text_box(40)
         self.ag_resp = forms.text_box(40)
         self.ag_terms = forms.text_box(60)
         self.ag_manner = QLineEdit()
         self.ag_has_deadline = QCheckBox("有履行期限")
-        self.ag_deadline = forms.date_edit(self.today + dt.timedelta(days=15))
+        self.ag_deadline = date_edit(self.today + dt.timedelta(days=15))
         self.ag_amount = QLineEdit()
         self.ag_recorder = QLineEdit()
         row = QHBoxLayout()
@@ -74,12 +75,11 @@ class AgreementTab(CaseTab):
         lay.addLayout(bottom)
 
     def fill(self) -> None:
-        from PySide6.QtCore import QDate
 
         ag, c = self.cf.agreement, self.cf.case
         if ag is not None:
             self.ag_kind.setCurrentText(ag.kind)
-            self.ag_reached.setDate(QDate(ag.reached_on.year, ag.reached_on.month, ag.reached_on.day))
+            self.ag_reached.setDate(qdate(ag.reached_on))
             self.ag_facts.setPlainText(ag.facts)
             self.ag_issues.setPlainText(ag.issues)
             self.ag_resp.setPlainText(ag.responsibilities)
@@ -87,8 +87,7 @@ class AgreementTab(CaseTab):
             self.ag_manner.setText(ag.performance_manner)
             self.ag_has_deadline.setChecked(ag.performance_deadline is not None)
             if ag.performance_deadline:
-                d = ag.performance_deadline
-                self.ag_deadline.setDate(QDate(d.year, d.month, d.day))
+                self.ag_deadline.setDate(qdate(ag.performance_deadline))
             self.ag_amount.setText(f"{fen_to_yuan(ag.amount_fen)}")
             self.ag_recorder.setText(ag.recorder)
             lines = [f"协议编号 {ag.number}"]
@@ -124,15 +123,13 @@ class AgreementTab(CaseTab):
             self.case_id,
             fields=self.ag_fields,
             kind=self.ag_kind.currentText(),
-            reached_on=forms.date_of(self.ag_reached),
+            reached_on=date_of(self.ag_reached),
             terms=self.ag_terms.toPlainText(),
             facts=self.ag_facts.toPlainText(),
             issues=self.ag_issues.toPlainText(),
             responsibilities=self.ag_resp.toPlainText(),
             performance_manner=self.ag_manner.text(),
-            performance_deadline=forms.date_of(self.ag_deadline)
-            if self.ag_has_deadline.isChecked()
-            else None,
+            performance_deadline=date_of(self.ag_deadline) if self.ag_has_deadline.isChecked() else None,
             amount=self.ag_amount.text() or 0,
             recorder=self.ag_recorder.text(),
         )
