@@ -23,6 +23,7 @@ from app.paths import resolve_data_dir
 FEATURE_CLI_MODULES: tuple[str, ...] = (
     "app.demo",
     "app.selftest",
+    "app.backups",
     "app.sync.cli",
     "app.mediation.cli",
     "app.diary.cli",

@@ -3,25 +3,46 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import migrate
+from db import backups, migrate
 from db.engine import make_engine, make_sessionmaker
 from db.files import create_private_file, private_dir, private_file
 from db.models import Station, User
 from db.stamping import StampContext
 
 from app import pinyin
-from app.errors import UserError
+from app.errors import EnvironmentFailure, UserError
 from app.work import Paths, StationInfo, Work
 
 pinyin.install_hooks()
 
 DB_NAME = "minqing.db"
+OPEN_MARKER = "minqing.db.open"  # present while a program has the database open; left behind by a crash
+
+
+class DatabaseDamaged(EnvironmentFailure):
+    """The database file fails SQLite's check. Nothing was written to it; ``newest_backup`` is the
+    backup to restore (None when there is none)."""
+
+    def __init__(self, root: Path, problems: list[str], newest_backup: Path | None) -> None:
+        self.problems = problems
+        self.newest_backup = newest_backup
+        found = problems[0][:200] if problems else "无法读取"
+        if newest_backup is not None:
+            when = backups.taken_at(newest_backup)
+            advice = (
+                f"请从备份恢复：最新的备份是 {when:%Y年%m月%d日 %H:%M}（{newest_backup.name}）。"
+                f"在窗口中按提示恢复，或在命令行运行 python -m app restore --data-dir {root} {newest_backup}"
+            )
+        else:
+            advice = "工作目录里没有备份：请把整个工作目录复制一份保存，再联系技术人员"
+        super().__init__(f"数据库文件已损坏（检查结果：{found}），民情簿没有写入它。{advice}")
 
 
 class Workspace:
@@ -50,6 +71,7 @@ class Workspace:
         # residents' data: the folder, its database (and journals), logs and backups are the owner's only
         for sub in (ws.root, ws.logs_dir, ws.backups_dir, ws.attachments_dir):
             private_dir(sub)
+        ws.check_integrity()
         create_private_file(ws.db_path)
         for journal in ("-wal", "-shm"):
             private_file(ws.db_path.with_name(ws.db_path.name + journal))
@@ -65,12 +87,41 @@ class Workspace:
                 "请安装最新版本后再打开；数据库未作任何改动。"
             ) from None
         ws._sessionmaker = make_sessionmaker(ws.engine)
+        ws.open_marker.touch()
         return ws
 
-    def close(self) -> None:
+    @property
+    def open_marker(self) -> Path:
+        return self.root / OPEN_MARKER
+
+    def check_integrity(self) -> None:
+        """``PRAGMA quick_check`` before anything writes; the full ``integrity_check`` when the last
+        run did not close cleanly. Raises :class:`DatabaseDamaged` (the file is left as it was)."""
+        if not self.db_path.exists() or self.db_path.stat().st_size == 0:
+            return
+        problems = backups.integrity_problems(self.db_path, full=self.open_marker.exists())
+        if problems:
+            good = next(
+                (b for b in backups.backups(self.backups_dir) if not backups.integrity_problems(b)), None
+            )
+            raise DatabaseDamaged(self.root, problems, good)
+
+    def close(self, *, daily_backup: bool = True) -> None:
+        """Close the database (its write-ahead log is checkpointed into the file), making the day's
+        backup on the first close of the day."""
         if self.engine is not None:
             self.engine.dispose()
             self.engine = None
+            if daily_backup and self.is_due_daily_backup():
+                backups.write_backup(self.db_path, self.backups_dir, "daily")
+            self.open_marker.unlink(missing_ok=True)
+
+    def is_due_daily_backup(self, today: dt.date | None = None) -> bool:
+        today = today or dt.date.today()
+        return not any(
+            "-daily" in b.name and (t := backups.taken_at(b)) is not None and t.date() == today
+            for b in backups.backups(self.backups_dir)
+        )
 
     # -- station ---------------------------------------------------------------------------
     def local_station(self, *, refresh: bool = False) -> Station | None:

@@ -6,17 +6,13 @@ upgrade, then upgrade to head. A user's database is never deleted or recreated.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
-
-from db.files import create_private_file, private_dir
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -64,24 +60,10 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def backup(db_path: Path, backups_dir: Path, label: str) -> Path:
-    """Consistent copy of the database (SQLite online backup), named with revision and time."""
-    private_dir(backups_dir)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = backups_dir / f"{db_path.stem}-{label}-{stamp}.db"
-    n = 1
-    while target.exists():
-        n += 1
-        target = backups_dir / f"{db_path.stem}-{label}-{stamp}-{n}.db"
-    create_private_file(target)
-    src = sqlite3.connect(db_path)
-    try:
-        dst = sqlite3.connect(target)
-        with dst:
-            src.backup(dst)
-        dst.close()
-    finally:
-        src.close()
-    return target
+    """Consistent, checked copy of the database in ``backups_dir`` (:func:`db.backups.write_backup`)."""
+    from db.backups import write_backup
+
+    return write_backup(db_path, backups_dir, label)
 
 
 def quick_heads() -> set[str] | None:

@@ -11,9 +11,9 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from app import __version__, logs
-from app.errors import UserError
+from app.errors import UserError, environment_failure
 from app.paths import cjk_font_path, resolve_data_dir
-from app.workspace import Workspace
+from app.workspace import DatabaseDamaged, Workspace
 
 log = logging.getLogger("minqing.ui")
 
@@ -88,9 +88,46 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 def open_workspace(root: Path) -> Workspace | None:
     try:
         return Workspace.open(root)
+    except DatabaseDamaged as exc:
+        if exc.newest_backup is None or not offer_restore(root, exc):
+            return None
+        return open_workspace(root)
     except UserError as exc:
         QMessageBox.critical(None, "无法打开工作目录", exc.message)
         return None
+
+
+def offer_restore(root: Path, exc: DatabaseDamaged) -> bool:
+    """The damaged database: say so, show the newest good backup, restore it when the user agrees."""
+    from app import backups
+
+    assert exc.newest_backup is not None
+    try:
+        summary = backups.describe(backups.summarize(exc.newest_backup))
+    except UserError as bad:
+        QMessageBox.critical(None, "数据库已损坏", f"{exc.message}\n\n{bad.message}")
+        return False
+    box = QMessageBox(QMessageBox.Icon.Critical, "数据库已损坏", exc.message)
+    box.setInformativeText(f"可以恢复：{summary}\n当前损坏的数据库会另存一份，不会删除。")
+    restore = box.addButton("从这个备份恢复", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("退出", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(restore)
+    box.exec()
+    if box.clickedButton() is not restore:
+        return False
+    try:
+        backups.restore(root, exc.newest_backup)
+    except UserError as failed:
+        QMessageBox.critical(None, "恢复没有完成", failed.message)
+        return False
+    except Exception as failed:
+        env = environment_failure(failed)
+        if env is None:
+            raise
+        QMessageBox.critical(None, "恢复没有完成", env.message)
+        return False
+    QMessageBox.information(None, "已恢复", f"已从备份恢复：{summary}")
+    return True
 
 
 def run(data_dir: str | Path | None = None) -> int:

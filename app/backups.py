@@ -1,0 +1,125 @@
+"""备份与恢复: back up a workspace's database (to its ``backups/`` or to a file on a USB stick) and
+restore one, from the window or ``python -m app backup`` / ``python -m app restore``.
+
+The file-level work — online backup, check, rotation, atomic restore — is :mod:`db.backups`; here are the
+workspace's rules and the Chinese messages. A restore works on a closed workspace (its database may be
+damaged: it is never opened for writing before the restore).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+from pathlib import Path
+
+from db import backups
+from db.backups import BackupFailed, BackupSummary
+
+from app.errors import UserError
+from app.workspace import DB_NAME, Workspace
+
+
+def describe(summary: BackupSummary) -> str:
+    """One line a person can check before restoring: when, which station, how many records."""
+    when = f"{summary.taken_at:%Y年%m月%d日 %H:%M}" if summary.taken_at else "时间不详"
+    counts = "，".join(f"{n} {backups.SUMMARY_TABLES[t]}" for t, n in summary.counts.items())
+    return f"{when} 的备份（{summary.station or '未知工作站'}）：{counts}"
+
+
+def summarize(path: Path | str) -> BackupSummary:
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"找不到备份文件 {path}", field="file")
+    try:
+        return backups.summarize(path)
+    except BackupFailed as exc:
+        raise UserError(
+            f"{path.name} 不是完好的民情簿备份（{exc.problems[0][:120]}），不能用来恢复；请换一个备份文件",
+            field="file",
+        ) from None
+
+
+def backup_to(ws: Workspace, out: Path | str | None = None) -> Path:
+    """A checked backup: into the workspace's ``backups/`` (rotated), or to ``out`` (e.g. a USB stick)."""
+    if out is None:
+        return backups.write_backup(ws.db_path, ws.backups_dir, "manual")
+    out = Path(out)
+    if out.suffix.lower() != ".db":
+        out = out.with_name(out.name + ".db")
+    if out.exists():
+        raise UserError(f"{out} 已经存在：请换一个文件名，或先把旧文件移走", field="out")
+    if not out.parent.is_dir():
+        raise UserError(f"文件夹 {out.parent} 不存在（U 盘可能没有插好）", field="out")
+    src = sqlite3.connect(ws.db_path)
+    try:
+        return backups.copy_database(src, out)
+    finally:
+        src.close()
+
+
+def default_backup_name(ws: Workspace) -> str:
+    station = ws.local_station()
+    return backups.backup_name(station.code if station else "workspace")
+
+
+def restore(root: Path | str, backup_file: Path | str) -> Path | None:
+    """Put ``backup_file`` in place of the workspace's database (which must be closed). The current one
+    is kept as a backup first; returns that backup (None when there was no database)."""
+    root = Path(root)
+    summarize(backup_file)
+    return backups.restore(root / DB_NAME, Path(backup_file), root / "backups")
+
+
+# -- command line -----------------------------------------------------------------------------------
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from app.cli import EXIT_OK, emit, open_workspace
+
+    ws = open_workspace(args)
+    try:
+        ws.require_station()
+        made = backup_to(ws, args.out)
+    finally:
+        ws.close(daily_backup=False)
+    summary = backups.summarize(made)
+    emit(args, f"已备份到 {made}\n{describe(summary)}", {"file": str(made), "counts": summary.counts})
+    return EXIT_OK
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from app.cli import EXIT_OK, EXIT_REFUSED, emit
+    from app.paths import resolve_data_dir
+
+    root = resolve_data_dir(args.data_dir)
+    summary = summarize(args.file)
+    print(f"将要恢复：{describe(summary)}", file=sys.stderr)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UserError("恢复会替换当前数据库（当前的会先另存为备份）：确认无误后请加 --yes 再运行")
+        answer = input("当前数据库会先另存为备份，然后被替换。确认恢复请输入 是：").strip()
+        if answer not in ("是", "yes", "y"):
+            print("没有恢复，什么也没有改变。", file=sys.stderr)
+            return EXIT_REFUSED
+    kept = restore(root, args.file)
+    text = "已恢复。" + (f"原来的数据库另存为 {kept}" if kept else "")
+    emit(args, text, {"restored": str(args.file), "kept": str(kept) if kept else None})
+    return EXIT_OK
+
+
+def register_cli(sub, parents):
+    b = sub.add_parser(
+        "backup",
+        help="备份数据库（到工作目录的 backups/，或用 --out 写到 U 盘）",
+        parents=[parents["data"], parents["json"]],
+    )
+    b.add_argument(
+        "--out", metavar="文件", help="备份文件写到这里（例如 U 盘上），不写则放在工作目录的 backups/"
+    )
+    r = sub.add_parser(
+        "restore",
+        help="从备份恢复（先显示备份的日期和记录数，当前数据库先另存为备份）",
+        parents=[parents["data"], parents["json"]],
+    )
+    r.add_argument("file", metavar="备份文件")
+    r.add_argument("--yes", action="store_true", help="不再询问，直接恢复")
+    return {"backup": _cmd_backup, "restore": _cmd_restore}

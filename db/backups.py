@@ -1,0 +1,240 @@
+"""Backups of the workspace database: written, verified, rotated and restored without ever losing one.
+
+A backup is a copy made with SQLite's online backup API (consistent while the program runs), written
+under a temporary name, checked with ``PRAGMA quick_check``, synced, and only then given its name
+``minqing-YYYYMMDD-HHMMSS-<reason>.db``: a file with that name is always a whole, checked database, and a
+process killed half way leaves only a ``.tmp`` that the next backup removes.
+
+Rotation keeps the newest backup of each of the last 7 days that have one, of the last 4 weeks and of the
+last 12 months (and never fewer than the 3 newest): about two dozen files, a year of history.
+
+A restore checks the backup, checkpoints the current database (its write-ahead log is then empty), keeps
+it as a backup, and puts the restored copy in place with one atomic rename: killed at any moment, the
+workspace holds either the old database or the restored one, whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from db.files import create_private_file, private_dir, private_file
+
+PREFIX = "minqing"
+_STAMP = re.compile(r"-(\d{8}-\d{6})(?:-|\.|$)")
+KEEP_DAYS, KEEP_WEEKS, KEEP_MONTHS, KEEP_NEWEST = 7, 4, 12, 3
+
+
+class BackupFailed(Exception):
+    """The copy could not be made or did not check out; ``problems`` says what SQLite found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def integrity_problems(path: Path, *, full: bool = False) -> list[str]:
+    """What ``PRAGMA quick_check`` (or, with ``full``, ``integrity_check``) finds wrong in the database
+    file, read-only; [] when it is sound. A file that is not a database at all is one problem."""
+    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        return [str(exc)]
+    try:
+        pragma = "integrity_check" if full else "quick_check"
+        rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}(20)")]
+    except sqlite3.Error as exc:
+        return [str(exc)]
+    finally:
+        conn.close()
+    return [] if rows == ["ok"] else [str(r) for r in rows]
+
+
+def backup_name(reason: str, when: dt.datetime | None = None) -> str:
+    when = when or dt.datetime.now()
+    return f"{PREFIX}-{when:%Y%m%d-%H%M%S}-{reason}.db"
+
+
+def taken_at(path: Path) -> dt.datetime | None:
+    """When a backup was made, from its name (None for a file that is not one of ours)."""
+    m = _STAMP.search(path.name)
+    if m is None:
+        return None
+    try:
+        return dt.datetime.strptime(m.group(1), "%Y%m%d-%H%M%S")
+    except ValueError:
+        return None
+
+
+def backups(backups_dir: Path) -> list[Path]:
+    """The finished backups in ``backups_dir``, newest first."""
+    if not backups_dir.is_dir():
+        return []
+    found = [(t, p) for p in backups_dir.glob("*.db") if (t := taken_at(p)) is not None]
+    return [p for _t, p in sorted(found, reverse=True)]
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def copy_database(source: sqlite3.Connection, target: Path) -> Path:
+    """Copy the database behind ``source`` to ``target`` (which must not exist): online backup into a
+    temporary file, checked, synced, then renamed. Raises :class:`BackupFailed` on a bad copy."""
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    create_private_file(tmp)
+    try:
+        dst = sqlite3.connect(tmp)
+        try:
+            source.backup(dst, pages=4096)
+            dst.execute("PRAGMA journal_mode=DELETE")  # a single file: no -wal to lose on the stick
+        finally:
+            dst.close()
+        problems = integrity_problems(tmp)
+        if problems:
+            raise BackupFailed(problems)
+        _fsync(tmp)
+        os.replace(tmp, target)
+        private_file(target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def write_backup(db_path: Path, backups_dir: Path, reason: str, *, when: dt.datetime | None = None) -> Path:
+    """A new checked backup of ``db_path`` in ``backups_dir``; older ones rotated out."""
+    private_dir(backups_dir)
+    for stale in backups_dir.glob("*.db.tmp"):  # a backup killed half way
+        stale.unlink(missing_ok=True)
+    target = backups_dir / backup_name(reason, when)
+    n = 1
+    while target.exists():
+        n += 1
+        target = backups_dir / backup_name(f"{reason}-{n}", when)
+    src = sqlite3.connect(db_path)
+    try:
+        copy_database(src, target)
+    finally:
+        src.close()
+    rotate(backups_dir)
+    return target
+
+
+def rotate(backups_dir: Path) -> list[Path]:
+    """Remove the backups rotation does not keep; returns the removed."""
+    found = [(taken_at(p), p) for p in backups(backups_dir)]  # newest first
+    keep: set[Path] = {p for _t, p in found[:KEEP_NEWEST]}
+    for period, count in (
+        (lambda t: t.date(), KEEP_DAYS),
+        (lambda t: t.isocalendar()[:2], KEEP_WEEKS),
+        (lambda t: (t.year, t.month), KEEP_MONTHS),
+    ):
+        seen: set[object] = set()
+        for t, p in found:
+            assert t is not None
+            key = period(t)
+            if key not in seen and len(seen) < count:
+                seen.add(key)
+                keep.add(p)
+    removed = [p for _t, p in found if p not in keep]
+    for p in removed:
+        p.unlink(missing_ok=True)
+    return removed
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    """What a backup holds, shown before a restore."""
+
+    path: Path
+    taken_at: dt.datetime | None
+    station: str | None
+    counts: dict[str, int]
+
+
+SUMMARY_TABLES = {
+    "household": "户",
+    "person": "人",
+    "diary_entry": "篇民情日记",
+    "mediation_case": "件调解案件",
+}
+
+
+def summarize(path: Path) -> BackupSummary:
+    """The backup's time, station and record counts (read-only); :class:`BackupFailed` when it is not a
+    sound database of this program."""
+    problems = integrity_problems(path)
+    if problems:
+        raise BackupFailed(problems)
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "station" not in tables:
+            raise BackupFailed(["not a workspace database (no station table)"])
+        row = conn.execute("SELECT name FROM station WHERE is_local = 1").fetchone()
+        counts = {}
+        for table in SUMMARY_TABLES:
+            if table in tables:
+                counts[table] = conn.execute(
+                    f'SELECT count(*) FROM "{table}" WHERE deleted_at IS NULL'
+                ).fetchone()[0]
+    except sqlite3.Error as exc:
+        raise BackupFailed([str(exc)]) from None
+    finally:
+        conn.close()
+    return BackupSummary(Path(path), taken_at(Path(path)), row[0] if row else None, counts)
+
+
+def restore(db_path: Path, backup_file: Path, backups_dir: Path) -> Path | None:
+    """Replace the (closed) database with ``backup_file``; returns the backup kept of the current one
+    (None when there was none; a damaged one is kept as ``…-damaged.db.broken``, never listed as a backup).
+
+    Order, so that a kill at any point loses nothing: check the backup; copy it next to the database
+    (checked); checkpoint the current database so its write-ahead log is empty, and back it up; remove
+    the empty log files; rename the copy over the database."""
+    summarize(backup_file)  # raises when the backup is not sound
+    incoming = db_path.with_name(db_path.name + ".restore")
+    incoming.unlink(missing_ok=True)
+    src = sqlite3.connect(f"{Path(backup_file).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        copy_database(src, incoming)
+    finally:
+        src.close()
+    kept = None
+    if db_path.exists() and db_path.stat().st_size > 0:
+        if integrity_problems(db_path):
+            private_dir(backups_dir)
+            kept = backups_dir / (backup_name("damaged") + ".broken")
+            shutil.copyfile(db_path, kept)
+            private_file(kept)
+        else:
+            conn = sqlite3.connect(db_path)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.close()
+            kept = write_backup(db_path, backups_dir, "before-restore")
+    for journal in ("-wal", "-shm"):
+        db_path.with_name(db_path.name + journal).unlink(missing_ok=True)
+    conn = sqlite3.connect(incoming)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")  # the workspace's mode (the copy was a single file)
+    finally:
+        conn.close()
+    for journal in ("-wal", "-shm"):
+        incoming.with_name(incoming.name + journal).unlink(missing_ok=True)
+    os.replace(incoming, db_path)
+    private_file(db_path)
+    return kept

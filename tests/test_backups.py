@@ -1,0 +1,248 @@
+"""Damage is noticed before anything is written, backups are made, checked and rotated, and a restore
+puts a backup back without losing the current database, even when the process is killed half way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from db import backups as files
+from db.models import Household
+
+from app import backups
+from app.errors import UserError
+from app.workspace import DatabaseDamaged, Workspace
+
+from tests.sync_support import add_household
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _cli(*args, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "app", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        **kw,
+    )
+
+
+def _households(root: Path) -> int:
+    ws = Workspace.open(root, create=False)
+    try:
+        with ws.session() as s:
+            return s.scalar(select(func.count()).select_from(Household).where(Household.deleted_at.is_(None)))
+    finally:
+        ws.close(daily_backup=False)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _table_page(db: Path, table: str) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _damage_page(db: Path, page: int) -> None:
+    size = 16384 if db.stat().st_size % 16384 == 0 else 4096
+    with open(db, "r+b") as f:
+        f.seek((page - 1) * size)
+        f.write(b"\xa5" * size)
+
+
+def test_first_close_of_the_day_makes_a_checked_backup_and_only_one(village_ws):
+    add_household(village_ws, "王一")
+    for old in files.backups(village_ws.backups_dir):
+        old.unlink()
+    village_ws.close()
+    daily = [b for b in files.backups(village_ws.backups_dir) if "-daily" in b.name]
+    assert len(daily) == 1 and files.integrity_problems(daily[0]) == []
+    assert oct(daily[0].stat().st_mode & 0o777) == "0o600"
+    again = Workspace.open(village_ws.root, create=False)
+    again.close()
+    assert [b for b in files.backups(village_ws.backups_dir) if "-daily" in b.name] == daily
+    assert not again.open_marker.exists()
+
+
+def test_a_damaged_page_is_refused_at_open_and_the_file_is_not_written(village_ws):
+    for n in range(300):
+        add_household(village_ws, f"户主{n}", ("成员",))
+    for old in files.backups(village_ws.backups_dir):  # the template's, made before the households
+        old.unlink()
+    village_ws.close()  # the day's backup, with the 300 households
+    _damage_page(village_ws.db_path, _table_page(village_ws.db_path, "person"))
+    before = _digest(village_ws.db_path)
+    with pytest.raises(DatabaseDamaged) as caught:
+        Workspace.open(village_ws.root, create=False)
+    assert "已损坏" in caught.value.message and "restore" in caught.value.message
+    assert caught.value.newest_backup is not None and "-daily" in caught.value.newest_backup.name
+    assert _digest(village_ws.db_path) == before
+    r = _cli("stats", "--data-dir", village_ws.root)
+    assert (
+        r.returncode == 1 and "Traceback" not in r.stderr and "已损坏" in r.stderr and "restore" in r.stderr
+    )
+    assert _digest(village_ws.db_path) == before
+    # restoring the newest good backup brings every household back; the damaged file is kept aside
+    kept = backups.restore(village_ws.root, caught.value.newest_backup)
+    assert kept is not None and kept.name.endswith(".broken") and _digest(kept) == before
+    assert _households(village_ws.root) == 300
+
+
+def test_after_a_crash_the_full_check_runs(village_ws):
+    """An index that no longer matches its table passes quick_check and fails integrity_check: found only
+    when the last run did not close cleanly."""
+    village_ws.close()
+    conn = sqlite3.connect(village_ws.db_path)
+    conn.executescript(
+        "CREATE TABLE scratch(a, b); CREATE INDEX scratch_a ON scratch(a);"
+        "INSERT INTO scratch VALUES (1, 2), (3, 4), (5, 6);"
+    )
+    conn.execute("PRAGMA writable_schema=ON")
+    conn.execute(
+        "UPDATE sqlite_master SET sql = 'CREATE INDEX scratch_a ON scratch(b)' WHERE name = 'scratch_a'"
+    )
+    conn.commit()
+    conn.close()
+    assert files.integrity_problems(village_ws.db_path) == []
+    assert files.integrity_problems(village_ws.db_path, full=True) != []
+    Workspace.open(village_ws.root, create=False).close(daily_backup=False)  # a clean run: quick check
+    crashed = Workspace.open(village_ws.root, create=False)
+    crashed.engine.dispose()  # the process "dies": the marker stays
+    assert crashed.open_marker.exists()
+    with pytest.raises(DatabaseDamaged):
+        Workspace.open(village_ws.root, create=False)
+
+
+def test_a_damaged_header_names_the_backup_to_restore(village_ws):
+    village_ws.close()
+    data = bytearray(village_ws.db_path.read_bytes())
+    data[:16] = b"not a database!!"
+    village_ws.db_path.write_bytes(bytes(data))
+    with pytest.raises(DatabaseDamaged) as caught:
+        Workspace.open(village_ws.root, create=False)
+    assert caught.value.newest_backup is not None
+
+
+def test_backup_to_a_stick_and_restore_from_the_command_line(village_ws, tmp_path):
+    add_household(village_ws, "张一")
+    village_ws.close()
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    r = _cli("backup", "--data-dir", village_ws.root, "--out", stick / "张家村备份")
+    assert r.returncode == 0, r.stderr
+    copy = stick / "张家村备份.db"
+    assert files.integrity_problems(copy) == [] and "1 户" in r.stdout
+    assert _cli("backup", "--data-dir", village_ws.root, "--out", copy).returncode == 1  # never overwritten
+    add_household(Workspace.open(village_ws.root, create=False), "张二")
+    assert _households(village_ws.root) == 2
+    refused = _cli("restore", "--data-dir", village_ws.root, copy, stdin=subprocess.DEVNULL)
+    assert refused.returncode == 1 and "--yes" in refused.stderr and _households(village_ws.root) == 2
+    r = _cli("restore", "--data-dir", village_ws.root, copy, "--yes")
+    assert r.returncode == 0, r.stderr
+    assert "1 户" in r.stderr  # the backup's date and counts are shown first
+    assert _households(village_ws.root) == 1
+    kept = [b for b in files.backups(village_ws.backups_dir) if "before-restore" in b.name]
+    assert len(kept) == 1 and files.summarize(kept[0]).counts["household"] == 2
+
+
+def test_a_file_that_is_not_a_backup_is_refused_and_nothing_changes(village_ws, tmp_path):
+    village_ws.close()
+    bad = tmp_path / "x.db"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 5000)
+    before = _digest(village_ws.db_path)
+    with pytest.raises(UserError, match="不是完好的民情簿备份"):
+        backups.restore(village_ws.root, bad)
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t(x)").connection.commit()
+    with pytest.raises(UserError, match="不是完好的民情簿备份"):
+        backups.restore(village_ws.root, other)
+    assert _digest(village_ws.db_path) == before
+
+
+def test_rotation_keeps_days_weeks_and_months(tmp_path):
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    start = dt.datetime(2026, 12, 4, 18, 0)
+    for days in range(0, 400, 1):
+        for hour in (9, 17):
+            when = start - dt.timedelta(days=days) + dt.timedelta(hours=hour - 18)
+            (folder / files.backup_name("daily", when)).write_bytes(b"")
+    files.rotate(folder)
+    kept = [files.taken_at(p) for p in files.backups(folder)]
+    days = {t.date() for t in kept}
+    assert {start.date() - dt.timedelta(days=d) for d in range(7)} <= days  # the last 7 days
+    assert len({t.isocalendar()[:2] for t in kept}) >= 4 and len({(t.year, t.month) for t in kept}) == 12
+    assert len(kept) <= files.KEEP_NEWEST + files.KEEP_DAYS + files.KEEP_WEEKS + files.KEEP_MONTHS
+    assert max(kept) == start.replace(hour=17)  # the newest is always kept
+
+
+def _fill(ws: Workspace, megabytes: int) -> None:
+    """Make the database big enough that a backup takes a while (a scratch table of random bytes)."""
+    conn = sqlite3.connect(ws.db_path)
+    conn.execute("CREATE TABLE IF NOT EXISTS scratch(b BLOB)")
+    conn.executemany(
+        "INSERT INTO scratch VALUES (?)", [(os.urandom(100_000),) for _ in range(megabytes * 10)]
+    )
+    conn.commit()
+    conn.close()
+
+
+def _kill_after(cmd: list, delay: float) -> bool:
+    """Run the command, kill it after ``delay`` seconds; True when it was still running then."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", *map(str, cmd)],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    return proc.wait() == -signal.SIGKILL
+
+
+@pytest.mark.slow
+def test_killed_backups_and_restores_lose_nothing(village_ws, tmp_path):
+    add_household(village_ws, "李一")
+    village_ws.close()
+    _fill(village_ws, 60)
+    good = backups.backup_to(Workspace.open(village_ws.root, create=False), tmp_path / "good.db")
+    add_household(Workspace.open(village_ws.root, create=False), "李二")
+    started = time.perf_counter()
+    assert _cli("backup", "--data-dir", village_ws.root).returncode == 0
+    took = time.perf_counter() - started
+    killed = 0
+    for i in range(6):
+        killed += _kill_after(["backup", "--data-dir", village_ws.root], took * (0.3 + 0.12 * i))
+        assert _households(village_ws.root) == 2
+        for b in files.backups(village_ws.backups_dir):
+            assert files.integrity_problems(b) == [], b  # a backup under its name is always whole
+    assert killed >= 3  # most runs died half way
+    killed = 0
+    for i in range(6):
+        killed += _kill_after(
+            ["restore", "--data-dir", village_ws.root, good, "--yes"], took * (0.3 + 0.25 * i)
+        )
+        assert _households(village_ws.root) in (1, 2)  # the old database or the restored one, whole
+    assert killed >= 3
+    assert _cli("restore", "--data-dir", village_ws.root, good, "--yes").returncode == 0
+    assert _households(village_ws.root) == 1
+    newest = files.backups(village_ws.backups_dir)[0]
+    assert "before-restore" in newest.name and files.integrity_problems(newest) == []
