@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.models import AuditLog, User
+from db.models import AuditLog, Station, User
 
 from app import audit
 from app.errors import UserError
+from app.work import Work
 
 ROLES = {
     "admin": "管理员",
@@ -110,7 +111,7 @@ def _check_password(password: str) -> None:
 
 
 def add_user(
-    session: Session,
+    work: Work,
     *,
     username: str,
     display_name: str,
@@ -118,8 +119,8 @@ def add_user(
     roles,
     phone: str | None = None,
     title: str | None = None,
-    actor: User | None = None,
 ) -> User:
+    session, actor = work.session, work.actor
     if actor is not None:  # station setup (init) has no actor yet; everyone else must be an admin
         require(actor, "manage_users")
     username = username.strip()
@@ -129,7 +130,7 @@ def add_user(
     if not display_name:
         raise UserError("请填写姓名", field="display_name")
     _check_password(password)
-    village_code = session.info["stamp"].village_code
+    village_code = work.unit_code
     exists = session.scalar(
         select(func.count())
         .select_from(User)
@@ -159,8 +160,16 @@ def add_user(
     return user
 
 
-def local_users(session: Session, *, include_inactive: bool = True) -> list[User]:
-    village_code = session.info["stamp"].village_code
+def local_users(work: Work, *, include_inactive: bool = True) -> list[User]:
+    """This station's accounts (its unit's), oldest first."""
+    return _local_users(work.session, work.unit_code, include_inactive=include_inactive)
+
+
+def _local_users(session: Session, village_code: str | None, *, include_inactive: bool = True) -> list[User]:
+    """:func:`local_users` for code that holds a session, not a :class:`Work` (``village_code`` None:
+    the local station's)."""
+    if village_code is None:
+        village_code = session.scalars(select(Station.code).where(Station.is_local.is_(True))).one()
     q = select(User).where(User.village_code == village_code, User.deleted_at.is_(None))
     if not include_inactive:
         q = q.where(User.active.is_(True))
@@ -203,15 +212,15 @@ def _signin_event(
     )
 
 
-def authenticate(session: Session, username: str, password: str, *, now: dt.datetime | None = None) -> User:
+def authenticate(work: Work, username: str, password: str, *, now: dt.datetime | None = None) -> User:
     """Check a sign-in. After :data:`FREE_TRIES` wrong passwords in a row, the account takes one try
     every :data:`LOCK_SECONDS` (refused without looking at the password meanwhile); the lock is
     audit-logged. No typed text goes into the audit log: a password typed into the user-name box
     would otherwise be kept there."""
+    session = work.session
     now = now or utcnow()
-    village_code = session.info["stamp"].village_code
     user = session.scalars(
-        select(User).where(User.username == username.strip(), User.village_code == village_code)
+        select(User).where(User.username == username.strip(), User.village_code == work.unit_code)
     ).first()
     failures = _recent_signins(session, user) if user is not None else []
     if user is not None:
@@ -237,7 +246,8 @@ def authenticate(session: Session, username: str, password: str, *, now: dt.date
     return user
 
 
-def reset_password(session: Session, user_id: str, new_password: str, *, actor: User | None) -> None:
+def reset_password(work: Work, user_id: str, new_password: str) -> None:
+    session, actor = work.session, work.actor
     require(actor, "manage_users")
     _check_password(new_password)
     user = session.get(User, user_id)
@@ -249,8 +259,9 @@ def reset_password(session: Session, user_id: str, new_password: str, *, actor: 
     )
 
 
-def set_active(session: Session, user_id: str, active: bool, *, actor: User | None) -> None:
+def set_active(work: Work, user_id: str, active: bool) -> None:
     """Deactivate (never delete) a user: their records keep their author."""
+    session, actor = work.session, work.actor
     require(actor, "manage_users")
     user = session.get(User, user_id)
     if user is None:
@@ -259,9 +270,7 @@ def set_active(session: Session, user_id: str, active: bool, *, actor: User | No
         raise UserError("不能停用自己正在使用的账号")
     if not active and "admin" in user.role_set:
         others = [
-            u
-            for u in local_users(session, include_inactive=False)
-            if "admin" in u.role_set and u.id != user.id
+            u for u in local_users(work, include_inactive=False) if "admin" in u.role_set and u.id != user.id
         ]
         if not others:
             raise UserError("至少要保留一个启用的管理员账号")
@@ -277,15 +286,15 @@ def set_active(session: Session, user_id: str, active: bool, *, actor: User | No
 
 
 def update_user(
-    session: Session,
+    work: Work,
     user_id: str,
     *,
-    actor: User | None,
     display_name: str | None = None,
     phone: str | None = None,
     title: str | None = None,
     roles=None,
 ) -> User:
+    session, actor = work.session, work.actor
     require(actor, "manage_users")
     user = session.get(User, user_id)
     if user is None:
@@ -319,9 +328,11 @@ def update_user(
     return user
 
 
-def change_own_password(session: Session, user_id: str, old_password: str, new_password: str) -> None:
-    """Any user changes their own password; the old one must be given (a left-open window is not enough)."""
-    user = session.get(User, user_id)
+def change_own_password(work: Work, old_password: str, new_password: str) -> None:
+    """The signed-in user (``work.actor``) changes their own password; the old one must be given (a
+    left-open window is not enough)."""
+    session = work.session
+    user = session.get(User, work.actor.id) if work.actor is not None else None
     if user is None or not user.active:
         raise UserError("找不到这个账号，或账号已停用")
     if not verify_password(user.password_hash, old_password):
@@ -336,13 +347,13 @@ def change_own_password(session: Session, user_id: str, old_password: str, new_p
     )
 
 
-def first_active_admin(session: Session) -> User | None:
+def first_active_admin(work: Work) -> User | None:
     """The oldest active administrator of this station (selftest signs in as them)."""
-    for user in local_users(session, include_inactive=False):
+    for user in local_users(work, include_inactive=False):
         if "admin" in user.role_set:
             return user
     return None
 
 
-def find_user(session: Session, user_id: str) -> User | None:
-    return session.get(User, user_id)
+def find_user(work: Work, user_id: str) -> User | None:
+    return work.session.get(User, user_id)

@@ -26,6 +26,7 @@ from db.base import utcnow
 from db.models import Attachment
 
 from app.errors import UserError
+from app.work import Work
 
 MAX_SIZE = 20 * 1024 * 1024  # 20 MB: a phone photo or a multi-page scan
 SMALL = 64 * 1024  # up to this size in the database: a village-year's thousands of signatures are no files
@@ -162,6 +163,61 @@ def has_blob(conn: Connection, attachments_dir: Path, sha256: str) -> bool:
 
 
 def attach_file(
+    work: Work,
+    owner_table: str,
+    owner_id: str,
+    path: Path | str,
+    *,
+    note: str | None = None,
+    max_size: int = MAX_SIZE,
+) -> AttachmentInfo:
+    return _attach_file(
+        work.session, work.paths.attachments, owner_table, owner_id, path, note=note, max_size=max_size
+    )
+
+
+def attach_bytes(
+    work: Work,
+    owner_table: str,
+    owner_id: str,
+    data: bytes,
+    filename: str,
+    *,
+    mime: str | None = None,
+    note: str | None = None,
+    max_size: int = MAX_SIZE,
+) -> AttachmentInfo:
+    return _attach_bytes(
+        work.session,
+        work.paths.attachments,
+        owner_table,
+        owner_id,
+        data,
+        filename,
+        mime=mime,
+        note=note,
+        max_size=max_size,
+    )
+
+
+def list_attachments(work: Work, owner_table: str, owner_id: str) -> list[AttachmentInfo]:
+    return _list_attachments(work.session, owner_table, owner_id)
+
+
+def remove_attachment(work: Work, attachment_id: str) -> None:
+    """Soft delete: the record is tombstoned; the file stays until a privacy purge."""
+    row = work.session.get(Attachment, attachment_id)
+    if row is None:
+        raise UserError("找不到这个附件")
+    row.deleted_at = utcnow()
+
+
+def read_attachment(work: Work, info: AttachmentInfo) -> bytes:
+    return _read_attachment(work.session, work.paths.attachments, info)
+
+
+# The same for code that holds a session and the attachments folder rather than a Work.
+def _attach_file(
     session: Session,
     attachments_dir: Path,
     owner_table: str,
@@ -181,7 +237,7 @@ def attach_file(
             "请压缩或拍得小一些再附上",
             field="attachment",
         )
-    return attach_bytes(
+    return _attach_bytes(
         session,
         attachments_dir,
         owner_table,
@@ -193,7 +249,7 @@ def attach_file(
     )
 
 
-def attach_bytes(
+def _attach_bytes(
     session: Session,
     attachments_dir: Path,
     owner_table: str,
@@ -226,7 +282,7 @@ def _info(row: Attachment) -> AttachmentInfo:
     return AttachmentInfo(row.id, row.filename, row.mime, row.size, row.sha256, row.note)
 
 
-def list_attachments(session: Session, owner_table: str, owner_id: str) -> list[AttachmentInfo]:
+def _list_attachments(session: Session, owner_table: str, owner_id: str) -> list[AttachmentInfo]:
     rows = session.scalars(
         select(Attachment)
         .where(
@@ -239,15 +295,7 @@ def list_attachments(session: Session, owner_table: str, owner_id: str) -> list[
     return [_info(r) for r in rows]
 
 
-def remove_attachment(session: Session, attachment_id: str) -> None:
-    """Soft delete: the record is tombstoned; the file stays until a privacy purge."""
-    row = session.get(Attachment, attachment_id)
-    if row is None:
-        raise UserError("找不到这个附件")
-    row.deleted_at = utcnow()
-
-
-def read_attachment(session: Session, attachments_dir: Path, info: AttachmentInfo) -> bytes:
+def _read_attachment(session: Session, attachments_dir: Path, info: AttachmentInfo) -> bytes:
     data = load_blob(session.connection(), attachments_dir, info.sha256)
     if data is None:
         raise UserError(f"附件 {info.filename} 的内容不在本机（可能尚未随上报包同步过来）")

@@ -35,7 +35,6 @@ from db.models import (
     Person,
     Screening,
     Station,
-    User,
 )
 
 from app.accounts import can
@@ -44,6 +43,7 @@ from app.errors import UserError
 from app.households.tags import BUILTIN_TAGS, sensitive_tags
 from app.mediation.stats import MediationStats
 from app.mediation.stats import compute as mediation_compute
+from app.work import Work
 
 PERIOD_KINDS = {"month": "本月", "quarter": "本季度", "year": "本年", "custom": "自定义"}
 
@@ -162,10 +162,11 @@ def _sum(dicts: list[dict[str, int]]) -> dict[str, int]:
     return out
 
 
-def compute(session: Session, user: User | None, period: Period, *, today: dt.date) -> Report:
-    """All figures of the 统计报表 for ``period``; ``today`` fixes what counts as overdue."""
-    station = session.scalars(select(Station).where(Station.is_local.is_(True))).one()
-    town = station.kind == "town"
+def compute(work: Work, period: Period, *, today: dt.date) -> Report:
+    """All figures of the 统计报表 for ``period`` as ``work.actor`` may see them; ``today`` fixes what
+    counts as overdue."""
+    session, user = work.session, work.actor
+    town = work.is_town
     show_sensitive = can(user, "see_sensitive_tags")
     show_cases = can(user, "see_cases")
     hidden = set() if show_sensitive else set(sensitive_tags(session)) | {t for t, s in BUILTIN_TAGS if s}
@@ -275,7 +276,7 @@ def compute(session: Session, user: User | None, period: Period, *, today: dt.da
             )
         )
     else:
-        codes = {station.code}
+        codes = {work.unit_code}
     names = _village_names(session)
     kinds = list(entries.KINDS)
     categories = demands.demand_categories(session)
@@ -307,7 +308,7 @@ def compute(session: Session, user: User | None, period: Period, *, today: dt.da
         villages.append(f)
 
     if town:
-        totals = Figures(station.code, "合计")
+        totals = Figures(work.unit_code, "合计")
         for name in (
             "households",
             "persons",

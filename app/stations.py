@@ -112,9 +112,9 @@ def init_station(
         session.close()
     info = station_info(ws.local_station(refresh=True))
     if admin_user:
-        with ws.session() as s:
+        with ws.work(None) as w:
             accounts.add_user(
-                s,
+                w,
                 username=admin_user,
                 display_name=admin_display_name or admin_user,
                 password=admin_password,

@@ -90,9 +90,9 @@ def run(report) -> None:
         from ui.households.page import HouseholdsPage
 
         app = QApplication.instance() or QApplication([])
-        with ws.session() as s:
-            admin = authenticate(s, "admin", "minqing")
-            s.expunge(admin)
+        with ws.work(None) as w:
+            admin = authenticate(w, "admin", "minqing")
+            w.session.expunge(admin)
         ctx = AppContext(ws, admin)
         t = time.perf_counter()
         page = HouseholdsPage(ctx)
@@ -108,10 +108,12 @@ def run(report) -> None:
         # A 10 000-row roster workbook: export a ~3 000-household village, import it into an empty one.
         small = ensure_demo_station(root / "small")
         run_demo(small, households=2950, seed=4)
-        with small.session() as s:
-            admin = authenticate(s, "admin", "minqing")
+        with small.work(None) as w:
+            admin = authenticate(w, "admin", "minqing")
             t = time.perf_counter()
-            rows = export_roster(s, root / "roster.xlsx", user=admin, full_id=True, village_name="张家村")
+            rows = export_roster(
+                w.session, root / "roster.xlsx", user=admin, full_id=True, village_name="张家村"
+            )
         report(f"export roster workbook ({rows} rows)", time.perf_counter() - t, "s", None)
         small.close()
         fresh = Workspace.open(root / "fresh")

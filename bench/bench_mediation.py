@@ -40,12 +40,12 @@ def build(root: Path, cases: int = CASES):
 
     ws = Workspace.open(root)
     init_station(ws, kind="village", code="370681101201", name="张家村", town_name="东城镇")
-    with ws.session() as s:
+    with ws.work(None) as w:
         user = accounts.add_user(
-            s, username="tiaojie", display_name="王秀英", password="minqing", roles=["mediator"]
+            w, username="tiaojie", display_name="王秀英", password="minqing", roles=["mediator"]
         )
-        s.flush()
-        s.expunge(user)
+        w.session.flush()
+        w.session.expunge(user)
     rng = random.Random(5)
     ctx = ws.stamp_context(user.id)
     surnames = "张王李赵刘陈杨黄周吴孙马朱胡郭何林罗高"

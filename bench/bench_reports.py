@@ -22,17 +22,17 @@ def run(report) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     ws = Workspace.open(demo_workspace(report), create=False)
     try:
-        with ws.session() as s:
-            admin = accounts.first_active_admin(s)
-            s.expunge(admin)
+        with ws.work(None) as w:
+            admin = accounts.first_active_admin(w)
+            w.session.expunge(admin)
         today = dt.date.today()
         for kind in ("month", "year"):
             period = reports.period_for(kind, today)
             times = []
             for _ in range(3):
-                with ws.session() as s:
+                with ws.work(admin) as w:
                     t = time.perf_counter()
-                    r = reports.compute(s, admin, period, today=today)
+                    r = reports.compute(w, period, today=today)
                     times.append((time.perf_counter() - t) * 1000)
             report(
                 f"figures for {reports.PERIOD_KINDS[kind]} ({r.totals.visits} visits, {r.totals.demands} demands), "

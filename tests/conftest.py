@@ -86,9 +86,9 @@ def village_admin(village_ws):
     """The village's first administrator (a detached User object)."""
     from app import accounts
 
-    with village_ws.session() as s:
-        user = accounts.authenticate(s, "admin", ADMIN_PASSWORD)
-        s.expunge(user)
+    with village_ws.work(None) as w:
+        user = accounts.authenticate(w, "admin", ADMIN_PASSWORD)
+        w.session.expunge(user)
     return user
 
 

@@ -13,12 +13,12 @@ NOW = dt.datetime(2024, 3, 15, 16, 30)
 
 
 def add_cadre(ws, name="王建国", username="wjg"):
-    with ws.session() as s:
+    with ws.work(None) as w:
         user = accounts.add_user(
-            s, username=username, display_name=name, password="secret-1", roles=["cadre"]
+            w, username=username, display_name=name, password="secret-1", roles=["cadre"]
         )
-        s.flush()
-        s.expunge(user)
+        w.session.flush()
+        w.session.expunge(user)
     return user
 
 

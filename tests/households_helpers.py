@@ -16,9 +16,9 @@ def rid(birth: dt.date, seq: int, sex: str) -> str:
 
 
 def add_user(ws, username: str, roles, *, title: str | None = None, phone: str | None = None):
-    with ws.session() as s:
+    with ws.work(None) as w:
         u = accounts.add_user(
-            s,
+            w,
             username=username,
             display_name=username.upper(),
             password="secret-1",
@@ -26,8 +26,8 @@ def add_user(ws, username: str, roles, *, title: str | None = None, phone: str |
             title=title,
             phone=phone,
         )
-        s.flush()
-        s.expunge(u)
+        w.session.flush()
+        w.session.expunge(u)
     return u
 
 

@@ -13,12 +13,12 @@ D = dt.date
 
 
 def make_mediator(ws, username: str = "tiaojie", roles=("mediator",)):
-    with ws.session() as s:
+    with ws.work(None) as w:
         user = accounts.add_user(
-            s, username=username, display_name="李调解", password="pass-word-1", roles=roles
+            w, username=username, display_name="李调解", password="pass-word-1", roles=roles
         )
-        s.flush()
-        s.expunge(user)
+        w.session.flush()
+        w.session.expunge(user)
     return user
 
 

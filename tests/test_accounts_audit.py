@@ -8,16 +8,16 @@ from app.errors import UserError
 
 
 def test_failed_sign_in_stays_in_the_audit_log(village_ws):
-    with pytest.raises(UserError), village_ws.session() as s:
-        accounts.authenticate(s, "admin", "wrong-password")
+    with pytest.raises(UserError), village_ws.work(None) as w:
+        accounts.authenticate(w, "admin", "wrong-password")
     with village_ws.session() as s:
         actions = s.scalars(select(AuditLog.action)).all()
     assert "signin.failed" in actions
 
 
 def _try(ws, username, password, now):
-    with ws.session() as s:
-        return accounts.authenticate(s, username, password, now=now)
+    with ws.work(None) as w:
+        return accounts.authenticate(w, username, password, now=now)
 
 
 def test_after_five_wrong_passwords_the_account_takes_one_try_every_thirty_seconds(village_ws):

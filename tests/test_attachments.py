@@ -9,30 +9,30 @@ def test_attach_stores_content_once_and_lists_it(village_ws, tmp_path):
     photo.write_bytes(b"\xff\xd8fake-jpeg" * 10_000)  # 110 KB: a file
     sign = tmp_path / "签字.png"
     sign.write_bytes(b"\x89PNG-fake" * 300)  # 3 KB: a row of the database
-    with village_ws.session() as s:
-        a = attachments.attach_file(s, village_ws.attachments_dir, "household", "h-1", photo)
-        b = attachments.attach_file(s, village_ws.attachments_dir, "household", "h-1", photo, note="again")
-        c = attachments.attach_file(s, village_ws.attachments_dir, "household", "h-1", sign)
+    with village_ws.work(None) as w:
+        a = attachments.attach_file(w, "household", "h-1", photo)
+        b = attachments.attach_file(w, "household", "h-1", photo, note="again")
+        c = attachments.attach_file(w, "household", "h-1", sign)
     assert a.sha256 == b.sha256 and a.id != b.id
     assert attachments.blob_path(village_ws.attachments_dir, a.sha256).read_bytes() == photo.read_bytes()
     assert not attachments.blob_path(village_ws.attachments_dir, c.sha256).exists()
     with village_ws.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT sha256 FROM attachment_content").scalars().all() == [c.sha256]
-    with village_ws.session() as s:
-        listed = attachments.list_attachments(s, "household", "h-1")
+    with village_ws.work(None) as w:
+        listed = attachments.list_attachments(w, "household", "h-1")
         assert [x.filename for x in listed] == ["走访照片.jpg", "走访照片.jpg", "签字.png"]
-        assert attachments.read_attachment(s, village_ws.attachments_dir, listed[0]) == photo.read_bytes()
-        assert attachments.read_attachment(s, village_ws.attachments_dir, listed[2]) == sign.read_bytes()
-        attachments.remove_attachment(s, a.id)
-    with village_ws.session() as s:
-        assert [x.id for x in attachments.list_attachments(s, "household", "h-1")] == [b.id, c.id]
+        assert attachments.read_attachment(w, listed[0]) == photo.read_bytes()
+        assert attachments.read_attachment(w, listed[2]) == sign.read_bytes()
+        attachments.remove_attachment(w, a.id)
+    with village_ws.work(None) as w:
+        assert [x.id for x in attachments.list_attachments(w, "household", "h-1")] == [b.id, c.id]
 
 
 def test_a_small_attachment_rolled_back_with_its_record_leaves_nothing(village_ws, tmp_path):
     sign = tmp_path / "签字.png"
     sign.write_bytes(b"\x89PNG-fake" * 30)
-    with pytest.raises(RuntimeError), village_ws.session() as s:
-        attachments.attach_file(s, village_ws.attachments_dir, "household", "h-1", sign)
+    with pytest.raises(RuntimeError), village_ws.work(None) as w:
+        attachments.attach_file(w, "household", "h-1", sign)
         raise RuntimeError("power cut")
     with village_ws.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM attachment_content").scalar() == 0
@@ -55,8 +55,8 @@ def test_content_stored_as_a_file_by_an_older_version_is_still_read(village_ws):
 def test_oversized_file_is_refused_and_nothing_is_stored(village_ws, tmp_path):
     big = tmp_path / "scan.pdf"
     big.write_bytes(b"x" * 2048)
-    with pytest.raises(UserError, match="上限"), village_ws.session() as s:
-        attachments.attach_file(s, village_ws.attachments_dir, "household", "h-1", big, max_size=1024)
+    with pytest.raises(UserError, match="上限"), village_ws.work(None) as w:
+        attachments.attach_file(w, "household", "h-1", big, max_size=1024)
     assert not any(p.is_file() for p in village_ws.attachments_dir.rglob("*"))
 
 

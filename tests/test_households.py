@@ -137,8 +137,9 @@ def test_one_households_card_delivery_is_checked_and_audited_and_refused_at_the_
         (h.id, "admin", "card_delivered_on", ""),  # delivered
         (h.id, "admin", "card_delivered_on", "撤销送达"),  # taken back; the refused attempt left nothing
     ]
-    with town_ws.session() as s:
-        clerk = accounts.authenticate(s, "admin", ADMIN_PASSWORD)
+    with town_ws.work(None) as w:
+        s = w.session
+        clerk = accounts.authenticate(w, "admin", ADMIN_PASSWORD)
         with pytest.raises(UserError, match="乡镇工作站只能查看"):
             cadres.set_card_delivered(s, clerk, h.id, None)
         assert not s.scalars(select(AuditLog).where(AuditLog.action == "household.card_delivered")).all()

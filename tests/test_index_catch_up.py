@@ -65,9 +65,9 @@ def _keys_follow_visit_time(ws: Workspace) -> bool:
 def _admin_context(ws: Workspace):
     from ui.context import AppContext
 
-    with ws.session() as s:
-        user = accounts.authenticate(s, "admin", ADMIN_PASSWORD)
-        s.expunge(user)
+    with ws.work(None) as w:
+        user = accounts.authenticate(w, "admin", ADMIN_PASSWORD)
+        w.session.expunge(user)
     return AppContext(ws, user)
 
 

@@ -36,8 +36,8 @@ def test_period_is_the_calendar_unit_containing_today():
 
 def test_village_figures_are_counted_from_what_was_entered(village, village_admin):
     ws, _cadre, _mediator = village
-    with ws.session() as s:
-        r = reports.compute(s, village_admin, MARCH, today=TODAY)
+    with ws.work(village_admin) as w:
+        r = reports.compute(w, MARCH, today=TODAY)
     assert not r.town and len(r.villages) == 1 and r.totals is r.villages[0]
     f = r.totals
     assert (f.village_code, f.village_name) == ("370681101201", "张家村")
@@ -57,18 +57,16 @@ def test_village_figures_are_counted_from_what_was_entered(village, village_admi
 
 def test_overdue_depends_on_the_day_it_is_asked(village, village_admin):
     ws = village[0]
-    with ws.session() as s:
-        assert reports.compute(s, village_admin, MARCH, today=D(2024, 3, 12)).totals.demands_overdue == 0
-        assert reports.compute(s, village_admin, MARCH, today=D(2024, 3, 26)).totals.demands_overdue == 2
+    with ws.work(village_admin) as w:
+        assert reports.compute(w, MARCH, today=D(2024, 3, 12)).totals.demands_overdue == 0
+        assert reports.compute(w, MARCH, today=D(2024, 3, 26)).totals.demands_overdue == 2
 
 
 def test_other_periods_count_other_records(village, village_admin):
     ws = village[0]
-    with ws.session() as s:
-        feb = reports.compute(
-            s, village_admin, reports.period_for("month", D(2024, 2, 1)), today=TODAY
-        ).totals
-        q1 = reports.compute(s, village_admin, reports.period_for("quarter", TODAY), today=TODAY).totals
+    with ws.work(village_admin) as w:
+        feb = reports.compute(w, reports.period_for("month", D(2024, 2, 1)), today=TODAY).totals
+        q1 = reports.compute(w, reports.period_for("quarter", TODAY), today=TODAY).totals
     assert (feb.visits, feb.demands, feb.demands_overdue, feb.cards_delivered_in_period) == (1, 1, 1, 0)
     assert feb.households == 3  # the roster is a snapshot, the same for every period
     assert feb.mediation.accepted == 1 and feb.mediation.succeeded == 1
@@ -77,9 +75,10 @@ def test_other_periods_count_other_records(village, village_admin):
 
 def test_cadre_sees_no_case_figures_and_mediator_no_sensitive_tags(village):
     ws, cadre, mediator = village
-    with ws.session() as s:
-        as_cadre = reports.compute(s, cadre, MARCH, today=TODAY)
-        as_mediator = reports.compute(s, mediator, MARCH, today=TODAY)
+    with ws.work(cadre) as w:
+        as_cadre = reports.compute(w, MARCH, today=TODAY)
+    with ws.work(mediator) as w:
+        as_mediator = reports.compute(w, MARCH, today=TODAY)
     assert as_cadre.totals.mediation is None and not as_cadre.mediation_shown
     assert as_cadre.sensitive_shown and as_cadre.totals.tags["残疾"] == 1
     assert not as_mediator.sensitive_shown and as_mediator.totals.mediation.accepted == 2
@@ -90,8 +89,9 @@ def test_cadre_sees_no_case_figures_and_mediator_no_sensitive_tags(village):
 def test_town_has_one_row_per_village_and_totals(town_ws):
     """Records that reached the town in bundles keep their village's code; two enrolled villages."""
     ws = town_ws
-    with ws.session() as s:
-        admin = accounts.authenticate(s, "admin", "admin-pass-1")
+    with ws.work(None) as w:
+        s = w.session
+        admin = accounts.authenticate(w, "admin", "admin-pass-1")
         s.expunge(admin)
         s.add_all(
             [
@@ -110,8 +110,8 @@ def test_town_has_one_row_per_village_and_totals(town_ws):
         s.get(Household, s.query(Household.id).filter_by(head_name="李一").scalar()).card_delivered_on = D(
             2024, 3, 3
         )
-    with ws.session() as s:
-        r = reports.compute(s, admin, MARCH, today=TODAY)
+    with ws.work(admin) as w:
+        r = reports.compute(w, MARCH, today=TODAY)
     assert r.town
     assert [
         (v.village_code, v.village_name, v.households, v.persons, v.cards_delivered) for v in r.villages

@@ -78,8 +78,9 @@ def test_exports_reuse_the_existing_workbooks_for_the_period(
 
 
 def test_town_table_has_one_row_per_village_and_a_total_and_cannot_be_sorted(qtbot, qtmodeltester, town_ws):
-    with town_ws.session() as s:
-        admin = accounts.authenticate(s, "admin", "admin-pass-1")
+    with town_ws.work(None) as w:
+        s = w.session
+        admin = accounts.authenticate(w, "admin", "admin-pass-1")
         s.expunge(admin)
         s.add_all(
             [

@@ -250,10 +250,10 @@ def test_export_then_import_changes_nothing_with_masked_and_full_ids(
 def test_full_id_export_needs_the_permission(village_ws, tmp_path):
     from app import accounts
 
-    with village_ws.session() as s:
-        cadre = accounts.add_user(s, username="c", display_name="C", password="secret-1", roles=["cadre"])
+    with village_ws.work(None) as w:
+        cadre = accounts.add_user(w, username="c", display_name="C", password="secret-1", roles=["cadre"])
         with pytest.raises(UserError, match="权限"):
-            excel_export.export_roster(s, tmp_path / "x.xlsx", user=cadre, full_id=True)
+            excel_export.export_roster(w.session, tmp_path / "x.xlsx", user=cadre, full_id=True)
 
 
 def test_cli_import_json_and_exit_codes(village_ws, ugly, tmp_path, capsys):

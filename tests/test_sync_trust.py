@@ -617,8 +617,8 @@ def test_an_attachment_whose_content_is_nowhere_is_refused_until_removed(village
     assert got.status == "imported" and got.counts["rejected"] == 1
     (r,) = got.rejections
     assert r.record_id == aid and r.reason.startswith("附件内容不在包内")
-    with village_ws.session() as s:
-        remove_attachment(s, aid)
+    with village_ws.work(None) as w:
+        remove_attachment(w, aid)
     (again,) = export_bundles(village_ws, tmp_path)
     (got,) = import_bundles(town_ws, [again.path]).bundles
     assert got.counts["rejected"] == 0

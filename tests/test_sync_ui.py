@@ -18,9 +18,9 @@ pytestmark = pytest.mark.qt_log_ignore(r"^This plugin does not support propagate
 def _ctx(ws):
     from ui.context import AppContext
 
-    with ws.session() as s:
-        user = accounts.authenticate(s, "admin", ADMIN_PASSWORD)
-        s.expunge(user)
+    with ws.work(None) as w:
+        user = accounts.authenticate(w, "admin", ADMIN_PASSWORD)
+        w.session.expunge(user)
     return AppContext(ws, user)
 
 

@@ -170,9 +170,9 @@ def test_a_whole_first_link_from_the_window(qtbot, town_ws, templates, tmp_path,
         qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
         assert wizard.result() == QDialog.DialogCode.Accepted
 
-        with village.session() as s:
-            user = accounts.authenticate(s, "zhao", "pass-1234")
-            s.expunge(user)
+        with village.work(None) as w:
+            user = accounts.authenticate(w, "zhao", "pass-1234")
+            w.session.expunge(user)
         vpage = SyncPage(AppContext(village, user))
         qtbot.addWidget(vpage)
         vpage.resize(1366, 700)
@@ -190,9 +190,9 @@ def test_a_whole_first_link_from_the_window(qtbot, town_ws, templates, tmp_path,
         vpage.grab().save(str(tmp_path / "village-bound.png"))
 
         # the town enrolls the card from its window
-        with town_ws.session() as s:
-            clerk = accounts.authenticate(s, "admin", ADMIN_PASSWORD)
-            s.expunge(clerk)
+        with town_ws.work(None) as w:
+            clerk = accounts.authenticate(w, "admin", ADMIN_PASSWORD)
+            w.session.expunge(clerk)
         tpage = SyncPage(AppContext(town_ws, clerk))
         qtbot.addWidget(tpage)
         tpage.show()

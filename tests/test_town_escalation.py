@@ -24,9 +24,9 @@ from tests.sync_support import DEMO_TODAY, export_one, synced_rows
 def _admin(ws: Workspace) -> User:
     from app import accounts
 
-    with ws.session() as s:
-        user = accounts.authenticate(s, "admin", ADMIN_PASSWORD)
-        s.expunge(user)
+    with ws.work(None) as w:
+        user = accounts.authenticate(w, "admin", ADMIN_PASSWORD)
+        w.session.expunge(user)
     return user
 
 

@@ -23,9 +23,9 @@ SHOTS = os.environ.get("MINQING_SHOTS")  # a folder: save the screens at 1366×7
 def _ctx(ws):
     from ui.context import AppContext
 
-    with ws.session() as s:
-        user = accounts.authenticate(s, "admin", ADMIN_PASSWORD)
-        s.expunge(user)
+    with ws.work(None) as w:
+        user = accounts.authenticate(w, "admin", ADMIN_PASSWORD)
+        w.session.expunge(user)
     return AppContext(ws, user)
 
 

@@ -173,8 +173,8 @@ def test_input_postpones_the_idle_lock(qtbot, window):
 
 def test_idle_lock_time_follows_the_setting(qtbot, window, village_ws, village_admin):
     assert window.idle.timer.interval() == preferences.IDLE_LOCK_DEFAULT * 60_000
-    with village_ws.session() as s:
-        preferences.set_idle_lock_minutes(s, 5, actor=village_admin)
+    with village_ws.work(village_admin) as w:
+        preferences.set_idle_lock_minutes(w, 5)
     window.ctx.data_changed.emit("settings")
     assert window.idle.timer.interval() == 5 * 60_000
 
@@ -182,20 +182,21 @@ def test_idle_lock_time_follows_the_setting(qtbot, window, village_ws, village_a
 def test_only_an_admin_may_change_the_idle_lock_time(village_ws, village_admin):
     from app.errors import UserError
 
-    with village_ws.session() as s:
+    with village_ws.work(village_admin) as w:
         cadre = accounts.add_user(
-            s,
+            w,
             username="li",
             display_name="李干部",
             password="li-pass-1",
             roles=["cadre"],
-            actor=village_admin,
         )
-        with pytest.raises(UserError):
-            preferences.set_idle_lock_minutes(s, 3, actor=cadre)
+        w.session.expunge(cadre)
+    with village_ws.work(cadre) as w, pytest.raises(UserError):
+        preferences.set_idle_lock_minutes(w, 3)
+    with village_ws.work(village_admin) as w:
         with pytest.raises(UserError, match="1 到 240"):
-            preferences.set_idle_lock_minutes(s, 0, actor=village_admin)
-        assert preferences.idle_lock_minutes(s) == preferences.IDLE_LOCK_DEFAULT
+            preferences.set_idle_lock_minutes(w, 0)
+        assert preferences.idle_lock_minutes(w) == preferences.IDLE_LOCK_DEFAULT
 
 
 def test_ctrl_n_writes_a_diary_entry_from_any_screen(qtbot, window):

@@ -20,17 +20,16 @@ def admin_page(qtbot, village_ws, village_admin):
 
 
 def _add_cadre(ws, actor, username="wang", password="wang-pass-1"):
-    with ws.session() as s:
+    with ws.work(actor) as w:
         user = accounts.add_user(
-            s,
+            w,
             username=username,
             display_name="王秀英",
             password=password,
             roles=["cadre"],
             title="网格员",
-            actor=actor,
         )
-        s.expunge(user)
+        w.session.expunge(user)
     return user
 
 
@@ -55,8 +54,8 @@ def test_admin_adds_a_cadre_who_can_then_sign_in(admin_page, village_ws):
     assert [u.username for u in admin.model.users] == ["admin", "wang"]
     added = admin.model.users[1]
     assert added.role_names == "村干部、调解员" and added.title == "网格员" and added.phone == "13805351234"
-    with village_ws.session() as s:
-        assert accounts.authenticate(s, "wang", "wang-pass-1").display_name == "王秀英"
+    with village_ws.work(None) as w:
+        assert accounts.authenticate(w, "wang", "wang-pass-1").display_name == "王秀英"
 
 
 def test_adding_a_user_with_a_taken_name_keeps_the_dialog_open_with_the_reason(admin_page):
@@ -79,10 +78,10 @@ def test_admin_resets_a_password(admin_page, village_ws, village_admin):
     dialog.new.setText("fresh-pass-2")
     dialog.confirm.setText("fresh-pass-2")
     assert dialog.submit()
-    with village_ws.session() as s:
-        assert accounts.authenticate(s, "wang", "fresh-pass-2").username == "wang"
+    with village_ws.work(None) as w:
+        assert accounts.authenticate(w, "wang", "fresh-pass-2").username == "wang"
         with pytest.raises(UserError):
-            accounts.authenticate(s, "wang", "wang-pass-1")
+            accounts.authenticate(w, "wang", "wang-pass-1")
 
 
 def test_admin_deactivates_and_reactivates_without_deleting(admin_page, village_ws, village_admin):
@@ -95,13 +94,13 @@ def test_admin_deactivates_and_reactivates_without_deleting(admin_page, village_
     assert admin.selected().username == "wang" and not admin.selected().active
     assert admin.model.data(admin.model.index(1, 5)) == "已停用"
     assert admin.toggle_button.text() == "启用(&D)"
-    with village_ws.session() as s:
+    with village_ws.work(None) as w:
         with pytest.raises(UserError, match="停用"):
-            accounts.authenticate(s, "wang", "wang-pass-1")
-        assert len(accounts.local_users(s)) == 2  # still there, records keep their author
+            accounts.authenticate(w, "wang", "wang-pass-1")
+        assert len(accounts.local_users(w)) == 2  # still there, records keep their author
     admin.toggle_button.click()
-    with village_ws.session() as s:
-        assert accounts.authenticate(s, "wang", "wang-pass-1").active
+    with village_ws.work(None) as w:
+        assert accounts.authenticate(w, "wang", "wang-pass-1").active
 
 
 def test_admin_cannot_deactivate_their_own_account(admin_page):
@@ -120,12 +119,10 @@ def test_a_cadre_sees_only_their_own_account(qtbot, village_ws, village_admin):
     assert page.user_admin is None
     assert page.my_labels["username"].text() == "wang" and page.my_labels["title"].text() == "网格员"
     assert not page.idle_minutes.isEnabled() and page.save_idle_button.isHidden()
-    with village_ws.session() as s, pytest.raises(UserError, match="权限"):
-        accounts.add_user(
-            s, username="x", display_name="某人", password="xxxxxx1", roles=["admin"], actor=cadre
-        )
-    with village_ws.session() as s, pytest.raises(UserError, match="权限"):
-        accounts.reset_password(s, village_admin.id, "taken-over", actor=cadre)
+    with village_ws.work(cadre) as w, pytest.raises(UserError, match="权限"):
+        accounts.add_user(w, username="x", display_name="某人", password="xxxxxx1", roles=["admin"])
+    with village_ws.work(cadre) as w, pytest.raises(UserError, match="权限"):
+        accounts.reset_password(w, village_admin.id, "taken-over")
 
 
 def test_a_user_changes_their_own_password_only_with_the_old_one(qtbot, village_ws, village_admin):
@@ -139,8 +136,8 @@ def test_a_user_changes_their_own_password_only_with_the_old_one(qtbot, village_
     assert not dialog.submit() and "原密码不对" in dialog.error.text()
     dialog.old.setText("wang-pass-1")
     assert dialog.submit()
-    with village_ws.session() as s:
-        assert accounts.authenticate(s, "wang", "mine-now-1").username == "wang"
+    with village_ws.work(None) as w:
+        assert accounts.authenticate(w, "wang", "mine-now-1").username == "wang"
 
 
 def test_admin_sets_the_idle_lock_minutes(admin_page, village_ws):
@@ -151,15 +148,15 @@ def test_admin_sets_the_idle_lock_minutes(admin_page, village_ws):
     admin_page.idle_minutes.setValue(30)
     admin_page.save_idle_button.click()
     assert topics == ["settings"]
-    with village_ws.session() as s:
-        assert preferences.idle_lock_minutes(s) == 30
+    with village_ws.work(None) as w:
+        assert preferences.idle_lock_minutes(w) == 30
 
 
 def test_user_table_model_is_a_valid_qt_model(qtmodeltester, village_ws, village_admin):
     _add_cadre(village_ws, village_admin)
     model = UserTableModel()
-    with village_ws.session() as s:
-        model.load([accounts.info(u) for u in accounts.local_users(s)])
+    with village_ws.work(None) as w:
+        model.load([accounts.info(u) for u in accounts.local_users(w)])
     qtmodeltester.check(model)
     assert (
         model.rowCount() == 2
@@ -168,5 +165,5 @@ def test_user_table_model_is_a_valid_qt_model(qtmodeltester, village_ws, village
 
 
 def test_admin_password_still_signs_in_after_page_use(admin_page, village_ws):
-    with village_ws.session() as s:
-        assert accounts.authenticate(s, "admin", ADMIN_PASSWORD).username == "admin"
+    with village_ws.work(None) as w:
+        assert accounts.authenticate(w, "admin", ADMIN_PASSWORD).username == "admin"

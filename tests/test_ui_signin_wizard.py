@@ -42,8 +42,8 @@ def test_wizard_creates_village_station_and_its_first_administrator(qtbot, tmp_p
             "李家村",
             "东城镇",
         )
-        with ws.session() as s:
-            user = accounts.authenticate(s, "lijia", "secret-77")
+        with ws.work(None) as w:
+            user = accounts.authenticate(w, "lijia", "secret-77")
             assert user.display_name == "李明" and "admin" in user.role_set
     finally:
         ws.close()
@@ -134,16 +134,15 @@ def test_sign_in_of_a_demo_workspace_shows_the_demo_login(qtbot, tmp_path):
 
 
 def test_sign_in_refuses_a_deactivated_account(qtbot, village_ws, village_admin):
-    with village_ws.session() as s:
+    with village_ws.work(village_admin) as w:
         clerk = accounts.add_user(
-            s,
+            w,
             username="zhao",
             display_name="赵会计",
             password="zhao-pass",
             roles=["cadre"],
-            actor=village_admin,
         )
-        accounts.set_active(s, clerk.id, False, actor=village_admin)
+        accounts.set_active(w, clerk.id, False)
     dialog = SignInDialog(village_ws)
     qtbot.addWidget(dialog)
     dialog.username.setText("zhao")

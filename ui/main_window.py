@@ -296,17 +296,17 @@ class MainWindow(QMainWindow):
     def _refresh_user(self) -> None:
         if self.ctx.user is None:
             return
-        with self.ctx.session() as s:
-            user = accounts.find_user(s, self.ctx.user.id)
+        with self.ctx.work() as w:
+            user = accounts.find_user(w, self.ctx.user.id)
             if user is not None:
-                s.expunge(user)
+                w.session.expunge(user)
         if user is not None:
             self.ctx.set_user(user)
 
     # -- idle lock ---------------------------------------------------------------------------
     def idle_minutes(self) -> int:
-        with self.ctx.session() as s:
-            return preferences.idle_lock_minutes(s)
+        with self.ctx.work() as w:
+            return preferences.idle_lock_minutes(w)
 
     def apply_idle_setting(self) -> None:
         self.idle.set_timeout_ms(self.idle_minutes() * 60_000)

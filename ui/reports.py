@@ -302,8 +302,8 @@ class ReportsPage(QWidget):
         except UserError as exc:
             self.period_label.setText(exc.message)
             return
-        with self.ctx.session() as s:
-            self.report = reports.compute(s, self.ctx.user, period, today=self.today)
+        with self.ctx.work() as w:
+            self.report = reports.compute(w, period, today=self.today)
         self.show_report(self.report)
 
     def show_report(self, r: reports.Report) -> None:

@@ -91,11 +91,11 @@ def run(data_dir: Path, *, install_hooks: bool = True, screenshots: Path | None 
         route_qt_messages()
     window = None
     try:
-        with ws.session() as s:
-            admin = accounts.first_active_admin(s)
+        with ws.work(None) as w:
+            admin = accounts.first_active_admin(w)
             if admin is None:
                 raise UserError(f"工作目录 {data_dir} 没有启用的管理员账号，无法自检")
-            s.expunge(admin)
+            w.session.expunge(admin)
         logging.getLogger("minqing.selftest").info("自检开始，以 %s 身份", admin.username)
         window = MainWindow(AppContext(ws, admin))
         if screenshots is not None:

@@ -121,8 +121,8 @@ class ChangeOwnPasswordDialog(_FormDialog):
     def save(self) -> None:
         if self.new.text() != self.confirm.text():
             raise UserError("两次输入的新密码不一样", field="password")
-        with self.ctx.session() as s:
-            accounts.change_own_password(s, self.ctx.user.id, self.old.text(), self.new.text())
+        with self.ctx.work() as w:
+            accounts.change_own_password(w, self.old.text(), self.new.text())
 
 
 class ResetPasswordDialog(_FormDialog):
@@ -138,8 +138,8 @@ class ResetPasswordDialog(_FormDialog):
     def save(self) -> None:
         if self.new.text() != self.confirm.text():
             raise UserError("两次输入的新密码不一样", field="password")
-        with self.ctx.session() as s:
-            accounts.reset_password(s, self.target.id, self.new.text(), actor=self.ctx.user)
+        with self.ctx.work() as w:
+            accounts.reset_password(w, self.target.id, self.new.text())
 
 
 class UserDialog(_FormDialog):
@@ -193,25 +193,23 @@ class UserDialog(_FormDialog):
         return [key for key, box in self.roles.items() if box.isChecked()]
 
     def save(self) -> None:
-        with self.ctx.session() as s:
+        with self.ctx.work() as w:
             if self.target is None:
                 if self.password.text() != self.confirm.text():
                     raise UserError("两次输入的密码不一样", field="password")
                 accounts.add_user(
-                    s,
+                    w,
                     username=self.username.text(),
                     display_name=self.display_name.text(),
                     password=self.password.text(),
                     roles=self.selected_roles(),
                     phone=self.phone.text().strip() or None,
                     title=self.title.currentText().strip() or None,
-                    actor=self.ctx.user,
                 )
             else:
                 accounts.update_user(
-                    s,
+                    w,
                     self.target.id,
-                    actor=self.ctx.user,
                     display_name=self.display_name.text(),
                     phone=self.phone.text(),
                     title=self.title.currentText().strip(),
@@ -308,8 +306,8 @@ class UserAdmin(QGroupBox):
 
     def reload(self, select_id: str | None = None) -> None:
         current = select_id or (self.selected().id if self.selected() else None)
-        with self.ctx.session() as s:
-            users = [accounts.info(u) for u in accounts.local_users(s)]
+        with self.ctx.work() as w:
+            users = [accounts.info(u) for u in accounts.local_users(w)]
         self.model.load(users)
         row = next((i for i, u in enumerate(users) if u.id == current), 0 if users else -1)
         if row >= 0:
@@ -361,8 +359,8 @@ class UserAdmin(QGroupBox):
         if user is None:
             return
         try:
-            with self.ctx.session() as s:
-                accounts.set_active(s, user.id, not user.active, actor=self.ctx.user)
+            with self.ctx.work() as w:
+                accounts.set_active(w, user.id, not user.active)
         except UserError as exc:
             self.last_warning = QMessageBox(
                 QMessageBox.Icon.Warning, "无法完成", exc.message, QMessageBox.StandardButton.Ok, self
@@ -451,9 +449,9 @@ class SettingsPage(QWidget):
     def refresh(self) -> None:
         user = self.ctx.user
         if user is not None:
-            with self.ctx.session() as s:
-                me = accounts.info(accounts.find_user(s, user.id))
-                minutes = preferences.idle_lock_minutes(s)
+            with self.ctx.work() as w:
+                me = accounts.info(accounts.find_user(w, user.id))
+                minutes = preferences.idle_lock_minutes(w)
             self.my_labels["username"].setText(me.username)
             self.my_labels["display_name"].setText(me.display_name)
             self.my_labels["roles"].setText(me.role_names)
@@ -471,8 +469,8 @@ class SettingsPage(QWidget):
 
     def save_idle_minutes(self) -> bool:
         try:
-            with self.ctx.session() as s:
-                preferences.set_idle_lock_minutes(s, self.idle_minutes.value(), actor=self.ctx.user)
+            with self.ctx.work() as w:
+                preferences.set_idle_lock_minutes(w, self.idle_minutes.value())
         except UserError as exc:
             notify(self, "无法保存", exc.message).setIcon(QMessageBox.Icon.Warning)
             return False

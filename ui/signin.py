@@ -106,11 +106,11 @@ class SignInDialog(QDialog):
             self.username.setFocus()
             return False
         try:
-            with self.ws.session() as s:
-                user = accounts.authenticate(s, username, self.password.text())
+            with self.ws.work(None) as w:
+                user = accounts.authenticate(w, username, self.password.text())
                 if self.locked_user is not None and user.id != self.locked_user.id:
                     raise UserError("窗口锁定时只能由原用户解锁")
-                s.expunge(user)
+                w.session.expunge(user)
         except UserError as exc:
             self.show_error(exc.message)
             self.password.clear()

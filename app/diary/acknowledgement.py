@@ -155,7 +155,7 @@ def acknowledge(
     if method == "signature":
         if not signature_png:
             raise UserError("签字板上还没有签名，请群众在签字板上签字", field="signature")
-        attachment_id = attachments.attach_bytes(
+        attachment_id = attachments._attach_bytes(
             session,
             attachments_dir,
             "acknowledgement",
@@ -167,7 +167,7 @@ def acknowledge(
     elif method == "paper_photo":
         if not photo_path:
             raise UserError("请选择纸质签字的照片或扫描件", field="photo")
-        attachment_id = attachments.attach_file(
+        attachment_id = attachments._attach_file(
             session,
             attachments_dir,
             "acknowledgement",
@@ -209,4 +209,4 @@ def signature_image(session: Session, attachments_dir: Path, entry_id: str) -> b
     row = session.get(Attachment, ack.attachment_id)
     if row is None:
         return None
-    return attachments.read_attachment(session, attachments_dir, attachments._info(row))
+    return attachments._read_attachment(session, attachments_dir, attachments._info(row))

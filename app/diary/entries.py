@@ -386,7 +386,7 @@ def entry_detail(session: Session, entry_id: str) -> EntryDetail:
             AmendmentInfo(a.id, a.field, a.text, a.reason, a.amended_at, names.get(a.created_by or "", ""))
             for a in amendments
         ],
-        attachments.list_attachments(session, "diary_entry", entry_id),
+        attachments._list_attachments(session, "diary_entry", entry_id),
     )
 
 
@@ -429,7 +429,7 @@ def attach_to_entry(
     """Photos and scans belong to the record, not to its signed text: allowed after signing too."""
     require_writer(actor)
     require_own_record(session, live_entry(session, entry_id), "这篇民情日记")
-    info = attachments.attach_file(session, attachments_dir, "diary_entry", entry_id, path)
+    info = attachments._attach_file(session, attachments_dir, "diary_entry", entry_id, path)
     audit.record(
         session, actor, "diary.attach", table="diary_entry", record_id=entry_id, fields=["attachment"]
     )
@@ -440,7 +440,7 @@ def cadres(session: Session, village_code: str | None = None) -> list[tuple[str,
     """(id, name) of the active accounts that write diaries, for pickers and filters: this station's,
     or (at a town, for its village filter) those of ``village_code``."""
     if village_code is None:
-        users = accounts.local_users(session, include_inactive=False)
+        users = accounts._local_users(session, None, include_inactive=False)
     else:
         users = session.scalars(
             select(User)

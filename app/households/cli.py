@@ -25,9 +25,9 @@ def _cli_user(args, ws):
     password = os.environ.get(args.password_env)
     if not password:
         raise UserError(f"环境变量 {args.password_env} 为空，请先设置该用户的密码")
-    with ws.session() as s:
-        user = authenticate(s, args.user, password)
-        s.expunge(user)
+    with ws.work(None) as w:
+        user = authenticate(w, args.user, password)
+        w.session.expunge(user)
     return user
 
 

@@ -97,7 +97,7 @@ def sign(
     if png:
         if attachments_dir is None:
             raise ValueError("attachments_dir is needed to store a signature image")
-        sig.attachment_id = attachments.attach_bytes(
+        sig.attachment_id = attachments._attach_bytes(
             session,
             attachments_dir,
             "mediation_signature",

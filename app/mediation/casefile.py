@@ -200,7 +200,7 @@ def attach_to_case(
     row = case_for_edit(session, case_id)
     if row.state == rules.ARCHIVED:
         raise UserError("案件已归档，不能再添加附件")
-    info = attachments.attach_file(session, attachments_dir, "mediation_case", case_id, path, note=note)
+    info = attachments._attach_file(session, attachments_dir, "mediation_case", case_id, path, note=note)
     session.get(Attachment, info.id).village_code = row.village_code
     audit.record(
         session, user, "case.attach", table="mediation_case", record_id=case_id, fields=["attachment"]
@@ -210,7 +210,7 @@ def attach_to_case(
 
 def case_attachments(session: Session, user: User | None, case_id: str) -> list[attachments.AttachmentInfo]:
     accounts.require(user, "see_cases")
-    return attachments.list_attachments(session, "mediation_case", case_id)
+    return attachments._list_attachments(session, "mediation_case", case_id)
 
 
 # -- reading ---------------------------------------------------------------------------------------

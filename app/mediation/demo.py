@@ -114,11 +114,12 @@ SCOPES = ("全村一至六组", "全村各村民小组及重点户", "一至三�
 
 
 def _mediator(ws: Workspace) -> User:
-    with ws.session() as s:
+    with ws.work(None) as w:
+        s = w.session
         user = s.scalars(select(User).where(User.username == "tiaojie")).first()
         if user is None:
             user = accounts.add_user(
-                s,
+                w,
                 username="tiaojie",
                 display_name="王秀英",
                 password="minqing",

@@ -46,8 +46,8 @@ class PartiesTab(CaseTab):
         self.mediator_name.returnPressed.connect(self.add_named_mediator)
         self.mediator_remove = QPushButton("移除调解员")
         self.mediator_remove.clicked.connect(self.remove_mediator)
-        with self.ctx.session() as s:
-            for u in accounts.local_users(s, include_inactive=False):
+        with self.ctx.work() as w:
+            for u in accounts.local_users(w, include_inactive=False):
                 self.mediator_user.addItem(u.display_name, u.id)
         add = QHBoxLayout()
         add.addWidget(QLabel("身份"))
