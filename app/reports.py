@@ -43,7 +43,7 @@ from app.diary import demands, entries
 from app.errors import UserError
 from app.households.tags import BUILTIN_TAGS, sensitive_tags
 from app.mediation.stats import MediationStats
-from app.mediation.stats import compute as mediation_compute
+from app.mediation.stats import compute_in_session as mediation_compute
 
 PERIOD_KINDS = {"month": "本月", "quarter": "本季度", "year": "本年", "custom": "自定义"}
 

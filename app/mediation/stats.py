@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from db.models import Agreement, MediationCase, Screening
 
 from app.mediation import rules
+from app.work import Work
 
 
 @dataclass
@@ -107,13 +108,24 @@ def _between(column, date_from: dt.date | None, date_to: dt.date | None) -> list
 
 
 def compute(
-    session: Session,
+    work: Work,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     *,
     village_code: str | None = None,
 ) -> MediationStats:
     """Figures for ``date_from``..``date_to`` (both inclusive; either may be open)."""
+    return compute_in_session(work.session, date_from, date_to, village_code=village_code)
+
+
+def compute_in_session(
+    session: Session,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    *,
+    village_code: str | None = None,
+) -> MediationStats:
+    """:func:`compute` for a caller that holds only a session (``app.reports``, until it takes a Work)."""
     s = MediationStats(date_from, date_to)
     sq = select(
         func.count(),
