@@ -304,7 +304,7 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
         f.demands_by_category = _ordered(by_category.get(code, {}), categories)
         f.demands_overdue = overdue.get(code, 0)
         if show_cases:
-            f.mediation = mediation_compute(session, period.start, period.end, village_code=code)
+            f.mediation = mediation_compute(work, period.start, period.end, village_code=code)
         villages.append(f)
 
     if town:
@@ -330,7 +330,7 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
         )
         totals.demands_by_category = _ordered(_sum([v.demands_by_category for v in villages]), categories)
         if show_cases:
-            totals.mediation = mediation_compute(session, period.start, period.end)
+            totals.mediation = mediation_compute(work, period.start, period.end)
     else:
         totals = villages[0]
     return Report(period, today, town, villages, totals, show_sensitive, show_cases)

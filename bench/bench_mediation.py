@@ -157,25 +157,23 @@ def build(root: Path, cases: int = CASES):
             for i in range(0, len(rows), 2000):
                 conn.execute(insert(model), rows[i : i + 2000])
     # One case printed in full, with signatures, for the agreement bench.
-    with ws.session(user.id) as s:
+    with ws.work(user) as w:
         from app.mediation import agreement, registration, states
 
         c = registration.register_case(
-            s,
-            user,
+            w,
             title="张三丰与曾国藩宅基地纠纷",
             accepted_on=dt.date(2026, 3, 2),
             source="排查发现",
             dispute_type="房屋宅基地",
         )
         for role, name in (("申请人", "张三丰"), ("被申请人", "曾国藩")):
-            registration.add_party(s, user, c.id, role=role, name=name, address="张家村二组")
-        registration.add_mediator(s, user, c.id, user_id=user.id)
-        registration.record_rights_notice(s, user, c.id, given_on=c.accepted_on)
-        states.change_state(s, user, c.id, "调解中", on_date=c.accepted_on)
+            registration.add_party(w, c.id, role=role, name=name, address="张家村二组")
+        registration.add_mediator(w, c.id, user_id=user.id)
+        registration.record_rights_notice(w, c.id, given_on=c.accepted_on)
+        states.change_state(w, c.id, "调解中", on_date=c.accepted_on)
         ag = agreement.save_agreement(
-            s,
-            user,
+            w,
             c.id,
             kind="书面",
             reached_on=c.accepted_on,
@@ -184,10 +182,9 @@ def build(root: Path, cases: int = CASES):
             terms="拆除越界院墙，赔偿 800 元。" * 6,
             amount=800,
         )
-        for p in registration.parties(s, c.id):
+        for p in registration.parties(w, c.id):
             agreement.sign(
-                s,
-                user,
+                w,
                 document_table="mediation_agreement",
                 document_id=ag.id,
                 signer_role="当事人",
@@ -197,8 +194,7 @@ def build(root: Path, cases: int = CASES):
             )
         for role in ("调解员", "委员会"):
             agreement.sign(
-                s,
-                user,
+                w,
                 document_table="mediation_agreement",
                 document_id=ag.id,
                 signer_role=role,
@@ -219,59 +215,59 @@ def run(report) -> None:
     ws, user, case_id = build(tmp / "village")
     report("建立 20 000 件案件的工作站", time.perf_counter() - t, "s", None)
     try:
-        with ws.session(user.id) as s:
+        with ws.work(user) as w:
             ids: list[str] = []
 
             def full_list() -> None:
-                ids[:] = case_ids(s, CaseFilter(), sort="accepted_on", descending=True)
+                ids[:] = case_ids(w.session, CaseFilter(), sort="accepted_on", descending=True)
 
             report("案件列表：20 000 件按受理日期排序的 id", _median_ms(full_list), "ms", 300)
             assert len(ids) >= CASES
             report(
                 "案件列表：按纠纷名称排序",
-                _median_ms(lambda: case_ids(s, CaseFilter(), sort="title")),
+                _median_ms(lambda: case_ids(w.session, CaseFilter(), sort="title")),
                 "ms",
                 300,
             )
             report(
                 "案件列表：按当事人姓名查找“张建国”",
-                _median_ms(lambda: case_ids(s, CaseFilter(text="张建国"))),
+                _median_ms(lambda: case_ids(w.session, CaseFilter(text="张建国"))),
                 "ms",
                 300,
             )
             report(
                 "案件列表：按状态和年度筛选",
-                _median_ms(lambda: case_ids(s, CaseFilter(state="调解中", year=2025))),
+                _median_ms(lambda: case_ids(w.session, CaseFilter(state="调解中", year=2025))),
                 "ms",
                 150,
             )
             report(
                 "案件列表：取一页 200 行（含当事人）",
-                _median_ms(lambda: case_rows(s, ids[10_000:10_200])),
+                _median_ms(lambda: case_rows(w.session, ids[10_000:10_200])),
                 "ms",
                 50,
             )
             report(
                 "统计：一年（2025）",
-                _median_ms(lambda: stats.compute(s, dt.date(2025, 1, 1), dt.date(2025, 12, 31))),
+                _median_ms(lambda: stats.compute(w, dt.date(2025, 1, 1), dt.date(2025, 12, 31))),
                 "ms",
                 500,
             )
-            report("统计：全部四年", _median_ms(lambda: stats.compute(s)), "ms", 1000)
-        with ws.session(user.id) as s:
+            report("统计：全部四年", _median_ms(lambda: stats.compute(w)), "ms", 1000)
+        with ws.work(user) as w:
             report(
                 "打印协议书（3 份）",
                 _median_ms(
-                    lambda: docs.print_document(s, user, case_id, "agreement", tmp / "协议书.pdf"), repeat=3
+                    lambda: docs.print_document(w, case_id, "agreement", tmp / "协议书.pdf"), repeat=3
                 ),
                 "ms",
                 2000,
             )
-        with ws.session(user.id) as s:
+        with ws.work(user) as w:
             from app.mediation.ledger import export_ledger
 
             t = time.perf_counter()
-            export_ledger(s, tmp / "台账.xlsx", date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 12, 31))
+            export_ledger(w, tmp / "台账.xlsx", date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 12, 31))
             report("导出一年台账（约 5 000 行）", time.perf_counter() - t, "s", 10)
     finally:
         ws.close()

@@ -23,8 +23,7 @@ def make_mediator(ws, username: str = "tiaojie", roles=("mediator",)):
 
 
 def new_case(
-    s,
-    user,
+    w,
     *,
     accepted_on=D(2026, 3, 2),
     title="张三与李四宅基地纠纷",
@@ -34,28 +33,27 @@ def new_case(
     **kw,
 ):
     info = registration.register_case(
-        s, user, title=title, accepted_on=accepted_on, source=source, dispute_type=dispute_type, **kw
+        w, title=title, accepted_on=accepted_on, source=source, dispute_type=dispute_type, **kw
     )
     if parties:
         registration.add_party(
-            s, user, info.id, role="申请人", name="张三", sex="男", phone="13905351234", address="张家村二组"
+            w, info.id, role="申请人", name="张三", sex="男", phone="13905351234", address="张家村二组"
         )
-        registration.add_party(s, user, info.id, role="被申请人", name="李四", sex="男", address="张家村三组")
-        registration.add_mediator(s, user, info.id, user_id=user.id, is_lead=True)
+        registration.add_party(w, info.id, role="被申请人", name="李四", sex="男", address="张家村三组")
+        registration.add_mediator(w, info.id, user_id=w.actor.id, is_lead=True)
     return info
 
 
-def tick_required(s, user, case_id):
+def tick_required(w, case_id):
     for spec in rules.CASE_FILE_ITEMS:
         if spec.required:
-            casefile.set_file_item(s, user, case_id, spec.key, present=True, pages=1)
+            casefile.set_file_item(w, case_id, spec.key, present=True, pages=1)
 
 
-def sign_all(s, user, agreement_id, case_id, day):
-    for p in registration.parties(s, case_id):
+def sign_all(w, agreement_id, case_id, day):
+    for p in registration.parties(w, case_id):
         agreement.sign(
-            s,
-            user,
+            w,
             document_table="mediation_agreement",
             document_id=agreement_id,
             signer_role="当事人",
@@ -65,17 +63,15 @@ def sign_all(s, user, agreement_id, case_id, day):
             method="按指印",
         )
     agreement.sign(
-        s,
-        user,
+        w,
         document_table="mediation_agreement",
         document_id=agreement_id,
         signer_role="调解员",
-        signer_name=user.display_name,
+        signer_name=w.actor.display_name,
         signed_on=day,
     )
     agreement.sign(
-        s,
-        user,
+        w,
         document_table="mediation_agreement",
         document_id=agreement_id,
         signer_role="委员会",
@@ -84,14 +80,13 @@ def sign_all(s, user, agreement_id, case_id, day):
     )
 
 
-def step(s, user, case_id, target, day):
+def step(w, case_id, target, day):
     """Do what ``target`` needs first, then move there (one legal step)."""
-    row = s.get(MediationCase, case_id)
+    row = w.session.get(MediationCase, case_id)
     kw = {}
     if target == rules.SUCCEEDED:
         ag = agreement.save_agreement(
-            s,
-            user,
+            w,
             case_id,
             kind="书面",
             reached_on=day,
@@ -101,7 +96,7 @@ def step(s, user, case_id, target, day):
             amount=1200,
             performance_deadline=day + dt.timedelta(days=15),
         )
-        sign_all(s, user, ag.id, case_id, day)
+        sign_all(w, ag.id, case_id, day)
     elif target in (rules.REJECTED, rules.TERMINATED):
         kw["reasons"] = "一方当事人明确拒绝调解"
     elif target == rules.FAILED:
@@ -110,10 +105,10 @@ def step(s, user, case_id, target, day):
         kw.update(reasons="涉及多户，需要乡镇协调", escalate_to="乡镇")
     elif target == rules.VISITED:
         casefile.record_follow_up(
-            s, user, case_id, visited_on=day, visitor="李调解", performance="已履行", satisfaction="满意"
+            w, case_id, visited_on=day, visitor="李调解", performance="已履行", satisfaction="满意"
         )
     elif target == rules.ARCHIVED:
-        tick_required(s, user, case_id)
+        tick_required(w, case_id)
         kw.update(volume_no="2026-001", filed_by="李调解", retention="长期")
         if row.state == rules.ESCALATED:
             row.town_outcome, row.town_handling = (
@@ -122,7 +117,7 @@ def step(s, user, case_id, target, day):
             )  # as the town bundle brings it
     if target == rules.IN_MEDIATION and row.state == rules.ESCALATED:
         row.town_outcome, row.town_handling = "退回村调委会", "请村调委会继续调解"
-    return states.change_state(s, user, case_id, target, on_date=day, **kw)
+    return states.change_state(w, case_id, target, on_date=day, **kw)
 
 
 # A path from 受理 to each state (through legal steps).
@@ -141,15 +136,13 @@ PATHS = {
 }
 
 
-def case_in_state(s, user, state, *, accepted_on=D(2026, 3, 2), **kw):
-    info = new_case(s, user, accepted_on=accepted_on, **kw)
+def case_in_state(w, state, *, accepted_on=D(2026, 3, 2), **kw):
+    info = new_case(w, accepted_on=accepted_on, **kw)
     day = accepted_on
     for target in PATHS[state]:
         if target == rules.IN_MEDIATION:
-            registration.record_rights_notice(s, user, info.id, given_on=day)
-        info = step(s, user, info.id, target, day)
+            registration.record_rights_notice(w, info.id, given_on=day)
+        info = step(w, info.id, target, day)
         if target == rules.IN_MEDIATION:
-            meetings.add_meeting(
-                s, user, info.id, held_at=dt.datetime.combine(day, dt.time(9)), place="村调解室"
-            )
+            meetings.add_meeting(w, info.id, held_at=dt.datetime.combine(day, dt.time(9)), place="村调解室")
     return info

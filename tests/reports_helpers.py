@@ -92,10 +92,8 @@ def build_village(ws, village_admin):
         )
         entries.delete_entry(s, gone.id, actor=cadre)
     mediator = make_mediator(ws)
-    with ws.session(mediator.id) as s:
-        case_in_state(s, mediator, "调解成功", accepted_on=D(2024, 3, 4))
-        case_in_state(
-            s, mediator, "调解中", accepted_on=D(2024, 3, 8), title="王五与赵六邻里纠纷", dispute_type="邻里"
-        )
-        case_in_state(s, mediator, "调解成功", accepted_on=D(2024, 2, 20), title="二月的案件")
+    with ws.work(mediator) as w:
+        case_in_state(w, "调解成功", accepted_on=D(2024, 3, 4))
+        case_in_state(w, "调解中", accepted_on=D(2024, 3, 8), title="王五与赵六邻里纠纷", dispute_type="邻里")
+        case_in_state(w, "调解成功", accepted_on=D(2024, 2, 20), title="二月的案件")
     return ws, cadre, mediator

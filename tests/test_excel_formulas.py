@@ -82,12 +82,12 @@ def test_the_error_workbook_keeps_a_bad_rows_formula_as_text(village_ws, tmp_pat
 
 def test_the_case_ledger_keeps_a_typed_formula_as_text(village_ws, tmp_path):
     mediator = make_mediator(village_ws)
-    with village_ws.session(mediator.id) as s:
+    with village_ws.work(mediator) as w:
         for payload in PAYLOADS[:3]:
-            new_case(s, mediator, title=f"{payload}", facts=payload)
+            new_case(w, title=f"{payload}", facts=payload)
     out = tmp_path / "调处台账.xlsx"
-    with village_ws.session() as s:
-        case_ledger.export_ledger(s, out)
+    with village_ws.work(None) as w:
+        case_ledger.export_ledger(w, out)
     _no_formula_anywhere(out)
     assert set(PAYLOADS[:3]) <= {c.value for c in _cells(out)}
 

@@ -34,8 +34,8 @@ def _items(ws, user, today, kind):
 def test_case_open_longer_than_a_month_is_listed_from_the_day_after(
     village_ws, mediator, accepted, last_day_within
 ):
-    with village_ws.session(mediator.id) as s:
-        new_case(s, mediator, accepted_on=accepted)
+    with village_ws.work(mediator) as w:
+        new_case(w, accepted_on=accepted)
     assert rules.add_months(accepted, 1) == last_day_within
     assert _items(village_ws, mediator, last_day_within, "case_open_month") == []
     [item] = _items(village_ws, mediator, last_day_within + dt.timedelta(days=1), "case_open_month")
@@ -43,16 +43,16 @@ def test_case_open_longer_than_a_month_is_listed_from_the_day_after(
 
 
 def test_settled_case_is_not_listed_as_open(village_ws, mediator):
-    with village_ws.session(mediator.id) as s:
-        case_in_state(s, mediator, "调解不成", accepted_on=D(2026, 1, 5))
+    with village_ws.work(mediator) as w:
+        case_in_state(w, "调解不成", accepted_on=D(2026, 1, 5))
     assert _items(village_ws, mediator, D(2026, 6, 1), "case_open_month") == []
 
 
 def test_judicial_confirmation_days_left_warning_from_day_20_expired_after_day_30(village_ws, mediator):
     effective = D(2026, 1, 31)
-    with village_ws.session(mediator.id) as s:
-        info = case_in_state(s, mediator, "履行中", accepted_on=effective)
-        assert casefile.open_case(s, mediator, info.id, audit_open=False).agreement.effective_on == effective
+    with village_ws.work(mediator) as w:
+        info = case_in_state(w, "履行中", accepted_on=effective)
+        assert casefile.open_case(w, info.id, audit_open=False).agreement.effective_on == effective
     assert rules.judicial_deadline(effective) == D(2026, 3, 2)
 
     def at(day):
@@ -69,10 +69,8 @@ def test_judicial_confirmation_days_left_warning_from_day_20_expired_after_day_3
     [d31] = at(31)
     assert d31.severity == "overdue" and "期限已过" in d31.title
     assert at(31 + deadlines.EXPIRED_SHOWN_DAYS + 1) == []
-    with village_ws.session(mediator.id) as s:
-        agreement.apply_judicial_confirmation(
-            s, mediator, info.id, applied_on=effective + dt.timedelta(days=5)
-        )
+    with village_ws.work(mediator) as w:
+        agreement.apply_judicial_confirmation(w, info.id, applied_on=effective + dt.timedelta(days=5))
     assert at(10) == []
 
 
@@ -83,18 +81,16 @@ def test_judicial_deadline_counts_february_of_a_leap_year():
 
 
 def test_oral_agreement_has_no_judicial_confirmation_reminder(village_ws, mediator):
-    with village_ws.session(mediator.id) as s:
-        info = case_in_state(s, mediator, "调解中")
-        agreement.save_agreement(
-            s, mediator, info.id, kind="口头", reached_on=D(2026, 3, 2), terms="当场赔偿 200 元"
-        )
-        states.change_state(s, mediator, info.id, "调解成功", on_date=D(2026, 3, 2))
+    with village_ws.work(mediator) as w:
+        info = case_in_state(w, "调解中")
+        agreement.save_agreement(w, info.id, kind="口头", reached_on=D(2026, 3, 2), terms="当场赔偿 200 元")
+        states.change_state(w, info.id, "调解成功", on_date=D(2026, 3, 2))
     assert _items(village_ws, mediator, D(2026, 3, 10), "judicial_confirmation") == []
 
 
 def test_performance_deadline_warned_a_week_before_and_overdue_after(village_ws, mediator):
-    with village_ws.session(mediator.id) as s:
-        case_in_state(s, mediator, "履行中", accepted_on=D(2024, 2, 14))  # deadline 15 days later: 2024-02-29
+    with village_ws.work(mediator) as w:
+        case_in_state(w, "履行中", accepted_on=D(2024, 2, 14))  # deadline 15 days later: 2024-02-29
     deadline = D(2024, 2, 29)
     assert _items(village_ws, mediator, deadline - dt.timedelta(days=8), "performance_deadline") == []
     [w] = _items(village_ws, mediator, deadline - dt.timedelta(days=7), "performance_deadline")
@@ -104,8 +100,8 @@ def test_performance_deadline_warned_a_week_before_and_overdue_after(village_ws,
 
 
 def test_follow_up_due_after_performance(village_ws, mediator):
-    with village_ws.session(mediator.id) as s:
-        info = case_in_state(s, mediator, "履行完毕", accepted_on=D(2026, 1, 30))  # visit planned 2026-03-01
+    with village_ws.work(mediator) as w:
+        info = case_in_state(w, "履行完毕", accepted_on=D(2026, 1, 30))  # visit planned 2026-03-01
     due = D(2026, 3, 1)
     assert _items(village_ws, mediator, due - dt.timedelta(days=4), "follow_up_due") == []
     [w] = _items(village_ws, mediator, due - dt.timedelta(days=3), "follow_up_due")
@@ -114,10 +110,9 @@ def test_follow_up_due_after_performance(village_ws, mediator):
     assert "今天应回访" in today.title
     [o] = _items(village_ws, mediator, due + dt.timedelta(days=2), "follow_up_due")
     assert o.severity == "overdue" and "逾期 2 天" in o.title
-    with village_ws.session(mediator.id) as s:
+    with village_ws.work(mediator) as w:
         casefile.record_follow_up(
-            s,
-            mediator,
+            w,
             info.id,
             visited_on=due,
             visitor="李调解",
@@ -129,8 +124,8 @@ def test_follow_up_due_after_performance(village_ws, mediator):
 
 def test_cadres_without_the_case_permission_get_no_case_reminders(village_ws, mediator):
     cadre = make_mediator(village_ws, "ganbu", roles=("cadre",))
-    with village_ws.session(mediator.id) as s:
-        new_case(s, mediator, accepted_on=D(2026, 1, 2))
+    with village_ws.work(mediator) as w:
+        new_case(w, accepted_on=D(2026, 1, 2))
     with village_ws.session(cadre.id) as s:
         assert todo.collect(s, cadre, D(2026, 6, 1)) == []
     with village_ws.session(mediator.id) as s:
@@ -161,11 +156,11 @@ def test_town_staff_see_cases_escalated_to_the_town_until_they_record_the_outcom
             escalation_reason="涉及三户",
         )
         s.add(row)
-    with town_ws.session(staff.id) as s:
-        [item] = deadlines.todo_items(s, staff, D(2026, 3, 21))
+    with town_ws.work(staff) as w:
+        [item] = deadlines.todo_items(w.session, staff, D(2026, 3, 21))
         assert item.kind == "case_escalated" and "待乡镇处理" in item.title
         states.record_town_handling(
-            s, staff, row.id, handling="镇司法所调解", outcome="调解成功", handled_on=D(2026, 3, 25)
+            w, row.id, handling="镇司法所调解", outcome="调解成功", handled_on=D(2026, 3, 25)
         )
     with town_ws.session(staff.id) as s:
         assert deadlines.todo_items(s, staff, D(2026, 3, 26)) == []

@@ -28,10 +28,9 @@ def _png() -> bytes:
 def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
     """A case from registration to the archive, with three parties (one an organisation)."""
     user = make_mediator(ws)
-    with ws.session(user.id) as s:
+    with ws.work(user) as w:
         c = registration.register_case(
-            s,
-            user,
+            w,
             title="张三丰与曾国藩宅基地纠纷",
             accepted_on=D(2026, 3, 2),
             source="排查发现",
@@ -44,8 +43,7 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
             risk_criminal_people=2,
         )
         registration.add_party(
-            s,
-            user,
+            w,
             c.id,
             role="申请人",
             name="张三丰",
@@ -57,8 +55,7 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
             address="张家村二组 8 号",
         )
         registration.add_party(
-            s,
-            user,
+            w,
             c.id,
             role="被申请人",
             name="曾国藩",
@@ -69,8 +66,7 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
         )
         if third_party:
             registration.add_party(
-                s,
-                user,
+                w,
                 c.id,
                 role="第三人",
                 kind="单位",
@@ -79,13 +75,12 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
                 representative_title="负责人",
                 phone="0535-6611234",
             )
-        registration.add_mediator(s, user, c.id, user_id=user.id, is_lead=True)
-        registration.add_mediator(s, user, c.id, name="赵乡贤")
-        registration.record_rights_notice(s, user, c.id, given_on=D(2026, 3, 3))
-        states.change_state(s, user, c.id, "调解中", on_date=D(2026, 3, 3))
+        registration.add_mediator(w, c.id, user_id=user.id, is_lead=True)
+        registration.add_mediator(w, c.id, name="赵乡贤")
+        registration.record_rights_notice(w, c.id, given_on=D(2026, 3, 3))
+        states.change_state(w, c.id, "调解中", on_date=D(2026, 3, 3))
         rec = meetings.add_meeting(
-            s,
-            user,
+            w,
             c.id,
             held_at=dt.datetime(2026, 3, 5, 9, 30),
             place="村委会调解室",
@@ -98,8 +93,7 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
             recorder_name="王文书",
         )
         agreement.sign(
-            s,
-            user,
+            w,
             document_table="mediation_session",
             document_id=rec.id,
             signer_role="记录人",
@@ -107,8 +101,7 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
             signed_on=D(2026, 3, 5),
         )
         ag = agreement.save_agreement(
-            s,
-            user,
+            w,
             c.id,
             kind="口头" if oral else "书面",
             reached_on=D(2026, 3, 5),
@@ -122,10 +115,9 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
             recorder="王文书",
         )
         if not oral:
-            for p in registration.parties(s, c.id):
+            for p in registration.parties(w, c.id):
                 agreement.sign(
-                    s,
-                    user,
+                    w,
                     document_table="mediation_agreement",
                     document_id=ag.id,
                     signer_role="当事人",
@@ -134,11 +126,9 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
                     signed_on=D(2026, 3, 5),
                     method="签名板",
                     png=_png(),
-                    attachments_dir=ws.attachments_dir,
                 )
             agreement.sign(
-                s,
-                user,
+                w,
                 document_table="mediation_agreement",
                 document_id=ag.id,
                 signer_role="调解员",
@@ -146,19 +136,17 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
                 signed_on=D(2026, 3, 5),
             )
             agreement.sign(
-                s,
-                user,
+                w,
                 document_table="mediation_agreement",
                 document_id=ag.id,
                 signer_role="委员会",
                 signer_name="",
                 signed_on=D(2026, 3, 6),
             )
-        states.change_state(s, user, c.id, "调解成功", on_date=D(2026, 3, 6))
-        states.change_state(s, user, c.id, "履行完毕", on_date=D(2026, 3, 20))
+        states.change_state(w, c.id, "调解成功", on_date=D(2026, 3, 6))
+        states.change_state(w, c.id, "履行完毕", on_date=D(2026, 3, 20))
         casefile.record_follow_up(
-            s,
-            user,
+            w,
             c.id,
             visited_on=D(2026, 4, 10),
             visitor="李调解",
@@ -167,12 +155,11 @@ def build_full_case(ws, *, third_party: bool = True, oral: bool = False):
             attitude_changes="两家恢复往来",
             new_dispute_signs="无",
         )
-        states.change_state(s, user, c.id, "已回访", on_date=D(2026, 4, 10))
+        states.change_state(w, c.id, "已回访", on_date=D(2026, 4, 10))
         for key in ("identity", "back_cover", "evidence"):
-            casefile.set_file_item(s, user, c.id, key, present=True, pages=2)
+            casefile.set_file_item(w, c.id, key, present=True, pages=2)
         states.change_state(
-            s,
-            user,
+            w,
             c.id,
             "已归档",
             on_date=D(2026, 4, 15),
@@ -228,8 +215,8 @@ EXPECTED = {
 def test_each_document_prints_with_its_text_and_the_embedded_font(village_ws, full_case, tmp_path, kind):
     user, c = full_case
     target = tmp_path / f"{kind}.pdf"
-    with village_ws.session(user.id) as s:
-        printed = docs.print_document(s, user, c.id, kind, target, attachments_dir=village_ws.attachments_dir)
+    with village_ws.work(user) as w:
+        printed = docs.print_document(w, c.id, kind, target)
     text, reader = _text(target)
     for phrase in EXPECTED[kind]:
         assert phrase in text.replace("\n", ""), phrase
@@ -241,10 +228,8 @@ def test_each_document_prints_with_its_text_and_the_embedded_font(village_ws, fu
 def test_agreement_has_one_copy_per_party_plus_the_committees_each_marked(village_ws, full_case, tmp_path):
     user, c = full_case
     target = tmp_path / "协议书.pdf"
-    with village_ws.session(user.id) as s:
-        printed = docs.print_document(
-            s, user, c.id, "agreement", target, attachments_dir=village_ws.attachments_dir
-        )
+    with village_ws.work(user) as w:
+        printed = docs.print_document(w, c.id, "agreement", target)
     assert printed.copies == 4
     reader = PdfReader(target)
     pages = [p.extract_text().replace("\x00", "") for p in reader.pages]
@@ -267,10 +252,10 @@ def test_agreement_has_one_copy_per_party_plus_the_committees_each_marked(villag
 
 def test_oral_agreement_prints_its_registration_form_not_an_agreement(village_ws, tmp_path):
     user, c = build_full_case(village_ws, third_party=False, oral=True)
-    with village_ws.session(user.id) as s:
-        printed = docs.print_document(s, user, c.id, "oral_agreement", tmp_path / "oral.pdf")
+    with village_ws.work(user) as w:
+        printed = docs.print_document(w, c.id, "oral_agreement", tmp_path / "oral.pdf")
         with pytest.raises(UserError, match="口头协议登记表"):
-            docs.print_document(s, user, c.id, "agreement", tmp_path / "x.pdf")
+            docs.print_document(w, c.id, "agreement", tmp_path / "x.pdf")
     text, reader = _text(printed.path)
     assert "口头调解协议登记表" in text and "自达成之日起生效" in text and _font_embedded(reader)
 
@@ -278,6 +263,6 @@ def test_oral_agreement_prints_its_registration_form_not_an_agreement(village_ws
 def test_printing_needs_the_case_permission(village_ws, full_case, tmp_path):
     _user, c = full_case
     cadre = make_mediator(village_ws, "ganbu", roles=("cadre",))
-    with pytest.raises(UserError, match="权限"), village_ws.session(cadre.id) as s:
-        docs.print_document(s, cadre, c.id, "registration", tmp_path / "r.pdf")
+    with pytest.raises(UserError, match="权限"), village_ws.work(cadre) as w:
+        docs.print_document(w, c.id, "registration", tmp_path / "r.pdf")
     assert not (tmp_path / "r.pdf").exists()

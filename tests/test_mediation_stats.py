@@ -36,7 +36,7 @@ def known_set(village_ws):
     """First half of 2026: 受理 24 (成功 23, 在调 1), 1 不予受理; 6 screenings (2 zero) finding 5.
     2025: 成功 1, 不成 1, 终止 1, 上报 1. Nothing in July 2026."""
     user = make_mediator(village_ws)
-    with village_ws.session(user.id) as s:
+    with village_ws.work(user) as w:
         for i in range(23):
             kw = {}
             if i == 0:
@@ -44,8 +44,7 @@ def known_set(village_ws):
             if i == 1:
                 kw.update(risk_criminal_people=4, risk_petition_people=15)
             case_in_state(
-                s,
-                user,
+                w,
                 "调解成功" if i % 3 else "已回访",
                 accepted_on=D(2026, 1 + i % 6, 3 + i),
                 dispute_type="邻里" if i < 3 else "房屋宅基地",
@@ -53,21 +52,19 @@ def known_set(village_ws):
                 **kw,
             )
         case_in_state(
-            s,
-            user,
+            w,
             "调解中",
             accepted_on=D(2026, 6, 30),
             dispute_type="婚姻家庭",
             risk_suicide_people=1,
             source="民情日记",
         )
-        case_in_state(s, user, "不予受理", accepted_on=D(2026, 2, 1))
+        case_in_state(w, "不予受理", accepted_on=D(2026, 2, 1))
         for state in ("调解成功", "调解不成", "终止", "上报"):
-            case_in_state(s, user, state, accepted_on=D(2025, 5, 5))
+            case_in_state(w, state, accepted_on=D(2025, 5, 5))
         for month, found in ((1, 2), (2, 0), (3, 1), (4, 0), (5, 1), (6, 1)):
             screening.record_screening(
-                s,
-                user,
+                w,
                 round_date=D(2026, month, 10),
                 screeners="李调解",
                 place="全村",
@@ -75,14 +72,14 @@ def known_set(village_ws):
                 findings="发现纠纷" if found else "",
             )
         screening.record_screening(
-            s, user, round_date=D(2025, 12, 10), screeners="李调解", place="全村", found_count=0
+            w, round_date=D(2025, 12, 10), screeners="李调解", place="全村", found_count=0
         )
     return village_ws
 
 
 def test_first_half_year_gives_the_towns_figures(known_set):
-    with known_set.session() as s:
-        st = stats.compute(s, D(2026, 1, 1), D(2026, 6, 30))
+    with known_set.work(None) as w:
+        st = stats.compute(w, D(2026, 1, 1), D(2026, 6, 30))
     assert (st.screenings, st.found, st.zero_reports) == (6, 5, 2)
     assert (st.accepted, st.succeeded, st.failed, st.in_progress, st.rejected) == (24, 23, 0, 1, 1)
     assert st.success_rate == Decimal("95.83")
@@ -95,16 +92,16 @@ def test_first_half_year_gives_the_towns_figures(known_set):
 
 
 def test_failed_terminated_and_escalated_cases_count_apart(known_set):
-    with known_set.session() as s:
-        st = stats.compute(s, D(2025, 1, 1), D(2025, 12, 31))
+    with known_set.work(None) as w:
+        st = stats.compute(w, D(2025, 1, 1), D(2025, 12, 31))
     assert (st.accepted, st.succeeded, st.failed, st.escalated, st.in_progress) == (4, 1, 2, 1, 0)
     assert st.success_rate == Decimal("25.00")
     assert (st.screenings, st.zero_reports) == (1, 1)
 
 
 def test_a_period_with_nothing_accepted_has_no_success_rate(known_set):
-    with known_set.session() as s:
-        st = stats.compute(s, D(2026, 7, 1), D(2026, 7, 31))
+    with known_set.work(None) as w:
+        st = stats.compute(w, D(2026, 7, 1), D(2026, 7, 31))
     assert st.accepted == 0 and st.success_rate is None
     assert st.as_json()["success_rate"] is None
 

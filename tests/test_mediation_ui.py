@@ -37,16 +37,15 @@ def ctx(village_ws, mediator):
 
 
 def _seed(ws, user, n=30):
-    with ws.session(user.id) as s:
+    with ws.work(user) as w:
         for i in range(n):
             new_case(
-                s,
-                user,
+                w,
                 accepted_on=D(2025 + i % 2, 1 + i % 12, 1 + i % 27),
                 title=f"第{i}号邻里纠纷",
                 parties=i % 3 == 0,
             )
-        case_in_state(s, user, "调解中", title="王五与赵六排水纠纷")
+        case_in_state(w, "调解中", title="王五与赵六排水纠纷")
 
 
 def test_case_list_model_is_lazy_sorted_and_filtered_in_sql(village_ws, mediator, qtmodeltester):
@@ -67,8 +66,8 @@ def test_case_list_model_is_lazy_sorted_and_filtered_in_sql(village_ws, mediator
 
 
 def test_case_screen_offers_only_legal_actions_and_keeps_the_history(qtbot, ctx, village_ws, mediator):
-    with village_ws.session(mediator.id) as s:
-        info = new_case(s, mediator)
+    with village_ws.work(mediator) as w:
+        info = new_case(w)
     dlg = CaseDialog(ctx, info.id, today=D(2026, 3, 5))
     qtbot.addWidget(dlg)
     assert set(dlg.action_buttons) == {"调解中", "不予受理", "终止", "上报"}
@@ -85,8 +84,8 @@ def test_case_screen_offers_only_legal_actions_and_keeps_the_history(qtbot, ctx,
 
 
 def test_a_refused_step_shows_the_reason_and_changes_nothing(qtbot, ctx, village_ws, mediator):
-    with village_ws.session(mediator.id) as s:
-        info = new_case(s, mediator, parties=False)
+    with village_ws.work(mediator) as w:
+        info = new_case(w, parties=False)
     dlg = CaseDialog(ctx, info.id, today=D(2026, 3, 5))
     qtbot.addWidget(dlg)
     seen = []
@@ -112,8 +111,8 @@ def test_registration_dialog_registers_a_case(qtbot, village_ws, mediator):
     dlg.reg.amount.setText("1500")
 
     def register(values):
-        with village_ws.session(mediator.id) as s:
-            return registration.register_case(s, mediator, **values)
+        with village_ws.work(mediator) as w:
+            return registration.register_case(w, **values)
 
     dlg.on_accept = register
     dlg.accept()
@@ -128,8 +127,8 @@ def test_registration_dialog_registers_a_case(qtbot, village_ws, mediator):
 
 
 def test_print_button_writes_the_agreement_in_the_background(qtbot, ctx, village_ws, mediator, tmp_path):
-    with village_ws.session(mediator.id) as s:
-        info = case_in_state(s, mediator, "履行中")
+    with village_ws.work(mediator) as w:
+        info = case_in_state(w, "履行中")
     dlg = CaseDialog(ctx, info.id, today=D(2026, 3, 10))
     qtbot.addWidget(dlg)
     titles = [a.text() for a in dlg.print_menu.actions()]
@@ -155,9 +154,9 @@ def test_cadre_without_the_permission_sees_no_cases(qtbot, village_ws, mediator)
 
 def test_page_lists_cases_screenings_and_statistics_and_exports(qtbot, ctx, village_ws, mediator, tmp_path):
     _seed(village_ws, mediator, n=5)
-    with village_ws.session(mediator.id) as s:
+    with village_ws.work(mediator) as w:
         screening.record_screening(
-            s, mediator, round_date=D(2026, 2, 10), screeners="李调解", place="全村", found_count=0
+            w, round_date=D(2026, 2, 10), screeners="李调解", place="全村", found_count=0
         )
     page = MediationPage(ctx)
     qtbot.addWidget(page)

@@ -371,12 +371,12 @@ class ReportsPage(QWidget):
         period = self.period()
 
         def work(progress):
-            with ws.session(user.id if user else None) as s:
+            with ws.work(user) as w:
                 if kind == "ledger":
                     from app.diary.ledger import LedgerFilter, export_ledger
 
                     n = export_ledger(
-                        s,
+                        w.session,
                         target,
                         village_name=name,
                         today=self.today,
@@ -387,11 +387,13 @@ class ReportsPage(QWidget):
                 if kind == "cases":
                     from app.mediation.ledger import export_ledger as export_cases
 
-                    n = export_cases(s, target, date_from=period.start, date_to=period.end, progress=progress)
+                    n = export_cases(w, target, date_from=period.start, date_to=period.end, progress=progress)
                     return f"已导出 {n} 件案件到 {target}"
                 from app.households.excel_export import export_roster
 
-                n = export_roster(s, target, user=user, full_id=full_id, village_name=name, progress=progress)
+                n = export_roster(
+                    w.session, target, user=user, full_id=full_id, village_name=name, progress=progress
+                )
                 return f"已导出 {n} 人的户籍台账到 {target}"
 
         self.export_status.setText("正在导出…")

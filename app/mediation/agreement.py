@@ -6,13 +6,12 @@ judicial confirmation (司法确认).
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.models import Agreement, CaseParty, SessionRecord, Signature, User
+from db.models import Agreement, CaseParty, SessionRecord, Signature
 
 from app import accounts, attachments
 from app.errors import UserError
@@ -26,13 +25,13 @@ from app.mediation.info import (
     require_text,
     yuan_to_fen,
 )
-from app.mediation.registration import case_for_edit, committee_name, parties
+from app.mediation.registration import case_for_edit, committee_name, party_rows
+from app.work import Work
 
 
 # -- signatures ---------------------------------------------------------------------------------
 def sign(
-    session: Session,
-    user: User | None,
+    work: Work,
     *,
     document_table: str,
     document_id: str,
@@ -42,22 +41,21 @@ def sign(
     method: str = "纸质签字",
     party_id: str | None = None,
     png: bytes | None = None,
-    attachments_dir: Path | None = None,
 ) -> SignatureInfo:
     """Record a signature (签名板 with its PNG, or paper signed / fingerprint / seal).
 
     On an agreement, every signature re-derives the agreement's effective date.
     """
-    accounts.require(user, "see_cases")
+    accounts.require(work.actor, "see_cases")
     if document_table == "mediation_agreement":
-        doc = session.get(Agreement, document_id)
+        doc = work.session.get(Agreement, document_id)
     elif document_table == "mediation_session":
-        doc = session.get(SessionRecord, document_id)
+        doc = work.session.get(SessionRecord, document_id)
     else:
         raise ValueError(document_table)
     if doc is None or doc.deleted_at is not None:
         raise UserError("找不到要签名的文书")
-    case = case_for_edit(session, doc.case_id)
+    case = case_for_edit(work.session, doc.case_id)
     if case.state == rules.ARCHIVED:
         raise UserError("案件已归档，不能再签名")
     if signer_role not in rules.SIGNER_ROLES:
@@ -65,20 +63,20 @@ def sign(
     if method not in rules.SIGN_METHODS:
         raise UserError(f"签名方式请选择：{'、'.join(rules.SIGN_METHODS)}", field="method")
     if signer_role == "当事人":
-        party = session.get(CaseParty, party_id) if party_id else None
+        party = work.session.get(CaseParty, party_id) if party_id else None
         if party is None or party.case_id != case.id or party.deleted_at is not None:
             raise UserError("请选择签名的当事人", field="party_id")
         signer_name = party.name
     if signer_role == "委员会":
         method = "盖章"
-        signer_name = signer_name or committee_name(session)
+        signer_name = signer_name or committee_name(work.session)
     signer_name = require_text(signer_name, "签名人姓名", "signer_name")
     if method == "签名板" and not png:
         raise UserError("签名板签名没有收到签名图像，请重新签名，或改选“纸质签字”", field="png")
     if isinstance(doc, Agreement) and signed_on < doc.reached_on:
         raise UserError(f"签名日期不能早于协议达成日期（{doc.reached_on:%Y-%m-%d}）", field="signed_on")
     sig_id = link_id("signature", document_id, signer_role, party_id or signer_name)
-    sig = session.get(Signature, sig_id)
+    sig = work.session.get(Signature, sig_id)
     if sig is None:
         sig = Signature(
             village_code=case.village_code,
@@ -89,17 +87,14 @@ def sign(
             party_id=party_id,
         )
         sig.id = sig_id
-        session.add(sig)
+        work.session.add(sig)
     sig.deleted_at = None
     sig.signer_name = signer_name
     sig.method = method
     sig.signed_on = signed_on
     if png:
-        if attachments_dir is None:
-            raise ValueError("attachments_dir is needed to store a signature image")
-        sig.attachment_id = attachments._attach_bytes(
-            session,
-            attachments_dir,
+        sig.attachment_id = attachments.attach_bytes(
+            work,
             "mediation_signature",
             sig_id,
             png,
@@ -108,9 +103,9 @@ def sign(
         ).id
     else:
         sig.attachment_id = None
-    session.flush()
+    work.session.flush()
     if isinstance(doc, Agreement):
-        _derive_effective(session, doc)
+        _derive_effective(work.session, doc)
     return plain(SignatureInfo, sig)
 
 
@@ -128,7 +123,9 @@ def missing_signatures(session: Session, agreement: Agreement) -> list[str]:
     """Who still has to sign a written agreement (Art. 29): every party, a mediator, the committee seal."""
     sigs = signatures(session, agreement.id)
     signed_parties = {s.party_id for s in sigs if s.signer_role == "当事人"}
-    missing = [f"当事人{p.name}" for p in parties(session, agreement.case_id) if p.id not in signed_parties]
+    missing = [
+        f"当事人{p.name}" for p in party_rows(session, agreement.case_id) if p.id not in signed_parties
+    ]
     if not any(s.signer_role == "调解员" for s in sigs):
         missing.append("调解员")
     if not any(s.signer_role == "委员会" for s in sigs):
@@ -144,7 +141,7 @@ def _derive_effective(session: Session, agreement: Agreement) -> None:
         effective = None
     else:
         sigs = signatures(session, agreement.id)
-        party_ids = {p.id for p in parties(session, agreement.case_id)}
+        party_ids = {p.id for p in party_rows(session, agreement.case_id)}
         dates = [s.signed_on for s in sigs if s.signer_role == "当事人" and s.party_id in party_ids]
         dates.append(min(s.signed_on for s in sigs if s.signer_role == "调解员"))
         dates.append(min(s.signed_on for s in sigs if s.signer_role == "委员会"))
@@ -155,8 +152,7 @@ def _derive_effective(session: Session, agreement: Agreement) -> None:
 
 # -- agreement ---------------------------------------------------------------------------------
 def save_agreement(
-    session: Session,
-    user: User | None,
+    work: Work,
     case_id: str,
     *,
     kind: str,
@@ -172,8 +168,8 @@ def save_agreement(
 ) -> AgreementInfo:
     """协议书 (书面, Art. 29) or 口头协议 (Art. 28/30). One per case; saving again edits it (signatures
     made on an earlier text are kept only if the text did not change)."""
-    accounts.require(user, "see_cases")
-    row = case_for_edit(session, case_id)
+    accounts.require(work.actor, "see_cases")
+    row = case_for_edit(work.session, case_id)
     if row.state not in (rules.IN_MEDIATION, rules.SUCCEEDED):
         raise UserError(f"案件处于“{row.state}”状态，只有调解中或刚调解成功的案件才能填写协议")
     if kind not in ("书面", "口头"):
@@ -187,7 +183,7 @@ def save_agreement(
     if performance_deadline is not None and performance_deadline < reached_on:
         raise UserError("履行期限不能早于协议日期", field="performance_deadline")
     agreement_id = link_id("agreement", case_id)
-    ag = session.get(Agreement, agreement_id)
+    ag = work.session.get(Agreement, agreement_id)
     values = dict(
         kind=kind,
         number=row.case_number,
@@ -204,7 +200,7 @@ def save_agreement(
     if ag is None:
         ag = Agreement(village_code=row.village_code, case_id=case_id, **values)
         ag.id = agreement_id
-        session.add(ag)
+        work.session.add(ag)
     else:
         text_changed = any(
             getattr(ag, k) != v
@@ -226,10 +222,10 @@ def save_agreement(
                 setattr(ag, k, v)
         ag.deleted_at = None
         if text_changed:
-            for s in signatures(session, ag.id):
+            for s in signatures(work.session, ag.id):
                 s.deleted_at = utcnow()
-    session.flush()
-    _derive_effective(session, ag)
+    work.session.flush()
+    _derive_effective(work.session, ag)
     row.agreement_kind = kind
     return plain(AgreementInfo, ag)
 
@@ -239,13 +235,11 @@ def case_agreement(session: Session, case_id: str) -> Agreement | None:
     return ag if ag is not None and ag.deleted_at is None else None
 
 
-def apply_judicial_confirmation(
-    session: Session, user: User | None, case_id: str, *, applied_on: dt.date, note: str = ""
-) -> CaseInfo:
+def apply_judicial_confirmation(work: Work, case_id: str, *, applied_on: dt.date, note: str = "") -> CaseInfo:
     """当事人已申请司法确认 (Art. 33): the 30-day reminder stops."""
-    accounts.require(user, "see_cases")
-    row = case_for_edit(session, case_id)
-    ag = case_agreement(session, case_id)
+    accounts.require(work.actor, "see_cases")
+    row = case_for_edit(work.session, case_id)
+    ag = case_agreement(work.session, case_id)
     if ag is None or ag.effective_on is None:
         raise UserError("协议尚未生效，不能申请司法确认")
     if applied_on < ag.effective_on:
@@ -255,6 +249,6 @@ def apply_judicial_confirmation(
     return plain(CaseInfo, row)
 
 
-def agreement_missing_signatures(session: Session, case_id: str) -> list[str]:
-    ag = case_agreement(session, case_id)
-    return missing_signatures(session, ag) if ag is not None else []
+def agreement_missing_signatures(work: Work, case_id: str) -> list[str]:
+    ag = case_agreement(work.session, case_id)
+    return missing_signatures(work.session, ag) if ag is not None else []

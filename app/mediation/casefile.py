@@ -19,7 +19,6 @@ from db.models import (
     MediationCase,
     SessionRecord,
     Signature,
-    User,
 )
 from db.models import FollowUp as FollowUpRow
 
@@ -42,7 +41,8 @@ from app.mediation.info import (
     plain,
     require_text,
 )
-from app.mediation.registration import case_for_edit, case_row, committee_name, live_rows, parties
+from app.mediation.registration import case_for_edit, case_row, committee_name, live_rows, party_rows
+from app.work import Work
 
 FOLLOW_UP_AFTER_DAYS = 30  # a visit is planned this long after the agreement was performed
 
@@ -53,7 +53,7 @@ def plan_follow_up_if_none(
 ) -> None:
     if any(f.visited_on is None for f in live_rows(session, FollowUpRow, row.id)):
         return
-    names = "、".join(p.name for p in parties(session, row.id))
+    names = "、".join(p.name for p in party_rows(session, row.id))
     session.add(
         FollowUpRow(
             village_code=row.village_code,
@@ -67,8 +67,7 @@ def plan_follow_up_if_none(
 
 
 def record_follow_up(
-    session: Session,
-    user: User | None,
+    work: Work,
     case_id: str,
     *,
     visited_on: dt.date,
@@ -82,9 +81,9 @@ def record_follow_up(
     follow_up_id: str | None = None,
 ) -> FollowUpInfo:
     """回访记录, tied to the agreement number; completes the planned visit (or the given one)."""
-    accounts.require(user, "see_cases")
-    row = case_for_edit(session, case_id)
-    ag = case_agreement(session, case_id)
+    accounts.require(work.actor, "see_cases")
+    row = case_for_edit(work.session, case_id)
+    ag = case_agreement(work.session, case_id)
     if ag is None:
         raise UserError("回访对应调解协议，本案还没有协议")
     if visited_on < ag.reached_on:
@@ -93,10 +92,14 @@ def record_follow_up(
         raise UserError(f"当事人满意度请选择：{'、'.join(rules.SATISFACTION)}", field="satisfaction")
     f = None
     if follow_up_id is not None:
-        f = session.get(FollowUpRow, follow_up_id)
+        f = work.session.get(FollowUpRow, follow_up_id)
     if f is None:
         f = next(
-            (x for x in live_rows(session, FollowUpRow, case_id, FollowUpRow.due_on) if x.visited_on is None),
+            (
+                x
+                for x in live_rows(work.session, FollowUpRow, case_id, FollowUpRow.due_on)
+                if x.visited_on is None
+            ),
             None,
         )
     if f is None:
@@ -104,9 +107,9 @@ def record_follow_up(
             village_code=row.village_code,
             case_id=case_id,
             agreement_number=ag.number,
-            parties="、".join(p.name for p in parties(session, case_id)),
+            parties="、".join(p.name for p in party_rows(work.session, case_id)),
         )
-        session.add(f)
+        work.session.add(f)
     f.agreement_number = ag.number
     f.visited_on = visited_on
     f.visitor = require_text(visitor, "回访人", "visitor")
@@ -116,7 +119,7 @@ def record_follow_up(
     f.attitude_changes = attitude_changes
     f.new_dispute_signs = new_dispute_signs
     f.measures = measures
-    session.flush()
+    work.session.flush()
     return plain(FollowUpInfo, f)
 
 
@@ -135,10 +138,10 @@ def _auto_items(session: Session, row: MediationCase) -> set[str]:
     return have
 
 
-def checklist(session: Session, case_id: str) -> list[FileItemInfo]:
-    row = case_row(session, case_id)
-    stored = {i.item_key: i for i in live_rows(session, CaseFileItem, case_id)}
-    auto = _auto_items(session, row)
+def checklist(work: Work, case_id: str) -> list[FileItemInfo]:
+    row = case_row(work.session, case_id)
+    stored = {i.item_key: i for i in live_rows(work.session, CaseFileItem, case_id)}
+    auto = _auto_items(work.session, row)
     required = rules.required_items(row.outcome)
     out = []
     for spec in rules.CASE_FILE_ITEMS:
@@ -158,8 +161,7 @@ def checklist(session: Session, case_id: str) -> list[FileItemInfo]:
 
 
 def set_file_item(
-    session: Session,
-    user: User | None,
+    work: Work,
     case_id: str,
     key: str,
     *,
@@ -168,8 +170,8 @@ def set_file_item(
     note: str = "",
 ) -> None:
     """Tick a paper document as in the file (id derived from case and item: one row per item)."""
-    accounts.require(user, "see_cases")
-    row = case_for_edit(session, case_id)
+    accounts.require(work.actor, "see_cases")
+    row = case_for_edit(work.session, case_id)
     if row.state == rules.ARCHIVED:
         raise UserError("案件已归档，卷内目录不能再改")
     if key not in rules.FILE_ITEM_KEYS:
@@ -177,52 +179,55 @@ def set_file_item(
     if pages < 0:
         raise UserError("页数不能为负数", field="pages")
     item_id = link_id("file_item", case_id, key)
-    item = session.get(CaseFileItem, item_id)
+    item = work.session.get(CaseFileItem, item_id)
     if item is None:
         item = CaseFileItem(village_code=row.village_code, case_id=case_id, item_key=key)
         item.id = item_id
-        session.add(item)
+        work.session.add(item)
     item.deleted_at = None
     item.present, item.pages, item.note = present, pages, note.strip()
 
 
 def attach_to_case(
-    session: Session,
-    user: User | None,
-    attachments_dir: Path,
+    work: Work,
     case_id: str,
     path: Path | str,
     *,
     note: str | None = None,
 ) -> attachments.AttachmentInfo:
     """A scan or a piece of evidence for the case file, stored in the workspace by its hash."""
-    accounts.require(user, "see_cases")
-    row = case_for_edit(session, case_id)
+    accounts.require(work.actor, "see_cases")
+    row = case_for_edit(work.session, case_id)
     if row.state == rules.ARCHIVED:
         raise UserError("案件已归档，不能再添加附件")
-    info = attachments._attach_file(session, attachments_dir, "mediation_case", case_id, path, note=note)
-    session.get(Attachment, info.id).village_code = row.village_code
+    info = attachments.attach_file(work, "mediation_case", case_id, path, note=note)
+    work.session.get(Attachment, info.id).village_code = row.village_code
     audit.record(
-        session, user, "case.attach", table="mediation_case", record_id=case_id, fields=["attachment"]
+        work.session,
+        work.actor,
+        "case.attach",
+        table="mediation_case",
+        record_id=case_id,
+        fields=["attachment"],
     )
     return info
 
 
-def case_attachments(session: Session, user: User | None, case_id: str) -> list[attachments.AttachmentInfo]:
-    accounts.require(user, "see_cases")
-    return attachments._list_attachments(session, "mediation_case", case_id)
+def case_attachments(work: Work, case_id: str) -> list[attachments.AttachmentInfo]:
+    accounts.require(work.actor, "see_cases")
+    return attachments.list_attachments(work, "mediation_case", case_id)
 
 
 # -- reading ---------------------------------------------------------------------------------------
-def open_case(session: Session, user: User | None, case_id: str, *, audit_open: bool = True) -> CaseFile:
+def open_case(work: Work, case_id: str, *, audit_open: bool = True) -> CaseFile:
     """The whole case file; only for 调解员, 管理员, 乡镇工作人员, and the opening is audited."""
-    accounts.require(user, "see_cases")
-    row = case_row(session, case_id)
+    accounts.require(work.actor, "see_cases")
+    row = case_row(work.session, case_id)
     if audit_open:
-        audit.record(session, user, "case.open", table="mediation_case", record_id=row.id)
-    ag = case_agreement(session, case_id)
+        audit.record(work.session, work.actor, "case.open", table="mediation_case", record_id=row.id)
+    ag = case_agreement(work.session, case_id)
     sigs = list(
-        session.scalars(
+        work.session.scalars(
             select(Signature)
             .where(Signature.case_id == case_id, Signature.deleted_at.is_(None))
             .order_by(Signature.signed_on, Signature.created_at)
@@ -230,23 +235,26 @@ def open_case(session: Session, user: User | None, case_id: str, *, audit_open: 
     )
     return CaseFile(
         case=plain(CaseInfo, row),
-        parties=[plain(PartyInfo, p) for p in parties(session, case_id)],
+        parties=[plain(PartyInfo, p) for p in party_rows(work.session, case_id)],
         mediators=[
-            plain(MediatorInfo, m) for m in live_rows(session, CaseMediator, case_id, CaseMediator.created_at)
+            plain(MediatorInfo, m)
+            for m in live_rows(work.session, CaseMediator, case_id, CaseMediator.created_at)
         ],
         transitions=[
             plain(TransitionInfo, t)
-            for t in live_rows(session, CaseTransition, case_id, CaseTransition.at, CaseTransition.created_at)
+            for t in live_rows(
+                work.session, CaseTransition, case_id, CaseTransition.at, CaseTransition.created_at
+            )
         ],
         sessions=[
-            plain(SessionInfo, s) for s in live_rows(session, SessionRecord, case_id, SessionRecord.seq)
+            plain(SessionInfo, s) for s in live_rows(work.session, SessionRecord, case_id, SessionRecord.seq)
         ],
         agreement=plain(AgreementInfo, ag) if ag else None,
         signatures=[plain(SignatureInfo, s) for s in sigs],
         follow_ups=[
             plain(FollowUpInfo, f)
-            for f in live_rows(session, FollowUpRow, case_id, FollowUpRow.visited_on, FollowUpRow.due_on)
+            for f in live_rows(work.session, FollowUpRow, case_id, FollowUpRow.visited_on, FollowUpRow.due_on)
         ],
-        items=checklist(session, case_id),
-        committee_name=committee_name(session),
+        items=checklist(work, case_id),
+        committee_name=committee_name(work.session),
     )

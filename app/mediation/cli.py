@@ -29,8 +29,8 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
     try:
         ws.require_station()
-        with ws.session() as s:
-            st = stats.compute(s, date_from, date_to)
+        with ws.work(None) as w:
+            st = stats.compute(w, date_from, date_to)
     finally:
         ws.close()
     text = [f"矛盾纠纷排查调处统计（{date_from or '最早'} 至 {date_to or '最近'}）"]
@@ -58,8 +58,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
     try:
         ws.require_station()
-        with ws.session() as s:
-            n = export_ledger(s, target, date_from=date_from, date_to=date_to)
+        with ws.work(None) as w:
+            n = export_ledger(w, target, date_from=date_from, date_to=date_to)
     finally:
         ws.close()
     emit(args, f"已导出矛盾纠纷排查调处台账：{n} 件，文件 {target}", {"file": str(target), "cases": n})

@@ -149,7 +149,7 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
     user = _mediator(ws)
     people = _names(ws, demo)
     made = {"screenings": 0, "mediation_cases": 0}
-    with ws.session(user.id) as s:
+    with ws.work(user) as w:
         # A year of monthly rounds: about a third find nothing (零报告).
         rounds = []
         for back in range(12, 0, -1):
@@ -158,8 +158,7 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
             )
             found = 0 if rng.random() < 0.4 else rng.randint(1, 3)
             info = screening.record_screening(
-                s,
-                user,
+                w,
                 round_date=month_day,
                 screeners=rng.choice(SCREENERS),
                 place=rng.choice(SCOPES),
@@ -200,8 +199,7 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
             if n % 19 == 9:
                 risk["risk_suicide_people"] = 1
             c = registration.register_case(
-                s,
-                user,
+                w,
                 title=title.format(**fmt),
                 accepted_on=accepted,
                 source=source,
@@ -216,21 +214,19 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
             )
             for role, pid, name in (("申请人", a_id, a), ("被申请人", b_id, b)):
                 if pid:
-                    registration.add_party(s, user, c.id, role=role, person_id=pid)
+                    registration.add_party(w, c.id, role=role, person_id=pid)
                 else:
-                    registration.add_party(s, user, c.id, role=role, name=name, address="本村")
-            registration.add_mediator(s, user, c.id, user_id=user.id, is_lead=True)
+                    registration.add_party(w, c.id, role=role, name=name, address="本村")
+            registration.add_mediator(w, c.id, user_id=user.id, is_lead=True)
             if rng.random() < 0.4:
-                registration.add_mediator(
-                    s, user, c.id, name=rng.choice(("李德明（乡贤）", "周律师", "赵老支书"))
-                )
-            _drive(s, user, c, target, accepted, today, rng, fmt, terms, money)
+                registration.add_mediator(w, c.id, name=rng.choice(("李德明（乡贤）", "周律师", "赵老支书")))
+            _drive(w, c, target, accepted, today, rng, fmt, terms, money)
             made["mediation_cases"] += 1
             demo.progress(n + 1, len(targets), "生成调解案件")
     return made
 
 
-def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
+def _drive(w, c, target, accepted, today, rng, fmt, terms, money) -> None:
     """Take case ``c`` along the legal path to ``target`` with dated steps before ``today``."""
     day = accepted
 
@@ -240,19 +236,19 @@ def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
         return day
 
     def go(state: str, **kw) -> None:
-        states.change_state(s, user, c.id, state, on_date=day, **kw)
+        states.change_state(w, c.id, state, on_date=day, **kw)
 
     if target == rules.ACCEPTED:
         return
     if target == rules.REJECTED or (target == rules.ARCHIVED and rng.random() < 0.1):
         go(rules.REJECTED, reasons="该纠纷已由人民法院受理，依法不予受理，已告知当事人。")
         if target == rules.ARCHIVED:
-            _archive(s, user, c, later(10))
+            _archive(w, c, later(10))
         return
     if target == rules.TERMINATED:
         go(rules.TERMINATED, reasons="被申请人明确表示拒绝调解，依照人民调解法第十七条终止调解。")
         return
-    registration.record_rights_notice(s, user, c.id, given_on=day)
+    registration.record_rights_notice(w, c.id, given_on=day)
     go(rules.IN_MEDIATION)
     result = (
         "继续调解"
@@ -260,8 +256,7 @@ def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
         else ("未达成协议" if target == rules.FAILED else "达成协议")
     )
     meetings.add_meeting(
-        s,
-        user,
+        w,
         c.id,
         held_at=dt.datetime.combine(later(3), dt.time(rng.choice((9, 14, 15)))),
         place=rng.choice(PLACES).format(**fmt),
@@ -287,8 +282,7 @@ def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
         return
     oral = money < 500 and rng.random() < 0.5
     ag = agreement.save_agreement(
-        s,
-        user,
+        w,
         c.id,
         kind="口头" if oral else "书面",
         reached_on=day,
@@ -303,10 +297,9 @@ def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
     )
     if not oral:
         sign_day = later(2)
-        for p in registration.parties(s, c.id):
+        for p in registration.parties(w, c.id):
             agreement.sign(
-                s,
-                user,
+                w,
                 document_table="mediation_agreement",
                 document_id=ag.id,
                 signer_role="当事人",
@@ -316,17 +309,15 @@ def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
                 method=rng.choice(("纸质签字", "按指印")),
             )
         agreement.sign(
-            s,
-            user,
+            w,
             document_table="mediation_agreement",
             document_id=ag.id,
             signer_role="调解员",
-            signer_name=user.display_name,
+            signer_name=w.actor.display_name,
             signed_on=sign_day,
         )
         agreement.sign(
-            s,
-            user,
+            w,
             document_table="mediation_agreement",
             document_id=ag.id,
             signer_role="委员会",
@@ -347,11 +338,10 @@ def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
         return
     visit = later(30)
     casefile.record_follow_up(
-        s,
-        user,
+        w,
         c.id,
         visited_on=visit,
-        visitor=user.display_name,
+        visitor=w.actor.display_name,
         performance="协议已履行完毕。",
         satisfaction=rng.choice(("满意", "满意", "基本满意")),
         attitude_changes="双方关系缓和，见面能打招呼。",
@@ -359,19 +349,18 @@ def _drive(s, user, c, target, accepted, today, rng, fmt, terms, money) -> None:
     )
     go(rules.VISITED)
     if target == rules.ARCHIVED:
-        _archive(s, user, c, later(15))
+        _archive(w, c, later(15))
 
 
-def _archive(s, user, c, day) -> None:
+def _archive(w, c, day) -> None:
     for key in ("identity", "back_cover", "rights_notice", "session_record"):
-        casefile.set_file_item(s, user, c.id, key, present=True, pages=1)
+        casefile.set_file_item(w, c.id, key, present=True, pages=1)
     states.change_state(
-        s,
-        user,
+        w,
         c.id,
         rules.ARCHIVED,
         on_date=day,
         volume_no=f"{day.year}-{c.case_seq:03d}",
-        filed_by=user.display_name,
+        filed_by=w.actor.display_name,
         retention="长期",
     )

@@ -15,9 +15,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
-from sqlalchemy.orm import Session
 
-from db.models import Attachment, User
+from db.models import Attachment
 
 from app.attachments import load_blob
 from app.codes import mask_resident_id
@@ -25,6 +24,7 @@ from app.errors import UserError
 from app.mediation import casefile, rules
 from app.mediation.info import CaseFile, PartyInfo, SignatureInfo, fen_to_yuan
 from app.paths import cjk_font_path
+from app.work import Work
 
 FONT = "NotoSerifSC"
 LABEL = FontFace(fill_color=(238, 238, 238))
@@ -529,15 +529,17 @@ RENDERERS: dict[str, Callable[..., PrintedDocument]] = {
 }
 
 
-def signature_images(session: Session, cf: CaseFile, attachments_dir: Path | None) -> dict[str, bytes]:
+def signature_images(work: Work, cf: CaseFile) -> dict[str, bytes]:
     """Signature id → the stored PNG of a signature-pad signature (when its content is on this station)."""
-    if attachments_dir is None:
-        return {}
     out = {}
     for sig in cf.signatures:
         if sig.attachment_id:
-            att = session.get(Attachment, sig.attachment_id)
-            data = load_blob(session.connection(), attachments_dir, att.sha256) if att is not None else None
+            att = work.session.get(Attachment, sig.attachment_id)
+            data = (
+                load_blob(work.session.connection(), work.paths.attachments, att.sha256)
+                if att is not None
+                else None
+            )
             if data is not None:
                 out[sig.id] = data
     return out
@@ -557,16 +559,13 @@ def available(cf: CaseFile) -> list[str]:
 
 
 def print_document(
-    session: Session,
-    user: User | None,
+    work: Work,
     case_id: str,
     kind: str,
     target: Path,
-    *,
-    attachments_dir: Path | None = None,
 ) -> PrintedDocument:
     """Open the case (permission checked, audited) and write one document to ``target``."""
     if kind not in RENDERERS:
         raise ValueError(kind)
-    cf = casefile.open_case(session, user, case_id)
-    return RENDERERS[kind](cf, target, signature_images(session, cf, attachments_dir))
+    cf = casefile.open_case(work, case_id)
+    return RENDERERS[kind](cf, target, signature_images(work, cf))

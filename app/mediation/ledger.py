@@ -9,12 +9,12 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from db.models import Agreement, CaseMediator, CaseParty, MediationCase
 
 from app.excel import literal_rows
 from app.mediation import stats as mstats
+from app.work import Work
 
 COLUMNS = (
     ("序号", 6),
@@ -50,7 +50,7 @@ def _names(rows: dict[str, list[str]], case_id: str) -> str:
 
 
 def export_ledger(
-    session: Session,
+    work: Work,
     target: Path | str,
     *,
     date_from: dt.date | None = None,
@@ -64,10 +64,10 @@ def export_ledger(
         q = q.where(MediationCase.accepted_on >= date_from)
     if date_to is not None:
         q = q.where(MediationCase.accepted_on <= date_to)
-    cases = list(session.scalars(q.order_by(MediationCase.accepted_on, MediationCase.case_seq)))
+    cases = list(work.session.scalars(q.order_by(MediationCase.accepted_on, MediationCase.case_seq)))
     applicants: dict[str, list[str]] = {}
     respondents: dict[str, list[str]] = {}
-    for case_id, role, name in session.execute(
+    for case_id, role, name in work.session.execute(
         select(CaseParty.case_id, CaseParty.role, CaseParty.name)
         .where(CaseParty.deleted_at.is_(None))
         .order_by(CaseParty.sort_order)
@@ -76,12 +76,12 @@ def export_ledger(
             case_id, []
         ).append(name)
     mediators: dict[str, list[str]] = {}
-    for case_id, name in session.execute(
+    for case_id, name in work.session.execute(
         select(CaseMediator.case_id, CaseMediator.name).where(CaseMediator.deleted_at.is_(None))
     ):
         mediators.setdefault(case_id, []).append(name)
     agreements = {
-        a.case_id: a for a in session.scalars(select(Agreement).where(Agreement.deleted_at.is_(None)))
+        a.case_id: a for a in work.session.scalars(select(Agreement).where(Agreement.deleted_at.is_(None)))
     }
 
     wb = Workbook()
@@ -153,7 +153,7 @@ def export_ledger(
             for cell in row:
                 cell.number_format = "yyyy-mm-dd"
 
-    st = mstats.compute(session, date_from, date_to)
+    st = mstats.compute(work, date_from, date_to)
     sheet = wb.create_sheet("统计")
     period = f"{date_from or '最早'} 至 {date_to or '最近'}"
     sheet.append(["矛盾纠纷排查调处统计"])

@@ -8,20 +8,19 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from db.models import SessionRecord, User
+from db.models import SessionRecord
 
 from app import accounts
 from app.errors import UserError
 from app.mediation import rules
 from app.mediation.info import SessionInfo, actor_name, plain, require_text
 from app.mediation.registration import case_for_edit
+from app.work import Work
 
 
 def add_meeting(
-    session: Session,
-    user: User | None,
+    work: Work,
     case_id: str,
     *,
     held_at: dt.datetime,
@@ -38,8 +37,8 @@ def add_meeting(
     recorder_name: str = "",
 ) -> SessionInfo:
     """调解记录. Refused until the rights-and-duties notice is recorded as given (on or before the day)."""
-    accounts.require(user, "see_cases")
-    row = case_for_edit(session, case_id)
+    accounts.require(work.actor, "see_cases")
+    row = case_for_edit(work.session, case_id)
     if row.state != rules.IN_MEDIATION:
         raise UserError(f"案件处于“{row.state}”状态，只有“调解中”的案件才能记录调解；请先点“开始调解”")
     if row.rights_notice_on is None:
@@ -54,7 +53,7 @@ def add_meeting(
     if result not in rules.SESSION_RESULTS:
         raise UserError(f"调解结果请选择：{'、'.join(rules.SESSION_RESULTS)}", field="result")
     seq = (
-        session.scalar(select(func.max(SessionRecord.seq)).where(SessionRecord.case_id == case_id)) or 0
+        work.session.scalar(select(func.max(SessionRecord.seq)).where(SessionRecord.case_id == case_id)) or 0
     ) + 1
     rec = SessionRecord(
         village_code=row.village_code,
@@ -70,9 +69,9 @@ def add_meeting(
         risk_notice=risk_notice,
         result=result,
         result_detail=result_detail,
-        mediator_name=mediator_name or actor_name(user),
+        mediator_name=mediator_name or actor_name(work.actor),
         recorder_name=recorder_name,
     )
-    session.add(rec)
-    session.flush()
+    work.session.add(rec)
+    work.session.flush()
     return plain(SessionInfo, rec)

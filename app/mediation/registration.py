@@ -3,8 +3,9 @@ case (also from a screening round), editing the registration, parties, mediators
 notice; and the lookups the other parts of a case use (the case, the case when this station may change
 it, a case's live rows, its parties, the history row of a state change).
 
-Every function takes the session and the acting user; reading or changing a case needs the
-``see_cases`` permission (调解员, 管理员, 乡镇工作人员).
+Every service takes the unit of work (:class:`app.work.Work`) first; the lookups the other parts of a
+case use take its session. Reading or changing a case needs the ``see_cases`` permission (调解员, 管理员,
+乡镇工作人员).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from app.mediation.info import (
     yuan_to_fen,
 )
 from app.ownership import require_own_record
+from app.work import Work
 
 SETTING_PREFIX = "mediation.case_prefix"
 SETTING_LOCAL_TYPES = "mediation.local_types"
@@ -58,17 +60,17 @@ def case_prefix(session: Session) -> str:
     return name[:-1] if name.endswith("村") and len(name) > 1 else name
 
 
-def set_case_prefix(session: Session, user: User | None, prefix: str) -> None:
-    accounts.require(user, "see_cases")
+def set_case_prefix(work: Work, prefix: str) -> None:
+    accounts.require(work.actor, "see_cases")
     prefix = (prefix or "").strip()
     if not prefix or len(prefix) > 10 or any(c in prefix for c in "()（）第号 "):
         raise UserError("字号请填 1 到 10 个字，不含括号、空格和“第”“号”，如“张家”", field="prefix")
-    settings.put(session, SETTING_PREFIX, prefix)
+    settings.put(work.session, SETTING_PREFIX, prefix)
 
 
-def dispute_types(session: Session) -> list[str]:
+def dispute_types(work: Work) -> list[str]:
     """The 15 national types, then the committee's own (本地类型, e.g. 村务管理)."""
-    local = settings.get(session, SETTING_LOCAL_TYPES, list(rules.DEFAULT_LOCAL_TYPES))
+    local = settings.get(work.session, SETTING_LOCAL_TYPES, list(rules.DEFAULT_LOCAL_TYPES))
     return list(rules.NATIONAL_TYPES) + [t for t in local if t not in rules.NATIONAL_TYPES]
 
 
@@ -93,7 +95,11 @@ def live_rows(session: Session, model, case_id: str, *order) -> list:
     )
 
 
-def parties(session: Session, case_id: str) -> list[CaseParty]:
+def parties(work: Work, case_id: str) -> list[CaseParty]:
+    return party_rows(work.session, case_id)
+
+
+def party_rows(session: Session, case_id: str) -> list[CaseParty]:
     return live_rows(session, CaseParty, case_id, CaseParty.sort_order, CaseParty.created_at)
 
 
@@ -134,8 +140,7 @@ def next_case_seq(session: Session, village_code: str, year: int) -> int:
 
 
 def register_case(
-    session: Session,
-    user: User | None,
+    work: Work,
     *,
     title: str,
     accepted_on: dt.date,
@@ -153,11 +158,11 @@ def register_case(
     registrar: str | None = None,
 ) -> CaseInfo:
     """受理登记: numbers the case and puts it in state 受理. A risk flag is set by its number of people."""
-    accounts.require(user, "see_cases")
+    accounts.require(work.actor, "see_cases")
     title = require_text(title, "纠纷名称（如“张三与李四宅基地纠纷”）", "title")
     if source not in rules.SOURCES:
         raise UserError(f"纠纷来源“{source}”不在列表中，请选择：{'、'.join(rules.SOURCES)}", field="source")
-    if dispute_type not in dispute_types(session):
+    if dispute_type not in dispute_types(work):
         raise UserError(
             f"纠纷类型“{dispute_type}”不在列表中，请从列表选择或先在设置里添加本地类型", field="dispute_type"
         )
@@ -172,13 +177,13 @@ def register_case(
     ):
         if n < 0:
             raise UserError(f"可能{label}的人数不能为负数", field=field)
-    village_code = session.info["stamp"].village_code
-    seq = next_case_seq(session, village_code, accepted_on.year)
+    village_code = work.unit_code
+    seq = next_case_seq(work.session, village_code, accepted_on.year)
     row = MediationCase(
         village_code=village_code,
         case_year=accepted_on.year,
         case_seq=seq,
-        case_number=rules.case_number(accepted_on.year, case_prefix(session), seq),
+        case_number=rules.case_number(accepted_on.year, case_prefix(work.session), seq),
         title=title,
         accepted_on=accepted_on,
         source=source,
@@ -195,16 +200,16 @@ def register_case(
         risk_petition_people=risk_petition_people,
         risk_suicide=risk_suicide_people > 0,
         risk_suicide_people=risk_suicide_people,
-        registrar=(registrar or actor_name(user)).strip(),
+        registrar=(registrar or actor_name(work.actor)).strip(),
         state=rules.ACCEPTED,
         state_on=accepted_on,
     )
-    session.add(row)
-    session.flush()
-    add_transition(session, row, None, rules.ACCEPTED, accepted_on, user, "受理登记")
+    work.session.add(row)
+    work.session.flush()
+    add_transition(work.session, row, None, rules.ACCEPTED, accepted_on, work.actor, "受理登记")
     audit.record(
-        session,
-        user,
+        work.session,
+        work.actor,
         "case.register",
         table="mediation_case",
         record_id=row.id,
@@ -214,10 +219,10 @@ def register_case(
 
 
 def case_from_screening(
-    session: Session, user: User | None, screening_id: str, *, title: str, dispute_type: str, **kwargs
+    work: Work, screening_id: str, *, title: str, dispute_type: str, **kwargs
 ) -> CaseInfo:
     """A dispute found in a screening round becomes a case in one step (source 排查发现)."""
-    screening = require_live(session, Screening, screening_id, "找不到这次排查记录")
+    screening = require_live(work.session, Screening, screening_id, "找不到这次排查记录")
     if screening.found_count < 1:
         raise UserError(
             "这次排查是零报告（未发现纠纷），请先把发现的纠纷数改为至少 1 起", field="found_count"
@@ -225,8 +230,7 @@ def case_from_screening(
     kwargs.setdefault("accepted_on", screening.round_date)
     kwargs.setdefault("facts", screening.findings)
     return register_case(
-        session,
-        user,
+        work,
         title=title,
         source="排查发现",
         dispute_type=dispute_type,
@@ -248,10 +252,10 @@ _EDITABLE = (
 )
 
 
-def update_case(session: Session, user: User | None, case_id: str, **changes) -> CaseInfo:
+def update_case(work: Work, case_id: str, **changes) -> CaseInfo:
     """Edit the registration (not the number or accepted date). Amount in 元, risk flags by people."""
-    accounts.require(user, "see_cases")
-    row = case_for_edit(session, case_id)
+    accounts.require(work.actor, "see_cases")
+    row = case_for_edit(work.session, case_id)
     if row.state == rules.ARCHIVED:
         raise UserError("案件已归档，登记内容不能再修改")
     changed = []
@@ -270,7 +274,7 @@ def update_case(session: Session, user: User | None, case_id: str, **changes) ->
             value = require_text(value, "纠纷名称", "title")
         if key == "source" and value not in rules.SOURCES:
             raise UserError(f"纠纷来源请选择：{'、'.join(rules.SOURCES)}", field="source")
-        if key == "dispute_type" and value not in dispute_types(session):
+        if key == "dispute_type" and value not in dispute_types(work):
             raise UserError(f"纠纷类型“{value}”不在列表中", field="dispute_type")
         if key == "complexity" and value not in rules.COMPLEXITIES:
             raise UserError(f"难易程度请选择：{'、'.join(rules.COMPLEXITIES)}", field="complexity")
@@ -278,14 +282,15 @@ def update_case(session: Session, user: User | None, case_id: str, **changes) ->
             setattr(row, key, value)
             changed.append(key)
     if changed:
-        audit.record(session, user, "case.update", table="mediation_case", record_id=row.id, fields=changed)
+        audit.record(
+            work.session, work.actor, "case.update", table="mediation_case", record_id=row.id, fields=changed
+        )
     return plain(CaseInfo, row)
 
 
 # -- parties and mediators ------------------------------------------------------------------------
 def add_party(
-    session: Session,
-    user: User | None,
+    work: Work,
     case_id: str,
     *,
     role: str,
@@ -304,8 +309,8 @@ def add_party(
 ) -> PartyInfo:
     """A party from the roster (``person_id``: the person's fields are copied as they are today) or an
     outside person or organisation (单位 needs its representative)."""
-    accounts.require(user, "see_cases")
-    row = case_for_edit(session, case_id)
+    accounts.require(work.actor, "see_cases")
+    row = case_for_edit(work.session, case_id)
     if row.state == rules.ARCHIVED:
         raise UserError("案件已归档，不能再添加当事人")
     if role not in rules.PARTY_ROLES:
@@ -314,17 +319,19 @@ def add_party(
         raise UserError("当事人类别请选择“个人”或“单位”", field="kind")
     party_id = None
     if person_id is not None:
-        person = require_live(session, Person, person_id, "名册中找不到这个人，请重新查找", field="person_id")
+        person = require_live(
+            work.session, Person, person_id, "名册中找不到这个人，请重新查找", field="person_id"
+        )
         from db.models import Household
 
-        household = session.get(Household, person.household_id)
+        household = work.session.get(Household, person.household_id)
         kind = "个人"
         name, sex, ethnicity, birth_date = person.name, person.sex, person.ethnicity, person.birth_date
         id_number, occupation, phone = person.id_number, person.occupation, person.phone
         if household is not None and not address:
             address = household.address or household.group_name
         party_id = link_id("party", case_id, person_id)
-        existing = session.get(CaseParty, party_id)
+        existing = work.session.get(CaseParty, party_id)
         if existing is not None:
             if existing.deleted_at is None:
                 raise UserError(f"{name} 已经是本案当事人", field="person_id")
@@ -351,7 +358,8 @@ def add_party(
         except InvalidResidentId as exc:
             raise UserError(f"身份证号：{exc}", field="id_number") from None
     order = (
-        session.scalar(select(func.count()).select_from(CaseParty).where(CaseParty.case_id == case_id)) or 0
+        work.session.scalar(select(func.count()).select_from(CaseParty).where(CaseParty.case_id == case_id))
+        or 0
     )
     party = CaseParty(
         village_code=row.village_code,
@@ -373,25 +381,29 @@ def add_party(
     )
     if party_id is not None:
         party.id = party_id
-    session.add(party)
-    session.flush()
+    work.session.add(party)
+    work.session.flush()
     audit.record(
-        session, user, "case.party.add", table="mediation_party", record_id=party.id, fields=["role", "name"]
+        work.session,
+        work.actor,
+        "case.party.add",
+        table="mediation_party",
+        record_id=party.id,
+        fields=["role", "name"],
     )
     return plain(PartyInfo, party)
 
 
-def remove_party(session: Session, user: User | None, party_id: str) -> None:
-    accounts.require(user, "see_cases")
-    party = require_live(session, CaseParty, party_id, "找不到这个当事人")
-    if case_for_edit(session, party.case_id).state not in rules.OPEN_STATES:
+def remove_party(work: Work, party_id: str) -> None:
+    accounts.require(work.actor, "see_cases")
+    party = require_live(work.session, CaseParty, party_id, "找不到这个当事人")
+    if case_for_edit(work.session, party.case_id).state not in rules.OPEN_STATES:
         raise UserError("调解已有结果，当事人不能再移除")
     party.deleted_at = utcnow()
 
 
 def add_mediator(
-    session: Session,
-    user: User | None,
+    work: Work,
     case_id: str,
     *,
     user_id: str | None = None,
@@ -399,16 +411,16 @@ def add_mediator(
     is_lead: bool = False,
 ) -> MediatorInfo:
     """A mediator: a user of this station (by id) or a named outsider (e.g. a 乡贤 or lawyer)."""
-    accounts.require(user, "see_cases")
-    row = case_for_edit(session, case_id)
+    accounts.require(work.actor, "see_cases")
+    row = case_for_edit(work.session, case_id)
     mediator_id = None
     if user_id is not None:
-        mediator_user = session.get(User, user_id)
+        mediator_user = work.session.get(User, user_id)
         if mediator_user is None:
             raise UserError("找不到这个账号", field="user_id")
         name = mediator_user.display_name
         mediator_id = link_id("mediator", case_id, user_id)
-        existing = session.get(CaseMediator, mediator_id)
+        existing = work.session.get(CaseMediator, mediator_id)
         if existing is not None:
             if existing.deleted_at is None:
                 raise UserError(f"{name} 已是本案调解员", field="user_id")
@@ -421,24 +433,23 @@ def add_mediator(
     )
     if mediator_id is not None:
         m.id = mediator_id
-    session.add(m)
-    session.flush()
+    work.session.add(m)
+    work.session.flush()
     return plain(MediatorInfo, m)
 
 
-def remove_mediator(session: Session, user: User | None, mediator_id: str) -> None:
-    accounts.require(user, "see_cases")
-    m = session.get(CaseMediator, mediator_id)
+def remove_mediator(work: Work, mediator_id: str) -> None:
+    accounts.require(work.actor, "see_cases")
+    m = work.session.get(CaseMediator, mediator_id)
     if m is None or m.deleted_at is not None:
         raise UserError("找不到这个调解员")
-    case_for_edit(session, m.case_id)
+    case_for_edit(work.session, m.case_id)
     m.deleted_at = utcnow()
 
 
 # -- rights notice -------------------------------------------------------------------------------
 def record_rights_notice(
-    session: Session,
-    user: User | None,
+    work: Work,
     case_id: str,
     *,
     given_on: dt.date,
@@ -446,13 +457,13 @@ def record_rights_notice(
     method: str = "书面告知",
 ) -> CaseInfo:
     """权利义务告知: must be recorded as given before any session record."""
-    accounts.require(user, "see_cases")
-    row = case_for_edit(session, case_id)
+    accounts.require(work.actor, "see_cases")
+    row = case_for_edit(work.session, case_id)
     if row.state not in rules.OPEN_STATES:
         raise UserError(f"案件处于“{row.state}”状态，不需要再告知权利义务")
     if given_on < row.accepted_on:
         raise UserError("告知日期不能早于受理日期", field="given_on")
     row.rights_notice_on = given_on
-    row.rights_notice_by = (given_by or actor_name(user)).strip()
+    row.rights_notice_by = (given_by or actor_name(work.actor)).strip()
     row.rights_notice_method = method
     return plain(CaseInfo, row)

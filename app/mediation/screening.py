@@ -6,13 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from db import settings
-from db.models import Screening, User
+from db.models import Screening
 
 from app import accounts, audit
 from app.errors import UserError
+from app.work import Work
 
 SETTING_PERIOD = "mediation.screening_period"
 PERIODS = ("月", "半月")  # 每月一次 / 每半月一次
@@ -49,15 +49,15 @@ def _info(row: Screening) -> ScreeningInfo:
     )
 
 
-def screening_period(session: Session) -> str:
-    return settings.get(session, SETTING_PERIOD, "月")
+def screening_period(work: Work) -> str:
+    return settings.get(work.session, SETTING_PERIOD, "月")
 
 
-def set_screening_period(session: Session, user: User | None, period: str) -> None:
-    accounts.require(user, "see_cases")
+def set_screening_period(work: Work, period: str) -> None:
+    accounts.require(work.actor, "see_cases")
     if period not in PERIODS:
         raise UserError("排查周期请选择“月”（每月一次）或“半月”（每半月一次）", field="period")
-    settings.put(session, SETTING_PERIOD, period)
+    settings.put(work.session, SETTING_PERIOD, period)
 
 
 def period_label(day: dt.date, period: str) -> str:
@@ -68,8 +68,7 @@ def period_label(day: dt.date, period: str) -> str:
 
 
 def record_screening(
-    session: Session,
-    user: User | None,
+    work: Work,
     *,
     round_date: dt.date,
     screeners: str,
@@ -79,7 +78,7 @@ def record_screening(
     measures: str = "",
 ) -> ScreeningInfo:
     """One round. ``found_count`` 0 is a 零报告 (it counts as a round). One round per period."""
-    accounts.require(user, "see_cases")
+    accounts.require(work.actor, "see_cases")
     if found_count < 0:
         raise UserError("发现纠纷数不能为负数", field="found_count")
     if not (screeners or "").strip():
@@ -88,10 +87,10 @@ def record_screening(
         raise UserError("请填写排查地点或范围（如“全村一至六组”）", field="place")
     if found_count > 0 and not (findings or "").strip():
         raise UserError("发现了纠纷，请简要写明发现的情况", field="findings")
-    period = screening_period(session)
+    period = screening_period(work)
     label = period_label(round_date, period)
-    village_code = session.info["stamp"].village_code
-    clash = session.scalars(
+    village_code = work.unit_code
+    clash = work.session.scalars(
         select(Screening).where(
             Screening.village_code == village_code,
             Screening.period_label == label,
@@ -114,16 +113,18 @@ def record_screening(
         findings=(findings or "").strip() or ("本期未发现矛盾纠纷（零报告）" if found_count == 0 else ""),
         measures=(measures or "").strip(),
     )
-    session.add(row)
-    session.flush()
-    audit.record(session, user, "screening.add", table="screening", record_id=row.id, fields=["found_count"])
+    work.session.add(row)
+    work.session.flush()
+    audit.record(
+        work.session, work.actor, "screening.add", table="screening", record_id=row.id, fields=["found_count"]
+    )
     return _info(row)
 
 
-def list_screenings(session: Session, *, year: int | None = None) -> list[ScreeningInfo]:
+def list_screenings(work: Work, *, year: int | None = None) -> list[ScreeningInfo]:
     q = select(Screening).where(Screening.deleted_at.is_(None))
     if year is not None:
         q = q.where(
             Screening.round_date >= dt.date(year, 1, 1), Screening.round_date <= dt.date(year, 12, 31)
         )
-    return [_info(r) for r in session.scalars(q.order_by(Screening.round_date.desc()))]
+    return [_info(r) for r in work.session.scalars(q.order_by(Screening.round_date.desc()))]

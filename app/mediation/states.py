@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy.orm import Session
-
-from db.models import CaseMediator, MediationCase, User
+from db.models import CaseMediator, MediationCase
 from db.models import FollowUp as FollowUpRow
 
 from app import accounts, audit
@@ -18,14 +16,13 @@ from app.mediation import rules
 from app.mediation.agreement import case_agreement, missing_signatures
 from app.mediation.casefile import FOLLOW_UP_AFTER_DAYS, checklist, plan_follow_up_if_none
 from app.mediation.info import CaseInfo, actor_name, plain, require_text
-from app.mediation.registration import add_transition, case_for_edit, case_row, live_rows, parties
-from app.ownership import is_town_session
+from app.mediation.registration import add_transition, case_for_edit, case_row, live_rows, party_rows
+from app.work import Work
 
 
 # -- the state machine ---------------------------------------------------------------------------
 def change_state(
-    session: Session,
-    user: User | None,
+    work: Work,
     case_id: str,
     target: str,
     *,
@@ -45,8 +42,8 @@ def change_state(
     - 调解成功: an agreement is on file; 开始履行 / 履行完毕 need it in effect.
     - 已归档: the required file items, ``volume_no``, ``filed_by``, ``retention`` (立卷日期 = ``on_date``).
     """
-    accounts.require(user, "see_cases")
-    row = case_for_edit(session, case_id)
+    accounts.require(work.actor, "see_cases")
+    row = case_for_edit(work.session, case_id)
     source = row.state
     if not rules.is_legal(source, target):
         raise UserError(rules.refusal(source, target), field="state")
@@ -54,14 +51,14 @@ def change_state(
         raise UserError(f"日期不能早于上一步的日期（{row.state_on:%Y-%m-%d}）", field="on_date")
     reasons = (reasons or "").strip()
     note = reasons
-    ag = case_agreement(session, case_id)
+    ag = case_agreement(work.session, case_id)
     if target == rules.IN_MEDIATION:
         if source == rules.ESCALATED and row.town_outcome != "退回村调委会":
             raise UserError("只有乡镇已把案件退回村调委会，才能继续调解", field="state")
-        ps = parties(session, case_id)
+        ps = party_rows(work.session, case_id)
         if len(ps) < 2:
             raise UserError("请先登记至少两方当事人，再开始调解", field="parties")
-        if not live_rows(session, CaseMediator, case_id):
+        if not live_rows(work.session, CaseMediator, case_id):
             raise UserError("请先指定调解员，再开始调解", field="mediators")
     elif target in (rules.REJECTED, rules.TERMINATED):
         require_text(
@@ -96,20 +93,20 @@ def change_state(
             )
     elif target in (rules.PERFORMING, rules.PERFORMED) and source == rules.SUCCEEDED:
         if ag is None or ag.effective_on is None:
-            missing = "、".join(missing_signatures(session, ag)) if ag else "协议"
+            missing = "、".join(missing_signatures(work.session, ag)) if ag else "协议"
             raise UserError(f"协议尚未生效，还缺：{missing}", field="agreement")
     if target == rules.PERFORMED:
         if ag is not None:
             ag.performed_on = on_date
-        plan_follow_up_if_none(session, row, ag, on_date + dt.timedelta(days=FOLLOW_UP_AFTER_DAYS))
+        plan_follow_up_if_none(work.session, row, ag, on_date + dt.timedelta(days=FOLLOW_UP_AFTER_DAYS))
     elif target == rules.VISITED:
-        done = [f for f in live_rows(session, FollowUpRow, case_id) if f.visited_on is not None]
+        done = [f for f in live_rows(work.session, FollowUpRow, case_id) if f.visited_on is not None]
         if not done:
             raise UserError("请先在“回访”页填写回访记录", field="follow_ups")
     elif target == rules.ARCHIVED:
         if source == rules.ESCALATED and not row.town_outcome:
             raise UserError("乡镇尚未反馈处理结果，暂不能归档", field="state")
-        _check_archive(session, row, volume_no, filed_by, retention)
+        _check_archive(work, row, volume_no, filed_by, retention)
         row.volume_no, row.filed_by, row.filed_on, row.retention = (
             volume_no.strip(),
             filed_by.strip(),
@@ -123,10 +120,10 @@ def change_state(
         row.outcome = rules.OUTCOME_OF[target]
     elif target == rules.IN_MEDIATION and source == rules.ESCALATED:
         row.outcome = None
-    add_transition(session, row, source, target, on_date, user, note)
+    add_transition(work.session, row, source, target, on_date, work.actor, note)
     audit.record(
-        session,
-        user,
+        work.session,
+        work.actor,
         "case.state",
         table="mediation_case",
         record_id=row.id,
@@ -141,9 +138,9 @@ def legal_actions(state: str) -> list[rules.Transition]:
 
 
 def _check_archive(
-    session: Session, row: MediationCase, volume_no: str | None, filed_by: str | None, retention: str | None
+    work: Work, row: MediationCase, volume_no: str | None, filed_by: str | None, retention: str | None
 ) -> None:
-    missing = [i.title for i in checklist(session, row.id) if i.required and not i.present]
+    missing = [i.title for i in checklist(work, row.id) if i.required and not i.present]
     if missing:
         raise UserError(
             f"卷宗还缺必备材料：{'、'.join(missing)}；请在“卷宗”页补齐并勾选后再归档", field="items"
@@ -156,8 +153,7 @@ def _check_archive(
 
 # -- town handling of an escalated case -----------------------------------------------------------------
 def record_town_handling(
-    session: Session,
-    user: User | None,
+    work: Work,
     case_id: str,
     *,
     handling: str,
@@ -166,9 +162,9 @@ def record_town_handling(
     note: str = "",
 ) -> CaseInfo:
     """The town's handling and outcome of a case escalated to it, on the same record (flows back down)."""
-    accounts.require(user, "see_cases")
-    row = case_row(session, case_id)
-    if not is_town_session(session):
+    accounts.require(work.actor, "see_cases")
+    row = case_row(work.session, case_id)
+    if not work.is_town:
         raise UserError("乡镇的处理结果只能在乡镇工作站填写")
     if row.state != rules.ESCALATED:
         raise UserError(f"案件处于“{row.state}”状态，未上报到乡镇，不能填写乡镇处理结果")
@@ -179,11 +175,11 @@ def record_town_handling(
     row.town_handling = require_text(handling, "乡镇的处理情况", "handling")
     row.town_outcome = outcome
     row.town_outcome_note = note.strip()
-    row.town_handler = actor_name(user)
+    row.town_handler = actor_name(work.actor)
     row.town_handled_on = handled_on
     audit.record(
-        session,
-        user,
+        work.session,
+        work.actor,
         "case.town_handling",
         table="mediation_case",
         record_id=row.id,

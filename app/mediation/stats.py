@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
 
 from db.models import Agreement, MediationCase, Screening
 
 from app.mediation import rules
+from app.work import Work
 
 
 @dataclass
@@ -107,13 +107,14 @@ def _between(column, date_from: dt.date | None, date_to: dt.date | None) -> list
 
 
 def compute(
-    session: Session,
+    work: Work,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     *,
     village_code: str | None = None,
 ) -> MediationStats:
     """Figures for ``date_from``..``date_to`` (both inclusive; either may be open)."""
+    session = work.session
     s = MediationStats(date_from, date_to)
     sq = select(
         func.count(),

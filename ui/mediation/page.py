@@ -214,13 +214,13 @@ class MediationPage(QWidget):
         self.apply_filter()
 
     def _types(self) -> list[str]:
-        with self.ctx.session() as s:
-            return registration.dispute_types(s)
+        with self.ctx.work() as w:
+            return registration.dispute_types(w)
 
     def _register(self, dlg: forms.RegistrationDialog, register) -> str | None:
         def accept(values: dict) -> str:
-            with self.ctx.session() as s:
-                return register(s, values).id
+            with self.ctx.work() as w:
+                return register(w, values).id
 
         dlg.on_accept = accept
         if dlg.exec() != QDialog.DialogCode.Accepted:
@@ -232,7 +232,7 @@ class MediationPage(QWidget):
     def new_case(self) -> None:
         dlg = forms.RegistrationDialog(self._types(), self, day=self.today)
         dlg.reg.registrar.setText(self.ctx.user.display_name if self.ctx.user else "")
-        case_id = self._register(dlg, lambda s, v: registration.register_case(s, self.ctx.user, **v))
+        case_id = self._register(dlg, lambda w, v: registration.register_case(w, **v))
         if case_id:
             self.open_case(case_id)
 
@@ -275,9 +275,9 @@ class MediationPage(QWidget):
         return w
 
     def refresh_screenings(self) -> None:
-        with self.ctx.session() as s:
-            rows = screening_rows(s)
-            period = screening.screening_period(s)
+        with self.ctx.work() as w:
+            rows = screening_rows(w.session)
+            period = screening.screening_period(w)
         self.screening_model.set_rows(rows)
         self.period_combo.setCurrentIndex(self.period_combo.findData(period))
         zero = sum(1 for r in rows if r.found_count == 0)
@@ -287,8 +287,8 @@ class MediationPage(QWidget):
 
     def _set_period(self, _i: int) -> None:
         try:
-            with self.ctx.session() as s:
-                screening.set_screening_period(s, self.ctx.user, self.period_combo.currentData())
+            with self.ctx.work() as w:
+                screening.set_screening_period(w, self.period_combo.currentData())
         except UserError as exc:
             forms.show_error(self, exc)
             self.refresh_screenings()
@@ -297,8 +297,8 @@ class MediationPage(QWidget):
         dlg = forms.ScreeningDialog(self, screeners=self.ctx.user.display_name if self.ctx.user else "")
 
         def accept(v: dict):
-            with self.ctx.session() as s:
-                return screening.record_screening(s, self.ctx.user, **v)
+            with self.ctx.work() as w:
+                return screening.record_screening(w, **v)
 
         dlg.on_accept = accept
         if dlg.exec() == QDialog.DialogCode.Accepted:
@@ -316,12 +316,10 @@ class MediationPage(QWidget):
         )
         dlg.reg.registrar.setText(self.ctx.user.display_name if self.ctx.user else "")
 
-        def register(s, v):
+        def register(w, v):
             v.pop("source")
             title, dispute_type = v.pop("title"), v.pop("dispute_type")
-            return registration.case_from_screening(
-                s, self.ctx.user, row.id, title=title, dispute_type=dispute_type, **v
-            )
+            return registration.case_from_screening(w, row.id, title=title, dispute_type=dispute_type, **v)
 
         case_id = self._register(dlg, register)
         if case_id:
@@ -360,8 +358,8 @@ class MediationPage(QWidget):
 
     def compute_stats(self) -> mstats.MediationStats:
         date_from, date_to = date_of(self.stats_from), date_of(self.stats_to)
-        with self.ctx.session() as s:
-            st = mstats.compute(s, date_from, date_to)
+        with self.ctx.work() as w:
+            st = mstats.compute(w, date_from, date_to)
         lines = [f"统计期间：{date_from} 至 {date_to}（案件按受理日期计，口径见说明文档）", ""]
         lines += [f"{label}：{value}" for label, value in st.lines()]
         lines.append("")
@@ -387,8 +385,8 @@ class MediationPage(QWidget):
         date_from, date_to = date_of(self.stats_from), date_of(self.stats_to)
 
         def work(progress):
-            with ws.session(user.id if user else None) as s:
-                return export_ledger(s, target, date_from=date_from, date_to=date_to, progress=progress)
+            with ws.work(user) as w:
+                return export_ledger(w, target, date_from=date_from, date_to=date_to, progress=progress)
 
         def done(n: int) -> None:
             self.export_status.setText(f"已导出 {n} 件案件到 {target}")

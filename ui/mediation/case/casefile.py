@@ -82,19 +82,18 @@ class FileTab(CaseTab):
             f"保管期限：{c.retention or ''}"
         )
         self.attach_list.clear()
-        with self.ctx.session() as s:
-            for a in casefile.case_attachments(s, self.ctx.user, self.case_id):
+        with self.ctx.work() as w:
+            for a in casefile.case_attachments(w, self.case_id):
                 self.attach_list.addItem(f"{a.filename}（{a.size // 1024} KB）{a.note or ''}")
 
     def save_items(self) -> None:
-        def save(s, user, case_id):
+        def save(w, case_id):
             for it, cb, pages in self.item_widgets:
                 if (cb.isChecked() and not it.auto) != (
                     it.present and not it.auto
                 ) or pages.value() != it.pages:
                     casefile.set_file_item(
-                        s,
-                        user,
+                        w,
                         case_id,
                         it.key,
                         present=cb.isChecked() or it.auto,
@@ -113,9 +112,4 @@ class FileTab(CaseTab):
             self.attach(Path(path))
 
     def attach(self, path: Path) -> None:
-        self.dialog.run(
-            lambda s, user, case_id: casefile.attach_to_case(
-                s, user, self.ctx.workspace.attachments_dir, case_id, path
-            ),
-            self.case_id,
-        )
+        self.dialog.run(lambda w, case_id: casefile.attach_to_case(w, case_id, path), self.case_id)

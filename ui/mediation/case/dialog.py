@@ -108,8 +108,8 @@ class CaseDialog(QDialog):
     def run(self, fn, *args, fields: dict | None = None, **kwargs):
         """Run a service in one unit of work; a UserError is shown and nothing is saved."""
         try:
-            with self.ctx.session() as s:
-                result = fn(s, self.ctx.user, *args, **kwargs)
+            with self.ctx.work() as w:
+                result = fn(w, *args, **kwargs)
         except UserError as exc:
             forms.show_error(self, exc, fields)
             return None
@@ -119,8 +119,8 @@ class CaseDialog(QDialog):
 
     def service(self, fn, *args, **kwargs):
         """For dialogs: run the service; a UserError propagates so the dialog stays open."""
-        with self.ctx.session() as s:
-            return fn(s, self.ctx.user, *args, **kwargs)
+        with self.ctx.work() as w:
+            return fn(w, *args, **kwargs)
 
     def after_change(self) -> None:
         self.ctx.data_changed.emit("mediation")
@@ -131,9 +131,9 @@ class CaseDialog(QDialog):
         return self.ctx.user.display_name if self.ctx.user else ""
 
     def reload(self, *, audit_open: bool = False) -> None:
-        with self.ctx.session() as s:
-            self.cf = casefile.open_case(s, self.ctx.user, self.case_id, audit_open=audit_open)
-            self.missing = agreement.agreement_missing_signatures(s, self.case_id)
+        with self.ctx.work() as w:
+            self.cf = casefile.open_case(w, self.case_id, audit_open=audit_open)
+            self.missing = agreement.agreement_missing_signatures(w, self.case_id)
         c = self.cf.case
         self.setWindowTitle(f"调解案件 {c.case_number}")
         self.header.setText(f"{c.case_number}　{c.title}　受理于 {day_text(c.accepted_on)}　【{c.state}】")
@@ -212,8 +212,8 @@ class CaseDialog(QDialog):
 
         def work(progress):
             progress(0, 1, f"正在生成{docs.DOCUMENTS[kind]}…")
-            with ws.session(user.id if user else None) as s:
-                return docs.print_document(s, user, case_id, kind, target, attachments_dir=ws.attachments_dir)
+            with ws.work(user) as w:
+                return docs.print_document(w, case_id, kind, target)
 
         def done(printed: docs.PrintedDocument) -> None:
             self.last_printed = printed

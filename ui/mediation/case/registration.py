@@ -16,8 +16,8 @@ from ui.mediation.case.tab import CaseTab, day_text
 class RegistrationTab(CaseTab):
     def __init__(self, dialog) -> None:
         super().__init__(dialog)
-        with self.ctx.session() as s:
-            types = registration.dispute_types(s)
+        with self.ctx.work() as w:
+            types = registration.dispute_types(w)
         self.reg = forms.RegistrationForm(types, self, with_date=False)
         self.reg_save = QPushButton("保存登记(Ctrl+S)")
         self.reg_save.clicked.connect(self.save_registration)

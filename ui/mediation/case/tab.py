@@ -62,7 +62,6 @@ class CaseTab(QWidget):
             agreement.sign,
             document_table=table,
             document_id=document_id,
-            attachments_dir=self.ctx.workspace.attachments_dir,
             **v,
         )
         if dlg.exec() == QDialog.DialogCode.Accepted:
