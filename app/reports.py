@@ -278,7 +278,7 @@ def compute(session: Session, user: User | None, period: Period, *, today: dt.da
         codes = {station.code}
     names = _village_names(session)
     kinds = list(entries.KINDS)
-    categories = demands.demand_categories(session)
+    categories = demands.categories_in(session)
     tag_order = [t for t, _s in BUILTIN_TAGS]
 
     def visible(counts: dict[str, int]) -> dict[str, int]:

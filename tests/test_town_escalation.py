@@ -44,19 +44,19 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
     stick = tmp_path / "stick"
     stick.mkdir()
     clerk = _admin(town)
-    with town.session(clerk.id) as s:
-        case = s.scalars(
+    with town.work(clerk) as w:
+        case = w.session.scalars(
             select(MediationCase).where(
                 MediationCase.village_code == VILLAGE_CODE, MediationCase.state == rules.ESCALATED
             )
         ).first()
         case_id, case_number = case.id, case.case_number
-        demand_id = s.scalars(
+        demand_id = w.session.scalars(
             select(Demand.id).where(Demand.village_code == VILLAGE_CODE, Demand.status == "open")
         ).first()
         handled_on = max(case.escalated_on, DEMO_TODAY)
         states.record_town_handling(
-            s,
+            w.session,
             clerk,
             case_id,
             handling="镇调委会组织双方及村组长现场勘界，重新测量后达成一致。",
@@ -65,12 +65,11 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
             note="已出具镇级调解协议",
         )
         demands.reply_demand(
-            s,
+            w,
             demand_id,
             reply="镇农业站已排期，下周三派人检修灌溉渠。",
             replied_on=DEMO_TODAY,
             replied_by="镇农业站 王站长",
-            actor=clerk,
             today=DEMO_TODAY,
         )
 
@@ -91,17 +90,17 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
     assert triggers_before
     (b,) = import_bundles(village, [down.path]).bundles
     assert b.status == "imported" and b.counts["updated"] == 2 and b.counts["conflicts"] == 0
-    with village.new_session() as s:
-        info = casefile.open_case(s, _admin(village), case_id, audit_open=False).case
+    with village.work() as w:
+        info = casefile.open_case(w.session, _admin(village), case_id, audit_open=False).case
         assert (info.town_outcome, info.town_outcome_note) == ("调解成功", "已出具镇级调解协议")
         assert info.town_handler == clerk.display_name and info.state == rules.ESCALATED
-        reply = demands.demand_info(s, demand_id)
+        reply = demands.demand_info(w, demand_id)
         assert reply.status == "replied" and reply.reply.startswith("镇农业站已排期")
         # the reply is searchable at the village (the importer re-indexed the entry in bulk) and the
         # index's triggers are back for the next ordinary edit
         from db.queries.diary import DiaryFilter, diary_entry_ids
 
-        assert reply.entry_id in diary_entry_ids(s, DiaryFilter(text="检修灌溉渠"))
+        assert reply.entry_id in diary_entry_ids(w.session, DiaryFilter(text="检修灌溉渠"))
     assert fts_triggers() == triggers_before
 
     # the village archives the case after the town's outcome: a fast-forward at the town, not a conflict
@@ -150,8 +149,8 @@ def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
         ).first()
     before = synced_rows(town, VILLAGE_CODE)
     attempts = [
-        lambda s: roster.update_household(
-            s,
+        lambda w: roster.update_household(
+            w.session,
             clerk,
             hid,
             checks.HouseholdInput(
@@ -163,15 +162,15 @@ def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
                 members=[],
             ),
         ),
-        lambda s: cadres.mark_cards_delivered(s, clerk, [hid], DEMO_TODAY),
-        lambda s: cadres.set_card_delivered(s, clerk, hid, DEMO_TODAY),
-        lambda s: entries.add_amendment(s, entry_id, "镇里补记", actor=clerk),
-        lambda s: entries.delete_entry(s, entry_id, actor=clerk),
-        lambda s: registration.update_case(s, clerk, case_id, title="镇里改的名称"),
+        lambda w: cadres.mark_cards_delivered(w.session, clerk, [hid], DEMO_TODAY),
+        lambda w: cadres.set_card_delivered(w.session, clerk, hid, DEMO_TODAY),
+        lambda w: entries.add_amendment(w, entry_id, "镇里补记"),
+        lambda w: entries.delete_entry(w, entry_id),
+        lambda w: registration.update_case(w.session, clerk, case_id, title="镇里改的名称"),
     ]
     for attempt in attempts:
-        with pytest.raises(UserError) as err, town.session(clerk.id) as s:
-            attempt(s)
+        with pytest.raises(UserError) as err, town.work(clerk) as w:
+            attempt(w)
         assert "乡镇" in str(err.value) and ("只能查看" in str(err.value))
     assert synced_rows(town, VILLAGE_CODE) == before
 

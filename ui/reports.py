@@ -378,12 +378,13 @@ class ReportsPage(QWidget):
         period = self.period()
 
         def work(progress):
-            with ws.session(user.id if user else None) as s:
+            with ws.work(user) as w:
+                s = w.session
                 if kind == "ledger":
                     from app.diary.ledger import LedgerFilter, export_ledger
 
                     n = export_ledger(
-                        s,
+                        w,
                         target,
                         village_name=name,
                         today=self.today,

@@ -37,6 +37,7 @@ from app.diary.acknowledgement import ACK_METHODS
 from app.diary.demands import STATUSES
 from app.diary.entries import KINDS
 from app.errors import UserError
+from app.work import Work
 
 Progress = Callable[[int, int, str], None]
 
@@ -49,9 +50,9 @@ def ack_label(method: str | None) -> str:
     return ACK_METHODS.get(method, "未签字") if method else "未签字"
 
 
-def ledger(session: Session, f: LedgerFilter | None = None) -> list[LedgerRow]:
+def ledger(work: Work, f: LedgerFilter | None = None) -> list[LedgerRow]:
     """The ledger's rows in order (newest demand first)."""
-    return list(ledger_stream(session, f))
+    return list(ledger_stream(work.session, f))
 
 
 # -- workbooks ---------------------------------------------------------------------------------------
@@ -232,7 +233,7 @@ LEDGER_COLUMNS = [
 
 
 def export_ledger(
-    session: Session,
+    work: Work,
     target: Path,
     *,
     village_name: str,
@@ -241,6 +242,7 @@ def export_ledger(
     progress: Progress = _no_progress,
 ) -> int:
     """民情台账 workbook; returns the number of demands written. Overdue demands are shaded."""
+    session = work.session
     target = _check_target(target)
     today = today or dt.date.today()
     f = f or LedgerFilter()
@@ -310,7 +312,7 @@ DIARY_COLUMNS = [
 
 
 def export_diary(
-    session: Session,
+    work: Work,
     target: Path,
     *,
     village_name: str,
@@ -321,6 +323,7 @@ def export_diary(
     progress: Progress = _no_progress,
 ) -> int:
     """民情日记台账 workbook, one row per entry, oldest first; returns the number of entries written."""
+    session = work.session
     target = _check_target(target)
     today = today or dt.date.today()
     f = f or DiaryFilter()
