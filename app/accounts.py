@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.models import AuditLog, Station, User
+from db.models import AuditLog, User
 
 from app import audit
 from app.errors import UserError
@@ -162,18 +162,10 @@ def add_user(
 
 def local_users(work: Work, *, include_inactive: bool = True) -> list[User]:
     """This station's accounts (its unit's), oldest first."""
-    return _local_users(work.session, work.unit_code, include_inactive=include_inactive)
-
-
-def _local_users(session: Session, village_code: str | None, *, include_inactive: bool = True) -> list[User]:
-    """:func:`local_users` for code that holds a session, not a :class:`Work` (``village_code`` None:
-    the local station's)."""
-    if village_code is None:
-        village_code = session.scalars(select(Station.code).where(Station.is_local.is_(True))).one()
-    q = select(User).where(User.village_code == village_code, User.deleted_at.is_(None))
+    q = select(User).where(User.village_code == work.unit_code, User.deleted_at.is_(None))
     if not include_inactive:
         q = q.where(User.active.is_(True))
-    return list(session.scalars(q.order_by(User.created_at)))
+    return list(work.session.scalars(q.order_by(User.created_at)))
 
 
 # Failed sign-ins: after this many in a row for one account, one try every LOCK_SECONDS.

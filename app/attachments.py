@@ -201,7 +201,7 @@ def attach_bytes(
 
 
 def list_attachments(work: Work, owner_table: str, owner_id: str) -> list[AttachmentInfo]:
-    return _list_attachments(work.session, owner_table, owner_id)
+    return attachments_of(work.session, owner_table, owner_id)
 
 
 def remove_attachment(work: Work, attachment_id: str) -> None:
@@ -282,7 +282,7 @@ def _info(row: Attachment) -> AttachmentInfo:
     return AttachmentInfo(row.id, row.filename, row.mime, row.size, row.sha256, row.note)
 
 
-def _list_attachments(session: Session, owner_table: str, owner_id: str) -> list[AttachmentInfo]:
+def attachments_of(session: Session, owner_table: str, owner_id: str) -> list[AttachmentInfo]:
     rows = session.scalars(
         select(Attachment)
         .where(

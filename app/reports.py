@@ -279,7 +279,7 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
         codes = {work.unit_code}
     names = _village_names(session)
     kinds = list(entries.KINDS)
-    categories = demands.demand_categories(session)
+    categories = demands.demand_categories(work)
     tag_order = [t for t, _s in BUILTIN_TAGS]
 
     def visible(counts: dict[str, int]) -> dict[str, int]:

@@ -1,7 +1,8 @@
 """今日待办: what needs doing today, gathered from every feature. Reminders, never scores.
 
 Each feature adds a provider ``"module:function"`` to :data:`TODO_PROVIDERS`; a provider is
-``fn(session, user, today) -> list[TodoItem]``.
+``fn(work, today) -> list[TodoItem]`` (``work`` the unit of work, :class:`app.work.Work`: its session and
+the user it gathers for).
 """
 
 from __future__ import annotations
@@ -10,9 +11,7 @@ import datetime as dt
 import importlib
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
-from db.models import User
+from app.work import Work
 
 TODO_PROVIDERS: tuple[str, ...] = (
     "app.diary.todo:todo_items",
@@ -31,11 +30,11 @@ class TodoItem:
     record_id: str | None = None
 
 
-def collect(session: Session, user: User | None, today: dt.date | None = None) -> list[TodoItem]:
+def collect(work: Work, today: dt.date | None = None) -> list[TodoItem]:
     today = today or dt.date.today()
     items: list[TodoItem] = []
     for spec in TODO_PROVIDERS:
         module_name, fn_name = spec.split(":")
-        items.extend(getattr(importlib.import_module(module_name), fn_name)(session, user, today))
+        items.extend(getattr(importlib.import_module(module_name), fn_name)(work, today))
     order = {"overdue": 0, "warning": 1, "normal": 2}
     return sorted(items, key=lambda i: (order.get(i.severity, 3), i.due or dt.date.max, i.title))

@@ -138,11 +138,11 @@ def run(report) -> None:
                 demands=[entries.DemandInput("医疗", "希望办理慢性病门诊卡")],
             )
             t = time.perf_counter()
-            with ws.session(cadre.id) as s:
-                e = entries.save_entry(s, data, actor=cadre)
+            with ws.work(cadre) as w:
+                e = entries.save_entry(w, data)
             times.append((time.perf_counter() - t) * 1000)
-            with ws.session(cadre.id) as s:  # leave the workspace as built (a tombstone)
-                entries.delete_entry(s, e.id, actor=cadre)
+            with ws.work(cadre) as w:  # leave the workspace as built (a tombstone)
+                entries.delete_entry(w, e.id)
         report(
             "diary: save an entry with a demand (commit included), median",
             statistics.median(times),
@@ -152,9 +152,9 @@ def run(report) -> None:
         today = dt.date.today()
         target = Path(tempfile.gettempdir()) / "minqing-bench-ledger.xlsx"
         t = time.perf_counter()
-        with ws.session() as s:
+        with ws.work() as w:
             rows = ledger.export_ledger(
-                s,
+                w,
                 target,
                 village_name="张家村",
                 f=LedgerFilter(date_from=today - dt.timedelta(days=365), date_to=today),

@@ -26,8 +26,8 @@ def _entry(ws, cadre, household_id, when, kind="home_visit", demands=()):
         situation="家中老人身体不好",
         demands=[DemandInput(category=c, content=t, due_on=due) for c, t, due in demands],
     )
-    with ws.session(cadre.id) as s:
-        return entries.save_entry(s, data, actor=cadre, now=NOW)
+    with ws.work(cadre) as w:
+        return entries.save_entry(w, data, now=NOW)
 
 
 def build_village(ws, village_admin):
@@ -66,31 +66,17 @@ def build_village(ws, village_admin):
         ws, cadre, h4, dt.datetime(2024, 2, 28, 10), demands=[("教育", "助学金", D(2024, 3, 1))]
     )  # February
     gone = _entry(ws, cadre, h4, dt.datetime(2024, 3, 19, 10), demands=[("就业", "找工作", D(2024, 3, 19))])
-    with ws.session(cadre.id) as s:
+    with ws.work(cadre) as w:
         housing = e1.demands[1].id
         demands.reply_demand(
-            s,
-            housing,
-            reply="已报镇危房改造",
-            replied_on=D(2024, 3, 6),
-            replied_by="王建国",
-            actor=cadre,
-            today=TODAY,
+            w, housing, reply="已报镇危房改造", replied_on=D(2024, 3, 6), replied_by="王建国", today=TODAY
         )
         medical = e2.demands[0].id
         demands.reply_demand(
-            s,
-            medical,
-            reply="已催办",
-            replied_on=D(2024, 3, 11),
-            replied_by="王建国",
-            actor=cadre,
-            today=TODAY,
+            w, medical, reply="已催办", replied_on=D(2024, 3, 11), replied_by="王建国", today=TODAY
         )
-        demands.close_demand(
-            s, medical, closed_on=D(2024, 3, 14), actor=cadre, today=TODAY, handling="镇医保办已办结报销"
-        )
-        entries.delete_entry(s, gone.id, actor=cadre)
+        demands.close_demand(w, medical, closed_on=D(2024, 3, 14), today=TODAY, handling="镇医保办已办结报销")
+        entries.delete_entry(w, gone.id)
     mediator = make_mediator(ws)
     with ws.work(mediator) as w:
         case_in_state(w, "调解成功", accepted_on=D(2024, 3, 4))

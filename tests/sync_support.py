@@ -164,23 +164,24 @@ def fill_what_the_demo_leaves_out(ws: Workspace) -> None:
 
     with ws.session() as s:
         admin = s.scalars(select(User).where(User.username == "admin")).one()
-        tags.add_tag_definition(s, admin, "种粮大户", description="流转土地 50 亩以上")
-        entry_id = s.scalars(
+        s.expunge(admin)
+    with ws.work(admin) as w:
+        tags.add_tag_definition(w.session, admin, "种粮大户", description="流转土地 50 亩以上")
+        entry_id = w.session.scalars(
             select(DiaryEntry.id).where(DiaryEntry.deleted_at.is_(None)).order_by(DiaryEntry.occurred_at)
         ).first()
         entries.add_amendment(
-            s,
+            w,
             entry_id,
             "回访时补充：低保材料已交镇民政办。",
-            actor=admin,
             reason="漏记",
             now=dt.datetime(2024, 6, 1, 9, 0),
         )
-        household_id = s.scalars(
+        household_id = w.session.scalars(
             select(Household.id).where(Household.deleted_at.is_(None)).order_by(Household.head_name)
         ).first()
         visits.record_must_visit(
-            s, household_id, "hospitalised", DEMO_TODAY, actor=admin, note="突发脑梗住院", today=DEMO_TODAY
+            w, household_id, "hospitalised", DEMO_TODAY, note="突发脑梗住院", today=DEMO_TODAY
         )
 
 

@@ -15,10 +15,10 @@ from tests.diary_helpers import NOW, add_cadre, add_household, entry_input
 def test_month_prints_each_entry_with_a_signature_line(village_ws, tmp_path):
     cadre = add_cadre(village_ws)
     hid, pid, _ = add_household(village_ws, "张三丰")
-    with village_ws.session(cadre.id) as s:
+    with village_ws.work(cadre) as w:
         for day in range(1, 13):
             e = entries.save_entry(
-                s,
+                w,
                 entry_input(
                     hid,
                     pid,
@@ -26,29 +26,17 @@ def test_month_prints_each_entry_with_a_signature_line(village_ws, tmp_path):
                     situation=f"第{day}次走访，老人独居，腿脚不便，子女在外务工。" * 3,
                     demands=[("医疗", "希望办理慢性病门诊卡")],
                 ),
-                actor=cadre,
                 now=NOW,
             )
         entries.save_entry(
-            s,
+            w,
             entry_input(hid, pid, when=dt.datetime(2024, 4, 2, 9), situation="四月的一篇"),
-            actor=cadre,
             now=dt.datetime(2024, 4, 3),
         )
-        acknowledgement.acknowledge(
-            s, village_ws.attachments_dir, e.id, method="refused", refusal_reason="外出未归", actor=cadre
-        )
+        acknowledgement.acknowledge(w, e.id, method="refused", refusal_reason="外出未归")
     target = tmp_path / "diary.pdf"
-    with village_ws.session() as s:
-        printed = print_month(
-            s,
-            village_ws.attachments_dir,
-            target,
-            cadre_id=cadre.id,
-            year=2024,
-            month=3,
-            village_name="张家村",
-        )
+    with village_ws.work() as w:
+        printed = print_month(w, target, cadre_id=cadre.id, year=2024, month=3, village_name="张家村")
     assert printed.entries == 12 and printed.pages >= 2
     reader = PdfReader(target)
     assert len(reader.pages) == printed.pages
@@ -60,13 +48,5 @@ def test_month_prints_each_entry_with_a_signature_line(village_ws, tmp_path):
     assert "曾拒签" in text and "外出未归" in text
     fonts = reader.pages[0]["/Resources"]["/Font"]
     assert any("NotoSerif" in str(f.get_object()["/BaseFont"]) for f in fonts.values())
-    with village_ws.session() as s, pytest.raises(UserError, match="没有民情日记"):
-        print_month(
-            s,
-            village_ws.attachments_dir,
-            tmp_path / "x.pdf",
-            cadre_id=cadre.id,
-            year=2024,
-            month=5,
-            village_name="张家村",
-        )
+    with village_ws.work() as w, pytest.raises(UserError, match="没有民情日记"):
+        print_month(w, tmp_path / "x.pdf", cadre_id=cadre.id, year=2024, month=5, village_name="张家村")

@@ -18,21 +18,17 @@ def visits(village_ws):
     hid, pid, _ = add_household(village_ws, "张三丰")
     start = dt.datetime(2023, 6, 1, 9)
     ids = {}
-    with village_ws.session(cadre.id) as s:
+    with village_ws.work(cadre) as w:
         for i in range(60):
             when = start + dt.timedelta(days=(i * 37) % 60, hours=i % 5)  # written out of date order
             e = entries.save_entry(
-                s,
-                entry_input(hid, pid, when=when, situation=f"房屋漏雨，申请危房改造第{i}次"),
-                actor=cadre,
-                now=NOW,
+                w, entry_input(hid, pid, when=when, situation=f"房屋漏雨，申请危房改造第{i}次"), now=NOW
             )
             ids[e.id] = when
         for i in range(5):
             entries.save_entry(
-                s,
+                w,
                 entry_input(hid, pid, when=start + dt.timedelta(days=70 + i), situation="孩子上学路远"),
-                actor=cadre,
                 now=NOW,
             )
     return village_ws, cadre, hid, pid, ids
@@ -71,11 +67,10 @@ def test_moving_a_visit_to_another_day_moves_it_in_the_search(visits):
     ws, cadre, hid, pid, ids = visits
     oldest = _newest_first(ids)[-1]
     later = dt.datetime(2023, 9, 1, 10)
-    with ws.session(cadre.id) as s:
+    with ws.work(cadre) as w:
         entries.save_entry(
-            s,
+            w,
             entry_input(hid, pid, when=later, situation="房屋漏雨，申请危房改造（改期）"),
-            actor=cadre,
             entry_id=oldest,
             now=NOW,
         )

@@ -21,8 +21,8 @@ def cadre(village_ws):
 
 
 def _save(ws, user, data, entry_id=None, now=NOW):
-    with ws.session(user.id) as s:
-        return entries.save_entry(s, data, actor=user, entry_id=entry_id, now=now)
+    with ws.work(user) as w:
+        return entries.save_entry(w, data, entry_id=entry_id, now=now)
 
 
 def _search(ws, text_):
@@ -49,16 +49,16 @@ def test_validation_names_the_field(village_ws, cadre):
     hid, pid, _ = add_household(village_ws)
     bad = entry_input(hid, pid)
     bad.participants = []
-    with village_ws.session(cadre.id) as s, pytest.raises(UserError) as err:
-        entries.save_entry(s, bad, actor=cadre, now=NOW)
+    with village_ws.work(cadre) as w, pytest.raises(UserError) as err:
+        entries.save_entry(w, bad, now=NOW)
     assert err.value.field == "participants"
     future = entry_input(hid, pid, when=NOW + dt.timedelta(days=1))
-    with village_ws.session(cadre.id) as s, pytest.raises(UserError, match="不能晚于现在") as err:
-        entries.save_entry(s, future, actor=cadre, now=NOW)
+    with village_ws.work(cadre) as w, pytest.raises(UserError, match="不能晚于现在") as err:
+        entries.save_entry(w, future, now=NOW)
     assert err.value.field == "occurred_at"
     empty_demand = entry_input(hid, pid, demands=[("医疗", "  ")])
-    with village_ws.session(cadre.id) as s, pytest.raises(UserError, match="第 1 条诉求") as err:
-        entries.save_entry(s, empty_demand, actor=cadre, now=NOW)
+    with village_ws.work(cadre) as w, pytest.raises(UserError, match="第 1 条诉求") as err:
+        entries.save_entry(w, empty_demand, now=NOW)
     assert err.value.field == "demands:0"
 
 
@@ -67,107 +67,79 @@ def test_demand_goes_open_replied_closed_and_refuses_other_steps(village_ws, cad
     e = _save(village_ws, cadre, entry_input(hid, pid, demands=[("民生保障", "申请低保")]))
     demand_id = e.demands[0].id
     today = NOW.date() + dt.timedelta(days=5)
-    with village_ws.session(cadre.id) as s, pytest.raises(UserError, match="不能直接改为“已办结”"):
-        demands.close_demand(s, demand_id, closed_on=today, handling="已办", actor=cadre, today=today)
-    with village_ws.session(cadre.id) as s, pytest.raises(UserError) as err:
-        demands.reply_demand(
-            s, demand_id, reply="", replied_on=today, replied_by="王建国", actor=cadre, today=today
-        )
+    with village_ws.work(cadre) as w, pytest.raises(UserError, match="不能直接改为“已办结”"):
+        demands.close_demand(w, demand_id, closed_on=today, handling="已办", today=today)
+    with village_ws.work(cadre) as w, pytest.raises(UserError) as err:
+        demands.reply_demand(w, demand_id, reply="", replied_on=today, replied_by="王建国", today=today)
     assert err.value.field == "reply"
-    with village_ws.session(cadre.id) as s:
+    with village_ws.work(cadre) as w:
         d = demands.reply_demand(
-            s,
+            w,
             demand_id,
             reply="已报镇民政办审核",
             replied_on=today,
             replied_by="王建国",
             handling="协助准备材料",
-            actor=cadre,
             today=today,
         )
     assert (d.status_label, d.replied_by, d.replied_on) == ("已答复", "王建国", today)
-    with village_ws.session(cadre.id) as s, pytest.raises(UserError, match="不能直接改为“已答复”"):
-        demands.reply_demand(
-            s, demand_id, reply="again", replied_on=today, replied_by="x", actor=cadre, today=today
-        )
-    with village_ws.session(cadre.id) as s:
-        d = demands.close_demand(s, demand_id, closed_on=today, actor=cadre, today=today)
+    with village_ws.work(cadre) as w, pytest.raises(UserError, match="不能直接改为“已答复”"):
+        demands.reply_demand(w, demand_id, reply="again", replied_on=today, replied_by="x", today=today)
+    with village_ws.work(cadre) as w:
+        d = demands.close_demand(w, demand_id, closed_on=today, today=today)
     assert d.status == "closed" and d.closed_on == today
-    with village_ws.session(cadre.id) as s, pytest.raises(UserError, match="下一步只能是：无"):
-        demands.change_demand_status(s, demand_id, "open", actor=cadre)
+    with village_ws.work(cadre) as w, pytest.raises(UserError, match="下一步只能是：无"):
+        demands.change_demand_status(w, demand_id, "open")
 
 
 def test_acknowledgement_stores_content_hash_and_makes_entry_read_only(village_ws, cadre):
     hid, pid, _ = add_household(village_ws)
     e = _save(village_ws, cadre, entry_input(hid, pid, demands=[("医疗", "报销慢")]))
-    with village_ws.session(cadre.id) as s:
-        expected = acknowledgement.content_hash(s, e.id)
+    with village_ws.work(cadre) as w:
+        expected = acknowledgement.content_hash(w, e.id)
         with pytest.raises(UserError, match="还没有签名"):
-            acknowledgement.acknowledge(
-                s,
-                village_ws.attachments_dir,
-                e.id,
-                method="signature",
-                signer_name="张三丰",
-                signature_png=b"",
-                actor=cadre,
-            )
-    with village_ws.session(cadre.id) as s:
+            acknowledgement.acknowledge(w, e.id, method="signature", signer_name="张三丰", signature_png=b"")
+    with village_ws.work(cadre) as w:
         ack = acknowledgement.acknowledge(
-            s,
-            village_ws.attachments_dir,
+            w,
             e.id,
             method="signature",
             signer_name="张三丰",
             signer_relation="本人",
             signature_png=b"\x89PNG fake but non-empty",
-            actor=cadre,
             signed_at=NOW,
         )
     assert ack.content_hash == expected and len(expected) == 64 and ack.matches_content
     changed = entry_input(hid, pid, situation="改过的情况")
-    with village_ws.session(cadre.id) as s, pytest.raises(UserError, match="补记"):
-        entries.save_entry(s, changed, actor=cadre, entry_id=e.id, now=NOW)
-    with village_ws.session(cadre.id) as s, pytest.raises(UserError, match="签字认可过"):
-        acknowledgement.acknowledge(
-            s, village_ws.attachments_dir, e.id, method="refused", refusal_reason="x", actor=cadre
-        )
-    with village_ws.session(cadre.id) as s, pytest.raises(UserError, match="不能删除"):
-        entries.delete_entry(s, e.id, actor=cadre)
+    with village_ws.work(cadre) as w, pytest.raises(UserError, match="补记"):
+        entries.save_entry(w, changed, entry_id=e.id, now=NOW)
+    with village_ws.work(cadre) as w, pytest.raises(UserError, match="签字认可过"):
+        acknowledgement.acknowledge(w, e.id, method="refused", refusal_reason="x")
+    with village_ws.work(cadre) as w, pytest.raises(UserError, match="不能删除"):
+        entries.delete_entry(w, e.id)
     # A change behind the service's back (a bad import, a hand edit) no longer matches the signature.
     with village_ws.session(cadre.id) as s:
         s.get(DiaryEntry, e.id).situation = "篡改"
-    with village_ws.session() as s:
-        assert not entries.entry_detail(s, e.id).acknowledgement.matches_content
+    with village_ws.work() as w:
+        assert not entries.entry_detail(w, e.id).acknowledgement.matches_content
 
 
 def test_refusal_keeps_entry_editable_and_a_later_signature_replaces_it(village_ws, cadre):
     hid, pid, _ = add_household(village_ws)
     e = _save(village_ws, cadre, entry_input(hid, pid))
-    with village_ws.session(cadre.id) as s, pytest.raises(UserError) as err:
-        acknowledgement.acknowledge(s, village_ws.attachments_dir, e.id, method="refused", actor=cadre)
+    with village_ws.work(cadre) as w, pytest.raises(UserError) as err:
+        acknowledgement.acknowledge(w, e.id, method="refused")
     assert err.value.field == "refusal_reason"
-    with village_ws.session(cadre.id) as s:
+    with village_ws.work(cadre) as w:
         ack = acknowledgement.acknowledge(
-            s,
-            village_ws.attachments_dir,
-            e.id,
-            method="refused",
-            refusal_reason="对低保评定有意见，不愿签字",
-            actor=cadre,
+            w, e.id, method="refused", refusal_reason="对低保评定有意见，不愿签字"
         )
     assert ack.method_label == "拒签" and not ack.signed
     e2 = _save(village_ws, cadre, entry_input(hid, pid, situation="补充了评定过程的说明"), entry_id=e.id)
     assert not e2.read_only
-    with village_ws.session(cadre.id) as s:
+    with village_ws.work(cadre) as w:
         ack = acknowledgement.acknowledge(
-            s,
-            village_ws.attachments_dir,
-            e.id,
-            method="signature",
-            signer_name="张三丰",
-            signature_png=b"png",
-            actor=cadre,
+            w, e.id, method="signature", signer_name="张三丰", signature_png=b"png"
         )
     assert ack.signed and ack.id == e2.acknowledgement.id
 
@@ -175,31 +147,22 @@ def test_refusal_keeps_entry_editable_and_a_later_signature_replaces_it(village_
 def test_amendment_keeps_original_and_list_shows_changed_after_signing(village_ws, cadre):
     hid, pid, _ = add_household(village_ws)
     e = _save(village_ws, cadre, entry_input(hid, pid))
-    with village_ws.session(cadre.id) as s:
-        acknowledgement.acknowledge(
-            s,
-            village_ws.attachments_dir,
-            e.id,
-            method="signature",
-            signer_name="张三丰",
-            signature_png=b"png",
-            actor=cadre,
-        )
-    with village_ws.session(cadre.id) as s, pytest.raises(UserError):
-        entries.add_amendment(s, e.id, "   ", actor=cadre)
-    with village_ws.session(cadre.id) as s:
+    with village_ws.work(cadre) as w:
+        acknowledgement.acknowledge(w, e.id, method="signature", signer_name="张三丰", signature_png=b"png")
+    with village_ws.work(cadre) as w, pytest.raises(UserError):
+        entries.add_amendment(w, e.id, "   ")
+    with village_ws.work(cadre) as w:
         entries.add_amendment(
-            s,
+            w,
             e.id,
             "取暖补贴已于三月发放",
             reason="补充办理结果",
             field_name="actions",
-            actor=cadre,
             now=NOW + dt.timedelta(days=3),
         )
-    with village_ws.session() as s:
-        detail = entries.entry_detail(s, e.id)
-        row = diary_rows(s, [e.id])[e.id]
+    with village_ws.work() as w:
+        detail = entries.entry_detail(w, e.id)
+        row = diary_rows(w.session, [e.id])[e.id]
     assert detail.situation == "老人腿脚不便，独自居住"  # the original, as signed
     assert detail.changed_after_signing and detail.acknowledgement.matches_content
     assert [a.text for a in detail.amendments] == ["取暖补贴已于三月发放"]
@@ -210,36 +173,34 @@ def test_amendment_keeps_original_and_list_shows_changed_after_signing(village_w
 def test_must_visit_event_is_on_the_contact_cadres_todo_until_a_home_visit(village_ws, cadre):
     hid, pid, _ = add_household(village_ws, "李四", cadre_id=cadre.id)
     today = dt.date(2024, 3, 10)
-    with village_ws.session(cadre.id) as s:
+    with village_ws.work(cadre) as w:
         ev = visits.record_must_visit(
-            s, hid, "hospitalised", dt.date(2024, 3, 8), note="突发脑梗住院", actor=cadre, today=today
+            w, hid, "hospitalised", dt.date(2024, 3, 8), note="突发脑梗住院", today=today
         )
     assert ev.cadre_id == cadre.id and ev.due_on == dt.date(2024, 3, 15)
-    with village_ws.session() as s:
-        items = [i for i in todo.todo_items(s, cadre, today) if i.kind == "must_visit"]
+    with village_ws.work(cadre) as w:
+        items = [i for i in todo.todo_items(w, today) if i.kind == "must_visit"]
     assert [i.title for i in items] == ["必访：李四家（住院）"] and items[0].severity == "warning"
-    with village_ws.session() as s:
-        late = [i for i in todo.todo_items(s, cadre, dt.date(2024, 3, 16)) if i.kind == "must_visit"]
+    with village_ws.work(cadre) as w:
+        late = [i for i in todo.todo_items(w, dt.date(2024, 3, 16)) if i.kind == "must_visit"]
     assert late[0].severity == "overdue"
     # A phone call does not close it; a home visit does.
     _save(village_ws, cadre, entry_input(hid, pid, kind="phone", when=dt.datetime(2024, 3, 9, 9)))
-    with village_ws.session() as s:
-        assert len(visits.open_must_visits(s, cadre_id=cadre.id)) == 1
+    with village_ws.work() as w:
+        assert len(visits.open_must_visits(w, cadre_id=cadre.id)) == 1
     visit = _save(village_ws, cadre, entry_input(hid, pid, when=dt.datetime(2024, 3, 11, 10)))
-    with village_ws.session() as s:
-        assert visits.open_must_visits(s, cadre_id=cadre.id) == []
-        closed = visits.household_must_visits(s, hid)[0]
-        assert not [i for i in todo.todo_items(s, cadre, today) if i.kind == "must_visit"]
+    with village_ws.work(cadre) as w:
+        assert visits.open_must_visits(w, cadre_id=cadre.id) == []
+        closed = visits.household_must_visits(w, hid)[0]
+        assert not [i for i in todo.todo_items(w, today) if i.kind == "must_visit"]
     assert (closed.closed_by_entry_id, closed.closed_on) == (visit.id, dt.date(2024, 3, 11))
 
 
 def test_a_visit_before_the_event_does_not_close_it(village_ws, cadre):
     hid, pid, _ = add_household(village_ws, cadre_id=cadre.id)
     _save(village_ws, cadre, entry_input(hid, pid, when=dt.datetime(2024, 3, 1, 10)))
-    with village_ws.session(cadre.id) as s:
-        ev = visits.record_must_visit(
-            s, hid, "elder_died", dt.date(2024, 3, 5), actor=cadre, today=dt.date(2024, 3, 6)
-        )
+    with village_ws.work(cadre) as w:
+        ev = visits.record_must_visit(w, hid, "elder_died", dt.date(2024, 3, 5), today=dt.date(2024, 3, 6))
     assert ev.closed_by_entry_id is None and ev.due_on == dt.date(2024, 3, 8)
 
 
@@ -263,28 +224,29 @@ def test_overdue_households_follow_the_rhythm_by_tag_on_a_fixed_clock(village_ws
     never, _, _ = add_household(village_ws, "孙从未", cadre_id=cadre.id, created=dt.datetime(2023, 6, 1))
     _save(village_ws, cadre, entry_input(poor, poor_p, when=dt.datetime(2023, 11, 30, 9)), now=NOW)
     _save(village_ws, cadre, entry_input(plain, plain_p, when=dt.datetime(2023, 11, 30, 9)), now=NOW)
-    with village_ws.session() as s:
-        on_due_day = visits.overdue_households(s, dt.date(2024, 2, 29), cadre_id=cadre.id)
-        next_day = visits.overdue_households(s, dt.date(2024, 3, 1), cadre_id=cadre.id)
+    with village_ws.work() as w:
+        on_due_day = visits.overdue_households(w, dt.date(2024, 2, 29), cadre_id=cadre.id)
+        next_day = visits.overdue_households(w, dt.date(2024, 3, 1), cadre_id=cadre.id)
     assert [o.head_name for o in on_due_day] == ["孙从未"]  # due 2023-12-01
     assert [o.head_name for o in next_day] == ["孙从未", "赵低保"]
     assert next_day[1].due_on == dt.date(2024, 2, 29) and next_day[1].days_overdue(dt.date(2024, 3, 1)) == 1
-    with village_ws.session() as s:
-        later = visits.overdue_households(s, dt.date(2024, 6, 1), cadre_id=cadre.id)
+    with village_ws.work() as w:
+        later = visits.overdue_households(w, dt.date(2024, 6, 1), cadre_id=cadre.id)
     assert [o.head_name for o in later] == ["孙从未", "赵低保", "钱普通"]  # ordinary: due 2024-05-30
     # The administrator makes ordinary households quarterly too.
-    with village_ws.session() as s:
-        visits.set_visit_rhythm(s, {"tags": {"低保": 1}, "ordinary": 3}, actor=village_admin)
+    with village_ws.work(village_admin) as w:
+        visits.set_visit_rhythm(w, {"tags": {"低保": 1}, "ordinary": 3})
         with pytest.raises(UserError, match="1 到 24"):
-            visits.set_visit_rhythm(s, {"tags": {}, "ordinary": 0}, actor=village_admin)
-    with village_ws.session() as s:
-        assert [o.head_name for o in visits.overdue_households(s, dt.date(2024, 3, 1))] == [
+            visits.set_visit_rhythm(w, {"tags": {}, "ordinary": 0})
+    with village_ws.work(cadre) as w:
+        assert [o.head_name for o in visits.overdue_households(w, dt.date(2024, 3, 1))] == [
             "孙从未",
             "赵低保",
             "钱普通",
         ]
-        items = todo.todo_items(s, cadre, dt.date(2024, 3, 1))
-        admin_items = todo.todo_items(s, village_admin, dt.date(2024, 3, 1))
+        items = todo.todo_items(w, dt.date(2024, 3, 1))
+    with village_ws.work(village_admin) as w:
+        admin_items = todo.todo_items(w, dt.date(2024, 3, 1))
     assert sum(i.kind == "overdue_visit" for i in items) == 3
     assert [i.title for i in admin_items if i.kind == "overdue_visit"] == ["王建国 联系的 3 户到了走访时间"]
 
@@ -302,18 +264,19 @@ def test_overdue_list_counts_only_live_home_visits_by_anyone_and_each_cadre_sees
     nobody, _, _ = add_household(village_ws, "陈无人", created=dt.datetime(2023, 1, 1))
     _save(village_ws, cadre, entry_input(by_phone, p1, kind="phone", when=dt.datetime(2024, 2, 1, 9)))
     gone = _save(village_ws, cadre, entry_input(deleted, p2, when=dt.datetime(2024, 2, 1, 9)))
-    with village_ws.session(cadre.id) as s:
-        entries.delete_entry(s, gone.id, actor=cadre)
+    with village_ws.work(cadre) as w:
+        entries.delete_entry(w, gone.id)
     _save(village_ws, other, entry_input(by_other, p3, when=dt.datetime(2024, 1, 10, 9)))
     _save(village_ws, other, entry_input(twice, p4, when=dt.datetime(2023, 5, 2, 9)))
     _save(village_ws, other, entry_input(twice, p4, when=dt.datetime(2023, 10, 2, 9)))
     today = dt.date(2024, 3, 15)
-    with village_ws.session() as s:
-        everyone = visits.overdue_households(s, today)
-        mine = visits.overdue_households(s, today, cadre_id=cadre.id)
-        theirs = visits.overdue_households(s, today, cadre_id=other.id)
-        items = todo.todo_items(s, cadre, today)
-        admin_items = todo.todo_items(s, village_admin, today)
+    with village_ws.work(cadre) as w:
+        everyone = visits.overdue_households(w, today)
+        mine = visits.overdue_households(w, today, cadre_id=cadre.id)
+        theirs = visits.overdue_households(w, today, cadre_id=other.id)
+        items = todo.todo_items(w, today)
+    with village_ws.work(village_admin) as w:
+        admin_items = todo.todo_items(w, today)
     # Never visited (a phone call or a deleted entry is no visit): due six months after being entered.
     assert [(o.head_name, o.last_visit, o.due_on, o.cadre_name) for o in everyone] == [
         ("吴删除", None, dt.date(2023, 7, 1), "王建国"),
@@ -333,27 +296,27 @@ def test_overdue_list_counts_only_live_home_visits_by_anyone_and_each_cadre_sees
 
 
 def test_cadre_cannot_change_the_rhythm(village_ws, cadre):
-    with village_ws.session() as s, pytest.raises(UserError, match="权限"):
-        visits.set_visit_rhythm(s, {"tags": {}, "ordinary": 3}, actor=cadre)
+    with village_ws.work(cadre) as w, pytest.raises(UserError, match="权限"):
+        visits.set_visit_rhythm(w, {"tags": {}, "ordinary": 3})
 
 
 def test_household_timeline_and_last_visited(village_ws, cadre):
     hid, pid, _ = add_household(village_ws, cadre_id=cadre.id)
     _save(village_ws, cadre, entry_input(hid, pid, when=dt.datetime(2024, 1, 5, 9)))
     _save(village_ws, cadre, entry_input(hid, pid, kind="phone", when=dt.datetime(2024, 2, 5, 9)))
-    with village_ws.session(cadre.id) as s:
+    with village_ws.work(cadre) as w:
         visits.record_must_visit(
-            s, hid, "disaster", dt.date(2024, 3, 1), note="房屋漏雨", actor=cadre, today=dt.date(2024, 3, 2)
+            w, hid, "disaster", dt.date(2024, 3, 1), note="房屋漏雨", today=dt.date(2024, 3, 2)
         )
-    with village_ws.session() as s:
-        assert visits.last_visited(s, hid) == dt.datetime(2024, 1, 5, 9)
-        timeline = visits.household_timeline(s, hid)
+    with village_ws.work() as w:
+        assert visits.last_visited(w, hid) == dt.datetime(2024, 1, 5, 9)
+        timeline = visits.household_timeline(w, hid)
     assert [t.title for t in timeline] == ["必访事件：意外灾害", "电话联系（王建国）", "入户走访（王建国）"]
 
 
 def test_demand_categories_are_extensible_by_the_admin(village_ws, village_admin, cadre):
-    with village_ws.session() as s:
-        cats = demands.add_demand_category(s, "环境卫生", actor=village_admin)
+    with village_ws.work(village_admin) as w:
+        cats = demands.add_demand_category(w, "环境卫生")
     assert cats[-2:] == ["环境卫生", "其他"]
     hid, pid, _ = add_household(village_ws)
     e = _save(village_ws, cadre, entry_input(hid, pid, demands=[("环境卫生", "垃圾清运不及时")]))
@@ -381,24 +344,23 @@ def test_full_text_index_follows_edits_and_deletions(village_ws, cadre):
     assert _search(village_ws, "院墙倒塌") == [e.id]
     assert _search(village_ws, "林黛玉") == [e.id]
     # Reply text of a demand is searchable, and a renamed person is found by the new name.
-    with village_ws.session(cadre.id) as s:
+    with village_ws.work(cadre) as w:
         demands.reply_demand(
-            s,
+            w,
             e.demands[0].id,
             reply="已纳入年度改造计划",
             replied_on=NOW.date(),
             replied_by="王建国",
-            actor=cadre,
             today=NOW.date(),
         )
-        s.get(Person, spouse).name = "林妹妹"
+        w.session.get(Person, spouse).name = "林妹妹"
     assert _search(village_ws, "年度改造计划") == [e.id]
     assert _search(village_ws, "林妹妹") == [e.id] and _search(village_ws, "林黛玉") == []
     with village_ws.session(cadre.id) as s:
         d = s.scalars(select(Demand)).one()
         d.status = "open"  # so the entry can be deleted in this test
-    with village_ws.session(cadre.id) as s:
-        entries.delete_entry(s, e.id, actor=cadre)
+    with village_ws.work(cadre) as w:
+        entries.delete_entry(w, e.id)
     assert _search(village_ws, "院墙倒塌") == []
     with village_ws.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM fts_diary")).scalar() == 0
@@ -431,37 +393,38 @@ def test_a_long_piece_is_found_whole_not_as_scattered_trigrams_and_ignores_ascii
 def test_drafts_survive_and_are_offered_back(village_ws, cadre, tmp_path):
     hid, pid, _ = add_household(village_ws)
     data = entry_input(hid, pid, demands=[("医疗", "想办慢病卡")])
-    diary_drafts.save_draft(
-        village_ws.drafts_dir, cadre.id, "new", diary_drafts.entry_to_draft(data), now=NOW
-    )
+    with village_ws.work(cadre) as w:
+        diary_drafts.save_draft(w, "new", diary_drafts.entry_to_draft(data), now=NOW)
     (village_ws.drafts_dir / "diary-broken.json").write_text("{not json", encoding="utf-8")
-    drafts = diary_drafts.list_drafts(village_ws.drafts_dir, cadre.id)
+    with village_ws.work(cadre) as w:
+        drafts = diary_drafts.list_drafts(w)
     assert [d.key for d in drafts] == ["new"]
-    assert diary_drafts.list_drafts(village_ws.drafts_dir, "someone-else") == []
+    with village_ws.work() as w:  # someone else (nobody signed in)
+        assert diary_drafts.list_drafts(w) == []
     back = diary_drafts.draft_to_entry(drafts[0].data)
     assert back == data
-    diary_drafts.discard_draft(village_ws.drafts_dir, cadre.id, "new")
-    assert diary_drafts.list_drafts(village_ws.drafts_dir, cadre.id) == []
+    with village_ws.work(cadre) as w:
+        diary_drafts.discard_draft(w, "new")
+        assert diary_drafts.list_drafts(w) == []
 
 
 def test_open_demand_near_its_due_date_is_on_the_responsible_persons_todo(village_ws, cadre):
     hid, pid, _ = add_household(village_ws, "周大福")
     e = _save(village_ws, cadre, entry_input(hid, pid, demands=[("就业", "想参加技能培训")]))  # due 03-25
-    with village_ws.session() as s:
-        assert [i for i in todo.todo_items(s, cadre, dt.date(2024, 3, 21)) if i.kind == "demand_due"] == []
-        soon = [i for i in todo.todo_items(s, cadre, dt.date(2024, 3, 22)) if i.kind == "demand_due"]
-        late = [i for i in todo.todo_items(s, cadre, dt.date(2024, 3, 26)) if i.kind == "demand_due"]
+    with village_ws.work(cadre) as w:
+        assert [i for i in todo.todo_items(w, dt.date(2024, 3, 21)) if i.kind == "demand_due"] == []
+        soon = [i for i in todo.todo_items(w, dt.date(2024, 3, 22)) if i.kind == "demand_due"]
+        late = [i for i in todo.todo_items(w, dt.date(2024, 3, 26)) if i.kind == "demand_due"]
     assert [(i.title, i.severity) for i in soon] == [("诉求待答复：周大福 想参加技能培训", "warning")]
     assert late[0].severity == "overdue" and late[0].record_id == e.demands[0].id
-    with village_ws.session(cadre.id) as s:
+    with village_ws.work(cadre) as w:
         demands.reply_demand(
-            s,
+            w,
             e.demands[0].id,
             reply="已报名",
             replied_on=dt.date(2024, 3, 20),
             replied_by="王建国",
-            actor=cadre,
             today=dt.date(2024, 3, 26),
         )
-    with village_ws.session() as s:
-        assert [i for i in todo.todo_items(s, cadre, dt.date(2024, 3, 26)) if i.kind == "demand_due"] == []
+    with village_ws.work(cadre) as w:
+        assert [i for i in todo.todo_items(w, dt.date(2024, 3, 26)) if i.kind == "demand_due"] == []

@@ -39,6 +39,11 @@ def _show(qtbot, widget):
         widget.activateWindow()
 
 
+def _drafts(ctx):
+    with ctx.work() as w:
+        return drafts.list_drafts(w)
+
+
 def _entries(ws):
     with ws.session() as s:
         return list(s.scalars(select(DiaryEntry)))
@@ -62,10 +67,10 @@ def test_typing_an_entry_and_ctrl_s_saves_it(qtbot, ctx):
         qtbot.keyClick(dlg, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     (entry,) = _entries(ctx.workspace)
     assert entry.situation == "老人独居，身体尚可" and entry.kind == "home_visit"
-    with ctx.workspace.session() as s:
-        detail = entries.entry_detail(s, entry.id)
+    with ctx.workspace.work() as w:
+        detail = entries.entry_detail(w, entry.id)
     assert [d.content for d in detail.demands] == ["希望办理慢性病门诊卡"] and changes == ["diary"]
-    assert drafts.list_drafts(ctx.workspace.drafts_dir, ctx.user.id) == []
+    assert _drafts(ctx) == []
 
 
 def test_validation_message_appears_under_the_field_and_nothing_is_saved(qtbot, ctx):
@@ -96,7 +101,7 @@ def test_half_typed_entry_survives_closing_and_is_offered_back(qtbot, ctx):
     qtbot.keyClicks(dlg.participants.picker.edit, "zsf")
     qtbot.keyClick(dlg.participants.picker.edit, Qt.Key.Key_Return)
     dlg.difficulties.insertPlainText("屋顶漏雨")
-    qtbot.waitUntil(lambda: drafts.list_drafts(ctx.workspace.drafts_dir, ctx.user.id) != [], timeout=3000)
+    qtbot.waitUntil(lambda: _drafts(ctx) != [], timeout=3000)
     dlg.close()  # as if the window were closed or the program crashed after the autosave
     again = EntryDialog(ctx, now=NOW)
     qtbot.addWidget(again)
@@ -133,10 +138,10 @@ def test_a_drawn_stroke_makes_a_non_empty_png(qtbot):
 def test_lazy_models_pass_the_model_tester_and_filter(qtbot, qtmodeltester, ctx):
     ws = ctx.workspace
     hid, pid, _ = add_household(ws, "张三丰")
-    with ws.session(ctx.user.id) as s:
+    with ws.work(ctx.user) as w:
         for day in range(1, 6):
             entries.save_entry(
-                s,
+                w,
                 entry_input(
                     hid,
                     pid,
@@ -144,7 +149,6 @@ def test_lazy_models_pass_the_model_tester_and_filter(qtbot, qtmodeltester, ctx)
                     situation=f"第{day}次走访",
                     demands=[("医疗", f"诉求{day}")],
                 ),
-                actor=ctx.user,
                 now=NOW,
             )
     model = DiaryListModel(ws.session)
@@ -174,9 +178,9 @@ def test_diary_page_lists_searches_and_shows_signed_entry_read_only(qtbot, ctx):
 
     ws = ctx.workspace
     hid, pid, _ = add_household(ws, "张三丰", cadre_id=ctx.user.id)
-    with ws.session(ctx.user.id) as s:
+    with ws.work(ctx.user) as w:
         e1 = entries.save_entry(
-            s,
+            w,
             entry_input(
                 hid,
                 pid,
@@ -184,24 +188,12 @@ def test_diary_page_lists_searches_and_shows_signed_entry_read_only(qtbot, ctx):
                 situation="屋顶漏雨需要修缮",
                 demands=[("住房", "申请危房改造")],
             ),
-            actor=ctx.user,
             now=NOW,
         )
         entries.save_entry(
-            s,
-            entry_input(hid, pid, when=dt.datetime(2024, 3, 2, 9), situation="孩子上学路远"),
-            actor=ctx.user,
-            now=NOW,
+            w, entry_input(hid, pid, when=dt.datetime(2024, 3, 2, 9), situation="孩子上学路远"), now=NOW
         )
-        acknowledgement.acknowledge(
-            s,
-            ws.attachments_dir,
-            e1.id,
-            method="signature",
-            signer_name="张三丰",
-            signature_png=b"png",
-            actor=ctx.user,
-        )
+        acknowledgement.acknowledge(w, e1.id, method="signature", signer_name="张三丰", signature_png=b"png")
     page = DiaryPage(ctx)
     qtbot.addWidget(page)
     page.resize(1366, 768)
@@ -230,12 +222,11 @@ def test_diary_list_loads_ids_a_page_at_a_time(qtbot, qtmodeltester, ctx, monkey
     monkeypatch.setattr(lazy, "PAGE_SIZE", 4)
     ws = ctx.workspace
     hid, pid, _ = add_household(ws, "张三丰")
-    with ws.session(ctx.user.id) as s:
+    with ws.work(ctx.user) as w:
         saved = [
             entries.save_entry(
-                s,
+                w,
                 entry_input(hid, pid, when=dt.datetime(2024, 3, day, 9), demands=[("医疗", f"诉求{day}")]),
-                actor=ctx.user,
                 now=NOW,
             ).id
             for day in range(1, 11)
@@ -271,15 +262,11 @@ def test_diary_opened_for_one_household_lists_all_its_visits_not_only_the_last_t
     ws = ctx.workspace
     hid, pid, _ = add_household(ws, "张三丰")
     other, other_p, _ = add_household(ws, "李四")
-    with ws.session(ctx.user.id) as s:
+    with ws.work(ctx.user) as w:
         for month in (1, 3, 5, 7, 9, 11):
-            entries.save_entry(
-                s, entry_input(hid, pid, when=dt.datetime(2023, month, 5, 9)), actor=ctx.user, now=NOW
-            )
-        entries.save_entry(s, entry_input(hid, pid, when=dt.datetime(2024, 3, 1, 9)), actor=ctx.user, now=NOW)
-        entries.save_entry(
-            s, entry_input(other, other_p, when=dt.datetime(2024, 3, 2, 9)), actor=ctx.user, now=NOW
-        )
+            entries.save_entry(w, entry_input(hid, pid, when=dt.datetime(2023, month, 5, 9)), now=NOW)
+        entries.save_entry(w, entry_input(hid, pid, when=dt.datetime(2024, 3, 1, 9)), now=NOW)
+        entries.save_entry(w, entry_input(other, other_p, when=dt.datetime(2024, 3, 2, 9)), now=NOW)
     page = DiaryPage(ctx)
     qtbot.addWidget(page)
     page.refresh()

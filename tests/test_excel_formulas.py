@@ -97,16 +97,13 @@ def test_the_diary_workbooks_keep_a_typed_formula_as_text(village_ws, tmp_path):
 
     cadre = add_cadre(village_ws)
     hid, pid, _ = add_household(village_ws, "张三丰")
-    with village_ws.session(cadre.id) as s:
+    with village_ws.work(cadre) as w:
         entries.save_entry(
-            s,
-            entry_input(hid, pid, situation=PAYLOADS[0], demands=[("医疗", PAYLOADS[1])]),
-            actor=cadre,
-            now=NOW,
+            w, entry_input(hid, pid, situation=PAYLOADS[0], demands=[("医疗", PAYLOADS[1])]), now=NOW
         )
     for name, export in (("日记.xlsx", ledger.export_diary), ("台账.xlsx", ledger.export_ledger)):
         out = tmp_path / name
-        with village_ws.session() as s:
-            export(s, out, village_name="张家村")
+        with village_ws.work() as w:
+            export(w, out, village_name="张家村")
         _no_formula_anywhere(out)
         assert {c.data_type for c in _cells(out)} <= {"s", "n", "d"}

@@ -19,17 +19,15 @@ def _visited_household(ws):
     cadre = add_cadre(ws)
     hid, pid, _ = add_household(ws, "张三丰", cadre_id=cadre.id)
     other, _, _ = add_household(ws, "李四")
-    with ws.session(cadre.id) as s:
+    with ws.work(cadre) as w:
         entries.save_entry(
-            s,
+            w,
             entry_input(hid, pid, when=dt.datetime(2024, 3, 2, 9), situation="老人独居，腿脚不便"),
-            actor=cadre,
             now=dt.datetime(2024, 3, 20, 9),
         )
         entries.save_entry(
-            s,
+            w,
             entry_input(other, when=dt.datetime(2024, 3, 5, 9), situation="李家情况"),
-            actor=cadre,
             now=dt.datetime(2024, 3, 20, 9),
         )
     return hid, other
@@ -57,9 +55,9 @@ def test_button_opens_the_diary_filtered_to_the_household(qtbot, village_ws, vil
         days=5
     )  # the diary opens on 3 months
     other, _, _ = add_household(village_ws, "李四")
-    with village_ws.session(cadre.id) as s:
-        entries.save_entry(s, entry_input(hid, pid, when=recent), actor=cadre)
-        entries.save_entry(s, entry_input(other, when=recent), actor=cadre)
+    with village_ws.work(cadre) as w:
+        entries.save_entry(w, entry_input(hid, pid, when=recent))
+        entries.save_entry(w, entry_input(other, when=recent))
     window = MainWindow(AppContext(village_ws, village_admin))
     qtbot.addWidget(window)
     window.show()

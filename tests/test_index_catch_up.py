@@ -258,9 +258,9 @@ def test_entries_in_the_same_second_get_distinct_keys_across_villages_and_import
         enroll_village(ws, town, tmp_path)
         cadre = add_cadre(ws)
         hid, pid, _ = add_household(ws, head=f"{name[0]}大山")
-        with ws.session(cadre.id) as s:
+        with ws.work(cadre) as w:
             for text in ("同一秒的第一篇", "同一秒的第二篇"):
-                entries.save_entry(s, entry_input(hid, pid, when=when, situation=text), actor=cadre)
+                entries.save_entry(w, entry_input(hid, pid, when=when, situation=text))
         bundles.append(export_one(ws, stick))
         ws.close()
     for path in bundles:  # two runs: the second finds keys of that second taken

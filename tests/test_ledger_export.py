@@ -18,20 +18,19 @@ def history(village_ws):
     cadre = add_cadre(village_ws)
     h1, p1, _ = add_household(village_ws, "张三丰", group="一组")
     h2, p2, _ = add_household(village_ws, "李秀英", group="三组")
-    with village_ws.session(cadre.id) as s:
+    with village_ws.work(cadre) as w:
         e1 = entries.save_entry(
-            s,
+            w,
             entry_input(
                 h1,
                 p1,
                 when=dt.datetime(2024, 1, 10, 9),
                 demands=[("医疗", "申请大病医疗救助"), ("住房", "危房改造")],
             ),
-            actor=cadre,
             now=NOW,
         )
         e2 = entries.save_entry(
-            s,
+            w,
             entry_input(
                 h2,
                 p2,
@@ -39,30 +38,18 @@ def history(village_ws):
                 kind="walk_in",
                 demands=[("就业", "儿子想参加技能培训")],
             ),
-            actor=cadre,
             now=NOW,
         )
         demands.reply_demand(
-            s,
+            w,
             e1.demands[0].id,
             reply="已报镇民政办",
             replied_on=dt.date(2024, 1, 15),
             replied_by="王建国",
-            actor=cadre,
             today=NOW.date(),
         )
-        acknowledgement.acknowledge(
-            s,
-            village_ws.attachments_dir,
-            e1.id,
-            method="signature",
-            signer_name="张三丰",
-            signature_png=b"png",
-            actor=cadre,
-        )
-        acknowledgement.acknowledge(
-            s, village_ws.attachments_dir, e2.id, method="refused", refusal_reason="不识字", actor=cadre
-        )
+        acknowledgement.acknowledge(w, e1.id, method="signature", signer_name="张三丰", signature_png=b"png")
+        acknowledgement.acknowledge(w, e2.id, method="refused", refusal_reason="不识字")
     return village_ws, cadre, e1, e2
 
 
@@ -75,8 +62,8 @@ def _rows(path):
 def test_ledger_workbook_has_title_frozen_header_serials_dates_and_acknowledgement(history, tmp_path):
     ws_, cadre, e1, e2 = history
     target = tmp_path / "台账.xlsx"
-    with ws_.session() as s:
-        n = ledger.export_ledger(s, target, village_name="张家村", today=dt.date(2024, 3, 1))
+    with ws_.work() as w:
+        n = ledger.export_ledger(w, target, village_name="张家村", today=dt.date(2024, 3, 1))
     assert n == 3
     sheet, rows = _rows(target)
     assert rows[0][0].startswith("张家村民情台账") and sheet.freeze_panes == "A3"
@@ -98,9 +85,9 @@ def test_ledger_workbook_has_title_frozen_header_serials_dates_and_acknowledgeme
 
 def test_ledger_filters_by_status_and_marks_overdue(history):
     ws_, *_ = history
-    with ws_.session() as s:
-        open_rows = ledger.ledger(s, LedgerFilter(status="open"))
-        overdue = ledger.ledger(s, LedgerFilter(overdue_on=dt.date(2024, 3, 1)))
+    with ws_.work() as w:
+        open_rows = ledger.ledger(w, LedgerFilter(status="open"))
+        overdue = ledger.ledger(w, LedgerFilter(overdue_on=dt.date(2024, 3, 1)))
     assert sorted(r.content for r in open_rows) == ["儿子想参加技能培训", "危房改造"]
     assert sorted(r.content for r in overdue) == ["危房改造", "申请大病医疗救助"]
 
@@ -165,16 +152,16 @@ def test_cancelled_export_leaves_no_file(history, tmp_path):
         raise Stop()
 
     target = tmp_path / "cancelled.xlsx"
-    with ws_.session() as s, pytest.raises(Stop):
-        ledger.export_ledger(s, target, village_name="张家村", progress=cancel)
+    with ws_.work() as w, pytest.raises(Stop):
+        ledger.export_ledger(w, target, village_name="张家村", progress=cancel)
     assert not target.exists() and list(tmp_path.glob("*.tmp")) == []
 
 
 def test_ledger_cells_keep_their_formats_fill_and_wrapping(history, tmp_path):
     ws_, *_ = history
     target = tmp_path / "台账.xlsx"
-    with ws_.session() as s:
-        ledger.export_ledger(s, target, village_name="张家村", today=dt.date(2024, 3, 1))
+    with ws_.work() as w:
+        ledger.export_ledger(w, target, village_name="张家村", today=dt.date(2024, 3, 1))
     sheet = openpyxl.load_workbook(target).active
     header = [c.value for c in sheet[2]]
     assert sheet["A1"].font.b and sheet["A2"].fill.fgColor.rgb.endswith("DDEBF7")

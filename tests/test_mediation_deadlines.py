@@ -18,8 +18,8 @@ def mediator(village_ws):
 
 
 def _items(ws, user, today, kind):
-    with ws.session(user.id) as s:
-        return [i for i in deadlines.todo_items(s, user, today) if i.kind == kind]
+    with ws.work(user) as w:
+        return [i for i in deadlines.todo_items(w, today) if i.kind == kind]
 
 
 @pytest.mark.parametrize(
@@ -126,10 +126,10 @@ def test_cadres_without_the_case_permission_get_no_case_reminders(village_ws, me
     cadre = make_mediator(village_ws, "ganbu", roles=("cadre",))
     with village_ws.work(mediator) as w:
         new_case(w, accepted_on=D(2026, 1, 2))
-    with village_ws.session(cadre.id) as s:
-        assert todo.collect(s, cadre, D(2026, 6, 1)) == []
-    with village_ws.session(mediator.id) as s:
-        assert [i.kind for i in todo.collect(s, mediator, D(2026, 6, 1))] == ["case_open_month"]
+    with village_ws.work(cadre) as w:
+        assert todo.collect(w, D(2026, 6, 1)) == []
+    with village_ws.work(mediator) as w:
+        assert [i.kind for i in todo.collect(w, D(2026, 6, 1))] == ["case_open_month"]
 
 
 def test_town_staff_see_cases_escalated_to_the_town_until_they_record_the_outcome(town_ws):
@@ -157,10 +157,10 @@ def test_town_staff_see_cases_escalated_to_the_town_until_they_record_the_outcom
         )
         s.add(row)
     with town_ws.work(staff) as w:
-        [item] = deadlines.todo_items(w.session, staff, D(2026, 3, 21))
+        [item] = deadlines.todo_items(w, D(2026, 3, 21))
         assert item.kind == "case_escalated" and "待乡镇处理" in item.title
         states.record_town_handling(
             w, row.id, handling="镇司法所调解", outcome="调解成功", handled_on=D(2026, 3, 25)
         )
-    with town_ws.session(staff.id) as s:
-        assert deadlines.todo_items(s, staff, D(2026, 3, 26)) == []
+    with town_ws.work(staff) as w:
+        assert deadlines.todo_items(w, D(2026, 3, 26)) == []

@@ -103,13 +103,10 @@ def test_the_diary_index_is_rebuilt_without_positions_and_keeps_every_row(villag
     ws = village_ws
     cadre = add_cadre(ws)
     hid, pid, _ = add_household(ws, "欧阳修远")
-    with ws.session(cadre.id) as s:
+    with ws.work(cadre) as w:
         for n, situation in enumerate(("屋顶漏雨需要修缮", "院墙倒塌", "申请低保户补助")):
             entries.save_entry(
-                s,
-                entry_input(hid, pid, situation=situation, when=NOW - dt.timedelta(days=n)),
-                actor=cadre,
-                now=NOW,
+                w, entry_input(hid, pid, situation=situation, when=NOW - dt.timedelta(days=n)), now=NOW
             )
     rows, sql = index(ws)
     assert len(rows) == 3 and "detail=none" in sql
@@ -126,12 +123,9 @@ def test_the_diary_index_is_rebuilt_without_positions_and_keeps_every_row(villag
     try:
         assert index(ws) == (rows, sql)
         assert search(ws, "低保户补助") == found and len(search(ws, "欧阳修远")) == 3
-        with ws.session(cadre.id) as s:  # the triggers are back
+        with ws.work(cadre) as w:  # the triggers are back
             entries.save_entry(
-                s,
-                entry_input(hid, pid, situation="自来水管冻裂", when=NOW - dt.timedelta(days=5)),
-                actor=cadre,
-                now=NOW,
+                w, entry_input(hid, pid, situation="自来水管冻裂", when=NOW - dt.timedelta(days=5)), now=NOW
             )
         assert len(search(ws, "自来水管冻裂")) == 1
     finally:

@@ -64,12 +64,11 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
             note="已出具镇级调解协议",
         )
         demands.reply_demand(
-            w.session,
+            w,
             demand_id,
             reply="镇农业站已排期，下周三派人检修灌溉渠。",
             replied_on=DEMO_TODAY,
             replied_by="镇农业站 王站长",
-            actor=clerk,
             today=DEMO_TODAY,
         )
 
@@ -94,7 +93,7 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
         info = casefile.open_case(w, case_id, audit_open=False).case
         assert (info.town_outcome, info.town_outcome_note) == ("调解成功", "已出具镇级调解协议")
         assert info.town_handler == clerk.display_name and info.state == rules.ESCALATED
-        reply = demands.demand_info(w.session, demand_id)
+        reply = demands.demand_info(w, demand_id)
         assert reply.status == "replied" and reply.reply.startswith("镇农业站已排期")
         # the reply is searchable at the village (the importer re-indexed the entry in bulk) and the
         # index's triggers are back for the next ordinary edit
@@ -163,8 +162,8 @@ def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
         ),
         lambda w: cadres.mark_cards_delivered(w.session, clerk, [hid], DEMO_TODAY),
         lambda w: cadres.set_card_delivered(w.session, clerk, hid, DEMO_TODAY),
-        lambda w: entries.add_amendment(w.session, entry_id, "镇里补记", actor=clerk),
-        lambda w: entries.delete_entry(w.session, entry_id, actor=clerk),
+        lambda w: entries.add_amendment(w, entry_id, "镇里补记"),
+        lambda w: entries.delete_entry(w, entry_id),
         lambda w: registration.update_case(w, case_id, title="镇里改的名称"),
     ]
     for attempt in attempts:

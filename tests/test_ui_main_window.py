@@ -19,7 +19,7 @@ from tests.conftest import ADMIN_PASSWORD, VILLAGE_CODE, VILLAGE_NAME
 TODAY = dt.date(2024, 3, 15)
 
 
-def demo_reminders(session, user, today):
+def demo_reminders(work, today):
     """A provider as a feature would add one to TODO_PROVIDERS."""
     return [
         TodoItem(

@@ -99,8 +99,8 @@ class HomePage(QWidget):
         workspace, user = self.ctx.workspace, self.ctx.user
 
         def work(_progress) -> list[todo.TodoItem]:
-            with workspace.session(user.id if user else None) as s:
-                return todo.collect(s, user, today)
+            with workspace.work(user) as w:
+                return todo.collect(w, today)
 
         def failed(exc: BaseException) -> None:
             if generation == self._generation:

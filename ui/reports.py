@@ -376,7 +376,7 @@ class ReportsPage(QWidget):
                     from app.diary.ledger import LedgerFilter, export_ledger
 
                     n = export_ledger(
-                        w.session,
+                        w,
                         target,
                         village_name=name,
                         today=self.today,

@@ -13,12 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.base import derived_id
-from db.models import Acknowledgement, Attachment, Demand, DiaryParticipant, User
+from db.models import Acknowledgement, Attachment, Demand, DiaryParticipant
 
 from app import attachments, audit
 from app.diary.common import ENTRY_FIELDS, clean, live_entry, require_writer
 from app.errors import UserError
 from app.ownership import require_own_record
+from app.work import Work
 
 ACK_METHODS = {"signature": "当场签字", "paper_photo": "纸质签字", "refused": "拒签"}
 SIGNED_METHODS = ("signature", "paper_photo")
@@ -70,7 +71,7 @@ def acknowledgement_info(session: Session, entry_id: str) -> AcknowledgementInfo
         ack.attachment_id,
         ack.refusal_reason,
         ack.content_hash,
-        ack.content_hash == content_hash(session, entry_id),
+        ack.content_hash == hash_canonical(canonical_content(session, entry_id)),
     )
 
 
@@ -117,17 +118,16 @@ def hash_canonical(canonical: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def content_hash(session: Session, entry_id: str) -> str:
-    return hash_canonical(canonical_content(session, entry_id))
+def content_hash(work: Work, entry_id: str) -> str:
+    """The hash of what the resident signs, as the entry stands now."""
+    return hash_canonical(canonical_content(work.session, entry_id))
 
 
 def acknowledge(
-    session: Session,
-    attachments_dir: Path,
+    work: Work,
     entry_id: str,
     *,
     method: str,
-    actor: User | None,
     signer_name: str = "",
     signer_relation: str = "",
     signature_png: bytes | None = None,
@@ -138,6 +138,7 @@ def acknowledge(
     """Record the resident's acknowledgement: ``signature`` (PNG drawn on screen), ``paper_photo``
     (photo of the signed paper) or ``refused`` (with the reason). A refusal may later be followed by a
     signature; a signature is final."""
+    session, actor = work.session, work.actor
     require_writer(actor)
     entry = live_entry(session, entry_id)
     require_own_record(session, entry, "这篇民情日记")
@@ -155,9 +156,8 @@ def acknowledge(
     if method == "signature":
         if not signature_png:
             raise UserError("签字板上还没有签名，请群众在签字板上签字", field="signature")
-        attachment_id = attachments._attach_bytes(
-            session,
-            attachments_dir,
+        attachment_id = attachments.attach_bytes(
+            work,
             "acknowledgement",
             acknowledgement_id(entry_id),
             signature_png,
@@ -167,9 +167,8 @@ def acknowledge(
     elif method == "paper_photo":
         if not photo_path:
             raise UserError("请选择纸质签字的照片或扫描件", field="photo")
-        attachment_id = attachments._attach_file(
-            session,
-            attachments_dir,
+        attachment_id = attachments.attach_file(
+            work,
             "acknowledgement",
             acknowledgement_id(entry_id),
             photo_path,
@@ -177,7 +176,7 @@ def acknowledge(
         ).id
     elif not refusal_reason:
         raise UserError("请写下群众拒绝签字的原因", field="refusal_reason")
-    signed_hash = content_hash(session, entry_id)
+    signed_hash = hash_canonical(canonical_content(session, entry_id))
     row = existing or session.get(Acknowledgement, acknowledgement_id(entry_id))
     if row is None:
         row = Acknowledgement(id=acknowledgement_id(entry_id), entry_id=entry.id)
@@ -202,11 +201,13 @@ def acknowledge(
     return acknowledgement_info(session, entry_id)
 
 
-def signature_image(session: Session, attachments_dir: Path, entry_id: str) -> bytes | None:
+def signature_image(work: Work, entry_id: str) -> bytes | None:
+    """The signature drawn on screen (PNG), or None."""
+    session = work.session
     ack = live_ack(session, entry_id)
     if ack is None or not ack.attachment_id:
         return None
     row = session.get(Attachment, ack.attachment_id)
     if row is None:
         return None
-    return attachments._read_attachment(session, attachments_dir, attachments._info(row))
+    return attachments.read_attachment(work, attachments._info(row))

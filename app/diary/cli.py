@@ -34,9 +34,9 @@ def _cmd_diary_export(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
     try:
         station = ws.require_station()
-        with ws.session() as s:
+        with ws.work() as w:
             n = export_diary(
-                s, Path(args.file), village_name=station.name, date_from=args.date_from, date_to=args.date_to
+                w, Path(args.file), village_name=station.name, date_from=args.date_from, date_to=args.date_to
             )
     finally:
         ws.close()
@@ -50,9 +50,9 @@ def _cmd_ledger_export(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
     try:
         station = ws.require_station()
-        with ws.session() as s:
+        with ws.work() as w:
             n = export_ledger(
-                s,
+                w,
                 Path(args.file),
                 village_name=station.name,
                 f=LedgerFilter(status=args.status, date_from=args.date_from, date_to=args.date_to),

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import settings
-from db.models import Demand, DiaryEntry, User
+from db.models import Demand, DiaryEntry
 
 from app import accounts, audit
 from app.diary.common import clean, user_names
 from app.errors import UserError
 from app.lookup import require_live
+from app.work import Work
 
 # -- vocabularies ----------------------------------------------------------------------------------
 DEFAULT_DEMAND_CATEGORIES = (
@@ -40,14 +41,21 @@ TRANSITIONS = {"open": {"replied"}, "replied": {"closed"}, "closed": set()}
 
 
 # -- settings --------------------------------------------------------------------------------------
-def demand_categories(session: Session) -> list[str]:
+def demand_categories(work: Work) -> list[str]:
+    """The demand categories: the defaults, with the village's own before 其他."""
+    return categories_in(work.session)
+
+
+def categories_in(session: Session) -> list[str]:
+    """:func:`demand_categories` inside the diary's own checks, which hold the session."""
     extra = [c for c in settings.get(session, CATEGORIES_SETTING, []) if c not in DEFAULT_DEMAND_CATEGORIES]
     cats = list(DEFAULT_DEMAND_CATEGORIES)
     # The extra ones go before 其他.
     return cats[:-1] + extra + cats[-1:]
 
 
-def add_demand_category(session: Session, name: str, *, actor: User | None) -> list[str]:
+def add_demand_category(work: Work, name: str) -> list[str]:
+    session, actor = work.session, work.actor
     accounts.require(actor, "manage_diary_settings")
     name = (name or "").strip()
     if not name:
@@ -59,7 +67,7 @@ def add_demand_category(session: Session, name: str, *, actor: User | None) -> l
         extra.append(name)
         settings.put(session, CATEGORIES_SETTING, extra)
         audit.record(session, actor, "diary.category.add", fields=["category"])
-    return demand_categories(session)
+    return categories_in(session)
 
 
 # -- demands (诉求) ----------------------------------------------------------------------------------
@@ -121,17 +129,17 @@ def _check_transition(d: Demand, new_status: str) -> None:
 
 
 def reply_demand(
-    session: Session,
+    work: Work,
     demand_id: str,
     *,
     reply: str,
     replied_on: dt.date,
     replied_by: str,
-    actor: User | None,
     handling: str | None = None,
     today: dt.date | None = None,
 ) -> DemandInfo:
     """待办 → 已答复: the reply given to the resident, its date and who gave it."""
+    session, actor = work.session, work.actor
     accounts.require(actor, "handle_demands")
     d = _demand(session, demand_id)
     _check_transition(d, "replied")
@@ -165,15 +173,15 @@ def reply_demand(
 
 
 def close_demand(
-    session: Session,
+    work: Work,
     demand_id: str,
     *,
     closed_on: dt.date,
-    actor: User | None,
     handling: str | None = None,
     today: dt.date | None = None,
 ) -> DemandInfo:
     """已答复 → 已办结."""
+    session, actor = work.session, work.actor
     accounts.require(actor, "handle_demands")
     d = _demand(session, demand_id)
     _check_transition(d, "closed")
@@ -196,17 +204,15 @@ def close_demand(
     return demand_info_of(d, user_names(session, [d.responsible_id]))
 
 
-def change_demand_status(
-    session: Session, demand_id: str, new_status: str, *, actor: User | None, **kwargs
-) -> DemandInfo:
+def change_demand_status(work: Work, demand_id: str, new_status: str, **kwargs) -> DemandInfo:
     if new_status == "replied":
-        return reply_demand(session, demand_id, actor=actor, **kwargs)
+        return reply_demand(work, demand_id, **kwargs)
     if new_status == "closed":
-        return close_demand(session, demand_id, actor=actor, **kwargs)
-    _check_transition(_demand(session, demand_id), new_status)
+        return close_demand(work, demand_id, **kwargs)
+    _check_transition(_demand(work.session, demand_id), new_status)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def demand_info(session: Session, demand_id: str) -> DemandInfo:
-    d = _demand(session, demand_id)
-    return demand_info_of(d, user_names(session, [d.responsible_id]))
+def demand_info(work: Work, demand_id: str) -> DemandInfo:
+    d = _demand(work.session, demand_id)
+    return demand_info_of(d, user_names(work.session, [d.responsible_id]))

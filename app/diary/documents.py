@@ -10,13 +10,13 @@ from pathlib import Path
 
 from fpdf import FPDF
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from db.models import DiaryEntry, User
 
 from app.diary import acknowledgement, entries
 from app.errors import UserError
 from app.paths import cjk_font_path
+from app.work import Work
 
 FONT = "NotoSerifSC"
 
@@ -122,8 +122,7 @@ def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
 
 
 def print_month(
-    session: Session,
-    attachments_dir: Path,
+    work: Work,
     target: Path,
     *,
     cadre_id: str,
@@ -132,6 +131,7 @@ def print_month(
     village_name: str,
 ) -> PrintedDiary:
     """The cadre's entries of the month, oldest first. Refuses an empty month (nothing to sign)."""
+    session = work.session
     cadre = session.get(User, cadre_id)
     if cadre is None:
         raise UserError("请选择干部", field="cadre")
@@ -166,8 +166,8 @@ def print_month(
     pdf.ln(3)
     page_height = pdf.h - pdf.t_margin - pdf.b_margin
     for n, entry_id in enumerate(ids, start=1):
-        e = entries.entry_detail(session, entry_id)
-        png = acknowledgement.signature_image(session, attachments_dir, entry_id) if e.read_only else None
+        e = entries.entry_detail(work, entry_id)
+        png = acknowledgement.signature_image(work, entry_id) if e.read_only else None
         with pdf.offset_rendering() as trial:
             _block(pdf, n, e, png)
         if trial.page_break_triggered and trial.y - pdf.get_y() < page_height - 20:

@@ -1,5 +1,6 @@
 """Drafts (草稿): a half-typed entry survives closing the window or a crash. One JSON file per user
-and entry, written atomically; a damaged file is skipped, never deleted."""
+and entry in the workspace's drafts folder (``work.paths.drafts``), written atomically; a damaged file
+is skipped, never deleted."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from app.diary.entries import DemandInput, EntryInput, ParticipantInput
+from app.work import Work
 
 
 @dataclass(frozen=True)
@@ -21,16 +23,19 @@ class Draft:
     data: dict
 
 
+def _user_id(work: Work) -> str:
+    """Whose drafts: the acting user's (one with nobody signed in keeps them as "anonymous")."""
+    return work.actor.id if work.actor is not None else "anonymous"
+
+
 def _draft_path(drafts_dir: Path, user_id: str, key: str) -> Path:
     safe = "".join(c for c in f"{user_id}-{key}" if c.isalnum() or c in "-_")
     return Path(drafts_dir) / f"diary-{safe}.json"
 
 
-def save_draft(
-    drafts_dir: Path, user_id: str, key: str, data: dict, *, now: dt.datetime | None = None
-) -> Path:
+def save_draft(work: Work, key: str, data: dict, *, now: dt.datetime | None = None) -> Path:
     """Write the form's state atomically (temp file, fsync, rename). ``key`` is "new" or the entry id."""
-    drafts_dir = Path(drafts_dir)
+    drafts_dir, user_id = Path(work.paths.drafts), _user_id(work)
     drafts_dir.mkdir(parents=True, exist_ok=True)
     target = _draft_path(drafts_dir, user_id, key)
     payload = {
@@ -52,8 +57,9 @@ def save_draft(
     return target
 
 
-def list_drafts(drafts_dir: Path, user_id: str) -> list[Draft]:
+def list_drafts(work: Work) -> list[Draft]:
     """The user's unsaved drafts, newest first. A damaged file is skipped, never deleted."""
+    drafts_dir, user_id = Path(work.paths.drafts), _user_id(work)
     out = []
     for path in Path(drafts_dir).glob("diary-*.json") if Path(drafts_dir).exists() else []:
         try:
@@ -68,12 +74,12 @@ def list_drafts(drafts_dir: Path, user_id: str) -> list[Draft]:
     return sorted(out, key=lambda d: d.saved_at, reverse=True)
 
 
-def load_draft(drafts_dir: Path, user_id: str, key: str) -> Draft | None:
-    return next((d for d in list_drafts(drafts_dir, user_id) if d.key == key), None)
+def load_draft(work: Work, key: str) -> Draft | None:
+    return next((d for d in list_drafts(work) if d.key == key), None)
 
 
-def discard_draft(drafts_dir: Path, user_id: str, key: str) -> None:
-    _draft_path(Path(drafts_dir), user_id, key).unlink(missing_ok=True)
+def discard_draft(work: Work, key: str) -> None:
+    _draft_path(Path(work.paths.drafts), _user_id(work), key).unlink(missing_ok=True)
 
 
 def entry_to_draft(data: EntryInput) -> dict:

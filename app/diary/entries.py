@@ -26,9 +26,10 @@ from db.models import (
 from app import accounts, attachments, audit
 from app.diary.acknowledgement import SIGNED_METHODS, AcknowledgementInfo, acknowledgement_info, live_ack
 from app.diary.common import ENTRY_FIELDS, clean, live_entry, require_writer, user_names
-from app.diary.demands import STATUSES, DemandInfo, demand_categories, demand_info_of
+from app.diary.demands import STATUSES, DemandInfo, categories_in, demand_info_of
 from app.errors import UserError
 from app.ownership import require_own_record
+from app.work import Work
 
 # -- vocabularies ----------------------------------------------------------------------------------
 KINDS = {
@@ -171,7 +172,7 @@ def _validate(session: Session, data: EntryInput, now: dt.datetime) -> None:
             raise UserError("填了计划日期，请同时写下后续计划做什么", field="follow_up")
         if data.follow_up_on < data.occurred_at.date():
             raise UserError("后续计划的日期不能早于走访日期", field="follow_up_on")
-    categories = set(demand_categories(session))
+    categories = set(categories_in(session))
     for n, d in enumerate(data.demands, start=1):
         if not clean(d.content):
             raise UserError(f"第 {n} 条诉求没有内容，请填写或删除这一条", field=f"demands:{n - 1}")
@@ -185,10 +186,9 @@ def _validate(session: Session, data: EntryInput, now: dt.datetime) -> None:
 
 
 def save_entry(
-    session: Session,
+    work: Work,
     data: EntryInput,
     *,
-    actor: User | None,
     entry_id: str | None = None,
     now: dt.datetime | None = None,
 ) -> EntryDetail:
@@ -197,6 +197,7 @@ def save_entry(
     A signed entry is refused: its changes are amendments (:func:`add_amendment`). A home visit
     closes the open must-visit events of the households it visited.
     """
+    session, actor = work.session, work.actor
     require_writer(actor)
     now = now or dt.datetime.now().replace(second=0, microsecond=0)
     _validate(session, data, now)
@@ -236,7 +237,7 @@ def save_entry(
         record_id=entry.id,
         fields=[f for f in ("occurred_at", "kind", *ENTRY_FIELDS, "follow_up_on", "participants", "demands")],
     )
-    return entry_detail(session, entry.id)
+    return _entry_detail(session, entry.id)
 
 
 def _save_participants(session: Session, entry: DiaryEntry, wanted: list[ParticipantInput]) -> None:
@@ -317,8 +318,9 @@ def _close_must_visits(session: Session, entry: DiaryEntry) -> None:
         ev.closed_by_entry_id, ev.closed_on = entry.id, entry.occurred_at.date()
 
 
-def delete_entry(session: Session, entry_id: str, *, actor: User | None) -> None:
+def delete_entry(work: Work, entry_id: str) -> None:
     """Soft delete (a tombstone that travels to the town). A signed entry cannot be deleted."""
+    session, actor = work.session, work.actor
     require_writer(actor)
     entry = live_entry(session, entry_id)
     require_own_record(session, entry, "这篇民情日记")
@@ -336,7 +338,12 @@ def delete_entry(session: Session, entry_id: str, *, actor: User | None) -> None
     audit.record(session, actor, "diary.delete", table="diary_entry", record_id=entry_id)
 
 
-def entry_detail(session: Session, entry_id: str) -> EntryDetail:
+def entry_detail(work: Work, entry_id: str) -> EntryDetail:
+    """The entry whole: participants, demands, acknowledgement, amendments and attachments."""
+    return _entry_detail(work.session, entry_id)
+
+
+def _entry_detail(session: Session, entry_id: str) -> EntryDetail:
     entry = live_entry(session, entry_id)
     parts = [
         ParticipantInfo(p.household_id, p.person_id, h.head_name, person_name, h.group_name)
@@ -386,21 +393,21 @@ def entry_detail(session: Session, entry_id: str) -> EntryDetail:
             AmendmentInfo(a.id, a.field, a.text, a.reason, a.amended_at, names.get(a.created_by or "", ""))
             for a in amendments
         ],
-        attachments._list_attachments(session, "diary_entry", entry_id),
+        attachments.attachments_of(session, "diary_entry", entry_id),
     )
 
 
 def add_amendment(
-    session: Session,
+    work: Work,
     entry_id: str,
     text: str,
     *,
-    actor: User | None,
     reason: str = "",
     field_name: str = "",
     now: dt.datetime | None = None,
 ) -> AmendmentInfo:
     """补记: new text beside a signed entry's original, which stays as the resident signed it."""
+    session, actor = work.session, work.actor
     require_writer(actor)
     require_own_record(session, live_entry(session, entry_id), "这篇民情日记")
     text = clean(text)
@@ -423,24 +430,24 @@ def add_amendment(
     )
 
 
-def attach_to_entry(
-    session: Session, attachments_dir: Path, entry_id: str, path: Path | str, *, actor: User | None
-) -> attachments.AttachmentInfo:
+def attach_to_entry(work: Work, entry_id: str, path: Path | str) -> attachments.AttachmentInfo:
     """Photos and scans belong to the record, not to its signed text: allowed after signing too."""
+    session, actor = work.session, work.actor
     require_writer(actor)
     require_own_record(session, live_entry(session, entry_id), "这篇民情日记")
-    info = attachments._attach_file(session, attachments_dir, "diary_entry", entry_id, path)
+    info = attachments.attach_file(work, "diary_entry", entry_id, path)
     audit.record(
         session, actor, "diary.attach", table="diary_entry", record_id=entry_id, fields=["attachment"]
     )
     return info
 
 
-def cadres(session: Session, village_code: str | None = None) -> list[tuple[str, str]]:
+def cadres(work: Work, village_code: str | None = None) -> list[tuple[str, str]]:
     """(id, name) of the active accounts that write diaries, for pickers and filters: this station's,
     or (at a town, for its village filter) those of ``village_code``."""
+    session = work.session
     if village_code is None:
-        users = accounts._local_users(session, None, include_inactive=False)
+        users = accounts.local_users(work, include_inactive=False)
     else:
         users = session.scalars(
             select(User)

@@ -31,6 +31,7 @@ from app.diary.demands import STATUSES
 from app.diary.entries import KINDS
 from app.errors import UserError
 from app.ledger_book import LedgerBook, Row, check_target, period_text
+from app.work import Work
 
 Progress = Callable[[int, int, str], None]
 
@@ -43,9 +44,9 @@ def ack_label(method: str | None) -> str:
     return ACK_METHODS.get(method, "未签字") if method else "未签字"
 
 
-def ledger(session: Session, f: LedgerFilter | None = None) -> list[LedgerRow]:
+def ledger(work: Work, f: LedgerFilter | None = None) -> list[LedgerRow]:
     """The ledger's rows in order (newest demand first)."""
-    return list(ledger_stream(session, f))
+    return list(ledger_stream(work.session, f))
 
 
 LEDGER_COLUMNS = [
@@ -69,7 +70,7 @@ LEDGER_COLUMNS = [
 
 
 def export_ledger(
-    session: Session,
+    work: Work,
     target: Path,
     *,
     village_name: str,
@@ -78,6 +79,7 @@ def export_ledger(
     progress: Progress = _no_progress,
 ) -> int:
     """民情台账 workbook; returns the number of demands written. Overdue demands are shaded."""
+    session = work.session
     target = check_target(target)
     today = today or dt.date.today()
     f = f or LedgerFilter()
@@ -145,7 +147,7 @@ DIARY_COLUMNS = [
 
 
 def export_diary(
-    session: Session,
+    work: Work,
     target: Path,
     *,
     village_name: str,
@@ -156,6 +158,7 @@ def export_diary(
     progress: Progress = _no_progress,
 ) -> int:
     """民情日记台账 workbook, one row per entry, oldest first; returns the number of entries written."""
+    session = work.session
     target = check_target(target)
     today = today or dt.date.today()
     f = f or DiaryFilter()

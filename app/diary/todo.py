@@ -6,27 +6,28 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from db.models import Demand, Household, User
+from db.models import Demand, Household
 
 from app.diary.visits import open_must_visits, overdue_households
 from app.todo import TodoItem
+from app.work import Work
 
 MAX_OVERDUE_ITEMS = 15
 
 
-def todo_items(session: Session, user: User | None, today: dt.date) -> list[TodoItem]:
+def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
     """Must-visit events and overdue visits of the user's households, and demands due that the user
     handles. The administrator sees must-visits of households without a contact cadre and one line
     per cadre with overdue households (a reminder of who to call, not a ranking)."""
+    session, user = work.session, work.actor
     if user is None:
         return []
     items: list[TodoItem] = []
     is_admin = "admin" in user.role_set
     # A cadre reads only their own events and households; the administrator reads every household
     # once (their own list and the per-cadre counts come out of the same pass).
-    for ev in open_must_visits(session, cadre_id=None if is_admin else user.id):
+    for ev in open_must_visits(work, cadre_id=None if is_admin else user.id):
         if ev.cadre_id != user.id and not (is_admin and ev.cadre_id is None):
             continue
         severity = "overdue" if ev.due_on < today else "warning"
@@ -41,11 +42,11 @@ def todo_items(session: Session, user: User | None, today: dt.date) -> list[Todo
                 ev.household_id,
             )
         )
-    every = overdue_households(session, today) if is_admin else []
+    every = overdue_households(work, today) if is_admin else []
     overdue = (
         [o for o in every if o.cadre_id == user.id]
         if is_admin
-        else overdue_households(session, today, cadre_id=user.id)
+        else overdue_households(work, today, cadre_id=user.id)
     )
     for o in overdue[:MAX_OVERDUE_ITEMS]:
         last = f"上次走访 {o.last_visit:%Y-%m-%d}" if o.last_visit else "还没有走访记录"

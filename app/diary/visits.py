@@ -30,6 +30,7 @@ from app.diary.common import clean, require_writer
 from app.diary.entries import KINDS
 from app.errors import UserError
 from app.lookup import require_live
+from app.work import Work
 
 # -- vocabularies ----------------------------------------------------------------------------------
 MUST_VISIT_KINDS = {
@@ -64,13 +65,18 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 # -- settings --------------------------------------------------------------------------------------
-def visit_rhythm(session: Session) -> dict:
+def visit_rhythm(work: Work) -> dict:
     """{"tags": {tag: months}, "ordinary": months}; a household with several tags takes the shortest."""
+    return _rhythm(work.session)
+
+
+def _rhythm(session: Session) -> dict:
     stored = settings.get(session, RHYTHM_SETTING, None)
     return stored if stored else json.loads(json.dumps(DEFAULT_RHYTHM))
 
 
-def set_visit_rhythm(session: Session, rhythm: dict, *, actor: User | None) -> dict:
+def set_visit_rhythm(work: Work, rhythm: dict) -> dict:
+    session, actor = work.session, work.actor
     accounts.require(actor, "manage_diary_settings")
     tags = {}
     for tag, months in (rhythm.get("tags") or {}).items():
@@ -120,16 +126,16 @@ def contact_cadre_id(session: Session, household_id: str) -> str | None:
 
 
 def record_must_visit(
-    session: Session,
+    work: Work,
     household_id: str,
     kind: str,
     occurred_on: dt.date,
     *,
-    actor: User | None,
     note: str = "",
     due_on: dt.date | None = None,
     today: dt.date | None = None,
 ) -> MustVisitInfo:
+    session, actor = work.session, work.actor
     require_writer(actor)
     today = today or dt.date.today()
     household = require_live(
@@ -194,9 +200,10 @@ def _must_visit_info(ev: MustVisitEvent, h: Household) -> MustVisitInfo:
     )
 
 
-def open_must_visits(session: Session, *, cadre_id: str | None = None) -> list[MustVisitInfo]:
+def open_must_visits(work: Work, *, cadre_id: str | None = None) -> list[MustVisitInfo]:
     """Events with no home visit to the household since they happened (whoever recorded the visit,
     on whichever station: an entry that arrived in a bundle closes it too)."""
+    session = work.session
     visited = exists().where(
         DiaryParticipant.household_id == MustVisitEvent.household_id,
         DiaryParticipant.deleted_at.is_(None),
@@ -216,7 +223,11 @@ def open_must_visits(session: Session, *, cadre_id: str | None = None) -> list[M
     return [_must_visit_info(ev, h) for ev, h in session.execute(q)]
 
 
-def household_must_visits(session: Session, household_id: str) -> list[MustVisitInfo]:
+def household_must_visits(work: Work, household_id: str) -> list[MustVisitInfo]:
+    return _household_must_visits(work.session, household_id)
+
+
+def _household_must_visits(session: Session, household_id: str) -> list[MustVisitInfo]:
     h = session.get(Household, household_id)
     rows = session.scalars(
         select(MustVisitEvent)
@@ -259,9 +270,9 @@ def _last_visits_query(household_ids=None):
     return q
 
 
-def last_visited(session: Session, household_id: str) -> dt.datetime | None:
+def last_visited(work: Work, household_id: str) -> dt.datetime | None:
     """Time of the latest home visit (入户走访) to the household, by anyone."""
-    row = session.execute(_last_visits_query([household_id])).first()
+    row = work.session.execute(_last_visits_query([household_id])).first()
     return row[1] if row else None
 
 
@@ -288,16 +299,15 @@ def _last_visit_of(household_id_col):
     )
 
 
-def overdue_households(
-    session: Session, today: dt.date, *, cadre_id: str | None = None
-) -> list[OverdueHousehold]:
+def overdue_households(work: Work, today: dt.date, *, cadre_id: str | None = None) -> list[OverdueHousehold]:
     """Households whose next visit by the rhythm fell due before ``today``, with their contact cadre.
 
     Due = last home visit + the interval in months (never visited: counted from when the household
     was entered). Most overdue first. A reminder list: no counts per cadre, no ranking.
     With ``cadre_id``, only that cadre's households are read (their last visits included).
     """
-    rhythm = visit_rhythm(session)
+    session = work.session
+    rhythm = _rhythm(session)
     contact = (
         (CadreAssignment.household_id == Household.id)
         & (CadreAssignment.role == "contact")
@@ -364,8 +374,9 @@ class TimelineItem:
     acknowledged: bool = False
 
 
-def household_timeline(session: Session, household_id: str) -> list[TimelineItem]:
+def household_timeline(work: Work, household_id: str) -> list[TimelineItem]:
     """The household's diary entries and must-visit events, newest first (for the household screen)."""
+    session = work.session
     items = []
     q = (
         select(DiaryEntry, User.display_name)
@@ -404,7 +415,7 @@ def household_timeline(session: Session, household_id: str) -> list[TimelineItem
                 e.id in signed,
             )
         )
-    for ev in household_must_visits(session, household_id):
+    for ev in _household_must_visits(session, household_id):
         state = f"已于 {ev.closed_on:%Y-%m-%d} 走访" if ev.closed_on else f"待走访，期限 {ev.due_on:%Y-%m-%d}"
         items.append(
             TimelineItem(

@@ -15,11 +15,12 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Agreement, FollowUp, MediationCase, User
+from db.models import Agreement, FollowUp, MediationCase
 
 from app import accounts
 from app.mediation import rules
 from app.todo import TodoItem
+from app.work import Work
 
 PAGE = "mediation"
 PERFORMANCE_WARN_DAYS = 7
@@ -186,15 +187,15 @@ def follow_ups_due(session: Session, today: dt.date, village_code: str | None = 
     return items
 
 
-def todo_items(session: Session, user: User | None, today: dt.date) -> list[TodoItem]:
+def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
     """The 今日待办 provider. Cases are shown only to those who may see them."""
+    session, user = work.session, work.actor
     if not accounts.can(user, "see_cases"):
         return []
-    stamp = session.info.get("stamp")
     # A village sees its own cases; the town sees what villages escalated (their outcome is the town's to record).
-    village_code = stamp.village_code if stamp is not None and len(stamp.village_code) == 12 else None
-    if village_code is None:
+    if work.is_town:
         return escalated_to_town(session, today)
+    village_code = work.unit_code
     return (
         open_too_long(session, today, village_code)
         + judicial_confirmation(session, today, village_code)

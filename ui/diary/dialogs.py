@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.diary import acknowledgement, demands, entries, visits
 from app.errors import UserError
+from app.work import Work
 
 from ui.context import AppContext
 from ui.dates import date_edit, pydate
@@ -57,13 +58,13 @@ class _ServiceDialog(QDialog):
         self.body.addWidget(self.error)
         self.body.addWidget(self.buttons)
 
-    def apply(self, session) -> None:
+    def apply(self, work: Work) -> None:
         raise NotImplementedError
 
     def _ok(self) -> None:
         try:
-            with self.ctx.session() as s:
-                self.apply(s)
+            with self.ctx.work() as w:
+                self.apply(w)
         except UserError as exc:
             self.error.setText(exc.message)
             self.error.show()
@@ -129,13 +130,11 @@ class AcknowledgeDialog(_ServiceDialog):
     def method(self) -> str:
         return ("signature", "paper_photo", "refused")[self.tabs.currentIndex()]
 
-    def apply(self, session) -> None:
+    def apply(self, work: Work) -> None:
         acknowledgement.acknowledge(
-            session,
-            self.ctx.workspace.attachments_dir,
+            work,
             self.entry_id,
             method=self.method(),
-            actor=self.ctx.user,
             signer_name=self.signer.text(),
             signer_relation=self.relation.currentText(),
             signature_png=self.pad.to_png(),
@@ -171,12 +170,11 @@ class AmendDialog(_ServiceDialog):
         self.form.addRow("原因", self.reason)
         self.resize(520, 320)
 
-    def apply(self, session) -> None:
+    def apply(self, work: Work) -> None:
         entries.add_amendment(
-            session,
+            work,
             self.entry_id,
             self.text.toPlainText(),
-            actor=self.ctx.user,
             reason=self.reason.text(),
             field_name=self.field.currentData(),
         )
@@ -207,15 +205,14 @@ class ReplyDialog(_ServiceDialog):
         self.form.addRow("答复人", self.replied_by)
         self.resize(520, 360)
 
-    def apply(self, session) -> None:
+    def apply(self, work: Work) -> None:
         demands.reply_demand(
-            session,
+            work,
             self.demand.id,
             reply=self.reply.toPlainText(),
             replied_on=pydate(self.replied_on.date()),
             replied_by=self.replied_by.text(),
             handling=self.handling.toPlainText(),
-            actor=self.ctx.user,
             today=self.today,
         )
 
@@ -241,13 +238,12 @@ class CloseDialog(_ServiceDialog):
         self.form.addRow("办结日期", self.closed_on)
         self.resize(520, 300)
 
-    def apply(self, session) -> None:
+    def apply(self, work: Work) -> None:
         demands.close_demand(
-            session,
+            work,
             self.demand.id,
             closed_on=pydate(self.closed_on.date()),
             handling=self.handling.toPlainText(),
-            actor=self.ctx.user,
             today=self.today,
         )
 
@@ -279,15 +275,14 @@ class MustVisitDialog(_ServiceDialog):
         self.household_id = hit.household_id
         self.chosen.setText(f"{hit.head_name}户（{describe(hit)}）")
 
-    def apply(self, session) -> None:
+    def apply(self, work: Work) -> None:
         if not self.household_id:
             raise UserError("请先查找并选中这一户的任一家庭成员", field="household")
         visits.record_must_visit(
-            session,
+            work,
             self.household_id,
             self.kind.currentData(),
             pydate(self.occurred_on.date()),
-            actor=self.ctx.user,
             note=self.note.text(),
             today=self.today,
         )

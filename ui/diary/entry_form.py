@@ -145,9 +145,9 @@ class EntryDialog(QDialog):
         self._attachment_paths: list[Path] = []
         self.setWindowTitle("修改民情日记" if entry_id else "写民情日记")
         self.resize(1000, 700)
-        with ctx.session() as s:
-            self.categories = demand_categories(s)
-            self.cadres = entries.cadres(s)
+        with ctx.work() as w:
+            self.categories = demand_categories(w)
+            self.cadres = entries.cadres(w)
         user = ctx.user
         if user is not None and all(c[0] != user.id for c in self.cadres):
             self.cadres.insert(0, (user.id, user.display_name))
@@ -386,8 +386,8 @@ class EntryDialog(QDialog):
         self._loading = loading
 
     def _load_entry(self, entry_id: str) -> None:
-        with self.ctx.session() as s:
-            e = entries.entry_detail(s, entry_id)
+        with self.ctx.work() as w:
+            e = entries.entry_detail(w, entry_id)
         self.set_value(
             entries.EntryInput(
                 occurred_at=e.occurred_at,
@@ -411,20 +411,14 @@ class EntryDialog(QDialog):
         )
 
     # -- drafts ----------------------------------------------------------------------------------------
-    def _user_id(self) -> str:
-        return self.ctx.user.id if self.ctx.user else "anonymous"
-
     def save_draft_now(self) -> None:
-        drafts.save_draft(
-            self.ctx.workspace.drafts_dir,
-            self._user_id(),
-            self.draft_key,
-            drafts.entry_to_draft(self.value()),
-        )
+        with self.ctx.work() as w:
+            drafts.save_draft(w, self.draft_key, drafts.entry_to_draft(self.value()))
         self.status.setText(f"草稿已自动保存 {dt.datetime.now():%H:%M:%S}")
 
     def _offer_draft(self) -> None:
-        self._draft = drafts.load_draft(self.ctx.workspace.drafts_dir, self._user_id(), self.draft_key)
+        with self.ctx.work() as w:
+            self._draft = drafts.load_draft(w, self.draft_key)
         if self._draft is not None:
             self.draft_label.setText(
                 f"发现 {self._draft.saved_at:%m月%d日 %H:%M} 没有保存的草稿，要接着写吗？"
@@ -438,7 +432,8 @@ class EntryDialog(QDialog):
         self.participants.setFocus()
 
     def discard_draft(self) -> None:
-        drafts.discard_draft(self.ctx.workspace.drafts_dir, self._user_id(), self.draft_key)
+        with self.ctx.work() as w:
+            drafts.discard_draft(w, self.draft_key)
         self._draft = None
         self.draft_banner.hide()
 
@@ -479,17 +474,16 @@ class EntryDialog(QDialog):
         self._draft_timer.stop()
         data = self.value()
         try:
-            with self.ctx.session() as s:
-                e = entries.save_entry(s, data, actor=self.ctx.user, entry_id=self.entry_id, now=self._now)
+            with self.ctx.work() as w:
+                e = entries.save_entry(w, data, entry_id=self.entry_id, now=self._now)
                 for path in self._attachment_paths:
-                    entries.attach_to_entry(
-                        s, self.ctx.workspace.attachments_dir, e.id, path, actor=self.ctx.user
-                    )
+                    entries.attach_to_entry(w, e.id, path)
         except UserError as exc:
             self.show_error(exc.field, exc.message)
             self.save_draft_now()
             return False
-        drafts.discard_draft(self.ctx.workspace.drafts_dir, self._user_id(), self.draft_key)
+        with self.ctx.work() as w:
+            drafts.discard_draft(w, self.draft_key)
         self.entry_id = e.id
         self.ctx.data_changed.emit("diary")
         self.saved.emit(e.id)

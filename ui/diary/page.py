@@ -93,8 +93,8 @@ class DiaryTab(QWidget):
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("全文搜索（Ctrl+F）：姓名、情况、诉求、答复……多个词用空格隔开")
         self.search.setClearButtonEnabled(True)
-        with ctx.workspace.session() as s:
-            cadres = entries.cadres(s)
+        with ctx.work() as w:
+            cadres = entries.cadres(w)
         self.cadre = _combo([("全部干部", None), *[(n, i) for i, n in cadres]], self, "干部")
         self.kind = _combo([("全部方式", None), *[(v, k) for k, v in entries.KINDS.items()]], self, "方式")
         self.status = _combo(
@@ -219,8 +219,8 @@ class DiaryTab(QWidget):
         code = self.village.code()
         cadres = []
         if code:
-            with self.ctx.workspace.session() as s:
-                cadres = entries.cadres(s, code)
+            with self.ctx.work() as w:
+                cadres = entries.cadres(w, code)
         self.cadre.blockSignals(True)
         self.cadre.clear()
         self.cadre.addItem("全部干部", None)
@@ -285,9 +285,9 @@ class DiaryTab(QWidget):
         entry_id = self.current_id()
         if not entry_id:
             return None
-        with self.ctx.workspace.session() as s:
+        with self.ctx.work() as w:
             try:
-                return entries.entry_detail(s, entry_id)
+                return entries.entry_detail(w, entry_id)
             except UserError:
                 return None
 
@@ -302,8 +302,8 @@ class DiaryTab(QWidget):
 
     def _detail_link(self, url: QUrl) -> None:
         kind, _, record_id = url.toString().partition(":")
-        with self.ctx.workspace.session() as s:
-            demand = demands.demand_info(s, record_id)
+        with self.ctx.work() as w:
+            demand = demands.demand_info(w, record_id)
         dlg = ReplyDialog(self.ctx, demand, self) if kind == "reply" else CloseDialog(self.ctx, demand, self)
         dlg.exec()
 
@@ -339,8 +339,8 @@ class DiaryTab(QWidget):
         MustVisitDialog(self.ctx, self).exec()
 
     def print_month(self) -> None:
-        with self.ctx.workspace.session() as s:
-            cadres = entries.cadres(s)
+        with self.ctx.work() as w:
+            cadres = entries.cadres(w)
         dlg = PrintMonthDialog(
             cadres, self.cadre.currentData() or (self.ctx.user.id if self.ctx.user else None), self
         )
@@ -355,13 +355,12 @@ class DiaryTab(QWidget):
         )
         if not path:
             return
-        ws, station = self.ctx.workspace, self.ctx.station
+        ws, user, station = self.ctx.workspace, self.ctx.user, self.ctx.station
 
         def work(progress):
-            with ws.session() as s:
+            with ws.work(user) as w:
                 return print_month(
-                    s,
-                    ws.attachments_dir,
+                    w,
                     Path(path),
                     cadre_id=dlg.cadre.currentData(),
                     year=month.year(),
@@ -380,12 +379,12 @@ class DiaryTab(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "导出民情日记", "民情日记.xlsx", "Excel (*.xlsx)")
         if not path:
             return
-        ws, f = self.ctx.workspace, self.current_filter()
+        ws, user, f = self.ctx.workspace, self.ctx.user, self.current_filter()
         name = self.village.currentText() if f.village_code else self.ctx.station.name
 
         def work(progress):
-            with ws.session() as s:
-                return ledger.export_diary(s, Path(path), village_name=name, f=f, progress=progress)
+            with ws.work(user) as w:
+                return ledger.export_diary(w, Path(path), village_name=name, f=f, progress=progress)
 
         run_in_background(
             self,
@@ -462,8 +461,8 @@ class LedgerTab(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        with ctx.workspace.session() as s:
-            categories = demands.demand_categories(s)
+        with ctx.work() as w:
+            categories = demands.demand_categories(w)
         self.status = _combo(
             [("全部状态", None), *[(v, k) for k, v in demands.STATUSES.items()]], self, "办理状态"
         )
@@ -554,8 +553,8 @@ class LedgerTab(QWidget):
             return
         if what == "auto":
             what = {"open": "reply", "replied": "close"}.get(r.status, "")
-        with self.ctx.workspace.session() as s:
-            demand = demands.demand_info(s, r.id)
+        with self.ctx.work() as w:
+            demand = demands.demand_info(w, r.id)
         if what == "reply" and r.status == "open":
             ReplyDialog(self.ctx, demand, self).exec()
         elif what == "close" and r.status == "replied":
@@ -565,12 +564,12 @@ class LedgerTab(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "导出民情台账", "民情台账.xlsx", "Excel (*.xlsx)")
         if not path:
             return
-        ws, f = self.ctx.workspace, self.current_filter()
+        ws, user, f = self.ctx.workspace, self.ctx.user, self.current_filter()
         name = self.village.currentText() if f.village_code else self.ctx.station.name
 
         def work(progress):
-            with ws.session() as s:
-                return ledger.export_ledger(s, Path(path), village_name=name, f=f, progress=progress)
+            with ws.work(user) as w:
+                return ledger.export_ledger(w, Path(path), village_name=name, f=f, progress=progress)
 
         run_in_background(
             self,

@@ -42,9 +42,9 @@ class HouseholdTimeline(QWidget):
             self.last.setText("")
             self.view.setHtml("")
             return
-        with self.ctx.workspace.session() as s:
-            last = visits.last_visited(s, self.household_id)
-            items = visits.household_timeline(s, self.household_id)
+        with self.ctx.work() as w:
+            last = visits.last_visited(w, self.household_id)
+            items = visits.household_timeline(w, self.household_id)
         self.last.setText(f"上次入户走访：{last:%Y-%m-%d}" if last else "上次入户走访：还没有记录")
         rows = []
         for i in items:
