@@ -38,9 +38,13 @@ def test_an_old_workspace_opens_with_every_record_intact(fixture, tmp_path):
         if expected["revision"] != migrate.head_revision():
             assert any("before-" in b.name for b in (root / "backups").glob("*.db"))  # kept before upgrading
         with ws.session() as s:
-            entry_ids = s.scalars(select(Acknowledgement.entry_id).where(Acknowledgement.deleted_at.is_(None))).all()
+            entry_ids = s.scalars(
+                select(Acknowledgement.entry_id).where(Acknowledgement.deleted_at.is_(None))
+            ).all()
             intact = sum(1 for e in entry_ids if (a := acknowledgement_info(s, e)) and a.matches_content)
-            assert intact == expected["acknowledgements_intact"]  # what residents signed still reads as signed
+            assert (
+                intact == expected["acknowledgements_intact"]
+            )  # what residents signed still reads as signed
             name = s.scalars(select(Household.head_name).order_by(Household.id)).first()
             hits = roster_ids(s, RosterFilter(text=name))
             assert hits  # the search index came through
