@@ -164,7 +164,9 @@ def fill_what_the_demo_leaves_out(ws: Workspace) -> None:
 
     with ws.session() as s:
         admin = s.scalars(select(User).where(User.username == "admin")).one()
-        tags.add_tag_definition(s, admin, "种粮大户", description="流转土地 50 亩以上")
+    with ws.work(admin) as w:
+        tags.add_tag_definition(w, "种粮大户", description="流转土地 50 亩以上")
+    with ws.session() as s:
         entry_id = s.scalars(
             select(DiaryEntry.id).where(DiaryEntry.deleted_at.is_(None)).order_by(DiaryEntry.occurred_at)
         ).first()

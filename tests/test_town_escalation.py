@@ -136,9 +136,10 @@ def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
 
     town, _village = stations
     clerk = _admin(town)
-    with town.session(clerk.id) as s:
+    with town.work(clerk) as w:
+        s = w.session
         hid = s.scalars(select(Household.id).where(Household.village_code == VILLAGE_CODE)).first()
-        view = roster.get_household(s, clerk, hid)
+        view = roster.get_household(w, hid)
         entry_id = s.scalars(
             select(DiaryEntry.id).where(
                 DiaryEntry.village_code == VILLAGE_CODE, DiaryEntry.deleted_at.is_(None)
@@ -149,9 +150,8 @@ def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
         ).first()
     before = synced_rows(town, VILLAGE_CODE)
     attempts = [
-        lambda s: roster.update_household(
-            s,
-            clerk,
+        lambda w: roster.update_household(
+            w,
             hid,
             checks.HouseholdInput(
                 household_no=view.household_no,
@@ -162,15 +162,15 @@ def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
                 members=[],
             ),
         ),
-        lambda s: cadres.mark_cards_delivered(s, clerk, [hid], DEMO_TODAY),
-        lambda s: cadres.set_card_delivered(s, clerk, hid, DEMO_TODAY),
-        lambda s: diary.add_amendment(s, entry_id, "镇里补记", actor=clerk),
-        lambda s: diary.delete_entry(s, entry_id, actor=clerk),
-        lambda s: cases.update_case(s, clerk, case_id, title="镇里改的名称"),
+        lambda w: cadres.mark_cards_delivered(w, [hid], DEMO_TODAY),
+        lambda w: cadres.set_card_delivered(w, hid, DEMO_TODAY),
+        lambda w: diary.add_amendment(w.session, entry_id, "镇里补记", actor=clerk),
+        lambda w: diary.delete_entry(w.session, entry_id, actor=clerk),
+        lambda w: cases.update_case(w.session, clerk, case_id, title="镇里改的名称"),
     ]
     for attempt in attempts:
-        with pytest.raises(UserError) as err, town.session(clerk.id) as s:
-            attempt(s)
+        with pytest.raises(UserError) as err, town.work(clerk) as w:
+            attempt(w)
         assert "乡镇" in str(err.value) and ("只能查看" in str(err.value))
     assert synced_rows(town, VILLAGE_CODE) == before
 
