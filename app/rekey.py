@@ -12,14 +12,14 @@ new version, so the next bundle carries it. Audited.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from db.base import SYNC_COLUMNS, new_id, synced_models
-from db.models import Attachment, DiaryParticipant, Household, HouseholdTag, Person, User
+from db.models import Attachment, DiaryParticipant, Household, HouseholdTag, Person
 
 from app import accounts, audit
 from app.errors import UserError
 from app.ownership import references
+from app.work import Work
 
 
 def _copy(obj, **changes):
@@ -30,22 +30,22 @@ def _copy(obj, **changes):
     return cls(**values)
 
 
-def rekey_household(session: Session, actor: User | None, household_id: str) -> str:
+def rekey_household(work: Work, household_id: str) -> str:
     """New ids for the household and its members; returns the household's new id."""
     from app.diary.entries import participant_id
     from app.households.tags import tag_row_id
 
-    accounts.require(actor, "edit_households")
-    ctx = session.info["stamp"]
+    accounts.require(work.actor, "edit_households")
+    session, station_id, village_code = work.session, work.station.id, work.unit_code
     household = session.get(Household, household_id)
-    if household is None or household.village_code != ctx.village_code:
+    if household is None or household.village_code != village_code:
         raise UserError("找不到这一户（或它不属于本村），不能重新编号")
-    if len(ctx.village_code) != 12:
+    if work.is_town:
         raise UserError("只有村工作站可以给本村的户重新编号")
     session.connection().exec_driver_sql("PRAGMA defer_foreign_keys=ON")
     persons = list(session.scalars(select(Person).where(Person.household_id == household_id)))
-    new_hid = new_id(ctx.station_id)
-    mapping = {household_id: new_hid} | {p.id: new_id(ctx.station_id) for p in persons}
+    new_hid = new_id(station_id)
+    mapping = {household_id: new_hid} | {p.id: new_id(station_id) for p in persons}
     session.add(_copy(household, id=new_hid, head_id=mapping.get(household.head_id, household.head_id)))
     session.flush()
     for p in persons:
@@ -62,7 +62,7 @@ def rekey_household(session: Session, actor: User | None, household_id: str) -> 
             cols.append("owner_id")
         for col in cols:
             attr = getattr(model, col)
-            query = select(model).where(attr.in_(list(mapping)), model.village_code == ctx.village_code)
+            query = select(model).where(attr.in_(list(mapping)), model.village_code == village_code)
             if model is Attachment:
                 query = query.where(Attachment.owner_table.in_(("household", "person")))
             for row in session.scalars(query):
@@ -96,7 +96,7 @@ def rekey_household(session: Session, actor: User | None, household_id: str) -> 
         session.info.pop("privacy_purge", None)
     audit.record(
         session,
-        actor,
+        work.actor,
         "household.rekey",
         table="household",
         record_id=new_hid,

@@ -44,10 +44,9 @@ def household(
 ) -> roster.HouseholdView:
     inputs = [checks.MemberInput(head, "户主", id_number=head_id)]
     inputs += [m if isinstance(m, checks.MemberInput) else checks.MemberInput(m, "子") for m in members]
-    with ws.session(actor.id if actor else None) as s:
+    with ws.work(actor) as w:
         return roster.create_household(
-            s,
-            actor,
+            w,
             checks.HouseholdInput(
                 group_name=group,
                 address=address or f"{group}1号",

@@ -166,7 +166,7 @@ def fill_what_the_demo_leaves_out(ws: Workspace) -> None:
         admin = s.scalars(select(User).where(User.username == "admin")).one()
         s.expunge(admin)
     with ws.work(admin) as w:
-        tags.add_tag_definition(w.session, admin, "种粮大户", description="流转土地 50 亩以上")
+        tags.add_tag_definition(w, "种粮大户", description="流转土地 50 亩以上")
         entry_id = w.session.scalars(
             select(DiaryEntry.id).where(DiaryEntry.deleted_at.is_(None)).order_by(DiaryEntry.occurred_at)
         ).first()

@@ -35,17 +35,17 @@ def village_with_cards(village_ws, village_admin):
             village_ws, village_admin, "欧阳" + name if i == 0 else name, group="一组" if i < 6 else "二组"
         )
         ids.append(h.id)
-        with village_ws.session() as s:
-            cadres.assign_cadre(s, village_admin, h.id, "contact", contact.id, on=dt.date(2026, 1, 1))
-            cadres.assign_cadre(s, village_admin, h.id, "area", area.id, on=dt.date(2026, 1, 1))
+        with village_ws.work(village_admin) as w:
+            cadres.assign_cadre(w, h.id, "contact", contact.id, on=dt.date(2026, 1, 1))
+            cadres.assign_cadre(w, h.id, "area", area.id, on=dt.date(2026, 1, 1))
     return village_ws, ids, secretary
 
 
 def test_sheet_of_cards_has_the_names_phones_and_embedded_font(village_with_cards, tmp_path):
     ws, ids, _ = village_with_cards
     out = tmp_path / "cards.pdf"
-    with ws.session() as s:
-        pages = write_cards(s, ws.require_station(), card_households(s), out)
+    with ws.work() as w:
+        pages = write_cards(w, card_households(w), out)
     reader = PdfReader(out)
     assert pages == len(reader.pages) == expected_pages(10) == 2
     text = reader.pages[0].extract_text().replace("\x00", "")  # pypdf pads CID text with NULs
@@ -79,11 +79,11 @@ def test_sheet_of_cards_has_the_names_phones_and_embedded_font(village_with_card
 
 def test_one_card_per_page_and_a_group_only(village_with_cards, tmp_path):
     ws, ids, _ = village_with_cards
-    with ws.session() as s:
-        group_ids = card_households(s, group_name="二组")
+    with ws.work() as w:
+        group_ids = card_households(w, group_name="二组")
         assert len(group_ids) == 4
-        pages = write_cards(s, ws.require_station(), group_ids, tmp_path / "one.pdf", one_per_page=True)
-        selection = card_households(s, ids=[ids[3], ids[0]])
+        pages = write_cards(w, group_ids, tmp_path / "one.pdf", one_per_page=True)
+        selection = card_households(w, ids=[ids[3], ids[0]])
     assert pages == len(PdfReader(tmp_path / "one.pdf").pages) == 4
     assert selection == [ids[3], ids[0]]  # roster order: 张 (U+5F20) before 欧 (U+6B27)
 

@@ -45,8 +45,8 @@ def test_a_small_file_with_one_cell_at_xfd1048576_is_refused_before_reading(vill
     wb.active["XFD1048576"] = "x"
     wb.save(book)
     assert book.stat().st_size < 10_000
-    with pytest.raises(UserError) as err:
-        excel_apply.import_file(village_ws, book, dry_run=True)
+    with pytest.raises(UserError) as err, village_ws.work() as w:
+        excel_apply.import_file(w, book, dry_run=True)
     assert "太宽" in err.value.message or "太长" in err.value.message
 
 
@@ -61,8 +61,8 @@ def test_a_far_cell_behind_a_small_declared_dimension_is_found_too(village_ws, t
         ),
     )
     assert b'ref="A1:E2"' in zipfile.ZipFile(book).read("xl/worksheets/sheet1.xml")
-    with pytest.raises(UserError) as err:
-        excel_apply.import_file(village_ws, book, dry_run=True)
+    with pytest.raises(UserError) as err, village_ws.work() as w:
+        excel_apply.import_file(w, book, dry_run=True)
     assert "太长" in err.value.message and "900000" in err.value.message
 
 
@@ -71,8 +71,8 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(village_ws, tmp_path):
     with zipfile.ZipFile(book, "a", zipfile.ZIP_DEFLATED) as z:
         z.writestr("xl/media/padding.bin", b"\0" * (30 * 1024 * 1024))
     assert book.stat().st_size < 1024 * 1024
-    with pytest.raises(UserError) as err:
-        excel_apply.import_file(village_ws, book, dry_run=True)
+    with pytest.raises(UserError) as err, village_ws.work() as w:
+        excel_apply.import_file(w, book, dry_run=True)
     assert "解压后异常地大" in err.value.message
 
 
@@ -96,7 +96,8 @@ def test_the_command_line_refuses_the_far_cell_in_chinese(village_ws, tmp_path):
 def test_text_longer_than_the_record_holds_is_cut_with_a_message_on_the_row(village_ws, tmp_path):
     long_address = "很" * 32_767
     book = _roster(tmp_path / "long.xlsx", [["一组", "张三", "张三", "户主", long_address]])
-    result = excel_apply.import_file(village_ws, book, today=dt.date(2026, 1, 1))
+    with village_ws.work() as w:
+        result = excel_apply.import_file(w, book, today=dt.date(2026, 1, 1))
     assert result.summary["new"] == 1 and result.summary["invalid"] == 0
     with village_ws.new_session() as s:
         (address,) = s.scalars(select(Household.address)).all()

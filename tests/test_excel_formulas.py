@@ -52,8 +52,8 @@ def test_the_household_roster_export_keeps_typed_formulas_as_text(village_ws, vi
             h.head_id = p.id
             h.household_no = f"{n:03d}"
     out = tmp_path / "台账.xlsx"
-    with village_ws.session() as s:
-        excel_export.export_roster(s, out, user=village_admin)
+    with village_ws.work(village_admin) as w:
+        excel_export.export_roster(w, out)
     _no_formula_anywhere(out)
     cells = _cells(out)
     assert all(c.data_type != "f" for c in cells)
@@ -74,7 +74,8 @@ def test_the_error_workbook_keeps_a_bad_rows_formula_as_text(village_ws, tmp_pat
                 c.data_type = "s"
     wb.save(book)
     errors = tmp_path / "错误.xlsx"
-    excel_apply.import_file(village_ws, book, errors_out=errors, dry_run=True, today=dt.date(2026, 1, 1))
+    with village_ws.work() as w:
+        excel_apply.import_file(w, book, errors_out=errors, dry_run=True, today=dt.date(2026, 1, 1))
     assert errors.exists()
     _no_formula_anywhere(errors)
     assert set(PAYLOADS) <= {c.value for c in _cells(errors)}

@@ -53,14 +53,14 @@ def test_search_text_follows_edits_moves_and_is_kept_for_the_roster(village_ws, 
     a = household(village_ws, village_admin, "李四", "李小花")
     b = household(village_ws, village_admin, "赵六", group="二组")
     member = next(m for m in a.members if m.name == "李小花")
-    with village_ws.session() as s:
-        roster.move_person(s, village_admin, member.id, b.id, relation="女")
+    with village_ws.work(village_admin) as w:
+        roster.move_person(w, member.id, b.id, relation="女")
     assert _ids(village_ws, "lxh") == [b.id]
-    with village_ws.session() as s:
+    with village_ws.work(village_admin) as w:
         data = checks.HouseholdInput(
             group_name="五组", address="五组8号", members=[checks.MemberInput("李四", "户主", id=a.head_id)]
         )
-        roster.update_household(s, village_admin, a.id, data)
+        roster.update_household(w, a.id, data)
     assert _ids(village_ws, "五组8") == [a.id]
 
 
@@ -69,10 +69,10 @@ def test_filters_by_group_tag_contact_cadre_none_and_card_not_delivered(village_
     a = household(village_ws, village_admin, "甲一", group="一组")
     b = household(village_ws, village_admin, "乙二", group="二组")
     today = dt.date(2026, 3, 1)
-    with village_ws.session() as s:
-        tags.set_tags(s, village_admin, a.id, ["低保", "残疾"])
-        cadres.assign_cadre(s, village_admin, a.id, "contact", cadre.id, on=today)
-        cadres.mark_cards_delivered(s, village_admin, [b.id], today)
+    with village_ws.work(village_admin) as w:
+        tags.set_tags(w, a.id, ["低保", "残疾"])
+        cadres.assign_cadre(w, a.id, "contact", cadre.id, on=today)
+        cadres.mark_cards_delivered(w, [b.id], today)
     assert _ids(village_ws, group_name="二组") == [b.id]
     assert _ids(village_ws, tag="低保") == [a.id]
     assert _ids(village_ws, contact_cadre_id=cadre.id) == [a.id]
@@ -101,12 +101,12 @@ def test_contact_cadre_change_keeps_history(village_ws, village_admin):
     c1 = add_user(village_ws, "c1", ["cadre"])
     c2 = add_user(village_ws, "c2", ["cadre"])
     h = household(village_ws, village_admin, "钱七")
-    with village_ws.session() as s:
-        cadres.assign_cadre(s, village_admin, h.id, "contact", c1.id, on=dt.date(2025, 1, 1))
-        assert not cadres.assign_cadre(s, village_admin, h.id, "contact", c1.id, on=dt.date(2025, 2, 1))
-        cadres.assign_cadre(s, village_admin, h.id, "contact", c2.id, on=dt.date(2025, 6, 1))
-        view = roster.get_household(s, village_admin, h.id)
-        rows = s.scalars(select(CadreAssignment).where(CadreAssignment.household_id == h.id)).all()
+    with village_ws.work(village_admin) as w:
+        cadres.assign_cadre(w, h.id, "contact", c1.id, on=dt.date(2025, 1, 1))
+        assert not cadres.assign_cadre(w, h.id, "contact", c1.id, on=dt.date(2025, 2, 1))
+        cadres.assign_cadre(w, h.id, "contact", c2.id, on=dt.date(2025, 6, 1))
+        view = roster.get_household(w, h.id)
+        rows = w.session.scalars(select(CadreAssignment).where(CadreAssignment.household_id == h.id)).all()
     assert view.contact_cadre.cadre_id == c2.id
     assert [(c.name, c.start_on, c.end_on) for c in view.cadre_history] == [
         ("C1", dt.date(2025, 1, 1), dt.date(2025, 6, 1)),
@@ -124,12 +124,12 @@ def test_one_households_card_delivery_is_checked_and_audited_and_refused_at_the_
 
     h = household(village_ws, village_admin, "周十")
     viewer = add_user(village_ws, "kan", ["mediator"])  # may not edit households
-    with village_ws.session() as s:
-        assert cadres.set_card_delivered(s, village_admin, h.id, dt.date(2026, 3, 1))
-        assert not cadres.set_card_delivered(s, village_admin, h.id, dt.date(2026, 3, 1))
-        assert cadres.set_card_delivered(s, village_admin, h.id, None)  # marked by mistake: taken back
-        with pytest.raises(UserError):
-            cadres.set_card_delivered(s, viewer, h.id, dt.date(2026, 3, 2))
+    with village_ws.work(village_admin) as w:
+        assert cadres.set_card_delivered(w, h.id, dt.date(2026, 3, 1))
+        assert not cadres.set_card_delivered(w, h.id, dt.date(2026, 3, 1))
+        assert cadres.set_card_delivered(w, h.id, None)  # marked by mistake: taken back
+    with pytest.raises(UserError), village_ws.work(viewer) as w:
+        cadres.set_card_delivered(w, h.id, dt.date(2026, 3, 2))
     with village_ws.session() as s:
         assert s.get(Household, h.id).card_delivered_on is None
         rows = s.scalars(select(AuditLog).where(AuditLog.action == "household.card_delivered")).all()
@@ -138,20 +138,23 @@ def test_one_households_card_delivery_is_checked_and_audited_and_refused_at_the_
         (h.id, "admin", "card_delivered_on", "撤销送达"),  # taken back; the refused attempt left nothing
     ]
     with town_ws.work(None) as w:
-        s = w.session
         clerk = accounts.authenticate(w, "admin", ADMIN_PASSWORD)
+        w.session.expunge(clerk)
+    with town_ws.work(clerk) as w:
         with pytest.raises(UserError, match="乡镇工作站只能查看"):
-            cadres.set_card_delivered(s, clerk, h.id, None)
-        assert not s.scalars(select(AuditLog).where(AuditLog.action == "household.card_delivered")).all()
+            cadres.set_card_delivered(w, h.id, None)
+        assert not w.session.scalars(
+            select(AuditLog).where(AuditLog.action == "household.card_delivered")
+        ).all()
 
 
 def test_deceased_and_moved_away_are_statuses_never_deletions(village_ws, village_admin):
     h = household(village_ws, village_admin, "孙八", "孙九")
     member = next(m for m in h.members if m.name == "孙九")
-    with village_ws.session() as s:
+    with village_ws.work(village_admin) as w:
         with pytest.raises(UserError, match="日期"):
-            roster.set_person_status(s, village_admin, member.id, "已故")
-        roster.set_person_status(s, village_admin, member.id, "已故", dt.date(2026, 1, 5))
+            roster.set_person_status(w, member.id, "已故")
+        roster.set_person_status(w, member.id, "已故", dt.date(2026, 1, 5))
     with village_ws.session() as s:
         p = s.get(Person, member.id)
         assert (p.status, p.status_date, p.deleted_at) == ("已故", dt.date(2026, 1, 5), None)
@@ -161,10 +164,9 @@ def test_deceased_and_moved_away_are_statuses_never_deletions(village_ws, villag
 
 def test_validation_names_the_field_in_chinese(village_ws, village_admin):
     def create(**member):
-        with village_ws.session() as s:
+        with village_ws.work(village_admin) as w:
             roster.create_household(
-                s,
-                village_admin,
+                w,
                 checks.HouseholdInput(
                     group_name="一组", members=[checks.MemberInput("周一", "户主", **member)]
                 ),
@@ -181,14 +183,11 @@ def test_validation_names_the_field_in_chinese(village_ws, village_admin):
     with pytest.raises(UserError, match="联系电话.*格式不对") as exc:
         create(phone="12345")
     assert exc.value.field == "phone"
-    with pytest.raises(UserError, match="组"), village_ws.session() as s:
+    with pytest.raises(UserError, match="组"), village_ws.work(village_admin) as w:
+        roster.create_household(w, checks.HouseholdInput(members=[checks.MemberInput("周一", "户主")]))
+    with pytest.raises(UserError, match="户主"), village_ws.work(village_admin) as w:
         roster.create_household(
-            s, village_admin, checks.HouseholdInput(members=[checks.MemberInput("周一", "户主")])
-        )
-    with pytest.raises(UserError, match="户主"), village_ws.session() as s:
-        roster.create_household(
-            s,
-            village_admin,
+            w,
             checks.HouseholdInput(group_name="一组", members=[checks.MemberInput("周一", "子")]),
         )
 
@@ -224,14 +223,14 @@ def test_ids_are_masked_and_reveal_needs_the_role_and_is_audited(village_ws, vil
     number = rid(dt.date(1980, 2, 3), 7, "女")
     cadre = add_user(village_ws, "cadre1", ["cadre"])
     h = household(village_ws, village_admin, "冯三", head_id=number)
-    with village_ws.session() as s:
-        view = roster.get_household(s, cadre, h.id)
+    with village_ws.work(cadre) as w:
+        view = roster.get_household(w, h.id)
         assert view.members[0].id_masked == number[:6] + "********" + number[-4:]
         assert number not in repr(view)
         with pytest.raises(UserError, match="权限"):
-            roster.reveal_resident_id(s, cadre, view.head_id)
-    with village_ws.session() as s:
-        assert roster.reveal_resident_id(s, village_admin, view.head_id) == number
+            roster.reveal_resident_id(w, view.head_id)
+    with village_ws.work(village_admin) as w:
+        assert roster.reveal_resident_id(w, view.head_id) == number
     with village_ws.session() as s:
         log = s.scalars(select(AuditLog).where(AuditLog.action == "person.reveal_id")).all()
     assert [(a.user_id, a.record_id, a.fields) for a in log] == [
@@ -243,30 +242,33 @@ def test_ids_are_masked_and_reveal_needs_the_role_and_is_audited(village_ws, vil
 def test_sensitive_tags_are_hidden_from_roles_that_may_not_see_them(village_ws, village_admin):
     mediator = add_user(village_ws, "med", ["mediator"])
     h = household(village_ws, village_admin, "褚四")
-    with village_ws.session() as s:
-        tags.add_tag_definition(s, village_admin, "精神障碍", sensitive=True)
-    with village_ws.session() as s:
-        tags.set_tags(s, village_admin, h.id, ["低保", "社区矫正", "精神障碍"])
-    with village_ws.session() as s:
-        assert roster.get_household(s, village_admin, h.id).tags == ("低保", "社区矫正", "精神障碍")
-        assert roster.get_household(s, mediator, h.id).tags == ("低保",)
-        names = {t.name for t in tags.all_tags(s, mediator)}
+    with village_ws.work(village_admin) as w:
+        tags.add_tag_definition(w, "精神障碍", sensitive=True)
+    with village_ws.work(village_admin) as w:
+        tags.set_tags(w, h.id, ["低保", "社区矫正", "精神障碍"])
+    with village_ws.work(village_admin) as w:
+        assert roster.get_household(w, h.id).tags == ("低保", "社区矫正", "精神障碍")
+    with village_ws.work(mediator) as w:
+        s = w.session
+        assert roster.get_household(w, h.id).tags == ("低保",)
+        names = {t.name for t in tags.all_tags(w)}
         assert "低保" in names and not names & {"残疾", "留守儿童", "社区矫正", "精神障碍"}
-        hidden = tags.hidden_tags(s, mediator)
+        hidden = tags.hidden_tags(w)
         rows = roster_rows(s, roster_keys(s), hidden_tags=hidden)
         assert [r.tags for r in rows.values()] == [("低保",)]
         # Filtering by a hidden tag shows nothing extra: the filter is ignored for that viewer.
         assert roster_ids(s, RosterFilter(tag="社区矫正", hidden_tags=hidden)) == [h.id]
-    with village_ws.session() as s:  # a cadre who may not see them cannot remove them either
-        mediator_editor = add_user(village_ws, "med2", ["mediator", "town_staff"])
-        tags.set_tags(s, mediator_editor, h.id, [])
-        assert roster.get_household(s, village_admin, h.id).tags == ()
+    mediator_editor = add_user(village_ws, "med2", ["mediator", "town_staff"])
+    with village_ws.work(mediator_editor) as w:  # a cadre who may not see them cannot remove them either
+        tags.set_tags(w, h.id, [])
+    with village_ws.work(village_admin) as w:
+        assert roster.get_household(w, h.id).tags == ()
 
 
 def test_roster_search_stays_in_step_with_the_fts_index_after_soft_delete(village_ws, village_admin):
     h = household(village_ws, village_admin, "卫五")
-    with village_ws.session() as s:
-        roster.delete_household(s, village_admin, h.id)
+    with village_ws.work(village_admin) as w:
+        roster.delete_household(w, h.id)
     assert _ids(village_ws, "卫五") == []
     with village_ws.session() as s:
         assert s.get(Household, h.id).deleted_at is not None
@@ -306,11 +308,11 @@ def test_a_bulk_write_puts_the_per_row_index_triggers_aside_and_back_and_a_rollb
             assert triggers(conn) == everything
     a = household(village_ws, village_admin, "欧阳修")
     assert _ids(village_ws, "oyx") == [a.id]
-    with village_ws.session() as s:
+    with village_ws.work(village_admin) as w:
         data = checks.HouseholdInput(
             group_name="一组",
             address="醉翁亭1号",
             members=[checks.MemberInput("欧阳修", "户主", id=a.head_id)],
         )
-        roster.update_household(s, village_admin, a.id, data)
+        roster.update_household(w, a.id, data)
     assert _ids(village_ws, "醉翁亭") == [a.id]

@@ -51,8 +51,8 @@ def test_page_searches_as_you_type_and_opens_by_keyboard(qtbot, village_ws, vill
     page.refresh()
     assert page.ready() and page.model.rowCount() == 300
     assert page.model.loaded_rows <= 100 * 2
-    with village_ws.session() as s:
-        head = roster.get_household(s, village_admin, page.model.household_id(7))
+    with village_ws.work(village_admin) as w:
+        head = roster.get_household(w, page.model.household_id(7))
     qtbot.keyClick(page, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert page.search.hasFocus()
     from app.pinyin import name_keys
@@ -103,8 +103,8 @@ def test_editor_saves_a_new_household_and_reveals_the_id_with_an_audit(qtbot, vi
     dlg.members_model.set_members([checks.MemberInput("刘一", "户主", id_number="11010519491231002X")], {})
     dlg.save()
     assert dlg.saved_id and dlg.result() == 1
-    with village_ws.session() as s:
-        view = roster.get_household(s, village_admin, dlg.saved_id)
+    with village_ws.work(village_admin) as w:
+        view = roster.get_household(w, dlg.saved_id)
     member = MemberDialog(
         ctx,
         checks.MemberInput(
@@ -131,8 +131,8 @@ def test_editor_takes_back_a_card_delivery_through_the_service_with_an_audit(
     from tests.households_helpers import household
 
     h = household(village_ws, village_admin, "吴一")
-    with village_ws.session() as s:
-        cadres.mark_cards_delivered(s, village_admin, [h.id], dt.date(2026, 2, 1))
+    with village_ws.work(village_admin) as w:
+        cadres.mark_cards_delivered(w, [h.id], dt.date(2026, 2, 1))
     ctx = AppContext(village_ws, village_admin)
     dlg = HouseholdDialog(ctx, h.id)
     qtbot.addWidget(dlg)

@@ -145,8 +145,8 @@ def test_header_under_merged_titles_is_found_and_columns_mapped(ugly):
 
 
 def test_every_kind_of_damage_is_detected_never_repaired(village_ws, ugly):
-    with village_ws.session() as s:
-        plan = excel_plan.plan_import(s, excel_read.read_sheet(ugly), today=dt.date(2026, 1, 1))
+    with village_ws.work() as w:
+        plan = excel_plan.plan_import(w, excel_read.read_sheet(ugly), today=dt.date(2026, 1, 1))
     by_row = {r.row: r for r in plan.data_rows}
     assert sorted(by_row) == [4, 5, 6, 7, 9, 10, 11, 12, 13]  # blank line (8) and total row (14) left out
     assert any("合计" in n for n in plan.notes) and any("空行" in n for n in plan.notes)
@@ -180,9 +180,10 @@ def test_every_kind_of_damage_is_detected_never_repaired(village_ws, ugly):
 
 
 def test_import_writes_valid_rows_in_one_go_and_second_import_changes_nothing(village_ws, ugly, tmp_path):
-    result = excel_apply.import_file(
-        village_ws, ugly, errors_out=tmp_path / "errors.xlsx", today=dt.date(2026, 1, 1)
-    )
+    with village_ws.work() as w:
+        result = excel_apply.import_file(
+            w, ugly, errors_out=tmp_path / "errors.xlsx", today=dt.date(2026, 1, 1)
+        )
     s = result.summary
     assert (s["rows"], s["new"], s["updated"], s["unchanged"], s["invalid"]) == (9, 4, 0, 0, 5)
     assert _counts(village_ws) == (2, 4)
@@ -192,7 +193,8 @@ def test_import_writes_valid_rows_in_one_go_and_second_import_changes_nothing(vi
     assert [r[-1] for r in errors.iter_rows(min_row=2, values_only=True)] == [7, 9, 11, 12, 13]
     with village_ws.session() as session:
         versions = sorted(session.scalars(select(Person.version)))
-    again = excel_apply.import_file(village_ws, ugly, today=dt.date(2026, 1, 1)).summary
+    with village_ws.work() as w:
+        again = excel_apply.import_file(w, ugly, today=dt.date(2026, 1, 1)).summary
     assert (again["new"], again["updated"], again["unchanged"], again["invalid"]) == (0, 0, 4, 5)
     with village_ws.session() as session:
         assert sorted(session.scalars(select(Person.version))) == versions
@@ -200,11 +202,13 @@ def test_import_writes_valid_rows_in_one_go_and_second_import_changes_nothing(vi
 
 
 def test_a_changed_cell_updates_only_that_person(village_ws, ugly):
-    excel_apply.import_file(village_ws, ugly, today=dt.date(2026, 1, 1))
+    with village_ws.work() as w:
+        excel_apply.import_file(w, ugly, today=dt.date(2026, 1, 1))
     wb = openpyxl.load_workbook(ugly)
     wb.active["H5"] = "13911112222"  # 李秀英's phone
     wb.save(ugly)
-    s = excel_apply.import_file(village_ws, ugly, today=dt.date(2026, 1, 1)).summary
+    with village_ws.work() as w:
+        s = excel_apply.import_file(w, ugly, today=dt.date(2026, 1, 1)).summary
     assert (s["new"], s["updated"], s["unchanged"]) == (0, 1, 3)
     with village_ws.session() as session:
         assert session.scalar(select(Person.phone).where(Person.name == "李秀英")) == "13911112222"
@@ -214,20 +218,21 @@ def test_unreadable_file_changes_nothing_and_says_why(village_ws, tmp_path):
     bad = tmp_path / "坏文件.xlsx"
     bad.write_bytes(b"PK\x03\x04 this is not really a workbook")
     before = _counts(village_ws)
-    with pytest.raises(UserError, match="无法读取 坏文件.xlsx"):
-        excel_apply.import_file(village_ws, bad)
-    with pytest.raises(UserError, match="找不到文件"):
-        excel_apply.import_file(village_ws, tmp_path / "nope.xlsx")
+    with pytest.raises(UserError, match="无法读取 坏文件.xlsx"), village_ws.work() as w:
+        excel_apply.import_file(w, bad)
+    with pytest.raises(UserError, match="找不到文件"), village_ws.work() as w:
+        excel_apply.import_file(w, tmp_path / "nope.xlsx")
     assert _counts(village_ws) == before
 
 
 def test_export_then_import_changes_nothing_with_masked_and_full_ids(
     village_ws, village_admin, ugly, tmp_path
 ):
-    excel_apply.import_file(village_ws, ugly, today=dt.date(2026, 1, 1))
+    with village_ws.work() as w:
+        excel_apply.import_file(w, ugly, today=dt.date(2026, 1, 1))
     out = tmp_path / "台账.xlsx"
-    with village_ws.session() as s:
-        assert excel_export.export_roster(s, out, user=village_admin, village_name="张家村") == 4
+    with village_ws.work(village_admin) as w:
+        assert excel_export.export_roster(w, out, village_name="张家村") == 4
     wb = openpyxl.load_workbook(out)
     sheet = wb.active
     assert "户籍台账" in sheet["A1"].value and sheet.freeze_panes == "A3"
@@ -237,13 +242,15 @@ def test_export_then_import_changes_nothing_with_masked_and_full_ids(
     assert first[id_col].value == HEAD_ID[:6] + "********" + HEAD_ID[-4:] and first[id_col].data_type == "s"
     assert isinstance(first[header.index("出生日期")].value, dt.datetime)
     assert sheet.column_dimensions["I"].width > 15
-    s = excel_apply.import_file(village_ws, out, today=dt.date(2026, 1, 1)).summary
+    with village_ws.work() as w:
+        s = excel_apply.import_file(w, out, today=dt.date(2026, 1, 1)).summary
     assert (s["rows"], s["new"], s["updated"], s["unchanged"], s["invalid"]) == (4, 0, 0, 4, 0)
     full = tmp_path / "台账-完整.xlsx"
-    with village_ws.session() as sess:
-        excel_export.export_roster(sess, full, user=village_admin, full_id=True)
+    with village_ws.work(village_admin) as w:
+        excel_export.export_roster(w, full, full_id=True)
     assert openpyxl.load_workbook(full).active.cell(3, id_col + 1).value == HEAD_ID
-    s = excel_apply.import_file(village_ws, full, today=dt.date(2026, 1, 1)).summary
+    with village_ws.work() as w:
+        s = excel_apply.import_file(w, full, today=dt.date(2026, 1, 1)).summary
     assert (s["new"], s["updated"], s["unchanged"], s["invalid"]) == (0, 0, 4, 0)
 
 
@@ -252,8 +259,9 @@ def test_full_id_export_needs_the_permission(village_ws, tmp_path):
 
     with village_ws.work(None) as w:
         cadre = accounts.add_user(w, username="c", display_name="C", password="secret-1", roles=["cadre"])
-        with pytest.raises(UserError, match="权限"):
-            excel_export.export_roster(w.session, tmp_path / "x.xlsx", user=cadre, full_id=True)
+        w.session.expunge(cadre)
+    with pytest.raises(UserError, match="权限"), village_ws.work(cadre) as w:
+        excel_export.export_roster(w, tmp_path / "x.xlsx", full_id=True)
 
 
 def test_cli_import_json_and_exit_codes(village_ws, ugly, tmp_path, capsys):

@@ -452,7 +452,8 @@ def test_rows_with_another_villages_ids_stay_unacknowledged_until_re_keyed(town_
 
     with a.session() as s:
         admin = s.scalars(select(User).where(User.username == "admin")).one()
-        new_hid = rekey_household(s, admin, hb)
+    with a.work(admin) as w:
+        new_hid = rekey_household(w, hb)
     assert new_hid != hb
     (fixed,) = export_bundles(a, stick)
     (got,) = import_bundles(town, [fixed.path]).bundles
@@ -470,10 +471,11 @@ def test_the_roster_import_never_adopts_another_villages_ids(town_of_two, tmp_pa
 
     a, b_ws, _town, _stick, _a_up, _ha, hb = town_of_two
     book = tmp_path / "李家村名册.xlsx"
-    with b_ws.new_session() as s:
-        export_roster(s, book, user=None)
-        b_ids = {hb} | set(s.scalars(select(Person.id).where(Person.household_id == hb)))
-    result = import_file(a, book)
+    with b_ws.work() as w:
+        export_roster(w, book)
+        b_ids = {hb} | set(w.session.scalars(select(Person.id).where(Person.household_id == hb)))
+    with a.work() as w:
+        result = import_file(w, book)
     assert result is not None
     with a.new_session() as s:
         a_ids = set(s.scalars(select(Household.id))) | set(s.scalars(select(Person.id)))

@@ -134,9 +134,10 @@ def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
 
     town, _village = stations
     clerk = _admin(town)
-    with town.session(clerk.id) as s:
+    with town.work(clerk) as w:
+        s = w.session
         hid = s.scalars(select(Household.id).where(Household.village_code == VILLAGE_CODE)).first()
-        view = roster.get_household(s, clerk, hid)
+        view = roster.get_household(w, hid)
         entry_id = s.scalars(
             select(DiaryEntry.id).where(
                 DiaryEntry.village_code == VILLAGE_CODE, DiaryEntry.deleted_at.is_(None)
@@ -148,8 +149,7 @@ def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
     before = synced_rows(town, VILLAGE_CODE)
     attempts = [
         lambda w: roster.update_household(
-            w.session,
-            clerk,
+            w,
             hid,
             checks.HouseholdInput(
                 household_no=view.household_no,
@@ -160,8 +160,8 @@ def test_the_town_reads_a_villages_records_but_does_not_edit_them(stations):
                 members=[],
             ),
         ),
-        lambda w: cadres.mark_cards_delivered(w.session, clerk, [hid], DEMO_TODAY),
-        lambda w: cadres.set_card_delivered(w.session, clerk, hid, DEMO_TODAY),
+        lambda w: cadres.mark_cards_delivered(w, [hid], DEMO_TODAY),
+        lambda w: cadres.set_card_delivered(w, hid, DEMO_TODAY),
         lambda w: entries.add_amendment(w, entry_id, "镇里补记"),
         lambda w: entries.delete_entry(w, entry_id),
         lambda w: registration.update_case(w, case_id, title="镇里改的名称"),

@@ -371,6 +371,12 @@ class ReportsPage(QWidget):
         period = self.period()
 
         def work(progress):
+            if kind == "roster":
+                from app.households.excel_export import export_roster
+
+                with ws.work(user) as w:
+                    n = export_roster(w, target, full_id=full_id, village_name=name, progress=progress)
+                return f"已导出 {n} 人的户籍台账到 {target}"
             with ws.work(user) as w:
                 if kind == "ledger":
                     from app.diary.ledger import LedgerFilter, export_ledger
@@ -389,12 +395,6 @@ class ReportsPage(QWidget):
 
                     n = export_cases(w, target, date_from=period.start, date_to=period.end, progress=progress)
                     return f"已导出 {n} 件案件到 {target}"
-                from app.households.excel_export import export_roster
-
-                n = export_roster(
-                    w.session, target, user=user, full_id=full_id, village_name=name, progress=progress
-                )
-                return f"已导出 {n} 人的户籍台账到 {target}"
 
         self.export_status.setText("正在导出…")
         self.task = run_in_background(self, self.EXPORTS[kind][0], work, self.export_status.setText)

@@ -9,13 +9,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from db.models import CadreAssignment, Household, User
 
 from app import audit
 from app.errors import UserError
 from app.households.checks import get_live, require_edit
+from app.work import Work
 
 CADRE_ROLES = {"contact": "联系干部", "area": "包片干部"}
 
@@ -31,22 +31,21 @@ class CadreView:
 
 
 # -- cadres -------------------------------------------------------------------------------------
-def cadres(session: Session) -> list[User]:
+def cadres(work: Work) -> list[User]:
     """Active users who can be a contact or area cadre (村干部, also admins who do the work)."""
-    users = session.scalars(
+    users = work.session.scalars(
         select(User).where(User.deleted_at.is_(None), User.active.is_(True)).order_by(User.display_name)
     ).all()
     return [u for u in users if u.role_set & {"cadre", "admin", "mediator"}]
 
 
-def assign_cadre(
-    session: Session, actor: User | None, household_id: str, role: str, cadre_id: str | None, *, on: dt.date
-) -> bool:
+def assign_cadre(work: Work, household_id: str, role: str, cadre_id: str | None, *, on: dt.date) -> bool:
     """Make ``cadre_id`` the household's contact/area cadre from ``on`` (None: nobody); history is kept."""
-    require_edit(session, actor)
+    require_edit(work)
     if role not in CADRE_ROLES:
         raise ValueError(role)
-    household = get_live(session, household_id)
+    session = work.session
+    household = get_live(work, household_id)
     if cadre_id is not None:
         cadre = session.get(User, cadre_id)
         if cadre is None or cadre.deleted_at is not None or not cadre.active:
@@ -67,7 +66,7 @@ def assign_cadre(
         session.add(CadreAssignment(household_id=household.id, cadre_id=cadre_id, role=role, start_on=on))
     audit.record(
         session,
-        actor,
+        work.actor,
         f"household.{role}_cadre",
         table="household",
         record_id=household.id,
@@ -76,8 +75,8 @@ def assign_cadre(
     return True
 
 
-def cadre_views(session: Session, household_id: str) -> list[CadreView]:
-    rows = session.execute(
+def cadre_views(work: Work, household_id: str) -> list[CadreView]:
+    rows = work.session.execute(
         select(CadreAssignment, User)
         .join(User, User.id == CadreAssignment.cadre_id)
         .where(CadreAssignment.household_id == household_id, CadreAssignment.deleted_at.is_(None))
@@ -87,11 +86,10 @@ def cadre_views(session: Session, household_id: str) -> list[CadreView]:
 
 
 # -- contact cards delivered ---------------------------------------------------------------------
-def mark_cards_delivered(
-    session: Session, actor: User | None, household_ids: Iterable[str], on: dt.date
-) -> int:
+def mark_cards_delivered(work: Work, household_ids: Iterable[str], on: dt.date) -> int:
     """联系卡已送达 on ``on`` for the given households; returns how many changed."""
-    require_edit(session, actor)
+    require_edit(work)
+    session = work.session
     n = 0
     ids = list(household_ids)
     for start in range(0, len(ids), 500):
@@ -106,7 +104,7 @@ def mark_cards_delivered(
     if n:
         audit.record(
             session,
-            actor,
+            work.actor,
             "household.card_delivered",
             table="household",
             fields=["card_delivered_on"],
@@ -115,18 +113,18 @@ def mark_cards_delivered(
     return n
 
 
-def set_card_delivered(session: Session, actor: User | None, household_id: str, on: dt.date | None) -> bool:
+def set_card_delivered(work: Work, household_id: str, on: dt.date | None) -> bool:
     """One household's 联系卡 delivered on ``on``, or not delivered (None: a delivery marked by
     mistake is taken back), with the checks and the audit of :func:`mark_cards_delivered`; returns
     whether it changed."""
-    require_edit(session, actor)
-    household = get_live(session, household_id)
+    require_edit(work)
+    household = get_live(work, household_id)
     if household.card_delivered_on == on:
         return False
     household.card_delivered_on = on
     audit.record(
-        session,
-        actor,
+        work.session,
+        work.actor,
         "household.card_delivered",
         table="household",
         record_id=household.id,
@@ -136,9 +134,9 @@ def set_card_delivered(session: Session, actor: User | None, household_id: str, 
     return True
 
 
-def village_secretary(session: Session) -> User | None:
+def village_secretary(work: Work) -> User | None:
     """The village secretary for the card: a user whose 职务 contains 书记, else the first admin."""
-    users = session.scalars(
+    users = work.session.scalars(
         select(User).where(User.deleted_at.is_(None), User.active.is_(True)).order_by(User.created_at)
     ).all()
     for u in users:

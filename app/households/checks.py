@@ -2,7 +2,8 @@
 the validation of a member (resident ID, sex, birth date, phones) and the checks every write of the
 roster makes (the role may edit households, a town station may not, the record is live).
 
-Everything here but the last three functions is pure: no session, no database.
+Everything here but the last three functions is pure: no session, no database; those three take the
+unit of work (:class:`app.work.Work`).
 """
 
 from __future__ import annotations
@@ -10,9 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy.orm import Session
-
-from db.models import Household, Person, User
+from db.models import Household, Person
 
 from app.accounts import require
 from app.codes import (
@@ -25,7 +24,7 @@ from app.codes import (
 )
 from app.errors import UserError
 from app.lookup import require_live
-from app.ownership import is_town_session
+from app.work import Work
 
 HEAD = "户主"
 RELATIONS = (
@@ -201,16 +200,16 @@ def check_member(data: MemberInput, *, today: dt.date | None = None) -> tuple[Me
 TOWN_READ_ONLY = "户籍由各村工作站维护，乡镇工作站只能查看；需要更正请通知该村"
 
 
-def require_edit(session: Session, actor: User | None) -> None:
-    if actor is not None:
-        require(actor, "edit_households")
-    if is_town_session(session):
+def require_edit(work: Work) -> None:
+    if work.actor is not None:
+        require(work.actor, "edit_households")
+    if work.is_town:
         raise UserError(TOWN_READ_ONLY)
 
 
-def get_live(session: Session, household_id: str) -> Household:
-    return require_live(session, Household, household_id, "找不到这一户（可能已被删除），请刷新名册")
+def get_live(work: Work, household_id: str) -> Household:
+    return require_live(work.session, Household, household_id, "找不到这一户（可能已被删除），请刷新名册")
 
 
-def get_person(session: Session, person_id: str) -> Person:
-    return require_live(session, Person, person_id, "找不到这个人，请刷新后重试")
+def get_person(work: Work, person_id: str) -> Person:
+    return require_live(work.session, Person, person_id, "找不到这个人，请刷新后重试")

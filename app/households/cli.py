@@ -39,9 +39,8 @@ def _cmd_import(args) -> int:
     try:
         ws.require_station()
         actor = _cli_user(args, ws)
-        result = import_file(
-            ws, args.file, sheet=args.sheet, dry_run=args.dry_run, errors_out=args.errors, actor=actor
-        )
+        with ws.work(actor) as w:
+            result = import_file(w, args.file, sheet=args.sheet, dry_run=args.dry_run, errors_out=args.errors)
     finally:
         ws.close()
     s = result.summary
@@ -70,8 +69,8 @@ def _cmd_export(args) -> int:
         actor = _cli_user(args, ws)
         if args.full_id and actor is None:
             raise UserError("导出完整身份证号需要有权限的账号：请加 --user 登录名 --password-env 变量名")
-        with ws.session(actor.id if actor else None) as s:
-            n = export_roster(s, args.file, user=actor, full_id=args.full_id, village_name=station.name)
+        with ws.work(actor) as w:
+            n = export_roster(w, args.file, full_id=args.full_id, village_name=station.name)
     finally:
         ws.close()
     emit(
@@ -90,14 +89,14 @@ def _cmd_cards(args) -> int:
     try:
         ws.require_station()
         actor = _cli_user(args, ws)
-        with ws.session(actor.id if actor else None) as s:
-            ids = card_households(s, group_name=args.group, not_delivered=args.not_delivered)
+        with ws.work(actor) as w:
+            ids = card_households(w, group_name=args.group, not_delivered=args.not_delivered)
             if not ids:
                 raise UserError("没有符合条件的户")
-            pages = write_cards(s, ws.require_station(), ids, args.file, one_per_page=args.one_per_page)
+            pages = write_cards(w, ids, args.file, one_per_page=args.one_per_page)
             marked = 0
             if args.mark_delivered:
-                marked = mark_cards_delivered(s, actor, ids, dt.date.fromisoformat(args.mark_delivered))
+                marked = mark_cards_delivered(w, ids, dt.date.fromisoformat(args.mark_delivered))
     finally:
         ws.close()
     emit(

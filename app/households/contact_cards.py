@@ -15,13 +15,13 @@ from pathlib import Path
 import segno
 from fpdf import FPDF
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from db.models import CadreAssignment, Household, Station, User
 from db.queries.households import RosterFilter, roster_ids
 
 from app.households.cadres import village_secretary
 from app.paths import cjk_font_path
+from app.work import Work
 
 CARD_W, CARD_H = 93.0, 63.0  # mm
 GAP = 4.0
@@ -51,7 +51,7 @@ class CardData:
 
 
 def card_households(
-    session: Session,
+    work: Work,
     *,
     group_name: str | None = None,
     not_delivered: bool = False,
@@ -60,12 +60,15 @@ def card_households(
     """Households to print, in roster order: a selection (``ids``), a 组, or the whole village."""
     if ids is not None:
         wanted = set(ids)
-        return [i for i in roster_ids(session, RosterFilter()) if i in wanted]
-    return roster_ids(session, RosterFilter(group_name=group_name, card_not_delivered=not_delivered))
+        return [i for i in roster_ids(work.session, RosterFilter()) if i in wanted]
+    return roster_ids(work.session, RosterFilter(group_name=group_name, card_not_delivered=not_delivered))
 
 
-def card_data(session: Session, station: Station, household_ids: Sequence[str]) -> list[CardData]:
-    secretary = village_secretary(session)
+def card_data(work: Work, household_ids: Sequence[str]) -> list[CardData]:
+    """What each household's card says; the service phone and the village name are this station's."""
+    session = work.session
+    station = session.get(Station, work.station.id)
+    secretary = village_secretary(work)
     sec = CardPerson(secretary.display_name, secretary.phone) if secretary else None
     out: list[CardData] = []
     ids = list(household_ids)
@@ -241,15 +244,10 @@ def render_cards(cards: Sequence[CardData], out: Path | str, *, one_per_page: bo
 
 
 def write_cards(
-    session: Session,
-    station: Station,
-    household_ids: Sequence[str],
-    out: Path | str,
-    *,
-    one_per_page: bool = False,
+    work: Work, household_ids: Sequence[str], out: Path | str, *, one_per_page: bool = False
 ) -> int:
     """Cards for the given households (in that order) to ``out``; returns the page count."""
-    return render_cards(card_data(session, station, household_ids), out, one_per_page=one_per_page)
+    return render_cards(card_data(work, household_ids), out, one_per_page=one_per_page)
 
 
 def expected_pages(n_cards: int, *, one_per_page: bool = False) -> int:

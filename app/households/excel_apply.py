@@ -8,21 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import insert
-from sqlalchemy.orm import Session
 
 from db.base import new_id
-from db.models import Household, HouseholdTag, Person, User
+from db.models import Household, HouseholdTag, Person
 from db.queries.households import (
     MemberKeys,
     bulk_search_index,
     household_search_text,
     note_search_text_changed,
 )
-from db.stamping import stamp_new_rows
+from db.stamping import StampContext, stamp_new_rows
 
 from app import audit
 from app.excel import literal_rows
@@ -32,6 +31,7 @@ from app.households.excel_read import read_sheet
 from app.households.roster import refresh_search_text
 from app.households.tags import hidden_tags, tag_row_id
 from app.pinyin import name_keys
+from app.work import Work
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -44,10 +44,7 @@ class ImportResult:
 
 
 def apply_import(
-    session: Session,
-    plan: ImportPlan,
-    actor: User | None,
-    progress: Callable[[int, int, str], None] | None = None,
+    work: Work, plan: ImportPlan, progress: Callable[[int, int, str], None] | None = None
 ) -> None:
     """Write the plan's valid rows (the caller's unit of work is the one transaction).
 
@@ -55,13 +52,12 @@ def apply_import(
     :func:`db.stamping.stamp_new_rows`); changes to existing ones through the ORM (stamped by the
     flush hook). The search index is rebuilt for all of them in one statement at the end.
     """
-    require_edit(session, actor)
+    require_edit(work)
+    session, actor = work.session, work.actor
     mapped = set(plan.mapping.values())
-    hidden = hidden_tags(session, actor) if actor is not None else frozenset()  # CLI: the station's operator
+    hidden = hidden_tags(work) if actor is not None else frozenset()  # CLI: the station's operator
     conn = session.connection()
-    ctx = session.info["stamp"]
-    if actor is not None:
-        ctx = replace(ctx, user_id=actor.id)
+    ctx = StampContext(work.station.id, work.unit_code, actor.id if actor is not None else None)
     keys_cache: dict[str, tuple[str, str]] = {}
 
     def keys(name: str) -> tuple[str, str]:
@@ -187,7 +183,7 @@ def apply_import(
                 conn.execute(insert(table.__table__), part)
         if changed:
             for household in changed:
-                refresh_search_text(session, household)
+                refresh_search_text(work, household)
             session.flush()
             note_search_text_changed(conn, [h.id for h in changed])
     audit.record(
@@ -238,26 +234,24 @@ def _col_letter(n: int) -> str:
 
 
 def import_file(
-    ws,
+    work: Work,
     path: Path | str,
     *,
     sheet: str | None = None,
     dry_run: bool = False,
     errors_out: Path | str | None = None,
-    actor: User | None = None,
     header_row: int | None = None,
     mapping: dict[int, str] | None = None,
     today: dt.date | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> ImportResult:
-    """Read, plan and (unless ``dry_run``) write in one transaction; a failure changes nothing."""
+    """Read, plan and (unless ``dry_run``) write in the caller's unit of work; a failure changes nothing."""
     data = read_sheet(path, sheet)
     if progress is not None:
         progress(0, 0, "正在检查各行")
-    with ws.session(actor.id if actor else None) as session:
-        plan = plan_import(session, data, header_row=header_row, mapping=mapping, user=actor, today=today)
-        if not dry_run:
-            apply_import(session, plan, actor, progress)
+    plan = plan_import(work, data, header_row=header_row, mapping=mapping, today=today)
+    if not dry_run:
+        apply_import(work, plan, progress)
     errors_path = None
     if errors_out is not None and plan.count("invalid"):
         errors_path = write_error_workbook(plan, errors_out)

@@ -9,9 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from db.models import Household, HouseholdTag, Person, User
+from db.models import Household, HouseholdTag, Person
 from db.queries.households import group_sort_key
 
 from app import audit
@@ -20,6 +19,7 @@ from app.codes import mask_resident_id
 from app.excel import literal
 from app.households.excel_read import label
 from app.households.tags import hidden_tags, sensitive_tags
+from app.work import Work
 
 EXPORT_ORDER = (
     "household_no",
@@ -64,10 +64,9 @@ EXPORT_WIDTHS = {
 
 
 def export_roster(
-    session: Session,
+    work: Work,
     out: Path | str,
     *,
-    user: User | None,
     full_id: bool = False,
     village_name: str = "",
     today: dt.date | None = None,
@@ -78,11 +77,12 @@ def export_roster(
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
+    session, user = work.session, work.actor
     if full_id:
         require(user, "export_full_id")
     today = today or dt.date.today()
     out = Path(out)
-    hidden = hidden_tags(session, user) if user is not None else sensitive_tags(session)
+    hidden = hidden_tags(work) if user is not None else sensitive_tags(session)
     households = session.execute(select(Household).where(Household.deleted_at.is_(None))).scalars().all()
     households.sort(key=lambda h: (group_sort_key(h.group_name), h.household_no or "", h.head_name, h.id))
     persons: dict[str, list[Person]] = {}

@@ -11,9 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy.orm import Session
-
-from db.models import Household, Person, User
+from db.models import Household, Person
 from db.queries.households import (
     existing_person_ids,
     households_by_id,
@@ -38,7 +36,8 @@ from app.households.excel_read import (
     parse_date,
     parse_id_cell,
 )
-from app.households.tags import all_tags, sensitive_tags
+from app.households.tags import known_tags
+from app.work import Work
 
 # Text cut to what the records hold (the String lengths of the models; 备注 is free text, bounded here).
 _TEXT_LIMITS = {
@@ -231,12 +230,11 @@ def _is_total(values: Sequence[object]) -> bool:
 
 
 def plan_import(
-    session: Session,
+    work: Work,
     sheet: SheetData,
     *,
     header_row: int | None = None,
     mapping: dict[int, str] | None = None,
-    user: User | None = None,
     today: dt.date | None = None,
 ) -> ImportPlan:
     """Parse and compare without writing: the preview (每行的问题) and the outcome of every row."""
@@ -258,7 +256,7 @@ def plan_import(
     if "group_name" not in fields:
         raise UserError("没有找到“组”（村民小组）列，请在列对应里指定")
     plan = ImportPlan(sheet, header_row, mapping, [], [])
-    tags_known = {t.name for t in all_tags(session, None)} | sensitive_tags(session)
+    tags_known = known_tags(work)
     seen: dict[tuple, int] = {}
     seen_ids: dict[str, int] = {}
     for offset, values in enumerate(sheet.rows[header_row + 1 :]):
@@ -297,7 +295,7 @@ def plan_import(
     if blanks:
         plan.notes.append(f"跳过空行 {blanks} 行")
     _group(plan)
-    _compare(session, plan, user)
+    _compare(work, plan)
     return plan
 
 
@@ -414,7 +412,8 @@ def household_values(plan: ImportPlan, hh: PlannedHousehold) -> dict[str, object
     return values
 
 
-def _compare(session: Session, plan: ImportPlan, user: User | None) -> None:
+def _compare(work: Work, plan: ImportPlan) -> None:
+    session = work.session
     live = [hh for hh in plan.households if hh.head_row is not None and not hh.head_row.invalid]
     keys = [hh.head_row.fields.get("household_key") for hh in live if hh.head_row.fields.get("household_key")]
     nos = [hh.head_row.fields.get("household_no") for hh in live if hh.head_row.fields.get("household_no")]
@@ -425,7 +424,7 @@ def _compare(session: Session, plan: ImportPlan, user: User | None) -> None:
         if r.member and r.member.id_number and "*" not in r.member.id_number
     ]
     head_names = list({hh.head_row.member.name for hh in live})
-    village = session.info["stamp"].village_code
+    village = work.unit_code
     households = households_by_id(session, keys)
     by_no: dict[str, list[Household]] = {}
     for h in live_households_by_no(session, village, nos):

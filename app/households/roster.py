@@ -1,7 +1,7 @@
 """户籍: households and their members: create, save, move a person, mark one deceased or moved
 away, delete a household, and read one back.
 
-Services take a ``Session`` and the acting ``User`` and return plain dataclasses. Resident IDs leave
+Services take the unit of work (:class:`app.work.Work`) first and return plain dataclasses. Resident IDs leave
 this module masked (110105********002X) except through :func:`reveal_resident_id`, which checks the
 role and writes the audit log. Every write keeps ``Household.search_text`` current for the roster
 search (:func:`refresh_search_text`, also used by the Excel import).
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.models import Household, Person, User
+from db.models import Household, Person
 from db.queries.households import MemberKeys, household_search_text
 
 from app import audit
@@ -41,6 +41,7 @@ from app.households.checks import (
 )
 from app.households.tags import household_tags
 from app.pinyin import name_keys
+from app.work import Work
 
 
 # -- views ----------------------------------------------------------------------------------------
@@ -95,19 +96,19 @@ def _raise_first(problems: Sequence[Problem], who: str = "") -> None:
         raise UserError(prefix + errors[0].message, field=errors[0].field)
 
 
-def find_id_owner(session: Session, number: str, *, exclude_household: str | None = None) -> Person | None:
+def find_id_owner(work: Work, number: str, *, exclude_household: str | None = None) -> Person | None:
     q = select(Person).where(Person.id_number == number, Person.deleted_at.is_(None))
     if exclude_household:
         q = q.where(Person.household_id != exclude_household)
-    return session.scalars(q).first()
+    return work.session.scalars(q).first()
 
 
-def _refuse_duplicate_id(session: Session, number: str | None, household_id: str | None, name: str) -> None:
+def _refuse_duplicate_id(work: Work, number: str | None, household_id: str | None, name: str) -> None:
     if not number:
         return
-    other = find_id_owner(session, number, exclude_household=household_id)
+    other = find_id_owner(work, number, exclude_household=household_id)
     if other is not None:
-        h = session.get(Household, other.household_id)
+        h = work.session.get(Household, other.household_id)
         where = f"{h.group_name} {h.head_name} 户" if h else "另一户"
         raise DuplicateResidentId(
             f"成员“{name}”的身份证号已登记在{where}（{other.name}），同一个人不能在两户登记；"
@@ -117,9 +118,9 @@ def _refuse_duplicate_id(session: Session, number: str | None, household_id: str
 
 
 # -- search text --------------------------------------------------------------------------------
-def refresh_search_text(session: Session, household: Household) -> None:
+def refresh_search_text(work: Work, household: Household) -> None:
     """Recompute ``household.search_text`` from the household and its (non-deleted) members."""
-    members = session.scalars(
+    members = work.session.scalars(
         select(Person).where(Person.household_id == household.id, Person.deleted_at.is_(None))
     ).all()
     keys = []
@@ -169,7 +170,7 @@ def _apply_member(person: Person, m: MemberInput) -> list[str]:
 
 
 def _checked_members(
-    session: Session, members: Sequence[MemberInput], household_id: str | None, today: dt.date | None
+    work: Work, members: Sequence[MemberInput], household_id: str | None, today: dt.date | None
 ) -> list[MemberInput]:
     checked = []
     seen_ids: dict[str, str] = {}
@@ -183,18 +184,17 @@ def _checked_members(
                     field="id_number",
                 )
             seen_ids[clean.id_number] = clean.name
-            _refuse_duplicate_id(session, clean.id_number, household_id, clean.name)
+            _refuse_duplicate_id(work, clean.id_number, household_id, clean.name)
         checked.append(clean)
     return checked
 
 
-def create_household(
-    session: Session, actor: User | None, data: HouseholdInput, *, today: dt.date | None = None
-) -> HouseholdView:
+def create_household(work: Work, data: HouseholdInput, *, today: dt.date | None = None) -> HouseholdView:
     """A new household with its members; exactly one member is the 户主."""
-    require_edit(session, actor)
+    require_edit(work)
+    session = work.session
     fields = _check_household_fields(data)
-    members = _checked_members(session, data.members, None, today)
+    members = _checked_members(work, data.members, None, today)
     heads = [m for m in members if m.relation == HEAD]
     if len(heads) != 1:
         raise UserError("家庭成员：请指定一位（且只能一位）户主", field="members")
@@ -215,30 +215,26 @@ def create_household(
         session.flush()
         if m is heads[0]:
             household.head_id = p.id
-    refresh_search_text(session, household)
+    refresh_search_text(work, household)
     session.flush()
     audit.record(
-        session, actor, "household.create", table="household", record_id=household.id, fields=["members"]
+        session, work.actor, "household.create", table="household", record_id=household.id, fields=["members"]
     )
-    return get_household(session, actor, household.id)
+    return get_household(work, household.id)
 
 
 def update_household(
-    session: Session,
-    actor: User | None,
-    household_id: str,
-    data: HouseholdInput,
-    *,
-    today: dt.date | None = None,
+    work: Work, household_id: str, data: HouseholdInput, *, today: dt.date | None = None
 ) -> HouseholdView:
     """Save the editor: household fields, existing members (by ``id``) and added members.
 
     Members not listed stay as they are (a member leaves only by moving, dying or moving away).
     """
-    require_edit(session, actor)
-    household = get_live(session, household_id)
+    require_edit(work)
+    session = work.session
+    household = get_live(work, household_id)
     fields = _check_household_fields(data)
-    members = _checked_members(session, data.members, household.id, today)
+    members = _checked_members(work, data.members, household.id, today)
     existing = {
         p.id: p
         for p in session.scalars(
@@ -272,18 +268,18 @@ def update_household(
             household.head_id = person.id
             changed.append("head_id")
     _sync_head(session, household)
-    refresh_search_text(session, household)
+    refresh_search_text(work, household)
     session.flush()
     if changed:
         audit.record(
             session,
-            actor,
+            work.actor,
             "household.update",
             table="household",
             record_id=household.id,
             fields=sorted(set(changed)),
         )
-    return get_household(session, actor, household.id)
+    return get_household(work, household.id)
 
 
 def _sync_head(session: Session, household: Household) -> None:
@@ -302,14 +298,13 @@ def _sync_head(session: Session, household: Household) -> None:
         household.head_name = name
 
 
-def move_person(
-    session: Session, actor: User | None, person_id: str, target_household_id: str, *, relation: str = ""
-) -> None:
+def move_person(work: Work, person_id: str, target_household_id: str, *, relation: str = "") -> None:
     """迁入他户: the person keeps their record (and ID); both households' search text follows."""
-    require_edit(session, actor)
-    person = get_person(session, person_id)
-    source = get_live(session, person.household_id)
-    target = get_live(session, target_household_id)
+    require_edit(work)
+    session = work.session
+    person = get_person(work, person_id)
+    source = get_live(work, person.household_id)
+    target = get_live(work, target_household_id)
     if source.id == target.id:
         raise UserError("目标户就是当前户，请选择另一户", field="household")
     relation = clean_text(relation)
@@ -322,10 +317,10 @@ def move_person(
     session.flush()
     for h in (source, target):
         _sync_head(session, h)
-        refresh_search_text(session, h)
+        refresh_search_text(work, h)
     audit.record(
         session,
-        actor,
+        work.actor,
         "person.move",
         table="person",
         record_id=person.id,
@@ -333,27 +328,31 @@ def move_person(
     )
 
 
-def set_person_status(
-    session: Session, actor: User | None, person_id: str, status: str, on: dt.date | None = None
-) -> None:
+def set_person_status(work: Work, person_id: str, status: str, on: dt.date | None = None) -> None:
     """已故 / 迁出 (or back to 在册): the record stays, never a hard delete."""
-    require_edit(session, actor)
+    require_edit(work)
     if status not in STATUSES:
         raise UserError(f"状态只能是 {'、'.join(STATUSES)}", field="status")
-    person = get_person(session, person_id)
+    person = get_person(work, person_id)
     if status != "在册" and on is None:
         raise UserError("请填写日期（去世或迁出的日期）", field="status_date")
     person.status = status
     person.status_date = None if status == "在册" else on
     audit.record(
-        session, actor, "person.status", table="person", record_id=person.id, fields=["status", "status_date"]
+        work.session,
+        work.actor,
+        "person.status",
+        table="person",
+        record_id=person.id,
+        fields=["status", "status_date"],
     )
 
 
-def delete_household(session: Session, actor: User | None, household_id: str) -> None:
+def delete_household(work: Work, household_id: str) -> None:
     """Soft delete (entered by mistake); members go with it."""
-    require_edit(session, actor)
-    household = get_live(session, household_id)
+    require_edit(work)
+    session = work.session
+    household = get_live(work, household_id)
     now = utcnow()
     household.deleted_at = now
     for p in session.scalars(
@@ -361,7 +360,12 @@ def delete_household(session: Session, actor: User | None, household_id: str) ->
     ):
         p.deleted_at = now
     audit.record(
-        session, actor, "household.delete", table="household", record_id=household.id, fields=["deleted_at"]
+        session,
+        work.actor,
+        "household.delete",
+        table="household",
+        record_id=household.id,
+        fields=["deleted_at"],
     )
 
 
@@ -387,9 +391,10 @@ def _member_view(p: Person) -> MemberView:
 _RELATION_ORDER = {r: i for i, r in enumerate(RELATIONS)}
 
 
-def get_household(session: Session, user: User | None, household_id: str) -> HouseholdView:
-    household = get_live(session, household_id)
-    persons = session.scalars(
+def get_household(work: Work, household_id: str) -> HouseholdView:
+    """One household as the actor may see it (resident IDs masked, hidden tags left out)."""
+    household = get_live(work, household_id)
+    persons = work.session.scalars(
         select(Person).where(Person.household_id == household.id, Person.deleted_at.is_(None))
     ).all()
     persons = sorted(
@@ -401,7 +406,7 @@ def get_household(session: Session, user: User | None, household_id: str) -> Hou
             p.name,
         ),
     )
-    history = cadre_views(session, household.id)
+    history = cadre_views(work, household.id)
     current = {c.role: c for c in history if c.end_on is None}
     return HouseholdView(
         household.id,
@@ -414,16 +419,23 @@ def get_household(session: Session, user: User | None, household_id: str) -> Hou
         household.notes,
         household.card_delivered_on,
         tuple(_member_view(p) for p in persons),
-        household_tags(session, user, household.id),
+        household_tags(work, household.id),
         current.get("contact"),
         current.get("area"),
         tuple(history),
     )
 
 
-def reveal_resident_id(session: Session, user: User | None, person_id: str) -> str | None:
+def reveal_resident_id(work: Work, person_id: str) -> str | None:
     """The full resident ID, for a role that may see it; the reveal is written to the audit log."""
-    require(user, "reveal_resident_id")
-    person = get_person(session, person_id)
-    audit.record(session, user, "person.reveal_id", table="person", record_id=person.id, fields=["id_number"])
+    require(work.actor, "reveal_resident_id")
+    person = get_person(work, person_id)
+    audit.record(
+        work.session,
+        work.actor,
+        "person.reveal_id",
+        table="person",
+        record_id=person.id,
+        fields=["id_number"],
+    )
     return person.id_number

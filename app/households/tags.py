@@ -11,12 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.base import derived_id, utcnow
-from db.models import HouseholdTag, TagDefinition, User
+from db.models import HouseholdTag, TagDefinition
 
 from app import audit
 from app.accounts import can
 from app.errors import UserError
 from app.households.checks import clean_text, get_live, require_edit
+from app.work import Work
 
 # 标签 in use (DOMAIN.md). Sensitive: health (残疾), minors (留守/失亲儿童), corrections (刑满释放, 社区矫正).
 BUILTIN_TAGS: tuple[tuple[str, bool], ...] = (
@@ -45,8 +46,8 @@ class TagInfo:
 
 
 # -- tags ---------------------------------------------------------------------------------------
-def all_tags(session: Session, user: User | None) -> list[TagInfo]:
-    """Built-in tags, then the village's own, leaving out sensitive ones the user may not see."""
+def _tag_infos(session: Session) -> list[TagInfo]:
+    """Built-in tags, then the village's own, sensitive ones included."""
     tags = [TagInfo(n, s, True) for n, s in BUILTIN_TAGS]
     builtin = {n for n, _ in BUILTIN_TAGS}
     for td in session.scalars(
@@ -54,12 +55,19 @@ def all_tags(session: Session, user: User | None) -> list[TagInfo]:
     ):
         if td.name not in builtin:
             tags.append(TagInfo(td.name, td.sensitive, False))
-    if not can(user, "see_sensitive_tags"):
+    return tags
+
+
+def all_tags(work: Work) -> list[TagInfo]:
+    """Built-in tags, then the village's own, leaving out sensitive ones the actor may not see."""
+    tags = _tag_infos(work.session)
+    if not can(work.actor, "see_sensitive_tags"):
         tags = [t for t in tags if not t.sensitive]
     return tags
 
 
 def sensitive_tags(session: Session) -> frozenset[str]:
+    """Every sensitive tag name, built-in and the village's own (a plain lookup: the reports use it too)."""
     names = {n for n, s in BUILTIN_TAGS if s}
     names |= set(
         session.scalars(
@@ -71,25 +79,29 @@ def sensitive_tags(session: Session) -> frozenset[str]:
     return frozenset(names)
 
 
-def hidden_tags(session: Session, user: User | None) -> frozenset[str]:
-    """Tags ``user`` may not see (and so may not filter by)."""
-    return frozenset() if can(user, "see_sensitive_tags") else sensitive_tags(session)
+def known_tags(work: Work) -> set[str]:
+    """Every tag name there is, sensitive ones included (what a household may be given)."""
+    return {t.name for t in _tag_infos(work.session)}
 
 
-def add_tag_definition(
-    session: Session, actor: User | None, name: str, *, sensitive: bool = False, description: str = ""
-) -> TagInfo:
-    require_edit(session, actor)
+def hidden_tags(work: Work) -> frozenset[str]:
+    """Tags the actor may not see (and so may not filter by)."""
+    return frozenset() if can(work.actor, "see_sensitive_tags") else sensitive_tags(work.session)
+
+
+def add_tag_definition(work: Work, name: str, *, sensitive: bool = False, description: str = "") -> TagInfo:
+    require_edit(work)
+    session = work.session
     name = clean_text(name)
     if not name:
         raise UserError("标签名：请填写", field="name")
     if len(name) > 30:
         raise UserError("标签名：最多 30 个字", field="name")
-    known = {t.name for t in all_tags(session, None)} | sensitive_tags(session)
+    known = known_tags(work)
     if name in known:
         raise UserError(f"标签“{name}”已经有了", field="name")
     session.add(TagDefinition(name=name, sensitive=sensitive, description=description))
-    audit.record(session, actor, "tag.add", table="tag_definition", fields=["name", "sensitive"])
+    audit.record(session, work.actor, "tag.add", table="tag_definition", fields=["name", "sensitive"])
     return TagInfo(name, sensitive, False)
 
 
@@ -97,12 +109,13 @@ def tag_row_id(household_id: str, tag: str) -> str:
     return derived_id(household_id, "tag", tag)
 
 
-def set_tags(session: Session, actor: User | None, household_id: str, tags: Iterable[str]) -> None:
+def set_tags(work: Work, household_id: str, tags: Iterable[str]) -> None:
     """The household's tags become ``tags``; sensitive tags the actor cannot see are left as they are."""
-    require_edit(session, actor)
-    household = get_live(session, household_id)
-    hidden = hidden_tags(session, actor)
-    known = {t.name for t in all_tags(session, None)} | sensitive_tags(session)
+    require_edit(work)
+    session, actor = work.session, work.actor
+    household = get_live(work, household_id)
+    hidden = hidden_tags(work)
+    known = known_tags(work)
     wanted = {clean_text(t) for t in tags if clean_text(t)}
     unknown = wanted - known
     if unknown:
@@ -133,9 +146,10 @@ def set_tags(session: Session, actor: User | None, household_id: str, tags: Iter
         )
 
 
-def household_tags(session: Session, user: User | None, household_id: str) -> tuple[str, ...]:
-    hidden = hidden_tags(session, user)
-    names = session.scalars(
+def household_tags(work: Work, household_id: str) -> tuple[str, ...]:
+    """The household's tags the actor may see."""
+    hidden = hidden_tags(work)
+    names = work.session.scalars(
         select(HouseholdTag.tag)
         .where(HouseholdTag.household_id == household_id, HouseholdTag.deleted_at.is_(None))
         .order_by(HouseholdTag.tag)

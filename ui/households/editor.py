@@ -175,8 +175,8 @@ class MemberDialog(QDialog):
 
     def _reveal(self) -> None:
         try:
-            with self.ctx.session() as s:
-                number = roster.reveal_resident_id(s, self.ctx.user, self.member.id)
+            with self.ctx.work() as w:
+                number = roster.reveal_resident_id(w, self.member.id)
         except UserError as exc:
             QMessageBox.warning(self, "无法查看", exc.message)
             return
@@ -438,11 +438,11 @@ class HouseholdDialog(QDialog):
     def _load(self) -> None:
         from db.queries.households import group_names
 
-        with self.ctx.session() as s:
-            groups = group_names(s)
-            tags = tag_svc.all_tags(s, self.ctx.user)
-            cadres = [(u.id, u.display_name, u.title or "") for u in cadre_svc.cadres(s)]
-            view = roster.get_household(s, self.ctx.user, self.household_id) if self.household_id else None
+        with self.ctx.work() as w:
+            groups = group_names(w.session)
+            tags = tag_svc.all_tags(w)
+            cadres = [(u.id, u.display_name, u.title or "") for u in cadre_svc.cadres(w)]
+            view = roster.get_household(w, self.household_id) if self.household_id else None
         self.group.addItems(groups)
         for combo in (self.contact, self.area):
             combo.addItem("（无）", None)
@@ -548,8 +548,8 @@ class HouseholdDialog(QDialog):
         if not ok:
             return
         try:
-            with self.ctx.session() as s:
-                roster.move_person(s, self.ctx.user, m.id, target, relation=relation)
+            with self.ctx.work() as w:
+                roster.move_person(w, m.id, target, relation=relation)
         except UserError as exc:
             QMessageBox.warning(self, "无法迁出", exc.message)
             return
@@ -573,8 +573,8 @@ class HouseholdDialog(QDialog):
                 QMessageBox.warning(self, "日期不对", "请按 2024-05-01 的格式填写日期")
                 return
         try:
-            with self.ctx.session() as s:
-                roster.set_person_status(s, self.ctx.user, m.id, status, on)
+            with self.ctx.work() as w:
+                roster.set_person_status(w, m.id, status, on)
         except UserError as exc:
             QMessageBox.warning(self, "无法修改", exc.message)
             return
@@ -582,8 +582,8 @@ class HouseholdDialog(QDialog):
         self._reload_members()
 
     def _reload_members(self) -> None:
-        with self.ctx.session() as s:
-            view = roster.get_household(s, self.ctx.user, self.household_id)
+        with self.ctx.work() as w:
+            view = roster.get_household(w, self.household_id)
         unsaved = [m for m in self.members_model.members if not m.id]
         members = [
             checks.MemberInput(
@@ -623,26 +623,22 @@ class HouseholdDialog(QDialog):
             if self.tags.item(i).checkState() == Qt.CheckState.Checked
         ]
         try:
-            with self.ctx.session() as s:
+            with self.ctx.work() as w:
                 data = self.household_input()
                 if self.household_id is None:
-                    view = roster.create_household(s, self.ctx.user, data)
+                    view = roster.create_household(w, data)
                 else:
-                    view = roster.update_household(s, self.ctx.user, self.household_id, data)
-                tag_svc.set_tags(s, self.ctx.user, view.id, tags)
-                cadre_svc.assign_cadre(
-                    s, self.ctx.user, view.id, "contact", self.contact.currentData(), on=today
-                ) if (
+                    view = roster.update_household(w, self.household_id, data)
+                tag_svc.set_tags(w, view.id, tags)
+                cadre_svc.assign_cadre(w, view.id, "contact", self.contact.currentData(), on=today) if (
                     view.contact_cadre.cadre_id if view.contact_cadre else None
                 ) != self.contact.currentData() else None
-                cadre_svc.assign_cadre(
-                    s, self.ctx.user, view.id, "area", self.area.currentData(), on=today
-                ) if (
+                cadre_svc.assign_cadre(w, view.id, "area", self.area.currentData(), on=today) if (
                     view.area_cadre.cadre_id if view.area_cadre else None
                 ) != self.area.currentData() else None
                 delivered = pydate(self.delivered_on.date()) if self.delivered.isChecked() else None
                 if delivered != view.card_delivered_on:
-                    cadre_svc.set_card_delivered(s, self.ctx.user, view.id, delivered)
+                    cadre_svc.set_card_delivered(w, view.id, delivered)
         except roster.DuplicateResidentId as exc:
             self._show_error(exc.message, exc.field)
             if (

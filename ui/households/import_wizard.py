@@ -192,15 +192,11 @@ class MappingPage(QWizardPage):
         self.w.header_row = self.header_row.value() - 1
         self.w.mapping = self.mapping()
         try:
-            with self.w.ctx.session() as s:
+            with self.w.ctx.work() as work:
                 self.w.plan = excel_plan.plan_import(
-                    s,
-                    self.w.sheet,
-                    header_row=self.w.header_row,
-                    mapping=self.w.mapping,
-                    user=self.w.ctx.user,
+                    work, self.w.sheet, header_row=self.w.header_row, mapping=self.w.mapping
                 )
-                s.rollback()
+                work.session.rollback()
         except UserError as exc:
             self.error.setText(exc.message)
             return False
@@ -251,9 +247,9 @@ class PreviewPage(QWizardPage):
         ctx, sheet, header_row, mapping = self.w.ctx, self.w.sheet, self.w.header_row, self.w.mapping
 
         def work(progress):
-            with ctx.session() as s:
-                plan = excel_plan.plan_import(s, sheet, header_row=header_row, mapping=mapping, user=ctx.user)
-                excel_apply.apply_import(s, plan, ctx.user, progress)
+            with ctx.work() as w:
+                plan = excel_plan.plan_import(w, sheet, header_row=header_row, mapping=mapping)
+                excel_apply.apply_import(w, plan, progress)
                 progress(1, 1, "正在提交")
             return plan.summary()
 

@@ -184,11 +184,11 @@ class HouseholdsPage(QWidget):
     def _fill_filters(self) -> None:
         self.village.fill()
         code = self.village.code()
-        with self.ctx.session() as s:
-            groups = group_names(s, code)
-            tags = tag_svc.all_tags(s, self.ctx.user)
-            cadres = cadres_in_use(s, code)
-            self.model.hidden_tags = tag_svc.hidden_tags(s, self.ctx.user)
+        with self.ctx.work() as w:
+            groups = group_names(w.session, code)
+            tags = tag_svc.all_tags(w)
+            cadres = cadres_in_use(w.session, code)
+            self.model.hidden_tags = tag_svc.hidden_tags(w)
         for combo in (self.group, self.tag, self.cadre):
             combo.blockSignals(True)
         for combo, items in (
@@ -274,10 +274,8 @@ class HouseholdsPage(QWidget):
         def work(progress):
             from app.households.excel_export import export_roster
 
-            with ctx.session() as s:
-                return export_roster(
-                    s, path, user=ctx.user, full_id=full, village_name=name, progress=progress
-                )
+            with ctx.work() as w:
+                return export_roster(w, path, full_id=full, village_name=name, progress=progress)
 
         run_in_background(
             self,
@@ -312,17 +310,17 @@ class HouseholdsPage(QWidget):
         def work(progress):
             from app.households.contact_cards import card_households, write_cards
 
-            with ctx.session() as s:
+            with ctx.work() as w:
                 if action is sel:
-                    ids = card_households(s, ids=chosen)
+                    ids = card_households(w, ids=chosen)
                 elif action is grp:
-                    ids = card_households(s, group_name=group)
+                    ids = card_households(w, group_name=group)
                 elif action is undelivered:
-                    ids = card_households(s, not_delivered=True)
+                    ids = card_households(w, not_delivered=True)
                 else:
-                    ids = card_households(s)
+                    ids = card_households(w)
                 progress(0, len(ids), f"正在生成 {len(ids)} 张联系卡")
-                pages = write_cards(s, ctx.station, ids, path, one_per_page=one)
+                pages = write_cards(w, ids, path, one_per_page=one)
             return ids, pages
 
         def done(result) -> None:
@@ -333,8 +331,8 @@ class HouseholdsPage(QWidget):
                 f"已生成 {len(ids)} 张联系卡（{pages} 页）：\n{path}\n\n送达后要把这些户标记为今天已送达吗？",
             )
             if answer == QMessageBox.StandardButton.Yes and can(self.ctx.user, "edit_households"):
-                with self.ctx.session() as s:
-                    cadre_svc.mark_cards_delivered(s, self.ctx.user, ids, dt.date.today())
+                with self.ctx.work() as w:
+                    cadre_svc.mark_cards_delivered(w, ids, dt.date.today())
                 self.ctx.data_changed.emit("households")
 
         run_in_background(self, "生成联系卡", work, done)
@@ -355,6 +353,6 @@ class HouseholdsPage(QWidget):
             != QMessageBox.StandardButton.Yes
         ):
             return
-        with self.ctx.session() as s:
-            cadre_svc.mark_cards_delivered(s, self.ctx.user, ids, dt.date.today())
+        with self.ctx.work() as w:
+            cadre_svc.mark_cards_delivered(w, ids, dt.date.today())
         self.ctx.data_changed.emit("households")

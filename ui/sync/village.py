@@ -204,8 +204,8 @@ class VillageSyncView(Base):
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            with self.ws.session(user_id=self._user_id()) as s:
-                rekey_household(s, self.ctx.user, r.household_id)
+            with self.ctx.work() as w:
+                rekey_household(w, r.household_id)
         except UserError as exc:
             self._warn(exc)
             return
