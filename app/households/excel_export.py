@@ -5,7 +5,7 @@ text, masked unless the user may export full IDs) that the importer reads back w
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,10 +16,12 @@ from db.queries.households import group_sort_key
 from app import audit
 from app.accounts import require
 from app.codes import mask_resident_id
-from app.excel import literal
 from app.households.excel_read import label
 from app.households.tags import hidden_tags, sensitive_tags
+from app.ledger_book import LedgerBook, check_target
 from app.work import Work
+
+TEXT_KEYS = ("id_number", "phone", "household_no", "household_phones")  # text even when all digits
 
 EXPORT_ORDER = (
     "household_no",
@@ -73,15 +75,11 @@ def export_roster(
     progress: Callable[[int, int, str], None] | None = None,
 ) -> int:
     """Write the 台账 workbook; returns the number of persons written: 在册 members and every head."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
     session, user = work.session, work.actor
     if full_id:
         require(user, "export_full_id")
     today = today or dt.date.today()
-    out = Path(out)
+    out = check_target(out)
     hidden = hidden_tags(work) if user is not None else sensitive_tags(session)
     households = session.execute(select(Household).where(Household.deleted_at.is_(None))).scalars().all()
     households.sort(key=lambda h: (group_sort_key(h.group_name), h.household_no or "", h.head_name, h.id))
@@ -98,47 +96,26 @@ def export_roster(
     ):
         if tag not in hidden:
             tags.setdefault(hid, []).append(tag)
-    wb = Workbook(write_only=True)
-    sheet = wb.create_sheet("户籍台账")
-    sheet.freeze_panes = "A3"
-    for i, key in enumerate(EXPORT_ORDER, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = EXPORT_WIDTHS[key]
-    from openpyxl.cell import WriteOnlyCell
-
-    title = WriteOnlyCell(
-        sheet, value=f"{village_name}户籍台账（{today:%Y年%m月%d日}导出，共 {len(households)} 户）"
+    book = LedgerBook(
+        "户籍台账",
+        f"{village_name}户籍台账  共 {len(households)} 户  导出日期 {today:%Y-%m-%d}",
+        [(label(key), EXPORT_WIDTHS[key]) for key in EXPORT_ORDER],
+        text_columns=[label(key) for key in TEXT_KEYS],
     )
-    title.font = Font(size=14, bold=True)
-    sheet.append([title])
-    head_cells = []
-    for key in EXPORT_ORDER:
-        c = WriteOnlyCell(sheet, value=label(key))
-        c.font = Font(bold=True)
-        c.alignment = Alignment(horizontal="center")
-        head_cells.append(c)
-    sheet.append(head_cells)
     relation_order = {"户主": 0}
-    n = 0
-    for i, h in enumerate(households):
-        if progress is not None and i % 1000 == 0:
-            progress(i, len(households), "正在导出")
-        members = sorted(
-            persons.get(h.id, []),
-            key=lambda p: (relation_order.get(p.relation, 1), p.birth_date or dt.date.max, p.name),
-        )
-        for p in members:
-            row = []
-            for key in EXPORT_ORDER:
-                value = _export_value(key, h, p, tags, full_id)
-                c = literal(WriteOnlyCell(sheet, value=value))
-                if key in ("birth_date", "card_delivered_on") and value is not None:
-                    c.number_format = "yyyy-mm-dd"
-                elif key in ("id_number", "phone", "household_no", "household_phones"):
-                    c.number_format = "@"
-                row.append(c)
-            sheet.append(row)
-            n += 1
-    wb.save(out)
+
+    def rows() -> Iterator[list[object]]:
+        for i, h in enumerate(households):
+            if progress is not None and i % 1000 == 0:
+                progress(i, len(households), "正在导出")
+            members = sorted(
+                persons.get(h.id, []),
+                key=lambda p: (relation_order.get(p.relation, 1), p.birth_date or dt.date.max, p.name),
+            )
+            for p in members:
+                yield [_export_value(key, h, p, tags, full_id) for key in EXPORT_ORDER]
+
+    n = book.save(out, rows())
     if full_id:
         audit.record(session, user, "households.export_full_id", fields=["id_number"], detail=f"{n} 人")
     return n
