@@ -154,7 +154,7 @@ def test_town_changes_flow_down_and_fast_forward_at_the_village(pair):
     edit_demand(
         town,
         did,
-        status="replied",
+        status="已答复",
         reply="镇民政办已受理低保申请",
         replied_by="镇民政办",
         replied_on=dt.date(2024, 5, 8),
@@ -167,7 +167,7 @@ def test_town_changes_flow_down_and_fast_forward_at_the_village(pair):
     with village.new_session() as s:
         assert s.get(Demand, did).reply == "镇民政办已受理低保申请"
     # the village edits the town's version: that is a fast-forward at the town, not a conflict
-    edit_demand(village, did, status="closed", handling="已入户告知", closed_on=dt.date(2024, 5, 9))
+    edit_demand(village, did, status="已办结", handling="已入户告知", closed_on=dt.date(2024, 5, 9))
     (b,) = import_bundles(town, [_export(village, stick)]).bundles
     assert b.counts["conflicts"] == 0 and b.counts["updated"] == 1
     assert synced_rows(town, VILLAGE_CODE) == synced_rows(village, VILLAGE_CODE)
