@@ -16,6 +16,7 @@ is renamed later (that would need a migration of its own).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 # -- diary_entry.kind: 方式 ---------------------------------------------------------------------------
 HOME_VISIT = "入户走访"  # closes must-visit events, counts for the visit rhythm
@@ -64,7 +65,7 @@ LEGACY_CODES: dict[str, dict[str, dict[str, str]]] = {
 
 
 def translate_rows(
-    table_name: str, columns: Sequence[str], rows: list[list], *, to_legacy: bool = False
+    table_name: str, columns: Sequence[str], rows: list[list[Any]], *, to_legacy: bool = False
 ) -> int:
     """In place: the coded columns of ``rows`` (lists in the order of ``columns``) of ``table_name``
     from the English codes to the values (``to_legacy``: back). A value the map does not know is left

@@ -340,3 +340,24 @@ def test_the_diary_vocabularies_are_rewritten_to_chinese_with_the_signed_hashes_
         assert coded(ws) == before
     finally:
         ws.close()
+
+
+def test_the_old_codes_cover_every_value_of_the_diarys_vocabularies():
+    """A value renamed or added without a migration of its own would leave rows (and older bundles) that
+    no screen offers; the must-visit deadlines name every kind."""
+    from db import vocab
+
+    from app.diary.visits import MUST_VISIT_DAYS
+
+    old = vocab.LEGACY_CODES
+    assert tuple(old["diary_entry"]["kind"].values()) == vocab.ENTRY_KINDS
+    assert tuple(old["demand"]["status"].values()) == vocab.DEMAND_STATUSES
+    assert tuple(old["acknowledgement"]["method"].values()) == vocab.ACK_METHODS
+    assert tuple(old["must_visit_event"]["kind"].values()) == vocab.MUST_VISIT_KINDS
+    assert set(vocab.SIGNED_METHODS) < set(vocab.ACK_METHODS)
+    assert tuple(MUST_VISIT_DAYS) == vocab.MUST_VISIT_KINDS
+    rows = [["home_visit", "x"], ["入户走访", "y"], ["unknown", "z"]]
+    assert vocab.translate_rows("diary_entry", ["kind", "place"], rows) == 1
+    assert rows == [["入户走访", "x"], ["入户走访", "y"], ["unknown", "z"]]
+    assert vocab.translate_rows("diary_entry", ["kind", "place"], rows, to_legacy=True) == 2
+    assert rows[0][0] == rows[1][0] == "home_visit"
