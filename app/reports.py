@@ -244,7 +244,7 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
         )
     )
     # one pass over the period's demands: by status, by category and overdue together
-    overdue_flag = case((and_(Demand.status != "closed", Demand.due_on < today), 1), else_=0)
+    overdue_flag = case((and_(Demand.status != demands.CLOSED, Demand.due_on < today), 1), else_=0)
     by_status: dict[str, dict[str, int]] = {}
     by_category: dict[str, dict[str, int]] = {}
     overdue: dict[str, int] = {}
@@ -295,11 +295,11 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
         f.cards_delivered = delivered.get(code, 0)
         f.cards_delivered_in_period = delivered_now.get(code, 0)
         by_kind = _ordered(visits.get(code, {}), kinds)
-        f.visits_by_kind = {entries.KINDS.get(k, k): n for k, n in by_kind.items()}
+        f.visits_by_kind = by_kind
         f.visits = sum(by_kind.values())
         f.households_visited = visited.get(code, 0)
         statuses = _ordered(by_status.get(code, {}), list(demands.STATUSES))
-        f.demands_by_status = {demands.STATUSES.get(k, k): n for k, n in statuses.items()}
+        f.demands_by_status = statuses
         f.demands = sum(statuses.values())
         f.demands_by_category = _ordered(by_category.get(code, {}), categories)
         f.demands_overdue = overdue.get(code, 0)
@@ -322,11 +322,9 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
         ):
             setattr(totals, name, sum(getattr(v, name) for v in villages))
         totals.tags = _ordered(_sum([v.tags for v in villages]), [t for t in tag_order if t not in hidden])
-        totals.visits_by_kind = _ordered(
-            _sum([v.visits_by_kind for v in villages]), list(entries.KINDS.values())
-        )
+        totals.visits_by_kind = _ordered(_sum([v.visits_by_kind for v in villages]), list(entries.KINDS))
         totals.demands_by_status = _ordered(
-            _sum([v.demands_by_status for v in villages]), list(demands.STATUSES.values())
+            _sum([v.demands_by_status for v in villages]), list(demands.STATUSES)
         )
         totals.demands_by_category = _ordered(_sum([v.demands_by_category for v in villages]), categories)
         if show_cases:

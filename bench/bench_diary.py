@@ -131,7 +131,7 @@ def run(report) -> None:
         for i in range(5):
             data = entries.EntryInput(
                 occurred_at=dt.datetime.now().replace(second=0, microsecond=0) - dt.timedelta(hours=i + 1),
-                kind="home_visit",
+                kind="入户走访",
                 place="家中",
                 participants=[entries.ParticipantInput(household, head)],
                 situation="基准测试：老人身体良好",

@@ -52,6 +52,16 @@ def head_revision() -> str:
     return head
 
 
+def is_older(revision: str, than: str) -> bool:
+    """Is ``revision`` one of the revisions ``than`` builds on (an older schema)?"""
+    from alembic.script import ScriptDirectory
+
+    if revision == than:
+        return False
+    script = ScriptDirectory.from_config(alembic_config())
+    return any(s.revision == revision for s in script.iterate_revisions(than, "base"))
+
+
 def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 

@@ -50,7 +50,7 @@ def entry_input(
     person_id=None,
     *,
     when=NOW,
-    kind="home_visit",
+    kind="入户走访",
     situation="老人腿脚不便，独自居住",
     demands=(),
 ):

@@ -17,7 +17,7 @@ TODAY = D(2024, 3, 20)
 NOW = dt.datetime(2024, 3, 20, 18, 0)
 
 
-def _entry(ws, cadre, household_id, when, kind="home_visit", demands=()):
+def _entry(ws, cadre, household_id, when, kind="入户走访", demands=()):
     data = EntryInput(
         occurred_at=when,
         kind=kind,
@@ -58,7 +58,7 @@ def build_village(ws, village_admin):
         cadre,
         h1,
         dt.datetime(2024, 3, 10, 15),
-        kind="phone",
+        kind="电话联系",
         demands=[("医疗", "报销进度", D(2024, 3, 15))],
     )
     _entry(ws, cadre, h2, dt.datetime(2024, 3, 18, 10))

@@ -82,13 +82,13 @@ def add_demand(ws: Workspace, household_id: str, content: str = "申请低保") 
         entry = DiaryEntry(
             cadre_id=admin.id,
             occurred_at=dt.datetime(2024, 5, 6, 9, 30),
-            kind="home_visit",
+            kind="入户走访",
             situation="户主腿脚不便",
         )
         s.add(entry)
         s.flush()
         d = Demand(
-            entry_id=entry.id, household_id=household_id, category="低保", content=content, status="open"
+            entry_id=entry.id, household_id=household_id, category="低保", content=content, status="待办"
         )
         s.add(d)
         s.flush()
@@ -180,9 +180,7 @@ def fill_what_the_demo_leaves_out(ws: Workspace) -> None:
         household_id = w.session.scalars(
             select(Household.id).where(Household.deleted_at.is_(None)).order_by(Household.head_name)
         ).first()
-        visits.record_must_visit(
-            w, household_id, "hospitalised", DEMO_TODAY, note="突发脑梗住院", today=DEMO_TODAY
-        )
+        visits.record_must_visit(w, household_id, "住院", DEMO_TODAY, note="突发脑梗住院", today=DEMO_TODAY)
 
 
 def export_one(ws: Workspace, stick: Path) -> Path:

@@ -78,7 +78,7 @@ def test_demo_can_give_every_signature_a_file_of_its_own(village_ws):
         rows = s.execute(
             select(Attachment.sha256, Attachment.size)
             .join(Acknowledgement, Acknowledgement.attachment_id == Attachment.id)
-            .where(Acknowledgement.method == "signature")
+            .where(Acknowledgement.method == "当场签字")
         ).all()
     assert len(rows) > 10 and len({sha for sha, _size in rows}) == len(rows)
     with village_ws.engine.connect() as conn:

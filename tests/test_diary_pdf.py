@@ -33,7 +33,7 @@ def test_month_prints_each_entry_with_a_signature_line(village_ws, tmp_path):
             entry_input(hid, pid, when=dt.datetime(2024, 4, 2, 9), situation="四月的一篇"),
             now=dt.datetime(2024, 4, 3),
         )
-        acknowledgement.acknowledge(w, e.id, method="refused", refusal_reason="外出未归")
+        acknowledgement.acknowledge(w, e.id, method="拒签", refusal_reason="外出未归")
     target = tmp_path / "diary.pdf"
     with village_ws.work() as w:
         printed = print_month(w, target, cadre_id=cadre.id, year=2024, month=3, village_name="张家村")

@@ -39,7 +39,7 @@ def test_entry_with_persons_and_demands_is_saved_and_listed(village_ws, cadre):
     assert [p.person_name for p in e.participants] == ["张三丰"]
     assert [(d.category, d.status_label) for d in e.demands] == [("医疗", "待办"), ("住房", "待办")]
     with village_ws.session() as s:
-        ids = diary_entry_ids(s, DiaryFilter(cadre_id=cadre.id, demand_status="open"))
+        ids = diary_entry_ids(s, DiaryFilter(cadre_id=cadre.id, demand_status="待办"))
         row = diary_rows(s, ids)[e.id]
     assert ids == [e.id]
     assert (row.households, row.demands_open, row.ack_method) == ("张三丰", 2, None)
@@ -87,9 +87,9 @@ def test_demand_goes_open_replied_closed_and_refuses_other_steps(village_ws, cad
         demands.reply_demand(w, demand_id, reply="again", replied_on=today, replied_by="x", today=today)
     with village_ws.work(cadre) as w:
         d = demands.close_demand(w, demand_id, closed_on=today, today=today)
-    assert d.status == "closed" and d.closed_on == today
+    assert d.status == "已办结" and d.closed_on == today
     with village_ws.work(cadre) as w, pytest.raises(UserError, match="下一步只能是：无"):
-        demands.change_demand_status(w, demand_id, "open")
+        demands.change_demand_status(w, demand_id, "待办")
 
 
 def test_acknowledgement_stores_content_hash_and_makes_entry_read_only(village_ws, cadre):
@@ -98,12 +98,12 @@ def test_acknowledgement_stores_content_hash_and_makes_entry_read_only(village_w
     with village_ws.work(cadre) as w:
         expected = acknowledgement.content_hash(w, e.id)
         with pytest.raises(UserError, match="还没有签名"):
-            acknowledgement.acknowledge(w, e.id, method="signature", signer_name="张三丰", signature_png=b"")
+            acknowledgement.acknowledge(w, e.id, method="当场签字", signer_name="张三丰", signature_png=b"")
     with village_ws.work(cadre) as w:
         ack = acknowledgement.acknowledge(
             w,
             e.id,
-            method="signature",
+            method="当场签字",
             signer_name="张三丰",
             signer_relation="本人",
             signature_png=b"\x89PNG fake but non-empty",
@@ -114,7 +114,7 @@ def test_acknowledgement_stores_content_hash_and_makes_entry_read_only(village_w
     with village_ws.work(cadre) as w, pytest.raises(UserError, match="补记"):
         entries.save_entry(w, changed, entry_id=e.id, now=NOW)
     with village_ws.work(cadre) as w, pytest.raises(UserError, match="签字认可过"):
-        acknowledgement.acknowledge(w, e.id, method="refused", refusal_reason="x")
+        acknowledgement.acknowledge(w, e.id, method="拒签", refusal_reason="x")
     with village_ws.work(cadre) as w, pytest.raises(UserError, match="不能删除"):
         entries.delete_entry(w, e.id)
     # A change behind the service's back (a bad import, a hand edit) no longer matches the signature.
@@ -128,18 +128,16 @@ def test_refusal_keeps_entry_editable_and_a_later_signature_replaces_it(village_
     hid, pid, _ = add_household(village_ws)
     e = _save(village_ws, cadre, entry_input(hid, pid))
     with village_ws.work(cadre) as w, pytest.raises(UserError) as err:
-        acknowledgement.acknowledge(w, e.id, method="refused")
+        acknowledgement.acknowledge(w, e.id, method="拒签")
     assert err.value.field == "refusal_reason"
     with village_ws.work(cadre) as w:
-        ack = acknowledgement.acknowledge(
-            w, e.id, method="refused", refusal_reason="对低保评定有意见，不愿签字"
-        )
+        ack = acknowledgement.acknowledge(w, e.id, method="拒签", refusal_reason="对低保评定有意见，不愿签字")
     assert ack.method_label == "拒签" and not ack.signed
     e2 = _save(village_ws, cadre, entry_input(hid, pid, situation="补充了评定过程的说明"), entry_id=e.id)
     assert not e2.read_only
     with village_ws.work(cadre) as w:
         ack = acknowledgement.acknowledge(
-            w, e.id, method="signature", signer_name="张三丰", signature_png=b"png"
+            w, e.id, method="当场签字", signer_name="张三丰", signature_png=b"png"
         )
     assert ack.signed and ack.id == e2.acknowledgement.id
 
@@ -148,7 +146,7 @@ def test_amendment_keeps_original_and_list_shows_changed_after_signing(village_w
     hid, pid, _ = add_household(village_ws)
     e = _save(village_ws, cadre, entry_input(hid, pid))
     with village_ws.work(cadre) as w:
-        acknowledgement.acknowledge(w, e.id, method="signature", signer_name="张三丰", signature_png=b"png")
+        acknowledgement.acknowledge(w, e.id, method="当场签字", signer_name="张三丰", signature_png=b"png")
     with village_ws.work(cadre) as w, pytest.raises(UserError):
         entries.add_amendment(w, e.id, "   ")
     with village_ws.work(cadre) as w:
@@ -166,7 +164,7 @@ def test_amendment_keeps_original_and_list_shows_changed_after_signing(village_w
     assert detail.situation == "老人腿脚不便，独自居住"  # the original, as signed
     assert detail.changed_after_signing and detail.acknowledgement.matches_content
     assert [a.text for a in detail.amendments] == ["取暖补贴已于三月发放"]
-    assert row.amended and row.ack_method == "signature"
+    assert row.amended and row.ack_method == "当场签字"
     assert _search(village_ws, "取暖补贴") == [e.id]
 
 
@@ -174,9 +172,7 @@ def test_must_visit_event_is_on_the_contact_cadres_todo_until_a_home_visit(villa
     hid, pid, _ = add_household(village_ws, "李四", cadre_id=cadre.id)
     today = dt.date(2024, 3, 10)
     with village_ws.work(cadre) as w:
-        ev = visits.record_must_visit(
-            w, hid, "hospitalised", dt.date(2024, 3, 8), note="突发脑梗住院", today=today
-        )
+        ev = visits.record_must_visit(w, hid, "住院", dt.date(2024, 3, 8), note="突发脑梗住院", today=today)
     assert ev.cadre_id == cadre.id and ev.due_on == dt.date(2024, 3, 15)
     with village_ws.work(cadre) as w:
         items = [i for i in todo.todo_items(w, today) if i.kind == "must_visit"]
@@ -185,7 +181,7 @@ def test_must_visit_event_is_on_the_contact_cadres_todo_until_a_home_visit(villa
         late = [i for i in todo.todo_items(w, dt.date(2024, 3, 16)) if i.kind == "must_visit"]
     assert late[0].severity == "overdue"
     # A phone call does not close it; a home visit does.
-    _save(village_ws, cadre, entry_input(hid, pid, kind="phone", when=dt.datetime(2024, 3, 9, 9)))
+    _save(village_ws, cadre, entry_input(hid, pid, kind="电话联系", when=dt.datetime(2024, 3, 9, 9)))
     with village_ws.work() as w:
         assert len(visits.open_must_visits(w, cadre_id=cadre.id)) == 1
     visit = _save(village_ws, cadre, entry_input(hid, pid, when=dt.datetime(2024, 3, 11, 10)))
@@ -200,7 +196,7 @@ def test_a_visit_before_the_event_does_not_close_it(village_ws, cadre):
     hid, pid, _ = add_household(village_ws, cadre_id=cadre.id)
     _save(village_ws, cadre, entry_input(hid, pid, when=dt.datetime(2024, 3, 1, 10)))
     with village_ws.work(cadre) as w:
-        ev = visits.record_must_visit(w, hid, "elder_died", dt.date(2024, 3, 5), today=dt.date(2024, 3, 6))
+        ev = visits.record_must_visit(w, hid, "老人去世", dt.date(2024, 3, 5), today=dt.date(2024, 3, 6))
     assert ev.closed_by_entry_id is None and ev.due_on == dt.date(2024, 3, 8)
 
 
@@ -262,7 +258,7 @@ def test_overdue_list_counts_only_live_home_visits_by_anyone_and_each_cadre_sees
     )
     twice, p4, _ = add_household(village_ws, "冯两次", cadre_id=other.id, created=dt.datetime(2023, 1, 1))
     nobody, _, _ = add_household(village_ws, "陈无人", created=dt.datetime(2023, 1, 1))
-    _save(village_ws, cadre, entry_input(by_phone, p1, kind="phone", when=dt.datetime(2024, 2, 1, 9)))
+    _save(village_ws, cadre, entry_input(by_phone, p1, kind="电话联系", when=dt.datetime(2024, 2, 1, 9)))
     gone = _save(village_ws, cadre, entry_input(deleted, p2, when=dt.datetime(2024, 2, 1, 9)))
     with village_ws.work(cadre) as w:
         entries.delete_entry(w, gone.id)
@@ -303,10 +299,10 @@ def test_cadre_cannot_change_the_rhythm(village_ws, cadre):
 def test_household_timeline_and_last_visited(village_ws, cadre):
     hid, pid, _ = add_household(village_ws, cadre_id=cadre.id)
     _save(village_ws, cadre, entry_input(hid, pid, when=dt.datetime(2024, 1, 5, 9)))
-    _save(village_ws, cadre, entry_input(hid, pid, kind="phone", when=dt.datetime(2024, 2, 5, 9)))
+    _save(village_ws, cadre, entry_input(hid, pid, kind="电话联系", when=dt.datetime(2024, 2, 5, 9)))
     with village_ws.work(cadre) as w:
         visits.record_must_visit(
-            w, hid, "disaster", dt.date(2024, 3, 1), note="房屋漏雨", today=dt.date(2024, 3, 2)
+            w, hid, "意外灾害", dt.date(2024, 3, 1), note="房屋漏雨", today=dt.date(2024, 3, 2)
         )
     with village_ws.work() as w:
         assert visits.last_visited(w, hid) == dt.datetime(2024, 1, 5, 9)
@@ -358,7 +354,7 @@ def test_full_text_index_follows_edits_and_deletions(village_ws, cadre):
     assert _search(village_ws, "林妹妹") == [e.id] and _search(village_ws, "林黛玉") == []
     with village_ws.session(cadre.id) as s:
         d = s.scalars(select(Demand)).one()
-        d.status = "open"  # so the entry can be deleted in this test
+        d.status = "待办"  # so the entry can be deleted in this test
     with village_ws.work(cadre) as w:
         entries.delete_entry(w, e.id)
     assert _search(village_ws, "院墙倒塌") == []

@@ -66,7 +66,7 @@ def test_typing_an_entry_and_ctrl_s_saves_it(qtbot, ctx):
     with qtbot.waitSignal(dlg.saved, timeout=2000):
         qtbot.keyClick(dlg, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     (entry,) = _entries(ctx.workspace)
-    assert entry.situation == "老人独居，身体尚可" and entry.kind == "home_visit"
+    assert entry.situation == "老人独居，身体尚可" and entry.kind == "入户走访"
     with ctx.workspace.work() as w:
         detail = entries.entry_detail(w, entry.id)
     assert [d.content for d in detail.demands] == ["希望办理慢性病门诊卡"] and changes == ["diary"]
@@ -193,7 +193,7 @@ def test_diary_page_lists_searches_and_shows_signed_entry_read_only(qtbot, ctx):
         entries.save_entry(
             w, entry_input(hid, pid, when=dt.datetime(2024, 3, 2, 9), situation="孩子上学路远"), now=NOW
         )
-        acknowledgement.acknowledge(w, e1.id, method="signature", signer_name="张三丰", signature_png=b"png")
+        acknowledgement.acknowledge(w, e1.id, method="当场签字", signer_name="张三丰", signature_png=b"png")
     page = DiaryPage(ctx)
     qtbot.addWidget(page)
     page.resize(1366, 768)

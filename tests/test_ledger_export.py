@@ -35,7 +35,7 @@ def history(village_ws):
                 h2,
                 p2,
                 when=dt.datetime(2024, 2, 20, 15),
-                kind="walk_in",
+                kind="来访接待",
                 demands=[("就业", "儿子想参加技能培训")],
             ),
             now=NOW,
@@ -48,8 +48,8 @@ def history(village_ws):
             replied_by="王建国",
             today=NOW.date(),
         )
-        acknowledgement.acknowledge(w, e1.id, method="signature", signer_name="张三丰", signature_png=b"png")
-        acknowledgement.acknowledge(w, e2.id, method="refused", refusal_reason="不识字")
+        acknowledgement.acknowledge(w, e1.id, method="当场签字", signer_name="张三丰", signature_png=b"png")
+        acknowledgement.acknowledge(w, e2.id, method="拒签", refusal_reason="不识字")
     return village_ws, cadre, e1, e2
 
 
@@ -86,7 +86,7 @@ def test_ledger_workbook_has_title_frozen_header_serials_dates_and_acknowledgeme
 def test_ledger_filters_by_status_and_marks_overdue(history):
     ws_, *_ = history
     with ws_.work() as w:
-        open_rows = ledger.ledger(w, LedgerFilter(status="open"))
+        open_rows = ledger.ledger(w, LedgerFilter(status="待办"))
         overdue = ledger.ledger(w, LedgerFilter(overdue_on=dt.date(2024, 3, 1)))
     assert sorted(r.content for r in open_rows) == ["儿子想参加技能培训", "危房改造"]
     assert sorted(r.content for r in overdue) == ["危房改造", "申请大病医疗救助"]

@@ -198,3 +198,166 @@ def test_the_households_plain_name_and_group_indexes_are_gone_and_their_queries_
         assert not {"ix_household_head_name", "ix_household_group_name"} & indexes(ws)
     finally:
         ws.close()
+
+
+# The English codes of the diary's columns before 0011, written out here as an older program stored them.
+OLD_CODES = {
+    ("diary_entry", "kind"): {"入户走访": "home_visit", "电话联系": "phone"},
+    ("demand", "status"): {"待办": "open", "已答复": "replied"},
+    ("acknowledgement", "method"): {"当场签字": "signature"},
+    ("must_visit_event", "kind"): {"住院": "hospitalised"},
+}
+
+
+def test_the_diary_vocabularies_are_rewritten_to_chinese_with_the_signed_hashes_and_back(village_ws):
+    """0011: diary_entry.kind, demand.status, acknowledgement.method and must_visit_event.kind go from
+    the English codes to the Chinese values; a signature whose hash matched its entry is hashed again
+    over the rewritten content, one that no longer matched (the entry was changed after signing) stays
+    flagged; the conflicts' row snapshots follow. The downgrade gives back the database as it was."""
+    import json
+
+    from sqlalchemy import select
+
+    from db.models import AuditLog
+
+    from app.diary import acknowledgement, demands, entries, visits
+
+    from tests.diary_helpers import NOW, add_cadre, add_household, entry_input
+
+    ws = village_ws
+    cadre = add_cadre(ws)
+    hid, pid, _ = add_household(ws, "欧阳修远")
+    with ws.work(cadre) as w:
+        kept = entries.save_entry(w, entry_input(hid, pid, demands=[("住房", "屋顶漏雨")]), now=NOW)
+        altered = entries.save_entry(
+            w, entry_input(hid, pid, kind="电话联系", when=NOW - dt.timedelta(days=1)), now=NOW
+        )
+        for e in (kept, altered):
+            acknowledgement.acknowledge(
+                w, e.id, method="当场签字", signer_name="欧阳修远", signature_png=b"png", signed_at=NOW
+            )
+        demand_id = kept.demands[0].id
+        visits.record_must_visit(w, hid, "住院", NOW.date(), today=NOW.date())
+        # the audit log's action names stay as they were, built from the value in code
+        assert "diary.ack.signature" in w.session.scalars(select(AuditLog.action)).all()
+
+    def old_hash(entry_id):
+        """The hash an older program stored: the same content, the kind as its English code."""
+        with ws.work(cadre) as w:
+            canonical = acknowledgement.canonical_content(w.session, entry_id)
+        canonical["kind"] = OLD_CODES["diary_entry", "kind"][canonical["kind"]]
+        return acknowledgement.hash_canonical(canonical)
+
+    kept_old, altered_old = old_hash(kept.id), old_hash(altered.id)
+    conflict_rows = {
+        "demand": ({"id": demand_id, "status": "open", "reply": ""}, {"id": demand_id, "status": "replied"}),
+        "acknowledgement": (
+            {"id": acknowledgement.acknowledgement_id(kept.id), "entry_id": kept.id, "method": "signature"}
+            | {"content_hash": kept_old},
+            {"id": acknowledgement.acknowledgement_id(kept.id), "entry_id": kept.id, "method": "signature"}
+            | {"content_hash": "0" * 64},
+        ),
+    }
+    # the database as a program at 0010 left it: English codes, hashes over them, one entry changed
+    # after it was signed, two open conflicts
+    with ws.engine.begin() as conn:
+        for (table, column), codes in OLD_CODES.items():
+            for new, old in codes.items():
+                conn.exec_driver_sql(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (old, new))
+        for entry_id, h in ((kept.id, kept_old), (altered.id, altered_old)):
+            conn.exec_driver_sql(
+                "UPDATE acknowledgement SET content_hash = ? WHERE entry_id = ?", (h, entry_id)
+            )
+        conn.exec_driver_sql("UPDATE diary_entry SET actions = '改过的办理情况' WHERE id = ?", (altered.id,))
+        for table, (local, incoming) in conflict_rows.items():
+            conn.exec_driver_sql(
+                "INSERT INTO sync_conflict (table_name, record_type, record_id, village_code, local_row,"
+                " incoming_row, incoming_station, incoming_version, bundle_id, detected_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'town', 9, 'b', '2024-03-15 00:00:00.000000')",
+                (
+                    table,
+                    table,
+                    local["id"],
+                    "370681101201",
+                    json.dumps(local, ensure_ascii=False),
+                    json.dumps(incoming, ensure_ascii=False),
+                ),
+            )
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0010_sync_rejection'")
+
+    def coded(ws):
+        with ws.engine.connect() as c:
+            return {
+                "kinds": c.exec_driver_sql("SELECT id, kind FROM diary_entry ORDER BY id").all(),
+                "statuses": c.exec_driver_sql("SELECT id, status FROM demand ORDER BY id").all(),
+                "acks": c.exec_driver_sql(
+                    "SELECT entry_id, method, content_hash FROM acknowledgement ORDER BY entry_id"
+                ).all(),
+                "events": c.exec_driver_sql("SELECT id, kind FROM must_visit_event ORDER BY id").all(),
+                "conflicts": c.exec_driver_sql(
+                    "SELECT table_name, local_row, incoming_row FROM sync_conflict ORDER BY id"
+                ).all(),
+                "actions": c.exec_driver_sql("SELECT id, action FROM audit_log ORDER BY id").all(),
+                "versions": c.exec_driver_sql(
+                    "SELECT id, version, updated_at FROM diary_entry UNION ALL SELECT id, version, updated_at"
+                    " FROM acknowledgement UNION ALL SELECT id, version, updated_at FROM demand ORDER BY 1"
+                ).all(),
+            }
+
+    before = coded(ws)
+    assert {k for _id, k in before["kinds"]} == {"home_visit", "phone"}
+    ws.close()
+
+    ws = Workspace.open(village_ws.root, create=False)  # upgrades
+    try:
+        assert migrate.current_revision(ws.engine) == migrate.head_revision()
+        assert list((ws.root / "backups").glob("*.db"))
+        after = coded(ws)
+        assert dict(after["kinds"]) == {kept.id: "入户走访", altered.id: "电话联系"}
+        assert dict(after["statuses"]) == {demand_id: "待办"}
+        assert [k for _id, k in after["events"]] == ["住院"]
+        assert after["versions"] == before["versions"]  # rewritten in place, no new versions to send
+        assert after["actions"] == before["actions"]
+        with ws.work(cadre) as w:
+            signed = acknowledgement.acknowledgement_info(w.session, kept.id)
+            assert signed.method == "当场签字" and signed.signed and signed.matches_content
+            assert signed.content_hash == acknowledgement.content_hash(w, kept.id) != kept_old
+            changed = acknowledgement.acknowledgement_info(w.session, altered.id)
+            assert changed.signed and not changed.matches_content and changed.content_hash == altered_old
+            assert entries.entry_detail(w, kept.id).read_only
+            assert demands.demand_info(w, demand_id).status_label == "待办"
+        snapshots = {
+            t: (json.loads(local), json.loads(incoming)) for t, local, incoming in after["conflicts"]
+        }
+        assert snapshots["demand"][0]["status"] == "待办" and snapshots["demand"][1]["status"] == "已答复"
+        (ack_local, ack_incoming) = snapshots["acknowledgement"]
+        assert ack_local["method"] == ack_incoming["method"] == "当场签字"
+        assert ack_local["content_hash"] == signed.content_hash and ack_incoming["content_hash"] == "0" * 64
+        cfg = migrate.alembic_config()
+        with ws.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0010_sync_rejection")
+        assert coded(ws) == before
+    finally:
+        ws.close()
+
+
+def test_the_old_codes_cover_every_value_of_the_diarys_vocabularies():
+    """A value renamed or added without a migration of its own would leave rows (and older bundles) that
+    no screen offers; the must-visit deadlines name every kind."""
+    from db import vocab
+
+    from app.diary.visits import MUST_VISIT_DAYS
+
+    old = vocab.LEGACY_CODES
+    assert tuple(old["diary_entry"]["kind"].values()) == vocab.ENTRY_KINDS
+    assert tuple(old["demand"]["status"].values()) == vocab.DEMAND_STATUSES
+    assert tuple(old["acknowledgement"]["method"].values()) == vocab.ACK_METHODS
+    assert tuple(old["must_visit_event"]["kind"].values()) == vocab.MUST_VISIT_KINDS
+    assert set(vocab.SIGNED_METHODS) < set(vocab.ACK_METHODS)
+    assert tuple(MUST_VISIT_DAYS) == vocab.MUST_VISIT_KINDS
+    rows = [["home_visit", "x"], ["入户走访", "y"], ["unknown", "z"]]
+    assert vocab.translate_rows("diary_entry", ["kind", "place"], rows) == 1
+    assert rows == [["入户走访", "x"], ["入户走访", "y"], ["unknown", "z"]]
+    assert vocab.translate_rows("diary_entry", ["kind", "place"], rows, to_legacy=True) == 2
+    assert rows[0][0] == rows[1][0] == "home_visit"

@@ -82,7 +82,7 @@ def world(templates, tmp_path_factory):
     (first,) = export_bundles(a, stick)
     (b_first,) = export_bundles(b, stick)
     import_bundles(town, [first.path, b_first.path])
-    edit_demand(town, did, status="replied", reply="镇民政办已受理", replied_by="镇民政办")
+    edit_demand(town, did, status="已答复", reply="镇民政办已受理", replied_by="镇民政办")
     (down,) = export_bundles(town, stick, village=VILLAGE_CODE)
     add_household(a, "第二户")
     (second,) = export_bundles(a, stick)

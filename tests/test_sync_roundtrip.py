@@ -154,7 +154,7 @@ def test_town_changes_flow_down_and_fast_forward_at_the_village(pair):
     edit_demand(
         town,
         did,
-        status="replied",
+        status="已答复",
         reply="镇民政办已受理低保申请",
         replied_by="镇民政办",
         replied_on=dt.date(2024, 5, 8),
@@ -167,7 +167,7 @@ def test_town_changes_flow_down_and_fast_forward_at_the_village(pair):
     with village.new_session() as s:
         assert s.get(Demand, did).reply == "镇民政办已受理低保申请"
     # the village edits the town's version: that is a fast-forward at the town, not a conflict
-    edit_demand(village, did, status="closed", handling="已入户告知", closed_on=dt.date(2024, 5, 9))
+    edit_demand(village, did, status="已办结", handling="已入户告知", closed_on=dt.date(2024, 5, 9))
     (b,) = import_bundles(town, [_export(village, stick)]).bundles
     assert b.counts["conflicts"] == 0 and b.counts["updated"] == 1
     assert synced_rows(town, VILLAGE_CODE) == synced_rows(village, VILLAGE_CODE)
@@ -348,3 +348,116 @@ def test_every_synced_table_of_real_village_data_arrives_equal_at_the_town(two_v
         for ws, _ in villages:
             ws.close()
         town.close()
+
+
+# -- a bundle from a station still on a schema before 0011_diary_vocab carries the diary's English codes --
+OLD_CODES = {  # as an older program wrote them
+    ("diary_entries", "kind"): {"入户走访": "home_visit", "电话联系": "phone"},
+    ("demands", "status"): {"待办": "open", "已答复": "replied"},
+    ("acknowledgements", "method"): {"当场签字": "signature", "拒签": "refused"},
+    ("must_visit_events", "kind"): {"住院": "hospitalised"},
+}
+
+
+def _as_from_older_schema(path, village, town, out, ack_hashes):
+    """``path`` as a village on revision 0010 would have written it: the diary's English codes, the
+    acknowledgements' hashes over them (``ack_hashes``: id → hash), the manifest naming 0010."""
+    from tests.sync_support import forge_bundle, open_bundle, rewrite_manifest, section_doc, with_rows
+
+    manifest, sections = open_bundle(path, town)
+    for (record_type, column), codes in OLD_CODES.items():
+        doc = section_doc(sections, record_type)
+        i = doc["columns"].index(column)
+        rows = [[codes.get(v, v) if n == i else v for n, v in enumerate(r)] for r in doc["rows"]]
+        sections = with_rows(sections, record_type, rows, replace=True)
+    doc = section_doc(sections, "acknowledgements")
+    i_id, i_hash = doc["columns"].index("id"), doc["columns"].index("content_hash")
+    for r in doc["rows"]:
+        r[i_hash] = ack_hashes.get(r[i_id], r[i_hash])
+    sections = with_rows(sections, "acknowledgements", doc["rows"], replace=True)
+    forged = forge_bundle(village, town, manifest, sections, out, sequence=manifest["sequence"])
+
+    def older(raw: bytes) -> bytes:
+        m = json.loads(raw)
+        assert m["schema_version"] == "0011_diary_vocab"
+        m["schema_version"] = "0010_sync_rejection"
+        return json.dumps(m, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+    return rewrite_manifest(forged, village, older)
+
+
+def test_a_bundle_of_an_older_schema_lands_in_chinese_and_its_signatures_still_match(pair, tmp_path):
+    """A village not yet upgraded sends English codes: the town (on 0011) takes the bundle, translates
+    the diary's coded columns before writing them and re-hashes the signatures that matched their entry
+    as the village hashed it; a signature over an entry changed after signing stays flagged. A conflict
+    from such a bundle holds the translated values."""
+    from app.diary import acknowledgement, entries, visits
+
+    from tests.diary_helpers import NOW, add_cadre, entry_input
+    from tests.diary_helpers import add_household as add_family
+
+    village, town, stick = pair
+    cadre = add_cadre(village)
+    hid, pid, _ = add_family(village, "欧阳修远")
+    with village.work(cadre) as w:
+        kept = entries.save_entry(w, entry_input(hid, pid, demands=[("住房", "屋顶漏雨")]), now=NOW)
+        altered = entries.save_entry(
+            w, entry_input(hid, pid, kind="电话联系", when=NOW - dt.timedelta(days=1)), now=NOW
+        )
+        refused = entries.save_entry(w, entry_input(hid, pid, when=NOW - dt.timedelta(days=2)), now=NOW)
+        for e in (kept, altered):
+            acknowledgement.acknowledge(
+                w, e.id, method="当场签字", signer_name="欧阳修远", signature_png=b"png"
+            )
+        acknowledgement.acknowledge(w, refused.id, method="拒签", refusal_reason="外出未归")
+        visits.record_must_visit(w, hid, "住院", NOW.date(), today=NOW.date())
+        demand_id = kept.demands[0].id
+
+    def old_hash(entry_id):
+        with village.work(cadre) as w:
+            canonical = acknowledgement.canonical_content(w.session, entry_id)
+        canonical["kind"] = OLD_CODES["diary_entries", "kind"][canonical["kind"]]
+        return acknowledgement.hash_canonical(canonical)
+
+    ack_id = acknowledgement.acknowledgement_id
+    old = {ack_id(e.id): old_hash(e.id) for e in (kept, altered, refused)}
+    edit_entry = "UPDATE diary_entry SET actions = '签字后改过的办理情况' WHERE id = ?"
+    with village.engine.begin() as conn:  # changed after signing, by a path that does not stop it
+        conn.exec_driver_sql(edit_entry, (altered.id,))
+    path = _as_from_older_schema(_export(village, stick), village, town, tmp_path / "old-1.mqb", old)
+
+    (b,) = import_bundles(town, [path]).bundles
+    assert b.status == "imported" and b.counts["rejected"] == 0, b.as_json()
+    with town.engine.connect() as c:
+        kinds = dict(c.exec_driver_sql("SELECT id, kind FROM diary_entry").all())
+        statuses = dict(c.exec_driver_sql("SELECT id, status FROM demand").all())
+        methods = dict(c.exec_driver_sql("SELECT entry_id, method FROM acknowledgement").all())
+        events = c.exec_driver_sql("SELECT kind FROM must_visit_event").scalars().all()
+    assert kinds == {kept.id: "入户走访", altered.id: "电话联系", refused.id: "入户走访"}
+    assert statuses == {demand_id: "待办"}
+    assert methods == {kept.id: "当场签字", altered.id: "当场签字", refused.id: "拒签"}
+    assert events == ["住院"]
+    with town.new_session() as s:
+        signed = acknowledgement.acknowledgement_info(s, kept.id)
+        assert signed.matches_content and signed.content_hash != old[ack_id(kept.id)]
+        assert acknowledgement.acknowledgement_info(s, refused.id).matches_content
+        changed = acknowledgement.acknowledgement_info(s, altered.id)
+        assert not changed.matches_content and changed.content_hash == old[ack_id(altered.id)]
+    # what the village holds and the town now holds are the same rows (but the flagged hash, which an
+    # older village keeps over its English codes)
+    ours, theirs = synced_rows(village, VILLAGE_CODE), synced_rows(town, VILLAGE_CODE)
+    assert {t: r for t, r in ours.items() if t != "acknowledgements"} == {
+        t: r for t, r in theirs.items() if t != "acknowledgements"
+    }
+
+    # the town answers the demand while the older village edits it: the conflict holds 待办, not "open"
+    edit_demand(town, demand_id, status="已答复", reply="镇住建办已受理", replied_by="镇住建办")
+    edit_demand(village, demand_id, handling="村：已联系施工队")
+    path = _as_from_older_schema(_export(village, stick), village, town, tmp_path / "old-2.mqb", old)
+    (b,) = import_bundles(town, [path]).bundles
+    assert b.status == "imported" and b.counts["conflicts"] == 1, b.as_json()
+    (c,) = conflicts.list_conflicts(town)
+    assert (c.local["status"], c.incoming["status"]) == ("已答复", "待办")
+    assert c.incoming["handling"] == "村：已联系施工队"
+    with town.new_session() as s:
+        assert s.get(Demand, demand_id).status == "已答复"  # the town's row stays until a person decides

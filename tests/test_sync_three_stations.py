@@ -216,7 +216,7 @@ def _forge(a, town, b, stick, tmp, how, n, households, demands, forged) -> Path 
                     entry_id=rid,
                     category="低保",
                     content="冒改",
-                    status="closed",
+                    status="已办结",
                 )
             ],
         )

@@ -223,7 +223,7 @@ def test_a_row_stamped_as_the_towns_does_not_overwrite_the_towns_reply(town_of_t
     a, _b, town, _stick, a_up, _ha, _hb = town_of_two
     with town.new_session() as s:
         did = s.scalars(select(Demand.id).where(Demand.village_code == VILLAGE_CODE)).one()
-    edit_demand(town, did, status="replied", reply="镇民政办已受理", replied_by="镇民政办")
+    edit_demand(town, did, status="已答复", reply="镇民政办已受理", replied_by="镇民政办")
     with town.engine.connect() as conn:
         cols = ["id"] + [c for c in _columns(open_bundle(a_up, town)[1], "demands") if c != "id"]
         town_row = list(

@@ -52,7 +52,7 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
         ).first()
         case_id, case_number = case.id, case.case_number
         demand_id = w.session.scalars(
-            select(Demand.id).where(Demand.village_code == VILLAGE_CODE, Demand.status == "open")
+            select(Demand.id).where(Demand.village_code == VILLAGE_CODE, Demand.status == "待办")
         ).first()
         handled_on = max(case.escalated_on, DEMO_TODAY)
         states.record_town_handling(
@@ -94,7 +94,7 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
         assert (info.town_outcome, info.town_outcome_note) == ("调解成功", "已出具镇级调解协议")
         assert info.town_handler == clerk.display_name and info.state == rules.ESCALATED
         reply = demands.demand_info(w, demand_id)
-        assert reply.status == "replied" and reply.reply.startswith("镇农业站已排期")
+        assert reply.status == "已答复" and reply.reply.startswith("镇农业站已排期")
         # the reply is searchable at the village (the importer re-indexed the entry in bulk) and the
         # index's triggers are back for the next ordinary edit
         from db.queries.diary import DiaryFilter, diary_entry_ids

@@ -9,11 +9,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
+from db import vocab
 from db.base import derived_id
-from db.models import Acknowledgement, Attachment, Demand, DiaryParticipant
+from db.models import Acknowledgement, Attachment, Demand, DiaryEntry, DiaryParticipant
 
 from app import attachments, audit
 from app.diary.common import ENTRY_FIELDS, clean, live_entry, require_writer
@@ -21,8 +22,16 @@ from app.errors import UserError
 from app.ownership import require_own_record
 from app.work import Work
 
-ACK_METHODS = {"signature": "当场签字", "paper_photo": "纸质签字", "refused": "拒签"}
-SIGNED_METHODS = ("signature", "paper_photo")
+ACK_METHODS = vocab.ACK_METHODS  # 当场签字, 纸质签字, 拒签: stored as they read
+SIGNED_METHODS = vocab.SIGNED_METHODS
+SIGNATURE, PAPER_PHOTO, REFUSED = vocab.SIGNATURE, vocab.PAPER_PHOTO, vocab.REFUSED
+
+# The audit log's action names kept from when the methods were stored as English codes.
+AUDIT_ACTIONS = {
+    SIGNATURE: "diary.ack.signature",
+    PAPER_PHOTO: "diary.ack.paper_photo",
+    REFUSED: "diary.ack.refused",
+}
 
 
 def acknowledgement_id(entry_id: str) -> str:
@@ -47,7 +56,7 @@ class AcknowledgementInfo:
 
     @property
     def method_label(self) -> str:
-        return ACK_METHODS[self.method]
+        return self.method
 
 
 def live_ack(session: Session, entry_id: str) -> Acknowledgement | None:
@@ -118,6 +127,69 @@ def hash_canonical(canonical: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def rehash_translated(conn: Connection, entry_ids, chunk: int = 500) -> int:
+    """After the rows of a bundle made before :data:`db.vocab.VOCAB_REVISION` were written with their
+    English codes translated (:func:`db.vocab.translate_rows`): the acknowledgements of these entries
+    whose hash matches the entry's content as its sender hashed it (the kind as its English code) get
+    the hash of the content as it is stored here, as migration 0011 did at every station; one that does
+    not match (the entry was changed after signing) keeps its hash and stays flagged. Core, inside the
+    importer's transaction; returns how many hashes were rewritten."""
+    ids = sorted(set(entry_ids))
+    entry_t, part_t, demand_t, ack_t = (
+        DiaryEntry.__table__,
+        DiaryParticipant.__table__,
+        Demand.__table__,
+        Acknowledgement.__table__,
+    )
+    rewritten = 0
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        acks = conn.execute(
+            select(ack_t.c.id, ack_t.c.entry_id, ack_t.c.content_hash).where(ack_t.c.entry_id.in_(part))
+        ).all()
+        if not acks:
+            continue
+        wanted = sorted({a.entry_id for a in acks})
+        people: dict[str, list] = {}
+        for r in conn.execute(
+            select(part_t.c.entry_id, part_t.c.household_id, part_t.c.person_id).where(
+                part_t.c.entry_id.in_(wanted), part_t.c.deleted_at.is_(None)
+            )
+        ):
+            people.setdefault(r.entry_id, []).append((r.household_id, r.person_id))
+        heard: dict[str, list] = {}
+        for r in conn.execute(
+            select(demand_t.c.entry_id, demand_t.c.category, demand_t.c.content, demand_t.c.due_on).where(
+                demand_t.c.entry_id.in_(wanted), demand_t.c.deleted_at.is_(None)
+            )
+        ):
+            heard.setdefault(r.entry_id, []).append((r.category, r.content, r.due_on))
+        hashes = {}
+        columns = [entry_t.c[c] for c in ("id", "occurred_at", "kind", *ENTRY_FIELDS, "follow_up_on")]
+        for r in conn.execute(select(*columns).where(entry_t.c.id.in_(wanted))):
+            entry = dict(r._mapping)
+            now = hash_canonical(canonical_from_values(entry, people.get(r.id, []), heard.get(r.id, [])))
+            as_sent = [entry["kind"]]
+            vocab.translate_rows("diary_entry", ["kind"], [as_sent], to_legacy=True)
+            entry["kind"] = as_sent[0]
+            sent = hash_canonical(canonical_from_values(entry, people.get(r.id, []), heard.get(r.id, [])))
+            hashes[r.id] = (sent, now)
+        changed = [
+            {"ack_id": a.id, "new_hash": hashes[a.entry_id][1]}
+            for a in acks
+            if a.entry_id in hashes and a.content_hash == hashes[a.entry_id][0]
+        ]
+        if changed:
+            conn.execute(
+                ack_t.update()
+                .where(ack_t.c.id == bindparam("ack_id"))
+                .values(content_hash=bindparam("new_hash")),
+                changed,
+            )
+            rewritten += len(changed)
+    return rewritten
+
+
 def content_hash(work: Work, entry_id: str) -> str:
     """The hash of what the resident signs, as the entry stands now."""
     return hash_canonical(canonical_content(work.session, entry_id))
@@ -135,9 +207,9 @@ def acknowledge(
     refusal_reason: str = "",
     signed_at: dt.datetime | None = None,
 ) -> AcknowledgementInfo:
-    """Record the resident's acknowledgement: ``signature`` (PNG drawn on screen), ``paper_photo``
-    (photo of the signed paper) or ``refused`` (with the reason). A refusal may later be followed by a
-    signature; a signature is final."""
+    """Record the resident's acknowledgement: 当场签字 (PNG drawn on screen), 纸质签字 (photo of the
+    signed paper) or 拒签 (with the reason). A refusal may later be followed by a signature; a
+    signature is final."""
     session, actor = work.session, work.actor
     require_writer(actor)
     entry = live_entry(session, entry_id)
@@ -153,7 +225,7 @@ def acknowledge(
     if method in SIGNED_METHODS and not signer_name:
         raise UserError("请填写签字群众的姓名", field="signer_name")
     attachment_id = None
-    if method == "signature":
+    if method == SIGNATURE:
         if not signature_png:
             raise UserError("签字板上还没有签名，请群众在签字板上签字", field="signature")
         attachment_id = attachments.attach_bytes(
@@ -164,7 +236,7 @@ def acknowledge(
             f"签字-{signer_name}.png",
             mime="image/png",
         ).id
-    elif method == "paper_photo":
+    elif method == PAPER_PHOTO:
         if not photo_path:
             raise UserError("请选择纸质签字的照片或扫描件", field="photo")
         attachment_id = attachments.attach_file(
@@ -187,13 +259,13 @@ def acknowledge(
     row.signer_relation = signer_relation
     row.signed_at = signed_at or dt.datetime.now().replace(microsecond=0)
     row.attachment_id = attachment_id
-    row.refusal_reason = refusal_reason if method == "refused" else ""
+    row.refusal_reason = refusal_reason if method == REFUSED else ""
     row.content_hash = signed_hash
     session.flush()
     audit.record(
         session,
         actor,
-        f"diary.ack.{method}",
+        AUDIT_ACTIONS[method],
         table="diary_entry",
         record_id=entry_id,
         fields=["method", "signer_name", "signer_relation"],

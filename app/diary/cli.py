@@ -7,9 +7,10 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+from db import vocab
 from db.queries.diary import LedgerFilter
 
-from app.diary.demands import STATUS_BY_LABEL, STATUSES
+from app.diary.demands import STATUSES
 from app.diary.ledger import export_diary, export_ledger
 
 
@@ -21,10 +22,11 @@ def _date_arg(text: str) -> dt.date:
 
 
 def _status_arg(text: str) -> str:
-    if text in STATUS_BY_LABEL:
-        return STATUS_BY_LABEL[text]
     if text in STATUSES:
         return text
+    legacy = vocab.LEGACY_CODES["demand"]["status"]  # open, replied, closed: as older versions took them
+    if text in legacy:
+        return legacy[text]
     raise argparse.ArgumentTypeError(f"办理状态“{text}”不对，可选：待办、已答复、已办结")
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import settings
+from db import settings, vocab
 from db.models import Demand, DiaryEntry
 
 from app import accounts, audit
@@ -33,11 +33,11 @@ DEFAULT_DEMAND_CATEGORIES = (
 )
 CATEGORIES_SETTING = "diary.demand_categories"  # extra categories added by the village (JSON list)
 
-STATUSES = {"open": "待办", "replied": "已答复", "closed": "已办结"}
-STATUS_BY_LABEL = {v: k for k, v in STATUSES.items()}
+STATUSES = vocab.DEMAND_STATUSES  # 待办, 已答复, 已办结: stored as they read
+OPEN, REPLIED, CLOSED = vocab.OPEN, vocab.REPLIED, vocab.CLOSED
 
 # 待办 → 已答复 → 已办结; nothing else.
-TRANSITIONS = {"open": {"replied"}, "replied": {"closed"}, "closed": set()}
+TRANSITIONS = {OPEN: {REPLIED}, REPLIED: {CLOSED}, CLOSED: set()}
 
 
 # -- settings --------------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ class DemandInfo:
 
     @property
     def status_label(self) -> str:
-        return STATUSES[self.status]
+        return self.status
 
 
 def demand_info_of(d: Demand, names: dict[str, str]) -> DemandInfo:
@@ -120,10 +120,9 @@ def _demand(session: Session, demand_id: str) -> Demand:
 
 def _check_transition(d: Demand, new_status: str) -> None:
     if new_status not in TRANSITIONS.get(d.status, set()):
-        allowed = "、".join(STATUSES[s] for s in TRANSITIONS.get(d.status, ())) or "无"
+        allowed = "、".join(TRANSITIONS.get(d.status, ())) or "无"
         raise UserError(
-            f"诉求现在是“{STATUSES[d.status]}”，不能直接改为“{STATUSES.get(new_status, new_status)}”"
-            f"（下一步只能是：{allowed}）",
+            f"诉求现在是“{d.status}”，不能直接改为“{new_status}”（下一步只能是：{allowed}）",
             field="status",
         )
 
@@ -142,7 +141,7 @@ def reply_demand(
     session, actor = work.session, work.actor
     accounts.require(actor, "handle_demands")
     d = _demand(session, demand_id)
-    _check_transition(d, "replied")
+    _check_transition(d, REPLIED)
     today = today or dt.date.today()
     reply = clean(reply)
     if not reply:
@@ -159,7 +158,7 @@ def reply_demand(
     d.reply, d.replied_on, d.replied_by = reply, replied_on, clean(replied_by, 50)
     if handling is not None:
         d.handling = clean(handling)
-    d.status = "replied"
+    d.status = REPLIED
     session.flush()
     audit.record(
         session,
@@ -184,7 +183,7 @@ def close_demand(
     session, actor = work.session, work.actor
     accounts.require(actor, "handle_demands")
     d = _demand(session, demand_id)
-    _check_transition(d, "closed")
+    _check_transition(d, CLOSED)
     today = today or dt.date.today()
     if closed_on is None:
         raise UserError("请填写办结日期", field="closed_on")
@@ -196,7 +195,7 @@ def close_demand(
         d.handling = clean(handling)
     if not d.handling:
         raise UserError("办结前请写下办理情况", field="handling")
-    d.closed_on, d.status = closed_on, "closed"
+    d.closed_on, d.status = closed_on, CLOSED
     session.flush()
     audit.record(
         session, actor, "demand.close", table="demand", record_id=d.id, fields=["status", "closed_on"]
@@ -205,9 +204,9 @@ def close_demand(
 
 
 def change_demand_status(work: Work, demand_id: str, new_status: str, **kwargs) -> DemandInfo:
-    if new_status == "replied":
+    if new_status == REPLIED:
         return reply_demand(work, demand_id, **kwargs)
-    if new_status == "closed":
+    if new_status == CLOSED:
         return close_demand(work, demand_id, **kwargs)
     _check_transition(_demand(work.session, demand_id), new_status)
     raise AssertionError("unreachable")  # pragma: no cover

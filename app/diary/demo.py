@@ -31,6 +31,7 @@ from db.models import (
     User,
 )
 from db.stamping import stamp_new_rows
+from db.vocab import CLOSED, ENTRY_KINDS, OPEN, PAPER_PHOTO, REFUSED, REPLIED, SIGNATURE
 
 from app import attachments
 from app.diary import acknowledgement
@@ -39,6 +40,7 @@ from app.diary.visits import MUST_VISIT_DAYS, MUST_VISIT_KINDS
 from app.households.tags import tag_row_id
 from app.pinyin import name_keys
 
+HOME_VISIT, PHONE, WALK_IN, RECEPTION, OTHER_KIND = ENTRY_KINDS
 ENTRIES_PER_HOUSEHOLD = 5  # on average; DemoRun.sizes["diary_entries"] sets the total instead
 BATCH_HOUSEHOLDS = 2000
 BULK_CACHE_KIB = 256 * 1024
@@ -135,12 +137,12 @@ AMENDMENTS = [
     "补记：已将情况报告镇包村干部。",
 ]
 MUST_VISIT_NOTES = {
-    "hospitalised": "因病住院治疗",
-    "elder_died": "家中老人去世",
-    "family_dispute": "夫妻发生争吵",
-    "disaster": "大风刮倒院墙",
-    "child_out_of_school": "孩子初中毕业后在家待业",
-    "other": "家中突发变故",
+    "住院": "因病住院治疗",
+    "老人去世": "家中老人去世",
+    "家庭纠纷": "夫妻发生争吵",
+    "意外灾害": "大风刮倒院墙",
+    "子女辍学或待业": "孩子初中毕业后在家待业",
+    "其他": "家中突发变故",
 }
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "国建秀英明华志强文军平芳玉兰红桂福春德海金永胜翠凤霞丽伟刚勇峰云莲荣"
@@ -360,15 +362,15 @@ def generate(ws, demo) -> dict[str, int]:
                 )
                 r = rng.random()
                 kind = (
-                    "home_visit"
+                    HOME_VISIT
                     if r < 0.6
-                    else "phone"
+                    else PHONE
                     if r < 0.8
-                    else "walk_in"
+                    else WALK_IN
                     if r < 0.9
-                    else "reception"
+                    else RECEPTION
                     if r < 0.95
-                    else "other"
+                    else OTHER_KIND
                 )
                 met = [members[0]] + (
                     [rng.choice(members[1:])] if len(members) > 1 and rng.random() < 0.4 else []
@@ -382,8 +384,8 @@ def generate(ws, demo) -> dict[str, int]:
                     "occurred_at": when,
                     "kind": kind,
                     "place": _text(rng, PLACES, head=head, group="村")
-                    if kind == "home_visit"
-                    else ("电话" if kind == "phone" else "村群众工作室"),
+                    if kind == HOME_VISIT
+                    else ("电话" if kind == PHONE else "村群众工作室"),
                     "companions": rng.choice(["", "", "", "驻村工作队员", "网格员"]),
                     "situation": _text(rng, SITUATIONS, head=head, n=len(members), who=who),
                     "difficulties": _text(rng, DIFFICULTIES, who=who),
@@ -392,7 +394,7 @@ def generate(ws, demo) -> dict[str, int]:
                     "follow_up_on": day + dt.timedelta(days=rng.randint(7, 30)) if follow else None,
                 }
                 entries.append(e)
-                if kind == "home_visit":
+                if kind == HOME_VISIT:
                     visits.append((when, entry_id))
                 entry_parts = []
                 for pid, _name in met:
@@ -413,20 +415,20 @@ def generate(ws, demo) -> dict[str, int]:
                         due = day + dt.timedelta(days=rng.choice((15, 30)))
                         s = rng.random()
                         status = (
-                            "closed"
+                            CLOSED
                             if s < (0.7 if days_ago > 60 else 0.3 if days_ago > 15 else 0.05)
-                            else "replied"
+                            else REPLIED
                             if s < (0.9 if days_ago > 60 else 0.7 if days_ago > 15 else 0.3)
-                            else "open"
+                            else OPEN
                         )
                         replied_on = (
                             min(day + dt.timedelta(days=rng.randint(1, 12)), today)
-                            if status != "open"
+                            if status != OPEN
                             else None
                         )
                         closed_on = (
                             min(replied_on + dt.timedelta(days=rng.randint(0, 20)), today)
-                            if status == "closed"
+                            if status == CLOSED
                             else None
                         )
                         demands.append(
@@ -439,25 +441,25 @@ def generate(ws, demo) -> dict[str, int]:
                                 "responsible_id": cadre,
                                 "due_on": due,
                                 "status": status,
-                                "handling": _text(rng, HANDLING) if status != "open" else "",
-                                "reply": _text(rng, REPLIES) if status != "open" else "",
+                                "handling": _text(rng, HANDLING) if status != OPEN else "",
+                                "reply": _text(rng, REPLIES) if status != OPEN else "",
                                 "replied_on": replied_on,
-                                "replied_by": cadre_names.get(cadre) if status != "open" else None,
+                                "replied_by": cadre_names.get(cadre) if status != OPEN else None,
                                 "closed_on": closed_on,
                                 "mediation_case_id": None,
                             }
                         )
                         entry_demands.append((category, content, due))
                 a = rng.random()
-                if days_ago > 2 and a < 0.8 and kind != "phone":
-                    method = "signature" if a < 0.62 else "paper_photo" if a < 0.74 else "refused"
+                if days_ago > 2 and a < 0.8 and kind != PHONE:
+                    method = SIGNATURE if a < 0.62 else PAPER_PHOTO if a < 0.74 else REFUSED
                     ack_id = acknowledgement.acknowledgement_id(entry_id)
                     att_id = None
-                    if method != "refused":
+                    if method != REFUSED:
                         att_id = new_id(ctx.station_id)
-                        sha = rng.choice(blobs) if method == "signature" else photo
+                        sha = rng.choice(blobs) if method == SIGNATURE else photo
                         size = sizes[sha]
-                        if unique_signatures and method == "signature":
+                        if unique_signatures and method == SIGNATURE:
                             data = _own_copy(pictures[blobs.index(sha)], att_id)
                             sha, size = hashlib.sha256(data).hexdigest(), len(data)
                             new_files.append((sha, data))
@@ -467,7 +469,7 @@ def generate(ws, demo) -> dict[str, int]:
                                 "owner_table": "acknowledgement",
                                 "owner_id": ack_id,
                                 "filename": f"签字-{members[0][1]}.png"
-                                if method == "signature"
+                                if method == SIGNATURE
                                 else "纸质签字.png",
                                 "mime": "image/png",
                                 "size": size,
@@ -480,17 +482,17 @@ def generate(ws, demo) -> dict[str, int]:
                             "id": ack_id,
                             "entry_id": entry_id,
                             "method": method,
-                            "signer_name": members[0][1] if method != "refused" else "",
-                            "signer_relation": "本人" if method != "refused" else "",
+                            "signer_name": members[0][1] if method != REFUSED else "",
+                            "signer_relation": "本人" if method != REFUSED else "",
                             "signed_at": when + dt.timedelta(minutes=rng.randint(5, 40)),
                             "attachment_id": att_id,
-                            "refusal_reason": rng.choice(REFUSALS) if method == "refused" else "",
+                            "refusal_reason": rng.choice(REFUSALS) if method == REFUSED else "",
                             "content_hash": acknowledgement.hash_canonical(
                                 acknowledgement.canonical_from_values(e, entry_parts, entry_demands)
                             ),
                         }
                     )
-                    if method != "refused" and rng.random() < 0.01:
+                    if method != REFUSED and rng.random() < 0.01:
                         amends.append(
                             {
                                 "entry_id": entry_id,

@@ -11,7 +11,9 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from app.diary.entries import DemandInput, EntryInput, ParticipantInput
+from db import vocab
+
+from app.diary.entries import HOME_VISIT, DemandInput, EntryInput, ParticipantInput
 from app.work import Work
 
 
@@ -96,9 +98,12 @@ def draft_to_entry(data: dict) -> EntryInput:
     def date(v):
         return dt.date.fromisoformat(v) if v else None
 
+    # a draft saved by a version that kept English codes (home_visit …) comes back with the value
+    kind = [data.get("kind") or HOME_VISIT]
+    vocab.translate_rows("diary_entry", ["kind"], [kind])
     return EntryInput(
         occurred_at=dt.datetime.fromisoformat(data["occurred_at"]) if data.get("occurred_at") else None,
-        kind=data.get("kind") or "home_visit",
+        kind=kind[0],
         place=data.get("place", ""),
         participants=[
             ParticipantInput(p["household_id"], p.get("person_id")) for p in data.get("participants", [])

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db import vocab
 from db.base import derived_id, utcnow
 from db.models import (
     Demand,
@@ -26,20 +27,14 @@ from db.models import (
 from app import accounts, attachments, audit
 from app.diary.acknowledgement import SIGNED_METHODS, AcknowledgementInfo, acknowledgement_info, live_ack
 from app.diary.common import ENTRY_FIELDS, clean, live_entry, require_writer, user_names
-from app.diary.demands import STATUSES, DemandInfo, categories_in, demand_info_of
+from app.diary.demands import OPEN, DemandInfo, categories_in, demand_info_of
 from app.errors import UserError
 from app.ownership import require_own_record
 from app.work import Work
 
 # -- vocabularies ----------------------------------------------------------------------------------
-KINDS = {
-    "home_visit": "入户走访",
-    "phone": "电话联系",
-    "walk_in": "来访接待",
-    "reception": "集中接访",
-    "other": "其他",
-}
-KIND_BY_LABEL = {v: k for k, v in KINDS.items()}
+KINDS = vocab.ENTRY_KINDS  # 入户走访, 电话联系, 来访接待, 集中接访, 其他: stored as they read
+HOME_VISIT, OTHER_KIND = vocab.HOME_VISIT, vocab.OTHER_KIND
 
 FIELD_LABELS = {
     "occurred_at": "走访时间",
@@ -134,7 +129,7 @@ class EntryDetail:
 
     @property
     def kind_label(self) -> str:
-        return KINDS.get(self.kind, self.kind)
+        return self.kind
 
     @property
     def read_only(self) -> bool:
@@ -155,7 +150,7 @@ def _validate(session: Session, data: EntryInput, now: dt.datetime) -> None:
         raise UserError("走访时间早于三年前，请检查年份", field="occurred_at")
     if data.kind not in KINDS:
         raise UserError("请选择走访方式（入户走访、电话联系、来访接待、集中接访或其他）", field="kind")
-    if data.kind != "other" and not data.participants:
+    if data.kind != OTHER_KIND and not data.participants:
         raise UserError(
             "请至少选择一户走访对象：在“走访对象”里输入姓名或拼音首字母查找", field="participants"
         )
@@ -227,7 +222,7 @@ def save_entry(
     _save_participants(session, entry, data.participants)
     _save_demands(session, entry, data, actor)
     session.flush()
-    if entry.kind == "home_visit":
+    if entry.kind == HOME_VISIT:
         _close_must_visits(session, entry)
     audit.record(
         session,
@@ -277,7 +272,7 @@ def _save_demands(session: Session, entry: DiaryEntry, data: EntryInput, actor: 
     for position, d in enumerate(data.demands):
         row = existing.get(d.id) if d.id else None
         if row is None:
-            row = Demand(entry_id=entry.id, status="open")
+            row = Demand(entry_id=entry.id, status=OPEN)
             session.add(row)
         else:
             seen.add(row.id)
@@ -290,10 +285,8 @@ def _save_demands(session: Session, entry: DiaryEntry, data: EntryInput, actor: 
     for demand_id, row in existing.items():
         if demand_id in seen:
             continue
-        if row.status != "open":
-            raise UserError(
-                f"诉求“{row.content[:20]}”已经{STATUSES[row.status]}，不能从日记里删除", field="demands"
-            )
+        if row.status != OPEN:
+            raise UserError(f"诉求“{row.content[:20]}”已经{row.status}，不能从日记里删除", field="demands")
         row.deleted_at = utcnow()
 
 
@@ -331,8 +324,8 @@ def delete_entry(work: Work, entry_id: str) -> None:
         raise UserError("只能删除自己写的民情日记，请联系管理员")
     now = utcnow()
     for d in session.scalars(select(Demand).where(Demand.entry_id == entry_id, Demand.deleted_at.is_(None))):
-        if d.status != "open":
-            raise UserError(f"诉求“{d.content[:20]}”已经{STATUSES[d.status]}，这篇日记不能删除")
+        if d.status != OPEN:
+            raise UserError(f"诉求“{d.content[:20]}”已经{d.status}，这篇日记不能删除")
         d.deleted_at = now
     entry.deleted_at = now
     audit.record(session, actor, "diary.delete", table="diary_entry", record_id=entry_id)

@@ -26,9 +26,6 @@ from db.queries.diary import (
     ledger_stream,
 )
 
-from app.diary.acknowledgement import ACK_METHODS
-from app.diary.demands import STATUSES
-from app.diary.entries import KINDS
 from app.errors import UserError
 from app.ledger_book import LedgerBook, Row, check_target, period_text
 from app.work import Work
@@ -41,7 +38,7 @@ def _no_progress(done: int, total: int, text: str = "") -> None:
 
 
 def ack_label(method: str | None) -> str:
-    return ACK_METHODS.get(method, "未签字") if method else "未签字"
+    return method or "未签字"
 
 
 def ledger(work: Work, f: LedgerFilter | None = None) -> list[LedgerRow]:
@@ -84,7 +81,7 @@ def export_ledger(
     today = today or dt.date.today()
     f = f or LedgerFilter()
     total = ledger_count(session, f)
-    status = f"（{STATUSES[f.status]}）" if f.status else ""
+    status = f"（{f.status}）" if f.status else ""
     book = LedgerBook(
         "民情台账",
         f"{village_name}民情台账{status}  {period_text(f.date_from, f.date_to)}  导出日期 {today:%Y-%m-%d}",
@@ -113,7 +110,7 @@ def _ledger_rows(
                 r.reply,
                 r.replied_on,
                 r.replied_by or "",
-                STATUSES[r.status],
+                r.status,
                 r.closed_on,
                 "逾期" if overdue else "",
                 ack_label(r.acknowledged),
@@ -186,14 +183,14 @@ def _diary_rows(session: Session, ids: list[str], progress: Progress) -> Iterato
             .where(Demand.entry_id.in_(part), Demand.deleted_at.is_(None))
             .order_by(Demand.position, Demand.created_at)
         ):
-            demands.setdefault(d.entry_id, []).append(f"{d.category}：{d.content}（{STATUSES[d.status]}）")
+            demands.setdefault(d.entry_id, []).append(f"{d.category}：{d.content}（{d.status}）")
         for entry_id in part:
             r, e = rows[entry_id], entries[entry_id]
             n += 1
             yield [
                 r.occurred_at.date(),
                 r.occurred_at.strftime("%H:%M"),
-                KINDS.get(r.kind, r.kind),
+                r.kind,
                 r.cadre_name,
                 r.households,
                 r.persons,

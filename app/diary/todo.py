@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from db.models import Demand, Household
 
+from app.diary.demands import OPEN
 from app.diary.visits import open_must_visits, overdue_households
 from app.todo import TodoItem
 from app.work import Work
@@ -97,7 +98,7 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
         .join(Household, Household.id == Demand.household_id, isouter=True)
         .where(
             Demand.deleted_at.is_(None),
-            Demand.status == "open",
+            Demand.status == OPEN,
             Demand.responsible_id == user.id,
             Demand.due_on.is_not(None),
             Demand.due_on <= soon,

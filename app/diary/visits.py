@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from db import settings
+from db import settings, vocab
 from db.models import (
     Acknowledgement,
     CadreAssignment,
@@ -27,29 +27,22 @@ from db.models import (
 from app import accounts, audit
 from app.diary.acknowledgement import SIGNED_METHODS
 from app.diary.common import clean, require_writer
-from app.diary.entries import KINDS
+from app.diary.entries import HOME_VISIT
 from app.errors import UserError
 from app.lookup import require_live
 from app.work import Work
 
 # -- vocabularies ----------------------------------------------------------------------------------
-MUST_VISIT_KINDS = {
-    "hospitalised": "住院",
-    "elder_died": "老人去世",
-    "family_dispute": "家庭纠纷",
-    "disaster": "意外灾害",
-    "child_out_of_school": "子女辍学或待业",
-    "other": "其他",
-}
+MUST_VISIT_KINDS = vocab.MUST_VISIT_KINDS  # 住院, 老人去世 …: stored as they read
 
 # Days from the event to the visit's due date, by kind (a family in grief or disaster first).
 MUST_VISIT_DAYS = {
-    "hospitalised": 7,
-    "elder_died": 3,
-    "family_dispute": 3,
-    "disaster": 3,
-    "child_out_of_school": 14,
-    "other": 7,
+    "住院": 7,
+    "老人去世": 3,
+    "家庭纠纷": 3,
+    "意外灾害": 3,
+    "子女辍学或待业": 14,
+    "其他": 7,
 }
 
 RHYTHM_SETTING = "diary.visit_rhythm"
@@ -109,7 +102,7 @@ class MustVisitInfo:
 
     @property
     def kind_label(self) -> str:
-        return MUST_VISIT_KINDS.get(self.kind, self.kind)
+        return self.kind
 
 
 def contact_cadre_id(session: Session, household_id: str) -> str | None:
@@ -148,7 +141,7 @@ def record_must_visit(
     due_on = due_on or occurred_on + dt.timedelta(days=MUST_VISIT_DAYS[kind])
     if due_on < occurred_on:
         raise UserError("走访期限不能早于事件日期", field="due_on")
-    if kind == "other" and not clean(note):
+    if kind == vocab.OTHER_EVENT and not clean(note):
         raise UserError("类别为“其他”时请简单写明是什么事", field="note")
     row = MustVisitEvent(
         household_id=household_id,
@@ -178,7 +171,7 @@ def _visits_since(household_id: str, since: dt.date):
             DiaryParticipant.household_id == household_id,
             DiaryParticipant.deleted_at.is_(None),
             DiaryEntry.deleted_at.is_(None),
-            DiaryEntry.kind == "home_visit",
+            DiaryEntry.kind == HOME_VISIT,
             DiaryEntry.occurred_at >= dt.datetime.combine(since, dt.time()),
         )
     )
@@ -209,7 +202,7 @@ def open_must_visits(work: Work, *, cadre_id: str | None = None) -> list[MustVis
         DiaryParticipant.deleted_at.is_(None),
         DiaryEntry.id == DiaryParticipant.entry_id,
         DiaryEntry.deleted_at.is_(None),
-        DiaryEntry.kind == "home_visit",
+        DiaryEntry.kind == HOME_VISIT,
         func.date(DiaryEntry.occurred_at) >= MustVisitEvent.occurred_on,
     )
     q = (
@@ -261,7 +254,7 @@ def _last_visits_query(household_ids=None):
         .where(
             DiaryParticipant.deleted_at.is_(None),
             DiaryEntry.deleted_at.is_(None),
-            DiaryEntry.kind == "home_visit",
+            DiaryEntry.kind == HOME_VISIT,
         )
         .group_by(DiaryParticipant.household_id)
     )
@@ -293,7 +286,7 @@ def _last_visit_of(household_id_col):
             DiaryParticipant.household_id == household_id_col,
             DiaryParticipant.deleted_at.is_(None),
             DiaryEntry.deleted_at.is_(None),
-            DiaryEntry.kind == "home_visit",
+            DiaryEntry.kind == HOME_VISIT,
         )
         .scalar_subquery()
     )
@@ -409,7 +402,7 @@ def household_timeline(work: Work, household_id: str) -> list[TimelineItem]:
             TimelineItem(
                 e.occurred_at,
                 "entry",
-                f"{KINDS.get(e.kind, e.kind)}（{cadre or ''}）",
+                f"{e.kind}（{cadre or ''}）",
                 text.replace("\n", " ")[:80],
                 e.id,
                 e.id in signed,

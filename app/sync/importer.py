@@ -27,7 +27,7 @@ from pathlib import Path
 from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError, ProgrammingError
 
-from db import migrate
+from db import migrate, vocab
 from db.backups import write_backup
 from db.base import utcnow
 from db.bulk import bulk_writes, large_wal
@@ -43,6 +43,7 @@ from db.models import (
 
 from app import attachments, ownership
 from app.attachments import store_blobs
+from app.diary.acknowledgement import rehash_translated
 from app.indexing import catch_up_indexes
 from app.sync import bundle, gate, keys, records
 from app.sync.bundle import BundleRejected
@@ -165,6 +166,16 @@ def _schema_known(revision: str) -> bool:
 
     try:
         return ScriptDirectory.from_config(migrate.alembic_config()).get_revision(revision) is not None
+    except Exception:
+        return False
+
+
+@functools.lru_cache(maxsize=32)
+def _carries_codes(revision: str) -> bool:
+    """Was a bundle of schema ``revision`` made before the diary stored its vocabularies' values
+    (``db/vocab.py``)? Its diary rows then carry the English codes, translated on import."""
+    try:
+        return migrate.is_older(revision, vocab.VOCAB_REVISION)
     except Exception:
         return False
 
@@ -481,6 +492,9 @@ def _stage(m: dict, sections: dict[str, bytes]) -> list[records.StagedTable]:
         name = f"table:{spec.record_type}"
         if name in sections:
             staged.append(records.stage_section(spec, sections[name], counts[name]))
+    if _carries_codes(m.get("schema_version", "")):
+        for table in staged:
+            vocab.translate_rows(table.spec.table_name, table.columns, table.rows)
     return staged
 
 
@@ -530,6 +544,8 @@ def _apply(
                     conn, ws.attachments_dir, table.rows, table.columns, auth, attachments.has_blob
                 )
             records.apply_table(conn, table, auth, result, refused)
+    if _carries_codes(m.get("schema_version", "")):
+        rehash_translated(conn, _entries_written(staged, result))
     _record_conflicts(conn, m, result, now)
     _supersede_conflicts(conn, result, now)
     if me.kind == "town":  # a village sees what it refused of the town's in the import's report
@@ -570,6 +586,30 @@ def _apply(
             )
         )
     return result
+
+
+def _entries_written(staged: list[records.StagedTable], result: records.ApplyResult) -> set[str]:
+    """The diary entries whose signed content the bundle's accepted rows may have touched: the entries
+    themselves, and those of its acknowledgements, participants and demands."""
+    keys = {
+        "diary_entry": "id",
+        "acknowledgement": "entry_id",
+        "diary_participant": "entry_id",
+        "demand": "entry_id",
+    }
+    out: set[str] = set()
+    for table in staged:
+        key = keys.get(table.spec.table_name)
+        if key is None or key not in table.columns:
+            continue
+        accepted = set(result.accepted_ids.get(table.spec.table_name, ()))
+        i_id, i_key = table.columns.index("id"), table.columns.index(key)
+        out.update(
+            r[i_key]
+            for r in table.rows
+            if isinstance(r[i_id], str) and r[i_id] in accepted and isinstance(r[i_key], str)
+        )
+    return out
 
 
 def _authority(

@@ -11,6 +11,7 @@ import datetime as dt
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from db import vocab
 from db.base import Base, SyncedRecord
 
 
@@ -30,9 +31,7 @@ class DiaryEntry(SyncedRecord, Base):
 
     cadre_id: Mapped[str] = mapped_column(ForeignKey("user.id"), index=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime)  # local time of the visit
-    kind: Mapped[str] = mapped_column(
-        String(20), index=True
-    )  # home_visit | phone | walk_in | reception | other
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # 方式: db.vocab.ENTRY_KINDS
     place: Mapped[str] = mapped_column(String(200), default="")
     companions: Mapped[str] = mapped_column(String(200), default="")  # 陪同干部, names
     situation: Mapped[str] = mapped_column(Text, default="")  # 家庭情况
@@ -69,7 +68,7 @@ class DiaryParticipant(SyncedRecord, Base):
 
 
 class Demand(SyncedRecord, Base):
-    """诉求: heard in an entry, handled and answered. Status open (待办) → replied (已答复) → closed (已办结)."""
+    """诉求: heard in an entry, handled and answered. Status 待办 → 已答复 → 已办结 (db.vocab.DEMAND_STATUSES)."""
 
     __tablename__ = "demand"
     __record_type__ = "demands"
@@ -82,7 +81,7 @@ class Demand(SyncedRecord, Base):
     content: Mapped[str] = mapped_column(Text)
     responsible_id: Mapped[str | None] = mapped_column(ForeignKey("user.id"), index=True)
     due_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(10), default=vocab.OPEN, index=True)
     handling: Mapped[str] = mapped_column(Text, default="")  # 办理情况
     reply: Mapped[str] = mapped_column(Text, default="")  # 答复内容
     replied_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -103,7 +102,7 @@ class Acknowledgement(SyncedRecord, Base):
     __label__ = "群众签字认可"
 
     entry_id: Mapped[str] = mapped_column(ForeignKey("diary_entry.id"), index=True)
-    method: Mapped[str] = mapped_column(String(20))  # signature | paper_photo | refused
+    method: Mapped[str] = mapped_column(String(20))  # 当场签字 | 纸质签字 | 拒签: db.vocab.ACK_METHODS
     signer_name: Mapped[str] = mapped_column(String(50), default="")
     signer_relation: Mapped[str] = mapped_column(String(20), default="")
     signed_at: Mapped[dt.datetime] = mapped_column(DateTime)
@@ -134,9 +133,7 @@ class MustVisitEvent(SyncedRecord, Base):
     __label__ = "必访事件"
 
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
-    kind: Mapped[str] = mapped_column(
-        String(30)
-    )  # hospitalised | elder_died | family_dispute | disaster | ...
+    kind: Mapped[str] = mapped_column(String(30))  # 住院 | 老人去世 | …: db.vocab.MUST_VISIT_KINDS
     occurred_on: Mapped[dt.date] = mapped_column(Date, index=True)
     due_on: Mapped[dt.date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")

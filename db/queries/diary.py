@@ -48,13 +48,12 @@ from db.models import (
     User,
 )
 from db.queries.people import PersonHit
+from db.vocab import CLOSED, OPEN, REPLIED, SIGNED_METHODS
 
 R = TypeVar("R")
 
 fts_diary = table("fts_diary", column("rowid"), column("body"), column("people"), column("demands"))
 fts_diary_map = table("fts_diary_map", column("k"), column("entry_id"))
-
-SIGNED_METHODS = ("signature", "paper_photo")
 
 
 # -- bulk writes (the bundle importer): triggers stand aside, the touched entries are indexed once ----------
@@ -420,7 +419,7 @@ class DiaryRow:
     demands_open: int
     demands_replied: int
     demands_closed: int
-    ack_method: str | None  # signature | paper_photo | refused | None
+    ack_method: str | None  # 当场签字 | 纸质签字 | 拒签 | None (db.vocab.ACK_METHODS)
     amended: bool  # changed after signing (has amendments)
     village_code: str = ""
 
@@ -484,9 +483,9 @@ def diary_rows(session: Session, ids: list[str]) -> dict[str, DiaryRow]:
             "、".join(heads.get(entry_id, [])),
             "、".join(persons.get(entry_id, [])),
             summary.replace("\n", " ")[:60],
-            c.get("open", 0),
-            c.get("replied", 0),
-            c.get("closed", 0),
+            c.get(OPEN, 0),
+            c.get(REPLIED, 0),
+            c.get(CLOSED, 0),
             acks.get(entry_id),
             entry_id in amended,
             e.village_code,
@@ -546,7 +545,7 @@ def _demand_select(
     if f.date_to:
         q = q.where(DiaryEntry.occurred_at < dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time()))
     if f.overdue_on:
-        q = q.where(Demand.status != "closed", Demand.due_on < f.overdue_on)
+        q = q.where(Demand.status != CLOSED, Demand.due_on < f.overdue_on)
     for term in search_terms(f.text):
         like = f"%{term}%"
         q = q.where(or_(Demand.content.like(like), Demand.reply.like(like), Demand.handling.like(like)))
@@ -603,7 +602,7 @@ class LedgerRow:
     village_code: str = ""
 
     def overdue(self, today: dt.date) -> bool:
-        return self.status != "closed" and self.due_on is not None and self.due_on < today
+        return self.status != CLOSED and self.due_on is not None and self.due_on < today
 
 
 def _ledger_columns() -> tuple[list[Any], NamedFromClause]:

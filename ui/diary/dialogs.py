@@ -128,7 +128,7 @@ class AcknowledgeDialog(_ServiceDialog):
             self.photo_label.setText(self.photo_path.name)
 
     def method(self) -> str:
-        return ("signature", "paper_photo", "refused")[self.tabs.currentIndex()]
+        return acknowledgement.ACK_METHODS[self.tabs.currentIndex()]  # the tabs in the same order
 
     def apply(self, work: Work) -> None:
         acknowledgement.acknowledge(
@@ -259,8 +259,8 @@ class MustVisitDialog(_ServiceDialog):
         self.chosen = QLabel("（还没有选择）", self)
         self.picker.person_chosen.connect(self._chosen)
         self.kind = QComboBox(self)
-        for key, label in visits.MUST_VISIT_KINDS.items():
-            self.kind.addItem(label, key)
+        for kind in visits.MUST_VISIT_KINDS:
+            self.kind.addItem(kind, kind)
         self.occurred_on = date_edit(self.today, self)
         self.note = QLineEdit(self)
         self.note.setPlaceholderText("简要说明，如：老人脑梗住院")

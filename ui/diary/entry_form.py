@@ -169,8 +169,8 @@ class EntryDialog(QDialog):
         self.occurred_at.setCalendarPopup(True)
         self.occurred_at.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.kind = QComboBox(self)
-        for key, label in entries.KINDS.items():
-            self.kind.addItem(label, key)
+        for kind in entries.KINDS:
+            self.kind.addItem(kind, kind)
         self.place = QLineEdit(self)
         self.place.setPlaceholderText("如：张三家中、村委会")
         self.companions = QLineEdit(self)

@@ -21,9 +21,7 @@ from db.queries.diary import (
     ledger_rows,
 )
 
-from app.diary.acknowledgement import ACK_METHODS
-from app.diary.demands import STATUSES
-from app.diary.entries import KINDS
+from app.diary.demands import CLOSED, OPEN, REPLIED
 
 from ui.models.lazy import LazyIdModel
 
@@ -31,7 +29,7 @@ _OVERDUE = QBrush(QColor("#fde2d4"))
 
 
 def _ack_text(method: str | None) -> str:
-    return ACK_METHODS.get(method, "") if method else "未签"
+    return method or "未签"
 
 
 class DiaryListModel(LazyIdModel):
@@ -73,18 +71,18 @@ class DiaryListModel(LazyIdModel):
         if column == 0:
             return r.occurred_at.strftime("%Y-%m-%d %H:%M")
         if column == 1:
-            return KINDS.get(r.kind, r.kind)
+            return r.kind
         if column == 2:
             return r.persons or r.households
         if column == 3:
             return r.place
         if column == 4:
             parts = [
-                f"{STATUSES[s]}{n}"
+                f"{s}{n}"
                 for s, n in (
-                    ("open", r.demands_open),
-                    ("replied", r.demands_replied),
-                    ("closed", r.demands_closed),
+                    (OPEN, r.demands_open),
+                    (REPLIED, r.demands_replied),
+                    (CLOSED, r.demands_closed),
                 )
                 if n
             ]
@@ -146,7 +144,7 @@ class LedgerModel(LazyIdModel):
             r.content,
             r.responsible,
             r.due_on.isoformat() if r.due_on else "",
-            STATUSES[r.status],
+            r.status,
             r.handling,
             (f"{r.reply}（{r.replied_by} {r.replied_on:%m-%d}）" if r.replied_on else r.reply),
             "逾期" if r.overdue(self.today) else "",

@@ -96,9 +96,9 @@ class DiaryTab(QWidget):
         with ctx.work() as w:
             cadres = entries.cadres(w)
         self.cadre = _combo([("全部干部", None), *[(n, i) for i, n in cadres]], self, "干部")
-        self.kind = _combo([("全部方式", None), *[(v, k) for k, v in entries.KINDS.items()]], self, "方式")
+        self.kind = _combo([("全部方式", None), *[(k, k) for k in entries.KINDS]], self, "方式")
         self.status = _combo(
-            [("诉求：全部", None), *[(f"诉求{v}", k) for k, v in demands.STATUSES.items()]], self, "诉求状态"
+            [("诉求：全部", None), *[(f"诉求{s}", s) for s in demands.STATUSES]], self, "诉求状态"
         )
         self.ack = _combo([("签字：全部", None), ("已签字", True), ("未签字", False)], self, "群众签字")
         # Opens on the last three months (a few thousand entries even in a big village); untick for all.
@@ -415,9 +415,9 @@ def entry_html(e: entries.EntryDetail) -> str:
         parts.append("<p><b>群众诉求：</b></p><ol>")
         for d in e.demands:
             action = ""
-            if d.status == "open":
+            if d.status == demands.OPEN:
                 action = f' <a href="reply:{d.id}">答复…</a>'
-            elif d.status == "replied":
+            elif d.status == demands.REPLIED:
                 action = f' <a href="close:{d.id}">办结…</a>'
             reply = (
                 f"<br/>答复：{esc(d.reply)}（{esc(d.replied_by or '')} {d.replied_on}）" if d.reply else ""
@@ -463,9 +463,7 @@ class LedgerTab(QWidget):
         self.ctx = ctx
         with ctx.work() as w:
             categories = demands.demand_categories(w)
-        self.status = _combo(
-            [("全部状态", None), *[(v, k) for k, v in demands.STATUSES.items()]], self, "办理状态"
-        )
+        self.status = _combo([("全部状态", None), *[(s, s) for s in demands.STATUSES]], self, "办理状态")
         self.category = _combo([("全部类别", None), *[(c, c) for c in categories]], self, "诉求类别")
         self.overdue = QCheckBox("只看逾期", self)
         self.search = QLineEdit(self)
@@ -544,20 +542,20 @@ class LedgerTab(QWidget):
 
     def _update_buttons(self) -> None:
         r = self._current()
-        self.reply_button.setEnabled(r is not None and r.status == "open")
-        self.close_button.setEnabled(r is not None and r.status == "replied")
+        self.reply_button.setEnabled(r is not None and r.status == demands.OPEN)
+        self.close_button.setEnabled(r is not None and r.status == demands.REPLIED)
 
     def _act(self, what: str) -> None:
         r = self._current()
         if r is None:
             return
         if what == "auto":
-            what = {"open": "reply", "replied": "close"}.get(r.status, "")
+            what = {demands.OPEN: "reply", demands.REPLIED: "close"}.get(r.status, "")
         with self.ctx.work() as w:
             demand = demands.demand_info(w, r.id)
-        if what == "reply" and r.status == "open":
+        if what == "reply" and r.status == demands.OPEN:
             ReplyDialog(self.ctx, demand, self).exec()
-        elif what == "close" and r.status == "replied":
+        elif what == "close" and r.status == demands.REPLIED:
             CloseDialog(self.ctx, demand, self).exec()
 
     def export(self) -> None:

@@ -1,0 +1,105 @@
+"""The diary's vocabularies: the values its coded columns hold, one tuple per type, in the order the
+screens offer them.
+
+The diary stores the Chinese value itself, as mediation and households do (``app/mediation/rules.py``,
+``app/households/checks.py``): what is in the database is what a user reads. The services
+(``app/diary``), the queries (``db/queries/diary.py``), the reports and the screens all take these
+tuples and names from here.
+
+Before migration ``0011_diary_vocab`` the diary stored English codes. :data:`LEGACY_CODES` is the map
+from those codes to the values, per table and column; it is history, fixed for good: the migration
+rewrites a database with it, and the bundle importer translates with :func:`translate_rows` the rows of
+a bundle made by a station still on an older schema revision. Never change it, even if a value below
+is renamed later (that would need a migration of its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+# -- diary_entry.kind: 方式 ---------------------------------------------------------------------------
+HOME_VISIT = "入户走访"  # closes must-visit events, counts for the visit rhythm
+ENTRY_KINDS = (HOME_VISIT, "电话联系", "来访接待", "集中接访", "其他")
+OTHER_KIND = "其他"  # an entry of this kind needs no household
+
+# -- demand.status: 办理状态, in their only order 待办 → 已答复 → 已办结 -----------------------------------
+OPEN, REPLIED, CLOSED = "待办", "已答复", "已办结"
+DEMAND_STATUSES = (OPEN, REPLIED, CLOSED)
+
+# -- acknowledgement.method: 群众签字认可 ---------------------------------------------------------------
+SIGNATURE, PAPER_PHOTO, REFUSED = "当场签字", "纸质签字", "拒签"
+ACK_METHODS = (SIGNATURE, PAPER_PHOTO, REFUSED)
+SIGNED_METHODS = (SIGNATURE, PAPER_PHOTO)  # the resident signed: the entry's text is final
+
+# -- must_visit_event.kind: 必访事件 ------------------------------------------------------------------
+MUST_VISIT_KINDS = ("住院", "老人去世", "家庭纠纷", "意外灾害", "子女辍学或待业", "其他")
+OTHER_EVENT = "其他"  # needs a note saying what happened
+
+# -- before migration 0011_diary_vocab ------------------------------------------------------------------
+VOCAB_REVISION = "0011_diary_vocab"  # the first schema revision whose rows carry the values above
+
+LEGACY_CODES: dict[str, dict[str, dict[str, str]]] = {
+    "diary_entry": {
+        "kind": {
+            "home_visit": "入户走访",
+            "phone": "电话联系",
+            "walk_in": "来访接待",
+            "reception": "集中接访",
+            "other": "其他",
+        }
+    },
+    "demand": {"status": {"open": "待办", "replied": "已答复", "closed": "已办结"}},
+    "acknowledgement": {"method": {"signature": "当场签字", "paper_photo": "纸质签字", "refused": "拒签"}},
+    "must_visit_event": {
+        "kind": {
+            "hospitalised": "住院",
+            "elder_died": "老人去世",
+            "family_dispute": "家庭纠纷",
+            "disaster": "意外灾害",
+            "child_out_of_school": "子女辍学或待业",
+            "other": "其他",
+        }
+    },
+}
+
+
+def translate_rows(
+    table_name: str, columns: Sequence[str], rows: list[list[Any]], *, to_legacy: bool = False
+) -> int:
+    """In place: the coded columns of ``rows`` (lists in the order of ``columns``) of ``table_name``
+    from the English codes to the values (``to_legacy``: back). A value the map does not know is left
+    as it is. Returns how many cells changed."""
+    changed = 0
+    for column, codes in LEGACY_CODES.get(table_name, {}).items():
+        if column not in columns:
+            continue
+        mapping = {v: k for k, v in codes.items()} if to_legacy else codes
+        i = list(columns).index(column)
+        for row in rows:
+            value = row[i]
+            if isinstance(value, str) and value in mapping:
+                row[i] = mapping[value]
+                changed += 1
+    return changed
+
+
+__all__ = [
+    "ACK_METHODS",
+    "CLOSED",
+    "DEMAND_STATUSES",
+    "ENTRY_KINDS",
+    "HOME_VISIT",
+    "LEGACY_CODES",
+    "MUST_VISIT_KINDS",
+    "OPEN",
+    "OTHER_EVENT",
+    "OTHER_KIND",
+    "PAPER_PHOTO",
+    "REFUSED",
+    "REPLIED",
+    "SIGNATURE",
+    "SIGNED_METHODS",
+    "VOCAB_REVISION",
+    "translate_rows",
+]
