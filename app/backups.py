@@ -23,7 +23,7 @@ from app.workspace import DB_NAME, Workspace
 
 def describe(summary: BackupSummary) -> str:
     """One line a person can check before restoring: when, which station, how many records."""
-    when = f"{summary.taken_at:%Y年%m月%d日 %H:%M}" if summary.taken_at else "时间不详"
+    when = backups.when_text(summary.taken_at)
     counts = "，".join(f"{n} {backups.SUMMARY_TABLES[t]}" for t, n in summary.counts.items())
     return f"{when} 的备份（{summary.station or '未知工作站'}）：{counts}"
 
@@ -68,8 +68,20 @@ def restore(root: Path | str, backup_file: Path | str) -> Path | None:
     """Put ``backup_file`` in place of the workspace's database (which must be closed). The current one
     is kept as a backup first; returns that backup (None when there was no database)."""
     root = Path(root)
-    summarize(backup_file)
-    return backups.restore(root / DB_NAME, Path(backup_file), root / "backups")
+    incoming = summarize(backup_file)
+    current = root / DB_NAME
+    if current.exists() and current.stat().st_size > 0 and not backups.integrity_problems(current):
+        try:
+            mine = backups.summarize(current)
+        except BackupFailed:
+            mine = None
+        if mine is not None and mine.station_code and incoming.station_code != mine.station_code:
+            raise UserError(
+                f"这个备份属于{incoming.station or '另一个工作站'}（{incoming.station_code}），"
+                f"不是本工作站（{mine.station}，{mine.station_code}）的，不能用来恢复",
+                field="file",
+            )
+    return backups.restore(current, Path(backup_file), root / "backups")
 
 
 # -- command line -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+from io import TextIOWrapper
 from pathlib import Path
 
 from db.files import private_dir, private_file
@@ -21,7 +22,7 @@ class _WorkspaceFileHandler(logging.handlers.RotatingFileHandler):
     """Marks our handler so a second :func:`setup` replaces it instead of adding another; its files
     are the owner's only (a log names residents)."""
 
-    def _open(self):
+    def _open(self) -> TextIOWrapper:
         stream = super()._open()
         private_file(Path(self.baseFilename))
         return stream

@@ -14,7 +14,7 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("minqing", appauthor=False))
 
 
-def resolve_data_dir(explicit: str | os.PathLike | None = None) -> Path:
+def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     if explicit:
         return Path(explicit).expanduser().resolve()
     env = os.environ.get(ENV_VAR)

@@ -38,7 +38,7 @@ class DatabaseDamaged(EnvironmentFailure):
         if newest_backup is not None:
             when = backups.taken_at(newest_backup)
             advice = (
-                f"请从备份恢复：最新的备份是 {when:%Y年%m月%d日 %H:%M}（{newest_backup.name}）。"
+                f"请从备份恢复：最新的备份是 {backups.when_text(when)}（{newest_backup.name}）。"
                 f"在窗口中按提示恢复，或在命令行运行 python -m app restore --data-dir {root} {newest_backup}"
             )
         else:
@@ -69,27 +69,31 @@ class Workspace:
             if not create:
                 raise UserError(f"工作目录 {ws.root} 不存在，请先用 init 建立工作站")
             ws.root.mkdir(parents=True)
+        ws._connect()
+        return ws
+
+    def _connect(self) -> None:
+        """Check, migrate and open the database (again, after :meth:`close`)."""
         # residents' data: the folder, its database (and journals), logs and backups are the owner's only
-        for sub in (ws.root, ws.logs_dir, ws.backups_dir, ws.attachments_dir):
+        for sub in (self.root, self.logs_dir, self.backups_dir, self.attachments_dir):
             private_dir(sub)
-        ws.check_integrity()
-        create_private_file(ws.db_path)
+        self.check_integrity()
+        create_private_file(self.db_path)
         for journal in ("-wal", "-shm"):
-            private_file(ws.db_path.with_name(ws.db_path.name + journal))
-        for old in (*ws.backups_dir.glob("*.db"), *ws.logs_dir.glob("*.log*")):
+            private_file(self.db_path.with_name(self.db_path.name + journal))
+        for old in (*self.backups_dir.glob("*.db"), *self.logs_dir.glob("*.log*")):
             private_file(old)
-        ws.engine = make_engine(ws.db_path)
+        self.engine = make_engine(self.db_path)
         try:
-            migrate.upgrade(ws.engine, ws.db_path, ws.backups_dir)
+            migrate.upgrade(self.engine, self.db_path, self.backups_dir)
         except migrate.DatabaseTooNew as exc:
-            ws.engine.dispose()
+            self.engine.dispose()
             raise UserError(
                 f"这个数据库由更新版本的民情簿创建（结构版本 {exc.revision}），本程序无法打开。"
                 "请安装最新版本后再打开；数据库未作任何改动。"
             ) from None
-        ws._sessionmaker = make_sessionmaker(ws.engine)
-        ws.open_marker.touch()
-        return ws
+        self._sessionmaker = make_sessionmaker(self.engine)
+        self.open_marker.touch()
 
     @property
     def open_marker(self) -> Path:
@@ -106,6 +110,18 @@ class Workspace:
                 (b for b in backups.backups(self.backups_dir) if not backups.integrity_problems(b)), None
             )
             raise DatabaseDamaged(self.root, problems, good)
+
+    def restore(self, backup_file: Path) -> Path | None:
+        """Replace the database with a checked backup and open it again (the window stays open; the
+        caller asks the user to sign in again). Returns the backup kept of the database replaced."""
+        from app.backups import restore
+
+        self.close(daily_backup=False)
+        try:
+            return restore(self.root, backup_file)
+        finally:
+            self._station = None
+            self._connect()
 
     def close(self, *, daily_backup: bool = True) -> None:
         """Close the database (its write-ahead log is checkpointed into the file), making the day's

@@ -56,6 +56,11 @@ def integrity_problems(path: Path, *, full: bool = False) -> list[str]:
     return [] if rows == ["ok"] else [str(r) for r in rows]
 
 
+def when_text(when: dt.datetime | None) -> str:
+    """2026年8月4日 09:30 (how the program writes a moment in Chinese: no leading zeros in the date)."""
+    return f"{when.year}年{when.month}月{when.day}日 {when:%H:%M}" if when else "时间不详"
+
+
 def backup_name(reason: str, when: dt.datetime | None = None) -> str:
     when = when or dt.datetime.now()
     return f"{PREFIX}-{when:%Y%m%d-%H%M%S}-{reason}.db"
@@ -160,7 +165,8 @@ class BackupSummary:
 
     path: Path
     taken_at: dt.datetime | None
-    station: str | None
+    station: str | None  # its name
+    station_code: str | None
     counts: dict[str, int]
 
 
@@ -183,7 +189,7 @@ def summarize(path: Path) -> BackupSummary:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "station" not in tables:
             raise BackupFailed(["not a workspace database (no station table)"])
-        row = conn.execute("SELECT name FROM station WHERE is_local = 1").fetchone()
+        row = conn.execute("SELECT name, code FROM station WHERE is_local = 1").fetchone()
         counts = {}
         for table in SUMMARY_TABLES:
             if table in tables:
@@ -194,7 +200,8 @@ def summarize(path: Path) -> BackupSummary:
         raise BackupFailed([str(exc)]) from None
     finally:
         conn.close()
-    return BackupSummary(Path(path), taken_at(Path(path)), row[0] if row else None, counts)
+    name, code = row if row else (None, None)
+    return BackupSummary(Path(path), taken_at(Path(path)), name, code, counts)
 
 
 def restore(db_path: Path, backup_file: Path, backups_dir: Path) -> Path | None:

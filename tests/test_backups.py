@@ -246,3 +246,26 @@ def test_killed_backups_and_restores_lose_nothing(village_ws, tmp_path):
     assert _households(village_ws.root) == 1
     newest = files.backups(village_ws.backups_dir)[0]
     assert "before-restore" in newest.name and files.integrity_problems(newest) == []
+
+
+def test_an_import_first_backs_up_what_the_database_held(two_villages):
+    from app.sync.export import export_bundles
+    from app.sync.importer import import_bundles
+
+    village = Workspace.open(two_villages["first"], create=False)
+    town = Workspace.open(two_villages["town"], create=False)
+    try:
+        add_household(village, "孙一")
+        out = two_villages["first"].parent / "out"
+        out.mkdir()
+        (made,) = export_bundles(village, out)
+        before = files.summarize(town.db_path).counts["household"]
+        for old in files.backups(town.backups_dir):
+            old.unlink()
+        import_bundles(town, [made.path])
+        (kept,) = [b for b in files.backups(town.backups_dir) if "before-import" in b.name]
+        assert files.summarize(kept).counts["household"] == before
+        assert files.summarize(town.db_path).counts["household"] == before + 1
+    finally:
+        village.close(daily_backup=False)
+        town.close(daily_backup=False)

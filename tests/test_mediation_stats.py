@@ -171,7 +171,7 @@ def test_ledger_workbook_has_one_row_per_case_and_a_statistics_sheet(known_set, 
     assert r.returncode == 0, r.stderr
     wb = openpyxl.load_workbook(target)
     ledger, sheet = wb["台账"], wb["统计"]
-    assert ledger["A1"].value == "矛盾纠纷排查调处台账"
+    assert ledger["A1"].value.startswith("矛盾纠纷排查调处台账  全部  导出日期")
     rows = list(ledger.iter_rows(min_row=3, values_only=True))
     assert len(rows) == 29
     header = [c.value for c in ledger[2]]

@@ -290,6 +290,11 @@ class MainWindow(QMainWindow):
             self.apply_idle_setting()
         elif topic == "users":
             self._refresh_user()
+        elif topic == "restored":  # another database: its accounts may differ, so sign in again
+            self.ctx.workspace.local_station(refresh=True)
+            for page_topic in ("households", "diary", "mediation", "users"):  # every list reloads
+                self.ctx.data_changed.emit(page_topic)
+            self.lock()
         elif topic == "sync":  # an import leaves the full-text index of what it brought to the background
             self.resume_index_catch_up()
 

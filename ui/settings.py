@@ -28,6 +28,7 @@ from app import accounts, preferences
 from app.accounts import ROLES, UserInfo
 from app.errors import UserError
 
+from ui.backup_box import BackupBox
 from ui.context import AppContext
 from ui.signin import ERROR_STYLE
 
@@ -442,6 +443,9 @@ class SettingsPage(QWidget):
         if not can_change:
             lock_layout.addWidget(QLabel("（由管理员设置）"))
         layout.addWidget(self.lock_box)
+        self.backup_box: BackupBox | None = BackupBox(ctx) if can_change else None
+        if self.backup_box is not None:
+            layout.addWidget(self.backup_box)
         if self.user_admin is None:
             layout.addStretch()
         self.refresh()

@@ -47,6 +47,7 @@ def sign(
     On an agreement, every signature re-derives the agreement's effective date.
     """
     accounts.require(work.actor, "see_cases")
+    doc: Agreement | SessionRecord | None
     if document_table == "mediation_agreement":
         doc = work.session.get(Agreement, document_id)
     elif document_table == "mediation_session":

@@ -201,7 +201,9 @@ def attach_to_case(
     if row.state == rules.ARCHIVED:
         raise UserError("案件已归档，不能再添加附件")
     info = attachments.attach_file(work, "mediation_case", case_id, path, note=note)
-    work.session.get(Attachment, info.id).village_code = row.village_code
+    stored = work.session.get(Attachment, info.id)
+    assert stored is not None, "attach_file has just stored it"
+    stored.village_code = row.village_code
     audit.record(
         work.session,
         work.actor,

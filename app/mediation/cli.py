@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from app.errors import UserError
+
+if TYPE_CHECKING:
+    from app.cli import ChineseArgumentParser
 
 
 def _date(text: str) -> dt.date:
@@ -66,20 +71,22 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_cli(sub, parents):
+def register_cli(
+    sub: argparse._SubParsersAction[ChineseArgumentParser], parents: dict[str, argparse.ArgumentParser]
+) -> dict[str, Callable[[argparse.Namespace], int]]:
     from app.cli import ChineseArgumentParser
 
     cases = sub.add_parser("cases", help="矛盾纠纷调解：统计与台账导出")
     cs = cases.add_subparsers(
         dest="cases_command", metavar="子命令", required=True, parser_class=ChineseArgumentParser
     )
-    st = cs.add_parser(
-        "stats", help="统计任一期间的排查与调解数字", parents=[parents["data"], parents["json"]]
-    )
+    # typeshed wants the parents of the subparsers' own class; argparse takes any ArgumentParser.
+    common = [parents["data"], parents["json"]]
+    st = cs.add_parser("stats", help="统计任一期间的排查与调解数字", parents=common)  # type: ignore[arg-type]
     ex = cs.add_parser(
         "export",
         help="导出矛盾纠纷排查调处台账（Excel，含统计表）",
-        parents=[parents["data"], parents["json"]],
+        parents=common,  # type: ignore[arg-type]
     )
     ex.add_argument("file", metavar="文件.xlsx", help="要写入的 Excel 文件")
     for p in (st, ex):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from db.models import Agreement, FollowUp, MediationCase
@@ -29,7 +29,7 @@ EXPIRED_SHOWN_DAYS = 7  # an expired 司法确认 window stays on the list this 
 SUCCESS_STATES = (rules.SUCCEEDED, rules.PERFORMING, rules.PERFORMED, rules.VISITED)
 
 
-def _live_cases(village_code: str | None):
+def _live_cases(village_code: str | None) -> Select[MediationCase]:
     q = select(MediationCase).where(MediationCase.deleted_at.is_(None))
     if village_code:
         q = q.where(MediationCase.village_code == village_code)
@@ -81,6 +81,7 @@ def judicial_confirmation(
     if village_code:
         q = q.where(MediationCase.village_code == village_code)
     for case, ag in session.execute(q):
+        assert ag.effective_on is not None, "the query keeps agreements in effect only"
         day = (today - ag.effective_on).days
         deadline = rules.judicial_deadline(ag.effective_on)
         left = rules.JUDICIAL_DAYS - day
@@ -127,6 +128,7 @@ def performance_due(session: Session, today: dt.date, village_code: str | None =
         q = q.where(MediationCase.village_code == village_code)
     for case, ag in session.execute(q):
         deadline = ag.performance_deadline
+        assert deadline is not None, "the query keeps agreements with a deadline only"
         if today > deadline:
             severity, title = "overdue", f"{case.case_number}：协议履行期限已过 {(today - deadline).days} 天"
         else:
@@ -165,6 +167,7 @@ def follow_ups_due(session: Session, today: dt.date, village_code: str | None = 
     if village_code:
         q = q.where(MediationCase.village_code == village_code)
     for case, f in session.execute(q):
+        assert f.due_on is not None, "the query keeps planned visits only"
         if today > f.due_on:
             severity, title = "overdue", f"{case.case_number}：回访已逾期 {(today - f.due_on).days} 天"
         else:

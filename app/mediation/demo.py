@@ -4,6 +4,8 @@ kind of text a village mediation committee writes. Deterministic for ``demo.rng`
 from __future__ import annotations
 
 import datetime as dt
+import random
+from typing import Any
 
 from sqlalchemy import select
 
@@ -12,6 +14,8 @@ from db.models import Person, User
 from app import accounts
 from app.demo import DemoRun
 from app.mediation import agreement, casefile, meetings, registration, rules, screening, states
+from app.mediation.info import CaseInfo
+from app.work import Work
 from app.workspace import Workspace
 
 # (type, title pattern, facts, requests, agreement terms, amount range in 元)
@@ -191,13 +195,9 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
             source = "排查发现" if found_in and n % 4 == 0 else rng.choice(rules.SOURCES[:5] + ("民情日记",))
             if source == "排查发现":
                 linked[found_in[-1].id] = linked.get(found_in[-1].id, 0) + 1
-            risk = {}
-            if n % 7 == 3:
-                risk["risk_criminal_people"] = rng.randint(2, 4)
-            if n % 11 == 5:
-                risk["risk_petition_people"] = rng.randint(10, 25)
-            if n % 19 == 9:
-                risk["risk_suicide_people"] = 1
+            risk_criminal_people = rng.randint(2, 4) if n % 7 == 3 else 0
+            risk_petition_people = rng.randint(10, 25) if n % 11 == 5 else 0
+            risk_suicide_people = 1 if n % 19 == 9 else 0
             c = registration.register_case(
                 w,
                 title=title.format(**fmt),
@@ -210,7 +210,9 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
                 amount=money,
                 facts=facts.format(**fmt),
                 requests=requests.format(**fmt),
-                **risk,
+                risk_criminal_people=risk_criminal_people,
+                risk_petition_people=risk_petition_people,
+                risk_suicide_people=risk_suicide_people,
             )
             for role, pid, name in (("申请人", a_id, a), ("被申请人", b_id, b)):
                 if pid:
@@ -226,8 +228,19 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
     return made
 
 
-def _drive(w, c, target, accepted, today, rng, fmt, terms, money) -> None:
+def _drive(
+    w: Work,
+    c: CaseInfo,
+    target: str,
+    accepted: dt.date,
+    today: dt.date,
+    rng: random.Random,
+    fmt: dict[str, object],
+    terms: str,
+    money: int,
+) -> None:
     """Take case ``c`` along the legal path to ``target`` with dated steps before ``today``."""
+    assert w.actor is not None, "the demo's cases are worked by its mediator"
     day = accepted
 
     def later(max_days: int) -> dt.date:
@@ -235,7 +248,7 @@ def _drive(w, c, target, accepted, today, rng, fmt, terms, money) -> None:
         day = min(today, day + dt.timedelta(days=rng.randint(1, max_days)))
         return day
 
-    def go(state: str, **kw) -> None:
+    def go(state: str, **kw: Any) -> None:
         states.change_state(w, c.id, state, on_date=day, **kw)
 
     if target == rules.ACCEPTED:
@@ -352,7 +365,8 @@ def _drive(w, c, target, accepted, today, rng, fmt, terms, money) -> None:
         _archive(w, c, later(15))
 
 
-def _archive(w, c, day) -> None:
+def _archive(w: Work, c: CaseInfo, day: dt.date) -> None:
+    assert w.actor is not None, "the demo's cases are archived by its mediator"
     for key in ("identity", "back_cover", "rights_notice", "session_record"):
         casefile.set_file_item(w, c.id, key, present=True, pages=1)
     states.change_state(

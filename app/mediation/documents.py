@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.enums import WrapMode
 from fpdf.fonts import FontFace
 
 from db.models import Attachment
@@ -110,7 +111,7 @@ class _Form(FPDF):
                 ("\u3000\u3000" if indent else "") + line,
                 new_x="LMARGIN",
                 new_y="NEXT",
-                wrapmode="CHAR",
+                wrapmode=WrapMode.CHAR,
                 align="L",
             )
 
@@ -203,7 +204,7 @@ def _sign_block(
     images: dict[str, bytes],
     *,
     party_suffix: str = "签名、盖章或按指印",
-    roles=("人民调解员（签名）",),
+    roles: tuple[str, ...] = ("人民调解员（签名）",),
     seal: bool = False,
     recorder: str = "",
 ) -> None:

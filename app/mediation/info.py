@@ -8,11 +8,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING, TypeVar
 
 from db.base import derived_id
 from db.models import User
 
 from app.errors import UserError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+D = TypeVar("D", bound="DataclassInstance")
 
 
 def link_id(kind: str, parent_id: str, *parts: str) -> str:
@@ -21,7 +27,7 @@ def link_id(kind: str, parent_id: str, *parts: str) -> str:
 
 
 # -- plain results -------------------------------------------------------------------------------
-def plain(cls, obj):
+def plain(cls: type[D], obj: object) -> D:
     return cls(**{f.name: getattr(obj, f.name) for f in fields(cls)})
 
 

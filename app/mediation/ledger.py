@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 
 from db.models import Agreement, CaseMediator, CaseParty, MediationCase
 
-from app.excel import literal_rows
+from app.ledger_book import LedgerBook, check_target, period_text
 from app.mediation import stats as mstats
 from app.work import Work
 
 COLUMNS = (
-    ("序号", 6),
     ("案件编号", 24),
     ("纠纷名称", 30),
     ("受理日期", 12),
@@ -57,8 +54,8 @@ def export_ledger(
     date_to: dt.date | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> int:
-    """Write the workbook; returns the number of case rows. Written to a temp name, then renamed."""
-    target = Path(target)
+    """Write the workbook (:class:`app.ledger_book.LedgerBook`); returns the number of case rows."""
+    target = check_target(target)
     q = select(MediationCase).where(MediationCase.deleted_at.is_(None))
     if date_from is not None:
         q = q.where(MediationCase.accepted_on >= date_from)
@@ -84,39 +81,38 @@ def export_ledger(
         a.case_id: a for a in work.session.scalars(select(Agreement).where(Agreement.deleted_at.is_(None)))
     }
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "台账"
-    title = "矛盾纠纷排查调处台账"
-    ws.append([title])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
-    ws["A1"].font = Font(size=16, bold=True)
-    ws["A1"].alignment = Alignment(horizontal="center")
-    ws.append([c for c, _w in COLUMNS])
-    for i, (_c, width) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[ws.cell(row=2, column=i).column_letter].width = width
-        ws.cell(row=2, column=i).font = Font(bold=True)
-    ws.freeze_panes = "C3"
-    for n, c in enumerate(cases, start=1):
-        ag = agreements.get(c.id)
-        result = {
-            "成功": "调解成功",
-            "不成": "调解不成",
-            "终止": "终止调解",
-            "不予受理": "不予受理",
-            "上报": "上报",
-        }.get(c.outcome or "", "在调")
-        performance = (
-            "已履行"
-            if c.state in ("履行完毕", "已回访") or (ag and ag.performed_on)
-            else ("履行中" if c.state == "履行中" else "")
-        )
-        town = ""
-        if c.escalated_to:
-            town = f"上报{c.escalated_to}" + (f"：{c.town_outcome}" if c.town_outcome else "（待处理）")
-        ws.append(
-            [
-                n,
+    book = LedgerBook(
+        "台账",
+        f"矛盾纠纷排查调处台账  {period_text(date_from, date_to)}  导出日期 {dt.date.today():%Y-%m-%d}",
+        COLUMNS,
+        frozen_columns=1,  # 案件编号 stays in view
+    )
+    st = mstats.compute(work, date_from, date_to)
+    stats_rows: list[list[object]] = [["矛盾纠纷排查调处统计"], ["统计期间", period_text(date_from, date_to)]]
+    stats_rows += [[label, value] for label, value in st.lines()]
+    stats_rows += [[], ["按纠纷类型", "受理（件）"], *([k, v] for k, v in st.by_type.items())]
+    stats_rows += [[], ["按纠纷来源", "受理（件）"], *([k, v] for k, v in st.by_source.items())]
+    book.add_sheet("统计", stats_rows, widths=(22, 26))
+
+    def rows() -> Iterator[list[object]]:
+        for n, c in enumerate(cases, start=1):
+            ag = agreements.get(c.id)
+            result = {
+                "成功": "调解成功",
+                "不成": "调解不成",
+                "终止": "终止调解",
+                "不予受理": "不予受理",
+                "上报": "上报",
+            }.get(c.outcome or "", "在调")
+            performance = (
+                "已履行"
+                if c.state in ("履行完毕", "已回访") or (ag and ag.performed_on)
+                else ("履行中" if c.state == "履行中" else "")
+            )
+            town = ""
+            if c.escalated_to:
+                town = f"上报{c.escalated_to}" + (f"：{c.town_outcome}" if c.town_outcome else "（待处理）")
+            yield [
                 c.case_number,
                 c.title,
                 c.accepted_on,
@@ -142,38 +138,7 @@ def export_ledger(
                 c.volume_no or "",
                 c.filed_on,
             ]
-        )
-        if progress is not None and n % 500 == 0:
-            progress(n, len(cases), f"已写 {n} 件")
-    for row in ws.iter_rows(min_row=3, min_col=4, max_col=4):
-        for cell in row:
-            cell.number_format = "yyyy-mm-dd"
-    for col in (17, 25):
-        for row in ws.iter_rows(min_row=3, min_col=col, max_col=col):
-            for cell in row:
-                cell.number_format = "yyyy-mm-dd"
+            if progress is not None and n % 500 == 0:
+                progress(n, len(cases), f"已写 {n} 件")
 
-    st = mstats.compute(work, date_from, date_to)
-    sheet = wb.create_sheet("统计")
-    period = f"{date_from or '最早'} 至 {date_to or '最近'}"
-    sheet.append(["矛盾纠纷排查调处统计"])
-    sheet["A1"].font = Font(size=14, bold=True)
-    sheet.append(["统计期间", period])
-    for label, value in st.lines():
-        sheet.append([label, value])
-    sheet.append([])
-    sheet.append(["按纠纷类型", "受理（件）"])
-    for k, v in st.by_type.items():
-        sheet.append([k, v])
-    sheet.append([])
-    sheet.append(["按纠纷来源", "受理（件）"])
-    for k, v in st.by_source.items():
-        sheet.append([k, v])
-    sheet.column_dimensions["A"].width = 22
-    sheet.column_dimensions["B"].width = 26
-    for each in wb.worksheets:  # case titles, facts, names are what was typed: never formulas
-        literal_rows(each.iter_rows())
-    tmp = target.with_name(target.name + ".part")
-    wb.save(tmp)
-    tmp.replace(target)
-    return len(cases)
+    return book.save(target, rows())

@@ -11,13 +11,27 @@ case use take its session. Reading or changing a case needs the ``see_cases`` pe
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import settings
 from db.base import utcnow
-from db.models import CaseMediator, CaseParty, CaseTransition, MediationCase, Person, Screening, User
+from db.models import (
+    Agreement,
+    CaseFileItem,
+    CaseMediator,
+    CaseParty,
+    CaseTransition,
+    FollowUp,
+    MediationCase,
+    Person,
+    Screening,
+    SessionRecord,
+    Signature,
+    User,
+)
 
 from app import accounts, audit
 from app.errors import UserError
@@ -39,6 +53,11 @@ from app.work import Work
 SETTING_PREFIX = "mediation.case_prefix"
 SETTING_LOCAL_TYPES = "mediation.local_types"
 
+# The rows that belong to a case (``case_id``), as :func:`live_rows` loads them.
+C = TypeVar(
+    "C", Agreement, CaseFileItem, CaseMediator, CaseParty, CaseTransition, FollowUp, SessionRecord, Signature
+)
+
 
 # -- the committee's settings --------------------------------------------------------------------
 def committee_name(session: Session) -> str:
@@ -52,7 +71,7 @@ def case_prefix(session: Session) -> str:
     """The 字号 of case numbers: set by the committee, by default the village name without 村."""
     from db.models import Station
 
-    stored = settings.get(session, SETTING_PREFIX, None)
+    stored: str | None = settings.get(session, SETTING_PREFIX, None)
     if stored:
         return stored
     station = session.scalars(select(Station).where(Station.is_local.is_(True))).first()
@@ -70,7 +89,7 @@ def set_case_prefix(work: Work, prefix: str) -> None:
 
 def dispute_types(work: Work) -> list[str]:
     """The 15 national types, then the committee's own (本地类型, e.g. 村务管理)."""
-    local = settings.get(work.session, SETTING_LOCAL_TYPES, list(rules.DEFAULT_LOCAL_TYPES))
+    local: list[str] = settings.get(work.session, SETTING_LOCAL_TYPES, list(rules.DEFAULT_LOCAL_TYPES))
     return list(rules.NATIONAL_TYPES) + [t for t in local if t not in rules.NATIONAL_TYPES]
 
 
@@ -87,7 +106,7 @@ def case_for_edit(session: Session, case_id: str) -> MediationCase:
     return row
 
 
-def live_rows(session: Session, model, case_id: str, *order) -> list:
+def live_rows(session: Session, model: type[C], case_id: str, *order: Any) -> list[C]:
     return list(
         session.scalars(
             select(model).where(model.case_id == case_id, model.deleted_at.is_(None)).order_by(*order)
@@ -219,7 +238,7 @@ def register_case(
 
 
 def case_from_screening(
-    work: Work, screening_id: str, *, title: str, dispute_type: str, **kwargs
+    work: Work, screening_id: str, *, title: str, dispute_type: str, **kwargs: Any
 ) -> CaseInfo:
     """A dispute found in a screening round becomes a case in one step (source 排查发现)."""
     screening = require_live(work.session, Screening, screening_id, "找不到这次排查记录")
@@ -252,7 +271,7 @@ _EDITABLE = (
 )
 
 
-def update_case(work: Work, case_id: str, **changes) -> CaseInfo:
+def update_case(work: Work, case_id: str, **changes: Any) -> CaseInfo:
     """Edit the registration (not the number or accepted date). Amount in 元, risk flags by people."""
     accounts.require(work.actor, "see_cases")
     row = case_for_edit(work.session, case_id)

@@ -50,7 +50,8 @@ def _info(row: Screening) -> ScreeningInfo:
 
 
 def screening_period(work: Work) -> str:
-    return settings.get(work.session, SETTING_PERIOD, "月")
+    period: str = settings.get(work.session, SETTING_PERIOD, "月")
+    return period
 
 
 def set_screening_period(work: Work, period: str) -> None:

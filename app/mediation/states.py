@@ -107,6 +107,7 @@ def change_state(
         if source == rules.ESCALATED and not row.town_outcome:
             raise UserError("乡镇尚未反馈处理结果，暂不能归档", field="state")
         _check_archive(work, row, volume_no, filed_by, retention)
+        assert volume_no is not None and filed_by is not None, "_check_archive refuses them empty"
         row.volume_no, row.filed_by, row.filed_on, row.retention = (
             volume_no.strip(),
             filed_by.strip(),

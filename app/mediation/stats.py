@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from db.models import Agreement, MediationCase, Screening
 
@@ -58,7 +60,7 @@ class MediationStats:
     def amount(self) -> Decimal:
         return (Decimal(self.amount_fen) / 100).quantize(Decimal("0.01"))
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         """Exactly the keys of the CLI (``cases stats --json``)."""
         rate = self.success_rate
         return {
@@ -97,8 +99,10 @@ class MediationStats:
         ]
 
 
-def _between(column, date_from: dt.date | None, date_to: dt.date | None) -> list:
-    cond = []
+def _between(
+    column: InstrumentedAttribute[dt.date], date_from: dt.date | None, date_to: dt.date | None
+) -> list[ColumnElement[bool]]:
+    cond: list[ColumnElement[bool]] = []
     if date_from is not None:
         cond.append(column >= date_from)
     if date_to is not None:
@@ -129,8 +133,13 @@ def compute(
     if village_code:
         cohort.append(MediationCase.village_code == village_code)
     accepted = [*cohort, func.coalesce(MediationCase.outcome, "") != "不予受理"]
-    s.rejected = session.scalar(
-        select(func.count()).select_from(MediationCase).where(*cohort, MediationCase.outcome == "不予受理")
+    s.rejected = (
+        session.scalar(
+            select(func.count())
+            .select_from(MediationCase)
+            .where(*cohort, MediationCase.outcome == "不予受理")
+        )
+        or 0
     )
     for outcome, n in session.execute(
         select(MediationCase.outcome, func.count()).where(*accepted).group_by(MediationCase.outcome)

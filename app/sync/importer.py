@@ -29,6 +29,7 @@ from sqlalchemy import Connection, RootTransaction, delete, func, select
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError, ProgrammingError
 
 from db import migrate
+from db.backups import write_backup
 from db.base import utcnow
 from db.bulk import bulk_writes, large_wal
 from db.models import (
@@ -204,6 +205,10 @@ def import_bundles(
     files = sorted(collect_files(paths), key=_peek_order)
     me = local_station(ws)
     outcomes: list[BundleOutcome] = []
+    if files and not dry_run:  # what the database held before this import, checked, in backups/
+        if progress:
+            progress(0, len(files), "导入前先备份数据库…")
+        write_backup(ws.db_path, ws.backups_dir, "before-import")
     assert ws.engine is not None, "the workspace is open"
     # While one bundle is written (SQLite works without the GIL), the next one is read, verified,
     # decrypted and parsed in a second thread: the two halves of an import overlap.

@@ -1,0 +1,55 @@
+"""A workspace made by an earlier release opens in this program with every record intact: one small demo
+village per released schema revision is kept in tests/data/ (tools/make_upgrade_fixture.py made it) and
+migrated here."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from db import migrate
+from db.models import Acknowledgement, Household
+from db.queries.households import RosterFilter, roster_ids
+
+from app.diary.acknowledgement import acknowledgement_info
+from app.workspace import Workspace
+
+from tools.make_upgrade_fixture import fingerprint
+
+DATA = Path(__file__).resolve().parent / "data"
+FIXTURES = sorted(p for p in DATA.glob("workspace-*") if p.is_dir())
+
+
+def test_there_is_a_fixture_of_a_released_schema():
+    assert FIXTURES
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[p.name for p in FIXTURES])
+def test_an_old_workspace_opens_with_every_record_intact(fixture, tmp_path):
+    expected = json.loads(fixture.with_suffix(".json").read_text(encoding="utf-8"))
+    root = shutil.copytree(fixture, tmp_path / "village")
+    ws = Workspace.open(root, create=False)
+    try:
+        assert migrate.is_up_to_date(ws.engine)
+        if expected["revision"] != migrate.head_revision():
+            assert any("before-" in b.name for b in (root / "backups").glob("*.db"))  # kept before upgrading
+        with ws.session() as s:
+            entry_ids = s.scalars(
+                select(Acknowledgement.entry_id).where(Acknowledgement.deleted_at.is_(None))
+            ).all()
+            intact = sum(1 for e in entry_ids if (a := acknowledgement_info(s, e)) and a.matches_content)
+            assert (
+                intact == expected["acknowledgements_intact"]
+            )  # what residents signed still reads as signed
+            name = s.scalars(select(Household.head_name).order_by(Household.id)).first()
+            hits = roster_ids(s, RosterFilter(text=name))
+            assert hits  # the search index came through
+    finally:
+        ws.close(daily_backup=False)
+    now = fingerprint(root / "minqing.db")
+    for table, want in expected["tables"].items():
+        assert now[table] == want, table

@@ -1,0 +1,125 @@
+"""备份与恢复 on the settings page: the newest backup, "备份到 U 盘" (a checked copy on a chosen drive) and
+"从备份恢复" (the backup's date and record counts first; the current database is kept as a backup; then
+the window asks for the password again, since the accounts may differ)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db import backups as files
+
+from app import backups
+from app.errors import UserError, environment_failure
+
+from ui.context import AppContext
+from ui.sync.common import removable_volumes
+from ui.tasks import run_in_background
+
+
+class BackupBox(QGroupBox):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__("备份与恢复", parent)
+        self.ctx = ctx
+        self.task = None
+        layout = QVBoxLayout(self)
+        self.latest = QLabel()
+        self.latest.setWordWrap(True)
+        layout.addWidget(self.latest)
+        row = QHBoxLayout()
+        self.to_stick_button = QPushButton("备份到 U 盘(&B)…")
+        self.to_stick_button.clicked.connect(self.choose_backup_target)
+        self.restore_button = QPushButton("从备份恢复(&R)…")
+        self.restore_button.clicked.connect(self.choose_restore_file)
+        row.addWidget(self.to_stick_button)
+        row.addWidget(self.restore_button)
+        row.addStretch()
+        layout.addLayout(row)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.refresh()
+
+    def refresh(self) -> None:
+        found = files.backups(self.ctx.workspace.backups_dir)
+        if found:
+            when = files.taken_at(found[0])
+            self.latest.setText(
+                f"最近一次备份：{files.when_text(when)}；工作目录里共有 {len(found)} 份"
+                "（每天第一次关闭时自动备份，升级和导入上报包前也会备份）。"
+            )
+        else:
+            self.latest.setText("还没有备份（每天第一次关闭民情簿时会自动备份）。")
+
+    # -- backup to a stick --------------------------------------------------------------------------
+    def choose_backup_target(self) -> None:
+        drives = removable_volumes()
+        folder = drives[0][1] if drives else str(Path.home())
+        name = backups.default_backup_name(self.ctx.workspace)
+        path, _ = QFileDialog.getSaveFileName(self, "备份到", str(Path(folder) / name), "民情簿备份 (*.db)")
+        if path:
+            self.backup_to(Path(path))
+
+    def backup_to(self, target: Path):
+        ws = self.ctx.workspace
+
+        def work(progress):
+            progress(0, 1, "正在备份…")
+            made = backups.backup_to(ws, target)
+            return backups.describe(files.summarize(made)), made
+
+        def done(result) -> None:
+            text, made = result
+            self.status.setText(f"已备份到 {made}：{text}")
+
+        self.status.setText("正在备份…")
+        self.task = run_in_background(self, "备份到 U 盘", work, done)
+        return self.task
+
+    # -- restore ------------------------------------------------------------------------------------
+    def choose_restore_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "选择备份文件", str(self.ctx.workspace.backups_dir), "民情簿备份 (*.db)"
+        )
+        if path:
+            self.confirm_and_restore(Path(path))
+
+    def confirm_and_restore(self, path: Path, *, ask: bool = True) -> bool:
+        try:
+            summary = backups.describe(backups.summarize(path))
+        except UserError as exc:
+            QMessageBox.warning(self, "不能恢复", exc.message)
+            return False
+        if ask:
+            answer = QMessageBox.question(
+                self,
+                "从备份恢复",
+                f"将恢复：{summary}\n\n现在的数据库会先另存为一份备份，然后被替换。恢复后请重新输入密码。确认恢复吗？",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        try:
+            kept = self.ctx.workspace.restore(path)
+        except UserError as exc:
+            QMessageBox.warning(self, "不能恢复", exc.message)
+            return False
+        except Exception as exc:
+            failure = environment_failure(exc)
+            if failure is None:
+                raise
+            QMessageBox.warning(self, "恢复没有完成", failure.message)
+            return False
+        self.status.setText(f"已恢复：{summary}" + (f"；原来的数据库另存为 {kept.name}" if kept else ""))
+        self.refresh()
+        self.ctx.data_changed.emit("restored")
+        return True
