@@ -7,6 +7,7 @@ it does so by name at run time, so nothing in ``app`` depends on Qt and the CLI 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     ):
         import importlib
 
-        run = importlib.import_module("ui.app").run
+        run: Callable[..., int] = importlib.import_module("ui.app").run
         data_dir = None
         if argv:
             data_dir = argv[1] if len(argv) == 2 else argv[0].split("=", 1)[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -95,7 +96,7 @@ def info(user: User) -> UserInfo:
     )
 
 
-def _check_roles(roles) -> str:
+def _check_roles(roles: Iterable[str]) -> str:
     roles = [r for r in roles if r]
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
@@ -116,7 +117,7 @@ def add_user(
     username: str,
     display_name: str,
     password: str,
-    roles,
+    roles: Iterable[str],
     phone: str | None = None,
     title: str | None = None,
 ) -> User:
@@ -284,7 +285,7 @@ def update_user(
     display_name: str | None = None,
     phone: str | None = None,
     title: str | None = None,
-    roles=None,
+    roles: Iterable[str] | None = None,
 ) -> User:
     session, actor = work.session, work.actor
     require(actor, "manage_users")

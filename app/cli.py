@@ -14,10 +14,14 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from app import __version__
 from app.errors import UserError, environment_failure
 from app.paths import resolve_data_dir
+
+if TYPE_CHECKING:
+    from app.workspace import Workspace
 
 # Each module provides register_cli(subparsers, common_parents) (one line per feature).
 FEATURE_CLI_MODULES: tuple[str, ...] = (
@@ -38,14 +42,14 @@ log = logging.getLogger("minqing.cli")
 class ChineseArgumentParser(argparse.ArgumentParser):
     """argparse with Chinese headings; usage errors exit 2 as argparse does."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("add_help", False)
         super().__init__(*args, **kwargs)
         self._positionals.title = "参数"
         self._optionals.title = "选项"
         self.add_argument("-h", "--help", action="help", help="显示帮助并退出")
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: 用法错误：{message}\n")
 
@@ -64,7 +68,7 @@ def emit(args: argparse.Namespace, text: str, data: object) -> None:
         print(text)
 
 
-def open_workspace(args: argparse.Namespace, *, create: bool = False):
+def open_workspace(args: argparse.Namespace, *, create: bool = False) -> Workspace:
     from app.workspace import Workspace
 
     return Workspace.open(resolve_data_dir(args.data_dir), create=create)
@@ -155,12 +159,14 @@ def build_parser() -> tuple[ChineseArgumentParser, dict[str, Callable[[argparse.
     parser.add_argument(
         "--version", action="version", version=f"民情簿 minqing {__version__}", help="显示版本号"
     )
-    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=ChineseArgumentParser)
+    sub: argparse._SubParsersAction[argparse.ArgumentParser] = parser.add_subparsers(
+        dest="command", metavar="命令", parser_class=ChineseArgumentParser
+    )
     parents = common_parents()
     p_data, p_json = parents["data"], parents["json"]
 
     init = sub.add_parser("init", help="建立村或乡镇工作站")
-    init_sub = init.add_subparsers(
+    init_sub: argparse._SubParsersAction[argparse.ArgumentParser] = init.add_subparsers(
         dest="kind", metavar="类型", required=True, parser_class=ChineseArgumentParser
     )
     v = init_sub.add_parser("village", help="村工作站", parents=[p_data, p_json])

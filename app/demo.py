@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from db import settings
 
@@ -32,14 +33,18 @@ DEMO_ADMIN = ("admin", "minqing")  # shown on the sign-in dialog of a demo works
 DEMO_SETTING = "demo_workspace"
 
 
+def _no_progress(done: int, total: int, text: str = "") -> None:
+    return None
+
+
 @dataclass
 class DemoRun:
     households: int
     seed: int
     today: dt.date
     rng: random.Random
-    progress: Callable[[int, int, str], None] = lambda done, total, text="": None
-    shared: dict = field(default_factory=dict)  # steps hand each other what later steps need
+    progress: Callable[[int, int, str], None] = _no_progress
+    shared: dict[str, Any] = field(default_factory=dict)  # steps hand each other what later steps need
     # Sizes other than each step's default, e.g. {"diary_entries": 10_000, "mediation_cases": 300}
     # (the benchmarks' village-year); a step reads the keys it knows.
     sizes: dict[str, int] = field(default_factory=dict)
@@ -171,7 +176,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_cli(sub, parents):
+def register_cli(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: dict[str, argparse.ArgumentParser]
+) -> dict[str, Callable[[argparse.Namespace], int]]:
     p = sub.add_parser(
         "demo", help="生成演示数据（空目录会先建立演示村）", parents=[parents["data"], parents["json"]]
     )

@@ -14,6 +14,7 @@ import re
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from app.errors import UserError
 
@@ -21,14 +22,26 @@ from app.errors import UserError
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def literal(cell):
+class _Cell(Protocol):
+    """What :func:`literal` reads and sets of an openpyxl cell (a sheet's or a write-only one)."""
+
+    data_type: str
+
+    @property
+    def value(self) -> object: ...
+
+
+_CellT = TypeVar("_CellT", bound=_Cell)
+
+
+def literal(cell: _CellT) -> _CellT:
     """The cell, with a text value that openpyxl took for a formula made a plain text cell again."""
     if cell.data_type == "f" and isinstance(cell.value, str):
         cell.data_type = "s"
     return cell
 
 
-def literal_rows(rows: Iterable) -> None:
+def literal_rows(rows: Iterable[Iterable[_Cell]]) -> None:
     """Every cell of ``rows`` through :func:`literal` (for a sheet filled with ``append``)."""
     for row in rows:
         for cell in row:

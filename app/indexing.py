@@ -21,6 +21,7 @@ BACKGROUND_CHUNK = 5_000  # rows per transaction while people work (short write 
 
 def pending(ws: Workspace) -> int:
     """Rows still waiting for their search index row."""
+    assert ws.engine is not None, "the workspace is open"
     return bulk.pending_work(ws.engine)
 
 
@@ -38,4 +39,6 @@ def catch_up_indexes(
         if progress:
             progress(done, total, f"正在更新全文索引（{done}/{total}）")
 
-    return bulk.catch_up(conn if conn is not None else ws.engine, step, chunk)
+    target = conn if conn is not None else ws.engine
+    assert target is not None, "the workspace is open"
+    return bulk.catch_up(target, step, chunk)

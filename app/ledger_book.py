@@ -143,7 +143,7 @@ class LedgerBook:
         for n, values in enumerate(rows):
             cells = []
             for v in values:
-                c = WriteOnlyCell(ws, v)
+                c = WriteOnlyCell(ws, v)  # type: ignore[arg-type]  # any value openpyxl stores (the stubs list fewer than Cell takes); it refuses the others
                 if n == 0:
                     c.font = TITLE_FONT
                 elif isinstance(v, dt.date):

@@ -20,16 +20,23 @@ are the table "Authority" in ``docs/bundle-format.md``.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
 
-from db.base import synced_models
+from db.base import SyncedRecord
 from db.models import Station
 
 from app.errors import UserError
 from app.sync.gate import SHA256
+
+if TYPE_CHECKING:
+    from app.sync.records import TableSpec
 
 # Columns of a village's records that the town writes (and only these).
 TOWN_COLUMNS: dict[str, frozenset[str]] = {
@@ -103,9 +110,11 @@ BOOKKEEPING = frozenset(
 @functools.cache
 def references(table_name: str) -> dict[str, tuple[str, ...]]:
     """Column → the tables it may point into: foreign keys, soft references, the cadre columns."""
-    model = next(m for m in synced_models() if m.__table__.name == table_name)
+    from app.sync.records import models, table_of  # (imported late: it imports this module)
+
+    model = next(m for m in models() if table_of(m).name == table_name)
     refs: dict[str, tuple[str, ...]] = {}
-    for fk in model.__table__.foreign_keys:
+    for fk in table_of(model).foreign_keys:
         refs[fk.parent.name] = (fk.column.table.name,)
     refs.update(SOFT_REFERENCES.get(table_name, {}))
     for col in USER_COLUMNS:
@@ -119,13 +128,13 @@ def may_reference_town_row(target_table: str) -> bool:
 
 
 # -- the rules at a station (services) ------------------------------------------------------------------
-def is_town_session(session) -> bool:
+def is_town_session(session: Session) -> bool:
     """Is this unit of work stamped as a town station (9-digit unit code)?"""
     ctx = session.info.get("stamp")
     return ctx is not None and len(ctx.village_code) == 9
 
 
-def require_own_record(session, record, what: str) -> None:
+def require_own_record(session: Session, record: SyncedRecord, what: str) -> None:
     """A station edits only the records of its own unit. At a town, a village's households, diary
     entries and cases are read-only (they would otherwise diverge from the village's copy and come
     back as conflicts); the town's own part is done through the town actions (its handling of an
@@ -165,13 +174,13 @@ class Authority:
     bundle_rows: dict[str, dict[str, object]] = field(default_factory=dict)  # table → id → village_code
     rejected: dict[str, set[str]] = field(default_factory=dict)  # table → ids refused in this bundle
     synced_tables: frozenset[str] = frozenset()
-    _foreign: dict[str, set] = field(default_factory=dict)
+    _foreign: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def from_town(self) -> bool:
         return self.sender_kind == "town"
 
-    def foreign_ids(self, table: str) -> set:
+    def foreign_ids(self, table: str) -> set[str]:
         """Ids of this bundle's rows of ``table`` that belong to another village (usually none)."""
         cached = self._foreign.get(table)
         if cached is None:
@@ -182,7 +191,9 @@ class Authority:
                 cached = self._foreign[table] = {rid for rid, vc in rows.items() if vc != self.village_code}
         return cached
 
-    def refuse(self, out: list[Rejection], spec, rid: object, version: object, reason: str) -> None:
+    def refuse(
+        self, out: list[Rejection], spec: TableSpec, rid: object, version: object, reason: str
+    ) -> None:
         rid_text = rid if isinstance(rid, str) and len(rid) <= 36 else repr(rid)[:36]
         self.rejected.setdefault(spec.table_name, set()).add(rid_text)
         out.append(
@@ -197,8 +208,13 @@ def _is_text(value: object, max_len: int) -> bool:
 
 
 def screen_rows(
-    conn: Connection, spec, columns: list[str], rows: list[list], auth: Authority, out: list[Rejection]
-) -> list[list]:
+    conn: Connection,
+    spec: TableSpec,
+    columns: list[str],
+    rows: list[list[Any]],
+    auth: Authority,
+    out: list[Rejection],
+) -> list[list[Any]]:
     """The rows of one table that pass the per-row rules (sender, village, versions, references,
     attachment content); the others go to ``out`` with their reason in Chinese.
 
@@ -247,16 +263,16 @@ def screen_rows(
     return kept
 
 
-def _column(rows: list[list], i: int) -> list:
+def _column(rows: list[list[Any]], i: int) -> list[Any]:
     return list(map(itemgetter(i), rows))
 
 
-def _distinct(rows: list[list], i: int) -> set:
+def _distinct(rows: list[list[Any]], i: int) -> set[Any]:
     return set(map(itemgetter(i), rows))
 
 
 def _screen_bookkeeping(
-    rows: list[list], idx: dict[str, int], auth: Authority, verdict: dict[int, str]
+    rows: list[list[Any]], idx: dict[str, int], auth: Authority, verdict: dict[int, str]
 ) -> None:
     """Own village, own station, versions, the sync columns' types: each rule checked on whole columns
     (``map``/``set`` at C speed, and on the distinct values where there are few); the row-by-row
@@ -306,13 +322,13 @@ def _screen_bookkeeping(
 
 
 def _bad_references(
-    conn: Connection, values: set, targets: tuple[str, ...], auth: Authority
+    conn: Connection, values: set[Any], targets: tuple[str, ...], auth: Authority
 ) -> dict[object, str]:
     """Of the distinct ``values`` of a reference column: those that may not be referenced, with the
     reason (``{col}`` filled in by the caller). Set algebra against the bundle's own ids first; the
     database is asked only about the rest."""
     bad: dict[object, str] = {}
-    known: set = set()  # rows of this bundle, of this village, not refused
+    known: set[Any] = set()  # rows of this bundle, of this village, not refused
     for t in targets:
         in_bundle = auth.bundle_rows.get(t)
         if not in_bundle:
@@ -349,7 +365,7 @@ def _bad_references(
     return bad
 
 
-def _attachment_verdict(r: list, idx: dict[str, int], auth: Authority) -> str | None:
+def _attachment_verdict(r: list[Any], idx: dict[str, int], auth: Authority) -> str | None:
     sha, owner_table = r[idx["sha256"]], r[idx["owner_table"]]
     if not isinstance(sha, str) or not SHA256.fullmatch(sha):
         return "附件的校验值不是 64 位小写十六进制数字"
@@ -372,7 +388,12 @@ def _owners(conn: Connection, lookups: dict[str, set[str]]) -> dict[tuple[str, s
 
 
 def attachment_content_refused(
-    conn: Connection, attachments_dir, rows: list[list], columns: list[str], auth: Authority, has_content
+    conn: Connection,
+    attachments_dir: Path,
+    rows: list[list[Any]],
+    columns: list[str],
+    auth: Authority,
+    has_content: Callable[[Connection, Path, str], bool],
 ) -> dict[str, str]:
     """Live attachment rows whose content is neither in the bundle nor already held here for that
     village: refused. A bundle cannot claim another village's photo by its hash, and a row whose
@@ -403,7 +424,7 @@ def attachment_content_refused(
 
 
 def column_verdict(
-    table_name: str, columns: list[str], incoming: list, local: dict | None, auth: Authority
+    table_name: str, columns: list[str], incoming: list[Any], local: dict[str, Any] | None, auth: Authority
 ) -> str | None:
     """May the sender write this row (new when ``local`` is None) over the local one, column by column?"""
     if auth.from_town:

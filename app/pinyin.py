@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Mapper
+
+    from db.models import Person
 
 MAX_VARIANTS = 16
 
@@ -45,7 +52,7 @@ def name_keys(name: str) -> tuple[str, str]:
     return " ".join(fulls), " ".join(initials)
 
 
-def _fill_person_keys(_mapper, _connection, target) -> None:
+def _fill_person_keys(_mapper: Mapper[Person], _connection: Connection, target: Person) -> None:
     target.name_pinyin, target.name_initials = name_keys(target.name)
 
 

@@ -19,9 +19,10 @@ Definitions (what the page and the tests rely on):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import Row, and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -131,11 +132,11 @@ class Report:
     mediation_shown: bool
 
 
-def _by_village(rows) -> dict[str, int]:
+def _by_village(rows: Iterable[Row[str, int]]) -> dict[str, int]:
     return {code: n for code, n in rows}
 
 
-def _nested(rows) -> dict[str, dict[str, int]]:
+def _nested(rows: Iterable[Row[str, str, int]]) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     for code, key, n in rows:
         out.setdefault(code, {})[key] = n

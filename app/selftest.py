@@ -10,12 +10,14 @@ import argparse
 import importlib
 import os
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from app.errors import UserError
 
 
-def needs_offscreen(environ=os.environ, platform: str = sys.platform) -> bool:
+def needs_offscreen(environ: Mapping[str, str] = os.environ, platform: str = sys.platform) -> bool:
     """No display to draw on (a server, CI, a build machine): use Qt's offscreen platform."""
     if environ.get("QT_QPA_PLATFORM"):
         return False
@@ -34,7 +36,7 @@ def _cmd_selftest(args: argparse.Namespace) -> int:
     if not (data_dir / "minqing.db").exists():
         raise UserError(f"工作目录 {data_dir} 里没有民情簿数据库，请先运行 init 或 demo")
     shots = Path(args.screenshots).resolve() if args.screenshots else None
-    report = importlib.import_module("ui.selftest").run(data_dir, screenshots=shots)
+    report: dict[str, Any] = importlib.import_module("ui.selftest").run(data_dir, screenshots=shots)
     lines = [f"窗口显示用时 {report['time_to_window_s']:.2f} 秒（自进程启动）"]
     for page in report["pages"]:
         state = "正常" if page["ok"] else f"出错：{page['error']}"
@@ -51,7 +53,9 @@ def _cmd_selftest(args: argparse.Namespace) -> int:
     return 0 if report["ok"] else 1
 
 
-def register_cli(sub, parents):
+def register_cli(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: dict[str, argparse.ArgumentParser]
+) -> dict[str, Callable[[argparse.Namespace], int]]:
     p = sub.add_parser(
         "selftest",
         help="自检：打开窗口，以第一个管理员身份逐一打开每个界面并计时",

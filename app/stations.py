@@ -110,8 +110,11 @@ def init_station(
         raise
     finally:
         session.close()
-    info = station_info(ws.local_station(refresh=True))
+    created = ws.local_station(refresh=True)
+    assert created is not None, "committed above"
+    info = station_info(created)
     if admin_user:
+        assert admin_password is not None, "refused above without one"
         with ws.work(None) as w:
             accounts.add_user(
                 w,
@@ -125,6 +128,7 @@ def init_station(
 
 def station_card(ws: Workspace) -> station_cards.StationCard:
     st = ws.require_station()
+    assert st.sign_public_key is not None and st.encrypt_public_key is not None, "made by init_station"
     return station_cards.StationCard(
         kind=st.kind,
         station_id=st.id,

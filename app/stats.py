@@ -5,12 +5,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.base import synced_models
+from db.base import SyncedRecord, synced_models
 
 
 def live_counts(session: Session) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
-    for model in synced_models():
+    models = [m for m in synced_models() if issubclass(m, SyncedRecord)]  # all of them: typed as such
+    for model in models:
         rows = session.execute(
             select(model.village_code, func.count())
             .where(model.deleted_at.is_(None))
@@ -19,6 +20,6 @@ def live_counts(session: Session) -> dict[str, dict[str, int]]:
         for village_code, n in rows:
             counts.setdefault(village_code, {})[model.__record_type__] = n
     for per_village in counts.values():
-        for model in synced_models():
+        for model in models:
             per_village.setdefault(model.__record_type__, 0)
     return dict(sorted(counts.items()))

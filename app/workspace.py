@@ -6,8 +6,9 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import backups, migrate
@@ -56,8 +57,8 @@ class Workspace:
         self.backups_dir = self.root / "backups"
         self.attachments_dir = self.root / "attachments"
         self.drafts_dir = self.root / "drafts"
-        self.engine = None
-        self._sessionmaker: sessionmaker | None = None
+        self.engine: Engine | None = None
+        self._sessionmaker: sessionmaker[Session] | None = None
         self._station: Station | None = None
 
     @classmethod
@@ -142,6 +143,7 @@ class Workspace:
     # -- station ---------------------------------------------------------------------------
     def local_station(self, *, refresh: bool = False) -> Station | None:
         if self._station is None or refresh:
+            assert self._sessionmaker is not None, "the workspace is open"
             with self._sessionmaker() as s:
                 self._station = s.scalars(select(Station).where(Station.is_local.is_(True))).first()
         return self._station
@@ -161,8 +163,9 @@ class Workspace:
         station = self.require_station()
         return StampContext(station_id=station.id, village_code=station.code, user_id=user_id)
 
-    def new_session(self, user_id: str | None = None, **info) -> Session:
+    def new_session(self, user_id: str | None = None, **info: Any) -> Session:
         """A session whose synced writes are stamped as the local station and ``user_id``."""
+        assert self._sessionmaker is not None, "the workspace is open"
         session = self._sessionmaker()
         station = self.local_station()
         if station is not None:
@@ -171,7 +174,7 @@ class Workspace:
         return session
 
     @contextlib.contextmanager
-    def session(self, user_id: str | None = None, **info) -> Iterator[Session]:
+    def session(self, user_id: str | None = None, **info: Any) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back on any exception."""
         session = self.new_session(user_id, **info)
         try:
@@ -184,7 +187,7 @@ class Workspace:
             session.close()
 
     @contextlib.contextmanager
-    def work(self, actor: User | None = None, **info) -> Iterator[Work]:
+    def work(self, actor: User | None = None, **info: Any) -> Iterator[Work]:
         """One unit of work for the services (:mod:`app.work`): commits on success, rolls back on any
         exception. ``actor`` is the signed-in user (detached is fine; only its id is used for stamping)."""
         station = self.require_station()
@@ -196,4 +199,5 @@ class Workspace:
 
     def raw_session(self) -> Session:
         """A session with no stamping context (station setup only)."""
+        assert self._sessionmaker is not None, "the workspace is open"
         return self._sessionmaker()

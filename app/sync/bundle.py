@@ -22,8 +22,10 @@ import json
 import os
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
@@ -33,7 +35,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.sync import gate, keys
-from app.sync.gate import REASONS, BundleRejected  # noqa: F401 - re-exported: callers name them here
+from app.sync.gate import REASONS as REASONS  # re-exported: callers name them here
+from app.sync.gate import BundleRejected as BundleRejected
 
 MAGIC = b"MINQING-BUNDLE "
 FORMAT_VERSION = 1
@@ -55,7 +58,7 @@ class Section:
 
 @dataclass
 class ParsedBundle:
-    manifest: dict
+    manifest: dict[str, Any]
     manifest_bytes: bytes
     payload: bytes  # ciphertext
     signature: bytes
@@ -67,7 +70,7 @@ def _canonical(obj: object) -> bytes:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def _aad(manifest: dict) -> bytes:
+def _aad(manifest: dict[str, Any]) -> bytes:
     """Associated data binding the ciphertext to this bundle, sender and recipient."""
     return _canonical(
         {
@@ -88,7 +91,7 @@ def _derive_key(shared: bytes, bundle_id: str) -> bytes:
 
 
 def build(
-    manifest: dict,
+    manifest: dict[str, Any],
     sections: list[Section],
     sign_key: Ed25519PrivateKey,
     recipient_encrypt_public: str,
@@ -209,7 +212,7 @@ def parse(data: bytes) -> ParsedBundle:
     return ParsedBundle(manifest, manifest_bytes, payload, signature, len(data))
 
 
-def check_capabilities(manifest: dict) -> None:
+def check_capabilities(manifest: dict[str, Any]) -> None:
     unknown = sorted(set(manifest["requires"]) - CAPABILITIES)
     if unknown:
         raise BundleRejected(f"版本过新：这个包需要本程序不具备的功能（{'、'.join(unknown)}），请升级民情簿")
@@ -263,7 +266,7 @@ def read_file(path: Path) -> bytes:
         raise BundleRejected(f"文件不完整：无法读取 {path}（{exc.strerror}）") from None
 
 
-def write_atomically(out: Path, data: bytes, verify) -> Path:
+def write_atomically(out: Path, data: bytes, verify: Callable[[bytes], object]) -> Path:
     """Write to a temp name in the same folder, fsync, read back and ``verify(bytes)``, then rename.
 
     A stick pulled out mid-write leaves at most a ``.tmp`` file, never a half bundle under the real name.

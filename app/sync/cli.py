@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from app.cli import EXIT_OK, EXIT_REFUSED, ChineseArgumentParser, emit, open_workspace
+
+if TYPE_CHECKING:
+    from app.sync.inspect import Inspection
+    from app.workspace import Workspace
+
+T = TypeVar("T")
 
 COUNT_NAMES = {"new": "新增", "updated": "更新", "unchanged": "未变", "conflicts": "冲突", "rejected": "拒收"}
 STATUS_NAMES = {
@@ -17,7 +24,7 @@ STATUS_NAMES = {
 }
 
 
-def _with_ws(args: argparse.Namespace, fn: Callable):
+def _with_ws(args: argparse.Namespace, fn: Callable[[Workspace], T]) -> T:
     ws = open_workspace(args)
     try:
         return fn(ws)
@@ -167,7 +174,7 @@ def _cmd_bundle_inspect(args: argparse.Namespace) -> int:
     return EXIT_OK if ins.problem is None else EXIT_REFUSED
 
 
-def _signature_text(ins) -> str:
+def _signature_text(ins: Inspection) -> str:
     """Say plainly whether the signer is known: without a workspace only the file's own key is checked."""
     if not ins.signature_ok:
         return "不符"
@@ -299,12 +306,14 @@ def _cmd_conflict_resolve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def register_cli(sub, parents) -> dict[str, Callable[[argparse.Namespace], int]]:
+def register_cli(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: dict[str, argparse.ArgumentParser]
+) -> dict[str, Callable[[argparse.Namespace], int]]:
     p_data, p_json = parents["data"], parents["json"]
     pc = [p_data, p_json]
 
     card = sub.add_parser("card", help="工作站卡片")
-    card_sub = card.add_subparsers(
+    card_sub: argparse._SubParsersAction[argparse.ArgumentParser] = card.add_subparsers(
         dest="card_command", metavar="操作", required=True, parser_class=ChineseArgumentParser
     )
     ce = card_sub.add_parser("export", help="导出本站卡片（乡镇卡片或村工作站卡片）", parents=pc)
@@ -328,7 +337,7 @@ def register_cli(sub, parents) -> dict[str, Callable[[argparse.Namespace], int]]
     stn.set_defaults(sync_handler=_cmd_stations)
 
     bd = sub.add_parser("bundle", help="上报包：导出、查看、导入")
-    bd_sub = bd.add_subparsers(
+    bd_sub: argparse._SubParsersAction[argparse.ArgumentParser] = bd.add_subparsers(
         dest="bundle_command", metavar="操作", required=True, parser_class=ChineseArgumentParser
     )
     be = bd_sub.add_parser("export", help="导出上报包（乡镇：导出给各村的下发包）", parents=pc)
@@ -344,7 +353,7 @@ def register_cli(sub, parents) -> dict[str, Callable[[argparse.Namespace], int]]
     bm.set_defaults(sync_handler=_cmd_bundle_import)
 
     rc = sub.add_parser("receipt", help="回执：乡镇导出，村导入")
-    rc_sub = rc.add_subparsers(
+    rc_sub: argparse._SubParsersAction[argparse.ArgumentParser] = rc.add_subparsers(
         dest="receipt_command", metavar="操作", required=True, parser_class=ChineseArgumentParser
     )
     re_ = rc_sub.add_parser("export", help="给每个村写一张签名回执", parents=pc)
@@ -356,7 +365,7 @@ def register_cli(sub, parents) -> dict[str, Callable[[argparse.Namespace], int]]
     ri.set_defaults(sync_handler=_cmd_receipt_import)
 
     cf = sub.add_parser("conflict", help="同步冲突：列出与处理")
-    cf_sub = cf.add_subparsers(
+    cf_sub: argparse._SubParsersAction[argparse.ArgumentParser] = cf.add_subparsers(
         dest="conflict_command", metavar="操作", required=True, parser_class=ChineseArgumentParser
     )
     cl = cf_sub.add_parser("list", help="列出待处理的冲突", parents=pc)
@@ -370,7 +379,8 @@ def register_cli(sub, parents) -> dict[str, Callable[[argparse.Namespace], int]]
     cr.set_defaults(sync_handler=_cmd_conflict_resolve)
 
     def dispatch(args: argparse.Namespace) -> int:
-        return args.sync_handler(args)
+        handler: Callable[[argparse.Namespace], int] = args.sync_handler
+        return handler(args)
 
     return dict.fromkeys(
         ("card", "enroll", "bind", "revoke", "stations", "bundle", "receipt", "conflict"), dispatch

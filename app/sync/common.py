@@ -4,7 +4,10 @@ busy-database message (used by export, inspect, the importer, receipts and statu
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from db.models import Station, SyncPeer
 
@@ -43,7 +46,7 @@ def peer_stations(ws: Workspace) -> list[Station]:
         )
 
 
-def ensure_peer(session, station_id: str) -> SyncPeer:
+def ensure_peer(session: Session, station_id: str) -> SyncPeer:
     peer = session.get(SyncPeer, station_id)
     if peer is None:
         peer = SyncPeer(station_id=station_id, acked_through=0, last_seq=0)
@@ -52,7 +55,7 @@ def ensure_peer(session, station_id: str) -> SyncPeer:
     return peer
 
 
-def check_sender(ws: Workspace, me: Station, m: dict) -> Station:
+def check_sender(ws: Workspace, me: Station, m: dict[str, Any]) -> Station:
     """Recipient, enrollment, revocation and pinned key; raises BundleRejected."""
     try:
         recipient, sender_info = m["recipient"], m["sender"]

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm.attributes import flag_modified
 
-from db.base import SYNC_COLUMNS, utcnow
+from db.base import SYNC_COLUMNS, SyncedRecord, utcnow
 from db.models import Station, SyncConflict, User
 
 from app import accounts, audit
@@ -37,8 +38,8 @@ class ConflictInfo:
     detected_at: dt.datetime
     resolved_at: dt.datetime | None
     resolution: str | None
-    local: dict
-    incoming: dict
+    local: dict[str, Any]
+    incoming: dict[str, Any]
 
     @property
     def data_fields(self) -> list[str]:
@@ -74,9 +75,9 @@ def list_conflicts(ws: Workspace, *, open_only: bool = True) -> list[ConflictInf
         return [_info(c, names) for c in s.scalars(q)]
 
 
-def _python_value(model, column_name: str, raw):
+def _python_value(model: type[SyncedRecord], column_name: str, raw: Any) -> Any:
     """A stored (SQLite) value back to the Python value the ORM attribute expects."""
-    col = model.__table__.c[column_name]
+    col = records.table_of(model).c[column_name]
     proc = col.type.result_processor(sqlite.dialect(), None)
     return proc(raw) if (proc is not None and raw is not None) else raw
 
@@ -108,6 +109,7 @@ def resolve(
             picks = {f: choice.get(f, LOCAL) for f in fields}
             resolution = "merged" if len(set(picks.values())) > 1 else next(iter(set(picks.values())), LOCAL)
         obj = s.get(model, c.record_id)
+        assert obj is not None, "a conflict is recorded against a local row (synced rows are not deleted)"
         for f in fields:
             source = incoming if picks[f] == INCOMING else local
             if f in source:
@@ -117,9 +119,10 @@ def resolve(
         obj.deleted_at = _python_value(model, "deleted_at", deleted_side.get("deleted_at"))
         flag_modified(obj, "updated_at")  # a new version even when ours is kept unchanged
         s.flush()
+        table = records.table_of(model)
         s.execute(
-            update(model.__table__)
-            .where(model.__table__.c.id == c.record_id)
+            update(table)
+            .where(table.c.id == c.record_id)
             .values(base_station=c.incoming_station, base_version=c.incoming_version)
         )
         c.resolved_at = utcnow()

@@ -96,6 +96,7 @@ def bind_town(ws: Workspace, card_path: Path, *, actor: User | None = None) -> B
             )
         s.add(station_cards.pinned_station(card))
         local = s.get(Station, me.id)
+        assert local is not None, "the local station (ws.require_station)"
         local.town_name = card.name
         s.flush()
         audit.record(
@@ -193,6 +194,7 @@ def revoke(ws: Workspace, key: str, reason: str, *, actor: User | None = None) -
     target = find_station(ws, key)
     with ws.session(actor.id if actor else None) as s:
         st = s.get(Station, target.id)
+        assert st is not None, "found by find_station; stations are never deleted"
         if st.revoked_at is None:
             st.revoked_at = utcnow()
             st.revoked_reason = reason

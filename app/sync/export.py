@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -101,14 +102,15 @@ def _attachment_contents(
     ws: Workspace,
     conn: Connection,
     spec: records.TableSpec,
-    rows: list,
-    index: list[dict],
+    rows: Sequence[Sequence[Any]],
+    index: list[dict[str, Any]],
     blobs: list[bytes],
 ) -> int:
     """The content of the live attachments among ``rows`` (into ``index`` and ``blobs``, each content
     once); returns how many are not on this station."""
     sha_at, deleted_at = spec.columns.index("sha256"), spec.columns.index("deleted_at")
-    missing, seen = 0, set()
+    missing = 0
+    seen: set[str] = set()
     for row in rows:
         sha = row[sha_at]
         if row[deleted_at] is not None or sha in seen:
@@ -139,11 +141,15 @@ def _export_one(
         peer = s.get(SyncPeer, recipient.id)
         after = peer.acked_through if peer else 0
         seq = (peer.last_seq if peer else 0) + 1
-        counter_to = s.get(StationCounter, me.id).value
+        own = s.get(StationCounter, me.id)
+        assert own is not None, "made with the local station"
+        counter_to = own.value
         conn = s.connection()
         sections: list[Section] = []
         counts: dict[str, int] = {}
-        index, blobs, missing = [], [], 0
+        index: list[dict[str, Any]] = []
+        blobs: list[bytes] = []
+        missing = 0
         for spec in records.table_specs():
             rows = records.select_changes(
                 conn,
@@ -170,7 +176,7 @@ def _export_one(
     sections.append(Section(ATTACHMENT_INDEX, json.dumps(index).encode("utf-8"), len(index)))
     sections.append(Section(ATTACHMENT_DATA, b"".join(blobs), len(blobs), compress=False))
     bundle_id = str(uuid.uuid4())
-    manifest = {
+    manifest: dict[str, Any] = {
         "format": bundle.FORMAT_NAME,
         "format_version": format_version,
         "schema_version": migrate.head_revision(),
@@ -201,6 +207,7 @@ def _export_one(
         "acknowledges": acknowledges,
         "tables": {spec.record_type: spec.table_name for spec in records.table_specs()},
     }
+    assert recipient.encrypt_public_key is not None, "a peer's keys are pinned from its card"
     data = bundle.build(
         manifest, sections, sign_key, recipient.encrypt_public_key, format_version=format_version
     )

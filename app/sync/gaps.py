@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from db.models import ReceivedBundle, Station
 
@@ -24,7 +25,7 @@ def coverage(received: Iterable[tuple[int, int, int]]) -> int:
     return through
 
 
-def received_from(session, station_id: str) -> list[ReceivedBundle]:
+def received_from(session: Session, station_id: str) -> list[ReceivedBundle]:
     return list(
         session.scalars(
             select(ReceivedBundle)

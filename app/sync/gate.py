@@ -18,7 +18,7 @@ import json
 import re
 import zlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, overload
 
 # -- limits -------------------------------------------------------------------------------------------
 MAX_BUNDLE_FILE = 2 * 1024**3  # a bundle file larger than this is refused before it is read
@@ -130,7 +130,8 @@ class _Fields:
     def __init__(self, doc: Any, path: str, fail: Callable[[str], Exception]) -> None:
         if not isinstance(doc, dict):
             raise fail(f"{path or '内容'} 应为对象")
-        self.doc, self.path, self.fail = doc, path, fail
+        self.doc: dict[str, Any] = doc
+        self.path, self.fail = path, fail
 
     def _name(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
@@ -144,12 +145,32 @@ class _Fields:
             raise self.fail(f"缺少字段 {self._name(key)}")
         return self.doc[key]
 
+    @overload
+    def text(
+        self,
+        key: str,
+        *,
+        max_len: int = ...,
+        pattern: re.Pattern[str] | None = ...,
+        optional: Literal[False] = ...,
+        allow_none: Literal[False] = ...,
+    ) -> str: ...
+    @overload
+    def text(
+        self,
+        key: str,
+        *,
+        max_len: int = ...,
+        pattern: re.Pattern[str] | None = ...,
+        optional: bool = ...,
+        allow_none: bool = ...,
+    ) -> str | None: ...
     def text(
         self,
         key: str,
         *,
         max_len: int = 200,
-        pattern: re.Pattern | None = None,
+        pattern: re.Pattern[str] | None = None,
         optional: bool = False,
         allow_none: bool = False,
     ) -> str | None:
@@ -173,6 +194,12 @@ class _Fields:
             raise self.fail(f"字段 {self._name(key)} 不是有效的时间") from None
         return value
 
+    @overload
+    def integer(
+        self, key: str, *, low: int = ..., high: int = ..., optional: Literal[False] = ...
+    ) -> int: ...
+    @overload
+    def integer(self, key: str, *, low: int = ..., high: int = ..., optional: bool = ...) -> int | None: ...
     def integer(
         self, key: str, *, low: int = 0, high: int = MAX_COUNTER, optional: bool = False
     ) -> int | None:
@@ -191,13 +218,17 @@ class _Fields:
             raise self.fail(f"字段 {self._name(key)} 应为是/否")
         return value
 
+    @overload
+    def obj(self, key: str, *, optional: Literal[False] = ...) -> _Fields: ...
+    @overload
+    def obj(self, key: str, *, optional: bool = ...) -> _Fields | None: ...
     def obj(self, key: str, *, optional: bool = False) -> _Fields | None:
         value = self._get(key, optional)
         if value is _ABSENT:
             return None
         return _Fields(value, self._name(key), self.fail)
 
-    def items(self, key: str, *, max_items: int, optional: bool = False) -> list:
+    def items(self, key: str, *, max_items: int, optional: bool = False) -> list[Any]:
         value = self._get(key, optional)
         if value is _ABSENT:
             return []
@@ -224,7 +255,7 @@ def _station(f: _Fields, *, key: bool, town_code: bool = True) -> None:
         f.text("sign_public_key", max_len=100, pattern=B64)
 
 
-def check_manifest(manifest: Any) -> dict:
+def check_manifest(manifest: Any) -> dict[str, Any]:
     """Every field a reader of the manifest uses, typed and bounded; returns the manifest."""
     f = _Fields(manifest, "", _bundle_fail)
     if f.text("format", max_len=40) != "minqing-bundle":
@@ -290,7 +321,7 @@ def check_manifest(manifest: Any) -> dict:
     payload = f.obj("payload")
     payload.integer("size", high=MAX_BUNDLE_FILE)
     payload.text("sha256", max_len=64, pattern=SHA256)
-    return manifest
+    return f.doc  # the manifest itself, known now to be an object
 
 
 def decompress(blob: bytes, size: int, name: str) -> bytes:
@@ -328,14 +359,14 @@ def _receipt_fail(text: str) -> ReceiptInvalid:
     return ReceiptInvalid(f"回执内容不对：{text}")
 
 
-def load_receipt(data: bytes) -> dict:
+def load_receipt(data: bytes) -> dict[str, Any]:
     doc = load_json(data, what="回执", max_bytes=MAX_RECEIPT, max_depth=MAX_DEPTH, fail=_receipt_fail)
     if not isinstance(doc, dict) or doc.get("format") != "minqing-receipt":
         raise ReceiptInvalid("不是民情簿的回执")
     return doc
 
 
-def check_receipt(doc: dict, known_version: int) -> dict:
+def check_receipt(doc: dict[str, Any], known_version: int) -> dict[str, Any]:
     f = _Fields(doc, "", _receipt_fail)
     version = f.integer("version", low=1, high=1000)
     if version > known_version:
@@ -369,7 +400,7 @@ def check_receipt(doc: dict, known_version: int) -> dict:
 
 
 # -- station cards --------------------------------------------------------------------------------------
-def check_card(data: bytes) -> dict:
+def check_card(data: bytes) -> dict[str, Any]:
     """A station card: size, depth and every field typed (the signature is the caller's check)."""
 
     def fail(text: str) -> FileInvalid:

@@ -19,12 +19,13 @@ import os
 import sqlite3
 import struct
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, RootTransaction, delete, func, select
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError, ProgrammingError
 
 from db import migrate, vocab
@@ -63,6 +64,7 @@ Progress = Callable[[int, int, str], None]
 
 def attachment_data(ws: Workspace, sha256: str) -> bytes | None:
     """An attachment's content as stored in the workspace (None when it is not here)."""
+    assert ws.engine is not None, "the workspace is open"
     with ws.engine.connect() as conn:
         return attachments.load_blob(conn, ws.attachments_dir, sha256)
 
@@ -88,7 +90,7 @@ class BundleOutcome:
             tally[key] = tally.get(key, 0) + 1
         return sorted(tally.items(), key=lambda kv: -kv[1])
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "file": self.file,
             "village": self.village,
@@ -120,7 +122,7 @@ class ImportReport:
             b.counts.get(records.REJECTED) for b in self.bundles if b.status in ("imported", "checked")
         )
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "bundles": [b.as_json() for b in self.bundles],
             "gaps": [{"village": g.village, "missing": g.missing} for g in self.gaps],
@@ -144,7 +146,7 @@ def collect_files(paths: Iterable[Path | str]) -> list[Path]:
     return unique
 
 
-def _peek_order(path: Path) -> tuple:
+def _peek_order(path: Path) -> tuple[int, str, int, str]:
     """Sort key (sender, sequence) from the unverified manifest; unreadable files go last."""
     try:
         with open(path, "rb") as f:
@@ -185,7 +187,7 @@ class _DryRunDone(Exception):
 
 
 @contextlib.contextmanager
-def _gc_paused():
+def _gc_paused() -> Iterator[None]:
     """Staging a bundle allocates many small lists; the cyclic GC would rescan them for nothing."""
     enabled = gc.isenabled()
     gc.disable()
@@ -218,6 +220,7 @@ def import_bundles(
         if progress:
             progress(0, len(files), "导入前先备份数据库…")
         write_backup(ws.db_path, ws.backups_dir, "before-import")
+    assert ws.engine is not None, "the workspace is open"
     # While one bundle is written (SQLite works without the GIL), the next one is read, verified,
     # decrypted and parsed in a second thread: the two halves of an import overlap.
     # One connection writes every bundle and the index pass: its page cache keeps the indexes that
@@ -234,6 +237,7 @@ def import_bundles(
             for n, path in enumerate(files):
                 if progress:
                     progress(n, len(files), f"正在导入 {path.name}（{n + 1}/{len(files)}）")
+                assert upcoming is not None, "submitted for this file"
                 prepared = upcoming.result()
                 upcoming = reader.submit(_prepare, ws, me, files[n + 1]) if n + 1 < len(files) else None
                 outcomes.append(batch.add(prepared))
@@ -257,7 +261,7 @@ class _Prepared:
 
     path: Path
     outcome: BundleOutcome
-    manifest: dict | None = None
+    manifest: dict[str, Any] | None = None
     sender: Station | None = None
     sections: dict[str, bytes] | None = None
 
@@ -296,6 +300,7 @@ def _check_sequence(ws: Workspace, sender: Station, seq: int) -> None:
     """A sequence number far beyond the last one received from the sender is refused: every later
     gap report would otherwise count up to it."""
     table = ReceivedBundle.__table__
+    assert ws.engine is not None, "the workspace is open"
     with ws.engine.connect() as conn:
         last = (
             conn.execute(select(func.max(table.c.seq)).where(table.c.sender_station == sender.id)).scalar()
@@ -308,7 +313,7 @@ def _check_sequence(ws: Workspace, sender: Station, seq: int) -> None:
         )
 
 
-def _already_imported(ws: Workspace, m: dict) -> bool:
+def _already_imported(ws: Workspace, m: dict[str, Any]) -> bool:
     with ws.new_session() as s:
         return s.get(ReceivedBundle, m["bundle_id"]) is not None
 
@@ -346,7 +351,7 @@ class _Batch:
     ) -> None:
         self.ws, self.conn, self.me, self.dry_run = ws, conn, me, dry_run
         self.progress, self.user_id = progress, user_id
-        self.tx = None
+        self.tx: RootTransaction | None = None
         self.members: list[tuple[Path, BundleOutcome]] = []
         self.rows = 0
 
@@ -356,6 +361,7 @@ class _Batch:
         outcome = p.outcome
         if p.sections is None:
             return outcome
+        assert p.manifest is not None, "prepared with the sections"
         self._begin()
         if self._received(p.manifest["bundle_id"]):
             outcome.status, outcome.reason = "already_imported", "已导入"
@@ -437,9 +443,10 @@ class _Batch:
             raise
         self.conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
 
-    def _rollback(self, tx) -> None:
+    def _rollback(self, tx: RootTransaction) -> None:
         tx.rollback()
         raw = self.conn.connection.driver_connection
+        assert raw is not None, "the connection is open"
         if raw.in_transaction:  # a COMMIT refused (deferred foreign keys) leaves SQLite's transaction open
             raw.rollback()
 
@@ -481,7 +488,7 @@ class _Batch:
             raise BundleRejected(_inconsistent(exc)) from None
 
 
-def _stage(m: dict, sections: dict[str, bytes]) -> list[records.StagedTable]:
+def _stage(m: dict[str, Any], sections: dict[str, bytes]) -> list[records.StagedTable]:
     by_type = {spec.record_type: spec for spec in records.table_specs()}
     counts = {sec["name"]: sec["count"] for sec in m["sections"]}
     staged = []
@@ -531,6 +538,7 @@ def _apply(
 ) -> records.ApplyResult:
     """Write one bundle inside the caller's transaction."""
     sender, m, path = p.sender, p.manifest, p.path
+    assert sender is not None and m is not None, "prepared with the sections"
     auth = _authority(me, sender, m, staged, blobs)
     result = records.ApplyResult()
     now = utcnow()
@@ -561,7 +569,9 @@ def _apply(
         )
         _raise_ack(conn, sender.id, min(acknowledges["through"], mine))
     conn.execute(
-        ReceivedBundle.__table__.insert().values(
+        records.table_of(ReceivedBundle)
+        .insert()
+        .values(
             bundle_id=m["bundle_id"],
             sender_station=sender.id,
             sender_code=sender.code,
@@ -577,7 +587,9 @@ def _apply(
     if not dry_run:  # checked against their SHA-256 when staged; durable before the commit
         store_blobs(conn, ws.attachments_dir, blobs)
         conn.execute(
-            AuditLog.__table__.insert().values(
+            records.table_of(AuditLog)
+            .insert()
+            .values(
                 at=now,
                 user_id=user_id,
                 action="sync.import",
@@ -613,7 +625,11 @@ def _entries_written(staged: list[records.StagedTable], result: records.ApplyRes
 
 
 def _authority(
-    me: Station, sender: Station, m: dict, staged: list[records.StagedTable], blobs: list[tuple[str, bytes]]
+    me: Station,
+    sender: Station,
+    m: dict[str, Any],
+    staged: list[records.StagedTable],
+    blobs: list[tuple[str, bytes]],
 ) -> ownership.Authority:
     """What this bundle may write: rows of the sending village (or, from the town, of this village),
     changed by the sender; the ids of the bundle's own rows for references between its tables."""
@@ -649,12 +665,14 @@ def _authority(
     )
 
 
-def _record_rejections(conn, sender_id: str, m: dict, result: records.ApplyResult, now: dt.datetime) -> None:
+def _record_rejections(
+    conn: Connection, sender_id: str, m: dict[str, Any], result: records.ApplyResult, now: dt.datetime
+) -> None:
     """Keep the rows this bundle broke a rule with (the receipt names them). Forget refusals of rows
     that now passed, and, when this is the sender's newest bundle, those it no longer carries: a
     village resends every refused record it still has, so one left out was fixed or re-keyed. An
     older bundle imported late never overrides what a newer one said."""
-    table = SyncRejection.__table__
+    table = records.table_of(SyncRejection)
     seq = m["sequence"]
     has_any = conn.execute(select(table.c.id).where(table.c.station_id == sender_id).limit(1)).first()
     if has_any is not None:
@@ -706,7 +724,7 @@ def _parse_time(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.rstrip("Z"))
 
 
-def _raise_ack(conn, station_id: str, through: int) -> None:
+def _raise_ack(conn: Connection, station_id: str, through: int) -> None:
     conn.exec_driver_sql(
         "INSERT OR IGNORE INTO sync_peer (station_id, acked_through, last_seq) VALUES (?, 0, 0)",
         (station_id,),
@@ -717,9 +735,11 @@ def _raise_ack(conn, station_id: str, through: int) -> None:
     )
 
 
-def _record_conflicts(conn, m: dict, result: records.ApplyResult, now: dt.datetime) -> None:
+def _record_conflicts(
+    conn: Connection, m: dict[str, Any], result: records.ApplyResult, now: dt.datetime
+) -> None:
     """Keep both versions; one open conflict per record (a newer incoming version replaces the older)."""
-    table = SyncConflict.__table__
+    table = records.table_of(SyncConflict)
     for staged, rid, incoming in result.conflicts:
         spec = staged.spec
         incoming_json = json.dumps(
@@ -767,10 +787,10 @@ def _record_conflicts(conn, m: dict, result: records.ApplyResult, now: dt.dateti
         )
 
 
-def _supersede_conflicts(conn, result: records.ApplyResult, now: dt.datetime) -> None:
+def _supersede_conflicts(conn: Connection, result: records.ApplyResult, now: dt.datetime) -> None:
     """A fast-forward that descends from an open conflict's incoming side settles it (the other
     station resolved it and sent the resolution)."""
-    table = SyncConflict.__table__
+    table = records.table_of(SyncConflict)
     for table_name, ids in result.updated_ids.items():
         open_rows = conn.execute(
             select(table.c.id, table.c.record_id, table.c.incoming_station, table.c.incoming_version).where(
@@ -783,6 +803,7 @@ def _supersede_conflicts(conn, result: records.ApplyResult, now: dt.datetime) ->
         spec = next(s for s in records.table_specs() if s.table_name == table_name)
         for rid in set(ids) & set(wanted):
             row = records.full_row(conn, spec, rid)
+            assert row is not None, "a row this bundle has just updated"
             c = wanted[rid]
             if records.at_or_after(
                 row["changed_station"], row["version"], c.incoming_station, c.incoming_version

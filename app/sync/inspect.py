@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from app.sync import bundle, keys
 from app.sync.bundle import BundleRejected
@@ -16,7 +17,7 @@ from app.workspace import Workspace
 @dataclass
 class Inspection:
     file: str
-    manifest: dict | None
+    manifest: dict[str, Any] | None
     signature_ok: bool
     hashes_ok: bool | None  # None: not checked (no key)
     enrolled: bool | None

@@ -25,11 +25,11 @@ def unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
-def _raw_public(key) -> bytes:
+def _raw_public(key: Ed25519PrivateKey | X25519PrivateKey) -> bytes:
     return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
-def _write_private(path: Path, key) -> None:
+def _write_private(path: Path, key: Ed25519PrivateKey | X25519PrivateKey) -> None:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -52,11 +52,15 @@ def generate(keys_dir: Path) -> tuple[str, str]:
 
 
 def load_sign_key(keys_dir: Path) -> Ed25519PrivateKey:
-    return serialization.load_pem_private_key((keys_dir / SIGN_KEY).read_bytes(), password=None)
+    key = serialization.load_pem_private_key((keys_dir / SIGN_KEY).read_bytes(), password=None)
+    assert isinstance(key, Ed25519PrivateKey), "generate() wrote an Ed25519 key"
+    return key
 
 
 def load_encrypt_key(keys_dir: Path) -> X25519PrivateKey:
-    return serialization.load_pem_private_key((keys_dir / ENCRYPT_KEY).read_bytes(), password=None)
+    key = serialization.load_pem_private_key((keys_dir / ENCRYPT_KEY).read_bytes(), password=None)
+    assert isinstance(key, X25519PrivateKey), "generate() wrote an X25519 key"
+    return key
 
 
 def sign_public(text: str) -> Ed25519PublicKey:

@@ -13,10 +13,12 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import Station, StationCounter, SyncPeer, SyncRejection
@@ -32,7 +34,7 @@ RECEIPT_VERSION = 1
 RECEIPT_SUFFIX = ".mqr"
 
 
-def _canonical(doc: dict) -> bytes:
+def _canonical(doc: dict[str, Any]) -> bytes:
     return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
@@ -69,7 +71,7 @@ def export_receipts(
             for k, v in json.loads(b.counts).items():
                 totals[k] = totals.get(k, 0) + v
         rejected, rejected_total = _rejections_for(ws, peer.id)
-        doc = {
+        doc: dict[str, Any] = {
             "format": RECEIPT_FORMAT,
             "version": RECEIPT_VERSION,
             "receipt_id": str(uuid.uuid4()),
@@ -105,13 +107,14 @@ def export_receipts(
     return results
 
 
-def _rejections_for(ws: Workspace, station_id: str) -> tuple[list[dict], int]:
+def _rejections_for(ws: Workspace, station_id: str) -> tuple[list[dict[str, Any]], int]:
     """The rows of this peer that this station refused (the first MAX_RECEIPT_REJECTIONS) and their count."""
-    table = SyncRejection.__table__
+    table = records.table_of(SyncRejection)
+    assert ws.engine is not None, "the workspace is open"
     with ws.engine.connect() as conn:
         total = conn.execute(
             select(func.count()).select_from(table).where(table.c.station_id == station_id)
-        ).scalar()
+        ).scalar_one()
         rows = conn.execute(
             select(table.c.record_type, table.c.record_id, table.c.version, table.c.reason)
             .where(table.c.station_id == station_id)
@@ -139,7 +142,7 @@ class ReceiptApplied:
         return self.acked_now != self.acked_before
 
 
-def read_receipt(ws: Workspace, path: Path) -> tuple[dict, Station]:
+def read_receipt(ws: Workspace, path: Path) -> tuple[dict[str, Any], Station]:
     """Verify a receipt's format, fields (the gate), signature (against the pinned key) and recipient."""
     try:
         size = os.stat(path).st_size
@@ -163,6 +166,7 @@ def read_receipt(ws: Workspace, path: Path) -> tuple[dict, Station]:
         raise UserError("回执来自未登记的工作站，不能采用")
     if sender.revoked_at is not None:
         raise UserError(f"回执来自已吊销的工作站 {sender.name}，不能采用")
+    assert sender.sign_public_key is not None, "an enrolled station's key is pinned from its card"
     try:
         keys.sign_public(sender.sign_public_key).verify(signature, _canonical(doc))
     except InvalidSignature:
@@ -183,13 +187,15 @@ def import_receipt(ws: Workspace, path: Path) -> ReceiptApplied:
         raise
 
 
-def _apply_receipt(ws: Workspace, doc: dict, sender: Station) -> ReceiptApplied:
+def _apply_receipt(ws: Workspace, doc: dict[str, Any], sender: Station) -> ReceiptApplied:
     mine = ws.require_station()
     with ws.session() as s:
         peer = ensure_peer(s, sender.id)
         before = peer.acked_through
         # never beyond this station's own counter: a receipt cannot acknowledge changes not yet made
-        counter = s.get(StationCounter, mine.id).value
+        own = s.get(StationCounter, mine.id)
+        assert own is not None, "made with the local station"
+        counter = own.value
         listed = len(doc.get("rejected", []))
         if doc.get("rejected_total", listed) <= listed:
             peer.acked_through = max(before, min(doc["through"], counter))
@@ -218,10 +224,10 @@ def _apply_receipt(ws: Workspace, doc: dict, sender: Station) -> ReceiptApplied:
     )
 
 
-def _replace_rejections(s, station_id: str, rejected: list[dict]) -> None:
+def _replace_rejections(s: Session, station_id: str, rejected: list[dict[str, Any]]) -> None:
     """The town's newest receipt says which of this station's rows it refused: keep exactly those
     (they travel again in every bundle until they are fixed or re-keyed)."""
-    table = SyncRejection.__table__
+    table = records.table_of(SyncRejection)
     by_type = {spec.record_type: spec.table_name for spec in records.table_specs()}
     s.execute(delete(table).where(table.c.station_id == station_id))
     now = utcnow()
@@ -244,7 +250,7 @@ def _replace_rejections(s, station_id: str, rejected: list[dict]) -> None:
         s.execute(table.insert(), rows)
 
 
-def last_receipt(ws: Workspace, station_id: str) -> dict | None:
+def last_receipt(ws: Workspace, station_id: str) -> dict[str, Any] | None:
     with ws.new_session() as s:
         peer = s.scalars(select(SyncPeer).where(SyncPeer.station_id == station_id)).first()
         return json.loads(peer.last_receipt) if peer and peer.last_receipt else None

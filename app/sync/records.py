@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import Any
 
-from sqlalchemy import Connection, LargeBinary
+from sqlalchemy import ColumnDefault, Connection, LargeBinary, Row, Table
 
 from db.base import SyncedRecord, synced_models
 from db.bulk import note_written
@@ -34,20 +35,32 @@ class TableSpec:
     table_name: str
     columns: tuple[str, ...]  # travelling columns, table order
     binary: frozenset[str]  # columns base64-encoded in JSON
-    defaults: dict  # column -> scalar default, for bundles from an older schema
+    defaults: dict[str, Any]  # column -> scalar default, for bundles from an older schema
+
+
+def models() -> list[type[SyncedRecord]]:
+    """``db.base.synced_models()``, typed as the synced records they all are."""
+    return [m for m in synced_models() if issubclass(m, SyncedRecord)]
+
+
+def table_of(model: type[Any]) -> Table:
+    """A mapped model's table (SQLAlchemy types ``__table__`` as any FROM clause; ours are tables)."""
+    table = model.__table__
+    assert isinstance(table, Table), "every model in db.models maps one Table"
+    return table
 
 
 def table_specs() -> list[TableSpec]:
     specs = []
-    for model in synced_models():
-        tbl = model.__table__
+    for model in models():
+        tbl = table_of(model)
         excluded = set(model.__sync_exclude__)
         cols = tuple(c.name for c in tbl.columns if c.name not in excluded)
         binary = frozenset(c.name for c in tbl.columns if isinstance(c.type, LargeBinary) and c.name in cols)
         defaults = {
             c.name: c.default.arg
             for c in tbl.columns
-            if c.default is not None and c.default.is_scalar and c.name in cols
+            if isinstance(c.default, ColumnDefault) and c.default.is_scalar and c.name in cols
         }
         specs.append(TableSpec(model.__record_type__, tbl.name, cols, binary, defaults))
     return specs
@@ -55,20 +68,20 @@ def table_specs() -> list[TableSpec]:
 
 def labels() -> dict[str, str]:
     """Record type → its name in Chinese (each synced model's ``__label__``)."""
-    return {m.__record_type__: m.__label__ or m.__record_type__ for m in synced_models()}
+    return {m.__record_type__: m.__label__ or m.__record_type__ for m in models()}
 
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _encode(spec: TableSpec, cols: Iterable[str], rows: list[tuple]) -> list[list]:
+def _encode(spec: TableSpec, cols: Iterable[str], rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     if not spec.binary:
         return [list(r) for r in rows]
     idx = [i for i, c in enumerate(cols) if c in spec.binary]
     out = []
-    for r in rows:
-        r = list(r)
+    for row in rows:
+        r = list(row)
         for i in idx:
             if r[i] is not None:
                 r[i] = base64.b64encode(r[i]).decode("ascii")
@@ -76,7 +89,7 @@ def _encode(spec: TableSpec, cols: Iterable[str], rows: list[tuple]) -> list[lis
     return out
 
 
-def _decode(spec: TableSpec, cols: list[str], rows: list[list]) -> list[list]:
+def _decode(spec: TableSpec, cols: list[str], rows: list[list[Any]]) -> list[list[Any]]:
     if not spec.binary:
         return rows
     idx = [i for i, c in enumerate(cols) if c in spec.binary]
@@ -94,7 +107,7 @@ def select_changes(
     after: int,
     village_code: str | None = None,
     refused_by: str | None = None,
-) -> list[tuple]:
+) -> Sequence[Row[Any]]:
     """Rows last changed by ``station_id`` above counter ``after`` (optionally one village's), and
     those that the station ``refused_by`` refused (its receipt listed them: they are not acknowledged
     whatever the counter says, and travel again until they are fixed)."""
@@ -102,7 +115,7 @@ def select_changes(
         f"SELECT {', '.join(_q(c) for c in spec.columns)} FROM {_q(spec.table_name)} "
         "WHERE changed_station = ? AND version > ?"
     )
-    params: tuple = (station_id, after)
+    params: tuple[object, ...] = (station_id, after)
     if refused_by is not None:
         sql = (
             f"SELECT {', '.join(_q(c) for c in spec.columns)} FROM {_q(spec.table_name)} "
@@ -116,7 +129,7 @@ def select_changes(
     return conn.exec_driver_sql(sql + " ORDER BY version", params).fetchall()
 
 
-def encode_section(spec: TableSpec, rows: list[tuple]) -> bytes:
+def encode_section(spec: TableSpec, rows: Sequence[Sequence[Any]]) -> bytes:
     doc = {"table": spec.table_name, "columns": list(spec.columns), "rows": _encode(spec, spec.columns, rows)}
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -125,7 +138,7 @@ def encode_section(spec: TableSpec, rows: list[tuple]) -> bytes:
 class StagedTable:
     spec: TableSpec
     columns: list[str]
-    rows: list[list]
+    rows: list[list[Any]]
 
 
 def stage_section(spec: TableSpec, raw: bytes, expected_count: int) -> StagedTable:
@@ -167,7 +180,7 @@ def at_or_after(station: str | None, version: int | None, ref_station: str, ref_
     return station is not None and station == ref_station and version is not None and version >= ref_version
 
 
-def classify(local: tuple | None, incoming: dict) -> str:
+def classify(local: Sequence[Any] | None, incoming: dict[str, Any]) -> str:
     """The record rules of DESIGN.md for one row. ``local`` = (changed_station, version, base_station,
     base_version) or None."""
     if local is None:
@@ -186,7 +199,8 @@ def classify(local: tuple | None, incoming: dict) -> str:
 @dataclass
 class ApplyResult:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
-    conflicts: list[tuple[StagedTable, dict, dict]] = field(default_factory=list)  # (table, local, incoming)
+    # (table, record id, incoming row)
+    conflicts: list[tuple[StagedTable, str, dict[str, Any]]] = field(default_factory=list)
     updated_ids: dict[str, list[str]] = field(default_factory=dict)  # table -> ids fast-forwarded
     rejections: list[ownership.Rejection] = field(default_factory=list)  # rows refused, with the rule
     accepted_ids: dict[str, list[str]] = field(default_factory=dict)  # table -> ids that passed the rules
@@ -215,7 +229,7 @@ def apply_table(
             else:
                 kept.append(r)
         rows = kept
-    local: dict[str, tuple] = {}
+    local: dict[str, tuple[Any, ...]] = {}
     sql_head = (
         f"SELECT id, village_code, changed_station, version, base_station, base_version "
         f"FROM {_q(spec.table_name)} WHERE id IN "
@@ -235,8 +249,8 @@ def apply_table(
         and not _town_only_filled(spec, idx, rows)
     ):
         # the common case of a first import: every row is new, once, made by the sender
-        inserts: list[list] = rows
-        updates: list[list] = []
+        inserts: list[list[Any]] = rows
+        updates: list[list[Any]] = []
         counts[NEW] += len(inserts)
     else:
         inserts, updates = _classify_rows(conn, staged, rows, local, auth, result)
@@ -267,7 +281,7 @@ def apply_table(
         note_written(conn, spec.table_name, (r[i_id] for r in updates))
 
 
-def _town_only_filled(spec: TableSpec, idx: dict[str, int], rows: list[list]) -> bool:
+def _town_only_filled(spec: TableSpec, idx: dict[str, int], rows: list[list[Any]]) -> bool:
     cols = [idx[c] for c in ownership.TOWN_ONLY_COLUMNS.get(spec.table_name, ()) if c in idx]
     return any(r[i] not in (None, "") for r in rows for i in cols)
 
@@ -275,11 +289,11 @@ def _town_only_filled(spec: TableSpec, idx: dict[str, int], rows: list[list]) ->
 def _classify_rows(
     conn: Connection,
     staged: StagedTable,
-    rows: list[list],
-    local: dict[str, tuple],
+    rows: list[list[Any]],
+    local: dict[str, tuple[Any, ...]],
     auth: ownership.Authority,
     result: ApplyResult,
-) -> tuple[list[list], list[list]]:
+) -> tuple[list[list[Any]], list[list[Any]]]:
     """The record rules row by row: (rows to insert, rows to update); conflicts, refusals and counts
     go to ``result``."""
     spec, cols = staged.spec, staged.columns
@@ -287,8 +301,8 @@ def _classify_rows(
     i_id, i_vc, i_cs, i_v = idx["id"], idx["village_code"], idx["changed_station"], idx["version"]
     i_bs, i_bv, i_origin = idx.get("base_station"), idx.get("base_version"), idx.get("origin_station")
     column_rules = auth.from_town or spec.table_name in ownership.TOWN_ONLY_COLUMNS
-    inserts: list[list] = []
-    updates: list[list] = []
+    inserts: list[list[Any]] = []
+    updates: list[list[Any]] = []
     counts = result.counts
     seen: set[str] = set()
     for r in rows:
@@ -338,16 +352,17 @@ def _classify_rows(
     return inserts, updates
 
 
-def _stored_row(conn: Connection, spec: TableSpec, record_id: str) -> dict:
+def _stored_row(conn: Connection, spec: TableSpec, record_id: str) -> dict[str, Any]:
     """The local row's travelling columns as SQLite stores them (binary columns as bytes)."""
     row = conn.exec_driver_sql(
         f"SELECT {', '.join(_q(c) for c in spec.columns)} FROM {_q(spec.table_name)} WHERE id = ?",
         (record_id,),
     ).fetchone()
+    assert row is not None, "a local row (found by apply_table in this transaction)"
     return dict(zip(spec.columns, row, strict=True))
 
 
-def full_row(conn: Connection, spec: TableSpec, record_id: str) -> dict | None:
+def full_row(conn: Connection, spec: TableSpec, record_id: str) -> dict[str, Any] | None:
     row = conn.exec_driver_sql(
         f"SELECT {', '.join(_q(c) for c in spec.columns)} FROM {_q(spec.table_name)} WHERE id = ?",
         (record_id,),
@@ -358,7 +373,7 @@ def full_row(conn: Connection, spec: TableSpec, record_id: str) -> dict | None:
 
 
 def model_for_table(table_name: str) -> type[SyncedRecord]:
-    for model in synced_models():
-        if model.__table__.name == table_name:
+    for model in models():
+        if table_of(model).name == table_name:
             return model
     raise KeyError(table_name)

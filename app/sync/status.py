@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
-from db.base import synced_models
 from db.models import Station, StationCounter, SyncConflict, SyncPeer
 
 from app.sync import records
@@ -57,7 +57,7 @@ def field_label(name: str) -> str:
 
 def record_label(record_type: str) -> str:
     """The record type in Chinese (each synced model's ``__label__``)."""
-    for model in synced_models():
+    for model in records.models():
         if model.__record_type__ == record_type:
             return model.__label__ or record_type
     return record_type
@@ -68,10 +68,11 @@ def unacknowledged_counts(
 ) -> dict[str, int]:
     """Changes of this station above ``acked_through`` per record type (optionally one village's)."""
     counts = {}
+    assert ws.engine is not None, "the workspace is open"
     with ws.engine.connect() as conn:
         for spec in records.table_specs():
             sql = f'SELECT count(*) FROM "{spec.table_name}" WHERE changed_station = ? AND version > ?'
-            params: tuple = (station_id, acked_through)
+            params: tuple[object, ...] = (station_id, acked_through)
             if village_code is not None:
                 sql += " AND village_code = ?"
                 params += (village_code,)
@@ -89,7 +90,7 @@ class VillageSyncStatus:
     last_export_file: str | None
     last_seq: int
     last_receipt_at: dt.datetime | None
-    last_receipt: dict | None
+    last_receipt: dict[str, Any] | None
     town_bundles: int  # 下发包 received
     open_conflicts: int
 
@@ -103,7 +104,9 @@ def village_status(ws: Workspace) -> VillageSyncStatus:
     towns = [p for p in peer_stations(ws) if p.kind == "town"]
     town = towns[0] if towns else None
     with ws.new_session() as s:
-        counter = s.get(StationCounter, me.id).value
+        own = s.get(StationCounter, me.id)
+        assert own is not None, "made with the local station"
+        counter = own.value
         peer = s.get(SyncPeer, town.id) if town else None
         got = received_from(s, town.id) if town else []
         conflicts = len(list(s.scalars(select(SyncConflict.id).where(SyncConflict.resolved_at.is_(None)))))
@@ -158,8 +161,9 @@ def refused_records(ws: Workspace, station_id: str | None = None, *, limit: int 
             return []
         station_id = towns[0].id
     out = []
+    assert ws.engine is not None, "the workspace is open"
     with ws.engine.connect() as conn:
-        table = SyncRejection.__table__
+        table = records.table_of(SyncRejection)
         rows = conn.execute(
             select(table.c.table_name, table.c.record_type, table.c.record_id, table.c.reason)
             .where(table.c.station_id == station_id)
@@ -235,10 +239,14 @@ def town_board(ws: Workspace) -> list[VillageBoardRow]:
             last = max(got, key=lambda b: b.seq) if got else None
             last_import = max((b.imported_at for b in got), default=None)
             missing, _total = missing_seqs(got)
-            receipt_due = bool(got) and (
-                peer is None
-                or peer.last_receipt_export_at is None
-                or last_import > peer.last_receipt_export_at
+            receipt_due = (
+                bool(got)
+                and last_import is not None  # (always, when bundles were received)
+                and (
+                    peer is None
+                    or peer.last_receipt_export_at is None
+                    or last_import > peer.last_receipt_export_at
+                )
             )
             rows.append(
                 VillageBoardRow(
