@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
-from sqlalchemy.orm import Session
 
 from db.base import SyncedRecord
 from db.models import Station
 
 from app.errors import UserError
 from app.sync.gate import SHA256
+from app.work import Work
 
 if TYPE_CHECKING:
     from app.sync.records import TableSpec
@@ -128,21 +128,14 @@ def may_reference_town_row(target_table: str) -> bool:
 
 
 # -- the rules at a station (services) ------------------------------------------------------------------
-def is_town_session(session: Session) -> bool:
-    """Is this unit of work stamped as a town station (9-digit unit code)?"""
-    ctx = session.info.get("stamp")
-    return ctx is not None and len(ctx.village_code) == 9
-
-
-def require_own_record(session: Session, record: SyncedRecord, what: str) -> None:
+def require_own_record(work: Work, record: SyncedRecord, what: str) -> None:
     """A station edits only the records of its own unit. At a town, a village's households, diary
     entries and cases are read-only (they would otherwise diverge from the village's copy and come
     back as conflicts); the town's own part is done through the town actions (its handling of an
     escalated case, its reply to a demand), which do not call this."""
-    ctx = session.info.get("stamp")
-    if ctx is None or record.village_code == ctx.village_code:
+    if record.village_code == work.unit_code:
         return
-    name = session.scalars(select(Station.name).where(Station.code == record.village_code)).first()
+    name = work.session.scalars(select(Station.name).where(Station.code == record.village_code)).first()
     owner = name or record.village_code
     raise UserError(
         f"{what}属于{owner}，由该村工作站维护；乡镇工作站只能查看"

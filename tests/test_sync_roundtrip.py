@@ -461,3 +461,23 @@ def test_a_bundle_of_an_older_schema_lands_in_chinese_and_its_signatures_still_m
     assert c.incoming["handling"] == "村：已联系施工队"
     with town.new_session() as s:
         assert s.get(Demand, demand_id).status == "已答复"  # the town's row stays until a person decides
+
+
+def test_a_conflict_over_a_date_resolves_to_a_date(pair):
+    """Dates come back from the conflict's stored rows as dates (SQLite's text must go through the
+    dialect's own date type, not the generic one, which has no converter)."""
+    village, town, stick = pair
+    hid = add_household(village, "张建国")
+    did = add_demand(village, hid)
+    import_bundles(town, [_export(village, stick)])
+    edit_demand(town, did, due_on=dt.date(2024, 6, 1))
+    edit_demand(village, did, due_on=dt.date(2024, 6, 15))
+    (b,) = import_bundles(town, [_export(village, stick)]).bundles
+    assert b.counts["conflicts"] == 1
+    (c,) = conflicts.list_conflicts(town)
+    conflicts.resolve(town, c.id, "incoming")
+    with town.new_session() as s:
+        assert s.get(Demand, did).due_on == dt.date(2024, 6, 15)
+    (down,) = export_bundles(town, stick)
+    import_bundles(village, [down.path])
+    assert synced_rows(town, VILLAGE_CODE) == synced_rows(village, VILLAGE_CODE)

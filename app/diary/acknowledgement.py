@@ -213,7 +213,7 @@ def acknowledge(
     session, actor = work.session, work.actor
     require_writer(actor)
     entry = live_entry(session, entry_id)
-    require_own_record(session, entry, "这篇民情日记")
+    require_own_record(work, entry, "这篇民情日记")
     if method not in ACK_METHODS:
         raise UserError("请选择认可方式：当场签字、纸质签字照片或拒签", field="method")
     existing = live_ack(session, entry_id)

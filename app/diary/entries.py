@@ -201,7 +201,7 @@ def save_entry(
         session.add(entry)
     else:
         entry = live_entry(session, entry_id)
-        require_own_record(session, entry, "这篇民情日记")
+        require_own_record(work, entry, "这篇民情日记")
         ack = live_ack(session, entry.id)
         if ack is not None and ack.method in SIGNED_METHODS:
             raise UserError("这篇日记已经群众签字认可，原文不能再改；如需更正或补充，请用“补记”", field=None)
@@ -316,7 +316,7 @@ def delete_entry(work: Work, entry_id: str) -> None:
     session, actor = work.session, work.actor
     require_writer(actor)
     entry = live_entry(session, entry_id)
-    require_own_record(session, entry, "这篇民情日记")
+    require_own_record(work, entry, "这篇民情日记")
     ack = live_ack(session, entry_id)
     if ack is not None and ack.method in SIGNED_METHODS:
         raise UserError("这篇日记已经群众签字认可，不能删除")
@@ -402,7 +402,7 @@ def add_amendment(
     """补记: new text beside a signed entry's original, which stays as the resident signed it."""
     session, actor = work.session, work.actor
     require_writer(actor)
-    require_own_record(session, live_entry(session, entry_id), "这篇民情日记")
+    require_own_record(work, live_entry(session, entry_id), "这篇民情日记")
     text = clean(text)
     if not text:
         raise UserError("请写下补记的内容", field="amendment")
@@ -427,7 +427,7 @@ def attach_to_entry(work: Work, entry_id: str, path: Path | str) -> attachments.
     """Photos and scans belong to the record, not to its signed text: allowed after signing too."""
     session, actor = work.session, work.actor
     require_writer(actor)
-    require_own_record(session, live_entry(session, entry_id), "这篇民情日记")
+    require_own_record(work, live_entry(session, entry_id), "这篇民情日记")
     info = attachments.attach_file(work, "diary_entry", entry_id, path)
     audit.record(
         session, actor, "diary.attach", table="diary_entry", record_id=entry_id, fields=["attachment"]

@@ -56,7 +56,7 @@ def sign(
         raise ValueError(document_table)
     if doc is None or doc.deleted_at is not None:
         raise UserError("找不到要签名的文书")
-    case = case_for_edit(work.session, doc.case_id)
+    case = case_for_edit(work, doc.case_id)
     if case.state == rules.ARCHIVED:
         raise UserError("案件已归档，不能再签名")
     if signer_role not in rules.SIGNER_ROLES:
@@ -170,7 +170,7 @@ def save_agreement(
     """协议书 (书面, Art. 29) or 口头协议 (Art. 28/30). One per case; saving again edits it (signatures
     made on an earlier text are kept only if the text did not change)."""
     accounts.require(work.actor, "see_cases")
-    row = case_for_edit(work.session, case_id)
+    row = case_for_edit(work, case_id)
     if row.state not in (rules.IN_MEDIATION, rules.SUCCEEDED):
         raise UserError(f"案件处于“{row.state}”状态，只有调解中或刚调解成功的案件才能填写协议")
     if kind not in ("书面", "口头"):
@@ -239,7 +239,7 @@ def case_agreement(session: Session, case_id: str) -> Agreement | None:
 def apply_judicial_confirmation(work: Work, case_id: str, *, applied_on: dt.date, note: str = "") -> CaseInfo:
     """当事人已申请司法确认 (Art. 33): the 30-day reminder stops."""
     accounts.require(work.actor, "see_cases")
-    row = case_for_edit(work.session, case_id)
+    row = case_for_edit(work, case_id)
     ag = case_agreement(work.session, case_id)
     if ag is None or ag.effective_on is None:
         raise UserError("协议尚未生效，不能申请司法确认")

@@ -82,7 +82,7 @@ def record_follow_up(
 ) -> FollowUpInfo:
     """回访记录, tied to the agreement number; completes the planned visit (or the given one)."""
     accounts.require(work.actor, "see_cases")
-    row = case_for_edit(work.session, case_id)
+    row = case_for_edit(work, case_id)
     ag = case_agreement(work.session, case_id)
     if ag is None:
         raise UserError("回访对应调解协议，本案还没有协议")
@@ -171,7 +171,7 @@ def set_file_item(
 ) -> None:
     """Tick a paper document as in the file (id derived from case and item: one row per item)."""
     accounts.require(work.actor, "see_cases")
-    row = case_for_edit(work.session, case_id)
+    row = case_for_edit(work, case_id)
     if row.state == rules.ARCHIVED:
         raise UserError("案件已归档，卷内目录不能再改")
     if key not in rules.FILE_ITEM_KEYS:
@@ -197,7 +197,7 @@ def attach_to_case(
 ) -> attachments.AttachmentInfo:
     """A scan or a piece of evidence for the case file, stored in the workspace by its hash."""
     accounts.require(work.actor, "see_cases")
-    row = case_for_edit(work.session, case_id)
+    row = case_for_edit(work, case_id)
     if row.state == rules.ARCHIVED:
         raise UserError("案件已归档，不能再添加附件")
     info = attachments.attach_file(work, "mediation_case", case_id, path, note=note)

@@ -38,7 +38,7 @@ def add_meeting(
 ) -> SessionInfo:
     """调解记录. Refused until the rights-and-duties notice is recorded as given (on or before the day)."""
     accounts.require(work.actor, "see_cases")
-    row = case_for_edit(work.session, case_id)
+    row = case_for_edit(work, case_id)
     if row.state != rules.IN_MEDIATION:
         raise UserError(f"案件处于“{row.state}”状态，只有“调解中”的案件才能记录调解；请先点“开始调解”")
     if row.rights_notice_on is None:

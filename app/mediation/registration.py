@@ -98,11 +98,11 @@ def case_row(session: Session, case_id: str) -> MediationCase:
     return require_live(session, MediationCase, case_id, "找不到这个调解案件（可能已被删除）")
 
 
-def case_for_edit(session: Session, case_id: str) -> MediationCase:
+def case_for_edit(work: Work, case_id: str) -> MediationCase:
     """The case, when this station may change it: a village's cases are read-only at the town, which
     records only its own handling of an escalated case (:func:`app.mediation.states.record_town_handling`)."""
-    row = case_row(session, case_id)
-    require_own_record(session, row, f"案件 {row.case_number}")
+    row = case_row(work.session, case_id)
+    require_own_record(work, row, f"案件 {row.case_number}")
     return row
 
 
@@ -274,7 +274,7 @@ _EDITABLE = (
 def update_case(work: Work, case_id: str, **changes: Any) -> CaseInfo:
     """Edit the registration (not the number or accepted date). Amount in 元, risk flags by people."""
     accounts.require(work.actor, "see_cases")
-    row = case_for_edit(work.session, case_id)
+    row = case_for_edit(work, case_id)
     if row.state == rules.ARCHIVED:
         raise UserError("案件已归档，登记内容不能再修改")
     changed = []
@@ -329,7 +329,7 @@ def add_party(
     """A party from the roster (``person_id``: the person's fields are copied as they are today) or an
     outside person or organisation (单位 needs its representative)."""
     accounts.require(work.actor, "see_cases")
-    row = case_for_edit(work.session, case_id)
+    row = case_for_edit(work, case_id)
     if row.state == rules.ARCHIVED:
         raise UserError("案件已归档，不能再添加当事人")
     if role not in rules.PARTY_ROLES:
@@ -416,7 +416,7 @@ def add_party(
 def remove_party(work: Work, party_id: str) -> None:
     accounts.require(work.actor, "see_cases")
     party = require_live(work.session, CaseParty, party_id, "找不到这个当事人")
-    if case_for_edit(work.session, party.case_id).state not in rules.OPEN_STATES:
+    if case_for_edit(work, party.case_id).state not in rules.OPEN_STATES:
         raise UserError("调解已有结果，当事人不能再移除")
     party.deleted_at = utcnow()
 
@@ -431,7 +431,7 @@ def add_mediator(
 ) -> MediatorInfo:
     """A mediator: a user of this station (by id) or a named outsider (e.g. a 乡贤 or lawyer)."""
     accounts.require(work.actor, "see_cases")
-    row = case_for_edit(work.session, case_id)
+    row = case_for_edit(work, case_id)
     mediator_id = None
     if user_id is not None:
         mediator_user = work.session.get(User, user_id)
@@ -462,7 +462,7 @@ def remove_mediator(work: Work, mediator_id: str) -> None:
     m = work.session.get(CaseMediator, mediator_id)
     if m is None or m.deleted_at is not None:
         raise UserError("找不到这个调解员")
-    case_for_edit(work.session, m.case_id)
+    case_for_edit(work, m.case_id)
     m.deleted_at = utcnow()
 
 
@@ -477,7 +477,7 @@ def record_rights_notice(
 ) -> CaseInfo:
     """权利义务告知: must be recorded as given before any session record."""
     accounts.require(work.actor, "see_cases")
-    row = case_for_edit(work.session, case_id)
+    row = case_for_edit(work, case_id)
     if row.state not in rules.OPEN_STATES:
         raise UserError(f"案件处于“{row.state}”状态，不需要再告知权利义务")
     if given_on < row.accepted_on:

@@ -43,7 +43,7 @@ def change_state(
     - 已归档: the required file items, ``volume_no``, ``filed_by``, ``retention`` (立卷日期 = ``on_date``).
     """
     accounts.require(work.actor, "see_cases")
-    row = case_for_edit(work.session, case_id)
+    row = case_for_edit(work, case_id)
     source = row.state
     if not rules.is_legal(source, target):
         raise UserError(rules.refusal(source, target), field="state")

@@ -78,7 +78,9 @@ def list_conflicts(ws: Workspace, *, open_only: bool = True) -> list[ConflictInf
 def _python_value(model: type[SyncedRecord], column_name: str, raw: Any) -> Any:
     """A stored (SQLite) value back to the Python value the ORM attribute expects."""
     col = records.table_of(model).c[column_name]
-    proc = col.type.result_processor(sqlite.dialect(), None)
+    dialect = sqlite.dialect()
+    # the dialect's own type (sqlite.DATE …): the generic Date/DateTime have no converter from text
+    proc = col.type.dialect_impl(dialect).result_processor(dialect, None)
     return proc(raw) if (proc is not None and raw is not None) else raw
 
 
