@@ -171,9 +171,11 @@ def test_import_wizard_previews_problems_then_imports_in_the_background(
     wizard.file_page.path.setText(str(path))
     wizard.file_page._load_sheets()
     assert wizard.file_page.sheet.currentText() == "花名册"
-    wizard.next()
+    wizard.next()  # the workbook is read in the background; the page moves on when it is read
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=10_000)
     assert wizard.mapping_page.header_row.value() == 3
-    wizard.next()
+    wizard.next()  # every row checked in the background
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.preview_page, timeout=10_000)
     assert wizard.preview_page.model.rowCount() == 9
     with village_ws.session() as s:
         assert s.scalar(select(func.count()).select_from(Person)) == 0  # the preview wrote nothing
@@ -183,3 +185,18 @@ def test_import_wizard_previews_problems_then_imports_in_the_background(
     assert wizard.result_summary["new"] == 4 and changed == ["households"]
     with village_ws.session() as s:
         assert s.scalar(select(func.count()).select_from(Person)) == 4
+
+
+def test_import_wizard_says_what_is_wrong_with_a_file_and_stays(qtbot, village_ws, village_admin, tmp_path):
+    from ui.households.import_wizard import ImportWizard
+
+    bad = tmp_path / "坏的.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not really a workbook")
+    wizard = ImportWizard(AppContext(village_ws, village_admin))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path.setText(str(bad))
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.task is not None and wizard.task.finished, timeout=10_000)
+    assert wizard.currentPage() is wizard.file_page
+    assert wizard.file_page.error.text() and "Traceback" not in wizard.file_page.error.text()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -22,10 +24,10 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from app.errors import UserError
+from app.errors import UserError, environment_failure
 from app.households import checks, excel_apply, excel_plan, excel_read
 
-from ui.tasks import run_in_background
+from ui.tasks import Cancelled, run_in_background
 
 OUTCOME_NAMES = {"new": "新增", "updated": "更新", "unchanged": "未变", "invalid": "有错", "": ""}
 
@@ -101,6 +103,7 @@ class FilePage(QWizardPage):
         self.error.setStyleSheet("color: #b00020;")
         self.error.setWordWrap(True)
         form.addRow(self.error)
+        self.read_key: tuple[str, str | None] | None = None
         self.path.editingFinished.connect(self._load_sheets)
 
     def _browse(self) -> None:
@@ -120,12 +123,29 @@ class FilePage(QWizardPage):
             self.error.setText(exc.message)
 
     def validatePage(self) -> bool:
-        try:
-            self.w.sheet = excel_read.read_sheet(self.path.text().strip(), self.sheet.currentText() or None)
-        except UserError as exc:
-            self.error.setText(exc.message)
+        """Reading a village's workbook takes seconds: it runs in the background (with 取消); the page
+        moves on when it is read, and stays with the message when it cannot be."""
+        key = (self.path.text().strip(), self.sheet.currentText() or None)
+        if self.w.sheet is not None and self.read_key == key:
+            return True
+        if self.w.task is not None and not self.w.task.finished:
             return False
-        return True
+        self.error.clear()
+
+        def work(progress):
+            progress(0, 0, "正在读取工作表…")
+            sheet = excel_read.read_sheet(*key)
+            progress(1, 1, "已读完")  # 取消 pressed meanwhile: stop here
+            return sheet
+
+        def done(sheet) -> None:
+            self.w.sheet, self.read_key = sheet, key
+            self.w.next()
+
+        self.w.task = run_in_background(
+            self, "读取 Excel", work, done, on_error=self.w.show_error(self.error)
+        )
+        return False
 
 
 class MappingPage(QWizardPage):
@@ -151,6 +171,7 @@ class MappingPage(QWizardPage):
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
         self.combos: dict[int, QComboBox] = {}
+        self.planned_key: tuple | None = None
         self.header_row.valueChanged.connect(lambda v: self._build(v - 1))
 
     def initializePage(self) -> None:
@@ -189,18 +210,31 @@ class MappingPage(QWizardPage):
         return {i: c.currentData() for i, c in self.combos.items() if c.currentData()}
 
     def validatePage(self) -> bool:
-        self.w.header_row = self.header_row.value() - 1
-        self.w.mapping = self.mapping()
-        try:
-            with self.w.ctx.work() as work:
-                self.w.plan = excel_plan.plan_import(
-                    work, self.w.sheet, header_row=self.w.header_row, mapping=self.w.mapping
-                )
-                work.session.rollback()
-        except UserError as exc:
-            self.error.setText(exc.message)
+        """Checking every row against the roster runs in the background too; it writes nothing."""
+        key = (self.header_row.value() - 1, tuple(sorted(self.mapping().items())))
+        if self.w.plan is not None and self.planned_key == key and self.w.plan_sheet is self.w.sheet:
+            return True
+        if self.w.task is not None and not self.w.task.finished:
             return False
-        return True
+        self.error.clear()
+        ctx, sheet = self.w.ctx, self.w.sheet
+        header_row, mapping = key[0], dict(key[1])
+
+        def work(progress):
+            progress(0, 0, "正在逐行检查…")
+            with ctx.work() as w:
+                plan = excel_plan.plan_import(w, sheet, header_row=header_row, mapping=mapping)
+                w.session.rollback()
+            progress(1, 1, "已检查完")
+            return plan
+
+        def done(plan) -> None:
+            self.w.header_row, self.w.mapping = header_row, mapping
+            self.w.plan, self.w.plan_sheet, self.planned_key = plan, sheet, key
+            self.w.next()
+
+        self.w.task = run_in_background(self, "检查各行", work, done, on_error=self.w.show_error(self.error))
+        return False
 
 
 class PreviewPage(QWizardPage):
@@ -278,6 +312,7 @@ class ImportWizard(QWizard):
         self.header_row = 0
         self.mapping: dict[int, str] = {}
         self.plan: excel_plan.ImportPlan | None = None
+        self.plan_sheet: excel_read.SheetData | None = None  # the sheet the plan was made from
         self.result_summary: dict | None = None
         self.task = None
         self.setButtonText(QWizard.WizardButton.NextButton, "下一步 >")
@@ -289,3 +324,20 @@ class ImportWizard(QWizard):
         self.preview_page = PreviewPage(self)
         for p in (self.file_page, self.mapping_page, self.preview_page):
             self.addPage(p)
+
+    @staticmethod
+    def show_error(label: QLabel):
+        """A background step's failure on its page: a UserError's Chinese message in ``label``; an
+        environment failure likewise; a bug goes to the crash dialog."""
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, Cancelled):
+                label.setText("已取消。")
+                return
+            failure = exc if isinstance(exc, UserError) else environment_failure(exc)
+            if failure is None:
+                sys.excepthook(type(exc), exc, exc.__traceback__)
+                return
+            label.setText(failure.message)
+
+        return failed
