@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from db import vocab
@@ -85,7 +87,7 @@ def acknowledgement_info(session: Session, entry_id: str) -> AcknowledgementInfo
 
 
 # -- what the resident signs ------------------------------------------------------------------------
-def canonical_content(session: Session, entry_id: str) -> dict:
+def canonical_content(session: Session, entry_id: str) -> dict[str, Any]:
     """What the resident signs: the entry's text, who was met and the demands as heard (not their handling)."""
     e = live_entry(session, entry_id)
     parts = [
@@ -109,7 +111,11 @@ def canonical_content(session: Session, entry_id: str) -> dict:
     )
 
 
-def canonical_from_values(entry: dict, participants, demands) -> dict:
+def canonical_from_values(
+    entry: Mapping[str, Any],
+    participants: Iterable[tuple[str, str | None]],
+    demands: Iterable[tuple[str, str, dt.date | None]],
+) -> dict[str, Any]:
     """The canonical form from plain values (also used by bulk writers such as the demo data)."""
     return {
         "id": entry["id"],
@@ -122,12 +128,12 @@ def canonical_from_values(entry: dict, participants, demands) -> dict:
     }
 
 
-def hash_canonical(canonical: dict) -> str:
+def hash_canonical(canonical: dict[str, Any]) -> str:
     text = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def rehash_translated(conn: Connection, entry_ids, chunk: int = 500) -> int:
+def rehash_translated(conn: Connection, entry_ids: Iterable[str], chunk: int = 500) -> int:
     """After the rows of a bundle made before :data:`db.vocab.VOCAB_REVISION` were written with their
     English codes translated (:func:`db.vocab.translate_rows`): the acknowledgements of these entries
     whose hash matches the entry's content as its sender hashed it (the kind as its English code) get
@@ -141,6 +147,7 @@ def rehash_translated(conn: Connection, entry_ids, chunk: int = 500) -> int:
         Demand.__table__,
         Acknowledgement.__table__,
     )
+    assert isinstance(ack_t, Table), "Acknowledgement maps one Table"  # typed as any FROM clause
     rewritten = 0
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
@@ -150,20 +157,20 @@ def rehash_translated(conn: Connection, entry_ids, chunk: int = 500) -> int:
         if not acks:
             continue
         wanted = sorted({a.entry_id for a in acks})
-        people: dict[str, list] = {}
+        people: dict[str, list[tuple[str, str | None]]] = {}
         for r in conn.execute(
             select(part_t.c.entry_id, part_t.c.household_id, part_t.c.person_id).where(
                 part_t.c.entry_id.in_(wanted), part_t.c.deleted_at.is_(None)
             )
         ):
             people.setdefault(r.entry_id, []).append((r.household_id, r.person_id))
-        heard: dict[str, list] = {}
-        for r in conn.execute(
+        heard: dict[str, list[tuple[str, str, dt.date | None]]] = {}
+        for d in conn.execute(
             select(demand_t.c.entry_id, demand_t.c.category, demand_t.c.content, demand_t.c.due_on).where(
                 demand_t.c.entry_id.in_(wanted), demand_t.c.deleted_at.is_(None)
             )
         ):
-            heard.setdefault(r.entry_id, []).append((r.category, r.content, r.due_on))
+            heard.setdefault(d.entry_id, []).append((d.category, d.content, d.due_on))
         hashes = {}
         columns = [entry_t.c[c] for c in ("id", "occurred_at", "kind", *ENTRY_FIELDS, "follow_up_on")]
         for r in conn.execute(select(*columns).where(entry_t.c.id.in_(wanted))):
@@ -270,7 +277,9 @@ def acknowledge(
         record_id=entry_id,
         fields=["method", "signer_name", "signer_relation"],
     )
-    return acknowledgement_info(session, entry_id)
+    info = acknowledgement_info(session, entry_id)
+    assert info is not None, "the acknowledgement was just written"
+    return info
 
 
 def signature_image(work: Work, entry_id: str) -> bytes | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from db import vocab
@@ -65,12 +66,14 @@ def _cmd_ledger_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_cli(sub, parents):
+def register_cli(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: dict[str, argparse.ArgumentParser]
+) -> dict[str, Callable[[argparse.Namespace], int]]:
     from app.cli import ChineseArgumentParser
 
     common = [parents["data"], parents["json"]]
     d = sub.add_parser("diary", help="民情日记")
-    d_sub = d.add_subparsers(
+    d_sub: argparse._SubParsersAction[argparse.ArgumentParser] = d.add_subparsers(
         dest="diary_command", metavar="操作", required=True, parser_class=ChineseArgumentParser
     )
     de = d_sub.add_parser("export", help="把民情日记导出为 Excel 台账", parents=common)
@@ -82,7 +85,7 @@ def register_cli(sub, parents):
         "--to", dest="date_to", type=_date_arg, metavar="日期", help="截止日期（含），如 2024-12-31"
     )
     lg = sub.add_parser("ledger", help="民情台账（群众诉求及办理答复）")
-    l_sub = lg.add_subparsers(
+    l_sub: argparse._SubParsersAction[argparse.ArgumentParser] = lg.add_subparsers(
         dest="ledger_command", metavar="操作", required=True, parser_class=ChineseArgumentParser
     )
     le = l_sub.add_parser("export", help="把民情台账导出为 Excel", parents=common)

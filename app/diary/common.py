@@ -3,6 +3,8 @@ permission check, user names by id and loading a live entry."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,7 +29,7 @@ def live_entry(session: Session, entry_id: str) -> DiaryEntry:
     return require_live(session, DiaryEntry, entry_id, "找不到这篇民情日记（可能已被删除）")
 
 
-def user_names(session: Session, ids) -> dict[str, str]:
+def user_names(session: Session, ids: Iterable[str | None]) -> dict[str, str]:
     ids = {i for i in ids if i}
     if not ids:
         return {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -203,7 +204,7 @@ def close_demand(
     return demand_info_of(d, user_names(session, [d.responsible_id]))
 
 
-def change_demand_status(work: Work, demand_id: str, new_status: str, **kwargs) -> DemandInfo:
+def change_demand_status(work: Work, demand_id: str, new_status: str, **kwargs: Any) -> DemandInfo:
     if new_status == REPLIED:
         return reply_demand(work, demand_id, **kwargs)
     if new_status == CLOSED:

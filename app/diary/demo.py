@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import random
 import struct
 import zlib
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import insert, select
 
@@ -34,11 +37,13 @@ from db.stamping import stamp_new_rows
 from db.vocab import CLOSED, ENTRY_KINDS, OPEN, PAPER_PHOTO, REFUSED, REPLIED, SIGNATURE
 
 from app import attachments
+from app.demo import DemoRun
 from app.diary import acknowledgement
 from app.diary.entries import participant_id
 from app.diary.visits import MUST_VISIT_DAYS, MUST_VISIT_KINDS
 from app.households.tags import tag_row_id
 from app.pinyin import name_keys
+from app.workspace import Workspace
 
 HOME_VISIT, PHONE, WALK_IN, RECEPTION, OTHER_KIND = ENTRY_KINDS
 ENTRIES_PER_HOUSEHOLD = 5  # on average; DemoRun.sizes["diary_entries"] sets the total instead
@@ -150,7 +155,7 @@ RELATIONS = ["配偶", "子", "女", "孙子", "孙女", "儿媳"]
 TAGS = ["低保", "五保", "特困", "困难户", "上访户", "残疾", "空巢老人", "留守儿童"]
 
 
-def _png(width: int, height: int, pixels) -> bytes:
+def _png(width: int, height: int, pixels: Callable[[int, int], int]) -> bytes:
     """A grayscale PNG from a pixel function (no Qt in the app layer)."""
     raw = b"".join(b"\x00" + bytes(pixels(x, y) for x in range(width)) for y in range(height))
 
@@ -174,7 +179,7 @@ def _own_copy(png: bytes, tag: str) -> bytes:
     return png[:-12] + _chunk(b"tEXt", b"Comment\x00" + tag.encode("ascii")) + png[-12:]
 
 
-def _signature_png(rng) -> bytes:
+def _signature_png(rng: random.Random) -> bytes:
     import math
 
     a, b, c = rng.uniform(0.03, 0.08), rng.uniform(8, 22), rng.uniform(0, 6)
@@ -186,8 +191,11 @@ def _signature_png(rng) -> bytes:
     return _png(300, 80, px)
 
 
-def _roster(ws, demo) -> tuple[list[str], dict[str, list[tuple[str, str]]], dict[str, str], dict[str, str]]:
+def _roster(
+    ws: Workspace, demo: DemoRun
+) -> tuple[list[str], dict[str, list[tuple[str, str]]], dict[str, str], dict[str, str]]:
     """cadre ids, persons by household [(id, name)], head name by household, contact cadre by household."""
+    assert ws.engine is not None, "the demo runs in an open workspace"
     with ws.engine.connect() as conn:
         cadre_ids = demo.shared.get("cadre_ids") or list(
             conn.scalars(select(User.id).where(User.deleted_at.is_(None), User.roles.like("%cadre%")))
@@ -216,8 +224,9 @@ def _roster(ws, demo) -> tuple[list[str], dict[str, list[tuple[str, str]]], dict
     return cadre_ids, persons, heads, contact
 
 
-def _make_roster(ws, demo) -> None:
+def _make_roster(ws: Workspace, demo: DemoRun) -> None:
     """Households, persons and cadres for the diary when the households step has not run."""
+    assert ws.engine is not None, "the demo runs in an open workspace"
     rng = demo.rng
     ctx = ws.stamp_context()
     key_cache: dict[str, tuple[str, str]] = {}
@@ -311,11 +320,12 @@ def _make_roster(ws, demo) -> None:
                     conn.execute(insert(model), rows)
 
 
-def _text(rng, choices, **kw) -> str:
+def _text(rng: random.Random, choices: Sequence[str], **kw: object) -> str:
     return rng.choice(choices).format(**kw)
 
 
-def generate(ws, demo) -> dict[str, int]:
+def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
+    assert ws.engine is not None, "the demo runs in an open workspace"
     rng = demo.rng
     cadre_ids, persons, heads, contact = _roster(ws, demo)
     if not persons:
@@ -351,10 +361,9 @@ def generate(ws, demo) -> dict[str, int]:
             members = persons[hid]
             head = heads.get(hid, members[0][1])
             visits = []
+            contact_id = contact.get(hid)
             for _ in range(max(1, round(rng.gauss(per_household, 1.2)))):
-                cadre = (
-                    contact.get(hid) if contact.get(hid) and rng.random() < 0.85 else rng.choice(cadre_ids)
-                )
+                cadre = contact_id if contact_id and rng.random() < 0.85 else rng.choice(cadre_ids)
                 days_ago = rng.randint(1, 365)
                 day = today - dt.timedelta(days=days_ago)
                 when = dt.datetime.combine(
@@ -378,7 +387,7 @@ def generate(ws, demo) -> dict[str, int]:
                 who = rng.choice(members[1:])[1] if len(members) > 1 else head
                 entry_id = new_id(ctx.station_id)
                 follow = _text(rng, FOLLOW_UPS) if rng.random() < 0.4 else ""
-                e = {
+                e: dict[str, Any] = {  # a row for the bulk insert
                     "id": entry_id,
                     "cadre_id": cadre,
                     "occurred_at": when,
@@ -428,7 +437,7 @@ def generate(ws, demo) -> dict[str, int]:
                         )
                         closed_on = (
                             min(replied_on + dt.timedelta(days=rng.randint(0, 20)), today)
-                            if status == CLOSED
+                            if status == CLOSED and replied_on is not None  # a closed demand was replied to
                             else None
                         )
                         demands.append(

@@ -10,6 +10,7 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from db import vocab
 
@@ -22,7 +23,7 @@ class Draft:
     key: str
     path: Path
     saved_at: dt.datetime
-    data: dict
+    data: dict[str, Any]
 
 
 def _user_id(work: Work) -> str:
@@ -35,7 +36,7 @@ def _draft_path(drafts_dir: Path, user_id: str, key: str) -> Path:
     return Path(drafts_dir) / f"diary-{safe}.json"
 
 
-def save_draft(work: Work, key: str, data: dict, *, now: dt.datetime | None = None) -> Path:
+def save_draft(work: Work, key: str, data: dict[str, Any], *, now: dt.datetime | None = None) -> Path:
     """Write the form's state atomically (temp file, fsync, rename). ``key`` is "new" or the entry id."""
     drafts_dir, user_id = Path(work.paths.drafts), _user_id(work)
     drafts_dir.mkdir(parents=True, exist_ok=True)
@@ -84,7 +85,7 @@ def discard_draft(work: Work, key: str) -> None:
     _draft_path(Path(work.paths.drafts), _user_id(work), key).unlink(missing_ok=True)
 
 
-def entry_to_draft(data: EntryInput) -> dict:
+def entry_to_draft(data: EntryInput) -> dict[str, Any]:
     """An :class:`EntryInput` as JSON-able data (dates as ISO text)."""
     out = asdict(data)
     out["occurred_at"] = data.occurred_at.isoformat() if data.occurred_at else None
@@ -94,8 +95,8 @@ def entry_to_draft(data: EntryInput) -> dict:
     return out
 
 
-def draft_to_entry(data: dict) -> EntryInput:
-    def date(v):
+def draft_to_entry(data: dict[str, Any]) -> EntryInput:
+    def date(v: str | None) -> dt.date | None:
         return dt.date.fromisoformat(v) if v else None
 
     # a draft saved by a version that kept English codes (home_visit …) comes back with the value

@@ -5,6 +5,7 @@ attachments. A home visit closes the must-visit events of the households it visi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -194,8 +195,10 @@ def save_entry(
     """
     session, actor = work.session, work.actor
     require_writer(actor)
+    assert actor is not None, "require_writer refuses a missing actor"
     now = now or dt.datetime.now().replace(second=0, microsecond=0)
     _validate(session, data, now)
+    assert data.occurred_at is not None, "_validate refuses an entry without its time"
     if entry_id is None:
         entry = DiaryEntry(cadre_id=data.cadre_id or actor.id)
         session.add(entry)
@@ -315,6 +318,7 @@ def delete_entry(work: Work, entry_id: str) -> None:
     """Soft delete (a tombstone that travels to the town). A signed entry cannot be deleted."""
     session, actor = work.session, work.actor
     require_writer(actor)
+    assert actor is not None, "require_writer refuses a missing actor"
     entry = live_entry(session, entry_id)
     require_own_record(work, entry, "这篇民情日记")
     ack = live_ack(session, entry_id)
@@ -439,6 +443,7 @@ def cadres(work: Work, village_code: str | None = None) -> list[tuple[str, str]]
     """(id, name) of the active accounts that write diaries, for pickers and filters: this station's,
     or (at a town, for its village filter) those of ``village_code``."""
     session = work.session
+    users: Sequence[User]
     if village_code is None:
         users = accounts.local_users(work, include_inactive=False)
     else:

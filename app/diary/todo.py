@@ -106,6 +106,7 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
         .order_by(Demand.due_on)
     ).all()
     for d, head in due[:MAX_OVERDUE_ITEMS]:
+        assert d.due_on is not None, "the query asks only for demands with a due date"
         severity = "overdue" if d.due_on < today else "warning"
         items.append(
             TodoItem(

@@ -7,10 +7,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from db import settings, vocab
 from db.models import (
@@ -58,17 +61,18 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 # -- settings --------------------------------------------------------------------------------------
-def visit_rhythm(work: Work) -> dict:
+def visit_rhythm(work: Work) -> dict[str, Any]:
     """{"tags": {tag: months}, "ordinary": months}; a household with several tags takes the shortest."""
     return _rhythm(work.session)
 
 
-def _rhythm(session: Session) -> dict:
+def _rhythm(session: Session) -> dict[str, Any]:
     stored = settings.get(session, RHYTHM_SETTING, None)
-    return stored if stored else json.loads(json.dumps(DEFAULT_RHYTHM))
+    rhythm: dict[str, Any] = stored if stored else json.loads(json.dumps(DEFAULT_RHYTHM))
+    return rhythm
 
 
-def set_visit_rhythm(work: Work, rhythm: dict) -> dict:
+def set_visit_rhythm(work: Work, rhythm: dict[str, Any]) -> dict[str, Any]:
     session, actor = work.session, work.actor
     accounts.require(actor, "manage_diary_settings")
     tags = {}
@@ -163,7 +167,7 @@ def record_must_visit(
     return _must_visit_info(row, household)
 
 
-def _visits_since(household_id: str, since: dt.date):
+def _visits_since(household_id: str, since: dt.date) -> Select[DiaryEntry]:
     return (
         select(DiaryEntry)
         .join(DiaryParticipant, DiaryParticipant.entry_id == DiaryEntry.id)
@@ -222,6 +226,8 @@ def household_must_visits(work: Work, household_id: str) -> list[MustVisitInfo]:
 
 def _household_must_visits(session: Session, household_id: str) -> list[MustVisitInfo]:
     h = session.get(Household, household_id)
+    if h is None:  # no such household, so no events of it (a foreign key)
+        return []
     rows = session.scalars(
         select(MustVisitEvent)
         .where(MustVisitEvent.household_id == household_id, MustVisitEvent.deleted_at.is_(None))
@@ -247,7 +253,7 @@ class OverdueHousehold:
         return (today - self.due_on).days
 
 
-def _last_visits_query(household_ids=None):
+def _last_visits_query(household_ids: Iterable[str] | None = None) -> Select[str, dt.datetime]:
     q = (
         select(DiaryParticipant.household_id, func.max(DiaryEntry.occurred_at))
         .join(DiaryEntry, DiaryEntry.id == DiaryParticipant.entry_id)
@@ -269,12 +275,17 @@ def last_visited(work: Work, household_id: str) -> dt.datetime | None:
     return row[1] if row else None
 
 
-def interval_for(tags, rhythm: dict) -> int:
-    months = [rhythm["tags"][t] for t in tags if t in rhythm["tags"]]
-    return min(months) if months else rhythm["ordinary"]
+def interval_for(tags: Iterable[str], rhythm: dict[str, Any]) -> int:
+    months: list[int] = [rhythm["tags"][t] for t in tags if t in rhythm["tags"]]
+    if months:
+        return min(months)
+    ordinary: int = rhythm["ordinary"]
+    return ordinary
 
 
-def _last_visit_of(household_id_col):
+def _last_visit_of(
+    household_id_col: ColumnElement[str] | QueryableAttribute[str],
+) -> ScalarSelect[dt.datetime]:
     """Correlated: the latest home visit to the household in ``household_id_col``. Walks the live
     participants of that one household (``ix_diary_participant_live_household_entry``) and looks each
     entry up by its key, so the cost follows the households asked about, not the whole diary."""
