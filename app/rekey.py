@@ -11,23 +11,33 @@ new version, so the next bundle carries it. Audited.
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from sqlalchemy import select
 
-from db.base import SYNC_COLUMNS, new_id, synced_models
+from db.base import SYNC_COLUMNS, Base, SyncedRecord, new_id
 from db.models import Attachment, DiaryParticipant, Household, HouseholdTag, Person
 
 from app import accounts, audit
 from app.errors import UserError
 from app.ownership import references
+from app.sync.records import models, table_of
 from app.work import Work
 
+_M = TypeVar("_M", bound=Base)
 
-def _copy(obj, **changes):
+
+def _copy(obj: _M, **changes: Any) -> _M:
     """A new, unsaved record with ``obj``'s feature columns (the sync columns are stamped anew)."""
     cls = type(obj)
     values = {c.key: getattr(obj, c.key) for c in cls.__mapper__.column_attrs if c.key not in SYNC_COLUMNS}
     values.update(changes)
     return cls(**values)
+
+
+def _remapped(mapping: dict[str, str], old_id: str | None) -> str | None:
+    """``old_id``'s new id if it is re-keyed, else ``old_id`` itself (None stays None)."""
+    return old_id if old_id is None else mapping.get(old_id, old_id)
 
 
 def rekey_household(work: Work, household_id: str) -> str:
@@ -46,15 +56,15 @@ def rekey_household(work: Work, household_id: str) -> str:
     persons = list(session.scalars(select(Person).where(Person.household_id == household_id)))
     new_hid = new_id(station_id)
     mapping = {household_id: new_hid} | {p.id: new_id(station_id) for p in persons}
-    session.add(_copy(household, id=new_hid, head_id=mapping.get(household.head_id, household.head_id)))
+    session.add(_copy(household, id=new_hid, head_id=_remapped(mapping, household.head_id)))
     session.flush()
     for p in persons:
         session.add(_copy(p, id=mapping[p.id], household_id=new_hid))
     session.flush()
-    old_rows: list[object] = []
-    replaced: set[object] = set()
-    for model in synced_models():
-        table = model.__table__.name
+    old_rows: list[SyncedRecord] = []
+    replaced: set[SyncedRecord] = set()
+    for model in models():
+        table = table_of(model).name
         if model in (Household, Person):
             continue
         cols = [c for c, targets in references(table).items() if {"household", "person"} & set(targets)]
@@ -68,14 +78,14 @@ def rekey_household(work: Work, household_id: str) -> str:
             for row in session.scalars(query):
                 if row in replaced:
                     continue
-                if model is HouseholdTag:
+                if isinstance(row, HouseholdTag):
                     replaced.add(row)
                     old_rows.append(row)
                     session.add(_copy(row, id=tag_row_id(new_hid, row.tag), household_id=new_hid))
-                elif model is DiaryParticipant:
+                elif isinstance(row, DiaryParticipant):
                     replaced.add(row)
                     old_rows.append(row)
-                    pid = mapping.get(row.person_id, row.person_id)
+                    pid = _remapped(mapping, row.person_id)
                     session.add(
                         _copy(
                             row,

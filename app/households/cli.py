@@ -6,13 +6,21 @@ account (needed to export full resident IDs).
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from app.errors import UserError
 from app.households.cadres import mark_cards_delivered
 
+if TYPE_CHECKING:
+    from db.models import User
 
-def _cli_user(args, ws):
+    from app.workspace import Workspace
+
+
+def _cli_user(args: argparse.Namespace, ws: Workspace) -> User | None:
     """The user named by ``--user`` (password from the environment variable ``--password-env``)."""
     import os
 
@@ -31,7 +39,7 @@ def _cli_user(args, ws):
     return user
 
 
-def _cmd_import(args) -> int:
+def _cmd_import(args: argparse.Namespace) -> int:
     from app.cli import emit, open_workspace
     from app.households.excel_apply import import_file
 
@@ -59,7 +67,7 @@ def _cmd_import(args) -> int:
     return 1 if s["invalid"] else 0
 
 
-def _cmd_export(args) -> int:
+def _cmd_export(args: argparse.Namespace) -> int:
     from app.cli import emit, open_workspace
     from app.households.excel_export import export_roster
 
@@ -81,7 +89,7 @@ def _cmd_export(args) -> int:
     return 0
 
 
-def _cmd_cards(args) -> int:
+def _cmd_cards(args: argparse.Namespace) -> int:
     from app.cli import emit, open_workspace
     from app.households.contact_cards import card_households, write_cards
 
@@ -108,16 +116,18 @@ def _cmd_cards(args) -> int:
     return 0
 
 
-def register_cli(sub, parents):
+def register_cli(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: dict[str, argparse.ArgumentParser]
+) -> dict[str, Callable[[argparse.Namespace], int]]:
     from app.cli import ChineseArgumentParser
 
     p = sub.add_parser("households", help="户籍：Excel 导入导出、打印联系卡")
-    hs = p.add_subparsers(
+    hs: argparse._SubParsersAction[argparse.ArgumentParser] = p.add_subparsers(
         dest="households_command", metavar="操作", required=True, parser_class=ChineseArgumentParser
     )
     common = [parents["data"], parents["json"]]
 
-    def user_options(q) -> None:
+    def user_options(q: argparse.ArgumentParser) -> None:
         q.add_argument("--user", metavar="登录名", help="以该账号身份操作（导出完整身份证号时必需）")
         q.add_argument("--password-env", metavar="变量名", help="存放该账号密码的环境变量名")
 
@@ -145,4 +155,9 @@ def register_cli(sub, parents):
     cards.add_argument("--mark-delivered", metavar="YYYY-MM-DD", help="同时把这些户标记为该日已送达")
     user_options(cards)
     cards.set_defaults(households_handler=_cmd_cards)
-    return {"households": lambda args: args.households_handler(args)}
+
+    def dispatch(args: argparse.Namespace) -> int:
+        handler: Callable[[argparse.Namespace], int] = args.households_handler
+        return handler(args)
+
+    return {"households": dispatch}

@@ -68,6 +68,7 @@ def card_data(work: Work, household_ids: Sequence[str]) -> list[CardData]:
     """What each household's card says; the service phone and the village name are this station's."""
     session = work.session
     station = session.get(Station, work.station.id)
+    assert station is not None, "the unit of work's station is a row of this database"
     secretary = village_secretary(work)
     sec = CardPerson(secretary.display_name, secretary.phone) if secretary else None
     out: list[CardData] = []

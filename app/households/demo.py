@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Table, select
 
 from db.base import new_id
 from db.models import CadreAssignment, Household, HouseholdTag, Person, User
@@ -24,6 +26,11 @@ from app.accounts import hash_password
 from app.codes import make_resident_id
 from app.households.tags import tag_row_id
 from app.pinyin import name_keys
+from app.sync.records import table_of
+
+if TYPE_CHECKING:
+    from app.demo import DemoRun
+    from app.workspace import Workspace
 
 # Top surnames with rough shares (per mille) from the 2020 census ranking.
 SURNAMES = (
@@ -169,7 +176,7 @@ def group_label(i: int) -> str:
 
 
 class _Picker:
-    def __init__(self, rng, weighted) -> None:
+    def __init__(self, rng: random.Random, weighted: Sequence[tuple[str, int]]) -> None:
         self.rng = rng
         self.items = [w[0] for w in weighted]
         self.weights = [w[1] for w in weighted]
@@ -196,7 +203,7 @@ def _sql_value(value: object) -> object:
     return value
 
 
-def bulk_insert(conn, table, rows: list[dict]) -> None:
+def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """executemany straight on the driver: SQLAlchemy's per-row bind processing costs more than SQLite.
 
     Only columns whose first row holds a date, datetime or bool are converted (the demo fills a
@@ -217,13 +224,13 @@ def bulk_insert(conn, table, rows: list[dict]) -> None:
     conn.exec_driver_sql(sql, data)
 
 
-def generate(ws, demo) -> dict[str, int]:
+def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
     rng = demo.rng
     today = demo.today
     station = ws.require_station()
     county = station.code[:6]
     ctx = ws.stamp_context(None)
-    progress: Callable = demo.progress
+    progress: Callable[[int, int, str], None] = demo.progress
 
     id_clock = itertools.count(int(dt.datetime(today.year, today.month, today.day).timestamp() * 1000))
 
@@ -297,6 +304,7 @@ def generate(ws, demo) -> dict[str, int]:
     n_groups = max(3, min(30, round(n_households**0.5 / 2.5)))
     groups = [group_label(i) for i in range(1, n_groups + 1)]
 
+    assert ws.engine is not None, "the workspace is open"
     with ws.engine.begin() as conn:
         # Random UUID keys scatter index writes: a bigger page cache for this one bulk transaction.
         conn.exec_driver_sql("PRAGMA cache_size=-196608")
@@ -327,7 +335,7 @@ def generate(ws, demo) -> dict[str, int]:
                 )
             stamp_new_rows(conn, ctx, users)
             if users:
-                bulk_insert(conn, User.__table__, users)
+                bulk_insert(conn, table_of(User), users)
             cadre_rows = conn.execute(
                 select(User.id, User.title, User.roles)
                 .where(User.deleted_at.is_(None))
@@ -350,10 +358,10 @@ def generate(ws, demo) -> dict[str, int]:
                 "cadre_assignments": 0,
                 "users": len(users),
             }
-            h_rows: list[dict] = []
-            p_rows: list[dict] = []
-            t_rows: list[dict] = []
-            c_rows: list[dict] = []
+            h_rows: list[dict[str, Any]] = []
+            p_rows: list[dict[str, Any]] = []
+            t_rows: list[dict[str, Any]] = []
+            c_rows: list[dict[str, Any]] = []
             per_group = [0] * n_groups
 
             def person(
@@ -365,7 +373,7 @@ def generate(ws, demo) -> dict[str, int]:
                 *,
                 job: str | None = None,
                 phone: str | None = None,
-            ) -> dict:
+            ) -> dict[str, Any]:
                 b = birth(age)
                 r = rng.random()
                 if age >= 16 and r < 0.004 and b.year < 2000:
@@ -418,7 +426,7 @@ def generate(ws, demo) -> dict[str, int]:
                 ethnicity = pick_ethnicity()
                 head_sex = "男" if rng.random() < 0.86 else "女"
                 head_age = int(rng.triangular(26, 88, 55))
-                members: list[dict] = []
+                members: list[dict[str, Any]] = []
                 head_phone = mobile() if rng.random() < 0.9 - (0.3 if head_age > 75 else 0) else None
                 head = person(hid, surname + given(head_sex), "户主", head_sex, head_age, phone=head_phone)
                 members.append(head)
@@ -600,7 +608,7 @@ def generate(ws, demo) -> dict[str, int]:
                     ):
                         if rows:
                             stamp_new_rows(conn, ctx, rows)
-                            bulk_insert(conn, table.__table__, rows)
+                            bulk_insert(conn, table_of(table), rows)
                             made[key] += len(rows)
                         rows.clear()
                     progress(n + 1, n_households, "生成户籍演示数据")

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert
 
@@ -31,13 +32,14 @@ from app.households.excel_read import read_sheet
 from app.households.roster import refresh_search_text
 from app.households.tags import hidden_tags, tag_row_id
 from app.pinyin import name_keys
+from app.sync.records import table_of
 from app.work import Work
 
 
 # -- writing ------------------------------------------------------------------------------------
 @dataclass
 class ImportResult:
-    summary: dict
+    summary: dict[str, Any]
     notes: list[str]
     dry_run: bool
     errors_path: Path | None = None
@@ -65,9 +67,9 @@ def apply_import(
             keys_cache[name] = name_keys(name)
         return keys_cache[name]
 
-    new_households: list[dict] = []
-    new_persons: list[dict] = []
-    new_tags: list[dict] = []
+    new_households: list[dict[str, Any]] = []
+    new_persons: list[dict[str, Any]] = []
+    new_tags: list[dict[str, Any]] = []
     changed: list[Household] = []
     total = len(plan.households)
     with bulk_search_index(conn):
@@ -76,6 +78,7 @@ def apply_import(
                 progress(n, total, f"正在导入第 {n + 1}/{total} 户")
             if hh.head_row is None or hh.head_row.invalid:
                 continue
+            assert hh.head_row.member is not None, "a row grouped into a household has been parsed"
             rows = [r for r in hh.rows if not r.invalid and r.outcome in ("new", "updated")]
             household_changed = hh.head_row.outcome == "updated" or hh.existing_id is None
             if not rows and not household_changed:
@@ -90,6 +93,7 @@ def apply_import(
                 head_id = None
                 for r in rows:
                     m = r.member
+                    assert m is not None, "a row grouped into a household has been parsed"
                     pid = new_id(ctx.station_id)
                     full, initials = keys(m.name)
                     members.append(MemberKeys(m.name, full, initials, m.id_number, m.phone))
@@ -114,7 +118,7 @@ def apply_import(
                     )
                     if r is hh.head_row:
                         head_id = pid
-                row = {
+                row: dict[str, Any] = {
                     "id": hid,
                     "household_no": values.get("household_no"),
                     "head_id": head_id,
@@ -136,14 +140,17 @@ def apply_import(
                 new_tags.extend({"id": tag_row_id(hid, t), "household_id": hid, "tag": t} for t in tags)
                 continue
             household = session.get(Household, hh.existing_id)
+            assert household is not None, "the plan matched it in this unit of work"
             for key, value in values.items():
                 if getattr(household, key) != value:
                     setattr(household, key, value)
             for r in rows:
                 m = r.member
-                pid = r.fields.get("_person_id")
+                assert m is not None, "a row grouped into a household has been parsed"
+                pid = r.fields.get("_person_id", "")  # the matched person's id (str), set by the plan
                 if pid:
                     person = session.get(Person, pid)
+                    assert person is not None, "the plan matched this person in this unit of work"
                     for attr, value in person_diff(person, m, mapped).items():
                         setattr(person, attr, value)
                 else:
@@ -176,11 +183,11 @@ def apply_import(
             if len(changed) % 200 == 0:
                 session.flush()
         session.flush()
-        for table, rows in ((Household, new_households), (Person, new_persons), (HouseholdTag, new_tags)):
-            for start in range(0, len(rows), 2000):
-                part = rows[start : start + 2000]
+        for table, new_rows in ((Household, new_households), (Person, new_persons), (HouseholdTag, new_tags)):
+            for start in range(0, len(new_rows), 2000):
+                part = new_rows[start : start + 2000]
                 stamp_new_rows(conn, ctx, part)
-                conn.execute(insert(table.__table__), part)
+                conn.execute(insert(table_of(table)), part)
         if changed:
             for household in changed:
                 refresh_search_text(work, household)
@@ -199,10 +206,12 @@ def apply_import(
 def write_error_workbook(plan: ImportPlan, out: Path | str) -> Path:
     """The invalid rows as they were (header row kept) plus a 错误原因 column, ready to fix and re-import."""
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     out = Path(out)
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet), "a new workbook's one sheet is a worksheet"
     ws.title = "错误行"
     header = list(plan.sheet.rows[plan.header_row])
     ws.append(list(header) + ["错误原因", "原行号"])

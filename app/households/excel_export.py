@@ -81,7 +81,7 @@ def export_roster(
     today = today or dt.date.today()
     out = check_target(out)
     hidden = hidden_tags(work) if user is not None else sensitive_tags(session)
-    households = session.execute(select(Household).where(Household.deleted_at.is_(None))).scalars().all()
+    households = list(session.scalars(select(Household).where(Household.deleted_at.is_(None))))
     households.sort(key=lambda h: (group_sort_key(h.group_name), h.household_no or "", h.head_name, h.id))
     persons: dict[str, list[Person]] = {}
     heads = {h.head_id for h in households}

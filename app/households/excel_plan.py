@@ -10,6 +10,9 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import String
 
 from db.models import Household, Person
 from db.queries.households import (
@@ -37,13 +40,21 @@ from app.households.excel_read import (
     parse_id_cell,
 )
 from app.households.tags import known_tags
+from app.sync.records import table_of
 from app.work import Work
+
+
+def _length(model: type[Household | Person], key: str) -> int:
+    column_type = table_of(model).c[key].type
+    assert isinstance(column_type, String) and column_type.length is not None, f"{key} is a String(n)"
+    return column_type.length
+
 
 # Text cut to what the records hold (the String lengths of the models; 备注 is free text, bounded here).
 _TEXT_LIMITS = {
-    **{key: Household.__table__.c[key].type.length for key in ("household_no", "group_name", "address")},
-    **{key: Person.__table__.c[key].type.length for key in ("name", "relation", "ethnicity", "occupation")},
-    "head_name": Household.__table__.c.head_name.type.length,
+    **{key: _length(Household, key) for key in ("household_no", "group_name", "address")},
+    **{key: _length(Person, key) for key in ("name", "relation", "ethnicity", "occupation")},
+    "head_name": _length(Household, "head_name"),
     "notes": 2000,
 }
 TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数")
@@ -65,7 +76,9 @@ class RosterRow:
     row: int
     values: list[object]
     kind: str = "data"  # data | blank | total
-    fields: dict[str, object] = field(default_factory=dict)
+    # Parsed cells by field; the value's type depends on the field (text, a date, the list of tags,
+    # the phone cell as read), so the readers of each field know what they get.
+    fields: dict[str, Any] = field(default_factory=dict)
     member: MemberInput | None = None
     problems: list[RowProblem] = field(default_factory=list)
     household: PlannedHousehold | None = None
@@ -107,7 +120,7 @@ class ImportPlan:
         """What was imported differently from the cell (text cut to what the record holds)."""
         return [p for r in self.data_rows for p in r.problems if p.level == "warning"]
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """Exactly the JSON of the CLI (issue 3)."""
         return {
             "rows": len(self.data_rows),
@@ -139,7 +152,7 @@ def _parse_row(
     r: RosterRow, mapping: dict[int, str], header: Callable[[str], str], tags_known: set[str], today: dt.date
 ) -> None:
     raw = {f: (r.values[i] if i < len(r.values) else None) for i, f in mapping.items()}
-    f: dict[str, object] = {}
+    f: dict[str, Any] = {}
     for key in (
         "household_key",
         "person_key",
@@ -257,7 +270,7 @@ def plan_import(
         raise UserError("没有找到“组”（村民小组）列，请在列对应里指定")
     plan = ImportPlan(sheet, header_row, mapping, [], [])
     tags_known = known_tags(work)
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[str, ...], int] = {}
     seen_ids: dict[str, int] = {}
     for offset, values in enumerate(sheet.rows[header_row + 1 :]):
         r = RosterRow(header_row + 2 + offset, list(values))
@@ -398,10 +411,22 @@ _FIELD_OF_COLUMN = {
 }
 
 
+def _head(hh: PlannedHousehold) -> RosterRow:
+    """The head row of a household that has one (the valid households compared and written)."""
+    assert hh.head_row is not None, "only households with a head row are compared and written"
+    return hh.head_row
+
+
+def _member(r: RosterRow) -> MemberInput:
+    """The member of a row grouped into a household (only parsed rows are grouped)."""
+    assert r.member is not None, "a row grouped into a household has been parsed"
+    return r.member
+
+
 def household_values(plan: ImportPlan, hh: PlannedHousehold) -> dict[str, object]:
     """Household fields the head row sets (only mapped, non-empty columns)."""
-    f = hh.head_row.fields
-    values: dict[str, object] = {"head_name": hh.head_row.member.name}
+    f = _head(hh).fields
+    values: dict[str, object] = {"head_name": _member(_head(hh)).name}
     for key in ("group_name", "address", "household_no"):
         if f.get(key):
             values[key] = f[key]
@@ -415,19 +440,20 @@ def household_values(plan: ImportPlan, hh: PlannedHousehold) -> dict[str, object
 def _compare(work: Work, plan: ImportPlan) -> None:
     session = work.session
     live = [hh for hh in plan.households if hh.head_row is not None and not hh.head_row.invalid]
-    keys = [hh.head_row.fields.get("household_key") for hh in live if hh.head_row.fields.get("household_key")]
-    nos = [hh.head_row.fields.get("household_no") for hh in live if hh.head_row.fields.get("household_no")]
+    keys = [_head(hh).fields["household_key"] for hh in live if _head(hh).fields.get("household_key")]
+    nos = [_head(hh).fields["household_no"] for hh in live if _head(hh).fields.get("household_no")]
     numbers = [
         r.member.id_number
         for hh in live
         for r in hh.rows
         if r.member and r.member.id_number and "*" not in r.member.id_number
     ]
-    head_names = list({hh.head_row.member.name for hh in live})
+    head_names = list({_member(_head(hh)).name for hh in live})
     village = work.unit_code
     households = households_by_id(session, keys)
     by_no: dict[str, list[Household]] = {}
     for h in live_households_by_no(session, village, nos):
+        assert h.household_no is not None, "found by its 户编号"
         by_no.setdefault(h.household_no, []).append(h)
         households[h.id] = h
     by_head: dict[tuple[str, str], list[Household]] = {}
@@ -439,29 +465,30 @@ def _compare(work: Work, plan: ImportPlan) -> None:
     id_owner = live_persons_by_id_number(session, numbers)
     # Which existing household each planned household is.
     for hh in live:
-        f = hh.head_row.fields
+        head = _head(hh)
+        f = head.fields
         match = None
         if f.get("household_key"):
-            h = households.get(str(f["household_key"]))
-            if h is not None and (h.deleted_at is not None or h.village_code != village):
-                hh.head_row.problems.append(
+            keyed = households.get(str(f["household_key"]))
+            if keyed is not None and (keyed.deleted_at is not None or keyed.village_code != village):
+                head.problems.append(
                     RowProblem(
-                        hh.head_row.row,
+                        head.row,
                         plan.header_of("household_key"),
                         "这一户在本村已被删除或属于别的村，不能导入",
                     )
                 )
                 continue
-            match = h  # None: a roster exported elsewhere, the household is new here
+            match = keyed  # None: a roster exported elsewhere, the household is new here
         elif f.get("household_no") and len(by_no.get(str(f["household_no"]), [])) == 1:
             match = by_no[str(f["household_no"])][0]
         else:
-            head_id = hh.head_row.member.id_number
+            head_id = _member(head).id_number
             owner = id_owner.get(head_id) if head_id else None
             if owner is not None:
                 match = households.get(owner.household_id) or session.get(Household, owner.household_id)
             else:
-                candidates = by_head.get((str(f.get("group_name") or ""), hh.head_row.member.name), [])
+                candidates = by_head.get((str(f.get("group_name") or ""), _member(head).name), [])
                 if len(candidates) == 1:
                     match = candidates[0]
         hh.existing_id = match.id if match is not None else None
@@ -475,19 +502,19 @@ def _compare(work: Work, plan: ImportPlan) -> None:
     claimed: set[str] = set()
     for hh in live:
         existing = households.get(hh.existing_id) if hh.existing_id else None
-        people = members.get(hh.existing_id, []) if existing else []
+        people = members.get(existing.id, []) if existing else []
         by_pid = {p.id: p for p in people}
         household_changed = False
         if existing is not None:
             for key, value in household_values(plan, hh).items():
                 if getattr(existing, key) != value:
                     household_changed = True
-            if set(hh.head_row.fields.get("tags") or ()) - tags.get(existing.id, set()):
+            if set(_head(hh).fields.get("tags") or ()) - tags.get(existing.id, set()):
                 household_changed = True
         for r in hh.rows:
             if r.invalid:
                 continue
-            m = r.member
+            m = _member(r)
             person = None
             if r.fields.get("person_key") and str(r.fields["person_key"]) in person_keys:
                 person = by_pid.get(str(r.fields["person_key"]))
@@ -504,6 +531,7 @@ def _compare(work: Work, plan: ImportPlan) -> None:
                 owner = id_owner.get(m.id_number)
                 if owner is not None and owner.household_id != hh.existing_id:
                     other = households.get(owner.household_id) or session.get(Household, owner.household_id)
+                    assert other is not None, "a person's household is a row (foreign key)"
                     r.problems.append(
                         RowProblem(
                             r.row,

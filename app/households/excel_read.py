@@ -13,11 +13,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.codes import to_halfwidth
 from app.errors import UserError
 from app.excel import check_workbook
 from app.households.checks import clean_text
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
 
 # field → (label used in messages and on export, header aliases in Chinese rosters)
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -77,7 +81,7 @@ def sheet_names(path: Path | str) -> list[str]:
     return _open_book(Path(path)).sheet_names
 
 
-def _open_book(path: Path):
+def _open_book(path: Path) -> CalamineWorkbook:
     from python_calamine import CalamineWorkbook
 
     if not path.exists():

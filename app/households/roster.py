@@ -241,7 +241,7 @@ def update_household(
             select(Person).where(Person.household_id == household.id, Person.deleted_at.is_(None))
         )
     }
-    heads = [m for m in members if m.relation == HEAD]
+    heads: list[MemberInput | Person] = [m for m in members if m.relation == HEAD]
     listed = {m.id for m in members if m.id}
     heads += [
         p for pid, p in existing.items() if pid not in listed and p.relation == HEAD and p.status == "在册"
