@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Row, and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 
+from db import vocab
 from db.models import (
     CadreAssignment,
     Demand,
@@ -203,7 +204,7 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
             .where(
                 live_h,
                 CadreAssignment.deleted_at.is_(None),
-                CadreAssignment.role == "contact",
+                CadreAssignment.role == vocab.CONTACT_CADRE,
                 CadreAssignment.end_on.is_(None),
             )
             .group_by(Household.village_code)

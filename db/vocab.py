@@ -1,5 +1,5 @@
-"""The diary's vocabularies: the values its coded columns hold, one tuple per type, in the order the
-screens offer them.
+"""The coded columns' vocabularies (the diary's, and the roles of a household's cadres): the values the
+columns hold, one tuple per type, in the order the screens offer them.
 
 The diary stores the Chinese value itself, as mediation and households do (``app/mediation/rules.py``,
 ``app/households/checks.py``): what is in the database is what a user reads. The services
@@ -36,6 +36,10 @@ SIGNED_METHODS = (SIGNATURE, PAPER_PHOTO)  # the resident signed: the entry's te
 MUST_VISIT_KINDS = ("住院", "老人去世", "家庭纠纷", "意外灾害", "子女辍学或待业", "其他")
 OTHER_EVENT = "其他"  # needs a note saying what happened
 
+# -- cadre_assignment.role: who looks after a household ------------------------------------------------
+CONTACT_CADRE, AREA_CADRE = "联系干部", "包片干部"
+CADRE_ROLES = (CONTACT_CADRE, AREA_CADRE)
+
 # -- before migration 0011_diary_vocab ------------------------------------------------------------------
 VOCAB_REVISION = "0011_diary_vocab"  # the first schema revision whose rows carry the values above
 
@@ -51,6 +55,7 @@ LEGACY_CODES: dict[str, dict[str, dict[str, str]]] = {
     },
     "demand": {"status": {"open": "待办", "replied": "已答复", "closed": "已办结"}},
     "acknowledgement": {"method": {"signature": "当场签字", "paper_photo": "纸质签字", "refused": "拒签"}},
+    "cadre_assignment": {"role": {"contact": "联系干部", "area": "包片干部"}},
     "must_visit_event": {
         "kind": {
             "hospitalised": "住院",
@@ -86,6 +91,9 @@ def translate_rows(
 
 __all__ = [
     "ACK_METHODS",
+    "AREA_CADRE",
+    "CADRE_ROLES",
+    "CONTACT_CADRE",
     "CLOSED",
     "DEMAND_STATUSES",
     "ENTRY_KINDS",

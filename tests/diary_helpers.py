@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from db import vocab
 from db.models import CadreAssignment, Household, HouseholdTag, Person
 
 from app import accounts
@@ -36,7 +37,10 @@ def add_household(ws, head="张三丰", members=(), group="二组", tags=(), cad
         if cadre_id:
             s.add(
                 CadreAssignment(
-                    household_id=h.id, cadre_id=cadre_id, role="contact", start_on=dt.date(2020, 1, 1)
+                    household_id=h.id,
+                    cadre_id=cadre_id,
+                    role=vocab.CONTACT_CADRE,
+                    start_on=dt.date(2020, 1, 1),
                 )
             )
         s.flush()

@@ -11,6 +11,7 @@ import segno
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from db import vocab
 from db.models import Household
 
 from app.cli import main as cli_main
@@ -36,8 +37,8 @@ def village_with_cards(village_ws, village_admin):
         )
         ids.append(h.id)
         with village_ws.work(village_admin) as w:
-            cadres.assign_cadre(w, h.id, "contact", contact.id, on=dt.date(2026, 1, 1))
-            cadres.assign_cadre(w, h.id, "area", area.id, on=dt.date(2026, 1, 1))
+            cadres.assign_cadre(w, h.id, vocab.CONTACT_CADRE, contact.id, on=dt.date(2026, 1, 1))
+            cadres.assign_cadre(w, h.id, vocab.AREA_CADRE, area.id, on=dt.date(2026, 1, 1))
     return village_ws, ids, secretary
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from db import vocab
 from db.models import AuditLog, CadreAssignment, Household, Person
 from db.queries.households import NO_CONTACT_CADRE, RosterFilter, roster_ids, roster_keys, roster_rows
 
@@ -71,7 +72,7 @@ def test_filters_by_group_tag_contact_cadre_none_and_card_not_delivered(village_
     today = dt.date(2026, 3, 1)
     with village_ws.work(village_admin) as w:
         tags.set_tags(w, a.id, ["低保", "残疾"])
-        cadres.assign_cadre(w, a.id, "contact", cadre.id, on=today)
+        cadres.assign_cadre(w, a.id, vocab.CONTACT_CADRE, cadre.id, on=today)
         cadres.mark_cards_delivered(w, [b.id], today)
     assert _ids(village_ws, group_name="二组") == [b.id]
     assert _ids(village_ws, tag="低保") == [a.id]
@@ -102,9 +103,9 @@ def test_contact_cadre_change_keeps_history(village_ws, village_admin):
     c2 = add_user(village_ws, "c2", ["cadre"])
     h = household(village_ws, village_admin, "钱七")
     with village_ws.work(village_admin) as w:
-        cadres.assign_cadre(w, h.id, "contact", c1.id, on=dt.date(2025, 1, 1))
-        assert not cadres.assign_cadre(w, h.id, "contact", c1.id, on=dt.date(2025, 2, 1))
-        cadres.assign_cadre(w, h.id, "contact", c2.id, on=dt.date(2025, 6, 1))
+        cadres.assign_cadre(w, h.id, vocab.CONTACT_CADRE, c1.id, on=dt.date(2025, 1, 1))
+        assert not cadres.assign_cadre(w, h.id, vocab.CONTACT_CADRE, c1.id, on=dt.date(2025, 2, 1))
+        cadres.assign_cadre(w, h.id, vocab.CONTACT_CADRE, c2.id, on=dt.date(2025, 6, 1))
         view = roster.get_household(w, h.id)
         rows = w.session.scalars(select(CadreAssignment).where(CadreAssignment.household_id == h.id)).all()
     assert view.contact_cadre.cadre_id == c2.id

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from db import migrate
+from db import migrate, vocab
 from db.models import Acknowledgement, Household
 from db.queries.households import RosterFilter, roster_ids
 
@@ -50,6 +51,14 @@ def test_an_old_workspace_opens_with_every_record_intact(fixture, tmp_path):
             assert hits  # the search index came through
     finally:
         ws.close(daily_backup=False)
+    conn = sqlite3.connect(root / "minqing.db")
+    try:  # every coded column holds the values, none of the old English codes
+        for table, columns in vocab.LEGACY_CODES.items():
+            for column, codes in columns.items():
+                held = {r[0] for r in conn.execute(f'SELECT DISTINCT "{column}" FROM "{table}"')}
+                assert held and held <= set(codes.values()), (table, column, held)
+    finally:
+        conn.close()
     now = fingerprint(root / "minqing.db")
     for table, want in expected["tables"].items():
         assert now[table] == want, table

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from db import vocab
 from db.base import new_id
 from db.diary_fulltext import index_new_entries, triggers_set_aside
 from db.models import (
@@ -215,7 +216,7 @@ def _roster(
         contact = dict(
             conn.execute(
                 select(CadreAssignment.household_id, CadreAssignment.cadre_id).where(
-                    CadreAssignment.role == "contact",
+                    CadreAssignment.role == vocab.CONTACT_CADRE,
                     CadreAssignment.end_on.is_(None),
                     CadreAssignment.deleted_at.is_(None),
                 )
@@ -303,7 +304,7 @@ def _make_roster(ws: Workspace, demo: DemoRun) -> None:
                 {
                     "household_id": hid,
                     "cadre_id": cadre_ids[i % len(cadre_ids)],
-                    "role": "contact",
+                    "role": vocab.CONTACT_CADRE,
                     "start_on": demo.today - dt.timedelta(days=800),
                 }
             )

@@ -114,7 +114,7 @@ def contact_cadre_id(session: Session, household_id: str) -> str | None:
         select(CadreAssignment.cadre_id)
         .where(
             CadreAssignment.household_id == household_id,
-            CadreAssignment.role == "contact",
+            CadreAssignment.role == vocab.CONTACT_CADRE,
             CadreAssignment.end_on.is_(None),
             CadreAssignment.deleted_at.is_(None),
         )
@@ -314,7 +314,7 @@ def overdue_households(work: Work, today: dt.date, *, cadre_id: str | None = Non
     rhythm = _rhythm(session)
     contact = (
         (CadreAssignment.household_id == Household.id)
-        & (CadreAssignment.role == "contact")
+        & (CadreAssignment.role == vocab.CONTACT_CADRE)
         & CadreAssignment.end_on.is_(None)
         & CadreAssignment.deleted_at.is_(None)
     )
@@ -339,7 +339,7 @@ def overdue_households(work: Work, today: dt.date, *, cadre_id: str | None = Non
             HouseholdTag.household_id.in_(
                 select(CadreAssignment.household_id).where(
                     CadreAssignment.cadre_id == cadre_id,
-                    CadreAssignment.role == "contact",
+                    CadreAssignment.role == vocab.CONTACT_CADRE,
                     CadreAssignment.end_on.is_(None),
                     CadreAssignment.deleted_at.is_(None),
                 )

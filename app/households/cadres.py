@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from db import vocab
 from db.models import CadreAssignment, Household, User
 
 from app import audit
@@ -17,7 +18,8 @@ from app.errors import UserError
 from app.households.checks import get_live, require_edit
 from app.work import Work
 
-CADRE_ROLES = {"contact": "联系干部", "area": "包片干部"}
+CADRE_ROLES = vocab.CADRE_ROLES  # stored as these values (db/vocab.py)
+ROLE_FIELDS = {vocab.CONTACT_CADRE: "contact", vocab.AREA_CADRE: "area"}  # the editor's field for each
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def assign_cadre(work: Work, household_id: str, role: str, cadre_id: str | None,
     if cadre_id is not None:
         cadre = session.get(User, cadre_id)
         if cadre is None or cadre.deleted_at is not None or not cadre.active:
-            raise UserError(f"{CADRE_ROLES[role]}：这个账号不存在或已停用", field=role)
+            raise UserError(f"{role}：这个账号不存在或已停用", field=ROLE_FIELDS[role])
     current = session.scalars(
         select(CadreAssignment).where(
             CadreAssignment.household_id == household.id,

@@ -16,6 +16,7 @@ import segno
 from fpdf import FPDF
 from sqlalchemy import select
 
+from db import vocab
 from db.models import CadreAssignment, Household, Station, User
 from db.queries.households import RosterFilter, roster_ids
 
@@ -98,8 +99,8 @@ def card_data(work: Work, household_ids: Sequence[str]) -> list[CardData]:
                     h.head_name,
                     h.group_name,
                     h.address,
-                    cadres.get((hid, "contact")),
-                    cadres.get((hid, "area")),
+                    cadres.get((hid, vocab.CONTACT_CADRE)),
+                    cadres.get((hid, vocab.AREA_CADRE)),
                     sec,
                     station.service_phone,
                     station.name,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table, select
 
+from db import vocab
 from db.base import new_id
 from db.models import CadreAssignment, Household, HouseholdTag, Person, User
 from db.queries.households import MemberKeys, bulk_search_index, household_search_text
@@ -566,7 +567,7 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
                             "id": uid(),
                             "household_id": hid,
                             "cadre_id": area,
-                            "role": "area",
+                            "role": vocab.AREA_CADRE,
                             "start_on": start,
                             "end_on": None,
                         }
@@ -584,7 +585,7 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
                                 "id": uid(),
                                 "household_id": hid,
                                 "cadre_id": earlier,
-                                "role": "contact",
+                                "role": vocab.CONTACT_CADRE,
                                 "start_on": start - dt.timedelta(days=rng.randrange(100, 700)),
                                 "end_on": start,
                             }
@@ -594,7 +595,7 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
                             "id": uid(),
                             "household_id": hid,
                             "cadre_id": contact,
-                            "role": "contact",
+                            "role": vocab.CONTACT_CADRE,
                             "start_on": start,
                             "end_on": None,
                         }

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db import vocab
 from db.base import utcnow
 from db.models import Household, Person
 from db.queries.households import MemberKeys, household_search_text
@@ -420,8 +421,8 @@ def get_household(work: Work, household_id: str) -> HouseholdView:
         household.card_delivered_on,
         tuple(_member_view(p) for p in persons),
         household_tags(work, household.id),
-        current.get("contact"),
-        current.get("area"),
+        current.get(vocab.CONTACT_CADRE),
+        current.get(vocab.AREA_CADRE),
         tuple(history),
     )
 

@@ -100,6 +100,6 @@ class CadreAssignment(SyncedRecord, Base):
 
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
     cadre_id: Mapped[str] = mapped_column(ForeignKey("user.id"), index=True)
-    role: Mapped[str] = mapped_column(String(10))  # "contact" | "area"
+    role: Mapped[str] = mapped_column(String(10))  # db.vocab.CADRE_ROLES: 联系干部 | 包片干部
     start_on: Mapped[dt.date] = mapped_column(Date)
     end_on: Mapped[dt.date | None] = mapped_column(Date)

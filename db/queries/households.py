@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from db import vocab
 from db.bulk import large_fts_hash
 from db.models import CadreAssignment, Household, HouseholdTag, Person, User
 
@@ -297,8 +298,8 @@ SORT_KEYS: dict[str, Callable[[], Any]] = {
     "address": lambda: Household.address,
     "members": _member_count,
     "phones": lambda: Household.phones,
-    "contact_cadre": lambda: _current_cadre("contact"),
-    "area_cadre": lambda: _current_cadre("area"),
+    "contact_cadre": lambda: _current_cadre(vocab.CONTACT_CADRE),
+    "area_cadre": lambda: _current_cadre(vocab.AREA_CADRE),
     "tags": lambda: (
         select(func.min(HouseholdTag.tag))
         .where(HouseholdTag.household_id == Household.id, HouseholdTag.deleted_at.is_(None))
@@ -329,7 +330,7 @@ def roster_conditions(filt: RosterFilter) -> list[ColumnElement[bool]]:
         )
     if filt.contact_cadre_id:
         open_contact = select(CadreAssignment.household_id).where(
-            CadreAssignment.role == "contact",
+            CadreAssignment.role == vocab.CONTACT_CADRE,
             CadreAssignment.end_on.is_(None),
             CadreAssignment.deleted_at.is_(None),
         )
@@ -451,8 +452,8 @@ def roster_rows(
             r.address,
             counts.get(r.id, 0),
             r.phones,
-            cadres.get((r.id, "contact"), ""),
-            cadres.get((r.id, "area"), ""),
+            cadres.get((r.id, vocab.CONTACT_CADRE), ""),
+            cadres.get((r.id, vocab.AREA_CADRE), ""),
             tuple(tags.get(r.id, ())),
             r.card_delivered_on,
             r.village_code,
@@ -496,7 +497,7 @@ def cadres_in_use(session: Session, village_code: str | None = None) -> list[tup
         select(User.id, User.display_name)
         .join(CadreAssignment, CadreAssignment.cadre_id == User.id)
         .where(
-            CadreAssignment.role == "contact",
+            CadreAssignment.role == vocab.CONTACT_CADRE,
             CadreAssignment.end_on.is_(None),
             CadreAssignment.deleted_at.is_(None),
         )

@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db import vocab
+
 from app.accounts import can
 from app.errors import UserError
 from app.households import cadres as cadre_svc
@@ -493,7 +495,7 @@ class HouseholdDialog(QDialog):
             combo.setCurrentIndex(max(i, 0))
         self.history.setText(
             "\n".join(
-                f"{cadre_svc.CADRE_ROLES[c.role]} {c.name}：{c.start_on:%Y-%m-%d} 起"
+                f"{c.role} {c.name}：{c.start_on:%Y-%m-%d} 起"
                 + (f"，{c.end_on:%Y-%m-%d} 止" if c.end_on else "（现任）")
                 for c in view.cadre_history
             )
@@ -630,10 +632,12 @@ class HouseholdDialog(QDialog):
                 else:
                     view = roster.update_household(w, self.household_id, data)
                 tag_svc.set_tags(w, view.id, tags)
-                cadre_svc.assign_cadre(w, view.id, "contact", self.contact.currentData(), on=today) if (
+                cadre_svc.assign_cadre(
+                    w, view.id, vocab.CONTACT_CADRE, self.contact.currentData(), on=today
+                ) if (
                     view.contact_cadre.cadre_id if view.contact_cadre else None
                 ) != self.contact.currentData() else None
-                cadre_svc.assign_cadre(w, view.id, "area", self.area.currentData(), on=today) if (
+                cadre_svc.assign_cadre(w, view.id, vocab.AREA_CADRE, self.area.currentData(), on=today) if (
                     view.area_cadre.cadre_id if view.area_cadre else None
                 ) != self.area.currentData() else None
                 delivered = pydate(self.delivered_on.date()) if self.delivered.isChecked() else None
