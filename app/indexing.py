@@ -34,6 +34,7 @@ def catch_up_indexes(
     """Build what the imports deferred, oldest visits first; returns the rows done. Stopped part-way
     (``progress`` raised), what was done stays and the rest is done next time. ``conn``: the
     importer's connection (its page cache holds what the pass reads), else one of its own."""
+    ws.wait_for_check()  # it writes: never to a damaged database
 
     def step(done: int, total: int) -> None:
         if progress:

@@ -275,3 +275,56 @@ def test_an_import_first_backs_up_what_the_database_held(two_villages):
     finally:
         village.close(daily_backup=False)
         town.close(daily_backup=False)
+
+
+def test_a_large_database_is_checked_in_the_background_and_writes_wait_for_it(village_ws, monkeypatch):
+    from db.models import Setting
+
+    from app import workspace
+
+    for n in range(300):
+        add_household(village_ws, f"户主{n}", ("成员",))
+    village_ws.close(daily_backup=False)
+    monkeypatch.setattr(workspace, "DEFER_CHECK_BYTES", 0)  # this small village counts as large
+    sound = Workspace.open(village_ws.root, create=False, defer_check=True)
+    with sound.session() as s:
+        s.add(Setting(key="test.deferred", value="1"))  # the commit waited for the verdict: sound
+    assert sound.check_finished()
+    sound.close(daily_backup=False)
+
+    _damage_page(village_ws.db_path, _table_page(village_ws.db_path, "person"))
+    before = _digest(village_ws.db_path)
+    ws = Workspace.open(village_ws.root, create=False, defer_check=True)  # opens: the check runs behind
+    try:
+        with ws.session() as s:  # reading what is sound works meanwhile, and a read commits nothing
+            assert s.get(Setting, "test.deferred") is not None
+        with pytest.raises(DatabaseDamaged), ws.session() as s:
+            s.add(Setting(key="test.refused", value="1"))
+        with pytest.raises(DatabaseDamaged):
+            ws.wait_for_check()
+    finally:
+        ws.close(daily_backup=False)
+    assert _digest(village_ws.db_path) == before  # nothing was written to the damaged file
+
+
+def test_the_window_says_when_the_background_check_finds_damage(
+    qtbot, village_ws, village_admin, monkeypatch
+):
+    from app import workspace
+
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+
+    for n in range(300):
+        add_household(village_ws, f"户主{n}", ("成员",))
+    village_ws.close(daily_backup=False)
+    monkeypatch.setattr(workspace, "DEFER_CHECK_BYTES", 0)
+    _damage_page(village_ws.db_path, _table_page(village_ws.db_path, "person"))
+    ws = Workspace.open(village_ws.root, create=False, defer_check=True)
+    told = []
+    monkeypatch.setattr(MainWindow, "database_damaged", lambda self, exc: told.append(exc))
+    window = MainWindow(AppContext(ws, village_admin))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: bool(told), timeout=10_000)
+    assert isinstance(told[0], DatabaseDamaged) and not window.integrity_timer.isActive()
+    ws.close(daily_backup=False)

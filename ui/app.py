@@ -87,7 +87,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 def open_workspace(root: Path) -> Workspace | None:
     try:
-        return Workspace.open(root)
+        return Workspace.open(root, defer_check=True)
     except DatabaseDamaged as exc:
         if exc.newest_backup is None or not offer_restore(root, exc):
             return None

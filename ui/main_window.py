@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__, accounts, indexing, preferences
+from app.errors import UserError
+from app.workspace import DatabaseDamaged
 
 from ui.context import AppContext
 from ui.pages import PAGES, PageSpec
@@ -153,6 +155,43 @@ class MainWindow(QMainWindow):
         self.nav.setFocus()
         self.index_task = None
         QTimer.singleShot(0, self.resume_index_catch_up)
+        # a large database is checked in the background after the window opens (writes wait for it)
+        self.integrity_timer = QTimer(self)
+        self.integrity_timer.setInterval(250)
+        self.integrity_timer.timeout.connect(self._integrity_verdict)
+        self.integrity_timer.start()  # stops at the first verdict (at once when nothing was deferred)
+
+    def _integrity_verdict(self) -> None:
+        """The background check has finished: nothing to do when sound; when damaged, say so and offer
+        the newest good backup (nothing can be saved meanwhile: every write is refused)."""
+        ws = self.ctx.workspace
+        if not ws.check_finished():
+            return
+        self.integrity_timer.stop()
+        try:
+            ws.wait_for_check()
+        except DatabaseDamaged as exc:
+            log.error("数据库检查发现损坏：%s", "; ".join(exc.problems[:3]))
+            self.database_damaged(exc)
+
+    def database_damaged(self, exc: DatabaseDamaged) -> None:
+        box = QMessageBox(QMessageBox.Icon.Critical, "数据库已损坏", exc.message, parent=self)
+        restore = None
+        if exc.newest_backup is not None:
+            box.setInformativeText("恢复后请重新输入密码；当前损坏的数据库会另存一份，不会删除。")
+            restore = box.addButton("从最新备份恢复", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("关闭民情簿", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        if restore is not None and box.clickedButton() is restore and exc.newest_backup is not None:
+            try:
+                self.ctx.workspace.restore(exc.newest_backup)
+            except UserError as failed:
+                QMessageBox.critical(self, "恢复没有完成", failed.message)
+                self.close()
+                return
+            self.ctx.data_changed.emit("restored")
+            return
+        self.close()
 
     # -- menus and status --------------------------------------------------------------------
     def _build_menus(self) -> None:

@@ -82,7 +82,7 @@ def run(data_dir: Path, *, install_hooks: bool = True, screenshots: Path | None 
     from ui.main_window import MainWindow
 
     app = make_application()
-    ws = Workspace.open(data_dir, create=False)
+    ws = Workspace.open(data_dir, create=False, defer_check=True)  # as the window opens it
     logs.setup(ws.logs_dir)
     collector = _ErrorCollector()
     logging.getLogger().addHandler(collector)

@@ -216,6 +216,7 @@ def import_bundles(
     files = sorted(collect_files(paths), key=_peek_order)
     me = local_station(ws)
     outcomes: list[BundleOutcome] = []
+    ws.wait_for_check()  # it writes: never to a damaged database
     if files and not dry_run:  # what the database held before this import, checked, in backups/
         if progress:
             progress(0, len(files), "导入前先备份数据库…")
