@@ -86,11 +86,13 @@ def restore(root: Path | str, backup_file: Path | str) -> Path | None:
 
 # -- command line -----------------------------------------------------------------------------------
 def _cmd_backup(args: argparse.Namespace) -> int:
+    from app import accounts
     from app.cli import EXIT_OK, emit, open_workspace
 
     ws = open_workspace(args)
     try:
         ws.require_station()
+        accounts.require(args.actor, "manage_settings")
         made = backup_to(ws, args.out)
     finally:
         ws.close(daily_backup=False)
@@ -105,6 +107,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 
     root = resolve_data_dir(args.data_dir)
     summary = summarize(args.file)
+    _require_admin_unless_damaged(args)
     print(f"将要恢复：{describe(summary)}", file=sys.stderr)
     if not args.yes:
         if not sys.stdin.isatty():
@@ -117,6 +120,23 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     text = "已恢复。" + (f"原来的数据库另存为 {kept}" if kept else "")
     emit(args, text, {"restored": str(args.file), "kept": str(kept) if kept else None})
     return EXIT_OK
+
+
+def _require_admin_unless_damaged(args: argparse.Namespace) -> None:
+    """A restore replaces everything: an administrator signs in first. A damaged database cannot be
+    signed in to; then whoever can reach the workspace's folder may put a checked backup back."""
+    from app import accounts
+    from app.cli import open_workspace
+    from app.workspace import DatabaseDamaged
+
+    try:
+        ws = open_workspace(args)
+    except DatabaseDamaged:
+        return
+    try:
+        accounts.require(args.actor, "manage_settings")
+    finally:
+        ws.close(daily_backup=False)
 
 
 def register_cli(

@@ -8,6 +8,7 @@ in :data:`FEATURE_CLI_MODULES`.
 from __future__ import annotations
 
 import argparse
+import getpass
 import importlib
 import json
 import logging
@@ -21,6 +22,8 @@ from app.errors import UserError, environment_failure
 from app.paths import resolve_data_dir
 
 if TYPE_CHECKING:
+    from db.models import User
+
     from app.workspace import Workspace
 
 # Each module provides register_cli(subparsers, common_parents) (one line per feature).
@@ -68,15 +71,64 @@ def emit(args: argparse.Namespace, text: str, data: object) -> None:
         print(text)
 
 
-def open_workspace(args: argparse.Namespace, *, create: bool = False) -> Workspace:
+def open_workspace(args: argparse.Namespace, *, create: bool = False, account: bool = True) -> Workspace:
+    """The workspace of ``--data-dir``, with the signed-in account in ``args.actor``: every command that
+    reads or writes residents' data asks for one, as the window does (``account=False``: the few that do
+    not, e.g. ``init``, ``card export``, ``bundle inspect``)."""
     from app.workspace import Workspace
 
-    return Workspace.open(resolve_data_dir(args.data_dir), create=create)
+    ws = Workspace.open(resolve_data_dir(args.data_dir), create=create)
+    args.actor = None
+    if account:
+        try:
+            args.actor = sign_in(args, ws)
+        except BaseException:
+            ws.close(daily_backup=False)
+            raise
+    return ws
+
+
+USER_ENV, PASSWORD_ENV = "MINQING_USER", "MINQING_PASSWORD"  # defaults for --user / --password-env
+
+
+def sign_in(args: argparse.Namespace, ws: Workspace) -> User:
+    """The account named by ``--user`` (else ``MINQING_USER``) with the password in the environment
+    variable ``--password-env`` names (else ``MINQING_PASSWORD``); asked for at a terminal when missing.
+    Wrong passwords are throttled and audited as in the window (:func:`app.accounts.authenticate`)."""
+    from app import accounts
+
+    username = getattr(args, "user", None) or os.environ.get(USER_ENV)
+    env_name = getattr(args, "password_env", None)
+    password = os.environ.get(env_name or PASSWORD_ENV)
+    if env_name and not password:
+        raise UserError(f"环境变量 {env_name} 为空：请先把密码放进这个变量，或在终端里运行并按提示输入")
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    if interactive and not username:
+        username = input("登录名：").strip()
+    if interactive and password is None:
+        password = getpass.getpass("密码：")
+    if not username or password is None:
+        raise UserError(
+            "这个命令要读写群众的资料，需要登录：请加 --user 登录名 --password-env 存放密码的环境变量名，"
+            "或在终端里运行并按提示输入"
+        )
+    with ws.work(None) as w:
+        user = accounts.authenticate(w, username, password)
+        w.session.expunge(user)
+    return user
 
 
 def common_parents() -> dict[str, argparse.ArgumentParser]:
     data = argparse.ArgumentParser(add_help=False)
     data.add_argument("--data-dir", metavar="目录", help="工作目录（默认取 MINQING_DATA_DIR 或系统数据目录）")
+    data.add_argument(
+        "--user", metavar="登录名", help="以这个账号登录（默认取 MINQING_USER；终端里可按提示输入）"
+    )
+    data.add_argument(
+        "--password-env",
+        metavar="变量名",
+        help="存放密码的环境变量名（默认 MINQING_PASSWORD；终端里可按提示输入）",
+    )
     js = argparse.ArgumentParser(add_help=False)
     js.add_argument("--json", action="store_true", help="以 JSON 输出结果")
     return {"data": data, "json": js}
@@ -109,7 +161,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
         password = os.environ.get(args.admin_password_env)
         if not password:
             raise UserError(f"环境变量 {args.admin_password_env} 为空，请先设置管理员密码")
-    ws = open_workspace(args, create=True)
+    ws = open_workspace(args, create=True, account=False)
     try:
         info = init_station(
             ws,
@@ -139,8 +191,8 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
     try:
         station = ws.require_station()
-        with ws.session() as s:
-            counts = live_counts(s)
+        with ws.work(args.actor) as w:
+            counts = live_counts(w.session)
     finally:
         ws.close()
     data = {"station": {"kind": station.kind, "code": station.code, "name": station.name}, "counts": counts}

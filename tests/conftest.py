@@ -19,8 +19,11 @@ ADMIN_PASSWORD = "admin-pass-1"
 
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path_factory, monkeypatch):
-    """No test may touch the user's real data folder."""
+    """No test may touch the user's real data folder. Commands run by a test (subprocesses inherit the
+    environment) sign in as the workspaces' first administrator (app.cli.sign_in)."""
     monkeypatch.setenv("MINQING_DATA_DIR", str(tmp_path_factory.mktemp("default-data")))
+    monkeypatch.setenv("MINQING_USER", "admin")
+    monkeypatch.setenv("MINQING_PASSWORD", ADMIN_PASSWORD)
 
 
 @pytest.fixture(scope="session")

@@ -57,11 +57,16 @@ def test_init_town_then_village_with_card_and_stats(tmp_path):
         "张家村",
         "--town-card",
         str(card),
+        "--admin-user",
+        "admin",
+        "--admin-password-env",
+        "ADMIN_PW",
         "--json",
+        env_extra=pw,
     )
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["station"]["code"] == "370681101201"
-    r = run("stats", "--data-dir", str(village), "--json")
+    r = run("stats", "--data-dir", str(village), "--json", env_extra={"MINQING_PASSWORD": "pass-word-1"})
     data = json.loads(r.stdout)
     assert data["station"] == {"kind": "village", "code": "370681101201", "name": "张家村"}
     assert data["counts"] == {} or data["counts"]["370681101201"]["households"] == 0

@@ -265,7 +265,7 @@ def test_full_id_export_needs_the_permission(village_ws, tmp_path):
         excel_export.export_roster(w, tmp_path / "x.xlsx", full_id=True)
 
 
-def test_cli_import_json_and_exit_codes(village_ws, ugly, tmp_path, capsys):
+def test_cli_import_json_and_exit_codes(village_ws, ugly, tmp_path, capsys, monkeypatch):
     data_dir = str(village_ws.root)
     village_ws.close()
     code = cli_main(["households", "import", "--data-dir", data_dir, str(ugly), "--dry-run", "--json"])
@@ -283,7 +283,10 @@ def test_cli_import_json_and_exit_codes(village_ws, ugly, tmp_path, capsys):
     capsys.readouterr()
     assert cli_main(["households", "import", "--data-dir", data_dir, str(export), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["unchanged"] == 4
+    for name in ("MINQING_USER", "MINQING_PASSWORD"):  # no account, no data (and no full IDs)
+        monkeypatch.delenv(name)
     assert cli_main(["households", "export", "--data-dir", data_dir, str(export), "--full-id"]) == 1
+    assert "需要登录" in capsys.readouterr().err
     os.environ["HH_TEST_PW"] = ADMIN_PASSWORD
     try:
         assert (

@@ -18,7 +18,7 @@ from app.sync.importer import attachment_data, import_bundles
 from app.sync.receipts import export_receipts, import_receipt
 from app.sync.status import town_board, village_status
 
-from tests.conftest import VILLAGE_CODE
+from tests.conftest import ADMIN_PASSWORD, VILLAGE_CODE
 from tests.sync_support import (
     SECOND_VILLAGE,
     add_attachment,
@@ -233,7 +233,15 @@ def test_stats_at_the_town_equal_the_villages_own_counts_after_a_round_trip(pair
         add_household(village, name, ("甲", "乙"))
     delete_household(village, add_household(village, "赵已迁"))
     other = Workspace.open(tmp_path / "village2")
-    init_station(other, kind="village", code="370681101202", name="李家村", town_card=templates["town_card"])
+    init_station(
+        other,
+        kind="village",
+        code="370681101202",
+        name="李家村",
+        town_card=templates["town_card"],
+        admin_user="admin",
+        admin_password=ADMIN_PASSWORD,
+    )
     enroll_village(other, town, tmp_path)
     add_household(other, "李大山", ("李二",))
     import_bundles(town, [_export(village, stick), _export(other, stick)])

@@ -37,7 +37,7 @@ def _cmd_diary_export(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
     try:
         station = ws.require_station()
-        with ws.work() as w:
+        with ws.work(args.actor) as w:
             n = export_diary(
                 w, Path(args.file), village_name=station.name, date_from=args.date_from, date_to=args.date_to
             )
@@ -53,7 +53,7 @@ def _cmd_ledger_export(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
     try:
         station = ws.require_station()
-        with ws.work() as w:
+        with ws.work(args.actor) as w:
             n = export_ledger(
                 w,
                 Path(args.file),

@@ -1,7 +1,7 @@
 """``python -m app households``: import and export the Excel roster, print contact cards (联系卡).
 
-Registered in :data:`app.cli.FEATURE_CLI_MODULES`; a ``--user`` with ``--password-env`` acts as that
-account (needed to export full resident IDs).
+Registered in :data:`app.cli.FEATURE_CLI_MODULES`; each command acts as the account it signs in with
+(``--user`` / ``--password-env``, :func:`app.cli.sign_in`): full resident IDs only for those allowed.
 """
 
 from __future__ import annotations
@@ -9,34 +9,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from app.errors import UserError
 from app.households.cadres import mark_cards_delivered
-
-if TYPE_CHECKING:
-    from db.models import User
-
-    from app.workspace import Workspace
-
-
-def _cli_user(args: argparse.Namespace, ws: Workspace) -> User | None:
-    """The user named by ``--user`` (password from the environment variable ``--password-env``)."""
-    import os
-
-    from app.accounts import authenticate
-
-    if not args.user:
-        return None
-    if not args.password_env:
-        raise UserError("指定了 --user 时，请用 --password-env 给出存放密码的环境变量名")
-    password = os.environ.get(args.password_env)
-    if not password:
-        raise UserError(f"环境变量 {args.password_env} 为空，请先设置该用户的密码")
-    with ws.work(None) as w:
-        user = authenticate(w, args.user, password)
-        w.session.expunge(user)
-    return user
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -46,8 +21,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
     try:
         ws.require_station()
-        actor = _cli_user(args, ws)
-        with ws.work(actor) as w:
+        with ws.work(args.actor) as w:
             result = import_file(w, args.file, sheet=args.sheet, dry_run=args.dry_run, errors_out=args.errors)
     finally:
         ws.close()
@@ -74,10 +48,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
     try:
         station = ws.require_station()
-        actor = _cli_user(args, ws)
-        if args.full_id and actor is None:
-            raise UserError("导出完整身份证号需要有权限的账号：请加 --user 登录名 --password-env 变量名")
-        with ws.work(actor) as w:
+        with ws.work(args.actor) as w:
             n = export_roster(w, args.file, full_id=args.full_id, village_name=station.name)
     finally:
         ws.close()
@@ -96,8 +67,7 @@ def _cmd_cards(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
     try:
         ws.require_station()
-        actor = _cli_user(args, ws)
-        with ws.work(actor) as w:
+        with ws.work(args.actor) as w:
             ids = card_households(w, group_name=args.group, not_delivered=args.not_delivered)
             if not ids:
                 raise UserError("没有符合条件的户")
@@ -127,22 +97,16 @@ def register_cli(
     )
     common = [parents["data"], parents["json"]]
 
-    def user_options(q: argparse.ArgumentParser) -> None:
-        q.add_argument("--user", metavar="登录名", help="以该账号身份操作（导出完整身份证号时必需）")
-        q.add_argument("--password-env", metavar="变量名", help="存放该账号密码的环境变量名")
-
     imp = hs.add_parser("import", help="从 Excel 户籍表导入（有错误行时退出码为 1）", parents=common)
     imp.add_argument("file", metavar="文件.xlsx")
     imp.add_argument("--sheet", metavar="工作表", help="工作表名（默认第一个）")
     imp.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     imp.add_argument("--errors", metavar="错误表.xlsx", help="把有错误的行（附错误原因）写入此文件")
-    user_options(imp)
     imp.set_defaults(households_handler=_cmd_import)
 
     exp = hs.add_parser("export", help="导出户籍台账 Excel", parents=common)
     exp.add_argument("file", metavar="文件.xlsx")
     exp.add_argument("--full-id", action="store_true", help="导出完整身份证号（需管理员账号，记入审计日志）")
-    user_options(exp)
     exp.set_defaults(households_handler=_cmd_export)
 
     cards = hs.add_parser("cards", help="打印联系卡 PDF", parents=common)
@@ -153,7 +117,6 @@ def register_cli(
         "--one-per-page", action="store_true", help="每页一张卡（默认 A4 每页 8 张，带裁切线）"
     )
     cards.add_argument("--mark-delivered", metavar="YYYY-MM-DD", help="同时把这些户标记为该日已送达")
-    user_options(cards)
     cards.set_defaults(households_handler=_cmd_cards)
 
     def dispatch(args: argparse.Namespace) -> int:

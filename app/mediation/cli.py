@@ -27,6 +27,7 @@ def _range(args: argparse.Namespace) -> tuple[dt.date | None, dt.date | None]:
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
+    from app import accounts
     from app.cli import emit, open_workspace
     from app.mediation import stats
 
@@ -34,7 +35,8 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
     try:
         ws.require_station()
-        with ws.work(None) as w:
+        accounts.require(args.actor, "see_cases")
+        with ws.work(args.actor) as w:
             st = stats.compute(w, date_from, date_to)
     finally:
         ws.close()
@@ -51,6 +53,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from app import accounts
     from app.cli import emit, open_workspace
     from app.mediation.ledger import export_ledger
 
@@ -63,7 +66,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
     try:
         ws.require_station()
-        with ws.work(None) as w:
+        accounts.require(args.actor, "see_cases")
+        with ws.work(args.actor) as w:
             n = export_ledger(w, target, date_from=date_from, date_to=date_to)
     finally:
         ws.close()

@@ -24,9 +24,15 @@ STATUS_NAMES = {
 }
 
 
-def _with_ws(args: argparse.Namespace, fn: Callable[[Workspace], T]) -> T:
-    ws = open_workspace(args)
+def _with_ws(args: argparse.Namespace, fn: Callable[[Workspace], T], *, account: bool = True) -> T:
+    """Run ``fn`` on the open workspace as the signed-in account, which must be allowed to sync
+    (``account=False``: a command that shows nothing of the residents, e.g. ``card export``)."""
+    from app import accounts
+
+    ws = open_workspace(args, account=account)
     try:
+        if account:
+            accounts.require(args.actor, "sync")
         return fn(ws)
     finally:
         ws.close()
@@ -35,7 +41,7 @@ def _with_ws(args: argparse.Namespace, fn: Callable[[Workspace], T]) -> T:
 def _cmd_card(args: argparse.Namespace) -> int:
     from app.sync.enrollment import export_card
 
-    path = _with_ws(args, lambda ws: export_card(ws, Path(args.out)))
+    path = _with_ws(args, lambda ws: export_card(ws, Path(args.out)), account=False)
     emit(args, f"已写出工作站卡片：{path}", {"file": str(path)})
     return EXIT_OK
 
@@ -136,7 +142,7 @@ def _cmd_bundle_inspect(args: argparse.Namespace) -> int:
     from app.sync.inspect import inspect_file
 
     if args.data_dir:
-        ins = _with_ws(args, lambda ws: inspect_file(Path(args.file), ws))
+        ins = _with_ws(args, lambda ws: inspect_file(Path(args.file), ws), account=False)
     else:
         ins = inspect_file(Path(args.file))
     m = ins.manifest or {}
@@ -189,7 +195,13 @@ def _cmd_bundle_import(args: argparse.Namespace) -> int:
     from app.sync.importer import import_bundles
 
     report = _with_ws(
-        args, lambda ws: import_bundles(ws, [Path(p) for p in args.paths], dry_run=args.dry_run)
+        args,
+        lambda ws: import_bundles(
+            ws,
+            [Path(p) for p in args.paths],
+            dry_run=args.dry_run,
+            user_id=args.actor.id if args.actor else None,
+        ),
     )
     lines = []
     if not report.bundles:
@@ -297,7 +309,7 @@ def _cmd_conflict_list(args: argparse.Namespace) -> int:
 def _cmd_conflict_resolve(args: argparse.Namespace) -> int:
     from app.sync.conflicts import resolve
 
-    _with_ws(args, lambda ws: resolve(ws, args.id, args.keep))
+    _with_ws(args, lambda ws: resolve(ws, args.id, args.keep, actor=args.actor))
     emit(
         args,
         f"冲突 #{args.id} 已处理（{'保留本站版本' if args.keep == 'local' else '采用对方版本'}）",
