@@ -61,3 +61,10 @@ def environment_failure(exc: BaseException) -> EnvironmentFailure | None:
                     return EnvironmentFailure(advice)
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
     return None
+
+
+def failure_message(exc: BaseException) -> str | None:
+    """What to tell the user about ``exc``: a :class:`UserError`'s message or an environment failure's,
+    in Chinese; None for a bug (which goes to the crash dialog)."""
+    failure = exc if isinstance(exc, UserError) else environment_failure(exc)
+    return failure.message if failure is not None else None

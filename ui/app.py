@@ -11,7 +11,7 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from app import __version__, logs
-from app.errors import UserError, environment_failure
+from app.errors import UserError, failure_message
 from app.paths import cjk_font_path, resolve_data_dir
 from app.workspace import DatabaseDamaged, Workspace
 
@@ -117,14 +117,11 @@ def offer_restore(root: Path, exc: DatabaseDamaged) -> bool:
         return False
     try:
         backups.restore(root, exc.newest_backup)
-    except UserError as failed:
-        QMessageBox.critical(None, "恢复没有完成", failed.message)
-        return False
     except Exception as failed:
-        env = environment_failure(failed)
-        if env is None:
+        message = failure_message(failed)
+        if message is None:
             raise
-        QMessageBox.critical(None, "恢复没有完成", env.message)
+        QMessageBox.critical(None, "恢复没有完成", message)
         return False
     QMessageBox.information(None, "已恢复", f"已从备份恢复：{summary}")
     return True

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from db import backups as files
 
 from app import backups
-from app.errors import UserError, environment_failure
+from app.errors import UserError, failure_message
 
 from ui.context import AppContext
 from ui.sync.common import removable_volumes
@@ -110,14 +110,11 @@ class BackupBox(QGroupBox):
                 return False
         try:
             kept = self.ctx.workspace.restore(path)
-        except UserError as exc:
-            QMessageBox.warning(self, "不能恢复", exc.message)
-            return False
         except Exception as exc:
-            failure = environment_failure(exc)
-            if failure is None:
+            message = failure_message(exc)
+            if message is None:
                 raise
-            QMessageBox.warning(self, "恢复没有完成", failure.message)
+            QMessageBox.warning(self, "恢复没有完成", message)
             return False
         self.status.setText(f"已恢复：{summary}" + (f"；原来的数据库另存为 {kept.name}" if kept else ""))
         self.refresh()

@@ -532,32 +532,25 @@ def live_households_by_no(
     session: Session, village_code: str | None, household_nos: Sequence[str]
 ) -> list[Household]:
     """The village's live households whose 户编号 is one of ``household_nos`` (a number may be on several)."""
-    found: list[Household] = []
-    for part in _chunks(household_nos):
-        found.extend(
-            session.scalars(
-                select(Household).where(
-                    Household.household_no.in_(part),
-                    Household.deleted_at.is_(None),
-                    Household.village_code == village_code,
-                )
-            )
-        )
-    return found
+    return _live_households_where(session, village_code, Household.household_no, household_nos)
 
 
 def live_households_by_head_name(
     session: Session, village_code: str | None, head_names: Sequence[str]
 ) -> list[Household]:
     """The village's live households whose head is named one of ``head_names``."""
+    return _live_households_where(session, village_code, Household.head_name, head_names)
+
+
+def _live_households_where(
+    session: Session, village_code: str | None, column: Any, values: Sequence[str]
+) -> list[Household]:
     found: list[Household] = []
-    for part in _chunks(head_names):
+    for part in _chunks(values):
         found.extend(
             session.scalars(
                 select(Household).where(
-                    Household.head_name.in_(part),
-                    Household.deleted_at.is_(None),
-                    Household.village_code == village_code,
+                    column.in_(part), Household.deleted_at.is_(None), Household.village_code == village_code
                 )
             )
         )

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from app.errors import UserError, environment_failure
+from app.errors import UserError, failure_message
 from app.households import checks, excel_apply, excel_plan, excel_read
 
 from ui.tasks import Cancelled, run_in_background
@@ -334,10 +334,10 @@ class ImportWizard(QWizard):
             if isinstance(exc, Cancelled):
                 label.setText("已取消。")
                 return
-            failure = exc if isinstance(exc, UserError) else environment_failure(exc)
-            if failure is None:
+            message = failure_message(exc)
+            if message is None:
                 sys.excepthook(type(exc), exc, exc.__traceback__)
                 return
-            label.setText(failure.message)
+            label.setText(message)
 
         return failed
