@@ -171,8 +171,18 @@ def attach_file(
     note: str | None = None,
     max_size: int = MAX_SIZE,
 ) -> AttachmentInfo:
-    return _attach_file(
-        work.session, work.paths.attachments, owner_table, owner_id, path, note=note, max_size=max_size
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"找不到文件 {path}", field="attachment")
+    size = path.stat().st_size
+    if size > max_size:
+        raise UserError(
+            f"文件 {path.name} 有 {size / 1048576:.1f} MB，超过 {max_size // 1048576} MB 的上限，"
+            "请压缩或拍得小一些再附上",
+            field="attachment",
+        )
+    return attach_bytes(
+        work, owner_table, owner_id, path.read_bytes(), path.name, note=note, max_size=max_size
     )
 
 
@@ -187,17 +197,22 @@ def attach_bytes(
     note: str | None = None,
     max_size: int = MAX_SIZE,
 ) -> AttachmentInfo:
-    return _attach_bytes(
-        work.session,
-        work.paths.attachments,
-        owner_table,
-        owner_id,
-        data,
-        filename,
-        mime=mime,
+    if len(data) > max_size:
+        raise UserError(f"附件 {filename} 超过 {max_size // 1048576} MB 的上限", field="attachment")
+    session = work.session
+    sha = store_blob(session.connection(), work.paths.attachments, data)
+    row = Attachment(
+        owner_table=owner_table,
+        owner_id=owner_id,
+        filename=filename,
+        mime=mime or mimetypes.guess_type(filename)[0],
+        size=len(data),
+        sha256=sha,
         note=note,
-        max_size=max_size,
     )
+    session.add(row)
+    session.flush()
+    return _info(row)
 
 
 def list_attachments(work: Work, owner_table: str, owner_id: str) -> list[AttachmentInfo]:
@@ -213,69 +228,10 @@ def remove_attachment(work: Work, attachment_id: str) -> None:
 
 
 def read_attachment(work: Work, info: AttachmentInfo) -> bytes:
-    return _read_attachment(work.session, work.paths.attachments, info)
-
-
-# The same for code that holds a session and the attachments folder rather than a Work.
-def _attach_file(
-    session: Session,
-    attachments_dir: Path,
-    owner_table: str,
-    owner_id: str,
-    path: Path | str,
-    *,
-    note: str | None = None,
-    max_size: int = MAX_SIZE,
-) -> AttachmentInfo:
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"找不到文件 {path}", field="attachment")
-    size = path.stat().st_size
-    if size > max_size:
-        raise UserError(
-            f"文件 {path.name} 有 {size / 1048576:.1f} MB，超过 {max_size // 1048576} MB 的上限，"
-            "请压缩或拍得小一些再附上",
-            field="attachment",
-        )
-    return _attach_bytes(
-        session,
-        attachments_dir,
-        owner_table,
-        owner_id,
-        path.read_bytes(),
-        path.name,
-        note=note,
-        max_size=max_size,
-    )
-
-
-def _attach_bytes(
-    session: Session,
-    attachments_dir: Path,
-    owner_table: str,
-    owner_id: str,
-    data: bytes,
-    filename: str,
-    *,
-    mime: str | None = None,
-    note: str | None = None,
-    max_size: int = MAX_SIZE,
-) -> AttachmentInfo:
-    if len(data) > max_size:
-        raise UserError(f"附件 {filename} 超过 {max_size // 1048576} MB 的上限", field="attachment")
-    sha = store_blob(session.connection(), attachments_dir, data)
-    row = Attachment(
-        owner_table=owner_table,
-        owner_id=owner_id,
-        filename=filename,
-        mime=mime or mimetypes.guess_type(filename)[0],
-        size=len(data),
-        sha256=sha,
-        note=note,
-    )
-    session.add(row)
-    session.flush()
-    return _info(row)
+    data = load_blob(work.session.connection(), work.paths.attachments, info.sha256)
+    if data is None:
+        raise UserError(f"附件 {info.filename} 的内容不在本机（可能尚未随上报包同步过来）")
+    return data
 
 
 def _info(row: Attachment) -> AttachmentInfo:
@@ -283,6 +239,7 @@ def _info(row: Attachment) -> AttachmentInfo:
 
 
 def attachments_of(session: Session, owner_table: str, owner_id: str) -> list[AttachmentInfo]:
+    """The live attachments of one record (for code inside a unit of work that holds its session)."""
     rows = session.scalars(
         select(Attachment)
         .where(
@@ -293,10 +250,3 @@ def attachments_of(session: Session, owner_table: str, owner_id: str) -> list[At
         .order_by(Attachment.created_at)
     )
     return [_info(r) for r in rows]
-
-
-def _read_attachment(session: Session, attachments_dir: Path, info: AttachmentInfo) -> bytes:
-    data = load_blob(session.connection(), attachments_dir, info.sha256)
-    if data is None:
-        raise UserError(f"附件 {info.filename} 的内容不在本机（可能尚未随上报包同步过来）")
-    return data
