@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,8 @@ from app.work import Paths, StationInfo, Work
 
 pinyin.install_hooks()
 
+log = logging.getLogger("minqing.workspace")
+
 DB_NAME = "minqing.db"
 OPEN_MARKER = "minqing.db.open"  # present while a program has the database open; left behind by a crash
 # A database this large is checked in the background when the window opens (quick_check reads every
@@ -38,7 +41,7 @@ class DatabaseDamaged(EnvironmentFailure):
     def __init__(self, root: Path, problems: list[str], newest_backup: Path | None) -> None:
         self.problems = problems
         self.newest_backup = newest_backup
-        found = problems[0][:200] if problems else "无法读取"
+        found = _in_chinese(problems)
         if newest_backup is not None:
             when = backups.taken_at(newest_backup)
             advice = (
@@ -47,7 +50,20 @@ class DatabaseDamaged(EnvironmentFailure):
             )
         else:
             advice = "工作目录里没有备份：请把整个工作目录复制一份保存，再联系技术人员"
-        super().__init__(f"数据库文件已损坏（检查结果：{found}），民情簿没有写入它。{advice}")
+        super().__init__(f"数据库文件已损坏（{found}），民情簿没有写入它。{advice}")
+        log.error("数据库检查未通过：%s", "; ".join(problems[:5]))
+
+
+def _in_chinese(problems: list[str]) -> str:
+    """What SQLite's check found, said in Chinese (the English lines go to the log)."""
+    text = " ".join(problems).lower()
+    if "not a database" in text:
+        return "文件头已损坏，不是有效的数据库文件"
+    if "malformed" in text or "corrupt" in text:
+        return "文件中有页面已损坏"
+    if "missing from index" in text or "wrong # of entries in index" in text:
+        return "索引与数据不一致"
+    return f"检查发现 {len(problems)} 处问题"
 
 
 class Workspace:

@@ -93,6 +93,7 @@ def test_a_damaged_page_is_refused_at_open_and_the_file_is_not_written(village_w
     with pytest.raises(DatabaseDamaged) as caught:
         Workspace.open(village_ws.root, create=False)
     assert "已损坏" in caught.value.message and "restore" in caught.value.message
+    assert "页面已损坏" in caught.value.message and "malformed" not in caught.value.message  # said in Chinese
     assert caught.value.newest_backup is not None and "-daily" in caught.value.newest_backup.name
     assert _digest(village_ws.db_path) == before
     r = _cli("stats", "--data-dir", village_ws.root)
