@@ -9,6 +9,7 @@ damaged: it is never opened for writing before the restore).
 from __future__ import annotations
 
 import argparse
+import shutil
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -84,6 +85,41 @@ def restore(root: Path | str, backup_file: Path | str) -> Path | None:
     return backups.restore(current, Path(backup_file), root / "backups")
 
 
+def salvage_to(root: Path | str, out: Path | str) -> tuple[backups.SalvageReport, int]:
+    """Copy what can still be read of a damaged workspace into a new one at ``out`` (its keys and
+    attachments too); returns the report and how many rows lost the record they belonged to. The
+    damaged workspace is only read."""
+    root, out = Path(root), Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise UserError(f"{out} 不是空文件夹：请选一个新的、空的文件夹", field="out")
+    fresh = Workspace.open(out)  # an empty database at this program's schema
+    fresh.close(daily_backup=False)
+    for sub in ("keys", "attachments"):
+        if (root / sub).is_dir():
+            shutil.copytree(root / sub, out / sub, dirs_exist_ok=True)
+    report = backups.salvage(root / DB_NAME, out / DB_NAME)
+    conn = sqlite3.connect(out / DB_NAME)
+    try:
+        orphans = len(conn.execute("PRAGMA foreign_key_check").fetchall())
+    finally:
+        conn.close()
+    Workspace.open(out, create=False).close(daily_backup=False)  # it opens: sound and at this schema
+    return report, orphans
+
+
+def describe_salvage(report: backups.SalvageReport, orphans: int) -> str:
+    names = {"household": "户", "person": "人", "diary_entry": "篇民情日记", "mediation_case": "件调解案件"}
+    got = "，".join(f"{report.copied.get(t, 0)} {n}" for t, n in names.items())
+    text = f"已读出：{got}"
+    if report.damaged_tables:
+        text += (
+            f"；{len(report.damaged_tables)} 张表有读不出的部分（{'、'.join(sorted(report.damaged_tables))}）"
+        )
+    if orphans:
+        text += f"；{orphans} 条记录的上级记录没能读出，保留待人工核对"
+    return text
+
+
 # -- command line -----------------------------------------------------------------------------------
 def _cmd_backup(args: argparse.Namespace) -> int:
     from app import accounts
@@ -139,6 +175,28 @@ def _require_admin_unless_damaged(args: argparse.Namespace) -> None:
         ws.close(daily_backup=False)
 
 
+def _cmd_salvage(args: argparse.Namespace) -> int:
+    from app.cli import EXIT_OK, emit
+    from app.paths import resolve_data_dir
+
+    root = resolve_data_dir(args.data_dir)
+    if not backups.integrity_problems(root / DB_NAME):
+        raise UserError("数据库完好，不需要抢救：要复制一份请用 python -m app backup --out 文件")
+    report, orphans = salvage_to(root, args.out)
+    emit(
+        args,
+        f"已把能读出的部分写入新工作目录 {args.out}。{describe_salvage(report, orphans)}。"
+        f"请用 --data-dir {args.out} 打开新目录核对。",
+        {
+            "out": str(args.out),
+            "copied": report.copied,
+            "damaged_tables": report.damaged_tables,
+            "orphans": orphans,
+        },
+    )
+    return EXIT_OK
+
+
 def register_cli(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], parents: dict[str, argparse.ArgumentParser]
 ) -> dict[str, Callable[[argparse.Namespace], int]]:
@@ -157,4 +215,10 @@ def register_cli(
     )
     r.add_argument("file", metavar="备份文件")
     r.add_argument("--yes", action="store_true", help="不再询问，直接恢复")
-    return {"backup": _cmd_backup, "restore": _cmd_restore}
+    s = sub.add_parser(
+        "salvage",
+        help="数据库损坏又没有好的备份时：把还能读出的记录导出到一个新工作目录",
+        parents=[parents["data"], parents["json"]],
+    )
+    s.add_argument("--out", required=True, metavar="新目录", help="新的、空的工作目录")
+    return {"backup": _cmd_backup, "restore": _cmd_restore, "salvage": _cmd_salvage}

@@ -245,3 +245,93 @@ def restore(db_path: Path, backup_file: Path, backups_dir: Path) -> Path | None:
     os.replace(incoming, db_path)
     private_file(db_path)
     return kept
+
+
+# -- what is still readable ---------------------------------------------------------------------------
+SALVAGE_CHUNK = 1000  # rowids read at a time; a range that fails is halved down to single rows
+
+
+@dataclass
+class SalvageReport:
+    """Rows copied per table, and the tables where some rows could not be read."""
+
+    copied: dict[str, int]
+    damaged_tables: dict[str, int]  # table → rowids that could not be read
+
+
+def salvage(damaged: Path, fresh: Path) -> SalvageReport:
+    """Copy every row that can still be read from the damaged database into ``fresh`` (a new, empty
+    database at the same schema), table by table in rowid ranges: a range SQLite cannot read is halved
+    down to single rows, and those are skipped. The full-text indexes are not copied: ``fresh``'s
+    triggers rebuild them as the rows go in. Foreign keys are checked by the caller afterwards (a row
+    whose parent was lost is kept: its content is worth more than the link)."""
+    src = sqlite3.connect(f"{Path(damaged).resolve().as_uri()}?mode=ro", uri=True)
+    dst = sqlite3.connect(fresh)
+    report = SalvageReport({}, {})
+    try:
+        dst.execute("PRAGMA foreign_keys=OFF")
+        tables = [
+            r[0]
+            for r in dst.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                "AND name NOT LIKE 'fts_%' AND name != 'alembic_version' ORDER BY rowid"
+            )
+        ]
+        for table in tables:
+            try:
+                have = {r[1] for r in src.execute(f'PRAGMA table_info("{table}")')}
+            except sqlite3.Error:
+                report.damaged_tables[table] = -1  # not even its definition could be read
+                continue
+            columns = [r[1] for r in dst.execute(f'PRAGMA table_info("{table}")') if r[1] in have]
+            if not columns:
+                continue
+            dst.execute(f'DELETE FROM "{table}"')  # a fresh workspace may hold rows of its own setup
+            copied, lost = _salvage_table(src, dst, table, columns)
+            report.copied[table] = copied
+            if lost:
+                report.damaged_tables[table] = lost
+        dst.commit()
+    finally:
+        src.close()
+        dst.close()
+    return report
+
+
+def _salvage_table(
+    src: sqlite3.Connection, dst: sqlite3.Connection, table: str, columns: list[str]
+) -> tuple[int, int]:
+    names = ", ".join(f'"{c}"' for c in columns)
+    select = f'SELECT {names} FROM "{table}" WHERE rowid >= ? AND rowid < ?'
+    insert = f'INSERT OR IGNORE INTO "{table}" ({names}) VALUES ({", ".join("?" for _ in columns)})'
+    try:
+        top = src.execute(f'SELECT max(rowid) FROM "{table}"').fetchone()[0] or 0
+    except sqlite3.Error:
+        top = None  # walk on until a long stretch is empty
+    copied = lost = 0
+    empty_run = 0
+    lo = 1
+    while (top is not None and lo <= top) or (top is None and empty_run < 100):
+        hi = lo + SALVAGE_CHUNK
+        got, bad = _read_range(src, select, lo, hi)
+        if got:
+            dst.executemany(insert, got)
+        copied += len(got)
+        lost += bad
+        empty_run = 0 if got or bad else empty_run + 1
+        lo = hi
+    return copied, lost
+
+
+def _read_range(
+    src: sqlite3.Connection, select: str, lo: int, hi: int
+) -> tuple[list[tuple[object, ...]], int]:
+    try:
+        return src.execute(select, (lo, hi)).fetchall(), 0
+    except sqlite3.Error:
+        if hi - lo <= 1:
+            return [], 1
+    mid = (lo + hi) // 2
+    left, bad_left = _read_range(src, select, lo, mid)
+    right, bad_right = _read_range(src, select, mid, hi)
+    return left + right, bad_left + bad_right

@@ -50,3 +50,42 @@ def test_a_backup_of_another_station_is_refused(
     assert not box.confirm_and_restore(other, ask=False)
     assert shown and "不是本工作站" in shown[0]
     assert files.summarize(village_ws.db_path).station_code == before
+
+
+def test_opening_a_damaged_database_offers_the_newest_backup(qtbot, village_ws, monkeypatch):
+    """The start of the window: the damage said, the newest good backup offered, restored on a click,
+    and the workspace opens (the dialogs are answered by a timer, as a person would click)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ui.app import open_workspace
+
+    add_household(village_ws, "钱一")
+    for old in files.backups(village_ws.backups_dir):
+        old.unlink()
+    village_ws.close()  # the day's backup, with the household
+    data = bytearray(village_ws.db_path.read_bytes())
+    data[:16] = b"not a database!!"
+    village_ws.db_path.write_bytes(bytes(data))
+    seen = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(50, answer)
+            return
+        seen.append(box.text() + box.informativeText())
+        wanted = [b for b in box.buttons() if b.text() in ("从这个备份恢复", "OK", "&OK")]
+        (wanted[0] if wanted else box.buttons()[0]).click()
+        if len(seen) < 2:
+            QTimer.singleShot(50, answer)
+
+    QTimer.singleShot(50, answer)
+    ws = open_workspace(village_ws.root)
+    assert ws is not None
+    try:
+        assert "已损坏" in seen[0] and "1 户" in seen[0]
+        assert "已从备份恢复" in seen[1]
+        assert files.summarize(ws.db_path).counts["household"] == 1
+    finally:
+        ws.close(daily_backup=False)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy import table as sqlalchemy_table
 
 from db import backups as files
 from db.models import Household
@@ -59,6 +60,19 @@ def _table_page(db: Path, table: str) -> int:
         return conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
     finally:
         conn.close()
+
+
+def _a_leaf_of(db: Path, table: str) -> int:
+    """A leaf page of the table's b-tree (its root is an interior page when it has many rows): the
+    first child named in the root's cell pointer array (SQLite file format, section 1.6)."""
+    size = 16384 if db.stat().st_size % 16384 == 0 else 4096
+    root = _table_page(db, table)
+    with open(db, "rb") as f:
+        f.seek((root - 1) * size)
+        page = f.read(size)
+    assert page[0] == 0x05, "the root is an interior table page"
+    first_cell = int.from_bytes(page[12:14], "big")
+    return int.from_bytes(page[first_cell : first_cell + 4], "big")
 
 
 def _damage_page(db: Path, page: int) -> None:
@@ -329,3 +343,34 @@ def test_the_window_says_when_the_background_check_finds_damage(
     qtbot.waitUntil(lambda: bool(told), timeout=10_000)
     assert isinstance(told[0], DatabaseDamaged) and not window.integrity_timer.isActive()
     ws.close(daily_backup=False)
+
+
+def test_what_is_still_readable_goes_into_a_new_workspace(village_ws, tmp_path):
+    for n in range(300):
+        add_household(village_ws, f"户主{n}", ("成员甲", "成员乙"))
+    village_ws.close(daily_backup=False)
+    _damage_page(village_ws.db_path, _a_leaf_of(village_ws.db_path, "person"))
+    assert files.integrity_problems(village_ws.db_path)
+    before = _digest(village_ws.db_path)
+    out = tmp_path / "salvaged"
+    r = _cli("salvage", "--data-dir", village_ws.root, "--out", out, "--json")
+    assert r.returncode == 0, r.stderr
+    import json
+
+    report = json.loads(r.stdout)
+    assert report["copied"]["household"] == 300  # the households' pages were not hit
+    assert 0 < report["copied"]["person"] < 900 and "person" in report["damaged_tables"]
+    assert _digest(village_ws.db_path) == before  # the damaged workspace was only read
+    assert files.integrity_problems(out / "minqing.db") == []
+    assert _households(out) == 300
+    new = Workspace.open(out, create=False)
+    try:
+        assert new.require_station().code == files.summarize(out / "minqing.db").station_code
+        with new.session() as s:  # the search index was rebuilt as the rows went in
+            assert (
+                s.execute(select(func.count()).select_from(sqlalchemy_table("fts_household"))).scalar() == 300
+            )
+    finally:
+        new.close(daily_backup=False)
+    sound = _cli("salvage", "--data-dir", out, "--out", tmp_path / "again")
+    assert sound.returncode == 1 and "完好" in sound.stderr

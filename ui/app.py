@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
 
 from app import __version__, logs
 from app.errors import UserError, failure_message
@@ -89,7 +89,7 @@ def open_workspace(root: Path) -> Workspace | None:
     try:
         return Workspace.open(root, defer_check=True)
     except DatabaseDamaged as exc:
-        if exc.newest_backup is None or not offer_restore(root, exc):
+        if not offer_rescue(root, exc):
             return None
         return open_workspace(root)
     except UserError as exc:
@@ -97,34 +97,47 @@ def open_workspace(root: Path) -> Workspace | None:
         return None
 
 
-def offer_restore(root: Path, exc: DatabaseDamaged) -> bool:
-    """The damaged database: say so, show the newest good backup, restore it when the user agrees."""
+def offer_rescue(root: Path, exc: DatabaseDamaged) -> bool:
+    """The damaged database: say so; offer the newest good backup (True when restored), or to copy what
+    can still be read into a new workspace folder (the program then ends: open that folder)."""
     from app import backups
 
-    assert exc.newest_backup is not None
-    try:
-        summary = backups.describe(backups.summarize(exc.newest_backup))
-    except UserError as bad:
-        QMessageBox.critical(None, "数据库已损坏", f"{exc.message}\n\n{bad.message}")
-        return False
+    summary = None
+    if exc.newest_backup is not None:
+        try:
+            summary = backups.describe(backups.summarize(exc.newest_backup))
+        except UserError:
+            summary = None
     box = QMessageBox(QMessageBox.Icon.Critical, "数据库已损坏", exc.message)
-    box.setInformativeText(f"可以恢复：{summary}\n当前损坏的数据库会另存一份，不会删除。")
-    restore = box.addButton("从这个备份恢复", QMessageBox.ButtonRole.AcceptRole)
+    restore = None
+    if summary is not None:
+        box.setInformativeText(f"可以恢复：{summary}\n当前损坏的数据库会另存一份，不会删除。")
+        restore = box.addButton("从这个备份恢复", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(restore)
+    rescue = box.addButton("把能读出的记录导出到新目录…", QMessageBox.ButtonRole.ActionRole)
     box.addButton("退出", QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(restore)
     box.exec()
-    if box.clickedButton() is not restore:
-        return False
     try:
-        backups.restore(root, exc.newest_backup)
+        if restore is not None and box.clickedButton() is restore and exc.newest_backup is not None:
+            backups.restore(root, exc.newest_backup)
+            QMessageBox.information(None, "已恢复", f"已从备份恢复：{summary}")
+            return True
+        if box.clickedButton() is rescue:
+            out = QFileDialog.getExistingDirectory(None, "选一个新的、空的文件夹")
+            if out:
+                report, orphans = backups.salvage_to(root, out)
+                QMessageBox.information(
+                    None,
+                    "已导出",
+                    f"{backups.describe_salvage(report, orphans)}。\n新工作目录：{out}\n"
+                    f"请用它打开民情簿（python -m app --data-dir {out}）并核对。",
+                )
     except Exception as failed:
         message = failure_message(failed)
         if message is None:
             raise
-        QMessageBox.critical(None, "恢复没有完成", message)
-        return False
-    QMessageBox.information(None, "已恢复", f"已从备份恢复：{summary}")
-    return True
+        QMessageBox.critical(None, "没有完成", message)
+    return False
 
 
 def run(data_dir: str | Path | None = None) -> int:
