@@ -47,7 +47,7 @@ from db.models import (
     Person,
     User,
 )
-from db.queries.people import PersonHit
+from db.queries.people import PersonHit, hit_query, hits
 from db.vocab import CLOSED, OPEN, REPLIED, SIGNED_METHODS
 
 R = TypeVar("R")
@@ -758,24 +758,6 @@ def person_hits(session: Session, person_ids: list[str]) -> list[PersonHit]:
     """PersonHit rows for known person ids (to put a draft's or an entry's people back in a picker)."""
     if not person_ids:
         return []
-    rows = session.execute(
-        select(
-            Person.id,
-            Person.household_id,
-            Person.name,
-            Person.relation,
-            Person.sex,
-            Person.birth_date,
-            Person.id_number,
-            Person.phone,
-            Household.group_name,
-            Household.address,
-            Household.head_name,
-            Person.status,
-        )
-        .join(Household, Household.id == Person.household_id)
-        .where(Person.id.in_(person_ids))
-    ).all()
-    rows_any: list[Any] = list(rows)  # in PersonHit's field order
-    by_id = {r[0]: PersonHit(*r) for r in rows_any}
+    found = hits(session, hit_query().where(Person.id.in_(person_ids)))
+    by_id = {h.id: h for h in found}
     return [by_id[i] for i in person_ids if i in by_id]

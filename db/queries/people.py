@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from db.models import Household, Person
 
@@ -29,6 +30,30 @@ class PersonHit:
     status: str
 
 
+def hit_query() -> Select[*tuple[Any, ...]]:
+    """The columns of a :class:`PersonHit`, in its field order, person joined to household."""
+    return select(
+        Person.id,
+        Person.household_id,
+        Person.name,
+        Person.relation,
+        Person.sex,
+        Person.birth_date,
+        Person.id_number,
+        Person.phone,
+        Household.group_name,
+        Household.address,
+        Household.head_name,
+        Person.status,
+    ).join(Household, Household.id == Person.household_id)
+
+
+def hits(session: Session, q: Select[*tuple[Any, ...]]) -> list[PersonHit]:
+    """The rows of ``q`` (a :func:`hit_query`) as PersonHits."""
+    rows: list[Any] = list(session.execute(q))  # in PersonHit's field order
+    return [PersonHit(*row) for row in rows]
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -45,24 +70,7 @@ def find_persons(
     text = (text or "").strip()
     if not text:
         return []
-    q = (
-        select(
-            Person.id,
-            Person.household_id,
-            Person.name,
-            Person.relation,
-            Person.sex,
-            Person.birth_date,
-            Person.id_number,
-            Person.phone,
-            Household.group_name,
-            Household.address,
-            Household.head_name,
-            Person.status,
-        )
-        .join(Household, Household.id == Person.household_id)
-        .where(Person.deleted_at.is_(None), Household.deleted_at.is_(None))
-    )
+    q = hit_query().where(Person.deleted_at.is_(None), Household.deleted_at.is_(None))
     if not include_inactive:
         q = q.where(Person.status == "在册")
     if village_code:
@@ -88,5 +96,4 @@ def find_persons(
     else:
         q = q.where(Person.name.like(f"%{_escape_like(text)}%", escape="\\"))
     q = q.order_by(Person.name).limit(limit)
-    rows: list[Any] = list(session.execute(q))  # in PersonHit's field order
-    return [PersonHit(*row) for row in rows]
+    return hits(session, q)

@@ -471,21 +471,7 @@ class HouseholdDialog(QDialog):
         self.delivered.setChecked(view.card_delivered_on is not None)
         if view.card_delivered_on:
             self.delivered_on.setDate(qdate(view.card_delivered_on))
-        members = [
-            checks.MemberInput(
-                m.name,
-                m.relation,
-                m.sex,
-                m.birth_date,
-                m.id_masked or None,
-                m.ethnicity,
-                m.phone,
-                m.occupation,
-                m.notes,
-                m.id,
-            )
-            for m in view.members
-        ]
+        members = _member_inputs(view)
         self.members_model.set_members(
             members,
             {m.id: m.status + (f" {m.status_date:%Y-%m-%d}" if m.status_date else "") for m in view.members},
@@ -587,21 +573,7 @@ class HouseholdDialog(QDialog):
         with self.ctx.work() as w:
             view = roster.get_household(w, self.household_id)
         unsaved = [m for m in self.members_model.members if not m.id]
-        members = [
-            checks.MemberInput(
-                m.name,
-                m.relation,
-                m.sex,
-                m.birth_date,
-                m.id_masked or None,
-                m.ethnicity,
-                m.phone,
-                m.occupation,
-                m.notes,
-                m.id,
-            )
-            for m in view.members
-        ] + unsaved
+        members = _member_inputs(view) + unsaved
         self.members_model.set_members(members, {m.id: m.status for m in view.members})
 
     # -- saving -------------------------------------------------------------------------------------
@@ -670,3 +642,22 @@ class HouseholdDialog(QDialog):
             widget.setFocus()
         elif field in ("members", "id_number", "name", "phone", "sex", "birth_date"):
             self.members_view.setFocus()
+
+
+def _member_inputs(view: roster.HouseholdView) -> list[checks.MemberInput]:
+    """The saved members as the member table edits them (IDs masked: a full ID is typed, never shown)."""
+    return [
+        checks.MemberInput(
+            m.name,
+            m.relation,
+            m.sex,
+            m.birth_date,
+            m.id_masked or None,
+            m.ethnicity,
+            m.phone,
+            m.occupation,
+            m.notes,
+            m.id,
+        )
+        for m in view.members
+    ]
