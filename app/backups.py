@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from db import backups
+from db import backups, migrate
 from db.backups import BackupFailed, BackupSummary
 
 from app.errors import UserError
@@ -34,12 +34,18 @@ def summarize(path: Path | str) -> BackupSummary:
     if not path.is_file():
         raise UserError(f"找不到备份文件 {path}", field="file")
     try:
-        return backups.summarize(path)
-    except BackupFailed as exc:
+        summary = backups.summarize(path)
+    except BackupFailed:
         raise UserError(
-            f"{path.name} 不是完好的民情簿备份（{exc.problems[0][:120]}），不能用来恢复；请换一个备份文件",
-            field="file",
+            f"{path.name} 不是完好的民情簿备份，不能用来恢复；请换一个备份文件", field="file"
         ) from None
+    if summary.revision is None or not migrate.is_known(summary.revision):
+        raise UserError(
+            f"{path.name} 的数据结构（{summary.revision or '无'}）不是本程序认识的版本：可能由更新版本的民情簿做的，"
+            "或不是民情簿的备份；当前数据库没有改动",
+            field="file",
+        )
+    return summary
 
 
 def backup_to(ws: Workspace, out: Path | str | None = None) -> Path:

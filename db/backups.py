@@ -168,6 +168,7 @@ class BackupSummary:
     station: str | None  # its name
     station_code: str | None
     counts: dict[str, int]
+    revision: str | None = None  # its schema revision
 
 
 SUMMARY_TABLES = {
@@ -190,6 +191,11 @@ def summarize(path: Path) -> BackupSummary:
         if "station" not in tables:
             raise BackupFailed(["not a workspace database (no station table)"])
         row = conn.execute("SELECT name, code FROM station WHERE is_local = 1").fetchone()
+        version = (
+            conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            if "alembic_version" in tables
+            else None
+        )
         counts = {}
         for table in SUMMARY_TABLES:
             if table in tables:
@@ -201,7 +207,9 @@ def summarize(path: Path) -> BackupSummary:
     finally:
         conn.close()
     name, code = row if row else (None, None)
-    return BackupSummary(Path(path), taken_at(Path(path)), name, code, counts)
+    return BackupSummary(
+        Path(path), taken_at(Path(path)), name, code, counts, version[0] if version else None
+    )
 
 
 def restore(db_path: Path, backup_file: Path, backups_dir: Path) -> Path | None:

@@ -374,3 +374,18 @@ def test_what_is_still_readable_goes_into_a_new_workspace(village_ws, tmp_path):
         new.close(daily_backup=False)
     sound = _cli("salvage", "--data-dir", out, "--out", tmp_path / "again")
     assert sound.returncode == 1 and "完好" in sound.stderr
+
+
+def test_a_backup_of_an_unknown_schema_is_refused(village_ws, tmp_path):
+    """A file from a stick that claims a schema this program does not know (a newer program's, or a
+    forged one) would leave a workspace that no longer opens: refused before anything changes."""
+    village_ws.close()
+    forged = backups.backup_to(Workspace.open(village_ws.root, create=False), tmp_path / "forged.db")
+    conn = sqlite3.connect(forged)
+    conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    conn.commit()
+    conn.close()
+    before = _digest(village_ws.db_path)
+    with pytest.raises(UserError, match="不是本程序认识的版本"):
+        backups.restore(village_ws.root, forged)
+    assert _digest(village_ws.db_path) == before

@@ -161,18 +161,6 @@ def _peek_order(path: Path) -> tuple[int, str, int, str]:
 
 
 @functools.lru_cache(maxsize=32)
-def _schema_known(revision: str) -> bool:
-    """Is ``revision`` one of this program's migrations? (Asked once per revision: reading the
-    migration scripts takes ≈40 ms, which the reader thread would spend holding the GIL per bundle.)"""
-    from alembic.script import ScriptDirectory
-
-    try:
-        return ScriptDirectory.from_config(migrate.alembic_config()).get_revision(revision) is not None
-    except Exception:
-        return False
-
-
-@functools.lru_cache(maxsize=32)
 def _carries_codes(revision: str) -> bool:
     """Was a bundle of schema ``revision`` made before the diary stored its vocabularies' values
     (``db/vocab.py``)? Its diary rows then carry the English codes, translated on import."""
@@ -281,7 +269,7 @@ def _prepare(ws: Workspace, me: Station, path: Path) -> _Prepared:
         sender = check_sender(ws, me, m)
         outcome.sender_station = sender.id
         bundle.check_capabilities(m)
-        if not _schema_known(m.get("schema_version", "")):
+        if not migrate.is_known(m.get("schema_version", "")):
             raise BundleRejected(
                 f"版本过新：包的数据结构版本 {m.get('schema_version')} 比本程序新，请升级民情簿"
             )
