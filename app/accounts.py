@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
+from db.keyslots import KeySlots, Slot
 from db.models import AuditLog, User
 
 from app import audit
@@ -158,6 +159,7 @@ def add_user(
     session.add(user)
     session.flush()
     audit.record(session, actor, "user.add", table="user", record_id=user.id, fields=["username", "roles"])
+    wrap_key_for(work, user, password)
     return user
 
 
@@ -236,6 +238,9 @@ def authenticate(work: Work, username: str, password: str, *, now: dt.datetime |
     if not user.active:
         raise UserError("这个账号已停用，请联系管理员")
     session.add(_signin_event(user, "signin", now, signed_in=True))
+    slots = KeySlots.load(work.paths.keys) if work.key is not None else None
+    if slots is not None and all(sl.from_hash for sl in slots.account_slots(user.id)):
+        wrap_key_for(work, user, password)  # its first sign-in since encryption: a slot of its own
     return user
 
 
@@ -250,6 +255,7 @@ def reset_password(work: Work, user_id: str, new_password: str) -> None:
     audit.record(
         session, actor, "user.reset_password", table="user", record_id=user.id, fields=["password_hash"]
     )
+    wrap_key_for(work, user, new_password)
 
 
 def set_active(work: Work, user_id: str, active: bool) -> None:
@@ -276,6 +282,15 @@ def set_active(work: Work, user_id: str, active: bool) -> None:
         record_id=user.id,
         fields=["active"],
     )
+    if active and user.password_hash:
+        _update_slots(
+            work,
+            lambda slots, key: slots.set_account_from_hash(
+                key, user.id, user.username, user.password_hash or ""
+            ),
+        )
+    elif not active:  # a stopped account no longer opens the database (once the stop is committed)
+        work.after_commit(lambda: _update_slots(work, lambda slots, _key: slots.remove_account(user.id)))
 
 
 def update_user(
@@ -338,6 +353,7 @@ def change_own_password(work: Work, old_password: str, new_password: str) -> Non
     audit.record(
         session, user, "user.change_password", table="user", record_id=user.id, fields=["password_hash"]
     )
+    wrap_key_for(work, user, new_password)
 
 
 def first_active_admin(work: Work) -> User | None:
@@ -350,3 +366,85 @@ def first_active_admin(work: Work) -> User | None:
 
 def find_user(work: Work, user_id: str) -> User | None:
     return work.session.get(User, user_id)
+
+
+# -- the workspace key, wrapped for each account (docs/security.md) -------------------------------------
+def _update_slots(work: Work, change: Callable[[KeySlots, bytes], object]) -> None:
+    if work.key is None:  # a plain database (the bench's yardstick): no slots
+        return
+    slots = KeySlots.load(work.paths.keys) or KeySlots.new()
+    change(slots, work.key)
+    slots.save(work.paths.keys)
+
+
+def wrap_key_for(work: Work, user: User, password: str) -> None:
+    """Wrap the workspace key with ``user``'s (new) password. The new slot is written at once, beside
+    the account's old one; the old one is dropped when the unit of work commits. Killed in between,
+    either password opens the database and the database says which one is right."""
+    new: list[Slot] = []
+    _update_slots(
+        work, lambda slots, key: new.append(slots.add_account(key, user.id, user.username, password))
+    )
+
+    def drop_old() -> None:
+        def keep(slots: KeySlots, _key: bytes) -> None:
+            slots.keep_only(new[0])
+            slots.seal_provisional()
+
+        if new:
+            _update_slots(work, keep)
+
+    work.after_commit(drop_old)
+
+
+def has_recovery_code(work: Work) -> bool:
+    slots = KeySlots.load(work.paths.keys)
+    return slots is not None and slots.has_recovery
+
+
+def new_recovery_code(work: Work) -> str:
+    """A new recovery code (the old one stops working once this unit of work commits). Shown once, to be
+    printed and kept in the station's safe; never stored. Administrators only; audit-logged."""
+    if work.actor is not None:
+        require(work.actor, "manage_users")
+    if work.key is None:
+        raise UserError("数据库没有加密，不需要恢复码")
+    made: list[tuple[str, Slot]] = []
+    _update_slots(work, lambda slots, key: made.append(slots.add_recovery(key)))
+    audit.record(work.session, work.actor, "recovery.new", detail="生成了新的恢复码（旧的作废）")
+
+    def drop_old() -> None:
+        def keep(slots: KeySlots, _key: bytes) -> None:
+            slots.keep_only(made[0][1])
+            slots.seal_provisional()
+
+        _update_slots(work, keep)
+
+    work.after_commit(drop_old)
+    return made[0][0]
+
+
+def recover(work: Work, username: str, new_password: str) -> User:
+    """After the recovery code opened the database (:meth:`app.workspace.Workspace.unlock_with_recovery`):
+    give the administrator ``username`` a new password, and audit-log that the recovery code was used."""
+    session = work.session
+    user = session.scalars(
+        select(User).where(User.username == username.strip(), User.village_code == work.unit_code)
+    ).first()
+    if user is None or "admin" not in user.role_set:
+        raise UserError("没有这个管理员账号：请填写要重设密码的管理员登录名", field="username")
+    _check_password(new_password)
+    user.password_hash = hash_password(new_password)
+    user.active = True
+    audit.record(
+        session,
+        None,
+        "user.recovered",
+        table="user",
+        record_id=user.id,
+        fields=["password_hash"],
+        detail=f"用恢复码为管理员“{user.username}”重设了密码",
+    )
+    wrap_key_for(work, user, new_password)
+    session.flush()  # written now: the caller may detach the user it gets back
+    return user

@@ -6,6 +6,9 @@ the same transaction as the record that owns it; larger content (photos, multi-p
 file ``<workspace>/attachments/<sha[:2]>/<sha>``, so the database and its backups stay small. Files
 of small content written by older versions stay where they are and are read from there. The same
 content is stored once however often it is attached.
+
+Files are sealed with the workspace key (:mod:`db.cipher`, docs/security.md), bound to their hash; a
+plain file left by a version before encryption is still read (the conversion seals them all).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from db import cipher
 from db.base import utcnow
 from db.models import Attachment
 
@@ -90,11 +94,16 @@ def store_blobs(conn: Connection, attachments_dir: Path, blobs: Iterable[tuple[s
     if small:
         stored += conn.exec_driver_sql(_INSERT, small).rowcount
     if large:
-        stored += _store_files(attachments_dir, large)
+        stored += _store_files(attachments_dir, large, cipher.engine_key(conn.engine))
     return stored
 
 
-def _store_files(attachments_dir: Path, blobs: list[tuple[str, bytes]]) -> int:
+def sealed(key: bytes | None, sha: str, data: bytes) -> bytes:
+    """The bytes of the file that keeps ``data`` (sealed when the workspace has a key)."""
+    return data if key is None else cipher.seal(key, "attachment", data, sha)
+
+
+def _store_files(attachments_dir: Path, blobs: list[tuple[str, bytes]], key: bytes | None) -> int:
     pending: list[tuple[str, str]] = []
     seen: set[str] = set()
     folders: set[str] = set()
@@ -103,7 +112,8 @@ def _store_files(attachments_dir: Path, blobs: list[tuple[str, bytes]]) -> int:
         for sha, data in blobs:
             folder = os.path.join(base, sha[:2])
             target = os.path.join(folder, sha)
-            if sha in seen or _present(target, len(data)):
+            content = sealed(key, sha, data)
+            if sha in seen or _present(target, len(content)):
                 continue
             seen.add(sha)
             if folder not in folders:
@@ -112,7 +122,7 @@ def _store_files(attachments_dir: Path, blobs: list[tuple[str, bytes]]) -> int:
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             pending.append((tmp, target))
             with os.fdopen(fd, "wb") as f:
-                f.write(data)
+                f.write(content)
                 if not hasattr(os, "sync"):
                     f.flush()
                     os.fsync(f.fileno())
@@ -141,13 +151,53 @@ def load_blob(conn: Connection, attachments_dir: Path, sha256: str) -> bytes | N
     data = conn.exec_driver_sql("SELECT data FROM attachment_content WHERE sha256 = ?", (sha256,)).scalar()
     if data is None:
         try:
-            data = blob_path(attachments_dir, sha256).read_bytes()
+            data = read_file(blob_path(attachments_dir, sha256), sha256, cipher.engine_key(conn.engine))
         except FileNotFoundError:
+            return None
+        if data is None:
             return None
     data = bytes(data)
     if hashlib.sha256(data).hexdigest() != sha256:  # never hand out bytes under a name they do not have
         return None
     return data
+
+
+def read_file(path: Path, sha256: str, key: bytes | None) -> bytes | None:
+    """The content of an attachment file: unsealed, or as it is when plain (from before encryption);
+    None when the seal does not open (damaged, or another workspace's)."""
+    raw = path.read_bytes()
+    if not cipher.is_sealed(raw):
+        return raw
+    if key is None:
+        return None
+    try:
+        return cipher.unseal(key, "attachment", raw, sha256)
+    except cipher.SealBroken:
+        return None
+
+
+def seal_plain_files(attachments_dir: Path, key: bytes) -> int:
+    """Seal every plain attachment file (a workspace from before encryption); returns how many. Each
+    is replaced atomically, so a run cut short is finished by the next."""
+    done = 0
+    for path in sorted(Path(attachments_dir).glob("*/*")):
+        if not _SHA256.fullmatch(path.name) or not path.is_file():
+            continue
+        raw = path.read_bytes()
+        if cipher.is_sealed(raw):
+            continue
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(cipher.seal(key, "attachment", raw, path.name))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        done += 1
+    return done
 
 
 def has_blob(conn: Connection, attachments_dir: Path, sha256: str) -> bool:

@@ -3,20 +3,21 @@ restore one, from the window or ``python -m app backup`` / ``python -m app resto
 
 The file-level work — online backup, check, rotation, atomic restore — is :mod:`db.backups`; here are the
 workspace's rules and the Chinese messages. A restore works on a closed workspace (its database may be
-damaged: it is never opened for writing before the restore).
+damaged: it is never opened for writing before the restore). Every backup is encrypted with the
+workspace key, as the database is; the key is the caller's, unwrapped by a sign-in.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
-import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from db import backups, migrate
+from db import backups, cipher, migrate
 from db.backups import BackupFailed, BackupSummary
+from db.engine import make_engine
 
 from app.errors import UserError
 from app.workspace import DB_NAME, Workspace
@@ -29,15 +30,16 @@ def describe(summary: BackupSummary) -> str:
     return f"{when} 的备份（{summary.station or '未知工作站'}）：{counts}"
 
 
-def summarize(path: Path | str) -> BackupSummary:
+def summarize(path: Path | str, key: bytes | None) -> BackupSummary:
     path = Path(path)
     if not path.is_file():
         raise UserError(f"找不到备份文件 {path}", field="file")
     try:
-        summary = backups.summarize(path)
+        summary = backups.summarize(path, key)
     except BackupFailed:
         raise UserError(
-            f"{path.name} 不是完好的民情簿备份，不能用来恢复；请换一个备份文件", field="file"
+            f"{path.name} 不是完好的民情簿备份，或不是用本工作站的密钥加密的，不能用来恢复；请换一个备份文件",
+            field="file",
         ) from None
     if summary.revision is None or not migrate.is_known(summary.revision):
         raise UserError(
@@ -51,7 +53,7 @@ def summarize(path: Path | str) -> BackupSummary:
 def backup_to(ws: Workspace, out: Path | str | None = None) -> Path:
     """A checked backup: into the workspace's ``backups/`` (rotated), or to ``out`` (e.g. a USB stick)."""
     if out is None:
-        return backups.write_backup(ws.db_path, ws.backups_dir, "manual")
+        return backups.write_backup(ws.db_path, ws.backups_dir, "manual", ws.key, slots_file=ws.slots_file)
     out = Path(out)
     if out.suffix.lower() != ".db":
         out = out.with_name(out.name + ".db")
@@ -59,11 +61,13 @@ def backup_to(ws: Workspace, out: Path | str | None = None) -> Path:
         raise UserError(f"{out} 已经存在：请换一个文件名，或先把旧文件移走", field="out")
     if not out.parent.is_dir():
         raise UserError(f"文件夹 {out.parent} 不存在（U 盘可能没有插好）", field="out")
-    src = sqlite3.connect(ws.db_path)
+    src = cipher.connect(ws.db_path, ws.key)
     try:
-        return backups.copy_database(src, out)
+        made = backups.copy_database(src, out, ws.key)
     finally:
         src.close()
+    backups.keep_slots(ws.slots_file, made)
+    return made
 
 
 def default_backup_name(ws: Workspace) -> str:
@@ -71,15 +75,15 @@ def default_backup_name(ws: Workspace) -> str:
     return backups.backup_name(station.code if station else "workspace")
 
 
-def restore(root: Path | str, backup_file: Path | str) -> Path | None:
+def restore(root: Path | str, backup_file: Path | str, key: bytes) -> Path | None:
     """Put ``backup_file`` in place of the workspace's database (which must be closed). The current one
     is kept as a backup first; returns that backup (None when there was no database)."""
     root = Path(root)
-    incoming = summarize(backup_file)
+    incoming = summarize(backup_file, key)
     current = root / DB_NAME
-    if current.exists() and current.stat().st_size > 0 and not backups.integrity_problems(current):
+    if current.exists() and current.stat().st_size > 0 and not backups.integrity_problems(current, key):
         try:
-            mine = backups.summarize(current)
+            mine = backups.summarize(current, key)
         except BackupFailed:
             mine = None
         if mine is not None and mine.station_code and incoming.station_code != mine.station_code:
@@ -88,28 +92,34 @@ def restore(root: Path | str, backup_file: Path | str) -> Path | None:
                 f"不是本工作站（{mine.station}，{mine.station_code}）的，不能用来恢复",
                 field="file",
             )
-    return backups.restore(current, Path(backup_file), root / "backups")
+    return backups.restore(
+        current, Path(backup_file), root / "backups", key, slots_file=root / "keys" / "database.keys"
+    )
 
 
-def salvage_to(root: Path | str, out: Path | str) -> tuple[backups.SalvageReport, int]:
+def salvage_to(root: Path | str, out: Path | str, key: bytes) -> tuple[backups.SalvageReport, int]:
     """Copy what can still be read of a damaged workspace into a new one at ``out`` (its keys and
     attachments too); returns the report and how many rows lost the record they belonged to. The
     damaged workspace is only read."""
     root, out = Path(root), Path(out)
     if out.exists() and any(out.iterdir()):
         raise UserError(f"{out} 不是空文件夹：请选一个新的、空的文件夹", field="out")
-    fresh = Workspace.open(out)  # an empty database at this program's schema
-    fresh.close(daily_backup=False)
     for sub in ("keys", "attachments"):
         if (root / sub).is_dir():
             shutil.copytree(root / sub, out / sub, dirs_exist_ok=True)
-    report = backups.salvage(root / DB_NAME, out / DB_NAME)
-    conn = sqlite3.connect(out / DB_NAME)
+    (out / "keys" / "signin.json").unlink(missing_ok=True)
+    fresh = make_engine(out / DB_NAME, key=key)  # an empty database at this program's schema, same key
+    try:
+        migrate.upgrade(fresh, out / DB_NAME, out / "backups")
+    finally:
+        fresh.dispose()
+    report = backups.salvage(root / DB_NAME, out / DB_NAME, key)
+    conn = cipher.connect(out / DB_NAME, key)
     try:
         orphans = len(conn.execute("PRAGMA foreign_key_check").fetchall())
     finally:
         conn.close()
-    Workspace.open(out, create=False).close(daily_backup=False)  # it opens: sound and at this schema
+    Workspace.open(out, create=False, key=key).close(daily_backup=False)  # it opens: sound, at this schema
     return report, orphans
 
 
@@ -136,9 +146,9 @@ def _cmd_backup(args: argparse.Namespace) -> int:
         ws.require_station()
         accounts.require(args.actor, "manage_settings")
         made = backup_to(ws, args.out)
+        summary = backups.summarize(made, ws.key)
     finally:
         ws.close(daily_backup=False)
-    summary = backups.summarize(made)
     emit(args, f"已备份到 {made}\n{describe(summary)}", {"file": str(made), "counts": summary.counts})
     return EXIT_OK
 
@@ -148,8 +158,8 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     from app.paths import resolve_data_dir
 
     root = resolve_data_dir(args.data_dir)
-    summary = summarize(args.file)
-    _require_admin_unless_damaged(args)
+    key = _require_admin_unless_damaged(args)
+    summary = summarize(args.file, key)
     print(f"将要恢复：{describe(summary)}", file=sys.stderr)
     if not args.yes:
         if not sys.stdin.isatty():
@@ -158,25 +168,30 @@ def _cmd_restore(args: argparse.Namespace) -> int:
         if answer not in ("是", "yes", "y"):
             print("没有恢复，什么也没有改变。", file=sys.stderr)
             return EXIT_REFUSED
-    kept = restore(root, args.file)
+    kept = restore(root, args.file, key)
     text = "已恢复。" + (f"原来的数据库另存为 {kept}" if kept else "")
     emit(args, text, {"restored": str(args.file), "kept": str(kept) if kept else None})
     return EXIT_OK
 
 
-def _require_admin_unless_damaged(args: argparse.Namespace) -> None:
+def _require_admin_unless_damaged(args: argparse.Namespace) -> bytes:
     """A restore replaces everything: an administrator signs in first. A damaged database cannot be
-    signed in to; then whoever can reach the workspace's folder may put a checked backup back."""
+    signed in to; then whoever unlocks its key with a password may put a checked backup back. Returns
+    the workspace key."""
     from app import accounts
     from app.cli import open_workspace
     from app.workspace import DatabaseDamaged
 
     try:
         ws = open_workspace(args)
-    except DatabaseDamaged:
-        return
+    except DatabaseDamaged as exc:
+        if exc.key is None:
+            raise
+        return exc.key
     try:
         accounts.require(args.actor, "manage_settings")
+        assert ws.key is not None, "an open workspace has its key"
+        return ws.key
     finally:
         ws.close(daily_backup=False)
 
@@ -186,9 +201,10 @@ def _cmd_salvage(args: argparse.Namespace) -> int:
     from app.paths import resolve_data_dir
 
     root = resolve_data_dir(args.data_dir)
-    if not backups.integrity_problems(root / DB_NAME):
+    key = _require_admin_unless_damaged(args)
+    if not backups.integrity_problems(root / DB_NAME, key):
         raise UserError("数据库完好，不需要抢救：要复制一份请用 python -m app backup --out 文件")
-    report, orphans = salvage_to(root, args.out)
+    report, orphans = salvage_to(root, args.out, key)
     emit(
         args,
         f"已把能读出的部分写入新工作目录 {args.out}。{describe_salvage(report, orphans)}。"

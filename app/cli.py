@@ -79,12 +79,14 @@ def open_workspace(args: argparse.Namespace, *, create: bool = False, account: b
 
     ws = Workspace.open(resolve_data_dir(args.data_dir), create=create)
     args.actor = None
-    if account:
-        try:
+    try:
+        if account:
             args.actor = sign_in(args, ws)
-        except BaseException:
-            ws.close(daily_backup=False)
-            raise
+        elif ws.locked and (given := given_credentials(args, ask=False)) is not None:
+            ws.unlock(*given)  # a command that needs no account still reads more when one is given
+    except BaseException:
+        ws.close(daily_backup=False)
+        raise
     return ws
 
 
@@ -97,25 +99,34 @@ def sign_in(args: argparse.Namespace, ws: Workspace) -> User:
     Wrong passwords are throttled and audited as in the window (:func:`app.accounts.authenticate`)."""
     from app import accounts
 
+    given = given_credentials(args, ask=True)
+    if given is None:
+        raise UserError(
+            "这个命令要读写群众的资料，需要登录：请加 --user 登录名 --password-env 存放密码的环境变量名，"
+            "或在终端里运行并按提示输入"
+        )
+    username, password = given
+    ws.unlock(username, password)  # the database is encrypted: the password unwraps its key
+    with ws.work(None) as w:
+        user = accounts.authenticate(w, username, password)
+        w.session.expunge(user)
+    return user
+
+
+def given_credentials(args: argparse.Namespace, *, ask: bool) -> tuple[str, str] | None:
     username = getattr(args, "user", None) or os.environ.get(USER_ENV)
     env_name = getattr(args, "password_env", None)
     password = os.environ.get(env_name or PASSWORD_ENV)
     if env_name and not password:
         raise UserError(f"环境变量 {env_name} 为空：请先把密码放进这个变量，或在终端里运行并按提示输入")
-    interactive = sys.stdin is not None and sys.stdin.isatty()
+    interactive = ask and sys.stdin is not None and sys.stdin.isatty()
     if interactive and not username:
         username = input("登录名：").strip()
     if interactive and password is None:
         password = getpass.getpass("密码：")
     if not username or password is None:
-        raise UserError(
-            "这个命令要读写群众的资料，需要登录：请加 --user 登录名 --password-env 存放密码的环境变量名，"
-            "或在终端里运行并按提示输入"
-        )
-    with ws.work(None) as w:
-        user = accounts.authenticate(w, username, password)
-        w.session.expunge(user)
-    return user
+        return None
+    return username, password
 
 
 def common_parents() -> dict[str, argparse.ArgumentParser]:
@@ -172,17 +183,44 @@ def _cmd_init(args: argparse.Namespace) -> int:
             admin_user=args.admin_user,
             admin_password=password,
         )
+        code = None
+        if args.admin_user:  # the key is now wrapped by the administrator's password, and by this code
+            from app import accounts
+
+            with ws.work(None) as w:
+                code = accounts.new_recovery_code(w)
     finally:
         ws.close()
+    text = f"已建立{info.kind_name}：{info.name}（{info.code}），工作目录 {ws.root}"
+    if code is not None:
+        text += (
+            f"\n\n数据库已加密。恢复码（只显示这一次）：{code}\n"
+            "请抄下或打印，放进工作站的保险柜：管理员忘记密码时，只有它能打开数据库。"
+        )
     emit(
         args,
-        f"已建立{info.kind_name}：{info.name}（{info.code}），工作目录 {ws.root}",
+        text,
         {
             "station": {"id": info.id, "kind": info.kind, "code": info.code, "name": info.name},
             "data_dir": str(ws.root),
+            "recovery_code": code,
         },
     )
+    if code is not None and sys.stdin is not None and sys.stdin.isatty() and not args.json:
+        _confirm_recovery_code(code)
     return EXIT_OK
+
+
+def _confirm_recovery_code(code: str) -> None:
+    """Ask for the recovery code again, so that it was written down before setup ends."""
+    from db.keyslots import normalize_recovery_code
+
+    while True:
+        typed = input("请照抄下来的恢复码再输入一遍，以确认已经记下：")
+        if normalize_recovery_code(typed) == normalize_recovery_code(code):
+            print("恢复码已确认。")
+            return
+        print("与恢复码不一致，请核对后重新输入。")
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:

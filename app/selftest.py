@@ -36,7 +36,11 @@ def _cmd_selftest(args: argparse.Namespace) -> int:
     if not (data_dir / "minqing.db").exists():
         raise UserError(f"工作目录 {data_dir} 里没有民情簿数据库，请先运行 init 或 demo")
     shots = Path(args.screenshots).resolve() if args.screenshots else None
-    report: dict[str, Any] = importlib.import_module("ui.selftest").run(data_dir, screenshots=shots)
+    from app.cli import given_credentials
+
+    report: dict[str, Any] = importlib.import_module("ui.selftest").run(
+        data_dir, screenshots=shots, credentials=given_credentials(args, ask=True)
+    )
     lines = [f"窗口显示用时 {report['time_to_window_s']:.2f} 秒（自进程启动）"]
     for page in report["pages"]:
         state = "正常" if page["ok"] else f"出错：{page['error']}"

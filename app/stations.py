@@ -123,10 +123,30 @@ def init_station(
                 password=admin_password,
                 roles=["admin"] + (["town_staff"] if kind == "town" else []),
             )
+    ws.write_public_station()
     return info
 
 
 def station_card(ws: Workspace) -> station_cards.StationCard:
+    """This station's public card; read from the public copy in ``keys/`` while the database is locked
+    (``card export`` needs no account)."""
+    if ws.locked:
+        data = ws.public_station()
+        if data is None:
+            raise UserError(f"工作目录 {ws.root} 还没有初始化，请先运行 init village 或 init town")
+        try:
+            return station_cards.StationCard(
+                kind=str(data["kind"]),
+                station_id=str(data["station_id"]),
+                code=str(data["code"]),
+                name=str(data["name"]),
+                town_code=str(data["town_code"]),
+                town_name=data.get("town_name"),
+                sign_public_key=str(data["sign_public_key"]),
+                encrypt_public_key=str(data["encrypt_public_key"]),
+            )
+        except KeyError:
+            raise UserError(f"{ws.keys_dir} 里的工作站信息不完整：请登录后再导出卡片") from None
     st = ws.require_station()
     assert st.sign_public_key is not None and st.encrypt_public_key is not None, "made by init_station"
     return station_cards.StationCard(

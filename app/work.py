@@ -6,12 +6,15 @@ from it, never from ``session.info`` (the stamping hook in ``db/stamping.py`` ke
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from db.models import Station, User
+
+AFTER_COMMIT = "after_commit"  # session.info: actions run after the commit (Workspace.session)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,12 @@ class Work:
     actor: User | None
     station: StationInfo
     paths: Paths
+    key: bytes | None = None  # the workspace key (sealed files: drafts); None for a plain database
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once this unit of work has committed (not when it rolls back): a change
+        outside the database that must follow it, as a key slot follows a password."""
+        self.session.info.setdefault(AFTER_COMMIT, []).append(action)
 
     @property
     def is_town(self) -> bool:

@@ -1,27 +1,37 @@
-"""A workspace folder: the station's database, keys, logs, backups and attachments."""
+"""A workspace folder: the station's database, keys, logs, backups and attachments.
+
+The database is encrypted (docs/security.md). A workspace opens *locked* when its key is wrapped by
+passwords: :meth:`Workspace.unlock` with an account's password (or :meth:`unlock_with_recovery` with the
+recovery code) unwraps the key, and only then is the database checked, migrated and opened. A new
+workspace, and one whose station is not yet set up, holds its key in a provisional slot and opens at
+once. A plain database from before encryption is converted when it is first opened (:meth:`_encrypt`).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
+import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import backups, migrate
+from db import backups, cipher, keyslots, migrate
 from db.engine import make_engine, make_sessionmaker
 from db.files import create_private_file, private_dir, private_file
-from db.models import Station, User
+from db.keyslots import KeySlots, KeySlotsDamaged
+from db.models import AuditLog, Station, User
 from db.stamping import StampContext
 
-from app import pinyin
+from app import accounts, pinyin
 from app.errors import EnvironmentFailure, UserError
-from app.work import Paths, StationInfo, Work
+from app.work import AFTER_COMMIT, Paths, StationInfo, Work
 
 pinyin.install_hooks()
 
@@ -29,6 +39,10 @@ log = logging.getLogger("minqing.workspace")
 
 DB_NAME = "minqing.db"
 OPEN_MARKER = "minqing.db.open"  # present while a program has the database open; left behind by a crash
+# present while the files of a converted workspace (backups, attachments, drafts) are being encrypted
+SEALING_MARKER = "minqing.db.sealing"
+PUBLIC_STATION = "station.json"  # keys/: what the sign-in box and the card export show while locked
+SIGNIN_GUARD = "signin.json"  # keys/: failed unlocks per account, and their audit lines to come
 # A database this large is checked in the background when the window opens (quick_check reads every
 # page: about 1.8 s for the 2 GB of a 100 000-household village); commits wait for the verdict.
 DEFER_CHECK_BYTES = 256 * 1024 * 1024
@@ -38,9 +52,12 @@ class DatabaseDamaged(EnvironmentFailure):
     """The database file fails SQLite's check. Nothing was written to it; ``newest_backup`` is the
     backup to restore (None when there is none)."""
 
-    def __init__(self, root: Path, problems: list[str], newest_backup: Path | None) -> None:
+    def __init__(
+        self, root: Path, problems: list[str], newest_backup: Path | None, key: bytes | None = None
+    ) -> None:
         self.problems = problems
         self.newest_backup = newest_backup
+        self.key = key  # the workspace key the restore or the rescue reads with
         found = _in_chinese(problems)
         if newest_backup is not None:
             when = backups.taken_at(newest_backup)
@@ -59,11 +76,18 @@ def _in_chinese(problems: list[str]) -> str:
     text = " ".join(problems).lower()
     if "not a database" in text:
         return "文件头已损坏，不是有效的数据库文件"
-    if "malformed" in text or "corrupt" in text:
+    if "malformed" in text or "corrupt" in text or "hmac verification failed" in text:
         return "文件中有页面已损坏"
     if "missing from index" in text or "wrong # of entries in index" in text:
         return "索引与数据不一致"
     return f"检查发现 {len(problems)} 处问题"
+
+
+class WorkspaceLocked(UserError):
+    """The database is encrypted and nobody has unlocked it yet."""
+
+    def __init__(self) -> None:
+        super().__init__("请先登录：数据库已加密，需要账号和密码才能打开")
 
 
 class Workspace:
@@ -78,48 +102,281 @@ class Workspace:
         self.attachments_dir = self.root / "attachments"
         self.drafts_dir = self.root / "drafts"
         self.engine: Engine | None = None
+        self.key: bytes | None = None
         self._sessionmaker: sessionmaker[Session] | None = None
         self._station: Station | None = None
         self._check_done: threading.Event | None = None  # set when a background check has finished
         self._check_problems: list[str] = []
+        self._defer_check = False
+        self.unlocked_by: str | None = None  # the slot's account id ("" for the recovery code)
 
     @classmethod
-    def open(cls, root: Path | str, *, create: bool = True, defer_check: bool = False) -> Workspace:
-        """Open (creating the folder if allowed) and migrate to the program's schema. ``defer_check``
-        (the window): a large, cleanly closed, up-to-date database is checked in the background, and
-        every commit waits for the verdict (:meth:`wait_for_check`)."""
+    def open(
+        cls,
+        root: Path | str,
+        *,
+        create: bool = True,
+        defer_check: bool = False,
+        credentials: tuple[str, str] | None = None,
+        key: bytes | None = None,
+    ) -> Workspace:
+        """Open (creating the folder if allowed). A workspace whose key needs a password stays locked
+        (:attr:`locked`) until :meth:`unlock`, unless ``credentials`` (user name, password) or its
+        ``key`` are given; any other is checked, migrated and opened now. ``defer_check`` (the window):
+        a large, cleanly closed, up-to-date database is checked in the background, and every commit
+        waits for the verdict (:meth:`wait_for_check`)."""
         ws = cls(Path(root))
         if not ws.root.exists():
             if not create:
                 raise UserError(f"工作目录 {ws.root} 不存在，请先用 init 建立工作站")
             ws.root.mkdir(parents=True)
-        ws._connect(defer_check=defer_check)
+        ws._defer_check = defer_check
+        for sub in (ws.root, ws.logs_dir, ws.backups_dir, ws.attachments_dir, ws.keys_dir):
+            private_dir(sub)
+        slots = ws.key_slots()
+        has_db = ws.db_path.exists() and ws.db_path.stat().st_size > 0
+        if has_db and cipher.is_plain(ws.db_path):
+            ws._connect(ws._encrypt())
+        elif slots is not None and slots.provisional_key is not None:
+            ws._connect(slots.provisional_key)
+        elif slots is None and has_db:
+            raise UserError(
+                f"数据库已加密，但密钥文件 {ws.keys_dir / keyslots.FILE_NAME} 不见了。请把备份文件夹 "
+                f"{ws.backups_dir} 里最新的 .keys 文件复制为这个文件，再打开"
+            )
+        elif slots is None:
+            new = KeySlots.new()
+            new.set_provisional(cipher.new_key())
+            new.save(ws.keys_dir)
+            assert new.provisional_key is not None
+            ws._connect(new.provisional_key)
+        elif not has_db:
+            raise UserError(
+                f"工作目录 {ws.root} 里的数据库文件不见了（密钥还在）。请用 python -m app restore "
+                f"--data-dir {ws.root} 从备份恢复"
+            )
+        elif key is not None:
+            ws._connect(key)
+        elif credentials is not None:
+            ws.unlock(*credentials)
         return ws
 
-    def _connect(self, *, defer_check: bool = False) -> None:
+    @property
+    def locked(self) -> bool:
+        return self.engine is None
+
+    def key_slots(self) -> KeySlots | None:
+        try:
+            return KeySlots.load(self.keys_dir)
+        except KeySlotsDamaged as exc:
+            raise UserError(
+                f"{exc}。请把备份文件夹 {self.backups_dir} 里最新的 .keys 文件复制到 {self.keys_dir}"
+            ) from None
+
+    @property
+    def slots_file(self) -> Path:
+        return self.keys_dir / keyslots.FILE_NAME
+
+    # -- unlocking -----------------------------------------------------------------------------
+    def unlock(self, username: str, password: str, *, now: dt.datetime | None = None) -> None:
+        """Unwrap the key with the account's password and open the database. Wrong passwords are
+        throttled per account (after :data:`app.accounts.FREE_TRIES`, one try every
+        :data:`app.accounts.LOCK_SECONDS`) and audit-logged once the database is open; the typed
+        text is never kept. Raises :class:`UserError`, or :class:`DatabaseDamaged` after a right
+        password when the database fails its check."""
+        if not self.locked:
+            return
+        slots = self.key_slots()
+        assert slots is not None, "a locked workspace has its key slots"
+        username = username.strip()
+        known = slots.account_slot(username) is not None
+        guard = _SigninGuard(self.keys_dir / SIGNIN_GUARD)
+        who = username if known else "?"  # text typed for an unknown account may be a password
+        guard.check(who, now)
+        opened = slots.open_account(username, password)
+        if opened is None:
+            guard.failed(who, now)
+            raise UserError("登录名或密码不对，请重新输入")
+        key, slot = opened
+        guard.succeeded(who)
+        self.unlocked_by = slot.user_id
+        self._connect(key)
+        self._flush_guard_events(guard)
+
+    def unlock_with_recovery(self, code: str) -> None:
+        """Unwrap the key with the recovery code (a forgotten only password); audit-logged by the caller
+        (:func:`app.accounts.recover`). On an open workspace the code is checked all the same: it is what
+        allows an administrator's password to be reset without another administrator."""
+        slots = self.key_slots()
+        assert slots is not None, "a locked workspace has its key slots"
+        guard = _SigninGuard(self.keys_dir / SIGNIN_GUARD)
+        guard.check("#recovery", None)
+        key = slots.open_recovery(code)
+        if key is None:
+            guard.failed("#recovery", None)
+            raise UserError("恢复码不对：请对照保险柜里的恢复码打印页，核对每个字符后重新输入")
+        guard.succeeded("#recovery")
+        if not self.locked:
+            if key != self.key:
+                raise UserError("恢复码不对：请对照保险柜里的恢复码打印页，核对每个字符后重新输入")
+            return
+        self.unlocked_by = ""
+        self._connect(key)
+        self._flush_guard_events(guard)
+
+    def _flush_guard_events(self, guard: _SigninGuard) -> None:
+        """The failed unlocks and lockouts noted while the database was shut go into its audit log."""
+        events = guard.take_events()
+        if not events:
+            return
+        assert self._sessionmaker is not None
+        with self._sessionmaker() as s:
+            for ev in events:
+                s.add(
+                    AuditLog(
+                        at=dt.datetime.fromisoformat(ev["at"]),
+                        username=ev["username"] if ev["username"] != "?" else None,
+                        action=ev["action"],
+                        table_name="user",
+                        detail=ev.get("detail"),
+                    )
+                )
+            s.commit()
+        guard.save()
+
+    # -- the key's slots, kept with the accounts -----------------------------------------------
+    def update_slots(self, change: Callable[[KeySlots, bytes], None]) -> None:
+        """Change the key slots with the open workspace's key, and write them."""
+        if self.key is None:
+            return
+        slots = self.key_slots() or KeySlots.new()
+        change(slots, self.key)
+        slots.save(self.keys_dir)
+
+    # -- encryption of a workspace from before it ----------------------------------------------
+    def _encrypt(self) -> bytes:
+        """Convert the plain database to an encrypted one, in place; returns the new key.
+
+        Its accounts keep their passwords (a slot is made from each one's password hash, which is
+        argon2id of the password). The plain file stays until the encrypted copy has passed its check
+        and holds as many rows in every table; then one rename replaces it. The backups, attachments
+        and drafts are encrypted afterwards (a marker file makes the next open finish a run cut
+        short). Killed at any point, the workspace holds either the plain database or the encrypted
+        one, and opens."""
+        plain = self.db_path
+        conn = cipher.connect(plain, None)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+        problems = backups.integrity_problems(plain, None, full=self.open_marker.exists())
+        if problems:
+            raise self._damaged(problems, None)
+        key = cipher.new_key()
+        slots = KeySlots.new()
+        for user_id, username, password_hash in _plain_accounts(plain):
+            slots.set_account_from_hash(key, user_id, username, password_hash)
+        if slots.provisional_key is None and not slots.slots:
+            slots.set_provisional(key)
+        tmp = plain.with_name(plain.name + ".encrypting")
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+        create_private_file(tmp)
+        try:
+            cipher.encrypt_database(plain, tmp, key)
+            problems = backups.integrity_problems(tmp, key, full=True)
+            if problems or _row_counts(tmp, key) != _row_counts(plain, None):
+                raise UserError("数据库加密后的核对没有通过，原数据库没有改动。请联系技术人员")
+            backups._fsync(tmp)
+            slots.save(self.keys_dir)
+            (self.root / SEALING_MARKER).touch()
+            for journal in ("-wal", "-shm"):
+                plain.with_name(plain.name + journal).unlink(missing_ok=True)
+            os.replace(tmp, plain)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        log.info("数据库已加密（%d 个账号保留原密码）", sum(1 for sl in slots.slots if sl.kind == "account"))
+        return key
+
+    def _seal_files(self, key: bytes) -> None:
+        """Encrypt what a converted workspace still has in plain: its backups, attachments and drafts."""
+        from app.attachments import seal_plain_files
+        from app.diary.drafts import seal_plain_drafts
+
+        for old in backups.backups(self.backups_dir):
+            if cipher.is_plain(old):
+                backups.encrypt_in_place(old, key)
+                backups.keep_slots(self.slots_file, old)
+        seal_plain_files(self.attachments_dir, key)
+        seal_plain_drafts(self.drafts_dir, key)
+        (self.root / SEALING_MARKER).unlink(missing_ok=True)
+
+    def _connect(self, key: bytes) -> None:
         """Check, migrate and open the database (again, after :meth:`close`)."""
         # residents' data: the folder, its database (and journals), logs and backups are the owner's only
-        for sub in (self.root, self.logs_dir, self.backups_dir, self.attachments_dir):
+        for sub in (self.root, self.logs_dir, self.backups_dir, self.attachments_dir, self.keys_dir):
             private_dir(sub)
         self._check_done, self._check_problems = None, []
-        if not (defer_check and self._may_check_later()):
-            self.check_integrity()
+        self.key = key
+        try:
+            if not (self._defer_check and self._may_check_later()):
+                self.check_integrity()
+        except BaseException:
+            self.key = None
+            raise
+        if (self.root / SEALING_MARKER).exists():
+            self._seal_files(key)
         create_private_file(self.db_path)
         for journal in ("-wal", "-shm"):
             private_file(self.db_path.with_name(self.db_path.name + journal))
-        for old in (*self.backups_dir.glob("*.db"), *self.logs_dir.glob("*.log*")):
+        for old in (*self.backups_dir.glob("*.db*"), *self.logs_dir.glob("*.log*"), *self.keys_dir.iterdir()):
             private_file(old)
-        self.engine = make_engine(self.db_path)
+        self.engine = make_engine(self.db_path, key=key)
         try:
-            migrate.upgrade(self.engine, self.db_path, self.backups_dir)
+            migrate.upgrade(self.engine, self.db_path, self.backups_dir, slots_file=self.slots_file)
         except migrate.DatabaseTooNew as exc:
             self.engine.dispose()
+            self.engine, self.key = None, None
             raise UserError(
                 f"这个数据库由更新版本的民情簿创建（结构版本 {exc.revision}），本程序无法打开。"
                 "请安装最新版本后再打开；数据库未作任何改动。"
             ) from None
         self._sessionmaker = make_sessionmaker(self.engine)
         self.open_marker.touch()
+        self.write_public_station()
+
+    def write_public_station(self) -> None:
+        """Keep what the sign-in box and ``card export`` show while the database is locked: the
+        station's public card (names, codes and public keys; nothing of any resident)."""
+        station = self.local_station(refresh=True)
+        if station is None:
+            return
+        from app import demo
+
+        data = {
+            "kind": station.kind,
+            "station_id": station.id,
+            "code": station.code,
+            "name": station.name,
+            "town_code": station.town_code,
+            "town_name": station.town_name,
+            "sign_public_key": station.sign_public_key,
+            "encrypt_public_key": station.encrypt_public_key,
+            "demo": demo.is_demo_workspace(self),
+        }
+        text = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+        target = self.keys_dir / PUBLIC_STATION
+        if not target.exists() or target.read_bytes() != text:
+            keyslots.write_atomically(target, text)
+
+    def public_station(self) -> dict[str, Any] | None:
+        """The station's public card as kept by :meth:`write_public_station` (None before setup)."""
+        try:
+            data = json.loads((self.keys_dir / PUBLIC_STATION).read_bytes())
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
 
     @property
     def open_marker(self) -> Path:
@@ -131,7 +388,7 @@ class Workspace:
             return False
         if self.db_path.stat().st_size < DEFER_CHECK_BYTES:
             return False
-        probe = make_engine(self.db_path)
+        probe = make_engine(self.db_path, key=self.key)
         try:
             up_to_date = migrate.is_up_to_date(probe)
         except Exception:  # not even readable: the check now says what is wrong
@@ -144,7 +401,7 @@ class Workspace:
 
         def check() -> None:
             try:
-                self._check_problems = backups.integrity_problems(self.db_path)
+                self._check_problems = backups.integrity_problems(self.db_path, self.key)
             finally:
                 done.set()
 
@@ -163,32 +420,41 @@ class Workspace:
             return
         self._check_done.wait()
         if self._check_problems:
-            raise self._damaged(self._check_problems)
+            raise self._damaged(self._check_problems, self.key)
 
-    def _damaged(self, problems: list[str]) -> DatabaseDamaged:
-        good = next((b for b in backups.backups(self.backups_dir) if not backups.integrity_problems(b)), None)
-        return DatabaseDamaged(self.root, problems, good)
+    def _damaged(self, problems: list[str], key: bytes | None) -> DatabaseDamaged:
+        good = next(
+            (
+                b
+                for b in backups.backups(self.backups_dir)
+                if not backups.integrity_problems(b, backups.backup_key(b, key))
+            ),
+            None,
+        )
+        return DatabaseDamaged(self.root, problems, good, key)
 
     def check_integrity(self) -> None:
         """``PRAGMA quick_check`` before anything writes; the full ``integrity_check`` when the last
         run did not close cleanly. Raises :class:`DatabaseDamaged` (the file is left as it was)."""
         if not self.db_path.exists() or self.db_path.stat().st_size == 0:
             return
-        problems = backups.integrity_problems(self.db_path, full=self.open_marker.exists())
+        problems = backups.integrity_problems(self.db_path, self.key, full=self.open_marker.exists())
         if problems:
-            raise self._damaged(problems)
+            raise self._damaged(problems, self.key)
 
     def restore(self, backup_file: Path) -> Path | None:
         """Replace the database with a checked backup and open it again (the window stays open; the
         caller asks the user to sign in again). Returns the backup kept of the database replaced."""
         from app.backups import restore
 
+        key = self.key
+        assert key is not None, "an open workspace has its key"
         self.close(daily_backup=False)
         try:
-            return restore(self.root, backup_file)
+            return restore(self.root, backup_file, key)
         finally:
             self._station = None
-            self._connect()
+            self._connect(key)
 
     def close(self, *, daily_backup: bool = True) -> None:
         """Close the database (its write-ahead log is checkpointed into the file), making the day's
@@ -197,8 +463,11 @@ class Workspace:
             self.engine.dispose()
             self.engine = None
             if daily_backup and self.is_due_daily_backup():
-                backups.write_backup(self.db_path, self.backups_dir, "daily")
+                backups.write_backup(
+                    self.db_path, self.backups_dir, "daily", self.key, slots_file=self.slots_file
+                )
             self.open_marker.unlink(missing_ok=True)
+        self.key = None
 
     def is_due_daily_backup(self, today: dt.date | None = None) -> bool:
         today = today or dt.date.today()
@@ -210,7 +479,8 @@ class Workspace:
     # -- station ---------------------------------------------------------------------------
     def local_station(self, *, refresh: bool = False) -> Station | None:
         if self._station is None or refresh:
-            assert self._sessionmaker is not None, "the workspace is open"
+            if self._sessionmaker is None:
+                raise WorkspaceLocked()
             with self._sessionmaker() as s:
                 self._station = s.scalars(select(Station).where(Station.is_local.is_(True))).first()
         return self._station
@@ -223,6 +493,8 @@ class Workspace:
 
     @property
     def is_initialized(self) -> bool:
+        if self.locked:  # a password wraps its key: someone set it up
+            return True
         return self.local_station() is not None
 
     # -- sessions --------------------------------------------------------------------------
@@ -249,6 +521,8 @@ class Workspace:
             if self._check_done is not None and _writes(session):
                 self.wait_for_check()
             session.commit()
+            for action in session.info.pop(AFTER_COMMIT, []):
+                action()
         except BaseException:
             session.rollback()
             raise
@@ -264,7 +538,7 @@ class Workspace:
             self.root, self.attachments_dir, self.drafts_dir, self.keys_dir, self.backups_dir, self.logs_dir
         )
         with self.session(actor.id if actor is not None else None, **info) as session:
-            yield Work(session, actor, StationInfo.of(station), paths)
+            yield Work(session, actor, StationInfo.of(station), paths, self.key)
 
     def raw_session(self) -> Session:
         """A session with no stamping context (station setup only)."""
@@ -291,3 +565,115 @@ def _count_changes_at_begin(session: Session, transaction: object, connection: C
 
 
 event.listen(Session, "after_begin", _count_changes_at_begin)
+
+
+class _SigninGuard:
+    """Failed unlocks per account, kept beside the key slots (the database is shut while they happen):
+    after :data:`app.accounts.FREE_TRIES` in a row, one try every :data:`app.accounts.LOCK_SECONDS`.
+    The lockout and each failure become audit lines when the database next opens. An account name
+    nobody has is counted as "?" and never written (it may be a password typed in the wrong box)."""
+
+    MAX_EVENTS = 200
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data: dict[str, Any] = {"failures": {}, "events": []}
+        try:
+            raw = json.loads(path.read_bytes()) if path.stat().st_size < 1024 * 1024 else None
+        except (OSError, ValueError):
+            raw = None
+        if (
+            isinstance(raw, dict)
+            and isinstance(raw.get("failures"), dict)
+            and isinstance(raw.get("events"), list)
+        ):
+            self.data = raw
+
+    def _entry(self, who: str) -> tuple[int, dt.datetime | None]:
+        entry = self.data["failures"].get(who)
+        try:
+            return int(entry["count"]), dt.datetime.fromisoformat(entry["last"])
+        except (TypeError, KeyError, ValueError):
+            return 0, None
+
+    def check(self, who: str, now: dt.datetime | None) -> None:
+        count, last = self._entry(who)
+        now = now or dt.datetime.now(dt.UTC)
+        if count >= accounts.FREE_TRIES and last is not None:
+            wait = accounts.LOCK_SECONDS - (now - last).total_seconds()
+            if wait > 0:
+                raise UserError(f"密码错误次数过多，为防止被人猜密码，请 {int(wait) + 1} 秒后再试")
+
+    def failed(self, who: str, now: dt.datetime | None) -> None:
+        now = now or dt.datetime.now(dt.UTC)
+        count, _last = self._entry(who)
+        self.data["failures"][who] = {"count": count + 1, "last": now.isoformat()}
+        events = self.data["events"]
+        detail = "没有这个登录名" if who == "?" else ("恢复码不对" if who == "#recovery" else None)
+        events.append({"at": now.isoformat(), "username": who, "action": "signin.failed", "detail": detail})
+        if count + 1 == accounts.FREE_TRIES:
+            events.append(
+                {
+                    "at": now.isoformat(),
+                    "username": who,
+                    "action": "signin.locked",
+                    "detail": f"连续 {accounts.FREE_TRIES} 次密码错误，此后每 {accounts.LOCK_SECONDS} 秒只能试一次",
+                }
+            )
+        del events[: -self.MAX_EVENTS]
+        self.save()
+
+    def succeeded(self, who: str) -> None:
+        if self.data["failures"].pop(who, None) is not None:
+            self.save()
+
+    def take_events(self) -> list[dict[str, Any]]:
+        events = [e for e in self.data["events"] if isinstance(e, dict) and _event_ok(e)]
+        self.data["events"] = []
+        return events
+
+    def save(self) -> None:
+        keyslots.write_atomically(self.path, json.dumps(self.data, ensure_ascii=False).encode("utf-8"))
+
+
+def _event_ok(event: dict[str, Any]) -> bool:
+    try:
+        dt.datetime.fromisoformat(event["at"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return (
+        event.get("action") in ("signin.failed", "signin.locked")
+        and isinstance(event.get("username"), str)
+        and len(event["username"]) <= 64
+        and (event.get("detail") is None or isinstance(event.get("detail"), str))
+    )
+
+
+def _plain_accounts(path: Path) -> list[tuple[str, str, str]]:
+    """(id, user name, password hash) of the active accounts of a plain database's own station."""
+    conn = cipher.connect(path, None, readonly=True)
+    try:
+        rows = conn.execute(
+            "SELECT u.id, u.username, u.password_hash FROM user u JOIN station s ON s.is_local = 1 "
+            "AND u.village_code = s.code WHERE u.active = 1 AND u.deleted_at IS NULL "
+            "AND u.password_hash IS NOT NULL"
+        ).fetchall()
+    except cipher.Error:  # no station or no accounts yet
+        rows = []
+    finally:
+        conn.close()
+    return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+
+def _row_counts(path: Path, key: bytes | None) -> dict[str, int]:
+    conn = cipher.connect(path, key, readonly=True)
+    try:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%'"
+            )
+        ]
+        return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+    finally:
+        conn.close()

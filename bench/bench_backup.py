@@ -11,7 +11,6 @@ Each is the median of 3 runs, the worst shown too. Run alone: ``python -m bench.
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import statistics
 import time
 
@@ -28,12 +27,15 @@ def _timed(fn) -> list[float]:
 
 
 def run(report) -> None:
-    from db import backups
+    from db import backups, cipher
 
     from bench.bench_startup import OUT, demo_workspace
 
     OUT.mkdir(parents=True, exist_ok=True)
+    from bench.bench_encryption import demo_key
+
     db = demo_workspace(report) / "minqing.db"
+    key = demo_key(db.parent)
     size_mb = db.stat().st_size / 1048576
     scratch = OUT / "backup-bench"
     shutil.rmtree(scratch, ignore_errors=True)
@@ -43,11 +45,11 @@ def run(report) -> None:
         report(f"{name}, median of {RUNS}", statistics.median(times), unit, target)
         report(f"{name}, worst", max(times), unit, None)
 
-    quick = _timed(lambda: backups.integrity_problems(db))
+    quick = _timed(lambda: backups.integrity_problems(db, key))
     stat(f"quick_check at open ({size_mb:.0f} MB database)", quick, 1.0)
     stat(
         "integrity_check after an unclean exit",
-        _timed(lambda: backups.integrity_problems(db, full=True)),
+        _timed(lambda: backups.integrity_problems(db, key, full=True)),
         None,
     )
 
@@ -57,13 +59,13 @@ def run(report) -> None:
         shutil.copyfile(db, scratch / f"copy-{next(n)}.db")
 
     def bare_backup() -> None:
-        src, dst = sqlite3.connect(db), sqlite3.connect(scratch / f"bare-{next(n)}.db")
+        src, dst = cipher.connect(db, key), cipher.connect(scratch / f"bare-{next(n)}.db", key)
         src.backup(dst)
         dst.close()
         src.close()
 
     def checked_backup() -> None:
-        backups.write_backup(db, scratch / "backups", f"bench-{next(n)}")
+        backups.write_backup(db, scratch / "backups", f"bench-{next(n)}", key)
 
     copy_t = _timed(plain_copy)
     bare_t = _timed(bare_backup)

@@ -8,6 +8,10 @@ process killed half way leaves only a ``.tmp`` that the next backup removes.
 Rotation keeps the newest backup of each of the last 7 days that have one, of the last 4 weeks and of the
 last 12 months (and never fewer than the 3 newest): about two dozen files, a year of history.
 
+Backups are encrypted with the workspace key, as the database is (SQLCipher's backup API copies the
+encrypted pages between two connections keyed alike), and each carries a copy of the key slots beside
+it (``<backup>.keys``): nothing in them opens without a password or the recovery code.
+
 A restore checks the backup, checkpoints the current database (its write-ahead log is then empty), keeps
 it as a backup, and puts the restored copy in place with one atomic rename: killed at any moment, the
 workspace holds either the old database or the restored one, whole.
@@ -19,10 +23,11 @@ import datetime as dt
 import os
 import re
 import shutil
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from db import cipher
 from db.files import create_private_file, private_dir, private_file
 
 PREFIX = "minqing"
@@ -38,22 +43,39 @@ class BackupFailed(Exception):
         self.problems = problems
 
 
-def integrity_problems(path: Path, *, full: bool = False) -> list[str]:
+def integrity_problems(path: Path, key: bytes | None, *, full: bool = False) -> list[str]:
     """What ``PRAGMA quick_check`` (or, with ``full``, ``integrity_check``) finds wrong in the database
-    file, read-only; [] when it is sound. A file that is not a database at all is one problem."""
-    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    file, read-only; [] when it is sound. A file that is not a database at all (or not one this key
+    opens) is one problem."""
     try:
-        conn = sqlite3.connect(uri, uri=True)
-    except sqlite3.Error as exc:
+        conn = cipher.connect(path, key, readonly=True)
+    except cipher.Error as exc:
         return [str(exc)]
     try:
         pragma = "integrity_check" if full else "quick_check"
         rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}(20)")]
-    except sqlite3.Error as exc:
-        return [str(exc)]
+    except (cipher.Error, MemoryError) as exc:
+        return _page_problems(path, key) or [str(exc)]
     finally:
         conn.close()
+    if rows != ["ok"] and key is not None:
+        return _page_problems(path, key) or [str(r) for r in rows]
     return [] if rows == ["ok"] else [str(r) for r in rows]
+
+
+def _page_problems(path: Path, key: bytes | None) -> list[str]:
+    """Which pages of an encrypted database fail their authentication code (a damaged page reads as an
+    error, not as a row of quick_check)."""
+    if key is None:
+        return []
+    try:
+        conn = cipher.connect(path, key, readonly=True)
+        try:
+            return [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check")][:20]
+        finally:
+            conn.close()
+    except (cipher.Error, MemoryError):
+        return []
 
 
 def when_text(when: dt.datetime | None) -> str:
@@ -93,20 +115,21 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def copy_database(source: sqlite3.Connection, target: Path) -> Path:
-    """Copy the database behind ``source`` to ``target`` (which must not exist): online backup into a
-    temporary file, checked, synced, then renamed. Raises :class:`BackupFailed` on a bad copy."""
+def copy_database(source: Any, target: Path, key: bytes | None) -> Path:
+    """Copy the database behind ``source`` (a connection keyed with ``key``) to ``target`` (which must
+    not exist): online backup into a temporary file keyed alike, checked, synced, then renamed. Raises
+    :class:`BackupFailed` on a bad copy."""
     tmp = target.with_name(target.name + ".tmp")
     tmp.unlink(missing_ok=True)
     create_private_file(tmp)
     try:
-        dst = sqlite3.connect(tmp)
+        dst = cipher.connect(tmp, key)
         try:
             source.backup(dst, pages=4096)
             dst.execute("PRAGMA journal_mode=DELETE")  # a single file: no -wal to lose on the stick
         finally:
             dst.close()
-        problems = integrity_problems(tmp)
+        problems = integrity_problems(tmp, key)
         if problems:
             raise BackupFailed(problems)
         _fsync(tmp)
@@ -118,8 +141,17 @@ def copy_database(source: sqlite3.Connection, target: Path) -> Path:
     return target
 
 
-def write_backup(db_path: Path, backups_dir: Path, reason: str, *, when: dt.datetime | None = None) -> Path:
-    """A new checked backup of ``db_path`` in ``backups_dir``; older ones rotated out."""
+def write_backup(
+    db_path: Path,
+    backups_dir: Path,
+    reason: str,
+    key: bytes | None,
+    *,
+    slots_file: Path | None = None,
+    when: dt.datetime | None = None,
+) -> Path:
+    """A new checked backup of ``db_path`` in ``backups_dir``, with a copy of ``slots_file`` beside it;
+    older ones rotated out."""
     private_dir(backups_dir)
     for stale in backups_dir.glob("*.db.tmp"):  # a backup killed half way
         stale.unlink(missing_ok=True)
@@ -128,13 +160,28 @@ def write_backup(db_path: Path, backups_dir: Path, reason: str, *, when: dt.date
     while target.exists():
         n += 1
         target = backups_dir / backup_name(f"{reason}-{n}", when)
-    src = sqlite3.connect(db_path)
+    src = cipher.connect(db_path, key)
     try:
-        copy_database(src, target)
+        copy_database(src, target, key)
     finally:
         src.close()
+    keep_slots(slots_file, target)
     rotate(backups_dir)
     return target
+
+
+def slots_beside(backup: Path) -> Path:
+    """Where the copy of the key slots of ``backup`` is kept."""
+    return backup.with_name(backup.name + ".keys")
+
+
+def keep_slots(slots_file: Path | None, backup: Path) -> None:
+    """Copy the key slots beside a backup (a restore on another computer, or after the keys folder was
+    lost, needs them together with a password or the recovery code)."""
+    if slots_file is not None and slots_file.exists():
+        target = slots_beside(backup)
+        shutil.copyfile(slots_file, target)
+        private_file(target)
 
 
 def rotate(backups_dir: Path) -> list[Path]:
@@ -156,6 +203,7 @@ def rotate(backups_dir: Path) -> list[Path]:
     removed = [p for _t, p in found if p not in keep]
     for p in removed:
         p.unlink(missing_ok=True)
+        slots_beside(p).unlink(missing_ok=True)
     return removed
 
 
@@ -179,13 +227,20 @@ SUMMARY_TABLES = {
 }
 
 
-def summarize(path: Path) -> BackupSummary:
+def backup_key(path: Path, key: bytes | None) -> bytes | None:
+    """The key a backup is read with: none for a plain one (made before encryption)."""
+    return None if cipher.is_plain(path) else key
+
+
+def summarize(path: Path, key: bytes | None) -> BackupSummary:
     """The backup's time, station and record counts (read-only); :class:`BackupFailed` when it is not a
-    sound database of this program."""
-    problems = integrity_problems(path)
+    sound database of this program (or not one this key opens). A plain backup from before encryption
+    is read without the key."""
+    key = backup_key(path, key)
+    problems = integrity_problems(path, key)
     if problems:
         raise BackupFailed(problems)
-    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    conn = cipher.connect(path, key, readonly=True)
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "station" not in tables:
@@ -202,7 +257,7 @@ def summarize(path: Path) -> BackupSummary:
                 counts[table] = conn.execute(
                     f'SELECT count(*) FROM "{table}" WHERE deleted_at IS NULL'
                 ).fetchone()[0]
-    except sqlite3.Error as exc:
+    except cipher.Error as exc:
         raise BackupFailed([str(exc)]) from None
     finally:
         conn.close()
@@ -212,38 +267,43 @@ def summarize(path: Path) -> BackupSummary:
     )
 
 
-def restore(db_path: Path, backup_file: Path, backups_dir: Path) -> Path | None:
+def restore(
+    db_path: Path, backup_file: Path, backups_dir: Path, key: bytes | None, *, slots_file: Path | None = None
+) -> Path | None:
     """Replace the (closed) database with ``backup_file``; returns the backup kept of the current one
     (None when there was none; a damaged one is kept as ``…-damaged.db.broken``, never listed as a backup).
 
     Order, so that a kill at any point loses nothing: check the backup; copy it next to the database
     (checked); checkpoint the current database so its write-ahead log is empty, and back it up; remove
     the empty log files; rename the copy over the database."""
-    summarize(backup_file)  # raises when the backup is not sound
+    summarize(backup_file, key)  # raises when the backup is not sound
     incoming = db_path.with_name(db_path.name + ".restore")
     incoming.unlink(missing_ok=True)
-    src = sqlite3.connect(f"{Path(backup_file).resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        copy_database(src, incoming)
-    finally:
-        src.close()
+    if key is not None and cipher.is_plain(backup_file):  # from before encryption: encrypted on the way in
+        _encrypt_copy(backup_file, incoming, key)
+    else:
+        src = cipher.connect(backup_file, key, readonly=True)
+        try:
+            copy_database(src, incoming, key)
+        finally:
+            src.close()
     kept = None
     if db_path.exists() and db_path.stat().st_size > 0:
-        if integrity_problems(db_path):
+        if integrity_problems(db_path, key):
             private_dir(backups_dir)
             kept = backups_dir / (backup_name("damaged") + ".broken")
             shutil.copyfile(db_path, kept)
             private_file(kept)
         else:
-            conn = sqlite3.connect(db_path)
+            conn = cipher.connect(db_path, key)
             try:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 conn.close()
-            kept = write_backup(db_path, backups_dir, "before-restore")
+            kept = write_backup(db_path, backups_dir, "before-restore", key, slots_file=slots_file)
     for journal in ("-wal", "-shm"):
         db_path.with_name(db_path.name + journal).unlink(missing_ok=True)
-    conn = sqlite3.connect(incoming)
+    conn = cipher.connect(incoming, key)
     try:
         conn.execute("PRAGMA journal_mode=WAL")  # the workspace's mode (the copy was a single file)
     finally:
@@ -267,14 +327,14 @@ class SalvageReport:
     damaged_tables: dict[str, int]  # table → rowids that could not be read
 
 
-def salvage(damaged: Path, fresh: Path) -> SalvageReport:
+def salvage(damaged: Path, fresh: Path, key: bytes | None) -> SalvageReport:
     """Copy every row that can still be read from the damaged database into ``fresh`` (a new, empty
     database at the same schema), table by table in rowid ranges: a range SQLite cannot read is halved
     down to single rows, and those are skipped. The full-text indexes are not copied: ``fresh``'s
     triggers rebuild them as the rows go in. Foreign keys are checked by the caller afterwards (a row
     whose parent was lost is kept: its content is worth more than the link)."""
-    src = sqlite3.connect(f"{Path(damaged).resolve().as_uri()}?mode=ro", uri=True)
-    dst = sqlite3.connect(fresh)
+    src = _Source(damaged, key)
+    dst = cipher.connect(fresh, key)
     report = SalvageReport({}, {})
     try:
         dst.execute("PRAGMA foreign_keys=OFF")
@@ -288,7 +348,8 @@ def salvage(damaged: Path, fresh: Path) -> SalvageReport:
         for table in tables:
             try:
                 have = {r[1] for r in src.execute(f'PRAGMA table_info("{table}")')}
-            except sqlite3.Error:
+            except (cipher.Error, MemoryError):
+                src.reset()
                 report.damaged_tables[table] = -1  # not even its definition could be read
                 continue
             columns = [r[1] for r in dst.execute(f'PRAGMA table_info("{table}")') if r[1] in have]
@@ -306,15 +367,33 @@ def salvage(damaged: Path, fresh: Path) -> SalvageReport:
     return report
 
 
-def _salvage_table(
-    src: sqlite3.Connection, dst: sqlite3.Connection, table: str, columns: list[str]
-) -> tuple[int, int]:
+class _Source:
+    """The damaged database, read-only. SQLCipher keeps a page's failed authentication as the
+    connection's error, so after a failed read the connection is opened anew."""
+
+    def __init__(self, path: Path, key: bytes | None) -> None:
+        self.path, self.key = path, key
+        self.conn = cipher.connect(path, key, readonly=True)
+
+    def execute(self, sql: str, params: tuple[object, ...] = ()) -> Any:
+        return self.conn.execute(sql, params)
+
+    def reset(self) -> None:
+        self.conn.close()
+        self.conn = cipher.connect(self.path, self.key, readonly=True)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _salvage_table(src: Any, dst: Any, table: str, columns: list[str]) -> tuple[int, int]:
     names = ", ".join(f'"{c}"' for c in columns)
     select = f'SELECT {names} FROM "{table}" WHERE rowid >= ? AND rowid < ?'
     insert = f'INSERT OR IGNORE INTO "{table}" ({names}) VALUES ({", ".join("?" for _ in columns)})'
     try:
         top = src.execute(f'SELECT max(rowid) FROM "{table}"').fetchone()[0] or 0
-    except sqlite3.Error:
+    except (cipher.Error, MemoryError):
+        src.reset()
         top = None  # walk on until a long stretch is empty
     copied = lost = 0
     empty_run = 0
@@ -331,15 +410,40 @@ def _salvage_table(
     return copied, lost
 
 
-def _read_range(
-    src: sqlite3.Connection, select: str, lo: int, hi: int
-) -> tuple[list[tuple[object, ...]], int]:
+def _read_range(src: Any, select: str, lo: int, hi: int) -> tuple[list[tuple[object, ...]], int]:
     try:
-        return src.execute(select, (lo, hi)).fetchall(), 0
-    except sqlite3.Error:
+        return list(src.execute(select, (lo, hi)).fetchall()), 0
+    except (cipher.Error, MemoryError):
+        src.reset()
         if hi - lo <= 1:
             return [], 1
     mid = (lo + hi) // 2
     left, bad_left = _read_range(src, select, lo, mid)
     right, bad_right = _read_range(src, select, mid, hi)
     return left + right, bad_left + bad_right
+
+
+def _encrypt_copy(plain: Path, target: Path, key: bytes) -> None:
+    """An encrypted, checked copy of a plain database at ``target`` (which must not exist)."""
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    create_private_file(tmp)
+    try:
+        cipher.encrypt_database(plain, tmp, key)
+        problems = integrity_problems(tmp, key)
+        if problems:
+            raise BackupFailed(problems)
+        _fsync(tmp)
+        os.replace(tmp, target)
+        private_file(target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def encrypt_in_place(path: Path, key: bytes) -> None:
+    """Replace a plain backup with an encrypted, checked copy of it (one rename)."""
+    incoming = path.with_name(path.name + ".encrypting")
+    incoming.unlink(missing_ok=True)
+    _encrypt_copy(path, incoming, key)
+    os.replace(incoming, path)

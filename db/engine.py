@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -10,27 +9,32 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 import db.stamping  # noqa: F401  (installs the flush hook)
+from db import cipher
 
 # A new database gets 16 KiB pages (SQLite's default is 4 KiB): fewer, fuller B-tree pages for the same
 # rows, so a town importing 30 village-years writes and syncs less (bench_sync: 60.4 s → 56.6 s on the
 # same machine in the same hour; the full-text pass 14.4 s → 11.9 s). A database made with other
 # pages keeps them (in WAL mode only a rebuild could change them).
-PAGE_SIZE = 16384
+PAGE_SIZE = cipher.PAGE_SIZE
 
 
-def make_engine(path: Path | str, *, synchronous: str = "FULL") -> Engine:
-    """SQLite engine with foreign keys, WAL and ``synchronous=FULL`` (DESIGN.md, Data).
+def make_engine(path: Path | str, *, key: bytes | None = None, synchronous: str = "FULL") -> Engine:
+    """SQLite engine with foreign keys, WAL and ``synchronous=FULL`` (DESIGN.md, Data); with ``key``,
+    the database is a SQLCipher file opened with that key (:mod:`db.cipher`).
 
     pysqlite's own transaction handling is switched off so that SQLAlchemy's BEGIN/COMMIT are the
     real ones (savepoints and rollbacks then behave).
     """
-    engine = create_engine(f"sqlite:///{path}", future=True)
+    engine = create_engine(f"sqlite:///{path}", module=cipher.dbapi, future=True)
+    cipher.remember_key(engine, key)
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    def _on_connect(dbapi_connection: Any, _record: object) -> None:
         dbapi_connection.isolation_level = None
+        cipher.prepare(dbapi_connection, key)
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA page_size={PAGE_SIZE}")  # takes effect only while the file is still empty
+        if key is None:
+            cursor.execute(f"PRAGMA page_size={PAGE_SIZE}")  # takes effect only while the file is still empty
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")

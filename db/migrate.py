@@ -82,11 +82,15 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def backup(db_path: Path, backups_dir: Path, label: str) -> Path:
-    """Consistent, checked copy of the database in ``backups_dir`` (:func:`db.backups.write_backup`)."""
+def backup(
+    engine: Engine, db_path: Path, backups_dir: Path, label: str, slots_file: Path | None = None
+) -> Path:
+    """Consistent, checked copy of the database in ``backups_dir`` (:func:`db.backups.write_backup`),
+    encrypted as the database is."""
+    from db import cipher
     from db.backups import write_backup
 
-    return write_backup(db_path, backups_dir, label)
+    return write_backup(db_path, backups_dir, label, cipher.engine_key(engine), slots_file=slots_file)
 
 
 def quick_heads() -> set[str] | None:
@@ -115,7 +119,9 @@ def is_up_to_date(engine: Engine) -> bool:
     return set(rows) == heads
 
 
-def upgrade(engine: Engine, db_path: Path, backups_dir: Path, target: str = "head") -> Path | None:
+def upgrade(
+    engine: Engine, db_path: Path, backups_dir: Path, target: str = "head", *, slots_file: Path | None = None
+) -> Path | None:
     """Bring the database to ``target``; returns the backup made, if any."""
     if target == "head" and is_up_to_date(engine):
         return None
@@ -135,7 +141,7 @@ def upgrade(engine: Engine, db_path: Path, backups_dir: Path, target: str = "hea
         return None
     made = None
     if current is not None and db_path.exists():
-        made = backup(db_path, backups_dir, f"before-{head}")
+        made = backup(engine, db_path, backups_dir, f"before-{head}", slots_file)
     # Batch migrations recreate tables; foreign keys are checked once afterwards instead.
     with engine.connect() as conn:
         raw = conn.connection.driver_connection  # outside any transaction: the pragma takes effect

@@ -15,6 +15,7 @@ VILLAGE_NAME = "张家村"
 TOWN_CODE = "370681101"
 TOWN_NAME = "东城镇"
 ADMIN_PASSWORD = "admin-pass-1"
+ADMIN = ("admin", ADMIN_PASSWORD)  # Workspace.open(…, credentials=ADMIN) unlocks a copied workspace
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +71,9 @@ def _copy_workspace(src: Path, dst: Path) -> Path:
 def village_ws(templates, tmp_path):
     from app.workspace import Workspace
 
-    ws = Workspace.open(_copy_workspace(templates["village"], tmp_path / "village"), create=False)
+    ws = Workspace.open(
+        _copy_workspace(templates["village"], tmp_path / "village"), create=False, credentials=ADMIN
+    )
     yield ws
     ws.close()
 
@@ -79,7 +82,9 @@ def village_ws(templates, tmp_path):
 def town_ws(templates, tmp_path):
     from app.workspace import Workspace
 
-    ws = Workspace.open(_copy_workspace(templates["town"], tmp_path / "town"), create=False)
+    ws = Workspace.open(
+        _copy_workspace(templates["town"], tmp_path / "town"), create=False, credentials=ADMIN
+    )
     yield ws
     ws.close()
 

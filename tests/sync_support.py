@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import sqlite3
 from pathlib import Path
 
+from db import cipher
 from db.models import Attachment, Household, Person
 
 from app.sync import records
 from app.sync.enrollment import enroll, export_card
 from app.workspace import Workspace
+
+from tests.conftest import ADMIN
 
 
 def enroll_village(village: Workspace, town: Workspace, tmp: Path) -> None:
@@ -118,9 +120,14 @@ def synced_rows(ws: Workspace, village_code: str) -> dict[str, list[tuple]]:
 
 def content_dump(ws: Workspace) -> list[str]:
     """The database's full content as SQL (independent of WAL/file layout)."""
-    con = sqlite3.connect(ws.db_path)
+    con = cipher.connect(ws.db_path, ws.key)
     try:
-        return list(con.iterdump())
+        out = []
+        for name, kind, sql in con.execute("SELECT name, type, sql FROM sqlite_master ORDER BY type, name"):
+            out.append(f"{kind} {name}: {sql}")
+            if kind == "table" and not (sql or "").startswith("CREATE VIRTUAL"):
+                out.extend(sorted(f"{name} {row!r}" for row in con.execute(f'SELECT * FROM "{name}"')))
+        return out
     finally:
         con.close()
 
@@ -137,7 +144,7 @@ def demo_village(
     from app import demo
     from app.stations import init_station
 
-    ws = Workspace.open(root / f"village-{code}")
+    ws = Workspace.open(root / f"village-{code}", credentials=ADMIN)
     init_station(
         ws,
         kind="village",
@@ -197,7 +204,7 @@ def build_town_of_two_villages(root: Path, templates: dict, *, households: int =
 
     from app.sync.importer import import_bundles
 
-    town = Workspace.open(shutil.copytree(templates["town"], root / "town"), create=False)
+    town = Workspace.open(shutil.copytree(templates["town"], root / "town"), create=False, credentials=ADMIN)
     stick = root / "stick"
     stick.mkdir()
     first = demo_village(

@@ -14,7 +14,10 @@ def test_attach_stores_content_once_and_lists_it(village_ws, tmp_path):
         b = attachments.attach_file(w, "household", "h-1", photo, note="again")
         c = attachments.attach_file(w, "household", "h-1", sign)
     assert a.sha256 == b.sha256 and a.id != b.id
-    assert attachments.blob_path(village_ws.attachments_dir, a.sha256).read_bytes() == photo.read_bytes()
+    on_disk = attachments.blob_path(village_ws.attachments_dir, a.sha256).read_bytes()
+    assert on_disk != photo.read_bytes() and b"fake-jpeg" not in on_disk  # sealed with the workspace key
+    with village_ws.engine.connect() as conn:
+        assert attachments.load_blob(conn, village_ws.attachments_dir, a.sha256) == photo.read_bytes()
     assert not attachments.blob_path(village_ws.attachments_dir, c.sha256).exists()
     with village_ws.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT sha256 FROM attachment_content").scalars().all() == [c.sha256]
@@ -81,9 +84,8 @@ def test_many_at_once_are_stored_once_each_and_a_file_cut_short_is_written_again
         sha, data = items[27]
         attachments.blob_path(root, sha).write_bytes(data[:10])
         assert attachments.store_blobs(conn, root, items) == 1
-        assert attachments.blob_path(root, sha).read_bytes() == data
+        assert attachments.load_blob(conn, root, sha) == data
         attachments.blob_path(root, sha).write_bytes(b"")
         assert (
-            attachments.store_blob(conn, root, data) == sha
-            and attachments.blob_path(root, sha).read_bytes() == data
+            attachments.store_blob(conn, root, data) == sha and attachments.load_blob(conn, root, sha) == data
         )

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from db import backups as files
 
+from app.workspace import Workspace
+
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.settings import SettingsPage
 
+from tests.conftest import ADMIN_PASSWORD
 from tests.sync_support import add_household
 
 
@@ -23,7 +26,8 @@ def test_backup_to_a_stick_then_restore_from_it(qtbot, village_ws, village_admin
     stick.mkdir()
     task = box.backup_to(stick / "备份.db")
     qtbot.waitUntil(lambda: "已备份到" in box.status.text(), timeout=20_000)
-    assert task is not None and files.integrity_problems(stick / "备份.db") == []
+    assert task is not None and files.integrity_problems(stick / "备份.db", village_ws.key) == []
+    assert (stick / "备份.db.keys").exists() and not files.cipher.is_plain(stick / "备份.db")
     assert "1 户" in box.status.text()
 
     add_household(village_ws, "赵二")
@@ -31,8 +35,8 @@ def test_backup_to_a_stick_then_restore_from_it(qtbot, village_ws, village_admin
     assert "已恢复" in box.status.text() and "1 户" in box.status.text()
     assert window.locked  # another database: the password again
     kept = [b for b in files.backups(village_ws.backups_dir) if "before-restore" in b.name]
-    assert len(kept) == 1 and files.summarize(kept[0]).counts["household"] == 2
-    assert files.summarize(village_ws.db_path).counts["household"] == 1
+    assert len(kept) == 1 and files.summarize(kept[0], village_ws.key).counts["household"] == 2
+    assert files.summarize(village_ws.db_path, village_ws.key).counts["household"] == 1
 
 
 def test_a_backup_of_another_station_is_refused(
@@ -46,19 +50,22 @@ def test_a_backup_of_another_station_is_refused(
     box = window.open_page("settings").backup_box
     shown = []
     monkeypatch.setattr("ui.backup_box.QMessageBox.warning", lambda _p, _t, text: shown.append(text))
-    before = files.summarize(village_ws.db_path).station_code
+    before = files.summarize(village_ws.db_path, village_ws.key).station_code
     assert not box.confirm_and_restore(other, ask=False)
-    assert shown and "不是本工作站" in shown[0]
-    assert files.summarize(village_ws.db_path).station_code == before
+    # the town's backup is encrypted with the town's key: it is not even readable here
+    assert shown and "不是用本工作站的密钥加密的" in shown[0]
+    assert files.summarize(village_ws.db_path, village_ws.key).station_code == before
 
 
 def test_opening_a_damaged_database_offers_the_newest_backup(qtbot, village_ws, monkeypatch):
-    """The start of the window: the damage said, the newest good backup offered, restored on a click,
-    and the workspace opens (the dialogs are answered by a timer, as a person would click)."""
+    """The start of the window: the password opens the key, the damage is found and said, the newest
+    good backup offered, restored on a click, and the workspace opens (the dialogs are answered by a
+    timer, as a person would click)."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from ui.app import open_workspace
+    from ui.app import offer_rescue, open_workspace
+    from ui.signin import SignInDialog
 
     add_household(village_ws, "钱一")
     for old in files.backups(village_ws.backups_dir):
@@ -80,12 +87,21 @@ def test_opening_a_damaged_database_offers_the_newest_backup(qtbot, village_ws, 
         if len(seen) < 2:
             QTimer.singleShot(50, answer)
 
+    locked = open_workspace(village_ws.root)
+    assert locked is not None and locked.locked  # nothing is read before a password opens the key
+    dialog = SignInDialog(locked)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("admin")
+    dialog.password.setText(ADMIN_PASSWORD)
+    assert not dialog.try_sign_in() and dialog.damaged is not None and dialog.damaged.key is not None
+    exc = dialog.damaged
+    locked.close(daily_backup=False)
     QTimer.singleShot(50, answer)
-    ws = open_workspace(village_ws.root)
-    assert ws is not None
+    assert offer_rescue(village_ws.root, exc)
+    ws = Workspace.open(village_ws.root, create=False, key=exc.key)
     try:
         assert "已损坏" in seen[0] and "1 户" in seen[0]
         assert "已从备份恢复" in seen[1]
-        assert files.summarize(ws.db_path).counts["household"] == 1
+        assert files.summarize(ws.db_path, ws.key).counts["household"] == 1
     finally:
         ws.close(daily_backup=False)

@@ -19,12 +19,15 @@ from sqlalchemy import func, select
 from sqlalchemy import table as sqlalchemy_table
 
 from db import backups as files
+from db import cipher
+from db.keyslots import KeySlots
 from db.models import Household
 
 from app import backups
 from app.errors import UserError
 from app.workspace import DatabaseDamaged, Workspace
 
+from tests.conftest import ADMIN, ADMIN_PASSWORD
 from tests.sync_support import add_household
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +45,7 @@ def _cli(*args, **kw) -> subprocess.CompletedProcess:
 
 
 def _households(root: Path) -> int:
-    ws = Workspace.open(root, create=False)
+    ws = Workspace.open(root, create=False, credentials=ADMIN)
     try:
         with ws.session() as s:
             return s.scalar(select(func.count()).select_from(Household).where(Household.deleted_at.is_(None)))
@@ -50,12 +53,21 @@ def _households(root: Path) -> int:
         ws.close(daily_backup=False)
 
 
+def key_of(root: Path) -> bytes:
+    """The workspace key, unwrapped from the administrator's slot (as a sign-in does)."""
+    slots = KeySlots.load(root / "keys")
+    assert slots is not None
+    opened = slots.open_account("admin", ADMIN_PASSWORD)
+    assert opened is not None
+    return opened[0]
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _table_page(db: Path, table: str) -> int:
-    conn = sqlite3.connect(db)
+    conn = cipher.connect(db, key_of(db.parent))
     try:
         return conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
     finally:
@@ -65,18 +77,30 @@ def _table_page(db: Path, table: str) -> int:
 def _a_leaf_of(db: Path, table: str) -> int:
     """A leaf page of the table's b-tree (its root is an interior page when it has many rows): the
     first child named in the root's cell pointer array (SQLite file format, section 1.6)."""
-    size = 16384 if db.stat().st_size % 16384 == 0 else 4096
     root = _table_page(db, table)
-    with open(db, "rb") as f:
-        f.seek((root - 1) * size)
-        page = f.read(size)
+    page = _decrypted_page(db, root)
     assert page[0] == 0x05, "the root is an interior table page"
     first_cell = int.from_bytes(page[12:14], "big")
     return int.from_bytes(page[first_cell : first_cell + 4], "big")
 
 
+def _decrypted_page(db: Path, number: int) -> bytes:
+    """Page ``number`` (not the first) of the encrypted database, decrypted as SQLCipher 4 stores it:
+    AES-256-CBC of the page less its reserved tail, whose first 16 bytes are the IV (the key is the
+    workspace key itself: it is given raw)."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    size, reserve = 16384, 80  # 16-byte IV + 64-byte HMAC-SHA512
+    with open(db, "rb") as f:
+        f.seek((number - 1) * size)
+        raw = f.read(size)
+    iv = raw[size - reserve : size - reserve + 16]
+    dec = Cipher(algorithms.AES(key_of(db.parent)), modes.CBC(iv)).decryptor()
+    return dec.update(raw[: size - reserve]) + dec.finalize()
+
+
 def _damage_page(db: Path, page: int) -> None:
-    size = 16384 if db.stat().st_size % 16384 == 0 else 4096
+    size = 16384
     with open(db, "r+b") as f:
         f.seek((page - 1) * size)
         f.write(b"\xa5" * size)
@@ -88,9 +112,9 @@ def test_first_close_of_the_day_makes_a_checked_backup_and_only_one(village_ws):
         old.unlink()
     village_ws.close()
     daily = [b for b in files.backups(village_ws.backups_dir) if "-daily" in b.name]
-    assert len(daily) == 1 and files.integrity_problems(daily[0]) == []
+    assert len(daily) == 1 and files.integrity_problems(daily[0], key_of(village_ws.root)) == []
     assert oct(daily[0].stat().st_mode & 0o777) == "0o600"
-    again = Workspace.open(village_ws.root, create=False)
+    again = Workspace.open(village_ws.root, create=False, credentials=ADMIN)
     again.close()
     assert [b for b in files.backups(village_ws.backups_dir) if "-daily" in b.name] == daily
     assert not again.open_marker.exists()
@@ -105,7 +129,7 @@ def test_a_damaged_page_is_refused_at_open_and_the_file_is_not_written(village_w
     _damage_page(village_ws.db_path, _table_page(village_ws.db_path, "person"))
     before = _digest(village_ws.db_path)
     with pytest.raises(DatabaseDamaged) as caught:
-        Workspace.open(village_ws.root, create=False)
+        Workspace.open(village_ws.root, create=False, credentials=ADMIN)
     assert "已损坏" in caught.value.message and "restore" in caught.value.message
     assert "页面已损坏" in caught.value.message and "malformed" not in caught.value.message  # said in Chinese
     assert caught.value.newest_backup is not None and "-daily" in caught.value.newest_backup.name
@@ -116,7 +140,7 @@ def test_a_damaged_page_is_refused_at_open_and_the_file_is_not_written(village_w
     )
     assert _digest(village_ws.db_path) == before
     # restoring the newest good backup brings every household back; the damaged file is kept aside
-    kept = backups.restore(village_ws.root, caught.value.newest_backup)
+    kept = backups.restore(village_ws.root, caught.value.newest_backup, key_of(village_ws.root))
     assert kept is not None and kept.name.endswith(".broken") and _digest(kept) == before
     assert _households(village_ws.root) == 300
 
@@ -125,7 +149,7 @@ def test_after_a_crash_the_full_check_runs(village_ws):
     """An index that no longer matches its table passes quick_check and fails integrity_check: found only
     when the last run did not close cleanly."""
     village_ws.close()
-    conn = sqlite3.connect(village_ws.db_path)
+    conn = cipher.connect(village_ws.db_path, key_of(village_ws.root))
     conn.executescript(
         "CREATE TABLE scratch(a, b); CREATE INDEX scratch_a ON scratch(a);"
         "INSERT INTO scratch VALUES (1, 2), (3, 4), (5, 6);"
@@ -136,14 +160,16 @@ def test_after_a_crash_the_full_check_runs(village_ws):
     )
     conn.commit()
     conn.close()
-    assert files.integrity_problems(village_ws.db_path) == []
-    assert files.integrity_problems(village_ws.db_path, full=True) != []
-    Workspace.open(village_ws.root, create=False).close(daily_backup=False)  # a clean run: quick check
-    crashed = Workspace.open(village_ws.root, create=False)
+    assert files.integrity_problems(village_ws.db_path, key_of(village_ws.root)) == []
+    assert files.integrity_problems(village_ws.db_path, key_of(village_ws.root), full=True) != []
+    Workspace.open(village_ws.root, create=False, credentials=ADMIN).close(
+        daily_backup=False
+    )  # a clean run: quick check
+    crashed = Workspace.open(village_ws.root, create=False, credentials=ADMIN)
     crashed.engine.dispose()  # the process "dies": the marker stays
     assert crashed.open_marker.exists()
     with pytest.raises(DatabaseDamaged):
-        Workspace.open(village_ws.root, create=False)
+        Workspace.open(village_ws.root, create=False, credentials=ADMIN)
 
 
 def test_a_damaged_header_names_the_backup_to_restore(village_ws):
@@ -152,7 +178,7 @@ def test_a_damaged_header_names_the_backup_to_restore(village_ws):
     data[:16] = b"not a database!!"
     village_ws.db_path.write_bytes(bytes(data))
     with pytest.raises(DatabaseDamaged) as caught:
-        Workspace.open(village_ws.root, create=False)
+        Workspace.open(village_ws.root, create=False, credentials=ADMIN)
     assert caught.value.newest_backup is not None
 
 
@@ -164,9 +190,9 @@ def test_backup_to_a_stick_and_restore_from_the_command_line(village_ws, tmp_pat
     r = _cli("backup", "--data-dir", village_ws.root, "--out", stick / "张家村备份")
     assert r.returncode == 0, r.stderr
     copy = stick / "张家村备份.db"
-    assert files.integrity_problems(copy) == [] and "1 户" in r.stdout
+    assert files.integrity_problems(copy, key_of(village_ws.root)) == [] and "1 户" in r.stdout
     assert _cli("backup", "--data-dir", village_ws.root, "--out", copy).returncode == 1  # never overwritten
-    add_household(Workspace.open(village_ws.root, create=False), "张二")
+    add_household(Workspace.open(village_ws.root, create=False, credentials=ADMIN), "张二")
     assert _households(village_ws.root) == 2
     refused = _cli("restore", "--data-dir", village_ws.root, copy, stdin=subprocess.DEVNULL)
     assert refused.returncode == 1 and "--yes" in refused.stderr and _households(village_ws.root) == 2
@@ -175,7 +201,7 @@ def test_backup_to_a_stick_and_restore_from_the_command_line(village_ws, tmp_pat
     assert "1 户" in r.stderr  # the backup's date and counts are shown first
     assert _households(village_ws.root) == 1
     kept = [b for b in files.backups(village_ws.backups_dir) if "before-restore" in b.name]
-    assert len(kept) == 1 and files.summarize(kept[0]).counts["household"] == 2
+    assert len(kept) == 1 and files.summarize(kept[0], key_of(village_ws.root)).counts["household"] == 2
 
 
 def test_a_file_that_is_not_a_backup_is_refused_and_nothing_changes(village_ws, tmp_path):
@@ -184,11 +210,11 @@ def test_a_file_that_is_not_a_backup_is_refused_and_nothing_changes(village_ws, 
     bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 5000)
     before = _digest(village_ws.db_path)
     with pytest.raises(UserError, match="不是完好的民情簿备份"):
-        backups.restore(village_ws.root, bad)
+        backups.restore(village_ws.root, bad, key_of(village_ws.root))
     other = tmp_path / "other.db"
     sqlite3.connect(other).execute("CREATE TABLE t(x)").connection.commit()
     with pytest.raises(UserError, match="不是完好的民情簿备份"):
-        backups.restore(village_ws.root, other)
+        backups.restore(village_ws.root, other, key_of(village_ws.root))
     assert _digest(village_ws.db_path) == before
 
 
@@ -211,7 +237,7 @@ def test_rotation_keeps_days_weeks_and_months(tmp_path):
 
 def _fill(ws: Workspace, megabytes: int) -> None:
     """Make the database big enough that a backup takes a while (a scratch table of random bytes)."""
-    conn = sqlite3.connect(ws.db_path)
+    conn = cipher.connect(ws.db_path, key_of(ws.root))
     conn.execute("CREATE TABLE IF NOT EXISTS scratch(b BLOB)")
     conn.executemany(
         "INSERT INTO scratch VALUES (?)", [(os.urandom(100_000),) for _ in range(megabytes * 10)]
@@ -239,8 +265,10 @@ def test_killed_backups_and_restores_lose_nothing(village_ws, tmp_path):
     add_household(village_ws, "李一")
     village_ws.close()
     _fill(village_ws, 60)
-    good = backups.backup_to(Workspace.open(village_ws.root, create=False), tmp_path / "good.db")
-    add_household(Workspace.open(village_ws.root, create=False), "李二")
+    good = backups.backup_to(
+        Workspace.open(village_ws.root, create=False, credentials=ADMIN), tmp_path / "good.db"
+    )
+    add_household(Workspace.open(village_ws.root, create=False, credentials=ADMIN), "李二")
     started = time.perf_counter()
     assert _cli("backup", "--data-dir", village_ws.root).returncode == 0
     backup_took = time.perf_counter() - started
@@ -249,7 +277,9 @@ def test_killed_backups_and_restores_lose_nothing(village_ws, tmp_path):
         killed += _kill_after(["backup", "--data-dir", village_ws.root], backup_took * fraction)
         assert _households(village_ws.root) == 2
         for b in files.backups(village_ws.backups_dir):
-            assert files.integrity_problems(b) == [], b  # a backup under its name is always whole
+            assert files.integrity_problems(b, key_of(village_ws.root)) == [], (
+                b
+            )  # a backup under its name is always whole
     assert killed >= 2  # some runs died half way (how many depends on the machine's load)
     scratch = tmp_path / "scratch"
     shutil.copytree(village_ws.root, scratch)
@@ -266,27 +296,27 @@ def test_killed_backups_and_restores_lose_nothing(village_ws, tmp_path):
     assert _cli("restore", "--data-dir", village_ws.root, good, "--yes").returncode == 0
     assert _households(village_ws.root) == 1
     newest = files.backups(village_ws.backups_dir)[0]
-    assert "before-restore" in newest.name and files.integrity_problems(newest) == []
+    assert "before-restore" in newest.name and files.integrity_problems(newest, key_of(village_ws.root)) == []
 
 
 def test_an_import_first_backs_up_what_the_database_held(two_villages):
     from app.sync.export import export_bundles
     from app.sync.importer import import_bundles
 
-    village = Workspace.open(two_villages["first"], create=False)
-    town = Workspace.open(two_villages["town"], create=False)
+    village = Workspace.open(two_villages["first"], create=False, credentials=ADMIN)
+    town = Workspace.open(two_villages["town"], create=False, credentials=ADMIN)
     try:
         add_household(village, "孙一")
         out = two_villages["first"].parent / "out"
         out.mkdir()
         (made,) = export_bundles(village, out)
-        before = files.summarize(town.db_path).counts["household"]
+        before = files.summarize(town.db_path, town.key).counts["household"]
         for old in files.backups(town.backups_dir):
             old.unlink()
         import_bundles(town, [made.path])
         (kept,) = [b for b in files.backups(town.backups_dir) if "before-import" in b.name]
-        assert files.summarize(kept).counts["household"] == before
-        assert files.summarize(town.db_path).counts["household"] == before + 1
+        assert files.summarize(kept, town.key).counts["household"] == before
+        assert files.summarize(town.db_path, town.key).counts["household"] == before + 1
     finally:
         village.close(daily_backup=False)
         town.close(daily_backup=False)
@@ -301,7 +331,7 @@ def test_a_large_database_is_checked_in_the_background_and_writes_wait_for_it(vi
         add_household(village_ws, f"户主{n}", ("成员",))
     village_ws.close(daily_backup=False)
     monkeypatch.setattr(workspace, "DEFER_CHECK_BYTES", 0)  # this small village counts as large
-    sound = Workspace.open(village_ws.root, create=False, defer_check=True)
+    sound = Workspace.open(village_ws.root, create=False, defer_check=True, credentials=ADMIN)
     with sound.session() as s:
         s.add(Setting(key="test.deferred", value="1"))  # the commit waited for the verdict: sound
     assert sound.check_finished()
@@ -309,7 +339,9 @@ def test_a_large_database_is_checked_in_the_background_and_writes_wait_for_it(vi
 
     _damage_page(village_ws.db_path, _table_page(village_ws.db_path, "person"))
     before = _digest(village_ws.db_path)
-    ws = Workspace.open(village_ws.root, create=False, defer_check=True)  # opens: the check runs behind
+    ws = Workspace.open(
+        village_ws.root, create=False, defer_check=True, credentials=ADMIN
+    )  # opens: the check runs behind
     try:
         with ws.session() as s:  # reading what is sound works meanwhile, and a read commits nothing
             assert s.get(Setting, "test.deferred") is not None
@@ -335,7 +367,7 @@ def test_the_window_says_when_the_background_check_finds_damage(
     village_ws.close(daily_backup=False)
     monkeypatch.setattr(workspace, "DEFER_CHECK_BYTES", 0)
     _damage_page(village_ws.db_path, _table_page(village_ws.db_path, "person"))
-    ws = Workspace.open(village_ws.root, create=False, defer_check=True)
+    ws = Workspace.open(village_ws.root, create=False, defer_check=True, credentials=ADMIN)
     told = []
     monkeypatch.setattr(MainWindow, "database_damaged", lambda self, exc: told.append(exc))
     window = MainWindow(AppContext(ws, village_admin))
@@ -350,7 +382,7 @@ def test_what_is_still_readable_goes_into_a_new_workspace(village_ws, tmp_path):
         add_household(village_ws, f"户主{n}", ("成员甲", "成员乙"))
     village_ws.close(daily_backup=False)
     _damage_page(village_ws.db_path, _a_leaf_of(village_ws.db_path, "person"))
-    assert files.integrity_problems(village_ws.db_path)
+    assert files.integrity_problems(village_ws.db_path, key_of(village_ws.root))
     before = _digest(village_ws.db_path)
     out = tmp_path / "salvaged"
     r = _cli("salvage", "--data-dir", village_ws.root, "--out", out, "--json")
@@ -361,11 +393,11 @@ def test_what_is_still_readable_goes_into_a_new_workspace(village_ws, tmp_path):
     assert report["copied"]["household"] == 300  # the households' pages were not hit
     assert 0 < report["copied"]["person"] < 900 and "person" in report["damaged_tables"]
     assert _digest(village_ws.db_path) == before  # the damaged workspace was only read
-    assert files.integrity_problems(out / "minqing.db") == []
+    assert files.integrity_problems(out / "minqing.db", key_of(village_ws.root)) == []
     assert _households(out) == 300
-    new = Workspace.open(out, create=False)
+    new = Workspace.open(out, create=False, credentials=ADMIN)
     try:
-        assert new.require_station().code == files.summarize(out / "minqing.db").station_code
+        assert new.require_station().code == files.summarize(out / "minqing.db", new.key).station_code
         with new.session() as s:  # the search index was rebuilt as the rows went in
             assert (
                 s.execute(select(func.count()).select_from(sqlalchemy_table("fts_household"))).scalar() == 300
@@ -380,12 +412,14 @@ def test_a_backup_of_an_unknown_schema_is_refused(village_ws, tmp_path):
     """A file from a stick that claims a schema this program does not know (a newer program's, or a
     forged one) would leave a workspace that no longer opens: refused before anything changes."""
     village_ws.close()
-    forged = backups.backup_to(Workspace.open(village_ws.root, create=False), tmp_path / "forged.db")
-    conn = sqlite3.connect(forged)
+    forged = backups.backup_to(
+        Workspace.open(village_ws.root, create=False, credentials=ADMIN), tmp_path / "forged.db"
+    )
+    conn = cipher.connect(forged, key_of(village_ws.root))
     conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
     conn.commit()
     conn.close()
     before = _digest(village_ws.db_path)
     with pytest.raises(UserError, match="不是本程序认识的版本"):
-        backups.restore(village_ws.root, forged)
+        backups.restore(village_ws.root, forged, key_of(village_ws.root))
     assert _digest(village_ws.db_path) == before

@@ -9,6 +9,7 @@ from db.models import Household
 
 from app.workspace import Workspace
 
+from tests.conftest import ADMIN
 from tests.sync_support import add_household
 
 
@@ -19,7 +20,7 @@ def test_a_clean_close_leaves_no_write_ahead_log_and_loses_nothing(village_ws):
     assert wal.exists() and wal.stat().st_size > 0  # committed pages still in the log while open
     village_ws.close()
     assert not wal.exists() or wal.stat().st_size == 0
-    reopened = Workspace.open(village_ws.root, create=False)
+    reopened = Workspace.open(village_ws.root, create=False, credentials=ADMIN)
     try:
         with reopened.new_session() as s:
             assert s.scalar(select(func.count()).select_from(Household)) == 40

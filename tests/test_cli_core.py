@@ -43,7 +43,7 @@ def test_init_town_then_village_with_card_and_stats(tmp_path):
     from app.sync.station_cards import write_card
     from app.workspace import Workspace
 
-    ws = Workspace.open(town, create=False)
+    ws = Workspace.open(town, create=False, credentials=("admin", pw["ADMIN_PW"]))
     card = write_card(station_card(ws), ws.keys_dir, tmp_path / "town.json")
     ws.close()
     r = run(

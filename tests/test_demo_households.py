@@ -12,6 +12,8 @@ from app.codes import parse_resident_id
 from app.demo import DEMO_STEPS, DemoRun
 from app.households.demo import generate
 
+from tests.conftest import ADMIN
+
 
 def _run(ws, seed=7, n=250):
     demo = DemoRun(households=n, seed=seed, today=dt.date(2026, 1, 1), rng=random.Random(seed))
@@ -52,7 +54,9 @@ def test_same_seed_gives_the_same_village(village_ws, tmp_path, templates):
 
     from app.workspace import Workspace
 
-    other = Workspace.open(shutil.copytree(templates["village"], tmp_path / "other"), create=False)
+    other = Workspace.open(
+        shutil.copytree(templates["village"], tmp_path / "other"), create=False, credentials=ADMIN
+    )
     try:
         _run(village_ws, seed=5, n=60)
         _run(other, seed=5, n=60)

@@ -8,6 +8,7 @@ import pytest
 
 from app import demo
 from app.cli import main
+from app.demo import DEMO_ADMIN
 from app.stats import live_counts
 from app.workspace import Workspace
 
@@ -45,7 +46,7 @@ def test_demo_with_households_only_makes_no_diary_and_reports_each_steps_time(tm
         set(out["seconds"]) == {"total", "households"}
         and out["seconds"]["total"] >= out["seconds"]["households"]
     )
-    ws = Workspace.open(tmp_path / "d", create=False)
+    ws = Workspace.open(tmp_path / "d", create=False, credentials=DEMO_ADMIN)
     try:
         with ws.session() as s:
             counts = live_counts(s)[demo.DEMO_VILLAGE["code"]]

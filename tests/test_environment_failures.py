@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from db import cipher
+
 from app.errors import EnvironmentFailure, UserError, environment_failure
 
 from tests.sync_support import add_household, enroll_village
@@ -76,8 +78,9 @@ def test_a_locked_database_is_said_in_chinese_on_the_command_line(village_ws, tm
     wb.active.append(["组", "户主姓名", "姓名", "与户主关系"])
     wb.active.append(["一组", "张三", "张三", "户主"])
     wb.save(book)
+    key = village_ws.key
     village_ws.close()
-    blocker = sqlite3.connect(village_ws.db_path)
+    blocker = cipher.connect(village_ws.db_path, key)
     blocker.execute("BEGIN IMMEDIATE")
     try:
         r = _cli("households", "import", "--data-dir", village_ws.root, book)

@@ -17,7 +17,7 @@ from app import accounts, indexing
 from app.sync.importer import import_bundles
 from app.workspace import Workspace
 
-from tests.conftest import ADMIN_PASSWORD
+from tests.conftest import ADMIN, ADMIN_PASSWORD
 from tests.sync_support import demo_village, export_one
 
 pytestmark = pytest.mark.qt_log_ignore(r"^This plugin does not support propagateSizeHints\(\)$")
@@ -29,7 +29,9 @@ class Stop(Exception):
 
 @pytest.fixture
 def village_town_bundle(templates, tmp_path):
-    town = Workspace.open(shutil.copytree(templates["town"], tmp_path / "town"), create=False)
+    town = Workspace.open(
+        shutil.copytree(templates["town"], tmp_path / "town"), create=False, credentials=ADMIN
+    )
     village = demo_village(
         tmp_path, town, templates["town_card"], "370681101201", "张家村", households=12, seed=3
     )
@@ -238,13 +240,15 @@ def test_entries_in_the_same_second_get_distinct_keys_across_villages_and_import
     from tests.diary_helpers import add_cadre, add_household, entry_input
     from tests.sync_support import enroll_village
 
-    town = Workspace.open(shutil.copytree(templates["town"], tmp_path / "town"), create=False)
+    town = Workspace.open(
+        shutil.copytree(templates["town"], tmp_path / "town"), create=False, credentials=ADMIN
+    )
     stick = tmp_path / "stick"
     stick.mkdir()
     when = dt.datetime(2024, 5, 1, 9, 0)
     bundles = []
     for code, name in (("370681101201", "张家村"), ("370681101202", "李家村")):
-        ws = Workspace.open(tmp_path / code)
+        ws = Workspace.open(tmp_path / code, credentials=ADMIN)
         init_station(
             ws,
             kind="village",

@@ -8,11 +8,13 @@ from alembic import command
 from alembic.util.exc import CommandError
 from sqlalchemy import inspect
 
-from db import migrate
+from db import cipher, migrate
 from db.engine import make_engine
 
 from app.errors import UserError
 from app.workspace import Workspace
+
+from tests.conftest import ADMIN
 
 
 def test_upgrade_from_empty_to_head(tmp_path):
@@ -53,7 +55,7 @@ def test_older_database_is_backed_up_and_upgraded(tmp_path):
     with engine.begin() as conn:
         conn.exec_driver_sql("INSERT INTO setting(key, value) VALUES ('marker', '\"kept\"')")
     engine.dispose()
-    ws = Workspace.open(db_path.parent, create=False)
+    ws = Workspace.open(db_path.parent, create=False, credentials=ADMIN)
     try:
         assert migrate.current_revision(ws.engine) == migrate.head_revision()
         with ws.engine.connect() as conn:
@@ -65,16 +67,17 @@ def test_older_database_is_backed_up_and_upgraded(tmp_path):
 
 
 def test_database_newer_than_program_is_refused_and_left_alone(tmp_path):
-    ws = Workspace.open(tmp_path / "ws")
+    ws = Workspace.open(tmp_path / "ws", credentials=ADMIN)
+    key = ws.key
     ws.close()
     db_path = tmp_path / "ws" / "minqing.db"
-    con = sqlite3.connect(db_path)
+    con = cipher.connect(db_path, key)
     con.execute("UPDATE alembic_version SET version_num='9999_from_the_future'")
     con.commit()
     con.close()
     before = db_path.read_bytes()
     with pytest.raises(UserError, match="更新版本"):
-        Workspace.open(tmp_path / "ws", create=False)
+        Workspace.open(tmp_path / "ws", create=False, credentials=ADMIN)
     assert db_path.read_bytes() == before
 
 
@@ -119,7 +122,7 @@ def test_the_diary_index_is_rebuilt_without_positions_and_keeps_every_row(villag
     old_rows, old_sql = index(ws)
     assert old_rows == rows and "detail" not in old_sql
     ws.close()
-    ws = Workspace.open(village_ws.root, create=False)  # upgrades again
+    ws = Workspace.open(village_ws.root, create=False, credentials=ADMIN)  # upgrades again
     try:
         assert index(ws) == (rows, sql)
         assert search(ws, "低保户补助") == found and len(search(ws, "欧阳修远")) == 3
@@ -132,12 +135,12 @@ def test_the_diary_index_is_rebuilt_without_positions_and_keeps_every_row(villag
         ws.close()
 
 
-def test_a_new_database_gets_16k_pages_and_an_older_one_keeps_its_own(tmp_path):
+def test_a_new_database_gets_16k_pages_and_an_older_one_is_encrypted_with_them(tmp_path):
     from db.engine import PAGE_SIZE
 
-    ws = Workspace.open(tmp_path / "new")
+    ws = Workspace.open(tmp_path / "new", credentials=ADMIN)
     with ws.engine.connect() as c:
-        assert c.exec_driver_sql("PRAGMA page_size").scalar() == PAGE_SIZE == 16384
+        assert int(c.exec_driver_sql("PRAGMA page_size").scalar()) == PAGE_SIZE == 16384
     ws.close()
     (tmp_path / "old").mkdir()
     con = sqlite3.connect(tmp_path / "old" / "minqing.db")  # as an older program made it
@@ -145,10 +148,11 @@ def test_a_new_database_gets_16k_pages_and_an_older_one_keeps_its_own(tmp_path):
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("CREATE TABLE marker (x)")
     con.close()
-    ws = Workspace.open(tmp_path / "old", create=False)
+    ws = Workspace.open(tmp_path / "old", create=False, credentials=ADMIN)
     try:
         with ws.engine.connect() as c:
-            assert c.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+            # SQLCipher reads every database with one page size: the conversion writes them anew
+            assert int(c.exec_driver_sql("PRAGMA page_size").scalar()) == 16384
             assert migrate.current_revision(ws.engine) == migrate.head_revision()
     finally:
         ws.close()
@@ -193,7 +197,7 @@ def test_the_households_plain_name_and_group_indexes_are_gone_and_their_queries_
         command.downgrade(cfg, "0008_diary_index_detail")
     assert {"ix_household_head_name", "ix_household_group_name"} <= indexes(ws)
     ws.close()
-    ws = Workspace.open(village_ws.root, create=False)  # upgrades again
+    ws = Workspace.open(village_ws.root, create=False, credentials=ADMIN)  # upgrades again
     try:
         assert not {"ix_household_head_name", "ix_household_group_name"} & indexes(ws)
     finally:
@@ -308,7 +312,7 @@ def test_the_diary_vocabularies_are_rewritten_to_chinese_with_the_signed_hashes_
     assert {k for _id, k in before["kinds"]} == {"home_visit", "phone"}
     ws.close()
 
-    ws = Workspace.open(village_ws.root, create=False)  # upgrades
+    ws = Workspace.open(village_ws.root, create=False, credentials=ADMIN)  # upgrades
     try:
         assert migrate.current_revision(ws.engine) == migrate.head_revision()
         assert list((ws.root / "backups").glob("*.db"))

@@ -14,7 +14,7 @@ from app.cli import main as cli_main
 from app.errors import UserError
 from app.households import excel_apply, excel_export, excel_plan, excel_read
 
-from tests.conftest import ADMIN_PASSWORD
+from tests.conftest import ADMIN, ADMIN_PASSWORD
 from tests.households_helpers import rid
 
 HEAD_ID = rid(dt.date(1962, 3, 8), 5, "男")
@@ -318,7 +318,7 @@ def test_cli_import_json_and_exit_codes(village_ws, ugly, tmp_path, capsys, monk
 def _counts_dir(data_dir):
     from app.workspace import Workspace
 
-    ws = Workspace.open(data_dir, create=False)
+    ws = Workspace.open(data_dir, create=False, credentials=ADMIN)
     try:
         return _counts(ws)
     finally:

@@ -12,6 +12,8 @@ from app.selftest import needs_offscreen
 from ui import main_window, selftest
 from ui.pages import PAGES, PageSpec
 
+from tests.conftest import ADMIN
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -66,7 +68,7 @@ def test_selftest_fails_when_a_screen_does_not_open(qtbot, templates, tmp_path, 
     broken = (*PAGES, PageSpec("broken", "坏界面", "ui.no_such_module:Page", "Ctrl+9"))
     monkeypatch.setattr(main_window, "PAGES", broken)
     monkeypatch.setattr(selftest, "PAGES", broken)
-    report = selftest.run(data, install_hooks=False)
+    report = selftest.run(data, install_hooks=False, credentials=ADMIN)
     assert not report["ok"]
     assert [p["key"] for p in report["pages"] if not p["ok"]] == ["broken"]
     assert "no_such_module" in report["pages"][-1]["error"]

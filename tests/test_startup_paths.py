@@ -13,7 +13,7 @@ def test_an_up_to_date_database_opens_without_importing_alembic_or_pypinyin(temp
     code = (
         "import sys\n"
         "from app.workspace import Workspace\n"
-        f"ws = Workspace.open({str(templates['village'])!r}, create=False)\n"
+        f"ws = Workspace.open({str(templates['village'])!r}, create=False, credentials=('admin', 'admin-pass-1'))\n"
         "assert ws.require_station().code == '370681101201'\n"
         "print(sorted(m for m in ('alembic', 'pypinyin') if m in sys.modules))\n"
     )

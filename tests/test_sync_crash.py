@@ -35,7 +35,7 @@ SCRIPT = textwrap.dedent("""
         return commit(self)
 
     importer._Batch.commit = stall_before_commit
-    ws = Workspace.open(town_dir, create=False)
+    ws = Workspace.open(town_dir, create=False, credentials=("admin", "admin-pass-1"))
     importer.import_bundles(ws, [Path(bundle)])
 """)
 

@@ -30,7 +30,7 @@ from app.sync.importer import import_bundles
 from app.sync.receipts import export_receipts, import_receipt
 from app.workspace import Workspace
 
-from tests.conftest import ADMIN_PASSWORD, VILLAGE_CODE
+from tests.conftest import ADMIN, ADMIN_PASSWORD, VILLAGE_CODE
 from tests.sync_support import (
     add_attachment,
     add_demand,
@@ -58,9 +58,9 @@ def world(templates, tmp_path_factory):
     """Saved folders: a town holding villages A and B; A's first bundle (imported), A's second bundle
     (not yet imported: the valid one placed beside each fuzzed bundle); a town bundle for A; a receipt."""
     root = tmp_path_factory.mktemp("fuzz-world")
-    a = Workspace.open(shutil.copytree(templates["village"], root / "a"), create=False)
-    town = Workspace.open(shutil.copytree(templates["town"], root / "town"), create=False)
-    b = Workspace.open(root / "b")
+    a = Workspace.open(shutil.copytree(templates["village"], root / "a"), create=False, credentials=ADMIN)
+    town = Workspace.open(shutil.copytree(templates["town"], root / "town"), create=False, credentials=ADMIN)
+    b = Workspace.open(root / "b", credentials=ADMIN)
     init_station(
         b,
         kind="village",
@@ -113,7 +113,10 @@ class _Copy:
     def __init__(self, world: dict, names: tuple[str, ...]) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="fuzz-"))
         self.ws = {
-            n: Workspace.open(shutil.copytree(world["root"] / n, self.tmp / n), create=False) for n in names
+            n: Workspace.open(
+                shutil.copytree(world["root"] / n, self.tmp / n), create=False, credentials=ADMIN
+            )
+            for n in names
         }
 
     def close(self) -> None:

@@ -15,7 +15,7 @@ from app.sync.importer import import_bundles
 from app.sync.receipts import export_receipts, import_receipt
 from app.workspace import Workspace
 
-from tests.conftest import VILLAGE_CODE
+from tests.conftest import ADMIN, VILLAGE_CODE
 from tests.sync_support import add_household, delete_household, edit_household, enroll_village, synced_rows
 
 ops = st.one_of(
@@ -35,8 +35,12 @@ def test_any_interleaving_of_edits_exports_imports_and_receipts_ends_with_town_e
 ):
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        village = Workspace.open(shutil.copytree(templates["village"], tmp / "village"), create=False)
-        town = Workspace.open(shutil.copytree(templates["town"], tmp / "town"), create=False)
+        village = Workspace.open(
+            shutil.copytree(templates["village"], tmp / "village"), create=False, credentials=ADMIN
+        )
+        town = Workspace.open(
+            shutil.copytree(templates["town"], tmp / "town"), create=False, credentials=ADMIN
+        )
         try:
             enroll_village(village, town, tmp)
             stick = tmp / "stick"

@@ -9,6 +9,8 @@ import struct
 import pytest
 from sqlalchemy import text
 
+from db import cipher
+
 from app.stations import init_station
 from app.sync import bundle, keys
 from app.sync.bundle import REASONS
@@ -18,6 +20,7 @@ from app.sync.importer import import_bundles
 from app.sync.station_cards import write_card
 from app.workspace import Workspace
 
+from tests.conftest import ADMIN
 from tests.sync_support import add_attachment, add_household, content_dump, enroll_village
 
 
@@ -91,7 +94,7 @@ def _resign(data: bytes, sign_key, *, embed_public: bool) -> bytes:
 
 def test_bundle_signed_with_another_villages_key_is_rejected(setup, templates, tmp_path):
     _, town, _, good = setup
-    other = Workspace.open(tmp_path / "other")
+    other = Workspace.open(tmp_path / "other", credentials=ADMIN)
     init_station(other, kind="village", code="370681101202", name="李家村", town_card=templates["town_card"])
     enroll_village(other, town, tmp_path)
     other_key = keys.load_sign_key(other.keys_dir)
@@ -123,7 +126,7 @@ def test_bundle_from_a_revoked_station_is_rejected(setup):
 
 
 def test_bundle_for_another_town_is_rejected(town_ws, tmp_path):
-    town_b = Workspace.open(tmp_path / "town-b")
+    town_b = Workspace.open(tmp_path / "town-b", credentials=ADMIN)
     init_station(town_b, kind="town", code="370681102", name="西城镇")
     card_b = write_card(
         __import__("app.stations", fromlist=["station_card"]).station_card(town_b),
@@ -131,7 +134,7 @@ def test_bundle_for_another_town_is_rejected(town_ws, tmp_path):
         tmp_path / "town-b.json",
     )
     town_b.close()
-    village_b = Workspace.open(tmp_path / "village-b")
+    village_b = Workspace.open(tmp_path / "village-b", credentials=ADMIN)
     init_station(village_b, kind="village", code="370681102201", name="王家村", town_card=card_b)
     add_household(village_b, "王大锤")
     stick = tmp_path / "stick"
@@ -147,11 +150,11 @@ def test_card_of_a_village_outside_the_town_is_refused_at_enrollment(town_ws, tm
     from app.errors import UserError
     from app.sync.enrollment import enroll
 
-    town_b = Workspace.open(tmp_path / "town-b")
+    town_b = Workspace.open(tmp_path / "town-b", credentials=ADMIN)
     init_station(town_b, kind="town", code="370681102", name="西城镇")
     card_b = export_card(town_b, tmp_path / "town-b.json")
     town_b.close()
-    village_b = Workspace.open(tmp_path / "village-b")
+    village_b = Workspace.open(tmp_path / "village-b", credentials=ADMIN)
     init_station(village_b, kind="village", code="370681102201", name="王家村", town_card=card_b)
     card = export_card(village_b, tmp_path / "village-b.json")
     village_b.close()
@@ -182,7 +185,7 @@ def test_unknown_required_capability_is_rejected(village_ws, town_ws, tmp_path):
 def test_town_bundle_for_one_village_is_refused_by_another(setup, templates, tmp_path):
     village, town, stick, good = setup
     import_bundles(town, [good])
-    other = Workspace.open(tmp_path / "other")
+    other = Workspace.open(tmp_path / "other", credentials=ADMIN)
     init_station(other, kind="village", code="370681101202", name="李家村", town_card=templates["town_card"])
     from db.models import Household
 
@@ -197,12 +200,11 @@ def test_town_bundle_for_one_village_is_refused_by_another(setup, templates, tmp
 
 def _broken_bundle(village_ws, stick, hid: str, broken: str):
     """The village's next bundle, with a good new household and one row broken behind the program's back."""
-    import sqlite3
 
     add_household(village_ws, "李四")  # a good row that must not stay behind either
     station = village_ws.require_station()
-    con = sqlite3.connect(village_ws.db_path)
-    con.row_factory = sqlite3.Row
+    con = cipher.connect(village_ws.db_path, village_ws.key)
+    con.row_factory = cipher.dbapi.Row
     con.execute("PRAGMA foreign_keys=OFF")
     (counter,) = con.execute(
         "SELECT value FROM station_counter WHERE station_id = ?", (station.id,)

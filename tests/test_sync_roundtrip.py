@@ -18,7 +18,7 @@ from app.sync.importer import attachment_data, import_bundles
 from app.sync.receipts import export_receipts, import_receipt
 from app.sync.status import town_board, village_status
 
-from tests.conftest import ADMIN_PASSWORD, VILLAGE_CODE
+from tests.conftest import ADMIN, ADMIN_PASSWORD, VILLAGE_CODE
 from tests.sync_support import (
     SECOND_VILLAGE,
     add_attachment,
@@ -232,7 +232,7 @@ def test_stats_at_the_town_equal_the_villages_own_counts_after_a_round_trip(pair
     for name in ("张建国", "李桂兰", "王强"):
         add_household(village, name, ("甲", "乙"))
     delete_household(village, add_household(village, "赵已迁"))
-    other = Workspace.open(tmp_path / "village2")
+    other = Workspace.open(tmp_path / "village2", credentials=ADMIN)
     init_station(
         other,
         kind="village",
@@ -313,10 +313,10 @@ def test_every_synced_table_of_real_village_data_arrives_equal_at_the_town(two_v
 
     from app.workspace import Workspace
 
-    town = Workspace.open(two_villages["town"], create=False)
+    town = Workspace.open(two_villages["town"], create=False, credentials=ADMIN)
     villages = [
-        (Workspace.open(two_villages["first"], create=False), VILLAGE_CODE),
-        (Workspace.open(two_villages["second"], create=False), SECOND_VILLAGE[0]),
+        (Workspace.open(two_villages["first"], create=False, credentials=ADMIN), VILLAGE_CODE),
+        (Workspace.open(two_villages["second"], create=False, credentials=ADMIN), SECOND_VILLAGE[0]),
     ]
     try:
         town_stats = _cli_stats(town.root)

@@ -19,7 +19,7 @@ from app.sync.importer import import_bundles
 from app.sync.receipts import export_receipts, import_receipt
 from app.workspace import Workspace
 
-from tests.conftest import ADMIN_PASSWORD, VILLAGE_CODE
+from tests.conftest import ADMIN, ADMIN_PASSWORD, VILLAGE_CODE
 from tests.sync_support import (
     add_demand,
     add_household,
@@ -76,9 +76,13 @@ def test_two_villages_and_a_town_in_any_order_end_equal_and_a_never_touches_b(te
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         ws = {
-            "a": Workspace.open(shutil.copytree(templates["village"], tmp / "a"), create=False),
-            "town": Workspace.open(shutil.copytree(templates["town"], tmp / "town"), create=False),
-            "b": Workspace.open(tmp / "b"),
+            "a": Workspace.open(
+                shutil.copytree(templates["village"], tmp / "a"), create=False, credentials=ADMIN
+            ),
+            "town": Workspace.open(
+                shutil.copytree(templates["town"], tmp / "town"), create=False, credentials=ADMIN
+            ),
+            "b": Workspace.open(tmp / "b", credentials=ADMIN),
         }
         try:
             _run(ws, tmp, steps, final_order)

@@ -4,7 +4,6 @@ its keys) can make with a bundle signed by its own enrolled key, and the answer 
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from db import cipher
 from db.models import Attachment, Demand, Household, Person, User
 
 from app import attachments
@@ -28,7 +28,7 @@ from app.sync.receipts import export_receipts, import_receipt
 from app.sync.status import refused_records
 from app.workspace import Workspace
 
-from tests.conftest import ADMIN_PASSWORD, VILLAGE_CODE
+from tests.conftest import ADMIN, ADMIN_PASSWORD, VILLAGE_CODE
 from tests.sync_support import (
     add_attachment,
     add_demand,
@@ -51,7 +51,7 @@ B_CODE, B_NAME = "370681101202", "李家村"
 def town_of_two(village_ws, town_ws, templates, tmp_path):
     """Village A (张家村) and village B (李家村), both enrolled, each with a household at the town."""
     enroll_village(village_ws, town_ws, tmp_path)
-    b = Workspace.open(tmp_path / "village-b")
+    b = Workspace.open(tmp_path / "village-b", credentials=ADMIN)
     init_station(
         b,
         kind="village",
@@ -540,7 +540,7 @@ def test_an_import_into_a_database_another_program_is_writing_waits_then_refuses
         (town, lambda: import_bundles(town, [up.path])),
         (a, lambda: import_receipt(a, receipt.path)),
     ):
-        blocker = sqlite3.connect(ws.db_path)
+        blocker = cipher.connect(ws.db_path, ws.key)
         blocker.execute("BEGIN IMMEDIATE")
         try:
             with pytest.raises(UserError) as err:

@@ -8,7 +8,7 @@ from app import accounts
 from app.sync.export import export_bundles
 from app.sync.importer import import_bundles
 
-from tests.conftest import ADMIN_PASSWORD
+from tests.conftest import ADMIN, ADMIN_PASSWORD
 from tests.sync_support import add_household, edit_household, enroll_village
 
 # The offscreen platform plugin warns about a window feature it lacks; nothing to do with the screens.
@@ -120,7 +120,7 @@ def test_village_page_lists_what_the_town_refused_and_re_keys_a_household(
     from ui.sync.page import SyncPage
 
     enroll_village(village_ws, town_ws, tmp_path)
-    other = Workspace.open(tmp_path / "village-b")
+    other = Workspace.open(tmp_path / "village-b", credentials=ADMIN)
     init_station(
         other,
         kind="village",

@@ -20,7 +20,7 @@ from app.sync.export import export_bundles
 from app.sync.station_cards import write_card
 from app.workspace import Workspace
 
-from tests.conftest import ADMIN_PASSWORD, TOWN_CODE, TOWN_NAME
+from tests.conftest import ADMIN, ADMIN_PASSWORD, TOWN_CODE, TOWN_NAME
 from tests.sync_support import add_household
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,7 @@ def _ime(widget, text: str) -> None:
 
 
 def _village_without_card(root: Path, code: str = "370681101203", name: str = "王家村") -> Workspace:
-    ws = Workspace.open(root / f"village-{code}")
+    ws = Workspace.open(root / f"village-{code}", credentials=ADMIN)
     init_station(
         ws,
         kind="village",
@@ -71,7 +71,7 @@ def test_a_village_binds_its_town_later_and_can_then_export(town_ws, templates, 
 
 
 def test_binding_refuses_the_wrong_card(town_ws, templates, tmp_path):
-    other_town = Workspace.open(tmp_path / "town-b")
+    other_town = Workspace.open(tmp_path / "town-b", credentials=ADMIN)
     init_station(other_town, kind="town", code="370681102", name="西城镇")
     other_card = write_card(station_card(other_town), other_town.keys_dir, tmp_path / "town-b.json")
     village = _village_without_card(tmp_path)
@@ -86,7 +86,7 @@ def test_binding_refuses_the_wrong_card(town_ws, templates, tmp_path):
         assert not enrollment.town_binding(village).bound
         enrollment.bind_town(village, templates["town_card"])
         # a second town's card (a town that changed its computer) is not taken silently
-        third = Workspace.open(tmp_path / "town-c")
+        third = Workspace.open(tmp_path / "town-c", credentials=ADMIN)
         init_station(third, kind="town", code=TOWN_CODE, name="东城镇新电脑")
         third_card = write_card(station_card(third), third.keys_dir, tmp_path / "town-c.json")
         third.close()
@@ -123,7 +123,7 @@ def test_bind_on_the_command_line(templates, tmp_path):
 def test_the_wizard_takes_the_towns_part_of_the_code_from_the_card(qtbot, templates, tmp_path, monkeypatch):
     from ui.setup_wizard import SetupWizard
 
-    ws = Workspace.open(tmp_path / "new")
+    ws = Workspace.open(tmp_path / "new", credentials=ADMIN)
     try:
         wizard = SetupWizard(ws)
         qtbot.addWidget(wizard)
@@ -147,7 +147,7 @@ def test_a_whole_first_link_from_the_window(qtbot, town_ws, templates, tmp_path,
 
     stick = tmp_path / "stick"
     stick.mkdir()
-    village = Workspace.open(tmp_path / "new-village")
+    village = Workspace.open(tmp_path / "new-village", credentials=ADMIN)
     try:
         wizard = SetupWizard(village)
         qtbot.addWidget(wizard)
@@ -167,6 +167,8 @@ def test_a_whole_first_link_from_the_window(qtbot, town_ws, templates, tmp_path,
             qtbot.keyClicks(widget, text)
         admin.display_name.selectAll()
         _ime(admin.display_name, "赵书记")
+        qtbot.mouseClick(wizard.button(QWizard.WizardButton.CommitButton), Qt.MouseButton.LeftButton)
+        qtbot.keyClicks(wizard.recovery_page.again, wizard.recovery_page.code)  # typed back from the sheet
         qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
         assert wizard.result() == QDialog.DialogCode.Accepted
 

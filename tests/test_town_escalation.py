@@ -17,7 +17,7 @@ from app.sync.export import export_bundles
 from app.sync.importer import import_bundles
 from app.workspace import Workspace
 
-from tests.conftest import ADMIN_PASSWORD, VILLAGE_CODE
+from tests.conftest import ADMIN, ADMIN_PASSWORD, VILLAGE_CODE
 from tests.sync_support import DEMO_TODAY, export_one, synced_rows
 
 
@@ -32,8 +32,8 @@ def _admin(ws: Workspace) -> User:
 
 @pytest.fixture
 def stations(two_villages):
-    town = Workspace.open(two_villages["town"], create=False)
-    village = Workspace.open(two_villages["first"], create=False)
+    town = Workspace.open(two_villages["town"], create=False, credentials=ADMIN)
+    village = Workspace.open(two_villages["first"], create=False, credentials=ADMIN)
     yield town, village
     village.close()
     town.close()

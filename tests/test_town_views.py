@@ -13,7 +13,7 @@ from db.models import Demand, DiaryEntry, Household, MediationCase
 from app import accounts
 from app.workspace import Workspace
 
-from tests.conftest import ADMIN_PASSWORD, VILLAGE_CODE
+from tests.conftest import ADMIN, ADMIN_PASSWORD, VILLAGE_CODE
 from tests.sync_support import SECOND_VILLAGE
 
 pytestmark = pytest.mark.qt_log_ignore(r"^This plugin does not support propagateSizeHints\(\)$")
@@ -31,7 +31,7 @@ def _ctx(ws):
 
 @pytest.fixture
 def town(two_villages):
-    ws = Workspace.open(two_villages["town"], create=False)
+    ws = Workspace.open(two_villages["town"], create=False, credentials=ADMIN)
     yield ws
     ws.close()
 

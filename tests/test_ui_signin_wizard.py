@@ -9,7 +9,30 @@ from app.workspace import Workspace
 from ui.setup_wizard import SetupWizard
 from ui.signin import SignInDialog
 
-from tests.conftest import ADMIN_PASSWORD
+from tests.conftest import ADMIN, ADMIN_PASSWORD
+
+
+def _through_the_recovery_page(wizard, tmp_path):
+    """Make the station, then the recovery page: the code is shown, its sheet saved, and it must be typed
+    back before the wizard finishes."""
+    from pypdf import PdfReader
+
+    from db.keyslots import KeySlots
+
+    wizard.button(QWizard.WizardButton.CommitButton).click()
+    page = wizard.recovery_page
+    assert wizard.currentPage() is page and len(page.code) == 24 == len(page.code_label.text())
+    slots = KeySlots.load(wizard.ws.keys_dir)
+    assert slots.has_recovery and slots.provisional_key is None  # nothing of the key is in the clear
+    sheet = page.save_sheet(tmp_path)
+    text = "".join(p.extract_text() for p in PdfReader(sheet).pages).replace("\x00", "")
+    assert page.code in text and "保险柜" in text
+    page.again.setText("2222-3333-4444-5555-6666")
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    assert wizard.isVisible() and "不一致" in page.error.text()
+    page.again.setText(page.code.lower().replace("-", ""))  # typed loosely, as a person would
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    assert wizard.ws.key is not None and slots.open_recovery(page.code) == wizard.ws.key
 
 
 def _fill_station(wizard, code, name):
@@ -19,7 +42,7 @@ def _fill_station(wizard, code, name):
 
 
 def test_wizard_creates_village_station_and_its_first_administrator(qtbot, tmp_path):
-    ws = Workspace.open(tmp_path / "new")
+    ws = Workspace.open(tmp_path / "new", credentials=ADMIN)
     try:
         wizard = SetupWizard(ws)
         qtbot.addWidget(wizard)
@@ -33,7 +56,7 @@ def test_wizard_creates_village_station_and_its_first_administrator(qtbot, tmp_p
         a.display_name.setText("李明")
         a.password.setText("secret-77")
         a.confirm.setText("secret-77")
-        wizard.button(QWizard.WizardButton.FinishButton).click()
+        _through_the_recovery_page(wizard, tmp_path)
         assert wizard.result() == QDialog.DialogCode.Accepted
         station = ws.local_station(refresh=True)
         assert (station.kind, station.code, station.name, station.town_name) == (
@@ -50,7 +73,7 @@ def test_wizard_creates_village_station_and_its_first_administrator(qtbot, tmp_p
 
 
 def test_wizard_refuses_a_village_code_of_the_wrong_length(qtbot, tmp_path):
-    ws = Workspace.open(tmp_path / "new")
+    ws = Workspace.open(tmp_path / "new", credentials=ADMIN)
     try:
         wizard = SetupWizard(ws)
         qtbot.addWidget(wizard)
@@ -65,7 +88,7 @@ def test_wizard_refuses_a_village_code_of_the_wrong_length(qtbot, tmp_path):
 
 
 def test_wizard_refuses_a_village_outside_the_town_on_its_card(qtbot, tmp_path, templates):
-    ws = Workspace.open(tmp_path / "new")
+    ws = Workspace.open(tmp_path / "new", credentials=ADMIN)
     try:
         wizard = SetupWizard(ws)
         qtbot.addWidget(wizard)
@@ -80,7 +103,7 @@ def test_wizard_refuses_a_village_outside_the_town_on_its_card(qtbot, tmp_path, 
 
 
 def test_wizard_creates_town_station_and_keeps_admin_page_open_on_mismatched_passwords(qtbot, tmp_path):
-    ws = Workspace.open(tmp_path / "new")
+    ws = Workspace.open(tmp_path / "new", credentials=ADMIN)
     try:
         wizard = SetupWizard(ws)
         qtbot.addWidget(wizard)
@@ -92,11 +115,11 @@ def test_wizard_creates_town_station_and_keeps_admin_page_open_on_mismatched_pas
         a.display_name.setText("镇管理员")
         a.password.setText("secret-77")
         a.confirm.setText("secret-78")
-        wizard.button(QWizard.WizardButton.FinishButton).click()
+        wizard.button(QWizard.WizardButton.CommitButton).click()
         assert wizard.isVisible() and "不一样" in a.error.text()
         assert not ws.is_initialized
         a.confirm.setText("secret-77")
-        wizard.button(QWizard.WizardButton.FinishButton).click()
+        _through_the_recovery_page(wizard, tmp_path)
         assert wizard.result() == QDialog.DialogCode.Accepted
         assert ws.local_station(refresh=True).kind == "town"
     finally:
@@ -149,3 +172,37 @@ def test_sign_in_refuses_a_deactivated_account(qtbot, village_ws, village_admin)
     dialog.password.setText("zhao-pass")
     assert not dialog.try_sign_in()
     assert "停用" in dialog.error.text()
+
+
+def test_the_first_sign_in_unlocks_the_encrypted_database_and_a_forgotten_password_is_recovered(
+    qtbot, village_ws, village_admin
+):
+    from ui.signin import RecoveryDialog
+
+    with village_ws.work(village_admin) as w:
+        code = accounts.new_recovery_code(w)
+    village_ws.close()
+    ws = Workspace.open(village_ws.root, create=False)
+    assert ws.locked
+    dialog = SignInDialog(ws)
+    qtbot.addWidget(dialog)
+    assert "张家村" in dialog.findChildren(type(dialog.error))[0].text()  # heading from the public card
+    dialog.username.setText("admin")
+    dialog.password.setText("wrong-password")
+    assert not dialog.try_sign_in() and ws.locked and "不对" in dialog.error.text()
+    recovery = RecoveryDialog(ws, dialog)
+    recovery.code.setText("2222-3333-4444-5555-6666")
+    recovery.password.setText("new-pass-9")
+    recovery.confirm.setText("new-pass-9")
+    assert not recovery.try_recover() and ws.locked and "恢复码不对" in recovery.error.text()
+    recovery.code.setText(code)
+    assert recovery.try_recover() and not ws.locked and recovery.user.username == "admin"
+    ws.close()
+    ws = Workspace.open(village_ws.root, create=False)
+    dialog = SignInDialog(ws)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("admin")
+    dialog.password.setText("new-pass-9")
+    assert dialog.try_sign_in(), dialog.error.text()
+    assert dialog.user.username == "admin" and not ws.locked
+    ws.close()

@@ -12,13 +12,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from db import migrate, vocab
+from db import cipher, migrate, vocab
 from db.models import Acknowledgement, Household
 from db.queries.households import RosterFilter, roster_ids
 
 from app.diary.acknowledgement import acknowledgement_info
+from app.errors import UserError
 from app.workspace import Workspace
 
+from tests.conftest import ADMIN
 from tools.make_upgrade_fixture import fingerprint
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -33,9 +35,11 @@ def test_there_is_a_fixture_of_a_released_schema():
 def test_an_old_workspace_opens_with_every_record_intact(fixture, tmp_path):
     expected = json.loads(fixture.with_suffix(".json").read_text(encoding="utf-8"))
     root = shutil.copytree(fixture, tmp_path / "village")
-    ws = Workspace.open(root, create=False)
+    before = fingerprint(root / "minqing.db")
+    ws = Workspace.open(root, create=False)  # plain: encrypted on the way in, with no password asked
+    key = ws.key
     try:
-        assert migrate.is_up_to_date(ws.engine)
+        assert key is not None and migrate.is_up_to_date(ws.engine)
         if expected["revision"] != migrate.head_revision():
             assert any("before-" in b.name for b in (root / "backups").glob("*.db"))  # kept before upgrading
         with ws.session() as s:
@@ -51,7 +55,17 @@ def test_an_old_workspace_opens_with_every_record_intact(fixture, tmp_path):
             assert hits  # the search index came through
     finally:
         ws.close(daily_backup=False)
-    conn = sqlite3.connect(root / "minqing.db")
+    # encrypted at rest: SQLite alone reads nothing; no plain copy is left, nor any plain backup
+    assert not cipher.is_plain(root / "minqing.db")
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(root / "minqing.db").execute("SELECT count(*) FROM person").fetchone()
+    assert sorted(p.name for p in root.iterdir() if p.name.startswith("minqing.db")) == ["minqing.db"]
+    assert all(not cipher.is_plain(b) for b in (root / "backups").glob("*.db"))
+    # every account keeps its password: the demo's administrator opens it; a wrong password does not
+    with pytest.raises(UserError):
+        Workspace.open(root, create=False, credentials=ADMIN)
+    Workspace.open(root, create=False, credentials=("admin", "minqing")).close(daily_backup=False)
+    conn = cipher.connect(root / "minqing.db", key)
     try:  # every coded column holds the values, none of the old English codes
         for table, columns in vocab.LEGACY_CODES.items():
             for column, codes in columns.items():
@@ -59,6 +73,7 @@ def test_an_old_workspace_opens_with_every_record_intact(fixture, tmp_path):
                 assert held and held <= set(codes.values()), (table, column, held)
     finally:
         conn.close()
-    now = fingerprint(root / "minqing.db")
+    now = fingerprint(root / "minqing.db", key)
     for table, want in expected["tables"].items():
+        assert before[table] == want, table
         assert now[table] == want, table

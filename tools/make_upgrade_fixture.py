@@ -23,9 +23,12 @@ sys.path.insert(0, str(ROOT))
 from db.base import synced_models  # noqa: E402
 
 
-def fingerprint(db: Path) -> dict:
-    """Per synced table: live and deleted row counts and a hash of the sorted ids (ids never change)."""
-    conn = sqlite3.connect(db)
+def fingerprint(db: Path, key: bytes | None = None) -> dict:
+    """Per synced table: live and deleted row counts and a hash of the sorted ids (ids never change).
+    ``key``: the database is encrypted (after the program opened it)."""
+    from db import cipher
+
+    conn = cipher.connect(db, key)
     out = {}
     try:
         for model in synced_models():
@@ -53,10 +56,12 @@ def main() -> int:
         conn.execute("VACUUM")
         conn.close()
         sys.path.insert(0, str(ROOT))
+        from sqlalchemy import select
+
+        from db.models import Acknowledgement
+
         from app.diary.acknowledgement import acknowledgement_info
         from app.workspace import Workspace
-        from db.models import Acknowledgement
-        from sqlalchemy import select
 
         target = ROOT / "tests" / "data" / f"workspace-{revision}"
         if target.exists():
@@ -64,7 +69,7 @@ def main() -> int:
         target.mkdir(parents=True)
         shutil.copy2(db, target / "minqing.db")
         shutil.copytree(data / "keys", target / "keys")
-        ws = Workspace.open(target, create=False)
+        ws = Workspace.open(shutil.copytree(target, Path(tmp) / "opened"), create=False)  # the fixture stays plain
         try:
             with ws.session() as s:
                 entry_ids = s.scalars(select(Acknowledgement.entry_id).where(Acknowledgement.deleted_at.is_(None))).all()

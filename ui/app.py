@@ -105,7 +105,7 @@ def offer_rescue(root: Path, exc: DatabaseDamaged) -> bool:
     summary = None
     if exc.newest_backup is not None:
         try:
-            summary = backups.describe(backups.summarize(exc.newest_backup))
+            summary = backups.describe(backups.summarize(exc.newest_backup, exc.key))
         except UserError:
             summary = None
     box = QMessageBox(QMessageBox.Icon.Critical, "数据库已损坏", exc.message)
@@ -118,14 +118,19 @@ def offer_rescue(root: Path, exc: DatabaseDamaged) -> bool:
     box.addButton("退出", QMessageBox.ButtonRole.RejectRole)
     box.exec()
     try:
-        if restore is not None and box.clickedButton() is restore and exc.newest_backup is not None:
-            backups.restore(root, exc.newest_backup)
+        if (
+            restore is not None
+            and box.clickedButton() is restore
+            and exc.newest_backup is not None
+            and exc.key is not None
+        ):
+            backups.restore(root, exc.newest_backup, exc.key)
             QMessageBox.information(None, "已恢复", f"已从备份恢复：{summary}")
             return True
-        if box.clickedButton() is rescue:
+        if box.clickedButton() is rescue and exc.key is not None:
             out = QFileDialog.getExistingDirectory(None, "选一个新的、空的文件夹")
             if out:
-                report, orphans = backups.salvage_to(root, out)
+                report, orphans = backups.salvage_to(root, out, exc.key)
                 QMessageBox.information(
                     None,
                     "已导出",
@@ -172,7 +177,14 @@ def run(data_dir: str | Path | None = None) -> int:
             wizard = SetupWizard(ws)
             if wizard.exec() != QDialog.DialogCode.Accepted:
                 return 0
-        user = sign_in(ws)
+        try:
+            user = sign_in(ws)
+        except DatabaseDamaged as exc:  # found when the password opened the database
+            ws.close(daily_backup=False)
+            if not offer_rescue(root, exc):
+                return 1
+            ws = Workspace.open(root, key=exc.key)
+            user = sign_in(ws)
         if user is None:
             return 0
         window = MainWindow(AppContext(ws, user))

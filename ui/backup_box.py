@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from db import backups as files
 
-from app import backups
+from app import accounts, backups, recovery_sheet
 from app.errors import UserError, failure_message
 
 from ui.context import AppContext
@@ -41,8 +41,13 @@ class BackupBox(QGroupBox):
         self.to_stick_button.clicked.connect(self.choose_backup_target)
         self.restore_button = QPushButton("从备份恢复(&R)…")
         self.restore_button.clicked.connect(self.choose_restore_file)
+        self.recovery_button = QPushButton("生成新的恢复码(&K)…")
+        self.recovery_button.setToolTip("所有管理员都忘记密码时，只有恢复码能打开加密的数据库")
+        self.recovery_button.clicked.connect(self.new_recovery_code)
+        self.recovery_button.setEnabled(accounts.can(ctx.user, "manage_users"))
         row.addWidget(self.to_stick_button)
         row.addWidget(self.restore_button)
+        row.addWidget(self.recovery_button)
         row.addStretch()
         layout.addLayout(row)
         self.status = QLabel()
@@ -60,6 +65,42 @@ class BackupBox(QGroupBox):
             )
         else:
             self.latest.setText("还没有备份（每天第一次关闭民情簿时会自动备份）。")
+        with self.ctx.work() as w:
+            has_code = accounts.has_recovery_code(w)
+        if not has_code:
+            self.latest.setText(
+                self.latest.text()
+                + "\n还没有恢复码：管理员忘记密码时将无法打开数据库，请点“生成新的恢复码”。"
+            )
+
+    # -- recovery code ------------------------------------------------------------------------------
+    def new_recovery_code(self) -> str | None:
+        answer = QMessageBox.question(
+            self,
+            "生成新的恢复码",
+            "将生成新的恢复码，旧的恢复码随即作废。新恢复码只显示一次，请打印或抄下后放进保险柜。继续吗？",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+        with self.ctx.work() as w:
+            code = accounts.new_recovery_code(w)
+        box = QMessageBox(
+            QMessageBox.Icon.Information, "新的恢复码", f"恢复码（只显示这一次）：\n\n{code}", parent=self
+        )
+        box.setInformativeText("请抄下，或保存打印页后打印，放进工作站的保险柜。")
+        save = box.addButton("保存打印页…", QMessageBox.ButtonRole.ActionRole)
+        box.addButton("已记下", QMessageBox.ButtonRole.AcceptRole)
+        box.exec()
+        if box.clickedButton() is save:
+            folder = QFileDialog.getExistingDirectory(self, "把恢复码打印页保存到哪个文件夹（可以是 U 盘）")
+            if folder:
+                station = self.ctx.station.name
+                path = recovery_sheet.write_sheet(
+                    Path(folder) / f"{station}-恢复码.pdf", station=station, code=code
+                )
+                self.status.setText(f"恢复码打印页已保存：{path}（打印后请把这个文件删掉）")
+        self.refresh()
+        return code
 
     # -- backup to a stick --------------------------------------------------------------------------
     def choose_backup_target(self) -> None:
@@ -76,7 +117,7 @@ class BackupBox(QGroupBox):
         def work(progress):
             progress(0, 1, "正在备份…")
             made = backups.backup_to(ws, target)
-            return backups.describe(files.summarize(made)), made
+            return backups.describe(files.summarize(made, ws.key)), made
 
         def done(result) -> None:
             text, made = result
@@ -96,7 +137,7 @@ class BackupBox(QGroupBox):
 
     def confirm_and_restore(self, path: Path, *, ask: bool = True) -> bool:
         try:
-            summary = backups.describe(backups.summarize(path))
+            summary = backups.describe(backups.summarize(path, self.ctx.workspace.key))
         except UserError as exc:
             QMessageBox.warning(self, "不能恢复", exc.message)
             return False

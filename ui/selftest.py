@@ -73,7 +73,13 @@ def _settle(app: QApplication, ms: int = 20) -> None:
 SCREEN_SIZE = (1366, 768)  # the smallest screen the program must fit (DESIGN.md)
 
 
-def run(data_dir: Path, *, install_hooks: bool = True, screenshots: Path | None = None) -> dict:
+def run(
+    data_dir: Path,
+    *,
+    install_hooks: bool = True,
+    screenshots: Path | None = None,
+    credentials: tuple[str, str] | None = None,
+) -> dict:
     """``install_hooks=False`` (tests inside pytest) leaves faulthandler and Qt's message handler alone.
 
     ``screenshots``: save a PNG of the window (at 1366×768) as each screen is visited, named
@@ -83,6 +89,15 @@ def run(data_dir: Path, *, install_hooks: bool = True, screenshots: Path | None 
 
     app = make_application()
     ws = Workspace.open(data_dir, create=False, defer_check=True)  # as the window opens it
+    if ws.locked:  # the encrypted database opens with the demo's account, or the one given
+        from app.demo import DEMO_ADMIN
+
+        given = DEMO_ADMIN if (ws.public_station() or {}).get("demo") is True else credentials
+        if given is None:
+            raise UserError(
+                "数据库已加密：自检需要登录，请加 --user 登录名 --password-env 存放密码的环境变量名"
+            )
+        ws.unlock(*given)
     logs.setup(ws.logs_dir)
     collector = _ErrorCollector()
     logging.getLogger().addHandler(collector)

@@ -1,9 +1,11 @@
-"""首次使用向导: an empty workspace becomes a village or town station with its first administrator."""
+"""首次使用向导: an empty workspace becomes a village or town station with its first administrator, and
+the encrypted database gets its recovery code, shown once, printed, and typed back before setup ends."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFileDialog,
@@ -19,7 +21,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from app import accounts
+from app import accounts, recovery_sheet
 from app.codes import InvalidDivisionCode, check_town_code, check_village_code
 from app.errors import UserError
 from app.stations import StationInfo, init_station
@@ -186,7 +188,9 @@ class AdminPage(QWizardPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle("第二步：第一个管理员")
-        self.setSubTitle("管理员可以添加其他账号、重置密码。请牢记密码；忘记时只能由其他管理员重置。")
+        self.setSubTitle(
+            "管理员可以添加其他账号、重置密码。请牢记密码；忘记时可由其他管理员重置，或用下一步的恢复码。"
+        )
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.username = QLineEdit("admin")
@@ -230,6 +234,86 @@ class AdminPage(QWizardPage):
         return True
 
 
+class RecoveryPage(QWizardPage):
+    """第三步：恢复码. Made when the page is shown (the station exists by then), shown once in large type,
+    printed to a PDF for the safe, and typed back before the wizard can finish."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle("第三步：恢复码")
+        self.setSubTitle(
+            "数据库已加密。所有管理员都忘记密码时，只有恢复码能打开它。请打印或抄下，放进工作站的保险柜。"
+        )
+        self.code = ""
+        layout = QVBoxLayout(self)
+        self.code_label = QLabel()
+        font = QFont(self.code_label.font())
+        font.setPointSize(font.pointSize() + 8)
+        font.setBold(True)
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        self.code_label.setFont(font)
+        self.code_label.setTextInteractionFlags(self.code_label.textInteractionFlags())
+        layout.addWidget(self.code_label)
+        row = QHBoxLayout()
+        self.print_button = QPushButton("保存打印页(&S)…")
+        self.print_button.clicked.connect(self._save_sheet)
+        row.addWidget(self.print_button)
+        self.saved = QLabel()
+        self.saved.setWordWrap(True)
+        row.addWidget(self.saved, 1)
+        layout.addLayout(row)
+        form = QFormLayout()
+        self.again = QLineEdit()
+        self.again.setPlaceholderText("照着抄下的恢复码再输入一遍")
+        form.addRow("再输入一遍恢复码(&C)：", self.again)
+        layout.addLayout(form)
+        self.error = _error_label()
+        layout.addWidget(self.error)
+        layout.addStretch()
+
+    def initializePage(self) -> None:
+        wizard: SetupWizard = self.wizard()  # type: ignore[assignment]
+        if not self.code:
+            with wizard.ws.work(None) as w:
+                self.code = accounts.new_recovery_code(w)
+        self.code_label.setText(self.code)
+
+    def sheet_path(self, folder: str) -> Path:
+        wizard: SetupWizard = self.wizard()  # type: ignore[assignment]
+        name = wizard.info.name if wizard.info else "工作站"
+        return Path(folder) / f"{name}-恢复码.pdf"
+
+    def _save_sheet(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "把恢复码打印页保存到哪个文件夹（可以是 U 盘）")
+        if folder:
+            self.save_sheet(Path(folder))
+
+    def save_sheet(self, folder: Path) -> Path | None:
+        wizard: SetupWizard = self.wizard()  # type: ignore[assignment]
+        try:
+            path = recovery_sheet.write_sheet(
+                self.sheet_path(str(folder)), station=wizard.info.name if wizard.info else "", code=self.code
+            )
+        except OSError as exc:
+            self.show_error(f"没能保存：{exc.strerror}。请换一个文件夹")
+            return None
+        self.saved.setText(f"已保存：{path}（打印后请把这个文件删掉）")
+        return path
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+    def validatePage(self) -> bool:
+        from db.keyslots import normalize_recovery_code
+
+        if normalize_recovery_code(self.again.text()) != normalize_recovery_code(self.code):
+            self.show_error("与恢复码不一致：请核对抄下的恢复码后重新输入（不分大小写，横线可不输）")
+            self.again.setFocus()
+            return False
+        return True
+
+
 class SetupWizard(QWizard):
     """After accept, ``info`` describes the station that was created (with its administrator)."""
 
@@ -246,8 +330,12 @@ class SetupWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.CancelButton, "取消")
         self.station_page = StationPage()
         self.admin_page = AdminPage()
+        self.admin_page.setCommitPage(True)  # the station is made here: no way back to change it
+        self.setButtonText(QWizard.WizardButton.CommitButton, "建立工作站(&N) >")
+        self.recovery_page = RecoveryPage()
         self.addPage(self.station_page)
         self.addPage(self.admin_page)
+        self.addPage(self.recovery_page)
         self.resize(640, 460)
 
     def create_station(self) -> StationInfo:

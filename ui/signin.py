@@ -1,4 +1,8 @@
-"""登录: the sign-in dialog, also used to unlock a window locked after idle time (same user only)."""
+"""登录: the sign-in dialog, also used to unlock a window locked after idle time (same user only).
+
+The database is encrypted: the first sign-in of a run unwraps its key with the password
+(:meth:`app.workspace.Workspace.unlock`). "忘记密码" opens it with the recovery code instead and gives an
+administrator a new password (:class:`RecoveryDialog`)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -18,7 +23,7 @@ from db.models import User
 from app import accounts
 from app.demo import DEMO_ADMIN, is_demo_workspace
 from app.errors import UserError
-from app.workspace import Workspace
+from app.workspace import DatabaseDamaged, Workspace
 
 ERROR_STYLE = "color: #b00020;"
 
@@ -41,14 +46,13 @@ class SignInDialog(QDialog):
         self.ws = ws
         self.locked_user = locked_user
         self.user: User | None = None
-        station = ws.require_station()
+        self.damaged: DatabaseDamaged | None = None  # found when the password opened the database
+        station = _station_heading(ws)
         self.setWindowTitle("民情簿 · 已锁定" if locked_user else "民情簿 · 登录")
         self.setMinimumWidth(420)
         layout = QVBoxLayout(self)
 
-        heading = QLabel(
-            f"<b>{station.name}</b>（{'村' if station.kind == 'village' else '乡镇'}工作站 {station.code}）"
-        )
+        heading = QLabel(station)
         layout.addWidget(heading)
         if locked_user is not None:
             why = f"{idle_minutes} 分钟没有操作，" if idle_minutes else ""
@@ -71,7 +75,8 @@ class SignInDialog(QDialog):
             self.username.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         self.demo_hint = None
-        if locked_user is None and is_demo_workspace(ws):
+        public = ws.public_station() or {}
+        if locked_user is None and (public.get("demo") is True if ws.locked else is_demo_workspace(ws)):
             self.demo_hint = QLabel(
                 f"这是演示工作站：登录名 <b>{DEMO_ADMIN[0]}</b>，密码 <b>{DEMO_ADMIN[1]}</b>"
             )
@@ -89,6 +94,12 @@ class SignInDialog(QDialog):
             "登录" if locked_user is None else "解锁", QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.cancel_button = self.buttons.addButton("退出程序", QDialogButtonBox.ButtonRole.RejectRole)
+        self.forgot_button: QPushButton | None = None
+        if locked_user is None:
+            self.forgot_button = QPushButton("忘记密码(&F)…")
+            self.forgot_button.setAutoDefault(False)
+            self.forgot_button.clicked.connect(self.recover)
+            self.buttons.addButton(self.forgot_button, QDialogButtonBox.ButtonRole.ResetRole)
         self.ok_button.setDefault(True)
         self.buttons.accepted.connect(self.try_sign_in)
         self.buttons.rejected.connect(self.reject)
@@ -106,11 +117,17 @@ class SignInDialog(QDialog):
             self.username.setFocus()
             return False
         try:
+            if self.ws.locked:
+                self.ws.unlock(username, self.password.text())
             with self.ws.work(None) as w:
                 user = accounts.authenticate(w, username, self.password.text())
                 if self.locked_user is not None and user.id != self.locked_user.id:
                     raise UserError("窗口锁定时只能由原用户解锁")
                 w.session.expunge(user)
+        except DatabaseDamaged as exc:
+            self.damaged = exc
+            self.reject()
+            return False
         except UserError as exc:
             self.show_error(exc.message)
             self.password.clear()
@@ -120,6 +137,16 @@ class SignInDialog(QDialog):
         self.accept()
         return True
 
+    def recover(self) -> None:
+        """忘记密码: the recovery code opens the database and an administrator gets a new password."""
+        dialog = RecoveryDialog(self.ws, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.user is not None:
+            self.user = dialog.user
+            self.accept()
+        elif dialog.damaged is not None:
+            self.damaged = dialog.damaged
+            self.reject()
+
     def keyPressEvent(self, event) -> None:
         # Escape on a lock screen must not dismiss the lock.
         if self.locked_user is not None and event.key() == Qt.Key.Key_Escape:
@@ -128,6 +155,98 @@ class SignInDialog(QDialog):
         super().keyPressEvent(event)
 
 
+def _station_heading(ws: Workspace) -> str:
+    if ws.locked:
+        public = ws.public_station() or {}
+        name, kind, code = public.get("name", ""), public.get("kind", ""), public.get("code", "")
+    else:
+        station = ws.require_station()
+        name, kind, code = station.name, station.kind, station.code
+    return f"<b>{name}</b>（{'村' if kind == 'village' else '乡镇'}工作站 {code}）"
+
+
+class RecoveryDialog(QDialog):
+    """用恢复码重设管理员密码: when every administrator has forgotten the password. The recovery code
+    opens the database; the named administrator gets a new password (audit-logged)."""
+
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.user: User | None = None
+        self.damaged: DatabaseDamaged | None = None
+        self.setWindowTitle("民情簿 · 用恢复码重设管理员密码")
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        note = QLabel(
+            "请从保险柜取出“民情簿数据库恢复码”打印页，照着输入恢复码（不分大小写，横线可不输），"
+            "再为一位管理员设新密码。这次使用会记入操作记录。"
+        )
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        form = QFormLayout()
+        self.code = QLineEdit()
+        self.code.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX")
+        self.username = QLineEdit("admin")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(f"至少 {accounts.MIN_PASSWORD_LENGTH} 位")
+        self.confirm = QLineEdit()
+        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("恢复码(&C)：", self.code)
+        form.addRow("管理员登录名(&U)：", self.username)
+        form.addRow("新密码(&P)：", self.password)
+        form.addRow("再输一次新密码(&R)：", self.confirm)
+        layout.addLayout(form)
+        self.error = QLabel()
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setWordWrap(True)
+        self.error.hide()
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox()
+        self.ok_button = buttons.addButton("重设密码并登录", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.try_recover)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.code.setFocus()
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+    def try_recover(self) -> bool:
+        fields = {"username": self.username, "password": self.password, "code": self.code}
+        try:
+            if self.password.text() != self.confirm.text():
+                raise UserError("两次输入的新密码不一样，请重新输入", field="password")
+            if len(self.password.text()) < accounts.MIN_PASSWORD_LENGTH:
+                raise UserError(f"新密码至少 {accounts.MIN_PASSWORD_LENGTH} 位", field="password")
+            try:
+                self.ws.unlock_with_recovery(self.code.text())  # checked even when already open
+            except UserError as exc:
+                raise UserError(exc.message, field="code") from None
+            with self.ws.work(None) as w:
+                user = accounts.recover(w, self.username.text(), self.password.text())
+                w.session.expunge(user)
+        except DatabaseDamaged as exc:
+            self.damaged = exc
+            self.reject()
+            return False
+        except UserError as exc:
+            self.show_error(exc.message)
+            fields.get(exc.field or "", self.code).setFocus()
+            return False
+        self.user = user
+        self.accept()
+        return True
+
+
 def sign_in(ws: Workspace, parent: QWidget | None = None) -> User | None:
+    """The signed-in user, or None when the person quit. Raises :class:`DatabaseDamaged` when the
+    password opened a database that fails its check (the caller offers the rescue)."""
     dialog = SignInDialog(ws, parent)
-    return dialog.user if dialog.exec() == QDialog.DialogCode.Accepted else None
+    if dialog.exec() == QDialog.DialogCode.Accepted:
+        return dialog.user
+    if dialog.damaged is not None:
+        raise dialog.damaged
+    return None

@@ -1,6 +1,7 @@
 """Drafts (草稿): a half-typed entry survives closing the window or a crash. One JSON file per user
 and entry in the workspace's drafts folder (``work.paths.drafts``), written atomically; a damaged file
-is skipped, never deleted."""
+is skipped, never deleted. Drafts hold residents' words, so they are sealed with the workspace key
+(:mod:`db.cipher`) as attachments are."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from db import vocab
+from db import cipher, vocab
 
 from app.diary.entries import HOME_VISIT, DemandInput, EntryInput, ParticipantInput
 from app.work import Work
@@ -47,10 +48,13 @@ def save_draft(work: Work, key: str, data: dict[str, Any], *, now: dt.datetime |
         "saved_at": (now or dt.datetime.now()).isoformat(timespec="seconds"),
         "data": data,
     }
+    content = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+    if work.key is not None:
+        content = cipher.seal(work.key, "draft", content, target.name)
     fd, tmp = tempfile.mkstemp(dir=drafts_dir, prefix=".tmp-draft-")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(payload, f, ensure_ascii=False, default=str)
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
@@ -61,18 +65,24 @@ def save_draft(work: Work, key: str, data: dict[str, Any], *, now: dt.datetime |
 
 
 def list_drafts(work: Work) -> list[Draft]:
-    """The user's unsaved drafts, newest first. A damaged file is skipped, never deleted."""
+    """The user's unsaved drafts, newest first. A damaged file is skipped, never deleted. Drafts hold residents' words, so they are sealed with the workspace key
+    (:mod:`db.cipher`) as attachments are."""
     drafts_dir, user_id = Path(work.paths.drafts), _user_id(work)
     out = []
     for path in Path(drafts_dir).glob("diary-*.json") if Path(drafts_dir).exists() else []:
         try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
+            raw = path.read_bytes()
+            if cipher.is_sealed(raw):
+                if work.key is None:
+                    continue
+                raw = cipher.unseal(work.key, "draft", raw, path.name)
+            payload = json.loads(raw.decode("utf-8"))
             if payload.get("user_id") != user_id:
                 continue
             out.append(
                 Draft(payload["key"], path, dt.datetime.fromisoformat(payload["saved_at"]), payload["data"])
             )
-        except (ValueError, KeyError, OSError):
+        except (ValueError, KeyError, OSError, AttributeError, cipher.SealBroken):
             continue
     return sorted(out, key=lambda d: d.saved_at, reverse=True)
 
@@ -128,3 +138,17 @@ def draft_to_entry(data: dict[str, Any]) -> EntryInput:
         ],
         cadre_id=data.get("cadre_id"),
     )
+
+
+def seal_plain_drafts(drafts_dir: Path, key: bytes) -> int:
+    """Seal the plain drafts a version before encryption left (returns how many)."""
+    done = 0
+    for path in Path(drafts_dir).glob("diary-*.json") if Path(drafts_dir).exists() else []:
+        raw = path.read_bytes()
+        if cipher.is_sealed(raw):
+            continue
+        tmp = path.with_name(".tmp-seal-" + path.name)
+        tmp.write_bytes(cipher.seal(key, "draft", raw, path.name))
+        os.replace(tmp, path)
+        done += 1
+    return done

@@ -142,7 +142,9 @@ def _cmd_bundle_inspect(args: argparse.Namespace) -> int:
     from app.sync.inspect import inspect_file
 
     if args.data_dir:
-        ins = _with_ws(args, lambda ws: inspect_file(Path(args.file), ws), account=False)
+        ins = _with_ws(
+            args, lambda ws: inspect_file(Path(args.file), None if ws.locked else ws), account=False
+        )
     else:
         ins = inspect_file(Path(args.file))
     m = ins.manifest or {}

@@ -115,10 +115,10 @@ def bind_town(ws: Workspace, card_path: Path, *, actor: User | None = None) -> B
 def export_card(ws: Workspace, out: Path) -> Path:
     """Write this station's self-signed card (the town card at a town, the station card at a village)."""
     out = Path(out)
+    card = station_card(ws)  # from the public copy while the database is locked
     if out.is_dir():
-        st = ws.require_station()
-        out = out / f"{st.code}-card.json"
-    return station_cards.write_card(station_card(ws), ws.keys_dir, out)
+        out = out / f"{card.code}-card.json"
+    return station_cards.write_card(card, ws.keys_dir, out)
 
 
 def enroll(ws: Workspace, card_path: Path, *, actor: User | None = None) -> tuple[EnrolledStation, bool]:

@@ -16,7 +16,6 @@ import gc
 import hashlib
 import json
 import os
-import sqlite3
 import struct
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -28,7 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, RootTransaction, delete, func, select
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError, ProgrammingError
 
-from db import migrate, vocab
+from db import cipher, migrate, vocab
 from db.backups import write_backup
 from db.base import utcnow
 from db.bulk import bulk_writes, large_wal
@@ -208,7 +207,7 @@ def import_bundles(
     if files and not dry_run:  # what the database held before this import, checked, in backups/
         if progress:
             progress(0, len(files), "导入前先备份数据库…")
-        write_backup(ws.db_path, ws.backups_dir, "before-import")
+        write_backup(ws.db_path, ws.backups_dir, "before-import", ws.key, slots_file=ws.slots_file)
     assert ws.engine is not None, "the workspace is open"
     # While one bundle is written (SQLite works without the GIL), the next one is read, verified,
     # decrypted and parsed in a second thread: the two halves of an import overlap.
@@ -373,8 +372,8 @@ class _Batch:
             TypeError,
             ValueError,
             OverflowError,
-            sqlite3.ProgrammingError,
-            sqlite3.InterfaceError,
+            cipher.ProgrammingError,
+            cipher.InterfaceError,
             ProgrammingError,
             InterfaceError,
             DataError,
@@ -408,7 +407,7 @@ class _Batch:
             self._rollback(tx)
             if isinstance(exc, OperationalError):
                 raise_if_busy(exc)
-            if not isinstance(exc, (IntegrityError, sqlite3.IntegrityError)):
+            if not isinstance(exc, (IntegrityError, cipher.IntegrityError)):
                 raise
             self._one_by_one(members, exc)
 
@@ -472,7 +471,7 @@ class _Batch:
             )
         except (
             IntegrityError,
-            sqlite3.IntegrityError,
+            cipher.IntegrityError,
         ) as exc:  # the importer writes through the driver's cursor too
             raise BundleRejected(_inconsistent(exc)) from None
 

@@ -1,0 +1,167 @@
+"""Encryption at rest against plain SQLite, the same 100 000-household demo village, the same run (issue 14).
+
+The encrypted side is the program's own database (the startup bench's demo workspace, opened with the demo
+account's password). The plain side is an exact plain copy of it (``sqlcipher_export``), read through the
+same engine code with no key: the raw limit of the same SQLite on the same data.
+
+- open: unwrap the key (argon2id; the encrypted side only), connect, and answer the roster's first
+  question (count of live households): what stands between a sign-in and the first screen;
+- ``quick_check``, as every start runs it;
+- full-text search: the roster's pinyin/name search and the diary's trigram search;
+- a checked backup (online backup API, check, fsync, rename) against a plain file copy of the same file.
+
+Each is the median of RUNS runs, the worst shown too, and the ratio encrypted ÷ plain.
+Run alone: ``python -m bench.run encryption``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+RUNS = 3
+
+
+def _timed(fn) -> list[float]:
+    out = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def demo_key(root: Path) -> bytes:
+    """The demo workspace's key, unwrapped with the demo account's password (as its sign-in does)."""
+    from db.keyslots import KeySlots
+
+    from app.demo import DEMO_ADMIN
+    from app.workspace import Workspace
+
+    if not (root / "keys" / "database.keys").exists():  # made before encryption: converted once
+        Workspace.open(root, create=False).close(daily_backup=False)
+    slots = KeySlots.load(root / "keys")
+    opened = slots.open_account(*DEMO_ADMIN) if slots is not None else None
+    assert opened is not None, "the demo account opens the demo workspace"
+    return opened[0]
+
+
+def run(report) -> None:
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from db import backups, cipher
+    from db.engine import make_engine
+    from db.keyslots import KeySlots
+    from db.models import Household
+    from db.queries.diary import DiaryFilter, diary_entry_ids
+    from db.queries.households import RosterFilter, roster_ids
+
+    from app.demo import DEMO_ADMIN
+    from app.workspace import Workspace
+
+    from bench.bench_startup import OUT, demo_workspace
+
+    root = demo_workspace(report)
+    db = root / "minqing.db"
+    if cipher.is_plain(db):  # made by a program before encryption: converted once, timed
+        started = time.perf_counter()
+        Workspace.open(root, create=False).close(daily_backup=False)
+        report(
+            "conversion of the plain demo database to encrypted (once)",
+            time.perf_counter() - started,
+            "s",
+            None,
+        )
+    slots = KeySlots.load(root / "keys")
+    assert slots is not None
+    key = demo_key(root)
+    plain = OUT / "encryption-bench-plain.db"
+    if not plain.exists() or plain.stat().st_mtime < db.stat().st_mtime:
+        plain.unlink(missing_ok=True)
+        conn = cipher.connect(db, key)
+        try:
+            conn.execute("ATTACH DATABASE ? AS plain KEY ''", (str(plain),))
+            conn.execute("SELECT sqlcipher_export('plain')")
+            conn.execute("DETACH DATABASE plain")
+        finally:
+            conn.close()
+    size_mb = db.stat().st_size / 1048576
+    scratch = OUT / "encryption-bench"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir()
+
+    def pair(name: str, enc: list[float], bare: list[float], target: float | None) -> None:
+        report(f"{name}: encrypted, median of {RUNS}", statistics.median(enc), "s", None)
+        report(f"{name}: encrypted, worst", max(enc), "s", None)
+        report(f"{name}: plain (raw limit), median", statistics.median(bare), "s", None)
+        report(
+            f"{name}: ratio encrypted ÷ plain (medians)",
+            statistics.median(enc) / statistics.median(bare),
+            "×",
+            target,
+        )
+
+    def first_question(path: Path, k: bytes | None, unwrap: bool) -> None:
+        if unwrap:
+            got = slots.open_account(*DEMO_ADMIN)
+            assert got is not None
+            k = got[0]
+        engine = make_engine(path, key=k)
+        try:
+            with Session(engine) as s:
+                s.scalar(select(func.count()).select_from(Household).where(Household.deleted_at.is_(None)))
+        finally:
+            engine.dispose()
+
+    pair(
+        f"open to the first query ({size_mb:.0f} MB)",
+        _timed(lambda: first_question(db, None, True)),
+        _timed(lambda: first_question(plain, None, False)),
+        1.2,
+    )
+    pair(
+        "quick_check at open",
+        _timed(lambda: backups.integrity_problems(db, key)),
+        _timed(lambda: backups.integrity_problems(plain, None)),
+        None,
+    )
+
+    def searches(path: Path, k: bytes | None) -> list[float]:
+        engine = make_engine(path, key=k)
+        try:
+            with Session(engine) as s:
+                s.scalar(select(func.count()).select_from(Household))  # warm, as a running window is
+                times = []
+                for text in ("王", "wangjianguo", "低保", "自来水管"):
+                    for filt in (RosterFilter(text=text),):
+                        t = time.perf_counter()
+                        roster_ids(s, filt)
+                        times.append(time.perf_counter() - t)
+                    t = time.perf_counter()
+                    diary_entry_ids(s, DiaryFilter(text=text), limit=200)
+                    times.append(time.perf_counter() - t)
+                return times
+        finally:
+            engine.dispose()
+
+    enc_s, bare_s = [], []
+    for _ in range(RUNS):
+        enc_s.append(sum(searches(db, key)))
+        bare_s.append(sum(searches(plain, None)))
+    pair("full-text search (4 roster + 4 diary searches)", enc_s, bare_s, 1.3)
+
+    n = iter(range(1000))
+    enc_b = _timed(lambda: backups.write_backup(db, scratch / f"enc-{next(n)}", "bench", key))
+    copy = _timed(lambda: shutil.copyfile(db, scratch / f"copy-{next(n)}.db"))
+    bare_b = _timed(lambda: backups.write_backup(plain, scratch / f"plain-{next(n)}", "bench", None))
+    report(
+        f"checked encrypted backup ({size_mb:.0f} MB), median of {RUNS}", statistics.median(enc_b), "s", None
+    )
+    report("checked encrypted backup, worst", max(enc_b), "s", None)
+    report("plain file copy of the same file (raw limit), median", statistics.median(copy), "s", None)
+    report("checked plain backup of the plain copy, median", statistics.median(bare_b), "s", None)
+    report("encrypted backup ÷ plain file copy", statistics.median(enc_b) / statistics.median(copy), "×", 2.0)
+    shutil.rmtree(scratch, ignore_errors=True)
