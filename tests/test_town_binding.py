@@ -537,3 +537,19 @@ def test_enrolling_a_second_computer_of_a_village_says_the_first_is_still_enroll
     _click(qtbot, stations.enroll_btn)
     assert "张家村还有另一台登记的工作站" in stations.message.text()
     assert [r[1:3] for r in stations.model.rows] == [("张家村", "已登记"), ("张家村", "已登记")]
+
+
+def test_a_town_card_carrying_the_villages_own_station_id_is_refused(town_ws, tmp_path):
+    """A card made by someone who read the village's station id off a stick (it is in every manifest)."""
+    import dataclasses
+
+    village = _village_without_card(tmp_path)
+    try:
+        evil = dataclasses.replace(station_card(town_ws), station_id=village.require_station().id)
+        card = write_card(evil, town_ws.keys_dir, tmp_path / "evil.json")
+        with pytest.raises(UserError, match="工作站编号是本村自己的"):
+            enrollment.bind_town(village, card)
+        assert not enrollment.town_binding(village).bound
+        assert village.require_station().kind == "village"
+    finally:
+        village.close()

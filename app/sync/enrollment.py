@@ -92,7 +92,11 @@ def bind_town(ws: Workspace, card_path: Path, *, actor: User | None = None) -> B
     current = town_binding(ws)
     with ws.session(actor.id if actor else None) as s:
         existing = s.get(Station, card.station_id)
-        if existing is not None and not existing.is_local:
+        if existing is not None and existing.is_local:
+            raise UserError(
+                f"{Path(card_path).name} 上的工作站编号是本村自己的，不是乡镇的卡片，可能是伪造的，请向乡镇核实"
+            )
+        if existing is not None:
             if (existing.sign_public_key, existing.encrypt_public_key) != (
                 card.sign_public_key,
                 card.encrypt_public_key,
