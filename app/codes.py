@@ -156,10 +156,15 @@ class InvalidDivisionCode(ValueError):
 
 
 def check_village_code(code: str, town_code: str | None = None) -> str:
-    """12-digit village code (统计用区划代码); its first 9 digits must be the town's code."""
+    """12-digit village code (统计用区划代码); its first 9 digits must be the town's code, and its last 3
+    (the village's own part, 001–999) cannot be 000, which is the town itself."""
     code = to_halfwidth(str(code)).strip()
     if not re.fullmatch(r"\d{12}", code):
         raise InvalidDivisionCode(f"村代码“{code}”应为 12 位数字（统计用区划代码）")
+    if code.endswith("000"):
+        raise InvalidDivisionCode(
+            f"村代码 {code} 的后 3 位是 000，那是乡镇本身；请在前 9 位后填本村（村委会或居委会）自己的 3 位代码"
+        )
     if town_code is not None and code[:9] != town_code:
         raise InvalidDivisionCode(f"村代码 {code} 的前 9 位应为所属乡镇代码 {town_code}")
     return code

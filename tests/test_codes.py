@@ -95,3 +95,9 @@ def test_division_codes():
         codes.check_village_code("370681102201", "370681101")
     with pytest.raises(codes.InvalidDivisionCode):
         codes.check_town_code("37068110")
+
+
+def test_a_village_code_ending_in_000_is_the_town_itself():
+    with pytest.raises(codes.InvalidDivisionCode, match="后 3 位是 000"):
+        codes.check_village_code("370681101000", "370681101")
+    assert codes.check_village_code("370681101001") == "370681101001"  # a 居委会 is a village here

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import accounts, recovery_sheet
-from app.codes import InvalidDivisionCode, check_town_code, check_village_code
+from app.codes import InvalidDivisionCode, check_town_code, check_village_code, to_halfwidth
 from app.errors import UserError
 from app.stations import StationInfo, init_station
 from app.sync import station_cards
@@ -134,9 +134,13 @@ class StationPage(QWizardPage):
             self.show_error(f"{Path(path).name} 不是乡镇的卡片")
             return
         self.error.hide()
-        if not self.code.text().strip().startswith(card.code):
-            self.code.setText(card.code)
+        typed = to_halfwidth(self.code.text()).strip()
+        if not typed.startswith(card.code):  # keep the village's own 3 digits if they were typed already
+            self.code.setText(card.code + (typed[9:] if len(typed) == 12 else ""))
         self.town_name.setText(card.name)
+        self.hint.setText(
+            f"村代码的前 9 位 {card.code} 是{card.name}的代码，已从卡片填好；请接着填本村自己的 3 位代码。"
+        )
         self.code.setFocus()
         self.code.end(False)
 

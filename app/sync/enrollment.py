@@ -8,10 +8,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from db.base import utcnow
-from db.models import Station, User
+from db.models import Station, SyncPeer, User
 
 from app import accounts, audit
-from app.errors import UserError
+from app.errors import UserError, environment_failure
 from app.stations import station_card
 from app.sync import station_cards
 from app.workspace import Workspace
@@ -38,15 +38,24 @@ def _info(st: Station) -> EnrolledStation:
 
 @dataclass(frozen=True)
 class Binding:
-    """A village's link to its town: the town's card pinned here, or none yet."""
+    """A village's link to its town: the town's card pinned here, or none yet; ``confirmed_at`` is when
+    the last receipt signed by that town was imported (the town has enrolled this station and taken its
+    bundles), None before the first."""
 
     town_name: str | None
     town_code: str
     bound_at: object
+    confirmed_at: object = None
 
     @property
     def bound(self) -> bool:
         return self.town_name is not None
+
+    @property
+    def state(self) -> str:
+        if not self.bound:
+            return "尚未绑定乡镇"
+        return "已连通" if self.confirmed_at else "已绑定，待乡镇登记"
 
 
 def town_binding(ws: Workspace) -> Binding:
@@ -57,9 +66,10 @@ def town_binding(ws: Workspace) -> Binding:
                 Station.is_local.is_(False), Station.kind == "town", Station.revoked_at.is_(None)
             )
         ).first()
+        peer = s.get(SyncPeer, town.id) if town is not None else None
     if town is None:
         return Binding(None, me.town_code, None)
-    return Binding(town.name, town.code, town.enrolled_at)
+    return Binding(town.name, town.code, town.enrolled_at, peer.last_receipt_at if peer else None)
 
 
 def bind_town(ws: Workspace, card_path: Path, *, actor: User | None = None) -> Binding:
@@ -82,7 +92,11 @@ def bind_town(ws: Workspace, card_path: Path, *, actor: User | None = None) -> B
     current = town_binding(ws)
     with ws.session(actor.id if actor else None) as s:
         existing = s.get(Station, card.station_id)
-        if existing is not None and not existing.is_local:
+        if existing is not None and existing.is_local:
+            raise UserError(
+                f"{Path(card_path).name} 上的工作站编号是本村自己的，不是乡镇的卡片，可能是伪造的，请向乡镇核实"
+            )
+        if existing is not None:
             if (existing.sign_public_key, existing.encrypt_public_key) != (
                 card.sign_public_key,
                 card.encrypt_public_key,
@@ -118,7 +132,12 @@ def export_card(ws: Workspace, out: Path) -> Path:
     card = station_card(ws)  # from the public copy while the database is locked
     if out.is_dir():
         out = out / f"{card.code}-card.json"
-    return station_cards.write_card(card, ws.keys_dir, out)
+    try:
+        return station_cards.write_card(card, ws.keys_dir, out)
+    except OSError as exc:
+        failure = environment_failure(exc)
+        advice = failure.message if failure else (exc.strerror or "")
+        raise UserError(f"无法写出工作站卡片 {out}：{advice or '请换一个位置'}", field="out") from None
 
 
 def enroll(ws: Workspace, card_path: Path, *, actor: User | None = None) -> tuple[EnrolledStation, bool]:

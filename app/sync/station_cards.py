@@ -17,7 +17,7 @@ from db.base import utcnow
 from db.models import Station
 
 from app.errors import UserError
-from app.sync import gate, keys
+from app.sync import bundle, gate, keys
 
 CARD_FORMAT = "minqing-station-card"
 CARD_VERSION = 1
@@ -40,10 +40,12 @@ class StationCard:
 
 
 def write_card(card: StationCard, keys_dir: Path, out: Path) -> Path:
+    """Sign and write the card under a temporary name, read it back, then rename (a stick pulled out
+    mid-write leaves no half card under the real name)."""
     signature = keys.load_sign_key(keys_dir).sign(card.payload())
     doc = {"format": CARD_FORMAT, "version": CARD_VERSION, **asdict(card), "signature": keys.b64(signature)}
-    out.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
-    return out
+    data = json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
+    return bundle.write_atomically(out, data, gate.check_card)
 
 
 def read_card(path: Path) -> StationCard:

@@ -231,11 +231,17 @@ class StationsView(Base):
         super().__init__(ctx, parent)
         self.items: list = []
         layout = QVBoxLayout(self)
+        self.hint = QLabel(
+            "各村在“上报与同步”页点“导出本村卡片”，把卡片文件交来；点“登记村工作站”选这个文件，"
+            "登记后才收该村的上报包。村里的电脑丢失时，选中它点“吊销”，它此后的包一律拒收。"
+        )
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.hint)
         self.model = RowsModel(self.HEADERS, self)
         self.view = table(self.model, self)
         layout.addWidget(self.view, 1)
         row = QHBoxLayout()
-        self.enroll_btn = QPushButton("登记村工作站卡片(&N)…")
+        self.enroll_btn = QPushButton("登记村工作站(&N)…")
         self.enroll_btn.clicked.connect(self.enroll)
         self.revoke_btn = QPushButton("吊销所选工作站(&V)…")
         self.revoke_btn.clicked.connect(self.revoke)
@@ -279,7 +285,18 @@ class StationsView(Base):
         except UserError as exc:
             self._warn(exc)
             return
-        self.message.setText(f"已登记 {st.name}（{st.code}）。" if new else f"{st.name} 早已登记。")
+        text = f"已登记 {st.name}（{st.code}）。" if new else f"{st.name} 早已登记。"
+        others = [
+            other
+            for other in enrollment.enrolled_stations(self.ws)
+            if other.code == st.code and other.id != st.id and other.revoked_at is None
+        ]
+        if others:
+            text += (
+                f"注意：{st.name}还有另一台登记的工作站（登记于 {fmt_time(others[0].enrolled_at)}）。"
+                "如果那台电脑已不再使用（换了电脑或丢失），请在表中选中它，点“吊销所选工作站”。"
+            )
+        self.message.setText(text)
         self.refresh()
 
     def revoke(self) -> None:
@@ -305,5 +322,11 @@ class StationsView(Base):
         out = self._pick_folder("选择导出本镇卡片的位置")
         if out is None:
             return
-        path = enrollment.export_card(self.ws, out)
-        self.message.setText(f"已写出卡片：{path}。各村建立工作站时需要它。")
+        try:
+            path = enrollment.export_card(self.ws, out)
+        except UserError as exc:
+            self._warn(exc)
+            return
+        self.message.setText(
+            f"已写出本镇卡片：{path}。各村建立工作站（或在“上报与同步”导入乡镇卡片）时需要它。"
+        )

@@ -99,16 +99,22 @@ class VillageSyncView(Base):
 
     def refresh(self) -> None:
         binding = enrollment.town_binding(self.ws)
-        if binding.bound:
-            self.binding.setText(
+        if binding.confirmed_at:
+            text = (
+                f"已连通：{binding.town_name}（{binding.town_code}）已登记本村工作站，"
+                f"最近一张回执导入于 {fmt_time(binding.confirmed_at)}。"
+            )
+        elif binding.bound:
+            text = (
                 f"已绑定乡镇：{binding.town_name}（{binding.town_code}），绑定于 {fmt_time(binding.bound_at)}。"
-                "乡镇登记本村卡片后，即可导出上报包。"
+                "下一步：点“导出本村卡片”交乡镇登记，再导出上报包；乡镇导入后写回执，导入回执后这里显示“已连通”。"
             )
         else:
-            self.binding.setText(
-                f"尚未绑定乡镇（{binding.town_code}）：请向乡镇索取乡镇工作站卡片，点“导入乡镇卡片”；"
-                "再把本村卡片交乡镇登记。"
+            text = (
+                f"尚未绑定乡镇（本村代码前 9 位 {binding.town_code}）：请向乡镇索取乡镇工作站卡片，"
+                "点“导入乡镇卡片”；绑定后才能导出上报包。"
             )
+        self.binding.setText(text)
         self.bind_btn.setVisible(not binding.bound)
         self.export_btn.setEnabled(binding.bound)
         st = status.village_status(self.ws)
