@@ -19,6 +19,7 @@ from typing import Any
 
 from db import settings
 
+from app.errors import UserError
 from app.workspace import Workspace
 
 DEMO_STEPS: tuple[str, ...] = (
@@ -56,6 +57,10 @@ def ensure_demo_station(data_dir: Path) -> Workspace:
     from app.sync.station_cards import write_card
 
     ws = Workspace.open(data_dir)
+    if ws.locked:  # an encrypted workspace: a demo one opens with the demo account, any other is refused
+        if (ws.public_station() or {}).get("demo") is not True:
+            raise UserError(f"{data_dir} 是一个正式工作站，不是演示工作站：请换一个空目录生成演示数据")
+        ws.unlock(*DEMO_ADMIN)
     if not ws.is_initialized:
         town = Workspace.open(data_dir / "demo-town")
         init_station(
@@ -82,6 +87,7 @@ def ensure_demo_station(data_dir: Path) -> Workspace:
         )
         with ws.session() as s:
             settings.put(s, DEMO_SETTING, True)
+        ws.write_public_station()  # the sign-in box offers the demo account before the database opens
     return ws
 
 

@@ -49,10 +49,10 @@ def write_sheet(out: Path, *, station: str, code: str, made_on: dt.date | None =
         "什么时候用：所有管理员都忘记了密码时，在登录窗口点“忘记密码”，输入这个恢复码，"
         "再为管理员设新密码。每次使用都记入操作记录。",
         "怎样保管：放进工作站的保险柜，不要拍照、不要存在电脑或手机里、不要交给无关的人。"
-        "丢了或被人看到时，请管理员在“设置 → 账号”里生成新的恢复码，旧的随即作废。",
+        "丢了或被人看到时，请管理员在“设置”页的“备份与恢复”里点“生成新的恢复码”，旧的随即作废。",
         "字母不分大小写；0 和 O、1 和 I 不会出现在恢复码中。",
     ):
-        pdf.multi_cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 8, line, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
     pdf.ln(12)
     pdf.cell(
