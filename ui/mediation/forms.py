@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import UserError
-from app.mediation import rules
+from app.mediation import law, rules
 
 from ui.dates import date_edit, date_of, pydatetime, qdate
 
@@ -248,8 +248,10 @@ class TransitionDialog(_FormDialog):
             }[self.target]
             self.form.addRow(label, self.reasons)
             self.fields["reasons"] = self.reasons
-        if self.target == rules.TERMINATED:
-            self.reasons.setPlainText("一方当事人明确拒绝调解（人民调解法第十七条）。")
+        if self.target == rules.TERMINATED:  # a mediation under way is ended (not a refusal before it)
+            self.reasons.setPlainText(law.TERMINATE_REASON)
+        if self.target == rules.REJECTED:  # a party refuses before mediation begins: 不得调解
+            self.reasons.setPlainText(law.REJECT_REASON)
         if self.target == rules.FAILED:
             box = QHBoxLayout()
             self.routes = {r: QCheckBox(r) for r in rules.FAILURE_ROUTES}
