@@ -86,9 +86,13 @@ def test_a_minor_is_refused_as_a_party_without_a_legal_representative(village_ws
         with pytest.raises(UserError, match="未满十八周岁（6 岁）.*法定代理人") as err:
             registration.add_party(w, c.id, role="被申请人", name="王小明", id_number=CHILD_ID)
         assert err.value.field == "guardian_name"
-        # the birth date alone shows it as well
+        # the birth date alone shows it as well; an adult birth date typed beside a minor's ID does not hide it
         with pytest.raises(UserError, match="未满十八周岁"):
             registration.add_party(w, c.id, role="被申请人", name="王小明", birth_date=D(2012, 9, 1))
+        with pytest.raises(UserError, match="未满十八周岁"):
+            registration.add_party(
+                w, c.id, role="被申请人", name="王小明", id_number=CHILD_ID, birth_date=D(1980, 1, 1)
+            )
         # 18 on the very day: an adult
         registration.add_party(w, c.id, role="申请人", name="李成年", birth_date=D(2008, 8, 24))
         assert [p.name for p in registration.parties(w, c.id)] == ["李成年"]

@@ -692,3 +692,50 @@ def test_a_legal_representative_and_a_recusal_travel_and_cannot_name_another_vil
     ]
     with town.new_session() as s:
         assert s.get(CaseParty, child.id).guardian_person_id is None
+
+
+def test_a_refusal_before_mediation_from_a_village_on_an_older_schema_arrives_as_not_accepted(
+    town_of_two, tmp_path
+):
+    """A village still on revision 0011 may send a case that went 受理 → 终止 (a party refused before
+    mediation began). The town writes it as 不予受理 (Art. 17), as migration 0012 does at home; a case
+    that was mediated and then ended stays 终止."""
+    import datetime as dt
+
+    from db.models import CaseTransition, MediationCase
+
+    from app.mediation import meetings, registration, rules, states
+
+    from tests.mediation_helpers import make_mediator, new_case
+    from tests.sync_support import rewrite_manifest
+
+    a, _b, town, stick, _a_up, _ha, _hb = town_of_two
+    user = make_mediator(a)
+    day = dt.date(2026, 8, 24)
+    with a.work(user) as w:
+        refused = new_case(w, accepted_on=day)
+        ended = new_case(w, accepted_on=day)
+        registration.record_rights_notice(w, ended.id, given_on=day)
+        states.change_state(w, ended.id, rules.IN_MEDIATION, on_date=day)
+        meetings.add_meeting(w, ended.id, held_at=dt.datetime(2026, 8, 24, 9), place="调解室")
+        states.change_state(w, ended.id, rules.TERMINATED, on_date=day, reasons="要求终止")
+        # what an older program wrote: 受理 → 终止 without a mediation
+        row = w.session.get(MediationCase, refused.id)
+        row.state, row.outcome, row.end_reason = "终止", "终止", "被申请人明确拒绝调解"
+        registration.add_transition(w.session, row, "受理", "终止", day, user, "被申请人明确拒绝调解")
+    (up,) = export_bundles(a, stick)
+
+    def older(raw: bytes) -> bytes:
+        m = json.loads(raw)
+        m["schema_version"] = "0011_diary_vocab"
+        return json.dumps(m, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+    b = _import_one(town, rewrite_manifest(up.path, a, older))
+    assert b.status == "imported" and b.counts["rejected"] == 0
+    with town.new_session() as s:
+        got = s.get(MediationCase, refused.id)
+        assert (got.state, got.outcome) == ("不予受理", "不予受理")
+        steps = s.scalars(select(CaseTransition.to_state).where(CaseTransition.case_id == refused.id)).all()
+        assert "终止" not in steps and "不予受理" in steps
+        kept = s.get(MediationCase, ended.id)
+        assert (kept.state, kept.outcome) == ("终止", "终止")
