@@ -55,11 +55,12 @@ DUTIES_ITEMS = (
     "（二）遵守调解现场秩序，尊重人民调解员；",
     "（三）尊重对方当事人行使权利。",
 )
+# Art. 26 and Art. 30: their full wording was not found in a source checked here; referred to, not quoted.
 END_WHEN_FAILED = Provision(
     MEDIATION_LAW,
     "第二十六条",
-    "人民调解员调解纠纷，调解不成的，应当终止调解，并依据有关法律、法规的规定，告知当事人可以依法通过"
-    "仲裁、行政、司法等途径维护自己的权利。",
+    "调解不成的，应当终止调解，并告知当事人可以依法通过仲裁、行政、司法等途径维护自己的权利。",
+    paraphrase=True,
 )
 AGREEMENT_EFFECT = Provision(
     MEDIATION_LAW,
@@ -67,7 +68,9 @@ AGREEMENT_EFFECT = Provision(
     "调解协议书自各方当事人签名、盖章或者按指印，人民调解员签名并加盖人民调解委员会印章之日起生效。"
     "调解协议书由当事人各执一份，人民调解委员会留存一份。",
 )
-ORAL_EFFECT = Provision(MEDIATION_LAW, "第三十条", "口头调解协议自各方当事人达成协议之日起生效。")
+ORAL_EFFECT = Provision(
+    MEDIATION_LAW, "第三十条", "口头调解协议自各方当事人达成协议之日起生效。", paraphrase=True
+)
 JUDICIAL_CONFIRMATION = Provision(
     MEDIATION_LAW,
     "第三十三条",
