@@ -19,7 +19,7 @@ from tests.mediation_helpers import PATHS, case_in_state, make_mediator, new_cas
 D = dt.date
 
 EXPECTED_LEGAL = {
-    "受理": {"调解中", "不予受理", "终止", "上报"},
+    "受理": {"调解中", "不予受理", "上报"},  # a refusal before mediation is 不予受理 (Art. 17), never 终止
     "调解中": {"调解成功", "调解不成", "终止", "上报"},
     "调解成功": {"履行中", "履行完毕"},
     "调解不成": {"上报", "已归档"},

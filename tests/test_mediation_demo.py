@@ -5,7 +5,7 @@ import random
 
 from sqlalchemy import func, select
 
-from db.models import MediationCase, Screening
+from db.models import CaseParty, MediationCase, Person, Recusal, Screening
 
 from app.demo import DEMO_STEPS, DemoRun
 from app.mediation import rules
@@ -32,3 +32,33 @@ def test_demo_step_covers_every_state_and_zero_reports(village_ws):
     assert zero >= 1
     assert all("纠纷" in t for t in titles)
     assert all(linked <= found for found, linked in over)
+
+
+def test_the_demo_never_makes_a_minor_a_party_without_a_legal_representative(village_ws):
+    """Issue 16: 16 of 70 parties were under 18 (a 6-year-old ordered to pay, infants in 赡养 cases).
+    Every minor party now has an adult 法定代理人 of the household; elders ask for 赡养; the demo
+    shows one 回避 request, granted with a replacement."""
+    from app import demo as demo_steps
+    from app.mediation.capacity import age_on
+
+    demo_steps.run(village_ws, households=60, seed=7, today=dt.date(2026, 11, 20))
+    with village_ws.session() as s:
+        rows = s.execute(
+            select(MediationCase.accepted_on, MediationCase.title, CaseParty, Person.birth_date)
+            .join(CaseParty, CaseParty.case_id == MediationCase.id)
+            .outerjoin(Person, Person.id == CaseParty.guardian_person_id)
+            .where(CaseParty.deleted_at.is_(None))
+        ).all()
+        recusals = s.scalars(select(Recusal)).all()
+    minors = [(on, p) for on, _t, p, _g in rows if p.birth_date and age_on(p.birth_date, on) < 18]
+    assert all(p.guardian_name and p.guardian_relation for _on, p in minors)
+    for on, _title, p, guardian_birth in rows:
+        if p.guardian_name:
+            assert guardian_birth is not None and age_on(guardian_birth, on) >= 18
+    for on, title, p, _g in rows:
+        if "赡养" in title and p.role == "申请人":
+            assert age_on(p.birth_date, on) >= 60, title
+        if "工资" in title:
+            assert age_on(p.birth_date, on) >= 18, title
+    assert len(rows) >= 60
+    assert [r.decision for r in recusals] == ["同意回避"] and recusals[0].replacement_name

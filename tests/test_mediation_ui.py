@@ -70,7 +70,7 @@ def test_case_screen_offers_only_legal_actions_and_keeps_the_history(qtbot, ctx,
         info = new_case(w)
     dlg = CaseDialog(ctx, info.id, today=D(2026, 3, 5))
     qtbot.addWidget(dlg)
-    assert set(dlg.action_buttons) == {"调解中", "不予受理", "终止", "上报"}
+    assert set(dlg.action_buttons) == {"调解中", "不予受理", "上报"}
     assert "受理" in dlg.header.text()
     assert not dlg.session_add.isEnabled()  # not before 调解中
     dlg.record_notice()

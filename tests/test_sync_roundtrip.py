@@ -387,7 +387,9 @@ def _as_from_older_schema(path, village, town, out, ack_hashes):
 
     def older(raw: bytes) -> bytes:
         m = json.loads(raw)
-        assert m["schema_version"] == "0011_diary_vocab"
+        from db.migrate import head_revision
+
+        assert m["schema_version"] == head_revision()
         m["schema_version"] = "0010_sync_rejection"
         return json.dumps(m, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 

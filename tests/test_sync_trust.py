@@ -625,3 +625,117 @@ def test_an_attachment_whose_content_is_nowhere_is_refused_until_removed(village
     (got,) = import_bundles(town_ws, [again.path]).bundles
     assert got.counts["rejected"] == 0
     assert synced_rows(town_ws, VILLAGE_CODE) == synced_rows(village_ws, VILLAGE_CODE)
+
+
+# -- a party's 法定代理人 and a 回避 request travel, and point only into the village ---------------------------
+def test_a_legal_representative_and_a_recusal_travel_and_cannot_name_another_villages_person(
+    town_of_two, tmp_path
+):
+    import datetime as dt
+
+    from db.models import CaseParty, Recusal
+
+    from app.mediation import recusal, registration
+
+    from tests.mediation_helpers import make_mediator, new_case
+
+    a, _b, town, stick, _a_up, _ha, _hb = town_of_two
+    user = make_mediator(a)
+    with a.work(user) as w:
+        c = new_case(w, accepted_on=dt.date(2026, 8, 24), parties=False)
+        registration.add_party(w, c.id, role="申请人", name="赵桂兰")
+        child = registration.add_party(
+            w,
+            c.id,
+            role="被申请人",
+            name="王小明",
+            birth_date=dt.date(2020, 5, 1),
+            guardian_name="王大明",
+            guardian_relation="父亲",
+            guardian_phone="13905351111",
+        )
+        m = registration.add_mediator(w, c.id, name="周律师", is_lead=True)
+        req = recusal.request_recusal(
+            w, c.id, party_id=child.id, mediator_id=m.id, requested_on=dt.date(2026, 8, 24), reason="不信任"
+        )
+        recusal.decide_recusal(
+            w, req.id, decision=recusal.GRANTED, decided_on=dt.date(2026, 8, 25), replacement_name="赵老支书"
+        )
+    (up,) = export_bundles(a, stick)
+    b = _import_one(town, up.path)
+    assert b.status == "imported" and b.counts["rejected"] == 0
+    here, there = synced_rows(a, VILLAGE_CODE), synced_rows(town, VILLAGE_CODE)
+    for record_type in ("mediation_parties", "mediation_mediators", "mediation_recusals"):
+        assert here[record_type] == there[record_type] and there[record_type], record_type
+    with town.new_session() as s:
+        assert s.get(CaseParty, child.id).guardian_name == "王大明"
+        assert s.get(Recusal, req.id).replacement_name == "赵老支书"
+        b_person = s.scalars(select(Person.id).where(Person.village_code == B_CODE)).first()
+    # a forged change: the child's 法定代理人 is a resident of village B
+    m_doc, sections = open_bundle(up.path, town)
+    cols = _columns(sections, "mediation_parties")
+    rows = section_doc(sections, "mediation_parties")["rows"]
+    forged = next(list(r) for r in rows if r[cols.index("id")] == child.id)
+    forged[cols.index("guardian_person_id")] = b_person
+    forged[cols.index("version")] = _next_version(m_doc)
+    out = forge_bundle(
+        a,
+        town,
+        m_doc,
+        with_rows(sections, "mediation_parties", [forged], replace=True),
+        tmp_path / "guardian.mqb",
+        sequence=3,
+    )
+    refused = _import_one(town, out)
+    assert [(r.record_type, r.reason) for r in refused.rejections] == [
+        ("mediation_parties", "“法定代理人”引用了其他村的记录")
+    ]
+    with town.new_session() as s:
+        assert s.get(CaseParty, child.id).guardian_person_id is None
+
+
+def test_a_refusal_before_mediation_from_a_village_on_an_older_schema_arrives_as_not_accepted(
+    town_of_two, tmp_path
+):
+    """A village still on revision 0011 may send a case that went 受理 → 终止 (a party refused before
+    mediation began). The town writes it as 不予受理 (Art. 17), as migration 0012 does at home; a case
+    that was mediated and then ended stays 终止."""
+    import datetime as dt
+
+    from db.models import CaseTransition, MediationCase
+
+    from app.mediation import meetings, registration, rules, states
+
+    from tests.mediation_helpers import make_mediator, new_case
+    from tests.sync_support import rewrite_manifest
+
+    a, _b, town, stick, _a_up, _ha, _hb = town_of_two
+    user = make_mediator(a)
+    day = dt.date(2026, 8, 24)
+    with a.work(user) as w:
+        refused = new_case(w, accepted_on=day)
+        ended = new_case(w, accepted_on=day)
+        registration.record_rights_notice(w, ended.id, given_on=day)
+        states.change_state(w, ended.id, rules.IN_MEDIATION, on_date=day)
+        meetings.add_meeting(w, ended.id, held_at=dt.datetime(2026, 8, 24, 9), place="调解室")
+        states.change_state(w, ended.id, rules.TERMINATED, on_date=day, reasons="要求终止")
+        # what an older program wrote: 受理 → 终止 without a mediation
+        row = w.session.get(MediationCase, refused.id)
+        row.state, row.outcome, row.end_reason = "终止", "终止", "被申请人明确拒绝调解"
+        registration.add_transition(w.session, row, "受理", "终止", day, user, "被申请人明确拒绝调解")
+    (up,) = export_bundles(a, stick)
+
+    def older(raw: bytes) -> bytes:
+        m = json.loads(raw)
+        m["schema_version"] = "0011_diary_vocab"
+        return json.dumps(m, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+    b = _import_one(town, rewrite_manifest(up.path, a, older))
+    assert b.status == "imported" and b.counts["rejected"] == 0
+    with town.new_session() as s:
+        got = s.get(MediationCase, refused.id)
+        assert (got.state, got.outcome) == ("不予受理", "不予受理")
+        steps = s.scalars(select(CaseTransition.to_state).where(CaseTransition.case_id == refused.id)).all()
+        assert "终止" not in steps and "不予受理" in steps
+        kept = s.get(MediationCase, ended.id)
+        assert (kept.state, kept.outcome) == ("终止", "终止")

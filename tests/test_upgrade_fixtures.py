@@ -77,3 +77,44 @@ def test_an_old_workspace_opens_with_every_record_intact(fixture, tmp_path):
     for table, want in expected["tables"].items():
         assert before[table] == want, table
         assert now[table] == want, table
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[p.name for p in FIXTURES])
+def test_a_refusal_recorded_as_termination_before_mediation_becomes_not_accepted(fixture, tmp_path):
+    """0012: an older program let a case go 受理 → 终止 for a party who refused mediation before it began
+    (Art. 17). Such a case is 不予受理 now, never counted as 受理; a mediation ended under way stays 终止."""
+    import datetime as dt
+
+    from app.mediation import stats
+    from app.workspace import Workspace as Ws
+
+    conn = sqlite3.connect(fixture / "minqing.db")
+    try:
+        before = conn.execute(
+            "SELECT c.id FROM mediation_case c WHERE c.outcome = '终止' AND NOT EXISTS (SELECT 1 FROM"
+            " mediation_transition t WHERE t.case_id = c.id AND t.to_state = '调解中')"
+        ).fetchall()
+    finally:
+        conn.close()
+    root = shutil.copytree(fixture, tmp_path / "village")
+    ws = Ws.open(root, create=False)
+    try:
+        with ws.session() as s:
+            from db.models import CaseTransition, MediationCase
+
+            for (case_id,) in before:
+                row = s.get(MediationCase, case_id)
+                assert (row.outcome, row.state) in (("不予受理", "不予受理"), ("不予受理", "已归档"))
+                steps = [
+                    t.to_state
+                    for t in s.scalars(select(CaseTransition).where(CaseTransition.case_id == case_id))
+                ]
+                assert "终止" not in steps and "不予受理" in steps
+        with ws.work(None) as w:
+            figures = stats.compute(w, dt.date(2000, 1, 1), dt.date(2100, 1, 1))
+            cases = w.session.scalars(select(MediationCase)).all()
+        assert figures.rejected == sum(1 for c in cases if c.outcome == "不予受理") >= len(before)
+        assert figures.accepted == sum(1 for c in cases if c.outcome != "不予受理")
+    finally:
+        ws.close(daily_backup=False)
+    assert before  # the fixture holds such cases (made by the older demo)

@@ -15,7 +15,7 @@ from db.models import Agreement, CaseParty, SessionRecord, Signature
 
 from app import accounts, attachments
 from app.errors import UserError
-from app.mediation import rules
+from app.mediation import capacity, recusal, rules
 from app.mediation.info import (
     AgreementInfo,
     CaseInfo,
@@ -67,7 +67,11 @@ def sign(
         party = work.session.get(CaseParty, party_id) if party_id else None
         if party is None or party.case_id != case.id or party.deleted_at is not None:
             raise UserError("请选择签名的当事人", field="party_id")
-        signer_name = party.name
+        problem = capacity.missing_guardian(party, case.accepted_on)
+        if problem:
+            raise UserError(f"{problem}，由法定代理人签名", field="party_id")
+        # A party without full capacity signs through its 法定代理人 (民法典 Art. 20–23).
+        signer_name = party.guardian_name or party.name
     if signer_role == "委员会":
         method = "盖章"
         signer_name = signer_name or committee_name(work.session)
@@ -125,7 +129,9 @@ def missing_signatures(session: Session, agreement: Agreement) -> list[str]:
     sigs = signatures(session, agreement.id)
     signed_parties = {s.party_id for s in sigs if s.signer_role == "当事人"}
     missing = [
-        f"当事人{p.name}" for p in party_rows(session, agreement.case_id) if p.id not in signed_parties
+        f"当事人{p.name}" + (f"的法定代理人{p.guardian_name}" if p.guardian_name else "")
+        for p in party_rows(session, agreement.case_id)
+        if p.id not in signed_parties
     ]
     if not any(s.signer_role == "调解员" for s in sigs):
         missing.append("调解员")
@@ -164,6 +170,7 @@ def save_agreement(
     responsibilities: str = "",
     performance_manner: str = "",
     performance_deadline: dt.date | None = None,
+    performance_place: str = "",
     amount: object = 0,
     recorder: str = "",
 ) -> AgreementInfo:
@@ -175,12 +182,16 @@ def save_agreement(
         raise UserError(f"案件处于“{row.state}”状态，只有调解中或刚调解成功的案件才能填写协议")
     if kind not in ("书面", "口头"):
         raise UserError("协议形式请选择“书面”或“口头”", field="kind")
+    capacity.require_guardians(work.session, row, party_rows(work.session, case_id), "填写协议")
+    recusal.require_none_open(work.session, case_id, "填写协议")
     terms = require_text(terms, "协议内容" if kind == "书面" else "口头协议的内容", "terms")
     if kind == "书面":
         facts = require_text(facts, "纠纷主要事实", "facts")
         issues = require_text(issues, "争议事项", "issues")
     if reached_on < row.accepted_on:
         raise UserError("协议日期不能早于受理日期", field="reached_on")
+    if len((performance_place or "").strip()) > 200:
+        raise UserError("履行地点最多 200 个字", field="performance_place")
     if performance_deadline is not None and performance_deadline < reached_on:
         raise UserError("履行期限不能早于协议日期", field="performance_deadline")
     agreement_id = link_id("agreement", case_id)
@@ -195,6 +206,7 @@ def save_agreement(
         terms=terms,
         performance_manner=performance_manner.strip(),
         performance_deadline=performance_deadline,
+        performance_place=(performance_place or "").strip(),
         amount_fen=yuan_to_fen(amount),
         recorder=recorder.strip(),
     )
@@ -214,6 +226,7 @@ def save_agreement(
                 "terms",
                 "performance_manner",
                 "performance_deadline",
+                "performance_place",
                 "amount_fen",
                 "kind",
             )

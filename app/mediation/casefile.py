@@ -17,6 +17,7 @@ from db.models import (
     CaseMediator,
     CaseTransition,
     MediationCase,
+    Recusal,
     SessionRecord,
     Signature,
 )
@@ -34,6 +35,7 @@ from app.mediation.info import (
     FollowUpInfo,
     MediatorInfo,
     PartyInfo,
+    RecusalInfo,
     SessionInfo,
     SignatureInfo,
     TransitionInfo,
@@ -259,4 +261,8 @@ def open_case(work: Work, case_id: str, *, audit_open: bool = True) -> CaseFile:
         ],
         items=checklist(work, case_id),
         committee_name=committee_name(work.session),
+        recusals=[
+            plain(RecusalInfo, r)
+            for r in live_rows(work.session, Recusal, case_id, Recusal.requested_on, Recusal.created_at)
+        ],
     )

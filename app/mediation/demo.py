@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -13,8 +14,19 @@ from db.models import Person, User
 
 from app import accounts
 from app.demo import DemoRun
-from app.mediation import agreement, casefile, meetings, registration, rules, screening, states
-from app.mediation.info import CaseInfo
+from app.mediation import (
+    agreement,
+    capacity,
+    casefile,
+    law,
+    meetings,
+    recusal,
+    registration,
+    rules,
+    screening,
+    states,
+)
+from app.mediation.info import CaseInfo, MediatorInfo
 from app.work import Work
 from app.workspace import Workspace
 
@@ -105,7 +117,9 @@ SURNAMES_FALLBACK = (
     "周长海",
     "吴淑珍",
 )
+OUTSIDE_MEDIATORS = ("李德明（乡贤）", "周律师", "赵老支书")
 PLACES = ("村委会调解室", "村民{a}家中", "村综治中心", "纠纷现场")
+REJECT_REASONS = ("该纠纷已由人民法院受理，依法不予受理，已告知当事人。", law.REJECT_REASON)
 FAIL_REASONS = ("双方对赔偿数额分歧过大，经多次调解仍未达成一致。", "被申请人坚持己见，不接受调解方案。")
 FINDINGS = (
     "三组两户因宅基地界址发生口角，已安排调解员上门了解。",
@@ -135,17 +149,67 @@ def _mediator(ws: Workspace) -> User:
     return user
 
 
-def _names(ws: Workspace, demo: DemoRun) -> list[tuple[str, str]]:
-    """(person id, name) pairs from the roster; plain names when the roster is empty."""
+@dataclass(frozen=True)
+class _Resident:
+    id: str  # "" when the roster is empty (a plain name)
+    name: str
+    birth_date: dt.date | None
+    household_id: str | None
+    relation: str = ""
+    sex: str | None = None
+
+    def age_on(self, day: dt.date) -> int | None:
+        return capacity.age_on(self.birth_date, day) if self.birth_date else None
+
+
+def _names(ws: Workspace, demo: DemoRun) -> list[_Resident]:
+    """Residents from the roster; plain names when the roster is empty."""
     ids = demo.shared.get("person_ids")
     with ws.session() as s:
-        q = select(Person.id, Person.name).where(Person.deleted_at.is_(None), Person.status == "在册")
+        q = select(
+            Person.id, Person.name, Person.birth_date, Person.household_id, Person.relation, Person.sex
+        ).where(Person.deleted_at.is_(None), Person.status == "在册")
         if ids:
             q = q.where(Person.id.in_(ids[:2000]))
         rows = list(s.execute(q.order_by(Person.id).limit(2000)))
     if rows:
-        return [(pid, name) for pid, name in rows]
-    return [("", n) for n in SURNAMES_FALLBACK]
+        return [_Resident(*row) for row in rows]
+    return [_Resident("", n, None, None) for n in SURNAMES_FALLBACK]
+
+
+def _adult(r: _Resident, day: dt.date, at_least: int = capacity.ADULT_AGE) -> bool:
+    age = r.age_on(day)
+    return age is None or age >= at_least
+
+
+def _pick_parties(
+    rng: random.Random, people: list[_Resident], kind: str, title: str, on: dt.date
+) -> tuple[_Resident, _Resident, _Resident | None]:
+    """Two parties whose ages fit the dispute: adults (an elder asking for 赡养 is 60 or older); in a
+    traffic or damage case the injured one is sometimes a child, with a parent of the household as
+    法定代理人 (returned third). Never a minor without one."""
+    adults = [r for r in people if _adult(r, on)] or people
+    elders = [r for r in adults if _adult(r, on, 60) and r.birth_date is not None] or adults
+    first_pool = elders if "赡养" in title else adults
+    if kind in ("道路交通事故", "损害赔偿") and rng.random() < 0.3:
+        children = [r for r in people if not _adult(r, on) and r.household_id]
+        if children:
+            child = rng.choice(children)
+            parents = [
+                r
+                for r in adults
+                if r.household_id == child.household_id
+                and r.relation in ("户主", "配偶", "妻", "夫")
+                and r.sex
+            ]
+            if parents:
+                other = rng.choice([r for r in adults if r.household_id != child.household_id] or adults)
+                return child, other, rng.choice(parents)
+    a = rng.choice(first_pool)
+    b = rng.choice([r for r in adults if r.id != a.id or not r.id] or adults)
+    while b.name == a.name and len(adults) > 1:
+        b = rng.choice(adults)
+    return a, b, None
 
 
 def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
@@ -180,16 +244,18 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
         if "mediation_cases" in demo.sizes:  # the same mix of states, as many cases as asked for
             wanted = demo.sizes["mediation_cases"]
             targets = (targets * (wanted // len(targets) + 1))[:wanted]
+        recusal_shown = False
         for n, target in enumerate(targets):
             kind, title, facts, requests, terms, (lo, hi) = rng.choice(SCENARIOS)
-            (a_id, a), (b_id, b) = rng.sample(people, 2)
-            money = rng.randrange(lo, hi + 1, 50) if hi else 0
-            fmt = {"a": a, "b": b, "m": money}
             # Open cases are recent; settled and archived ones are older.
             age = (
                 rng.randint(3, 25) if target in (rules.ACCEPTED, rules.IN_MEDIATION) else rng.randint(40, 330)
             )
             accepted = today - dt.timedelta(days=age)
+            pa, pb, guardian = _pick_parties(rng, people, kind, title, accepted)
+            a, b = pa.name, pb.name
+            money = rng.randrange(lo, hi + 1, 50) if hi else 0
+            fmt = {"a": a, "b": b, "m": money}
             # A found dispute becomes at most one case each.
             found_in = [r for r in rounds if linked.get(r.id, 0) < r.found_count and r.round_date <= accepted]
             source = "排查发现" if found_in and n % 4 == 0 else rng.choice(rules.SOURCES[:5] + ("民情日记",))
@@ -214,18 +280,51 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
                 risk_petition_people=risk_petition_people,
                 risk_suicide_people=risk_suicide_people,
             )
-            for role, pid, name in (("申请人", a_id, a), ("被申请人", b_id, b)):
-                if pid:
-                    registration.add_party(w, c.id, role=role, person_id=pid)
+            for role, r in (("申请人", pa), ("被申请人", pb)):
+                if r.id and r is pa and guardian is not None:
+                    registration.add_party(
+                        w,
+                        c.id,
+                        role=role,
+                        person_id=r.id,
+                        guardian_person_id=guardian.id,
+                        guardian_relation="父亲" if guardian.sex == "男" else "母亲",
+                    )
+                elif r.id:
+                    registration.add_party(w, c.id, role=role, person_id=r.id)
                 else:
-                    registration.add_party(w, c.id, role=role, name=name, address="本村")
+                    registration.add_party(w, c.id, role=role, name=r.name, address="本村")
             registration.add_mediator(w, c.id, user_id=user.id, is_lead=True)
-            if rng.random() < 0.4:
-                registration.add_mediator(w, c.id, name=rng.choice(("李德明（乡贤）", "周律师", "赵老支书")))
+            if rng.random() < 0.4 or (not recusal_shown and target == rules.SUCCEEDED):
+                helper = registration.add_mediator(w, c.id, name=rng.choice(OUTSIDE_MEDIATORS))
+                if not recusal_shown:  # a party asks that the invited mediator step aside
+                    _recusal(w, c, helper, accepted)
+                    recusal_shown = True
             _drive(w, c, target, accepted, today, rng, fmt, terms, money)
             made["mediation_cases"] += 1
             demo.progress(n + 1, len(targets), "生成调解案件")
     return made
+
+
+def _recusal(w: Work, c: CaseInfo, helper: MediatorInfo, day: dt.date) -> None:
+    party = registration.parties(w, c.id)[1]
+    req = recusal.request_recusal(
+        w,
+        c.id,
+        party_id=party.id,
+        mediator_id=helper.id,
+        requested_on=day,
+        reason=f"{party.name}认为{helper.name}与对方当事人来往密切，担心调解不公，要求更换。",
+    )
+    replacement = next(n for n in OUTSIDE_MEDIATORS if n != helper.name)
+    recusal.decide_recusal(
+        w,
+        req.id,
+        decision=recusal.GRANTED,
+        decided_on=day,
+        replacement_name=replacement,
+        note="经调委会研究，同意更换。",
+    )
 
 
 def _drive(
@@ -254,19 +353,16 @@ def _drive(
     if target == rules.ACCEPTED:
         return
     if target == rules.REJECTED or (target == rules.ARCHIVED and rng.random() < 0.1):
-        go(rules.REJECTED, reasons="该纠纷已由人民法院受理，依法不予受理，已告知当事人。")
+        go(rules.REJECTED, reasons=rng.choice(REJECT_REASONS))
         if target == rules.ARCHIVED:
             _archive(w, c, later(10))
-        return
-    if target == rules.TERMINATED:
-        go(rules.TERMINATED, reasons="被申请人明确表示拒绝调解，依照人民调解法第十七条终止调解。")
         return
     registration.record_rights_notice(w, c.id, given_on=day)
     go(rules.IN_MEDIATION)
     result = (
         "继续调解"
         if target == rules.IN_MEDIATION
-        else ("未达成协议" if target == rules.FAILED else "达成协议")
+        else ("未达成协议" if target in (rules.FAILED, rules.TERMINATED) else "达成协议")
     )
     meetings.add_meeting(
         w,
@@ -282,6 +378,9 @@ def _drive(
         recorder_name="刘文书",
     )
     if target == rules.IN_MEDIATION:
+        return
+    if target == rules.TERMINATED:  # a mediation under way, ended at a party's request
+        go(rules.TERMINATED, reasons=f"被申请人在调解中表示不愿继续，{law.TERMINATE_REASON}")
         return
     if target == rules.ESCALATED:
         go(

@@ -19,10 +19,11 @@ from fpdf.fonts import FontFace
 
 from db.models import Attachment
 
+from app import accounts, audit
 from app.attachments import load_blob
 from app.codes import mask_resident_id
 from app.errors import UserError
-from app.mediation import casefile, rules
+from app.mediation import casefile, law, rules
 from app.mediation.info import CaseFile, PartyInfo, SignatureInfo, fen_to_yuan
 from app.paths import cjk_font_path
 from app.work import Work
@@ -41,11 +42,28 @@ DOCUMENTS = {
 }
 
 
+# The documents that go to a court (司法确认) carry each party's full resident ID, printed only for an
+# account that may reveal it (``reveal_resident_id``); every such print is audited.
+FULL_ID_DOCUMENTS = frozenset({"registration", "agreement"})
+
+
 @dataclass(frozen=True)
 class PrintedDocument:
     path: Path
     pages: int
     copies: int = 1
+    full_ids: bool = False  # the parties' resident IDs were printed in full
+
+
+def cn_date(day: dt.date | dt.datetime | None) -> str:
+    """2026年8月24日 (no leading zeros, as written on paper); "" for no date."""
+    if day is None:
+        return ""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def cn_time(at: dt.datetime) -> str:
+    return f"{cn_date(at)} {at:%H:%M}"
 
 
 class _Form(FPDF):
@@ -81,25 +99,45 @@ class _Form(FPDF):
             self.cell(0, 7, number, align="R", new_x="LMARGIN", new_y="NEXT")
         self.ln(2)
 
-    def grid(self, rows: list[list[tuple[str, str, int]]], columns: int = 8, size: float = 10.5) -> None:
-        """Boxed table: each row a list of (label, value, span of value cells); labels take one column."""
+    def grid(
+        self,
+        rows: list[list[tuple[str, str, int]]],
+        columns: int = 8,
+        size: float = 10.5,
+        label_width: float = 23,
+    ) -> None:
+        """Boxed table: each row a list of (label, value, span of value cells). Labels sit in the even
+        columns, ``label_width`` mm wide, on one line (a longer label is set smaller, never broken:
+        "职业或职务", not "职业或职/务"); values wrap at any character."""
         self.set_font(FONT, size=size)
-        width = self.epw / columns
+        pairs = columns // 2
+        value_width = (self.epw - label_width * pairs) / pairs
+        padding = 1.5
         with self.table(
-            col_widths=[width] * columns,
+            col_widths=[label_width, value_width] * pairs,
             text_align="LEFT",
             line_height=6.5,
             first_row_as_headings=False,
-            padding=1.5,
+            padding=padding,
             wrapmode="CHAR",
         ) as table:
             for row in rows:
                 r = table.row()
                 for label, value, span in row:
                     if label:
-                        r.cell(label, style=LABEL, align="CENTER")
+                        r.cell(label, style=self._label_face(label, size, label_width - 2 * padding - 0.5))
                     r.cell(value or "", colspan=span)
         self.ln(3)
+
+    def _label_face(self, label: str, size: float, room: float) -> FontFace:
+        """The label's style: grey, at ``size`` or smaller so that it fits ``room`` mm on one line."""
+        self.set_font(FONT, size=size)
+        fit = size
+        while fit > 6 and self.get_string_width(label) > room:
+            fit -= 0.5
+            self.set_font(FONT, size=fit)
+        self.set_font(FONT, size=size)
+        return FontFace(fill_color=LABEL.fill_color, size_pt=fit) if fit != size else LABEL
 
     def para(self, text: str, size: float = 11, indent: bool = True) -> None:
         """A paragraph per line of ``text``; Chinese wraps at any character, not at spaces."""
@@ -127,7 +165,13 @@ class _Form(FPDF):
         if self.will_page_break(14):
             self.add_page()
         y = self.get_y()
-        self.cell(84, 10, f"{role}：{name}")
+        label = f"{role}：{name}"
+        size = 11.0
+        while size > 8 and self.get_string_width(label) > 92:
+            size -= 0.5
+            self.set_font(FONT, size=size)
+        self.cell(94, 10, label)
+        self.set_font(FONT, size=11)
         x = self.get_x()
         self.line(x, y + 8, x + 34, y + 8)
         if image is not None:
@@ -144,7 +188,13 @@ def _age(p: PartyInfo, on: dt.date) -> str:
     return f"{age}" if age is not None else ""
 
 
-def _party_rows(parties: list[PartyInfo], on: dt.date) -> list[list[tuple[str, str, int]]]:
+def _id(number: str | None, full: bool) -> str:
+    return (number or "") if full else mask_resident_id(number)
+
+
+def _party_rows(
+    parties: list[PartyInfo], on: dt.date, *, full_ids: bool = False
+) -> list[list[tuple[str, str, int]]]:
     rows = []
     for p in parties:
         if p.kind == "单位":
@@ -164,17 +214,23 @@ def _party_rows(parties: list[PartyInfo], on: dt.date) -> list[list[tuple[str, s
                     ("年龄", _age(p, on), 1),
                 ]
             )
-            rows.append(
-                [("身份证号", mask_resident_id(p.id_number), 3), ("职业或职务", p.occupation or "", 3)]
-            )
+            rows.append([("身份证号", _id(p.id_number, full_ids), 3), ("职业或职务", p.occupation or "", 3)])
             rows.append([("联系方式", p.phone or "", 3), ("住址", p.address, 3)])
+            if p.guardian_name:
+                rows.append(
+                    [
+                        ("法定代理人", f"{p.guardian_name}（{p.guardian_relation or ''}）", 3),
+                        ("身份证号", _id(p.guardian_id_number, full_ids), 3),
+                    ]
+                )
+                rows.append([("代理人电话", p.guardian_phone or "", 7)])
     return rows
 
 
 def _sig_note(sig: SignatureInfo | None) -> str:
     if sig is None:
         return ""
-    return f"{sig.method}　{sig.signed_on:%Y年%m月%d日}"
+    return f"{sig.method}　{cn_date(sig.signed_on)}"
 
 
 class _Signatures:
@@ -212,7 +268,10 @@ def _sign_block(
     pdf.ln(3)
     for p in cf.parties:
         sig, img = sigs.party(p)
-        pdf.sign_line(f"{p.role}（{party_suffix}）", "", _sig_note(sig), img)
+        if p.guardian_name:  # the 法定代理人 signs where the party would
+            pdf.sign_line(f"{p.role}{p.name}的法定代理人（{party_suffix}）", "", _sig_note(sig), img)
+        else:
+            pdf.sign_line(f"{p.role}（{party_suffix}）", "", _sig_note(sig), img)
     for role in roles:
         key = "调解员" if "调解员" in role else "记录人"
         sig, img = sigs.role(key)
@@ -226,23 +285,25 @@ def _sign_block(
         pdf.cell(
             0,
             8,
-            f"{sig.signed_on:%Y年%m月%d日}" if sig else "　　年　　月　　日",
+            cn_date(sig.signed_on) if sig else "　　年　　月　　日",
             align="R",
             new_x="LMARGIN",
             new_y="NEXT",
         )
 
 
-def _write(pdf: _Form, target: Path, copies: int = 1) -> PrintedDocument:
+def _write(pdf: _Form, target: Path, copies: int = 1, *, full_ids: bool = False) -> PrintedDocument:
     target = Path(target)
     tmp = target.with_name(target.name + ".part")
     pdf.output(str(tmp))
     tmp.replace(target)
-    return PrintedDocument(target, pdf.pages_count, copies)
+    return PrintedDocument(target, pdf.pages_count, copies, full_ids)
 
 
 # -- the documents ----------------------------------------------------------------------------------
-def registration_form(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None) -> PrintedDocument:
+def registration_form(
+    cf: CaseFile, target: Path, images: dict[str, bytes] | None = None, *, full_ids: bool = False
+) -> PrintedDocument:
     c = cf.case
     pdf = _Form("人民调解受理登记表")
     pdf.add_page()
@@ -258,10 +319,10 @@ def registration_form(cf: CaseFile, target: Path, images: dict[str, bytes] | Non
     ]
     rows = [
         [("纠纷名称", c.title, 7)],
-        [("受理日期", f"{c.accepted_on:%Y年%m月%d日}", 3), ("纠纷来源", c.source, 3)],
+        [("受理日期", cn_date(c.accepted_on), 3), ("纠纷来源", c.source, 3)],
         [("纠纷类型", c.dispute_type, 3), ("难易程度", c.complexity, 3)],
         [("涉及人数", f"{c.people_count} 人", 3), ("涉及金额", f"{c.amount_yuan:,.2f} 元", 3)],
-        *_party_rows(cf.parties, c.accepted_on),
+        *_party_rows(cf.parties, c.accepted_on, full_ids=full_ids),
         [("简要案情", c.facts, 7)],
         [("当事人请求", c.requests, 7)],
         [("风险情况", "、".join(risks) or "无", 7)],
@@ -272,20 +333,7 @@ def registration_form(cf: CaseFile, target: Path, images: dict[str, bytes] | Non
     pdf.ln(6)
     pdf.set_font(FONT, size=11.5)
     pdf.cell(0, 8, f"{cf.committee_name}（印章）", align="R", new_x="LMARGIN", new_y="NEXT")
-    return _write(pdf, target)
-
-
-RIGHTS = (
-    "一、选择或者接受人民调解员；",
-    "二、接受调解、拒绝调解或者要求终止调解；",
-    "三、要求调解公开进行或者不公开进行；",
-    "四、自主表达意愿、自愿达成调解协议。",
-)
-DUTIES = (
-    "一、如实陈述纠纷事实，不得提供虚假证明材料；",
-    "二、遵守调解现场秩序，尊重人民调解员；",
-    "三、尊重对方当事人行使权利。",
-)
+    return _write(pdf, target, full_ids=full_ids)
 
 
 def rights_notice(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None) -> PrintedDocument:
@@ -293,22 +341,27 @@ def rights_notice(cf: CaseFile, target: Path, images: dict[str, bytes] | None = 
     pdf = _Form("人民调解当事人权利义务告知书")
     pdf.add_page()
     pdf.heading(cf.committee_name, "人民调解当事人权利义务告知书", c.case_number)
-    names = "、".join(p.name for p in cf.parties) or "当事人"
+    names = "、".join(p.signer for p in cf.parties) or "当事人"
     pdf.para(f"{names}：", indent=False)
     pdf.para(
-        f"你（们）与对方因“{c.title}”申请（或同意）本委员会调解。根据《中华人民共和国人民调解法》"
-        "第二十三条、第二十四条的规定，人民调解委员会调解民间纠纷，不收取任何费用。现将你们在调解活动中"
+        f"你（们）与对方因“{c.title}”申请（或同意）本委员会调解。{law.FREE_OF_CHARGE.citation}规定："
+        f"“{law.FREE_OF_CHARGE.text}”现依照{law.RIGHTS.citation}、{law.DUTIES.article}的规定，将你们在调解活动中"
         "享有的权利和承担的义务告知如下："
     )
-    pdf.section("当事人享有下列权利：", "\n".join(RIGHTS))
-    pdf.section("当事人应当履行下列义务：", "\n".join(DUTIES))
+    pdf.section(law.RIGHTS.text, "\n".join(law.RIGHTS_ITEMS))
+    pdf.section(law.DUTIES.text, "\n".join(law.DUTIES_ITEMS))
     pdf.para(
-        "经人民调解委员会调解达成调解协议后，双方当事人认为有必要的，可以自调解协议生效之日起三十日内"
-        "共同向人民法院申请司法确认。调解不成的，当事人可以依法通过仲裁、行政、司法等途径维护自己的权利。"
+        f"{law.JUDICIAL_CONFIRMATION.text}（{law.JUDICIAL_CONFIRMATION.article}）"
+        f"{law.FAILED_ROUTES_TEXT}（{law.END_WHEN_FAILED.article}）"
     )
+    if any(p.guardian_name for p in cf.parties):
+        pdf.para(
+            "未成年人等不具有完全民事行为能力的当事人，由其法定代理人代为参加调解、行使上述权利、"
+            f"履行上述义务并签名（{law.CAPACITY.citation}）。"
+        )
     given = (
         f"告知方式：{c.rights_notice_method or '书面告知'}　告知人：{c.rights_notice_by or ''}　"
-        f"告知日期：{c.rights_notice_on:%Y年%m月%d日}"
+        f"告知日期：{cn_date(c.rights_notice_on)}"
         if c.rights_notice_on
         else ""
     )
@@ -330,15 +383,15 @@ def session_records(cf: CaseFile, target: Path, images: dict[str, bytes] | None 
         pdf.heading(cf.committee_name, "人民调解记录", f"{c.case_number}　第 {rec.seq} 次")
         pdf.grid(
             [
-                [("调解时间", f"{rec.held_at:%Y年%m月%d日 %H:%M}", 3), ("调解地点", rec.place, 3)],
+                [("调解时间", cn_time(rec.held_at), 3), ("调解地点", rec.place, 3)],
                 [("调解事项", rec.subject or c.title, 7)],
                 [("参加人", rec.participants, 7)],
-                [("到场当事人", rec.parties_present or "、".join(p.name for p in cf.parties), 7)],
+                [("到场当事人", rec.parties_present or "、".join(p.signer for p in cf.parties), 7)],
                 [("调解员", rec.mediator_name, 3), ("记录人", rec.recorder_name, 3)],
             ]
         )
         notice = (
-            f"已于 {c.rights_notice_on:%Y年%m月%d日} 向当事人{c.rights_notice_method or '书面告知'}权利义务。"
+            f"已于 {cn_date(c.rights_notice_on)} 向当事人{c.rights_notice_method or '书面告知'}权利义务。"
             if c.rights_notice_on
             else ""
         )
@@ -359,7 +412,9 @@ def session_records(cf: CaseFile, target: Path, images: dict[str, bytes] | None 
     return _write(pdf, target)
 
 
-def agreement(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None) -> PrintedDocument:
+def agreement(
+    cf: CaseFile, target: Path, images: dict[str, bytes] | None = None, *, full_ids: bool = False
+) -> PrintedDocument:
     """人民调解协议书: copies = parties + 1 (Art. 29), each starting on a new page and marked with its holder."""
     ag = cf.agreement
     if ag is None or ag.kind != "书面":
@@ -370,26 +425,28 @@ def agreement(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None
         pdf.mark = f"第 {i} 份（共 {len(holders)} 份）　{holder}"
         pdf.add_page()
         pdf.heading(cf.committee_name, "人民调解协议书", ag.number)
-        pdf.grid(_party_rows(cf.parties, ag.reached_on))
+        pdf.grid(_party_rows(cf.parties, ag.reached_on, full_ids=full_ids))
         pdf.section("纠纷主要事实、争议事项：", "\n".join(x for x in (ag.facts, ag.issues) if x))
         pdf.section("各方当事人责任：", ag.responsibilities)
         pdf.para("经本委员会调解，双方当事人自愿达成如下协议：", indent=False)
         pdf.para(ag.terms)
-        deadline = f"，履行期限：{ag.performance_deadline:%Y年%m月%d日}前" if ag.performance_deadline else ""
+        place = f"，履行地点：{ag.performance_place}" if ag.performance_place else ""
+        deadline = f"，履行期限：{cn_date(ag.performance_deadline)}前" if ag.performance_deadline else ""
         pdf.section(
-            "履行方式、时限：",
-            f"{ag.performance_manner or '按上述协议履行'}{deadline}。"
+            "履行方式、地点、期限：",
+            f"履行方式：{ag.performance_manner or '按上述协议履行'}{place}{deadline}。"
             + (f"协议涉及金额 {fen_to_yuan(ag.amount_fen):,.2f} 元。" if ag.amount_fen else ""),
         )
         pdf.para(
-            f"本协议一式 {len(holders)} 份，当事人各执一份，人民调解委员会留存一份。本协议自各方当事人签名、"
-            "盖章或按指印，人民调解员签名并加盖人民调解委员会印章之日起生效。双方当事人可以自本协议生效之日起"
-            "三十日内共同向人民法院申请司法确认。"
+            f"本协议一式 {len(holders)} 份，当事人各执一份，人民调解委员会留存一份。本协议自各方当事人"
+            "（无民事行为能力或者限制民事行为能力的当事人由其法定代理人）签名、盖章或者按指印，人民调解员"
+            f"签名并加盖人民调解委员会印章之日起生效（{law.AGREEMENT_EFFECT.citation}）。双方当事人认为有必要的，"
+            f"可以自本协议生效之日起三十日内共同向人民法院申请司法确认（{law.JUDICIAL_CONFIRMATION.article}）。"
         )
         _sign_block(pdf, cf, ag.id, images or {}, roles=("人民调解员（签名）",), seal=True)
         pdf.set_font(FONT, size=10)
         pdf.cell(0, 7, f"记录人：{ag.recorder}", new_x="LMARGIN", new_y="NEXT")
-    return _write(pdf, target, copies=len(holders))
+    return _write(pdf, target, copies=len(holders), full_ids=full_ids)
 
 
 def oral_agreement(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None) -> PrintedDocument:
@@ -405,11 +462,9 @@ def oral_agreement(cf: CaseFile, target: Path, images: dict[str, bytes] | None =
             *_party_rows(cf.parties, ag.reached_on),
             [("纠纷简要情况", ag.facts or c.facts, 7)],
             [("口头协议内容", ag.terms, 7)],
-            [
-                ("履行方式", ag.performance_manner, 3),
-                ("履行期限", f"{ag.performance_deadline:%Y年%m月%d日}" if ag.performance_deadline else "", 3),
-            ],
-            [("达成日期", f"{ag.reached_on:%Y年%m月%d日}（自达成之日起生效）", 7)],
+            [("履行方式", ag.performance_manner, 3), ("履行期限", cn_date(ag.performance_deadline), 3)],
+            [("履行地点", ag.performance_place, 7)],
+            [("达成日期", f"{cn_date(ag.reached_on)}（自达成之日起生效，{law.ORAL_EFFECT.article}）", 7)],
             [("涉及金额", f"{fen_to_yuan(ag.amount_fen):,.2f} 元", 3), ("登记人", ag.recorder, 3)],
         ]
     )
@@ -429,7 +484,7 @@ def follow_up_records(cf: CaseFile, target: Path, images: dict[str, bytes] | Non
             [
                 [("当事人", f.parties, 3)],
                 [("回访事由", f.subject, 3)],
-                [("回访时间", f"{f.visited_on:%Y年%m月%d日}", 1), ("回访人", f.visitor, 1)],
+                [("回访时间", cn_date(f.visited_on), 1), ("回访人", f.visitor, 1)],
                 [("协议履行情况", f.performance, 3)],
                 [("当事人满意度", f.satisfaction or "", 3)],
                 [("当事人思想变化", f.attitude_changes or "无", 3)],
@@ -437,6 +492,7 @@ def follow_up_records(cf: CaseFile, target: Path, images: dict[str, bytes] | Non
                 [("采取的措施", f.measures or "无", 3)],
             ],
             columns=4,
+            label_width=36,
         )
         pdf.sign_line("回访人（签名）", f.visitor)
         pdf.sign_line("被回访人（签名）")
@@ -473,11 +529,11 @@ def cover(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None) ->
         ("纠纷名称", c.title),
         ("当 事 人", "、".join(p.name for p in cf.parties)),
         ("调 解 员", "、".join(m.name for m in cf.mediators)),
-        ("受理日期", f"{c.accepted_on:%Y年%m月%d日}"),
-        ("结案日期", f"{closed:%Y年%m月%d日}" if closed else ""),
+        ("受理日期", cn_date(c.accepted_on)),
+        ("结案日期", cn_date(closed)),
         ("调解结果", result),
         ("立 卷 人", c.filed_by or ""),
-        ("立卷日期", f"{c.filed_on:%Y年%m月%d日}" if c.filed_on else ""),
+        ("立卷日期", cn_date(c.filed_on)),
         ("保管期限", c.retention or ""),
     ]
     pdf.set_font(FONT, size=13)
@@ -510,10 +566,8 @@ def contents(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None)
         for n, item in enumerate(cf.items, start=1):
             pages = (item.pages or 1) if item.present else 0
             span = f"{page}" if pages == 1 else (f"{page}-{page + pages - 1}" if pages else "")
-            note = ("必备；" if item.required else "") + ("已入卷" if item.present else "无")
-            if item.note:
-                note += f"；{item.note}"
-            table.row((str(n), item.title, span, str(pages) if pages else "", note))
+            # 备注 is the clerk's own column: only what the clerk wrote there.
+            table.row((str(n), item.title, span, str(pages) if pages else "", item.note))
             page += pages
     return _write(pdf, target)
 
@@ -565,8 +619,31 @@ def print_document(
     kind: str,
     target: Path,
 ) -> PrintedDocument:
-    """Open the case (permission checked, audited) and write one document to ``target``."""
+    """Open the case (permission checked, audited) and write one document to ``target``.
+
+    The 协议书 and the 受理登记表 show the parties' (and their 法定代理人's) full resident IDs when the
+    account may reveal them (``reveal_resident_id``), masked otherwise; every print is audited, and
+    one with full IDs says so (``id_number`` among the fields)."""
     if kind not in RENDERERS:
         raise ValueError(kind)
     cf = casefile.open_case(work, case_id)
-    return RENDERERS[kind](cf, target, signature_images(work, cf))
+    images = signature_images(work, cf)
+    full = kind in FULL_ID_DOCUMENTS and accounts.can(work.actor, "reveal_resident_id")
+    printed = (
+        RENDERERS[kind](cf, target, images, full_ids=True) if full else RENDERERS[kind](cf, target, images)
+    )
+    audit.record(
+        work.session,
+        work.actor,
+        "case.print",
+        table="mediation_case",
+        record_id=case_id,
+        fields=["id_number"] if full else [],
+        detail=DOCUMENTS[kind] + ("（完整身份证号）" if full else ""),
+    )
+    return printed
+
+
+def full_ids_refused(work: Work, kind: str) -> bool:
+    """This document would show full IDs, but the account may not reveal them (printed masked)."""
+    return kind in FULL_ID_DOCUMENTS and not accounts.can(work.actor, "reveal_resident_id")

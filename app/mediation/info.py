@@ -6,7 +6,7 @@ money in 元 and 分, a required text, the acting user's name.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, TypeVar
 
@@ -102,6 +102,18 @@ class PartyInfo:
     representative: str | None
     representative_title: str | None
     sort_order: int
+    guardian_person_id: str | None = None  # 法定代理人
+    guardian_name: str | None = None
+    guardian_relation: str | None = None
+    guardian_id_number: str | None = None
+    guardian_phone: str | None = None
+
+    @property
+    def signer(self) -> str:
+        """Who signs for this party: the party, or its 法定代理人 (named with the party)."""
+        if self.guardian_name:
+            return f"{self.guardian_name}（{self.name}的法定代理人）"
+        return self.name
 
     def age_on(self, day: dt.date) -> int | None:
         if self.birth_date is None:
@@ -116,6 +128,25 @@ class MediatorInfo:
     user_id: str | None
     name: str
     is_lead: bool
+    person_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RecusalInfo:
+    """回避: a party's request for another mediator, the decision and the replacement."""
+
+    id: str
+    party_id: str
+    mediator_id: str
+    mediator_name: str
+    requested_on: dt.date
+    reason: str
+    decision: str | None
+    decided_on: dt.date | None
+    decided_by: str | None
+    decision_note: str
+    replacement_id: str | None
+    replacement_name: str | None
 
 
 @dataclass(frozen=True)
@@ -160,6 +191,7 @@ class AgreementInfo:
     terms: str
     performance_manner: str
     performance_deadline: dt.date | None
+    performance_place: str
     amount_fen: int
     recorder: str
     effective_on: dt.date | None
@@ -220,6 +252,7 @@ class CaseFile:
     follow_ups: list[FollowUpInfo]
     items: list[FileItemInfo]
     committee_name: str
+    recusals: list[RecusalInfo] = field(default_factory=list)
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from db.models import SessionRecord
 
 from app import accounts
 from app.errors import UserError
-from app.mediation import rules
+from app.mediation import recusal, rules
 from app.mediation.info import SessionInfo, actor_name, plain, require_text
 from app.mediation.registration import case_for_edit
 from app.work import Work
@@ -50,6 +50,7 @@ def add_meeting(
             f"调解时间早于权利义务告知日期（{row.rights_notice_on:%Y-%m-%d}），请先告知再调解",
             field="held_at",
         )
+    recusal.require_none_open(work.session, case_id, "记录调解")
     if result not in rules.SESSION_RESULTS:
         raise UserError(f"调解结果请选择：{'、'.join(rules.SESSION_RESULTS)}", field="result")
     seq = (

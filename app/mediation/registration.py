@@ -27,6 +27,7 @@ from db.models import (
     FollowUp,
     MediationCase,
     Person,
+    Recusal,
     Screening,
     SessionRecord,
     Signature,
@@ -36,7 +37,7 @@ from db.models import (
 from app import accounts, audit
 from app.errors import UserError
 from app.lookup import require_live
-from app.mediation import rules
+from app.mediation import capacity, conflicts, law, rules
 from app.mediation.info import (
     CaseInfo,
     MediatorInfo,
@@ -55,7 +56,16 @@ SETTING_LOCAL_TYPES = "mediation.local_types"
 
 # The rows that belong to a case (``case_id``), as :func:`live_rows` loads them.
 C = TypeVar(
-    "C", Agreement, CaseFileItem, CaseMediator, CaseParty, CaseTransition, FollowUp, SessionRecord, Signature
+    "C",
+    Agreement,
+    CaseFileItem,
+    CaseMediator,
+    CaseParty,
+    CaseTransition,
+    FollowUp,
+    Recusal,
+    SessionRecord,
+    Signature,
 )
 
 
@@ -325,9 +335,17 @@ def add_party(
     address: str = "",
     representative: str | None = None,
     representative_title: str | None = None,
+    guardian_person_id: str | None = None,
+    guardian_name: str | None = None,
+    guardian_relation: str | None = None,
+    guardian_id_number: str | None = None,
+    guardian_phone: str | None = None,
 ) -> PartyInfo:
     """A party from the roster (``person_id``: the person's fields are copied as they are today) or an
-    outside person or organisation (单位 needs its representative)."""
+    outside person or organisation (单位 needs its representative).
+
+    A person may be given a 法定代理人 (``guardian_*``: from the roster by ``guardian_person_id``, or
+    typed in); one who was under 18 on the acceptance date (by the ID or the birth date) must be."""
     accounts.require(work.actor, "see_cases")
     row = case_for_edit(work, case_id)
     if row.state == rules.ARCHIVED:
@@ -337,6 +355,7 @@ def add_party(
     if kind not in rules.PARTY_KINDS:
         raise UserError("当事人类别请选择“个人”或“单位”", field="kind")
     party_id = None
+    existing: CaseParty | None = None
     if person_id is not None:
         person = require_live(
             work.session, Person, person_id, "名册中找不到这个人，请重新查找", field="person_id"
@@ -351,12 +370,8 @@ def add_party(
             address = household.address or household.group_name
         party_id = link_id("party", case_id, person_id)
         existing = work.session.get(CaseParty, party_id)
-        if existing is not None:
-            if existing.deleted_at is None:
-                raise UserError(f"{name} 已经是本案当事人", field="person_id")
-            existing.deleted_at = None
-            existing.role = role
-            return plain(PartyInfo, existing)
+        if existing is not None and existing.deleted_at is None:
+            raise UserError(f"{name} 已经是本案当事人", field="person_id")
     name = require_text(name, "当事人姓名或单位名称", "name")
     if kind == "单位" and not (representative or "").strip():
         raise UserError("单位当事人请填写法定代表人或负责人（代表人）", field="representative")
@@ -376,6 +391,42 @@ def add_party(
             sex = sex or rid.sex
         except InvalidResidentId as exc:
             raise UserError(f"身份证号：{exc}", field="id_number") from None
+    guardian = None
+    wanted = (guardian_person_id, guardian_name, guardian_relation, guardian_id_number, guardian_phone)
+    if kind == "个人" and any((v or "").strip() for v in wanted):
+        guardian = capacity.check_guardian(
+            work.session,
+            accepted_on=row.accepted_on,
+            party_person_id=person_id,
+            party_id_number=id_number,
+            person_id=guardian_person_id,
+            name=guardian_name,
+            relation=guardian_relation,
+            id_number=guardian_id_number,
+            phone=guardian_phone,
+        )
+    elif kind == "个人":
+        age = capacity.minor_age(id_number, birth_date, row.accepted_on)
+        if age is not None:
+            raise UserError(
+                f"{name}受理时未满十八周岁（{max(age, 0)} 岁），应由法定代理人代理参加调解"
+                f"（{law.CAPACITY.citation}）：请填写法定代理人的姓名和与当事人的关系",
+                field="guardian_name",
+            )
+    conflicts.refuse_party_who_mediates(
+        work.session,
+        row,
+        name=name,
+        person_id=person_id,
+        id_number=id_number,
+        guardian_person_id=guardian.person_id if guardian else None,
+        guardian_id_number=guardian.id_number if guardian else None,
+    )
+    if existing is not None:  # a roster person removed earlier and added again
+        existing.deleted_at = None
+        existing.role = role
+        capacity.apply_guardian(existing, guardian)
+        return plain(PartyInfo, existing)
     order = (
         work.session.scalar(select(func.count()).select_from(CaseParty).where(CaseParty.case_id == case_id))
         or 0
@@ -400,6 +451,7 @@ def add_party(
     )
     if party_id is not None:
         party.id = party_id
+    capacity.apply_guardian(party, guardian)
     work.session.add(party)
     work.session.flush()
     audit.record(
@@ -410,6 +462,59 @@ def add_party(
         record_id=party.id,
         fields=["role", "name"],
     )
+    return plain(PartyInfo, party)
+
+
+def set_guardian(
+    work: Work,
+    party_id: str,
+    *,
+    person_id: str | None = None,
+    name: str | None = None,
+    relation: str | None = None,
+    id_number: str | None = None,
+    phone: str | None = None,
+) -> PartyInfo:
+    """Give a person party a 法定代理人 (from the roster by ``person_id``, or typed in), or change it.
+    Without a name or a roster person the 法定代理人 is removed, which a minor party may not be."""
+    accounts.require(work.actor, "see_cases")
+    party = require_live(work.session, CaseParty, party_id, "找不到这个当事人")
+    row = case_for_edit(work, party.case_id)
+    if row.state == rules.ARCHIVED:
+        raise UserError("案件已归档，当事人不能再修改")
+    if party.kind != "个人":
+        raise UserError("单位当事人由其代表人参加调解，不需要法定代理人", field="guardian_name")
+    guardian = None
+    if person_id or (name or "").strip():
+        guardian = capacity.check_guardian(
+            work.session,
+            accepted_on=row.accepted_on,
+            party_person_id=party.person_id,
+            party_id_number=party.id_number,
+            person_id=person_id,
+            name=name,
+            relation=relation,
+            id_number=id_number,
+            phone=phone,
+        )
+    else:
+        age = capacity.minor_age(party.id_number, party.birth_date, row.accepted_on)
+        if age is not None:
+            raise UserError(
+                f"{party.name}受理时未满十八周岁，法定代理人不能去掉，只能更换", field="guardian_name"
+            )
+    if guardian is not None:
+        conflicts.refuse_party_who_mediates(
+            work.session,
+            row,
+            name=party.name,
+            person_id=None,
+            id_number=None,
+            guardian_person_id=guardian.person_id,
+            guardian_id_number=guardian.id_number,
+        )
+    capacity.apply_guardian(party, guardian)
+    capacity.record_guardian_change(work.session, work.actor, party)
     return plain(PartyInfo, party)
 
 
@@ -428,27 +533,46 @@ def add_mediator(
     user_id: str | None = None,
     name: str = "",
     is_lead: bool = False,
+    person_id: str | None = None,
 ) -> MediatorInfo:
-    """A mediator: a user of this station (by id) or a named outsider (e.g. a 乡贤 or lawyer)."""
+    """A mediator: a user of this station (by id) or a named outsider (e.g. a 乡贤 or lawyer), who may
+    be picked from the roster (``person_id``). A mediator who is a party, a party's 法定代理人 or lives
+    in a party's household is refused (:mod:`app.mediation.conflicts`)."""
     accounts.require(work.actor, "see_cases")
     row = case_for_edit(work, case_id)
+    if row.state == rules.ARCHIVED:
+        raise UserError("案件已归档，不能再添加调解员")
     mediator_id = None
+    existing = None
+    if person_id is not None:
+        person = require_live(
+            work.session, Person, person_id, "名册中找不到这位调解员，请重新查找", field="person_id"
+        )
+        name = name or person.name
     if user_id is not None:
         mediator_user = work.session.get(User, user_id)
         if mediator_user is None:
             raise UserError("找不到这个账号", field="user_id")
         name = mediator_user.display_name
+        person_id = person_id or conflicts.person_of_user(work.session, mediator_user)
         mediator_id = link_id("mediator", case_id, user_id)
         existing = work.session.get(CaseMediator, mediator_id)
-        if existing is not None:
-            if existing.deleted_at is None:
-                raise UserError(f"{name} 已是本案调解员", field="user_id")
-            existing.deleted_at = None
-            existing.is_lead = is_lead
-            return plain(MediatorInfo, existing)
+        if existing is not None and existing.deleted_at is None:
+            raise UserError(f"{name} 已是本案调解员", field="user_id")
     name = require_text(name, "调解员姓名", "name")
+    conflicts.refuse_mediator(work.session, row, name=name, person_id=person_id, mediator_id=mediator_id)
+    if existing is not None:
+        existing.deleted_at = None
+        existing.is_lead = is_lead
+        existing.person_id = person_id
+        return plain(MediatorInfo, existing)
     m = CaseMediator(
-        village_code=row.village_code, case_id=case_id, user_id=user_id, name=name, is_lead=is_lead
+        village_code=row.village_code,
+        case_id=case_id,
+        user_id=user_id,
+        name=name,
+        is_lead=is_lead,
+        person_id=person_id,
     )
     if mediator_id is not None:
         m.id = mediator_id

@@ -2,8 +2,8 @@
 
 States (案件状态) and what may follow each one::
 
-    受理 → 调解中 | 不予受理 | 终止 | 上报
-    调解中 → 调解成功 | 调解不成 | 终止 | 上报
+    受理 → 调解中 | 不予受理 | 上报          (a party who refuses before mediation begins: 不予受理, Art. 17)
+    调解中 → 调解成功 | 调解不成 | 终止 | 上报  (终止: a mediation under way is ended, Art. 23(二) / Art. 26)
     调解成功 → 履行中 | 履行完毕        (an oral agreement is often performed on the spot)
     履行中 → 履行完毕 | 上报            (not performed: the committee escalates)
     履行完毕 → 已回访
@@ -92,7 +92,6 @@ class Transition:
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(ACCEPTED, IN_MEDIATION, "开始调解"),
     Transition(ACCEPTED, REJECTED, "不予受理"),
-    Transition(ACCEPTED, TERMINATED, "终止调解"),
     Transition(ACCEPTED, ESCALATED, "上报"),
     Transition(IN_MEDIATION, SUCCEEDED, "调解成功"),
     Transition(IN_MEDIATION, FAILED, "调解不成"),

@@ -12,7 +12,7 @@ from db.models import FollowUp as FollowUpRow
 
 from app import accounts, audit
 from app.errors import UserError
-from app.mediation import rules
+from app.mediation import capacity, recusal, rules
 from app.mediation.agreement import case_agreement, missing_signatures
 from app.mediation.casefile import FOLLOW_UP_AFTER_DAYS, checklist, plan_follow_up_if_none
 from app.mediation.info import CaseInfo, actor_name, plain, require_text
@@ -36,7 +36,9 @@ def change_state(
 ) -> CaseInfo:
     """Move a case to ``target``; illegal steps and missing preconditions are refused with the reason.
 
-    - 不予受理 / 终止: ``reasons`` (终止: e.g. 一方当事人明确拒绝调解, Art. 17).
+    - 不予受理: ``reasons`` (e.g. a party clearly refuses mediation before it begins: Art. 17, 不得调解;
+      the case is not counted as 受理). 终止: ``reasons``; only a mediation under way is ended
+      (a party asks to end it, Art. 23(二); it cannot succeed, Art. 26).
     - 调解不成: ``reasons`` and the ``routes`` explained (诉讼, 仲裁, 行政).
     - 上报: ``escalate_to`` (乡镇/县) and ``reasons``.
     - 调解成功: an agreement is on file; 开始履行 / 履行完毕 need it in effect.
@@ -60,10 +62,14 @@ def change_state(
             raise UserError("请先登记至少两方当事人，再开始调解", field="parties")
         if not live_rows(work.session, CaseMediator, case_id):
             raise UserError("请先指定调解员，再开始调解", field="mediators")
+        capacity.require_guardians(work.session, row, ps, "开始调解")
+        recusal.require_none_open(work.session, case_id, "开始调解")
     elif target in (rules.REJECTED, rules.TERMINATED):
         require_text(
             reasons,
-            "不予受理的理由" if target == rules.REJECTED else "终止调解的理由（如一方明确拒绝调解）",
+            "不予受理的理由（如一方当事人明确拒绝调解）"
+            if target == rules.REJECTED
+            else "终止调解的理由（如调解中当事人要求终止调解）",
             "reasons",
         )
         row.end_reason = reasons
@@ -87,6 +93,7 @@ def change_state(
         row.town_handler, row.town_handled_on = None, None
         note = f"上报{escalate_to}：{reasons}"
     elif target == rules.SUCCEEDED:
+        recusal.require_none_open(work.session, case_id, "记为调解成功")
         if ag is None:
             raise UserError(
                 "请先在“协议”页填写调解协议（书面协议书或口头协议），再记为调解成功", field="agreement"

@@ -45,6 +45,7 @@ from app import attachments, ownership
 from app.attachments import store_blobs
 from app.diary.acknowledgement import rehash_translated
 from app.indexing import catch_up_indexes
+from app.mediation import legacy
 from app.sync import bundle, gate, keys, records
 from app.sync.bundle import BundleRejected
 from app.sync.common import (
@@ -165,6 +166,15 @@ def _carries_codes(revision: str) -> bool:
     (``db/vocab.py``)? Its diary rows then carry the English codes, translated on import."""
     try:
         return migrate.is_older(revision, vocab.VOCAB_REVISION)
+    except Exception:
+        return False
+
+
+@functools.lru_cache(maxsize=32)
+def _before_refusal_rule(revision: str) -> bool:
+    """Was a bundle of schema ``revision`` made before 受理 → 终止 became 不予受理 (migration 0012)?"""
+    try:
+        return migrate.is_older(revision, legacy.REFUSAL_REVISION)
     except Exception:
         return False
 
@@ -527,6 +537,8 @@ def _apply(
     """Write one bundle inside the caller's transaction."""
     sender, m, path = p.sender, p.manifest, p.path
     assert sender is not None and m is not None, "prepared with the sections"
+    if _before_refusal_rule(m.get("schema_version", "")):  # 受理 → 终止 of an older program: 不予受理
+        legacy.rewrite_refusals(conn, {t.spec.table_name: t for t in staged})
     auth = _authority(me, sender, m, staged, blobs)
     result = records.ApplyResult()
     now = utcnow()

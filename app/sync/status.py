@@ -145,6 +145,7 @@ _DESCRIBE = {
     "demand": ("content",),
     "mediation_case": ("title",),
     "mediation_party": ("name",),
+    "mediation_recusal": ("mediator_name", "requested_on"),
     "attachment": ("filename",),
     "user": ("display_name",),
 }

@@ -115,6 +115,13 @@ class CaseParty(SyncedRecord, Base):
     representative: Mapped[str | None] = mapped_column(String(50))  # 单位: 法定代表人/负责人/委托代理人
     representative_title: Mapped[str | None] = mapped_column(String(50))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # 法定代理人 of a person without full capacity (a minor, 民法典 Art. 20–23): from the roster
+    # (``guardian_person_id``) or typed in. Required when the party was under 18 on the acceptance date.
+    guardian_person_id: Mapped[str | None] = mapped_column(String(36))  # roster person (no FK: load order)
+    guardian_name: Mapped[str | None] = mapped_column(String(50))
+    guardian_relation: Mapped[str | None] = mapped_column(String(20))  # 父亲 / 母亲 / 祖父 … / 其他监护人
+    guardian_id_number: Mapped[str | None] = mapped_column(String(18))
+    guardian_phone: Mapped[str | None] = mapped_column(String(40))
 
 
 class CaseMediator(SyncedRecord, Base):
@@ -128,6 +135,30 @@ class CaseMediator(SyncedRecord, Base):
     user_id: Mapped[str | None] = mapped_column(String(36))
     name: Mapped[str] = mapped_column(String(50))
     is_lead: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The mediator as a resident of the roster (an outsider picked there, or the user's own entry):
+    # lets the committee refuse a mediator who is a party or lives in a party's household.
+    person_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class Recusal(SyncedRecord, Base):
+    """回避: a party asks for another mediator; the committee's decision and the replacement."""
+
+    __tablename__ = "mediation_recusal"
+    __record_type__ = "mediation_recusals"
+    __label__ = "回避申请"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("mediation_case.id"), index=True)
+    party_id: Mapped[str] = mapped_column(String(36))  # who asks (mediation_party; no FK: load order)
+    mediator_id: Mapped[str] = mapped_column(String(36))  # the mediator asked to step aside
+    mediator_name: Mapped[str] = mapped_column(String(50))
+    requested_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decision: Mapped[str | None] = mapped_column(String(10))  # 同意回避 / 不同意回避; None: not decided
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    decided_by: Mapped[str | None] = mapped_column(String(50))
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    replacement_id: Mapped[str | None] = mapped_column(String(36))  # the new mediation_mediator
+    replacement_name: Mapped[str | None] = mapped_column(String(50))
 
 
 class CaseTransition(SyncedRecord, Base):
@@ -187,6 +218,7 @@ class Agreement(SyncedRecord, Base):
     terms: Mapped[str] = mapped_column(Text, default="")  # 协议内容 (oral: the content recorded)
     performance_manner: Mapped[str] = mapped_column(Text, default="")  # 履行方式
     performance_deadline: Mapped[dt.date | None] = mapped_column(Date)  # 履行期限
+    performance_place: Mapped[str] = mapped_column(String(200), default="")  # 履行地点
     amount_fen: Mapped[int] = mapped_column(Integer, default=0)  # 协议涉及金额
     recorder: Mapped[str] = mapped_column(String(50), default="")  # 记录人
     effective_on: Mapped[dt.date | None] = mapped_column(Date, index=True)  # derived, see services

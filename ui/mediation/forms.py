@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import UserError
-from app.mediation import rules
+from app.mediation import capacity, law, rules
 
 from ui.dates import date_edit, date_of, pydatetime, qdate
 
@@ -248,8 +249,10 @@ class TransitionDialog(_FormDialog):
             }[self.target]
             self.form.addRow(label, self.reasons)
             self.fields["reasons"] = self.reasons
-        if self.target == rules.TERMINATED:
-            self.reasons.setPlainText("一方当事人明确拒绝调解（人民调解法第十七条）。")
+        if self.target == rules.TERMINATED:  # a mediation under way is ended (not a refusal before it)
+            self.reasons.setPlainText(law.TERMINATE_REASON)
+        if self.target == rules.REJECTED:  # a party refuses before mediation begins: 不得调解
+            self.reasons.setPlainText(law.REJECT_REASON)
         if self.target == rules.FAILED:
             box = QHBoxLayout()
             self.routes = {r: QCheckBox(r) for r in rules.FAILURE_ROUTES}
@@ -290,11 +293,262 @@ class TransitionDialog(_FormDialog):
         return v
 
 
-class PartyDialog(_FormDialog):
-    """An outside person or organisation (roster persons are picked by pinyin on the tab itself)."""
+def warning_label() -> QLabel:
+    """A red line that says what is still missing (e.g. a minor's 法定代理人); hidden when empty."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #b00020;")
+    label.setVisible(False)
+    return label
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+
+def set_warning(label: QLabel, text: str) -> None:
+    label.setText(text)
+    label.setVisible(bool(text))
+
+
+def _typed_date(text: str, field: str, label: str) -> dt.date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text.replace("/", "-").replace(".", "-"))
+    except ValueError:
+        raise UserError(f"{label}“{text}”不是日期，请按 2012-09-01 的格式填写，或不填", field=field) from None
+
+
+def minor_warning(id_number: str, birth_text: str, accepted_on: dt.date | None) -> str:
+    """The warning shown while a party's ID or birth date is typed: under 18 on the acceptance date."""
+    if accepted_on is None:
+        return ""
+    try:
+        birth = _typed_date(birth_text, "birth_date", "出生日期")
+    except UserError:
+        birth = None
+    age = capacity.minor_age(id_number.strip() or None, birth, accepted_on)
+    if age is None:
+        return ""
+    return f"受理时未满十八周岁（{max(age, 0)} 岁）：须由法定代理人代理参加调解，请填写下面的法定代理人。"
+
+
+class GuardianFields(QWidget):
+    """法定代理人: a person from the roster (search) or typed in; name, relation, ID, phone."""
+
+    def __init__(self, session_factory, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from ui.widgets.person_picker import PersonPicker
+
+        self.person_id: str | None = None
+        self.picker = PersonPicker(
+            session_factory, self, placeholder="从名册选择：输入姓名、拼音首字母或身份证后几位"
+        )
+        self.picker.person_chosen.connect(self.choose)
+        self.name = QLineEdit()
+        self.name.textEdited.connect(self._typed)
+        self.relation = combo(("",) + capacity.GUARDIAN_RELATIONS, editable=True)
+        self.id_number = QLineEdit()
+        self.id_number.textEdited.connect(self._typed)
+        self.phone = QLineEdit()
+        self.roster_note = QLabel()
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("从名册选", self.picker)
+        form.addRow("法定代理人姓名", self.name)
+        form.addRow("与当事人关系", self.relation)
+        form.addRow("身份证号", self.id_number)
+        form.addRow("联系电话", self.phone)
+        form.addRow("", self.roster_note)
+
+    def choose(self, hit) -> None:
+        from app.codes import mask_resident_id
+
+        self.person_id = hit.id
+        self.name.setText(hit.name)
+        self.id_number.setText(mask_resident_id(hit.id_number))
+        self.phone.setText(hit.phone or "")
+        self.roster_note.setText(f"名册：{hit.name}（{hit.group_name}）——身份证号、电话取自名册")
+
+    def _typed(self, _text: str) -> None:
+        """Typing over a roster person's name or ID makes the 法定代理人 a typed-in one."""
+        if self.person_id is not None:
+            self.person_id = None
+            self.roster_note.setText("")
+            if "*" in self.id_number.text():
+                self.id_number.clear()
+
+    def set_values(self, p) -> None:
+        from app.codes import mask_resident_id
+
+        self.person_id = p.guardian_person_id
+        self.name.setText(p.guardian_name or "")
+        self.relation.setCurrentText(p.guardian_relation or "")
+        self.id_number.setText(mask_resident_id(p.guardian_id_number))
+        self.phone.setText(p.guardian_phone or "")
+        self._masked_id = p.guardian_id_number  # kept unless retyped
+        if p.guardian_person_id:
+            self.roster_note.setText("名册中的人员——身份证号、电话取自名册")
+
+    def values(self) -> dict:
+        id_text = self.id_number.text().strip()
+        if "*" in id_text:  # the masked number shown: unchanged
+            id_text = getattr(self, "_masked_id", None) or ""
+        return dict(
+            person_id=self.person_id,
+            name=self.name.text(),
+            relation=self.relation.currentText(),
+            id_number=None if self.person_id else (id_text or None),
+            phone=None if self.person_id else (self.phone.text() or None),
+        )
+
+    def party_values(self) -> dict:
+        """The same, as the ``guardian_*`` arguments of ``registration.add_party``."""
+        return {f"guardian_{k}": v for k, v in self.values().items()}
+
+    def field_widgets(self) -> dict[str, QWidget]:
+        return {
+            "guardian_person_id": self.picker,
+            "guardian_name": self.name,
+            "guardian_relation": self.relation,
+            "guardian_id_number": self.id_number,
+            "guardian_phone": self.phone,
+        }
+
+
+class GuardianDialog(_FormDialog):
+    """The 法定代理人 of one party (given, changed, or removed by clearing the name)."""
+
+    def __init__(
+        self, session_factory, parent: QWidget | None = None, *, party=None, warning: str = ""
+    ) -> None:
+        name = party.name if party is not None else ""
+        super().__init__(f"法定代理人　当事人：{name}", parent)
+        self.warning = warning_label()
+        set_warning(self.warning, warning)
+        self.guardian = GuardianFields(session_factory, self)
+        if party is not None and party.guardian_name:
+            self.guardian.set_values(party)
+        hint = QLabel("未成年人或不具有完全民事行为能力的成年人，由法定代理人代为参加调解并签名。")
+        hint.setWordWrap(True)
+        self.form.addRow(self.warning)
+        self.form.addRow(hint)
+        self.form.addRow(self.guardian)
+        self.fields = {k.removeprefix("guardian_"): w for k, w in self.guardian.field_widgets().items()}
+        self.fields.update(self.guardian.field_widgets())
+        self.resize(560, 330)
+
+    def values(self) -> dict:
+        return self.guardian.values()
+
+
+class RecusalRequestDialog(_FormDialog):
+    """回避申请: which party asks, about which mediator, when, why."""
+
+    def __init__(
+        self, parties, mediators, parent: QWidget | None = None, *, day: dt.date | None = None
+    ) -> None:
+        super().__init__("当事人申请回避（更换调解员）", parent)
+        self.parties, self.mediators = list(parties), list(mediators)
+        self.party = combo([f"{p.role}：{p.name}" for p in self.parties])
+        self.mediator = combo([m.name + ("（主持）" if m.is_lead else "") for m in self.mediators])
+        self.requested_on = date_edit(day)
+        self.reason = text_box()
+        self.reason.setPlaceholderText("如：调解员与对方当事人是亲戚，担心调解不公")
+        for label, w in (
+            ("提出申请的当事人", self.party),
+            ("要求回避的调解员", self.mediator),
+            ("申请日期", self.requested_on),
+            ("申请理由", self.reason),
+        ):
+            self.form.addRow(label, w)
+        self.fields = {
+            "party_id": self.party,
+            "mediator_id": self.mediator,
+            "requested_on": self.requested_on,
+            "reason": self.reason,
+        }
+        self.resize(520, 300)
+
+    def values(self) -> dict:
+        return dict(
+            party_id=self.parties[self.party.currentIndex()].id if self.parties else "",
+            mediator_id=self.mediators[self.mediator.currentIndex()].id if self.mediators else "",
+            requested_on=date_of(self.requested_on),
+            reason=self.reason.toPlainText(),
+        )
+
+
+class RecusalDecisionDialog(_FormDialog):
+    """The committee's decision on a 回避 request: 同意 with the replacement, or 不同意 with the reason."""
+
+    def __init__(
+        self,
+        request,
+        users: list[tuple[str, str]],
+        parent: QWidget | None = None,
+        *,
+        lead: bool = False,
+        day: dt.date | None = None,
+    ) -> None:
+        super().__init__(f"回避申请的决定：调解员{request.mediator_name}", parent)
+        from app.mediation import recusal
+
+        self.decision = combo(recusal.DECISIONS)
+        self.decided_on = date_edit(day)
+        self.replacement_user = QComboBox()
+        self.replacement_user.addItem("（不选本站账号）", None)
+        for user_id, name in users:
+            self.replacement_user.addItem(name, user_id)
+        self.replacement_name = QLineEdit()
+        self.replacement_name.setPlaceholderText("或填写外聘调解员姓名（乡贤、律师等）")
+        self.note = text_box(45)
+        info = QLabel(f"申请理由：{request.reason}")
+        info.setWordWrap(True)
+        self.form.addRow(info)
+        if lead:
+            rule = QLabel(f"{request.mediator_name}是调解主持人：{law.quoted(law.RECUSAL)}")
+            rule.setWordWrap(True)
+            self.form.addRow(rule)
+        for label, w in (
+            ("决定", self.decision),
+            ("决定日期", self.decided_on),
+            ("接替的调解员", self.replacement_user),
+            ("", self.replacement_name),
+            ("说明（不同意时必填）", self.note),
+        ):
+            self.form.addRow(label, w)
+        self.fields = {
+            "decision": self.decision,
+            "decided_on": self.decided_on,
+            "replacement": self.replacement_user,
+            "mediator": self.replacement_name,
+            "note": self.note,
+        }
+        self.resize(560, 360)
+
+    def values(self) -> dict:
+        return dict(
+            decision=self.decision.currentText(),
+            decided_on=date_of(self.decided_on),
+            replacement_user_id=self.replacement_user.currentData(),
+            replacement_name=self.replacement_name.text(),
+            note=self.note.toPlainText(),
+        )
+
+
+class PartyDialog(_FormDialog):
+    """An outside person or organisation (roster persons are picked by pinyin on the tab itself), with
+    the 法定代理人 of a person who needs one: a warning shows as soon as the ID or the birth date typed
+    says the party was under 18 on the acceptance date."""
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        accepted_on: dt.date | None = None,
+        session_factory=None,
+    ) -> None:
         super().__init__("添加当事人（名册外）", parent)
+        self.accepted_on = accepted_on
         self.role = combo(rules.PARTY_ROLES)
         self.kind = combo(rules.PARTY_KINDS)
         self.name = QLineEdit()
@@ -306,6 +560,10 @@ class PartyDialog(_FormDialog):
         self.address = QLineEdit()
         self.representative = QLineEdit()
         self.representative_title = QLineEdit()
+        self.birth_date = QLineEdit()
+        self.birth_date.setPlaceholderText("如 2012-09-01；有身份证号可不填")
+        self.minor_warning = warning_label()
+        self.guardian = GuardianFields(session_factory, self) if session_factory is not None else None
         for label, w in (
             ("身份", self.role),
             ("类别", self.kind),
@@ -313,6 +571,7 @@ class PartyDialog(_FormDialog):
             ("性别", self.sex),
             ("民族", self.ethnicity),
             ("身份证号", self.id_number),
+            ("出生日期", self.birth_date),
             ("职业或职务", self.occupation),
             ("联系方式", self.phone),
             ("住址", self.address),
@@ -320,17 +579,36 @@ class PartyDialog(_FormDialog):
             ("代表人职务", self.representative_title),
         ):
             self.form.addRow(label, w)
+        self.form.addRow(self.minor_warning)
+        if self.guardian is not None:
+            box = QGroupBox("法定代理人（未成年人、不具有完全民事行为能力的成年人）")
+            QVBoxLayout(box).addWidget(self.guardian)
+            self.form.addRow(box)
+        self.id_number.textChanged.connect(self._check_minor)
+        self.birth_date.textChanged.connect(self._check_minor)
+        self.kind.currentTextChanged.connect(self._check_minor)
         self.fields = {
             "role": self.role,
             "kind": self.kind,
             "name": self.name,
             "id_number": self.id_number,
+            "birth_date": self.birth_date,
             "phone": self.phone,
             "representative": self.representative,
         }
+        if self.guardian is not None:
+            self.fields.update(self.guardian.field_widgets())
+
+    def _check_minor(self, _text: str = "") -> None:
+        warn = ""
+        if self.kind.currentText() == "个人":
+            warn = minor_warning(self.id_number.text(), self.birth_date.text(), self.accepted_on)
+        set_warning(self.minor_warning, warn)
 
     def values(self) -> dict:
-        return dict(
+        guardian = self.guardian.party_values() if self.guardian is not None else {}
+        return guardian | dict(
+            birth_date=_typed_date(self.birth_date.text(), "birth_date", "出生日期"),
             role=self.role.currentText(),
             kind=self.kind.currentText(),
             name=self.name.text(),

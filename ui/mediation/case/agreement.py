@@ -26,6 +26,8 @@ class AgreementTab(CaseTab):
         self.ag_resp = forms.text_box(40)
         self.ag_terms = forms.text_box(60)
         self.ag_manner = QLineEdit()
+        self.ag_place = QLineEdit()
+        self.ag_place.setPlaceholderText("履行地点，如村委会调解室")
         self.ag_has_deadline = QCheckBox("有履行期限")
         self.ag_deadline = date_edit(self.today + dt.timedelta(days=15))
         self.ag_amount = QLineEdit()
@@ -45,7 +47,9 @@ class AgreementTab(CaseTab):
         f.addRow("各方责任", self.ag_resp)
         f.addRow("协议内容", self.ag_terms)
         dl = QHBoxLayout()
-        dl.addWidget(self.ag_manner, 1)
+        dl.addWidget(self.ag_manner, 2)
+        dl.addWidget(QLabel("履行地点"))
+        dl.addWidget(self.ag_place, 1)
         dl.addWidget(self.ag_has_deadline)
         dl.addWidget(self.ag_deadline)
         f.addRow("履行方式", dl)
@@ -69,6 +73,7 @@ class AgreementTab(CaseTab):
             "terms": self.ag_terms,
             "amount": self.ag_amount,
             "performance_deadline": self.ag_deadline,
+            "performance_place": self.ag_place,
         }
         lay = QVBoxLayout(self)
         lay.addLayout(f)
@@ -85,6 +90,7 @@ class AgreementTab(CaseTab):
             self.ag_resp.setPlainText(ag.responsibilities)
             self.ag_terms.setPlainText(ag.terms)
             self.ag_manner.setText(ag.performance_manner)
+            self.ag_place.setText(ag.performance_place)
             self.ag_has_deadline.setChecked(ag.performance_deadline is not None)
             if ag.performance_deadline:
                 self.ag_deadline.setDate(qdate(ag.performance_deadline))
@@ -129,6 +135,7 @@ class AgreementTab(CaseTab):
             issues=self.ag_issues.toPlainText(),
             responsibilities=self.ag_resp.toPlainText(),
             performance_manner=self.ag_manner.text(),
+            performance_place=self.ag_place.text(),
             performance_deadline=date_of(self.ag_deadline) if self.ag_has_deadline.isChecked() else None,
             amount=self.ag_amount.text() or 0,
             recorder=self.ag_recorder.text(),

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import accounts
 from app.errors import UserError
 from app.mediation import agreement, casefile, rules, states
 from app.mediation import documents as docs
@@ -193,9 +194,17 @@ class CaseDialog(QDialog):
     # -- printing ---------------------------------------------------------------------------------
     def _fill_print_menu(self) -> None:
         self.print_menu.clear()
+        self.print_menu.setToolTipsVisible(True)
+        masked = not accounts.can(self.ctx.user, "reveal_resident_id")
         for key in docs.available(self.cf):
             act = self.print_menu.addAction(docs.DOCUMENTS[key])
             act.triggered.connect(lambda _=False, key=key: self.ask_print(key))
+            if key in docs.FULL_ID_DOCUMENTS:
+                act.setToolTip(
+                    "身份证号将遮蔽打印：打印完整号码需要“查看完整身份证号”权限（管理员、乡镇工作人员）"
+                    if masked
+                    else "打印当事人完整身份证号（用于签名和司法确认），打印记入审计日志"
+                )
 
     def ask_print(self, kind: str) -> None:
         name = (

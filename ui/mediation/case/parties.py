@@ -1,9 +1,11 @@
-"""The 当事人 tab: the parties (from the roster or from outside, a person or an organisation) and the
-mediators (users of this station or named outsiders)."""
+"""The 当事人 tab: the parties (from the roster or from outside, a person or an organisation) with the
+法定代理人 of a minor, the mediators (users of this station or named outsiders), and the parties'
+回避 requests with the committee's decisions."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -12,15 +14,16 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
 )
 
 from app import accounts
-from app.mediation import registration, rules
+from app.mediation import capacity, recusal, registration, rules
 
 from ui.mediation import forms
-from ui.mediation.case.tab import CaseTab
+from ui.mediation.case.tab import CaseTab, day_text
 from ui.widgets.person_picker import PersonPicker
 
 
@@ -37,6 +40,19 @@ class PartiesTab(CaseTab):
         self.party_list = QListWidget()
         self.party_remove = QPushButton("移除当事人")
         self.party_remove.clicked.connect(self.remove_party)
+        self.guardian_button = QPushButton("法定代理人…")
+        self.guardian_button.setToolTip("为选中的当事人填写或更换法定代理人（未成年人必须有）")
+        self.guardian_button.clicked.connect(self.edit_guardian)
+        self.capacity_warning = forms.warning_label()
+        self.recusal_list = QListWidget()
+        self.recusal_list.setMaximumHeight(130)
+        self.recusal_list.setWordWrap(True)  # a request with its reason and decision is one wrapped entry
+        self.recusal_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.recusal_request = QPushButton("申请回避…")
+        self.recusal_request.setToolTip("当事人要求更换调解员：记录申请")
+        self.recusal_request.clicked.connect(self.request_recusal)
+        self.recusal_decide = QPushButton("作出决定…")
+        self.recusal_decide.clicked.connect(self.decide_recusal)
         self.mediator_list = QListWidget()
         self.mediator_user = QComboBox()
         self.mediator_add = QPushButton("添加为调解员")
@@ -57,8 +73,13 @@ class PartiesTab(CaseTab):
         left = QVBoxLayout()
         left.addWidget(QLabel("当事人"))
         left.addLayout(add)
+        left.addWidget(self.capacity_warning)
         left.addWidget(self.party_list, 1)
-        left.addWidget(self.party_remove)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.guardian_button)
+        buttons.addWidget(self.party_remove)
+        buttons.addStretch(1)
+        left.addLayout(buttons)
         right = QVBoxLayout()
         right.addWidget(QLabel("调解员"))
         row = QHBoxLayout()
@@ -68,6 +89,13 @@ class PartiesTab(CaseTab):
         right.addWidget(self.mediator_name)
         right.addWidget(self.mediator_list, 1)
         right.addWidget(self.mediator_remove)
+        right.addWidget(QLabel("回避申请"))
+        right.addWidget(self.recusal_list)
+        rec = QHBoxLayout()
+        rec.addWidget(self.recusal_request)
+        rec.addWidget(self.recusal_decide)
+        rec.addStretch(1)
+        right.addLayout(rec)
         lay = QHBoxLayout(self)
         lay.addLayout(left, 3)
         lay.addLayout(right, 2)
@@ -76,20 +104,40 @@ class PartiesTab(CaseTab):
         from app.codes import mask_resident_id
 
         self.party_list.clear()
+        problems: list[str] = []
         for p in self.cf.parties:
             bits = [f"{p.role}：{p.name}"]
             if p.kind == "单位":
                 bits.append(f"（单位，代表人 {p.representative or ''}）")
             else:
+                age = p.age_on(self.cf.case.accepted_on)
                 bits.append(
-                    " ".join(x for x in (p.sex or "", p.ethnicity or "", mask_resident_id(p.id_number)) if x)
+                    " ".join(
+                        x
+                        for x in (
+                            p.sex or "",
+                            p.ethnicity or "",
+                            f"{age}岁" if age is not None else "",
+                            mask_resident_id(p.id_number),
+                        )
+                        if x
+                    )
                 )
             bits.append(" ".join(x for x in (p.phone or "", p.address) if x))
             if p.person_id:
                 bits.append("［名册］")
+            if p.guardian_name:
+                bits.append(f"法定代理人：{p.guardian_name}（{p.guardian_relation or ''}）")
+            problem = capacity.missing_guardian(p, self.cf.case.accepted_on)
+            if problem:
+                bits.append("⚠ 未成年，未填写法定代理人")
+                problems.append(problem)
             item = QListWidgetItem("　".join(b for b in bits if b))
             item.setData(Qt.ItemDataRole.UserRole, p.id)
+            if problem:
+                item.setForeground(QColor("#b00020"))
             self.party_list.addItem(item)
+        forms.set_warning(self.capacity_warning, "；".join(problems))
         self.mediator_list.clear()
         for m in self.cf.mediators:
             item = QListWidgetItem(
@@ -97,15 +145,99 @@ class PartiesTab(CaseTab):
             )
             item.setData(Qt.ItemDataRole.UserRole, m.id)
             self.mediator_list.addItem(item)
+        names = {p.id: p.name for p in self.cf.parties}
+        self.recusal_list.clear()
+        for r in self.cf.recusals:
+            text = f"{day_text(r.requested_on)}　{names.get(r.party_id, '当事人')}申请{r.mediator_name}回避：{r.reason}"
+            if r.decision is None:
+                text += "　【待决定】"
+            elif r.replacement_name:
+                text += f"　【{r.decision}，由{r.replacement_name}接替，{day_text(r.decided_on)}】"
+            else:
+                text += f"　【{r.decision}：{r.decision_note}，{day_text(r.decided_on)}】"
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, r.id)
+            item.setToolTip(text)
+            self.recusal_list.addItem(item)
+        self.recusal_decide.setEnabled(any(r.decision is None for r in self.cf.recusals))
 
     def add_roster_party(self, hit) -> None:
-        self.dialog.run(
-            registration.add_party, self.case_id, role=self.party_role.currentText(), person_id=hit.id
+        """A roster person; one who was a minor on the acceptance date is added with a 法定代理人."""
+        role = self.party_role.currentText()
+        age = capacity.minor_age(hit.id_number, hit.birth_date, self.cf.case.accepted_on)
+        if age is None:
+            self.dialog.run(registration.add_party, self.case_id, role=role, person_id=hit.id)
+            return
+        dlg = forms.GuardianDialog(
+            self.ctx.session,
+            self.dialog,
+            warning=f"{hit.name}受理时未满十八周岁（{max(age, 0)} 岁）：须由法定代理人代理参加调解。",
         )
+        dlg.setWindowTitle(f"法定代理人　当事人：{hit.name}")
+        dlg.on_accept = lambda v: self.dialog.service(
+            registration.add_party,
+            self.case_id,
+            role=role,
+            person_id=hit.id,
+            **{f"guardian_{k}": x for k, x in v.items()},
+        )
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            self.dialog.after_change()
 
     def add_outside_party(self) -> None:
-        dlg = forms.PartyDialog(self.dialog)
+        dlg = forms.PartyDialog(
+            self.dialog, accepted_on=self.cf.case.accepted_on, session_factory=self.ctx.session
+        )
         dlg.on_accept = lambda v: self.dialog.service(registration.add_party, self.case_id, **v)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            self.dialog.after_change()
+
+    def _selected_party(self):
+        item = self.party_list.currentItem()
+        if item is None:
+            return None
+        party_id = item.data(Qt.ItemDataRole.UserRole)
+        return next((p for p in self.cf.parties if p.id == party_id), None)
+
+    def edit_guardian(self) -> None:
+        party = self._selected_party()
+        if party is None:
+            QMessageBox.information(self, "法定代理人", "请先在列表中选中一位当事人")
+            return
+        dlg = forms.GuardianDialog(
+            self.ctx.session,
+            self.dialog,
+            party=party,
+            warning=capacity.missing_guardian(party, self.cf.case.accepted_on) or "",
+        )
+        dlg.on_accept = lambda v: self.dialog.service(registration.set_guardian, party.id, **v)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            self.dialog.after_change()
+
+    def request_recusal(self) -> None:
+        if not self.cf.parties or not self.cf.mediators:
+            QMessageBox.information(self, "申请回避", "本案还没有当事人或调解员")
+            return
+        dlg = forms.RecusalRequestDialog(self.cf.parties, self.cf.mediators, self.dialog, day=self.today)
+        dlg.on_accept = lambda v: self.dialog.service(recusal.request_recusal, self.case_id, **v)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            self.dialog.after_change()
+
+    def decide_recusal(self) -> None:
+        item = self.recusal_list.currentItem()
+        chosen = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        pending = [r for r in self.cf.recusals if r.decision is None]
+        request = next((r for r in pending if r.id == chosen), pending[0] if pending else None)
+        if request is None:
+            QMessageBox.information(self, "回避申请", "没有待决定的回避申请")
+            return
+        lead = any(m.id == request.mediator_id and m.is_lead for m in self.cf.mediators)
+        users = [
+            (self.mediator_user.itemData(i), self.mediator_user.itemText(i))
+            for i in range(self.mediator_user.count())
+        ]
+        dlg = forms.RecusalDecisionDialog(request, users, self.dialog, lead=lead, day=self.today)
+        dlg.on_accept = lambda v: self.dialog.service(recusal.decide_recusal, request.id, **v)
         if dlg.exec() == QDialog.DialogCode.Accepted:
             self.dialog.after_change()
 

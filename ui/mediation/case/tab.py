@@ -49,7 +49,7 @@ class CaseTab(QWidget):
         raise NotImplementedError
 
     def _signers(self, with_seal: bool) -> list[tuple[str, str | None, str]]:
-        signers = [("当事人", p.id, p.name) for p in self.cf.parties]
+        signers = [("当事人", p.id, p.signer) for p in self.cf.parties]  # a 法定代理人 signs for the party
         signers.append(("调解员", None, self.cf.mediators[0].name if self.cf.mediators else self.user_name))
         signers.append(("记录人", None, ""))
         if with_seal:
