@@ -31,8 +31,11 @@ def fingerprint(db: Path, key: bytes | None = None) -> dict:
     conn = cipher.connect(db, key)
     out = {}
     try:
+        have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         for model in synced_models():
             table = model.__tablename__
+            if table not in have:  # a table of a later schema than this database's
+                continue
             ids = [r[0] for r in conn.execute(f'SELECT id FROM "{table}" ORDER BY id')]
             live = conn.execute(f'SELECT count(*) FROM "{table}" WHERE deleted_at IS NULL').fetchone()[0]
             out[table] = {"rows": len(ids), "live": live, "ids": hashlib.sha256("\n".join(ids).encode()).hexdigest()}
