@@ -61,11 +61,7 @@ def backup_to(ws: Workspace, out: Path | str | None = None) -> Path:
         raise UserError(f"{out} 已经存在：请换一个文件名，或先把旧文件移走", field="out")
     if not out.parent.is_dir():
         raise UserError(f"文件夹 {out.parent} 不存在（U 盘可能没有插好）", field="out")
-    src = cipher.connect(ws.db_path, ws.key)
-    try:
-        made = backups.copy_database(src, out, ws.key)
-    finally:
-        src.close()
+    made = backups.copy_file(ws.db_path, out, ws.key)
     backups.keep_slots(ws.slots_file, made)
     return made
 

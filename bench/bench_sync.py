@@ -12,6 +12,7 @@ Run alone: ``python -m bench.bench_sync`` (or through ``bench/run.py``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -36,13 +37,17 @@ def fill_village(ws, seed: int) -> dict[str, int]:
     return demo.run(ws, households=HOUSEHOLDS, seed=seed, today=dt.date(2024, 12, 31), sizes=VILLAGE_YEAR)
 
 
-def raw_insert_seconds(template_db: Path, village_db: Path, workdir: Path) -> tuple[float, int]:
-    """Raw sqlite3.executemany of one village's synced rows into a fresh town database."""
+def raw_insert_seconds(
+    template_db: Path, village_db: Path, village_key: bytes, workdir: Path
+) -> tuple[float, int]:
+    """Raw sqlite3.executemany of one village's synced rows into a fresh plain town database."""
+    from db import cipher
+
     from app.sync.records import table_specs
 
     target = workdir / "raw-town.db"
     shutil.copy(template_db, target)
-    src = sqlite3.connect(village_db)
+    src = cipher.connect(village_db, village_key)
     data = []
     for spec in table_specs():
         cols = ", ".join(f'"{c}"' for c in spec.columns)
@@ -66,6 +71,38 @@ def raw_insert_seconds(template_db: Path, village_db: Path, workdir: Path) -> tu
     elapsed = time.perf_counter() - start
     con.close()
     return elapsed, rows
+
+
+def plain_copy(db: Path, key: bytes, target: Path) -> Path:
+    """A plain SQLite copy of an encrypted database (``sqlcipher_export``)."""
+    from db import cipher
+
+    conn = cipher.connect(db, key)
+    try:
+        conn.execute("ATTACH DATABASE ? AS plain KEY ''", (str(target),))
+        conn.execute("SELECT sqlcipher_export('plain')")
+        conn.execute("DETACH DATABASE plain")
+    finally:
+        conn.close()
+    return target
+
+
+@contextlib.contextmanager
+def plain_sqlite():
+    """The program with its database encryption switched off (only here, for the yardstick): every
+    connection is made without the key, and a plain file is not taken for one to convert."""
+    from db import cipher
+
+    saved = cipher.prepare, cipher.is_plain
+
+    def prepare(conn, _key):
+        conn.execute("PRAGMA cipher_log_level = NONE")
+
+    cipher.prepare, cipher.is_plain = prepare, lambda _path: False
+    try:
+        yield
+    finally:
+        cipher.prepare, cipher.is_plain = saved
 
 
 def _without_row_checks():
@@ -190,9 +227,7 @@ def run(report) -> None:
         town = Workspace.open(tmp / "town")
         init_station(town, kind="town", code=TOWN_CODE, name="东城镇")
         town_card = write_card(station_card(town), town.keys_dir, tmp / "town-card.json")
-        template_db = tmp / "town-template.db"
-        sqlite3.connect(town.db_path).backup(dst := sqlite3.connect(template_db))
-        dst.close()
+        template_db = plain_copy(town.db_path, town.key, tmp / "town-template.db")
         stick = tmp / "stick"
         stick.mkdir()
 
@@ -215,7 +250,7 @@ def run(report) -> None:
             bundles.append(result.path)
             rows_total += result.total
             if first_village_db is None:
-                first_village_db = v.db_path
+                first_village_db, first_village_key = v.db_path, v.key
                 first_size = result.path.stat().st_size
                 first_rows = result.total
             v.close()
@@ -223,9 +258,15 @@ def run(report) -> None:
         report("village-year export", export_times[0], "s", "")
         report("village-year bundle size", first_size / 1e6, "MB", "")
 
+        town_key = town.key
         town.close()  # an enrolled, empty town: the starting point of the checks' ratio
         empty_town = tmp / "town-empty"
         shutil.copytree(town.root, empty_town)
+        # the yardstick of encryption: the same town, its database plain, the same program without the key
+        plain_town = tmp / "town-plain"
+        shutil.copytree(town.root, plain_town)
+        (plain_town / "minqing.db").unlink()
+        plain_copy(town.root / "minqing.db", town_key, plain_town / "minqing.db")
         town = Workspace.open(tmp / "town", create=False)
         ratio = checks_ratio(empty_town, bundles[0], tmp)
         report("village-year import, checks on (median of 7, wall)", ratio["wall True"], "s", "")
@@ -242,7 +283,7 @@ def run(report) -> None:
         one = import_bundles(town, [bundles[0]])
         import_one = time.perf_counter() - start
         assert one.bundles[0].status == "imported", one.bundles[0]
-        raw, raw_rows = raw_insert_seconds(template_db, first_village_db, tmp)
+        raw, raw_rows = raw_insert_seconds(template_db, first_village_db, first_village_key, tmp)
         assert raw_rows == first_rows
         report("village-year import (verify+decrypt+apply+index)", import_one, "s", "")
         report("  of which the full-text pass", one.index_seconds, "s", "")
@@ -261,6 +302,18 @@ def run(report) -> None:
         report("  data in, the wizard's summary shown", import_one + import_rest - index_seconds, "s", "")
         report("town database size", town.db_path.stat().st_size / 1e6, "MB", "")
         report(f"{VILLAGES} village-years rows", rows_total, "rows", "")
+        town.close()
+        with plain_sqlite():
+            bare = Workspace.open(plain_town, create=False)
+            _settle()
+            start = time.perf_counter()
+            plain_report = import_bundles(bare, bundles)
+            plain_seconds = time.perf_counter() - start
+            assert all(b.status == "imported" for b in plain_report.bundles)
+            bare.close()
+        report(f"{VILLAGES} village-years into a plain town (same program, no key)", plain_seconds, "s", "")
+        report("import: encrypted ÷ plain", (import_one + import_rest) / plain_seconds, "×", 1.25)
+        town = Workspace.open(tmp / "town", create=False)
         start = time.perf_counter()
         again = import_bundles(town, bundles)
         report(f"{VILLAGES} bundles re-imported (already imported)", time.perf_counter() - start, "s", "")
