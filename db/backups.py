@@ -55,8 +55,8 @@ def integrity_problems(path: Path, key: bytes | None, *, full: bool = False) -> 
     except cipher.Error as exc:
         return [str(exc)]
     try:
-        if key is not None:  # an encrypted page is decrypted at every read: keep what was read
-            conn.execute(f"PRAGMA cache_size = -{CHECK_CACHE_KIB}")
+        if key is not None and full:  # integrity_check reads index pages again and again; each
+            conn.execute(f"PRAGMA cache_size = -{CHECK_CACHE_KIB}")  # read of an encrypted one decrypts it
         pragma = "integrity_check" if full else "quick_check"
         rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}(20)")]
     except (cipher.Error, MemoryError) as exc:
