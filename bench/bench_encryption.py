@@ -21,17 +21,7 @@ import statistics
 import time
 from pathlib import Path
 
-RUNS = 3
-
-
-def _timed(fn) -> list[float]:
-    out = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - started)
-    return out
-
+from bench.bench_backup import RUNS, _timed
 
 _SELFTEST = """
 import contextlib, json, sys

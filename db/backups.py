@@ -19,10 +19,12 @@ workspace holds either the old database or the restored one, whole.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -155,10 +157,7 @@ def copy_file(db_path: Path, target: Path, key: bytes | None) -> Path:
         if wal.exists() and wal.stat().st_size > 0:
             src.execute("COMMIT")
             return copy_database(src, target, key)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.unlink(missing_ok=True)
-        create_private_file(tmp)
-        try:
+        with _written_as(target) as tmp:
             shutil.copyfile(db_path, tmp)
             src.execute("COMMIT")
             dst = cipher.connect(tmp, key)
@@ -168,15 +167,7 @@ def copy_file(db_path: Path, target: Path, key: bytes | None) -> Path:
                 raise BackupFailed([str(exc)]) from None
             finally:
                 dst.close()
-            problems = _pages_intact(tmp, key) if key is not None else integrity_problems(tmp, None)
-            if problems:
-                raise BackupFailed(problems)
-            _fsync(tmp)
-            os.replace(tmp, target)
-            private_file(target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+            _check(_pages_intact(tmp, key) if key is not None else integrity_problems(tmp, None))
         return target
     finally:
         src.close()
@@ -186,26 +177,37 @@ def copy_database(source: Any, target: Path, key: bytes | None) -> Path:
     """Copy the database behind ``source`` (a connection keyed with ``key``) to ``target`` (which must
     not exist): online backup into a temporary file keyed alike, checked, synced, then renamed. Raises
     :class:`BackupFailed` on a bad copy."""
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    create_private_file(tmp)
-    try:
+    with _written_as(target) as tmp:
         dst = cipher.connect(tmp, key)
         try:
             source.backup(dst, pages=4096)
             dst.execute("PRAGMA journal_mode=DELETE")  # a single file: no -wal to lose on the stick
         finally:
             dst.close()
-        problems = integrity_problems(tmp, key)
-        if problems:
-            raise BackupFailed(problems)
+        _check(integrity_problems(tmp, key))
+    return target
+
+
+@contextlib.contextmanager
+def _written_as(target: Path) -> Iterator[Path]:
+    """A private temporary file beside ``target`` for the block to write; then synced and renamed to
+    ``target`` (so a file under that name is always whole), or removed when the block fails."""
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    create_private_file(tmp)
+    try:
+        yield tmp
         _fsync(tmp)
         os.replace(tmp, target)
         private_file(target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return target
+
+
+def _check(problems: list[str]) -> None:
+    if problems:
+        raise BackupFailed(problems)
 
 
 def write_backup(
@@ -484,20 +486,9 @@ def _read_range(src: Any, select: str, lo: int, hi: int) -> tuple[list[tuple[obj
 
 def _encrypt_copy(plain: Path, target: Path, key: bytes) -> None:
     """An encrypted, checked copy of a plain database at ``target`` (which must not exist)."""
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    create_private_file(tmp)
-    try:
+    with _written_as(target) as tmp:
         cipher.encrypt_database(plain, tmp, key)
-        problems = integrity_problems(tmp, key)
-        if problems:
-            raise BackupFailed(problems)
-        _fsync(tmp)
-        os.replace(tmp, target)
-        private_file(target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        _check(integrity_problems(tmp, key))
 
 
 def encrypt_in_place(path: Path, key: bytes) -> None:
