@@ -423,3 +423,27 @@ def test_a_backup_of_an_unknown_schema_is_refused(village_ws, tmp_path):
     with pytest.raises(UserError, match="不是本程序认识的版本"):
         backups.restore(village_ws.root, forged, key_of(village_ws.root))
     assert _digest(village_ws.db_path) == before
+
+
+def test_a_backup_while_another_program_reads_falls_back_to_the_online_copy_and_is_whole(
+    village_ws, tmp_path
+):
+    """A reader holding the log open keeps the checkpoint from emptying it: the file alone would not
+    hold the last commits, so the backup is made page by page through SQLite instead, and holds them."""
+    from db import backups as files
+
+    add_household(village_ws, "周一")
+    reader = cipher.connect(village_ws.db_path, village_ws.key)
+    reader.isolation_level = None
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM household").fetchone()
+    add_household(village_ws, "周二")  # committed into the log while the reader holds it
+    try:
+        wal = village_ws.db_path.with_name(village_ws.db_path.name + "-wal")
+        made = files.copy_file(village_ws.db_path, tmp_path / "copy.db", village_ws.key)
+        assert wal.stat().st_size > 0  # the log could not be emptied: the fallback was taken
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    assert files.integrity_problems(made, village_ws.key) == []
+    assert files.summarize(made, village_ws.key).counts["household"] == 2
