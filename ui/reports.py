@@ -329,7 +329,12 @@ class ReportsPage(QWidget):
             [("走访记录（篇）", t.visits), ("走访到的户", t.households_visited), *t.visits_by_kind.items()]
         )
         self.demands_box.set_pairs(
-            [("诉求（条）", t.demands), ("逾期未办结", t.demands_overdue), *t.demands_by_status.items()]
+            [
+                ("诉求（条）", t.demands),
+                ("逾期未办结", t.demands_overdue),
+                *t.demands_by_status.items(),
+                *((f"群众点评：{k}", v) for k, v in t.demands_feedback.items()),
+            ]
         )
         self.categories_box.set_pairs(list(t.demands_by_category.items()))
         if t.mediation is not None:
