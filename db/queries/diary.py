@@ -49,7 +49,7 @@ from db.models import (
     User,
 )
 from db.queries.people import PersonHit, hit_query, hits
-from db.vocab import CLOSED, OPEN, REPLIED, SIGNED_METHODS
+from db.vocab import CLOSED, OPEN, REFERRED, REPLIED, SIGNED_METHODS, TOWN_REPLIED
 
 R = TypeVar("R")
 
@@ -423,6 +423,7 @@ class DiaryRow:
     ack_method: str | None  # 当场签字 | 纸质签字 | 拒签 | None (db.vocab.ACK_METHODS)
     amended: bool  # changed after signing (has amendments)
     village_code: str = ""
+    demands_at_town: int = 0  # 已上报乡镇 or 乡镇已答复 (交办)
 
 
 def diary_rows(session: Session, ids: list[str]) -> dict[str, DiaryRow]:
@@ -490,6 +491,7 @@ def diary_rows(session: Session, ids: list[str]) -> dict[str, DiaryRow]:
             acks.get(entry_id),
             entry_id in amended,
             e.village_code,
+            c.get(REFERRED, 0) + c.get(TOWN_REPLIED, 0),
         )
     return out
 

@@ -81,6 +81,7 @@ class DiaryListModel(LazyIdModel):
                 f"{s}{n}"
                 for s, n in (
                     (OPEN, r.demands_open),
+                    ("交办", r.demands_at_town),
                     (REPLIED, r.demands_replied),
                     (CLOSED, r.demands_closed),
                 )

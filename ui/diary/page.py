@@ -702,7 +702,7 @@ class ReferralTab(QWidget):
         self.tree.setHeaderLabels(list(self.HEADERS))
         self.tree.setAlternatingRowColors(True)
         self.tree.setWordWrap(True)
-        for col, width in enumerate((150, 300, 300, 130, 80)):
+        for col, width in enumerate((150, 280, 300, 170, 80)):
             self.tree.setColumnWidth(col, width)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
