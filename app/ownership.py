@@ -109,7 +109,6 @@ COLUMN_LABELS = {
     "town_outcome_note": "乡镇处理说明",
     "town_handler": "乡镇经办人",
     "town_handled_on": "乡镇处理日期",
-    "status": "办理状态",
     "referred_office": "上报科室",
     "town_reply_kind": "乡镇答复方式",
     "town_reply": "乡镇答复内容",

@@ -10,6 +10,8 @@ import os
 import pytest
 from sqlalchemy import select
 
+from PySide6.QtCore import Qt
+
 from db.models import Demand
 
 from app import accounts, todo
@@ -112,15 +114,22 @@ def test_referral_round_trip_from_the_window(qtbot, two_villages, tmp_path):
         # -- the town: 今日待办 by office, the list by office, the reply form -------------------------------
         tctx = _ctx(town)
         with tctx.work() as w:
-            (item,) = [i for i in todo.collect(w) if i.kind == "demand_referred"]
-        assert item.title == "民政办：村里上报的诉求 1 条待答复" and item.page == "diary"
+            (item,) = [i for i in todo.collect(w) if i.record_id == "office:民政办"]
+        n = int(item.title.split("诉求 ")[1].split(" 条")[0])
+        assert item.title == f"民政办：村里上报的诉求 {n} 条待答复" and item.page == "diary" and n >= 1
         tpage = _page(tctx, qtbot)
         tpage.show_record(item.record_id)
         tab = tpage.referral_tab
         assert tpage.tabs.currentWidget() is tab and tab.office.currentData() == "民政办"
+        assert tab.tree.topLevelItemCount() == 1
         top = tab.tree.topLevelItem(0)
-        assert top.text(0) == "民政办（待答复 1 条）" and top.childCount() == 1
-        assert top.child(0).text(0).startswith("张家村") and tab.current_id() == did
+        assert top.text(0) == f"民政办（待答复 {n} 条）" and top.childCount() == n
+        (mine,) = [
+            top.child(k) for k in range(n) if top.child(k).data(0, Qt.ItemDataRole.UserRole) == did
+        ]
+        assert mine.text(0).startswith("张家村") and mine.text(4) == "已上报乡镇"
+        tab.tree.setCurrentItem(mine)
+        assert tab.current_id() == did
         assert not tpage.ledger_tab.refer_button.isVisible() and not tpage.ledger_tab.reply_button.isVisible()
         tab.office.setCurrentIndex(0)
         _shot(tpage, "town-referrals-by-office")
@@ -137,10 +146,18 @@ def test_referral_round_trip_from_the_window(qtbot, two_villages, tmp_path):
         _shot(dlg, "town-reply-dialog")
         _ok(dlg)
         assert dlg.result() == dlg.DialogCode.Accepted
-        tab.reload()
-        assert tab.tree.topLevelItemCount() == 0 and "没有" in tab.count.text()
+        tab.show_office("民政办")
+        waiting = [tab.tree.topLevelItem(0).child(k) for k in range(n - 1)] if n > 1 else []
+        assert did not in {c.data(0, Qt.ItemDataRole.UserRole) for c in waiting}
+        assert tab.tree.topLevelItemCount() == (1 if n > 1 else 0)
         tab.answered.setChecked(True)
-        assert tab.tree.topLevelItem(0).child(0).text(5).startswith("已转报县民政局")
+        top = tab.tree.topLevelItem(0)
+        (mine,) = [
+            top.child(k)
+            for k in range(top.childCount())
+            if top.child(k).data(0, Qt.ItemDataRole.UserRole) == did
+        ]
+        assert mine.text(4) == "乡镇已答复" and mine.text(5).startswith("已转报县民政局：")
 
         (down,) = export_bundles(town, stick, village=VILLAGE_CODE)
         (b,) = import_bundles(village, [down.path]).bundles
