@@ -111,7 +111,11 @@ def test_a_referred_demand_goes_up_is_answered_down_and_the_village_answers_the_
         assert list(worklist) == [o for o in vocab.TOWN_OFFICES if o in worklist]
         mine = {r.id: (office, r) for office, rows in worklist.items() for r in rows}
         office, row = mine[first]
-        assert (office, row.village_name, row.note) == ("民政办", "张家村", "低保申请材料已齐，请镇民政办审核")
+        assert (office, row.village_name, row.note) == (
+            "民政办",
+            "张家村",
+            "低保申请材料已齐，请镇民政办审核",
+        )
         assert mine[second][0] == "农业农村办"
         waiting = {o: len(rows) for o, rows in worklist.items()}
         items = [i for i in todo.collect(w, TODAY) if i.kind == "demand_referred"]

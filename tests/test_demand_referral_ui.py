@@ -8,11 +8,10 @@ import datetime as dt
 import os
 
 import pytest
-from sqlalchemy import select
-
 from PySide6.QtCore import Qt
+from sqlalchemy import func, select
 
-from db.models import Demand
+from db.models import Demand, DiaryEntry
 
 from app import accounts, todo
 from app.sync.export import export_bundles
@@ -124,9 +123,7 @@ def test_referral_round_trip_from_the_window(qtbot, two_villages, tmp_path):
         assert tab.tree.topLevelItemCount() == 1
         top = tab.tree.topLevelItem(0)
         assert top.text(0) == f"民政办（待答复 {n} 条）" and top.childCount() == n
-        (mine,) = [
-            top.child(k) for k in range(n) if top.child(k).data(0, Qt.ItemDataRole.UserRole) == did
-        ]
+        (mine,) = [top.child(k) for k in range(n) if top.child(k).data(0, Qt.ItemDataRole.UserRole) == did]
         assert mine.text(0).startswith("张家村") and mine.text(4) == "已上报乡镇"
         tab.tree.setCurrentItem(mine)
         assert tab.current_id() == did
@@ -135,6 +132,12 @@ def test_referral_round_trip_from_the_window(qtbot, two_villages, tmp_path):
         _shot(tpage, "town-referrals-by-office")
         with tctx.work() as w:
             info = demands.demand_info(w, did)
+            town_entry = entries.entry_detail(w, info.entry_id)
+        town_html = entry_html(
+            town_entry, town=True
+        )  # the town's detail: its reply, none of the village's steps
+        assert f'href="town:{did}"' in town_html and 'href="reply:' not in town_html
+        assert 'href="refer:' not in town_html and "等待乡镇答复" in town_html
         dlg = _dialog(qtbot, TownReplyDialog(tctx, info, "张家村", tpage), "town-reply-dialog")
         assert not dlg.forwarded_to.isEnabled()
         dlg.kind.button(1).setChecked(True)  # 转报县级部门
@@ -279,3 +282,43 @@ def _select_entry(tab, entry_id: str) -> None:
         QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
     )
     tab.show_detail()
+
+
+def test_the_reports_page_counts_the_residents_feedback(qtbot, two_villages):
+    """统计报表 shows 群众点评 as counts (the demo closes most demands with one), for the town and each village."""
+    from db import vocab
+
+    from ui.reports import ReportsPage
+
+    town = Workspace.open(two_villages["town"], create=False, credentials=ADMIN)
+    try:
+        page = ReportsPage(_ctx(town))
+        qtbot.addWidget(page)
+        page.today = dt.date(2024, 6, 1)
+        page.resize(1366, 768)
+        page.show()
+        page.set_period("year")
+        with town.new_session() as s:
+            counts = dict(
+                s.execute(
+                    select(Demand.feedback_verdict, func.count())
+                    .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
+                    .where(
+                        Demand.status == "已办结",
+                        Demand.feedback_verdict.is_not(None),
+                        DiaryEntry.occurred_at >= dt.datetime(2024, 1, 1),
+                        DiaryEntry.occurred_at < dt.datetime(2025, 1, 1),
+                    )
+                    .group_by(Demand.feedback_verdict)
+                ).all()
+            )
+        assert sum(counts.values()) > 0
+        t = page.report.totals
+        assert {k: t.demands_feedback[k] for k in vocab.FEEDBACK_VERDICTS} == {
+            k: counts.get(k, 0) for k in vocab.FEEDBACK_VERDICTS
+        }
+        assert page.demands_box.value("群众点评：满意") == str(t.demands_feedback["满意"])
+        qtbot.wait(300)  # the boxes were filled anew: let the layout settle before the screen is saved
+        _shot(page, "town-reports-feedback")
+    finally:
+        town.close()

@@ -57,6 +57,8 @@ BASE_COLUMNS = (
     ("走访到的户", lambda f: f.households_visited),
     ("诉求", lambda f: f.demands),
     ("待办", lambda f: f.demands_by_status.get("待办", 0)),
+    # 交办: referred to the town and not yet answered to the resident (已上报乡镇 + 乡镇已答复)
+    ("交办中", lambda f: f.demands_by_status.get("已上报乡镇", 0) + f.demands_by_status.get("乡镇已答复", 0)),
     ("已答复", lambda f: f.demands_by_status.get("已答复", 0)),
     ("已办结", lambda f: f.demands_by_status.get("已办结", 0)),
     ("逾期", lambda f: f.demands_overdue),
