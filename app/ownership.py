@@ -457,13 +457,18 @@ def column_verdict(
             return f"乡镇只能填写自己的处理和答复，不能修改本村记录的{'、'.join(column_label(c) for c in changed[:5])}"
         return demand_verdict(columns, incoming, local, from_town=True) if table_name == "demand" else None
     town_only = TOWN_ONLY_COLUMNS.get(table_name)
+    # a case's town handling may be cleared by the village (a re-escalation starts afresh); the town's
+    # reply to a demand never is: no step of the village's takes it back
+    may_clear = table_name != "demand"
     if town_only:
         for i, c in enumerate(columns):
-            if (
-                c in town_only
-                and incoming[i] not in (None, "")
-                and (local is None or incoming[i] != local.get(c))
-            ):
+            if c not in town_only:
+                continue
+            before = local.get(c) if local is not None else None
+            if incoming[i] in (None, ""):
+                if not may_clear and before not in (None, ""):
+                    return f"“{column_label(c)}”是乡镇的答复，村里不能清除"
+            elif local is None or incoming[i] != before:
                 return f"“{column_label(c)}”只能由乡镇填写"
     if table_name == "demand":
         return demand_verdict(columns, incoming, local, from_town=False)

@@ -316,6 +316,33 @@ def test_a_village_cannot_fill_the_towns_reply_nor_name_an_office_not_in_the_lis
     assert {r.record_id: r.reason for r in bundle.rejections}[a] == "“乡镇已答复”只能由乡镇填写"
 
 
+def test_a_village_cannot_take_back_the_towns_reply_nor_invent_a_status(stations, stick):
+    town, village = stations
+    cadre, clerk = _admin(village), _admin(town)
+    answered, other = _open_demands(village, 2)
+    _refer(village, cadre, answered)
+    import_bundles(town, [export_one(village, stick)])
+    with town.work(clerk) as w:
+        referral.town_reply(
+            w, answered, kind="乡镇答复", reply="已受理", replied_on=TODAY, replied_by="民政办", today=TODAY
+        )
+    (down,) = _down(town, stick)
+    import_bundles(village, [down.path])
+    with village.session() as s:  # around the services: the town's reply wiped, a status made up
+        d = s.get(Demand, answered)
+        d.town_reply, d.town_reply_kind = "", None
+        s.get(Demand, other).status = "已撤销"
+    (b,) = import_bundles(town, [export_one(village, stick)]).bundles
+    reasons = {r.record_id: r.reason for r in b.rejections}
+    assert reasons[answered] in (
+        "“乡镇答复内容”是乡镇的答复，村里不能清除",
+        "“乡镇答复方式”是乡镇的答复，村里不能清除",
+    )
+    assert reasons[other] == "“办理状态”不是认识的状态"
+    with town.new_session() as s:
+        assert (s.get(Demand, answered).town_reply, s.get(Demand, other).status) == ("已受理", "待办")
+
+
 def test_a_village_cannot_answer_another_villages_demand(stations, stick, two_villages):
     """A bundle of 张家村 that carries a 李家村 demand with a reply: refused as another village's row."""
     town, village = stations
