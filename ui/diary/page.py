@@ -162,7 +162,7 @@ class DiaryTab(QWidget):
         if ctx.is_town:
             for b in (self.new_button, self.must_visit_button, self.print_button):
                 b.setEnabled(False)
-                b.setToolTip("民情日记由各村工作站记录；乡镇可查看、答复诉求")
+                b.setToolTip("民情日记由各村工作站记录；乡镇可查看，在“村级上报诉求”里答复村里上报的诉求")
 
         self.model = DiaryListModel(ctx.workspace.session, self)
         widths = (120, 70, 120, 130, 110, 110, 70)
