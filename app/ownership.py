@@ -9,8 +9,11 @@ are the table "Authority" in ``docs/bundle-format.md``.
   station. A village's bundle may carry only rows of its own village, last changed by its own
   enrolled station (``changed_station``), and a row it creates names that station as its origin.
 - A town changes only :data:`TOWN_COLUMNS` of a village's records (its handling of an escalated
-  case, its reply to a demand) and creates none. A village may clear the town's handling of a case
-  (a re-escalation starts afresh) but never write other values into it.
+  case, its reply to a demand referred to it) and creates none. A village may clear the town's
+  handling of a case (a re-escalation starts afresh) but never write other values into it, and never
+  fills the town's reply to a demand. A demand's ``status`` is written by both, step by step
+  (:func:`demand_verdict`: the town only 已上报乡镇 → 乡镇已答复; a village never claims 乡镇已答复 nor
+  leaves 已上报乡镇 before the town answered; an office is one of ``db.vocab.TOWN_OFFICES``).
 - Every reference (foreign key, :data:`SOFT_REFERENCES`, ``created_by``/``updated_by``) points to a
   row of the same village; the only exception is a cadre account of the village's town.
 - An attachment's content is named only by its SHA-256 (64 lowercase hex digits) and must come in
@@ -28,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
+from db import vocab
 from db.base import SyncedRecord
 from db.models import Station
 
@@ -38,15 +42,23 @@ from app.work import Work
 if TYPE_CHECKING:
     from app.sync.records import TableSpec
 
+# A demand's columns that only the town fills: its reply to a demand referred to it (交办).
+DEMAND_TOWN_REPLY = frozenset(
+    {"town_reply_kind", "town_reply", "town_forwarded_to", "town_replied_on", "town_replied_by"}
+)
 # Columns of a village's records that the town writes (and only these).
 TOWN_COLUMNS: dict[str, frozenset[str]] = {
     "mediation_case": frozenset(
         {"town_handling", "town_outcome", "town_outcome_note", "town_handler", "town_handled_on"}
     ),
-    "demand": frozenset({"status", "handling", "reply", "replied_on", "replied_by", "closed_on"}),
+    "demand": DEMAND_TOWN_REPLY | {"status"},
 }
-# Of those, the ones only the town may fill in (a village may only clear them).
-TOWN_ONLY_COLUMNS: dict[str, frozenset[str]] = {"mediation_case": TOWN_COLUMNS["mediation_case"]}
+# Of those, the ones only the town may fill in (a village may only clear them; a demand's status is
+# shared, step by step: :func:`demand_verdict`).
+TOWN_ONLY_COLUMNS: dict[str, frozenset[str]] = {
+    "mediation_case": TOWN_COLUMNS["mediation_case"],
+    "demand": DEMAND_TOWN_REPLY,
+}
 
 # References without a foreign key (the table load order or several possible targets forbid one).
 SOFT_REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -97,6 +109,12 @@ COLUMN_LABELS = {
     "town_outcome_note": "乡镇处理说明",
     "town_handler": "乡镇经办人",
     "town_handled_on": "乡镇处理日期",
+    "referred_office": "上报科室",
+    "town_reply_kind": "乡镇答复方式",
+    "town_reply": "乡镇答复内容",
+    "town_forwarded_to": "转报的县级部门",
+    "town_replied_on": "乡镇答复日期",
+    "town_replied_by": "乡镇答复人",
 }
 
 
@@ -147,7 +165,7 @@ def require_own_record(work: Work, record: SyncedRecord, what: str) -> None:
     owner = name or record.village_code
     raise UserError(
         f"{what}属于{owner}，由该村工作站维护；乡镇工作站只能查看"
-        "（乡镇可以答复群众诉求、填写上报案件的乡镇处理结果）"
+        "（乡镇可以答复村里上报的诉求、填写上报案件的乡镇处理结果）"
     )
 
 
@@ -437,14 +455,56 @@ def column_verdict(
         ]
         if changed:
             return f"乡镇只能填写自己的处理和答复，不能修改本村记录的{'、'.join(column_label(c) for c in changed[:5])}"
-        return None
+        return demand_verdict(columns, incoming, local, from_town=True) if table_name == "demand" else None
     town_only = TOWN_ONLY_COLUMNS.get(table_name)
+    # a case's town handling may be cleared by the village (a re-escalation starts afresh); the town's
+    # reply to a demand never is: no step of the village's takes it back
+    may_clear = table_name != "demand"
     if town_only:
         for i, c in enumerate(columns):
-            if (
-                c in town_only
-                and incoming[i] not in (None, "")
-                and (local is None or incoming[i] != local.get(c))
-            ):
+            if c not in town_only:
+                continue
+            before = local.get(c) if local is not None else None
+            if incoming[i] in (None, ""):
+                if not may_clear and before not in (None, ""):
+                    return f"“{column_label(c)}”是乡镇的答复，村里不能清除"
+            elif local is None or incoming[i] != before:
                 return f"“{column_label(c)}”只能由乡镇填写"
+    if table_name == "demand":
+        return demand_verdict(columns, incoming, local, from_town=False)
+    return None
+
+
+def demand_verdict(
+    columns: list[str], incoming: list[Any], local: dict[str, Any] | None, *, from_town: bool
+) -> str | None:
+    """A demand's status and office, step by step (交办, docs/referral.md), on a row that would be
+    written: the town moves a referred demand to 乡镇已答复 with its reply and nothing else; a village
+    names an office of the list, never claims the town's 乡镇已答复, and does not leave 已上报乡镇 before
+    the town answered (the town's answer would then meet a demand already settled)."""
+    row = dict(zip(columns, incoming, strict=True))
+    before = local.get("status") if local is not None else None
+    status = row.get("status", before)
+    if status not in vocab.DEMAND_STATUSES:
+        return "“办理状态”不是认识的状态"
+    if from_town:
+        if local is not None and all(row[c] == local.get(c) for c in TOWN_COLUMNS["demand"] if c in row):
+            return None  # the town's row carries nothing of its own (a resolved conflict, say)
+        if before not in (vocab.REFERRED, vocab.TOWN_REPLIED):
+            return "这条诉求没有上报乡镇，乡镇不能答复"
+        if status != vocab.TOWN_REPLIED:
+            return f"乡镇只能把上报的诉求改为“{vocab.TOWN_REPLIED}”"
+        merged = {**(local or {}), **row}
+        if merged.get("town_reply_kind") not in vocab.TOWN_REPLY_KINDS or not merged.get("town_reply"):
+            return "乡镇答复缺少答复方式或答复内容"
+        return None
+    office = row.get("referred_office", local.get("referred_office") if local is not None else None)
+    if office is not None and office not in vocab.TOWN_OFFICES:
+        return f"上报的科室“{str(office)[:20]}”不在乡镇科室名单里"
+    if status in (vocab.REFERRED, vocab.TOWN_REPLIED) and office is None:
+        return "上报乡镇的诉求没有写明科室"
+    if status == vocab.TOWN_REPLIED and before != vocab.TOWN_REPLIED:
+        return f"“{vocab.TOWN_REPLIED}”只能由乡镇填写"
+    if before == vocab.REFERRED and status != vocab.REFERRED:
+        return f"诉求已上报乡镇，乡镇答复前村里不能改为“{status}”"
     return None

@@ -13,6 +13,9 @@ Definitions (what the page and the tests rely on):
 - 走访记录: diary entries whose date lies in the period, by kind; 走访到的户: distinct households met in them.
 - 诉求: demands heard in the period (the entry's date), by status and category; 逾期: of those, the ones
   not closed whose due date is before ``today`` (the same rule as the 民情台账).
+- 群众点评: of those demands, the closed ones by the resident's verdict (满意 / 基本满意 / 不满意) and
+  未点评 (closed, no verdict yet). Counted per village and town only: a verdict is the resident's view of
+  how a matter was handled, never a score of a cadre (docs/referral.md).
 - 调解: :func:`app.mediation.stats.compute` for the period (cohort of cases accepted in it).
 """
 
@@ -46,6 +49,9 @@ from app.households.tags import BUILTIN_TAGS, sensitive_tags
 from app.mediation.stats import MediationStats
 from app.mediation.stats import compute as mediation_compute
 from app.work import Work
+
+NO_FEEDBACK = "未点评"
+FEEDBACK_KEYS = [*vocab.FEEDBACK_VERDICTS, NO_FEEDBACK]
 
 PERIOD_KINDS = {"month": "本月", "quarter": "本季度", "year": "本年", "custom": "自定义"}
 
@@ -107,6 +113,7 @@ class Figures:
     demands_by_status: dict[str, int] = field(default_factory=dict)  # 待办 / 已答复 / 已办结
     demands_by_category: dict[str, int] = field(default_factory=dict)
     demands_overdue: int = 0  # 逾期（未办结且已过办理期限）
+    demands_feedback: dict[str, int] = field(default_factory=dict)  # 满意 / 基本满意 / 不满意 / 未点评
     mediation: MediationStats | None = None  # None when the user may not see cases
 
     @staticmethod
@@ -250,16 +257,28 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
     by_status: dict[str, dict[str, int]] = {}
     by_category: dict[str, dict[str, int]] = {}
     overdue: dict[str, int] = {}
-    for code, status, category, late, n in session.execute(
-        select(Demand.village_code, Demand.status, Demand.category, overdue_flag, func.count())
+    feedback: dict[str, dict[str, int]] = {}
+    for code, status, category, late, verdict, n in session.execute(
+        select(
+            Demand.village_code,
+            Demand.status,
+            Demand.category,
+            overdue_flag,
+            Demand.feedback_verdict,
+            func.count(),
+        )
         .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
         .where(*in_period, Demand.deleted_at.is_(None))
-        .group_by(Demand.village_code, Demand.status, Demand.category, overdue_flag)
+        .group_by(Demand.village_code, Demand.status, Demand.category, overdue_flag, Demand.feedback_verdict)
     ):
         per_status, per_category = by_status.setdefault(code, {}), by_category.setdefault(code, {})
         per_status[status] = per_status.get(status, 0) + n
         per_category[category] = per_category.get(category, 0) + n
         overdue[code] = overdue.get(code, 0) + (n if late else 0)
+        if status == demands.CLOSED:
+            said = feedback.setdefault(code, {})
+            key = verdict if verdict in vocab.FEEDBACK_VERDICTS else NO_FEEDBACK
+            said[key] = said.get(key, 0) + n
 
     codes = set(households) | set(visits) | set(by_status)
     if show_cases:
@@ -305,6 +324,7 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
         f.demands = sum(statuses.values())
         f.demands_by_category = _ordered(by_category.get(code, {}), categories)
         f.demands_overdue = overdue.get(code, 0)
+        f.demands_feedback = _ordered(feedback.get(code, {}), FEEDBACK_KEYS)
         if show_cases:
             f.mediation = mediation_compute(work, period.start, period.end, village_code=code)
         villages.append(f)
@@ -329,6 +349,7 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
             _sum([v.demands_by_status for v in villages]), list(demands.STATUSES)
         )
         totals.demands_by_category = _ordered(_sum([v.demands_by_category for v in villages]), categories)
+        totals.demands_feedback = _ordered(_sum([v.demands_feedback for v in villages]), FEEDBACK_KEYS)
         if show_cases:
             totals.mediation = mediation_compute(work, period.start, period.end)
     else:

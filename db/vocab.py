@@ -23,9 +23,44 @@ HOME_VISIT = "入户走访"  # closes must-visit events, counts for the visit rh
 ENTRY_KINDS = (HOME_VISIT, "电话联系", "来访接待", "集中接访", "其他")
 OTHER_KIND = "其他"  # an entry of this kind needs no household
 
-# -- demand.status: 办理状态, in their only order 待办 → 已答复 → 已办结 -----------------------------------
+# -- demand.status: 办理状态 --------------------------------------------------------------------------
+# 待办 → 已答复 → 已办结, or, through the town (交办, docs/referral.md):
+# 待办 → 已上报乡镇 → 乡镇已答复 → 已答复 → 已办结.
 OPEN, REPLIED, CLOSED = "待办", "已答复", "已办结"
-DEMAND_STATUSES = (OPEN, REPLIED, CLOSED)
+REFERRED, TOWN_REPLIED = "已上报乡镇", "乡镇已答复"
+DEMAND_STATUSES = (OPEN, REFERRED, TOWN_REPLIED, REPLIED, CLOSED)
+
+# -- demand.referred_office: the town's offices a village refers a demand to (docs/referral.md) ------
+# A fixed list, the same at every station: the town's 待办 groups by it and the importer refuses any
+# other value. 其他 needs the note to say which office.
+TOWN_OFFICES = (
+    "党政办",
+    "民政办",
+    "农业农村办",
+    "司法所",
+    "财政所",
+    "自然资源所",
+    "村镇建设办",
+    "综治中心",
+    "卫生健康办",
+    "人社所",
+    "退役军人服务站",
+    "应急管理办",
+    "信访办",
+    "其他",
+)
+OTHER_OFFICE = "其他"
+
+# -- demand.town_reply_kind: what the town did with a referred demand --------------------------------
+TOWN_ANSWERED, TOWN_FORWARDED = "乡镇答复", "转报县级部门"
+TOWN_REPLY_KINDS = (TOWN_ANSWERED, TOWN_FORWARDED)
+
+# -- demand.feedback_*: 群众点评 of a closed demand ("办民生实事必须由群众进行点评") -----------------------
+# The resident's verdict of how the matter was handled, and how it was given. Counted per village and
+# town, never per cadre (docs/referral.md).
+FEEDBACK_VERDICTS = ("满意", "基本满意", "不满意")
+DISSATISFIED = "不满意"
+FEEDBACK_METHODS = ("当面", "电话", "签字")
 
 # -- acknowledgement.method: 群众签字认可 ---------------------------------------------------------------
 SIGNATURE, PAPER_PHOTO, REFUSED = "当场签字", "纸质签字", "拒签"
@@ -96,18 +131,28 @@ __all__ = [
     "CONTACT_CADRE",
     "CLOSED",
     "DEMAND_STATUSES",
+    "DISSATISFIED",
     "ENTRY_KINDS",
+    "FEEDBACK_METHODS",
+    "FEEDBACK_VERDICTS",
     "HOME_VISIT",
     "LEGACY_CODES",
     "MUST_VISIT_KINDS",
     "OPEN",
     "OTHER_EVENT",
     "OTHER_KIND",
+    "OTHER_OFFICE",
     "PAPER_PHOTO",
+    "REFERRED",
     "REFUSED",
     "REPLIED",
     "SIGNATURE",
     "SIGNED_METHODS",
+    "TOWN_ANSWERED",
+    "TOWN_FORWARDED",
+    "TOWN_OFFICES",
+    "TOWN_REPLIED",
+    "TOWN_REPLY_KINDS",
     "VOCAB_REVISION",
     "translate_rows",
 ]

@@ -164,7 +164,7 @@ def test_lazy_models_pass_the_model_tester_and_filter(qtbot, qtmodeltester, ctx)
     ledger_model.reload()
     qtmodeltester.check(ledger_model)
     assert ledger_model.rowCount() == 5
-    overdue = [r for r in range(5) if ledger_model.index(r, 9).data() == "逾期"]
+    overdue = [r for r in range(5) if ledger_model.index(r, 11).data() == "逾期"]
     assert len(overdue) == 3  # due 03-11, 03-12, 03-13
     assert ledger_model.index(overdue[0], 0).data(Qt.ItemDataRole.BackgroundRole) is not None
     ledger_model.filter = LedgerFilter(overdue_on=dt.date(2024, 3, 14))

@@ -359,7 +359,10 @@ def test_the_old_codes_cover_every_value_of_the_diarys_vocabularies():
 
     old = vocab.LEGACY_CODES
     assert tuple(old["diary_entry"]["kind"].values()) == vocab.ENTRY_KINDS
-    assert tuple(old["demand"]["status"].values()) == vocab.DEMAND_STATUSES
+    # 已上报乡镇 and 乡镇已答复 came with 0013_demand_referral: no program before it wrote them, so no code
+    assert tuple(old["demand"]["status"].values()) == tuple(
+        s for s in vocab.DEMAND_STATUSES if s not in (vocab.REFERRED, vocab.TOWN_REPLIED)
+    )
     assert tuple(old["acknowledgement"]["method"].values()) == vocab.ACK_METHODS
     assert tuple(old["must_visit_event"]["kind"].values()) == vocab.MUST_VISIT_KINDS
     assert set(vocab.SIGNED_METHODS) < set(vocab.ACK_METHODS)

@@ -48,7 +48,8 @@ def test_village_figures_are_counted_from_what_was_entered(village, village_admi
     assert f.visits == 3 and f.households_visited == 2  # February and the deleted entry left out
     assert f.visits_by_kind == {"入户走访": 2, "电话联系": 1, "来访接待": 0, "集中接访": 0, "其他": 0}
     assert f.demands == 3
-    assert f.demands_by_status == {"待办": 1, "已答复": 1, "已办结": 1}
+    assert f.demands_by_status == {"待办": 1, "已上报乡镇": 0, "乡镇已答复": 0, "已答复": 1, "已办结": 1}
+    assert f.demands_feedback == {"满意": 0, "基本满意": 0, "不满意": 0, "未点评": 1}
     assert {k: v for k, v in f.demands_by_category.items() if v} == {"医疗": 2, "住房": 1}
     assert f.demands_overdue == 1  # 慢性病卡 due 3-12 still open; 漏雨 replied but due 3-25
     m = f.mediation

@@ -150,14 +150,24 @@ def test_town_changes_flow_down_and_fast_forward_at_the_village(pair):
     hid = add_household(village, "张建国")
     did = add_demand(village, hid)
     import_bundles(town, [_export(village, stick)])
-    # the town answers the demand (its own columns of the village's record)
+    # the village refers it to the town; the town answers (its own columns of the village's record)
+    edit_demand(
+        village,
+        did,
+        status="已上报乡镇",
+        referred_office="民政办",
+        referral_note="低保申请",
+        referred_on=dt.date(2024, 5, 7),
+    )
+    import_bundles(town, [_export(village, stick)])
     edit_demand(
         town,
         did,
-        status="已答复",
-        reply="镇民政办已受理低保申请",
-        replied_by="镇民政办",
-        replied_on=dt.date(2024, 5, 8),
+        status="乡镇已答复",
+        town_reply_kind="乡镇答复",
+        town_reply="镇民政办已受理低保申请",
+        town_replied_by="镇民政办",
+        town_replied_on=dt.date(2024, 5, 8),
     )
     (down,) = export_bundles(town, stick)
     assert down.path.name.startswith(f"{VILLAGE_CODE}-down-") and down.counts["demands"] == 1
@@ -165,9 +175,16 @@ def test_town_changes_flow_down_and_fast_forward_at_the_village(pair):
     (b,) = report.bundles
     assert b.status == "imported" and b.counts["updated"] == 1 and b.counts["rejected"] == 0
     with village.new_session() as s:
-        assert s.get(Demand, did).reply == "镇民政办已受理低保申请"
+        assert s.get(Demand, did).town_reply == "镇民政办已受理低保申请"
     # the village edits the town's version: that is a fast-forward at the town, not a conflict
-    edit_demand(village, did, status="已办结", handling="已入户告知", closed_on=dt.date(2024, 5, 9))
+    edit_demand(
+        village,
+        did,
+        status="已答复",
+        reply="镇民政办已受理",
+        replied_on=dt.date(2024, 5, 9),
+        handling="已入户告知",
+    )
     (b,) = import_bundles(town, [_export(village, stick)]).bundles
     assert b.counts["conflicts"] == 0 and b.counts["updated"] == 1
     assert synced_rows(town, VILLAGE_CODE) == synced_rows(village, VILLAGE_CODE)

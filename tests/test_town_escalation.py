@@ -1,5 +1,6 @@
-"""Down the chain: a case the village escalated (上报) gets the town's handling and outcome, a demand gets the
-town's reply; both travel back in the town → village bundle, and the village's next bundle is no conflict."""
+"""Down the chain: a case the village escalated (上报) gets the town's handling and outcome, a demand the
+village referred (上报乡镇) gets the town's reply; both travel back in the town → village bundle, and the
+village's next bundle is no conflict. (The referral itself: tests/test_demand_referral.py.)"""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from db.models import Demand, MediationCase, User
 
 from app.diary import demands, entries
+from app.diary import referral as demands_referral
 from app.errors import UserError
 from app.mediation import casefile, registration, rules, states
 from app.sync.export import export_bundles
@@ -44,6 +46,13 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
     stick = tmp_path / "stick"
     stick.mkdir()
     clerk = _admin(town)
+    with village.work(_admin(village)) as w:
+        demand_id = w.session.scalars(select(Demand.id).where(Demand.status == "待办")).first()
+        demands_referral.refer_demand(
+            w, demand_id, office="农业农村办", note="灌溉渠损坏", referred_on=DEMO_TODAY, today=DEMO_TODAY
+        )
+    (up,) = import_bundles(town, [export_one(village, stick)]).bundles
+    assert up.counts["rejected"] == 0
     with town.work(clerk) as w:
         case = w.session.scalars(
             select(MediationCase).where(
@@ -51,9 +60,6 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
             )
         ).first()
         case_id, case_number = case.id, case.case_number
-        demand_id = w.session.scalars(
-            select(Demand.id).where(Demand.village_code == VILLAGE_CODE, Demand.status == "待办")
-        ).first()
         handled_on = max(case.escalated_on, DEMO_TODAY)
         states.record_town_handling(
             w,
@@ -63,9 +69,10 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
             handled_on=handled_on,
             note="已出具镇级调解协议",
         )
-        demands.reply_demand(
+        demands_referral.town_reply(
             w,
             demand_id,
+            kind="乡镇答复",
             reply="镇农业站已排期，下周三派人检修灌溉渠。",
             replied_on=DEMO_TODAY,
             replied_by="镇农业站 王站长",
@@ -94,12 +101,12 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
         assert (info.town_outcome, info.town_outcome_note) == ("调解成功", "已出具镇级调解协议")
         assert info.town_handler == clerk.display_name and info.state == rules.ESCALATED
         reply = demands.demand_info(w, demand_id)
-        assert reply.status == "已答复" and reply.reply.startswith("镇农业站已排期")
-        # the reply is searchable at the village (the importer re-indexed the entry in bulk) and the
-        # index's triggers are back for the next ordinary edit
+        assert reply.status == "乡镇已答复" and reply.town_reply.startswith("镇农业站已排期")
+        # the entry is still found at the village (the importer re-indexed it in bulk) and the index's
+        # triggers are back for the next ordinary edit
         from db.queries.diary import DiaryFilter, diary_entry_ids
 
-        assert reply.entry_id in diary_entry_ids(w.session, DiaryFilter(text="检修灌溉渠"))
+        assert reply.entry_id in diary_entry_ids(w.session, DiaryFilter(text=reply.content[:6]))
     assert fts_triggers() == triggers_before
 
     # the village archives the case after the town's outcome: a fast-forward at the town, not a conflict

@@ -57,6 +57,8 @@ BASE_COLUMNS = (
     ("走访到的户", lambda f: f.households_visited),
     ("诉求", lambda f: f.demands),
     ("待办", lambda f: f.demands_by_status.get("待办", 0)),
+    # 交办: referred to the town and not yet answered to the resident (已上报乡镇 + 乡镇已答复)
+    ("交办中", lambda f: f.demands_by_status.get("已上报乡镇", 0) + f.demands_by_status.get("乡镇已答复", 0)),
     ("已答复", lambda f: f.demands_by_status.get("已答复", 0)),
     ("已办结", lambda f: f.demands_by_status.get("已办结", 0)),
     ("逾期", lambda f: f.demands_overdue),
@@ -329,7 +331,12 @@ class ReportsPage(QWidget):
             [("走访记录（篇）", t.visits), ("走访到的户", t.households_visited), *t.visits_by_kind.items()]
         )
         self.demands_box.set_pairs(
-            [("诉求（条）", t.demands), ("逾期未办结", t.demands_overdue), *t.demands_by_status.items()]
+            [
+                ("诉求（条）", t.demands),
+                ("逾期未办结", t.demands_overdue),
+                *t.demands_by_status.items(),
+                *((f"群众点评：{k}", v) for k, v in t.demands_feedback.items()),
+            ]
         )
         self.categories_box.set_pairs(list(t.demands_by_category.items()))
         if t.mediation is not None:

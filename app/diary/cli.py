@@ -28,7 +28,7 @@ def _status_arg(text: str) -> str:
     legacy = vocab.LEGACY_CODES["demand"]["status"]  # open, replied, closed: as older versions took them
     if text in legacy:
         return legacy[text]
-    raise argparse.ArgumentTypeError(f"办理状态“{text}”不对，可选：待办、已答复、已办结")
+    raise argparse.ArgumentTypeError(f"办理状态“{text}”不对，可选：{'、'.join(STATUSES)}")
 
 
 def _cmd_diary_export(args: argparse.Namespace) -> int:

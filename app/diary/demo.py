@@ -325,9 +325,67 @@ def _text(rng: random.Random, choices: Sequence[str], **kw: object) -> str:
     return rng.choice(choices).format(**kw)
 
 
+# the office a demand of each category is referred to, when it is (the demo refers some open ones)
+REFERRAL_OFFICES = {
+    "民生保障": "民政办",
+    "医疗": "卫生健康办",
+    "教育": "党政办",
+    "就业": "人社所",
+    "住房": "村镇建设办",
+    "土地": "自然资源所",
+    "基础设施": "农业农村办",
+    "矛盾纠纷": "司法所",
+    "政策咨询": "党政办",
+}
+FEEDBACK_WORDS = {
+    "满意": ["办得快，谢谢村里", "干部跑了好几趟，很满意", ""],
+    "基本满意": ["事办了，就是时间长了点", "还行", ""],
+    "不满意": ["等了一个多月才有回音", "只答复了，事情没解决"],
+}
+
+
+def _referral_and_feedback(
+    rng: random.Random, category: str, status: str, day: dt.date, closed_on: dt.date | None, today: dt.date
+) -> dict[str, Any]:
+    """The demand's 上报乡镇 columns (some open ones go to the town; the town's reply comes only from the
+    town) and its 群众点评 (most closed ones), every key present in every row (one executemany)."""
+    out: dict[str, Any] = {
+        "referred_office": None,
+        "referral_note": "",
+        "referred_on": None,
+        "referred_by": None,
+        "feedback_verdict": None,
+        "feedback_words": "",
+        "feedback_method": None,
+        "feedback_on": None,
+        "feedback_recorded_by": None,
+    }
+    if status == OPEN and category in REFERRAL_OFFICES and rng.random() < 0.3:
+        out.update(
+            status=vocab.REFERRED,
+            referred_office=REFERRAL_OFFICES[category],
+            referral_note="村里已核实情况，需镇里审核办理",
+            referred_on=min(day + dt.timedelta(days=rng.randint(1, 5)), today),
+            referred_by="村管理员",
+        )
+    elif status == CLOSED and closed_on is not None and rng.random() < 0.6:
+        v = rng.random()
+        verdict = "满意" if v < 0.7 else "基本满意" if v < 0.92 else "不满意"
+        out.update(
+            feedback_verdict=verdict,
+            feedback_words=rng.choice(FEEDBACK_WORDS[verdict]),
+            feedback_method=rng.choice(vocab.FEEDBACK_METHODS),
+            feedback_on=min(closed_on + dt.timedelta(days=rng.randint(0, 10)), today),
+            feedback_recorded_by="村管理员",
+        )
+    return out
+
+
 def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
     assert ws.engine is not None, "the demo runs in an open workspace"
     rng = demo.rng
+    # 上报乡镇 and 群众点评 from a generator of their own: the rest of the demo stays what it was
+    town_rng = random.Random(f"{demo.seed}-referral")
     cadre_ids, persons, heads, contact = _roster(ws, demo)
     if not persons:
         _make_roster(ws, demo)
@@ -441,8 +499,12 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
                             if status == CLOSED and replied_on is not None  # a closed demand was replied to
                             else None
                         )
+                        extra = _referral_and_feedback(town_rng, category, status, day, closed_on, today)
+                        if extra.get("status"):
+                            status = extra.pop("status")
                         demands.append(
                             {
+                                **extra,
                                 "entry_id": entry_id,
                                 "household_id": hid,
                                 "position": position,

@@ -1,5 +1,6 @@
-"""今日待办 from the diary: must-visit events, overdue visits and demands due (the provider named in
-:data:`app.todo.TODO_PROVIDERS`)."""
+"""今日待办 from the diary: must-visit events, overdue visits, demands due, the town's replies to
+referred demands and closed demands still without the resident's 点评 (the provider named in
+:data:`app.todo.TODO_PROVIDERS`). At a town: the demands villages referred to it, by office."""
 
 from __future__ import annotations
 
@@ -7,14 +8,47 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from db import vocab
 from db.models import Demand, Household
+from db.queries.diary import ReferralRow, referral_rows
 
-from app.diary.demands import OPEN
+from app.diary.demands import CLOSED, OPEN, TOWN_REPLIED
 from app.diary.visits import open_must_visits, overdue_households
 from app.todo import TodoItem
 from app.work import Work
 
 MAX_OVERDUE_ITEMS = 15
+FEEDBACK_DAYS = 30  # a closed demand is offered for 点评 this long after its closing
+
+
+def town_items(work: Work, today: dt.date) -> list[TodoItem]:
+    """At the town: one line per office with the demands villages referred to it and it has not yet
+    answered, oldest first (the town holds no households of its own: no visit reminders)."""
+    if work.actor is None:
+        return []
+    by_office: dict[str, list[ReferralRow]] = {}
+    for r in referral_rows(work.session, statuses=(vocab.REFERRED,)):
+        by_office.setdefault(r.office, []).append(r)
+    items = []
+    for office in vocab.TOWN_OFFICES:
+        rows = by_office.get(office)
+        if not rows:
+            continue
+        oldest = min((r.referred_on for r in rows if r.referred_on), default=None)
+        villages = "、".join(dict.fromkeys(r.village_name for r in rows))
+        waited = (today - oldest).days if oldest else 0
+        items.append(
+            TodoItem(
+                "demand_referred",
+                f"{office}：村里上报的诉求 {len(rows)} 条待答复",
+                f"{villages}；最早 {oldest:%Y-%m-%d} 上报" if oldest else villages,
+                oldest,
+                "overdue" if waited > 15 else ("warning" if waited > 5 else "normal"),
+                "diary",
+                f"office:{office}",
+            )
+        )
+    return items
 
 
 def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
@@ -24,6 +58,8 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
     session, user = work.session, work.actor
     if user is None:
         return []
+    if work.is_town:
+        return town_items(work, today)
     items: list[TodoItem] = []
     is_admin = "admin" in user.role_set
     # A cadre reads only their own events and households; the administrator reads every household
@@ -119,6 +155,8 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
                 d.id,
             )
         )
+    items.extend(_town_replies(work, is_admin))
+    items.extend(_feedback_wanted(work, today, is_admin))
     if len(due) > MAX_OVERDUE_ITEMS:
         items.append(
             TodoItem(
@@ -127,6 +165,78 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
                 "在民情台账里勾选“只看逾期”查看",
                 None,
                 "warning",
+                "diary",
+            )
+        )
+    return items
+
+
+def _town_replies(work: Work, is_admin: bool) -> list[TodoItem]:
+    """The town answered a demand the village referred: answer the resident (the responsible cadre's;
+    the administrator sees every one)."""
+    assert work.actor is not None, "checked by the caller"
+    q = (
+        select(Demand, Household.head_name)
+        .join(Household, Household.id == Demand.household_id, isouter=True)
+        .where(Demand.deleted_at.is_(None), Demand.status == TOWN_REPLIED)
+        .order_by(Demand.town_replied_on, Demand.id)
+    )
+    if not is_admin:
+        q = q.where(Demand.responsible_id == work.actor.id)
+    items = []
+    for d, head in work.session.execute(q).all()[:MAX_OVERDUE_ITEMS]:
+        what = f"已转报{d.town_forwarded_to}" if d.town_reply_kind == vocab.TOWN_FORWARDED else "乡镇已答复"
+        items.append(
+            TodoItem(
+                "demand_town_replied",
+                f"{what}，请答复群众：{head or ''} {d.content[:20]}",
+                f"{d.referred_office}：{d.town_reply[:40]}",
+                d.town_replied_on,
+                "warning",
+                "diary",
+                d.id,
+            )
+        )
+    return items
+
+
+def _feedback_wanted(work: Work, today: dt.date, is_admin: bool) -> list[TodoItem]:
+    """Demands closed in the last 30 days without the resident's 点评: ask at the next visit."""
+    assert work.actor is not None, "checked by the caller"
+    q = (
+        select(Demand, Household.head_name)
+        .join(Household, Household.id == Demand.household_id, isouter=True)
+        .where(
+            Demand.deleted_at.is_(None),
+            Demand.status == CLOSED,
+            Demand.feedback_verdict.is_(None),
+            Demand.closed_on >= today - dt.timedelta(days=FEEDBACK_DAYS),
+        )
+        .order_by(Demand.closed_on, Demand.id)
+    )
+    if not is_admin:
+        q = q.where(Demand.responsible_id == work.actor.id)
+    rows = work.session.execute(q).all()
+    items = [
+        TodoItem(
+            "demand_feedback",
+            f"请群众点评：{head or ''} {d.content[:20]}",
+            f"{d.closed_on:%m月%d日}办结，下次走访时请群众点评（满意 / 基本满意 / 不满意）",
+            None,
+            "normal",
+            "diary",
+            d.id,
+        )
+        for d, head in rows[:MAX_OVERDUE_ITEMS]
+    ]
+    if len(rows) > MAX_OVERDUE_ITEMS:
+        items.append(
+            TodoItem(
+                "demand_feedback",
+                f"另有 {len(rows) - MAX_OVERDUE_ITEMS} 条办结的诉求还没有群众点评",
+                "在民情台账里选“已办结”查看，点评在“群众点评…”里记",
+                None,
+                "normal",
                 "diary",
             )
         )

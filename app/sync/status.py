@@ -41,6 +41,20 @@ _COMMON_FIELD_LABELS = {
     "deleted_at": "删除时间",
     "text": "内容",
     "summary": "简要案情",
+    "referred_office": "上报科室",
+    "referral_note": "上报说明",
+    "referred_on": "上报日期",
+    "referred_by": "上报人",
+    "town_reply_kind": "乡镇答复方式",
+    "town_reply": "乡镇答复内容",
+    "town_forwarded_to": "转报的县级部门",
+    "town_replied_on": "乡镇答复日期",
+    "town_replied_by": "乡镇答复人",
+    "feedback_verdict": "群众点评",
+    "feedback_words": "群众原话",
+    "feedback_method": "点评方式",
+    "feedback_on": "点评日期",
+    "feedback_recorded_by": "点评记录人",
 }
 
 

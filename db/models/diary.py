@@ -68,7 +68,12 @@ class DiaryParticipant(SyncedRecord, Base):
 
 
 class Demand(SyncedRecord, Base):
-    """诉求: heard in an entry, handled and answered. Status 待办 → 已答复 → 已办结 (db.vocab.DEMAND_STATUSES)."""
+    """诉求: heard in an entry, handled and answered. Status 待办 → 已答复 → 已办结, or through the town
+    待办 → 已上报乡镇 → 乡镇已答复 → 已答复 → 已办结 (db.vocab.DEMAND_STATUSES, docs/referral.md).
+
+    The village writes every column but the ``town_*`` ones, which only the town fills (its reply to a
+    referred demand); the town writes those and ``status`` (已上报乡镇 → 乡镇已答复) only
+    (app/ownership.py). ``feedback_*`` is the resident's 点评 of the closed matter."""
 
     __tablename__ = "demand"
     __record_type__ = "demands"
@@ -88,6 +93,23 @@ class Demand(SyncedRecord, Base):
     replied_by: Mapped[str | None] = mapped_column(String(50))  # who answered (name; may be town staff)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
     mediation_case_id: Mapped[str | None] = mapped_column(String(36), index=True)  # filled by mediation
+    # 上报乡镇 (the village): the office named, why, when and by whom
+    referred_office: Mapped[str | None] = mapped_column(String(20), index=True)  # db.vocab.TOWN_OFFICES
+    referral_note: Mapped[str] = mapped_column(Text, default="")
+    referred_on: Mapped[dt.date | None] = mapped_column(Date)
+    referred_by: Mapped[str | None] = mapped_column(String(50))  # the cadre's name
+    # 乡镇答复 (the town only): its answer, or its forwarding to a county department
+    town_reply_kind: Mapped[str | None] = mapped_column(String(10))  # db.vocab.TOWN_REPLY_KINDS
+    town_reply: Mapped[str] = mapped_column(Text, default="")
+    town_forwarded_to: Mapped[str] = mapped_column(String(50), default="")
+    town_replied_on: Mapped[dt.date | None] = mapped_column(Date)
+    town_replied_by: Mapped[str | None] = mapped_column(String(50))
+    # 群众点评 (the village), once the matter is closed
+    feedback_verdict: Mapped[str | None] = mapped_column(String(10))  # db.vocab.FEEDBACK_VERDICTS
+    feedback_words: Mapped[str] = mapped_column(Text, default="")
+    feedback_method: Mapped[str | None] = mapped_column(String(10))  # db.vocab.FEEDBACK_METHODS
+    feedback_on: Mapped[dt.date | None] = mapped_column(Date)
+    feedback_recorded_by: Mapped[str | None] = mapped_column(String(50))  # the cadre who wrote it down
 
 
 class Acknowledgement(SyncedRecord, Base):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import calendar
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -45,10 +45,11 @@ from db.models import (
     DiaryParticipant,
     Household,
     Person,
+    Station,
     User,
 )
 from db.queries.people import PersonHit, hit_query, hits
-from db.vocab import CLOSED, OPEN, REPLIED, SIGNED_METHODS
+from db.vocab import CLOSED, OPEN, REFERRED, REPLIED, SIGNED_METHODS, TOWN_REPLIED
 
 R = TypeVar("R")
 
@@ -422,6 +423,7 @@ class DiaryRow:
     ack_method: str | None  # 当场签字 | 纸质签字 | 拒签 | None (db.vocab.ACK_METHODS)
     amended: bool  # changed after signing (has amendments)
     village_code: str = ""
+    demands_at_town: int = 0  # 已上报乡镇 or 乡镇已答复 (交办)
 
 
 def diary_rows(session: Session, ids: list[str]) -> dict[str, DiaryRow]:
@@ -489,6 +491,7 @@ def diary_rows(session: Session, ids: list[str]) -> dict[str, DiaryRow]:
             acks.get(entry_id),
             entry_id in amended,
             e.village_code,
+            c.get(REFERRED, 0) + c.get(TOWN_REPLIED, 0),
         )
     return out
 
@@ -548,7 +551,15 @@ def _demand_select(
         q = q.where(Demand.status != CLOSED, Demand.due_on < f.overdue_on)
     for term in search_terms(f.text):
         like = f"%{term}%"
-        q = q.where(or_(Demand.content.like(like), Demand.reply.like(like), Demand.handling.like(like)))
+        q = q.where(
+            or_(
+                Demand.content.like(like),
+                Demand.reply.like(like),
+                Demand.handling.like(like),
+                Demand.referral_note.like(like),
+                Demand.town_reply.like(like),
+            )
+        )
     key = LEDGER_SORTS.get(sort, DiaryEntry.occurred_at)
     return q, [key.desc() if descending else key.asc(), DiaryEntry.occurred_at.desc(), Demand.id]
 
@@ -600,6 +611,34 @@ class LedgerRow:
     acknowledged: str | None  # ack method of the entry
     mediation_case_id: str | None
     village_code: str = ""
+    referred_office: str | None = None  # 上报乡镇: the office
+    town_reply_kind: str | None = None
+    town_reply: str = ""
+    town_forwarded_to: str = ""
+    feedback_verdict: str | None = None  # 群众点评
+    feedback_words: str = ""
+    feedback_method: str | None = None
+
+    @property
+    def town_text(self) -> str:
+        """上报乡镇 and the town's reply, one line (empty for a demand the village handled alone)."""
+        if not self.referred_office:
+            return ""
+        if not self.town_reply_kind:
+            return f"已上报{self.referred_office}，待乡镇答复"
+        what = (
+            f"{self.referred_office}转报{self.town_forwarded_to}"
+            if self.town_forwarded_to
+            else f"{self.referred_office}答复"
+        )
+        return f"{what}：{self.town_reply}"
+
+    @property
+    def feedback_text(self) -> str:
+        if not self.feedback_verdict:
+            return ""
+        words = f"：{self.feedback_words}" if self.feedback_words else ""
+        return f"{self.feedback_verdict}（{self.feedback_method}）{words}"
 
     def overdue(self, today: dt.date) -> bool:
         return self.status != CLOSED and self.due_on is not None and self.due_on < today
@@ -633,6 +672,13 @@ def _ledger_columns() -> tuple[list[Any], NamedFromClause]:
         ack_method,
         Demand.mediation_case_id,
         Demand.village_code,
+        Demand.referred_office,
+        Demand.town_reply_kind,
+        Demand.town_reply,
+        Demand.town_forwarded_to,
+        Demand.feedback_verdict,
+        Demand.feedback_words,
+        Demand.feedback_method,
     ]
     return columns, responsible
 
@@ -658,6 +704,13 @@ def _ledger_row(r: Any) -> LedgerRow:
         ack,
         case_id,
         village_code,
+        office,
+        town_kind,
+        town_reply,
+        forwarded_to,
+        verdict,
+        words,
+        method,
     ) = r
     return LedgerRow(
         did,
@@ -679,6 +732,13 @@ def _ledger_row(r: Any) -> LedgerRow:
         ack,
         case_id,
         village_code,
+        office,
+        town_kind,
+        town_reply or "",
+        forwarded_to or "",
+        verdict,
+        words or "",
+        method,
     )
 
 
@@ -733,11 +793,99 @@ def all_rows_in_order(
     return out
 
 
+# -- 交办: what the villages referred to the town -----------------------------------------------------
+@dataclass(frozen=True)
+class ReferralRow:
+    id: str
+    village_code: str
+    village_name: str
+    office: str
+    note: str
+    referred_on: dt.date | None
+    referred_by: str
+    household: str  # head name
+    category: str
+    content: str
+    heard_at: dt.datetime
+    status: str
+    town_reply_kind: str | None
+    town_reply: str
+    town_forwarded_to: str
+    town_replied_on: dt.date | None
+    town_replied_by: str
+
+
+def referral_rows(
+    session: Session, *, statuses: Sequence[str], office: str | None = None, village_code: str | None = None
+) -> list[ReferralRow]:
+    """Live demands in ``statuses`` that name an office (referred to the town), with their village's
+    name (the enrolled station's) and household head: oldest referral first, then village code."""
+    q = (
+        select(
+            Demand.id,
+            Demand.village_code,
+            Station.name,
+            Demand.referred_office,
+            Demand.referral_note,
+            Demand.referred_on,
+            Demand.referred_by,
+            Household.head_name,
+            Demand.category,
+            Demand.content,
+            DiaryEntry.occurred_at,
+            Demand.status,
+            Demand.town_reply_kind,
+            Demand.town_reply,
+            Demand.town_forwarded_to,
+            Demand.town_replied_on,
+            Demand.town_replied_by,
+        )
+        .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
+        .join(Household, Household.id == Demand.household_id, isouter=True)
+        .join(Station, Station.code == Demand.village_code, isouter=True)
+        .where(
+            Demand.deleted_at.is_(None),
+            Demand.status.in_(list(statuses)),
+            Demand.referred_office.is_not(None),
+        )
+        .order_by(Demand.referred_on, Demand.village_code, DiaryEntry.occurred_at, Demand.id)
+    )
+    if office is not None:
+        q = q.where(Demand.referred_office == office)
+    if village_code is not None:
+        q = q.where(Demand.village_code == village_code)
+    out: dict[str, ReferralRow] = {}
+    for r in session.execute(q):
+        if r[0] in out:  # a village code held by more than one station row (a revoked and a new one)
+            continue
+        out[r[0]] = ReferralRow(
+            r[0],
+            r[1],
+            r[2] or r[1],
+            r[3] or "",
+            r[4] or "",
+            r[5],
+            r[6] or "",
+            r[7] or "",
+            r[8],
+            r[9],
+            r[10],
+            r[11],
+            r[12],
+            r[13] or "",
+            r[14] or "",
+            r[15],
+            r[16] or "",
+        )
+    return list(out.values())
+
+
 __all__ = [
     "DiaryFilter",
     "DiaryRow",
     "LedgerFilter",
     "LedgerRow",
+    "ReferralRow",
     "all_rows_in_order",
     "demand_ids",
     "demand_position",
@@ -751,6 +899,7 @@ __all__ = [
     "ledger_count",
     "ledger_rows",
     "ledger_stream",
+    "referral_rows",
 ]
 
 

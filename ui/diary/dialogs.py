@@ -1,4 +1,5 @@
-"""Small dialogs of the diary: acknowledgement, amendment, demand reply/close, must-visit event, print month."""
+"""Small dialogs of the diary: acknowledgement, amendment, demand reply/close, 上报乡镇 and the town's
+reply (交办), the resident's 点评, must-visit event, print month."""
 
 from __future__ import annotations
 
@@ -7,22 +8,27 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QRadioButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from app.diary import acknowledgement, demands, entries, visits
+from db import vocab
+
+from app.diary import acknowledgement, demands, entries, referral, visits
 from app.errors import UserError
 from app.work import Work
 
@@ -217,8 +223,65 @@ class ReplyDialog(_ServiceDialog):
         )
 
 
+def _demand_label(demand: demands.DemandInfo, parent: QWidget) -> QLabel:
+    label = QLabel(f"［{demand.category}］{demand.content}", parent)
+    label.setWordWrap(True)
+    return label
+
+
+def _radios(values: tuple[str, ...], parent: QWidget, name: str) -> tuple[QWidget, QButtonGroup]:
+    box = QWidget(parent)
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    group = QButtonGroup(box)
+    for n, value in enumerate(values):
+        b = QRadioButton(value, box)
+        b.setAccessibleName(f"{name}：{value}")
+        group.addButton(b, n)
+        row.addWidget(b)
+    row.addStretch(1)
+    return box, group
+
+
+def _checked(group: QButtonGroup, values: tuple[str, ...]) -> str:
+    n = group.checkedId()
+    return values[n] if 0 <= n < len(values) else ""
+
+
+class FeedbackBox(QGroupBox):
+    """群众点评: the verdict (满意 / 基本满意 / 不满意), the resident's words, how it was given, the day."""
+
+    def __init__(self, title: str, today: dt.date, parent: QWidget | None = None) -> None:
+        super().__init__(title, parent)
+        self.verdict_box, self.verdict = _radios(vocab.FEEDBACK_VERDICTS, self, "群众点评")
+        self.method_box, self.method = _radios(vocab.FEEDBACK_METHODS, self, "点评方式")
+        self.method.button(0).setChecked(True)
+        self.words = QPlainTextEdit(self)
+        self.words.setTabChangesFocus(True)
+        self.words.setPlaceholderText("群众的原话；不满意时必填")
+        self.words.setFixedHeight(64)
+        self.given_on = date_edit(today, self)
+        form = QFormLayout(self)
+        form.addRow("群众评价(&V)", self.verdict_box)
+        form.addRow("群众原话", self.words)
+        form.addRow("点评方式", self.method_box)
+        form.addRow("点评日期", self.given_on)
+        note = QLabel("这是群众对这件事办理情况的评价，只按村、镇汇总计数，不作干部考核打分。", self)
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #5f6b7a;")
+        form.addRow(note)
+
+    def value(self) -> demands.FeedbackInput:
+        return demands.FeedbackInput(
+            _checked(self.verdict, vocab.FEEDBACK_VERDICTS),
+            self.words.toPlainText(),
+            _checked(self.method, vocab.FEEDBACK_METHODS),
+            pydate(self.given_on.date()),
+        )
+
+
 class CloseDialog(_ServiceDialog):
-    """已答复 → 已办结."""
+    """已答复 → 已办结, with the resident's 点评 when it is given at the closing itself."""
 
     def __init__(
         self,
@@ -232,11 +295,17 @@ class CloseDialog(_ServiceDialog):
         self.handling = QPlainTextEdit(demand.handling, self)
         self.handling.setTabChangesFocus(True)
         self.closed_on = date_edit(self.today, self)
-        self.form.addRow("诉求", QLabel(f"［{demand.category}］{demand.content}"))
-        self.form.addRow("答复", QLabel(demand.reply))
+        self.form.addRow("诉求", _demand_label(demand, self))
+        reply = QLabel(demand.reply, self)
+        reply.setWordWrap(True)
+        self.form.addRow("答复", reply)
         self.form.addRow("办理情况(&H)", self.handling)
         self.form.addRow("办结日期", self.closed_on)
-        self.resize(520, 300)
+        self.feedback = FeedbackBox("群众当场点评（没有当场点评的，下次走访时再记）", self.today, self)
+        self.feedback.setCheckable(True)
+        self.feedback.setChecked(False)
+        self.body.insertWidget(1, self.feedback)
+        self.resize(600, 560)
 
     def apply(self, work: Work) -> None:
         demands.close_demand(
@@ -244,6 +313,134 @@ class CloseDialog(_ServiceDialog):
             self.demand.id,
             closed_on=pydate(self.closed_on.date()),
             handling=self.handling.toPlainText(),
+            feedback=self.feedback.value() if self.feedback.isChecked() else None,
+            today=self.today,
+        )
+
+
+class FeedbackDialog(_ServiceDialog):
+    """群众点评 of a closed demand, given after the closing (the next visit, a call, a paper signature)."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        demand: demands.DemandInfo,
+        parent: QWidget | None = None,
+        today: dt.date | None = None,
+    ) -> None:
+        super().__init__(ctx, "群众点评", parent)
+        self.demand, self.today = demand, today or dt.date.today()
+        self.form.addRow("诉求", _demand_label(demand, self))
+        done = QLabel(f"{demand.closed_on}办结。{demand.handling}", self)
+        done.setWordWrap(True)
+        self.form.addRow("办理情况", done)
+        self.feedback = FeedbackBox("群众点评", self.today, self)
+        self.body.insertWidget(1, self.feedback)
+        self.resize(600, 460)
+
+    def apply(self, work: Work) -> None:
+        demands.record_feedback(work, self.demand.id, self.feedback.value(), today=self.today)
+
+
+class ReferDialog(_ServiceDialog):
+    """上报乡镇: 待办 → 已上报乡镇, naming the town's office and what the village asks of it."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        demand: demands.DemandInfo,
+        parent: QWidget | None = None,
+        today: dt.date | None = None,
+    ) -> None:
+        super().__init__(ctx, "上报乡镇（交办）", parent)
+        self.demand, self.today = demand, today or dt.date.today()
+        self.office = QComboBox(self)
+        self.office.addItem("（请选择乡镇科室）", None)
+        for office in referral.OFFICES:
+            self.office.addItem(office, office)
+        self.office.setAccessibleName("乡镇科室")
+        self.note = QPlainTextEdit(self)
+        self.note.setTabChangesFocus(True)
+        self.note.setPlaceholderText("需要乡镇做什么、村里已经做了什么；选“其他”时写明科室")
+        self.referred_on = date_edit(self.today, self)
+        self.form.addRow("诉求", _demand_label(demand, self))
+        self.form.addRow("上报到(&O)", self.office)
+        self.form.addRow("上报说明(&N)", self.note)
+        self.form.addRow("上报日期", self.referred_on)
+        hint = QLabel(
+            "随下一次上报包送到乡镇；乡镇的答复随下发包回来，在今日待办和这条诉求上都能看到。", self
+        )
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #5f6b7a;")
+        self.form.addRow(hint)
+        self.resize(560, 380)
+
+    def apply(self, work: Work) -> None:
+        referral.refer_demand(
+            work,
+            self.demand.id,
+            office=self.office.currentData() or "",
+            note=self.note.toPlainText(),
+            referred_on=pydate(self.referred_on.date()),
+            today=self.today,
+        )
+
+
+class TownReplyDialog(_ServiceDialog):
+    """乡镇答复 of a demand a village referred: the answer, or its forwarding to a county department."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        demand: demands.DemandInfo,
+        village_name: str,
+        parent: QWidget | None = None,
+        today: dt.date | None = None,
+    ) -> None:
+        super().__init__(ctx, "乡镇答复村里上报的诉求", parent)
+        self.demand, self.today = demand, today or dt.date.today()
+        self.kind_box, self.kind = _radios(referral.REPLY_KINDS, self, "答复方式")
+        self.kind.button(0).setChecked(True)
+        self.forwarded_to = QLineEdit(demand.town_forwarded_to, self)
+        self.forwarded_to.setPlaceholderText("如：县民政局")
+        self.reply = QPlainTextEdit(demand.town_reply, self)
+        self.reply.setTabChangesFocus(True)
+        self.replied_on = date_edit(self.today, self)
+        default_by = demand.town_replied_by or (
+            f"{demand.referred_office} {ctx.user.display_name}" if ctx.user else demand.referred_office or ""
+        )
+        self.replied_by = QLineEdit(default_by, self)
+        referred = QLabel(
+            f"{village_name}　{demand.referred_on} 由 {demand.referred_by or ''} 上报{demand.referred_office}："
+            f"{demand.referral_note}",
+            self,
+        )
+        referred.setWordWrap(True)
+        self.form.addRow("诉求", _demand_label(demand, self))
+        self.form.addRow("村里上报", referred)
+        self.form.addRow("处理方式", self.kind_box)
+        self.form.addRow("转报到", self.forwarded_to)
+        self.form.addRow("答复内容(&R)", self.reply)
+        self.form.addRow("答复日期", self.replied_on)
+        self.form.addRow("答复人", self.replied_by)
+        self.kind.idToggled.connect(lambda *_: self._kind_changed())
+        if demand.town_reply_kind == vocab.TOWN_FORWARDED:
+            self.kind.button(1).setChecked(True)
+        self._kind_changed()
+        self.resize(600, 460)
+
+    def _kind_changed(self) -> None:
+        self.forwarded_to.setEnabled(self.kind.checkedId() == 1)
+
+    def apply(self, work: Work) -> None:
+        referral.town_reply(
+            work,
+            self.demand.id,
+            kind=_checked(self.kind, referral.REPLY_KINDS),
+            reply=self.reply.toPlainText(),
+            forwarded_to=self.forwarded_to.text(),
+            replied_on=pydate(self.replied_on.date()),
+            replied_by=self.replied_by.text(),
             today=self.today,
         )
 

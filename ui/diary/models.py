@@ -81,6 +81,7 @@ class DiaryListModel(LazyIdModel):
                 f"{s}{n}"
                 for s, n in (
                     (OPEN, r.demands_open),
+                    ("交办", r.demands_at_town),
                     (REPLIED, r.demands_replied),
                     (CLOSED, r.demands_closed),
                 )
@@ -105,6 +106,8 @@ class LedgerModel(LazyIdModel):
         ("status", "状态"),
         (None, "办理情况"),
         (None, "答复"),
+        (None, "乡镇"),
+        (None, "群众点评"),
         (None, "逾期"),
         (None, "群众签字"),
     )
@@ -147,6 +150,8 @@ class LedgerModel(LazyIdModel):
             r.status,
             r.handling,
             (f"{r.reply}（{r.replied_by} {r.replied_on:%m-%d}）" if r.replied_on else r.reply),
+            r.town_text,
+            r.feedback_text,
             "逾期" if r.overdue(self.today) else "",
             _ack_text(r.acknowledged),
         ]

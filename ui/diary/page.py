@@ -27,14 +27,19 @@ from PySide6.QtWidgets import (
     QTableView,
     QTabWidget,
     QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy import select
 
-from db.queries.diary import DiaryFilter, LedgerFilter
+from db import vocab
+from db.models import Station
+from db.queries.diary import DiaryFilter, LedgerFilter, ReferralRow
 
 from app import indexing
-from app.diary import demands, entries, ledger
+from app.diary import demands, entries, ledger, referral
 from app.diary.documents import print_month
 from app.errors import UserError
 
@@ -44,9 +49,12 @@ from ui.diary.dialogs import (
     AcknowledgeDialog,
     AmendDialog,
     CloseDialog,
+    FeedbackDialog,
     MustVisitDialog,
     PrintMonthDialog,
+    ReferDialog,
     ReplyDialog,
+    TownReplyDialog,
 )
 from ui.diary.entry_form import EntryDialog
 from ui.diary.models import DiaryListModel, LedgerModel
@@ -154,7 +162,7 @@ class DiaryTab(QWidget):
         if ctx.is_town:
             for b in (self.new_button, self.must_visit_button, self.print_button):
                 b.setEnabled(False)
-                b.setToolTip("民情日记由各村工作站记录；乡镇可查看、答复诉求")
+                b.setToolTip("民情日记由各村工作站记录；乡镇可查看，在“村级上报诉求”里答复村里上报的诉求")
 
         self.model = DiaryListModel(ctx.workspace.session, self)
         widths = (120, 70, 120, 130, 110, 110, 70)
@@ -298,14 +306,15 @@ class DiaryTab(QWidget):
         self.edit_button.setEnabled(own and e is not None and not signed)
         self.ack_button.setEnabled(own and e is not None and not signed)
         self.amend_button.setEnabled(own and e is not None)
-        self.detail.setHtml(entry_html(e) if e else "<p style='color:#5f6b7a'>选中一篇日记查看详情。</p>")
+        self.detail.setHtml(
+            entry_html(e, town=self.ctx.is_town)
+            if e
+            else "<p style='color:#5f6b7a'>选中一篇日记查看详情。</p>"
+        )
 
     def _detail_link(self, url: QUrl) -> None:
         kind, _, record_id = url.toString().partition(":")
-        with self.ctx.work() as w:
-            demand = demands.demand_info(w, record_id)
-        dlg = ReplyDialog(self.ctx, demand, self) if kind == "reply" else CloseDialog(self.ctx, demand, self)
-        dlg.exec()
+        open_demand_dialog(self.ctx, kind, record_id, self)
 
     # -- actions -----------------------------------------------------------------------------------------
     def new_entry(self) -> None:
@@ -394,7 +403,73 @@ class DiaryTab(QWidget):
         )
 
 
-def entry_html(e: entries.EntryDetail) -> str:
+def open_demand_dialog(ctx: AppContext, kind: str, demand_id: str, parent: QWidget) -> None:
+    """The dialog of one step of a demand: reply, close, refer (上报乡镇), town (乡镇答复), feedback (点评)."""
+    with ctx.work() as w:
+        demand = demands.demand_info(w, demand_id)
+        village = w.session.scalar(select(Station.name).where(Station.code == demand.village_code))
+    dialogs = {
+        "reply": lambda: ReplyDialog(ctx, demand, parent),
+        "close": lambda: CloseDialog(ctx, demand, parent),
+        "refer": lambda: ReferDialog(ctx, demand, parent),
+        "feedback": lambda: FeedbackDialog(ctx, demand, parent),
+        "town": lambda: TownReplyDialog(ctx, demand, village or demand.village_code, parent),
+    }
+    if kind in dialogs:
+        dialogs[kind]().exec()
+
+
+def demand_html(d: demands.DemandInfo, *, town: bool = False) -> str:
+    """One demand in an entry's detail: its state, the referral and the town's reply, the resident's
+    点评, and the links to its next step (the village's; at the town only its reply)."""
+    esc = html.escape
+    links = []
+    if town:
+        if d.status in (demands.REFERRED, demands.TOWN_REPLIED):
+            links.append(f'<a href="town:{d.id}">乡镇答复…</a>')
+    elif d.status == demands.OPEN:
+        links += [f'<a href="reply:{d.id}">答复…</a>', f'<a href="refer:{d.id}">上报乡镇…</a>']
+    elif d.status == demands.TOWN_REPLIED:
+        links.append(f'<a href="reply:{d.id}">答复群众…</a>')
+    elif d.status == demands.REPLIED:
+        links.append(f'<a href="close:{d.id}">办结…</a>')
+    elif d.status == demands.CLOSED and not d.feedback_verdict:
+        links.append(f'<a href="feedback:{d.id}">群众点评…</a>')
+    action = (" " + "　".join(links)) if links else ""
+    due = f"，期限 {d.due_on}" if d.due_on else ""
+    lines = [
+        f"［{esc(d.category)}］{esc(d.content)}　<b>{d.status_label}</b>"
+        f"（责任人 {esc(d.responsible_name)}{due}）{action}"
+    ]
+    if d.referred_office:
+        lines.append(
+            f"上报乡镇：{esc(d.referred_office)}，{esc(d.referral_note)}"
+            f"（{esc(d.referred_by or '')} {d.referred_on}）"
+        )
+    if d.town_reply_kind:
+        what = (
+            f"乡镇转报{esc(d.town_forwarded_to)}" if d.town_reply_kind == vocab.TOWN_FORWARDED else "乡镇答复"
+        )
+        lines.append(
+            f"<span style='color:#1e4f8a'>{what}：{esc(d.town_reply)}"
+            f"（{esc(d.town_replied_by or '')} {d.town_replied_on}）</span>"
+        )
+    elif d.status == demands.REFERRED:
+        lines.append("<span style='color:#8a5a00'>等待乡镇答复</span>")
+    if d.reply:
+        lines.append(f"答复群众：{esc(d.reply)}（{esc(d.replied_by or '')} {d.replied_on}）")
+    if d.closed_on:
+        lines.append(f"办结：{d.closed_on}")
+    if d.feedback_verdict:
+        words = f"：“{esc(d.feedback_words)}”" if d.feedback_words else ""
+        lines.append(
+            f"<span style='color:#1e6b34'>群众点评：{esc(d.feedback_verdict)}{words}"
+            f"（{esc(d.feedback_method or '')}，{d.feedback_on}，{esc(d.feedback_recorded_by or '')}记录）</span>"
+        )
+    return "<li>" + "<br/>".join(lines) + "</li>"
+
+
+def entry_html(e: entries.EntryDetail, *, town: bool = False) -> str:
     esc = html.escape
     met = "、".join(esc(p.person_name or f"{p.head_name}户") for p in e.participants) or "—"
     parts = [
@@ -414,19 +489,7 @@ def entry_html(e: entries.EntryDetail) -> str:
     if e.demands:
         parts.append("<p><b>群众诉求：</b></p><ol>")
         for d in e.demands:
-            action = ""
-            if d.status == demands.OPEN:
-                action = f' <a href="reply:{d.id}">答复…</a>'
-            elif d.status == demands.REPLIED:
-                action = f' <a href="close:{d.id}">办结…</a>'
-            reply = (
-                f"<br/>答复：{esc(d.reply)}（{esc(d.replied_by or '')} {d.replied_on}）" if d.reply else ""
-            )
-            due = f"，期限 {d.due_on}" if d.due_on else ""
-            parts.append(
-                f"<li>［{esc(d.category)}］{esc(d.content)}　<b>{d.status_label}</b>"
-                f"（责任人 {esc(d.responsible_name)}{due}）{action}{reply}</li>"
-            )
+            parts.append(demand_html(d, town=town))
         parts.append("</ol>")
     ack = e.acknowledgement
     if ack is None:
@@ -471,7 +534,9 @@ class LedgerTab(QWidget):
         self.search.setClearButtonEnabled(True)
         self.village = VillageFilter(ctx, self)
         self.reply_button = QPushButton("答复…", self)
+        self.refer_button = QPushButton("上报乡镇…", self)
         self.close_button = QPushButton("办结…", self)
+        self.feedback_button = QPushButton("群众点评…", self)
         self.export_button = QPushButton("导出台账…", self)
         self.count = QLabel(self)
         bar = QHBoxLayout()
@@ -482,17 +547,22 @@ class LedgerTab(QWidget):
             self.category,
             self.overdue,
             self.reply_button,
+            self.refer_button,
             self.close_button,
+            self.feedback_button,
             self.export_button,
         ):
             bar.addWidget(w)
+        if ctx.is_town:  # the town answers what was referred to it on its own tab
+            for b in (self.reply_button, self.refer_button, self.close_button, self.feedback_button):
+                b.hide()
         bar.addStretch(1)
         bar.addWidget(self.count)
         self.model = LedgerModel(ctx.workspace.session, self)
-        widths = (90, 70, 80, 260, 70, 90, 65, 180, 200, 45)
+        widths = (90, 70, 80, 220, 70, 90, 75, 150, 170, 170, 110, 45)
         if ctx.is_town:
             self.model.show_village_column(self.village.name_of)
-            widths = (60, 85, 60, 70, 230, 60, 85, 60, 160, 180, 40)
+            widths = (60, 85, 60, 70, 200, 60, 85, 75, 130, 150, 160, 100, 40)
         self.view = _table(self.model, self)
         header = self.view.horizontalHeader()
         for col, width in enumerate(widths):
@@ -506,7 +576,9 @@ class LedgerTab(QWidget):
         self.overdue.toggled.connect(lambda _b: self.reload())
         self.search.returnPressed.connect(self.reload)
         self.reply_button.clicked.connect(lambda: self._act("reply"))
+        self.refer_button.clicked.connect(lambda: self._act("refer"))
         self.close_button.clicked.connect(lambda: self._act("close"))
+        self.feedback_button.clicked.connect(lambda: self._act("feedback"))
         self.view.doubleClicked.connect(lambda _i: self._act("auto"))
         self.export_button.clicked.connect(self.export)
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
@@ -542,21 +614,52 @@ class LedgerTab(QWidget):
 
     def _update_buttons(self) -> None:
         r = self._current()
-        self.reply_button.setEnabled(r is not None and r.status == demands.OPEN)
-        self.close_button.setEnabled(r is not None and r.status == demands.REPLIED)
+        status = r.status if r is not None else None
+        self.reply_button.setEnabled(status in (demands.OPEN, demands.TOWN_REPLIED))
+        self.reply_button.setText("答复群众…" if status == demands.TOWN_REPLIED else "答复…")
+        self.refer_button.setEnabled(status == demands.OPEN)
+        self.close_button.setEnabled(status == demands.REPLIED)
+        self.feedback_button.setEnabled(status == demands.CLOSED and r is not None and not r.feedback_verdict)
 
     def _act(self, what: str) -> None:
         r = self._current()
         if r is None:
             return
-        if what == "auto":
-            what = {demands.OPEN: "reply", demands.REPLIED: "close"}.get(r.status, "")
-        with self.ctx.work() as w:
-            demand = demands.demand_info(w, r.id)
-        if what == "reply" and r.status == demands.OPEN:
-            ReplyDialog(self.ctx, demand, self).exec()
-        elif what == "close" and r.status == demands.REPLIED:
-            CloseDialog(self.ctx, demand, self).exec()
+        if self.ctx.is_town:
+            what = "town" if r.status in (demands.REFERRED, demands.TOWN_REPLIED) else ""
+        elif what == "auto":
+            what = {
+                demands.OPEN: "reply",
+                demands.TOWN_REPLIED: "reply",
+                demands.REPLIED: "close",
+                demands.CLOSED: "" if r.feedback_verdict else "feedback",
+            }.get(r.status, "")
+        allowed = {
+            "reply": (demands.OPEN, demands.TOWN_REPLIED),
+            "refer": (demands.OPEN,),
+            "close": (demands.REPLIED,),
+            "feedback": (demands.CLOSED,),
+            "town": (demands.REFERRED, demands.TOWN_REPLIED),
+        }
+        if r.status in allowed.get(what, ()):
+            open_demand_dialog(self.ctx, what, r.id, self)
+
+    def show_demand(self, demand_id: str) -> None:
+        """Select one demand (a 今日待办 item), whatever the filters were."""
+        self.search.clear()
+        for combo in (self.status, self.category):
+            combo.setCurrentIndex(0)
+        self.overdue.setChecked(False)
+        self.village.fill()
+        self.reload()
+        row = self.model.row_of(demand_id)
+        if row >= 0:
+            self.view.selectionModel().setCurrentIndex(
+                self.model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            self.view.scrollTo(self.model.index(row, 0))
+        self._update_buttons()
 
     def export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "导出民情台账", "民情台账.xlsx", "Excel (*.xlsx)")
@@ -577,6 +680,107 @@ class LedgerTab(QWidget):
         )
 
 
+class ReferralTab(QWidget):
+    """At the town: the demands villages referred to it (交办), grouped by office in the fixed order,
+    oldest first; the town answers or forwards each to the county (乡镇答复)."""
+
+    HEADERS = ("村 / 户主", "诉求", "村里上报说明", "上报", "状态", "乡镇答复")
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.office = _combo([("全部科室", None), *[(o, o) for o in referral.OFFICES]], self, "科室")
+        self.answered = QCheckBox("也显示乡镇已答复、村里还未答复群众的", self)
+        self.reply_button = QPushButton("答复 / 转报县级部门…", self)
+        self.count = QLabel(self)
+        bar = QHBoxLayout()
+        for w in (self.office, self.answered, self.reply_button):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.count)
+        self.tree = QTreeWidget(self)
+        self.tree.setHeaderLabels(list(self.HEADERS))
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setWordWrap(True)
+        for col, width in enumerate((150, 280, 300, 170, 80)):
+            self.tree.setColumnWidth(col, width)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.tree, 1)
+        self.office.currentIndexChanged.connect(lambda _i: self.reload())
+        self.answered.toggled.connect(lambda _b: self.reload())
+        self.reply_button.clicked.connect(self.reply)
+        self.tree.itemDoubleClicked.connect(lambda *_: self.reply())
+        self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
+
+    def reload(self, keep: str | None = None) -> None:
+        keep = keep or self.current_id()
+        statuses = (
+            (demands.REFERRED, demands.TOWN_REPLIED) if self.answered.isChecked() else (demands.REFERRED,)
+        )
+        with self.ctx.work() as w:
+            groups = referral.town_worklist(w, statuses=statuses, office=self.office.currentData())
+        self.tree.clear()
+        total, chosen = 0, None
+        for office, rows in groups.items():
+            waiting = sum(1 for r in rows if r.status == demands.REFERRED)
+            top = QTreeWidgetItem([f"{office}（待答复 {waiting} 条）"])
+            font = top.font(0)
+            font.setBold(True)
+            top.setFont(0, font)
+            top.setFirstColumnSpanned(True)
+            self.tree.addTopLevelItem(top)
+            for r in rows:
+                item = QTreeWidgetItem(self._columns(r))
+                item.setData(0, Qt.ItemDataRole.UserRole, r.id)
+                item.setToolTip(1, r.content)
+                item.setToolTip(2, r.note)
+                item.setToolTip(5, r.town_reply)
+                top.addChild(item)
+                total += 1
+                if chosen is None or r.id == keep:
+                    chosen = item
+            top.setFirstColumnSpanned(True)
+            top.setExpanded(True)
+        self.count.setText(f"共 {total} 条" if total else "没有村里上报、待乡镇答复的诉求")
+        if chosen is not None:
+            self.tree.setCurrentItem(chosen)
+        self._update_buttons()
+
+    @staticmethod
+    def _columns(r: ReferralRow) -> list[str]:
+        if r.town_reply_kind == vocab.TOWN_FORWARDED:
+            answer = f"已转报{r.town_forwarded_to}：{r.town_reply}"
+        else:
+            answer = r.town_reply
+        return [
+            f"{r.village_name} {r.household}",
+            f"［{r.category}］{r.content}",
+            r.note,
+            f"{r.referred_on} {r.referred_by}",
+            r.status,
+            answer,
+        ]
+
+    def current_id(self) -> str | None:
+        item = self.tree.currentItem() if hasattr(self, "tree") else None
+        return item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def show_office(self, office: str) -> None:
+        index = self.office.findData(office)
+        self.office.setCurrentIndex(max(index, 0))
+        self.reload()
+
+    def _update_buttons(self) -> None:
+        self.reply_button.setEnabled(self.current_id() is not None)
+
+    def reply(self) -> None:
+        demand_id = self.current_id()
+        if demand_id:
+            open_demand_dialog(self.ctx, "town", demand_id, self)
+            self.reload(demand_id)
+
+
 class DiaryPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -586,6 +790,10 @@ class DiaryPage(QWidget):
         self.ledger_tab = LedgerTab(ctx, self.tabs)
         self.tabs.addTab(self.diary_tab, "民情日记")
         self.tabs.addTab(self.ledger_tab, "民情台账")
+        self.referral_tab: ReferralTab | None = None
+        if ctx.is_town:
+            self.referral_tab = ReferralTab(ctx, self.tabs)
+            self.tabs.addTab(self.referral_tab, "村级上报诉求")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.tabs)
@@ -606,7 +814,21 @@ class DiaryPage(QWidget):
         self.ledger_tab.village.fill()
         self.diary_tab.reload()
         self.ledger_tab.reload()
+        if self.referral_tab is not None:
+            self.referral_tab.reload()
         self._loaded = True
+
+    def show_record(self, record_id: object) -> None:
+        """A 今日待办 item: ``office:<科室>`` opens the town's list of that office; a demand id opens the
+        ledger on that demand."""
+        if not isinstance(record_id, str):
+            return
+        if record_id.startswith("office:") and self.referral_tab is not None:
+            self.tabs.setCurrentWidget(self.referral_tab)
+            self.referral_tab.show_office(record_id.partition(":")[2])
+            return
+        self.tabs.setCurrentWidget(self.ledger_tab)
+        self.ledger_tab.show_demand(record_id)
 
     def ready(self) -> bool:
         return self._loaded
