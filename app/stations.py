@@ -55,6 +55,9 @@ def init_station(
     service_phone: str | None = None,
 ) -> StationInfo:
     """Create the local station in an empty workspace. Refuses an initialised one."""
+    if ws.locked:  # encrypted with an account's password: someone set it up
+        name_of = (ws.public_station() or {}).get("name", "另一个")
+        raise UserError(f"工作目录 {ws.root} 已经是“{name_of}”的工作站，不能重复初始化")
     if ws.is_initialized:
         st = ws.require_station()
         raise UserError(f"工作目录 {ws.root} 已经是“{st.name}”的工作站，不能重复初始化")

@@ -246,3 +246,13 @@ def test_a_conversion_cut_short_leaves_the_plain_database_which_converts_next_ti
     assert not again.locked and not cipher.is_plain(ws.db_path)
     again.close()
     Workspace.open(tmp_path / "w", create=False, credentials=("admin", "pw-123456")).close()
+
+
+def test_init_in_a_locked_workspace_is_refused_in_chinese(village_ws):
+    village_ws.close()
+    ws = Workspace.open(village_ws.root, create=False)
+    assert ws.locked
+    with pytest.raises(UserError, match="已经是“张家村”的工作站"):
+        init_station(
+            ws, kind="village", code="370681101209", name="别的村", admin_user="x", admin_password="pw-123456"
+        )
