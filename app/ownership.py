@@ -53,6 +53,8 @@ SOFT_REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
     "household": {"head_id": ("person",)},
     "demand": {"mediation_case_id": ("mediation_case",)},
     "mediation_case": {"source_record_id": ("screening", "diary_entry")},
+    "screening_item": {"case_id": ("mediation_case",)},
+    "mediation_report": {"frozen_by_user_id": ("user",)},
     "mediation_party": {"person_id": ("person",), "guardian_person_id": ("person",)},
     "mediation_mediator": {"user_id": ("user",), "person_id": ("person",)},
     "mediation_recusal": {
@@ -97,7 +99,12 @@ COLUMN_LABELS = {
     "town_outcome_note": "乡镇处理说明",
     "town_handler": "乡镇经办人",
     "town_handled_on": "乡镇处理日期",
+    "frozen_by_user_id": "填报人账号",
+    "figures": "报表数字",
 }
+
+# Records that are never changed once written (a frozen 月报: 重新生成 makes a new edition instead).
+FROZEN_TABLES = frozenset({"mediation_report"})
 
 
 def column_label(column: str) -> str:
@@ -438,6 +445,14 @@ def column_verdict(
         if changed:
             return f"乡镇只能填写自己的处理和答复，不能修改本村记录的{'、'.join(column_label(c) for c in changed[:5])}"
         return None
+    if table_name in FROZEN_TABLES and local is not None:
+        changed = [
+            c
+            for i, c in enumerate(columns)
+            if c not in BOOKKEEPING and c in local and incoming[i] != local[c]
+        ]
+        if changed:
+            return "已生成的月报表不能修改（只能“重新生成”一个新版本）"
     town_only = TOWN_ONLY_COLUMNS.get(table_name)
     if town_only:
         for i, c in enumerate(columns):

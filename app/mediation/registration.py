@@ -184,6 +184,7 @@ def register_case(
     risk_criminal_people: int = 0,
     risk_petition_people: int = 0,
     risk_suicide_people: int = 0,
+    risk_fight_people: int = 0,
     registrar: str | None = None,
 ) -> CaseInfo:
     """受理登记: numbers the case and puts it in state 受理. A risk flag is set by its number of people."""
@@ -203,6 +204,7 @@ def register_case(
         ("民转刑", risk_criminal_people, "risk_criminal_people"),
         ("群体性上访", risk_petition_people, "risk_petition_people"),
         ("自杀", risk_suicide_people, "risk_suicide_people"),
+        ("群体性械斗", risk_fight_people, "risk_fight_people"),
     ):
         if n < 0:
             raise UserError(f"可能{label}的人数不能为负数", field=field)
@@ -229,6 +231,8 @@ def register_case(
         risk_petition_people=risk_petition_people,
         risk_suicide=risk_suicide_people > 0,
         risk_suicide_people=risk_suicide_people,
+        risk_fight=risk_fight_people > 0,
+        risk_fight_people=risk_fight_people,
         registrar=(registrar or actor_name(work.actor)).strip(),
         state=rules.ACCEPTED,
         state_on=accepted_on,
@@ -291,7 +295,12 @@ def update_case(work: Work, case_id: str, **changes: Any) -> CaseInfo:
     for key, value in changes.items():
         if key == "amount":
             value, key = yuan_to_fen(value), "amount_fen"
-        elif key in ("risk_criminal_people", "risk_petition_people", "risk_suicide_people"):
+        elif key in (
+            "risk_criminal_people",
+            "risk_petition_people",
+            "risk_suicide_people",
+            "risk_fight_people",
+        ):
             if value < 0:
                 raise UserError("人数不能为负数", field=key)
             flag = key.removesuffix("_people")

@@ -300,7 +300,8 @@ def _classify_rows(
     idx = {c: i for i, c in enumerate(cols)}
     i_id, i_vc, i_cs, i_v = idx["id"], idx["village_code"], idx["changed_station"], idx["version"]
     i_bs, i_bv, i_origin = idx.get("base_station"), idx.get("base_version"), idx.get("origin_station")
-    column_rules = auth.from_town or spec.table_name in ownership.TOWN_ONLY_COLUMNS
+    frozen = spec.table_name in ownership.FROZEN_TABLES
+    column_rules = auth.from_town or spec.table_name in ownership.TOWN_ONLY_COLUMNS or frozen
     inserts: list[list[Any]] = []
     updates: list[list[Any]] = []
     counts = result.counts
@@ -339,7 +340,7 @@ def _classify_rows(
             "base_version": r[i_bv] if i_bv is not None else None,
         }
         outcome = classify(mine[1:], incoming)
-        if outcome == UPDATED and column_rules:
+        if (outcome == UPDATED or (frozen and outcome == CONFLICT)) and column_rules:
             problem = ownership.column_verdict(spec.table_name, cols, r, _stored_row(conn, spec, rid), auth)
             if problem:
                 auth.refuse(result.rejections, spec, rid, r[i_v], problem)
