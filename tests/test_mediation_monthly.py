@@ -223,3 +223,87 @@ def test_a_changed_frozen_report_is_refused_at_the_town(linked, tmp_path):
     with town.work(_admin(town)) as w:
         (kept,) = frozen.editions(w, 2026, 10, VILLAGE_CODE)
     assert kept.month_figures["accepted"] == 1
+
+
+# -- output ------------------------------------------------------------------------------------------
+def test_the_report_prints_on_a4_landscape_and_exports_through_the_ledger_writer(linked, tmp_path):
+    import openpyxl
+    from pypdf import PdfReader
+
+    from app.mediation import report_output
+    from app.mediation.ledger import export_ledger
+
+    village, town = linked
+    v_admin, t_admin = _admin(village), _admin(town)
+    with village.work(v_admin) as w:
+        c = new_case(w, accepted_on=D(2026, 10, 10))
+        advance(w, c.id, (rules.IN_MEDIATION, D(2026, 10, 12)), (rules.SUCCEEDED, D(2026, 10, 20)))
+        frozen.freeze(w, 2026, 10, today=TODAY)
+    _send(village, town, tmp_path / "stick")
+    with town.work(t_admin) as w:
+        view = frozen.report(w, 2026, 10)
+        n = export_ledger(w, tmp_path / "cases.xlsx")
+    pages = report_output.print_report(
+        view, tmp_path / "月报.pdf", filled_by="镇管理员", printed_on=D(2026, 11, 2)
+    )
+    reader = PdfReader(tmp_path / "月报.pdf")
+    assert pages == len(reader.pages) >= 1
+    box = reader.pages[0].mediabox
+    assert float(box.width) > float(box.height)  # landscape
+    text = "".join(p.extract_text() for p in reader.pages).replace("\x00", "")
+    for words in (
+        "人民调解工作统计表",
+        "东城镇人民调解委员会",
+        "2026年10月",
+        "填报人",
+        "镇管理员",
+        "审核人",
+        "单位（盖章）",
+    ):
+        assert words in text, words
+    assert "2026年11月2日" in text
+
+    report_output.export_report(view, tmp_path / "月报.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "月报.xlsx")["统计表"]
+    header = [c.value for c in sheet[2]]
+    assert header[:4] == ["序号", "村", "期间", "受理"]
+    assert all(t in header for t in rules.NATIONAL_TYPES) and "接受委托移送" in header
+    assert "防止转化为刑事案件 人" in header
+    rows = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=3, values_only=True)]
+    assert [(r["村"], r["期间"]) for r in rows][:2] == [("张家村", "本月"), ("张家村", "本年累计")]
+    assert rows[0]["受理"] == 1 and rows[0]["调解成功"] == 1 and rows[0]["成功率（成功÷结案）"] == "100.00%"
+    assert rows[0]["报送情况"].startswith("已报送") and rows[-1]["村"] == "合计"
+
+    ledger = openpyxl.load_workbook(tmp_path / "cases.xlsx")["台账"]
+    head = [c.value for c in ledger[2]]
+    assert n == 1 and head[1] == "村" and "结案日期" in head
+    first = dict(zip(head, next(ledger.iter_rows(min_row=3, values_only=True)), strict=True))
+    assert first["村"] == "张家村" and first["结案日期"] == dt.datetime(2026, 10, 20)
+
+
+def test_cli_report_and_freeze(village_ws, village_admin, tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with village_ws.work(village_admin) as w:
+        new_case(w, accepted_on=D(2026, 3, 4))
+    root = str(village_ws.root)
+    village_ws.close()
+    repo = Path(__file__).resolve().parent.parent
+
+    def cli(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "app", "cases", *args], cwd=repo, capture_output=True, text=True
+        )
+
+    r = cli("freeze", "--data-dir", root, "--month", "2026-03", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["edition"] == 1
+    r = cli("freeze", "--data-dir", root, "--month", "2026-03")
+    assert r.returncode != 0 and "重新生成请写明原因" in r.stderr
+    r = cli("report", "--data-dir", root, "--month", "2026-03", "--json", "--pdf", str(tmp_path / "r.pdf"))
+    assert r.returncode == 0, r.stderr
+    (row,) = json.loads(r.stdout)["rows"]
+    assert row["status"] == "已报送" and row["month"]["accepted"] == 1 and (tmp_path / "r.pdf").exists()

@@ -65,16 +65,25 @@ class ReportRow:
     town_succeeded_month: int = 0  # at a town: this village's escalated cases it concluded with 调解成功
     town_succeeded_year: int = 0
 
+    def change_lines(self) -> list[str]:
+        """Each figure changed after freezing: "本月 受理 1→2" (money in 元)."""
+        out = []
+        for label, (was, now) in self.changes.items():
+            if "金额" in label:
+                out.append(
+                    f"{label} {monthly.value_text('amount_fen', was)}→{monthly.value_text('amount_fen', now)}"
+                )
+            else:
+                out.append(f"{label} {was}→{now}")
+        return out
+
     @property
     def status_text(self) -> str:
         if self.status == CHANGED:
-            shown = "；".join(
-                f"{k} {monthly.value_text(k.split(' ', 1)[1] if ' ' in k else k, a)}→{b}"
-                for k, (a, b) in list(self.changes.items())[:6]
-            )
-            more = f" 等 {len(self.changes)} 项" if len(self.changes) > 6 else ""
-            return f"{CHANGED}（{shown}{more}）"
-        if self.status in (SENT, CHANGED) and self.frozen:
+            lines = self.change_lines()
+            more = f" 等 {len(lines)} 项" if len(lines) > 6 else ""
+            return f"{CHANGED}（{'；'.join(lines[:6])}{more}）"
+        if self.status == SENT and self.frozen:
             return f"{SENT}（{self.frozen.label}）"
         return self.status
 

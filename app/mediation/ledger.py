@@ -85,10 +85,10 @@ def export_ledger(
             )
 
         cases = [c for c in cases if wanted(c)]
-    town = work.is_town
+    at_town = work.is_town
     names = (
         {code: name for code, name in work.session.execute(select(Station.code, Station.name))}
-        if town
+        if at_town
         else {}
     )
     applicants: dict[str, list[str]] = {}
@@ -113,8 +113,8 @@ def export_ledger(
     book = LedgerBook(
         "台账",
         f"矛盾纠纷排查调处台账  {period_text(date_from, date_to)}  导出日期 {dt.date.today():%Y-%m-%d}",
-        ((("村", 12),) if town else ()) + COLUMNS,
-        frozen_columns=2 if town else 1,  # (村 and) 案件编号 stay in view
+        ((("村", 12),) if at_town else ()) + COLUMNS,
+        frozen_columns=2 if at_town else 1,  # (村 and) 案件编号 stay in view
     )
     st = mstats.compute(work, date_from, date_to)
     stats_rows: list[list[object]] = [["矛盾纠纷排查调处统计"], ["统计期间", period_text(date_from, date_to)]]
@@ -145,7 +145,7 @@ def export_ledger(
             if c.escalated_to:
                 town = f"上报{c.escalated_to}" + (f"：{c.town_outcome}" if c.town_outcome else "（待处理）")
             yield [
-                *((names.get(c.village_code, c.village_code),) if town else ()),
+                *((names.get(c.village_code, c.village_code),) if at_town else ()),
                 c.case_number,
                 c.title,
                 c.accepted_on,
