@@ -62,6 +62,8 @@ class ReportRow:
     frozen: FrozenInfo | None = None
     # "本月 受理" → (frozen, now): the figures that changed after freezing
     changes: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # the same by (本月 | 本年累计, figure key), for marking the changed cells
+    changed_keys: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     town_succeeded_month: int = 0  # at a town: this village's escalated cases it concluded with 调解成功
     town_succeeded_year: int = 0
 
@@ -226,15 +228,15 @@ def _latest(work: Work, year: int, month: int) -> dict[str, FrozenInfo]:
 
 def _compare(
     frozen: FrozenInfo, month_now: monthly.Figures, year_now: monthly.Figures
-) -> dict[str, tuple[int, int]]:
-    changes: dict[str, tuple[int, int]] = {}
+) -> dict[tuple[str, str], tuple[int, int]]:
+    changes: dict[tuple[str, str], tuple[int, int]] = {}
     for period, was, now in (
         ("本月", frozen.month_figures, month_now),
         ("本年累计", frozen.year_figures, year_now),
     ):
         for key in monthly.KEYS:
             if was.get(key, 0) != now.get(key, 0):
-                changes[f"{period} {monthly.LABELS[key]}"] = (was.get(key, 0), now.get(key, 0))
+                changes[(period, key)] = (was.get(key, 0), now.get(key, 0))
     return changes
 
 
@@ -249,7 +251,8 @@ def _row(
 ) -> ReportRow:
     if frozen is None:
         return ReportRow(code, name, kind, month_now, year_now, LIVE if own else NOT_SENT)
-    changes = _compare(frozen, month_now, year_now)
+    keyed = _compare(frozen, month_now, year_now)
+    changes = {f"{period} {monthly.LABELS[key]}": v for (period, key), v in keyed.items()}
     return ReportRow(
         code,
         name,
@@ -259,6 +262,7 @@ def _row(
         CHANGED if changes else SENT,
         frozen,
         changes,
+        keyed,
     )
 
 

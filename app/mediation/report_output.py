@@ -28,8 +28,25 @@ TOTAL = FontFace(fill_color=(245, 245, 245))
 Getter = Callable[[frozen.ReportRow, monthly.Figures, bool], str]
 
 
+class _Num:
+    """The figure ``key`` as text (a callable :data:`Getter` that names its key)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __call__(self, _r: frozen.ReportRow, f: monthly.Figures, _y: bool) -> str:
+        return monthly.value_text(self.key, f.get(self.key, 0))
+
+
 def _num(key: str) -> Getter:
-    return lambda _r, f, _y: monthly.value_text(key, f.get(key, 0))
+    return _Num(key)
+
+
+def key_of(get: Getter) -> str | None:
+    """The figure key a column shows (None for a derived one: the rates)."""
+    if isinstance(get, _Num):
+        return get.key
+    return "escalated" if get is _escalated else None
 
 
 def _escalated(r: frozen.ReportRow, f: monthly.Figures, year: bool) -> str:
@@ -272,7 +289,7 @@ def print_report(
 
 
 # -- Excel ---------------------------------------------------------------------------------------------
-def _excel_columns() -> list[tuple[str, int, Getter]]:
+def figure_columns() -> list[tuple[str, int, Getter]]:
     out: list[tuple[str, int, Getter]] = []
     for _heading, columns in TABLES:
         for label, _w, get in columns:
@@ -286,7 +303,7 @@ def export_report(view: frozen.MonthlyReportView, target: Path | str) -> int:
     """The 统计表 as a workbook (the 台账 writer): one line per committee and period, 村 first; returns
     the number of lines."""
     target = check_target(target)
-    columns = _excel_columns()
+    columns = figure_columns()
     book = LedgerBook(
         "统计表",
         f"{view.title}  填报单位：{view.unit_name}人民调解委员会  导出日期 {dt.date.today():%Y-%m-%d}",

@@ -37,6 +37,7 @@ from ui.dates import date_edit, date_of
 from ui.mediation import forms
 from ui.mediation.case.dialog import CaseDialog
 from ui.mediation.models import CaseListModel, ScreeningListModel
+from ui.mediation.monthly import MonthlyReportTab
 from ui.tasks import run_in_background
 from ui.widgets.village_filter import VillageFilter
 
@@ -59,10 +60,17 @@ class MediationPage(QWidget):
         self.tabs.addTab(self._cases_tab(), "调解案件")
         self.tabs.addTab(self._screening_tab(), "矛盾纠纷排查")
         self.tabs.addTab(self._stats_tab(), "统计")
+        self.monthly = MonthlyReportTab(ctx, self.today)
+        self.tabs.addTab(self.monthly, "人民调解月报")
+        self.tabs.currentChanged.connect(self._tab_changed)
         layout.addWidget(self.tabs, 1)
         self._apply_permission()
         ctx.user_changed.connect(self._apply_permission)
         ctx.data_changed.connect(self._data_changed)
+
+    def _tab_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.monthly and self.allowed:
+            self.monthly.refresh()
 
     def _apply_permission(self) -> None:
         allowed = accounts.can(self.ctx.user, "see_cases")
@@ -360,7 +368,10 @@ class MediationPage(QWidget):
         date_from, date_to = date_of(self.stats_from), date_of(self.stats_to)
         with self.ctx.work() as w:
             st = mstats.compute(w, date_from, date_to)
-        lines = [f"统计期间：{date_from} 至 {date_to}（案件按受理日期计，口径见说明文档）", ""]
+        lines = [
+            f"统计期间：{date_from} 至 {date_to}（受理按受理日期，调解结果按结案日期，在调为期末仍在调解；口径见说明文档）",
+            "",
+        ]
         lines += [f"{label}：{value}" for label, value in st.lines()]
         lines.append("")
         lines.append("按纠纷类型：" + ("，".join(f"{k} {v} 件" for k, v in st.by_type.items()) or "无"))
