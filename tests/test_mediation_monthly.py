@@ -307,3 +307,41 @@ def test_cli_report_and_freeze(village_ws, village_admin, tmp_path):
     assert r.returncode == 0, r.stderr
     (row,) = json.loads(r.stdout)["rows"]
     assert row["status"] == "已报送" and row["month"]["accepted"] == 1 and (tmp_path / "r.pdf").exists()
+
+
+# -- 排查: 定期 and 不定期, items --------------------------------------------------------------------------
+def test_screening_rounds_regular_and_special_with_items(village_ws):
+    from app.mediation import screening
+    from app.mediation.screening import ItemInput
+
+    user = make_mediator(village_ws)
+    with village_ws.work(user) as w:
+        screening.record_screening(w, round_date=D(2026, 9, 5), screeners="李调解", place="全村")  # 零报告
+        with pytest.raises(UserError, match="已经有一次定期排查"):
+            screening.record_screening(w, round_date=D(2026, 9, 20), screeners="李调解", place="全村")
+        special = screening.record_screening(
+            w,
+            round_date=D(2026, 9, 28),
+            screeners="李调解、王组长",
+            place="河堤沿线各户",
+            round_kind="不定期",
+            items=[
+                ItemInput("汛后两户田埂冲毁，界址起争执", rules.SETTLED_ON_SPOT),
+                ItemInput("刘家与孙家宅基地滴水纠纷", rules.REGISTERED),
+                ItemInput("外来施工队拖欠本村工人工资", rules.REFERRED, referred_to="镇劳动保障所"),
+                ItemInput("中秋前兄弟分家苗头，已提前调处", rules.PREVENTED),
+            ],
+        )
+        assert special.found_count == 4 and len(special.items) == 4 and not special.is_zero_report
+        with pytest.raises(UserError, match="移交给谁"):
+            screening.add_item(w, special.id, ItemInput("邻里噪音", rules.REFERRED))
+        registered = special.items[1]
+        case = registration.case_from_screening(
+            w, special.id, title="刘某与孙某宅基地纠纷", dispute_type="房屋宅基地", item_id=registered.id
+        )
+        detail = screening.screening_detail(w, special.id)
+        f = month(w, 2026, 9)
+    assert detail.items[1].case_id == case.id and detail.items[1].disposition == rules.REGISTERED
+    assert detail.items[2].referred_to == "镇劳动保障所"
+    assert (f["screenings"], f["zero_reports"], f["found"], f["prevented"]) == (2, 1, 4, 1)
+    assert f["source:主动调解"] == 1  # 排查发现 is the committee's own initiative

@@ -55,3 +55,36 @@ def test_generate_regenerate_print_and_chart(village_ws, qtbot, tmp_path, monkey
     ((name, months),) = tab.chart.series
     assert name == "张家村" and months[10] == (2, 0) and months[9] == (0, 0)  # the rejected one is not 受理
     assert tab.chart.grab().width() > 0
+
+
+def test_screening_dialog_records_a_special_round_with_its_items(village_ws, qtbot, monkeypatch):
+    from app.mediation import screening
+
+    from ui.mediation import forms
+
+    said = []
+    monkeypatch.setattr(forms.QMessageBox, "warning", lambda _parent, _title, text: said.append(text))
+    user = make_mediator(village_ws)
+    dlg = forms.ScreeningDialog(screeners="李调解")
+    qtbot.addWidget(dlg)
+    assert dlg.count.text() == "没有发现：本次为零报告"
+    dlg.round_kind.setCurrentIndex(1)
+    dlg.add_item("节前兄弟分家苗头", rules.PREVENTED)
+    dlg.add_item("拖欠工资", rules.REFERRED)  # 移交给谁 left empty: refused, naming the item
+    dlg.on_accept = lambda v: _record(village_ws, user, v)
+    dlg.accept()
+    assert dlg.result_value is None and "第 2 项" in said[0] and "移交给谁" in said[0]
+    dlg.items.item(1, 2).setText("镇劳动保障所")
+    dlg.accept()
+    info = dlg.result_value
+    assert info.round_kind == "不定期" and info.found_count == 2
+    assert [i.disposition for i in info.items] == [rules.PREVENTED, rules.REFERRED]
+    with village_ws.work(user) as w:
+        assert screening.screening_detail(w, info.id).items[1].referred_to == "镇劳动保障所"
+
+
+def _record(ws, user, values):
+    from app.mediation import screening
+
+    with ws.work(user) as w:
+        return screening.record_screening(w, **values)

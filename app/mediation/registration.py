@@ -252,9 +252,16 @@ def register_case(
 
 
 def case_from_screening(
-    work: Work, screening_id: str, *, title: str, dispute_type: str, **kwargs: Any
+    work: Work,
+    screening_id: str,
+    *,
+    title: str,
+    dispute_type: str,
+    item_id: str | None = None,
+    **kwargs: Any,
 ) -> CaseInfo:
-    """A dispute found in a screening round becomes a case in one step (source 排查发现)."""
+    """A dispute found in a screening round becomes a case in one step (source 排查发现); the round's item
+    (``item_id``) is marked 登记为案件 and points to the case."""
     screening = require_live(work.session, Screening, screening_id, "找不到这次排查记录")
     if screening.found_count < 1:
         raise UserError(
@@ -262,7 +269,7 @@ def case_from_screening(
         )
     kwargs.setdefault("accepted_on", screening.round_date)
     kwargs.setdefault("facts", screening.findings)
-    return register_case(
+    info = register_case(
         work,
         title=title,
         source="排查发现",
@@ -270,6 +277,11 @@ def case_from_screening(
         source_record_id=screening.id,
         **kwargs,
     )
+    if item_id is not None:
+        from app.mediation.screening import link_case  # (screening does not import this module)
+
+        link_case(work, item_id, info.id, screening_id=screening.id)
+    return info
 
 
 _EDITABLE = (

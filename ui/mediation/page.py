@@ -319,15 +319,25 @@ class MediationPage(QWidget):
             QMessageBox.information(self, "转为案件", "请先在列表中选中一次发现了纠纷的排查。")
             return None
         row = self.screening_model.rows[index.row()]
+        with self.ctx.work() as w:
+            detail = screening.screening_detail(w, row.id)
+        # the first item found that is to be registered and is not yet a case, if the round lists items
+        item = next((i for i in detail.items if i.disposition == rules.REGISTERED and not i.case_id), None)
         dlg = forms.RegistrationDialog(
-            self._types(), self, source="排查发现", facts=row.findings, day=row.round_date
+            self._types(),
+            self,
+            source="排查发现",
+            facts=item.description if item else row.findings,
+            day=row.round_date,
         )
         dlg.reg.registrar.setText(self.ctx.user.display_name if self.ctx.user else "")
 
         def register(w, v):
             v.pop("source")
             title, dispute_type = v.pop("title"), v.pop("dispute_type")
-            return registration.case_from_screening(w, row.id, title=title, dispute_type=dispute_type, **v)
+            return registration.case_from_screening(
+                w, row.id, title=title, dispute_type=dispute_type, item_id=item.id if item else None, **v
+            )
 
         case_id = self._register(dlg, register)
         if case_id:
