@@ -223,10 +223,12 @@ def compute(
     ):
         out.row(code)["rejected"] += n
 
-    # concluded and escalated in the period: the day of the step in the case's history
+    # concluded and escalated in the period: the day of the step in the case's history (read from the
+    # covering index ix_mediation_transition_step; deleted cases left out through ix_mediation_case_deleted)
+    deleted_cases = select(MediationCase.id).where(MediationCase.deleted_at.is_not(None))
     steps = [
         CaseTransition.deleted_at.is_(None),
-        live,
+        CaseTransition.case_id.not_in(deleted_cases),
         *_between(CaseTransition.on_date, start, end),
         *mine(CaseTransition.village_code),
     ]
@@ -236,33 +238,35 @@ def compute(
             CaseTransition.to_state,
             func.count(func.distinct(CaseTransition.case_id)),
         )
-        .join(MediationCase, MediationCase.id == CaseTransition.case_id)
         .where(*steps, CaseTransition.to_state.in_((*CONCLUDED_STATES, rules.ESCALATED)))
         .group_by(CaseTransition.village_code, CaseTransition.to_state)
     ):
         out.row(code)["escalated" if state == rules.ESCALATED else _STEP_KEY[state]] += n
     # of the successes: the agreement's form and amount, and the risks prevented
-    risk_sums = _risk_sums()
-    for code, kind, n, amount, *risks in session.execute(
-        select(
-            CaseTransition.village_code,
-            Agreement.kind,
-            func.count(func.distinct(CaseTransition.case_id)),
-            func.coalesce(func.sum(Agreement.amount_fen), 0),
-            *risk_sums,
-        )
-        .join(MediationCase, MediationCase.id == CaseTransition.case_id)
-        .outerjoin(Agreement, and_(Agreement.case_id == MediationCase.id, Agreement.deleted_at.is_(None)))
+    succeeded = (
+        select(CaseTransition.case_id)
         .where(*steps, CaseTransition.to_state == rules.SUCCEEDED)
-        .group_by(CaseTransition.village_code, Agreement.kind)
+        .distinct()
+        .subquery()
+    )
+    for code, kind, n, *risks in session.execute(
+        select(MediationCase.village_code, MediationCase.agreement_kind, func.count(), *_risk_sums())
+        .join(succeeded, succeeded.c.case_id == MediationCase.id)
+        .group_by(MediationCase.village_code, MediationCase.agreement_kind)
     ):
         f = out.row(code)
-        f["amount_fen"] += amount or 0
         _add_risks(f, risks)
         if kind == "书面":
             f["written"] += n
         elif kind == "口头":
             f["oral"] += n
+    for code, amount in session.execute(
+        select(Agreement.village_code, func.coalesce(func.sum(Agreement.amount_fen), 0))
+        .join(succeeded, succeeded.c.case_id == Agreement.case_id)
+        .where(Agreement.deleted_at.is_(None))
+        .group_by(Agreement.village_code)
+    ):
+        out.row(code)["amount_fen"] += amount or 0
 
     for key, column, model_code in (
         ("performed", Agreement.performed_on, Agreement.village_code),
@@ -307,38 +311,64 @@ def compute(
     ):
         out.row(code)["prevented"] += n
 
-    # 在调 at the period's end: the last step of each case's history on or before that day
+    # 在调 at the period's end: the state of each case on that day. A case whose last step (state_on) is on or
+    # before the end was then in the state it is in now; only the cases changed after the end are looked
+    # up in their history (the last step on or before the end). The village is compared as ``village_code || ''``
+    # so that SQLite (which has no statistics here) reads the covering indexes ix_mediation_case_state_at /
+    # ix_mediation_case_changed instead of the per-village list index, which at a village matches every case.
     at_town = and_(
         MediationCase.escalated_to == "乡镇",
         or_(MediationCase.town_handled_on.is_(None), *([MediationCase.town_handled_on > end] if end else [])),
     )
-    last = (
-        select(
-            CaseTransition.case_id,
-            CaseTransition.to_state,
-            func.row_number()
-            .over(
-                partition_by=CaseTransition.case_id,
-                order_by=(CaseTransition.on_date.desc(), CaseTransition.at.desc()),
-            )
-            .label("n"),
+    waiting = case((at_town, 1), else_=0)
+    wanted_states = (*rules.OPEN_STATES, rules.ESCALATED)
+    unit = [(MediationCase.village_code + "").in_(only)] if only is not None else []
+    settled = [live, *unit, MediationCase.state.in_(wanted_states)]
+    if end is not None:
+        settled += [MediationCase.accepted_on <= end, MediationCase.state_on <= end]
+    open_at_end = list(
+        session.execute(
+            select(MediationCase.village_code, MediationCase.state, waiting, func.count())
+            .where(*settled)
+            .group_by(MediationCase.village_code, MediationCase.state, waiting)
         )
-        .where(
-            CaseTransition.deleted_at.is_(None),
-            *([CaseTransition.on_date <= end] if end else []),
-            *mine(CaseTransition.village_code),
-        )
-        .subquery()
     )
-    for code, state, waiting, n in session.execute(
-        select(MediationCase.village_code, last.c.to_state, case((at_town, 1), else_=0), func.count())
-        .join(MediationCase, MediationCase.id == last.c.case_id)
-        .where(last.c.n == 1, live, last.c.to_state.in_((*rules.OPEN_STATES, rules.ESCALATED)))
-        .group_by(MediationCase.village_code, last.c.to_state, case((at_town, 1), else_=0))
-    ):
+    if end is not None:
+        changed_later = (
+            select(MediationCase.id)
+            .where(live, *unit, MediationCase.accepted_on <= end, MediationCase.state_on > end)
+            .scalar_subquery()
+        )
+        last = (
+            select(
+                CaseTransition.case_id,
+                CaseTransition.to_state,
+                func.row_number()
+                .over(
+                    partition_by=CaseTransition.case_id,
+                    order_by=(CaseTransition.on_date.desc(), CaseTransition.at.desc()),
+                )
+                .label("n"),
+            )
+            .where(
+                CaseTransition.deleted_at.is_(None),
+                CaseTransition.on_date <= end,
+                CaseTransition.case_id.in_(changed_later),
+            )
+            .subquery()
+        )
+        open_at_end += list(
+            session.execute(
+                select(MediationCase.village_code, last.c.to_state, waiting, func.count())
+                .join(MediationCase, MediationCase.id == last.c.case_id)
+                .where(last.c.n == 1, last.c.to_state.in_(wanted_states))
+                .group_by(MediationCase.village_code, last.c.to_state, waiting)
+            )
+        )
+    for code, state, at_the_town, n in open_at_end:
         if state in rules.OPEN_STATES:
             out.row(code)["in_progress"] += n
-        elif waiting and town_code is not None and code != town_code:
+        elif at_the_town and town_code is not None and code != town_code:
             out.row(town_code)["in_progress"] += n
 
     if town_code is not None:

@@ -9,7 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, SyncedRecord
@@ -81,6 +92,21 @@ class MediationCase(SyncedRecord, Base):
     __table_args__ = (
         UniqueConstraint("village_code", "case_year", "case_seq", name="uq_mediation_case_number"),
         Index("ix_mediation_case_list", "village_code", "accepted_on"),
+        # the few deleted cases, for the statistics to leave out without reading every case
+        Index("ix_mediation_case_deleted", "id", sqlite_where=text("deleted_at IS NOT NULL")),
+        # 在调 at a period's end, from the indexes alone: the cases in an open (or escalated) state since a
+        # day, and the cases changed after a day
+        Index(
+            "ix_mediation_case_state_at",
+            "state",
+            "state_on",
+            "accepted_on",
+            "village_code",
+            "escalated_to",
+            "town_handled_on",
+            "deleted_at",
+        ),
+        Index("ix_mediation_case_changed", "state_on", "accepted_on", "village_code", "deleted_at", "id"),
     )
 
     case_year: Mapped[int] = mapped_column(Integer)
@@ -210,6 +236,11 @@ class CaseTransition(SyncedRecord, Base):
     __tablename__ = "mediation_transition"
     __record_type__ = "mediation_transitions"
     __label__ = "案件流转记录"
+    # the statistics count the steps of a period (结案, 上报) by their day
+    # (covering: the counts are read from the index alone)
+    __table_args__ = (
+        Index("ix_mediation_transition_step", "to_state", "on_date", "village_code", "case_id", "deleted_at"),
+    )
 
     case_id: Mapped[str] = mapped_column(ForeignKey("mediation_case.id"), index=True)
     from_state: Mapped[str | None] = mapped_column(String(10))

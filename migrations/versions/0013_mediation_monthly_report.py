@@ -12,6 +12,9 @@ Create Date: 2026-12-04 21:30:00
   with the case, 移交处理 with to whom, 预防). Existing rounds keep their count and text; they have no items.
 - ``mediation_case.risk_fight`` / ``risk_fight_people``: 可能群体性械斗 (the fourth 防止 item).
 - ``mediation_case.judicial_confirmed_on``: the day a court confirmed the agreement (司法确认).
+- ``ix_mediation_transition_step``: the statistics count a period's steps (结案, 上报) by their day, from the
+  index alone; ``ix_mediation_case_deleted``: the (few) deleted cases they leave out;
+  ``ix_mediation_case_state_at`` / ``ix_mediation_case_changed``: 在调 at a period's end.
 """
 
 import sqlalchemy as sa
@@ -48,6 +51,25 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('risk_fight', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('risk_fight_people', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('judicial_confirmed_on', sa.Date(), nullable=True))
+        batch_op.create_index(
+            'ix_mediation_case_deleted', ['id'], unique=False, sqlite_where=sa.text('deleted_at IS NOT NULL')
+        )
+        batch_op.create_index(
+            'ix_mediation_case_state_at',
+            ['state', 'state_on', 'accepted_on', 'village_code', 'escalated_to', 'town_handled_on', 'deleted_at'],
+            unique=False,
+        )
+        batch_op.create_index(
+            'ix_mediation_case_changed',
+            ['state_on', 'accepted_on', 'village_code', 'deleted_at', 'id'],
+            unique=False,
+        )
+    with op.batch_alter_table('mediation_transition', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_mediation_transition_step',
+            ['to_state', 'on_date', 'village_code', 'case_id', 'deleted_at'],
+            unique=False,
+        )
     op.create_table('screening_item',
     sa.Column('screening_id', sa.String(length=36), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
@@ -88,7 +110,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_screening_item_village_code'))
         batch_op.drop_index(batch_op.f('ix_screening_item_screening_id'))
     op.drop_table('screening_item')
+    with op.batch_alter_table('mediation_transition', schema=None) as batch_op:
+        batch_op.drop_index('ix_mediation_transition_step')
     with op.batch_alter_table('mediation_case', schema=None) as batch_op:
+        batch_op.drop_index('ix_mediation_case_changed')
+        batch_op.drop_index('ix_mediation_case_state_at')
+        batch_op.drop_index('ix_mediation_case_deleted')
         batch_op.drop_column('judicial_confirmed_on')
         batch_op.drop_column('risk_fight_people')
         batch_op.drop_column('risk_fight')
