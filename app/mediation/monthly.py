@@ -323,7 +323,7 @@ def compute(
     waiting = case((at_town, 1), else_=0)
     wanted_states = (*rules.OPEN_STATES, rules.ESCALATED)
     unit = [(MediationCase.village_code + "").in_(only)] if only is not None else []
-    settled = [live, *unit, MediationCase.state.in_(wanted_states)]
+    settled: list[ColumnElement[bool]] = [live, *unit, MediationCase.state.in_(wanted_states)]
     if end is not None:
         settled += [MediationCase.accepted_on <= end, MediationCase.state_on <= end]
     open_at_end = list(
