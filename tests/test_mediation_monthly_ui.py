@@ -88,3 +88,29 @@ def _record(ws, user, values):
 
     with ws.work(user) as w:
         return screening.record_screening(w, **values)
+
+
+def test_the_courts_confirmation_is_recorded_on_the_agreement_tab_and_counted(village_ws, qtbot):
+    from db.models import MediationCase
+
+    from app.mediation import monthly
+
+    from ui.mediation.case.dialog import CaseDialog
+
+    from tests.mediation_helpers import case_in_state
+
+    user = make_mediator(village_ws)
+    with village_ws.work(user) as w:
+        info = case_in_state(w, "履行中")
+    dlg = CaseDialog(AppContext(village_ws, user), info.id, today=D(2026, 3, 10))
+    qtbot.addWidget(dlg)
+    tab = dlg.agreement_tab
+    assert not tab.ag_confirmed.isEnabled()  # not applied for yet
+    tab.ag_judicial.click()
+    assert tab.ag_confirmed.isEnabled()
+    tab.record_confirmed(D(2026, 3, 20))
+    assert "2026-03-20 法院确认" in dlg.ag_status.text() and not tab.ag_confirmed.isEnabled()
+    with village_ws.work(user) as w:
+        assert w.session.get(MediationCase, info.id).judicial_confirmed_on == D(2026, 3, 20)
+        f = monthly.compute(w.session, D(2026, 3, 1), D(2026, 3, 31)).row(w.unit_code)
+    assert (f["judicial_applied"], f["judicial_confirmed"], f["written"]) == (1, 1, 1)

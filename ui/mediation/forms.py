@@ -118,11 +118,13 @@ class RegistrationForm(QWidget):
         self.risk_criminal = QSpinBox()
         self.risk_petition = QSpinBox()
         self.risk_suicide = QSpinBox()
+        self.risk_fight = QSpinBox()
         risks = QHBoxLayout()
         for label, w in (
             ("可能民转刑", self.risk_criminal),
             ("可能群体性上访", self.risk_petition),
             ("可能引起自杀", self.risk_suicide),
+            ("可能群体性械斗", self.risk_fight),
         ):
             w.setRange(0, 9999)
             w.setSuffix(" 人")
@@ -177,6 +179,7 @@ class RegistrationForm(QWidget):
         self.risk_criminal.setValue(c.risk_criminal_people)
         self.risk_petition.setValue(c.risk_petition_people)
         self.risk_suicide.setValue(c.risk_suicide_people)
+        self.risk_fight.setValue(c.risk_fight_people)
         self.registrar.setText(c.registrar)
 
     def values(self) -> dict:
@@ -193,6 +196,7 @@ class RegistrationForm(QWidget):
             risk_criminal_people=self.risk_criminal.value(),
             risk_petition_people=self.risk_petition.value(),
             risk_suicide_people=self.risk_suicide.value(),
+            risk_fight_people=self.risk_fight.value(),
             registrar=self.registrar.text() or None,
         )
 
