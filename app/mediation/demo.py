@@ -245,13 +245,18 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
             wanted = demo.sizes["mediation_cases"]
             targets = (targets * (wanted // len(targets) + 1))[:wanted]
         recusal_shown = False
-        for n, target in enumerate(targets):
-            kind, title, facts, requests, terms, (lo, hi) = rng.choice(SCENARIOS)
+        plans = []
+        for target in targets:
+            scenario = rng.choice(SCENARIOS)
             # Open cases are recent; settled and archived ones are older.
             age = (
                 rng.randint(3, 25) if target in (rules.ACCEPTED, rules.IN_MEDIATION) else rng.randint(40, 330)
             )
-            accepted = today - dt.timedelta(days=age)
+            plans.append((today - dt.timedelta(days=age), target, scenario))
+        # registered in the order they were accepted, so that the case numbers follow the acceptance date
+        plans.sort(key=lambda plan: plan[0])
+        for n, (accepted, target, scenario) in enumerate(plans):
+            kind, title, facts, requests, terms, (lo, hi) = scenario
             pa, pb, guardian = _pick_parties(rng, people, kind, title, accepted)
             a, b = pa.name, pb.name
             money = rng.randrange(lo, hi + 1, 50) if hi else 0
