@@ -96,14 +96,14 @@ TABLES: tuple[tuple[str, tuple[tuple[str, float, Getter], ...]], ...] = (
             ("零报告", 11, _num("zero_reports")),
             ("排查发现纠纷", 13, _num("found")),
             ("预防纠纷", 12, _num("prevented")),
-            ("防止民间纠纷引起自杀 件", 14, _num("prevent_suicide")),
-            ("人", 9, _num("prevent_suicide_people")),
-            ("防止转化为刑事案件 件", 14, _num("prevent_criminal")),
-            ("人", 9, _num("prevent_criminal_people")),
-            ("防止群体性上访 件", 14, _num("prevent_petition")),
-            ("人", 9, _num("prevent_petition_people")),
-            ("防止群体性械斗 件", 14, _num("prevent_fight")),
-            ("人", 9, _num("prevent_fight_people")),
+            ("防止民间纠纷引起自杀 件", 17, _num("prevent_suicide")),
+            ("人", 10, _num("prevent_suicide_people")),
+            ("防止转化为刑事案件 件", 17, _num("prevent_criminal")),
+            ("人", 10, _num("prevent_criminal_people")),
+            ("防止群体性上访 件", 17, _num("prevent_petition")),
+            ("人", 10, _num("prevent_petition_people")),
+            ("防止群体性械斗 件", 17, _num("prevent_fight")),
+            ("人", 10, _num("prevent_fight_people")),
         ),
     ),
 )
@@ -140,7 +140,7 @@ PAPER_HEADINGS = {
     "防止转化为刑事案件 件": "防止转化\n刑事（件）",
     "防止群体性上访 件": "防止群体\n上访（件）",
     "防止群体性械斗 件": "防止群体\n械斗（件）",
-    "人": "（人）",
+    "人": "人",
 }
 
 
