@@ -445,6 +445,22 @@ def column_verdict(
         if changed:
             return f"乡镇只能填写自己的处理和答复，不能修改本村记录的{'、'.join(column_label(c) for c in changed[:5])}"
         return None
+    if table_name == "mediation_report":
+        from app.mediation.monthly import parse_frozen  # (imported late: a leaf module, only needed here)
+
+        idx = {c: i for i, c in enumerate(columns)}
+        year, month, edition = (incoming[idx[c]] if c in idx else None for c in ("year", "month", "edition"))
+        if (
+            "figures" not in idx
+            or parse_frozen(incoming[idx["figures"]]) is None
+            or type(year) is not int
+            or not 2000 <= year <= 2100
+            or type(month) is not int
+            or not 1 <= month <= 12
+            or type(edition) is not int
+            or edition < 1
+        ):
+            return "月报表的年月、版次或数字格式不对"
     if table_name in FROZEN_TABLES and local is not None:
         changed = [
             c

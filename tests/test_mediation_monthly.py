@@ -345,3 +345,47 @@ def test_screening_rounds_regular_and_special_with_items(village_ws):
     assert detail.items[2].referred_to == "镇劳动保障所"
     assert (f["screenings"], f["zero_reports"], f["found"], f["prevented"]) == (2, 1, 4, 1)
     assert f["source:主动调解"] == 1  # 排查发现 is the committee's own initiative
+
+
+def test_a_report_with_unreadable_figures_is_refused_and_never_breaks_the_town(linked, tmp_path):
+    village, town = linked
+    v_admin = _admin(village)
+    with village.work(v_admin) as w:  # written past the service, as a clerk with a database editor would
+        for n, figures in enumerate(('{"month": {"accepted": "九"}, "year": {}}', "[1, 2]", "不是 JSON")):
+            w.session.add(
+                MonthlyReport(
+                    village_code=VILLAGE_CODE,
+                    year=2026,
+                    month=10,
+                    edition=n + 1,
+                    frozen_at=dt.datetime(2026, 11, 1, 9, 0),
+                    frozen_by="某人",
+                    figures=figures,
+                )
+            )
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (result,) = export_bundles(village, stick)
+    report = import_bundles(town, [result.path])
+    reasons = [r.reason for b in report.bundles for r in b.rejections]
+    assert reasons.count("月报表的年月、版次或数字格式不对") == 3, report.as_json()
+    with town.work(_admin(town)) as w:
+        view = frozen.report(w, 2026, 10)
+    assert view.rows[0].status == frozen.NOT_SENT
+    with village.work(v_admin) as w:  # and the village's own screen does not break on them either
+        assert frozen.report(w, 2026, 10).rows[0].status == frozen.LIVE
+
+
+def test_parse_frozen_takes_only_whole_numbers():
+    good = '{"format": 1, "month": {"accepted": 3}, "year": {"accepted": 9, "unknown": "x"}}'
+    month_figures, year_figures = monthly.parse_frozen(good)
+    assert month_figures["accepted"] == 3 and year_figures["accepted"] == 9 and "unknown" not in year_figures
+    for bad in (
+        '{"month": {"accepted": true}, "year": {}}',
+        '{"month": {"accepted": -1}, "year": {}}',
+        '{"month": {"accepted": 1.5}, "year": {}}',
+        '{"month": {}}',
+        "[" * 5000,
+        None,
+    ):
+        assert monthly.parse_frozen(bad) is None, bad

@@ -109,9 +109,12 @@ class MonthlyReportView:
         return self.rows + ([self.total] if self.total else [])
 
 
-def _info(row: MonthlyReport) -> FrozenInfo:
-    data = json.loads(row.figures or "{}")
-    base = monthly.empty()
+def _info(row: MonthlyReport) -> FrozenInfo | None:
+    """The stored report, or None when its figures cannot be read (the sync layer refuses such a row;
+    this is the last line)."""
+    figures = monthly.parse_frozen(row.figures)
+    if figures is None:
+        return None
     return FrozenInfo(
         row.id,
         row.village_code,
@@ -121,8 +124,8 @@ def _info(row: MonthlyReport) -> FrozenInfo:
         row.frozen_at,
         row.frozen_by,
         row.note,
-        {**base, **{k: int(v) for k, v in data.get("month", {}).items()}},
-        {**base, **{k: int(v) for k, v in data.get("year", {}).items()}},
+        figures[0],
+        figures[1],
     )
 
 
@@ -155,7 +158,7 @@ def editions(work: Work, year: int, month: int, village_code: str | None = None)
         )
         .order_by(MonthlyReport.edition.desc(), MonthlyReport.frozen_at.desc())
     )
-    return [_info(r) for r in rows]
+    return [info for r in rows if (info := _info(r)) is not None]
 
 
 def freeze(
@@ -203,6 +206,8 @@ def freeze(
     )
     work.session.add(row)
     work.session.flush()
+    info = _info(row)
+    assert info is not None, "freeze writes what parse_frozen reads"
     audit.record(
         work.session,
         work.actor,
@@ -212,7 +217,7 @@ def freeze(
         fields=["figures"],
         detail=f"{year}年{month}月 第{row.edition}版",
     )
-    return _info(row)
+    return info
 
 
 def _latest(work: Work, year: int, month: int) -> dict[str, FrozenInfo]:
@@ -222,7 +227,9 @@ def _latest(work: Work, year: int, month: int) -> dict[str, FrozenInfo]:
         .where(MonthlyReport.deleted_at.is_(None), MonthlyReport.year == year, MonthlyReport.month == month)
         .order_by(MonthlyReport.edition, MonthlyReport.frozen_at)
     ):
-        out[r.village_code] = _info(r)  # the newest edition last
+        info = _info(r)
+        if info is not None:
+            out[r.village_code] = info  # the newest edition last
     return out
 
 

@@ -129,6 +129,38 @@ def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+MAX_FIGURE = 10**12  # no real figure comes near (money in 分 included)
+
+
+def parse_frozen(text: object) -> tuple[Figures, Figures] | None:
+    """The month's and the year's figures of a frozen report's stored JSON, or None when it is not what
+    :func:`app.mediation.frozen.freeze` writes (a bundle is hostile until checked): every known key a whole
+    number from 0 to :data:`MAX_FIGURE`; unknown keys are left out."""
+    import json
+
+    if not isinstance(text, str) or len(text) > 100_000:
+        return None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    out = []
+    for part in ("month", "year"):
+        given = data.get(part)
+        if not isinstance(given, dict):
+            return None
+        f = empty()
+        for key in KEYS:
+            value = given.get(key, 0)
+            if type(value) is not int or not 0 <= value <= MAX_FIGURE:
+                return None
+            f[key] = value
+        out.append(f)
+    return out[0], out[1]
+
+
 def official_type(dispute_type: str) -> str:
     """A local type (e.g. 村务管理) counts as 其他 in the 15 national columns."""
     return dispute_type if dispute_type in rules.NATIONAL_TYPES else "其他"
