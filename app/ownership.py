@@ -65,6 +65,8 @@ SOFT_REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
     "household": {"head_id": ("person",)},
     "demand": {"mediation_case_id": ("mediation_case",)},
     "mediation_case": {"source_record_id": ("screening", "diary_entry")},
+    "screening_item": {"case_id": ("mediation_case",)},
+    "mediation_report": {"frozen_by_user_id": ("user",)},
     "mediation_party": {"person_id": ("person",), "guardian_person_id": ("person",)},
     "mediation_mediator": {"user_id": ("user",), "person_id": ("person",)},
     "mediation_recusal": {
@@ -115,7 +117,12 @@ COLUMN_LABELS = {
     "town_forwarded_to": "转报的县级部门",
     "town_replied_on": "乡镇答复日期",
     "town_replied_by": "乡镇答复人",
+    "frozen_by_user_id": "填报人账号",
+    "figures": "报表数字",
 }
+
+# Records that are never changed once written (a frozen 月报: 重新生成 makes a new edition instead).
+FROZEN_TABLES = frozenset({"mediation_report"})
 
 
 def column_label(column: str) -> str:
@@ -456,6 +463,30 @@ def column_verdict(
         if changed:
             return f"乡镇只能填写自己的处理和答复，不能修改本村记录的{'、'.join(column_label(c) for c in changed[:5])}"
         return demand_verdict(columns, incoming, local, from_town=True) if table_name == "demand" else None
+    if table_name == "mediation_report":
+        from app.mediation.monthly import parse_frozen  # (imported late: a leaf module, only needed here)
+
+        idx = {c: i for i, c in enumerate(columns)}
+        year, month, edition = (incoming[idx[c]] if c in idx else None for c in ("year", "month", "edition"))
+        if (
+            "figures" not in idx
+            or parse_frozen(incoming[idx["figures"]]) is None
+            or type(year) is not int
+            or not 2000 <= year <= 2100
+            or type(month) is not int
+            or not 1 <= month <= 12
+            or type(edition) is not int
+            or edition < 1
+        ):
+            return "月报表的年月、版次或数字格式不对"
+    if table_name in FROZEN_TABLES and local is not None:
+        changed = [
+            c
+            for i, c in enumerate(columns)
+            if c not in BOOKKEEPING and c in local and incoming[i] != local[c]
+        ]
+        if changed:
+            return "已生成的月报表不能修改（只能“重新生成”一个新版本）"
     town_only = TOWN_ONLY_COLUMNS.get(table_name)
     # a case's town handling may be cleared by the village (a re-escalation starts afresh); the town's
     # reply to a demand never is: no step of the village's takes it back

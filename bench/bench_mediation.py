@@ -1,7 +1,11 @@
-"""Benchmarks of mediation: the case list over 20 000 cases, a year's statistics, printing an agreement.
+"""Benchmarks of mediation: the case list over 20 000 cases, a year's statistics, printing an agreement,
+the monthly 人民调解工作统计: freezing a village's month, and the town's consolidated month over 30 villages.
 
-Builds its own village workspace under a temp dir with Core bulk inserts (stamped like any write):
-20 000 cases over four years, two parties each, agreements for the settled ones, 96 screening rounds.
+Builds its own workspaces under a temp dir with Core bulk inserts (stamped like any write): a village with
+20 000 cases over four years (two parties each, each case's history, agreements for the settled ones,
+96 screening rounds), and a town holding 30 villages × 4 years of cases (150 a village a year: 18 000 cases
+with their history, agreements, screenings, some escalated to the town and handled there) with the
+villages' frozen reports of the last twelve months.
 Run alone: ``python -m bench.bench_mediation``.
 """
 
@@ -17,20 +21,67 @@ from pathlib import Path
 CASES = 20_000
 
 
-def _median_ms(fn, repeat: int = 5) -> float:
+def _times_ms(fn, repeat: int = 5) -> list[float]:
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+    return times
+
+
+def _median_ms(fn, repeat: int = 5) -> float:
+    return statistics.median(_times_ms(fn, repeat))
+
+
+# (state the case is in now, outcome, the steps of its history after 受理 with their day offsets)
+def _history(state: str, outcome: str | None) -> list[tuple[str, int]]:
+    from app.mediation import rules
+
+    if outcome == "成功":
+        tail = {
+            rules.PERFORMING: [(rules.PERFORMING, 8)],
+            rules.VISITED: [(rules.PERFORMED, 9), (rules.VISITED, 40)],
+        }
+        steps = [(rules.IN_MEDIATION, 1), (rules.SUCCEEDED, 7), *tail.get(state, [])]
+        if state == rules.ARCHIVED:
+            steps += [(rules.PERFORMED, 9), (rules.VISITED, 40), (rules.ARCHIVED, 45)]
+        return steps
+    if outcome in ("不成", "终止"):
+        return [(rules.IN_MEDIATION, 1), (rules.FAILED if outcome == "不成" else rules.TERMINATED, 10)]
+    if outcome == "上报":
+        return [(rules.IN_MEDIATION, 1), (rules.ESCALATED, 10)]
+    return [(rules.IN_MEDIATION, 1)] if state == rules.IN_MEDIATION else []
+
+
+def _transition_rows(case: dict, village_code: str | None = None) -> list[dict]:
+    """The case's history; sets its ``state_on`` to the day of the last step (as the services do)."""
+    rows = []
+    previous = None
+    for to_state, offset in [("受理", 0), *_history(case["state"], case["outcome"])]:
+        day = case["accepted_on"] + dt.timedelta(days=offset)
+        row = dict(
+            case_id=case["id"],
+            from_state=previous,
+            to_state=to_state,
+            on_date=day,
+            at=dt.datetime.combine(day, dt.time(9, offset % 60)),
+            by_name="王秀英",
+            note="",
+        )
+        if village_code is not None:
+            row["village_code"] = village_code
+        rows.append(row)
+        previous = to_state
+    case["state_on"] = rows[-1]["on_date"]
+    return rows
 
 
 def build(root: Path, cases: int = CASES):
     from sqlalchemy import insert
 
     from db.base import derived_id
-    from db.models import Agreement, CaseParty, MediationCase, Screening
+    from db.models import Agreement, CaseParty, CaseTransition, MediationCase, Screening
     from db.stamping import stamp_new_rows
 
     from app import accounts
@@ -146,10 +197,12 @@ def build(root: Path, cases: int = CASES):
         )
         for m in range(96)
     ]
+    transition_rows = [t for c in case_rows for t in _transition_rows(c)]
     with ws.engine.begin() as conn:
         for model, rows in (
             (MediationCase, case_rows),
             (CaseParty, party_rows),
+            (CaseTransition, transition_rows),
             (Agreement, agreement_rows),
             (Screening, screening_rows),
         ):
@@ -202,6 +255,151 @@ def build(root: Path, cases: int = CASES):
                 signed_on=c.accepted_on,
             )
     return ws, user, c.id
+
+
+TOWN_VILLAGES = 30
+PER_VILLAGE_YEAR = 150
+
+
+def build_town(root: Path, villages: int = TOWN_VILLAGES, per_year: int = PER_VILLAGE_YEAR):
+    """A town holding ``villages`` villages' cases of 2023–2026 (as imported from their bundles), some
+    escalated to the town and handled there, and the villages' frozen reports of the last twelve months."""
+    import json
+
+    from sqlalchemy import insert
+
+    from db.base import derived_id
+    from db.models import Agreement, CaseTransition, MediationCase, MonthlyReport, Screening
+    from db.stamping import stamp_new_rows
+
+    from app import accounts
+    from app.mediation import monthly, rules
+    from app.stations import init_station
+    from app.workspace import Workspace
+
+    ws = Workspace.open(root)
+    town_code = "370681101"
+    init_station(ws, kind="town", code=town_code, name="东城镇")
+    with ws.work(None) as w:
+        user = accounts.add_user(
+            w, username="zhen", display_name="镇司法所", password="minqing", roles=["admin"]
+        )
+        w.session.flush()
+        w.session.expunge(user)
+    rng = random.Random(16)
+    outcomes = (
+        [(rules.ARCHIVED, "成功")] * 8
+        + [(rules.VISITED, "成功")] * 3
+        + [(rules.PERFORMING, "成功")]
+        + [
+            (rules.FAILED, "不成"),
+            (rules.IN_MEDIATION, None),
+            (rules.ESCALATED, "上报"),
+            (rules.TERMINATED, "终止"),
+        ]
+    )
+    cases, transitions, agreements, screenings = [], [], [], []
+    for v in range(villages):
+        code = f"{town_code}{201 + v:03d}"
+        for year in range(2023, 2027):
+            for seq in range(1, per_year + 1):
+                accepted = dt.date(year, 1, 1) + dt.timedelta(days=(seq * 365) // (per_year + 1))
+                state, outcome = rng.choice(outcomes)
+                case_id = derived_id("bench-town-case", code, str(year), str(seq))
+                escalated = outcome == "上报"
+                handled = escalated and rng.random() < 0.7
+                case = dict(
+                    id=case_id,
+                    village_code=code,
+                    case_year=year,
+                    case_seq=seq,
+                    case_number=rules.case_number(year, f"村{v + 1}", seq),
+                    title=f"第{seq}号纠纷",
+                    accepted_on=accepted,
+                    source=rng.choice(rules.SOURCES),
+                    dispute_type=rng.choice(rules.NATIONAL_TYPES),
+                    people_count=rng.randrange(2, 9),
+                    amount_fen=rng.randrange(0, 500_000, 100),
+                    risk_criminal=rng.random() < 0.05,
+                    risk_criminal_people=2,
+                    risk_fight=rng.random() < 0.02,
+                    risk_fight_people=12,
+                    state=state,
+                    state_on=accepted + dt.timedelta(days=10),
+                    outcome=outcome,
+                    agreement_kind="书面" if outcome == "成功" else None,
+                    escalated_to="乡镇" if escalated else None,
+                    escalated_on=accepted + dt.timedelta(days=10) if escalated else None,
+                    town_outcome=("调解成功" if rng.random() < 0.8 else "调解不成") if handled else None,
+                    town_handled_on=accepted + dt.timedelta(days=25) if handled else None,
+                    judicial_applied_on=accepted + dt.timedelta(days=12)
+                    if outcome == "成功" and seq % 9 == 0
+                    else None,
+                )
+                cases.append(case)
+                transitions += _transition_rows(case, code)
+                if outcome == "成功":
+                    day = accepted + dt.timedelta(days=7)
+                    agreements.append(
+                        dict(
+                            id=derived_id("agreement", case_id),
+                            village_code=code,
+                            case_id=case_id,
+                            kind="书面" if seq % 4 else "口头",
+                            number=case["case_number"],
+                            reached_on=day,
+                            amount_fen=case["amount_fen"] // 2,
+                            effective_on=day,
+                            performed_on=day + dt.timedelta(days=2) if state != rules.PERFORMING else None,
+                        )
+                    )
+            for m in range(12):
+                screenings.append(
+                    dict(
+                        village_code=code,
+                        round_date=dt.date(year, m + 1, 5),
+                        period_kind="月",
+                        period_label=f"{year}年{m + 1}月",
+                        found_count=rng.choice((0, 1, 2)),
+                    )
+                )
+    ctx = ws.stamp_context(user.id)
+    with ws.engine.begin() as conn:
+        for model, rows in (
+            (MediationCase, cases),
+            (CaseTransition, transitions),
+            (Agreement, agreements),
+            (Screening, screenings),
+        ):
+            stamp_new_rows(conn, ctx, rows)
+            for i in range(0, len(rows), 2000):
+                conn.execute(insert(model), rows[i : i + 2000])
+    # the villages' frozen reports of the last twelve months (as their bundles brought them)
+    reports = []
+    with ws.work(user) as w:
+        for month in range(12):
+            year, m = 2025 + (month + 11) // 12, (month + 11) % 12 + 1
+            start, end = monthly.month_bounds(year, m)
+            this = monthly.compute(w.session, start, end)
+            ytd = monthly.compute(w.session, dt.date(year, 1, 1), end)
+            for v in range(villages):
+                code = f"{town_code}{201 + v:03d}"
+                reports.append(
+                    dict(
+                        village_code=code,
+                        year=year,
+                        month=m,
+                        edition=1,
+                        frozen_at=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(9)),
+                        frozen_by="村调委会",
+                        figures=json.dumps({"format": 1, "month": this.row(code), "year": ytd.row(code)}),
+                        note="",
+                    )
+                )
+    with ws.engine.begin() as conn:
+        stamp_new_rows(conn, ctx, reports)
+        conn.execute(insert(MonthlyReport), reports)
+    return ws, user, len(cases)
 
 
 def run(report) -> None:
@@ -264,6 +462,20 @@ def run(report) -> None:
                 2000,
             )
         with ws.work(user) as w:
+            from app.mediation import frozen
+
+            first = []
+
+            def freeze() -> None:
+                first.append(
+                    frozen.freeze(w, 2026, 11, today=dt.date(2026, 12, 5), note="重测" if first else "")
+                )
+
+            times = _times_ms(freeze, repeat=7)
+            # a stress case (a real village has tens of cases a year): no target
+            report("冻结月报：20 000 件案件的村（中位，压力测试）", statistics.median(times), "ms", None)
+            report("冻结月报：20 000 件案件的村（最慢，压力测试）", max(times), "ms", None)
+        with ws.work(user) as w:
             from app.mediation.ledger import export_ledger
 
             t = time.perf_counter()
@@ -271,6 +483,39 @@ def run(report) -> None:
             report("导出一年台账（约 5 000 行）", time.perf_counter() - t, "s", 10)
     finally:
         ws.close()
+    try:
+        t = time.perf_counter()
+        town, clerk, n = build_town(tmp / "town")
+        report(f"建立 30 个村 × 4 年（{n} 件）的乡镇工作站", time.perf_counter() - t, "s", None)
+        with town.work(clerk) as w:
+            from app.mediation import frozen
+
+            views = []
+            times = _times_ms(lambda: views.append(frozen.report(w, 2026, 11)), repeat=7)
+            view = views[-1]
+            assert len([r for r in view.rows if r.kind == "village"]) == TOWN_VILLAGES
+            assert all(r.status == frozen.SENT for r in view.rows if r.kind == "village"), [
+                r.status_text for r in view.rows
+            ]
+            report("乡镇月报汇总：30 个村 × 4 年（中位）", statistics.median(times), "ms", 1000)
+            report("乡镇月报汇总：30 个村 × 4 年（最慢）", max(times), "ms", 1000)
+        town.close()
+        village, mediator, _case = build(tmp / "small", cases=4 * PER_VILLAGE_YEAR)
+        with village.work(mediator) as w:
+            from app.mediation import frozen
+
+            made: list[object] = []
+
+            def freeze_small() -> None:
+                made.append(
+                    frozen.freeze(w, 2026, 11, today=dt.date(2026, 12, 5), note="重测" if made else "")
+                )
+
+            times = _times_ms(freeze_small, repeat=7)
+            report("冻结一个村的月报：4 年 × 150 件（中位）", statistics.median(times), "ms", 200)
+            report("冻结一个村的月报：4 年 × 150 件（最慢）", max(times), "ms", 200)
+        village.close()
+    finally:
         import shutil
 
         shutil.rmtree(tmp, ignore_errors=True)

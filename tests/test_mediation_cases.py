@@ -163,7 +163,7 @@ def test_second_screening_in_the_same_half_month_is_refused(village_ws, mediator
         late = screening.record_screening(
             w, round_date=D(2026, 4, 16), screeners="李", place="全村", found_count=0
         )
-        with pytest.raises(UserError, match="上半月已经有一次排查"):
+        with pytest.raises(UserError, match="上半月已经有一次定期排查"):
             screening.record_screening(
                 w, round_date=D(2026, 4, 15), screeners="李", place="全村", found_count=0
             )

@@ -27,7 +27,7 @@ def test_demo_step_covers_every_state_and_zero_reports(village_ws):
             .join(MediationCase, MediationCase.source_record_id == Screening.id)
             .group_by(Screening.id)
         ).all()
-    assert made == {"screenings": 12, "mediation_cases": sum(states.values())}
+    assert made == {"screenings": 13, "mediation_cases": sum(states.values())}  # 12 定期 and 1 不定期
     assert set(states) == set(rules.STATES)
     assert zero >= 1
     assert all("纠纷" in t for t in titles)
@@ -62,3 +62,35 @@ def test_the_demo_never_makes_a_minor_a_party_without_a_legal_representative(vil
             assert age_on(p.birth_date, on) >= 18, title
     assert len(rows) >= 60
     assert [r.decision for r in recusals] == ["同意回避"] and recusals[0].replacement_name
+
+
+def test_the_demo_is_coherent_numbers_places_offices(tmp_path):
+    """Case numbers follow the acceptance date; a 入户走访 happens at the household; a demand's reply names
+    the office its category (or content) goes to."""
+    from db.models import Demand, DiaryEntry
+
+    from app import demo as demo_app
+    from app.diary.demo import office_of
+
+    ws = demo_app.ensure_demo_station(tmp_path / "demo")
+    try:
+        demo_app.run(ws, households=40, seed=5, today=dt.date(2026, 11, 20))
+        with ws.session() as s:
+            cases = s.execute(
+                select(MediationCase.case_year, MediationCase.case_seq, MediationCase.accepted_on).order_by(
+                    MediationCase.case_year, MediationCase.case_seq
+                )
+            ).all()
+            home = list(s.scalars(select(DiaryEntry.place).where(DiaryEntry.kind == "入户走访")))
+            replies = s.execute(
+                select(Demand.category, Demand.content, Demand.reply).where(Demand.reply != "")
+            ).all()
+    finally:
+        ws.close()
+    for year in {y for y, _s, _d in cases}:
+        days = [d for y, _s, d in cases if y == year]
+        assert days == sorted(days), f"{year}: case numbers do not follow the acceptance date"
+    assert home and all("家" in place and "广场" not in place for place in home)
+    assert replies
+    for category, content, reply in replies:
+        assert office_of(category, content) in reply or category == "矛盾纠纷", (category, content, reply)

@@ -347,7 +347,12 @@ def test_a_refusal_before_mediation_is_not_accepted_and_ending_needs_a_mediation
         states.change_state(w, refused.id, rules.REJECTED, on_date=D(2026, 8, 4), reasons=law.REJECT_REASON)
         ended = case_in_state(w, rules.TERMINATED, accepted_on=D(2026, 8, 5))
         figures = stats.compute(w, D(2026, 8, 1), D(2026, 8, 31))
-    assert (figures.accepted, figures.rejected, figures.failed) == (1, 1, 1)
+    assert (figures.accepted, figures.rejected, figures.failed, figures.terminated) == (
+        1,
+        1,
+        0,
+        1,
+    )  # 终止 apart
     assert ended.end_reason == "一方当事人明确拒绝调解"  # the helper's reason, on a case that was mediated
     assert "第十七条" in law.REJECT_REASON and "第十七条" not in law.TERMINATE_REASON
     assert "第二十三条" in law.TERMINATE_REASON

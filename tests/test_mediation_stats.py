@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from app.mediation import screening, stats
+from app.mediation import rules, screening, stats
 
 from tests.mediation_helpers import case_in_state, make_mediator
 
@@ -23,8 +23,13 @@ JSON_KEYS = {
     "accepted",
     "succeeded",
     "failed",
+    "terminated",
+    "concluded",
     "in_progress",
+    "escalated",
+    "rejected",
     "success_rate",
+    "success_rate_of_accepted",
     "amount",
     "by_type",
     "by_source",
@@ -82,9 +87,12 @@ def test_first_half_year_gives_the_towns_figures(known_set):
         st = stats.compute(w, D(2026, 1, 1), D(2026, 6, 30))
     assert (st.screenings, st.found, st.zero_reports) == (6, 5, 2)
     assert (st.accepted, st.succeeded, st.failed, st.in_progress, st.rejected) == (24, 23, 0, 1, 1)
-    assert st.success_rate == Decimal("95.83")
+    # 成功 ÷ 结案 (23 of 23 concluded in the period); the seed's way, 成功 ÷ 受理: 23 ÷ 24
+    assert st.success_rate == Decimal("100.00")
+    assert st.success_rate_of_accepted == Decimal("95.83")
     assert st.amount == Decimal("27600.00")  # 23 agreements of 1 200 元
-    assert st.by_type == {"房屋宅基地": 20, "邻里": 3, "婚姻家庭": 1}
+    assert {k: v for k, v in st.by_type.items() if v} == {"房屋宅基地": 20, "邻里": 3, "婚姻家庭": 1}
+    assert list(st.by_type)[:15] == list(rules.NATIONAL_TYPES)  # all 15, zeros included
     assert st.by_source == {"当事人申请": 18, "排查发现": 5, "民情日记": 1}
     assert (st.prevented_criminal.cases, st.prevented_criminal.people) == (2, 7)
     assert (st.prevented_petition.cases, st.prevented_petition.people) == (1, 15)
@@ -94,8 +102,18 @@ def test_first_half_year_gives_the_towns_figures(known_set):
 def test_failed_terminated_and_escalated_cases_count_apart(known_set):
     with known_set.work(None) as w:
         st = stats.compute(w, D(2025, 1, 1), D(2025, 12, 31))
-    assert (st.accepted, st.succeeded, st.failed, st.escalated, st.in_progress) == (4, 1, 2, 1, 0)
-    assert st.success_rate == Decimal("25.00")
+    assert (st.accepted, st.succeeded, st.failed, st.terminated, st.escalated, st.in_progress) == (
+        4,
+        1,
+        1,
+        1,
+        1,
+        0,
+    )
+    assert st.success_rate == Decimal(
+        "33.33"
+    )  # 1 of 3 concluded (成功, 不成, 终止); 上报 is not a conclusion
+    assert st.success_rate_of_accepted == Decimal("25.00")
     assert (st.screenings, st.zero_reports) == (1, 1)
 
 
@@ -129,8 +147,12 @@ def test_cli_stats_json_has_exactly_the_issues_keys(known_set):
         24,
         23,
         1,
-        95.83,
+        100.0,
     )
+    assert data["success_rate_of_accepted"] == 95.83
+    # all 15 national types, zeros included, in their order
+    assert list(data["by_type"])[:15] == list(rules.NATIONAL_TYPES)
+    assert data["by_type"]["医疗"] == 0 and data["by_type"]["房屋宅基地"] == 20
     assert data["amount"] == 27600.0
 
 
@@ -178,4 +200,8 @@ def test_ledger_workbook_has_one_row_per_case_and_a_statistics_sheet(known_set, 
     first = dict(zip(header, rows[0], strict=True))
     assert first["案件编号"] == "（2025）张家人调字第 1 号" and first["申请人"] == "张三"
     values = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0]}
-    assert values["受理"] == "28" and values["调解成功"] == "24" and values["调解成功率"] == "85.71%"
+    assert values["受理"] == "28" and values["调解成功"] == "24"
+    assert values["调解成功率（成功÷结案）"] == "92.31%"  # 24 of 26 concluded (1 不成, 1 终止)
+    assert values["成功÷受理"] == "85.71%"
+    assert first["结案日期"] == dt.datetime(2025, 5, 5)  # concluded (调解成功) the day it was accepted
+    assert "村" not in header  # a village's own ledger has no 村 column

@@ -53,7 +53,10 @@ def test_village_figures_are_counted_from_what_was_entered(village, village_admi
     assert {k: v for k, v in f.demands_by_category.items() if v} == {"医疗": 2, "住房": 1}
     assert f.demands_overdue == 1  # 慢性病卡 due 3-12 still open; 漏雨 replied but due 3-25
     m = f.mediation
-    assert (m.accepted, m.succeeded, m.in_progress) == (2, 1, 1) and str(m.success_rate) == "50.00"
+    assert (m.accepted, m.succeeded, m.in_progress) == (2, 1, 1) and str(
+        m.success_rate
+    ) == "100.00"  # 1 of 1 concluded (成功 ÷ 结案)
+    assert str(m.success_rate_of_accepted) == "50.00"
 
 
 def test_overdue_depends_on_the_day_it_is_asked(village, village_admin):

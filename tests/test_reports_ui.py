@@ -43,7 +43,8 @@ def test_page_shows_the_months_figures_and_switches_period(qtbot, village, villa
     assert page.tags_box.value("残疾") == "1" and page.tags_box.value("困难户") == "2"
     assert page.visits_box.value("入户走访") == "2" and page.visits_box.value("走访记录（篇）") == "3"
     assert page.demands_box.value("逾期未办结") == "1" and page.demands_box.value("已办结") == "1"
-    assert page.cases_box.isVisible() and page.cases_box.value("调解成功率") == "50.00%"
+    assert page.cases_box.isVisible() and page.cases_box.value("调解成功率（成功÷结案）") == "100.00%"
+    assert page.cases_box.value("成功÷受理") == "50.00%"
     assert not page.villages_box.isVisible()  # a village has no per-village table
     page.set_period("custom", D(2024, 2, 1), D(2024, 2, 29))
     assert page.visits_box.value("走访记录（篇）") == "1" and page.cases_box.value("受理") == "1"

@@ -51,16 +51,12 @@ ENTRIES_PER_HOUSEHOLD = 5  # on average; DemoRun.sizes["diary_entries"] sets the
 BATCH_HOUSEHOLDS = 2000
 BULK_CACHE_KIB = 256 * 1024
 
+# where a 入户走访 happens: at the household (a talk on the square or at the office is not a home visit)
 PLACES = [
     "{head}家中",
     "{head}家院子里",
-    "村委会办公室",
-    "村群众工作室",
-    "{group}文化广场",
-    "{head}家田间地头",
-    "村卫生室门口",
-    "{group}组长家",
-    "村便民服务中心",
+    "{head}家堂屋",
+    "{head}家门口",
 ]
 SITUATIONS = [
     "{head}家共{n}口人，{who}常年在外务工，家里主要靠种植玉米和小麦维持生活。",
@@ -123,13 +119,47 @@ DEMANDS = {
     "矛盾纠纷": ["与邻居因排水问题发生争执", "兄弟之间赡养老人有分歧", "宅基地边界纠纷"],
     "政策咨询": ["咨询养老保险缴费档次", "咨询耕地地力保护补贴", "咨询新农合缴费"],
 }
+# The office a demand goes to, by category, and by content where one category spans several offices.
+OFFICES = {
+    "民生保障": "镇民政办",
+    "医疗": "镇医保办",
+    "教育": "镇教育办",
+    "就业": "镇人社所",
+    "住房": "镇村镇建设办",
+    "土地": "镇农经站",
+    "基础设施": "镇村镇建设办",
+    "矛盾纠纷": "村调委会",
+    "政策咨询": "镇农业农村办",
+}
+OFFICE_OF_CONTENT = {
+    "希望村卫生室配备常用药": "镇卫生院",
+    "咨询家庭医生签约服务": "镇卫生院",
+    "咨询雨露计划补助": "镇乡村振兴办",
+    "咨询宅基地审批手续": "镇自然资源所",
+    "承包地确权面积有误": "镇自然资源所",
+    "自来水水压低": "镇水务站",
+    "希望安装排水沟": "镇水务站",
+    "路灯损坏希望维修": "镇供电所",
+    "咨询养老保险缴费档次": "镇社保所",
+    "咨询新农合缴费": "镇医保办",
+}
 REPLIES = [
-    "已报镇民政办审核，预计下月有结果。",
-    "已联系相关部门，答复将在两周内处理。",
-    "已按政策解释清楚，群众表示理解。",
-    "已列入村里年度计划，统一安排施工。",
-    "已协调解决，群众满意。",
+    "已报{office}审核，预计下月有结果。",
+    "已联系{office}，答复将在两周内处理。",
+    "已按{office}的政策解释清楚，群众表示理解。",
+    "已由{office}协调解决，群众满意。",
 ]
+DISPUTE_REPLIES = [
+    "村调委会已组织双方协商，达成一致意见。",
+    "已由村调委会登记，安排调解员跟进调处。",
+]
+
+
+def office_of(category: str, content: str) -> str:
+    """The office a demand is routed to (the demo's replies name it)."""
+    return OFFICE_OF_CONTENT.get(content) or OFFICES.get(category, "镇便民服务中心")
+
+
 HANDLING = [
     "已协助准备申请材料并上报。",
     "已联系镇里相关站所。",
@@ -514,7 +544,15 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
                                 "due_on": due,
                                 "status": status,
                                 "handling": _text(rng, HANDLING) if status != OPEN else "",
-                                "reply": _text(rng, REPLIES) if status != OPEN else "",
+                                "reply": (
+                                    _text(
+                                        rng,
+                                        DISPUTE_REPLIES if category == "矛盾纠纷" else REPLIES,
+                                        office=office_of(category, content),
+                                    )
+                                    if status != OPEN
+                                    else ""
+                                ),
                                 "replied_on": replied_on,
                                 "replied_by": cadre_names.get(cadre) if status != OPEN else None,
                                 "closed_on": closed_on,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from db.base import utcnow
 from db.models import Agreement, CaseParty, SessionRecord, Signature
 
-from app import accounts, attachments
+from app import accounts, attachments, audit
 from app.errors import UserError
 from app.mediation import capacity, recusal, rules
 from app.mediation.info import (
@@ -260,6 +260,30 @@ def apply_judicial_confirmation(work: Work, case_id: str, *, applied_on: dt.date
         raise UserError("申请日期不能早于协议生效日期", field="applied_on")
     row.judicial_applied_on = applied_on
     row.judicial_note = note.strip()
+    return plain(CaseInfo, row)
+
+
+def record_judicial_confirmation(
+    work: Work, case_id: str, *, confirmed_on: dt.date, note: str = ""
+) -> CaseInfo:
+    """人民法院裁定确认调解协议有效 (司法确认): the day, after the parties applied."""
+    accounts.require(work.actor, "see_cases")
+    row = case_for_edit(work, case_id)
+    if row.judicial_applied_on is None:
+        raise UserError("当事人尚未申请司法确认，不能登记确认结果", field="confirmed_on")
+    if confirmed_on < row.judicial_applied_on:
+        raise UserError("确认日期不能早于申请日期", field="confirmed_on")
+    row.judicial_confirmed_on = confirmed_on
+    if note.strip():
+        row.judicial_note = "；".join(t for t in (row.judicial_note, note.strip()) if t)
+    audit.record(
+        work.session,
+        work.actor,
+        "case.judicial_confirmed",
+        table="mediation_case",
+        record_id=row.id,
+        fields=["judicial_confirmed_on"],
+    )
     return plain(CaseInfo, row)
 
 

@@ -75,6 +75,93 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _month(text: str) -> tuple[int, int]:
+    try:
+        day = dt.date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"月份“{text}”格式不对，请写成 2026-11") from None
+    return day.year, day.month
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    """The month's 人民调解工作统计表 (frozen figures where the committees generated them)."""
+    from pathlib import Path
+
+    from app import accounts
+    from app.cli import emit, open_workspace
+    from app.mediation import frozen, monthly, report_output
+
+    year, month = args.month
+    ws = open_workspace(args)
+    try:
+        ws.require_station()
+        accounts.require(args.actor, "see_cases")
+        with ws.work(args.actor) as w:
+            view = frozen.report(w, year, month)
+            filled_by = w.actor.display_name if w.actor else ""
+    finally:
+        ws.close()
+    written = []
+    if args.pdf:
+        pages = report_output.print_report(view, Path(args.pdf), filled_by=filled_by)
+        written.append(f"已打印到 {args.pdf}（{pages} 页）")
+    if args.xlsx:
+        report_output.export_report(view, Path(args.xlsx))
+        written.append(f"已导出到 {args.xlsx}")
+    text = [view.title + f"  {view.unit_name}"]
+    for r in view.all_rows:
+        m, y = r.month, r.year
+        text.append(
+            f"  {r.name}：本月 受理 {m['accepted']} 成功 {m['succeeded']} 不成 {m['failed']} 终止 {m['terminated']} "
+            f"在调 {m['in_progress']} 上报 {m['escalated']} 成功率 {monthly.rate_text(monthly.success_rate(m))}；"
+            f"本年累计 受理 {y['accepted']} 成功 {y['succeeded']}"
+            + (f"  [{r.status_text}]" if r.status_text else "")
+        )
+    data = {
+        "year": year,
+        "month": month,
+        "unit": view.unit_name,
+        "rows": [
+            {
+                "code": r.code,
+                "name": r.name,
+                "kind": r.kind,
+                "status": r.status,
+                "edition": r.frozen.edition if r.frozen else None,
+                "changes": {k: list(v) for k, v in r.changes.items()},
+                "month": r.month,
+                "year": r.year,
+            }
+            for r in view.all_rows
+        ],
+    }
+    emit(args, "\n".join(text + written), data)
+    return 0
+
+
+def _cmd_freeze(args: argparse.Namespace) -> int:
+    """生成本月报表 / 重新生成 at this station."""
+    from app import accounts
+    from app.cli import emit, open_workspace
+    from app.mediation import frozen
+
+    year, month = args.month
+    ws = open_workspace(args)
+    try:
+        ws.require_station()
+        accounts.require(args.actor, "see_cases")
+        with ws.work(args.actor) as w:
+            info = frozen.freeze(w, year, month, today=dt.date.today(), note=args.note or "")
+    finally:
+        ws.close()
+    emit(
+        args,
+        f"已生成 {year}年{month}月 的报表：{info.label}",
+        {"id": info.id, "edition": info.edition, "month": info.month_figures, "year": info.year_figures},
+    )
+    return 0
+
+
 def register_cli(
     sub: argparse._SubParsersAction[ChineseArgumentParser], parents: dict[str, argparse.ArgumentParser]
 ) -> dict[str, Callable[[argparse.Namespace], int]]:
@@ -93,6 +180,21 @@ def register_cli(
         parents=common,  # type: ignore[arg-type]
     )
     ex.add_argument("file", metavar="文件.xlsx", help="要写入的 Excel 文件")
+    rp = cs.add_parser(
+        "report",
+        help="人民调解工作统计表（月报；乡镇为各村及乡镇调委会汇总）",
+        parents=common,  # type: ignore[arg-type]
+    )
+    fz = cs.add_parser(
+        "freeze",
+        help="生成本月报表（冻结本月数字，随上报包报送乡镇）",
+        parents=common,  # type: ignore[arg-type]
+    )
+    for p in (rp, fz):
+        p.add_argument("--month", type=_month, required=True, metavar="年-月", help="统计月份，如 2026-11")
+    rp.add_argument("--pdf", metavar="文件.pdf", help="打印为 PDF（A4 横向）")
+    rp.add_argument("--xlsx", metavar="文件.xlsx", help="导出为 Excel")
+    fz.add_argument("--note", metavar="原因", help="重新生成的原因（第二版起必填）")
     for p in (st, ex):
         p.add_argument(
             "--from", dest="date_from", type=_date, metavar="日期", help="起始日期（含），如 2026-01-01"
@@ -102,6 +204,11 @@ def register_cli(
         )
 
     def dispatch(args: argparse.Namespace) -> int:
-        return {"stats": _cmd_stats, "export": _cmd_export}[args.cases_command](args)
+        return {
+            "stats": _cmd_stats,
+            "export": _cmd_export,
+            "report": _cmd_report,
+            "freeze": _cmd_freeze,
+        }[args.cases_command](args)
 
     return {"cases": dispatch}

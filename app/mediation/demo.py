@@ -18,6 +18,7 @@ from app.mediation import (
     agreement,
     capacity,
     casefile,
+    frozen,
     law,
     meetings,
     recusal,
@@ -127,6 +128,12 @@ FINDINGS = (
     "二组有村民因收割作业款发生争执。",
     "一组两户因排水问题多次争吵，存在激化苗头。",
 )
+ITEM_FATES = (
+    (rules.REGISTERED, ""),
+    (rules.SETTLED_ON_SPOT, ""),
+    (rules.PREVENTED, ""),
+    (rules.REFERRED, "镇派出所"),
+)
 SCREENERS = ("村调委会主任、各组调解信息员", "调解员、网格员", "村调委会全体委员")
 SCOPES = ("全村一至六组", "全村各村民小组及重点户", "一至三组、五组")
 
@@ -225,17 +232,39 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
                 days=rng.randint(2, 12)
             )
             found = 0 if rng.random() < 0.4 else rng.randint(1, 3)
+            screeners, place = rng.choice(SCREENERS), rng.choice(SCOPES)
+            # what each found dispute became: the first is registered as a case (linked when one is made
+            # from this round), the others settled on the spot, prevented, or referred elsewhere
+            found_items = [
+                screening.ItemInput(text, disposition, referred)
+                for text, (disposition, referred) in zip(
+                    rng.sample(FINDINGS, min(found, len(FINDINGS))), ITEM_FATES[back % 2 :], strict=False
+                )
+            ]
             info = screening.record_screening(
                 w,
                 round_date=month_day,
-                screeners=rng.choice(SCREENERS),
-                place=rng.choice(SCOPES),
-                found_count=found,
-                findings="".join(rng.sample(FINDINGS, min(found, len(FINDINGS)))),
+                screeners=screeners,
+                place=place,
+                items=found_items,
                 measures="逐户登记，明确专人跟进调处。" if found else "",
             )
             rounds.append(info)
             made["screenings"] += 1
+            if back == 3:  # a special round before the festival (不定期)
+                screening.record_screening(
+                    w,
+                    round_date=month_day + dt.timedelta(days=10),
+                    screeners="村调委会全体委员、驻村工作队",
+                    place="外出务工返乡人员较多的三组、五组",
+                    round_kind="不定期",
+                    items=[
+                        screening.ItemInput("返乡人员与邻居因旧债口角，已提前做通工作", rules.PREVENTED),
+                        screening.ItemInput("两户因修路占地有怨气，当场讲清政策", rules.SETTLED_ON_SPOT),
+                    ],
+                    measures="节前专项排查，重点户逐户走到。",
+                )
+                made["screenings"] += 1
         linked: dict[str, int] = {}
         targets = (
             list(rules.STATES) * 2 + [rules.VISITED, rules.ARCHIVED, rules.IN_MEDIATION, rules.PERFORMING] * 2
@@ -245,13 +274,19 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
             wanted = demo.sizes["mediation_cases"]
             targets = (targets * (wanted // len(targets) + 1))[:wanted]
         recusal_shown = False
-        for n, target in enumerate(targets):
-            kind, title, facts, requests, terms, (lo, hi) = rng.choice(SCENARIOS)
+        registered_items: set[str] = set()
+        plans = []
+        for target in targets:
+            scenario = rng.choice(SCENARIOS)
             # Open cases are recent; settled and archived ones are older.
             age = (
                 rng.randint(3, 25) if target in (rules.ACCEPTED, rules.IN_MEDIATION) else rng.randint(40, 330)
             )
-            accepted = today - dt.timedelta(days=age)
+            plans.append((today - dt.timedelta(days=age), target, scenario))
+        # registered in the order they were accepted, so that the case numbers follow the acceptance date
+        plans.sort(key=lambda plan: plan[0])
+        for n, (accepted, target, scenario) in enumerate(plans):
+            kind, title, facts, requests, terms, (lo, hi) = scenario
             pa, pb, guardian = _pick_parties(rng, people, kind, title, accepted)
             a, b = pa.name, pb.name
             money = rng.randrange(lo, hi + 1, 50) if hi else 0
@@ -261,6 +296,7 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
             source = "排查发现" if found_in and n % 4 == 0 else rng.choice(rules.SOURCES[:5] + ("民情日记",))
             if source == "排查发现":
                 linked[found_in[-1].id] = linked.get(found_in[-1].id, 0) + 1
+            risk_fight_people = 15 if n % 23 == 11 else 0
             risk_criminal_people = rng.randint(2, 4) if n % 7 == 3 else 0
             risk_petition_people = rng.randint(10, 25) if n % 11 == 5 else 0
             risk_suicide_people = 1 if n % 19 == 9 else 0
@@ -279,7 +315,20 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
                 risk_criminal_people=risk_criminal_people,
                 risk_petition_people=risk_petition_people,
                 risk_suicide_people=risk_suicide_people,
+                risk_fight_people=risk_fight_people,
             )
+            if source == "排查发现":  # the round's item to be registered now points to this case
+                item = next(
+                    (
+                        i
+                        for i in found_in[-1].items
+                        if i.disposition == rules.REGISTERED and i.id not in registered_items
+                    ),
+                    None,
+                )
+                if item is not None:
+                    screening.link_case(w, item.id, c.id, screening_id=found_in[-1].id)
+                    registered_items.add(item.id)
             for role, r in (("申请人", pa), ("被申请人", pb)):
                 if r.id and r is pa and guardian is not None:
                     registration.add_party(
@@ -303,6 +352,16 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
             _drive(w, c, target, accepted, today, rng, fmt, terms, money)
             made["mediation_cases"] += 1
             demo.progress(n + 1, len(targets), "生成调解案件")
+        # last month's 人民调解工作统计, generated (frozen) as the committee files it
+        last_month = today.replace(day=1) - dt.timedelta(days=1)
+        if not frozen.editions(w, last_month.year, last_month.month):
+            frozen.freeze(
+                w,
+                last_month.year,
+                last_month.month,
+                today=today,
+                now=dt.datetime.combine(today.replace(day=1), dt.time(9)),
+            )
     return made
 
 

@@ -54,6 +54,8 @@ class CaseInfo:
     risk_petition_people: int
     risk_suicide: bool
     risk_suicide_people: int
+    risk_fight: bool
+    risk_fight_people: int
     registrar: str
     state: str
     state_on: dt.date
@@ -75,6 +77,7 @@ class CaseInfo:
     town_handled_on: dt.date | None
     judicial_applied_on: dt.date | None
     judicial_note: str
+    judicial_confirmed_on: dt.date | None
     volume_no: str | None
     filed_by: str | None
     filed_on: dt.date | None

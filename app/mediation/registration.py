@@ -184,6 +184,7 @@ def register_case(
     risk_criminal_people: int = 0,
     risk_petition_people: int = 0,
     risk_suicide_people: int = 0,
+    risk_fight_people: int = 0,
     registrar: str | None = None,
 ) -> CaseInfo:
     """受理登记: numbers the case and puts it in state 受理. A risk flag is set by its number of people."""
@@ -203,6 +204,7 @@ def register_case(
         ("民转刑", risk_criminal_people, "risk_criminal_people"),
         ("群体性上访", risk_petition_people, "risk_petition_people"),
         ("自杀", risk_suicide_people, "risk_suicide_people"),
+        ("群体性械斗", risk_fight_people, "risk_fight_people"),
     ):
         if n < 0:
             raise UserError(f"可能{label}的人数不能为负数", field=field)
@@ -229,6 +231,8 @@ def register_case(
         risk_petition_people=risk_petition_people,
         risk_suicide=risk_suicide_people > 0,
         risk_suicide_people=risk_suicide_people,
+        risk_fight=risk_fight_people > 0,
+        risk_fight_people=risk_fight_people,
         registrar=(registrar or actor_name(work.actor)).strip(),
         state=rules.ACCEPTED,
         state_on=accepted_on,
@@ -248,9 +252,16 @@ def register_case(
 
 
 def case_from_screening(
-    work: Work, screening_id: str, *, title: str, dispute_type: str, **kwargs: Any
+    work: Work,
+    screening_id: str,
+    *,
+    title: str,
+    dispute_type: str,
+    item_id: str | None = None,
+    **kwargs: Any,
 ) -> CaseInfo:
-    """A dispute found in a screening round becomes a case in one step (source 排查发现)."""
+    """A dispute found in a screening round becomes a case in one step (source 排查发现); the round's item
+    (``item_id``) is marked 登记为案件 and points to the case."""
     screening = require_live(work.session, Screening, screening_id, "找不到这次排查记录")
     if screening.found_count < 1:
         raise UserError(
@@ -258,7 +269,7 @@ def case_from_screening(
         )
     kwargs.setdefault("accepted_on", screening.round_date)
     kwargs.setdefault("facts", screening.findings)
-    return register_case(
+    info = register_case(
         work,
         title=title,
         source="排查发现",
@@ -266,6 +277,11 @@ def case_from_screening(
         source_record_id=screening.id,
         **kwargs,
     )
+    if item_id is not None:
+        from app.mediation.screening import link_case  # (screening does not import this module)
+
+        link_case(work, item_id, info.id, screening_id=screening.id)
+    return info
 
 
 _EDITABLE = (
@@ -291,7 +307,12 @@ def update_case(work: Work, case_id: str, **changes: Any) -> CaseInfo:
     for key, value in changes.items():
         if key == "amount":
             value, key = yuan_to_fen(value), "amount_fen"
-        elif key in ("risk_criminal_people", "risk_petition_people", "risk_suicide_people"):
+        elif key in (
+            "risk_criminal_people",
+            "risk_petition_people",
+            "risk_suicide_people",
+            "risk_fight_people",
+        ):
             if value < 0:
                 raise UserError("人数不能为负数", field=key)
             flag = key.removesuffix("_people")

@@ -18,7 +18,22 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-SOURCES = ("当事人申请", "主动调解", "公安移交", "法院委托", "政府指定", "排查发现", "民情日记")
+SOURCES = ("当事人申请", "主动调解", "公安移交", "法院委托", "政府指定", "信访移交", "排查发现", "民情日记")
+
+# The official statistics know three sources (人民调解工作统计): the committee's own initiative, a party's
+# application, and a case entrusted or handed over by another body (公安, 法院, 政府, 信访: 访调对接).
+# Every source of the program maps to one of them here, and only here (docs/mediation-statistics.md).
+OFFICIAL_SOURCES = ("主动调解", "申请调解", "接受委托移送")
+OFFICIAL_SOURCE_OF = {
+    "当事人申请": "申请调解",
+    "主动调解": "主动调解",
+    "排查发现": "主动调解",
+    "民情日记": "主动调解",
+    "公安移交": "接受委托移送",
+    "法院委托": "接受委托移送",
+    "政府指定": "接受委托移送",
+    "信访移交": "接受委托移送",
+}
 
 NATIONAL_TYPES = (
     "婚姻家庭",
@@ -38,6 +53,12 @@ NATIONAL_TYPES = (
     "其他",
 )
 DEFAULT_LOCAL_TYPES = ("村务管理",)
+
+# 排查: the period's regular round, or a special one (before a festival, after a flood …)
+ROUND_KINDS = ("定期", "不定期")
+# What became of a dispute a screening round found.
+SETTLED_ON_SPOT, REGISTERED, REFERRED, PREVENTED = "当场化解", "登记为案件", "移交处理", "预防"
+DISPOSITIONS = (SETTLED_ON_SPOT, REGISTERED, REFERRED, PREVENTED)
 
 COMPLEXITIES = ("简单", "一般", "重大疑难")
 PARTY_ROLES = ("申请人", "被申请人", "第三人")

@@ -1,21 +1,47 @@
-"""矛盾纠纷排查: screening rounds, monthly or half-monthly; a round that found nothing is a 零报告."""
+"""矛盾纠纷排查: screening rounds, 定期 (one per period, monthly or half-monthly) and 不定期 (any number: a
+special round before a festival, after a flood). A round lists what it found as items, each with what
+became of it (当场化解, 登记为案件 with the case, 移交处理 with to whom, 预防); a round with no item is a
+零报告 (rounds recorded before the items existed keep their count and text)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db import settings
-from db.models import Screening
+from db.models import MediationCase, Screening, ScreeningItem
 
 from app import accounts, audit
 from app.errors import UserError
+from app.lookup import require_live
+from app.mediation import rules
 from app.work import Work
 
 SETTING_PERIOD = "mediation.screening_period"
 PERIODS = ("月", "半月")  # 每月一次 / 每半月一次
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    """A dispute a round found, as typed."""
+
+    description: str
+    disposition: str  # rules.DISPOSITIONS
+    referred_to: str = ""  # 移交处理: to whom
+    case_id: str | None = None  # 登记为案件: the case
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    id: str
+    seq: int
+    description: str
+    disposition: str
+    referred_to: str
+    case_id: str | None
 
 
 @dataclass(frozen=True)
@@ -29,13 +55,29 @@ class ScreeningInfo:
     found_count: int
     findings: str
     measures: str
+    round_kind: str = "定期"
+    items: tuple[ItemInfo, ...] = field(default=())
 
     @property
     def is_zero_report(self) -> bool:
         return self.found_count == 0
 
 
-def _info(row: Screening) -> ScreeningInfo:
+def _item(row: ScreeningItem) -> ItemInfo:
+    return ItemInfo(row.id, row.seq, row.description, row.disposition, row.referred_to, row.case_id)
+
+
+def _items(work: Work, screening_id: str) -> list[ScreeningItem]:
+    return list(
+        work.session.scalars(
+            select(ScreeningItem)
+            .where(ScreeningItem.screening_id == screening_id, ScreeningItem.deleted_at.is_(None))
+            .order_by(ScreeningItem.seq)
+        )
+    )
+
+
+def _info(row: Screening, items: Sequence[ScreeningItem] = ()) -> ScreeningInfo:
     return ScreeningInfo(
         row.id,
         row.round_date,
@@ -46,6 +88,30 @@ def _info(row: Screening) -> ScreeningInfo:
         row.found_count,
         row.findings,
         row.measures,
+        row.round_kind,
+        tuple(_item(i) for i in items),
+    )
+
+
+def _check_item(work: Work, item: ItemInput, n: int) -> ItemInput:
+    where = f"第 {n} 项"
+    description = (item.description or "").strip()
+    if not description:
+        raise UserError(f"{where}：请写明发现的纠纷", field="items")
+    if item.disposition not in rules.DISPOSITIONS:
+        raise UserError(f"{where}：处理情况请选择：{'、'.join(rules.DISPOSITIONS)}", field="items")
+    referred = (item.referred_to or "").strip()
+    if item.disposition == rules.REFERRED and not referred:
+        raise UserError(f"{where}：移交处理的，请写明移交给谁（如“镇派出所”）", field="items")
+    case_id = item.case_id or None
+    if case_id is not None:
+        case = require_live(work.session, MediationCase, case_id, f"{where}：找不到登记的案件")
+        if case.village_code != work.unit_code:
+            raise UserError(f"{where}：只能关联本村的案件", field="items")
+    if item.disposition != rules.REGISTERED:
+        case_id = None
+    return ItemInput(
+        description, item.disposition, referred if item.disposition == rules.REFERRED else "", case_id
     )
 
 
@@ -74,12 +140,26 @@ def record_screening(
     round_date: dt.date,
     screeners: str,
     place: str,
-    found_count: int,
+    found_count: int | None = None,
     findings: str = "",
     measures: str = "",
+    round_kind: str = "定期",
+    items: Sequence[ItemInput] = (),
 ) -> ScreeningInfo:
-    """One round. ``found_count`` 0 is a 零报告 (it counts as a round). One round per period."""
+    """One round. With ``items``, the number found is their number; without, ``found_count`` (0, or no
+    item: a 零报告, which counts as a round). One 定期 round per period; 不定期 rounds as many as needed."""
     accounts.require(work.actor, "see_cases")
+    if round_kind not in rules.ROUND_KINDS:
+        raise UserError("排查类型请选择“定期”或“不定期”", field="round_kind")
+    checked = [_check_item(work, item, n) for n, item in enumerate(items, start=1)]
+    if checked:
+        if found_count not in (None, len(checked)):
+            raise UserError(
+                f"发现纠纷数（{found_count}）与登记的事项数（{len(checked)}）不一致", field="found_count"
+            )
+        found_count = len(checked)
+        findings = findings or "；".join(i.description for i in checked)
+    found_count = found_count or 0
     if found_count < 0:
         raise UserError("发现纠纷数不能为负数", field="found_count")
     if not (screeners or "").strip():
@@ -91,16 +171,22 @@ def record_screening(
     period = screening_period(work)
     label = period_label(round_date, period)
     village_code = work.unit_code
-    clash = work.session.scalars(
-        select(Screening).where(
-            Screening.village_code == village_code,
-            Screening.period_label == label,
-            Screening.deleted_at.is_(None),
-        )
-    ).first()
+    clash = (
+        work.session.scalars(
+            select(Screening).where(
+                Screening.village_code == village_code,
+                Screening.period_label == label,
+                Screening.round_kind == "定期",
+                Screening.deleted_at.is_(None),
+            )
+        ).first()
+        if round_kind == "定期"
+        else None
+    )
     if clash is not None:
         raise UserError(
-            f"{label}已经有一次排查记录（{clash.round_date:%Y-%m-%d}），请修改那一次而不是重复登记",
+            f"{label}已经有一次定期排查（{clash.round_date:%Y-%m-%d}），请修改那一次；"
+            "节前、汛后等专项排查请选“不定期”",
             field="round_date",
         )
     row = Screening(
@@ -113,13 +199,83 @@ def record_screening(
         found_count=found_count,
         findings=(findings or "").strip() or ("本期未发现矛盾纠纷（零报告）" if found_count == 0 else ""),
         measures=(measures or "").strip(),
+        round_kind=round_kind,
     )
     work.session.add(row)
+    work.session.flush()
+    made = []
+    for n, item in enumerate(checked, start=1):
+        made.append(
+            ScreeningItem(
+                village_code=village_code,
+                screening_id=row.id,
+                seq=n,
+                description=item.description,
+                disposition=item.disposition,
+                referred_to=item.referred_to,
+                case_id=item.case_id,
+            )
+        )
+    work.session.add_all(made)
     work.session.flush()
     audit.record(
         work.session, work.actor, "screening.add", table="screening", record_id=row.id, fields=["found_count"]
     )
-    return _info(row)
+    return _info(row, made)
+
+
+def add_item(work: Work, screening_id: str, item: ItemInput) -> ScreeningInfo:
+    """One more dispute found by a round (the round's count follows its items)."""
+    accounts.require(work.actor, "see_cases")
+    row = require_live(work.session, Screening, screening_id, "找不到这次排查记录")
+    if row.village_code != work.unit_code:
+        raise UserError("只能修改本村的排查记录")
+    items = _items(work, screening_id)
+    checked = _check_item(work, item, len(items) + 1)
+    seq = (
+        work.session.scalar(select(func.max(ScreeningItem.seq)).where(ScreeningItem.screening_id == row.id))
+        or 0
+    ) + 1
+    new = ScreeningItem(
+        village_code=row.village_code,
+        screening_id=row.id,
+        seq=seq,
+        description=checked.description,
+        disposition=checked.disposition,
+        referred_to=checked.referred_to,
+        case_id=checked.case_id,
+    )
+    work.session.add(new)
+    items.append(new)
+    row.found_count = max(row.found_count, len(items))
+    if row.findings.startswith("本期未发现矛盾纠纷"):
+        row.findings = checked.description
+    work.session.flush()
+    audit.record(
+        work.session,
+        work.actor,
+        "screening.item",
+        table="screening_item",
+        record_id=new.id,
+        fields=["disposition"],
+    )
+    return _info(row, items)
+
+
+def link_case(work: Work, item_id: str, case_id: str, *, screening_id: str) -> None:
+    """A found dispute registered as a case: the item points to it."""
+    item = require_live(work.session, ScreeningItem, item_id, "找不到这个排查发现的事项")
+    if item.screening_id != screening_id:
+        raise UserError("这个事项不是这次排查发现的", field="item_id")
+    if item.village_code != work.unit_code:
+        raise UserError("只能修改本村的排查记录")
+    item.disposition, item.case_id, item.referred_to = rules.REGISTERED, case_id, ""
+
+
+def screening_detail(work: Work, screening_id: str) -> ScreeningInfo:
+    accounts.require(work.actor, "see_cases")
+    row = require_live(work.session, Screening, screening_id, "找不到这次排查记录")
+    return _info(row, _items(work, screening_id))
 
 
 def list_screenings(work: Work, *, year: int | None = None) -> list[ScreeningInfo]:

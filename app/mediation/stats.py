@@ -1,23 +1,18 @@
 """调解统计 for any period; the definitions are written down in docs/mediation-statistics.md.
 
-Screenings count by their round date. Cases count by their **acceptance date** (a cohort): of the
-cases accepted in the period, how many succeeded, failed or are still being mediated, as of now.
-So 受理 = 调解成功 + 调解不成 + 在调 + 上报, and the success rate never exceeds 100 %.
+The work done in the period (:mod:`app.mediation.monthly`), not a cohort: 受理 counts the cases accepted
+in the period; 调解成功 / 不成 / 终止 the cases concluded in it, whenever accepted; 在调 the cases still open
+at its end. The success rate is 调解成功 ÷ cases concluded in the period.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
-from sqlalchemy.orm import InstrumentedAttribute
-
-from db.models import Agreement, MediationCase, Screening
-
-from app.mediation import rules
+from app.mediation import monthly, rules
 from app.work import Work
 
 
@@ -36,7 +31,8 @@ class MediationStats:
     zero_reports: int = 0  # 零报告次数
     accepted: int = 0  # 受理
     succeeded: int = 0  # 调解成功
-    failed: int = 0  # 调解不成 (incl. 终止)
+    failed: int = 0  # 调解不成
+    terminated: int = 0  # 终止调解
     in_progress: int = 0  # 在调
     escalated: int = 0  # 上报
     rejected: int = 0  # 不予受理 (not part of 受理)
@@ -46,15 +42,25 @@ class MediationStats:
     prevented_criminal: Prevented = field(default_factory=Prevented)  # 防止民转刑
     prevented_petition: Prevented = field(default_factory=Prevented)  # 防止群体性上访
     prevented_suicide: Prevented = field(default_factory=Prevented)  # 防止因纠纷引起自杀
+    prevented_fight: Prevented = field(default_factory=Prevented)  # 防止群体性械斗
+    prevented: int = 0  # 预防纠纷 (排查发现事项 marked 预防)
+    figures: dict[str, int] = field(default_factory=dict)  # the standard layout's keys (monthly.KEYS)
+
+    @property
+    def concluded(self) -> int:
+        return self.succeeded + self.failed + self.terminated
 
     @property
     def success_rate(self) -> Decimal | None:
-        """调解成功 / 受理 × 100, two decimals (half up); None when nothing was accepted."""
-        if not self.accepted:
-            return None
-        return (Decimal(self.succeeded) * 100 / Decimal(self.accepted)).quantize(
-            Decimal("0.01"), ROUND_HALF_UP
+        """调解成功 ÷ cases concluded in the period × 100, two decimals (half up); None when none concluded."""
+        return monthly.success_rate(
+            {"succeeded": self.succeeded, "failed": self.failed, "terminated": self.terminated}
         )
+
+    @property
+    def success_rate_of_accepted(self) -> Decimal | None:
+        """调解成功 ÷ 受理 × 100 (the seed's way, for a whole year); None when nothing was accepted."""
+        return monthly.success_rate_of_accepted({"succeeded": self.succeeded, "accepted": self.accepted})
 
     @property
     def amount(self) -> Decimal:
@@ -70,8 +76,15 @@ class MediationStats:
             "accepted": self.accepted,
             "succeeded": self.succeeded,
             "failed": self.failed,
+            "terminated": self.terminated,
+            "concluded": self.concluded,
             "in_progress": self.in_progress,
+            "escalated": self.escalated,
+            "rejected": self.rejected,
             "success_rate": float(rate) if rate is not None else None,
+            "success_rate_of_accepted": float(r2)
+            if (r2 := self.success_rate_of_accepted) is not None
+            else None,
             "amount": float(self.amount),
             "by_type": self.by_type,
             "by_source": self.by_source,
@@ -88,26 +101,19 @@ class MediationStats:
             ("受理", str(p.accepted)),
             ("调解成功", str(p.succeeded)),
             ("调解不成", str(p.failed)),
-            ("在调", str(p.in_progress)),
+            ("终止调解", str(p.terminated)),
+            ("在调（期末）", str(p.in_progress)),
             ("上报", str(p.escalated)),
             ("不予受理", str(p.rejected)),
-            ("调解成功率", f"{rate}%" if rate is not None else "—（本期无受理）"),
+            ("调解成功率（成功÷结案）", f"{rate}%" if rate is not None else "—（本期无结案）"),
+            ("成功÷受理", monthly.rate_text(p.success_rate_of_accepted)),
             ("协议涉及金额（元）", f"{p.amount:,.2f}"),
-            ("防止民转刑", f"{p.prevented_criminal.cases} 件 {p.prevented_criminal.people} 人"),
+            ("预防纠纷", str(p.prevented)),
+            ("防止民间纠纷引起自杀", f"{p.prevented_suicide.cases} 件 {p.prevented_suicide.people} 人"),
+            ("防止转化为刑事案件", f"{p.prevented_criminal.cases} 件 {p.prevented_criminal.people} 人"),
             ("防止群体性上访", f"{p.prevented_petition.cases} 件 {p.prevented_petition.people} 人"),
-            ("防止因纠纷引起自杀", f"{p.prevented_suicide.cases} 件 {p.prevented_suicide.people} 人"),
+            ("防止群体性械斗", f"{p.prevented_fight.cases} 件 {p.prevented_fight.people} 人"),
         ]
-
-
-def _between(
-    column: InstrumentedAttribute[dt.date], date_from: dt.date | None, date_to: dt.date | None
-) -> list[ColumnElement[bool]]:
-    cond: list[ColumnElement[bool]] = []
-    if date_from is not None:
-        cond.append(column >= date_from)
-    if date_to is not None:
-        cond.append(column <= date_to)
-    return cond
 
 
 def compute(
@@ -117,84 +123,36 @@ def compute(
     *,
     village_code: str | None = None,
 ) -> MediationStats:
-    """Figures for ``date_from``..``date_to`` (both inclusive; either may be open)."""
-    session = work.session
-    s = MediationStats(date_from, date_to)
-    sq = select(
-        func.count(),
-        func.coalesce(func.sum(Screening.found_count), 0),
-        func.coalesce(func.sum(case((Screening.found_count == 0, 1), else_=0)), 0),
-    ).where(Screening.deleted_at.is_(None), *_between(Screening.round_date, date_from, date_to))
-    if village_code:
-        sq = sq.where(Screening.village_code == village_code)
-    s.screenings, s.found, s.zero_reports = session.execute(sq).one()
-
-    cohort = [MediationCase.deleted_at.is_(None), *_between(MediationCase.accepted_on, date_from, date_to)]
-    if village_code:
-        cohort.append(MediationCase.village_code == village_code)
-    accepted = [*cohort, func.coalesce(MediationCase.outcome, "") != "不予受理"]
-    s.rejected = (
-        session.scalar(
-            select(func.count())
-            .select_from(MediationCase)
-            .where(*cohort, MediationCase.outcome == "不予受理")
-        )
-        or 0
+    """Figures for ``date_from``..``date_to`` (both inclusive; either may be open): one village's
+    (``village_code``), or all this station holds; at a town, the town committee's handling of the
+    escalated cases is part of the whole (and of ``village_code`` = the town's own code)."""
+    town_code = work.unit_code if work.is_town and village_code in (None, work.unit_code) else None
+    codes = [village_code] if village_code else None
+    c = monthly.compute(work.session, date_from, date_to, codes=codes, town_code=town_code)
+    f = c.total()
+    s = MediationStats(date_from, date_to, figures=f)
+    s.screenings, s.found, s.zero_reports = f["screenings"], f["found"], f["zero_reports"]
+    s.accepted, s.succeeded, s.failed, s.terminated = (
+        f["accepted"],
+        f["succeeded"],
+        f["failed"],
+        f["terminated"],
     )
-    for outcome, n in session.execute(
-        select(MediationCase.outcome, func.count()).where(*accepted).group_by(MediationCase.outcome)
-    ):
-        s.accepted += n
-        if outcome == "成功":
-            s.succeeded += n
-        elif outcome in ("不成", "终止"):
-            s.failed += n
-        elif outcome == "上报":
-            s.escalated += n
-        else:
-            s.in_progress += n
-    s.by_type = {
-        t: n
-        for t, n in session.execute(
-            select(MediationCase.dispute_type, func.count())
-            .where(*accepted)
-            .group_by(MediationCase.dispute_type)
-            .order_by(func.count().desc(), MediationCase.dispute_type)
-        )
-    }
+    s.in_progress, s.escalated, s.rejected = f["in_progress"], f["escalated"], f["rejected"]
+    s.amount_fen, s.prevented = f["amount_fen"], f["prevented"]
+    s.prevented_criminal = Prevented(f["prevent_criminal"], f["prevent_criminal_people"])
+    s.prevented_petition = Prevented(f["prevent_petition"], f["prevent_petition_people"])
+    s.prevented_suicide = Prevented(f["prevent_suicide"], f["prevent_suicide_people"])
+    s.prevented_fight = Prevented(f["prevent_fight"], f["prevent_fight_people"])
+    types: dict[str, int] = dict.fromkeys(rules.NATIONAL_TYPES, 0)
+    sources: dict[str, int] = {}
+    for raw in c.raw_types.values():
+        for k, v in raw.items():
+            types[k] = types.get(k, 0) + v
+    for raw in c.raw_sources.values():
+        for k, v in raw.items():
+            sources[k] = sources.get(k, 0) + v
+    s.by_type = types
     order = {name: i for i, name in enumerate(rules.SOURCES)}
-    by_source = dict(
-        session.execute(
-            select(MediationCase.source, func.count()).where(*accepted).group_by(MediationCase.source)
-        ).all()
-    )
-    s.by_source = dict(sorted(by_source.items(), key=lambda kv: order.get(kv[0], 99)))
-    succeeded = [*accepted, MediationCase.outcome == "成功"]
-    s.amount_fen = (
-        session.scalar(
-            select(func.coalesce(func.sum(Agreement.amount_fen), 0))
-            .join(MediationCase, MediationCase.id == Agreement.case_id)
-            .where(*succeeded, Agreement.deleted_at.is_(None))
-        )
-        or 0
-    )
-    row = session.execute(
-        select(
-            func.coalesce(func.sum(case((MediationCase.risk_criminal, 1), else_=0)), 0),
-            func.coalesce(
-                func.sum(case((MediationCase.risk_criminal, MediationCase.risk_criminal_people), else_=0)), 0
-            ),
-            func.coalesce(func.sum(case((MediationCase.risk_petition, 1), else_=0)), 0),
-            func.coalesce(
-                func.sum(case((MediationCase.risk_petition, MediationCase.risk_petition_people), else_=0)), 0
-            ),
-            func.coalesce(func.sum(case((MediationCase.risk_suicide, 1), else_=0)), 0),
-            func.coalesce(
-                func.sum(case((MediationCase.risk_suicide, MediationCase.risk_suicide_people), else_=0)), 0
-            ),
-        ).where(*succeeded)
-    ).one()
-    s.prevented_criminal = Prevented(row[0], row[1])
-    s.prevented_petition = Prevented(row[2], row[3])
-    s.prevented_suicide = Prevented(row[4], row[5])
+    s.by_source = dict(sorted(sources.items(), key=lambda kv: order.get(kv[0], 99)))
     return s

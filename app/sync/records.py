@@ -247,6 +247,7 @@ def apply_table(
         and len(set(ids)) == len(ids)
         and (i_origin is None or set(map(itemgetter(i_origin), rows)) <= {auth.sender_id})
         and not _town_only_filled(spec, idx, rows)
+        and spec.table_name not in ownership.FROZEN_TABLES  # a frozen report's figures are checked row by row
     ):
         # the common case of a first import: every row is new, once, made by the sender
         inserts: list[list[Any]] = rows
@@ -300,7 +301,8 @@ def _classify_rows(
     idx = {c: i for i, c in enumerate(cols)}
     i_id, i_vc, i_cs, i_v = idx["id"], idx["village_code"], idx["changed_station"], idx["version"]
     i_bs, i_bv, i_origin = idx.get("base_station"), idx.get("base_version"), idx.get("origin_station")
-    column_rules = auth.from_town or spec.table_name in ownership.TOWN_ONLY_COLUMNS
+    frozen = spec.table_name in ownership.FROZEN_TABLES
+    column_rules = auth.from_town or spec.table_name in ownership.TOWN_ONLY_COLUMNS or frozen
     inserts: list[list[Any]] = []
     updates: list[list[Any]] = []
     counts = result.counts
@@ -339,7 +341,7 @@ def _classify_rows(
             "base_version": r[i_bv] if i_bv is not None else None,
         }
         outcome = classify(mine[1:], incoming)
-        if outcome == UPDATED and column_rules:
+        if (outcome == UPDATED or (frozen and outcome == CONFLICT)) and column_rules:
             problem = ownership.column_verdict(spec.table_name, cols, r, _stored_row(conn, spec, rid), auth)
             if problem:
                 auth.refuse(result.rejections, spec, rid, r[i_v], problem)

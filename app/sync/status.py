@@ -160,6 +160,8 @@ _DESCRIBE = {
     "mediation_case": ("title",),
     "mediation_party": ("name",),
     "mediation_recusal": ("mediator_name", "requested_on"),
+    "mediation_report": ("year", "month", "edition"),
+    "screening_item": ("description",),
     "attachment": ("filename",),
     "user": ("display_name",),
 }

@@ -9,7 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, SyncedRecord
@@ -24,12 +35,52 @@ class Screening(SyncedRecord, Base):
 
     round_date: Mapped[dt.date] = mapped_column(Date, index=True)
     period_kind: Mapped[str] = mapped_column(String(10))  # 月 / 半月
+    round_kind: Mapped[str] = mapped_column(
+        String(10), default="定期"
+    )  # 定期 / 不定期 (节前、汛后的专项排查)
     period_label: Mapped[str] = mapped_column(String(40))  # 2026年11月 / 2026年11月上半月
     screeners: Mapped[str] = mapped_column(String(200), default="")  # 排查人
     place: Mapped[str] = mapped_column(String(200), default="")  # 排查地点/范围
     found_count: Mapped[int] = mapped_column(Integer, default=0)
     findings: Mapped[str] = mapped_column(Text, default="")  # 排查发现的情况
     measures: Mapped[str] = mapped_column(Text, default="")  # 采取的措施
+
+
+class ScreeningItem(SyncedRecord, Base):
+    """One dispute a screening round found, and what became of it: 当场化解, 登记为案件 (``case_id``),
+    移交处理 (``referred_to``) or 预防 (a dispute prevented before it broke out). A round with no item
+    is a 零报告."""
+
+    __tablename__ = "screening_item"
+    __record_type__ = "screening_items"
+    __label__ = "排查发现事项"
+
+    screening_id: Mapped[str] = mapped_column(ForeignKey("screening.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer, default=1)
+    description: Mapped[str] = mapped_column(Text, default="")  # 发现的纠纷
+    disposition: Mapped[str] = mapped_column(String(10))  # 当场化解 / 登记为案件 / 移交处理 / 预防
+    case_id: Mapped[str | None] = mapped_column(String(36))  # the case it became (no FK: load order)
+    referred_to: Mapped[str] = mapped_column(String(100), default="")  # 移交给谁
+
+
+class MonthlyReport(SyncedRecord, Base):
+    """人民调解工作统计 of one committee for one month, frozen when generated: who, when, every figure
+    (``figures``: JSON, the month's and the year's to date). Never recomputed; 重新生成 adds the next
+    ``edition`` and keeps the old ones."""
+
+    __tablename__ = "mediation_report"
+    __record_type__ = "mediation_reports"
+    __label__ = "人民调解月报"
+    __table_args__ = (Index("ix_mediation_report_month", "village_code", "year", "month"),)
+
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    edition: Mapped[int] = mapped_column(Integer, default=1)  # 第几版
+    frozen_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    frozen_by: Mapped[str] = mapped_column(String(50), default="")  # 填报人 (name)
+    frozen_by_user_id: Mapped[str | None] = mapped_column(String(36))  # (no FK: load order)
+    figures: Mapped[str] = mapped_column(Text, default="{}")
+    note: Mapped[str] = mapped_column(Text, default="")  # 重新生成的原因
 
 
 class MediationCase(SyncedRecord, Base):
@@ -41,6 +92,21 @@ class MediationCase(SyncedRecord, Base):
     __table_args__ = (
         UniqueConstraint("village_code", "case_year", "case_seq", name="uq_mediation_case_number"),
         Index("ix_mediation_case_list", "village_code", "accepted_on"),
+        # the few deleted cases, for the statistics to leave out without reading every case
+        Index("ix_mediation_case_deleted", "id", sqlite_where=text("deleted_at IS NOT NULL")),
+        # 在调 at a period's end, from the indexes alone: the cases in an open (or escalated) state since a
+        # day, and the cases changed after a day
+        Index(
+            "ix_mediation_case_state_at",
+            "state",
+            "state_on",
+            "accepted_on",
+            "village_code",
+            "escalated_to",
+            "town_handled_on",
+            "deleted_at",
+        ),
+        Index("ix_mediation_case_changed", "state_on", "accepted_on", "village_code", "deleted_at", "id"),
     )
 
     case_year: Mapped[int] = mapped_column(Integer)
@@ -62,6 +128,8 @@ class MediationCase(SyncedRecord, Base):
     risk_petition_people: Mapped[int] = mapped_column(Integer, default=0)
     risk_suicide: Mapped[bool] = mapped_column(Boolean, default=False)  # 可能引起自杀
     risk_suicide_people: Mapped[int] = mapped_column(Integer, default=0)
+    risk_fight: Mapped[bool] = mapped_column(Boolean, default=False)  # 可能群体性械斗
+    risk_fight_people: Mapped[int] = mapped_column(Integer, default=0)
     registrar: Mapped[str] = mapped_column(String(50), default="")  # 登记人
 
     state: Mapped[str] = mapped_column(String(10), index=True)
@@ -87,6 +155,7 @@ class MediationCase(SyncedRecord, Base):
     town_handled_on: Mapped[dt.date | None] = mapped_column(Date)
     judicial_applied_on: Mapped[dt.date | None] = mapped_column(Date)  # 申请司法确认
     judicial_note: Mapped[str] = mapped_column(Text, default="")
+    judicial_confirmed_on: Mapped[dt.date | None] = mapped_column(Date)  # 人民法院裁定确认有效
     volume_no: Mapped[str | None] = mapped_column(String(40))  # 卷号
     filed_by: Mapped[str | None] = mapped_column(String(50))  # 立卷人
     filed_on: Mapped[dt.date | None] = mapped_column(Date)  # 立卷日期
@@ -167,6 +236,11 @@ class CaseTransition(SyncedRecord, Base):
     __tablename__ = "mediation_transition"
     __record_type__ = "mediation_transitions"
     __label__ = "案件流转记录"
+    # the statistics count the steps of a period (结案, 上报) by their day
+    # (covering: the counts are read from the index alone)
+    __table_args__ = (
+        Index("ix_mediation_transition_step", "to_state", "on_date", "village_code", "case_id", "deleted_at"),
+    )
 
     case_id: Mapped[str] = mapped_column(ForeignKey("mediation_case.id"), index=True)
     from_state: Mapped[str | None] = mapped_column(String(10))

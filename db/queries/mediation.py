@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import CaseParty, MediationCase, Screening
@@ -136,7 +136,10 @@ def screening_rows(session: Session, year: int | None = None) -> list[ScreeningR
     q = select(
         Screening.id,
         Screening.round_date,
-        Screening.period_label,
+        case(
+            (Screening.round_kind == "不定期", Screening.period_label + "（不定期）"),
+            else_=Screening.period_label,
+        ),
         Screening.screeners,
         Screening.place,
         Screening.found_count,

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -116,11 +118,13 @@ class RegistrationForm(QWidget):
         self.risk_criminal = QSpinBox()
         self.risk_petition = QSpinBox()
         self.risk_suicide = QSpinBox()
+        self.risk_fight = QSpinBox()
         risks = QHBoxLayout()
         for label, w in (
             ("可能民转刑", self.risk_criminal),
             ("可能群体性上访", self.risk_petition),
             ("可能引起自杀", self.risk_suicide),
+            ("可能群体性械斗", self.risk_fight),
         ):
             w.setRange(0, 9999)
             w.setSuffix(" 人")
@@ -175,6 +179,7 @@ class RegistrationForm(QWidget):
         self.risk_criminal.setValue(c.risk_criminal_people)
         self.risk_petition.setValue(c.risk_petition_people)
         self.risk_suicide.setValue(c.risk_suicide_people)
+        self.risk_fight.setValue(c.risk_fight_people)
         self.registrar.setText(c.registrar)
 
     def values(self) -> dict:
@@ -191,6 +196,7 @@ class RegistrationForm(QWidget):
             risk_criminal_people=self.risk_criminal.value(),
             risk_petition_people=self.risk_petition.value(),
             risk_suicide_people=self.risk_suicide.value(),
+            risk_fight_people=self.risk_fight.value(),
             registrar=self.registrar.text() or None,
         )
 
@@ -790,41 +796,105 @@ class FollowUpDialog(_FormDialog):
 
 
 class ScreeningDialog(_FormDialog):
+    """One screening round: 定期 or 不定期, and what it found, one line per dispute with what became of it.
+    No line is a 零报告."""
+
     def __init__(self, parent: QWidget | None = None, *, screeners: str = "") -> None:
         super().__init__("登记排查", parent)
         self.round_date = date_edit()
+        self.round_kind = QComboBox()
+        self.round_kind.addItem("定期（本期的例行排查）", "定期")
+        self.round_kind.addItem("不定期（节前、汛后等专项排查）", "不定期")
         self.screeners = QLineEdit(screeners)
         self.place = QLineEdit("全村各村民小组")
-        self.found = QSpinBox()
-        self.found.setRange(0, 999)
-        self.found.setSpecialValueText("0（零报告）")
-        self.findings = text_box()
+        self.items = QTableWidget(0, 3)
+        self.items.setHorizontalHeaderLabels(["发现的纠纷", "处理情况", "移交给谁（移交处理时填）"])
+        self.items.horizontalHeader().setStretchLastSection(True)
+        self.items.setColumnWidth(0, 260)
+        self.items.setColumnWidth(1, 110)
+        self.items.setMinimumHeight(130)
+        add = QPushButton("添加一项发现")
+        remove = QPushButton("删除选中项")
+        add.clicked.connect(lambda: self.add_item())
+        remove.clicked.connect(self.remove_item)
+        self.count = QLabel()
+        buttons = QHBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addWidget(self.count, 1)
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.items)
+        lay.addLayout(buttons)
         self.measures = text_box(45)
         for label, w in (
             ("排查日期", self.round_date),
+            ("排查类型", self.round_kind),
             ("排查人", self.screeners),
             ("地点范围", self.place),
-            ("发现纠纷数", self.found),
-            ("发现情况", self.findings),
+            ("发现的纠纷", box),
             ("采取的措施", self.measures),
         ):
             self.form.addRow(label, w)
         self.fields = {
             "round_date": self.round_date,
+            "round_kind": self.round_kind,
             "screeners": self.screeners,
             "place": self.place,
-            "found_count": self.found,
-            "findings": self.findings,
+            "items": self.items,
+            "findings": self.items,
         }
-        self.resize(560, 400)
+        self._update_count()
+        self.resize(640, 520)
+
+    def add_item(
+        self, description: str = "", disposition: str = rules.SETTLED_ON_SPOT, referred_to: str = ""
+    ) -> None:
+        row = self.items.rowCount()
+        self.items.insertRow(row)
+        self.items.setItem(row, 0, QTableWidgetItem(description))
+        combo = QComboBox()
+        combo.addItems(list(rules.DISPOSITIONS))
+        combo.setCurrentText(disposition)
+        self.items.setCellWidget(row, 1, combo)
+        self.items.setItem(row, 2, QTableWidgetItem(referred_to))
+        self._update_count()
+
+    def remove_item(self) -> None:
+        row = self.items.currentRow()
+        if row >= 0:
+            self.items.removeRow(row)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        n = self.items.rowCount()
+        self.count.setText(f"共发现 {n} 起" if n else "没有发现：本次为零报告")
+
+    def item_inputs(self) -> list:
+        from app.mediation.screening import ItemInput
+
+        out = []
+        for row in range(self.items.rowCount()):
+            text = self.items.item(row, 0)
+            referred = self.items.item(row, 2)
+            combo = self.items.cellWidget(row, 1)
+            out.append(
+                ItemInput(
+                    text.text() if text else "",
+                    combo.currentText() if isinstance(combo, QComboBox) else "",
+                    referred.text() if referred else "",
+                )
+            )
+        return out
 
     def values(self) -> dict:
         return dict(
             round_date=date_of(self.round_date),
+            round_kind=self.round_kind.currentData(),
             screeners=self.screeners.text(),
             place=self.place.text(),
-            found_count=self.found.value(),
-            findings=self.findings.toPlainText(),
+            items=self.item_inputs(),
             measures=self.measures.toPlainText(),
         )
 

@@ -37,6 +37,7 @@ from ui.dates import date_edit, date_of
 from ui.mediation import forms
 from ui.mediation.case.dialog import CaseDialog
 from ui.mediation.models import CaseListModel, ScreeningListModel
+from ui.mediation.monthly import MonthlyReportTab
 from ui.tasks import run_in_background
 from ui.widgets.village_filter import VillageFilter
 
@@ -59,10 +60,17 @@ class MediationPage(QWidget):
         self.tabs.addTab(self._cases_tab(), "调解案件")
         self.tabs.addTab(self._screening_tab(), "矛盾纠纷排查")
         self.tabs.addTab(self._stats_tab(), "统计")
+        self.monthly = MonthlyReportTab(ctx, self.today)
+        self.tabs.addTab(self.monthly, "人民调解月报")
+        self.tabs.currentChanged.connect(self._tab_changed)
         layout.addWidget(self.tabs, 1)
         self._apply_permission()
         ctx.user_changed.connect(self._apply_permission)
         ctx.data_changed.connect(self._data_changed)
+
+    def _tab_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.monthly and self.allowed:
+            self.monthly.refresh()
 
     def _apply_permission(self) -> None:
         allowed = accounts.can(self.ctx.user, "see_cases")
@@ -311,15 +319,25 @@ class MediationPage(QWidget):
             QMessageBox.information(self, "转为案件", "请先在列表中选中一次发现了纠纷的排查。")
             return None
         row = self.screening_model.rows[index.row()]
+        with self.ctx.work() as w:
+            detail = screening.screening_detail(w, row.id)
+        # the first item found that is to be registered and is not yet a case, if the round lists items
+        item = next((i for i in detail.items if i.disposition == rules.REGISTERED and not i.case_id), None)
         dlg = forms.RegistrationDialog(
-            self._types(), self, source="排查发现", facts=row.findings, day=row.round_date
+            self._types(),
+            self,
+            source="排查发现",
+            facts=item.description if item else row.findings,
+            day=row.round_date,
         )
         dlg.reg.registrar.setText(self.ctx.user.display_name if self.ctx.user else "")
 
         def register(w, v):
             v.pop("source")
             title, dispute_type = v.pop("title"), v.pop("dispute_type")
-            return registration.case_from_screening(w, row.id, title=title, dispute_type=dispute_type, **v)
+            return registration.case_from_screening(
+                w, row.id, title=title, dispute_type=dispute_type, item_id=item.id if item else None, **v
+            )
 
         case_id = self._register(dlg, register)
         if case_id:
@@ -360,7 +378,10 @@ class MediationPage(QWidget):
         date_from, date_to = date_of(self.stats_from), date_of(self.stats_to)
         with self.ctx.work() as w:
             st = mstats.compute(w, date_from, date_to)
-        lines = [f"统计期间：{date_from} 至 {date_to}（案件按受理日期计，口径见说明文档）", ""]
+        lines = [
+            f"统计期间：{date_from} 至 {date_to}（受理按受理日期，调解结果按结案日期，在调为期末仍在调解；口径见说明文档）",
+            "",
+        ]
         lines += [f"{label}：{value}" for label, value in st.lines()]
         lines.append("")
         lines.append("按纠纷类型：" + ("，".join(f"{k} {v} 件" for k, v in st.by_type.items()) or "无"))

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+)
 
 from app.mediation import agreement, rules
 from app.mediation.info import fen_to_yuan
@@ -60,11 +70,15 @@ class AgreementTab(CaseTab):
         self.ag_sign.clicked.connect(self.sign_agreement)
         self.ag_judicial = QPushButton("当事人已申请司法确认")
         self.ag_judicial.clicked.connect(self.apply_judicial)
+        self.ag_confirmed = QPushButton("法院已确认…")
+        self.ag_confirmed.setToolTip("登记人民法院裁定确认调解协议有效的日期（司法确认）")
+        self.ag_confirmed.clicked.connect(lambda: self.record_confirmed())
         bottom = QHBoxLayout()
         bottom.addWidget(self.ag_status, 1)
         bottom.addWidget(self.ag_save)
         bottom.addWidget(self.ag_sign)
         bottom.addWidget(self.ag_judicial)
+        bottom.addWidget(self.ag_confirmed)
         self.ag_fields = {
             "kind": self.ag_kind,
             "reached_on": self.ag_reached,
@@ -107,6 +121,11 @@ class AgreementTab(CaseTab):
                         + (f"（还剩 {left} 天）" if left >= 0 else "（已过）")
                         if not c.judicial_applied_on
                         else f"已于 {day_text(c.judicial_applied_on)} 申请司法确认"
+                        + (
+                            f"，{day_text(c.judicial_confirmed_on)} 法院确认"
+                            if c.judicial_confirmed_on
+                            else ""
+                        )
                     )
             else:
                 lines.append("尚未生效，还缺：" + "、".join(self.dialog.missing))
@@ -122,6 +141,7 @@ class AgreementTab(CaseTab):
         self.ag_judicial.setEnabled(
             ag is not None and ag.kind == "书面" and ag.effective_on is not None and not c.judicial_applied_on
         )
+        self.ag_confirmed.setEnabled(bool(c.judicial_applied_on) and not c.judicial_confirmed_on)
 
     def save_agreement(self) -> None:
         self.dialog.run(
@@ -148,3 +168,18 @@ class AgreementTab(CaseTab):
 
     def apply_judicial(self) -> None:
         self.dialog.run(agreement.apply_judicial_confirmation, self.case_id, applied_on=self.today)
+
+    def record_confirmed(self, day: dt.date | None = None) -> None:
+        """法院已确认: the day the court confirmed the agreement (asked for, today by default)."""
+        if day is None:
+            text, ok = QInputDialog.getText(
+                self, "司法确认", "人民法院裁定确认的日期（如 2026-11-20）：", text=f"{self.today:%Y-%m-%d}"
+            )
+            if not ok:
+                return
+            try:
+                day = dt.date.fromisoformat(text.strip())
+            except ValueError:
+                QMessageBox.warning(self, "司法确认", f"日期“{text}”格式不对，请写成 2026-11-20")
+                return
+        self.dialog.run(agreement.record_judicial_confirmation, self.case_id, confirmed_on=day)
