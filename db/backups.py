@@ -62,7 +62,7 @@ def integrity_problems(path: Path, key: bytes | None, *, full: bool = False) -> 
         pragma = "integrity_check" if full else "quick_check"
         rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}(20)")]
     except (cipher.Error, MemoryError) as exc:
-        return _page_problems(path, key) or [str(exc)]
+        return (_page_problems(path, key) if key is not None else []) or [str(exc)]
     finally:
         conn.close()
     if rows != ["ok"] and key is not None:
@@ -70,24 +70,10 @@ def integrity_problems(path: Path, key: bytes | None, *, full: bool = False) -> 
     return [] if rows == ["ok"] else [str(r) for r in rows]
 
 
-def _page_problems(path: Path, key: bytes | None) -> list[str]:
+def _page_problems(path: Path, key: bytes) -> list[str]:
     """Which pages of an encrypted database fail their authentication code (a damaged page reads as an
-    error, not as a row of quick_check)."""
-    if key is None:
-        return []
-    try:
-        conn = cipher.connect(path, key, readonly=True)
-        try:
-            return [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check")][:20]
-        finally:
-            conn.close()
-    except (cipher.Error, MemoryError):
-        return []
-
-
-def _pages_intact(path: Path, key: bytes) -> list[str]:
-    """A copy's check: every page carries the authentication code of its content under ``key`` (what
-    was copied is what SQLCipher wrote); any error is a problem."""
+    error, not as a row of quick_check; a copy passes when every page carries the code of its content
+    under ``key``). A file that cannot be read at all is one problem."""
     try:
         conn = cipher.connect(path, key, readonly=True)
         try:
@@ -167,7 +153,7 @@ def copy_file(db_path: Path, target: Path, key: bytes | None) -> Path:
                 raise BackupFailed([str(exc)]) from None
             finally:
                 dst.close()
-            _check(_pages_intact(tmp, key) if key is not None else integrity_problems(tmp, None))
+            _check(_page_problems(tmp, key) if key is not None else integrity_problems(tmp, None))
         return target
     finally:
         src.close()
