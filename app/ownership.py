@@ -49,7 +49,15 @@ DEMAND_TOWN_REPLY = frozenset(
 # Columns of a village's records that the town writes (and only these).
 TOWN_COLUMNS: dict[str, frozenset[str]] = {
     "mediation_case": frozenset(
-        {"town_handling", "town_outcome", "town_outcome_note", "town_handler", "town_handled_on"}
+        {
+            "town_handling",
+            "town_outcome",
+            "town_outcome_note",
+            "town_handler",
+            "town_handled_on",
+            "town_agreement_kind",
+            "town_amount_fen",
+        }
     ),
     "demand": DEMAND_TOWN_REPLY | {"status"},
 }
@@ -111,6 +119,8 @@ COLUMN_LABELS = {
     "town_outcome_note": "乡镇处理说明",
     "town_handler": "乡镇经办人",
     "town_handled_on": "乡镇处理日期",
+    "town_agreement_kind": "乡镇调解协议形式",
+    "town_amount_fen": "乡镇调解协议金额",
     "referred_office": "上报科室",
     "town_reply_kind": "乡镇答复方式",
     "town_reply": "乡镇答复内容",
@@ -496,7 +506,7 @@ def column_verdict(
             if c not in town_only:
                 continue
             before = local.get(c) if local is not None else None
-            if incoming[i] in (None, ""):
+            if incoming[i] in (None, "") or (type(incoming[i]) is int and incoming[i] == 0):  # 0: no amount
                 if not may_clear and before not in (None, ""):
                     return f"“{column_label(c)}”是乡镇的答复，村里不能清除"
             elif local is None or incoming[i] != before:

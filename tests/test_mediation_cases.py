@@ -404,6 +404,7 @@ def test_escalated_case_gets_the_towns_outcome_on_the_same_record(town_ws):
             handling="镇司法所组织三户调解",
             outcome="调解成功",
             handled_on=D(2026, 3, 25),
+            agreement_kind="书面",
         )
         assert w.session.get(MediationCase, row.id).village_code == VILLAGE_CODE
     assert (info.town_outcome, info.town_handler, info.town_handled_on) == (

@@ -160,7 +160,12 @@ def test_town_staff_see_cases_escalated_to_the_town_until_they_record_the_outcom
         [item] = deadlines.todo_items(w, D(2026, 3, 21))
         assert item.kind == "case_escalated" and "待乡镇处理" in item.title
         states.record_town_handling(
-            w, row.id, handling="镇司法所调解", outcome="调解成功", handled_on=D(2026, 3, 25)
+            w,
+            row.id,
+            handling="镇司法所调解",
+            outcome="调解成功",
+            handled_on=D(2026, 3, 25),
+            agreement_kind="口头",
         )
     with town_ws.work(staff) as w:
         assert deadlines.todo_items(w, D(2026, 3, 26)) == []

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from db.models import MonthlyReport
+from db.models import MediationCase, MonthlyReport
 
 from app.errors import UserError
 from app.mediation import frozen, meetings, monthly, registration, rules, states
@@ -177,7 +177,8 @@ def test_a_case_concluded_at_the_town_counts_in_the_towns_row_and_the_villages_r
     v_row, t_row = october.rows
     assert v_row.code == VILLAGE_CODE and v_row.status == frozen.NOT_SENT  # nothing frozen yet
     assert (v_row.month["accepted"], v_row.month["succeeded"], v_row.month["escalated"]) == (2, 1, 1)
-    assert t_row.kind == "town" and (t_row.month["accepted"], t_row.month["in_progress"]) == (1, 1)
+    assert t_row.kind == "town" and (t_row.month["received"], t_row.month["in_progress"]) == (1, 1)
+    assert t_row.month["accepted"] == 0  # the village accepted it: the town received it
 
     with town.work(t_admin) as w:
         states.record_town_handling(
@@ -186,6 +187,7 @@ def test_a_case_concluded_at_the_town_counts_in_the_towns_row_and_the_villages_r
             handling="镇调委会组织双方现场勘界，达成一致。",
             outcome="调解成功",
             handled_on=D(2026, 11, 5),
+            agreement_kind="口头",
         )
     with village.work(v_admin) as w:
         frozen.freeze(w, 2026, 10, today=TODAY, now=dt.datetime(2026, 11, 1, 8, 0))
@@ -201,7 +203,84 @@ def test_a_case_concluded_at_the_town_counts_in_the_towns_row_and_the_villages_r
     assert t_row.month["succeeded"] == 1 and t_row.month["in_progress"] == 0  # the town's own row
     assert v_row.town_succeeded_month == 1 and v_row.town_succeeded_year == 1  # the village's 上报 column
     assert november.total.month["succeeded"] == 1 and november.total.year["succeeded"] == 2
-    assert november.total.year["accepted"] == 3  # each committee's 受理: 2 at the village, 1 at the town
+    assert november.total.year["accepted"] == 2  # each dispute once: the village accepted both
+
+
+def test_the_towns_success_has_its_agreement_and_the_total_counts_each_dispute_once(linked, tmp_path):
+    """Village → town (real bundles, fixed clock): a case the village accepted in October and escalated in
+    November, concluded at the town in December with a 书面 agreement of 3,500 元. The town's row has the
+    agreement's form and amount; the 合计 counts the dispute's 受理 once (the village's), not again at the
+    town."""
+    village, town = linked
+    v_admin, t_admin = _admin(village), _admin(town)
+    with village.work(v_admin) as w:
+        c = new_case(w, accepted_on=D(2026, 10, 10), dispute_type="邻里")
+        advance(w, c.id, (rules.IN_MEDIATION, D(2026, 10, 12)), (rules.ESCALATED, D(2026, 11, 20)))
+    _send(village, town, tmp_path / "stick")
+    with town.work(t_admin) as w:
+        # 调解成功 at the town needs the agreement's form; a refused entry changes nothing
+        for kind, amount, message in (
+            (None, "3500", "请选择协议形式"),
+            ("书面", "三千五", "不是数字"),
+            ("书面", "NaN", "不是数字"),
+            ("书面", "-1", "不能为负数"),
+            ("书面", "1e30", "过大"),
+        ):
+            with pytest.raises(UserError, match=message):
+                states.record_town_handling(
+                    w,
+                    c.id,
+                    handling="镇调委会组织调解",
+                    outcome="调解成功",
+                    handled_on=D(2026, 12, 3),
+                    agreement_kind=kind,
+                    amount=amount,
+                )
+    with town.work(t_admin) as w:
+        row = w.session.get(MediationCase, c.id)
+        assert (row.town_outcome, row.town_agreement_kind, row.town_amount_fen) == (None, None, 0)
+        states.record_town_handling(
+            w,
+            c.id,
+            handling="镇调委会组织双方现场勘界，达成一致。",
+            outcome="调解成功",
+            handled_on=D(2026, 12, 3),
+            agreement_kind="书面",
+            amount="3,500",
+        )
+        october, november, december = (frozen.report(w, 2026, m) for m in (10, 11, 12))
+    for view in (october, november, december):
+        assert [r.kind for r in view.all_rows] == ["village", "town", "total"]
+    (v10, t10), (v11, t11), (v12, t12) = october.rows, november.rows, december.rows
+    # October: the village accepted it
+    assert (v10.month["accepted"], t10.month["accepted"], october.total.month["accepted"]) == (1, 0, 1)
+    assert v10.month["type:邻里"] == october.total.month["type:邻里"] == 1
+    # November: escalated; the town received it (接收上报), no new 受理 anywhere
+    assert (v11.month["escalated"], t11.month["received"], t11.month["accepted"]) == (1, 1, 0)
+    assert (november.total.month["accepted"], november.total.month["received"]) == (0, 0)
+    assert november.total.month["source:接受委托移送"] == 0 and november.total.month["type:邻里"] == 0
+    assert t11.month["in_progress"] == 1 and november.total.month["in_progress"] == 1
+    # December: concluded at the town, with its agreement, in the town's row and the 合计
+    assert (t12.month["succeeded"], t12.month["written"], t12.month["amount_fen"]) == (1, 1, 350000)
+    assert (v12.month["succeeded"], v12.month["written"], v12.month["amount_fen"]) == (0, 0, 0)
+    assert v12.town_succeeded_month == 1
+    total = december.total
+    assert (total.month["succeeded"], total.month["written"], total.month["oral"]) == (1, 1, 0)
+    assert total.month["amount_fen"] == 350000 and total.year["amount_fen"] == 350000
+    assert (total.year["accepted"], total.year["received"], total.year["succeeded"]) == (1, 0, 1)
+    assert t12.year["received"] == 1
+    assert monthly.success_rate_of_accepted(total.year) == Decimal("100.00")  # 1 of 1, not 1 of 2
+    assert monthly.success_rate_of_accepted(t12.year) == Decimal("100.00")  # the town: 1 received, 1 done
+    # the statistics of the whole town say the same
+    from app.mediation import stats
+
+    with town.work(t_admin) as w:
+        whole = stats.compute(w, D(2026, 1, 1), D(2026, 12, 31))
+        own = stats.compute(w, D(2026, 1, 1), D(2026, 12, 31), village_code=w.unit_code)
+        series = monthly.monthly_series(w.session, 2026, town_code=w.unit_code)
+    assert (whole.accepted, whole.received, whole.succeeded, whole.amount_fen) == (1, 0, 1, 350000)
+    assert (own.accepted, own.received, own.succeeded) == (0, 1, 1)
+    assert sum(a for code in series for a, _c in series[code]) == 1  # the chart: accepted once
 
 
 def test_a_changed_frozen_report_is_refused_at_the_town(linked, tmp_path):

@@ -315,4 +315,7 @@ def report(work: Work, year: int, month: int) -> MonthlyReportView:
         total.year = monthly.add(total.year, r.year)
         total.town_succeeded_month += r.town_succeeded_month
         total.town_succeeded_year += r.town_succeeded_year
+    # a case a village escalated to the town is one dispute, accepted once (in the village's row): the
+    # town committee's 接收上报 is no 受理 of the 合计 (docs/mediation-statistics.md)
+    total.month["received"] = total.year["received"] = 0
     return MonthlyReportView(year, month, own, unit_name, True, rows, total)

@@ -75,6 +75,8 @@ class CaseInfo:
     town_outcome_note: str
     town_handler: str | None
     town_handled_on: dt.date | None
+    town_agreement_kind: str | None
+    town_amount_fen: int
     judicial_applied_on: dt.date | None
     judicial_note: str
     judicial_confirmed_on: dt.date | None
@@ -259,6 +261,9 @@ class CaseFile:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+MAX_YUAN = Decimal(10**10)  # no dispute in a village comes near ten billion 元
+
+
 def yuan_to_fen(value: object, *, field: str = "amount") -> int:
     """12.5 / "12.50" / "1,200" → 分; refuses negative and non-numbers with a message."""
     if value is None or value == "":
@@ -269,8 +274,14 @@ def yuan_to_fen(value: object, *, field: str = "amount") -> int:
         raise UserError(
             f"金额“{value}”不是数字，请填写元为单位的数字，如 1200 或 350.50", field=field
         ) from None
+    if not amount.is_finite():
+        raise UserError(
+            f"金额“{value}”不是数字，请填写元为单位的数字，如 1200 或 350.50", field=field
+        )
     if amount < 0:
         raise UserError("金额不能为负数", field=field)
+    if amount >= MAX_YUAN:
+        raise UserError(f"金额“{value}”过大，请核对（以元为单位）", field=field)
     return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 

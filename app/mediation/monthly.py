@@ -6,9 +6,11 @@ The definitions are written down in ``docs/mediation-statistics.md`` (section �
 - 调解成功 / 调解不成 / 终止调解: cases concluded in the period (the day of that step in the case's
   history), whenever they were accepted. 上报: cases escalated in the period.
 - 在调: cases open (受理 or 调解中) at the period's end, read from each case's history.
-- At a town, the town committee's own row: its own cases, plus the cases villages escalated to it
-  (受理 on the day of the escalation, concluded on the day the town recorded 调解成功 / 调解不成,
-  上报 when it passed the case on to the county).
+- At a town, the town committee's own row: its own cases, plus its handling of the cases villages
+  escalated to it: 接收上报 (not 受理: the village accepted the dispute and counts it) on the day of the
+  escalation, concluded on the day the town recorded 调解成功 / 调解不成 (with the agreement's form and
+  amount the town recorded), 上报 when it passed the case on to the county. So the 合计 counts every
+  dispute's 受理 once.
 
 Every figure is a whole number (money in 分) under a fixed key (:data:`COLUMNS`), so a frozen report
 (:mod:`app.mediation.frozen`) stores exactly what was shown and two reports compare key by key.
@@ -34,6 +36,7 @@ Figures = dict[str, int]
 # (key, label) of every figure, in the order of the standard layout (the frozen report stores these keys).
 RESULT_COLUMNS = (
     ("accepted", "受理"),
+    ("received", "接收上报"),
     ("succeeded", "调解成功"),
     ("failed", "调解不成"),
     ("terminated", "终止调解"),
@@ -79,7 +82,6 @@ _RISKS = (
 )
 CONCLUDED_STATES = (rules.SUCCEEDED, rules.FAILED, rules.TERMINATED)
 _STEP_KEY = {rules.SUCCEEDED: "succeeded", rules.FAILED: "failed", rules.TERMINATED: "terminated"}
-ESCALATED_SOURCE = "村调委会上报"  # how the town committee received a village's case (its 来源 at the town)
 _TOWN_KEY = {"调解成功": "succeeded", "调解不成": "failed", "转县处理": "escalated"}
 
 
@@ -104,8 +106,10 @@ def success_rate(f: Figures) -> Decimal | None:
 
 
 def success_rate_of_accepted(f: Figures) -> Decimal | None:
-    """调解成功 ÷ 受理 × 100, the seed's way (meaningful for a whole year); None when nothing was accepted."""
-    return _percent(f.get("succeeded", 0), f.get("accepted", 0))
+    """调解成功 ÷ 受理 × 100, the seed's way (meaningful for a whole year); None when nothing was accepted.
+    At the town committee's row the cases it received from villages (接收上报) count with its 受理; the
+    合计 has none (those disputes are counted in the villages' 受理)."""
+    return _percent(f.get("succeeded", 0), f.get("accepted", 0) + f.get("received", 0))
 
 
 def rate_text(rate: Decimal | None) -> str:
@@ -425,15 +429,13 @@ def _risk_sums() -> list[ColumnElement[int]]:
 def _town_committee(
     session: Session, out: Committees, start: dt.date | None, end: dt.date | None, town_code: str
 ) -> None:
-    """The town committee's handling of the cases villages escalated to it."""
+    """The town committee's handling of the cases villages escalated to it: 接收上报 (their 受理, type,
+    source and people stay in the village's row), its outcomes, and of its successes the agreement's
+    form and amount and the risks prevented."""
     live = MediationCase.deleted_at.is_(None)
     town = out.row(town_code)
-    for dtype, n, people in session.execute(
-        select(
-            MediationCase.dispute_type,
-            func.count(func.distinct(CaseTransition.case_id)),
-            func.coalesce(func.sum(MediationCase.people_count), 0),
-        )
+    for (n,) in session.execute(
+        select(func.count(func.distinct(CaseTransition.case_id)))
         .join(MediationCase, MediationCase.id == CaseTransition.case_id)
         .where(
             live,
@@ -443,30 +445,34 @@ def _town_committee(
             MediationCase.village_code != town_code,
             *_between(CaseTransition.on_date, start, end),
         )
-        .group_by(MediationCase.dispute_type)
     ):
-        town["accepted"] += n
-        town["people"] += people
-        town[f"type:{official_type(dtype)}"] += n
-        town["source:接受委托移送"] += n  # handed over by the village committee
-        raw = out.raw_types.setdefault(town_code, {})
-        raw[dtype] = raw.get(dtype, 0) + n
-        rs = out.raw_sources.setdefault(town_code, {})
-        rs[ESCALATED_SOURCE] = rs.get(ESCALATED_SOURCE, 0) + n
+        town["received"] += n
     risk_sums = _risk_sums()
-    for code, outcome, n, *risks in session.execute(
-        select(MediationCase.village_code, MediationCase.town_outcome, func.count(), *risk_sums)
+    for code, outcome, kind, n, amount, *risks in session.execute(
+        select(
+            MediationCase.village_code,
+            MediationCase.town_outcome,
+            MediationCase.town_agreement_kind,
+            func.count(),
+            func.coalesce(func.sum(MediationCase.town_amount_fen), 0),
+            *risk_sums,
+        )
         .where(
             live,
             MediationCase.village_code != town_code,
             MediationCase.town_outcome.in_(tuple(_TOWN_KEY)),
             *_between(MediationCase.town_handled_on, start, end),
         )
-        .group_by(MediationCase.village_code, MediationCase.town_outcome)
+        .group_by(MediationCase.village_code, MediationCase.town_outcome, MediationCase.town_agreement_kind)
     ):
         town[_TOWN_KEY[outcome or ""]] += n
         if outcome == "调解成功":
             _add_risks(town, risks)
+            if kind == "书面":
+                town["written"] += n
+            elif kind == "口头":
+                town["oral"] += n
+            town["amount_fen"] += amount or 0
             out.town_succeeded[code] = out.town_succeeded.get(code, 0) + n
 
 
@@ -474,7 +480,7 @@ def monthly_series(
     session: Session, year: int, *, codes: Iterable[str] | None = None, town_code: str | None = None
 ) -> dict[str, list[tuple[int, int]]]:
     """For the chart: per committee, (受理, 结案) for each month of ``year`` (结案 = 调解成功 + 不成 + 终止,
-    at the town also its conclusions of escalated cases)."""
+    at the town also its conclusions of escalated cases, which stay the villages' 受理)."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     only = list(codes) if codes is not None else None
     out: dict[str, list[list[int]]] = {}
@@ -512,21 +518,6 @@ def monthly_series(
     for code, month, n in session.execute(q):
         slot(code, month)[1] += n
     if town_code is not None:
-        esc_month = func.strftime("%m", CaseTransition.on_date)
-        for month, n in session.execute(
-            select(esc_month, func.count(func.distinct(CaseTransition.case_id)))
-            .join(MediationCase, MediationCase.id == CaseTransition.case_id)
-            .where(
-                live,
-                CaseTransition.deleted_at.is_(None),
-                CaseTransition.to_state == rules.ESCALATED,
-                MediationCase.escalated_to == "乡镇",
-                MediationCase.village_code != town_code,
-                CaseTransition.on_date.between(start, end),
-            )
-            .group_by(esc_month)
-        ):
-            slot(town_code, month)[0] += n
         handled_month = func.strftime("%m", MediationCase.town_handled_on)
         for month, n in session.execute(
             select(handled_month, func.count())

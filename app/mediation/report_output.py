@@ -70,6 +70,7 @@ TABLES: tuple[tuple[str, tuple[tuple[str, float, Getter], ...]], ...] = (
         "表一　受理与调处",
         (
             ("受理", 10, _num("accepted")),
+            ("接收上报", 11, _num("received")),
             ("调解成功", 11, _num("succeeded")),
             ("调解不成", 11, _num("failed")),
             ("终止调解", 11, _num("terminated")),
@@ -110,6 +111,7 @@ TABLES: tuple[tuple[str, tuple[tuple[str, float, Getter], ...]], ...] = (
 NAME_WIDTH, PERIOD_WIDTH = 28, 13
 # Where a heading breaks on paper (between words, never inside one: "调解/成功", not "调解成/功").
 PAPER_HEADINGS = {
+    "接收上报": "接收\n上报",
     "调解成功": "调解\n成功",
     "调解不成": "调解\n不成",
     "终止调解": "终止\n调解",
@@ -262,8 +264,9 @@ def print_report(
     ]
     if view.town:
         notes.append(
-            "乡镇调委会一行：本乡镇受理的案件，及各村上报到乡镇的案件（上报之日计受理，乡镇调结之日计结果）；"
-            "各村“上报”括号内为其中由乡镇调解成功的件数。合计为各调委会之和。"
+            "乡镇调委会一行：本乡镇受理的案件，及各村上报到乡镇的案件（上报之日计“接收上报”，不计受理——"
+            "受理已计在村的一行；乡镇调结之日计结果、协议形式和金额）；各村“上报”括号内为其中由乡镇调解成功的件数。"
+            "合计为各调委会之和，“接收上报”不计入合计，每件纠纷只计一次受理。"
         )
     for r in changed:
         diff = "；".join(r.change_lines())
@@ -314,6 +317,7 @@ def export_report(view: frozen.MonthlyReportView, target: Path | str) -> int:
     notes += [
         ["受理", "受理日期在期间内的案件（不含不予受理）"],
         ["调解成功、不成、终止", "结案日期在期间内的案件，不论何时受理"],
+        ["接收上报", "乡镇调委会接收的村上报案件（受理计在村的一行，合计中不重复计算）"],
         ["在调", "期末仍在调解（受理或调解中）的件数"],
         ["成功率", "调解成功 ÷ 本期结案（成功 + 不成 + 终止）；“成功÷受理”为另一种算法"],
     ]

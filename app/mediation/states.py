@@ -15,7 +15,7 @@ from app.errors import UserError
 from app.mediation import capacity, recusal, rules
 from app.mediation.agreement import case_agreement, missing_signatures
 from app.mediation.casefile import FOLLOW_UP_AFTER_DAYS, checklist, plan_follow_up_if_none
-from app.mediation.info import CaseInfo, actor_name, plain, require_text
+from app.mediation.info import CaseInfo, actor_name, plain, require_text, yuan_to_fen
 from app.mediation.registration import add_transition, case_for_edit, case_row, live_rows, party_rows
 from app.work import Work
 
@@ -91,6 +91,7 @@ def change_state(
         row.escalated_on = on_date
         row.town_handling, row.town_outcome, row.town_outcome_note = "", None, ""
         row.town_handler, row.town_handled_on = None, None
+        row.town_agreement_kind, row.town_amount_fen = None, 0
         note = f"上报{escalate_to}：{reasons}"
     elif target == rules.SUCCEEDED:
         recusal.require_none_open(work.session, case_id, "记为调解成功")
@@ -168,8 +169,14 @@ def record_town_handling(
     outcome: str,
     handled_on: dt.date,
     note: str = "",
+    agreement_kind: str | None = None,
+    amount: object = None,
 ) -> CaseInfo:
-    """The town's handling and outcome of a case escalated to it, on the same record (flows back down)."""
+    """The town's handling and outcome of a case escalated to it, on the same record (flows back down).
+
+    With 调解成功 the town also records the agreement's form (``agreement_kind``: 书面 / 口头) and its
+    amount in 元 (``amount``, 0 when none), counted in the town committee's row of the monthly report
+    (docs/mediation-statistics.md); with any other outcome they are left empty."""
     accounts.require(work.actor, "see_cases")
     row = case_row(work.session, case_id)
     if not work.is_town:
@@ -180,7 +187,16 @@ def record_town_handling(
         raise UserError(f"处理结果请选择：{'、'.join(rules.TOWN_OUTCOMES)}", field="outcome")
     if row.escalated_on and handled_on < row.escalated_on:
         raise UserError("处理日期不能早于上报日期", field="handled_on")
+    kind, amount_fen = None, 0
+    if outcome == "调解成功":
+        if agreement_kind not in rules.AGREEMENT_KINDS:
+            raise UserError(
+                "乡镇调解成功的，请选择协议形式：书面协议或口头协议", field="town_agreement_kind"
+            )
+        kind = agreement_kind
+        amount_fen = yuan_to_fen(amount, field="town_amount")
     row.town_handling = require_text(handling, "乡镇的处理情况", "handling")
+    row.town_agreement_kind, row.town_amount_fen = kind, amount_fen
     row.town_outcome = outcome
     row.town_outcome_note = note.strip()
     row.town_handler = actor_name(work.actor)
@@ -191,6 +207,6 @@ def record_town_handling(
         "case.town_handling",
         table="mediation_case",
         record_id=row.id,
-        fields=["town_handling", "town_outcome"],
+        fields=["town_handling", "town_outcome", "town_agreement_kind", "town_amount_fen"],
     )
     return plain(CaseInfo, row)

@@ -30,6 +30,7 @@ class MediationStats:
     found: int = 0  # 排查发现纠纷数
     zero_reports: int = 0  # 零报告次数
     accepted: int = 0  # 受理
+    received: int = 0  # 接收上报: at the town committee's own row, the cases villages escalated to it
     succeeded: int = 0  # 调解成功
     failed: int = 0  # 调解不成
     terminated: int = 0  # 终止调解
@@ -60,7 +61,9 @@ class MediationStats:
     @property
     def success_rate_of_accepted(self) -> Decimal | None:
         """调解成功 ÷ 受理 × 100 (the seed's way, for a whole year); None when nothing was accepted."""
-        return monthly.success_rate_of_accepted({"succeeded": self.succeeded, "accepted": self.accepted})
+        return monthly.success_rate_of_accepted(
+            {"succeeded": self.succeeded, "accepted": self.accepted, "received": self.received}
+        )
 
     @property
     def amount(self) -> Decimal:
@@ -99,6 +102,7 @@ class MediationStats:
             ("排查发现纠纷数", str(p.found)),
             ("零报告次数", str(p.zero_reports)),
             ("受理", str(p.accepted)),
+            *([("接收村上报", str(p.received))] if p.received else []),
             ("调解成功", str(p.succeeded)),
             ("调解不成", str(p.failed)),
             ("终止调解", str(p.terminated)),
@@ -138,6 +142,8 @@ def compute(
         f["failed"],
         f["terminated"],
     )
+    # the whole town counts each escalated dispute once, as the village's 受理: no 接收上报 of its own
+    s.received = f["received"] if village_code else 0
     s.in_progress, s.escalated, s.rejected = f["in_progress"], f["escalated"], f["rejected"]
     s.amount_fen, s.prevented = f["amount_fen"], f["prevented"]
     s.prevented_criminal = Prevented(f["prevent_criminal"], f["prevent_criminal_people"])

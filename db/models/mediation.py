@@ -153,6 +153,10 @@ class MediationCase(SyncedRecord, Base):
     town_outcome_note: Mapped[str] = mapped_column(Text, default="")
     town_handler: Mapped[str | None] = mapped_column(String(50))
     town_handled_on: Mapped[dt.date | None] = mapped_column(Date)
+    # When the town concluded it with 调解成功: the agreement's form (书面 / 口头) and its amount (分),
+    # for the town committee's row of the monthly report.
+    town_agreement_kind: Mapped[str | None] = mapped_column(String(10))
+    town_amount_fen: Mapped[int] = mapped_column(Integer, default=0)
     judicial_applied_on: Mapped[dt.date | None] = mapped_column(Date)  # 申请司法确认
     judicial_note: Mapped[str] = mapped_column(Text, default="")
     judicial_confirmed_on: Mapped[dt.date | None] = mapped_column(Date)  # 人民法院裁定确认有效
