@@ -174,3 +174,56 @@ def test_page_lists_cases_screenings_and_statistics_and_exports(qtbot, ctx, vill
     page.export_to(tmp_path / "台账.xlsx")
     qtbot.waitUntil(lambda: "已导出" in page.export_status.text(), timeout=5000)
     assert openpyxl.load_workbook(tmp_path / "台账.xlsx")["台账"].max_row == 2 + 6
+
+
+def test_the_towns_handling_form_asks_the_agreement_of_a_success(qtbot, town_ws, monkeypatch):
+    """At the town, 调解成功 of an escalated case shows 协议形式 and 协议金额; a bad amount is refused with
+    the reason and nothing saved; a good one is stored on the case."""
+    from db.models import MediationCase
+
+    from tests.conftest import VILLAGE_CODE
+
+    staff = make_mediator(town_ws, "zhenli", roles=("town_staff",))
+    with town_ws.work(staff) as w:
+        row = MediationCase(
+            village_code=VILLAGE_CODE,
+            case_year=2026,
+            case_seq=4,
+            case_number="（2026）张家人调字第 4 号",
+            title="三户排水纠纷",
+            accepted_on=D(2026, 3, 2),
+            source="排查发现",
+            dispute_type="邻里",
+            state="上报",
+            state_on=D(2026, 3, 20),
+            outcome="上报",
+            escalated_to="乡镇",
+            escalated_on=D(2026, 3, 20),
+            escalation_reason="涉及三户",
+        )
+        w.session.add(row)  # as the village's bundle brings it
+        w.session.flush()
+        case_id = row.id
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
+    dlg = CaseDialog(AppContext(town_ws, staff), case_id, today=D(2026, 3, 25))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    tab = dlg.registration_tab
+    tab.town_outcome.setCurrentText("调解不成")
+    assert not tab.town_amount.isVisible() and not tab.town_agreement_kind.isVisible()
+    tab.town_outcome.setCurrentText("调解成功")
+    assert tab.town_amount.isVisible() and tab.town_agreement_kind.isVisible()
+    tab.town_handling.setText("镇调委会组织三户调解")
+    tab.town_agreement_kind.setCurrentText("口头协议")
+    tab.town_amount.setText("八百")
+    tab.town_save.click()
+    assert warnings and "不是数字" in warnings[-1]
+    with town_ws.work(staff) as w:
+        assert w.session.get(MediationCase, case_id).town_outcome is None
+    tab.town_amount.setText("800")
+    tab.town_save.click()
+    with town_ws.work(staff) as w:
+        saved = w.session.get(MediationCase, case_id)
+        assert (saved.town_outcome, saved.town_agreement_kind, saved.town_amount_fen) == ("调解成功", "口头", 80000)
+    assert "口头协议，金额 800.00 元" in tab.town_info.text()

@@ -36,12 +36,19 @@ class RegistrationTab(CaseTab):
         self.town_handling = QLineEdit()
         self.town_outcome = forms.combo(rules.TOWN_OUTCOMES)
         self.town_note = QLineEdit()
+        # with 调解成功: the agreement's form and amount (the town committee's row of the monthly report)
+        self.town_agreement_kind = forms.combo(("书面协议", "口头协议"))
+        self.town_amount = QLineEdit()
+        self.town_amount.setPlaceholderText("元，没有金额填 0")
         self.town_save = QPushButton("保存乡镇处理结果")
         self.town_save.clicked.connect(self.save_town_handling)
         tf.addRow(self.town_info)
         tf.addRow("处理情况", self.town_handling)
         tf.addRow("处理结果", self.town_outcome)
         tf.addRow("说明", self.town_note)
+        tf.addRow("协议形式", self.town_agreement_kind)
+        tf.addRow("协议金额", self.town_amount)
+        self.town_outcome.currentTextChanged.connect(lambda _t: self._town_agreement_shown())
         tf.addRow(self.town_save)
         notice = QHBoxLayout()
         notice.addWidget(QLabel("权利义务告知："))
@@ -76,10 +83,23 @@ class RegistrationTab(CaseTab):
         )
         if c.town_outcome:
             info += f"\n乡镇处理：{c.town_handling}；结果：{c.town_outcome} {c.town_outcome_note}（{c.town_handler}，{day_text(c.town_handled_on)}）"
+            if c.town_agreement_kind:
+                info += f"；{c.town_agreement_kind}协议，金额 {c.town_amount_fen / 100:,.2f} 元"
         self.town_info.setText(info)
         can_edit_town = is_town and c.state == rules.ESCALATED
         for wdg in (self.town_handling, self.town_outcome, self.town_note, self.town_save):
             wdg.setVisible(can_edit_town)
+        self._town_agreement_shown()
+
+    def _town_agreement_shown(self) -> None:
+        """The agreement's form and amount, only for a 调解成功 the town records."""
+        shown = self.town_save.isVisibleTo(self) and self.town_outcome.currentText() == "调解成功"
+        form = self.town_box.layout()
+        for wdg in (self.town_agreement_kind, self.town_amount):
+            wdg.setVisible(shown)
+            label = form.labelForField(wdg) if isinstance(form, QFormLayout) else None
+            if label is not None:
+                label.setVisible(shown)
 
     def save_registration(self) -> None:
         v = self.reg.values()
@@ -100,4 +120,7 @@ class RegistrationTab(CaseTab):
             outcome=self.town_outcome.currentText(),
             handled_on=self.today,
             note=self.town_note.text(),
+            agreement_kind=self.town_agreement_kind.currentText().removesuffix("协议"),
+            amount=self.town_amount.text(),
+            fields={"town_agreement_kind": self.town_agreement_kind, "town_amount": self.town_amount},
         )
