@@ -16,7 +16,8 @@ Definitions (what the page and the tests rely on):
 - 群众点评: of those demands, the closed ones by the resident's verdict (满意 / 基本满意 / 不满意) and
   未点评 (closed, no verdict yet). Counted per village and town only: a verdict is the resident's view of
   how a matter was handled, never a score of a cadre (docs/referral.md).
-- 调解: :func:`app.mediation.stats.compute` for the period (cohort of cases accepted in it).
+- 调解: :func:`app.mediation.stats.compute` for the period (the work done in it); for a past calendar
+  month, a committee's frozen monthly report where it generated one, as the 人民调解月报 shows it.
 """
 
 from __future__ import annotations
@@ -354,4 +355,40 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
             totals.mediation = mediation_compute(work, period.start, period.end)
     else:
         totals = villages[0]
+    if show_cases:
+        _frozen_mediation(work, period, today, villages, totals)
     return Report(period, today, town, villages, totals, show_sensitive, show_cases)
+
+
+def _frozen_mediation(
+    work: Work, period: Period, today: dt.date, villages: list[Figures], totals: Figures
+) -> None:
+    """A past calendar month shows the mediation figures as the 人民调解月报 does: a committee that
+    generated its report with the frozen figures (marked, and where the live figures differ, with both),
+    the others live (docs/mediation-statistics.md)."""
+    from app.mediation import frozen, stats
+
+    start, end = period.start, period.end
+    if start.day != 1 or end != monthly_end(start) or end >= today:
+        return
+    view = frozen.report(work, start.year, start.month)
+    if not any(r.frozen for r in view.rows):
+        return
+    rows = {r.code: r for r in view.rows}
+    for f in villages:
+        row = rows.get(f.village_code)
+        if row is not None and row.frozen is not None:
+            f.mediation = stats.from_frozen_report(row, start, end)
+    if view.total is not None:
+        t = stats.from_frozen_report(view.total, start, end, whole_town=True)
+        # the 合计 as the station's data give it now: the frozen sum plus each changed row's difference
+        for r in view.rows:
+            for (part, key), (was, now) in r.changed_keys.items():
+                if part == "本月" and key != "received":
+                    t.live_now[key] = t.live_now.get(key, t.figures.get(key, 0)) + now - was
+        t.live_now = {k: v for k, v in t.live_now.items() if v != t.figures.get(k, 0)}
+        totals.mediation = t
+
+
+def monthly_end(first: dt.date) -> dt.date:
+    return (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)

@@ -468,3 +468,40 @@ def test_parse_frozen_takes_only_whole_numbers():
         None,
     ):
         assert monthly.parse_frozen(bad) is None, bad
+
+
+def test_the_statistics_page_shows_a_past_months_frozen_report_and_marks_what_changed(linked, tmp_path):
+    """统计报表 for a past calendar month: the committee that generated its report shows the frozen
+    figures (as the 人民调解月报 does), and where the station's figures differ now, both; the current
+    month and a custom period stay live."""
+    from app import reports
+
+    village, town = linked
+    v_admin, t_admin = _admin(village), _admin(town)
+    with village.work(v_admin) as w:
+        c = new_case(w, accepted_on=D(2026, 10, 10))
+        advance(w, c.id, (rules.IN_MEDIATION, D(2026, 10, 11)), (rules.SUCCEEDED, D(2026, 10, 20)))
+        frozen.freeze(w, 2026, 10, today=TODAY, now=dt.datetime(2026, 11, 1, 8, 0))
+        new_case(w, accepted_on=D(2026, 10, 25), dispute_type="邻里")  # entered after the report
+    _send(village, town, tmp_path / "stick")
+    october = reports.period_for("custom", TODAY, D(2026, 10, 1), D(2026, 10, 31))
+    with village.work(v_admin) as w:
+        r = reports.compute(w, october, today=TODAY)
+        live = reports.compute(w, october, today=D(2026, 10, 31))  # the month not yet over: live
+        tab = frozen.report(w, 2026, 10).rows[0]
+    m = r.totals.mediation
+    assert (m.accepted, m.succeeded) == (tab.month["accepted"], tab.month["succeeded"]) == (1, 1)
+    assert m.live_now["accepted"] == 2 and m.live_now["type:邻里"] == 1 and "succeeded" not in m.live_now
+    assert m.cell("accepted") == "1（现 2）" and m.cell("succeeded") == "1"
+    lines = dict(m.lines())
+    assert lines["数字来源"].startswith("2026年10月报表 第 1 版")
+    assert "受理 1→2" in lines["生成后有变动（报表数→现有数）"]
+    assert live.totals.mediation.accepted == 2 and not live.totals.mediation.frozen_label
+    # at the town: the village's row and the 合计 from the village's frozen report, as the 月报 shows them
+    with town.work(t_admin) as w:
+        r = reports.compute(w, october, today=TODAY)
+        view = frozen.report(w, 2026, 10)
+    (v,) = [f for f in r.villages if f.village_code == VILLAGE_CODE]
+    assert v.mediation.accepted == view.rows[0].month["accepted"] == 1 and v.mediation.frozen_label
+    assert r.totals.mediation.accepted == view.total.month["accepted"] == 1
+    assert r.totals.mediation.cell("accepted") == "1（现 2）"

@@ -225,5 +225,9 @@ def test_the_towns_handling_form_asks_the_agreement_of_a_success(qtbot, town_ws,
     tab.town_save.click()
     with town_ws.work(staff) as w:
         saved = w.session.get(MediationCase, case_id)
-        assert (saved.town_outcome, saved.town_agreement_kind, saved.town_amount_fen) == ("调解成功", "口头", 80000)
+        assert (saved.town_outcome, saved.town_agreement_kind, saved.town_amount_fen) == (
+            "调解成功",
+            "口头",
+            80000,
+        )
     assert "口头协议，金额 800.00 元" in tab.town_info.text()

@@ -101,7 +101,10 @@ def test_town_outcome_of_an_escalated_case_and_its_reply_to_a_demand_reach_the_v
     with village.work(_admin(village)) as w:
         info = casefile.open_case(w, case_id, audit_open=False).case
         assert (info.town_outcome, info.town_outcome_note) == ("调解成功", "已出具镇级调解协议")
-        assert (info.town_agreement_kind, info.town_amount_fen) == ("书面", 350000)  # the town's, brought down
+        assert (info.town_agreement_kind, info.town_amount_fen) == (
+            "书面",
+            350000,
+        )  # the town's, brought down
         assert info.town_handler == clerk.display_name and info.state == rules.ESCALATED
         reply = demands.demand_info(w, demand_id)
         assert reply.status == "乡镇已答复" and reply.town_reply.startswith("镇农业站已排期")

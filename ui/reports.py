@@ -64,9 +64,10 @@ BASE_COLUMNS = (
     ("逾期", lambda f: f.demands_overdue),
 )
 CASE_COLUMNS = (
-    ("受理", lambda f: f.mediation.accepted),
-    ("调解成功", lambda f: f.mediation.succeeded),
-    ("在调", lambda f: f.mediation.in_progress),
+    # "6（现 7）": a past month's frozen report, where the station's figures differ now
+    ("受理", lambda f: f.mediation.cell("accepted")),
+    ("调解成功", lambda f: f.mediation.cell("succeeded")),
+    ("在调", lambda f: f.mediation.cell("in_progress")),
     ("调解成功率", _rate),
 )
 

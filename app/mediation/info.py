@@ -275,9 +275,7 @@ def yuan_to_fen(value: object, *, field: str = "amount") -> int:
             f"金额“{value}”不是数字，请填写元为单位的数字，如 1200 或 350.50", field=field
         ) from None
     if not amount.is_finite():
-        raise UserError(
-            f"金额“{value}”不是数字，请填写元为单位的数字，如 1200 或 350.50", field=field
-        )
+        raise UserError(f"金额“{value}”不是数字，请填写元为单位的数字，如 1200 或 350.50", field=field)
     if amount < 0:
         raise UserError("金额不能为负数", field=field)
     if amount >= MAX_YUAN:

@@ -190,9 +190,7 @@ def record_town_handling(
     kind, amount_fen = None, 0
     if outcome == "调解成功":
         if agreement_kind not in rules.AGREEMENT_KINDS:
-            raise UserError(
-                "乡镇调解成功的，请选择协议形式：书面协议或口头协议", field="town_agreement_kind"
-            )
+            raise UserError("乡镇调解成功的，请选择协议形式：书面协议或口头协议", field="town_agreement_kind")
         kind = agreement_kind
         amount_fen = yuan_to_fen(amount, field="town_amount")
     row.town_handling = require_text(handling, "乡镇的处理情况", "handling")

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.mediation import monthly, rules
+from app.mediation.frozen import ReportRow
 from app.work import Work
 
 
@@ -46,6 +47,15 @@ class MediationStats:
     prevented_fight: Prevented = field(default_factory=Prevented)  # 防止群体性械斗
     prevented: int = 0  # 预防纠纷 (排查发现事项 marked 预防)
     figures: dict[str, int] = field(default_factory=dict)  # the standard layout's keys (monthly.KEYS)
+    # Shown from a frozen monthly report (app.mediation.frozen): which one, and the figures the station
+    # holds now where they differ from it (key → now); empty when the figures are the live ones.
+    frozen_label: str = ""
+    live_now: dict[str, int] = field(default_factory=dict)
+
+    def cell(self, key: str) -> str:
+        """A figure as a table shows it: "6（现 7）" when the frozen report's figure differs from now."""
+        value = self.figures.get(key, 0)
+        return f"{value}（现 {self.live_now[key]}）" if key in self.live_now else str(value)
 
     @property
     def concluded(self) -> int:
@@ -97,7 +107,16 @@ class MediationStats:
         """(label, value) rows for the printed and Excel statistics."""
         rate = self.success_rate
         p = self
-        return [
+        source = []
+        if p.frozen_label:
+            source.append(("数字来源", p.frozen_label))
+            if p.live_now:
+                changed = "；".join(
+                    f"{monthly.LABELS[k]} {monthly.value_text(k, p.figures.get(k, 0))}→{monthly.value_text(k, v)}"
+                    for k, v in p.live_now.items()
+                )
+                source.append(("生成后有变动（报表数→现有数）", changed))
+        return source + [
             ("排查次数", str(p.screenings)),
             ("排查发现纠纷数", str(p.found)),
             ("零报告次数", str(p.zero_reports)),
@@ -133,23 +152,7 @@ def compute(
     town_code = work.unit_code if work.is_town and village_code in (None, work.unit_code) else None
     codes = [village_code] if village_code else None
     c = monthly.compute(work.session, date_from, date_to, codes=codes, town_code=town_code)
-    f = c.total()
-    s = MediationStats(date_from, date_to, figures=f)
-    s.screenings, s.found, s.zero_reports = f["screenings"], f["found"], f["zero_reports"]
-    s.accepted, s.succeeded, s.failed, s.terminated = (
-        f["accepted"],
-        f["succeeded"],
-        f["failed"],
-        f["terminated"],
-    )
-    # the whole town counts each escalated dispute once, as the village's 受理: no 接收上报 of its own
-    s.received = f["received"] if village_code else 0
-    s.in_progress, s.escalated, s.rejected = f["in_progress"], f["escalated"], f["rejected"]
-    s.amount_fen, s.prevented = f["amount_fen"], f["prevented"]
-    s.prevented_criminal = Prevented(f["prevent_criminal"], f["prevent_criminal_people"])
-    s.prevented_petition = Prevented(f["prevent_petition"], f["prevent_petition_people"])
-    s.prevented_suicide = Prevented(f["prevent_suicide"], f["prevent_suicide_people"])
-    s.prevented_fight = Prevented(f["prevent_fight"], f["prevent_fight_people"])
+    s = from_figures(c.total(), date_from, date_to, whole_town=work.is_town and not village_code)
     types: dict[str, int] = dict.fromkeys(rules.NATIONAL_TYPES, 0)
     sources: dict[str, int] = {}
     for raw in c.raw_types.values():
@@ -161,4 +164,49 @@ def compute(
     s.by_type = types
     order = {name: i for i, name in enumerate(rules.SOURCES)}
     s.by_source = dict(sorted(sources.items(), key=lambda kv: order.get(kv[0], 99)))
+    return s
+
+
+def from_figures(
+    f: monthly.Figures, date_from: dt.date | None, date_to: dt.date | None, *, whole_town: bool = False
+) -> MediationStats:
+    """The statistics of a committee's figures in the standard layout (live or from a frozen report).
+    ``whole_town``: the figures of every committee of a town, where an escalated case is accepted once
+    (the village's 受理) and the town committee's 接收上报 is no figure of its own. Types and sources are
+    the standard layout's (15 national types, the official three sources)."""
+    s = MediationStats(date_from, date_to, figures=dict(f))
+    s.screenings, s.found, s.zero_reports = f["screenings"], f["found"], f["zero_reports"]
+    s.accepted, s.succeeded, s.failed, s.terminated = (
+        f["accepted"],
+        f["succeeded"],
+        f["failed"],
+        f["terminated"],
+    )
+    # the whole town counts each escalated dispute once, as the village's 受理: no 接收上报 of its own
+    s.received = 0 if whole_town else f.get("received", 0)
+    if whole_town:
+        s.figures["received"] = 0
+    s.in_progress, s.escalated, s.rejected = f["in_progress"], f["escalated"], f["rejected"]
+    s.amount_fen, s.prevented = f["amount_fen"], f["prevented"]
+    s.prevented_criminal = Prevented(f["prevent_criminal"], f["prevent_criminal_people"])
+    s.prevented_petition = Prevented(f["prevent_petition"], f["prevent_petition_people"])
+    s.prevented_suicide = Prevented(f["prevent_suicide"], f["prevent_suicide_people"])
+    s.prevented_fight = Prevented(f["prevent_fight"], f["prevent_fight_people"])
+    s.by_type = {t: f.get(f"type:{t}", 0) for t in rules.NATIONAL_TYPES}
+    s.by_source = {src: f.get(f"source:{src}", 0) for src in rules.OFFICIAL_SOURCES}
+    return s
+
+
+def from_frozen_report(
+    row: ReportRow, date_from: dt.date, date_to: dt.date, *, whole_town: bool = False
+) -> MediationStats:
+    """A row of the monthly report (:func:`app.mediation.frozen.report`) as statistics: the frozen figures
+    where the committee generated its report (marked, with the figures that differ now), else the live
+    ones, exactly as the 人民调解月报 shows them."""
+    s = from_figures(row.month, date_from, date_to, whole_town=whole_town)
+    if row.frozen is not None:
+        s.frozen_label = f"{row.frozen.year}年{row.frozen.month}月报表 {row.frozen.label}"
+    elif row.kind == "total":
+        s.frozen_label = "人民调解月报的合计（已生成报表的村取报表数字）"
+    s.live_now = {key: now for (period, key), (_was, now) in row.changed_keys.items() if period == "本月"}
     return s
