@@ -336,6 +336,47 @@ def test_a_party_of_a_mediators_household_is_refused_until_the_mediator_is_repla
             )
 
 
+def test_a_typed_in_party_is_known_by_resident_id_for_the_mediators_household(village_ws, admin):
+    """A party typed in (not picked from the roster) with the resident ID of a roster resident: the
+    mediator of that resident's household is refused, both ways; the same resident by ID is refused
+    whatever name was typed; a mere namesake is not (a name is no identity)."""
+    ids = _family(village_ws, admin)
+    with village_ws.work(admin) as w:
+        c = _bare_case(w)
+        registration.add_party(w, c.id, role="申请人", person_id=ids["赵桂兰"])
+        registration.add_party(
+            w,
+            c.id,
+            role="被申请人",
+            name="王小明",
+            id_number=CHILD_ID.lower(),  # typed, not picked
+            guardian_name="刘梅",
+            guardian_relation="母亲",
+        )
+        with pytest.raises(UserError, match="王大明与当事人王小明同住一户.*应当回避"):
+            registration.add_mediator(w, c.id, name="王大明", person_id=ids["王大明"])
+        assert casefile.open_case(w, c.id).mediators == []
+    with village_ws.work(admin) as w:
+        other = _bare_case(w)
+        registration.add_mediator(w, other.id, name="王大明", person_id=ids["王大明"], is_lead=True)
+        with pytest.raises(UserError, match="调解员王大明与当事人王小明同住一户.*办理回避"):
+            registration.add_party(
+                w,
+                other.id,
+                role="被申请人",
+                name="王小明",
+                id_number=CHILD_ID,
+                guardian_name="刘梅",
+                guardian_relation="母亲",
+            )
+        # the mediator's own resident ID typed in under another spelling of the name: the same person
+        with pytest.raises(UserError, match="王大明是本案当事人赵大明（身份证号相同）"):
+            registration.add_party(w, other.id, role="申请人", name="赵大明", id_number=FATHER_ID)
+        # a namesake with no ID is someone else
+        registration.add_party(w, other.id, role="申请人", name="王大明", address="邻村")
+        assert [p.name for p in casefile.open_case(w, other.id).parties] == ["王大明"]
+
+
 # -- 不予受理 vs 终止 ------------------------------------------------------------------------------------
 def test_a_refusal_before_mediation_is_not_accepted_and_ending_needs_a_mediation_under_way(
     village_ws, mediator
