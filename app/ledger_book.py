@@ -27,6 +27,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from app.dates import cn_date
 from app.errors import UserError
 from app.excel import literal
 
@@ -60,10 +61,7 @@ def check_target(target: Path | str) -> Path:
 
 def period_text(date_from: dt.date | None, date_to: dt.date | None) -> str:
     """The period a ledger covers, as its title says it: 2026年8月1日至2026年8月31日, …以来, 截至…, 全部."""
-
-    def day(d: dt.date) -> str:
-        return f"{d.year}年{d.month}月{d.day}日"
-
+    day = cn_date
     if date_from and date_to:
         return f"{day(date_from)}至{day(date_to)}"
     if date_from:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from app.dates import cn_date
 from app.paths import cjk_font_path
 
 FONT = "cjk"
@@ -32,7 +33,7 @@ def write_sheet(out: Path, *, station: str, code: str, made_on: dt.date | None =
     pdf.cell(
         0,
         8,
-        f"{station}　　{made_on.year}年{made_on.month}月{made_on.day}日生成",
+        f"{station}　　{cn_date(made_on)}生成",
         align="C",
         new_x="LMARGIN",
         new_y="NEXT",

@@ -46,6 +46,8 @@ def test_month_prints_each_entry_with_a_signature_line(village_ws, tmp_path):
     assert "民情日记（2024年3月）" in text and "张三丰" in text and "慢性病门诊卡" in text
     assert text.count("群众签字") == 12 and "四月的一篇" not in text
     assert "曾拒签" in text and "外出未归" in text
+    # dates as written on paper (app/dates.py): 2024年3月1日 09:00, never 2024年03月01日
+    assert "2024年3月1日 09:00" in text and "03月" not in text and "2024-03" not in text
     fonts = reader.pages[0]["/Resources"]["/Font"]
     assert any("NotoSerif" in str(f.get_object()["/BaseFont"]) for f in fonts.values())
     with village_ws.work() as w, pytest.raises(UserError, match="没有民情日记"):

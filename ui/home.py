@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import todo
+from app.dates import cn_date, cn_month_day
 
 from ui.context import AppContext
 from ui.tasks import run_in_background
@@ -87,7 +88,7 @@ class HomePage(QWidget):
         """Gather the reminders off the UI thread: on a large village they take a moment, and the
         window must show (and stay usable) meanwhile."""
         today = self.today()
-        self.title.setText(f"今日待办　{today:%Y年%m月%d日} 星期{WEEKDAYS[today.weekday()]}")
+        self.title.setText(f"今日待办　{cn_date(today)} 星期{WEEKDAYS[today.weekday()]}")
         if self._loading:  # one gathering at a time; run again once it is in
             self._again = True
             return
@@ -143,7 +144,7 @@ class HomePage(QWidget):
                 group.setForeground(0, QBrush(QColor(color)))
             self.tree.addTopLevelItem(group)
             for item in members:
-                row = QTreeWidgetItem([item.title, f"{item.due:%m月%d日}" if item.due else "", item.detail])
+                row = QTreeWidgetItem([item.title, cn_month_day(item.due) if item.due else "", item.detail])
                 row.setData(0, ITEM_ROLE, item)
                 row.setToolTip(0, item.title)
                 group.addChild(row)

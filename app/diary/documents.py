@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from db.models import DiaryEntry, User
 
+from app.dates import cn_date, cn_time
 from app.diary import acknowledgement, entries
 from app.errors import UserError
 from app.paths import cjk_font_path
@@ -60,7 +61,7 @@ def _field(pdf: FPDF, label: str, text: str) -> None:
 
 def _block(pdf: FPDF, n: int, e: entries.EntryDetail, signature_png: bytes | None) -> None:
     pdf.set_font(FONT, size=12)
-    when = e.occurred_at.strftime("%Y年%m月%d日 %H:%M")
+    when = cn_time(e.occurred_at)
     pdf.cell(0, 8, f"{n}. {when}  {e.kind_label}  {e.place}".rstrip(), new_x="LMARGIN", new_y="NEXT")
     met = "、".join(
         p.person_name + (f"（{p.head_name}户）" if p.person_name != p.head_name else "")
@@ -73,13 +74,13 @@ def _block(pdf: FPDF, n: int, e: entries.EntryDetail, signature_png: bytes | Non
     _field(pdf, "家庭情况", e.situation)
     _field(pdf, "困难问题", e.difficulties)
     for i, d in enumerate(e.demands, start=1):
-        due = f"，期限 {d.due_on:%Y-%m-%d}" if d.due_on else ""
+        due = f"，期限 {cn_date(d.due_on)}" if d.due_on else ""
         _field(pdf, f"群众诉求{i}", f"［{d.category}］{d.content}{due}")
     _field(pdf, "办理情况", e.actions)
-    plan = e.follow_up + (f"（{e.follow_up_on:%Y-%m-%d}前）" if e.follow_up_on and e.follow_up else "")
+    plan = e.follow_up + (f"（{cn_date(e.follow_up_on)}前）" if e.follow_up_on and e.follow_up else "")
     _field(pdf, "后续计划", plan)
     for a in e.amendments:
-        _field(pdf, f"补记（{a.amended_at:%Y-%m-%d}）", a.text)
+        _field(pdf, f"补记（{cn_date(a.amended_at)}）", a.text)
     pdf.ln(2)
     pdf.set_font(FONT, size=10.5)
     ack = e.acknowledgement
@@ -89,7 +90,7 @@ def _block(pdf: FPDF, n: int, e: entries.EntryDetail, signature_png: bytes | Non
             0,
             7,
             f"群众签字：{ack.signer_name}（{ack.signer_relation or '本人'}，{ack.method_label}，"
-            f"{ack.signed_at:%Y-%m-%d %H:%M}）",
+            f"{cn_time(ack.signed_at)}）",
             new_x="LMARGIN",
             new_y="NEXT",
         )
@@ -97,7 +98,7 @@ def _block(pdf: FPDF, n: int, e: entries.EntryDetail, signature_png: bytes | Non
             pdf.image(io.BytesIO(signature_png), x=pdf.w - pdf.r_margin - 45, y=y - 4, h=12)
     else:
         if ack is not None:
-            _field(pdf, f"曾拒签（{ack.signed_at:%Y-%m-%d}）", ack.refusal_reason)
+            _field(pdf, f"曾拒签（{cn_date(ack.signed_at)}）", ack.refusal_reason)
         pdf.cell(
             0,
             7,

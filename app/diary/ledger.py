@@ -26,6 +26,7 @@ from db.queries.diary import (
     ledger_stream,
 )
 
+from app.dates import cn_date
 from app.errors import UserError
 from app.ledger_book import LedgerBook, Row, check_target, period_text
 from app.work import Work
@@ -86,7 +87,7 @@ def export_ledger(
     status = f"（{f.status}）" if f.status else ""
     book = LedgerBook(
         "民情台账",
-        f"{village_name}民情台账{status}  {period_text(f.date_from, f.date_to)}  导出日期 {today:%Y-%m-%d}",
+        f"{village_name}民情台账{status}  {period_text(f.date_from, f.date_to)}  导出日期 {cn_date(today)}",
         LEDGER_COLUMNS,
     )
     return book.save(target, _ledger_rows(session, f, total, today, progress))
@@ -169,7 +170,7 @@ def export_diary(
     ids = diary_entry_ids(session, f, descending=False)
     book = LedgerBook(
         "民情日记",
-        f"{village_name}民情日记台账  {period_text(f.date_from, f.date_to)}  导出日期 {today:%Y-%m-%d}",
+        f"{village_name}民情日记台账  {period_text(f.date_from, f.date_to)}  导出日期 {cn_date(today)}",
         DIARY_COLUMNS,
     )
     return book.save(target, _diary_rows(session, ids, progress))

@@ -12,6 +12,7 @@ from db import vocab
 from db.models import Demand, Household
 from db.queries.diary import ReferralRow, referral_rows
 
+from app.dates import cn_month_day
 from app.diary.demands import CLOSED, OPEN, TOWN_REPLIED
 from app.diary.visits import open_must_visits, overdue_households
 from app.todo import TodoItem
@@ -72,7 +73,7 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
             TodoItem(
                 "must_visit",
                 f"必访：{ev.head_name}家（{ev.kind_label}）",
-                f"{ev.group_name} {ev.occurred_on:%m月%d日}发生。{ev.note}".strip(),
+                f"{ev.group_name} {cn_month_day(ev.occurred_on)}发生。{ev.note}".strip(),
                 ev.due_on,
                 severity,
                 "diary",
@@ -221,7 +222,7 @@ def _feedback_wanted(work: Work, today: dt.date, is_admin: bool) -> list[TodoIte
         TodoItem(
             "demand_feedback",
             f"请群众点评：{head or ''} {d.content[:20]}",
-            f"{d.closed_on:%m月%d日}办结，下次走访时请群众点评（满意 / 基本满意 / 不满意）",
+            f"{cn_month_day(d.closed_on)}办结，下次走访时请群众点评（满意 / 基本满意 / 不满意）",
             None,
             "normal",
             "diary",

@@ -16,6 +16,7 @@ from db.queries.households import group_sort_key
 from app import audit
 from app.accounts import require
 from app.codes import mask_resident_id
+from app.dates import cn_date
 from app.households.excel_read import label
 from app.households.tags import hidden_tags, sensitive_tags
 from app.ledger_book import LedgerBook, check_target
@@ -98,7 +99,7 @@ def export_roster(
             tags.setdefault(hid, []).append(tag)
     book = LedgerBook(
         "户籍台账",
-        f"{village_name}户籍台账  共 {len(households)} 户  导出日期 {today:%Y-%m-%d}",
+        f"{village_name}户籍台账  共 {len(households)} 户  导出日期 {cn_date(today)}",
         [(label(key), EXPORT_WIDTHS[key]) for key in EXPORT_ORDER],
         text_columns=[label(key) for key in TEXT_KEYS],
     )

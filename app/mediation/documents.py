@@ -22,6 +22,7 @@ from db.models import Attachment
 from app import accounts, audit
 from app.attachments import load_blob
 from app.codes import mask_resident_id
+from app.dates import cn_date, cn_time
 from app.errors import UserError
 from app.mediation import casefile, law, rules
 from app.mediation.info import CaseFile, PartyInfo, SignatureInfo, fen_to_yuan
@@ -53,17 +54,6 @@ class PrintedDocument:
     pages: int
     copies: int = 1
     full_ids: bool = False  # the parties' resident IDs were printed in full
-
-
-def cn_date(day: dt.date | dt.datetime | None) -> str:
-    """2026年8月24日 (no leading zeros, as written on paper); "" for no date."""
-    if day is None:
-        return ""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def cn_time(at: dt.datetime) -> str:
-    return f"{cn_date(at)} {at:%H:%M}"
 
 
 class _Form(FPDF):

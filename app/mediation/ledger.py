@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from db.models import Agreement, CaseMediator, CaseParty, CaseTransition, MediationCase, Station
 
+from app.dates import cn_date
 from app.ledger_book import LedgerBook, check_target, period_text
 from app.mediation import rules
 from app.mediation import stats as mstats
@@ -112,7 +113,7 @@ def export_ledger(
 
     book = LedgerBook(
         "台账",
-        f"矛盾纠纷排查调处台账  {period_text(date_from, date_to)}  导出日期 {dt.date.today():%Y-%m-%d}",
+        f"矛盾纠纷排查调处台账  {period_text(date_from, date_to)}  导出日期 {cn_date(dt.date.today())}",
         ((("村", 12),) if at_town else ()) + COLUMNS,
         frozen_columns=2 if at_town else 1,  # (村 and) 案件编号 stay in view
     )

@@ -16,6 +16,7 @@ from fpdf import FPDF
 from fpdf.enums import WrapMode
 from fpdf.fonts import FontFace
 
+from app.dates import cn_date, cn_month_day
 from app.errors import UserError
 from app.ledger_book import LedgerBook, check_target
 from app.mediation import frozen, monthly
@@ -148,7 +149,7 @@ PAPER_HEADINGS = {
 
 def _period_text(view: frozen.MonthlyReportView) -> str:
     end = monthly.month_bounds(view.year, view.month)[1]
-    return f"{view.year}年{view.month}月（本年累计：{view.year}年1月1日至{view.month}月{end.day}日）"
+    return f"{view.year}年{view.month}月（本年累计：{view.year}年1月1日至{cn_month_day(end)}）"
 
 
 def _row_name(r: frozen.ReportRow) -> str:
@@ -163,10 +164,6 @@ def _state(r: frozen.ReportRow) -> str:
     if r.status == frozen.CHANGED and r.frozen:
         return f"报送后有变动（第{r.frozen.edition}版）"
     return r.status
-
-
-def _cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 class _Sheet(FPDF):
@@ -283,7 +280,7 @@ def print_report(
     pdf.set_font(FONT, size=10.5)
     pdf.cell(70, 8, f"填报人：{filled_by or '　' * 6}")
     pdf.cell(70, 8, "审核人：" + "　" * 6)
-    pdf.cell(70, 8, f"填报日期：{_cn_date(day)}")
+    pdf.cell(70, 8, f"填报日期：{cn_date(day)}")
     pdf.cell(0, 8, "单位（盖章）", align="R", new_x="LMARGIN", new_y="NEXT")
     tmp = target.with_name(target.name + ".part")
     pdf.output(str(tmp))
@@ -309,7 +306,7 @@ def export_report(view: frozen.MonthlyReportView, target: Path | str) -> int:
     columns = figure_columns()
     book = LedgerBook(
         "统计表",
-        f"{view.title}  填报单位：{view.unit_name}人民调解委员会  导出日期 {dt.date.today():%Y-%m-%d}",
+        f"{view.title}  填报单位：{view.unit_name}人民调解委员会  导出日期 {cn_date(dt.date.today())}",
         [("村", 16), ("期间", 9), *((label, width) for label, width, _g in columns), ("报送情况", 40)],
         frozen_columns=2,
     )

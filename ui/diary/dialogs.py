@@ -500,7 +500,7 @@ class PrintMonthDialog(QDialog):
         if i >= 0:
             self.cadre.setCurrentIndex(i)
         today = dt.date.today()
-        self.month = date_edit(today, self, "yyyy年MM月")
+        self.month = date_edit(today, self, "yyyy年M月")
         form = QFormLayout(self)
         form.addRow("干部", self.cadre)
         form.addRow("月份", self.month)

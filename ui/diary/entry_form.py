@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from db.queries.diary import person_hits
 
+from app.dates import cn_month_day
 from app.diary import drafts, entries
 from app.diary.demands import demand_categories
 from app.errors import UserError
@@ -421,7 +422,7 @@ class EntryDialog(QDialog):
             self._draft = drafts.load_draft(w, self.draft_key)
         if self._draft is not None:
             self.draft_label.setText(
-                f"发现 {self._draft.saved_at:%m月%d日 %H:%M} 没有保存的草稿，要接着写吗？"
+                f"发现 {cn_month_day(self._draft.saved_at)} {self._draft.saved_at:%H:%M} 没有保存的草稿，要接着写吗？"
             )
             self.draft_banner.show()
 
