@@ -225,7 +225,25 @@ def test_the_representative_signs_where_the_party_would_and_is_printed(village_w
     for t in (text, registration_text):
         assert "法定代理人" in t and "王大明（父亲）" in t and FATHER_ID in t
     assert "被申请人王小明的法定代理人（签名、盖章或按指印）" in text
-    assert "履行地点：村委会调解室" in text
+    assert (
+        "履行地点：村委会调解室" in text and "履行期限：未约定" in text
+    )  # a blank one is said, not left out
+
+
+def test_a_printed_line_never_starts_with_closing_punctuation():
+    """fpdf breaks Chinese anywhere; "）。" alone at a line's start (seen on the 协议书's last paragraph) is
+    avoided by taking the character before down with it."""
+    form = docs._Form("协议书")
+    form.add_page()
+    form.set_font(docs.FONT, size=11)
+    width = form.get_string_width("字" * 20)
+    for n in range(15, 25):
+        text = "字" * n + "（第三十三条）。" + "后文" * 20
+        lines = form._broken(text, width)
+        assert "".join(lines) == text
+        assert all(line and line[0] not in docs.NO_LINE_START for line in lines[1:]), lines
+        assert all(form.get_string_width(line) <= width for line in lines)
+    form.output()  # (closes the font file)
 
 
 # -- 回避 ------------------------------------------------------------------------------------------------

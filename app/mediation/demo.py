@@ -463,6 +463,7 @@ def _drive(
         terms=terms.format(**fmt),
         performance_manner="当场履行" if oral else "按协议约定履行",
         performance_deadline=None if oral else day + dt.timedelta(days=rng.choice((7, 15, 30))),
+        performance_place="调解现场" if oral else "村调解室",
         amount=money,
         recorder="刘文书",
     )

@@ -56,6 +56,9 @@ class PrintedDocument:
     full_ids: bool = False  # the parties' resident IDs were printed in full
 
 
+NO_LINE_START = frozenset("，。、；：？！）》」』”’…")
+
+
 class _Form(FPDF):
     def __init__(self, title: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
@@ -130,18 +133,27 @@ class _Form(FPDF):
         return FontFace(fill_color=LABEL.fill_color, size_pt=fit) if fit != size else LABEL
 
     def para(self, text: str, size: float = 11, indent: bool = True) -> None:
-        """A paragraph per line of ``text``; Chinese wraps at any character, not at spaces."""
+        """A paragraph per line of ``text``; Chinese wraps at any character, not at spaces, but a line
+        never starts with closing punctuation ("）。" alone on a line): the character before goes with it."""
         self.set_font(FONT, size=size)
         for line in text.splitlines() or [""]:
-            self.multi_cell(
-                0,
-                7,
-                ("\u3000\u3000" if indent else "") + line,
-                new_x="LMARGIN",
-                new_y="NEXT",
-                wrapmode=WrapMode.CHAR,
-                align="L",
-            )
+            for part in self._broken(("\u3000\u3000" if indent else "") + line, self.epw - 2 * self.c_margin):
+                self.multi_cell(0, 7, part, new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR, align="L")
+
+    def _broken(self, text: str, width: float) -> list[str]:
+        out: list[str] = []
+        line = ""
+        for ch in text:
+            if line and self.get_string_width(line + ch) > width:
+                if ch in NO_LINE_START and len(line) > 1:
+                    out.append(line[:-1])
+                    line = line[-1]
+                else:
+                    out.append(line)
+                    line = ""
+            line += ch
+        out.append(line)
+        return out
 
     def section(self, label: str, text: str) -> None:
         self.set_font(FONT, size=11.5)
@@ -420,11 +432,12 @@ def agreement(
         pdf.section("各方当事人责任：", ag.responsibilities)
         pdf.para("经本委员会调解，双方当事人自愿达成如下协议：", indent=False)
         pdf.para(ag.terms)
-        place = f"，履行地点：{ag.performance_place}" if ag.performance_place else ""
-        deadline = f"，履行期限：{cn_date(ag.performance_deadline)}前" if ag.performance_deadline else ""
+        # each of the three named, a blank one as such (the paper goes to court: nothing left to guess)
+        deadline = f"{cn_date(ag.performance_deadline)}前" if ag.performance_deadline else "未约定"
         pdf.section(
             "履行方式、地点、期限：",
-            f"履行方式：{ag.performance_manner or '按上述协议履行'}{place}{deadline}。"
+            f"履行方式：{ag.performance_manner or '按上述协议履行'}；"
+            f"履行地点：{ag.performance_place or '未约定'}；履行期限：{deadline}。"
             + (f"协议涉及金额 {fen_to_yuan(ag.amount_fen):,.2f} 元。" if ag.amount_fen else ""),
         )
         pdf.para(
