@@ -27,6 +27,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from app.charts import MonthChart, add_to_workbook
 from app.errors import UserError
 from app.excel import literal
 
@@ -148,6 +149,27 @@ class LedgerBook:
                     c.font = TITLE_FONT
                 elif isinstance(v, dt.date):
                     c.number_format = DATE_FORMAT
+                cells.append(literal(c))
+            ws.append(cells)
+
+    def add_chart_sheet(self, title: str, charts: Sequence[MonthChart]) -> None:
+        """A sheet of month charts (:mod:`app.charts`): each chart's figures as a table, with a native bar
+        chart per unit beside them."""
+        ws = self.wb.create_sheet(title)
+        ws.column_dimensions["A"].width = 16
+        ws.column_dimensions["B"].width = 8
+        for i in range(3, 16):
+            ws.column_dimensions[get_column_letter(i)].width = 6
+        rows = add_to_workbook(ws, charts)
+        headings = {n for n, values in enumerate(rows) if len(values) == 1}
+        for n, values in enumerate(rows):
+            cells = []
+            for v in values:
+                c = WriteOnlyCell(ws, v)  # type: ignore[arg-type]  # str or int only
+                if n in headings:
+                    c.font = HEAD_FONT
+                elif n - 1 in headings:
+                    c.font, c.fill = HEAD_FONT, HEAD_FILL
                 cells.append(literal(c))
             ws.append(cells)
 
