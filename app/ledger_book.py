@@ -26,10 +26,14 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+
+from db.models import Station
 
 from app.charts import MonthChart, add_to_workbook
 from app.errors import UserError
 from app.excel import literal
+from app.work import Work
 
 TITLE_FONT = Font(name="宋体", size=14, bold=True)
 HEAD_FONT = Font(name="宋体", bold=True)
@@ -57,6 +61,16 @@ def check_target(target: Path | str) -> Path:
     if not target.parent.exists():
         raise UserError(f"文件夹 {target.parent} 不存在，请先建立或换一个位置", field="file")
     return target
+
+
+VILLAGE_COLUMN = ("村", 12)  # first in every export a town makes (its rows come from many villages)
+
+
+def village_names(work: Work) -> dict[str, str] | None:
+    """At a town, village code → name for the 村 column; None at a village (its exports need none)."""
+    if not work.is_town:
+        return None
+    return {code: name for code, name in work.session.execute(select(Station.code, Station.name))}
 
 
 def period_text(date_from: dt.date | None, date_to: dt.date | None) -> str:
