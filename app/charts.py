@@ -287,6 +287,10 @@ def add_to_workbook(ws: WriteOnlyWorksheet, charts: Sequence[MonthChart]) -> lis
             bars.title = f"{panel.name} {chart.year}年{chart.title}"
             bars.y_axis.title = chart.unit
             bars.height, bars.width = 7, 12  # cm
+            bars.x_axis.delete = bars.y_axis.delete = False  # openpyxl 3.1 hides the axes otherwise
+            top = max([1, *(v for m in panel.months for v in m)])
+            bars.y_axis.majorUnit = max(1, -(-top // 5))  # whole numbers: these are counts
+            bars.y_axis.scaling.min = 0
             data = Reference(ws, min_col=2, max_col=14, min_row=first, max_row=first + n_series - 1)
             bars.add_data(data, from_rows=True, titles_from_data=True)
             bars.set_categories(Reference(ws, min_col=3, max_col=14, min_row=start + 1, max_row=start + 1))

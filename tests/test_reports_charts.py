@@ -99,6 +99,7 @@ def test_town_charts_put_the_total_first_then_villages_in_code_order(qtbot, town
     visits = page.show_chart("走访记录")
     assert sum(p.total(0) for p in visits.panels[1:]) > 0  # the demo villages' diaries arrived
     view = page.chart_view
+    assert page.chart_note.text().startswith("全镇合计在前，各村按村代码顺序，不排名次")
     assert view.height() >= charts.height_for(visits, view.width())  # every panel drawn in full
     assert page.chart_view.grab_image(1000).height() > 0
 
@@ -160,6 +161,7 @@ def test_a_village_prints_its_own_line_without_a_total(qtbot, village_ws, villag
     with village_ws.work(village_admin) as w:
         name = w.station.name
     assert page.chart_year.value() == 2024 and page.chart_view.panels == [name]
+    assert "全镇" not in page.chart_note.text()
     task = page.print_to(tmp_path / "村.pdf")
     qtbot.waitUntil(lambda: task.finished, timeout=10000)
     text = "".join(p.extract_text() for p in PdfReader(tmp_path / "村.pdf").pages).replace("\x00", "")

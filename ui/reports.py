@@ -357,6 +357,10 @@ class ReportsPage(QWidget):
         days = (r.period.end - r.period.start).days + 1
         self.period_label.setText(f"统计期间：{r.period.label}（{days} 天）")
         self.villages_box.setVisible(r.town)
+        self.chart_note.setText(
+            ("全镇合计在前，各村按村代码顺序，不排名次；" if r.town else "")
+            + "每图按本图最大数定刻度（纵轴上端的数）。"
+        )
         self.villages_model.set_report(r)
         t = r.totals
         self.roster_box.setTitle("户籍与联系卡" + ("（全镇合计）" if r.town else ""))
