@@ -110,6 +110,7 @@ def build(
 # -- layout: one drawing for every renderer ------------------------------------------------------------
 CELL_W, CELL_H, LEGEND_H, MARGIN = 250.0, 118.0, 26.0, 8.0
 TEXT_SIZE = 12.0  # the size of the text, in the layout's unit
+NAME_CHARS = 8  # a longer unit name is cut (with …) so the panel's heading stays inside it
 AXIS_COLOR, GRID_COLOR, TEXT_COLOR, LABEL_COLOR = "#888888", "#bbbbbb", "#222222", "#666666"
 
 
@@ -173,7 +174,8 @@ def layout(chart: MonthChart, width: float) -> list[Step]:
 def _panel(chart: MonthChart, panel: Panel, x: float, y: float, w: float, h: float) -> list[Step]:
     out: list[Step] = [Rect(x, y, w, h)]
     totals = " · ".join(f"{s.label} {panel.total(i)}" for i, s in enumerate(chart.series))
-    out.append(Text(x + 4, y + 3, w - 8, 16, f"{panel.name}  {totals}"))
+    name = panel.name if len(panel.name) <= NAME_CHARS else panel.name[: NAME_CHARS - 1] + "…"
+    out.append(Text(x + 4, y + 3, w - 8, 16, f"{name}  {totals}"))
     top = max([1, *(v for m in panel.months for v in m)])
     px, py, pw, ph = x + 26, y + 28, w - 32, h - 46
     out.append(Text(x + 1, py - 6, 22, 14, str(top), "R", LABEL_COLOR))

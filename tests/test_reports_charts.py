@@ -204,3 +204,23 @@ def test_a_villages_own_exports_have_no_village_column(village_ws, village_admin
     for name in ("日记", "台账", "户籍"):
         sheet = openpyxl.load_workbook(tmp_path / f"{name}.xlsx").worksheets[0]
         assert "村" not in [c.value for c in sheet[2]], name
+
+
+def test_a_hostile_village_name_stays_text_and_inside_its_panel(tmp_path):
+    """A village's name comes from its station card: in the workbook it is text, never a formula, and on
+    paper or screen a long one is cut so it stays inside its panel."""
+    chart = charts.MonthChart("走访记录", "篇", 2024, reports.VISIT_SERIES)
+    chart.panels = [
+        charts.Panel('=HYPERLINK("http://x","点我")', charts.empty_months(1)),
+        charts.Panel("一个名字特别特别特别长的村民委员会", [(3,)] * 12),
+    ]
+    heads = [s for s in charts.layout(chart, 1000) if isinstance(s, charts.Text) and "走访 " in s.text]
+    assert heads[1].text == "一个名字特别特…  走访 36"
+    from app.ledger_book import LedgerBook
+
+    book = LedgerBook("表", "标题", [("村", 10)])
+    book.add_chart_sheet("图表", [chart])
+    book.save(tmp_path / "图表.xlsx", [])
+    sheet = openpyxl.load_workbook(tmp_path / "图表.xlsx")["图表"]
+    cell = sheet["A3"]
+    assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
