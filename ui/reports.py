@@ -201,9 +201,7 @@ class ReportsPage(QWidget):
         chart_top.addWidget(self.chart_year)
         chart_top.addWidget(self.chart_tabs)
         chart_top.addStretch(1)
-        chart_note = QLabel(
-            "全镇合计在前，各村按村代码顺序；每图按本图最大数定刻度，不排名次。", self.charts_box
-        )
+        self.chart_note = chart_note = QLabel(self.charts_box)
         chart_note.setStyleSheet("color: #555;")
         cb = QVBoxLayout(self.charts_box)
         cb.addLayout(chart_top)
