@@ -26,10 +26,15 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from sqlalchemy import select
 
+from db.models import Station
+
+from app.charts import MonthChart, add_to_workbook
 from app.dates import cn_date
 from app.errors import UserError
 from app.excel import literal
+from app.work import Work
 
 TITLE_FONT = Font(name="宋体", size=14, bold=True)
 HEAD_FONT = Font(name="宋体", bold=True)
@@ -57,6 +62,16 @@ def check_target(target: Path | str) -> Path:
     if not target.parent.exists():
         raise UserError(f"文件夹 {target.parent} 不存在，请先建立或换一个位置", field="file")
     return target
+
+
+VILLAGE_COLUMN = ("村", 12)  # first in every export a town makes (its rows come from many villages)
+
+
+def village_names(work: Work) -> dict[str, str] | None:
+    """At a town, village code → name for the 村 column; None at a village (its exports need none)."""
+    if not work.is_town:
+        return None
+    return {code: name for code, name in work.session.execute(select(Station.code, Station.name))}
 
 
 def period_text(date_from: dt.date | None, date_to: dt.date | None) -> str:
@@ -146,6 +161,27 @@ class LedgerBook:
                     c.font = TITLE_FONT
                 elif isinstance(v, dt.date):
                     c.number_format = DATE_FORMAT
+                cells.append(literal(c))
+            ws.append(cells)
+
+    def add_chart_sheet(self, title: str, charts: Sequence[MonthChart]) -> None:
+        """A sheet of month charts (:mod:`app.charts`): each chart's figures as a table, with a native bar
+        chart per unit beside them."""
+        ws = self.wb.create_sheet(title)
+        ws.column_dimensions["A"].width = 16
+        ws.column_dimensions["B"].width = 8
+        for i in range(3, 16):
+            ws.column_dimensions[get_column_letter(i)].width = 6
+        rows = add_to_workbook(ws, charts)
+        headings = {n for n, values in enumerate(rows) if len(values) == 1}
+        for n, values in enumerate(rows):
+            cells = []
+            for v in values:
+                c = WriteOnlyCell(ws, v)  # type: ignore[arg-type]  # str or int only
+                if n in headings:
+                    c.font = HEAD_FONT
+                elif n - 1 in headings:
+                    c.font, c.fill = HEAD_FONT, HEAD_FILL
                 cells.append(literal(c))
             ws.append(cells)
 

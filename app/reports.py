@@ -23,7 +23,7 @@ Definitions (what the page and the tests rely on):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Row, and_, case, distinct, func, select
@@ -43,10 +43,12 @@ from db.models import (
     Station,
 )
 
+from app import charts
 from app.accounts import can
 from app.diary import demands, entries
 from app.errors import UserError
 from app.households.tags import BUILTIN_TAGS, sensitive_tags
+from app.mediation.monthly import cases_chart
 from app.mediation.stats import MediationStats
 from app.mediation.stats import compute as mediation_compute
 from app.work import Work
@@ -392,3 +394,139 @@ def _frozen_mediation(
 
 def monthly_end(first: dt.date) -> dt.date:
     return (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+# -- 各村汇总: the columns of the table on screen, on paper and in Excel -----------------------------------
+def _rate(f: Figures) -> str:
+    rate = f.mediation.success_rate if f.mediation else None
+    return f"{rate}%" if rate is not None else "—"
+
+
+def _case(key: str) -> Callable[[Figures], object]:
+    """A mediation figure: a number, or "6（现 7）" for a past month's frozen report where the station's
+    figures differ now."""
+
+    def value(f: Figures) -> object:
+        if f.mediation is None:
+            return ""
+        cell = f.mediation.cell(key)
+        return int(cell) if cell.isdigit() else cell
+
+    return value
+
+
+# (header, value of a Figures row); the mediation columns only for roles that may see cases.
+BASE_COLUMNS: tuple[tuple[str, Callable[[Figures], object]], ...] = (
+    ("村", lambda f: f.village_name),
+    ("户数", lambda f: f.households),
+    ("在册人口", lambda f: f.persons),
+    ("有联系干部的户", lambda f: f.with_contact_cadre),
+    ("联系干部覆盖", lambda f: f.contact_coverage),
+    ("联系卡已送达", lambda f: f.cards_delivered),
+    ("本期送达", lambda f: f.cards_delivered_in_period),
+    ("走访记录", lambda f: f.visits),
+    ("走访到的户", lambda f: f.households_visited),
+    ("诉求", lambda f: f.demands),
+    ("待办", lambda f: f.demands_by_status.get("待办", 0)),
+    # 交办: referred to the town and not yet answered to the resident (已上报乡镇 + 乡镇已答复)
+    ("交办中", lambda f: f.demands_by_status.get("已上报乡镇", 0) + f.demands_by_status.get("乡镇已答复", 0)),
+    ("已答复", lambda f: f.demands_by_status.get("已答复", 0)),
+    ("已办结", lambda f: f.demands_by_status.get("已办结", 0)),
+    ("逾期", lambda f: f.demands_overdue),
+)
+CASE_COLUMNS: tuple[tuple[str, Callable[[Figures], object]], ...] = (
+    ("受理", _case("accepted")),
+    ("调解成功", _case("succeeded")),
+    ("在调", _case("in_progress")),
+    ("调解成功率", _rate),
+)
+
+
+def summary_columns(report: Report) -> tuple[tuple[str, Callable[[Figures], object]], ...]:
+    return BASE_COLUMNS + (CASE_COLUMNS if report.mediation_shown else ())
+
+
+def summary_rows(report: Report) -> list[Figures]:
+    """The villages in code order, then 合计 (a town); a village station's one row."""
+    return list(report.villages) + ([report.totals] if report.town else [])
+
+
+# -- 图表: by month over a year --------------------------------------------------------------------------
+VISIT_SERIES = (charts.Series("走访", "#4a7ebb"),)
+DEMAND_SERIES = (charts.Series("听取", "#d9822b"), charts.Series("办结", "#70a845"))
+
+
+def _month_counts(
+    rows: Iterable[Row[str, str, int]], slot: int, n_series: int, out: dict[str, list[list[int]]]
+) -> None:
+    for code, month, n in rows:
+        months = out.setdefault(code, [[0] * n_series for _ in range(12)])
+        months[int(month) - 1][slot] += n
+
+
+def year_charts(work: Work, year: int) -> list[charts.MonthChart]:
+    """走访记录 (diary entries by their date), 诉求 听取 (by the entry's date) and 办结 (by the closing date),
+    and — for roles that may see cases — 调解 受理 and 结案, by month of ``year``; at a town 全镇合计 then
+    each village in code order, at a village its own figures."""
+    session = work.session
+    start = dt.datetime(year, 1, 1)
+    end = dt.datetime(year + 1, 1, 1)
+    entry_month = func.strftime("%m", DiaryEntry.occurred_at)
+    in_year = [DiaryEntry.deleted_at.is_(None), DiaryEntry.occurred_at >= start, DiaryEntry.occurred_at < end]
+    own = [] if work.is_town else [DiaryEntry.village_code == work.unit_code]
+    visits: dict[str, list[list[int]]] = {}
+    _month_counts(
+        session.execute(
+            select(DiaryEntry.village_code, entry_month, func.count())
+            .where(*in_year, *own)
+            .group_by(DiaryEntry.village_code, entry_month)
+        ),
+        0,
+        1,
+        visits,
+    )
+    heard: dict[str, list[list[int]]] = {}
+    _month_counts(
+        session.execute(
+            select(Demand.village_code, entry_month, func.count())
+            .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
+            .where(*in_year, *own, Demand.deleted_at.is_(None))
+            .group_by(Demand.village_code, entry_month)
+        ),
+        0,
+        2,
+        heard,
+    )
+    closed_month = func.strftime("%m", Demand.closed_on)
+    _month_counts(
+        session.execute(
+            select(Demand.village_code, closed_month, func.count())
+            .where(
+                Demand.deleted_at.is_(None),
+                Demand.status == demands.CLOSED,
+                Demand.closed_on.between(start.date(), (end - dt.timedelta(days=1)).date()),
+                *([] if work.is_town else [Demand.village_code == work.unit_code]),
+            )
+            .group_by(Demand.village_code, closed_month)
+        ),
+        1,
+        2,
+        heard,
+    )
+    if work.is_town:
+        units = charts.village_units(session, set(visits) | set(heard))
+    else:
+        units = [(work.unit_code, work.station.name)]
+
+    def as_tuples(data: dict[str, list[list[int]]]) -> dict[str, list[tuple[int, ...]]]:
+        return {code: [tuple(m) for m in months] for code, months in data.items()}
+
+    out = [
+        charts.build("走访记录", "篇", year, VISIT_SERIES, as_tuples(visits), town=work.is_town, units=units),
+        charts.build(
+            "诉求听取与办结", "条", year, DEMAND_SERIES, as_tuples(heard), town=work.is_town, units=units
+        ),
+    ]
+    if can(work.actor, "see_cases"):
+        out.append(cases_chart(work, year))
+    return out

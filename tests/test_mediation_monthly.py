@@ -360,6 +360,46 @@ def test_the_report_prints_on_a4_landscape_and_exports_through_the_ledger_writer
     assert first["村"] == "张家村" and first["结案日期"] == dt.datetime(2026, 10, 20)
 
 
+def test_the_monthly_report_carries_its_chart_on_paper_and_in_the_workbook(linked, tmp_path):
+    """The chart of 受理 and 结案 by month (town total first, then the villages) on a page of its own after
+    the signatures, and as figures with Excel bar charts on a sheet 图表."""
+    import zipfile
+
+    import openpyxl
+    from pypdf import PdfReader
+
+    from app.mediation import report_output
+
+    village, town = linked
+    with village.work(_admin(village)) as w:
+        c = new_case(w, accepted_on=D(2026, 10, 10))
+        advance(w, c.id, (rules.IN_MEDIATION, D(2026, 10, 12)), (rules.SUCCEEDED, D(2026, 11, 20)))
+        new_case(w, accepted_on=D(2026, 3, 1))
+    _send(village, town, tmp_path / "stick")
+    with town.work(_admin(town)) as w:
+        view = frozen.report(w, 2026, 11)
+        chart = monthly.cases_chart(w, 2026)
+    assert [p.name for p in chart.panels] == ["全镇合计", "张家村"]
+    assert chart.panels[1].months[9] == (1, 0) and chart.panels[1].months[10] == (0, 1)
+    assert chart.panels[0].months[2] == (1, 0)
+
+    plain = report_output.print_report(view, tmp_path / "plain.pdf", printed_on=D(2026, 12, 2))
+    pages = report_output.print_report(view, tmp_path / "月报.pdf", printed_on=D(2026, 12, 2), chart=chart)
+    assert pages == plain + 1
+    last = PdfReader(tmp_path / "月报.pdf").pages[-1].extract_text().replace("\x00", "")
+    for words in ("附图", "2026年各月受理与结案（件）", "全镇合计", "张家村", "受理 2", "结案 1", "10月"):
+        assert words in last, words
+
+    report_output.export_report(view, tmp_path / "月报.xlsx", chart=chart)
+    sheet = openpyxl.load_workbook(tmp_path / "月报.xlsx")["图表"]
+    rows = [r for r in sheet.iter_rows(values_only=True) if any(v is not None for v in r)]
+    assert rows[0][0] == "2026年各月受理与结案（件）" and rows[1][:3] == ("单位", "项目", "1月")
+    assert rows[2][:2] == ("全镇合计", "受理") and rows[2][-1] == 2
+    assert rows[5][:2] == ("张家村", "结案") and rows[5][12] == 1  # November (1月 is the third column)
+    with zipfile.ZipFile(tmp_path / "月报.xlsx") as z:
+        assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 2  # one per unit
+
+
 def test_cli_report_and_freeze(village_ws, village_admin, tmp_path):
     import json
     import subprocess

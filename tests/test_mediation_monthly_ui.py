@@ -52,8 +52,10 @@ def test_generate_regenerate_print_and_chart(village_ws, qtbot, tmp_path, monkey
     pages = tab.print_to(tmp_path / "月报.pdf")
     assert pages and len(PdfReader(tmp_path / "月报.pdf").pages) == pages
     assert tab.export_to(tmp_path / "月报.xlsx") == 2  # 本月 and 本年累计
-    ((name, months),) = tab.chart.series
-    assert name == "张家村" and months[10] == (2, 0) and months[9] == (0, 0)  # the rejected one is not 受理
+    (panel,) = tab.chart.chart.panels
+    assert (
+        panel.name == "张家村" and panel.months[10] == (2, 0) and panel.months[9] == (0, 0)
+    )  # rejected: not 受理
     assert tab.chart.grab().width() > 0
 
 

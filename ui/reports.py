@@ -25,51 +25,21 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSpinBox,
+    QTabBar,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from app import reports
+from app import charts, reports, reports_output
 from app.accounts import can
 from app.errors import UserError
 
+from ui.charts import MonthChartView
 from ui.context import AppContext
 from ui.dates import pydate, qdate
 from ui.tasks import run_in_background
-
-
-def _rate(f: reports.Figures) -> str:
-    rate = f.mediation.success_rate if f.mediation else None
-    return f"{rate}%" if rate is not None else "—"
-
-
-# (header, value of a Figures row); the mediation columns only for roles that may see cases.
-BASE_COLUMNS = (
-    ("村", lambda f: f.village_name),
-    ("户数", lambda f: f.households),
-    ("在册人口", lambda f: f.persons),
-    ("有联系干部的户", lambda f: f.with_contact_cadre),
-    ("联系干部覆盖", lambda f: f.contact_coverage),
-    ("联系卡已送达", lambda f: f.cards_delivered),
-    ("本期送达", lambda f: f.cards_delivered_in_period),
-    ("走访记录", lambda f: f.visits),
-    ("走访到的户", lambda f: f.households_visited),
-    ("诉求", lambda f: f.demands),
-    ("待办", lambda f: f.demands_by_status.get("待办", 0)),
-    # 交办: referred to the town and not yet answered to the resident (已上报乡镇 + 乡镇已答复)
-    ("交办中", lambda f: f.demands_by_status.get("已上报乡镇", 0) + f.demands_by_status.get("乡镇已答复", 0)),
-    ("已答复", lambda f: f.demands_by_status.get("已答复", 0)),
-    ("已办结", lambda f: f.demands_by_status.get("已办结", 0)),
-    ("逾期", lambda f: f.demands_overdue),
-)
-CASE_COLUMNS = (
-    # "6（现 7）": a past month's frozen report, where the station's figures differ now
-    ("受理", lambda f: f.mediation.cell("accepted")),
-    ("调解成功", lambda f: f.mediation.cell("succeeded")),
-    ("在调", lambda f: f.mediation.cell("in_progress")),
-    ("调解成功率", _rate),
-)
 
 
 class VillageFiguresModel(QAbstractTableModel):
@@ -78,15 +48,15 @@ class VillageFiguresModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.rows: list[reports.Figures] = []
-        self.columns = BASE_COLUMNS
+        self.columns = reports.BASE_COLUMNS
 
     def set_report(self, report: reports.Report | None) -> None:
         self.beginResetModel()
         if report is None:
             self.rows = []
         else:
-            self.rows = list(report.villages) + ([report.totals] if report.town else [])
-            self.columns = BASE_COLUMNS + (CASE_COLUMNS if report.mediation_shown else ())
+            self.rows = reports.summary_rows(report)
+            self.columns = reports.summary_columns(report)
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
@@ -180,9 +150,18 @@ class ReportsPage(QWidget):
         self.export_ledger_button = QPushButton("导出民情台账…", self)
         self.export_cases_button = QPushButton("导出矛盾纠纷排查调处台账…", self)
         self.export_roster_button = QPushButton("导出户籍台账…", self)
+        self.print_button = QPushButton("打印汇总表和图表…", self)
+        self.print_button.setToolTip("A4 横向 PDF：各村汇总表（本期）和全年各月图表")
+        self.export_summary_button = QPushButton("导出汇总表 Excel…", self)
         self.export_status = QLabel(self)
         exports = QHBoxLayout()
-        for b in (self.export_ledger_button, self.export_cases_button, self.export_roster_button):
+        for b in (
+            self.print_button,
+            self.export_summary_button,
+            self.export_ledger_button,
+            self.export_cases_button,
+            self.export_roster_button,
+        ):
             exports.addWidget(b)
         exports.addWidget(self.export_status, 1)
 
@@ -206,6 +185,29 @@ class ReportsPage(QWidget):
         vb = QVBoxLayout(self.villages_box)
         vb.addWidget(self.villages_view)
 
+        self.charts_box = QGroupBox("各月图表", self)
+        self.chart_year = QSpinBox(self.charts_box)
+        self.chart_year.setRange(2000, 2100)
+        self.chart_year.setSuffix(" 年")
+        self.chart_tabs = QTabBar(self.charts_box)
+        self.chart_tabs.setExpanding(False)
+        self.chart_view = MonthChartView(self.charts_box)
+        self.charts: list[charts.MonthChart] = []
+        self._chart_period_year = 0
+        chart_top = QHBoxLayout()
+        year_label = QLabel("年份(&Y)", self.charts_box)
+        year_label.setBuddy(self.chart_year)
+        chart_top.addWidget(year_label)
+        chart_top.addWidget(self.chart_year)
+        chart_top.addWidget(self.chart_tabs)
+        chart_top.addStretch(1)
+        self.chart_note = chart_note = QLabel(self.charts_box)
+        chart_note.setStyleSheet("color: #555;")
+        cb = QVBoxLayout(self.charts_box)
+        cb.addLayout(chart_top)
+        cb.addWidget(self.chart_view)
+        cb.addWidget(chart_note)
+
         self.roster_box = FigureBox("户籍与联系卡", 2)
         self.tags_box = FigureBox("标签（户数）", 3)
         self.visits_box = FigureBox("民情日记（走访）", 2)
@@ -217,16 +219,17 @@ class ReportsPage(QWidget):
         body = QWidget()
         grid = QGridLayout(body)
         grid.addWidget(self.villages_box, 0, 0, 1, 2)
-        grid.addWidget(self.roster_box, 1, 0)
-        grid.addWidget(self.tags_box, 1, 1)
-        grid.addWidget(self.visits_box, 2, 0)
-        grid.addWidget(self.demands_box, 2, 1)
-        grid.addWidget(self.categories_box, 3, 0, 1, 2)
-        grid.addWidget(self.cases_box, 4, 0)
-        grid.addWidget(self.cases_by_box, 4, 1)
+        grid.addWidget(self.charts_box, 1, 0, 1, 2)
+        grid.addWidget(self.roster_box, 2, 0)
+        grid.addWidget(self.tags_box, 2, 1)
+        grid.addWidget(self.visits_box, 3, 0)
+        grid.addWidget(self.demands_box, 3, 1)
+        grid.addWidget(self.categories_box, 4, 0, 1, 2)
+        grid.addWidget(self.cases_box, 5, 0)
+        grid.addWidget(self.cases_by_box, 5, 1)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
-        grid.setRowStretch(5, 1)
+        grid.setRowStretch(6, 1)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
@@ -244,6 +247,10 @@ class ReportsPage(QWidget):
         self.export_ledger_button.clicked.connect(lambda: self.ask_export("ledger"))
         self.export_cases_button.clicked.connect(lambda: self.ask_export("cases"))
         self.export_roster_button.clicked.connect(lambda: self.ask_export("roster"))
+        self.print_button.clicked.connect(self.ask_print)
+        self.export_summary_button.clicked.connect(self.ask_export_summary)
+        self.chart_year.valueChanged.connect(lambda _v: self.refresh_charts())
+        self.chart_tabs.currentChanged.connect(self._show_chart)
         QShortcut(QKeySequence("F5"), self, activated=self.refresh)
         ctx.data_changed.connect(self._on_data_changed)
         ctx.user_changed.connect(self._apply_permissions)
@@ -305,14 +312,53 @@ class ReportsPage(QWidget):
         except UserError as exc:
             self.period_label.setText(exc.message)
             return
+        if period.end.year != self._chart_period_year:  # the charts follow the period's year until changed
+            self._chart_period_year = period.end.year
+            self.chart_year.blockSignals(True)
+            self.chart_year.setValue(period.end.year)
+            self.chart_year.blockSignals(False)
         with self.ctx.work() as w:
             self.report = reports.compute(w, period, today=self.today)
+            self.charts = reports.year_charts(w, self.chart_year.value())
         self.show_report(self.report)
+        self._set_charts()
+
+    # -- charts ---------------------------------------------------------------------------------------
+    def refresh_charts(self) -> None:
+        with self.ctx.work() as w:
+            self.charts = reports.year_charts(w, self.chart_year.value())
+        self._set_charts()
+
+    def _set_charts(self) -> None:
+        titles = [c.title for c in self.charts]
+        current = self.chart_tabs.currentIndex()
+        if [self.chart_tabs.tabText(i) for i in range(self.chart_tabs.count())] != titles:
+            self.chart_tabs.blockSignals(True)
+            while self.chart_tabs.count():
+                self.chart_tabs.removeTab(0)
+            for t in titles:
+                self.chart_tabs.addTab(t)
+            self.chart_tabs.setCurrentIndex(min(max(current, 0), len(titles) - 1))
+            self.chart_tabs.blockSignals(False)
+        self._show_chart(self.chart_tabs.currentIndex())
+
+    def _show_chart(self, index: int) -> None:
+        self.chart_view.set_chart(self.charts[index] if 0 <= index < len(self.charts) else None)
+
+    def show_chart(self, title: str) -> charts.MonthChart:
+        """Show the chart titled ``title`` (走访记录 / 诉求听取与办结 / 受理与结案)."""
+        index = [c.title for c in self.charts].index(title)
+        self.chart_tabs.setCurrentIndex(index)
+        return self.charts[index]
 
     def show_report(self, r: reports.Report) -> None:
         days = (r.period.end - r.period.start).days + 1
         self.period_label.setText(f"统计期间：{r.period.label}（{days} 天）")
         self.villages_box.setVisible(r.town)
+        self.chart_note.setText(
+            ("全镇合计在前，各村按村代码顺序，不排名次；" if r.town else "")
+            + "每图按本图最大数定刻度（纵轴上端的数）。"
+        )
         self.villages_model.set_report(r)
         t = r.totals
         self.roster_box.setTitle("户籍与联系卡" + ("（全镇合计）" if r.town else ""))
@@ -348,6 +394,76 @@ class ReportsPage(QWidget):
                 + [(f"来源：{k}", v) for k, v in m.by_source.items()]
                 or [("本期无受理案件", "")]
             )
+
+    # -- the 各村汇总 table and the charts on paper and in Excel -------------------------------------------
+    def _unit_name(self) -> str:
+        return self.ctx.station.name
+
+    def ask_print(self) -> None:
+        if self.report is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "打印汇总表和图表",
+            str(
+                Path.home()
+                / f"民情工作统计报表-{self.report.period.start:%Y%m%d}-{self.report.period.end:%Y%m%d}.pdf"
+            ),
+            "PDF (*.pdf)",
+        )
+        if path:
+            self.print_to(Path(path))
+
+    def print_to(self, target: Path):
+        """The pack (A4 landscape PDF: the table of the period, then the year's charts) in the background."""
+        report, year_charts = self.report, list(self.charts)
+        if report is None:
+            return None
+        name, made_by, day = (
+            self._unit_name(),
+            self.ctx.user.display_name if self.ctx.user else "",
+            self.today,
+        )
+
+        def work(_progress):
+            pages = reports_output.print_summary(
+                report, target, unit_name=name, year_charts=year_charts, made_by=made_by, printed_on=day
+            )
+            return f"已生成 {target}（{pages} 页，A4 横向），可用 PDF 阅读器打印"
+
+        self.export_status.setText("正在生成…")
+        self.task = run_in_background(self, "打印汇总表和图表", work, self.export_status.setText)
+        return self.task
+
+    def ask_export_summary(self) -> None:
+        if self.report is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "导出汇总表",
+            str(
+                Path.home()
+                / f"民情工作统计报表-{self.report.period.start:%Y%m%d}-{self.report.period.end:%Y%m%d}.xlsx"
+            ),
+            "Excel 工作簿 (*.xlsx)",
+        )
+        if path:
+            self.export_summary_to(Path(path))
+
+    def export_summary_to(self, target: Path):
+        report, year_charts, name, day = self.report, list(self.charts), self._unit_name(), self.today
+        if report is None:
+            return None
+
+        def work(_progress):
+            n = reports_output.export_summary(
+                report, target, unit_name=name, year_charts=year_charts, today=day
+            )
+            return f"已导出汇总表（{n} 行）和图表到 {target}"
+
+        self.export_status.setText("正在导出…")
+        self.task = run_in_background(self, "导出汇总表", work, self.export_status.setText)
+        return self.task
 
     # -- exports (the existing ones, for the chosen period) -------------------------------------------
     EXPORTS = {

@@ -28,7 +28,7 @@ from db.queries.diary import (
 
 from app.dates import cn_date
 from app.errors import UserError
-from app.ledger_book import LedgerBook, Row, check_target, period_text
+from app.ledger_book import VILLAGE_COLUMN, LedgerBook, Row, check_target, period_text, village_names
 from app.work import Work
 
 Progress = Callable[[int, int, str], None]
@@ -85,16 +85,23 @@ def export_ledger(
     f = f or LedgerFilter()
     total = ledger_count(session, f)
     status = f"（{f.status}）" if f.status else ""
+    names = village_names(work)
     book = LedgerBook(
         "民情台账",
         f"{village_name}民情台账{status}  {period_text(f.date_from, f.date_to)}  导出日期 {cn_date(today)}",
-        LEDGER_COLUMNS,
+        ([VILLAGE_COLUMN] if names is not None else []) + LEDGER_COLUMNS,
+        frozen_columns=1 if names is not None else 0,
     )
-    return book.save(target, _ledger_rows(session, f, total, today, progress))
+    return book.save(target, _ledger_rows(session, f, total, today, progress, names))
 
 
 def _ledger_rows(
-    session: Session, f: LedgerFilter, total: int, today: dt.date, progress: Progress
+    session: Session,
+    f: LedgerFilter,
+    total: int,
+    today: dt.date,
+    progress: Progress,
+    names: dict[str, str] | None,
 ) -> Iterator[Row]:
     n = 0
     for r in ledger_stream(session, f, descending=False):
@@ -102,6 +109,7 @@ def _ledger_rows(
         overdue = r.overdue(today)
         yield (
             [
+                *(() if names is None else (names.get(r.village_code, r.village_code),)),
                 r.heard_at.date(),
                 r.household,
                 r.group_name,
@@ -168,15 +176,19 @@ def export_diary(
     if f.date_from and f.date_to and f.date_from > f.date_to:
         raise UserError("开始日期晚于结束日期，请对调后重试", field="date_from")
     ids = diary_entry_ids(session, f, descending=False)
+    names = village_names(work)
     book = LedgerBook(
         "民情日记",
         f"{village_name}民情日记台账  {period_text(f.date_from, f.date_to)}  导出日期 {cn_date(today)}",
-        DIARY_COLUMNS,
+        ([VILLAGE_COLUMN] if names is not None else []) + DIARY_COLUMNS,
+        frozen_columns=1 if names is not None else 0,
     )
-    return book.save(target, _diary_rows(session, ids, progress))
+    return book.save(target, _diary_rows(session, ids, progress, names))
 
 
-def _diary_rows(session: Session, ids: list[str], progress: Progress) -> Iterator[Row]:
+def _diary_rows(
+    session: Session, ids: list[str], progress: Progress, names: dict[str, str] | None
+) -> Iterator[Row]:
     n = 0
     for i in range(0, len(ids), 500):
         part = ids[i : i + 500]
@@ -193,6 +205,7 @@ def _diary_rows(session: Session, ids: list[str], progress: Progress) -> Iterato
             r, e = rows[entry_id], entries[entry_id]
             n += 1
             yield [
+                *(() if names is None else (names.get(r.village_code, r.village_code),)),
                 r.occurred_at.date(),
                 r.occurred_at.strftime("%H:%M"),
                 r.kind,

@@ -19,7 +19,7 @@ from app.codes import mask_resident_id
 from app.dates import cn_date
 from app.households.excel_read import label
 from app.households.tags import hidden_tags, sensitive_tags
-from app.ledger_book import LedgerBook, check_target
+from app.ledger_book import VILLAGE_COLUMN, LedgerBook, check_target, village_names
 from app.work import Work
 
 TEXT_KEYS = ("id_number", "phone", "household_no", "household_phones")  # text even when all digits
@@ -97,11 +97,16 @@ def export_roster(
     ):
         if tag not in hidden:
             tags.setdefault(hid, []).append(tag)
+    names = village_names(work)  # a town's roster has a 村 column
+    if names is not None:
+        households.sort(key=lambda h: h.village_code)  # stable: each village's households keep their order
     book = LedgerBook(
         "户籍台账",
         f"{village_name}户籍台账  共 {len(households)} 户  导出日期 {cn_date(today)}",
-        [(label(key), EXPORT_WIDTHS[key]) for key in EXPORT_ORDER],
+        ([VILLAGE_COLUMN] if names is not None else [])
+        + [(label(key), EXPORT_WIDTHS[key]) for key in EXPORT_ORDER],
         text_columns=[label(key) for key in TEXT_KEYS],
+        frozen_columns=1 if names is not None else 0,
     )
     relation_order = {"户主": 0}
 
@@ -114,7 +119,10 @@ def export_roster(
                 key=lambda p: (relation_order.get(p.relation, 1), p.birth_date or dt.date.max, p.name),
             )
             for p in members:
-                yield [_export_value(key, h, p, tags, full_id) for key in EXPORT_ORDER]
+                yield [
+                    *(() if names is None else (names.get(h.village_code, h.village_code),)),
+                    *(_export_value(key, h, p, tags, full_id) for key in EXPORT_ORDER),
+                ]
 
     n = book.save(out, rows())
     if full_id:

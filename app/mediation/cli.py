@@ -98,15 +98,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
         accounts.require(args.actor, "see_cases")
         with ws.work(args.actor) as w:
             view = frozen.report(w, year, month)
+            chart = monthly.cases_chart(w, year)
             filled_by = w.actor.display_name if w.actor else ""
     finally:
         ws.close()
     written = []
     if args.pdf:
-        pages = report_output.print_report(view, Path(args.pdf), filled_by=filled_by)
+        pages = report_output.print_report(view, Path(args.pdf), filled_by=filled_by, chart=chart)
         written.append(f"已打印到 {args.pdf}（{pages} 页）")
     if args.xlsx:
-        report_output.export_report(view, Path(args.xlsx))
+        report_output.export_report(view, Path(args.xlsx), chart=chart)
         written.append(f"已导出到 {args.xlsx}")
     text = [view.title + f"  {view.unit_name}"]
     for r in view.all_rows:

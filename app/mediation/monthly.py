@@ -29,7 +29,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from db.models import Agreement, CaseTransition, MediationCase, Screening, ScreeningItem
 
+from app import charts
 from app.mediation import rules
+from app.work import Work
 
 Figures = dict[str, int]
 
@@ -531,3 +533,27 @@ def monthly_series(
         ):
             slot(town_code, month)[1] += n
     return {code: [(a, c) for a, c in months] for code, months in out.items()}
+
+
+CASE_SERIES = (charts.Series("受理", "#4a7ebb"), charts.Series("结案", "#70a845"))
+
+
+def cases_chart(work: Work, year: int) -> charts.MonthChart:
+    """受理 and 结案 (调解成功、不成、终止) by month of ``year``: at a town 全镇合计 (every committee, the
+    town's own included) then each village in code order; at a village its own committee."""
+    town = work.is_town
+    series = monthly_series(
+        work.session,
+        year,
+        codes=None if town else [work.unit_code],
+        town_code=work.unit_code if town else None,
+    )
+    data: dict[str, list[tuple[int, ...]]] = {code: list(months) for code, months in series.items()}
+    units = (
+        charts.village_units(work.session, (c for c in data if c != work.unit_code))
+        if town
+        else [(work.unit_code, work.station.name)]
+    )
+    return charts.build(
+        "受理与结案", "件", year, CASE_SERIES, data, town=town, units=units, extra_in_total=[work.unit_code]
+    )

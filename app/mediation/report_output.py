@@ -16,6 +16,7 @@ from fpdf import FPDF
 from fpdf.enums import WrapMode
 from fpdf.fonts import FontFace
 
+from app import charts
 from app.dates import cn_date, cn_month_day
 from app.errors import UserError
 from app.ledger_book import LedgerBook, check_target
@@ -189,8 +190,10 @@ def print_report(
     *,
     filled_by: str = "",
     printed_on: dt.date | None = None,
+    chart: charts.MonthChart | None = None,
 ) -> int:
-    """The 统计表 as a PDF at ``target``; returns its number of pages."""
+    """The 统计表 as a PDF at ``target``, with ``chart`` (:func:`monthly.cases_chart`) on a page after
+    the signatures; returns its number of pages."""
     target = Path(target)
     if not target.parent.exists():
         raise UserError(f"文件夹 {target.parent} 不存在，请先建立或换一个位置", field="file")
@@ -282,6 +285,20 @@ def print_report(
     pdf.cell(70, 8, "审核人：" + "　" * 6)
     pdf.cell(70, 8, f"填报日期：{cn_date(day)}")
     pdf.cell(0, 8, "单位（盖章）", align="R", new_x="LMARGIN", new_y="NEXT")
+    if chart is not None:
+        pdf.add_page()
+        pdf.set_font(FONT, size=12)
+        pdf.cell(0, 8, f"附图　{unit}", new_x="LMARGIN", new_y="NEXT")
+        charts.draw_pdf(pdf, chart, FONT)
+        pdf.set_font(FONT, size=8)
+        pdf.multi_cell(
+            0,
+            4.5,
+            "受理按受理日期，结案（调解成功、不成、终止）按结案日期。全镇合计在前，各村按村代码顺序，不排名次。",
+            new_x="LMARGIN",
+            new_y="NEXT",
+            wrapmode=WrapMode.CHAR,
+        )
     tmp = target.with_name(target.name + ".part")
     pdf.output(str(tmp))
     tmp.replace(target)
@@ -299,9 +316,11 @@ def figure_columns() -> list[tuple[str, int, Getter]]:
     return out
 
 
-def export_report(view: frozen.MonthlyReportView, target: Path | str) -> int:
-    """The 统计表 as a workbook (the 台账 writer): one line per committee and period, 村 first; returns
-    the number of lines."""
+def export_report(
+    view: frozen.MonthlyReportView, target: Path | str, *, chart: charts.MonthChart | None = None
+) -> int:
+    """The 统计表 as a workbook (the 台账 writer): one line per committee and period, 村 first, and
+    ``chart`` on a sheet 图表 (figures and Excel bar charts); returns the number of lines."""
     target = check_target(target)
     columns = figure_columns()
     book = LedgerBook(
@@ -322,6 +341,8 @@ def export_report(view: frozen.MonthlyReportView, target: Path | str) -> int:
         if r.status == frozen.CHANGED:
             notes.append([r.name, "报送后有变动：" + "；".join(r.change_lines())])
     book.add_sheet("说明", notes, widths=(22, 90))
+    if chart is not None:
+        book.add_chart_sheet("图表", [chart])
 
     def rows() -> Iterator[list[object]]:
         for r in view.all_rows:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,13 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import charts
 from app.errors import UserError
 from app.mediation import frozen, monthly, report_output
 
+from ui.charts import MonthChartView
 from ui.context import AppContext
-
-ACCEPTED_COLOR = QColor("#4a7ebb")
-CONCLUDED_COLOR = QColor("#70a845")
 
 
 class ReportModel(QAbstractTableModel):
@@ -118,94 +117,13 @@ class ReportModel(QAbstractTableModel):
         return None
 
 
-class MonthChart(QWidget):
-    """Small multiples: for each committee, 12 months of 受理 (blue) and 结案 (green) bars."""
-
-    CELL_W, CELL_H = 250, 118
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.series: list[tuple[str, list[tuple[int, int]]]] = []
-        self.year = 0
-
-    def set_series(self, year: int, series: list[tuple[str, list[tuple[int, int]]]]) -> None:
-        self.year, self.series = year, series
-        self.updateGeometry()
-        self.update()
-
-    def _per_line(self) -> int:
-        return max(1, (self.width() - 8) // self.CELL_W)
-
-    def sizeHint(self) -> QSize:
-        lines = -(-len(self.series) // max(1, self._per_line())) if self.series else 1
-        return QSize(self.CELL_W * 4, 26 + lines * self.CELL_H)
-
-    def minimumSizeHint(self) -> QSize:
-        return self.sizeHint()
-
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        per = max(1, (width - 8) // self.CELL_W)
-        return 26 + -(-max(1, len(self.series)) // per) * self.CELL_H
-
-    def paintEvent(self, _event) -> None:
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor("white"))
-        p.setPen(QColor("#333"))
-        p.drawText(8, 16, f"{self.year}年各月受理与结案（件）")
-        x0 = 230
-        for color, label in ((ACCEPTED_COLOR, "受理"), (CONCLUDED_COLOR, "结案（成功、不成、终止）")):
-            p.fillRect(x0, 7, 10, 10, color)
-            p.drawText(x0 + 14, 16, label)
-            x0 += 60 if label == "受理" else 200
-        per = self._per_line()
-        for n, (name, months) in enumerate(self.series):
-            row, col = divmod(n, per)
-            self._draw_one(
-                p,
-                QRectF(8 + col * self.CELL_W, 26 + row * self.CELL_H, self.CELL_W - 12, self.CELL_H - 8),
-                name,
-                months,
-            )
-        p.end()
-
-    def _draw_one(self, p: QPainter, box: QRectF, name: str, months: list[tuple[int, int]]) -> None:
-        p.setPen(QPen(QColor("#bbb")))
-        p.drawRect(box)
-        p.setPen(QColor("#222"))
-        total_a, total_c = sum(a for a, _c in months), sum(c for _a, c in months)
-        p.drawText(
-            QRectF(box.left() + 4, box.top() + 2, box.width() - 8, 16),
-            f"{name}  受理 {total_a} · 结案 {total_c}",
-        )
-        top = max([1, *(max(a, c) for a, c in months)])
-        plot = QRectF(box.left() + 22, box.top() + 28, box.width() - 28, box.height() - 44)
-        p.setPen(QColor("#888"))
-        p.drawText(QRectF(box.left() + 2, plot.top() - 2, 18, 14), Qt.AlignmentFlag.AlignRight, str(top))
-        p.drawLine(plot.bottomLeft(), plot.bottomRight())
-        slot = plot.width() / 12
-        bar = max(2.0, slot / 2 - 1.5)
-        for i, (a, c) in enumerate(months):
-            x = plot.left() + i * slot + 1
-            for j, (value, color) in enumerate(((a, ACCEPTED_COLOR), (c, CONCLUDED_COLOR))):
-                h = plot.height() * value / top
-                p.fillRect(QRectF(x + j * bar, plot.bottom() - h, bar, h), color)
-            if i % 3 == 0 or i == 11:
-                p.setPen(QColor("#666"))
-                p.drawText(
-                    QRectF(x - 4, plot.bottom() + 1, slot + 8, 14), Qt.AlignmentFlag.AlignLeft, f"{i + 1}月"
-                )
-
-
 class MonthlyReportTab(QWidget):
     def __init__(self, ctx: AppContext, today: dt.date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.today = today
         self.view: frozen.MonthlyReportView | None = None
+        self.case_chart: charts.MonthChart | None = None
         last = today.replace(day=1) - dt.timedelta(days=1)  # the month usually filed now: the last one
         self.year = QSpinBox(self)
         self.year.setRange(2000, 2100)
@@ -245,7 +163,7 @@ class MonthlyReportTab(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setMinimumHeight(40)
-        self.chart = MonthChart(self)
+        self.chart = MonthChartView(self)
         chart_scroll = QScrollArea(self)
         chart_scroll.setWidgetResizable(True)
         chart_scroll.setWidget(self.chart)
@@ -288,10 +206,7 @@ class MonthlyReportTab(QWidget):
         try:
             with self.ctx.work() as w:
                 self.view = frozen.report(w, year, month)
-                town_code = w.unit_code if w.is_town else None
-                series = monthly.monthly_series(
-                    w.session, year, codes=None if w.is_town else [w.unit_code], town_code=town_code
-                )
+                self.case_chart = monthly.cases_chart(w, year)
         except UserError as exc:
             self.status.setText(exc.message)
             return
@@ -299,17 +214,7 @@ class MonthlyReportTab(QWidget):
         own = next((r for r in self.view.rows if r.code == self.view.unit_code), None)
         self.freeze_button.setText("重新生成…" if own and own.frozen else "生成本月报表")
         self.status.setText(self._status_text(own))
-        chart: list[tuple[str, list[tuple[int, int]]]] = []
-        empty = [(0, 0)] * 12
-        if self.view.town:
-            total = [(0, 0)] * 12
-            for months in series.values():
-                total = [(a + x, c + y) for (a, c), (x, y) in zip(total, months, strict=True)]
-            chart.append(("全镇合计", total))
-            chart += [(r.name, series.get(r.code, empty)) for r in self.view.rows if r.kind == "village"]
-        else:
-            chart.append((self.view.unit_name, series.get(self.view.unit_code, empty)))
-        self.chart.set_series(year, chart)
+        self.chart.set_chart(self.case_chart)
 
     def _status_text(self, own: frozen.ReportRow | None) -> str:
         assert self.view is not None
@@ -373,7 +278,9 @@ class MonthlyReportTab(QWidget):
             return None
         name = self.ctx.user.display_name if self.ctx.user else ""
         try:
-            pages = report_output.print_report(self.view, target, filled_by=name, printed_on=self.today)
+            pages = report_output.print_report(
+                self.view, target, filled_by=name, printed_on=self.today, chart=self.case_chart
+            )
         except UserError as exc:
             QMessageBox.warning(self, "打印", exc.message)
             return None
@@ -395,7 +302,7 @@ class MonthlyReportTab(QWidget):
         if self.view is None:
             return None
         try:
-            n = report_output.export_report(self.view, target)
+            n = report_output.export_report(self.view, target, chart=self.case_chart)
         except UserError as exc:
             QMessageBox.warning(self, "导出", exc.message)
             return None
