@@ -224,19 +224,25 @@ def _confirm_recovery_code(code: str) -> None:
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    from app.stats import live_counts
+    from app.stats import live_counts, unit_names
+    from app.sync.status import record_label
 
     ws = open_workspace(args)
     try:
         station = ws.require_station()
         with ws.work(args.actor) as w:
             counts = live_counts(w.session)
+            names = unit_names(w.session)
     finally:
         ws.close()
     data = {"station": {"kind": station.kind, "code": station.code, "name": station.name}, "counts": counts}
     lines = [f"{station.name}（{station.code}）"]
-    for village, per_type in counts.items():
-        lines.append(f"  {village}: " + "，".join(f"{k} {v}" for k, v in per_type.items()))
+    for village, per_type in counts.items():  # Chinese names here; --json keeps the table names
+        name = names.get(village)
+        lines.append(
+            f"  {name}（{village}）：" if name else f"  {village}：",
+        )
+        lines[-1] += "，".join(f"{record_label(k)} {v}" for k, v in per_type.items())
     emit(args, "\n".join(lines), data)
     return EXIT_OK
 

@@ -27,7 +27,6 @@ from db.queries.households import NO_CONTACT_CADRE, RosterFilter, cadres_in_use,
 
 from app.accounts import can
 from app.households import cadres as cadre_svc
-from app.households import checks
 from app.households import tags as tag_svc
 
 from ui.households.editor import HouseholdDialog
@@ -47,7 +46,8 @@ class HouseholdsPage(QWidget):
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.search = QLineEdit()
-        self.search.setPlaceholderText("查找 (Ctrl+F)：姓名、拼音首字母或全拼、身份证后几位、电话、住址")
+        self.search.setPlaceholderText("查找（Ctrl+F）：姓名、拼音、身份证、电话、住址")
+        self.search.setToolTip("姓名、拼音首字母或全拼、身份证后几位、电话、住址")
         self.search.setClearButtonEnabled(True)
         bar.addWidget(self.search, 3)
         self.village = VillageFilter(ctx, self)
@@ -58,7 +58,7 @@ class HouseholdsPage(QWidget):
         self.not_delivered = QCheckBox("联系卡未送达")
         for label_text, w in (("组", self.group), ("标签", self.tag), ("联系干部", self.cadre)):
             bar.addWidget(QLabel(label_text))
-            bar.addWidget(w, 1)
+            bar.addWidget(w)  # the search gets the spare width: its hint is read whole
         bar.addWidget(self.not_delivered)
         layout.addLayout(bar)
         for combo in (self.group, self.tag, self.cadre):
@@ -143,11 +143,10 @@ class HouseholdsPage(QWidget):
         )  # the town reads the villages' rosters
         for b in (self.new_button, self.import_button, self.deliver_button):
             b.setEnabled(can_edit)
-        if ctx.is_town:
-            self.cards_button.setEnabled(
-                False
-            )  # a card carries its village's committee and phone: printed there
-            self.new_button.setToolTip(checks.TOWN_READ_ONLY)
+        if ctx.is_town:  # what the town cannot use is not shown (a card is printed in its village)
+            for b in (self.new_button, self.import_button, self.cards_button, self.deliver_button):
+                b.setEnabled(False)
+                b.hide()
             self.edit_button.setText("查看 (Enter)")
 
     # -- page protocol --------------------------------------------------------------------------------

@@ -87,7 +87,8 @@ class MediationPage(QWidget):
     def _cases_tab(self) -> QWidget:
         w = QWidget()
         self.search = QLineEdit()
-        self.search.setPlaceholderText("查找：案件编号、纠纷名称或当事人姓名（Ctrl+F）")
+        self.search.setPlaceholderText("查找（Ctrl+F）：编号、纠纷、当事人")
+        self.search.setToolTip("案件编号、纠纷名称或当事人姓名")
         self.search.setClearButtonEnabled(True)
         self.state_filter = QComboBox()
         self.state_filter.addItems([ALL, *rules.STATES])

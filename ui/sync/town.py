@@ -131,8 +131,8 @@ class ImportView(Base):
         rows = [
             (
                 Path(b.file).name,
-                b.village or "?",
-                b.seq if b.seq is not None else "?",
+                b.village or "（不是可识别的上报包）",
+                b.seq if b.seq is not None else "—",
                 STATUS_NAMES[b.status],
                 *[b.counts[k] for k in COUNT_KEYS],
                 b.reason or "",

@@ -59,14 +59,17 @@ class RegistrationTab(CaseTab):
         c = self.cf.case
         self.reg.set_values(c)
         archived = c.state == rules.ARCHIVED
-        self.reg.setEnabled(not archived)
-        self.reg_save.setEnabled(not archived)
+        foreign = c.village_code != self.ctx.station.code  # a village's case, read at the town
+        forms.set_read_only(self.reg, archived or foreign)  # read as text, not greyed out
+        self.reg_save.setEnabled(not archived and not foreign)
+        self.reg_save.setVisible(not archived and not foreign)
         self.notice_label.setText(
             f"已于 {day_text(c.rights_notice_on)} 由{c.rights_notice_by}{c.rights_notice_method}"
             if c.rights_notice_on
             else "尚未告知（告知后才能记录调解）"
         )
-        self.notice_button.setEnabled(c.state in rules.OPEN_STATES)
+        self.notice_button.setEnabled(c.state in rules.OPEN_STATES and not foreign)
+        self.notice_button.setVisible(c.state in rules.OPEN_STATES and not foreign)
         is_town = self.ctx.is_town
         self.town_box.setVisible(bool(c.escalated_to) or is_town)
         info = (
