@@ -177,8 +177,9 @@ def _text_problem(w: QWidget) -> str | None:
             return f"文字被截断：“{_shown_text(w)}”"
         return None
     if isinstance(w, QLineEdit) and not w.text() and w.placeholderText() and not w.isReadOnly():
-        # the hint in an empty box (its frame, margins and the clear button take about 28 px)
-        room = w.contentsRect().width() - w.textMargins().left() - w.textMargins().right() - 28
+        # the hint in an empty box (its frame and padding take about 8 px; the clear button shows only
+        # once something is typed, and then the hint is gone)
+        room = w.contentsRect().width() - w.textMargins().left() - w.textMargins().right() - 8
         if w.fontMetrics().horizontalAdvance(w.placeholderText()) > room + slack:
             return f"输入框提示被截断：“{w.placeholderText()[:30]}”"
         return None

@@ -44,23 +44,25 @@ class HouseholdsPage(QWidget):
         self._loaded = False
         self._last_query: tuple | None = None
         layout = QVBoxLayout(self)
-        bar = QHBoxLayout()
+        bar = QHBoxLayout()  # the search on a row of its own with one check box: its hint is read whole
         self.search = QLineEdit()
-        self.search.setPlaceholderText("查找（Ctrl+F）：姓名、拼音、身份证、电话、住址")
-        self.search.setToolTip("姓名、拼音首字母或全拼、身份证后几位、电话、住址")
+        self.search.setPlaceholderText("查找（Ctrl+F）：姓名、拼音首字母或全拼、身份证后几位、电话、住址")
         self.search.setClearButtonEnabled(True)
-        bar.addWidget(self.search, 3)
+        bar.addWidget(self.search, 1)
         self.village = VillageFilter(ctx, self)
-        bar.addWidget(self.village)
         self.group = QComboBox()
         self.tag = QComboBox()
         self.cadre = QComboBox()
         self.not_delivered = QCheckBox("联系卡未送达")
-        for label_text, w in (("组", self.group), ("标签", self.tag), ("联系干部", self.cadre)):
-            bar.addWidget(QLabel(label_text))
-            bar.addWidget(w)  # the search gets the spare width: its hint is read whole
         bar.addWidget(self.not_delivered)
         layout.addLayout(bar)
+        filters = QHBoxLayout()
+        filters.addWidget(self.village)
+        for label_text, w in (("组", self.group), ("标签", self.tag), ("联系干部", self.cadre)):
+            filters.addWidget(QLabel(label_text))
+            filters.addWidget(w)
+        filters.addStretch(1)
+        layout.addLayout(filters)
         for combo in (self.group, self.tag, self.cadre):
             compact(combo)
 

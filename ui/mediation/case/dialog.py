@@ -158,9 +158,13 @@ class CaseDialog(QDialog):
         written here (the services refuse the rest as well)."""
         c = self.cf.case
         station = self.ctx.station
-        if c.village_code == station.code:
+        foreign = c.village_code != station.code
+        if not foreign and c.state != rules.ARCHIVED:
             return
-        self.header.setText(self.header.text() + "　（村调委会的案件：乡镇只读，可填写乡镇处理结果）")
+        if foreign:
+            self.header.setText(self.header.text() + "　（村调委会的案件：乡镇只读，可填写乡镇处理结果）")
+        else:  # 已归档: the services refuse every change; the case is read, not greyed
+            self.header.setText(self.header.text() + "　（已归档：只能查看和打印）")
         # what the town cannot use is not shown (a greyed button only hides what matters)
         for b in self.tabs.findChildren(QPushButton) + [
             self.actions_row.itemAt(i).widget() for i in range(self.actions_row.count())
@@ -170,7 +174,8 @@ class CaseDialog(QDialog):
                 b.hide()
         for tab in (self.registration_tab, self.parties_tab, self.meetings_tab, self.agreement_tab):
             forms.set_read_only(tab, True)
-        self.town_save.setVisible(self.cf.case.state == rules.ESCALATED)
+        self.parties_tab.show_adding(False)
+        self.town_save.setVisible(foreign and self.cf.case.state == rules.ESCALATED)
         for w in (
             self.registration_tab.town_handling,
             self.registration_tab.town_outcome,

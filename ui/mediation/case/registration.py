@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.mediation import registration, rules, states
 
@@ -47,7 +58,17 @@ class RegistrationTab(CaseTab):
         notice.addWidget(QLabel("权利义务告知："))
         notice.addWidget(self.notice_label, 1)
         notice.addWidget(self.notice_button)
-        lay = QVBoxLayout(self)
+        # In a scroll area: at 特大 the form is taller than a 1366×768 screen leaves, and a squeezed form
+        # cuts its labels; scrolled, each row keeps its height.
+        inner = QWidget()
+        lay = QVBoxLayout(inner)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         lay.addWidget(self.reg)
         bottom = QHBoxLayout()
         bottom.addLayout(notice, 1)
