@@ -303,6 +303,15 @@ class KeySlots:
                 seen[slot.user_id] = slot.username
         return sorted(((self.names.get(uid) or name, name) for uid, name in seen.items()), key=lambda c: c[0])
 
+    def login_name(self, typed: str) -> str:
+        """The login name meant by ``typed``: itself when it is one; else the login name of the one account
+        of that 姓名 (two of one name must type their login names); else ``typed`` unchanged."""
+        typed = typed.strip()
+        if self.account_slot(typed) is not None:
+            return typed
+        named = {name for label, name in self.sign_in_choices() if label == typed and name != label}
+        return named.pop() if len(named) == 1 else typed
+
     def open_account(self, username: str, password: str) -> tuple[bytes, Slot] | None:
         """The workspace key, when ``password`` is the password of ``username`` here."""
         for slot in [s for s in self.slots if s.kind == "account" and s.username == username][:4]:

@@ -3,6 +3,7 @@ taskbar, a 字号 setting (标准 / 大 / 特大) for the whole window that surv
 at 特大, read-only screens readable, and no internals (UUIDs, UTC, table names, “?”) shown."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -365,3 +366,29 @@ def test_the_import_preview_shows_every_problem_of_a_row_whole(qtbot, village_ws
         text = page.model.index(r, 4).data()
         assert len(text.splitlines()) == len(page.model.rows[r].problems)  # one problem a line
         assert page.view.rowHeight(r) >= len(text.splitlines()) * line  # every line of it shows
+
+
+def test_the_command_line_takes_a_name_for_user(village_ws, village_admin):
+    with village_ws.work(village_admin) as w:
+        accounts.add_user(w, username="wxy", display_name="王秀英", password="wang-pass-1", roles=["cadre"])
+    village_ws.close()
+    env = {**os.environ, "MINQING_USER": "王秀英", "MINQING_PASSWORD": "wang-pass-1"}
+    r = subprocess.run(
+        [sys.executable, "-m", "app", "stats", "--data-dir", str(village_ws.root)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    env["MINQING_PASSWORD"] = "wrong-pass-1"
+    r = subprocess.run(
+        [sys.executable, "-m", "app", "stats", "--data-dir", str(village_ws.root)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert r.returncode == 1 and "密码" in r.stderr
