@@ -160,6 +160,7 @@ def add_user(
     session.flush()
     audit.record(session, actor, "user.add", table="user", record_id=user.id, fields=["username", "roles"])
     wrap_key_for(work, user, password)
+    remember_sign_in_names(work)
     return user
 
 
@@ -241,6 +242,8 @@ def authenticate(work: Work, username: str, password: str, *, now: dt.datetime |
     slots = KeySlots.load(work.paths.keys) if work.key is not None else None
     if slots is not None and all(sl.from_hash for sl in slots.account_slots(user.id)):
         wrap_key_for(work, user, password)  # its first sign-in since encryption: a slot of its own
+    if slots is not None and slots.names.get(user.id) != user.display_name:
+        remember_sign_in_names(work)  # a workspace from before the names were kept, or a renamed user
     return user
 
 
@@ -291,6 +294,7 @@ def set_active(work: Work, user_id: str, active: bool) -> None:
         )
     elif not active:  # a stopped account no longer opens the database (once the stop is committed)
         work.after_commit(lambda: _update_slots(work, lambda slots, _key: slots.remove_account(user.id)))
+    remember_sign_in_names(work)
 
 
 def update_user(
@@ -333,6 +337,8 @@ def update_user(
             changed.append("roles")
     if changed:
         audit.record(session, actor, "user.update", table="user", record_id=user.id, fields=changed)
+    if "display_name" in changed:
+        remember_sign_in_names(work)
     return user
 
 
@@ -375,6 +381,22 @@ def _update_slots(work: Work, change: Callable[[KeySlots, bytes], object]) -> No
     slots = KeySlots.load(work.paths.keys) or KeySlots.new()
     change(slots, work.key)
     slots.save(work.paths.keys)
+
+
+def remember_sign_in_names(work: Work) -> None:
+    """Keep the 姓名 of the active accounts beside their key slots, so the sign-in dialog can offer them
+    by name before the database is open (written after the commit, only when they changed)."""
+    if work.key is None:
+        return
+    names = {u.id: u.display_name for u in local_users(work, include_inactive=False) if u.display_name}
+
+    def write() -> None:
+        slots = KeySlots.load(work.paths.keys)
+        if slots is not None and slots.names != names:
+            slots.names = names
+            slots.save(work.paths.keys)
+
+    work.after_commit(write)
 
 
 def wrap_key_for(work: Work, user: User, password: str) -> None:

@@ -83,7 +83,9 @@ def open_workspace(args: argparse.Namespace, *, create: bool = False, account: b
         if account:
             args.actor = sign_in(args, ws)
         elif ws.locked and (given := given_credentials(args, ask=False)) is not None:
-            ws.unlock(*given)  # a command that needs no account still reads more when one is given
+            slots = ws.key_slots()
+            name = slots.login_name(given[0]) if slots is not None else given[0]
+            ws.unlock(name, given[1])  # a command that needs no account still reads more when one is given
     except BaseException:
         ws.close(daily_backup=False)
         raise
@@ -106,6 +108,9 @@ def sign_in(args: argparse.Namespace, ws: Workspace) -> User:
             "或在终端里运行并按提示输入"
         )
     username, password = given
+    if ws.locked:  # --user may be a 姓名, as in the window's sign-in list
+        slots = ws.key_slots()
+        username = slots.login_name(username) if slots is not None else username
     ws.unlock(username, password)  # the database is encrypted: the password unwraps its key
     with ws.work(None) as w:
         user = accounts.authenticate(w, username, password)
@@ -133,7 +138,9 @@ def common_parents() -> dict[str, argparse.ArgumentParser]:
     data = argparse.ArgumentParser(add_help=False)
     data.add_argument("--data-dir", metavar="目录", help="工作目录（默认取 MINQING_DATA_DIR 或系统数据目录）")
     data.add_argument(
-        "--user", metavar="登录名", help="以这个账号登录（默认取 MINQING_USER；终端里可按提示输入）"
+        "--user",
+        metavar="登录名",
+        help="以这个账号登录：登录名或姓名（默认取 MINQING_USER；终端里可按提示输入）",
     )
     data.add_argument(
         "--password-env",
@@ -224,19 +231,25 @@ def _confirm_recovery_code(code: str) -> None:
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    from app.stats import live_counts
+    from app.stats import live_counts, unit_names
+    from app.sync.status import record_label
 
     ws = open_workspace(args)
     try:
         station = ws.require_station()
         with ws.work(args.actor) as w:
             counts = live_counts(w.session)
+            names = unit_names(w.session)
     finally:
         ws.close()
     data = {"station": {"kind": station.kind, "code": station.code, "name": station.name}, "counts": counts}
     lines = [f"{station.name}（{station.code}）"]
-    for village, per_type in counts.items():
-        lines.append(f"  {village}: " + "，".join(f"{k} {v}" for k, v in per_type.items()))
+    for village, per_type in counts.items():  # Chinese names here; --json keeps the table names
+        name = names.get(village)
+        lines.append(
+            f"  {name}（{village}）：" if name else f"  {village}：",
+        )
+        lines[-1] += "，".join(f"{record_label(k)} {v}" for k, v in per_type.items())
     emit(args, "\n".join(lines), data)
     return EXIT_OK
 

@@ -34,3 +34,27 @@ def set_idle_lock_minutes(work: Work, minutes: int) -> int:
     put(session, IDLE_LOCK_MINUTES, minutes)
     audit.record(session, actor, "setting.change", table="setting", fields=[IDLE_LOCK_MINUTES])
     return minutes
+
+
+# 字号 (font size) of the whole window: a per-laptop choice for readers who need larger type. Any signed-in
+# user may change it (it alters nothing but this laptop's window); the change is audited like the others.
+FONT_SIZE = "ui.font_size"
+FONT_SIZES = ("标准", "大", "特大")
+FONT_SIZE_DEFAULT = "标准"
+
+
+def font_size(work: Work) -> str:
+    """The window's font size: one of :data:`FONT_SIZES` (default 标准; anything else stored reads as it)."""
+    value = get(work.session, FONT_SIZE, FONT_SIZE_DEFAULT)
+    return value if isinstance(value, str) and value in FONT_SIZES else FONT_SIZE_DEFAULT
+
+
+def set_font_size(work: Work, size: str) -> str:
+    session, actor = work.session, work.actor
+    if actor is None:
+        raise UserError("请先登录再修改字号", field="font_size")
+    if size not in FONT_SIZES:
+        raise UserError(f"字号只能是{'、'.join(FONT_SIZES)}之一", field="font_size")
+    put(session, FONT_SIZE, size)
+    audit.record(session, actor, "setting.change", table="setting", fields=[FONT_SIZE])
+    return size

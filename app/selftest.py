@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import UserError
+from app.preferences import FONT_SIZES
 
 
 def needs_offscreen(environ: Mapping[str, str] = os.environ, platform: str = sys.platform) -> bool:
@@ -39,12 +40,16 @@ def _cmd_selftest(args: argparse.Namespace) -> int:
     from app.cli import given_credentials
 
     report: dict[str, Any] = importlib.import_module("ui.selftest").run(
-        data_dir, screenshots=shots, credentials=given_credentials(args, ask=True)
+        data_dir, screenshots=shots, credentials=given_credentials(args, ask=True), font_size=args.font_size
     )
-    lines = [f"窗口显示用时 {report['time_to_window_s']:.2f} 秒（自进程启动）"]
+    lines = [
+        f"字号：{report['font_size']}",
+        f"窗口显示用时 {report['time_to_window_s']:.2f} 秒（自进程启动）",
+    ]
     for page in report["pages"]:
         state = "正常" if page["ok"] else f"出错：{page['error']}"
         lines.append(f"  {page['title']:<8} {page['open_s'] * 1000:7.0f} 毫秒  {state}")
+        lines.extend(f"      {text}" for text in page.get("clipped", [])[1:])
     if report["errors"]:
         lines.append("日志中的错误：")
         lines.extend(f"  {e}" for e in report["errors"])
@@ -67,6 +72,13 @@ def register_cli(
     )
     p.add_argument("--offscreen", action="store_true", help="不显示窗口（没有显示器时自动启用）")
     p.add_argument(
-        "--screenshots", metavar="目录", help="打开每个界面时把窗口截图（1366×768，PNG）存到这个目录"
+        "--screenshots",
+        metavar="目录",
+        help="打开每个界面时把窗口截图（1366×700，即 1366×768 屏幕去掉任务栏和标题栏，PNG）存到这个目录",
+    )
+    p.add_argument(
+        "--font-size",
+        choices=FONT_SIZES,
+        help="以这个字号打开每个界面（标准、大、特大；默认用本机设置，不会改动设置）",
     )
     return {"selftest": _cmd_selftest}

@@ -23,3 +23,10 @@ def live_counts(session: Session) -> dict[str, dict[str, int]]:
         for model in models:
             per_village.setdefault(model.__record_type__, 0)
     return dict(sorted(counts.items()))
+
+
+def unit_names(session: Session) -> dict[str, str]:
+    """Village (and town) code → name, from the stations this workspace knows (its own and enrolled)."""
+    from db.models import Station
+
+    return {code: name for code, name in session.execute(select(Station.code, Station.name)) if name}

@@ -158,6 +158,10 @@ class KeySlots:
 
     workspace: str
     slots: list[Slot] = field(default_factory=list)
+    # user id → display name (姓名) of the active accounts, for the sign-in list before the database is
+    # open. Not secret (the login names beside them are not either); a planted name only mislabels an
+    # entry of that list: the password still has to open the account's slot.
+    names: dict[str, str] = field(default_factory=dict)
 
     # -- reading and writing -----------------------------------------------------------------------
     @classmethod
@@ -187,7 +191,7 @@ class KeySlots:
         if not isinstance(raw, list) or len(raw) > MAX_SLOTS:
             raise KeySlotsDamaged(f"密钥文件 {path.name} 的格式不对")
         workspace = _text(data.get("workspace"), "workspace")
-        return cls(workspace, [Slot.from_json(s) for s in raw])
+        return cls(workspace, [Slot.from_json(s) for s in raw], _names(data.get("names")))
 
     def to_bytes(self) -> bytes:
         data = {
@@ -196,6 +200,8 @@ class KeySlots:
             "workspace": self.workspace,
             "slots": [s.to_json() for s in self.slots],
         }
+        if self.names:
+            data["names"] = dict(sorted(self.names.items()))
         return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
     def save(self, keys_dir: Path) -> Path:
@@ -288,6 +294,24 @@ class KeySlots:
     def remove_account(self, user_id: str) -> None:
         self.slots = [s for s in self.slots if not (s.kind == "account" and s.user_id == user_id)]
 
+    def sign_in_choices(self) -> list[tuple[str, str]]:
+        """(姓名, login name) of each account that opens the database, by name; an account without a
+        known name shows its login name."""
+        seen: dict[str, str] = {}
+        for slot in self.slots:
+            if slot.kind == "account" and slot.user_id not in seen:
+                seen[slot.user_id] = slot.username
+        return sorted(((self.names.get(uid) or name, name) for uid, name in seen.items()), key=lambda c: c[0])
+
+    def login_name(self, typed: str) -> str:
+        """The login name meant by ``typed``: itself when it is one; else the login name of the one account
+        of that 姓名 (two of one name must type their login names); else ``typed`` unchanged."""
+        typed = typed.strip()
+        if self.account_slot(typed) is not None:
+            return typed
+        named = {name for label, name in self.sign_in_choices() if label == typed and name != label}
+        return named.pop() if len(named) == 1 else typed
+
     def open_account(self, username: str, password: str) -> tuple[bytes, Slot] | None:
         """The workspace key, when ``password`` is the password of ``username`` here."""
         for slot in [s for s in self.slots if s.kind == "account" and s.username == username][:4]:
@@ -363,6 +387,20 @@ def _parse_argon2(encoded: str) -> tuple[Kdf, bytes] | None:
     if len(raw) != KEY_BYTES:
         return None
     return kdf, raw
+
+
+MAX_NAME_CHARS = 64
+
+
+def _names(value: Any) -> dict[str, str]:
+    """The sign-in names as read from the file: anything malformed is dropped (they are labels only)."""
+    if not isinstance(value, dict) or len(value) > MAX_SLOTS:
+        return {}
+    return {
+        k: v.strip()[:MAX_NAME_CHARS]
+        for k, v in value.items()
+        if isinstance(k, str) and isinstance(v, str) and len(k) <= MAX_NAME_CHARS and v.strip()
+    }
 
 
 def _b64(data: bytes) -> str:

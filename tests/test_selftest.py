@@ -46,10 +46,15 @@ def test_selftest_command_visits_every_screen_and_exits_0(templates, tmp_path):
     assert 0 < report["time_to_window_s"] < 60
     assert "自检开始" in (data / "logs" / "minqing.log").read_text(encoding="utf-8")
     shots = sorted((tmp_path / "shots").glob("*.png"))
-    assert [p.name for p in shots] == [f"{n:02d}-{s.key}.png" for n, s in enumerate(PAGES, start=1)]
+    first_tabs = [f"{n:02d}-{s.key}.png" for n, s in enumerate(PAGES, start=1)]
+    assert [p.name for p in shots if p.name in first_tabs] == first_tabs
+    assert [p["screenshot"] for p in report["pages"]] == [str(tmp_path / "shots" / n) for n in first_tabs]
+    assert "03-diary-2.png" in [p.name for p in shots]  # each further tab of a screen too
     header = shots[0].read_bytes()[:24]  # PNG: signature, IHDR, width and height (big-endian)
     assert header[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")) == (1366, 768)
+    # 1366×768 less the taskbar and the title bar of a maximized window
+    assert (int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")) == (1366, 700)
+    assert report["font_size"] == "标准" and all(p["clipped"] == [] for p in report["pages"])
 
 
 def test_selftest_refuses_an_empty_folder(tmp_path):

@@ -6,9 +6,9 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QHeaderView, QMessageBox, QWidget
 
 from app import __version__, logs
 from app.errors import UserError, failure_message
@@ -53,7 +53,66 @@ def apply_ui_font(app: QApplication) -> str:
     if font.pointSizeF() < 10:
         font.setPointSizeF(10)
     app.setFont(font)
+    app.setProperty(BASE_POINT_SIZE, font.pointSizeF())
     return family
+
+
+# 字号: the whole window's type, as a factor of the base size (10 pt, or the system's when larger).
+FONT_SCALE = {"标准": 1.0, "大": 1.2, "特大": 1.4}
+BASE_POINT_SIZE = "minqing_base_point_size"
+
+
+def font_point_size(size: str, app: QApplication | None = None) -> float:
+    """The point size of the application font at ``size`` (标准 / 大 / 特大)."""
+    app = app or QApplication.instance()
+    base = app.property(BASE_POINT_SIZE) if app is not None else None
+    if not isinstance(base, float):
+        base = max(10.0, app.font().pointSizeF()) if app is not None else 10.0
+    return round(base * FONT_SCALE.get(size, 1.0), 1)
+
+
+SECTION_SCALE = "minqing_section_scale"
+
+
+def scale_table_columns(root: QWidget) -> None:
+    """Table columns given widths in pixels (written for 标准) widen with the 字号, so that a date or a
+    name still shows whole at 特大. Each header remembers the factor it was sized at: calling this again
+    after a change of 字号 resizes by the ratio only."""
+    app = QApplication.instance()
+    base = app.property(BASE_POINT_SIZE)
+    factor = app.font().pointSizeF() / base if isinstance(base, float) and base > 0 else 1.0
+    for header in root.findChildren(QHeaderView):
+        if header.orientation() != Qt.Orientation.Horizontal:
+            continue
+        done = header.property(SECTION_SCALE)
+        ratio = factor / (done if isinstance(done, float) else 1.0)
+        if abs(ratio - 1.0) < 0.01:
+            continue
+        last = header.count() - 1
+        for i in range(header.count()):
+            if header.sectionResizeMode(i) not in (
+                QHeaderView.ResizeMode.Interactive,
+                QHeaderView.ResizeMode.Fixed,
+            ):
+                continue
+            if i == last and header.stretchLastSection():
+                continue
+            header.resizeSection(i, round(header.sectionSize(i) * ratio))
+        header.setProperty(SECTION_SCALE, factor)
+
+
+def apply_font_size(size: str, app: QApplication | None = None) -> float:
+    """Set the application font to ``size``; every widget without a font of its own follows at once
+    (Qt sends them the change), and screens made later are made at it. Returns the point size."""
+    app = app or QApplication.instance()
+    if app.property(BASE_POINT_SIZE) is None:
+        app.setProperty(BASE_POINT_SIZE, max(10.0, app.font().pointSizeF()))
+    points = font_point_size(size, app)
+    if abs(app.font().pointSizeF() - points) > 0.01:
+        font = QFont(app.font())
+        font.setPointSizeF(points)
+        app.setFont(font)
+    return points
 
 
 _QT_LEVELS = {
@@ -148,7 +207,7 @@ def offer_rescue(root: Path, exc: DatabaseDamaged) -> bool:
 def run(data_dir: str | Path | None = None) -> int:
     from ui.context import AppContext
     from ui.crash import CrashHandler, offer_last_crash
-    from ui.main_window import MainWindow
+    from ui.main_window import MainWindow, show_fitted
     from ui.signin import sign_in
 
     app = make_application()
@@ -188,7 +247,7 @@ def run(data_dir: str | Path | None = None) -> int:
         if user is None:
             return 0
         window = MainWindow(AppContext(ws, user))
-        window.show()
+        show_fitted(window)
         return app.exec()
     finally:
         ws.close()

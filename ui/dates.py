@@ -39,3 +39,11 @@ def date_edit(
 
 def date_of(w: QDateEdit) -> dt.date:
     return pydate(w.date())
+
+
+def local_time(value: dt.datetime | None) -> str:
+    """A stored time (UTC, naive or aware) as people read it: local time, to the minute."""
+    if value is None:
+        return "—"
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone().strftime("%Y-%m-%d %H:%M")

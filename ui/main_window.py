@@ -27,6 +27,7 @@ from app import __version__, accounts, indexing, preferences
 from app.errors import UserError
 from app.workspace import DatabaseDamaged
 
+from ui.app import apply_font_size, scale_table_columns
 from ui.context import AppContext
 from ui.pages import PAGES, PageSpec
 from ui.signin import SignInDialog
@@ -93,6 +94,26 @@ class PageError(QWidget):
         layout.addStretch()
 
 
+# The window fits a 1366×768 screen with its taskbar (a work area of about 1366×728): 1280×660 inside is
+# about 1290×691 outside with the title bar. On such a screen it starts maximized (``show_fitted``).
+DEFAULT_SIZE = (1280, 660)
+MINIMUM_SIZE = (900, 560)
+
+
+def show_fitted(window: QMainWindow) -> None:
+    """Show ``window`` maximized when its default size would not leave a margin on the screen's work
+    area (a laptop's 1366×768), else at its default size, centred."""
+    screen = window.screen() or QApplication.primaryScreen()
+    area = screen.availableGeometry() if screen is not None else None
+    if area is None or area.width() < DEFAULT_SIZE[0] + 80 or area.height() < DEFAULT_SIZE[1] + 120:
+        window.showMaximized()
+        return
+    window.show()
+    frame = window.frameGeometry()
+    frame.moveCenter(area.center())
+    window.move(frame.topLeft())
+
+
 class MainWindow(QMainWindow):
     page_opened = Signal(str)
     locked_changed = Signal(bool)
@@ -102,8 +123,8 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         station = ctx.station
         self.setWindowTitle(f"民情簿 · {station.name}")
-        self.resize(1280, 720)
-        self.setMinimumSize(960, 600)
+        self.resize(*DEFAULT_SIZE)
+        self.setMinimumSize(*MINIMUM_SIZE)
         self.specs = list(PAGES)
         self.pages: dict[str, QWidget] = {}
         self.open_times: dict[str, float] = {}
@@ -115,9 +136,8 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("navigation")
         self.nav.setMaximumWidth(220)
         self.nav.setMinimumWidth(170)
-        self.nav.setStyleSheet(
-            "QListWidget#navigation { font-size: 12pt; }QListWidget#navigation::item { padding: 8px 6px; }"
-        )
+        self.font_size = preferences.FONT_SIZE_DEFAULT
+        self.apply_font_size()  # before the screens are made, so they are made at it
         self.stack = QStackedWidget()
         for spec in self.specs:
             item = QListWidgetItem(spec.title)
@@ -318,15 +338,31 @@ class MainWindow(QMainWindow):
 
             sys.excepthook(*sys.exc_info())
             page = PageError(spec)
+        scale_table_columns(page)
         if hasattr(page, "open_page"):
             page.open_page.connect(self.open_page)
         self.pages[spec.key] = page
         self.open_times[spec.key] = time.perf_counter() - started
         return page
 
+    def apply_font_size(self, size: str | None = None) -> None:
+        """字号 of the whole window: ``size``, or this laptop's setting (``preferences.font_size``)."""
+        if size is None:
+            with self.ctx.work() as w:
+                size = preferences.font_size(w)
+        self.font_size = size
+        points = apply_font_size(size)
+        for page in self.pages.values():
+            scale_table_columns(page)
+        self.nav.setStyleSheet(  # the navigation a little larger than the rest
+            f"QListWidget#navigation {{ font-size: {points * 1.2:.1f}pt; }}"
+            "QListWidget#navigation::item { padding: 8px 6px; }"
+        )
+
     def _data_changed(self, topic: str) -> None:
         if topic == "settings":
             self.apply_idle_setting()
+            self.apply_font_size()
         elif topic == "users":
             self._refresh_user()
         elif topic == "restored":  # another database: its accounts may differ, so sign in again

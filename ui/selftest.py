@@ -12,8 +12,23 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QDeadlineTimer, QEventLoop
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QDeadlineTimer, QEventLoop, QPoint, QRect, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QStyle,
+    QStyleOptionComboBox,
+    QTabWidget,
+    QToolButton,
+    QWidget,
+)
 
 from app import STARTED_AT, accounts, logs
 from app.errors import UserError
@@ -70,7 +85,148 @@ def _settle(app: QApplication, ms: int = 20) -> None:
     app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, QDeadlineTimer(ms))
 
 
-SCREEN_SIZE = (1366, 768)  # the smallest screen the program must fit (DESIGN.md)
+# The smallest screen the program must fit is 1366×768 (DESIGN.md); with a taskbar and the title bar, a
+# maximized window has about 1366×700 inside. Screenshots and the fit check are made at that size.
+SCREEN_SIZE = (1366, 700)
+
+_FIT_SLACK = 2  # pixels: rounding of font metrics
+
+
+def _shown_text(widget: QWidget) -> str:
+    return widget.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+
+
+def _where(widget: QWidget) -> str:
+    names = []
+    w: QWidget | None = widget
+    while w is not None and len(names) < 3:
+        names.append(w.objectName() or type(w).__name__)
+        w = w.parentWidget()
+    return "/".join(reversed(names))
+
+
+def clipped_texts(root: QWidget) -> list[str]:
+    """The texts a person cannot read whole in ``root`` as it is shown now: a visible label, button, check
+    box or drop-down whose text is wider (or a wrapped label taller) than the widget, or a widget that
+    lies partly outside the window although no scroll area holds it. One line per problem, in Chinese."""
+    window = root.window()
+    problems: list[str] = []
+    widgets = [root, *root.findChildren(QWidget)]
+    for w in widgets:
+        if not w.isVisible() or w.width() <= 0:
+            continue
+        if isinstance(w, QLabel | QAbstractButton | QComboBox) and not _inside_scroll_area(w):
+            top_left = w.mapTo(window, QPoint(0, 0))
+            inside = window.rect().contains(QRect(top_left, w.size()).adjusted(1, 1, -1, -1))
+            if not inside and w is not window:
+                text = _label_text(w)
+                if text:
+                    problems.append(f"超出窗口：“{text}”（{_where(w)}）")
+                    continue
+        problem = _text_problem(w)
+        if problem:
+            problems.append(f"{problem}（{_where(w)}）")
+    return problems
+
+
+def _inside_scroll_area(widget: QWidget) -> bool:
+    w = widget.parentWidget()
+    while w is not None:
+        if isinstance(w, QAbstractScrollArea):
+            return True
+        w = w.parentWidget()
+    return False
+
+
+def _label_text(w: QWidget) -> str:
+    if isinstance(w, QComboBox):
+        return w.currentText()
+    if isinstance(w, QLabel):
+        return (
+            w.text() if w.textFormat() != Qt.TextFormat.RichText and "<" not in w.text() else "（格式文字）"
+        )
+    if isinstance(w, QAbstractButton):
+        return _shown_text(w)
+    return ""
+
+
+def _text_problem(w: QWidget) -> str | None:
+    slack = _FIT_SLACK
+    if isinstance(w, QLabel):
+        if not w.text() or w.pixmap() is not None and not w.pixmap().isNull():
+            return None
+        if w.wordWrap():
+            if w.heightForWidth(w.width()) > w.height() + slack:
+                return f"文字显示不全（高度不够）：“{w.text()[:30]}”"
+            return None
+        hint = w.sizeHint()
+        if hint.width() > w.width() + slack or hint.height() > w.height() + slack:
+            return f"文字被截断：“{w.text()[:30]}”"
+        return None
+    if isinstance(w, QPushButton | QToolButton):
+        text = _shown_text(w)
+        if not text:
+            return None
+        metrics = w.fontMetrics()
+        need = metrics.horizontalAdvance(text) + (w.iconSize().width() + 4 if not w.icon().isNull() else 0)
+        if need > w.width() - 4 + slack or metrics.height() > w.height() + slack:
+            return f"按钮文字被截断：“{text}”"
+        return None
+    if isinstance(w, QCheckBox | QRadioButton):
+        if _shown_text(w) and w.sizeHint().width() > w.width() + slack:
+            return f"文字被截断：“{_shown_text(w)}”"
+        return None
+    if isinstance(w, QLineEdit) and not w.text() and w.placeholderText() and not w.isReadOnly():
+        # the hint in an empty box (its frame and padding take about 8 px; the clear button shows only
+        # once something is typed, and then the hint is gone)
+        room = w.contentsRect().width() - w.textMargins().left() - w.textMargins().right() - 8
+        if w.fontMetrics().horizontalAdvance(w.placeholderText()) > room + slack:
+            return f"输入框提示被截断：“{w.placeholderText()[:30]}”"
+        return None
+    if isinstance(w, QComboBox) and not w.isEditable():
+        text = w.currentText()
+        if not text:
+            return None
+        option = QStyleOptionComboBox()
+        w.initStyleOption(option)
+        field = w.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, w
+        )
+        if w.fontMetrics().horizontalAdvance(text) > field.width() + slack + 4:  # the field's own margin
+            return f"下拉框文字被截断：“{text}”"
+    return None
+
+
+def _visit_tabs(
+    app: QApplication, window: QWidget, page: QWidget | None, screenshots: Path | None, name: str
+) -> tuple[list[str], list[str]]:
+    """Check (and photograph) the screen as opened, then each further tab of its tab bars, and come back
+    to the first tab. Returns the clipped texts found and the screenshots' paths."""
+    clipped: list[str] = []
+    shots: list[str] = []
+
+    def look(suffix: str) -> None:
+        _settle(app, 50)
+        for problem in clipped_texts(window):
+            if problem not in clipped:
+                clipped.append(problem)
+        if screenshots is not None:
+            _settle(app, 150)
+            shot = screenshots / f"{name}{suffix}.png"
+            window.grab().save(str(shot))
+            shots.append(str(shot))
+
+    look("")
+    tabs = [t for t in (page.findChildren(QTabWidget) if page is not None else []) if t.isVisible()]
+    for tab_widget in tabs[:1]:  # the screen's own tabs (nested ones are seen on their tab)
+        first = tab_widget.currentIndex()
+        for i in range(tab_widget.count()):
+            if i == first or not tab_widget.isTabEnabled(i) or not tab_widget.isTabVisible(i):
+                continue
+            tab_widget.setCurrentIndex(i)
+            look(f"-{i + 1}")
+        tab_widget.setCurrentIndex(first)
+    return clipped, shots
 
 
 def run(
@@ -79,11 +235,14 @@ def run(
     install_hooks: bool = True,
     screenshots: Path | None = None,
     credentials: tuple[str, str] | None = None,
+    font_size: str | None = None,
 ) -> dict:
     """``install_hooks=False`` (tests inside pytest) leaves faulthandler and Qt's message handler alone.
 
     ``screenshots``: save a PNG of the window (at 1366×768) as each screen is visited, named
-    ``NN-key.png`` in visiting order, for a person to look at.
+    ``NN-key.png`` in visiting order, for a person to look at. ``font_size`` (标准 / 大 / 特大): visit
+    the screens at that size instead of this laptop's setting (nothing is stored). Each screen is also
+    checked, in a 1366×700 window, for text a person cannot read whole (``clipped``: not ``ok``).
     """
     from ui.main_window import MainWindow
 
@@ -113,9 +272,11 @@ def run(
             w.session.expunge(admin)
         logging.getLogger("minqing.selftest").info("自检开始，以 %s 身份", admin.username)
         window = MainWindow(AppContext(ws, admin))
+        if font_size is not None:
+            window.apply_font_size(font_size)
         if screenshots is not None:
             screenshots.mkdir(parents=True, exist_ok=True)
-            window.resize(*SCREEN_SIZE)
+        window.resize(*SCREEN_SIZE)
         window.show()
         _settle(app)
         time_to_window = seconds_since_process_start()
@@ -140,18 +301,21 @@ def run(
                 error = f"{READY_TIMEOUT_S:.0f} 秒内未就绪"
             if error is None and len(collector.messages) > errors_before:
                 error = collector.messages[errors_before]
+            _settle(app, 50)
+            clipped, shots = _visit_tabs(app, window, page, screenshots, f"{len(pages) + 1:02d}-{spec.key}")
+            if error is None and clipped:
+                error = f"{len(clipped)} 处文字显示不全：{clipped[0]}"
             entry = {
                 "key": spec.key,
                 "title": spec.title,
                 "open_s": round(elapsed, 4),
                 "ok": error is None,
                 "error": error,
+                "clipped": clipped,
             }
-            if screenshots is not None:
-                _settle(app, 200)
-                shot = screenshots / f"{len(pages) + 1:02d}-{spec.key}.png"
-                window.grab().save(str(shot))
-                entry["screenshot"] = str(shot)
+            if shots:
+                entry["screenshot"] = shots[0]
+                entry["screenshots"] = shots
             pages.append(entry)
         window.close()
         _settle(app)
@@ -162,6 +326,7 @@ def run(
             "errors": collector.messages,
             "peak_rss_mb": round(peak_rss_mb(), 1) if peak_rss_mb() is not None else None,
             "platform": app.platformName(),
+            "font_size": window.font_size,
             "data_dir": str(data_dir),
         }
     finally:

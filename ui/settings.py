@@ -443,6 +443,19 @@ class SettingsPage(QWidget):
         if not can_change:
             lock_layout.addWidget(QLabel("（由管理员设置）"))
         layout.addWidget(self.lock_box)
+
+        # 字号: anyone signed in may choose it for this laptop; the whole window follows at once.
+        self.font_box = QGroupBox("字号")
+        font_layout = QHBoxLayout(self.font_box)
+        font_layout.addWidget(QLabel("窗口文字大小："))
+        self.font_size = QComboBox()
+        self.font_size.addItems(preferences.FONT_SIZES)
+        self.font_size.setAccessibleName("字号")
+        font_layout.addWidget(self.font_size)
+        font_layout.addWidget(QLabel("（本机设置，下次启动仍有效）"))
+        font_layout.addStretch()
+        self.font_size.activated.connect(lambda _i: self.save_font_size())
+        layout.addWidget(self.font_box)
         self.backup_box: BackupBox | None = BackupBox(ctx) if can_change else None
         if self.backup_box is not None:
             layout.addWidget(self.backup_box)
@@ -456,6 +469,8 @@ class SettingsPage(QWidget):
             with self.ctx.work() as w:
                 me = accounts.info(accounts.find_user(w, user.id))
                 minutes = preferences.idle_lock_minutes(w)
+                size = preferences.font_size(w)
+            self.font_size.setCurrentText(size)
             self.my_labels["username"].setText(me.username)
             self.my_labels["display_name"].setText(me.display_name)
             self.my_labels["roles"].setText(me.role_names)
@@ -475,6 +490,17 @@ class SettingsPage(QWidget):
         try:
             with self.ctx.work() as w:
                 preferences.set_idle_lock_minutes(w, self.idle_minutes.value())
+        except UserError as exc:
+            notify(self, "无法保存", exc.message).setIcon(QMessageBox.Icon.Warning)
+            return False
+        self.ctx.data_changed.emit("settings")
+        return True
+
+    def save_font_size(self) -> bool:
+        """Store the chosen 字号 and apply it to the whole window (through the "settings" change)."""
+        try:
+            with self.ctx.work() as w:
+                preferences.set_font_size(w, self.font_size.currentText())
         except UserError as exc:
             notify(self, "无法保存", exc.message).setIcon(QMessageBox.Icon.Warning)
             return False

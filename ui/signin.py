@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db.keyslots import KeySlotsDamaged
 from db.models import User
 
 from app import accounts
@@ -61,18 +63,30 @@ class SignInDialog(QDialog):
             layout.addWidget(note)
 
         form = QFormLayout()
-        self.username = QLineEdit()
-        self.username.setPlaceholderText("登录名")
+        # The station's active users by 姓名 to choose from; a login name can still be typed.
+        self.account = QComboBox()
+        self.account.setEditable(True)
+        self.account.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.account.setAccessibleName("登录账号")
+        self.choices: list[tuple[str, str]] = [] if locked_user is not None else sign_in_choices(ws)
+        for label, username in self.choices:
+            self.account.addItem(label, username)
+        self.account.setCurrentIndex(-1)
+        self.username = self.account.lineEdit()
+        self.username.setPlaceholderText("选择姓名，或输入登录名")
+        if self.account.completer() is not None:
+            self.account.completer().setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("密码")
-        form.addRow("登录名(&U)：", self.username)
+        form.addRow("姓名或登录名(&U)：", self.account)
         form.addRow("密码(&P)：", self.password)
         layout.addLayout(form)
         if locked_user is not None:
             self.username.setText(locked_user.username)
             self.username.setReadOnly(True)
             self.username.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            self.account.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         self.demo_hint = None
         public = ws.public_station() or {}
@@ -110,10 +124,18 @@ class SignInDialog(QDialog):
         self.error.setText(message)
         self.error.show()
 
+    def login_name(self) -> str:
+        """The login name meant by what is in the box: a chosen (or typed) 姓名 gives its account's login
+        name; anything else is taken as a login name."""
+        typed = self.username.text().strip()
+        if self.locked_user is not None:
+            return typed
+        return login_name_for(self.choices, typed)
+
     def try_sign_in(self) -> bool:
-        username = self.username.text().strip()
+        username = self.login_name()
         if not username:
-            self.show_error("请填写登录名")
+            self.show_error("请选择姓名或填写登录名")
             self.username.setFocus()
             return False
         try:
@@ -153,6 +175,36 @@ class SignInDialog(QDialog):
             event.ignore()
             return
         super().keyPressEvent(event)
+
+
+def sign_in_choices(ws: Workspace) -> list[tuple[str, str]]:
+    """(label, login name) of the accounts that may sign in here, by 姓名. Before the database is open
+    they come from beside the key slots (``KeySlots.names``); when it is open, from the accounts. Two
+    people of one name are told apart by their login names."""
+    choices: list[tuple[str, str]] = []
+    try:
+        if ws.locked:
+            slots = ws.key_slots()
+            choices = slots.sign_in_choices() if slots is not None else []
+        else:
+            with ws.work(None) as w:
+                users = accounts.local_users(w, include_inactive=False)
+                choices = sorted(
+                    ((u.display_name or u.username, u.username) for u in users), key=lambda c: c[0]
+                )
+    except (UserError, KeySlotsDamaged):
+        return []  # the dialog still takes a typed login name; the slot file's damage shows on sign-in
+    labels = [label for label, _ in choices]
+    return [(f"{label}（{name}）" if labels.count(label) > 1 else label, name) for label, name in choices]
+
+
+def login_name_for(choices: list[tuple[str, str]], typed: str) -> str:
+    """The login name for ``typed``: a label of ``choices`` (a 姓名) gives its login name, else ``typed``."""
+    typed = typed.strip()
+    for label, name in choices:
+        if typed == label:
+            return name
+    return typed
 
 
 def _station_heading(ws: Workspace) -> str:

@@ -71,13 +71,30 @@ def _cmd_bind(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _local_time(value: object) -> str:
+    """A stored UTC time as people read it: local, to the minute."""
+    import datetime as dt
+
+    if not isinstance(value, dt.datetime):
+        return "—"
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def bundle_name(village: str | None, seq: int | None) -> str:
+    """“张家村 第 3 号包”, or what is known of a file that could not be read as a bundle."""
+    if village is None:
+        return "不是可识别的上报包" if seq is None else f"第 {seq} 号包"
+    return f"{village} 第 {seq} 号包" if seq is not None else f"{village} 的包（号数不明）"
+
+
 def _cmd_revoke(args: argparse.Namespace) -> int:
     from app.sync.enrollment import revoke
 
     st = _with_ws(args, lambda ws: revoke(ws, args.station, args.reason))
     emit(
         args,
-        f"已吊销 {st.name}（{st.code}）的工作站 {st.id}：此后它的上报包一律拒收",
+        f"已吊销 {st.name}（{st.code}）的工作站（登记于 {_local_time(st.enrolled_at)}）：此后它的上报包一律拒收",
         {"station": {"id": st.id, "code": st.code, "name": st.name}, "revoked_at": st.revoked_at},
     )
     return EXIT_OK
@@ -87,7 +104,12 @@ def _cmd_stations(args: argparse.Namespace) -> int:
     from app.sync.enrollment import enrolled_stations
 
     rows = _with_ws(args, enrolled_stations)
-    lines = [f"{r.code} {r.name} {r.state} {r.id}" for r in rows] or ["还没有登记任何工作站"]
+    lines = [
+        f"{r.code} {r.name} {r.state}（登记于 {_local_time(r.enrolled_at)}"
+        + (f"，吊销于 {_local_time(r.revoked_at)}" if r.revoked_at else "")
+        + "）"
+        for r in rows
+    ] or ["还没有登记任何工作站"]
     emit(
         args,
         "\n".join(lines),
@@ -165,7 +187,7 @@ def _cmd_bundle_inspect(args: argparse.Namespace) -> int:
         }
         lines = [
             f"文件：{ins.file}",
-            f"发送方：{m['sender']['name']}（{m['sender']['code']}），工作站 {m['sender']['station_id']}",
+            f"发送方：{m['sender']['name']}（{m['sender']['code']}）",
             f"接收方：{m['recipient']['name']}（{m['recipient']['code']}）",
             f"第 {m['sequence']} 号包，写于 {m['created_at']}，变更计数 {m['counter']['from']}→{m['counter']['to']}",
             f"格式版本 {m['format_version']}，数据结构 {m['schema_version']}，程序 {m['app_version']}",
@@ -209,7 +231,7 @@ def _cmd_bundle_import(args: argparse.Namespace) -> int:
     if not report.bundles:
         lines.append("没有找到上报包（*.mqb）")
     for b in report.bundles:
-        who = f"{b.village or '?'} 第 {b.seq if b.seq is not None else '?'} 号包"
+        who = bundle_name(b.village, b.seq)
         line = f"{Path(b.file).name}：{who}，{STATUS_NAMES[b.status]}"
         if b.status == "rejected":
             line += f"：{b.reason}"
@@ -281,10 +303,11 @@ def _cmd_receipt_import(args: argparse.Namespace) -> int:
 
 def _cmd_conflict_list(args: argparse.Namespace) -> int:
     from app.sync.conflicts import list_conflicts
+    from app.sync.status import record_label
 
     rows = _with_ws(args, lambda ws: list_conflicts(ws, open_only=not args.all))
     lines = [
-        f"#{c.id} {c.record_type} {c.record_id}（{c.village_code}，来自 {c.incoming_station_name}）"
+        f"#{c.id} {record_label(c.record_type)}（{c.village_code}，来自 {c.incoming_station_name}）"
         f" 不同字段：{'、'.join(c.differing) or '无'}"
         for c in rows
     ] or ["没有待处理的冲突"]
@@ -343,7 +366,7 @@ def register_cli(
     bn.set_defaults(sync_handler=_cmd_bind)
 
     rv = sub.add_parser("revoke", help="吊销工作站（电脑丢失时）", parents=pc)
-    rv.add_argument("station", metavar="工作站", help="工作站编号、村代码或村名")
+    rv.add_argument("station", metavar="工作站", help="村名或村代码（见 stations）")
     rv.add_argument("--reason", required=True, metavar="原因")
     rv.set_defaults(sync_handler=_cmd_revoke)
 

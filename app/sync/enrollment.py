@@ -193,7 +193,9 @@ def find_station(ws: Workspace, key: str) -> Station:
         active = [st for st in found if st.revoked_at is None]
         if len(active) != 1:
             raise UserError(
-                f"“{key}”对应多台工作站，请用工作站编号指定：" + "、".join(st.id for st in found),
+                f"“{key}”对应多台工作站（"
+                + "、".join(f"{st.name} 登记于 {st.enrolled_at:%Y-%m-%d %H:%M}" for st in found)
+                + "），请在窗口“上报与同步 → 工作站登记”里选中要吊销的那一台",
                 field="station",
             )
         return active[0]

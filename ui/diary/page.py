@@ -120,23 +120,21 @@ class DiaryTab(QWidget):
         self.household_chip.hide()
         self.household_chip.clicked.connect(lambda: self.filter_household(None))
         self.village = VillageFilter(ctx, self)
-        for combo in (self.cadre, self.kind, self.status, self.ack):
-            compact(combo, 5)
-        filters = QHBoxLayout()
-        filters.addWidget(self.search, 3)
-        for w in (
-            self.village,
-            self.cadre,
-            self.kind,
-            self.status,
-            self.ack,
-            self.use_dates,
-            self.date_from,
-            QLabel("至"),
-            self.date_to,
-            self.household_chip,
-        ):
-            filters.addWidget(w)
+        compact(self.cadre, 8)  # names of cadres: the others show their whole items
+        # Two rows, so that at 特大 each filter shows its whole text in a 1366-px window: the search and
+        # the dates, then the drop-downs.
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search, 1)
+        for w in (self.use_dates, self.date_from, QLabel("至"), self.date_to):
+            search_row.addWidget(w)
+        filters = QVBoxLayout()
+        filters.setContentsMargins(0, 0, 0, 0)
+        filters.addLayout(search_row)
+        combos = QHBoxLayout()
+        for w in (self.village, self.cadre, self.kind, self.status, self.ack, self.household_chip):
+            combos.addWidget(w)
+        combos.addStretch(1)
+        filters.addLayout(combos)
 
         self.new_button = QPushButton("写日记（Ctrl+N）", self)
         self.edit_button = QPushButton("修改", self)
@@ -160,9 +158,17 @@ class DiaryTab(QWidget):
         actions.addStretch(1)
         actions.addWidget(self.count)
         if ctx.is_town:
-            for b in (self.new_button, self.must_visit_button, self.print_button):
+            # 民情日记由各村工作站记录: the town reads and exports; what it cannot use is not shown at all.
+            for b in (
+                self.new_button,
+                self.edit_button,
+                self.ack_button,
+                self.amend_button,
+                self.must_visit_button,
+                self.print_button,
+            ):
                 b.setEnabled(False)
-                b.setToolTip("民情日记由各村工作站记录；乡镇可查看，在“村级上报诉求”里答复村里上报的诉求")
+                b.hide()
 
         self.model = DiaryListModel(ctx.workspace.session, self)
         widths = (120, 70, 120, 130, 110, 110, 70)
@@ -539,25 +545,29 @@ class LedgerTab(QWidget):
         self.feedback_button = QPushButton("群众点评…", self)
         self.export_button = QPushButton("导出台账…", self)
         self.count = QLabel(self)
-        bar = QHBoxLayout()
+        # The search and the filters on one row, the buttons on the next (the search's hint is read whole).
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(self.search, 1)
+        for w in (self.village, self.status, self.category, self.overdue):
+            filter_row.addWidget(w)
+        button_row = QHBoxLayout()
         for w in (
-            self.search,
-            self.village,
-            self.status,
-            self.category,
-            self.overdue,
             self.reply_button,
             self.refer_button,
             self.close_button,
             self.feedback_button,
             self.export_button,
         ):
-            bar.addWidget(w)
+            button_row.addWidget(w)
         if ctx.is_town:  # the town answers what was referred to it on its own tab
             for b in (self.reply_button, self.refer_button, self.close_button, self.feedback_button):
                 b.hide()
-        bar.addStretch(1)
-        bar.addWidget(self.count)
+        button_row.addStretch(1)
+        button_row.addWidget(self.count)
+        bar = QVBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addLayout(filter_row)
+        bar.addLayout(button_row)
         self.model = LedgerModel(ctx.workspace.session, self)
         widths = (90, 70, 80, 220, 70, 90, 75, 150, 170, 170, 110, 45)
         if ctx.is_town:

@@ -58,7 +58,7 @@ class PreviewModel(QAbstractTableModel):
         r = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             m = r.member
-            problems = "；".join(
+            problems = "\n".join(  # one problem a line: the row grows to show them all (no “…”)
                 f"〔{p.column}〕{p.reason}" + ("（提示）" if p.level != "error" else "") for p in r.problems
             )
             return (
@@ -250,6 +250,8 @@ class PreviewPage(QWizardPage):
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.setWordWrap(True)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.view.setColumnWidth(4, 500)
         layout.addWidget(self.view, 1)
         self.save_errors = QPushButton("把有错的行另存为 Excel（附错误原因）…")
@@ -259,6 +261,9 @@ class PreviewPage(QWizardPage):
     def initializePage(self) -> None:
         plan = self.w.plan
         self.model.set_plan(plan)
+        for row, data in enumerate(self.model.rows):  # rows with problems show every line of them
+            if data.problems:
+                self.view.resizeRowToContents(row)
         s = plan.summary()
         self.summary.setText(
             f"共 {s['rows']} 行：新增 {s['new']}，更新 {s['updated']}，未变 {s['unchanged']}，"

@@ -27,7 +27,6 @@ from db.queries.households import NO_CONTACT_CADRE, RosterFilter, cadres_in_use,
 
 from app.accounts import can
 from app.households import cadres as cadre_svc
-from app.households import checks
 from app.households import tags as tag_svc
 
 from ui.households.editor import HouseholdDialog
@@ -45,22 +44,25 @@ class HouseholdsPage(QWidget):
         self._loaded = False
         self._last_query: tuple | None = None
         layout = QVBoxLayout(self)
-        bar = QHBoxLayout()
+        bar = QHBoxLayout()  # the search on a row of its own with one check box: its hint is read whole
         self.search = QLineEdit()
-        self.search.setPlaceholderText("查找 (Ctrl+F)：姓名、拼音首字母或全拼、身份证后几位、电话、住址")
+        self.search.setPlaceholderText("查找（Ctrl+F）：姓名、拼音首字母或全拼、身份证后几位、电话、住址")
         self.search.setClearButtonEnabled(True)
-        bar.addWidget(self.search, 3)
+        bar.addWidget(self.search, 1)
         self.village = VillageFilter(ctx, self)
-        bar.addWidget(self.village)
         self.group = QComboBox()
         self.tag = QComboBox()
         self.cadre = QComboBox()
         self.not_delivered = QCheckBox("联系卡未送达")
-        for label_text, w in (("组", self.group), ("标签", self.tag), ("联系干部", self.cadre)):
-            bar.addWidget(QLabel(label_text))
-            bar.addWidget(w, 1)
         bar.addWidget(self.not_delivered)
         layout.addLayout(bar)
+        filters = QHBoxLayout()
+        filters.addWidget(self.village)
+        for label_text, w in (("组", self.group), ("标签", self.tag), ("联系干部", self.cadre)):
+            filters.addWidget(QLabel(label_text))
+            filters.addWidget(w)
+        filters.addStretch(1)
+        layout.addLayout(filters)
         for combo in (self.group, self.tag, self.cadre):
             compact(combo)
 
@@ -143,11 +145,10 @@ class HouseholdsPage(QWidget):
         )  # the town reads the villages' rosters
         for b in (self.new_button, self.import_button, self.deliver_button):
             b.setEnabled(can_edit)
-        if ctx.is_town:
-            self.cards_button.setEnabled(
-                False
-            )  # a card carries its village's committee and phone: printed there
-            self.new_button.setToolTip(checks.TOWN_READ_ONLY)
+        if ctx.is_town:  # what the town cannot use is not shown (a card is printed in its village)
+            for b in (self.new_button, self.import_button, self.cards_button, self.deliver_button):
+                b.setEnabled(False)
+                b.hide()
             self.edit_button.setText("查看 (Enter)")
 
     # -- page protocol --------------------------------------------------------------------------------

@@ -903,3 +903,31 @@ def align_top(label: QLabel) -> QLabel:
     label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
     label.setWordWrap(True)
     return label
+
+
+READ_ONLY = "minqing_read_only"
+
+
+def set_read_only(root: QWidget, read_only: bool) -> None:
+    """Show a form's values as read-only text instead of greyed-out editors (an archived case, a village's
+    case at the town): text boxes, dates and numbers become read-only, drop-downs and check boxes stop
+    taking input but keep their normal colours, and everything stays selectable and readable."""
+    from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QPlainTextEdit, QTextEdit
+
+    for w in [root, *root.findChildren(QWidget)]:
+        if isinstance(w, QLineEdit | QTextEdit | QPlainTextEdit):
+            w.setReadOnly(read_only)
+        elif isinstance(w, QAbstractSpinBox):
+            w.setReadOnly(read_only)
+            w.setButtonSymbols(
+                QAbstractSpinBox.ButtonSymbols.NoButtons
+                if read_only
+                else QAbstractSpinBox.ButtonSymbols.UpDownArrows
+            )
+        elif isinstance(w, QComboBox | QCheckBox):
+            w.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, read_only)
+            w.setFocusPolicy(Qt.FocusPolicy.NoFocus if read_only else Qt.FocusPolicy.StrongFocus)
+        else:
+            continue
+        w.setEnabled(True)
+        w.setProperty(READ_ONLY, read_only)

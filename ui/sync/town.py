@@ -46,6 +46,7 @@ class ImportView(Base):
         self.folder_btn.clicked.connect(self.pick_folder)
         self.drive = QComboBox()
         self.drive.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.drive.setMinimumContentsLength(20)  # “（没有发现 U 盘）” whole, with room for the arrow
         self.drive_btn = QPushButton("读取 U 盘(&U)")
         self.drive_btn.clicked.connect(self.pick_drive)
         for w in (self.files_btn, self.folder_btn, self.drive, self.drive_btn):
@@ -131,8 +132,8 @@ class ImportView(Base):
         rows = [
             (
                 Path(b.file).name,
-                b.village or "?",
-                b.seq if b.seq is not None else "?",
+                b.village or "（不是可识别的上报包）",
+                b.seq if b.seq is not None else "—",
                 STATUS_NAMES[b.status],
                 *[b.counts[k] for k in COUNT_KEYS],
                 b.reason or "",

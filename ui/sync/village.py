@@ -49,6 +49,7 @@ class VillageSyncView(Base):
         layout.addWidget(link)
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setWordWrap(True)  # long lines wrap at any 字号
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box = QGroupBox("本村数据的上报情况")
         QVBoxLayout(box).addWidget(self.summary)

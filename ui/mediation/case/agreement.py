@@ -138,6 +138,7 @@ class AgreementTab(CaseTab):
         editable = c.state in (rules.IN_MEDIATION, rules.SUCCEEDED)
         self.ag_save.setEnabled(editable)
         self.ag_sign.setEnabled(ag is not None and ag.kind == "书面" and c.state != rules.ARCHIVED)
+        self.ag_sign.setVisible(c.state != rules.ARCHIVED)  # an archived case is read, not greyed
         self.ag_judicial.setEnabled(
             ag is not None and ag.kind == "书面" and ag.effective_on is not None and not c.judicial_applied_on
         )

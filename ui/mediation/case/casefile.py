@@ -67,15 +67,18 @@ class FileTab(CaseTab):
             self.items_table.setItem(r, 1, req)
             cb = QCheckBox()
             cb.setChecked(it.present)
-            cb.setEnabled(not archived and not it.auto)
+            cb.setEnabled(archived or not it.auto)
             pages = QSpinBox()
             pages.setRange(0, 999)
             pages.setValue(it.pages)
-            pages.setEnabled(not archived)
+            if archived:  # read as text, not greyed out
+                forms.set_read_only(cb, True)
+                forms.set_read_only(pages, True)
             self.items_table.setCellWidget(r, 2, cb)
             self.items_table.setCellWidget(r, 3, pages)
             self.item_widgets.append((it, cb, pages))
         self.items_save.setEnabled(not archived)
+        self.items_save.setVisible(not archived)
         c = self.cf.case
         self.cover_label.setText(
             f"卷号：{c.volume_no or '（归档时填写）'}\n立卷人：{c.filed_by or ''}\n立卷日期：{day_text(c.filed_on)}\n"

@@ -71,10 +71,14 @@ class CaseDialog(QDialog):
         self.print_menu = QMenu(self.print_button)
         self.print_button.setMenu(self.print_menu)
         QShortcut(QKeySequence("Ctrl+P"), self, self.print_button.showMenu)
-        top = QHBoxLayout()
-        top.addWidget(self.header, 1)
-        top.addLayout(self.actions_row)
-        top.addWidget(self.print_button)
+        self.header.setWordWrap(True)  # read whole at any 字号; the buttons get a row of their own
+        top = QVBoxLayout()
+        top.addWidget(self.header)
+        buttons_row = QHBoxLayout()
+        buttons_row.addLayout(self.actions_row)
+        buttons_row.addStretch(1)
+        buttons_row.addWidget(self.print_button)
+        top.addLayout(buttons_row)
 
         self.registration_tab = RegistrationTab(self)
         self.parties_tab = PartiesTab(self)
@@ -154,15 +158,30 @@ class CaseDialog(QDialog):
         written here (the services refuse the rest as well)."""
         c = self.cf.case
         station = self.ctx.station
-        if c.village_code == station.code:
+        foreign = c.village_code != station.code
+        if not foreign and c.state != rules.ARCHIVED:
             return
-        self.header.setText(self.header.text() + "　（村调委会的案件：乡镇只读，可填写乡镇处理结果）")
+        if foreign:
+            self.header.setText(self.header.text() + "　（村调委会的案件：乡镇只读，可填写乡镇处理结果）")
+        else:  # 已归档: the services refuse every change; the case is read, not greyed
+            self.header.setText(self.header.text() + "　（已归档：只能查看和打印）")
+        # what the town cannot use is not shown (a greyed button only hides what matters)
         for b in self.tabs.findChildren(QPushButton) + [
             self.actions_row.itemAt(i).widget() for i in range(self.actions_row.count())
         ]:
             if b is not None and b is not self.town_save:
                 b.setEnabled(False)
-        self.registration_tab.reg.setEnabled(False)
+                b.hide()
+        for tab in (self.registration_tab, self.parties_tab, self.meetings_tab, self.agreement_tab):
+            forms.set_read_only(tab, True)
+        self.parties_tab.show_adding(False)
+        self.town_save.setVisible(foreign and self.cf.case.state == rules.ESCALATED)
+        for w in (
+            self.registration_tab.town_handling,
+            self.registration_tab.town_outcome,
+            self.registration_tab.town_note,
+        ):
+            forms.set_read_only(w, False)
 
     # -- state actions -----------------------------------------------------------------------------
     def _fill_actions(self) -> None:

@@ -34,6 +34,7 @@ class FollowUpTab(CaseTab):
             else:
                 self.follow_list.addItem(f"计划 {day_text(f.due_on)} 回访（协议 {f.agreement_number}）")
         self.follow_add.setEnabled(self.cf.agreement is not None and self.cf.case.state != rules.ARCHIVED)
+        self.follow_add.setVisible(self.cf.case.state != rules.ARCHIVED)
 
     def add_follow_up(self) -> None:
         dlg = forms.FollowUpDialog(self.dialog, visitor=self.user_name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QListWidget, QVBoxLayout
 
+from ui.dates import local_time
 from ui.mediation.case.tab import CaseTab, day_text
 
 
@@ -19,6 +20,6 @@ class HistoryTab(CaseTab):
         for t in self.cf.transitions:
             step = f"{t.from_state} → {t.to_state}" if t.from_state else t.to_state
             self.history_list.addItem(
-                f"{day_text(t.on_date)}　{step}　{t.by_name}（记录于 {t.at:%Y-%m-%d %H:%M} UTC）"
+                f"{day_text(t.on_date)}　{step}　{t.by_name}（记录于 {local_time(t.at)}）"
                 + (f"　{t.note}" if t.note else "")
             )

@@ -50,6 +50,7 @@ class MeetingsTab(CaseTab):
             self.session_detail.setText("还没有调解记录。先在“登记”页记录已告知权利义务，再点“开始调解”。")
         self.session_add.setEnabled(self.cf.case.state == rules.IN_MEDIATION)
         self.session_sign.setEnabled(bool(self.cf.sessions) and self.cf.case.state != rules.ARCHIVED)
+        self.session_sign.setVisible(self.cf.case.state != rules.ARCHIVED)
 
     def _show_session(self, row: int) -> None:
         if not 0 <= row < len(self.cf.sessions):

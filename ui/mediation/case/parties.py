@@ -32,7 +32,7 @@ class PartiesTab(CaseTab):
         super().__init__(dialog)
         self.party_role = forms.combo(rules.PARTY_ROLES)
         self.party_picker = PersonPicker(
-            self.ctx.session, self, placeholder="从名册添加：输入姓名、拼音首字母或身份证后几位"
+            self.ctx.session, self, placeholder="从名册添加：姓名、拼音或身份证号"
         )
         self.party_picker.person_chosen.connect(self.add_roster_party)
         self.outside_button = QPushButton("添加名册外当事人/单位…")
@@ -66,7 +66,8 @@ class PartiesTab(CaseTab):
             for u in accounts.local_users(w, include_inactive=False):
                 self.mediator_user.addItem(u.display_name, u.id)
         add = QHBoxLayout()
-        add.addWidget(QLabel("身份"))
+        self.role_label = QLabel("身份")
+        add.addWidget(self.role_label)
         add.addWidget(self.party_role)
         add.addWidget(self.party_picker, 1)
         add.addWidget(self.outside_button)
@@ -266,3 +267,14 @@ class PartiesTab(CaseTab):
         item = self.mediator_list.currentItem()
         if item is not None:
             self.dialog.run(registration.remove_mediator, item.data(Qt.ItemDataRole.UserRole))
+
+    def show_adding(self, shown: bool) -> None:
+        """The rows that add a party or a mediator: hidden where the case is only read."""
+        for w in (
+            self.role_label,
+            self.party_role,
+            self.party_picker,
+            self.mediator_user,
+            self.mediator_name,
+        ):
+            w.setVisible(shown)

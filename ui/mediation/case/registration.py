@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.mediation import registration, rules, states
 
@@ -54,7 +65,17 @@ class RegistrationTab(CaseTab):
         notice.addWidget(QLabel("权利义务告知："))
         notice.addWidget(self.notice_label, 1)
         notice.addWidget(self.notice_button)
-        lay = QVBoxLayout(self)
+        # In a scroll area: at 特大 the form is taller than a 1366×768 screen leaves, and a squeezed form
+        # cuts its labels; scrolled, each row keeps its height.
+        inner = QWidget()
+        lay = QVBoxLayout(inner)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         lay.addWidget(self.reg)
         bottom = QHBoxLayout()
         bottom.addLayout(notice, 1)
@@ -66,14 +87,17 @@ class RegistrationTab(CaseTab):
         c = self.cf.case
         self.reg.set_values(c)
         archived = c.state == rules.ARCHIVED
-        self.reg.setEnabled(not archived)
-        self.reg_save.setEnabled(not archived)
+        foreign = c.village_code != self.ctx.station.code  # a village's case, read at the town
+        forms.set_read_only(self.reg, archived or foreign)  # read as text, not greyed out
+        self.reg_save.setEnabled(not archived and not foreign)
+        self.reg_save.setVisible(not archived and not foreign)
         self.notice_label.setText(
             f"已于 {day_text(c.rights_notice_on)} 由{c.rights_notice_by}{c.rights_notice_method}"
             if c.rights_notice_on
             else "尚未告知（告知后才能记录调解）"
         )
-        self.notice_button.setEnabled(c.state in rules.OPEN_STATES)
+        self.notice_button.setEnabled(c.state in rules.OPEN_STATES and not foreign)
+        self.notice_button.setVisible(c.state in rules.OPEN_STATES and not foreign)
         is_town = self.ctx.is_town
         self.town_box.setVisible(bool(c.escalated_to) or is_town)
         info = (
