@@ -16,8 +16,8 @@ than a trigram still hit the index:
   phrase of the index, and "2X" or "34" typed alone mean its end (``2X!``).
 - ``~13800001234`` — a phone's digits.
 
-So every typed word but a rare few (two characters starting with a digit or a letter and ending in a
-Chinese character) is one phrase of the trigram index, and the words of a search are one ``MATCH``.
+So every typed word is one phrase of the trigram index (two characters not digits, such as "3组", are
+the start of a name, 组 or address), and the words of a search are one ``MATCH``.
 How the roster shows the first screen of a common word at once is :func:`roster_window`.
 
 The batched look-ups of the Excel roster import (which of a sheet's households and people exist
@@ -181,10 +181,6 @@ def note_search_text_changed(conn: Connection, household_ids: Iterable[str]) -> 
 
 
 # -- query terms --------------------------------------------------------------------------------
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _fts_phrase(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
@@ -202,15 +198,22 @@ def _fts(match: str) -> ColumnElement[bool]:
     return Household.id.in_(select(_fts_key.c.household_id).where(_fts_key.c.rowid.in_(_fts_hits(match))))
 
 
-def _fts_walk(match: str) -> ColumnElement[bool]:
-    """The same test, asked of each household as the roster is walked in its sorted order: the hits'
-    keys (integers, straight from the index) are listed once, and each household's key is looked up."""
-    key = select(_fts_key.c.rowid).where(_fts_key.c.household_id == Household.id).scalar_subquery()
-    return key.in_(_fts_hits(match))
+def _fts_walk(match: str, *, dense: bool = False) -> ColumnElement[bool]:
+    """The same test, asked of each household as the roster is walked in its sorted order.
 
-
-def _contains(value: str) -> ColumnElement[bool]:
-    return Household.search_text.like(f"%{_escape_like(value)}%", escape="\\")
+    The hits' keys (integers) are listed once and each household's key looked up in them; for a
+    ``dense`` search (tens of thousands of matches, where listing them all costs more than the walk) the
+    index is asked about each household's key instead, and the walk stops within a few hundred."""
+    key = select(_fts_key.c.rowid).where(_fts_key.c.household_id == Household.id)
+    if dense:
+        return key.where(
+            _fts_key.c.rowid.in_(
+                select(_fts_table.c.rowid).where(
+                    _fts_table.c.rowid == _fts_key.c.rowid, _fts_table.c.fts_household.op("MATCH")(match)
+                )
+            )
+        ).exists()
+    return key.scalar_subquery().in_(_fts_hits(match))
 
 
 def effective_terms(text: str) -> tuple[str, ...]:
@@ -220,8 +223,8 @@ def effective_terms(text: str) -> tuple[str, ...]:
 
 
 def term_phrase(term: str) -> str | None:
-    """The phrase of the search index one typed word looks for (see the module docstring), or None for
-    a word the index cannot answer (:func:`term_condition` then scans) or that filters nothing."""
+    """The phrase of the search index one typed word looks for (see the module docstring), or None for a
+    word that filters nothing (one letter or digit, one character that is not Chinese)."""
     term = unicodedata.normalize("NFKC", term).strip()
     if not term or (len(term) == 1 and term.isascii()):
         return None  # one letter or digit selects half the village: wait for the next keystroke
@@ -235,34 +238,20 @@ def term_phrase(term: str) -> str | None:
     if term.isascii() and term.isalpha():
         return "^" + term.lower()  # the start of a pinyin reading
     if len(term) == 2:
-        return "^" + term if _is_cjk(term[0]) else None
+        return "^" + term  # the start of a name, a given name, a 组, an address or a 户编号
     return term
 
 
 def term_condition(term: str) -> ColumnElement[bool] | None:
     """The condition one typed word puts on a household (words are ANDed)."""
     phrase = term_phrase(term)
-    if phrase is not None:
-        return _fts(_fts_phrase(phrase))
-    term = unicodedata.normalize("NFKC", term).strip()
-    if len(term) < 2:
-        return None
-    return _contains(term)
+    return None if phrase is None else _fts(_fts_phrase(phrase))
 
 
-def _search_match(text: str) -> tuple[str | None, list[ColumnElement[bool]]]:
-    """The typed words as one ``MATCH`` of the search index, and the conditions of those it cannot answer."""
-    phrases: list[str] = []
-    others: list[ColumnElement[bool]] = []
-    for word in (text or "").split():
-        phrase = term_phrase(word)
-        if phrase is not None:
-            phrases.append(_fts_phrase(phrase))
-        else:
-            cond = term_condition(word)
-            if cond is not None:
-                others.append(cond)
-    return (" AND ".join(dict.fromkeys(phrases)) or None), others
+def _search_match(text: str) -> str | None:
+    """The typed words as one ``MATCH`` of the search index (None: no word filters anything)."""
+    phrases = [_fts_phrase(p) for w in (text or "").split() if (p := term_phrase(w)) is not None]
+    return " AND ".join(dict.fromkeys(phrases)) or None
 
 
 def _is_cjk(ch: str) -> bool:
@@ -331,16 +320,18 @@ SORT_KEYS: dict[str, Callable[[], Any]] = {
 }
 
 
-def roster_conditions(filt: RosterFilter, *, walk: bool = False) -> list[ColumnElement[bool]]:
+def roster_conditions(
+    filt: RosterFilter, *, walk: bool = False, dense: bool = False
+) -> list[ColumnElement[bool]]:
     """The conditions of ``filt``; ``walk``: the search words asked of each household in turn (for a
-    query that walks the roster in its sorted order and stops after a screenful)."""
+    query that walks the roster in its sorted order and stops after a screenful; ``dense``: see
+    :func:`_fts_walk`)."""
     conds: list[ColumnElement[bool]] = [Household.deleted_at.is_(None)]
     if filt.village_code:
         conds.append(Household.village_code == filt.village_code)
-    match, others = _search_match(filt.text)
+    match = _search_match(filt.text)
     if match is not None:
-        conds.append(_fts_walk(match) if walk else _fts(match))
-    conds.extend(others)
+        conds.append(_fts_walk(match, dense=dense) if walk else _fts(match))
     if filt.group_name:
         conds.append(Household.group_name == filt.group_name)
     if filt.tag and filt.tag not in filt.hidden_tags:
@@ -381,12 +372,16 @@ def _order(sort: str, descending: bool) -> list[Any]:
 
 
 def _ordered(
-    columns: Sequence[Any], filt: RosterFilter | None, sort: str, descending: bool, *, walk: bool = False
+    columns: Sequence[Any],
+    filt: RosterFilter | None,
+    sort: str,
+    descending: bool,
+    *,
+    walk: bool = False,
+    dense: bool = False,
 ) -> Select[Any]:
-    filt = filt or RosterFilter()
-    return (
-        select(*columns).where(and_(*roster_conditions(filt, walk=walk))).order_by(*_order(sort, descending))
-    )
+    conds = roster_conditions(filt or RosterFilter(), walk=walk, dense=dense)
+    return select(*columns).where(and_(*conds)).order_by(*_order(sort, descending))
 
 
 def roster_keys(
@@ -418,30 +413,40 @@ def roster_count(session: Session, filt: RosterFilter | None = None) -> int:
 INDEXED_SORTS = frozenset(
     {"group_name", "head_name", "address", "household_no", "phones", "card_delivered_on"}
 )
-FEW_HITS = 2000  # at most this many matches are listed whole and sorted; more are walked in order
+# Listing n matches and sorting them costs about n look-ups; walking the roster in order until a window of
+# w matches is found costs about w × N / n households looked at, each about as dear as a look-up (measured on
+# the 100 000-household demo). A search lists and sorts below the crossing point, and walks above it.
+WALK_COST = 1.0
+DENSE = 20_000  # from this many matches the walk asks the index about each household (see _fts_walk)
 
 
 @dataclass(frozen=True)
 class RosterWindow:
-    """Keys ``offset`` onward of the sorted list; ``complete``: no more follow them."""
+    """Keys ``offset`` onward of the sorted list; ``complete``: no more follow them. ``hits``: what the
+    search index counted for the typed words, up to :data:`DENSE` (None: no word filters anything)."""
 
     keys: list[int]
     complete: bool
+    hits: int | None = None
 
 
-def search_hits_at_least(session: Session, text: str, cap: int = FEW_HITS) -> int:
-    """How many households the search index finds for the typed words, counting no further than ``cap``
-    (the index alone; deleted households and the other filters are not looked at)."""
-    match, _others = _search_match(text)
+def search_hits(session: Session, text: str, cap: int = DENSE) -> int | None:
+    """How many households the search index finds for the typed words, counted up to ``cap`` (the index
+    alone: deleted households and the other filters are not looked at); None when no word filters
+    anything. Counting stops at the cap: a common phrase of many trigrams costs ~30 ms to count whole."""
+    match = _search_match(text)
     if match is None:
-        return cap
-    capped = (
-        select(literal_column("1"))
-        .select_from(_fts_table)
-        .where(_fts_table.c.fts_household.op("MATCH")(match))
-        .limit(cap)
-    )
-    return int(session.execute(select(func.count()).select_from(capped.subquery())).scalar_one())
+        return None
+    hits = select(literal_column("1")).select_from(_fts_table)
+    hits = hits.where(_fts_table.c.fts_household.op("MATCH")(match)).limit(cap)
+    return int(session.execute(select(func.count()).select_from(hits.subquery())).scalar_one())
+
+
+def few_hits(session: Session, limit: int) -> int:
+    """Below this many matches a search lists and sorts them all; above it walks the roster (see
+    :data:`WALK_COST`). N is the index's highest key: every household there is or was."""
+    total = session.execute(select(func.max(_fts_key.c.rowid))).scalar_one() or 0
+    return max(int((WALK_COST * limit * total) ** 0.5), limit)
 
 
 def roster_window(
@@ -451,27 +456,28 @@ def roster_window(
     sort: str = "group_name",
     descending: bool = False,
     offset: int = 0,
-    limit: int = 200,
+    limit: int = 60,
     few: int | None = None,
 ) -> RosterWindow:
     """The first screen of the roster at once, whatever was typed; the rest when asked for.
 
-    A search that the index says matches fewer than ``few`` (:data:`FEW_HITS`) households lists them all and sorts
-    them (the whole list, ``complete``). A common one (a surname, "138") walks the roster in its sorted
-    order through the partial index and stops after ``limit`` keys: a screenful costs what a screenful
-    needs, not what 48 000 matches would. A sort by a computed column (members, cadres, tags) has no
-    index to walk and lists everything.
+    A search that the index says matches few households (fewer than ``few``, by default
+    :func:`few_hits`) lists them all and sorts them: the whole list, ``complete``. A common one (a
+    surname, "138") walks the roster in its sorted order through the partial index and stops after
+    ``limit`` keys: a screenful costs what a screenful needs, not what 48 000 matches would. A sort by
+    a computed column (members, cadres, tags) has no index to walk and lists everything.
     """
     filt = filt or RosterFilter()
-    few = FEW_HITS if few is None else few
-    if sort not in INDEXED_SORTS or (
-        _search_match(filt.text)[0] is not None and search_hits_at_least(session, filt.text, few) < few
-    ):
+    hits = search_hits(session, filt.text)
+    if hits is not None and few is None:
+        few = few_hits(session, limit)
+    if sort not in INDEXED_SORTS or (hits is not None and few is not None and hits < few):
         keys = roster_keys(session, filt, sort=sort, descending=descending)
-        return RosterWindow(keys[offset:], True)
-    query = _ordered([ROWID], filt, sort, descending, walk=True).offset(offset).limit(limit + 1)
+        return RosterWindow(keys[offset:], True, hits)
+    dense = hits is not None and hits >= DENSE
+    query = _ordered([ROWID], filt, sort, descending, walk=True, dense=dense).offset(offset).limit(limit + 1)
     keys = list(session.execute(query).scalars())
-    return RosterWindow(keys[:limit], len(keys) <= limit)
+    return RosterWindow(keys[:limit], len(keys) <= limit, hits)
 
 
 @dataclass(frozen=True)

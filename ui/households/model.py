@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from db.queries.households import (
-    FEW_HITS,
+    DENSE,
     RosterFilter,
     RosterRow,
     effective_terms,
@@ -46,16 +46,20 @@ class RosterModel(LazyIdModel):
         super().__init__(session_factory, parent)
         self.complete = True  # every key of the list is loaded
         self.total: int | None = None  # the list's length when known though not all loaded
+        self.hits: int | None = None  # the search index's count of the words' matches (other filters aside)
         self.filter = RosterFilter()
         self.hidden_tags: frozenset[str] = frozenset()
 
-    WINDOW = 200  # keys loaded at a time while the list is walked in order
+    WINDOW = 60  # keys loaded at a time while the list is walked in order (two screens)
 
     def _query_ids(self, session) -> list[int]:
         window = roster_window(
             session, self.filter, sort=self.sort_key, descending=self.descending, limit=self.WINDOW
         )
         self.complete = window.complete
+        f = self.filter
+        alone = not (f.group_name or f.tag or f.contact_cadre_id or f.card_not_delivered or f.village_code)
+        self.hits = window.hits if alone and not window.complete else None
         # without search words the count comes from an index at once; with them it would list every match
         self.total = (
             None
@@ -99,7 +103,10 @@ class RosterModel(LazyIdModel):
             return f"共 {self._count} 户"
         if self.total is not None:
             return f"共 {self.total} 户"
-        return f"{FEW_HITS} 户以上（向下滚动看更多，或再输入几个字缩小范围）"
+        if self.hits is not None:
+            many = f"{DENSE} 户以上" if self.hits >= DENSE else f"约 {self.hits} 户"
+            return f"{many}（向下滚动看更多，或再输入几个字缩小范围）"
+        return f"已列出 {self._count} 户，向下滚动看更多"
 
     def _fetch(self, session, ids: list[int]) -> dict[int, RosterRow]:
         return roster_rows(session, ids, hidden_tags=self.hidden_tags)
