@@ -437,9 +437,8 @@ def search_hits(session: Session, text: str, cap: int = DENSE) -> int | None:
     match = _search_match(text)
     if match is None:
         return None
-    hits = select(literal_column("1")).select_from(_fts_table)
-    hits = hits.where(_fts_table.c.fts_household.op("MATCH")(match)).limit(cap)
-    return int(session.execute(select(func.count()).select_from(hits.subquery())).scalar_one())
+    hits = _fts_hits(match).limit(cap).subquery()
+    return int(session.execute(select(func.count()).select_from(hits)).scalar_one())
 
 
 def few_hits(session: Session, limit: int) -> int:
@@ -456,7 +455,7 @@ def roster_window(
     sort: str = "group_name",
     descending: bool = False,
     offset: int = 0,
-    limit: int = 60,
+    limit: int = 30,
     few: int | None = None,
 ) -> RosterWindow:
     """The first screen of the roster at once, whatever was typed; the rest when asked for.

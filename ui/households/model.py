@@ -50,7 +50,7 @@ class RosterModel(LazyIdModel):
         self.filter = RosterFilter()
         self.hidden_tags: frozenset[str] = frozenset()
 
-    WINDOW = 60  # keys loaded at a time while the list is walked in order (two screens)
+    WINDOW = 30  # keys loaded at a time while the list is walked in order (a screenful and a half)
 
     def _query_ids(self, session) -> list[int]:
         window = roster_window(
