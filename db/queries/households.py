@@ -52,7 +52,7 @@ from db import vocab
 from db.bulk import large_fts_hash
 from db.models import CadreAssignment, Household, HouseholdTag, Person, User
 
-ID_TAIL = 8  # an ID was indexed by its last 8 characters before migration 0015
+ID_TAIL = 8  # an ID was indexed by its last 8 characters before migration 0016
 
 
 # -- the search text ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """households: the roster search indexes a surname on its own and the whole resident ID
 
-Revision ID: 0015_search_text_surname_full_id
-Revises: 0014_mediation_monthly_report
+Revision ID: 0016_search_text_surname_full_id
+Revises: 0015_town_agreement
 Create Date: 2026-12-05 00:00:00
 
 ``household.search_text`` (the text of the roster search, ``db/queries/households.py``) gains, for
@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0015_search_text_surname_full_id'
-down_revision = '0014_mediation_monthly_report'
+revision = '0016_search_text_surname_full_id'
+down_revision = '0015_town_agreement'
 branch_labels = None
 depends_on = None
 
