@@ -317,3 +317,87 @@ def test_a_bulk_write_puts_the_per_row_index_triggers_aside_and_back_and_a_rollb
         )
         roster.update_household(w, a.id, data)
     assert _ids(village_ws, "醉翁亭") == [a.id]
+
+
+def test_search_by_surname_alone_and_by_any_run_of_an_id_s_digits(village_ws, village_admin):
+    one = rid(dt.date(1965, 3, 4), 123, "男")
+    two = next(n for s in range(1, 999) if (n := rid(dt.date(1990, 1, 1), s, "女")).endswith("X"))
+    a = household(village_ws, village_admin, "张三丰", checks.MemberInput("李明", "配偶", id_number=one))
+    b = household(village_ws, village_admin, "王张", checks.MemberInput("赵四", "子", id_number=two))
+    assert _ids(village_ws, "张") == [a.id]  # a name starting with 张, not one holding it
+    assert sorted(_ids(village_ws, "李")) == [a.id]  # any member's surname
+    for typed in (one[:12], one[:16], one[6:12], one[-4:], one[-2:]):
+        assert _ids(village_ws, typed) == [a.id], typed  # typed from the start, the middle or the end
+    assert sorted(_ids(village_ws, one[:6])) == sorted([a.id, b.id])
+    assert _ids(village_ws, two[-2:]) == [b.id] == _ids(village_ws, two[-8:].lower())
+    assert _ids(village_ws, one[-4:-2]) == []  # two digits: the end of an ID only
+    assert _ids(village_ws, "明") == []  # one character is a surname
+
+
+@pytest.mark.parametrize("dense", [False, True])
+def test_a_common_word_shows_its_first_screen_in_order_and_the_rest_on_demand(
+    village_ws, village_admin, monkeypatch, dense
+):
+    from db.queries import households as q
+    from db.queries.households import roster_window
+
+    if dense:  # the walk asks the index about each household instead of listing the hits once
+        monkeypatch.setattr(q, "DENSE", 1)
+
+    made = [
+        household(village_ws, village_admin, f"张{c}{c}", group=f"{i % 3 + 1}组")
+        for i, c in enumerate("甲乙丙丁戊己庚辛")
+    ]
+    household(village_ws, village_admin, "李四")
+    with village_ws.session() as s:
+        for sort, descending in (("group_name", False), ("head_name", True), ("members", False)):
+            whole = roster_keys(s, RosterFilter(text="张"), sort=sort, descending=descending)
+            assert len(whole) == len(made)
+            # few matches: the whole list at once
+            few = roster_window(
+                s, RosterFilter(text="张"), sort=sort, descending=descending, limit=3, few=100
+            )
+            assert few.complete and few.keys == whole
+            # "many" matches (the threshold lowered): walked in order, a window at a time
+            walked, offset = [], 0
+            while True:
+                w = roster_window(
+                    s,
+                    RosterFilter(text="张"),
+                    sort=sort,
+                    descending=descending,
+                    offset=offset,
+                    limit=3,
+                    few=2,
+                )
+                walked += w.keys
+                offset += len(w.keys)
+                if w.complete:
+                    break
+                assert sort != "members" and len(w.keys) == 3  # a computed sort has no index: listed whole
+            assert walked == whole
+        both = roster_window(s, RosterFilter(text="张 1组"), limit=50, few=1)
+        assert both.complete and both.keys == roster_keys(s, RosterFilter(text="张 1组"))
+
+
+def test_roster_model_fetches_more_as_the_list_is_scrolled(qtbot, village_ws, village_admin, monkeypatch):
+    from db.queries import households as q
+
+    from ui.households.model import RosterModel
+
+    for n in range(7):
+        household(village_ws, village_admin, f"张{'一二三四五六七'[n]}")
+    model = RosterModel(village_ws.session)
+    model.WINDOW = 3
+    monkeypatch.setattr(q, "few_hits", lambda session, limit: 2)  # seven matches count as many here
+    model.set_filter(RosterFilter(text="张"))
+    assert model.rowCount() == 3 and model.canFetchMore()
+    assert model.count_text().startswith("约 7 户")
+    model.fetchMore()
+    assert model.rowCount() == 6 and model.canFetchMore()
+    model.fetchMore()
+    assert model.rowCount() == 7 and not model.canFetchMore()
+    names = [model.row_data(r).head_name for r in range(7)]
+    assert names == sorted(names)
+    model.set_filter(RosterFilter())
+    assert model.count_text() == "共 7 户"

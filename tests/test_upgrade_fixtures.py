@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from db import cipher, migrate, vocab
-from db.models import Acknowledgement, Household
+from db.models import Acknowledgement, Household, Person
 from db.queries.households import RosterFilter, roster_ids
 
 from app.diary.acknowledgement import acknowledgement_info
@@ -53,6 +53,13 @@ def test_an_old_workspace_opens_with_every_record_intact(fixture, tmp_path):
             name = s.scalars(select(Household.head_name).order_by(Household.id)).first()
             hits = roster_ids(s, RosterFilter(text=name))
             assert hits  # the search index came through
+            # rewritten by 0015: one character is a surname, and any run of an ID's digits is found
+            surname = roster_ids(s, RosterFilter(text=name[0]))
+            assert set(hits) <= set(surname)
+            owner, number = s.execute(
+                select(Person.household_id, Person.id_number).where(Person.id_number.is_not(None)).limit(1)
+            ).one()
+            assert owner in roster_ids(s, RosterFilter(text=number[:12]))
     finally:
         ws.close(daily_backup=False)
     # encrypted at rest: SQLite alone reads nothing; no plain copy is left, nor any plain backup

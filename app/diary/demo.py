@@ -34,6 +34,7 @@ from db.models import (
     Person,
     User,
 )
+from db.queries.households import MemberKeys, household_search_text
 from db.stamping import stamp_new_rows
 from db.vocab import CLOSED, ENTRY_KINDS, OPEN, PAPER_PHOTO, REFUSED, REPLIED, SIGNATURE
 
@@ -314,16 +315,25 @@ def _make_roster(ws: Workspace, demo: DemoRun) -> None:
                         "notes": "",
                     }
                 )
+            address = f"{group}{rng.randint(1, 120)}号"
             households.append(
                 {
                     "id": hid,
                     "head_id": person_rows[0]["id"],
                     "head_name": members[0][0],
                     "group_name": group,
-                    "address": f"{group}{rng.randint(1, 120)}号",
+                    "address": address,
                     "phones": "",
                     "notes": "",
-                    "search_text": members[0][0],
+                    "search_text": household_search_text(
+                        household_no=None,
+                        group_name=group,
+                        address=address,
+                        phones="",
+                        members=[
+                            MemberKeys(r["name"], r["name_pinyin"], r["name_initials"]) for r in person_rows
+                        ],
+                    ),
                 }
             )
             people += person_rows

@@ -10,8 +10,15 @@ than a trigram still hit the index:
 - ``^张三丰 ^三丰 ^zhangsanfeng ^zsf`` — a ``^`` marks the start of a name, a given name, a pinyin key,
   the 组 or the address, so "zs" becomes the three-character phrase ``^zs`` (prefix match on any
   reading) and two typed characters ("张三", "三组") still use the index.
-- ``#1231002X!`` — the last 8 characters of a resident ID, ``!`` marks its end ("002X" → ``002X!``).
+- ``^张^`` — the first character of a name between two marks: one typed character (a surname) is the
+  three-character phrase ``^张^``.
+- ``#370681196503041234!`` — a resident ID, ``!`` marks its end: any three or more of its digits are a
+  phrase of the index, and "2X" or "34" typed alone mean its end (``2X!``).
 - ``~13800001234`` — a phone's digits.
+
+So every typed word is one phrase of the trigram index (two characters not digits, such as "3组", are
+the start of a name, 组 or address), and the words of a search are one ``MATCH``.
+How the roster shows the first screen of a common word at once is :func:`roster_window`.
 
 The batched look-ups of the Excel roster import (which of a sheet's households and people exist
 already) are at the end.
@@ -34,7 +41,6 @@ from sqlalchemy import (
     column,
     func,
     literal_column,
-    or_,
     select,
     table,
 )
@@ -46,7 +52,7 @@ from db import vocab
 from db.bulk import large_fts_hash
 from db.models import CadreAssignment, Household, HouseholdTag, Person, User
 
-ID_TAIL = 8
+ID_TAIL = 8  # an ID was indexed by its last 8 characters before migration 0016
 
 
 # -- the search text ---------------------------------------------------------------------------
@@ -71,12 +77,13 @@ def household_search_text(
     for m in members:
         if m.name:
             parts.append("^" + m.name)
+            parts.append("^" + m.name[0] + "^")  # one typed character: the surname
             if len(m.name) >= 3:
                 parts.append("^" + m.name[1:])  # the given name, so two typed characters of it hit the index
         for key in (m.name_pinyin or "").split() + (m.name_initials or "").split():
             parts.append("^" + key)
         if m.id_number:
-            parts.append("#" + m.id_number[-ID_TAIL:].upper() + "!")
+            parts.append("#" + m.id_number.upper() + "!")
         if m.phone:
             parts.append("~" + _digits(m.phone))
     for phone in (phones or "").split(","):
@@ -174,10 +181,6 @@ def note_search_text_changed(conn: Connection, household_ids: Iterable[str]) -> 
 
 
 # -- query terms --------------------------------------------------------------------------------
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _fts_phrase(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
@@ -186,24 +189,31 @@ _fts_table = table("fts_household", column("rowid"), column("fts_household"))
 _fts_key = table("fts_household_key", column("rowid"), column("household_id"))
 
 
+def _fts_hits(match: str) -> Select[Any]:
+    return select(_fts_table.c.rowid).where(_fts_table.c.fts_household.op("MATCH")(match))
+
+
 def _fts(match: str) -> ColumnElement[bool]:
-    hits = select(_fts_table.c.rowid).where(_fts_table.c.fts_household.op("MATCH")(match))
-    return Household.id.in_(select(_fts_key.c.household_id).where(_fts_key.c.rowid.in_(hits)))
+    """Households whose search text matches: the hits are listed first (a few, or all to be sorted)."""
+    return Household.id.in_(select(_fts_key.c.household_id).where(_fts_key.c.rowid.in_(_fts_hits(match))))
 
 
-def _contains(value: str) -> ColumnElement[bool]:
-    return Household.search_text.like(f"%{_escape_like(value)}%", escape="\\")
+def _fts_walk(match: str, *, dense: bool = False) -> ColumnElement[bool]:
+    """The same test, asked of each household as the roster is walked in its sorted order.
 
-
-def _text_match(value: str) -> ColumnElement[bool]:
-    """Substring of the search text: the trigram index from three characters, a scan below that."""
-    if len(value) >= 3:
-        return _fts(_fts_phrase(value))
-    return _contains(value)
-
-
-def _id_numbers(condition: ColumnElement[bool]) -> ColumnElement[bool]:
-    return Household.id.in_(select(Person.household_id).where(condition, Person.deleted_at.is_(None)))
+    The hits' keys (integers) are listed once and each household's key looked up in them; for a
+    ``dense`` search (tens of thousands of matches, where listing them all costs more than the walk) the
+    index is asked about each household's key instead, and the walk stops within a few hundred."""
+    key = select(_fts_key.c.rowid).where(_fts_key.c.household_id == Household.id)
+    if dense:
+        return key.where(
+            _fts_key.c.rowid.in_(
+                select(_fts_table.c.rowid).where(
+                    _fts_table.c.rowid == _fts_key.c.rowid, _fts_table.c.fts_household.op("MATCH")(match)
+                )
+            )
+        ).exists()
+    return key.scalar_subquery().in_(_fts_hits(match))
 
 
 def effective_terms(text: str) -> tuple[str, ...]:
@@ -212,36 +222,36 @@ def effective_terms(text: str) -> tuple[str, ...]:
     return tuple(w.lower() for w in words if w and not (len(w) == 1 and w.isascii()))
 
 
-def term_condition(term: str) -> ColumnElement[bool] | None:
-    """The condition one typed word puts on a household (words are ANDed)."""
+def term_phrase(term: str) -> str | None:
+    """The phrase of the search index one typed word looks for (see the module docstring), or None for a
+    word that filters nothing (one letter or digit, one character that is not Chinese)."""
     term = unicodedata.normalize("NFKC", term).strip()
     if not term or (len(term) == 1 and term.isascii()):
         return None  # one letter or digit selects half the village: wait for the next keystroke
-    if len(term) == 1 and _is_cjk(term):
-        # One character: a surname (any member's name starting with it), straight from the name index.
-        return Household.id.in_(
-            select(Person.household_id).where(
-                Person.name >= term, Person.name < term + "\U0010ffff", Person.deleted_at.is_(None)
-            )
-        )
-    if term.isascii() and term.isalpha() and not re.fullmatch(r"\d+[xX]", term):
-        return _text_match("^" + term.lower())
+    if len(term) == 1:
+        return "^" + term + "^" if _is_cjk(term) else None  # one character: a surname
     if re.fullmatch(r"\d+[xX]?", term):
         term = term.upper()
-        if term.endswith("X"):
-            if len(term) > ID_TAIL:
-                return _id_numbers(Person.id_number.like(f"%{term}"))
-            return _text_match(term + "!")
-        if len(term) in (15, 18):
-            return or_(_id_numbers(Person.id_number == term), _text_match(term))
-        if len(term) == 2:
-            return _text_match(term + "!")  # two digits: the end of a resident ID
-        if len(term) > ID_TAIL and len(term) != 11:
-            return or_(_id_numbers(Person.id_number.like(f"%{term}")), _text_match(term))
-        return _text_match(term)
-    if len(term) == 2 and not term.isascii():
-        return _text_match("^" + term) if _is_cjk(term[0]) else _contains(term)
-    return _text_match(term)
+        if term.endswith("X") or len(term) == 2:
+            return term + "!"  # the end of a resident ID
+        return term  # any digits of an ID, a phone, a 户编号 or an address
+    if term.isascii() and term.isalpha():
+        return "^" + term.lower()  # the start of a pinyin reading
+    if len(term) == 2:
+        return "^" + term  # the start of a name, a given name, a 组, an address or a 户编号
+    return term
+
+
+def term_condition(term: str) -> ColumnElement[bool] | None:
+    """The condition one typed word puts on a household (words are ANDed)."""
+    phrase = term_phrase(term)
+    return None if phrase is None else _fts(_fts_phrase(phrase))
+
+
+def _search_match(text: str) -> str | None:
+    """The typed words as one ``MATCH`` of the search index (None: no word filters anything)."""
+    phrases = [_fts_phrase(p) for w in (text or "").split() if (p := term_phrase(w)) is not None]
+    return " AND ".join(dict.fromkeys(phrases)) or None
 
 
 def _is_cjk(ch: str) -> bool:
@@ -310,14 +320,18 @@ SORT_KEYS: dict[str, Callable[[], Any]] = {
 }
 
 
-def roster_conditions(filt: RosterFilter) -> list[ColumnElement[bool]]:
+def roster_conditions(
+    filt: RosterFilter, *, walk: bool = False, dense: bool = False
+) -> list[ColumnElement[bool]]:
+    """The conditions of ``filt``; ``walk``: the search words asked of each household in turn (for a
+    query that walks the roster in its sorted order and stops after a screenful; ``dense``: see
+    :func:`_fts_walk`)."""
     conds: list[ColumnElement[bool]] = [Household.deleted_at.is_(None)]
     if filt.village_code:
         conds.append(Household.village_code == filt.village_code)
-    for word in (filt.text or "").split():
-        cond = term_condition(word)
-        if cond is not None:
-            conds.append(cond)
+    match = _search_match(filt.text)
+    if match is not None:
+        conds.append(_fts_walk(match, dense=dense) if walk else _fts(match))
     if filt.group_name:
         conds.append(Household.group_name == filt.group_name)
     if filt.tag and filt.tag not in filt.hidden_tags:
@@ -348,14 +362,26 @@ def roster_conditions(filt: RosterFilter) -> list[ColumnElement[bool]]:
 ROWID: ColumnElement[int] = literal_column("household.rowid")
 
 
-def _ordered(columns: Sequence[Any], filt: RosterFilter | None, sort: str, descending: bool) -> Select[Any]:
-    filt = filt or RosterFilter()
+def _order(sort: str, descending: bool) -> list[Any]:
     key = SORT_KEYS[sort]()
     order = [key.desc() if descending else key.asc()]
     if sort != "head_name":
         order.append(Household.head_name.desc() if descending else Household.head_name.asc())
     order.append(ROWID.desc() if descending else ROWID.asc())
-    return select(*columns).where(and_(*roster_conditions(filt))).order_by(*order)
+    return order
+
+
+def _ordered(
+    columns: Sequence[Any],
+    filt: RosterFilter | None,
+    sort: str,
+    descending: bool,
+    *,
+    walk: bool = False,
+    dense: bool = False,
+) -> Select[Any]:
+    conds = roster_conditions(filt or RosterFilter(), walk=walk, dense=dense)
+    return select(*columns).where(and_(*conds)).order_by(*_order(sort, descending))
 
 
 def roster_keys(
@@ -375,6 +401,82 @@ def roster_ids(
 ) -> list[str]:
     """UUIDs of the households ``filt`` selects, sorted in SQL (ties by head name)."""
     return list(session.execute(_ordered([Household.id], filt, sort, descending)).scalars())
+
+
+def roster_count(session: Session, filt: RosterFilter | None = None) -> int:
+    """How many households ``filt`` selects."""
+    conds = roster_conditions(filt or RosterFilter())
+    return int(session.execute(select(func.count()).select_from(Household).where(and_(*conds))).scalar_one())
+
+
+# Sort keys the partial indexes of the household table answer in order (a walk stops after a screenful).
+INDEXED_SORTS = frozenset(
+    {"group_name", "head_name", "address", "household_no", "phones", "card_delivered_on"}
+)
+# Listing n matches and sorting them costs about n look-ups; walking the roster in order until a window of
+# w matches is found costs about w × N / n households looked at, each about as dear as a look-up (measured on
+# the 100 000-household demo). A search lists and sorts below the crossing point, and walks above it.
+WALK_COST = 1.0
+DENSE = 20_000  # from this many matches the walk asks the index about each household (see _fts_walk)
+
+
+@dataclass(frozen=True)
+class RosterWindow:
+    """Keys ``offset`` onward of the sorted list; ``complete``: no more follow them. ``hits``: what the
+    search index counted for the typed words, up to :data:`DENSE` (None: no word filters anything)."""
+
+    keys: list[int]
+    complete: bool
+    hits: int | None = None
+
+
+def search_hits(session: Session, text: str, cap: int = DENSE) -> int | None:
+    """How many households the search index finds for the typed words, counted up to ``cap`` (the index
+    alone: deleted households and the other filters are not looked at); None when no word filters
+    anything. Counting stops at the cap: a common phrase of many trigrams costs ~30 ms to count whole."""
+    match = _search_match(text)
+    if match is None:
+        return None
+    hits = _fts_hits(match).limit(cap).subquery()
+    return int(session.execute(select(func.count()).select_from(hits)).scalar_one())
+
+
+def few_hits(session: Session, limit: int) -> int:
+    """Below this many matches a search lists and sorts them all; above it walks the roster (see
+    :data:`WALK_COST`). N is the index's highest key: every household there is or was."""
+    total = session.execute(select(func.max(_fts_key.c.rowid))).scalar_one() or 0
+    return max(int((WALK_COST * limit * total) ** 0.5), limit)
+
+
+def roster_window(
+    session: Session,
+    filt: RosterFilter | None = None,
+    *,
+    sort: str = "group_name",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 30,
+    few: int | None = None,
+) -> RosterWindow:
+    """The first screen of the roster at once, whatever was typed; the rest when asked for.
+
+    A search that the index says matches few households (fewer than ``few``, by default
+    :func:`few_hits`) lists them all and sorts them: the whole list, ``complete``. A common one (a
+    surname, "138") walks the roster in its sorted order through the partial index and stops after
+    ``limit`` keys: a screenful costs what a screenful needs, not what 48 000 matches would. A sort by
+    a computed column (members, cadres, tags) has no index to walk and lists everything.
+    """
+    filt = filt or RosterFilter()
+    hits = search_hits(session, filt.text)
+    if hits is not None and few is None:
+        few = few_hits(session, limit)
+    if sort not in INDEXED_SORTS or (hits is not None and few is not None and hits < few):
+        keys = roster_keys(session, filt, sort=sort, descending=descending)
+        return RosterWindow(keys[offset:], True, hits)
+    dense = hits is not None and hits >= DENSE
+    query = _ordered([ROWID], filt, sort, descending, walk=True, dense=dense).offset(offset).limit(limit + 1)
+    keys = list(session.execute(query).scalars())
+    return RosterWindow(keys[:limit], len(keys) <= limit, hits)
 
 
 @dataclass(frozen=True)

@@ -233,7 +233,7 @@ class HouseholdsPage(QWidget):
             return
         self._last_query = query
         self.model.set_filter(filt)
-        self.count.setText(f"共 {self.model.rowCount()} 户")
+        self.count.setText(self.model.count_text())
 
     # -- actions ---------------------------------------------------------------------------------------
     def selected_ids(self) -> list[str]:
