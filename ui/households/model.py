@@ -105,7 +105,7 @@ class RosterModel(LazyIdModel):
             return f"共 {self.total} 户"
         if self.hits is not None:
             many = f"{DENSE} 户以上" if self.hits >= DENSE else f"约 {self.hits} 户"
-            return f"{many}（向下滚动看更多，或再输入几个字缩小范围）"
+            return f"{many}，向下滚动看更多"
         return f"已列出 {self._count} 户，向下滚动看更多"
 
     def _fetch(self, session, ids: list[int]) -> dict[int, RosterRow]:
