@@ -35,6 +35,8 @@ class RegistrationTab(CaseTab):
         self.town_info = forms.align_top(QLabel())
         self.town_handling = QLineEdit()
         self.town_outcome = forms.combo(rules.TOWN_OUTCOMES)
+        self.town_outcome.setPlaceholderText("请选择处理结果")  # never preset: the town chooses
+        self.town_outcome.setCurrentIndex(-1)
         self.town_note = QLineEdit()
         self.town_save = QPushButton("保存乡镇处理结果")
         self.town_save.clicked.connect(self.save_town_handling)
@@ -100,4 +102,5 @@ class RegistrationTab(CaseTab):
             outcome=self.town_outcome.currentText(),
             handled_on=self.today,
             note=self.town_note.text(),
+            fields={"outcome": self.town_outcome, "handling": self.town_handling},
         )
