@@ -326,3 +326,26 @@ def test_the_overdue_days_are_set_on_the_towns_board_of_villages(qtbot, town):
         assert preferences.bundle_overdue_days(w) == 20
     states = {board.model.rows[r][2] for r in range(board.model.rowCount())}
     assert states == {"正常"}  # both sent today
+
+
+def test_dates_a_village_typed_ahead_cannot_push_the_towns_deadlines_away(town):
+    """A dishonest (or wrongly set) village clock: an escalation or referral dated in 2099 counts from the
+    day the town imported it."""
+    imported = dt.datetime.now(dt.UTC).astimezone().date()
+    case_id = _escalate(town, dt.date(2099, 1, 1))
+    (demand_id,) = _refer(town, 1, "民政办", dt.date(2099, 1, 1))
+    # as the village's bundle brought them: its station and a version inside that bundle (written past
+    # the session, whose stamping would make them the town's own change)
+    with town.engine.begin() as conn:
+        village = conn.scalar(select(Station.id).where(Station.code == VILLAGE_CODE))
+        top = conn.scalar(select(ReceivedBundle.counter_to).where(ReceivedBundle.sender_station == village))
+        for model, row_id in ((MediationCase, case_id), (Demand, demand_id)):
+            table = model.__table__
+            conn.execute(
+                update(table).where(table.c.id == row_id).values(changed_station=village, version=top)
+            )
+    later = imported + dt.timedelta(days=40)
+    (case,) = _items(town, later, "case_escalated")
+    assert case.due == rules.add_months(imported, 1) and case.severity == "overdue"
+    (demand,) = _items(town, later, "demand_referred")
+    assert demand.severity == "overdue" and "已等 40 天" in demand.detail

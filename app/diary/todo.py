@@ -32,15 +32,27 @@ def town_items(work: Work, today: dt.date) -> list[TodoItem]:
     its own: no visit reminders."""
     if work.actor is None:
         return []
+    from app.sync.overdue import arrival_day
+
     by_office: dict[str, list[ReferralRow]] = {}
     for r in referral_rows(work.session, statuses=(vocab.REFERRED,)):
         by_office.setdefault(r.office, []).append(r)
+    shown = [r.id for rows in by_office.values() for r in rows[:MAX_REFERRED_PER_OFFICE]]
+    arrival: dict[str, dt.date | None] = {}
+    for demand_id, station, version in work.session.execute(
+        select(Demand.id, Demand.changed_station, Demand.version).where(Demand.id.in_(shown))
+    ):
+        arrival[demand_id] = arrival_day(work, station, version)
     items = []
     for office in vocab.TOWN_OFFICES:
         rows = by_office.get(office, [])
         for r in rows[:MAX_REFERRED_PER_OFFICE]:
-            waited = (today - r.referred_on).days if r.referred_on else 0
-            due = r.referred_on + dt.timedelta(days=TOWN_REPLY_DAYS) if r.referred_on else None
+            referred = r.referred_on
+            arrived = arrival.get(r.id)
+            if referred is not None and arrived is not None and arrived < referred:
+                referred = arrived  # a date typed ahead by the village cannot shorten the town's wait
+            waited = (today - referred).days if referred else 0
+            due = referred + dt.timedelta(days=TOWN_REPLY_DAYS) if referred else None
             who = f"{r.village_name} {r.household}".strip()
             items.append(
                 TodoItem(

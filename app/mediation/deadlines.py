@@ -200,7 +200,7 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
         return []
     # A village sees its own cases; the town sees what villages escalated (their outcome is the town's to record).
     if work.is_town:
-        return escalated_to_town(session, today)
+        return escalated_to_town(work, today)
     village_code = work.unit_code
     return (
         open_too_long(session, today, village_code)
@@ -217,9 +217,14 @@ def town_deadline(escalated_on: dt.date) -> dt.date:
     return rules.add_months(escalated_on, 1)
 
 
-def escalated_to_town(session: Session, today: dt.date) -> list[TodoItem]:
+def escalated_to_town(work: Work, today: dt.date) -> list[TodoItem]:
     """Cases villages escalated to the town and it has not yet recorded its handling, by their deadline:
-    overdue after it, a warning in its last :data:`TOWN_WARN_DAYS` days."""
+    overdue after it, a warning in its last :data:`TOWN_WARN_DAYS` days. The escalation day is the
+    village's, but never later than the day the town imported it (a date typed ahead cannot push the
+    deadline away)."""
+    from app.sync.overdue import arrival_day
+
+    session = work.session
     q = _live_cases(None).where(
         MediationCase.state == rules.ESCALATED,
         MediationCase.town_outcome.is_(None),
@@ -233,6 +238,9 @@ def escalated_to_town(session: Session, today: dt.date) -> list[TodoItem]:
     items = []
     for c in session.scalars(q):
         escalated = c.escalated_on or c.accepted_on  # (always set with the state; an old row may lack it)
+        arrived = arrival_day(work, c.changed_station, c.version)
+        if arrived is not None and arrived < escalated:
+            escalated = arrived
         due = town_deadline(escalated)
         left = (due - today).days
         if left < 0:

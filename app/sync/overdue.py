@@ -31,6 +31,22 @@ def local_day(moment: dt.datetime) -> dt.date:
     return moment.astimezone().date()
 
 
+def arrival_day(work: Work, changed_station: str, version: int) -> dt.date | None:
+    """The day this station imported the bundle that brought a record's current version (None when it was
+    not brought by a bundle): a date a village typed on the record cannot be later than this at the town."""
+    imported = work.session.scalar(
+        select(ReceivedBundle.imported_at)
+        .where(
+            ReceivedBundle.sender_station == changed_station,
+            ReceivedBundle.counter_from <= version,
+            ReceivedBundle.counter_to >= version,
+        )
+        .order_by(ReceivedBundle.imported_at)
+        .limit(1)
+    )
+    return local_day(imported) if imported is not None else None
+
+
 @dataclass(frozen=True)
 class QuietVillage:
     station_id: str  # the active station (the 上报与同步 board's row)
