@@ -177,7 +177,7 @@ def record_town_handling(
     if row.state != rules.ESCALATED:
         raise UserError(f"案件处于“{row.state}”状态，未上报到乡镇，不能填写乡镇处理结果")
     if outcome not in rules.TOWN_OUTCOMES:
-        raise UserError(f"请选择“处理结果”：{'、'.join(rules.TOWN_OUTCOMES)}", field="outcome")
+        raise UserError(f"处理结果请选择：{'、'.join(rules.TOWN_OUTCOMES)}", field="outcome")
     if row.escalated_on and handled_on < row.escalated_on:
         raise UserError("处理日期不能早于上报日期", field="handled_on")
     row.town_handling = require_text(handling, "乡镇的处理情况", "handling")
