@@ -118,6 +118,17 @@ def test_referred_demands_are_listed_one_by_one_under_their_office_and_open_the_
     assert {i.severity for i in late if i.record_id.startswith("referral:")} == {"overdue"}
 
 
+def _imported_day(ws) -> dt.date:
+    """The day the fixture's bundles were written and imported (the fixture is built once per run, which
+    may have been yesterday)."""
+    with ws.session() as s:
+        days = {
+            overdue.local_day(min(b.created_at, b.imported_at)) for b in s.scalars(select(ReceivedBundle))
+        }
+    (day,) = days
+    return day
+
+
 def _bundles(ws) -> dict[str, int]:
     with ws.session() as s:
         return {st.code: st.id for st in s.scalars(select(Station).where(Station.kind == "village"))}
@@ -125,7 +136,7 @@ def _bundles(ws) -> dict[str, int]:
 
 def test_a_village_is_overdue_after_the_towns_number_of_days_without_a_bundle(town):
     admin = _admin(town)
-    imported = dt.datetime.now(dt.UTC).astimezone().date()
+    imported = _imported_day(town)
     with town.work(admin) as w:
         assert preferences.bundle_overdue_days(w) == preferences.BUNDLE_OVERDUE_DEFAULT == 35
         assert overdue.quiet_villages(w, imported + dt.timedelta(days=35)) == []
@@ -149,7 +160,7 @@ def test_a_village_is_overdue_after_the_towns_number_of_days_without_a_bundle(to
 def test_a_village_clock_set_ahead_does_not_hide_its_silence_and_revoked_stations_are_left_out(town):
     admin = _admin(town)
     stations = _bundles(town)
-    imported = dt.datetime.now(dt.UTC).astimezone().date()
+    imported = _imported_day(town)
     with town.session() as s:  # the first village's laptop claims it wrote its bundle next year
         s.execute(
             update(ReceivedBundle)
@@ -331,7 +342,7 @@ def test_the_overdue_days_are_set_on_the_towns_board_of_villages(qtbot, town):
 def test_dates_a_village_typed_ahead_cannot_push_the_towns_deadlines_away(town):
     """A dishonest (or wrongly set) village clock: an escalation or referral dated in 2099 counts from the
     day the town imported it."""
-    imported = dt.datetime.now(dt.UTC).astimezone().date()
+    imported = _imported_day(town)
     case_id = _escalate(town, dt.date(2099, 1, 1))
     (demand_id,) = _refer(town, 1, "民政办", dt.date(2099, 1, 1))
     # as the village's bundle brought them: its station and a version inside that bundle (written past
