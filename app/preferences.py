@@ -58,3 +58,30 @@ def set_font_size(work: Work, size: str) -> str:
     put(session, FONT_SIZE, size)
     audit.record(session, actor, "setting.change", table="setting", fields=[FONT_SIZE])
     return size
+
+
+BUNDLE_OVERDUE_DAYS = "sync.bundle_overdue_days"
+BUNDLE_OVERDUE_DEFAULT = 35  # a monthly stick, with a few days' slack (docs/town-todo.md)
+BUNDLE_OVERDUE_RANGE = (1, 365)
+
+
+def bundle_overdue_days(work: Work) -> int:
+    """At a town: a village with no 上报包 for more than this many days shows in 今日待办 (default 35)."""
+    value = get(work.session, BUNDLE_OVERDUE_DAYS, BUNDLE_OVERDUE_DEFAULT)
+    lo, hi = BUNDLE_OVERDUE_RANGE
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        return BUNDLE_OVERDUE_DEFAULT
+    return value
+
+
+def set_bundle_overdue_days(work: Work, days: int) -> int:
+    session, actor = work.session, work.actor
+    accounts.require(actor, "manage_settings")
+    if not work.is_town:
+        raise UserError("上报包逾期天数是乡镇工作站的设置", field="bundle_overdue_days")
+    lo, hi = BUNDLE_OVERDUE_RANGE
+    if isinstance(days, bool) or not isinstance(days, int) or not lo <= days <= hi:
+        raise UserError(f"上报包逾期天数应为 {lo} 到 {hi} 之间的整数", field="bundle_overdue_days")
+    put(session, BUNDLE_OVERDUE_DAYS, days)
+    audit.record(session, actor, "setting.change", table="setting", fields=[BUNDLE_OVERDUE_DAYS])
+    return days

@@ -16,6 +16,7 @@ from app.work import Work
 TODO_PROVIDERS: tuple[str, ...] = (
     "app.diary.todo:todo_items",
     "app.mediation.deadlines:todo_items",
+    "app.sync.overdue:todo_items",
 )
 
 
@@ -28,6 +29,7 @@ class TodoItem:
     severity: str = "normal"  # "normal" | "warning" | "overdue"
     page: str = ""  # PageSpec key to open
     record_id: str | None = None
+    group: str = ""  # a heading the item is listed under (at a town: the office a demand was referred to)
 
 
 def collect(work: Work, today: dt.date | None = None) -> list[TodoItem]:

@@ -113,13 +113,16 @@ def test_referral_round_trip_from_the_window(qtbot, two_villages, tmp_path):
         # -- the town: 今日待办 by office, the list by office, the reply form -------------------------------
         tctx = _ctx(town)
         with tctx.work() as w:
-            (item,) = [i for i in todo.collect(w) if i.record_id == "office:民政办"]
-        n = int(item.title.split("诉求 ")[1].split(" 条")[0])
-        assert item.title == f"民政办：村里上报的诉求 {n} 条待答复" and item.page == "diary" and n >= 1
+            civil = [i for i in todo.collect(w) if i.group == "民政办"]
+        (item,) = [i for i in civil if i.record_id == f"referral:{did}"]
+        assert item.page == "diary" and item.title.startswith("张家村")
+        n = len(civil)
         tpage = _page(tctx, qtbot)
-        tpage.show_record(item.record_id)
+        tpage.show_record(item.record_id)  # the item opens the demand itself in the town's list
         tab = tpage.referral_tab
-        assert tpage.tabs.currentWidget() is tab and tab.office.currentData() == "民政办"
+        assert tpage.tabs.currentWidget() is tab and tab.current_id() == did
+        tpage.show_record("office:民政办")  # the list of one office
+        assert tab.office.currentData() == "民政办"
         assert tab.tree.topLevelItemCount() == 1
         top = tab.tree.topLevelItem(0)
         assert top.text(0) == f"民政办（待答复 {n} 条）" and top.childCount() == n

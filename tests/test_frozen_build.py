@@ -44,3 +44,8 @@ def test_the_frozen_program_works_end_to_end(tmp_path):
     run("bundle", "export", "--data-dir", village, "--out", stick)
     assert "已导入" in run("bundle", "import", "--data-dir", town, stick)
     assert "households 30" in run("stats", "--data-dir", town)
+    # the 使用说明 (F1) travels with the program: every page and every screenshot it shows
+    source = ROOT / "resources" / "help"
+    (frozen,) = (tmp_path / "dist" / "minqing").rglob("resources/help")
+    shipped = {p.relative_to(frozen) for p in frozen.rglob("*") if p.is_file()}
+    assert {p.relative_to(source) for p in source.rglob("*") if p.is_file()} <= shipped

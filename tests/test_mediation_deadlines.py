@@ -158,7 +158,8 @@ def test_town_staff_see_cases_escalated_to_the_town_until_they_record_the_outcom
         s.add(row)
     with town_ws.work(staff) as w:
         [item] = deadlines.todo_items(w, D(2026, 3, 21))
-        assert item.kind == "case_escalated" and "待乡镇处理" in item.title
+        assert item.kind == "case_escalated" and "上报：（2026）张家人调字第 2 号" in item.title
+        assert (item.due, item.severity) == (D(2026, 4, 20), "normal")  # a month after the escalation
         states.record_town_handling(
             w,
             row.id,

@@ -76,7 +76,7 @@ def test_page_shortcuts_switch_screens(window):
     assert [a.shortcut().toString() for a in window.page_actions.values()] == [s.shortcut for s in PAGES]
     assert window.lock_action.shortcut().toString() == "Ctrl+L"
     assert window.quit_action.shortcut().toString() == "Ctrl+Q"
-    assert window.about_action.shortcut().toString() == "F1"
+    assert window.help_action.shortcut().toString() == "F1"
 
 
 def test_navigation_list_is_usable_by_keyboard(qtbot, window):

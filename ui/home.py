@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db import vocab
+
 from app import todo
 from app.dates import cn_date, cn_month_day
 
@@ -24,6 +26,18 @@ from ui.tasks import run_in_background
 
 GROUPS = (("overdue", "已逾期", "#b00020"), ("warning", "临近期限", "#8a5a00"), ("normal", "待办", None))
 WEEKDAYS = "一二三四五六日"
+# At a town the list is by what there is to do (each row coloured by how urgent it is), the referred
+# demands under their office: docs/town-todo.md.
+TOWN_SECTIONS = (
+    ("case_escalated", "村调委会上报的调解案件"),
+    ("demand_referred", "村里上报的诉求（按科室）"),
+    ("bundle_overdue", "上报包逾期的村"),
+)
+SEVERITY_COLORS = {g[0]: g[2] for g in GROUPS}
+TOWN_EMPTY = (
+    "今天没有待办事项。\n\n村调委会上报的调解案件、村里上报给各科室的诉求、"
+    "超过期限没有送来上报包的村，会在这里出现。"
+)
 ITEM_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -129,6 +143,79 @@ class HomePage(QWidget):
             return
         self.items = items
         self.tree.clear()
+        if self.ctx.is_town:
+            self._show_town()
+        else:
+            self._show_by_severity()
+        has_items = bool(self.items)
+        self.tree.setVisible(has_items)
+        self.empty.setVisible(not has_items)
+        if self.ctx.is_town:
+            self.empty.setText(TOWN_EMPTY)
+        self.summary.setText(f"共 {len(self.items)} 项，选中后按回车（或双击）打开。" if has_items else "")
+        if has_items:
+            first = self.tree.topLevelItem(0)
+            while first.childCount():
+                first = first.child(0)
+            self.tree.setCurrentItem(first)
+
+    def _due_text(self, due: dt.date | None) -> str:
+        if due is None:
+            return ""
+        return f"{due:%m月%d日}" if due.year == self.today().year else f"{due:%Y年%m月%d日}"
+
+    def _row(self, item: todo.TodoItem) -> QTreeWidgetItem:
+        row = QTreeWidgetItem([item.title, self._due_text(item.due), item.detail])
+        row.setData(0, ITEM_ROLE, item)
+        row.setToolTip(0, item.title)
+        row.setToolTip(2, item.detail)
+        return row
+
+    @staticmethod
+    def _heading(text: str, color: str | None = None) -> QTreeWidgetItem:
+        group = QTreeWidgetItem([text])
+        group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        font = group.font(0)
+        font.setBold(True)
+        group.setFont(0, font)
+        if color:
+            group.setForeground(0, QBrush(QColor(color)))
+        return group
+
+    def _show_town(self) -> None:
+        """Sections by kind, most urgent first (the order of ``collect``); under 诉求 one heading per
+        office in the offices' fixed order; the 期限 of a row in red when overdue, brown when near."""
+        for kind, label in TOWN_SECTIONS:
+            members = [i for i in self.items if i.kind == kind]
+            if not members:
+                continue
+            real = [i for i in members if not (i.record_id or "").startswith("office:")]
+            late = sum(1 for i in real if i.severity == "overdue")
+            count = f"{len(real)}" + (f"，已逾期 {late}" if late else "")
+            section = self._heading(f"{label}（{count}）")
+            self.tree.addTopLevelItem(section)
+            parents: dict[str, QTreeWidgetItem] = {}
+            offices = sorted(
+                {i.group for i in members if i.group},
+                key=lambda o: (vocab.TOWN_OFFICES.index(o) if o in vocab.TOWN_OFFICES else 99, o),
+            )
+            for office in offices:
+                parents[office] = self._heading(office)
+                section.addChild(parents[office])
+            for item in members:
+                row = self._row(item)
+                color = SEVERITY_COLORS.get(item.severity)
+                if color:
+                    row.setForeground(1, QBrush(QColor(color)))
+                    font = row.font(1)
+                    font.setBold(True)
+                    row.setFont(1, font)
+                parents.get(item.group, section).addChild(row)
+            section.setExpanded(True)
+            for parent in parents.values():
+                parent.setExpanded(True)
+
+    def _show_by_severity(self) -> None:
         for severity, label, color in GROUPS:
             members = [i for i in self.items if i.severity == severity]
             if severity == "normal":
@@ -149,13 +236,6 @@ class HomePage(QWidget):
                 row.setToolTip(0, item.title)
                 group.addChild(row)
             group.setExpanded(True)
-        has_items = bool(self.items)
-        self.tree.setVisible(has_items)
-        self.empty.setVisible(not has_items)
-        self.summary.setText(f"共 {len(self.items)} 项，选中后按回车（或双击）打开。" if has_items else "")
-        if has_items:
-            first = self.tree.topLevelItem(0).child(0)
-            self.tree.setCurrentItem(first)
 
     def _activated(self, row: QTreeWidgetItem, _column: int) -> None:
         item = row.data(0, ITEM_ROLE)

@@ -236,7 +236,12 @@ class MainWindow(QMainWindow):
             m_go.addAction(action)
             self.page_actions[spec.key] = action
         m_help = bar.addMenu("帮助(&H)")
-        self.about_action = QAction("关于民情簿(&A)", self, shortcut=QKeySequence("F1"), triggered=self.about)
+        # F1: the guide, on the page of the screen in front (ui/help.py)
+        self.help_action = QAction(
+            "使用说明(&H)", self, shortcut=QKeySequence("F1"), triggered=self.show_help
+        )
+        self.about_action = QAction("关于民情簿(&A)", self, triggered=self.about)
+        m_help.addAction(self.help_action)
         m_help.addAction(self.about_action)
         self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
@@ -244,6 +249,7 @@ class MainWindow(QMainWindow):
             self.new_entry_action,
             self.lock_action,
             self.quit_action,
+            self.help_action,
             self.about_action,
             *self.page_actions.values(),
         ):
@@ -267,8 +273,14 @@ class MainWindow(QMainWindow):
             "关于民情簿",
             f"<b>民情簿</b> {__version__}<br>村级群众工作室的民情日记、户籍联系卡、矛盾纠纷调解与离线上报。"
             f"<br><br>工作站：{st.name}（{st.code}）<br>工作目录：{self.ctx.workspace.root}"
-            "<br><br>快捷键：Ctrl+1…Ctrl+7 切换界面，Ctrl+L 锁定，Ctrl+Q 退出，F1 本说明。",
+            "<br><br>快捷键：Ctrl+1…Ctrl+7 切换界面，Ctrl+L 锁定，Ctrl+Q 退出，F1 使用说明。",
         )
+
+    def show_help(self) -> QWidget:
+        from ui.help import show_help
+
+        row = self.nav.currentRow()
+        return show_help(self, self.specs[row].key if 0 <= row < len(self.specs) else None)
 
     # -- pages -------------------------------------------------------------------------------
     def new_diary_entry(self) -> None:

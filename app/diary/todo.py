@@ -20,35 +20,70 @@ from app.work import Work
 
 MAX_OVERDUE_ITEMS = 15
 FEEDBACK_DAYS = 30  # a closed demand is offered for 点评 this long after its closing
+MAX_REFERRED_PER_OFFICE = 10  # the town's 今日待办 lists this many per office, then "另有 N 条"
+TOWN_REPLY_DAYS = 15  # the town's own target for answering a referred demand (not a law)
+TOWN_REPLY_WARN_DAYS = 5
 
 
 def town_items(work: Work, today: dt.date) -> list[TodoItem]:
-    """At the town: one line per office with the demands villages referred to it and it has not yet
-    answered, oldest first (the town holds no households of its own: no visit reminders)."""
+    """At the town: the demands villages referred to it and it has not yet answered, one line each under
+    its office (``TodoItem.group``), oldest first, at most :data:`MAX_REFERRED_PER_OFFICE` per office and
+    then a line opening that office's list. Each is due :data:`TOWN_REPLY_DAYS` days after its referral
+    (yellow after :data:`TOWN_REPLY_WARN_DAYS`; ``docs/town-todo.md``). The town holds no households of
+    its own: no visit reminders."""
     if work.actor is None:
         return []
+    from app.sync.overdue import arrival_day
+
     by_office: dict[str, list[ReferralRow]] = {}
     for r in referral_rows(work.session, statuses=(vocab.REFERRED,)):
         by_office.setdefault(r.office, []).append(r)
+    shown = [r.id for rows in by_office.values() for r in rows[:MAX_REFERRED_PER_OFFICE]]
+    arrival: dict[str, dt.date | None] = {}
+    for demand_id, station, version in work.session.execute(
+        select(Demand.id, Demand.changed_station, Demand.version).where(Demand.id.in_(shown))
+    ):
+        arrival[demand_id] = arrival_day(work, station, version)
     items = []
     for office in vocab.TOWN_OFFICES:
-        rows = by_office.get(office)
-        if not rows:
-            continue
-        oldest = min((r.referred_on for r in rows if r.referred_on), default=None)
-        villages = "、".join(dict.fromkeys(r.village_name for r in rows))
-        waited = (today - oldest).days if oldest else 0
-        items.append(
-            TodoItem(
-                "demand_referred",
-                f"{office}：村里上报的诉求 {len(rows)} 条待答复",
-                f"{villages}；最早 {oldest:%Y-%m-%d} 上报" if oldest else villages,
-                oldest,
-                "overdue" if waited > 15 else ("warning" if waited > 5 else "normal"),
-                "diary",
-                f"office:{office}",
+        rows = by_office.get(office, [])
+        for r in rows[:MAX_REFERRED_PER_OFFICE]:
+            referred = r.referred_on
+            arrived = arrival.get(r.id)
+            if referred is not None and arrived is not None and arrived < referred:
+                referred = arrived  # a date typed ahead by the village cannot shorten the town's wait
+            waited = (today - referred).days if referred else 0
+            due = referred + dt.timedelta(days=TOWN_REPLY_DAYS) if referred else None
+            who = f"{r.village_name} {r.household}".strip()
+            items.append(
+                TodoItem(
+                    "demand_referred",
+                    f"{who}：{r.content[:24]}",
+                    f"{r.referred_on:%Y-%m-%d} {r.referred_by}上报，已等 {waited} 天。{r.note}"
+                    if r.referred_on
+                    else r.note,
+                    due,
+                    "overdue"
+                    if waited > TOWN_REPLY_DAYS
+                    else ("warning" if waited > TOWN_REPLY_WARN_DAYS else "normal"),
+                    "diary",
+                    f"referral:{r.id}",
+                    office,
+                )
             )
-        )
+        if len(rows) > MAX_REFERRED_PER_OFFICE:
+            items.append(
+                TodoItem(
+                    "demand_referred",
+                    f"另有 {len(rows) - MAX_REFERRED_PER_OFFICE} 条上报{office}的诉求待答复",
+                    "打开这个科室的全部上报诉求",
+                    None,
+                    "normal",
+                    "diary",
+                    f"office:{office}",
+                    office,
+                )
+            )
     return items
 
 

@@ -6,6 +6,8 @@
   from day 20, expired after day 30; until the parties applied or the case is archived.
 - 履行期限: an agreement in 履行中 with a deadline: warning from 7 days before, overdue after.
 - 回访: a planned visit, warning from 3 days before its date, overdue after.
+- At a town, 上报乡镇的案件: one calendar month from the escalation to record the town's handling; a
+  warning in the last 7 days, overdue after (``docs/town-todo.md``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import datetime as dt
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from db.models import Agreement, FollowUp, MediationCase
+from db.models import Agreement, FollowUp, MediationCase, Station
 
 from app import accounts
 from app.mediation import rules
@@ -25,6 +27,7 @@ from app.work import Work
 PAGE = "mediation"
 PERFORMANCE_WARN_DAYS = 7
 FOLLOW_UP_WARN_DAYS = 3
+TOWN_WARN_DAYS = 7  # an escalated case turns yellow this many days before the town's deadline
 EXPIRED_SHOWN_DAYS = 7  # an expired 司法确认 window stays on the list this long, then drops off
 SUCCESS_STATES = (rules.SUCCEEDED, rules.PERFORMING, rules.PERFORMED, rules.VISITED)
 
@@ -197,7 +200,7 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
         return []
     # A village sees its own cases; the town sees what villages escalated (their outcome is the town's to record).
     if work.is_town:
-        return escalated_to_town(session, today)
+        return escalated_to_town(work, today)
     village_code = work.unit_code
     return (
         open_too_long(session, today, village_code)
@@ -207,21 +210,56 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
     )
 
 
-def escalated_to_town(session: Session, today: dt.date) -> list[TodoItem]:
+def town_deadline(escalated_on: dt.date) -> dt.date:
+    """The day the town should have settled a case escalated to it: one calendar month after the
+    escalation (the 2002 rules' month, counted again by the town's committee from when the case reached
+    it; ``docs/town-todo.md``)."""
+    return rules.add_months(escalated_on, 1)
+
+
+def escalated_to_town(work: Work, today: dt.date) -> list[TodoItem]:
+    """Cases villages escalated to the town and it has not yet recorded its handling, by their deadline:
+    overdue after it, a warning in its last :data:`TOWN_WARN_DAYS` days. The escalation day is the
+    village's, but never later than the day the town imported it (a date typed ahead cannot push the
+    deadline away)."""
+    from app.sync.overdue import arrival_day
+
+    session = work.session
     q = _live_cases(None).where(
         MediationCase.state == rules.ESCALATED,
         MediationCase.town_outcome.is_(None),
         MediationCase.escalated_to == "乡镇",
     )
-    return [
-        TodoItem(
-            "case_escalated",
-            f"{c.case_number} {c.title}：村调委会上报，待乡镇处理",
-            f"上报于 {c.escalated_on:%Y-%m-%d}：{c.escalation_reason}",
-            c.escalated_on,
-            "warning",
-            PAGE,
-            c.id,
+    names = dict(
+        session.execute(
+            select(Station.code, Station.name).where(Station.kind == "village").order_by(Station.enrolled_at)
+        ).all()
+    )
+    items = []
+    for c in session.scalars(q):
+        escalated = c.escalated_on or c.accepted_on  # (always set with the state; an old row may lack it)
+        arrived = arrival_day(work, c.changed_station, c.version)
+        if arrived is not None and arrived < escalated:
+            escalated = arrived
+        due = town_deadline(escalated)
+        left = (due - today).days
+        if left < 0:
+            severity, when = "overdue", f"已超过处理期限 {-left} 天"
+        elif left == 0:
+            severity, when = "warning", "今天是处理期限"
+        else:
+            severity = "warning" if left <= TOWN_WARN_DAYS else "normal"
+            when = f"还剩 {left} 天"
+        village = names.get(c.village_code, c.village_code)
+        items.append(
+            TodoItem(
+                "case_escalated",
+                f"{village}上报：{c.case_number} {c.title}",
+                f"{when}（{escalated:%Y-%m-%d} 上报，应在 {due:%Y-%m-%d} 前处理）。上报理由：{c.escalation_reason}",
+                due,
+                severity,
+                PAGE,
+                c.id,
+            )
         )
-        for c in session.scalars(q)
-    ]
+    return items

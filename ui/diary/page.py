@@ -781,6 +781,17 @@ class ReferralTab(QWidget):
         self.office.setCurrentIndex(max(index, 0))
         self.reload()
 
+    def show_demand(self, demand_id: str) -> None:
+        """From the town's 今日待办: every office's list, on that demand."""
+        self.office.blockSignals(True)
+        self.office.setCurrentIndex(0)
+        self.office.blockSignals(False)
+        self.reload(demand_id)
+        item = self.tree.currentItem()
+        if item is not None:
+            self.tree.scrollToItem(item)
+        self.tree.setFocus()
+
     def _update_buttons(self) -> None:
         self.reply_button.setEnabled(self.current_id() is not None)
 
@@ -829,9 +840,13 @@ class DiaryPage(QWidget):
         self._loaded = True
 
     def show_record(self, record_id: object) -> None:
-        """A 今日待办 item: ``office:<科室>`` opens the town's list of that office; a demand id opens the
-        ledger on that demand."""
+        """A 今日待办 item: ``office:<科室>`` opens the town's list of that office, ``referral:<id>`` that
+        list on one demand; a demand id opens the ledger on that demand."""
         if not isinstance(record_id, str):
+            return
+        if record_id.startswith("referral:") and self.referral_tab is not None:
+            self.tabs.setCurrentWidget(self.referral_tab)
+            self.referral_tab.show_demand(record_id.partition(":")[2])
             return
         if record_id.startswith("office:") and self.referral_tab is not None:
             self.tabs.setCurrentWidget(self.referral_tab)

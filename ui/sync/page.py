@@ -66,6 +66,13 @@ class SyncPage(QWidget):
             for n in range(self.tabs.count()):
                 self.tabs.widget(n).refresh()
 
+    def show_record(self, record_id: object) -> None:
+        """From the town's 今日待办: a village's row on 各村情况 (its station id)."""
+        if self.ctx.is_town and self._allowed() and isinstance(record_id, str):
+            self.tabs.setCurrentWidget(self.board)
+            self.board.refresh()
+            self.board.show_station(record_id)
+
     def ready(self) -> bool:
         return not self._allowed() or all(self.tabs.widget(n).ready() for n in range(self.tabs.count()))
 

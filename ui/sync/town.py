@@ -3,6 +3,7 @@ the enrollment and revocation of village stations."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -14,11 +15,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
 )
 
+from app import accounts, preferences
 from app.errors import UserError
-from app.sync import enrollment, receipts, status
+from app.sync import enrollment, overdue, receipts, status
 from app.sync.export import export_bundles
 from app.sync.importer import import_bundles
 
@@ -195,18 +198,53 @@ class BoardView(Base):
     def __init__(self, ctx, parent=None) -> None:
         super().__init__(ctx, parent)
         layout = QVBoxLayout(self)
+        # the town's preference: how long a village may go without a bundle before 今日待办 lists it
+        limit = QHBoxLayout()
+        limit.addWidget(QLabel("超过"))
+        self.overdue_days = QSpinBox()
+        self.overdue_days.setRange(*preferences.BUNDLE_OVERDUE_RANGE)
+        self.overdue_days.setSuffix(" 天")
+        self.overdue_days.setAccessibleName("上报包逾期天数")
+        limit.addWidget(self.overdue_days)
+        limit.addWidget(QLabel("没有收到上报包的村算逾期，列入今日待办。"))
+        self.save_days = QPushButton("保存天数")
+        self.save_days.clicked.connect(self.save_overdue_days)
+        limit.addWidget(self.save_days)
+        limit.addStretch()
+        can_change = accounts.can(ctx.user, "manage_settings")
+        self.overdue_days.setEnabled(can_change)
+        self.save_days.setVisible(can_change)
+        layout.addLayout(limit)
         self.model = RowsModel(self.HEADERS, self)
         self.view = table(self.model, self)
         layout.addWidget(self.view)
 
+    def save_overdue_days(self) -> bool:
+        try:
+            with self.ctx.work() as w:
+                preferences.set_bundle_overdue_days(w, self.overdue_days.value())
+        except UserError as exc:
+            QMessageBox.warning(self, "无法保存", exc.message)
+            return False
+        self.refresh()
+        self.ctx.data_changed.emit("settings")
+        return True
+
     def refresh(self) -> None:
         rows = status.town_board(self.ws)
+        with self.ctx.work() as w:
+            self.overdue_days.setValue(preferences.bundle_overdue_days(w))
+            quiet = {q.station_id: q for q in overdue.quiet_villages(w, dt.date.today())}
         self.model.set_rows(
             [
                 (
                     r.code,
                     r.name,
-                    "已吊销" if r.revoked else "正常",
+                    "已吊销"
+                    if r.revoked
+                    else (
+                        f"逾期：{quiet[r.station_id].days} 天没有新包" if r.station_id in quiet else "正常"
+                    ),
                     r.bundles,
                     r.last_seq or "—",
                     fmt_time(r.last_bundle_at),
@@ -222,6 +260,14 @@ class BoardView(Base):
 
     def ready(self) -> bool:
         return True
+
+    def show_station(self, station_id: str) -> None:
+        """Select one village's row (from 今日待办's 上报包逾期的村)."""
+        if station_id in self.model.keys:
+            index = self.model.index(self.model.keys.index(station_id), 0)
+            self.view.setCurrentIndex(index)
+            self.view.scrollTo(index)
+            self.view.setFocus()
 
 
 # -- town: enrollment and revocation ------------------------------------------------------------------

@@ -46,6 +46,8 @@ class RegistrationTab(CaseTab):
         self.town_info = forms.align_top(QLabel())
         self.town_handling = QLineEdit()
         self.town_outcome = forms.combo(rules.TOWN_OUTCOMES)
+        self.town_outcome.setPlaceholderText("请选择处理结果")  # never preset: the town chooses
+        self.town_outcome.setCurrentIndex(-1)
         self.town_note = QLineEdit()
         # with 调解成功: the agreement's form and amount (the town committee's row of the monthly report)
         self.town_agreement_kind = forms.combo(("书面协议", "口头协议"))
@@ -146,5 +148,10 @@ class RegistrationTab(CaseTab):
             note=self.town_note.text(),
             agreement_kind=self.town_agreement_kind.currentText().removesuffix("协议"),
             amount=self.town_amount.text(),
-            fields={"town_agreement_kind": self.town_agreement_kind, "town_amount": self.town_amount},
+            fields={
+                "outcome": self.town_outcome,
+                "handling": self.town_handling,
+                "town_agreement_kind": self.town_agreement_kind,
+                "town_amount": self.town_amount,
+            },
         )
