@@ -355,3 +355,107 @@ def test_year_month_numbers_keep_the_digits_excel_kept():
     assert excel_read.parse_birth(dt.datetime(1965, 3, 1)) == dt.date(1965, 3, 1)  # 出生日期: a date
     assert excel_read.parse_birth(dt.datetime(1965, 3, 1), year_month_column=True).months == (3,)
     assert excel_read.parse_birth(32875) == dt.date(1990, 1, 2)  # an Excel serial is still a date
+
+
+# -- the wizard -----------------------------------------------------------------------------------------
+def _wizard_at_preview(qtbot, ctx, path):
+    from ui.households.import_wizard import ImportWizard
+
+    wizard = ImportWizard(ctx)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path.setText(str(path))
+    wizard.file_page._load_sheets()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=10_000)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.preview_page, timeout=10_000)
+    return wizard
+
+
+def _finish(qtbot, wizard):
+    wizard.preview_page.validatePage()
+    qtbot.waitUntil(lambda: wizard.task is not None and wizard.task.finished, timeout=10_000)
+    assert wizard.task.error is None, wizard.task.error
+    return wizard.result_summary
+
+
+def _two_damaged(tmp_path):
+    rows = [
+        ["一组", "张大山", "户主", "男", HEAD, "1960.05"],
+        ["一组", "李春花", "配偶", "女", WIFE, "1962.06"],
+        ["一组", "张小花", "女", "女", DAUGHTER, "1990.09"],  # the ID says August
+        ["二组", "王二", "户主", "男", OTHER, "1970.01"],
+        ["二组", "王小二", "子", "男", SON, "老大"],
+        ["三组", "赵三", "户主", "男", GRANDSON, "2012.10"],  # bad head: the household can only be skipped
+        ["三组", "赵三妻", "配偶", "女", None, None],
+    ]
+    return book(tmp_path / "两户.xlsx", rows)
+
+
+def test_wizard_shows_each_damaged_household_and_imports_it_as_chosen(
+    qtbot, qtmodeltester, village_ws, village_admin, tmp_path, monkeypatch
+):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui.context import AppContext
+
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: None)
+    wizard = _wizard_at_preview(qtbot, AppContext(village_ws, village_admin), _two_damaged(tmp_path))
+    page = wizard.preview_page
+    model = page.damaged_model
+    qtmodeltester.check(model)
+    assert page.damaged_box.isVisible() and model.rowCount() == 3
+    text = [[model.index(r, c).data() for c in range(3)] for r in range(3)]
+    assert text[0][0] == "一组 张大山 户（第 2–4 行）"
+    assert text[0][1].startswith(
+        "第 4 行 张小花：〔出生年月〕出生年月 1990年9月 与身份证号中的出生日期 1990-08-04"
+    )
+    assert text[1][1].startswith("第 6 行 王小二：〔出生年月〕")
+    assert text[2][1].startswith("第 7 行 赵三（户主）：") and text[2][2].startswith(
+        "户主行有错，只能整户跳过"
+    )
+    assert [t[2] for t in text[:2]] == ["整户跳过", "整户跳过"]  # the default: nothing half-imported
+    assert "整户跳过 4 行（3 户）" in page.summary.text()
+    # the bad member is marked in the rows below, the rest of the household shows it is left out
+    rows = page.model
+    assert rows.index(2, 1).data() == "有错" and rows.index(0, 1).data() == "整户跳过"
+    assert "同户的第 4 行有错，整户跳过" in rows.index(0, 4).data()
+    # per household: 张大山's household without its bad member, 王二's left out
+    check = model.index(0, 2)
+    assert model.flags(model.index(2, 2)) & Qt.ItemFlag.ItemIsUserCheckable == Qt.ItemFlag.NoItemFlags
+    assert model.setData(check, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    assert model.index(0, 2).data() == "导入其余 2 人（不含有错的行）"
+    assert rows.index(0, 1).data() == "新增" and "整户跳过 2 行（2 户）" in page.summary.text()
+    summary = _finish(qtbot, wizard)
+    assert (summary["new"], summary["skipped"], summary["invalid"]) == (2, 2, 3)
+    with village_ws.new_session() as s:
+        assert set(s.scalars(select(Person.name))) == {"张大山", "李春花"}
+
+
+def test_wizard_all_households_shortcuts(qtbot, village_ws, village_admin, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui.context import AppContext
+
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: None)
+    path = _two_damaged(tmp_path)
+    ctx = AppContext(village_ws, village_admin)
+    wizard = _wizard_at_preview(qtbot, ctx, path)
+    page = wizard.preview_page
+    page.keep_all.click()
+    assert [page.damaged_model.index(r, 2).data()[:4] for r in range(3)] == [
+        "导入其余",
+        "导入其余",
+        "户主行有",
+    ]
+    page.skip_all.click()
+    assert _finish(qtbot, wizard)["new"] == 0
+    assert counts(village_ws) == (0, 0)  # 全部整户跳过: nothing at all
+    wizard = _wizard_at_preview(qtbot, ctx, path)
+    wizard.preview_page.keep_all.click()
+    summary = _finish(qtbot, wizard)
+    assert (summary["new"], summary["skipped"]) == (3, 1)
+    with village_ws.new_session() as s:
+        assert set(s.scalars(select(Person.name))) == {"张大山", "李春花", "王二"}

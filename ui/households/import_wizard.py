@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -365,9 +366,10 @@ class PreviewPage(QWizardPage):
         self.damaged_view.setModel(self.damaged_model)
         self.damaged_view.setWordWrap(True)
         self.damaged_view.verticalHeader().setVisible(False)
-        self.damaged_view.horizontalHeader().setStretchLastSection(False)
-        self.damaged_view.setColumnWidth(0, 200)
-        self.damaged_view.setColumnWidth(1, 400)
+        head = self.damaged_view.horizontalHeader()
+        head.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the reasons wrap in what is left
+        head.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
         self.damaged_view.setColumnWidth(2, 230)
         box.addWidget(self.damaged_view, 1)
         buttons = QHBoxLayout()
@@ -403,15 +405,18 @@ class PreviewPage(QWizardPage):
         self.damaged_box.setTitle(
             f"有错的户（{damaged} 户）：勾选“处理”则导入其余成员，不勾选则整户跳过（有错的行都不会导入）"
         )
+        # Each household's reasons wrap to their height; past a few hundred households measuring every
+        # row would make the page slow to open: their rows keep one height, the full text in a tooltip.
+        self.damaged_view.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents if damaged <= 300 else QHeaderView.ResizeMode.Interactive
+        )
         if damaged:
-            self.damaged_view.resizeRowsToContents()
-            self.splitter.setSizes([220, 260])
+            self.splitter.setSizes([300, 180])
         self._show_summary()
         self.setButtonText(QWizard.WizardButton.FinishButton, "导入")
 
     def _choices_changed(self) -> None:
         self.model.refresh_outcomes()
-        self.damaged_view.resizeRowsToContents()
         self._show_summary()
 
     def _show_summary(self) -> None:
