@@ -102,11 +102,12 @@ class VillageSyncView(Base):
         if binding.confirmed_at:
             text = (
                 f"已连通：{binding.town_name}（{binding.town_code}）已登记本村工作站，"
-                f"最近一张回执导入于 {fmt_time(binding.confirmed_at)}。"
+                f"最近一张回执导入于 {fmt_time(binding.confirmed_at)}。乡镇签名密钥指纹 {binding.fingerprint}。"
             )
         elif binding.bound:
             text = (
-                f"已绑定乡镇：{binding.town_name}（{binding.town_code}），绑定于 {fmt_time(binding.bound_at)}。"
+                f"已绑定乡镇：{binding.town_name}（{binding.town_code}），绑定于 {fmt_time(binding.bound_at)}，"
+                f"乡镇签名密钥指纹 {binding.fingerprint}。"
                 "下一步：点“导出本村卡片”交乡镇登记，再导出上报包；乡镇导入后写回执，导入回执后这里显示“已连通”。"
             )
         else:
@@ -174,7 +175,28 @@ class VillageSyncView(Base):
         if not path:
             return
         try:
-            binding = enrollment.bind_town(self.ws, Path(path), actor=self.ctx.user)
+            card = enrollment.read_town_card(self.ws, Path(path), actor=self.ctx.user)
+        except UserError as exc:
+            self._warn(exc)
+            return
+        if not card.already_bound:
+            # trust on first use: the key is pinned only once the clerk has compared its fingerprint
+            answer = QMessageBox.question(
+                self,
+                "核对乡镇卡片",
+                f"乡镇：{card.name}\n乡镇代码：{card.code}\n\n签名密钥指纹：\n    {card.fingerprint}\n\n"
+                "请打电话或当面与乡镇工作人员核对：乡镇电脑上“上报与同步 → 工作站登记”页显示的本镇卡片指纹"
+                "应与上面完全一致。\n\n指纹一致吗？一致才绑定；不一致说明卡片可能被调换，请点“否”。",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                self.message.setText("未绑定：指纹没有确认一致。请向乡镇核实后再导入卡片。")
+                return
+        try:
+            binding = enrollment.bind_town(
+                self.ws, Path(path), actor=self.ctx.user, fingerprint=card.fingerprint
+            )
         except UserError as exc:
             self._warn(exc)
             return
