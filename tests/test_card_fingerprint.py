@@ -112,10 +112,7 @@ def test_the_window_asks_to_compare_the_fingerprint_before_binding(
     town_page.stations.refresh()
     assert f"本镇卡片的签名密钥指纹：<b>{town_side}</b>" in town_page.stations.fingerprint.text()
     asked: list[str] = []
-    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
-    monkeypatch.setattr(
-        QMessageBox, "question", lambda _p, _t, text, *a: asked.append(text) or answers.pop(0)
-    )
+    answer_card(monkeypatch, [False, True], asked)
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(templates["town_card"]), ""))
     village = _village_without_card(tmp_path)
     try:
@@ -135,6 +132,20 @@ def test_the_window_asks_to_compare_the_fingerprint_before_binding(
         assert enrollment.town_binding(village).bound and town_side in view.binding.text()
     finally:
         village.close()
+
+
+def answer_card(monkeypatch, answers: list[bool], asked: list[str]) -> None:
+    """The clerk at the confirmation box: records its text and clicks 指纹一致 (True) or 不一致 (False)."""
+
+    def clicked(box):
+        asked.append(box.text())
+        role = QMessageBox.ButtonRole.YesRole if answers.pop(0) else QMessageBox.ButtonRole.NoRole
+        (button,) = [b for b in box.buttons() if box.buttonRole(b) == role]
+        assert button.text().startswith(("指纹一致", "不一致"))
+        button.click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", clicked)
 
 
 def _admin(ws):

@@ -306,11 +306,9 @@ def test_a_whole_first_link_from_the_window(qtbot, town_ws, tmp_path, monkeypatc
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a: warnings.append(text))
     asked: list[str] = []  # the village confirms the town card's fingerprint (trust on first use)
-    monkeypatch.setattr(
-        QMessageBox,
-        "question",
-        lambda _p, _t, text, *a: asked.append(text) or QMessageBox.StandardButton.Yes,
-    )
+    from tests.test_card_fingerprint import answer_card
+
+    answer_card(monkeypatch, [True], asked)
 
     # the town clerk writes the town's card to the stick
     town_window = _main_window(qtbot, town_ws, _sign_in(qtbot, town_ws, "admin", ADMIN_PASSWORD))

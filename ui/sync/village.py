@@ -3,6 +3,7 @@ records the town refused, exporting the 上报包, importing receipts and 下发
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -102,12 +103,12 @@ class VillageSyncView(Base):
         if binding.confirmed_at:
             text = (
                 f"已连通：{binding.town_name}（{binding.town_code}）已登记本村工作站，"
-                f"最近一张回执导入于 {fmt_time(binding.confirmed_at)}。乡镇签名密钥指纹 {binding.fingerprint}。"
+                f"最近一张回执导入于 {fmt_time(binding.confirmed_at)}。\n乡镇签名密钥指纹 {binding.fingerprint}。"
             )
         elif binding.bound:
             text = (
-                f"已绑定乡镇：{binding.town_name}（{binding.town_code}），绑定于 {fmt_time(binding.bound_at)}，"
-                f"乡镇签名密钥指纹 {binding.fingerprint}。"
+                f"已绑定乡镇：{binding.town_name}（{binding.town_code}），绑定于 {fmt_time(binding.bound_at)}；"
+                f"乡镇签名密钥指纹 {binding.fingerprint}。\n"
                 "下一步：点“导出本村卡片”交乡镇登记，再导出上报包；乡镇导入后写回执，导入回执后这里显示“已连通”。"
             )
         else:
@@ -116,6 +117,9 @@ class VillageSyncView(Base):
                 "点“导入乡镇卡片”；绑定后才能导出上报包。"
             )
         self.binding.setText(text)
+        # the page sits in a tab, which does not pass a wrapped label's height-for-width up: keep room
+        # for each written line (the fingerprint has a line of its own)
+        self.binding.setMinimumHeight(self.binding.fontMetrics().lineSpacing() * (text.count("\n") + 1) + 4)
         self.bind_btn.setVisible(not binding.bound)
         self.export_btn.setEnabled(binding.bound)
         st = status.village_status(self.ws)
@@ -179,20 +183,9 @@ class VillageSyncView(Base):
         except UserError as exc:
             self._warn(exc)
             return
-        if not card.already_bound:
-            # trust on first use: the key is pinned only once the clerk has compared its fingerprint
-            answer = QMessageBox.question(
-                self,
-                "核对乡镇卡片",
-                f"乡镇：{card.name}\n乡镇代码：{card.code}\n\n签名密钥指纹：\n    {card.fingerprint}\n\n"
-                "请打电话或当面与乡镇工作人员核对：乡镇电脑上“上报与同步 → 工作站登记”页显示的本镇卡片指纹"
-                "应与上面完全一致。\n\n指纹一致吗？一致才绑定；不一致说明卡片可能被调换，请点“否”。",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                self.message.setText("未绑定：指纹没有确认一致。请向乡镇核实后再导入卡片。")
-                return
+        if not card.already_bound and not self._confirm_card(card):
+            self.message.setText("未绑定：指纹没有确认一致。请向乡镇核实后再导入卡片。")
+            return
         try:
             binding = enrollment.bind_town(
                 self.ws, Path(path), actor=self.ctx.user, fingerprint=card.fingerprint
@@ -205,6 +198,24 @@ class VillageSyncView(Base):
         )
         self.ctx.data_changed.emit("sync")
         self.refresh()
+
+    def _confirm_card(self, card: enrollment.TownCard) -> bool:
+        """Trust on first use: the key is pinned only once the clerk has compared its fingerprint with
+        what the town's own screen shows."""
+        box = QMessageBox(QMessageBox.Icon.Question, "核对乡镇卡片", "", parent=self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(
+            f"乡镇：{html.escape(card.name)}<br>乡镇代码：{card.code}<br><br>签名密钥指纹：<br>"
+            f"<span style='font-size:x-large; font-weight:bold; font-family:monospace'>{card.fingerprint}</span>"
+            "<br><br>请打电话或当面与乡镇工作人员核对：乡镇电脑上“上报与同步 → 工作站登记”页显示的本镇卡片指纹"
+            "应与上面完全一致。一致才绑定；不一致说明卡片可能被调换。"
+        )
+        yes = box.addButton("指纹一致，绑定(&Y)", QMessageBox.ButtonRole.YesRole)
+        no = box.addButton("不一致，不绑定(&N)", QMessageBox.ButtonRole.NoRole)
+        box.setDefaultButton(no)
+        box.setEscapeButton(no)
+        box.exec()
+        return box.clickedButton() is yes
 
     def export_card(self, folder: Path | None = None) -> None:
         out = folder or self._pick_folder("选择导出本村卡片的位置（U 盘或文件夹）")
