@@ -112,10 +112,12 @@ def test_without_an_id_a_year_and_month_goes_to_the_notes_and_a_bare_1965_1_is_r
         ["一组", "丙一", "户主", "男", None, "1965.03"],
         ["二组", "丙二", "户主", "女", None, 1965.1],
         ["三组", "丙三", "户主", "女", None, 1958.12],
+        ["四组", "丙四", "户主", "女", None, "2030.05"],  # after today
     ]
     path = book(tmp_path / "无证.xlsx", rows)
     plan = plan_of(village_ws, path)
-    first, second, third = plan.data_rows
+    first, second, third, fourth = plan.data_rows
+    assert fourth.invalid and "出生年月 2030年5月 不对：在今天之后" in reasons(fourth)
     assert first.member.birth_date is None and first.member.notes == "出生年月：1965年3月"
     (warning,) = first.problems
     assert (warning.row, warning.column, warning.level) == (2, "出生年月", "warning")
@@ -124,7 +126,7 @@ def test_without_an_id_a_year_and_month_goes_to_the_notes_and_a_bare_1965_1_is_r
     assert third.member.notes == "出生年月：1958年12月"
     with village_ws.work() as w:
         s = excel_apply.import_file(w, path, today=TODAY).summary
-    assert (s["new"], s["invalid"]) == (2, 1)
+    assert (s["new"], s["invalid"]) == (2, 2)
     with village_ws.new_session() as s_:
         stored = dict(s_.execute(select(Person.name, Person.notes)).all())
         assert s_.scalar(select(Person.birth_date).where(Person.name == "丙一")) is None

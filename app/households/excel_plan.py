@@ -394,6 +394,9 @@ def _check_birth_month(r: RosterRow, ctx: _Context, member: MemberInput, month: 
                 f"出生年月 {read} 与身份证号中的出生日期 {member.birth_date:%Y-%m-%d} 不一致，请核对",
             )
         return  # a bad ID has its own message; a good one supplied the date
+    if (month.year, min(month.months)) > (ctx.today.year, ctx.today.month) or month.year < 1900:
+        _problem(r, ctx.header, "birth_date", f"出生年月 {month} 不对：在今天之后或早于 1900 年")
+        return
     if month.ambiguous:
         _problem(
             r,
