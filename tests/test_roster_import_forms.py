@@ -304,9 +304,10 @@ def test_coded_columns_say_row_column_value_and_what_is_allowed(village_ws, tmp_
     ]
     plan = plan_of(village_ws, book(tmp_path / "代码.xlsx", rows, header))
     by_row = {r.row: r for r in plan.data_rows}
-    (relation,) = by_row[3].problems
-    assert (relation.row, relation.column) == (3, "家庭关系")
-    assert relation.reason.startswith("与户主关系“老婆”不是可选的值；可填：户主、配偶、子、女")
+    (relation,) = by_row[3].problems  # said, kept: the household form takes any relation too
+    assert (relation.row, relation.column, relation.level) == (3, "家庭关系", "warning")
+    assert relation.reason.startswith("与户主关系“老婆”不在常用的值中（户主、配偶、子、女")
+    assert not by_row[3].invalid and by_row[3].member.relation == "老婆"
     (nation,) = by_row[4].problems
     assert (nation.row, nation.column) == (
         4,

@@ -278,12 +278,21 @@ def _parse_row(r: RosterRow, ctx: _Context) -> None:
     for key in ("name", "head_name"):
         if key in raw:
             f[key] = clean_name(raw[key])
-    # Coded columns hold a value of their vocabulary (spaces typed to align them are dropped).
+    # Coded columns against their vocabularies (spaces typed to align a value are dropped). 民族 is a
+    # closed national list: another value is an error. 与户主关系 is said but kept: the household form
+    # takes any relation (its list is editable) and rosters use many more (长子, 之女 …), so a refusal
+    # would make the village's own exported roster fail to import again.
     relation = f.get("relation")
     if relation:
         f["relation"] = relation = relation.replace(" ", "")
         if relation not in _RELATION_VALUES:
-            _problem(r, header, "relation", f"与户主关系“{relation}”不是可选的值；可填：{_RELATIONS_TEXT}")
+            _problem(
+                r,
+                header,
+                "relation",
+                f"与户主关系“{relation}”不在常用的值中（{_RELATIONS_TEXT}），已按原样导入；如有对应的请改用",
+                level="warning",
+            )
     ethnicity = f.get("ethnicity")
     if ethnicity:
         f["ethnicity"] = ethnicity = ethnicity.replace(" ", "")
