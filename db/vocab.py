@@ -1,5 +1,5 @@
-"""The coded columns' vocabularies (the diary's, and the roles of a household's cadres): the values the
-columns hold, one tuple per type, in the order the screens offer them.
+"""The coded columns' vocabularies (the diary's, the roles of a household's cadres, a person's 民族):
+the values the columns hold, one tuple per type, in the order the screens offer them.
 
 The diary stores the Chinese value itself, as mediation and households do (``app/mediation/rules.py``,
 ``app/households/checks.py``): what is in the database is what a user reads. The services
@@ -75,6 +75,20 @@ OTHER_EVENT = "其他"  # needs a note saying what happened
 CONTACT_CADRE, AREA_CADRE = "联系干部", "包片干部"
 CADRE_ROLES = (CONTACT_CADRE, AREA_CADRE)
 
+# -- person.ethnicity: 民族 (GB/T 3304, the 56 names) -------------------------------------------------
+# A person's 民族 is stored as written, in either of the two forms the program and the rosters use:
+# the full name (汉族, 蒙古族) or the name without 族 (汉, 蒙古: the household form's default and the
+# demo's). These are one value written two ways, not synonyms; nothing else is accepted on import.
+ETHNICITIES = (
+    "汉族", "蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族", "满族",
+    "侗族", "瑶族", "白族", "土家族", "哈尼族", "哈萨克族", "傣族", "黎族", "傈僳族", "佤族", "畲族",
+    "高山族", "拉祜族", "水族", "东乡族", "纳西族", "景颇族", "柯尔克孜族", "土族", "达斡尔族",
+    "仫佬族", "羌族", "布朗族", "撒拉族", "毛南族", "仡佬族", "锡伯族", "阿昌族", "普米族",
+    "塔吉克族", "怒族", "乌孜别克族", "俄罗斯族", "鄂温克族", "德昂族", "保安族", "裕固族", "京族",
+    "塔塔尔族", "独龙族", "鄂伦春族", "赫哲族", "门巴族", "珞巴族", "基诺族",
+)  # fmt: skip
+ETHNICITY_VALUES = frozenset(ETHNICITIES) | frozenset(name.removesuffix("族") for name in ETHNICITIES)
+
 # -- before migration 0011_diary_vocab ------------------------------------------------------------------
 VOCAB_REVISION = "0011_diary_vocab"  # the first schema revision whose rows carry the values above
 
@@ -133,6 +147,8 @@ __all__ = [
     "DEMAND_STATUSES",
     "DISSATISFIED",
     "ENTRY_KINDS",
+    "ETHNICITIES",
+    "ETHNICITY_VALUES",
     "FEEDBACK_METHODS",
     "FEEDBACK_VERDICTS",
     "HOME_VISIT",

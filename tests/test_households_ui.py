@@ -187,6 +187,8 @@ def test_import_wizard_previews_problems_then_imports_in_the_background(
     assert wizard.preview_page.model.rowCount() == 9
     with village_ws.session() as s:
         assert s.scalar(select(func.count()).select_from(Person)) == 0  # the preview wrote nothing
+    assert wizard.preview_page.damaged_model.rowCount() == 3  # households with a bad row: the user chooses
+    wizard.preview_page.keep_all.click()
     wizard.preview_page.validatePage()
     qtbot.waitUntil(lambda: wizard.task is not None and wizard.task.finished, timeout=5000)
     assert wizard.task.error is None, wizard.task.error

@@ -150,7 +150,9 @@ def test_every_kind_of_damage_is_detected_never_repaired(village_ws, ugly):
     by_row = {r.row: r for r in plan.data_rows}
     assert sorted(by_row) == [4, 5, 6, 7, 9, 10, 11, 12, 13]  # blank line (8) and total row (14) left out
     assert any("合计" in n for n in plan.notes) and any("空行" in n for n in plan.notes)
-    assert [by_row[n].outcome for n in (4, 5, 6, 10)] == ["new"] * 4
+    assert [by_row[n].compared for n in (4, 5, 6, 10)] == ["new"] * 4
+    # their households have a bad row: left out whole unless the user chooses otherwise
+    assert [by_row[n].outcome for n in (4, 5, 6, 10)] == ["skipped"] * 4
     assert by_row[5].member.id_number == WIFE_ID  # full-width digits and lowercase x normalised
     assert by_row[4].member.phone == "13800001234"  # phone stored as a float
     assert by_row[5].member.phone == "13900001111"
@@ -182,7 +184,7 @@ def test_every_kind_of_damage_is_detected_never_repaired(village_ws, ugly):
 def test_import_writes_valid_rows_in_one_go_and_second_import_changes_nothing(village_ws, ugly, tmp_path):
     with village_ws.work() as w:
         result = excel_apply.import_file(
-            w, ugly, errors_out=tmp_path / "errors.xlsx", today=dt.date(2026, 1, 1)
+            w, ugly, errors_out=tmp_path / "errors.xlsx", today=dt.date(2026, 1, 1), keep_rest=True
         )
     s = result.summary
     assert (s["rows"], s["new"], s["updated"], s["unchanged"], s["invalid"]) == (9, 4, 0, 0, 5)
@@ -190,11 +192,12 @@ def test_import_writes_valid_rows_in_one_go_and_second_import_changes_nothing(vi
     errors = openpyxl.load_workbook(tmp_path / "errors.xlsx").active
     header = [c.value for c in errors[1]]
     assert header[-2:] == ["错误原因", "原行号"] and header[2] == " 姓 名 "
-    assert [r[-1] for r in errors.iter_rows(min_row=2, values_only=True)] == [7, 9, 11, 12, 13]
+    # the bad rows, and the head rows of the households imported without them (to regroup on re-import)
+    assert [r[-1] for r in errors.iter_rows(min_row=2, values_only=True)] == [4, 7, 9, 10, 11, 12, 13]
     with village_ws.session() as session:
         versions = sorted(session.scalars(select(Person.version)))
     with village_ws.work() as w:
-        again = excel_apply.import_file(w, ugly, today=dt.date(2026, 1, 1)).summary
+        again = excel_apply.import_file(w, ugly, today=dt.date(2026, 1, 1), keep_rest=True).summary
     assert (again["new"], again["updated"], again["unchanged"], again["invalid"]) == (0, 0, 4, 5)
     with village_ws.session() as session:
         assert sorted(session.scalars(select(Person.version))) == versions
@@ -203,12 +206,12 @@ def test_import_writes_valid_rows_in_one_go_and_second_import_changes_nothing(vi
 
 def test_a_changed_cell_updates_only_that_person(village_ws, ugly):
     with village_ws.work() as w:
-        excel_apply.import_file(w, ugly, today=dt.date(2026, 1, 1))
+        excel_apply.import_file(w, ugly, today=dt.date(2026, 1, 1), keep_rest=True)
     wb = openpyxl.load_workbook(ugly)
     wb.active["H5"] = "13911112222"  # 李秀英's phone
     wb.save(ugly)
     with village_ws.work() as w:
-        s = excel_apply.import_file(w, ugly, today=dt.date(2026, 1, 1)).summary
+        s = excel_apply.import_file(w, ugly, today=dt.date(2026, 1, 1), keep_rest=True).summary
     assert (s["new"], s["updated"], s["unchanged"]) == (0, 1, 3)
     with village_ws.session() as session:
         assert session.scalar(select(Person.phone).where(Person.name == "李秀英")) == "13911112222"
@@ -229,7 +232,7 @@ def test_export_then_import_changes_nothing_with_masked_and_full_ids(
     village_ws, village_admin, ugly, tmp_path
 ):
     with village_ws.work() as w:
-        excel_apply.import_file(w, ugly, today=dt.date(2026, 1, 1))
+        excel_apply.import_file(w, ugly, today=dt.date(2026, 1, 1), keep_rest=True)
     out = tmp_path / "台账.xlsx"
     with village_ws.work(village_admin) as w:
         assert excel_export.export_roster(w, out, village_name="张家村") == 4
@@ -271,13 +274,50 @@ def test_cli_import_json_and_exit_codes(village_ws, ugly, tmp_path, capsys, monk
     code = cli_main(["households", "import", "--data-dir", data_dir, str(ugly), "--dry-run", "--json"])
     out = json.loads(capsys.readouterr().out)
     assert code == 1
-    assert set(out) == {"rows", "new", "updated", "unchanged", "invalid", "errors", "warnings"}
-    assert (out["rows"], out["new"], out["invalid"]) == (9, 4, 5)
+    assert set(out) == {
+        "rows",
+        "new",
+        "updated",
+        "unchanged",
+        "invalid",
+        "skipped",
+        "errors",
+        "warnings",
+        "damaged_households",
+    }
+    assert (out["rows"], out["new"], out["invalid"], out["skipped"]) == (9, 0, 5, 4)  # nothing half-imported
+    assert [(h["bad_rows"], h["imported"]) for h in out["damaged_households"]] == [
+        ([7], False),
+        ([11], False),
+        ([12], False),
+    ]
     assert set(out["errors"][0]) == {"row", "column", "reason"}
     assert _counts_dir(data_dir) == (0, 0)  # dry run wrote nothing
     errors = tmp_path / "errors.xlsx"
     assert cli_main(["households", "import", "--data-dir", data_dir, str(ugly), "--errors", str(errors)]) == 1
-    assert errors.exists() and "新增 4" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert (
+        errors.exists() and "新增 0" in out and "一组 王建国 户（第 4–7 行）：第 7 行有错，整户未导入" in out
+    )
+    assert "--keep-rest" in out
+    assert _counts_dir(data_dir) == (0, 0)
+    assert (
+        cli_main(
+            [
+                "households",
+                "import",
+                "--data-dir",
+                data_dir,
+                str(ugly),
+                "--errors",
+                str(errors),
+                "--keep-rest",
+            ]
+        )
+        == 1
+    )
+    out = capsys.readouterr().out
+    assert "新增 4" in out and "第 7 行有错，已导入其余成员" in out
     export = tmp_path / "export.xlsx"
     assert cli_main(["households", "export", "--data-dir", data_dir, str(export)]) == 0
     capsys.readouterr()

@@ -138,7 +138,13 @@ def test_bind_on_the_command_line(town_ws, templates, tmp_path):
 
     r = _run("bind", "--data-dir", v, str(templates["town_card"]), "--json")
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout) == {"town": {"name": TOWN_NAME, "code": TOWN_CODE}, "bound": True}
+    assert json.loads(r.stdout) == {
+        "town": {"name": TOWN_NAME, "code": TOWN_CODE},
+        "bound": True,
+        "fingerprint": enrollment.key_fingerprint(
+            json.loads(templates["town_card"].read_text("utf-8"))["sign_public_key"]
+        ),
+    }
     r = _run("card", "export", "--data-dir", v, "--out", str(stick))
     assert r.returncode == 0, r.stderr
     r = _run("enroll", "--data-dir", t, str(stick / "370681101203-card.json"))
@@ -299,6 +305,10 @@ def test_a_whole_first_link_from_the_window(qtbot, town_ws, tmp_path, monkeypatc
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(chosen["file"])], ""))
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a: warnings.append(text))
+    asked: list[str] = []  # the village confirms the town card's fingerprint (trust on first use)
+    from tests.test_card_fingerprint import answer_card
+
+    answer_card(monkeypatch, [True], asked)
 
     # the town clerk writes the town's card to the stick
     town_window = _main_window(qtbot, town_ws, _sign_in(qtbot, town_ws, "admin", ADMIN_PASSWORD))
@@ -336,6 +346,9 @@ def test_a_whole_first_link_from_the_window(qtbot, town_ws, tmp_path, monkeypatc
         chosen["file"] = town_card
         _click(qtbot, view.bind_btn)
         assert not warnings
+        assert town_stations.fingerprint.text().count(" ") >= 4
+        shown = town_stations.fingerprint.text().split("<b>")[1].split("</b>")[0]
+        assert len(asked) == 1 and shown in asked[0]  # the village reads what the town's screen shows
         assert "已绑定乡镇：东城镇" in view.binding.text() and view.export_btn.isEnabled()
         assert not view.bind_btn.isVisible()
         _click(qtbot, view.card_btn)

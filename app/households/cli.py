@@ -22,15 +22,32 @@ def _cmd_import(args: argparse.Namespace) -> int:
     try:
         ws.require_station()
         with ws.work(args.actor) as w:
-            result = import_file(w, args.file, sheet=args.sheet, dry_run=args.dry_run, errors_out=args.errors)
+            result = import_file(
+                w,
+                args.file,
+                sheet=args.sheet,
+                dry_run=args.dry_run,
+                errors_out=args.errors,
+                keep_rest=args.keep_rest,
+            )
     finally:
         ws.close()
     s = result.summary
     lines = [
         ("检查结果（未写入）" if args.dry_run else "导入完成")
         + f"：共 {s['rows']} 行，新增 {s['new']}，更新 {s['updated']}，未变 {s['unchanged']}，有错 {s['invalid']}"
+        + (f"，整户跳过 {s['skipped']}" if s["skipped"] else "")
     ]
     lines += result.notes
+    damaged = s["damaged_households"]
+    if damaged:
+        lines.append(f"有错的户 {len(damaged)} 户：")
+        for hh in damaged:
+            bad = "、".join(f"第 {n} 行" for n in hh["bad_rows"]) or "户主行"
+            done = "已导入其余成员" if hh["imported"] else "整户未导入"
+            lines.append(f"  {hh['household']}：{bad}有错，{done}")
+        if any(not hh["imported"] for hh in damaged) and not args.keep_rest:
+            lines.append("  （要导入这些户中没有错的成员，请加 --keep-rest；户主行有错的户只能改正后再导入）")
     lines += [f"  第 {e['row']} 行〔{e['column']}〕{e['reason']}" for e in s["errors"][:50]]
     if len(s["errors"]) > 50:
         lines.append(f"  ……另有 {len(s['errors']) - 50} 处错误")
@@ -38,7 +55,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if result.errors_path:
         lines.append(f"错误行已写入 {result.errors_path}，改正后可再次导入")
     emit(args, "\n".join(lines), s)
-    return 1 if s["invalid"] else 0
+    return 1 if s["invalid"] or s["skipped"] else 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -102,6 +119,11 @@ def register_cli(
     imp.add_argument("--sheet", metavar="工作表", help="工作表名（默认第一个）")
     imp.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     imp.add_argument("--errors", metavar="错误表.xlsx", help="把有错误的行（附错误原因）写入此文件")
+    imp.add_argument(
+        "--keep-rest",
+        action="store_true",
+        help="某户有成员的行出错时，导入该户其余成员（默认整户跳过，改正后再导入）",
+    )
     imp.set_defaults(households_handler=_cmd_import)
 
     exp = hs.add_parser("export", help="导出户籍台账 Excel", parents=common)

@@ -27,7 +27,7 @@ from db.stamping import StampContext, stamp_new_rows
 from app import audit
 from app.excel import literal_rows
 from app.households.checks import require_edit
-from app.households.excel_plan import ImportPlan, household_values, person_diff, plan_import
+from app.households.excel_plan import ImportPlan, RosterRow, household_values, person_diff, plan_import
 from app.households.excel_read import read_sheet
 from app.households.roster import refresh_search_text
 from app.households.tags import hidden_tags, tag_row_id
@@ -76,8 +76,8 @@ def apply_import(
         for n, hh in enumerate(plan.households):
             if progress is not None and n % 200 == 0:
                 progress(n, total, f"正在导入第 {n + 1}/{total} 户")
-            if hh.head_row is None or hh.head_row.invalid:
-                continue
+            if hh.skipped or hh.head_row is None:
+                continue  # 整户跳过: a household with a bad row, unless imported without it by choice
             assert hh.head_row.member is not None, "a row grouped into a household has been parsed"
             rows = [r for r in hh.rows if not r.invalid and r.outcome in ("new", "updated")]
             household_changed = hh.head_row.outcome == "updated" or hh.existing_id is None
@@ -199,12 +199,38 @@ def apply_import(
         "households.import",
         table="household",
         fields=["rows"],
-        detail=f"{plan.sheet.path.name}: 新增 {plan.count('new')} 行，更新 {plan.count('updated')} 行",
+        detail=f"{plan.sheet.path.name}: 新增 {plan.count('new')} 行，更新 {plan.count('updated')} 行"
+        + "".join(f"，整户跳过 {hh.describe()}" for hh in plan.damaged_households if hh.skipped)[:1000],
     )
 
 
+def _error_rows(plan: ImportPlan) -> list[tuple[RosterRow, str]]:
+    """The rows to fix and import again, with why each is there, in sheet order: every bad row; every
+    row of a household left out (整户跳过); and the head row of a household imported without its bad
+    rows, so that a fixed member row finds its household when the workbook is imported again."""
+    out: list[tuple[RosterRow, str]] = []
+    for r in plan.data_rows:
+        hh = r.household
+        if r.outcome == "invalid":
+            reason = "；".join(
+                f"{p.column}：{p.reason}" if not p.reason.startswith(p.column) else p.reason
+                for p in r.problems
+                if p.level == "error"
+            )
+        elif r.outcome == "skipped" and hh is not None:
+            bad = "、".join(f"第 {b.row} 行" for b in hh.bad_rows) or "户主行"
+            reason = f"本行无误；同户的{bad}有错，整户未导入。改正那一行后可把整户再导入一次"
+        elif hh is not None and r is hh.head_row and hh.damaged and not hh.skipped:
+            reason = "户主行，已导入，无需修改；附在这里，是为了改正同户的错误行后再导入时能归到这一户"
+        else:
+            continue
+        out.append((r, reason))
+    return out
+
+
 def write_error_workbook(plan: ImportPlan, out: Path | str) -> Path:
-    """The invalid rows as they were (header row kept) plus a 错误原因 column, ready to fix and re-import."""
+    """The rows to fix as they were (header row kept) plus a 错误原因 column, ready to fix and
+    re-import (see :func:`_error_rows`)."""
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
@@ -215,14 +241,7 @@ def write_error_workbook(plan: ImportPlan, out: Path | str) -> Path:
     ws.title = "错误行"
     header = list(plan.sheet.rows[plan.header_row])
     ws.append(list(header) + ["错误原因", "原行号"])
-    for r in plan.data_rows:
-        if r.outcome != "invalid":
-            continue
-        reasons = "；".join(
-            f"{p.column}：{p.reason}" if not p.reason.startswith(p.column) else p.reason
-            for p in r.problems
-            if p.level == "error"
-        )
+    for r, reasons in _error_rows(plan):
         values = list(r.values) + [None] * (len(header) - len(r.values))
         ws.append(values[: len(header)] + [reasons, r.row])
     literal_rows(ws.iter_rows())  # the rows are what was typed: never formulas
@@ -253,15 +272,18 @@ def import_file(
     mapping: dict[int, str] | None = None,
     today: dt.date | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    keep_rest: bool = False,
 ) -> ImportResult:
-    """Read, plan and (unless ``dry_run``) write in the caller's unit of work; a failure changes nothing."""
+    """Read, plan and (unless ``dry_run``) write in the caller's unit of work; a failure changes nothing.
+
+    A household with a bad row is left out whole, or with ``keep_rest`` imported without its bad rows."""
     data = read_sheet(path, sheet)
     if progress is not None:
         progress(0, 0, "正在检查各行")
-    plan = plan_import(work, data, header_row=header_row, mapping=mapping, today=today)
+    plan = plan_import(work, data, header_row=header_row, mapping=mapping, today=today, keep_rest=keep_rest)
     if not dry_run:
         apply_import(work, plan, progress)
     errors_path = None
-    if errors_out is not None and plan.count("invalid"):
+    if errors_out is not None and (plan.count("invalid") or plan.count("skipped")):
         errors_path = write_error_workbook(plan, errors_out)
     return ImportResult(plan.summary(), plan.notes, dry_run, errors_path)

@@ -24,22 +24,34 @@ from db.queries.households import (
     live_persons_by_id_number,
     live_tags,
 )
+from db.vocab import ETHNICITY_VALUES
 
 from app.codes import mask_resident_id
 from app.errors import UserError
-from app.households.checks import HEAD, MemberInput, check_member, clean_name, clean_text, normalize_phones
+from app.households.checks import (
+    HEAD,
+    RELATIONS,
+    MemberInput,
+    check_member,
+    clean_name,
+    clean_text,
+    normalize_phones,
+)
 from app.households.excel_read import (
     CellError,
     SheetData,
+    YearMonth,
     auto_mapping,
     cell_text,
     detect_header,
     is_blank,
+    is_year_month_header,
     label,
+    parse_birth,
     parse_date,
     parse_id_cell,
 )
-from app.households.tags import known_tags
+from app.households.tags import BUILTIN_TAGS, known_tags
 from app.sync.records import table_of
 from app.work import Work
 
@@ -58,6 +70,13 @@ _TEXT_LIMITS = {
     "notes": 2000,
 }
 TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数")
+_RELATION_VALUES = frozenset(RELATIONS)
+_RELATIONS_TEXT = "、".join(RELATIONS)
+
+# What to do with a household one of whose rows is bad (有错的户): leave the whole household out
+# (the default: nothing is half-imported unless the user says so), or import it without the bad rows.
+SKIP, KEEP_REST = "skip", "keep_rest"
+CHOICE_NAMES = {SKIP: "整户跳过", KEEP_REST: "导入其余成员"}
 
 
 # -- the plan -----------------------------------------------------------------------------------
@@ -82,7 +101,8 @@ class RosterRow:
     member: MemberInput | None = None
     problems: list[RowProblem] = field(default_factory=list)
     household: PlannedHousehold | None = None
-    outcome: str = ""  # new | updated | unchanged | invalid
+    outcome: str = ""  # new | updated | unchanged | invalid | skipped (its household is left out)
+    compared: str = ""  # the outcome the comparison gave, before the household's choice
 
     @property
     def invalid(self) -> bool:
@@ -95,6 +115,47 @@ class PlannedHousehold:
     head_row: RosterRow | None = None
     rows: list[RosterRow] = field(default_factory=list)
     existing_id: str | None = None
+    choice: str = SKIP  # SKIP or KEEP_REST; matters only for a damaged household
+
+    @property
+    def bad_rows(self) -> list[RosterRow]:
+        return [r for r in self.rows if r.invalid]
+
+    @property
+    def damaged(self) -> bool:
+        """Some row of the household is bad, or its head row is missing."""
+        return self.head_row is None or any(r.invalid for r in self.rows)
+
+    @property
+    def can_keep_rest(self) -> bool:
+        """Without its head row a household cannot be imported: only the members' rows may be left out."""
+        return self.head_row is not None and not self.head_row.invalid
+
+    @property
+    def skipped(self) -> bool:
+        return self.damaged and (self.choice == SKIP or not self.can_keep_rest)
+
+    @property
+    def head_name(self) -> str:
+        head = self.head_row or (self.rows[0] if self.rows else None)
+        return head.member.name if head is not None and head.member is not None else ""
+
+    @property
+    def group_name(self) -> str:
+        head = self.head_row or (self.rows[0] if self.rows else None)
+        return str(head.fields.get("group_name") or "") if head is not None else ""
+
+    def describe(self) -> str:
+        """一组 王建国 户（第 4–7 行）"""
+        first, last = self.rows[0].row, self.rows[-1].row
+        where = f"第 {first} 行" if first == last else f"第 {first}–{last} 行"
+        return f"{self.group_name or '未填组'} {self.head_name or '（无户主）'} 户（{where}）"
+
+    def _settle(self) -> None:
+        """Each row's outcome from the comparison and the household's choice."""
+        skipped = self.skipped
+        for r in self.rows:
+            r.outcome = "invalid" if r.invalid else ("skipped" if skipped else r.compared)
 
 
 @dataclass
@@ -113,6 +174,30 @@ class ImportPlan:
     def count(self, outcome: str) -> int:
         return sum(1 for r in self.data_rows if r.outcome == outcome)
 
+    @property
+    def damaged_households(self) -> list[PlannedHousehold]:
+        """Households with a bad row: each is left out or imported without it, as chosen."""
+        return [hh for hh in self.households if hh.damaged and hh.rows]
+
+    def choose(self, household: PlannedHousehold | str, choice: str) -> None:
+        """整户跳过 (SKIP) or 导入其余成员 (KEEP_REST) for one damaged household (or its key)."""
+        if choice not in CHOICE_NAMES:
+            raise ValueError(f"unknown choice {choice!r}")
+        hh = household if isinstance(household, PlannedHousehold) else self._by_key()[household]
+        hh.choice = choice
+        hh._settle()
+
+    def choose_all(self, choice: str) -> None:
+        for hh in self.damaged_households:
+            self.choose(hh, choice)
+
+    def choices(self) -> dict[str, str]:
+        """The choices made, by household key: what a second plan of the same sheet takes over."""
+        return {hh.key: hh.choice for hh in self.damaged_households}
+
+    def _by_key(self) -> dict[str, PlannedHousehold]:
+        return {hh.key: hh for hh in self.households}
+
     def errors(self) -> list[RowProblem]:
         return [p for r in self.data_rows for p in r.problems if p.level == "error"]
 
@@ -121,15 +206,25 @@ class ImportPlan:
         return [p for r in self.data_rows for p in r.problems if p.level == "warning"]
 
     def summary(self) -> dict[str, Any]:
-        """Exactly the JSON of the CLI (issue 3)."""
+        """Exactly the JSON of the CLI (issue 3; ``skipped`` and ``households`` since issue 15)."""
         return {
             "rows": len(self.data_rows),
             "new": self.count("new"),
             "updated": self.count("updated"),
             "unchanged": self.count("unchanged"),
             "invalid": self.count("invalid"),
+            "skipped": self.count("skipped"),
             "errors": [{"row": p.row, "column": p.column, "reason": p.reason} for p in self.errors()],
             "warnings": [{"row": p.row, "column": p.column, "reason": p.reason} for p in self.warnings()],
+            "damaged_households": [
+                {
+                    "household": hh.describe(),
+                    "bad_rows": [r.row for r in hh.bad_rows],
+                    "choice": SKIP if hh.skipped else KEEP_REST,
+                    "imported": not hh.skipped,
+                }
+                for hh in self.damaged_households
+            ],
         }
 
     def header_of(self, field_name: str) -> str:
@@ -148,9 +243,20 @@ def _problem(
     plan_row.problems.append(RowProblem(plan_row.row, header(field_name), reason, level))
 
 
-def _parse_row(
-    r: RosterRow, mapping: dict[int, str], header: Callable[[str], str], tags_known: set[str], today: dt.date
-) -> None:
+@dataclass(frozen=True)
+class _Context:
+    """What every row is checked against, made once per plan."""
+
+    mapping: dict[int, str]
+    header: Callable[[str], str]
+    tags_known: set[str]
+    tags_text: str
+    year_month_column: bool
+    today: dt.date
+
+
+def _parse_row(r: RosterRow, ctx: _Context) -> None:
+    mapping, header, tags_known, today = ctx.mapping, ctx.header, ctx.tags_known, ctx.today
     raw = {f: (r.values[i] if i < len(r.values) else None) for i, f in mapping.items()}
     f: dict[str, Any] = {}
     for key in (
@@ -163,13 +269,40 @@ def _parse_row(
         "ethnicity",
         "address",
         "occupation",
-        "notes",
     ):
         if key in raw:
             f[key] = cell_text(raw[key])
+    if "notes" in raw:  # free text, kept as typed (full-width punctuation included)
+        notes = raw["notes"]
+        f["notes"] = notes.strip() if isinstance(notes, str) else cell_text(notes)
     for key in ("name", "head_name"):
         if key in raw:
             f[key] = clean_name(raw[key])
+    # Coded columns against their vocabularies (spaces typed to align a value are dropped). 民族 is a
+    # closed national list: another value is an error. 与户主关系 is said but kept: the household form
+    # takes any relation (its list is editable) and rosters use many more (长子, 之女 …), so a refusal
+    # would make the village's own exported roster fail to import again.
+    relation = f.get("relation")
+    if relation:
+        f["relation"] = relation = relation.replace(" ", "")
+        if relation not in _RELATION_VALUES:
+            _problem(
+                r,
+                header,
+                "relation",
+                f"与户主关系“{relation}”不在常用的值中（{_RELATIONS_TEXT}），已按原样导入；如有对应的请改用",
+                level="warning",
+            )
+    ethnicity = f.get("ethnicity")
+    if ethnicity:
+        f["ethnicity"] = ethnicity = ethnicity.replace(" ", "")
+        if ethnicity not in ETHNICITY_VALUES:
+            _problem(
+                r,
+                header,
+                "ethnicity",
+                f"民族“{ethnicity}”不是 56 个民族的名称之一；请填写如“汉族”“回族”“蒙古族”（也可省去“族”字，如“汉”）",
+            )
     for key, limit in _TEXT_LIMITS.items():
         value = f.get(key)
         if isinstance(value, str) and len(value) > limit:
@@ -181,13 +314,22 @@ def _parse_row(
                 f"{label(key)}有 {len(value)} 字，超过 {limit} 字的上限，只导入了前 {limit} 字",
                 level="warning",
             )
-    for key in ("birth_date", "card_delivered_on"):
-        if key in raw:
-            try:
-                f[key] = parse_date(raw[key])
-            except CellError as exc:
-                _problem(r, header, key, f"{label(key)}：{exc}")
-                f[key] = None
+    birth_month: YearMonth | None = None
+    if "birth_date" in raw:
+        try:
+            birth = parse_birth(raw["birth_date"], year_month_column=ctx.year_month_column)
+        except CellError as exc:
+            _problem(r, header, "birth_date", f"{label('birth_date')}：{exc}")
+            birth = None
+        if isinstance(birth, YearMonth):
+            birth_month, birth = birth, None
+        f["birth_date"] = birth
+    if "card_delivered_on" in raw:
+        try:
+            f["card_delivered_on"] = parse_date(raw["card_delivered_on"])
+        except CellError as exc:
+            _problem(r, header, "card_delivered_on", f"{label('card_delivered_on')}：{exc}")
+            f["card_delivered_on"] = None
     if "id_number" in raw and not is_blank(raw["id_number"]):
         try:
             f["id_number"] = parse_id_cell(raw["id_number"])
@@ -205,7 +347,13 @@ def _parse_row(
         tags = [t for t in re.split(r"[、,，;；\s]+", cell_text(raw["tags"])) if t]
         unknown = [t for t in tags if t not in tags_known]
         if unknown:
-            _problem(r, header, "tags", f"标签“{'、'.join(unknown)}”不在标签列表中，请先在标签管理里添加")
+            _problem(
+                r,
+                header,
+                "tags",
+                f"标签“{'、'.join(unknown)}”不在标签列表中；可填：{ctx.tags_text}。"
+                "需要新的标签请先在标签管理里添加",
+            )
         f["tags"] = [t for t in tags if t in tags_known]
     r.fields = f
     if not f.get("name"):
@@ -234,7 +382,48 @@ def _parse_row(
         if fld == "id_number" and "id_number" not in mapping.values():
             continue
         _problem(r, header, fld if fld in mapping.values() else "name", p.message, p.level)
+    if birth_month is not None:
+        _check_birth_month(r, ctx, clean, birth_month)
     r.member = clean
+
+
+def _check_birth_month(r: RosterRow, ctx: _Context, member: MemberInput, month: YearMonth) -> None:
+    """A year and month only: checked against the full date in the ID (which is what is stored). With
+    no ID the program cannot store it as a 出生日期 (a whole date): it goes into 备注, said on the row."""
+    number = member.id_number
+    if number and "*" in number:
+        return  # a masked ID: the stored person's ID holds the date
+    if number:
+        if member.birth_date is not None and not month.matches(member.birth_date):
+            read = f"“{month.text}”（{month}）" if month.ambiguous else f"{month}"
+            _problem(
+                r,
+                ctx.header,
+                "birth_date",
+                f"出生年月 {read} 与身份证号中的出生日期 {member.birth_date:%Y-%m-%d} 不一致，请核对",
+            )
+        return  # a bad ID has its own message; a good one supplied the date
+    if (month.year, min(month.months)) > (ctx.today.year, ctx.today.month) or month.year < 1900:
+        _problem(r, ctx.header, "birth_date", f"出生年月 {month} 不对：在今天之后或早于 1900 年")
+        return
+    if month.ambiguous:
+        _problem(
+            r,
+            ctx.header,
+            "birth_date",
+            f"出生年月“{month.text}”被 Excel 存成了数字，去掉了末尾的 0：分不清是 {month.year} 年 1 月还是 10 月。"
+            f"请把该列设为“文本”后填写 {month.year}.01 或 {month.year}.10，或填写身份证号",
+        )
+        return
+    line = f"出生年月：{month}"
+    member.notes = f"{member.notes}\n{line}" if member.notes else line
+    _problem(
+        r,
+        ctx.header,
+        "birth_date",
+        f"只有出生年月（{month}）、没有身份证号：出生日期要有年月日，已把“{line}”记在备注里",
+        level="warning",
+    )
 
 
 def _is_total(values: Sequence[object]) -> bool:
@@ -249,8 +438,14 @@ def plan_import(
     header_row: int | None = None,
     mapping: dict[int, str] | None = None,
     today: dt.date | None = None,
+    keep_rest: bool = False,
+    choices: dict[str, str] | None = None,
 ) -> ImportPlan:
-    """Parse and compare without writing: the preview (每行的问题) and the outcome of every row."""
+    """Parse and compare without writing: the preview (每行的问题) and the outcome of every row.
+
+    A household with a bad row (有错的户) is left out whole unless ``keep_rest`` (all of them) or
+    ``choices`` (by household key, from :meth:`ImportPlan.choices` of an earlier plan of the same
+    sheet) say to import it without its bad rows."""
     today = today or dt.date.today()
     if header_row is None:
         header_row = detect_header(sheet.rows)
@@ -270,6 +465,17 @@ def plan_import(
         raise UserError("没有找到“组”（村民小组）列，请在列对应里指定")
     plan = ImportPlan(sheet, header_row, mapping, [], [])
     tags_known = known_tags(work)
+    builtin = [name for name, _sensitive in BUILTIN_TAGS if name in tags_known]
+    birth_columns = [i for i, f in mapping.items() if f == "birth_date"]
+    ctx = _Context(
+        mapping,
+        plan.header_of,
+        tags_known,
+        "、".join(builtin + sorted(tags_known - set(builtin))),
+        bool(birth_columns)
+        and is_year_month_header(header[birth_columns[0]] if birth_columns[0] < len(header) else ""),
+        today,
+    )
     seen: dict[tuple[str, ...], int] = {}
     seen_ids: dict[str, int] = {}
     for offset, values in enumerate(sheet.rows[header_row + 1 :]):
@@ -291,7 +497,7 @@ def plan_import(
             r.outcome = "invalid"
             continue
         seen[signature] = r.row
-        _parse_row(r, mapping, plan.header_of, tags_known, today)
+        _parse_row(r, ctx)
         number = r.member.id_number if r.member else None
         if number and "*" not in number and not r.invalid:
             if number in seen_ids:
@@ -309,6 +515,10 @@ def plan_import(
         plan.notes.append(f"跳过空行 {blanks} 行")
     _group(plan)
     _compare(work, plan)
+    default = KEEP_REST if keep_rest else SKIP
+    for hh in plan.households:
+        hh.choice = (choices or {}).get(hh.key, default)
+        hh._settle()
     return plan
 
 
@@ -385,16 +595,17 @@ def _group(plan: ImportPlan) -> None:
                 )
             else:
                 hh.head_row = r
+    # A household whose head row has an error is left out whole, and its other rows stay valid (they
+    # are imported once the head row is fixed); one with no head row at all has an error on every row.
     for hh in plan.households:
-        if hh.head_row is None or hh.head_row.invalid:
-            reason = (
-                "这一户没有户主行（与户主关系为“户主”）"
-                if hh.head_row is None
-                else f"所在户的户主行（第 {hh.head_row.row} 行）有错误，整户未导入"
-            )
+        if hh.head_row is None:
             for r in hh.rows:
-                if r is not hh.head_row and not r.invalid:
-                    r.problems.append(RowProblem(r.row, plan.header_of("relation"), reason))
+                if not r.invalid:
+                    r.problems.append(
+                        RowProblem(
+                            r.row, plan.header_of("relation"), "这一户没有户主行（与户主关系为“户主”）"
+                        )
+                    )
 
 
 # -- comparing with the database ----------------------------------------------------------------
@@ -576,6 +787,7 @@ def _compare(work: Work, plan: ImportPlan) -> None:
             r.outcome = "invalid"
         elif not r.outcome:
             r.outcome = "new"
+        r.compared = r.outcome
 
 
 def person_diff(person: Person, m: MemberInput, mapped: set[str]) -> dict[str, object]:
@@ -591,4 +803,7 @@ def person_diff(person: Person, m: MemberInput, mapped: set[str]) -> dict[str, o
             diff[attr] = value
     if m.id_number and "*" not in m.id_number and person.id_number != m.id_number:
         diff["id_number"] = m.id_number
+    if "notes" not in mapped and m.notes and m.notes not in person.notes:
+        # no 备注 column: the notes are the 出生年月 the row could not store as a date; added, never replacing
+        diff["notes"] = f"{person.notes}\n{m.notes}" if person.notes else m.notes
     return diff

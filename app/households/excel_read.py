@@ -177,6 +177,72 @@ def parse_date(value: object) -> dt.date | None:
     raise CellError(f"“{text}”不是日期，请写成 1980-05-01 这样的格式")
 
 
+@dataclass(frozen=True)
+class YearMonth:
+    """A birth written as a year and a month only (1965.03, 1965年3月, 1965-3, a 出生年月 date cell).
+
+    ``months`` has two entries for a number such as 1965.1, which Excel stores for both 1965.1 and
+    1965.10 (the trailing 0 is lost): January or October, told apart only by a resident ID."""
+
+    year: int
+    months: tuple[int, ...]
+    text: str  # as read, for messages
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.months) > 1
+
+    def __str__(self) -> str:
+        return f"{self.year}年{'或'.join(str(m) for m in self.months)}月"
+
+    def matches(self, day: dt.date) -> bool:
+        return day.year == self.year and day.month in self.months
+
+
+_YEAR_MONTH = re.compile(r"(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2}))")
+
+
+def is_year_month_header(value: object) -> bool:
+    """出生年月 (not 出生年月日): a column whose dates are a year and a month."""
+    text = _norm_header(value)
+    return "年月" in text and "日" not in text
+
+
+def parse_birth(value: object, *, year_month_column: bool = False) -> dt.date | YearMonth | None:
+    """A birth cell: a full date as :func:`parse_date` reads it, or a year and month only.
+
+    In a 出生年月 column a date cell on the 1st is a month (Excel turns a typed 1965-3 into
+    1965-03-01). A number 1965.03 is March; 1965.1 is January or October (see :class:`YearMonth`).
+    A bare year is refused: it says too little to check against anything."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        if year_month_column and value.day == 1:
+            return YearMonth(value.year, (value.month,), f"{value:%Y-%m}")
+        return value
+    if isinstance(value, float | int) and not isinstance(value, bool) and 1900 <= value < 2100:
+        if float(value).is_integer():
+            raise CellError(f"“{int(value)}”只有年份；请写成 {int(value)}.03 这样的年月，或完整的出生日期")
+        text = repr(float(value))  # the shortest form: 1965.03, 1965.1, 1965.12
+        year, _, fraction = text.partition(".")
+        month = int(fraction) if len(fraction) <= 2 else 0
+        if not 1 <= month <= 12:
+            raise CellError(f"“{text}”不是年月（月份应为 1–12），请写成 1965.03 这样的格式")
+        months = (1, 10) if fraction == "1" else (month,)
+        return YearMonth(int(year), months, text)
+    if isinstance(value, str):
+        text = to_halfwidth(value).strip()
+        m = _YEAR_MONTH.fullmatch(text)
+        if m:
+            month = int(m.group(2) or m.group(3))
+            if not 1 <= month <= 12:
+                raise CellError(f"“{text}”不是年月（月份应为 1–12），请写成 1965.03 这样的格式")
+            return YearMonth(int(m.group(1)), (month,), text)
+        if re.fullmatch(r"(19|20)\d\d", text):
+            raise CellError(f"“{text}”只有年份；请写成 {text}.03 这样的年月，或完整的出生日期")
+    return parse_date(value)
+
+
 def parse_id_cell(value: object) -> str:
     """The ID as text. A number means Excel has already rounded it: refuse (detect, never repair)."""
     if isinstance(value, bool):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from app.cli import EXIT_OK, EXIT_REFUSED, ChineseArgumentParser, emit, open_workspace
+from app.errors import UserError
 
 if TYPE_CHECKING:
+    from app.sync.enrollment import Binding
     from app.sync.inspect import Inspection
     from app.workspace import Workspace
 
@@ -39,10 +42,17 @@ def _with_ws(args: argparse.Namespace, fn: Callable[[Workspace], T], *, account:
 
 
 def _cmd_card(args: argparse.Namespace) -> int:
-    from app.sync.enrollment import export_card
+    from app.sync.enrollment import export_card, own_fingerprint
 
-    path = _with_ws(args, lambda ws: export_card(ws, Path(args.out)), account=False)
-    emit(args, f"已写出工作站卡片：{path}", {"file": str(path)})
+    path, fingerprint = _with_ws(
+        args, lambda ws: (export_card(ws, Path(args.out)), own_fingerprint(ws)), account=False
+    )
+    emit(
+        args,
+        f"已写出工作站卡片：{path}\n签名密钥指纹：{fingerprint}"
+        "（对方导入这张卡片时会显示同一串指纹，请当面或电话核对）",
+        {"file": str(path), "fingerprint": fingerprint},
+    )
     return EXIT_OK
 
 
@@ -60,13 +70,32 @@ def _cmd_enroll(args: argparse.Namespace) -> int:
 
 
 def _cmd_bind(args: argparse.Namespace) -> int:
-    from app.sync.enrollment import bind_town
+    from app.sync.enrollment import bind_town, read_town_card
 
-    binding = _with_ws(args, lambda ws: bind_town(ws, Path(args.card)))
+    def run(ws: Workspace) -> Binding:
+        expected = args.fingerprint
+        if expected is None and not args.json and sys.stdin.isatty():
+            # trust on first use: the clerk compares the key's fingerprint with the town's own screen
+            card = read_town_card(ws, Path(args.card), actor=args.actor)
+            print(
+                f"乡镇卡片：{card.name}（{card.code}）\n签名密钥指纹：{card.fingerprint}\n"
+                "请与乡镇工作人员核对：乡镇“上报与同步 → 工作站登记”页或 card export 显示的指纹应完全一致。"
+            )
+            if input("指纹一致吗？一致请输入 y 并回车：").strip().lower() not in ("y", "yes", "是"):
+                raise UserError("未绑定：指纹没有确认一致。请向乡镇核实后再导入卡片")
+            expected = card.fingerprint
+        return bind_town(ws, Path(args.card), fingerprint=expected)
+
+    binding = _with_ws(args, run)
     emit(
         args,
-        f"已绑定乡镇：{binding.town_name}（{binding.town_code}）。现在可以导出本村卡片交乡镇登记，并导出上报包",
-        {"town": {"name": binding.town_name, "code": binding.town_code}, "bound": binding.bound},
+        f"已绑定乡镇：{binding.town_name}（{binding.town_code}），签名密钥指纹 {binding.fingerprint}。"
+        "现在可以导出本村卡片交乡镇登记，并导出上报包",
+        {
+            "town": {"name": binding.town_name, "code": binding.town_code},
+            "bound": binding.bound,
+            "fingerprint": binding.fingerprint,
+        },
     )
     return EXIT_OK
 
@@ -363,6 +392,12 @@ def register_cli(
 
     bn = sub.add_parser("bind", help="村工作站导入乡镇卡片（建站时没有卡片的，以后在此绑定）", parents=pc)
     bn.add_argument("card", metavar="乡镇卡片文件")
+    bn.add_argument(
+        "--fingerprint",
+        metavar="指纹",
+        help="乡镇读给你的签名密钥指纹（如 3F2A 9C01 …）；与卡片不一致则不绑定。"
+        "不给出时，在终端里会显示指纹并请你确认",
+    )
     bn.set_defaults(sync_handler=_cmd_bind)
 
     rv = sub.add_parser("revoke", help="吊销工作站（电脑丢失时）", parents=pc)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from db.models import Station, SyncPeer, User
 from app import accounts, audit
 from app.errors import UserError, environment_failure
 from app.stations import station_card
-from app.sync import station_cards
+from app.sync import keys, station_cards
 from app.workspace import Workspace
 
 
@@ -36,6 +38,37 @@ def _info(st: Station) -> EnrolledStation:
     return EnrolledStation(st.id, st.kind, st.code, st.name, st.enrolled_at, st.revoked_at, st.revoked_reason)
 
 
+def key_fingerprint(sign_public_key: str) -> str:
+    """指纹 of a station's signing key, for two people to compare by reading it aloud: the first 80 bits
+    of the SHA-256 of the raw Ed25519 public key, upper-case hex in groups of 4 (``3F2A 9C01 …``).
+    Binding a town's card is trust on first use: the village compares this with what the town's own
+    screen (上报与同步 → 工作站登记) or ``card export`` shows, before the card's key is pinned."""
+    digest = hashlib.sha256(keys.unb64(sign_public_key)).hexdigest().upper()[:20]
+    return " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))
+
+
+def own_fingerprint(ws: Workspace) -> str:
+    """This station's own fingerprint, as its card carries it (readable while the database is locked)."""
+    return key_fingerprint(station_card(ws).sign_public_key)
+
+
+def _same_fingerprint(a: str, b: str) -> bool:
+    def norm(text: str) -> str:
+        return re.sub(r"[\s\-:]", "", text).upper()
+
+    return norm(a) == norm(b)
+
+
+@dataclass(frozen=True)
+class TownCard:
+    """A town card read and checked at a village, before binding: what the clerk confirms."""
+
+    name: str
+    code: str
+    fingerprint: str
+    already_bound: bool  # this very card is the town bound here already
+
+
 @dataclass(frozen=True)
 class Binding:
     """A village's link to its town: the town's card pinned here, or none yet; ``confirmed_at`` is when
@@ -46,6 +79,7 @@ class Binding:
     town_code: str
     bound_at: object
     confirmed_at: object = None
+    fingerprint: str | None = None  # of the bound town's signing key
 
     @property
     def bound(self) -> bool:
@@ -69,13 +103,25 @@ def town_binding(ws: Workspace) -> Binding:
         peer = s.get(SyncPeer, town.id) if town is not None else None
     if town is None:
         return Binding(None, me.town_code, None)
-    return Binding(town.name, town.code, town.enrolled_at, peer.last_receipt_at if peer else None)
+    return Binding(
+        town.name,
+        town.code,
+        town.enrolled_at,
+        peer.last_receipt_at if peer else None,
+        key_fingerprint(town.sign_public_key) if town.sign_public_key else None,
+    )
 
 
-def bind_town(ws: Workspace, card_path: Path, *, actor: User | None = None) -> Binding:
-    """绑定乡镇: pin the town's card at a village set up without one (the setup wizard lets a village
-    start before the town's card arrives). The card's town code must be the first 9 digits of the
-    village's code; a village already bound to a town is not re-bound to another."""
+def read_town_card(ws: Workspace, card_path: Path, *, actor: User | None = None) -> TownCard:
+    """Read a town card and make every check :func:`bind_town` makes, writing nothing: what the window
+    and ``bind`` show for the clerk to confirm (name, code and the key's fingerprint)."""
+    card, already = _checked_town_card(ws, card_path, actor)
+    return TownCard(card.name, card.code, key_fingerprint(card.sign_public_key), already)
+
+
+def _checked_town_card(
+    ws: Workspace, card_path: Path, actor: User | None
+) -> tuple[station_cards.StationCard, bool]:
     me = ws.require_station()
     if me.kind != "village":
         raise UserError("只有村工作站需要导入乡镇卡片；乡镇工作站请导出本镇卡片发给各村")
@@ -90,7 +136,7 @@ def bind_town(ws: Workspace, card_path: Path, *, actor: User | None = None) -> B
             "请向本村所属乡镇索取卡片"
         )
     current = town_binding(ws)
-    with ws.session(actor.id if actor else None) as s:
+    with ws.new_session() as s:
         existing = s.get(Station, card.station_id)
         if existing is not None and existing.is_local:
             raise UserError(
@@ -102,12 +148,32 @@ def bind_town(ws: Workspace, card_path: Path, *, actor: User | None = None) -> B
                 card.encrypt_public_key,
             ):
                 raise UserError(f"{card.name} 的这张卡片与已绑定的密钥不一致，可能是伪造的，请向乡镇核实")
-            return current
-        if current.bound:
-            raise UserError(
-                f"本村已绑定 {current.town_name}（{current.town_code}）；这是另一台乡镇工作站的卡片。"
-                "如乡镇确实换了电脑，请按乡镇的通知重新建立本村工作站"
-            )
+            return card, True
+    if current.bound:
+        raise UserError(
+            f"本村已绑定 {current.town_name}（{current.town_code}）；这是另一台乡镇工作站的卡片。"
+            "如乡镇确实换了电脑，请按乡镇的通知重新建立本村工作站"
+        )
+    return card, False
+
+
+def bind_town(
+    ws: Workspace, card_path: Path, *, actor: User | None = None, fingerprint: str | None = None
+) -> Binding:
+    """绑定乡镇: pin the town's card at a village set up without one (the setup wizard lets a village
+    start before the town's card arrives). The card's town code must be the first 9 digits of the
+    village's code; a village already bound to a town is not re-bound to another. ``fingerprint`` is
+    what the clerk confirmed (:func:`read_town_card`): a card whose key has another is refused."""
+    me = ws.require_station()
+    card, already = _checked_town_card(ws, card_path, actor)
+    if fingerprint is not None and not _same_fingerprint(fingerprint, key_fingerprint(card.sign_public_key)):
+        raise UserError(
+            f"卡片上 {card.name} 的签名密钥指纹是 {key_fingerprint(card.sign_public_key)}，"
+            f"与核对的 {fingerprint} 不一致：这张卡片可能被调换或伪造，未绑定。请向乡镇当面核实后重新索取卡片"
+        )
+    if already:
+        return town_binding(ws)
+    with ws.session(actor.id if actor else None) as s:
         s.add(station_cards.pinned_station(card))
         local = s.get(Station, me.id)
         assert local is not None, "the local station (ws.require_station)"
@@ -120,7 +186,7 @@ def bind_town(ws: Workspace, card_path: Path, *, actor: User | None = None) -> B
             table="station",
             record_id=card.station_id,
             fields=["sign_public_key"],
-            detail=f"{card.name}（{card.code}）",
+            detail=f"{card.name}（{card.code}），签名密钥指纹 {key_fingerprint(card.sign_public_key)}",
         )
     ws.local_station(refresh=True)
     return town_binding(ws)

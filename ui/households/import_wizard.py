@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
     QScrollArea,
     QSpinBox,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -29,7 +32,14 @@ from app.households import checks, excel_apply, excel_plan, excel_read
 
 from ui.tasks import Cancelled, run_in_background
 
-OUTCOME_NAMES = {"new": "新增", "updated": "更新", "unchanged": "未变", "invalid": "有错", "": ""}
+OUTCOME_NAMES = {
+    "new": "新增",
+    "updated": "更新",
+    "unchanged": "未变",
+    "invalid": "有错",
+    "skipped": "整户跳过",
+    "": "",
+}
 
 
 class PreviewModel(QAbstractTableModel):
@@ -61,6 +71,9 @@ class PreviewModel(QAbstractTableModel):
             problems = "\n".join(  # one problem a line: the row grows to show them all (no “…”)
                 f"〔{p.column}〕{p.reason}" + ("（提示）" if p.level != "error" else "") for p in r.problems
             )
+            if r.outcome == "skipped" and r.household is not None:
+                bad = "、".join(f"第 {b.row} 行" for b in r.household.bad_rows) or "户主行"
+                problems = "；".join(x for x in (problems, f"本行无误；同户的{bad}有错，整户跳过") if x)
             return (
                 str(r.row),
                 OUTCOME_NAMES.get(r.outcome, r.outcome),
@@ -72,7 +85,106 @@ class PreviewModel(QAbstractTableModel):
             return "\n".join(f"〔{p.column}〕{p.reason}" for p in r.problems)
         if role == Qt.ItemDataRole.ForegroundRole and r.outcome == "invalid":
             return QBrush(QColor("#b00020"))
+        if role == Qt.ItemDataRole.ForegroundRole and r.outcome == "skipped":
+            return QBrush(QColor("#6b6b6b"))
         return None
+
+    def refresh_outcomes(self) -> None:
+        """A household's choice changed the 结果 of its rows."""
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 1), self.index(len(self.rows) - 1, 1))
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+
+class DamagedHouseholdModel(QAbstractTableModel):
+    """有错的户: each household with a bad row, its bad rows (row, column, reason) and the choice, a
+    check box in 处理: checked = 导入其余成员, unchecked = 整户跳过 (a bad head row: only 整户跳过)."""
+
+    HEADERS = ("户", "有错的行", "处理")
+    changed = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.plan: excel_plan.ImportPlan | None = None
+        self.households: list[excel_plan.PlannedHousehold] = []
+
+    def set_plan(self, plan: excel_plan.ImportPlan | None) -> None:
+        self.beginResetModel()
+        self.plan = plan
+        self.households = plan.damaged_households if plan else []
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.households)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    @staticmethod
+    def bad_text(hh: excel_plan.PlannedHousehold, sep: str = "；") -> str:
+        if hh.head_row is None:
+            return "没有户主行（与户主关系为“户主”）"
+        parts = []
+        for r in hh.bad_rows:
+            name = r.member.name if r.member else ""
+            reasons = "，".join(f"〔{p.column}〕{p.reason}" for p in r.problems if p.level == "error")
+            parts.append(f"第 {r.row} 行 {name}{'（户主）' if r is hh.head_row else ''}：{reasons}")
+        return sep.join(parts)
+
+    @staticmethod
+    def choice_text(hh: excel_plan.PlannedHousehold) -> str:
+        if not hh.can_keep_rest:
+            return "户主行有错，只能整户跳过（改正后再导入）"
+        if hh.skipped:
+            return "整户跳过"
+        rest = sum(1 for r in hh.rows if not r.invalid)
+        return f"导入其余 {rest} 人（不含有错的行）"
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        hh = self.households[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (hh.describe(), self.bad_text(hh), self.choice_text(hh))[column]
+        if role == Qt.ItemDataRole.ToolTipRole and column == 1:
+            return self.bad_text(hh, "\n")
+        if role == Qt.ItemDataRole.CheckStateRole and column == 2 and hh.can_keep_rest:
+            return Qt.CheckState.Unchecked if hh.skipped else Qt.CheckState.Checked
+        if role == Qt.ItemDataRole.ForegroundRole and column == 1:
+            return QBrush(QColor("#b00020"))
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if index.isValid() and index.column() == 2 and self.households[index.row()].can_keep_rest:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        return flags
+
+    def setData(
+        self, index: QModelIndex | QPersistentModelIndex, value, role: int = Qt.ItemDataRole.EditRole
+    ) -> bool:
+        if not index.isValid() or role != Qt.ItemDataRole.CheckStateRole or index.column() != 2:
+            return False
+        hh = self.households[index.row()]
+        if self.plan is None or not hh.can_keep_rest:
+            return False
+        checked = Qt.CheckState(value) == Qt.CheckState.Checked
+        self.plan.choose(hh, excel_plan.KEEP_REST if checked else excel_plan.SKIP)
+        self.dataChanged.emit(index, index)
+        self.changed.emit()
+        return True
+
+    def choose_all(self, choice: str) -> None:
+        if self.plan is None or not self.households:
+            return
+        self.plan.choose_all(choice)
+        self.dataChanged.emit(self.index(0, 2), self.index(len(self.households) - 1, 2))
+        self.changed.emit()
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
@@ -246,6 +358,29 @@ class PreviewPage(QWizardPage):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
+        # 有错的户: one bad cell never drops a household silently; the user chooses, household by household.
+        self.damaged_box = QGroupBox("有错的户：勾选“处理”导入其余成员，不勾选则整户跳过")
+        box = QVBoxLayout(self.damaged_box)
+        self.damaged_model = DamagedHouseholdModel(self)
+        self.damaged_view = QTableView()
+        self.damaged_view.setModel(self.damaged_model)
+        self.damaged_view.setWordWrap(True)
+        self.damaged_view.verticalHeader().setVisible(False)
+        head = self.damaged_view.horizontalHeader()
+        head.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the reasons wrap in what is left
+        head.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
+        self.damaged_view.setColumnWidth(2, 230)
+        box.addWidget(self.damaged_view, 1)
+        buttons = QHBoxLayout()
+        self.keep_all = QPushButton("全部户：导入其余成员")
+        self.skip_all = QPushButton("全部户：整户跳过")
+        self.keep_all.clicked.connect(lambda: self.damaged_model.choose_all(excel_plan.KEEP_REST))
+        self.skip_all.clicked.connect(lambda: self.damaged_model.choose_all(excel_plan.SKIP))
+        buttons.addWidget(self.keep_all)
+        buttons.addWidget(self.skip_all)
+        buttons.addStretch(1)
+        box.addLayout(buttons)
         self.model = PreviewModel(self)
         self.view = QTableView()
         self.view.setModel(self.model)
@@ -253,7 +388,12 @@ class PreviewPage(QWizardPage):
         self.view.setWordWrap(True)
         self.view.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.view.setColumnWidth(4, 500)
-        layout.addWidget(self.view, 1)
+        self.damaged_model.changed.connect(self._choices_changed)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.damaged_box)
+        self.splitter.addWidget(self.view)
+        self.splitter.setChildrenCollapsible(False)
+        layout.addWidget(self.splitter, 1)
         self.save_errors = QPushButton("把有错的行另存为 Excel（附错误原因）…")
         self.save_errors.clicked.connect(self._save_errors)
         layout.addWidget(self.save_errors)
@@ -264,14 +404,38 @@ class PreviewPage(QWizardPage):
         for row, data in enumerate(self.model.rows):  # rows with problems show every line of them
             if data.problems:
                 self.view.resizeRowToContents(row)
+        self.damaged_model.set_plan(plan)
+        damaged = len(self.damaged_model.households)
+        self.damaged_box.setVisible(damaged > 0)
+        self.damaged_box.setTitle(
+            f"有错的户（{damaged} 户）：勾选“处理”则导入其余成员，不勾选则整户跳过（有错的行都不会导入）"
+        )
+        # Each household's reasons wrap to their height; past a few hundred households measuring every
+        # row would make the page slow to open: their rows keep one height, the full text in a tooltip.
+        self.damaged_view.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents if damaged <= 300 else QHeaderView.ResizeMode.Interactive
+        )
+        if damaged:
+            self.splitter.setSizes([300, 180])
+        self._show_summary()
+        self.setButtonText(QWizard.WizardButton.FinishButton, "导入")
+
+    def _choices_changed(self) -> None:
+        self.model.refresh_outcomes()
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        plan = self.w.plan
         s = plan.summary()
+        skipped = sum(1 for hh in plan.damaged_households if hh.skipped)
         self.summary.setText(
             f"共 {s['rows']} 行：新增 {s['new']}，更新 {s['updated']}，未变 {s['unchanged']}，"
-            f"<b style='color:#b00020'>有错 {s['invalid']}</b>。有错的行不会导入，其余各行在点“导入”后一次写入。"
+            f"<b style='color:#b00020'>有错 {s['invalid']}</b>"
+            + (f"，整户跳过 {s['skipped']} 行（{skipped} 户）" if s["skipped"] else "")
+            + "。有错的行不会导入，其余各行在点“导入”后一次写入。"
             + ("<br>" + "；".join(plan.notes) if plan.notes else "")
         )
-        self.save_errors.setEnabled(s["invalid"] > 0)
-        self.setButtonText(QWizard.WizardButton.FinishButton, "导入")
+        self.save_errors.setEnabled(s["invalid"] + s["skipped"] > 0)
 
     def _save_errors(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "保存错误行", "导入错误行.xlsx", "Excel 文件 (*.xlsx)")
@@ -284,10 +448,13 @@ class PreviewPage(QWizardPage):
         if self.w.task is not None and not self.w.task.finished:
             return False
         ctx, sheet, header_row, mapping = self.w.ctx, self.w.sheet, self.w.header_row, self.w.mapping
+        choices = self.w.plan.choices()  # what the user chose for each household with a bad row
 
         def work(progress):
             with ctx.work() as w:
-                plan = excel_plan.plan_import(w, sheet, header_row=header_row, mapping=mapping)
+                plan = excel_plan.plan_import(
+                    w, sheet, header_row=header_row, mapping=mapping, choices=choices
+                )
                 excel_apply.apply_import(w, plan, progress)
                 progress(1, 1, "正在提交")
             return plan.summary()
@@ -299,7 +466,9 @@ class PreviewPage(QWizardPage):
                 self,
                 "导入完成",
                 f"新增 {summary['new']} 行，更新 {summary['updated']} 行，"
-                f"未变 {summary['unchanged']} 行，有错未导入 {summary['invalid']} 行。",
+                f"未变 {summary['unchanged']} 行，有错未导入 {summary['invalid']} 行"
+                + (f"，整户跳过 {summary['skipped']} 行" if summary["skipped"] else "")
+                + "。",
             )
             self.w.accept()
 

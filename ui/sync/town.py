@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -284,6 +285,11 @@ class StationsView(Base):
         )
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
+        # what a village reads back when it imports this town's card (trust on first use)
+        self.fingerprint = QLabel()
+        self.fingerprint.setWordWrap(True)
+        self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.fingerprint)
         self.model = RowsModel(self.HEADERS, self)
         self.view = table(self.model, self)
         layout.addWidget(self.view, 1)
@@ -303,6 +309,10 @@ class StationsView(Base):
         layout.addWidget(self.message)
 
     def refresh(self) -> None:
+        self.fingerprint.setText(
+            f"本镇卡片的签名密钥指纹：<b>{enrollment.own_fingerprint(self.ws)}</b>"
+            "　各村导入本镇卡片时会显示一串指纹，请与这里逐组核对，一致才可绑定。"
+        )
         self.items = [s for s in enrollment.enrolled_stations(self.ws) if s.kind == "village"]
         self.model.set_rows(
             [

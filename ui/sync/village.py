@@ -3,18 +3,22 @@ records the town refused, exporting the 上报包, importing receipts and 下发
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
+    QWidget,
 )
 
 from app.errors import UserError
@@ -33,7 +37,16 @@ class VillageSyncView(Base):
 
     def __init__(self, ctx, parent=None) -> None:
         super().__init__(ctx, parent)
-        layout = QVBoxLayout(self)
+        # In a scroll area: at 特大 the page is taller than a 1366×768 screen leaves, and a squeezed page
+        # cuts its wrapped texts; scrolled, each part keeps its height.
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(scroll)
         link = QGroupBox("与乡镇的绑定")
         link_row = QHBoxLayout(link)
         self.binding = QLabel()
@@ -97,17 +110,19 @@ class VillageSyncView(Base):
         self.message = QLabel()
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
+        scroll.setWidget(inner)
 
     def refresh(self) -> None:
         binding = enrollment.town_binding(self.ws)
         if binding.confirmed_at:
             text = (
                 f"已连通：{binding.town_name}（{binding.town_code}）已登记本村工作站，"
-                f"最近一张回执导入于 {fmt_time(binding.confirmed_at)}。"
+                f"最近一张回执导入于 {fmt_time(binding.confirmed_at)}。\n乡镇签名密钥指纹 {binding.fingerprint}。"
             )
         elif binding.bound:
             text = (
-                f"已绑定乡镇：{binding.town_name}（{binding.town_code}），绑定于 {fmt_time(binding.bound_at)}。"
+                f"已绑定乡镇：{binding.town_name}（{binding.town_code}），绑定于 {fmt_time(binding.bound_at)}；"
+                f"乡镇签名密钥指纹 {binding.fingerprint}。\n"
                 "下一步：点“导出本村卡片”交乡镇登记，再导出上报包；乡镇导入后写回执，导入回执后这里显示“已连通”。"
             )
         else:
@@ -116,6 +131,9 @@ class VillageSyncView(Base):
                 "点“导入乡镇卡片”；绑定后才能导出上报包。"
             )
         self.binding.setText(text)
+        # the page sits in a tab, which does not pass a wrapped label's height-for-width up: keep room
+        # for each written line (the fingerprint has a line of its own)
+        self.binding.setMinimumHeight(self.binding.fontMetrics().lineSpacing() * (text.count("\n") + 1) + 4)
         self.bind_btn.setVisible(not binding.bound)
         self.export_btn.setEnabled(binding.bound)
         st = status.village_status(self.ws)
@@ -136,11 +154,17 @@ class VillageSyncView(Base):
         refused = status.refused_records(self.ws)
         if refused:
             conflict_text += f"\n乡镇拒收了 {len(refused)} 条记录（见下方“乡镇拒收的记录”）：改正前它们每次都会随上报包再送。"
-        self.summary.setText(
+        summary = (
             f"上报给：{st.town_name or '（未绑定乡镇）'}\n"
-            f"尚未被乡镇确认的变更：{st.unacknowledged_total} 条。导出的上报包总是包含全部未确认的变更，"
-            f"U 盘丢了再导出一次即可。\n{export_text}\n{receipt_text}\n"
+            f"尚未被乡镇确认的变更：{st.unacknowledged_total} 条。\n"
+            "导出的上报包总是包含全部未确认的变更，U 盘丢了再导出一次即可。\n"
+            f"{export_text}\n{receipt_text}\n"
             f"已收到乡镇下发包 {st.town_bundles} 个。{conflict_text}"
+        )
+        self.summary.setText(summary)
+        # as for the binding: room for each written line, and one more for a line that wraps
+        self.summary.setMinimumHeight(
+            self.summary.fontMetrics().lineSpacing() * (summary.count("\n") + 2) + 4
         )
         self.counts.set_rows(
             [(status.record_label(k), v) for k, v in st.unacknowledged.items()], list(st.unacknowledged)
@@ -175,7 +199,17 @@ class VillageSyncView(Base):
         if not path:
             return
         try:
-            binding = enrollment.bind_town(self.ws, Path(path), actor=self.ctx.user)
+            card = enrollment.read_town_card(self.ws, Path(path), actor=self.ctx.user)
+        except UserError as exc:
+            self._warn(exc)
+            return
+        if not card.already_bound and not self._confirm_card(card):
+            self.message.setText("未绑定：指纹没有确认一致。请向乡镇核实后再导入卡片。")
+            return
+        try:
+            binding = enrollment.bind_town(
+                self.ws, Path(path), actor=self.ctx.user, fingerprint=card.fingerprint
+            )
         except UserError as exc:
             self._warn(exc)
             return
@@ -184,6 +218,24 @@ class VillageSyncView(Base):
         )
         self.ctx.data_changed.emit("sync")
         self.refresh()
+
+    def _confirm_card(self, card: enrollment.TownCard) -> bool:
+        """Trust on first use: the key is pinned only once the clerk has compared its fingerprint with
+        what the town's own screen shows."""
+        box = QMessageBox(QMessageBox.Icon.Question, "核对乡镇卡片", "", parent=self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(
+            f"乡镇：{html.escape(card.name)}<br>乡镇代码：{card.code}<br><br>签名密钥指纹：<br>"
+            f"<span style='font-size:x-large; font-weight:bold; font-family:monospace'>{card.fingerprint}</span>"
+            "<br><br>请打电话或当面与乡镇工作人员核对：乡镇电脑上“上报与同步 → 工作站登记”页显示的本镇卡片指纹"
+            "应与上面完全一致。一致才绑定；不一致说明卡片可能被调换。"
+        )
+        yes = box.addButton("指纹一致，绑定(&Y)", QMessageBox.ButtonRole.YesRole)
+        no = box.addButton("不一致，不绑定(&N)", QMessageBox.ButtonRole.NoRole)
+        box.setDefaultButton(no)
+        box.setEscapeButton(no)
+        box.exec()
+        return box.clickedButton() is yes
 
     def export_card(self, folder: Path | None = None) -> None:
         out = folder or self._pick_folder("选择导出本村卡片的位置（U 盘或文件夹）")
