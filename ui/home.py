@@ -48,6 +48,11 @@ class HomePage(QWidget):
         self.title.setStyleSheet("font-size: 18pt; font-weight: bold;")
         head.addWidget(self.title)
         head.addStretch()
+        self.new_entry_button = QPushButton("写民情日记(Ctrl+N)")
+        self.new_entry_button.setStyleSheet("font-size: 12pt; padding: 4px 14px;")
+        self.new_entry_button.clicked.connect(lambda: self.open_page.emit("diary", "new"))
+        self.new_entry_button.setVisible(not ctx.is_town)  # a town writes no diary
+        head.addWidget(self.new_entry_button)
         self.refresh_button = QPushButton("刷新(F5)")
         self.refresh_button.clicked.connect(self.refresh)
         head.addWidget(self.refresh_button)
