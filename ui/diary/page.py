@@ -348,6 +348,8 @@ class DiaryTab(QWidget):
         self.reload()
 
     def edit_entry(self) -> None:
+        if self.ctx.is_town:  # (a double click) the villages' entries are read-only here: shown at the right
+            return
         e = self.current_detail()
         if e is None:
             return
