@@ -156,12 +156,13 @@ def test_each_todo_item_opens_exactly_its_household_or_demand(qtbot, village_ws,
     hid, pid, _ = add_household(ws, "钟伟堃", cadre_id=village_admin.id, created=long_ago)
     other, opid, _ = add_household(ws, "李秀英", cadre_id=village_admin.id, created=long_ago)
     third, tpid, _ = add_household(ws, "王秀兰", cadre_id=village_admin.id)
-    today = dt.date.today()
+    moment = dt.datetime.now().replace(second=0, microsecond=0)  # (any time of day: nothing in the future)
+    today = moment.date()
     with ws.work(village_admin) as w:
         for n in range(3):  # the other household has entries; 钟伟堃 was visited long ago, once
             entries.save_entry(
                 w,
-                entry_input(other, opid, when=dt.datetime.combine(today, dt.time(9 + n))),
+                entry_input(other, opid, when=moment - dt.timedelta(days=1, hours=n)),
                 now=dt.datetime.now(),
             )
         old = entries.save_entry(w, entry_input(hid, pid, when=dt.datetime(2021, 5, 1, 9)), now=NOW)
@@ -170,14 +171,13 @@ def test_each_todo_item_opens_exactly_its_household_or_demand(qtbot, village_ws,
             entry_input(
                 other,
                 opid,
-                when=dt.datetime.combine(today, dt.time(15)),
+                when=moment - dt.timedelta(minutes=5),
                 demands=[("基础设施", "村口路灯坏了")],
             ),
             now=dt.datetime.now(),
         )
         demand_id = demand_entry.demands[0].id
-        yesterday = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(10))
-        entries.save_entry(w, entry_input(third, tpid, when=yesterday), now=dt.datetime.now())
+        entries.save_entry(w, entry_input(third, tpid, when=moment - dt.timedelta(days=2)), now=moment)
         visits.record_must_visit(w, third, "住院", today, note="突发脑梗住院", today=today)
     from db.models import Demand
 
