@@ -29,7 +29,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, inspect, select
+from sqlalchemy.orm import Session
 
 from db import vocab
 from db.base import SyncedRecord
@@ -184,6 +185,104 @@ def require_own_record(work: Work, record: SyncedRecord, what: str) -> None:
         f"{what}属于{owner}，由该村工作站维护；乡镇工作站只能查看"
         "（乡镇可以答复村里上报的诉求、填写上报案件的乡镇处理结果）"
     )
+
+
+# -- a town never writes village records ---------------------------------------------------------------
+# The synced records a town creates and keeps as its own (owned by the town's 9-digit code): its users
+# and its frozen consolidated 月报. Every other synced record is a village record (户籍, 民情日记, 诉求,
+# 调解案件, 排查, …): a town creates none, and of the ones it holds it changes only its
+# :data:`TOWN_COLUMNS` (its reply to a referred demand, its handling of an escalated case). Its other
+# writes (enrolling and revoking stations, receipts, settings, the audit log) are not synced records.
+TOWN_OWN_TABLES = frozenset({"user", "mediation_report"})
+# A village record as the refusal names it.
+RECORD_KINDS = {
+    "household": "户籍",
+    "person": "人员",
+    "tag_definition": "标签",
+    "household_tag": "户的标签",
+    "cadre_assignment": "联系干部",
+    "diary_entry": "民情日记",
+    "diary_participant": "民情日记的参与人",
+    "demand": "诉求",
+    "acknowledgement": "群众签字认可",
+    "diary_amendment": "民情日记的补记",
+    "must_visit_event": "必访事件",
+    "screening": "矛盾纠纷排查",
+    "screening_item": "排查发现的纠纷",
+    "mediation_case": "调解案件",
+    "mediation_party": "调解案件的当事人",
+    "mediation_mediator": "调解员",
+    "mediation_recusal": "回避申请",
+    "mediation_transition": "调解案件的状态",
+    "mediation_session": "调解记录",
+    "mediation_agreement": "调解协议",
+    "mediation_signature": "签名",
+    "mediation_follow_up": "回访记录",
+    "mediation_file_item": "卷宗材料",
+    "attachment": "附件",
+    "user": "村里的账号",
+}
+TOWN_REFUSAL = (
+    "乡镇工作站不能录入或修改村里的{what}：这些记录由各村工作站录入，随上报包送到乡镇"
+    "（乡镇可以答复村里上报的诉求、填写上报案件的乡镇处理结果）"
+)
+
+
+def town_write_refusal(
+    table_name: str, village_code: str | None, town_code: str, changed: frozenset[str] | None
+) -> str | None:
+    """At a town: why it may not write this synced row (``changed`` is None for a new row, else the
+    columns it changes), or None when it may. The one rule behind :func:`refuse_village_records_at_town`."""
+    if table_name in TOWN_OWN_TABLES and village_code in (None, town_code):
+        return None
+    if changed is not None and changed <= TOWN_COLUMNS.get(table_name, frozenset()) | BOOKKEEPING:
+        return None
+    return TOWN_REFUSAL.format(what=RECORD_KINDS.get(table_name, "记录"))
+
+
+def _table_name(obj: SyncedRecord) -> str:
+    return str(inspect(obj).mapper.local_table.name)
+
+
+def _changed_columns(obj: SyncedRecord) -> frozenset[str]:
+    state = inspect(obj)
+    return frozenset(
+        col.name
+        for attr in state.mapper.column_attrs
+        if state.attrs[attr.key].history.has_changes()
+        for col in attr.columns
+    )
+
+
+def refuse_village_records_at_town(session: Session, flush_context: object, instances: object) -> None:
+    """Every write of a town's unit of work passes here (the services, whatever path they take): a
+    village record created or changed beyond the town's own columns is refused with the Chinese reason,
+    and the unit of work rolls back. The importer (``sync_apply``) and the resolution of a sync conflict
+    write village rows as the villages sent them, under the importer's own rules. (Registered on every
+    session by ``app.workspace``.)"""
+    info = session.info
+    if info.get("station_kind") != "town" or info.get("sync_apply") or info.get("resolving_conflict"):
+        return
+    town_code = info["station_code"]
+    for obj in session.new:
+        if isinstance(obj, SyncedRecord):
+            problem = town_write_refusal(_table_name(obj), obj.village_code, town_code, None)
+            if problem:
+                raise UserError(problem)
+    for obj in session.dirty:
+        if isinstance(obj, SyncedRecord) and session.is_modified(obj, include_collections=False):
+            problem = town_write_refusal(_table_name(obj), obj.village_code, town_code, _changed_columns(obj))
+            if problem:
+                raise UserError(problem)
+
+
+def require_village_station(work: Work, table_name: str) -> None:
+    """The same rule, asked before a form opens or a bulk insert runs (which bypasses the ORM):
+    a town may not create ``table_name`` records."""
+    if work.is_town:
+        problem = town_write_refusal(table_name, None, work.unit_code, None)
+        if problem:
+            raise UserError(problem)
 
 
 # -- the rules across sync (the importer) ---------------------------------------------------------------

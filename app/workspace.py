@@ -29,7 +29,7 @@ from db.keyslots import KeySlots, KeySlotsDamaged
 from db.models import AuditLog, Station, User
 from db.stamping import StampContext
 
-from app import accounts, pinyin
+from app import accounts, ownership, pinyin
 from app.errors import EnvironmentFailure, UserError
 from app.work import AFTER_COMMIT, Paths, StationInfo, Work
 
@@ -509,6 +509,8 @@ class Workspace:
         station = self.local_station()
         if station is not None:
             session.info["stamp"] = StampContext(station.id, station.code, user_id)
+            # a town's writes pass the rule of ownership.town_write_refusal (ownership's flush hook)
+            session.info["station_kind"], session.info["station_code"] = station.kind, station.code
         session.info.update(info)
         return session
 
@@ -565,6 +567,7 @@ def _count_changes_at_begin(session: Session, transaction: object, connection: C
 
 
 event.listen(Session, "after_begin", _count_changes_at_begin)
+event.listen(Session, "before_flush", ownership.refuse_village_records_at_town)
 
 
 class _SigninGuard:

@@ -15,6 +15,7 @@ from db import vocab
 from db.models import Household
 
 from app.cli import main as cli_main
+from app.errors import UserError
 from app.households import cadres
 from app.households.contact_cards import card_households, expected_pages, write_cards
 
@@ -46,7 +47,7 @@ def test_sheet_of_cards_has_the_names_phones_and_embedded_font(village_with_card
     ws, ids, _ = village_with_cards
     out = tmp_path / "cards.pdf"
     with ws.work() as w:
-        pages = write_cards(w, card_households(w), out)
+        pages = write_cards(w, card_households(w), out).pages
     reader = PdfReader(out)
     assert pages == len(reader.pages) == expected_pages(10) == 2
     text = reader.pages[0].extract_text().replace("\x00", "")  # pypdf pads CID text with NULs
@@ -83,9 +84,15 @@ def test_one_card_per_page_and_a_group_only(village_with_cards, tmp_path):
     with ws.work() as w:
         group_ids = card_households(w, group_name="二组")
         assert len(group_ids) == 4
-        pages = write_cards(w, group_ids, tmp_path / "one.pdf", one_per_page=True)
+        pages = write_cards(w, group_ids, tmp_path / "one.pdf", one_per_page=True).pages
         selection = card_households(w, ids=[ids[3], ids[0]])
-    assert pages == len(PdfReader(tmp_path / "one.pdf").pages) == 4
+    reader = PdfReader(tmp_path / "one.pdf")
+    assert pages == len(reader.pages) == 4
+    # one card to an A4 page (any office printer), not card-sized pages
+    for page in reader.pages:
+        width, height = (float(v) * 25.4 / 72 for v in page.mediabox[2:])
+        assert (round(width), round(height)) == (210, 297)
+    assert "群众联系卡" in reader.pages[0].extract_text().replace("\x00", "")
     assert selection == [ids[3], ids[0]]  # roster order: 张 (U+5F20) before 欧 (U+6B27)
 
 
@@ -134,3 +141,36 @@ def test_cli_prints_cards_and_marks_them_delivered(village_with_cards, tmp_path,
     with ws.session() as s:
         delivered = dict(s.execute(select(Household.head_name, Household.card_delivered_on)).all())
     assert delivered["张三"] == dt.date(2026, 3, 5) and delivered["赵六"] is None
+
+
+def test_households_without_a_contact_cadre_get_no_card_and_are_counted(
+    village_with_cards, village_admin, tmp_path
+):
+    ws, ids, _ = village_with_cards
+    lone = household(ws, village_admin, "冯无干部", group="一组")
+    out = tmp_path / "cards.pdf"
+    with ws.work() as w:
+        printed = write_cards(w, card_households(w), out)
+    assert (printed.cards, printed.skipped) == (10, 1)
+    assert lone.id not in printed.household_ids
+    text = "".join(p.extract_text() for p in PdfReader(out).pages).replace("\x00", "")
+    assert "冯无干部" not in text and "（未指定）" not in text.split("包片干部")[0]
+    assert "1 户还没有联系干部" in printed.message(out)
+    with ws.work() as w, pytest.raises(UserError, match="都还没有联系干部"):
+        write_cards(w, [lone.id], tmp_path / "none.pdf")
+    assert not (tmp_path / "none.pdf").exists()
+
+
+def test_cli_says_how_many_households_were_skipped(village_with_cards, village_admin, tmp_path, capsys):
+    ws, ids, _ = village_with_cards
+    lone = household(ws, village_admin, "冯无干部", group="一组")
+    out = tmp_path / "c.pdf"
+    args = ["households", "cards", "--data-dir", str(ws.root), str(out), "--one-per-page"]
+    assert cli_main([*args, "--mark-delivered", "2026-03-05"]) == 0
+    said = capsys.readouterr().out
+    assert "已生成 10 户的联系卡，共 10 页" in said and "1 户还没有联系干部，未生成联系卡" in said
+    assert len(PdfReader(out).pages) == 10
+    with ws.session() as s:
+        assert s.get(Household, lone.id).card_delivered_on is None  # no card, not delivered
+    assert cli_main([*args, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["skipped_without_contact_cadre"] == 1

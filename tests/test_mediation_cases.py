@@ -15,6 +15,7 @@ from app.mediation.info import link_id
 
 from tests.conftest import VILLAGE_CODE
 from tests.mediation_helpers import PATHS, case_in_state, make_mediator, new_case, sign_all, step
+from tests.sync_support import without_town_rule
 
 D = dt.date
 
@@ -375,7 +376,7 @@ def test_archiving_needs_the_required_file_items_and_sets_the_cover(village_ws, 
 
 def test_escalated_case_gets_the_towns_outcome_on_the_same_record(town_ws):
     town_staff = make_mediator(town_ws, "zhenli", roles=("town_staff",))
-    with town_ws.work(town_staff) as w:
+    with without_town_rule(), town_ws.work(town_staff) as w:  # as the village's bundle brings it
         row = MediationCase(
             village_code=VILLAGE_CODE,
             case_year=2026,
@@ -392,8 +393,11 @@ def test_escalated_case_gets_the_towns_outcome_on_the_same_record(town_ws):
             escalated_on=D(2026, 3, 20),
             escalation_reason="涉及三户",
         )
-        w.session.add(row)  # as the village's bundle brings it
+        w.session.add(row)
         w.session.flush()
+        case_id = row.id
+    with town_ws.work(town_staff) as w:
+        row = w.session.get(MediationCase, case_id)
         with pytest.raises(UserError, match="处理结果请选择"):
             states.record_town_handling(
                 w, row.id, handling="镇司法所调解", outcome="好了", handled_on=D(2026, 3, 25)

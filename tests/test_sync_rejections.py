@@ -21,7 +21,7 @@ from app.sync.station_cards import write_card
 from app.workspace import Workspace
 
 from tests.conftest import ADMIN
-from tests.sync_support import add_attachment, add_household, content_dump, enroll_village
+from tests.sync_support import add_attachment, add_household, content_dump, enroll_village, without_town_rule
 
 
 @pytest.fixture
@@ -189,7 +189,7 @@ def test_town_bundle_for_one_village_is_refused_by_another(setup, templates, tmp
     init_station(other, kind="village", code="370681101202", name="李家村", town_card=templates["town_card"])
     from db.models import Household
 
-    with town.session() as s:
+    with without_town_rule(), town.session() as s:  # a town edited around its services
         s.query(Household).first().notes = "镇里的答复"
     (down,) = export_bundles(town, stick)
     before = content_dump(other)

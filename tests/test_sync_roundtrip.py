@@ -30,6 +30,7 @@ from tests.sync_support import (
     edit_household,
     enroll_village,
     synced_rows,
+    without_town_rule,
 )
 
 
@@ -198,8 +199,9 @@ def test_a_town_change_outside_its_own_columns_is_refused_at_the_village(pair):
     did = add_demand(village, hid)
     import_bundles(town, [_export(village, stick)])
     before = synced_rows(village, VILLAGE_CODE)
-    edit_household(town, hid, notes="镇里改了村的户")  # around the services: the town has no say here
-    edit_demand(town, did, content="镇里改写了群众的诉求")
+    with without_town_rule():  # around the services: the town has no say here
+        edit_household(town, hid, notes="镇里改了村的户")
+        edit_demand(town, did, content="镇里改写了群众的诉求")
     (down,) = export_bundles(town, stick)
     (b,) = import_bundles(village, [down.path]).bundles
     assert b.status == "imported" and b.counts["rejected"] == 2 and b.counts["updated"] == 0

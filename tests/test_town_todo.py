@@ -21,7 +21,7 @@ from app.sync import overdue
 from app.workspace import Workspace
 
 from tests.conftest import ADMIN, ADMIN_PASSWORD, VILLAGE_CODE
-from tests.sync_support import SECOND_VILLAGE
+from tests.sync_support import SECOND_VILLAGE, without_town_rule
 
 pytestmark = pytest.mark.qt_log_ignore(r"^This plugin does not support propagateSizeHints\(\)$")
 SHOTS = os.environ.get("MINQING_SHOTS")
@@ -45,7 +45,7 @@ def _admin(ws):
 def _escalate(ws, on: dt.date) -> str:
     """One of the first village's cases as a village's bundle brings it escalated to the town on ``on``
     (written into the town's copy directly: the setup of the state, not the thing tested)."""
-    with ws.session() as s:
+    with without_town_rule(), ws.session() as s:
         s.execute(update(MediationCase).values(state=rules.ARCHIVED))  # only this one is waiting
         case = s.scalars(
             select(MediationCase).where(MediationCase.village_code == VILLAGE_CODE).order_by(MediationCase.id)
@@ -76,7 +76,7 @@ def test_an_escalated_case_is_due_a_month_after_its_escalation_not_on_that_day(t
         assert (item.due, item.severity, item.page, item.record_id) == (due, severity, "mediation", case_id)
         assert words in item.detail and "2026-01-31 上报" in item.detail
         assert item.title.startswith("张家村上报：")
-    with town.session() as s:  # the town recorded its handling: nothing left to do
+    with without_town_rule(), town.session() as s:  # the town recorded its handling: nothing left to do
         s.get(MediationCase, case_id).town_outcome = "调解成功"
     assert _items(town, dt.date(2026, 3, 5), "case_escalated") == []
 
@@ -87,7 +87,7 @@ def test_the_town_sees_no_village_visit_reminders(town):
 
 
 def _refer(ws, n: int, office: str, on: dt.date) -> list[str]:
-    with ws.session() as s:
+    with without_town_rule(), ws.session() as s:
         ids = list(
             s.scalars(
                 select(Demand.id).where(Demand.deleted_at.is_(None)).order_by(Demand.village_code, Demand.id)
@@ -121,7 +121,7 @@ def test_referred_demands_are_listed_one_by_one_under_their_office_and_open_the_
 def _imported_day(ws) -> dt.date:
     """The day the fixture's bundles were written and imported (the fixture is built once per run, which
     may have been yesterday)."""
-    with ws.session() as s:
+    with without_town_rule(), ws.session() as s:
         days = {
             overdue.local_day(min(b.created_at, b.imported_at)) for b in s.scalars(select(ReceivedBundle))
         }
@@ -130,7 +130,7 @@ def _imported_day(ws) -> dt.date:
 
 
 def _bundles(ws) -> dict[str, int]:
-    with ws.session() as s:
+    with without_town_rule(), ws.session() as s:
         return {st.code: st.id for st in s.scalars(select(Station).where(Station.kind == "village"))}
 
 
@@ -161,7 +161,10 @@ def test_a_village_clock_set_ahead_does_not_hide_its_silence_and_revoked_station
     admin = _admin(town)
     stations = _bundles(town)
     imported = _imported_day(town)
-    with town.session() as s:  # the first village's laptop claims it wrote its bundle next year
+    with (
+        without_town_rule(),
+        town.session() as s,
+    ):  # the first village's laptop claims it wrote its bundle next year
         s.execute(
             update(ReceivedBundle)
             .where(ReceivedBundle.sender_station == stations[VILLAGE_CODE])
@@ -174,7 +177,7 @@ def test_a_village_clock_set_ahead_does_not_hide_its_silence_and_revoked_station
 
 
 def test_a_village_that_never_sent_counts_from_its_enrollment(town):
-    with town.session() as s:
+    with without_town_rule(), town.session() as s:
         s.execute(update(ReceivedBundle).values(sender_station="someone-else"))
         enrolled = {
             st.code: overdue.local_day(st.enrolled_at) for st in s.scalars(select(Station)) if st.enrolled_at
@@ -314,11 +317,11 @@ def test_the_towns_handling_form_presets_no_outcome_and_names_the_field(qtbot, t
     tab.town_handling.setText("镇司法所组织双方调解")
     tab.town_save.click()
     assert shown and shown[-1].startswith("处理结果请选择")
-    with town.session() as s:
+    with without_town_rule(), town.session() as s:
         assert s.get(MediationCase, case_id).town_outcome is None  # nothing saved
     tab.town_outcome.setCurrentText("调解不成")
     tab.town_save.click()
-    with town.session() as s:
+    with without_town_rule(), town.session() as s:
         assert s.get(MediationCase, case_id).town_outcome == "调解不成"
 
 

@@ -63,6 +63,11 @@ class HomePage(QWidget):
         self.title.setStyleSheet("font-size: 18pt; font-weight: bold;")
         head.addWidget(self.title)
         head.addStretch()
+        self.new_entry_button = QPushButton("写民情日记(Ctrl+N)")
+        self.new_entry_button.setStyleSheet("font-size: 12pt; padding: 4px 14px;")
+        self.new_entry_button.clicked.connect(lambda: self.open_page.emit("diary", "new"))
+        self.new_entry_button.setVisible(not ctx.is_town)  # a town writes no diary
+        head.addWidget(self.new_entry_button)
         self.refresh_button = QPushButton("刷新(F5)")
         self.refresh_button.clicked.connect(self.refresh)
         head.addWidget(self.refresh_button)
@@ -162,7 +167,7 @@ class HomePage(QWidget):
     def _due_text(self, due: dt.date | None) -> str:
         if due is None:
             return ""
-        return f"{due:%m月%d日}" if due.year == self.today().year else f"{due:%Y年%m月%d日}"
+        return cn_month_day(due) if due.year == self.today().year else cn_date(due)
 
     def _row(self, item: todo.TodoItem) -> QTreeWidgetItem:
         row = QTreeWidgetItem([item.title, self._due_text(item.due), item.detail])

@@ -222,6 +222,8 @@ class MainWindow(QMainWindow):
             "写民情日记(&N)…", self, shortcut=QKeySequence("Ctrl+N"), triggered=self.new_diary_entry
         )
         m_file.addAction(self.new_entry_action)
+        if self.ctx.is_town:  # a town writes no diary (the services refuse it: app.ownership)
+            self.new_entry_action.setEnabled(False)
         m_file.addSeparator()
         self.lock_action = QAction("锁定窗口(&L)", self, shortcut=QKeySequence("Ctrl+L"), triggered=self.lock)
         self.quit_action = QAction("退出(&Q)", self, shortcut=QKeySequence("Ctrl+Q"), triggered=self.close)

@@ -1,5 +1,7 @@
 """打印民情日记: one cadre's entries for one month as a PDF, one entry a block with a signature line,
-for villages where residents sign on paper (the signed sheets are then photographed and attached)."""
+for villages where residents sign on paper (the signed sheets are then photographed and attached);
+and 打印本条: one entry on its own A4 page for the resident's paper signature. The text a resident
+acknowledges (:func:`entry_sections`) is the same on screen (the signing dialog) and on paper."""
 
 from __future__ import annotations
 
@@ -59,26 +61,41 @@ def _field(pdf: FPDF, label: str, text: str) -> None:
     pdf.multi_cell(0, 6, f"{label}：{text}", new_x="LMARGIN", new_y="NEXT")
 
 
-def _block(pdf: FPDF, n: int, e: entries.EntryDetail, signature_png: bytes | None) -> None:
-    pdf.set_font(FONT, size=12)
-    when = cn_time(e.occurred_at)
-    pdf.cell(0, 8, f"{n}. {when}  {e.kind_label}  {e.place}".rstrip(), new_x="LMARGIN", new_y="NEXT")
-    met = "、".join(
+def households_met(e: entries.EntryDetail) -> str:
+    """Who was met: 钟伟堃（钟建国户）、李四户."""
+    return "、".join(
         p.person_name + (f"（{p.head_name}户）" if p.person_name != p.head_name else "")
         if p.person_name
         else f"{p.head_name}户"
         for p in e.participants
     )
-    _field(pdf, "走访对象", met)
-    _field(pdf, "陪同干部", e.companions)
-    _field(pdf, "家庭情况", e.situation)
-    _field(pdf, "困难问题", e.difficulties)
+
+
+def entry_sections(e: entries.EntryDetail) -> list[tuple[str, str]]:
+    """The entry's text as the resident reads it before signing: situation, difficulties, each demand
+    as heard, what was done and the plan (empty parts left out)."""
+    out = [
+        ("走访对象", households_met(e)),
+        ("陪同干部", e.companions),
+        ("家庭情况", e.situation),
+        ("困难问题", e.difficulties),
+    ]
     for i, d in enumerate(e.demands, start=1):
         due = f"，期限 {cn_date(d.due_on)}" if d.due_on else ""
-        _field(pdf, f"群众诉求{i}", f"［{d.category}］{d.content}{due}")
-    _field(pdf, "办理情况", e.actions)
+        out.append(
+            (f"群众诉求{i}" if len(e.demands) > 1 else "群众诉求", f"［{d.category}］{d.content}{due}")
+        )
     plan = e.follow_up + (f"（{cn_date(e.follow_up_on)}前）" if e.follow_up_on and e.follow_up else "")
-    _field(pdf, "后续计划", plan)
+    out += [("办理情况", e.actions), ("后续计划", plan)]
+    return [(label, text) for label, text in out if text]
+
+
+def _block(pdf: FPDF, n: int, e: entries.EntryDetail, signature_png: bytes | None) -> None:
+    pdf.set_font(FONT, size=12)
+    when = cn_time(e.occurred_at)
+    pdf.cell(0, 8, f"{n}. {when}  {e.kind_label}  {e.place}".rstrip(), new_x="LMARGIN", new_y="NEXT")
+    for label, text in entry_sections(e):
+        _field(pdf, label, text)
     for a in e.amendments:
         _field(pdf, f"补记（{cn_date(a.amended_at)}）", a.text)
     pdf.ln(2)
@@ -177,3 +194,78 @@ def print_month(
     target = Path(target)
     pdf.output(str(target))
     return PrintedDiary(target, len(ids), pdf.page_no())
+
+
+def print_entry(work: Work, target: Path, entry_id: str, *, village_name: str) -> PrintedDiary:
+    """打印本条: one entry on an A4 page (more when it is long) with the household, the date, the cadre,
+    its text and a signature line, for the resident to sign on paper. The photo of the signed sheet is
+    then attached as the acknowledgement (纸质签字)."""
+    e = entries.entry_detail(work, entry_id)
+    signature = acknowledgement.signature_image(work, entry_id) if e.read_only else None
+    pdf = _DiaryPDF(f"{village_name}  民情日记  {e.cadre_name}")
+    pdf.add_page()
+    pdf.set_font(FONT, size=18)
+    pdf.cell(0, 12, "民情日记", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=11)
+    pdf.cell(0, 7, f"{village_name}    记录干部：{e.cadre_name}", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    heads = "、".join(
+        dict.fromkeys(
+            f"{p.head_name}户（{p.group_name}）" if p.group_name else f"{p.head_name}户"
+            for p in e.participants
+        )
+    )
+    for label, text in (
+        ("所属户", heads),
+        ("时间", cn_time(e.occurred_at)),
+        ("方式", e.kind_label),
+        ("地点", e.place),
+    ):
+        if text:
+            _line(pdf, label, text)
+    pdf.ln(2)
+    for label, text in entry_sections(e):
+        _line(pdf, label, text)
+    for a in e.amendments:
+        _line(pdf, f"补记（{cn_date(a.amended_at)}）", a.text)
+    if pdf.get_y() > pdf.h - pdf.b_margin - 60:  # the signature block stays whole, on the last page
+        pdf.add_page()
+    pdf.ln(8)
+    pdf.set_font(FONT, size=12)
+    ack = e.acknowledgement
+    if ack is not None and ack.signed:
+        y = pdf.get_y()
+        pdf.multi_cell(
+            0,
+            8,
+            f"群众签字：{ack.signer_name}（{ack.signer_relation or '本人'}，{ack.method_label}，"
+            f"{cn_time(ack.signed_at)}）",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        if signature:
+            pdf.image(io.BytesIO(signature), x=pdf.w - pdf.r_margin - 50, y=y - 4, h=14)
+    else:
+        pdf.multi_cell(0, 8, "以上内容我已看过（或听读过），情况属实。", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(6)
+        pdf.cell(
+            0,
+            10,
+            "群众签字（或按手印）：____________________    与户主关系：____________",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        pdf.ln(3)
+        pdf.cell(0, 10, "日期：________年______月______日", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.cell(0, 10, f"记录干部：{e.cadre_name}    签字：____________________", new_x="LMARGIN", new_y="NEXT")
+    target = Path(target)
+    pdf.output(str(target))
+    return PrintedDiary(target, 1, pdf.page_no())
+
+
+def _line(pdf: FPDF, label: str, text: str) -> None:
+    """A labelled paragraph in reading size (the single-entry sheet is read by the resident)."""
+    pdf.set_font(FONT, size=12)
+    pdf.multi_cell(0, 7.5, f"{label}：{text}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)

@@ -439,6 +439,12 @@ def attach_to_entry(work: Work, entry_id: str, path: Path | str) -> attachments.
     return info
 
 
+def household_label(work: Work, household_id: str) -> str:
+    """A household as the diary's filter names it: 钟伟堃户 (“这一户” when it is gone)."""
+    head = work.session.scalar(select(Household.head_name).where(Household.id == household_id))
+    return f"{head}户" if head else "这一户"
+
+
 def cadres(work: Work, village_code: str | None = None) -> list[tuple[str, str]]:
     """(id, name) of the active accounts that write diaries, for pickers and filters: this station's,
     or (at a town, for its village filter) those of ``village_code``."""

@@ -1,6 +1,8 @@
 """今日待办 from the diary: must-visit events, overdue visits, demands due, the town's replies to
 referred demands and closed demands still without the resident's 点评 (the provider named in
-:data:`app.todo.TODO_PROVIDERS`). At a town: the demands villages referred to it, by office."""
+:data:`app.todo.TODO_PROVIDERS`). Each item names exactly what it opens (``ui.diary.page.DiaryPage.show_record``):
+``household:<id>`` the diary of that household, ``cadre:<id>`` that cadre's entries, a demand's id the
+demand, ``office:<科室>`` the town's list of one office. At a town: the demands villages referred to it, by office."""
 
 from __future__ import annotations
 
@@ -112,7 +114,7 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
                 ev.due_on,
                 severity,
                 "diary",
-                ev.household_id,
+                f"household:{ev.household_id}",
             )
         )
     every = overdue_households(work, today) if is_admin else []
@@ -131,7 +133,7 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
                 o.due_on,
                 "normal",
                 "diary",
-                o.household_id,
+                f"household:{o.household_id}",
             )
         )
     if len(overdue) > MAX_OVERDUE_ITEMS:
@@ -161,7 +163,7 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
                     None,
                     "normal",
                     "diary",
-                    cid or None,
+                    f"cadre:{cid}" if cid else None,
                 )
             )
     soon = today + dt.timedelta(days=3)

@@ -88,17 +88,23 @@ def _cmd_cards(args: argparse.Namespace) -> int:
             ids = card_households(w, group_name=args.group, not_delivered=args.not_delivered)
             if not ids:
                 raise UserError("没有符合条件的户")
-            pages = write_cards(w, ids, args.file, one_per_page=args.one_per_page)
+            printed = write_cards(w, ids, args.file, one_per_page=args.one_per_page)
             marked = 0
             if args.mark_delivered:
-                marked = mark_cards_delivered(w, ids, dt.date.fromisoformat(args.mark_delivered))
+                on = dt.date.fromisoformat(args.mark_delivered)
+                marked = mark_cards_delivered(w, printed.household_ids, on)
     finally:
         ws.close()
     emit(
         args,
-        f"已生成 {len(ids)} 户的联系卡，共 {pages} 页：{args.file}"
-        + (f"；已标记 {marked} 户送达" if args.mark_delivered else ""),
-        {"households": len(ids), "pages": pages, "file": str(args.file), "marked": marked},
+        printed.message(args.file) + (f"；已标记 {marked} 户送达" if args.mark_delivered else ""),
+        {
+            "households": printed.cards,
+            "pages": printed.pages,
+            "skipped_without_contact_cadre": printed.skipped,
+            "file": str(args.file),
+            "marked": marked,
+        },
     )
     return 0
 
@@ -136,7 +142,7 @@ def register_cli(
     cards.add_argument("--group", metavar="组", help="只打印这个组")
     cards.add_argument("--not-delivered", action="store_true", help="只打印联系卡尚未送达的户")
     cards.add_argument(
-        "--one-per-page", action="store_true", help="每页一张卡（默认 A4 每页 8 张，带裁切线）"
+        "--one-per-page", action="store_true", help="每张 A4 纸印一张放大的卡（默认 A4 每页 8 张，带裁切线）"
     )
     cards.add_argument("--mark-delivered", metavar="YYYY-MM-DD", help="同时把这些户标记为该日已送达")
     cards.set_defaults(households_handler=_cmd_cards)

@@ -3,7 +3,9 @@
 A card names the household head and address, the contact cadre (联系干部), the area cadre (包片干部)
 and the village secretary with their phones, the station's service phone, and carries a QR code
 that dials the contact cadre (``tel:``, made by segno and drawn as vector squares so it prints
-sharp). Cards come eight to an A4 sheet with cut marks, or one card per page (card-sized pages).
+sharp). Cards come eight to an A4 sheet with cut marks, or one card per A4 page (drawn at twice the
+size, with cut marks: any office printer takes it). A household without a contact cadre gets no card
+(the card says "有事请找联系干部"): it is skipped and counted, to be given a cadre first.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from pathlib import Path
 
 import segno
 from fpdf import FPDF
+from fpdf.drawing_primitives import Transform
 from sqlalchemy import select
 
 from db import vocab
 from db.models import CadreAssignment, Household, Station, User
 from db.queries.households import RosterFilter, roster_ids
 
+from app.errors import UserError
 from app.households.cadres import village_secretary
 from app.paths import cjk_font_path
 from app.work import Work
@@ -30,6 +34,7 @@ COLS, ROWS = 2, 4
 PER_SHEET = COLS * ROWS
 A4_W, A4_H = 210.0, 297.0
 FONT = "noto"
+ONE_PER_PAGE_SCALE = 2.0  # a card alone on an A4 page: 186 × 126 mm
 
 
 @dataclass(frozen=True)
@@ -109,12 +114,25 @@ def card_data(work: Work, household_ids: Sequence[str]) -> list[CardData]:
     return out
 
 
+@dataclass(frozen=True)
+class CardsPrinted:
+    """What a print run made: the cards, the PDF's pages, the households left out (no contact cadre)."""
+
+    cards: int
+    pages: int
+    skipped: int
+    household_ids: tuple[str, ...]  # the households that got a card (to mark delivered)
+
+    def message(self, path: Path | str) -> str:
+        skipped = (
+            f"；{self.skipped} 户还没有联系干部，未生成联系卡（请先指定联系干部）" if self.skipped else ""
+        )
+        return f"已生成 {self.cards} 户的联系卡，共 {self.pages} 页：{path}{skipped}"
+
+
 class _CardPdf(FPDF):
-    def __init__(self, one_per_page: bool) -> None:
-        if one_per_page:
-            super().__init__(unit="mm", format=(CARD_W, CARD_H))
-        else:
-            super().__init__(unit="mm", format="A4")
+    def __init__(self) -> None:
+        super().__init__(unit="mm", format="A4")
         self.set_auto_page_break(False)
         self.set_margins(0, 0, 0)
         self.add_font(FONT, "", str(cjk_font_path()))
@@ -204,24 +222,33 @@ def _draw_card(pdf: FPDF, card: CardData, x: float, y: float) -> None:
     pdf.set_text_color(0, 0, 0)
 
 
-def _cut_marks(pdf: FPDF, x: float, y: float) -> None:
+def _cut_marks(pdf: FPDF, x: float, y: float, w: float, h: float) -> None:
     """Short marks outside each corner, in the gap between cards, to cut along."""
     pdf.set_draw_color(0, 0, 0)
     pdf.set_line_width(0.15)
     length, off = 3.0, 0.8
-    for cx, dx in ((x, -1), (x + CARD_W, 1)):
-        for cy, dy in ((y, -1), (y + CARD_H, 1)):
+    for cx, dx in ((x, -1), (x + w, 1)):
+        for cy, dy in ((y, -1), (y + h, 1)):
             pdf.line(cx + dx * off, cy, cx + dx * (off + length), cy)
             pdf.line(cx, cy + dy * off, cx, cy + dy * (off + length))
 
 
 def render_cards(cards: Sequence[CardData], out: Path | str, *, one_per_page: bool = False) -> int:
-    """Write the PDF; returns its page count."""
-    pdf = _CardPdf(one_per_page)
+    """Write the PDF (A4 pages); returns its page count."""
+    pdf = _CardPdf()
     if one_per_page:
+        s = ONE_PER_PAGE_SCALE
+        left, top = (A4_W - CARD_W * s) / 2, 24.0
         for card in cards:
             pdf.add_page()
-            _draw_card(pdf, card, 0, 0)
+            with pdf.transform(Transform.scaling(s, s).translate(left, top)):
+                _draw_card(pdf, card, 0, 0)
+            _cut_marks(pdf, left, top, CARD_W * s, CARD_H * s)
+            pdf.set_font(FONT, size=9)
+            pdf.set_text_color(120, 120, 120)
+            pdf.set_xy(left, top - 10)
+            pdf.cell(CARD_W * s, 5, "群众联系卡  沿裁切线剪下，贴于家中显眼处", align="C")
+            pdf.set_text_color(0, 0, 0)
     else:
         left = (A4_W - COLS * CARD_W - (COLS - 1) * GAP) / 2
         top = (A4_H - ROWS * CARD_H - (ROWS - 1) * GAP) / 2
@@ -239,7 +266,7 @@ def render_cards(cards: Sequence[CardData], out: Path | str, *, one_per_page: bo
             col, row = slot % COLS, slot // COLS
             x, y = left + col * (CARD_W + GAP), top + row * (CARD_H + GAP)
             _draw_card(pdf, card, x, y)
-            _cut_marks(pdf, x, y)
+            _cut_marks(pdf, x, y, CARD_W, CARD_H)
     out = Path(out)
     pdf.output(str(out))
     return pdf.pages_count
@@ -247,9 +274,20 @@ def render_cards(cards: Sequence[CardData], out: Path | str, *, one_per_page: bo
 
 def write_cards(
     work: Work, household_ids: Sequence[str], out: Path | str, *, one_per_page: bool = False
-) -> int:
-    """Cards for the given households (in that order) to ``out``; returns the page count."""
-    return render_cards(card_data(work, household_ids), out, one_per_page=one_per_page)
+) -> CardsPrinted:
+    """Cards for the given households (in that order) to ``out``. Households without a contact cadre
+    are left out and counted; when none is left, nothing is written."""
+    data = card_data(work, household_ids)
+    cards = [c for c in data if c.contact is not None]
+    skipped = len(data) - len(cards)
+    if not cards:
+        raise UserError(
+            f"这 {skipped} 户都还没有联系干部，联系卡上“有事请找联系干部”无人可找；请先在户籍里指定联系干部"
+            if skipped
+            else "没有符合条件的户"
+        )
+    pages = render_cards(cards, out, one_per_page=one_per_page)
+    return CardsPrinted(len(cards), pages, skipped, tuple(c.household_id for c in cards))
 
 
 def expected_pages(n_cards: int, *, one_per_page: bool = False) -> int:

@@ -31,6 +31,7 @@ from app.households.excel_plan import ImportPlan, RosterRow, household_values, p
 from app.households.excel_read import read_sheet
 from app.households.roster import refresh_search_text
 from app.households.tags import hidden_tags, tag_row_id
+from app.ownership import require_village_station
 from app.pinyin import name_keys
 from app.sync.records import table_of
 from app.work import Work
@@ -55,6 +56,7 @@ def apply_import(
     flush hook). The search index is rebuilt for all of them in one statement at the end.
     """
     require_edit(work)
+    require_village_station(work, "household")  # the bulk insert below bypasses the ORM's check
     session, actor = work.session, work.actor
     mapped = set(plan.mapping.values())
     hidden = hidden_tags(work) if actor is not None else frozenset()  # CLI: the station's operator

@@ -90,7 +90,8 @@ def resolve(
     """``choice``: "local", "incoming", or {field: "local" | "incoming"} for a merge (unnamed fields: local)."""
     if actor is not None:
         accounts.require(actor, "sync")
-    with ws.session(actor.id if actor else None) as s:
+    # writing a village row as one of the two stations sent it, not as the town's own edit
+    with ws.session(actor.id if actor else None, resolving_conflict=True) as s:
         c = s.get(SyncConflict, conflict_id)
         if c is None:
             raise UserError("找不到这条冲突记录")

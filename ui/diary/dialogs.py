@@ -4,9 +4,11 @@ reply (交办), the resident's 点评, must-visit event, print month."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -18,17 +20,20 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
     QTabWidget,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
 from db import vocab
 
-from app.diary import acknowledgement, demands, entries, referral, visits
+from app.dates import cn_time
+from app.diary import acknowledgement, demands, documents, entries, referral, visits
 from app.errors import UserError
 from app.work import Work
 
@@ -80,14 +85,33 @@ class _ServiceDialog(QDialog):
 
 
 class AcknowledgeDialog(_ServiceDialog):
-    """群众签字认可: sign on the pad, attach a photo of the paper signature, or record a refusal."""
+    """群众签字认可: the text being acknowledged in large type (scrollable), then sign on the pad, attach
+    a photo of the paper signature, or record a refusal. "打印本条" prints the entry with a signature
+    line for a paper signature."""
 
     def __init__(
-        self, ctx: AppContext, entry_id: str, default_signer: str = "", parent: QWidget | None = None
+        self,
+        ctx: AppContext,
+        entry_id: str,
+        default_signer: str = "",
+        parent: QWidget | None = None,
+        *,
+        offered: bool = False,
     ) -> None:
-        super().__init__(ctx, "群众签字认可", parent)
+        super().__init__(ctx, "请群众签字认可", parent)
         self.entry_id = entry_id
         self.photo_path: Path | None = None
+        self.printed: Path | None = None
+        with ctx.work() as w:
+            detail = entries.entry_detail(w, entry_id)
+        if not default_signer:
+            default_signer = next((p.person_name or p.head_name for p in detail.participants), "")
+        intro = QLabel("请群众核对下面记下的内容，确认无误后签字：", self)
+        intro.setStyleSheet("font-size: 12pt;")
+        self.text = QTextBrowser(self)
+        self.text.setObjectName("acknowledged_text")
+        self.text.setHtml(acknowledged_html(detail))
+        self.text.setMinimumHeight(240)
         self.tabs = QTabWidget(self)
         sign = QWidget(self.tabs)
         self.pad = SignaturePad(sign)
@@ -97,12 +121,13 @@ class AcknowledgeDialog(_ServiceDialog):
         v.addWidget(QLabel("请群众在下框内签名（可用鼠标、手写笔或手指）："))
         v.addWidget(self.pad, 1)
         v.addWidget(clear, 0, Qt.AlignmentFlag.AlignRight)
+        self.pad.setMaximumHeight(170)  # the text being signed gets the room
         paper = QWidget(self.tabs)
         self.photo_label = QLabel("还没有选择照片", paper)
         choose = QPushButton("选择纸质签字的照片或扫描件…", paper)
         choose.clicked.connect(self._choose_photo)
         pv = QVBoxLayout(paper)
-        pv.addWidget(QLabel("群众已在打印的民情日记上签字：拍照或扫描后附上。"))
+        pv.addWidget(QLabel("群众已在打印的民情日记上签字（“打印本条…”）：拍照或扫描后附上。"))
         pv.addWidget(choose, 0, Qt.AlignmentFlag.AlignLeft)
         pv.addWidget(self.photo_label)
         pv.addStretch(1)
@@ -120,10 +145,22 @@ class AcknowledgeDialog(_ServiceDialog):
         self.relation = QComboBox(self)
         self.relation.setEditable(True)
         self.relation.addItems(["本人", "配偶", "子女", "父母", "其他家属"])
+        self.body.insertWidget(0, intro)
+        self.body.insertWidget(1, self.text, 3)
         self.form.addRow(self.tabs)
         self.form.addRow("签字人(&N)", self.signer)
         self.form.addRow("与走访对象关系", self.relation)
-        self.resize(560, 440)
+        self.print_button = self.buttons.addButton("打印本条(&P)…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.print_button.setToolTip("打印这一篇日记（A4，带签字栏），请群众在纸上签字")
+        self.print_button.clicked.connect(self.print_entry)
+        if offered:  # right after saving: signing later stays possible from the diary list
+            self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("稍后再签")
+        self.resize(820, 660)
+
+    def print_entry(self) -> None:
+        self.printed = print_entry_pdf(self.ctx, self.entry_id, self)
+        if self.printed is not None:
+            self.tabs.setCurrentIndex(1)  # next: the photo of the signed sheet
 
     def _choose_photo(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -147,6 +184,39 @@ class AcknowledgeDialog(_ServiceDialog):
             photo_path=self.photo_path,
             refusal_reason=self.reason.toPlainText(),
         )
+
+
+def acknowledged_html(detail: entries.EntryDetail) -> str:
+    """The text being acknowledged, in large type: the same sections as the printed sheet."""
+    head = f"{cn_time(detail.occurred_at)}　{detail.kind_label}　{detail.place}".rstrip("　")
+    rows = "".join(
+        f"<p style='margin: 6px 0'><b>{html.escape(label)}：</b>{html.escape(text)}</p>"
+        for label, text in documents.entry_sections(detail)
+    )
+    return (
+        f"<div style='font-size: 16pt; line-height: 150%'><p style='color:#444'>{html.escape(head)}"
+        f"　记录干部：{html.escape(detail.cadre_name)}</p>{rows}</div>"
+    )
+
+
+def print_entry_pdf(ctx: AppContext, entry_id: str, parent: QWidget) -> Path | None:
+    """打印本条: save the single-entry PDF where the user chooses, then open it to print."""
+    with ctx.work() as w:
+        detail = entries.entry_detail(w, entry_id)
+    who = next((p.head_name for p in detail.participants), "")
+    path, _ = QFileDialog.getSaveFileName(
+        parent, "保存 PDF", f"民情日记-{who}-{detail.occurred_at:%Y%m%d}.pdf", "PDF (*.pdf)"
+    )
+    if not path:
+        return None
+    try:
+        with ctx.work() as w:
+            printed = documents.print_entry(w, Path(path), entry_id, village_name=ctx.station.name)
+    except UserError as exc:
+        QMessageBox.warning(parent, "打印本条", exc.message)
+        return None
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(printed.path)))
+    return printed.path
 
 
 class AmendDialog(_ServiceDialog):

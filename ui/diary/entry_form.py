@@ -38,6 +38,7 @@ from app.errors import UserError
 
 from ui.context import AppContext
 from ui.dates import pydate, pydatetime, qdate, qdatetime
+from ui.diary.dialogs import AcknowledgeDialog
 from ui.widgets.person_picker import PersonListPicker
 
 _ERROR_STYLE = "color: #b3261e;"
@@ -136,10 +137,13 @@ class EntryDialog(QDialog):
         parent: QWidget | None = None,
         *,
         now: dt.datetime | None = None,
+        offer_signature: bool = True,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.entry_id = entry_id
+        self.offer_signature = offer_signature
+        self.signing: AcknowledgeDialog | None = None  # offered right after saving
         self.draft_key = entry_id or "new"
         self._now = now
         self._loading = True
@@ -489,6 +493,11 @@ class EntryDialog(QDialog):
         self.ctx.data_changed.emit("diary")
         self.saved.emit(e.id)
         self.accept()
+        if self.offer_signature and e.participants and not e.read_only:
+            # 一事一记, signed at once: the resident is still there when the cadre saves
+            self.signing = AcknowledgeDialog(self.ctx, e.id, parent=self.parentWidget(), offered=True)
+            self.signing.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.signing.open()
         return True
 
     def reject(self) -> None:

@@ -55,6 +55,7 @@ from ui.diary.dialogs import (
     ReferDialog,
     ReplyDialog,
     TownReplyDialog,
+    print_entry_pdf,
 )
 from ui.diary.entry_form import EntryDialog
 from ui.diary.models import DiaryListModel, LedgerModel
@@ -62,8 +63,12 @@ from ui.tasks import run_in_background
 from ui.widgets.village_filter import VillageFilter, compact
 
 
-def new_entry(ctx: AppContext, parent: QWidget | None = None) -> EntryDialog:
-    """Open the entry form (the main window's global Ctrl+N calls this)."""
+def new_entry(ctx: AppContext, parent: QWidget | None = None) -> EntryDialog | None:
+    """Open the entry form (the main window's global Ctrl+N calls this). A town writes no diary: it is
+    told so instead (the services refuse it too, :func:`app.ownership.town_write_refusal`)."""
+    if ctx.is_town:
+        QMessageBox.information(parent, "写民情日记", TOWN_NO_DIARY)
+        return None
     dlg = EntryDialog(ctx, parent=parent)
     dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dlg.open()
@@ -91,6 +96,9 @@ def _combo(items: list[tuple[str, object]], parent: QWidget, name: str) -> QComb
         c.addItem(label, data)
     c.setAccessibleName(name)
     return c
+
+
+TOWN_NO_DIARY = "民情日记由各村工作站记录；乡镇可查看，在“村级上报诉求”里答复村里上报的诉求"
 
 
 class DiaryTab(QWidget):
@@ -141,6 +149,8 @@ class DiaryTab(QWidget):
         self.ack_button = QPushButton("群众签字认可…", self)
         self.amend_button = QPushButton("补记…", self)
         self.must_visit_button = QPushButton("登记必访事件…", self)
+        self.print_one_button = QPushButton("打印本条…", self)
+        self.print_one_button.setToolTip("打印选中的这一篇（A4，带签字栏），请群众在纸上签字")
         self.print_button = QPushButton("打印本月日记…", self)
         self.export_button = QPushButton("导出 Excel…", self)
         self.count = QLabel(self)
@@ -151,6 +161,7 @@ class DiaryTab(QWidget):
             self.ack_button,
             self.amend_button,
             self.must_visit_button,
+            self.print_one_button,
             self.print_button,
             self.export_button,
         ):
@@ -166,6 +177,7 @@ class DiaryTab(QWidget):
                 self.amend_button,
                 self.must_visit_button,
                 self.print_button,
+                self.print_one_button,
             ):
                 b.setEnabled(False)
                 b.hide()
@@ -219,6 +231,7 @@ class DiaryTab(QWidget):
         self.amend_button.clicked.connect(self.amend)
         self.must_visit_button.clicked.connect(self.must_visit)
         self.print_button.clicked.connect(self.print_month)
+        self.print_one_button.clicked.connect(self.print_one)
         self.export_button.clicked.connect(self.export)
         QShortcut(
             QKeySequence.StandardKey.Find,
@@ -312,6 +325,7 @@ class DiaryTab(QWidget):
         self.edit_button.setEnabled(own and e is not None and not signed)
         self.ack_button.setEnabled(own and e is not None and not signed)
         self.amend_button.setEnabled(own and e is not None)
+        self.print_one_button.setEnabled(own and e is not None)
         self.detail.setHtml(
             entry_html(e, town=self.ctx.is_town)
             if e
@@ -325,9 +339,24 @@ class DiaryTab(QWidget):
     # -- actions -----------------------------------------------------------------------------------------
     def new_entry(self) -> None:
         dlg = new_entry(self.ctx, self)
-        dlg.saved.connect(lambda entry_id: self.reload(entry_id))
+        if dlg is not None:
+            dlg.saved.connect(lambda entry_id: self.reload(entry_id))
+
+    def print_one(self) -> None:
+        entry_id = self.current_id()
+        if entry_id:
+            print_entry_pdf(self.ctx, entry_id, self)
+
+    def filter_cadre(self, cadre_id: str | None) -> None:
+        """Only this cadre's entries (a 今日待办 line "王建国 联系的 5 户到了走访时间")."""
+        self.filter_household(None)
+        index = self.cadre.findData(cadre_id) if cadre_id else 0
+        self.cadre.setCurrentIndex(max(index, 0))
+        self.reload()
 
     def edit_entry(self) -> None:
+        if self.ctx.is_town:  # (a double click) the villages' entries are read-only here: shown at the right
+            return
         e = self.current_detail()
         if e is None:
             return
@@ -840,20 +869,30 @@ class DiaryPage(QWidget):
         self._loaded = True
 
     def show_record(self, record_id: object) -> None:
-        """A 今日待办 item: ``office:<科室>`` opens the town's list of that office, ``referral:<id>`` that
-        list on one demand; a demand id opens the ledger on that demand."""
+        """A 今日待办 item opens exactly its thing (``app.diary.todo``): ``household:<id>`` the diary of
+        that household, ``cadre:<id>`` that cadre's entries, ``office:<科室>`` the town's list of that
+        office, ``referral:<id>`` that list on one demand, ``new`` the entry form (home's 写民情日记), a demand id the ledger on that demand."""
         if not isinstance(record_id, str):
             return
-        if record_id.startswith("referral:") and self.referral_tab is not None:
+        kind, _, value = record_id.partition(":")
+        if record_id == "new":
+            self.new_entry()
+        elif kind == "referral" and self.referral_tab is not None:
             self.tabs.setCurrentWidget(self.referral_tab)
-            self.referral_tab.show_demand(record_id.partition(":")[2])
-            return
-        if record_id.startswith("office:") and self.referral_tab is not None:
+            self.referral_tab.show_demand(value)
+        elif kind == "office" and self.referral_tab is not None:
             self.tabs.setCurrentWidget(self.referral_tab)
-            self.referral_tab.show_office(record_id.partition(":")[2])
-            return
-        self.tabs.setCurrentWidget(self.ledger_tab)
-        self.ledger_tab.show_demand(record_id)
+            self.referral_tab.show_office(value)
+        elif kind == "household":
+            with self.ctx.work() as w:
+                label = entries.household_label(w, value)
+            self.show_household(value, label)
+        elif kind == "cadre":
+            self.tabs.setCurrentWidget(self.diary_tab)
+            self.diary_tab.filter_cadre(value or None)
+        else:
+            self.tabs.setCurrentWidget(self.ledger_tab)
+            self.ledger_tab.show_demand(record_id)
 
     def ready(self) -> bool:
         return self._loaded

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QTableView,
     QVBoxLayout,
     QWidget,
+    QWidgetAction,
 )
 
 from db.queries.households import NO_CONTACT_CADRE, RosterFilter, cadres_in_use, effective_terms, group_names
@@ -285,6 +286,10 @@ class HouseholdsPage(QWidget):
             lambda n: QMessageBox.information(self, "已导出", f"已导出 {n} 人到\n{path}"),
         )
 
+    def exec_menu(self, menu: QMenu) -> QAction | None:
+        """Show the print menu under its button; the chosen action (None when dismissed)."""
+        return menu.exec(self.cards_button.mapToGlobal(self.cards_button.rect().bottomLeft()))
+
     def print_cards(self) -> None:
         menu = QMenu(self)
         chosen = self.selected_ids()
@@ -296,9 +301,13 @@ class HouseholdsPage(QWidget):
         undelivered = menu.addAction("联系卡未送达的户")
         menu.addAction("全村")
         menu.addSeparator()
-        single = menu.addAction("每页一张卡")
-        single.setCheckable(True)
-        action = menu.exec(self.cards_button.mapToGlobal(self.cards_button.rect().bottomLeft()))
+        # a check box inside the menu: ticking it keeps the menu open for the choice of households
+        self.one_per_page = QCheckBox("每页一张卡（A4 纸印一张放大的卡）", menu)
+        self.one_per_page.setStyleSheet("QCheckBox { padding: 4px 10px; }")
+        single = QWidgetAction(menu)
+        single.setDefaultWidget(self.one_per_page)
+        menu.addAction(single)
+        action = self.exec_menu(menu)
         if action is None or action is single:
             return
         path, _ = QFileDialog.getSaveFileName(
@@ -306,7 +315,7 @@ class HouseholdsPage(QWidget):
         )
         if not path:
             return
-        ctx, one = self.ctx, single.isChecked()
+        ctx, one = self.ctx, self.one_per_page.isChecked()
 
         def work(progress):
             from app.households.contact_cards import card_households, write_cards
@@ -321,19 +330,18 @@ class HouseholdsPage(QWidget):
                 else:
                     ids = card_households(w)
                 progress(0, len(ids), f"正在生成 {len(ids)} 张联系卡")
-                pages = write_cards(w, ids, path, one_per_page=one)
-            return ids, pages
+                return write_cards(w, ids, path, one_per_page=one)
 
-        def done(result) -> None:
-            ids, pages = result
+        def done(printed) -> None:
+            self.last_cards = printed
             answer = QMessageBox.question(
                 self,
                 "联系卡已生成",
-                f"已生成 {len(ids)} 张联系卡（{pages} 页）：\n{path}\n\n送达后要把这些户标记为今天已送达吗？",
+                f"{printed.message(path)}。\n\n送达后要把这 {printed.cards} 户标记为今天已送达吗？",
             )
             if answer == QMessageBox.StandardButton.Yes and can(self.ctx.user, "edit_households"):
                 with self.ctx.work() as w:
-                    cadre_svc.mark_cards_delivered(w, ids, dt.date.today())
+                    cadre_svc.mark_cards_delivered(w, printed.household_ids, dt.date.today())
                 self.ctx.data_changed.emit("households")
 
         run_in_background(self, "生成联系卡", work, done)
