@@ -24,15 +24,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Row, and_, case, distinct, func, select
+from sqlalchemy import Row, Select, and_, case, column, distinct, func, select, table, union
 from sqlalchemy.orm import Session
 
 from db import vocab
 from db.models import (
     CadreAssignment,
-    Demand,
-    DiaryEntry,
     DiaryParticipant,
     Household,
     HouseholdTag,
@@ -171,6 +170,138 @@ def _sum(dicts: list[dict[str, int]]) -> dict[str, int]:
     return out
 
 
+# The period figures of the diary are read from its derived data (db/diary_derived.py, kept by the
+# diary's write paths and the bundle importer), never from every diary row: per-day counts summed over
+# the period's days, and the households met per calendar year / quarter / month.
+_entry_day = table(
+    "derived_entry_day", column("day"), column("village_code"), column("kind"), column("n")
+)
+_demand_day = table(
+    "derived_demand_day",
+    column("day"),
+    column("village_code"),
+    column("status"),
+    column("category"),
+    column("verdict"),
+    column("due_on"),
+    column("n"),
+)
+_household_met = table("derived_household_met", column("period"), column("village_code"), column("household_id"))
+_entry_fact = table("derived_entry_fact", column("entry_id"), column("village_code"), column("day"))
+
+
+def _days(period: Period) -> tuple[str, str]:
+    return period.start.isoformat(), period.end.isoformat()
+
+
+def _visits(session: Session, period: Period) -> dict[str, dict[str, int]]:
+    """走访记录 per village and 方式: live entries whose day lies in the period."""
+    first, last = _days(period)
+    return _nested(
+        session.execute(
+            select(_entry_day.c.village_code, _entry_day.c.kind, func.sum(_entry_day.c.n))
+            .where(_entry_day.c.day.between(first, last))
+            .group_by(_entry_day.c.village_code, _entry_day.c.kind)
+            .having(func.sum(_entry_day.c.n) > 0)
+        )
+    )
+
+
+def calendar_parts(start: dt.date, end: dt.date) -> tuple[list[str], list[tuple[dt.date, dt.date]]]:
+    """``start``..``end`` (inclusive) as whole calendar years ``2026``, quarters ``2026-Q1`` and months
+    ``2026-03`` (the periods of ``derived_household_met``), and the days left over at either end."""
+    keys: list[str] = []
+    days: list[tuple[dt.date, dt.date]] = []
+    day = start
+    while day <= end:
+        month_end = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        if day.day != 1 or month_end > end:  # part of a month: days up to the month's end (or ``end``)
+            last = min(month_end, end)
+            days.append((day, last))
+            day = last + dt.timedelta(days=1)
+            continue
+        year_end = dt.date(day.year, 12, 31)
+        q_first_month = (day.month - 1) // 3 * 3 + 1
+        quarter_end = (
+            dt.date(day.year, 12, 31)
+            if q_first_month == 10
+            else dt.date(day.year, q_first_month + 3, 1) - dt.timedelta(days=1)
+        )
+        if day.month == 1 and year_end <= end:
+            keys.append(f"{day.year}")
+            day = year_end + dt.timedelta(days=1)
+        elif day.month == q_first_month and quarter_end <= end:
+            keys.append(f"{day.year}-Q{(day.month + 2) // 3}")
+            day = quarter_end + dt.timedelta(days=1)
+        else:
+            keys.append(f"{day:%Y-%m}")
+            day = month_end + dt.timedelta(days=1)
+    return keys, days
+
+
+def _households_visited(session: Session, period: Period) -> dict[str, int]:
+    """走访到的户 per village: distinct households met by a live entry of the period. A calendar month,
+    quarter or year is one index range of ``derived_household_met``; a custom period adds the households
+    of the entries of its odd days at either end (counted once)."""
+    keys, days = calendar_parts(period.start, period.end)
+    met = _household_met
+    if len(keys) == 1 and not days:
+        return _by_village(
+            session.execute(
+                select(met.c.village_code, func.count()).where(met.c.period == keys[0]).group_by(met.c.village_code)
+            )
+        )
+    parts: list[Select[Any]] = []
+    if keys:
+        parts.append(select(met.c.village_code, met.c.household_id).where(met.c.period.in_(keys)))
+    for first, last in days:
+        parts.append(
+            select(_entry_fact.c.village_code, DiaryParticipant.household_id)
+            .select_from(_entry_fact)
+            .join(DiaryParticipant, DiaryParticipant.entry_id == _entry_fact.c.entry_id)
+            .where(
+                _entry_fact.c.day.between(first.isoformat(), last.isoformat()),
+                DiaryParticipant.deleted_at.is_(None),
+            )
+        )
+    both = union(*parts).subquery()  # UNION: each (village, household) once
+    return _by_village(
+        session.execute(select(both.c.village_code, func.count()).group_by(both.c.village_code))
+    )
+
+
+def _demands(
+    session: Session, period: Period, today: dt.date
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]], dict[str, int], dict[str, dict[str, int]]]:
+    """诉求 of the period per village: by status, by category, overdue (not closed, due before ``today``)
+    and 群众点评 of the closed ones — from the per-day counts, in one pass."""
+    first, last = _days(period)
+    d = _demand_day
+    overdue_flag = case(
+        (and_(d.c.status != demands.CLOSED, d.c.due_on != "", d.c.due_on < today.isoformat()), 1), else_=0
+    )
+    by_status: dict[str, dict[str, int]] = {}
+    by_category: dict[str, dict[str, int]] = {}
+    overdue: dict[str, int] = {}
+    feedback: dict[str, dict[str, int]] = {}
+    for code, status, category, late, verdict, n in session.execute(
+        select(d.c.village_code, d.c.status, d.c.category, overdue_flag, d.c.verdict, func.sum(d.c.n))
+        .where(d.c.day.between(first, last))
+        .group_by(d.c.village_code, d.c.status, d.c.category, overdue_flag, d.c.verdict)
+        .having(func.sum(d.c.n) > 0)
+    ):
+        n = int(n)
+        per_status, per_category = by_status.setdefault(code, {}), by_category.setdefault(code, {})
+        per_status[status] = per_status.get(status, 0) + n
+        per_category[category] = per_category.get(category, 0) + n
+        overdue[code] = overdue.get(code, 0) + (n if late else 0)
+        if status == demands.CLOSED:
+            said = feedback.setdefault(code, {})
+            key = verdict if verdict in vocab.FEEDBACK_VERDICTS else NO_FEEDBACK
+            said[key] = said.get(key, 0) + n
+    return by_status, by_category, overdue, feedback
+
+
 def compute(work: Work, period: Period, *, today: dt.date) -> Report:
     """All figures of the 统计报表 for ``period`` as ``work.actor`` may see them; ``today`` fixes what
     counts as overdue."""
@@ -232,53 +363,9 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
         )
     )
 
-    in_period = [
-        DiaryEntry.deleted_at.is_(None),
-        DiaryEntry.occurred_at >= period.start_dt(),
-        DiaryEntry.occurred_at < period.end_dt(),
-    ]
-    visits = _nested(
-        session.execute(
-            select(DiaryEntry.village_code, DiaryEntry.kind, func.count())
-            .where(*in_period)
-            .group_by(DiaryEntry.village_code, DiaryEntry.kind)
-        )
-    )
-    visited = _by_village(
-        session.execute(
-            select(DiaryEntry.village_code, func.count(distinct(DiaryParticipant.household_id)))
-            .join(DiaryParticipant, DiaryParticipant.entry_id == DiaryEntry.id)
-            .where(*in_period, DiaryParticipant.deleted_at.is_(None))
-            .group_by(DiaryEntry.village_code)
-        )
-    )
-    # one pass over the period's demands: by status, by category and overdue together
-    overdue_flag = case((and_(Demand.status != demands.CLOSED, Demand.due_on < today), 1), else_=0)
-    by_status: dict[str, dict[str, int]] = {}
-    by_category: dict[str, dict[str, int]] = {}
-    overdue: dict[str, int] = {}
-    feedback: dict[str, dict[str, int]] = {}
-    for code, status, category, late, verdict, n in session.execute(
-        select(
-            Demand.village_code,
-            Demand.status,
-            Demand.category,
-            overdue_flag,
-            Demand.feedback_verdict,
-            func.count(),
-        )
-        .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
-        .where(*in_period, Demand.deleted_at.is_(None))
-        .group_by(Demand.village_code, Demand.status, Demand.category, overdue_flag, Demand.feedback_verdict)
-    ):
-        per_status, per_category = by_status.setdefault(code, {}), by_category.setdefault(code, {})
-        per_status[status] = per_status.get(status, 0) + n
-        per_category[category] = per_category.get(category, 0) + n
-        overdue[code] = overdue.get(code, 0) + (n if late else 0)
-        if status == demands.CLOSED:
-            said = feedback.setdefault(code, {})
-            key = verdict if verdict in vocab.FEEDBACK_VERDICTS else NO_FEEDBACK
-            said[key] = said.get(key, 0) + n
+    visits = _visits(session, period)
+    visited = _households_visited(session, period)
+    by_status, by_category, overdue, feedback = _demands(session, period, today)
 
     codes = set(households) | set(visits) | set(by_status)
     if show_cases:

@@ -13,7 +13,7 @@ from db.models import Demand, Household
 from db.queries.diary import ReferralRow, referral_rows
 
 from app.diary.demands import CLOSED, OPEN, TOWN_REPLIED
-from app.diary.visits import open_must_visits, overdue_households
+from app.diary.visits import open_must_visits, overdue_summary
 from app.todo import TodoItem
 from app.work import Work
 
@@ -79,13 +79,11 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
                 ev.household_id,
             )
         )
-    every = overdue_households(work, today) if is_admin else []
-    overdue = (
-        [o for o in every if o.cadre_id == user.id]
-        if is_admin
-        else overdue_households(work, today, cadre_id=user.id)
+    # The counts per cadre and the user's first few, from the stored visit state (not the diary).
+    summary = overdue_summary(
+        work, today, first_of=user.id, limit=MAX_OVERDUE_ITEMS, cadre_id=None if is_admin else user.id
     )
-    for o in overdue[:MAX_OVERDUE_ITEMS]:
+    for o in summary.first:
         last = f"上次走访 {o.last_visit:%Y-%m-%d}" if o.last_visit else "还没有走访记录"
         items.append(
             TodoItem(
@@ -98,11 +96,12 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
                 o.household_id,
             )
         )
-    if len(overdue) > MAX_OVERDUE_ITEMS:
+    mine = summary.per_cadre.get(user.id, 0)
+    if mine > MAX_OVERDUE_ITEMS:
         items.append(
             TodoItem(
                 "overdue_visit",
-                f"另有 {len(overdue) - MAX_OVERDUE_ITEMS} 户到了走访时间",
+                f"另有 {mine - MAX_OVERDUE_ITEMS} 户到了走访时间",
                 "在民情日记页按户查看",
                 None,
                 "normal",
@@ -111,11 +110,14 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
         )
     if is_admin:
         per_cadre: dict[tuple[str, str], int] = {}
-        for o in every:
-            if o.cadre_id and o.cadre_id != user.id:
-                per_cadre[(o.cadre_id, o.cadre_name)] = per_cadre.get((o.cadre_id, o.cadre_name), 0) + 1
-            elif not o.cadre_id:
-                per_cadre[("", "（未分配联系干部）")] = per_cadre.get(("", "（未分配联系干部）"), 0) + 1
+        for cid, n in summary.per_cadre.items():
+            if cid and cid != user.id:
+                key = (cid, summary.cadre_names.get(cid, ""))
+            elif not cid:
+                key = ("", "（未分配联系干部）")
+            else:
+                continue
+            per_cadre[key] = per_cadre.get(key, 0) + n
         for (cid, name), n in sorted(per_cadre.items(), key=lambda kv: kv[0][1]):
             items.append(
                 TodoItem(

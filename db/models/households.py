@@ -28,6 +28,14 @@ class Household(SyncedRecord, Base):
             ("phones", "head_name"),
             ("card_delivered_on", "head_name"),
         )
+    ) + (
+        # 联系卡已送达 per village (统计报表), from the index alone (migration 0015)
+        Index(
+            "ix_household_live_village_card",
+            "village_code",
+            "card_delivered_on",
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
     )
 
     household_no: Mapped[str | None] = mapped_column(String(30))  # 户编号 from the village's own roster
@@ -97,6 +105,15 @@ class CadreAssignment(SyncedRecord, Base):
     __tablename__ = "cadre_assignment"
     __record_type__ = "cadre_assignments"
     __label__ = "联系干部安排"
+    # Each household's current contact cadre from the index alone (the visit reminders, migration 0015).
+    __table_args__ = (
+        Index(
+            "ix_cadre_assignment_current_contact",
+            "household_id",
+            "cadre_id",
+            sqlite_where=text("role = '联系干部' AND end_on IS NULL AND deleted_at IS NULL"),
+        ),
+    )
 
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
     cadre_id: Mapped[str] = mapped_column(ForeignKey("user.id"), index=True)

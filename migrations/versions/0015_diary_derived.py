@@ -1,0 +1,53 @@
+"""diary: derived data for 今日待办 and 统计报表 (last home visit per household, per-day counts)
+
+Revision ID: 0015_diary_derived
+Revises: 0014_mediation_monthly_report
+Create Date: 2026-12-04 23:50:00
+
+- ``derived_*`` tables, filled from the diary already held, and the triggers that keep them: defined
+  once in db/diary_derived.py (local to the station, never in a bundle). With 500 000 entries the fill
+  reads the diary once (about a minute).
+- ``ix_cadre_assignment_current_contact``: the households' current contact cadres from the index alone
+  (the visit reminders of 100 000 households).
+- ``ix_household_live_village_card``: 联系卡已送达 per village (统计报表) from the index alone.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from db import diary_derived
+
+revision = '0015_diary_derived'
+down_revision = '0014_mediation_monthly_report'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('cadre_assignment', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_cadre_assignment_current_contact',
+            ['household_id', 'cadre_id'],
+            unique=False,
+            sqlite_where=sa.text("role = '联系干部' AND end_on IS NULL AND deleted_at IS NULL"),
+        )
+    with op.batch_alter_table('household', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_household_live_village_card',
+            ['village_code', 'card_delivered_on'],
+            unique=False,
+            sqlite_where=sa.text('deleted_at IS NULL'),
+        )
+    diary_derived.create(op.get_bind())
+
+
+def downgrade() -> None:
+    for sql in diary_derived.DROPS:
+        op.execute(sql)
+    with op.batch_alter_table('household', schema=None) as batch_op:
+        batch_op.drop_index('ix_household_live_village_card', sqlite_where=sa.text('deleted_at IS NULL'))
+    with op.batch_alter_table('cadre_assignment', schema=None) as batch_op:
+        batch_op.drop_index(
+            'ix_cadre_assignment_current_contact',
+            sqlite_where=sa.text("role = '联系干部' AND end_on IS NULL AND deleted_at IS NULL"),
+        )
