@@ -173,9 +173,7 @@ def _sum(dicts: list[dict[str, int]]) -> dict[str, int]:
 # The period figures of the diary are read from its derived data (db/diary_derived.py, kept by the
 # diary's write paths and the bundle importer), never from every diary row: per-day counts summed over
 # the period's days, and the households met per calendar year / quarter / month.
-_entry_day = table(
-    "derived_entry_day", column("day"), column("village_code"), column("kind"), column("n")
-)
+_entry_day = table("derived_entry_day", column("day"), column("village_code"), column("kind"), column("n"))
 _demand_day = table(
     "derived_demand_day",
     column("day"),
@@ -186,7 +184,9 @@ _demand_day = table(
     column("due_on"),
     column("n"),
 )
-_household_met = table("derived_household_met", column("period"), column("village_code"), column("household_id"))
+_household_met = table(
+    "derived_household_met", column("period"), column("village_code"), column("household_id")
+)
 _entry_fact = table("derived_entry_fact", column("entry_id"), column("village_code"), column("day"))
 
 
@@ -248,7 +248,9 @@ def _households_visited(session: Session, period: Period) -> dict[str, int]:
     if len(keys) == 1 and not days:
         return _by_village(
             session.execute(
-                select(met.c.village_code, func.count()).where(met.c.period == keys[0]).group_by(met.c.village_code)
+                select(met.c.village_code, func.count())
+                .where(met.c.period == keys[0])
+                .group_by(met.c.village_code)
             )
         )
     parts: list[Select[Any]] = []
@@ -358,6 +360,7 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
     delivered_now = _by_village(
         session.execute(
             select(Household.village_code, func.count())
+            .with_hint(Household, "INDEXED BY ix_household_live_village_card", "sqlite")
             .where(live_h, Household.card_delivered_on.between(period.start, period.end))
             .group_by(Household.village_code)
         )

@@ -155,8 +155,7 @@ TRIGGERS = [
     "CREATE TRIGGER derived_entry_au AFTER UPDATE OF occurred_at, kind, village_code, deleted_at "
     f"ON diary_entry BEGIN {_of_entry('new.id')} END",
     f"CREATE TRIGGER derived_entry_ad AFTER DELETE ON diary_entry BEGIN {_of_entry('old.id')} END",
-    "CREATE TRIGGER derived_demand_ai AFTER INSERT ON demand BEGIN "
-    f"{refresh_demands('= new.id')} END",
+    f"CREATE TRIGGER derived_demand_ai AFTER INSERT ON demand BEGIN {refresh_demands('= new.id')} END",
     "CREATE TRIGGER derived_demand_au AFTER UPDATE OF entry_id, village_code, status, category, "
     f"feedback_verdict, due_on, deleted_at ON demand BEGIN {refresh_demands('IN (old.id, new.id)')} END",
     f"CREATE TRIGGER derived_demand_ad AFTER DELETE ON demand BEGIN {refresh_demands('= old.id')} END",
@@ -242,7 +241,9 @@ def refresh_written(
     go through temporary tables, never row by row through Python). Entries first, then their demands and
     the households they met; a participant refreshes its household (as it is now: a participant moved to
     another household by a merge leaves the old household, which the merge wrote, to be refreshed too)."""
-    conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS derived_ids (kind TEXT, id TEXT, PRIMARY KEY (kind, id))")
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE IF NOT EXISTS derived_ids (kind TEXT, id TEXT, PRIMARY KEY (kind, id))"
+    )
     conn.exec_driver_sql("DELETE FROM temp.derived_ids")
     for kind, ids in (("e", entries), ("d", demands), ("p", participants), ("h", households)):
         rows = [(kind, i) for i in ids]

@@ -309,9 +309,7 @@ def _overdue_rows(session: Session, today: dt.date, cadre_id: str | None) -> lis
     rhythm = _rhythm(session)
     tag_months: dict[str, int] = {str(t): int(m) for t, m in rhythm["tags"].items()}
     ordinary = int(rhythm["ordinary"])
-    visit = table(
-        "derived_household_visit", column("household_id"), column("last_visit"), column("since")
-    )
+    visit = table("derived_household_visit", column("household_id"), column("last_visit"), column("since"))
     contact = (
         select(CadreAssignment.household_id, CadreAssignment.cadre_id)
         .where(
@@ -334,9 +332,7 @@ def _overdue_rows(session: Session, today: dt.date, cadre_id: str | None) -> lis
         )
         interval = func.coalesce(tagged.c.months, ordinary)
     months_used = {ordinary, *tag_months.values()}
-    threshold = case(
-        {m: visit_threshold(today, m).isoformat() for m in sorted(months_used)}, value=interval
-    )
+    threshold = case({m: visit_threshold(today, m).isoformat() for m in sorted(months_used)}, value=interval)
     q = (
         select(visit.c.household_id, contact.c.cadre_id, interval, visit.c.last_visit, visit.c.since)
         .select_from(visit)
@@ -438,7 +434,9 @@ def overdue_summary(
         mine = [r for r in mine if r.due_on <= mine[limit - 1].due_on]
     first = _complete(session, mine)[:limit]
     ids = [c for c in per_cadre if c]
-    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    names = (
+        dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    )
     return OverdueSummary(per_cadre, names, first)
 
 
