@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, column, exists, func, literal, select, table
+from sqlalchemy import ColumnElement, Select, case, column, func, literal, select, table
 from sqlalchemy.orm import Session
 
 from db import settings, vocab
@@ -200,18 +200,18 @@ def open_must_visits(work: Work, *, cadre_id: str | None = None) -> list[MustVis
     """Events with no home visit to the household since they happened (whoever recorded the visit,
     on whichever station: an entry that arrived in a bundle closes it too)."""
     session = work.session
-    visited = exists().where(
-        DiaryParticipant.household_id == MustVisitEvent.household_id,
-        DiaryParticipant.deleted_at.is_(None),
-        DiaryEntry.id == DiaryParticipant.entry_id,
-        DiaryEntry.deleted_at.is_(None),
-        DiaryEntry.kind == HOME_VISIT,
-        func.date(DiaryEntry.occurred_at) >= MustVisitEvent.occurred_on,
-    )
+    # a home visit on or after the event's day: the household's stored last home visit (its day) is
+    # not before it (db/diary_derived.py; a deleted household has none, and its events are not shown)
+    visit = table("derived_household_visit", column("household_id"), column("last_visit"))
     q = (
         select(MustVisitEvent, Household)
         .join(Household, Household.id == MustVisitEvent.household_id)
-        .where(MustVisitEvent.deleted_at.is_(None), MustVisitEvent.closed_by_entry_id.is_(None), ~visited)
+        .join(visit, visit.c.household_id == MustVisitEvent.household_id)
+        .where(
+            MustVisitEvent.deleted_at.is_(None),
+            MustVisitEvent.closed_by_entry_id.is_(None),
+            func.coalesce(visit.c.last_visit, "") < func.date(MustVisitEvent.occurred_on),
+        )
         .order_by(MustVisitEvent.due_on, Household.head_name)
     )
     if cadre_id:

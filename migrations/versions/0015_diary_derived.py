@@ -10,6 +10,7 @@ Create Date: 2026-12-04 23:50:00
 - ``ix_cadre_assignment_current_contact``: the households' current contact cadres from the index alone
   (the visit reminders of 100 000 households).
 - ``ix_household_live_village_card``: 联系卡已送达 per village (统计报表) from the index alone.
+- ``ix_demand_closed_without_feedback``: 今日待办's closed demands awaiting the resident's 点评.
 """
 
 import sqlalchemy as sa
@@ -38,12 +39,24 @@ def upgrade() -> None:
             unique=False,
             sqlite_where=sa.text('deleted_at IS NULL'),
         )
+    with op.batch_alter_table('demand', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_demand_closed_without_feedback',
+            ['closed_on'],
+            unique=False,
+            sqlite_where=sa.text("status = '已办结' AND feedback_verdict IS NULL AND deleted_at IS NULL"),
+        )
     diary_derived.create(op.get_bind())
 
 
 def downgrade() -> None:
     for sql in diary_derived.DROPS:
         op.execute(sql)
+    with op.batch_alter_table('demand', schema=None) as batch_op:
+        batch_op.drop_index(
+            'ix_demand_closed_without_feedback',
+            sqlite_where=sa.text("status = '已办结' AND feedback_verdict IS NULL AND deleted_at IS NULL"),
+        )
     with op.batch_alter_table('household', schema=None) as batch_op:
         batch_op.drop_index('ix_household_live_village_card', sqlite_where=sa.text('deleted_at IS NULL'))
     with op.batch_alter_table('cadre_assignment', schema=None) as batch_op:
