@@ -166,11 +166,7 @@ TRIGGERS = [
     f"{refresh_households('IN (old.household_id, new.household_id)')} END",
     "CREATE TRIGGER derived_participant_ad AFTER DELETE ON diary_participant BEGIN "
     f"{refresh_households('= old.household_id')} END",
-    # a new household has met no one yet (a participant needs it first; the bulk writers refresh what
-    # they wrote themselves): its rhythm counts from the day it was entered
-    "CREATE TRIGGER derived_household_ai AFTER INSERT ON household WHEN new.deleted_at IS NULL BEGIN "
-    "INSERT OR REPLACE INTO derived_household_visit (household_id, village_code, last_visit, since) "
-    "VALUES (new.id, new.village_code, NULL, date(new.created_at)); END",
+    f"CREATE TRIGGER derived_household_ai AFTER INSERT ON household BEGIN {refresh_households('= new.id')} END",
     "CREATE TRIGGER derived_household_au AFTER UPDATE OF village_code, created_at, deleted_at ON household "
     f"BEGIN {refresh_households('IN (old.id, new.id)')} END",
     f"CREATE TRIGGER derived_household_ad AFTER DELETE ON household BEGIN {refresh_households('= old.id')} END",
