@@ -162,6 +162,10 @@ def _village_names(session: Session) -> dict[str, str]:
     return names
 
 
+def _minus(total: dict[str, int], part: dict[str, int]) -> dict[str, int]:
+    return {k: n - part.get(k, 0) for k, n in total.items() if n - part.get(k, 0)}
+
+
 def _sum(dicts: list[dict[str, int]]) -> dict[str, int]:
     out: dict[str, int] = {}
     for d in dicts:
@@ -319,36 +323,59 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
             select(Household.village_code, func.count()).where(live_h).group_by(Household.village_code)
         )
     )
-    persons = _by_village(
+    # 在册人口, 标签 and 有联系干部的户 count the rows of live households: every live row from an index
+    # alone, less those of the (few) deleted households, read from theirs — never a household row per row
+    dead = select(Household.id).where(Household.deleted_at.is_not(None)).subquery()
+    in_person = (Person.deleted_at.is_(None), Person.status == "在册")
+    persons = _minus(
+        _by_village(
+            session.execute(
+                select(Person.village_code, func.count()).where(*in_person).group_by(Person.village_code)
+            )
+        ),
+        _by_village(
+            session.execute(
+                select(Person.village_code, func.count())
+                .select_from(dead)
+                .join(Person, Person.household_id == dead.c.id)
+                .where(*in_person)
+                .group_by(Person.village_code)
+            )
+        ),
+    )
+    tag_counts = select(
+        HouseholdTag.village_code, HouseholdTag.tag, func.count(distinct(HouseholdTag.household_id))
+    ).group_by(HouseholdTag.village_code, HouseholdTag.tag)
+    tags_dead = _nested(
         session.execute(
-            select(Person.village_code, func.count())
-            .join(Household, Household.id == Person.household_id)
-            .where(Person.deleted_at.is_(None), Person.status == "在册", live_h)
-            .group_by(Person.village_code)
+            tag_counts.select_from(dead)
+            .join(HouseholdTag, HouseholdTag.household_id == dead.c.id)
+            .where(HouseholdTag.deleted_at.is_(None))
         )
     )
-    tags = _nested(
-        session.execute(
-            select(
-                HouseholdTag.village_code, HouseholdTag.tag, func.count(distinct(HouseholdTag.household_id))
-            )
-            .join(Household, Household.id == HouseholdTag.household_id)
-            .where(HouseholdTag.deleted_at.is_(None), live_h)
-            .group_by(HouseholdTag.village_code, HouseholdTag.tag)
-        )
+    tags = {
+        code: _minus(counts, tags_dead.get(code, {}))
+        for code, counts in _nested(
+            session.execute(tag_counts.where(HouseholdTag.deleted_at.is_(None)))
+        ).items()
+    }
+    current_contact = (
+        CadreAssignment.deleted_at.is_(None),
+        CadreAssignment.role == vocab.CONTACT_CADRE,
+        CadreAssignment.end_on.is_(None),
     )
-    contact = _by_village(
-        session.execute(
-            select(Household.village_code, func.count(distinct(CadreAssignment.household_id)))
-            .join(CadreAssignment, CadreAssignment.household_id == Household.id)
-            .where(
-                live_h,
-                CadreAssignment.deleted_at.is_(None),
-                CadreAssignment.role == vocab.CONTACT_CADRE,
-                CadreAssignment.end_on.is_(None),
+    contact_counts = select(
+        CadreAssignment.village_code, func.count(distinct(CadreAssignment.household_id))
+    ).group_by(CadreAssignment.village_code)
+    contact = _minus(
+        _by_village(session.execute(contact_counts.where(*current_contact))),
+        _by_village(
+            session.execute(
+                contact_counts.select_from(dead)
+                .join(CadreAssignment, CadreAssignment.household_id == dead.c.id)
+                .where(*current_contact)
             )
-            .group_by(Household.village_code)
-        )
+        ),
     )
     delivered = _by_village(
         session.execute(

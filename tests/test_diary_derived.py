@@ -270,3 +270,25 @@ def test_the_bundle_import_bulk_path_and_the_demo_keep_it(two_villages, tmp_path
         town.close()
         first.close()
     shutil.rmtree(tmp_path / "stick", ignore_errors=True)
+
+
+def test_the_roster_figures_leave_out_deleted_households(village_ws, village_admin):
+    """在册人口, 标签 and 有联系干部的户 count every live row less those of deleted households: the same
+    as counting through the live households."""
+    cadre = add_cadre(village_ws)
+    kept = add_household(village_ws, "留下", members=("甲", "乙"), tags=("低保", "党员"), cadre_id=cadre.id)
+    gone = add_household(village_ws, "删掉", members=("丙",), tags=("低保",), cadre_id=cadre.id)
+    add_household(village_ws, "无标签", members=())
+    with village_ws.work(village_admin) as w:
+        before = reports.compute(w, reports.period_for("year", NOW.date()), today=NOW.date()).totals
+    with village_ws.session() as s:  # deleted by hand, its members, tags and cadre left live
+        from db.models import Household
+
+        s.get(Household, gone[0]).deleted_at = NOW
+    with village_ws.work(village_admin) as w:
+        after = reports.compute(w, reports.period_for("year", NOW.date()), today=NOW.date()).totals
+    assert before.households - after.households == 1
+    assert (before.persons, after.persons) == (6, 4)
+    assert (before.tags["低保"], after.tags["低保"], after.tags.get("党员")) == (2, 1, 1)
+    assert (before.with_contact_cadre, after.with_contact_cadre) == (2, 1)
+    assert kept
