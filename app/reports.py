@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, case, column, distinct, func, select, table, union
+from sqlalchemy import Row, Select, and_, case, column, distinct, func, select, table, text, union
 from sqlalchemy.orm import Session
 
 from db import vocab
@@ -160,6 +160,23 @@ def _ordered(counts: dict[str, int], order: list[str]) -> dict[str, int]:
 def _village_names(session: Session) -> dict[str, str]:
     names = {st.code: st.name for st in session.scalars(select(Station))}
     return names
+
+
+def _chunks(ids: list[str], size: int = 500) -> list[list[str]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def _of_dead(
+    session: Session, dead: list[str], counts: Select[str, int], household_id: Any
+) -> dict[str, int]:
+    """``counts`` (village, n) of the rows of the deleted households ``dead``, looked up by household."""
+    out: dict[str, int] = {}
+    for chunk in _chunks(dead):
+        for code, n in session.execute(
+            counts.where(household_id.in_(chunk)).group_by(counts.selected_columns[0])
+        ):
+            out[code] = out.get(code, 0) + n
+    return out
 
 
 def _minus(total: dict[str, int], part: dict[str, int]) -> dict[str, int]:
@@ -325,7 +342,7 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
     )
     # 在册人口, 标签 and 有联系干部的户 count the rows of live households: every live row from an index
     # alone, less those of the (few) deleted households, read from theirs — never a household row per row
-    dead = select(Household.id).where(Household.deleted_at.is_not(None)).subquery()
+    dead = list(session.scalars(select(Household.id).where(Household.deleted_at.is_not(None))))
     in_person = (Person.deleted_at.is_(None), Person.status == "在册")
     persons = _minus(
         _by_village(
@@ -333,49 +350,38 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
                 select(Person.village_code, func.count()).where(*in_person).group_by(Person.village_code)
             )
         ),
-        _by_village(
-            session.execute(
-                select(Person.village_code, func.count())
-                .select_from(dead)
-                .join(Person, Person.household_id == dead.c.id)
-                .where(*in_person)
-                .group_by(Person.village_code)
-            )
+        _of_dead(
+            session, dead, select(Person.village_code, func.count()).where(*in_person), Person.household_id
         ),
     )
     tag_counts = select(
         HouseholdTag.village_code, HouseholdTag.tag, func.count(distinct(HouseholdTag.household_id))
-    ).group_by(HouseholdTag.village_code, HouseholdTag.tag)
-    tags_dead = _nested(
-        session.execute(
-            tag_counts.select_from(dead)
-            .join(HouseholdTag, HouseholdTag.household_id == dead.c.id)
-            .where(HouseholdTag.deleted_at.is_(None))
-        )
-    )
+    ).where(HouseholdTag.deleted_at.is_(None))
+    tags_dead: dict[str, dict[str, int]] = {}
+    for chunk in _chunks(dead):
+        for code, tag, n in session.execute(
+            tag_counts.where(HouseholdTag.household_id.in_(chunk)).group_by(
+                HouseholdTag.village_code, HouseholdTag.tag
+            )
+        ):
+            per = tags_dead.setdefault(code, {})
+            per[tag] = per.get(tag, 0) + n
     tags = {
         code: _minus(counts, tags_dead.get(code, {}))
         for code, counts in _nested(
-            session.execute(tag_counts.where(HouseholdTag.deleted_at.is_(None)))
+            session.execute(tag_counts.group_by(HouseholdTag.village_code, HouseholdTag.tag))
         ).items()
     }
-    current_contact = (
+    contact_counts = select(
+        CadreAssignment.village_code, func.count(distinct(CadreAssignment.household_id))
+    ).where(
         CadreAssignment.deleted_at.is_(None),
         CadreAssignment.role == vocab.CONTACT_CADRE,
         CadreAssignment.end_on.is_(None),
     )
-    contact_counts = select(
-        CadreAssignment.village_code, func.count(distinct(CadreAssignment.household_id))
-    ).group_by(CadreAssignment.village_code)
     contact = _minus(
-        _by_village(session.execute(contact_counts.where(*current_contact))),
-        _by_village(
-            session.execute(
-                contact_counts.select_from(dead)
-                .join(CadreAssignment, CadreAssignment.household_id == dead.c.id)
-                .where(*current_contact)
-            )
-        ),
+        _by_village(session.execute(contact_counts.group_by(CadreAssignment.village_code))),
+        _of_dead(session, dead, contact_counts, CadreAssignment.household_id),
     )
     delivered = _by_village(
         session.execute(
@@ -384,12 +390,13 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
             .group_by(Household.village_code)
         )
     )
-    delivered_now = _by_village(
+    delivered_now = _by_village(  # from the index alone (the planner would take the dates' index)
         session.execute(
-            select(Household.village_code, func.count())
-            .with_hint(Household, "INDEXED BY ix_household_live_village_card", "sqlite")
-            .where(live_h, Household.card_delivered_on.between(period.start, period.end))
-            .group_by(Household.village_code)
+            text(
+                "SELECT village_code, count(*) FROM household INDEXED BY ix_household_live_village_card "
+                "WHERE deleted_at IS NULL AND card_delivered_on BETWEEN :first AND :last GROUP BY village_code"
+            ),
+            {"first": period.start.isoformat(), "last": period.end.isoformat()},
         )
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 
 from db import vocab
 from db.models import Demand, Household
@@ -205,21 +205,26 @@ def _town_replies(work: Work, is_admin: bool) -> list[TodoItem]:
 def _feedback_wanted(work: Work, today: dt.date, is_admin: bool) -> list[TodoItem]:
     """Demands closed in the last 30 days without the resident's 点评: ask at the next visit."""
     assert work.actor is not None, "checked by the caller"
-    conditions = [
-        Demand.deleted_at.is_(None),
-        Demand.status == CLOSED,
-        Demand.feedback_verdict.is_(None),
-        Demand.closed_on >= today - dt.timedelta(days=FEEDBACK_DAYS),
-    ]  # ix_demand_closed_without_feedback: the few closed lately, never every closed demand
-    if not is_admin:
-        conditions.append(Demand.responsible_id == work.actor.id)
-    total = work.session.scalar(select(func.count()).select_from(Demand).where(*conditions)) or 0
+    # the few closed lately without 点评, from their partial index (migration 0015) by name: the planner,
+    # left alone, walks every closed demand by status
+    mine = "" if is_admin else "AND responsible_id = :me "
+    ids = list(
+        work.session.scalars(
+            text(
+                "SELECT id FROM demand INDEXED BY ix_demand_closed_without_feedback "
+                f"WHERE status = '{CLOSED}' AND feedback_verdict IS NULL AND deleted_at IS NULL "
+                f"AND closed_on >= :since {mine}ORDER BY closed_on, id"
+            ),
+            {"since": (today - dt.timedelta(days=FEEDBACK_DAYS)).isoformat()}
+            | ({} if is_admin else {"me": work.actor.id}),
+        )
+    )
+    total = len(ids)
     rows = work.session.execute(
         select(Demand, Household.head_name)
         .join(Household, Household.id == Demand.household_id, isouter=True)
-        .where(*conditions)
+        .where(Demand.id.in_(ids[:MAX_OVERDUE_ITEMS]))
         .order_by(Demand.closed_on, Demand.id)
-        .limit(MAX_OVERDUE_ITEMS)
     ).all()
     items = [
         TodoItem(
