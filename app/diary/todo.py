@@ -64,7 +64,7 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
     is_admin = "admin" in user.role_set
     # A cadre reads only their own events and households; the administrator reads every household
     # once (their own list and the per-cadre counts come out of the same pass).
-    for ev in open_must_visits(work, cadre_id=None if is_admin else user.id):
+    for ev in open_must_visits(work, cadre_id=user.id, unassigned_too=is_admin):
         if ev.cadre_id != user.id and not (is_admin and ev.cadre_id is None):
             continue
         severity = "overdue" if ev.due_on < today else "warning"

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, column, func, literal, select, table
+from sqlalchemy import ColumnElement, Select, case, column, func, literal, or_, select, table
 from sqlalchemy.orm import Session
 
 from db import settings, vocab
@@ -196,7 +196,9 @@ def _must_visit_info(ev: MustVisitEvent, h: Household) -> MustVisitInfo:
     )
 
 
-def open_must_visits(work: Work, *, cadre_id: str | None = None) -> list[MustVisitInfo]:
+def open_must_visits(
+    work: Work, *, cadre_id: str | None = None, unassigned_too: bool = False
+) -> list[MustVisitInfo]:
     """Events with no home visit to the household since they happened (whoever recorded the visit,
     on whichever station: an entry that arrived in a bundle closes it too)."""
     session = work.session
@@ -214,7 +216,9 @@ def open_must_visits(work: Work, *, cadre_id: str | None = None) -> list[MustVis
         )
         .order_by(MustVisitEvent.due_on, Household.head_name)
     )
-    if cadre_id:
+    if cadre_id and unassigned_too:  # (the administrator's: their own and those of no cadre)
+        q = q.where(or_(MustVisitEvent.cadre_id == cadre_id, MustVisitEvent.cadre_id.is_(None)))
+    elif cadre_id:
         q = q.where(MustVisitEvent.cadre_id == cadre_id)
     return [_must_visit_info(ev, h) for ev, h in session.execute(q)]
 
@@ -332,12 +336,15 @@ def _overdue_rows(session: Session, today: dt.date, cadre_id: str | None) -> lis
         )
         interval = func.coalesce(tagged.c.months, ordinary)
     months_used = {ordinary, *tag_months.values()}
-    threshold = case({m: visit_threshold(today, m).isoformat() for m in sorted(months_used)}, value=interval)
+    thresholds = {m: visit_threshold(today, m).isoformat() for m in sorted(months_used)}
+    threshold = case(thresholds, value=interval)
     q = (
         select(visit.c.household_id, contact.c.cadre_id, interval, visit.c.last_visit, visit.c.since)
         .select_from(visit)
         .join(contact, contact.c.household_id == visit.c.household_id, isouter=cadre_id is None)
-        .where(visit.c.since < threshold)
+        # the loosest threshold first: a plain comparison on the stored row, so the tags and cadre of
+        # households visited lately are never looked up
+        .where(visit.c.since < max(thresholds.values()), visit.c.since < threshold)
     )
     if tag_months:
         q = q.join(tagged, tagged.c.household_id == visit.c.household_id, isouter=True)
