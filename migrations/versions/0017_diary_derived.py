@@ -1,7 +1,7 @@
 """diary: derived data for 今日待办 and 统计报表 (last home visit per household, per-day counts)
 
-Revision ID: 0015_diary_derived
-Revises: 0014_mediation_monthly_report
+Revision ID: 0017_diary_derived
+Revises: 0016_search_text_surname_full_id
 Create Date: 2026-12-04 23:50:00
 
 - ``derived_*`` tables, filled from the diary already held, and the triggers that keep them: defined
@@ -21,8 +21,8 @@ from alembic import op
 
 from db import diary_derived
 
-revision = '0015_diary_derived'
-down_revision = '0014_mediation_monthly_report'
+revision = '0017_diary_derived'
+down_revision = '0016_search_text_surname_full_id'
 branch_labels = None
 depends_on = None
 
