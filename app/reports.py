@@ -25,15 +25,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Row, and_, case, distinct, func, select
+from sqlalchemy import Row, Select, and_, case, column, distinct, func, select, table, text, union
 from sqlalchemy.orm import Session
 
 from db import vocab
 from db.models import (
     CadreAssignment,
-    Demand,
-    DiaryEntry,
     DiaryParticipant,
     Household,
     HouseholdTag,
@@ -166,12 +165,167 @@ def _village_names(session: Session) -> dict[str, str]:
     return names
 
 
+def _chunks(ids: list[str], size: int = 500) -> list[list[str]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def _of_dead(
+    session: Session, dead: list[str], counts: Select[str, int], household_id: Any
+) -> dict[str, int]:
+    """``counts`` (village, n) of the rows of the deleted households ``dead``, looked up by household."""
+    out: dict[str, int] = {}
+    for chunk in _chunks(dead):
+        for code, n in session.execute(
+            counts.where(household_id.in_(chunk)).group_by(counts.selected_columns[0])
+        ):
+            out[code] = out.get(code, 0) + n
+    return out
+
+
+def _minus(total: dict[str, int], part: dict[str, int]) -> dict[str, int]:
+    return {k: n - part.get(k, 0) for k, n in total.items() if n - part.get(k, 0)}
+
+
 def _sum(dicts: list[dict[str, int]]) -> dict[str, int]:
     out: dict[str, int] = {}
     for d in dicts:
         for k, v in d.items():
             out[k] = out.get(k, 0) + v
     return out
+
+
+# The period figures of the diary are read from its derived data (db/diary_derived.py, kept by the
+# diary's write paths and the bundle importer), never from every diary row: per-day counts summed over
+# the period's days, and the households met per calendar year / quarter / month.
+_entry_day = table("derived_entry_day", column("day"), column("village_code"), column("kind"), column("n"))
+_demand_day = table(
+    "derived_demand_day",
+    column("day"),
+    column("village_code"),
+    column("status"),
+    column("category"),
+    column("verdict"),
+    column("due_on"),
+    column("n"),
+)
+_household_met = table(
+    "derived_household_met", column("period"), column("village_code"), column("household_id")
+)
+_entry_fact = table("derived_entry_fact", column("entry_id"), column("village_code"), column("day"))
+
+
+def _days(period: Period) -> tuple[str, str]:
+    return period.start.isoformat(), period.end.isoformat()
+
+
+def _visits(session: Session, period: Period) -> dict[str, dict[str, int]]:
+    """走访记录 per village and 方式: live entries whose day lies in the period."""
+    first, last = _days(period)
+    return _nested(
+        session.execute(
+            select(_entry_day.c.village_code, _entry_day.c.kind, func.sum(_entry_day.c.n))
+            .where(_entry_day.c.day.between(first, last))
+            .group_by(_entry_day.c.village_code, _entry_day.c.kind)
+            .having(func.sum(_entry_day.c.n) > 0)
+        )
+    )
+
+
+def calendar_parts(start: dt.date, end: dt.date) -> tuple[list[str], list[tuple[dt.date, dt.date]]]:
+    """``start``..``end`` (inclusive) as whole calendar years ``2026``, quarters ``2026-Q1`` and months
+    ``2026-03`` (the periods of ``derived_household_met``), and the days left over at either end."""
+    keys: list[str] = []
+    days: list[tuple[dt.date, dt.date]] = []
+    day = start
+    while day <= end:
+        month_end = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        if day.day != 1 or month_end > end:  # part of a month: days up to the month's end (or ``end``)
+            last = min(month_end, end)
+            days.append((day, last))
+            day = last + dt.timedelta(days=1)
+            continue
+        year_end = dt.date(day.year, 12, 31)
+        q_first_month = (day.month - 1) // 3 * 3 + 1
+        quarter_end = (
+            dt.date(day.year, 12, 31)
+            if q_first_month == 10
+            else dt.date(day.year, q_first_month + 3, 1) - dt.timedelta(days=1)
+        )
+        if day.month == 1 and year_end <= end:
+            keys.append(f"{day.year}")
+            day = year_end + dt.timedelta(days=1)
+        elif day.month == q_first_month and quarter_end <= end:
+            keys.append(f"{day.year}-Q{(day.month + 2) // 3}")
+            day = quarter_end + dt.timedelta(days=1)
+        else:
+            keys.append(f"{day:%Y-%m}")
+            day = month_end + dt.timedelta(days=1)
+    return keys, days
+
+
+def _households_visited(session: Session, period: Period) -> dict[str, int]:
+    """走访到的户 per village: distinct households met by a live entry of the period. A calendar month,
+    quarter or year is one index range of ``derived_household_met``; a custom period adds the households
+    of the entries of its odd days at either end (counted once)."""
+    keys, days = calendar_parts(period.start, period.end)
+    met = _household_met
+    if len(keys) == 1 and not days:
+        return _by_village(
+            session.execute(
+                select(met.c.village_code, func.count())
+                .where(met.c.period == keys[0])
+                .group_by(met.c.village_code)
+            )
+        )
+    parts: list[Select[Any]] = []
+    if keys:
+        parts.append(select(met.c.village_code, met.c.household_id).where(met.c.period.in_(keys)))
+    for first, last in days:
+        parts.append(
+            select(_entry_fact.c.village_code, DiaryParticipant.household_id)
+            .select_from(_entry_fact)
+            .join(DiaryParticipant, DiaryParticipant.entry_id == _entry_fact.c.entry_id)
+            .where(
+                _entry_fact.c.day.between(first.isoformat(), last.isoformat()),
+                DiaryParticipant.deleted_at.is_(None),
+            )
+        )
+    both = union(*parts).subquery()  # UNION: each (village, household) once
+    return _by_village(
+        session.execute(select(both.c.village_code, func.count()).group_by(both.c.village_code))
+    )
+
+
+def _demands(
+    session: Session, period: Period, today: dt.date
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]], dict[str, int], dict[str, dict[str, int]]]:
+    """诉求 of the period per village: by status, by category, overdue (not closed, due before ``today``)
+    and 群众点评 of the closed ones — from the per-day counts, in one pass."""
+    first, last = _days(period)
+    d = _demand_day
+    overdue_flag = case(
+        (and_(d.c.status != demands.CLOSED, d.c.due_on != "", d.c.due_on < today.isoformat()), 1), else_=0
+    )
+    by_status: dict[str, dict[str, int]] = {}
+    by_category: dict[str, dict[str, int]] = {}
+    overdue: dict[str, int] = {}
+    feedback: dict[str, dict[str, int]] = {}
+    for code, status, category, late, verdict, n in session.execute(
+        select(d.c.village_code, d.c.status, d.c.category, overdue_flag, d.c.verdict, func.sum(d.c.n))
+        .where(d.c.day.between(first, last))
+        .group_by(d.c.village_code, d.c.status, d.c.category, overdue_flag, d.c.verdict)
+        .having(func.sum(d.c.n) > 0)
+    ):
+        n = int(n)
+        per_status, per_category = by_status.setdefault(code, {}), by_category.setdefault(code, {})
+        per_status[status] = per_status.get(status, 0) + n
+        per_category[category] = per_category.get(category, 0) + n
+        overdue[code] = overdue.get(code, 0) + (n if late else 0)
+        if status == demands.CLOSED:
+            said = feedback.setdefault(code, {})
+            key = verdict if verdict in vocab.FEEDBACK_VERDICTS else NO_FEEDBACK
+            said[key] = said.get(key, 0) + n
+    return by_status, by_category, overdue, feedback
 
 
 def compute(work: Work, period: Period, *, today: dt.date) -> Report:
@@ -189,36 +343,48 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
             select(Household.village_code, func.count()).where(live_h).group_by(Household.village_code)
         )
     )
-    persons = _by_village(
-        session.execute(
-            select(Person.village_code, func.count())
-            .join(Household, Household.id == Person.household_id)
-            .where(Person.deleted_at.is_(None), Person.status == "在册", live_h)
-            .group_by(Person.village_code)
-        )
-    )
-    tags = _nested(
-        session.execute(
-            select(
-                HouseholdTag.village_code, HouseholdTag.tag, func.count(distinct(HouseholdTag.household_id))
+    # 在册人口, 标签 and 有联系干部的户 count the rows of live households: every live row from an index
+    # alone, less those of the (few) deleted households, read from theirs — never a household row per row
+    dead = list(session.scalars(select(Household.id).where(Household.deleted_at.is_not(None))))
+    in_person = (Person.deleted_at.is_(None), Person.status == "在册")
+    persons = _minus(
+        _by_village(
+            session.execute(
+                select(Person.village_code, func.count()).where(*in_person).group_by(Person.village_code)
             )
-            .join(Household, Household.id == HouseholdTag.household_id)
-            .where(HouseholdTag.deleted_at.is_(None), live_h)
-            .group_by(HouseholdTag.village_code, HouseholdTag.tag)
-        )
+        ),
+        _of_dead(
+            session, dead, select(Person.village_code, func.count()).where(*in_person), Person.household_id
+        ),
     )
-    contact = _by_village(
-        session.execute(
-            select(Household.village_code, func.count(distinct(CadreAssignment.household_id)))
-            .join(CadreAssignment, CadreAssignment.household_id == Household.id)
-            .where(
-                live_h,
-                CadreAssignment.deleted_at.is_(None),
-                CadreAssignment.role == vocab.CONTACT_CADRE,
-                CadreAssignment.end_on.is_(None),
+    tag_counts = select(
+        HouseholdTag.village_code, HouseholdTag.tag, func.count(distinct(HouseholdTag.household_id))
+    ).where(HouseholdTag.deleted_at.is_(None))
+    tags_dead: dict[str, dict[str, int]] = {}
+    for chunk in _chunks(dead):
+        for code, tag, n in session.execute(
+            tag_counts.where(HouseholdTag.household_id.in_(chunk)).group_by(
+                HouseholdTag.village_code, HouseholdTag.tag
             )
-            .group_by(Household.village_code)
-        )
+        ):
+            per = tags_dead.setdefault(code, {})
+            per[tag] = per.get(tag, 0) + n
+    tags = {
+        code: _minus(counts, tags_dead.get(code, {}))
+        for code, counts in _nested(
+            session.execute(tag_counts.group_by(HouseholdTag.village_code, HouseholdTag.tag))
+        ).items()
+    }
+    contact_counts = select(
+        CadreAssignment.village_code, func.count(distinct(CadreAssignment.household_id))
+    ).where(
+        CadreAssignment.deleted_at.is_(None),
+        CadreAssignment.role == vocab.CONTACT_CADRE,
+        CadreAssignment.end_on.is_(None),
+    )
+    contact = _minus(
+        _by_village(session.execute(contact_counts.group_by(CadreAssignment.village_code))),
+        _of_dead(session, dead, contact_counts, CadreAssignment.household_id),
     )
     delivered = _by_village(
         session.execute(
@@ -227,61 +393,19 @@ def compute(work: Work, period: Period, *, today: dt.date) -> Report:
             .group_by(Household.village_code)
         )
     )
-    delivered_now = _by_village(
+    delivered_now = _by_village(  # from the index alone (the planner would take the dates' index)
         session.execute(
-            select(Household.village_code, func.count())
-            .where(live_h, Household.card_delivered_on.between(period.start, period.end))
-            .group_by(Household.village_code)
+            text(
+                "SELECT village_code, count(*) FROM household INDEXED BY ix_household_live_village_card "
+                "WHERE deleted_at IS NULL AND card_delivered_on BETWEEN :first AND :last GROUP BY village_code"
+            ),
+            {"first": period.start.isoformat(), "last": period.end.isoformat()},
         )
     )
 
-    in_period = [
-        DiaryEntry.deleted_at.is_(None),
-        DiaryEntry.occurred_at >= period.start_dt(),
-        DiaryEntry.occurred_at < period.end_dt(),
-    ]
-    visits = _nested(
-        session.execute(
-            select(DiaryEntry.village_code, DiaryEntry.kind, func.count())
-            .where(*in_period)
-            .group_by(DiaryEntry.village_code, DiaryEntry.kind)
-        )
-    )
-    visited = _by_village(
-        session.execute(
-            select(DiaryEntry.village_code, func.count(distinct(DiaryParticipant.household_id)))
-            .join(DiaryParticipant, DiaryParticipant.entry_id == DiaryEntry.id)
-            .where(*in_period, DiaryParticipant.deleted_at.is_(None))
-            .group_by(DiaryEntry.village_code)
-        )
-    )
-    # one pass over the period's demands: by status, by category and overdue together
-    overdue_flag = case((and_(Demand.status != demands.CLOSED, Demand.due_on < today), 1), else_=0)
-    by_status: dict[str, dict[str, int]] = {}
-    by_category: dict[str, dict[str, int]] = {}
-    overdue: dict[str, int] = {}
-    feedback: dict[str, dict[str, int]] = {}
-    for code, status, category, late, verdict, n in session.execute(
-        select(
-            Demand.village_code,
-            Demand.status,
-            Demand.category,
-            overdue_flag,
-            Demand.feedback_verdict,
-            func.count(),
-        )
-        .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
-        .where(*in_period, Demand.deleted_at.is_(None))
-        .group_by(Demand.village_code, Demand.status, Demand.category, overdue_flag, Demand.feedback_verdict)
-    ):
-        per_status, per_category = by_status.setdefault(code, {}), by_category.setdefault(code, {})
-        per_status[status] = per_status.get(status, 0) + n
-        per_category[category] = per_category.get(category, 0) + n
-        overdue[code] = overdue.get(code, 0) + (n if late else 0)
-        if status == demands.CLOSED:
-            said = feedback.setdefault(code, {})
-            key = verdict if verdict in vocab.FEEDBACK_VERDICTS else NO_FEEDBACK
-            said[key] = said.get(key, 0) + n
+    visits = _visits(session, period)
+    visited = _households_visited(session, period)
+    by_status, by_category, overdue, feedback = _demands(session, period, today)
 
     codes = set(households) | set(visits) | set(by_status)
     if show_cases:

@@ -55,6 +55,7 @@ def _demo_fingerprint() -> str:
         *(ROOT / "app").glob("demo*.py"),
         *(ROOT / "app").glob("*/demo.py"),
         *(ROOT / "db" / "models").rglob("*.py"),
+        *(ROOT / "db").glob("diary_*.py"),  # what migrations create from there (full text, derived data)
         *(ROOT / "migrations").rglob("*.py"),
     ]
     for path in sorted(paths):

@@ -377,8 +377,8 @@ class SalvageReport:
 def salvage(damaged: Path, fresh: Path, key: bytes | None) -> SalvageReport:
     """Copy every row that can still be read from the damaged database into ``fresh`` (a new, empty
     database at the same schema), table by table in rowid ranges: a range SQLite cannot read is halved
-    down to single rows, and those are skipped. The full-text indexes are not copied: ``fresh``'s
-    triggers rebuild them as the rows go in. Foreign keys are checked by the caller afterwards (a row
+    down to single rows, and those are skipped. The full-text indexes and the diary's derived data are
+    not copied: ``fresh``'s triggers rebuild them as the rows go in. Foreign keys are checked by the caller afterwards (a row
     whose parent was lost is kept: its content is worth more than the link)."""
     src = _Source(damaged, key)
     dst = cipher.connect(fresh, key)
@@ -389,7 +389,8 @@ def salvage(damaged: Path, fresh: Path, key: bytes | None) -> SalvageReport:
             r[0]
             for r in dst.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-                "AND name NOT LIKE 'fts_%' AND name != 'alembic_version' ORDER BY rowid"
+                "AND name NOT LIKE 'fts_%' AND name NOT LIKE 'derived_%' AND name != 'alembic_version' "
+                "ORDER BY rowid"
             )
         ]
         for table in tables:

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine
 BULK_WRITERS: tuple[str, ...] = (
     "db.queries.households:bulk_import_index",
     "db.queries.diary:bulk_import_index",
+    "db.diary_derived:bulk_import_refresh",
 )
 
 # "module:pending_fn:work_fn"; pending_fn(conn) -> int rows waiting; work_fn(conn, limit) -> int rows

@@ -11,8 +11,9 @@ target_metadata = Base.metadata
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    # FTS5 virtual tables and their shadow tables are created by hand in revisions.
-    return not (type_ == "table" and name and (name.startswith("fts_") or name.startswith("sqlite_")))
+    # FTS5 virtual tables and their shadow tables, and the diary's derived tables (db/diary_derived.py),
+    # are created by hand in revisions.
+    return not (type_ == "table" and name and (name.startswith(("fts_", "sqlite_", "derived_"))))
 
 
 def _run(connection) -> None:

@@ -378,8 +378,17 @@ def test_the_window_says_when_the_background_check_finds_damage(
 
 
 def test_what_is_still_readable_goes_into_a_new_workspace(village_ws, tmp_path):
+    from app.diary import entries
+
+    from tests.diary_helpers import NOW, add_cadre, entry_input
+    from tests.test_diary_derived import assert_derived_matches
+
+    cadre = add_cadre(village_ws)
     for n in range(300):
-        add_household(village_ws, f"户主{n}", ("成员甲", "成员乙"))
+        hid = add_household(village_ws, f"户主{n}", ("成员甲", "成员乙"))
+        if n % 50 == 0:  # a few visits: the diary's derived data is rebuilt as the rows go in
+            with village_ws.work(cadre) as w:
+                entries.save_entry(w, entry_input(hid, when=NOW - dt.timedelta(days=n)), now=NOW)
     village_ws.close(daily_backup=False)
     _damage_page(village_ws.db_path, _a_leaf_of(village_ws.db_path, "person"))
     assert files.integrity_problems(village_ws.db_path, key_of(village_ws.root))
@@ -402,6 +411,7 @@ def test_what_is_still_readable_goes_into_a_new_workspace(village_ws, tmp_path):
             assert (
                 s.execute(select(func.count()).select_from(sqlalchemy_table("fts_household"))).scalar() == 300
             )
+        assert len(assert_derived_matches(new)["household_visit"]) == 300
     finally:
         new.close(daily_backup=False)
     sound = _cli("salvage", "--data-dir", out, "--out", tmp_path / "again")

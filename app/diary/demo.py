@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from db import vocab
+from db import diary_derived, vocab
 from db.base import new_id
 from db.diary_fulltext import index_new_entries, triggers_set_aside
 from db.models import (
@@ -649,7 +649,7 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
             # a big page cache for this connection: rows with random ids go into every index of the
             # tables, and with SQLite's default 2 MB each batch would spill and rewrite the same pages
             conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
-            with triggers_set_aside(conn):
+            with triggers_set_aside(conn), diary_derived.triggers_set_aside(conn):
                 for model, rows in (
                     (DiaryEntry, entries),
                     (DiaryParticipant, parts),
@@ -663,6 +663,9 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
                         stamp_new_rows(conn, ctx, rows)
                         conn.execute(insert(model), rows)
                 index_new_entries(conn, [e["id"] for e in entries])
+                # the visit state and per-day counts of what the batch wrote (its demands and the
+                # households its entries met come with the entries)
+                diary_derived.refresh_written(conn, entries=[e["id"] for e in entries])
         made["diary_entries"] += len(entries)
         made["demands"] += len(demands)
         made["acknowledgements"] += len(acks)

@@ -11,9 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
-from sqlalchemy.orm import QueryableAttribute, Session
-from sqlalchemy.sql.selectable import ScalarSelect
+from sqlalchemy import ColumnElement, Select, case, column, func, literal, or_, select, table
+from sqlalchemy.orm import Session
 
 from db import settings, vocab
 from db.models import (
@@ -197,25 +196,29 @@ def _must_visit_info(ev: MustVisitEvent, h: Household) -> MustVisitInfo:
     )
 
 
-def open_must_visits(work: Work, *, cadre_id: str | None = None) -> list[MustVisitInfo]:
+def open_must_visits(
+    work: Work, *, cadre_id: str | None = None, unassigned_too: bool = False
+) -> list[MustVisitInfo]:
     """Events with no home visit to the household since they happened (whoever recorded the visit,
     on whichever station: an entry that arrived in a bundle closes it too)."""
     session = work.session
-    visited = exists().where(
-        DiaryParticipant.household_id == MustVisitEvent.household_id,
-        DiaryParticipant.deleted_at.is_(None),
-        DiaryEntry.id == DiaryParticipant.entry_id,
-        DiaryEntry.deleted_at.is_(None),
-        DiaryEntry.kind == HOME_VISIT,
-        func.date(DiaryEntry.occurred_at) >= MustVisitEvent.occurred_on,
-    )
+    # a home visit on or after the event's day: the household's stored last home visit (its day) is
+    # not before it (db/diary_derived.py; a deleted household has none, and its events are not shown)
+    visit = table("derived_household_visit", column("household_id"), column("last_visit"))
     q = (
         select(MustVisitEvent, Household)
         .join(Household, Household.id == MustVisitEvent.household_id)
-        .where(MustVisitEvent.deleted_at.is_(None), MustVisitEvent.closed_by_entry_id.is_(None), ~visited)
+        .join(visit, visit.c.household_id == MustVisitEvent.household_id)
+        .where(
+            MustVisitEvent.deleted_at.is_(None),
+            MustVisitEvent.closed_by_entry_id.is_(None),
+            func.coalesce(visit.c.last_visit, "") < func.date(MustVisitEvent.occurred_on),
+        )
         .order_by(MustVisitEvent.due_on, Household.head_name)
     )
-    if cadre_id:
+    if cadre_id and unassigned_too:  # (the administrator's: their own and those of no cadre)
+        q = q.where(or_(MustVisitEvent.cadre_id == cadre_id, MustVisitEvent.cadre_id.is_(None)))
+    elif cadre_id:
         q = q.where(MustVisitEvent.cadre_id == cadre_id)
     return [_must_visit_info(ev, h) for ev, h in session.execute(q)]
 
@@ -283,24 +286,120 @@ def interval_for(tags: Iterable[str], rhythm: dict[str, Any]) -> int:
     return ordinary
 
 
-def _last_visit_of(
-    household_id_col: ColumnElement[str] | QueryableAttribute[str],
-) -> ScalarSelect[dt.datetime]:
-    """Correlated: the latest home visit to the household in ``household_id_col``. Walks the live
-    participants of that one household (``ix_diary_participant_live_household_entry``) and looks each
-    entry up by its key, so the cost follows the households asked about, not the whole diary."""
-    return (
-        select(func.max(DiaryEntry.occurred_at))
-        .select_from(DiaryParticipant)
-        .join(DiaryEntry, DiaryEntry.id == DiaryParticipant.entry_id)
+def visit_threshold(today: dt.date, months: int) -> dt.date:
+    """The first day ``s`` whose next visit ``add_months(s, months)`` is not before ``today``: a household
+    whose rhythm counts from a day before it is overdue (``add_months`` never decreases, so that is a
+    plain comparison SQL can make)."""
+    day = add_months(today, -months) - dt.timedelta(days=4)
+    while add_months(day, months) < today:
+        day += dt.timedelta(days=1)
+    return day
+
+
+@dataclass(frozen=True)
+class _Overdue:
+    household_id: str
+    cadre_id: str | None
+    interval_months: int
+    last_visit: dt.date | None
+    due_on: dt.date
+
+
+def _overdue_rows(session: Session, today: dt.date, cadre_id: str | None) -> list[_Overdue]:
+    """The overdue households (one row each, with their current contact cadre), from the stored visit
+    state (``derived_household_visit``, db/diary_derived.py: each live household's last home visit, and the
+    day its rhythm counts from) — never from the diary itself. The interval comes from the household's
+    tags (the shortest), the comparison with ``today`` from :func:`visit_threshold` per interval."""
+    rhythm = _rhythm(session)
+    tag_months: dict[str, int] = {str(t): int(m) for t, m in rhythm["tags"].items()}
+    ordinary = int(rhythm["ordinary"])
+    visit = table("derived_household_visit", column("household_id"), column("last_visit"), column("since"))
+    contact = (
+        select(CadreAssignment.household_id, CadreAssignment.cadre_id)
         .where(
-            DiaryParticipant.household_id == household_id_col,
-            DiaryParticipant.deleted_at.is_(None),
-            DiaryEntry.deleted_at.is_(None),
-            DiaryEntry.kind == HOME_VISIT,
+            CadreAssignment.role == vocab.CONTACT_CADRE,
+            CadreAssignment.end_on.is_(None),
+            CadreAssignment.deleted_at.is_(None),
         )
-        .scalar_subquery()
+        .subquery()
     )
+    interval: ColumnElement[Any] = literal(ordinary)
+    if tag_months:
+        tagged = (
+            select(
+                HouseholdTag.household_id,
+                func.min(case(tag_months, value=HouseholdTag.tag)).label("months"),
+            )
+            .where(HouseholdTag.deleted_at.is_(None), HouseholdTag.tag.in_(list(tag_months)))
+            .group_by(HouseholdTag.household_id)
+            .subquery()
+        )
+        interval = func.coalesce(tagged.c.months, ordinary)
+    months_used = {ordinary, *tag_months.values()}
+    thresholds = {m: visit_threshold(today, m).isoformat() for m in sorted(months_used)}
+    threshold = case(thresholds, value=interval)
+    q = (
+        select(visit.c.household_id, contact.c.cadre_id, interval, visit.c.last_visit, visit.c.since)
+        .select_from(visit)
+        .join(contact, contact.c.household_id == visit.c.household_id, isouter=cadre_id is None)
+        # the loosest threshold first: a plain comparison on the stored row, so the tags and cadre of
+        # households visited lately are never looked up
+        .where(visit.c.since < max(thresholds.values()), visit.c.since < threshold)
+    )
+    if tag_months:
+        q = q.join(tagged, tagged.c.household_id == visit.c.household_id, isouter=True)
+    if cadre_id:
+        q = q.where(contact.c.cadre_id == cadre_id)
+    out = []
+    seen = set()
+    for hid, cid, months, last, since in session.execute(q):
+        if hid in seen:  # two current contact cadres (a data error): the household once
+            continue
+        seen.add(hid)
+        last_visit = dt.date.fromisoformat(last) if last else None
+        due = add_months(dt.date.fromisoformat(since), int(months))
+        out.append(_Overdue(hid, cid, int(months), last_visit, due))
+    return out
+
+
+def _complete(session: Session, rows: list[_Overdue]) -> list[OverdueHousehold]:
+    """The reminders of ``rows`` with the household's head, group, tags and cadre's name."""
+    ids = [r.household_id for r in rows]
+    names: dict[str, tuple[str, str]] = {}
+    tags: dict[str, list[str]] = {}
+    cadres: dict[str, str] = {}
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        for hid, head, group in session.execute(
+            select(Household.id, Household.head_name, Household.group_name).where(Household.id.in_(chunk))
+        ):
+            names[hid] = (head, group)
+        for hid, tag in session.execute(
+            select(HouseholdTag.household_id, HouseholdTag.tag).where(
+                HouseholdTag.household_id.in_(chunk), HouseholdTag.deleted_at.is_(None)
+            )
+        ):
+            tags.setdefault(hid, []).append(tag)
+    cadre_ids = {r.cadre_id for r in rows if r.cadre_id}
+    if cadre_ids:
+        cadres = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(cadre_ids))).all())
+    out = []
+    for r in rows:
+        head, group = names.get(r.household_id, ("", ""))
+        out.append(
+            OverdueHousehold(
+                r.household_id,
+                head,
+                group,
+                r.cadre_id,
+                cadres.get(r.cadre_id, "") if r.cadre_id else "",
+                tuple(sorted(tags.get(r.household_id, ()))),
+                r.interval_months,
+                r.last_visit,
+                r.due_on,
+            )
+        )
+    out.sort(key=lambda o: (o.due_on, o.head_name))
+    return out
 
 
 def overdue_households(work: Work, today: dt.date, *, cadre_id: str | None = None) -> list[OverdueHousehold]:
@@ -308,64 +407,44 @@ def overdue_households(work: Work, today: dt.date, *, cadre_id: str | None = Non
 
     Due = last home visit + the interval in months (never visited: counted from when the household
     was entered). Most overdue first. A reminder list: no counts per cadre, no ranking.
-    With ``cadre_id``, only that cadre's households are read (their last visits included).
+    With ``cadre_id``, only that cadre's households are read.
     """
+    return _complete(work.session, _overdue_rows(work.session, today, cadre_id))
+
+
+@dataclass(frozen=True)
+class OverdueSummary:
+    """What 今日待办 shows of the overdue visits: how many per contact cadre (``None``: no contact cadre,
+    with the cadres' names), and the first few of one cadre's, most overdue first."""
+
+    per_cadre: dict[str | None, int]
+    cadre_names: dict[str, str]
+    first: list[OverdueHousehold]
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_cadre.values())
+
+
+def overdue_summary(
+    work: Work, today: dt.date, *, first_of: str, limit: int, cadre_id: str | None = None
+) -> OverdueSummary:
+    """The counts of :func:`overdue_households` per contact cadre (only ``cadre_id``'s with it) and the
+    first ``limit`` of ``first_of``'s households in its order; names and tags are read for those only."""
     session = work.session
-    rhythm = _rhythm(session)
-    contact = (
-        (CadreAssignment.household_id == Household.id)
-        & (CadreAssignment.role == vocab.CONTACT_CADRE)
-        & CadreAssignment.end_on.is_(None)
-        & CadreAssignment.deleted_at.is_(None)
+    rows = _overdue_rows(session, today, cadre_id)
+    per_cadre: dict[str | None, int] = {}
+    for r in rows:
+        per_cadre[r.cadre_id] = per_cadre.get(r.cadre_id, 0) + 1
+    mine = sorted((r for r in rows if r.cadre_id == first_of), key=lambda r: r.due_on)
+    if len(mine) > limit:  # those due no later than the last shown (ties go by the head's name)
+        mine = [r for r in mine if r.due_on <= mine[limit - 1].due_on]
+    first = _complete(session, mine)[:limit]
+    ids = [c for c in per_cadre if c]
+    names = (
+        dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
     )
-    q = (
-        select(
-            Household.id,
-            Household.head_name,
-            Household.group_name,
-            Household.created_at,
-            CadreAssignment.cadre_id,
-            User.display_name,
-            _last_visit_of(Household.id),
-        )
-        .join(CadreAssignment, contact, isouter=True)
-        .join(User, User.id == CadreAssignment.cadre_id, isouter=True)
-        .where(Household.deleted_at.is_(None))
-    )
-    tags_q = select(HouseholdTag.household_id, HouseholdTag.tag).where(HouseholdTag.deleted_at.is_(None))
-    if cadre_id:
-        q = q.where(CadreAssignment.cadre_id == cadre_id)
-        tags_q = tags_q.where(
-            HouseholdTag.household_id.in_(
-                select(CadreAssignment.household_id).where(
-                    CadreAssignment.cadre_id == cadre_id,
-                    CadreAssignment.role == vocab.CONTACT_CADRE,
-                    CadreAssignment.end_on.is_(None),
-                    CadreAssignment.deleted_at.is_(None),
-                )
-            )
-        )
-    households = session.execute(q).all()
-    if not households:
-        return []
-    tags: dict[str, list[str]] = {}
-    for hid, tag in session.execute(tags_q):
-        tags.setdefault(hid, []).append(tag)
-    out = []
-    seen = set()
-    for hid, head, group, created_at, cid, cname, last_at in households:
-        if hid in seen:
-            continue
-        seen.add(hid)
-        htags = tuple(sorted(tags.get(hid, ())))
-        months = interval_for(htags, rhythm)
-        last_visit = last_at.date() if last_at is not None else None
-        start = last_visit or (created_at.date() if created_at else today)
-        due = add_months(start, months)
-        if due < today:
-            out.append(OverdueHousehold(hid, head, group, cid, cname or "", htags, months, last_visit, due))
-    out.sort(key=lambda o: (o.due_on, o.head_name))
-    return out
+    return OverdueSummary(per_cadre, names, first)
 
 
 @dataclass(frozen=True)

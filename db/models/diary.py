@@ -78,6 +78,14 @@ class Demand(SyncedRecord, Base):
     __tablename__ = "demand"
     __record_type__ = "demands"
     __label__ = "群众诉求"
+    # 今日待办's closed demands still without the resident's 点评, from a short index range (migration 0015)
+    __table_args__ = (
+        Index(
+            "ix_demand_closed_without_feedback",
+            "closed_on",
+            sqlite_where=text("status = '已办结' AND feedback_verdict IS NULL AND deleted_at IS NULL"),
+        ),
+    )
 
     entry_id: Mapped[str] = mapped_column(ForeignKey("diary_entry.id"), index=True)
     household_id: Mapped[str | None] = mapped_column(ForeignKey("household.id"), index=True)

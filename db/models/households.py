@@ -28,6 +28,16 @@ class Household(SyncedRecord, Base):
             ("phones", "head_name"),
             ("card_delivered_on", "head_name"),
         )
+    ) + (
+        # 联系卡已送达 per village (统计报表), from the index alone (migration 0015)
+        Index(
+            "ix_household_live_village_card",
+            "village_code",
+            "card_delivered_on",
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+        # the (few) deleted households, whose members, tags and cadres the report's counts leave out
+        Index("ix_household_deleted", "village_code", sqlite_where=text("deleted_at IS NOT NULL")),
     )
 
     household_no: Mapped[str | None] = mapped_column(String(30))  # 户编号 from the village's own roster
@@ -49,6 +59,12 @@ class Person(SyncedRecord, Base):
     __tablename__ = "person"
     __record_type__ = "persons"
     __label__ = "家庭成员"
+    # 在册人口 per village (统计报表) from the index alone (migration 0015)
+    __table_args__ = (
+        Index(
+            "ix_person_live_status_village", "status", "village_code", sqlite_where=text("deleted_at IS NULL")
+        ),
+    )
 
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
     name: Mapped[str] = mapped_column(String(50), index=True)
@@ -86,6 +102,16 @@ class HouseholdTag(SyncedRecord, Base):
     __tablename__ = "household_tag"
     __record_type__ = "household_tags"
     __label__ = "户标签"
+    # 标签 per village (统计报表) from the index alone (migration 0015)
+    __table_args__ = (
+        Index(
+            "ix_household_tag_live_village",
+            "village_code",
+            "tag",
+            "household_id",
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+    )
 
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
     tag: Mapped[str] = mapped_column(String(30), index=True)
@@ -97,6 +123,22 @@ class CadreAssignment(SyncedRecord, Base):
     __tablename__ = "cadre_assignment"
     __record_type__ = "cadre_assignments"
     __label__ = "联系干部安排"
+    # Each household's current contact cadre from the index alone (the visit reminders), and the
+    # households with one per village (统计报表) (migration 0015).
+    __table_args__ = (
+        Index(
+            "ix_cadre_assignment_current_contact",
+            "household_id",
+            "cadre_id",
+            sqlite_where=text("role = '联系干部' AND end_on IS NULL AND deleted_at IS NULL"),
+        ),
+        Index(
+            "ix_cadre_assignment_contact_village",
+            "village_code",
+            "household_id",
+            sqlite_where=text("role = '联系干部' AND end_on IS NULL AND deleted_at IS NULL"),
+        ),
+    )
 
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), index=True)
     cadre_id: Mapped[str] = mapped_column(ForeignKey("user.id"), index=True)
