@@ -33,6 +33,8 @@ from sqlalchemy.orm import Session
 from db import vocab
 from db.models import (
     CadreAssignment,
+    Demand,
+    DiaryEntry,
     DiaryParticipant,
     Household,
     HouseholdTag,

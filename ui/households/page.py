@@ -47,7 +47,9 @@ class HouseholdsPage(QWidget):
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()  # the search on a row of its own with one check box: its hint is read whole
         self.search = QLineEdit()
-        self.search.setPlaceholderText("查找（Ctrl+F）：姓名或姓、拼音首字母或全拼、身份证号任意几位、电话、住址")
+        self.search.setPlaceholderText(
+            "查找（Ctrl+F）：姓名或姓、拼音首字母或全拼、身份证号任意几位、电话、住址"
+        )
         self.search.setClearButtonEnabled(True)
         bar.addWidget(self.search, 1)
         self.village = VillageFilter(ctx, self)
