@@ -88,6 +88,9 @@ def test_town_wizard_imports_a_folder_and_shows_board_and_one_conflict(
     page.tabs.setCurrentWidget(page.conflicts)
     conflicts = page.conflicts
     assert conflicts.model.rowCount() == 1
+    described = conflicts.model.rows[0][3]  # the household by its head and address, never by its id
+    assert described and conflicts.items[0].record_id[:8] not in described
+    assert conflicts.items[0].local["head_name"] in described
     qtmodeltester.check(conflicts.model)
     qtmodeltester.check(conflicts.fields)
     notes_row = conflicts.fields.fields.index("notes")

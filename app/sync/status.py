@@ -167,6 +167,13 @@ _DESCRIBE = {
 }
 
 
+def describe(table_name: str, row: dict[str, Any]) -> str:
+    """What a record is, in its own words (a household's head and address, a person's name …), for a
+    list the user reads; "" when its table has nothing to say."""
+    values = (row.get(c) for c in _DESCRIBE.get(table_name, ()))
+    return " ".join(str(v) for v in values if v not in (None, ""))[:60]
+
+
 def refused_records(ws: Workspace, station_id: str | None = None, *, limit: int = 500) -> list[RefusedRecord]:
     """The records a peer refused that still exist here (the town's last receipt at a village; at a
     town, what it refused of ``station_id``'s bundles), with the reason; at most ``limit``."""
@@ -206,7 +213,7 @@ def refused_records(ws: Workspace, station_id: str | None = None, *, limit: int 
                     r.record_type,
                     record_label(r.record_type),
                     r.record_id,
-                    description[:60] or r.record_id[:8],
+                    description[:60] or "（无可显示的内容）",
                     r.reason,
                     household_id,
                 )

@@ -60,7 +60,7 @@ class ConflictsView(Base):
                     c.id,
                     status.record_label(c.record_type),
                     c.village_code,
-                    c.record_id[:8],
+                    status.describe(c.table_name, c.local) or status.describe(c.table_name, c.incoming),
                     c.incoming_station_name,
                     "、".join(c.differing),
                     fmt_time(c.detected_at),
