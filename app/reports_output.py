@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from fpdf import FPDF
 from fpdf.enums import WrapMode
 from fpdf.fonts import FontFace
 
@@ -22,9 +21,8 @@ from app import charts, reports
 from app.dates import cn_date
 from app.errors import UserError
 from app.ledger_book import LedgerBook, check_target
-from app.paths import cjk_font_path
+from app.pdf_sheet import FONT, LandscapeSheet
 
-FONT = "NotoSerifSC"
 HEAD = FontFace(fill_color=(230, 230, 230))
 TOTAL = FontFace(fill_color=(245, 245, 245))
 # width on paper (mm) of each column; the rest share what is left
@@ -61,23 +59,6 @@ def title_of(unit_name: str) -> str:
     return f"{unit_name}民情工作统计报表"
 
 
-class _Sheet(FPDF):
-    def __init__(self, title: str) -> None:
-        super().__init__(orientation="L", unit="mm", format="A4")
-        self.add_font(FONT, "", str(cjk_font_path()))
-        self.set_margins(10, 10, 10)
-        self.set_auto_page_break(True, margin=12)
-        self.set_title(title)
-        self.set_creator("民情簿")
-
-    def footer(self) -> None:
-        self.set_y(-10)
-        self.set_font(FONT, size=8)
-        self.set_text_color(110)
-        self.cell(0, 5, f"第 {self.page_no()} 页", align="C")
-        self.set_text_color(0)
-
-
 def print_summary(
     report: reports.Report,
     target: Path | str,
@@ -95,7 +76,7 @@ def print_summary(
         raise UserError(f"文件夹 {target.parent} 不存在，请先建立或换一个位置", field="file")
     day = printed_on or dt.date.today()
     title = title_of(unit_name)
-    pdf = _Sheet(title)
+    pdf = LandscapeSheet(title)
     pdf.add_page()
     pdf.set_font(FONT, size=18)
     pdf.cell(0, 10, title, align="C", new_x="LMARGIN", new_y="NEXT")

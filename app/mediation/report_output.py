@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from fpdf import FPDF
 from fpdf.enums import WrapMode
 from fpdf.fonts import FontFace
 
@@ -21,9 +20,8 @@ from app.dates import cn_date, cn_month_day
 from app.errors import UserError
 from app.ledger_book import LedgerBook, check_target
 from app.mediation import frozen, monthly
-from app.paths import cjk_font_path
+from app.pdf_sheet import FONT, LandscapeSheet
 
-FONT = "NotoSerifSC"
 HEAD = FontFace(fill_color=(230, 230, 230))
 TOTAL = FontFace(fill_color=(245, 245, 245))
 
@@ -167,23 +165,6 @@ def _state(r: frozen.ReportRow) -> str:
     return r.status
 
 
-class _Sheet(FPDF):
-    def __init__(self, title: str) -> None:
-        super().__init__(orientation="L", unit="mm", format="A4")
-        self.add_font(FONT, "", str(cjk_font_path()))
-        self.set_margins(10, 10, 10)
-        self.set_auto_page_break(True, margin=12)
-        self.set_title(title)
-        self.set_creator("民情簿")
-
-    def footer(self) -> None:
-        self.set_y(-10)
-        self.set_font(FONT, size=8)
-        self.set_text_color(110)
-        self.cell(0, 5, f"第 {self.page_no()} 页", align="C")
-        self.set_text_color(0)
-
-
 def print_report(
     view: frozen.MonthlyReportView,
     target: Path | str,
@@ -198,7 +179,7 @@ def print_report(
     if not target.parent.exists():
         raise UserError(f"文件夹 {target.parent} 不存在，请先建立或换一个位置", field="file")
     day = printed_on or dt.date.today()
-    pdf = _Sheet(view.title)
+    pdf = LandscapeSheet(view.title)
     pdf.add_page()
     pdf.set_font(FONT, size=18)
     pdf.cell(0, 10, "人民调解工作统计表", align="C", new_x="LMARGIN", new_y="NEXT")
