@@ -363,3 +363,38 @@ def _counts_dir(data_dir):
         return _counts(ws)
     finally:
         ws.close()
+
+
+def test_a_roster_exported_elsewhere_imports_once_and_again_changes_nothing(
+    village_ws, village_admin, ugly, tmp_path
+):
+    """Another station's roster (its own system ids) makes new households here; importing the same
+    workbook again finds them by the head's resident ID instead of making them a second time."""
+    from app.stations import init_station
+    from app.workspace import Workspace
+
+    from tests.conftest import ADMIN_PASSWORD, VILLAGE_CODE
+
+    with village_ws.work() as w:
+        excel_apply.import_file(w, ugly, today=dt.date(2026, 1, 1), keep_rest=True)
+    full = tmp_path / "台账-完整.xlsx"
+    with village_ws.work(village_admin) as w:
+        excel_export.export_roster(w, full, full_id=True)
+    other = Workspace.open(tmp_path / "other")
+    init_station(
+        other,
+        kind="village",
+        code=VILLAGE_CODE,
+        name="张家村",
+        admin_user="admin",
+        admin_password=ADMIN_PASSWORD,
+    )
+    try:
+        with other.work() as w:
+            first = excel_apply.import_file(w, full, today=dt.date(2026, 1, 1)).summary
+        assert (first["new"], first["invalid"]) == (4, 0)
+        with other.work() as w:
+            again = excel_apply.import_file(w, full, today=dt.date(2026, 1, 1)).summary
+        assert (again["new"], again["updated"], again["unchanged"], again["invalid"]) == (0, 0, 4, 0)
+    finally:
+        other.close()

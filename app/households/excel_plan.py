@@ -690,7 +690,14 @@ def _compare(work: Work, plan: ImportPlan) -> None:
                     )
                 )
                 continue
-            match = keyed  # None: a roster exported elsewhere, the household is new here
+            match = keyed
+            if match is None:
+                # A roster exported elsewhere: the household is new here, unless its head's resident ID is
+                # already registered here (imported from the same workbook before): then it is that household.
+                head_id = _member(head).id_number
+                owner = id_owner.get(head_id) if head_id else None
+                if owner is not None:
+                    match = households.get(owner.household_id) or session.get(Household, owner.household_id)
         elif f.get("household_no") and len(by_no.get(str(f["household_no"]), [])) == 1:
             match = by_no[str(f["household_no"])][0]
         else:
