@@ -43,7 +43,8 @@ def test_the_frozen_program_works_end_to_end(tmp_path):
     run("enroll", "--data-dir", town, tmp_path / "card.json")
     run("bundle", "export", "--data-dir", village, "--out", stick)
     assert "已导入" in run("bundle", "import", "--data-dir", town, stick)
-    assert "households 30" in run("stats", "--data-dir", town)
+    stats = run("stats", "--data-dir", town)
+    assert "张家村（370681101201）：" in stats and "户 30，" in stats  # the village's 30 households arrived
     # the 使用说明 (F1) travels with the program: every page and every screenshot it shows
     source = ROOT / "resources" / "help"
     (frozen,) = (tmp_path / "dist" / "minqing").rglob("resources/help")
