@@ -178,3 +178,21 @@ def pass_state(conn: Connection) -> dict[str, Any]:
     (where a walk stopped), empty at the start of each pass."""
     state: dict[str, Any] = conn.info.setdefault(_PASS, {})
     return state
+
+
+@contextlib.contextmanager
+def triggers_dropped(conn: Connection, prefix: str) -> Iterator[None]:
+    """Inside the caller's transaction: the triggers whose names start with ``prefix`` are dropped, and
+    re-created from their stored SQL on leaving (SQLite DDL is transactional: a rollback brings them back
+    too)."""
+    triggers = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, ?) = ?",
+        (len(prefix), prefix),
+    ).fetchall()
+    for name, _sql in triggers:
+        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    try:
+        yield
+    finally:
+        for _name, sql in triggers:
+            conn.exec_driver_sql(sql)

@@ -38,6 +38,7 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import Connection
 
 from db import vocab
+from db.bulk import triggers_dropped
 
 HOME_VISIT = vocab.HOME_VISIT
 CLOSED = vocab.CLOSED
@@ -217,16 +218,8 @@ def triggers_set_aside(conn: Connection) -> Iterator[None]:
     """Inside the caller's transaction: the ``derived_*`` triggers on the diary and household tables are
     dropped, and re-created from their stored SQL on leaving (SQLite DDL is transactional). The caller
     refreshes what it wrote (:func:`refresh_written`) before leaving."""
-    triggers = conn.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, 8) = 'derived_'"
-    ).fetchall()
-    for name, _sql in triggers:
-        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
-    try:
+    with triggers_dropped(conn, "derived_"):
         yield
-    finally:
-        for _name, sql in triggers:
-            conn.exec_driver_sql(sql)
 
 
 def refresh_written(

@@ -23,6 +23,8 @@ from collections.abc import Iterator, Sequence
 
 from sqlalchemy import Connection
 
+from db.bulk import triggers_dropped
+
 KEY_SLOT = 1_000_000  # keys per second of occurred_at
 
 
@@ -122,16 +124,8 @@ DROPS = [
 def triggers_set_aside(conn: Connection) -> Iterator[None]:
     """Inside the caller's transaction: the ``fts_diary_*`` triggers are dropped, and re-created from
     their stored SQL on leaving (SQLite DDL is transactional: a rollback brings them back too)."""
-    triggers = conn.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, 10) = 'fts_diary_'"
-    ).fetchall()
-    for name, _sql in triggers:
-        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
-    try:
+    with triggers_dropped(conn, "fts_diary_"):
         yield
-    finally:
-        for _name, sql in triggers:
-            conn.exec_driver_sql(sql)
 
 
 def index_new_entries(conn: Connection, entry_ids: Sequence[str]) -> None:
