@@ -16,6 +16,7 @@ from db.models.households import (
     Person,
     TagDefinition,
 )
+from db.models.keycases import KeyCase, KeyCaseLink, KeyCaseMember, KeyCasePlan, KeyCaseTransition
 from db.models.mediation import (
     Agreement,
     CaseFileItem,
@@ -52,6 +53,11 @@ __all__ = [
     "FollowUp",
     "Household",
     "HouseholdTag",
+    "KeyCase",
+    "KeyCaseLink",
+    "KeyCaseMember",
+    "KeyCasePlan",
+    "KeyCaseTransition",
     "MediationCase",
     "MonthlyReport",
     "MustVisitEvent",
