@@ -89,6 +89,20 @@ SOFT_REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
         "party_id": ("mediation_party",),
         "attachment_id": ("attachment",),
     },
+    "keycase_member": {"user_id": ("user",)},
+    "keycase_link": {"target_id": ("diary_entry", "demand", "mediation_case")},
+}
+
+# Records owned by the unit that opened them (``owner_unit``): a village, or its town for a record about a
+# village's household (干部联户包案, docs/keycases.md). The row belongs to the household's village
+# (``village_code``: it travels in that village's bundles) but only the owner unit creates and changes it;
+# table → the column naming its parent record, whose owner it must share (None: the record itself).
+UNIT_OWNED_TABLES: dict[str, str | None] = {
+    "keycase": None,
+    "keycase_member": "keycase_id",
+    "keycase_plan": "keycase_id",
+    "keycase_link": "keycase_id",
+    "keycase_transition": "keycase_id",
 }
 USER_COLUMNS = ("created_by", "updated_by")
 # The columns the rules name, as a clerk reads them in a refusal's reason.
@@ -130,6 +144,9 @@ COLUMN_LABELS = {
     "town_replied_by": "乡镇答复人",
     "frozen_by_user_id": "填报人账号",
     "figures": "报表数字",
+    "keycase_id": "所属包案",
+    "target_id": "关联的记录",
+    "owner_unit": "开立单位",
 }
 
 # Records that are never changed once written (a frozen 月报: 重新生成 makes a new edition instead).
@@ -221,6 +238,11 @@ RECORD_KINDS = {
     "mediation_file_item": "卷宗材料",
     "attachment": "附件",
     "user": "村里的账号",
+    "keycase": "联户包案",
+    "keycase_member": "包案领导与工作班子",
+    "keycase_plan": "化解方案",
+    "keycase_link": "包案关联记录",
+    "keycase_transition": "包案状态记录",
 }
 TOWN_REFUSAL = (
     "乡镇工作站不能录入或修改村里的{what}：这些记录由各村工作站录入，随上报包送到乡镇"
@@ -254,6 +276,16 @@ def _changed_columns(obj: SyncedRecord) -> frozenset[str]:
     )
 
 
+def _owned_by_unit(obj: SyncedRecord, unit_code: str) -> bool:
+    """A row of :data:`UNIT_OWNED_TABLES` that ``unit_code`` opened, before and after this change (a
+    village's 包案 does not become the town's by rewriting its ``owner_unit``)."""
+    if _table_name(obj) not in UNIT_OWNED_TABLES:
+        return False
+    history = inspect(obj).attrs["owner_unit"].history
+    before = history.deleted[0] if history.deleted else getattr(obj, "owner_unit", None)
+    return before == unit_code and getattr(obj, "owner_unit", None) == unit_code
+
+
 def refuse_village_records_at_town(session: Session, flush_context: object, instances: object) -> None:
     """Every write of a town's unit of work passes here (the services, whatever path they take): a
     village record created or changed beyond the town's own columns is refused with the Chinese reason,
@@ -265,12 +297,16 @@ def refuse_village_records_at_town(session: Session, flush_context: object, inst
         return
     town_code = info["station_code"]
     for obj in session.new:
-        if isinstance(obj, SyncedRecord):
+        if isinstance(obj, SyncedRecord) and not _owned_by_unit(obj, town_code):
             problem = town_write_refusal(_table_name(obj), obj.village_code, town_code, None)
             if problem:
                 raise UserError(problem)
     for obj in session.dirty:
-        if isinstance(obj, SyncedRecord) and session.is_modified(obj, include_collections=False):
+        if (
+            isinstance(obj, SyncedRecord)
+            and session.is_modified(obj, include_collections=False)
+            and not _owned_by_unit(obj, town_code)
+        ):
             problem = town_write_refusal(_table_name(obj), obj.village_code, town_code, _changed_columns(obj))
             if problem:
                 raise UserError(problem)
@@ -387,6 +423,8 @@ def screen_rows(
             for n, r in enumerate(rows):
                 if n not in verdict and r[i] in bad:
                     verdict[n] = bad[r[i]].format(col=column_label(col))
+    if spec.table_name in UNIT_OWNED_TABLES and "owner_unit" in idx:
+        _screen_owner_unit(conn, spec.table_name, rows, idx, auth, verdict)
     if not verdict:
         return rows
     kept = []
@@ -396,6 +434,64 @@ def screen_rows(
         else:
             kept.append(r)
     return kept
+
+
+def _screen_owner_unit(
+    conn: Connection,
+    table_name: str,
+    rows: list[list[Any]],
+    idx: dict[str, int],
+    auth: Authority,
+    verdict: dict[int, str],
+) -> None:
+    """A record owned by the unit that opened it (:data:`UNIT_OWNED_TABLES`): a village sends only its
+    own (``owner_unit`` its code), the town only its own (the town's code); the owner of a row already
+    here never changes, and a part of a 包案 has its 包案's owner. The parent is read from the database:
+    the bundle's parents are written before their parts (tables in dependency order) unless refused,
+    and a reference to a refused parent is already refused above."""
+    mine = auth.town_code if auth.from_town else auth.village_code
+    i_id, i_owner = idx["id"], idx["owner_unit"]
+    todo = [n for n in range(len(rows)) if n not in verdict]
+    for n in todo:
+        owner = rows[n][i_owner]
+        if owner == mine:
+            continue
+        if auth.from_town and owner == auth.village_code:
+            verdict[n] = "这件包案由村里开立，只能由该村修改"
+        elif not auth.from_town and owner == auth.town_code:
+            verdict[n] = "这件包案由乡镇开立，只能由乡镇修改（随乡镇的下发包到村）"
+        else:
+            verdict[n] = "“开立单位”不是发送方"
+    todo = [n for n in todo if n not in verdict]
+    if not todo:
+        return
+    stored = _column_of(conn, table_name, "owner_unit", {rows[n][i_id] for n in todo})
+    parent_col = UNIT_OWNED_TABLES[table_name]
+    parents: dict[str, str] = {}
+    if parent_col is not None and parent_col in idx:
+        parents = _column_of(conn, "keycase", "owner_unit", {rows[n][idx[parent_col]] for n in todo})
+    for n in todo:
+        r = rows[n]
+        before = stored.get(r[i_id])
+        if before is not None and before != r[i_owner]:
+            verdict[n] = "包案的开立单位不能改变"
+        elif parent_col is not None and parents.get(r[idx[parent_col]], r[i_owner]) != r[i_owner]:
+            verdict[n] = (
+                "这件包案由乡镇开立，只能由乡镇修改（随乡镇的下发包到村）"
+                if parents[r[idx[parent_col]]] == auth.town_code
+                else "这件包案由村里开立，只能由该村修改"
+            )
+
+
+def _column_of(conn: Connection, table: str, column: str, ids: set[Any]) -> dict[str, Any]:
+    """id → ``column`` of the rows of ``table`` with those ids that exist here."""
+    found: dict[str, Any] = {}
+    wanted = sorted(i for i in ids if isinstance(i, str))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        sql = f'SELECT id, "{column}" FROM "{table}" WHERE id IN ({",".join("?" * len(chunk))})'
+        found.update(conn.exec_driver_sql(sql, tuple(chunk)).fetchall())
+    return found
 
 
 def _column(rows: list[list[Any]], i: int) -> list[Any]:
@@ -563,6 +659,8 @@ def column_verdict(
 ) -> str | None:
     """May the sender write this row (new when ``local`` is None) over the local one, column by column?"""
     if auth.from_town:
+        if table_name in UNIT_OWNED_TABLES:
+            return None  # the town's own 包案 (checked by _screen_owner_unit): every column is its own
         if local is None:
             return "乡镇不能新建本村的记录"
         allowed = TOWN_COLUMNS.get(table_name, frozenset()) | BOOKKEEPING
