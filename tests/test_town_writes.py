@@ -21,6 +21,7 @@ from db.base import SyncedRecord
 from db.models import (
     DiaryEntry,
     Household,
+    KeyCase,
     MediationCase,
     Person,
     Screening,
@@ -31,6 +32,7 @@ from app import accounts, attachments, ownership
 from app.diary import acknowledgement, entries, visits
 from app.errors import UserError
 from app.households import cadres, checks, roster, tags
+from app.keycases import cases as keycases
 from app.mediation import agreement, casefile, frozen, meetings, recusal, registration, screening, states
 from app.sync import records
 from app.workspace import Workspace
@@ -135,6 +137,27 @@ def test_the_town_still_writes_its_own_part(town):
     assert ownership.town_write_refusal("demand", VILLAGE, TOWN_CODE, frozenset({"content"})) is not None
     assert ownership.town_write_refusal("user", VILLAGE, TOWN_CODE, frozenset({"display_name"})) is not None
     assert ownership.town_write_refusal("user", TOWN_CODE, TOWN_CODE, None) is None
+    # a 包案 the town opens for a household of its village is the town's own (owner_unit: the town)
+    with town.work(admin) as w:
+        household = _household(w)
+        case_id = keycases.open_case(
+            w,
+            keycases.KeyCaseInput(
+                household_id=household.id,
+                title="乡镇开立的包案",
+                opened_on=D(2024, 6, 1),
+                leader=keycases.PersonRef("镇领导", "东城镇"),
+                team=[keycases.PersonRef("镇干部", "东城镇")],
+                plan="方案",
+                department="镇信访办",
+                stabilization="稳控",
+                steps={"steps_educate": "疏导"},
+            ),
+        )
+        keycases.revise_plan(w, case_id, "方案二")
+    with town.session() as s:
+        row = s.get(KeyCase, case_id)
+        assert (row.owner_unit, row.village_code) == (TOWN_CODE, VILLAGE)
 
 
 # -- every village record type, through its service, from a town session ---------------------------------
@@ -270,6 +293,24 @@ SERVICE_WRITES: dict[str, Callable] = {
     "mediation_file_item": lambda w: casefile.set_file_item(w, _case(w).id, "rights_notice", present=True),
     "attachment": _write_attachment,
     "user": _write_village_user,
+    # a village-opened 包案 is the village's: the town reads it (a town-opened one is the town's own)
+    "keycase": lambda w: keycases.update_case(
+        w,
+        _one(w, KeyCase).id,
+        title="乡镇改的案由",
+        summary="",
+        department="镇信访办",
+        stabilization="乡镇写的",
+        steps={"steps_educate": "乡镇写的"},
+    ),
+    "keycase_member": lambda w: keycases.change_leader(
+        w, _one(w, KeyCase).id, keycases.PersonRef("镇领导", "东城镇"), on=D(2024, 6, 1)
+    ),
+    "keycase_plan": lambda w: keycases.revise_plan(w, _one(w, KeyCase).id, "乡镇写的方案"),
+    "keycase_link": lambda w: keycases.link_record(w, _one(w, KeyCase).id, "diary_entry", _entry(w).id),
+    "keycase_transition": lambda w: keycases.return_to_open(
+        w, _one(w, KeyCase).id, note="乡镇退回", on=D(2024, 6, 1)
+    ),
 }
 
 

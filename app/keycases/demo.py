@@ -46,7 +46,7 @@ def _users(ws: Workspace, ids: list[str]) -> list[User]:
 
 
 def _households(ws: Workspace, wanted: int) -> list[str]:
-    """上访户 (then 矛盾纠纷户) households, in a fixed order."""
+    """上访户 (then 矛盾纠纷户, then any) households, in a fixed order."""
     with ws.session() as s:
         out: list[str] = []
         for tag in ("上访户", "矛盾纠纷户"):
@@ -62,6 +62,17 @@ def _households(ws: Workspace, wanted: int) -> list[str]:
                     )
                     .order_by(HouseholdTag.household_id)
                     .limit(wanted)
+                )
+                if hid not in out
+            ]
+        if len(out) < wanted:  # a small demo may have no 上访户: any households then
+            out += [
+                hid
+                for hid in s.scalars(
+                    select(Household.id)
+                    .where(Household.deleted_at.is_(None))
+                    .order_by(Household.id)
+                    .limit(wanted * 2)
                 )
                 if hid not in out
             ]
