@@ -35,6 +35,7 @@ FEATURE_CLI_MODULES: tuple[str, ...] = (
     "app.mediation.cli",
     "app.diary.cli",
     "app.households.cli",
+    "app.keycases.cli",
 )
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -231,14 +232,14 @@ def _confirm_recovery_code(code: str) -> None:
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    from app.stats import live_counts, unit_names
+    from app.stats import live_counts, unit_names, visible_counts
     from app.sync.status import record_label
 
     ws = open_workspace(args)
     try:
         station = ws.require_station()
         with ws.work(args.actor) as w:
-            counts = live_counts(w.session)
+            counts = visible_counts(live_counts(w.session), w.actor)
             names = unit_names(w.session)
     finally:
         ws.close()

@@ -16,6 +16,9 @@ are the table "Authority" in ``docs/bundle-format.md``.
   leaves 已上报乡镇 before the town answered; an office is one of ``db.vocab.TOWN_OFFICES``).
 - Every reference (foreign key, :data:`SOFT_REFERENCES`, ``created_by``/``updated_by``) points to a
   row of the same village; the only exception is a cadre account of the village's town.
+- A 联户包案 (docs/keycases.md) is owned by the unit that opened it (``owner_unit``, :data:`UNIT_OWNED_TABLES`):
+  the village, or its town for a household of the village; only that unit creates and changes its rows,
+  so a town-opened 包案 is the one village record a town creates, and it travels down in the 下发包.
 - An attachment's content is named only by its SHA-256 (64 lowercase hex digits) and must come in
   the bundle or already be held for that village.
 """

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from db import settings
-from db.base import derived_id, utcnow
+from db.base import SyncedRecord, derived_id, utcnow
 from db.models import (
     Demand,
     DiaryEntry,
@@ -473,9 +473,13 @@ def link_record(work: Work, case_id: str, table: str, target_id: str) -> None:
     _require_owner(work, kc)
     if table not in LINK_TABLES:
         raise UserError("关联记录：只能关联民情日记、诉求或调解案件", field="links")
-    model = {"diary_entry": DiaryEntry, "demand": Demand, "mediation_case": MediationCase}[table]
+    models: dict[str, type[SyncedRecord]] = {
+        "diary_entry": DiaryEntry,
+        "demand": Demand,
+        "mediation_case": MediationCase,
+    }
     target = require_live(
-        work.session, model, target_id, f"关联记录：找不到这条{LINK_TABLES[table]}", field="links"
+        work.session, models[table], target_id, f"关联记录：找不到这条{LINK_TABLES[table]}", field="links"
     )
     if target.village_code != kc.village_code:
         raise UserError(f"关联记录：只能关联本村的{LINK_TABLES[table]}", field="links")

@@ -164,6 +164,7 @@ _DESCRIBE = {
     "screening_item": ("description",),
     "attachment": ("filename",),
     "user": ("display_name",),
+    "keycase": ("title",),
 }
 
 
