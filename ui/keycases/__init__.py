@@ -1,0 +1,1 @@
+"""联户包案 screen (docs/keycases.md)."""
