@@ -4,6 +4,7 @@ sensitive tags print it (docs/keycases.md)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from fpdf import FPDF
@@ -154,6 +155,10 @@ def print_case(work: Work, case_id: str, target: Path, *, unit_name: str) -> int
         new_x="LMARGIN",
         new_y="NEXT",
     )
+    pdf.set_font(FONT, size=9)
+    pdf.set_text_color(90)
+    pdf.cell(0, 8, f"{unit_name}打印于{cn_date(dt.date.today())}", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0)
     tmp = target.with_name(f".{target.name}.tmp")
     pdf.output(str(tmp))
     tmp.replace(target)
