@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from db.models import Household, KeyCase, KeyCaseMember, KeyCasePlan, User
 
-from app import accounts
+from app import accounts, todo
 from app.errors import UserError
 from app.keycases import cases
 from app.sync.export import export_bundles
@@ -112,6 +112,16 @@ def test_a_town_case_comes_down_and_the_village_reads_but_cannot_change_it(stati
         with w.session.no_autoflush:
             row = w.session.get(KeyCase, case_id)
             assert (row.owner_unit, row.village_code) == (TOWN_CODE, VILLAGE_CODE)
+    # the town cadre leading it finds it in the town's 今日待办 once no diary entry met the household lately
+    with town.work(None) as w:
+        leader = w.session.get(User, town_cadre_id)
+        w.session.expunge(leader)
+    with town.work(leader) as w:
+        (item,) = [i for i in todo.collect(w, dt.date(2030, 1, 1)) if i.kind == "keycase_no_contact"]
+        assert item.record_id == case_id and item.page == "keycases"
+    from ui.home import TOWN_SECTIONS
+
+    assert "keycase_no_contact" in dict(TOWN_SECTIONS)
     (down,) = export_bundles(town, stick, village=VILLAGE_CODE)
     assert down.counts["keycases"] == 1 and down.counts["keycase_links"] == 1
     (b,) = import_bundles(village, [down.path]).bundles

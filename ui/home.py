@@ -32,6 +32,7 @@ TOWN_SECTIONS = (
     ("case_escalated", "村调委会上报的调解案件"),
     ("demand_referred", "村里上报的诉求（按科室）"),
     ("bundle_overdue", "上报包逾期的村"),
+    ("keycase_no_contact", "久未联系的包案"),
 )
 SEVERITY_COLORS = {g[0]: g[2] for g in GROUPS}
 TOWN_EMPTY = (
