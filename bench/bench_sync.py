@@ -42,6 +42,7 @@ def raw_insert_seconds(
 ) -> tuple[float, int]:
     """Raw sqlite3.executemany of one village's synced rows into a fresh plain town database."""
     from db import cipher
+    from db.diary_fulltext import register_functions
 
     from app.sync.records import table_specs
 
@@ -56,6 +57,7 @@ def raw_insert_seconds(
         )
     src.close()
     con = sqlite3.connect(target, isolation_level=None)
+    register_functions(con)  # the triggers of the template call them
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=FULL")
     con.execute("PRAGMA foreign_keys=ON")
@@ -96,7 +98,7 @@ def plain_sqlite():
     saved = cipher.prepare, cipher.is_plain
 
     def prepare(conn, _key):
-        conn.execute("PRAGMA cipher_log_level = NONE")
+        saved[0](conn, None)  # a plain connection, with the SQL functions the triggers call
 
     cipher.prepare, cipher.is_plain = prepare, lambda _path: False
     try:

@@ -25,6 +25,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Engine
 
+from db.diary_fulltext import register_functions
+
 # The DBAPI module of every workspace connection (plain ones too, so that one SQLite runs everywhere).
 dbapi: Any = sqlcipher
 Error = sqlcipher.Error
@@ -70,10 +72,12 @@ def key_pragmas(key: bytes | None, schema: str = "main") -> list[str]:
 
 
 def prepare(conn: Any, key: bytes | None) -> None:
-    """Key a new DBAPI connection (before anything else runs on it)."""
+    """Key a new DBAPI connection (before anything else runs on it), and give it the SQL functions the
+    schema's triggers call (the diary's bigram index, db/diary_fulltext.py)."""
     conn.execute("PRAGMA cipher_log_level = NONE")  # SQLCipher's own English lines never reach stderr
     for statement in key_pragmas(key):
         conn.execute(statement)
+    register_functions(conn)
 
 
 def connect(path: Path | str, key: bytes | None, *, readonly: bool = False) -> Any:

@@ -12,20 +12,75 @@ order and a date range is a rowid range: a search for the top 50 reads 50 matche
 demands, participants, amendments and renamed persons, so entries written by any path (forms, bulk
 demo inserts, bundles from other stations) are searchable.
 
+Two-character words (most Chinese words and given names: 低保, 丁东) make no trigram, so FTS5 alone
+cannot look them up. ``fts_diary_gram`` (migration 0018) holds, under the same key, every pair of
+neighbouring characters of the entry's indexed text that are both Chinese characters or ASCII letters or
+digits (:func:`bigrams`), one token each (unicode61, no positions, no text kept): a two-character word of
+such characters is then one token lookup, exact, newest first. Its text is made from the index row itself
+(:func:`grams_of_index_rows`), by the SQL function ``minqing_bigrams`` that :func:`register_functions`
+gives every connection (db.cipher.prepare), so the triggers and the bulk writers fill both tables
+alike.
+
 Migration 0004 runs what is written here: a change to the text or the triggers changes what a new
-database gets, and needs a new migration that brings existing databases to the same.
+database gets, and needs a new migration that brings existing databases to the same (0018 did so for
+``fts_diary_gram``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import Connection
 
 from db.bulk import triggers_dropped
 
 KEY_SLOT = 1_000_000  # keys per second of occurred_at
+
+GRAM_FUNCTION = "minqing_bigrams"
+# Runs of characters the bigram index holds pairs of: Chinese characters (the CJK blocks) and ASCII
+# letters and digits, each of which unicode61 keeps whole in a token (folding only ASCII case).
+GRAM_CHARS = "0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_GRAM_RUN = re.compile(f"[{GRAM_CHARS}]{{2,}}")
+_GRAM_PAIR = re.compile(f"[{GRAM_CHARS}]{{2}}")
+
+
+def bigrams(text: str | None) -> str:
+    """The tokens of ``text`` in the bigram index: each pair of neighbouring characters that are both
+    in :data:`GRAM_CHARS`, once, space-separated."""
+    if not text:
+        return ""
+    pairs: dict[str, None] = {}
+    for run in _GRAM_RUN.findall(text):
+        pairs.update(dict.fromkeys(map("".join, zip(run, run[1:], strict=False))))
+    return " ".join(pairs)
+
+
+def is_gram(piece: str) -> bool:
+    """Is ``piece`` one token of the bigram index (two characters of :data:`GRAM_CHARS`)?"""
+    return _GRAM_PAIR.fullmatch(piece) is not None
+
+
+def gram_pieces(piece: str) -> list[str]:
+    """The bigram tokens every text holding ``piece`` holds (its pairs of :data:`GRAM_CHARS`)."""
+    return [piece[i : i + 2] for i in range(len(piece) - 1) if is_gram(piece[i : i + 2])]
+
+
+def register_functions(dbapi_connection: Any) -> None:
+    """The SQL functions the full-text triggers call, on a new DBAPI connection."""
+    dbapi_connection.create_function(GRAM_FUNCTION, 1, bigrams, deterministic=True)
+
+
+def grams_of_index_rows(where_key: str) -> str:
+    """SQL writing the bigram rows of the index rows whose key satisfies ``rowid {where_key}``, from
+    the text those rows hold (so both tables say the same), in key order."""
+    return (
+        "INSERT INTO fts_diary_gram(rowid, grams) "
+        f"SELECT rowid, {GRAM_FUNCTION}(body || ' ' || people || ' ' || demands) FROM fts_diary "
+        f"WHERE rowid {where_key} ORDER BY rowid"
+    )
 
 
 def new_key(when: str) -> str:
@@ -55,56 +110,83 @@ def entry_texts(where_entry: str) -> str:
     WHERE e.deleted_at IS NULL AND e.id {where_entry}"""
 
 
-def refresh(where_entry: str) -> str:
-    """SQL that rebuilds the index rows of the entries whose id satisfies ``<id> {where_entry}``."""
+def refresh(where_entry: str, *, grams: bool = True) -> str:
+    """SQL that rebuilds the index rows of the entries whose id satisfies ``<id> {where_entry}``
+    (``grams``: their bigram rows too; False: the triggers as they were before migration 0018)."""
+    keys = f"IN (SELECT m.k FROM fts_diary_map m WHERE m.entry_id {where_entry})"
+    gram_sql = f"DELETE FROM fts_diary_gram WHERE rowid {keys};" if grams else ""
+    gram_fill = f"{grams_of_index_rows(keys)};" if grams else ""
     return f"""
-    DELETE FROM fts_diary WHERE rowid IN (SELECT m.k FROM fts_diary_map m WHERE m.entry_id {where_entry});
+    DELETE FROM fts_diary WHERE rowid {keys};{gram_sql}
     INSERT INTO fts_diary(rowid, body, people, demands)
-    {entry_texts(where_entry)};
+    {entry_texts(where_entry)};{gram_fill}
     """
 
 
 ENTRY_TEXT_COLUMNS = "place, companions, situation, difficulties, actions, follow_up, deleted_at"
 
+GRAM_TABLE = (
+    "CREATE VIRTUAL TABLE fts_diary_gram USING fts5(grams, tokenize='unicode61 remove_diacritics 0', "
+    "content='', contentless_delete=1, detail=none)"
+)
+
+
+def triggers(*, grams: bool = True) -> list[str]:
+    """The CREATE TRIGGER statements that keep the index in step (``grams``: the bigram table too)."""
+
+    def fresh(where_entry: str) -> str:
+        return refresh(where_entry, grams=grams)
+
+    def forget(old_id: str) -> str:
+        key = f"(SELECT k FROM fts_diary_map WHERE entry_id = {old_id})"
+        gram_sql = f"DELETE FROM fts_diary_gram WHERE rowid = {key};" if grams else ""
+        return f"""DELETE FROM fts_diary WHERE rowid = {key};{gram_sql}
+        DELETE FROM fts_diary_map WHERE entry_id = {old_id};"""
+
+    out = [
+        f"""CREATE TRIGGER fts_diary_entry_ai AFTER INSERT ON diary_entry BEGIN
+        INSERT OR IGNORE INTO fts_diary_map(k, entry_id) VALUES ({new_key("new.occurred_at")}, new.id);
+        {fresh("= new.id")}
+    END""",
+        f"""CREATE TRIGGER fts_diary_entry_au AFTER UPDATE OF {ENTRY_TEXT_COLUMNS} ON diary_entry BEGIN
+        {fresh("= new.id")}
+    END""",
+        f"""CREATE TRIGGER fts_diary_entry_rekey AFTER UPDATE OF occurred_at ON diary_entry
+        WHEN new.occurred_at IS NOT old.occurred_at BEGIN
+        {forget("old.id")}
+        INSERT INTO fts_diary_map(k, entry_id) VALUES ({new_key("new.occurred_at")}, new.id);
+        {fresh("= new.id")}
+    END""",
+        f"""CREATE TRIGGER fts_diary_entry_ad AFTER DELETE ON diary_entry BEGIN
+        {forget("old.id")}
+    END""",
+    ]
+    for table, columns in (
+        ("demand", "content, handling, reply, deleted_at"),
+        ("diary_participant", "person_id, household_id, deleted_at"),
+        ("diary_amendment", "text, deleted_at"),
+    ):
+        out += [
+            f"CREATE TRIGGER fts_diary_{table}_ai AFTER INSERT ON {table} BEGIN {fresh('= new.entry_id')} END",
+            f"CREATE TRIGGER fts_diary_{table}_au AFTER UPDATE OF {columns} ON {table} BEGIN {fresh('= new.entry_id')} END",
+            f"CREATE TRIGGER fts_diary_{table}_ad AFTER DELETE ON {table} BEGIN {fresh('= old.entry_id')} END",
+        ]
+    out += [
+        f"""CREATE TRIGGER fts_diary_person_au AFTER UPDATE OF name ON person BEGIN
+        {fresh("IN (SELECT dp.entry_id FROM diary_participant dp WHERE dp.person_id = new.id)")}
+    END""",
+        f"""CREATE TRIGGER fts_diary_household_au AFTER UPDATE OF head_name ON household BEGIN
+        {fresh("IN (SELECT dp.entry_id FROM diary_participant dp WHERE dp.household_id = new.id)")}
+    END""",
+    ]
+    return out
+
+
 OBJECTS = [
     "CREATE TABLE fts_diary_map (k INTEGER PRIMARY KEY, entry_id VARCHAR(36) NOT NULL UNIQUE)",
     "CREATE VIRTUAL TABLE fts_diary USING fts5(body, people, demands, tokenize='trigram')",
-    f"""CREATE TRIGGER fts_diary_entry_ai AFTER INSERT ON diary_entry BEGIN
-        INSERT OR IGNORE INTO fts_diary_map(k, entry_id) VALUES ({new_key("new.occurred_at")}, new.id);
-        {refresh("= new.id")}
-    END""",
-    f"""CREATE TRIGGER fts_diary_entry_au AFTER UPDATE OF {ENTRY_TEXT_COLUMNS} ON diary_entry BEGIN
-        {refresh("= new.id")}
-    END""",
-    f"""CREATE TRIGGER fts_diary_entry_rekey AFTER UPDATE OF occurred_at ON diary_entry
-        WHEN new.occurred_at IS NOT old.occurred_at BEGIN
-        DELETE FROM fts_diary WHERE rowid = (SELECT k FROM fts_diary_map WHERE entry_id = old.id);
-        DELETE FROM fts_diary_map WHERE entry_id = old.id;
-        INSERT INTO fts_diary_map(k, entry_id) VALUES ({new_key("new.occurred_at")}, new.id);
-        {refresh("= new.id")}
-    END""",
-    """CREATE TRIGGER fts_diary_entry_ad AFTER DELETE ON diary_entry BEGIN
-        DELETE FROM fts_diary WHERE rowid = (SELECT k FROM fts_diary_map WHERE entry_id = old.id);
-        DELETE FROM fts_diary_map WHERE entry_id = old.id;
-    END""",
-]
-for table, columns in (
-    ("demand", "content, handling, reply, deleted_at"),
-    ("diary_participant", "person_id, household_id, deleted_at"),
-    ("diary_amendment", "text, deleted_at"),
-):
-    OBJECTS += [
-        f"CREATE TRIGGER fts_diary_{table}_ai AFTER INSERT ON {table} BEGIN {refresh('= new.entry_id')} END",
-        f"CREATE TRIGGER fts_diary_{table}_au AFTER UPDATE OF {columns} ON {table} BEGIN {refresh('= new.entry_id')} END",
-        f"CREATE TRIGGER fts_diary_{table}_ad AFTER DELETE ON {table} BEGIN {refresh('= old.entry_id')} END",
-    ]
-OBJECTS += [
-    f"""CREATE TRIGGER fts_diary_person_au AFTER UPDATE OF name ON person BEGIN
-        {refresh("IN (SELECT dp.entry_id FROM diary_participant dp WHERE dp.person_id = new.id)")}
-    END""",
-    f"""CREATE TRIGGER fts_diary_household_au AFTER UPDATE OF head_name ON household BEGIN
-        {refresh("IN (SELECT dp.entry_id FROM diary_participant dp WHERE dp.household_id = new.id)")}
-    END""",
+    GRAM_TABLE,
+    *triggers(),
 ]
 DROPS = [
     "DROP TRIGGER IF EXISTS fts_diary_household_au",
@@ -115,6 +197,7 @@ DROPS = [
         for t in ("demand", "diary_participant", "diary_amendment", "entry")
         for w in ("ai", "au", "ad")
     ],
+    "DROP TABLE IF EXISTS fts_diary_gram",
     "DROP TABLE IF EXISTS fts_diary",
     "DROP TABLE IF EXISTS fts_diary_map",
 ]
@@ -145,5 +228,10 @@ def index_new_entries(conn: Connection, entry_ids: Sequence[str]) -> None:
     conn.exec_driver_sql(
         "INSERT INTO fts_diary(rowid, body, people, demands) "
         f"{entry_texts('IN (SELECT id FROM temp.new_diary_entries)')} ORDER BY 1"
+    )
+    conn.exec_driver_sql(
+        grams_of_index_rows(
+            "IN (SELECT m.k FROM fts_diary_map m WHERE m.entry_id IN (SELECT id FROM temp.new_diary_entries))"
+        )
     )
     conn.exec_driver_sql("DELETE FROM temp.new_diary_entries")

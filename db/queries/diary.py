@@ -1,12 +1,19 @@
 """Diary and ledger lists: id lists filtered and sorted in SQL, rows fetched on demand, full-text search.
 
-Full-text search runs on ``fts_diary`` (FTS5 trigram, kept in step by triggers). Its rowid is the key
-``fts_diary_map.k``, which orders by the entry's time (see db/diary_fulltext.py), so a search in date order
-walks the index newest first and stops at the limit; a date filter narrows it to a rowid range.
-The index keeps which entries hold each trigram, not where (``detail=none``, migration 0008): a piece of
-three characters or more narrows the walk by its trigrams and is then checked whole with ``instr`` on
-the indexed text. Shorter pieces (most two-character Chinese words, such as 低保) cannot be looked up
-at all and are only checked with ``instr``, after any longer pieces narrowed the candidates.
+Full-text search runs on ``fts_diary`` (FTS5 trigram, kept in step by triggers) and ``fts_diary_gram``
+(its bigrams, migration 0018). Their rowid is the key ``fts_diary_map.k``, which orders by the entry's
+time (see db/diary_fulltext.py), so a search in date order walks an index newest first and stops at the
+limit; a date filter narrows it to a rowid range.
+
+- A search with a two-character piece of Chinese characters or ASCII letters/digits (低保, 丁东) walks
+  the bigram index: the entries holding all of its two-character pieces and the pairs of its longer
+  pieces. A two-character piece is one token there, so the index alone answers it exactly; a longer
+  piece is then checked whole with ``instr`` on the indexed text.
+- Otherwise the trigram index (``detail=none``, migration 0008: which entries hold each trigram, not
+  where) narrows the walk by the trigrams of pieces of three characters or more, which are then checked
+  whole with ``instr``.
+- Pieces the indexes cannot look up (one character, or two with a punctuation mark) are only checked
+  with ``instr``, after the other pieces narrowed the candidates.
 """
 
 from __future__ import annotations
@@ -36,7 +43,14 @@ from sqlalchemy.sql.expression import Exists
 from sqlalchemy.sql.selectable import NamedFromClause
 
 from db.bulk import large_fts_hash, pass_state
-from db.diary_fulltext import KEY_SLOT, entry_texts, triggers_set_aside
+from db.diary_fulltext import (
+    KEY_SLOT,
+    entry_texts,
+    gram_pieces,
+    grams_of_index_rows,
+    is_gram,
+    triggers_set_aside,
+)
 from db.models import (
     Acknowledgement,
     Demand,
@@ -55,6 +69,7 @@ R = TypeVar("R")
 
 fts_diary = table("fts_diary", column("rowid"), column("body"), column("people"), column("demands"))
 fts_diary_map = table("fts_diary_map", column("k"), column("entry_id"))
+fts_diary_gram = table("fts_diary_gram", column("rowid"))
 
 
 # -- bulk writes (the bundle importer): triggers stand aside, the touched entries are indexed once ----------
@@ -139,10 +154,11 @@ def index_pending(conn: Connection, limit: int) -> int:
     taken = conn.exec_driver_sql("SELECT count(*) FROM temp.bulk_diary_entries").scalar_one()
     if not taken:
         return 0
-    conn.exec_driver_sql(
-        "DELETE FROM fts_diary WHERE rowid IN (SELECT m.k FROM fts_diary_map m "
-        "WHERE m.entry_id IN (SELECT id FROM temp.bulk_diary_entries))"
-    )
+    for index in ("fts_diary", "fts_diary_gram"):
+        conn.exec_driver_sql(
+            f"DELETE FROM {index} WHERE rowid IN (SELECT m.k FROM fts_diary_map m "
+            "WHERE m.entry_id IN (SELECT id FROM temp.bulk_diary_entries))"
+        )
     conn.exec_driver_sql(
         "DELETE FROM fts_diary_map WHERE entry_id IN (SELECT id FROM temp.bulk_diary_entries)"
     )
@@ -170,6 +186,13 @@ def index_pending(conn: Connection, limit: int) -> int:
             conn.exec_driver_sql(
                 f"WITH texts AS MATERIALIZED ({_INDEX_TEXTS}) "
                 "INSERT INTO fts_diary(rowid, body, people, demands) SELECT * FROM texts ORDER BY 1"
+            )
+        with large_fts_hash(conn, "fts_diary_gram"):
+            conn.exec_driver_sql(
+                grams_of_index_rows(
+                    "IN (SELECT m.k FROM fts_diary_map m "
+                    "WHERE m.entry_id IN (SELECT id FROM temp.bulk_diary_entries))"
+                )
             )
     conn.exec_driver_sql(
         "DELETE FROM fts_diary_pending WHERE entry_id IN (SELECT id FROM temp.bulk_diary_entries)"
@@ -204,30 +227,59 @@ def _contains(piece: str, *, fold: bool) -> ColumnElement[bool]:
     return or_(*[func.instr(c, piece) > 0 for c in columns])
 
 
-def _fts_conditions(text: str) -> list[ColumnElement[bool]]:
+@dataclass(frozen=True)
+class _Search:
+    """How a text search runs: the index it walks (``fts_diary`` or ``fts_diary_gram``), the
+    conditions on it, and whether they read the indexed text (``fts_diary``'s columns)."""
+
+    index: Any
+    conditions: list[ColumnElement[bool]]
+    reads_text: bool
+
+
+def _match(index_name: str, tokens: list[str]) -> ColumnElement[bool]:
+    query = " AND ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(tokens))
+    return literal_column(index_name).op("MATCH")(query)
+
+
+def _search(text: str) -> _Search:
     terms = search_terms(text)
+    grams = [t for t in terms if is_gram(t)]
     long_terms = [t for t in terms if len(t) >= 3]
-    short_terms = [t for t in terms if len(t) < 3]
+    checked = [t for t in terms if len(t) < 3 and not is_gram(t)]
     out: list[ColumnElement[bool]] = []
+    if grams:
+        # The bigram index answers a two-character piece exactly (one token), and narrows a longer
+        # one to the entries holding all its pairs; the longer one is then checked whole.
+        out.append(_match("fts_diary_gram", grams + [g for t in long_terms for g in gram_pieces(t)]))
+        index: Any = fts_diary_gram
+    else:
+        index = fts_diary
+        if long_terms:
+            # The trigram index (detail=none, migration 0008) knows which entries hold each trigram,
+            # not where: it narrows to entries holding the pieces' trigrams, then each is checked whole.
+            out.append(_match("fts_diary", [g for t in long_terms for g in _trigrams(t)]))
     if long_terms:
-        # The index (detail=none, migration 0008) knows which entries hold each trigram, not where:
-        # it narrows to entries holding the pieces' trigrams, then each piece is checked whole.
-        grams = dict.fromkeys(g for t in long_terms for g in _trigrams(t))
-        match = " AND ".join('"' + g.replace('"', '""') + '"' for g in grams)
-        out.append(literal_column("fts_diary").op("MATCH")(match))
         out.append(and_(*[_contains(t, fold=True) for t in long_terms]))
-    if short_terms:
-        out.append(and_(*[_contains(t, fold=False) for t in short_terms]))
-    return out
+    if checked:
+        out.append(and_(*[_contains(t, fold=False) for t in checked]))
+    return _Search(index, out, bool(long_terms or checked))
+
+
+def _search_from(search: _Search, *, keys: bool = True) -> Select[Any]:
+    """SELECT of the matching entry ids (``keys``: False, the index rowids only) from the search's
+    index, joined to the indexed text when a condition reads it; no order."""
+    q = select(fts_diary_map.c.entry_id if keys else search.index.c.rowid).select_from(search.index)
+    if keys:
+        q = q.join(fts_diary_map, fts_diary_map.c.k == search.index.c.rowid)
+    if search.reads_text and search.index is not fts_diary:
+        q = q.join(fts_diary, fts_diary.c.rowid == search.index.c.rowid)
+    return q.where(*search.conditions)
 
 
 def fts_entry_ids(text: str) -> Select[Any]:
     """A SELECT of entry ids whose indexed text contains every whitespace-separated piece of ``text``."""
-    return (
-        select(fts_diary_map.c.entry_id)
-        .join(fts_diary, fts_diary.c.rowid == fts_diary_map.c.k)
-        .where(*_fts_conditions(text))
-    )
+    return _search_from(_search(text))
 
 
 @dataclass
@@ -296,25 +348,16 @@ def _filtered(q: Select[Any], f: DiaryFilter) -> Select[Any]:
     return q
 
 
-def _search_in_time_order(f: DiaryFilter, descending: bool) -> tuple[Select[Any], list[Any]]:
+def _search_in_time_order(
+    f: DiaryFilter, descending: bool, *, keys: bool = True
+) -> tuple[Select[Any], list[Any]]:
     """Entry ids matching ``f`` (with text) in time order, driven by the index's rowid order.
 
-    SQLite walks fts_diary by rowid (newest first when descending), looks each match up in the map
-    (and the entry, when a filter needs it) and stops when a LIMIT is reached; a date filter becomes a
-    rowid range. The index holds live entries only, so a plain search needs no look at the entries.
+    SQLite walks the search's index by rowid (newest first when descending), looks each match up in the
+    map (and the entry, when a filter needs it) and stops when a LIMIT is reached; a date filter becomes
+    a rowid range. The indexes hold live entries only, so a plain search needs no look at the entries.
+    ``keys`` False: the index rowids instead of the entry ids (to count; no look-up in the map).
     """
-    q = (
-        select(fts_diary_map.c.entry_id)
-        .select_from(fts_diary)
-        .join(fts_diary_map, fts_diary_map.c.k == fts_diary.c.rowid)
-        .where(*_fts_conditions(f.text))
-    )
-    if f.date_from:
-        q = q.where(fts_diary.c.rowid >= fts_key(dt.datetime.combine(f.date_from, dt.time())))
-    if f.date_to:
-        q = q.where(
-            fts_diary.c.rowid < fts_key(dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time()))
-        )
     rest = DiaryFilter(
         cadre_id=f.cadre_id,
         household_id=f.household_id,
@@ -323,9 +366,17 @@ def _search_in_time_order(f: DiaryFilter, descending: bool) -> tuple[Select[Any]
         acknowledged=f.acknowledged,
         village_code=f.village_code,
     )
+    search = _search(f.text)
+    keys = keys or rest != DiaryFilter()
+    q = _search_from(search, keys=keys)
+    rowid = search.index.c.rowid
+    if f.date_from:
+        q = q.where(rowid >= fts_key(dt.datetime.combine(f.date_from, dt.time())))
+    if f.date_to:
+        q = q.where(rowid < fts_key(dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time())))
     if rest != DiaryFilter():
         q = _filtered(q.join(DiaryEntry, DiaryEntry.id == fts_diary_map.c.entry_id), rest)
-    return q, [fts_diary.c.rowid.desc() if descending else fts_diary.c.rowid.asc()]
+    return q, [rowid.desc() if descending else rowid.asc()]
 
 
 def diary_query(
@@ -400,7 +451,7 @@ def diary_entry_count(session: Session, f: DiaryFilter | None = None) -> int:
     """How many entries match ``f`` (the list's row count, without loading their ids)."""
     f = f or DiaryFilter()
     if search_terms(f.text):
-        inner = _search_in_time_order(f, True)[0]
+        inner = _search_in_time_order(f, True, keys=False)[0]
     else:
         inner = _filtered(select(DiaryEntry.id), f)
     return session.scalar(select(func.count()).select_from(inner.subquery())) or 0
