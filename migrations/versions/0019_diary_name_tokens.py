@@ -1,7 +1,7 @@
 """diary: a bigram index beside the trigram one, so two-character words and names are looked up
 
-Revision ID: 0018_diary_name_tokens
-Revises: 0017_diary_derived
+Revision ID: 0019_diary_name_tokens
+Revises: 0018_keycases
 Create Date: 2026-12-05 03:00:00
 
 A two-character word (低保) or given name (丁东) makes no trigram: ``fts_diary`` could not look it up,
@@ -18,8 +18,8 @@ from alembic import op
 from db import diary_fulltext
 from db.bulk import BULK_HASH_SIZE, FTS5_HASH_SIZE
 
-revision = '0018_diary_name_tokens'
-down_revision = '0017_diary_derived'
+revision = '0019_diary_name_tokens'
+down_revision = '0018_keycases'
 branch_labels = None
 depends_on = None
 
