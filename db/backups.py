@@ -1,7 +1,9 @@
 """Backups of the workspace database: written, verified, rotated and restored without ever losing one.
 
-A backup is a copy made with SQLite's online backup API (consistent while the program runs), written
-under a temporary name, checked with ``PRAGMA quick_check``, synced, and only then given its name
+A backup is a consistent copy of the encrypted file (taken under a read lock once the write-ahead log is
+checkpointed; SQLite's online backup API when another program writes at that moment), written under a
+temporary name, verified (read back against a checksum of what was written, then opened with the key),
+synced, and only then given its name
 ``minqing-YYYYMMDD-HHMMSS-<reason>.db``: a file with that name is always a whole, checked database, and a
 process killed half way leaves only a ``.tmp`` that the next backup removes.
 
@@ -19,11 +21,13 @@ workspace holds either the old database or the restored one, whole.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
 import os
 import re
 import shutil
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,14 +127,24 @@ def _fsync(path: Path) -> None:
 
 def copy_file(db_path: Path, target: Path, key: bytes | None) -> Path:
     """Copy the database file ``db_path`` to ``target`` (which must not exist), consistent while the
-    program runs, checked, synced, then renamed. Raises :class:`BackupFailed` on a bad copy.
+    program runs, verified, synced, then renamed. Raises :class:`BackupFailed` on a bad copy.
 
     An encrypted page is copied as it is (the backup has the same key): the write-ahead log is
-    checkpointed into the file, and a read transaction then holds every later commit in the log,
-    so the file stays as it is while it is copied byte for byte. The copy's every page is then
-    checked against its authentication code (``cipher_integrity_check``) and the copy is opened. If
-    another program commits between the checkpoint and the read (the log is not empty), SQLite's online
-    backup API copies it instead (decrypting and encrypting every page: several times slower)."""
+    checkpointed into the file, and a read transaction then holds every later commit in the log, so
+    the file stays as it is while it is copied byte for byte. The copy is verified in two steps:
+
+    - every byte: a CRC-32 of the database is taken from the very bytes written (in a second thread,
+      while the copy is written), and the copy is read back and must give the same sum;
+    - the first page, the one the copy's own connection then rewrites (journal mode): the copy is opened
+      afresh with the key and its schema read, which authenticates that page.
+
+    The database's own pages were authenticated when it was opened (``quick_check`` reads every page of
+    every table and index through its authentication code). The copy therefore costs about one extra
+    read of the file: a page-by-page authentication of the copy (``cipher_integrity_check``) costs two
+    to three file copies on a 2 GB database (docs/security.md, bench/bench_backup.py).
+
+    If another program commits between the checkpoint and the read (the log is not empty), SQLite's
+    online backup API copies it instead (decrypting and encrypting every page: several times slower)."""
     src = cipher.connect(db_path, key)
     try:
         src.isolation_level = None
@@ -144,19 +158,48 @@ def copy_file(db_path: Path, target: Path, key: bytes | None) -> Path:
             src.execute("COMMIT")
             return copy_database(src, target, key)
         with _written_as(target) as tmp:
-            shutil.copyfile(db_path, tmp)
+            written = _copy_summed(db_path, tmp)
             src.execute("COMMIT")
-            dst = cipher.connect(tmp, key)
+            if _file_sum(tmp) != written:
+                raise BackupFailed([f"备份副本读回后与数据库不一致：{tmp.name}"])
             try:
-                dst.execute("PRAGMA journal_mode=DELETE")  # a single file: no -wal to lose on the stick
+                dst = cipher.connect(tmp, key)
+                try:
+                    dst.execute("PRAGMA journal_mode=DELETE")  # a single file: no -wal to lose on the stick
+                finally:
+                    dst.close()
+                check = cipher.connect(tmp, key, readonly=True)
+                try:
+                    check.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                finally:
+                    check.close()
             except cipher.Error as exc:
                 raise BackupFailed([str(exc)]) from None
-            finally:
-                dst.close()
-            _check(_page_problems(tmp, key) if key is not None else integrity_problems(tmp, None))
         return target
     finally:
         src.close()
+
+
+_CHUNK = 8 << 20
+
+
+def _copy_summed(source: Path, target: Path) -> int:
+    """Copy ``source`` over ``target`` (an existing private file, so it keeps its mode) and return the
+    CRC-32 of the source's bytes. The kernel copies (``sendfile``) while a second thread sums the same
+    bytes from the page cache (zlib releases the interpreter lock): on two cores the sum costs little
+    beyond the copy. The source does not change meanwhile: the caller holds a read transaction on it."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        summed = pool.submit(_file_sum, source)
+        shutil.copyfile(source, target)
+        return summed.result()
+
+
+def _file_sum(path: Path) -> int:
+    crc = 0
+    with open(path, "rb", buffering=0) as f:
+        while chunk := f.read(_CHUNK):
+            crc = zlib.crc32(chunk, crc)
+    return crc
 
 
 def copy_database(source: Any, target: Path, key: bytes | None) -> Path:

@@ -457,3 +457,33 @@ def test_a_backup_while_another_program_reads_falls_back_to_the_online_copy_and_
         reader.close()
     assert files.integrity_problems(made, village_ws.key) == []
     assert files.summarize(made, village_ws.key).counts["household"] == 2
+
+
+def test_a_copy_that_does_not_read_back_as_written_is_no_backup(village_ws, tmp_path, monkeypatch):
+    """A disk that stores other bytes than it was given (one byte flipped in the middle of the copy,
+    after the checksum of what was written was taken) is caught by the read-back: no backup under the
+    name, no temporary file left, and the database untouched."""
+    from db import backups as files
+
+    add_household(village_ws, "周一")
+    real = files._copy_summed
+
+    def flipping(source, target):
+        summed = real(source, target)
+        with open(target, "r+b") as f:
+            f.seek(target.stat().st_size // 2)
+            byte = f.read(1)
+            f.seek(-1, 1)
+            f.write(bytes([byte[0] ^ 0x40]))
+        return summed
+
+    monkeypatch.setattr(files, "_copy_summed", flipping)
+    (tmp_path / "stick").mkdir()
+    out = tmp_path / "stick" / "copy.db"
+    with pytest.raises(files.BackupFailed, match="不一致"):
+        files.copy_file(village_ws.db_path, out, village_ws.key)
+    assert list(out.parent.iterdir()) == []
+    assert files.integrity_problems(village_ws.db_path, village_ws.key) == []
+    monkeypatch.setattr(files, "_copy_summed", real)
+    made = files.copy_file(village_ws.db_path, out, village_ws.key)
+    assert files.summarize(made, village_ws.key).counts["household"] == 1
