@@ -89,6 +89,7 @@ SOFT_REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
         "party_id": ("mediation_party",),
         "attachment_id": ("attachment",),
     },
+    "diary_entry": {"informant_id": ("informant",)},  # 信息员报告 (docs/informants.md)
 }
 USER_COLUMNS = ("created_by", "updated_by")
 # The columns the rules name, as a clerk reads them in a refusal's reason.
@@ -130,6 +131,7 @@ COLUMN_LABELS = {
     "town_replied_by": "乡镇答复人",
     "frozen_by_user_id": "填报人账号",
     "figures": "报表数字",
+    "informant_id": "信息员",
 }
 
 # Records that are never changed once written (a frozen 月报: 重新生成 makes a new edition instead).
@@ -221,6 +223,7 @@ RECORD_KINDS = {
     "mediation_file_item": "卷宗材料",
     "attachment": "附件",
     "user": "村里的账号",
+    "informant": "群众工作信息员",
 }
 TOWN_REFUSAL = (
     "乡镇工作站不能录入或修改村里的{what}：这些记录由各村工作站录入，随上报包送到乡镇"

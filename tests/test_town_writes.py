@@ -31,6 +31,7 @@ from app import accounts, attachments, ownership
 from app.diary import acknowledgement, entries, visits
 from app.errors import UserError
 from app.households import cadres, checks, roster, tags
+from app.informants import appointments as informants
 from app.mediation import agreement, casefile, frozen, meetings, recusal, registration, screening, states
 from app.sync import records
 from app.workspace import Workspace
@@ -270,6 +271,9 @@ SERVICE_WRITES: dict[str, Callable] = {
     "mediation_file_item": lambda w: casefile.set_file_item(w, _case(w).id, "rights_notice", present=True),
     "attachment": _write_attachment,
     "user": _write_village_user,
+    "informant": lambda w: informants.appoint(
+        w, informants.Appointment(_one(w, Person).id, _household(w).group_name, D(2024, 6, 1))
+    ),
 }
 
 

@@ -26,4 +26,6 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("sync", "上报与同步", "ui.sync.page:SyncPage", "Ctrl+5"),
     PageSpec("reports", "统计报表", "ui.reports:ReportsPage", "Ctrl+6"),
     PageSpec("settings", "设置", "ui.settings:SettingsPage", "Ctrl+7"),
+    PageSpec("informants", "群众工作信息员", "ui.informants.page:InformantsPage", "Ctrl+8"),
+    PageSpec("wulian", "五联", "ui.informants.wulian:WulianPage", "Ctrl+9"),
 )

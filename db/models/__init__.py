@@ -16,6 +16,7 @@ from db.models.households import (
     Person,
     TagDefinition,
 )
+from db.models.informants import Informant
 from db.models.mediation import (
     Agreement,
     CaseFileItem,
@@ -52,6 +53,7 @@ __all__ = [
     "FollowUp",
     "Household",
     "HouseholdTag",
+    "Informant",
     "MediationCase",
     "MonthlyReport",
     "MustVisitEvent",
