@@ -167,9 +167,26 @@ def test_the_contact_card_of_a_household_in_the_group_names_its_informant(
         printed = write_cards(w, ids, out, today=TODAY)
     assert printed.cards == 2
     text = PdfReader(str(out)).pages[0].extract_text().replace("\x00", "")  # pypdf pads CID text with NULs
-    assert "二组信息员：王秀英  13912345678" in text
-    assert "三组信息员" not in text  # 三组 has none: its card has the four lines as before
+    assert "本组信息员：王秀英  13912345678" in text
+    assert text.count("本组信息员") == 1  # 三组 has none: its card has the four lines as before
     assert text.count("服务电话") == 2
+    # a long name and a landline are set smaller, never over the QR code: the line keeps to its width
+    with village_ws.session() as s:
+        s.get(Person, people["王秀英"][1]).name = "阿卜杜热合曼·买买提江"
+        s.get(Person, people["王秀英"][1]).phone = "0535-66123456"
+    with village_ws.work(village_admin) as w:
+        write_cards(w, ids, out, today=TODAY)
+    sizes = []
+
+    def visit(text, _cm, tm, _font, size):
+        if "本组信息员" in text.replace("\x00", ""):
+            sizes.append(size * tm[0])
+
+    page = PdfReader(str(out)).pages[0]
+    assert "本组信息员：阿卜杜热合曼·买买提江  0535-66123456" in page.extract_text(
+        visitor_text=visit
+    ).replace("\x00", "")
+    assert sizes and all(6 <= s < 8.5 for s in sizes), sizes
     # on a day before her term the card names nobody
     with village_ws.work(village_admin) as w:
         write_cards(w, ids, out, today=D(2024, 2, 1))

@@ -212,13 +212,17 @@ def _draw_card(pdf: FPDF, card: CardData, x: float, y: float) -> None:
         _person_line("联系干部", card.contact),
         _person_line("包片干部", card.area),
         _person_line("村党支部书记", card.secretary),
-        *([_person_line(f"{card.group_name}信息员", card.informant)] if card.informant else []),
+        *([_person_line("本组信息员", card.informant)] if card.informant else []),
         f"服务电话：{card.service_phone or '（未设置）'}",
     ]
     # five lines (with the 信息员) sit a little closer, above the card's foot line
     step = 6.0 if len(lines) <= 4 else 5.2
-    pdf.set_font(FONT, size=8.5)
     for i, line in enumerate(lines):
+        size = 8.5
+        pdf.set_font(FONT, size=size)
+        while pdf.get_string_width(line) > text_w and size > 6:  # a long name stays off the QR code
+            size -= 0.5
+            pdf.set_font(FONT, size=size)
         pdf.set_xy(x + 4, y + 27 + i * step)
         pdf.cell(text_w, step - 0.5, line)
     qx, qy = x + CARD_W - 4 - qr_size, y + 25.5

@@ -158,7 +158,7 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
     referred = False
     for iid, g, first, last in terms:
         for _ in range(rng.randint(3, 5) if last == today else 2):
-            span = (last - max(first, today - dt.timedelta(days=300))).days
+            span = (last - max(first, last - dt.timedelta(days=300))).days
             if span < 1:
                 continue
             day = last - dt.timedelta(days=rng.randint(0, span))
@@ -187,7 +187,7 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
                     "follow_up_on": None,
                 }
             )
-            if about_household:
+            if hid is not None and about_household:
                 parts.append(
                     {
                         "id": participant_id(eid, hid, None),

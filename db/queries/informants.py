@@ -96,7 +96,8 @@ def last_reports(session: Session, ids: Iterable[str]) -> dict[str, tuple[dt.dat
             )
             .group_by(DiaryEntry.informant_id)
         ):
-            out[iid] = (last.date(), n)
+            if iid is not None:  # (the IN list names no NULL)
+                out[iid] = (last.date(), n)
     return out
 
 

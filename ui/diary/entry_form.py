@@ -150,7 +150,7 @@ class EntryDialog(QDialog):
         self._loading = True
         self._attachment_paths: list[Path] = []
         self.setWindowTitle("修改民情日记" if entry_id else "写民情日记")
-        self.resize(1000, 700)
+        self.resize(1060, 700)  # the top row whole at 特大 (方式 holds “信息员报告”)
         with ctx.work() as w:
             self.categories = demand_categories(w)
             self.cadres = entries.cadres(w)

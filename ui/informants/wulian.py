@@ -39,7 +39,7 @@ class WulianPage(QWidget):
         self.title.setFont(font)
         intro = QLabel(
             "五联：联系一个困难家庭、一名老党员老干部、一名留守儿童或空巢老人、一名经济能人、一个上访户。"
-            "下面按户籍里的标签和您作为联系干部的户列出，不用另外填写；双击一户查看它的走访记录。",
+            "下面按户籍里的标签和联系干部的安排列出，不用另外填写；双击一户查看它的走访记录。",
             self,
         )
         intro.setWordWrap(True)
@@ -89,6 +89,13 @@ class WulianPage(QWidget):
         )
 
     def refresh(self) -> None:
+        # the names whole at any 字号 (measured each time the page is shown: the size may have changed)
+        texts = [self.cadre.itemText(i) for i in range(self.cadre.count())]
+        if texts:
+            metrics = self.cadre.fontMetrics()
+            self.cadre.setMinimumWidth(
+                max(metrics.horizontalAdvance(t) for t in texts) + 3 * metrics.height()
+            )
         self.reload()
         self._loaded = True
 
