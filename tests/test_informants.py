@@ -16,7 +16,7 @@ from db.models import DiaryEntry, Informant, Person, User
 from db.queries.diary import DiaryFilter, diary_entry_ids
 
 from app import accounts
-from app.diary import entries, referral
+from app.diary import drafts, entries, referral
 from app.errors import UserError
 from app.households.contact_cards import write_cards
 from app.informants import appointments
@@ -116,6 +116,11 @@ def test_a_report_names_an_informant_serving_on_its_day(village_ws, village_admi
         assert diary_entry_ids(w.session, DiaryFilter(informant_id=wang.id)) == [e.id, bare.id]
     with pytest.raises(UserError, match="不能删除"), village_ws.work(village_admin) as w:
         appointments.remove_informant(w, wang.id)
+    # a half-typed report kept as a draft comes back with its informant
+    assert (
+        drafts.draft_to_entry(json.loads(json.dumps(drafts.entry_to_draft(report(wang.id))))).informant_id
+        == wang.id
+    )
 
 
 def test_a_demand_heard_from_an_informant_is_referred_like_any_other(village_ws, village_admin):
@@ -328,6 +333,35 @@ def test_an_informant_who_lives_in_another_village_is_refused(stations, tmp_path
     ]
     with town.new_session() as s:
         assert s.get(Informant, mine.id) is None or s.get(Informant, mine.id).person_id != theirs
+
+
+def test_a_report_naming_another_villages_informant_is_refused(stations, tmp_path):
+    """A 张家村 bundle whose 信息员报告 names a 李家村 informant (the town holds that one): refused."""
+    town, village_ws = stations
+    admin = _admin(village_ws)
+    with village_ws.work(admin) as w:
+        inf = appointments.informant_list(w, include_ended=False)[0]
+        e = entries.save_entry(
+            w, report(inf.id, dt.datetime(2024, 5, 31, 8, 0)), now=dt.datetime(2024, 6, 1, 9, 0)
+        )
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    m, sections = open_bundle(export_one(village_ws, stick), town)
+    doc = section_doc(sections, "diary_entries")
+    cols = doc["columns"]
+    with town.new_session() as s:
+        theirs = s.scalars(select(Informant.id).where(Informant.village_code == SECOND_VILLAGE[0])).first()
+    rows = [list(r) for r in doc["rows"]]
+    for r in rows:
+        if r[cols.index("id")] == e.id:
+            r[cols.index("informant_id")] = theirs
+    forged = forge_bundle(
+        village_ws, town, m, with_rows(sections, "diary_entries", rows, replace=True), stick / "f.mqb"
+    )
+    (b,) = import_bundles(town, [forged]).bundles
+    assert [
+        (r.record_type, r.record_id, r.reason) for r in b.rejections if r.record_type == "diary_entries"
+    ] == [("diary_entries", e.id, "“信息员”引用了其他村的记录")]
 
 
 def test_a_town_that_sends_an_informant_down_is_refused_at_the_village(stations, tmp_path):
