@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import vocab
+from db.base import utcnow
 from db.models import DiaryEntry, Informant, Person
 from db.queries.households import group_names
 from db.queries.informants import InformantRow, informant_ids, informant_rows, informants_serving
@@ -173,8 +174,6 @@ def remove_informant(work: Work, informant_id: str) -> None:
     )
     if n:
         raise UserError(f"这位信息员已有 {n} 篇报告，不能删除；不再担任请用“结束任期”，记录会保留")
-    from db.base import utcnow
-
     inf.deleted_at = utcnow()
     audit.record(session, work.actor, "informant.remove", table="informant", record_id=inf.id)
 
