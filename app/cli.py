@@ -36,6 +36,7 @@ FEATURE_CLI_MODULES: tuple[str, ...] = (
     "app.diary.cli",
     "app.households.cli",
     "app.keycases.cli",
+    "app.informants.cli",
 )
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2

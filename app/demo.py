@@ -27,6 +27,7 @@ DEMO_STEPS: tuple[str, ...] = (
     "app.diary.demo:generate",
     "app.mediation.demo:generate",
     "app.keycases.demo:generate",
+    "app.informants.demo:generate",
 )
 
 DEMO_TOWN = {"code": "370681101", "name": "东城镇"}

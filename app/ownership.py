@@ -92,6 +92,7 @@ SOFT_REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
         "party_id": ("mediation_party",),
         "attachment_id": ("attachment",),
     },
+    "diary_entry": {"informant_id": ("informant",)},  # 信息员报告 (docs/informants.md)
     "keycase_member": {"user_id": ("user",)},
     "keycase_link": {"target_id": ("diary_entry", "demand", "mediation_case")},
 }
@@ -150,6 +151,7 @@ COLUMN_LABELS = {
     "keycase_id": "所属包案",
     "target_id": "关联的记录",
     "owner_unit": "开立单位",
+    "informant_id": "信息员",
 }
 
 # Records that are never changed once written (a frozen 月报: 重新生成 makes a new edition instead).
@@ -246,6 +248,7 @@ RECORD_KINDS = {
     "keycase_plan": "化解方案",
     "keycase_link": "包案关联记录",
     "keycase_transition": "包案状态记录",
+    "informant": "群众工作信息员",
 }
 TOWN_REFUSAL = (
     "乡镇工作站不能录入或修改村里的{what}：这些记录由各村工作站录入，随上报包送到乡镇"

@@ -20,7 +20,11 @@ from typing import Any
 
 # -- diary_entry.kind: 方式 ---------------------------------------------------------------------------
 HOME_VISIT = "入户走访"  # closes must-visit events, counts for the visit rhythm
-ENTRY_KINDS = (HOME_VISIT, "电话联系", "来访接待", "集中接访", "其他")
+# 信息员报告 (migration 0020_informants, docs/informants.md): a 群众工作信息员's report, taken by phone or
+# in person and written down by a cadre; it names the informant (diary_entry.informant_id) and, like
+# 其他, needs no household. No program before 0018 wrote it, so it has no legacy code below.
+INFORMANT_REPORT = "信息员报告"
+ENTRY_KINDS = (HOME_VISIT, "电话联系", "来访接待", "集中接访", INFORMANT_REPORT, "其他")
 OTHER_KIND = "其他"  # an entry of this kind needs no household
 
 # -- demand.status: 办理状态 --------------------------------------------------------------------------
@@ -152,6 +156,7 @@ __all__ = [
     "FEEDBACK_METHODS",
     "FEEDBACK_VERDICTS",
     "HOME_VISIT",
+    "INFORMANT_REPORT",
     "LEGACY_CODES",
     "MUST_VISIT_KINDS",
     "OPEN",

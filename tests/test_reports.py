@@ -47,7 +47,14 @@ def test_village_figures_are_counted_from_what_was_entered(village, village_admi
     assert (f.with_contact_cadre, f.cards_delivered, f.cards_delivered_in_period) == (2, 2, 1)
     assert (f.contact_coverage, f.card_coverage) == ("66.7%", "66.7%")
     assert f.visits == 3 and f.households_visited == 2  # February and the deleted entry left out
-    assert f.visits_by_kind == {"入户走访": 2, "电话联系": 1, "来访接待": 0, "集中接访": 0, "其他": 0}
+    assert f.visits_by_kind == {
+        "入户走访": 2,
+        "电话联系": 1,
+        "来访接待": 0,
+        "集中接访": 0,
+        "信息员报告": 0,
+        "其他": 0,
+    }
     assert f.demands == 3
     assert f.demands_by_status == {"待办": 1, "已上报乡镇": 0, "乡镇已答复": 0, "已答复": 1, "已办结": 1}
     assert f.demands_feedback == {"满意": 0, "基本满意": 0, "不满意": 0, "未点评": 1}

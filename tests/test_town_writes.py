@@ -32,6 +32,7 @@ from app import accounts, attachments, ownership
 from app.diary import acknowledgement, entries, visits
 from app.errors import UserError
 from app.households import cadres, checks, roster, tags
+from app.informants import appointments as informants
 from app.keycases import cases as keycases
 from app.mediation import agreement, casefile, frozen, meetings, recusal, registration, screening, states
 from app.sync import records
@@ -310,6 +311,9 @@ SERVICE_WRITES: dict[str, Callable] = {
     "keycase_link": lambda w: keycases.link_record(w, _one(w, KeyCase).id, "diary_entry", _entry(w).id),
     "keycase_transition": lambda w: keycases.return_to_open(
         w, _one(w, KeyCase).id, note="乡镇退回", on=D(2024, 6, 1)
+    ),
+    "informant": lambda w: informants.appoint(
+        w, informants.Appointment(_one(w, Person).id, _household(w).group_name, D(2024, 6, 1))
     ),
 }
 

@@ -21,7 +21,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "resources" / "help" / "img"
 WIDTH = 800
-VILLAGE_PAGES = ("home", "households", "diary", "mediation", "sync", "reports", "settings", "keycases")
+VILLAGE_PAGES = (
+    "home",
+    "households",
+    "diary",
+    "mediation",
+    "sync",
+    "reports",
+    "settings",
+    "keycases",
+    "informants",
+    "wulian",
+)
 TOWN_PAGES = ("home", "diary", "sync")
 TOWN_TABS = {"sync": 1, "diary": 2}  # 各村情况; 村级上报诉求
 
@@ -68,6 +79,26 @@ def save_small(image, path: Path) -> int:
     return path.stat().st_size
 
 
+def _show_history(page, _ws, _admin) -> None:
+    page.show_ended.setChecked(True)  # the 信息员 list with an ended term
+
+
+def _a_paired_cadre(page, ws, admin) -> None:
+    """The administrator's own 五联 page is empty: show the cadre with the most categories paired."""
+    from app.households import wulian
+
+    with ws.work(admin) as w:
+        filled = {
+            cid: sum(1 for c in wulian.wulian(w, cid).categories if c.pairings)
+            for cid, _name in wulian.cadre_choices(w)
+        }
+    if filled:
+        page.cadre.setCurrentIndex(page.cadre.findData(max(filled, key=lambda c: (filled[c], c))))
+
+
+PREPARE = {"informants": _show_history, "wulian": _a_paired_cadre}
+
+
 def shoot(data_dir: Path, prefix: str, pages: tuple[str, ...]) -> list[tuple[Path, int]]:
     from app import accounts
     from app.demo import DEMO_ADMIN
@@ -95,6 +126,8 @@ def shoot(data_dir: Path, prefix: str, pages: tuple[str, ...]) -> list[tuple[Pat
                 time.sleep(0.02)
             if prefix == "town" and key in TOWN_TABS and hasattr(page, "tabs"):
                 page.tabs.setCurrentIndex(TOWN_TABS[key])
+            if key in PREPARE:
+                PREPARE[key](page, ws, admin)
             for _ in range(10):
                 _settle(app)
             path = OUT / f"{prefix}-{key}.png"

@@ -27,4 +27,6 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("reports", "统计报表", "ui.reports:ReportsPage", "Ctrl+6"),
     PageSpec("settings", "设置", "ui.settings:SettingsPage", "Ctrl+7"),
     PageSpec("keycases", "联户包案", "ui.keycases.page:KeyCasesPage", "Ctrl+8"),
+    PageSpec("informants", "群众工作信息员", "ui.informants.page:InformantsPage", "Ctrl+9"),
+    PageSpec("wulian", "五联", "ui.informants.wulian:WulianPage", "Ctrl+0"),
 )

@@ -47,7 +47,8 @@ from app.households.tags import tag_row_id
 from app.pinyin import name_keys
 from app.workspace import Workspace
 
-HOME_VISIT, PHONE, WALK_IN, RECEPTION, OTHER_KIND = ENTRY_KINDS
+HOME_VISIT, PHONE, WALK_IN, RECEPTION = ENTRY_KINDS[:4]
+OTHER_KIND = vocab.OTHER_KIND  # (信息员报告 entries come from the informants step: app/informants/demo.py)
 ENTRIES_PER_HOUSEHOLD = 5  # on average; DemoRun.sizes["diary_entries"] sets the total instead
 BATCH_HOUSEHOLDS = 2000
 BULK_CACHE_KIB = 256 * 1024

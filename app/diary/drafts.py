@@ -137,6 +137,7 @@ def draft_to_entry(data: dict[str, Any]) -> EntryInput:
             for d in data.get("demands", [])
         ],
         cadre_id=data.get("cadre_id"),
+        informant_id=data.get("informant_id"),
     )
 
 

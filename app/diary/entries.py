@@ -20,6 +20,7 @@ from db.models import (
     DiaryEntry,
     DiaryParticipant,
     Household,
+    Informant,
     MustVisitEvent,
     Person,
     User,
@@ -30,12 +31,15 @@ from app.diary.acknowledgement import SIGNED_METHODS, AcknowledgementInfo, ackno
 from app.diary.common import ENTRY_FIELDS, clean, live_entry, require_writer, user_names
 from app.diary.demands import OPEN, DemandInfo, categories_in, demand_info_of
 from app.errors import UserError
+from app.informants.appointments import require_serving
 from app.ownership import require_own_record
 from app.work import Work
 
 # -- vocabularies ----------------------------------------------------------------------------------
 KINDS = vocab.ENTRY_KINDS  # 入户走访, 电话联系, 来访接待, 集中接访, 其他: stored as they read
 HOME_VISIT, OTHER_KIND = vocab.HOME_VISIT, vocab.OTHER_KIND
+INFORMANT_REPORT = vocab.INFORMANT_REPORT  # names its informant (docs/informants.md)
+NO_HOUSEHOLD_KINDS = (INFORMANT_REPORT, OTHER_KIND)  # kinds that need no household
 
 FIELD_LABELS = {
     "occurred_at": "走访时间",
@@ -49,6 +53,7 @@ FIELD_LABELS = {
     "follow_up_on": "计划日期",
     "participants": "走访对象",
     "demands": "群众诉求",
+    "informant": "信息员",
 }
 
 
@@ -87,6 +92,7 @@ class EntryInput:
     follow_up_on: dt.date | None = None
     demands: list[DemandInput] = field(default_factory=list)
     cadre_id: str | None = None  # defaults to the author
+    informant_id: str | None = None  # 信息员报告: the informant who reported (serving on that day)
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,8 @@ class EntryDetail:
     acknowledgement: AcknowledgementInfo | None
     amendments: list[AmendmentInfo]
     attachments: list[attachments.AttachmentInfo]
+    informant_id: str | None = None  # 信息员报告: who reported
+    informant_name: str = ""  # their name and 组: 王秀英（三组）
 
     @property
     def kind_label(self) -> str:
@@ -150,8 +158,8 @@ def _validate(session: Session, data: EntryInput, now: dt.datetime) -> None:
     if data.occurred_at < now - dt.timedelta(days=3 * 366):
         raise UserError("走访时间早于三年前，请检查年份", field="occurred_at")
     if data.kind not in KINDS:
-        raise UserError("请选择走访方式（入户走访、电话联系、来访接待、集中接访或其他）", field="kind")
-    if data.kind != OTHER_KIND and not data.participants:
+        raise UserError("请选择走访方式（" + "、".join(KINDS[:-1]) + f"或{KINDS[-1]}）", field="kind")
+    if data.kind not in NO_HOUSEHOLD_KINDS and not data.participants:
         raise UserError(
             "请至少选择一户走访对象：在“走访对象”里输入姓名或拼音首字母查找", field="participants"
         )
@@ -199,6 +207,8 @@ def save_entry(
     now = now or dt.datetime.now().replace(second=0, microsecond=0)
     _validate(session, data, now)
     assert data.occurred_at is not None, "_validate refuses an entry without its time"
+    if data.kind == INFORMANT_REPORT:
+        require_serving(session, data.informant_id, data.occurred_at.date(), work.unit_code)
     if entry_id is None:
         entry = DiaryEntry(cadre_id=data.cadre_id or actor.id)
         session.add(entry)
@@ -219,6 +229,7 @@ def save_entry(
     entry.actions = clean(data.actions)
     entry.follow_up = clean(data.follow_up)
     entry.follow_up_on = data.follow_up_on
+    entry.informant_id = data.informant_id if entry.kind == INFORMANT_REPORT else None
     if data.cadre_id:
         entry.cadre_id = data.cadre_id
     session.flush()
@@ -233,7 +244,19 @@ def save_entry(
         "diary.save" if entry_id else "diary.add",
         table="diary_entry",
         record_id=entry.id,
-        fields=[f for f in ("occurred_at", "kind", *ENTRY_FIELDS, "follow_up_on", "participants", "demands")],
+        fields=[
+            f
+            for f in (
+                "occurred_at",
+                "kind",
+                *ENTRY_FIELDS,
+                "follow_up_on",
+                "participants",
+                "demands",
+                "informant",
+            )
+            if f != "informant" or entry.informant_id
+        ],
     )
     return _entry_detail(session, entry.id)
 
@@ -370,6 +393,14 @@ def _entry_detail(session: Session, entry_id: str) -> EntryDetail:
         session, [entry.cadre_id, *(d.responsible_id for d in demands), *(a.created_by for a in amendments)]
     )
     ack_info = acknowledgement_info(session, entry_id)
+    informant_name = ""
+    if entry.informant_id:
+        row = session.execute(
+            select(Person.name, Informant.group_name)
+            .join(Person, Person.id == Informant.person_id)
+            .where(Informant.id == entry.informant_id)
+        ).first()
+        informant_name = f"{row[0]}（{row[1]}）" if row else ""
     return EntryDetail(
         entry.id,
         entry.cadre_id,
@@ -391,6 +422,8 @@ def _entry_detail(session: Session, entry_id: str) -> EntryDetail:
             for a in amendments
         ],
         attachments.attachments_of(session, "diary_entry", entry_id),
+        entry.informant_id,
+        informant_name,
     )
 
 

@@ -5,11 +5,14 @@ and the village secretary with their phones, the station's service phone, and ca
 that dials the contact cadre (``tel:``, made by segno and drawn as vector squares so it prints
 sharp). Cards come eight to an A4 sheet with cut marks, or one card per A4 page (drawn at twice the
 size, with cut marks: any office printer takes it). A household without a contact cadre gets no card
-(the card says "有事请找联系干部"): it is skipped and counted, to be given a cadre first.
+(the card says "有事请找联系干部"): it is skipped and counted, to be given a cadre first. Where the
+household's 组 has a 群众工作信息员 serving on the day of printing, the card names them too, with their
+phone from the roster (docs/informants.md).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +25,7 @@ from sqlalchemy import select
 from db import vocab
 from db.models import CadreAssignment, Household, Station, User
 from db.queries.households import RosterFilter, roster_ids
+from db.queries.informants import group_informants
 
 from app.errors import UserError
 from app.households.cadres import village_secretary
@@ -54,6 +58,7 @@ class CardData:
     secretary: CardPerson | None
     service_phone: str | None
     village_name: str
+    informant: CardPerson | None = None  # the 组's 群众工作信息员 on the day of printing
 
 
 def card_households(
@@ -70,9 +75,11 @@ def card_households(
     return roster_ids(work.session, RosterFilter(group_name=group_name, card_not_delivered=not_delivered))
 
 
-def card_data(work: Work, household_ids: Sequence[str]) -> list[CardData]:
-    """What each household's card says; the service phone and the village name are this station's."""
+def card_data(work: Work, household_ids: Sequence[str], *, today: dt.date | None = None) -> list[CardData]:
+    """What each household's card says; the service phone and the village name are this station's; the
+    信息员 is the one serving the household's 组 on ``today``."""
     session = work.session
+    today = today or dt.date.today()
     station = session.get(Station, work.station.id)
     assert station is not None, "the unit of work's station is a row of this database"
     secretary = village_secretary(work)
@@ -94,6 +101,7 @@ def card_data(work: Work, household_ids: Sequence[str]) -> list[CardData]:
             .order_by(CadreAssignment.start_on)
         ):
             cadres[(a.household_id, a.role)] = CardPerson(u.display_name, u.phone)
+        informants = group_informants(session, {h.group_name for h in households.values()}, today)
         for hid in part:
             h = households.get(hid)
             if h is None:
@@ -109,6 +117,7 @@ def card_data(work: Work, household_ids: Sequence[str]) -> list[CardData]:
                     sec,
                     station.service_phone,
                     station.name,
+                    CardPerson(*informants[h.group_name]) if h.group_name in informants else None,
                 )
             )
     return out
@@ -203,12 +212,19 @@ def _draw_card(pdf: FPDF, card: CardData, x: float, y: float) -> None:
         _person_line("联系干部", card.contact),
         _person_line("包片干部", card.area),
         _person_line("村党支部书记", card.secretary),
+        *([_person_line("本组信息员", card.informant)] if card.informant else []),
         f"服务电话：{card.service_phone or '（未设置）'}",
     ]
-    pdf.set_font(FONT, size=8.5)
+    # five lines (with the 信息员) sit a little closer, above the card's foot line
+    step = 6.0 if len(lines) <= 4 else 5.2
     for i, line in enumerate(lines):
-        pdf.set_xy(x + 4, y + 27 + i * 6)
-        pdf.cell(text_w, 5.5, line)
+        size = 8.5
+        pdf.set_font(FONT, size=size)
+        while pdf.get_string_width(line) > text_w and size > 6:  # a long name stays off the QR code
+            size -= 0.5
+            pdf.set_font(FONT, size=size)
+        pdf.set_xy(x + 4, y + 27 + i * step)
+        pdf.cell(text_w, step - 0.5, line)
     qx, qy = x + CARD_W - 4 - qr_size, y + 25.5
     if card.contact is not None and card.contact.phone:
         _qr(pdf, f"tel:{card.contact.phone}", qx, qy, qr_size)
@@ -273,11 +289,16 @@ def render_cards(cards: Sequence[CardData], out: Path | str, *, one_per_page: bo
 
 
 def write_cards(
-    work: Work, household_ids: Sequence[str], out: Path | str, *, one_per_page: bool = False
+    work: Work,
+    household_ids: Sequence[str],
+    out: Path | str,
+    *,
+    one_per_page: bool = False,
+    today: dt.date | None = None,
 ) -> CardsPrinted:
     """Cards for the given households (in that order) to ``out``. Households without a contact cadre
     are left out and counted; when none is left, nothing is written."""
-    data = card_data(work, household_ids)
+    data = card_data(work, household_ids, today=today)
     cards = [c for c in data if c.contact is not None]
     skipped = len(data) - len(cards)
     if not cards:

@@ -16,6 +16,7 @@ from db.models.households import (
     Person,
     TagDefinition,
 )
+from db.models.informants import Informant
 from db.models.keycases import KeyCase, KeyCaseLink, KeyCaseMember, KeyCasePlan, KeyCaseTransition
 from db.models.mediation import (
     Agreement,
@@ -58,6 +59,7 @@ __all__ = [
     "KeyCaseMember",
     "KeyCasePlan",
     "KeyCaseTransition",
+    "Informant",
     "MediationCase",
     "MonthlyReport",
     "MustVisitEvent",

@@ -39,6 +39,9 @@ class DiaryEntry(SyncedRecord, Base):
     actions: Mapped[str] = mapped_column(Text, default="")  # 办理情况 / 当场做了什么
     follow_up: Mapped[str] = mapped_column(Text, default="")  # 后续计划
     follow_up_on: Mapped[dt.date | None] = mapped_column(Date)
+    # 信息员报告: the informant whose report this is (db/models/informants.py; a reference without a
+    # foreign key, app/ownership.SOFT_REFERENCES: the column came after the table, migration 0018)
+    informant_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
 
 class DiaryParticipant(SyncedRecord, Base):

@@ -293,6 +293,7 @@ class DiaryFilter:
     acknowledged: bool | None = None  # True: signed (on screen or paper); False: not signed
     text: str = ""
     village_code: str | None = None  # a town station: one village's entries
+    informant_id: str | None = None  # the reports of one 信息员 (docs/informants.md)
 
 
 DIARY_SORTS = {
@@ -325,6 +326,8 @@ def _filtered(q: Select[Any], f: DiaryFilter) -> Select[Any]:
         q = q.where(DiaryEntry.occurred_at < dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time()))
     if f.kind:
         q = q.where(DiaryEntry.kind == f.kind)
+    if f.informant_id:
+        q = q.where(DiaryEntry.informant_id == f.informant_id)
     if f.household_id:
         q = q.where(
             exists().where(
@@ -365,6 +368,7 @@ def _search_in_time_order(
         demand_status=f.demand_status,
         acknowledged=f.acknowledged,
         village_code=f.village_code,
+        informant_id=f.informant_id,
     )
     search = _search(f.text)
     keys = keys or rest != DiaryFilter()

@@ -35,6 +35,7 @@ from app.dates import cn_month_day
 from app.diary import drafts, entries
 from app.diary.demands import demand_categories
 from app.errors import UserError
+from app.informants import appointments as informant_svc
 
 from ui.context import AppContext
 from ui.dates import pydate, pydatetime, qdate, qdatetime
@@ -149,7 +150,7 @@ class EntryDialog(QDialog):
         self._loading = True
         self._attachment_paths: list[Path] = []
         self.setWindowTitle("修改民情日记" if entry_id else "写民情日记")
-        self.resize(1000, 700)
+        self.resize(1060, 700)  # the top row whole at 特大 (方式 holds “信息员报告”)
         with ctx.work() as w:
             self.categories = demand_categories(w)
             self.cadres = entries.cadres(w)
@@ -176,6 +177,10 @@ class EntryDialog(QDialog):
         self.kind = QComboBox(self)
         for kind in entries.KINDS:
             self.kind.addItem(kind, kind)
+        # 信息员报告: who reported (those serving on the entry's day); the row shows for that kind only
+        self.informant = QComboBox(self)
+        self.informant.setAccessibleName("信息员")
+        self.informant.setMinimumContentsLength(16)
         self.place = QLineEdit(self)
         self.place.setPlaceholderText("如：张三家中、村委会")
         self.companions = QLineEdit(self)
@@ -217,6 +222,15 @@ class EntryDialog(QDialog):
         top.addWidget(QLabel("陪同"))
         top.addWidget(self.companions, 1)
         form.addRow("时间(&T)", self._with_error("occurred_at", top))
+        informant_row = QHBoxLayout()
+        informant_row.addWidget(self.informant)
+        self.informant_hint = QLabel("信息员打电话或当面反映的情况，由干部记下；走访对象可不选", self)
+        self.informant_hint.setStyleSheet("color: #5f6b7a;")
+        self.informant_hint.setWordWrap(True)
+        informant_row.addWidget(self.informant_hint, 1)
+        self.informant_box = self._with_error("informant", informant_row)
+        form.addRow("信息员(&I)", self.informant_box)
+        self._form = form
         form.addRow("走访对象(&P)", self._with_error("participants", self.participants))
         form.addRow("家庭情况", self._with_error("situation", self.situation))
         form.addRow("困难问题", self._with_error("difficulties", self.difficulties))
@@ -278,10 +292,15 @@ class EntryDialog(QDialog):
             w.textChanged.connect(self._changed)
         self.occurred_at.dateTimeChanged.connect(self._changed)
         self.kind.currentIndexChanged.connect(self._changed)
+        self.kind.currentIndexChanged.connect(lambda _i: self._update_informant_row())
+        self.occurred_at.dateTimeChanged.connect(lambda _d: self._fill_informants())
+        self.informant.currentIndexChanged.connect(self._changed)
         self.follow_up_on.dateChanged.connect(self._changed)
         self.has_follow_up_date.toggled.connect(self._changed)
         self.participants.changed.connect(self._changed)
 
+        self._fill_informants()
+        self._update_informant_row()
         if entry_id:
             self._load_entry(entry_id)
         self._offer_draft()
@@ -308,6 +327,24 @@ class EntryDialog(QDialog):
         v.addWidget(label)
         self.errors[field] = label
         return box
+
+    def _fill_informants(self, keep: str | None = None) -> None:
+        """The informants serving on the entry's day (a report names one of them)."""
+        keep = keep or self.informant.currentData()
+        day = pydatetime(self.occurred_at.dateTime()).date()
+        with self.ctx.work() as w:
+            rows = informant_svc.serving(w, day)
+        blocked = self.informant.blockSignals(True)
+        self.informant.clear()
+        self.informant.addItem("请选择信息员" if rows else "这一天没有在任的信息员", None)
+        for r in rows:
+            self.informant.addItem(f"{r.name}（{r.group_name}）{r.phone}", r.id)
+        i = self.informant.findData(keep) if keep else -1
+        self.informant.setCurrentIndex(max(i, 0))
+        self.informant.blockSignals(blocked)
+
+    def _update_informant_row(self) -> None:
+        self._form.setRowVisible(self.informant_box, self.kind.currentData() == entries.INFORMANT_REPORT)
 
     def _changed(self, *_args) -> None:
         if not self._loading:
@@ -363,6 +400,9 @@ class EntryDialog(QDialog):
             follow_up=self.follow_up.text(),
             follow_up_on=pydate(self.follow_up_on.date()) if self.has_follow_up_date.isChecked() else None,
             demands=[r.value() for r in self.demand_rows],
+            informant_id=self.informant.currentData()
+            if self.kind.currentData() == entries.INFORMANT_REPORT
+            else None,
         )
 
     def set_value(self, data: entries.EntryInput) -> None:
@@ -388,6 +428,8 @@ class EntryDialog(QDialog):
             self._remove_demand_row(row)
         for d in data.demands:
             self.add_demand_row(d)
+        self._fill_informants(data.informant_id)
+        self._update_informant_row()
         self._loading = loading
 
     def _load_entry(self, entry_id: str) -> None:
@@ -412,6 +454,7 @@ class EntryDialog(QDialog):
                     for d in e.demands
                 ],
                 cadre_id=e.cadre_id,
+                informant_id=e.informant_id,
             )
         )
 
@@ -470,6 +513,7 @@ class EntryDialog(QDialog):
             "follow_up": self.follow_up,
             "follow_up_on": self.follow_up_on,
             "companions": self.companions,
+            "informant": self.informant,
         }.get(field or "")
         if focus is not None:
             focus.setFocus()
@@ -493,7 +537,8 @@ class EntryDialog(QDialog):
         self.ctx.data_changed.emit("diary")
         self.saved.emit(e.id)
         self.accept()
-        if self.offer_signature and e.participants and not e.read_only:
+        if self.offer_signature and e.participants and not e.read_only and e.kind != entries.INFORMANT_REPORT:
+            # (a 信息员报告 is told to the cadre; the households it names were not met)
             # 一事一记, signed at once: the resident is still there when the cadre saves
             self.signing = AcknowledgeDialog(self.ctx, e.id, parent=self.parentWidget(), offered=True)
             self.signing.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

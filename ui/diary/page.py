@@ -106,6 +106,7 @@ class DiaryTab(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.household_id: str | None = None
+        self.informant_id: str | None = None  # the reports of one 信息员 (the 信息员 screen opens them)
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("全文搜索（Ctrl+F）：姓名、情况、诉求、答复……多个词用空格隔开")
         self.search.setClearButtonEnabled(True)
@@ -127,6 +128,10 @@ class DiaryTab(QWidget):
         self.household_chip.setToolTip("只看这一户；点击取消")
         self.household_chip.hide()
         self.household_chip.clicked.connect(lambda: self.filter_household(None))
+        self.informant_chip = QPushButton("", self)
+        self.informant_chip.setToolTip("只看这位信息员的报告；点击取消")
+        self.informant_chip.hide()
+        self.informant_chip.clicked.connect(lambda: self.filter_informant(None))
         self.village = VillageFilter(ctx, self)
         compact(self.cadre, 8)  # names of cadres: the others show their whole items
         # Two rows, so that at 特大 each filter shows its whole text in a 1366-px window: the search and
@@ -139,7 +144,15 @@ class DiaryTab(QWidget):
         filters.setContentsMargins(0, 0, 0, 0)
         filters.addLayout(search_row)
         combos = QHBoxLayout()
-        for w in (self.village, self.cadre, self.kind, self.status, self.ack, self.household_chip):
+        for w in (
+            self.village,
+            self.cadre,
+            self.kind,
+            self.status,
+            self.ack,
+            self.household_chip,
+            self.informant_chip,
+        ):
             combos.addWidget(w)
         combos.addStretch(1)
         filters.addLayout(combos)
@@ -183,10 +196,10 @@ class DiaryTab(QWidget):
                 b.hide()
 
         self.model = DiaryListModel(ctx.workspace.session, self)
-        widths = (120, 70, 120, 130, 110, 110, 70)
+        widths = (120, 84, 120, 130, 110, 110, 70)  # 方式: “信息员报告” whole
         if ctx.is_town:
             self.model.show_village_column(self.village.name_of)
-            widths = (60, 115, 60, 100, 100, 90, 90, 60)
+            widths = (60, 115, 84, 100, 100, 90, 90, 60)
         self.view = _table(self.model, self)
         header = self.view.horizontalHeader()
         for col, width in enumerate(widths):
@@ -266,6 +279,7 @@ class DiaryTab(QWidget):
             demand_status=self.status.currentData(),
             acknowledged=self.ack.currentData(),
             household_id=self.household_id,
+            informant_id=self.informant_id,
             text=self.search.text(),
             date_from=pydate(self.date_from.date()) if self.use_dates.isChecked() else None,
             date_to=pydate(self.date_to.date()) if self.use_dates.isChecked() else None,
@@ -302,6 +316,17 @@ class DiaryTab(QWidget):
             self.use_dates.blockSignals(blocked)
         self.household_chip.setText(f"只看：{label} ✕")
         self.household_chip.setVisible(bool(household_id))
+        self.reload()
+
+    def filter_informant(self, informant_id: str | None, label: str = "") -> None:
+        """Only the reports of one 信息员, all dates (from the 信息员 screen)."""
+        self.informant_id = informant_id
+        if informant_id:
+            blocked = self.use_dates.blockSignals(True)
+            self.use_dates.setChecked(False)
+            self.use_dates.blockSignals(blocked)
+        self.informant_chip.setText(f"信息员：{label} ✕")
+        self.informant_chip.setVisible(bool(informant_id))
         self.reload()
 
     def current_id(self) -> str | None:
@@ -514,6 +539,8 @@ def entry_html(e: entries.EntryDetail, *, town: bool = False) -> str:
         + "</p>",
         f"<p><b>走访对象：</b>{met}</p>",
     ]
+    if e.informant_name:
+        parts.insert(2, f"<p><b>报告的信息员：</b>{esc(e.informant_name)}</p>")
     for key in ("situation", "difficulties", "actions"):
         text = getattr(e, key)
         if text:
@@ -870,7 +897,7 @@ class DiaryPage(QWidget):
 
     def show_record(self, record_id: object) -> None:
         """A 今日待办 item opens exactly its thing (``app.diary.todo``): ``household:<id>`` the diary of
-        that household, ``cadre:<id>`` that cadre's entries, ``office:<科室>`` the town's list of that
+        that household, ``cadre:<id>`` that cadre's entries, ``informant:<id>`` that 信息员's reports, ``office:<科室>`` the town's list of that
         office, ``referral:<id>`` that list on one demand, ``new`` the entry form (home's 写民情日记), a demand id the ledger on that demand."""
         if not isinstance(record_id, str):
             return
@@ -890,6 +917,13 @@ class DiaryPage(QWidget):
         elif kind == "cadre":
             self.tabs.setCurrentWidget(self.diary_tab)
             self.diary_tab.filter_cadre(value or None)
+        elif kind == "informant":
+            from app.informants.appointments import informant_label
+
+            with self.ctx.work() as w:
+                label = informant_label(w, value)
+            self.tabs.setCurrentWidget(self.diary_tab)
+            self.diary_tab.filter_informant(value or None, label)
         else:
             self.tabs.setCurrentWidget(self.ledger_tab)
             self.ledger_tab.show_demand(record_id)
