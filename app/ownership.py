@@ -130,6 +130,7 @@ COLUMN_LABELS = {
     "town_replied_by": "乡镇答复人",
     "frozen_by_user_id": "填报人账号",
     "figures": "报表数字",
+    "giver_user_id": "帮扶人",
 }
 
 # Records that are never changed once written (a frozen 月报: 重新生成 makes a new edition instead).
@@ -221,6 +222,8 @@ RECORD_KINDS = {
     "mediation_file_item": "卷宗材料",
     "attachment": "附件",
     "user": "村里的账号",
+    "aid_record": "帮扶记录",
+    "aid_pair": "帮扶对子",
 }
 TOWN_REFUSAL = (
     "乡镇工作站不能录入或修改村里的{what}：这些记录由各村工作站录入，随上报包送到乡镇"
@@ -612,6 +615,10 @@ def column_verdict(
                 return f"“{column_label(c)}”只能由乡镇填写"
     if table_name == "demand":
         return demand_verdict(columns, incoming, local, from_town=False)
+    if table_name in ("aid_record", "aid_pair"):
+        from app.aid.rules import incoming_verdict  # (imported late: a leaf module, only needed here)
+
+        return incoming_verdict(table_name, columns, incoming, local)
     return None
 
 

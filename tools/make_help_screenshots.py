@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "resources" / "help" / "img"
 WIDTH = 800
-VILLAGE_PAGES = ("home", "households", "diary", "mediation", "sync", "reports", "settings")
+VILLAGE_PAGES = ("home", "households", "diary", "mediation", "sync", "reports", "settings", "aid")
 TOWN_PAGES = ("home", "diary", "sync")
 TOWN_TABS = {"sync": 1, "diary": 2}  # 各村情况; 村级上报诉求
 
