@@ -135,6 +135,9 @@ COLUMN_LABELS = {
 
 # Records that are never changed once written (a frozen 月报: 重新生成 makes a new edition instead).
 FROZEN_TABLES = frozenset({"mediation_report"})
+# Records whose values a village's bundle must keep to the rules its services keep, checked row by row
+# (:func:`column_verdict`): 帮扶 (app/aid/rules.py: kind, amount, giver, dates).
+ROW_RULE_TABLES = frozenset({"aid_record", "aid_pair"})
 
 
 def column_label(column: str) -> str:
@@ -615,7 +618,7 @@ def column_verdict(
                 return f"“{column_label(c)}”只能由乡镇填写"
     if table_name == "demand":
         return demand_verdict(columns, incoming, local, from_town=False)
-    if table_name in ("aid_record", "aid_pair"):
+    if table_name in ROW_RULE_TABLES:
         from app.aid.rules import incoming_verdict  # (imported late: a leaf module, only needed here)
 
         return incoming_verdict(table_name, columns, incoming, local)
