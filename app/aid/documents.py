@@ -24,7 +24,7 @@ from app.work import Work
 
 FONT = "NotoSerifSC"
 HEAD = FontFace(fill_color=(230, 230, 230))
-WIDTHS = (22, 14, 18, 46, 26, 20, 28)  # 174 mm: the page less its margins
+WIDTHS = (27, 17, 19, 37, 26, 19, 29)  # 174 mm: the page less its margins
 HEADINGS = ("日期", "类别", "金额（元）", "物资或帮扶内容", "依据的政策", "帮扶人", "关联日记")
 
 
