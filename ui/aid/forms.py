@@ -100,7 +100,7 @@ class AidForm(QDialog):
         form.addRow("金额（元）(&M)", self.amount)
         form.addRow("物资或帮扶内容(&G)", self.goods)
         form.addRow("依据的政策(&P)", self.policy)
-        form.addRow("帮扶人(&R)", giver_row)
+        form.addRow("帮扶人", giver_row)
         form.addRow("关联民情日记(&E)", self.entry)
         form.addRow("备注", self.note)
         self.error = QLabel(self)

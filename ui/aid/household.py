@@ -29,6 +29,7 @@ from app.dates import cn_date
 from app.errors import UserError
 
 from ui.aid.forms import AidForm, PairDialog
+from ui.app import scale_table_columns
 
 
 class AidRecordsModel(QAbstractTableModel):
@@ -104,6 +105,7 @@ class HouseholdAidPanel(QWidget):
         header.setStretchLastSection(True)
         for i, width in enumerate((96, 70, 86, 220, 120, 110)):
             self.view.setColumnWidth(i, width)
+        scale_table_columns(self.view)  # widened with the 字号 (a dialog is not scaled by the window)
         self.view.doubleClicked.connect(lambda _i: self.edit())
         self.view.setAccessibleName("帮扶记录")
         self.summary = QLabel(self)

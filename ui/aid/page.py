@@ -37,6 +37,7 @@ from app.errors import UserError
 
 from ui.aid.forms import AidForm
 from ui.aid.household import HouseholdAidDialog
+from ui.app import SECTION_SCALE, scale_table_columns
 from ui.dates import date_edit, date_of
 from ui.widgets.village_filter import VillageFilter, compact
 
@@ -44,7 +45,7 @@ from ui.widgets.village_filter import VillageFilter, compact
 class VillageAidModel(QAbstractTableModel):
     """The view's rows, in the order the query gives (the roster's); never sorted by the view."""
 
-    HEADERS = ("组", "户主", "帮扶责任人", "次数", "金额（元）", "帮扶类别及次数", "最近一次")
+    HEADERS = ("组", "户主", "帮扶责任人", "次数", "金额（元）", "最近一次", "帮扶类别及次数")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -74,8 +75,8 @@ class VillageAidModel(QAbstractTableModel):
             r.responsible or "未结对",
             str(r.count),
             rules.yuan_text(r.amount_fen) or "0",
-            r.kinds_text,
             r.last_given_on.isoformat() if r.last_given_on else "",
+            r.kinds_text,
         )
         if self.village_names is not None:
             return (self.village_names.get(r.village_code, r.village_code), *values)
@@ -169,11 +170,14 @@ class AidPage(QWidget):
         ctx.data_changed.connect(self._data_changed)
 
     def _column_widths(self) -> None:
-        widths = [60, 80, 150, 50, 90, 260]
+        """Widths for 标准, widened with the 字号 (the model's reset may add or drop the 村 column)."""
+        widths = [60, 80, 150, 50, 90, 100]
         if self.model.village_names is not None:
             widths = [90, *widths]
         for i, w in enumerate(widths):
             self.table.setColumnWidth(i, w)
+        self.table.horizontalHeader().setProperty(SECTION_SCALE, None)
+        scale_table_columns(self.table)
 
     def _data_changed(self, topic: str) -> None:
         if topic in ("aid", "households", "sync") and self.loaded and self.isVisible():
