@@ -170,6 +170,31 @@ def test_a_record_is_changed_then_deleted_softly(village_ws, village_admin):
         assert records.household_aid(w, hid) == []
 
 
+def test_a_giver_from_another_village_or_a_change_to_another_household_is_refused(village_ws, village_admin):
+    from db.models import User
+
+    with village_ws.session() as s:  # an account of another village (as a bundle once brought one)
+        stranger = User(
+            username="x", display_name="外村干部", roles="cadre", village_code="370681101299", active=True
+        )
+        s.add(stranger)
+        s.flush()
+        stranger_id = stranger.id
+    with village_ws.work(village_admin) as w:
+        hid, other = _household(w, "甲"), _household(w, "乙")
+        rid = _aid(w, hid, D(2024, 5, 1))
+    with pytest.raises(UserError) as e, village_ws.work(village_admin) as w:
+        _aid(w, hid, D(2024, 5, 2), giver_user_id=stranger_id, giver_unit="")
+    assert e.value.field == "giver" and "本村或本镇" in e.value.message
+    with pytest.raises(UserError) as e, village_ws.work(village_admin) as w:
+        records.save_aid(
+            w, AidInput(other, D(2024, 5, 1), "资金", amount="500", giver_unit="镇民政办"), rid, today=TODAY
+        )
+    assert e.value.field == "household_id"
+    with village_ws.work(village_admin) as w:
+        assert records.aid_detail(w, rid).household_id == hid
+
+
 def test_only_cadres_and_admins_record_aid(village_ws, village_admin):
     with village_ws.work(village_admin) as w:
         hid = _household(w, "钱二")
@@ -429,6 +454,8 @@ def test_the_command_line_exports_prints_counts_and_tells_the_facts(village_ws, 
     assert out.returncode == 0 and "帮扶记录" in out.stdout and (tmp_path / "a.pdf").is_file()
     out = _cli(root, "aid", "facts", "--month", "2024-05", "--json")
     assert out.returncode == 0 and json.loads(out.stdout)["aid_amount_fen"] == 40000
+    out = _cli(root, "aid", "facts", "--month", "2024-05", "--village", "370681101299")
+    assert out.returncode == 1 and "只能查看本村" in out.stdout + out.stderr
     out = _cli(root, "aid", "facts", "--month", "2024-5x")
     assert out.returncode == 2 and "月份" in out.stderr
     out = _cli(root, "stats", "--json")
