@@ -39,6 +39,7 @@ PERMISSIONS = {
     "write_diary": {"admin", "cadre"},
     "handle_demands": {"admin", "cadre", "town_staff"},
     "manage_diary_settings": {"admin"},
+    "record_aid": {"admin", "cadre"},  # 帮扶记录 and 帮扶对子 (app/aid)
 }
 
 MIN_PASSWORD_LENGTH = 6

@@ -37,6 +37,7 @@ FEATURE_CLI_MODULES: tuple[str, ...] = (
     "app.households.cli",
     "app.keycases.cli",
     "app.informants.cli",
+    "app.aid.cli",
 )
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2

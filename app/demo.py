@@ -28,6 +28,7 @@ DEMO_STEPS: tuple[str, ...] = (
     "app.mediation.demo:generate",
     "app.keycases.demo:generate",
     "app.informants.demo:generate",
+    "app.aid.demo:generate",
 )
 
 DEMO_TOWN = {"code": "370681101", "name": "东城镇"}

@@ -152,10 +152,14 @@ COLUMN_LABELS = {
     "target_id": "关联的记录",
     "owner_unit": "开立单位",
     "informant_id": "信息员",
+    "giver_user_id": "帮扶人",
 }
 
 # Records that are never changed once written (a frozen 月报: 重新生成 makes a new edition instead).
 FROZEN_TABLES = frozenset({"mediation_report"})
+# Records whose values a village's bundle must keep to the rules its services keep, checked row by row
+# (:func:`column_verdict`): 帮扶 (app/aid/rules.py: kind, amount, giver, dates).
+ROW_RULE_TABLES = frozenset({"aid_record", "aid_pair"})
 
 
 def column_label(column: str) -> str:
@@ -249,6 +253,8 @@ RECORD_KINDS = {
     "keycase_link": "包案关联记录",
     "keycase_transition": "包案状态记录",
     "informant": "群众工作信息员",
+    "aid_record": "帮扶记录",
+    "aid_pair": "帮扶对子",
 }
 TOWN_REFUSAL = (
     "乡镇工作站不能录入或修改村里的{what}：这些记录由各村工作站录入，随上报包送到乡镇"
@@ -716,6 +722,10 @@ def column_verdict(
                 return f"“{column_label(c)}”只能由乡镇填写"
     if table_name == "demand":
         return demand_verdict(columns, incoming, local, from_town=False)
+    if table_name in ROW_RULE_TABLES:
+        from app.aid.rules import incoming_verdict  # (imported late: a leaf module, only needed here)
+
+        return incoming_verdict(table_name, columns, incoming, local)
     return None
 
 

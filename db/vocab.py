@@ -93,6 +93,12 @@ ETHNICITIES = (
 )  # fmt: skip
 ETHNICITY_VALUES = frozenset(ETHNICITIES) | frozenset(name.removesuffix("族") for name in ETHNICITIES)
 
+# -- aid_record.kind: 帮扶类别 (docs/aid.md) ---------------------------------------------------------
+# What a household in difficulty was given or helped with. 资金 needs an amount, 物资 the goods; the
+# others say what was done (the policy used, the job found …) and may carry an amount too.
+AID_MONEY, AID_GOODS, AID_OTHER = "资金", "物资", "其他"
+AID_KINDS = (AID_GOODS, AID_MONEY, "政策落实", "就业", "医疗", "教育", "住房", AID_OTHER)
+
 # -- before migration 0011_diary_vocab ------------------------------------------------------------------
 VOCAB_REVISION = "0011_diary_vocab"  # the first schema revision whose rows carry the values above
 
@@ -144,6 +150,10 @@ def translate_rows(
 
 __all__ = [
     "ACK_METHODS",
+    "AID_GOODS",
+    "AID_KINDS",
+    "AID_MONEY",
+    "AID_OTHER",
     "AREA_CADRE",
     "CADRE_ROLES",
     "CONTACT_CADRE",

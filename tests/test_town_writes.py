@@ -29,6 +29,8 @@ from db.models import (
 )
 
 from app import accounts, attachments, ownership
+from app.aid import pairs as aid_pairs
+from app.aid import records as aid_records
 from app.diary import acknowledgement, entries, visits
 from app.errors import UserError
 from app.households import cadres, checks, roster, tags
@@ -314,6 +316,16 @@ SERVICE_WRITES: dict[str, Callable] = {
     ),
     "informant": lambda w: informants.appoint(
         w, informants.Appointment(_one(w, Person).id, _household(w).group_name, D(2024, 6, 1))
+    ),
+    "aid_record": lambda w: aid_records.save_aid(
+        w,
+        aid_records.AidInput(
+            _household(w).id, D(2024, 6, 1), "物资", goods="镇里补录的大米", giver_unit="镇政府"
+        ),
+        today=D(2024, 6, 1),
+    ),
+    "aid_pair": lambda w: aid_pairs.start_pair(
+        w, _household(w).id, _admin_id(w), D(2024, 6, 1), today=D(2024, 6, 1)
     ),
 }
 

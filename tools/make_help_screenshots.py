@@ -30,6 +30,7 @@ VILLAGE_PAGES = (
     "reports",
     "settings",
     "keycases",
+    "aid",
     "informants",
     "wulian",
 )

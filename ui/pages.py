@@ -26,7 +26,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("sync", "上报与同步", "ui.sync.page:SyncPage", "Ctrl+5"),
     PageSpec("reports", "统计报表", "ui.reports:ReportsPage", "Ctrl+6"),
     PageSpec("settings", "设置", "ui.settings:SettingsPage", "Ctrl+7"),
-    PageSpec("keycases", "联户包案", "ui.keycases.page:KeyCasesPage", "Ctrl+8"),
-    PageSpec("informants", "群众工作信息员", "ui.informants.page:InformantsPage", "Ctrl+9"),
-    PageSpec("wulian", "五联", "ui.informants.wulian:WulianPage", "Ctrl+0"),
+    PageSpec("keycases", "联户包案", "ui.keycases.page:KeyCasesPage", "Alt+1"),
+    PageSpec("aid", "帮扶", "ui.aid.page:AidPage", "Alt+2"),
+    PageSpec("informants", "群众工作信息员", "ui.informants.page:InformantsPage", "Alt+5"),
+    PageSpec("wulian", "五联", "ui.informants.wulian:WulianPage", "Alt+6"),
 )

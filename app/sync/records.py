@@ -302,7 +302,12 @@ def _classify_rows(
     i_id, i_vc, i_cs, i_v = idx["id"], idx["village_code"], idx["changed_station"], idx["version"]
     i_bs, i_bv, i_origin = idx.get("base_station"), idx.get("base_version"), idx.get("origin_station")
     frozen = spec.table_name in ownership.FROZEN_TABLES
-    column_rules = auth.from_town or spec.table_name in ownership.TOWN_ONLY_COLUMNS or frozen
+    column_rules = (
+        auth.from_town
+        or spec.table_name in ownership.TOWN_ONLY_COLUMNS
+        or frozen
+        or spec.table_name in ownership.ROW_RULE_TABLES
+    )
     inserts: list[list[Any]] = []
     updates: list[list[Any]] = []
     counts = result.counts

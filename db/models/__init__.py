@@ -1,5 +1,6 @@
 """All mapped models. Importing this package registers every table on ``Base.metadata``."""
 
+from db.models.aid import AidPair, AidRecord
 from db.models.core import Attachment, AttachmentContent, AuditLog, Setting, Station, StationCounter, User
 from db.models.diary import (
     Acknowledgement,
@@ -38,6 +39,8 @@ from db.models.sync import ReceivedBundle, SyncConflict, SyncPeer, SyncRejection
 __all__ = [
     "Acknowledgement",
     "Agreement",
+    "AidPair",
+    "AidRecord",
     "Attachment",
     "AttachmentContent",
     "AuditLog",

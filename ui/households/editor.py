@@ -333,6 +333,7 @@ class HouseholdDialog(QDialog):
         lower.addWidget(cadre_box, 2)
         outer.addLayout(lower)
         self._build_visits_tab()
+        self._build_aid_tab()
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -383,6 +384,22 @@ class HouseholdDialog(QDialog):
             self.timeline.show_household(self.household_id)
             # a closed dialog stays a child of its page: stop its timeline re-reading on every change
             self.finished.connect(lambda _r: self.timeline.show_household(None))
+
+    def _build_aid_tab(self) -> None:
+        """帮扶记录 of this household (ui/aid/household.py), saved as they are entered."""
+        from ui.aid.household import HouseholdAidPanel
+
+        self.aid_panel = HouseholdAidPanel(self.ctx, self)
+        self.aid_tab_index = self.tabs.addTab(self.aid_panel, "帮扶记录(&A)")
+        if self.household_id is None:
+            self.tabs.setTabEnabled(self.aid_tab_index, False)
+            self.tabs.setTabToolTip(self.aid_tab_index, "保存新户后，这里可以记录帮扶")
+        else:
+            self.tabs.currentChanged.connect(self._aid_tab_shown)
+
+    def _aid_tab_shown(self, index: int) -> None:
+        if index == self.aid_tab_index and self.aid_panel.household_id is None and self.household_id:
+            self.aid_panel.show_household(self.household_id, self.household_label())
 
     def _state(self) -> tuple:
         """What the user can change here, to know whether leaving would lose edits."""
