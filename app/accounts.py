@@ -39,6 +39,8 @@ PERMISSIONS = {
     "write_diary": {"admin", "cadre"},
     "handle_demands": {"admin", "cadre", "town_staff"},
     "manage_diary_settings": {"admin"},
+    "manage_reviews": {"admin", "town_staff"},  # 两评: 点评会 minutes and decisions, 群众评议 tallies
+    "complete_decisions": {"admin", "cadre"},  # a village's completion note of a 点评会 decision
 }
 
 MIN_PASSWORD_LENGTH = 6

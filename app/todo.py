@@ -17,6 +17,7 @@ TODO_PROVIDERS: tuple[str, ...] = (
     "app.diary.todo:todo_items",
     "app.mediation.deadlines:todo_items",
     "app.sync.overdue:todo_items",
+    "app.reviews.todo:todo_items",
 )
 
 

@@ -26,4 +26,5 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("sync", "上报与同步", "ui.sync.page:SyncPage", "Ctrl+5"),
     PageSpec("reports", "统计报表", "ui.reports:ReportsPage", "Ctrl+6"),
     PageSpec("settings", "设置", "ui.settings:SettingsPage", "Ctrl+7"),
+    PageSpec("reviews", "两评", "ui.reviews.page:ReviewsPage", "Ctrl+8"),
 )
