@@ -150,7 +150,9 @@ FROZEN_TABLES = frozenset({"mediation_report"})
 # the village writes only its own columns of them (a 点评会 decision: its completion note). The rule in
 # both directions: :func:`town_written_verdict` (docs/reviews.md, docs/bundle-format.md).
 TOWN_WRITTEN_TABLES = frozenset({"review_decision"})
-VILLAGE_COLUMNS: dict[str, frozenset[str]] = {"review_decision": frozenset({"done_on", "done_note", "done_by"})}
+VILLAGE_COLUMNS: dict[str, frozenset[str]] = {
+    "review_decision": frozenset({"done_on", "done_note", "done_by"})
+}
 # The town's own records that never come from a village (its 点评会 minutes).
 TOWN_ONLY_TABLES = frozenset({"review_meeting"})
 # Tables whose every incoming row (also a first import's) goes through :func:`column_verdict`.
@@ -734,7 +736,9 @@ def reviews_verdict(
         else {c for c, v in row.items() if c not in BOOKKEEPING and c in local and v != local[c]}
     )
     if table_name == "review_meeting":
-        return "点评会纪要是乡镇的记录，不能由村里上报" if not auth.from_town else "点评会纪要留在乡镇，不下发"
+        return (
+            "点评会纪要是乡镇的记录，不能由村里上报" if not auth.from_town else "点评会纪要留在乡镇，不下发"
+        )
     if table_name == "cadre_review":
         if auth.from_town:
             return "群众评议的计票由村里录入，乡镇不能新建或修改"

@@ -32,7 +32,6 @@ from tests.sync_support import (
     open_bundle,
     section_doc,
     with_rows,
-    without_town_rule,
 )
 
 MAY = dt.date(2024, 5, 1)
@@ -138,7 +137,11 @@ def _meeting(town: Workspace, admin: User) -> str:
         )
         meetings.add_decision(w, m.id, "各村月底前把逾期诉求逐条说明原因。", village_code=None)
         meetings.add_decision(
-            w, m.id, "张家村本月完成二组的矛盾纠纷排查。", village_code=VILLAGE_CODE, due_on=dt.date(2024, 6, 20)
+            w,
+            m.id,
+            "张家村本月完成二组的矛盾纠纷排查。",
+            village_code=VILLAGE_CODE,
+            due_on=dt.date(2024, 6, 20),
         )
     return m.id
 
@@ -168,7 +171,10 @@ def test_decisions_go_down_show_as_todo_and_their_completion_comes_back(stations
     (b2,) = import_bundles(second, [down[SECOND_VILLAGE[0]].path]).bundles
     assert b2.status == "imported" and b2.counts["rejected"] == 0
     mine = _decisions(first, meeting_id)
-    assert [d.text for d in mine] == ["各村月底前把逾期诉求逐条说明原因。", "张家村本月完成二组的矛盾纠纷排查。"]
+    assert [d.text for d in mine] == [
+        "各村月底前把逾期诉求逐条说明原因。",
+        "张家村本月完成二组的矛盾纠纷排查。",
+    ]
     assert [d.seq for d in _decisions(second, meeting_id)] == [1]
 
     with first.work(village_admin) as w:
@@ -178,7 +184,9 @@ def test_decisions_go_down_show_as_todo_and_their_completion_comes_back(stations
     assert all(i.page == "reviews" for i in items)
     second_id = mine[1].id
     with first.work(village_admin) as w:
-        meetings.mark_done(w, second_id, done_on=TODAY, note="6月8日组织了二组排查，发现纠纷2起，已化解1起", today=TODAY)
+        meetings.mark_done(
+            w, second_id, done_on=TODAY, note="6月8日组织了二组排查，发现纠纷2起，已化解1起", today=TODAY
+        )
     with first.work(village_admin) as w:
         assert second_id not in {i.record_id for i in todo.collect(w, TODAY)}
 
@@ -227,7 +235,11 @@ def test_forged_rows_are_refused_both_ways(stations, stick, tmp_path):
     forged_rows = [list(r) for r in doc["rows"]]
     forged_rows[0][i_note] = "乡镇替村里写的落实情况"
     forged = forge_bundle(
-        town, first, manifest, with_rows(sections, "review_decisions", forged_rows, replace=True), tmp_path / "f1.mqb"
+        town,
+        first,
+        manifest,
+        with_rows(sections, "review_decisions", forged_rows, replace=True),
+        tmp_path / "f1.mqb",
     )
     (b,) = import_bundles(first, [forged]).bundles
     assert b.counts["rejected"] == 1
@@ -242,7 +254,10 @@ def test_forged_rows_are_refused_both_ways(stations, stick, tmp_path):
     cols = section_doc(sections, "review_decisions")["columns"]
     t_cols = section_doc(sections, "cadre_reviews")["columns"]
     with first.session() as s:
-        rows = [_as_row(d, cols) for d in s.scalars(select(ReviewDecision).where(ReviewDecision.meeting_id == meeting_id))]
+        rows = [
+            _as_row(d, cols)
+            for d in s.scalars(select(ReviewDecision).where(ReviewDecision.meeting_id == meeting_id))
+        ]
         tally = _as_row(s.scalars(select(CadreReview)).first(), t_cols)
     stamp = {"changed_station": village_station, "version": top}
     # (edited from the town's version, as a fast-forward: a plain edit would only be a conflict for a person)
@@ -254,7 +269,9 @@ def test_forged_rows_are_refused_both_ways(stations, stick, tmp_path):
         base_version=rows[0][cols.index("version")],
         **stamp,
     )
-    invented = _with(rows[0], cols, id="0" * 8 + "-0000-8000-8000-000000000001", origin_station=village_station, **stamp)
+    invented = _with(
+        rows[0], cols, id="0" * 8 + "-0000-8000-8000-000000000001", origin_station=village_station, **stamp
+    )
     bad_tally = _with(tally, t_cols, satisfied=tally[t_cols.index("satisfied")] + 5, **stamp)
     secs = with_rows(sections, "review_decisions", [reworded, invented], replace=True)
     secs = with_rows(secs, "cadre_reviews", [bad_tally], replace=True)
@@ -414,17 +431,25 @@ def test_the_commands_sign_in_and_write_the_pack_the_ballots_and_the_ledger(stat
     town_dir, village_dir = str(town.root), str(first.root)
     for ws in stations:
         ws.close()
-    assert main(["review-pack", "--data-dir", town_dir, "--month", "2024-05", str(tmp_path / "p.pdf"), "--json"]) == 0
+    assert (
+        main(["review-pack", "--data-dir", town_dir, "--month", "2024-05", str(tmp_path / "p.pdf"), "--json"])
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert out["villages"] == 2 and out["pages"] == 3
     assert main(["ballots", "--data-dir", village_dir, "--period", "2024H1", str(tmp_path / "b.pdf")]) == 0
     assert "2 位驻村干部" in capsys.readouterr().out
-    assert main(["ballots", "--data-dir", town_dir, "--period", "2024H1", str(tmp_path / "t.pdf"), "--json"]) == 0
+    assert (
+        main(["ballots", "--data-dir", town_dir, "--period", "2024H1", str(tmp_path / "t.pdf"), "--json"])
+        == 0
+    )
     assert len(json.loads(capsys.readouterr().out)["cadres"]) == 4
     assert main(["reviews", "export", "--data-dir", village_dir, str(tmp_path / "l.xlsx")]) == 0
     assert main(["review-pack", "--data-dir", town_dir, "--month", "2024-13", str(tmp_path / "x.pdf")]) == 1
     assert "2026-11" in capsys.readouterr().err
-    assert main(["review-pack", "--data-dir", village_dir, "--month", "2024-05", str(tmp_path / "x.pdf")]) == 1
+    assert (
+        main(["review-pack", "--data-dir", village_dir, "--month", "2024-05", str(tmp_path / "x.pdf")]) == 1
+    )
     assert not (tmp_path / "x.pdf").exists()
 
 

@@ -8,8 +8,8 @@ import datetime as dt
 import os
 
 import pytest
-from PySide6.QtWidgets import QApplication
 from pypdf import PdfReader
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from db.models import CadreReview, ReviewDecision
@@ -57,7 +57,9 @@ def stations(two_villages):
     town.close()
 
 
-def test_the_town_records_a_meeting_and_the_village_completes_its_decision(stations, qtbot, qtmodeltester, tmp_path):
+def test_the_town_records_a_meeting_and_the_village_completes_its_decision(
+    stations, qtbot, qtmodeltester, tmp_path
+):
     from ui.reviews.page import ReviewsPage
 
     town, village = stations

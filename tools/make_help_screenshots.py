@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "resources" / "help" / "img"
 WIDTH = 800
-VILLAGE_PAGES = ("home", "households", "diary", "mediation", "sync", "reports", "settings")
-TOWN_PAGES = ("home", "diary", "sync")
+VILLAGE_PAGES = ("home", "households", "diary", "mediation", "sync", "reports", "settings", "reviews")
+TOWN_PAGES = ("home", "diary", "sync", "reviews")
 TOWN_TABS = {"sync": 1, "diary": 2}  # 各村情况; 村级上报诉求
 
 

@@ -23,7 +23,9 @@ def _cmd_pack(args: argparse.Namespace) -> int:
             meeting = meetings.meeting_of(w, month)
             decisions = meetings.decisions(w, month=month) if meeting else []
             made_by = args.actor.display_name if args.actor else ""
-        pages = documents.print_pack(built, Path(args.file), meeting=meeting, decisions=decisions, made_by=made_by)
+        pages = documents.print_pack(
+            built, Path(args.file), meeting=meeting, decisions=decisions, made_by=made_by
+        )
     finally:
         ws.close()
     emit(
@@ -46,7 +48,9 @@ def _cmd_ballots(args: argparse.Namespace) -> int:
             cadres = tallies.resident_cadres(w, args.village)
             works = tallies.cadre_work(w, cadres, period)
             town_name = w.station.name if w.is_town else (ws.require_station().town_name or "")
-        pages = documents.print_ballots(works, period, Path(args.file), town_name=town_name, copies=args.copies)
+        pages = documents.print_ballots(
+            works, period, Path(args.file), town_name=town_name, copies=args.copies
+        )
     finally:
         ws.close()
     emit(
@@ -89,7 +93,9 @@ def register_cli(
     b = sub.add_parser("ballots", help="打印驻村干部群众评议票（PDF）", parents=common)
     b.add_argument("--period", required=True, metavar="评议期", help="2026H1（上半年）或 2026H2（下半年）")
     b.add_argument("--village", metavar="村代码", help="在乡镇：只打印这个村的驻村干部")
-    b.add_argument("--copies", type=int, default=2, metavar="份数", help="每位干部打印几张（默认 2，一张 A4 两张票）")
+    b.add_argument(
+        "--copies", type=int, default=2, metavar="份数", help="每位干部打印几张（默认 2，一张 A4 两张票）"
+    )
     b.add_argument("file", metavar="文件.pdf", help="生成的 PDF 文件")
     r = sub.add_parser("reviews", help="两评（点评会决定、群众评议）")
     r_sub: argparse._SubParsersAction[argparse.ArgumentParser] = r.add_subparsers(

@@ -129,9 +129,17 @@ def print_pack(
         pdf.set_font(FONT, size=15)
         pdf.cell(0, 9, f"点评会纪要（{month_label(pack.month)}）", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, size=10.5)
-        pdf.cell(0, 7, f"会议日期：{cn_date(meeting.held_on)}　　地点：{meeting.place or '—'}", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            0,
+            7,
+            f"会议日期：{cn_date(meeting.held_on)}　　地点：{meeting.place or '—'}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         if meeting.attendees:
-            pdf.multi_cell(0, 6, f"参会人员：{meeting.attendees}", new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR)
+            pdf.multi_cell(
+                0, 6, f"参会人员：{meeting.attendees}", new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR
+            )
         pdf.ln(2)
         pdf.multi_cell(0, 6, meeting.minutes, new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR)
         if decisions:
@@ -218,7 +226,13 @@ def _ballot(pdf: FPDF, w: CadreWork, title: str, top: float, height: float) -> N
     pdf.set_font(FONT, size=14)
     pdf.cell(0, 8, title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=11)
-    pdf.cell(0, 7, f"被评议干部：{w.name}　　职务：{w.title}　　驻在村：{w.village_name}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0,
+        7,
+        f"被评议干部：{w.name}　　职务：{w.title}　　驻在村：{w.village_name}",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(1)
     pdf.set_font(FONT, size=10)
     pdf.cell(0, 6, "这半年民情日记里记下的工作（供您参考）：", new_x="LMARGIN", new_y="NEXT")
@@ -244,4 +258,3 @@ def _ballot(pdf: FPDF, w: CadreWork, title: str, top: float, height: float) -> N
         0, 5, "不记名。勾选多个方框或不勾选的为无效票。填好后投入评议票箱，由乡镇和村里当众计票。", align="C"
     )
     pdf.set_text_color(0)
-

@@ -28,10 +28,23 @@ TALLY_COLUMNS = [
     ("扫描件（份）", 9),
     ("群众意见摘录", 50),
 ]
-DECISION_HEAD = ["点评会月份", "会议日期", "第几项", "发往", "村", "决定内容", "完成时限", "落实日期", "落实情况", "填写人"]
+DECISION_HEAD = [
+    "点评会月份",
+    "会议日期",
+    "第几项",
+    "发往",
+    "村",
+    "决定内容",
+    "完成时限",
+    "落实日期",
+    "落实情况",
+    "填写人",
+]
 
 
-def export(work: Work, target: Path | str, *, period: str | None = None, today: dt.date | None = None) -> tuple[int, int]:
+def export(
+    work: Work, target: Path | str, *, period: str | None = None, today: dt.date | None = None
+) -> tuple[int, int]:
     """Write the 两评台账; returns (tallies, decisions) written. What each user may see: a cadre their own
     tallies, the village's administrator and the town all of them."""
     target = check_target(target)

@@ -214,7 +214,9 @@ def withdraw_decision(work: Work, meeting_id: str, seq: int) -> None:
     now = utcnow()
     for d in rows:
         d.deleted_at = now
-    audit.record(work.session, work.actor, "withdraw_review_decision", table="review_decision", record_id=meeting_id)
+    audit.record(
+        work.session, work.actor, "withdraw_review_decision", table="review_decision", record_id=meeting_id
+    )
 
 
 def mark_done(
@@ -258,7 +260,9 @@ def reopen(work: Work, decision_id: str) -> None:
     row = require_live(work.session, ReviewDecision, decision_id, "找不到这项决定（可能已被乡镇撤回）")
     require_own_record(work, row, "这项决定")
     row.done_on, row.done_note, row.done_by = None, "", None
-    audit.record(work.session, work.actor, "reopen_review_decision", table="review_decision", record_id=row.id)
+    audit.record(
+        work.session, work.actor, "reopen_review_decision", table="review_decision", record_id=row.id
+    )
 
 
 def decisions(work: Work, *, month: dt.date | None = None, open_only: bool = False) -> list[DecisionInfo]:
@@ -275,14 +279,16 @@ def decisions(work: Work, *, month: dt.date | None = None, open_only: bool = Fal
         q = q.where(ReviewDecision.done_on.is_(None))
     rows = list(
         session.scalars(
-            q.order_by(
-                ReviewDecision.month.desc(), ReviewDecision.seq, ReviewDecision.village_code
-            )
+            q.order_by(ReviewDecision.month.desc(), ReviewDecision.seq, ReviewDecision.village_code)
         )
     )
     names = dict(session.execute(select(Station.code, Station.name)).all())
     users = {r.done_by for r in rows if r.done_by}
-    who = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(users))).all()) if users else {}
+    who = (
+        dict(session.execute(select(User.id, User.display_name).where(User.id.in_(users))).all())
+        if users
+        else {}
+    )
     return [
         DecisionInfo(
             r.id,

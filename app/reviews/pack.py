@@ -55,7 +55,9 @@ class Pack:
     notes: list[str]
 
 
-def _figure(columns: dict[str, Callable[[reports.Figures], object]], f: reports.Figures, header: str) -> int | str:
+def _figure(
+    columns: dict[str, Callable[[reports.Figures], object]], f: reports.Figures, header: str
+) -> int | str:
     value = columns[header](f)
     return value if isinstance(value, int | str) else str(value)
 

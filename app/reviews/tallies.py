@@ -140,9 +140,16 @@ def cadre_work(work: Work, cadres: Iterable[User], period: str) -> list[CadreWor
     names = dict(session.execute(select(Station.code, Station.name)).all())
     out = []
     for u in cadres:
-        mine = (DiaryEntry.cadre_id == u.id, DiaryEntry.deleted_at.is_(None), DiaryEntry.occurred_at >= lo, DiaryEntry.occurred_at < hi)
+        mine = (
+            DiaryEntry.cadre_id == u.id,
+            DiaryEntry.deleted_at.is_(None),
+            DiaryEntry.occurred_at >= lo,
+            DiaryEntry.occurred_at < hi,
+        )
         by_kind_raw = dict(
-            session.execute(select(DiaryEntry.kind, func.count()).where(*mine).group_by(DiaryEntry.kind)).all()
+            session.execute(
+                select(DiaryEntry.kind, func.count()).where(*mine).group_by(DiaryEntry.kind)
+            ).all()
         )
         by_kind = {k: by_kind_raw.get(k, 0) for k in vocab.ENTRY_KINDS} | {
             k: n for k, n in by_kind_raw.items() if k not in vocab.ENTRY_KINDS
@@ -160,16 +167,17 @@ def cadre_work(work: Work, cadres: Iterable[User], period: str) -> list[CadreWor
                 .group_by(Demand.status)
             ).all()
         )
-        categories = list(
-            session.execute(
+        categories = [
+            (str(c), int(n))
+            for c, n in session.execute(
                 select(Demand.category, func.count())
                 .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
                 .where(*mine, Demand.deleted_at.is_(None))
                 .group_by(Demand.category)
                 .order_by(func.count().desc(), Demand.category)
                 .limit(3)
-            ).all()
-        )
+            )
+        ]
         out.append(
             CadreWork(
                 u.id,
@@ -190,7 +198,9 @@ def cadre_work(work: Work, cadres: Iterable[User], period: str) -> list[CadreWor
     return out
 
 
-def record_tally(work: Work, cadre_id: str, period: str, data: TallyInput, *, today: dt.date | None = None) -> TallyInfo:
+def record_tally(
+    work: Work, cadre_id: str, period: str, data: TallyInput, *, today: dt.date | None = None
+) -> TallyInfo:
     """Enter (or correct) one cadre's tally for a half-year as counted from the collected ballots; the
     sheets' scans are kept as encrypted attachments of the tally."""
     require_village(work, "群众评议的计票")
@@ -246,7 +256,9 @@ def record_tally(work: Work, cadre_id: str, period: str, data: TallyInput, *, to
 
 
 def _info(work: Work, row: CadreReview, cadre: User, scans: int | None = None) -> TallyInfo:
-    name = work.session.scalar(select(Station.name).where(Station.code == row.village_code)) or row.village_code
+    name = (
+        work.session.scalar(select(Station.name).where(Station.code == row.village_code)) or row.village_code
+    )
     if scans is None:
         scans = len(attachments.attachments_of(work.session, "cadre_review", row.id))
     return TallyInfo(
@@ -279,7 +291,11 @@ def results(work: Work, period: str | None = None) -> list[TallyInfo]:
     if work.actor is None:
         return []
     session = work.session
-    q = select(CadreReview, User).join(User, User.id == CadreReview.cadre_id).where(CadreReview.deleted_at.is_(None))
+    q = (
+        select(CadreReview, User)
+        .join(User, User.id == CadreReview.cadre_id)
+        .where(CadreReview.deleted_at.is_(None))
+    )
     if not work.is_town:
         q = q.where(CadreReview.village_code == work.unit_code)
     if not may_see_all(work):

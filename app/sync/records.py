@@ -247,7 +247,8 @@ def apply_table(
         and len(set(ids)) == len(ids)
         and (i_origin is None or set(map(itemgetter(i_origin), rows)) <= {auth.sender_id})
         and not _town_only_filled(spec, idx, rows)
-        and spec.table_name not in ownership.ROW_CHECKED_TABLES  # (a frozen report's figures, 两评) row by row
+        and spec.table_name
+        not in ownership.ROW_CHECKED_TABLES  # (a frozen report's figures, 两评) row by row
     ):
         # the common case of a first import: every row is new, once, made by the sender
         inserts: list[list[Any]] = rows

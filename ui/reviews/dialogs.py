@@ -113,7 +113,9 @@ class DecisionDialog(ServiceDialog):
 class DoneDialog(ServiceDialog):
     """The village's 落实情况 of a decision addressed to it."""
 
-    def __init__(self, ctx: AppContext, decision: meetings.DecisionInfo, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, decision: meetings.DecisionInfo, parent: QWidget | None = None
+    ) -> None:
         super().__init__(ctx, "填写落实情况", parent)
         self.decision_id = decision.id
         shown = QLabel(f"第{decision.seq}项：{decision.text}", self)
@@ -127,7 +129,9 @@ class DoneDialog(ServiceDialog):
         self.form.addRow("落实情况(&N)", self.note)
 
     def apply(self, work: Work) -> None:
-        meetings.mark_done(work, self.decision_id, done_on=date_of(self.done_on), note=self.note.toPlainText())
+        meetings.mark_done(
+            work, self.decision_id, done_on=date_of(self.done_on), note=self.note.toPlainText()
+        )
 
 
 class TallyDialog(ServiceDialog):

@@ -47,12 +47,16 @@ class RowsModel(QAbstractTableModel):
     """A small read-only table: (header, value of a row) columns over a list (a month's decisions, a
     half-year's tallies: dozens of rows). Not sortable: the order is the service's (no rankings)."""
 
-    def __init__(self, columns: Sequence[tuple[str, Callable[[Any], object]]], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, columns: Sequence[tuple[str, Callable[[Any], object]]], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.columns = list(columns)
         self.rows: list[Any] = []
 
-    def set_rows(self, rows: list[Any], columns: Sequence[tuple[str, Callable[[Any], object]]] | None = None) -> None:
+    def set_rows(
+        self, rows: list[Any], columns: Sequence[tuple[str, Callable[[Any], object]]] | None = None
+    ) -> None:
         self.beginResetModel()
         self.rows = rows
         if columns is not None:
@@ -65,7 +69,9 @@ class RowsModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.columns)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid() or index.row() >= len(self.rows):
             return None
         value = self.columns[index.column()][1](self.rows[index.row()])
@@ -75,7 +81,9 @@ class RowsModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.columns[section][0]
         return None
@@ -168,7 +176,9 @@ class MeetingTab(QWidget):
             self.pack_button.clicked.connect(self.ask_pack)
             top.addWidget(self.pack_button)
         else:
-            intro = QLabel("乡镇驻村工作点评会下发给本村的决定。落实后请填写落实情况，随上报包报给乡镇。", self)
+            intro = QLabel(
+                "乡镇驻村工作点评会下发给本村的决定。落实后请填写落实情况，随上报包报给乡镇。", self
+            )
             intro.setWordWrap(True)
             top.addWidget(intro, 1)
         lay.addLayout(top)
@@ -318,7 +328,9 @@ class MeetingTab(QWidget):
         d = self.current()
         if d is None or self.meeting is None:
             return
-        answer = QMessageBox.question(self, "撤回决定", f"撤回第{d.seq}项决定（发往{d.addressed}）？撤回随下发包送到村里。")
+        answer = QMessageBox.question(
+            self, "撤回决定", f"撤回第{d.seq}项决定（发往{d.addressed}）？撤回随下发包送到村里。"
+        )
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
@@ -353,7 +365,9 @@ class MeetingTab(QWidget):
         except UserError as exc:
             self.warn(exc.message)
             return None
-        self.status.setText(f"已生成 {target}（{len(built.sections)} 个村，{pages} 页，A4 横向），可用 PDF 阅读器打印。")
+        self.status.setText(
+            f"已生成 {target}（{len(built.sections)} 个村，{pages} 页，A4 横向），可用 PDF 阅读器打印。"
+        )
         return pages
 
     # -- the village -------------------------------------------------------------------------------------
@@ -473,7 +487,9 @@ class BallotTab(QWidget):
         except UserError as exc:
             self.warn(exc.message)
             return None
-        self.status.setText(f"已生成 {target}（{len(works)} 位干部，每人 {copies} 张，{pages} 页），可用 PDF 阅读器打印。")
+        self.status.setText(
+            f"已生成 {target}（{len(works)} 位干部，每人 {copies} 张，{pages} 页），可用 PDF 阅读器打印。"
+        )
         return pages
 
     def tally_dialog(self) -> TallyDialog:
