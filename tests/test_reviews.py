@@ -182,6 +182,13 @@ def test_decisions_go_down_show_as_todo_and_their_completion_comes_back(stations
     texts = [i.title for i in items]
     assert any("逾期诉求" in t for t in texts) and any("二组" in t for t in texts)
     assert all(i.page == "reviews" for i in items)
+    with first.session() as s:  # shown to the 驻村干部 too, not to every cadre of the village
+        resident = s.scalars(select(User).where(User.title == "驻村第一书记")).one()
+        plain = s.scalars(select(User).where(User.title == "村委会主任")).one()
+        s.expunge_all()
+    for user, shown in ((resident, True), (plain, False)):
+        with first.work(user) as w:
+            assert any(i.kind == "review_decision" for i in todo.collect(w, TODAY)) is shown
     second_id = mine[1].id
     with first.work(village_admin) as w:
         meetings.mark_done(

@@ -1,21 +1,21 @@
 """Demo data of 两评 (a :data:`app.demo.DEMO_STEPS` step): the village's 驻村干部 (two of the demo's accounts
-get a 驻村 职务), their 群众评议 tallies for the half-year that ended last, and the decisions of the town's
-last 点评会 addressed to this village as its 下发包 brings them (stamped as the town's rows: the demo
-village has no town beside it that could send them). A handful of rows: fast at any size."""
+get a 驻村 职务), their 群众评议 tallies for the half-year that ended last, and — where the demo town stands
+beside the village, as ``python -m app demo`` makes it — the town's last 点评会 with its decisions, brought to
+the village by a real 下发包. A handful of rows: fast at any size."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import insert, select
 
-from db.base import new_id, utcnow
-from db.models import CadreReview, ReviewDecision, Station, User
+from db.models import CadreReview, Station, User
 from db.stamping import stamp_new_rows
 
 from app.demo import DemoRun
-from app.reviews.common import RESIDENT_CADRE_WORD, last_period, month_key, period_dates
+from app.reviews.common import RESIDENT_CADRE_WORD, last_period, period_dates
 from app.workspace import Workspace
 
 # demo accounts that become the village's 驻村干部 (app/households/demo.py makes them)
@@ -26,10 +26,15 @@ COMMENTS = (
     "低保复核讲得清楚，办事公道。",
     "有事打电话能找到人。",
 )
+MINUTES = (
+    "会议逐村点评了上月的走访、诉求办理、矛盾纠纷排查和调解情况。"
+    "各村走访面基本覆盖重点户，但部分诉求办理超期，答复群众不够及时；"
+    "个别村排查流于形式，排查记录与民情日记对不上。会议研究了下月重点工作。"
+)
 DECISIONS = (
     (True, "各村在本月底前对低保、特困户逐户走访一遍，走访情况记入民情日记，困难问题当场登记诉求。"),
     (True, "逾期未办结的诉求逐条说明原因，能办的限期办结，办不了的向群众当面解释并上报乡镇。"),
-    (False, "本村尽快组织二组、五组的矛盾纠纷排查，排查情况下次点评会通报。"),
+    (False, "{village}尽快组织二组、五组的矛盾纠纷排查，排查情况下次点评会通报。"),
 )
 
 
@@ -83,46 +88,59 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
             stamp_new_rows(conn, ws.stamp_context(admin.id if admin else None), tallies)
             conn.execute(insert(CadreReview), tallies)
             made["cadre_reviews"] = len(tallies)
-        if town is not None:
-            made["review_decisions"] = _decisions_from_town(conn, town.id, station.code, today)
+    if town is not None:
+        made["review_decisions"] = _decisions_through_the_demo_town(ws, station.code, today)
     return made
 
 
-def _decisions_from_town(conn: Connection, town_id: str, village_code: str, today: dt.date) -> int:
-    """The last month's meeting's decisions for this village, as the town's 下发包 brought them."""
-    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    if conn.execute(select(ReviewDecision.id).where(ReviewDecision.month == month_key(last_month))).first():
+def _decisions_through_the_demo_town(ws: Workspace, village_code: str, today: dt.date) -> int:
+    """The demo town (``demo-town`` beside the demo village, as ``python -m app demo`` makes it) holds the
+    last month's 点评会 with its decisions and sends them in a real 下发包, which the village imports. A
+    village without that town beside it (the tests' and benchmarks' villages) gets none."""
+    import tempfile
+
+    from app import accounts
+    from app.demo import DEMO_ADMIN
+    from app.reviews import meetings
+    from app.sync.enrollment import enroll, export_card
+    from app.sync.export import export_bundles
+    from app.sync.importer import import_bundles
+
+    town_dir = ws.root / "demo-town"
+    if not (town_dir / "minqing.db").exists():
         return 0
-    held_on = min(today.replace(day=1) + dt.timedelta(days=4), today)
-    meeting_id = new_id(town_id, ms=int(dt.datetime.combine(held_on, dt.time(9)).timestamp() * 1000))
-    now = utcnow()
-    rows = []
-    for seq, (to_all, text) in enumerate(DECISIONS, start=1):
-        rows.append(
-            {
-                "id": new_id(town_id),
-                "village_code": village_code,
-                "origin_station": town_id,
-                "version": seq,
-                "changed_station": town_id,
-                "base_station": None,
-                "base_version": None,
-                "created_at": now,
-                "updated_at": now,
-                "created_by": None,
-                "updated_by": None,
-                "deleted_at": None,
-                "meeting_id": meeting_id,
-                "month": month_key(last_month),
-                "held_on": held_on,
-                "seq": seq,
-                "to_all": to_all,
-                "text": text,
-                "due_on": held_on + dt.timedelta(days=20),
-                "done_on": None,
-                "done_note": "",
-                "done_by": None,
-            }
-        )
-    conn.execute(insert(ReviewDecision), rows)
-    return len(rows)
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    town = Workspace.open(town_dir, create=False, credentials=DEMO_ADMIN)
+    try:
+        with tempfile.TemporaryDirectory(prefix="minqing-demo-") as tmp:
+            enroll(town, export_card(ws, Path(tmp) / "card.json"))  # the same card again changes nothing
+            with town.work(None) as w:
+                admin = accounts.first_active_admin(w)
+                w.session.expunge(admin)
+            with town.work(admin) as w:
+                if meetings.meeting_of(w, last_month) is not None:
+                    return 0
+                held_on = min(today.replace(day=1) + dt.timedelta(days=4), today)
+                meeting = meetings.save_meeting(
+                    w,
+                    last_month,
+                    held_on=held_on,
+                    place="镇政府三楼会议室",
+                    attendees="镇党委书记、分管副镇长、各村党支部书记、驻村第一书记",
+                    minutes=MINUTES,
+                    today=today,
+                )
+                name = ws.require_station().name
+                for to_all, text in DECISIONS:
+                    meetings.add_decision(
+                        w,
+                        meeting.id,
+                        text.format(village=name),
+                        village_code=None if to_all else village_code,
+                        due_on=held_on + dt.timedelta(days=20),
+                    )
+            sent = export_bundles(town, Path(tmp), village=village_code, today=today)
+            import_bundles(ws, [r.path for r in sent])
+    finally:
+        town.close()
+    return len(DECISIONS)

@@ -1,6 +1,6 @@
 """今日待办 from 两评 (listed in :data:`app.todo.TODO_PROVIDERS`): at a village, each decision of the town's
 点评会 addressed to it that has no completion note yet, until it is marked done. The town gets none (the
-completion is the village's to write)."""
+completion is the village's to write). Shown to the village's administrator and its 驻村干部."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 
 from app.accounts import can
 from app.reviews import meetings
-from app.reviews.common import key_label
+from app.reviews.common import RESIDENT_CADRE_WORD, key_label
 from app.todo import TodoItem
 from app.work import Work
 
@@ -16,8 +16,11 @@ WARN_DAYS = 5
 
 
 def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
-    if work.is_town or not can(work.actor, "complete_decisions"):
+    actor = work.actor
+    if work.is_town or actor is None or not can(actor, "complete_decisions"):
         return []
+    if "admin" not in actor.role_set and RESIDENT_CADRE_WORD not in (actor.title or ""):
+        return []  # the village's administrator and its 驻村干部: the meeting's decisions concern them
     items = []
     for d in meetings.decisions(work, open_only=True):
         if d.due_on is None:
