@@ -399,6 +399,14 @@ def test_a_tally_is_checked_kept_with_its_scans_encrypted_and_shown_alphabetical
         s.expunge(cadre)
     with first.work(cadre) as w:
         assert {t.cadre_id for t in tallies.results(w)} == {cadres[1].id}
+    with pytest.raises(UserError, match="没有这项权限"), first.work(cadre) as w:  # nor enters a tally
+        tallies.record_tally(
+            w,
+            cadre.id,
+            "2024H1",
+            _tally(satisfied=48, basically_satisfied=0, dissatisfied=0, invalid=0),
+            today=TODAY,
+        )
 
 
 def test_the_tallies_travel_up_and_the_town_sees_every_village_alphabetically(stations, stick):
