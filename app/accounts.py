@@ -40,6 +40,8 @@ PERMISSIONS = {
     "handle_demands": {"admin", "cadre", "town_staff"},
     "manage_diary_settings": {"admin"},
     "record_aid": {"admin", "cadre"},  # 帮扶记录 and 帮扶对子 (app/aid)
+    "manage_reviews": {"admin", "town_staff"},  # 两评: 点评会 minutes and decisions, 群众评议 tallies
+    "complete_decisions": {"admin", "cadre"},  # a village's completion note of a 点评会 decision
 }
 
 MIN_PASSWORD_LENGTH = 6

@@ -232,6 +232,40 @@ def draw_pdf(pdf: FPDF, chart: MonthChart, font: str, *, scale: float = 0.27) ->
         first = False
 
 
+def draw_pdf_side_by_side(
+    pdf: FPDF, singles: Sequence[MonthChart], font: str, *, scale: float = 0.33
+) -> None:
+    """One panel of each chart side by side on one line (a village's 走访, 诉求 and 调解 of the 点评会 pack,
+    ``app/reviews``): each chart's legend (its series' colours) above its panel, which is named by the
+    chart's title. Leaves the position under the line."""
+    if not singles:
+        return
+    if pdf.will_page_break((LEGEND_H + CELL_H) * scale):
+        pdf.add_page()
+    top = pdf.get_y()
+    box = CELL_W + MARGIN
+    for n, chart in enumerate(singles):
+        panel = chart.panels[0] if chart.panels else Panel(chart.title, empty_months(len(chart.series)))
+        piece = MonthChart(
+            chart.title, chart.unit, chart.year, chart.series, [Panel(chart.title, panel.months)]
+        )
+        steps = layout(piece, box)
+        shifted: list[Step] = []
+        for s in steps[1:]:  # the heading's text left out: the panel names the chart
+            if isinstance(s, Rect | Text) and s.y < LEGEND_H:
+                s = (
+                    Rect(s.x - 230, s.y, s.w, s.h, s.fill)
+                    if isinstance(s, Rect)
+                    else Text(s.x - 230, s.y, s.w, s.h, s.text, s.align, s.color)
+                )
+            shifted.append(s)
+        shifted.insert(
+            0, Text(MARGIN + 120, 2, 120, 16, f"{chart.unit}，{chart.year}年各月", "R", LABEL_COLOR)
+        )
+        _draw(pdf, shifted, pdf.l_margin + n * box * scale, top, scale, font)
+    pdf.set_y(top + (LEGEND_H + CELL_H) * scale)
+
+
 def _is_legend(step: Step) -> bool:
     return isinstance(step, Rect | Text) and step.y < LEGEND_H
 

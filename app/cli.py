@@ -38,6 +38,7 @@ FEATURE_CLI_MODULES: tuple[str, ...] = (
     "app.keycases.cli",
     "app.informants.cli",
     "app.aid.cli",
+    "app.reviews.cli",
 )
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2

@@ -29,6 +29,7 @@ DEMO_STEPS: tuple[str, ...] = (
     "app.keycases.demo:generate",
     "app.informants.demo:generate",
     "app.aid.demo:generate",
+    "app.reviews.demo:generate",
 )
 
 DEMO_TOWN = {"code": "370681101", "name": "东城镇"}

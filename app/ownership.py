@@ -153,6 +153,17 @@ COLUMN_LABELS = {
     "owner_unit": "开立单位",
     "informant_id": "信息员",
     "giver_user_id": "帮扶人",
+    "done_on": "落实日期",
+    "done_note": "落实情况",
+    "done_by": "落实情况填写人",
+    "text": "决定内容",
+    "deleted_at": "删除标记",
+    "ballots_issued": "发出票数",
+    "ballots_returned": "收回票数",
+    "satisfied": "满意票数",
+    "basically_satisfied": "基本满意票数",
+    "dissatisfied": "不满意票数",
+    "invalid": "无效票数",
 }
 
 # Records that are never changed once written (a frozen 月报: 重新生成 makes a new edition instead).
@@ -160,6 +171,18 @@ FROZEN_TABLES = frozenset({"mediation_report"})
 # Records whose values a village's bundle must keep to the rules its services keep, checked row by row
 # (:func:`column_verdict`): 帮扶 (app/aid/rules.py: kind, amount, giver, dates).
 ROW_RULE_TABLES = frozenset({"aid_record", "aid_pair"})
+
+# Records the town writes for a village (``village_code`` = that village) and sends down in its 下发包;
+# the village writes only its own columns of them (a 点评会 decision: its completion note). The rule in
+# both directions: :func:`town_written_verdict` (docs/reviews.md, docs/bundle-format.md).
+TOWN_WRITTEN_TABLES = frozenset({"review_decision"})
+VILLAGE_COLUMNS: dict[str, frozenset[str]] = {
+    "review_decision": frozenset({"done_on", "done_note", "done_by"})
+}
+# The town's own records that never come from a village (its 点评会 minutes).
+TOWN_ONLY_TABLES = frozenset({"review_meeting"})
+# Tables whose every incoming row (also a first import's) goes through :func:`column_verdict`.
+ROW_CHECKED_TABLES = FROZEN_TABLES | TOWN_WRITTEN_TABLES | TOWN_ONLY_TABLES | {"cadre_review"}
 
 
 def column_label(column: str) -> str:
@@ -219,7 +242,7 @@ def require_own_record(work: Work, record: SyncedRecord, what: str) -> None:
 # 调解案件, 排查, …): a town creates none, and of the ones it holds it changes only its
 # :data:`TOWN_COLUMNS` (its reply to a referred demand, its handling of an escalated case). Its other
 # writes (enrolling and revoking stations, receipts, settings, the audit log) are not synced records.
-TOWN_OWN_TABLES = frozenset({"user", "mediation_report"})
+TOWN_OWN_TABLES = frozenset({"user", "mediation_report", "review_meeting"})
 # A village record as the refusal names it.
 RECORD_KINDS = {
     "household": "户籍",
@@ -255,6 +278,7 @@ RECORD_KINDS = {
     "informant": "群众工作信息员",
     "aid_record": "帮扶记录",
     "aid_pair": "帮扶对子",
+    "cadre_review": "群众评议计票",
 }
 TOWN_REFUSAL = (
     "乡镇工作站不能录入或修改村里的{what}：这些记录由各村工作站录入，随上报包送到乡镇"
@@ -269,6 +293,13 @@ def town_write_refusal(
     columns it changes), or None when it may. The one rule behind :func:`refuse_village_records_at_town`."""
     if table_name in TOWN_OWN_TABLES and village_code in (None, town_code):
         return None
+    if table_name in TOWN_WRITTEN_TABLES and village_code != town_code:
+        village_part = VILLAGE_COLUMNS[table_name] & (changed or frozenset())
+        if not village_part:
+            return None
+        return "落实情况由村里填写，乡镇不能代填或修改：" + "、".join(
+            column_label(c) for c in sorted(village_part)
+        )
     if changed is not None and changed <= TOWN_COLUMNS.get(table_name, frozenset()) | BOOKKEEPING:
         return None
     return TOWN_REFUSAL.format(what=RECORD_KINDS.get(table_name, "记录"))
@@ -670,6 +701,8 @@ def column_verdict(
     table_name: str, columns: list[str], incoming: list[Any], local: dict[str, Any] | None, auth: Authority
 ) -> str | None:
     """May the sender write this row (new when ``local`` is None) over the local one, column by column?"""
+    if table_name in ROW_CHECKED_TABLES - FROZEN_TABLES:
+        return reviews_verdict(table_name, columns, incoming, local, auth)
     if auth.from_town:
         if table_name in UNIT_OWNED_TABLES:
             return None  # the town's own 包案 (checked by _screen_owner_unit): every column is its own
@@ -761,4 +794,88 @@ def demand_verdict(
         return f"“{vocab.TOWN_REPLIED}”只能由乡镇填写"
     if before == vocab.REFERRED and status != vocab.REFERRED:
         return f"诉求已上报乡镇，乡镇答复前村里不能改为“{status}”"
+    return None
+
+
+# -- 两评 (docs/reviews.md) -----------------------------------------------------------------------------
+REVIEW_COUNT_COLUMNS = (
+    "ballots_issued",
+    "ballots_returned",
+    "satisfied",
+    "basically_satisfied",
+    "dissatisfied",
+    "invalid",
+)
+MAX_BALLOTS = 100_000
+
+
+def tally_problem(counts: dict[str, object]) -> str | None:
+    """Why a 群众评议 tally cannot be (whole numbers from 0; the four kinds of ballot add up to those
+    returned; no more returned than issued), or None. The service and the importer ask the same."""
+    for c in REVIEW_COUNT_COLUMNS:
+        v = counts.get(c)
+        if type(v) is not int or not 0 <= v <= MAX_BALLOTS:
+            return f"“{column_label(c)}”应为 0 到 {MAX_BALLOTS} 的整数"
+    n = {c: int(counts[c]) for c in REVIEW_COUNT_COLUMNS}  # type: ignore[call-overload]
+    if n["ballots_returned"] > n["ballots_issued"]:
+        return "收回的评议票比发出的多"
+    parts = n["satisfied"] + n["basically_satisfied"] + n["dissatisfied"] + n["invalid"]
+    if parts != n["ballots_returned"]:
+        return f"满意、基本满意、不满意和无效票合计 {parts} 张，与收回的 {n['ballots_returned']} 张不符"
+    return None
+
+
+def period_problem(period: object) -> str | None:
+    if not (
+        isinstance(period, str)
+        and len(period) == 6
+        and period[:4].isdigit()
+        and 2000 <= int(period[:4]) <= 2100
+        and period[4:] in ("H1", "H2")
+    ):
+        return "评议期应写成 2026H1（上半年）或 2026H2（下半年）"
+    return None
+
+
+def reviews_verdict(
+    table_name: str, columns: list[str], incoming: list[Any], local: dict[str, Any] | None, auth: Authority
+) -> str | None:
+    """两评's records across sync, both ways: the town's 点评会 minutes never come from a village; a
+    decision is created and worded only by the town, its completion only by the village; a 群众评议 tally
+    only by the village, with counts that add up."""
+    row = dict(zip(columns, incoming, strict=True))
+    changed = (
+        None
+        if local is None
+        else {c for c, v in row.items() if c not in BOOKKEEPING and c in local and v != local[c]}
+    )
+    if table_name == "review_meeting":
+        return (
+            "点评会纪要是乡镇的记录，不能由村里上报" if not auth.from_town else "点评会纪要留在乡镇，不下发"
+        )
+    if table_name == "cadre_review":
+        if auth.from_town:
+            return "群众评议的计票由村里录入，乡镇不能新建或修改"
+        return period_problem(row.get("period", (local or {}).get("period"))) or tally_problem(
+            {c: row.get(c, (local or {}).get(c)) for c in REVIEW_COUNT_COLUMNS}
+        )
+    village_cols = VILLAGE_COLUMNS[table_name]
+    if auth.from_town:
+        if local is None:
+            if row.get("origin_station") != auth.sender_id:
+                return "新记录标为由其他工作站建立"
+            filled = sorted(c for c in village_cols if row.get(c) not in (None, ""))
+        else:
+            filled = sorted(village_cols & (changed or set()))
+        if filled:
+            return "落实情况由村里填写，乡镇不能代填或修改：" + "、".join(column_label(c) for c in filled)
+        text = row.get("text", (local or {}).get("text"))
+        if not isinstance(text, str) or not text.strip():
+            return "点评会决定没有内容"
+        return None
+    if local is None:
+        return "点评会决定由乡镇下发，村里不能新建"
+    others = sorted((changed or set()) - village_cols)
+    if others:
+        return "村里只能填写点评会决定的落实情况，不能修改" + "、".join(column_label(c) for c in others[:5])
     return None

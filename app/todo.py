@@ -18,6 +18,7 @@ TODO_PROVIDERS: tuple[str, ...] = (
     "app.mediation.deadlines:todo_items",
     "app.sync.overdue:todo_items",
     "app.keycases.todo:todo_items",
+    "app.reviews.todo:todo_items",
 )
 
 

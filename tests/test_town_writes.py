@@ -91,7 +91,7 @@ def town(two_villages):
 
 def test_every_synced_table_is_either_the_towns_own_or_a_named_village_record():
     tables = {records.table_of(m).name for m in records.models()}
-    assert set(ownership.RECORD_KINDS) | ownership.TOWN_OWN_TABLES == tables
+    assert set(ownership.RECORD_KINDS) | ownership.TOWN_OWN_TABLES | ownership.TOWN_WRITTEN_TABLES == tables
     assert set(ownership.RECORD_KINDS) == set(SERVICE_WRITES)
 
 
@@ -100,6 +100,8 @@ def test_the_orm_refuses_every_village_record_written_at_a_town(town):
     before = content_dump(town)
     for model in records.models():
         name = records.table_of(model).name
+        if name in ownership.TOWN_WRITTEN_TABLES or name in ownership.TOWN_ONLY_TABLES:
+            continue  # the town writes these (test_the_town_writes_a_decision_but_never_its_completion)
         with pytest.raises(UserError) as new, town.work(admin) as w:
             row = _one(w, model)
             copy = model()
@@ -161,6 +163,32 @@ def test_the_town_still_writes_its_own_part(town):
     with town.session() as s:
         row = s.get(KeyCase, case_id)
         assert (row.owner_unit, row.village_code) == (TOWN_CODE, VILLAGE)
+
+
+def test_the_town_writes_a_decision_but_never_its_completion(town):
+    """两评 (docs/reviews.md): a 点评会 decision is the town's row of a village, sent down; only its
+    completion (落实情况) is the village's."""
+    from db.models import ReviewDecision
+
+    admin = _admin(town)
+    with town.work(admin) as w:
+        w.session.add(
+            ReviewDecision(
+                village_code=VILLAGE,
+                meeting_id="m",
+                month="2024-05",
+                held_on=D(2024, 6, 3),
+                text="各村月底前走访低保户",
+                done_note="",
+            )
+        )
+    before = content_dump(town)
+    for column, value in (("done_note", "乡镇代填"), ("done_on", D(2024, 6, 5))):
+        with pytest.raises(UserError, match="落实情况由村里填写"), town.work(admin) as w:
+            row = w.session.scalars(select(ReviewDecision)).one()
+            setattr(row, column, value)
+    assert content_dump(town) == before
+    assert ownership.town_write_refusal("review_decision", VILLAGE, TOWN_CODE, frozenset({"text"})) is None
 
 
 # -- every village record type, through its service, from a town session ---------------------------------
@@ -327,7 +355,28 @@ SERVICE_WRITES: dict[str, Callable] = {
     "aid_pair": lambda w: aid_pairs.start_pair(
         w, _household(w).id, _admin_id(w), D(2024, 6, 1), today=D(2024, 6, 1)
     ),
+    "cadre_review": lambda w: _write_tally(w),
 }
+
+
+def _write_tally(w):
+    from app.reviews import tallies
+
+    tallies.record_tally(
+        w,
+        _one(w, User).id,
+        "2024H1",
+        tallies.TallyInput(
+            ballots_issued=10,
+            ballots_returned=10,
+            satisfied=10,
+            basically_satisfied=0,
+            dissatisfied=0,
+            invalid=0,
+            counted_on=D(2024, 6, 1),
+        ),
+        today=D(2024, 6, 2),
+    )
 
 
 def _admin_id(w) -> str:

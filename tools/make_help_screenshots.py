@@ -33,8 +33,9 @@ VILLAGE_PAGES = (
     "aid",
     "informants",
     "wulian",
+    "reviews",
 )
-TOWN_PAGES = ("home", "diary", "sync")
+TOWN_PAGES = ("home", "diary", "sync", "reviews")
 TOWN_TABS = {"sync": 1, "diary": 2}  # 各村情况; 村级上报诉求
 
 

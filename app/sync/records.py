@@ -247,7 +247,8 @@ def apply_table(
         and len(set(ids)) == len(ids)
         and (i_origin is None or set(map(itemgetter(i_origin), rows)) <= {auth.sender_id})
         and not _town_only_filled(spec, idx, rows)
-        and spec.table_name not in ownership.FROZEN_TABLES  # a frozen report's figures are checked row by row
+        and spec.table_name
+        not in ownership.ROW_CHECKED_TABLES  # (a frozen report's figures, 两评) row by row
     ):
         # the common case of a first import: every row is new, once, made by the sender
         inserts: list[list[Any]] = rows
@@ -307,6 +308,7 @@ def _classify_rows(
         or spec.table_name in ownership.TOWN_ONLY_COLUMNS
         or frozen
         or spec.table_name in ownership.ROW_RULE_TABLES
+        or spec.table_name in ownership.ROW_CHECKED_TABLES
     )
     inserts: list[list[Any]] = []
     updates: list[list[Any]] = []

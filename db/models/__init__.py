@@ -34,6 +34,7 @@ from db.models.mediation import (
     SessionRecord,
     Signature,
 )
+from db.models.reviews import CadreReview, ReviewDecision, ReviewMeeting
 from db.models.sync import ReceivedBundle, SyncConflict, SyncPeer, SyncRejection
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "AttachmentContent",
     "AuditLog",
     "CadreAssignment",
+    "CadreReview",
     "CaseFileItem",
     "CaseMediator",
     "CaseParty",
@@ -69,6 +71,8 @@ __all__ = [
     "Person",
     "ReceivedBundle",
     "Recusal",
+    "ReviewDecision",
+    "ReviewMeeting",
     "Screening",
     "ScreeningItem",
     "SessionRecord",

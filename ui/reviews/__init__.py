@@ -1,0 +1,1 @@
+"""两评 screen (docs/reviews.md)."""
