@@ -109,13 +109,34 @@ def test_a_practice_plugs_its_facts_into_the_pack_with_one_line(stations, tmp_pa
         seen.append((village_code, month))
         return {"在办包案": 2, "本月销号": 1}
 
-    monkeypatch.setattr(pack, "PACK_FACTS", [*pack.PACK_FACTS, ("联户包案", month_facts)])
+    monkeypatch.setattr(pack, "PACK_FACTS", [*pack.PACK_FACTS, ("另一项工作", month_facts)])
     with town.work(_admin(town)) as w:
         built = pack.build(w, MAY, today=TODAY)
     assert seen == [(VILLAGE_CODE, MAY), (SECOND_VILLAGE[0], MAY)]
     documents.print_pack(built, tmp_path / "p.pdf")
     text = _text(tmp_path / "p.pdf")
-    assert "联户包案" in text and "在办包案" in text and "本月销号" in text
+    assert "另一项工作" in text and "在办包案" in text and "本月销号" in text
+
+
+def test_the_pack_carries_the_keycase_and_aid_facts_of_each_village(stations, tmp_path):
+    """The practices plugged in at merge: each village's 联户包案 and 帮扶 figures are those practices' own
+    month facts (帮扶's money in whole 元), under Chinese labels."""
+    from app.aid import facts as aid_facts
+    from app.keycases import facts as keycases_facts
+
+    town, _first, _second = stations
+    with town.work(_admin(town)) as w:
+        built = pack.build(w, MAY, today=TODAY)
+        for section in built.sections:
+            groups = {g.title: dict(g.items) for g in section.groups}
+            assert groups["联户包案"] == keycases_facts.month_facts(w.session, section.code, MAY)
+            raw = aid_facts.month_facts(w.session, section.code, MAY)
+            assert groups["帮扶"]["受帮扶户（户）"] == raw["aided_households"]
+            assert groups["帮扶"]["帮扶资金（元）"] == (raw["aid_amount_fen"] + 50) // 100
+            assert all(not label.isascii() for label in groups["帮扶"])
+    documents.print_pack(built, tmp_path / "p.pdf")
+    text = _text(tmp_path / "p.pdf")
+    assert "联户包案" in text and "受帮扶户（户）" in text
 
 
 def test_the_pack_is_made_at_the_town_only(village_ws, village_admin):

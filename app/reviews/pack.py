@@ -20,14 +20,30 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from app import charts, reports
+from app.aid import facts as aid_facts
+from app.keycases import facts as keycases_facts
 from app.reviews import facts as reviews_facts
 from app.reviews.common import month_end, require_town
 from app.work import Work
 
 MonthFacts = Callable[[Session, str, dt.date], dict[str, int]]
 
+
+def _aid_month_facts(session: Session, village_code: str, month: dt.date) -> dict[str, int]:
+    """帮扶's facts under their Chinese labels, the money in whole 元 (app/aid/facts.py counts in 分)."""
+    out: dict[str, int] = {}
+    for key, value in aid_facts.month_facts(session, village_code, month).items():
+        if key == "aid_amount_fen":
+            out["帮扶资金（元）"] = (value + 50) // 100
+        else:
+            out[aid_facts.FACT_LABELS[key]] = value
+    return out
+
+
 # (title, month_facts): the practices' own facts per village, in this order (docs/architecture.md).
 PACK_FACTS: list[tuple[str, MonthFacts]] = [
+    ("联户包案", keycases_facts.month_facts),
+    ("帮扶", _aid_month_facts),
     ("上月点评会决定", reviews_facts.month_facts),
 ]
 
