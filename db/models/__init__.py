@@ -31,6 +31,7 @@ from db.models.mediation import (
     SessionRecord,
     Signature,
 )
+from db.models.projects import Project, ProjectDemand, ProjectMilestone
 from db.models.sync import ReceivedBundle, SyncConflict, SyncPeer, SyncRejection
 
 __all__ = [
@@ -56,6 +57,9 @@ __all__ = [
     "MonthlyReport",
     "MustVisitEvent",
     "Person",
+    "Project",
+    "ProjectDemand",
+    "ProjectMilestone",
     "ReceivedBundle",
     "Recusal",
     "Screening",
