@@ -39,6 +39,7 @@ PERMISSIONS = {
     "write_diary": {"admin", "cadre"},
     "handle_demands": {"admin", "cadre", "town_staff"},
     "manage_diary_settings": {"admin"},
+    "manage_projects": {"admin", "cadre", "town_staff"},  # 为民实事 (docs/projects.md)
 }
 
 MIN_PASSWORD_LENGTH = 6

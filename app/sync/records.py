@@ -248,6 +248,7 @@ def apply_table(
         and (i_origin is None or set(map(itemgetter(i_origin), rows)) <= {auth.sender_id})
         and not _town_only_filled(spec, idx, rows)
         and spec.table_name not in ownership.FROZEN_TABLES  # a frozen report's figures are checked row by row
+        and spec.table_name not in ownership.TOWN_SCOPED_TABLES  # whose row it is: its scope, row by row
     ):
         # the common case of a first import: every row is new, once, made by the sender
         inserts: list[list[Any]] = rows
@@ -302,7 +303,12 @@ def _classify_rows(
     i_id, i_vc, i_cs, i_v = idx["id"], idx["village_code"], idx["changed_station"], idx["version"]
     i_bs, i_bv, i_origin = idx.get("base_station"), idx.get("base_version"), idx.get("origin_station")
     frozen = spec.table_name in ownership.FROZEN_TABLES
-    column_rules = auth.from_town or spec.table_name in ownership.TOWN_ONLY_COLUMNS or frozen
+    column_rules = (
+        auth.from_town
+        or spec.table_name in ownership.TOWN_ONLY_COLUMNS
+        or frozen
+        or spec.table_name in ownership.TOWN_SCOPED_TABLES
+    )
     inserts: list[list[Any]] = []
     updates: list[list[Any]] = []
     counts = result.counts
