@@ -26,6 +26,7 @@ DEMO_STEPS: tuple[str, ...] = (
     "app.households.demo:generate",
     "app.diary.demo:generate",
     "app.mediation.demo:generate",
+    "app.projects.demo:generate",
 )
 
 DEMO_TOWN = {"code": "370681101", "name": "东城镇"}

@@ -32,6 +32,7 @@ from app.diary import acknowledgement, entries, visits
 from app.errors import UserError
 from app.households import cadres, checks, roster, tags
 from app.mediation import agreement, casefile, frozen, meetings, recusal, registration, screening, states
+from app.projects import service as projects
 from app.sync import records
 from app.workspace import Workspace
 
@@ -135,6 +136,13 @@ def test_the_town_still_writes_its_own_part(town):
     assert ownership.town_write_refusal("demand", VILLAGE, TOWN_CODE, frozenset({"content"})) is not None
     assert ownership.town_write_refusal("user", VILLAGE, TOWN_CODE, frozenset({"display_name"})) is not None
     assert ownership.town_write_refusal("user", TOWN_CODE, TOWN_CODE, None) is None
+    # its 镇 为民实事 for a village, never a village's 村 one, and never by changing a project's scope
+    assert ownership.town_write_refusal("project", VILLAGE, TOWN_CODE, None, town_scoped=True) is None
+    assert ownership.town_write_refusal("project", VILLAGE, TOWN_CODE, None) is not None
+    assert (
+        ownership.town_write_refusal("project", VILLAGE, TOWN_CODE, frozenset({"scope"}), town_scoped=True)
+        is not None
+    )
 
 
 # -- every village record type, through its service, from a town session ---------------------------------
@@ -270,7 +278,21 @@ SERVICE_WRITES: dict[str, Callable] = {
     "mediation_file_item": lambda w: casefile.set_file_item(w, _case(w).id, "rights_notice", present=True),
     "attachment": _write_attachment,
     "user": _write_village_user,
+    # 为民实事: the town writes its own 镇 projects only; a village's 村 project is read-only there
+    "project": lambda w: _edit_project(w, demand_ids=[]),
+    "project_milestone": lambda w: projects.set_milestone_done(
+        w, _one_of(w, "project_milestone").id, D(2024, 6, 1), today=D(2024, 6, 1)
+    ),
+    "project_demand": lambda w: _edit_project(w, demand_ids=[_one_of(w, "demand").id]),
 }
+
+
+def _edit_project(w, *, demand_ids: list[str]) -> None:
+    from db.models.projects import Project
+
+    from tests.projects_helpers import road_input
+
+    projects.save_project(w, road_input(demand_ids), _one(w, Project).id, today=D(2024, 6, 1))
 
 
 def _admin_id(w) -> str:
