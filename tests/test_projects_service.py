@@ -39,7 +39,7 @@ def test_a_village_project_keeps_milestones_links_and_checked_money(village_ws, 
     with village_ws.work(village_admin) as w:
         detail = service.save_project(w, road_input(demands), today=TODAY)
     assert detail.scope == "村" and detail.state == "计划"
-    assert detail.budget_fen == 12_000_000 and detail.budget_text == "120,000 元"
+    assert detail.budget_fen == 12_000_000 and detail.budget_text == "120,000元"
     assert [m.title for m in detail.milestones] == ["方案公示", "开工", "完工"]
     assert {d.id for d in detail.demands} == set(demands)
     assert detail.writable

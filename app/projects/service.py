@@ -150,12 +150,12 @@ class ProjectDetail:
 
 
 def money_text(fen: int | None) -> str:
-    """12 万元 and 3 500 元 as a notice board reads them: 元 with two decimals only when needed."""
+    """186,000元 and 3,500.50元 as a notice board reads them: 元 with two decimals only when needed."""
     if fen is None:
         return ""
     yuan = fen_to_yuan(fen)
     text = f"{yuan:,.2f}".removesuffix(".00")
-    return f"{text} 元"
+    return f"{text}元"
 
 
 # -- who writes -----------------------------------------------------------------------------------------
