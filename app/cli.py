@@ -35,6 +35,7 @@ FEATURE_CLI_MODULES: tuple[str, ...] = (
     "app.mediation.cli",
     "app.diary.cli",
     "app.households.cli",
+    "app.projects.cli",
 )
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2

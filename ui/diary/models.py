@@ -108,6 +108,7 @@ class LedgerModel(LazyIdModel):
         (None, "答复"),
         (None, "乡镇"),
         (None, "群众点评"),
+        (None, "为民实事"),
         (None, "逾期"),
         (None, "群众签字"),
     )
@@ -152,6 +153,7 @@ class LedgerModel(LazyIdModel):
             (f"{r.reply}（{r.replied_by} {r.replied_on:%m-%d}）" if r.replied_on else r.reply),
             r.town_text,
             r.feedback_text,
+            r.project,
             "逾期" if r.overdue(self.today) else "",
             _ack_text(r.acknowledged),
         ]
