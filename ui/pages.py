@@ -25,5 +25,6 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("mediation", "矛盾纠纷调解", "ui.mediation.page:MediationPage", "Ctrl+4"),
     PageSpec("sync", "上报与同步", "ui.sync.page:SyncPage", "Ctrl+5"),
     PageSpec("reports", "统计报表", "ui.reports:ReportsPage", "Ctrl+6"),
+    PageSpec("projects", "为民实事", "ui.projects.page:ProjectsPage", "Ctrl+8"),
     PageSpec("settings", "设置", "ui.settings:SettingsPage", "Ctrl+7"),
 )
