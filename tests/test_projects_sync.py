@@ -106,12 +106,16 @@ def test_a_town_project_comes_down_with_its_photo_and_the_village_only_reads_it(
     photo.write_bytes(b"\xff\xd8\xff" + bytes(range(256)) * 300)
     pid = _town_project(town, demands, photo)
     with town.new_session() as s:
-        rows = [s.get(Project, pid), *s.scalars(select(ProjectMilestone)), *s.scalars(select(ProjectDemand))]
+        rows = [
+            s.get(Project, pid),
+            *s.scalars(select(ProjectMilestone).where(ProjectMilestone.project_id == pid)),
+            *s.scalars(select(ProjectDemand).where(ProjectDemand.project_id == pid)),
+        ]
         assert {(r.scope, r.village_code) for r in rows if r.village_code == VILLAGE} == {("镇", VILLAGE)}
         (att,) = s.scalars(select(Attachment).where(Attachment.owner_id == pid)).all()
         assert att.village_code == VILLAGE
     (down,) = export_bundles(town, stick, village=VILLAGE)
-    assert down.counts["projects"] == 1 and down.counts["project_milestones"] == 3 and down.attachments == 1
+    assert (down.counts["projects"], down.counts["project_milestones"], down.attachments) == (1, 3, 1)
     (b,) = import_bundles(village, [down.path]).bundles
     assert b.status == "imported" and b.counts["rejected"] == 0, b.rejections
     with village.work(_admin(village)) as w:
@@ -252,3 +256,30 @@ def test_the_town_station_refuses_village_projects_and_takes_its_own(stations, s
         s.get(Project, pid).scope = "镇"  # taking a village's project over
     with pytest.raises(UserError, match="本镇登记过的村"), town.work(_admin(town)) as w:
         service.save_project(w, road_input([], village_code="370681101299"), today=TODAY)
+
+
+def test_a_village_cannot_attach_a_photo_to_the_towns_project(stations, stick, tmp_path):
+    town, village = stations
+    demands = _new_demands(village, 1)
+    import_bundles(town, [export_one(village, stick)])
+    photo = tmp_path / "p.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"2" * 100)
+    pid = _town_project(town, demands, photo)
+    (down,) = export_bundles(town, stick, village=VILLAGE)
+    import_bundles(village, [down.path])
+    # the village's own station refuses it …
+    with village.work(_admin(village)) as w, pytest.raises(UserError, match="乡镇的为民实事"):
+        service.add_photo(w, pid, photo)
+    # … and a village program edited around the service has its row refused at the town
+    with village.session() as s:
+        sha = attachments.store_blob(s.connection(), village.attachments_dir, b"\x89PNG forged")
+        row = Attachment(owner_table="project", owner_id=pid, filename="村里加的.png", size=11, sha256=sha)
+        s.add(row)
+        s.flush()
+        rid = row.id
+    (b,) = import_bundles(town, [export_one(village, stick)]).bundles
+    assert {r.record_id: r.reason for r in b.rejections}[
+        rid
+    ] == "镇级为民实事的照片由乡镇附上，村里不能新建或修改"
+    with town.new_session() as s:
+        assert s.get(Attachment, rid) is None
