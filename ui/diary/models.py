@@ -108,9 +108,9 @@ class LedgerModel(LazyIdModel):
         (None, "答复"),
         (None, "乡镇"),
         (None, "群众点评"),
-        (None, "为民实事"),
         (None, "逾期"),
         (None, "群众签字"),
+        (None, "为民实事"),
     )
     VILLAGE_COLUMN = ("village", "村")
     DEFAULT_SORT, DEFAULT_DESCENDING = "date", True
@@ -153,8 +153,8 @@ class LedgerModel(LazyIdModel):
             (f"{r.reply}（{r.replied_by} {r.replied_on:%m-%d}）" if r.replied_on else r.reply),
             r.town_text,
             r.feedback_text,
-            r.project,
             "逾期" if r.overdue(self.today) else "",
             _ack_text(r.acknowledged),
+            r.project,
         ]
         return values[column]
