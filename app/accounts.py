@@ -42,6 +42,7 @@ PERMISSIONS = {
     "record_aid": {"admin", "cadre"},  # 帮扶记录 and 帮扶对子 (app/aid)
     "manage_reviews": {"admin", "town_staff"},  # 两评: 点评会 minutes and decisions, 群众评议 tallies
     "complete_decisions": {"admin", "cadre"},  # a village's completion note of a 点评会 decision
+    "manage_projects": {"admin", "cadre", "town_staff"},  # 为民实事 (docs/projects.md)
 }
 
 MIN_PASSWORD_LENGTH = 6

@@ -220,6 +220,7 @@ def attach_file(
     *,
     note: str | None = None,
     max_size: int = MAX_SIZE,
+    village_code: str | None = None,
 ) -> AttachmentInfo:
     path = Path(path)
     if not path.is_file():
@@ -232,7 +233,14 @@ def attach_file(
             field="attachment",
         )
     return attach_bytes(
-        work, owner_table, owner_id, path.read_bytes(), path.name, note=note, max_size=max_size
+        work,
+        owner_table,
+        owner_id,
+        path.read_bytes(),
+        path.name,
+        note=note,
+        max_size=max_size,
+        village_code=village_code,
     )
 
 
@@ -246,7 +254,10 @@ def attach_bytes(
     mime: str | None = None,
     note: str | None = None,
     max_size: int = MAX_SIZE,
+    village_code: str | None = None,
 ) -> AttachmentInfo:
+    """``village_code``: the owner's village when it is not this station's own (a town's photo of its
+    镇 为民实事 for a village, docs/projects.md)."""
     if len(data) > max_size:
         raise UserError(f"附件 {filename} 超过 {max_size // 1048576} MB 的上限", field="attachment")
     session = work.session
@@ -260,6 +271,8 @@ def attach_bytes(
         sha256=sha,
         note=note,
     )
+    if village_code is not None:
+        row.village_code = village_code
     session.add(row)
     session.flush()
     return _info(row)

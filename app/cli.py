@@ -39,6 +39,7 @@ FEATURE_CLI_MODULES: tuple[str, ...] = (
     "app.informants.cli",
     "app.aid.cli",
     "app.reviews.cli",
+    "app.projects.cli",
 )
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2

@@ -30,6 +30,7 @@ DEMO_STEPS: tuple[str, ...] = (
     "app.informants.demo:generate",
     "app.aid.demo:generate",
     "app.reviews.demo:generate",
+    "app.projects.demo:generate",
 )
 
 DEMO_TOWN = {"code": "370681101", "name": "东城镇"}

@@ -21,6 +21,9 @@ are the table "Authority" in ``docs/bundle-format.md``.
   so a town-opened 包案 is the one village record a town creates, and it travels down in the 下发包.
 - An attachment's content is named only by its SHA-256 (64 lowercase hex digits) and must come in
   the bundle or already be held for that village.
+- A record of :data:`TOWN_SCOPED_TABLES` (为民实事, docs/projects.md) says in its ``scope`` whose it is:
+  a 村 row is the village's, a 镇 row is the town's record for that village (the town writes it and
+  sends it down; the village only reads it), and so are the photos attached to it (:func:`scope_verdict`).
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ from sqlalchemy.orm import Session
 
 from db import vocab
 from db.base import SyncedRecord
-from db.models import Station
+from db.models import Attachment, Station
+from db.models.projects import PROJECT_SCOPES, TOWN_SCOPE
 
 from app.errors import UserError
 from app.sync.gate import SHA256
@@ -71,6 +75,12 @@ TOWN_ONLY_COLUMNS: dict[str, frozenset[str]] = {
     "mediation_case": TOWN_COLUMNS["mediation_case"],
     "demand": DEMAND_TOWN_REPLY,
 }
+
+# Records whose ``scope`` column says who writes them (为民实事, docs/projects.md): 村, the village; 镇, the
+# town, although the row carries the village's code (so that it travels in that village's 下发包). A
+# child row has its project's scope; an attachment owned by such a row has its owner's.
+TOWN_SCOPED_TABLES = frozenset({"project", "project_milestone", "project_demand"})
+SCOPE_PARENT = {"project_milestone": "project_id", "project_demand": "project_id"}
 
 # References without a foreign key (the table load order or several possible targets forbid one).
 SOFT_REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -164,6 +174,9 @@ COLUMN_LABELS = {
     "basically_satisfied": "基本满意票数",
     "dissatisfied": "不满意票数",
     "invalid": "无效票数",
+    "project_id": "所属为民实事",
+    "demand_id": "回应的诉求",
+    "scope": "范围（村/镇）",
 }
 
 # Records that are never changed once written (a frozen 月报: 重新生成 makes a new edition instead).
@@ -279,6 +292,9 @@ RECORD_KINDS = {
     "aid_record": "帮扶记录",
     "aid_pair": "帮扶对子",
     "cadre_review": "群众评议计票",
+    "project": "为民实事",
+    "project_milestone": "为民实事的节点",
+    "project_demand": "为民实事回应的诉求",
 }
 TOWN_REFUSAL = (
     "乡镇工作站不能录入或修改村里的{what}：这些记录由各村工作站录入，随上报包送到乡镇"
@@ -287,10 +303,16 @@ TOWN_REFUSAL = (
 
 
 def town_write_refusal(
-    table_name: str, village_code: str | None, town_code: str, changed: frozenset[str] | None
+    table_name: str,
+    village_code: str | None,
+    town_code: str,
+    changed: frozenset[str] | None,
+    *,
+    town_scoped: bool = False,
 ) -> str | None:
     """At a town: why it may not write this synced row (``changed`` is None for a new row, else the
-    columns it changes), or None when it may. The one rule behind :func:`refuse_village_records_at_town`."""
+    columns it changes), or None when it may. The one rule behind :func:`refuse_village_records_at_town`.
+    ``town_scoped``: the row is the town's own record for a village (a 镇 为民实事, its rows and photos)."""
     if table_name in TOWN_OWN_TABLES and village_code in (None, town_code):
         return None
     if table_name in TOWN_WRITTEN_TABLES and village_code != town_code:
@@ -300,6 +322,8 @@ def town_write_refusal(
         return "落实情况由村里填写，乡镇不能代填或修改：" + "、".join(
             column_label(c) for c in sorted(village_part)
         )
+    if town_scoped and (changed is None or "scope" not in changed):
+        return None
     if changed is not None and changed <= TOWN_COLUMNS.get(table_name, frozenset()) | BOOKKEEPING:
         return None
     return TOWN_REFUSAL.format(what=RECORD_KINDS.get(table_name, "记录"))
@@ -307,6 +331,19 @@ def town_write_refusal(
 
 def _table_name(obj: SyncedRecord) -> str:
     return str(inspect(obj).mapper.local_table.name)
+
+
+def _town_scoped(session: Session, obj: SyncedRecord) -> bool:
+    """Is this row a 镇 为民实事's (its own ``scope``, or its owner's for an attachment)?"""
+    table = _table_name(obj)
+    if table in TOWN_SCOPED_TABLES:
+        return getattr(obj, "scope", None) == TOWN_SCOPE
+    if isinstance(obj, Attachment) and obj.owner_table in TOWN_SCOPED_TABLES:
+        from app.sync.records import model_for_table  # (imported late: it imports this module)
+
+        owner = session.get(model_for_table(obj.owner_table), obj.owner_id)
+        return owner is not None and getattr(owner, "scope", None) == TOWN_SCOPE
+    return False
 
 
 def _changed_columns(obj: SyncedRecord) -> frozenset[str]:
@@ -341,7 +378,9 @@ def refuse_village_records_at_town(session: Session, flush_context: object, inst
     town_code = info["station_code"]
     for obj in session.new:
         if isinstance(obj, SyncedRecord) and not _owned_by_unit(obj, town_code):
-            problem = town_write_refusal(_table_name(obj), obj.village_code, town_code, None)
+            problem = town_write_refusal(
+                _table_name(obj), obj.village_code, town_code, None, town_scoped=_town_scoped(session, obj)
+            )
             if problem:
                 raise UserError(problem)
     for obj in session.dirty:
@@ -350,7 +389,13 @@ def refuse_village_records_at_town(session: Session, flush_context: object, inst
             and session.is_modified(obj, include_collections=False)
             and not _owned_by_unit(obj, town_code)
         ):
-            problem = town_write_refusal(_table_name(obj), obj.village_code, town_code, _changed_columns(obj))
+            problem = town_write_refusal(
+                _table_name(obj),
+                obj.village_code,
+                town_code,
+                _changed_columns(obj),
+                town_scoped=_town_scoped(session, obj),
+            )
             if problem:
                 raise UserError(problem)
 
@@ -388,6 +433,10 @@ class Authority:
     bundle_rows: dict[str, dict[str, object]] = field(default_factory=dict)  # table → id → village_code
     rejected: dict[str, set[str]] = field(default_factory=dict)  # table → ids refused in this bundle
     synced_tables: frozenset[str] = frozenset()
+    # (table, id) → scope (村 / 镇) of the bundle's rows of TOWN_SCOPED_TABLES, and of the rows here
+    # that the bundle's rows belong to (filled by :func:`load_scopes`)
+    bundle_scopes: dict[tuple[str, str], object] = field(default_factory=dict)
+    scopes: dict[tuple[str, str], object] = field(default_factory=dict)
     _foreign: dict[str, set[str]] = field(default_factory=dict)
 
     @property
@@ -438,6 +487,7 @@ def screen_rows(
     i_id, i_v = idx["id"], idx["version"]
     verdict: dict[int, str] = {}
     _screen_bookkeeping(rows, idx, auth, verdict)
+    load_scopes(conn, spec.table_name, idx, rows, auth)
     if spec.table_name == "attachment":
         for n, r in enumerate(rows):
             if n not in verdict:
@@ -645,6 +695,68 @@ def _attachment_verdict(r: list[Any], idx: dict[str, int], auth: Authority) -> s
         return "附件的校验值不是 64 位小写十六进制数字"
     if owner_table not in auth.synced_tables:
         return "附件所属的记录类型不认识"
+    if not auth.from_town and auth.scopes.get((owner_table, r[idx["owner_id"]])) == TOWN_SCOPE:
+        return "镇级为民实事的照片由乡镇附上，村里不能新建或修改"
+    return None
+
+
+def load_scopes(
+    conn: Connection, table_name: str, idx: dict[str, int], rows: list[list[Any]], auth: Authority
+) -> None:
+    """Into ``auth.scopes``: the scope of the rows these rows belong to (a milestone's project, an
+    attachment's owner), as held here, else as the bundle carries it; and of these rows' own local
+    copies. Only for TOWN_SCOPED_TABLES and attachments owned by their rows (none in most bundles)."""
+    wanted: dict[str, set[str]] = {}
+    if table_name in TOWN_SCOPED_TABLES:
+        wanted.setdefault(table_name, set()).update(
+            r[idx["id"]] for r in rows if isinstance(r[idx["id"]], str)
+        )
+        parent = SCOPE_PARENT.get(table_name)
+        if parent in idx:
+            wanted.setdefault("project", set()).update(
+                r[idx[parent]] for r in rows if isinstance(r[idx[parent]], str)
+            )
+    elif table_name == "attachment" and "owner_table" in idx and "owner_id" in idx:
+        for r in rows:
+            if r[idx["owner_table"]] in TOWN_SCOPED_TABLES and isinstance(r[idx["owner_id"]], str):
+                wanted.setdefault(r[idx["owner_table"]], set()).add(r[idx["owner_id"]])
+    for table, ids in wanted.items():
+        ids_list = sorted(ids)
+        for start in range(0, len(ids_list), 500):
+            chunk = ids_list[start : start + 500]
+            sql = f'SELECT id, scope FROM "{table}" WHERE id IN ({",".join("?" * len(chunk))})'
+            for rid, scope in conn.exec_driver_sql(sql, tuple(chunk)):
+                auth.scopes[(table, rid)] = scope
+        for rid in ids:
+            if (table, rid) not in auth.scopes and (table, rid) in auth.bundle_scopes:
+                auth.scopes[(table, rid)] = auth.bundle_scopes[(table, rid)]
+
+
+def scope_verdict(
+    table_name: str, columns: list[str], incoming: list[Any], local: dict[str, Any] | None, auth: Authority
+) -> str | None:
+    """A 为民实事 row (or a photo of one): a 村 row only from its village, a 镇 row only from the town;
+    the scope never changes, and a milestone, a demand link or a photo has its project's scope."""
+    row = dict(zip(columns, incoming, strict=True))
+    if table_name == "attachment":
+        scope = auth.scopes.get((row.get("owner_table"), row.get("owner_id")))  # type: ignore[arg-type]
+    else:
+        scope = row.get("scope", local.get("scope") if local is not None else None)
+        if scope not in PROJECT_SCOPES:
+            return f"“{column_label('scope')}”只能是{'或'.join(PROJECT_SCOPES)}"
+        if local is not None and local.get("scope") != scope:
+            return "为民实事建立后不能改变范围（村/镇）"
+        parent = SCOPE_PARENT.get(table_name)
+        if parent is not None and auth.scopes.get(("project", row.get(parent))) not in (None, scope):  # type: ignore[arg-type]
+            return "与所属为民实事的范围（村/镇）不一致"
+    if auth.from_town:
+        if scope != TOWN_SCOPE:
+            return "村级为民实事由村里录入，乡镇不能新建或修改"
+        if local is None and row.get("origin_station", auth.sender_id) != auth.sender_id:
+            return "新记录标为由其他工作站建立"
+        return None
+    if scope == TOWN_SCOPE:
+        return "镇级为民实事由乡镇录入并随下发包送到村里，村里不能新建或修改"
     return None
 
 
@@ -703,6 +815,13 @@ def column_verdict(
     """May the sender write this row (new when ``local`` is None) over the local one, column by column?"""
     if table_name in ROW_CHECKED_TABLES - FROZEN_TABLES:
         return reviews_verdict(table_name, columns, incoming, local, auth)
+    if table_name in TOWN_SCOPED_TABLES or (
+        table_name == "attachment"
+        and auth.from_town
+        and auth.scopes.get((incoming[columns.index("owner_table")], incoming[columns.index("owner_id")]))
+        == TOWN_SCOPE
+    ):
+        return scope_verdict(table_name, columns, incoming, local, auth)
     if auth.from_town:
         if table_name in UNIT_OWNED_TABLES:
             return None  # the town's own 包案 (checked by _screen_owner_unit): every column is its own

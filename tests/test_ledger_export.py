@@ -67,7 +67,7 @@ def test_ledger_workbook_has_title_frozen_header_serials_dates_and_acknowledgeme
     assert n == 3
     sheet, rows = _rows(target)
     assert rows[0][0].startswith("张家村民情台账") and sheet.freeze_panes == "A3"
-    assert "A1:S1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert "A1:T1" in {str(r) for r in sheet.merged_cells.ranges}  # title over all 20 columns
     header = rows[1]
     assert header[:3] == ["序号", "日期", "户主"] and "群众签字认可" in header and "是否逾期" in header
     data = [dict(zip(header, r, strict=True)) for r in rows[2:]]

@@ -37,6 +37,7 @@ from app.households import cadres, checks, roster, tags
 from app.informants import appointments as informants
 from app.keycases import cases as keycases
 from app.mediation import agreement, casefile, frozen, meetings, recusal, registration, screening, states
+from app.projects import service as projects
 from app.sync import records
 from app.workspace import Workspace
 
@@ -163,6 +164,14 @@ def test_the_town_still_writes_its_own_part(town):
     with town.session() as s:
         row = s.get(KeyCase, case_id)
         assert (row.owner_unit, row.village_code) == (TOWN_CODE, VILLAGE)
+
+    # its 镇 为民实事 for a village, never a village's 村 one, and never by changing a project's scope
+    assert ownership.town_write_refusal("project", VILLAGE, TOWN_CODE, None, town_scoped=True) is None
+    assert ownership.town_write_refusal("project", VILLAGE, TOWN_CODE, None) is not None
+    assert (
+        ownership.town_write_refusal("project", VILLAGE, TOWN_CODE, frozenset({"scope"}), town_scoped=True)
+        is not None
+    )
 
 
 def test_the_town_writes_a_decision_but_never_its_completion(town):
@@ -356,7 +365,21 @@ SERVICE_WRITES: dict[str, Callable] = {
         w, _household(w).id, _admin_id(w), D(2024, 6, 1), today=D(2024, 6, 1)
     ),
     "cadre_review": lambda w: _write_tally(w),
+    # 为民实事: the town writes its own 镇 projects only; a village's 村 project is read-only there
+    "project": lambda w: _edit_project(w, demand_ids=[]),
+    "project_milestone": lambda w: projects.set_milestone_done(
+        w, _one_of(w, "project_milestone").id, D(2024, 6, 1), today=D(2024, 6, 1)
+    ),
+    "project_demand": lambda w: _edit_project(w, demand_ids=[_one_of(w, "demand").id]),
 }
+
+
+def _edit_project(w, *, demand_ids: list[str]) -> None:
+    from db.models.projects import Project
+
+    from tests.projects_helpers import road_input
+
+    projects.save_project(w, road_input(demand_ids), _one(w, Project).id, today=D(2024, 6, 1))
 
 
 def _write_tally(w):

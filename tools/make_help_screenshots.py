@@ -31,6 +31,7 @@ VILLAGE_PAGES = (
     "settings",
     "keycases",
     "aid",
+    "projects",
     "informants",
     "wulian",
     "reviews",

@@ -28,6 +28,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("settings", "设置", "ui.settings:SettingsPage", "Ctrl+7"),
     PageSpec("keycases", "联户包案", "ui.keycases.page:KeyCasesPage", "Alt+1"),
     PageSpec("aid", "帮扶", "ui.aid.page:AidPage", "Alt+2"),
+    PageSpec("projects", "为民实事", "ui.projects.page:ProjectsPage", "Alt+3"),
     PageSpec("reviews", "两评", "ui.reviews.page:ReviewsPage", "Alt+4"),
     PageSpec("informants", "群众工作信息员", "ui.informants.page:InformantsPage", "Alt+5"),
     PageSpec("wulian", "五联", "ui.informants.wulian:WulianPage", "Alt+6"),

@@ -119,6 +119,7 @@ class DemandInfo:
     feedback_method: str | None = None
     feedback_on: dt.date | None = None
     feedback_recorded_by: str | None = None
+    project: str = ""  # 为民实事 that answers it: 《title》（state） (docs/projects.md)
 
     @property
     def status_label(self) -> str:

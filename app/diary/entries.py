@@ -4,6 +4,7 @@ attachments. A home visit closes the must-visit events of the households it visi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from db.models import (
     Person,
     User,
 )
+from db.queries.projects import project_of_demands
 
 from app import accounts, attachments, audit
 from app.diary.acknowledgement import SIGNED_METHODS, AcknowledgementInfo, acknowledgement_info, live_ack
@@ -415,7 +417,7 @@ def _entry_detail(session: Session, entry_id: str) -> EntryDetail:
         entry.follow_up,
         entry.follow_up_on,
         parts,
-        [demand_info_of(d, names) for d in demands],
+        _with_projects(session, [demand_info_of(d, names) for d in demands]),
         ack_info,
         [
             AmendmentInfo(a.id, a.field, a.text, a.reason, a.amended_at, names.get(a.created_by or "", ""))
@@ -492,3 +494,12 @@ def cadres(work: Work, village_code: str | None = None) -> list[tuple[str, str]]
             .order_by(User.created_at)
         ).all()
     return [(u.id, u.display_name) for u in users if u.role_set & {"cadre", "admin"}]
+
+
+def _with_projects(session: Session, infos: list[DemandInfo]) -> list[DemandInfo]:
+    """Each demand with the 为民实事 that answers it, if any (docs/projects.md)."""
+    found = project_of_demands(session, [d.id for d in infos])
+    return [
+        dataclasses.replace(d, project=f"《{found[d.id][1]}》（{found[d.id][2]}）") if d.id in found else d
+        for d in infos
+    ]

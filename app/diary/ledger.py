@@ -66,6 +66,7 @@ LEDGER_COLUMNS = [
     ("是否逾期", 9),
     ("群众签字认可", 12),
     ("转为调解案件", 12),
+    ("为民实事", 24),
 ]
 
 
@@ -128,6 +129,7 @@ def _ledger_rows(
                 "逾期" if overdue else "",
                 ack_label(r.acknowledged),
                 "是" if r.mediation_case_id else "",
+                r.project,
             ],
             overdue,
         )

@@ -653,7 +653,15 @@ def _authority(
         except TypeError:  # an id that is not even hashable: its row is refused by the screen
             rows = table.rows
             bundle_rows[table.spec.table_name] = {r[i_id]: r[i_vc] for r in rows if isinstance(r[i_id], str)}
+    bundle_scopes: dict[tuple[str, str], object] = {}
+    for table in staged:  # whose 为民实事 rows these are (村 / 镇), for their rows and photos
+        if table.spec.table_name in ownership.TOWN_SCOPED_TABLES and "scope" in table.columns:
+            i_id, i_scope = table.columns.index("id"), table.columns.index("scope")
+            for r in table.rows:
+                if isinstance(r[i_id], str):
+                    bundle_scopes[(table.spec.table_name, r[i_id])] = r[i_scope]
     return ownership.Authority(
+        bundle_scopes=bundle_scopes,
         sender_id=sender.id,
         sender_kind=sender.kind,
         village_code=sender.code if sender.kind == "village" else me.code,

@@ -249,6 +249,7 @@ def apply_table(
         and not _town_only_filled(spec, idx, rows)
         and spec.table_name
         not in ownership.ROW_CHECKED_TABLES  # (a frozen report's figures, 两评) row by row
+        and spec.table_name not in ownership.TOWN_SCOPED_TABLES  # whose row it is: its scope, row by row
     ):
         # the common case of a first import: every row is new, once, made by the sender
         inserts: list[list[Any]] = rows
@@ -309,6 +310,7 @@ def _classify_rows(
         or frozen
         or spec.table_name in ownership.ROW_RULE_TABLES
         or spec.table_name in ownership.ROW_CHECKED_TABLES
+        or spec.table_name in ownership.TOWN_SCOPED_TABLES
     )
     inserts: list[list[Any]] = []
     updates: list[list[Any]] = []

@@ -34,6 +34,7 @@ from db.models.mediation import (
     SessionRecord,
     Signature,
 )
+from db.models.projects import Project, ProjectDemand, ProjectMilestone
 from db.models.reviews import CadreReview, ReviewDecision, ReviewMeeting
 from db.models.sync import ReceivedBundle, SyncConflict, SyncPeer, SyncRejection
 
@@ -69,6 +70,9 @@ __all__ = [
     "MonthlyReport",
     "MustVisitEvent",
     "Person",
+    "Project",
+    "ProjectDemand",
+    "ProjectMilestone",
     "ReceivedBundle",
     "Recusal",
     "ReviewDecision",

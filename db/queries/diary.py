@@ -63,6 +63,7 @@ from db.models import (
     User,
 )
 from db.queries.people import PersonHit, hit_query, hits
+from db.queries.projects import project_text_column
 from db.vocab import CLOSED, OPEN, REFERRED, REPLIED, SIGNED_METHODS, TOWN_REPLIED
 
 R = TypeVar("R")
@@ -673,6 +674,7 @@ class LedgerRow:
     feedback_verdict: str | None = None  # 群众点评
     feedback_words: str = ""
     feedback_method: str | None = None
+    project: str = ""  # 为民实事: 《title》（state） of the project that answers it (docs/projects.md)
 
     @property
     def town_text(self) -> str:
@@ -734,6 +736,7 @@ def _ledger_columns() -> tuple[list[Any], NamedFromClause]:
         Demand.feedback_verdict,
         Demand.feedback_words,
         Demand.feedback_method,
+        project_text_column(),
     ]
     return columns, responsible
 
@@ -766,6 +769,7 @@ def _ledger_row(r: Any) -> LedgerRow:
         verdict,
         words,
         method,
+        project,
     ) = r
     return LedgerRow(
         did,
@@ -794,6 +798,7 @@ def _ledger_row(r: Any) -> LedgerRow:
         verdict,
         words or "",
         method,
+        project or "",
     )
 
 

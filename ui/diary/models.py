@@ -110,6 +110,7 @@ class LedgerModel(LazyIdModel):
         (None, "群众点评"),
         (None, "逾期"),
         (None, "群众签字"),
+        (None, "为民实事"),
     )
     VILLAGE_COLUMN = ("village", "村")
     DEFAULT_SORT, DEFAULT_DESCENDING = "date", True
@@ -154,5 +155,6 @@ class LedgerModel(LazyIdModel):
             r.feedback_text,
             "逾期" if r.overdue(self.today) else "",
             _ack_text(r.acknowledged),
+            r.project,
         ]
         return values[column]

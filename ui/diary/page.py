@@ -520,6 +520,8 @@ def demand_html(d: demands.DemandInfo, *, town: bool = False) -> str:
         lines.append(f"答复群众：{esc(d.reply)}（{esc(d.replied_by or '')} {d.replied_on}）")
     if d.closed_on:
         lines.append(f"办结：{d.closed_on}")
+    if d.project:
+        lines.append(f"<span style='color:#1e4f8a'>为民实事：{esc(d.project)}</span>")
     if d.feedback_verdict:
         words = f"：“{esc(d.feedback_words)}”" if d.feedback_words else ""
         lines.append(
