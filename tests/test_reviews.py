@@ -123,6 +123,7 @@ def test_the_pack_carries_the_keycase_and_aid_facts_of_each_village(stations, tm
     month facts (帮扶's money in whole 元), under Chinese labels."""
     from app.aid import facts as aid_facts
     from app.keycases import facts as keycases_facts
+    from app.projects import facts as projects_facts
 
     town, _first, _second = stations
     with town.work(_admin(town)) as w:
@@ -134,9 +135,12 @@ def test_the_pack_carries_the_keycase_and_aid_facts_of_each_village(stations, tm
             assert groups["帮扶"]["受帮扶户（户）"] == raw["aided_households"]
             assert groups["帮扶"]["帮扶资金（元）"] == (raw["aid_amount_fen"] + 50) // 100
             assert all(not label.isascii() for label in groups["帮扶"])
+            steps = projects_facts.month_facts(w.session, section.code, MAY)
+            assert groups["为民实事"]["本月到期节点"] == steps["milestones_due"]
+            assert len(groups["为民实事"]) == len(steps)
     documents.print_pack(built, tmp_path / "p.pdf")
     text = _text(tmp_path / "p.pdf")
-    assert "联户包案" in text and "受帮扶户（户）" in text
+    assert "联户包案" in text and "受帮扶户（户）" in text and "本月到期节点" in text
 
 
 def test_the_pack_is_made_at_the_town_only(village_ws, village_admin):

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app import charts, reports
 from app.aid import facts as aid_facts
 from app.keycases import facts as keycases_facts
+from app.projects import facts as projects_facts
 from app.reviews import facts as reviews_facts
 from app.reviews.common import month_end, require_town
 from app.work import Work
@@ -40,10 +41,17 @@ def _aid_month_facts(session: Session, village_code: str, month: dt.date) -> dic
     return out
 
 
+def _projects_month_facts(session: Session, village_code: str, month: dt.date) -> dict[str, int]:
+    """为民实事's facts under their Chinese labels (app/projects/facts.py)."""
+    facts = projects_facts.month_facts(session, village_code, month)
+    return {projects_facts.FACT_LABELS[key]: value for key, value in facts.items()}
+
+
 # (title, month_facts): the practices' own facts per village, in this order (docs/architecture.md).
 PACK_FACTS: list[tuple[str, MonthFacts]] = [
     ("联户包案", keycases_facts.month_facts),
     ("帮扶", _aid_month_facts),
+    ("为民实事", _projects_month_facts),
     ("上月点评会决定", reviews_facts.month_facts),
 ]
 
