@@ -503,3 +503,19 @@ def test_damage_found_after_the_window_opened_blocks_its_writes_and_says_what_to
     finally:
         ws.close(daily_backup=False)
     assert _digest(village_ws.db_path) == before
+
+
+def test_closing_waits_for_a_background_check_still_reading(village_ws, monkeypatch):
+    """Closed (or restored over) right after opening: the check reading the file has finished first."""
+    import threading
+
+    from app import workspace
+
+    for n in range(50):
+        add_household(village_ws, f"户主{n}", ("成员",))
+    village_ws.close(daily_backup=False)
+    monkeypatch.setattr(workspace, "DEFER_CHECK_BYTES", 0)
+    ws = Workspace.open(village_ws.root, create=False, defer_check=True, credentials=ADMIN)
+    ws.close(daily_backup=False)
+    assert ws.check_finished()
+    assert not [t for t in threading.enumerate() if t.name == "quick_check"]
