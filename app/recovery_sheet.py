@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from fpdf import FPDF
-
 from app.dates import cn_date
 from app.paths import cjk_font_path
 
@@ -20,6 +18,8 @@ FONT = "cjk"
 
 def write_sheet(out: Path, *, station: str, code: str, made_on: dt.date | None = None) -> Path:
     """Write the sheet for ``code`` of ``station`` to ``out`` (a PDF); returns the path."""
+    from fpdf import FPDF  # loads when a sheet is written, not with the settings screen
+
     made_on = made_on or dt.date.today()
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.add_font(FONT, "", str(cjk_font_path()))

@@ -14,17 +14,10 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from fpdf.enums import WrapMode
-from fpdf.fonts import FontFace
-
 from app import charts, reports
 from app.dates import cn_date
 from app.errors import UserError
-from app.ledger_book import LedgerBook, check_target
-from app.pdf_sheet import FONT, LandscapeSheet
 
-HEAD = FontFace(fill_color=(230, 230, 230))
-TOTAL = FontFace(fill_color=(245, 245, 245))
 # width on paper (mm) of each column; the rest share what is left
 WIDTHS = {"村": 26, "联系干部覆盖": 15, "调解成功率": 15}
 PAPER_HEADINGS = {
@@ -69,6 +62,13 @@ def print_summary(
     printed_on: dt.date | None = None,
 ) -> int:
     """The 各村汇总 table of ``report`` and ``year_charts`` as an A4 landscape PDF; returns its pages."""
+    # fpdf2 loads when a PDF is made, not with the screen that shows these figures (docs/architecture.md)
+    from fpdf.enums import WrapMode
+    from fpdf.fonts import FontFace
+
+    from app.pdf_sheet import FONT, LandscapeSheet
+
+    head_style, total_style = FontFace(fill_color=(230, 230, 230)), FontFace(fill_color=(245, 245, 245))
     target = Path(target)
     if target.suffix.lower() != ".pdf":
         raise UserError(f"打印文件名要以 .pdf 结尾：{target.name}", field="file")
@@ -105,7 +105,7 @@ def print_summary(
         line_height=4.6,
         padding=0.8,
         wrapmode=WrapMode.CHAR,
-        headings_style=HEAD,
+        headings_style=head_style,
         repeat_headings=1,
     ) as table:
         head = table.row()
@@ -113,7 +113,7 @@ def print_summary(
             head.cell(PAPER_HEADINGS.get(h, h))
         for f in reports.summary_rows(report):
             total = report.town and f is report.totals
-            line = table.row(style=TOTAL if total else None)
+            line = table.row(style=total_style if total else None)
             for n, (_h, get) in enumerate(columns):
                 line.cell(str(get(f)), align="LEFT" if n == 0 else "RIGHT")
     pdf.ln(2)
@@ -146,6 +146,8 @@ def export_summary(
 ) -> int:
     """The 各村汇总 table as a workbook through the 台账 writer (figures as numbers), with the charts'
     figures and Excel charts on a sheet 图表; returns the number of table rows."""
+    from app.ledger_book import LedgerBook, check_target  # openpyxl loads when a workbook is made
+
     target = check_target(target)
     today = today or dt.date.today()
     columns = reports.summary_columns(report)

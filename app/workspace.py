@@ -458,7 +458,10 @@ class Workspace:
 
     def close(self, *, daily_backup: bool = True) -> None:
         """Close the database (its write-ahead log is checkpointed into the file), making the day's
-        backup on the first close of the day."""
+        backup on the first close of the day. A background check still reading the file is waited for:
+        it must not read a file being backed up or replaced, nor be cut off inside SQLite at exit."""
+        if self._check_done is not None:
+            self._check_done.wait()
         if self.engine is not None:
             self.engine.dispose()
             self.engine = None

@@ -487,3 +487,65 @@ def test_a_copy_that_does_not_read_back_as_written_is_no_backup(village_ws, tmp_
     monkeypatch.setattr(files, "_copy_summed", real)
     made = files.copy_file(village_ws.db_path, out, village_ws.key)
     assert files.summarize(made, village_ws.key).counts["household"] == 1
+
+
+def test_damage_found_after_the_window_opened_blocks_its_writes_and_says_what_to_do(
+    qtbot, village_ws, village_admin, monkeypatch
+):
+    """The background check (a large database: the window opened before it finished) finds a damaged
+    interior page: the window says so in Chinese, naming the backup to restore and how, and a save made
+    from the window meanwhile or afterwards is refused; the file is never written."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from db.models import Setting
+
+    from app import workspace
+
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+
+    for n in range(300):
+        add_household(village_ws, f"户主{n}", ("成员",))
+    village_ws.close()  # a clean close makes the day's backup: the good copy to offer
+    monkeypatch.setattr(workspace, "DEFER_CHECK_BYTES", 0)
+    _damage_page(village_ws.db_path, _table_page(village_ws.db_path, "person"))
+    before = _digest(village_ws.db_path)
+    ws = Workspace.open(village_ws.root, create=False, defer_check=True, credentials=ADMIN)
+    assert not ws.locked  # the window opens at once; the verdict comes later
+    shown: list[tuple[str, str, list[str]]] = []
+
+    def record(box: QMessageBox) -> int:
+        shown.append((box.windowTitle(), box.text(), [b.text() for b in box.buttons()]))
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", record)
+    ctx = AppContext(ws, village_admin)
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    try:
+        qtbot.waitUntil(lambda: bool(shown), timeout=20_000)
+        title, text, buttons = shown[0]
+        assert title == "数据库已损坏"
+        assert "数据库文件已损坏" in text and "没有写入" in text and "请从备份恢复" in text
+        assert "python -m app restore" in text and "从最新备份恢复" in buttons
+        with pytest.raises(DatabaseDamaged), ctx.session() as s:
+            s.add(Setting(key="test.after-verdict", value="1"))
+    finally:
+        ws.close(daily_backup=False)
+    assert _digest(village_ws.db_path) == before
+
+
+def test_closing_waits_for_a_background_check_still_reading(village_ws, monkeypatch):
+    """Closed (or restored over) right after opening: the check reading the file has finished first."""
+    import threading
+
+    from app import workspace
+
+    for n in range(50):
+        add_household(village_ws, f"户主{n}", ("成员",))
+    village_ws.close(daily_backup=False)
+    monkeypatch.setattr(workspace, "DEFER_CHECK_BYTES", 0)
+    ws = Workspace.open(village_ws.root, create=False, defer_check=True, credentials=ADMIN)
+    ws.close(daily_backup=False)
+    assert ws.check_finished()
+    assert not [t for t in threading.enumerate() if t.name == "quick_check"]

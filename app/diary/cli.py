@@ -9,10 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from db import vocab
-from db.queries.diary import LedgerFilter
 
-from app.diary.demands import STATUSES
-from app.diary.ledger import export_diary, export_ledger
+# The 台账 writers (openpyxl, the charts' fonts) are imported by the commands that write one: every
+# command, the window's selftest too, registers this module, and none other needs them.
 
 
 def _date_arg(text: str) -> dt.date:
@@ -23,6 +22,8 @@ def _date_arg(text: str) -> dt.date:
 
 
 def _status_arg(text: str) -> str:
+    from app.diary.demands import STATUSES
+
     if text in STATUSES:
         return text
     legacy = vocab.LEGACY_CODES["demand"]["status"]  # open, replied, closed: as older versions took them
@@ -33,6 +34,7 @@ def _status_arg(text: str) -> str:
 
 def _cmd_diary_export(args: argparse.Namespace) -> int:
     from app.cli import emit, open_workspace
+    from app.diary.ledger import export_diary
 
     ws = open_workspace(args)
     try:
@@ -48,7 +50,10 @@ def _cmd_diary_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_ledger_export(args: argparse.Namespace) -> int:
+    from db.queries.diary import LedgerFilter
+
     from app.cli import emit, open_workspace
+    from app.diary.ledger import export_ledger
 
     ws = open_workspace(args)
     try:

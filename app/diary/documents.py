@@ -1,7 +1,7 @@
 """打印民情日记: one cadre's entries for one month as a PDF, one entry a block with a signature line,
 for villages where residents sign on paper (the signed sheets are then photographed and attached);
 and 打印本条: one entry on its own A4 page for the resident's paper signature. The text a resident
-acknowledges (:func:`entry_sections`) is the same on screen (the signing dialog) and on paper."""
+acknowledges (:func:`app.diary.entries.entry_sections`) is the same on screen (the signing dialog) and on paper."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from db.models import DiaryEntry, User
 
 from app.dates import cn_date, cn_time
 from app.diary import acknowledgement, entries
+from app.diary.entries import entry_sections  # the text on screen is the text on paper
 from app.errors import UserError
 from app.paths import cjk_font_path
 from app.work import Work
@@ -59,35 +60,6 @@ def _field(pdf: FPDF, label: str, text: str) -> None:
         return
     pdf.set_font(FONT, size=10.5)
     pdf.multi_cell(0, 6, f"{label}：{text}", new_x="LMARGIN", new_y="NEXT")
-
-
-def households_met(e: entries.EntryDetail) -> str:
-    """Who was met: 钟伟堃（钟建国户）、李四户."""
-    return "、".join(
-        p.person_name + (f"（{p.head_name}户）" if p.person_name != p.head_name else "")
-        if p.person_name
-        else f"{p.head_name}户"
-        for p in e.participants
-    )
-
-
-def entry_sections(e: entries.EntryDetail) -> list[tuple[str, str]]:
-    """The entry's text as the resident reads it before signing: situation, difficulties, each demand
-    as heard, what was done and the plan (empty parts left out)."""
-    out = [
-        ("走访对象", households_met(e)),
-        ("陪同干部", e.companions),
-        ("家庭情况", e.situation),
-        ("困难问题", e.difficulties),
-    ]
-    for i, d in enumerate(e.demands, start=1):
-        due = f"，期限 {cn_date(d.due_on)}" if d.due_on else ""
-        out.append(
-            (f"群众诉求{i}" if len(e.demands) > 1 else "群众诉求", f"［{d.category}］{d.content}{due}")
-        )
-    plan = e.follow_up + (f"（{cn_date(e.follow_up_on)}前）" if e.follow_up_on and e.follow_up else "")
-    out += [("办理情况", e.actions), ("后续计划", plan)]
-    return [(label, text) for label, text in out if text]
 
 
 def _block(pdf: FPDF, n: int, e: entries.EntryDetail, signature_png: bytes | None) -> None:

@@ -29,6 +29,7 @@ from db.models import (
 from db.queries.projects import project_of_demands
 
 from app import accounts, attachments, audit
+from app.dates import cn_date
 from app.diary.acknowledgement import SIGNED_METHODS, AcknowledgementInfo, acknowledgement_info, live_ack
 from app.diary.common import ENTRY_FIELDS, clean, live_entry, require_writer, user_names
 from app.diary.demands import OPEN, DemandInfo, categories_in, demand_info_of
@@ -503,3 +504,36 @@ def _with_projects(session: Session, infos: list[DemandInfo]) -> list[DemandInfo
         dataclasses.replace(d, project=f"《{found[d.id][1]}》（{found[d.id][2]}）") if d.id in found else d
         for d in infos
     ]
+
+
+# -- the entry as the resident reads it: the signing dialog shows it, the printed sheet
+# (app.diary.documents) prints it. Here rather than beside the PDF so that the dialog needs no PDF library.
+
+
+def households_met(e: EntryDetail) -> str:
+    """Who was met: 钟伟堃（钟建国户）、李四户."""
+    return "、".join(
+        p.person_name + (f"（{p.head_name}户）" if p.person_name != p.head_name else "")
+        if p.person_name
+        else f"{p.head_name}户"
+        for p in e.participants
+    )
+
+
+def entry_sections(e: EntryDetail) -> list[tuple[str, str]]:
+    """The entry's text as the resident reads it before signing: situation, difficulties, each demand
+    as heard, what was done and the plan (empty parts left out)."""
+    out = [
+        ("走访对象", households_met(e)),
+        ("陪同干部", e.companions),
+        ("家庭情况", e.situation),
+        ("困难问题", e.difficulties),
+    ]
+    for i, d in enumerate(e.demands, start=1):
+        due = f"，期限 {cn_date(d.due_on)}" if d.due_on else ""
+        out.append(
+            (f"群众诉求{i}" if len(e.demands) > 1 else "群众诉求", f"［{d.category}］{d.content}{due}")
+        )
+    plan = e.follow_up + (f"（{cn_date(e.follow_up_on)}前）" if e.follow_up_on and e.follow_up else "")
+    out += [("办理情况", e.actions), ("后续计划", plan)]
+    return [(label, text) for label, text in out if text]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from fpdf import FPDF
@@ -26,36 +25,12 @@ from app.dates import cn_date, cn_time
 from app.errors import UserError
 from app.mediation import casefile, law, rules
 from app.mediation.info import CaseFile, PartyInfo, SignatureInfo, fen_to_yuan
+from app.mediation.printable import DOCUMENTS, FULL_ID_DOCUMENTS, PrintedDocument
 from app.paths import cjk_font_path
 from app.work import Work
 
 FONT = "NotoSerifSC"
 LABEL = FontFace(fill_color=(238, 238, 238))
-DOCUMENTS = {
-    "registration": "受理登记表",
-    "rights_notice": "当事人权利义务告知书",
-    "session_record": "调解记录",
-    "agreement": "人民调解协议书",
-    "oral_agreement": "口头协议登记表",
-    "follow_up": "回访记录",
-    "cover": "卷宗封面",
-    "contents": "卷内目录",
-}
-
-
-# The documents that go to a court (司法确认) carry each party's full resident ID, printed only for an
-# account that may reveal it (``reveal_resident_id``); every such print is audited.
-FULL_ID_DOCUMENTS = frozenset({"registration", "agreement"})
-
-
-@dataclass(frozen=True)
-class PrintedDocument:
-    path: Path
-    pages: int
-    copies: int = 1
-    full_ids: bool = False  # the parties' resident IDs were printed in full
-
-
 NO_LINE_START = frozenset("，。、；：？！）》」』”’…")
 
 
@@ -601,19 +576,6 @@ def signature_images(work: Work, cf: CaseFile) -> dict[str, bytes]:
             if data is not None:
                 out[sig.id] = data
     return out
-
-
-def available(cf: CaseFile) -> list[str]:
-    """Which documents this case can print now."""
-    keys = ["registration", "rights_notice"]
-    if cf.sessions:
-        keys.append("session_record")
-    if cf.agreement is not None:
-        keys.append("agreement" if cf.agreement.kind == "书面" else "oral_agreement")
-    if any(f.visited_on for f in cf.follow_ups):
-        keys.append("follow_up")
-    keys += ["cover", "contents"]
-    return keys
 
 
 def print_document(

@@ -12,18 +12,10 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from fpdf.enums import WrapMode
-from fpdf.fonts import FontFace
-
 from app import charts
 from app.dates import cn_date, cn_month_day
 from app.errors import UserError
-from app.ledger_book import LedgerBook, check_target
 from app.mediation import frozen, monthly
-from app.pdf_sheet import FONT, LandscapeSheet
-
-HEAD = FontFace(fill_color=(230, 230, 230))
-TOTAL = FontFace(fill_color=(245, 245, 245))
 
 Getter = Callable[[frozen.ReportRow, monthly.Figures, bool], str]
 
@@ -175,6 +167,13 @@ def print_report(
 ) -> int:
     """The 统计表 as a PDF at ``target``, with ``chart`` (:func:`monthly.cases_chart`) on a page after
     the signatures; returns its number of pages."""
+    # fpdf2 loads when a PDF is made, not with the screen that shows these figures (docs/architecture.md)
+    from fpdf.enums import WrapMode
+    from fpdf.fonts import FontFace
+
+    from app.pdf_sheet import FONT, LandscapeSheet
+
+    head_style, total_style = FontFace(fill_color=(230, 230, 230)), FontFace(fill_color=(245, 245, 245))
     target = Path(target)
     if not target.parent.exists():
         raise UserError(f"文件夹 {target.parent} 不存在，请先建立或换一个位置", field="file")
@@ -206,7 +205,7 @@ def print_report(
             line_height=4.2,
             padding=0.8,
             wrapmode=WrapMode.CHAR,
-            headings_style=HEAD,
+            headings_style=head_style,
             repeat_headings=1,
         ) as table:
             head = table.row()
@@ -220,7 +219,7 @@ def print_report(
             for r in rows:
                 for is_year in (False, True):
                     f = r.year if is_year else r.month
-                    line = table.row(style=TOTAL if r.kind == "total" else None)
+                    line = table.row(style=total_style if r.kind == "total" else None)
                     line.cell("" if is_year else _row_name(r), align="LEFT")
                     line.cell("本年累计" if is_year else "本月")
                     for _h, _w, get in columns:
@@ -302,6 +301,8 @@ def export_report(
 ) -> int:
     """The 统计表 as a workbook (the 台账 writer): one line per committee and period, 村 first, and
     ``chart`` on a sheet 图表 (figures and Excel bar charts); returns the number of lines."""
+    from app.ledger_book import LedgerBook, check_target  # openpyxl loads when a workbook is made
+
     target = check_target(target)
     columns = figure_columns()
     book = LedgerBook(

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from db import vocab
 
 from app.dates import cn_time
-from app.diary import acknowledgement, demands, documents, entries, referral, visits
+from app.diary import acknowledgement, demands, entries, referral, visits
 from app.errors import UserError
 from app.work import Work
 
@@ -191,7 +191,7 @@ def acknowledged_html(detail: entries.EntryDetail) -> str:
     head = f"{cn_time(detail.occurred_at)}　{detail.kind_label}　{detail.place}".rstrip("　")
     rows = "".join(
         f"<p style='margin: 6px 0'><b>{html.escape(label)}：</b>{html.escape(text)}</p>"
-        for label, text in documents.entry_sections(detail)
+        for label, text in entries.entry_sections(detail)
     )
     return (
         f"<div style='font-size: 16pt; line-height: 150%'><p style='color:#444'>{html.escape(head)}"
@@ -201,6 +201,8 @@ def acknowledged_html(detail: entries.EntryDetail) -> str:
 
 def print_entry_pdf(ctx: AppContext, entry_id: str, parent: QWidget) -> Path | None:
     """打印本条: save the single-entry PDF where the user chooses, then open it to print."""
+    from app.diary import documents  # the PDF library loads when something is printed (docs/architecture.md)
+
     with ctx.work() as w:
         detail = entries.entry_detail(w, entry_id)
     who = next((p.head_name for p in detail.participants), "")

@@ -39,8 +39,7 @@ from db.models import Station
 from db.queries.diary import DiaryFilter, LedgerFilter, ReferralRow
 
 from app import indexing
-from app.diary import demands, entries, ledger, referral
-from app.diary.documents import print_month
+from app.diary import demands, entries, referral
 from app.errors import UserError
 
 from ui.context import AppContext
@@ -427,6 +426,8 @@ class DiaryTab(QWidget):
         ws, user, station = self.ctx.workspace, self.ctx.user, self.ctx.station
 
         def work(progress):
+            from app.diary.documents import print_month  # the PDF library loads when something is printed
+
             with ws.work(user) as w:
                 return print_month(
                     w,
@@ -452,6 +453,8 @@ class DiaryTab(QWidget):
         name = self.village.currentText() if f.village_code else self.ctx.station.name
 
         def work(progress):
+            from app.diary import ledger  # the workbook library loads when something is exported
+
             with ws.work(user) as w:
                 return ledger.export_diary(w, Path(path), village_name=name, f=f, progress=progress)
 
@@ -737,6 +740,8 @@ class LedgerTab(QWidget):
         name = self.village.currentText() if f.village_code else self.ctx.station.name
 
         def work(progress):
+            from app.diary import ledger  # the workbook library loads when something is exported
+
             with ws.work(user) as w:
                 return ledger.export_ledger(w, Path(path), village_name=name, f=f, progress=progress)
 

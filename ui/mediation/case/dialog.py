@@ -28,8 +28,7 @@ from PySide6.QtWidgets import (
 
 from app import accounts
 from app.errors import UserError
-from app.mediation import agreement, casefile, rules, states
-from app.mediation import documents as docs
+from app.mediation import agreement, casefile, printable, rules, states
 from app.mediation.info import CaseFile
 
 from ui.context import AppContext
@@ -55,7 +54,7 @@ class CaseDialog(QDialog):
         self.ctx, self.case_id = ctx, case_id
         self.today = today or dt.date.today()
         self.cf: CaseFile | None = None
-        self.last_printed: docs.PrintedDocument | None = None
+        self.last_printed: printable.PrintedDocument | None = None
         self.resize(1180, 690)
         self.setMinimumSize(900, 560)
 
@@ -215,10 +214,10 @@ class CaseDialog(QDialog):
         self.print_menu.clear()
         self.print_menu.setToolTipsVisible(True)
         masked = not accounts.can(self.ctx.user, "reveal_resident_id")
-        for key in docs.available(self.cf):
-            act = self.print_menu.addAction(docs.DOCUMENTS[key])
+        for key in printable.available(self.cf):
+            act = self.print_menu.addAction(printable.DOCUMENTS[key])
             act.triggered.connect(lambda _=False, key=key: self.ask_print(key))
-            if key in docs.FULL_ID_DOCUMENTS:
+            if key in printable.FULL_ID_DOCUMENTS:
                 act.setToolTip(
                     "身份证号将遮蔽打印：打印完整号码需要“查看完整身份证号”权限（管理员、乡镇工作人员）"
                     if masked
@@ -227,7 +226,7 @@ class CaseDialog(QDialog):
 
     def ask_print(self, kind: str) -> None:
         name = (
-            f"{self.cf.case.case_number}-{docs.DOCUMENTS[kind]}.pdf".replace("（", "")
+            f"{self.cf.case.case_number}-{printable.DOCUMENTS[kind]}.pdf".replace("（", "")
             .replace("）", "-")
             .replace(" ", "")
         )
@@ -239,11 +238,13 @@ class CaseDialog(QDialog):
         ws, user, case_id = self.ctx.workspace, self.ctx.user, self.case_id
 
         def work(progress):
-            progress(0, 1, f"正在生成{docs.DOCUMENTS[kind]}…")
-            with ws.work(user) as w:
-                return docs.print_document(w, case_id, kind, target)
+            progress(0, 1, f"正在生成{printable.DOCUMENTS[kind]}…")
+            from app.mediation import documents  # fpdf2 loads when something is printed
 
-        def done(printed: docs.PrintedDocument) -> None:
+            with ws.work(user) as w:
+                return documents.print_document(w, case_id, kind, target)
+
+        def done(printed: printable.PrintedDocument) -> None:
             self.last_printed = printed
             if open_after:
                 QDesktopServices.openUrl(QUrl.fromLocalFile(str(printed.path)))
