@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from db.models.projects import PROJECT_STATES
-from db.queries.projects import ProjectRow, project_rows
+from db.queries.projects import ProjectRow, project_rows, year_counts
 
 from app.dates import cn_date
 from app.errors import UserError
@@ -38,14 +38,6 @@ def review_text(r: ProjectRow) -> str:
         return ""
     satisfied, basic, dissatisfied = r.review
     return f"满意 {satisfied}，基本满意 {basic}，不满意 {dissatisfied}"
-
-
-def year_counts(rows: list[ProjectRow]) -> dict[str, dict[str, int]]:
-    """Village code → state → number of projects (every state present, villages in code order)."""
-    out: dict[str, dict[str, int]] = {}
-    for r in rows:
-        out.setdefault(r.village_code, dict.fromkeys(PROJECT_STATES, 0))[r.state] += 1
-    return dict(sorted(out.items()))
 
 
 def export_year(

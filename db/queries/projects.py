@@ -214,3 +214,11 @@ def project_text_column() -> ScalarSelect[str]:
         .limit(1)
         .scalar_subquery()
     )
+
+
+def year_counts(rows: list[ProjectRow]) -> dict[str, dict[str, int]]:
+    """Village code → state → number of projects (every state present, villages in code order)."""
+    out: dict[str, dict[str, int]] = {}
+    for r in rows:
+        out.setdefault(r.village_code, dict.fromkeys(PROJECT_STATES, 0))[r.state] += 1
+    return dict(sorted(out.items()))

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.aid import pairs, records, rules
-from app.aid.documents import print_household_aid
 from app.dates import cn_date
 from app.errors import UserError
 
@@ -232,6 +231,10 @@ class HouseholdAidPanel(QWidget):
                 return None
         try:
             with self.ctx.work() as w:
+                from app.aid.documents import (
+                    print_household_aid,  # the PDF/workbook library loads when something is printed or exported
+                )
+
                 print_household_aid(
                     w, self.household_id, Path(target), unit_name=self.ctx.station.name, today=dt.date.today()
                 )

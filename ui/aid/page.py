@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 from db.queries.aid import VillageAidRow
 
 from app.aid import rules, view
-from app.aid.ledger import export_aid
 from app.dates import cn_date
 from app.errors import UserError
 
@@ -252,6 +251,10 @@ class AidPage(QWidget):
         tag = self.tag.currentText()
         try:
             with self.ctx.work() as w:
+                from app.aid.ledger import (
+                    export_aid,  # the PDF/workbook library loads when something is printed or exported
+                )
+
                 n = export_aid(
                     w,
                     Path(target),

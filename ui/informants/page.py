@@ -36,7 +36,6 @@ from db.queries.people import PersonHit
 from app.dates import cn_date
 from app.errors import UserError
 from app.informants import appointments
-from app.informants.ledger import export_informants
 
 from ui.context import AppContext
 from ui.dates import date_edit, pydate
@@ -401,6 +400,10 @@ class InformantsPage(QWidget):
             return
         try:
             with self.ctx.work() as w:
+                from app.informants.ledger import (
+                    export_informants,  # the PDF/workbook library loads when something is printed or exported
+                )
+
                 n = export_informants(w, Path(path), village_name=self.ctx.station.name)
         except UserError as exc:
             QMessageBox.warning(self, "导出失败", exc.message)

@@ -36,8 +36,6 @@ from app import accounts
 from app.dates import cn_date, cn_time
 from app.errors import UserError
 from app.keycases import cases
-from app.keycases.documents import print_case
-from app.keycases.ledger import export_keycases
 
 from ui.context import AppContext
 from ui.keycases.dialogs import CaseDialog, LinkDialog, SimpleDialog, show_error, today
@@ -527,6 +525,10 @@ class KeyCasesPage(QWidget):
             return
         try:
             with self.ctx.work() as w:
+                from app.keycases.documents import (
+                    print_case,  # the PDF/workbook library loads when something is printed or exported
+                )
+
                 pages = print_case(w, d.id, Path(name), unit_name=self.ctx.workspace.require_station().name)
         except UserError as exc:
             show_error(self, exc)
@@ -544,6 +546,10 @@ class KeyCasesPage(QWidget):
             return
         try:
             with self.ctx.work() as w:
+                from app.keycases.ledger import (
+                    export_keycases,  # the PDF/workbook library loads when something is printed or exported
+                )
+
                 n = export_keycases(
                     w,
                     Path(name),

@@ -32,13 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from db.models.projects import ACCEPTED, COMPLETED, PROJECT_STATES, TOWN_SCOPE
-from db.queries.projects import ProjectRow, project_rows, project_years
+from db.queries.projects import ProjectRow, project_rows, project_years, year_counts
 
 from app import attachments
 from app.dates import cn_date
 from app.errors import UserError
-from app.projects import documents, service
-from app.projects.ledger import year_counts
+from app.projects import service
 from app.projects.service import ProjectDetail, money_text
 
 from ui.context import AppContext
@@ -339,6 +338,10 @@ class ProjectsPage(QWidget):
         d = self.current_detail()
         if d is None:
             return
+        from app.projects import (
+            documents,  # the PDF/workbook library loads when something is printed or exported
+        )
+
         kind = documents.default_kind(d)
         name = "完成公示" if kind == documents.DONE else "计划公示"
         path, _ = QFileDialog.getSaveFileName(self, f"保存{name}", f"{d.title}-{name}.pdf", "PDF (*.pdf)")

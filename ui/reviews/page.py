@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from app.accounts import can
 from app.dates import cn_date
 from app.errors import UserError
-from app.reviews import documents, ledger, meetings, pack, tallies
+from app.reviews import meetings, tallies
 from app.reviews.common import key_label, last_period, month_label, period_label
 
 from ui.context import AppContext
@@ -354,6 +354,11 @@ class MeetingTab(QWidget):
         month = self.selected_month()
         try:
             with self.ctx.work() as w:
+                from app.reviews import (  # the PDF/workbook library loads when something is printed or exported
+                    documents,
+                    pack,
+                )
+
                 built = pack.build(w, month, today=self.today)
             pages = documents.print_pack(
                 built,
@@ -483,6 +488,10 @@ class BallotTab(QWidget):
             with self.ctx.work() as w:
                 works = tallies.cadre_work(w, tallies.resident_cadres(w), period)
                 town_name = w.station.name if w.is_town else (self.ctx.station.town_name or "")
+            from app.reviews import (
+                documents,  # the PDF/workbook library loads when something is printed or exported
+            )
+
             pages = documents.print_ballots(works, period, target, town_name=town_name, copies=copies)
         except UserError as exc:
             self.warn(exc.message)
@@ -509,6 +518,10 @@ class BallotTab(QWidget):
     def export_to(self, target: Path) -> tuple[int, int] | None:
         try:
             with self.ctx.work() as w:
+                from app.reviews import (
+                    ledger,  # the PDF/workbook library loads when something is printed or exported
+                )
+
                 got = ledger.export(w, target, today=self.today)
         except UserError as exc:
             self.warn(exc.message)
