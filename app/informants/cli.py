@@ -7,8 +7,6 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from app.informants.ledger import export_informants
-
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from app.cli import emit, open_workspace
@@ -17,6 +15,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     try:
         station = ws.require_station()
         with ws.work(args.actor) as w:
+            from app.informants.ledger import export_informants  # the workbook library loads only here
+
             n = export_informants(w, Path(args.file), village_name=station.name)
     finally:
         ws.close()
