@@ -427,8 +427,18 @@ def _check_birth_month(r: RosterRow, ctx: _Context, member: MemberInput, month: 
 
 
 def _is_total(values: Sequence[object]) -> bool:
-    texts = [clean_text(v).replace(" ", "") for v in values if not is_blank(v)]
-    return bool(texts) and any(t.startswith(TOTAL_WORDS) or t in TOTAL_WORDS for t in texts[:3])
+    """A 合计 row: one of its first three non-blank cells says so."""
+    seen = 0
+    for v in values:
+        if is_blank(v):
+            continue
+        t = clean_text(v).replace(" ", "")
+        if t.startswith(TOTAL_WORDS) or t in TOTAL_WORDS:
+            return True
+        seen += 1
+        if seen == 3:
+            break
+    return False
 
 
 def plan_import(
