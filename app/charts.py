@@ -19,14 +19,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
-from openpyxl.chart import BarChart, Reference
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Station
+
+if TYPE_CHECKING:  # fpdf and openpyxl load when a chart is drawn, not with the module (the bundle
+    # importer reads the monthly report's figures through app.mediation.monthly, which imports this)
+    from fpdf import FPDF
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 MONTHS = 12
 TOTAL_NAME = "全镇合计"
@@ -275,6 +278,8 @@ def table_rows(chart: MonthChart) -> list[list[object]]:
 def add_to_workbook(ws: WriteOnlyWorksheet, charts: Sequence[MonthChart]) -> list[list[object]]:
     """The rows to write into ``ws`` (call before writing them), with one Excel bar chart per unit and
     chart anchored to the right of the figures (column R on), three to a line."""
+    from openpyxl.chart import BarChart, Reference
+
     rows: list[list[object]] = []
     chart_row = 1
     for chart in charts:
