@@ -44,6 +44,7 @@ BULK_HASH_SIZE = 32 * 1024 * 1024  # while many rows go into a full-text index
 _KEY = "bulk_written"
 _PASS = "bulk_pass"
 _LARGE_WAL = "bulk_large_wal"
+_OTHER_PROGRAM = "bulk_other_program"
 
 
 def note_written(conn: Connection, table_name: str, ids: Iterable[str], *, new: bool = False) -> None:
@@ -64,8 +65,13 @@ def written(conn: Connection, table_name: str, *, updated_only: bool = False) ->
 
 
 @contextlib.contextmanager
-def bulk_writes(conn: Connection) -> Iterator[None]:
+def bulk_writes(conn: Connection, *, same_program: bool = True) -> Iterator[None]:
+    """``same_program``: the rows were made by a program of this schema revision. False (a bundle from a
+    village on an older or newer program): a writer recomputes, from the rows as stored, the derived
+    columns that travel with them (their form may have changed between versions); see
+    :func:`rows_of_other_program`."""
     conn.info[_KEY] = {}
+    conn.info[_OTHER_PROGRAM] = not same_program
     try:
         with contextlib.ExitStack() as stack:
             for spec in BULK_WRITERS:
@@ -74,6 +80,12 @@ def bulk_writes(conn: Connection) -> Iterator[None]:
             yield
     finally:
         conn.info.pop(_KEY, None)
+        conn.info.pop(_OTHER_PROGRAM, None)
+
+
+def rows_of_other_program(conn: Connection) -> bool:
+    """For a bulk writer on leaving: were the rows made by another version of the program?"""
+    return bool(conn.info.get(_OTHER_PROGRAM))
 
 
 @contextlib.contextmanager

@@ -270,12 +270,27 @@ def bulk_import_refresh(conn: Connection) -> Iterator[None]:
     households, well under a second)."""
     from db.bulk import written
 
-    with triggers_set_aside(conn):
-        yield
-        refresh_written(
-            conn,
-            entries=written(conn, "diary_entry"),
-            demands=written(conn, "demand"),
-            participants=written(conn, "diary_participant"),
-            households=written(conn, "household"),
-        )
+    # A participant row moved to another household (a merge or a correction at the village) leaves its
+    # old household with one visit fewer, and the bundle need not carry that household: a temporary
+    # trigger (this connection only, on updates only: inserts keep no statement journal for it) lists it.
+    conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS derived_left (household_id TEXT PRIMARY KEY)")
+    conn.exec_driver_sql("DELETE FROM temp.derived_left")
+    conn.exec_driver_sql(
+        "CREATE TEMP TRIGGER IF NOT EXISTS derived_participant_left AFTER UPDATE OF household_id "
+        "ON main.diary_participant WHEN old.household_id IS NOT new.household_id BEGIN "
+        "INSERT OR IGNORE INTO derived_left (household_id) VALUES (old.household_id); END"
+    )
+    try:
+        with triggers_set_aside(conn):
+            yield
+            left = [h for (h,) in conn.exec_driver_sql("SELECT household_id FROM temp.derived_left")]
+            refresh_written(
+                conn,
+                entries=written(conn, "diary_entry"),
+                demands=written(conn, "demand"),
+                participants=written(conn, "diary_participant"),
+                households=written(conn, "household") | set(left),
+            )
+    finally:
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS temp.derived_participant_left")
+        conn.exec_driver_sql("DELETE FROM temp.derived_left")

@@ -579,7 +579,8 @@ def _apply(
     auth = _authority(me, sender, m, staged, blobs)
     result = records.ApplyResult()
     now = utcnow()
-    with bulk_writes(conn):  # derived indexes (full text) catch up once, not per row
+    # derived indexes (full text) catch up once, not per row
+    with bulk_writes(conn, same_program=m.get("schema_version") == migrate.head_revision()):
         for table in staged:
             if progress:
                 progress(0, 0, f"{sender.name} 第 {m['sequence']} 号包：{table.spec.record_type}")
