@@ -488,6 +488,7 @@ def plan_import(
     )
     seen: dict[tuple[str, ...], int] = {}
     seen_ids: dict[str, int] = {}
+    mapped_columns = sorted(mapping)
     for offset, values in enumerate(sheet.rows[header_row + 1 :]):
         r = RosterRow(header_row + 2 + offset, list(values))
         plan.rows.append(r)
@@ -499,7 +500,7 @@ def plan_import(
             plan.notes.append(f"第 {r.row} 行是合计行，已跳过")
             continue
         # Duplicates are judged on the mapped columns: a copied row usually has its own 序号.
-        signature = tuple(cell_text(values[i]) if i < len(values) else "" for i in sorted(mapping))
+        signature = tuple(map(cell_text, [values[i] if i < len(values) else None for i in mapped_columns]))
         if signature in seen:
             r.problems.append(
                 RowProblem(r.row, plan.header_of("name"), f"与第 {seen[signature]} 行内容相同（重复行）")
