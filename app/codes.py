@@ -36,9 +36,14 @@ class InvalidResidentId(ValueError):
     """The message is Chinese and says what is wrong."""
 
 
+_SCIENTIFIC = re.compile(r"\d(\.\d+)?E\+?\d+")
+_ID18 = re.compile(r"\d{17}[\dX]")
+_SPACES = re.compile(r"\s+")
+
+
 def normalize_resident_id(raw: str) -> str:
     """Strip spaces, convert full-width characters and a lowercase x; nothing else is changed."""
-    return re.sub(r"\s+", "", to_halfwidth(str(raw))).upper()
+    return _SPACES.sub("", to_halfwidth(str(raw))).upper()
 
 
 def parse_resident_id(raw: str, *, today: dt.date | None = None) -> ResidentId:
@@ -48,12 +53,12 @@ def parse_resident_id(raw: str, *, today: dt.date | None = None) -> ResidentId:
     """
     number = normalize_resident_id(raw)
     today = today or dt.date.today()
-    if re.fullmatch(r"\d(\.\d+)?E\+?\d+", number):
+    if _SCIENTIFIC.fullmatch(number):
         raise InvalidResidentId(
             "身份证号被 Excel 存成了数字（科学计数法），后几位已丢失，请把该列设为文本后重新录入"
         )
     if len(number) == 18:
-        if not re.fullmatch(r"\d{17}[\dX]", number):
+        if not _ID18.fullmatch(number):
             raise InvalidResidentId("18 位身份证号只能是 17 位数字加 1 位数字或 X")
         birth = number[6:14]
         expected = id_check_digit(number[:17])
@@ -67,8 +72,8 @@ def parse_resident_id(raw: str, *, today: dt.date | None = None) -> ResidentId:
         legacy = True
     else:
         raise InvalidResidentId(f"身份证号应为 18 位（或旧式 15 位），现在是 {len(number)} 位")
-    try:
-        birth_date = dt.datetime.strptime(birth, "%Y%m%d").date()
+    try:  # eight digits (checked above): as strptime("%Y%m%d") reads them, without its cost
+        birth_date = dt.date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
     except ValueError:
         raise InvalidResidentId(f"身份证号中的出生日期 {birth} 不存在") from None
     if birth_date > today or birth_date.year < 1880:
@@ -133,6 +138,8 @@ def normalize_phone(raw: str | float | int) -> str:
             raise InvalidPhone(f"电话号码“{raw}”不是整数")
         raw = int(raw)
     text = to_halfwidth(str(raw)).strip()
+    if _MOBILE.match(text):  # the common case, as typed
+        return text
     if re.fullmatch(r"\d+\.0", text):
         text = text[:-2]
     digits = re.sub(r"[\s\-()（）]", "", text)

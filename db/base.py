@@ -56,7 +56,8 @@ def new_id(station_id: str | None = None, *, ms: int | None = None, rand: int | 
         | (ms & 0xFFFFF) << 42
         | (rand & ((1 << 42) - 1))
     )
-    return str(uuid.UUID(int=value))
+    h = f"{value:032x}"  # as str(uuid.UUID(int=value)), without building the UUID object
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def random_id() -> str:
@@ -75,7 +76,8 @@ def derived_id(parent_id: str, *parts: str) -> str:
         head = digest >> 64
     value = head << 64 | 0b10 << 62 | (digest & ((1 << 62) - 1))
     value = value & ~(0xF << 76) | 0x8 << 76
-    return str(uuid.UUID(int=value))
+    h = f"{value:032x}"  # as str(uuid.UUID(int=value)), without building the UUID object
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class Base(DeclarativeBase):

@@ -17,7 +17,7 @@ import importlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Boolean, Connection, Date, DateTime, Engine, Table, insert
 
 # "module:function"; function(conn) -> context manager, entered inside the caller's transaction.
 BULK_WRITERS: tuple[str, ...] = (
@@ -44,6 +44,7 @@ BULK_HASH_SIZE = 32 * 1024 * 1024  # while many rows go into a full-text index
 _KEY = "bulk_written"
 _PASS = "bulk_pass"
 _LARGE_WAL = "bulk_large_wal"
+_OTHER_PROGRAM = "bulk_other_program"
 
 
 def note_written(conn: Connection, table_name: str, ids: Iterable[str], *, new: bool = False) -> None:
@@ -64,8 +65,13 @@ def written(conn: Connection, table_name: str, *, updated_only: bool = False) ->
 
 
 @contextlib.contextmanager
-def bulk_writes(conn: Connection) -> Iterator[None]:
+def bulk_writes(conn: Connection, *, same_program: bool = True) -> Iterator[None]:
+    """``same_program``: the rows were made by a program of this schema revision. False (a bundle from a
+    village on an older or newer program): a writer recomputes, from the rows as stored, the derived
+    columns that travel with them (their form may have changed between versions); see
+    :func:`rows_of_other_program`."""
     conn.info[_KEY] = {}
+    conn.info[_OTHER_PROGRAM] = not same_program
     try:
         with contextlib.ExitStack() as stack:
             for spec in BULK_WRITERS:
@@ -74,6 +80,12 @@ def bulk_writes(conn: Connection) -> Iterator[None]:
             yield
     finally:
         conn.info.pop(_KEY, None)
+        conn.info.pop(_OTHER_PROGRAM, None)
+
+
+def rows_of_other_program(conn: Connection) -> bool:
+    """For a bulk writer on leaving: were the rows made by another version of the program?"""
+    return bool(conn.info.get(_OTHER_PROGRAM))
 
 
 @contextlib.contextmanager
@@ -196,3 +208,41 @@ def triggers_dropped(conn: Connection, prefix: str) -> Iterator[None]:
     finally:
         for _name, sql in triggers:
             conn.exec_driver_sql(sql)
+
+
+def _stored(column_type: Any) -> Callable[[Any], Any] | None:
+    """How SQLAlchemy's SQLite dialect stores a Python value of ``column_type`` (None: as it is)."""
+    if isinstance(column_type, DateTime):
+        return lambda v: v if v is None or isinstance(v, str) else v.isoformat(" ", "microseconds")
+    if isinstance(column_type, Date):
+        return lambda v: v if v is None or isinstance(v, str) else v.isoformat()
+    if isinstance(column_type, Boolean):
+        return lambda v: v if v is None else int(bool(v))
+    return None
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many row dicts (each with the same keys) as one ``executemany`` of positional rows: the
+    values stored as SQLAlchemy's Core insert would store them (dates and times as its ISO text), without
+    its per-row parameter processing, which costs more than SQLite's own work for a roster of 10 000.
+    A table whose columns need another conversion goes through the Core insert."""
+    if not rows:
+        return
+    names = list(rows[0])
+    convert = []
+    for i, name in enumerate(names):
+        column_type = table.c[name].type
+        fn = _stored(column_type)
+        if fn is not None:
+            convert.append((i, fn))
+        elif column_type.dialect_impl(conn.dialect).bind_processor(conn.dialect) is not None:
+            conn.execute(insert(table), rows)
+            return
+    values = [[row[n] for n in names] for row in rows]
+    for i, fn in convert:
+        for v in values:
+            v[i] = fn(v[i])
+    cols = ", ".join(f'"{n}"' for n in names)
+    conn.connection.cursor().executemany(  # the driver's cursor takes the lists as they are
+        f'INSERT INTO "{table.name}" ({cols}) VALUES ({", ".join("?" * len(names))})', values
+    )

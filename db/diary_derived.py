@@ -33,6 +33,7 @@ and refresh the rows they wrote in a few set-based statements (:func:`refresh_wr
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import Connection
@@ -113,21 +114,27 @@ def refresh_demands(where_id: str) -> str:
     """
 
 
-_MET = """INSERT OR IGNORE INTO derived_household_met (period, village_code, household_id)
-      SELECT DISTINCT {period}, f.village_code, dp.household_id
-        FROM diary_participant dp JOIN derived_entry_fact f ON f.entry_id = dp.entry_id
-       WHERE dp.deleted_at IS NULL AND dp.household_id {where_id};"""
 PERIODS = (
     "substr(f.day, 1, 4)",
     "substr(f.day, 1, 4) || '-Q' || ((CAST(substr(f.day, 6, 2) AS INTEGER) + 2) / 3)",
     "substr(f.day, 1, 7)",
 )
+# The months met once (one pass over the participants), then each month's year, quarter and itself.
+_MET = f"""INSERT OR IGNORE INTO derived_household_met (period, village_code, household_id)
+      SELECT CASE n.n WHEN 1 THEN {PERIODS[0].replace("f.day", "m.day")}
+                      WHEN 2 THEN {PERIODS[1].replace("f.day", "m.day")}
+                      ELSE {PERIODS[2].replace("f.day", "m.day")} END, m.village_code, m.household_id
+        FROM (SELECT DISTINCT substr(f.day, 1, 7) AS day, f.village_code AS village_code,
+                     dp.household_id AS household_id
+                FROM diary_participant dp JOIN derived_entry_fact f ON f.entry_id = dp.entry_id
+               WHERE dp.deleted_at IS NULL AND dp.household_id {{where_id}}) m
+        CROSS JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3) n;"""
 
 
 def refresh_households(where_id: str) -> str:
     """SQL: the visit state and the periods met of the households whose id satisfies ``<id> {where_id}``,
     anew (after the facts of their entries)."""
-    met = "\n".join(_MET.format(period=p, where_id=where_id) for p in PERIODS)
+    met = _MET.format(where_id=where_id)
     return f"""
     DELETE FROM derived_household_visit WHERE household_id {where_id};
     INSERT INTO derived_household_visit (household_id, village_code, last_visit, since)
@@ -239,9 +246,12 @@ def refresh_written(
     )
     conn.exec_driver_sql("DELETE FROM temp.derived_ids")
     for kind, ids in (("e", entries), ("d", demands), ("p", participants), ("h", households)):
-        rows = [(kind, i) for i in ids]
-        if rows:
-            conn.exec_driver_sql("INSERT OR IGNORE INTO temp.derived_ids (kind, id) VALUES (?, ?)", rows)
+        listed_ids = sorted(ids)
+        if listed_ids:  # one statement and one parameter (a JSON array), not a row of Python per id
+            conn.exec_driver_sql(
+                "INSERT OR IGNORE INTO temp.derived_ids (kind, id) SELECT ?, value FROM json_each(?)",
+                (kind, json.dumps(listed_ids)),
+            )
     listed = "(SELECT id FROM temp.derived_ids WHERE kind = '{}')"
     conn.exec_driver_sql(
         "INSERT OR IGNORE INTO temp.derived_ids (kind, id) "
@@ -270,12 +280,27 @@ def bulk_import_refresh(conn: Connection) -> Iterator[None]:
     households, well under a second)."""
     from db.bulk import written
 
-    with triggers_set_aside(conn):
-        yield
-        refresh_written(
-            conn,
-            entries=written(conn, "diary_entry"),
-            demands=written(conn, "demand"),
-            participants=written(conn, "diary_participant"),
-            households=written(conn, "household"),
-        )
+    # A participant row moved to another household (a merge or a correction at the village) leaves its
+    # old household with one visit fewer, and the bundle need not carry that household: a temporary
+    # trigger (this connection only, on updates only: inserts keep no statement journal for it) lists it.
+    conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS derived_left (household_id TEXT PRIMARY KEY)")
+    conn.exec_driver_sql("DELETE FROM temp.derived_left")
+    conn.exec_driver_sql(
+        "CREATE TEMP TRIGGER IF NOT EXISTS derived_participant_left AFTER UPDATE OF household_id "
+        "ON main.diary_participant WHEN old.household_id IS NOT new.household_id BEGIN "
+        "INSERT OR IGNORE INTO derived_left (household_id) VALUES (old.household_id); END"
+    )
+    try:
+        with triggers_set_aside(conn):
+            yield
+            left = [h for (h,) in conn.exec_driver_sql("SELECT household_id FROM temp.derived_left")]
+            refresh_written(
+                conn,
+                entries=written(conn, "diary_entry"),
+                demands=written(conn, "demand"),
+                participants=written(conn, "diary_participant"),
+                households=written(conn, "household") | set(left),
+            )
+    finally:
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS temp.derived_participant_left")
+        conn.exec_driver_sql("DELETE FROM temp.derived_left")

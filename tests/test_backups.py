@@ -322,6 +322,35 @@ def test_an_import_first_backs_up_what_the_database_held(two_villages):
         town.close(daily_backup=False)
 
 
+def test_bundles_all_imported_before_need_no_backup_and_a_new_one_among_them_does(two_villages):
+    """Importing again what was imported (the same stick read twice) writes nothing, so it copies the
+    whole town database first for nothing: none is made. One new bundle among them: a backup again."""
+    from app.sync.export import export_bundles
+    from app.sync.importer import import_bundles
+
+    village = Workspace.open(two_villages["first"], create=False, credentials=ADMIN)
+    town = Workspace.open(two_villages["town"], create=False, credentials=ADMIN)
+    try:
+        add_household(village, "孙一")
+        out = two_villages["first"].parent / "out"
+        out.mkdir()
+        (first,) = export_bundles(village, out)
+        import_bundles(town, [first.path])
+        for old in files.backups(town.backups_dir):
+            old.unlink()
+        again = import_bundles(town, [first.path])
+        assert [b.status for b in again.bundles] == ["already_imported"]
+        assert not [b for b in files.backups(town.backups_dir) if "before-import" in b.name]
+        add_household(village, "孙二")
+        (second,) = export_bundles(village, out)
+        both = import_bundles(town, [first.path, second.path])
+        assert [b.status for b in both.bundles] == ["already_imported", "imported"]
+        assert [b for b in files.backups(town.backups_dir) if "before-import" in b.name]
+    finally:
+        village.close(daily_backup=False)
+        town.close(daily_backup=False)
+
+
 def test_a_large_database_is_checked_in_the_background_and_writes_wait_for_it(village_ws, monkeypatch):
     from db.models import Setting
 

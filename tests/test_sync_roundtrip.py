@@ -480,8 +480,13 @@ def test_a_bundle_of_an_older_schema_lands_in_chinese_and_its_signatures_still_m
         changed = acknowledgement.acknowledgement_info(s, altered.id)
         assert not changed.matches_content and changed.content_hash == old[ack_id(altered.id)]
     # what the village holds and the town now holds are the same rows (but the flagged hash, which an
-    # older village keeps over its English codes)
+    # older village keeps over its English codes, and the households' search text, which the town builds
+    # anew in its own program's form from a bundle of another version)
     ours, theirs = synced_rows(village, VILLAGE_CODE), synced_rows(town, VILLAGE_CODE)
+    (spec,) = [s for s in records.table_specs() if s.record_type == "households"]
+    i_text = spec.columns.index("search_text")
+    for rows in (ours, theirs):
+        rows["households"] = [r[:i_text] + r[i_text + 1 :] for r in rows["households"]]
     assert {t: r for t, r in ours.items() if t != "acknowledgements"} == {
         t: r for t, r in theirs.items() if t != "acknowledgements"
     }

@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 
 from db import diary_derived, vocab
 from db.base import new_id
+from db.bulk import insert_rows
 from db.diary_fulltext import index_new_entries, triggers_set_aside
 from db.models import (
     Acknowledgement,
@@ -45,6 +46,7 @@ from app.diary.entries import participant_id
 from app.diary.visits import MUST_VISIT_DAYS, MUST_VISIT_KINDS
 from app.households.tags import tag_row_id
 from app.pinyin import name_keys
+from app.sync.records import table_of
 from app.workspace import Workspace
 
 HOME_VISIT, PHONE, WALK_IN, RECEPTION = ENTRY_KINDS[:4]
@@ -662,7 +664,7 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
                 ):
                     if rows:
                         stamp_new_rows(conn, ctx, rows)
-                        conn.execute(insert(model), rows)
+                        insert_rows(conn, table_of(model), rows)
                 index_new_entries(conn, [e["id"] for e in entries])
                 # the visit state and per-day counts of what the batch wrote (its demands and the
                 # households its entries met come with the entries)

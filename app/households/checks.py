@@ -98,10 +98,23 @@ class Problem:
 
 
 # -- validation ---------------------------------------------------------------------------------
+_CLEANED: dict[str, str] = {}  # text → cleaned: a roster repeats its 组, 性别, 民族, 关系 … in every row
+_CLEANED_MAX = 50_000
+
+
 def clean_text(value: object) -> str:
     """Trim, full-width → half-width for digits/letters, collapse inner runs of spaces."""
     if value is None:
         return ""
+    if type(value) is str:
+        out = _CLEANED.get(value)
+        if out is None:
+            out = " ".join(to_halfwidth(value).split())
+            if len(_CLEANED) >= _CLEANED_MAX:
+                _CLEANED.clear()
+            if len(value) <= 64:
+                _CLEANED[value] = out
+        return out
     return " ".join(to_halfwidth(str(value)).split())
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table, select
 
-from db import vocab
+from db import diary_derived, vocab
 from db.base import new_id
 from db.models import CadreAssignment, Household, HouseholdTag, Person, User
 from db.queries.households import MemberKeys, bulk_search_index, household_search_text
@@ -309,7 +309,9 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
     with ws.engine.begin() as conn:
         # Random UUID keys scatter index writes: a bigger page cache for this one bulk transaction.
         conn.exec_driver_sql("PRAGMA cache_size=-196608")
-        with bulk_search_index(conn):
+        # the search index and the derived visit rows (db/diary_derived.py) are made once, at the end,
+        # set-based: their per-row triggers would run seven statements for every household
+        with diary_derived.triggers_set_aside(conn), bulk_search_index(conn):
             # -- cadres -------------------------------------------------------------------------------
             password_hash = hash_password(DEMO_PASSWORD)
             existing = set(conn.scalars(select(User.username)).all())
@@ -613,6 +615,7 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
                             made[key] += len(rows)
                         rows.clear()
                     progress(n + 1, n_households, "生成户籍演示数据")
+            diary_derived.refresh_written(conn, households=household_ids)
         conn.exec_driver_sql("PRAGMA cache_size=-2000")
     demo.shared["cadre_ids"] = cadre_ids
     demo.shared["household_ids"] = household_ids

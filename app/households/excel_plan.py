@@ -427,8 +427,18 @@ def _check_birth_month(r: RosterRow, ctx: _Context, member: MemberInput, month: 
 
 
 def _is_total(values: Sequence[object]) -> bool:
-    texts = [clean_text(v).replace(" ", "") for v in values if not is_blank(v)]
-    return bool(texts) and any(t.startswith(TOTAL_WORDS) or t in TOTAL_WORDS for t in texts[:3])
+    """A 合计 row: one of its first three non-blank cells says so."""
+    seen = 0
+    for v in values:
+        if is_blank(v):
+            continue
+        t = clean_text(v).replace(" ", "")
+        if t.startswith(TOTAL_WORDS) or t in TOTAL_WORDS:
+            return True
+        seen += 1
+        if seen == 3:
+            break
+    return False
 
 
 def plan_import(
@@ -478,6 +488,7 @@ def plan_import(
     )
     seen: dict[tuple[str, ...], int] = {}
     seen_ids: dict[str, int] = {}
+    mapped_columns = sorted(mapping)
     for offset, values in enumerate(sheet.rows[header_row + 1 :]):
         r = RosterRow(header_row + 2 + offset, list(values))
         plan.rows.append(r)
@@ -489,7 +500,7 @@ def plan_import(
             plan.notes.append(f"第 {r.row} 行是合计行，已跳过")
             continue
         # Duplicates are judged on the mapped columns: a copied row usually has its own 序号.
-        signature = tuple(cell_text(values[i]) if i < len(values) else "" for i in sorted(mapping))
+        signature = tuple(map(cell_text, [values[i] if i < len(values) else None for i in mapped_columns]))
         if signature in seen:
             r.problems.append(
                 RowProblem(r.row, plan.header_of("name"), f"与第 {seen[signature]} 行内容相同（重复行）")

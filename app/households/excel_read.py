@@ -265,6 +265,8 @@ def parse_id_cell(value: object) -> str:
 
 
 def cell_text(value: object) -> str:
+    if type(value) is str:  # most cells
+        return clean_text(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, dt.datetime):

@@ -146,8 +146,9 @@ def collect_files(paths: Iterable[Path | str]) -> list[Path]:
     return unique
 
 
-def _peek_order(path: Path) -> tuple[int, str, int, str]:
-    """Sort key (sender, sequence) from the unverified manifest; unreadable files go last."""
+def _peek_manifest(path: Path) -> dict[str, Any] | None:
+    """The manifest as the file says it, unverified (None when it cannot be read): for ordering the
+    files and for knowing whether an import may write at all, never for trusting anything."""
     try:
         with open(path, "rb") as f:
             head = f.read(4096)
@@ -155,9 +156,43 @@ def _peek_order(path: Path) -> tuple[int, str, int, str]:
             (mlen,) = struct.unpack_from(">I", head, nl + 1)
             f.seek(nl + 5)
             m = json.loads(f.read(min(mlen, 1 << 20)).decode("utf-8"))
+        return m if isinstance(m, dict) else None
+    except Exception:
+        return None
+
+
+def _peek_order(path: Path) -> tuple[int, str, int, str]:
+    """Sort key (sender, sequence) from the unverified manifest; unreadable files go last."""
+    try:
+        m = _peek_manifest(path)
+        assert m is not None
         return (0, str(m["sender"]["code"]), int(m["sequence"]), str(path))
     except Exception:
         return (1, "", 0, str(path))
+
+
+def _may_write(ws: Workspace, files: list[Path]) -> bool:
+    """Might importing ``files`` write anything? Not when every one of them says (unverified) it is a
+    bundle imported already: then there is nothing to back up first (a bundle that lied about it is
+    found out when it is verified, and is refused or found imported; either way nothing is written)."""
+    ids = []
+    for path in files:
+        m = _peek_manifest(path)
+        bundle_id = m.get("bundle_id") if m is not None else None
+        if not isinstance(bundle_id, str):
+            return True
+        ids.append(bundle_id)
+    table = ReceivedBundle.__table__
+    assert ws.engine is not None, "the workspace is open"
+    with ws.engine.connect() as conn:
+        received = {
+            row[0]
+            for start in range(0, len(ids), 500)
+            for row in conn.execute(
+                select(table.c.bundle_id).where(table.c.bundle_id.in_(ids[start : start + 500]))
+            )
+        }
+    return not set(ids) <= received
 
 
 @functools.lru_cache(maxsize=32)
@@ -214,10 +249,6 @@ def import_bundles(
     me = local_station(ws)
     outcomes: list[BundleOutcome] = []
     ws.wait_for_check()  # it writes: never to a damaged database
-    if files and not dry_run:  # what the database held before this import, checked, in backups/
-        if progress:
-            progress(0, len(files), "导入前先备份数据库…")
-        write_backup(ws.db_path, ws.backups_dir, "before-import", ws.key, slots_file=ws.slots_file)
     assert ws.engine is not None, "the workspace is open"
     # While one bundle is written (SQLite works without the GIL), the next one is read, verified,
     # decrypted and parsed in a second thread: the two halves of an import overlap.
@@ -232,6 +263,12 @@ def import_bundles(
         batch = _Batch(ws, writer, me, dry_run, progress, user_id)
         try:
             upcoming = reader.submit(_prepare, ws, me, files[0]) if files else None
+            if files and not dry_run and _may_write(ws, files):
+                # what the database held before this import, checked, in backups/ (while the first
+                # bundle is read and verified); bundles that were all imported before need none
+                if progress:
+                    progress(0, len(files), "导入前先备份数据库…")
+                write_backup(ws.db_path, ws.backups_dir, "before-import", ws.key, slots_file=ws.slots_file)
             for n, path in enumerate(files):
                 if progress:
                     progress(n, len(files), f"正在导入 {path.name}（{n + 1}/{len(files)}）")
@@ -542,7 +579,8 @@ def _apply(
     auth = _authority(me, sender, m, staged, blobs)
     result = records.ApplyResult()
     now = utcnow()
-    with bulk_writes(conn):  # derived indexes (full text) catch up once, not per row
+    # derived indexes (full text) catch up once, not per row
+    with bulk_writes(conn, same_program=m.get("schema_version") == migrate.head_revision()):
         for table in staged:
             if progress:
                 progress(0, 0, f"{sender.name} 第 {m['sequence']} 号包：{table.spec.record_type}")

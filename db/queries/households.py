@@ -159,14 +159,70 @@ def bulk_search_index(conn: Connection) -> Iterator[None]:
 
 @contextlib.contextmanager
 def bulk_import_index(conn: Connection) -> Iterator[None]:
-    """For :func:`db.bulk.bulk_writes`: the households written in bulk are indexed on leaving."""
-    from db.bulk import written
+    """For :func:`db.bulk.bulk_writes`: the households written in bulk are indexed on leaving. Rows made
+    by another version of the program (a village not yet updated) carry the search text in that
+    version's form (before migration 0016: the ID's last 8 characters, no surname mark): the text of
+    their households is built anew here, as this program builds it."""
+    from db.bulk import rows_of_other_program, written
 
     with bulk_search_index(conn):
         yield
         ids = written(conn, "household")
         note_only_these_written(conn, ids)
+        if rows_of_other_program(conn):
+            people = written(conn, "person")
+            rebuild_search_text(conn, ids | _households_of(conn, people))
         note_search_text_changed(conn, ids)
+
+
+def _households_of(conn: Connection, person_ids: set[str]) -> set[str]:
+    out: set[str] = set()
+    ids = sorted(person_ids)
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        out.update(
+            h
+            for (h,) in conn.exec_driver_sql(
+                f"SELECT household_id FROM person WHERE id IN ({','.join('?' * len(part))})", tuple(part)
+            )
+        )
+    return out
+
+
+def rebuild_search_text(conn: Connection, household_ids: Iterable[str]) -> int:
+    """Inside :func:`bulk_search_index`: the search text of these households built anew from the stored
+    household and its live members (their stored pinyin keys), written where it differs and noted for
+    the index. Returns how many changed."""
+    ids = sorted(set(household_ids))
+    changed: list[tuple[str, str]] = []
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        marks = ",".join("?" * len(part))
+        members: dict[str, list[MemberKeys]] = {}
+        for hid, name, full, initials, number, phone in conn.exec_driver_sql(
+            "SELECT household_id, name, name_pinyin, name_initials, id_number, phone FROM person "
+            f"WHERE household_id IN ({marks}) AND deleted_at IS NULL ORDER BY rowid",
+            tuple(part),
+        ):
+            members.setdefault(hid, []).append(MemberKeys(name, full, initials, number, phone))
+        for hid, no, group, address, phones, old in conn.exec_driver_sql(
+            "SELECT id, household_no, group_name, address, phones, search_text FROM household "
+            f"WHERE id IN ({marks})",
+            tuple(part),
+        ):
+            text = household_search_text(
+                household_no=no,
+                group_name=group or "",
+                address=address or "",
+                phones=phones or "",
+                members=members.get(hid, []),
+            )
+            if text != old:
+                changed.append((text, hid))
+    if changed:
+        conn.exec_driver_sql("UPDATE household SET search_text = ? WHERE id = ?", changed)
+        note_search_text_changed(conn, [hid for _text, hid in changed])
+    return len(changed)
 
 
 def note_only_these_written(conn: Connection, household_ids: Iterable[str]) -> None:

@@ -1,0 +1,35 @@
+"""Name keys for the search: every reading of every character, whatever phrase the name happens to spell."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from app.pinyin import name_keys
+
+
+def test_a_name_that_spells_a_phrase_keeps_every_reading_of_its_characters():
+    # 重阳 is a phrase (the festival, chong yang): as a given name 重 may be read zhong too, and 长 in 长江
+    # may be zhang; a person typed either way is found
+    full, initials = name_keys("张重阳")
+    assert {"zhangchongyang", "zhangzhongyang"} <= set(full.split())
+    assert {"zcy", "zzy"} <= set(initials.split())
+    assert {"wcj", "wzj"} <= set(name_keys("王长江")[1].split())
+    assert name_keys("张三丰") == ("zhangsanfeng", "zsf")
+    assert name_keys("Tom张") == ("tomzhang", "tz")  # letters stay one piece, as before
+    assert name_keys("") == ("", "")
+
+
+def test_keying_names_does_not_load_the_phrase_dictionary():
+    root = Path(__file__).resolve().parent.parent
+    code = (
+        "from app.pinyin import name_keys\n"
+        "name_keys('张三丰')\n"
+        "import pypinyin.constants as c\n"
+        "print(len(c.PHRASES_DICT))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "0"
