@@ -112,6 +112,8 @@ def test_the_town_records_a_meeting_and_the_village_completes_its_decision(
     vwindow.open_page("reviews", item.record_id)
     vpage = vwindow.findChild(ReviewsPage)
     assert vpage.meeting.current() is not None and vpage.meeting.current().id == item.record_id
+    # a village picks no month: no month or year box sits over the page's text
+    assert not vpage.meeting.month.isVisible() and not vpage.meeting.year.isVisible()
     done = vpage.meeting.done_dialog()
     done.note.setPlainText("已逐条说明，3 条逾期诉求已办结 2 条。")
     assert done.save()

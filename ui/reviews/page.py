@@ -176,6 +176,8 @@ class MeetingTab(QWidget):
             self.pack_button.clicked.connect(self.ask_pack)
             top.addWidget(self.pack_button)
         else:
+            self.year.hide()  # a village picks no month: outside any layout they would sit over the text
+            self.month.hide()
             intro = QLabel(
                 "乡镇驻村工作点评会下发给本村的决定。落实后请填写落实情况，随上报包报给乡镇。", self
             )
