@@ -34,7 +34,6 @@ from db import vocab
 from db.models import (
     CadreAssignment,
     Demand,
-    DiaryEntry,
     DiaryParticipant,
     Household,
     HouseholdTag,
@@ -597,15 +596,17 @@ def year_charts(work: Work, year: int) -> list[charts.MonthChart]:
     session = work.session
     start = dt.datetime(year, 1, 1)
     end = dt.datetime(year + 1, 1, 1)
-    entry_month = func.strftime("%m", DiaryEntry.occurred_at)
-    in_year = [DiaryEntry.deleted_at.is_(None), DiaryEntry.occurred_at >= start, DiaryEntry.occurred_at < end]
-    own = [] if work.is_town else [DiaryEntry.village_code == work.unit_code]
+    first, last = f"{year:04d}-01-01", f"{year:04d}-12-31"
+    # From the per-day counts (db/diary_derived.py): at most 366 days × villages × 方式 rows, never every entry.
+    e, d = _entry_day, _demand_day
     visits: dict[str, list[list[int]]] = {}
     _month_counts(
         session.execute(
-            select(DiaryEntry.village_code, entry_month, func.count())
-            .where(*in_year, *own)
-            .group_by(DiaryEntry.village_code, entry_month)
+            select(e.c.village_code, func.substr(e.c.day, 6, 2), func.sum(e.c.n))
+            .where(
+                e.c.day.between(first, last), *([] if work.is_town else [e.c.village_code == work.unit_code])
+            )
+            .group_by(e.c.village_code, func.substr(e.c.day, 6, 2))
         ),
         0,
         1,
@@ -614,10 +615,11 @@ def year_charts(work: Work, year: int) -> list[charts.MonthChart]:
     heard: dict[str, list[list[int]]] = {}
     _month_counts(
         session.execute(
-            select(Demand.village_code, entry_month, func.count())
-            .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
-            .where(*in_year, *own, Demand.deleted_at.is_(None))
-            .group_by(Demand.village_code, entry_month)
+            select(d.c.village_code, func.substr(d.c.day, 6, 2), func.sum(d.c.n))
+            .where(
+                d.c.day.between(first, last), *([] if work.is_town else [d.c.village_code == work.unit_code])
+            )
+            .group_by(d.c.village_code, func.substr(d.c.day, 6, 2))
         ),
         0,
         2,
