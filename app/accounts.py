@@ -18,6 +18,8 @@ from db.models import AuditLog, User
 from app import audit
 from app.errors import UserError
 from app.work import Work
+from app.workspace import FREE_TRIES as FREE_TRIES
+from app.workspace import LOCK_SECONDS as LOCK_SECONDS
 
 ROLES = {
     "admin": "管理员",
@@ -176,9 +178,8 @@ def local_users(work: Work, *, include_inactive: bool = True) -> list[User]:
     return list(work.session.scalars(q.order_by(User.created_at)))
 
 
-# Failed sign-ins: after this many in a row for one account, one try every LOCK_SECONDS.
-FREE_TRIES = 5
-LOCK_SECONDS = 30
+# Failed sign-ins: after FREE_TRIES in a row for one account, one try every LOCK_SECONDS (defined with
+# the unlock, app/workspace.py, which counts them while the database is still shut).
 
 
 def _recent_signins(session: Session, user: User) -> list[tuple[str, dt.datetime]]:

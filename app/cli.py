@@ -259,7 +259,10 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser() -> tuple[ChineseArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
+def build_parser(
+    modules: Sequence[str] | None = None,
+) -> tuple[ChineseArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
+    """The whole command line, or only the commands of ``modules`` (and init, stats)."""
     parser = ChineseArgumentParser(
         prog="python -m app",
         description="民情簿：村级群众工作室的民情日记、户籍联系卡、矛盾纠纷调解与离线上报。不带参数运行时打开窗口。",
@@ -293,14 +296,22 @@ def build_parser() -> tuple[ChineseArgumentParser, dict[str, Callable[[argparse.
     handlers["stats"] = _cmd_stats
     del st
 
-    for module_name in FEATURE_CLI_MODULES:
+    for module_name in FEATURE_CLI_MODULES if modules is None else modules:
         module = importlib.import_module(module_name)
         handlers.update(module.register_cli(sub, parents))
     return parser, handlers
 
 
+# Commands that parse without the other commands' modules: ``selftest`` starts the window as ``python -m
+# app`` does, and the window's start loads nothing of the database layer before the sign-in box
+# (ui/preload.py); every command module would load it (bench_startup times the selftest).
+ALONE = {"selftest": "app.selftest"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser, handlers = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    alone = ALONE.get(argv[0]) if argv else None
+    parser, handlers = build_parser(None if alone is None else [alone])
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from db import settings
-
 from app.errors import UserError
 from app.workspace import Workspace
 
@@ -91,6 +89,8 @@ def ensure_demo_station(data_dir: Path) -> Workspace:
             service_phone="0535-6611234",
         )
         with ws.session() as s:
+            from db import settings
+
             settings.put(s, DEMO_SETTING, True)
         ws.write_public_station()  # the sign-in box offers the demo account before the database opens
     return ws
@@ -99,6 +99,8 @@ def ensure_demo_station(data_dir: Path) -> Workspace:
 def is_demo_workspace(ws: Workspace) -> bool:
     """True for a workspace made by :func:`ensure_demo_station` (the sign-in box offers the demo account)."""
     with ws.session() as s:
+        from db import settings
+
         return bool(settings.get(s, DEMO_SETTING, False))
 
 

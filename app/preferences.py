@@ -5,11 +5,15 @@ Not synced: each laptop keeps its own. Changing one is an administrator's action
 
 from __future__ import annotations
 
-from db.settings import get, put
+from typing import TYPE_CHECKING
 
-from app import accounts, audit
 from app.errors import UserError
-from app.work import Work
+
+if TYPE_CHECKING:
+    from app.work import Work
+
+# Light on purpose: the command line's choices (FONT_SIZES) are read before the sign-in box shows, when
+# nothing of the database layer is loaded yet (ui/preload.py); the functions import it when called.
 
 IDLE_LOCK_MINUTES = "ui.idle_lock_minutes"
 IDLE_LOCK_DEFAULT = 15
@@ -18,6 +22,8 @@ IDLE_LOCK_RANGE = (1, 240)
 
 def idle_lock_minutes(work: Work) -> int:
     """Minutes without input before the window locks (default 15)."""
+    from db.settings import get
+
     value = get(work.session, IDLE_LOCK_MINUTES, IDLE_LOCK_DEFAULT)
     lo, hi = IDLE_LOCK_RANGE
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
@@ -26,6 +32,10 @@ def idle_lock_minutes(work: Work) -> int:
 
 
 def set_idle_lock_minutes(work: Work, minutes: int) -> int:
+    from db.settings import put
+
+    from app import accounts, audit
+
     session, actor = work.session, work.actor
     accounts.require(actor, "manage_settings")
     lo, hi = IDLE_LOCK_RANGE
@@ -45,11 +55,17 @@ FONT_SIZE_DEFAULT = "标准"
 
 def font_size(work: Work) -> str:
     """The window's font size: one of :data:`FONT_SIZES` (default 标准; anything else stored reads as it)."""
+    from db.settings import get
+
     value = get(work.session, FONT_SIZE, FONT_SIZE_DEFAULT)
     return value if isinstance(value, str) and value in FONT_SIZES else FONT_SIZE_DEFAULT
 
 
 def set_font_size(work: Work, size: str) -> str:
+    from db.settings import put
+
+    from app import audit
+
     session, actor = work.session, work.actor
     if actor is None:
         raise UserError("请先登录再修改字号", field="font_size")
@@ -67,6 +83,8 @@ BUNDLE_OVERDUE_RANGE = (1, 365)
 
 def bundle_overdue_days(work: Work) -> int:
     """At a town: a village with no 上报包 for more than this many days shows in 今日待办 (default 35)."""
+    from db.settings import get
+
     value = get(work.session, BUNDLE_OVERDUE_DAYS, BUNDLE_OVERDUE_DEFAULT)
     lo, hi = BUNDLE_OVERDUE_RANGE
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
@@ -75,6 +93,10 @@ def bundle_overdue_days(work: Work) -> int:
 
 
 def set_bundle_overdue_days(work: Work, days: int) -> int:
+    from db.settings import put
+
+    from app import accounts, audit
+
     session, actor = work.session, work.actor
     accounts.require(actor, "manage_settings")
     if not work.is_town:

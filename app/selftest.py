@@ -46,6 +46,10 @@ def _cmd_selftest(args: argparse.Namespace) -> int:
         f"字号：{report['font_size']}",
         f"窗口显示用时 {report['time_to_window_s']:.2f} 秒（自进程启动）",
     ]
+    if report.get("time_to_signin_s") is not None:
+        lines.insert(
+            1, f"登录框显示用时 {report['time_to_signin_s']:.2f} 秒（自进程启动；登录后才载入数据库部分）"
+        )
     for page in report["pages"]:
         state = "正常" if page["ok"] else f"出错：{page['error']}"
         lines.append(f"  {page['title']:<8} {page['open_s'] * 1000:7.0f} 毫秒  {state}")

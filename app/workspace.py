@@ -17,23 +17,26 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, event, select
-from sqlalchemy.orm import Session, sessionmaker
-
-from db import backups, cipher, keyslots, migrate
-from db.engine import make_engine, make_sessionmaker
+from db import backups, cipher, keyslots
 from db.files import create_private_file, private_dir, private_file
 from db.keyslots import KeySlots, KeySlotsDamaged
-from db.models import AuditLog, Station, User
-from db.stamping import StampContext
 
-from app import accounts, ownership, pinyin
 from app.errors import EnvironmentFailure, UserError
-from app.work import AFTER_COMMIT, Paths, StationInfo, Work
 
-pinyin.install_hooks()
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from db.models import Station, User
+    from db.stamping import StampContext
+
+    from app.work import Work
+
+# A locked workspace (the sign-in box) needs none of SQLAlchemy, the models or the services: they load
+# when the database opens (:func:`database_layer`), so the first window shows without them, and the
+# window loads them while a password is typed (docs/architecture.md, "What loads when").
 
 log = logging.getLogger("minqing.workspace")
 
@@ -43,6 +46,10 @@ OPEN_MARKER = "minqing.db.open"  # present while a program has the database open
 SEALING_MARKER = "minqing.db.sealing"
 PUBLIC_STATION = "station.json"  # keys/: what the sign-in box and the card export show while locked
 SIGNIN_GUARD = "signin.json"  # keys/: failed unlocks per account, and their audit lines to come
+# Failed sign-ins: after this many in a row for one account, one try every LOCK_SECONDS (the unlock
+# here, and app.accounts.authenticate once the database is open).
+FREE_TRIES = 5
+LOCK_SECONDS = 30
 # A database this large is checked in the background when the window opens (quick_check reads every
 # page: about 1.8 s for the 2 GB of a 100 000-household village); commits wait for the verdict.
 DEFER_CHECK_BYTES = 256 * 1024 * 1024
@@ -178,12 +185,21 @@ class Workspace:
         return self.keys_dir / keyslots.FILE_NAME
 
     # -- unlocking -----------------------------------------------------------------------------
-    def unlock(self, username: str, password: str, *, now: dt.datetime | None = None) -> None:
+    def unlock(
+        self,
+        username: str,
+        password: str,
+        *,
+        now: dt.datetime | None = None,
+        before_open: Callable[[], None] | None = None,
+    ) -> None:
         """Unwrap the key with the account's password and open the database. Wrong passwords are
-        throttled per account (after :data:`app.accounts.FREE_TRIES`, one try every
-        :data:`app.accounts.LOCK_SECONDS`) and audit-logged once the database is open; the typed
+        throttled per account (after :data:`FREE_TRIES`, one try every
+        :data:`LOCK_SECONDS`) and audit-logged once the database is open; the typed
         text is never kept. Raises :class:`UserError`, or :class:`DatabaseDamaged` after a right
-        password when the database fails its check."""
+        password when the database fails its check. ``before_open`` is called once the key is
+        unwrapped, before the database opens (the window waits there for its background load, which
+        ran beside the unwrapping: ui/preload.py)."""
         if not self.locked:
             return
         slots = self.key_slots()
@@ -199,6 +215,8 @@ class Workspace:
             raise UserError("登录名或密码不对，请重新输入")
         key, slot = opened
         guard.succeeded(who)
+        if before_open is not None:
+            before_open()
         self.unlocked_by = slot.user_id
         self._connect(key)
         self._flush_guard_events(guard)
@@ -229,6 +247,8 @@ class Workspace:
         events = guard.take_events()
         if not events:
             return
+        from db.models import AuditLog
+
         assert self._sessionmaker is not None
         with self._sessionmaker() as s:
             for ev in events:
@@ -332,6 +352,10 @@ class Workspace:
             private_file(self.db_path.with_name(self.db_path.name + journal))
         for old in (*self.backups_dir.glob("*.db*"), *self.logs_dir.glob("*.log*"), *self.keys_dir.iterdir()):
             private_file(old)
+        database_layer()
+        from db import migrate
+        from db.engine import make_engine, make_sessionmaker
+
         self.engine = make_engine(self.db_path, key=key)
         try:
             migrate.upgrade(self.engine, self.db_path, self.backups_dir, slots_file=self.slots_file)
@@ -388,6 +412,10 @@ class Workspace:
             return False
         if self.db_path.stat().st_size < DEFER_CHECK_BYTES:
             return False
+        database_layer()
+        from db import migrate
+        from db.engine import make_engine
+
         probe = make_engine(self.db_path, key=self.key)
         try:
             up_to_date = migrate.is_up_to_date(probe)
@@ -484,6 +512,10 @@ class Workspace:
         if self._station is None or refresh:
             if self._sessionmaker is None:
                 raise WorkspaceLocked()
+            from sqlalchemy import select
+
+            from db.models import Station
+
             with self._sessionmaker() as s:
                 self._station = s.scalars(select(Station).where(Station.is_local.is_(True))).first()
         return self._station
@@ -502,11 +534,15 @@ class Workspace:
 
     # -- sessions --------------------------------------------------------------------------
     def stamp_context(self, user_id: str | None = None) -> StampContext:
+        from db.stamping import StampContext
+
         station = self.require_station()
         return StampContext(station_id=station.id, village_code=station.code, user_id=user_id)
 
     def new_session(self, user_id: str | None = None, **info: Any) -> Session:
         """A session whose synced writes are stamped as the local station and ``user_id``."""
+        from db.stamping import StampContext
+
         assert self._sessionmaker is not None, "the workspace is open"
         session = self._sessionmaker()
         station = self.local_station()
@@ -520,6 +556,8 @@ class Workspace:
     @contextlib.contextmanager
     def session(self, user_id: str | None = None, **info: Any) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back on any exception."""
+        from app.work import AFTER_COMMIT
+
         session = self.new_session(user_id, **info)
         try:
             yield session
@@ -538,6 +576,8 @@ class Workspace:
     def work(self, actor: User | None = None, **info: Any) -> Iterator[Work]:
         """One unit of work for the services (:mod:`app.work`): commits on success, rolls back on any
         exception. ``actor`` is the signed-in user (detached is fine; only its id is used for stamping)."""
+        from app.work import Paths, StationInfo, Work
+
         station = self.require_station()
         paths = Paths(
             self.root, self.attachments_dir, self.drafts_dir, self.keys_dir, self.backups_dir, self.logs_dir
@@ -569,13 +609,36 @@ def _count_changes_at_begin(session: Session, transaction: object, connection: C
         session.info["changes_at_begin"] = raw.total_changes
 
 
-event.listen(Session, "after_begin", _count_changes_at_begin)
-event.listen(Session, "before_flush", ownership.refuse_village_records_at_town)
+_loaded = threading.Lock()
+_hooks_installed = False
+
+
+def database_layer() -> None:
+    """Load what an open database needs and install its hooks, once per process: SQLAlchemy and the
+    models, the stamping of synced writes, the pinyin keys of names, the town's write rule, and the
+    count of changes at BEGIN (:func:`_writes`). A window calls it in the background while the
+    password is typed (ui/preload.py); opening the database calls it in any case."""
+    global _hooks_installed
+    with _loaded:
+        if _hooks_installed:
+            return
+        from sqlalchemy import event
+        from sqlalchemy.orm import Session, configure_mappers
+
+        import db.engine  # noqa: F401  (installs the stamping hook)
+
+        from app import accounts, ownership, pinyin  # noqa: F401  (accounts: the services' base)
+
+        pinyin.install_hooks()
+        event.listen(Session, "after_begin", _count_changes_at_begin)
+        event.listen(Session, "before_flush", ownership.refuse_village_records_at_town)
+        configure_mappers()  # the first query would do it; done here, it is done before it is needed
+        _hooks_installed = True
 
 
 class _SigninGuard:
     """Failed unlocks per account, kept beside the key slots (the database is shut while they happen):
-    after :data:`app.accounts.FREE_TRIES` in a row, one try every :data:`app.accounts.LOCK_SECONDS`.
+    after :data:`FREE_TRIES` in a row, one try every :data:`LOCK_SECONDS`.
     The lockout and each failure become audit lines when the database next opens. An account name
     nobody has is counted as "?" and never written (it may be a password typed in the wrong box)."""
 
@@ -605,8 +668,8 @@ class _SigninGuard:
     def check(self, who: str, now: dt.datetime | None) -> None:
         count, last = self._entry(who)
         now = now or dt.datetime.now(dt.UTC)
-        if count >= accounts.FREE_TRIES and last is not None:
-            wait = accounts.LOCK_SECONDS - (now - last).total_seconds()
+        if count >= FREE_TRIES and last is not None:
+            wait = LOCK_SECONDS - (now - last).total_seconds()
             if wait > 0:
                 raise UserError(f"密码错误次数过多，为防止被人猜密码，请 {int(wait) + 1} 秒后再试")
 
@@ -617,13 +680,13 @@ class _SigninGuard:
         events = self.data["events"]
         detail = "没有这个登录名" if who == "?" else ("恢复码不对" if who == "#recovery" else None)
         events.append({"at": now.isoformat(), "username": who, "action": "signin.failed", "detail": detail})
-        if count + 1 == accounts.FREE_TRIES:
+        if count + 1 == FREE_TRIES:
             events.append(
                 {
                     "at": now.isoformat(),
                     "username": who,
                     "action": "signin.locked",
-                    "detail": f"连续 {accounts.FREE_TRIES} 次密码错误，此后每 {accounts.LOCK_SECONDS} 秒只能试一次",
+                    "detail": f"连续 {FREE_TRIES} 次密码错误，此后每 {LOCK_SECONDS} 秒只能试一次",
                 }
             )
         del events[: -self.MAX_EVENTS]

@@ -1,5 +1,8 @@
-"""Time to window (process start → main window shown, offscreen) and peak memory, measured with
-``python -m app selftest`` in a fresh process: on an empty village workspace and on a 100 000-household
+"""Time to window and peak memory, measured with ``python -m app selftest`` in a fresh process. Two
+times, both from the process's start: to the first window (the sign-in box of an encrypted workspace,
+shown before the database layer loads: ui/preload.py) and to the main window shown after a sign-in
+pressed the instant the box appeared (the worst case: no typing time hides the background load, and the
+sign-in's two argon2 checks count). Measured on an empty village workspace and on a 100 000-household
 demo workspace (``python -m app demo --households 100000``: every demo step — households, about
 500 000 diary entries, mediation — made once into bench/out/ and reused while the demo steps and the
 schema are unchanged). Building it reports the demo's total time and each step's (issue 2: under a minute).
@@ -16,7 +19,8 @@ verdict: ``Workspace.open(defer_check=True)``), beside the bare ``PRAGMA quick_c
 ``MINQING_BENCH_STARTUP_STEPS=households`` makes the roster only (``demo --steps``), for a quick run;
 ``MINQING_BENCH_STARTUP_RUNS`` sets the rounds (5).
 
-Targets: window within 1.5 s (issue 2) and ≤ 4× the bare window (issue 17); peak RSS, every screen
+Targets: window within 1.5 s (issue 2) and ≤ 4× the bare window (issue 17; given to both the first
+window and the main window after the instant sign-in); peak RSS, every screen
 visited, ≤ 200 MB (issue 17); ≤ 1 s of start held by the integrity check (issue 14).
 """
 
@@ -202,9 +206,29 @@ def run(report) -> None:
     report(f"bare QMainWindow, time to window, worst of {RUNS}", worst_bare, "s", None)
     report("bare QMainWindow, peak RSS", max(b["peak_rss_mb"] for b in bare), "MB", None)
     for label, reports in runs.items():
+        boxes = [r.get("time_to_signin_s") for r in reports]
+        if all(b is not None for b in boxes):  # an encrypted workspace: the sign-in box is the first window
+            median_b, worst_b = _median_worst(boxes)
+            box_ratios = [b / bare_b for b, bare_b in zip(boxes, bare_t, strict=True)]
+            report(f"time to the first window (sign-in box), {label}, median of {RUNS}", median_b, "s", None)
+            report(f"time to the first window (sign-in box), {label}, worst of {RUNS}", worst_b, "s", None)
+            report(
+                f"time to the first window (sign-in box), {label} ÷ bare QMainWindow, median of {RUNS} rounds",
+                statistics.median(box_ratios),
+                "×",
+                TARGET_WINDOW_RATIO,
+            )
+            report(
+                f"time to the first window (sign-in box), {label} ÷ bare, worst round",
+                max(box_ratios),
+                "×",
+                None,
+            )
         times = [r["time_to_window_s"] for r in reports]
         median_t, worst_t = _median_worst(times)
         ratios = [t / b for t, b in zip(times, bare_t, strict=True)]
+        # The main window after a sign-in pressed the instant the box showed (no time to type: the
+        # database layer's background load is not hidden behind typing), the real sign-in included.
         report(f"time to window, {label}, median of {RUNS}", median_t, "s", TARGET_WINDOW_S)
         report(f"time to window, {label}, worst of {RUNS}", worst_t, "s", None)
         report(

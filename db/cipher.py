@@ -17,15 +17,17 @@ from __future__ import annotations
 import os
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlcipher3.dbapi2 as sqlcipher
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Engine
 
 from db.diary_fulltext import register_functions
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 # The DBAPI module of every workspace connection (plain ones too, so that one SQLite runs everywhere).
 dbapi: Any = sqlcipher

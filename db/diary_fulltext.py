@@ -31,11 +31,10 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection
-
-from db.bulk import triggers_dropped
+if TYPE_CHECKING:  # the connections' SQL functions load with the sign-in box, before SQLAlchemy
+    from sqlalchemy import Connection
 
 KEY_SLOT = 1_000_000  # keys per second of occurred_at
 
@@ -207,6 +206,8 @@ DROPS = [
 def triggers_set_aside(conn: Connection) -> Iterator[None]:
     """Inside the caller's transaction: the ``fts_diary_*`` triggers are dropped, and re-created from
     their stored SQL on leaving (SQLite DDL is transactional: a rollback brings them back too)."""
+    from db.bulk import triggers_dropped
+
     with triggers_dropped(conn, "fts_diary_"):
         yield
 

@@ -117,3 +117,85 @@ def test_the_command_line_loads_no_workbook_or_pdf_library_to_parse_its_argument
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+_SIGNIN_PROBE = """
+import json, sys
+from ui.app import make_application
+from app.workspace import Workspace
+from ui import preload
+from ui.signin import SignInDialog
+
+DATABASE_LAYER = ("sqlalchemy", "db.models", "app.accounts", "app.work", "ui.main_window")
+app = make_application()
+ws = Workspace.open(sys.argv[1], create=False)
+assert ws.locked
+dialog = SignInDialog(ws)
+dialog.show()
+app.processEvents()
+out = {"loaded_with_the_box": [m for m in DATABASE_LAYER if m in sys.modules]}
+preload.start()
+dialog.username.setText("admin")
+dialog.password.setText("admin-pass-1")
+out["signed_in"] = dialog.try_sign_in()
+out["user"] = dialog.user.username if dialog.user is not None else None
+out["loaded_after"] = [m for m in DATABASE_LAYER[:4] if m in sys.modules]
+ws.close(daily_backup=False)
+print(json.dumps(out))
+"""
+
+
+def test_the_sign_in_box_shows_before_the_database_layer_loads_and_signs_in_after_it(templates, tmp_path):
+    """docs/architecture.md, "What loads when": the first window (the sign-in box of an encrypted
+    workspace) needs only the key slots, so SQLAlchemy, the models and the services load behind it
+    (ui/preload.py) and a sign-in waits for them."""
+    import json
+    import os
+    import shutil
+
+    copy = tmp_path / "village"
+    shutil.copytree(templates["village"], copy)
+    out = subprocess.run(
+        [sys.executable, "-c", _SIGNIN_PROBE, str(copy)],
+        cwd=ROOT,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["loaded_with_the_box"] == []
+    assert seen["signed_in"] is True and seen["user"] == "admin"
+    assert seen["loaded_after"] == ["sqlalchemy", "db.models", "app.accounts", "app.work"]
+
+
+def test_the_selftest_command_parses_without_the_database_layer():
+    """``python -m app selftest`` starts the window as ``python -m app`` does: parsing its arguments
+    loads no other command's module (each would load SQLAlchemy before the sign-in box)."""
+    code = (
+        "import sys\n"
+        "from app.cli import ALONE, build_parser\n"
+        "parser, handlers = build_parser([ALONE['selftest']])\n"
+        "parser.parse_args(['selftest', '--data-dir', 'x'])\n"
+        "print(sorted(handlers), sorted(m for m in ('sqlalchemy', 'db.models') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip() == "['init', 'selftest', 'stats'] []"
+
+
+def test_a_failure_of_the_background_load_is_raised_where_the_sign_in_waits(monkeypatch):
+    """A bug in what loads behind the box is not swallowed by its thread: the sign-in's wait raises it
+    (and the crash handler shows it); a second wait does not raise it again."""
+    import pytest
+
+    from ui import preload
+
+    monkeypatch.setattr(preload, "_thread", None)
+    monkeypatch.setattr(preload, "MODULES", ("app.no_such_module_here",))
+    preload.start()
+    with pytest.raises(ModuleNotFoundError, match="app.no_such_module_here"):
+        preload.wait()
+    preload.wait()

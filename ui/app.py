@@ -205,9 +205,7 @@ def offer_rescue(root: Path, exc: DatabaseDamaged) -> bool:
 
 
 def run(data_dir: str | Path | None = None) -> int:
-    from ui.context import AppContext
     from ui.crash import CrashHandler, offer_last_crash
-    from ui.main_window import MainWindow, show_fitted
     from ui.signin import sign_in
 
     app = make_application()
@@ -246,6 +244,9 @@ def run(data_dir: str | Path | None = None) -> int:
             user = sign_in(ws)
         if user is None:
             return 0
+        from ui.context import AppContext  # the database layer: loaded behind the sign-in box (ui/preload.py)
+        from ui.main_window import MainWindow, show_fitted
+
         window = MainWindow(AppContext(ws, user))
         show_fitted(window)
         return app.exec()

@@ -6,6 +6,8 @@ administrator a new password (:class:`RecoveryDialog`)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -20,12 +22,19 @@ from PySide6.QtWidgets import (
 )
 
 from db.keyslots import KeySlotsDamaged
-from db.models import User
 
-from app import accounts
 from app.demo import DEMO_ADMIN, is_demo_workspace
 from app.errors import UserError
 from app.workspace import DatabaseDamaged, Workspace
+
+from ui import preload
+
+if TYPE_CHECKING:
+    from db.models import User
+
+# The box shows before the database layer is loaded (SQLAlchemy, the models, the services): it needs
+# only the key slots and the station's public card. :mod:`ui.preload` loads the rest while a password is
+# typed; a sign-in waits for it (app.accounts and what it needs are imported where they are used).
 
 ERROR_STYLE = "color: #b00020;"
 
@@ -139,8 +148,11 @@ class SignInDialog(QDialog):
             self.username.setFocus()
             return False
         try:
-            if self.ws.locked:
-                self.ws.unlock(username, self.password.text())
+            if self.ws.locked:  # the key is unwrapped while the background load finishes
+                self.ws.unlock(username, self.password.text(), before_open=preload.wait)
+            preload.wait()  # before anything of the database layer is imported here
+            from app import accounts
+
             with self.ws.work(None) as w:
                 user = accounts.authenticate(w, username, self.password.text())
                 if self.locked_user is not None and user.id != self.locked_user.id:
@@ -187,6 +199,8 @@ def sign_in_choices(ws: Workspace) -> list[tuple[str, str]]:
             slots = ws.key_slots()
             choices = slots.sign_in_choices() if slots is not None else []
         else:
+            from app import accounts
+
             with ws.work(None) as w:
                 users = accounts.local_users(w, include_inactive=False)
                 choices = sorted(
@@ -222,6 +236,9 @@ class RecoveryDialog(QDialog):
     opens the database; the named administrator gets a new password (audit-logged)."""
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        preload.wait()
+        from app import accounts
+
         super().__init__(parent)
         self.ws = ws
         self.user: User | None = None
@@ -267,6 +284,8 @@ class RecoveryDialog(QDialog):
         self.error.show()
 
     def try_recover(self) -> bool:
+        from app import accounts
+
         fields = {"username": self.username, "password": self.password, "code": self.code}
         try:
             if self.password.text() != self.confirm.text():
@@ -297,6 +316,7 @@ def sign_in(ws: Workspace, parent: QWidget | None = None) -> User | None:
     """The signed-in user, or None when the person quit. Raises :class:`DatabaseDamaged` when the
     password opened a database that fails its check (the caller offers the rescue)."""
     dialog = SignInDialog(ws, parent)
+    preload.start()  # the database layer and the main window, while the password is typed
     if dialog.exec() == QDialog.DialogCode.Accepted:
         return dialog.user
     if dialog.damaged is not None:
