@@ -213,11 +213,23 @@ def _signin_event(
     )
 
 
-def authenticate(work: Work, username: str, password: str, *, now: dt.datetime | None = None) -> User:
+def authenticate(
+    work: Work,
+    username: str,
+    password: str,
+    *,
+    now: dt.datetime | None = None,
+    proven_user_id: str | None = None,
+) -> User:
     """Check a sign-in. After :data:`FREE_TRIES` wrong passwords in a row, the account takes one try
     every :data:`LOCK_SECONDS` (refused without looking at the password meanwhile); the lock is
     audit-logged. No typed text goes into the audit log: a password typed into the user-name box
-    would otherwise be kept there."""
+    would otherwise be kept there.
+
+    ``proven_user_id``: the account whose key slot this same password has just opened
+    (:meth:`app.workspace.Workspace.take_password_proof`, given only when the account has one slot).
+    Its slot is rewrapped on every password change (:func:`wrap_key_for`), so the password is not
+    checked against its hash a second time; any other account's is."""
     session = work.session
     now = now or utcnow()
     user = session.scalars(
@@ -229,7 +241,8 @@ def authenticate(work: Work, username: str, password: str, *, now: dt.datetime |
             wait = LOCK_SECONDS - (now - failures[0][1]).total_seconds()
             if wait > 0:
                 raise UserError(f"密码错误次数过多，为防止被人猜密码，请 {int(wait) + 1} 秒后再试")
-    if user is None or not verify_password(user.password_hash, password):
+    proven = user is not None and proven_user_id is not None and user.id == proven_user_id
+    if user is None or not (proven or verify_password(user.password_hash, password)):
         if user is None:
             audit.record(session, None, "signin.failed", detail="没有这个登录名")
         else:

@@ -116,6 +116,7 @@ class Workspace:
         self._check_problems: list[str] = []
         self._defer_check = False
         self.unlocked_by: str | None = None  # the slot's account id ("" for the recovery code)
+        self._password_proof: str | None = None  # see take_password_proof
 
     @classmethod
     def open(
@@ -219,7 +220,18 @@ class Workspace:
             before_open()
         self.unlocked_by = slot.user_id
         self._connect(key)
+        # One slot only: with two (a password change cut short between writing the new slot and
+        # dropping the old), the account's hash in the database says which password is right.
+        if len(slots.account_slots(slot.user_id)) == 1:
+            self._password_proof = slot.user_id
         self._flush_guard_events(guard)
+
+    def take_password_proof(self) -> str | None:
+        """The account whose password has just unwrapped the key (:meth:`unlock`), once: the sign-in
+        that follows need not check the same password against the account's hash a second time
+        (:func:`app.accounts.authenticate`; one argon2 instead of two). None after it was taken."""
+        proof, self._password_proof = self._password_proof, None
+        return proof
 
     def unlock_with_recovery(self, code: str) -> None:
         """Unwrap the key with the recovery code (a forgotten only password); audit-logged by the caller

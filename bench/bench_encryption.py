@@ -130,11 +130,20 @@ def run(report) -> None:
             target,
         )
 
+    from app.accounts import hash_password, verify_password
+
+    demo_hash = hash_password(DEMO_ADMIN[1])
+
     def first_question(path: Path, k: bytes | None, unwrap: bool) -> None:
+        """A sign-in and the first question: the encrypted program's password unwraps the key (and is
+        not checked again: Workspace.take_password_proof); a program without encryption checks the
+        same password against the account's hash (the same argon2 costs), then opens the plain file."""
         if unwrap:
             got = slots.open_account(*DEMO_ADMIN)
             assert got is not None
             k = got[0]
+        else:
+            assert verify_password(demo_hash, DEMO_ADMIN[1])
         engine = make_engine(path, key=k)
         try:
             with Session(engine) as s:

@@ -206,3 +206,50 @@ def test_the_first_sign_in_unlocks_the_encrypted_database_and_a_forgotten_passwo
     assert dialog.try_sign_in(), dialog.error.text()
     assert dialog.user.username == "admin" and not ws.locked
     ws.close()
+
+
+def test_signing_in_checks_the_password_once_when_its_slot_opened_the_database(
+    qtbot, village_ws, village_admin, monkeypatch
+):
+    """The password that unwrapped the key is that account's (its one slot is rewrapped on every change):
+    the sign-in does not run argon2 on it a second time against the account's hash. Any other sign-in
+    (an open window's lock screen) checks the hash."""
+    checked: list[str] = []
+    real = accounts.verify_password
+    monkeypatch.setattr(accounts, "verify_password", lambda h, p: checked.append(p) or real(h, p))
+    village_ws.close()
+    ws = Workspace.open(village_ws.root, create=False)
+    dialog = SignInDialog(ws)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("admin")
+    dialog.password.setText(ADMIN_PASSWORD)
+    assert dialog.try_sign_in(), dialog.error.text()
+    assert checked == [] and dialog.user.username == "admin"
+    assert ws.take_password_proof() is None  # the proof was used once
+    lock = SignInDialog(ws, locked_user=dialog.user)
+    qtbot.addWidget(lock)
+    lock.password.setText("wrong-password")
+    assert not lock.try_sign_in() and checked == ["wrong-password"]
+    ws.close()
+
+
+def test_a_password_change_cut_short_leaves_two_slots_and_the_hash_decides(qtbot, village_ws, village_admin):
+    """Killed between writing the new slot and dropping the old, both passwords open the key: then the
+    account's hash in the database is checked, and the password it does not hold is refused."""
+    with village_ws.work(village_admin) as w:
+        accounts.change_own_password(w, ADMIN_PASSWORD, "new-admin-pass")
+    # the old password's slot put back beside the new one, as a cut-short change leaves it
+    village_ws.update_slots(
+        lambda slots, key: slots.add_account(key, village_admin.id, "admin", ADMIN_PASSWORD)
+    )
+    village_ws.close()
+    ws = Workspace.open(village_ws.root, create=False)
+    dialog = SignInDialog(ws)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("admin")
+    dialog.password.setText(ADMIN_PASSWORD)
+    assert not dialog.try_sign_in() and "不对" in dialog.error.text()
+    assert not ws.locked  # the old slot did open the key; the database refused the password
+    dialog.password.setText("new-admin-pass")
+    assert dialog.try_sign_in(), dialog.error.text()
+    ws.close()

@@ -275,14 +275,14 @@ def run(
     app = make_application()
     ws = Workspace.open(data_dir, create=False, defer_check=True)  # as the window opens it
     time_to_signin = None
-    if ws.locked:  # the encrypted database opens with the demo's account, or the one given
-        from app.demo import DEMO_ADMIN
+    # Signed in through the box as the program does (ui/app.py), with the demo's account or the one
+    # given; an encrypted database cannot open without one.
+    from app.demo import DEMO_ADMIN
 
-        given = DEMO_ADMIN if (ws.public_station() or {}).get("demo") is True else credentials
-        if given is None:
-            raise UserError(
-                "数据库已加密：自检需要登录，请加 --user 登录名 --password-env 存放密码的环境变量名"
-            )
+    given = DEMO_ADMIN if (ws.public_station() or {}).get("demo") is True else credentials
+    if given is None and ws.locked:
+        raise UserError("数据库已加密：自检需要登录，请加 --user 登录名 --password-env 存放密码的环境变量名")
+    if given is not None:
         time_to_signin = _sign_in_through_the_box(app, ws, *given)
     preload.wait()
     from app import accounts

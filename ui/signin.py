@@ -148,13 +148,15 @@ class SignInDialog(QDialog):
             self.username.setFocus()
             return False
         try:
+            proof = None
             if self.ws.locked:  # the key is unwrapped while the background load finishes
                 self.ws.unlock(username, self.password.text(), before_open=preload.wait)
+                proof = self.ws.take_password_proof()  # the same password: one argon2, not two
             preload.wait()  # before anything of the database layer is imported here
             from app import accounts
 
             with self.ws.work(None) as w:
-                user = accounts.authenticate(w, username, self.password.text())
+                user = accounts.authenticate(w, username, self.password.text(), proven_user_id=proof)
                 if self.locked_user is not None and user.id != self.locked_user.id:
                     raise UserError("窗口锁定时只能由原用户解锁")
                 w.session.expunge(user)
