@@ -18,9 +18,9 @@ IMPORT_TRIALS = 3
 
 def _typing_times(session, word: str) -> list[tuple[float, float, str]]:
     """Per keystroke as the roster page does it: re-query only when the effective search changed, and
-    show the first window (roster_window). Beside each, the raw limit: the search index alone giving
+    show the first window (roster_window: its keys, then the rows of those lines, roster_rows). Beside each, the raw limit: the search index alone giving
     the first window of its hits for the same phrase (FTS5, no join, no order)."""
-    from db.queries.households import RosterFilter, _search_match, effective_terms, roster_window
+    from db.queries.households import RosterFilter, _search_match, effective_terms, roster_rows, roster_window
 
     out, last = [], None
     for i in range(1, len(word) + 1):
@@ -28,7 +28,8 @@ def _typing_times(session, word: str) -> list[tuple[float, float, str]]:
         t = time.perf_counter()
         terms = effective_terms(text)
         if terms != last:
-            roster_window(session, RosterFilter(text=text))
+            window = roster_window(session, RosterFilter(text=text))
+            roster_rows(session, window.keys)
             last = terms
         program = (time.perf_counter() - t) * 1000
         raw = 0.0

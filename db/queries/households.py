@@ -348,11 +348,20 @@ def _current_cadre(role: str) -> ScalarSelect[str]:
     )
 
 
+def _registered() -> ColumnElement[bool]:
+    """在册, said so that SQLite looks persons up by household (ix_person_household_id: a handful of rows
+    each) and never through ix_person_live_status_village, which it would otherwise prefer for the
+    equality on status and which holds every registered person of the village (issue 17: 30 rows of the
+    roster took 250 ms on 100 000 households, one scan of 339 518 persons). ``status || ''`` is the
+    same value, but no index can serve it."""
+    return Person.status.concat("") == "在册"
+
+
 def _member_count() -> ScalarSelect[int]:
     return (
         select(func.count())
         .select_from(Person)
-        .where(Person.household_id == Household.id, Person.deleted_at.is_(None), Person.status == "在册")
+        .where(Person.household_id == Household.id, Person.deleted_at.is_(None), _registered())
         .scalar_subquery()
     )
 
@@ -576,7 +585,7 @@ def roster_rows(
     counts = dict(
         session.execute(
             select(Person.household_id, func.count())
-            .where(Person.household_id.in_(ids), Person.deleted_at.is_(None), Person.status == "在册")
+            .where(Person.household_id.in_(ids), Person.deleted_at.is_(None), _registered())
             .group_by(Person.household_id)
         ).all()
     )
