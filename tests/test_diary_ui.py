@@ -275,3 +275,32 @@ def test_diary_opened_for_one_household_lists_all_its_visits_not_only_the_last_t
     assert not page.diary_tab.use_dates.isChecked()
     assert page.diary_tab.model.rowCount() == 7 and page.diary_tab.count.text() == "共 7 篇"
     assert page.diary_tab.household_chip.text() == "只看：张三丰 ✕"
+
+
+def test_a_single_character_is_searched_on_enter_not_as_it_is_typed(qtbot, ctx):
+    """One character is in no full-text index (a scan of every entry of the period): typing it and
+    pausing leaves the list as it was and says to press Enter; two characters search as they are typed;
+    Enter searches one."""
+    from ui.diary.page import DiaryPage
+
+    ws = ctx.workspace
+    hid, pid, _ = add_household(ws, "张三丰", cadre_id=ctx.user.id)
+    with ws.work(ctx.user) as w:
+        for day, text in ((1, "王家屋顶漏雨"), (2, "修路的事")):
+            entries.save_entry(
+                w, entry_input(hid, pid, when=dt.datetime(2024, 3, day, 9), situation=text), now=NOW
+            )
+    page = DiaryPage(ctx)
+    qtbot.addWidget(page)
+    tab = page.diary_tab
+    tab.use_dates.setChecked(False)
+    page.refresh()
+    assert tab.model.rowCount() == 2
+    tab.search.setText("王")
+    tab._search_timer.timeout.emit()
+    assert tab.model.rowCount() == 2 and "回车" in tab.count.text()
+    qtbot.keyClick(tab.search, Qt.Key.Key_Return)
+    assert tab.model.rowCount() == 1 and tab.count.text() == "共 1 篇"
+    tab.search.setText("修路")
+    tab._search_timer.timeout.emit()
+    assert tab.model.rowCount() == 1 and tab.count.text() == "共 1 篇"
