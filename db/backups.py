@@ -27,11 +27,12 @@ import datetime as dt
 import os
 import re
 import shutil
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import xxhash
 
 from db import cipher
 from db.files import create_private_file, private_dir, private_file
@@ -133,8 +134,9 @@ def copy_file(db_path: Path, target: Path, key: bytes | None) -> Path:
     checkpointed into the file, and a read transaction then holds every later commit in the log, so
     the file stays as it is while it is copied byte for byte. The copy is verified in two steps:
 
-    - every byte: a CRC-32 of the database is taken from the very bytes written (in a second thread,
-      while the copy is written), and the copy is read back and must give the same sum;
+    - every byte: a checksum (xxh3, 64 bits; about 6 GB/s here against CRC-32's 2) of the database is
+      taken from the very bytes written (in a second thread, while the copy is written), and the copy
+      is read back and must give the same sum; the copy goes to the disk (fsync) while it is read back;
     - the first page, the one the copy's own connection then rewrites (journal mode): the copy is opened
       afresh with the key and its schema read, which authenticates that page.
 
@@ -160,7 +162,11 @@ def copy_file(db_path: Path, target: Path, key: bytes | None) -> Path:
         with _written_as(target) as tmp:
             written = _copy_summed(db_path, tmp)
             src.execute("COMMIT")
-            if _file_sum(tmp) != written:
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                synced = pool.submit(_fsync, tmp)  # the disk writes while the copy is read back
+                read_back = _file_sum(tmp)
+                synced.result()
+            if read_back != written:
                 raise BackupFailed([f"备份副本读回后与数据库不一致：{tmp.name}"])
             try:
                 dst = cipher.connect(tmp, key)
@@ -185,9 +191,8 @@ _CHUNK = 8 << 20
 
 def _copy_summed(source: Path, target: Path) -> int:
     """Copy ``source`` over ``target`` (an existing private file, so it keeps its mode) and return the
-    CRC-32 of the source's bytes. The kernel copies (``sendfile``) while a second thread sums the same
-    bytes from the page cache (zlib releases the interpreter lock): on two cores the sum costs little
-    beyond the copy. The source does not change meanwhile: the caller holds a read transaction on it."""
+    checksum of the source's bytes. The kernel copies (``sendfile``) while a second thread sums the same
+    bytes from the page cache: the sum costs little beyond the copy. The source does not change meanwhile: the caller holds a read transaction on it."""
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         summed = pool.submit(_file_sum, source)
         shutil.copyfile(source, target)
@@ -195,11 +200,11 @@ def _copy_summed(source: Path, target: Path) -> int:
 
 
 def _file_sum(path: Path) -> int:
-    crc = 0
+    summed = xxhash.xxh3_64()
     with open(path, "rb", buffering=0) as f:
         while chunk := f.read(_CHUNK):
-            crc = zlib.crc32(chunk, crc)
-    return crc
+            summed.update(chunk)
+    return summed.intdigest()
 
 
 def copy_database(source: Any, target: Path, key: bytes | None) -> Path:
