@@ -60,6 +60,13 @@ def _readings(name: str) -> list[tuple[str, ...]]:
     return out
 
 
+def sort_key(name: str) -> str:
+    """A name's alphabetical key: each character's first (most common) reading, space-separated. From
+    the same per-character readings as the search keys, so no phrase dictionary is loaded (pypinyin's
+    phrases cost about 50 MB of memory: issue 17's peak memory)."""
+    return " ".join(r[0] for r in _readings((name or "").strip()))
+
+
 def name_keys(name: str) -> tuple[str, str]:
     """(full pinyin variants, initials variants), each space-separated, for a person's name.
 

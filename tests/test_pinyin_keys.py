@@ -33,3 +33,23 @@ def test_keying_names_does_not_load_the_phrase_dictionary():
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "0"
+
+
+def test_sorting_names_loads_no_phrase_dictionary():
+    """两评 orders names by pinyin from the per-character readings: pypinyin's phrase dictionary (about
+    50 MB of memory once loaded) stays out, as for the search keys (issue 17: peak memory)."""
+    code = (
+        "import sys\n"
+        "from app.reviews.common import pinyin_key\n"
+        "names = sorted(['王五', '张三丰', '曾国藩', '李四'], key=pinyin_key)\n"
+        "print(names, 'pypinyin.phrases_dict' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert out.stdout.strip() == "['曾国藩', '李四', '王五', '张三丰'] False"

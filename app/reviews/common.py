@@ -93,6 +93,6 @@ def require_reviews(work: Work) -> None:
 
 def pinyin_key(name: str) -> tuple[str, str]:
     """Alphabetical order of a name (by its pinyin, then the characters): never by a result."""
-    from pypinyin import lazy_pinyin
+    from app.pinyin import sort_key
 
-    return " ".join(lazy_pinyin(name or "")).lower(), name or ""
+    return sort_key(name), name or ""
