@@ -298,9 +298,9 @@ def test_a_single_character_is_searched_on_enter_not_as_it_is_typed(qtbot, ctx):
     assert tab.model.rowCount() == 2
     tab.search.setText("王")
     tab._search_timer.timeout.emit()
-    assert tab.model.rowCount() == 2 and "回车" in tab.count.text()
+    assert tab.model.rowCount() == 2 and "回车" in tab.index_note.text() and not tab.index_note.isHidden()
     qtbot.keyClick(tab.search, Qt.Key.Key_Return)
-    assert tab.model.rowCount() == 1 and tab.count.text() == "共 1 篇"
+    assert tab.model.rowCount() == 1 and tab.count.text() == "共 1 篇" and tab.index_note.isHidden()
     tab.search.setText("修路")
     tab._search_timer.timeout.emit()
     assert tab.model.rowCount() == 1 and tab.count.text() == "共 1 篇"

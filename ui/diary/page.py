@@ -288,10 +288,11 @@ class DiaryTab(QWidget):
         """The search as it is typed (after a pause), unless every word in the box is one character:
         a single character is in no full-text index (the index holds pairs), so it reads every diary
         entry of the period (about a second on 500 000 entries with the dates off, issue 17): that
-        search runs on Enter only, and the count line says so."""
+        search runs on Enter only, and the note under the filters says so."""
         words = self.search.text().split()
         if words and all(len(w) == 1 for w in words):
-            self.count.setText("单个字请按回车搜索（两个字以上边输边搜）")
+            self.index_note.setText("只输入了单个字：请按回车搜索（两个字以上会边输边搜）。")
+            self.index_note.show()
             return
         self.reload()
 
