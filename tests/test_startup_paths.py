@@ -9,6 +9,23 @@ from db import migrate
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _python(code: str, *args: str, timeout: float = 60, offscreen: bool = False) -> str:
+    """What ``code`` prints, run by a fresh interpreter in the project folder (what a start loads)."""
+    import os
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen") if offscreen else None
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
 def test_an_up_to_date_database_opens_without_importing_alembic_or_pypinyin(templates):
     code = (
         "import sys\n"
@@ -17,10 +34,7 @@ def test_an_up_to_date_database_opens_without_importing_alembic_or_pypinyin(temp
         "assert ws.require_station().code == '370681101201'\n"
         "print(sorted(m for m in ('alembic', 'pypinyin') if m in sys.modules))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
-    )
-    assert out.stdout.strip() == "[]"
+    assert _python(code) == "[]"
 
 
 def test_quick_head_check_agrees_with_alembic(village_ws):
@@ -82,22 +96,11 @@ def test_the_window_loads_its_first_screen_only_and_no_pdf_or_workbook_library(t
     something is printed or exported. PySide6's check of each imported module's source keeps no copy of
     the source (ui/__init__.py: it held 20 MB)."""
     import json
-    import os
     import shutil
 
     copy = tmp_path / "village"
     shutil.copytree(templates["village"], copy)
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    out = subprocess.run(
-        [sys.executable, "-c", _WINDOW_PROBE, str(copy)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    seen = json.loads(_python(_WINDOW_PROBE, str(copy), timeout=300, offscreen=True).splitlines()[-1])
     assert seen["pages_at_window"] == []
     assert seen["heavy_at_window"] == []
     assert seen["failed"] == {}
@@ -113,10 +116,7 @@ def test_the_command_line_loads_no_workbook_or_pdf_library_to_parse_its_argument
         "build_parser()\n"
         "print(sorted(m for m in ('fpdf', 'openpyxl') if m in sys.modules))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
-    )
-    assert out.stdout.strip() == "[]"
+    assert _python(code) == "[]"
 
 
 _SIGNIN_PROBE = """
@@ -150,21 +150,11 @@ def test_the_sign_in_box_shows_before_the_database_layer_loads_and_signs_in_afte
     workspace) needs only the key slots, so SQLAlchemy, the models and the services load behind it
     (ui/preload.py) and a sign-in waits for them."""
     import json
-    import os
     import shutil
 
     copy = tmp_path / "village"
     shutil.copytree(templates["village"], copy)
-    out = subprocess.run(
-        [sys.executable, "-c", _SIGNIN_PROBE, str(copy)],
-        cwd=ROOT,
-        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    seen = json.loads(_python(_SIGNIN_PROBE, str(copy), timeout=120, offscreen=True).splitlines()[-1])
     assert seen["loaded_with_the_box"] == []
     assert seen["signed_in"] is True and seen["user"] == "admin"
     assert seen["loaded_after"] == ["sqlalchemy", "db.models", "app.accounts", "app.work"]
@@ -180,10 +170,7 @@ def test_the_selftest_command_parses_without_the_database_layer():
         "parser.parse_args(['selftest', '--data-dir', 'x'])\n"
         "print(sorted(handlers), sorted(m for m in ('sqlalchemy', 'db.models') if m in sys.modules))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
-    )
-    assert out.stdout.strip() == "['init', 'selftest', 'stats'] []"
+    assert _python(code) == "['init', 'selftest', 'stats'] []"
 
 
 def test_a_failure_of_the_background_load_is_raised_where_the_sign_in_waits(monkeypatch):
