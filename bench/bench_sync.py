@@ -335,7 +335,7 @@ def run(report) -> None:
         # RAW_TRIALS times on fresh copies, alternating, the median and the worst of each.
         import statistics
 
-        imports, raws, index_parts = [], [], []
+        imports, raws, index_parts, plains = [], [], [], []
         for n in range(RAW_TRIALS):
             if n % 2:
                 raws.append(raw_insert_seconds(template_db, first_village_db, first_village_key, tmp)[0])
@@ -350,6 +350,16 @@ def run(report) -> None:
             assert trial.bundles[0].status == "imported", trial.bundles[0]
             ws.close()
             shutil.rmtree(target)
+            with plain_sqlite():  # the same, into the town's plain copy: the program without the key
+                shutil.copytree(plain_town, target)
+                ws = Workspace.open(target, create=False)
+                _settle()
+                start = time.perf_counter()
+                trial = import_bundles(ws, [bundles[0]])
+                plains.append(time.perf_counter() - start)
+                assert trial.bundles[0].status == "imported", trial.bundles[0]
+                ws.close()
+                shutil.rmtree(target)
             if not n % 2:
                 raw, raw_rows = raw_insert_seconds(template_db, first_village_db, first_village_key, tmp)
                 assert raw_rows == first_rows
@@ -370,6 +380,15 @@ def run(report) -> None:
             "",
         )
         report("raw sqlite3.executemany, worst", max(raws), "s", "")
+        plain_median = statistics.median(plains)
+        report("village-year import into a plain town (same program, no key), median", plain_median, "s", "")
+        report(
+            "plain import speed / raw speed (medians; issue 17's row, measured before encryption)",
+            raw_median / plain_median,
+            "×",
+            (">=", 0.5),
+        )
+        report("village-year import: encrypted ÷ plain (medians)", import_median / plain_median, "×", 1.25)
         report("import speed / raw speed (medians)", raw_median / import_median, "×", (">=", 0.5))
 
         _settle()
