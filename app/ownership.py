@@ -194,8 +194,12 @@ VILLAGE_COLUMNS: dict[str, frozenset[str]] = {
 }
 # The town's own records that never come from a village (its 点评会 minutes).
 TOWN_ONLY_TABLES = frozenset({"review_meeting"})
-# Tables whose every incoming row (also a first import's) goes through :func:`column_verdict`.
-ROW_CHECKED_TABLES = FROZEN_TABLES | TOWN_WRITTEN_TABLES | TOWN_ONLY_TABLES | {"cadre_review"}
+# 两评's tables, whose rows :func:`reviews_verdict` checks.
+REVIEW_TABLES = TOWN_WRITTEN_TABLES | TOWN_ONLY_TABLES | {"cadre_review"}
+# Tables whose every incoming row (also a first import's) goes through :func:`column_verdict`: the one
+# registry app/sync/records.py consults (with TOWN_ONLY_COLUMNS and TOWN_SCOPED_TABLES, whose rows it
+# checks too).
+ROW_CHECKED_TABLES = FROZEN_TABLES | REVIEW_TABLES | ROW_RULE_TABLES
 
 
 def column_label(column: str) -> str:
@@ -813,7 +817,7 @@ def column_verdict(
     table_name: str, columns: list[str], incoming: list[Any], local: dict[str, Any] | None, auth: Authority
 ) -> str | None:
     """May the sender write this row (new when ``local`` is None) over the local one, column by column?"""
-    if table_name in ROW_CHECKED_TABLES - FROZEN_TABLES:
+    if table_name in REVIEW_TABLES:
         return reviews_verdict(table_name, columns, incoming, local, auth)
     if table_name in TOWN_SCOPED_TABLES or (
         table_name == "attachment"

@@ -224,3 +224,31 @@ def test_a_town_sending_aid_rows_down_is_refused_at_the_village(town_of_two):
     assert any("乡镇不能新建本村的记录" in x for x in reasons), reasons
     assert any("乡镇只能填写自己的处理和答复" in x for x in reasons), reasons
     assert synced_rows(a, VILLAGE_CODE) == before
+
+
+def test_a_villages_first_bundle_with_an_aid_record_that_breaks_the_rules_is_refused(
+    village_ws, town_ws, tmp_path
+):
+    """A first import takes a fast path (every row new, made by the sender): 帮扶's rules still apply to
+    each of its rows, as to a later bundle's."""
+    enroll_village(village_ws, town_ws, tmp_path)
+    ha = add_household(village_ws, "张建国", ("张小红",))
+    with village_ws.work(_admin(village_ws)) as w:
+        records.save_aid(
+            w,
+            AidInput(ha, TODAY, "资金", amount="800", policy="临时救助", giver_unit="镇民政办"),
+            today=TODAY,
+        )
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (up,) = export_bundles(village_ws, stick)
+    m, sections = open_bundle(up.path, town_ws)
+    doc = section_doc(sections, "aid_records")
+    (row,) = doc["rows"]
+    row[doc["columns"].index("kind")] = "红包"
+    forged = with_rows(sections, "aid_records", [row], replace=True)
+    (b,) = import_bundles(town_ws, [forge_bundle(village_ws, town_ws, m, forged, tmp_path / "f.mqb")]).bundles
+    assert b.counts["rejected"] == 1, b.rejections
+    (r,) = b.rejections
+    assert r.record_type == "aid_records" and "帮扶类别" in r.reason
+    assert synced_rows(town_ws, VILLAGE_CODE)["aid_records"] == []

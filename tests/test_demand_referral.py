@@ -469,3 +469,25 @@ def test_the_referral_columns_survive_an_older_villages_bundle(stations, stick):
     assert b.status == "imported" and b.counts["rejected"] == 0
     with town.new_session() as s:
         assert s.scalar(select(DiaryEntry.id).limit(1)) is not None
+
+
+def test_a_first_bundles_demands_with_a_status_the_village_may_not_give_are_refused(
+    village_ws, town_ws, tmp_path, stick
+):
+    """A village's first bundle takes the fast path of an import (every row new, made by the sender): a
+    demand's status and office are still checked on each row, as on a changed one."""
+    from tests.sync_support import add_demand, add_household, enroll_village
+
+    enroll_village(village_ws, town_ws, tmp_path)
+    household = add_household(village_ws, "张建国")
+    claimed = add_demand(village_ws, household, "诉求：村里自称乡镇已答复")
+    made_up = add_demand(village_ws, household, "诉求：编造的状态")
+    with village_ws.session() as s:  # a dishonest village edits its own database around the services
+        s.get(Demand, claimed).status = "乡镇已答复"
+        s.get(Demand, claimed).referred_office = "民政办"
+        s.get(Demand, made_up).status = "已撤销"
+    (bundle,) = import_bundles(town_ws, [export_one(village_ws, stick)]).bundles
+    reasons = {r.record_id: r.reason for r in bundle.rejections}
+    assert reasons == {claimed: "“乡镇已答复”只能由乡镇填写", made_up: "“办理状态”不是认识的状态"}
+    with town_ws.new_session() as s:
+        assert s.get(Demand, claimed) is None and s.get(Demand, made_up) is None

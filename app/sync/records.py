@@ -246,10 +246,9 @@ def apply_table(
         and not auth.from_town
         and len(set(ids)) == len(ids)
         and (i_origin is None or set(map(itemgetter(i_origin), rows)) <= {auth.sender_id})
-        and not _town_only_filled(spec, idx, rows)
-        and spec.table_name
-        not in ownership.ROW_CHECKED_TABLES  # (a frozen report's figures, 两评) row by row
-        and spec.table_name not in ownership.TOWN_SCOPED_TABLES  # whose row it is: its scope, row by row
+        # a table with rules on its columns (帮扶's, a demand's status and office, a frozen report, 两评,
+        # a scope) has each row checked, a first import's too: _classify_rows
+        and not _column_rules(spec.table_name, auth)
     ):
         # the common case of a first import: every row is new, once, made by the sender
         inserts: list[list[Any]] = rows
@@ -284,6 +283,16 @@ def apply_table(
         note_written(conn, spec.table_name, (r[i_id] for r in updates))
 
 
+def _column_rules(table_name: str, auth: ownership.Authority) -> bool:
+    """Does :func:`app.ownership.column_verdict` look at this table's rows from this sender?"""
+    return (
+        auth.from_town
+        or table_name in ownership.TOWN_ONLY_COLUMNS
+        or table_name in ownership.ROW_CHECKED_TABLES
+        or table_name in ownership.TOWN_SCOPED_TABLES
+    )
+
+
 def _town_only_filled(spec: TableSpec, idx: dict[str, int], rows: list[list[Any]]) -> bool:
     cols = [idx[c] for c in ownership.TOWN_ONLY_COLUMNS.get(spec.table_name, ()) if c in idx]
     return any(r[i] not in (None, "") for r in rows for i in cols)
@@ -304,14 +313,7 @@ def _classify_rows(
     i_id, i_vc, i_cs, i_v = idx["id"], idx["village_code"], idx["changed_station"], idx["version"]
     i_bs, i_bv, i_origin = idx.get("base_station"), idx.get("base_version"), idx.get("origin_station")
     frozen = spec.table_name in ownership.FROZEN_TABLES
-    column_rules = (
-        auth.from_town
-        or spec.table_name in ownership.TOWN_ONLY_COLUMNS
-        or frozen
-        or spec.table_name in ownership.ROW_RULE_TABLES
-        or spec.table_name in ownership.ROW_CHECKED_TABLES
-        or spec.table_name in ownership.TOWN_SCOPED_TABLES
-    )
+    column_rules = _column_rules(spec.table_name, auth)
     inserts: list[list[Any]] = []
     updates: list[list[Any]] = []
     counts = result.counts
