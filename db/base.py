@@ -73,7 +73,8 @@ def new_ids(station_id: str | None, count: int) -> list[str]:
         | 0b10 << 62
         | (ms & 0xFFFFF) << 42
     )
-    rands: set[int] = set()
+    drawn = secrets.token_bytes(6 * count)  # 48 random bits an id, of which 42 are used
+    rands = {int.from_bytes(drawn[i : i + 6]) >> 6 for i in range(0, 6 * count, 6)}
     while len(rands) < count:  # distinct: they share the time
         rands.add(secrets.randbits(42))
     out = []

@@ -375,3 +375,23 @@ def test_ids_made_together_are_ids_of_the_station_in_order():
     assert all(m[:8] == station[:8] and uuid.UUID(m).version == 8 for m in made)
     assert {uuid.UUID(m).variant for m in made} == {uuid.RFC_4122}
     assert new_ids(station, 0) == []
+
+
+def test_a_first_import_finds_every_valid_row_new_and_refuses_a_masked_id(village_ws, tmp_path):
+    """Nothing of the sheet is in the village yet: the rows are new without being compared one by one,
+    but a masked ID still cannot be completed from a stored person and is refused as before."""
+    masked = WIFE[:6] + "********" + WIFE[-4:]
+    rows = [
+        _row(1, **{"姓名": "王建国", "与户主关系": "户主", "身份证号": HEAD}),
+        _row(2, **{"姓名": "李秀英", "与户主关系": "配偶", "身份证号": masked}),
+        _row(3, **{"姓名": "王磊"}),
+    ]
+    path = _workbook(tmp_path / "首次.xlsx", rows)
+    with village_ws.work() as w:
+        plan = excel_plan.plan_import(w, excel_read.read_sheet(path), today=TODAY, keep_rest=True)
+        w.session.rollback()
+    outcomes = [(r.member.name if r.member else "", r.outcome) for r in plan.data_rows]
+    assert outcomes == [("王建国", "new"), ("李秀英", "invalid"), ("王磊", "new")]
+    assert [(p.row, p.column, p.reason) for p in plan.errors()] == [
+        (4, "身份证号", "身份证号是打码的（含 *），无法导入；请填写完整号码")
+    ]

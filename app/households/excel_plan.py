@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,7 +126,7 @@ class PlannedHousehold:
     @property
     def damaged(self) -> bool:
         """Some row of the household is bad, or its head row is missing."""
-        return self.head_row is None or any(r.invalid for r in self.rows)
+        return self.head_row is None or any(r.problems and r.invalid for r in self.rows)
 
     @property
     def can_keep_rest(self) -> bool:
@@ -208,13 +209,15 @@ class ImportPlan:
 
     def summary(self) -> dict[str, Any]:
         """Exactly the JSON of the CLI (issue 3; ``skipped`` and ``households`` since issue 15)."""
+        data_rows = self.data_rows
+        outcomes = Counter(r.outcome for r in data_rows)
         return {
-            "rows": len(self.data_rows),
-            "new": self.count("new"),
-            "updated": self.count("updated"),
-            "unchanged": self.count("unchanged"),
-            "invalid": self.count("invalid"),
-            "skipped": self.count("skipped"),
+            "rows": len(data_rows),
+            "new": outcomes["new"],
+            "updated": outcomes["updated"],
+            "unchanged": outcomes["unchanged"],
+            "invalid": outcomes["invalid"],
+            "skipped": outcomes["skipped"],
             "errors": [{"row": p.row, "column": p.column, "reason": p.reason} for p in self.errors()],
             "warnings": [{"row": p.row, "column": p.column, "reason": p.reason} for p in self.warnings()],
             "damaged_households": [
@@ -1011,6 +1014,9 @@ def _compare(work: Work, plan: ImportPlan) -> None:
     tags = live_tags(session, matched)
     mapped = set(plan.mapping.values())
     claimed: set[str] = set()
+    if not matched and not person_keys and not id_owner:
+        _all_new(plan, live)
+        live = []  # (nothing to compare them with)
     for hh in live:
         existing = households.get(hh.existing_id) if hh.existing_id else None
         people = members.get(existing.id, []) if existing else []
@@ -1088,6 +1094,26 @@ def _compare(work: Work, plan: ImportPlan) -> None:
         elif not r.outcome:
             r.outcome = "new"
         r.compared = r.outcome
+
+
+def _all_new(plan: ImportPlan, live: list[PlannedHousehold]) -> None:
+    """Nothing of the sheet is here yet (a first import): every valid row is new but for one with a masked
+    ID, which only a stored person's ID could complete, as :func:`_compare` finds them one by one."""
+    for hh in live:
+        for r in hh.rows:
+            if r.invalid:
+                continue
+            number = _member(r).id_number
+            if number and "*" in number:
+                r.problems.append(
+                    RowProblem(
+                        r.row,
+                        plan.header_of("id_number"),
+                        "身份证号是打码的（含 *），无法导入；请填写完整号码",
+                    )
+                )
+                continue
+            r.outcome = "new"
 
 
 def person_diff(person: Person, m: MemberInput, mapped: set[str]) -> dict[str, object]:

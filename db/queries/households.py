@@ -80,25 +80,28 @@ def household_search_text(
 ) -> str:
     """The text the roster search indexes for one household (see the module docstring)."""
     parts: list[str] = []
+    add = parts.append
     for m in members:
         name = m.name
         if name:
-            parts.append("^" + name)
-            parts.append("^" + name[0] + "^")  # one typed character: the surname
+            add("^" + name)
+            add(f"^{name[0]}^")  # one typed character: the surname
             if len(name) >= 3:
-                parts.append("^" + name[1:])  # the given name, so two typed characters of it hit the index
-        parts.extend("^" + key for key in (m.name_pinyin or "").split())
-        parts.extend("^" + key for key in (m.name_initials or "").split())
+                add("^" + name[1:])  # the given name, so two typed characters of it hit the index
+        if m.name_pinyin:
+            parts += ["^" + key for key in m.name_pinyin.split()]
+        if m.name_initials:
+            parts += ["^" + key for key in m.name_initials.split()]
         if m.id_number:
-            parts.append("#" + m.id_number.upper() + "!")
+            add(f"#{m.id_number.upper()}!")
         if m.phone:
-            parts.append("~" + _digits(m.phone))
+            add("~" + _digits(m.phone))
     for phone in (phones or "").split(","):
         if phone.strip():
-            parts.append("~" + _digits(phone))
+            add("~" + _digits(phone))
     for extra in (household_no, group_name, address):
         if extra:
-            parts.append("^" + extra)
+            add("^" + extra)
     return " ".join(dict.fromkeys(parts))  # first of each, in order
 
 
