@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
+_ZEROS = ord("0") * sum(_WEIGHTS)
 
 
 def to_halfwidth(text: str) -> str:
@@ -17,8 +19,11 @@ def to_halfwidth(text: str) -> str:
 
 
 def id_check_digit(first17: str) -> str:
-    total = sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK[total % 11]
+    if len(first17) != len(_WEIGHTS):
+        raise ValueError(f"a resident ID's check digit is computed from 17 digits, not {len(first17)}")
+    if first17.isascii() and first17.isdigit():  # the bytes are the digits' codes: b"0" is 48
+        return _CHECK[(sum(map(operator.mul, first17.encode(), _WEIGHTS)) - _ZEROS) % 11]
+    return _CHECK[sum(map(operator.mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ _SPACES = re.compile(r"\s+")
 
 def normalize_resident_id(raw: str) -> str:
     """Strip spaces, convert full-width characters and a lowercase x; nothing else is changed."""
+    if type(raw) is str and raw.isascii() and raw.isalnum():  # as typed, mostly: nothing to convert
+        return raw.upper()
     return _SPACES.sub("", to_halfwidth(str(raw))).upper()
 
 
@@ -53,7 +60,7 @@ def parse_resident_id(raw: str, *, today: dt.date | None = None) -> ResidentId:
     """
     number = normalize_resident_id(raw)
     today = today or dt.date.today()
-    if _SCIENTIFIC.fullmatch(number):
+    if "E" in number and _SCIENTIFIC.fullmatch(number):
         raise InvalidResidentId(
             "身份证号被 Excel 存成了数字（科学计数法），后几位已丢失，请把该列设为文本后重新录入"
         )
@@ -79,13 +86,7 @@ def parse_resident_id(raw: str, *, today: dt.date | None = None) -> ResidentId:
     if birth_date > today or birth_date.year < 1880:
         raise InvalidResidentId(f"身份证号中的出生日期 {birth_date:%Y-%m-%d} 不合理")
     seq_digit = int(number[14] if legacy else number[16])
-    return ResidentId(
-        number=number,
-        birth_date=birth_date,
-        sex="男" if seq_digit % 2 else "女",
-        address_code=number[:6],
-        legacy=legacy,
-    )
+    return ResidentId(number, birth_date, "男" if seq_digit % 2 else "女", number[:6], legacy)
 
 
 def check_resident_id_consistency(
@@ -125,6 +126,11 @@ _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 class InvalidPhone(ValueError):
     pass
+
+
+def is_plain_mobile(text: str) -> bool:
+    """A mobile number written as :func:`normalize_phone` returns it (11 ASCII digits)."""
+    return len(text) == 11 and text.isascii() and _MOBILE.match(text) is not None
 
 
 def normalize_phone(raw: str | float | int) -> str:

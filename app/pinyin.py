@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 MAX_VARIANTS = 16
 
 _CHAR_READINGS: dict[str, tuple[str, ...]] = {}
+_ONE_READING: dict[str, str] = {}  # the characters of _CHAR_READINGS that have exactly one reading
 
 
 def _char_readings(ch: str) -> tuple[str, ...]:
@@ -40,6 +41,8 @@ def _char_readings(ch: str) -> tuple[str, ...]:
                 if r and r not in seen:
                     seen.append(r)
         readings = _CHAR_READINGS[ch] = tuple(seen) or ("",)
+        if len(readings) == 1 and readings[0] and readings != (ch.lower(),):
+            _ONE_READING[ch] = readings[0]
     return readings
 
 
@@ -76,6 +79,9 @@ def name_keys(name: str) -> tuple[str, str]:
     name = (name or "").strip()
     if not name:
         return "", ""
+    if all(map(_ONE_READING.__contains__, name)):  # one reading a character (most names): one variant
+        only = list(map(_ONE_READING.__getitem__, name))
+        return "".join(only), "".join(p[0] for p in only)
     readings = _readings(name)
     fulls, initials = [], []
     for combo in itertools.islice(itertools.product(*readings), MAX_VARIANTS):

@@ -60,6 +60,30 @@ def new_id(station_id: str | None = None, *, ms: int | None = None, rand: int | 
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+def new_ids(station_id: str | None, count: int) -> list[str]:
+    """``count`` ids as :func:`new_id` makes them, made at once (one reading of the clock, for an
+    importer of thousands of rows): in the order given they sort as ids made one after another do."""
+    prefix = int(station_id.replace("-", "")[:8], 16) if station_id else secrets.randbits(32)
+    ms = (time.time_ns() // 1_000_000) & ((1 << 48) - 1)
+    base = (
+        prefix << 96
+        | (ms >> 32) << 80
+        | 0x8 << 76
+        | ((ms >> 20) & 0xFFF) << 64
+        | 0b10 << 62
+        | (ms & 0xFFFFF) << 42
+    )
+    drawn = secrets.token_bytes(6 * count)  # 48 random bits an id, of which 42 are used
+    rands = {int.from_bytes(drawn[i : i + 6]) >> 6 for i in range(0, 6 * count, 6)}
+    while len(rands) < count:  # distinct: they share the time
+        rands.add(secrets.randbits(42))
+    out = []
+    for rand in sorted(rands):
+        h = f"{base | rand:032x}"
+        out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return out
+
+
 def random_id() -> str:
     """Column default for rows made without a station (stamping normally sets the id first)."""
     return new_id()

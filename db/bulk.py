@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-from collections.abc import Callable, Iterable, Iterator
+import operator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Boolean, Connection, Date, DateTime, Engine, Table, insert
@@ -238,11 +239,21 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
         elif column_type.dialect_impl(conn.dialect).bind_processor(conn.dialect) is not None:
             conn.execute(insert(table), rows)
             return
-    values = [[row[n] for n in names] for row in rows]
-    for i, fn in convert:
-        for v in values:
-            v[i] = fn(v[i])
+    values: list[Sequence[Any]]
+    if len(names) == 1:
+        values = [(row[names[0]],) for row in rows]
+    else:
+        values = list(map(operator.itemgetter(*names), rows))
+    if convert:
+        columns = [list(c) for c in zip(*values, strict=True)]
+        for i, fn in convert:
+            column, last, stored = columns[i], object(), None
+            for k, v in enumerate(column):
+                if v is not last:  # the rows of an import share their times (created_at …): once each
+                    last, stored = v, fn(v)
+                column[k] = stored
+        values = list(zip(*columns, strict=True))
     cols = ", ".join(f'"{n}"' for n in names)
-    conn.connection.cursor().executemany(  # the driver's cursor takes the lists as they are
+    conn.connection.cursor().executemany(  # the driver's cursor takes the rows as they are
         f'INSERT INTO "{table.name}" ({cols}) VALUES ({", ".join("?" * len(names))})', values
     )

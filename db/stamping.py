@@ -54,21 +54,23 @@ def stamp_new_rows(
         return
     now = now or utcnow()
     first = reserve_versions(conn, ctx.station_id, len(rows))
-    for offset, row in enumerate(rows):
+    stamp = {
+        "origin_station": ctx.station_id,
+        "version": first,
+        "changed_station": ctx.station_id,
+        "base_station": None,
+        "base_version": None,
+        "created_at": now,
+        "updated_at": now,
+        "created_by": ctx.user_id,
+        "updated_by": ctx.user_id,
+    }
+    for version, row in enumerate(rows, first):
         if row.get("id") is None:
             row["id"] = new_id(ctx.station_id)
         row.setdefault("village_code", ctx.village_code)
-        row.update(
-            origin_station=ctx.station_id,
-            version=first + offset,
-            changed_station=ctx.station_id,
-            base_station=None,
-            base_version=None,
-            created_at=now,
-            updated_at=now,
-            created_by=ctx.user_id,
-            updated_by=ctx.user_id,
-        )
+        row.update(stamp)
+        row["version"] = version
         row.setdefault("deleted_at", None)
 
 

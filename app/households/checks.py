@@ -18,6 +18,7 @@ from app.codes import (
     InvalidPhone,
     InvalidResidentId,
     check_resident_id_consistency,
+    is_plain_mobile,
     normalize_phone,
     parse_resident_id,
     to_halfwidth,
@@ -130,6 +131,8 @@ def normalize_phones(raw: str | None, field_name: str = "phones") -> str:
     """Several phones separated by ，,、;／/ → normalised, comma-separated."""
     if raw is None:
         return ""
+    if type(raw) is str and is_plain_mobile(raw):  # one mobile number as typed (most cells)
+        return raw
     parts = [p for p in _split_phones(str(raw)) if p]
     out = []
     for p in parts:

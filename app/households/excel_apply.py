@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from db.base import new_id
+from db.base import new_id, new_ids
 from db.bulk import insert_rows
 from db.diary_derived import refresh_written, triggers_set_aside
 from db.models import Household, HouseholdTag, Person
@@ -54,6 +54,12 @@ def gc_paused() -> Iterator[None]:
 
 
 # -- writing ------------------------------------------------------------------------------------
+def _new_ids(station_id: str) -> Iterator[str]:
+    """Record ids of this station, made a thousand at a time."""
+    while True:
+        yield from new_ids(station_id, 1000)
+
+
 @dataclass
 class ImportResult:
     summary: dict[str, Any]
@@ -85,6 +91,7 @@ def apply_import(
             keys_cache[name] = name_keys(name)
         return keys_cache[name]
 
+    ids = _new_ids(ctx.station_id)
     new_households: list[dict[str, Any]] = []
     new_persons: list[dict[str, Any]] = []
     new_tags: list[dict[str, Any]] = []
@@ -107,13 +114,13 @@ def apply_import(
             if hh.existing_id is None:
                 # a 户系统编号 that matched nothing here (a roster exported by another village) is not
                 # adopted: the household gets an id of this station, never another village's
-                hid = new_id(ctx.station_id)
+                hid = next(ids)
                 members = []
                 head_id = None
                 for r in rows:
                     m = r.member
                     assert m is not None, "a row grouped into a household has been parsed"
-                    pid = new_id(ctx.station_id)
+                    pid = next(ids)
                     full, initials = keys(m.name)
                     members.append(MemberKeys(m.name, full, initials, m.id_number, m.phone))
                     new_persons.append(

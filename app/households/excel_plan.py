@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +28,7 @@ from db.queries.households import (
 )
 from db.vocab import ETHNICITY_VALUES
 
-from app.codes import mask_resident_id
+from app.codes import ResidentId, mask_resident_id, parse_resident_id
 from app.errors import UserError
 from app.households.checks import (
     HEAD,
@@ -106,7 +108,7 @@ class RosterRow:
 
     @property
     def invalid(self) -> bool:
-        return any(p.level == "error" for p in self.problems)
+        return bool(self.problems) and any(p.level == "error" for p in self.problems)
 
 
 @dataclass
@@ -124,7 +126,7 @@ class PlannedHousehold:
     @property
     def damaged(self) -> bool:
         """Some row of the household is bad, or its head row is missing."""
-        return self.head_row is None or any(r.invalid for r in self.rows)
+        return self.head_row is None or any(r.problems and r.invalid for r in self.rows)
 
     @property
     def can_keep_rest(self) -> bool:
@@ -207,13 +209,15 @@ class ImportPlan:
 
     def summary(self) -> dict[str, Any]:
         """Exactly the JSON of the CLI (issue 3; ``skipped`` and ``households`` since issue 15)."""
+        data_rows = self.data_rows
+        outcomes = Counter(r.outcome for r in data_rows)
         return {
-            "rows": len(self.data_rows),
-            "new": self.count("new"),
-            "updated": self.count("updated"),
-            "unchanged": self.count("unchanged"),
-            "invalid": self.count("invalid"),
-            "skipped": self.count("skipped"),
+            "rows": len(data_rows),
+            "new": outcomes["new"],
+            "updated": outcomes["updated"],
+            "unchanged": outcomes["unchanged"],
+            "invalid": outcomes["invalid"],
+            "skipped": outcomes["skipped"],
             "errors": [{"row": p.row, "column": p.column, "reason": p.reason} for p in self.errors()],
             "warnings": [{"row": p.row, "column": p.column, "reason": p.reason} for p in self.warnings()],
             "damaged_households": [
@@ -426,19 +430,305 @@ def _check_birth_month(r: RosterRow, ctx: _Context, member: MemberInput, month: 
     )
 
 
-def _is_total(values: Sequence[object]) -> bool:
-    """A 合计 row: one of its first three non-blank cells says so."""
+# -- the column pass: each column's cells checked once per distinct value -------------------------
+# A roster repeats its 组, 性别, 民族, 关系, 住址 … in every row: the column pass runs the checks of
+# :func:`_parse_row` and :func:`check_member` once per distinct cell of a column, then puts each row
+# together from its cells' results. A row any of whose checks has something to say (an error, a
+# warning, a text cut to length, a 出生年月) is parsed again by :func:`_parse_row`, which words the
+# problems exactly as it always has: the column pass only ever finds a row clean, never decides
+# what is wrong with it.
+_BAD = object()  # this cell has something to say: the row goes through _parse_row
+_ABSENT = object()  # the column is not mapped, or (身份证号, 家庭电话) the cell is blank: no field
+# Cells of these types are equal only to cells of the same type (unlike 1, 1.0 and True): one result
+# per distinct cell is the result of each.
+_DISTINCT_TYPES = frozenset({str, type(None), dt.date, dt.datetime, dt.time, dt.timedelta})
+
+
+def _all_clean(texts: Collection[str]) -> bool:
+    """Is every text what :func:`clean_text` makes of it (NFKC, no space at either end, no run of
+    spaces, no other whitespace)? One look at all of them joined by NUL, which NFKC leaves alone and
+    never joins to a neighbour; a text that holds a NUL is not looked at this way."""
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != max(len(texts) - 1, 0):
+        return False
+    # once the runs of whitespace are single spaces, only a space can be at either end of a text
+    return (
+        unicodedata.is_normalized("NFKC", joined)
+        and " ".join(joined.split()) == joined
+        and " \x00" not in joined
+        and "\x00 " not in joined
+    )
+
+
+def _each(values: list[object], fn: Callable[[Any], object], *, catch: bool = True) -> list[object]:
+    """``fn`` of every value (``_BAD`` where it raises, if ``catch``), computed once per distinct cell."""
+
+    def caught(v: object) -> object:
+        try:
+            return fn(v)
+        except Exception:  # _parse_row parses the row again and says (or raises) what is wrong
+            return _BAD
+
+    call = caught if catch else fn
+    if set(map(type, values)) <= _DISTINCT_TYPES:
+        done = {v: call(v) for v in set(values)}
+        return list(map(done.__getitem__, values))
+    return list(map(call, values))
+
+
+@dataclass
+class _Columns:
+    """The mapped columns, read and checked column by column (see :func:`_fast_rows`)."""
+
+    signatures: list[tuple[object, ...]]  # the duplicate-row key of each row: cell_text of its mapped cells
+    parsed: list[tuple[dict[str, Any], MemberInput] | None]  # None: the row goes through _parse_row
+
+
+def _fast_rows(rows: Sequence[Sequence[object]], ctx: _Context) -> _Columns:
+    n = len(rows)
+    width = min(map(len, rows), default=0)
+    mapped = sorted(ctx.mapping)
+    raw: dict[int, list[object]] = {
+        i: [row[i] for row in rows] if i < width else [row[i] if i < len(row) else None for row in rows]
+        for i in mapped
+    }
+    clean: dict[int, bool] = {}  # a column of text cells each already as clean_text makes it
+    texts: dict[int, list[object]] = {}
+    for i, values in raw.items():
+        distinct = set(values)
+        clean[i] = set(map(type, distinct)) == {str} and _all_clean(distinct)  # type: ignore[arg-type]
+        texts[i] = values if clean[i] else _each(values, cell_text, catch=False)
+    signatures: list[tuple[object, ...]] = (
+        list(zip(*(texts[i] for i in mapped), strict=True)) if mapped else [()] * n
+    )
+    col = {f: i for i, f in ctx.mapping.items()}  # the last column of a field wins, as in _parse_row
+    limits, today = _TEXT_LIMITS, ctx.today
+    absent = [_ABSENT] * n
+
+    def of(key: str, fn: Callable[[Any], object], *, text: bool = True) -> list[object]:
+        if key not in col:
+            return absent
+        return _each(texts[col[key]] if text else raw[col[key]], fn)
+
+    def limited(key: str) -> Callable[[str], object]:
+        limit = limits.get(key)
+        return lambda t: _BAD if limit is not None and len(t) > limit else t
+
+    def vocabulary(key: str, values: frozenset[str]) -> Callable[[str], object]:
+        limit = limits[key]
+
+        def fn(t: str) -> object:
+            if t:
+                t = t.replace(" ", "")
+                if t not in values or len(t) > limit:
+                    return _BAD
+            return t
+
+        return fn
+
+    def sex(t: str) -> object:
+        value = clean_text(t) or None  # the member's, as check_member cleans it
+        return _BAD if value and value not in ("男", "女") else value
+
+    def notes(v: object) -> object:
+        value = v.strip() if isinstance(v, str) else cell_text(v)
+        return _BAD if len(value) > limits["notes"] else value
+
+    def names(key: str) -> list[object]:
+        """姓名 (the row's own and the member's, which check_member cleans again) or 户主姓名."""
+        if key not in col:
+            return absent
+        limit = limits[key]
+        values = raw[col[key]]
+        same = clean[col[key]] and not any(" " in v for v in set(values))  # type: ignore[operator]
+        head = key == "head_name"
+
+        def fn(v: Any) -> object:
+            value = v if same else clean_name(v)  # clean_name leaves a clean text without spaces as it is
+            if len(value) > limit:
+                return _BAD
+            if head:
+                return value
+            if not value or len(value) > 50:
+                return _BAD
+            # check_member cleans the name again: the fast way only if that changes nothing
+            return value if same or clean_name(value) == value else _BAD
+
+        return _each(values, fn)
+
+    def birth(v: object) -> object:
+        value = parse_birth(v, year_month_column=ctx.year_month_column)
+        if isinstance(value, YearMonth) or (value is not None and value > today):
+            return _BAD
+        return value
+
+    def resident_id(v: object) -> object:
+        if type(v) is str and len(v) == 18 and v.isascii() and v.isalnum() and v == v.upper():
+            # 18 ASCII digits and capitals: parse_id_cell and clean_text would leave it as it is
+            rid = parse_resident_id(v, today=today)
+            return (v, rid)
+        if is_blank(v):
+            return _ABSENT
+        text = parse_id_cell(v)
+        number = clean_text(text).replace(" ", "")
+        if number and "*" not in number:
+            rid = parse_resident_id(number, today=today)
+            return _BAD if rid.legacy else (text, rid)
+        return (text, number or None)
+
+    def phone(v: object) -> object:
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if is_blank(v) or not str(v).strip():
+            return None
+        return normalize_phones(str(v), "phone") or None
+
+    def household_phones(v: object) -> object:
+        return _ABSENT if is_blank(v) else normalize_phones(str(cell_text(v)), "phones")
+
+    def tags(text: str) -> object:
+        values = tuple(t for t in re.split(r"[、,，;；\s]+", text) if t)
+        return _BAD if any(t not in ctx.tags_known for t in values) else values
+
+    if "name" not in col:  # (plan_import maps it always)
+        return _Columns(signatures, [None] * n)
+    # The fields each row gets (as _parse_row sets them), column by column; and the columns whose
+    # checks may have something to say about a cell.
+    keys: list[str] = []
+    fields: list[list[object]] = []
+    checked: list[list[object]] = []
+
+    def field(key: str, values: list[object], *, check: bool = True) -> list[object]:
+        keys.append(key)
+        fields.append(values)
+        if check:
+            checked.append(values)
+        return values
+
+    for key in ("household_key", "person_key", "household_no", "group_name", "address", "occupation"):
+        if key in col:
+            field(key, of(key, limited(key)))
+    field("name", names("name"))
+    if "head_name" in col:
+        field("head_name", names("head_name"))
+    if "relation" in col:
+        field("relation", of("relation", vocabulary("relation", _RELATION_VALUES)))
+    if "ethnicity" in col:
+        field("ethnicity", of("ethnicity", vocabulary("ethnicity", ETHNICITY_VALUES)))
+    if "sex" in col:
+        field("sex", texts[col["sex"]], check=False)
+        checked.append(sexes := of("sex", sex))
+    if "notes" in col:
+        field("notes", of("notes", notes, text=False))
+    if "birth_date" in col:
+        field("birth_date", of("birth_date", birth, text=False))
+    if "card_delivered_on" in col:
+        field("card_delivered_on", of("card_delivered_on", parse_date, text=False))
+    if "phone" in col:
+        field("phone", raw[col["phone"]], check=False)
+        checked.append(phones := of("phone", phone, text=False))
+    checked.append(ids := of("id_number", resident_id, text=False))
+    checked.append(house_phones := of("household_phones", household_phones, text=False))
+    checked.append(tag_lists := of("tags", tags))
+    bad: set[int] = set()
+    for values in checked:
+        if _BAD in values:
+            bad.update(k for k, v in enumerate(values) if v is _BAD)
+    member_text = {
+        v: clean_text(v)
+        for key in ("relation", "ethnicity", "occupation")
+        if key in col
+        for v in set(fields[keys.index(key)])
+        if type(v) is str
+    }
+    has = set(keys)
+    parsed: list[tuple[dict[str, Any], MemberInput] | None] = []
+    for k, cells in enumerate(zip(*fields, strict=True)):
+        if k in bad:
+            parsed.append(None)
+            continue
+        f: dict[str, Any] = dict(zip(keys, cells, strict=True))
+        birth_date = f.get("birth_date")
+        member_sex = sexes[k] if "sex" in has else None
+        number = id_ = ids[k]
+        if id_ is _ABSENT:
+            number = None
+        else:
+            f["id_number"], number = id_  # type: ignore[misc]
+            if isinstance(number, ResidentId):
+                rid = number
+                if (birth_date is not None and birth_date != rid.birth_date) or (
+                    member_sex and member_sex != rid.sex
+                ):
+                    parsed.append(None)  # the ID says another birth date or sex
+                    continue
+                number, birth_date, member_sex = (
+                    rid.number,
+                    birth_date or rid.birth_date,
+                    member_sex or rid.sex,
+                )
+        if house_phones[k] is not _ABSENT:
+            f["household_phones"] = house_phones[k]
+        if tag_lists[k] is not _ABSENT:
+            f["tags"] = list(tag_lists[k])  # type: ignore[call-overload]
+        member = MemberInput(
+            f["name"],
+            member_text[f["relation"]] if "relation" in has else "",
+            member_sex,  # type: ignore[arg-type]
+            birth_date,
+            number,  # type: ignore[arg-type]
+            (member_text[f["ethnicity"]] or None) if "ethnicity" in has else None,
+            phones[k] if "phone" in has else None,  # type: ignore[arg-type]
+            (member_text[f["occupation"]] or None) if "occupation" in has else None,
+            f["notes"].strip() if "notes" in has else "",
+        )
+        parsed.append((f, member))
+    return _Columns(signatures, parsed)
+
+
+def _is_total(values: Sequence[object], said: dict[str, bool] | None = None) -> bool:
+    """A 合计 row: one of its first three non-blank cells says so. ``said``: the answer for each text
+    seen before (a plan's cache: the first cells of a roster repeat)."""
     seen = 0
     for v in values:
         if is_blank(v):
             continue
-        t = clean_text(v).replace(" ", "")
-        if t.startswith(TOTAL_WORDS) or t in TOTAL_WORDS:
+        if type(v) is str:
+            total = said.get(v) if said is not None else None
+            if total is None:
+                total = _says_total(v)
+                if said is not None:
+                    said[v] = total
+        else:  # a number or a date is written in ASCII, which none of TOTAL_WORDS is
+            total = not str(v).isascii() and _says_total(v)
+        if total:
             return True
         seen += 1
         if seen == 3:
             break
     return False
+
+
+def _says_total(value: object) -> bool:
+    t = clean_text(value).replace(" ", "")
+    return t.startswith(TOTAL_WORDS) or t in TOTAL_WORDS
+
+
+def _context(work: Work, plan: ImportPlan, today: dt.date) -> _Context:
+    mapping = plan.mapping
+    header = plan.sheet.rows[plan.header_row] if plan.header_row < len(plan.sheet.rows) else []
+    tags_known = known_tags(work)
+    builtin = [name for name, _sensitive in BUILTIN_TAGS if name in tags_known]
+    birth_columns = [i for i, f in mapping.items() if f == "birth_date"]
+    return _Context(
+        mapping,
+        plan.header_of,
+        tags_known,
+        "、".join(builtin + sorted(tags_known - set(builtin))),
+        bool(birth_columns)
+        and is_year_month_header(header[birth_columns[0]] if birth_columns[0] < len(header) else ""),
+        today,
+    )
 
 
 def plan_import(
@@ -474,33 +764,24 @@ def plan_import(
     if "group_name" not in fields:
         raise UserError("没有找到“组”（村民小组）列，请在列对应里指定")
     plan = ImportPlan(sheet, header_row, mapping, [], [])
-    tags_known = known_tags(work)
-    builtin = [name for name, _sensitive in BUILTIN_TAGS if name in tags_known]
-    birth_columns = [i for i, f in mapping.items() if f == "birth_date"]
-    ctx = _Context(
-        mapping,
-        plan.header_of,
-        tags_known,
-        "、".join(builtin + sorted(tags_known - set(builtin))),
-        bool(birth_columns)
-        and is_year_month_header(header[birth_columns[0]] if birth_columns[0] < len(header) else ""),
-        today,
-    )
-    seen: dict[tuple[str, ...], int] = {}
+    ctx = _context(work, plan, today)
+    seen: dict[tuple[object, ...], int] = {}
     seen_ids: dict[str, int] = {}
-    mapped_columns = sorted(mapping)
-    for offset, values in enumerate(sheet.rows[header_row + 1 :]):
+    data = sheet.rows[header_row + 1 :]
+    columns = _fast_rows(data, ctx)
+    totals: dict[str, bool] = {}
+    for offset, values in enumerate(data):
         r = RosterRow(header_row + 2 + offset, list(values))
         plan.rows.append(r)
-        if all(is_blank(v) for v in values):
+        if all(map(is_blank, values)):
             r.kind = "blank"
             continue
-        if _is_total(values):
+        if _is_total(values, totals):
             r.kind = "total"
             plan.notes.append(f"第 {r.row} 行是合计行，已跳过")
             continue
         # Duplicates are judged on the mapped columns: a copied row usually has its own 序号.
-        signature = tuple(map(cell_text, [values[i] if i < len(values) else None for i in mapped_columns]))
+        signature = columns.signatures[offset]
         if signature in seen:
             r.problems.append(
                 RowProblem(r.row, plan.header_of("name"), f"与第 {seen[signature]} 行内容相同（重复行）")
@@ -508,7 +789,11 @@ def plan_import(
             r.outcome = "invalid"
             continue
         seen[signature] = r.row
-        _parse_row(r, ctx)
+        parsed = columns.parsed[offset]
+        if parsed is None:
+            _parse_row(r, ctx)
+        else:
+            r.fields, r.member = parsed
         number = r.member.id_number if r.member else None
         if number and "*" not in number and not r.invalid:
             if number in seen_ids:
@@ -729,6 +1014,9 @@ def _compare(work: Work, plan: ImportPlan) -> None:
     tags = live_tags(session, matched)
     mapped = set(plan.mapping.values())
     claimed: set[str] = set()
+    if not matched and not person_keys and not id_owner:
+        _all_new(plan, live)
+        live = []  # (nothing to compare them with)
     for hh in live:
         existing = households.get(hh.existing_id) if hh.existing_id else None
         people = members.get(existing.id, []) if existing else []
@@ -806,6 +1094,26 @@ def _compare(work: Work, plan: ImportPlan) -> None:
         elif not r.outcome:
             r.outcome = "new"
         r.compared = r.outcome
+
+
+def _all_new(plan: ImportPlan, live: list[PlannedHousehold]) -> None:
+    """Nothing of the sheet is here yet (a first import): every valid row is new but for one with a masked
+    ID, which only a stored person's ID could complete, as :func:`_compare` finds them one by one."""
+    for hh in live:
+        for r in hh.rows:
+            if r.invalid:
+                continue
+            number = _member(r).id_number
+            if number and "*" in number:
+                r.problems.append(
+                    RowProblem(
+                        r.row,
+                        plan.header_of("id_number"),
+                        "身份证号是打码的（含 *），无法导入；请填写完整号码",
+                    )
+                )
+                continue
+            r.outcome = "new"
 
 
 def person_diff(person: Person, m: MemberInput, mapped: set[str]) -> dict[str, object]:

@@ -49,6 +49,7 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 HEADER_SCAN_ROWS = 20
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+_SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
 
 
 def _norm_header(value: object) -> str:
@@ -257,7 +258,7 @@ def parse_id_cell(value: object) -> str:
             "（常见为末尾变成 000）；请把该列设为“文本”格式后重新录入完整号码"
         )
     text = clean_text(value).replace(" ", "")
-    if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", text):
+    if _SCIENTIFIC.fullmatch(text):
         raise CellError(
             "身份证号被 Excel 存成了数字（科学计数法），后几位已丢失；请把该列设为“文本”后重新录入"
         )

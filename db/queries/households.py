@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -65,8 +66,13 @@ class MemberKeys:
     phone: str | None = None
 
 
+_NOT_DIGIT = re.compile(r"\D")
+
+
 def _digits(phone: str) -> str:
-    return re.sub(r"\D", "", phone or "")
+    if phone and phone.isascii() and phone.isdigit():  # a mobile number as stored: nothing to take out
+        return phone
+    return _NOT_DIGIT.sub("", phone or "")
 
 
 def household_search_text(
@@ -74,24 +80,28 @@ def household_search_text(
 ) -> str:
     """The text the roster search indexes for one household (see the module docstring)."""
     parts: list[str] = []
+    add = parts.append
     for m in members:
-        if m.name:
-            parts.append("^" + m.name)
-            parts.append("^" + m.name[0] + "^")  # one typed character: the surname
-            if len(m.name) >= 3:
-                parts.append("^" + m.name[1:])  # the given name, so two typed characters of it hit the index
-        for key in (m.name_pinyin or "").split() + (m.name_initials or "").split():
-            parts.append("^" + key)
+        name = m.name
+        if name:
+            add("^" + name)
+            add(f"^{name[0]}^")  # one typed character: the surname
+            if len(name) >= 3:
+                add("^" + name[1:])  # the given name, so two typed characters of it hit the index
+        if m.name_pinyin:
+            parts += ["^" + key for key in m.name_pinyin.split()]
+        if m.name_initials:
+            parts += ["^" + key for key in m.name_initials.split()]
         if m.id_number:
-            parts.append("#" + m.id_number.upper() + "!")
+            add(f"#{m.id_number.upper()}!")
         if m.phone:
-            parts.append("~" + _digits(m.phone))
+            add("~" + _digits(m.phone))
     for phone in (phones or "").split(","):
         if phone.strip():
-            parts.append("~" + _digits(phone))
+            add("~" + _digits(phone))
     for extra in (household_no, group_name, address):
         if extra:
-            parts.append("^" + extra)
+            add("^" + extra)
     return " ".join(dict.fromkeys(parts))  # first of each, in order
 
 
@@ -676,23 +686,19 @@ def cadres_in_use(session: Session, village_code: str | None = None) -> list[tup
     return [(r[0], r[1]) for r in session.execute(q)]
 
 
-T = TypeVar("T")
-
-
 # -- what an imported roster already is -----------------------------------------------------------
-# The Excel import looks up the households and people of a whole sheet in a few IN (...) queries,
-# 500 values a query.
-def _chunks(items: Sequence[T], n: int = 500) -> Iterator[Sequence[T]]:
-    for i in range(0, len(items), n):
-        yield items[i : i + n]
+# The Excel import looks up the households and people of a whole sheet in a few queries, each taking
+# its values as one JSON array (json_each): no statement with thousands of parameters to build.
+def _listed(values: Iterable[str]) -> Select[Any]:
+    """The values as a subquery, for ``column.in_(...)``."""
+    return select(func.json_each(json.dumps(list(values))).table_valued("value").c.value)
 
 
 def households_by_id(session: Session, ids: Sequence[str]) -> dict[str, Household]:
     """The households with these ids, deleted ones and other villages' included."""
-    households: dict[str, Household] = {}
-    for part in _chunks(ids):
-        households.update({h.id: h for h in session.scalars(select(Household).where(Household.id.in_(part)))})
-    return households
+    if not ids:
+        return {}
+    return {h.id: h for h in session.scalars(select(Household).where(Household.id.in_(_listed(ids))))}
 
 
 def live_households_by_no(
@@ -712,57 +718,60 @@ def live_households_by_head_name(
 def _live_households_where(
     session: Session, village_code: str | None, column: Any, values: Sequence[str]
 ) -> list[Household]:
-    found: list[Household] = []
-    for part in _chunks(values):
-        found.extend(
-            session.scalars(
-                select(Household).where(
-                    column.in_(part), Household.deleted_at.is_(None), Household.village_code == village_code
-                )
+    if not values:
+        return []
+    return list(
+        session.scalars(
+            select(Household).where(
+                column.in_(_listed(values)),
+                Household.deleted_at.is_(None),
+                Household.village_code == village_code,
             )
         )
-    return found
+    )
 
 
 def existing_person_ids(session: Session, ids: Sequence[str]) -> set[str]:
     """Which of these person ids exist here (deleted ones too)."""
-    found: set[str] = set()
-    for part in _chunks(ids):
-        found.update(session.scalars(select(Person.id).where(Person.id.in_(part))))
-    return found
+    if not ids:
+        return set()
+    return set(session.scalars(select(Person.id).where(Person.id.in_(_listed(ids)))))
 
 
 def live_persons_by_id_number(session: Session, numbers: Sequence[str]) -> dict[str, Person]:
     """The live person registered with each of these resident IDs."""
     owners: dict[str, Person] = {}
-    for part in _chunks(numbers):
-        for p in session.scalars(
-            select(Person).where(Person.id_number.in_(part), Person.deleted_at.is_(None))
-        ):
-            if p.id_number is not None:
-                owners[p.id_number] = p
+    if not numbers:
+        return owners
+    for p in session.scalars(
+        select(Person).where(Person.id_number.in_(_listed(numbers)), Person.deleted_at.is_(None))
+    ):
+        if p.id_number is not None:
+            owners[p.id_number] = p
     return owners
 
 
 def live_members(session: Session, household_ids: Sequence[str]) -> dict[str, list[Person]]:
     """The live members (any status) of each of these households."""
     members: dict[str, list[Person]] = {}
-    for part in _chunks(household_ids):
-        for p in session.scalars(
-            select(Person).where(Person.household_id.in_(part), Person.deleted_at.is_(None))
-        ):
-            members.setdefault(p.household_id, []).append(p)
+    if not household_ids:
+        return members
+    for p in session.scalars(
+        select(Person).where(Person.household_id.in_(_listed(household_ids)), Person.deleted_at.is_(None))
+    ):
+        members.setdefault(p.household_id, []).append(p)
     return members
 
 
 def live_tags(session: Session, household_ids: Sequence[str]) -> dict[str, set[str]]:
     """The tags each of these households has now."""
     tags: dict[str, set[str]] = {}
-    for part in _chunks(household_ids):
-        for hid, tag in session.execute(
-            select(HouseholdTag.household_id, HouseholdTag.tag).where(
-                HouseholdTag.household_id.in_(part), HouseholdTag.deleted_at.is_(None)
-            )
-        ):
-            tags.setdefault(hid, set()).add(tag)
+    if not household_ids:
+        return tags
+    for hid, tag in session.execute(
+        select(HouseholdTag.household_id, HouseholdTag.tag).where(
+            HouseholdTag.household_id.in_(_listed(household_ids)), HouseholdTag.deleted_at.is_(None)
+        )
+    ):
+        tags.setdefault(hid, set()).add(tag)
     return tags
