@@ -7,6 +7,8 @@ bookkeeping columns are stamped centrally by :mod:`db.stamping`, never by featur
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 import secrets
 import time
 import uuid
@@ -29,6 +31,8 @@ def utcnow() -> dt.datetime:
 
 
 _ID_NS = uuid.UUID("0b1c5c0e-8d3a-4f57-a0f1-6d696e716964")
+_ID_NS_BYTES = _ID_NS.bytes
+_CANONICAL = re.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def new_id(station_id: str | None = None, *, ms: int | None = None, rand: int | None = None) -> str:
@@ -93,11 +97,18 @@ def derived_id(parent_id: str, *parts: str) -> str:
     """An id that two stations making the same link compute alike (name-based, from ``parent_id``
     and ``parts``) and that sits beside its parent in the indexes: the parent's station and time
     bits, the rest from a SHA-1 of the parts (as uuid5)."""
-    digest = uuid.uuid5(_ID_NS, "\x1f".join((parent_id, *parts))).int
-    try:
-        head = uuid.UUID(parent_id).int >> 64
-    except ValueError:
-        head = digest >> 64
+    # uuid5's SHA-1 without its UUID objects (a demo of 100 000 households makes a million of these ids):
+    # the bits used below are those uuid.uuid5(_ID_NS, name).int has (its version and variant bits are
+    # not among them); a parent in the canonical form is read as uuid.UUID reads it
+    name = "\x1f".join((parent_id, *parts)).encode()
+    digest = int.from_bytes(hashlib.sha1(_ID_NS_BYTES + name).digest()[:16], "big")
+    if _CANONICAL.fullmatch(parent_id):
+        head = int(parent_id.replace("-", ""), 16) >> 64
+    else:
+        try:
+            head = uuid.UUID(parent_id).int >> 64
+        except ValueError:
+            head = digest >> 64
     value = head << 64 | 0b10 << 62 | (digest & ((1 << 62) - 1))
     value = value & ~(0xF << 76) | 0x8 << 76
     h = f"{value:032x}"  # as str(uuid.UUID(int=value)), without building the UUID object

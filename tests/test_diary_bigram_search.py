@@ -201,3 +201,42 @@ def test_an_old_workspace_gets_the_two_character_index_on_upgrade(tmp_path):
         assert name[1:] in people and _search(ws, name[1:]) == _text_hits(ws, name[1:]) != []
     finally:
         ws.close(daily_backup=False)
+
+
+def _bigrams_run_by_run(text: str | None) -> str:
+    """bigrams as first written (runs of index characters, then their pairs): the reference."""
+    import re
+
+    from db.diary_fulltext import GRAM_CHARS
+
+    if not text:
+        return ""
+    pairs: dict[str, None] = {}
+    for run in re.findall(f"[{GRAM_CHARS}]{{2,}}", text):
+        pairs.update(dict.fromkeys(map("".join, zip(run, run[1:], strict=False))))
+    return " ".join(pairs)
+
+
+def test_the_one_pass_bigrams_are_those_of_the_runs():
+    """bigrams() runs for every indexed row (triggers, importer, demo) and was made a single regex pass:
+    the tokens, their order and their once-only stay exactly those stored before."""
+    import random
+
+    from app.diary import demo as diary_demo
+
+    rng = random.Random(5)
+    texts = [None, "", "a", "ab", "a b", "低保 低保 低保户", "王小二AB12低保", "é漢字", "ab-cd ｘｙ 1２"]
+    texts += ["\U00020000\U00020001x", "\u3400\u4dbf\uf900\ufaff", "中文\u3000中文", "x\u4e00", "𠀀"]
+    for _ in range(300):
+        texts.append(
+            " ".join(
+                [
+                    rng.choice(diary_demo.SITUATIONS).format(head="张丁", n=3, who="儿子"),
+                    rng.choice(diary_demo.DIFFICULTIES).format(who="老伴"),
+                    rng.choice(diary_demo.ACTIONS),
+                    "丁东 Li Ming 138 0535 AbC",
+                ]
+            )
+        )
+    for text in texts:
+        assert bigrams(text) == _bigrams_run_by_run(text), text

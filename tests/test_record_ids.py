@@ -78,3 +78,35 @@ def test_records_made_at_a_station_carry_its_prefix(village_ws, village_admin):
     # link ids follow their parent
     assert entries.participant_id(ids[0], ids[0], None)[:18] == ids[0][:18]
     assert tags.tag_row_id(ids[0], "低保")[:18] == ids[0][:18]
+
+
+def _derived_id_by_uuid_objects(parent_id: str, *parts: str) -> str:
+    """derived_id as first written, through uuid.uuid5 and uuid.UUID (the reference for the faster one)."""
+    ns = uuid.UUID("0b1c5c0e-8d3a-4f57-a0f1-6d696e716964")
+    digest = uuid.uuid5(ns, "\x1f".join((parent_id, *parts))).int
+    try:
+        head = uuid.UUID(parent_id).int >> 64
+    except ValueError:
+        head = digest >> 64
+    value = head << 64 | 0b10 << 62 | (digest & ((1 << 62) - 1))
+    value = value & ~(0xF << 76) | 0x8 << 76
+    return str(uuid.UUID(int=value))
+
+
+def test_derived_ids_are_those_of_uuid5_for_every_form_of_parent():
+    """The demo makes a million of them: computed without UUID objects, they stay what they were (ids
+    already stored, and the ones another station computes for the same link, must not change)."""
+    parents = [new_id(STATION_A) for _ in range(200)] + [str(uuid.uuid4()) for _ in range(50)]
+    odd = [
+        parents[0].upper(),
+        "{" + parents[1] + "}",
+        "urn:uuid:" + parents[2],
+        parents[3].replace("-", ""),
+        "not-a-uuid",
+        "",
+        "户主",
+        parents[4] + "0",
+    ]
+    for parent in parents + odd:
+        for parts in (("participant", "h1", "p1"), ("tag", "低保"), ()):
+            assert derived_id(parent, *parts) == _derived_id_by_uuid_objects(parent, *parts), (parent, parts)

@@ -92,3 +92,41 @@ def test_edit_of_another_stations_version_records_its_base(village_ws):
         h = s.get(Household, h.id)
         assert (h.base_station, h.base_version) == ("town-station", 42)
         assert h.changed_station == village_ws.require_station().id
+
+
+def test_versions_taken_ahead_end_as_flush_by_flush(village_ws, village_admin):
+    """The demo's mediation step flushes 25 times a case; with versions_ahead the counter is bumped once
+    per block, and on leaving the rest goes back: the counter and the versions are those one bump per
+    flush gives, and a number taken by another statement meanwhile is never handed out twice."""
+    from db.stamping import reserve_versions, versions_ahead
+
+    station = village_ws.require_station()
+
+    def write(session, n):
+        versions = []
+        for i in range(n):
+            h = Household(head_name=f"户{i}", group_name="一组", address=f"{i} 号")
+            session.add(h)
+            session.flush()
+            versions.append(h.version)
+        return versions
+
+    start = _counter(village_ws)
+    with village_ws.session(village_admin.id) as s:
+        plain = write(s, 5)
+    assert plain == list(range(start + 1, start + 6)) and _counter(village_ws) == start + 5
+    with village_ws.session(village_admin.id) as s, versions_ahead(s, size=3):
+        ahead = write(s, 7)  # three blocks of 3, the last two unused
+    assert ahead == list(range(start + 6, start + 13)) and _counter(village_ws) == start + 12
+    with village_ws.session(village_admin.id) as s:
+        with versions_ahead(s, size=10):
+            first = write(s, 2)
+            other = reserve_versions(s.connection(), station.id, 4)  # e.g. a bulk insert in between
+            later = write(s, 2)
+        assert first == [start + 13, start + 14]
+        assert other == start + 23  # after the block of ten
+        assert later == [start + 15, start + 16]  # still from the block
+    # the block's rest is not given back (the counter is past it): a gap, no number twice
+    assert _counter(village_ws) == start + 26
+    with village_ws.session(village_admin.id) as s:
+        assert write(s, 1) == [start + 27]

@@ -1,8 +1,12 @@
 """Demo step: a year of 民情日记 per cadre, demands in every state, acknowledgements, must-visit events.
 
 About five entries per household (``--households 100000`` gives about 500 000 entries). Written with
-Core bulk inserts (stamped by :func:`db.stamping.stamp_new_rows`); the full-text index rows are written
-with each batch, its triggers set aside meanwhile (:mod:`db.diary_fulltext`). Text is composed from phrase lists, deterministic for ``demo.rng``.
+Core bulk inserts (stamped by :func:`db.stamping.stamp_new_rows`) in batches of households, on one
+connection with a large page cache (:func:`db.bulk.large_wal`); the full-text index triggers are set
+aside meanwhile (:mod:`db.diary_fulltext`) and each batch lists its entries as the bundle importer does;
+after the last batch one ordered pass indexes them all (:func:`app.indexing.catch_up_indexes`: keys in
+ascending order, so FTS5 writes few segments instead of a segment per batch spanning the whole year,
+each merged again and again). Text is composed from phrase lists, deterministic for ``demo.rng``.
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ from sqlalchemy import insert, select
 
 from db import diary_derived, vocab
 from db.base import new_id
-from db.bulk import insert_rows
-from db.diary_fulltext import index_new_entries, triggers_set_aside
+from db.bulk import insert_rows, large_wal
+from db.diary_fulltext import triggers_set_aside
 from db.models import (
     Acknowledgement,
     Attachment,
@@ -35,6 +39,7 @@ from db.models import (
     Person,
     User,
 )
+from db.queries import diary as diary_queries
 from db.queries.households import MemberKeys, household_search_text
 from db.stamping import stamp_new_rows
 from db.vocab import CLOSED, ENTRY_KINDS, OPEN, PAPER_PHOTO, REFUSED, REPLIED, SIGNATURE
@@ -45,6 +50,7 @@ from app.diary import acknowledgement
 from app.diary.entries import participant_id
 from app.diary.visits import MUST_VISIT_DAYS, MUST_VISIT_KINDS
 from app.households.tags import tag_row_id
+from app.indexing import catch_up_indexes
 from app.pinyin import name_keys
 from app.sync.records import table_of
 from app.workspace import Workspace
@@ -52,8 +58,7 @@ from app.workspace import Workspace
 HOME_VISIT, PHONE, WALK_IN, RECEPTION = ENTRY_KINDS[:4]
 OTHER_KIND = vocab.OTHER_KIND  # (信息员报告 entries come from the informants step: app/informants/demo.py)
 ENTRIES_PER_HOUSEHOLD = 5  # on average; DemoRun.sizes["diary_entries"] sets the total instead
-BATCH_HOUSEHOLDS = 2000
-BULK_CACHE_KIB = 256 * 1024
+BATCH_HOUSEHOLDS = 5000
 
 # where a 入户走访 happens: at the household (a talk on the square or at the office is not a home visit)
 PLACES = [
@@ -456,222 +461,228 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
     per_household = demo.sizes.get("diary_entries", ENTRIES_PER_HOUSEHOLD * len(household_ids)) / max(
         1, len(household_ids)
     )
-    for start in range(0, len(household_ids), BATCH_HOUSEHOLDS):
-        batch = household_ids[start : start + BATCH_HOUSEHOLDS]
-        entries, parts, demands, acks, files, amends, events = [], [], [], [], [], [], []
-        for hid in batch:
-            members = persons[hid]
-            head = heads.get(hid, members[0][1])
-            visits = []
-            contact_id = contact.get(hid)
-            for _ in range(max(1, round(rng.gauss(per_household, 1.2)))):
-                cadre = contact_id if contact_id and rng.random() < 0.85 else rng.choice(cadre_ids)
-                days_ago = rng.randint(1, 365)
-                day = today - dt.timedelta(days=days_ago)
-                when = dt.datetime.combine(
-                    day, dt.time(rng.randint(8, 18), rng.choice((0, 10, 20, 30, 40, 50)))
-                )
-                r = rng.random()
-                kind = (
-                    HOME_VISIT
-                    if r < 0.6
-                    else PHONE
-                    if r < 0.8
-                    else WALK_IN
-                    if r < 0.9
-                    else RECEPTION
-                    if r < 0.95
-                    else OTHER_KIND
-                )
-                met = [members[0]] + (
-                    [rng.choice(members[1:])] if len(members) > 1 and rng.random() < 0.4 else []
-                )
-                who = rng.choice(members[1:])[1] if len(members) > 1 else head
-                entry_id = new_id(ctx.station_id)
-                follow = _text(rng, FOLLOW_UPS) if rng.random() < 0.4 else ""
-                e: dict[str, Any] = {  # a row for the bulk insert
-                    "id": entry_id,
-                    "cadre_id": cadre,
-                    "occurred_at": when,
-                    "kind": kind,
-                    "place": _text(rng, PLACES, head=head, group="村")
-                    if kind == HOME_VISIT
-                    else ("电话" if kind == PHONE else "村群众工作室"),
-                    "companions": rng.choice(["", "", "", "驻村工作队员", "网格员"]),
-                    "situation": _text(rng, SITUATIONS, head=head, n=len(members), who=who),
-                    "difficulties": _text(rng, DIFFICULTIES, who=who),
-                    "actions": _text(rng, ACTIONS),
-                    "follow_up": follow,
-                    "follow_up_on": day + dt.timedelta(days=rng.randint(7, 30)) if follow else None,
-                }
-                entries.append(e)
-                if kind == HOME_VISIT:
-                    visits.append((when, entry_id))
-                entry_parts = []
-                for pid, _name in met:
-                    parts.append(
-                        {
-                            "id": participant_id(entry_id, hid, pid),
-                            "entry_id": entry_id,
-                            "household_id": hid,
-                            "person_id": pid,
-                        }
+    # One connection for the step: its page cache (large, see db.bulk.large_wal) stays warm from one
+    # batch to the next, and the WAL is copied into the database once it is large, not after every batch.
+    with ws.engine.connect() as conn, large_wal(conn):
+        for start in range(0, len(household_ids), BATCH_HOUSEHOLDS):
+            batch = household_ids[start : start + BATCH_HOUSEHOLDS]
+            entries, parts, demands, acks, files, amends, events = [], [], [], [], [], [], []
+            for hid in batch:
+                members = persons[hid]
+                head = heads.get(hid, members[0][1])
+                visits = []
+                contact_id = contact.get(hid)
+                for _ in range(max(1, round(rng.gauss(per_household, 1.2)))):
+                    cadre = contact_id if contact_id and rng.random() < 0.85 else rng.choice(cadre_ids)
+                    days_ago = rng.randint(1, 365)
+                    day = today - dt.timedelta(days=days_ago)
+                    when = dt.datetime.combine(
+                        day, dt.time(rng.randint(8, 18), rng.choice((0, 10, 20, 30, 40, 50)))
                     )
-                    entry_parts.append((hid, pid))
-                entry_demands = []
-                if rng.random() < 0.3:
-                    for position in range(1 if rng.random() < 0.85 else 2):
-                        category = rng.choice(list(DEMANDS))
-                        content = rng.choice(DEMANDS[category])
-                        due = day + dt.timedelta(days=rng.choice((15, 30)))
-                        s = rng.random()
-                        status = (
-                            CLOSED
-                            if s < (0.7 if days_ago > 60 else 0.3 if days_ago > 15 else 0.05)
-                            else REPLIED
-                            if s < (0.9 if days_ago > 60 else 0.7 if days_ago > 15 else 0.3)
-                            else OPEN
-                        )
-                        replied_on = (
-                            min(day + dt.timedelta(days=rng.randint(1, 12)), today)
-                            if status != OPEN
-                            else None
-                        )
-                        closed_on = (
-                            min(replied_on + dt.timedelta(days=rng.randint(0, 20)), today)
-                            if status == CLOSED and replied_on is not None  # a closed demand was replied to
-                            else None
-                        )
-                        extra = _referral_and_feedback(town_rng, category, status, day, closed_on, today)
-                        if extra.get("status"):
-                            status = extra.pop("status")
-                        demands.append(
+                    r = rng.random()
+                    kind = (
+                        HOME_VISIT
+                        if r < 0.6
+                        else PHONE
+                        if r < 0.8
+                        else WALK_IN
+                        if r < 0.9
+                        else RECEPTION
+                        if r < 0.95
+                        else OTHER_KIND
+                    )
+                    met = [members[0]] + (
+                        [rng.choice(members[1:])] if len(members) > 1 and rng.random() < 0.4 else []
+                    )
+                    who = rng.choice(members[1:])[1] if len(members) > 1 else head
+                    entry_id = new_id(ctx.station_id)
+                    follow = _text(rng, FOLLOW_UPS) if rng.random() < 0.4 else ""
+                    e: dict[str, Any] = {  # a row for the bulk insert
+                        "id": entry_id,
+                        "cadre_id": cadre,
+                        "occurred_at": when,
+                        "kind": kind,
+                        "place": _text(rng, PLACES, head=head, group="村")
+                        if kind == HOME_VISIT
+                        else ("电话" if kind == PHONE else "村群众工作室"),
+                        "companions": rng.choice(["", "", "", "驻村工作队员", "网格员"]),
+                        "situation": _text(rng, SITUATIONS, head=head, n=len(members), who=who),
+                        "difficulties": _text(rng, DIFFICULTIES, who=who),
+                        "actions": _text(rng, ACTIONS),
+                        "follow_up": follow,
+                        "follow_up_on": day + dt.timedelta(days=rng.randint(7, 30)) if follow else None,
+                    }
+                    entries.append(e)
+                    if kind == HOME_VISIT:
+                        visits.append((when, entry_id))
+                    entry_parts = []
+                    for pid, _name in met:
+                        parts.append(
                             {
-                                **extra,
+                                "id": participant_id(entry_id, hid, pid),
                                 "entry_id": entry_id,
                                 "household_id": hid,
-                                "position": position,
-                                "category": category,
-                                "content": content,
-                                "responsible_id": cadre,
-                                "due_on": due,
-                                "status": status,
-                                "handling": _text(rng, HANDLING) if status != OPEN else "",
-                                "reply": (
-                                    _text(
-                                        rng,
-                                        DISPUTE_REPLIES if category == "矛盾纠纷" else REPLIES,
-                                        office=office_of(category, content),
-                                    )
-                                    if status != OPEN
-                                    else ""
-                                ),
-                                "replied_on": replied_on,
-                                "replied_by": cadre_names.get(cadre) if status != OPEN else None,
-                                "closed_on": closed_on,
-                                "mediation_case_id": None,
+                                "person_id": pid,
                             }
                         )
-                        entry_demands.append((category, content, due))
-                a = rng.random()
-                if days_ago > 2 and a < 0.8 and kind != PHONE:
-                    method = SIGNATURE if a < 0.62 else PAPER_PHOTO if a < 0.74 else REFUSED
-                    ack_id = acknowledgement.acknowledgement_id(entry_id)
-                    att_id = None
-                    if method != REFUSED:
-                        att_id = new_id(ctx.station_id)
-                        sha = rng.choice(blobs) if method == SIGNATURE else photo
-                        size = sizes[sha]
-                        if unique_signatures and method == SIGNATURE:
-                            data = _own_copy(pictures[blobs.index(sha)], att_id)
-                            sha, size = hashlib.sha256(data).hexdigest(), len(data)
-                            new_files.append((sha, data))
-                        files.append(
+                        entry_parts.append((hid, pid))
+                    entry_demands = []
+                    if rng.random() < 0.3:
+                        for position in range(1 if rng.random() < 0.85 else 2):
+                            category = rng.choice(list(DEMANDS))
+                            content = rng.choice(DEMANDS[category])
+                            due = day + dt.timedelta(days=rng.choice((15, 30)))
+                            s = rng.random()
+                            status = (
+                                CLOSED
+                                if s < (0.7 if days_ago > 60 else 0.3 if days_ago > 15 else 0.05)
+                                else REPLIED
+                                if s < (0.9 if days_ago > 60 else 0.7 if days_ago > 15 else 0.3)
+                                else OPEN
+                            )
+                            replied_on = (
+                                min(day + dt.timedelta(days=rng.randint(1, 12)), today)
+                                if status != OPEN
+                                else None
+                            )
+                            closed_on = (
+                                min(replied_on + dt.timedelta(days=rng.randint(0, 20)), today)
+                                if status == CLOSED
+                                and replied_on is not None  # a closed demand was replied to
+                                else None
+                            )
+                            extra = _referral_and_feedback(town_rng, category, status, day, closed_on, today)
+                            if extra.get("status"):
+                                status = extra.pop("status")
+                            demands.append(
+                                {
+                                    **extra,
+                                    "entry_id": entry_id,
+                                    "household_id": hid,
+                                    "position": position,
+                                    "category": category,
+                                    "content": content,
+                                    "responsible_id": cadre,
+                                    "due_on": due,
+                                    "status": status,
+                                    "handling": _text(rng, HANDLING) if status != OPEN else "",
+                                    "reply": (
+                                        _text(
+                                            rng,
+                                            DISPUTE_REPLIES if category == "矛盾纠纷" else REPLIES,
+                                            office=office_of(category, content),
+                                        )
+                                        if status != OPEN
+                                        else ""
+                                    ),
+                                    "replied_on": replied_on,
+                                    "replied_by": cadre_names.get(cadre) if status != OPEN else None,
+                                    "closed_on": closed_on,
+                                    "mediation_case_id": None,
+                                }
+                            )
+                            entry_demands.append((category, content, due))
+                    a = rng.random()
+                    if days_ago > 2 and a < 0.8 and kind != PHONE:
+                        method = SIGNATURE if a < 0.62 else PAPER_PHOTO if a < 0.74 else REFUSED
+                        ack_id = acknowledgement.acknowledgement_id(entry_id)
+                        att_id = None
+                        if method != REFUSED:
+                            att_id = new_id(ctx.station_id)
+                            sha = rng.choice(blobs) if method == SIGNATURE else photo
+                            size = sizes[sha]
+                            if unique_signatures and method == SIGNATURE:
+                                data = _own_copy(pictures[blobs.index(sha)], att_id)
+                                sha, size = hashlib.sha256(data).hexdigest(), len(data)
+                                new_files.append((sha, data))
+                            files.append(
+                                {
+                                    "id": att_id,
+                                    "owner_table": "acknowledgement",
+                                    "owner_id": ack_id,
+                                    "filename": f"签字-{members[0][1]}.png"
+                                    if method == SIGNATURE
+                                    else "纸质签字.png",
+                                    "mime": "image/png",
+                                    "size": size,
+                                    "sha256": sha,
+                                    "note": None,
+                                }
+                            )
+                        acks.append(
                             {
-                                "id": att_id,
-                                "owner_table": "acknowledgement",
-                                "owner_id": ack_id,
-                                "filename": f"签字-{members[0][1]}.png"
-                                if method == SIGNATURE
-                                else "纸质签字.png",
-                                "mime": "image/png",
-                                "size": size,
-                                "sha256": sha,
-                                "note": None,
+                                "id": ack_id,
+                                "entry_id": entry_id,
+                                "method": method,
+                                "signer_name": members[0][1] if method != REFUSED else "",
+                                "signer_relation": "本人" if method != REFUSED else "",
+                                "signed_at": when + dt.timedelta(minutes=rng.randint(5, 40)),
+                                "attachment_id": att_id,
+                                "refusal_reason": rng.choice(REFUSALS) if method == REFUSED else "",
+                                "content_hash": acknowledgement.hash_canonical(
+                                    acknowledgement.canonical_from_values(e, entry_parts, entry_demands)
+                                ),
                             }
                         )
-                    acks.append(
+                        if method != REFUSED and rng.random() < 0.01:
+                            amends.append(
+                                {
+                                    "entry_id": entry_id,
+                                    "field": "",
+                                    "text": rng.choice(AMENDMENTS),
+                                    "reason": "走访后补充",
+                                    "amended_at": when + dt.timedelta(days=rng.randint(3, 30)),
+                                }
+                            )
+                if rng.random() < 0.02:
+                    kind = rng.choice(list(MUST_VISIT_KINDS))
+                    occurred = today - dt.timedelta(days=rng.randint(0, 20))
+                    closing = min((v for v in visits if v[0].date() >= occurred), default=None)
+                    events.append(
                         {
-                            "id": ack_id,
-                            "entry_id": entry_id,
-                            "method": method,
-                            "signer_name": members[0][1] if method != REFUSED else "",
-                            "signer_relation": "本人" if method != REFUSED else "",
-                            "signed_at": when + dt.timedelta(minutes=rng.randint(5, 40)),
-                            "attachment_id": att_id,
-                            "refusal_reason": rng.choice(REFUSALS) if method == REFUSED else "",
-                            "content_hash": acknowledgement.hash_canonical(
-                                acknowledgement.canonical_from_values(e, entry_parts, entry_demands)
-                            ),
+                            "household_id": hid,
+                            "kind": kind,
+                            "occurred_on": occurred,
+                            "due_on": occurred + dt.timedelta(days=MUST_VISIT_DAYS[kind]),
+                            "note": MUST_VISIT_NOTES[kind],
+                            "cadre_id": contact.get(hid),
+                            "closed_by_entry_id": closing[1] if closing else None,
+                            "closed_on": closing[0].date() if closing else None,
                         }
                     )
-                    if method != REFUSED and rng.random() < 0.01:
-                        amends.append(
-                            {
-                                "entry_id": entry_id,
-                                "field": "",
-                                "text": rng.choice(AMENDMENTS),
-                                "reason": "走访后补充",
-                                "amended_at": when + dt.timedelta(days=rng.randint(3, 30)),
-                            }
-                        )
-            if rng.random() < 0.02:
-                kind = rng.choice(list(MUST_VISIT_KINDS))
-                occurred = today - dt.timedelta(days=rng.randint(0, 20))
-                closing = min((v for v in visits if v[0].date() >= occurred), default=None)
-                events.append(
-                    {
-                        "household_id": hid,
-                        "kind": kind,
-                        "occurred_on": occurred,
-                        "due_on": occurred + dt.timedelta(days=MUST_VISIT_DAYS[kind]),
-                        "note": MUST_VISIT_NOTES[kind],
-                        "cadre_id": contact.get(hid),
-                        "closed_by_entry_id": closing[1] if closing else None,
-                        "closed_on": closing[0].date() if closing else None,
-                    }
-                )
-        with ws.engine.begin() as conn:
-            attachments.store_blobs(conn, ws.attachments_dir, new_files)
-            new_files.clear()
-            # The full-text index triggers are set aside for the batch and its index rows written in
-            # one go after its rows (the text the triggers would write); they come back in the same
-            # transaction, so a crash mid-batch leaves neither the rows nor a database without them.
-            # Foreign keys are checked at commit.
-            conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
-            # a big page cache for this connection: rows with random ids go into every index of the
-            # tables, and with SQLite's default 2 MB each batch would spill and rewrite the same pages
-            conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
-            with triggers_set_aside(conn), diary_derived.triggers_set_aside(conn):
-                for model, rows in (
-                    (DiaryEntry, entries),
-                    (DiaryParticipant, parts),
-                    (Demand, demands),
-                    (DiaryAmendment, amends),
-                    (Attachment, files),
-                    (Acknowledgement, acks),
-                    (MustVisitEvent, events),
-                ):
-                    if rows:
-                        stamp_new_rows(conn, ctx, rows)
-                        insert_rows(conn, table_of(model), rows)
-                index_new_entries(conn, [e["id"] for e in entries])
-                # the visit state and per-day counts of what the batch wrote (its demands and the
-                # households its entries met come with the entries)
-                diary_derived.refresh_written(conn, entries=[e["id"] for e in entries])
-        made["diary_entries"] += len(entries)
-        made["demands"] += len(demands)
-        made["acknowledgements"] += len(acks)
-        made["must_visit_events"] += len(events)
-        demo.progress(min(start + BATCH_HOUSEHOLDS, len(household_ids)), len(household_ids), "民情日记")
+            with conn.begin():
+                attachments.store_blobs(conn, ws.attachments_dir, new_files)
+                new_files.clear()
+                # The full-text index triggers are set aside for the batch, which lists its entries for
+                # the index pass after the last batch (a demo stopped before it is indexed by the window
+                # at its next start, as an import is); they come back in the same transaction, so a
+                # crash mid-batch leaves neither the rows nor a database without them. Foreign keys are
+                # checked at commit.
+                conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+                with triggers_set_aside(conn), diary_derived.triggers_set_aside(conn):
+                    for model, rows in (
+                        (DiaryEntry, entries),
+                        (DiaryParticipant, parts),
+                        (Demand, demands),
+                        (DiaryAmendment, amends),
+                        (Attachment, files),
+                        (Acknowledgement, acks),
+                        (MustVisitEvent, events),
+                    ):
+                        if rows:
+                            stamp_new_rows(conn, ctx, rows)
+                            insert_rows(conn, table_of(model), rows)
+                    diary_queries.list_pending(conn, [e["id"] for e in entries])
+                    # the visit state and per-day counts of what the batch wrote (its demands and the
+                    # households its entries met come with the entries)
+                    diary_derived.refresh_written(conn, entries=[e["id"] for e in entries])
+            made["diary_entries"] += len(entries)
+            made["demands"] += len(demands)
+            made["acknowledgements"] += len(acks)
+            made["must_visit_events"] += len(events)
+            demo.progress(min(start + BATCH_HOUSEHOLDS, len(household_ids)), len(household_ids), "民情日记")
+        catch_up_indexes(ws, demo.progress, conn=conn)
+        raw = conn.connection.driver_connection  # a connection setting: outside any transaction
+        assert raw is not None, "an open connection has a driver connection"
+        raw.execute("PRAGMA wal_checkpoint(PASSIVE)")  # the step's own copying, not the next step's
     return made

@@ -122,6 +122,15 @@ def bulk_import_index(conn: Connection) -> Iterator[None]:
         conn.exec_driver_sql("DELETE FROM temp.bulk_written_ids")
 
 
+def list_pending(conn: Connection, entry_ids: Sequence[str]) -> None:
+    """Inside the caller's transaction, with the ``fts_diary_*`` triggers set aside: list entries just
+    written for :func:`index_pending` (a writer of many entries in several transactions, the demo, then
+    indexes them in one ordered pass with :func:`db.bulk.catch_up`, as the importer does)."""
+    conn.exec_driver_sql(
+        "INSERT OR IGNORE INTO fts_diary_pending (entry_id) VALUES (?)", [(i,) for i in entry_ids]
+    )
+
+
 def pending_index(conn: Connection) -> int:
     """Entries written by a bulk import whose full-text row is not built yet."""
     return int(conn.exec_driver_sql("SELECT count(*) FROM fts_diary_pending").scalar_one())
