@@ -22,7 +22,7 @@ import calendar
 import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -590,10 +590,18 @@ def _demand_select(
 ) -> tuple[Select[Any], list[Any]]:
     """(the SELECT of ``columns`` of the demands matching ``f``, unordered; its ORDER BY terms)."""
     f = f or LedgerFilter()
+    entry_id: Any = DiaryEntry.id
+    if sort == "date" and replace(f, village_code=None) == LedgerFilter():
+        # The whole ledger by date (the screen as it opens): walk the entries in date order
+        # (ix_diary_entry_live_occurred_at) and take each one's demands, so the first page costs what a
+        # page costs. Left to itself SQLite scans every demand and sorts them all (183 ms plain and
+        # about 0.7 s encrypted for the 172 852 demands of the 100 000-household demo, 5 ms this way):
+        # ``id || ''`` keeps it from looking entries up by id, the other order.
+        entry_id = DiaryEntry.id.concat("")
     q = (
         select(*columns)
         .select_from(Demand)
-        .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
+        .join(DiaryEntry, entry_id == Demand.entry_id)
         .where(Demand.deleted_at.is_(None), DiaryEntry.deleted_at.is_(None))
     )
     if sort == "household" and not household_joined:
@@ -825,9 +833,41 @@ def ledger_rows(session: Session, ids: list[str]) -> dict[str, LedgerRow]:
     return {r[0]: _ledger_row(r) for r in session.execute(q)}
 
 
+_demand_day = table(
+    "derived_demand_day",
+    column("day"),
+    column("village_code"),
+    column("status"),
+    column("category"),
+    column("due_on"),
+    column("n"),
+)
+
+
 def ledger_count(session: Session, f: LedgerFilter | None = None) -> int:
-    inner = _demand_select([Demand.id], f, "date", True)[0]
-    return session.scalar(select(func.count()).select_from(inner.subquery())) or 0
+    """How many demands the ledger of ``f`` lists. Filters on village, status, category, the date heard
+    and overdue are answered from the per-day counts (db/diary_derived.py: live demands of live entries,
+    by day heard, status, category and the due date of an open one), at most a few thousand rows instead
+    of every demand (0.44 s plain, 0.75 s encrypted on the 100 000-household demo)."""
+    f = f or LedgerFilter()
+    if f.text.strip() or f.responsible_id or f.household_id:
+        inner = _demand_select([Demand.id], f, "date", True)[0]
+        return session.scalar(select(func.count()).select_from(inner.subquery())) or 0
+    d = _demand_day
+    q = select(func.coalesce(func.sum(d.c.n), 0))
+    if f.village_code:
+        q = q.where(d.c.village_code == f.village_code)
+    if f.status:
+        q = q.where(d.c.status == f.status)
+    if f.category:
+        q = q.where(d.c.category == f.category)
+    if f.date_from:
+        q = q.where(d.c.day >= f.date_from.isoformat())
+    if f.date_to:
+        q = q.where(d.c.day <= f.date_to.isoformat())
+    if f.overdue_on:  # an open one's due date is kept ('' for none); a closed one's is ''
+        q = q.where(d.c.status != CLOSED, d.c.due_on != "", d.c.due_on < f.overdue_on.isoformat())
+    return int(session.scalar(q) or 0)
 
 
 def ledger_stream(

@@ -1,0 +1,94 @@
+"""民情台账's count and first page at scale (issue 17): the count comes from the per-day counts
+(db/diary_derived.py) and must equal the count of the rows the list shows, whatever the filter; the whole
+ledger by date walks the entries in date order instead of sorting every demand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import event, func, select
+
+from db.models import Demand
+from db.queries.diary import LedgerFilter, _demand_select, demand_ids, ledger_count
+
+from app.diary import demands, entries
+
+from tests.diary_helpers import NOW, add_cadre, add_household, entry_input
+
+
+def _ledger(village_ws):
+    cadre = add_cadre(village_ws)
+    h1, p1, _ = add_household(village_ws, "张三丰", group="一组")
+    h2, p2, _ = add_household(village_ws, "李秀英", group="三组")
+    with village_ws.work(cadre) as w:
+        made = []
+        for n, (hid, pid) in enumerate([(h1, p1), (h2, p2)] * 3):
+            made.append(
+                entries.save_entry(
+                    w,
+                    entry_input(
+                        hid,
+                        pid,
+                        when=dt.datetime(2024, 1, 5, 9) + dt.timedelta(days=9 * n),
+                        demands=[("医疗", f"申请医疗救助{n}"), ("住房", f"危房改造{n}")],
+                    ),
+                    now=NOW,
+                )
+            )
+        demands.reply_demand(
+            w,
+            made[0].demands[0].id,
+            reply="已报镇民政办",
+            replied_on=dt.date(2024, 1, 15),
+            replied_by="王建国",
+            today=NOW.date(),
+        )
+        entries.delete_entry(w, made[5].id)  # a deleted entry's demands are in no list
+    return cadre, made
+
+
+def test_the_ledgers_count_is_the_number_of_rows_it_lists_for_every_filter(village_ws):
+    cadre, made = _ledger(village_ws)
+    filters = [
+        LedgerFilter(),
+        LedgerFilter(status="待办"),
+        LedgerFilter(status="已答复"),
+        LedgerFilter(category="住房"),
+        LedgerFilter(date_from=dt.date(2024, 1, 20), date_to=dt.date(2024, 2, 1)),
+        LedgerFilter(overdue_on=dt.date(2024, 1, 30)),
+        LedgerFilter(village_code=village_ws.require_station().code, category="医疗"),
+        LedgerFilter(text="危房"),
+        LedgerFilter(household_id=made[0].participants[0].household_id),
+    ]
+    with village_ws.session() as s:
+        for f in filters:
+            listed = demand_ids(s, f)
+            inner = _demand_select([Demand.id], f, "date", True)[0]
+            assert (
+                ledger_count(s, f)
+                == len(listed)
+                == s.scalar(select(func.count()).select_from(inner.subquery()))
+            ), f
+        assert ledger_count(s, LedgerFilter()) == 10  # 12 demands, 2 of them on the deleted entry
+
+
+def test_the_whole_ledger_by_date_walks_the_entries_in_date_order(village_ws):
+    _ledger(village_ws)
+    plans: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if "FROM demand" in statement and "LIMIT" in statement and not statement.startswith("EXPLAIN"):
+            plans.extend(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+
+    event.listen(village_ws.engine, "before_cursor_execute", note)
+    try:
+        with village_ws.session() as s:
+            ids = demand_ids(s, LedgerFilter(), limit=1000)
+    finally:
+        event.remove(village_ws.engine, "before_cursor_execute", note)
+    assert any("ix_diary_entry_live_occurred_at" in p for p in plans), plans
+    assert not any(p == "USE TEMP B-TREE FOR ORDER BY" for p in plans), plans
+    with village_ws.session() as s:  # the same list as the planner's own order gives (a filter that
+        # keeps every row leaves the plan to SQLite)
+        inner, order = _demand_select([Demand.id], LedgerFilter(date_from=dt.date(2000, 1, 1)), "date", True)
+        assert ids == list(s.scalars(inner.order_by(*order)))
