@@ -117,6 +117,9 @@ class Workspace:
         self._defer_check = False
         self.unlocked_by: str | None = None  # the slot's account id ("" for the recovery code)
         self._password_proof: str | None = None  # see take_password_proof
+        # audit lines written while a background check still reads the file (a sign-in's): kept here and
+        # written once its verdict is sound (_write_held_audit), so that signing in never waits for it
+        self._held_audit: list[dict[str, Any]] = []
 
     @classmethod
     def open(
@@ -461,6 +464,18 @@ class Workspace:
         self._check_done.wait()
         if self._check_problems:
             raise self._damaged(self._check_problems, self.key)
+        self._write_held_audit()
+
+    def _write_held_audit(self) -> None:
+        """The audit lines held while the background check ran, now that it found the file sound."""
+        if not self._held_audit or self._sessionmaker is None:
+            return
+        from db.models import AuditLog
+
+        lines, self._held_audit = self._held_audit, []
+        with self._sessionmaker() as s:
+            s.add_all(AuditLog(**line) for line in lines)
+            s.commit()
 
     def _damaged(self, problems: list[str], key: bytes | None) -> DatabaseDamaged:
         good = next(
@@ -502,6 +517,8 @@ class Workspace:
         it must not read a file being backed up or replaced, nor be cut off inside SQLite at exit."""
         if self._check_done is not None:
             self._check_done.wait()
+            if not self._check_problems and self.engine is not None:
+                self._write_held_audit()
         if self.engine is not None:
             self.engine.dispose()
             self.engine = None
@@ -574,7 +591,13 @@ class Workspace:
         try:
             yield session
             if self._check_done is not None and _writes(session):
-                self.wait_for_check()
+                held = None if self._check_done.is_set() else _audit_lines_only(session)
+                if held is None:
+                    self.wait_for_check()
+                else:  # only audit lines (a sign-in's): kept until the verdict, written then
+                    for line in list(session.new):
+                        session.expunge(line)
+                    self._held_audit.extend(held)
             session.commit()
             for action in session.info.pop(AFTER_COMMIT, []):
                 action()
@@ -613,6 +636,31 @@ def _writes(session: Session) -> bool:
         return False
     raw = session.connection().connection.driver_connection
     return raw is not None and raw.total_changes != session.info.get("changes_at_begin", raw.total_changes)
+
+
+def _audit_lines_only(session: Session) -> list[dict[str, Any]] | None:
+    """The audit lines ``session`` would write, as column values, when they are all it would write (none
+    flushed yet); else None."""
+    from sqlalchemy import inspect
+
+    from db.models import AuditLog
+
+    if session.dirty or session.deleted or not session.new:
+        return None
+    if not all(type(o) is AuditLog for o in session.new):
+        return None
+    if session.get_transaction() is not None:
+        raw = session.connection().connection.driver_connection
+        if raw is not None and raw.total_changes != session.info.get("changes_at_begin", raw.total_changes):
+            return None  # something was flushed already
+    from db.base import utcnow
+
+    lines = []
+    for o in session.new:
+        line = {a.key: getattr(o, a.key) for a in inspect(AuditLog).column_attrs if a.key != "id"}
+        line["at"] = line["at"] or utcnow()  # when it happened, not when it is written
+        lines.append(line)
+    return lines
 
 
 def _count_changes_at_begin(session: Session, transaction: object, connection: Connection) -> None:

@@ -578,3 +578,78 @@ def test_closing_waits_for_a_background_check_still_reading(village_ws, monkeypa
     ws.close(daily_backup=False)
     assert ws.check_finished()
     assert not [t for t in threading.enumerate() if t.name == "quick_check"]
+
+
+def _held_check(monkeypatch):
+    """The background check of a large database, held until the returned event is set."""
+    import threading
+
+    from app import workspace
+
+    release = threading.Event()
+    real = files.integrity_problems
+
+    def slow(path, key, *args, **kwargs):
+        release.wait(30)
+        return real(path, key, *args, **kwargs)
+
+    monkeypatch.setattr(workspace, "DEFER_CHECK_BYTES", 0)  # this small village counts as large
+    monkeypatch.setattr(files, "integrity_problems", slow)
+    return release
+
+
+def test_signing_in_does_not_wait_for_the_background_check_and_its_audit_line_follows(
+    qtbot, village_ws, monkeypatch
+):
+    """On a large database (21 s of quick_check on the 100 000-household demo) the sign-in's audit line
+    would make the sign-in wait for the verdict: it is held and written once the file is found sound."""
+    from db.models import AuditLog
+
+    from ui.signin import SignInDialog
+
+    village_ws.close(daily_backup=False)
+    release = _held_check(monkeypatch)
+    ws = Workspace.open(village_ws.root, create=False, defer_check=True)
+    dialog = SignInDialog(ws)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("admin")
+    dialog.password.setText(ADMIN_PASSWORD)
+    started = time.monotonic()
+    try:
+        assert dialog.try_sign_in(), dialog.error.text()
+        assert time.monotonic() - started < 20 and not ws.check_finished()
+        with ws.session() as s:
+            assert (
+                s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "signin")) == 0
+            )
+    finally:
+        release.set()
+    ws.wait_for_check()
+    with ws.session() as s:
+        (line,) = s.scalars(select(AuditLog).where(AuditLog.action == "signin")).all()
+        assert line.username == "admin" and line.at is not None
+    ws.close(daily_backup=False)
+
+
+def test_a_held_audit_line_is_never_written_to_a_damaged_database(qtbot, village_ws, monkeypatch):
+    from ui.signin import SignInDialog
+
+    for n in range(300):
+        add_household(village_ws, f"户主{n}", ("成员",))
+    village_ws.close(daily_backup=False)
+    release = _held_check(monkeypatch)
+    _damage_page(village_ws.db_path, _table_page(village_ws.db_path, "person"))
+    before = _digest(village_ws.db_path)
+    ws = Workspace.open(village_ws.root, create=False, defer_check=True)
+    dialog = SignInDialog(ws)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("admin")
+    dialog.password.setText(ADMIN_PASSWORD)
+    try:
+        assert dialog.try_sign_in(), dialog.error.text()
+    finally:
+        release.set()
+    with pytest.raises(DatabaseDamaged):
+        ws.wait_for_check()
+    ws.close(daily_backup=False)
+    assert _digest(village_ws.db_path) == before
