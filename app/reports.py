@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import Row, Select, and_, case, column, distinct, func, select, table, text, union
 from sqlalchemy.orm import Session
 
-from db import vocab
+from db import diary_derived, vocab
 from db.models import (
     CadreAssignment,
     Demand,
@@ -198,17 +198,7 @@ def _sum(dicts: list[dict[str, int]]) -> dict[str, int]:
 # The period figures of the diary are read from its derived data (db/diary_derived.py, kept by the
 # diary's write paths and the bundle importer), never from every diary row: per-day counts summed over
 # the period's days, and the households met per calendar year / quarter / month.
-_entry_day = table("derived_entry_day", column("day"), column("village_code"), column("kind"), column("n"))
-_demand_day = table(
-    "derived_demand_day",
-    column("day"),
-    column("village_code"),
-    column("status"),
-    column("category"),
-    column("verdict"),
-    column("due_on"),
-    column("n"),
-)
+_entry_day, _demand_day = diary_derived.ENTRY_DAY, diary_derived.DEMAND_DAY
 _household_met = table(
     "derived_household_met", column("period"), column("village_code"), column("household_id")
 )

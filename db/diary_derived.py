@@ -36,7 +36,7 @@ import contextlib
 import json
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, column, table
 
 from db import vocab
 from db.bulk import triggers_dropped
@@ -68,6 +68,19 @@ TABLES = [
         PRIMARY KEY (period, village_code, household_id)) WITHOUT ROWID""",
     "CREATE INDEX ix_derived_household_met_household ON derived_household_met (household_id)",
 ]
+
+# The per-day counts as SQL expressions, for the queries that read them (统计报表, 民情台账's count).
+ENTRY_DAY = table("derived_entry_day", column("day"), column("village_code"), column("kind"), column("n"))
+DEMAND_DAY = table(
+    "derived_demand_day",
+    column("day"),
+    column("village_code"),
+    column("status"),
+    column("category"),
+    column("verdict"),
+    column("due_on"),
+    column("n"),
+)
 
 # The per-day counts follow the facts (never set aside: a bulk refresh goes through them too).
 COUNT_TRIGGERS = [

@@ -42,6 +42,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.expression import Exists
 from sqlalchemy.sql.selectable import NamedFromClause
 
+from db import diary_derived
 from db.bulk import large_fts_hash, pass_state
 from db.diary_fulltext import (
     KEY_SLOT,
@@ -833,15 +834,7 @@ def ledger_rows(session: Session, ids: list[str]) -> dict[str, LedgerRow]:
     return {r[0]: _ledger_row(r) for r in session.execute(q)}
 
 
-_demand_day = table(
-    "derived_demand_day",
-    column("day"),
-    column("village_code"),
-    column("status"),
-    column("category"),
-    column("due_on"),
-    column("n"),
-)
+_demand_day = diary_derived.DEMAND_DAY
 
 
 def ledger_count(session: Session, f: LedgerFilter | None = None) -> int:
