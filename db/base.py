@@ -45,47 +45,42 @@ def new_id(station_id: str | None = None, *, ms: int | None = None, rand: int | 
     instead of every page of it (random UUIDs rewrote whole indexes per bundle). Without a station the
     prefix is random. ``ms``/``rand`` make ids reproducible (demo data).
     """
-    prefix = int(station_id.replace("-", "")[:8], 16) if station_id else secrets.randbits(32)
     if ms is None:
         ms = time.time_ns() // 1_000_000
     if rand is None:
         rand = secrets.randbits(42)
+    return _as_uuid_text(_id_base(station_id, ms) | (rand & ((1 << 42) - 1)))
+
+
+def _id_base(station_id: str | None, ms: int) -> int:
+    """An id's bits but the 42 random ones: the station's prefix, the millisecond, version and variant."""
+    prefix = int(station_id.replace("-", "")[:8], 16) if station_id else secrets.randbits(32)
     ms &= (1 << 48) - 1
-    value = (
+    return (
         prefix << 96
         | (ms >> 32) << 80
         | 0x8 << 76
         | ((ms >> 20) & 0xFFF) << 64
         | 0b10 << 62
         | (ms & 0xFFFFF) << 42
-        | (rand & ((1 << 42) - 1))
     )
-    h = f"{value:032x}"  # as str(uuid.UUID(int=value)), without building the UUID object
+
+
+def _as_uuid_text(value: int) -> str:
+    """``str(uuid.UUID(int=value))`` without building the UUID object."""
+    h = f"{value:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def new_ids(station_id: str | None, count: int) -> list[str]:
     """``count`` ids as :func:`new_id` makes them, made at once (one reading of the clock, for an
     importer of thousands of rows): in the order given they sort as ids made one after another do."""
-    prefix = int(station_id.replace("-", "")[:8], 16) if station_id else secrets.randbits(32)
-    ms = (time.time_ns() // 1_000_000) & ((1 << 48) - 1)
-    base = (
-        prefix << 96
-        | (ms >> 32) << 80
-        | 0x8 << 76
-        | ((ms >> 20) & 0xFFF) << 64
-        | 0b10 << 62
-        | (ms & 0xFFFFF) << 42
-    )
+    base = _id_base(station_id, time.time_ns() // 1_000_000)
     drawn = secrets.token_bytes(6 * count)  # 48 random bits an id, of which 42 are used
     rands = {int.from_bytes(drawn[i : i + 6]) >> 6 for i in range(0, 6 * count, 6)}
     while len(rands) < count:  # distinct: they share the time
         rands.add(secrets.randbits(42))
-    out = []
-    for rand in sorted(rands):
-        h = f"{base | rand:032x}"
-        out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
-    return out
+    return [_as_uuid_text(base | rand) for rand in sorted(rands)]
 
 
 def random_id() -> str:
@@ -111,8 +106,7 @@ def derived_id(parent_id: str, *parts: str) -> str:
             head = digest >> 64
     value = head << 64 | 0b10 << 62 | (digest & ((1 << 62) - 1))
     value = value & ~(0xF << 76) | 0x8 << 76
-    h = f"{value:032x}"  # as str(uuid.UUID(int=value)), without building the UUID object
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return _as_uuid_text(value)
 
 
 class Base(DeclarativeBase):
