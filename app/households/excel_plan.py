@@ -1073,13 +1073,7 @@ def _compare(work: Work, plan: ImportPlan) -> None:
                 continue
             if m.id_number and "*" in m.id_number:
                 if person is None or mask_resident_id(person.id_number) != m.id_number:
-                    r.problems.append(
-                        RowProblem(
-                            r.row,
-                            plan.header_of("id_number"),
-                            "身份证号是打码的（含 *），无法导入；请填写完整号码",
-                        )
-                    )
+                    r.problems.append(_masked_id_problem(plan, r))
                     continue
             if person is None:
                 r.outcome = "new"
@@ -1105,15 +1099,16 @@ def _all_new(plan: ImportPlan, live: list[PlannedHousehold]) -> None:
                 continue
             number = _member(r).id_number
             if number and "*" in number:
-                r.problems.append(
-                    RowProblem(
-                        r.row,
-                        plan.header_of("id_number"),
-                        "身份证号是打码的（含 *），无法导入；请填写完整号码",
-                    )
-                )
+                r.problems.append(_masked_id_problem(plan, r))
                 continue
             r.outcome = "new"
+
+
+def _masked_id_problem(plan: ImportPlan, r: RosterRow) -> RowProblem:
+    """A masked ID (with *) that no stored person's ID completes: refused, as typed on its row."""
+    return RowProblem(
+        r.row, plan.header_of("id_number"), "身份证号是打码的（含 *），无法导入；请填写完整号码"
+    )
 
 
 def person_diff(person: Person, m: MemberInput, mapped: set[str]) -> dict[str, object]:
