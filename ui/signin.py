@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -318,7 +318,9 @@ def sign_in(ws: Workspace, parent: QWidget | None = None) -> User | None:
     """The signed-in user, or None when the person quit. Raises :class:`DatabaseDamaged` when the
     password opened a database that fails its check (the caller offers the rescue)."""
     dialog = SignInDialog(ws, parent)
-    preload.start()  # the database layer and the main window, while the password is typed
+    # the database layer, loaded while the password is typed: started once the box is up (the event
+    # loop's first turn), so that it does not slow the box's first paint
+    QTimer.singleShot(0, preload.start)
     if dialog.exec() == QDialog.DialogCode.Accepted:
         return dialog.user
     if dialog.damaged is not None:
