@@ -13,7 +13,7 @@ import secrets
 import time
 import uuid
 
-from sqlalchemy import DateTime, Integer, MetaData, String
+from sqlalchemy import DateTime, Index, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -166,6 +166,21 @@ class SyncedRecord:
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+CHANGES_INDEX = "ix_%s_changes"
+
+
+def index_changes() -> None:
+    """Give every synced table the index ``(changed_station, version)``: a station's changes above a
+    counter (what an export sends, and what 上报与同步 counts as not yet acknowledged) are then a range
+    of it, not a scan of the table (migration 0024_sync_changes_index). Called once all models are
+    declared (``db.models``); a table that has it already is left alone."""
+    for cls in synced_models():
+        table = cls.__table__  # type: ignore[attr-defined]
+        name = CHANGES_INDEX % table.name
+        if not any(ix.name == name for ix in table.indexes):
+            Index(name, table.c.changed_station, table.c.version)
 
 
 def synced_models() -> list[type]:

@@ -111,21 +111,21 @@ def select_changes(
     """Rows last changed by ``station_id`` above counter ``after`` (optionally one village's), and
     those that the station ``refused_by`` refused (its receipt listed them: they are not acknowledged
     whatever the counter says, and travel again until they are fixed)."""
-    sql = (
-        f"SELECT {', '.join(_q(c) for c in spec.columns)} FROM {_q(spec.table_name)} "
-        "WHERE changed_station = ? AND version > ?"
-    )
-    params: tuple[object, ...] = (station_id, after)
+    # The changes are a range of ix_<table>_changes; the refused rows are looked up by id from the
+    # rejections (CROSS JOIN keeps that order): an OR of the two would read all of the station's rows.
+    table = _q(spec.table_name)
+    in_village = f" AND {table}.village_code = ?" if village_code is not None else ""
+    village: tuple[object, ...] = (village_code,) if village_code is not None else ()
+    columns = ", ".join(f"{table}.{_q(c)}" for c in spec.columns)
+    sql = f"SELECT {columns} FROM {table} WHERE changed_station = ? AND version > ?{in_village}"
+    params: tuple[object, ...] = (station_id, after, *village)
     if refused_by is not None:
-        sql = (
-            f"SELECT {', '.join(_q(c) for c in spec.columns)} FROM {_q(spec.table_name)} "
-            "WHERE changed_station = ? AND (version > ? OR id IN (SELECT record_id FROM sync_rejection"
-            " WHERE station_id = ? AND table_name = ?))"
+        sql += (
+            f" UNION ALL SELECT {columns} FROM sync_rejection CROSS JOIN {table} ON {table}.id = sync_rejection.record_id"
+            f" WHERE sync_rejection.station_id = ? AND sync_rejection.table_name = ?"
+            f" AND {table}.changed_station = ? AND {table}.version <= ?{in_village}"
         )
-        params += (refused_by, spec.table_name)
-    if village_code is not None:
-        sql += " AND village_code = ?"
-        params += (village_code,)
+        params += (refused_by, spec.table_name, station_id, after, *village)
     return conn.exec_driver_sql(sql + " ORDER BY version", params).fetchall()
 
 

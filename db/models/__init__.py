@@ -1,5 +1,6 @@
 """All mapped models. Importing this package registers every table on ``Base.metadata``."""
 
+from db.base import index_changes
 from db.models.aid import AidPair, AidRecord
 from db.models.core import Attachment, AttachmentContent, AuditLog, Setting, Station, StationCounter, User
 from db.models.diary import (
@@ -37,6 +38,8 @@ from db.models.mediation import (
 from db.models.projects import Project, ProjectDemand, ProjectMilestone
 from db.models.reviews import CadreReview, ReviewDecision, ReviewMeeting
 from db.models.sync import ReceivedBundle, SyncConflict, SyncPeer, SyncRejection
+
+index_changes()
 
 __all__ = [
     "Acknowledgement",
