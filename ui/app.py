@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import Qt, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QHeaderView, QMessageBox, QWidget
 
@@ -245,10 +245,11 @@ def run(data_dir: str | Path | None = None) -> int:
         if user is None:
             return 0
         from ui.context import AppContext  # the database layer: loaded behind the sign-in box (ui/preload.py)
-        from ui.main_window import MainWindow, show_fitted
+        from ui.main_window import MainWindow, freeze_long_lived, show_fitted
 
         window = MainWindow(AppContext(ws, user))
         show_fitted(window)
+        QTimer.singleShot(0, lambda: freeze_long_lived(first=True))
         return app.exec()
     finally:
         ws.close()

@@ -3,6 +3,7 @@ first show), a status bar with the station and the signed-in user, and the idle 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import time
@@ -45,6 +46,19 @@ INPUT_EVENTS = frozenset(
         QEvent.Type.InputMethod,
     }
 )
+
+
+def freeze_long_lived(*, first: bool = False) -> None:
+    """Leave what lives as long as the window (the modules, the mappers, the pages' widgets) out of the
+    garbage collector's full passes (``gc.freeze``). Those passes otherwise walk every object of the
+    program: 40–60 ms, at whatever keystroke of a search the collector chose (issue 17, the slowest
+    keystroke; bench/bench_households.py does the same after its setup). Objects made later are still
+    collected. What is frozen is never freed: the program (ui/app.py, the selftest) runs it ``first``
+    once its window shows, after a collection of what is garbage already, and the window again after it
+    builds a page (never inside the tests, whose objects come and go)."""
+    if first:
+        gc.collect()
+    gc.freeze()
 
 
 class IdleWatcher(QObject):
@@ -357,6 +371,8 @@ class MainWindow(QMainWindow):
             page.open_page.connect(self.open_page)
         self.pages[spec.key] = page
         self.open_times[spec.key] = time.perf_counter() - started
+        if gc.get_freeze_count():  # the program froze what it had at the start: the page lives as long
+            QTimer.singleShot(0, freeze_long_lived)
         return page
 
     def apply_font_size(self, size: str | None = None) -> None:

@@ -6,6 +6,7 @@ screen's open time and any error logged meanwhile; ``ok`` only if every screen o
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -313,6 +314,10 @@ def run(
         window.show()
         _settle(app)
         time_to_window = seconds_since_process_start()
+        if install_hooks:  # as the program does once its window shows (ui/app.py)
+            from ui.main_window import freeze_long_lived
+
+            freeze_long_lived(first=True)
         created_before = set(window.pages)
         pages = []
         for spec in PAGES:
@@ -359,6 +364,7 @@ def run(
             "pages": pages,
             "errors": collector.messages,
             "peak_rss_mb": round(peak_rss_mb(), 1) if peak_rss_mb() is not None else None,
+            "gc_frozen": gc.get_freeze_count(),
             "platform": app.platformName(),
             "font_size": window.font_size,
             "data_dir": str(data_dir),

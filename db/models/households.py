@@ -17,9 +17,12 @@ class Household(SyncedRecord, Base):
     __record_type__ = "households"
     __label__ = "户"
     # The roster sorts live households by each column in SQL: partial indexes (live rows only) whose
-    # entries carry the rowid, so an id list for 100 000 households is read from the index alone.
+    # entries carry the rowid, so an id list for 100 000 households is read from the index alone. They
+    # end with the id, which a search's walk of the roster in its order asks the search index about:
+    # the walk then reads no household row (migration 0025_household_sort_indexes_id; a row read per
+    # household looked at is a page decrypted in an encrypted workspace, db/queries/households.WALK_COST).
     __table_args__ = tuple(
-        Index(f"ix_household_live_{cols[0]}", *cols, sqlite_where=text("deleted_at IS NULL"))
+        Index(f"ix_household_live_{cols[0]}", *cols, "id", sqlite_where=text("deleted_at IS NULL"))
         for cols in (
             ("group_name", "head_name"),
             ("head_name",),

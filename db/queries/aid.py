@@ -95,7 +95,7 @@ def _village_rows(
     for hid, vc, group, head in conn.execute(
         select(Household.id, Household.village_code, Household.group_name, Household.head_name)
         .where(and_(*roster_conditions(filt)))
-        .order_by(Household.village_code, Household.group_name, Household.head_name, ROWID)
+        .order_by(Household.village_code, Household.group_name, Household.head_name, Household.id, ROWID)
     ).all():
         rows[hid] = VillageAidRow(hid, vc, group, head)
     if not rows:

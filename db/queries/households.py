@@ -442,6 +442,9 @@ def _order(sort: str, descending: bool) -> list[Any]:
     order = [key.desc() if descending else key.asc()]
     if sort != "head_name":
         order.append(Household.head_name.desc() if descending else Household.head_name.asc())
+    # ties (same column, same head) as entered: an id sorts by its station, then by time (db/base.new_id);
+    # the sort indexes end with it, so the whole order comes from them (migration 0025)
+    order.append(Household.id.desc() if descending else Household.id.asc())
     order.append(ROWID.desc() if descending else ROWID.asc())
     return order
 
@@ -488,10 +491,15 @@ def roster_count(session: Session, filt: RosterFilter | None = None) -> int:
 INDEXED_SORTS = frozenset(
     {"group_name", "head_name", "address", "household_no", "phones", "card_delivered_on"}
 )
-# Listing n matches and sorting them costs about n look-ups; walking the roster in order until a window of
-# w matches is found costs about w × N / n households looked at, each about as dear as a look-up (measured on
-# the 100 000-household demo). A search lists and sorts below the crossing point, and walks above it.
-WALK_COST = 1.0
+# Listing n matches and sorting them costs about n look-ups (the search index's key, the household by id,
+# its row: in an encrypted workspace a page decrypted for each one not in the cache); walking the roster in
+# order until a window of w matches is found costs about w × N / n households looked at, each an entry of
+# the sort index and a probe of the search index's small key index. Since the sort indexes carry the id
+# (migration 0025) a household looked at reads no row and costs about a hundredth of a look-up: measured on
+# the encrypted 100 000-household demo with bench_households' word list, the slowest keystroke was 35 ms
+# with the crossing at 100–250 matches against 60–85 ms at 1 732 (WALK_COST 1.0, before the ids). A search
+# lists and sorts below the crossing point (173 matches at 100 000 households), and walks above it.
+WALK_COST = 0.01
 DENSE = 20_000  # from this many matches the walk asks the index about each household (see _fts_walk)
 
 
@@ -574,7 +582,7 @@ class RosterRow:
 def roster_rows(
     session: Session, keys: Sequence[int], *, hidden_tags: Iterable[str] = ()
 ) -> dict[int, RosterRow]:
-    """The rows for a page of keys (the lazy table model asks for ~100 at a time)."""
+    """The rows for a page of keys (the lazy table model asks for ROW_WINDOW, 40, at a time)."""
     if not keys:
         return {}
     hidden = set(hidden_tags)
