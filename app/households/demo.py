@@ -307,7 +307,10 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
 
     assert ws.engine is not None, "the workspace is open"
     with ws.engine.begin() as conn:
-        # Random UUID keys scatter index writes: a bigger page cache for this one bulk transaction.
+        # Random UUID keys scatter index writes: a bigger page cache for this one bulk transaction, then
+        # the connection's own again (an encrypted workspace's is db/engine.ENCRYPTED_CACHE_KIB: a search
+        # after the demo in the same process ran with SQLite's 2 MB, four times slower, bench_households)
+        cache = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
         conn.exec_driver_sql("PRAGMA cache_size=-196608")
         # the search index and the derived visit rows (db/diary_derived.py) are made once, at the end,
         # set-based: their per-row triggers would run seven statements for every household
@@ -616,7 +619,7 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
                         rows.clear()
                     progress(n + 1, n_households, "生成户籍演示数据")
             diary_derived.refresh_written(conn, households=household_ids)
-        conn.exec_driver_sql("PRAGMA cache_size=-2000")
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
     demo.shared["cadre_ids"] = cadre_ids
     demo.shared["household_ids"] = household_ids
     demo.shared["person_ids"] = person_ids
