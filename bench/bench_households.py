@@ -111,7 +111,7 @@ def run(report) -> None:
             # one keystroke of the list)
             from ui.main_window import freeze_long_lived
 
-            freeze_long_lived(first=True)
+            freeze_long_lived()
             every: list[tuple[float, float, str]] = []
             for kind, words in samples.items():
                 keys = [k for w in words for k in _typing_times(s, w)]

@@ -249,7 +249,7 @@ def run(data_dir: str | Path | None = None) -> int:
 
         window = MainWindow(AppContext(ws, user))
         show_fitted(window)
-        QTimer.singleShot(0, lambda: freeze_long_lived(first=True))
+        QTimer.singleShot(0, freeze_long_lived)
         return app.exec()
     finally:
         ws.close()

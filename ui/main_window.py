@@ -48,16 +48,16 @@ INPUT_EVENTS = frozenset(
 )
 
 
-def freeze_long_lived(*, first: bool = False) -> None:
-    """Leave what lives as long as the window (the modules, the mappers, the pages' widgets) out of the
-    garbage collector's full passes (``gc.freeze``). Those passes otherwise walk every object of the
-    program: 40–60 ms, at whatever keystroke of a search the collector chose (issue 17, the slowest
-    keystroke; bench/bench_households.py does the same after its setup). Objects made later are still
-    collected. What is frozen is never freed: the program (ui/app.py, the selftest) runs it ``first``
-    once its window shows, after a collection of what is garbage already, and the window again after it
-    builds a page (never inside the tests, whose objects come and go)."""
-    if first:
-        gc.collect()
+def freeze_long_lived() -> None:
+    """Leave what lives as long as the window (the modules, the mappers, the window and its first
+    screen) out of the garbage collector's full passes (``gc.freeze``), after a collection of what is
+    garbage already. Those passes otherwise walk every object of the program: 40–60 ms, at whatever
+    keystroke of a search the collector chose (issue 17, the slowest keystroke; bench/bench_households.py
+    does the same after its setup). What is frozen is never freed, so it runs once, when the program's
+    window shows (ui/app.py, the selftest), never inside the tests, whose objects come and go: freezing
+    later, after each screen was built, froze the garbage of the moment too (+23 MB at 100 000
+    households)."""
+    gc.collect()
     gc.freeze()
 
 
@@ -371,8 +371,6 @@ class MainWindow(QMainWindow):
             page.open_page.connect(self.open_page)
         self.pages[spec.key] = page
         self.open_times[spec.key] = time.perf_counter() - started
-        if gc.get_freeze_count():  # the program froze what it had at the start: the page lives as long
-            QTimer.singleShot(0, freeze_long_lived)
         return page
 
     def apply_font_size(self, size: str | None = None) -> None:

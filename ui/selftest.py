@@ -317,7 +317,7 @@ def run(
         if install_hooks:  # as the program does once its window shows (ui/app.py)
             from ui.main_window import freeze_long_lived
 
-            freeze_long_lived(first=True)
+            freeze_long_lived()
         created_before = set(window.pages)
         pages = []
         for spec in PAGES:
