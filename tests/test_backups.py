@@ -499,8 +499,8 @@ def test_a_copy_that_does_not_read_back_as_written_is_no_backup(village_ws, tmp_
 
     def flipping(source, target):
         summed = real(source, target)
-        with open(target, "r+b") as f:
-            f.seek(target.stat().st_size // 2)
+        with open(out.with_name(out.name + ".tmp"), "r+b") as f:  # the copy being written (target: its fd)
+            f.seek(os.fstat(target).st_size // 2)
             byte = f.read(1)
             f.seek(-1, 1)
             f.write(bytes([byte[0] ^ 0x40]))
