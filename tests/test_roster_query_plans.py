@@ -5,7 +5,6 @@ status. Plans depend on the schema, not the data, so a small workspace shows wha
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from db.queries.households import (
     INDEXED_SORTS,
@@ -18,27 +17,18 @@ from db.queries.households import (
     roster_rows,
 )
 
+from tests.query_plans import executed_plans
 from tests.sync_support import add_household
 
 
 def _plans(ws, run) -> list[tuple[str, list[str]]]:
     """(statement, its query plan) of every SELECT on persons that ``run(session)`` executes."""
-    seen: list[tuple[str, tuple]] = []
 
-    def note(conn, cursor, statement, parameters, context, executemany):
-        if "FROM person" in statement and statement.lstrip().startswith("SELECT"):
-            seen.append((statement, tuple(parameters)))
-
-    event.listen(ws.engine, "before_cursor_execute", note)
-    try:
+    def in_a_session() -> None:
         with ws.session() as s:
             run(s)
-            return [
-                (st, [r[3] for r in s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + st, p)])
-                for st, p in seen
-            ]
-    finally:
-        event.remove(ws.engine, "before_cursor_execute", note)
+
+    return executed_plans(ws, in_a_session, lambda statement: "FROM person" in statement)
 
 
 def test_the_rows_of_a_roster_page_count_members_by_household(village_ws):

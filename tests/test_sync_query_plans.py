@@ -7,35 +7,21 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event
-
 from db.base import CHANGES_INDEX, synced_models
 
 from app.sync import status
 from app.sync.common import local_station
 
+from tests.query_plans import executed_plans
 from tests.sync_support import add_demand, add_household, enroll_village, export_one
 
 
 def _plans(ws, run) -> dict[str, list[str]]:
     """Table → query plan of every statement ``run()`` makes that selects on ``changed_station``."""
-    seen: list[tuple[str, tuple]] = []
-
-    def note(conn, cursor, statement, parameters, context, executemany):
-        if "changed_station = ?" in statement and statement.lstrip().startswith("SELECT"):
-            seen.append((statement, tuple(parameters)))
-
-    event.listen(ws.engine, "before_cursor_execute", note)
-    try:
-        run()
-    finally:
-        event.remove(ws.engine, "before_cursor_execute", note)
-    plans = {}
-    with ws.engine.connect() as conn:
-        for statement, parameters in seen:
-            table = re.search(r'FROM "?(\w+)"?', statement).group(1)
-            plans[table] = [r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
-    return plans
+    return {
+        re.search(r'FROM "?(\w+)"?', statement).group(1): plan
+        for statement, plan in executed_plans(ws, run, lambda statement: "changed_station = ?" in statement)
+    }
 
 
 def _assert_ranges(plans: dict[str, list[str]]) -> None:
