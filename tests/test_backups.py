@@ -145,11 +145,10 @@ def test_a_damaged_page_is_refused_at_open_and_the_file_is_not_written(village_w
     assert _households(village_ws.root) == 300
 
 
-def test_after_a_crash_the_full_check_runs(village_ws):
-    """An index that no longer matches its table passes quick_check and fails integrity_check: found only
-    when the last run did not close cleanly."""
-    village_ws.close()
-    conn = cipher.connect(village_ws.db_path, key_of(village_ws.root))
+def _damage_only_the_full_check_finds(ws) -> None:
+    """An index that no longer matches its table: it passes quick_check and fails integrity_check."""
+    ws.close()
+    conn = cipher.connect(ws.db_path, key_of(ws.root))
     conn.executescript(
         "CREATE TABLE scratch(a, b); CREATE INDEX scratch_a ON scratch(a);"
         "INSERT INTO scratch VALUES (1, 2), (3, 4), (5, 6);"
@@ -160,16 +159,49 @@ def test_after_a_crash_the_full_check_runs(village_ws):
     )
     conn.commit()
     conn.close()
-    assert files.integrity_problems(village_ws.db_path, key_of(village_ws.root)) == []
-    assert files.integrity_problems(village_ws.db_path, key_of(village_ws.root), full=True) != []
+    assert files.integrity_problems(ws.db_path, key_of(ws.root)) == []
+    assert files.integrity_problems(ws.db_path, key_of(ws.root), full=True) != []
+
+
+def _crash(root: Path) -> None:
+    """A run that does not close cleanly: the process "dies" with the database open, its marker stays."""
+    crashed = Workspace.open(root, create=False, credentials=ADMIN)
+    crashed.engine.dispose()
+    assert crashed.open_marker.exists()
+
+
+def test_after_a_crash_the_full_check_runs(village_ws):
+    """The damage that only integrity_check finds is found when the last run did not close cleanly."""
+    _damage_only_the_full_check_finds(village_ws)
     Workspace.open(village_ws.root, create=False, credentials=ADMIN).close(
         daily_backup=False
     )  # a clean run: quick check
-    crashed = Workspace.open(village_ws.root, create=False, credentials=ADMIN)
-    crashed.engine.dispose()  # the process "dies": the marker stays
-    assert crashed.open_marker.exists()
+    _crash(village_ws.root)
     with pytest.raises(DatabaseDamaged):
         Workspace.open(village_ws.root, create=False, credentials=ADMIN)
+
+
+def test_after_a_crash_the_window_opens_while_the_full_check_runs_behind(village_ws, monkeypatch):
+    """A large village's window does not wait for the full check after a crash (about 30 s at 100 000
+    households): it opens, the full check runs in the background, and its verdict stops every write."""
+    from db.models import Setting
+
+    from app import workspace
+
+    for n in range(300):
+        add_household(village_ws, f"户主{n}", ("成员",))
+    _damage_only_the_full_check_finds(village_ws)
+    _crash(village_ws.root)
+    monkeypatch.setattr(workspace, "DEFER_CHECK_BYTES", 0)  # this small village counts as large
+    before = _digest(village_ws.db_path)
+    ws = Workspace.open(village_ws.root, create=False, defer_check=True, credentials=ADMIN)
+    try:
+        assert ws._check_done is not None  # deferred, not run before the open returned
+        with pytest.raises(DatabaseDamaged), ws.session() as s:
+            s.add(Setting(key="test.refused", value="1"))
+    finally:
+        ws.close(daily_backup=False)
+    assert _digest(village_ws.db_path) == before  # nothing was written to the damaged file
 
 
 def test_a_damaged_header_names_the_backup_to_restore(village_ws):
