@@ -120,6 +120,10 @@ class Workspace:
         # audit lines written while a background check still reads the file (a sign-in's): kept here and
         # written once its verdict is sound (_write_held_audit), so that signing in never waits for it
         self._held_audit: list[dict[str, Any]] = []
+        # How a write waits for a background check that has not finished: the window sets a waiter that
+        # keeps it painted and says why (ui.tasks.wait_shown); None (the command line) waits plainly.
+        # A waiter is given the check's event and returns once it is set, or at once off its thread.
+        self.check_waiter: Callable[[threading.Event], None] | None = None
 
     @classmethod
     def open(
@@ -465,6 +469,8 @@ class Workspace:
         found the database damaged: nothing is ever written to a damaged database."""
         if self._check_done is None:
             return
+        if not self._check_done.is_set() and self.check_waiter is not None:
+            self.check_waiter(self._check_done)
         self._check_done.wait()
         if self._check_problems:
             raise self._damaged(self._check_problems, self.key)

@@ -685,3 +685,49 @@ def test_a_held_audit_line_is_never_written_to_a_damaged_database(qtbot, village
         ws.wait_for_check()
     ws.close(daily_backup=False)
     assert _digest(village_ws.db_path) == before
+
+
+def test_a_save_while_the_check_runs_behind_the_window_says_why_it_waits_and_is_not_frozen(
+    qtbot, village_ws, village_admin, monkeypatch
+):
+    """A save in the half-minute after a large village opens (or after a crash, the full check) waits
+    for the verdict: a box says why, and the window's event loop keeps turning meanwhile."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QProgressDialog
+
+    from db.models import Setting
+
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+    from ui.tasks import CHECK_WAIT_TEXT
+
+    village_ws.close(daily_backup=False)
+    release = _held_check(monkeypatch)
+    ws = Workspace.open(village_ws.root, create=False, defer_check=True, credentials=ADMIN)
+    window = MainWindow(AppContext(ws, village_admin))
+    qtbot.addWidget(window)
+    seen: list[bool] = []
+
+    def meanwhile() -> None:  # runs only if the event loop turns while the save waits
+        seen.append(
+            any(
+                isinstance(w, QProgressDialog) and w.isVisible() and w.labelText() == CHECK_WAIT_TEXT
+                for w in QApplication.topLevelWidgets()
+            )
+        )
+        release.set()
+
+    try:
+        QTimer.singleShot(300, meanwhile)
+        with ws.session() as s:
+            s.add(Setting(key="test.saved-after-the-check", value="1"))
+        assert seen == [True] and ws.check_finished()
+    finally:
+        release.set()
+        ws.close(daily_backup=False)
+    again = Workspace.open(village_ws.root, create=False, credentials=ADMIN)
+    try:
+        with again.session() as s:
+            assert s.get(Setting, "test.saved-after-the-check") is not None
+    finally:
+        again.close(daily_backup=False)

@@ -32,7 +32,7 @@ from ui.app import apply_font_size, scale_table_columns
 from ui.context import AppContext
 from ui.pages import PAGES, PageSpec
 from ui.signin import SignInDialog
-from ui.tasks import BackgroundTask, Cancelled
+from ui.tasks import BackgroundTask, Cancelled, wait_shown
 
 log = logging.getLogger("minqing.ui")
 
@@ -194,6 +194,7 @@ class MainWindow(QMainWindow):
         self.integrity_timer.setInterval(250)
         self.integrity_timer.timeout.connect(self._integrity_verdict)
         self.integrity_timer.start()  # stops at the first verdict (at once when nothing was deferred)
+        ctx.workspace.check_waiter = wait_shown  # a save meanwhile says why it waits, and is not frozen
 
     def _integrity_verdict(self) -> None:
         """The background check has finished: nothing to do when sound; when damaged, say so and offer

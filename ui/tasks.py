@@ -12,8 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
-from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThread, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
 from app.errors import UserError
 
@@ -133,3 +133,35 @@ def run_in_background(
     **kwargs,
 ) -> BackgroundTask:
     return BackgroundTask(parent, title, work, on_done, **kwargs).start()
+
+
+CHECK_WAIT_TEXT = (
+    "正在检查数据库是否完好（启动后在后台进行，大的村库需要半分钟左右）。\n"
+    "检查完成后会自动保存，请稍候，不要关闭民情簿。"
+)
+
+
+def wait_shown(done: threading.Event) -> None:
+    """A write waits for the integrity check that runs behind the window after it opens
+    (``Workspace.check_waiter``): a box says why, and the window stays painted (an event loop turns
+    until ``done`` is set) instead of freezing for up to half a minute. Off the UI thread it returns
+    at once and the caller waits plainly."""
+    app = QApplication.instance()
+    if done.is_set() or app is None or QThread.currentThread() is not app.thread():
+        return
+    box = QProgressDialog(CHECK_WAIT_TEXT, None, 0, 0, QApplication.activeWindow())
+    box.setWindowTitle("请稍候")
+    box.setCancelButton(None)
+    box.setWindowModality(Qt.WindowModality.ApplicationModal)
+    box.setMinimumDuration(0)
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setInterval(100)
+    timer.timeout.connect(lambda: loop.quit() if done.is_set() else None)
+    timer.start()
+    box.show()
+    if not done.is_set():
+        loop.exec()
+    timer.stop()
+    box.close()
+    box.deleteLater()
