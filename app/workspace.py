@@ -524,19 +524,26 @@ class Workspace:
     def close(self, *, daily_backup: bool = True) -> None:
         """Close the database (its write-ahead log is checkpointed into the file), making the day's
         backup on the first close of the day. A background check still reading the file is waited for:
-        it must not read a file being backed up or replaced, nor be cut off inside SQLite at exit."""
+        it must not read a file being backed up or replaced, nor be cut off inside SQLite at exit.
+
+        A database the background check found damaged is closed as it is: no day's backup is made of it,
+        and the mark of a run that did not close cleanly stays, so that the next start checks it in full
+        again (a damage only the full ``integrity_check`` sees would pass the next ``quick_check``)."""
+        damaged = False
         if self._check_done is not None:
             self._check_done.wait()
-            if not self._check_problems and self.engine is not None:
+            damaged = bool(self._check_problems)
+            if not damaged and self.engine is not None:
                 self._write_held_audit()
         if self.engine is not None:
             self.engine.dispose()
             self.engine = None
-            if daily_backup and self.is_due_daily_backup():
-                backups.write_backup(
-                    self.db_path, self.backups_dir, "daily", self.key, slots_file=self.slots_file
-                )
-            self.open_marker.unlink(missing_ok=True)
+            if not damaged:
+                if daily_backup and self.is_due_daily_backup():
+                    backups.write_backup(
+                        self.db_path, self.backups_dir, "daily", self.key, slots_file=self.slots_file
+                    )
+                self.open_marker.unlink(missing_ok=True)
         self.key = None
 
     def is_due_daily_backup(self, today: dt.date | None = None) -> bool:

@@ -193,15 +193,23 @@ def test_after_a_crash_the_window_opens_while_the_full_check_runs_behind(village
     _damage_only_the_full_check_finds(village_ws)
     _crash(village_ws.root)
     monkeypatch.setattr(workspace, "DEFER_CHECK_BYTES", 0)  # this small village counts as large
-    before = _digest(village_ws.db_path)
+    for daily in files.backups(village_ws.backups_dir):  # a day's backup is due at the next close
+        if "-daily" in daily.name:
+            daily.unlink()
+    before, kept = _digest(village_ws.db_path), files.backups(village_ws.backups_dir)
     ws = Workspace.open(village_ws.root, create=False, defer_check=True, credentials=ADMIN)
     try:
         assert ws._check_done is not None  # deferred, not run before the open returned
         with pytest.raises(DatabaseDamaged), ws.session() as s:
             s.add(Setting(key="test.refused", value="1"))
     finally:
-        ws.close(daily_backup=False)
+        ws.close()
     assert _digest(village_ws.db_path) == before  # nothing was written to the damaged file
+    # closed as it was: no day's backup of the damaged file, and the next start checks it in full again
+    assert files.backups(village_ws.backups_dir) == kept
+    assert ws.open_marker.exists()
+    with pytest.raises(DatabaseDamaged):
+        Workspace.open(village_ws.root, create=False, credentials=ADMIN)
 
 
 def test_a_damaged_header_names_the_backup_to_restore(village_ws):
