@@ -55,7 +55,8 @@ def run(report) -> None:
         report(f"{name}, worst", max(times), unit, None)
 
     quick = _timed(lambda: backups.integrity_problems(db, key))
-    stat(f"quick_check at open ({size_mb:.0f} MB database)", quick, 1.0)
+    # no target here: the window runs it behind itself; the start it holds (≤ 1 s) is bench_startup's row
+    stat(f"quick_check at open ({size_mb:.0f} MB database), run behind the window", quick, None)
     stat(
         "integrity_check after an unclean exit",
         _timed(lambda: backups.integrity_problems(db, key, full=True)),
