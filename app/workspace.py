@@ -44,6 +44,13 @@ DB_NAME = "minqing.db"
 OPEN_MARKER = "minqing.db.open"  # present while a program has the database open; left behind by a crash
 # present while the files of a converted workspace (backups, attachments, drafts) are being encrypted
 SEALING_MARKER = "minqing.db.sealing"
+# Audit lines held for a background check's verdict when the program closed before it (sealed with the
+# database key; written at the next start whose check finds the file sound): Workspace.close.
+HELD_AUDIT = "audit-held.sealed"
+MAX_HELD_AUDIT_LINES = 1000
+HELD_AUDIT_COLUMNS = frozenset(
+    {"at", "user_id", "username", "action", "table_name", "record_id", "fields", "detail"}
+)
 PUBLIC_STATION = "station.json"  # keys/: what the sign-in box and the card export show while locked
 SIGNIN_GUARD = "signin.json"  # keys/: failed unlocks per account, and their audit lines to come
 # Failed sign-ins: after this many in a row for one account, one try every LOCK_SECONDS (the unlock
@@ -114,6 +121,9 @@ class Workspace:
         self._station: Station | None = None
         self._check_done: threading.Event | None = None  # set when a background check has finished
         self._check_problems: list[str] = []
+        self._check_stop = threading.Event()  # set by close: the background check ends without a verdict
+        self._check_stopped = False  # ... and it did
+        self._check_full = False  # the background check is the full integrity_check (after a crash)
         self._defer_check = False
         self.unlocked_by: str | None = None  # the slot's account id ("" for the recovery code)
         self._password_proof: str | None = None  # see take_password_proof
@@ -386,6 +396,8 @@ class Workspace:
                 "请安装最新版本后再打开；数据库未作任何改动。"
             ) from None
         self._sessionmaker = make_sessionmaker(self.engine)
+        if self._check_done is None and (self.root / HELD_AUDIT).exists():
+            self._write_held_audit()  # checked sound just now: what an earlier run kept for a verdict
         self.open_marker.touch()
         self.write_public_station()
 
@@ -447,14 +459,20 @@ class Workspace:
             probe.dispose()
         if not up_to_date:
             return False
-        done = threading.Event()
+        done, stop = threading.Event(), threading.Event()
         full = self.open_marker.exists()  # read before this run's marker is made
 
         def check() -> None:
             try:
-                self._check_problems = backups.integrity_problems(self.db_path, self.key, full=full)
+                self._check_problems = backups.integrity_problems(
+                    self.db_path, self.key, full=full, stop=stop
+                )
+            except backups.CheckStopped:
+                self._check_stopped = True
             finally:
                 done.set()
+
+        self._check_stop, self._check_stopped, self._check_full = stop, False, full
 
         self._check_done = done
         threading.Thread(target=check, name="integrity_check" if full else "quick_check", daemon=True).start()
@@ -477,15 +495,56 @@ class Workspace:
         self._write_held_audit()
 
     def _write_held_audit(self) -> None:
-        """The audit lines held while the background check ran, now that it found the file sound."""
-        if not self._held_audit or self._sessionmaker is None:
+        """The audit lines held while the background check ran, now that it found the file sound, after
+        those an earlier run kept for want of a verdict (:meth:`_keep_held_audit`)."""
+        if self._sessionmaker is None:
+            return
+        kept = self.root / HELD_AUDIT
+        lines = self._kept_audit_lines(kept) if kept.exists() else []
+        lines += self._held_audit
+        if not lines:
             return
         from db.models import AuditLog
 
-        lines, self._held_audit = self._held_audit, []
         with self._sessionmaker() as s:
             s.add_all(AuditLog(**line) for line in lines)
             s.commit()
+        self._held_audit = []
+        kept.unlink(missing_ok=True)
+
+    def _keep_held_audit(self) -> None:
+        """The program closes before the background check's verdict: the audit lines it held (a sign-in's)
+        are kept, sealed with the database key, for the next start that finds the file sound."""
+        if not self._held_audit or self.key is None:
+            return
+        kept = self.root / HELD_AUDIT
+        lines = (self._kept_audit_lines(kept) if kept.exists() else []) + [
+            {**line, "at": line["at"].isoformat()} for line in self._held_audit
+        ]
+        data = json.dumps(lines[-MAX_HELD_AUDIT_LINES:], ensure_ascii=False).encode("utf-8")
+        keyslots.write_atomically(kept, cipher.seal(self.key, "held-audit", data, HELD_AUDIT))
+        self._held_audit = []
+
+    def _kept_audit_lines(self, kept: Path) -> list[dict[str, Any]]:
+        """The lines of :data:`HELD_AUDIT`, checked: a file that does not open with this key or holds
+        anything but audit lines is set aside (``.broken``) and its lines are not written."""
+        columns = HELD_AUDIT_COLUMNS
+        try:
+            data = json.loads(cipher.unseal(self.key or b"", "held-audit", kept.read_bytes(), HELD_AUDIT))
+            if not isinstance(data, list) or len(data) > MAX_HELD_AUDIT_LINES:
+                raise ValueError("not a list of audit lines")
+            lines = []
+            for line in data:
+                if not isinstance(line, dict) or set(line) != columns:
+                    raise ValueError("not an audit line")
+                if not all(v is None or (isinstance(v, str) and len(v) <= 2000) for v in line.values()):
+                    raise ValueError("not an audit line")
+                lines.append({**line, "at": dt.datetime.fromisoformat(line["at"])})
+            return lines
+        except (OSError, ValueError, TypeError, cipher.SealBroken) as exc:
+            log.error("保留的审计记录无法读取（%s），已另存为 %s.broken", type(exc).__name__, HELD_AUDIT)
+            kept.replace(kept.with_name(HELD_AUDIT + ".broken"))
+            return []
 
     def _damaged(self, problems: list[str], key: bytes | None) -> DatabaseDamaged:
         good = next(
@@ -528,21 +587,29 @@ class Workspace:
 
         A database the background check found damaged is closed as it is: no day's backup is made of it,
         and the mark of a run that did not close cleanly stays, so that the next start checks it in full
-        again (a damage only the full ``integrity_check`` sees would pass the next ``quick_check``)."""
-        damaged = False
+        again (a damage only the full ``integrity_check`` sees would pass the next ``quick_check``).
+
+        A check still running is stopped, not waited out (up to half a minute at 100 000 households,
+        with the window already gone): the file is then closed without a verdict, so no day's backup is
+        made of it, the audit lines held for the verdict are kept for the next start
+        (:meth:`_keep_held_audit`), and a full check owed after a crash is owed again."""
+        damaged = unverified = False
         if self._check_done is not None:
+            self._check_stop.set()
             self._check_done.wait()
-            damaged = bool(self._check_problems)
-            if not damaged and self.engine is not None:
+            damaged, unverified = bool(self._check_problems), self._check_stopped
+            if unverified:
+                self._keep_held_audit()
+            elif not damaged and self.engine is not None:
                 self._write_held_audit()
         if self.engine is not None:
             self.engine.dispose()
             self.engine = None
-            if not damaged:
-                if daily_backup and self.is_due_daily_backup():
-                    backups.write_backup(
-                        self.db_path, self.backups_dir, "daily", self.key, slots_file=self.slots_file
-                    )
+            if not damaged and not unverified and daily_backup and self.is_due_daily_backup():
+                backups.write_backup(
+                    self.db_path, self.backups_dir, "daily", self.key, slots_file=self.slots_file
+                )
+            if not damaged and not (unverified and self._check_full):
                 self.open_marker.unlink(missing_ok=True)
         self.key = None
 

@@ -27,6 +27,7 @@ import datetime as dt
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,20 +56,31 @@ class BackupFailed(Exception):
         self.problems = problems
 
 
-def integrity_problems(path: Path, key: bytes | None, *, full: bool = False) -> list[str]:
+class CheckStopped(Exception):
+    """The check was stopped (its ``stop`` event set) before its verdict: nothing is known of the file."""
+
+
+def integrity_problems(
+    path: Path, key: bytes | None, *, full: bool = False, stop: threading.Event | None = None
+) -> list[str]:
     """What ``PRAGMA quick_check`` (or, with ``full``, ``integrity_check``) finds wrong in the database
     file, read-only; [] when it is sound. A file that is not a database at all (or not one this key
-    opens) is one problem."""
+    opens) is one problem. Setting ``stop`` (from another thread) ends the check within moments
+    (SQLite's progress handler): :class:`CheckStopped`."""
     try:
         conn = cipher.connect(path, key, readonly=True)
     except cipher.Error as exc:
         return [str(exc)]
     try:
+        if stop is not None:
+            conn.set_progress_handler(stop.is_set, 1000)  # a true answer interrupts the statement
         if key is not None and full:  # integrity_check reads index pages again and again; each
             conn.execute(f"PRAGMA cache_size = -{CHECK_CACHE_KIB}")  # read of an encrypted one decrypts it
         pragma = "integrity_check" if full else "quick_check"
         rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}(20)")]
     except (cipher.Error, MemoryError) as exc:
+        if stop is not None and stop.is_set():
+            raise CheckStopped() from None
         return (_page_problems(path, key) if key is not None else []) or [str(exc)]
     finally:
         conn.close()

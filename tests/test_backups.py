@@ -629,12 +629,17 @@ def _held_check(monkeypatch):
     release = threading.Event()
     real = files.integrity_problems
 
-    def slow(path, key, *args, **kwargs):
-        release.wait(30)
-        return real(path, key, *args, **kwargs)
+    def slow(path, key, *args, stop=None, **kwargs):  # a check of a large file: still reading until then
+        deadline = time.monotonic() + 30
+        while (
+            not release.is_set() and not (stop is not None and stop.is_set()) and time.monotonic() < deadline
+        ):
+            time.sleep(0.005)
+        return real(path, key, *args, stop=stop, **kwargs)
 
     monkeypatch.setattr(workspace, "DEFER_CHECK_BYTES", 0)  # this small village counts as large
     monkeypatch.setattr(files, "integrity_problems", slow)
+    release.real = real  # type: ignore[attr-defined]
     return release
 
 
@@ -739,3 +744,116 @@ def test_a_save_while_the_check_runs_behind_the_window_says_why_it_waits_and_is_
             assert s.get(Setting, "test.saved-after-the-check") is not None
     finally:
         again.close(daily_backup=False)
+
+
+def test_a_check_stopped_from_another_thread_ends_inside_sqlite_without_a_verdict(tmp_path):
+    """``stop`` is asked by SQLite's progress handler while the pragma runs: a true answer interrupts it."""
+    db = tmp_path / "big.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE t(a, b)")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", ((n, str(n) * 3) for n in range(50_000)))
+    conn.execute("CREATE INDEX t_b ON t(b)")
+    conn.commit()
+    conn.close()
+
+    class StopSoon:  # set once SQLite has asked three times, i.e. in the middle of the check
+        asked = 0
+
+        def is_set(self) -> bool:
+            self.asked += 1
+            return self.asked > 3
+
+    stop = StopSoon()
+    with pytest.raises(files.CheckStopped):
+        files.integrity_problems(db, None, full=True, stop=stop)  # type: ignore[arg-type]
+    assert stop.asked > 3
+    assert files.integrity_problems(db, None, full=True) == []  # unstopped: the verdict
+
+
+def _signed_in_during_a_held_check(qtbot, root: Path) -> Workspace:
+    from ui.signin import SignInDialog
+
+    ws = Workspace.open(root, create=False, defer_check=True)
+    dialog = SignInDialog(ws)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("admin")
+    dialog.password.setText(ADMIN_PASSWORD)
+    assert dialog.try_sign_in(), dialog.error.text()
+    assert not ws.check_finished()
+    return ws
+
+
+def _signins(root: Path) -> list:
+    from db.models import AuditLog
+
+    ws = Workspace.open(root, create=False, credentials=ADMIN)
+    try:
+        with ws.session() as s:
+            return list(
+                s.scalars(select(AuditLog.at).where(AuditLog.action == "signin").order_by(AuditLog.at))
+            )
+    finally:
+        ws.close(daily_backup=False)
+
+
+def test_closing_stops_the_background_check_and_keeps_its_audit_lines_for_the_next_sound_start(
+    qtbot, village_ws, monkeypatch
+):
+    """Closed before the check's verdict (half a minute at 100 000 households): the check is stopped
+    instead of waited out; nothing is written without a verdict (no day's backup, no audit line), and
+    the sign-in's line, kept sealed, is written by the next start that finds the file sound."""
+    from sqlalchemy import inspect
+
+    from db.base import utcnow
+    from db.models import AuditLog
+
+    from app.workspace import HELD_AUDIT, HELD_AUDIT_COLUMNS
+
+    village_ws.close(daily_backup=False)
+    signins_before = _signins(village_ws.root)
+    for daily in files.backups(village_ws.backups_dir):  # a day's backup is due at the next close
+        if "-daily" in daily.name:
+            daily.unlink()
+    kept_backups, before = files.backups(village_ws.backups_dir), _digest(village_ws.db_path)
+    release = _held_check(monkeypatch)
+    ws = _signed_in_during_a_held_check(qtbot, village_ws.root)
+    started = time.monotonic()
+    ws.close()
+    assert time.monotonic() - started < 10 and not release.is_set()
+    assert _digest(village_ws.db_path) == before and files.backups(village_ws.backups_dir) == kept_backups
+    assert not ws.open_marker.exists()  # a quick_check's start: closed cleanly all the same
+    kept = village_ws.root / HELD_AUDIT
+    assert kept.exists() and b"admin" not in kept.read_bytes() and b"signin" not in kept.read_bytes()
+    assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    monkeypatch.setattr(files, "integrity_problems", release.real)  # the next start's check runs to its end
+    reopened_at = utcnow()
+    after = _signins(village_ws.root)  # the next start (sound) writes the kept line
+    assert len(after) == len(signins_before) + 1 and not kept.exists()
+    (held_at,) = [a for a in after if a not in signins_before]
+    assert held_at < reopened_at  # with the moment of its sign-in, not of its writing
+    # every column of an audit line is kept (and only those: a kept file holding more is refused)
+    assert {a.key for a in inspect(AuditLog).column_attrs} - {"id"} == HELD_AUDIT_COLUMNS
+
+
+def test_a_full_check_stopped_by_closing_is_owed_again(qtbot, village_ws, monkeypatch):
+    _crash(village_ws.root)
+    release = _held_check(monkeypatch)
+    ws = _signed_in_during_a_held_check(qtbot, village_ws.root)
+    ws.close()
+    assert not release.is_set() and ws.open_marker.exists()  # the next start checks in full
+
+
+def test_a_kept_audit_file_that_does_not_open_is_set_aside_and_writes_nothing(qtbot, village_ws, monkeypatch):
+    from app.workspace import HELD_AUDIT
+
+    village_ws.close(daily_backup=False)
+    signins_before = _signins(village_ws.root)
+    release = _held_check(monkeypatch)
+    _signed_in_during_a_held_check(qtbot, village_ws.root).close()
+    monkeypatch.setattr(files, "integrity_problems", release.real)
+    kept = village_ws.root / HELD_AUDIT
+    data = bytearray(kept.read_bytes())
+    data[-1] ^= 1  # a forged or damaged file: its seal does not open
+    kept.write_bytes(bytes(data))
+    assert len(_signins(village_ws.root)) == len(signins_before)  # nothing of it was written
+    assert not kept.exists() and kept.with_name(HELD_AUDIT + ".broken").exists()
