@@ -518,10 +518,9 @@ class Workspace:
         if not self._held_audit or self.key is None:
             return
         kept = self.root / HELD_AUDIT
-        lines = (self._kept_audit_lines(kept) if kept.exists() else []) + [
-            {**line, "at": line["at"].isoformat()} for line in self._held_audit
-        ]
-        data = json.dumps(lines[-MAX_HELD_AUDIT_LINES:], ensure_ascii=False).encode("utf-8")
+        lines = (self._kept_audit_lines(kept) if kept.exists() else []) + self._held_audit
+        lines = [{**line, "at": line["at"].isoformat()} for line in lines[-MAX_HELD_AUDIT_LINES:]]
+        data = json.dumps(lines, ensure_ascii=False).encode("utf-8")
         keyslots.write_atomically(kept, cipher.seal(self.key, "held-audit", data, HELD_AUDIT))
         self._held_audit = []
 
@@ -599,7 +598,10 @@ class Workspace:
             self._check_done.wait()
             damaged, unverified = bool(self._check_problems), self._check_stopped
             if unverified:
-                self._keep_held_audit()
+                try:
+                    self._keep_held_audit()
+                except OSError as exc:  # a full or read-only disk: the close goes on, the lines are lost
+                    log.error("登录等审计记录无法保留到下次启动：%s", exc)
             elif not damaged and self.engine is not None:
                 self._write_held_audit()
         if self.engine is not None:

@@ -825,12 +825,13 @@ def test_closing_stops_the_background_check_and_keeps_its_audit_lines_for_the_ne
     kept = village_ws.root / HELD_AUDIT
     assert kept.exists() and b"admin" not in kept.read_bytes() and b"signin" not in kept.read_bytes()
     assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    _signed_in_during_a_held_check(qtbot, village_ws.root).close()  # again: both lines kept
     monkeypatch.setattr(files, "integrity_problems", release.real)  # the next start's check runs to its end
     reopened_at = utcnow()
-    after = _signins(village_ws.root)  # the next start (sound) writes the kept line
-    assert len(after) == len(signins_before) + 1 and not kept.exists()
-    (held_at,) = [a for a in after if a not in signins_before]
-    assert held_at < reopened_at  # with the moment of its sign-in, not of its writing
+    after = _signins(village_ws.root)  # the next start (sound) writes the kept lines
+    assert len(after) == len(signins_before) + 2 and not kept.exists()
+    held_at = [a for a in after if a not in signins_before]
+    assert held_at[0] < held_at[1] < reopened_at  # with the moments of their sign-ins, not of the writing
     # every column of an audit line is kept (and only those: a kept file holding more is refused)
     assert {a.key for a in inspect(AuditLog).column_attrs} - {"id"} == HELD_AUDIT_COLUMNS
 
