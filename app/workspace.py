@@ -130,6 +130,7 @@ class Workspace:
         # audit lines written while a background check still reads the file (a sign-in's): kept here and
         # written once its verdict is sound (_write_held_audit), so that signing in never waits for it
         self._held_audit: list[dict[str, Any]] = []
+        self._kept_audit = False  # an earlier run's held lines wait in HELD_AUDIT (see _keep_held_audit)
         # How a write waits for a background check that has not finished: the window sets a waiter that
         # keeps it painted and says why (ui.tasks.wait_shown); None (the command line) waits plainly.
         # A waiter is given the check's event and returns once it is set, or at once off its thread.
@@ -396,7 +397,8 @@ class Workspace:
                 "请安装最新版本后再打开；数据库未作任何改动。"
             ) from None
         self._sessionmaker = make_sessionmaker(self.engine)
-        if self._check_done is None and (self.root / HELD_AUDIT).exists():
+        self._kept_audit = (self.root / HELD_AUDIT).exists()  # looked for once, not at every commit
+        if self._check_done is None and self._kept_audit:
             self._write_held_audit()  # checked sound just now: what an earlier run kept for a verdict
         self.open_marker.touch()
         self.write_public_station()
@@ -497,19 +499,20 @@ class Workspace:
     def _write_held_audit(self) -> None:
         """The audit lines held while the background check ran, now that it found the file sound, after
         those an earlier run kept for want of a verdict (:meth:`_keep_held_audit`)."""
-        if self._sessionmaker is None:
+        if self._sessionmaker is None or not (self._held_audit or self._kept_audit):
             return
         kept = self.root / HELD_AUDIT
-        lines = self._kept_audit_lines(kept) if kept.exists() else []
+        lines = self._kept_audit_lines(kept) if self._kept_audit else []
         lines += self._held_audit
         if not lines:
+            self._kept_audit = False
             return
         from db.models import AuditLog
 
         with self._sessionmaker() as s:
             s.add_all(AuditLog(**line) for line in lines)
             s.commit()
-        self._held_audit = []
+        self._held_audit, self._kept_audit = [], False
         kept.unlink(missing_ok=True)
 
     def _keep_held_audit(self) -> None:
@@ -527,14 +530,13 @@ class Workspace:
     def _kept_audit_lines(self, kept: Path) -> list[dict[str, Any]]:
         """The lines of :data:`HELD_AUDIT`, checked: a file that does not open with this key or holds
         anything but audit lines is set aside (``.broken``) and its lines are not written."""
-        columns = HELD_AUDIT_COLUMNS
         try:
             data = json.loads(cipher.unseal(self.key or b"", "held-audit", kept.read_bytes(), HELD_AUDIT))
             if not isinstance(data, list) or len(data) > MAX_HELD_AUDIT_LINES:
                 raise ValueError("not a list of audit lines")
             lines = []
             for line in data:
-                if not isinstance(line, dict) or set(line) != columns:
+                if not isinstance(line, dict) or set(line) != HELD_AUDIT_COLUMNS:
                     raise ValueError("not an audit line")
                 if not all(v is None or (isinstance(v, str) and len(v) <= 2000) for v in line.values()):
                     raise ValueError("not an audit line")
