@@ -46,6 +46,11 @@ def alembic_config() -> Config:
 
 
 def head_revision() -> str:
+    graph = revision_graph()
+    if graph is not None:
+        heads = set(graph) - {d for downs in graph.values() for d in downs}
+        if len(heads) == 1:
+            return heads.pop()
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -55,8 +60,10 @@ def head_revision() -> str:
 
 @functools.lru_cache(maxsize=32)
 def is_known(revision: str) -> bool:
-    """Is ``revision`` one of this program's migrations? (Asked once per revision: reading the
-    migration scripts takes ≈40 ms, which the bundle reader would spend holding the GIL per bundle.)"""
+    """Is ``revision`` one of this program's migrations? (Asked once per revision and process.)"""
+    graph = revision_graph()
+    if graph is not None:
+        return revision in graph
     from alembic.script import ScriptDirectory
 
     try:
@@ -67,10 +74,22 @@ def is_known(revision: str) -> bool:
 
 def is_older(revision: str, than: str) -> bool:
     """Is ``revision`` one of the revisions ``than`` builds on (an older schema)?"""
-    from alembic.script import ScriptDirectory
-
     if revision == than:
         return False
+    graph = revision_graph()
+    if graph is not None and than in graph:
+        seen: set[str] = set()
+        todo = list(graph[than])
+        while todo:
+            rev = todo.pop()
+            if rev == revision:
+                return True
+            if rev not in seen:
+                seen.add(rev)
+                todo.extend(graph.get(rev, ()))
+        return False
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     return any(s.revision == revision for s in script.iterate_revisions(than, "base"))
 
@@ -93,17 +112,28 @@ def backup(
     return write_backup(db_path, backups_dir, label, cipher.engine_key(engine), slots_file=slots_file)
 
 
-def quick_heads() -> set[str] | None:
-    """Head revision ids read from the revision files' text, or None if a file does not parse."""
-    revisions, downs = set(), set()
+@functools.lru_cache(maxsize=1)
+def revision_graph() -> dict[str, tuple[str, ...]] | None:
+    """Each revision id with the ids it builds on, read from the revision files' text (no alembic,
+    no script compiled: a bundle import asks the head and the age of its schema, and loading alembic's
+    script directory for it cost 40-100 ms a time); None if a file does not parse. The files are the
+    program's own and do not change while it runs, so it is read once per process."""
+    graph: dict[str, tuple[str, ...]] = {}
     for path in (migrations_dir() / "versions").glob("*.py"):
         source = path.read_text(encoding="utf-8")
         rev, down = _REVISION.search(source), _DOWN_REVISION.search(source)
         if rev is None or down is None:
             return None
-        revisions.add(rev.group(1))
-        downs.update(re.findall(r"""['"]([^'"]+)['"]""", down.group(1)))
-    return (revisions - downs) or None
+        graph[rev.group(1)] = tuple(re.findall(r"""['"]([^'"]+)['"]""", down.group(1)))
+    return graph or None
+
+
+def quick_heads() -> set[str] | None:
+    """Head revision ids read from the revision files' text, or None if a file does not parse."""
+    graph = revision_graph()
+    if graph is None:
+        return None
+    return (set(graph) - {d for downs in graph.values() for d in downs}) or None
 
 
 def is_up_to_date(engine: Engine) -> bool:

@@ -38,8 +38,28 @@ def test_an_up_to_date_database_opens_without_importing_alembic_or_pypinyin(temp
 
 
 def test_quick_head_check_agrees_with_alembic(village_ws):
-    assert migrate.quick_heads() == {migrate.head_revision()}
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    assert migrate.quick_heads() == {script.get_current_head()} == {migrate.head_revision()}
     assert migrate.is_up_to_date(village_ws.engine)
+
+
+def test_the_revision_graph_read_from_the_files_agrees_with_alembic():
+    """head_revision, is_known and is_older (asked by every bundle import) read the revision files'
+    text instead of loading alembic's scripts; they must say what alembic says of every pair."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    revisions = [s.revision for s in script.walk_revisions()]
+    assert set(revisions) == set(migrate.revision_graph() or {})
+    assert len(revisions) >= 25
+    for than in revisions:
+        older = {s.revision for s in script.iterate_revisions(than, "base")} - {than}
+        assert {r for r in revisions if migrate.is_older(r, than)} == older
+        assert migrate.is_known(than)
+    assert not migrate.is_known("0099_from_a_newer_program")
+    assert not migrate.is_known(revisions[0][:6])  # a prefix is not a revision of a bundle
 
 
 def test_an_empty_database_is_not_up_to_date(tmp_path):
