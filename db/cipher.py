@@ -39,7 +39,6 @@ ProgrammingError = sqlcipher.ProgrammingError
 InterfaceError = sqlcipher.InterfaceError
 
 
-
 def _as_null(_value: None) -> None:
     return None
 

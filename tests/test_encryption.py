@@ -256,3 +256,28 @@ def test_init_in_a_locked_workspace_is_refused_in_chinese(village_ws):
         init_station(
             ws, kind="village", code="370681101209", name="别的村", admin_user="x", admin_password="pw-123456"
         )
+
+
+def test_nulls_blobs_and_booleans_bind_as_before_through_the_registered_adapters(village_ws):
+    """db/cipher.py registers adapters for None, bytes and bool (so that binding them does not search
+    for one, which cost 2 µs a NULL); what a workspace connection stores must be what it stored before:
+    NULL, a blob (an empty one too, not NULL) and the integers 1 and 0."""
+    for kind in (type(None), bytes, bool):
+        assert (kind, cipher.sqlcipher.PrepareProtocol) in cipher.sqlcipher.adapters
+    with village_ws.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        raw.execute("CREATE TEMP TABLE bound (v)")
+        values = [None, b"", b"\x00\xff", True, False, 0, "", "x", 1.5]
+        raw.executemany("INSERT INTO temp.bound (v) VALUES (?)", [(v,) for v in values])
+        stored = raw.execute("SELECT v, typeof(v) FROM temp.bound ORDER BY rowid").fetchall()
+    assert stored == [
+        (None, "null"),
+        (b"", "blob"),
+        (b"\x00\xff", "blob"),
+        (1, "integer"),
+        (0, "integer"),
+        (0, "integer"),
+        ("", "text"),
+        ("x", "text"),
+        (1.5, "real"),
+    ]
