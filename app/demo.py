@@ -57,7 +57,7 @@ class DemoRun:
 def ensure_demo_station(data_dir: Path) -> Workspace:
     """Open ``data_dir``, creating a demo village (and its demo town's card) when it is empty."""
     from app.stations import init_station, station_card
-    from app.sync.station_cards import write_card
+    from app.sync.station_cards import card_signature, write_card
 
     ws = Workspace.open(data_dir)
     if ws.locked:  # an encrypted workspace: a demo one opens with the demo account, any other is refused
@@ -75,7 +75,10 @@ def ensure_demo_station(data_dir: Path) -> Workspace:
             admin_password=DEMO_ADMIN[1],
             admin_display_name="镇管理员",
         )
-        card = write_card(station_card(town), town.keys_dir, data_dir / "demo-town-card.json")
+        town_card = station_card(town)
+        card = write_card(
+            town_card, data_dir / "demo-town-card.json", card_signature(town_card, town.keys_dir, town.key)
+        )
         town.close()
         init_station(
             ws,

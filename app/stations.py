@@ -85,7 +85,7 @@ def init_station(
         raise UserError("请为管理员设置密码", field="password")
     if (ws.keys_dir / keys.SIGN_KEY).exists():
         raise UserError(f"{ws.keys_dir} 里已有密钥文件，请换一个空的工作目录")
-    sign_pub, enc_pub = keys.generate(ws.keys_dir)
+    sign_pub, enc_pub = keys.generate(ws.keys_dir, ws.key)
     session = ws.raw_session()
     try:
         station = Station(

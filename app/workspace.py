@@ -401,6 +401,10 @@ class Workspace:
         if self._check_done is None and self._kept_audit:
             self._write_held_audit()  # checked sound just now: what an earlier run kept for a verdict
         self.open_marker.touch()
+        if key is not None:  # the station's private keys, plain in a workspace from before: sealed now
+            from app.sync.keys import seal_plain_keys
+
+            seal_plain_keys(self.keys_dir, key)
         self.write_public_station()
 
     def write_public_station(self) -> None:
@@ -422,6 +426,17 @@ class Workspace:
             "encrypt_public_key": station.encrypt_public_key,
             "demo": demo.is_demo_workspace(self),
         }
+        from app.sync.keys import SIGN_KEY
+
+        if station.sign_public_key and (self.keys_dir / SIGN_KEY).exists():
+            # the card's own signature (deterministic: Ed25519), so that ``card export`` needs no
+            # account while the signing key stays sealed (app/sync/keys.py)
+            from app.stations import station_card
+            from app.sync.station_cards import card_signature
+
+            # an unreadable key file: the card is exported after a sign-in, which then says why
+            with contextlib.suppress(UserError):
+                data["card_signature"] = card_signature(station_card(self), self.keys_dir, self.key)
         text = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
         target = self.keys_dir / PUBLIC_STATION
         if not target.exists() or target.read_bytes() != text:

@@ -129,10 +129,9 @@ def _timed_import(base: Path, copy: Path, bundle: Path) -> tuple[float, dict]:
 
 
 def run(report) -> None:
-    from app.stations import init_station, station_card
+    from app.stations import init_station
     from app.sync.enrollment import enroll, export_card
     from app.sync.export import export_bundles
-    from app.sync.station_cards import write_card
     from app.workspace import Workspace
 
     with tempfile.TemporaryDirectory(prefix="minqing-bench-referral-") as tmp:
@@ -143,7 +142,7 @@ def run(report) -> None:
         init_station(
             town, kind="town", code=TOWN_CODE, name="东城镇", admin_user=ADMIN[0], admin_password=ADMIN[1]
         )
-        card = write_card(station_card(town), town.keys_dir, tmp / "town-card.json")
+        card = export_card(town, tmp / "town-card.json")
         village = Workspace.open(tmp / "village")
         init_station(
             village,

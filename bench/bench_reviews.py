@@ -35,11 +35,10 @@ TARGET_S = 10.0
 def town_workspace(report) -> Path:
     """The cached town (built when missing): its data dir."""
     from app import demo
-    from app.stations import init_station, station_card
+    from app.stations import init_station
     from app.sync.enrollment import enroll, export_card
     from app.sync.export import export_bundles
     from app.sync.importer import import_bundles
-    from app.sync.station_cards import write_card
     from app.workspace import Workspace
 
     from bench.run import OUT_DIR
@@ -55,7 +54,7 @@ def town_workspace(report) -> Path:
     init_station(
         town, kind="town", code=TOWN_CODE, name="东城镇", admin_user=ADMIN[0], admin_password=ADMIN[1]
     )
-    card = write_card(station_card(town), town.keys_dir, root / "town-card.json")
+    card = export_card(town, root / "town-card.json")
     with tempfile.TemporaryDirectory(prefix="minqing-bench-reviews-") as tmp:
         stick = Path(tmp) / "stick"
         stick.mkdir()

@@ -231,15 +231,14 @@ def make_villages(tmp: Path, report) -> dict:
     """The enrolled town (its database also as a plain template), and VILLAGES village-years made by the
     demo steps and exported to ``tmp/stick``; the first village's workspace is kept (the raw yardstick
     reads its rows), the others are removed once exported."""
-    from app.stations import init_station, station_card
+    from app.stations import init_station
     from app.sync.enrollment import enroll, export_card
     from app.sync.export import export_bundles
-    from app.sync.station_cards import write_card
     from app.workspace import Workspace
 
     town = Workspace.open(tmp / "town")
     init_station(town, kind="town", code=TOWN_CODE, name="东城镇")
-    town_card = write_card(station_card(town), town.keys_dir, tmp / "town-card.json")
+    town_card = export_card(town, tmp / "town-card.json")
     plain_copy(town.db_path, town.key, tmp / "town-template.db")
     stick = tmp / "stick"
     stick.mkdir()

@@ -30,8 +30,8 @@ def _isolated_data_dir(tmp_path_factory, monkeypatch):
 @pytest.fixture(scope="session")
 def templates(tmp_path_factory) -> dict[str, Path]:
     """A town workspace and a village workspace bound to it, each with an admin, built once."""
-    from app.stations import init_station, station_card
-    from app.sync.station_cards import write_card
+    from app.stations import init_station
+    from app.sync.enrollment import export_card
     from app.workspace import Workspace
 
     root = tmp_path_factory.mktemp("templates")
@@ -45,7 +45,7 @@ def templates(tmp_path_factory) -> dict[str, Path]:
         admin_password=ADMIN_PASSWORD,
         admin_display_name="镇管理员",
     )
-    card = write_card(station_card(town), town.keys_dir, root / "town-card.json")
+    card = export_card(town, root / "town-card.json")
     town.close()
     village = Workspace.open(root / "village")
     init_station(

@@ -256,7 +256,7 @@ def open_bundle(path: Path, recipient: Workspace) -> tuple[dict, dict[str, bytes
     from app.sync import bundle, keys
 
     parsed = bundle.parse(path.read_bytes())
-    sections = bundle.decrypt(parsed, keys.load_encrypt_key(recipient.keys_dir))
+    sections = bundle.decrypt(parsed, keys.load_encrypt_key(recipient.keys_dir, recipient.key))
     return parsed.manifest, sections
 
 
@@ -294,14 +294,16 @@ def forge_bundle(
         for name, data in sections.items()
     ]
     recipient_station = recipient.require_station()
-    data = bundle.build(m, secs, keys.load_sign_key(sender.keys_dir), recipient_station.encrypt_public_key)
+    data = bundle.build(
+        m, secs, keys.load_sign_key(sender.keys_dir, sender.key), recipient_station.encrypt_public_key
+    )
     if raw_manifest is not None:
         nl = data.index(b"\n")
         (mlen,) = struct.unpack_from(">I", data, nl + 1)
         body = (
             data[: nl + 1] + struct.pack(">I", len(raw_manifest)) + raw_manifest + data[nl + 5 + mlen : -66]
         )
-        sig = keys.load_sign_key(sender.keys_dir).sign(body)
+        sig = keys.load_sign_key(sender.keys_dir, sender.key).sign(body)
         data = body + struct.pack(">H", len(sig)) + sig
     out.write_bytes(data)
     return out
@@ -351,6 +353,6 @@ def rewrite_manifest(path: Path, sender: Workspace, change) -> Path:
     (mlen,) = struct.unpack_from(">I", data, nl + 1)
     new = change(data[nl + 5 : nl + 5 + mlen])
     body = data[: nl + 1] + struct.pack(">I", len(new)) + new + data[nl + 5 + mlen : -66]
-    sig = keys.load_sign_key(sender.keys_dir).sign(body)
+    sig = keys.load_sign_key(sender.keys_dir, sender.key).sign(body)
     path.write_bytes(body + struct.pack(">H", len(sig)) + sig)
     return path

@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app import accounts
 from app.errors import UserError
-from app.stations import init_station, station_card
+from app.stations import init_station
 from app.sync import enrollment
-from app.sync.station_cards import write_card
+from app.sync.enrollment import export_card
 from app.workspace import Workspace
 
 from tests.conftest import ADMIN, ADMIN_PASSWORD, TOWN_CODE, TOWN_NAME
@@ -39,7 +39,7 @@ def _second_town(tmp_path) -> Path:
     """Another town station with the same code and name: a new key (a forged card would look like this)."""
     other = Workspace.open(tmp_path / "town-again")
     init_station(other, kind="town", code=TOWN_CODE, name=TOWN_NAME)
-    card = write_card(station_card(other), other.keys_dir, tmp_path / "town-again.json")
+    card = export_card(other, tmp_path / "town-again.json")
     other.close()
     return card
 

@@ -39,12 +39,11 @@ def test_init_town_then_village_with_card_and_stats(tmp_path):
         env_extra=pw,
     )
     assert r.returncode == 0, r.stderr
-    from app.stations import station_card
-    from app.sync.station_cards import write_card
+    from app.sync.enrollment import export_card
     from app.workspace import Workspace
 
     ws = Workspace.open(town, create=False, credentials=("admin", pw["ADMIN_PW"]))
-    card = write_card(station_card(ws), ws.keys_dir, tmp_path / "town.json")
+    card = export_card(ws, tmp_path / "town.json")
     ws.close()
     r = run(
         "init",

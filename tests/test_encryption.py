@@ -281,3 +281,77 @@ def test_nulls_blobs_and_booleans_bind_as_before_through_the_registered_adapters
         ("x", "text"),
         (1.5, "real"),
     ]
+
+
+def test_the_stations_private_keys_are_sealed_with_the_database_key(village_ws):
+    """A lost laptop gives away neither the key that signs the village's bundles at the town nor the
+    one that opens the town's bundles to it: both files are sealed with the database key."""
+    from cryptography.hazmat.primitives import serialization
+
+    from app.sync import keys
+
+    station = village_ws.require_station()
+    for name in (keys.SIGN_KEY, keys.ENCRYPT_KEY):
+        data = (village_ws.keys_dir / name).read_bytes()
+        assert cipher.is_sealed(data) and b"PRIVATE KEY" not in data
+        assert (village_ws.keys_dir / name).stat().st_mode & 0o777 == 0o600
+    sign = keys.load_sign_key(village_ws.keys_dir, village_ws.key)
+    raw = sign.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    assert keys.b64(raw) == station.sign_public_key
+    with pytest.raises(UserError, match="需要先登录"):
+        keys.load_sign_key(village_ws.keys_dir, None)
+    with pytest.raises(UserError, match="打不开"):
+        keys.load_encrypt_key(village_ws.keys_dir, cipher.new_key())  # another workspace's key
+    # a file swapped for the other one does not open either (the seal is bound to the file's name)
+    swapped = village_ws.keys_dir / "swapped"
+    swapped.write_bytes((village_ws.keys_dir / keys.ENCRYPT_KEY).read_bytes())
+    with pytest.raises(UserError, match="打不开"):
+        keys._pem_of(village_ws.keys_dir, "swapped", village_ws.key)
+    # a planted giant file is refused before it is read
+    (village_ws.keys_dir / "swapped").write_bytes(b"\0" * (keys.MAX_KEY_FILE + 1))
+    with pytest.raises(UserError, match="大小异常"):
+        keys._pem_of(village_ws.keys_dir, "swapped", village_ws.key)
+
+
+def test_a_plain_key_file_of_an_older_workspace_is_sealed_at_the_next_sign_in(village_ws, tmp_path):
+    from app.sync import keys
+    from app.sync.enrollment import export_card
+    from app.sync.station_cards import read_card
+
+    pem = keys._pem_of(village_ws.keys_dir, keys.SIGN_KEY, village_ws.key)
+    village_ws.close()
+    (village_ws.keys_dir / keys.SIGN_KEY).write_bytes(pem)  # as an older program left it
+    ws = Workspace.open(village_ws.root, create=False, credentials=ADMIN)
+    try:
+        data = (ws.keys_dir / keys.SIGN_KEY).read_bytes()
+        assert cipher.is_sealed(data)
+        assert cipher.unseal(ws.key, keys.SEAL_PURPOSE, data, keys.SIGN_KEY) == pem
+        card = read_card(export_card(ws, tmp_path / "card.json"))  # read_card checks the signature
+        assert card.sign_public_key == ws.require_station().sign_public_key
+    finally:
+        ws.close()
+
+
+def test_the_card_is_exported_without_an_account_and_a_forged_kept_signature_is_refused(village_ws, tmp_path):
+    """``card export`` needs no account: the card's signature is kept beside the public card when the
+    database is open, and checked against the card's own key before it is used."""
+    from app.sync.enrollment import export_card
+    from app.sync.station_cards import read_card
+    from app.workspace import PUBLIC_STATION
+
+    code = village_ws.require_station().code
+    village_ws.close()
+    locked = Workspace.open(village_ws.root, create=False)
+    try:
+        assert locked.locked
+        card = read_card(export_card(locked, tmp_path / "card.json"))
+        assert card.code == code
+        public = locked.keys_dir / PUBLIC_STATION
+        data = json.loads(public.read_text(encoding="utf-8"))
+        data["name"] = "李家村"  # the public copy edited: the kept signature no longer holds
+        public.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        with pytest.raises(UserError, match="需要先登录"):
+            export_card(locked, tmp_path / "forged.json")
+        assert not (tmp_path / "forged.json").exists()
+    finally:
+        locked.close(daily_backup=False)

@@ -536,7 +536,9 @@ def test_fuzzed_receipts_are_applied_or_refused_in_chinese(world, data):
         doc.pop("signature")
         doc[key] = value
         if resign:
-            doc["signature"] = keys.b64(keys.load_sign_key(town.keys_dir).sign(receipts._canonical(doc)))
+            doc["signature"] = keys.b64(
+                keys.load_sign_key(town.keys_dir, town.key).sign(receipts._canonical(doc))
+            )
         else:
             doc["signature"] = "AAAA"
         path = copy.tmp / "r.mqr"

@@ -17,7 +17,6 @@ from app.sync.bundle import REASONS
 from app.sync.enrollment import export_card, revoke
 from app.sync.export import export_bundles
 from app.sync.importer import import_bundles
-from app.sync.station_cards import write_card
 from app.workspace import Workspace
 
 from tests.conftest import ADMIN
@@ -97,7 +96,7 @@ def test_bundle_signed_with_another_villages_key_is_rejected(setup, templates, t
     other = Workspace.open(tmp_path / "other", credentials=ADMIN)
     init_station(other, kind="village", code="370681101202", name="李家村", town_card=templates["town_card"])
     enroll_village(other, town, tmp_path)
-    other_key = keys.load_sign_key(other.keys_dir)
+    other_key = keys.load_sign_key(other.keys_dir, other.key)
     other.close()
     before = content_dump(town)
     for embed in (True, False):
@@ -128,11 +127,7 @@ def test_bundle_from_a_revoked_station_is_rejected(setup):
 def test_bundle_for_another_town_is_rejected(town_ws, tmp_path):
     town_b = Workspace.open(tmp_path / "town-b", credentials=ADMIN)
     init_station(town_b, kind="town", code="370681102", name="西城镇")
-    card_b = write_card(
-        __import__("app.stations", fromlist=["station_card"]).station_card(town_b),
-        town_b.keys_dir,
-        tmp_path / "town-b.json",
-    )
+    card_b = export_card(town_b, tmp_path / "town-b.json")
     town_b.close()
     village_b = Workspace.open(tmp_path / "village-b", credentials=ADMIN)
     init_station(village_b, kind="village", code="370681102201", name="王家村", town_card=card_b)

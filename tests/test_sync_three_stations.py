@@ -156,10 +156,9 @@ def _run(ws: dict, tmp: Path, steps, final_order) -> None:
 
 
 def _init_b(b: Workspace, town: Workspace, tmp: Path) -> None:
-    from app.stations import station_card
-    from app.sync.station_cards import write_card
+    from app.sync.enrollment import export_card
 
-    card = write_card(station_card(town), town.keys_dir, tmp / "town-card.json")
+    card = export_card(town, tmp / "town-card.json")
     init_station(
         b,
         kind="village",

@@ -521,7 +521,7 @@ def test_a_receipt_cannot_acknowledge_changes_not_yet_made(town_of_two, tmp_path
     doc = json.loads(receipt.path.read_text(encoding="utf-8"))
     doc.pop("signature")
     doc["through"] = 10**12
-    doc["signature"] = keys.b64(keys.load_sign_key(town.keys_dir).sign(receipts._canonical(doc)))
+    doc["signature"] = keys.b64(keys.load_sign_key(town.keys_dir, town.key).sign(receipts._canonical(doc)))
     receipt.path.write_text(json.dumps(doc), encoding="utf-8")
     applied = import_receipt(a, receipt.path)
     with a.engine.connect() as conn:

@@ -18,8 +18,9 @@ from app import accounts
 from app.errors import UserError
 from app.stations import init_station, station_card
 from app.sync import enrollment
+from app.sync.enrollment import export_card
 from app.sync.export import export_bundles
-from app.sync.station_cards import write_card
+from app.sync.station_cards import card_signature, write_card
 from app.workspace import Workspace
 
 from tests.conftest import ADMIN, ADMIN_PASSWORD, TOWN_CODE, TOWN_NAME
@@ -75,7 +76,7 @@ def test_a_village_binds_its_town_later_and_can_then_export(town_ws, templates, 
 def test_binding_refuses_the_wrong_card(town_ws, templates, tmp_path):
     other_town = Workspace.open(tmp_path / "town-b", credentials=ADMIN)
     init_station(other_town, kind="town", code="370681102", name="西城镇")
-    other_card = write_card(station_card(other_town), other_town.keys_dir, tmp_path / "town-b.json")
+    other_card = export_card(other_town, tmp_path / "town-b.json")
     village = _village_without_card(tmp_path)
     village_card = enrollment.export_card(village, tmp_path / "village-card.json")
     try:
@@ -90,7 +91,7 @@ def test_binding_refuses_the_wrong_card(town_ws, templates, tmp_path):
         # a second town's card (a town that changed its computer) is not taken silently
         third = Workspace.open(tmp_path / "town-c", credentials=ADMIN)
         init_station(third, kind="town", code=TOWN_CODE, name="东城镇新电脑")
-        third_card = write_card(station_card(third), third.keys_dir, tmp_path / "town-c.json")
+        third_card = export_card(third, tmp_path / "town-c.json")
         third.close()
         with pytest.raises(UserError, match="已绑定 东城镇"):
             enrollment.bind_town(village, third_card)
@@ -120,7 +121,7 @@ def test_bind_on_the_command_line(town_ws, templates, tmp_path):
 
     other = Workspace.open(tmp_path / "town-b")
     init_station(other, kind="town", code="370681102", name="西城镇")
-    other_card = write_card(station_card(other), other.keys_dir, tmp_path / "town-b.json")
+    other_card = export_card(other, tmp_path / "town-b.json")
     other.close()
     good = templates["town_card"].read_text(encoding="utf-8")
     cut = tmp_path / "cut.json"
@@ -408,7 +409,7 @@ def test_the_window_refuses_a_wrong_damaged_or_forged_card_in_chinese(
 
     other = Workspace.open(tmp_path / "town-b")
     init_station(other, kind="town", code="370681102", name="西城镇")
-    other_card = write_card(station_card(other), other.keys_dir, tmp_path / "town-b.json")
+    other_card = export_card(other, tmp_path / "town-b.json")
     other.close()
     good = templates["town_card"].read_text(encoding="utf-8")
     cut = tmp_path / "cut.json"
@@ -565,7 +566,7 @@ def test_a_town_card_carrying_the_villages_own_station_id_is_refused(town_ws, tm
     village = _village_without_card(tmp_path)
     try:
         evil = dataclasses.replace(station_card(town_ws), station_id=village.require_station().id)
-        card = write_card(evil, town_ws.keys_dir, tmp_path / "evil.json")
+        card = write_card(evil, tmp_path / "evil.json", card_signature(evil, town_ws.keys_dir, town_ws.key))
         with pytest.raises(UserError, match="工作站编号是本村自己的"):
             enrollment.bind_town(village, card)
         assert not enrollment.town_binding(village).bound

@@ -198,8 +198,17 @@ def export_card(ws: Workspace, out: Path) -> Path:
     card = station_card(ws)  # from the public copy while the database is locked
     if out.is_dir():
         out = out / f"{card.code}-card.json"
+    if ws.locked:  # the signing key is sealed: the signature kept beside the public card, if it holds
+        signature = (ws.public_station() or {}).get("card_signature")
+        if not station_cards.signature_holds(card, signature):
+            raise UserError(
+                "导出工作站卡片需要先登录（签名密钥已加密保存）：请加 --user 登录名 --password-env 环境变量名"
+            )
+        assert isinstance(signature, str), "signature_holds checked it"
+    else:
+        signature = station_cards.card_signature(card, ws.keys_dir, ws.key)
     try:
-        return station_cards.write_card(card, ws.keys_dir, out)
+        return station_cards.write_card(card, out, signature)
     except OSError as exc:
         failure = environment_failure(exc)
         advice = failure.message if failure else (exc.strerror or "")

@@ -135,7 +135,7 @@ def _export_one(
     format_version: int,
     extra_requires: Iterable[str],
 ) -> ExportResult | None:
-    sign_key = keys.load_sign_key(ws.keys_dir)
+    sign_key = keys.load_sign_key(ws.keys_dir, ws.key)
     village_filter = recipient.code if me.kind == "town" else None
     with ws.new_session() as s, s.begin():
         peer = s.get(SyncPeer, recipient.id)

@@ -323,7 +323,9 @@ def _prepare(ws: Workspace, me: Station, path: Path) -> _Prepared:
             outcome.status, outcome.reason = "already_imported", "已导入"
             return _Prepared(path, outcome)
         _check_sequence(ws, sender, m["sequence"])
-        return _Prepared(path, outcome, m, sender, bundle.decrypt(parsed, keys.load_encrypt_key(ws.keys_dir)))
+        return _Prepared(
+            path, outcome, m, sender, bundle.decrypt(parsed, keys.load_encrypt_key(ws.keys_dir, ws.key))
+        )
     except BundleRejected as exc:
         outcome.reason = exc.reason
     except (KeyError, TypeError, ValueError) as exc:

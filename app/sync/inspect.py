@@ -41,7 +41,7 @@ def inspect_file(path: Path, ws: Workspace | None = None) -> Inspection:
             check_sender(ws, local_station(ws), m)
             enrolled = True
             bundle.check_capabilities(m)
-            sections = bundle.decrypt(parsed, keys.load_encrypt_key(ws.keys_dir))
+            sections = bundle.decrypt(parsed, keys.load_encrypt_key(ws.keys_dir, ws.key))
             counts = {
                 name.split(":", 1)[1]: sec["count"]
                 for sec in m["sections"]

@@ -57,7 +57,7 @@ def export_receipts(
         raise UserError(f"导出位置 {out_dir} 不存在或不是文件夹", field="out")
     me = local_station(ws)
     today = today or dt.date.today()
-    sign_key = keys.load_sign_key(ws.keys_dir)
+    sign_key = keys.load_sign_key(ws.keys_dir, ws.key)
     results = []
     for peer in peer_stations(ws):
         if village and village not in (peer.code, peer.id, peer.name):

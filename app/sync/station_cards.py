@@ -39,11 +39,26 @@ class StationCard:
         return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def write_card(card: StationCard, keys_dir: Path, out: Path) -> Path:
-    """Sign and write the card under a temporary name, read it back, then rename (a stick pulled out
-    mid-write leaves no half card under the real name)."""
-    signature = keys.load_sign_key(keys_dir).sign(card.payload())
-    doc = {"format": CARD_FORMAT, "version": CARD_VERSION, **asdict(card), "signature": keys.b64(signature)}
+def card_signature(card: StationCard, keys_dir: Path, db_key: bytes | None) -> str:
+    """The card's signature by the station's signing key (base64)."""
+    return keys.b64(keys.load_sign_key(keys_dir, db_key).sign(card.payload()))
+
+
+def signature_holds(card: StationCard, signature: object) -> bool:
+    """Is ``signature`` (base64, as kept in the public copy) the card's own signature by its key?"""
+    if not isinstance(signature, str):
+        return False
+    try:
+        keys.sign_public(card.sign_public_key).verify(keys.unb64(signature), card.payload())
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def write_card(card: StationCard, out: Path, signature: str) -> Path:
+    """Write the card with its signature (:func:`card_signature`) under a temporary name, read it back,
+    then rename (a stick pulled out mid-write leaves no half card under the real name)."""
+    doc = {"format": CARD_FORMAT, "version": CARD_VERSION, **asdict(card), "signature": signature}
     data = json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
     return bundle.write_atomically(out, data, gate.check_card)
 
