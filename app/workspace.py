@@ -401,11 +401,23 @@ class Workspace:
         if self._check_done is None and self._kept_audit:
             self._write_held_audit()  # checked sound just now: what an earlier run kept for a verdict
         self.open_marker.touch()
-        if key is not None:  # the station's private keys, plain in a workspace from before: sealed now
+        if key is not None and self._plain_station_keys():  # a workspace from before: sealed now
             from app.sync.keys import seal_plain_keys
 
             seal_plain_keys(self.keys_dir, key)
         self.write_public_station()
+
+    def _plain_station_keys(self) -> bool:
+        """Is a private key file of the station (``keys/*.key``, app/sync/keys.py) still plain? (Read
+        without loading the key module at every sign-in.)"""
+        for path in self.keys_dir.glob("*.key"):
+            try:
+                with open(path, "rb") as f:
+                    if not cipher.is_sealed(f.read(len(cipher.SEAL_MAGIC))):
+                        return True
+            except OSError:
+                continue
+        return False
 
     def write_public_station(self) -> None:
         """Keep what the sign-in box and ``card export`` show while the database is locked: the
@@ -426,9 +438,11 @@ class Workspace:
             "encrypt_public_key": station.encrypt_public_key,
             "demo": demo.is_demo_workspace(self),
         }
-        from app.sync.keys import SIGN_KEY
-
-        if station.sign_public_key and (self.keys_dir / SIGN_KEY).exists():
+        kept = self.public_station() or {}
+        if kept.get("card_signature") and {k: v for k, v in kept.items() if k != "card_signature"} == data:
+            # the same card as kept: its signature with it (checked where it is used, app.sync.enrollment)
+            data["card_signature"] = kept["card_signature"]
+        elif station.sign_public_key and (self.keys_dir / "sign.key").exists():
             # the card's own signature (deterministic: Ed25519), so that ``card export`` needs no
             # account while the signing key stays sealed (app/sync/keys.py)
             from app.stations import station_card
