@@ -46,11 +46,9 @@ def alembic_config() -> Config:
 
 
 def head_revision() -> str:
-    graph = revision_graph()
-    if graph is not None:
-        heads = set(graph) - {d for downs in graph.values() for d in downs}
-        if len(heads) == 1:
-            return heads.pop()
+    heads = quick_heads()
+    if heads is not None and len(heads) == 1:
+        return next(iter(heads))
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -13,6 +13,7 @@ copy (``app.workspace.Workspace.write_public_station``), which also keeps the ca
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 from pathlib import Path
 
@@ -121,17 +122,12 @@ def load_encrypt_key(keys_dir: Path, db_key: bytes | None) -> X25519PrivateKey:
 
 def seal_plain_keys(keys_dir: Path, db_key: bytes) -> None:
     """Seal the station's private key files still in plain PEM (a workspace from before this was done,
-    or one converted to encryption), in place; the others are left as they are."""
+    or one converted to encryption), in place (:func:`_pem_of` does it when it reads one); a missing or
+    unreadable file is left for the operation that needs it to report."""
     for name in (SIGN_KEY, ENCRYPT_KEY):
-        path = keys_dir / name
-        try:
-            if path.stat().st_size > MAX_KEY_FILE:
-                continue
-            data = path.read_bytes()
-        except OSError:
-            continue
-        if not cipher.is_sealed(data):
-            write_atomically(path, _stored(name, data, db_key))
+        if (keys_dir / name).exists():
+            with contextlib.suppress(UserError):
+                _pem_of(keys_dir, name, db_key)
 
 
 def sign_public(text: str) -> Ed25519PublicKey:
