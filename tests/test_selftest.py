@@ -44,6 +44,9 @@ def test_selftest_command_visits_every_screen_and_exits_0(templates, tmp_path):
     assert [p["key"] for p in report["pages"]] == [s.key for s in PAGES]
     assert all(p["ok"] and p["open_s"] >= 0 for p in report["pages"])
     assert 0 < report["time_to_window_s"] < 60
+    # the process's peak after each screen: which screen raised it
+    peaks = [p["peak_rss_mb"] for p in report["pages"]]
+    assert peaks[0] > 0 and peaks == sorted(peaks) and peaks[-1] <= report["peak_rss_mb"]
     # what lives as long as the window is out of the garbage collector's full passes, which otherwise
     # walk it all on some keystroke (ui/main_window.freeze_long_lived)
     assert report["gc_frozen"] > 50_000

@@ -77,6 +77,10 @@ def peak_rss_mb() -> float | None:
     return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
 
 
+def _rounded(mb: float | None) -> float | None:
+    return None if mb is None else round(mb, 1)
+
+
 class _ErrorCollector(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
@@ -350,6 +354,7 @@ def run(
                 "ok": error is None,
                 "error": error,
                 "clipped": clipped,
+                "peak_rss_mb": _rounded(peak_rss_mb()),  # the process's peak so far: which screen raised it
             }
             if shots:
                 entry["screenshot"] = shots[0]
@@ -363,7 +368,7 @@ def run(
             "time_to_signin_s": None if time_to_signin is None else round(time_to_signin, 3),
             "pages": pages,
             "errors": collector.messages,
-            "peak_rss_mb": round(peak_rss_mb(), 1) if peak_rss_mb() is not None else None,
+            "peak_rss_mb": _rounded(peak_rss_mb()),
             "gc_frozen": gc.get_freeze_count(),
             "platform": app.platformName(),
             "font_size": window.font_size,
