@@ -164,19 +164,23 @@ def run(report) -> None:
         None,
     )
 
+    from ui.households.model import RosterModel
+    from ui.models.lazy import PAGE_SIZE, LazyIdModel
+
     def as_the_window(s: Session, text: str) -> None:
         """What one search as typed costs the window: the roster's first screen (ui/households/model.py:
-        the keys of 30 rows in order, then their rows) and the diary's count, first page of ids and
-        first 100 rows (ui/models/lazy.py, ui/diary/models.py) of a word of two characters or more."""
-        window = roster_window(s, RosterFilter(text=text), limit=30)
-        roster_rows(s, window.keys[:100])
+        the keys of its first window of rows in order, then their rows) and the diary's count, first
+        page of ids and first fetch of rows (ui/models/lazy.py, ui/diary/models.py) of a word of two
+        characters or more."""
+        window = roster_window(s, RosterFilter(text=text), limit=RosterModel.WINDOW)
+        roster_rows(s, window.keys[: LazyIdModel.ROW_WINDOW])
         if len(text) > 1:  # one character is searched in the diary on Enter only (ui/diary/page.py)
             diary_page(s, text)
 
     def diary_page(s: Session, text: str) -> None:
         f = DiaryFilter(text=text)
         if diary_entry_count(s, f):
-            diary_rows(s, diary_entry_ids(s, f, limit=1000)[:100])
+            diary_rows(s, diary_entry_ids(s, f, limit=PAGE_SIZE)[: LazyIdModel.ROW_WINDOW])
 
     def one_character_on_enter(s: Session, text: str) -> None:
         if len(text) == 1:
