@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, text
+from sqlalchemy import Select, select, text
 
 from db import vocab
 from db.models import Demand, Household
@@ -169,18 +169,7 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
                 )
             )
     soon = today + dt.timedelta(days=3)
-    due = session.execute(
-        select(Demand, Household.head_name)
-        .join(Household, Household.id == Demand.household_id, isouter=True)
-        .where(
-            Demand.deleted_at.is_(None),
-            Demand.status == OPEN,
-            Demand.responsible_id == user.id,
-            Demand.due_on.is_not(None),
-            Demand.due_on <= soon,
-        )
-        .order_by(Demand.due_on)
-    ).all()
+    due = session.execute(due_demands_query(user.id, soon)).all()
     for d, head in due[:MAX_OVERDUE_ITEMS]:
         assert d.due_on is not None, "the query asks only for demands with a due date"
         severity = "overdue" if d.due_on < today else "warning"
@@ -288,3 +277,23 @@ def _feedback_wanted(work: Work, today: dt.date, is_admin: bool) -> list[TodoIte
             )
         )
     return items
+
+
+def due_demands_query(user_id: str, soon: dt.date) -> Select[Demand, str]:
+    """The user's open demands due by ``soon``, soonest first, with their households' heads. Walked
+    through the user's own demands (``ix_demand_responsible_id``): the planner took the status index,
+    which reads every open demand of the village, 18 000 at 100 000 households, for 0.19 s of the
+    今日待办 of an administrator responsible for none. The status is compared as ``status || ''``, which
+    no index serves, so that the planner takes the user's (the busiest cadre's 12 600 read no slower)."""
+    return (
+        select(Demand, Household.head_name)
+        .join(Household, Household.id == Demand.household_id, isouter=True)
+        .where(
+            Demand.deleted_at.is_(None),
+            Demand.status.concat("") == OPEN,
+            Demand.responsible_id == user_id,
+            Demand.due_on.is_not(None),
+            Demand.due_on <= soon,
+        )
+        .order_by(Demand.due_on)
+    )
