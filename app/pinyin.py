@@ -35,9 +35,8 @@ TABLE_NAME = "readings.txt"
 
 _CHAR_READINGS: dict[str, tuple[str, ...]] = {}
 _ONE_READING: dict[str, str] = {}  # the characters of _CHAR_READINGS that have exactly one reading
-_table: tuple[array[int], array[int], bytes] | None = (
-    None  # code points, where each one's readings start, text
-)
+# the readings table once read: its code points, where each one's readings start, the file's bytes
+_table: tuple[array[int], array[int], bytes] | None = None
 _table_lock = threading.Lock()
 
 
