@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
     from app.workspace import Workspace
 
-
 # Each module provides register_cli(subparsers, common_parents) (one line per feature).
 FEATURE_CLI_MODULES: tuple[str, ...] = (
     "app.demo",

@@ -13,6 +13,7 @@ phrase's reading would hide a character's other readings (王国 read only as wa
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import threading
 from array import array
@@ -78,12 +79,15 @@ def _char_readings(ch: str) -> tuple[str, ...]:
     return readings
 
 
+def _without_phrases() -> None:
+    """Before pypinyin is first imported: it loads no phrase dictionary (single characters only)."""
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+
+
 def pypinyin_readings(ch: str) -> tuple[str, ...]:
     """One character's readings as pypinyin gives them (what the table keeps): toneless, lower case, ü
     written v, each once, most common first; the character itself when pypinyin has none."""
-    import os
-
-    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+    _without_phrases()
     from pypinyin import Style, pinyin
 
     seen: list[str] = []
@@ -102,9 +106,7 @@ def scanned_points() -> Iterator[int]:
 def table_from_pypinyin() -> bytes:
     """The readings table made anew from the installed pypinyin: every character whose readings are not
     just itself (those of its dictionary, and ü), in code point order."""
-    import os
-
-    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+    _without_phrases()
     from pypinyin.constants import PINYIN_DICT
 
     lines = []
