@@ -46,6 +46,12 @@ KEEP_DAYS, KEEP_WEEKS, KEEP_MONTHS, KEEP_NEWEST = 7, 4, 12, 3
 # a crash runs beside the window (app.workspace), it is 64 MiB: at 100 000 households 36.6 s against
 # 34.4 s with 256 MiB (16 MiB: 74.7 s), and the selftest's peak memory after a crash 475.7 -> 281.8 MB.
 CHECK_CACHE_KIB = 64 * 1024
+# A quick_check reads each page once, walking down each tree: beyond the pages of one path from root to
+# leaf a cache gives it nothing. SQLCipher's default (8 000 KiB) held 8.9 MB for the whole check: about
+# 25 s of every start at 100 000 households, while the window's first screens fill their own cache (issue
+# 17's peak memory). With 1 MiB the check held 2.0 MB; its time did not change beyond the machine's noise
+# (23-34 s either way, six runs alternated).
+QUICK_CHECK_CACHE_KIB = 1024
 
 
 class BackupFailed(Exception):
@@ -76,6 +82,8 @@ def integrity_problems(
             conn.set_progress_handler(stop.is_set, 1000)  # a true answer interrupts the statement
         if key is not None and full:  # integrity_check reads index pages again and again; each
             conn.execute(f"PRAGMA cache_size = -{CHECK_CACHE_KIB}")  # read of an encrypted one decrypts it
+        elif not full:
+            conn.execute(f"PRAGMA cache_size = -{QUICK_CHECK_CACHE_KIB}")
         pragma = "integrity_check" if full else "quick_check"
         rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}(20)")]
     except (cipher.Error, MemoryError) as exc:

@@ -770,6 +770,42 @@ def test_a_check_stopped_from_another_thread_ends_inside_sqlite_without_a_verdic
     assert files.integrity_problems(db, None, full=True) == []  # unstopped: the verdict
 
 
+def _sqlite_library():
+    """The SQLite (SQLCipher) library the program's driver runs on, for its memory counters."""
+    import ctypes
+
+    import sqlcipher3
+
+    lib = ctypes.CDLL(next(Path(sqlcipher3.__path__[0]).glob("_sqlite3*.so")).as_posix())
+    lib.sqlite3_memory_used.restype = ctypes.c_int64
+    lib.sqlite3_memory_highwater.restype = ctypes.c_int64
+    lib.sqlite3_memory_highwater.argtypes = [ctypes.c_int]
+    return lib
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the driver's library is looked up as a Linux .so")
+def test_the_quick_check_at_start_holds_little_memory_while_the_window_works_beside_it(tmp_path):
+    """The quick_check runs behind the window for the first half minute of a large village's start: it
+    reads each page once, so its cache stays small (SQLCipher's default of 8 000 KiB held 8.9 MB
+    through the whole check at 100 000 households, on top of the window's own cache)."""
+    db, key = tmp_path / "big.db", os.urandom(32)
+    conn = cipher.connect(db, key)
+    conn.execute("CREATE TABLE t(a INTEGER PRIMARY KEY, b)")
+    conn.execute("CREATE INDEX t_b ON t(b)")
+    conn.executemany("INSERT INTO t(b) VALUES (randomblob(3000))", ((),) * 8000)  # 24 MB of pages
+    conn.commit()
+    conn.close()
+    lib = _sqlite_library()
+    before = lib.sqlite3_memory_used()
+    lib.sqlite3_memory_highwater(1)  # the high-water mark from now
+    assert files.integrity_problems(db, key) == []
+    held = lib.sqlite3_memory_highwater(0) - before
+    assert held < (files.QUICK_CHECK_CACHE_KIB + 1024) * 1024, f"the check held {held / 1048576:.1f} MB"
+    lib.sqlite3_memory_highwater(1)
+    assert files.integrity_problems(db, key, full=True) == []  # the full check after a crash: its large cache
+    assert lib.sqlite3_memory_highwater(0) - before > 8 * 1048576
+
+
 def _signed_in_during_a_held_check(qtbot, root: Path) -> Workspace:
     from ui.signin import SignInDialog
 
