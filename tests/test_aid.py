@@ -292,6 +292,25 @@ def test_the_view_is_in_the_same_order_as_the_roster(village_ws, village_admin):
         assert [r.household_id for r in rows] == roster_ids(w.session, RosterFilter(tag="困难户"))
 
 
+def test_the_view_keeps_a_value_many_rows_share_once(village_ws, village_admin):
+    """SQLite hands every row its own copy of a text: the view keeps the village's code, a 组, a kind, a
+    day and a cadre's name once, however many of the tag's households show it (the 帮扶 screen holds its
+    rows while it is shown: issue 17's peak memory)."""
+    with village_ws.work(village_admin) as w:
+        ids = [_household(w, head, "三组", ("低保",)) for head in ("赵一", "钱二", "孙三")]
+        for hid in ids:
+            _aid(w, hid, D(2024, 3, 8), "物资", "", goods="米面油")
+            pairs.start_pair(w, hid, village_admin.id, D(2023, 1, 1), today=TODAY)
+        rows = view.village_view(w, tag="低保", until=TODAY)
+    assert len(rows) == 3 and len({r.household_id for r in rows}) == 3
+    first = rows[0]
+    for r in rows[1:]:
+        assert r.village_code is first.village_code and r.group_name is first.group_name
+        assert r.last_given_on is first.last_given_on and r.responsible is first.responsible
+        assert next(iter(r.kinds)) is next(iter(first.kinds))
+    assert (first.group_name, first.kinds, first.last_given_on) == ("三组", {"物资": 1}, D(2024, 3, 8))
+
+
 def test_a_sensitive_tag_is_refused_to_a_role_that_may_not_see_it(village_ws, village_admin):
     with village_ws.work(village_admin) as w:
         accounts.add_user(
