@@ -34,3 +34,9 @@ def resources_dir() -> Path:
 def cjk_font_path() -> Path:
     """The bundled serif CJK font (Noto Serif SC, OFL) used for PDFs and as the UI fallback."""
     return resources_dir() / "fonts" / "NotoSerifSC-Regular.otf"
+
+
+def cjk_common_font_path() -> Path:
+    """The bundled font's common characters alone (GB 2312 level 1, family "Noto Serif CJK SC Common"):
+    the window draws with it first and falls back to :func:`cjk_font_path` (tools/make_font.py)."""
+    return resources_dir() / "fonts" / "NotoSerifSC-Common.otf"
