@@ -6,11 +6,14 @@ background at the next start."""
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
 
+from db import diary_fulltext
 from db.models import DiaryEntry, ReceivedBundle
+from db.queries import diary as diary_queries
 from db.queries.diary import fts_entry_ids
 
 from app import accounts, indexing
@@ -51,6 +54,22 @@ def _index(ws: Workspace) -> dict[str, tuple]:
             "JOIN fts_diary f ON f.rowid = m.k"
         ).fetchall()
     return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def _gram_terms(ws: Workspace) -> dict[str, int]:
+    """The bigram index as it is: each token and the number of index rows holding it."""
+    with ws.engine.connect() as c:
+        c.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS temp.gram_vocab USING fts5vocab(main, fts_diary_gram, row)")
+        return dict(c.exec_driver_sql("SELECT term, doc FROM temp.gram_vocab").fetchall())
+
+
+def _grams_of_texts(ws: Workspace) -> dict[str, int]:
+    """What the bigram index must hold: the tokens the triggers' SQL function makes of each index row."""
+    counts: Counter[str] = Counter()
+    with ws.engine.connect() as c:
+        for body, people, demands in c.exec_driver_sql("SELECT body, people, demands FROM fts_diary"):
+            counts.update(set(diary_fulltext.bigrams(f"{body} {people} {demands}").lower().split()))
+    return dict(counts)
 
 
 def _keys_follow_visit_time(ws: Workspace) -> bool:
@@ -101,6 +120,18 @@ def test_import_gives_every_entry_the_villages_index_row_in_visit_order(village_
         )
     word = next(iter(expected.values()))[0].split()[0][:4]
     assert _found(town, word) == _found(village, word) != set()
+    grams = _gram_terms(town)  # the bigram rows were made beside the trigram rows, as the triggers make them
+    assert grams == _grams_of_texts(town) and len(grams) > 100
+    two = next(t for t in grams if diary_fulltext.is_gram(t) and not t.isascii())
+    assert _found(town, two) == _found(village, two) != set()
+
+
+def test_the_pass_writes_its_index_rows_in_slices_and_each_gets_its_own_bigrams(village_town_bundle, monkeypatch):
+    village, town, bundle = village_town_bundle
+    monkeypatch.setattr(diary_queries, "INDEX_ROWS_AT_ONCE", 7)
+    assert import_bundles(town, [bundle]).bundles[0].status == "imported"
+    assert indexing.pending(town) == 0 and _index(town) == _index(village)
+    assert _gram_terms(town) == _grams_of_texts(town) == _gram_terms(village)
 
 
 def test_an_import_stopped_while_indexing_keeps_its_records_and_the_rest_is_built_later(village_town_bundle):
