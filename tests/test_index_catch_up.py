@@ -131,13 +131,29 @@ def test_import_gives_every_entry_the_villages_index_row_in_visit_order(village_
 
 
 def test_the_pass_writes_its_index_rows_in_slices_and_each_gets_its_own_bigrams(
-    village_town_bundle, monkeypatch
+    templates, tmp_path, monkeypatch
 ):
-    village, town, bundle = village_town_bundle
+    town = Workspace.open(
+        shutil.copytree(templates["town"], tmp_path / "town"), create=False, credentials=ADMIN
+    )
+    village = demo_village(
+        tmp_path, town, templates["town_card"], "370681101201", "张家村", households=12, seed=3
+    )
+    with village.engine.begin() as c:  # a visit dated before 1970 (as an odd bundle may say): a key below 0
+        c.exec_driver_sql(
+            "UPDATE diary_entry SET occurred_at = '1965-03-01 09:00:00.000000' "
+            "WHERE id = (SELECT min(id) FROM diary_entry WHERE deleted_at IS NULL)"
+        )
+        assert c.exec_driver_sql("SELECT min(k) FROM fts_diary_map").scalar() < 0
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    bundle = export_one(village, stick)
     monkeypatch.setattr(diary_queries, "INDEX_ROWS_AT_ONCE", 7)
     assert import_bundles(town, [bundle]).bundles[0].status == "imported"
     assert indexing.pending(town) == 0 and _index(town) == _index(village)
     assert _gram_terms(town) == _grams_of_texts(town) == _gram_terms(village)
+    village.close()
+    town.close()
 
 
 def test_an_import_stopped_while_indexing_keeps_its_records_and_the_rest_is_built_later(village_town_bundle):

@@ -228,7 +228,7 @@ def _write_index_rows(conn: Connection) -> None:
         while True:
             texts = conn.exec_driver_sql(
                 "SELECT k, body || ' ' || people || ' ' || demands FROM temp.bulk_diary_texts "
-                "WHERE k > coalesce(?, -1) ORDER BY k LIMIT ?",
+                "WHERE ?1 IS NULL OR k > ?1 ORDER BY k LIMIT ?2",  # (a visit before 1970 has a key below 0)
                 (after, INDEX_ROWS_AT_ONCE),
             ).fetchall()
             if not texts:
@@ -238,7 +238,7 @@ def _write_index_rows(conn: Connection) -> None:
             trigrams = pool.submit(
                 conn.exec_driver_sql,
                 "INSERT INTO fts_diary(rowid, body, people, demands) SELECT * FROM temp.bulk_diary_texts "
-                "WHERE k > coalesce(?, -1) AND k <= ? ORDER BY k",
+                "WHERE (?1 IS NULL OR k > ?1) AND k <= ?2 ORDER BY k",
                 (after, last),
             )
             try:
