@@ -303,8 +303,8 @@ def import_bundles(
 
 @dataclass
 class _Prepared:
-    """A bundle read, verified and decrypted, perhaps parsed already (its sections then empty); not yet
-    written (or already settled: no sections)."""
+    """A bundle read, verified and decrypted, perhaps parsed already; not yet written (or already
+    settled: no sections)."""
 
     path: Path
     outcome: BundleOutcome
@@ -321,8 +321,6 @@ class _Prepared:
             self.staged = _stage(self.manifest, self.sections), _stage_attachments(self.sections)
         except Exception as exc:  # raised again by staged_rows, in the writer, which says what it means
             self.staging_error = exc
-        else:  # the rows hold what the sections said: their bytes are not kept as well (tens of MB)
-            self.sections = {}
 
     def staged_rows(self) -> tuple[list[records.StagedTable], list[tuple[str, bytes]]]:
         if self.staging_error is not None:
