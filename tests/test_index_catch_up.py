@@ -6,8 +6,6 @@ background at the next start."""
 from __future__ import annotations
 
 import shutil
-import threading
-import unittest.mock
 from collections import Counter
 
 import pytest
@@ -365,56 +363,3 @@ def test_a_later_bundle_that_renames_a_person_or_edits_a_demand_reindexes_the_en
     assert _found(town, "镇水利站上门") == {demand_entry}
     assert _index(town) == _index(village)
     assert all("司马新名" in _index(town)[k][1] for k in met)
-
-
-def test_the_next_bundle_is_parsed_while_sqlite_indexes_the_last_not_while_its_rows_go_in(
-    templates, tmp_path
-):
-    """The reader thread parses bundle 2 (Python, holding the GIL) only while the writer is not putting
-    bundle 1's rows in one by one; what it parsed is what gets written."""
-    from app.sync import importer
-
-    town = Workspace.open(
-        shutil.copytree(templates["town"], tmp_path / "town"), create=False, credentials=ADMIN
-    )
-    stick = tmp_path / "stick"
-    stick.mkdir()
-    villages, bundles = [], []
-    for n, (code, name) in enumerate((("370681101201", "张家村"), ("370681101202", "李家村"))):
-        village = demo_village(tmp_path, town, templates["town_card"], code, name, households=6, seed=5 + n)
-        villages.append(village)
-        bundles.append(export_one(village, stick))
-    events: list[tuple[str, str, str]] = []
-    real_stage, real_apply = importer._stage, importer.records.apply_table
-
-    def stage(m, sections):
-        events.append(("stage", m["sender"]["name"], threading.current_thread().name))
-        return real_stage(m, sections)
-
-    def apply_table(conn, table, *args, **kwargs):
-        events.append(("rows", table.spec.table_name, threading.current_thread().name))
-        return real_apply(conn, table, *args, **kwargs)
-
-    with (
-        unittest.mock.patch.object(importer, "_stage", stage),
-        unittest.mock.patch.object(importer.records, "apply_table", apply_table),
-    ):
-        report = import_bundles(town, bundles)
-    assert [b.status for b in report.bundles] == ["imported", "imported"]
-    writer = threading.current_thread().name
-    staged = [(i, e) for i, e in enumerate(events) if e[0] == "stage"]
-    # each bundle parsed once, in the reader thread, and the first before any row went in
-    assert [e[1] for _i, e in staged] == ["张家村", "李家村"]
-    assert all(e[2] != writer for _i, e in staged)
-    rows = [i for i, e in enumerate(events) if e[0] == "rows"]
-    assert all(events[i][2] == writer for i in rows) and staged[0][0] < rows[0]
-    # the second bundle's parse waited for all of the first one's rows, and came before its own
-    tables = len(rows) // 2
-    assert len(rows) == 2 * tables and rows[tables - 1] < staged[1][0] < rows[tables], events
-    assert indexing.pending(town) == 0
-    for village in villages:
-        with village.new_session() as s, town.new_session() as t:
-            ids = set(s.scalars(select(DiaryEntry.id)))
-            assert ids and ids <= set(t.scalars(select(DiaryEntry.id)))
-        village.close()
-    town.close()

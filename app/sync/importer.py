@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import struct
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -252,9 +251,7 @@ def import_bundles(
     ws.wait_for_check()  # it writes: never to a damaged database
     assert ws.engine is not None, "the workspace is open"
     # While one bundle is written (SQLite works without the GIL), the next one is read, verified,
-    # decrypted and parsed in a second thread: the two halves of an import overlap. Its parsing (Python,
-    # which holds the GIL) waits while the writer puts rows in one by one (each row would then wait
-    # for the GIL), and goes on while SQLite brings the indexes up to date, commits or backs up.
+    # decrypted and parsed in a second thread: the two halves of an import overlap.
     # One connection writes every bundle and the index pass: its page cache keeps the indexes that
     # each village's rows go into from one bundle to the next.
     with (
@@ -263,11 +260,9 @@ def import_bundles(
         ws.engine.connect() as writer,
         large_wal(writer),
     ):
-        may_stage = threading.Event()
-        may_stage.set()
-        batch = _Batch(ws, writer, me, dry_run, progress, user_id, may_stage)
+        batch = _Batch(ws, writer, me, dry_run, progress, user_id)
         try:
-            upcoming = reader.submit(_prepare, ws, me, files[0], may_stage) if files else None
+            upcoming = reader.submit(_prepare, ws, me, files[0]) if files else None
             if files and not dry_run and _may_write(ws, files):
                 # what the database held before this import, checked, in backups/ (while the first
                 # bundle is read and verified); bundles that were all imported before need none
@@ -279,14 +274,8 @@ def import_bundles(
                     progress(n, len(files), f"正在导入 {path.name}（{n + 1}/{len(files)}）")
                 assert upcoming is not None, "submitted for this file"
                 prepared = upcoming.result()
-                may_stage.clear()  # the next bundle is parsed once this one's rows are in (batch.add)
-                upcoming = (
-                    reader.submit(_prepare, ws, me, files[n + 1], may_stage) if n + 1 < len(files) else None
-                )
-                try:
-                    outcomes.append(batch.add(prepared))
-                finally:
-                    may_stage.set()
+                upcoming = reader.submit(_prepare, ws, me, files[n + 1]) if n + 1 < len(files) else None
+                outcomes.append(batch.add(prepared))
             batch.commit()
         except BaseException:
             batch.keep_finished()  # stopped (cancel) or failed: the bundles already written are kept
@@ -303,42 +292,20 @@ def import_bundles(
 
 @dataclass
 class _Prepared:
-    """A bundle read, verified and decrypted, perhaps parsed already; not yet written (or already
-    settled: no sections)."""
+    """A bundle read, verified and decrypted, not yet parsed and written (or already settled)."""
 
     path: Path
     outcome: BundleOutcome
     manifest: dict[str, Any] | None = None
     sender: Station | None = None
     sections: dict[str, bytes] | None = None
-    staged: tuple[list[records.StagedTable], list[tuple[str, bytes]]] | None = None
-    staging_error: Exception | None = None
-
-    def stage(self) -> None:
-        """Parse the sections into rows; what went wrong is kept, and raised where the rows are used."""
-        assert self.manifest is not None and self.sections is not None, "prepared with the sections"
-        try:
-            self.staged = _stage(self.manifest, self.sections), _stage_attachments(self.sections)
-        except Exception as exc:  # raised again by staged_rows, in the writer, which says what it means
-            self.staging_error = exc
-
-    def staged_rows(self) -> tuple[list[records.StagedTable], list[tuple[str, bytes]]]:
-        if self.staging_error is not None:
-            raise self.staging_error
-        if self.staged is None:
-            self.stage()
-            return self.staged_rows()
-        return self.staged
 
 
-def _prepare(ws: Workspace, me: Station, path: Path, may_stage: threading.Event | None = None) -> _Prepared:
-    """Everything that needs no write: signature, hashes, enrollment, versions, decryption; then, with
-    ``may_stage``, the parse of its sections into rows, once the writer allows it.
-    Runs in the reader thread; its only database access is reading. File reading, hashing, decryption
-    and decompression let go of the GIL; parsing the sections' JSON does not (a parse holds it for tens
-    of milliseconds): it waits while the writer puts rows in one by one (``may_stage`` cleared), each
-    of which would otherwise wait for the GIL, and runs while SQLite works on its own (the indexes of
-    the bundle written, a commit, the backup before the import)."""
+def _prepare(ws: Workspace, me: Station, path: Path) -> _Prepared:
+    """Everything that needs no write: signature, hashes, enrollment, versions, decryption.
+    Runs in the reader thread; its only database access is reading. Its work (file reading, hashing,
+    decryption, decompression) lets go of the GIL; parsing the sections' JSON would not (a parse holds
+    it for tens of milliseconds, stalling the writer's rows), so the writer parses."""
     outcome = BundleOutcome(str(path), None, None, None, "rejected", None)
     try:
         parsed = bundle.parse(bundle.read_file(path))
@@ -356,13 +323,9 @@ def _prepare(ws: Workspace, me: Station, path: Path, may_stage: threading.Event 
             outcome.status, outcome.reason = "already_imported", "已导入"
             return _Prepared(path, outcome)
         _check_sequence(ws, sender, m["sequence"])
-        prepared = _Prepared(
+        return _Prepared(
             path, outcome, m, sender, bundle.decrypt(parsed, keys.load_encrypt_key(ws.keys_dir, ws.key))
         )
-        if may_stage is not None:
-            may_stage.wait()
-            prepared.stage()
-        return prepared
     except BundleRejected as exc:
         outcome.reason = exc.reason
     except (KeyError, TypeError, ValueError) as exc:
@@ -422,11 +385,9 @@ class _Batch:
         dry_run: bool,
         progress: Progress | None,
         user_id: str | None,
-        may_stage: threading.Event | None = None,
     ) -> None:
         self.ws, self.conn, self.me, self.dry_run = ws, conn, me, dry_run
         self.progress, self.user_id = progress, user_id
-        self.may_stage = may_stage  # set once a bundle's rows are in (see _prepare)
         self.tx: RootTransaction | None = None
         self.members: list[tuple[Path, BundleOutcome]] = []
         self.rows = 0
@@ -443,7 +404,7 @@ class _Batch:
             outcome.status, outcome.reason = "already_imported", "已导入"
             return outcome
         try:
-            staged, blobs = p.staged_rows()
+            staged, blobs = _stage(p.manifest, p.sections), _stage_attachments(p.sections)
             with self.conn.begin_nested():
                 applied = self._write(p, staged, blobs)
                 outcome.counts, outcome.rejections = applied.counts, applied.rejections
@@ -555,16 +516,7 @@ class _Batch:
     ) -> records.ApplyResult:
         try:
             return _apply(
-                self.ws,
-                self.conn,
-                self.me,
-                p,
-                staged,
-                blobs,
-                self.dry_run,
-                self.progress,
-                self.user_id,
-                rows_in=self.may_stage.set if self.may_stage is not None else None,
+                self.ws, self.conn, self.me, p, staged, blobs, self.dry_run, self.progress, self.user_id
             )
         except (
             IntegrityError,
@@ -620,10 +572,8 @@ def _apply(
     dry_run: bool,
     progress: Progress | None,
     user_id: str | None,
-    rows_in: Callable[[], None] | None = None,
 ) -> records.ApplyResult:
-    """Write one bundle inside the caller's transaction. ``rows_in``: called once its rows are in,
-    before the indexes are brought up to date (the reader thread may then parse the next bundle)."""
+    """Write one bundle inside the caller's transaction."""
     sender, m, path = p.sender, p.manifest, p.path
     assert sender is not None and m is not None, "prepared with the sections"
     if _before_refusal_rule(m.get("schema_version", "")):  # 受理 → 终止 of an older program: 不予受理
@@ -642,8 +592,6 @@ def _apply(
                     conn, ws.attachments_dir, table.rows, table.columns, auth, attachments.has_blob
                 )
             records.apply_table(conn, table, auth, result, refused)
-        if rows_in is not None:
-            rows_in()
     if _carries_codes(m.get("schema_version", "")):
         rehash_translated(conn, _entries_written(staged, result))
     _record_conflicts(conn, m, result, now)
