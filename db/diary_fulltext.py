@@ -74,12 +74,16 @@ def register_functions(dbapi_connection: Any) -> None:
     dbapi_connection.create_function(GRAM_FUNCTION, 1, bigrams, deterministic=True)
 
 
+# The text of an index row (fts_diary's columns) that its bigrams are made from.
+GRAM_SOURCE = "body || ' ' || people || ' ' || demands"
+
+
 def grams_of_index_rows(where_key: str) -> str:
     """SQL writing the bigram rows of the index rows whose key satisfies ``rowid {where_key}``, from
     the text those rows hold (so both tables say the same), in key order."""
     return (
         "INSERT INTO fts_diary_gram(rowid, grams) "
-        f"SELECT rowid, {GRAM_FUNCTION}(body || ' ' || people || ' ' || demands) FROM fts_diary "
+        f"SELECT rowid, {GRAM_FUNCTION}({GRAM_SOURCE}) FROM fts_diary "
         f"WHERE rowid {where_key} ORDER BY rowid"
     )
 

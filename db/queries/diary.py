@@ -46,6 +46,7 @@ from sqlalchemy.sql.selectable import NamedFromClause
 from db import diary_derived
 from db.bulk import large_fts_hash, pass_state
 from db.diary_fulltext import (
+    GRAM_SOURCE,
     KEY_SLOT,
     bigrams,
     entry_texts,
@@ -211,9 +212,8 @@ def _write_index_rows(conn: Connection) -> None:
     table keyed by k, and written in key order: FTS5 then appends to its pending terms instead of
     flushing them. The two indexes are written side by side on the two cores: while SQLite writes a
     slice of texts into the trigram index (one statement, in C, without the GIL), this thread makes
-    their bigrams in Python (:func:`db.diary_fulltext.bigrams`, what the triggers' SQL function
-    gives); then the bigram rows go in. Before, the bigrams were made inside the statement that wrote
-    them, after the trigram index was written (a village-year's pass: see bench_sync)."""
+    their bigrams in Python (:func:`db.diary_fulltext.bigrams` of ``GRAM_SOURCE``, as the triggers'
+    SQL function makes them); then the bigram rows go in."""
     conn.exec_driver_sql(
         "CREATE TEMP TABLE IF NOT EXISTS bulk_diary_texts (k INTEGER PRIMARY KEY, body, people, demands)"
     )
@@ -227,7 +227,7 @@ def _write_index_rows(conn: Connection) -> None:
         after = None
         while True:
             texts = conn.exec_driver_sql(
-                "SELECT k, body || ' ' || people || ' ' || demands FROM temp.bulk_diary_texts "
+                f"SELECT k, {GRAM_SOURCE} FROM temp.bulk_diary_texts "
                 "WHERE ?1 IS NULL OR k > ?1 ORDER BY k LIMIT ?2",  # (a visit before 1970 has a key below 0)
                 (after, INDEX_ROWS_AT_ONCE),
             ).fetchall()
