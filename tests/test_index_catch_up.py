@@ -363,3 +363,41 @@ def test_a_later_bundle_that_renames_a_person_or_edits_a_demand_reindexes_the_en
     assert _found(town, "镇水利站上门") == {demand_entry}
     assert _index(town) == _index(village)
     assert all("司马新名" in _index(town)[k][1] for k in met)
+
+
+def test_a_pass_with_no_more_listed_than_a_step_takes_them_at_once_without_walking_the_visit_index(
+    village_town_bundle, tmp_path
+):
+    """A walk of the visit-time index reads every live entry after its cursor, listed or not: a
+    village-year at a town of thirty is 10 000 listed among 300 000. With no more listed than a step
+    takes, they are taken at once; the index rows are the same as a walking pass gives them."""
+    from sqlalchemy import event
+
+    village, town, bundle = village_town_bundle
+    import_bundles(town, [bundle], index=False)
+    walking_copy = Workspace.open(
+        shutil.copytree(town.root, tmp_path / "town-walked"), create=False, credentials=ADMIN
+    )
+    total = indexing.pending(town)
+    walks: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        if "INDEXED BY ix_diary_entry_live_occurred_at" in statement:
+            walks.append(statement)
+
+    for ws in (town, walking_copy):
+        event.listen(ws.engine, "before_cursor_execute", seen)
+    try:
+        assert indexing.catch_up_indexes(town, chunk=total) == total
+        assert walks == []
+        assert indexing.catch_up_indexes(walking_copy, chunk=total - 1) == total
+        assert walks, "more listed than a step takes: the pass walks in visit order"
+    finally:
+        for ws in (town, walking_copy):
+            event.remove(ws.engine, "before_cursor_execute", seen)
+    try:
+        assert indexing.pending(town) == 0 and indexing.pending(walking_copy) == 0
+        assert _index(town) == _index(village) == _index(walking_copy)
+        assert _keys_follow_visit_time(town) and _keys_follow_visit_time(walking_copy)
+    finally:
+        walking_copy.close()
