@@ -51,13 +51,18 @@ class AttachmentInfo:
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
+def require_sha256(value: object) -> None:
+    """Refuse (ValueError) a value that is not 64 lowercase hex digits: the only names of stored content."""
+    if not isinstance(value, str) or not _SHA256.fullmatch(value):
+        raise ValueError("not a SHA-256")
+
+
 def blob_path(attachments_dir: Path, sha256: str) -> Path:
     """Where content larger than :data:`SMALL` (or stored by an older version) is kept as a file.
 
     The name is the content's SHA-256 and nothing else: a value that is not 64 lowercase hex digits
     (``./../keys/sign.key`` from a forged bundle) never becomes a path."""
-    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
-        raise ValueError("not a SHA-256")
+    require_sha256(sha256)
     return attachments_dir / sha256[:2] / sha256
 
 
@@ -90,7 +95,7 @@ def store_blobs(conn: Connection, attachments_dir: Path, blobs: Iterable[tuple[s
         (small if len(data) <= SMALL else large).append((sha, data))
     stored = 0
     for sha, _data in small + large:
-        blob_path(attachments_dir, sha)  # refuses anything but a hash before a byte is written
+        require_sha256(sha)  # refuses anything but a hash before a byte is written
     if small:
         stored += conn.exec_driver_sql(_INSERT, small).rowcount
     if large:

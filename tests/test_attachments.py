@@ -89,3 +89,20 @@ def test_many_at_once_are_stored_once_each_and_a_file_cut_short_is_written_again
         assert (
             attachments.store_blob(conn, root, data) == sha and attachments.load_blob(conn, root, sha) == data
         )
+
+
+def test_many_at_once_with_one_name_not_a_hash_stores_none_of_them(village_ws):
+    """A forged bundle's attachment named ``./../keys/sign.key``: refused before a byte is written, small
+    content and large alike."""
+    import hashlib
+
+    root = village_ws.attachments_dir
+    good = [bytes([n]) * (attachments.SMALL + 1 + n) for n in range(3)] + [b"small"]
+    items = [(hashlib.sha256(b).hexdigest(), b) for b in good]
+    for bad in ("./../keys/sign.key", "A" * 64, "a" * 63, "a" * 64 + "/x", None):
+        for data in (b"small", b"x" * (attachments.SMALL + 1)):
+            with pytest.raises(ValueError), village_ws.engine.begin() as conn:
+                attachments.store_blobs(conn, root, [*items, (bad, data)])  # type: ignore[list-item]
+    with village_ws.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM attachment_content").scalar() == 0
+    assert not any(p.is_file() for p in root.rglob("*"))
