@@ -401,3 +401,33 @@ def test_a_pass_with_no_more_listed_than_a_step_takes_them_at_once_without_walki
         assert _keys_follow_visit_time(town) and _keys_follow_visit_time(walking_copy)
     finally:
         walking_copy.close()
+
+
+def test_a_later_bundle_reindexes_the_roster_search_of_households_it_changes_and_indexes_new_ones(
+    village_town_bundle, tmp_path
+):
+    """The town's roster search after a second bundle: a household whose address changed at the village
+    is found by the new address and no longer by the old one; a household new in that bundle is found."""
+    from db.models import Household
+    from db.queries.households import RosterFilter, roster_ids
+
+    from app.households import roster
+    from app.households.checks import HouseholdInput, MemberInput
+
+    village, town, bundle = village_town_bundle
+    assert import_bundles(town, [bundle]).bundles[0].status == "imported"
+    with village.work(None) as w:
+        household = w.session.scalars(select(Household).where(Household.deleted_at.is_(None))).first()
+        old_address, changed_id = household.address, household.id
+        household.address = "沙河沿北巷九十九号"
+        roster.refresh_search_text(w, household)
+        new = roster.create_household(
+            w, HouseholdInput(group_name="七组", members=[MemberInput("欧阳新户", relation="户主", sex="男")])
+        )
+    assert old_address and old_address not in "沙河沿北巷九十九号"
+    second = export_one(village, tmp_path / "stick")
+    assert import_bundles(town, [second]).bundles[0].status == "imported"
+    with town.new_session() as s:
+        assert roster_ids(s, RosterFilter(text="沙河沿北巷")) == [changed_id]
+        assert changed_id not in roster_ids(s, RosterFilter(text=old_address))
+        assert roster_ids(s, RosterFilter(text="欧阳新户")) == [new.id]
