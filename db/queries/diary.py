@@ -165,8 +165,8 @@ def index_pending(conn: Connection, limit: int) -> int:
         )
         walking = conn.exec_driver_sql("SELECT count(*) FROM temp.bulk_diary_entries").scalar_one() >= limit
     if not walking:
-        # The walk is through: what is still listed was deleted meanwhile (its old index rows go), or
-        # moved behind the cursor (indexed like the others).
+        # All that is listed (or, the walk being through, what is still listed: deleted meanwhile, its
+        # old index rows go; or moved behind the cursor, indexed like the others).
         conn.exec_driver_sql(
             "INSERT OR IGNORE INTO temp.bulk_diary_entries (id) SELECT entry_id FROM fts_diary_pending"
         )
