@@ -250,8 +250,9 @@ def import_bundles(
     outcomes: list[BundleOutcome] = []
     ws.wait_for_check()  # it writes: never to a damaged database
     assert ws.engine is not None, "the workspace is open"
-    # While one bundle is written (SQLite works without the GIL), the next one is read, verified,
-    # decrypted and parsed in a second thread: the two halves of an import overlap.
+    # While one bundle is written (SQLite works without the GIL), the next one is read, verified and
+    # decrypted in a second thread: the two halves of an import overlap. (Its sections' JSON is parsed
+    # by the writer: see _prepare.)
     # One connection writes every bundle and the index pass: its page cache keeps the indexes that
     # each village's rows go into from one bundle to the next.
     with (
