@@ -25,6 +25,7 @@ from db.queries.households import (
     live_members,
     live_persons_by_id_number,
     live_tags,
+    roster_is_empty,
 )
 from db.vocab import ETHNICITY_VALUES
 
@@ -510,9 +511,15 @@ def _fast_rows(rows: Sequence[Sequence[object]], ctx: _Context) -> _Columns:
             return absent
         return _each(texts[col[key]] if text else raw[col[key]], fn)
 
-    def limited(key: str) -> Callable[[str], object]:
-        limit = limits.get(key)
-        return lambda t: _BAD if limit is not None and len(t) > limit else t
+    def limited(key: str) -> list[object]:
+        """A text field's column, a cell ``_BAD`` where it is longer than the model allows: one look at
+        the lengths of the distinct texts when none is (most rosters; a 户系统编号 has no limit)."""
+        if key not in col:
+            return absent
+        values, limit = texts[col[key]], limits.get(key)
+        if limit is None or max(map(len, set(values)), default=0) <= limit:  # type: ignore[arg-type]
+            return values
+        return _each(values, lambda t: _BAD if len(t) > limit else t)
 
     def vocabulary(key: str, values: frozenset[str]) -> Callable[[str], object]:
         limit = limits[key]
@@ -607,7 +614,7 @@ def _fast_rows(rows: Sequence[Sequence[object]], ctx: _Context) -> _Columns:
 
     for key in ("household_key", "person_key", "household_no", "group_name", "address", "occupation"):
         if key in col:
-            field(key, of(key, limited(key)))
+            field(key, limited(key))
     field("name", names("name"))
     if "head_name" in col:
         field("head_name", names("head_name"))
@@ -957,6 +964,9 @@ def _compare(work: Work, plan: ImportPlan) -> None:
     ]
     head_names = list({_member(_head(hh)).name for hh in live})
     village = work.unit_code
+    first = roster_is_empty(session)  # a first import: every lookup below would find nothing
+    if first:
+        keys = nos = numbers = head_names = []
     households = households_by_id(session, keys)
     by_no: dict[str, list[Household]] = {}
     for h in live_households_by_no(session, village, nos):
@@ -967,7 +977,11 @@ def _compare(work: Work, plan: ImportPlan) -> None:
     for h in live_households_by_head_name(session, village, head_names):
         by_head.setdefault((h.group_name, h.head_name), []).append(h)
         households[h.id] = h
-    wanted = [str(r.fields["person_key"]) for hh in live for r in hh.rows if r.fields.get("person_key")]
+    wanted = (
+        []
+        if first
+        else [str(r.fields["person_key"]) for hh in live for r in hh.rows if r.fields.get("person_key")]
+    )
     person_keys = existing_person_ids(session, wanted)
     id_owner = live_persons_by_id_number(session, numbers)
     # Which existing household each planned household is.

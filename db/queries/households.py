@@ -705,6 +705,12 @@ def _listed(values: Iterable[str]) -> Select[Any]:
     return select(func.json_each(json.dumps(list(values))).table_valued("value").c.value)
 
 
+def roster_is_empty(session: Session) -> bool:
+    """No household and no person here at all, deleted ones and other villages' included (a first
+    roster import: nothing it could match)."""
+    return all(session.scalar(select(model.id).limit(1)) is None for model in (Household, Person))
+
+
 def households_by_id(session: Session, ids: Sequence[str]) -> dict[str, Household]:
     """The households with these ids, deleted ones and other villages' included."""
     if not ids:
