@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -114,14 +114,16 @@ def sign(
     return plain(SignatureInfo, sig)
 
 
+# built once, the document a parameter (see registration.live_rows)
+_SIGNATURES = (
+    select(Signature)
+    .where(Signature.document_id == bindparam("document_id"), Signature.deleted_at.is_(None))
+    .order_by(Signature.signed_on, Signature.created_at)
+)
+
+
 def signatures(session: Session, document_id: str) -> list[Signature]:
-    return list(
-        session.scalars(
-            select(Signature)
-            .where(Signature.document_id == document_id, Signature.deleted_at.is_(None))
-            .order_by(Signature.signed_on, Signature.created_at)
-        )
-    )
+    return list(session.scalars(_SIGNATURES, {"document_id": document_id}))
 
 
 def missing_signatures(session: Session, agreement: Agreement) -> list[str]:

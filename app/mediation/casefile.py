@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -230,13 +229,7 @@ def open_case(work: Work, case_id: str, *, audit_open: bool = True) -> CaseFile:
     if audit_open:
         audit.record(work.session, work.actor, "case.open", table="mediation_case", record_id=row.id)
     ag = case_agreement(work.session, case_id)
-    sigs = list(
-        work.session.scalars(
-            select(Signature)
-            .where(Signature.case_id == case_id, Signature.deleted_at.is_(None))
-            .order_by(Signature.signed_on, Signature.created_at)
-        )
-    )
+    sigs = live_rows(work.session, Signature, case_id, Signature.signed_on, Signature.created_at)
     return CaseFile(
         case=plain(CaseInfo, row),
         parties=[plain(PartyInfo, p) for p in party_rows(work.session, case_id)],

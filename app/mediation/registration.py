@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from db import settings
@@ -116,12 +116,22 @@ def case_for_edit(work: Work, case_id: str) -> MediationCase:
     return row
 
 
+# One statement per model and order, the case a parameter: SQLAlchemy keys a statement it is given again
+# at once, where building and keying a new one cost about as much as running it (0.2 ms against 0.11 ms
+# for a case's parties; a case's registration, hearing and filing read its rows some 60 times).
+_LIVE_ROWS: dict[tuple[type, tuple[str, ...]], Any] = {}
+
+
 def live_rows(session: Session, model: type[C], case_id: str, *order: Any) -> list[C]:
-    return list(
-        session.scalars(
-            select(model).where(model.case_id == case_id, model.deleted_at.is_(None)).order_by(*order)
+    key = (model, tuple(map(str, order)))
+    statement = _LIVE_ROWS.get(key)
+    if statement is None:
+        statement = _LIVE_ROWS[key] = (
+            select(model)
+            .where(model.case_id == bindparam("case_id"), model.deleted_at.is_(None))
+            .order_by(*order)
         )
-    )
+    return list(session.scalars(statement, {"case_id": case_id}))
 
 
 def parties(work: Work, case_id: str) -> list[CaseParty]:
