@@ -966,7 +966,7 @@ def _compare(work: Work, plan: ImportPlan) -> None:
     village = work.unit_code
     first = roster_is_empty(session)  # a first import: every lookup below would find nothing
     if first:
-        keys = nos = numbers = head_names = []
+        keys, nos, numbers, head_names = [], [], [], []
     households = households_by_id(session, keys)
     by_no: dict[str, list[Household]] = {}
     for h in live_households_by_no(session, village, nos):
