@@ -348,6 +348,55 @@ def test_cells_sqlite_cannot_store_refuse_the_bundle_not_the_run(town_of_two, tm
         assert b.status == "rejected" and b.reason.startswith("内容损坏"), b
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [b"NaN", b"-Infinity", b"1e999", b'"\\ud800"'],
+    ids=["nan", "infinity", "overflow", "lone-surrogate"],
+)
+def test_json_outside_the_standard_refuses_the_bundle(town_of_two, tmp_path, cell):
+    """NaN, an infinity and a lone surrogate are not JSON (RFC 8259); Python's json module reads them
+    all the same: an infinity went into the database as a household's note, a NaN was refused as a
+    broken reference (数据不一致), which it is not. The section parser refuses each as what it is."""
+    a, _b, town, _stick, a_up, _ha, _hb = town_of_two
+    m, sections = open_bundle(a_up, town)
+    doc = section_doc(sections, "households")
+    row = list(doc["rows"][0])
+    new_id = str(uuid.uuid4())
+    row[doc["columns"].index("id")] = new_id
+    row[doc["columns"].index("version")] = _next_version(m)
+    row[doc["columns"].index("notes")] = "CELL-HERE"
+    forged = with_rows(sections, "households", [row])
+    forged["table:households"] = forged["table:households"].replace(b'"CELL-HERE"', cell)
+    b = _import_one(town, forge_bundle(a, town, m, forged, tmp_path / "odd.mqb", sequence=2))
+    assert b.status == "rejected" and b.reason == "内容损坏：households 部分不是有效的 JSON", b
+    with town.session() as s:
+        assert s.get(Household, new_id) is None
+
+
+def test_a_section_is_written_byte_for_byte_as_the_standard_library_writes_it(town_of_two):
+    """Sections are written by msgspec; a town on an older program reads them with json.loads, and
+    the bytes are those json.dumps(ensure_ascii=False, separators=(",", ":")) gives: Chinese as UTF-8,
+    integers, floats, nulls, base64 of binary cells."""
+    import json
+
+    from app.sync import records
+
+    a, *_ = town_of_two
+    assert a.engine is not None
+    with a.engine.connect() as conn:
+        for spec in records.table_specs():
+            rows = records.select_changes(conn, spec, a.require_station().id, 0)
+            rows = [*rows, [1.5 if i == 0 else None for i in range(len(spec.columns))]]
+            written = records.encode_section(spec, rows)
+            doc = {
+                "table": spec.table_name,
+                "columns": list(spec.columns),
+                "rows": records._encode(spec, spec.columns, rows),
+            }
+            assert written == json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            assert json.loads(written) == doc
+
+
 # -- sequence numbers are the sender's to choose, so they are bounded -----------------------------------------
 @pytest.mark.parametrize("seq", [20_000_000, gate.SEQ_AHEAD + 2])
 def test_a_sequence_far_ahead_is_refused_and_later_imports_stay_fast(town_of_two, tmp_path, seq):

@@ -14,11 +14,12 @@ The limits are stated in ``docs/bundle-format.md`` ("The gate").
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import zlib
 from collections.abc import Callable
 from typing import Any, Literal, overload
+
+import msgspec
 
 # -- limits -------------------------------------------------------------------------------------------
 MAX_BUNDLE_FILE = 2 * 1024**3  # a bundle file larger than this is refused before it is read
@@ -104,19 +105,27 @@ def json_depth(data: bytes, limit: int) -> int:
     return deepest
 
 
+_JSON = msgspec.json.Decoder()
+
+
 def load_json(
     data: bytes, *, what: str, max_bytes: int, max_depth: int | None, fail: Callable[[str], Exception]
 ) -> Any:
-    """Parse JSON that came from outside: size and (when given) depth first; never a RecursionError."""
+    """Parse JSON that came from outside: size and (when given) depth first; never a RecursionError.
+
+    msgspec parses (a bundle's sections, 30 MB a village-year, in about four fifths of the standard
+    library's time), numbers as ``json`` does (an integer of any size stays an integer, which SQLite then
+    refuses), and is the stricter reader: NaN, Infinity, a number that overflows to one, a lone
+    surrogate and a byte-order mark, which ``json`` let in, are refused here as not valid JSON."""
     if len(data) > max_bytes:
         raise fail(f"{what}过大（{len(data)} 字节，上限 {max_bytes} 字节）")
     if max_depth is not None and json_depth(data, max_depth) > max_depth:
         raise fail(f"{what}的嵌套层数超过 {max_depth} 层")
     try:
-        return json.loads(data.decode("utf-8"))
+        return _JSON.decode(data)
     except RecursionError:
         raise fail(f"{what}的嵌套层数过深") from None
-    except (UnicodeDecodeError, ValueError):
+    except msgspec.DecodeError:
         raise fail(f"{what}不是有效的 JSON") from None
 
 

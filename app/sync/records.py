@@ -8,12 +8,12 @@ with every column except its ``__sync_exclude__``. Values travel exactly as SQLi
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
+import msgspec
 from sqlalchemy import ColumnDefault, Connection, LargeBinary, Row, Table
 
 from db.base import SyncedRecord, synced_models
@@ -129,9 +129,19 @@ def select_changes(
     return conn.exec_driver_sql(sql + " ORDER BY version", params).fetchall()
 
 
+_JSON = msgspec.json.Encoder()
+
+
 def encode_section(spec: TableSpec, rows: Sequence[Sequence[Any]]) -> bytes:
-    doc = {"table": spec.table_name, "columns": list(spec.columns), "rows": _encode(spec, spec.columns, rows)}
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # (the names as plain str: SQLAlchemy's are a subclass, which msgspec does not write)
+    doc = {
+        "table": str(spec.table_name),
+        "columns": [str(c) for c in spec.columns],
+        "rows": _encode(spec, spec.columns, rows),
+    }
+    # compact UTF-8: the bytes json.dumps(ensure_ascii=False, separators=(",", ":")) writes, in a fifth of
+    # the time
+    return _JSON.encode(doc)
 
 
 @dataclass
