@@ -31,9 +31,9 @@ def catch_up_indexes(
     chunk: int = bulk.CATCH_UP_CHUNK,
     conn: Connection | None = None,
 ) -> int:
-    """Build what the imports deferred, oldest visits first; returns the rows done. Stopped part-way
-    (``progress`` raised), what was done stays and the rest is done next time. ``conn``: the
-    importer's connection (its page cache holds what the pass reads), else one of its own."""
+    """Build what the imports deferred, in steps of ``chunk`` entries taken by id; returns the rows
+    done. Stopped part-way (``progress`` raised), what was done stays and the rest is done next time.
+    ``conn``: the importer's connection (its page cache holds what the pass reads), else one of its own."""
     ws.wait_for_check()  # it writes: never to a damaged database
 
     def step(done: int, total: int) -> None:

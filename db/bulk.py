@@ -5,8 +5,8 @@ once — the bundle importer — enters :func:`bulk_writes` on its connection in
 reports which rows of which tables it wrote with :func:`note_written`, and on leaving, every
 registered writer brings its index up to date in a few set-based statements — or, where doing that
 per transaction would rewrite a large index again and again, lists the rows as pending and leaves
-them to :func:`catch_up`, which the writer calls after its last transaction (one ordered pass for
-all of them). Nothing here or in the importer names a feature's table: features list their writer
+them to :func:`catch_up`, which the writer calls after its last transaction (one pass for all of
+them, in steps of :data:`CATCH_UP_CHUNK` rows). Nothing here or in the importer names a feature's table: features list their writer
 in :data:`BULK_WRITERS` and their deferred work in :data:`DEFERRED`.
 """
 
@@ -43,7 +43,6 @@ FTS5_HASH_SIZE = 1024 * 1024  # FTS5's default 'hashsize'
 BULK_HASH_SIZE = 32 * 1024 * 1024  # while many rows go into a full-text index
 
 _KEY = "bulk_written"
-_PASS = "bulk_pass"
 _LARGE_WAL = "bulk_large_wal"
 _OTHER_PROGRAM = "bulk_other_program"
 
@@ -168,29 +167,18 @@ def catch_up(
         if progress:
             progress(0, total)
         done = 0
-        conn.info[_PASS] = {}
-        try:
-            with large_wal(conn):
-                for _pending, work in _deferred():
-                    while n := _step(conn, work, chunk):
-                        done += n
-                        if progress:
-                            progress(min(done, total), total)
-        finally:
-            conn.info.pop(_PASS, None)
+        with large_wal(conn):
+            for _pending, work in _deferred():
+                while n := _step(conn, work, chunk):
+                    done += n
+                    if progress:
+                        progress(min(done, total), total)
         return done
 
 
 def _step(conn: Connection, work: Work, chunk: int) -> int:
     with conn.begin():
         return work(conn, chunk)
-
-
-def pass_state(conn: Connection) -> dict[str, Any]:
-    """For a deferred work function: a dict kept from one step of a :func:`catch_up` pass to the next
-    (where a walk stopped), empty at the start of each pass."""
-    state: dict[str, Any] = conn.info.setdefault(_PASS, {})
-    return state
 
 
 @contextlib.contextmanager

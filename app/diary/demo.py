@@ -4,9 +4,10 @@ About five entries per household (``--households 100000`` gives about 500 000 en
 Core bulk inserts (stamped by :func:`db.stamping.stamp_new_rows`) in batches of households, on one
 connection with a large page cache (:func:`db.bulk.large_wal`); the full-text index triggers are set
 aside meanwhile (:mod:`db.diary_fulltext`) and each batch lists its entries as the bundle importer does;
-after the last batch one ordered pass indexes them all (:func:`app.indexing.catch_up_indexes`: keys in
-ascending order, so FTS5 writes few segments instead of a segment per batch spanning the whole year,
-each merged again and again). Text is composed from phrase lists, deterministic for ``demo.rng``.
+after the last batch one pass indexes them all (:func:`app.indexing.catch_up_indexes`: a step of
+100 000 entries a transaction, each step's keys in ascending order, so FTS5 appends to its pending terms
+instead of writing a segment per batch). Text is composed from phrase lists, deterministic for
+``demo.rng``.
 """
 
 from __future__ import annotations

@@ -282,7 +282,7 @@ def import_bundles(
             batch.keep_finished()  # stopped (cancel) or failed: the bundles already written are kept
             raise
         index_seconds = 0.0
-        if index and not dry_run:  # the full-text rows of every bundle's entries, in one ordered pass
+        if index and not dry_run:  # the full-text rows of every bundle's entries, in one pass
             started = time.perf_counter()
             catch_up_indexes(ws, progress, conn=writer)
             index_seconds = time.perf_counter() - started

@@ -45,7 +45,7 @@ from sqlalchemy.sql.expression import Exists
 from sqlalchemy.sql.selectable import NamedFromClause
 
 from db import diary_derived
-from db.bulk import large_fts_hash, pass_state
+from db.bulk import large_fts_hash
 from db.diary_fulltext import (
     GRAM_SOURCE,
     KEY_SLOT,
@@ -143,34 +143,23 @@ def pending_index(conn: Connection) -> int:
 
 
 def index_pending(conn: Connection, limit: int) -> int:
-    """Inside the caller's transaction: index up to ``limit`` pending entries, oldest visits first
-    (their keys then go in ascending order, so the index is written front to back); returns how
-    many were taken off the list. Each entry gets its index row anew, under a key that follows its
-    (possibly changed) visit time, as the triggers of migration 0004 would give it."""
+    """Inside the caller's transaction: index up to ``limit`` pending entries, the first ones by id;
+    returns how many were taken off the list. Each entry gets its index row anew, under a key that
+    follows its (possibly changed) visit time, as the triggers of migration 0004 would give it.
+
+    By id, not by visit time: a station's ids sort by the station, then by time (db/base.py), so a step
+    takes one village's entries after another's, and the participants, demands, households and persons
+    its texts are read from are neighbours too (their ids follow their entry's, or they were written
+    with it). A step of a pass by visit time read a third of every village's rows at a town of thirty:
+    every page of those tables, once per step, and first a walk of the visit-time index over every
+    live entry. Within a step the keys still go in ascending order (see :func:`_write_index_rows`)."""
     conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS bulk_diary_entries (id TEXT PRIMARY KEY)")
     conn.exec_driver_sql("DELETE FROM temp.bulk_diary_entries")
-    state = pass_state(conn)
-    walking = pending_index(conn) > limit
-    if walking:
-        # Live entries in visit order: walk the visit-time index from where the last step of this pass
-        # stopped, up to the limit. (A walk reads every live entry after the cursor, listed or not: with
-        # no more listed than the limit, they are all taken at once below instead. A village-year at a
-        # town of 30 villages is 10 000 listed among 300 000.)
-        after = state.get("diary_cursor", ("", ""))
-        conn.exec_driver_sql(
-            "INSERT INTO temp.bulk_diary_entries (id) SELECT e.id FROM diary_entry e INDEXED BY ix_diary_entry_live_occurred_at "
-            "WHERE e.deleted_at IS NULL AND (e.occurred_at, e.id) > (?, ?) "
-            "AND e.id IN (SELECT entry_id FROM fts_diary_pending) ORDER BY e.occurred_at, e.id LIMIT ?",
-            (*after, limit),
-        )
-        walking = conn.exec_driver_sql("SELECT count(*) FROM temp.bulk_diary_entries").scalar_one() >= limit
-    if not walking:
-        # All that is listed (or, the walk being through, what is still listed: deleted meanwhile, its
-        # old index rows go; or moved behind the cursor, indexed like the others).
-        conn.exec_driver_sql(
-            "INSERT OR IGNORE INTO temp.bulk_diary_entries (id) SELECT entry_id FROM fts_diary_pending"
-        )
-        state.pop("diary_cursor", None)
+    # (an entry deleted since it was listed is taken too: its old index rows go)
+    conn.exec_driver_sql(
+        "INSERT INTO temp.bulk_diary_entries (id) SELECT entry_id FROM fts_diary_pending ORDER BY entry_id LIMIT ?",
+        (limit,),
+    )
     taken = conn.exec_driver_sql("SELECT count(*) FROM temp.bulk_diary_entries").scalar_one()
     if not taken:
         return 0
@@ -183,22 +172,19 @@ def index_pending(conn: Connection, limit: int) -> int:
         "DELETE FROM fts_diary_map WHERE entry_id IN (SELECT id FROM temp.bulk_diary_entries)"
     )
     live = conn.exec_driver_sql(
-        "SELECT e.id, CAST(strftime('%s', e.occurred_at) AS INTEGER) * ?, e.occurred_at FROM diary_entry e "
+        "SELECT e.id, CAST(strftime('%s', e.occurred_at) AS INTEGER) * ? FROM diary_entry e "
         "WHERE e.deleted_at IS NULL AND e.id IN (SELECT id FROM temp.bulk_diary_entries) "
         "ORDER BY e.occurred_at, e.id",
         (KEY_SLOT,),
     ).fetchall()
-    if walking:  # the next step walks on from the last visit taken
-        state["diary_cursor"] = (live[-1][2], live[-1][0])
     if live:
         # keys as the triggers give them: the first free one in the visit's second, one statement an
         # entry so that entries of the same second get distinct keys
         conn.exec_driver_sql(
             "INSERT INTO fts_diary_map(k, entry_id) VALUES "
             "(coalesce((SELECT max(k) + 1 FROM fts_diary_map WHERE k >= ?1 AND k < ?1 + ?2), ?1), ?3)",
-            [(base, KEY_SLOT, entry_id) for entry_id, base, _when in live],
+            [(base, KEY_SLOT, entry_id) for entry_id, base in live],
         )
-    if live:
         _write_index_rows(conn)
     conn.exec_driver_sql(
         "DELETE FROM fts_diary_pending WHERE entry_id IN (SELECT id FROM temp.bulk_diary_entries)"
