@@ -6,8 +6,8 @@ reports which rows of which tables it wrote with :func:`note_written`, and on le
 registered writer brings its index up to date in a few set-based statements — or, where doing that
 per transaction would rewrite a large index again and again, lists the rows as pending and leaves
 them to :func:`catch_up`, which the writer calls after its last transaction (one pass for all of
-them, in steps of :data:`CATCH_UP_CHUNK` rows). Nothing here or in the importer names a feature's table: features list their writer
-in :data:`BULK_WRITERS` and their deferred work in :data:`DEFERRED`.
+them, in steps of :data:`CATCH_UP_CHUNK` rows). Nothing here or in the importer names a feature's
+table: features list their writer in :data:`BULK_WRITERS` and their deferred work in :data:`DEFERRED`.
 """
 
 from __future__ import annotations

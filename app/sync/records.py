@@ -139,7 +139,7 @@ def encode_section(spec: TableSpec, rows: Sequence[Sequence[Any]]) -> bytes:
         "columns": [str(c) for c in spec.columns],
         "rows": _encode(spec, spec.columns, rows),
     }
-    # compact UTF-8: the bytes json.dumps(ensure_ascii=False, separators=(",", ":")) writes, in a fifth of
+    # compact UTF-8: the bytes json.dumps(ensure_ascii=False, separators=(",", ":")) writes, in a third of
     # the time
     return _JSON.encode(doc)
 
