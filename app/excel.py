@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from pyexpat import ExpatError, ParserCreate
 from typing import Protocol, TypeVar
 
 from app.errors import UserError
@@ -72,11 +73,14 @@ def column_number(letters: bytes | str) -> int:
     return n
 
 
-def check_workbook(path: Path) -> None:
+def check_workbook(path: Path) -> list[tuple[str, bytes]]:
     """Refuse, in Chinese and before any reader allocates for it, a workbook too large, too wide or too
     long, or whose parts inflate far beyond their stored size (a zip bomb). The declared dimension of
     each sheet and the cells it actually names are both checked: a 5 KB file with one cell at
-    XFD1048576 would make a reader allocate hundreds of gigabytes for the empty ones."""
+    XFD1048576 would make a reader allocate hundreds of gigabytes for the empty ones.
+
+    Returns the package's XML parts under ``xl/`` (name, bytes), read once here, for
+    :func:`check_well_formed`; none for an ``.xls``."""
     size = path.stat().st_size
     if size > MAX_BOOK_FILE:
         raise UserError(
@@ -84,7 +88,8 @@ def check_workbook(path: Path) -> None:
             "请只保留名册那一张工作表，另存后再导入"
         )
     if not zipfile.is_zipfile(path):
-        return  # .xls (a compound file): bounded by its size; the reader checks the rest
+        return []  # .xls (a compound file): bounded by its size; the reader checks the rest
+    parts = []
     try:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
@@ -103,10 +108,40 @@ def check_workbook(path: Path) -> None:
                     " 的上限；请只保留名册那一张工作表，另存后再导入"
                 )
             for info in infos:
-                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                    _check_sheet_extent(path, z.read(info))
+                if info.filename.startswith("xl/") and info.filename.endswith(".xml"):
+                    xml = z.read(info)
+                    if info.filename.startswith("xl/worksheets/"):
+                        _check_sheet_extent(path, xml)
+                    parts.append((info.filename, xml))
     except zipfile.BadZipFile:
         raise UserError(f"{path.name} 已损坏（不是完整的 Excel 文件），请重新保存后再导入") from None
+    return parts
+
+
+_PARSE_SLICE = 1 << 20
+
+
+def _no_doctype(*_args: object) -> None:
+    raise ValueError("DOCTYPE")  # an Excel part never declares one (nor entities to expand)
+
+
+def check_well_formed(path: Path, parts: Sequence[tuple[str, bytes]]) -> None:
+    """Refuse a workbook with a damaged XML part (a cut or altered sheet, shared strings or styles), as
+    Excel would ask to repair it. The fast reader reads on past the damage: a sheet with one broken cell
+    would be imported with that cell's value missing, and no word said (docs/security.md)."""
+    for name, xml in parts:
+        parser = ParserCreate()
+        parser.StartDoctypeDeclHandler = _no_doctype
+        try:
+            # in slices: a reader in another thread gets the GIL between them (a parse holds it throughout)
+            for start in range(0, len(xml), _PARSE_SLICE):
+                parser.Parse(xml[start : start + _PARSE_SLICE], False)
+            parser.Parse(b"", True)
+        except (ExpatError, ValueError):
+            raise UserError(
+                f"{path.name} 已损坏：其中的 {name} 不完整或被改动过，照样读会缺少内容，所以没有导入。"
+                "请用 Excel 打开它（Excel 会提示修复），修复后另存为 .xlsx 再导入"
+            ) from None
 
 
 def _check_sheet_extent(path: Path, xml: bytes) -> None:

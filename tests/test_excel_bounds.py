@@ -4,6 +4,7 @@ and text is cut to what the records hold, with a message on the row."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 import sys
 import zipfile
@@ -104,3 +105,104 @@ def test_text_longer_than_the_record_holds_is_cut_with_a_message_on_the_row(vill
     assert address == "很" * 200
     (warning,) = result.summary["warnings"]
     assert warning["row"] == 2 and "有 32767 字，超过 200 字的上限，只导入了前 200 字" in warning["reason"]
+
+
+def _households(ws) -> int:
+    with ws.work() as w:
+        return len(w.session.scalars(select(Household.id)).all())
+
+
+def test_a_damaged_sheet_is_refused_instead_of_read_with_a_cell_missing(village_ws, tmp_path):
+    book = _roster(
+        tmp_path / "damaged.xlsx",
+        [["一组", "张三", "张三", "户主", "一组1号"], ["一组", "张三", "李四", "妻", "一组1号"]],
+    )
+    _rewrite_part(  # one cell's tag broken, as a cut-off save or a bad sector leaves it
+        book, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(b'<c r="E2"', b'<c<<< r="E2"', 1)
+    )
+    from python_calamine import CalamineWorkbook
+
+    # the premise: the fast reader reads on past the damage, without the cell
+    rows = CalamineWorkbook.from_path(str(book)).get_sheet_by_index(0).to_python()
+    assert len(rows) == 3 and "一组1号" not in rows[1] and rows[2][4] == "一组1号"
+    with pytest.raises(UserError) as err, village_ws.work() as w:
+        excel_apply.import_file(w, book)
+    assert "已损坏" in err.value.message and "xl/worksheets/sheet1.xml" in err.value.message
+    assert _households(village_ws) == 0
+
+
+def _with_shared_strings(path: Path) -> Path:
+    """The workbook with its texts in a shared-strings part, as Excel saves them (openpyxl writes them
+    into the cells)."""
+    texts: list[bytes] = []
+
+    def shared(m: re.Match[bytes]) -> bytes:
+        texts.append(m.group(2))
+        return m.group(1) + b' t="s"><v>' + str(len(texts) - 1).encode() + b"</v></c>"
+
+    with zipfile.ZipFile(path) as z:
+        items = {i.filename: z.read(i) for i in z.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    items[sheet] = re.sub(
+        rb'(<c r="[A-Z]+\d+") t="inlineStr"><is><t>(.*?)</t></is></c>', shared, items[sheet]
+    )
+    items["xl/sharedStrings.xml"] = (
+        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main">' + b"".join(b"<si><t>" + t + b"</t></si>" for t in texts) + b"</sst>"
+    )
+    items["[Content_Types].xml"] = items["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+        b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    rels = "xl/_rels/workbook.xml.rels"
+    items[rels] = items[rels].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdStrings" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in items.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_damaged_shared_strings_are_refused_too(village_ws, tmp_path):
+    book = _with_shared_strings(
+        _roster(tmp_path / "strings.xlsx", [["一组", "张三", "张三", "户主", "一组1号"]])
+    )
+    with village_ws.work() as w:  # whole, it reads and imports as before
+        assert excel_apply.import_file(w, book, dry_run=True).summary["new"] == 1
+    _rewrite_part(book, "xl/sharedStrings.xml", lambda xml: xml.replace(b"<si><t>", b"<si><t", 1))
+    with pytest.raises(UserError) as err, village_ws.work() as w:
+        excel_apply.import_file(w, book, dry_run=True)
+    assert "xl/sharedStrings.xml" in err.value.message
+
+
+def test_a_part_that_declares_entities_is_refused(village_ws, tmp_path):
+    book = _roster(tmp_path / "entities.xlsx", [["一组", "张三", "张三", "户主", "一组1号"]])
+    _with_shared_strings(book)
+    doctype = b'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+    _rewrite_part(
+        book,
+        "xl/sharedStrings.xml",
+        lambda xml: doctype + xml.split(b"?>", 1)[1].replace("一组1号".encode(), b"&b;"),
+    )
+    with pytest.raises(UserError) as err, village_ws.work() as w:
+        excel_apply.import_file(w, book, dry_run=True)
+    assert "已损坏" in err.value.message and "xl/sharedStrings.xml" in err.value.message
+
+
+def test_the_command_line_refuses_a_damaged_sheet_in_chinese_and_writes_nothing(village_ws, tmp_path):
+    book = _roster(tmp_path / "damaged.xlsx", [["一组", "张三", "张三", "户主", "一组1号"]])
+    _rewrite_part(book, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(b"<c ", b"<c<", 1))
+    village_ws.close()
+    r = subprocess.run(
+        [sys.executable, "-m", "app", "households", "import", "--data-dir", str(village_ws.root), str(book)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert r.returncode == 1 and "Traceback" not in r.stdout + r.stderr
+    assert "已损坏" in r.stdout + r.stderr and "Excel 会提示修复" in r.stdout + r.stderr

@@ -8,6 +8,7 @@ floats are only normalised.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from app.codes import to_halfwidth
 from app.errors import UserError
-from app.excel import check_workbook
+from app.excel import check_well_formed, check_workbook
 from app.households.checks import clean_text
 
 if TYPE_CHECKING:
@@ -79,15 +80,21 @@ class SheetData:
 
 
 def sheet_names(path: Path | str) -> list[str]:
-    return _open_book(Path(path)).sheet_names
+    path = Path(path)
+    _checked(path)
+    return _open_book(path).sheet_names
+
+
+def _checked(path: Path) -> list[tuple[str, bytes]]:
+    if not path.exists():
+        raise UserError(f"找不到文件 {path}")
+    return check_workbook(path)
 
 
 def _open_book(path: Path) -> CalamineWorkbook:
+    """The workbook, opened by calamine (only after :func:`app.excel.check_workbook`)."""
     from python_calamine import CalamineWorkbook
 
-    if not path.exists():
-        raise UserError(f"找不到文件 {path}")
-    check_workbook(path)
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception as exc:
@@ -97,9 +104,7 @@ def _open_book(path: Path) -> CalamineWorkbook:
         ) from None
 
 
-def read_sheet(path: Path | str, sheet: str | None = None) -> SheetData:
-    """All cell values of one sheet (the first if ``sheet`` is None), as Python values."""
-    path = Path(path)
+def _read_values(path: Path, sheet: str | None) -> SheetData:
     book = _open_book(path)
     names = list(book.sheet_names)
     if not names:
@@ -112,6 +117,21 @@ def read_sheet(path: Path | str, sheet: str | None = None) -> SheetData:
     except Exception as exc:
         raise UserError(f"无法读取工作表“{name}”：{exc}") from None
     return SheetData(path, name, names, [list(r) for r in rows])
+
+
+def read_sheet(path: Path | str, sheet: str | None = None) -> SheetData:
+    """All cell values of one sheet (the first if ``sheet`` is None), as Python values.
+
+    The bounds are checked first (:func:`app.excel.check_workbook`). Then calamine reads the sheet in a
+    second thread (it lets go of the GIL) while this one checks that every XML part is whole
+    (:func:`app.excel.check_well_formed`): the check costs no time on two cores. A damaged part
+    refuses the workbook whatever calamine made of it."""
+    path = Path(path)
+    parts = _checked(path)
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="calamine") as pool:
+        reading = pool.submit(_read_values, path, sheet)
+        check_well_formed(path, parts)  # (on a refusal the pool still waits for the reading to end)
+        return reading.result()
 
 
 def detect_header(rows: Sequence[Sequence[object]]) -> int:
