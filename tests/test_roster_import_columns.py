@@ -18,7 +18,7 @@ import pytest
 from db.base import new_id, new_ids
 
 from app import codes, pinyin
-from app.households import excel_plan, excel_read
+from app.households import excel_apply, excel_plan, excel_read
 from app.households.checks import clean_text, normalize_phones
 from app.households.excel_plan import RosterRow, _all_clean, _context, _fast_rows, _parse_row
 
@@ -317,6 +317,10 @@ TEXTS = [
     "a\x00b",
     "\x00",
     "王 建国",
+    "李四\u200b",  # a zero-width space, pasted from a chat
+    "\u202e李四",  # a right-to-left override
+    "e\u200d\u0301",  # a joiner between a letter and its accent: taken out, the two compose
+    "\ufeff张三",
 ]
 
 
@@ -395,3 +399,30 @@ def test_a_first_import_finds_every_valid_row_new_and_refuses_a_masked_id(villag
     assert [(p.row, p.column, p.reason) for p in plan.errors()] == [
         (4, "身份证号", "身份证号是打码的（含 *），无法导入；请填写完整号码")
     ]
+
+
+def test_characters_that_show_nothing_are_taken_out_of_names_and_texts(village_ws, tmp_path):
+    """A name pasted with a zero-width space would be a second 李四 beside the typed one, and one with a
+    right-to-left override is shown and printed backwards: both are read as the name alone."""
+    from sqlalchemy import select
+
+    from db.models import Household, Person
+
+    from app.households.checks import clean_name
+
+    assert clean_name("\u202e李四\u200b") == "李四" and clean_text("一\u2066组\ufeff") == "一组"
+    assert clean_text("e\u200d\u0301") == "é" == clean_text(clean_text("e\u200d\u0301"))
+    book = tmp_path / "invisible.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["组", "姓名", "与户主关系", "住址"])
+    ws.append(["一组\u200b", "\u202e李四\u200b", "户主", "一组\u200e1号"])
+    ws.append(["一组", "王\u2060五", "户主", "一组2号"])
+    wb.save(book)
+    with village_ws.work() as w:
+        result = excel_apply.import_file(w, book)
+    assert result.summary["new"] == 2
+    with village_ws.work() as w:
+        names = set(w.session.scalars(select(Person.name)))
+        places = set(w.session.execute(select(Household.group_name, Household.address)))
+    assert names == {"李四", "王五"} and places == {("一组", "一组1号"), ("一组", "一组2号")}

@@ -33,6 +33,7 @@ from app.codes import ResidentId, mask_resident_id, parse_resident_id
 from app.errors import UserError
 from app.households.checks import (
     HEAD,
+    INVISIBLE,
     RELATIONS,
     MemberInput,
     check_member,
@@ -447,7 +448,7 @@ _DISTINCT_TYPES = frozenset({str, type(None), dt.date, dt.datetime, dt.time, dt.
 
 def _all_clean(texts: Collection[str]) -> bool:
     """Is every text what :func:`clean_text` makes of it (NFKC, no space at either end, no run of
-    spaces, no other whitespace)? One look at all of them joined by NUL, which NFKC leaves alone and
+    spaces, no other whitespace, nothing invisible)? One look at all of them joined by NUL, which NFKC leaves alone and
     never joins to a neighbour; a text that holds a NUL is not looked at this way."""
     joined = "\x00".join(texts)
     if joined.count("\x00") != max(len(texts) - 1, 0):
@@ -458,6 +459,7 @@ def _all_clean(texts: Collection[str]) -> bool:
         and " ".join(joined.split()) == joined
         and " \x00" not in joined
         and "\x00 " not in joined
+        and INVISIBLE.search(joined) is None
     )
 
 
