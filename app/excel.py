@@ -80,7 +80,7 @@ def check_workbook(path: Path) -> list[tuple[str, bytes]]:
     XFD1048576 would make a reader allocate hundreds of gigabytes for the empty ones.
 
     Returns the package's XML parts under ``xl/`` (name, bytes), read once here, for
-    :func:`check_well_formed`; none for an ``.xls``."""
+    :func:`check_well_formed` and :func:`error_cells`; none for an ``.xls``."""
     size = path.stat().st_size
     if size > MAX_BOOK_FILE:
         raise UserError(
@@ -108,7 +108,7 @@ def check_workbook(path: Path) -> list[tuple[str, bytes]]:
                     " 的上限；请只保留名册那一张工作表，另存后再导入"
                 )
             for info in infos:
-                if info.filename.startswith("xl/") and info.filename.endswith(".xml"):
+                if info.filename.startswith("xl/") and info.filename.endswith((".xml", ".rels")):
                     xml = z.read(info)
                     if info.filename.startswith("xl/worksheets/"):
                         _check_sheet_extent(path, xml)
@@ -173,3 +173,59 @@ def _check_sheet_extent(path: Path, xml: bytes) -> None:
             f"{path.name} 的工作表太长（用到第 {rows} 行，上限 {MAX_ROWS} 行）；"
             "请删去名册下面多余的行，另存后再导入"
         )
+
+
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})(\d{1,7})"')
+_ERROR_VALUE = re.compile(rb"<v>([^<]{1,20})</v>")
+
+
+def error_cells(parts: Sequence[tuple[str, bytes]], sheet: str) -> list[tuple[int, int, str]]:
+    """The cells of ``sheet`` that hold an Excel error (#N/A, #DIV/0!, #REF! …): (row, column, the
+    error), row and column counted from 1. The reader gives such a cell as empty: an ID looked up with
+    VLOOKUP that found nothing would be imported as no ID at all. Call after :func:`check_well_formed`
+    (the parts are whole, without a DOCTYPE); none for an ``.xls``."""
+    from xml.etree import ElementTree
+
+    found = dict(parts)
+    book, rels = found.get("xl/workbook.xml"), found.get("xl/_rels/workbook.xml.rels")
+    if book is None or rels is None:
+        return []
+    rel_id = next(
+        (
+            s.get(_REL_ID)
+            for s in ElementTree.fromstring(book).iter(f"{_SHEET_NS}sheet")
+            if s.get("name") == sheet
+        ),
+        None,
+    )
+    target = next(
+        (
+            r.get("Target", "")
+            for r in ElementTree.fromstring(rels).iter(f"{_REL_NS}Relationship")
+            if r.get("Id") == rel_id
+        ),
+        "",
+    )
+    xml = found.get(target.lstrip("/") if target.startswith("/") else "xl/" + target)
+    out: list[tuple[int, int, str]] = []
+    if xml is None or xml.find(b't="e"') < 0:  # (a roster has none: one look)
+        return out
+    at = xml.find(b't="e"')
+    while at >= 0:
+        start, end = xml.rfind(b"<c", 0, at), xml.find(b">", at)
+        ref = _CELL_REF.search(xml, start, end)
+        in_cell_tag = (
+            (  # the attribute of a cell's own tag, not one ending in t (format="e") or elsewhere
+                start >= 0 and xml[start + 2 : start + 3].isspace() and xml[at - 1 : at].isspace()
+            )
+            and xml.find(b">", start, at) < 0
+        )
+        if in_cell_tag and ref is not None:
+            value = _ERROR_VALUE.match(xml, end + 1) or _ERROR_VALUE.search(xml, end + 1, end + 200)
+            code = value.group(1).decode("utf-8", "replace") if value else "#错误"
+            out.append((int(ref.group(2)), column_number(ref.group(1)), code))
+        at = xml.find(b't="e"', at + 1)
+    return out

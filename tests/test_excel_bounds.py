@@ -19,6 +19,8 @@ from db.models import Household
 from app.errors import UserError
 from app.households import excel_apply
 
+from tests.households_helpers import rid
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -206,3 +208,60 @@ def test_the_command_line_refuses_a_damaged_sheet_in_chinese_and_writes_nothing(
     )
     assert r.returncode == 1 and "Traceback" not in r.stdout + r.stderr
     assert "已损坏" in r.stdout + r.stderr and "Excel 会提示修复" in r.stdout + r.stderr
+
+
+def test_an_excel_error_in_an_imported_column_makes_its_row_bad_not_empty(village_ws, tmp_path):
+    book = tmp_path / "lookup.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["组", "户主姓名", "姓名", "与户主关系", "身份证号"])
+    ws.append(["一组", "张三", "张三", "户主", "placeholder-1"])
+    ws.append(["一组", "王五", "王五", "户主", rid(dt.date(1980, 5, 1), 12, "男")])
+    ws.append([None, None, None, None, "placeholder-2"])
+    wb.save(book)
+    lookup = b'<c r="E2" t="e"><f>VLOOKUP(C2,Sheet2!A:B,2,FALSE)</f><v>#N/A</v></c>'  # as Excel saves it
+    _rewrite_part(
+        book,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: re.sub(rb'<c r="E2"[^>]*>.*?</c>', lookup, xml).replace(
+            re.search(rb'<c r="E4"[^>]*>.*?</c>', xml).group(0), b'<c r="E4" t="e"><v>#REF!</v></c>'
+        ),
+    )
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(book)).get_sheet_by_index(0).to_python()
+    assert rows[1][4] == "" and rows[3] == [""] * 5  # the premise: the reader gives the error as empty
+    with village_ws.work() as w:
+        result = excel_apply.import_file(w, book)
+    problems = [e["reason"] for e in result.summary["errors"] if e["row"] == 2]
+    assert result.summary["new"] == 1 and any("#N/A" in p and "身份证号" in p for p in problems)
+    assert any("第 4 行只有 Excel 的错误值（#REF!）" in n for n in result.notes)
+    with village_ws.work() as w:
+        assert set(w.session.scalars(select(Household.head_name))) == {"王五"}
+
+
+def test_error_cells_are_found_whatever_the_order_of_attributes_and_only_in_cells():
+    from app.excel import error_cells
+
+    book = (
+        b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://'
+        b'schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+        b'<sheet name="A&amp;B" sheetId="1" r:id="rId7"/><sheet name="C" sheetId="2" r:id="rId8"/></sheets></workbook>'
+    )
+    rels = (
+        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        b'<Relationship Id="rId7" Type="x" Target="/xl/worksheets/s9.xml"/>'
+        b'<Relationship Id="rId8" Type="x" Target="worksheets/s10.xml"/></Relationships>'
+    )
+    sheet = (
+        b'<worksheet><sheetData><row r="1"><c r="A1" s="1"><v>1</v></c><x format="e"/>'
+        b'<c t="e" r="B1"><v>#N/A</v></c><c  r="C12"\n t="e"><f>1/0</f><v>#DIV/0!</v></c></row></sheetData></worksheet>'
+    )
+    parts = [
+        ("xl/workbook.xml", book),
+        ("xl/_rels/workbook.xml.rels", rels),
+        ("xl/worksheets/s9.xml", sheet),
+        ("xl/worksheets/s10.xml", b'<worksheet><c r="A1" format="e"><v>1</v></c></worksheet>'),
+    ]
+    assert error_cells(parts, "A&B") == [(1, 2, "#N/A"), (12, 3, "#DIV/0!")]
+    assert error_cells(parts, "C") == [] and error_cells(parts, "none") == []

@@ -815,6 +815,7 @@ def plan_import(
                 )
             else:
                 seen_ids[number] = r.row
+    _excel_errors(plan, sheet)
     blanks = sum(1 for r in plan.rows if r.kind == "blank")
     if blanks:
         plan.notes.append(f"跳过空行 {blanks} 行")
@@ -825,6 +826,31 @@ def plan_import(
         hh.choice = (choices or {}).get(hh.key, default)
         hh._settle()
     return plan
+
+
+def _excel_errors(plan: ImportPlan, sheet: SheetData) -> None:
+    """A row with an Excel error (#N/A …) in an imported column is bad: the reader gives the cell as
+    empty, and a VLOOKUP that found no ID would import the person without one."""
+    first = plan.header_row + 2  # the sheet row of plan.rows[0]
+    noted: set[int] = set()
+    for row, column, code in sheet.errors:
+        field_name = plan.mapping.get(column - 1)
+        if field_name is None or not 0 <= row - first < len(plan.rows):
+            continue  # a column not imported, or the header and the titles above it
+        r = plan.rows[row - first]
+        if r.kind == "data":
+            header = plan.header_of(field_name)
+            r.problems.append(
+                RowProblem(
+                    r.row,
+                    header,
+                    f"{header}是 Excel 的错误值 {code}（多是公式出了错，比如 VLOOKUP 没有找到），读不出内容；"
+                    "请填上实际内容后再导入",
+                )
+            )
+        elif r.kind == "blank" and r.row not in noted:  # a row of errors alone reads as empty
+            noted.add(r.row)
+            plan.notes.append(f"第 {r.row} 行只有 Excel 的错误值（{code}），没有可导入的内容，已跳过")
 
 
 def _group(plan: ImportPlan) -> None:

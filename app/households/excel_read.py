@@ -12,13 +12,13 @@ import concurrent.futures
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.codes import to_halfwidth
 from app.errors import UserError
-from app.excel import check_well_formed, check_workbook
+from app.excel import check_well_formed, check_workbook, error_cells
 from app.households.checks import clean_text
 
 if TYPE_CHECKING:
@@ -77,6 +77,8 @@ class SheetData:
     sheet: str
     sheet_names: list[str]
     rows: list[list[object]]
+    # cells holding an Excel error (#N/A …), which ``rows`` has as empty: (row, column, error), from 1
+    errors: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 def sheet_names(path: Path | str) -> list[str]:
@@ -131,7 +133,9 @@ def read_sheet(path: Path | str, sheet: str | None = None) -> SheetData:
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="calamine") as pool:
         reading = pool.submit(_read_values, path, sheet)
         check_well_formed(path, parts)  # (on a refusal the pool still waits for the reading to end)
-        return reading.result()
+        data = reading.result()
+    data.errors = error_cells(parts, data.sheet)
+    return data
 
 
 def detect_header(rows: Sequence[Sequence[object]]) -> int:
