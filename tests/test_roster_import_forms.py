@@ -462,3 +462,56 @@ def test_wizard_all_households_shortcuts(qtbot, village_ws, village_admin, tmp_p
     assert (summary["new"], summary["skipped"]) == (3, 1)
     with village_ws.new_session() as s:
         assert set(s.scalars(select(Person.name))) == {"张大山", "李春花", "王二"}
+
+
+def _merged_roster(path):
+    """A roster as many villages keep it: a title over the table, and 户号, 组, 户主, 住址 merged down
+    over each household's rows."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["张家村户籍花名册"])
+    ws.merge_cells("A1:G1")
+    ws.append(["户号", "组", "户主", "姓名", "与户主关系", "身份证号", "住址"])
+    ws.append([1, "一组", "张三", "张三", "户主", rid(dt.date(1970, 1, 1), 11, "男"), "一组1号"])
+    ws.append([None, None, None, "李梅", "配偶", rid(dt.date(1972, 3, 1), 12, "女"), None])
+    ws.append([None, None, None, "张小", "子", rid(dt.date(1995, 3, 1), 13, "男"), None])
+    ws.append([2, "二组", "王五", "王五", "户主", rid(dt.date(1960, 1, 1), 15, "男"), "二组5号"])
+    ws.append([None, None, None, "赵六", "配偶", rid(dt.date(1961, 3, 1), 16, "女"), None])
+    for col in "ABCG":
+        ws.merge_cells(f"{col}3:{col}5")
+        ws.merge_cells(f"{col}6:{col}7")
+    wb.save(path)
+    return path
+
+
+def test_cells_merged_down_over_a_household_count_on_each_of_its_rows(village_ws, tmp_path):
+    path = _merged_roster(tmp_path / "merged.xlsx")
+    sheet = excel_read.read_sheet(path)
+    assert sheet.rows[0][1:] == [""] * 6  # the title, merged across, stays in its first column
+    assert [r[6] for r in sheet.rows[2:]] == ["一组1号"] * 3 + ["二组5号"] * 2
+    with village_ws.work() as w:
+        result = excel_apply.import_file(w, path, today=TODAY)
+    assert result.summary["new"] == 5 and result.summary["invalid"] == 0
+    with village_ws.work() as w:
+        got = w.session.execute(
+            select(Household.head_name, Household.group_name, Household.address, func.count(Person.id))
+            .join(Person, Person.household_id == Household.id)
+            .group_by(Household.id)
+            .order_by(Household.head_name)
+        ).all()
+    assert [tuple(g) for g in got] == [("张三", "一组", "一组1号", 3), ("王五", "二组", "二组5号", 2)]
+
+
+def test_merged_ranges_from_the_file_are_cut_to_the_sheet():
+    rows = [["户号", "组"], [1, "一组"], ["", ""], ["", "x"]]
+    excel_read.fill_merged_down(
+        rows,
+        [
+            ((1, 0), (1_048_575, 16_383)),  # far beyond the sheet: cut to its rows
+            ((1, 1), (3, 1)),  # over a cell that is not empty: that one is kept
+            ((99, 0), (200, 0)),  # below the sheet
+            ((0, 5), (3, 5)),  # right of it
+            ((2, 0), (1, 0)),  # upside down
+        ],
+    )
+    assert rows == [["户号", "组"], [1, "一组"], [1, "一组"], [1, "x"]]

@@ -115,10 +115,37 @@ def _read_values(path: Path, sheet: str | None) -> SheetData:
     if name not in names:
         raise UserError(f"{path.name} 里没有名为“{name}”的工作表；有：{'、'.join(names)}")
     try:
-        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sheet_data = book.get_sheet_by_name(name)
+        rows = [list(r) for r in sheet_data.to_python(skip_empty_area=False)]
+        merged = sheet_data.merged_cell_ranges or []
     except Exception as exc:
         raise UserError(f"无法读取工作表“{name}”：{exc}") from None
-    return SheetData(path, name, names, [list(r) for r in rows])
+    fill_merged_down(rows, merged)
+    return SheetData(path, name, names, rows)
+
+
+def fill_merged_down(
+    rows: list[list[object]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]]
+) -> None:
+    """A cell merged over several rows (户号, 组, 户主 or 住址 once for a whole household, as many village
+    rosters have them) is what Excel shows on each of those rows: its value is copied down into the
+    empty cells under it. Across columns nothing is copied: a title over the table, or a note spread over
+    two columns, belongs to its first column. The ranges come from the file: each is cut to the rows and
+    columns read, and no more cells are filled than the sheet has."""
+    budget = sum(map(len, rows))
+    for (top, left), (bottom, _right) in merged:
+        if not 0 <= top < len(rows) or left < 0 or left >= len(rows[top]):
+            continue
+        value = rows[top][left]
+        if value in ("", None):
+            continue
+        for r in range(top + 1, min(bottom, len(rows) - 1) + 1):
+            budget -= 1
+            if budget < 0:
+                return
+            row = rows[r]
+            if left < len(row) and row[left] in ("", None):
+                row[left] = value
 
 
 def read_sheet(path: Path | str, sheet: str | None = None) -> SheetData:
