@@ -116,7 +116,7 @@ def _read_values(path: Path, sheet: str | None) -> SheetData:
         raise UserError(f"{path.name} 里没有名为“{name}”的工作表；有：{'、'.join(names)}")
     try:
         sheet_data = book.get_sheet_by_name(name)
-        rows = [list(r) for r in sheet_data.to_python(skip_empty_area=False)]
+        rows: list[list[object]] = [list(r) for r in sheet_data.to_python(skip_empty_area=False)]
         merged = sheet_data.merged_cell_ranges or []
     except Exception as exc:
         raise UserError(f"无法读取工作表“{name}”：{exc}") from None
