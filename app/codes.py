@@ -153,6 +153,8 @@ def normalize_phone(raw: str | float | int) -> str:
         digits = digits[3:]
     elif digits.startswith("0086"):
         digits = digits[4:]
+    elif len(digits) == 13 and digits.startswith("861"):  # +86 with the + left out
+        digits = digits[2:]
     if _MOBILE.match(digits):
         return digits
     if re.fullmatch(r"0\d{9,11}", digits):

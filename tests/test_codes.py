@@ -77,13 +77,17 @@ def test_mask():
         ("(0535)1234567", "0535-1234567"),
         ("010 12345678", "010-12345678"),
         ("１３８００００１２３４", "13800001234"),
+        ("8613800001234", "13800001234"),  # +86 with the + left out
+        (8613800001234.0, "13800001234"),
     ],
 )
 def test_phone_normaliser(raw, expected):
     assert codes.normalize_phone(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["1234567", "12800001234", "abc", "1380000123"])
+@pytest.mark.parametrize(
+    "raw", ["1234567", "12800001234", "abc", "1380000123", "8623800001234", "861380000123"]
+)
 def test_bad_phones_are_refused(raw):
     with pytest.raises(codes.InvalidPhone):
         codes.normalize_phone(raw)

@@ -515,3 +515,35 @@ def test_merged_ranges_from_the_file_are_cut_to_the_sheet():
         ],
     )
     assert rows == [["户号", "组"], [1, "一组"], [1, "一组"], [1, "x"]]
+
+
+@pytest.mark.parametrize(
+    ("cell", "year_month", "expected"),
+    [
+        (19800501.0, False, dt.date(1980, 5, 1)),  # 19800501 typed into a number cell
+        (19800501, True, dt.date(1980, 5, 1)),
+        ("19800501", False, dt.date(1980, 5, 1)),
+        (196503.0, True, excel_read.YearMonth(1965, (3,), "196503")),  # 196503 typed into a number cell
+        (29342.0, False, dt.date(1980, 5, 1)),  # a date cell's serial
+    ],
+)
+def test_dates_typed_as_numbers_read_as_they_show(cell, year_month, expected):
+    assert excel_read.parse_birth(cell, year_month_column=year_month) == expected
+
+
+@pytest.mark.parametrize("cell", [19801301.0, 99999999.0, 196513.0, float("nan"), float("inf"), -1.0, 1.5])
+def test_numbers_that_are_no_date_are_refused_in_chinese(cell):
+    with pytest.raises(excel_read.CellError) as err:
+        excel_read.parse_birth(cell, year_month_column=True)
+    assert "日期" in str(err.value) or "年月" in str(err.value)
+
+
+def test_an_id_kept_text_by_a_quote_or_with_a_multiplication_sign_for_x_is_read():
+    number = rid(dt.date(1970, 1, 1), 11, "男")
+    x_number = next(
+        rid(dt.date(1970, 1, 1), s, "男")
+        for s in range(11, 999, 2)
+        if rid(dt.date(1970, 1, 1), s, "男").endswith("X")
+    )
+    assert excel_read.parse_id_cell("'" + number) == number == excel_read.parse_id_cell("`" + number)
+    assert excel_read.parse_id_cell(x_number[:17] + "×") == x_number

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -212,9 +213,13 @@ def parse_date(value: object) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if value != int(value) or not 1 <= value <= 80000:
-            raise CellError(f"“{value}”不是日期")
-        return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        whole = isinstance(value, int) or (math.isfinite(value) and value.is_integer())
+        if whole and 10_000_000 <= value <= 99_991_231:
+            value = str(int(value))  # 19800501 typed into a number cell: Excel keeps the number
+        elif whole and 1 <= value <= 80000:
+            return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        else:
+            raise CellError(f"“{int(value) if whole else value}”不是日期，请写成 1980-05-01 这样的格式")
     text = to_halfwidth(str(value)).strip()
     m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text) or re.fullmatch(
         r"(\d{4})(\d{2})(\d{2})", text
@@ -272,6 +277,9 @@ def parse_birth(value: object, *, year_month_column: bool = False) -> dt.date | 
         if year_month_column and value.day == 1:
             return YearMonth(value.year, (value.month,), f"{value:%Y-%m}")
         return value
+    if isinstance(value, float | int) and not isinstance(value, bool) and 190_001 <= value <= 210_012:
+        if float(value).is_integer():  # 196503 typed into a number cell
+            value = str(int(value))
     if isinstance(value, float | int) and not isinstance(value, bool) and 1900 <= value < 2100:
         if float(value).is_integer():
             raise CellError(f"“{int(value)}”只有年份；请写成 {int(value)}.03 这样的年月，或完整的出生日期")
@@ -308,7 +316,8 @@ def parse_id_cell(value: object) -> str:
             f"身份证号被 Excel 存成了数字（{shown}），只保留了 15 位有效数字，后几位已丢失"
             "（常见为末尾变成 000）；请把该列设为“文本”格式后重新录入完整号码"
         )
-    text = clean_text(value).replace(" ", "")
+    # the quote some systems put before a number to keep it text, and × typed for X with a Chinese IME
+    text = clean_text(value).replace(" ", "").lstrip("'`‘’").replace("×", "X")
     if _SCIENTIFIC.fullmatch(text):
         raise CellError(
             "身份证号被 Excel 存成了数字（科学计数法），后几位已丢失；请把该列设为“文本”后重新录入"
