@@ -119,6 +119,33 @@ def test_a_two_character_name_is_found_where_it_is_met_and_inside_texts_and_nowh
     assert "fts_diary_gram VIRTUAL TABLE" in plan and "SCAN fts_diary VIRTUAL" not in plan, plan
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "丁东\x00漏雨",
+        '"',
+        '""',
+        "*",
+        "丁东*",
+        "NEAR(丁 东)",
+        "body:丁东",
+        "-丁东",
+        "^丁",
+        "丁东 OR 漏雨",
+        "\\",
+        "%",
+        "_",
+    ],
+)
+def test_query_syntax_and_control_characters_typed_in_the_box_are_text(met, text):
+    """A NUL pasted into the search box, quotes, stars and the index's own operators are searched for as
+    text (the NUL ends a word): none reaches SQLite as syntax."""
+    ws, _cadre, _made, _ = met
+    assert _search(ws, text) == _text_hits(ws, text.replace("\x00", " "))
+    with ws.session() as s:
+        assert diary_entry_count(s, DiaryFilter(text=text)) == len(_text_hits(ws, text.replace("\x00", " ")))
+
+
 def test_editing_renaming_moving_and_deleting_keep_the_two_character_index(met):
     ws, cadre, made, (ding, ding_p, li, li_p) = met
     inside = made["丁东 inside a text"]

@@ -7,7 +7,14 @@ from sqlalchemy import select
 
 from db import vocab
 from db.models import AuditLog, CadreAssignment, Household, Person
-from db.queries.households import NO_CONTACT_CADRE, RosterFilter, roster_ids, roster_keys, roster_rows
+from db.queries.households import (
+    NO_CONTACT_CADRE,
+    RosterFilter,
+    roster_count,
+    roster_ids,
+    roster_keys,
+    roster_rows,
+)
 
 from app.errors import UserError
 from app.households import cadres, checks, roster, tags
@@ -48,6 +55,12 @@ def test_search_finds_any_member_by_name_pinyin_every_reading_id_suffix_phone_an
     assert _ids(village_ws, "三组 zs") == [a.id]  # words are ANDed
     assert _ids(village_ws, "qqq") == []
     assert sorted(_ids(village_ws, "z")) == sorted([a.id, b.id, c.id])  # one letter does not filter yet
+    # pasted control characters part words; quotes and the index's operators are text
+    assert _ids(village_ws, "三组\x00zs") == [a.id] == _ids(village_ws, "三组\x1fzs")
+    for text in ('"', '"张', "张*", "NEAR(张 三)", "text:张", "张 OR 王", "^", "\x00"):
+        with village_ws.session() as s:
+            assert roster_count(s, RosterFilter(text=text)) == len(_ids(village_ws, text)), text
+    assert _ids(village_ws, "张*") == [] == _ids(village_ws, "NEAR(张 三)")  # looked for as they are
 
 
 def test_search_text_follows_edits_moves_and_is_kept_for_the_roster(village_ws, village_admin):

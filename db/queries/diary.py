@@ -68,6 +68,7 @@ from db.models import (
 )
 from db.queries.people import PersonHit, hit_query, hits
 from db.queries.projects import project_text_column
+from db.queries.words import search_words
 from db.vocab import CLOSED, OPEN, REFERRED, REPLIED, SIGNED_METHODS, TOWN_REPLIED
 
 R = TypeVar("R")
@@ -245,7 +246,7 @@ def _write_index_rows(conn: Connection) -> None:
 
 
 def search_terms(text: str) -> list[str]:
-    return [t for t in (text or "").split() if t]
+    return search_words(text)
 
 
 def fts_key(when: dt.datetime) -> int:

@@ -52,6 +52,7 @@ from sqlalchemy.sql.selectable import ScalarSelect
 from db import vocab
 from db.bulk import large_fts_hash
 from db.models import CadreAssignment, Household, HouseholdTag, Person, User
+from db.queries.words import search_words
 
 ID_TAIL = 8  # an ID was indexed by its last 8 characters before migration 0016
 
@@ -287,7 +288,7 @@ def _fts_walk(match: str, *, dense: bool = False) -> ColumnElement[bool]:
 
 def effective_terms(text: str) -> tuple[str, ...]:
     """The words of a search that filter anything; the roster re-queries only when these change."""
-    words = [unicodedata.normalize("NFKC", w).strip() for w in (text or "").split()]
+    words = [unicodedata.normalize("NFKC", w).strip() for w in search_words(text)]
     return tuple(w.lower() for w in words if w and not (len(w) == 1 and w.isascii()))
 
 
@@ -319,7 +320,7 @@ def term_condition(term: str) -> ColumnElement[bool] | None:
 
 def _search_match(text: str) -> str | None:
     """The typed words as one ``MATCH`` of the search index (None: no word filters anything)."""
-    phrases = [_fts_phrase(p) for w in (text or "").split() if (p := term_phrase(w)) is not None]
+    phrases = [_fts_phrase(p) for w in search_words(text) if (p := term_phrase(w)) is not None]
     return " AND ".join(dict.fromkeys(phrases)) or None
 
 
