@@ -321,6 +321,8 @@ TEXTS = [
     "\u202e李四",  # a right-to-left override
     "e\u200d\u0301",  # a joiner between a letter and its accent: taken out, the two compose
     "\ufeff张三",
+    "张\x01三",  # a control character, pasted
+    "a\x85b",
 ]
 
 
@@ -411,6 +413,7 @@ def test_characters_that_show_nothing_are_taken_out_of_names_and_texts(village_w
     from app.households.checks import clean_name
 
     assert clean_name("\u202e李四\u200b") == "李四" and clean_text("一\u2066组\ufeff") == "一组"
+    assert clean_name("张\x01三\x00") == "张三" and clean_text("\x7f一组\x9f") == "一组"
     assert clean_text("e\u200d\u0301") == "é" == clean_text(clean_text("e\u200d\u0301"))
     book = tmp_path / "invisible.xlsx"
     wb = openpyxl.Workbook()

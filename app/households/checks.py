@@ -100,13 +100,14 @@ class Problem:
 
 
 # -- validation ---------------------------------------------------------------------------------
-# Characters that show nothing, or turn the text around them: zero-width spaces and joiners, the soft
-# hyphen, bidirectional marks, embeddings, overrides and isolates, the byte-order mark, tags (Unicode's
-# format characters, Cf). A name pasted from a chat carries a zero-width space and is then another name
-# than the same one typed; one with a right-to-left override is shown and printed backwards.
+# Characters that show nothing, or turn the text around them: control characters (a NUL, which
+# clean_text takes out on its own, aside), zero-width spaces and joiners, the soft hyphen,
+# bidirectional marks, embeddings, overrides and isolates, the byte-order mark, tags (Unicode's format
+# characters, Cf). A name pasted from a chat carries a zero-width space and is then another name than the
+# same one typed; one with a right-to-left override is shown and printed backwards.
 INVISIBLE = re.compile(
-    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
-    "\U000e0001\U000e0020-\U000e007f]"
+    "[\x01-\x08\x0e-\x1b\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f]"
 )
 _CLEANED: dict[str, str] = {}  # text → cleaned: a roster repeats its 组, 性别, 民族, 关系 … in every row
 _CLEANED_MAX = 50_000
@@ -120,13 +121,13 @@ def clean_text(value: object) -> str:
     if type(value) is str:
         out = _CLEANED.get(value)
         if out is None:
-            out = " ".join(to_halfwidth(INVISIBLE.sub("", value)).split())
+            out = " ".join(to_halfwidth(INVISIBLE.sub("", value.replace("\x00", ""))).split())
             if len(_CLEANED) >= _CLEANED_MAX:
                 _CLEANED.clear()
             if len(value) <= 64:
                 _CLEANED[value] = out
         return out
-    return " ".join(to_halfwidth(INVISIBLE.sub("", str(value))).split())
+    return " ".join(to_halfwidth(INVISIBLE.sub("", str(value).replace("\x00", ""))).split())
 
 
 def clean_name(value: object) -> str:
