@@ -547,3 +547,19 @@ def test_an_id_kept_text_by_a_quote_or_with_a_multiplication_sign_for_x_is_read(
     )
     assert excel_read.parse_id_cell("'" + number) == number == excel_read.parse_id_cell("`" + number)
     assert excel_read.parse_id_cell(x_number[:17] + "×") == x_number
+
+
+def test_a_two_level_header_with_cells_merged_down_is_found(village_ws, tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["户号", "组", "家庭成员信息", None, None, "住址"])
+    ws.append([None, None, "姓名", "与户主关系", "身份证号", None])
+    for cells in ("A1:A2", "B1:B2", "C1:E1", "F1:F2"):
+        ws.merge_cells(cells)
+    ws.append([7, "三组", "孙七", "户主", rid(dt.date(1966, 1, 1), 31, "男"), "三组7号"])
+    wb.save(tmp_path / "two-level.xlsx")
+    plan = plan_of(village_ws, tmp_path / "two-level.xlsx")
+    assert plan.header_row == 1 and {"household_no", "group_name", "name", "address"} <= set(
+        plan.mapping.values()
+    )
+    assert plan.count("new") == 1
