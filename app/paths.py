@@ -31,6 +31,9 @@ def resources_dir() -> Path:
     return base / "resources"
 
 
+CJK_FAMILY = "NotoSerifSC"  # the name every PDF gives the bundled font (app/pdf_fonts.py)
+
+
 def cjk_font_path() -> Path:
     """The bundled serif CJK font (Noto Serif SC, OFL) used for PDFs and as the UI fallback."""
     return resources_dir() / "fonts" / "NotoSerifSC-Regular.otf"

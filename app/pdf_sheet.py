@@ -3,17 +3,14 @@ project's Chinese font, margins, title and a page number in the footer."""
 
 from __future__ import annotations
 
-from fpdf import FPDF
+from app.pdf_fonts import FAMILY, CjkPdf
 
-from app.paths import cjk_font_path
-
-FONT = "NotoSerifSC"
+FONT = FAMILY
 
 
-class LandscapeSheet(FPDF):
+class LandscapeSheet(CjkPdf):
     def __init__(self, title: str) -> None:
         super().__init__(orientation="L", unit="mm", format="A4")
-        self.add_font(FONT, "", str(cjk_font_path()))
         self.set_margins(10, 10, 10)
         self.set_auto_page_break(True, margin=12)
         self.set_title(title)

@@ -11,18 +11,17 @@ import datetime as dt
 from pathlib import Path
 
 from app.dates import cn_date
-from app.paths import cjk_font_path
+from app.paths import CJK_FAMILY
 
-FONT = "cjk"
+FONT = CJK_FAMILY
 
 
 def write_sheet(out: Path, *, station: str, code: str, made_on: dt.date | None = None) -> Path:
     """Write the sheet for ``code`` of ``station`` to ``out`` (a PDF); returns the path."""
-    from fpdf import FPDF  # loads when a sheet is written, not with the settings screen
+    from app.pdf_fonts import CjkPdf  # loads when a sheet is written, not with the settings screen
 
     made_on = made_on or dt.date.today()
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.add_font(FONT, "", str(cjk_font_path()))
+    pdf = CjkPdf(orientation="P", unit="mm", format="A4")
     pdf.set_margins(22, 22, 22)
     pdf.set_title("民情簿数据库恢复码")
     pdf.set_creator("民情簿")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from fpdf import FPDF
 from fpdf.enums import WrapMode
 from fpdf.fonts import FontFace
 from sqlalchemy import select
@@ -19,20 +18,19 @@ from app.dates import cn_date
 from app.errors import UserError
 from app.households.checks import get_live
 from app.households.tags import hidden_tags
-from app.paths import cjk_font_path
+from app.pdf_fonts import FAMILY, CjkPdf
 from app.work import Work
 
-FONT = "NotoSerifSC"
+FONT = FAMILY
 HEAD = FontFace(fill_color=(230, 230, 230))
 WIDTHS = (27, 17, 19, 37, 26, 19, 29)  # 174 mm: the page less its margins
 HEADINGS = ("日期", "类别", "金额（元）", "物资或帮扶内容", "依据的政策", "帮扶人", "关联日记")
 
 
-class _AidPDF(FPDF):
+class _AidPDF(CjkPdf):
     def __init__(self, heading: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.heading = heading
-        self.add_font(FONT, "", str(cjk_font_path()))
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(True, margin=18)
         self.set_title(heading)

@@ -19,10 +19,10 @@ from app.dates import cn_date, cn_time
 from app.diary import acknowledgement, entries
 from app.diary.entries import entry_sections  # the text on screen is the text on paper
 from app.errors import UserError
-from app.paths import cjk_font_path
+from app.pdf_fonts import FAMILY, CjkPdf
 from app.work import Work
 
-FONT = "NotoSerifSC"
+FONT = FAMILY
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,10 @@ class PrintedDiary:
     pages: int
 
 
-class _DiaryPDF(FPDF):
+class _DiaryPDF(CjkPdf):
     def __init__(self, heading: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.heading = heading
-        self.add_font(FONT, "", str(cjk_font_path()))
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(True, margin=18)
         self.set_title(heading)

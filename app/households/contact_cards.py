@@ -29,7 +29,7 @@ from db.queries.informants import group_informants
 
 from app.errors import UserError
 from app.households.cadres import village_secretary
-from app.paths import cjk_font_path
+from app.pdf_fonts import FAMILY, CjkPdf
 from app.work import Work
 
 CARD_W, CARD_H = 93.0, 63.0  # mm
@@ -37,7 +37,7 @@ GAP = 4.0
 COLS, ROWS = 2, 4
 PER_SHEET = COLS * ROWS
 A4_W, A4_H = 210.0, 297.0
-FONT = "noto"
+FONT = FAMILY
 ONE_PER_PAGE_SCALE = 2.0  # a card alone on an A4 page: 186 × 126 mm
 
 
@@ -139,12 +139,11 @@ class CardsPrinted:
         return f"已生成 {self.cards} 户的联系卡，共 {self.pages} 页：{path}{skipped}"
 
 
-class _CardPdf(FPDF):
+class _CardPdf(CjkPdf):
     def __init__(self) -> None:
         super().__init__(unit="mm", format="A4")
         self.set_auto_page_break(False)
         self.set_margins(0, 0, 0)
-        self.add_font(FONT, "", str(cjk_font_path()))
         self.set_creator("民情簿 minqing")
         self.set_title("群众联系卡")
 

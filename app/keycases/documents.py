@@ -12,18 +12,17 @@ from fpdf import FPDF
 from app.dates import cn_date, cn_time
 from app.errors import UserError
 from app.keycases import cases
-from app.paths import cjk_font_path
+from app.pdf_fonts import FAMILY, CjkPdf
 from app.work import Work
 
-FONT = "NotoSerifSC"
+FONT = FAMILY
 LABEL_W = 32
 
 
-class _Sheet(FPDF):
+class _Sheet(CjkPdf):
     def __init__(self, heading: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.heading = heading
-        self.add_font(FONT, "", str(cjk_font_path()))
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(True, margin=18)
         self.set_title(heading)

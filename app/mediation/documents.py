@@ -12,7 +12,6 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
-from fpdf import FPDF
 from fpdf.enums import WrapMode
 from fpdf.fonts import FontFace
 
@@ -26,18 +25,17 @@ from app.errors import UserError
 from app.mediation import casefile, law, rules
 from app.mediation.info import CaseFile, PartyInfo, SignatureInfo, fen_to_yuan
 from app.mediation.printable import DOCUMENTS, FULL_ID_DOCUMENTS, PrintedDocument
-from app.paths import cjk_font_path
+from app.pdf_fonts import FAMILY, CjkPdf
 from app.work import Work
 
-FONT = "NotoSerifSC"
+FONT = FAMILY
 LABEL = FontFace(fill_color=(238, 238, 238))
 NO_LINE_START = frozenset("，。、；：？！）》」』”’…")
 
 
-class _Form(FPDF):
+class _Form(CjkPdf):
     def __init__(self, title: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.add_font(FONT, "", str(cjk_font_path()))
         self.set_margins(20, 18, 20)
         self.set_auto_page_break(True, margin=18)
         self.set_title(title)

@@ -23,11 +23,11 @@ from db.models.projects import ACCEPTED, COMPLETED, TOWN_SCOPE
 from app import attachments
 from app.dates import cn_date, cn_month_day
 from app.errors import UserError
-from app.paths import cjk_font_path
+from app.pdf_fonts import FAMILY, CjkPdf
 from app.projects.service import ProjectDetail, money_text, project_detail
 from app.work import Work
 
-FONT = "NotoSerifSC"
+FONT = FAMILY
 PLAN, DONE = "plan", "done"
 NOTICE_DAYS = 7  # 公示期
 BODY = 15  # pt: readable from a step away
@@ -45,10 +45,9 @@ def default_kind(detail: ProjectDetail) -> str:
     return DONE if detail.state in (COMPLETED, ACCEPTED) else PLAN
 
 
-class _Sheet(FPDF):
+class _Sheet(CjkPdf):
     def __init__(self, title: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.add_font(FONT, "", str(cjk_font_path()))
         self.set_margins(20, 18, 20)
         self.set_auto_page_break(True, margin=18)
         self.set_title(title)

@@ -16,7 +16,7 @@ from fpdf.fonts import FontFace
 from app import charts
 from app.dates import cn_date
 from app.errors import UserError
-from app.paths import cjk_font_path
+from app.pdf_fonts import CjkPdf
 from app.pdf_sheet import FONT, LandscapeSheet
 from app.reviews.common import month_label, period_label
 from app.reviews.meetings import DecisionInfo, MeetingInfo
@@ -169,10 +169,9 @@ def decision_lines(decisions: Sequence[DecisionInfo]) -> list[str]:
 BOX = "□"
 
 
-class _Portrait(FPDF):
+class _Portrait(CjkPdf):
     def __init__(self, title: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.add_font(FONT, "", str(cjk_font_path()))
         self.set_margins(15, 12, 15)
         self.set_auto_page_break(False)
         self.set_title(title)

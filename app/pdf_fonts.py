@@ -1,0 +1,88 @@
+"""The PDFs' Chinese font, and what becomes of a character it does not have.
+
+Noto Serif SC (``resources/fonts``) has the common characters and CJK Extension A, not Extension B and
+after, where some people's names and places are written (王𪚥, 九组𠀀号). fpdf2 left such a character out
+without a word: a name or an address printed one character short is read as another one, on a contact
+card or on a mediation agreement that has legal force. Now:
+
+- a character from Extension B on is drawn with the computer's own font for them, when it has one
+  (Windows: SimSun-ExtG or SimSun-ExtB; Linux: HanaMinB or BabelStone Han), added only to a document
+  that needs it (loading one takes a quarter of a second);
+- a character no font here has is printed as □, the sign for a character the printer lacks, so that the
+  gap shows and is filled in by hand; the characters are noted in the log and in
+  :attr:`CjkPdf.missing_characters`.
+
+Every PDF the program writes is a :class:`CjkPdf` (docs/security.md, "Names beyond the font").
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+
+from app.paths import CJK_FAMILY, cjk_font_path
+
+FAMILY = CJK_FAMILY
+MISSING_MARK = "□"
+# Extension B and every later block (and the compatibility supplement): none in the bundled font
+_BEYOND = re.compile("[\U00020000-\U0003ffff]")
+
+log = logging.getLogger("minqing.pdf")
+
+
+def rare_font_paths() -> list[Path]:
+    """The computer's fonts for characters beyond the bundled one, best first (those present)."""
+    fonts = Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts"
+    candidates = [
+        fonts / "SimsunExtG.ttf",  # Windows 11: Extensions B to H
+        fonts / "simsunb.ttf",  # Windows (Chinese editions since XP): SimSun-ExtB
+        Path("/usr/share/fonts/truetype/hanazono/HanaMinB.ttf"),  # Debian, Ubuntu: fonts-hanazono
+        Path("/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf"),  # fonts-babelstone-han
+    ]
+    return [p for p in candidates if p.is_file()]
+
+
+class CjkPdf(FPDF):
+    """An FPDF with the bundled Chinese font as :data:`FAMILY` (see the module docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_font(FAMILY, "", str(cjk_font_path()))
+        self.missing_characters: set[str] = set()
+        self._rare_fonts: list[str] | None = None  # None: not looked for yet
+
+    def normalize_text(self, text: str) -> str:
+        """Every text fpdf2 draws or measures passes here first."""
+        if _BEYOND.search(text):
+            text = self._beyond_the_font(text)
+        return super().normalize_text(text)
+
+    def _beyond_the_font(self, text: str) -> str:
+        if self._rare_fonts is None:
+            self._rare_fonts = []
+            for n, path in enumerate(rare_font_paths()):
+                try:
+                    self.add_font(f"rare{n}", "", str(path))
+                except Exception as exc:  # a damaged or unreadable system font: the next one, or □
+                    log.warning("字体 %s 无法使用：%s", path, exc)
+                    continue
+                self._rare_fonts.append(f"rare{n}")
+            if self._rare_fonts:
+                self.set_fallback_fonts(self._rare_fonts, exact_match=False)
+        cmaps = [self.fonts[FAMILY.lower()].cmap, *(self.fonts[f].cmap for f in self._rare_fonts)]  # type: ignore[union-attr]
+        out = []
+        for ch in text:
+            if ord(ch) >= 0x20000 and not any(ord(ch) in cmap for cmap in cmaps):
+                if ch not in self.missing_characters:
+                    log.warning(
+                        "PDF 里有本机字体都没有的字 U+%X，已印成 %s，请手写补上", ord(ch), MISSING_MARK
+                    )
+                self.missing_characters.add(ch)
+                ch = MISSING_MARK
+            out.append(ch)
+        return "".join(out)
