@@ -1,4 +1,4 @@
-"""The PDFs' Chinese font, and what becomes of a character it does not have.
+"""The PDFs' Chinese font, and what becomes of a character it does not have; and pictures placed safely.
 
 Noto Serif SC (``resources/fonts``) has the common characters and CJK Extension A, not Extension B and
 after, where some people's names and places are written (王𪚥, 九组𠀀号). fpdf2 left such a character out
@@ -13,10 +13,16 @@ card or on a mediation agreement that has legal force. Now:
   :attr:`CjkPdf.missing_characters`.
 
 Every PDF the program writes is a :class:`CjkPdf` (docs/security.md, "Names beyond the font").
+
+A signature or a photo placed on a paper (:meth:`CjkPdf.picture`) may have come from another station in a
+bundle, checked only against its hash: it is looked at before it is read, and one that cannot be read, or
+that would unpack to more than :data:`MAX_PICTURE_PIXELS`, is left out (the line stays blank for a hand
+signature) instead of stopping the paper.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
@@ -33,6 +39,9 @@ MISSING_MARK = "□"
 _BEYOND = re.compile("[\U00020000-\U0003ffff]")
 
 log = logging.getLogger("minqing.pdf")
+# A signature is a few hundred thousand pixels, a phone photo 12 million, an A4 page scanned at 600 dpi 35
+# million; a picture of more is refused before it is unpacked (a small PNG can unpack to gigabytes).
+MAX_PICTURE_PIXELS = 40_000_000
 
 
 def rare_font_paths() -> list[Path]:
@@ -86,3 +95,25 @@ class CjkPdf(FPDF):
                 ch = MISSING_MARK
             out.append(ch)
         return "".join(out)
+
+    def picture(self, data: bytes, **placement: Any) -> Any:
+        """``FPDF.image`` of ``data`` at ``placement`` (x, y, w, h); None, and nothing drawn, when the
+        picture cannot be read or is larger than :data:`MAX_PICTURE_PIXELS`."""
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(io.BytesIO(data)) as probe:  # the header only: nothing is unpacked yet
+                width, height = probe.size
+            if width * height > MAX_PICTURE_PIXELS:
+                log.warning("图片 %d×%d 像素，太大，未放进 PDF", width, height)
+                return None
+            return self.image(io.BytesIO(data), **placement)
+        except (
+            UnidentifiedImageError,
+            OSError,
+            ValueError,
+            SyntaxError,
+            Image.DecompressionBombError,
+        ) as exc:
+            log.warning("图片无法读取，未放进 PDF：%s", exc)
+            return None

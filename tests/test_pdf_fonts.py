@@ -3,6 +3,7 @@ printed as □: never left out of a name or an address (app/pdf_fonts.py). Real 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from fontTools.fontBuilder import FontBuilder
@@ -82,3 +83,63 @@ def test_a_station_name_beyond_the_font_shows_on_the_recovery_sheet(monkeypatch,
     monkeypatch.setattr(pdf_fonts, "rare_font_paths", lambda: [])
     write_sheet(tmp_path / "sheet.pdf", station=f"{RARE}家村", code="ABCD-EFGH")
     assert "□家村" in _text(tmp_path / "sheet.pdf")
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that says it is width × height (1 bit a pixel) and holds one row: what a picture bomb looks
+    like to a reader before it unpacks it."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    row = zlib.compress(b"\0" * (1 + (width + 7) // 8))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", row) + chunk(b"IEND", b"")
+
+
+def _small_png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (40, 20), 0).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_picture_that_cannot_be_read_or_would_unpack_too_large_is_left_out(tmp_path):
+    pdf = CjkPdf(unit="mm", format="A4")
+    pdf.add_page()
+    assert pdf.picture(b"not a picture", x=10, y=10, h=9) is None
+    assert pdf.picture(_png_header(20_000, 20_000), x=10, y=30, h=9) is None  # 400 million pixels
+    assert pdf.picture(_small_png()[:30], x=10, y=50, h=9) is None  # cut short
+    placed = pdf.picture(_small_png(), x=10, y=70, h=9)
+    assert placed is not None and round(placed.rendered_height) == 9
+    pdf.output(str(tmp_path / "pictures.pdf"))
+    images = [x for page in PdfReader(tmp_path / "pictures.pdf").pages for x in page.images]
+    assert len(images) == 1
+
+
+def test_the_diary_prints_with_a_damaged_signature_leaving_its_line_for_a_hand(village_ws, tmp_path):
+    import datetime as dt
+
+    from app.diary import acknowledgement, entries
+    from app.diary.documents import print_month
+
+    from tests.diary_helpers import NOW, add_cadre, add_household, entry_input
+
+    cadre = add_cadre(village_ws)
+    hid, pid, _ = add_household(village_ws, "张三丰")
+    with village_ws.work(cadre) as w:
+        for day, picture in ((1, b"not a picture"), (2, _png_header(20_000, 20_000)), (3, _small_png())):
+            e = entries.save_entry(w, entry_input(hid, pid, when=dt.datetime(2024, 3, day, 9)), now=NOW)
+            acknowledgement.acknowledge(
+                w, e.id, method="当场签字", signer_name="张三丰", signature_png=picture
+            )
+    with village_ws.work() as w:
+        printed = print_month(
+            w, tmp_path / "diary.pdf", cadre_id=cadre.id, year=2024, month=3, village_name="张家村"
+        )
+    assert printed.entries == 3
+    assert _text(tmp_path / "diary.pdf").count("群众签字") == 3
+    assert sum(len(p.images) for p in PdfReader(tmp_path / "diary.pdf").pages) == 1

@@ -6,7 +6,6 @@ acknowledges (:func:`app.diary.entries.entry_sections`) is the same on screen (t
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +60,7 @@ def _field(pdf: FPDF, label: str, text: str) -> None:
     pdf.multi_cell(0, 6, f"{label}：{text}", new_x="LMARGIN", new_y="NEXT")
 
 
-def _block(pdf: FPDF, n: int, e: entries.EntryDetail, signature_png: bytes | None) -> None:
+def _block(pdf: CjkPdf, n: int, e: entries.EntryDetail, signature_png: bytes | None) -> None:
     pdf.set_font(FONT, size=12)
     when = cn_time(e.occurred_at)
     pdf.cell(0, 8, f"{n}. {when}  {e.kind_label}  {e.place}".rstrip(), new_x="LMARGIN", new_y="NEXT")
@@ -83,7 +82,7 @@ def _block(pdf: FPDF, n: int, e: entries.EntryDetail, signature_png: bytes | Non
             new_y="NEXT",
         )
         if signature_png:
-            pdf.image(io.BytesIO(signature_png), x=pdf.w - pdf.r_margin - 45, y=y - 4, h=12)
+            pdf.picture(signature_png, x=pdf.w - pdf.r_margin - 45, y=y - 4, h=12)
     else:
         if ack is not None:
             _field(pdf, f"曾拒签（{cn_date(ack.signed_at)}）", ack.refusal_reason)
@@ -215,7 +214,7 @@ def print_entry(work: Work, target: Path, entry_id: str, *, village_name: str) -
             new_y="NEXT",
         )
         if signature:
-            pdf.image(io.BytesIO(signature), x=pdf.w - pdf.r_margin - 50, y=y - 4, h=14)
+            pdf.picture(signature, x=pdf.w - pdf.r_margin - 50, y=y - 4, h=14)
     else:
         pdf.multi_cell(0, 8, "以上内容我已看过（或听读过），情况属实。", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(6)

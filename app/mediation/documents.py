@@ -8,7 +8,6 @@ each marked with its holder), 口头协议登记表, 回访记录, 卷宗封面,
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -150,7 +149,7 @@ class _Form(CjkPdf):
         x = self.get_x()
         self.line(x, y + 8, x + 34, y + 8)
         if image is not None:
-            self.image(io.BytesIO(image), x=x + 2, y=y - 1, h=9)
+            self.picture(image, x=x + 2, y=y - 1, h=9)
         self.set_x(x + 36)
         if note:
             self.set_font(FONT, size=9)

@@ -10,7 +10,6 @@ asked, never by who asked (a notice board is public)."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections import Counter
 from pathlib import Path
 
@@ -221,10 +220,7 @@ def _photo_bytes(work: Work, detail: ProjectDetail) -> bytes | None:
     return None
 
 
-def _place_photo(pdf: FPDF, data: bytes, x: float, y: float) -> float:
-    """The photo at (x, y), :data:`PHOTO_WIDTH` wide; returns its bottom (``y`` when fpdf cannot read it)."""
-    try:
-        info = pdf.image(io.BytesIO(data), x=x, y=y, w=PHOTO_WIDTH)
-    except Exception:  # a photo fpdf cannot read (an unusual JPEG): the notice goes without it
-        return y
-    return y + float(info.rendered_height)
+def _place_photo(pdf: CjkPdf, data: bytes, x: float, y: float) -> float:
+    """The photo at (x, y), :data:`PHOTO_WIDTH` wide; returns its bottom (``y`` when it cannot be read)."""
+    info = pdf.picture(data, x=x, y=y, w=PHOTO_WIDTH)
+    return y if info is None else y + float(info.rendered_height)
