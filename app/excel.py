@@ -179,6 +179,7 @@ _SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})(\d{1,7})"')
+MAX_ERROR_CELLS = 10_000  # more, and the workbook is refused whole: fix the formulas first
 _ERROR_VALUE = re.compile(rb"<v>([^<]{1,20})</v>")
 
 
@@ -215,6 +216,11 @@ def error_cells(parts: Sequence[tuple[str, bytes]], sheet: str) -> list[tuple[in
         return out
     at = xml.find(b't="e"')
     while at >= 0:
+        if len(out) >= MAX_ERROR_CELLS:
+            raise UserError(
+                f"“{sheet}”里有 {MAX_ERROR_CELLS} 个以上的单元格是 Excel 的错误值（#N/A、#DIV/0! 等，多是公式"
+                "出了错）；请先改正这些公式，或复制后“选择性粘贴 → 数值”，再导入"
+            )
         start, end = xml.rfind(b"<c", 0, at), xml.find(b">", at)
         ref = _CELL_REF.search(xml, start, end)
         in_cell_tag = (

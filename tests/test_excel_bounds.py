@@ -262,3 +262,30 @@ def test_error_cells_are_found_whatever_the_order_of_attributes_and_only_in_cell
     ]
     assert error_cells(parts, "A&B") == [(1, 2, "#N/A"), (12, 3, "#DIV/0!")]
     assert error_cells(parts, "C") == [] and error_cells(parts, "none") == []
+
+
+def test_a_sheet_of_error_values_is_refused_whole_without_looking_at_each(monkeypatch):
+    from app import excel
+    from app.excel import error_cells
+
+    monkeypatch.setattr(excel, "MAX_ERROR_CELLS", 3)
+    book = (
+        b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://'
+        b'schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+        b'<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+    rels = (
+        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        b'<Relationship Id="rId1" Type="x" Target="worksheets/sheet1.xml"/></Relationships>'
+    )
+    cells = b"".join(b'<c r="A%d" t="e"><v>#N/A</v></c>' % n for n in range(1, 5))
+    parts = [
+        ("xl/workbook.xml", book),
+        ("xl/_rels/workbook.xml.rels", rels),
+        ("xl/worksheets/sheet1.xml", cells),
+    ]
+    with pytest.raises(UserError) as err:
+        error_cells(parts, "S")
+    assert "3 个以上" in err.value.message
+    parts[2] = ("xl/worksheets/sheet1.xml", cells[: cells.rindex(b"<c ")])
+    assert len(error_cells(parts, "S")) == 3
