@@ -13,6 +13,22 @@ _CHECK = "10X98765432"
 _ZEROS = ord("0") * sum(_WEIGHTS)
 
 
+# Characters that show nothing, or turn the text around them: control characters (a NUL, which
+# clean_text takes out on its own, aside), zero-width spaces and joiners, the soft hyphen,
+# bidirectional marks, embeddings, overrides and isolates, the byte-order mark, tags (Unicode's format
+# characters, Cf). A name pasted from a chat carries a zero-width space and is then another name than the
+# same one typed; one with a right-to-left override is shown and printed backwards.
+INVISIBLE = re.compile(
+    "[\x01-\x08\x0e-\x1b\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f]"
+)
+
+
+def without_invisible(text: str) -> str:
+    """``text`` without the characters of :data:`INVISIBLE`, nor a NUL."""
+    return INVISIBLE.sub("", text.replace("\x00", ""))
+
+
 def to_halfwidth(text: str) -> str:
     """Full-width digits, letters and spaces to ASCII (NFKC), as typed with a Chinese IME."""
     return unicodedata.normalize("NFKC", text)

@@ -208,6 +208,18 @@ def test_mediation_needs_two_parties_and_a_mediator(village_ws, mediator):
             registration.add_party(w, info.id, role="第三人", kind="单位", name="农机合作社")
 
 
+def test_a_typed_name_loses_what_shows_nothing_before_it_goes_on_a_paper(village_ws, mediator):
+    """A right-to-left override typed or pasted into a party's name would print it backwards on the
+    agreement; a zero-width space would make another name of it."""
+    with village_ws.work(mediator) as w:
+        info = new_case(w, parties=False)
+        party = registration.add_party(w, info.id, role="申请人", name="\u202e张三\u200b")
+        helper = registration.add_mediator(w, info.id, name="赵\u2066乡贤")
+        with pytest.raises(UserError, match="请填写当事人姓名"):
+            registration.add_party(w, info.id, role="被申请人", name="\u200b\u200e")
+    assert party.name == "张三" and helper.name == "赵乡贤"
+
+
 def test_roster_person_becomes_a_party_once_with_their_fields(village_ws, mediator):
     from db.models import Household, Person
 

@@ -9,7 +9,6 @@ unit of work (:class:`app.work.Work`).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field, replace
 
 from db.models import Household, Person
@@ -23,6 +22,7 @@ from app.codes import (
     normalize_phone,
     parse_resident_id,
     to_halfwidth,
+    without_invisible,
 )
 from app.errors import UserError
 from app.lookup import require_live
@@ -100,34 +100,25 @@ class Problem:
 
 
 # -- validation ---------------------------------------------------------------------------------
-# Characters that show nothing, or turn the text around them: control characters (a NUL, which
-# clean_text takes out on its own, aside), zero-width spaces and joiners, the soft hyphen,
-# bidirectional marks, embeddings, overrides and isolates, the byte-order mark, tags (Unicode's format
-# characters, Cf). A name pasted from a chat carries a zero-width space and is then another name than the
-# same one typed; one with a right-to-left override is shown and printed backwards.
-INVISIBLE = re.compile(
-    "[\x01-\x08\x0e-\x1b\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f]"
-)
 _CLEANED: dict[str, str] = {}  # text → cleaned: a roster repeats its 组, 性别, 民族, 关系 … in every row
 _CLEANED_MAX = 50_000
 
 
 def clean_text(value: object) -> str:
     """Trim, full-width → half-width for digits/letters, collapse inner runs of spaces, drop the
-    characters that show nothing (:data:`INVISIBLE`)."""
+    characters that show nothing (:data:`app.codes.INVISIBLE`)."""
     if value is None:
         return ""
     if type(value) is str:
         out = _CLEANED.get(value)
         if out is None:
-            out = " ".join(to_halfwidth(INVISIBLE.sub("", value.replace("\x00", ""))).split())
+            out = " ".join(to_halfwidth(without_invisible(value)).split())
             if len(_CLEANED) >= _CLEANED_MAX:
                 _CLEANED.clear()
             if len(value) <= 64:
                 _CLEANED[value] = out
         return out
-    return " ".join(to_halfwidth(INVISIBLE.sub("", str(value).replace("\x00", ""))).split())
+    return " ".join(to_halfwidth(without_invisible(str(value))).split())
 
 
 def clean_name(value: object) -> str:

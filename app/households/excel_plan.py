@@ -29,11 +29,10 @@ from db.queries.households import (
 )
 from db.vocab import ETHNICITY_VALUES
 
-from app.codes import ResidentId, mask_resident_id, parse_resident_id
+from app.codes import INVISIBLE, ResidentId, mask_resident_id, parse_resident_id
 from app.errors import UserError
 from app.households.checks import (
     HEAD,
-    INVISIBLE,
     RELATIONS,
     MemberInput,
     check_member,

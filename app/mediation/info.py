@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 from db.base import derived_id
 from db.models import User
 
+from app.codes import without_invisible
 from app.errors import UserError
 
 if TYPE_CHECKING:
@@ -292,7 +293,9 @@ def actor_name(user: User | None) -> str:
 
 
 def require_text(value: str | None, label: str, field: str) -> str:
-    value = (value or "").strip()
+    """A text the paper needs, without what shows nothing (a name with a right-to-left override would be
+    printed backwards on an agreement: app.codes.INVISIBLE)."""
+    value = without_invisible(value or "").strip()
     if not value:
         raise UserError(f"请填写{label}", field=field)
     return value
