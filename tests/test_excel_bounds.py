@@ -289,3 +289,8 @@ def test_a_sheet_of_error_values_is_refused_whole_without_looking_at_each(monkey
     assert "3 个以上" in err.value.message
     parts[2] = ("xl/worksheets/sheet1.xml", cells[: cells.rindex(b"<c ")])
     assert len(error_cells(parts, "S")) == 3
+
+
+def test_a_folder_given_for_the_workbook_is_named_as_one(village_ws, tmp_path):
+    with pytest.raises(UserError, match="是文件夹，不是 Excel 文件"), village_ws.work() as w:
+        excel_apply.import_file(w, tmp_path, dry_run=True)

@@ -91,6 +91,8 @@ def sheet_names(path: Path | str) -> list[str]:
 def _checked(path: Path) -> list[tuple[str, bytes]]:
     if not path.exists():
         raise UserError(f"找不到文件 {path}")
+    if not path.is_file():
+        raise UserError(f"{path} 是文件夹，不是 Excel 文件；请选择户籍花名册文件（.xlsx 或 .xls）")
     return check_workbook(path)
 
 
