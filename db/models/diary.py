@@ -22,14 +22,16 @@ class DiaryEntry(SyncedRecord, Base):
     __record_type__ = "diary_entries"
     __label__ = "民情日记"
     # Live entries by time (then id): the list's default order and its date filter, read from the index
-    # alone, so a window of the list or its count never touches the table.
+    # alone, so a window of the list or its count never touches the table. One cadre's live entries by
+    # time likewise (migration 0026_diary_entry_cadre_index).
     __table_args__ = (
         Index(
             "ix_diary_entry_live_occurred_at", "occurred_at", "id", sqlite_where=text("deleted_at IS NULL")
         ),
+        Index("ix_diary_entry_cadre", "cadre_id", "deleted_at", "occurred_at", "id"),
     )
 
-    cadre_id: Mapped[str] = mapped_column(ForeignKey("user.id"), index=True)
+    cadre_id: Mapped[str] = mapped_column(ForeignKey("user.id"))
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime)  # local time of the visit
     kind: Mapped[str] = mapped_column(String(20), index=True)  # 方式: db.vocab.ENTRY_KINDS
     place: Mapped[str] = mapped_column(String(200), default="")
