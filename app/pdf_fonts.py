@@ -12,7 +12,8 @@ card or on a mediation agreement that has legal force. Now:
   gap shows and is filled in by hand; the characters are noted in the log and in
   :attr:`CjkPdf.missing_characters`.
 
-Every PDF the program writes is a :class:`CjkPdf` (docs/security.md, "Names beyond the font").
+Every PDF the program writes is a :class:`CjkPdf` (docs/security.md, "Names beyond the font"), and is
+written by :meth:`CjkPdf.save`, whole or not at all.
 
 A signature or a photo placed on a paper (:meth:`CjkPdf.picture`) may have come from another station in a
 bundle, checked only against its hash: it is looked at before it is read, and one that cannot be read, or
@@ -22,6 +23,7 @@ signature) instead of stopping the paper.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -95,6 +97,29 @@ class CjkPdf(FPDF):
                 ch = MISSING_MARK
             out.append(ch)
         return "".join(out)
+
+    def save(self, target: Path | str) -> Path:
+        """Write the document to ``target`` whole or not at all: into a hidden file beside it, which then
+        takes its place. A failure (a full or unplugged stick) leaves ``target`` as it was, an earlier
+        paper of the same name included, and no part of a file behind."""
+        target = Path(target)
+        tmp = target.with_name(f".{target.name}.part")
+        try:
+            self.output(str(tmp))
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):  # the stick is gone: nothing is left to remove either
+                tmp.unlink(missing_ok=True)
+            raise
+        return target
+
+    def discard(self) -> None:
+        """A document given up before it was saved: its font files are closed (fpdf2 closes them only
+        while saving)."""
+        for font in self.fonts.values():
+            ttfont = getattr(font, "ttfont", None)
+            if ttfont is not None:
+                ttfont.close()
 
     def picture(self, data: bytes, **placement: Any) -> Any:
         """``FPDF.image`` of ``data`` at ``placement`` (x, y, w, h); None, and nothing drawn, when the

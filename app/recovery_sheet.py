@@ -58,6 +58,4 @@ def write_sheet(out: Path, *, station: str, code: str, made_on: dt.date | None =
     pdf.cell(
         0, 8, "保管人签字：________________　　　　日期：________________", new_x="LMARGIN", new_y="NEXT"
     )
-    out = Path(out)
-    pdf.output(str(out))
-    return out
+    return pdf.save(out)

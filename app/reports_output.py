@@ -130,9 +130,7 @@ def print_summary(
             pdf.add_page()
         pdf.ln(3)
         charts.draw_pdf(pdf, chart, FONT)
-    tmp = target.with_name(target.name + ".part")
-    pdf.output(str(tmp))
-    tmp.replace(target)
+    pdf.save(target)
     return pdf.pages_count
 
 

@@ -52,6 +52,73 @@ SURNAMES = "张王李刘陈杨赵黄周吴"
 GIVEN = "明华伟芳英"
 
 
+CARD_TRIALS = 3
+
+
+def _contact_cards(ws, admin, root: Path, report) -> None:
+    """群众联系卡 for the whole village (every household with a contact cadre, eight to a sheet), as the
+    roster page prints them, beside the raw limit: fpdf2 alone writing the same number of pages with
+    the same lines of text in the same font (no QR code, no frames: the library's own floor)."""
+    from fpdf import FPDF
+
+    from app.households.contact_cards import card_data, card_households, write_cards
+    from app.paths import cjk_font_path
+
+    def raw_cards(lines: list[list[str]]) -> float:
+        t = time.perf_counter()
+        pdf = FPDF(unit="mm", format="A4")
+        pdf.set_auto_page_break(False)
+        pdf.add_font("cjk", "", str(cjk_font_path()))
+        for i, card in enumerate(lines):
+            if i % 8 == 0:
+                pdf.add_page()
+            x, y = 10 + (i % 2) * 97, 10 + (i % 8 // 2) * 67
+            for n, line in enumerate(card):
+                pdf.set_font("cjk", size=8.5)
+                pdf.set_xy(x, y + n * 6)
+                pdf.cell(60, 5, line)
+        pdf.output(str(root / "raw-cards.pdf"))
+        return time.perf_counter() - t
+
+    with ws.work(admin) as w:
+        ids = card_households(w)
+        data = [c for c in card_data(w, ids) if c.contact is not None]
+        lines = [
+            [
+                "群众联系卡",
+                c.village_name,
+                f"户主：{c.head_name}    {c.group_name}",
+                f"住址：{c.address}",
+                *(f"{p.name} {p.phone}" for p in (c.contact, c.area, c.secretary, c.informant) if p),
+                "有事请找联系干部 · 请将此卡贴于家中显眼处",
+            ]
+            for c in data
+        ]
+        times, raws = [], []
+        for _ in range(CARD_TRIALS):
+            raws.append(raw_cards(lines))
+            t = time.perf_counter()
+            printed = write_cards(w, ids, root / "cards.pdf", progress=lambda *_: None)
+            times.append(time.perf_counter() - t)
+    report(
+        f"contact cards, whole village ({printed.cards} cards, {printed.pages} pages), median of {CARD_TRIALS}",
+        statistics.median(times),
+        "s",
+        None,
+    )
+    report("contact cards, whole village, worst", max(times), "s", None)
+    report("  per card (median)", statistics.median(times) / printed.cards * 1000, "ms", None)
+    report(
+        f"raw limit: fpdf2 alone, the same pages of the cards' text lines, median of {CARD_TRIALS}",
+        statistics.median(raws),
+        "s",
+        None,
+    )
+    report(
+        "contact cards ÷ raw limit (medians)", statistics.median(times) / statistics.median(raws), "×", None
+    )
+
+
 def run(report) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from sqlalchemy import func, select
@@ -162,6 +229,7 @@ def run(report) -> None:
         with small.work(admin) as w:
             rows = export_roster(w, root / "roster.xlsx", full_id=True, village_name="张家村")
         report(f"export roster workbook ({rows} rows)", time.perf_counter() - t, "s", None)
+        _contact_cards(small, admin, root, report)
         small.close()
         # Imported into a fresh village IMPORT_TRIALS times, each beside the raw limit: python-calamine
         # reading the same file into Python values (what the import's own reading starts from).

@@ -96,23 +96,62 @@ def test_one_card_per_page_and_a_group_only(village_with_cards, tmp_path):
     assert selection == [ids[3], ids[0]]  # roster order: 张 (U+5F20) before 欧 (U+6B27)
 
 
-def test_qr_code_dials_the_contact_cadre():
-    qr = segno.make("tel:13811112222", error="m")
-    # The card draws segno's matrix; decoding needs a camera, so check the payload the card encodes.
+def test_qr_code_squares_are_exactly_the_dark_modules():
+    """Each run of dark modules grown down over the rows with the same run: together the rectangles
+    cover every dark module once and no light one (segno's own matrix is the reference)."""
+    from app.households.contact_cards import _qr_squares
+
+    for data in ("tel:13811112222", "tel:13700001111", "tel:0535-1234567", "tel:" + "1" * 40):
+        matrix = segno.make(data, error="m").matrix
+        n, squares = _qr_squares(data)
+        covered: list[tuple[int, int]] = []
+        for c, r, w, h in squares:
+            covered += [(r + dr, c + dc) for dr in range(h) for dc in range(w)]
+        dark = [(r, c) for r, row in enumerate(matrix) for c, v in enumerate(row) if v]
+        assert n == len(matrix)
+        assert sorted(covered) == sorted(dark)  # no module twice, none missing, none light
+        assert len(squares) < len(dark) / 2  # rectangles, not one square per module
+
+
+def test_printed_qr_code_reads_as_the_contact_cadres_number(village_with_cards, tmp_path):
+    """The card as printed (the PDF drawn at 150 dpi) is read by a QR reader: it dials the contact cadre."""
+    import zxingcpp
+    from PIL import Image
+
+    ws, ids, _ = village_with_cards
+    out = tmp_path / "cards.pdf"
+    with ws.work() as w:
+        write_cards(w, [ids[0]], out, one_per_page=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "150", "-singlefile", str(out), str(tmp_path / "page")], check=True
+    )
+    found = zxingcpp.read_barcodes(Image.open(tmp_path / "page.png"))
+    assert [(b.format, b.text) for b in found] == [(zxingcpp.BarcodeFormat.QRCode, "tel:13811112222")]
+
+
+def test_cards_report_progress_and_a_stop_writes_nothing(village_with_cards, tmp_path):
     from app.households import contact_cards
 
-    calls = []
+    ws, ids, _ = village_with_cards
+    seen: list[tuple[int, int]] = []
+    with ws.work() as w:
+        write_cards(w, ids, tmp_path / "cards.pdf", progress=lambda d, t, _text: seen.append((d, t)))
+    assert seen[0] == (0, 10) and seen[-1] == (10, 10)
 
-    class Recorder:
-        def set_fill_color(self, *a):
-            pass
+    class Stop(Exception):
+        pass
 
-        def rect(self, *a, **k):
-            calls.append(a)
+    def stop(done: int, total: int, _text: str) -> None:
+        if done == total:  # the last report comes before the file is written
+            raise Stop()
 
-    contact_cards._qr(Recorder(), "tel:13811112222", 0, 0, 24)
-    dark = sum(1 for row in qr.matrix for v in row if v)
-    assert 0 < len(calls) - 1 <= dark
+    out = tmp_path / "stopped.pdf"
+    out.write_bytes(b"an earlier paper")
+    with ws.work() as w, pytest.raises(Stop):
+        write_cards(w, ids, out, progress=stop)
+    assert out.read_bytes() == b"an earlier paper"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["cards.pdf", "stopped.pdf"]
+    assert contact_cards.PROGRESS_EVERY <= 100  # a village of thousands hears from it every few seconds
 
 
 def test_cli_prints_cards_and_marks_them_delivered(village_with_cards, tmp_path, capsys):
@@ -141,6 +180,32 @@ def test_cli_prints_cards_and_marks_them_delivered(village_with_cards, tmp_path,
     with ws.session() as s:
         delivered = dict(s.execute(select(Household.head_name, Household.card_delivered_on)).all())
     assert delivered["张三"] == dt.date(2026, 3, 5) and delivered["赵六"] is None
+
+
+def test_cards_to_a_full_stick_keep_the_earlier_file_and_say_so_in_chinese(
+    village_with_cards, tmp_path, capsys
+):
+    ws, _ids, _ = village_with_cards
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    out = stick / "联系卡.pdf"
+    out.write_bytes(b"last month's cards")
+    (stick / ".联系卡.pdf.part").symlink_to("/dev/full")  # every write there fails with ENOSPC
+    assert cli_main(["households", "cards", "--data-dir", str(ws.root), str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "已满" in err and "Traceback" not in err
+    assert out.read_bytes() == b"last month's cards"
+    assert [p.name for p in stick.iterdir()] == ["联系卡.pdf"]  # nothing half written is left
+
+
+def test_every_pdf_is_written_whole_or_not_at_all():
+    """Every paper goes through CjkPdf.save (a hidden part file, then renamed): no module writes a
+    PDF straight to its target, where a full stick would leave half a file over the last good one."""
+    root = Path(__file__).resolve().parent.parent / "app"
+    writers = [
+        str(p.relative_to(root)) for p in root.rglob("*.py") if ".output(" in p.read_text(encoding="utf-8")
+    ]
+    assert writers == ["pdf_fonts.py"]
 
 
 def test_households_without_a_contact_cadre_get_no_card_and_are_counted(

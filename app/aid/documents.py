@@ -137,5 +137,5 @@ def print_household_aid(
     pdf.cell(0, 8, "日期：　　年　　月　　日", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(85, 8, "帮扶责任人签字：")
     pdf.cell(0, 8, "日期：　　年　　月　　日", new_x="LMARGIN", new_y="NEXT")
-    pdf.output(str(target))
+    pdf.save(target)
     return pdf.page_no()

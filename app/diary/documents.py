@@ -161,9 +161,7 @@ def print_month(
         if trial.page_break_triggered and trial.y - pdf.get_y() < page_height - 20:
             pdf.add_page()
         _block(pdf, n, e, png)
-    target = Path(target)
-    pdf.output(str(target))
-    return PrintedDiary(target, len(ids), pdf.page_no())
+    return PrintedDiary(pdf.save(target), len(ids), pdf.page_no())
 
 
 def print_entry(work: Work, target: Path, entry_id: str, *, village_name: str) -> PrintedDiary:
@@ -229,9 +227,7 @@ def print_entry(work: Work, target: Path, entry_id: str, *, village_name: str) -
         pdf.cell(0, 10, "日期：________年______月______日", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.cell(0, 10, f"记录干部：{e.cadre_name}    签字：____________________", new_x="LMARGIN", new_y="NEXT")
-    target = Path(target)
-    pdf.output(str(target))
-    return PrintedDiary(target, 1, pdf.page_no())
+    return PrintedDiary(pdf.save(target), 1, pdf.page_no())
 
 
 def _line(pdf: FPDF, label: str, text: str) -> None:

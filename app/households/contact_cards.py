@@ -13,7 +13,8 @@ phone from the roster (docs/informants.md).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,8 @@ PER_SHEET = COLS * ROWS
 A4_W, A4_H = 210.0, 297.0
 FONT = FAMILY
 ONE_PER_PAGE_SCALE = 2.0  # a card alone on an A4 page: 186 × 126 mm
+PROGRESS_EVERY = 50  # cards drawn between two progress reports (a whole village: a few seconds)
+Progress = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True)
@@ -148,32 +151,48 @@ class _CardPdf(CjkPdf):
         self.set_title("群众联系卡")
 
 
-def _qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
-    """The QR code as filled squares (one rectangle per run of dark modules in a row)."""
-    qr = segno.make(data, error="m")
-    matrix = [list(row) for row in qr.matrix]
+@functools.lru_cache(maxsize=512)
+def _qr_squares(data: str) -> tuple[int, tuple[tuple[int, int, int, int], ...]]:
+    """The QR code of ``data``: its modules per side, and its dark modules as rectangles (column, row,
+    width, height, in modules): each run of dark modules in a row, grown down over the rows below
+    that have the same run. Made once per number: a village's cards name a few dozen cadres, and
+    choosing a code's mask (segno tries all eight) was most of the time of printing them."""
+    matrix = segno.make(data, error="m").matrix
     n = len(matrix)
-    quiet = 1
-    module = size / (n + 2 * quiet)
-    pdf.set_fill_color(255, 255, 255)
-    pdf.rect(x, y, size, size, style="F")
-    pdf.set_fill_color(0, 0, 0)
+    done: list[tuple[int, int, int, int]] = []
+    growing: dict[tuple[int, int], int] = {}  # (first column, width) → the row the rectangle starts in
     for r, row in enumerate(matrix):
+        runs = set()
         c = 0
         while c < n:
             if row[c]:
                 start = c
                 while c < n and row[c]:
                     c += 1
-                pdf.rect(
-                    x + (quiet + start) * module,
-                    y + (quiet + r) * module,
-                    (c - start) * module,
-                    module,
-                    style="F",
-                )
+                runs.add((start, c - start))
             else:
                 c += 1
+        for run, top in list(growing.items()):
+            if run not in runs:
+                done.append((run[0], top, run[1], r - top))
+                del growing[run]
+        for run in runs:
+            growing.setdefault(run, r)
+    done.extend((run[0], top, run[1], n - top) for run, top in growing.items())
+    return n, tuple(sorted(done, key=lambda sq: (sq[1], sq[0])))
+
+
+def _qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
+    """The QR code as filled squares (vector, so it prints sharp at any size)."""
+    n, squares = _qr_squares(data)
+    quiet = 1
+    module = size / (n + 2 * quiet)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(x, y, size, size, style="F")
+    pdf.set_fill_color(0, 0, 0)
+    left, top = x + quiet * module, y + quiet * module
+    for c, r, w, h in squares:
+        pdf.rect(left + c * module, top + r * module, w * module, h * module, style="F")
 
 
 def _person_line(role: str, p: CardPerson | None) -> str:
@@ -248,13 +267,14 @@ def _cut_marks(pdf: FPDF, x: float, y: float, w: float, h: float) -> None:
             pdf.line(cx, cy + dy * off, cx, cy + dy * (off + length))
 
 
-def render_cards(cards: Sequence[CardData], out: Path | str, *, one_per_page: bool = False) -> int:
-    """Write the PDF (A4 pages); returns its page count."""
-    pdf = _CardPdf()
+def _draw_cards(
+    pdf: FPDF, cards: Sequence[CardData], one_per_page: bool, step: Callable[[int], None]
+) -> None:
     if one_per_page:
         s = ONE_PER_PAGE_SCALE
         left, top = (A4_W - CARD_W * s) / 2, 24.0
-        for card in cards:
+        for i, card in enumerate(cards):
+            step(i)
             pdf.add_page()
             with pdf.transform(Transform.scaling(s, s).translate(left, top)):
                 _draw_card(pdf, card, 0, 0)
@@ -264,26 +284,49 @@ def render_cards(cards: Sequence[CardData], out: Path | str, *, one_per_page: bo
             pdf.set_xy(left, top - 10)
             pdf.cell(CARD_W * s, 5, "群众联系卡  沿裁切线剪下，贴于家中显眼处", align="C")
             pdf.set_text_color(0, 0, 0)
-    else:
-        left = (A4_W - COLS * CARD_W - (COLS - 1) * GAP) / 2
-        top = (A4_H - ROWS * CARD_H - (ROWS - 1) * GAP) / 2
-        for i, card in enumerate(cards):
-            slot = i % PER_SHEET
-            if slot == 0:
-                pdf.add_page()
-                pdf.set_font(FONT, size=7)
-                pdf.set_text_color(120, 120, 120)
-                pdf.set_xy(left, 4)
-                pdf.cell(
-                    A4_W - 2 * left, 4, f"群众联系卡  第 {i // PER_SHEET + 1} 页  沿裁切线剪开", align="C"
-                )
-                pdf.set_text_color(0, 0, 0)
-            col, row = slot % COLS, slot // COLS
-            x, y = left + col * (CARD_W + GAP), top + row * (CARD_H + GAP)
-            _draw_card(pdf, card, x, y)
-            _cut_marks(pdf, x, y, CARD_W, CARD_H)
-    out = Path(out)
-    pdf.output(str(out))
+        return
+    left = (A4_W - COLS * CARD_W - (COLS - 1) * GAP) / 2
+    top = (A4_H - ROWS * CARD_H - (ROWS - 1) * GAP) / 2
+    for i, card in enumerate(cards):
+        step(i)
+        slot = i % PER_SHEET
+        if slot == 0:
+            pdf.add_page()
+            pdf.set_font(FONT, size=7)
+            pdf.set_text_color(120, 120, 120)
+            pdf.set_xy(left, 4)
+            pdf.cell(A4_W - 2 * left, 4, f"群众联系卡  第 {i // PER_SHEET + 1} 页  沿裁切线剪开", align="C")
+            pdf.set_text_color(0, 0, 0)
+        col, row = slot % COLS, slot // COLS
+        x, y = left + col * (CARD_W + GAP), top + row * (CARD_H + GAP)
+        _draw_card(pdf, card, x, y)
+        _cut_marks(pdf, x, y, CARD_W, CARD_H)
+
+
+def render_cards(
+    cards: Sequence[CardData],
+    out: Path | str,
+    *,
+    one_per_page: bool = False,
+    progress: Progress | None = None,
+) -> int:
+    """Write the PDF (A4 pages); returns its page count. ``progress(done, total, text)`` is called as
+    the cards are drawn (it may raise to stop: then nothing is written)."""
+    pdf = _CardPdf()
+    total = len(cards)
+
+    def step(done: int) -> None:
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, total, f"正在生成联系卡（{done}/{total}）")
+
+    try:
+        _draw_cards(pdf, cards, one_per_page, step)
+        if progress is not None:
+            progress(total, total, f"正在写入 PDF（{total} 张联系卡）")
+    except BaseException:  # stopped (取消) or failed: nothing is written
+        pdf.discard()
+        raise
+    pdf.save(out)
     return pdf.pages_count
 
 
@@ -294,9 +337,11 @@ def write_cards(
     *,
     one_per_page: bool = False,
     today: dt.date | None = None,
+    progress: Progress | None = None,
 ) -> CardsPrinted:
     """Cards for the given households (in that order) to ``out``. Households without a contact cadre
-    are left out and counted; when none is left, nothing is written."""
+    are left out and counted; when none is left, nothing is written. ``progress``: see
+    :func:`render_cards`."""
     data = card_data(work, household_ids, today=today)
     cards = [c for c in data if c.contact is not None]
     skipped = len(data) - len(cards)
@@ -306,7 +351,7 @@ def write_cards(
             if skipped
             else "没有符合条件的户"
         )
-    pages = render_cards(cards, out, one_per_page=one_per_page)
+    pages = render_cards(cards, out, one_per_page=one_per_page, progress=progress)
     return CardsPrinted(len(cards), pages, skipped, tuple(c.household_id for c in cards))
 
 

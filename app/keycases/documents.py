@@ -158,7 +158,5 @@ def print_case(work: Work, case_id: str, target: Path, *, unit_name: str) -> int
     pdf.set_text_color(90)
     pdf.cell(0, 8, f"{unit_name}打印于{cn_date(dt.date.today())}", align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0)
-    tmp = target.with_name(f".{target.name}.tmp")
-    pdf.output(str(tmp))
-    tmp.replace(target)
+    pdf.save(target)
     return pdf.pages_count

@@ -267,11 +267,7 @@ def _sign_block(
 
 
 def _write(pdf: _Form, target: Path, copies: int = 1, *, full_ids: bool = False) -> PrintedDocument:
-    target = Path(target)
-    tmp = target.with_name(target.name + ".part")
-    pdf.output(str(tmp))
-    tmp.replace(target)
-    return PrintedDocument(target, pdf.pages_count, copies, full_ids)
+    return PrintedDocument(pdf.save(target), pdf.pages_count, copies, full_ids)
 
 
 # -- the documents ----------------------------------------------------------------------------------

@@ -279,9 +279,7 @@ def print_report(
             new_y="NEXT",
             wrapmode=WrapMode.CHAR,
         )
-    tmp = target.with_name(target.name + ".part")
-    pdf.output(str(tmp))
-    tmp.replace(target)
+    pdf.save(target)
     return pdf.pages_count
 
 

@@ -204,8 +204,7 @@ def write_notice(
         raise UserError(f"文件名要以 .pdf 结尾：{target.name}", field="file")
     if not target.parent.is_dir():
         raise UserError(f"文件夹 {target.parent} 不存在，请先建立或换一个位置", field="file")
-    pdf.output(str(target))
-    return target
+    return pdf.save(target)
 
 
 PHOTO_WIDTH = 56  # mm

@@ -36,10 +36,8 @@ def check_pdf_target(target: Path | str) -> Path:
     return target
 
 
-def _save(pdf: FPDF, target: Path) -> int:
-    tmp = target.with_name(target.name + ".part")
-    pdf.output(str(tmp))
-    tmp.replace(target)
+def _save(pdf: CjkPdf, target: Path) -> int:
+    pdf.save(target)
     return pdf.pages_count
 
 

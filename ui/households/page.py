@@ -332,7 +332,7 @@ class HouseholdsPage(QWidget):
                 else:
                     ids = card_households(w)
                 progress(0, len(ids), f"正在生成 {len(ids)} 张联系卡")
-                return write_cards(w, ids, path, one_per_page=one)
+                return write_cards(w, ids, path, one_per_page=one, progress=progress)
 
         def done(printed) -> None:
             self.last_cards = printed
