@@ -448,6 +448,7 @@ class DiaryTab(QWidget):
                     year=month.year(),
                     month=month.month(),
                     village_name=station.name,
+                    progress=progress,
                 )
 
         run_in_background(
