@@ -63,6 +63,66 @@ def _median_ms(fn, repeat: int = RUNS) -> float:
     return statistics.median(_timed_ms(fn, repeat))
 
 
+def _month_print(ws, report) -> None:
+    """The worst case of 民情日记's month print: the busiest cadre-month of the workspace, whole, as the
+    diary page prints it; beside it the raw limit, fpdf2 alone writing the same entries' texts in the
+    same font on pages that break anywhere (no entry kept on one page, no signature pictures)."""
+    from fpdf import FPDF
+    from sqlalchemy import func, select
+
+    from db.models import DiaryEntry
+
+    from app.diary import entries
+    from app.diary.documents import print_month
+    from app.paths import cjk_font_path
+
+    from bench.bench_startup import OUT
+
+    month = func.strftime("%Y-%m", DiaryEntry.occurred_at)
+    target = OUT / "diary-month.pdf"
+    with ws.work() as w:
+        cadre, busiest, n = w.session.execute(
+            select(DiaryEntry.cadre_id, month, func.count())
+            .where(DiaryEntry.deleted_at.is_(None))
+            .group_by(DiaryEntry.cadre_id, month)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).one()
+        year, mon = map(int, busiest.split("-"))
+        t = time.perf_counter()
+        printed = print_month(w, target, cadre_id=cadre, year=year, month=mon, village_name="张家村")
+        program = time.perf_counter() - t
+        ids = w.session.scalars(
+            select(DiaryEntry.id)
+            .where(DiaryEntry.cadre_id == cadre, DiaryEntry.deleted_at.is_(None), month == busiest)
+            .order_by(DiaryEntry.occurred_at)
+        ).all()
+        texts = [
+            [text for _label, text in entries.entry_sections(entries.entry_detail(w, i)) if text] for i in ids
+        ]
+    t = time.perf_counter()
+    pdf = FPDF()
+    pdf.add_font("cjk", "", str(cjk_font_path()))
+    pdf.set_font("cjk", size=10.5)
+    pdf.add_page()
+    for entry in texts:
+        for text in entry:
+            pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(OUT / "diary-month-raw.pdf"))
+    raw = time.perf_counter() - t
+    report(
+        f"diary: month print, the busiest cadre-month ({printed.entries} entries, {printed.pages} pages)",
+        program,
+        "s",
+        None,
+    )
+    report("diary:   per entry", program / printed.entries * 1000, "ms", None)
+    report("diary: raw limit: fpdf2 alone, the same entries' texts", raw, "s", None)
+    report("diary: month print ÷ raw limit", program / raw, "×", None)
+    target.unlink(missing_ok=True)
+    (OUT / "diary-month-raw.pdf").unlink(missing_ok=True)
+
+
 def run(report) -> None:
     from sqlalchemy import func, select
 
@@ -206,6 +266,7 @@ def run(report) -> None:
             )
         report(f"diary: export a year's ledger ({rows} demands)", time.perf_counter() - t, "s", 30)
         target.unlink(missing_ok=True)
+        _month_print(ws, report)
     finally:
         ws.close(daily_backup=False)
 
