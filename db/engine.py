@@ -18,10 +18,10 @@ from db import cipher
 PAGE_SIZE = cipher.PAGE_SIZE
 # Page cache per connection of an encrypted database (SQLite's default is 2 MiB): every page that falls
 # out of it is decrypted again at its next read. At 100 000 households 今日待办's query alone fills it, and
-# it is most of the window's peak memory (the selftest visiting every screen: 200.1 MB with 32 MiB, 192 MB
-# with 24, 184 MB with 16; issue 17's row is 200 MB); with 24 MiB a search again in a running window
-# still costs what a plain database's does (bench.run encryption: 0.94×, target 1.3×).
-ENCRYPTED_CACHE_KIB = 24 * 1024
+# it is most of the window's peak memory (the selftest visiting every screen: 200.1 MB with 32 MiB, 196 MB
+# with 28, 192 MB with 24; issue 17's row is 200 MB). 24 MiB made the roster's 3-character name search
+# a third slower (its pages no longer all fit; bench.run households, both orders); 28 MiB did not.
+ENCRYPTED_CACHE_KIB = 28 * 1024
 
 
 def make_engine(path: Path | str, *, key: bytes | None = None, synchronous: str = "FULL") -> Engine:
