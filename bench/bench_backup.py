@@ -43,6 +43,16 @@ def _clean(scratch) -> None:
         os.sync()
 
 
+def copy_to_disk(source, target) -> None:
+    """A plain file copy that is on the disk when it returns (fsync), as a backup must be."""
+    shutil.copyfile(source, target)
+    fd = os.open(target, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def timed_rounds(fns: dict, scratch) -> dict[str, list[float]]:
     """Each of ``fns`` timed RUNS times, in rounds that take them in turn (the first of a round moving
     on by one each round), each from an empty ``scratch`` and a disk with nothing left to write: the
@@ -92,11 +102,7 @@ def run(report) -> None:
         shutil.copyfile(db, scratch / f"copy-{next(n)}.db")
 
     def durable_copy() -> None:
-        out = scratch / f"durable-{next(n)}.db"
-        shutil.copyfile(db, out)
-        fd = os.open(out, os.O_RDONLY)
-        os.fsync(fd)
-        os.close(fd)
+        copy_to_disk(db, scratch / f"durable-{next(n)}.db")
 
     def bare_backup() -> None:
         src, dst = cipher.connect(db, key), cipher.connect(scratch / f"bare-{next(n)}.db", key)

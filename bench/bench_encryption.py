@@ -16,13 +16,12 @@ Run alone: ``python -m bench.run encryption``.
 
 from __future__ import annotations
 
-import os
 import shutil
 import statistics
 import time
 from pathlib import Path
 
-from bench.bench_backup import RUNS, _timed, timed_rounds
+from bench.bench_backup import RUNS, _timed, copy_to_disk, timed_rounds
 
 _SELFTEST = """
 import contextlib, json, sys
@@ -259,18 +258,11 @@ def run(report) -> None:
     # Taken in turn, each from an empty scratch folder and a disk with nothing left to write
     # (bench_backup.timed_rounds): the copies without fsync return before their bytes are on the disk,
     # and those bytes were paid by the next backup's fsync when the runs came one kind after another.
-    def durable_copy() -> None:
-        out = scratch / "durable.db"
-        shutil.copyfile(db, out)
-        fd = os.open(out, os.O_RDONLY)
-        os.fsync(fd)
-        os.close(fd)
-
     timed = timed_rounds(
         {
             "encrypted": lambda: backups.write_backup(db, scratch / "enc", "bench", key),
             "copy": lambda: shutil.copyfile(db, scratch / "copy.db"),
-            "durable": durable_copy,
+            "durable": lambda: copy_to_disk(db, scratch / "durable.db"),
             "plain": lambda: backups.write_backup(plain, scratch / "plain", "bench", None),
         },
         scratch,
