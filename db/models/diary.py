@@ -83,13 +83,16 @@ class Demand(SyncedRecord, Base):
     __tablename__ = "demand"
     __record_type__ = "demands"
     __label__ = "群众诉求"
-    # 今日待办's closed demands still without the resident's 点评, from a short index range (migration 0015)
     __table_args__ = (
+        # 今日待办's closed demands still without the resident's 点评, from a short index range (migration 0015)
         Index(
             "ix_demand_closed_without_feedback",
             "closed_on",
             sqlite_where=text("status = '已办结' AND feedback_verdict IS NULL AND deleted_at IS NULL"),
         ),
+        # by status, and the closed ones by the day they were closed: 统计报表's 办结 per month from the index
+        # alone (migration 0027)
+        Index("ix_demand_status_closed", "status", "closed_on", "village_code", "deleted_at"),
     )
 
     entry_id: Mapped[str] = mapped_column(ForeignKey("diary_entry.id"), index=True)
@@ -99,7 +102,7 @@ class Demand(SyncedRecord, Base):
     content: Mapped[str] = mapped_column(Text)
     responsible_id: Mapped[str | None] = mapped_column(ForeignKey("user.id"), index=True)
     due_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(10), default=vocab.OPEN, index=True)
+    status: Mapped[str] = mapped_column(String(10), default=vocab.OPEN)  # ix_demand_status_closed
     handling: Mapped[str] = mapped_column(Text, default="")  # 办理情况
     reply: Mapped[str] = mapped_column(Text, default="")  # 答复内容
     replied_on: Mapped[dt.date | None] = mapped_column(Date)

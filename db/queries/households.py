@@ -40,6 +40,7 @@ from sqlalchemy import (
     Connection,
     and_,
     column,
+    exists,
     func,
     literal_column,
     select,
@@ -681,20 +682,20 @@ def group_sort_key(name: str) -> tuple[int, str]:
 
 
 def cadres_in_use(session: Session, village_code: str | None = None) -> list[tuple[str, str]]:
-    """(user id, display name) of everyone who is anyone's current contact cadre."""
-    q = (
-        select(User.id, User.display_name)
-        .join(CadreAssignment, CadreAssignment.cadre_id == User.id)
-        .where(
-            CadreAssignment.role == vocab.CONTACT_CADRE,
-            CadreAssignment.end_on.is_(None),
-            CadreAssignment.deleted_at.is_(None),
-        )
-        .distinct()
-        .order_by(User.display_name)
-    )
-    if village_code:
-        q = q.where(CadreAssignment.village_code == village_code)
+    """(user id, display name) of everyone who is anyone's current contact cadre.
+
+    Asked of each account (a few dozen), each answered by its first current assignment in the index by
+    cadre: a join walked every household's assignment first (100 000 at 100 000 households, 0.15 s
+    each time the roster opened)."""
+    current = [
+        CadreAssignment.cadre_id == User.id,
+        CadreAssignment.role == vocab.CONTACT_CADRE,
+        CadreAssignment.end_on.is_(None),
+        CadreAssignment.deleted_at.is_(None),
+    ]
+    if village_code:  # as an expression: the village's index would hold every household of the village
+        current.append(CadreAssignment.village_code.concat("") == village_code)
+    q = select(User.id, User.display_name).where(exists().where(*current)).order_by(User.display_name)
     return [(r[0], r[1]) for r in session.execute(q)]
 
 

@@ -164,11 +164,16 @@ def demand_picks(
         .outerjoin(Household, Household.id == Demand.household_id)
         .outerjoin(ProjectDemand, _live_link())
         .outerjoin(Project, and_(Project.id == ProjectDemand.project_id, Project.deleted_at.is_(None)))
-        .where(Demand.deleted_at.is_(None), Demand.village_code == village_code)
+        .where(Demand.deleted_at.is_(None))
     )
     if ids is not None:
-        q = q.where(Demand.id.in_(ids))
+        # Found by their ids. The village is checked of those rows only: as a plain equality SQLite would
+        # walk the village's index instead, every demand of the village (170 000 at 100 000 households,
+        # a quarter of a second), since it cannot know that one code covers them all (no statistics).
+        # ``|| ''`` makes the test an expression, which no index serves.
+        q = q.where(Demand.id.in_(ids), Demand.village_code.concat("") == village_code)
     else:
+        q = q.where(Demand.village_code == village_code)
         if not include_closed:
             q = q.where(Demand.status != vocab.CLOSED)
         text = text.strip()
