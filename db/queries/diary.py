@@ -496,10 +496,25 @@ def diary_entry_ids(
 
 
 def diary_entry_count(session: Session, f: DiaryFilter | None = None) -> int:
-    """How many entries match ``f`` (the list's row count, without loading their ids)."""
+    """How many entries match ``f`` (the list's row count, without loading their ids). Filters on village,
+    方式 and dates only (the list as it opens: no filter at all) are answered from the per-day counts of
+    live entries (db/diary_derived.py), a few thousand rows instead of every entry (0.12 s at 100 000
+    households, each time the list opened)."""
     f = f or DiaryFilter()
     if search_terms(f.text):
         inner = _search_in_time_order(f, True, keys=False)[0]
+    elif replace(f, village_code=None, kind=None, date_from=None, date_to=None, text="") == DiaryFilter():
+        d = diary_derived.ENTRY_DAY
+        q = select(func.coalesce(func.sum(d.c.n), 0))
+        if f.village_code:
+            q = q.where(d.c.village_code == f.village_code)
+        if f.kind:
+            q = q.where(d.c.kind == f.kind)
+        if f.date_from:
+            q = q.where(d.c.day >= f.date_from.isoformat())
+        if f.date_to:
+            q = q.where(d.c.day <= f.date_to.isoformat())
+        return int(session.scalar(q) or 0)
     else:
         inner = _filtered(select(DiaryEntry.id), f)
     return session.scalar(select(func.count()).select_from(inner.subquery())) or 0
