@@ -113,6 +113,7 @@ def build(
 # -- layout: one drawing for every renderer ------------------------------------------------------------
 CELL_W, CELL_H, LEGEND_H, MARGIN = 250.0, 118.0, 26.0, 8.0
 TEXT_SIZE = 12.0  # the size of the text, in the layout's unit
+DIGIT_W = TEXT_SIZE * 0.62  # a digit's width at that size (at most, in the fonts the program draws with)
 NAME_CHARS = 8  # a longer unit name is cut (with …) so the panel's heading stays inside it
 AXIS_COLOR, GRID_COLOR, TEXT_COLOR, LABEL_COLOR = "#888888", "#bbbbbb", "#222222", "#666666"
 
@@ -180,8 +181,11 @@ def _panel(chart: MonthChart, panel: Panel, x: float, y: float, w: float, h: flo
     name = panel.name if len(panel.name) <= NAME_CHARS else panel.name[: NAME_CHARS - 1] + "…"
     out.append(Text(x + 4, y + 3, w - 8, 16, f"{name}  {totals}"))
     top = max([1, *(v for m in panel.months for v in m)])
-    px, py, pw, ph = x + 26, y + 28, w - 32, h - 46
-    out.append(Text(x + 1, py - 6, 22, 14, str(top), "R", LABEL_COLOR))
+    # the number at the top of the axis, right-aligned before it: as wide as its digits (a village of
+    # 100 000 households visits 40 000 times a month; five digits in the old 22 ran out of the panel)
+    axis = max(22.0, DIGIT_W * len(str(top)) + 2)
+    px, py, pw, ph = x + axis + 4, y + 28, w - axis - 10, h - 46
+    out.append(Text(x + 1, py - 6, axis, 14, str(top), "R", LABEL_COLOR))
     out.append(Line(px, py, px + 3, py))
     out.append(Line(px, py + ph, px + pw, py + ph))
     slot = pw / MONTHS
@@ -193,10 +197,8 @@ def _panel(chart: MonthChart, panel: Panel, x: float, y: float, w: float, h: flo
             bh = ph * value / top
             if bh > 0:
                 out.append(Rect(bx + s * bar, py + ph - bh, bar, bh, series.color))
-        if i % 3 == 0:
+        if i % 3 == 0:  # the quarters' first months (a 12月 at the axis's end ran into 10月 on paper)
             out.append(Text(bx - 4, py + ph + 2, slot + 12, 14, f"{i + 1}月", "L", LABEL_COLOR))
-        elif i == MONTHS - 1:  # ends at the axis's end, inside the panel
-            out.append(Text(px + pw - 34, py + ph + 2, 34, 14, f"{i + 1}月", "R", LABEL_COLOR))
     return out
 
 

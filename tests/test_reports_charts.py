@@ -224,3 +224,68 @@ def test_a_hostile_village_name_stays_text_and_inside_its_panel(tmp_path):
     sheet = openpyxl.load_workbook(tmp_path / "图表.xlsx")["图表"]
     cell = sheet["A3"]
     assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
+
+
+@pytest.mark.parametrize("top", [7, 999, 42661, 1234567])
+def test_the_number_at_the_top_of_the_axis_fits_before_the_axis(qtbot, top):
+    """A village of 100 000 households visits some 40 000 times a month: the axis's top number, in the
+    font the screen draws with, lies whole inside its panel and left of the bars."""
+    from PySide6.QtGui import QFont, QFontMetricsF
+    from PySide6.QtWidgets import QApplication
+
+    chart = charts.MonthChart("走访记录", "篇", 2026, reports.VISIT_SERIES)
+    chart.panels = [charts.Panel("张家村", [(top,)] + [(1,)] * 11)]
+    steps = charts.layout(chart, 1000)
+    panel = next(s for s in steps if isinstance(s, charts.Rect) and s.fill is None)
+    label = next(s for s in steps if isinstance(s, charts.Text) and s.text == str(top))
+    axis = next(s for s in steps if isinstance(s, charts.Line))
+    font = QFont(QApplication.font())
+    font.setPixelSize(int(charts.TEXT_SIZE))
+    needed = QFontMetricsF(font).horizontalAdvance(str(top))
+    assert label.w >= needed, (label.w, needed)
+    from app.pdf_fonts import FAMILY, CjkPdf
+
+    pdf, k = CjkPdf(), 0.27  # on paper (draw_pdf's scale), right-aligned inside fpdf2's cell margin
+    try:
+        pdf.set_font(FAMILY, size=charts.TEXT_SIZE * k * charts.PT_PER_MM * 0.92)
+        assert label.w >= pdf.get_string_width(str(top)) / k + pdf.c_margin / k, label
+    finally:
+        pdf.discard()
+    assert label.x >= panel.x and label.x + label.w <= axis.x1, (label, axis)
+    bars = [s for s in steps if isinstance(s, charts.Rect) and s.fill is not None and s.y > panel.y]
+    assert min(b.x for b in bars) >= axis.x1 and max(b.x + b.w for b in bars) <= panel.x + panel.w
+
+
+@pytest.mark.parametrize("top", [7, 42661])
+def test_the_month_labels_never_run_into_each_other_on_screen_or_paper(qtbot, top):
+    """Under the axis the quarters' first months, 1月 4月 7月 10月; measured in the screen's font and in
+    the PDF's (with the room fpdf2 keeps inside a cell), no two overlap and none leaves the panel."""
+    from PySide6.QtGui import QFont, QFontMetricsF
+    from PySide6.QtWidgets import QApplication
+
+    from app.pdf_fonts import FAMILY, CjkPdf
+
+    chart = charts.MonthChart("走访记录", "篇", 2026, reports.VISIT_SERIES)
+    chart.panels = [charts.Panel("张家村", [(top,)] * 12)]
+    steps = charts.layout(chart, 1000)
+    panel = next(s for s in steps if isinstance(s, charts.Rect) and s.fill is None)
+    labels = [
+        s for s in steps if isinstance(s, charts.Text) and s.text.endswith("月") and s.text[:-1].isdigit()
+    ]
+    assert [s.text for s in labels] == ["1月", "4月", "7月", "10月"]
+    font = QFont(QApplication.font())
+    font.setPixelSize(int(charts.TEXT_SIZE))
+    screen = QFontMetricsF(font)
+    pdf, k = CjkPdf(), 0.27  # draw_pdf's scale
+    try:
+        pdf.set_font(FAMILY, size=charts.TEXT_SIZE * k * charts.PT_PER_MM * 0.92)
+        for width_of, inset in (
+            (screen.horizontalAdvance, 0.0),
+            (lambda text: pdf.get_string_width(text) / k, pdf.c_margin / k),
+        ):
+            spans = [(s.x + inset, s.x + inset + width_of(s.text)) for s in labels]
+            for (_a, end), (start, _b) in zip(spans, spans[1:], strict=False):
+                assert end <= start, spans
+            assert spans[-1][1] <= panel.x + panel.w, spans
+    finally:
+        pdf.discard()
