@@ -23,7 +23,8 @@ verdict: ``Workspace.open(defer_check=True)``), beside the bare ``PRAGMA quick_c
 Targets: window within 1.5 s (issue 2) and ≤ 4× the bare window (issue 17; given to both the first
 window and the main window after the instant sign-in); peak RSS, every screen
 visited, ≤ 200 MB (issue 17); ≤ 1 s of start held by the integrity check (issue 14). Each screen's
-worst time to open in the selftest (its data shown) is reported too: 今日待办 and 统计报表 ≤ 1 s (issue 17).
+worst time to open in the selftest (its data shown) is reported too, without a target (see bench_reports
+for 今日待办's and 统计报表's 1 s).
 """
 
 from __future__ import annotations
@@ -48,7 +49,6 @@ TARGET_WINDOW_S = 1.5
 TARGET_WINDOW_RATIO = 4.0  # issue 17: ≤ 4× a bare QMainWindow measured in the same run
 TARGET_RSS_MB = 200  # issue 17: all screens visited
 TARGET_CHECK_AT_START_S = 1.0  # issue 14: quick_check at start on the 100 000-household village
-TARGET_SCREEN_S = {"home": 1.0, "reports": 1.0}  # issue 17: 今日待办 ready, 统计报表's figures
 
 
 def _env() -> dict[str, str]:
@@ -255,13 +255,14 @@ def run(report) -> None:
             "s",
             None,
         )
-        # each screen's worst (issue 17: every screen at 100 000 households; 今日待办 and 统计报表 ≤ 1 s)
+        # each screen's worst (issue 17: every screen at 100 000 households). No target here: the selftest's
+        # time includes its own polling; 今日待办's and 统计报表's work is timed against 1 s in bench_reports
         for key, title in dict((p["key"], p["title"]) for p in pages).items():
             report(
                 f"  screen {title} ({key}) to open, {label}, worst of {RUNS}",
                 max(p["open_s"] for p in pages if p["key"] == key),
                 "s",
-                TARGET_SCREEN_S.get(key),
+                None,
             )
     quick_check_at_start(report, workspaces[1][1])
 
