@@ -495,6 +495,21 @@ def diary_entry_ids(
     return list(session.scalars(q))
 
 
+def _per_day_total(
+    counts: Any, date_from: dt.date | None, date_to: dt.date | None, **equal: str | None
+) -> Select[Any]:
+    """SELECT the sum of ``n`` of the per-day counts ``counts`` (db/diary_derived.py) whose day is within
+    the dates and whose columns named in ``equal`` hold the values given (None or empty: any)."""
+    q = select(func.coalesce(func.sum(counts.c.n), 0)).where(
+        *[counts.c[name] == value for name, value in equal.items() if value]
+    )
+    if date_from:
+        q = q.where(counts.c.day >= date_from.isoformat())
+    if date_to:
+        q = q.where(counts.c.day <= date_to.isoformat())
+    return q
+
+
 def diary_entry_count(session: Session, f: DiaryFilter | None = None) -> int:
     """How many entries match ``f`` (the list's row count, without loading their ids). Filters on village,
     方式 and dates only (the list as it opens: no filter at all) are answered from the per-day counts of
@@ -504,16 +519,9 @@ def diary_entry_count(session: Session, f: DiaryFilter | None = None) -> int:
     if search_terms(f.text):
         inner = _search_in_time_order(f, True, keys=False)[0]
     elif replace(f, village_code=None, kind=None, date_from=None, date_to=None, text="") == DiaryFilter():
-        d = diary_derived.ENTRY_DAY
-        q = select(func.coalesce(func.sum(d.c.n), 0))
-        if f.village_code:
-            q = q.where(d.c.village_code == f.village_code)
-        if f.kind:
-            q = q.where(d.c.kind == f.kind)
-        if f.date_from:
-            q = q.where(d.c.day >= f.date_from.isoformat())
-        if f.date_to:
-            q = q.where(d.c.day <= f.date_to.isoformat())
+        q = _per_day_total(
+            diary_derived.ENTRY_DAY, f.date_from, f.date_to, village_code=f.village_code, kind=f.kind
+        )
         return int(session.scalar(q) or 0)
     else:
         inner = _filtered(select(DiaryEntry.id), f)
@@ -895,17 +903,9 @@ def ledger_count(session: Session, f: LedgerFilter | None = None) -> int:
         inner = _demand_select([Demand.id], f, "date", True)[0]
         return session.scalar(select(func.count()).select_from(inner.subquery())) or 0
     d = _demand_day
-    q = select(func.coalesce(func.sum(d.c.n), 0))
-    if f.village_code:
-        q = q.where(d.c.village_code == f.village_code)
-    if f.status:
-        q = q.where(d.c.status == f.status)
-    if f.category:
-        q = q.where(d.c.category == f.category)
-    if f.date_from:
-        q = q.where(d.c.day >= f.date_from.isoformat())
-    if f.date_to:
-        q = q.where(d.c.day <= f.date_to.isoformat())
+    q = _per_day_total(
+        d, f.date_from, f.date_to, village_code=f.village_code, status=f.status, category=f.category
+    )
     if f.overdue_on:  # an open one's due date is kept ('' for none); a closed one's is ''
         q = q.where(d.c.status != CLOSED, d.c.due_on != "", d.c.due_on < f.overdue_on.isoformat())
     return int(session.scalar(q) or 0)
