@@ -23,12 +23,21 @@ class DiaryEntry(SyncedRecord, Base):
     __label__ = "民情日记"
     # Live entries by time (then id): the list's default order and its date filter, read from the index
     # alone, so a window of the list or its count never touches the table. One cadre's live entries by
-    # time likewise (migration 0026_diary_entry_cadre_index).
+    # time likewise (migration 0026_diary_entry_cadre_index). At a town, live entries by village, then
+    # time: the list sorted by its 村 column (30 villages, 300 000 entries: 2.8 s sorted, 0.3 ms walked;
+    # migration 0028).
     __table_args__ = (
         Index(
             "ix_diary_entry_live_occurred_at", "occurred_at", "id", sqlite_where=text("deleted_at IS NULL")
         ),
         Index("ix_diary_entry_cadre", "cadre_id", "deleted_at", "occurred_at", "id"),
+        Index(
+            "ix_diary_entry_live_village",
+            "village_code",
+            "occurred_at",
+            "id",
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
     )
 
     cadre_id: Mapped[str] = mapped_column(ForeignKey("user.id"))
