@@ -682,21 +682,30 @@ def group_sort_key(name: str) -> tuple[int, str]:
 
 
 def cadres_in_use(session: Session, village_code: str | None = None) -> list[tuple[str, str]]:
-    """(user id, display name) of everyone who is anyone's current contact cadre.
+    """(user id, display name) of everyone who is anyone's current contact cadre (of one village's
+    households: a town's roster with a village chosen).
 
-    Asked of each account (a few dozen), each answered by its first current assignment in the index by
-    cadre: a join walked every household's assignment first (100 000 at 100 000 households, 0.15 s
-    each time the roster opened)."""
+    Of every household (a village station's roster): asked of each account (a few dozen), each answered
+    by its first current assignment in the index by cadre — a join walked every household's assignment
+    (100 000 at 100 000 households, 0.15 s each time the roster opened). Of one village at a town: that
+    village's assignments, from the index by village (a few thousand of the town's)."""
     current = [
-        CadreAssignment.cadre_id == User.id,
         CadreAssignment.role == vocab.CONTACT_CADRE,
         CadreAssignment.end_on.is_(None),
         CadreAssignment.deleted_at.is_(None),
     ]
-    if village_code:  # as an expression: the village's index would hold every household of the village
-        current.append(CadreAssignment.village_code.concat("") == village_code)
-    q = select(User.id, User.display_name).where(exists().where(*current)).order_by(User.display_name)
-    return [(r[0], r[1]) for r in session.execute(q)]
+    if village_code:
+        q = (
+            select(User.id, User.display_name)
+            .join(CadreAssignment, CadreAssignment.cadre_id == User.id)
+            .where(*current, CadreAssignment.village_code == village_code)
+            .distinct()
+        )
+    else:
+        q = select(User.id, User.display_name).where(
+            exists().where(CadreAssignment.cadre_id == User.id, *current)
+        )
+    return [(r[0], r[1]) for r in session.execute(q.order_by(User.display_name))]
 
 
 # -- what an imported roster already is -----------------------------------------------------------
