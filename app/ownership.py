@@ -29,6 +29,7 @@ are the table "Authority" in ``docs/bundle-format.md``.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -492,7 +493,7 @@ def screen_rows(
     verdict: dict[int, str] = {}
     _screen_bookkeeping(rows, idx, auth, verdict)
     load_scopes(conn, spec.table_name, idx, rows, auth)
-    if spec.table_name == "attachment":
+    if spec.table_name == "attachment" and not _attachments_pass(rows, idx, auth):
         for n, r in enumerate(rows):
             if n not in verdict:
                 problem = _attachment_verdict(r, idx, auth)
@@ -655,6 +656,15 @@ def _bad_references(
     """Of the distinct ``values`` of a reference column: those that may not be referenced, with the
     reason (``{col}`` filled in by the caller). Set algebra against the bundle's own ids first; the
     database is asked only about the rest."""
+    if len(targets) == 1:  # the usual case: every value a row of this bundle, of this village, not refused
+        in_bundle = auth.bundle_rows.get(targets[0])
+        if (
+            in_bundle is not None
+            and in_bundle.keys() >= values
+            and not auth.foreign_ids(targets[0])
+            and not auth.rejected.get(targets[0])
+        ):
+            return {}
     bad: dict[object, str] = {}
     known: set[Any] = set()  # rows of this bundle, of this village, not refused
     for t in targets:
@@ -691,6 +701,34 @@ def _bad_references(
         ):
             bad[value] = "“{col}”引用的记录在本包中已被拒收"
     return bad
+
+
+# every hash of a column at once: joined by newlines, each exactly 64 characters long
+_SHA256_RUN = re.compile(r"[0-9a-f]{64}(?:\n[0-9a-f]{64})*")
+
+
+def _attachments_pass(rows: list[list[Any]], idx: dict[str, int], auth: Authority) -> bool:
+    """Would :func:`_attachment_verdict` pass every row? On whole columns: every hash 64 lowercase hex
+    digits (one match over them all; as each is 64 characters long, each newline of the match is a
+    seam between two), every owner table known, and (from a village) no owner of the town's scope."""
+    shas = _column(rows, idx["sha256"])
+    town_owned = () if auth.from_town else {key for key, scope in auth.scopes.items() if scope == TOWN_SCOPE}
+    try:
+        tables = _distinct(rows, idx["owner_table"])
+        owners = (
+            set(zip(_column(rows, idx["owner_table"]), _column(rows, idx["owner_id"]), strict=True))
+            if town_owned
+            else ()
+        )
+    except TypeError:  # an owner that is a list or a dict: the row's own verdict says so
+        return False
+    return (
+        set(map(type, shas)) == {str}
+        and set(map(len, shas)) == {64}
+        and tables <= auth.synced_tables
+        and _SHA256_RUN.fullmatch("\n".join(shas)) is not None
+        and not any(owner in town_owned for owner in owners)
+    )
 
 
 def _attachment_verdict(r: list[Any], idx: dict[str, int], auth: Authority) -> str | None:
@@ -883,6 +921,55 @@ def column_verdict(
 
         return incoming_verdict(table_name, columns, incoming, local)
     return None
+
+
+def _unfilled(value: object) -> bool:
+    """A town-only column left empty by a village (:func:`column_verdict`'s test: 0 is no amount)."""
+    return value in (None, "") or (type(value) is int and value == 0)
+
+
+def new_rows_pass(table_name: str, columns: list[str], rows: list[list[Any]], auth: Authority) -> bool:
+    """Would :func:`column_verdict` pass every one of ``rows`` as a new record here (``local`` None)?
+    Answered on whole columns, for a village's rows of the tables whose only new-row rules are column
+    tests (town-only columns left empty; a demand's status and office). True: none needs asking; False:
+    some may fail, or the table has other rules: the caller asks row by row, for the reasons.
+
+    Types are looked at before values: a set would take ``False`` or ``0.0`` for the ``0`` that
+    leaves an amount empty, and only an ``int`` 0 does."""
+    if (
+        auth.from_town
+        or table_name not in TOWN_ONLY_COLUMNS
+        or table_name in ROW_CHECKED_TABLES
+        or table_name in TOWN_SCOPED_TABLES
+        or not set(map(len, rows)) <= {len(columns)}
+    ):
+        return False
+    idx = {c: i for i, c in enumerate(columns)}
+    none = type(None)
+    for c in TOWN_ONLY_COLUMNS[table_name]:
+        if c in idx:
+            values = _column(rows, idx[c])
+            if set(map(type, values)) != {none} and not all(map(_unfilled, values)):
+                return False
+    if table_name != "demand":
+        return True
+    # demand_verdict of a new row from a village: a known status, never 乡镇已答复; an office of the
+    # list or none, and one named when the status is 已上报乡镇
+    if "status" not in idx:
+        return False
+    statuses = _column(rows, idx["status"])
+    allowed = set(vocab.DEMAND_STATUSES) - {vocab.TOWN_REPLIED}
+    if set(map(type, statuses)) != {str} or not set(statuses) <= allowed:
+        return False
+    if "referred_office" not in idx:
+        return vocab.REFERRED not in statuses
+    offices = _column(rows, idx["referred_office"])
+    kinds = set(map(type, offices))
+    if not kinds <= {none, str} or not {o for o in offices if o is not None} <= set(vocab.TOWN_OFFICES):
+        return False
+    return none not in kinds or all(
+        o is not None for s, o in zip(statuses, offices, strict=True) if s == vocab.REFERRED
+    )
 
 
 def demand_verdict(

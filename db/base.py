@@ -184,10 +184,22 @@ def index_changes() -> None:
 
 
 def synced_models() -> list[type]:
-    """All mapped classes that are synced records, in dependency (table creation) order."""
+    """All mapped classes that are synced records, in dependency (table creation) order. Worked out
+    once for the models declared so far (sorting the tables is a topological sort of every foreign
+    key: a bundle's import asks a score of times); a new mapped class works it out again."""
+    mappers = Base.registry.mappers
+    cached = _synced_models_cache.get(len(mappers))
+    if cached is not None:
+        return list(cached)
     by_table: dict[str, type] = {}
-    for mapper in Base.registry.mappers:
+    for mapper in mappers:
         cls = mapper.class_
         if issubclass(cls, SyncedRecord):
             by_table[mapper.persist_selectable.description] = cls
-    return [by_table[t.name] for t in Base.metadata.sorted_tables if t.name in by_table]
+    found = [by_table[t.name] for t in Base.metadata.sorted_tables if t.name in by_table]
+    _synced_models_cache.clear()
+    _synced_models_cache[len(mappers)] = found
+    return list(found)
+
+
+_synced_models_cache: dict[int, list[type]] = {}  # number of mappers → the synced models in table order

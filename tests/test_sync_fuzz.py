@@ -258,6 +258,12 @@ KNOWN_ATTACKS = [
     [("nest", "manifest", 200_000)],
     [("nest", "section", 200_000)],
     [("section_meta", 0, "size", 600_000_000)],
+    # values no column may take where the checks use them as keys or compare them with names
+    [("row", "attachments", "owner_table", ["diary_entry"], True)],
+    [("row", "attachments", "owner_id", {"id": 1}, True)],
+    [("row", "attachments", "sha256", ["ab" * 32], True)],
+    [("row", "demands", "status", ["待办理"], True)],
+    [("row", "demands", "referred_office", {"科室": "民政办"}, True)],
 ]
 
 

@@ -303,11 +303,6 @@ def _column_rules(table_name: str, auth: ownership.Authority) -> bool:
     )
 
 
-def _town_only_filled(spec: TableSpec, idx: dict[str, int], rows: list[list[Any]]) -> bool:
-    cols = [idx[c] for c in ownership.TOWN_ONLY_COLUMNS.get(spec.table_name, ()) if c in idx]
-    return any(r[i] not in (None, "") for r in rows for i in cols)
-
-
 def _classify_rows(
     conn: Connection,
     staged: StagedTable,
@@ -324,6 +319,8 @@ def _classify_rows(
     i_bs, i_bv, i_origin = idx.get("base_station"), idx.get("base_version"), idx.get("origin_station")
     frozen = spec.table_name in ownership.FROZEN_TABLES
     column_rules = _column_rules(spec.table_name, auth)
+    # a village's new demands (and cases) are checked on whole columns when every row passes
+    new_rules = column_rules and not ownership.new_rows_pass(spec.table_name, cols, rows, auth)
     inserts: list[list[Any]] = []
     updates: list[list[Any]] = []
     counts = result.counts
@@ -339,7 +336,7 @@ def _classify_rows(
             if i_origin is not None and r[i_origin] != auth.sender_id and not auth.from_town:
                 auth.refuse(result.rejections, spec, rid, r[i_v], "新记录标为由其他工作站建立")
                 continue
-            problem = ownership.column_verdict(spec.table_name, cols, r, None, auth) if column_rules else None
+            problem = ownership.column_verdict(spec.table_name, cols, r, None, auth) if new_rules else None
             if problem:
                 auth.refuse(result.rejections, spec, rid, r[i_v], problem)
                 continue
