@@ -17,6 +17,7 @@ from db.models.projects import TOWN_SCOPE, VILLAGE_SCOPE
 
 from app import ownership
 from app.sync import records
+from app.sync.gate import BundleRejected
 
 VILLAGE, TOWN = "370681101201", "370681101"
 
@@ -221,3 +222,34 @@ def test_references_to_refused_or_foreign_rows_of_the_bundle(town_ws: Any) -> No
     assert screen(ours, refused, frozenset({"h2"})) == ["p1", "p2: “所属户”引用的记录在本包中已被拒收"]
     # a household in neither the bundle nor here: the database is asked (the insert's key decides)
     assert screen(ours, [person("p1", "h1"), person("p3", "h-nowhere")]) == ["p1", "p3"]
+
+
+@pytest.mark.parametrize(
+    "rows, count",
+    [
+        ([["h1", VILLAGE, "s", 1], ["h2", VILLAGE, "s"]], 2),  # a row short of a column
+        ([["h1", VILLAGE, "s", 1], ["h2", VILLAGE, "s", 1, "x"]], 2),  # a row with one too many
+        ([["h1", VILLAGE, "s", 1], {"id": "h2"}], 2),  # a row that is an object
+        ([["h1", VILLAGE, "s", 1], "h2"], 2),
+        ([["h1", VILLAGE, "s", 1]], 2),  # fewer rows than the manifest says
+        ([], 1),
+    ],
+)
+def test_a_section_of_the_wrong_shape_is_refused_whole(rows: list[Any], count: int) -> None:
+    import json
+
+    spec = _spec("household")
+    raw = json.dumps({"columns": ["id", "village_code", "changed_station", "version"], "rows": rows}).encode()
+    with pytest.raises(BundleRejected, match="行数或列数与清单不符"):
+        records.stage_section(spec, raw, count)
+
+
+def test_a_section_of_the_right_shape_is_staged() -> None:
+    import json
+
+    spec = _spec("household")
+    rows = [["h1", VILLAGE, "s", 1], ["h2", VILLAGE, "s", 2]]
+    raw = json.dumps({"columns": ["id", "village_code", "changed_station", "version"], "rows": rows}).encode()
+    assert records.stage_section(spec, raw, 2).rows == rows
+    empty = json.dumps({"columns": ["id", "village_code", "changed_station", "version"], "rows": []}).encode()
+    assert records.stage_section(spec, empty, 0).rows == []
