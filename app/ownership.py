@@ -122,6 +122,8 @@ UNIT_OWNED_TABLES: dict[str, str | None] = {
 USER_COLUMNS = ("created_by", "updated_by")
 # The columns the rules name, as a clerk reads them in a refusal's reason.
 COLUMN_LABELS = {
+    "village_code": "所属村",
+    "username": "登录名",
     "household_id": "所属户",
     "person_id": "人员",
     "entry_id": "所属民情日记",

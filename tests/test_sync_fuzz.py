@@ -357,6 +357,13 @@ def _apply_mutations(world, a, town, mutations, out: Path) -> Path:
     return path
 
 
+def _no_english_exception(reason: str) -> None:
+    """A refusal's reason never carries an exception's or SQLite's English (a field the bundle names may
+    be quoted: 含本程序不认识的字段 xyz)."""
+    for words in ("unhashable", "constraint", "Error", "type '", "not supported", "too large", "binding"):
+        assert words not in reason, reason
+
+
 def _check_village_bundle(world, mutations) -> None:
     copy = _Copy(world, ("a", "town"))
     try:
@@ -371,6 +378,7 @@ def _check_village_bundle(world, mutations) -> None:
         assert got.status in ("imported", "rejected", "already_imported"), got
         if got.status == "rejected":
             assert got.reason.startswith(REASONS), got.reason
+            _no_english_exception(got.reason)
         for r in got.rejections:
             assert r.reason and not r.reason.isascii()
         assert synced_rows(town, B_CODE) == b_before
@@ -430,6 +438,39 @@ def _village_stations(town: Workspace) -> set[str]:
 @pytest.mark.parametrize("mutations", KNOWN_ATTACKS, ids=lambda m: "+".join(f"{x[0]}:{x[1]}" for x in m))
 def test_known_attacks_never_break_the_town(world, mutations):
     _check_village_bundle(world, mutations)
+
+
+@pytest.mark.parametrize(
+    "mutation, reason",
+    [
+        (
+            ("row", "attachments", "owner_table", ["diary_entry"], True),
+            "内容损坏：“附件”中有无法存入的数据（有字段的值不是文字、数字或日期），未导入",
+        ),
+        (
+            ("row", "persons", "name", {"姓": "张"}, True),
+            "内容损坏：“家庭成员”中有无法存入的数据（有字段的值不是文字、数字或日期），未导入",
+        ),
+        (
+            ("row", "persons", "name", 2**70, True),
+            "内容损坏：“家庭成员”中有无法存入的数据（有数字过大），未导入",
+        ),
+    ],
+)
+def test_a_value_that_cannot_be_stored_refuses_the_bundle_naming_its_records(world, mutation, reason):
+    """A list, an object or a number beyond SQLite's where a row's value belongs: the bundle is refused
+    as damaged, its records named in Chinese, and the good bundle of the same run is imported."""
+    copy = _Copy(world, ("a", "town"))
+    try:
+        a, town = copy.ws["a"], copy.ws["town"]
+        fuzzed = _apply_mutations(world, a, town, [mutation], copy.tmp / "fuzzed.mqb")
+        valid = shutil.copy(world["second"], copy.tmp / "valid.mqb")
+        report = import_bundles(town, [fuzzed, valid])
+        by_file = {Path(b.file).name: b for b in report.bundles}
+        assert by_file["valid.mqb"].status == "imported"
+        assert (by_file["fuzzed.mqb"].status, by_file["fuzzed.mqb"].reason) == ("rejected", reason)
+    finally:
+        copy.close()
 
 
 @SETTINGS

@@ -368,7 +368,7 @@ def test_json_outside_the_standard_refuses_the_bundle(town_of_two, tmp_path, cel
     forged = with_rows(sections, "households", [row])
     forged["table:households"] = forged["table:households"].replace(b'"CELL-HERE"', cell)
     b = _import_one(town, forge_bundle(a, town, m, forged, tmp_path / "odd.mqb", sequence=2))
-    assert b.status == "rejected" and b.reason == "内容损坏：households 部分不是有效的 JSON", b
+    assert b.status == "rejected" and b.reason == "内容损坏：“户”部分不是有效的 JSON", b
     with town.session() as s:
         assert s.get(Household, new_id) is None
 

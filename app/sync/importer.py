@@ -15,6 +15,7 @@ import functools
 import gc
 import hashlib
 import json
+import logging
 import os
 import struct
 import time
@@ -58,6 +59,8 @@ from app.sync.common import (
 )
 from app.sync.gaps import Gap, gaps
 from app.workspace import Workspace
+
+log = logging.getLogger("minqing.sync")
 
 Progress = Callable[[int, int, str], None]
 
@@ -364,8 +367,62 @@ BATCH_ROWS = 200_000
 
 
 def _inconsistent(exc: BaseException) -> str:
-    """The reason of a bundle refused by a constraint (at its insert, or at the commit)."""
-    return f"数据不一致：包里的记录引用了不存在的记录或违反约束，未导入（{getattr(exc, 'orig', exc)}）"
+    """The reason of a bundle refused by a constraint (at its insert, or at the commit), in the clerk's
+    words: SQLite's own message (English, naming tables and columns) goes to the log."""
+    message = str(getattr(exc, "orig", exc))
+    log.warning("bundle refused by a constraint: %s", message)
+    kind, _, where = message.partition(" constraint failed")
+    places = _places(where.removeprefix(":").strip())
+    if kind.startswith("FOREIGN KEY"):
+        what = "包里的记录引用了不存在的记录"
+    elif kind.startswith("UNIQUE"):
+        what = f"包里的记录与本站已有的记录重复{places}"
+    elif kind.startswith("NOT NULL"):
+        what = f"包里的记录缺少必填的内容{places}"
+    else:
+        what = "包里的记录不符合本站的数据规则"
+    return f"数据不一致：{what}，未导入"
+
+
+def _places(where: str) -> str:
+    """SQLite's ``table.column, …`` of a failed constraint as （干部账号的所属村、登录名）; a name with no
+    label is left out (never an English name in the reason)."""
+    named: dict[str, list[str]] = {}
+    for place in where.split(","):
+        table, _, column = place.strip().partition(".")
+        record = records.table_label(table)
+        field = ownership.column_label(column).removesuffix(f"（{column}）")
+        if record:
+            fields = named.setdefault(record, [])
+            if not field.isascii():
+                fields.append(field)
+    said = [f"{record}的{'、'.join(fields)}" if fields else record for record, fields in named.items()]
+    return f"（{'；'.join(said)}）" if said else ""
+
+
+# What writing a value SQLite cannot store as it came raises (a list where text belongs, a number too
+# large): that bundle is refused as damaged, its savepoint rolled back, the run goes on.
+_UNSTORABLE = (
+    KeyError,
+    TypeError,
+    ValueError,
+    OverflowError,
+    cipher.ProgrammingError,
+    cipher.InterfaceError,
+    ProgrammingError,
+    InterfaceError,
+    DataError,
+)
+
+
+def _unstorable(exc: BaseException) -> str:
+    """What a value SQLite cannot take as it came is, in words (the exception's text goes to the log)."""
+    log.warning("bundle refused: a value cannot be stored: %r", exc)
+    if isinstance(exc, OverflowError) or "too large" in str(exc):
+        return "有数字过大"
+    if isinstance(exc, KeyError):
+        return "缺少必要的字段"
+    return "有字段的值不是文字、数字或日期"
 
 
 class _Batch:
@@ -417,20 +474,13 @@ class _Batch:
         except BundleRejected as exc:
             outcome.status, outcome.reason = "rejected", exc.reason
             outcome.counts, outcome.rejections = dict.fromkeys(records.OUTCOMES, 0), []
-        except (
-            KeyError,
-            TypeError,
-            ValueError,
-            OverflowError,
-            cipher.ProgrammingError,
-            cipher.InterfaceError,
-            ProgrammingError,
-            InterfaceError,
-            DataError,
-        ) as exc:
+        except _UNSTORABLE as exc:
             # a value SQLite cannot store as it came (a list where text belongs, a number too large):
             # that bundle's savepoint is rolled back, the run goes on
-            outcome.status, outcome.reason = "rejected", f"内容损坏：包里有无法存入的数据（{str(exc)[:80]}）"
+            outcome.status, outcome.reason = (
+                "rejected",
+                f"内容损坏：包里有无法存入的数据（{_unstorable(exc)}），未导入",
+            )
             outcome.counts, outcome.rejections = dict.fromkeys(records.OUTCOMES, 0), []
         except OperationalError as exc:
             raise_if_busy(exc)
@@ -586,13 +636,18 @@ def _apply(
     with bulk_writes(conn, same_program=m.get("schema_version") == migrate.head_revision()):
         for table in staged:
             if progress:
-                progress(0, 0, f"{sender.name} 第 {m['sequence']} 号包：{table.spec.record_type}")
+                progress(0, 0, f"{sender.name} 第 {m['sequence']} 号包：{records.label_of(table.spec)}")
             refused = None
-            if table.spec.table_name == Attachment.__tablename__:
-                refused = ownership.attachment_content_refused(
-                    conn, ws.attachments_dir, table.rows, table.columns, auth, attachments.has_blob
-                )
-            records.apply_table(conn, table, auth, result, refused)
+            try:
+                if table.spec.table_name == Attachment.__tablename__:
+                    refused = ownership.attachment_content_refused(
+                        conn, ws.attachments_dir, table.rows, table.columns, auth, attachments.has_blob
+                    )
+                records.apply_table(conn, table, auth, result, refused)
+            except _UNSTORABLE as exc:  # named by its table: the clerk can tell the village what to fix
+                raise BundleRejected(
+                    f"内容损坏：“{records.label_of(table.spec)}”中有无法存入的数据（{_unstorable(exc)}），未导入"
+                ) from None
     if _carries_codes(m.get("schema_version", "")):
         rehash_translated(conn, _entries_written(staged, result))
     _record_conflicts(conn, m, result, now)

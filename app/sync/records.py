@@ -71,6 +71,19 @@ def labels() -> dict[str, str]:
     return {m.__record_type__: m.__label__ or m.__record_type__ for m in models()}
 
 
+def label_of(spec: TableSpec) -> str:
+    """A table's records in Chinese, for what a clerk reads (a refusal's reason, the progress line)."""
+    return labels().get(spec.record_type, spec.record_type)
+
+
+def table_label(table_name: str) -> str | None:
+    """A synced table's records in Chinese; None for a table that is not synced."""
+    for m in models():
+        if table_of(m).name == table_name:
+            return m.__label__ or None
+    return None
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -153,7 +166,8 @@ class StagedTable:
 
 def stage_section(spec: TableSpec, raw: bytes, expected_count: int) -> StagedTable:
     """Parse one table's section and check its shape before anything is written."""
-    what = f"{spec.record_type} 部分"
+    name = label_of(spec)
+    what = f"“{name}”部分"
     doc = gate.load_json(
         raw,
         what=what,
@@ -166,26 +180,26 @@ def stage_section(spec: TableSpec, raw: bytes, expected_count: int) -> StagedTab
         or not isinstance(doc.get("columns"), list)
         or not isinstance(doc.get("rows"), list)
     ):
-        raise BundleRejected(f"内容损坏：{spec.record_type} 部分无法读取")
+        raise BundleRejected(f"内容损坏：“{name}”部分无法读取")
     cols, rows = doc["columns"], doc["rows"]
     if any(not isinstance(c, str) for c in cols) or len(set(cols)) != len(cols):
-        raise BundleRejected(f"内容损坏：{spec.record_type} 的字段名不对")
+        raise BundleRejected(f"内容损坏：“{name}”的字段名不对")
     unknown = [c for c in cols if c not in spec.columns]
     if unknown:
         names = "、".join(c[:40] for c in unknown[:5])
-        raise BundleRejected(f"版本过新：{spec.record_type} 含本程序不认识的字段 {names}，请升级民情簿")
+        raise BundleRejected(f"版本过新：“{name}”含本程序不认识的字段 {names}，请升级民情簿")
     for needed in ("id", "village_code", "changed_station", "version"):
         if needed not in cols:
-            raise BundleRejected(f"内容损坏：{spec.record_type} 缺少字段 {needed}")
+            raise BundleRejected(f"内容损坏：“{name}”缺少字段 {needed}")
     # (types, then lengths, of every row at C speed)
     if len(rows) != expected_count or (
         rows and (set(map(type, rows)) != {list} or set(map(len, rows)) != {len(cols)})
     ):
-        raise BundleRejected(f"内容损坏：{spec.record_type} 的行数或列数与清单不符")
+        raise BundleRejected(f"内容损坏：“{name}”的行数或列数与清单不符")
     try:
         return StagedTable(spec, cols, _decode(spec, cols, rows))
     except (TypeError, ValueError):
-        raise BundleRejected(f"内容损坏：{spec.record_type} 的二进制字段无法读取") from None
+        raise BundleRejected(f"内容损坏：“{name}”的二进制字段无法读取") from None
 
 
 def at_or_after(station: str | None, version: int | None, ref_station: str, ref_version: int) -> bool:
