@@ -30,6 +30,28 @@ _ERRNO_ADVICE = {
     13: "没有权限读写这个位置：请换一个文件夹，或让管理员检查文件权限",  # EACCES
     1: "没有权限读写这个位置：请换一个文件夹，或让管理员检查文件权限",  # EPERM
 }
+# errno → what it is, for an OSError that is not one of the above (a file gone, a folder for a file)
+_ERRNO_WORDS = {
+    2: "文件或文件夹不存在",  # ENOENT
+    20: "路径中有一段不是文件夹",  # ENOTDIR
+    21: "这是一个文件夹，不是文件",  # EISDIR
+    16: "文件正被其他程序使用",  # EBUSY
+    36: "文件名太长",  # ENAMETOOLONG
+    17: "文件已存在",  # EEXIST
+    24: "打开的文件太多",  # EMFILE
+}
+
+
+def os_error_text(exc: OSError) -> str:
+    """An OSError in Chinese (the system's own text may be English): what to do where the program
+    knows, else what happened, else the error's number."""
+    if exc.errno in _ERRNO_ADVICE:
+        return _ERRNO_ADVICE[exc.errno]
+    if exc.errno in _ERRNO_WORDS:
+        return _ERRNO_WORDS[exc.errno]
+    return f"读写出错（错误代码 {exc.errno}）" if exc.errno is not None else "读写出错"
+
+
 # SQLite's own messages (sqlite3 / SQLAlchemy OperationalError, DatabaseError) → what to do.
 _SQLITE_ADVICE = (
     ("database is locked", "数据库正被另一个程序使用（例如另一个民情簿窗口）：请关闭其他民情簿窗口后再试"),

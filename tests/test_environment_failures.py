@@ -101,3 +101,36 @@ def test_a_damaged_database_file_is_said_in_chinese(village_ws):
     r = _cli("stats", "--data-dir", village_ws.root)
     assert r.returncode == 1 and "Traceback" not in r.stdout + r.stderr, r.stderr
     assert "已损坏" in r.stderr and "备份" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("err", "words"),
+    [
+        (errno.ENOSPC, "已满"),
+        (errno.ENOENT, "不存在"),
+        (errno.EISDIR, "文件夹，不是文件"),
+        (errno.EBUSY, "其他程序使用"),
+        (errno.ELOOP, f"错误代码 {errno.ELOOP}"),  # one with no words of its own: its number, in Chinese
+    ],
+)
+def test_an_os_error_is_said_in_chinese(err, words):
+    from app.errors import os_error_text
+
+    text = os_error_text(OSError(err, "English words from the system"))
+    assert words in text and "English" not in text
+
+
+def test_a_folder_given_as_a_card_receipt_or_bundle_is_said_in_chinese(village_ws, tmp_path):
+    """The system's own words for a folder opened as a file are English: the messages say it in Chinese."""
+    from app.sync import bundle, receipts, station_cards
+    from app.sync.bundle import BundleRejected
+
+    folder = tmp_path / "像文件的文件夹.mqc"
+    folder.mkdir()
+    for read in (station_cards.read_card, lambda p: receipts.read_receipt(village_ws, p)):
+        with pytest.raises(UserError) as caught:
+            read(folder)
+        assert "这是一个文件夹，不是文件" in caught.value.message and "directory" not in caught.value.message
+    with pytest.raises(BundleRejected) as rejected:
+        bundle.read_file(folder)
+    assert "这是一个文件夹，不是文件" in rejected.value.reason

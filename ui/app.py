@@ -11,7 +11,7 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QHeaderView, QMessageBox, QWidget
 
 from app import __version__, logs
-from app.errors import UserError, failure_message
+from app.errors import UserError, failure_message, os_error_text
 from app.paths import cjk_common_font_path, cjk_font_path, resolve_data_dir
 from app.workspace import DatabaseDamaged, Workspace
 
@@ -230,7 +230,7 @@ def run(data_dir: str | Path | None = None) -> int:
         QMessageBox.critical(
             None,
             "无法打开工作目录",
-            f"无法在 {root} 建立日志文件夹：{exc.strerror}。请检查权限或换一个目录。",
+            f"无法在 {root} 建立日志文件夹：{os_error_text(exc)}。请检查权限或换一个目录。",
         )
         return 1
     crash = CrashHandler(logs_dir).install()

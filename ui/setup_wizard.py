@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app import accounts, recovery_sheet
 from app.codes import InvalidDivisionCode, check_town_code, check_village_code, to_halfwidth
-from app.errors import UserError
+from app.errors import UserError, os_error_text
 from app.stations import StationInfo, init_station
 from app.sync import station_cards
 from app.workspace import Workspace
@@ -299,7 +299,7 @@ class RecoveryPage(QWizardPage):
                 self.sheet_path(str(folder)), station=wizard.info.name if wizard.info else "", code=self.code
             )
         except OSError as exc:
-            self.show_error(f"没能保存：{exc.strerror}。请换一个文件夹")
+            self.show_error(f"没能保存：{os_error_text(exc)}。请换一个文件夹")
             return None
         self.saved.setText(f"已保存：{path}（打印后请把这个文件删掉）")
         return path

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import logging
 import math
 import re
 from collections.abc import Sequence
@@ -21,6 +22,8 @@ from app.codes import to_halfwidth
 from app.errors import UserError
 from app.excel import check_well_formed, check_workbook, error_cells
 from app.households.checks import clean_text
+
+log = logging.getLogger("minqing.excel")
 
 if TYPE_CHECKING:
     from python_calamine import CalamineWorkbook
@@ -121,8 +124,11 @@ def _read_values(path: Path, sheet: str | None) -> SheetData:
         sheet_data = book.get_sheet_by_name(name)
         rows: list[list[object]] = [list(r) for r in sheet_data.to_python(skip_empty_area=False)]
         merged = sheet_data.merged_cell_ranges or []
-    except Exception as exc:
-        raise UserError(f"无法读取工作表“{name}”：{exc}") from None
+    except Exception as exc:  # the reader's own words are English: they go to the log
+        log.warning("sheet %r of %s unreadable: %r", name, path.name, exc)
+        raise UserError(
+            f"无法读取工作表“{name}”：文件可能已损坏。请用 Excel 或 WPS 打开后另存为 .xlsx 再导入"
+        ) from None
     fill_merged_down(rows, merged)
     return SheetData(path, name, names, rows)
 

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from app.errors import os_error_text
 from app.sync import gate, keys
 from app.sync.gate import REASONS as REASONS  # re-exported: callers name them here
 from app.sync.gate import BundleRejected as BundleRejected
@@ -263,7 +264,7 @@ def read_file(path: Path) -> bytes:
     except FileNotFoundError:
         raise BundleRejected(f"文件不完整：找不到文件 {path}") from None
     except OSError as exc:
-        raise BundleRejected(f"文件不完整：无法读取 {path}（{exc.strerror}）") from None
+        raise BundleRejected(f"文件不完整：无法读取 {path}（{os_error_text(exc)}）") from None
 
 
 def write_atomically(out: Path, data: bytes, verify: Callable[[bytes], object]) -> Path:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from db.base import utcnow
 from db.models import Station, StationCounter, SyncPeer, SyncRejection
 
-from app.errors import UserError
+from app.errors import UserError, os_error_text
 from app.sync import bundle, gate, keys, records
 from app.sync.common import ensure_peer, local_station, peer_stations, raise_if_busy
 from app.sync.gaps import coverage, received_from
@@ -152,7 +152,7 @@ def read_receipt(ws: Workspace, path: Path) -> tuple[dict[str, Any], Station]:
     except FileNotFoundError:
         raise UserError(f"找不到回执文件 {path}") from None
     except OSError as exc:
-        raise UserError(f"无法读取回执文件 {path}（{exc.strerror}），请检查 U 盘是否插好") from None
+        raise UserError(f"无法读取回执文件 {path}（{os_error_text(exc)}），请检查 U 盘是否插好") from None
     try:
         doc = gate.check_receipt(gate.load_receipt(data), RECEIPT_VERSION)
     except gate.ReceiptInvalid as exc:

@@ -16,7 +16,7 @@ from cryptography.exceptions import InvalidSignature
 from db.base import utcnow
 from db.models import Station
 
-from app.errors import UserError
+from app.errors import UserError, os_error_text
 from app.sync import bundle, gate, keys
 
 CARD_FORMAT = "minqing-station-card"
@@ -72,7 +72,7 @@ def read_card(path: Path) -> StationCard:
     except FileNotFoundError:
         raise UserError(f"找不到工作站卡片文件 {path}") from None
     except OSError as exc:
-        raise UserError(f"无法读取工作站卡片 {path}（{exc.strerror}），请检查 U 盘是否插好") from None
+        raise UserError(f"无法读取工作站卡片 {path}（{os_error_text(exc)}），请检查 U 盘是否插好") from None
     try:
         doc = gate.check_card(data)
     except gate.FileInvalid as exc:
