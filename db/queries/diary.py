@@ -357,17 +357,23 @@ def _signed(entry_id_col: Any) -> Exists:
     )
 
 
-def _filtered(q: Select[Any], f: DiaryFilter) -> Select[Any]:
-    """``q`` (over diary_entry) narrowed by everything in ``f`` except the text."""
+def _filtered(q: Select[Any], f: DiaryFilter, *, by_village: bool = False) -> Select[Any]:
+    """``q`` (over diary_entry) narrowed by everything in ``f`` except the text. ``by_village``: the
+    entries of every village in village order (a town's list sorted by 村), read from the village
+    index: its first column is given a range and the dates are tested in the index, not searched by."""
     q = q.where(DiaryEntry.deleted_at.is_(None))
     if f.village_code:
         q = q.where(DiaryEntry.village_code == f.village_code)
+    elif by_village:
+        q = q.where(DiaryEntry.village_code >= "")
     if f.cadre_id:
         q = q.where(DiaryEntry.cadre_id == f.cadre_id)
+    # (a function of the column is no search key: SQLite then takes the village index over the time one)
+    occurred = func.coalesce(DiaryEntry.occurred_at, None) if by_village else DiaryEntry.occurred_at
     if f.date_from:
-        q = q.where(DiaryEntry.occurred_at >= dt.datetime.combine(f.date_from, dt.time()))
+        q = q.where(occurred >= dt.datetime.combine(f.date_from, dt.time()))
     if f.date_to:
-        q = q.where(DiaryEntry.occurred_at < dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time()))
+        q = q.where(occurred < dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time()))
     if f.kind:
         q = q.where(DiaryEntry.kind == f.kind)
     if f.informant_id:
@@ -447,7 +453,9 @@ def _diary_select(f: DiaryFilter | None, sort: str, descending: bool) -> tuple[S
     q = select(DiaryEntry.id)
     if sort == "cadre":
         q = q.join(User, User.id == DiaryEntry.cadre_id)
-    q = _filtered(q, f)
+    # sorted by 村 at a town: ascending, SQLite sorts only each village's entries as it reaches them
+    # (30 villages, 151 000 entries: the first screen 2.8 s -> 3 ms); descending, none at all
+    q = _filtered(q, f, by_village=sort == "village" and not f.village_code)
     if search_terms(f.text):
         q = q.where(DiaryEntry.id.in_(fts_entry_ids(f.text)))
     key = DIARY_SORTS.get(sort, DiaryEntry.occurred_at)
