@@ -161,3 +161,51 @@ def test_a_towns_diary_list_by_village_is_in_village_then_time_order(two_village
                     assert [i for page in pages for i in page] == expected, (f, descending)
     finally:
         town.close()
+
+
+@pytest.mark.parametrize("descending", [True, False])
+def test_a_towns_ledger_by_village_walks_the_village_index(village_ws, descending):
+    """At a town 民情台账 opens sorted by 村: its demands are read in village order from
+    ``ix_demand_village_code`` and only each village's are sorted (``LAST 2 TERMS``), never all of them
+    (30 villages, 171 000 demands: the first screen 230 ms → 10 ms)."""
+    from db.queries.diary import demand_ids
+
+    plans = _plans_in_session(
+        village_ws,
+        lambda s: demand_ids(s, sort="village", descending=descending, limit=50),
+        lambda st: "FROM demand" in st and "ORDER BY" in st,
+    )
+    assert plans
+    for statement, plan in plans:
+        text = " ".join(plan)
+        assert "ix_demand_village_code" in text, (statement, plan)
+        assert "USE TEMP B-TREE FOR LAST 2 TERMS OF ORDER BY" in text, (statement, plan)
+
+
+def test_a_towns_ledger_by_village_is_in_village_then_time_order(two_villages):
+    """The ledger's demands by 村, page by page in both directions, are the town's live demands in
+    village order, newest entry first within each (ties by the demand's id), as sorting them here gives."""
+    from sqlalchemy import select
+
+    from db.models import Demand, DiaryEntry
+    from db.queries.diary import demand_ids
+
+    town = Workspace.open(two_villages["town"], create=False, credentials=ADMIN)
+    try:
+        with town.session() as s:
+            rows = s.execute(
+                select(Demand.id, Demand.village_code, DiaryEntry.occurred_at)
+                .join(DiaryEntry, DiaryEntry.id == Demand.entry_id)
+                .where(Demand.deleted_at.is_(None), DiaryEntry.deleted_at.is_(None))
+            ).all()
+            assert len({r.village_code for r in rows}) == 2 and len(rows) > 10
+            for descending in (True, False):
+                by_time = sorted(sorted(rows, key=lambda r: r.id), key=lambda r: r.occurred_at, reverse=True)
+                expected = [r.id for r in sorted(by_time, key=lambda r: r.village_code, reverse=descending)]
+                pages = [
+                    demand_ids(s, sort="village", descending=descending, limit=5, offset=n)
+                    for n in range(0, len(expected), 5)
+                ]
+                assert [i for page in pages for i in page] == expected, descending
+    finally:
+        town.close()

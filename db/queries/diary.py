@@ -671,8 +671,16 @@ def _demand_select(
     )
     if sort == "household" and not household_joined:
         q = q.join(Household, Household.id == Demand.household_id, isouter=True)
+    # sorted by 村 at a town (the ledger as it opens there): read in village order from
+    # ix_demand_village_code, given a range, SQLite sorts only each village's demands as it reaches them
+    # (30 villages, 171 000 demands: the first screen 230 ms -> 10 ms). A date range still takes the
+    # time index (about 100 ms for three months, at any page): walking the villages instead made a first
+    # screen of 2 ms but a page beyond the range's demands 240 ms.
+    by_village = sort == "village" and not f.village_code
     if f.village_code:
         q = q.where(Demand.village_code == f.village_code)
+    elif by_village:
+        q = q.where(Demand.village_code >= "")
     if f.status:
         q = q.where(Demand.status == f.status)
     if f.category:
