@@ -362,6 +362,36 @@ def test_an_import_first_backs_up_what_the_database_held(two_villages):
         town.close(daily_backup=False)
 
 
+def test_an_import_whose_backup_fails_writes_nothing(two_villages):
+    """The backup before an import is written while the first bundle is read and parsed; if it cannot
+    be written (here: where the backups folder should be there is a file), the import stops before its
+    first write, and the next import, with the folder back, imports the bundle."""
+    import shutil
+
+    from app.sync.export import export_bundles
+    from app.sync.importer import import_bundles
+
+    village = Workspace.open(two_villages["first"], create=False, credentials=ADMIN)
+    town = Workspace.open(two_villages["town"], create=False, credentials=ADMIN)
+    try:
+        add_household(village, "孙一")
+        out = two_villages["first"].parent / "out"
+        out.mkdir()
+        (made,) = export_bundles(village, out)
+        before = files.summarize(town.db_path, town.key).counts["household"]
+        shutil.rmtree(town.backups_dir)
+        town.backups_dir.write_text("不是文件夹")
+        with pytest.raises(OSError):
+            import_bundles(town, [made.path])
+        assert files.summarize(town.db_path, town.key).counts["household"] == before
+        town.backups_dir.unlink()
+        assert [b.status for b in import_bundles(town, [made.path]).bundles] == ["imported"]
+        assert files.summarize(town.db_path, town.key).counts["household"] == before + 1
+    finally:
+        village.close(daily_backup=False)
+        town.close(daily_backup=False)
+
+
 def test_bundles_all_imported_before_need_no_backup_and_a_new_one_among_them_does(two_villages):
     """Importing again what was imported (the same stick read twice) writes nothing, so it copies the
     whole town database first for nothing: none is made. One new bundle among them: a backup again."""
