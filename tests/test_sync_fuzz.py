@@ -473,6 +473,27 @@ def test_a_value_that_cannot_be_stored_refuses_the_bundle_naming_its_records(wor
         copy.close()
 
 
+def test_a_damaged_section_is_named_as_the_clerk_reads_it(world):
+    """A section whose checksum does not match the manifest's: refused, named by its records in
+    Chinese (“户”部分), not by the file format's name (table:households)."""
+    from app.sync.bundle import section_words
+
+    assert section_words("table:households") == "“户”部分"
+    assert section_words("attachments.index") == "附件目录"
+    copy = _Copy(world, ("a", "town"))
+    try:
+        a, town = copy.ws["a"], copy.ws["town"]
+        fuzzed = _apply_mutations(
+            world, a, town, [("section_meta", 0, "sha256", "0" * 64)], copy.tmp / "f.mqb"
+        )
+        (got,) = import_bundles(town, [fuzzed]).bundles
+        assert got.status == "rejected" and got.reason.endswith("的校验值不符"), got.reason
+        assert "table:" not in got.reason, got.reason
+        assert got.reason.startswith(("内容损坏：“", "内容损坏：附件")), got.reason
+    finally:
+        copy.close()
+
+
 @SETTINGS
 @given(mutations=st.lists(MUTATION, min_size=1, max_size=4))
 def test_fuzzed_village_bundles_never_break_the_town(world, mutations):

@@ -17,6 +17,7 @@ whose ``reason`` starts with one of the words in :data:`REASONS`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -242,14 +243,26 @@ def decrypt(parsed: ParsedBundle, encrypt_key: X25519PrivateKey) -> dict[str, by
         pos += sec["stored_size"]
         if len(blob) != sec["stored_size"]:
             raise BundleRejected("内容损坏：数据部分的长度与清单不符")
-        raw = gate.decompress(blob, sec["size"], sec["name"]) if sec["compressed"] else blob
+        raw = gate.decompress(blob, sec["size"], section_words(sec["name"])) if sec["compressed"] else blob
         if len(raw) != sec["size"] or hashlib.sha256(raw).hexdigest() != sec["sha256"]:
-            raise BundleRejected(f"内容损坏：{sec['name']} 部分的校验值不符")
+            raise BundleRejected(f"内容损坏：{section_words(sec['name'])}的校验值不符")
         sections[sec["name"]] = raw
     if pos != len(plaintext):
         raise BundleRejected("内容损坏：数据部分的长度与清单不符")
     parsed.sections = sections
     return sections
+
+
+@functools.lru_cache(maxsize=64)
+def section_words(name: str) -> str:
+    """A section of a bundle as a clerk reads it (“户”部分, 附件目录); a name the program does not know
+    (the manifest's, already bounded by the gate) as it is."""
+    from app.sync import records  # (late: it imports the sync modules this one sits beside)
+    from app.sync.common import ATTACHMENT_DATA, ATTACHMENT_INDEX
+
+    if name.startswith("table:") and name[6:] in (labels := records.labels()):
+        return f"“{labels[name[6:]]}”部分"
+    return {ATTACHMENT_INDEX: "附件目录", ATTACHMENT_DATA: "附件内容"}.get(name, f"{name} 部分")
 
 
 def read_file(path: Path) -> bytes:

@@ -333,16 +333,16 @@ def check_manifest(manifest: Any) -> dict[str, Any]:
     return f.doc  # the manifest itself, known now to be an object
 
 
-def decompress(blob: bytes, size: int, name: str) -> bytes:
-    """Inflate a section to exactly its declared ``size`` (already bounded by :func:`check_manifest`):
-    never more, whatever the compressed data says."""
+def decompress(blob: bytes, size: int, what: str) -> bytes:
+    """Inflate a section (``what``: its name as the clerk reads it) to exactly its declared ``size``
+    (already bounded by :func:`check_manifest`): never more, whatever the compressed data says."""
     d = zlib.decompressobj()
     try:
         raw = d.decompress(blob, size + 1)
         if len(raw) > size or not d.eof or d.unused_data or d.unconsumed_tail:
-            raise BundleRejected(f"内容损坏：{name} 部分解压后的大小与清单不符")
+            raise BundleRejected(f"内容损坏：{what}解压后的大小与清单不符")
     except zlib.error:
-        raise BundleRejected(f"内容损坏：{name} 部分无法解压") from None
+        raise BundleRejected(f"内容损坏：{what}无法解压") from None
     return raw
 
 
