@@ -3,6 +3,7 @@ puts a backup back without losing the current database, even when the process is
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -339,9 +340,10 @@ def test_killed_backups_and_restores_lose_nothing(village_ws, tmp_path):
     assert "before-restore" in newest.name and files.integrity_problems(newest, key_of(village_ws.root)) == []
 
 
-def test_an_import_first_backs_up_what_the_database_held(two_villages):
+@contextlib.contextmanager
+def _town_and_a_new_bundle(two_villages):
+    """The town, the first village's next bundle (a new household) and the town's household count."""
     from app.sync.export import export_bundles
-    from app.sync.importer import import_bundles
 
     village = Workspace.open(two_villages["first"], create=False, credentials=ADMIN)
     town = Workspace.open(two_villages["town"], create=False, credentials=ADMIN)
@@ -350,46 +352,39 @@ def test_an_import_first_backs_up_what_the_database_held(two_villages):
         out = two_villages["first"].parent / "out"
         out.mkdir()
         (made,) = export_bundles(village, out)
-        before = files.summarize(town.db_path, town.key).counts["household"]
+        yield town, made.path, files.summarize(town.db_path, town.key).counts["household"]
+    finally:
+        village.close(daily_backup=False)
+        town.close(daily_backup=False)
+
+
+def test_an_import_first_backs_up_what_the_database_held(two_villages):
+    from app.sync.importer import import_bundles
+
+    with _town_and_a_new_bundle(two_villages) as (town, bundle, before):
         for old in files.backups(town.backups_dir):
             old.unlink()
-        import_bundles(town, [made.path])
+        import_bundles(town, [bundle])
         (kept,) = [b for b in files.backups(town.backups_dir) if "before-import" in b.name]
         assert files.summarize(kept, town.key).counts["household"] == before
         assert files.summarize(town.db_path, town.key).counts["household"] == before + 1
-    finally:
-        village.close(daily_backup=False)
-        town.close(daily_backup=False)
 
 
 def test_an_import_whose_backup_fails_writes_nothing(two_villages):
-    """The backup before an import is written while the first bundle is read and parsed; if it cannot
-    be written (here: where the backups folder should be there is a file), the import stops before its
-    first write, and the next import, with the folder back, imports the bundle."""
-    import shutil
-
-    from app.sync.export import export_bundles
+    """The backup before an import is written while the first bundle is read and verified; if it
+    cannot be written (here: where the backups folder should be there is a file), the import stops
+    before its first write, and the next import, with the folder back, imports the bundle."""
     from app.sync.importer import import_bundles
 
-    village = Workspace.open(two_villages["first"], create=False, credentials=ADMIN)
-    town = Workspace.open(two_villages["town"], create=False, credentials=ADMIN)
-    try:
-        add_household(village, "孙一")
-        out = two_villages["first"].parent / "out"
-        out.mkdir()
-        (made,) = export_bundles(village, out)
-        before = files.summarize(town.db_path, town.key).counts["household"]
+    with _town_and_a_new_bundle(two_villages) as (town, bundle, before):
         shutil.rmtree(town.backups_dir)
         town.backups_dir.write_text("不是文件夹")
         with pytest.raises(OSError):
-            import_bundles(town, [made.path])
+            import_bundles(town, [bundle])
         assert files.summarize(town.db_path, town.key).counts["household"] == before
         town.backups_dir.unlink()
-        assert [b.status for b in import_bundles(town, [made.path]).bundles] == ["imported"]
+        assert [b.status for b in import_bundles(town, [bundle]).bundles] == ["imported"]
         assert files.summarize(town.db_path, town.key).counts["household"] == before + 1
-    finally:
-        village.close(daily_backup=False)
-        town.close(daily_backup=False)
 
 
 def test_bundles_all_imported_before_need_no_backup_and_a_new_one_among_them_does(two_villages):
