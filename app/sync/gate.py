@@ -346,6 +346,52 @@ def decompress(blob: bytes, size: int, what: str) -> bytes:
     return raw
 
 
+class _IndexEntry(msgspec.Struct, forbid_unknown_fields=True):
+    sha256: str
+    size: int
+
+
+# A well-formed attachment index, decoded and typed in one pass: a flat list of {sha256, size} and nothing
+# else (an unknown field or a value of another type stops the decoder where it stands, so nothing is
+# nested below it: no depth to check first).
+_INDEX = msgspec.json.Decoder(list[_IndexEntry])
+# every hash of the index at once: joined by newlines, each exactly 64 characters long
+_SHA256_RUN = re.compile(r"[0-9a-f]{64}(?:\n[0-9a-f]{64})*")
+
+
+def attachment_index(raw: bytes, data_size: int) -> list[tuple[str, int]]:
+    """The attachment index section ``raw``, checked, as (sha256, size) pairs whose sizes add up to the
+    data section's ``data_size``. An index that passes is decoded and checked on whole columns (a
+    village-year's 4 900 attachments: 28 -> 8 ms with their hashes); any other goes through :func:`load_json` and
+    :func:`check_attachment_index`, which say what is wrong with which entry."""
+    if len(raw) <= MAX_SECTION_SIZE:
+        try:
+            entries = _INDEX.decode(raw)
+        except msgspec.DecodeError:  # (its ValidationError too)
+            entries = None
+        if entries is not None and len(entries) <= MAX_ATTACHMENTS:
+            shas, sizes = [e.sha256 for e in entries], [e.size for e in entries]
+            if not entries:
+                if data_size == 0:
+                    return []
+            elif (
+                set(map(len, shas)) == {64}
+                and _SHA256_RUN.fullmatch("\n".join(shas)) is not None
+                and min(sizes) >= 0
+                and max(sizes) <= MAX_ATTACHMENT_SIZE
+                and sum(sizes) == data_size
+            ):
+                return list(zip(shas, sizes, strict=True))
+    index = load_json(
+        raw,
+        what="附件目录",
+        max_bytes=MAX_SECTION_SIZE,
+        max_depth=MAX_DEPTH,
+        fail=lambda text: BundleRejected(f"内容损坏：{text}"),
+    )
+    return check_attachment_index(index, data_size)
+
+
 def check_attachment_index(index: Any, data_size: int) -> list[tuple[str, int]]:
     """The attachment index: a list of ``{sha256, size}`` whose sizes add up to the data section."""
     if not isinstance(index, list) or len(index) > MAX_ATTACHMENTS:

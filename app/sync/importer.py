@@ -597,17 +597,9 @@ def _stage(m: dict[str, Any], sections: dict[str, bytes]) -> list[records.Staged
 
 
 def _stage_attachments(sections: dict[str, bytes]) -> list[tuple[str, bytes]]:
-    raw_index = sections.get(ATTACHMENT_INDEX, b"[]")
-    index = gate.load_json(
-        raw_index,
-        what="附件目录",
-        max_bytes=gate.MAX_SECTION_SIZE,
-        max_depth=gate.MAX_DEPTH,
-        fail=lambda text: BundleRejected(f"内容损坏：{text}"),
-    )
     data = sections.get(ATTACHMENT_DATA, b"")
     files, pos = [], 0
-    for sha, size in gate.check_attachment_index(index, len(data)):
+    for sha, size in gate.attachment_index(sections.get(ATTACHMENT_INDEX, b"[]"), len(data)):
         blob = data[pos : pos + size]
         pos += size
         if hashlib.sha256(blob).hexdigest() != sha:
