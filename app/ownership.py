@@ -29,7 +29,6 @@ are the table "Authority" in ``docs/bundle-format.md``.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -45,7 +44,7 @@ from db.models import Attachment, Station
 from db.models.projects import PROJECT_SCOPES, TOWN_SCOPE
 
 from app.errors import UserError
-from app.sync.gate import SHA256
+from app.sync.gate import SHA256, SHA256_RUN
 from app.work import Work
 
 if TYPE_CHECKING:
@@ -705,10 +704,6 @@ def _bad_references(
     return bad
 
 
-# every hash of a column at once: joined by newlines, each exactly 64 characters long
-_SHA256_RUN = re.compile(r"[0-9a-f]{64}(?:\n[0-9a-f]{64})*")
-
-
 def _attachments_pass(rows: list[list[Any]], idx: dict[str, int], auth: Authority) -> bool:
     """Would :func:`_attachment_verdict` pass every row? On whole columns: every hash 64 lowercase hex
     digits (one match over them all; as each is 64 characters long, each newline of the match is a
@@ -728,7 +723,7 @@ def _attachments_pass(rows: list[list[Any]], idx: dict[str, int], auth: Authorit
         set(map(type, shas)) == {str}
         and set(map(len, shas)) == {64}
         and tables <= auth.synced_tables
-        and _SHA256_RUN.fullmatch("\n".join(shas)) is not None
+        and SHA256_RUN.fullmatch("\n".join(shas)) is not None
         and not any(owner in town_owned for owner in owners)
     )
 

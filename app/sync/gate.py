@@ -42,6 +42,9 @@ MAX_RECEIPT_REJECTIONS = 100_000
 SEQ_AHEAD = 1000  # a sequence this far beyond the last one received from a sender is refused
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
+# many hashes checked at once: joined by newlines, each of them first found exactly 64 characters long (so
+# that a newline inside a value cannot stand where the match expects a seam)
+SHA256_RUN = re.compile(r"[0-9a-f]{64}(?:\n[0-9a-f]{64})*")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 CODE = re.compile(r"[0-9]{9}|[0-9]{12}")
 TOWN_CODE = re.compile(r"[0-9]{9}")
@@ -355,8 +358,6 @@ class _IndexEntry(msgspec.Struct, forbid_unknown_fields=True):
 # else (an unknown field or a value of another type stops the decoder where it stands, so nothing is
 # nested below it: no depth to check first).
 _INDEX = msgspec.json.Decoder(list[_IndexEntry])
-# every hash of the index at once: joined by newlines, each exactly 64 characters long
-_SHA256_RUN = re.compile(r"[0-9a-f]{64}(?:\n[0-9a-f]{64})*")
 
 
 def attachment_index(raw: bytes, data_size: int) -> list[tuple[str, int]]:
@@ -376,7 +377,7 @@ def attachment_index(raw: bytes, data_size: int) -> list[tuple[str, int]]:
                     return []
             elif (
                 set(map(len, shas)) == {64}
-                and _SHA256_RUN.fullmatch("\n".join(shas)) is not None
+                and SHA256_RUN.fullmatch("\n".join(shas)) is not None
                 and min(sizes) >= 0
                 and max(sizes) <= MAX_ATTACHMENT_SIZE
                 and sum(sizes) == data_size
