@@ -44,7 +44,7 @@ from db.models import Attachment, Station
 from db.models.projects import PROJECT_SCOPES, TOWN_SCOPE
 
 from app.errors import UserError
-from app.sync.gate import SHA256, SHA256_RUN
+from app.sync.gate import SHA256, all_sha256
 from app.work import Work
 
 if TYPE_CHECKING:
@@ -706,8 +706,8 @@ def _bad_references(
 
 def _attachments_pass(rows: list[list[Any]], idx: dict[str, int], auth: Authority) -> bool:
     """Would :func:`_attachment_verdict` pass every row? On whole columns: every hash 64 lowercase hex
-    digits (one match over them all; as each is 64 characters long, each newline of the match is a
-    seam between two), every owner table known, and (from a village) no owner of the town's scope."""
+    digits (:func:`app.sync.gate.all_sha256`), every owner table known, and (from a village) no owner of
+    the town's scope."""
     shas = _column(rows, idx["sha256"])
     town_owned = () if auth.from_town else {key for key, scope in auth.scopes.items() if scope == TOWN_SCOPE}
     try:
@@ -720,11 +720,7 @@ def _attachments_pass(rows: list[list[Any]], idx: dict[str, int], auth: Authorit
     except TypeError:  # an owner that is a list or a dict: the row's own verdict says so
         return False
     return (
-        set(map(type, shas)) == {str}
-        and set(map(len, shas)) == {64}
-        and tables <= auth.synced_tables
-        and SHA256_RUN.fullmatch("\n".join(shas)) is not None
-        and not any(owner in town_owned for owner in owners)
+        all_sha256(shas) and tables <= auth.synced_tables and not any(owner in town_owned for owner in owners)
     )
 
 

@@ -42,9 +42,21 @@ MAX_RECEIPT_REJECTIONS = 100_000
 SEQ_AHEAD = 1000  # a sequence this far beyond the last one received from a sender is refused
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
-# many hashes checked at once: joined by newlines, each of them first found exactly 64 characters long (so
-# that a newline inside a value cannot stand where the match expects a seam)
-SHA256_RUN = re.compile(r"[0-9a-f]{64}(?:\n[0-9a-f]{64})*")
+# many hashes checked at once (:func:`all_sha256`)
+_SHA256_RUN = re.compile(r"[0-9a-f]{64}(?:\n[0-9a-f]{64})*")
+
+
+def all_sha256(values: list[Any]) -> bool:
+    """Is every one of ``values`` (at least one) 64 lowercase hex digits? One match over them all, joined
+    by newlines; each is first found to be text exactly 64 characters long, so that a newline inside a
+    value cannot stand where the match expects a seam."""
+    return (
+        set(map(type, values)) == {str}
+        and set(map(len, values)) == {64}
+        and _SHA256_RUN.fullmatch("\n".join(values)) is not None
+    )
+
+
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 CODE = re.compile(r"[0-9]{9}|[0-9]{12}")
 TOWN_CODE = re.compile(r"[0-9]{9}")
@@ -363,8 +375,8 @@ _INDEX = msgspec.json.Decoder(list[_IndexEntry])
 def attachment_index(raw: bytes, data_size: int) -> list[tuple[str, int]]:
     """The attachment index section ``raw``, checked, as (sha256, size) pairs whose sizes add up to the
     data section's ``data_size``. An index that passes is decoded and checked on whole columns (a
-    village-year's 4 900 attachments: 28 -> 8 ms with their hashes); any other goes through :func:`load_json` and
-    :func:`check_attachment_index`, which say what is wrong with which entry."""
+    village-year's 4 900 attachments: 28 -> 8 ms with their hashes); any other goes through
+    :func:`load_json` and :func:`check_attachment_index`, which say what is wrong with which entry."""
     if len(raw) <= MAX_SECTION_SIZE:
         try:
             entries = _INDEX.decode(raw)
@@ -376,8 +388,7 @@ def attachment_index(raw: bytes, data_size: int) -> list[tuple[str, int]]:
                 if data_size == 0:
                     return []
             elif (
-                set(map(len, shas)) == {64}
-                and SHA256_RUN.fullmatch("\n".join(shas)) is not None
+                all_sha256(shas)
                 and min(sizes) >= 0
                 and max(sizes) <= MAX_ATTACHMENT_SIZE
                 and sum(sizes) == data_size

@@ -333,7 +333,7 @@ def _prepare(ws: Workspace, me: Station, path: Path) -> _Prepared:
     except BundleRejected as exc:
         outcome.reason = exc.reason
     except KeyError as exc:  # a field the checks above take as present (its name is the program's own)
-        outcome.reason = f"内容损坏：清单缺少字段 {exc.args[0] if exc.args else ''}".rstrip()
+        outcome.reason = f"内容损坏：清单缺少字段 {str(exc.args[0])[:40] if exc.args else ''}".rstrip()
     except (TypeError, ValueError) as exc:
         log.warning("bundle refused: manifest field of the wrong type: %r", exc)
         outcome.reason = "内容损坏：清单字段的类型不对"
