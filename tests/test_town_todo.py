@@ -118,6 +118,65 @@ def test_referred_demands_are_listed_one_by_one_under_their_office_and_open_the_
     assert {i.severity for i in late if i.record_id.startswith("referral:")} == {"overdue"}
 
 
+def test_each_offices_oldest_referrals_are_those_of_the_whole_list_in_order(town):
+    """The town's 今日待办 picks each office's ten oldest from the index (migration 0029): they are the first
+    ten of the whole ordered list, whatever ties of day and village (broken by the visit, then the id)
+    and missing days there are, and each office's count is its whole list's."""
+    from db.queries.diary import oldest_referrals, referral_rows
+
+    with without_town_rule(), town.session() as s:
+        ids = list(
+            s.scalars(
+                select(Demand.id).where(Demand.deleted_at.is_(None)).order_by(Demand.village_code, Demand.id)
+            )
+        )
+        assert len(ids) >= 40
+        s.execute(update(Demand).where(Demand.status == vocab.REFERRED).values(status="已办结"))
+        first, second = dt.date(2026, 3, 1), dt.date(2026, 3, 2)
+        for n, demand_id in enumerate(ids[:40]):
+            office = ("民政办", "民政办", "民政办", "司法所", "农业农村办")[n % 5]  # 24, 8 and 8 of them
+            day = (
+                None if n in (7, 30) else (first if n % 3 else second)
+            )  # ties of day and village, two missing
+            s.execute(
+                update(Demand)
+                .where(Demand.id == demand_id)
+                .values(status=vocab.REFERRED, referred_office=office, referred_on=day)
+            )
+        s.execute(  # a deleted one and an answered one count nowhere
+            update(Demand).where(Demand.id == ids[0]).values(deleted_at=dt.datetime(2026, 3, 3))
+        )
+        s.execute(update(Demand).where(Demand.id == ids[5]).values(status=vocab.TOWN_REPLIED))
+    for per_office in (1, 3, 10, 30):
+        with town.work(None) as w:
+            whole = referral_rows(w.session, statuses=[vocab.REFERRED])
+            shown, counts = oldest_referrals(w.session, status=vocab.REFERRED, per_office=per_office)
+        expected: dict[str, list[str]] = {}
+        for r in whole:
+            expected.setdefault(r.office, []).append(r.id)
+        assert counts == {office: len(rows) for office, rows in expected.items()}
+        assert {office: [r.id for r in rows] for office, rows in shown.items()} == {
+            office: rows[:per_office] for office, rows in expected.items()
+        }, per_office
+    assert counts == {"民政办": 22, "司法所": 8, "农业农村办": 8}
+    assert len({(r.referred_on, r.village_code) for r in whole if r.office == "民政办"}) < 22  # ties tested
+
+
+def test_the_towns_referred_demands_are_picked_from_the_index(town):
+    """Counting and ordering the waiting referrals reads the index only (no row of the demand table)."""
+    with town.work(None) as w:
+        conn = w.session.connection()
+        plan = " | ".join(
+            row[3]
+            for row in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT referred_office, referred_on, village_code, id FROM demand "
+                "WHERE deleted_at IS NULL AND status = ? AND referred_office IS NOT NULL",
+                (vocab.REFERRED,),
+            )
+        )
+    assert "USING COVERING INDEX ix_demand_referred_live (status=?" in plan, plan
+
+
 def _imported_day(ws) -> dt.date:
     """The day the fixture's bundles were written and imported (the fixture is built once per run, which
     may have been yesterday)."""

@@ -12,7 +12,7 @@ from sqlalchemy import Select, select, text
 
 from db import vocab
 from db.models import Demand, Household
-from db.queries.diary import ReferralRow, referral_rows
+from db.queries.diary import oldest_referrals
 
 from app.dates import cn_month_day
 from app.diary.demands import CLOSED, OPEN, TOWN_REPLIED
@@ -37,10 +37,10 @@ def town_items(work: Work, today: dt.date) -> list[TodoItem]:
         return []
     from app.sync.overdue import arrival_day
 
-    by_office: dict[str, list[ReferralRow]] = {}
-    for r in referral_rows(work.session, statuses=(vocab.REFERRED,)):
-        by_office.setdefault(r.office, []).append(r)
-    shown = [r.id for rows in by_office.values() for r in rows[:MAX_REFERRED_PER_OFFICE]]
+    by_office, waiting = oldest_referrals(
+        work.session, status=vocab.REFERRED, per_office=MAX_REFERRED_PER_OFFICE
+    )
+    shown = [r.id for rows in by_office.values() for r in rows]
     arrival: dict[str, dt.date | None] = {}
     for demand_id, station, version in work.session.execute(
         select(Demand.id, Demand.changed_station, Demand.version).where(Demand.id.in_(shown))
@@ -49,7 +49,7 @@ def town_items(work: Work, today: dt.date) -> list[TodoItem]:
     items = []
     for office in vocab.TOWN_OFFICES:
         rows = by_office.get(office, [])
-        for r in rows[:MAX_REFERRED_PER_OFFICE]:
+        for r in rows:
             referred = r.referred_on
             arrived = arrival.get(r.id)
             if referred is not None and arrived is not None and arrived < referred:
@@ -73,11 +73,12 @@ def town_items(work: Work, today: dt.date) -> list[TodoItem]:
                     office,
                 )
             )
-        if len(rows) > MAX_REFERRED_PER_OFFICE:
+        more = waiting.get(office, 0) - len(rows)
+        if more > 0:
             items.append(
                 TodoItem(
                     "demand_referred",
-                    f"另有 {len(rows) - MAX_REFERRED_PER_OFFICE} 条上报{office}的诉求待答复",
+                    f"另有 {more} 条上报{office}的诉求待答复",
                     "打开这个科室的全部上报诉求",
                     None,
                     "normal",

@@ -102,6 +102,18 @@ class Demand(SyncedRecord, Base):
         # by status, and the closed ones by the day they were closed: 统计报表's 办结 per month from the index
         # alone (migration 0027)
         Index("ix_demand_status_closed", "status", "closed_on", "village_code", "deleted_at"),
+        # the demands referred to the town, by status, office and the day and village that referred them:
+        # the town's 今日待办 counts each office's and finds its oldest from the index alone (migration 0029)
+        Index(
+            "ix_demand_referred_live",
+            "status",
+            "referred_office",
+            "referred_on",
+            "village_code",
+            "id",
+            "deleted_at",  # (always NULL here: without it SQLite reads the row to test it)
+            sqlite_where=text("deleted_at IS NULL AND referred_office IS NOT NULL"),
+        ),
     )
 
     entry_id: Mapped[str] = mapped_column(ForeignKey("diary_entry.id"), index=True)

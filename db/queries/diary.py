@@ -981,11 +981,23 @@ class ReferralRow:
     town_replied_by: str
 
 
+_UNSET: Any = object()
+
+
 def referral_rows(
-    session: Session, *, statuses: Sequence[str], office: str | None = None, village_code: str | None = None
+    session: Session,
+    *,
+    statuses: Sequence[str],
+    office: str | None = None,
+    village_code: str | None = None,
+    ids: Sequence[str] | None = None,
+    referred_on: dt.date | None = _UNSET,
+    limit: int | None = None,
 ) -> list[ReferralRow]:
     """Live demands in ``statuses`` that name an office (referred to the town), with their village's
-    name (the enrolled station's) and household head: oldest referral first, then village code."""
+    name (the enrolled station's) and household head: oldest referral first, then village code, then
+    the visit that heard them. ``ids``, ``referred_on`` (None: none given) and ``limit`` narrow it (see
+    :func:`oldest_referrals`)."""
     q = (
         select(
             Demand.id,
@@ -1020,6 +1032,14 @@ def referral_rows(
         q = q.where(Demand.referred_office == office)
     if village_code is not None:
         q = q.where(Demand.village_code == village_code)
+    if ids is not None:
+        q = q.where(Demand.id.in_(list(ids)))
+    if referred_on is not _UNSET:
+        q = q.where(
+            Demand.referred_on.is_(None) if referred_on is None else Demand.referred_on == referred_on
+        )
+    if limit is not None:
+        q = q.limit(limit)
     out: dict[str, ReferralRow] = {}
     for r in session.execute(q):
         if r[0] in out:  # a village code held by more than one station row (a revoked and a new one)
@@ -1046,6 +1066,57 @@ def referral_rows(
     return list(out.values())
 
 
+def oldest_referrals(
+    session: Session, *, status: str, per_office: int
+) -> tuple[dict[str, list[ReferralRow]], dict[str, int]]:
+    """The first ``per_office`` rows of each office in :func:`referral_rows`'s order, and how many each
+    office has, for the demands in ``status``: counted and ordered by day and village from
+    ``ix_demand_referred_live`` alone (migration 0029), so that only the rows returned are read (a town
+    of 30 villages waits on thousands). An office's rows of the same day and village as its last one
+    shown are ordered by their visit in SQL, as many as are still wanted."""
+    heads: dict[str, list[tuple[tuple[bool, dt.date, str], str]]] = {}
+    for office, day, village, demand_id in session.execute(
+        select(Demand.referred_office, Demand.referred_on, Demand.village_code, Demand.id).where(
+            Demand.deleted_at.is_(None), Demand.status == status, Demand.referred_office.is_not(None)
+        )
+    ):
+        # SQLite's ascending order: a missing day first
+        heads.setdefault(office, []).append(((day is not None, day or dt.date.min, village), demand_id))
+    counts = {office: len(rows) for office, rows in heads.items()}
+    before: list[str] = []  # rows shown that come before their office's last day and village shown
+    ties: dict[str, tuple[dt.date | None, str, int]] = {}
+    for office, rows in heads.items():
+        rows.sort(key=lambda row: row[0])
+        if len(rows) <= per_office:
+            before.extend(demand_id for _key, demand_id in rows)
+            continue
+        last = rows[per_office - 1][0]
+        earlier = [demand_id for key, demand_id in rows if key < last]
+        before.extend(earlier)
+        ties[office] = (last[1] if last[0] else None, last[2], per_office - len(earlier))
+    out: dict[str, list[ReferralRow]] = {}
+    for chunk in range(0, len(before), 500):  # (a few hundred bound parameters at most)
+        for r in referral_rows(session, statuses=[status], ids=before[chunk : chunk + 500]):
+            out.setdefault(r.office, []).append(r)
+    for rows in out.values():  # referral_rows's order, across the chunks
+        rows.sort(
+            key=lambda r: (
+                r.referred_on is not None,
+                r.referred_on or dt.date.min,
+                r.village_code,
+                r.heard_at,
+                r.id,
+            )
+        )
+    for office, (day, village, wanted) in ties.items():
+        out.setdefault(office, []).extend(
+            referral_rows(
+                session, statuses=[status], office=office, village_code=village, referred_on=day, limit=wanted
+            )
+        )
+    return out, counts
+
+
 __all__ = [
     "DiaryFilter",
     "DiaryRow",
@@ -1065,6 +1136,7 @@ __all__ = [
     "ledger_count",
     "ledger_rows",
     "ledger_stream",
+    "oldest_referrals",
     "referral_rows",
 ]
 
