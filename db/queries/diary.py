@@ -1081,7 +1081,7 @@ def oldest_referrals(
         )
     ):
         # SQLite's ascending order: a missing day first
-        heads.setdefault(office, []).append(((day is not None, day or dt.date.min, village), demand_id))
+        heads.setdefault(str(office), []).append(((day is not None, day or dt.date.min, village), demand_id))
     counts = {office: len(rows) for office, rows in heads.items()}
     before: list[str] = []  # rows shown that come before their office's last day and village shown
     ties: dict[str, tuple[dt.date | None, str, int]] = {}
@@ -1098,8 +1098,8 @@ def oldest_referrals(
     for chunk in range(0, len(before), 500):  # (a few hundred bound parameters at most)
         for r in referral_rows(session, statuses=[status], ids=before[chunk : chunk + 500]):
             out.setdefault(r.office, []).append(r)
-    for rows in out.values():  # referral_rows's order, across the chunks
-        rows.sort(
+    for shown in out.values():  # referral_rows's order, across the chunks
+        shown.sort(
             key=lambda r: (
                 r.referred_on is not None,
                 r.referred_on or dt.date.min,
