@@ -325,3 +325,42 @@ def test_the_reports_page_counts_the_residents_feedback(qtbot, two_villages):
         _shot(page, "town-reports-feedback")
     finally:
         town.close()
+
+
+def test_the_towns_list_of_referrals_is_read_when_its_tab_opens_not_with_the_page(
+    two_villages, qtbot, monkeypatch
+):
+    """At a town, 民情日记 opens on its own tab; the list of referred demands (thousands at a town of 30
+    villages, each read with its entry and household) is read when its tab is shown, once, and again
+    after a change only when it is shown."""
+    from app.diary import referral
+
+    town = Workspace.open(two_villages["town"], create=False, credentials=ADMIN)
+    try:
+        reads: list[str | None] = []
+        real = referral.town_worklist
+
+        def counted(work, **kwargs):
+            reads.append(kwargs.get("office"))
+            return real(work, **kwargs)
+
+        monkeypatch.setattr(referral, "town_worklist", counted)
+        ctx = _ctx(town)
+        page = _page(ctx, qtbot)
+        tab = page.referral_tab
+        assert tab is not None and page.tabs.currentWidget() is page.diary_tab
+        assert reads == []  # the page is open: its own tabs are read, not the town's list
+        page.tabs.setCurrentWidget(tab)
+        assert reads == [None] and tab.count.text()
+        page.tabs.setCurrentWidget(page.diary_tab)
+        page.tabs.setCurrentWidget(tab)
+        assert reads == [None]  # nothing changed: not read again
+        page.refresh()  # shown and refreshed (data changed): read again at once
+        assert reads == [None, None]
+        page.tabs.setCurrentWidget(page.ledger_tab)
+        page.refresh()  # hidden: only marked
+        assert reads == [None, None]
+        page.show_record("office:民政办")  # opening one office reads it once, for that office
+        assert reads == [None, None, "民政办"] and page.tabs.currentWidget() is tab
+    finally:
+        town.close()

@@ -798,8 +798,12 @@ class ReferralTab(QWidget):
         self.reply_button.clicked.connect(self.reply)
         self.tree.itemDoubleClicked.connect(lambda *_: self.reply())
         self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
+        # read when its tab is opened, not with the page: a town of 30 villages waits on thousands of
+        # demands, each read with its entry and household (about 0.3 s)
+        self.stale = True
 
     def reload(self, keep: str | None = None) -> None:
+        self.stale = False
         keep = keep or self.current_id()
         statuses = (
             (demands.REFERRED, demands.TOWN_REPLIED) if self.answered.isChecked() else (demands.REFERRED,)
@@ -853,9 +857,11 @@ class ReferralTab(QWidget):
         return item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
 
     def show_office(self, office: str) -> None:
-        index = self.office.findData(office)
-        self.office.setCurrentIndex(max(index, 0))
-        self.reload()
+        index = max(self.office.findData(office), 0)
+        if index != self.office.currentIndex():
+            self.office.setCurrentIndex(index)  # (which reads the list)
+        else:
+            self.reload()
 
     def show_demand(self, demand_id: str) -> None:
         """From the town's 今日待办: every office's list, on that demand."""
@@ -891,6 +897,7 @@ class DiaryPage(QWidget):
         if ctx.is_town:
             self.referral_tab = ReferralTab(ctx, self.tabs)
             self.tabs.addTab(self.referral_tab, "村级上报诉求")
+            self.tabs.currentChanged.connect(lambda _i: self._referrals_if_shown())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.tabs)
@@ -912,8 +919,16 @@ class DiaryPage(QWidget):
         self.diary_tab.reload()
         self.ledger_tab.reload()
         if self.referral_tab is not None:
-            self.referral_tab.reload()
+            self.referral_tab.stale = True
+            self._referrals_if_shown()
         self._loaded = True
+
+    def _referrals_if_shown(self) -> None:
+        """The town's list of referred demands, read again if its tab is the one shown and what it shows
+        may have changed."""
+        tab = self.referral_tab
+        if tab is not None and tab.stale and self.tabs.currentWidget() is tab:
+            tab.reload()
 
     def show_record(self, record_id: object) -> None:
         """A 今日待办 item opens exactly its thing (``app.diary.todo``): ``household:<id>`` the diary of
@@ -925,9 +940,11 @@ class DiaryPage(QWidget):
         if record_id == "new":
             self.new_entry()
         elif kind == "referral" and self.referral_tab is not None:
+            self.referral_tab.stale = False  # (read once, by show_demand, not also by the tab's opening)
             self.tabs.setCurrentWidget(self.referral_tab)
             self.referral_tab.show_demand(value)
         elif kind == "office" and self.referral_tab is not None:
+            self.referral_tab.stale = False
             self.tabs.setCurrentWidget(self.referral_tab)
             self.referral_tab.show_office(value)
         elif kind == "household":
