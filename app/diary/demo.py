@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from db import diary_derived, vocab
-from db.base import new_id
+from db.base import id_stream
 from db.bulk import insert_rows, large_wal
 from db.diary_fulltext import triggers_set_aside
 from db.models import (
@@ -270,6 +270,7 @@ def _make_roster(ws: Workspace, demo: DemoRun) -> None:
     assert ws.engine is not None, "the demo runs in an open workspace"
     rng = demo.rng
     ctx = ws.stamp_context()
+    ids = id_stream(ctx.station_id)
     key_cache: dict[str, tuple[str, str]] = {}
     n_cadres = max(3, min(20, demo.households // 30))
     from app.accounts import hash_password
@@ -295,7 +296,7 @@ def _make_roster(ws: Workspace, demo: DemoRun) -> None:
         for i in range(start, min(start + BATCH_HOUSEHOLDS, demo.households)):
             surname = rng.choice(SURNAMES)
             group = f"{i % 12 + 1}组"
-            hid = new_id(ctx.station_id)
+            hid = next(ids)
             members = [(surname + rng.choice(GIVEN) + rng.choice(GIVEN), "户主")]
             for _ in range(rng.randint(0, 3)):
                 rel = rng.choice(RELATIONS)
@@ -314,7 +315,7 @@ def _make_roster(ws: Workspace, demo: DemoRun) -> None:
                 full, initials = key_cache[name]
                 person_rows.append(
                     {
-                        "id": new_id(ctx.station_id),
+                        "id": next(ids),
                         "household_id": hid,
                         "name": name,
                         "relation": rel,
@@ -446,6 +447,7 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
             conn.execute(select(User.id, User.display_name).where(User.id.in_(cadre_ids))).all()
         )
     ctx = ws.stamp_context()
+    ids = id_stream(ctx.station_id)
     pictures = [_signature_png(rng) for _ in range(8)]
     # every signature a file of its own, as in a real village (the benchmarks ask for it); by default
     # eight pictures are shared, which keeps a 100 000-household demo small
@@ -496,7 +498,7 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
                         [rng.choice(members[1:])] if len(members) > 1 and rng.random() < 0.4 else []
                     )
                     who = rng.choice(members[1:])[1] if len(members) > 1 else head
-                    entry_id = new_id(ctx.station_id)
+                    entry_id = next(ids)
                     follow = _text(rng, FOLLOW_UPS) if rng.random() < 0.4 else ""
                     e: dict[str, Any] = {  # a row for the bulk insert
                         "id": entry_id,
@@ -589,7 +591,7 @@ def generate(ws: Workspace, demo: DemoRun) -> dict[str, int]:
                         ack_id = acknowledgement.acknowledgement_id(entry_id)
                         att_id = None
                         if method != REFUSED:
-                            att_id = new_id(ctx.station_id)
+                            att_id = next(ids)
                             sha = rng.choice(blobs) if method == SIGNATURE else photo
                             size = sizes[sha]
                             if unique_signatures and method == SIGNATURE:

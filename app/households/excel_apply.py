@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from db.base import new_id, new_ids
+from db.base import id_stream, new_id
 from db.bulk import insert_rows
 from db.diary_derived import refresh_written, triggers_set_aside
 from db.models import Household, HouseholdTag, Person
@@ -54,12 +54,6 @@ def gc_paused() -> Iterator[None]:
 
 
 # -- writing ------------------------------------------------------------------------------------
-def _new_ids(station_id: str) -> Iterator[str]:
-    """Record ids of this station, made a thousand at a time."""
-    while True:
-        yield from new_ids(station_id, 1000)
-
-
 @dataclass
 class ImportResult:
     summary: dict[str, Any]
@@ -91,7 +85,7 @@ def apply_import(
             keys_cache[name] = name_keys(name)
         return keys_cache[name]
 
-    ids = _new_ids(ctx.station_id)
+    ids = id_stream(ctx.station_id)
     new_households: list[dict[str, Any]] = []
     new_persons: list[dict[str, Any]] = []
     new_tags: list[dict[str, Any]] = []
