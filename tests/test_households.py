@@ -363,7 +363,13 @@ def test_a_common_word_shows_its_first_screen_in_order_and_the_rest_on_demand(
     ]
     household(village_ws, village_admin, "李四")
     with village_ws.session() as s:
-        for sort, descending in (("group_name", False), ("head_name", True), ("members", False)):
+        for sort, descending in (
+            ("group_name", False),
+            ("head_name", True),
+            ("village_code", False),  # (a town's first column)
+            ("village_code", True),
+            ("members", False),
+        ):
             whole = roster_keys(s, RosterFilter(text="张"), sort=sort, descending=descending)
             assert len(whole) == len(made)
             # few matches: the whole list at once

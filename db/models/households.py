@@ -30,6 +30,7 @@ class Household(SyncedRecord, Base):
             ("household_no", "head_name"),
             ("phones", "head_name"),
             ("card_delivered_on", "head_name"),
+            ("village_code", "head_name"),  # a town's roster, by 村 (its first column; migration 0030)
         )
     ) + (
         # 联系卡已送达 per village (统计报表), from the index alone (migration 0015)

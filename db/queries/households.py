@@ -494,7 +494,7 @@ def roster_count(session: Session, filt: RosterFilter | None = None) -> int:
 
 # Sort keys the partial indexes of the household table answer in order (a walk stops after a screenful).
 INDEXED_SORTS = frozenset(
-    {"group_name", "head_name", "address", "household_no", "phones", "card_delivered_on"}
+    {"group_name", "head_name", "address", "household_no", "phones", "card_delivered_on", "village_code"}
 )
 # Listing n matches and sorting them costs about n look-ups (the search index's key, the household by id,
 # its row: in an encrypted workspace a page decrypted for each one not in the cache); walking the roster in
