@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from db.queries.diary import DiaryFilter, diary_entry_count, diary_entry_ids
+from db.queries.diary import DiaryFilter, diary_entry_count, diary_entry_ids, diary_query
 
 from app.diary import entries
 
@@ -61,6 +61,29 @@ def test_search_within_dates_keeps_the_range_and_the_order(visits):
         assert diary_entry_count(s, f) == len(inside) == 11
         f.text = "漏雨"
         assert diary_entry_ids(s, f, limit=4) == _newest_first(inside, 4)
+
+
+@pytest.mark.parametrize("sort", ["village", "kind", "place", "cadre"])
+@pytest.mark.parametrize("descending", [True, False])
+def test_a_search_within_dates_in_another_order_holds_the_same_entries(visits, sort, descending):
+    """Sorted by another column (a town's 村), a search reads only the index's range of the dates (its
+    rowids follow the visits' times) and lists the same entries as the sort in time order; the days at
+    the range's two ends are in it."""
+    ws, *_, ids = visits
+    for text in ("危房改造", "漏雨"):
+        f = DiaryFilter(text=text, date_from=dt.date(2023, 6, 10), date_to=dt.date(2023, 6, 20))
+        inside = {i for i, w in ids.items() if dt.date(2023, 6, 10) <= w.date() <= dt.date(2023, 6, 20)}
+        with ws.session() as s:
+            listed = diary_entry_ids(s, f, sort=sort, descending=descending)
+            assert sorted(listed) == sorted(inside) and len(listed) == 11
+            edges = {w.date() for i, w in ids.items() if i in listed}
+            assert {dt.date(2023, 6, 10), dt.date(2023, 6, 20)} <= edges
+            assert sorted(diary_entry_ids(s, DiaryFilter(text=text), sort=sort)) == sorted(ids)
+        sql = str(diary_query(f, sort=sort).compile(ws.engine, compile_kwargs={"literal_binds": True}))
+        index = "fts_diary_gram" if len(text) == 2 else "fts_diary"
+        assert f"{index}.rowid >= " in sql and f"{index}.rowid < " in sql, (
+            sql
+        )  # the dates' range of the index
 
 
 def test_moving_a_visit_to_another_day_moves_it_in_the_search(visits):

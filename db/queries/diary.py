@@ -457,7 +457,10 @@ def _diary_select(f: DiaryFilter | None, sort: str, descending: bool) -> tuple[S
     # (30 villages, 151 000 entries: the first screen 2.8 s -> 3 ms); descending, none at all
     q = _filtered(q, f, by_village=sort == "village" and not f.village_code)
     if search_terms(f.text):
-        q = q.where(DiaryEntry.id.in_(fts_entry_ids(f.text)))
+        # the matches within the dates only: the index's rowids follow the visits' times, so its walk
+        # reads that range (a town sorted by 村, 3 months of a common word: 16 898 matches -> 4 384)
+        dates = DiaryFilter(text=f.text, date_from=f.date_from, date_to=f.date_to)
+        q = q.where(DiaryEntry.id.in_(_search_in_time_order(dates, True)[0]))
     key = DIARY_SORTS.get(sort, DiaryEntry.occurred_at)
     if key is DiaryEntry.occurred_at:
         order = [key.desc(), DiaryEntry.id.desc()] if descending else [key.asc(), DiaryEntry.id.asc()]
