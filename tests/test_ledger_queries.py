@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import event, func, select
 
 from db.models import Demand
-from db.queries.diary import LedgerFilter, _demand_select, demand_ids, ledger_count
+from db.queries.diary import LedgerFilter, _demand_select, demand_ids, demand_ids_counted, ledger_count
 
 from app.diary import demands, entries
 
@@ -70,6 +70,43 @@ def test_the_ledgers_count_is_the_number_of_rows_it_lists_for_every_filter(villa
                 == s.scalar(select(func.count()).select_from(inner.subquery()))
             ), f
         assert ledger_count(s, LedgerFilter()) == 10  # 12 demands, 2 of them on the deleted entry
+
+
+def test_a_search_of_the_ledger_is_counted_and_paged_in_one_statement(village_ws, qtbot):
+    """A search by words reads every demand it may list: its count and first page come from one statement
+    (``demand_ids_counted``), equal to the count and the page asked apart, for every sort, both ways; the
+    ledger's model takes them so (one statement on the connection, not two)."""
+    from ui.diary.models import LedgerModel
+
+    cadre, made = _ledger(village_ws)
+    with village_ws.session() as s:
+        for text in ("危房", "医疗救助", "已报镇", "没有的字", "危房 1"):
+            for sort in ("date", "status", "category", "due_on", "household", "village"):
+                for descending in (True, False):
+                    f = LedgerFilter(text=text, date_from=dt.date(2024, 1, 1) if sort == "status" else None)
+                    for limit in (3, 100):
+                        ids, count = demand_ids_counted(s, f, sort=sort, descending=descending, limit=limit)
+                        assert count == ledger_count(s, f), (text, sort)
+                        assert ids == demand_ids(s, f, sort=sort, descending=descending, limit=limit), (
+                            text,
+                            sort,
+                        )
+        assert (
+            demand_ids_counted(s, LedgerFilter(text="危房"), limit=100)[1] == 5
+        )  # (one on the deleted entry)
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    model = LedgerModel(village_ws.session)
+    event.listen(village_ws.engine, "before_cursor_execute", seen)
+    try:
+        model.set_filter(LedgerFilter(text="危房"))
+    finally:
+        event.remove(village_ws.engine, "before_cursor_execute", seen)
+    ledger_statements = [st for st in statements if "FROM demand" in st]
+    assert len(ledger_statements) == 1 and model.rowCount() == 5, ledger_statements
 
 
 def test_the_whole_ledger_by_date_walks_the_entries_in_date_order(village_ws):

@@ -736,6 +736,17 @@ def demand_ids(
     return list(session.scalars(q))
 
 
+def demand_ids_counted(
+    session: Session, f: LedgerFilter, *, sort: str = "date", descending: bool = True, limit: int
+) -> tuple[list[str], int]:
+    """The first ``limit`` ids of the ledger of ``f`` and how many it lists (:func:`ledger_count`), in
+    one statement: a search by words reads every demand it may list, and did it twice, once to count
+    and once for the first page (0.7-1.0 s at 100 000 households, twice that within three months)."""
+    q, order = _demand_select([Demand.id, func.count().over()], f, sort, descending)
+    rows = session.execute(q.order_by(*order).limit(limit)).all()
+    return [r[0] for r in rows], (int(rows[0][1]) if rows else 0)
+
+
 def demand_position(
     session: Session, f: LedgerFilter | None, demand_id: str, *, sort: str = "date", descending: bool = True
 ) -> int:
@@ -1133,6 +1144,7 @@ __all__ = [
     "ReferralRow",
     "all_rows_in_order",
     "demand_ids",
+    "demand_ids_counted",
     "demand_position",
     "diary_entry_count",
     "diary_entry_ids",

@@ -12,6 +12,7 @@ from db.queries.diary import (
     DiaryFilter,
     LedgerFilter,
     demand_ids,
+    demand_ids_counted,
     demand_position,
     diary_entry_count,
     diary_entry_ids,
@@ -127,6 +128,13 @@ class LedgerModel(LazyIdModel):
     def _query_page(self, session, offset: int, limit: int) -> list[str]:
         return demand_ids(
             session, self.filter, sort=self.sort_key, descending=self.descending, limit=limit, offset=offset
+        )
+
+    def _query_first_page(self, session, size: int) -> tuple[list, int]:
+        if not self.filter.text.strip():  # (the count from the per-day counts, then the page)
+            return super()._query_first_page(session, size)
+        return demand_ids_counted(
+            session, self.filter, sort=self.sort_key, descending=self.descending, limit=size
         )
 
     def _query_position(self, session, record_id: str) -> int:

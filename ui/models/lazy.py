@@ -109,8 +109,9 @@ class LazyIdModel(QAbstractTableModel):
         self.listed = True
         with self._session_factory() as session:
             if self.PAGED_IDS:
-                size, count = PAGE_SIZE, self._query_count(session)
-                pages = {0: self._query_page(session, 0, size)} if count else {}
+                size = PAGE_SIZE
+                first, count = self._query_first_page(session, size)
+                pages = {0: first} if count else {}
             else:
                 ids = self._query_ids(session)
                 size, count, pages = max(len(ids), 1), len(ids), {0: ids}
@@ -121,6 +122,11 @@ class LazyIdModel(QAbstractTableModel):
 
     def set_filter(self, filt) -> None:
         self.reload(filt)
+
+    def _query_first_page(self, session, size: int) -> tuple[list, int]:
+        """A paged model's first page of ids and how many it lists (its count, then the page)."""
+        count = self._query_count(session)
+        return (self._query_page(session, 0, size) if count else []), count
 
     def clear(self) -> None:
         """No rows, nothing held of the previous list."""
