@@ -1011,11 +1011,10 @@ def referral_rows(
     village_code: str | None = None,
     ids: Sequence[str] | None = None,
     referred_on: dt.date | None = _UNSET,
-    limit: int | None = None,
 ) -> list[ReferralRow]:
     """Live demands in ``statuses`` that name an office (referred to the town), with their village's
     name (the enrolled station's) and household head: oldest referral first, then village code, then
-    the visit that heard them. ``ids``, ``referred_on`` (None: none given) and ``limit`` narrow it (see
+    the visit that heard them. ``ids`` and ``referred_on`` (None: none given) narrow it (see
     :func:`oldest_referrals`)."""
     q = (
         select(
@@ -1057,8 +1056,6 @@ def referral_rows(
         q = q.where(
             Demand.referred_on.is_(None) if referred_on is None else Demand.referred_on == referred_on
         )
-    if limit is not None:
-        q = q.limit(limit)
     out: dict[str, ReferralRow] = {}
     for r in session.execute(q):
         if r[0] in out:  # a village code held by more than one station row (a revoked and a new one)
@@ -1092,7 +1089,7 @@ def oldest_referrals(
     office has, for the demands in ``status``: counted and ordered by day and village from
     ``ix_demand_referred_live`` alone (migration 0029), so that only the rows returned are read (a town
     of 30 villages waits on thousands). An office's rows of the same day and village as its last one
-    shown are ordered by their visit in SQL, as many as are still wanted."""
+    shown are ordered by their visit in SQL and taken as many as are still wanted."""
     heads: dict[str, list[tuple[tuple[bool, dt.date, str], str]]] = {}
     for office, day, village, demand_id in session.execute(
         select(Demand.referred_office, Demand.referred_on, Demand.village_code, Demand.id).where(
@@ -1128,11 +1125,10 @@ def oldest_referrals(
             )
         )
     for office, (day, village, wanted) in ties.items():
-        out.setdefault(office, []).extend(
-            referral_rows(
-                session, statuses=[status], office=office, village_code=village, referred_on=day, limit=wanted
-            )
-        )
+        # (no LIMIT in SQL: a village code held by two station rows lists a demand twice before it is
+        # taken once; such a group is one village's referrals of one day to one office)
+        tied = referral_rows(session, statuses=[status], office=office, village_code=village, referred_on=day)
+        out.setdefault(office, []).extend(tied[:wanted])
     return out, counts
 
 
