@@ -51,3 +51,29 @@ def test_an_export_selects_its_changes_through_the_changes_index(village_ws, tow
     plans = _plans(village_ws, lambda: export_one(village_ws, stick))
     _assert_ranges(plans)
     assert list(stick.iterdir()), "the bundle was written"
+
+
+def test_the_rows_already_here_are_found_whatever_the_ranges_of_their_ids(tmp_path):
+    """An import looks its rows up sorted, a chunk at a time, and skips a chunk whose id range holds
+    nothing here: an id between two of ours is new, ours are found in any order and in any chunk, and
+    ids that are not all text are looked up one by one (SQLite compares 5 and '10' with a text column as
+    text, not in the order Python sorts the numbers)."""
+    from sqlalchemy import create_engine
+
+    from app.sync import records
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'plain.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE t (id TEXT PRIMARY KEY, village_code, changed_station, version, base_station, "
+            "base_version)"
+        )
+        ours = [f"a{n:04d}" for n in range(0, 3000, 3)] + ["7"]
+        conn.exec_driver_sql("INSERT INTO t VALUES (?, 'v', 's', 1, NULL, NULL)", [(i,) for i in ours])
+        new = [f"a{n:04d}" for n in range(1, 3000, 3)]  # each between two of ours
+        assert records._local_versions(conn, "t", new) == {}
+        asked = list(reversed(new + ours[::7] + ["b0000"]))  # several chunks, not in order
+        assert set(records._local_versions(conn, "t", asked)) == set(ours[::7])
+        assert set(records._local_versions(conn, "t", [5, 7, 10])) == {"7"}
+        found = records._local_versions(conn, "t", [5, "a0003"])
+        assert found == {"a0003": ("v", "s", 1, None, None)}
