@@ -270,6 +270,8 @@ def make_villages(tmp: Path, report) -> dict:
 
 
 def run(report) -> None:
+    from db import migrate
+
     from app.sync.importer import import_bundles
     from app.workspace import Workspace
 
@@ -281,8 +283,17 @@ def run(report) -> None:
             else None
         )
         meta_file = cache / f"villages-{VILLAGES}.json" if cache else None
-        if meta_file is not None and meta_file.exists():  # the villages of an earlier run, as they were
-            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        # the villages of an earlier run, as they were, if that run's program had this schema: a bundle
+        # of an older one takes the importer's path for other programs (issue 17 measures the common
+        # case, a village and its town on the same release)
+        cached = (
+            json.loads(meta_file.read_text(encoding="utf-8")) if meta_file and meta_file.exists() else None
+        )
+        if cached is not None and cached.get("schema") != migrate.head_revision():
+            print(f"    (the cached villages in {cache} are of schema {cached.get('schema')}: made again)")
+            cached = None
+        if cached is not None:
+            meta = cached
             for name in ("town", "stick", "v0"):
                 shutil.copytree(cache / name, tmp / name)
             shutil.copy(cache / "town-template.db", tmp / "town-template.db")
@@ -290,6 +301,7 @@ def run(report) -> None:
             meta["export_seconds"] = None  # not measured in this run
         else:
             meta = make_villages(tmp, report)
+            meta["schema"] = migrate.head_revision()
             if cache is not None and meta_file is not None:
                 shutil.rmtree(cache, ignore_errors=True)
                 cache.mkdir(parents=True)
