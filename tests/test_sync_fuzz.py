@@ -473,9 +473,13 @@ def test_a_value_that_cannot_be_stored_refuses_the_bundle_naming_its_records(wor
         copy.close()
 
 
-def test_a_damaged_section_is_named_as_the_clerk_reads_it(world):
+@pytest.mark.parametrize("section", [0, 1, -2, -1])
+def test_a_damaged_section_is_named_as_the_clerk_reads_it(world, section):
     """A section whose checksum does not match the manifest's: refused, named by its records in
-    Chinese (“户”部分), not by the file format's name (table:households)."""
+    Chinese (“户”部分), not by the file format's name (table:households). A damaged first, second or
+    last one (the last two are the attachments') writes nothing, and the good bundle of the same run
+    goes in."""
+    from app.sync import records
     from app.sync.bundle import section_words
 
     assert section_words("table:households") == "“户”部分"
@@ -483,13 +487,29 @@ def test_a_damaged_section_is_named_as_the_clerk_reads_it(world):
     copy = _Copy(world, ("a", "town"))
     try:
         a, town = copy.ws["a"], copy.ws["town"]
+
+        def rows() -> dict[str, int]:
+            with town.engine.connect() as conn:
+                return {
+                    spec.table_name: conn.exec_driver_sql(
+                        f'SELECT count(*) FROM "{spec.table_name}"'
+                    ).scalar_one()
+                    for spec in records.table_specs()
+                }
+
         fuzzed = _apply_mutations(
-            world, a, town, [("section_meta", 0, "sha256", "0" * 64)], copy.tmp / "f.mqb"
+            world, a, town, [("section_meta", section, "sha256", "0" * 64)], copy.tmp / "f.mqb"
         )
+        before = rows()
         (got,) = import_bundles(town, [fuzzed]).bundles
         assert got.status == "rejected" and got.reason.endswith("的校验值不符"), got.reason
         assert "table:" not in got.reason, got.reason
         assert got.reason.startswith(("内容损坏：“", "内容损坏：附件")), got.reason
+        assert rows() == before
+        valid = shutil.copy(world["second"], copy.tmp / "valid.mqb")
+        got, good = import_bundles(town, [fuzzed, valid]).bundles
+        assert (got.status, good.status) == ("rejected", "imported")
+        assert rows() != before
     finally:
         copy.close()
 
