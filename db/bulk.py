@@ -145,9 +145,12 @@ def _checkpoints_beside(engine: Engine) -> Iterator[None]:
     :data:`CHECKPOINT_EVERY` seconds). SQLite runs one checkpoint beside one writer; the copying is
     file work outside the GIL, so it overlaps the writer's parsing and checking instead of stalling a
     commit (30 village-years: two checkpoints of a gigabyte, 2.4 s each inside a commit). The writer's
-    own checkpoint at :data:`LARGE_WAL_PAGES` stays, and then finds the log copied already. A failure
-    of the thread (a full disk) only ends it: the writer's own checkpoints report such faults."""
+    own checkpoint at :data:`LARGE_WAL_PAGES` stays, and then finds the log copied already. Leaving, a
+    checkpoint under way is interrupted (a partial one is harmless: the rest is copied by the next),
+    so the writer does not wait for it. A failure of the thread (a full disk) only ends it: the
+    writer's own checkpoints report such faults."""
     stop = threading.Event()
+    running: list[Any] = []  # the thread's driver connection, once it has one
 
     def run() -> None:
         try:
@@ -158,10 +161,12 @@ def _checkpoints_beside(engine: Engine) -> Iterator[None]:
         try:
             driver = fairy.driver_connection
             assert driver is not None, "a new connection has a driver connection"
+            running.append(driver)
             while not stop.wait(CHECKPOINT_EVERY):
                 driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except Exception:
-            log.warning("background checkpoints stopped", exc_info=True)
+            if not stop.is_set():  # (an interrupted checkpoint, when told to stop, is no fault)
+                log.warning("background checkpoints stopped", exc_info=True)
         finally:
             fairy.close()
 
@@ -171,6 +176,8 @@ def _checkpoints_beside(engine: Engine) -> Iterator[None]:
         yield
     finally:
         stop.set()
+        for driver in running:
+            driver.interrupt()
         worker.join()
 
 
