@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import logging
 import operator
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -40,15 +38,9 @@ LARGE_WAL_PAGES = (
 # village-years changes ≈250 MB of pages; with less, pages are written out (spilled) before the commit,
 # some of them again and again (30 village-years: 3.97 GB written with 64 MB, 3.65 GB with 256 MB).
 BULK_CACHE_KIB = 262_144
-# Inside large_wal, a second connection copies the committed log into the database as the writer goes
-# (see _checkpoints_beside); seconds between its looks.
-BACKGROUND_CHECKPOINTS = True
-CHECKPOINT_EVERY = 0.5
 
 FTS5_HASH_SIZE = 1024 * 1024  # FTS5's default 'hashsize'
 BULK_HASH_SIZE = 32 * 1024 * 1024  # while many rows go into a full-text index
-
-log = logging.getLogger(__name__)
 
 _KEY = "bulk_written"
 _LARGE_WAL = "bulk_large_wal"
@@ -130,55 +122,11 @@ def large_wal(conn: Connection) -> Iterator[None]:
     raw.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
     conn.info[_LARGE_WAL] = True
     try:
-        with _checkpoints_beside(conn.engine) if BACKGROUND_CHECKPOINTS else contextlib.nullcontext():
-            yield
+        yield
     finally:
         conn.info.pop(_LARGE_WAL, None)
         raw.execute("PRAGMA wal_autocheckpoint=1000")
         raw.execute(f"PRAGMA cache_size={int(cache)}")  # gives the memory back
-
-
-@contextlib.contextmanager
-def _checkpoints_beside(engine: Engine) -> Iterator[None]:
-    """While the caller writes: a thread of its own copies what the writer has committed into the
-    database file (``PRAGMA wal_checkpoint(PASSIVE)`` on a connection of its own, every
-    :data:`CHECKPOINT_EVERY` seconds). SQLite runs one checkpoint beside one writer; the copying is
-    file work outside the GIL, so it overlaps the writer's parsing and checking instead of stalling a
-    commit (30 village-years: two checkpoints of a gigabyte, 2.4 s each inside a commit). The writer's
-    own checkpoint at :data:`LARGE_WAL_PAGES` stays, and then finds the log copied already. Leaving, a
-    checkpoint under way is interrupted (a partial one is harmless: the rest is copied by the next),
-    so the writer does not wait for it. A failure of the thread (a full disk) only ends it: the
-    writer's own checkpoints report such faults."""
-    stop = threading.Event()
-    running: list[Any] = []  # the thread's driver connection, once it has one
-
-    def run() -> None:
-        try:
-            fairy = engine.raw_connection()
-        except Exception:
-            log.warning("background checkpoints: no connection", exc_info=True)
-            return
-        try:
-            driver = fairy.driver_connection
-            assert driver is not None, "a new connection has a driver connection"
-            running.append(driver)
-            while not stop.wait(CHECKPOINT_EVERY):
-                driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        except Exception:
-            if not stop.is_set():  # (an interrupted checkpoint, when told to stop, is no fault)
-                log.warning("background checkpoints stopped", exc_info=True)
-        finally:
-            fairy.close()
-
-    worker = threading.Thread(target=run, name="wal-checkpoint", daemon=True)
-    worker.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        for driver in running:
-            driver.interrupt()
-        worker.join()
 
 
 Pending = Callable[[Connection], int]
