@@ -123,6 +123,38 @@ def _month_print(ws, report) -> None:
     (OUT / "diary-month-raw.pdf").unlink(missing_ok=True)
 
 
+LEDGER_WORDS = ("低保", "危房改造", "孩子", "丁东", "养老保险", "没有的字")
+
+
+def _ledger_searches(ws, today: dt.date, report) -> None:
+    """民情台账 searched by words, as the page asks it (count and first page in one statement, then the
+    rows shown), within the last 30 days, 92 days, a year and all dates: the slowest word of
+    LEDGER_WORDS, each the best of two."""
+    from db.queries.diary import LedgerFilter, demand_ids_counted, ledger_rows
+
+    with ws.session() as s:
+        for days in (30, 92, 365, None):
+            worst = 0.0
+            for word in LEDGER_WORDS:
+                f = LedgerFilter(text=word)
+                if days:
+                    f = LedgerFilter(text=word, date_from=today - dt.timedelta(days=days), date_to=today)
+                best = float("inf")
+                for _ in range(2):
+                    t = time.perf_counter()
+                    ids, _count = demand_ids_counted(s, f, limit=60)
+                    ledger_rows(s, ids)
+                    best = min(best, (time.perf_counter() - t) * 1000)
+                worst = max(worst, best)
+            within = f"the last {days} days" if days else "all dates"
+            report(
+                f"diary: 民情台账 search by words, {within}, slowest of {len(LEDGER_WORDS)} words",
+                worst,
+                "ms",
+                None,
+            )
+
+
 def run(report) -> None:
     from sqlalchemy import func, select
 
@@ -255,6 +287,7 @@ def run(report) -> None:
             200,
         )
         today = dt.date.today()
+        _ledger_searches(ws, today, report)
         target = Path(tempfile.gettempdir()) / "minqing-bench-ledger.xlsx"
         t = time.perf_counter()
         with ws.work() as w:
