@@ -4,8 +4,6 @@ Every table that travels between stations (village ↔ town) mixes in :class:`Sy
 bookkeeping columns are stamped centrally by :mod:`db.stamping`, never by feature code.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import hashlib
 import re

@@ -6,8 +6,6 @@ Both are village records: the village's station writes them, the town reads them
 its ``end_on`` is set, so the history stays.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text

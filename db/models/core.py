@@ -1,7 +1,5 @@
 """Stations, accounts, the audit trail, local settings and attachments."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, String, Text, UniqueConstraint

@@ -4,8 +4,6 @@ The full-text index ``fts_diary`` (FTS5, trigram) is kept in step by triggers cr
 migration, so entries that arrive in a bundle are searchable too (see ``migrations/versions``).
 """
 
-from __future__ import annotations
-
 import datetime as dt
 
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, text

@@ -1,7 +1,5 @@
 """户籍: households, their members, tags and contact-cadre assignments."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, text

@@ -5,8 +5,6 @@ An informant has no account: a cadre writes their reports down as diary entries 
 Appointments change over time: ending one keeps it (``end_on``), the history stays.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 
 from sqlalchemy import Date, ForeignKey, String, Text

@@ -11,8 +11,6 @@ Nothing is overwritten: the 包案领导 and the 工作班子 are dated rows (``
 化解方案 is a new revision per change, and each state change is a row of its own.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text

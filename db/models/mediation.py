@@ -5,8 +5,6 @@ records its handling of an escalated case writes into the village's records, not
 Money is kept in 分 (integer) so sums are exact; the services speak 元.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 
 from sqlalchemy import (

@@ -6,8 +6,6 @@ village reads it). ``scope`` says which, on the project and on each of its rows,
 its writer (app/ownership.py, docs/bundle-format.md). Money is in 分.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 
 from sqlalchemy import Date, ForeignKey, Integer, String, Text

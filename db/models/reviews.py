@@ -11,8 +11,6 @@
 - :class:`CadreReview` is the village's record: one cadre's tally for one half-year (``period`` 2026H1).
 """
 
-from __future__ import annotations
-
 import datetime as dt
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text

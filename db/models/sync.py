@@ -1,7 +1,5 @@
 """Sync bookkeeping (local to each station, never synced): peers, received bundles, conflicts."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
