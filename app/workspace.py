@@ -513,9 +513,11 @@ class Workspace:
         """No background check, or it has finished (the window polls this)."""
         return self._check_done is None or self._check_done.is_set()
 
-    def wait_for_check(self) -> None:
+    def wait_for_check(self, session: Session | None = None) -> None:
         """Before a write: wait for a background check, and refuse (:class:`DatabaseDamaged`) when it
-        found the database damaged: nothing is ever written to a damaged database."""
+        found the database damaged: nothing is ever written to a damaged database. ``session``: the
+        unit of work about to commit, which then carries the audit lines held for the verdict (see
+        :meth:`_write_held_audit`)."""
         if self._check_done is None:
             return
         if not self._check_done.is_set() and self.check_waiter is not None:
@@ -523,11 +525,16 @@ class Workspace:
         self._check_done.wait()
         if self._check_problems:
             raise self._damaged(self._check_problems, self.key)
-        self._write_held_audit()
+        self._write_held_audit(session)
 
-    def _write_held_audit(self) -> None:
+    def _write_held_audit(self, session: Session | None = None) -> None:
         """The audit lines held while the background check ran, now that it found the file sound, after
-        those an earlier run kept for want of a verdict (:meth:`_keep_held_audit`)."""
+        those an earlier run kept for want of a verdict (:meth:`_keep_held_audit`).
+
+        With ``session`` (a save that waited for the verdict) they go in with its own transaction: that
+        save may hold the write lock already (its rows flushed), and a second session would wait for
+        it until SQLite gave up ("database is locked") and the save was rolled back. They count as
+        written once it commits; if it fails they are held again for the next write."""
         if self._sessionmaker is None or not (self._held_audit or self._kept_audit):
             return
         kept = self.root / HELD_AUDIT
@@ -538,10 +545,27 @@ class Workspace:
             return
         from db.models import AuditLog
 
-        with self._sessionmaker() as s:
-            s.add_all(AuditLog(**line) for line in lines)
-            s.commit()
-        self._held_audit, self._kept_audit = [], False
+        from app.work import AFTER_COMMIT
+
+        held, had_kept = self._held_audit, self._kept_audit
+        self._held_audit, self._kept_audit = [], False  # taken: another thread's write does not take them too
+
+        def back() -> None:
+            self._held_audit[:0] = held
+            self._kept_audit = self._kept_audit or had_kept
+
+        if session is not None:
+            session.add_all(AuditLog(**line) for line in lines)
+            session.info.setdefault(AFTER_COMMIT, []).append(lambda: kept.unlink(missing_ok=True))
+            session.info.setdefault(_AFTER_ROLLBACK, []).append(back)
+            return
+        try:
+            with self._sessionmaker() as s:
+                s.add_all(AuditLog(**line) for line in lines)
+                s.commit()
+        except BaseException:
+            back()
+            raise
         kept.unlink(missing_ok=True)
 
     def _keep_held_audit(self) -> None:
@@ -710,7 +734,7 @@ class Workspace:
             if self._check_done is not None and _writes(session):
                 held = None if self._check_done.is_set() else _audit_lines_only(session)
                 if held is None:
-                    self.wait_for_check()
+                    self.wait_for_check(session)
                 else:  # only audit lines (a sign-in's): kept until the verdict, written then
                     for line in list(session.new):
                         session.expunge(line)
@@ -720,6 +744,8 @@ class Workspace:
                 action()
         except BaseException:
             session.rollback()
+            for action in session.info.pop(_AFTER_ROLLBACK, []):
+                action()
             raise
         finally:
             session.close()
@@ -741,6 +767,10 @@ class Workspace:
         """A session with no stamping context (station setup only)."""
         assert self._sessionmaker is not None, "the workspace is open"
         return self._sessionmaker()
+
+
+# session.info: what Workspace.session runs after a rollback (the held audit lines a failed save carried)
+_AFTER_ROLLBACK = "workspace.after_rollback"
 
 
 def _writes(session: Session) -> bool:
