@@ -641,3 +641,35 @@ def test_fuzzed_receipts_are_applied_or_refused_in_chinese(world, data):
             assert 0 <= applied.acked_now <= counter
     finally:
         copy.close()
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_sections_opened_on_two_threads_are_the_same_and_the_first_damaged_one_is_named(world, threads):
+    """The importer's first bundle has its sections inflated and hashed on two threads (the writer waits
+    for it): the same sections come out, and with two damaged ones the first in the manifest's order
+    is the one named, as on one thread."""
+    from app.sync import bundle
+    from app.sync.bundle import BundleRejected, section_words
+
+    copy = _Copy(world, ("a", "town"))
+    try:
+        a, town = copy.ws["a"], copy.ws["town"]
+        key = keys.load_encrypt_key(town.keys_dir, town.key)
+        whole = bundle.parse(bundle.read_file(world["second"]))
+        sections = bundle.decrypt(whole, key, threads=threads)
+        assert sections == bundle.decrypt(bundle.parse(bundle.read_file(world["second"])), key)
+        assert len(sections) > 2
+        damaged = _apply_mutations(
+            world,
+            a,
+            town,
+            [("section_meta", 1, "sha256", "0" * 64), ("section_meta", -1, "sha256", "0" * 64)],
+            copy.tmp / "two-damaged.mqb",
+        )
+        parsed = bundle.parse(bundle.read_file(damaged))
+        second = parsed.manifest["sections"][1]["name"]
+        with pytest.raises(BundleRejected) as refused:
+            bundle.decrypt(parsed, key, threads=threads)
+        assert refused.value.reason == f"内容损坏：{section_words(second)}的校验值不符"
+    finally:
+        copy.close()

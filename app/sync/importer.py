@@ -266,7 +266,8 @@ def import_bundles(
     ):
         batch = _Batch(ws, writer, me, dry_run, progress, user_id)
         try:
-            upcoming = reader.submit(_prepare, ws, me, files[0]) if files else None
+            # the first bundle on two threads: the writer has nothing to do but wait for it (and back up)
+            upcoming = reader.submit(_prepare, ws, me, files[0], threads=2) if files else None
             if files and not dry_run and _may_write(ws, files):
                 # what the database held before this import, checked, in backups/ (while the first
                 # bundle is read and verified); bundles that were all imported before need none
@@ -305,11 +306,13 @@ class _Prepared:
     sections: dict[str, bytes] | None = None
 
 
-def _prepare(ws: Workspace, me: Station, path: Path) -> _Prepared:
+def _prepare(ws: Workspace, me: Station, path: Path, *, threads: int = 1) -> _Prepared:
     """Everything that needs no write: signature, hashes, enrollment, versions, decryption.
     Runs in the reader thread; its only database access is reading. Its work (file reading, hashing,
     decryption, decompression) lets go of the GIL; parsing the sections' JSON would not (a parse holds
-    it for tens of milliseconds, stalling the writer's rows), so the writer parses."""
+    it for tens of milliseconds, stalling the writer's rows), so the writer parses. ``threads``: the
+    sections are inflated and hashed on that many (:func:`app.sync.bundle.decrypt`); one beside the
+    writer's work, which has the other core."""
     outcome = BundleOutcome(str(path), None, None, None, "rejected", None)
     try:
         parsed = bundle.parse(bundle.read_file(path))
@@ -328,7 +331,11 @@ def _prepare(ws: Workspace, me: Station, path: Path) -> _Prepared:
             return _Prepared(path, outcome)
         _check_sequence(ws, sender, m["sequence"])
         return _Prepared(
-            path, outcome, m, sender, bundle.decrypt(parsed, keys.load_encrypt_key(ws.keys_dir, ws.key))
+            path,
+            outcome,
+            m,
+            sender,
+            bundle.decrypt(parsed, keys.load_encrypt_key(ws.keys_dir, ws.key), threads=threads),
         )
     except BundleRejected as exc:
         outcome.reason = exc.reason
