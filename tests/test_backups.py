@@ -771,6 +771,32 @@ def test_a_save_while_the_check_runs_behind_the_window_says_why_it_waits_and_is_
         again.close(daily_backup=False)
 
 
+@contextlib.contextmanager
+def _a_sign_in_held_for_the_verdict(qtbot, village_ws, monkeypatch):
+    """A sign-in during the background check (its audit line held), the check's verdict 0.3 s later:
+    yields the workspace and how many sign-in lines have been written since."""
+    import threading
+
+    from db.models import AuditLog
+
+    village_ws.close(daily_backup=False)
+    release = _held_check(monkeypatch)
+    ws = _signed_in_during_a_held_check(qtbot, village_ws.root)
+    query = select(func.count()).select_from(AuditLog).where(AuditLog.action == "signin")
+
+    def signins() -> int:
+        with ws.session() as s:  # (reads only: it does not wait for the verdict)
+            return int(s.scalar(query))
+
+    try:
+        before = signins()
+        threading.Timer(0.3, release.set).start()
+        yield ws, lambda: signins() - before
+    finally:
+        release.set()
+        ws.close(daily_backup=False)
+
+
 def test_a_save_already_flushed_when_it_waits_for_the_check_writes_the_held_audit_lines_with_its_own(
     qtbot, village_ws, monkeypatch
 ):
@@ -778,18 +804,9 @@ def test_a_save_already_flushed_when_it_waits_for_the_check_writes_the_held_audi
     written in its transaction (autoflush) waits for the verdict and then commits, the held line with it.
     The held lines went through a second session, which waited on the write lock the save held: after
     the busy timeout (5 s) the save was refused as "database is locked" and rolled back."""
-    import threading
+    from db.models import Setting
 
-    from db.models import AuditLog, Setting
-
-    village_ws.close(daily_backup=False)
-    release = _held_check(monkeypatch)
-    ws = _signed_in_during_a_held_check(qtbot, village_ws.root)
-    signins = select(func.count()).select_from(AuditLog).where(AuditLog.action == "signin")
-    try:
-        with ws.session() as s:
-            before = s.scalar(signins)
-        threading.Timer(0.3, release.set).start()
+    with _a_sign_in_held_for_the_verdict(qtbot, village_ws, monkeypatch) as (ws, written):
         started = time.monotonic()
         with ws.session() as s:
             s.add(Setting(key="test.flushed-before-the-verdict", value="1"))
@@ -797,31 +814,18 @@ def test_a_save_already_flushed_when_it_waits_for_the_check_writes_the_held_audi
         assert time.monotonic() - started < 4 and ws.check_finished()
         with ws.session() as s:
             assert s.get(Setting, "test.flushed-before-the-verdict") is not None
-            assert s.scalar(signins) == before + 1  # the held line, written once
+        assert written() == 1  # the held line, once
         with ws.session() as s:  # and not again by a later save
             s.add(Setting(key="test.a-later-save", value="1"))
-        with ws.session() as s:
-            assert s.scalar(signins) == before + 1
-    finally:
-        release.set()
-        ws.close(daily_backup=False)
+        assert written() == 1
 
 
 def test_a_held_audit_line_stays_held_when_the_save_that_carried_it_fails(qtbot, village_ws, monkeypatch):
     """The held lines ride on a save's transaction: when that save fails they are not lost, and the
     next write carries them, once."""
-    import threading
+    from db.models import Setting
 
-    from db.models import AuditLog, Setting
-
-    village_ws.close(daily_backup=False)
-    release = _held_check(monkeypatch)
-    ws = _signed_in_during_a_held_check(qtbot, village_ws.root)
-    signins = select(func.count()).select_from(AuditLog).where(AuditLog.action == "signin")
-    try:
-        with ws.session() as s:
-            before = s.scalar(signins)
-        threading.Timer(0.3, release.set).start()
+    with _a_sign_in_held_for_the_verdict(qtbot, village_ws, monkeypatch) as (ws, written):
         with pytest.raises(Exception, match="primary key"), ws.session() as s:
             s.add(Setting(key="test.twice", value="1"))
             s.add(Setting(key=None, value="1"))  # a save that fails at its commit, after the verdict
@@ -830,11 +834,7 @@ def test_a_held_audit_line_stays_held_when_the_save_that_carried_it_fails(qtbot,
             assert s.get(Setting, "test.twice") is None
         with ws.session() as s:
             s.add(Setting(key="test.next", value="1"))
-        with ws.session() as s:
-            assert s.scalar(signins) == before + 1
-    finally:
-        release.set()
-        ws.close(daily_backup=False)
+        assert written() == 1
 
 
 def test_a_check_stopped_from_another_thread_ends_inside_sqlite_without_a_verdict(tmp_path):
