@@ -131,6 +131,7 @@ class Workspace:
         # written once its verdict is sound (_write_held_audit), so that signing in never waits for it
         self._held_audit: list[dict[str, Any]] = []
         self._kept_audit = False  # an earlier run's held lines wait in HELD_AUDIT (see _keep_held_audit)
+        self._saves_waiting = 0  # saves waiting for the check's verdict, which will carry the held lines
         # How a write waits for a background check that has not finished: the window sets a waiter that
         # keeps it painted and says why (ui.tasks.wait_shown); None (the command line) waits plainly.
         # A waiter is given the check's event and returns once it is set, or at once off its thread.
@@ -534,9 +535,14 @@ class Workspace:
         With ``session`` (a save that waited for the verdict) they go in with its own transaction: that
         save may hold the write lock already (its rows flushed), and a second session would wait for
         it until SQLite gave up ("database is locked") and the save was rolled back. They count as
-        written once it commits; if it fails they are held again for the next write."""
+        written once it commits; if it fails they are held again for the next write. Without
+        ``session`` while such a save waits (the window's poll for the verdict, run in the event loop
+        of the box the save waits in; the background index pass), nothing is written here: the save
+        carries them."""
         if self._sessionmaker is None or not (self._held_audit or self._kept_audit):
             return
+        if session is None and self._saves_waiting:
+            return  # a save waiting for the verdict (the window's poll ran in its box) carries them
         kept = self.root / HELD_AUDIT
         lines = self._kept_audit_lines(kept) if self._kept_audit else []
         lines += self._held_audit
@@ -734,7 +740,11 @@ class Workspace:
             if self._check_done is not None and _writes(session):
                 held = None if self._check_done.is_set() else _audit_lines_only(session)
                 if held is None:
-                    self.wait_for_check(session)
+                    self._saves_waiting += 1
+                    try:
+                        self.wait_for_check(session)
+                    finally:
+                        self._saves_waiting -= 1
                 else:  # only audit lines (a sign-in's): kept until the verdict, written then
                     for line in list(session.new):
                         session.expunge(line)

@@ -837,6 +837,42 @@ def test_a_held_audit_line_stays_held_when_the_save_that_carried_it_fails(qtbot,
         assert written() == 1
 
 
+def test_the_windows_verdict_during_a_waiting_save_leaves_the_held_lines_to_that_save(
+    qtbot, village_ws, village_admin, monkeypatch
+):
+    """The window polls for the check's verdict (every 250 ms) while a save waits for it in a box whose
+    event loop turns (every 100 ms): when the poll comes first it must not write the held audit lines
+    through a session of its own, which would wait on the write lock the save holds (5 s, then "database
+    is locked" inside the timer's slot). The save carries them."""
+    from PySide6.QtCore import QTimer
+
+    from db.models import Setting
+
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+
+    with _a_sign_in_held_for_the_verdict(qtbot, village_ws, monkeypatch) as (ws, written):
+        window = MainWindow(AppContext(ws, village_admin))
+        qtbot.addWidget(window)
+        window.integrity_timer.stop()  # its poll comes below, at the moment this test chooses
+        polled: list[float] = []
+
+        def verdict_first() -> None:  # inside the waiting box's event loop, the check just finished
+            ws._check_done.wait(10)
+            started = time.monotonic()
+            window._integrity_verdict()
+            polled.append(time.monotonic() - started)
+
+        QTimer.singleShot(100, verdict_first)  # (the check is released at 0.3 s)
+        with ws.session() as s:
+            s.add(Setting(key="test.saved-with-the-verdict-polled", value="1"))
+            s.flush()  # the save holds the write lock while it waits
+        assert polled and polled[0] < 2, polled
+        with ws.session() as s:
+            assert s.get(Setting, "test.saved-with-the-verdict-polled") is not None
+        assert written() == 1
+
+
 def test_a_check_stopped_from_another_thread_ends_inside_sqlite_without_a_verdict(tmp_path):
     """``stop`` is asked by SQLite's progress handler while the pragma runs: a true answer interrupts it."""
     db = tmp_path / "big.db"
