@@ -750,6 +750,7 @@ class Workspace:
                         session.expunge(line)
                     self._held_audit.extend(held)
             session.commit()
+            session.info.pop(_AFTER_ROLLBACK, None)  # committed: what it carried is written
             for action in session.info.pop(AFTER_COMMIT, []):
                 action()
         except BaseException:

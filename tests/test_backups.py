@@ -873,6 +873,29 @@ def test_the_windows_verdict_during_a_waiting_save_leaves_the_held_lines_to_that
         assert written() == 1
 
 
+def test_held_audit_lines_a_save_committed_are_not_written_again_when_its_after_commit_work_fails(
+    qtbot, village_ws, monkeypatch
+):
+    """The save that carried the held lines is committed; work it left for after its commit (a file to
+    remove, say) then fails: the lines stay written once, not given back for the next write."""
+    from db.models import Setting
+
+    from app.work import AFTER_COMMIT
+
+    def fails() -> None:
+        raise OSError("after the commit")
+
+    with _a_sign_in_held_for_the_verdict(qtbot, village_ws, monkeypatch) as (ws, written):
+        with pytest.raises(OSError, match="after the commit"), ws.session() as s:
+            s.add(Setting(key="test.committed-then-failed", value="1"))
+            s.flush()
+            s.info.setdefault(AFTER_COMMIT, []).append(fails)
+        assert written() == 1
+        with ws.session() as s:
+            s.add(Setting(key="test.the-next-save", value="1"))
+        assert written() == 1
+
+
 def test_a_check_stopped_from_another_thread_ends_inside_sqlite_without_a_verdict(tmp_path):
     """``stop`` is asked by SQLite's progress handler while the pragma runs: a true answer interrupts it."""
     db = tmp_path / "big.db"
