@@ -1,8 +1,9 @@
 """Encryption at rest against plain SQLite, the same 100 000-household demo village, the same run (issue 14).
 
 The encrypted side is the program's own database (the startup bench's demo workspace, opened with the demo
-account's password). The plain side is an exact plain copy of it (``sqlcipher_export``, with the same page size), read
-through the same engine code with no key: the raw limit of the same SQLite on the same data.
+account's password). The plain side is an exact plain copy of it (``sqlcipher_export``, with the
+same page size), read through the same engine code with no key: the raw limit of the same SQLite on the
+same data.
 
 - open: unwrap the key (argon2id; the encrypted side only), connect, and answer the roster's first
   question (count of live households): what stands between a sign-in and the first screen;
@@ -22,15 +23,17 @@ import time
 from pathlib import Path
 
 from bench.bench_backup import RUNS, _timed, copy_to_disk, timed_rounds
-from bench.bench_sync import plain_copy
+from bench.bench_sync import page_size, plain_copy
 
 
-def _page_size(path: Path) -> int:
-    """The page size of a plain database file (bytes 16-17 of its header; 1 means 65 536)."""
-    with open(path, "rb") as f:
-        head = f.read(18)
-    size = int.from_bytes(head[16:18], "big")
-    return 65536 if size == 1 else size
+def _plain_page_size(path: Path) -> int:
+    from db import cipher
+
+    conn = cipher.connect(path, None, readonly=True)
+    try:
+        return page_size(conn)
+    finally:
+        conn.close()
 
 
 _SELFTEST = """
@@ -118,7 +121,7 @@ def run(report) -> None:
     if (
         not plain.exists()
         or plain.stat().st_mtime < db.stat().st_mtime
-        or _page_size(plain) != cipher.PAGE_SIZE
+        or _plain_page_size(plain) != cipher.PAGE_SIZE
     ):
         plain.unlink(missing_ok=True)
         plain_copy(db, key, plain)  # with the program's page size, as the encrypted side has

@@ -67,7 +67,7 @@ def raw_insert_seconds(
     bare.isolation_level = None
     for (name,) in bare.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
         bare.execute(f'DROP TRIGGER "{name}"')
-    if int(bare.execute("PRAGMA page_size").fetchone()[0]) != cipher.PAGE_SIZE:  # a template of an older run
+    if page_size(bare) != cipher.PAGE_SIZE:  # a template of an older run
         bare.execute(f"PRAGMA page_size = {cipher.PAGE_SIZE}")
         bare.execute("VACUUM")
     bare.close()
@@ -86,7 +86,7 @@ def raw_insert_seconds(
     src.close()
     con = cipher.connect(target, key)  # with the SQL functions the template's schema names
     con.isolation_level = None
-    assert int(con.execute("PRAGMA page_size").fetchone()[0]) == cipher.PAGE_SIZE
+    assert page_size(con) == cipher.PAGE_SIZE
     con.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=FULL")
@@ -103,6 +103,11 @@ def raw_insert_seconds(
     elapsed = time.perf_counter() - start
     con.close()
     return elapsed, rows
+
+
+def page_size(conn) -> int:
+    """The page size of the database on a DBAPI connection (a keyed one answers in text)."""
+    return int(conn.execute("PRAGMA page_size").fetchone()[0])
 
 
 def plain_copy(db: Path, key: bytes, target: Path) -> Path:
