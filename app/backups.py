@@ -26,8 +26,9 @@ from app.workspace import DB_NAME, Workspace
 def describe(summary: BackupSummary) -> str:
     """One line a person can check before restoring: when, which station, how many records."""
     when = backups.when_text(summary.taken_at)
+    when += " " if summary.named_time else "（按文件修改时间）"  # a copy renamed on the stick
     counts = "，".join(f"{n} {backups.SUMMARY_TABLES[t]}" for t, n in summary.counts.items())
-    return f"{when} 的备份（{summary.station or '未知工作站'}）：{counts}"
+    return f"{when}的备份（{summary.station or '未知工作站'}）：{counts}"
 
 
 def summarize(path: Path | str, key: bytes | None) -> BackupSummary:

@@ -350,11 +350,12 @@ class BackupSummary:
     """What a backup holds, shown before a restore."""
 
     path: Path
-    taken_at: dt.datetime | None
+    taken_at: dt.datetime | None  # from its name, else when the file was last written
     station: str | None  # its name
     station_code: str | None
     counts: dict[str, int]
     revision: str | None = None  # its schema revision
+    named_time: bool = True  # taken_at is from the name the program gave it (not the file's time)
 
 
 SUMMARY_TABLES = {
@@ -400,8 +401,12 @@ def summarize(path: Path, key: bytes | None) -> BackupSummary:
     finally:
         conn.close()
     name, code = row if row else (None, None)
+    when = taken_at(Path(path))
+    named = when is not None
+    if when is None:  # renamed on the stick (张家村备份.db): the time the copy was last written
+        when = dt.datetime.fromtimestamp(Path(path).stat().st_mtime)
     return BackupSummary(
-        Path(path), taken_at(Path(path)), name, code, counts, version[0] if version else None
+        Path(path), when, name, code, counts, version[0] if version else None, named_time=named
     )
 
 

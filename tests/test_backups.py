@@ -232,6 +232,10 @@ def test_backup_to_a_stick_and_restore_from_the_command_line(village_ws, tmp_pat
     assert r.returncode == 0, r.stderr
     copy = stick / "张家村备份.db"
     assert files.integrity_problems(copy, key_of(village_ws.root)) == [] and "1 户" in r.stdout
+    # a name of the cadre's own carries no time: the copy's own (the time it was written) is shown
+    os.utime(copy, (copy.stat().st_atime, dt.datetime(2026, 8, 4, 9, 30).timestamp()))
+    told = backups.describe(files.summarize(copy, key_of(village_ws.root)))
+    assert told.startswith("2026年8月4日 09:30（按文件修改时间）的备份"), told
     assert _cli("backup", "--data-dir", village_ws.root, "--out", copy).returncode == 1  # never overwritten
     add_household(Workspace.open(village_ws.root, create=False, credentials=ADMIN), "张二")
     assert _households(village_ws.root) == 2
