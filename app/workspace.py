@@ -130,6 +130,10 @@ class Workspace:
         # audit lines written while a background check still reads the file (a sign-in's): kept here and
         # written once its verdict is sound (_write_held_audit), so that signing in never waits for it
         self._held_audit: list[dict[str, Any]] = []
+        # taken, given back and added to by the window's thread and by background ones (the index pass
+        # writes what it finds held when the verdict comes): one at a time, or a line added between a
+        # writer's copy and its taking the list would be lost
+        self._held_lock = threading.RLock()
         self._kept_audit = False  # an earlier run's held lines wait in HELD_AUDIT (see _keep_held_audit)
         self._saves_waiting = 0  # saves waiting for the check's verdict, which will carry the held lines
         # How a write waits for a background check that has not finished: the window sets a waiter that
@@ -543,22 +547,27 @@ class Workspace:
             return
         if session is None and self._saves_waiting:
             return  # a save waiting for the verdict (the window's poll ran in its box) carries them
-        kept = self.root / HELD_AUDIT
-        lines = self._kept_audit_lines(kept) if self._kept_audit else []
-        lines += self._held_audit
-        if not lines:
-            self._kept_audit = False
-            return
         from db.models import AuditLog
 
         from app.work import AFTER_COMMIT
 
-        held, had_kept = self._held_audit, self._kept_audit
-        self._held_audit, self._kept_audit = [], False  # taken: another thread's write does not take them too
+        kept = self.root / HELD_AUDIT
+        with self._held_lock:
+            lines = self._kept_audit_lines(kept) if self._kept_audit else []
+            lines += self._held_audit
+            if not lines:
+                self._kept_audit = False
+                return
+            held, had_kept = self._held_audit, self._kept_audit
+            self._held_audit, self._kept_audit = (
+                [],
+                False,
+            )  # taken: another thread's write does not take them too
 
         def back() -> None:
-            self._held_audit[:0] = held
-            self._kept_audit = self._kept_audit or had_kept
+            with self._held_lock:
+                self._held_audit[:0] = held
+                self._kept_audit = self._kept_audit or had_kept
 
         if session is not None:
             session.add_all(AuditLog(**line) for line in lines)
@@ -577,14 +586,15 @@ class Workspace:
     def _keep_held_audit(self) -> None:
         """The program closes before the background check's verdict: the audit lines it held (a sign-in's)
         are kept, sealed with the database key, for the next start that finds the file sound."""
-        if not self._held_audit or self.key is None:
-            return
-        kept = self.root / HELD_AUDIT
-        lines = (self._kept_audit_lines(kept) if kept.exists() else []) + self._held_audit
-        lines = [{**line, "at": line["at"].isoformat()} for line in lines[-MAX_HELD_AUDIT_LINES:]]
-        data = json.dumps(lines, ensure_ascii=False).encode("utf-8")
-        keyslots.write_atomically(kept, cipher.seal(self.key, "held-audit", data, HELD_AUDIT))
-        self._held_audit = []
+        with self._held_lock:
+            if not self._held_audit or self.key is None:
+                return
+            kept = self.root / HELD_AUDIT
+            lines = (self._kept_audit_lines(kept) if kept.exists() else []) + self._held_audit
+            lines = [{**line, "at": line["at"].isoformat()} for line in lines[-MAX_HELD_AUDIT_LINES:]]
+            data = json.dumps(lines, ensure_ascii=False).encode("utf-8")
+            keyslots.write_atomically(kept, cipher.seal(self.key, "held-audit", data, HELD_AUDIT))
+            self._held_audit = []
 
     def _kept_audit_lines(self, kept: Path) -> list[dict[str, Any]]:
         """The lines of :data:`HELD_AUDIT`, checked: a file that does not open with this key or holds
@@ -748,7 +758,8 @@ class Workspace:
                 else:  # only audit lines (a sign-in's): kept until the verdict, written then
                     for line in list(session.new):
                         session.expunge(line)
-                    self._held_audit.extend(held)
+                    with self._held_lock:
+                        self._held_audit.extend(held)
             session.commit()
             session.info.pop(_AFTER_ROLLBACK, None)  # committed: what it carried is written
             for action in session.info.pop(AFTER_COMMIT, []):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import inspect
 import os
 import shutil
 import signal
@@ -1048,3 +1049,59 @@ def test_a_kept_audit_file_that_does_not_open_is_set_aside_and_writes_nothing(qt
     kept.write_bytes(bytes(data))
     assert len(_signins(village_ws.root)) == len(signins_before)  # nothing of it was written
     assert not kept.exists() and kept.with_name(HELD_AUDIT + ".broken").exists()
+
+
+def test_a_sign_in_held_while_another_thread_takes_the_held_lines_is_not_lost(qtbot, village_ws, monkeypatch):
+    """The index pass (a thread of its own) writes the held audit lines when the verdict comes, while the
+    window's thread may hold a new sign-in's line. A line added between the writer's copy of the list
+    and its taking the list went into the list it took, and was neither written nor held: lost.
+    The writer is stopped right there (a trace on its thread) until the other line is added."""
+    import sys
+    import threading
+
+    from db.models import AuditLog
+
+    village_ws.close(daily_backup=False)
+    release = _held_check(monkeypatch)
+    ws = _signed_in_during_a_held_check(qtbot, village_ws.root)  # one line held
+    try:
+        assert len(ws._held_audit) == 1
+        at_take, added = threading.Event(), threading.Event()
+
+        def tracer(frame, event, _arg):
+            if frame.f_code.co_name != "_write_held_audit":
+                return None
+            if event == "line":
+                line = inspect.getframeinfo(frame).code_context or [""]
+                if "held, had_kept =" in line[0]:  # copied, not yet taken
+                    at_take.set()
+                    added.wait(1)  # (with the lock the other line waits for this thread instead)
+            return tracer
+
+        def writer() -> None:
+            sys.settrace(tracer)
+            try:
+                ws._write_held_audit()
+            finally:
+                sys.settrace(None)
+
+        def second_sign_in() -> None:
+            at_take.wait(5)
+            with ws.session() as s:  # only an audit line, the check still running: held
+                s.add(AuditLog(action="signin", detail="second"))
+            added.set()
+
+        threads = [threading.Thread(target=writer), threading.Thread(target=second_sign_in)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        assert at_take.is_set() and added.is_set()
+        with ws.session() as s:
+            written = list(s.scalars(select(AuditLog.detail).where(AuditLog.action == "signin")))
+        held = [line.get("detail") for line in ws._held_audit]
+        assert "second" in written + held, (written, held)  # written, or still held for the verdict
+        assert len(written) + len(held) == 2
+    finally:
+        release.set()
+        ws.close(daily_backup=False)
