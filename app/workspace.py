@@ -750,11 +750,13 @@ class Workspace:
             if self._check_done is not None and _writes(session):
                 held = None if self._check_done.is_set() else _audit_lines_only(session)
                 if held is None:
-                    self._saves_waiting += 1
+                    with self._held_lock:  # (saves of background tasks count too)
+                        self._saves_waiting += 1
                     try:
                         self.wait_for_check(session)
                     finally:
-                        self._saves_waiting -= 1
+                        with self._held_lock:
+                            self._saves_waiting -= 1
                 else:  # only audit lines (a sign-in's): kept until the verdict, written then
                     for line in list(session.new):
                         session.expunge(line)
