@@ -82,7 +82,7 @@ def test_opening_a_damaged_database_offers_the_newest_backup(qtbot, village_ws, 
             QTimer.singleShot(50, answer)
             return
         seen.append(box.text() + box.informativeText())
-        wanted = [b for b in box.buttons() if b.text() in ("从这个备份恢复", "OK", "&OK")]
+        wanted = [b for b in box.buttons() if b.text() in ("从这个备份恢复", "确定", "OK", "&OK")]
         (wanted[0] if wanted else box.buttons()[0]).click()
         if len(seen) < 2:
             QTimer.singleShot(50, answer)

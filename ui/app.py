@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QLibraryInfo, Qt, QTimer, QtMsgType, QTranslator, qInstallMessageHandler
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QHeaderView, QMessageBox, QWidget
 
@@ -147,6 +147,34 @@ def route_qt_messages() -> None:
     qInstallMessageHandler(handler)
 
 
+QT_TRANSLATION = "qtbase_zh_CN"
+
+
+def apply_qt_chinese(app: QApplication) -> bool:
+    """Qt's own words in Chinese: the 确定/是/否/取消 of its message boxes and button rows, the file
+    dialog's labels, a text box's right-click menu (复制、粘贴…). They come from Qt's translation,
+    which PySide6 ships (``qtbase_zh_CN.qm``, 150 KB, loaded in about a millisecond); without it a
+    cadre meets "OK", "Yes", "No" and "Copy" in a Chinese program. Returns whether it was found."""
+    translator = QTranslator(app)
+    folders = [QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)]
+    import PySide6
+
+    folders.append(str(Path(PySide6.__file__).parent / "Qt" / "translations"))  # a frozen build's copy
+    for folder in folders:
+        if translator.load(QT_TRANSLATION, folder):
+            app.installTranslator(translator)
+            return True
+    log.warning("找不到 Qt 的中文翻译 %s：对话框的按钮将显示英文", QT_TRANSLATION)
+    return False
+
+
+def qt_speaks_chinese() -> bool:
+    """Qt's own words come out in Chinese (:func:`apply_qt_chinese` found its translation)."""
+    from PySide6.QtCore import QCoreApplication
+
+    return QCoreApplication.translate("QPlatformTheme", "OK") != "OK"
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("minqing")
@@ -154,6 +182,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setOrganizationName("minqing")
     apply_ui_font(app)
+    apply_qt_chinese(app)
     return app
 
 

@@ -36,7 +36,7 @@ from app.errors import UserError
 from app.workspace import Workspace
 
 from ui import preload
-from ui.app import make_application, route_qt_messages
+from ui.app import make_application, qt_speaks_chinese, route_qt_messages
 from ui.crash import CrashHandler
 from ui.pages import PAGES
 
@@ -298,6 +298,8 @@ def run(
     logs.setup(ws.logs_dir)
     collector = _ErrorCollector()
     logging.getLogger().addHandler(collector)
+    if not qt_speaks_chinese():  # a build without Qt's translation: OK/Yes/No/Copy in every dialog
+        collector.messages.append("ui: Qt 的中文翻译没有加载，对话框的按钮和右键菜单会显示英文")
     crash = CrashHandler(ws.logs_dir, interactive=False).install(fault=install_hooks)
     if install_hooks:
         route_qt_messages()

@@ -1,0 +1,35 @@
+"""Qt's own words (the buttons of its message boxes, a text box's right-click menu, the file dialog)
+are Chinese in the window: make_application loads Qt's translation."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QLabel, QLineEdit, QMessageBox
+
+from ui.app import make_application, qt_speaks_chinese
+
+
+def test_qts_own_buttons_menus_and_file_dialog_speak_chinese(qtbot):
+    make_application()
+    assert qt_speaks_chinese()
+    row = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok
+        | QDialogButtonBox.StandardButton.Cancel
+        | QDialogButtonBox.StandardButton.Yes
+        | QDialogButtonBox.StandardButton.No
+    )
+    qtbot.addWidget(row)
+    assert sorted(b.text() for b in row.buttons()) == sorted(["确定", "取消", "是(&Y)", "否(&N)"])
+    box = QMessageBox(QMessageBox.Icon.Question, "从备份恢复", "确认恢复吗？")
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    qtbot.addWidget(box)
+    assert {b.text() for b in box.buttons()} == {"是(&Y)", "否(&N)"}
+    field = QLineEdit()
+    qtbot.addWidget(field)
+    menu = field.createStandardContextMenu()
+    words = [a.text().split("\t")[0] for a in menu.actions() if a.text()]
+    assert "复制(&C)" in words and "粘贴(&P)" in words and not any(w.isascii() for w in words), words
+    dialog = QFileDialog(None, "备份到")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+    qtbot.addWidget(dialog)
+    labels = {label.text() for label in dialog.findChildren(QLabel) if label.text()}
+    assert "文件名称(&N)：" in labels or any("文件名" in t for t in labels), labels
