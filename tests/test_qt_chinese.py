@@ -3,7 +3,8 @@ are Chinese in the window: make_application loads Qt's translation."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QLabel, QLineEdit, QMessageBox
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QCalendarWidget, QDialogButtonBox, QFileDialog, QLabel, QLineEdit, QMessageBox
 
 from ui.app import make_application, qt_speaks_chinese
 
@@ -33,3 +34,8 @@ def test_qts_own_buttons_menus_and_file_dialog_speak_chinese(qtbot):
     qtbot.addWidget(dialog)
     labels = {label.text() for label in dialog.findChildren(QLabel) if label.text()}
     assert "文件名称(&N)：" in labels or any("文件名" in t for t in labels), labels
+    calendar = QCalendarWidget()  # a date field's popup, on a computer of any language
+    qtbot.addWidget(calendar)
+    assert calendar.locale().name() == "zh_CN"
+    assert calendar.locale().standaloneMonthName(12) == "十二月"
+    assert calendar.locale().toString(QDate(2026, 12, 7), "dddd") == "星期一"

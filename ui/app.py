@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, Qt, QTimer, QtMsgType, QTranslator, qInstallMessageHandler
+from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTimer, QtMsgType, QTranslator, qInstallMessageHandler
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QHeaderView, QMessageBox, QWidget
 
@@ -154,7 +154,10 @@ def apply_qt_chinese(app: QApplication) -> bool:
     """Qt's own words in Chinese: the 确定/是/否/取消 of its message boxes and button rows, the file
     dialog's labels, a text box's right-click menu (复制、粘贴…). They come from Qt's translation,
     which PySide6 ships (``qtbase_zh_CN.qm``, 150 KB, loaded in about a millisecond); without it a
-    cadre meets "OK", "Yes", "No" and "Copy" in a Chinese program. Returns whether it was found."""
+    cadre meets "OK", "Yes", "No" and "Copy" in a Chinese program. Returns whether it was found.
+    The widgets' locale is Chinese too, whatever the computer's (a date field's calendar: 十二月, 周一),
+    so that they match."""
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
     translator = QTranslator(app)
     folders = [QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)]
     import PySide6
