@@ -69,3 +69,83 @@ def test_first_start_runs_the_wizard_then_sign_in_then_opens_the_window(tmp_path
     log = (data / "logs" / "minqing.log").read_text(encoding="utf-8")
     assert "启动" in log and "民情簿退出" in log
     assert not list((data / "logs").glob("crash-*.log"))
+
+
+HOLDER = r"""
+import sys, time
+from pathlib import Path
+from ui.app import claim_window
+lock = claim_window(Path(sys.argv[1]))
+print("held" if not isinstance(lock, int) else f"refused {lock}", flush=True)
+time.sleep(60)
+"""
+
+SECOND = r"""
+import json, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from ui.app import make_application, run
+
+app = make_application()
+seen = []
+
+def answer():
+    w = QApplication.activeModalWidget()
+    if isinstance(w, QMessageBox):
+        seen.append(w.windowTitle() + "|" + w.text())
+        w.accept()
+        return
+    if w is not None:
+        seen.append(type(w).__name__)
+        w.close()
+    QTimer.singleShot(50, answer)
+
+QTimer.singleShot(50, answer)
+status = run(sys.argv[1])
+print(json.dumps({"status": status, "seen": seen}, ensure_ascii=False))
+"""
+
+
+def _env() -> dict:
+    import os
+
+    return {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+
+
+def test_a_second_window_on_the_same_workspace_is_refused_and_a_dead_windows_lock_is_taken_over(tmp_path):
+    """Double-clicking the icon twice: the second start says the workspace is open in another window and
+    ends without opening the database; once that window's process is gone (killed), its lock is taken."""
+    from ui.app import WINDOW_LOCK, claim_window
+
+    data = tmp_path / "station"
+    data.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(data)], cwd=ROOT, stdout=subprocess.PIPE, text=True, env=_env()
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert claim_window(data) == holder.pid  # refused here: the other process has it
+        second = subprocess.run(
+            [sys.executable, "-c", SECOND, str(data)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=_env(),
+        )
+        assert second.returncode == 0, second.stderr
+        result = json.loads(second.stdout.strip().splitlines()[-1])
+        assert result["status"] == 0
+        assert len(result["seen"]) == 1 and result["seen"][0].startswith(
+            "民情簿已经打开|这个工作目录已经在另一个民情簿窗口里打开了"
+        )
+        assert not (data / "minqing.db").exists()  # nothing opened, nothing made
+    finally:
+        holder.kill()  # as a power cut or the task manager ends a window
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+    assert (data / WINDOW_LOCK).exists()  # left behind by the killed window
+    lock = claim_window(data)
+    assert not isinstance(lock, int), lock
+    lock.unlock()

@@ -6,7 +6,16 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTimer, QtMsgType, QTranslator, qInstallMessageHandler
+from PySide6.QtCore import (
+    QLibraryInfo,
+    QLocale,
+    QLockFile,
+    Qt,
+    QTimer,
+    QtMsgType,
+    QTranslator,
+    qInstallMessageHandler,
+)
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QHeaderView, QMessageBox, QWidget
 
@@ -249,6 +258,28 @@ def offer_rescue(root: Path, exc: DatabaseDamaged) -> bool:
     return False
 
 
+WINDOW_LOCK = "minqing.window.lock"  # in the workspace folder while a window has it open
+
+
+def claim_window(root: Path) -> QLockFile | int:
+    """One window a workspace: a cadre who double-clicks the icon twice on a slow laptop must not get two
+    windows on one database (each with its own stale view of the other's saves, the second taking the
+    first's open database for a crash and checking it in full). Returns the lock, held for as long as the
+    caller keeps it (Qt frees it when the object goes), or the process id of the window that has the
+    workspace. A lock left by a window that is gone (killed, power cut) is taken over: Qt sees that its
+    process no longer runs. Where no lock file can be made (a read-only folder) nothing is held and the
+    start goes on, to say what is wrong with the folder."""
+    lock = QLockFile(str(root / WINDOW_LOCK))
+    lock.setStaleLockTime(0)  # never stale by age: a window open all week keeps its lock
+    if lock.tryLock(100):
+        return lock
+    if lock.error() == QLockFile.LockError.LockFailedError:
+        info = lock.getLockInfo()  # (pid, host, program); PySide6 leaves out C++'s bool
+        return int(info[0]) if info and isinstance(info[0], int) else 0
+    log.warning("无法在 %s 建立窗口锁（%s），继续打开", root, lock.error().name)
+    return lock
+
+
 def run(data_dir: str | Path | None = None) -> int:
     from ui.crash import CrashHandler, offer_last_crash
     from ui.signin import sign_in
@@ -268,6 +299,17 @@ def run(data_dir: str | Path | None = None) -> int:
     crash = CrashHandler(logs_dir).install()
     route_qt_messages()
     log.info("民情簿 %s 启动，工作目录 %s", __version__, root)
+    window_lock = claim_window(root)
+    if not isinstance(window_lock, QLockFile):
+        log.info("工作目录已在另一个窗口中打开（进程 %s），不再打开第二个", window_lock)
+        QMessageBox.information(
+            None,
+            "民情簿已经打开",
+            "这个工作目录已经在另一个民情簿窗口里打开了，请切换到那个窗口继续工作（在任务栏上找一找）。\n"
+            "同一个工作目录不能同时打开两个窗口。",
+        )
+        crash.uninstall()
+        return 0
     ws = open_workspace(root)
     if ws is None:
         return 1
@@ -299,4 +341,5 @@ def run(data_dir: str | Path | None = None) -> int:
     finally:
         ws.close()
         crash.uninstall()
+        window_lock.unlock()
         log.info("民情簿退出")
