@@ -83,7 +83,7 @@ class HelpDialog(QDialog):
         self.back_button.setEnabled(False)
         self.index_button = QPushButton("目录")
         self.index_button.clicked.connect(lambda: self.show_topic(INDEX))
-        close = QPushButton("关闭(Esc)")
+        close = QPushButton("关闭（Esc）")
         close.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addWidget(self.back_button)

@@ -64,7 +64,7 @@ class HomePage(QWidget):
         self.title.setStyleSheet("font-size: 18pt; font-weight: bold;")
         head.addWidget(self.title)
         head.addStretch()
-        self.new_entry_button = QPushButton("写民情日记(Ctrl+N)")
+        self.new_entry_button = QPushButton("写民情日记（Ctrl+N）")
         self.new_entry_button.setStyleSheet("font-size: 12pt; padding: 4px 14px;")
         self.new_entry_button.clicked.connect(lambda: self.open_page.emit("diary", "new"))
         self.new_entry_button.setVisible(not ctx.is_town)  # a town writes no diary

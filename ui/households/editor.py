@@ -338,7 +338,7 @@ class HouseholdDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存 (Ctrl+S)")
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存（Ctrl+S）")
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)

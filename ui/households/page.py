@@ -70,8 +70,8 @@ class HouseholdsPage(QWidget):
             compact(combo)
 
         actions = QHBoxLayout()
-        self.new_button = QPushButton("新建户 (Ctrl+Shift+N)")
-        self.edit_button = QPushButton("打开 (Enter)")
+        self.new_button = QPushButton("新建户（Ctrl+Shift+N）")
+        self.edit_button = QPushButton("打开（Enter）")
         self.import_button = QPushButton("导入 Excel…")
         self.export_button = QPushButton("导出台账…")
         self.cards_button = QPushButton("打印联系卡…")
@@ -152,7 +152,7 @@ class HouseholdsPage(QWidget):
             for b in (self.new_button, self.import_button, self.cards_button, self.deliver_button):
                 b.setEnabled(False)
                 b.hide()
-            self.edit_button.setText("查看 (Enter)")
+            self.edit_button.setText("查看（Enter）")
 
     # -- page protocol --------------------------------------------------------------------------------
     def refresh(self) -> None:

@@ -94,8 +94,8 @@ class MediationPage(QWidget):
         self.state_filter.addItems([ALL, *rules.STATES])
         self.year_filter = QComboBox()
         self.village = VillageFilter(self.ctx, w)
-        self.new_button = QPushButton("受理登记(Ctrl+Shift+N)")
-        self.open_button = QPushButton("打开卷宗(Enter)")
+        self.new_button = QPushButton("受理登记（Ctrl+Shift+N）")
+        self.open_button = QPushButton("打开卷宗（Enter）")
         self.summary = QLabel()
         self.model = CaseListModel(self.ctx.session, self)
         offset = 0

@@ -65,7 +65,7 @@ class CaseDialog(QDialog):
         self.header.setFont(font)
         self.actions_row = QHBoxLayout()
         self.print_button = QToolButton()
-        self.print_button.setText("打印(Ctrl+P)")
+        self.print_button.setText("打印（Ctrl+P）")
         self.print_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.print_menu = QMenu(self.print_button)
         self.print_button.setMenu(self.print_menu)

@@ -20,7 +20,7 @@ class MeetingsTab(CaseTab):
         self.session_list.currentRowChanged.connect(self._show_session)
         self.session_detail = forms.align_top(QLabel())
         self.session_detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.session_add = QPushButton("新增调解记录(Ctrl+N)")
+        self.session_add = QPushButton("新增调解记录（Ctrl+N）")
         self.session_add.clicked.connect(self.add_meeting)
         QShortcut(
             QKeySequence("Ctrl+N"),

@@ -30,7 +30,7 @@ class RegistrationTab(CaseTab):
         with self.ctx.work() as w:
             types = registration.dispute_types(w)
         self.reg = forms.RegistrationForm(types, self, with_date=False)
-        self.reg_save = QPushButton("保存登记(Ctrl+S)")
+        self.reg_save = QPushButton("保存登记（Ctrl+S）")
         self.reg_save.clicked.connect(self.save_registration)
         QShortcut(
             QKeySequence("Ctrl+S"),
