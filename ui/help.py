@@ -77,7 +77,7 @@ class HelpDialog(QDialog):
         self.browser.setOpenLinks(True)
         self.browser.setOpenExternalLinks(False)  # the guide has no outside links: nothing leaves the program
         self.browser.document().setDefaultStyleSheet(STYLE)
-        self.back_button = QPushButton("后退(Alt+←)")
+        self.back_button = QPushButton("后退（Alt+←）")
         self.back_button.clicked.connect(self.browser.backward)
         self.browser.backwardAvailable.connect(self.back_button.setEnabled)
         self.back_button.setEnabled(False)

@@ -1,88 +1,47 @@
-"""Drafts (草稿): a half-typed entry survives closing the window or a crash. One JSON file per user
-and entry in the workspace's drafts folder (``work.paths.drafts``), written atomically; a damaged file
-is skipped, never deleted. Drafts hold residents' words, so they are sealed with the workspace key
-(:mod:`db.cipher`) as attachments are."""
+"""Drafts (草稿) of the diary's entry form: a half-typed entry survives closing the window or a crash.
+One file per user and entry (``diary-….json``), kept as every draft is (:mod:`app.drafts`: atomic,
+sealed with the workspace key, a damaged file skipped, never deleted)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from db import cipher, vocab
 
 from app.diary.entries import HOME_VISIT, DemandInput, EntryInput, ParticipantInput
+from app.drafts import Draft, draft_path, read_drafts, user_id, write_draft
 from app.work import Work
 
 
-@dataclass(frozen=True)
-class Draft:
-    key: str
-    path: Path
-    saved_at: dt.datetime
-    data: dict[str, Any]
-
-
-def _user_id(work: Work) -> str:
-    """Whose drafts: the acting user's (one with nobody signed in keeps them as "anonymous")."""
-    return work.actor.id if work.actor is not None else "anonymous"
-
-
-def _draft_path(drafts_dir: Path, user_id: str, key: str) -> Path:
-    safe = "".join(c for c in f"{user_id}-{key}" if c.isalnum() or c in "-_")
-    return Path(drafts_dir) / f"diary-{safe}.json"
+def _draft_path(drafts_dir: Path, user: str, key: str) -> Path:
+    return draft_path(drafts_dir, "diary", user, key)
 
 
 def save_draft(work: Work, key: str, data: dict[str, Any], *, now: dt.datetime | None = None) -> Path:
     """Write the form's state atomically (temp file, fsync, rename). ``key`` is "new" or the entry id."""
-    drafts_dir, user_id = Path(work.paths.drafts), _user_id(work)
-    drafts_dir.mkdir(parents=True, exist_ok=True)
-    target = _draft_path(drafts_dir, user_id, key)
+    target = _draft_path(Path(work.paths.drafts), user_id(work), key)
     payload = {
         "key": key,
-        "user_id": user_id,
+        "user_id": user_id(work),
         "saved_at": (now or dt.datetime.now()).isoformat(timespec="seconds"),
         "data": data,
     }
-    content = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
-    if work.key is not None:
-        content = cipher.seal(work.key, "draft", content, target.name)
-    fd, tmp = tempfile.mkstemp(dir=drafts_dir, prefix=".tmp-draft-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_draft(work, target, payload)
 
 
 def list_drafts(work: Work) -> list[Draft]:
-    """The user's unsaved drafts, newest first. A damaged file is skipped, never deleted. Drafts hold residents' words, so they are sealed with the workspace key
-    (:mod:`db.cipher`) as attachments are."""
-    drafts_dir, user_id = Path(work.paths.drafts), _user_id(work)
+    """The user's unsaved drafts, newest first. A damaged file is skipped, never deleted."""
     out = []
-    for path in Path(drafts_dir).glob("diary-*.json") if Path(drafts_dir).exists() else []:
+    for path, payload in read_drafts(work, "diary-*.json"):
         try:
-            raw = path.read_bytes()
-            if cipher.is_sealed(raw):
-                if work.key is None:
-                    continue
-                raw = cipher.unseal(work.key, "draft", raw, path.name)
-            payload = json.loads(raw.decode("utf-8"))
-            if payload.get("user_id") != user_id:
-                continue
             out.append(
                 Draft(payload["key"], path, dt.datetime.fromisoformat(payload["saved_at"]), payload["data"])
             )
-        except (ValueError, KeyError, OSError, AttributeError, cipher.SealBroken):
+        except (ValueError, KeyError, TypeError):
             continue
     return sorted(out, key=lambda d: d.saved_at, reverse=True)
 
@@ -92,7 +51,7 @@ def load_draft(work: Work, key: str) -> Draft | None:
 
 
 def discard_draft(work: Work, key: str) -> None:
-    _draft_path(Path(work.paths.drafts), _user_id(work), key).unlink(missing_ok=True)
+    _draft_path(Path(work.paths.drafts), user_id(work), key).unlink(missing_ok=True)
 
 
 def entry_to_draft(data: EntryInput) -> dict[str, Any]:

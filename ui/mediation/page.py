@@ -39,6 +39,7 @@ from ui.mediation.case.dialog import CaseDialog
 from ui.mediation.models import CaseListModel, ScreeningListModel
 from ui.mediation.monthly import MonthlyReportTab
 from ui.tasks import run_in_background
+from ui.widgets.form_draft import FormDraft
 from ui.widgets.village_filter import VillageFilter
 
 ALL = "全部"
@@ -244,6 +245,7 @@ class MediationPage(QWidget):
     def new_case(self) -> None:
         dlg = forms.RegistrationDialog(self._types(), self, day=self.today)
         dlg.reg.registrar.setText(self.ctx.user.display_name if self.ctx.user else "")
+        dlg.draft = FormDraft(dlg, self.ctx, "mediation_registration", "new")
         case_id = self._register(dlg, lambda w, v: registration.register_case(w, **v))
         if case_id:
             self.open_case(case_id)
@@ -313,6 +315,7 @@ class MediationPage(QWidget):
                 return screening.record_screening(w, **v)
 
         dlg.on_accept = accept
+        dlg.draft = FormDraft(dlg, self.ctx, "mediation_screening", "new")
         if dlg.exec() == QDialog.DialogCode.Accepted:
             self.ctx.data_changed.emit("mediation")
             self.refresh_screenings()
@@ -335,6 +338,7 @@ class MediationPage(QWidget):
             day=row.round_date,
         )
         dlg.reg.registrar.setText(self.ctx.user.display_name if self.ctx.user else "")
+        dlg.draft = FormDraft(dlg, self.ctx, "mediation_registration", f"screening-{row.id}")
 
         def register(w, v):
             v.pop("source")

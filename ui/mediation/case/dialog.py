@@ -194,7 +194,7 @@ class CaseDialog(QDialog):
         self._shortcuts = []
         self.action_buttons = {}
         for n, t in enumerate(states.legal_actions(self.cf.case.state), start=1):
-            b = QPushButton(f"{t.action}(Alt+{n})")
+            b = QPushButton(f"{t.action}（Alt+{n}）")
             b.setToolTip(f"{t.source} → {t.target}")
             b.clicked.connect(lambda _=False, t=t: self.do_transition(t))
             self.actions_row.addWidget(b)

@@ -8,6 +8,7 @@ from app.mediation import casefile, rules
 
 from ui.mediation import forms
 from ui.mediation.case.tab import CaseTab, day_text
+from ui.widgets.form_draft import FormDraft
 
 
 class FollowUpTab(CaseTab):
@@ -39,5 +40,6 @@ class FollowUpTab(CaseTab):
     def add_follow_up(self) -> None:
         dlg = forms.FollowUpDialog(self.dialog, visitor=self.user_name)
         dlg.on_accept = lambda v: self.dialog.service(casefile.record_follow_up, self.case_id, **v)
+        dlg.draft = FormDraft(dlg, self.dialog.ctx, "mediation_follow_up", self.case_id)
         if dlg.exec() == QDialog.DialogCode.Accepted:
             self.dialog.after_change()

@@ -11,6 +11,7 @@ from app.mediation import meetings, rules
 
 from ui.mediation import forms
 from ui.mediation.case.tab import CaseTab
+from ui.widgets.form_draft import FormDraft
 
 
 class MeetingsTab(CaseTab):
@@ -81,6 +82,7 @@ class MeetingsTab(CaseTab):
             self.dialog, mediator=self.user_name, parties="、".join(p.name for p in self.cf.parties)
         )
         dlg.on_accept = lambda v: self.dialog.service(meetings.add_meeting, self.case_id, **v)
+        dlg.draft = FormDraft(dlg, self.dialog.ctx, "mediation_session", self.case_id)
         if dlg.exec() == QDialog.DialogCode.Accepted:
             self.dialog.after_change()
 

@@ -1,0 +1,125 @@
+"""Drafts (草稿): what a person has typed and not yet saved survives closing the window, a crash or a
+power cut. One file per user, form and record in the workspace's drafts folder (``work.paths.drafts``),
+written atomically (temp file, fsync, rename) and sealed with the workspace key (:mod:`db.cipher`), as
+attachments are: drafts hold residents' and parties' words. A file that does not open (damaged, another
+key) is skipped, never deleted.
+
+The diary's entry form keeps its drafts through :mod:`app.diary.drafts` (its own fields); the dialogs of
+the other features keep theirs as a list of the values of their fields (:func:`save_form_draft`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from db import cipher
+
+from app.work import Work
+
+FORM_PREFIX = "form"
+MAX_DRAFT_BYTES = 4 << 20  # a draft larger than this is not one this program wrote: not read
+
+
+@dataclass(frozen=True)
+class Draft:
+    key: str
+    path: Path
+    saved_at: dt.datetime
+    data: Any
+
+
+def user_id(work: Work) -> str:
+    """Whose drafts: the acting user's (one with nobody signed in keeps them as "anonymous")."""
+    return work.actor.id if work.actor is not None else "anonymous"
+
+
+def draft_path(drafts_dir: Path, prefix: str, user: str, key: str) -> Path:
+    safe = "".join(c for c in f"{user}-{key}" if c.isalnum() or c in "-_")
+    return Path(drafts_dir) / f"{prefix}-{safe}.json"
+
+
+def write_draft(work: Work, target: Path, payload: dict[str, Any]) -> Path:
+    """``payload`` as JSON into ``target``: sealed with the workspace key, atomically."""
+    drafts_dir = target.parent
+    drafts_dir.mkdir(parents=True, exist_ok=True)
+    content = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+    if work.key is not None:
+        content = cipher.seal(work.key, "draft", content, target.name)
+    fd, tmp = tempfile.mkstemp(dir=drafts_dir, prefix=".tmp-draft-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def read_drafts(work: Work, pattern: str) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """The payloads of the current user's drafts whose file name matches ``pattern``; files that do not
+    open or are not a draft of this user are skipped."""
+    drafts_dir, user = Path(work.paths.drafts), user_id(work)
+    if not drafts_dir.exists():
+        return
+    for path in drafts_dir.glob(pattern):
+        try:
+            if path.stat().st_size > MAX_DRAFT_BYTES:
+                continue
+            raw = path.read_bytes()
+            if cipher.is_sealed(raw):
+                if work.key is None:
+                    continue
+                raw = cipher.unseal(work.key, "draft", raw, path.name)
+            payload = json.loads(raw.decode("utf-8"))
+            if not isinstance(payload, dict) or payload.get("user_id") != user:
+                continue
+            yield path, payload
+        except (ValueError, OSError, cipher.SealBroken):
+            continue
+
+
+def _form_key(form: str, key: str) -> str:
+    return f"{form}-{key}"
+
+
+def save_form_draft(
+    work: Work, form: str, key: str, values: list[Any], *, now: dt.datetime | None = None
+) -> Path:
+    """Keep the values of a dialog's fields (``form``: which dialog, ``key``: which record it is for)."""
+    target = draft_path(Path(work.paths.drafts), FORM_PREFIX, user_id(work), _form_key(form, key))
+    payload = {
+        "form": form,
+        "key": key,
+        "user_id": user_id(work),
+        "saved_at": (now or dt.datetime.now()).isoformat(timespec="seconds"),
+        "data": values,
+    }
+    return write_draft(work, target, payload)
+
+
+def load_form_draft(work: Work, form: str, key: str) -> Draft | None:
+    """The user's draft of ``form`` for ``key``, if there is one that opens."""
+    target = draft_path(Path(work.paths.drafts), FORM_PREFIX, user_id(work), _form_key(form, key))
+    for path, payload in read_drafts(work, target.name):
+        try:
+            if payload["form"] != form or payload["key"] != key or not isinstance(payload["data"], list):
+                continue
+            return Draft(key, path, dt.datetime.fromisoformat(payload["saved_at"]), payload["data"])
+        except (KeyError, TypeError, ValueError):
+            continue
+    return None
+
+
+def discard_form_draft(work: Work, form: str, key: str) -> None:
+    draft_path(Path(work.paths.drafts), FORM_PREFIX, user_id(work), _form_key(form, key)).unlink(
+        missing_ok=True
+    )

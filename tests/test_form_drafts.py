@@ -1,0 +1,143 @@
+"""What a mediator typed into a dialog and did not save survives (ui.widgets.form_draft over app.drafts):
+kept while typing, sealed with the workspace key, offered back the next time the same dialog opens for
+the same case, put back only into the same fields, removed once the dialog's work is saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app import drafts
+from app.mediation import meetings
+
+from ui.context import AppContext
+from ui.mediation import forms
+from ui.widgets.form_draft import SAVE_AFTER_MS, FormDraft
+
+from tests.mediation_helpers import case_in_state, make_mediator
+
+pytestmark = pytest.mark.qt_log_ignore(r"^This plugin does not support propagateSizeHints\(\)$")
+SAID = "申请人张三称：去年秋天修排水沟时，李四家占了他家两尺宅基地。"
+
+
+@pytest.fixture
+def mediator(village_ws):
+    return make_mediator(village_ws)
+
+
+@pytest.fixture
+def ctx(village_ws, mediator):
+    return AppContext(village_ws, mediator)
+
+
+def _session_dialog(qtbot, ctx, case_id):
+    """As the case screen's 新增调解记录 opens it (ui/mediation/case/meetings.py)."""
+    dlg = forms.SessionDialog(mediator="李调解", parties="张三、李四")
+    qtbot.addWidget(dlg)
+    dlg.draft = FormDraft(dlg, ctx, "mediation_session", case_id)
+    dlg.show()
+    return dlg
+
+
+def test_a_half_typed_mediation_record_is_kept_offered_back_and_removed_once_saved(
+    qtbot, ctx, village_ws, mediator
+):
+    with village_ws.work(mediator) as w:
+        case = case_in_state(w, "调解中")
+    dlg = _session_dialog(qtbot, ctx, case.id)
+    assert not dlg.draft.banner.isVisible()  # nothing kept yet
+    dlg.statements.setPlainText(SAID)
+    dlg.place.setText("三组活动室")
+    dlg.place.textEdited.emit("三组活动室")  # (setText is not an edit; a person's typing is)
+    qtbot.wait(SAVE_AFTER_MS + 400)
+    (kept,) = village_ws.drafts_dir.glob("form-*.json")
+    assert SAID.encode() not in kept.read_bytes()  # sealed: the parties' words are not on the disk in clear
+    dlg.close()  # a crash, or 取消 pressed by mistake: the draft stays
+
+    again = _session_dialog(qtbot, ctx, case.id)
+    assert again.draft.banner.isVisible() and "没有保存的草稿" in again.draft.label.text()
+    assert again.statements.toPlainText() == ""  # offered, not forced
+    again.draft.restore()
+    assert again.statements.toPlainText() == SAID and again.place.text() == "三组活动室"
+    assert again.mediator_name.text() == "李调解"
+
+    def save(values):
+        with ctx.work() as w:
+            return meetings.add_meeting(w, case.id, **values)
+
+    again.on_accept = save
+    again.accept()
+    assert again.result_value is not None
+    assert not list(village_ws.drafts_dir.glob("form-*.json"))  # saved: the draft is gone
+    third = _session_dialog(qtbot, ctx, case.id)
+    assert not third.draft.banner.isVisible()
+    other_case = _session_dialog(qtbot, ctx, "another-case")
+    assert not other_case.draft.banner.isVisible()
+
+
+def test_a_draft_is_put_back_only_into_the_same_fields_and_an_untouched_dialog_keeps_none(
+    qtbot, ctx, village_ws
+):
+    with ctx.work() as w:  # a draft of another form's fields (an older version's, or a file tampered with)
+        drafts.save_form_draft(w, "mediation_session", "c1", [["QLineEdit", "x"], ["QPlainTextEdit", SAID]])
+    dlg = _session_dialog(qtbot, ctx, "c1")
+    assert not dlg.draft.banner.isVisible() and dlg.statements.toPlainText() == ""
+    with ctx.work() as w:
+        drafts.discard_form_draft(w, "mediation_session", "c1")
+    dlg.place.textEdited.emit(dlg.place.text())  # a change that changes nothing
+    qtbot.wait(SAVE_AFTER_MS + 400)
+    dlg.reject()
+    assert not list(village_ws.drafts_dir.glob("form-*.json"))
+
+
+def test_a_draft_of_another_user_or_a_damaged_file_is_not_offered(qtbot, ctx, village_ws, mediator):
+    dlg = _session_dialog(qtbot, ctx, "c2")
+    dlg.statements.setPlainText(SAID)
+    dlg.draft.save_now()
+    (kept,) = village_ws.drafts_dir.glob("form-*.json")
+    other = AppContext(village_ws, make_mediator(village_ws, "other"))
+    assert not _session_dialog(qtbot, other, "c2").draft.banner.isVisible()
+    kept.write_bytes(kept.read_bytes()[:-5] + b"xxxxx")  # damaged
+    assert not _session_dialog(qtbot, ctx, "c2").draft.banner.isVisible()
+    assert kept.exists()  # skipped, never deleted
+    with ctx.work() as w:
+        assert drafts.load_form_draft(w, "mediation_session", "c2") is None
+        when = dt.datetime(2026, 12, 1, 18, 5)
+        drafts.save_form_draft(w, "mediation_session", "c2", [], now=when)
+        assert drafts.load_form_draft(w, "mediation_session", "c2").saved_at == when
+
+
+def test_the_case_screen_keeps_a_draft_of_the_mediation_record_it_opens(qtbot, ctx, village_ws, mediator):
+    """新增调解记录 on the case screen: typed, closed unsaved, opened again: the draft is offered."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui.mediation.case.dialog import CaseDialog
+
+    with village_ws.work(mediator) as w:
+        case = case_in_state(w, "调解中")
+    screen = CaseDialog(ctx, case.id)
+    qtbot.addWidget(screen)
+    seen: list[object] = []
+
+    def drive() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, forms.SessionDialog):
+            QTimer.singleShot(20, drive)
+            return
+        if getattr(box, "draft", None) is None:  # a dialog that keeps no draft
+            seen.append("no draft")
+        elif not seen:
+            seen.append(box.draft.banner.isVisible())
+            box.statements.setPlainText(SAID)
+        else:
+            seen.append(box.draft.banner.isVisible())
+            box.draft.restore()
+            seen.append(box.statements.toPlainText())
+        box.reject()
+
+    for _ in range(2):
+        QTimer.singleShot(0, drive)
+        screen.session_add.click()
+    assert seen == [False, True, SAID]
