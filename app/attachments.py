@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from db import cipher
 from db.base import utcnow
+from db.files import replace_atomically
 from db.models import Attachment
 
 from app.errors import UserError
@@ -191,16 +192,7 @@ def seal_plain_files(attachments_dir: Path, key: bytes) -> int:
         raw = path.read_bytes()
         if cipher.is_sealed(raw):
             continue
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(cipher.seal(key, "attachment", raw, path.name))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        replace_atomically(path, cipher.seal(key, "attachment", raw, path.name))
         done += 1
     return done
 

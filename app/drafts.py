@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from db import cipher
+from db.files import replace_atomically
 
 from app.work import Work
 
@@ -51,17 +50,7 @@ def write_draft(work: Work, target: Path, payload: dict[str, Any]) -> Path:
     content = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
     if work.key is not None:
         content = cipher.seal(work.key, "draft", content, target.name)
-    fd, tmp = tempfile.mkstemp(dir=drafts_dir, prefix=".tmp-draft-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return replace_atomically(target, content)
 
 
 def read_drafts(work: Work, pattern: str) -> Iterator[tuple[Path, dict[str, Any]]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 PRIVATE_DIR = 0o700
@@ -37,3 +38,20 @@ def create_private_file(path: Path) -> Path:
     if os.name == "posix" and not path.exists():
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
     return private_file(path)
+
+
+def replace_atomically(path: Path, data: bytes) -> Path:
+    """Write ``data`` as ``path`` so that the file under that name is always whole: a private temporary
+    file beside it (mkstemp: 0600, a name of its own), written, synced, then renamed over ``path``; on any
+    failure the temporary file is removed and ``path`` is as it was."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -52,19 +52,32 @@ print(json.dumps({"status": status, "seen": seen}, ensure_ascii=False))
 """
 
 
-def test_first_start_runs_the_wizard_then_sign_in_then_opens_the_window(tmp_path):
-    data = tmp_path / "new-station"
+def _env() -> dict:
+    import os
+
+    return {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+
+
+def _started(driver: str, data: Path) -> dict:
+    """ui.app.run on ``data`` in a fresh process, steered by ``driver``; its exit status was 0 and it
+    printed what it saw."""
     proc = subprocess.run(
-        [sys.executable, "-c", DRIVER, str(data)],
+        [sys.executable, "-c", driver, str(data)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
-        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+        env=_env(),
     )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["status"] == 0
+    return result
+
+
+def test_first_start_runs_the_wizard_then_sign_in_then_opens_the_window(tmp_path):
+    data = tmp_path / "new-station"
+    result = _started(DRIVER, data)
     assert result["seen"] == ["wizard", "signin", "signin", "当前用户：张书记（boss，管理员）"]
     log = (data / "logs" / "minqing.log").read_text(encoding="utf-8")
     assert "启动" in log and "民情簿退出" in log
@@ -106,12 +119,6 @@ print(json.dumps({"status": status, "seen": seen}, ensure_ascii=False))
 """
 
 
-def _env() -> dict:
-    import os
-
-    return {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-
-
 def test_a_second_window_on_the_same_workspace_is_refused_and_a_dead_windows_lock_is_taken_over(tmp_path):
     """Double-clicking the icon twice: the second start says the workspace is open in another window and
     ends without opening the database; once that window's process is gone (killed), its lock is taken."""
@@ -125,17 +132,7 @@ def test_a_second_window_on_the_same_workspace_is_refused_and_a_dead_windows_loc
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         assert claim_window(data) == holder.pid  # refused here: the other process has it
-        second = subprocess.run(
-            [sys.executable, "-c", SECOND, str(data)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env=_env(),
-        )
-        assert second.returncode == 0, second.stderr
-        result = json.loads(second.stdout.strip().splitlines()[-1])
-        assert result["status"] == 0
+        result = _started(SECOND, data)
         assert len(result["seen"]) == 1 and result["seen"][0].startswith(
             "民情簿已经打开|这个工作目录已经在另一个民情簿窗口里打开了"
         )

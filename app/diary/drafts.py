@@ -5,12 +5,12 @@ sealed with the workspace key, a damaged file skipped, never deleted)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from db import cipher, vocab
+from db.files import replace_atomically
 
 from app.diary.entries import HOME_VISIT, DemandInput, EntryInput, ParticipantInput
 from app.drafts import Draft, draft_path, read_drafts, user_id, write_draft
@@ -107,8 +107,6 @@ def seal_plain_drafts(drafts_dir: Path, key: bytes) -> int:
         raw = path.read_bytes()
         if cipher.is_sealed(raw):
             continue
-        tmp = path.with_name(".tmp-seal-" + path.name)
-        tmp.write_bytes(cipher.seal(key, "draft", raw, path.name))
-        os.replace(tmp, path)
+        replace_atomically(path, cipher.seal(key, "draft", raw, path.name))
         done += 1
     return done

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 
 from db.queries.diary import person_hits
 
-from app.dates import cn_month_day
 from app.diary import drafts, entries
 from app.diary.demands import demand_categories
 from app.errors import UserError
@@ -40,6 +39,7 @@ from app.informants import appointments as informant_svc
 from ui.context import AppContext
 from ui.dates import pydate, pydatetime, qdate, qdatetime
 from ui.diary.dialogs import AcknowledgeDialog
+from ui.widgets.form_draft import DraftBanner
 from ui.widgets.person_picker import PersonListPicker
 
 _ERROR_STYLE = "color: #b3261e;"
@@ -159,16 +159,12 @@ class EntryDialog(QDialog):
             self.cadres.insert(0, (user.id, user.display_name))
 
         # -- fields --------------------------------------------------------------------------------
-        self.draft_banner = QFrame(self)
-        self.draft_banner.setStyleSheet("QFrame { background: #fff4ce; border-radius: 4px; }")
-        self.draft_label = QLabel(self.draft_banner)
-        self.restore_button = QPushButton("恢复草稿", self.draft_banner)
-        self.discard_button = QPushButton("放弃草稿", self.draft_banner)
-        banner = QHBoxLayout(self.draft_banner)
-        banner.addWidget(self.draft_label, 1)
-        banner.addWidget(self.restore_button)
-        banner.addWidget(self.discard_button)
-        self.draft_banner.hide()
+        self.draft_banner = DraftBanner(self)
+        self.draft_label = self.draft_banner.label
+        self.restore_button, self.discard_button = (
+            self.draft_banner.restore_button,
+            self.draft_banner.discard_button,
+        )
 
         now_ = self._current_time()
         self.occurred_at = QDateTimeEdit(qdatetime(now_), self)
@@ -468,10 +464,7 @@ class EntryDialog(QDialog):
         with self.ctx.work() as w:
             self._draft = drafts.load_draft(w, self.draft_key)
         if self._draft is not None:
-            self.draft_label.setText(
-                f"发现 {cn_month_day(self._draft.saved_at)} {self._draft.saved_at:%H:%M} 没有保存的草稿，要接着写吗？"
-            )
-            self.draft_banner.show()
+            self.draft_banner.offer(self._draft.saved_at)
 
     def restore_draft(self) -> None:
         if self._draft is not None:

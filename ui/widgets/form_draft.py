@@ -10,6 +10,7 @@ when what it holds is what the dialog opened with."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QDateTime, QObject, Qt, QTimer
@@ -105,6 +106,28 @@ def _kinds(data: Any) -> list[str] | None:
     return [pair[0] for pair in data]
 
 
+class DraftBanner(QFrame):
+    """The yellow line at the top of a form that offers a draft: 发现…没有保存的草稿，要接着写吗？
+    [恢复草稿] [放弃草稿]. Hidden until :meth:`offer`."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setStyleSheet("QFrame { background: #fff4ce; border-radius: 4px; }")
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.restore_button = QPushButton("恢复草稿", self)
+        self.discard_button = QPushButton("放弃草稿", self)
+        row = QHBoxLayout(self)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.restore_button)
+        row.addWidget(self.discard_button)
+        self.hide()
+
+    def offer(self, saved_at: dt.datetime) -> None:
+        self.label.setText(f"发现 {cn_month_day(saved_at)} {saved_at:%H:%M} 没有保存的草稿，要接着写吗？")
+        self.show()
+
+
 class FormDraft(QObject):
     """Attach to a dialog once its fields hold what it opens with (``form``: which dialog, ``key``: the
     record it is for, e.g. the case id). A banner at the top of the dialog offers a draft found."""
@@ -123,28 +146,17 @@ class FormDraft(QObject):
                 signal.connect(self.timer.start)
         dialog.accepted.connect(self._saved)
         dialog.rejected.connect(self._closed)
-        self.banner = QFrame(dialog)
-        self.banner.setStyleSheet("QFrame { background: #fff4ce; border-radius: 4px; }")
-        self.label = QLabel(self.banner)
-        self.label.setWordWrap(True)
-        self.restore_button = QPushButton("恢复草稿", self.banner)
-        self.discard_button = QPushButton("放弃草稿", self.banner)
-        row = QHBoxLayout(self.banner)
-        row.addWidget(self.label, 1)
-        row.addWidget(self.restore_button)
-        row.addWidget(self.discard_button)
-        self.restore_button.clicked.connect(self.restore)
-        self.discard_button.clicked.connect(self.discard)
-        self.banner.hide()
+        self.banner = DraftBanner(dialog)
+        self.label = self.banner.label
+        self.banner.restore_button.clicked.connect(self.restore)
+        self.banner.discard_button.clicked.connect(self.discard)
         layout = dialog.layout()
         if isinstance(layout, QBoxLayout):
             layout.insertWidget(0, self.banner)
         with ctx.work() as w:
             self.draft = drafts.load_form_draft(w, form, key)
         if self.draft is not None and _kinds(self.draft.data) == [kind for kind, _v in self.opened_with]:
-            when = self.draft.saved_at
-            self.label.setText(f"发现 {cn_month_day(when)} {when:%H:%M} 没有保存的草稿，要接着写吗？")
-            self.banner.show()
+            self.banner.offer(self.draft.saved_at)
         else:
             self.draft = None
 
