@@ -47,6 +47,7 @@ def test_a_half_typed_mediation_record_is_kept_offered_back_and_removed_once_sav
         case = case_in_state(w, "调解中")
     dlg = _session_dialog(qtbot, ctx, case.id)
     assert not dlg.draft.banner.isVisible()  # nothing kept yet
+    assert dlg.buttons.button(dlg.buttons.StandardButton.Cancel).text() == "关闭（草稿会保留）"
     dlg.statements.setPlainText(SAID)
     dlg.place.setText("三组活动室")
     dlg.place.textEdited.emit("三组活动室")  # (setText is not an edit; a person's typing is)

@@ -39,7 +39,7 @@ from app.informants import appointments as informant_svc
 from ui.context import AppContext
 from ui.dates import pydate, pydatetime, qdate, qdatetime
 from ui.diary.dialogs import AcknowledgeDialog
-from ui.widgets.form_draft import DraftBanner
+from ui.widgets.form_draft import CLOSE_KEEPS_DRAFT, DraftBanner
 from ui.widgets.person_picker import PersonListPicker
 
 _ERROR_STYLE = "color: #b3261e;"
@@ -261,7 +261,7 @@ class EntryDialog(QDialog):
         self.save_button = QPushButton("保存（Ctrl+S）", self)
         self.save_button.setDefault(False)
         self.save_button.setAutoDefault(False)
-        self.cancel_button = QPushButton("关闭（草稿会保留）", self)
+        self.cancel_button = QPushButton(CLOSE_KEEPS_DRAFT, self)
         self.cancel_button.setAutoDefault(False)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)

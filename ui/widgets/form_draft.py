@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
     QDialog,
+    QDialogButtonBox,
     QDoubleSpinBox,
     QFrame,
     QHBoxLayout,
@@ -39,6 +40,7 @@ from app.dates import cn_month_day
 from ui.context import AppContext
 
 SAVE_AFTER_MS = 800
+CLOSE_KEEPS_DRAFT = "关闭（草稿会保留）"
 
 
 def editors(root: QWidget) -> list[QWidget]:
@@ -146,6 +148,10 @@ class FormDraft(QObject):
                 signal.connect(self.timer.start)
         dialog.accepted.connect(self._saved)
         dialog.rejected.connect(self._closed)
+        for box in dialog.findChildren(QDialogButtonBox):  # as the diary's form says it: closing keeps it
+            cancel = box.button(QDialogButtonBox.StandardButton.Cancel)
+            if cancel is not None:
+                cancel.setText(CLOSE_KEEPS_DRAFT)
         self.banner = DraftBanner(dialog)
         self.label = self.banner.label
         self.banner.restore_button.clicked.connect(self.restore)
