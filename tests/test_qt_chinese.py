@@ -3,13 +3,21 @@ are Chinese in the window: make_application loads Qt's translation."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QCalendarWidget, QDialogButtonBox, QFileDialog, QLabel, QLineEdit, QMessageBox
+from PySide6.QtCore import QDate, QFileInfo
+from PySide6.QtWidgets import (
+    QCalendarWidget,
+    QDialogButtonBox,
+    QFileDialog,
+    QFileIconProvider,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+)
 
 from ui.app import make_application, qt_speaks_chinese
 
 
-def test_qts_own_buttons_menus_and_file_dialog_speak_chinese(qtbot):
+def test_qts_own_buttons_menus_and_file_dialog_speak_chinese(qtbot, tmp_path):
     make_application()
     assert qt_speaks_chinese()
     row = QDialogButtonBox(
@@ -33,7 +41,8 @@ def test_qts_own_buttons_menus_and_file_dialog_speak_chinese(qtbot):
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
     qtbot.addWidget(dialog)
     labels = {label.text() for label in dialog.findChildren(QLabel) if label.text()}
-    assert "文件名称(&N)：" in labels or any("文件名" in t for t in labels), labels
+    assert labels == {"查找范围(&L)：", "文件名称(&N)：", "文件类型(&T)："}, labels
+    assert QFileIconProvider().type(QFileInfo(str(tmp_path))) == "文件夹"  # its type column
     calendar = QCalendarWidget()  # a date field's popup, on a computer of any language
     qtbot.addWidget(calendar)
     assert calendar.locale().name() == "zh_CN"

@@ -159,6 +159,28 @@ def route_qt_messages() -> None:
 QT_TRANSLATION = "qtbase_zh_CN"
 
 
+class _WordsQtsTranslationLacks(QTranslator):
+    """Words of Qt's own (non-native) file dialog that its Chinese translation does not have: Qt 6 added
+    access keys to two labels ("&Look in:", "Files of &type:"), and the file type column names a folder
+    in a context of its own. Any other word goes on to Qt's translation (None: not this one's)."""
+
+    WORDS = {
+        ("QFileDialog", "&Look in:"): "查找范围(&L)：",
+        ("QFileDialog", "Files of &type:"): "文件类型(&T)：",
+        ("QAbstractFileIconProvider", "Folder"): "文件夹",
+        ("QAbstractFileIconProvider", "Drive"): "驱动器",
+        ("QAbstractFileIconProvider", "Shortcut"): "快捷方式",
+    }
+
+    def translate(
+        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
+    ) -> str | None:
+        return self.WORDS.get((context, source))
+
+    def isEmpty(self) -> bool:
+        return False
+
+
 def apply_qt_chinese(app: QApplication) -> bool:
     """Qt's own words in Chinese: the 确定/是/否/取消 of its message boxes and button rows, the file
     dialog's labels, a text box's right-click menu (复制、粘贴…). They come from Qt's translation,
@@ -175,6 +197,7 @@ def apply_qt_chinese(app: QApplication) -> bool:
     for folder in folders:
         if translator.load(QT_TRANSLATION, folder):
             app.installTranslator(translator)
+            app.installTranslator(_WordsQtsTranslationLacks(app))  # the last installed is asked first
             return True
     log.warning("找不到 Qt 的中文翻译 %s：对话框的按钮将显示英文", QT_TRANSLATION)
     return False
