@@ -142,3 +142,56 @@ def test_the_case_screen_keeps_a_draft_of_the_mediation_record_it_opens(qtbot, c
         QTimer.singleShot(0, drive)
         screen.session_add.click()
     assert seen == [False, True, SAID]
+
+
+def test_a_refused_step_keeps_its_dialog_open_with_what_was_typed_and_a_draft(
+    qtbot, ctx, village_ws, mediator
+):
+    """上报 with a reason typed and a date before the case was accepted: refused; the dialog stays open
+    with the reason (it closed and lost it before); closed, the reason is offered the next time."""
+    from PySide6.QtCore import QDate, QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from app.mediation import rules
+
+    from ui.mediation.case.dialog import CaseDialog
+
+    with village_ws.work(mediator) as w:
+        case = case_in_state(w, "受理")
+    screen = CaseDialog(ctx, case.id, today=dt.date(2026, 3, 5))
+    qtbot.addWidget(screen)
+    step = next(t for t in rules.TRANSITIONS if t.source == "受理" and t.target == rules.ESCALATED)
+    reason = "宅基地界址涉及两个村，村调委会调不了，请镇里协调。"
+    seen: list[object] = []
+
+    def drive() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):  # the refusal, said over the dialog
+            seen.append(box.text())
+            box.accept()
+            QTimer.singleShot(20, drive)
+            return
+        if not isinstance(box, forms.TransitionDialog):
+            QTimer.singleShot(20, drive)
+            return
+        if not seen:
+            box.reasons.setPlainText(reason)
+            box.on_date.setDate(QDate(2020, 1, 1))  # before the case was accepted
+            seen.append("typed")
+            QTimer.singleShot(20, drive)
+            box.buttons.accepted.emit()  # 确定
+            return
+        if len(seen) == 2:  # back in the dialog after the refusal
+            seen.append(box.isVisible() and box.reasons.toPlainText())
+            box.reject()
+            return
+        seen.append(box.draft.banner.isVisible())
+        box.reject()
+
+    QTimer.singleShot(0, drive)
+    assert not screen.do_transition(step)
+    assert seen[0] == "typed" and "日期不能早于" in str(seen[1]) and seen[2] == reason, seen
+    QTimer.singleShot(0, drive)
+    assert not screen.do_transition(step)
+    assert seen[3] is True, seen
+    assert "【受理】" in screen.header.text()  # nothing was changed by the refused step

@@ -42,6 +42,7 @@ from ui.mediation.case.parties import PartiesTab
 from ui.mediation.case.registration import RegistrationTab
 from ui.mediation.case.tab import day_text
 from ui.tasks import run_in_background
+from ui.widgets.form_draft import FormDraft
 
 
 class CaseDialog(QDialog):
@@ -203,10 +204,15 @@ class CaseDialog(QDialog):
 
     def do_transition(self, t: rules.Transition, values: dict | None = None) -> bool:
         if values is None:
+            # a refused step keeps the dialog open with what was typed (the reason is said over it), and
+            # what was typed is kept as a draft until the step is taken
             dlg = forms.TransitionDialog(t, self, today=self.today, filed_by=self.user_name)
+            dlg.on_accept = lambda v: self.service(states.change_state, self.case_id, t.target, **v)
+            dlg.draft = FormDraft(dlg, self.ctx, f"mediation_step_{t.target}", self.case_id)
             if dlg.exec() != QDialog.DialogCode.Accepted:
                 return False
-            values = dlg.values()
+            self.after_change()
+            return True
         return bool(self.run(states.change_state, self.case_id, t.target, **values))
 
     # -- printing ---------------------------------------------------------------------------------
