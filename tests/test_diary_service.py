@@ -392,7 +392,8 @@ def test_drafts_survive_and_are_offered_back(village_ws, cadre, tmp_path):
     with village_ws.work(cadre) as w:
         diary_drafts.save_draft(w, "new", diary_drafts.entry_to_draft(data), now=NOW)
     (village_ws.drafts_dir / "diary-broken.json").write_text("{not json", encoding="utf-8")
-    with village_ws.work(cadre) as w:
+    with village_ws.work(cadre) as w:  # sealed with the right key, but not an entry form's state
+        diary_drafts.save_draft(w, "odd", ["not", "a", "form"])  # type: ignore[arg-type]
         drafts = diary_drafts.list_drafts(w)
     assert [d.key for d in drafts] == ["new"]
     with village_ws.work() as w:  # someone else (nobody signed in)

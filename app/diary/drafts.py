@@ -37,6 +37,8 @@ def list_drafts(work: Work) -> list[Draft]:
     """The user's unsaved drafts, newest first. A damaged file is skipped, never deleted."""
     out = []
     for path, payload in read_drafts(work, "diary-*.json"):
+        if not isinstance(payload.get("data"), dict):  # not an entry form's state
+            continue
         try:
             out.append(
                 Draft(payload["key"], path, dt.datetime.fromisoformat(payload["saved_at"]), payload["data"])
