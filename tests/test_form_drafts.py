@@ -195,3 +195,124 @@ def test_a_refused_step_keeps_its_dialog_open_with_what_was_typed_and_a_draft(
     assert not screen.do_transition(step)
     assert seen[3] is True, seen
     assert "【受理】" in screen.header.text()  # nothing was changed by the refused step
+
+
+def _case_screen(qtbot, ctx, case_id, **kw):
+    from ui.mediation.case.dialog import CaseDialog
+
+    screen = CaseDialog(ctx, case_id, today=dt.date(2026, 3, 20), **kw)
+    qtbot.addWidget(screen)
+    return screen
+
+
+def _typed(box, text: str) -> None:
+    """As a person types into a text box (its textChanged is what a keystroke sends)."""
+    box.setPlainText(text)
+
+
+TERMS = "李四于三月底前拆除占用张三宅基地的围墙，退回两尺，张三不再追究。"
+
+
+def test_the_agreement_being_written_survives_a_change_in_another_tab_a_close_and_is_saved_once(
+    qtbot, ctx, village_ws, mediator
+):
+    """协议 tab: the agreement's text typed, then a change elsewhere refills every tab (it wiped what was
+    typed before); the screen closed unsaved and opened again offers it; 保存协议 stores it and ends the
+    draft."""
+    from app.mediation import agreement
+
+    with village_ws.work(mediator) as w:
+        case = case_in_state(w, "调解中")
+    screen = _case_screen(qtbot, ctx, case.id)
+    tab = screen.agreement_tab
+    assert tab.draft.banner.isHidden()
+    _typed(tab.ag_facts, "张三、李四两家宅基地相邻，李四砌墙时占了张三家两尺。")
+    _typed(tab.ag_issues, "围墙是否越界，越界部分如何处理。")
+    _typed(tab.ag_terms, TERMS)
+    screen.after_change()  # as a party added, a meeting recorded or a step taken does
+    assert tab.ag_terms.toPlainText() == TERMS
+    assert tab.ag_issues.toPlainText() == "围墙是否越界，越界部分如何处理。"
+    qtbot.wait(SAVE_AFTER_MS + 400)
+    (kept,) = village_ws.drafts_dir.glob("form-*.json")
+    assert TERMS.encode() not in kept.read_bytes()  # sealed
+    screen.reject()  # the screen closed, the agreement not saved
+
+    again = _case_screen(qtbot, ctx, case.id)
+    tab = again.agreement_tab
+    assert not tab.draft.banner.isHidden() and "没有保存的草稿" in tab.draft.label.text()
+    assert tab.ag_terms.toPlainText() == ""  # offered, not forced
+    tab.draft.restore()
+    assert tab.ag_terms.toPlainText() == TERMS
+    tab.save_agreement()
+    with village_ws.work(mediator) as w:
+        assert agreement.agreement_missing_signatures(w, case.id)  # stored (still to be signed)
+    assert again.cf.agreement is not None and again.cf.agreement.terms == TERMS
+    assert not list(village_ws.drafts_dir.glob("form-*.json"))  # saved: the draft is gone
+    assert tab.ag_terms.toPlainText() == TERMS  # the fill after the save shows what was saved
+    third = _case_screen(qtbot, ctx, case.id)
+    assert third.agreement_tab.draft.banner.isHidden()
+    changed = TERMS.replace("三月底", "四月十日")
+    # a stored agreement being changed: every refill put the stored text back over it
+    _typed(third.agreement_tab.ag_terms, changed)
+    third.after_change()
+    assert third.agreement_tab.ag_terms.toPlainText() == changed
+    third.reject()
+
+
+def test_a_refused_agreement_keeps_what_was_typed_and_its_draft(qtbot, ctx, village_ws, mediator):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    with village_ws.work(mediator) as w:
+        case = case_in_state(w, "调解中")
+    screen = _case_screen(qtbot, ctx, case.id)
+    tab = screen.agreement_tab
+    _typed(tab.ag_terms, TERMS)  # 书面 without the facts: refused
+    said: list[str] = []
+
+    def close_the_refusal() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, close_the_refusal)
+            return
+        said.append(box.text())
+        box.accept()
+
+    QTimer.singleShot(0, close_the_refusal)
+    tab.save_agreement()
+    assert said and "纠纷主要事实" in said[0]
+    assert tab.ag_terms.toPlainText() == TERMS and screen.cf.agreement is None
+    tab.draft.save_now()
+    assert list(village_ws.drafts_dir.glob("form-*.json"))  # still kept
+
+
+def test_the_registration_tab_keeps_what_was_typed_across_refills_and_an_archived_case_offers_nothing(
+    qtbot, ctx, village_ws, mediator
+):
+    with village_ws.work(mediator) as w:
+        case = case_in_state(w, "调解中")
+        archived = case_in_state(w, "已归档")
+    screen = _case_screen(qtbot, ctx, case.id)
+    reg = screen.registration_tab
+    facts = "补充：双方在三月十日又因排水沟发生口角。"
+    reg.reg.facts.setPlainText(facts)
+    screen.after_change()
+    assert reg.reg.facts.toPlainText() == facts
+    screen.reject()  # closed within the 0.8 s: kept at the close
+    again = _case_screen(qtbot, ctx, case.id)
+    assert not again.registration_tab.draft.banner.isHidden()
+    assert again.agreement_tab.draft.banner.isHidden()  # each tab its own draft
+    again.registration_tab.draft.restore()
+    assert again.registration_tab.reg.facts.toPlainText() == facts
+
+    with ctx.work() as w:  # a draft left for a case since archived is not offered on its read-only form
+        drafts.save_form_draft(
+            w,
+            "mediation_case_registration",
+            archived.id,
+            drafts.load_form_draft(w, "mediation_case_registration", case.id).data,
+        )
+    old = _case_screen(qtbot, ctx, archived.id)
+    assert old.registration_tab.draft.banner.isHidden()
+    old.registration_tab.reg.facts.setPlainText("不应保存")  # (a read-only box; a program could)
+    assert not old.registration_tab.draft.timer.isActive()  # nothing kept of a form that cannot change

@@ -222,8 +222,12 @@ def test_the_towns_handling_form_asks_the_agreement_of_a_success(qtbot, town_ws,
     assert warnings and "不是数字" in warnings[-1]
     with town_ws.work(staff) as w:
         assert w.session.get(MediationCase, case_id).town_outcome is None
+    tab.town_draft.save_now()
+    assert list(town_ws.drafts_dir.glob("form-*.json"))  # what the clerk typed is kept as a draft
+    assert not tab.draft.editable  # the village's registration, read at the town, keeps none
     tab.town_amount.setText("800")
     tab.town_save.click()
+    assert not list(town_ws.drafts_dir.glob("form-*.json"))  # saved: the draft is gone
     with town_ws.work(staff) as w:
         saved = w.session.get(MediationCase, case_id)
         assert (saved.town_outcome, saved.town_agreement_kind, saved.town_amount_fen) == (

@@ -10,7 +10,9 @@ when what it holds is what the dialog opened with."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from PySide6.QtCore import QDateTime, QObject, Qt, QTimer
@@ -130,37 +132,37 @@ class DraftBanner(QFrame):
         self.show()
 
 
-class FormDraft(QObject):
-    """Attach to a dialog once its fields hold what it opens with (``form``: which dialog, ``key``: the
-    record it is for, e.g. the case id). A banner at the top of the dialog offers a draft found."""
+class _KeptFields(QObject):
+    """What a dialog's draft and a tab's draft share: the fields under ``root`` and what they held when
+    last filled, the timer that keeps them 0.8 s after the last change, the banner that offers a kept
+    draft (placed by the caller), and the draft's file (``form``: which form, ``key``: the record)."""
 
-    def __init__(self, dialog: QDialog, ctx: AppContext, form: str, key: str) -> None:
-        super().__init__(dialog)
-        self.dialog, self.ctx, self.form, self.key = dialog, ctx, form, key
-        self.fields = editors(dialog)
+    def __init__(self, owner: QWidget, ctx: AppContext, form: str, key: str, root: QWidget) -> None:
+        super().__init__(owner)
+        self.ctx, self.form, self.key = ctx, form, key
+        self.fields = editors(root)
         self.opened_with = _state(self.fields)
+        self.draft: drafts.Draft | None = None
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(SAVE_AFTER_MS)
         self.timer.timeout.connect(self.save_now)
         for w in self.fields:
             for signal in _change_signals(w):
-                signal.connect(self.timer.start)
-        dialog.accepted.connect(self._saved)
-        dialog.rejected.connect(self._closed)
-        for box in dialog.findChildren(QDialogButtonBox):  # as the diary's form says it: closing keeps it
-            cancel = box.button(QDialogButtonBox.StandardButton.Cancel)
-            if cancel is not None:
-                cancel.setText(CLOSE_KEEPS_DRAFT)
-        self.banner = DraftBanner(dialog)
+                # a slot of our own: connected to QTimer.start, a number box's value would be its interval
+                signal.connect(self._changed)
+        self.banner = DraftBanner(owner)
         self.label = self.banner.label
         self.banner.restore_button.clicked.connect(self.restore)
         self.banner.discard_button.clicked.connect(self.discard)
-        layout = dialog.layout()
-        if isinstance(layout, QBoxLayout):
-            layout.insertWidget(0, self.banner)
-        with ctx.work() as w:
-            self.draft = drafts.load_form_draft(w, form, key)
+
+    def _changed(self, *_args: Any) -> None:
+        self.timer.start()
+
+    def _offer(self) -> None:
+        """Offer the kept draft, if there is one for these same fields."""
+        with self.ctx.work() as w:
+            self.draft = drafts.load_form_draft(w, self.form, self.key)
         if self.draft is not None and _kinds(self.draft.data) == [kind for kind, _v in self.opened_with]:
             self.banner.offer(self.draft.saved_at)
         else:
@@ -177,8 +179,7 @@ class FormDraft(QObject):
 
     def restore(self) -> None:
         if self.draft is not None:
-            for w, (_kind, value) in zip(self.fields, self.draft.data, strict=True):
-                set_value(w, value)
+            _put_back(self.fields, self.draft.data)
         self.draft = None
         self.banner.hide()
 
@@ -188,7 +189,8 @@ class FormDraft(QObject):
         self.draft = None
         self.banner.hide()
 
-    def _saved(self) -> None:
+    def saved(self) -> None:
+        """The form's work is saved: its draft is no longer needed."""
         self.timer.stop()
         with self.ctx.work() as w:
             drafts.discard_form_draft(w, self.form, self.key)
@@ -196,6 +198,86 @@ class FormDraft(QObject):
     def _closed(self) -> None:
         if self.timer.isActive():
             self.save_now()
+
+
+def _put_back(fields: list[QWidget], values: list[list[Any]]) -> None:
+    for w, (_kind, value) in zip(fields, values, strict=True):
+        set_value(w, value)
+
+
+class FormDraft(_KeptFields):
+    """Attach to a dialog once its fields hold what it opens with (``form``: which dialog, ``key``: the
+    record it is for, e.g. the case id). A banner at the top of the dialog offers a draft found."""
+
+    def __init__(self, dialog: QDialog, ctx: AppContext, form: str, key: str) -> None:
+        super().__init__(dialog, ctx, form, key, dialog)
+        self.dialog = dialog
+        dialog.accepted.connect(self.saved)
+        dialog.rejected.connect(self._closed)
+        for box in dialog.findChildren(QDialogButtonBox):  # as the diary's form says it: closing keeps it
+            cancel = box.button(QDialogButtonBox.StandardButton.Cancel)
+            if cancel is not None:
+                cancel.setText(CLOSE_KEEPS_DRAFT)
+        layout = dialog.layout()
+        if isinstance(layout, QBoxLayout):
+            layout.insertWidget(0, self.banner)
+        self._offer()
+
+
+class TabDraft(_KeptFields):
+    """The draft of a form that lives in a tab of a screen which fills all its tabs again after every
+    change (the case screen's 登记 and 协议 tabs, :class:`ui.mediation.case.dialog.CaseDialog`).
+
+    The tab calls :meth:`before_fill` and :meth:`after_fill` around its filling. What was typed and not
+    yet saved is put back after a fill (a party added in another tab no longer wipes the agreement being
+    written), and kept as a draft while the screen is open and when it is closed (``closed``: the
+    screen's ``finished`` signal); the first fill offers a kept draft. The tab's save runs inside
+    :meth:`saving` and calls :meth:`saved` when it worked. A form that cannot be changed (an archived
+    case, a village's case read at the town) keeps and offers nothing."""
+
+    def __init__(
+        self, tab: QWidget, ctx: AppContext, form: str, key: str, root: QWidget, closed: Any
+    ) -> None:
+        super().__init__(tab, ctx, form, key, root)
+        self.editable = False
+        self._filling = self._saving = self._offered = False
+        self._typed: list[list[Any]] | None = None
+        closed.connect(self._closed)
+
+    def _changed(self, *_args: Any) -> None:
+        if self.editable and not self._filling:
+            self.timer.start()
+
+    def before_fill(self) -> None:
+        state = _state(self.fields)
+        self._typed = state if self.editable and not self._saving and state != self.opened_with else None
+        self._filling = True
+
+    def after_fill(self, editable: bool) -> None:
+        self.opened_with = _state(self.fields)
+        self.editable = editable
+        try:
+            if not editable:
+                self.timer.stop()
+                self.banner.hide()
+                self.draft = None
+            elif self._typed is not None:
+                _put_back(self.fields, self._typed)
+        finally:
+            self._filling = False
+            self._typed = None
+        if editable and not self._offered:
+            self._offered = True
+            self._offer()
+
+    @contextlib.contextmanager
+    def saving(self) -> Iterator[None]:
+        """Around the tab's save: the fill that follows a save shows what was saved, not what was typed."""
+        self._saving = True
+        try:
+            yield
+        finally:
+            self._saving = False
 
 
 def _change_signals(w: QWidget) -> list[Any]:

@@ -23,6 +23,7 @@ from app.mediation.info import fen_to_yuan
 from ui.dates import date_edit, date_of, qdate
 from ui.mediation import forms
 from ui.mediation.case.tab import CaseTab, day_text
+from ui.widgets.form_draft import TabDraft
 
 
 class AgreementTab(CaseTab):
@@ -92,9 +93,12 @@ class AgreementTab(CaseTab):
         lay = QVBoxLayout(self)
         lay.addLayout(f)
         lay.addLayout(bottom)
+        # what is typed into the agreement survives the screen's refills, a crash and a close
+        self.draft = TabDraft(self, self.ctx, "mediation_agreement", self.case_id, self, dialog.finished)
+        lay.insertWidget(0, self.draft.banner)
 
     def fill(self) -> None:
-
+        self.draft.before_fill()
         ag, c = self.cf.agreement, self.cf.case
         if ag is not None:
             self.ag_kind.setCurrentText(ag.kind)
@@ -143,9 +147,15 @@ class AgreementTab(CaseTab):
             ag is not None and ag.kind == "书面" and ag.effective_on is not None and not c.judicial_applied_on
         )
         self.ag_confirmed.setEnabled(bool(c.judicial_applied_on) and not c.judicial_confirmed_on)
+        self.draft.after_fill(editable and c.village_code == self.ctx.station.code)
 
     def save_agreement(self) -> None:
-        self.dialog.run(
+        with self.draft.saving():
+            if self._save_agreement() is not None:
+                self.draft.saved()
+
+    def _save_agreement(self):
+        return self.dialog.run(
             agreement.save_agreement,
             self.case_id,
             fields=self.ag_fields,

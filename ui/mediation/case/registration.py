@@ -22,6 +22,7 @@ from app.mediation import registration, rules, states
 
 from ui.mediation import forms
 from ui.mediation.case.tab import CaseTab, day_text
+from ui.widgets.form_draft import TabDraft
 
 
 class RegistrationTab(CaseTab):
@@ -84,8 +85,19 @@ class RegistrationTab(CaseTab):
         bottom.addWidget(self.reg_save)
         lay.addLayout(bottom)
         lay.addWidget(self.town_box)
+        # what is typed survives the screen's refills, a crash and a close (the town's handling apart)
+        self.draft = TabDraft(
+            self, self.ctx, "mediation_case_registration", self.case_id, self.reg, dialog.finished
+        )
+        lay.insertWidget(0, self.draft.banner)
+        self.town_draft = TabDraft(
+            self, self.ctx, "mediation_town_handling", self.case_id, self.town_box, dialog.finished
+        )
+        lay.insertWidget(lay.indexOf(self.town_box), self.town_draft.banner)
 
     def fill(self) -> None:
+        self.draft.before_fill()
+        self.town_draft.before_fill()
         c = self.cf.case
         self.reg.set_values(c)
         archived = c.state == rules.ARCHIVED
@@ -116,6 +128,8 @@ class RegistrationTab(CaseTab):
         for wdg in (self.town_handling, self.town_outcome, self.town_note, self.town_save):
             wdg.setVisible(can_edit_town)
         self._town_agreement_shown()
+        self.draft.after_fill(not archived and not foreign)
+        self.town_draft.after_fill(can_edit_town)
 
     def _town_agreement_shown(self) -> None:
         """The agreement's form and amount, only for a 调解成功 the town records."""
@@ -131,7 +145,12 @@ class RegistrationTab(CaseTab):
         v = self.reg.values()
         v.pop("accepted_on")  # the number depends on it: fixed at registration
         v["registrar"] = v["registrar"] or ""
-        self.dialog.run(registration.update_case, self.case_id, fields=self.reg.fields, **v)
+        with self.draft.saving():
+            if (
+                self.dialog.run(registration.update_case, self.case_id, fields=self.reg.fields, **v)
+                is not None
+            ):
+                self.draft.saved()
 
     def record_notice(self) -> None:
         self.dialog.run(
@@ -139,7 +158,12 @@ class RegistrationTab(CaseTab):
         )
 
     def save_town_handling(self) -> None:
-        self.dialog.run(
+        with self.town_draft.saving():
+            if self._save_town_handling() is not None:
+                self.town_draft.saved()
+
+    def _save_town_handling(self):
+        return self.dialog.run(
             states.record_town_handling,
             self.case_id,
             handling=self.town_handling.text(),
