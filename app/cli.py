@@ -112,7 +112,7 @@ def tell_about_the_check(ws: Workspace) -> None:
         size_mb = ws.db_path.stat().st_size / 1e6
     except OSError:
         return
-    full = ws.open_marker.exists()  # the last run did not close: the full integrity_check
+    full = ws.last_run_unclean()  # a run ended without closing: the full integrity_check
     seconds = size_mb / (FULL_CHECK_MB_S if full else QUICK_CHECK_MB_S)
     if seconds < CHECK_NOTE_FROM_S:
         return

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from db import backups, cipher, keyslots
+from db import backups, cipher, keyslots, run_marks
 from db.files import create_private_file, private_dir, private_file
 from db.keyslots import KeySlots, KeySlotsDamaged
 
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("minqing.workspace")
 
 DB_NAME = "minqing.db"
-OPEN_MARKER = "minqing.db.open"  # present while a program has the database open; left behind by a crash
 # present while the files of a converted workspace (backups, attachments, drafts) are being encrypted
 SEALING_MARKER = "minqing.db.sealing"
 # Audit lines held for a background check's verdict when the program closed before it (sealed with the
@@ -124,6 +123,10 @@ class Workspace:
         self._check_stop = threading.Event()  # set by close: the background check ends without a verdict
         self._check_stopped = False  # ... and it did
         self._check_full = False  # the background check is the full integrity_check (after a crash)
+        # this run's mark while the database is open, and the marks of runs that ended without closing it,
+        # found at the open: they make the check the full one (db.run_marks)
+        self._run = run_marks.RunMark(self.root)
+        self._runs_gone: list[Path] = []
         self._defer_check = False
         self.unlocked_by: str | None = None  # the slot's account id ("" for the recovery code)
         self._password_proof: str | None = None  # see take_password_proof
@@ -324,7 +327,7 @@ class Workspace:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             conn.close()
-        problems = backups.integrity_problems(plain, None, full=self.open_marker.exists())
+        problems = backups.integrity_problems(plain, None, full=self.last_run_unclean())
         if problems:
             raise self._damaged(problems, None)
         key = cipher.new_key()
@@ -373,6 +376,7 @@ class Workspace:
         for sub in (self.root, self.logs_dir, self.backups_dir, self.attachments_dir, self.keys_dir):
             private_dir(sub)
         self._check_done, self._check_problems = None, []
+        self._runs_gone = run_marks.marks_of_runs_gone(self.root)
         self.key = key
         try:
             if not (self._defer_check and self._may_check_later()):
@@ -405,7 +409,7 @@ class Workspace:
         self._kept_audit = (self.root / HELD_AUDIT).exists()  # looked for once, not at every commit
         if self._check_done is None and self._kept_audit:
             self._write_held_audit()  # checked sound just now: what an earlier run kept for a verdict
-        self.open_marker.touch()
+        self._run.take(self._runs_gone)
         if key is not None and self._plain_station_keys():  # a workspace from before: sealed now
             from app.sync.keys import seal_plain_keys
 
@@ -469,9 +473,10 @@ class Workspace:
             return None
         return data if isinstance(data, dict) else None
 
-    @property
-    def open_marker(self) -> Path:
-        return self.root / OPEN_MARKER
+    def last_run_unclean(self) -> bool:
+        """Did a run end without closing the database (a crash, a power cut)? Runs still going, such as
+        the window while a command runs beside it, do not count (db.run_marks)."""
+        return run_marks.last_run_unclean(self.root)
 
     def _may_check_later(self) -> bool:
         """Large and needing no migration (an upgrade wants a sound file first): the check starts in
@@ -496,7 +501,7 @@ class Workspace:
         if not up_to_date:
             return False
         done, stop = threading.Event(), threading.Event()
-        full = self.open_marker.exists()  # read before this run's marker is made
+        full = bool(self._runs_gone)
 
         def check() -> None:
             try:
@@ -632,7 +637,7 @@ class Workspace:
         run did not close cleanly. Raises :class:`DatabaseDamaged` (the file is left as it was)."""
         if not self.db_path.exists() or self.db_path.stat().st_size == 0:
             return
-        problems = backups.integrity_problems(self.db_path, self.key, full=self.open_marker.exists())
+        problems = backups.integrity_problems(self.db_path, self.key, full=bool(self._runs_gone))
         if problems:
             raise self._damaged(problems, self.key)
 
@@ -683,7 +688,10 @@ class Workspace:
                     self.db_path, self.backups_dir, "daily", self.key, slots_file=self.slots_file
                 )
             if not damaged and not (unverified and self._check_full):
-                self.open_marker.unlink(missing_ok=True)
+                # the check found the file sound (in full when runs had ended without closing it)
+                self._run.give_back(checked_in_full=bool(self._runs_gone) and not unverified)
+            else:
+                self._run.leave()
         self.key = None
 
     def is_due_daily_backup(self, today: dt.date | None = None) -> bool:

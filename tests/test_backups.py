@@ -119,7 +119,7 @@ def test_first_close_of_the_day_makes_a_checked_backup_and_only_one(village_ws):
     again = Workspace.open(village_ws.root, create=False, credentials=ADMIN)
     again.close()
     assert [b for b in files.backups(village_ws.backups_dir) if "-daily" in b.name] == daily
-    assert not again.open_marker.exists()
+    assert not again.last_run_unclean() and not list((village_ws.root / "runs").iterdir())
 
 
 def test_a_damaged_page_is_refused_at_open_and_the_file_is_not_written(village_ws):
@@ -166,10 +166,12 @@ def _damage_only_the_full_check_finds(ws) -> None:
 
 
 def _crash(root: Path) -> None:
-    """A run that does not close cleanly: the process "dies" with the database open, its marker stays."""
+    """A run that does not close cleanly: the process "dies" with the database open (the system lets go
+    of its mark's lock), its mark stays."""
     crashed = Workspace.open(root, create=False, credentials=ADMIN)
     crashed.engine.dispose()
-    assert crashed.open_marker.exists()
+    crashed._run.leave()
+    assert crashed.last_run_unclean()
 
 
 def test_after_a_crash_the_full_check_runs(village_ws):
@@ -209,7 +211,7 @@ def test_after_a_crash_the_window_opens_while_the_full_check_runs_behind(village
     assert _digest(village_ws.db_path) == before  # nothing was written to the damaged file
     # closed as it was: no day's backup of the damaged file, and the next start checks it in full again
     assert files.backups(village_ws.backups_dir) == kept
-    assert ws.open_marker.exists()
+    assert ws.last_run_unclean()
     with pytest.raises(DatabaseDamaged):
         Workspace.open(village_ws.root, create=False, credentials=ADMIN)
 
@@ -1012,7 +1014,7 @@ def test_closing_stops_the_background_check_and_keeps_its_audit_lines_for_the_ne
     ws.close()
     assert time.monotonic() - started < 10 and not release.is_set()
     assert _digest(village_ws.db_path) == before and files.backups(village_ws.backups_dir) == kept_backups
-    assert not ws.open_marker.exists()  # a quick_check's start: closed cleanly all the same
+    assert not ws.last_run_unclean()  # a quick_check's start: closed cleanly all the same
     kept = village_ws.root / HELD_AUDIT
     assert kept.exists() and b"admin" not in kept.read_bytes() and b"signin" not in kept.read_bytes()
     assert oct(kept.stat().st_mode & 0o777) == "0o600"
@@ -1032,7 +1034,7 @@ def test_a_full_check_stopped_by_closing_is_owed_again(qtbot, village_ws, monkey
     release = _held_check(monkeypatch)
     ws = _signed_in_during_a_held_check(qtbot, village_ws.root)
     ws.close()
-    assert not release.is_set() and ws.open_marker.exists()  # the next start checks in full
+    assert not release.is_set() and ws.last_run_unclean()  # the next start checks in full
 
 
 def test_a_kept_audit_file_that_does_not_open_is_set_aside_and_writes_nothing(qtbot, village_ws, monkeypatch):
@@ -1105,3 +1107,66 @@ def test_a_sign_in_held_while_another_thread_takes_the_held_lines_is_not_lost(qt
     finally:
         release.set()
         ws.close(daily_backup=False)
+
+
+def test_a_command_run_beside_the_open_window_is_no_crash_and_leaves_the_windows_mark(village_ws):
+    """The window open (the fixture), a command opens the same workspace beside it (a scheduled backup):
+    the window's mark is a run still going, not a crash, so the command checks quickly and leaves the mark
+    alone; a crash of the window afterwards is still seen at the next start (an earlier single mark file
+    was taken for a crash, then removed by the command's clean close)."""
+    assert not village_ws.last_run_unclean()  # itself still going
+    beside = Workspace.open(village_ws.root, create=False, credentials=ADMIN)
+    assert not beside._runs_gone  # the quick check
+    beside.close(daily_backup=False)
+    assert len(list((village_ws.root / "runs").iterdir())) == 1  # the window's mark is still there
+    village_ws.engine.dispose()
+    village_ws._run.leave()  # the window dies
+    after = Workspace.open(village_ws.root, create=False, credentials=ADMIN)
+    assert after._runs_gone  # the full check
+    after.close(daily_backup=False)  # found sound: the dead run's mark goes with this run's
+    assert not list((village_ws.root / "runs").iterdir()) and not after.last_run_unclean()
+
+
+def test_a_killed_process_leaves_its_mark_and_a_live_one_is_not_taken_for_a_crash(village_ws):
+    """Real processes: one that holds the workspace open is not a crash for another; killed (SIGKILL:
+    nothing of it runs on), it is, and the next open checks in full."""
+    village_ws.close(daily_backup=False)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from app.workspace import Workspace\n"
+            f"ws = Workspace.open({str(village_ws.root)!r}, create=False, credentials={ADMIN!r})\n"
+            "print('open', flush=True)\n"
+            "time.sleep(120)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        assert not Workspace(village_ws.root).last_run_unclean()  # a run still going
+        r = _cli("stats", "--data-dir", village_ws.root)  # a command beside it
+        assert r.returncode == 0, r.stderr
+        assert len(list((village_ws.root / "runs").iterdir())) == 1  # the holder's mark is left alone
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+        holder.stdout.close()
+    assert Workspace(village_ws.root).last_run_unclean()  # killed: a run gone without closing
+    again = Workspace.open(village_ws.root, create=False, credentials=ADMIN)
+    assert again._runs_gone
+    again.close(daily_backup=False)
+    assert not Workspace(village_ws.root).last_run_unclean()
+
+
+def test_an_earlier_versions_mark_counts_as_a_crash_and_goes_after_the_full_check(village_ws):
+    village_ws.close(daily_backup=False)
+    legacy = village_ws.root / "minqing.db.open"
+    legacy.touch()
+    ws = Workspace.open(village_ws.root, create=False, credentials=ADMIN)
+    assert ws._runs_gone == [legacy]
+    ws.close(daily_backup=False)
+    assert not legacy.exists() and not ws.last_run_unclean()

@@ -40,7 +40,7 @@ def test_a_long_check_is_announced_with_its_length_and_stdout_stays_the_commands
 
 def test_after_a_crash_the_full_check_is_announced_as_such(village_ws, capsys, monkeypatch):
     village_ws.close()
-    village_ws.open_marker.touch()  # the last run ended without closing
+    (village_ws.root / "minqing.db.open").touch()  # an earlier version's run ended without closing
     size_mb = village_ws.db_path.stat().st_size / 1e6
     monkeypatch.setattr(cli, "FULL_CHECK_MB_S", size_mb / 180)  # as if it took three minutes
     _report, err = _stats(village_ws.root, capsys)

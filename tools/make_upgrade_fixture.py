@@ -38,7 +38,11 @@ def fingerprint(db: Path, key: bytes | None = None) -> dict:
                 continue
             ids = [r[0] for r in conn.execute(f'SELECT id FROM "{table}" ORDER BY id')]
             live = conn.execute(f'SELECT count(*) FROM "{table}" WHERE deleted_at IS NULL').fetchone()[0]
-            out[table] = {"rows": len(ids), "live": live, "ids": hashlib.sha256("\n".join(ids).encode()).hexdigest()}
+            out[table] = {
+                "rows": len(ids),
+                "live": live,
+                "ids": hashlib.sha256("\n".join(ids).encode()).hexdigest(),
+            }
     finally:
         conn.close()
     return out
@@ -49,7 +53,8 @@ def main() -> int:
         data = Path(tmp) / "village"
         subprocess.run(
             [sys.executable, "-m", "app", "demo", "--data-dir", data, "--households", "40", "--seed", "7"],
-            cwd=ROOT, check=True,
+            cwd=ROOT,
+            check=True,
         )
         db = data / "minqing.db"
         conn = sqlite3.connect(db)
@@ -72,17 +77,25 @@ def main() -> int:
         target.mkdir(parents=True)
         shutil.copy2(db, target / "minqing.db")
         shutil.copytree(data / "keys", target / "keys")
-        ws = Workspace.open(shutil.copytree(target, Path(tmp) / "opened"), create=False)  # the fixture stays plain
+        ws = Workspace.open(
+            shutil.copytree(target, Path(tmp) / "opened"), create=False
+        )  # the fixture stays plain
         try:
             with ws.session() as s:
-                entry_ids = s.scalars(select(Acknowledgement.entry_id).where(Acknowledgement.deleted_at.is_(None))).all()
+                entry_ids = s.scalars(
+                    select(Acknowledgement.entry_id).where(Acknowledgement.deleted_at.is_(None))
+                ).all()
                 intact = sum(1 for e in entry_ids if (a := acknowledgement_info(s, e)) and a.matches_content)
         finally:
             ws.close(daily_backup=False)
-        for extra in ("backups", "logs", "attachments", "drafts"):
+        for extra in ("backups", "logs", "attachments", "drafts", "runs"):
             shutil.rmtree(target / extra, ignore_errors=True)
         (target / "minqing.db.open").unlink(missing_ok=True)
-        expected = {"revision": revision, "tables": fingerprint(target / "minqing.db"), "acknowledgements_intact": intact}
+        expected = {
+            "revision": revision,
+            "tables": fingerprint(target / "minqing.db"),
+            "acknowledgements_intact": intact,
+        }
         (target.parent / f"workspace-{revision}.json").write_text(
             json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
