@@ -39,6 +39,11 @@ def cjk_font_path() -> Path:
     return resources_dir() / "fonts" / "NotoSerifSC-Regular.otf"
 
 
+def icon_path() -> Path:
+    """The program's icon (a red seal with 民; tools/make_icon.py): the windows' title bars and task bar."""
+    return resources_dir() / "icon" / "minqing.png"
+
+
 def cjk_common_font_path() -> Path:
     """The bundled font's common characters alone (GB 2312 level 1, family "Noto Serif CJK SC Common"):
     the window draws with it first and falls back to :func:`cjk_font_path` (tools/make_font.py)."""

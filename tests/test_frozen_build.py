@@ -41,6 +41,7 @@ def test_the_frozen_program_works_end_to_end(tmp_path):
     # (the selftest fails, too, when Qt's own words are not Chinese: its translation must travel)
     assert "自检通过" in run("selftest", "--data-dir", village, "--offscreen")
     assert any((tmp_path / "dist" / "minqing").rglob("qtbase_zh_CN.qm"))
+    assert any((tmp_path / "dist" / "minqing").rglob("minqing.png"))  # the icon (the selftest checks it too)
     run("card", "export", "--data-dir", village, "--out", tmp_path / "card.json")
     run("enroll", "--data-dir", town, tmp_path / "card.json")
     run("bundle", "export", "--data-dir", village, "--out", stick)

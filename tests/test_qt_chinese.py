@@ -48,3 +48,25 @@ def test_qts_own_buttons_menus_and_file_dialog_speak_chinese(qtbot, tmp_path):
     assert calendar.locale().name() == "zh_CN"
     assert calendar.locale().standaloneMonthName(12) == "十二月"
     assert calendar.locale().toString(QDate(2026, 12, 7), "dddd") == "星期一"
+
+
+def test_every_window_has_the_programs_icon_the_red_seal(qtbot):
+    """The title bars and the task bar show the program's icon (resources/icon, tools/make_icon.py), not
+    the system's blank one; the frozen program's file has it too (build.spec), at every size Windows asks."""
+    from pathlib import Path
+
+    from PIL import Image
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from app.paths import icon_path
+
+    make_application()
+    icon = QApplication.windowIcon()
+    assert not icon.isNull()
+    window = QWidget()
+    qtbot.addWidget(window)
+    assert window.windowIcon().cacheKey() == icon.cacheKey()
+    corner = icon.pixmap(64, 64).toImage().pixelColor(4, 32)  # the seal's red, left of its white border
+    assert (corner.red(), corner.green(), corner.blue()) == (0xC8, 0x10, 0x2E)
+    with Image.open(Path(icon_path()).with_suffix(".ico")) as ico:
+        assert {(16, 16), (32, 32), (48, 48), (256, 256)} <= set(ico.info["sizes"])

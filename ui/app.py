@@ -16,12 +16,12 @@ from PySide6.QtCore import (
     QTranslator,
     qInstallMessageHandler,
 )
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QHeaderView, QMessageBox, QWidget
 
 from app import __version__, logs
 from app.errors import UserError, failure_message, os_error_text
-from app.paths import cjk_common_font_path, cjk_font_path, resolve_data_dir
+from app.paths import cjk_common_font_path, cjk_font_path, icon_path, resolve_data_dir
 from app.workspace import DatabaseDamaged, Workspace
 
 log = logging.getLogger("minqing.ui")
@@ -218,6 +218,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("minqing")
     apply_ui_font(app)
     apply_qt_chinese(app)
+    app.setWindowIcon(QIcon(str(icon_path())))  # every window's title bar and the task bar
     return app
 
 

@@ -300,6 +300,8 @@ def run(
     logging.getLogger().addHandler(collector)
     if not qt_speaks_chinese():  # a build without Qt's translation: OK/Yes/No/Copy in every dialog
         collector.messages.append("ui: Qt 的中文翻译没有加载，对话框的按钮和右键菜单会显示英文")
+    if QApplication.windowIcon().isNull():  # a build without resources/icon
+        collector.messages.append("ui: 程序图标没有加载（resources/icon/minqing.png）")
     crash = CrashHandler(ws.logs_dir, interactive=False).install(fault=install_hooks)
     if install_hooks:
         route_qt_messages()
