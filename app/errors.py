@@ -19,10 +19,19 @@ class EnvironmentFailure(UserError):
     Chinese message saying what to do; never as the crash dialog."""
 
 
+FILE_TOO_LARGE = (
+    "文件太大，这个磁盘或 U 盘存不下（FAT32 格式的 U 盘，单个文件最大 4 GB）：请换一个 exFAT 或 NTFS 格式的 U 盘，"
+    "或换一个位置"
+)
+# Windows errors Python gives no errno of their own (it sets EINVAL): ERROR_FILE_TOO_LARGE
+_WINERROR_ADVICE = {223: FILE_TOO_LARGE}
 # errno → what to do (POSIX and Windows both set these through Python's OSError).
 _ERRNO_ADVICE = {
     28: "磁盘或 U 盘已满：请腾出空间（或换一个 U 盘）后再试",  # ENOSPC
     122: "磁盘配额已用完：请腾出空间后再试",  # EDQUOT
+    # a file over what the drive's format holds: a FAT32 stick takes no file of 4 GB or more (a town's
+    # database grows past that)
+    27: FILE_TOO_LARGE,  # EFBIG
     30: "这个位置是只读的（U 盘可能有写保护开关，或光盘）：请换一个位置",  # EROFS
     5: "读写出错（U 盘可能被拔出或已损坏）：请重新插好 U 盘后再试",  # EIO
     19: "找不到这个设备（U 盘可能被拔出）：请重新插好后再试",  # ENODEV
@@ -45,6 +54,9 @@ _ERRNO_WORDS = {
 def os_error_text(exc: OSError) -> str:
     """An OSError in Chinese (the system's own text may be English): what to do where the program
     knows, else what happened, else the error's number."""
+    winerror = getattr(exc, "winerror", None) or 0
+    if winerror in _WINERROR_ADVICE:
+        return _WINERROR_ADVICE[winerror]
     if exc.errno in _ERRNO_ADVICE:
         return _ERRNO_ADVICE[exc.errno]
     if exc.errno in _ERRNO_WORDS:
@@ -73,9 +85,13 @@ def environment_failure(exc: BaseException) -> EnvironmentFailure | None:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:  # SQLAlchemy wraps the driver's error
         seen.add(id(current))
-        if isinstance(current, OSError) and current.errno in _ERRNO_ADVICE:
-            where = f"（{current.filename}）" if current.filename else ""
-            return EnvironmentFailure(_ERRNO_ADVICE[current.errno] + where)
+        if isinstance(current, OSError):
+            advice = _WINERROR_ADVICE.get(getattr(current, "winerror", None) or 0) or _ERRNO_ADVICE.get(
+                current.errno or 0
+            )
+            if advice is not None:
+                where = f"（{current.filename}）" if current.filename else ""
+                return EnvironmentFailure(advice + where)
         text = str(getattr(current, "orig", None) or current).lower()
         if type(current).__name__ in ("OperationalError", "DatabaseError"):
             for needle, advice in _SQLITE_ADVICE:

@@ -1170,3 +1170,50 @@ def test_an_earlier_versions_mark_counts_as_a_crash_and_goes_after_the_full_chec
     assert ws._runs_gone == [legacy]
     ws.close(daily_backup=False)
     assert not legacy.exists() and not ws.last_run_unclean()
+
+
+_BACKUP_TO_A_FAT32_STICK = """
+import resource, sys
+from pathlib import Path
+from app.backups import backup_to
+from app.errors import failure_message
+from app.workspace import Workspace
+
+ws = Workspace.open(sys.argv[1], create=False, credentials=("admin", sys.argv[2]))
+with ws.engine.connect() as c:
+    c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # nothing for the database itself to write
+stick = Path(sys.argv[3])
+soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+# no file may be larger than half the database: as the 4 GB a FAT32 stick takes of a town's 5 GB
+resource.setrlimit(resource.RLIMIT_FSIZE, (ws.db_path.stat().st_size // 2, hard))
+try:
+    backup_to(ws, stick / "town.db")
+    print("SAID nothing")
+except Exception as exc:
+    print("SAID", failure_message(exc))
+finally:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+print("LEFT", sorted(p.name for p in stick.iterdir()))
+ws.close(daily_backup=False)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX's")
+def test_a_backup_too_large_for_the_stick_says_so_in_chinese_and_leaves_nothing_on_it(village_ws, tmp_path):
+    """备份到 U 盘 onto a FAT32 stick, which takes no file of 4 GB or more (a town's database passes it):
+    the system refuses the copy part way (a real refusal: the file-size limit, in a process of its own).
+    The user is told why and what to do, in Chinese (it was the crash dialog); nothing is left on the
+    stick."""
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    r = subprocess.run(
+        [sys.executable, "-c", _BACKUP_TO_A_FAT32_STICK, str(village_ws.root), ADMIN_PASSWORD, str(stick)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    said = dict(line.split(" ", 1) for line in r.stdout.splitlines())
+    assert "FAT32" in said["SAID"] and "exFAT" in said["SAID"], said
+    assert said["LEFT"] == "[]"

@@ -5,6 +5,8 @@ the same case, put back only into the same fields, removed once the dialog's wor
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sys
 
 import pytest
 
@@ -316,3 +318,72 @@ def test_the_registration_tab_keeps_what_was_typed_across_refills_and_an_archive
     assert old.registration_tab.draft.banner.isHidden()
     old.registration_tab.reg.facts.setPlainText("不应保存")  # (a read-only box; a program could)
     assert not old.registration_tab.draft.timer.isActive()  # nothing kept of a form that cannot change
+
+
+_DRAFT_ON_A_FULL_DRIVE = """
+import resource, sys
+from app.accounts import authenticate
+from app.workspace import Workspace
+from ui.app import make_application
+from ui.context import AppContext
+from ui.mediation import forms
+from ui.widgets.form_draft import FormDraft
+
+app = make_application()
+ws = Workspace.open(sys.argv[1], create=False, credentials=("admin", sys.argv[2]))
+with ws.work(None) as w:
+    admin = authenticate(w, "admin", sys.argv[2])
+    w.session.expunge(admin)
+dlg = forms.SessionDialog(mediator="李调解", parties="张三、李四")
+dlg.draft = FormDraft(dlg, AppContext(ws, admin), "mediation_session", "c9")
+dlg.statements.setPlainText("申请人张三称：去年秋天修排水沟时，李四家占了他家两尺宅基地。" * 3)
+soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+resource.setrlimit(resource.RLIMIT_FSIZE, (64, hard))  # no file may pass 64 bytes: as a full FAT32 stick
+try:
+    dlg.draft.save_now()  # the system refuses the draft's file
+finally:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+print("WARNED", dlg.draft.banner.warning, dlg.draft.label.text(), flush=True)
+print("KEPT", len(list(ws.drafts_dir.glob("form-*.json"))), len(list(ws.drafts_dir.glob(".tmp-*"))), flush=True)
+dlg.draft.save_now()  # room again
+print("AGAIN", dlg.draft.banner.isHidden(), len(list(ws.drafts_dir.glob("form-*.json"))), flush=True)
+from ui.diary.entry_form import EntryDialog
+entry = EntryDialog(AppContext(ws, admin))
+entry.difficulties.setPlainText("屋顶漏雨，墙面开裂。" * 10)
+resource.setrlimit(resource.RLIMIT_FSIZE, (64, hard))
+try:
+    entry.save_draft_now()
+finally:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+print("DIARY", entry.status.text(), flush=True)
+ws.close(daily_backup=False)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX's (Windows has no such limit)")
+def test_a_draft_the_drive_will_not_take_is_said_beside_the_form_not_in_a_box_at_every_pause(village_ws):
+    """A full disk or stick while a mediator types: the system refuses the draft's file (a real refusal:
+    the file-size limit the system enforces, in a process of its own). Said in the form's banner, in
+    Chinese, no box and no crash; nothing half-written is left; kept again once there is room."""
+    import subprocess
+    from pathlib import Path
+
+    from tests.conftest import ADMIN_PASSWORD
+
+    r = subprocess.run(
+        [sys.executable, "-c", _DRAFT_ON_A_FULL_DRIVE, str(village_ws.root), ADMIN_PASSWORD],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    lines = {line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in r.stdout.splitlines() if " " in line}
+    assert (
+        lines["WARNED"].startswith("True 草稿无法自动保存：文件太大") and "写完请直接保存" in lines["WARNED"]
+    )
+    assert lines["KEPT"] == "0 0"  # nothing half-written in the drafts folder
+    assert lines["AGAIN"] == "True 1"
+    assert lines["DIARY"].startswith("草稿无法自动保存：文件太大")  # the diary's form says it on its status line
+    assert "Traceback" not in r.stderr

@@ -39,7 +39,7 @@ from app.informants import appointments as informant_svc
 from ui.context import AppContext
 from ui.dates import pydate, pydatetime, qdate, qdatetime
 from ui.diary.dialogs import AcknowledgeDialog
-from ui.widgets.form_draft import CLOSE_KEEPS_DRAFT, DraftBanner
+from ui.widgets.form_draft import CLOSE_KEEPS_DRAFT, DraftBanner, draft_failure
 from ui.widgets.person_picker import PersonListPicker
 
 _ERROR_STYLE = "color: #b3261e;"
@@ -456,9 +456,15 @@ class EntryDialog(QDialog):
 
     # -- drafts ----------------------------------------------------------------------------------------
     def save_draft_now(self) -> None:
-        with self.ctx.work() as w:
-            drafts.save_draft(w, self.draft_key, drafts.entry_to_draft(self.value()))
-        self.status.setText(f"草稿已自动保存 {dt.datetime.now():%H:%M:%S}")
+        entry = drafts.entry_to_draft(self.value())
+
+        def save() -> None:
+            with self.ctx.work() as w:
+                drafts.save_draft(w, self.draft_key, entry)
+
+        failed = draft_failure(save)
+        self.status.setStyleSheet("color: #b3261e;" if failed else "color: #5f6b7a;")
+        self.status.setText(failed or f"草稿已自动保存 {dt.datetime.now():%H:%M:%S}")
 
     def _offer_draft(self) -> None:
         with self.ctx.work() as w:

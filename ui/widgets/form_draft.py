@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from PySide6.QtCore import QDateTime, QObject, Qt, QTimer
@@ -38,11 +39,29 @@ from PySide6.QtWidgets import (
 
 from app import drafts
 from app.dates import cn_month_day
+from app.errors import environment_failure
 
 from ui.context import AppContext
 
 SAVE_AFTER_MS = 800
 CLOSE_KEEPS_DRAFT = "关闭（草稿会保留）"
+log = logging.getLogger("minqing.drafts")
+
+
+def draft_failure(save: Callable[[], object]) -> str | None:
+    """Run a draft's ``save``; what to tell the user when the computer would not keep it (a full disk or
+    stick, a read-only folder), else None. A draft is kept while a person types: the failure is said
+    beside the form, not in a box at every pause, and the form's own save still works (it writes the
+    database, not the drafts folder). A bug is raised as ever."""
+    try:
+        save()
+    except OSError as exc:
+        failure = environment_failure(exc)
+        if failure is None:
+            raise
+        log.warning("草稿无法保存：%s", failure.message)
+        return f"草稿无法自动保存：{failure.message}。写完请直接保存。"
+    return None
 
 
 def editors(root: QWidget) -> list[QWidget]:
@@ -126,9 +145,23 @@ class DraftBanner(QFrame):
         row.addWidget(self.restore_button)
         row.addWidget(self.discard_button)
         self.hide()
+        self.warning = False  # showing a draft that could not be kept (:meth:`warn`), not an offer
 
     def offer(self, saved_at: dt.datetime) -> None:
+        self.warning = False
+        self.setStyleSheet("QFrame { background: #fff4ce; border-radius: 4px; }")
         self.label.setText(f"发现 {cn_month_day(saved_at)} {saved_at:%H:%M} 没有保存的草稿，要接着写吗？")
+        self.restore_button.show()
+        self.discard_button.show()
+        self.show()
+
+    def warn(self, text: str) -> None:
+        """Say that what is typed could not be kept as a draft (no buttons: there is nothing to choose)."""
+        self.warning = True
+        self.setStyleSheet("QFrame { background: #fde2e1; border-radius: 4px; }")
+        self.label.setText(text)
+        self.restore_button.hide()
+        self.discard_button.hide()
         self.show()
 
 
@@ -171,11 +204,21 @@ class _KeptFields(QObject):
     def save_now(self) -> None:
         self.timer.stop()
         state = _state(self.fields)
-        with self.ctx.work() as w:
-            if state == self.opened_with:
-                drafts.discard_form_draft(w, self.form, self.key)
-            else:
-                drafts.save_form_draft(w, self.form, self.key, state)
+
+        def save() -> None:
+            with self.ctx.work() as w:
+                if state == self.opened_with:
+                    drafts.discard_form_draft(w, self.form, self.key)
+                else:
+                    drafts.save_form_draft(w, self.form, self.key, state)
+
+        failed = draft_failure(save)
+        if failed is not None:
+            self.draft = None  # (an offer the warning replaces)
+            self.banner.warn(failed)
+        elif self.banner.warning:  # kept again: the warning is over
+            self.banner.warning = False
+            self.banner.hide()
 
     def restore(self) -> None:
         if self.draft is not None:
