@@ -20,6 +20,7 @@ from app.errors import UserError
 from app.work import Work
 from app.workspace import FREE_TRIES as FREE_TRIES
 from app.workspace import LOCK_SECONDS as LOCK_SECONDS
+from app.workspace import throttled
 
 ROLES = {
     "admin": "管理员",
@@ -240,7 +241,7 @@ def authenticate(
         if len(failures) >= FREE_TRIES:
             wait = LOCK_SECONDS - (now - failures[0][1]).total_seconds()
             if wait > 0:
-                raise UserError(f"密码错误次数过多，为防止被人猜密码，请 {int(wait) + 1} 秒后再试")
+                raise throttled(wait)
     proven = user is not None and proven_user_id is not None and user.id == proven_user_id
     if user is None or not (proven or verify_password(user.password_hash, password)):
         if user is None:

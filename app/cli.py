@@ -146,9 +146,14 @@ def sign_in(args: argparse.Namespace, ws: Workspace) -> User:
         username = slots.login_name(username) if slots is not None else username
     tell_about_the_check(ws)
     ws.unlock(username, password)  # the database is encrypted: the password unwraps its key
+    from app.clock import clock_behind
+
     with ws.work(None) as w:
         user = accounts.authenticate(w, username, password)
         w.session.expunge(user)
+        behind = clock_behind(w)
+    if behind is not None:  # said, not refused: a command (a backup) may be what the hour needs
+        print(f"注意：{behind.message()}", file=sys.stderr, flush=True)
     return user
 
 

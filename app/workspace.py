@@ -56,6 +56,20 @@ SIGNIN_GUARD = "signin.json"  # keys/: failed unlocks per account, and their aud
 # here, and app.accounts.authenticate once the database is open).
 FREE_TRIES = 5
 LOCK_SECONDS = 30
+
+
+def throttled(wait: float) -> UserError:
+    """The refusal of a try while an account waits ``wait`` seconds. A wait longer than the lock is a
+    clock set back past the last wrong password (a flat board battery: app/clock.py): said so, rather
+    than "try again in 504 576 000 seconds"."""
+    if wait > LOCK_SECONDS + 1:
+        return UserError(
+            "电脑现在的时间比上一次输错密码时还早，电脑的时钟可能被调回了（主板电池没电时，断电后时钟会回到出厂日期）："
+            "请先在电脑的“日期和时间”设置里改正，再登录"
+        )
+    return UserError(f"密码错误次数过多，为防止被人猜密码，请 {int(wait) + 1} 秒后再试")
+
+
 # A database this large is checked in the background when the window opens (quick_check reads every
 # page: about 1.8 s for the 2 GB of a 100 000-household village); commits wait for the verdict.
 DEFER_CHECK_BYTES = 256 * 1024 * 1024
@@ -910,7 +924,7 @@ class _SigninGuard:
         if count >= FREE_TRIES and last is not None:
             wait = LOCK_SECONDS - (now - last).total_seconds()
             if wait > 0:
-                raise UserError(f"密码错误次数过多，为防止被人猜密码，请 {int(wait) + 1} 秒后再试")
+                raise throttled(wait)
 
     def failed(self, who: str, now: dt.datetime | None) -> None:
         now = now or dt.datetime.now(dt.UTC)

@@ -304,7 +304,9 @@ def write_backup(
         target = backups_dir / backup_name(f"{reason}-{n}", when)
     copy_file(db_path, target, key)
     keep_slots(slots_file, target)
-    rotate(backups_dir)
+    # the backup just made stays whatever its name says: with the computer's clock set back (a flat
+    # board battery) it is named before the older ones, and rotation took it for the oldest (app/clock.py)
+    rotate(backups_dir, keep=(target,))
     return target
 
 
@@ -322,10 +324,10 @@ def keep_slots(slots_file: Path | None, backup: Path) -> None:
         private_file(target)
 
 
-def rotate(backups_dir: Path) -> list[Path]:
-    """Remove the backups rotation does not keep; returns the removed."""
+def rotate(backups_dir: Path, *, keep: tuple[Path, ...] = ()) -> list[Path]:
+    """Remove the backups rotation does not keep (nor those in ``keep``); returns the removed."""
     found = [(taken_at(p), p) for p in backups(backups_dir)]  # newest first
-    keep: set[Path] = {p for _t, p in found[:KEEP_NEWEST]}
+    kept: set[Path] = {p for _t, p in found[:KEEP_NEWEST]} | set(keep)
     for period, count in (
         (lambda t: t.date(), KEEP_DAYS),
         (lambda t: t.isocalendar()[:2], KEEP_WEEKS),
@@ -337,8 +339,8 @@ def rotate(backups_dir: Path) -> list[Path]:
             key = period(t)
             if key not in seen and len(seen) < count:
                 seen.add(key)
-                keep.add(p)
-    removed = [p for _t, p in found if p not in keep]
+                kept.add(p)
+    removed = [p for _t, p in found if p not in kept]
     for p in removed:
         p.unlink(missing_ok=True)
         slots_beside(p).unlink(missing_ok=True)

@@ -62,3 +62,23 @@ def test_no_typed_secret_reaches_the_audit_log_or_the_log_file(village_ws):
     assert secret not in text and "Mi-Ma" not in text
     logs = list((village_ws.root / "logs").glob("*.log")) if (village_ws.root / "logs").exists() else []
     assert all(secret not in p.read_text(encoding="utf-8", errors="replace") for p in logs)
+
+
+def test_a_lock_with_the_clock_set_back_past_it_says_to_put_the_clock_right(village_ws):
+    """Five wrong passwords, then a power cut returns the clock to 2010 (a flat board battery): the wait
+    counted from a wrong password in the clock's future was "请 504576001 秒后再试". Said as what it is,
+    with what to do; the lock itself stands (the right password is still not tried)."""
+    import datetime as dt
+
+    from tests.conftest import ADMIN_PASSWORD
+
+    t0 = dt.datetime(2026, 12, 4, 8, 0, 0)
+    for n in range(accounts.FREE_TRIES):
+        with pytest.raises(UserError, match="登录名或密码不对"):
+            _try(village_ws, "admin", f"guess-{n}", t0 + dt.timedelta(seconds=n))
+    with pytest.raises(UserError) as caught:
+        _try(village_ws, "admin", ADMIN_PASSWORD, dt.datetime(2010, 1, 1, 8, 0))
+    assert "时钟可能被调回" in caught.value.message and "日期和时间" in caught.value.message
+    assert "秒后再试" not in caught.value.message
+    # the clock put right: the lock is long over
+    assert _try(village_ws, "admin", ADMIN_PASSWORD, t0 + dt.timedelta(minutes=5)).username == "admin"

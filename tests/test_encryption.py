@@ -134,6 +134,8 @@ def test_wrong_passwords_slow_down_and_the_lockout_is_audited_without_the_typed_
             ws.unlock("admin", f"secret-guess-{n}", now=start + dt.timedelta(seconds=n))
     with pytest.raises(UserError, match="秒后再试"):  # the right password is not even tried now
         ws.unlock("admin", ADMIN_PASSWORD, now=start + dt.timedelta(seconds=10))
+    with pytest.raises(UserError, match="时钟可能被调回"):  # the clock set back past the lock
+        ws.unlock("admin", ADMIN_PASSWORD, now=dt.datetime(2010, 1, 1, tzinfo=dt.UTC))
     with pytest.raises(UserError, match="登录名或密码不对"):
         ws.unlock("nobody-secret-typed-here", "x", now=start)
     guard_text = (ws.keys_dir / "signin.json").read_text(encoding="utf-8")

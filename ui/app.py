@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import (
     QLibraryInfo,
@@ -304,6 +305,26 @@ def claim_window(root: Path) -> QLockFile | int:
     return lock
 
 
+def say_if_clock_behind(parent: QWidget, ctx: Any) -> QMessageBox | None:
+    """After the window opens: the computer's clock is behind what the workspace has seen (app/clock.py).
+    Said with what to do; "时间没错，不再提醒" is kept for that moment. Returns the box (shown modal)."""
+    from app.clock import accept_clock, clock_behind
+
+    with ctx.work() as w:
+        behind = clock_behind(w)
+    if behind is None:
+        return None
+    box = QMessageBox(QMessageBox.Icon.Warning, "电脑时间不对", behind.message(), parent=parent)
+    fix = box.addButton("知道了，我去改正时间", QMessageBox.ButtonRole.AcceptRole)
+    right = box.addButton("时间没错，不再提醒", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(fix)
+    box.exec()
+    if box.clickedButton() is right:
+        with ctx.work() as w:
+            accept_clock(w, behind)
+    return box
+
+
 def run(data_dir: str | Path | None = None) -> int:
     from ui.crash import CrashHandler, offer_last_crash
     from ui.signin import sign_in
@@ -361,6 +382,7 @@ def run(data_dir: str | Path | None = None) -> int:
         window = MainWindow(AppContext(ws, user))
         show_fitted(window)
         QTimer.singleShot(0, freeze_long_lived)
+        QTimer.singleShot(0, lambda: say_if_clock_behind(window, window.ctx))
         return app.exec()
     finally:
         ws.close()
