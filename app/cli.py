@@ -83,6 +83,7 @@ def open_workspace(args: argparse.Namespace, *, create: bool = False, account: b
     from app.workspace import Workspace
 
     ws = Workspace.open(resolve_data_dir(args.data_dir), create=create)
+    _OPENED.append(ws)
     args.actor = None
     try:
         if account:
@@ -96,6 +97,18 @@ def open_workspace(args: argparse.Namespace, *, create: bool = False, account: b
         ws.close(daily_backup=False)
         raise
     return ws
+
+
+# The workspaces a command opened: after it, what their closes could not do is said (the day's backup).
+_OPENED: list[Workspace] = []
+
+
+def _say_what_the_closes_could_not_do() -> None:
+    """On stderr (stdout stays the command's): the day's backup a full disk would not take."""
+    for ws in _OPENED:
+        if ws.backup_failure:
+            print(f"注意：{ws.backup_failure}", file=sys.stderr, flush=True)
+    _OPENED.clear()
 
 
 # How fast the integrity check at open reads a database, roughly (bench_startup, 100 000 households:
@@ -356,10 +369,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.info("命令 %s 开始", args.command)
     try:
         status = handler(args)
+        _say_what_the_closes_could_not_do()
         log_to_workspace()
         log.info("命令 %s 结束，退出码 %s", args.command, status)
         return status
     except Exception as exc:
+        _say_what_the_closes_could_not_do()
         failure = exc if isinstance(exc, UserError) else environment_failure(exc)
         if failure is None:
             raise

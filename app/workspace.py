@@ -23,7 +23,7 @@ from db import backups, cipher, keyslots, run_marks
 from db.files import create_private_file, private_dir, private_file
 from db.keyslots import KeySlots, KeySlotsDamaged
 
-from app.errors import EnvironmentFailure, UserError
+from app.errors import EnvironmentFailure, UserError, environment_failure
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -141,6 +141,9 @@ class Workspace:
         # found at the open: they make the check the full one (db.run_marks)
         self._run = run_marks.RunMark(self.root)
         self._runs_gone: list[Path] = []
+        # why the day's backup at the last close could not be made (a full disk): said by the window and
+        # the command line after the close, which itself went on (the database is not touched by it)
+        self.backup_failure: str | None = None
         self._defer_check = False
         self.unlocked_by: str | None = None  # the slot's account id ("" for the recovery code)
         self._password_proof: str | None = None  # see take_password_proof
@@ -698,15 +701,30 @@ class Workspace:
             self.engine.dispose()
             self.engine = None
             if not damaged and not unverified and daily_backup and self.is_due_daily_backup():
-                backups.write_backup(
-                    self.db_path, self.backups_dir, "daily", self.key, slots_file=self.slots_file
-                )
+                self._daily_backup()
             if not damaged and not (unverified and self._check_full):
                 # the check found the file sound (in full when runs had ended without closing it)
                 self._run.give_back(checked_in_full=bool(self._runs_gone) and not unverified)
             else:
                 self._run.leave()
         self.key = None
+
+    def _daily_backup(self) -> None:
+        """The day's backup at a close. A disk that will not take it (full, read-only, a stick pulled
+        out) does not stop the close: the database is as it was; why is kept in :attr:`backup_failure`
+        for the window and the command line to say, and the next close tries again. A bug is raised."""
+        self.backup_failure = None
+        try:
+            backups.write_backup(self.db_path, self.backups_dir, "daily", self.key, slots_file=self.slots_file)
+        except (OSError, backups.BackupFailed, cipher.Error) as exc:
+            failure = environment_failure(exc)
+            if failure is None and not isinstance(exc, backups.BackupFailed):
+                raise
+            why = failure.message if failure is not None else str(exc)
+            log.error("今天的自动备份没有做成：%s", why)
+            self.backup_failure = (
+                f"今天的自动备份没有做成：{why}\n数据库本身没有受影响，下次关闭民情簿时会再备份一次。"
+            )
 
     def is_due_daily_backup(self, today: dt.date | None = None) -> bool:
         today = today or dt.date.today()

@@ -386,6 +386,8 @@ def run(data_dir: str | Path | None = None) -> int:
         return app.exec()
     finally:
         ws.close()
+        if ws.backup_failure:  # the day's backup a full disk would not take: the close itself went on
+            QMessageBox.warning(None, "自动备份没有做成", ws.backup_failure)
         crash.uninstall()
         window_lock.unlock()
         log.info("民情簿退出")
