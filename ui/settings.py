@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -31,6 +32,7 @@ from app.errors import UserError
 from ui.backup_box import BackupBox
 from ui.context import AppContext
 from ui.signin import ERROR_STYLE
+from ui.widgets.caps_lock import CapsLockHint, caps_lock_hint
 
 TITLES = (
     "村党支部书记",
@@ -87,6 +89,14 @@ class _FormDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.layout_.addWidget(buttons)
         self.fields: dict[str, QWidget] = {}
+        self.caps_lock: CapsLockHint | None = None
+        self._watched = False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._watched:  # the subclass has added its rows by now
+            self._watched = True
+            self.caps_lock = caps_lock_hint(self.form)
+        super().showEvent(event)
 
     def show_error(self, message: str, field: str | None = None) -> None:
         self.error.setText(message)

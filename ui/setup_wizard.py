@@ -29,6 +29,7 @@ from app.sync import station_cards
 from app.workspace import Workspace
 
 from ui.signin import ERROR_STYLE
+from ui.widgets.caps_lock import caps_lock_hint
 
 
 def _error_label() -> QLabel:
@@ -210,6 +211,7 @@ class AdminPage(QWizardPage):
         form.addRow("密码(&P)：", self.password)
         form.addRow("再输一次密码(&R)：", self.confirm)
         layout.addLayout(form)
+        self.caps_lock = caps_lock_hint(form)
         self.error = _error_label()
         layout.addWidget(self.error)
         layout.addStretch()

@@ -28,6 +28,7 @@ from app.errors import UserError
 from app.workspace import DatabaseDamaged, Workspace
 
 from ui import preload
+from ui.widgets.caps_lock import caps_lock_hint
 
 if TYPE_CHECKING:
     from db.models import User
@@ -91,6 +92,7 @@ class SignInDialog(QDialog):
         form.addRow("姓名或登录名(&U)：", self.account)
         form.addRow("密码(&P)：", self.password)
         layout.addLayout(form)
+        self.caps_lock = caps_lock_hint(form)
         if locked_user is not None:
             self.username.setText(locked_user.username)
             self.username.setReadOnly(True)
@@ -268,6 +270,7 @@ class RecoveryDialog(QDialog):
         form.addRow("新密码(&P)：", self.password)
         form.addRow("再输一次新密码(&R)：", self.confirm)
         layout.addLayout(form)
+        self.caps_lock = caps_lock_hint(form)
         self.error = QLabel()
         self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
