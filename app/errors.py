@@ -1,5 +1,7 @@
 """Errors the user can fix. The message is Chinese and says what to do."""
 
+import errno
+
 
 class UserError(Exception):
     """Raised by services for input or state the user can correct; ``field`` names the field or row."""
@@ -23,8 +25,10 @@ FILE_TOO_LARGE = (
     "文件太大，这个磁盘或 U 盘存不下（FAT32 格式的 U 盘，单个文件最大 4 GB）：请换一个 exFAT 或 NTFS 格式的 U 盘，"
     "或换一个位置"
 )
-# Windows errors Python gives no errno of their own (it sets EINVAL): ERROR_FILE_TOO_LARGE
-_WINERROR_ADVICE = {223: FILE_TOO_LARGE}
+NAME_TOO_LONG = "文件名或路径太长：请换一个短一点的文件名，或存到浅一点的文件夹（如 U 盘的根目录）"
+# Windows errors Python gives no errno of their own: ERROR_FILE_TOO_LARGE, ERROR_FILENAME_EXCED_RANGE (a
+# path past Windows' 260 characters)
+_WINERROR_ADVICE = {223: FILE_TOO_LARGE, 206: NAME_TOO_LONG}
 # errno → what to do (POSIX and Windows both set these through Python's OSError).
 _ERRNO_ADVICE = {
     28: "磁盘或 U 盘已满：请腾出空间（或换一个 U 盘）后再试",  # ENOSPC
@@ -32,6 +36,8 @@ _ERRNO_ADVICE = {
     # a file over what the drive's format holds: a FAT32 stick takes no file of 4 GB or more (a town's
     # database grows past that)
     27: FILE_TOO_LARGE,  # EFBIG
+    # a name typed or a folder chosen by the user (36 on Linux, 63 on macOS, 38 in Windows' C library)
+    errno.ENAMETOOLONG: NAME_TOO_LONG,
     30: "这个位置是只读的（U 盘可能有写保护开关，或光盘）：请换一个位置",  # EROFS
     5: "读写出错（U 盘可能被拔出或已损坏）：请重新插好 U 盘后再试",  # EIO
     19: "找不到这个设备（U 盘可能被拔出）：请重新插好后再试",  # ENODEV
@@ -45,7 +51,6 @@ _ERRNO_WORDS = {
     20: "路径中有一段不是文件夹",  # ENOTDIR
     21: "这是一个文件夹，不是文件",  # EISDIR
     16: "文件正被其他程序使用",  # EBUSY
-    36: "文件名太长",  # ENAMETOOLONG
     17: "文件已存在",  # EEXIST
     24: "打开的文件太多",  # EMFILE
 }

@@ -15,6 +15,7 @@ them, about ten times faster than a cell object per value.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -256,14 +257,30 @@ class LedgerBook:
                         sheet.write(("".join(chunk) + "</sheetData>" + tail).encode("utf-8"))
             os.replace(tmp, target)
         except PermissionError:
-            tmp.unlink(missing_ok=True)
+            self._abandon()
+            _remove_quietly(tmp)
             raise UserError(f"无法写入 {target}：文件可能正在 Excel 中打开，请关闭后重试") from None
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            self._abandon()
+            _remove_quietly(tmp)
             raise
         finally:
-            skeleton.unlink(missing_ok=True)
+            _remove_quietly(skeleton)
         return n
+
+    def _abandon(self) -> None:
+        """After a failed save: end openpyxl's sheet writers, which a save that failed early left running
+        (collected later, each printed an English "I/O operation on closed file" at the command's exit)."""
+        for sheet in self.wb.worksheets:
+            with contextlib.suppress(Exception):
+                sheet.close()
+
+
+def _remove_quietly(path: Path) -> None:
+    """Remove a temporary file after a failure, never raising over the failure (a stick pulled out, a
+    name too long to make: the file is not there to remove)."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
 
 
 def _split(row: Row) -> tuple[Sequence[object], bool]:

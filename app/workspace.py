@@ -715,7 +715,9 @@ class Workspace:
         for the window and the command line to say, and the next close tries again. A bug is raised."""
         self.backup_failure = None
         try:
-            backups.write_backup(self.db_path, self.backups_dir, "daily", self.key, slots_file=self.slots_file)
+            backups.write_backup(
+                self.db_path, self.backups_dir, "daily", self.key, slots_file=self.slots_file
+            )
         except (OSError, backups.BackupFailed, cipher.Error) as exc:
             failure = environment_failure(exc)
             if failure is None and not isinstance(exc, backups.BackupFailed):

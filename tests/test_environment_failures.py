@@ -35,6 +35,8 @@ def _cli(*args) -> subprocess.CompletedProcess:
         (OSError(errno.ENOSPC, "No space left on device", "/media/u/a.mqb"), "已满"),
         (OSError(errno.EROFS, "Read-only file system"), "只读"),
         (OSError(errno.EIO, "Input/output error"), "U 盘可能被拔出"),
+        (OSError(errno.EFBIG, "File too large"), "FAT32"),
+        (OSError(errno.ENAMETOOLONG, "File name too long"), "文件名或路径太长"),
         (OperationalError("INSERT …", {}, sqlite3.OperationalError("database is locked")), "另一个程序"),
         (OperationalError("INSERT …", {}, sqlite3.OperationalError("database or disk is full")), "磁盘已满"),
         (sqlite3.DatabaseError("file is not a database"), "已损坏"),
@@ -134,3 +136,16 @@ def test_a_folder_given_as_a_card_receipt_or_bundle_is_said_in_chinese(village_w
     with pytest.raises(BundleRejected) as rejected:
         bundle.read_file(folder)
     assert "这是一个文件夹，不是文件" in rejected.value.reason
+
+
+@pytest.mark.parametrize("command", ["households", "cases", "diary"])
+def test_an_export_to_a_name_too_long_is_said_in_chinese_and_leaves_nothing(village_ws, tmp_path, command):
+    """A name longer than the disk takes (or, on Windows, a path past 260 characters), typed in the save
+    dialog: it was an English traceback, then the message with openpyxl's own English lines after it."""
+    village_ws.close(daily_backup=False)
+    target = tmp_path / ("台账" * 90 + ".xlsx")  # 180 characters, 540 bytes in UTF-8: past 255
+    r = _cli(command, "export", target, "--data-dir", village_ws.root)
+    assert r.returncode == 1
+    assert r.stderr.strip().startswith("错误：文件名或路径太长") and "Traceback" not in r.stderr
+    assert "Exception ignored" not in r.stderr and "I/O operation" not in r.stderr
+    assert not [p for p in tmp_path.iterdir() if p.is_file()]  # no half-written workbook beside it

@@ -385,5 +385,7 @@ def test_a_draft_the_drive_will_not_take_is_said_beside_the_form_not_in_a_box_at
     )
     assert lines["KEPT"] == "0 0"  # nothing half-written in the drafts folder
     assert lines["AGAIN"] == "True 1"
-    assert lines["DIARY"].startswith("草稿无法自动保存：文件太大")  # the diary's form says it on its status line
+    assert lines["DIARY"].startswith(
+        "草稿无法自动保存：文件太大"
+    )  # the diary's form says it on its status line
     assert "Traceback" not in r.stderr
