@@ -50,6 +50,21 @@ def _lock(fd: int) -> bool:
     return True
 
 
+def _unlock(fd: int) -> None:
+    """Let go of the lock before the file is closed: Windows frees a lock left to a close only "when
+    resources allow", and the next open must find it free."""
+    with contextlib.suppress(OSError):
+        if sys.platform == "win32":
+            import msvcrt
+
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+
 def _is_gone(path: Path) -> bool:
     """Is ``path`` the mark of a run that is gone (its lock free)? Probed by taking the lock and letting
     go of it at once; a mark that cannot be opened is left for its run."""
@@ -58,9 +73,12 @@ def _is_gone(path: Path) -> bool:
     except OSError:
         return False
     try:
-        return _lock(fd)
+        if not _lock(fd):
+            return False
+        _unlock(fd)
+        return True
     finally:
-        os.close(fd)  # closing lets go of a lock taken here
+        os.close(fd)
 
 
 def marks_of_runs_gone(root: Path) -> list[Path]:
@@ -129,6 +147,7 @@ class RunMark:
 
     def _let_go(self) -> None:
         if self._fd is not None:
+            _unlock(self._fd)
             with contextlib.suppress(OSError):
                 os.close(self._fd)
             self._fd = None
