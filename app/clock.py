@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 from db import backups
 
+from app.dates import cn_time
+
 if TYPE_CHECKING:
     from app.work import Work
 
@@ -37,8 +39,8 @@ class ClockBehind:
 
     def message(self) -> str:
         return (
-            f"电脑的日期和时间可能不对：现在显示 {self.now:%Y年%m月%d日 %H:%M}，"
-            f"可是这台电脑上一次使用民情簿是在 {self.last_seen:%Y年%m月%d日 %H:%M}。\n"
+            f"电脑的日期和时间可能不对：现在显示 {cn_time(self.now)}，"
+            f"可是这台电脑上一次使用民情簿是在 {cn_time(self.last_seen)}。\n"
             "主板电池没电的电脑，断电后时钟会回到出厂时的日期。请先在电脑的“日期和时间”设置里改正，"
             "再写日记、登记案件：否则记录和调解文书上的日期都会写错。"
         )
