@@ -20,9 +20,10 @@ ADMIN = ("admin", ADMIN_PASSWORD)  # Workspace.open(…, credentials=ADMIN) unlo
 
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path_factory, monkeypatch):
-    """No test may touch the user's real data folder. Commands run by a test (subprocesses inherit the
+    """No test may touch the user's real data folder (nor the folders the file dialogs remember). Commands run by a test (subprocesses inherit the
     environment) sign in as the workspaces' first administrator (app.cli.sign_in)."""
     monkeypatch.setenv("MINQING_DATA_DIR", str(tmp_path_factory.mktemp("default-data")))
+    monkeypatch.setenv("MINQING_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))  # ui/file_dialogs.py
     monkeypatch.setenv("MINQING_USER", "admin")
     monkeypatch.setenv("MINQING_PASSWORD", ADMIN_PASSWORD)
 

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -39,6 +38,7 @@ from app.errors import UserError
 from ui.charts import MonthChartView
 from ui.context import AppContext
 from ui.dates import pydate, qdate
+from ui.file_dialogs import ask_save_file_name
 from ui.tasks import run_in_background
 
 
@@ -402,7 +402,7 @@ class ReportsPage(QWidget):
     def ask_print(self) -> None:
         if self.report is None:
             return
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = ask_save_file_name(
             self,
             "打印汇总表和图表",
             str(
@@ -438,7 +438,7 @@ class ReportsPage(QWidget):
     def ask_export_summary(self) -> None:
         if self.report is None:
             return
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = ask_save_file_name(
             self,
             "导出汇总表",
             str(
@@ -474,7 +474,7 @@ class ReportsPage(QWidget):
 
     def ask_export(self, kind: str) -> None:
         title, stem = self.EXPORTS[kind]
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = ask_save_file_name(
             self, title, str(Path.home() / f"{stem}-{self.today:%Y%m%d}.xlsx"), "Excel 工作簿 (*.xlsx)"
         )
         if not path:

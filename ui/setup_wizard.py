@@ -28,6 +28,7 @@ from app.stations import StationInfo, init_station
 from app.sync import station_cards
 from app.workspace import Workspace
 
+from ui.file_dialogs import ask_open_file_name
 from ui.signin import ERROR_STYLE
 from ui.widgets.caps_lock import caps_lock_hint
 
@@ -116,9 +117,7 @@ class StationPage(QWizardPage):
         )
 
     def _browse_card(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "选择乡镇工作站卡片", "", "工作站卡片 (*.json);;所有文件 (*)"
-        )
+        path, _ = ask_open_file_name(self, "选择乡镇工作站卡片", "", "工作站卡片 (*.json);;所有文件 (*)")
         if path:
             self.town_card.setText(path)
             self.prefill_from_card(path)

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -29,6 +28,7 @@ from app.errors import UserError
 
 from ui.aid.forms import AidForm, PairDialog
 from ui.app import scale_table_columns
+from ui.file_dialogs import ask_save_file_name
 
 
 class AidRecordsModel(QAbstractTableModel):
@@ -224,7 +224,7 @@ class HouseholdAidPanel(QWidget):
         if self.household_id is None:
             return None
         if target is None:
-            target, _filter = QFileDialog.getSaveFileName(
+            target, _filter = ask_save_file_name(
                 self, "打印帮扶记录", str(Path.home() / f"{self.label}帮扶记录.pdf"), "PDF 文件 (*.pdf)"
             )
             if not target:

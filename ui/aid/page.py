@@ -17,7 +17,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -38,6 +37,7 @@ from ui.aid.forms import AidForm
 from ui.aid.household import HouseholdAidDialog
 from ui.app import SECTION_SCALE, scale_table_columns
 from ui.dates import date_edit, date_of
+from ui.file_dialogs import ask_save_file_name
 from ui.widgets.village_filter import VillageFilter, compact
 
 
@@ -243,7 +243,7 @@ class AidPage(QWidget):
 
     def export(self, _checked: bool = False, target: str | None = None) -> Path | None:
         if target is None:
-            target, _f = QFileDialog.getSaveFileName(
+            target, _f = ask_save_file_name(
                 self, "导出帮扶台账", str(Path.home() / "帮扶台账.xlsx"), "Excel 文件 (*.xlsx)"
             )
             if not target:

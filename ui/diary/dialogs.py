@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -40,6 +39,7 @@ from app.work import Work
 from ui.context import AppContext
 from ui.dates import date_edit, pydate
 from ui.diary.signature_pad import SignaturePad
+from ui.file_dialogs import ask_open_file_name, ask_save_file_name
 from ui.widgets.person_picker import PersonPicker, describe
 
 _ERROR_STYLE = "color: #b3261e;"
@@ -163,9 +163,7 @@ class AcknowledgeDialog(_ServiceDialog):
             self.tabs.setCurrentIndex(1)  # next: the photo of the signed sheet
 
     def _choose_photo(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "选择照片或扫描件", "", "图片 (*.jpg *.jpeg *.png);;所有文件 (*)"
-        )
+        path, _ = ask_open_file_name(self, "选择照片或扫描件", "", "图片 (*.jpg *.jpeg *.png);;所有文件 (*)")
         if path:
             self.photo_path = Path(path)
             self.photo_label.setText(self.photo_path.name)
@@ -206,7 +204,7 @@ def print_entry_pdf(ctx: AppContext, entry_id: str, parent: QWidget) -> Path | N
     with ctx.work() as w:
         detail = entries.entry_detail(w, entry_id)
     who = next((p.head_name for p in detail.participants), "")
-    path, _ = QFileDialog.getSaveFileName(
+    path, _ = ask_save_file_name(
         parent, "保存 PDF", f"民情日记-{who}-{detail.occurred_at:%Y%m%d}.pdf", "PDF (*.pdf)"
     )
     if not path:

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDateTimeEdit,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -39,6 +38,7 @@ from app.informants import appointments as informant_svc
 from ui.context import AppContext
 from ui.dates import pydate, pydatetime, qdate, qdatetime
 from ui.diary.dialogs import AcknowledgeDialog
+from ui.file_dialogs import ask_open_file_names
 from ui.widgets.form_draft import CLOSE_KEEPS_DRAFT, DraftBanner, draft_failure
 from ui.widgets.person_picker import PersonListPicker
 
@@ -372,7 +372,7 @@ class EntryDialog(QDialog):
         self._changed()
 
     def _choose_attachments(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
+        paths, _ = ask_open_file_names(
             self, "选择照片或扫描件", "", "图片和文档 (*.jpg *.jpeg *.png *.pdf);;所有文件 (*)"
         )
         for p in paths:

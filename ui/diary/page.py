@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -58,6 +57,7 @@ from ui.diary.dialogs import (
 )
 from ui.diary.entry_form import EntryDialog
 from ui.diary.models import DiaryListModel, LedgerModel
+from ui.file_dialogs import ask_save_file_name
 from ui.tasks import run_in_background
 from ui.widgets.village_filter import VillageFilter, compact
 
@@ -427,7 +427,7 @@ class DiaryTab(QWidget):
         if not dlg.exec():
             return
         month = dlg.month.date()
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = ask_save_file_name(
             self,
             "保存 PDF",
             f"民情日记-{dlg.cadre.currentText()}-{month.year()}年{month.month()}月.pdf",
@@ -459,7 +459,7 @@ class DiaryTab(QWidget):
         )
 
     def export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "导出民情日记", "民情日记.xlsx", "Excel (*.xlsx)")
+        path, _ = ask_save_file_name(self, "导出民情日记", "民情日记.xlsx", "Excel (*.xlsx)")
         if not path:
             return
         ws, user, f = self.ctx.workspace, self.ctx.user, self.current_filter()
@@ -746,7 +746,7 @@ class LedgerTab(QWidget):
         self._update_buttons()
 
     def export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "导出民情台账", "民情台账.xlsx", "Excel (*.xlsx)")
+        path, _ = ask_save_file_name(self, "导出民情台账", "民情台账.xlsx", "Excel (*.xlsx)")
         if not path:
             return
         ws, user, f = self.ctx.workspace, self.ctx.user, self.current_filter()

@@ -8,7 +8,6 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.errors import UserError, failure_message
 from app.households import checks, excel_apply, excel_plan, excel_read
 
+from ui.file_dialogs import ask_open_file_name, ask_save_file_name
 from ui.tasks import Cancelled, run_in_background
 
 OUTCOME_NAMES = {
@@ -219,7 +219,7 @@ class FilePage(QWizardPage):
         self.path.editingFinished.connect(self._load_sheets)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择户籍花名册", "", "Excel 文件 (*.xlsx *.xlsm *.xls)")
+        path, _ = ask_open_file_name(self, "选择户籍花名册", "", "Excel 文件 (*.xlsx *.xlsm *.xls)")
         if path:
             self.path.setText(path)
             self._load_sheets()
@@ -438,7 +438,7 @@ class PreviewPage(QWizardPage):
         self.save_errors.setEnabled(s["invalid"] + s["skipped"] > 0)
 
     def _save_errors(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "保存错误行", "导入错误行.xlsx", "Excel 文件 (*.xlsx)")
+        path, _ = ask_save_file_name(self, "保存错误行", "导入错误行.xlsx", "Excel 文件 (*.xlsx)")
         if path:
             excel_apply.write_error_workbook(self.w.plan, path)
 

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -30,6 +29,7 @@ from app.accounts import can
 from app.households import cadres as cadre_svc
 from app.households import tags as tag_svc
 
+from ui.file_dialogs import ask_save_file_name
 from ui.households.editor import HouseholdDialog
 from ui.households.model import RosterModel
 from ui.tasks import run_in_background
@@ -260,7 +260,7 @@ class HouseholdsPage(QWidget):
         ImportWizard(self.ctx, self).exec()
 
     def export_excel(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = ask_save_file_name(
             self, "导出户籍台账", f"户籍台账-{dt.date.today():%Y%m%d}.xlsx", "Excel 文件 (*.xlsx)"
         )
         if not path:
@@ -312,7 +312,7 @@ class HouseholdsPage(QWidget):
         action = self.exec_menu(menu)
         if action is None or action is single:
             return
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = ask_save_file_name(
             self, "保存联系卡 PDF", f"联系卡-{dt.date.today():%Y%m%d}.pdf", "PDF 文件 (*.pdf)"
         )
         if not path:

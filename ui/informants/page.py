@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -39,6 +38,7 @@ from app.informants import appointments
 
 from ui.context import AppContext
 from ui.dates import date_edit, pydate
+from ui.file_dialogs import ask_save_file_name
 from ui.models.lazy import LazyIdModel
 from ui.widgets.person_picker import PersonPicker, describe
 from ui.widgets.village_filter import VillageFilter
@@ -393,9 +393,7 @@ class InformantsPage(QWidget):
         return dlg
 
     def export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "导出信息员台账", "群众工作信息员台账.xlsx", "Excel (*.xlsx)"
-        )
+        path, _ = ask_save_file_name(self, "导出信息员台账", "群众工作信息员台账.xlsx", "Excel (*.xlsx)")
         if not path:
             return
         try:

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -38,6 +37,7 @@ from app.errors import UserError
 from app.keycases import cases
 
 from ui.context import AppContext
+from ui.file_dialogs import ask_save_file_name
 from ui.keycases.dialogs import CaseDialog, LinkDialog, SimpleDialog, show_error, today
 
 
@@ -518,7 +518,7 @@ class KeyCasesPage(QWidget):
     def _do_print(self) -> None:
         d = self.current
         assert d is not None
-        name, _f = QFileDialog.getSaveFileName(
+        name, _f = ask_save_file_name(
             self, "打印包案工作单", str(Path.home() / f"包案工作单-{d.household}.pdf"), "PDF (*.pdf)"
         )
         if not name:
@@ -536,7 +536,7 @@ class KeyCasesPage(QWidget):
         QMessageBox.information(self, "打印工作单", f"已保存（{pages} 页）：{name}")
 
     def export(self) -> None:
-        name, _f = QFileDialog.getSaveFileName(
+        name, _f = ask_save_file_name(
             self,
             "导出联户包案台账",
             str(Path.home() / f"联户包案台账-{dt.date.today():%Y%m%d}.xlsx"),

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -32,6 +31,7 @@ from app.errors import UserError
 from app.mediation import capacity, law, rules
 
 from ui.dates import date_edit, date_of, pydatetime, qdate
+from ui.file_dialogs import ask_open_file_name
 
 
 def text_box(height: int = 60) -> QPlainTextEdit:
@@ -727,7 +727,7 @@ class SignatureDialog(_FormDialog):
             self.name.setText(self.signers[i][2])
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择签名图片", "", "PNG 图片 (*.png)")
+        path, _ = ask_open_file_name(self, "选择签名图片", "", "PNG 图片 (*.png)")
         if path:
             self.png_path.setText(path)
             self.method.setCurrentText("签名板")

@@ -15,7 +15,6 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -35,6 +34,7 @@ from app.mediation import frozen, monthly, report_output
 
 from ui.charts import MonthChartView
 from ui.context import AppContext
+from ui.file_dialogs import ask_save_file_name
 
 
 class ReportModel(QAbstractTableModel):
@@ -264,7 +264,7 @@ class MonthlyReportTab(QWidget):
 
     def ask_print(self) -> None:
         year, month = self.selected_month()
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = ask_save_file_name(
             self,
             "打印人民调解工作统计表",
             str(Path.home() / f"人民调解工作统计表-{year}年{month}月.pdf"),
@@ -289,7 +289,7 @@ class MonthlyReportTab(QWidget):
 
     def ask_excel(self) -> None:
         year, month = self.selected_month()
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = ask_save_file_name(
             self,
             "导出人民调解工作统计表",
             str(Path.home() / f"人民调解工作统计表-{year}年{month}月.xlsx"),

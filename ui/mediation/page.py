@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -34,6 +33,7 @@ from app.mediation import stats as mstats
 
 from ui.context import AppContext
 from ui.dates import date_edit, date_of
+from ui.file_dialogs import ask_save_file_name
 from ui.mediation import forms
 from ui.mediation.case.dialog import CaseDialog
 from ui.mediation.models import CaseListModel, ScreeningListModel
@@ -398,7 +398,7 @@ class MediationPage(QWidget):
         return st
 
     def ask_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = ask_save_file_name(
             self,
             "导出矛盾纠纷排查调处台账",
             str(Path.home() / f"矛盾纠纷排查调处台账-{self.today:%Y%m%d}.xlsx"),

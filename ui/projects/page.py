@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -41,6 +40,7 @@ from app.projects import service
 from app.projects.service import ProjectDetail, money_text
 
 from ui.context import AppContext
+from ui.file_dialogs import ask_open_file_name, ask_save_file_name
 from ui.models.lazy import LazyIdModel
 from ui.projects.dialogs import AdvanceDialog, MilestoneDoneDialog, ProjectDialog, SettleDialog
 from ui.widgets.village_filter import VillageFilter, compact
@@ -323,7 +323,7 @@ class ProjectsPage(QWidget):
         d = self.current_detail()
         if d is None:
             return
-        path, _ = QFileDialog.getOpenFileName(self, "选择照片", "", "照片 (*.jpg *.jpeg *.png)")
+        path, _ = ask_open_file_name(self, "选择照片", "", "照片 (*.jpg *.jpeg *.png)")
         if not path:
             return
         try:
@@ -344,7 +344,7 @@ class ProjectsPage(QWidget):
 
         kind = documents.default_kind(d)
         name = "完成公示" if kind == documents.DONE else "计划公示"
-        path, _ = QFileDialog.getSaveFileName(self, f"保存{name}", f"{d.title}-{name}.pdf", "PDF (*.pdf)")
+        path, _ = ask_save_file_name(self, f"保存{name}", f"{d.title}-{name}.pdf", "PDF (*.pdf)")
         if not path:
             return
         try:

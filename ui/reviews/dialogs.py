@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -30,6 +29,7 @@ from app.work import Work
 
 from ui.context import AppContext
 from ui.dates import date_edit, date_of
+from ui.file_dialogs import ask_open_file_names
 
 ERROR_STYLE = "color: #b3261e;"
 
@@ -176,7 +176,7 @@ class TallyDialog(ServiceDialog):
             self.error.show()
 
     def ask_scans(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
+        paths, _ = ask_open_file_names(
             self, "选择评议票扫描件", str(Path.home()), "图片或 PDF (*.jpg *.jpeg *.png *.pdf)"
         )
         self.add_scans([Path(p) for p in paths])

@@ -13,7 +13,6 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -38,6 +37,7 @@ from app.reviews.common import key_label, last_period, month_label, period_label
 
 from ui.context import AppContext
 from ui.dates import date_edit, date_of, qdate
+from ui.file_dialogs import ask_save_file_name
 from ui.reviews.dialogs import ERROR_STYLE, DecisionDialog, DoneDialog, TallyDialog
 
 NOTE_STYLE = "color: #555;"
@@ -346,7 +346,7 @@ class MeetingTab(QWidget):
 
     def ask_pack(self) -> None:
         month = self.selected_month()
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = ask_save_file_name(
             self, "生成点评会材料", str(Path.home() / f"点评会材料-{month_label(month)}.pdf"), "PDF (*.pdf)"
         )
         if path:
@@ -478,7 +478,7 @@ class BallotTab(QWidget):
 
     def ask_ballots(self) -> None:
         period = self.selected_period()
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = ask_save_file_name(
             self, "打印评议票", str(Path.home() / f"群众评议票-{period_label(period)}.pdf"), "PDF (*.pdf)"
         )
         if path:
@@ -511,7 +511,7 @@ class BallotTab(QWidget):
             self.refresh()
 
     def ask_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = ask_save_file_name(
             self, "导出两评台账", str(Path.home() / "两评台账.xlsx"), "Excel 工作簿 (*.xlsx)"
         )
         if path:

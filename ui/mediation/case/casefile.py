@@ -8,7 +8,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.mediation import casefile, rules
 
+from ui.file_dialogs import ask_open_file_name
 from ui.mediation import forms
 from ui.mediation.case.tab import CaseTab, day_text
 
@@ -108,7 +108,7 @@ class FileTab(CaseTab):
         self.dialog.run(save, self.case_id)
 
     def add_attachment(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path, _ = ask_open_file_name(
             self.dialog, "选择附件", "", "扫描件或照片 (*.pdf *.jpg *.jpeg *.png);;所有文件 (*)"
         )
         if path:

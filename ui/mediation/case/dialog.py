@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -32,6 +31,7 @@ from app.mediation import agreement, casefile, printable, rules, states
 from app.mediation.info import CaseFile
 
 from ui.context import AppContext
+from ui.file_dialogs import ask_save_file_name
 from ui.mediation import forms
 from ui.mediation.case.agreement import AgreementTab
 from ui.mediation.case.casefile import FileTab
@@ -236,7 +236,7 @@ class CaseDialog(QDialog):
             .replace("）", "-")
             .replace(" ", "")
         )
-        path, _ = QFileDialog.getSaveFileName(self, "保存 PDF", str(Path.home() / name), "PDF 文件 (*.pdf)")
+        path, _ = ask_save_file_name(self, "保存 PDF", str(Path.home() / name), "PDF 文件 (*.pdf)")
         if path:
             self.print_to(kind, Path(path))
 
