@@ -1172,6 +1172,15 @@ def test_an_earlier_versions_mark_counts_as_a_crash_and_goes_after_the_full_chec
     assert not legacy.exists() and not ws.last_run_unclean()
 
 
+def _run_script(source: str, *args: object) -> dict[str, str]:
+    """Run ``source`` in a process of its own (a limit it sets on files is its own); its "KEY value" lines."""
+    r = subprocess.run(
+        [sys.executable, "-c", source, *map(str, args)], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    return dict(line.split(" ", 1) for line in r.stdout.splitlines())
+
+
 _BACKUP_TO_A_FAT32_STICK = """
 import resource, sys
 from pathlib import Path
@@ -1206,15 +1215,7 @@ def test_a_backup_too_large_for_the_stick_says_so_in_chinese_and_leaves_nothing_
     stick."""
     stick = tmp_path / "stick"
     stick.mkdir()
-    r = subprocess.run(
-        [sys.executable, "-c", _BACKUP_TO_A_FAT32_STICK, str(village_ws.root), ADMIN_PASSWORD, str(stick)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
-    assert r.returncode == 0, r.stderr[-3000:]
-    said = dict(line.split(" ", 1) for line in r.stdout.splitlines())
+    said = _run_script(_BACKUP_TO_A_FAT32_STICK, village_ws.root, ADMIN_PASSWORD, stick)
     assert "FAT32" in said["SAID"] and "exFAT" in said["SAID"], said
     assert said["LEFT"] == "[]"
 
@@ -1248,15 +1249,7 @@ def test_a_days_backup_the_disk_will_not_take_does_not_stop_the_close_and_is_sai
     for old in village_ws.backups_dir.iterdir():
         old.unlink()
     village_ws.close(daily_backup=False)
-    r = subprocess.run(
-        [sys.executable, "-c", _CLOSE_ON_A_FULL_DISK, str(village_ws.root), ADMIN_PASSWORD],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
-    assert r.returncode == 0, r.stderr[-3000:]
-    said = dict(line.split(" ", 1) for line in r.stdout.splitlines())
+    said = _run_script(_CLOSE_ON_A_FULL_DISK, village_ws.root, ADMIN_PASSWORD)
     assert (
         said["SAID"].startswith("今天的自动备份没有做成：文件太大") and "数据库本身没有受影响" in said["SAID"]
     )
