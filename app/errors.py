@@ -25,6 +25,10 @@ FILE_TOO_LARGE = (
     "文件太大，这个磁盘或 U 盘存不下（FAT32 格式的 U 盘，单个文件最大 4 GB）：请换一个 exFAT 或 NTFS 格式的 U 盘，"
     "或换一个位置"
 )
+IN_USE_OR_DENIED = (
+    "无法读写这个文件：它可能正在别的程序里打开（如 PDF 阅读器、Excel），请关闭后再试；"
+    "或者没有权限写这个位置，请换一个文件夹"
+)
 NAME_TOO_LONG = "文件名或路径太长：请换一个短一点的文件名，或存到浅一点的文件夹（如 U 盘的根目录）"
 # Windows errors Python gives no errno of their own: ERROR_FILE_TOO_LARGE, ERROR_FILENAME_EXCED_RANGE (a
 # path past Windows' 260 characters)
@@ -42,8 +46,9 @@ _ERRNO_ADVICE = {
     5: "读写出错（U 盘可能被拔出或已损坏）：请重新插好 U 盘后再试",  # EIO
     19: "找不到这个设备（U 盘可能被拔出）：请重新插好后再试",  # ENODEV
     6: "找不到这个设备（U 盘可能被拔出）：请重新插好后再试",  # ENXIO
-    13: "没有权限读写这个位置：请换一个文件夹，或让管理员检查文件权限",  # EACCES
-    1: "没有权限读写这个位置：请换一个文件夹，或让管理员检查文件权限",  # EPERM
+    # on Windows also a file another program holds open (a PDF in its reader, a workbook in Excel)
+    13: IN_USE_OR_DENIED,  # EACCES
+    1: IN_USE_OR_DENIED,  # EPERM
 }
 # errno → what it is, for an OSError that is not one of the above (a file gone, a folder for a file)
 _ERRNO_WORDS = {

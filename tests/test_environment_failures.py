@@ -37,6 +37,7 @@ def _cli(*args) -> subprocess.CompletedProcess:
         (OSError(errno.EIO, "Input/output error"), "U 盘可能被拔出"),
         (OSError(errno.EFBIG, "File too large"), "FAT32"),
         (OSError(errno.ENAMETOOLONG, "File name too long"), "文件名或路径太长"),
+        (PermissionError(errno.EACCES, "Permission denied", "案件.pdf"), "正在别的程序里打开"),
         (OperationalError("INSERT …", {}, sqlite3.OperationalError("database is locked")), "另一个程序"),
         (OperationalError("INSERT …", {}, sqlite3.OperationalError("database or disk is full")), "磁盘已满"),
         (sqlite3.DatabaseError("file is not a database"), "已损坏"),
