@@ -328,6 +328,7 @@ def say_if_clock_behind(parent: QWidget, ctx: Any) -> QMessageBox | None:
 def run(data_dir: str | Path | None = None) -> int:
     from ui.crash import CrashHandler, offer_last_crash
     from ui.signin import sign_in
+    from ui.tasks import close_showing_backup
 
     app = make_application()
     root = resolve_data_dir(data_dir)
@@ -385,7 +386,7 @@ def run(data_dir: str | Path | None = None) -> int:
         QTimer.singleShot(0, lambda: say_if_clock_behind(window, window.ctx))
         return app.exec()
     finally:
-        ws.close()
+        close_showing_backup(ws)
         if ws.backup_failure:  # the day's backup a full disk would not take: the close itself went on
             QMessageBox.warning(None, "自动备份没有做成", ws.backup_failure)
         crash.uninstall()

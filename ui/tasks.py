@@ -149,7 +149,12 @@ def wait_shown(done: threading.Event) -> None:
     app = QApplication.instance()
     if done.is_set() or app is None or QThread.currentThread() is not app.thread():
         return
-    box = QProgressDialog(CHECK_WAIT_TEXT, None, 0, 0, QApplication.activeWindow())
+    _busy_until(done, CHECK_WAIT_TEXT, QApplication.activeWindow())
+
+
+def _busy_until(done: threading.Event, text: str, parent: QWidget | None) -> QProgressDialog:
+    """A box with a busy bar and ``text`` (no cancel), shown while an event loop turns until ``done``."""
+    box = QProgressDialog(text, None, 0, 0, parent)
     box.setWindowTitle("请稍候")
     box.setCancelButton(None)
     box.setWindowModality(Qt.WindowModality.ApplicationModal)
@@ -165,3 +170,43 @@ def wait_shown(done: threading.Event) -> None:
     timer.stop()
     box.close()
     box.deleteLater()
+    return box
+
+
+def backup_note(size_bytes: int) -> str:
+    size = f"{size_bytes / 1e9:.1f} GB" if size_bytes >= 1e9 else f"{max(1, round(size_bytes / 1e6))} MB"
+    return (
+        f"正在做今天的自动备份（数据库 {size}），请稍候。\n备份做完后民情簿会自己关闭，请不要关机或拔电源。"
+    )
+
+
+def close_showing_backup(ws: Any) -> bool:
+    """Close the workspace at the window's end. When the day's backup is due (a copy of the whole
+    database, read back: seconds for a village, a minute or more for a large one on an old disk), a box
+    says so while it runs in a worker thread: the window is gone by then, and a screen with nothing on it
+    for a minute was taken for a hang, and the laptop switched off. Returns whether the box was shown.
+    An error of the close is raised here, as the close itself would."""
+    app = QApplication.instance()
+    if app is None or ws.engine is None or not ws.is_due_daily_backup():
+        ws.close()
+        return False
+    done, failed = threading.Event(), []
+
+    def close() -> None:
+        try:
+            ws.close()
+        except BaseException as exc:  # raised on this thread below
+            failed.append(exc)
+        finally:
+            done.set()
+
+    try:
+        size = ws.db_path.stat().st_size
+    except OSError:
+        size = 0
+    threading.Thread(target=close, name="daily-backup").start()
+    _busy_until(done, backup_note(size), None)
+    done.wait()
+    if failed:
+        raise failed[0]
+    return True
