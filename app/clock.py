@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from db import backups
 
-from app.dates import cn_time
+from app.dates import cn_time, local_offset
 
 if TYPE_CHECKING:
     from app.work import Work
@@ -56,8 +56,7 @@ def clock_behind(work: Work, *, now_utc: dt.datetime | None = None) -> ClockBehi
     from db.settings import get
 
     now_utc = now_utc or utcnow()
-    # backups are named in local time, the database keeps UTC
-    local_offset = dt.timedelta(minutes=round((dt.datetime.now() - utcnow()).total_seconds() / 60))
+    offset = local_offset()  # backups are named in local time, the database keeps UTC
     seen: list[dt.datetime] = []
     latest_line = work.session.scalar(select(func.max(AuditLog.at)))  # an index's last entry
     if latest_line is not None:
@@ -65,7 +64,7 @@ def clock_behind(work: Work, *, now_utc: dt.datetime | None = None) -> ClockBehi
     newest = next(iter(backups.backups(work.paths.backups)), None)
     taken = backups.taken_at(newest) if newest is not None else None
     if taken is not None:
-        seen.append(taken - local_offset)
+        seen.append(taken - offset)
     if not seen:
         return None
     last = max(seen)
@@ -78,7 +77,7 @@ def clock_behind(work: Work, *, now_utc: dt.datetime | None = None) -> ClockBehi
                 return None
         except ValueError:
             pass
-    return ClockBehind(now_utc + local_offset, last + local_offset, last)
+    return ClockBehind(now_utc + offset, last + offset, last)
 
 
 def accept_clock(work: Work, behind: ClockBehind) -> None:

@@ -27,3 +27,9 @@ def cn_month_day(day: dt.date | dt.datetime | None) -> str:
 def cn_time(at: dt.datetime) -> str:
     """2026年8月24日 09:05 (the time of day keeps its two digits, as a clock shows it)."""
     return f"{cn_date(at)} {at:%H:%M}"
+
+
+def local_offset() -> dt.timedelta:
+    """The computer's local time minus UTC, to the minute (stored times are UTC; people read local)."""
+    utc = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return dt.timedelta(minutes=round((dt.datetime.now() - utc).total_seconds() / 60))

@@ -53,7 +53,8 @@ def test_clerk_enrolls_imports_writes_receipts_and_revokes_from_the_command_line
     assert r.returncode == 0
     assert set(data) == {"bundles", "gaps"} and data["gaps"] == []
     (b,) = data["bundles"]
-    assert set(b) == {"file", "village", "seq", "status", "reason", "counts", "rejected_rows"}
+    assert set(b) == {"file", "village", "seq", "status", "reason", "clock_note", "counts", "rejected_rows"}
+    assert b["clock_note"] is None  # the village's clock agrees with the town's
     assert b["village"] == "张家村" and b["seq"] == 1 and b["status"] == "imported"
     assert set(b["counts"]) == {"new", "updated", "unchanged", "conflicts", "rejected"}
     r = run("bundle", "import", "--data-dir", town, path)

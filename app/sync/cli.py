@@ -269,6 +269,8 @@ def _cmd_bundle_import(args: argparse.Namespace) -> int:
         lines.append(line)
         for reason, n in b.rejection_summary():
             lines.append(f"  拒收 {n} 条：{reason}")
+        if b.clock_note:
+            lines.append(f"  注意：{b.clock_note}")
     for g in report.gaps:
         lines.append(g.text)
     if args.dry_run:

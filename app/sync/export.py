@@ -80,9 +80,11 @@ def export_bundles(
     include_empty: bool | None = None,
     format_version: int = bundle.FORMAT_VERSION,
     extra_requires: Iterable[str] = (),
+    now: dt.datetime | None = None,
 ) -> list[ExportResult]:
     """Write one bundle per recipient into ``out_dir``. A village always writes one (it also carries
-    its acknowledgement of the town's bundles); a town skips villages it has nothing new for."""
+    its acknowledgement of the town's bundles); a town skips villages it has nothing new for. ``now``
+    (UTC; default the clock's): the time the bundles say they were written at."""
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise UserError(f"导出位置 {out_dir} 不存在或不是文件夹，请插好 U 盘或换一个文件夹", field="out")
@@ -92,7 +94,9 @@ def export_bundles(
     today = today or dt.date.today()
     results = []
     for recipient in _recipients(ws, me, village):
-        result = _export_one(ws, me, recipient, out_dir, today, include_empty, format_version, extra_requires)
+        result = _export_one(
+            ws, me, recipient, out_dir, today, include_empty, format_version, extra_requires, now or utcnow()
+        )
         if result is not None:
             results.append(result)
     return results
@@ -134,6 +138,7 @@ def _export_one(
     include_empty: bool,
     format_version: int,
     extra_requires: Iterable[str],
+    now: dt.datetime,
 ) -> ExportResult | None:
     sign_key = keys.load_sign_key(ws.keys_dir, ws.key)
     village_filter = recipient.code if me.kind == "town" else None
@@ -185,7 +190,7 @@ def _export_one(
         "direction": "up" if me.kind == "village" else "down",
         "bundle_id": bundle_id,
         "sequence": seq,
-        "created_at": utcnow().isoformat(timespec="seconds") + "Z",
+        "created_at": now.isoformat(timespec="seconds") + "Z",
         "sender": {
             "station_id": me.id,
             "kind": me.kind,

@@ -44,6 +44,7 @@ from db.models import (
 
 from app import attachments, ownership
 from app.attachments import store_blobs
+from app.dates import cn_time, local_offset
 from app.diary.acknowledgement import rehash_translated
 from app.indexing import catch_up_indexes
 from app.mediation import legacy
@@ -83,6 +84,7 @@ class BundleOutcome:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(records.OUTCOMES, 0))
     sender_station: str | None = None
     rejections: list[ownership.Rejection] = field(default_factory=list)  # rows refused by a rule
+    clock_note: str | None = None  # the sender's clock looks wrong (:func:`_clock_note`)
 
     def rejection_summary(self) -> list[tuple[str, int]]:
         """(record type in Chinese: reason, how many), most first."""
@@ -100,6 +102,7 @@ class BundleOutcome:
             "seq": self.seq,
             "status": self.status,
             "reason": self.reason,
+            "clock_note": self.clock_note,
             "counts": self.counts,
             "rejected_rows": [
                 {"record_type": r.record_type, "id": r.record_id, "version": r.version, "reason": r.reason}
@@ -473,6 +476,8 @@ class _Batch:
             return outcome
         try:
             staged, blobs = _stage(p.manifest, p.sections), _stage_attachments(p.sections)
+            if p.sender is not None:  # before this bundle is logged: it is compared with the ones before
+                outcome.clock_note = _clock_note(self.conn, p.sender, p.manifest, utcnow())
             with self.conn.begin_nested():
                 applied = self._write(p, staged, blobs)
                 outcome.counts, outcome.rejections = applied.counts, applied.rejections
@@ -495,6 +500,8 @@ class _Batch:
         except OperationalError as exc:
             raise_if_busy(exc)
             raise
+        if outcome.status == "rejected":
+            outcome.clock_note = None
         if outcome.status == "imported":
             self.members.append((p.path, outcome))
             self.rows += sum(len(t.rows) for t in staged)
@@ -824,6 +831,37 @@ def _record_rejections(
         )
         if seq >= newest:
             conn.execute(delete(table).where(table.c.station_id == sender_id, table.c.seq < seq))
+
+
+CLOCK_SLACK = dt.timedelta(hours=1)
+
+
+def _clock_note(conn: Connection, sender: Station, m: dict[str, Any], now: dt.datetime) -> str | None:
+    """The sender's clock as its bundle shows it: written after this station's now, or before a bundle
+    the sender wrote earlier (a village laptop whose clock a flat board battery set back: app/clock.py).
+    Only said, for the town to tell the village: the rows carry the dates that clock gave them."""
+    try:
+        written = _parse_time(str(m["created_at"]))
+        seq = int(m["sequence"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    shown = cn_time(written + local_offset())
+    if written > now + CLOCK_SLACK:
+        return (
+            f"{sender.name}的电脑时间比本机快：第 {seq} 号包写于 {shown}，还没到这个时间。"
+            "请提醒村里改正电脑的日期和时间，这段时间记录的日期可能不准"
+        )
+    table = records.table_of(ReceivedBundle)
+    before = conn.execute(
+        select(func.max(table.c.created_at)).where(table.c.sender_station == sender.id, table.c.seq < seq)
+    ).scalar()
+    if before is not None and written < before - CLOCK_SLACK:
+        return (
+            f"{sender.name}的电脑时间可能被调回了：第 {seq} 号包写于 {shown}，比它之前的包"
+            f"（{cn_time(before + local_offset())}）还早。请提醒村里改正电脑的日期和时间（主板电池可能没电了），"
+            "这段时间记录的日期可能不准"
+        )
+    return None
 
 
 def _parse_time(text: str) -> dt.datetime:

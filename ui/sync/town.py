@@ -150,7 +150,8 @@ class ImportView(Base):
         head = f"共 {len(report.bundles)} 个包，拒收 {rejected} 个。" + (
             "（试导入，未写入任何数据）" if report.dry_run else ""
         )
-        self.gaps.setText("\n".join([head, *gap_lines]))
+        clock_lines = [f"注意：{b.clock_note}" for b in report.bundles if b.clock_note]
+        self.gaps.setText("\n".join([head, *gap_lines, *clock_lines]))
         if not report.dry_run:
             self.ctx.data_changed.emit("sync")
 
