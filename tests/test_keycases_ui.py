@@ -107,3 +107,38 @@ def test_the_leaders_todo_item_opens_the_case(qtbot, village_ws, village_admin):
     page.show_record(item.record_id)
     assert page.current.id == case_id
     assert page.table.currentIndex().data(Qt.ItemDataRole.UserRole) == case_id
+
+
+def test_a_plan_being_revised_is_kept_as_a_draft_until_it_is_saved(
+    qtbot, village_ws, village_admin, monkeypatch
+):
+    """修订化解方案: typed, closed unsaved (a crash, 取消 by mistake): offered back the next time for the same
+    包案; saved, gone."""
+    village_with_case(village_ws, village_admin)
+    page = KeyCasesPage(AppContext(village_ws, village_admin))
+    qtbot.addWidget(page)
+    page.show()
+    plan = "一、每周入户一次；二、协调镇民政办复核低保；三、月底前答复。"
+    seen: list[object] = []
+
+    def type_and_close(dlg: dialogs.SimpleDialog) -> QDialog.DialogCode:
+        seen.append(not dlg.draft.banner.isHidden())
+        dlg.fields["text"].setPlainText(plan)
+        dlg.reject()
+        return dlg.result()
+
+    monkeypatch.setattr(dialogs.SimpleDialog, "exec", type_and_close)
+    page._do_plan()
+    assert seen == [False] and list(village_ws.drafts_dir.glob("form-*.json"))
+
+    def restore_and_save(dlg: dialogs.SimpleDialog) -> QDialog.DialogCode:
+        seen.append(not dlg.draft.banner.isHidden())
+        dlg.draft.restore()
+        seen.append(dlg.fields["text"].toPlainText())
+        dlg.accept()
+        return dlg.result()
+
+    monkeypatch.setattr(dialogs.SimpleDialog, "exec", restore_and_save)
+    page._do_plan()
+    assert seen[1:] == [True, plan]
+    assert plan in page.sheet.text() and not list(village_ws.drafts_dir.glob("form-*.json"))

@@ -39,6 +39,7 @@ from app.keycases import cases
 from ui.context import AppContext
 from ui.file_dialogs import ask_save_file_name
 from ui.keycases.dialogs import CaseDialog, LinkDialog, SimpleDialog, show_error, today
+from ui.widgets.form_draft import FormDraft
 
 
 class CaseListModel(QAbstractTableModel):
@@ -329,10 +330,16 @@ class KeyCasesPage(QWidget):
                 return cases.open_case(w, cases.KeyCaseInput(**v))
 
         dlg.on_accept = accept
-        if dlg.exec() == QDialog.DialogCode.Accepted:
-            self._changed()
+        self._run(dlg, "new", "new")
 
-    def _run(self, dlg: QDialog) -> None:
+    def _run(self, dlg: QDialog, form: str | None = None, key: str | None = None) -> None:
+        """Show ``dlg``; with ``form``, what is typed is kept as a draft for the record ``key`` (the case's
+        id by default) until it is saved, and offered back the next time (ui.widgets.form_draft)."""
+        if form is not None:
+            current = self.current
+            dlg.draft = FormDraft(
+                dlg, self.ctx, f"keycase_{form}", key or (current.id if current is not None else "new")
+            )
         if dlg.exec() == QDialog.DialogCode.Accepted:
             self._changed()
 
@@ -347,7 +354,7 @@ class KeyCasesPage(QWidget):
             return None
 
         dlg.on_accept = accept
-        self._run(dlg)
+        self._run(dlg, "edit")
 
     def _do_plan(self) -> None:
         d = self.current
@@ -365,7 +372,7 @@ class KeyCasesPage(QWidget):
                 return cases.revise_plan(w, d.id, v["text"])
 
         dlg.on_accept = accept
-        self._run(dlg)
+        self._run(dlg, "plan")
 
     def _do_leader(self) -> None:
         d = self.current
@@ -387,7 +394,7 @@ class KeyCasesPage(QWidget):
                 return cases.change_leader(w, d.id, v["leader"], on=v["on"], note=v["note"])
 
         dlg.on_accept = accept
-        self._run(dlg)
+        self._run(dlg, "leader")
 
     def _do_member(self) -> None:
         d = self.current
@@ -404,7 +411,7 @@ class KeyCasesPage(QWidget):
                 return cases.add_team_member(w, d.id, v["team"], on=v["on"])
 
         dlg.on_accept = accept
-        self._run(dlg)
+        self._run(dlg, "member")
 
     def _do_end_member(self) -> None:
         d = self.current
@@ -433,7 +440,7 @@ class KeyCasesPage(QWidget):
             return None
 
         dlg.on_accept = accept
-        self._run(dlg)
+        self._run(dlg, "end_member", member.id)
 
     def _do_links(self) -> None:
         d = self.current
@@ -474,7 +481,7 @@ class KeyCasesPage(QWidget):
             return None
 
         dlg.on_accept = accept
-        self._run(dlg)
+        self._run(dlg, "close_request")
 
     def _do_approve(self) -> None:
         d = self.current
@@ -498,7 +505,7 @@ class KeyCasesPage(QWidget):
             return None
 
         dlg.on_accept = accept
-        self._run(dlg)
+        self._run(dlg, "close_approve")
 
     def _do_return(self) -> None:
         d = self.current
@@ -513,7 +520,7 @@ class KeyCasesPage(QWidget):
             return None
 
         dlg.on_accept = accept
-        self._run(dlg)
+        self._run(dlg, "return")
 
     def _do_print(self) -> None:
         d = self.current
