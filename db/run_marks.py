@@ -69,7 +69,7 @@ def _is_gone(path: Path) -> bool:
     """Is ``path`` the mark of a run that is gone (its lock free)? Probed by taking the lock and letting
     go of it at once; a mark that cannot be opened is left for its run."""
     try:
-        fd = os.open(path, os.O_RDWR)
+        fd = os.open(path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))  # a link put there is no mark
     except OSError:
         return False
     try:
