@@ -7,9 +7,6 @@ same thing to the program."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -21,8 +18,7 @@ from db.models import AuditLog
 from app.clock import ACCEPTED, CLOCK_SLACK, accept_clock, clock_behind
 
 from tests.conftest import ADMIN
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.test_backups import _cli
 
 
 def _last_used_at(ws, when: dt.datetime) -> None:
@@ -124,13 +120,7 @@ def test_the_window_says_it_once_and_keeps_the_answer(qtbot, village_ws):
 def test_a_command_says_it_on_stderr_and_still_runs(village_ws):
     _last_used_at(village_ws, utcnow() + dt.timedelta(days=2))
     village_ws.close(daily_backup=False)
-    r = subprocess.run(
-        [sys.executable, "-m", "app", "stats", "--data-dir", str(village_ws.root)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+    r = _cli("stats", "--data-dir", str(village_ws.root))
     assert r.returncode == 0, r.stderr
     assert "注意：电脑的日期和时间可能不对" in r.stderr and "Traceback" not in r.stderr
     assert "注意" not in r.stdout  # stdout stays the command's

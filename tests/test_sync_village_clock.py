@@ -5,8 +5,6 @@ flat board battery set back). The rows go in as they are; the town tells the vil
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from pathlib import Path
 
 from db.base import utcnow
@@ -15,8 +13,7 @@ from app.sync.export import export_bundles
 from app.sync.importer import import_bundles
 
 from tests.sync_support import add_household, enroll_village
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.test_backups import _cli
 
 
 def _bundle(village_ws, stick: Path, when: dt.datetime) -> Path:
@@ -47,13 +44,7 @@ def test_a_bundle_from_the_future_is_said_on_the_command_line(village_ws, town_w
     add_household(village_ws, "王三")
     ahead = _bundle(village_ws, tmp_path / "w1", utcnow() + dt.timedelta(days=30))
     town_ws.close(daily_backup=False)
-    r = subprocess.run(
-        [sys.executable, "-m", "app", "bundle", "import", "--data-dir", str(town_ws.root), str(ahead)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+    r = _cli("bundle", "import", "--data-dir", str(town_ws.root), str(ahead))
     assert r.returncode == 0, r.stderr
     assert "注意：张家村的电脑时间比本机快" in r.stdout and "还没到这个时间" in r.stdout
 
