@@ -39,7 +39,9 @@ from app.households import checks, roster
 from app.households import tags as tag_svc
 
 from ui.dates import pydate, qdate
+from ui.widgets.form_draft import FormDraft, KeptPart
 
+MAX_KEPT_MEMBERS = 200  # a draft with more members than any household has is not one this program wrote
 ERROR_STYLE = "color: #b00020;"
 WARN_STYLE = "color: #8a6d00;"
 
@@ -174,6 +176,11 @@ class MemberDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         self.name.setFocus()
+        self.draft: FormDraft | None = None
+
+    def keep_draft(self, key: str) -> None:
+        """Keep what is typed here as a draft of ``key`` (a member being added, or a saved member)."""
+        self.draft = FormDraft(self, self.ctx, "household_member", key)
 
     def _reveal(self) -> None:
         try:
@@ -246,7 +253,7 @@ class HouseholdDialog(QDialog):
         dialog_layout = QVBoxLayout(self)
         self.tabs = QTabWidget(self)
         dialog_layout.addWidget(self.tabs, 1)
-        roster_tab = QWidget()
+        roster_tab = self.roster_tab = QWidget()
         outer = QVBoxLayout(roster_tab)
         self.tabs.addTab(roster_tab, "户籍信息(&H)")
         top = QGridLayout()
@@ -356,9 +363,57 @@ class HouseholdDialog(QDialog):
                 w.setReadOnly(True)
             for w in (self.group, self.delivered, self.delivered_on, self.tags, self.contact, self.area):
                 w.setEnabled(False)
+            self.draft: FormDraft | None = None
         else:
             self.read_only = False
+            self.draft = FormDraft(
+                self,
+                ctx,
+                "household",
+                self.draft_key,
+                root=roster_tab,  # (the other tabs save as they go)
+                parts=(
+                    KeptPart(
+                        "members", self._kept_members, self._put_members, (self.members_model.modelReset,)
+                    ),
+                    KeptPart("tags", self._kept_tags, self._put_tags, (self.tags.itemChanged,)),
+                ),
+            )
         self._loaded_state = self._state()
+
+    @property
+    def draft_key(self) -> str:
+        return self.household_id or "new"
+
+    # -- the draft: what is typed and not saved survives a crash or a 取消 (ui.widgets.form_draft) --------
+    def _kept_members(self) -> list[dict[str, object]]:
+        return [_member_json(m) for m in self.members_model.members]
+
+    def _put_members(self, value: object) -> None:
+        """The members of a kept draft: each saved member as the draft has it (one moved to another
+        household since is left out), then the members added and not saved. A value of the wrong shape
+        (a damaged or altered file) puts nothing back."""
+        if not isinstance(value, list):
+            return
+        kept = [m for m in map(_member_from_json, value[:MAX_KEPT_MEMBERS]) if m is not None]
+        by_id = {m.id: m for m in kept if m.id}
+        saved = [by_id.get(m.id, m) for m in self.members_model.members if m.id]
+        self.members_model.set_members(saved + [m for m in kept if not m.id], self.members_model.status)
+
+    def _kept_tags(self) -> list[str]:
+        return [
+            self.tags.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.tags.count())
+            if self.tags.item(i).checkState() == Qt.CheckState.Checked
+        ]
+
+    def _put_tags(self, value: object) -> None:
+        if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+            return
+        for i in range(self.tags.count()):
+            item = self.tags.item(i)
+            ticked = item.data(Qt.ItemDataRole.UserRole) in value
+            item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
 
     def _build_visits_tab(self) -> None:
         from ui.diary.timeline import HouseholdTimeline
@@ -439,6 +494,8 @@ class HouseholdDialog(QDialog):
             )
             if answer == QMessageBox.StandardButton.Cancel:
                 return
+            if answer == QMessageBox.StandardButton.Discard and self.draft is not None:
+                self.draft.discard()
             if answer == QMessageBox.StandardButton.Save:
                 self.save()
                 if self.result() != QDialog.DialogCode.Accepted:
@@ -513,6 +570,8 @@ class HouseholdDialog(QDialog):
     def add_member(self) -> None:
         first = not self.members_model.members
         dlg = MemberDialog(self.ctx, checks.MemberInput(name="", relation="户主" if first else ""), self)
+        if not self.read_only:
+            dlg.keep_draft(f"{self.draft_key}-new")
         if dlg.exec():
             members = self.members_model.members + [dlg.member]
             self.members_model.set_members(members, self.members_model.status)
@@ -521,7 +580,10 @@ class HouseholdDialog(QDialog):
         row = self._selected_row()
         if row < 0:
             return
-        dlg = MemberDialog(self.ctx, self.members_model.members[row], self)
+        member = self.members_model.members[row]
+        dlg = MemberDialog(self.ctx, member, self)
+        if member.id and not self.read_only:  # (one added and not saved is kept in this form's draft)
+            dlg.keep_draft(f"{self.draft_key}-{member.id}")
         if dlg.exec():
             members = list(self.members_model.members)
             members[row] = dlg.member
@@ -590,8 +652,10 @@ class HouseholdDialog(QDialog):
         with self.ctx.work() as w:
             view = roster.get_household(w, self.household_id)
         unsaved = [m for m in self.members_model.members if not m.id]
-        members = _member_inputs(view) + unsaved
-        self.members_model.set_members(members, {m.id: m.status for m in view.members})
+        saved = _member_inputs(view)
+        if self.draft is not None:  # a move or a mark is saved at once: not a change to keep
+            self.draft.settled("members", [_member_json(m) for m in saved])
+        self.members_model.set_members(saved + unsaved, {m.id: m.status for m in view.members})
 
     # -- saving -------------------------------------------------------------------------------------
     def household_input(self) -> checks.HouseholdInput:
@@ -678,3 +742,39 @@ def _member_inputs(view: roster.HouseholdView) -> list[checks.MemberInput]:
         )
         for m in view.members
     ]
+
+
+_MEMBER_TEXTS = ("name", "relation", "sex", "id_number", "ethnicity", "phone", "occupation", "notes", "id")
+
+
+def _member_json(m: checks.MemberInput) -> dict[str, object]:
+    out: dict[str, object] = {k: getattr(m, k) for k in _MEMBER_TEXTS}
+    out["birth_date"] = m.birth_date.isoformat() if m.birth_date else None
+    return out
+
+
+def _member_from_json(value: object) -> checks.MemberInput | None:
+    """A member of a kept draft, or None when it is not one this program wrote (the save checks it again
+    as it checks what is typed)."""
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        return None
+    texts = {k: value.get(k) for k in _MEMBER_TEXTS}
+    if not all(v is None or isinstance(v, str) for v in texts.values()):
+        return None
+    birth = value.get("birth_date")
+    try:
+        birth_date = dt.date.fromisoformat(birth) if isinstance(birth, str) else None
+    except ValueError:
+        birth_date = None
+    return checks.MemberInput(
+        name=texts["name"] or "",
+        relation=texts["relation"] or "",
+        sex=texts["sex"],
+        birth_date=birth_date,
+        id_number=texts["id_number"],
+        ethnicity=texts["ethnicity"],
+        phone=texts["phone"],
+        occupation=texts["occupation"],
+        notes=texts["notes"] or "",
+        id=texts["id"] or None,
+    )

@@ -13,7 +13,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QDateTime, QObject, Qt, QTimer
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -165,16 +167,39 @@ class DraftBanner(QFrame):
         self.show()
 
 
-class _KeptFields(QObject):
-    """What a dialog's draft and a tab's draft share: the fields under ``root`` and what they held when
-    last filled, the timer that keeps them 0.8 s after the last change, the banner that offers a kept
-    draft (placed by the caller), and the draft's file (``form``: which form, ``key``: the record)."""
+@dataclass(frozen=True)
+class KeptPart:
+    """A part of a form that is not one of its editors (the members listed in a household's form, the
+    tags ticked): ``kind`` names it in the draft, ``get`` gives its value as JSON values, ``put`` puts a
+    kept value back (it must leave out a value of the wrong shape: a draft file is read as hostile), and
+    ``changed`` are the signals that say it changed."""
 
-    def __init__(self, owner: QWidget, ctx: AppContext, form: str, key: str, root: QWidget) -> None:
+    kind: str
+    get: Callable[[], Any]
+    put: Callable[[Any], None]
+    changed: Sequence[Any] = ()
+
+
+class _KeptFields(QObject):
+    """What a dialog's draft and a tab's draft share: the fields under ``root`` (and ``parts``) and what
+    they held when last filled, the timer that keeps them 0.8 s after the last change, the banner that
+    offers a kept draft (placed by the caller), and the draft's file (``form``: which form, ``key``: the
+    record)."""
+
+    def __init__(
+        self,
+        owner: QWidget,
+        ctx: AppContext,
+        form: str,
+        key: str,
+        root: QWidget,
+        parts: Sequence[KeptPart] = (),
+    ) -> None:
         super().__init__(owner)
         self.ctx, self.form, self.key = ctx, form, key
         self.fields = editors(root)
-        self.opened_with = _state(self.fields)
+        self.parts = list(parts)
+        self.opened_with = self._state()
         self.draft: drafts.Draft | None = None
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -184,6 +209,9 @@ class _KeptFields(QObject):
             for signal in _change_signals(w):
                 # a slot of our own: connected to QTimer.start, a number box's value would be its interval
                 signal.connect(self._changed)
+        for part in self.parts:
+            for signal in part.changed:
+                signal.connect(self._changed)
         self.banner = DraftBanner(owner)
         self.label = self.banner.label
         self.banner.restore_button.clicked.connect(self.restore)
@@ -191,6 +219,16 @@ class _KeptFields(QObject):
 
     def _changed(self, *_args: Any) -> None:
         self.timer.start()
+
+    def _state(self) -> list[list[Any]]:
+        return _state(self.fields) + [[part.kind, part.get()] for part in self.parts]
+
+    def _put_back(self, values: list[list[Any]]) -> None:
+        """Put kept values back into the fields and parts (the caller checked their kinds)."""
+        n = len(self.fields)
+        _put_back(self.fields, values[:n])
+        for part, (_kind, value) in zip(self.parts, values[n:], strict=True):
+            part.put(value)
 
     def _offer(self) -> None:
         """Offer the kept draft, if there is one for these same fields."""
@@ -203,7 +241,7 @@ class _KeptFields(QObject):
 
     def save_now(self) -> None:
         self.timer.stop()
-        state = _state(self.fields)
+        state = self._state()
 
         def save() -> None:
             with self.ctx.work() as w:
@@ -222,15 +260,24 @@ class _KeptFields(QObject):
 
     def restore(self) -> None:
         if self.draft is not None:
-            _put_back(self.fields, self.draft.data)
+            self._put_back(self.draft.data)
         self.draft = None
         self.banner.hide()
 
     def discard(self) -> None:
+        self.timer.stop()
         with self.ctx.work() as w:
             drafts.discard_form_draft(w, self.form, self.key)
         self.draft = None
         self.banner.hide()
+
+    def settled(self, kind: str, value: Any) -> None:
+        """The part ``kind`` was saved elsewhere (a member moved to another household at once): what the
+        form opened with is now ``value``, so that only what is typed and not saved makes a draft."""
+        n = len(self.fields)
+        for i, part in enumerate(self.parts):
+            if part.kind == kind:
+                self.opened_with[n + i] = [kind, value]
 
     def saved(self) -> None:
         """The form's work is saved: its draft is no longer needed."""
@@ -250,10 +297,21 @@ def _put_back(fields: list[QWidget], values: list[list[Any]]) -> None:
 
 class FormDraft(_KeptFields):
     """Attach to a dialog once its fields hold what it opens with (``form``: which dialog, ``key``: the
-    record it is for, e.g. the case id). A banner at the top of the dialog offers a draft found."""
+    record it is for, e.g. the case id). A banner at the top of the dialog offers a draft found. The
+    fields are the dialog's editors, or those under ``root`` (a dialog whose other tabs save as they go),
+    and ``parts``."""
 
-    def __init__(self, dialog: QDialog, ctx: AppContext, form: str, key: str) -> None:
-        super().__init__(dialog, ctx, form, key, dialog)
+    def __init__(
+        self,
+        dialog: QDialog,
+        ctx: AppContext,
+        form: str,
+        key: str,
+        *,
+        root: QWidget | None = None,
+        parts: Sequence[KeptPart] = (),
+    ) -> None:
+        super().__init__(dialog, ctx, form, key, root or dialog, parts)
         self.dialog = dialog
         dialog.accepted.connect(self.saved)
         dialog.rejected.connect(self._closed)
@@ -264,6 +322,8 @@ class FormDraft(_KeptFields):
         layout = dialog.layout()
         if isinstance(layout, QBoxLayout):
             layout.insertWidget(0, self.banner)
+        elif isinstance(layout, QFormLayout):
+            layout.insertRow(0, self.banner)
         self._offer()
 
 
@@ -292,12 +352,12 @@ class TabDraft(_KeptFields):
             self.timer.start()
 
     def before_fill(self) -> None:
-        state = _state(self.fields)
+        state = self._state()
         self._typed = state if self.editable and not self._saving and state != self.opened_with else None
         self._filling = True
 
     def after_fill(self, editable: bool) -> None:
-        self.opened_with = _state(self.fields)
+        self.opened_with = self._state()
         self.editable = editable
         try:
             if not editable:
@@ -305,7 +365,7 @@ class TabDraft(_KeptFields):
                 self.banner.hide()
                 self.draft = None
             elif self._typed is not None:
-                _put_back(self.fields, self._typed)
+                self._put_back(self._typed)
         finally:
             self._filling = False
             self._typed = None
