@@ -29,6 +29,7 @@ from app.dates import cn_time
 from app.errors import UserError
 
 from ui.dates import date_edit, date_of
+from ui.widgets.form_draft import KeepsDraft
 
 ERROR_STYLE = "color: #b00020;"
 POLICIES = (
@@ -46,7 +47,7 @@ POLICIES = (
 NO_ENTRY = "（不关联民情日记）"
 
 
-class AidForm(QDialog):
+class AidForm(KeepsDraft, QDialog):
     """新增或修改一条帮扶记录 for one household. ``saved_id`` is the record's id once saved."""
 
     def __init__(
@@ -58,6 +59,7 @@ class AidForm(QDialog):
         self.record = record
         self.saved_id: str | None = None
         self.setWindowTitle(f"{'修改' if record else '新增'}帮扶记录：{household_label}")
+        self.keep_draft("aid", record.id if record else f"{household_id}-new")
         with ctx.work() as w:
             givers = records.giver_choices(w)
             entries = records.household_entries(w, household_id)

@@ -40,13 +40,15 @@ from ui.context import AppContext
 from ui.dates import date_edit, pydate
 from ui.diary.signature_pad import SignaturePad
 from ui.file_dialogs import ask_open_file_name, ask_save_file_name
+from ui.widgets.form_draft import KeepsDraft
 from ui.widgets.person_picker import PersonPicker, describe
 
 _ERROR_STYLE = "color: #b3261e;"
 
 
-class _ServiceDialog(QDialog):
-    """OK runs ``apply()`` in one unit of work; a UserError is shown in the dialog, which stays open."""
+class _ServiceDialog(KeepsDraft, QDialog):
+    """OK runs ``apply()`` in one unit of work; a UserError is shown in the dialog, which stays open. A
+    dialog that calls ``keep_draft`` keeps what is typed as a draft (ui.widgets.form_draft)."""
 
     def __init__(self, ctx: AppContext, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -224,6 +226,7 @@ class AmendDialog(_ServiceDialog):
 
     def __init__(self, ctx: AppContext, entry_id: str, parent: QWidget | None = None) -> None:
         super().__init__(ctx, "补记（签字后的更正或补充）", parent)
+        self.keep_draft("diary_amend", entry_id)
         self.entry_id = entry_id
         self.field = QComboBox(self)
         self.field.addItem("整篇", "")
@@ -267,6 +270,7 @@ class ReplyDialog(_ServiceDialog):
         today: dt.date | None = None,
     ) -> None:
         super().__init__(ctx, "答复群众诉求", parent)
+        self.keep_draft("demand_reply", demand.id)
         self.demand, self.today = demand, today or dt.date.today()
         self.handling = QPlainTextEdit(demand.handling, self)
         self.handling.setTabChangesFocus(True)
@@ -361,6 +365,7 @@ class CloseDialog(_ServiceDialog):
         today: dt.date | None = None,
     ) -> None:
         super().__init__(ctx, "诉求办结", parent)
+        self.keep_draft("demand_close", demand.id)
         self.demand, self.today = demand, today or dt.date.today()
         self.handling = QPlainTextEdit(demand.handling, self)
         self.handling.setTabChangesFocus(True)
@@ -399,6 +404,7 @@ class FeedbackDialog(_ServiceDialog):
         today: dt.date | None = None,
     ) -> None:
         super().__init__(ctx, "群众点评", parent)
+        self.keep_draft("demand_feedback", demand.id)
         self.demand, self.today = demand, today or dt.date.today()
         self.form.addRow("诉求", _demand_label(demand, self))
         done = QLabel(f"{demand.closed_on}办结。{demand.handling}", self)
@@ -423,6 +429,7 @@ class ReferDialog(_ServiceDialog):
         today: dt.date | None = None,
     ) -> None:
         super().__init__(ctx, "上报乡镇（交办）", parent)
+        self.keep_draft("demand_refer", demand.id)
         self.demand, self.today = demand, today or dt.date.today()
         self.office = QComboBox(self)
         self.office.addItem("（请选择乡镇科室）", None)
@@ -468,6 +475,7 @@ class TownReplyDialog(_ServiceDialog):
         today: dt.date | None = None,
     ) -> None:
         super().__init__(ctx, "乡镇答复村里上报的诉求", parent)
+        self.keep_draft("demand_town_reply", demand.id)
         self.demand, self.today = demand, today or dt.date.today()
         self.kind_box, self.kind = _radios(referral.REPLY_KINDS, self, "答复方式")
         self.kind.button(0).setChecked(True)
@@ -520,6 +528,7 @@ class MustVisitDialog(_ServiceDialog):
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, today: dt.date | None = None) -> None:
         super().__init__(ctx, "登记必访事件", parent)
+        self.keep_draft("diary_must_visit", "new")
         self.today = today or dt.date.today()
         self.household_id: str | None = None
         self.picker = PersonPicker(ctx.workspace.session, self)

@@ -42,13 +42,17 @@ from app.work import Work
 
 from ui.context import AppContext
 from ui.dates import date_edit, date_of
+from ui.widgets.form_draft import KeepsDraft, KeptPart
 
 _ERROR_STYLE = "color: #b3261e;"
+MAX_KEPT_STEPS = 200  # a kept draft with more rows than a form takes is not one this program wrote
+MAX_KEPT_DEMANDS = 1000
 _HINT_STYLE = "color: #5f6b7a;"
 
 
-class _Dialog(QDialog):
-    """OK runs ``apply()`` in one unit of work; a UserError is shown in the dialog, which stays open."""
+class _Dialog(KeepsDraft, QDialog):
+    """OK runs ``apply()`` in one unit of work; a UserError is shown in the dialog, which stays open. A
+    dialog that calls ``keep_draft`` keeps what is typed as a draft (ui.widgets.form_draft)."""
 
     def __init__(self, ctx: AppContext, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -216,6 +220,7 @@ class ProjectDialog(_Dialog):
     ) -> None:
         super().__init__(ctx, "修改为民实事" if detail else "新建为民实事", parent)
         self.detail = detail
+        self.keep_draft("project", detail.id if detail else "new")
         self.resize(760, 640)
         inner = QWidget(self)
         form = QFormLayout(inner)
@@ -306,6 +311,48 @@ class ProjectDialog(_Dialog):
         lay.addWidget(self.error)
         lay.addWidget(self.buttons)
 
+    def draft_parts(self) -> list[KeptPart]:
+        rows = (self.steps.model().rowsInserted, self.steps.model().rowsRemoved)
+        listed = (self.demands.model().rowsInserted, self.demands.model().modelReset)
+        return [
+            KeptPart("steps", self._kept_steps, self._put_steps, (self.steps.itemChanged, *rows)),
+            KeptPart("demands", lambda: list(self._demand_ids), self._put_demands, listed),
+        ]
+
+    def _kept_steps(self) -> list[list[str | None]]:
+        return [
+            [*(self.steps.item(n, c).text() if self.steps.item(n, c) else "" for c in range(3)), mid]
+            for n, mid in enumerate(self._step_ids)
+        ]
+
+    def _put_steps(self, value: object) -> None:
+        """The 节点 of a kept draft as typed (their dates are checked at 确定); one that names a milestone
+        of another project is a new one. A value of the wrong shape puts nothing back."""
+        if not isinstance(value, list) or not all(
+            isinstance(r, list) and len(r) == 4 and all(v is None or isinstance(v, str) for v in r)
+            for r in value
+        ):
+            return
+        known = {m.id for m in self.detail.milestones} if self.detail else set()
+        self.steps.setRowCount(0)
+        self._step_ids = []
+        for title, due, done, mid in value[:MAX_KEPT_STEPS]:
+            n = self.steps.rowCount()
+            self.steps.insertRow(n)
+            for c, text in enumerate((title, due, done)):
+                self.steps.setItem(n, c, QTableWidgetItem(text or ""))
+            self._step_ids.append(mid if mid in known else None)
+
+    def _put_demands(self, value: object) -> None:
+        """The demands of a kept draft, looked up again in this village (one not found is left out)."""
+        code = self._village_code()
+        if not isinstance(value, list) or not all(isinstance(i, str) for i in value) or not code:
+            return
+        ids = value[:MAX_KEPT_DEMANDS]
+        with self.ctx.session() as s:
+            picks = demand_picks(s, code, ids=ids, limit=len(ids) or 1) if ids else []
+        self._set_demands([(p.id, p) for p in picks])
+
     def _add_step(self, title: str, due: dt.date | None, done: dt.date | None, mid: str | None) -> None:
         n = self.steps.rowCount()
         self.steps.insertRow(n)
@@ -388,6 +435,7 @@ class AdvanceDialog(_Dialog):
         assert target is not None, "offered only before 已验收"
         super().__init__(ctx, f"{service.STEP_NAMES[target]}：{detail.title}", parent)
         self.detail, self.target = detail, target
+        self.keep_draft(f"project_{target}", detail.id)
         form = QFormLayout()
         self.on = date_edit(None, self)
         form.addRow(f"{service.STEP_NAMES[target]}日期：", self.on)

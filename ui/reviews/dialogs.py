@@ -30,12 +30,14 @@ from app.work import Work
 from ui.context import AppContext
 from ui.dates import date_edit, date_of
 from ui.file_dialogs import ask_open_file_names
+from ui.widgets.form_draft import KeepsDraft
 
 ERROR_STYLE = "color: #b3261e;"
 
 
-class ServiceDialog(QDialog):
-    """确定 runs ``apply()`` in one unit of work; a refusal is shown in the dialog, which stays open."""
+class ServiceDialog(KeepsDraft, QDialog):
+    """确定 runs ``apply()`` in one unit of work; a refusal is shown in the dialog, which stays open. A
+    dialog that calls ``keep_draft`` keeps what is typed as a draft (ui.widgets.form_draft)."""
 
     def __init__(self, ctx: AppContext, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,6 +81,7 @@ class DecisionDialog(ServiceDialog):
 
     def __init__(self, ctx: AppContext, meeting_id: str, parent: QWidget | None = None) -> None:
         super().__init__(ctx, "添加点评会决定", parent)
+        self.keep_draft("review_decision", meeting_id)
         self.meeting_id = meeting_id
         self.text = QPlainTextEdit(self)
         self.text.setPlaceholderText("写明要做的事，如：各村月底前把逾期诉求逐条说明原因")
@@ -117,6 +120,7 @@ class DoneDialog(ServiceDialog):
         self, ctx: AppContext, decision: meetings.DecisionInfo, parent: QWidget | None = None
     ) -> None:
         super().__init__(ctx, "填写落实情况", parent)
+        self.keep_draft("review_done", decision.id)
         self.decision_id = decision.id
         shown = QLabel(f"第{decision.seq}项：{decision.text}", self)
         shown.setWordWrap(True)
@@ -139,6 +143,7 @@ class TallyDialog(ServiceDialog):
 
     def __init__(self, ctx: AppContext, period: str, parent: QWidget | None = None) -> None:
         super().__init__(ctx, f"录入计票结果（{period_label(period)}）", parent)
+        self.keep_draft("review_tally", period)  # (the counts and words; the scans are chosen again)
         self.period = period
         self.scans: list[Path] = []
         self.cadre = QComboBox(self)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QRadioButton,
     QSpinBox,
     QTextEdit,
     QWidget,
@@ -73,7 +74,10 @@ def editors(root: QWidget) -> list[QWidget]:
     for w in root.findChildren(QWidget):
         if isinstance(w, QLineEdit) and isinstance(w.parent(), QComboBox | QAbstractSpinBox):
             continue
-        if isinstance(w, QLineEdit | QPlainTextEdit | QTextEdit | QComboBox | QAbstractSpinBox | QCheckBox):
+        if isinstance(
+            w,
+            QLineEdit | QPlainTextEdit | QTextEdit | QComboBox | QAbstractSpinBox | QCheckBox | QRadioButton,
+        ):
             out.append(w)
     return out
 
@@ -89,7 +93,7 @@ def value_of(w: QWidget) -> Any:
         return w.dateTime().toString(Qt.DateFormat.ISODate)
     if isinstance(w, QSpinBox | QDoubleSpinBox):
         return w.value()
-    if isinstance(w, QCheckBox):
+    if isinstance(w, QCheckBox | QRadioButton):
         return w.isChecked()
     return None
 
@@ -114,8 +118,8 @@ def set_value(w: QWidget, value: Any) -> None:
         w.setValue(value)
     elif isinstance(w, QDoubleSpinBox) and isinstance(value, int | float) and not isinstance(value, bool):
         w.setValue(float(value))
-    elif isinstance(w, QCheckBox) and isinstance(value, bool):
-        w.setChecked(value)
+    elif isinstance(w, QCheckBox | QRadioButton) and isinstance(value, bool):
+        w.setChecked(value)  # (a radio button of a group is unchecked by checking another)
 
 
 def _state(fields: list[QWidget]) -> list[list[Any]]:
@@ -312,7 +316,6 @@ class FormDraft(_KeptFields):
         parts: Sequence[KeptPart] = (),
     ) -> None:
         super().__init__(dialog, ctx, form, key, root or dialog, parts)
-        self.dialog = dialog
         dialog.accepted.connect(self.saved)
         dialog.rejected.connect(self._closed)
         for box in dialog.findChildren(QDialogButtonBox):  # as the diary's form says it: closing keeps it
@@ -325,6 +328,29 @@ class FormDraft(_KeptFields):
         elif isinstance(layout, QFormLayout):
             layout.insertRow(0, self.banner)
         self._offer()
+
+
+class KeepsDraft:
+    """For a dialog class (before QDialog among its bases): a dialog that called :meth:`keep_draft` in
+    its ``__init__`` keeps a draft of its editors from its first showing, when its fields hold what it
+    opens with (the form's base class sets up the buttons, its subclass the fields, and which record)."""
+
+    ctx: AppContext
+    draft: FormDraft | None = None
+    _draft_of: tuple[str, str] | None = None
+
+    def keep_draft(self, form: str, key: str) -> None:
+        self._draft_of = (form, key)
+
+    def draft_parts(self) -> Sequence[KeptPart]:
+        """What the draft keeps beside the editors (a list of rows, the records picked)."""
+        return ()
+
+    def showEvent(self, event: Any) -> None:
+        if self.draft is None and self._draft_of is not None:
+            assert isinstance(self, QDialog), "KeepsDraft is for dialogs"
+            self.draft = FormDraft(self, self.ctx, *self._draft_of, parts=self.draft_parts())
+        super().showEvent(event)  # type: ignore[misc]
 
 
 class TabDraft(_KeptFields):
@@ -394,6 +420,6 @@ def _change_signals(w: QWidget) -> list[Any]:
         return [w.dateTimeChanged]
     if isinstance(w, QSpinBox | QDoubleSpinBox):
         return [w.valueChanged]
-    if isinstance(w, QCheckBox):
+    if isinstance(w, QCheckBox | QRadioButton):
         return [w.toggled]
     return []
