@@ -61,8 +61,8 @@ def clock_behind(work: Work, *, now_utc: dt.datetime | None = None) -> ClockBehi
     latest_line = work.session.scalar(select(func.max(AuditLog.at)))  # an index's last entry
     if latest_line is not None:
         seen.append(latest_line)
-    newest = next(iter(backups.backups(work.paths.backups)), None)
-    taken = backups.taken_at(newest) if newest is not None else None
+    # the latest time a backup's name says (the last written may have been named with the clock back)
+    taken = max(filter(None, map(backups.taken_at, backups.backups(work.paths.backups))), default=None)
     if taken is not None:
         seen.append(taken - offset)
     if not seen:

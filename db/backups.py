@@ -40,6 +40,10 @@ from db.files import create_private_file, private_dir, private_file
 
 PREFIX = "minqing"
 _STAMP = re.compile(r"-(\d{8}-\d{6})(?:-|\.|$)")
+# The order a backup was written in, in its name: "-n12.db". A name's time is the computer's clock, which a
+# flat board battery sets back years (app/clock.py); the order is not. Names without one (written before
+# it was kept) count as 0: they are older than any with one.
+_ORDER = re.compile(r"-n(\d+)\.db$")  # (a file name is at most 255 characters)
 KEEP_DAYS, KEEP_WEEKS, KEEP_MONTHS, KEEP_NEWEST = 7, 4, 12, 3
 # The page cache of a check's own (short-lived) connection: integrity_check visits index pages again and
 # again, and each visit to an encrypted page not in the cache decrypts it anew. Since the full check after
@@ -116,9 +120,15 @@ def when_text(when: dt.datetime | None) -> str:
     return f"{when.year}年{when.month}月{when.day}日 {when:%H:%M}" if when else "时间不详"
 
 
-def backup_name(reason: str, when: dt.datetime | None = None) -> str:
+def backup_name(reason: str, when: dt.datetime | None = None, order: int = 0) -> str:
     when = when or dt.datetime.now()
-    return f"{PREFIX}-{when:%Y%m%d-%H%M%S}-{reason}.db"
+    return f"{PREFIX}-{when:%Y%m%d-%H%M%S}-{reason}" + (f"-n{order}" if order else "") + ".db"
+
+
+def written_order(path: Path) -> int:
+    """The order a backup of this folder was written in, from its name (0: a name without one)."""
+    m = _ORDER.search(path.name)
+    return int(m.group(1)) if m else 0
 
 
 def taken_at(path: Path) -> dt.datetime | None:
@@ -133,11 +143,12 @@ def taken_at(path: Path) -> dt.datetime | None:
 
 
 def backups(backups_dir: Path) -> list[Path]:
-    """The finished backups in ``backups_dir``, newest first."""
+    """The finished backups in ``backups_dir``, the last written first: by the order in their names, then
+    by their times (with the clock set back, the newest backup's name says an old time)."""
     if not backups_dir.is_dir():
         return []
-    found = [(t, p) for p in backups_dir.glob("*.db") if (t := taken_at(p)) is not None]
-    return [p for _t, p in sorted(found, reverse=True)]
+    found = [(written_order(p), t, p) for p in backups_dir.glob("*.db") if (t := taken_at(p)) is not None]
+    return [p for _n, _t, p in sorted(found, reverse=True)]
 
 
 def _fsync(path: Path) -> None:
@@ -297,11 +308,12 @@ def write_backup(
     private_dir(backups_dir)
     for stale in backups_dir.glob("*.db.tmp"):  # a backup killed half way
         stale.unlink(missing_ok=True)
-    target = backups_dir / backup_name(reason, when)
+    order = 1 + max(map(written_order, backups(backups_dir)), default=0)
+    target = backups_dir / backup_name(reason, when, order)
     n = 1
     while target.exists():
         n += 1
-        target = backups_dir / backup_name(f"{reason}-{n}", when)
+        target = backups_dir / backup_name(f"{reason}-{n}", when, order)
     copy_file(db_path, target, key)
     keep_slots(slots_file, target)
     # the backup just made stays whatever its name says: with the computer's clock set back (a flat
@@ -325,8 +337,9 @@ def keep_slots(slots_file: Path | None, backup: Path) -> None:
 
 
 def rotate(backups_dir: Path, *, keep: tuple[Path, ...] = ()) -> list[Path]:
-    """Remove the backups rotation does not keep (nor those in ``keep``); returns the removed."""
-    found = [(taken_at(p), p) for p in backups(backups_dir)]  # newest first
+    """Remove the backups rotation does not keep (nor those in ``keep``); returns the removed. The newest
+    kept are the last written, whatever their names' times."""
+    found = [(taken_at(p), p) for p in backups(backups_dir)]  # the last written first
     kept: set[Path] = {p for _t, p in found[:KEEP_NEWEST]} | set(keep)
     for period, count in (
         (lambda t: t.date(), KEEP_DAYS),

@@ -131,3 +131,49 @@ def test_a_clock_right_or_put_right_by_minutes_says_nothing(village_ws, hours):
     _last_used_at(village_ws, utcnow() + dt.timedelta(hours=hours))
     with village_ws.work(None) as w:
         assert clock_behind(w) is None
+
+
+def test_backups_made_with_the_clock_set_back_count_as_the_newest_for_a_restore_and_for_rotation(
+    village_ws, village_admin
+):
+    """Three days' work with the clock at 2010: each day's backup is named 2010. Listed by their names'
+    times they were the oldest: the restore after a damaged page offered the last backup of 2026, without
+    those three days, and each day's rotation removed the one before. They are listed in the order they
+    were written (the number in their names), whatever their times."""
+    from tests.households_helpers import household
+    from tests.test_backups import _damage_page, _households, _table_page, key_of
+
+    folder = village_ws.backups_dir
+    start = dt.datetime(2026, 12, 4, 18, 0)
+    for days in range(0, 400, 7):  # a year of backups, as an older program named them (no order)
+        (folder / files.backup_name("daily", start - dt.timedelta(days=days))).write_bytes(b"")
+    made = []
+    for day in (1, 2, 3):
+        household(village_ws, village_admin, f"停电后{day}")
+        village_ws.close(daily_backup=False)
+        made.append(
+            files.write_backup(
+                village_ws.db_path,
+                folder,
+                "daily",
+                key_of(village_ws.root),
+                when=dt.datetime(2010, 1, day, 17),
+            )
+        )
+        village_ws = type(village_ws).open(village_ws.root, create=False, credentials=ADMIN)
+    first = files.written_order(made[0])
+    assert first >= 1 and [files.written_order(p) for p in made] == [first, first + 1, first + 2]
+    listed = files.backups(folder)
+    assert listed[:3] == made[::-1] and all(p.exists() for p in made)  # none rotated away
+    assert max(filter(None, map(files.taken_at, listed))) >= start  # (the clock check sees 2026)
+    village_ws.close(daily_backup=False)
+    _damage_page(village_ws.db_path, _table_page(village_ws.db_path, "person"))
+    from app.workspace import DatabaseDamaged
+
+    with pytest.raises(DatabaseDamaged) as caught:
+        type(village_ws).open(village_ws.root, create=False, credentials=ADMIN)
+    assert caught.value.newest_backup == made[-1]  # the last written, with the three days' work
+    from app import backups
+
+    backups.restore(village_ws.root, caught.value.newest_backup, key_of(village_ws.root))
+    assert _households(village_ws.root) == 3
