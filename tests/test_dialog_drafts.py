@@ -8,13 +8,12 @@ import datetime as dt
 
 import pytest
 
-from app import accounts, drafts
+from app import drafts
 from app.diary import demands as demand_svc
 
 from ui.context import AppContext
 from ui.widgets.form_draft import CLOSE_KEEPS_DRAFT, SAVE_AFTER_MS
 
-from tests.conftest import ADMIN_PASSWORD
 from tests.sync_support import add_demand, add_household
 
 pytestmark = pytest.mark.qt_log_ignore(r"^This plugin does not support propagateSizeHints\(\)$")
@@ -22,11 +21,8 @@ TODAY = dt.date.today()
 
 
 @pytest.fixture
-def ctx(village_ws):
-    with village_ws.work(None) as w:
-        user = accounts.authenticate(w, "admin", ADMIN_PASSWORD)
-        w.session.expunge(user)
-    return AppContext(village_ws, user)
+def ctx(village_ws, village_admin):
+    return AppContext(village_ws, village_admin)
 
 
 def _typed(box, text: str) -> None:
