@@ -1298,3 +1298,19 @@ def test_a_command_whose_closing_backup_fails_still_gives_its_output_and_says_wh
     assert r.returncode == 0, r.stderr[-3000:]
     assert "张家村（370681101201）" in r.stdout  # the command's own output
     assert "注意：今天的自动备份没有做成：文件太大" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_the_order_in_a_backups_name_is_read_whatever_its_length(tmp_path):
+    """A file put in the folder with a huge order (by hand, or another program): the next backup's order
+    is after it and is read back as such (a bounded pattern read a longer number as none: the oldest)."""
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    when = dt.datetime(2026, 12, 1, 8, 0)
+    huge = folder / files.backup_name("daily", when, 10**30)
+    huge.write_bytes(b"")
+    (folder / files.backup_name("daily", when + dt.timedelta(days=1))).write_bytes(b"")  # no order: older
+    assert files.written_order(huge) == 10**30 and files.backups(folder)[0] == huge
+    nxt = folder / files.backup_name("daily", when - dt.timedelta(days=400), files.written_order(huge) + 1)
+    nxt.write_bytes(b"")
+    assert files.backups(folder)[0] == nxt
+    assert files.written_order(folder / "minqing-20261201-080000-daily-nX.db") == 0
