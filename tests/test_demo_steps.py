@@ -49,13 +49,13 @@ def test_demo_with_households_only_makes_no_diary_and_reports_each_steps_time(tm
     ws = Workspace.open(tmp_path / "d", create=False, credentials=DEMO_ADMIN)
     try:
         # the data just generated is not copied into backups/ by the demo; the first close today is
-        assert ws.is_due_daily_backup() and not list(ws.backups_dir.glob("*-daily.db"))
+        assert ws.is_due_daily_backup() and not list(ws.backups_dir.glob("*-daily*.db"))
         with ws.session() as s:
             counts = live_counts(s)[demo.DEMO_VILLAGE["code"]]
     finally:
         ws.close()
     assert counts["households"] == 20 and counts["diary_entries"] == 0
-    assert len(list(ws.backups_dir.glob("*-daily.db"))) == 1
+    assert len(list(ws.backups_dir.glob("*-daily*.db"))) == 1
     assert main(["demo", "--data-dir", str(tmp_path / "e"), "--steps", "天气", "--json"]) == 1
 
 
