@@ -40,50 +40,12 @@ from ui.context import AppContext
 from ui.dates import date_edit, pydate
 from ui.diary.signature_pad import SignaturePad
 from ui.file_dialogs import ask_open_file_name, ask_save_file_name
-from ui.widgets.form_draft import KeepsDraft
 from ui.widgets.person_picker import PersonPicker, describe
+from ui.widgets.service_dialog import ServiceDialog
 
-_ERROR_STYLE = "color: #b3261e;"
 
-
-class _ServiceDialog(KeepsDraft, QDialog):
-    """OK runs ``apply()`` in one unit of work; a UserError is shown in the dialog, which stays open. A
-    dialog that calls ``keep_draft`` keeps what is typed as a draft (ui.widgets.form_draft)."""
-
-    def __init__(self, ctx: AppContext, title: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.setWindowTitle(title)
-        self.form = QFormLayout()
-        self.error = QLabel(self)
-        self.error.setStyleSheet(_ERROR_STYLE)
-        self.error.setWordWrap(True)
-        self.error.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self._ok)
-        self.buttons.rejected.connect(self.reject)
-        self.body = QVBoxLayout(self)
-        self.body.addLayout(self.form)
-        self.body.addWidget(self.error)
-        self.body.addWidget(self.buttons)
-
-    def apply(self, work: Work) -> None:
-        raise NotImplementedError
-
-    def _ok(self) -> None:
-        try:
-            with self.ctx.work() as w:
-                self.apply(w)
-        except UserError as exc:
-            self.error.setText(exc.message)
-            self.error.show()
-            return
-        self.ctx.data_changed.emit("diary")
-        self.accept()
+class _ServiceDialog(ServiceDialog):
+    changes = "diary"
 
 
 class AcknowledgeDialog(_ServiceDialog):

@@ -42,47 +42,19 @@ from app.work import Work
 
 from ui.context import AppContext
 from ui.dates import date_edit, date_of
-from ui.widgets.form_draft import KeepsDraft, KeptPart
+from ui.widgets.form_draft import KeptPart
+from ui.widgets.service_dialog import ServiceDialog
 
-_ERROR_STYLE = "color: #b3261e;"
 MAX_KEPT_STEPS = 200  # a kept draft with more rows than a form takes is not one this program wrote
 MAX_KEPT_DEMANDS = 1000
 _HINT_STYLE = "color: #5f6b7a;"
 
 
-class _Dialog(KeepsDraft, QDialog):
-    """OK runs ``apply()`` in one unit of work; a UserError is shown in the dialog, which stays open. A
-    dialog that calls ``keep_draft`` keeps what is typed as a draft (ui.widgets.form_draft)."""
+class _Dialog(ServiceDialog):
+    changes = "projects"
 
     def __init__(self, ctx: AppContext, title: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.setWindowTitle(title)
-        self.error = QLabel(self)
-        self.error.setStyleSheet(_ERROR_STYLE)
-        self.error.setWordWrap(True)
-        self.error.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self._ok)
-        self.buttons.rejected.connect(self.reject)
-
-    def apply(self, work: Work) -> None:
-        raise NotImplementedError
-
-    def _ok(self) -> None:
-        try:
-            with self.ctx.work() as w:
-                self.apply(w)
-        except UserError as exc:
-            self.error.setText(exc.message)
-            self.error.show()
-            return
-        self.ctx.data_changed.emit("projects")
-        self.accept()
+        super().__init__(ctx, title, parent, laid_out=False)
 
 
 def _scrolled(inner: QWidget, parent: QWidget) -> QScrollArea:

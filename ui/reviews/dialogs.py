@@ -8,8 +8,6 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -17,7 +15,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -30,53 +27,14 @@ from app.work import Work
 from ui.context import AppContext
 from ui.dates import date_edit, date_of
 from ui.file_dialogs import ask_open_file_names
-from ui.widgets.form_draft import KeepsDraft
-
-ERROR_STYLE = "color: #b3261e;"
+from ui.widgets.service_dialog import ServiceDialog
 
 
-class ServiceDialog(KeepsDraft, QDialog):
-    """确定 runs ``apply()`` in one unit of work; a refusal is shown in the dialog, which stays open. A
-    dialog that calls ``keep_draft`` keeps what is typed as a draft (ui.widgets.form_draft)."""
-
-    def __init__(self, ctx: AppContext, title: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.setWindowTitle(title)
-        self.form = QFormLayout()
-        self.error = QLabel(self)
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
-        self.error.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        body = QVBoxLayout(self)
-        body.addLayout(self.form)
-        body.addWidget(self.error)
-        body.addWidget(self.buttons)
-
-    def apply(self, work: Work) -> None:
-        raise NotImplementedError
-
-    def save(self) -> bool:
-        try:
-            with self.ctx.work() as w:
-                self.apply(w)
-        except UserError as exc:
-            self.error.setText(exc.message)
-            self.error.show()
-            return False
-        self.ctx.data_changed.emit("reviews")
-        self.accept()
-        return True
+class _ReviewDialog(ServiceDialog):
+    changes = "reviews"
 
 
-class DecisionDialog(ServiceDialog):
+class DecisionDialog(_ReviewDialog):
     """A decision of the meeting: its text, to all villages or one, and an optional time limit."""
 
     def __init__(self, ctx: AppContext, meeting_id: str, parent: QWidget | None = None) -> None:
@@ -113,7 +71,7 @@ class DecisionDialog(ServiceDialog):
         )
 
 
-class DoneDialog(ServiceDialog):
+class DoneDialog(_ReviewDialog):
     """The village's 落实情况 of a decision addressed to it."""
 
     def __init__(
@@ -138,7 +96,7 @@ class DoneDialog(ServiceDialog):
         )
 
 
-class TallyDialog(ServiceDialog):
+class TallyDialog(_ReviewDialog):
     """One cadre's tally as counted from the collected ballots, with the sheets' scans."""
 
     def __init__(self, ctx: AppContext, period: str, parent: QWidget | None = None) -> None:

@@ -38,7 +38,8 @@ from app.reviews.common import key_label, last_period, month_label, period_label
 from ui.context import AppContext
 from ui.dates import date_edit, date_of, qdate
 from ui.file_dialogs import ask_save_file_name
-from ui.reviews.dialogs import ERROR_STYLE, DecisionDialog, DoneDialog, TallyDialog
+from ui.reviews.dialogs import DecisionDialog, DoneDialog, TallyDialog
+from ui.widgets.service_dialog import ERROR_STYLE
 
 NOTE_STYLE = "color: #555;"
 
