@@ -221,7 +221,25 @@ class AmendDialog(_ServiceDialog):
         )
 
 
-class ReplyDialog(_ServiceDialog):
+class _DemandDialog(_ServiceDialog):
+    """A form about one demand (答复, 办结, 点评, 上报, 乡镇答复): what is typed is kept as a draft of
+    ``form`` for that demand."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        demand: demands.DemandInfo,
+        title: str,
+        form: str,
+        parent: QWidget | None,
+        today: dt.date | None,
+    ) -> None:
+        super().__init__(ctx, title, parent)
+        self.keep_draft(form, demand.id)
+        self.demand, self.today = demand, today or dt.date.today()
+
+
+class ReplyDialog(_DemandDialog):
     """待办 → 已答复."""
 
     def __init__(
@@ -231,9 +249,7 @@ class ReplyDialog(_ServiceDialog):
         parent: QWidget | None = None,
         today: dt.date | None = None,
     ) -> None:
-        super().__init__(ctx, "答复群众诉求", parent)
-        self.keep_draft("demand_reply", demand.id)
-        self.demand, self.today = demand, today or dt.date.today()
+        super().__init__(ctx, demand, "答复群众诉求", "demand_reply", parent, today)
         self.handling = QPlainTextEdit(demand.handling, self)
         self.handling.setTabChangesFocus(True)
         self.reply = QPlainTextEdit(self)
@@ -316,7 +332,7 @@ class FeedbackBox(QGroupBox):
         )
 
 
-class CloseDialog(_ServiceDialog):
+class CloseDialog(_DemandDialog):
     """已答复 → 已办结, with the resident's 点评 when it is given at the closing itself."""
 
     def __init__(
@@ -326,9 +342,7 @@ class CloseDialog(_ServiceDialog):
         parent: QWidget | None = None,
         today: dt.date | None = None,
     ) -> None:
-        super().__init__(ctx, "诉求办结", parent)
-        self.keep_draft("demand_close", demand.id)
-        self.demand, self.today = demand, today or dt.date.today()
+        super().__init__(ctx, demand, "诉求办结", "demand_close", parent, today)
         self.handling = QPlainTextEdit(demand.handling, self)
         self.handling.setTabChangesFocus(True)
         self.closed_on = date_edit(self.today, self)
@@ -355,7 +369,7 @@ class CloseDialog(_ServiceDialog):
         )
 
 
-class FeedbackDialog(_ServiceDialog):
+class FeedbackDialog(_DemandDialog):
     """群众点评 of a closed demand, given after the closing (the next visit, a call, a paper signature)."""
 
     def __init__(
@@ -365,9 +379,7 @@ class FeedbackDialog(_ServiceDialog):
         parent: QWidget | None = None,
         today: dt.date | None = None,
     ) -> None:
-        super().__init__(ctx, "群众点评", parent)
-        self.keep_draft("demand_feedback", demand.id)
-        self.demand, self.today = demand, today or dt.date.today()
+        super().__init__(ctx, demand, "群众点评", "demand_feedback", parent, today)
         self.form.addRow("诉求", _demand_label(demand, self))
         done = QLabel(f"{demand.closed_on}办结。{demand.handling}", self)
         done.setWordWrap(True)
@@ -380,7 +392,7 @@ class FeedbackDialog(_ServiceDialog):
         demands.record_feedback(work, self.demand.id, self.feedback.value(), today=self.today)
 
 
-class ReferDialog(_ServiceDialog):
+class ReferDialog(_DemandDialog):
     """上报乡镇: 待办 → 已上报乡镇, naming the town's office and what the village asks of it."""
 
     def __init__(
@@ -390,9 +402,7 @@ class ReferDialog(_ServiceDialog):
         parent: QWidget | None = None,
         today: dt.date | None = None,
     ) -> None:
-        super().__init__(ctx, "上报乡镇（交办）", parent)
-        self.keep_draft("demand_refer", demand.id)
-        self.demand, self.today = demand, today or dt.date.today()
+        super().__init__(ctx, demand, "上报乡镇（交办）", "demand_refer", parent, today)
         self.office = QComboBox(self)
         self.office.addItem("（请选择乡镇科室）", None)
         for office in referral.OFFICES:
@@ -425,7 +435,7 @@ class ReferDialog(_ServiceDialog):
         )
 
 
-class TownReplyDialog(_ServiceDialog):
+class TownReplyDialog(_DemandDialog):
     """乡镇答复 of a demand a village referred: the answer, or its forwarding to a county department."""
 
     def __init__(
@@ -436,9 +446,7 @@ class TownReplyDialog(_ServiceDialog):
         parent: QWidget | None = None,
         today: dt.date | None = None,
     ) -> None:
-        super().__init__(ctx, "乡镇答复村里上报的诉求", parent)
-        self.keep_draft("demand_town_reply", demand.id)
-        self.demand, self.today = demand, today or dt.date.today()
+        super().__init__(ctx, demand, "乡镇答复村里上报的诉求", "demand_town_reply", parent, today)
         self.kind_box, self.kind = _radios(referral.REPLY_KINDS, self, "答复方式")
         self.kind.button(0).setChecked(True)
         self.forwarded_to = QLineEdit(demand.town_forwarded_to, self)
