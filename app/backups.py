@@ -19,7 +19,7 @@ from db import backups, cipher, migrate
 from db.backups import BackupFailed, BackupSummary
 from db.engine import make_engine
 
-from app.errors import UserError
+from app.errors import UserError, folder_gone
 from app.workspace import DB_NAME, Workspace
 
 
@@ -56,13 +56,18 @@ def backup_to(ws: Workspace, out: Path | str | None = None) -> Path:
     if out is None:
         return backups.write_backup(ws.db_path, ws.backups_dir, "manual", ws.key, slots_file=ws.slots_file)
     out = Path(out)
+    if out.is_dir():  # a folder given (the stick's own, "E:\\"): the backup goes into it, named as ever
+        out = out / default_backup_name(ws)
     if out.suffix.lower() != ".db":
         out = out.with_name(out.name + ".db")
     if out.exists():
         raise UserError(f"{out} 已经存在：请换一个文件名，或先把旧文件移走", field="out")
     if not out.parent.is_dir():
         raise UserError(f"文件夹 {out.parent} 不存在（U 盘可能没有插好）", field="out")
-    made = backups.copy_file(ws.db_path, out, ws.key)
+    try:
+        made = backups.copy_file(ws.db_path, out, ws.key)
+    except (FileNotFoundError, NotADirectoryError):
+        raise folder_gone(out) from None
     backups.keep_slots(ws.slots_file, made)
     return made
 

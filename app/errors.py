@@ -61,6 +61,17 @@ _ERRNO_WORDS = {
 }
 
 
+def folder_gone(target: object) -> EnvironmentFailure:
+    """A file could not be made where the user chose (the folder does not exist, or went away with a
+    stick pulled out while it was written)."""
+    from pathlib import Path
+
+    folder = Path(str(target)).parent
+    return EnvironmentFailure(
+        f"无法在 {folder} 里写文件：这个文件夹不存在，或已经不能用了（U 盘可能被拔出）。请插好 U 盘，或换一个位置后再试"
+    )
+
+
 def os_error_text(exc: OSError) -> str:
     """An OSError in Chinese (the system's own text may be English): what to do where the program
     knows, else what happened, else the error's number."""

@@ -33,7 +33,7 @@ from db.models import Station
 
 from app.charts import MonthChart, add_to_workbook
 from app.dates import cn_date
-from app.errors import UserError
+from app.errors import UserError, folder_gone
 from app.excel import literal
 from app.work import Work
 
@@ -260,6 +260,10 @@ class LedgerBook:
             self._abandon()
             _remove_quietly(tmp)
             raise UserError(f"无法写入 {target}：文件可能正在 Excel 中打开，请关闭后重试") from None
+        except (FileNotFoundError, NotADirectoryError):
+            self._abandon()
+            _remove_quietly(tmp)
+            raise folder_gone(target) from None
         except BaseException:
             self._abandon()
             _remove_quietly(tmp)
@@ -274,6 +278,27 @@ class LedgerBook:
         for sheet in self.wb.worksheets:
             with contextlib.suppress(Exception):
                 sheet.close()
+
+
+def save_workbook(wb: Workbook, target: Path | str) -> Path:
+    """Save an openpyxl workbook (one made whole in memory: the import's error rows) to ``target`` whole
+    or not at all, as :meth:`LedgerBook.save` does: a file open in Excel or a folder gone is said in
+    Chinese and leaves no part of a file behind."""
+    target = Path(target)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        wb.save(tmp)
+        os.replace(tmp, target)
+    except PermissionError:
+        _remove_quietly(tmp)
+        raise UserError(f"无法写入 {target}：文件可能正在 Excel 中打开，请关闭后重试") from None
+    except (FileNotFoundError, NotADirectoryError):
+        _remove_quietly(tmp)
+        raise folder_gone(target) from None
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+    return target
 
 
 def _remove_quietly(path: Path) -> None:

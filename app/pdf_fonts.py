@@ -33,6 +33,7 @@ from typing import Any
 
 from fpdf import FPDF
 
+from app.errors import folder_gone
 from app.paths import CJK_FAMILY, cjk_font_path
 
 FAMILY = CJK_FAMILY
@@ -107,9 +108,11 @@ class CjkPdf(FPDF):
         try:
             self.output(str(tmp))
             os.replace(tmp, target)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(OSError):  # the stick is gone: nothing is left to remove either
                 tmp.unlink(missing_ok=True)
+            if isinstance(exc, FileNotFoundError | NotADirectoryError):
+                raise folder_gone(target) from None
             raise
         return target
 

@@ -150,3 +150,49 @@ def test_an_export_to_a_name_too_long_is_said_in_chinese_and_leaves_nothing(vill
     assert r.stderr.strip().startswith("错误：文件名或路径太长") and "Traceback" not in r.stderr
     assert "Exception ignored" not in r.stderr and "I/O operation" not in r.stderr
     assert not [p for p in tmp_path.iterdir() if p.is_file()]  # no half-written workbook beside it
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("households", "cards", "{gone}/联系卡.pdf"),
+        ("households", "import", "{roster}", "--errors", "{gone}/错误行.xlsx"),
+        ("backup", "--out", "{gone}/备份.db"),
+    ],
+)
+def test_a_file_written_into_a_folder_that_is_not_there_is_said_in_chinese(
+    village_ws, village_admin, tmp_path, command
+):
+    """A folder typed wrong, or a stick pulled out while the file was written: the contact cards and the
+    import's error rows were an English traceback (FileNotFoundError), the import's rows undone."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["户主姓名", "姓名", "与户主关系", "身份证号", "组"])
+    wb.active.append(["王大", "王大", "户主", "123", "一组"])  # a bad ID: an error row to write
+    wb.save(tmp_path / "名册.xlsx")
+    from db import vocab
+
+    from app.households import cadres
+
+    hid = add_household(village_ws, "李一")  # a card to print: a household with its contact cadre
+    with village_ws.work(village_admin) as w:
+        cadres.assign_cadre(w, hid, vocab.CONTACT_CADRE, village_admin.id, on=dt.date(2026, 1, 1))
+    village_ws.close(daily_backup=False)
+    gone = tmp_path / "拔出的U盘"
+    args = [a.format(gone=gone, roster=tmp_path / "名册.xlsx") for a in command]
+    r = _cli(*args, "--data-dir", village_ws.root)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines()[-1].startswith("错误：") and "拔出的U盘" in r.stderr, r.stderr
+    assert not gone.exists()
+
+
+def test_a_backup_to_a_folder_goes_into_it_with_its_own_name(village_ws, tmp_path):
+    """ "backup --out E:\\" wrote E:.db beside the stick's folder (the folder's name and ".db")."""
+    stick = tmp_path / "U盘"
+    stick.mkdir()
+    village_ws.close(daily_backup=False)
+    r = _cli("backup", "--out", stick, "--data-dir", village_ws.root)
+    assert r.returncode == 0, r.stderr
+    (made,) = stick.glob("*.db")
+    assert made.name.startswith("minqing-") and not (tmp_path / "U盘.db").exists()

@@ -33,6 +33,7 @@ from app.households.excel_plan import ImportPlan, RosterRow, household_values, p
 from app.households.excel_read import read_sheet
 from app.households.roster import refresh_search_text
 from app.households.tags import hidden_tags, tag_row_id
+from app.ledger_book import save_workbook
 from app.ownership import require_village_station
 from app.pinyin import name_keys
 from app.sync.records import table_of
@@ -270,8 +271,7 @@ def write_error_workbook(plan: ImportPlan, out: Path | str) -> Path:
             row[i].number_format = "@"
     ws.column_dimensions[_col_letter(len(header) + 1)].width = 60
     ws.freeze_panes = "A2"
-    wb.save(out)
-    return out
+    return save_workbook(wb, out)
 
 
 def _col_letter(n: int) -> str:
