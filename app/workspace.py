@@ -177,10 +177,20 @@ class Workspace:
         a large, cleanly closed, up-to-date database is checked in the background, and every commit
         waits for the verdict (:meth:`wait_for_check`)."""
         ws = cls(Path(root))
+        if ws.root.exists() and not ws.root.is_dir():
+            raise UserError(
+                f"{ws.root} 是一个文件，不是工作目录：请换一个文件夹（--data-dir）", field="data_dir"
+            )
         if not ws.root.exists():
             if not create:
                 raise UserError(f"工作目录 {ws.root} 不存在，请先用 init 建立工作站")
-            ws.root.mkdir(parents=True)
+            try:
+                ws.root.mkdir(parents=True)
+            except (NotADirectoryError, FileExistsError):  # a part of the path is a file
+                raise UserError(
+                    f"无法建立工作目录 {ws.root}：路径中有一段是文件，不是文件夹；请换一个文件夹（--data-dir）",
+                    field="data_dir",
+                ) from None
         ws._defer_check = defer_check
         for sub in (ws.root, ws.logs_dir, ws.backups_dir, ws.attachments_dir, ws.keys_dir):
             private_dir(sub)

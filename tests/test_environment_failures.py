@@ -196,3 +196,31 @@ def test_a_backup_to_a_folder_goes_into_it_with_its_own_name(village_ws, tmp_pat
     assert r.returncode == 0, r.stderr
     (made,) = stick.glob("*.db")
     assert made.name.startswith("minqing-") and not (tmp_path / "U盘.db").exists()
+
+
+def test_a_file_given_as_the_workspace_folder_is_said_in_chinese(tmp_path):
+    """--data-dir naming a file (a workbook picked by mistake), or a folder under one: FileExistsError."""
+    picked = tmp_path / "名册.xlsx"
+    picked.write_bytes(b"PK\x03\x04")
+    for args, words in (
+        (("stats", "--data-dir", picked), "是一个文件，不是工作目录"),
+        (
+            ("init", "village", "--data-dir", picked / "ws", "--code", "370681101299", "--name", "测试村"),
+            "有一段是文件",
+        ),
+    ):
+        r = _cli(*args)
+        assert r.returncode == 1 and "Traceback" not in r.stderr and words in r.stderr, r.stderr
+    assert picked.read_bytes() == b"PK\x03\x04"
+
+
+def test_a_picture_taken_for_a_receipt_or_a_card_is_said_to_be_another_file():
+    """Any bytes counted for brackets: a picture's said "回执的嵌套层数超过 8 层" (a random file's brackets)."""
+    from app.sync import gate
+
+    picture = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40  # brackets, nested deep, among the bytes
+    with pytest.raises(gate.ReceiptInvalid) as caught:
+        gate.load_receipt(picture)
+    assert "不是民情簿的回执文件" in caught.value.reason and "嵌套" not in caught.value.reason
+    with pytest.raises(gate.ReceiptInvalid, match="嵌套层数超过"):  # a deep document of ours still is
+        gate.load_receipt(b"[" * 100 + b"]" * 100)

@@ -134,6 +134,8 @@ def load_json(
     surrogate and a byte-order mark, which ``json`` let in, are refused here as not valid JSON."""
     if len(data) > max_bytes:
         raise fail(f"{what}过大（{len(data)} 字节，上限 {max_bytes} 字节）")
+    if data.lstrip()[:1] not in (b"{", b"["):  # every document of ours is an object or a list
+        raise fail(f"这不是民情簿的{what}文件，可能拿错了文件")
     if max_depth is not None and json_depth(data, max_depth) > max_depth:
         raise fail(f"{what}的嵌套层数超过 {max_depth} 层")
     try:
