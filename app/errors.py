@@ -32,7 +32,16 @@ IN_USE_OR_DENIED = (
 NAME_TOO_LONG = "文件名或路径太长：请换一个短一点的文件名，或存到浅一点的文件夹（如 U 盘的根目录）"
 # Windows errors Python gives no errno of their own: ERROR_FILE_TOO_LARGE, ERROR_FILENAME_EXCED_RANGE (a
 # path past Windows' 260 characters)
-_WINERROR_ADVICE = {223: FILE_TOO_LARGE, 206: NAME_TOO_LONG}
+_WINERROR_ADVICE = {
+    223: FILE_TOO_LARGE,  # ERROR_FILE_TOO_LARGE
+    206: NAME_TOO_LONG,  # ERROR_FILENAME_EXCED_RANGE
+    # Windows says these with errno EINVAL or EIO, which Linux never gives for them
+    123: '文件名里有 Windows 不允许的字符（\\ / : * ? " < > |）：请改一个文件名',  # ERROR_INVALID_NAME
+    21: "设备没有准备好（U 盘或读卡器里可能没有插好）：请插好后再试",  # ERROR_NOT_READY
+    1117: "读写出错（U 盘可能被拔出或已损坏）：请重新插好 U 盘后再试",  # ERROR_IO_DEVICE
+    53: "找不到网络上的这个位置（网络断了，或共享文件夹关了）：请换一个位置",  # ERROR_BAD_NETPATH
+    67: "找不到网络上的这个位置（网络断了，或共享文件夹关了）：请换一个位置",  # ERROR_BAD_NET_NAME
+}
 # errno → what to do (POSIX and Windows both set these through Python's OSError).
 _ERRNO_ADVICE = {
     28: "磁盘或 U 盘已满：请腾出空间（或换一个 U 盘）后再试",  # ENOSPC

@@ -224,3 +224,22 @@ def test_a_picture_taken_for_a_receipt_or_a_card_is_said_to_be_another_file():
     assert "不是民情簿的回执文件" in caught.value.reason and "嵌套" not in caught.value.reason
     with pytest.raises(gate.ReceiptInvalid, match="嵌套层数超过"):  # a deep document of ours still is
         gate.load_receipt(b"[" * 100 + b"]" * 100)
+
+
+@pytest.mark.parametrize(
+    ("winerror", "err", "words"),
+    [
+        (123, errno.EINVAL, "不允许的字符"),  # 台账?.xlsx typed on the command line
+        (21, errno.EINVAL, "没有准备好"),  # a card reader with no card
+        (1117, errno.EIO, "U 盘可能被拔出"),
+        (53, errno.ENOENT, "网络"),
+    ],
+)
+def test_what_windows_says_of_a_name_a_stick_or_a_network_is_said_in_chinese(winerror, err, words):
+    """Windows gives these as errno EINVAL (a bug's errno elsewhere) or EIO: only its own number tells
+    them apart. (OSError takes the number on Windows only; set here as Windows sets it.)"""
+    exc = OSError(err, "English words from the system", "E:\\台账?.xlsx")
+    exc.winerror = winerror
+    failure = environment_failure(exc)
+    assert failure is not None and words in failure.message and "English" not in failure.message
+    assert environment_failure(OSError(errno.EINVAL, "Invalid argument")) is None  # without it: a bug
