@@ -13,6 +13,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -47,6 +48,39 @@ EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("minqing.cli")
 
 
+# argparse's own words for a command typed wrong (Python's, in English), as the user reads them in Chinese.
+# "argument X: …" wraps another of them.
+_USAGE_ERRORS = (
+    (re.compile(r"the following arguments are required: (.*)", re.S), "缺少必填的参数：{0}"),
+    (re.compile(r"unrecognized arguments: (.*)", re.S), "不认识的参数：{0}"),
+    (re.compile(r"invalid choice: (.*) \(choose from (.*)\)", re.S), "{0} 不是可选的值（可选：{1}）"),
+    (re.compile(r"expected one argument"), "后面要跟一个值"),
+    (re.compile(r"expected at least one argument"), "后面至少要跟一个值"),
+    (re.compile(r"expected at most one argument"), "后面最多跟一个值"),
+    (re.compile(r"expected (\d+) arguments?"), "后面要跟 {0} 个值"),
+    (re.compile(r"invalid (\S+) value: (.*)", re.S), "{1} 不是有效的值（应为 {0}）"),
+    (re.compile(r"ambiguous option: (\S+) could match (.*)", re.S), "选项 {0} 不明确，可能是：{1}"),
+    (re.compile(r"not allowed with argument (.*)", re.S), "不能与参数 {0} 同时使用"),
+    (re.compile(r"one of the arguments (.*) is required", re.S), "参数 {0} 必须给出其中一个"),
+    (re.compile(r"ignored explicit argument (.*)", re.S), "这个选项不带值：{0}"),
+    (re.compile(r"can't open '(.*)': (.*)", re.S), "无法打开 {0}：{1}"),
+)
+_ARGUMENT = re.compile(r"argument (.+?): (.*)", re.S)
+_TYPE_NAMES = {"int": "整数", "float": "数字"}
+
+
+def usage_error_in_chinese(message: str) -> str:
+    """argparse's message for a command typed wrong, in Chinese (one it does not know stays as it is)."""
+    m = _ARGUMENT.fullmatch(message)
+    if m is not None:
+        return f"参数 {m.group(1)}：{usage_error_in_chinese(m.group(2))}"
+    for pattern, words in _USAGE_ERRORS:
+        m = pattern.fullmatch(message)
+        if m is not None:
+            return words.format(*(_TYPE_NAMES.get(g, g) for g in m.groups()))
+    return message
+
+
 class ChineseArgumentParser(argparse.ArgumentParser):
     """argparse with Chinese headings; usage errors exit 2 as argparse does."""
 
@@ -59,7 +93,7 @@ class ChineseArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: 用法错误：{message}\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: 用法错误：{usage_error_in_chinese(message)}\n")
 
     def format_usage(self) -> str:
         return super().format_usage().replace("usage:", "用法：")

@@ -102,3 +102,23 @@ def test_second_init_is_refused_and_wrong_usage_exits_2(tmp_path, templates):
     assert r.returncode == 1 and "不能重复初始化" in r.stderr
     assert run("init", "village", "--code", "1").returncode == 2
     assert run("no-such-command").returncode == 2
+
+
+def test_a_command_typed_wrong_is_said_in_chinese(tmp_path):
+    """argparse's own messages are English ("the following arguments are required: --out"); the
+    program's usage errors said them after a Chinese "用法错误："."""
+    from app.cli import usage_error_in_chinese
+
+    for args, words in (
+        (("salvage", "--data-dir", str(tmp_path)), "缺少必填的参数：--out"),
+        (("init", str(tmp_path)), "不是可选的值（可选：'village', 'town'）"),
+        (("stats", "--data-dir", str(tmp_path), "--bogus"), "不认识的参数：--bogus"),
+        (("backup", "--data-dir"), "参数 --data-dir：后面要跟一个值"),
+        (("demo", "--households", "abc", "--data-dir", str(tmp_path)), "'abc' 不是有效的值（应为 整数）"),
+    ):
+        r = run(*args)
+        assert r.returncode == 2 and words in r.stderr, r.stderr
+        last = r.stderr.strip().splitlines()[-1]
+        assert "用法错误：" in last and not any(w in last for w in ("argument", "expected", "invalid")), last
+    assert not list(tmp_path.iterdir())  # nothing made
+    assert usage_error_in_chinese("something new") == "something new"  # one it does not know: as it is
