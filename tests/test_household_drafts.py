@@ -50,7 +50,7 @@ def _tick(dlg, tag: str) -> None:
 
 
 def _ticked(dlg) -> list[str]:
-    return dlg._kept_tags()
+    return dlg._ticked_tags()
 
 
 def _kept(ws) -> list:

@@ -253,7 +253,7 @@ class HouseholdDialog(QDialog):
         dialog_layout = QVBoxLayout(self)
         self.tabs = QTabWidget(self)
         dialog_layout.addWidget(self.tabs, 1)
-        roster_tab = self.roster_tab = QWidget()
+        roster_tab = QWidget()
         outer = QVBoxLayout(roster_tab)
         self.tabs.addTab(roster_tab, "户籍信息(&H)")
         top = QGridLayout()
@@ -376,7 +376,7 @@ class HouseholdDialog(QDialog):
                     KeptPart(
                         "members", self._kept_members, self._put_members, (self.members_model.modelReset,)
                     ),
-                    KeptPart("tags", self._kept_tags, self._put_tags, (self.tags.itemChanged,)),
+                    KeptPart("tags", self._ticked_tags, self._put_tags, (self.tags.itemChanged,)),
                 ),
             )
         self._loaded_state = self._state()
@@ -400,7 +400,7 @@ class HouseholdDialog(QDialog):
         saved = [by_id.get(m.id, m) for m in self.members_model.members if m.id]
         self.members_model.set_members(saved + [m for m in kept if not m.id], self.members_model.status)
 
-    def _kept_tags(self) -> list[str]:
+    def _ticked_tags(self) -> list[str]:
         return [
             self.tags.item(i).data(Qt.ItemDataRole.UserRole)
             for i in range(self.tags.count())
@@ -672,11 +672,7 @@ class HouseholdDialog(QDialog):
         if self.read_only:
             return
         today = dt.date.today()
-        tags = [
-            self.tags.item(i).data(Qt.ItemDataRole.UserRole)
-            for i in range(self.tags.count())
-            if self.tags.item(i).checkState() == Qt.CheckState.Checked
-        ]
+        tags = self._ticked_tags()
         try:
             with self.ctx.work() as w:
                 data = self.household_input()
