@@ -248,8 +248,14 @@ def _log_to_workspace(args: argparse.Namespace) -> Callable[[], None]:
     def setup() -> None:
         nonlocal done
         if not done and (data_dir / "minqing.db").exists():
-            logs.setup(data_dir / "logs")
             done = True
+            try:
+                logs.setup(data_dir / "logs")
+            except OSError as exc:
+                # a workspace on a read-only or full medium: the command goes on without its log file
+                # and says the medium's problem, in Chinese, where it would write (or not at all)
+                if environment_failure(exc) is None:
+                    raise
 
     return setup
 

@@ -81,6 +81,26 @@ def folder_gone(target: object) -> EnvironmentFailure:
     )
 
 
+def workspace_unwritable(root: object, exc: OSError) -> EnvironmentFailure | None:
+    """The workspace's own folder could not be written (its logs, backups or keys folder made), or its
+    database not even read for want of room: on a read-only medium, what to do about the workspace (a
+    stick's write-protect switch; a laptop disk that turned read-only is failing: copy the workspace away
+    and open it there); on a full one, that nothing is lost and room is needed; another environment
+    failure as it is; None for a bug."""
+    if exc.errno == errno.ENOSPC:
+        return EnvironmentFailure(
+            f"工作目录 {root} 所在的磁盘已经满了，民情簿无法打开数据库（磁盘满不会损坏已经保存的内容）。"
+            "请删除这个磁盘上不需要的文件，腾出至少 100 MB 空间后再打开"
+        )
+    if exc.errno == errno.EROFS:
+        return EnvironmentFailure(
+            f"工作目录 {root} 所在的磁盘现在是只读的，民情簿不能在这里打开它。若它在 U 盘上，请拨开 U 盘的写保护开关后再试；"
+            "若电脑硬盘突然变成只读，硬盘可能出了故障：请尽快把整个工作目录（连同其中的 keys 文件夹）复制到 U 盘或另一台电脑，"
+            "在那里打开并备份"
+        )
+    return environment_failure(exc)
+
+
 def os_error_text(exc: OSError) -> str:
     """An OSError in Chinese (the system's own text may be English): what to do where the program
     knows, else what happened, else the error's number."""

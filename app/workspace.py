@@ -23,7 +23,7 @@ from db import backups, cipher, keyslots, run_marks
 from db.files import create_private_file, private_dir, private_file
 from db.keyslots import KeySlots, KeySlotsDamaged
 
-from app.errors import EnvironmentFailure, UserError, environment_failure
+from app.errors import EnvironmentFailure, UserError, environment_failure, workspace_unwritable
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -134,6 +134,7 @@ class Workspace:
         self._station: Station | None = None
         self._check_done: threading.Event | None = None  # set when a background check has finished
         self._check_problems: list[str] = []
+        self._check_failure: EnvironmentFailure | None = None  # the background check could not run
         self._check_stop = threading.Event()  # set by close: the background check ends without a verdict
         self._check_stopped = False  # ... and it did
         self._check_full = False  # the background check is the full integrity_check (after a crash)
@@ -192,8 +193,14 @@ class Workspace:
                     field="data_dir",
                 ) from None
         ws._defer_check = defer_check
-        for sub in (ws.root, ws.logs_dir, ws.backups_dir, ws.attachments_dir, ws.keys_dir):
-            private_dir(sub)
+        try:
+            for sub in (ws.root, ws.logs_dir, ws.backups_dir, ws.attachments_dir, ws.keys_dir):
+                private_dir(sub)
+        except OSError as exc:
+            failure = workspace_unwritable(ws.root, exc)
+            if failure is None:
+                raise
+            raise failure from None
         slots = ws.key_slots()
         has_db = ws.db_path.exists() and ws.db_path.stat().st_size > 0
         if has_db and cipher.is_plain(ws.db_path):
@@ -402,7 +409,7 @@ class Workspace:
         # residents' data: the folder, its database (and journals), logs and backups are the owner's only
         for sub in (self.root, self.logs_dir, self.backups_dir, self.attachments_dir, self.keys_dir):
             private_dir(sub)
-        self._check_done, self._check_problems = None, []
+        self._check_done, self._check_problems, self._check_failure = None, [], None
         self._runs_gone = run_marks.marks_of_runs_gone(self.root)
         self.key = key
         try:
@@ -537,6 +544,11 @@ class Workspace:
                 )
             except backups.CheckStopped:
                 self._check_stopped = True
+            except OSError as exc:  # a full disk: no verdict; every write is refused with what to do
+                self._check_failure = workspace_unwritable(self.root, exc)
+                self._check_stopped = True  # closed as unverified: no day's backup, the check owed again
+                if self._check_failure is None:
+                    raise
             finally:
                 done.set()
 
@@ -562,6 +574,8 @@ class Workspace:
         self._check_done.wait()
         if self._check_problems:
             raise self._damaged(self._check_problems, self.key)
+        if self._check_failure is not None:
+            raise self._check_failure
         self._write_held_audit(session)
 
     def _write_held_audit(self, session: Session | None = None) -> None:
@@ -664,7 +678,13 @@ class Workspace:
         run did not close cleanly. Raises :class:`DatabaseDamaged` (the file is left as it was)."""
         if not self.db_path.exists() or self.db_path.stat().st_size == 0:
             return
-        problems = backups.integrity_problems(self.db_path, self.key, full=bool(self._runs_gone))
+        try:
+            problems = backups.integrity_problems(self.db_path, self.key, full=bool(self._runs_gone))
+        except OSError as exc:  # a full disk: the check could not run (the file is not called damaged)
+            failure = workspace_unwritable(self.root, exc)
+            if failure is None:
+                raise
+            raise failure from None
         if problems:
             raise self._damaged(problems, self.key)
 

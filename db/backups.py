@@ -80,6 +80,7 @@ def integrity_problems(
     try:
         conn = cipher.connect(path, key, readonly=True)
     except cipher.Error as exc:
+        _raise_if_disk_full(path, exc)
         return [str(exc)]
     try:
         if stop is not None:
@@ -93,12 +94,34 @@ def integrity_problems(
     except (cipher.Error, MemoryError) as exc:
         if stop is not None and stop.is_set():
             raise CheckStopped() from None
+        _raise_if_disk_full(path, exc)
         return (_page_problems(path, key) if key is not None else []) or [str(exc)]
     finally:
         conn.close()
     if rows != ["ok"] and key is not None:
         return _page_problems(path, key) or [str(r) for r in rows]
     return [] if rows == ["ok"] else [str(r) for r in rows]
+
+
+# Free space below which a check that SQLite could not run is taken for a full disk, not a damaged file:
+# SQLite needs room for the shared-memory file beside the database (32 KiB and more) to read it at all.
+DISK_FULL_BYTES = 64 * 1024 * 1024
+
+
+def _raise_if_disk_full(path: Path, exc: BaseException) -> None:
+    """A check that failed with an I/O error on a disk with almost no room left: raise ENOSPC (the
+    caller says "the disk is full"), so that a sound database on a full disk is never called damaged
+    (and restored from an older backup, losing what came since). A file SQLite reads as damaged, or an
+    I/O error with room to spare (a bad sector), is a problem of the file, returned as one."""
+    text = str(exc).lower()
+    if not any(word in text for word in ("disk i/o error", "unable to open", "disk is full")):
+        return
+    try:
+        free = shutil.disk_usage(Path(path).parent).free
+    except OSError:
+        return
+    if free < DISK_FULL_BYTES:
+        raise OSError(28, os.strerror(28), str(Path(path).parent)) from exc
 
 
 def _page_problems(path: Path, key: bytes) -> list[str]:

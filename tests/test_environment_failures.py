@@ -18,6 +18,7 @@ from db import cipher
 
 from app.errors import EnvironmentFailure, UserError, environment_failure
 
+from tests.conftest import ADMIN
 from tests.sync_support import add_household, enroll_village
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -243,3 +244,108 @@ def test_what_windows_says_of_a_name_a_stick_or_a_network_is_said_in_chinese(win
     failure = environment_failure(exc)
     assert failure is not None and words in failure.message and "English" not in failure.message
     assert environment_failure(OSError(errno.EINVAL, "Invalid argument")) is None  # without it: a bug
+
+
+def _full_disk_for_the_check(ws, monkeypatch) -> None:
+    """The database's shared-memory file made unwritable as on a full disk (a link to /dev/full: every
+    write there fails, so SQLite cannot read the file at all), and the disk counted as full: the
+    threshold above this folder's free space, as DEFER_CHECK_BYTES = 0 counts a small village as large."""
+    import shutil
+
+    from db import backups
+
+    ws.close()
+    for suffix in ("-wal", "-shm"):
+        ws.db_path.with_name(ws.db_path.name + suffix).unlink(missing_ok=True)
+    ws.db_path.with_name(ws.db_path.name + "-shm").symlink_to("/dev/full")
+    monkeypatch.setattr(backups, "DISK_FULL_BYTES", shutil.disk_usage(ws.root).free + (1 << 30))
+
+
+def test_a_full_disk_is_not_taken_for_a_damaged_database(village_ws, monkeypatch):
+    """The check SQLite could not run on a full disk said "数据库文件已损坏" and offered an older
+    backup in its place (what came since would have been lost): now the disk is said to be full."""
+    from app.workspace import DatabaseDamaged, Workspace
+
+    before = village_ws.db_path.read_bytes()
+    _full_disk_for_the_check(village_ws, monkeypatch)
+    with pytest.raises(EnvironmentFailure) as caught:
+        Workspace.open(village_ws.root, create=False, credentials=ADMIN)
+    assert not isinstance(caught.value, DatabaseDamaged)
+    assert "磁盘已经满了" in caught.value.message and str(village_ws.root) in caught.value.message
+    assert "损坏" not in caught.value.message.replace("不会损坏", "")
+    assert village_ws.db_path.read_bytes() == before  # nothing written
+    # the same failure with room to spare on the disk (a bad sector) is still a problem of the file
+    from db import backups
+
+    monkeypatch.setattr(backups, "DISK_FULL_BYTES", 0)
+    with pytest.raises(DatabaseDamaged):
+        Workspace.open(village_ws.root, create=False, credentials=ADMIN)
+
+
+def test_a_full_disk_at_the_sign_in_is_said_whole_in_the_box(village_ws, monkeypatch, qtbot):
+    """In the window the check runs when the password opens the database: the box says the disk is full,
+    in lines that all show (the box grows to them), and nothing is called damaged."""
+    from app.workspace import Workspace
+
+    from ui.signin import SignInDialog
+
+    _full_disk_for_the_check(village_ws, monkeypatch)
+    ws = Workspace.open(village_ws.root, create=False, defer_check=True)
+    try:
+        box = SignInDialog(ws)
+        qtbot.addWidget(box)
+        box.show()
+        qtbot.waitExposed(box)
+        box.username.setText(ADMIN[0])
+        box.password.setText(ADMIN[1])
+        assert not box.try_sign_in()
+        assert box.damaged is None and "磁盘已经满了" in box.error.text()
+        layout = box.layout()
+        assert box.height() >= layout.totalHeightForWidth(box.width())  # every line of it shows
+        assert box.error.geometry().bottom() <= box.buttons.geometry().top()
+    finally:
+        ws.close(daily_backup=False)
+
+
+@pytest.mark.parametrize("err", [errno.EROFS, errno.ENOSPC])
+def test_a_workspace_on_a_read_only_or_full_disk_says_what_to_do_with_the_workspace(err):
+    from app.errors import workspace_unwritable
+
+    failure = workspace_unwritable("D:/民情簿", OSError(err, "x", "D:/民情簿/logs"))
+    assert failure is not None and "D:/民情簿" in failure.message
+    assert (
+        ("写保护开关" in failure.message and "复制" in failure.message)
+        if err == errno.EROFS
+        else "腾出" in failure.message
+    )
+    assert workspace_unwritable("D:/民情簿", OSError(errno.ENOENT, "x")) is None  # not the environment's
+
+
+def test_a_workspace_on_a_read_only_medium_is_said_in_chinese(village_ws, tmp_path):
+    """A stick with its write-protect switch on, or a laptop disk the system turned read-only after
+    errors: every command gave a traceback (the log folder could not be set private). A real read-only
+    file system is mounted for this (root only: a user who may not mount has nothing to test it on)."""
+    import shutil
+
+    mount_point = tmp_path / "ro"
+    mount_point.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount_point)], capture_output=True
+    )
+    if made.returncode:
+        pytest.skip(f"this user cannot mount a file system: {made.stderr!r}")
+    try:
+        village_ws.close()
+        shutil.copytree(village_ws.root, mount_point / "ws")
+        subprocess.run(["mount", "-o", "remount,ro", str(mount_point)], check=True)
+        for args in (
+            ("stats",),
+            ("backup", "--out", tmp_path / "备份.db"),
+            ("households", "export", tmp_path / "户.xlsx"),
+        ):
+            r = _cli(*args, "--data-dir", mount_point / "ws")
+            assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+            assert "只读" in r.stderr and "写保护开关" in r.stderr, r.stderr
+        assert not (tmp_path / "户.xlsx").exists()
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=False)

@@ -31,8 +31,8 @@ from app.errors import UserError
 
 from ui.backup_box import BackupBox
 from ui.context import AppContext
-from ui.signin import ERROR_STYLE
 from ui.widgets.caps_lock import CapsLockHint, caps_lock_hint
+from ui.widgets.inline_error import error_label, show_error
 
 TITLES = (
     "村党支部书记",
@@ -45,14 +45,6 @@ TITLES = (
     "人民调解员",
     "乡镇干部",
 )
-
-
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setStyleSheet(ERROR_STYLE)
-    label.setWordWrap(True)
-    label.hide()
-    return label
 
 
 def notify(parent: QWidget, title: str, text: str) -> QMessageBox:
@@ -79,7 +71,7 @@ class _FormDialog(QDialog):
         self.layout_ = QVBoxLayout(self)
         self.form = QFormLayout()
         self.layout_.addLayout(self.form)
-        self.error = _error_label()
+        self.error = error_label()
         self.layout_.addWidget(self.error)
         buttons = QDialogButtonBox()
         self.ok_button = buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -99,8 +91,7 @@ class _FormDialog(QDialog):
         super().showEvent(event)
 
     def show_error(self, message: str, field: str | None = None) -> None:
-        self.error.setText(message)
-        self.error.show()
+        show_error(self.error, message)
         widget = self.fields.get(field or "")
         if widget is not None:
             widget.setFocus()

@@ -29,16 +29,8 @@ from app.sync import station_cards
 from app.workspace import Workspace
 
 from ui.file_dialogs import ask_open_file_name
-from ui.signin import ERROR_STYLE
 from ui.widgets.caps_lock import caps_lock_hint
-
-
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setStyleSheet(ERROR_STYLE)
-    label.setWordWrap(True)
-    label.hide()
-    return label
+from ui.widgets.inline_error import error_label, show_error
 
 
 class StationPage(QWizardPage):
@@ -89,7 +81,7 @@ class StationPage(QWizardPage):
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #555;")
         layout.addWidget(self.hint)
-        self.error = _error_label()
+        self.error = error_label()
         layout.addWidget(self.error)
         layout.addStretch()
         self.village.toggled.connect(self._kind_changed)
@@ -145,8 +137,7 @@ class StationPage(QWizardPage):
         self.code.end(False)
 
     def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.show()
+        show_error(self.error, message)
 
     def checked_values(self) -> dict:
         """The page's values, validated; raises UserError naming the field."""
@@ -211,13 +202,12 @@ class AdminPage(QWizardPage):
         form.addRow("再输一次密码(&R)：", self.confirm)
         layout.addLayout(form)
         self.caps_lock = caps_lock_hint(form)
-        self.error = _error_label()
+        self.error = error_label()
         layout.addWidget(self.error)
         layout.addStretch()
 
     def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.show()
+        show_error(self.error, message)
 
     def validatePage(self) -> bool:
         wizard: SetupWizard = self.wizard()  # type: ignore[assignment]
@@ -272,7 +262,7 @@ class RecoveryPage(QWizardPage):
         self.again.setPlaceholderText("照着抄下的恢复码再输入一遍")
         form.addRow("再输入一遍恢复码(&C)：", self.again)
         layout.addLayout(form)
-        self.error = _error_label()
+        self.error = error_label()
         layout.addWidget(self.error)
         layout.addStretch()
 
@@ -306,8 +296,7 @@ class RecoveryPage(QWizardPage):
         return path
 
     def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.show()
+        show_error(self.error, message)
 
     def validatePage(self) -> bool:
         from db.keyslots import normalize_recovery_code

@@ -29,6 +29,7 @@ from app.workspace import DatabaseDamaged, Workspace
 
 from ui import preload
 from ui.widgets.caps_lock import caps_lock_hint
+from ui.widgets.inline_error import error_label, show_error
 
 if TYPE_CHECKING:
     from db.models import User
@@ -36,8 +37,6 @@ if TYPE_CHECKING:
 # The box shows before the database layer is loaded (SQLAlchemy, the models, the services): it needs
 # only the key slots and the station's public card. :mod:`ui.preload` loads the rest while a password is
 # typed; a sign-in waits for it (app.accounts and what it needs are imported where they are used).
-
-ERROR_STYLE = "color: #b00020;"
 
 
 class SignInDialog(QDialog):
@@ -108,10 +107,7 @@ class SignInDialog(QDialog):
             self.demo_hint.setStyleSheet("color: #555;")
             layout.addWidget(self.demo_hint)
 
-        self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label()
         layout.addWidget(self.error)
 
         self.buttons = QDialogButtonBox()
@@ -132,8 +128,7 @@ class SignInDialog(QDialog):
         (self.password if locked_user is not None else self.username).setFocus()
 
     def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.show()
+        show_error(self.error, message)
 
     def login_name(self) -> str:
         """The login name meant by what is in the box: a chosen (or typed) 姓名 gives its account's login
@@ -271,10 +266,7 @@ class RecoveryDialog(QDialog):
         form.addRow("再输一次新密码(&R)：", self.confirm)
         layout.addLayout(form)
         self.caps_lock = caps_lock_hint(form)
-        self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox()
         self.ok_button = buttons.addButton("重设密码并登录", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -285,8 +277,7 @@ class RecoveryDialog(QDialog):
         self.code.setFocus()
 
     def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.show()
+        show_error(self.error, message)
 
     def try_recover(self) -> bool:
         from app import accounts

@@ -30,8 +30,8 @@ from app.errors import UserError
 
 from ui.dates import date_edit, date_of
 from ui.widgets.form_draft import KeepsDraft
+from ui.widgets.inline_error import error_label, show_error
 
-ERROR_STYLE = "color: #b00020;"
 POLICIES = (
     "最低生活保障",
     "特困供养",
@@ -105,9 +105,7 @@ class AidForm(KeepsDraft, QDialog):
         form.addRow("帮扶人", giver_row)
         form.addRow("关联民情日记(&E)", self.entry)
         form.addRow("备注", self.note)
-        self.error = QLabel(self)
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.error = error_label(self)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -181,7 +179,7 @@ class AidForm(KeepsDraft, QDialog):
             with self.ctx.work() as w:
                 self.saved_id = records.save_aid(w, self.values(), self.record.id if self.record else None)
         except UserError as exc:
-            self.error.setText(exc.message)
+            show_error(self.error, exc.message)
             widget = self.fields.get(exc.field or "")
             if exc.field == "giver" and self.by_unit.isChecked():
                 widget = self.unit
@@ -231,9 +229,7 @@ class PairDialog(QDialog):
         form.addRow("结对日期(&D)" if mode == "start" else "日期(&D)", self.on)
         if mode in ("change", "end"):
             form.addRow("原因(&R)", self.reason)
-        self.error = QLabel(self)
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.error = error_label(self)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -265,7 +261,7 @@ class PairDialog(QDialog):
                 elif self.pair is not None:
                     pairs.end_pair(w, self.pair.id, date_of(self.on), self.reason.currentText())
         except UserError as exc:
-            self.error.setText(exc.message)
+            show_error(self.error, exc.message)
             widget = self.fields.get(exc.field or "")
             if widget is not None:
                 widget.setFocus()

@@ -40,9 +40,8 @@ from ui.dates import pydate, pydatetime, qdate, qdatetime
 from ui.diary.dialogs import AcknowledgeDialog
 from ui.file_dialogs import ask_open_file_names
 from ui.widgets.form_draft import CLOSE_KEEPS_DRAFT, DraftBanner, draft_failure
+from ui.widgets.inline_error import error_label, show_error
 from ui.widgets.person_picker import PersonListPicker
-
-_ERROR_STYLE = "color: #b3261e;"
 
 
 class _TextEdit(QPlainTextEdit):
@@ -84,9 +83,7 @@ class DemandRow(QFrame):
         self.due.setAccessibleName("办理期限")
         self.remove = QPushButton("删除", self)
         self.remove.clicked.connect(lambda: self.removed.emit(self))
-        self.error = QLabel(self)
-        self.error.setStyleSheet(_ERROR_STYLE)
-        self.error.hide()
+        self.error = error_label(self)
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.addWidget(self.category, 0, 0)
@@ -316,10 +313,7 @@ class EntryDialog(QDialog):
             v.addWidget(content)
         else:
             v.addLayout(content)
-        label = QLabel(box)
-        label.setStyleSheet(_ERROR_STYLE)
-        label.setWordWrap(True)
-        label.hide()
+        label = error_label(box)
         v.addWidget(label)
         self.errors[field] = label
         return box
@@ -496,13 +490,10 @@ class EntryDialog(QDialog):
             n = int(field.split(":")[1])
             if 0 <= n < len(self.demand_rows):
                 row = self.demand_rows[n]
-                row.error.setText(message)
-                row.error.show()
+                show_error(row.error, message)
                 row.content.setFocus()
                 return
-        label = self.errors.get(field or "") or self.errors["situation"]
-        label.setText(message)
-        label.show()
+        show_error(self.errors.get(field or "") or self.errors["situation"], message)
         focus = {
             "occurred_at": self.occurred_at,
             "kind": self.kind,

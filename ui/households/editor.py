@@ -40,9 +40,9 @@ from app.households import tags as tag_svc
 
 from ui.dates import pydate, qdate
 from ui.widgets.form_draft import FormDraft, KeptPart
+from ui.widgets.inline_error import ERROR_STYLE, error_label, show_error
 
 MAX_KEPT_MEMBERS = 200  # a draft with more members than any household has is not one this program wrote
-ERROR_STYLE = "color: #b00020;"
 WARN_STYLE = "color: #8a6d00;"
 
 
@@ -268,9 +268,7 @@ class HouseholdDialog(QDialog):
         self.delivered_on = QDateEdit(QDate.currentDate())
         self.delivered_on.setDisplayFormat("yyyy-MM-dd")
         self.delivered_on.setCalendarPopup(True)
-        self.field_error = QLabel()
-        self.field_error.setStyleSheet(ERROR_STYLE)
-        self.field_error.setWordWrap(True)
+        self.field_error = error_label()
         for i, (label_text, w) in enumerate(
             (
                 ("户编号", self.household_no),
@@ -708,7 +706,7 @@ class HouseholdDialog(QDialog):
         self.accept()
 
     def _show_error(self, message: str, field: str | None) -> None:
-        self.field_error.setText(message)
+        show_error(self.field_error, message)
         widget = {
             "group_name": self.group,
             "address": self.address,

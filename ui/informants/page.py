@@ -40,10 +40,10 @@ from ui.context import AppContext
 from ui.dates import date_edit, pydate
 from ui.file_dialogs import ask_save_file_name
 from ui.models.lazy import LazyIdModel
+from ui.widgets.inline_error import error_label, show_error
 from ui.widgets.person_picker import PersonPicker, describe
 from ui.widgets.village_filter import VillageFilter
 
-_ERROR_STYLE = "color: #b3261e;"
 TOWN_NOTE = "信息员由各村工作站任命；乡镇可查看和导出。"
 
 
@@ -108,10 +108,7 @@ class AppointDialog(QDialog):
         self.start_on = date_edit(self.today, self)
         self.note = QLineEdit(self)
         self.note.setPlaceholderText("可不填，如：组里老党员，熟悉各家情况")
-        self.error = QLabel(self)
-        self.error.setStyleSheet(_ERROR_STYLE)
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label(self)
         form = QFormLayout()
         form.addRow("村民(&P)", self.picker)
         form.addRow("已选", self.chosen)
@@ -152,8 +149,7 @@ class AppointDialog(QDialog):
             with self.ctx.work() as w:
                 self.result_row = appointments.appoint(w, data, today=self.today)
         except UserError as exc:
-            self.error.setText(exc.message)
-            self.error.show()
+            show_error(self.error, exc.message)
             return
         self.accept()
 
@@ -171,10 +167,7 @@ class EndDialog(QDialog):
         self.end_on = date_edit(self.today, self)
         self.reason = QLineEdit(self)
         self.reason.setPlaceholderText("如：外出务工、身体原因")
-        self.error = QLabel(self)
-        self.error.setStyleSheet(_ERROR_STYLE)
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label(self)
         form = QFormLayout()
         form.addRow("信息员", QLabel(f"{row.name}（{row.group_name}），{cn_date(row.start_on)}起任职", self))
         form.addRow("任期最后一天(&D)", self.end_on)
@@ -199,8 +192,7 @@ class EndDialog(QDialog):
                     w, self.row.id, pydate(self.end_on.date()), reason=self.reason.text(), today=self.today
                 )
         except UserError as exc:
-            self.error.setText(exc.message)
-            self.error.show()
+            show_error(self.error, exc.message)
             return
         self.accept()
 

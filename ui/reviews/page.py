@@ -39,7 +39,7 @@ from ui.context import AppContext
 from ui.dates import date_edit, date_of, qdate
 from ui.file_dialogs import ask_save_file_name
 from ui.reviews.dialogs import DecisionDialog, DoneDialog, TallyDialog
-from ui.widgets.service_dialog import ERROR_STYLE
+from ui.widgets.inline_error import ERROR_STYLE
 
 NOTE_STYLE = "color: #555;"
 

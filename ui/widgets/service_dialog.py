@@ -5,15 +5,14 @@ A subclass that calls ``keep_draft`` keeps what is typed as a draft (:class:`ui.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QVBoxLayout, QWidget
 
 from app.errors import UserError
 from app.work import Work
 
 from ui.context import AppContext
 from ui.widgets.form_draft import KeepsDraft
-
-ERROR_STYLE = "color: #b3261e;"
+from ui.widgets.inline_error import error_label, show_error
 
 
 class ServiceDialog(KeepsDraft, QDialog):
@@ -29,10 +28,7 @@ class ServiceDialog(KeepsDraft, QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle(title)
-        self.error = QLabel(self)
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label(self)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -56,8 +52,7 @@ class ServiceDialog(KeepsDraft, QDialog):
             with self.ctx.work() as w:
                 self.apply(w)
         except UserError as exc:
-            self.error.setText(exc.message)
-            self.error.show()
+            show_error(self.error, exc.message)
             return False
         self.ctx.data_changed.emit(self.changes)
         self.accept()
