@@ -34,9 +34,30 @@ class _Cell(Protocol):
 
 _CellT = TypeVar("_CellT", bound=_Cell)
 
+# What one cell of Excel holds: 32 767 characters, counted in UTF-16 (a character beyond the basic plane,
+# a rare name character of CJK Extension B, counts two). A longer text makes Excel say the file is damaged
+# and offer to repair it, which cuts the text anyway: a 民情日记 pasted from a long document, a case's
+# facts. It is cut here, saying so in the cell.
+CELL_LIMIT = 32_767
+CUT_NOTE = "……（以下超出 Excel 单元格 32767 字的上限，没有写入；全文请在民情簿里查看）"
+_CUT_AT = CELL_LIMIT - len(CUT_NOTE.encode("utf-16-le")) // 2
+
+
+def fit_cell_text(text: str) -> str:
+    """``text`` as a cell of Excel holds it: whole when it fits, else its start and :data:`CUT_NOTE`."""
+    if len(text) <= CELL_LIMIT // 2:  # (fits whatever its characters: the common case, no encoding)
+        return text
+    units = text.encode("utf-16-le")
+    if len(units) <= CELL_LIMIT * 2:
+        return text
+    # a character cut in two (the first half of a surrogate pair) is dropped by the decoding
+    return units[: _CUT_AT * 2].decode("utf-16-le", errors="ignore") + CUT_NOTE
+
 
 def literal(cell: _CellT) -> _CellT:
-    """The cell, with a text value that openpyxl took for a formula made a plain text cell again."""
+    """The cell, with a text value that openpyxl took for a formula made a plain text cell again. (An
+    openpyxl cell cuts its own text at 32 767 characters; the 台账 writer's rows, written as XML, go
+    through :func:`fit_cell_text`.)"""
     if cell.data_type == "f" and isinstance(cell.value, str):
         cell.data_type = "s"
     return cell

@@ -34,7 +34,7 @@ from db.models import Station
 from app.charts import MonthChart, add_to_workbook
 from app.dates import cn_date
 from app.errors import UserError, folder_gone
-from app.excel import literal
+from app.excel import fit_cell_text, literal
 from app.work import Work
 
 TITLE_FONT = Font(name="宋体", size=14, bold=True)
@@ -199,6 +199,7 @@ class LedgerBook:
                         f'<c r="{ref}"{self._style_ids[("text" if as_text else "plain", highlight)]}/>'
                     )
             elif isinstance(v, str):
+                v = fit_cell_text(v)
                 text = _ILLEGAL.sub("", v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                 space = ' xml:space="preserve"' if v != v.strip() else ""
                 kind = "text" if as_text else "wrap" if len(v) > WRAP_OVER else "plain"

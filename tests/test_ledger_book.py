@@ -80,3 +80,39 @@ def test_targets_and_periods(tmp_path):
         check_target(tmp_path / "none" / "a.xlsx")
     assert period_text(dt.date(2026, 8, 1), dt.date(2026, 8, 24)) == "2026年8月1日至2026年8月24日"
     assert period_text(None, None) == "全部"
+
+
+def _sheet_texts(target) -> dict[str, str]:
+    """Each text cell of the ledger sheet as the file holds it (read from its XML, not through a
+    reader that might cut it): reference → text."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    with zipfile.ZipFile(target) as z:
+        root = ElementTree.fromstring(z.read("xl/worksheets/sheet1.xml"))
+    return {c.get("r"): "".join(t.text or "" for t in c.iter(f"{ns}t")) for c in root.iter(f"{ns}c")}
+
+
+def test_a_text_longer_than_a_cell_of_excel_holds_is_cut_saying_so(tmp_path):
+    """A 民情日记 pasted from a long document (40 000 characters) made a cell Excel does not hold: it
+    called the whole workbook damaged and offered to repair it. The cell keeps what fits and says the
+    rest is in the program; a text that fits, even to the last character, is written whole."""
+    from app.excel import CELL_LIMIT, CUT_NOTE, fit_cell_text
+
+    target = tmp_path / "t.xlsx"
+    long_text = "走访了解情况，" * 6000  # 42 000 characters
+    rare = "𠀀" * 20000  # 20 000 characters of CJK Extension B: 40 000 UTF-16 units, as Excel counts
+    exact = "情" * CELL_LIMIT
+    _book().save(
+        target,
+        [["张三", "1", None, 1, long_text], ["李四", "2", None, 2, rare], ["王五", "3", None, 3, exact]],
+    )
+    texts = _sheet_texts(target)
+    for ref, whole in (("F3", long_text), ("F4", rare)):
+        cut = texts[ref]
+        assert len(cut.encode("utf-16-le")) // 2 <= CELL_LIMIT and cut.endswith(CUT_NOTE)
+        assert whole.startswith(cut[: -len(CUT_NOTE)]) and len(cut) > 16000
+    assert "\ufffd" not in texts["F4"]  # no character cut in half
+    assert texts["F5"] == exact and texts["B3"] == "张三"
+    assert fit_cell_text("短") == "短"
