@@ -48,7 +48,7 @@ def test_a_save_dialog_opens_in_the_folder_last_used_for_the_kind_not_the_workin
 
     _answer(seen, None)  # the next workbook: in the stick's folder, with its own suggested name
     assert (
-        ask_save_file_name(None, "导出户籍台账", "/home/x/户籍台账-20261207.xlsx", "Excel 文件 (*.xlsx)")[0]
+        ask_save_file_name(None, "导出户籍台账", "户籍台账-20261207.xlsx", "Excel 文件 (*.xlsx)")[0]
         == ""
     )
     assert seen[2] == str(stick) and seen[3] == str(stick / "户籍台账-20261207.xlsx")
@@ -76,3 +76,22 @@ def test_a_remembered_folder_that_is_gone_or_not_a_folder_is_not_used(tmp_path):
     assert file_dialogs.start_folder("save-pdf").is_absolute()
     assert file_dialogs.kind_of("open", "图片和文档 (*.jpg *.png);;所有文件 (*)") == "open-jpg"
     assert file_dialogs.kind_of("save", "") == "save-any"
+
+
+def test_a_name_made_from_what_was_typed_is_suggested_as_typed_and_saveable(qtbot, tmp_path):
+    """A 为民实事 titled 修建村西/东道路 was suggested as 东道路-公示.pdf (the "/" made a folder of the
+    rest), and a title with ":" or "?" as a name Windows refuses at 保存. Each such character is its
+    full-width twin now, in the dialog and in the file saved."""
+    from ui.file_dialogs import safe_file_name
+
+    assert safe_file_name("修建村西/东道路-公示.pdf") == "修建村西／东道路-公示.pdf"
+    assert safe_file_name('路灯:10盏?"急"<一组>|二组\\.pdf') == "路灯：10盏？＂急＂＜一组＞｜二组＼.pdf"
+    assert safe_file_name("张三\t户帮扶记录 . .pdf") == "张三户帮扶记录.pdf"  # a tab pasted; a dot or space at the end
+    assert safe_file_name("..") == "未命名" and safe_file_name("a.b.c") == "a.b.c"
+    long = safe_file_name("实" * 300 + ".xlsx")
+    assert long.endswith("实.xlsx") and len(long) == 120
+    seen: list[str] = []
+    _answer(seen, None)
+    ask_save_file_name(None, "保存公示", "修建村西/东道路-公示.pdf", "PDF (*.pdf)")
+    assert Path(seen[1]).name == "修建村西／东道路-公示.pdf"
+    assert Path(seen[1]).parent == Path(seen[0])  # no folder made of the title's first half

@@ -61,12 +61,32 @@ def remember(kind: str, chosen: str | Path) -> None:
     settings.sync()
 
 
+# What Windows allows in no file name, each as its full-width twin (a 为民实事 titled 修建村西/东道路 is
+# suggested as 修建村西／东道路-公示.pdf: read as typed, where "/" made a folder of 修建村西 and the file
+# 东道路-公示.pdf, and ":" a name Windows refuses).
+_NOT_IN_A_NAME = str.maketrans('\\/:*?"<>|', "＼／：＊？＂＜＞｜", "".join(map(chr, range(32))))
+MAX_SUGGESTED = 120  # characters of a suggested name (Windows counts 260 for the whole path)
+
+
+def safe_file_name(name: str) -> str:
+    """``name`` (made from a record's title, a person's name, a village's) as a file name every system
+    takes: no separator or character Windows refuses, no dot or space at its end, not too long (the
+    extension kept)."""
+    name = name.translate(_NOT_IN_A_NAME).strip()
+    stem, dot, ext = name.rpartition(".")
+    if not dot or len(ext) > 5:
+        stem, ext = name, ""
+    stem = stem[: MAX_SUGGESTED - len(ext) - 1].rstrip(". ") or "未命名"
+    return f"{stem}.{ext}" if ext else stem
+
+
 def ask_save_file_name(
-    parent: QWidget | None, title: str, suggested: str | Path, file_filter: str
+    parent: QWidget | None, title: str, suggested: str, file_filter: str
 ) -> tuple[str, str]:
-    """``QFileDialog.getSaveFileName`` in the folder last used for this kind, with ``suggested``'s name."""
+    """``QFileDialog.getSaveFileName`` in the folder last used for this kind, with the name ``suggested``
+    (a name, not a path: made safe whole, so a "/" typed in a title stays in the name)."""
     kind = kind_of("save", file_filter)
-    start = start_folder(kind) / Path(suggested).name
+    start = start_folder(kind) / safe_file_name(suggested)
     path, chosen_filter = QFileDialog.getSaveFileName(parent, title, str(start), file_filter)
     if path:
         remember(kind, path)

@@ -405,10 +405,7 @@ class ReportsPage(QWidget):
         path, _ = ask_save_file_name(
             self,
             "打印汇总表和图表",
-            str(
-                Path.home()
-                / f"民情工作统计报表-{self.report.period.start:%Y%m%d}-{self.report.period.end:%Y%m%d}.pdf"
-            ),
+            f"民情工作统计报表-{self.report.period.start:%Y%m%d}-{self.report.period.end:%Y%m%d}.pdf",
             "PDF (*.pdf)",
         )
         if path:
@@ -441,10 +438,7 @@ class ReportsPage(QWidget):
         path, _ = ask_save_file_name(
             self,
             "导出汇总表",
-            str(
-                Path.home()
-                / f"民情工作统计报表-{self.report.period.start:%Y%m%d}-{self.report.period.end:%Y%m%d}.xlsx"
-            ),
+            f"民情工作统计报表-{self.report.period.start:%Y%m%d}-{self.report.period.end:%Y%m%d}.xlsx",
             "Excel 工作簿 (*.xlsx)",
         )
         if path:
@@ -474,9 +468,7 @@ class ReportsPage(QWidget):
 
     def ask_export(self, kind: str) -> None:
         title, stem = self.EXPORTS[kind]
-        path, _ = ask_save_file_name(
-            self, title, str(Path.home() / f"{stem}-{self.today:%Y%m%d}.xlsx"), "Excel 工作簿 (*.xlsx)"
-        )
+        path, _ = ask_save_file_name(self, title, f"{stem}-{self.today:%Y%m%d}.xlsx", "Excel 工作簿 (*.xlsx)")
         if not path:
             return
         full_id = False

@@ -225,7 +225,7 @@ class HouseholdAidPanel(QWidget):
             return None
         if target is None:
             target, _filter = ask_save_file_name(
-                self, "打印帮扶记录", str(Path.home() / f"{self.label}帮扶记录.pdf"), "PDF 文件 (*.pdf)"
+                self, "打印帮扶记录", f"{self.label}帮扶记录.pdf", "PDF 文件 (*.pdf)"
             )
             if not target:
                 return None

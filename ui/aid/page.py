@@ -243,9 +243,7 @@ class AidPage(QWidget):
 
     def export(self, _checked: bool = False, target: str | None = None) -> Path | None:
         if target is None:
-            target, _f = ask_save_file_name(
-                self, "导出帮扶台账", str(Path.home() / "帮扶台账.xlsx"), "Excel 文件 (*.xlsx)"
-            )
+            target, _f = ask_save_file_name(self, "导出帮扶台账", "帮扶台账.xlsx", "Excel 文件 (*.xlsx)")
             if not target:
                 return None
         tag = self.tag.currentText()

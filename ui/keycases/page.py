@@ -525,9 +525,7 @@ class KeyCasesPage(QWidget):
     def _do_print(self) -> None:
         d = self.current
         assert d is not None
-        name, _f = ask_save_file_name(
-            self, "打印包案工作单", str(Path.home() / f"包案工作单-{d.household}.pdf"), "PDF (*.pdf)"
-        )
+        name, _f = ask_save_file_name(self, "打印包案工作单", f"包案工作单-{d.household}.pdf", "PDF (*.pdf)")
         if not name:
             return
         try:
@@ -546,7 +544,7 @@ class KeyCasesPage(QWidget):
         name, _f = ask_save_file_name(
             self,
             "导出联户包案台账",
-            str(Path.home() / f"联户包案台账-{dt.date.today():%Y%m%d}.xlsx"),
+            f"联户包案台账-{dt.date.today():%Y%m%d}.xlsx",
             "Excel (*.xlsx)",
         )
         if not name:

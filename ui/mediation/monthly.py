@@ -267,7 +267,7 @@ class MonthlyReportTab(QWidget):
         path, _ = ask_save_file_name(
             self,
             "打印人民调解工作统计表",
-            str(Path.home() / f"人民调解工作统计表-{year}年{month}月.pdf"),
+            f"人民调解工作统计表-{year}年{month}月.pdf",
             "PDF (*.pdf)",
         )
         if path:
@@ -292,7 +292,7 @@ class MonthlyReportTab(QWidget):
         path, _ = ask_save_file_name(
             self,
             "导出人民调解工作统计表",
-            str(Path.home() / f"人民调解工作统计表-{year}年{month}月.xlsx"),
+            f"人民调解工作统计表-{year}年{month}月.xlsx",
             "Excel 工作簿 (*.xlsx)",
         )
         if path:

@@ -401,7 +401,7 @@ class MediationPage(QWidget):
         path, _ = ask_save_file_name(
             self,
             "导出矛盾纠纷排查调处台账",
-            str(Path.home() / f"矛盾纠纷排查调处台账-{self.today:%Y%m%d}.xlsx"),
+            f"矛盾纠纷排查调处台账-{self.today:%Y%m%d}.xlsx",
             "Excel 工作簿 (*.xlsx)",
         )
         if path:

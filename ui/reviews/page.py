@@ -348,7 +348,7 @@ class MeetingTab(QWidget):
     def ask_pack(self) -> None:
         month = self.selected_month()
         path, _ = ask_save_file_name(
-            self, "生成点评会材料", str(Path.home() / f"点评会材料-{month_label(month)}.pdf"), "PDF (*.pdf)"
+            self, "生成点评会材料", f"点评会材料-{month_label(month)}.pdf", "PDF (*.pdf)"
         )
         if path:
             self.print_pack(Path(path))
@@ -480,7 +480,7 @@ class BallotTab(QWidget):
     def ask_ballots(self) -> None:
         period = self.selected_period()
         path, _ = ask_save_file_name(
-            self, "打印评议票", str(Path.home() / f"群众评议票-{period_label(period)}.pdf"), "PDF (*.pdf)"
+            self, "打印评议票", f"群众评议票-{period_label(period)}.pdf", "PDF (*.pdf)"
         )
         if path:
             self.print_ballots(Path(path))
@@ -512,9 +512,7 @@ class BallotTab(QWidget):
             self.refresh()
 
     def ask_export(self) -> None:
-        path, _ = ask_save_file_name(
-            self, "导出两评台账", str(Path.home() / "两评台账.xlsx"), "Excel 工作簿 (*.xlsx)"
-        )
+        path, _ = ask_save_file_name(self, "导出两评台账", "两评台账.xlsx", "Excel 工作簿 (*.xlsx)")
         if path:
             self.export_to(Path(path))
 

@@ -236,7 +236,7 @@ class CaseDialog(QDialog):
             .replace("）", "-")
             .replace(" ", "")
         )
-        path, _ = ask_save_file_name(self, "保存 PDF", str(Path.home() / name), "PDF 文件 (*.pdf)")
+        path, _ = ask_save_file_name(self, "保存 PDF", name, "PDF 文件 (*.pdf)")
         if path:
             self.print_to(kind, Path(path))
 
