@@ -34,7 +34,7 @@ from db.models import Station
 from app.charts import MonthChart, add_to_workbook
 from app.dates import cn_date
 from app.errors import UserError, folder_gone
-from app.excel import fit_cell_text, literal
+from app.excel import CELL_LIMIT, fit_cell_text, literal
 from app.work import Work
 
 TITLE_FONT = Font(name="宋体", size=14, bold=True)
@@ -49,6 +49,7 @@ WRAP_OVER = 20  # text longer than this wraps in its cell
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML (openpyxl refuses them too)
+_SURELY_FITS = CELL_LIMIT // 2  # characters that fit a cell whatever they are (app.excel.fit_cell_text)
 _ZIP_LEVEL = 6
 _FIRST_SHEET = "xl/worksheets/sheet1.xml"
 
@@ -199,7 +200,8 @@ class LedgerBook:
                         f'<c r="{ref}"{self._style_ids[("text" if as_text else "plain", highlight)]}/>'
                     )
             elif isinstance(v, str):
-                v = fit_cell_text(v)
+                if len(v) > _SURELY_FITS:  # (no call for the common cell: a year's ledger has millions)
+                    v = fit_cell_text(v)
                 text = _ILLEGAL.sub("", v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                 space = ' xml:space="preserve"' if v != v.strip() else ""
                 kind = "text" if as_text else "wrap" if len(v) > WRAP_OVER else "plain"

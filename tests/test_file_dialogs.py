@@ -47,10 +47,7 @@ def test_a_save_dialog_opens_in_the_folder_last_used_for_the_kind_not_the_workin
     assert seen[1].endswith("民情台账.xlsx")  # the suggested name is kept
 
     _answer(seen, None)  # the next workbook: in the stick's folder, with its own suggested name
-    assert (
-        ask_save_file_name(None, "导出户籍台账", "户籍台账-20261207.xlsx", "Excel 文件 (*.xlsx)")[0]
-        == ""
-    )
+    assert ask_save_file_name(None, "导出户籍台账", "户籍台账-20261207.xlsx", "Excel 文件 (*.xlsx)")[0] == ""
     assert seen[2] == str(stick) and seen[3] == str(stick / "户籍台账-20261207.xlsx")
 
     _answer(seen, scans / "现场.jpg")  # a scan to attach: a kind of its own
@@ -86,8 +83,11 @@ def test_a_name_made_from_what_was_typed_is_suggested_as_typed_and_saveable(qtbo
 
     assert safe_file_name("修建村西/东道路-公示.pdf") == "修建村西／东道路-公示.pdf"
     assert safe_file_name('路灯:10盏?"急"<一组>|二组\\.pdf') == "路灯：10盏？＂急＂＜一组＞｜二组＼.pdf"
-    assert safe_file_name("张三\t户帮扶记录 . .pdf") == "张三户帮扶记录.pdf"  # a tab pasted; a dot or space at the end
+    assert (
+        safe_file_name("张三\t户帮扶记录 . .pdf") == "张三户帮扶记录.pdf"
+    )  # a tab pasted; a dot or space at the end
     assert safe_file_name("..") == "未命名" and safe_file_name("a.b.c") == "a.b.c"
+    assert safe_file_name("con.pdf") == "con（文件）.pdf"  # a device on Windows
     long = safe_file_name("实" * 300 + ".xlsx")
     assert long.endswith("实.xlsx") and len(long) == 120
     seen: list[str] = []

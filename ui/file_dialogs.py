@@ -65,6 +65,14 @@ def remember(kind: str, chosen: str | Path) -> None:
 # suggested as 修建村西／东道路-公示.pdf: read as typed, where "/" made a folder of 修建村西 and the file
 # 东道路-公示.pdf, and ":" a name Windows refuses).
 _NOT_IN_A_NAME = str.maketrans('\\/:*?"<>|', "＼／：＊？＂＜＞｜", "".join(map(chr, range(32))))
+_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
 MAX_SUGGESTED = 120  # characters of a suggested name (Windows counts 260 for the whole path)
 
 
@@ -77,6 +85,8 @@ def safe_file_name(name: str) -> str:
     if not dot or len(ext) > 5:
         stem, ext = name, ""
     stem = stem[: MAX_SUGGESTED - len(ext) - 1].rstrip(". ") or "未命名"
+    if stem.upper() in _RESERVED:  # a device's name on Windows, whatever follows it
+        stem = f"{stem}（文件）"
     return f"{stem}.{ext}" if ext else stem
 
 
