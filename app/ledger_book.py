@@ -190,6 +190,7 @@ class LedgerBook:
     def row_xml(self, number: int, values: Sequence[object], highlight: bool = False) -> str:
         """One ``<row>`` of the ledger sheet (``number`` counts from 1, the title row)."""
         out = [f'<row r="{number}">']
+        fits = _SURELY_FITS
         for letter, as_text, v in zip(self.letters, self._text, values, strict=False):
             ref = f"{letter}{number}"
             if as_text and isinstance(v, int | float) and not isinstance(v, bool):
@@ -200,7 +201,7 @@ class LedgerBook:
                         f'<c r="{ref}"{self._style_ids[("text" if as_text else "plain", highlight)]}/>'
                     )
             elif isinstance(v, str):
-                if len(v) > _SURELY_FITS:  # (no call for the common cell: a year's ledger has millions)
+                if len(v) > fits:  # (no call for the common cell: a year's ledger has millions)
                     v = fit_cell_text(v)
                 text = _ILLEGAL.sub("", v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                 space = ' xml:space="preserve"' if v != v.strip() else ""
