@@ -266,3 +266,29 @@ def test_printing_needs_the_case_permission(village_ws, full_case, tmp_path):
     with pytest.raises(UserError, match="权限"), village_ws.work(cadre) as w:
         docs.print_document(w, c.id, "registration", tmp_path / "r.pdf")
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_a_cover_with_a_long_title_and_long_party_names_stays_one_page(village_ws, full_case, tmp_path):
+    """The 卷宗封面 is the front of the file's folder: a 纠纷名称 at its 200 characters and parties named
+    as units are (100 characters) put its last rows on a second page. They are set closer now, then
+    smaller, and every word is still on the one page."""
+    from sqlalchemy import select
+
+    from db.models import CaseParty, MediationCase
+
+    user, c = full_case
+    title = ("某某村第三村民小组与村民张某某李某某王某某等十二户因河道治理工程占用承包地补偿款分配纠纷" * 5)[
+        :200
+    ]
+    unit = ("山东省烟台市莱州市某某镇某某村股份经济合作社第三村民小组" * 4)[:100]
+    with village_ws.work(user) as w:
+        w.session.get(MediationCase, c.id).title = title
+        for p in w.session.execute(select(CaseParty).where(CaseParty.case_id == c.id)).scalars():
+            p.name = unit
+    with village_ws.work(user) as w:
+        printed = docs.print_document(w, c.id, "cover", tmp_path / "cover.pdf")
+    text, _reader = _text(printed.path)
+    flat = text.replace("\n", "")
+    assert printed.pages == 1
+    assert title in flat and flat.count(unit) == 3
+    assert "保管期限" in flat and "长期" in flat  # the last row, on the same page

@@ -507,15 +507,42 @@ def cover(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None) ->
         ("立卷日期", cn_date(c.filed_on)),
         ("保管期限", c.retention or ""),
     ]
-    pdf.set_font(FONT, size=13)
     x0 = pdf.l_margin + 25
-    for label, value in rows:
-        pdf.set_x(x0)
-        pdf.cell(32, 12, label + "：")
+    size, pitch, line, counts = _cover_layout(pdf, [value for _label, value in rows])
+    for (label, value), count in zip(rows, counts, strict=True):
+        pdf.set_font(FONT, size=size)
         y = pdf.get_y()
-        pdf.multi_cell(88, 12, value, new_x="LMARGIN", new_y="NEXT")
-        pdf.line(x0 + 32, max(pdf.get_y(), y + 12) - 2, x0 + 120, max(pdf.get_y(), y + 12) - 2)
+        pdf.set_x(x0)
+        pdf.cell(32, pitch, label + "：")
+        # a value of several lines: set closer, its first line level with the label
+        pdf.set_xy(x0 + 32, y + (pitch - line) / 2)
+        pdf.multi_cell(88, line, value, new_x="LMARGIN", new_y="NEXT")
+        bottom = y + count * line + (pitch - line)
+        pdf.line(x0 + 32, bottom - 2, x0 + 120, bottom - 2)
+        pdf.set_y(bottom)
     return _write(pdf, target)
+
+
+# The cover's rows, tightest last: (font size, the row's height, a wrapped line's height). A cover is one
+# page, the front of the file's folder: a long 纠纷名称 or many parties set it closer, then smaller.
+_COVER_STEPS = ((13, 12.0, 7.0), (12, 10.0, 6.2), (11, 9.0, 5.6), (10, 8.0, 5.0))
+
+
+def _cover_layout(pdf: _Form, values: list[str]) -> tuple[float, float, float, list[int]]:
+    """The first step of :data:`_COVER_STEPS` at which the rows fit what is left of the page, and how
+    many lines each value takes at it (the tightest step when none fits: the rest goes on a second page
+    rather than being cut)."""
+    room = pdf.h - pdf.b_margin - pdf.get_y()
+    for size, pitch, line in _COVER_STEPS:
+        pdf.set_font(FONT, size=size)
+        counts = []
+        for value in values:
+            lines = pdf.multi_cell(88, line, value, dry_run=True, output="LINES")
+            assert isinstance(lines, list), "output=LINES gives the lines"
+            counts.append(max(1, len(lines)))
+        if sum(n * line + pitch - line for n in counts) <= room:
+            break
+    return size, pitch, line, counts
 
 
 def contents(cf: CaseFile, target: Path, images: dict[str, bytes] | None = None) -> PrintedDocument:
