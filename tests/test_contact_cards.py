@@ -239,3 +239,51 @@ def test_cli_says_how_many_households_were_skipped(village_with_cards, village_a
         assert s.get(Household, lone.id).card_delivered_on is None  # no card, not delivered
     assert cli_main([*args, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["skipped_without_contact_cadre"] == 1
+
+
+def _text_runs(page) -> list[tuple[str, float, float]]:
+    """(text, x in mm, font size) of each run of text drawn on ``page``."""
+    runs: list[tuple[str, float, float]] = []
+
+    def visit(text, cm, tm, _font, size):
+        if text.strip("\x00 \n"):
+            runs.append((text.replace("\x00", ""), (tm[4] * cm[0] + cm[4]) * 25.4 / 72, size * tm[0]))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def test_a_long_address_or_name_stays_on_its_own_card(village_with_cards, tmp_path):
+    """A 户籍 address written out in full (the roster allows 200 characters) ran off the card and over
+    the next one, and a long 户主 line did too. Each line is set smaller to fit, a long address takes two
+    lines, and what still does not fit is cut with "…": no text passes its card's right edge."""
+    from app.households.contact_cards import CARD_W, COLS, GAP
+    from app.pdf_fonts import FAMILY, CjkPdf
+
+    ws, ids, _ = village_with_cards
+    address = (
+        "山东省烟台市莱州市某某镇某某村第三村民小组东大街与河西路交叉口往北二百米路西第七排第十二号院" * 4
+    )[:200]
+    medium = "山东省烟台市莱州市沙河镇西杜家村一组二十三号院东厢房"  # a 户籍 address: one smaller line
+    with ws.work() as w:
+        first, second = w.session.get(Household, ids[0]), w.session.get(Household, ids[1])
+        first.address, first.head_name, first.group_name = address, "欧阳" + "某" * 48, "第十三村民小组" * 4
+        second.address = medium
+    out = tmp_path / "cards.pdf"
+    with ws.work() as w:
+        write_cards(w, card_households(w), out)
+    measure = CjkPdf()
+    left = (210 - COLS * CARD_W - (COLS - 1) * GAP) / 2
+    rights = [left + c * (CARD_W + GAP) + CARD_W for c in range(COLS)]
+    runs = [
+        run
+        for page in PdfReader(out).pages
+        for run in _text_runs(page)
+        if "沿裁切线" not in run[0]  # (the sheet's own heading)
+    ]
+    for text, x, size in runs:
+        measure.set_font(FAMILY, size=size)
+        right = next(r for r in rights if x < r)
+        assert x + measure.get_string_width(text) <= right - 1.5, (text, x, size)  # inside its border
+    drawn = "".join(t for t, _x, _s in runs)
+    assert address[:20] in drawn and "…" in drawn and medium in drawn

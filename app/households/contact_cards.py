@@ -217,12 +217,24 @@ def _draw_card(pdf: FPDF, card: CardData, x: float, y: float) -> None:
     pdf.cell(CARD_W - 8, 8, card.village_name, align="R")
     pdf.set_text_color(0, 0, 0)
     # Household.
-    pdf.set_font(FONT, size=10.5)
+    width = CARD_W - 8
+    head = f"户主：{card.head_name}    {card.group_name}"
+    _shrink_to(pdf, head, width, 10.5, 7.5)
     pdf.set_xy(x + 4, y + 14)
-    pdf.cell(CARD_W - 8, 6, f"户主：{card.head_name}    {card.group_name}")
-    pdf.set_font(FONT, size=8.5)
-    pdf.set_xy(x + 4, y + 20)
-    pdf.cell(CARD_W - 8, 5, f"住址：{card.address}")
+    pdf.cell(width, 6, _cut_to(pdf, head, width))
+    address = f"住址：{card.address}"
+    if _shrink_to(pdf, address, width, 8.5, 7):
+        pdf.set_xy(x + 4, y + 20)
+        pdf.cell(width, 5, address)
+    else:  # a long address (a 户籍 one, written out in full): two smaller lines above the cadres
+        pdf.set_font(FONT, size=6.5)
+        lines = pdf.multi_cell(width, 2.8, address, dry_run=True, output="LINES")
+        assert isinstance(lines, list), "output=LINES gives the lines"
+        if len(lines) > 2:
+            lines = [lines[0], _cut_to(pdf, "".join(lines[1:]), width)]
+        for i, text in enumerate(lines):
+            pdf.set_xy(x + 4, y + 19.8 + i * 2.9)
+            pdf.cell(width, 2.8, text)
     # Cadres, the QR at the right.
     qr_size = 24.0
     text_w = CARD_W - 8 - qr_size - 2
@@ -254,6 +266,28 @@ def _draw_card(pdf: FPDF, card: CardData, x: float, y: float) -> None:
     pdf.set_xy(x + 4, y + CARD_H - 8)
     pdf.cell(text_w, 4, "有事请找联系干部 · 请将此卡贴于家中显眼处")
     pdf.set_text_color(0, 0, 0)
+
+
+def _shrink_to(pdf: FPDF, text: str, width: float, size: float, smallest: float) -> bool:
+    """Set the font from ``size`` down (by half points) to the first size at which ``text`` fits
+    ``width``; False (at ``smallest``) when none does."""
+    pdf.set_font(FONT, size=size)
+    while pdf.get_string_width(text) > width:
+        if size <= smallest:
+            return False
+        size -= 0.5
+        pdf.set_font(FONT, size=size)
+    return True
+
+
+def _cut_to(pdf: FPDF, text: str, width: float) -> str:
+    """``text`` at the current font, cut with "…" to fit ``width`` (a card is a card's size: what does
+    not fit is in the roster, never drawn over the next card)."""
+    if pdf.get_string_width(text) <= width:
+        return text
+    while text and pdf.get_string_width(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
 
 
 def _cut_marks(pdf: FPDF, x: float, y: float, w: float, h: float) -> None:
