@@ -281,9 +281,15 @@ def test_a_long_address_or_name_stays_on_its_own_card(village_with_cards, tmp_pa
         for run in _text_runs(page)
         if "沿裁切线" not in run[0]  # (the sheet's own heading)
     ]
-    for text, x, size in runs:
-        measure.set_font(FAMILY, size=size)
+    widths = []
+    try:
+        for text, _x, size in runs:
+            measure.set_font(FAMILY, size=size)
+            widths.append(measure.get_string_width(text))
+    finally:
+        measure.discard()  # (its font file closed: a measuring document is never saved)
+    for (text, x, size), width in zip(runs, widths, strict=True):
         right = next(r for r in rights if x < r)
-        assert x + measure.get_string_width(text) <= right - 1.5, (text, x, size)  # inside its border
+        assert x + width <= right - 1.5, (text, x, size)  # inside its border
     drawn = "".join(t for t, _x, _s in runs)
     assert address[:20] in drawn and "…" in drawn and medium in drawn
