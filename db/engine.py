@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 import db.stamping  # noqa: F401  (installs the flush hook)
@@ -31,7 +31,9 @@ def make_engine(path: Path | str, *, key: bytes | None = None, synchronous: str 
     pysqlite's own transaction handling is switched off so that SQLAlchemy's BEGIN/COMMIT are the
     real ones (savepoints and rollbacks then behave).
     """
-    engine = create_engine(f"sqlite:///{path}", module=cipher.dbapi, future=True)
+    # The path as it is, not parsed as a URL: a folder named 工作站?2 or 100%25 made "sqlite:///…" read a
+    # query string or a percent escape, and the program opened (or missed) another file.
+    engine = create_engine(URL.create("sqlite", database=str(path)), module=cipher.dbapi, future=True)
     cipher.remember_key(engine, key)
 
     @event.listens_for(engine, "connect")

@@ -349,3 +349,24 @@ def test_a_workspace_on_a_read_only_medium_is_said_in_chinese(village_ws, tmp_pa
         assert not (tmp_path / "户.xlsx").exists()
     finally:
         subprocess.run(["umount", str(mount_point)], check=False)
+
+
+@pytest.mark.parametrize("name", ["工作站%41", "100%25村", "民情簿#2 副本"])
+def test_a_workspace_folder_named_with_percent_or_hash_keeps_its_database_in_it(tmp_path, name):
+    """The database was opened through a URL ("sqlite:///…"): a folder named 工作站%41 (a name a browser
+    gives a download) had its escape read, and the database went to 工作站A beside it, outside the
+    private folder; on Linux a "?" cut the path. The path is now given as it is."""
+    from app.stations import init_station
+    from app.workspace import Workspace
+
+    folder = tmp_path / name
+    ws = Workspace.open(folder)
+    init_station(ws, kind="village", code="370681101299", name="测试村")
+    ws.close()
+    assert (folder / "minqing.db").stat().st_size > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # nothing written beside it
+    again = Workspace.open(folder, create=False, key=ws.key)
+    try:
+        assert again.require_station().name == "测试村"
+    finally:
+        again.close()
