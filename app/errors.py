@@ -93,12 +93,18 @@ def workspace_unwritable(root: object, exc: OSError) -> EnvironmentFailure | Non
             "请删除这个磁盘上不需要的文件，腾出至少 100 MB 空间后再打开"
         )
     if exc.errno == errno.EROFS:
-        return EnvironmentFailure(
-            f"工作目录 {root} 所在的磁盘现在是只读的，民情簿不能在这里打开它。若它在 U 盘上，请拨开 U 盘的写保护开关后再试；"
-            "若电脑硬盘突然变成只读，硬盘可能出了故障：请尽快把整个工作目录（连同其中的 keys 文件夹）复制到 U 盘或另一台电脑，"
-            "在那里打开并备份"
-        )
+        return read_only_workspace(root)
     return environment_failure(exc)
+
+
+def read_only_workspace(root: object) -> EnvironmentFailure:
+    """The workspace is on a read-only medium: a stick's write-protect switch, or a disk that turned
+    read-only after errors (copy the workspace away and open it there)."""
+    return EnvironmentFailure(
+        f"工作目录 {root} 所在的磁盘现在是只读的，民情簿不能在这里打开它。若它在 U 盘上，请拨开 U 盘的写保护开关后再试；"
+        "若电脑硬盘突然变成只读，硬盘可能出了故障：请尽快把整个工作目录（连同其中的 keys 文件夹）复制到 U 盘或另一台电脑，"
+        "在那里打开并备份"
+    )
 
 
 def os_error_text(exc: OSError) -> str:

@@ -193,14 +193,7 @@ class Workspace:
                     field="data_dir",
                 ) from None
         ws._defer_check = defer_check
-        try:
-            for sub in (ws.root, ws.logs_dir, ws.backups_dir, ws.attachments_dir, ws.keys_dir):
-                private_dir(sub)
-        except OSError as exc:
-            failure = workspace_unwritable(ws.root, exc)
-            if failure is None:
-                raise
-            raise failure from None
+        ws._private_dirs()
         slots = ws.key_slots()
         has_db = ws.db_path.exists() and ws.db_path.stat().st_size > 0
         if has_db and cipher.is_plain(ws.db_path):
@@ -404,11 +397,28 @@ class Workspace:
         seal_plain_drafts(self.drafts_dir, key)
         (self.root / SEALING_MARKER).unlink(missing_ok=True)
 
+    def _private_dirs(self) -> None:
+        """The workspace's folders made, and the owner's only (residents' data: the folder, its database
+        and journals, logs, backups); on a read-only or full disk, said for the workspace."""
+        with self._said_for_the_workspace():
+            for sub in (self.root, self.logs_dir, self.backups_dir, self.attachments_dir, self.keys_dir):
+                private_dir(sub)
+
+    @contextlib.contextmanager
+    def _said_for_the_workspace(self) -> Iterator[None]:
+        """An OSError of the environment (a read-only or full disk) raised as what to do about this
+        workspace (:func:`app.errors.workspace_unwritable`); a bug as it is."""
+        try:
+            yield
+        except OSError as exc:
+            failure = workspace_unwritable(self.root, exc)
+            if failure is None:
+                raise
+            raise failure from None
+
     def _connect(self, key: bytes) -> None:
         """Check, migrate and open the database (again, after :meth:`close`)."""
-        # residents' data: the folder, its database (and journals), logs and backups are the owner's only
-        for sub in (self.root, self.logs_dir, self.backups_dir, self.attachments_dir, self.keys_dir):
-            private_dir(sub)
+        self._private_dirs()
         self._check_done, self._check_problems, self._check_failure = None, [], None
         self._runs_gone = run_marks.marks_of_runs_gone(self.root)
         self.key = key
@@ -678,13 +688,8 @@ class Workspace:
         run did not close cleanly. Raises :class:`DatabaseDamaged` (the file is left as it was)."""
         if not self.db_path.exists() or self.db_path.stat().st_size == 0:
             return
-        try:
+        with self._said_for_the_workspace():  # a full disk: the check could not run (not called damaged)
             problems = backups.integrity_problems(self.db_path, self.key, full=bool(self._runs_gone))
-        except OSError as exc:  # a full disk: the check could not run (the file is not called damaged)
-            failure = workspace_unwritable(self.root, exc)
-            if failure is None:
-                raise
-            raise failure from None
         if problems:
             raise self._damaged(problems, self.key)
 

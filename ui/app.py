@@ -22,7 +22,7 @@ from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QHeaderView, QMessageBox, QWidget
 
 from app import __version__, logs
-from app.errors import UserError, failure_message, os_error_text, workspace_unwritable
+from app.errors import UserError, failure_message, os_error_text, read_only_workspace
 from app.paths import cjk_common_font_path, cjk_font_path, icon_path, resolve_data_dir
 from app.workspace import DatabaseDamaged, Workspace
 
@@ -337,12 +337,11 @@ def run(data_dir: str | Path | None = None) -> int:
         logs_dir = root / "logs"
         logs.setup(logs_dir)
     except OSError as exc:
-        read_only = exc.errno == errno.EROFS and workspace_unwritable(root, exc)
         QMessageBox.critical(
             None,
             "无法打开工作目录",
-            read_only.message
-            if read_only
+            read_only_workspace(root).message
+            if exc.errno == errno.EROFS
             else f"无法在 {root} 建立日志文件夹：{os_error_text(exc)}。请检查权限或换一个目录。",
         )
         return 1
