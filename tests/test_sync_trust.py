@@ -9,6 +9,7 @@ import sys
 import time
 import tracemalloc
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -674,6 +675,40 @@ def test_an_attachment_whose_content_is_nowhere_is_refused_until_removed(village
     (got,) = import_bundles(town_ws, [again.path]).bundles
     assert got.counts["rejected"] == 0
     assert synced_rows(town_ws, VILLAGE_CODE) == synced_rows(village_ws, VILLAGE_CODE)
+
+
+def test_an_attachment_file_that_cannot_be_read_leaves_the_bundle_and_is_named(village_ws, town_ws, tmp_path):
+    """A damaged sector under one photo must not stop the village's report: the bundle goes without
+    that photo, and the person exporting is told which file it was and what to do."""
+    enroll_village(village_ws, town_ws, tmp_path)
+    hid = add_household(village_ws, "张建国")
+    kept = b"\x89PNG" + bytes(range(256)) * 300
+    broken = b"\xff\xd8" + bytes(range(255, -1, -1)) * 400
+    add_attachment(village_ws, hid, kept, filename="户口本.png")
+    add_attachment(village_ws, hid, broken, filename="调解现场<b>照片</b>.jpg")
+    sha = __import__("hashlib").sha256(broken).hexdigest()
+    path = village_ws.attachments_dir / sha[:2] / sha
+    path.unlink()
+    path.mkdir()  # there, and unreadable: reading it raises an OSError that is not "not found"
+    (up,) = export_bundles(village_ws, tmp_path)
+    assert up.attachments == 1 and up.missing_files == ["调解现场<b>照片</b>.jpg"]
+    note = up.missing_note()
+    assert "“调解现场<b>照片</b>.jpg”" in note and "重新添加" in note
+    (got,) = import_bundles(town_ws, [up.path]).bundles
+    assert got.status == "imported" and got.counts["rejected"] == 1  # the photo's record, without its content
+
+
+def test_the_missing_attachments_are_named_up_to_a_few_and_then_counted():
+    from app.sync.export import MISSING_NAMED, ExportResult
+
+    names = [f"照片{n}.jpg" for n in range(MISSING_NAMED + 3)]
+    r = ExportResult(Path("x.mqb"), "镇", "370681101201", 1, 0, 1, {}, 0, names)
+    note = r.missing_note()
+    assert all(f"“{n}”" in note for n in names[:MISSING_NAMED])
+    assert names[MISSING_NAMED] not in note and f"等 {len(names)} 个" in note
+    assert ExportResult(Path("x.mqb"), "镇", "370681101201", 1, 0, 1, {}, 0, []).missing_note() == ""
+    long = ExportResult(Path("x.mqb"), "镇", "370681101201", 1, 0, 1, {}, 0, ["长" * 255 + ".jpg"])
+    assert "“" + "长" * 39 + "…”" in long.missing_note() and len(long.missing_note()) < 200
 
 
 # -- a party's 法定代理人 and a 回避 request travel, and point only into the village ---------------------------

@@ -61,6 +61,35 @@ def test_village_page_shows_unacknowledged_changes_and_exports_to_a_folder(
     page.grab().save(str(tmp_path / "village.png"))
 
 
+def test_village_export_names_an_attachment_it_could_not_take(qtbot, village_ws, tmp_path):
+    import hashlib
+
+    from PySide6.QtCore import Qt
+
+    from ui.sync.page import SyncPage
+
+    from tests.sync_support import add_attachment
+
+    hid = add_household(village_ws, "张建国")
+    photo = b"\xff\xd8" + bytes(range(256)) * 50
+    add_attachment(village_ws, hid, photo, filename="<i>协议</i>照片.jpg")
+    sha = hashlib.sha256(photo).hexdigest()
+    (village_ws.attachments_dir / sha[:2] / sha).unlink()  # the laptop lost it
+    page = SyncPage(_ctx(village_ws))
+    qtbot.addWidget(page)
+    page.resize(1366, 700)
+    page.show()
+    page.refresh()
+    view = page.village
+    view.target.insertItem(0, "测试 U 盘", str(tmp_path))
+    view.target.setCurrentIndex(0)
+    view.export_btn.click()
+    qtbot.waitUntil(lambda: "已写出" in view.message.text(), timeout=5000)
+    assert "“<i>协议</i>照片.jpg”" in view.message.text() and "重新添加" in view.message.text()
+    assert view.message.textFormat() == Qt.TextFormat.PlainText  # a name is shown as typed, never as markup
+    page.grab().save(str(tmp_path / "missing.png"))
+
+
 def test_town_wizard_imports_a_folder_and_shows_board_and_one_conflict(
     qtbot, qtmodeltester, town_with_conflict, tmp_path
 ):

@@ -165,8 +165,8 @@ def _cmd_bundle_export(args: argparse.Namespace) -> int:
     if not args.json:
         for r in results:
             lines.append(f"  发给 {r.recipient}，第 {r.seq} 号包，{r.total} 条记录，{r.attachments} 个附件")
-            if r.missing_attachments:
-                lines.append(f"  注意：{r.missing_attachments} 个附件文件在本机找不到，未能带上")
+            if r.missing_files:
+                lines.append("  " + r.missing_note())
     emit(
         args,
         "\n".join(lines),
@@ -181,6 +181,7 @@ def _cmd_bundle_export(args: argparse.Namespace) -> int:
                     "counts": r.counts,
                     "attachments": r.attachments,
                     "missing_attachments": r.missing_attachments,
+                    "missing_files": r.missing_files,
                 }
                 for r in results
             ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from app.sync.common import (
 from app.sync.gaps import coverage, received_from
 from app.workspace import Workspace
 
+log = logging.getLogger("minqing.sync")
+
 
 @dataclass
 class ExportResult:
@@ -46,11 +49,34 @@ class ExportResult:
     counter_to: int
     counts: dict[str, int]
     attachments: int
-    missing_attachments: int
+    missing_files: list[str]  # the file names of the attachments left out (not here, or unreadable)
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def missing_attachments(self) -> int:
+        return len(self.missing_files)
+
+    def missing_note(self) -> str:
+        """What to tell the person who exported, in Chinese: empty when every attachment went."""
+        if not self.missing_files:
+            return ""
+        shown = "、".join(
+            f"“{name if len(name) <= NAME_SHOWN else name[: NAME_SHOWN - 1] + '…'}”"
+            for name in self.missing_files[:MISSING_NAMED]
+        )
+        more = f"等 {len(self.missing_files)} 个" if len(self.missing_files) > MISSING_NAMED else ""
+        these = "这条" if len(self.missing_files) == 1 else "这几条"
+        return (
+            f"注意：附件{shown}{more}的文件在本机找不到或读不出（磁盘可能有坏道），没有带上，"
+            f"乡镇会把{these}附件记录退回。请找到原文件，在原记录里删去后重新添加，再导出一次。"
+        )
+
+
+MISSING_NAMED = 5  # the missing attachments named in a message; the rest are counted
+NAME_SHOWN = 40  # characters of a file name in a message (the model allows 255)
 
 
 def _recipients(ws: Workspace, me: Station, village: str | None) -> list[Station]:
@@ -109,19 +135,25 @@ def _attachment_contents(
     rows: Sequence[Sequence[Any]],
     index: list[dict[str, Any]],
     blobs: list[bytes],
-) -> int:
+) -> list[str]:
     """The content of the live attachments among ``rows`` (into ``index`` and ``blobs``, each content
-    once); returns how many are not on this station."""
+    once); returns the file names of those whose content is not on this station, or cannot be read
+    (a damaged sector of the disk): the bundle goes without them, and says so, rather than not at all."""
     sha_at, deleted_at = spec.columns.index("sha256"), spec.columns.index("deleted_at")
-    missing = 0
+    name_at = spec.columns.index("filename")
+    missing: list[str] = []
     seen: set[str] = set()
     for row in rows:
         sha = row[sha_at]
         if row[deleted_at] is not None or sha in seen:
             continue
-        data = attachments.load_blob(conn, ws.attachments_dir, sha)
+        try:
+            data = attachments.load_blob(conn, ws.attachments_dir, sha)
+        except OSError as exc:  # the file is there and cannot be read
+            log.warning("attachment %s unreadable, left out of the bundle: %r", sha, exc)
+            data = None
         if data is None:
-            missing += 1
+            missing.append(str(row[name_at]))
             continue
         seen.add(sha)
         index.append({"sha256": sha, "size": len(data)})
@@ -154,7 +186,7 @@ def _export_one(
         counts: dict[str, int] = {}
         index: list[dict[str, Any]] = []
         blobs: list[bytes] = []
-        missing = 0
+        missing: list[str] = []
         for spec in records.table_specs():
             rows = records.select_changes(
                 conn,

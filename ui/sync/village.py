@@ -109,6 +109,7 @@ class VillageSyncView(Base):
         layout.addLayout(row)
         self.message = QLabel()
         self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)  # it names files and records as they were typed
         layout.addWidget(self.message)
         scroll.setWidget(inner)
 
@@ -286,7 +287,7 @@ class VillageSyncView(Base):
             r = results[0]
             self.message.setText(
                 f"已写出 {r.path}（第 {r.seq} 号包，{r.total} 条记录，{r.attachments} 个附件）。"
-                "请把 U 盘交到乡镇。"
+                "请把 U 盘交到乡镇。" + ("\n" + r.missing_note() if r.missing_files else "")
             )
             self.refresh()
 
