@@ -15,6 +15,12 @@ card or on a mediation agreement that has legal force. Now:
 Every PDF the program writes is a :class:`CjkPdf` (docs/security.md, "Names beyond the font"), and is
 written by :meth:`CjkPdf.save`, whole or not at all.
 
+Chinese text wraps at any character, and as Chinese papers are set (避头尾): a line never starts with
+closing punctuation (，。、）》” …) and never ends with opening punctuation (（《“): fpdf2 breaks where the
+width ends, which left a 。 or a ） alone at the start of a line of a mediation agreement. Every
+:meth:`CjkPdf.multi_cell` (a table's cells too) breaks such a text itself first (:meth:`CjkPdf.kinsoku`):
+the character before the punctuation goes down with it.
+
 A signature or a photo placed on a paper (:meth:`CjkPdf.picture`) may have come from another station in a
 bundle, checked only against its hash: it is looked at before it is read, and one that cannot be read, or
 that would unpack to more than :data:`MAX_PICTURE_PIXELS`, is left out (the line stays blank for a hand
@@ -32,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
+from fpdf.enums import WrapMode
+from fpdf.util import Padding
 
 from app.errors import folder_gone
 from app.paths import CJK_FAMILY, cjk_font_path
@@ -40,6 +48,12 @@ FAMILY = CJK_FAMILY
 MISSING_MARK = "□"
 # Extension B and every later block (and the compatibility supplement): none in the bundled font
 _BEYOND = re.compile("[\U00020000-\U0003ffff]")
+
+# 避头尾: what never starts a line, and what never ends one
+NO_LINE_START = frozenset("，。、；：？！）》」』”’…—〉】〕〗｝］%,.;:?!)]}")
+NO_LINE_END = frozenset("（《「『“‘〈【〔〖｛［([{")
+_KINSOKU_PULL = 3  # at most this many characters go down to the next line with its first
+_BREAKING = frozenset(" \u3000")  # a space where a line breaks is dropped, as fpdf2 drops it
 
 log = logging.getLogger("minqing.pdf")
 # A signature is a few hundred thousand pixels, a phone photo 12 million, an A4 page scanned at 600 dpi 35
@@ -67,6 +81,67 @@ class CjkPdf(FPDF):
         self.add_font(FAMILY, "", str(cjk_font_path()))
         self.missing_characters: set[str] = set()
         self._rare_fonts: list[str] | None = None  # None: not looked for yet
+
+    def multi_cell(self, w: float, h: float | None = None, text: str = "", *args: Any, **kwargs: Any) -> Any:
+        """fpdf2's ``multi_cell``, its text broken into lines as Chinese is set (:meth:`kinsoku`) when it
+        wraps at any character: ``wrapmode=CHAR``, or a text without spaces (where fpdf2 breaks at any
+        character too). A text with spaces in word mode, or with markdown, is fpdf2's to break."""
+        wrapmode = WrapMode.coerce(kwargs.get("wrapmode", WrapMode.WORD))
+        if (
+            text
+            and not args
+            and not kwargs.get("markdown")
+            and (wrapmode == WrapMode.CHAR or " " not in text)
+        ):
+            padding = Padding.new(kwargs.get("padding", 0))
+            width = (w or self.w - self.r_margin - self.x) - padding.left - padding.right
+            width -= (0 if padding.left else self.c_margin) + (0 if padding.right else self.c_margin)
+            text = self.kinsoku(text, width)
+        return super().multi_cell(w, h, text, *args, **kwargs)
+
+    def kinsoku(self, text: str, width: float) -> str:
+        """``text`` with a line break wherever a line of ``width`` (in the current font) must end, each
+        line no wider than fpdf2 allows, none starting with closing punctuation or ending with opening
+        punctuation; the lines of a text already broken so are left as they are."""
+        widths: dict[str, float] = {}
+        em = self.font_size
+        out: list[str] = []
+        limit = width - 1e-6  # (fpdf2 breaks only beyond its width: a line at the very width stays)
+        for paragraph in text.split("\n"):
+            line: list[str] = []
+            used = 0.0
+            for ch in paragraph:
+                cw = widths.get(ch)
+                if cw is None:
+                    cw = widths[ch] = em if _BEYOND.match(ch) else self.get_string_width(ch)
+                if line and used + cw > limit:
+                    if ch in _BREAKING:  # dropped at the break
+                        out.append("".join(line))
+                        line, used = [], 0.0
+                        continue
+                    pull = 0
+                    if ch in NO_LINE_START:
+                        pull = 1
+                        while pull < min(_KINSOKU_PULL, len(line) - 1) and line[-pull] in NO_LINE_START:
+                            pull += 1
+                    while pull < min(_KINSOKU_PULL, len(line) - 1) and line[-pull - 1] in NO_LINE_END:
+                        pull += 1
+                    if (
+                        pull >= len(line)
+                        or (pull and line[-pull] in NO_LINE_START)
+                        or sum(widths[c] for c in line[len(line) - pull :]) + cw > limit
+                    ):
+                        pull = (
+                            0  # nothing better to do than to break here (a run of punctuation, a narrow cell)
+                        )
+                    moved = line[len(line) - pull :] if pull else []
+                    out.append("".join(line[: len(line) - pull]))
+                    line = moved
+                    used = sum(widths[c] for c in line)
+                line.append(ch)
+                used += cw
+            out.append("".join(line))
+        return "\n".join(out)
 
     def normalize_text(self, text: str) -> str:
         """Every text fpdf2 draws or measures passes here first."""

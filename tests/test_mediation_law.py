@@ -232,16 +232,18 @@ def test_the_representative_signs_where_the_party_would_and_is_printed(village_w
 
 def test_a_printed_line_never_starts_with_closing_punctuation():
     """fpdf breaks Chinese anywhere; "）。" alone at a line's start (seen on the 协议书's last paragraph) is
-    avoided by taking the character before down with it."""
+    avoided by taking the character before down with it (app/pdf_fonts.py, 避头尾)."""
+    from app.pdf_fonts import NO_LINE_START
+
     form = docs._Form("协议书")
     form.add_page()
     form.set_font(docs.FONT, size=11)
     width = form.get_string_width("字" * 20)
     for n in range(15, 25):
         text = "字" * n + "（第三十三条）。" + "后文" * 20
-        lines = form._broken(text, width)
+        lines = form.kinsoku(text, width).split("\n")
         assert "".join(lines) == text
-        assert all(line and line[0] not in docs.NO_LINE_START for line in lines[1:]), lines
+        assert all(line and line[0] not in NO_LINE_START for line in lines[1:]), lines
         assert all(form.get_string_width(line) <= width for line in lines)
     form.output()  # (closes the font file)
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fpdf import FPDF
 from pypdf import PdfReader
 
 from app import pdf_fonts
@@ -143,3 +145,63 @@ def test_the_diary_prints_with_a_damaged_signature_leaving_its_line_for_a_hand(v
     assert printed.entries == 3
     assert _text(tmp_path / "diary.pdf").count("群众签字") == 3
     assert sum(len(p.images) for p in PdfReader(tmp_path / "diary.pdf").pages) == 1
+
+
+# -- 避头尾: where a Chinese line may break ----------------------------------------------------------------
+def _lines(pdf: CjkPdf, width: float, text: str, **kwargs) -> list[str]:
+    return pdf.multi_cell(width, 6, text, dry_run=True, output="LINES", **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"wrapmode": "CHAR"}, {"wrapmode": "CHAR", "padding": 1.5}],
+    ids=["word-mode-no-spaces", "char-mode", "table-cell-padding"],
+)
+def test_no_printed_line_starts_with_closing_or_ends_with_opening_punctuation(kwargs):
+    """Every place a break can fall: the text moved one character at a time past the line's end, with
+    a single closing mark, a pair (。” at a quotation's end), an opening mark and a bracketed clause."""
+    pdf = CjkPdf(unit="mm", format="A4")
+    pdf.add_page()
+    pdf.set_font(FAMILY, size=11)
+    width = pdf.get_string_width("字" * 20) + 2 * pdf.c_margin + 2 * (1.5 if "padding" in kwargs else 0) + 0.3
+    pieces = ("。", "。”", "（第三十三条）", "“好”，", "……", "：“", "》、《")
+    for piece in pieces:
+        for n in range(12, 26):
+            text = "字" * n + piece + "后文" * 12
+            lines = _lines(pdf, width, text, **kwargs)
+            plain = FPDF.multi_cell(pdf, width, 6, text, dry_run=True, output="LINES", **kwargs)
+            assert "".join(lines) == text  # nothing lost or added
+            assert len(lines) <= len(plain) + 1
+            for line in lines[1:]:
+                assert line[0] not in pdf_fonts.NO_LINE_START, (piece, n, lines)
+            for line in lines[:-1]:
+                assert line[-1] not in pdf_fonts.NO_LINE_END, (piece, n, lines)
+    pdf.discard()
+
+
+def test_a_run_of_punctuation_longer_than_a_line_is_broken_anyway_and_nothing_is_lost():
+    pdf = CjkPdf(unit="mm", format="A4")
+    pdf.add_page()
+    pdf.set_font(FAMILY, size=11)
+    width = pdf.get_string_width("字" * 4) + 2 * pdf.c_margin
+    for text in ("。" * 30, "字" + "）" * 9, "（" * 9 + "字", "字字" + "“" * 3 + "字"):
+        lines = _lines(pdf, width, text, wrapmode="CHAR")
+        assert "".join(lines) == text and all(lines)
+    pdf.discard()
+
+
+def test_a_printed_agreement_paragraph_reads_back_without_a_line_starting_with_a_full_stop(tmp_path):
+    pdf = CjkPdf(unit="mm", format="A4")
+    pdf.add_page()
+    pdf.set_font(FAMILY, size=11)
+    width = pdf.get_string_width("字" * 20) + 2 * pdf.c_margin + 0.3
+    text = "双方自愿达成如下协议" + "甲" * 10 + "。" + "乙方于本协议签订之日起十日内一次性支付赔偿款。"
+    pdf.multi_cell(width, 7, text, wrapmode="CHAR", new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(tmp_path / "p.pdf"))
+    lines = [line for line in _text_lines(tmp_path / "p.pdf") if line.strip()]
+    assert "".join(lines) == text and len(lines) == 3
+    assert not any(line.startswith("。") for line in lines)
+
+
+def _text_lines(path: Path) -> list[str]:
+    return "\n".join(p.extract_text() for p in PdfReader(path).pages).replace("\x00", "").split("\n")

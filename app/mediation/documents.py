@@ -29,7 +29,6 @@ from app.work import Work
 
 FONT = FAMILY
 LABEL = FontFace(fill_color=(238, 238, 238))
-NO_LINE_START = frozenset("，。、；：？！）》」』”’…")
 
 
 class _Form(CjkPdf):
@@ -105,27 +104,19 @@ class _Form(CjkPdf):
         return FontFace(fill_color=LABEL.fill_color, size_pt=fit) if fit != size else LABEL
 
     def para(self, text: str, size: float = 11, indent: bool = True) -> None:
-        """A paragraph per line of ``text``; Chinese wraps at any character, not at spaces, but a line
-        never starts with closing punctuation ("）。" alone on a line): the character before goes with it."""
+        """A paragraph per line of ``text``; Chinese wraps at any character, not at spaces, and as Chinese
+        is set (a line never starts with "）。": :meth:`app.pdf_fonts.CjkPdf.kinsoku`)."""
         self.set_font(FONT, size=size)
         for line in text.splitlines() or [""]:
-            for part in self._broken(("\u3000\u3000" if indent else "") + line, self.epw - 2 * self.c_margin):
-                self.multi_cell(0, 7, part, new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR, align="L")
-
-    def _broken(self, text: str, width: float) -> list[str]:
-        out: list[str] = []
-        line = ""
-        for ch in text:
-            if line and self.get_string_width(line + ch) > width:
-                if ch in NO_LINE_START and len(line) > 1:
-                    out.append(line[:-1])
-                    line = line[-1]
-                else:
-                    out.append(line)
-                    line = ""
-            line += ch
-        out.append(line)
-        return out
+            self.multi_cell(
+                0,
+                7,
+                ("\u3000\u3000" if indent else "") + line,
+                new_x="LMARGIN",
+                new_y="NEXT",
+                wrapmode=WrapMode.CHAR,
+                align="L",
+            )
 
     def section(self, label: str, text: str) -> None:
         self.set_font(FONT, size=11.5)
