@@ -307,6 +307,42 @@ def test_a_full_disk_at_the_sign_in_is_said_whole_in_the_box(village_ws, monkeyp
         ws.close(daily_backup=False)
 
 
+def test_a_disk_full_during_the_check_behind_the_window_refuses_writes_and_calls_nothing_damaged(
+    village_ws, monkeypatch
+):
+    """A large database is checked behind the window. If that check cannot run for want of room (the
+    disk filled meanwhile: the error is raised where db.backups raises it for a real full disk, as
+    the moment cannot be arranged in a test), every write is refused saying the disk is full, nothing is
+    written, nothing is called damaged, and the file is closed unverified: no day's backup of it."""
+    from db import backups
+    from db.models import Setting
+
+    from app import workspace
+    from app.workspace import DatabaseDamaged, Workspace
+
+    def disk_full(path, key, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path.parent))
+
+    village_ws.close()
+    monkeypatch.setattr(workspace, "DEFER_CHECK_BYTES", 0)  # this small village counts as large
+    monkeypatch.setattr(backups, "integrity_problems", disk_full)
+    daily = [p for p in village_ws.backups_dir.glob("*") if "-daily" in p.name]
+    for p in daily:
+        p.unlink()
+    before = village_ws.db_path.read_bytes()
+    ws = Workspace.open(village_ws.root, create=False, defer_check=True, credentials=ADMIN)
+    try:
+        assert ws._check_done is not None  # the check runs behind the window
+        with pytest.raises(EnvironmentFailure) as caught, ws.session() as s:
+            s.add(Setting(key="test.refused", value="1"))
+        assert not isinstance(caught.value, DatabaseDamaged)
+        assert "磁盘已经满了" in caught.value.message and str(village_ws.root) in caught.value.message
+    finally:
+        ws.close()
+    assert village_ws.db_path.read_bytes() == before  # nothing written
+    assert not [p for p in village_ws.backups_dir.glob("*") if "-daily" in p.name]  # closed unverified
+
+
 @pytest.mark.parametrize("err", [errno.EROFS, errno.ENOSPC])
 def test_a_workspace_on_a_read_only_or_full_disk_says_what_to_do_with_the_workspace(err):
     from app.errors import workspace_unwritable
