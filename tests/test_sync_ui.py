@@ -24,6 +24,18 @@ def _ctx(ws):
     return AppContext(ws, user)
 
 
+def _page(qtbot, ws):
+    """The 上报与同步 page of ``ws``, shown at the width of a 1366×768 laptop."""
+    from ui.sync.page import SyncPage
+
+    page = SyncPage(_ctx(ws))
+    qtbot.addWidget(page)
+    page.resize(1366, 700)
+    page.show()
+    page.refresh()
+    return page
+
+
 @pytest.fixture
 def town_with_conflict(village_ws, town_ws, tmp_path):
     enroll_village(village_ws, town_ws, tmp_path)
@@ -37,14 +49,8 @@ def town_with_conflict(village_ws, town_ws, tmp_path):
 def test_village_page_shows_unacknowledged_changes_and_exports_to_a_folder(
     qtbot, qtmodeltester, village_ws, tmp_path
 ):
-    from ui.sync.page import SyncPage
-
     add_household(village_ws, "张建国", ("张小红",))
-    page = SyncPage(_ctx(village_ws))
-    qtbot.addWidget(page)
-    page.resize(1366, 700)
-    page.show()
-    page.refresh()
+    page = _page(qtbot, village_ws)
     assert page.ready()
     view = page.village
     assert "尚未被乡镇确认的变更：" in view.summary.text()
@@ -66,8 +72,6 @@ def test_village_export_names_an_attachment_it_could_not_take(qtbot, village_ws,
 
     from PySide6.QtCore import Qt
 
-    from ui.sync.page import SyncPage
-
     from tests.sync_support import add_attachment
 
     hid = add_household(village_ws, "张建国")
@@ -75,11 +79,7 @@ def test_village_export_names_an_attachment_it_could_not_take(qtbot, village_ws,
     add_attachment(village_ws, hid, photo, filename="<i>协议</i>照片.jpg")
     sha = hashlib.sha256(photo).hexdigest()
     (village_ws.attachments_dir / sha[:2] / sha).unlink()  # the laptop lost it
-    page = SyncPage(_ctx(village_ws))
-    qtbot.addWidget(page)
-    page.resize(1366, 700)
-    page.show()
-    page.refresh()
+    page = _page(qtbot, village_ws)
     view = page.village
     view.target.insertItem(0, "测试 U 盘", str(tmp_path))
     view.target.setCurrentIndex(0)
@@ -93,14 +93,8 @@ def test_village_export_names_an_attachment_it_could_not_take(qtbot, village_ws,
 def test_town_wizard_imports_a_folder_and_shows_board_and_one_conflict(
     qtbot, qtmodeltester, town_with_conflict, tmp_path
 ):
-    from ui.sync.page import SyncPage
-
     _, town, bundle_path = town_with_conflict
-    page = SyncPage(_ctx(town))
-    qtbot.addWidget(page)
-    page.resize(1366, 700)
-    page.show()
-    page.refresh()
+    page = _page(qtbot, town)
     wizard = page.importer
     wizard.set_paths([bundle_path.parent])
     wizard.import_btn.click()
@@ -149,8 +143,6 @@ def test_village_page_lists_what_the_town_refused_and_re_keys_a_household(
     from app.sync.receipts import export_receipts, import_receipt
     from app.workspace import Workspace
 
-    from ui.sync.page import SyncPage
-
     enroll_village(village_ws, town_ws, tmp_path)
     other = Workspace.open(tmp_path / "village-b", credentials=ADMIN)
     init_station(
@@ -175,11 +167,7 @@ def test_village_page_lists_what_the_town_refused_and_re_keys_a_household(
     import_bundles(town_ws, [export_bundles(village_ws, tmp_path)[0].path])
     import_receipt(village_ws, export_receipts(town_ws, tmp_path)[0].path)
 
-    page = SyncPage(_ctx(village_ws))
-    qtbot.addWidget(page)
-    page.resize(1366, 700)
-    page.show()
-    page.refresh()
+    page = _page(qtbot, village_ws)
     view = page.village
     qtmodeltester.check(view.refused)
     assert view.refused_box.isVisible()
