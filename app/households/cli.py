@@ -120,8 +120,10 @@ def register_cli(
     )
     common = [parents["data"], parents["json"]]
 
-    imp = hs.add_parser("import", help="从 Excel 户籍表导入（有错误行时退出码为 1）", parents=common)
-    imp.add_argument("file", metavar="文件.xlsx")
+    imp = hs.add_parser(
+        "import", help="从 Excel 户籍表（或 CSV 文件）导入（有错误行时退出码为 1）", parents=common
+    )
+    imp.add_argument("file", metavar="文件.xlsx或.csv")
     imp.add_argument("--sheet", metavar="工作表", help="工作表名（默认第一个）")
     imp.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     imp.add_argument("--errors", metavar="错误表.xlsx", help="把有错误的行（附错误原因）写入此文件")

@@ -1,5 +1,6 @@
-"""户籍台账 Excel, reading: open a workbook (.xlsx/.xls) and read one sheet, find the header row
-under any titles, map columns to fields by their Chinese headers, and parse cells.
+"""户籍台账 Excel, reading: open a workbook (.xlsx/.xls) and read one sheet, or a CSV file (a roster
+another system exported: :func:`read_csv`), find the header row under any titles, map columns to fields
+by their Chinese headers, and parse cells.
 
 Damage is detected, never repaired: an ID that Excel stored as a number has lost digits and is
 refused; full-width characters, a lowercase x, spaces, Excel date serials and phones stored as
@@ -8,11 +9,15 @@ floats are only normalised.
 
 from __future__ import annotations
 
+import codecs
 import concurrent.futures
+import csv
 import datetime as dt
+import io
 import logging
 import math
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from app.codes import to_halfwidth
 from app.errors import UserError
-from app.excel import check_well_formed, check_workbook, error_cells
+from app.excel import MAX_BOOK_FILE, MAX_COLUMNS, MAX_ROWS, check_well_formed, check_workbook, error_cells
 from app.households.checks import clean_text
 
 log = logging.getLogger("minqing.excel")
@@ -87,6 +92,8 @@ class SheetData:
 
 def sheet_names(path: Path | str) -> list[str]:
     path = Path(path)
+    if is_csv(path):
+        return [path.stem]
     _checked(path)
     return _open_book(path).sheet_names
 
@@ -165,6 +172,8 @@ def read_sheet(path: Path | str, sheet: str | None = None) -> SheetData:
     (:func:`app.excel.check_well_formed`): the check costs no time on two cores. A damaged part
     refuses the workbook whatever calamine made of it."""
     path = Path(path)
+    if is_csv(path):
+        return read_csv(path, sheet)
     parts = _checked(path)
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="calamine") as pool:
         reading = pool.submit(_read_values, path, sheet)
@@ -172,6 +181,88 @@ def read_sheet(path: Path | str, sheet: str | None = None) -> SheetData:
         data = reading.result()
     data.errors = error_cells(parts, data.sheet)
     return data
+
+
+# -- CSV -------------------------------------------------------------------------------------------------
+CSV_SUFFIXES = (".csv", ".txt")
+_DELIMITERS = (",", "\t", ";")
+_KEPT_AS_TEXT = re.compile(r'="(.*)"', re.DOTALL)  # ="370681…": how exports keep a number as text
+
+
+def is_csv(path: Path) -> bool:
+    """A roster as text (.csv, or .txt as Excel saves "Unicode 文本"), not a workbook renamed."""
+    return path.suffix.lower() in CSV_SUFFIXES and path.is_file() and not zipfile.is_zipfile(path)
+
+
+def _decoded(path: Path, raw: bytes) -> str:
+    """The text of a CSV file: UTF-8 (with or without the BOM Excel writes), UTF-16 with its BOM (Excel's
+    "Unicode 文本"), else GB18030 (GBK: Excel's CSV on a Chinese Windows, and WPS's)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings = ["utf-16"]
+    elif raw.startswith(codecs.BOM_UTF8):
+        encodings = ["utf-8-sig"]
+    else:
+        encodings = ["utf-8", "gb18030"]
+    for encoding in encodings:
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UserError(
+        f"无法读取 {path.name}：认不出它的文字编码（不是 UTF-8，也不是 GBK）。"
+        "请用 Excel 或 WPS 打开后另存为 .xlsx 再导入"
+    )
+
+
+def _delimiter(lines: Sequence[str]) -> str:
+    """The separator of the first lines: the candidate found on most of them (a comma when none is)."""
+    counts = {d: sum(1 for line in lines if d in line) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_csv(path: Path, sheet: str | None = None) -> SheetData:
+    """A roster saved as CSV (or tab-separated text), bounded as a workbook is (:mod:`app.excel`): its
+    size, rows and columns are checked as it is read, and a field longer than a cell can be is refused
+    naming its line. Every value is text, as typed: an ID keeps all 18 digits (unless the program that
+    wrote the file had already rounded it, which the ID check says); ``="…"`` is unwrapped."""
+    size = path.stat().st_size
+    if size > MAX_BOOK_FILE:
+        raise UserError(
+            f"{path.name} 有 {size // 1048576} MB，超过 {MAX_BOOK_FILE // 1048576} MB 的上限；"
+            "请只保留名册，另存后再导入"
+        )
+    if sheet is not None and sheet != path.stem:
+        raise UserError(f"{path.name} 是 CSV 文件，只有一张表，没有名为“{sheet}”的工作表")
+    text = _decoded(path, path.read_bytes())
+    if "\x00" in text:
+        raise UserError(f"{path.name} 里有空字符，不像文本文件；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text[:65536].splitlines()[:20]))
+    rows: list[list[object]] = []
+    try:
+        for row in reader:
+            if len(rows) >= MAX_ROWS:
+                raise UserError(
+                    f"{path.name} 太长（超过 {MAX_ROWS} 行）；请删去名册下面多余的行，另存后再导入"
+                )
+            if len(row) > MAX_COLUMNS:
+                raise UserError(
+                    f"{path.name} 第 {reader.line_num} 行太宽（{len(row)} 列，上限 {MAX_COLUMNS} 列）；"
+                    "请检查分隔符，或删去多余的列后再导入"
+                )
+            rows.append([_csv_value(v) for v in row])
+    except csv.Error as exc:
+        log.warning("CSV %s unreadable near line %s: %r", path.name, reader.line_num, exc)
+        raise UserError(
+            f"{path.name} 第 {reader.line_num} 行读不出（引号不成对，或一格长得超出上限）；"
+            "请用 Excel 或 WPS 打开后另存为 .xlsx 再导入"
+        ) from None
+    return SheetData(path, path.stem, [path.stem], rows)
+
+
+def _csv_value(value: str) -> str:
+    kept = _KEPT_AS_TEXT.fullmatch(value)
+    return kept.group(1) if kept else value
 
 
 def detect_header(rows: Sequence[Sequence[object]]) -> int:

@@ -196,8 +196,11 @@ class FilePage(QWizardPage):
     def __init__(self, wizard: ImportWizard) -> None:
         super().__init__()
         self.w = wizard
-        self.setTitle("选择 Excel 文件")
-        self.setSubTitle("选择本村现有的户籍花名册（.xlsx 或 .xls）。导入前会先检查每一行，确认后才写入。")
+        self.setTitle("选择花名册文件")
+        self.setSubTitle(
+            "选择本村现有的户籍花名册（Excel 的 .xlsx、.xls，或别的系统导出的 CSV 文件）。"
+            "导入前会先检查每一行，确认后才写入。"
+        )
         form = QFormLayout(self)
         row = QHBoxLayout()
         self.path = QLineEdit()
@@ -219,7 +222,9 @@ class FilePage(QWizardPage):
         self.path.editingFinished.connect(self._load_sheets)
 
     def _browse(self) -> None:
-        path, _ = ask_open_file_name(self, "选择户籍花名册", "", "Excel 文件 (*.xlsx *.xlsm *.xls)")
+        path, _ = ask_open_file_name(
+            self, "选择户籍花名册", "", "Excel 或 CSV 文件 (*.xlsx *.xlsm *.xls *.csv *.txt);;所有文件 (*)"
+        )
         if path:
             self.path.setText(path)
             self._load_sheets()
