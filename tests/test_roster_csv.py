@@ -113,6 +113,11 @@ def _hostile(path, case: str):
         path.write_bytes("姓名,身份证号\n张三\x00,1\n".encode())
     elif case == "open-quote":  # a quote never closed: the rest of the file is one field
         path.write_bytes(('姓名,身份证号\n"张三,' + "字" * 200_000 + "\n").encode())
+    elif case == "cells":  # within the rows and the columns, and 40 MB of cells all the same
+        from app.households.excel_read import MAX_CSV_CELLS
+
+        line = ",".join(["x"] * 100) + "\n"
+        path.write_bytes(("姓名\n" + line * (MAX_CSV_CELLS // 100 + 1)).encode())
     elif case == "encoding":
         path.write_bytes(b"\xa1\xff\xfe\xfd,\xa1\xff\n")
     return path
@@ -126,6 +131,7 @@ def _hostile(path, case: str):
         ("nul", "空字符"),
         ("open-quote", "读不出"),
         ("encoding", "编码"),
+        ("cells", "万格"),
     ],
 )
 def test_a_hostile_csv_is_refused_in_chinese_and_nothing_is_written(village_ws, tmp_path, case, words):

@@ -187,6 +187,9 @@ def read_sheet(path: Path | str, sheet: str | None = None) -> SheetData:
 CSV_SUFFIXES = (".csv", ".txt")
 _DELIMITERS = (",", "\t", ";")
 _KEPT_AS_TEXT = re.compile(r'="(.*)"', re.DOTALL)  # ="370681…": how exports keep a number as text
+# Fields kept of a CSV, empty ones at a line's end not counted: about what a workbook's inflated limit
+# (app.excel.MAX_BOOK_INFLATED) lets through; a village roster has a few hundred thousand.
+MAX_CSV_CELLS = 8_000_000
 
 
 def is_csv(path: Path) -> bool:
@@ -239,6 +242,7 @@ def read_csv(path: Path, sheet: str | None = None) -> SheetData:
         raise UserError(f"{path.name} 里有空字符，不像文本文件；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text[:65536].splitlines()[:20]))
     rows: list[list[object]] = []
+    cells = 0
     try:
         for row in reader:
             if len(rows) >= MAX_ROWS:
@@ -249,6 +253,14 @@ def read_csv(path: Path, sheet: str | None = None) -> SheetData:
                 raise UserError(
                     f"{path.name} 第 {reader.line_num} 行太宽（{len(row)} 列，上限 {MAX_COLUMNS} 列）；"
                     "请检查分隔符，或删去多余的列后再导入"
+                )
+            while row and not row[-1]:  # the empty fields a spreadsheet writes to its widest column
+                row.pop()
+            cells += len(row)
+            if cells > MAX_CSV_CELLS:
+                raise UserError(
+                    f"{path.name} 太大（到第 {reader.line_num} 行已超过 {MAX_CSV_CELLS // 10000} 万格）；"
+                    "请只保留名册需要的行和列，另存后再导入"
                 )
             rows.append([_csv_value(v) for v in row])
     except csv.Error as exc:
