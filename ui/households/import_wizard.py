@@ -31,6 +31,7 @@ from app.households import checks, excel_apply, excel_plan, excel_read
 
 from ui.file_dialogs import ask_open_file_name, ask_save_file_name
 from ui.tasks import Cancelled, run_in_background
+from ui.widgets.inline_error import ERROR_STYLE
 
 OUTCOME_NAMES = {
     "new": "新增",
@@ -215,7 +216,7 @@ class FilePage(QWizardPage):
         self.sheet = QComboBox()
         form.addRow("工作表", self.sheet)
         self.error = QLabel()
-        self.error.setStyleSheet("color: #b00020;")
+        self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         form.addRow(self.error)
         self.read_key: tuple[str, str | None] | None = None
@@ -284,7 +285,7 @@ class MappingPage(QWizardPage):
         self.scroll.setWidgetResizable(True)
         layout.addWidget(self.scroll, 1)
         self.error = QLabel()
-        self.error.setStyleSheet("color: #b00020;")
+        self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
         self.combos: dict[int, QComboBox] = {}

@@ -32,6 +32,7 @@ from app.mediation import capacity, law, rules
 
 from ui.dates import date_edit, date_of, pydatetime, qdate
 from ui.file_dialogs import ask_open_file_name
+from ui.widgets.inline_error import error_label
 
 
 def text_box(height: int = 60) -> QPlainTextEdit:
@@ -301,11 +302,7 @@ class TransitionDialog(_FormDialog):
 
 def warning_label() -> QLabel:
     """A red line that says what is still missing (e.g. a minor's 法定代理人); hidden when empty."""
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setStyleSheet("color: #b00020;")
-    label.setVisible(False)
-    return label
+    return error_label()
 
 
 def set_warning(label: QLabel, text: str) -> None:
