@@ -112,10 +112,11 @@ def _open_book(path: Path) -> CalamineWorkbook:
 
     try:
         return CalamineWorkbook.from_path(str(path))
-    except Exception as exc:
+    except Exception as exc:  # the reader's own words are English: they go to the log
+        log.warning("workbook %s unreadable: %r", path.name, exc)
         raise UserError(
-            f"无法读取 {path.name}：它不是有效的 Excel 文件（.xlsx/.xls），或已损坏、被加密。"
-            f"请用 Excel 打开后另存为 .xlsx 再导入。（{type(exc).__name__}）"
+            f"无法读取 {path.name}：它不是有效的 Excel 文件（.xlsx/.xls）或 CSV 文件，或已损坏、被加密。"
+            "请用 Excel 或 WPS 打开后另存为 .xlsx 再导入"
         ) from None
 
 
