@@ -32,6 +32,8 @@ def test_roster_model_passes_qtmodeltester_and_loads_rows_on_demand(qtmodelteste
     assert model.count_text() == "共 400 户"  # the count from an index, with no search words
     assert model.loaded_rows == 0
     assert model.data(model.index(5, 1)) != ""
+    address = model.data(model.index(5, 3))
+    assert address and model.data(model.index(5, 3), Qt.ItemDataRole.ToolTipRole) == address  # whole on hover
     assert model.loaded_rows == model.WINDOW  # the rows of the keys in hand, not the roster
     while model.canFetchMore():
         model.fetchMore()

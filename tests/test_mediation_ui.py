@@ -61,6 +61,8 @@ def test_case_list_model_is_lazy_sorted_and_filtered_in_sql(village_ws, mediator
     assert model.index(0, 0).data() == "（2025）张家人调字第 1 号"
     model.reload(CaseFilter(text="赵六"))
     assert [model.index(r, 1).data() for r in range(model.rowCount())] == ["王五与赵六排水纠纷"]
+    # a name cut short in its column (a large 字号) shows whole on hover
+    assert model.index(0, 1).data(Qt.ItemDataRole.ToolTipRole) == "王五与赵六排水纠纷"
     model.reload(CaseFilter(text="张三", state="受理", year=2026))  # a party's name finds the case
     assert model.rowCount() == 5
     qtmodeltester.check(model)

@@ -41,6 +41,7 @@ class RosterModel(LazyIdModel):
     COLUMNS = COLUMNS
     DEFAULT_SORT = "group_name"
     MISSING_TEXT = "（已删除）"
+    TOOLTIPS = True  # an address or a list of phones cut short shows whole on hover
 
     def __init__(self, session_factory, parent=None) -> None:
         super().__init__(session_factory, parent)

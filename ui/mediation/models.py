@@ -28,6 +28,7 @@ class CaseListModel(LazyIdModel):
     COLUMNS = CASE_COLUMNS
     DEFAULT_SORT, DEFAULT_DESCENDING = "accepted_on", True
     ROW_WINDOW, CACHE_LIMIT = 200, 5000
+    TOOLTIPS = True  # a 纠纷名称 cut short at a large 字号 shows whole on hover
 
     def __init__(self, session_factory: Callable, parent=None) -> None:
         super().__init__(session_factory, parent)
