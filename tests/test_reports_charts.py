@@ -289,3 +289,37 @@ def test_the_month_labels_never_run_into_each_other_on_screen_or_paper(qtbot, to
             assert spans[-1][1] <= panel.x + panel.w, spans
     finally:
         pdf.discard()
+
+
+def test_at_a_larger_font_size_the_chart_and_its_text_are_drawn_larger(qtbot):
+    """A cadre who reads at 特大 sees the charts at 特大 too: their text was a fixed 12 pixels."""
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import apply_font_size
+    from ui.charts import MonthChartView
+
+    chart = charts.MonthChart("走访记录", "篇", 2026, reports.VISIT_SERIES)
+    chart.panels = [charts.Panel("张家村", [(n * 7,) for n in range(1, 13)])]
+    view = MonthChartView()
+    qtbot.addWidget(view)
+    view.set_chart(chart)
+
+    def drawn_height() -> int:
+        image = view.grab_image(1000).toImage()
+        white = image.pixel(0, 0)
+        rows = [
+            y for y in range(image.height()) if any(image.pixel(x, y) != white for x in range(0, 1000, 2))
+        ]
+        return rows[-1] - rows[0]
+
+    app = QApplication.instance()
+    try:
+        apply_font_size("标准", app)
+        standard, standard_need = drawn_height(), view.heightForWidth(1000)
+        apply_font_size("特大", app)
+        qtbot.wait(20)  # the font change reaches the view
+        large, large_need = drawn_height(), view.heightForWidth(1000)
+    finally:
+        apply_font_size("标准", app)
+    assert large >= 1.3 * standard and large_need >= 1.3 * standard_need
+    assert view.minimumHeight() >= large_need - 1  # it asked its layout for the room

@@ -98,13 +98,20 @@ def font_point_size(size: str, app: QApplication | None = None) -> float:
 SECTION_SCALE = "minqing_section_scale"
 
 
+def font_factor() -> float:
+    """The application font's size as a factor of the base size: 1.0 at 标准, 1.4 at 特大."""
+    app = QApplication.instance()
+    base = app.property(BASE_POINT_SIZE) if isinstance(app, QApplication) else None
+    if not isinstance(base, float) or base <= 0:
+        return 1.0
+    return app.font().pointSizeF() / base
+
+
 def scale_table_columns(root: QWidget) -> None:
     """Table columns given widths in pixels (written for 标准) widen with the 字号, so that a date or a
     name still shows whole at 特大. Each header remembers the factor it was sized at: calling this again
     after a change of 字号 resizes by the ratio only."""
-    app = QApplication.instance()
-    base = app.property(BASE_POINT_SIZE)
-    factor = app.font().pointSizeF() / base if isinstance(base, float) and base > 0 else 1.0
+    factor = font_factor()
     for header in root.findChildren(QHeaderView):
         if header.orientation() != Qt.Orientation.Horizontal:
             continue

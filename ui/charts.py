@@ -3,11 +3,13 @@
 One widget for every chart of the program (统计报表's 走访 / 诉求 / 调解, 人民调解月报's 受理与结案);
 the PDFs draw the same layout with fpdf2 (:func:`app.charts.draw_pdf`). As many panels to a line as the
 width holds; the height follows (``heightForWidth``, and a minimum height for layouts that ignore it).
+At a larger 字号 (大, 特大) the whole chart is drawn larger by the same factor, its text with it: the
+layout is made for the width divided by the factor and painted scaled.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QLineF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QLineF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -20,8 +22,11 @@ _ALIGN = {
 }
 
 
-def paint(p: QPainter, chart: charts.MonthChart, width: float, font: QFont) -> None:
-    """Paint ``chart`` from the painter's origin, ``width`` wide (layout unit = one pixel)."""
+def paint(p: QPainter, chart: charts.MonthChart, width: float, font: QFont, zoom: float = 1.0) -> None:
+    """Paint ``chart`` from the painter's origin, ``width`` wide (layout unit = one pixel at ``zoom`` 1)."""
+    if zoom != 1.0:
+        p.scale(zoom, zoom)
+        width /= zoom
     text_font = QFont(font)
     text_font.setPixelSize(int(charts.TEXT_SIZE))
     p.setFont(text_font)
@@ -62,11 +67,29 @@ class MonthChartView(QWidget):
         """The panels' names in the order drawn (for tests and the selftest)."""
         return [p.name for p in self.chart.panels] if self.chart else []
 
+    @staticmethod
+    def zoom() -> float:
+        """How much larger than at 标准 the chart is drawn (the 字号's factor, never smaller)."""
+        from ui.app import font_factor
+
+        return max(1.0, font_factor())
+
     def _needed(self, width: int) -> int:
-        return int(charts.height_for(self.chart, width)) + 4 if self.chart else 60
+        if not self.chart:
+            return 60
+        zoom = self.zoom()
+        return int(charts.height_for(self.chart, width / zoom) * zoom) + 4
 
     def _fit(self) -> None:
-        self.setMinimumHeight(self._needed(max(self.width(), int(charts.CELL_W + charts.MARGIN))))
+        smallest = int((charts.CELL_W + charts.MARGIN) * self.zoom())
+        self.setMinimumHeight(self._needed(max(self.width(), smallest)))
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the 字号 changed: the chart grows or shrinks with it
+            self._fit()
+            self.updateGeometry()
+            self.update()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -75,11 +98,11 @@ class MonthChartView(QWidget):
             self.setMinimumHeight(needed)
 
     def sizeHint(self) -> QSize:
-        width = int(charts.CELL_W * 4 + charts.MARGIN)
+        width = int((charts.CELL_W * 4 + charts.MARGIN) * self.zoom())
         return QSize(width, self._needed(width))
 
     def minimumSizeHint(self) -> QSize:
-        width = int(charts.CELL_W + charts.MARGIN)
+        width = int((charts.CELL_W + charts.MARGIN) * self.zoom())
         return QSize(width, 60)
 
     def hasHeightForWidth(self) -> bool:
@@ -93,7 +116,7 @@ class MonthChartView(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), QColor("white"))
         if self.chart is not None:
-            paint(p, self.chart, self.width(), self.font())
+            paint(p, self.chart, self.width(), self.font(), self.zoom())
         p.end()
 
     def grab_image(self, width: int = 1000) -> QPixmap:
@@ -102,6 +125,6 @@ class MonthChartView(QWidget):
         pix.fill(QColor("white"))
         if self.chart is not None:
             p = QPainter(pix)
-            paint(p, self.chart, width, self.font())
+            paint(p, self.chart, width, self.font(), self.zoom())
             p.end()
         return pix
