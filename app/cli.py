@@ -118,6 +118,8 @@ def open_workspace(args: argparse.Namespace, *, create: bool = False, account: b
 
     ws = Workspace.open(resolve_data_dir(args.data_dir), create=create)
     _OPENED.append(ws)
+    if (note := ws.on_network_note()) is not None:
+        print(f"注意：{note}", file=sys.stderr, flush=True)
     args.actor = None
     try:
         if account:

@@ -24,6 +24,7 @@ from db.files import create_private_file, private_dir, private_file
 from db.keyslots import KeySlots, KeySlotsDamaged
 
 from app.errors import EnvironmentFailure, UserError, environment_failure, workspace_unwritable
+from app.paths import network_share
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -145,6 +146,9 @@ class Workspace:
         # why the day's backup at the last close could not be made (a full disk): said by the window and
         # the command line after the close, which itself went on (the database is not touched by it)
         self.backup_failure: str | None = None
+        # the network place the workspace is on (app.paths.network_share): a workspace made there before is
+        # opened, and the window and the command line say to move it (see on_network_note)
+        self.network_share: str | None = None
         self._defer_check = False
         self.unlocked_by: str | None = None  # the slot's account id ("" for the recovery code)
         self._password_proof: str | None = None  # see take_password_proof
@@ -182,6 +186,16 @@ class Workspace:
             raise UserError(
                 f"{ws.root} 是一个文件，不是工作目录：请换一个文件夹（--data-dir）", field="data_dir"
             )
+        ws.network_share = network_share(ws.root)
+        if ws.network_share is not None:
+            if not ws.db_path.exists():
+                raise UserError(
+                    f"不能在{ws.network_share}上建立工作目录 {ws.root}：民情簿的数据库只能放在本机的硬盘上。"
+                    "放在网络上，两台电脑同时打开会把它损坏，网络一断也无法保存。请换一个本机的文件夹"
+                    "（例如 D:\\民情簿）；几台电脑之间传数据，请用上报包，或“备份到 U 盘”后恢复",
+                    field="data_dir",
+                )
+            log.warning("工作目录 %s 在%s上", ws.root, ws.network_share)
         if not ws.root.exists():
             if not create:
                 raise UserError(f"工作目录 {ws.root} 不存在，请先用 init 建立工作站")
@@ -221,6 +235,16 @@ class Workspace:
         elif credentials is not None:
             ws.unlock(*credentials)
         return ws
+
+    def on_network_note(self) -> str | None:
+        """What to tell about a workspace found on a network place (made there by an older program)."""
+        if self.network_share is None:
+            return None
+        return (
+            f"工作目录 {self.root} 在{self.network_share}上。两台电脑同时打开它会损坏数据库，网络一断也无法"
+            "保存。请关闭民情簿，把整个文件夹复制到本机硬盘（例如 D:\\民情簿），以后从那里打开；"
+            "复制前请确认别的电脑没有打开它。"
+        )
 
     @property
     def locked(self) -> bool:

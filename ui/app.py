@@ -394,6 +394,8 @@ def run(data_dir: str | Path | None = None) -> int:
         show_fitted(window)
         QTimer.singleShot(0, freeze_long_lived)
         QTimer.singleShot(0, lambda: say_if_clock_behind(window, window.ctx))
+        if (note := ws.on_network_note()) is not None:
+            QTimer.singleShot(0, lambda: QMessageBox.warning(window, "工作目录在网络上", note))
         return app.exec()
     finally:
         close_showing_backup(ws)
