@@ -201,6 +201,7 @@ _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}
 _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})(\d{1,7})"')
 MAX_ERROR_CELLS = 10_000  # more, and the workbook is refused whole: fix the formulas first
+NO_VALUE = "无计算结果"  # error_cells' code for a formula whose result the file does not hold
 _ERROR_VALUE = re.compile(rb"<v>([^<]{1,20})</v>")
 
 
@@ -237,11 +238,7 @@ def error_cells(parts: Sequence[tuple[str, bytes]], sheet: str) -> list[tuple[in
         return out
     at = xml.find(b't="e"')  # (a roster has none: one look)
     while at >= 0:
-        if len(out) >= MAX_ERROR_CELLS:
-            raise UserError(
-                f"“{sheet}”里有 {MAX_ERROR_CELLS} 个以上的单元格是 Excel 的错误值（#N/A、#DIV/0! 等，多是公式"
-                "出了错）；请先改正这些公式，或复制后“选择性粘贴 → 数值”，再导入"
-            )
+        _not_too_many(out, sheet)
         start, end = xml.rfind(b"<c", 0, at), xml.find(b">", at)
         ref = _CELL_REF.search(xml, start, end)
         in_cell_tag = (
@@ -255,4 +252,47 @@ def error_cells(parts: Sequence[tuple[str, bytes]], sheet: str) -> list[tuple[in
             code = value.group(1).decode("utf-8", "replace") if value else "#错误"
             out.append((int(ref.group(2)), column_number(ref.group(1)), code))
         at = xml.find(b't="e"', at + 1)
+    out.extend(_formulas_without_values(xml, sheet, out))
+    return sorted(out)
+
+
+def _not_too_many(found: list[tuple[int, int, str]], sheet: str) -> None:
+    if len(found) >= MAX_ERROR_CELLS:
+        raise UserError(
+            f"“{sheet}”里有 {MAX_ERROR_CELLS} 个以上的单元格是 Excel 的错误值（#N/A、#DIV/0! 等，多是公式"
+            "出了错）或没有计算结果的公式；请先改正这些公式，或复制后“选择性粘贴 → 数值”，再导入"
+        )
+
+
+# A formula cell's cached value: <v>…</v>, or none (<v/>, <v></v>, no <v> at all)
+_CACHED_VALUE = re.compile(rb"<v>([^<]+)</v>")
+_CELL_TYPE = re.compile(rb'\st="([a-zA-Z]+)"')
+
+
+def _formulas_without_values(
+    xml: bytes, sheet: str, found: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """Formula cells the file holds no result of (:data:`NO_VALUE`): a workbook written by a program that
+    does not calculate (a report tool, a script) keeps the formula alone, and the reader gives the cell
+    as empty, as it does an error value. Excel, WPS and LibreOffice always keep the result; a formula whose
+    result is empty text says so (``t="str"``) and is not one of these."""
+    out: list[tuple[int, int, str]] = []
+    at = xml.find(b"<f")  # (a roster has no formula: one look)
+    while at >= 0:
+        start, end = xml.rfind(b"<c", 0, at), xml.find(b"</c>", at)
+        tag_end = xml.find(b">", start) if start >= 0 else -1
+        in_cell = (
+            start >= 0
+            and end >= 0
+            and xml[start + 2 : start + 3].isspace()
+            and xml[at + 2 : at + 3] in (b">", b" ", b"/", b"\t", b"\n", b"\r")
+            and xml.find(b"</c>", start, at) < 0
+        )
+        if in_cell and _CACHED_VALUE.search(xml, at, end) is None:
+            kind = _CELL_TYPE.search(xml, start, tag_end)
+            ref = _CELL_REF.search(xml, start, tag_end + 1)
+            if ref is not None and (kind is None or kind.group(1) not in (b"str", b"inlineStr")):
+                _not_too_many(found + out, sheet)
+                out.append((int(ref.group(2)), column_number(ref.group(1)), NO_VALUE))
+        at = xml.find(b"<f", (end if in_cell else at) + 1)
     return out

@@ -22,6 +22,8 @@ from app.households import excel_apply
 from tests.households_helpers import rid
 
 ROOT = Path(__file__).resolve().parent.parent
+HEAD_ID = rid(dt.date(1962, 3, 8), 5, "男")
+OTHER_HEAD_ID = rid(dt.date(1958, 11, 30), 21, "男")
 
 
 def _roster(path: Path, rows: list[list]) -> Path:
@@ -294,3 +296,60 @@ def test_a_sheet_of_error_values_is_refused_whole_without_looking_at_each(monkey
 def test_a_folder_given_for_the_workbook_is_named_as_one(village_ws, tmp_path):
     with pytest.raises(UserError, match="是文件夹，不是 Excel 文件"), village_ws.work() as w:
         excel_apply.import_file(w, tmp_path, dry_run=True)
+
+
+def test_a_formula_the_file_holds_no_result_of_is_found_like_an_error_value():
+    """A workbook written by a program that does not calculate keeps the formula alone; the reader gives
+    the cell as empty. Excel, WPS and LibreOffice keep the result (<v>), or say the result is empty text."""
+    from app.excel import NO_VALUE, error_cells
+
+    book = (
+        b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://'
+        b'schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+        b'<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+    rels = (
+        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        b'<Relationship Id="rId1" Type="x" Target="worksheets/sheet1.xml"/></Relationships>'
+    )
+    sheet = (
+        b"<worksheet><sheetData><row>"
+        b'<c r="A1"><f>"3706"&amp;"1"</f><v /></c>'  # openpyxl: the formula, an empty value
+        b'<c r="B1"><f>E2</f></c>'  # no value at all
+        b'<c r="C1" t="str"><f>""</f><v></v></c>'  # Excel: a formula whose result is empty text
+        b'<c r="D1"><f>ROW()</f><v>1</v></c>'  # Excel: the result kept
+        b'<c r="E1"><f t="shared" ref="E1:E3" si="0">ROW()</f><v>1</v></c>'
+        b'<c r="E2"><f t="shared" si="0"/><v>2</v></c>'  # a shared formula's follower, with its result
+        b'<c r="E3"><f t="shared" si="0"/></c>'  # ... without
+        b'<c r="F1" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+        b'</row></sheetData><autoFilter ref="A1:F3"><filterColumn colId="0"/></autoFilter></worksheet>'
+    )
+    parts = [
+        ("xl/workbook.xml", book),
+        ("xl/_rels/workbook.xml.rels", rels),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ]
+    assert error_cells(parts, "S") == [
+        (1, 1, NO_VALUE),
+        (1, 2, NO_VALUE),
+        (1, 6, "#DIV/0!"),
+        (3, 5, NO_VALUE),
+    ]
+
+
+def test_ids_written_as_formulas_without_results_make_their_rows_bad_not_empty(village_ws, tmp_path):
+    """Before, two persons were imported without an ID, and no word said."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["组", "户主姓名", "姓名", "与户主关系", "身份证号"])
+    ws.append(["一组", "王建国", "王建国", "户主", f'="{HEAD_ID[:14]}"&"{HEAD_ID[14:]}"'])
+    ws.append(["一组", "王建国", "李秀英", "配偶", "=E2"])
+    ws.append(["二组", "张三", "张三", "户主", OTHER_HEAD_ID])
+    wb.save(tmp_path / "formulas.xlsx")
+    with village_ws.work() as w:
+        result = excel_apply.import_file(w, tmp_path / "formulas.xlsx")
+    problems = [p["reason"] for p in result.summary["errors"]]
+    assert result.summary["new"] == 1 and result.summary["invalid"] == 2
+    assert len(problems) == 2 and all("公式" in p and "计算结果" in p for p in problems)
+    with village_ws.work() as w:
+        assert set(w.session.scalars(select(Household.head_name))) == {"张三"}

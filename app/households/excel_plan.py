@@ -31,6 +31,7 @@ from db.vocab import ETHNICITY_VALUES
 
 from app.codes import INVISIBLE, ResidentId, mask_resident_id, parse_resident_id
 from app.errors import UserError
+from app.excel import NO_VALUE
 from app.households.checks import (
     HEAD,
     RELATIONS,
@@ -839,17 +840,18 @@ def _excel_errors(plan: ImportPlan, sheet: SheetData) -> None:
         r = plan.rows[row - first]
         if r.kind == "data":
             header = plan.header_of(field_name)
-            r.problems.append(
-                RowProblem(
-                    r.row,
-                    header,
-                    f"{header}是 Excel 的错误值 {code}（多是公式出了错，比如 VLOOKUP 没有找到），读不出内容；"
-                    "请填上实际内容后再导入",
-                )
+            reason = (
+                f"{header}是公式，文件里没有保存它的计算结果（别的软件生成的表格常这样），读不出内容；"
+                "请用 Excel 或 WPS 打开后保存一次，或复制后“选择性粘贴 → 数值”，再导入"
+                if code == NO_VALUE
+                else f"{header}是 Excel 的错误值 {code}（多是公式出了错，比如 VLOOKUP 没有找到），读不出内容；"
+                "请填上实际内容后再导入"
             )
+            r.problems.append(RowProblem(r.row, header, reason))
         elif r.kind == "blank" and r.row not in noted:  # a row of errors alone reads as empty
             noted.add(r.row)
-            plan.notes.append(f"第 {r.row} 行只有 Excel 的错误值（{code}），没有可导入的内容，已跳过")
+            what = "没有计算结果的公式" if code == NO_VALUE else f" Excel 的错误值（{code}）"
+            plan.notes.append(f"第 {r.row} 行只有{what}，没有可导入的内容，已跳过")
 
 
 def _group(plan: ImportPlan) -> None:
