@@ -44,7 +44,7 @@ from db.models import Attachment, Station
 from db.models.projects import PROJECT_SCOPES, TOWN_SCOPE
 
 from app.errors import UserError
-from app.sync.gate import SHA256, all_sha256
+from app.sync.gate import MAX_TEXT, SHA256, all_sha256
 from app.work import Work
 
 if TYPE_CHECKING:
@@ -492,6 +492,7 @@ def screen_rows(
     idx = {c: i for i, c in enumerate(columns)}
     i_id, i_v = idx["id"], idx["version"]
     verdict: dict[int, str] = {}
+    _screen_lengths(spec.table_name, rows, idx, verdict)
     _screen_bookkeeping(rows, idx, auth, verdict)
     load_scopes(conn, spec.table_name, idx, rows, auth)
     if spec.table_name == "attachment" and not _attachments_pass(rows, idx, auth):
@@ -533,6 +534,55 @@ def screen_rows(
         else:
             kept.append(r)
     return kept
+
+
+# The most characters a row may bring in a column declared short (String(n)): far beyond any honest
+# value, and short enough to list, search and print (a dishonest village's name of a million characters).
+SHORT_TEXT = 1000
+
+
+@functools.cache
+def text_limits(table_name: str) -> tuple[tuple[str, int], ...]:
+    """The text columns of a synced table (names, addresses, notes, facts), each with the most a row may
+    bring: :data:`SHORT_TEXT` for a column with a declared length (a name is 50 characters, but not every
+    path that ever wrote one cut it there: a row of an honest village is never refused for being a little
+    long), :data:`app.sync.gate.MAX_TEXT` for a text without one. Ids, references and bookkeeping are
+    checked as such elsewhere."""
+    from sqlalchemy import String
+
+    from app.sync.records import models, table_of
+
+    table = next(table_of(m) for m in models() if table_of(m).name == table_name)
+    return tuple(
+        (c.name, max(c.type.length, SHORT_TEXT) if c.type.length else MAX_TEXT)
+        for c in table.columns
+        if isinstance(c.type, String)  # (Text is a String without a length)
+        and not c.foreign_keys
+        and not c.name.endswith("_id")
+        and c.name not in ("id", "village_code", "sha256", "created_by", "changed_station", *BOOKKEEPING)
+    )
+
+
+def _screen_lengths(
+    table_name: str, rows: list[list[Any]], idx: dict[str, int], verdict: dict[int, str]
+) -> None:
+    """A text longer than :func:`text_limits` allows is refused with its row: SQLite keeps no lengths, and
+    a name of a million characters from a dishonest village would be listed, searched and printed at the
+    town. One pass over each column in C; a row is looked at only in a column that has one."""
+    for column, limit in text_limits(table_name):
+        i = idx.get(column)
+        if i is None or not rows:
+            continue
+        try:
+            longest = max(map(len, filter(None, map(itemgetter(i), rows))), default=0)
+        except TypeError:  # a number (SQLite keeps it as its text) or worse (refused whole when written)
+            longest = limit + 1
+        if longest <= limit:
+            continue
+        for n, r in enumerate(rows):
+            value = r[i]
+            if n not in verdict and isinstance(value, str) and len(value) > limit:
+                verdict[n] = f"{column_label(column)}有 {len(value)} 个字，超过上限 {limit} 个字"
 
 
 def _screen_owner_unit(

@@ -133,7 +133,7 @@ def test_an_attachment_hash_that_is_a_path_is_refused_and_never_read(town_of_two
         sequence=2,
     )
     b = _import_one(town, path)
-    assert b.status == "imported" and b.counts["rejected"] == 4
+    assert b.status == "imported" and b.counts["rejected"] == 3, (b.status, b.reason)
     reasons = sorted(r.reason for r in b.rejections)
     assert reasons.count("附件的校验值不是 64 位小写十六进制数字") == 3
     assert "记录标为由其他工作站修改；包里只能有发送方自己修改的记录" in reasons
@@ -156,6 +156,67 @@ def test_an_attachment_hash_that_is_a_path_is_refused_and_never_read(town_of_two
     plain = b"".join(open_bundle(down.path, a)[1].values())
     for key_file in (town.keys_dir / keys.SIGN_KEY, town.keys_dir / keys.ENCRYPT_KEY):
         assert key_file.read_bytes() not in plain and key_file.read_bytes() not in down.path.read_bytes()
+
+
+def test_a_text_too_long_to_list_search_or_print_is_refused_with_its_row(town_of_two, tmp_path):
+    """A dishonest village's household named with a million characters, a member's note of more than a
+    million, a name of more than a thousand: each row is refused with why, and the honest rows of the
+    bundle go in."""
+    from app.ownership import SHORT_TEXT
+    from app.sync.gate import MAX_TEXT
+
+    a, _b, town, _stick, a_up, _ha, _hb = town_of_two
+    m, sections = open_bundle(a_up, town)
+    me = a.require_station().id
+    stamp = {
+        "village_code": VILLAGE_CODE,
+        "origin_station": me,
+        "changed_station": me,
+        "version": _next_version(m),
+        "created_at": "2024-06-01 00:00:00.000000",
+        "updated_at": "2024-06-01 00:00:00.000000",
+    }
+    hh_cols, person_cols = _columns(sections, "households"), _columns(sections, "persons")
+    honest, giant = str(uuid.uuid4()), str(uuid.uuid4())
+    rng = __import__("random").Random(7)
+
+    def text(n: int) -> str:  # (varied: a text of one character repeated is refused whole as a zip bomb)
+        return "".join(map(chr, rng.choices(range(0x4E00, 0x9FA5), k=n)))
+
+    hh_template = dict(zip(hh_cols, section_doc(sections, "households")["rows"][0], strict=True))
+    person_template = dict(zip(person_cols, section_doc(sections, "persons")["rows"][0], strict=True))
+
+    def household(**values):
+        return _row(hh_cols, **{**hh_template, "head_id": None, **stamp, **values})
+
+    def person(**values):
+        return _row(person_cols, **{**person_template, **stamp, "household_id": honest, **values})
+
+    sections = with_rows(
+        sections,
+        "households",
+        [household(id=honest, head_name="王" * 50), household(id=giant, head_name=text(1_000_000))],
+    )
+    sections = with_rows(
+        sections,
+        "persons",
+        [
+            person(id=str(uuid.uuid4()), name="王" * 50, notes=text(MAX_TEXT + 1)),
+            person(id=str(uuid.uuid4()), name="李" * (SHORT_TEXT + 1)),
+            person(id=(kept := str(uuid.uuid4())), name="王小" * 20, id_number=None),
+        ],
+    )
+    b = _import_one(town, forge_bundle(a, town, m, sections, tmp_path / "long.mqb", sequence=2))
+    assert b.status == "imported" and b.counts["rejected"] == 3, (b.status, b.reason)
+    reasons = sorted((r.record_type, r.reason) for r in b.rejections)
+    assert reasons == [
+        ("households", f"户主（head_name）有 1000000 个字，超过上限 {SHORT_TEXT} 个字"),
+        ("persons", f"备注（notes）有 {MAX_TEXT + 1} 个字，超过上限 {MAX_TEXT} 个字"),
+        ("persons", f"姓名（name）有 {SHORT_TEXT + 1} 个字，超过上限 {SHORT_TEXT} 个字"),
+    ]
+    with town.new_session() as s:
+        assert s.get(Household, honest) is not None and s.get(Household, giant) is None
+        assert s.get(Person, kept) is not None  # an honest member of the same bundle
 
 
 def test_blob_path_refuses_anything_but_a_hash(tmp_path):
