@@ -429,3 +429,30 @@ def test_characters_that_show_nothing_are_taken_out_of_names_and_texts(village_w
         names = set(w.session.scalars(select(Person.name)))
         places = set(w.session.execute(select(Household.group_name, Household.address)))
     assert names == {"李四", "王五"} and places == {("一组", "一组1号"), ("一组", "一组2号")}
+
+
+def test_a_second_column_of_a_field_holding_anything_is_said_not_passed_over(village_ws, tmp_path):
+    """Two 身份证号 columns (an old one emptied, a new one added at the end): the first is imported, and
+    the plan says that the other holds IDs, so that they are never passed over without a word."""
+    import openpyxl
+
+    from app.households import excel_plan, excel_read
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["组", "户主姓名", "姓名", "与户主关系", "身份证号", "备注", "公民身份号码", "联系电话"])
+    ws.append(["一组", "王建国", "王建国", "户主", "", "", "370681196203080111", ""])
+    ws.append(["一组", "王建国", "李秀英", "配偶", "", "", "", ""])
+    wb.save(tmp_path / "two.xlsx")
+    data = excel_read.read_sheet(tmp_path / "two.xlsx")
+    with village_ws.work() as w:
+        plan = excel_plan.plan_import(w, data)
+    (note,) = [n for n in plan.notes if "也是" in n]
+    assert note.startswith("第 G 列“公民身份号码”也是身份证号，有 1 格填了内容") and "“身份证号”" in note
+    data.rows[1][6] = ""  # an empty second column says nothing
+    with village_ws.work() as w:
+        assert not [n for n in excel_plan.plan_import(w, data).notes if "也是" in n]
+    with village_ws.work() as w:  # nor does a mapping the person chose
+        data.rows[1][6] = "370681196203080111"
+        chosen = {0: "group_name", 1: "head_name", 2: "name", 3: "relation", 6: "id_number"}
+        assert not [n for n in excel_plan.plan_import(w, data, mapping=chosen).notes if "也是" in n]

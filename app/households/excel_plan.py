@@ -31,7 +31,7 @@ from db.vocab import ETHNICITY_VALUES
 
 from app.codes import INVISIBLE, ResidentId, mask_resident_id, parse_resident_id
 from app.errors import UserError
-from app.excel import NO_VALUE
+from app.excel import NO_VALUE, column_letters
 from app.households.checks import (
     HEAD,
     RELATIONS,
@@ -48,6 +48,7 @@ from app.households.excel_read import (
     auto_mapping,
     cell_text,
     detect_header,
+    field_for_header,
     is_blank,
     is_year_month_header,
     label,
@@ -759,6 +760,7 @@ def plan_import(
     if header_row is None:
         header_row = detect_header(sheet.rows)
     header = sheet.rows[header_row] if header_row < len(sheet.rows) else []
+    auto = mapping is None
     mapping = dict(mapping) if mapping is not None else auto_mapping(header)
     fields = set(mapping.values())
     if "name" not in fields:
@@ -773,6 +775,8 @@ def plan_import(
     if "group_name" not in fields:
         raise UserError("没有找到“组”（村民小组）列，请在列对应里指定")
     plan = ImportPlan(sheet, header_row, mapping, [], [])
+    if auto:
+        _note_second_columns(plan)
     ctx = _context(work, plan, today)
     seen: dict[tuple[object, ...], int] = {}
     seen_ids: dict[str, int] = {}
@@ -826,6 +830,25 @@ def plan_import(
         hh.choice = (choices or {}).get(hh.key, default)
         hh._settle()
     return plan
+
+
+def _note_second_columns(plan: ImportPlan) -> None:
+    """A second column with a known header (two 身份证号 columns, an old one emptied and a new one added at
+    the end) is not imported: the first of each field is. Said when it holds anything, so that a column of
+    IDs is never passed over without a word."""
+    header = plan.sheet.rows[plan.header_row]
+    rows = plan.sheet.rows[plan.header_row + 1 :]
+    for i, value in enumerate(header):
+        field_name = field_for_header(value)
+        if field_name is None or i in plan.mapping or field_name not in plan.mapping.values():
+            continue
+        filled = sum(1 for row in rows if i < len(row) and not is_blank(row[i]))
+        if filled:
+            plan.notes.append(
+                f"第 {column_letters(i + 1)} 列“{clean_text(value)}”也是{label(field_name)}，有 {filled} 格填了内容，"
+                f"但只导入了“{plan.header_of(field_name)}”那一列；要用这一列，请在导入向导的列对应里改选，"
+                "或删去不用的那一列后再导入"
+            )
 
 
 def _excel_errors(plan: ImportPlan, sheet: SheetData) -> None:
