@@ -214,34 +214,39 @@ NO_VALUE = "无计算结果"  # error_cells' code for a formula whose result the
 _ERROR_VALUE = re.compile(rb"<v>([^<]{1,20})</v>")
 
 
-def error_cells(parts: Sequence[tuple[str, bytes]], sheet: str) -> list[tuple[int, int, str]]:
-    """The cells of ``sheet`` that hold an Excel error (#N/A, #DIV/0!, #REF! …): (row, column, the
-    error), row and column counted from 1. The reader gives such a cell as empty: an ID looked up with
-    VLOOKUP that found nothing would be imported as no ID at all. Call after :func:`check_well_formed`
-    (the parts are whole, without a DOCTYPE); none for an ``.xls``."""
+def sheet_parts(parts: Sequence[tuple[str, bytes]]) -> dict[str, bytes]:
+    """Each sheet's XML by the sheet's name, in the workbook's order (after :func:`check_well_formed`:
+    the parts are whole, without a DOCTYPE); none for an ``.xls``."""
     from xml.etree import ElementTree
 
     found = dict(parts)
     book, rels = found.get("xl/workbook.xml"), found.get("xl/_rels/workbook.xml.rels")
     if book is None or rels is None:
-        return []
-    rel_id = next(
-        (
-            s.get(_REL_ID)
-            for s in ElementTree.fromstring(book).iter(f"{_SHEET_NS}sheet")
-            if s.get("name") == sheet
-        ),
-        None,
-    )
-    target = next(
-        (
-            r.get("Target", "")
-            for r in ElementTree.fromstring(rels).iter(f"{_REL_NS}Relationship")
-            if r.get("Id") == rel_id
-        ),
-        "",
-    )
-    xml = found.get(target.lstrip("/") if target.startswith("/") else "xl/" + target)
+        return {}
+    targets = {
+        r.get("Id"): r.get("Target", "") for r in ElementTree.fromstring(rels).iter(f"{_REL_NS}Relationship")
+    }
+    out: dict[str, bytes] = {}
+    for s in ElementTree.fromstring(book).iter(f"{_SHEET_NS}sheet"):
+        target = targets.get(s.get(_REL_ID), "")
+        xml = found.get(target.lstrip("/") if target.startswith("/") else "xl/" + target)
+        name = s.get("name")
+        if xml is not None and name is not None and name not in out:
+            out[name] = xml
+    return out
+
+
+def holds_values(sheet_xml: bytes) -> bool:
+    """Does a sheet hold any value (a number, a text, a formula's result), not just formatting?"""
+    return any(tag in sheet_xml for tag in (b"<v>", b"<is>", b"<t>", b"<t ", b":v>", b":is>"))
+
+
+def error_cells(parts: Sequence[tuple[str, bytes]], sheet: str) -> list[tuple[int, int, str]]:
+    """The cells of ``sheet`` that hold an Excel error (#N/A, #DIV/0!, #REF! …): (row, column, the
+    error), row and column counted from 1. The reader gives such a cell as empty: an ID looked up with
+    VLOOKUP that found nothing would be imported as no ID at all. Call after :func:`check_well_formed`
+    (the parts are whole, without a DOCTYPE); none for an ``.xls``."""
+    xml = sheet_parts(parts).get(sheet)
     out: list[tuple[int, int, str]] = []
     if xml is None:
         return out

@@ -456,3 +456,29 @@ def test_a_second_column_of_a_field_holding_anything_is_said_not_passed_over(vil
         data.rows[1][6] = "370681196203080111"
         chosen = {0: "group_name", 1: "head_name", 2: "name", 3: "relation", 6: "id_number"}
         assert not [n for n in excel_plan.plan_import(w, data, mapping=chosen).notes if "也是" in n]
+
+
+def test_the_other_sheets_that_hold_anything_are_named_in_the_plan(village_ws, tmp_path):
+    """A village that keeps a sheet per 组 imports the first and is told of the others; an empty sheet, or
+    one with formatting only, is not named."""
+    import openpyxl
+
+    from app.households import excel_plan, excel_read
+
+    wb = openpyxl.Workbook()
+    first = wb.active
+    first.title = "一组"
+    for ws, group in ((first, "一组"), (wb.create_sheet("二组"), "二组"), (wb.create_sheet("三组"), "三组")):
+        ws.append(["组", "户主姓名", "姓名", "与户主关系"])
+        ws.append([group, "王建国", "王建国", "户主"])
+    wb.create_sheet("Sheet4")
+    wb.create_sheet("说明").column_dimensions["A"].width = 40  # formatting, no value
+    wb.save(tmp_path / "groups.xlsx")
+    data = excel_read.read_sheet(tmp_path / "groups.xlsx")
+    assert data.others == ["二组", "三组"]
+    with village_ws.work() as w:
+        notes = excel_plan.plan_import(w, data).notes
+    assert any(
+        n.startswith("这个工作簿还有 2 张工作表有内容（“二组”、“三组”），这次只导入了“一组”") for n in notes
+    )
+    assert excel_read.read_sheet(tmp_path / "groups.xlsx", "三组").others == ["一组", "二组"]

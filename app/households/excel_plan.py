@@ -777,6 +777,12 @@ def plan_import(
     plan = ImportPlan(sheet, header_row, mapping, [], [])
     if auto:
         _note_second_columns(plan)
+    if sheet.others:
+        shown = "、".join(f"“{name}”" for name in sheet.others[:5]) + ("等" if len(sheet.others) > 5 else "")
+        plan.notes.append(
+            f"这个工作簿还有 {len(sheet.others)} 张工作表有内容（{shown}），这次只导入了“{sheet.sheet}”；"
+            "如果也是花名册（比如一个组一张表），请再分别导入：导入向导里选工作表，命令行加 --sheet"
+        )
     ctx = _context(work, plan, today)
     seen: dict[tuple[object, ...], int] = {}
     seen_ids: dict[str, int] = {}

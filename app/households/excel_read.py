@@ -25,7 +25,16 @@ from typing import TYPE_CHECKING
 
 from app.codes import to_halfwidth
 from app.errors import UserError
-from app.excel import MAX_BOOK_FILE, MAX_COLUMNS, MAX_ROWS, check_well_formed, check_workbook, error_cells
+from app.excel import (
+    MAX_BOOK_FILE,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    check_well_formed,
+    check_workbook,
+    error_cells,
+    holds_values,
+    sheet_parts,
+)
 from app.households.checks import clean_text
 
 log = logging.getLogger("minqing.excel")
@@ -88,6 +97,8 @@ class SheetData:
     rows: list[list[object]]
     # cells holding an Excel error (#N/A …), which ``rows`` has as empty: (row, column, error), from 1
     errors: list[tuple[int, int, str]] = field(default_factory=list)
+    # the workbook's other sheets that hold anything (a village keeps a sheet per 组): not read
+    others: list[str] = field(default_factory=list)
 
 
 def sheet_names(path: Path | str) -> list[str]:
@@ -181,6 +192,7 @@ def read_sheet(path: Path | str, sheet: str | None = None) -> SheetData:
         check_well_formed(path, parts)  # (on a refusal the pool still waits for the reading to end)
         data = reading.result()
     data.errors = error_cells(parts, data.sheet)
+    data.others = [n for n, xml in sheet_parts(parts).items() if n != data.sheet and holds_values(xml)]
     return data
 
 
