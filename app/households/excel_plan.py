@@ -781,7 +781,7 @@ def plan_import(
         shown = "、".join(f"“{name}”" for name in sheet.others[:5]) + ("等" if len(sheet.others) > 5 else "")
         plan.notes.append(
             f"这个工作簿还有 {len(sheet.others)} 张工作表有内容（{shown}），这次只导入了“{sheet.sheet}”；"
-            "如果也是花名册（比如一个组一张表），请再分别导入：导入向导里选工作表，命令行加 --sheet"
+            "如果也是花名册（比如一个组一张表），请再分别导入，每次选一张工作表"
         )
     ctx = _context(work, plan, today)
     seen: dict[tuple[object, ...], int] = {}
