@@ -54,6 +54,22 @@ def fit_cell_text(text: str) -> str:
     return units[: _CUT_AT * 2].decode("utf-16-le", errors="ignore") + CUT_NOTE
 
 
+# Characters XML 1.0 does not allow (the control characters but tab, LF and CR): openpyxl refuses a cell
+# holding one (IllegalCharacterError), and a sheet written with one is a file Excel calls damaged. Text
+# pasted from a word processor (a vertical tab for a manual line break) or read from a CSV holds them.
+ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def storable_text(text: str) -> str:
+    """``text`` without the characters XML does not allow (they show as nothing anyway)."""
+    return ILLEGAL_CHARACTERS.sub("", text) if ILLEGAL_CHARACTERS.search(text) else text
+
+
+def storable(value: object) -> object:
+    """``value`` as a cell can hold it: a text through :func:`storable_text`, anything else as it is."""
+    return storable_text(value) if isinstance(value, str) else value
+
+
 def literal(cell: _CellT) -> _CellT:
     """The cell, with a text value that openpyxl took for a formula made a plain text cell again. (An
     openpyxl cell cuts its own text at 32 767 characters; the 台账 writer's rows, written as XML, go

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -34,7 +33,7 @@ from db.models import Station
 from app.charts import MonthChart, add_to_workbook
 from app.dates import cn_date
 from app.errors import UserError, folder_gone
-from app.excel import CELL_LIMIT, fit_cell_text, literal
+from app.excel import CELL_LIMIT, ILLEGAL_CHARACTERS, fit_cell_text, literal, storable, storable_text
 from app.work import Work
 
 TITLE_FONT = Font(name="宋体", size=14, bold=True)
@@ -48,7 +47,6 @@ NUMBER_COLUMN = ("序号", 6)
 WRAP_OVER = 20  # text longer than this wraps in its cell
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML (openpyxl refuses them too)
 _SURELY_FITS = CELL_LIMIT // 2  # characters that fit a cell whatever they are (app.excel.fit_cell_text)
 _ZIP_LEVEL = 6
 _FIRST_SHEET = "xl/worksheets/sheet1.xml"
@@ -117,13 +115,13 @@ class LedgerBook:
         last = get_column_letter(len(self.columns))
         self.ws.merged_cells.add(f"A1:{last}1")
         self.ws.print_title_rows = "1:2"
-        title_cell = WriteOnlyCell(self.ws, heading)
+        title_cell = WriteOnlyCell(self.ws, storable_text(heading))
         title_cell.font = TITLE_FONT
         title_cell.alignment = Alignment(horizontal="center")
         self.ws.append([literal(title_cell)])
         head = []
         for name, _w in self.columns:
-            c = WriteOnlyCell(self.ws, name)
+            c = WriteOnlyCell(self.ws, storable_text(name))
             c.font, c.fill = HEAD_FONT, HEAD_FILL
             c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             head.append(literal(c))
@@ -158,7 +156,7 @@ class LedgerBook:
         for n, values in enumerate(rows):
             cells = []
             for v in values:
-                c = WriteOnlyCell(ws, v)  # type: ignore[arg-type]  # any value openpyxl stores (the stubs list fewer than Cell takes); it refuses the others
+                c = WriteOnlyCell(ws, storable(v))  # type: ignore[arg-type]  # any value openpyxl stores (the stubs list fewer than Cell takes); it refuses the others
                 if n == 0:
                     c.font = TITLE_FONT
                 elif isinstance(v, dt.date):
@@ -179,7 +177,7 @@ class LedgerBook:
         for n, values in enumerate(rows):
             cells = []
             for v in values:
-                c = WriteOnlyCell(ws, v)  # type: ignore[arg-type]  # str or int only
+                c = WriteOnlyCell(ws, storable(v))  # type: ignore[arg-type]  # str or int only
                 if n in headings:
                     c.font = HEAD_FONT
                 elif n - 1 in headings:
@@ -203,7 +201,12 @@ class LedgerBook:
             elif isinstance(v, str):
                 if len(v) > fits:  # (no call for the common cell: a year's ledger has millions)
                     v = fit_cell_text(v)
-                text = _ILLEGAL.sub("", v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                text = (
+                    ILLEGAL_CHARACTERS.sub("", v)
+                    .replace("&", "&amp;")
+                    .replace("<", "&lt;")
+                    .replace(">", "&gt;")
+                )
                 space = ' xml:space="preserve"' if v != v.strip() else ""
                 kind = "text" if as_text else "wrap" if len(v) > WRAP_OVER else "plain"
                 style = self._style_ids[(kind, highlight)]

@@ -173,3 +173,26 @@ def test_the_import_wizard_reads_a_csv_roster(qtbot, village_ws, village_admin, 
     wizard.next()
     qtbot.waitUntil(lambda: wizard.currentPage() is wizard.preview_page, timeout=10_000)
     assert wizard.preview_page.model.rowCount() == 4
+
+
+def test_control_characters_pasted_into_a_roster_never_stop_its_error_workbook(village_ws, tmp_path):
+    """A vertical tab (a manual line break pasted from a word processor) in a CSV's name: openpyxl refused
+    the error workbook with an English traceback. The characters XML does not allow are left out of it."""
+    rows = [
+        ["组", "户主姓名", "姓名", "与户主关系", "身份证号"],
+        ["一组", "王建国", "王建国", "户主", HEAD_ID],
+        ["一组", "王建国", "李\x0b秀\x1b英", "配偶", "12345"],
+    ]
+    path = _csv(tmp_path / "名册.csv", rows=rows)
+    with village_ws.work() as w:
+        result = import_file(w, path, dry_run=True, errors_out=tmp_path / "错误行.xlsx", today=TODAY)
+    sheet = openpyxl.load_workbook(result.errors_path).active
+    names = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names == ["王建国", "李秀英"]
+
+
+def test_storable_keeps_every_character_a_cell_can_hold():
+    from app.excel import storable
+
+    assert storable("a\tb\nc\rd") == "a\tb\nc\rd" and storable("李\x00\x08\x0b\x0c\x0e\x1f秀") == "李秀"
+    assert storable(12) == 12 and storable(None) is None

@@ -27,7 +27,7 @@ from db.queries.households import (
 from db.stamping import StampContext, stamp_new_rows
 
 from app import audit
-from app.excel import literal_rows
+from app.excel import literal_rows, storable
 from app.households.checks import require_edit
 from app.households.excel_plan import ImportPlan, RosterRow, household_values, person_diff, plan_import
 from app.households.excel_read import read_sheet
@@ -260,10 +260,10 @@ def write_error_workbook(plan: ImportPlan, out: Path | str) -> Path:
     assert isinstance(ws, Worksheet), "a new workbook's one sheet is a worksheet"
     ws.title = "错误行"
     header = list(plan.sheet.rows[plan.header_row])
-    ws.append(list(header) + ["错误原因", "原行号"])
+    ws.append([storable(v) for v in header] + ["错误原因", "原行号"])
     for r, reasons in _error_rows(plan):
         values = list(r.values) + [None] * (len(header) - len(r.values))
-        ws.append(values[: len(header)] + [reasons, r.row])
+        ws.append([storable(v) for v in values[: len(header)]] + [storable(reasons), r.row])
     literal_rows(ws.iter_rows())  # the rows are what was typed: never formulas
     id_cols = [i for i, f in plan.mapping.items() if f == "id_number"]
     for row in ws.iter_rows(min_row=2):
