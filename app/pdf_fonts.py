@@ -126,14 +126,13 @@ class CjkPdf(FPDF):
                             pull += 1
                     while pull < min(_KINSOKU_PULL, len(line) - 1) and line[-pull - 1] in NO_LINE_END:
                         pull += 1
+                    # nothing better to do than to break here: a run of punctuation, a narrow cell
                     if (
                         pull >= len(line)
                         or (pull and line[-pull] in NO_LINE_START)
                         or sum(widths[c] for c in line[len(line) - pull :]) + cw > limit
                     ):
-                        pull = (
-                            0  # nothing better to do than to break here (a run of punctuation, a narrow cell)
-                        )
+                        pull = 0
                     moved = line[len(line) - pull :] if pull else []
                     out.append("".join(line[: len(line) - pull]))
                     line = moved
