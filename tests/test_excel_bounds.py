@@ -266,11 +266,8 @@ def test_error_cells_are_found_whatever_the_order_of_attributes_and_only_in_cell
     assert error_cells(parts, "C") == [] and error_cells(parts, "none") == []
 
 
-def test_a_sheet_of_error_values_is_refused_whole_without_looking_at_each(monkeypatch):
-    from app import excel
-    from app.excel import error_cells
-
-    monkeypatch.setattr(excel, "MAX_ERROR_CELLS", 3)
+def _one_sheet_book(sheet: bytes) -> list[tuple[str, bytes]]:
+    """The XML parts of a workbook of one sheet named S (as app.excel.check_workbook returns them)."""
     book = (
         b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://'
         b'schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
@@ -280,12 +277,20 @@ def test_a_sheet_of_error_values_is_refused_whole_without_looking_at_each(monkey
         b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
         b'<Relationship Id="rId1" Type="x" Target="worksheets/sheet1.xml"/></Relationships>'
     )
-    cells = b"".join(b'<c r="A%d" t="e"><v>#N/A</v></c>' % n for n in range(1, 5))
-    parts = [
+    return [
         ("xl/workbook.xml", book),
         ("xl/_rels/workbook.xml.rels", rels),
-        ("xl/worksheets/sheet1.xml", cells),
+        ("xl/worksheets/sheet1.xml", sheet),
     ]
+
+
+def test_a_sheet_of_error_values_is_refused_whole_without_looking_at_each(monkeypatch):
+    from app import excel
+    from app.excel import error_cells
+
+    monkeypatch.setattr(excel, "MAX_ERROR_CELLS", 3)
+    cells = b"".join(b'<c r="A%d" t="e"><v>#N/A</v></c>' % n for n in range(1, 5))
+    parts = _one_sheet_book(cells)
     with pytest.raises(UserError) as err:
         error_cells(parts, "S")
     assert "3 个以上" in err.value.message
@@ -303,15 +308,6 @@ def test_a_formula_the_file_holds_no_result_of_is_found_like_an_error_value():
     the cell as empty. Excel, WPS and LibreOffice keep the result (<v>), or say the result is empty text."""
     from app.excel import NO_VALUE, error_cells
 
-    book = (
-        b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://'
-        b'schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
-        b'<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>'
-    )
-    rels = (
-        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        b'<Relationship Id="rId1" Type="x" Target="worksheets/sheet1.xml"/></Relationships>'
-    )
     sheet = (
         b"<worksheet><sheetData><row>"
         b'<c r="A1"><f>"3706"&amp;"1"</f><v /></c>'  # openpyxl: the formula, an empty value
@@ -324,11 +320,7 @@ def test_a_formula_the_file_holds_no_result_of_is_found_like_an_error_value():
         b'<c r="F1" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
         b'</row></sheetData><autoFilter ref="A1:F3"><filterColumn colId="0"/></autoFilter></worksheet>'
     )
-    parts = [
-        ("xl/workbook.xml", book),
-        ("xl/_rels/workbook.xml.rels", rels),
-        ("xl/worksheets/sheet1.xml", sheet),
-    ]
+    parts = _one_sheet_book(sheet)
     assert error_cells(parts, "S") == [
         (1, 1, NO_VALUE),
         (1, 2, NO_VALUE),

@@ -23,25 +23,20 @@ TODAY = dt.date(2026, 6, 1)
 HEAD_ID = rid(dt.date(1962, 3, 8), 5, "男")
 WIFE_ID = rid(dt.date(1964, 7, 20), 8, "女")
 OTHER_ID = rid(dt.date(1958, 11, 30), 21, "男")
-ROWS = [
-    ["东城镇张家村村民花名册", "", "", "", "", "", "", "", ""],  # a title over the table
-    [""] * 9,
-    [
-        "户主姓名",
-        "姓名",
-        "与户主关系",
-        "性别",
-        "公民身份号码",
-        "出生日期",
-        "联系电话",
-        "村民小组",
-        "家庭住址",
-    ],
-    ["王建国", "王建国", "户主", "男", HEAD_ID, "1962/3/8", "13800001234", "一组", "一组5号"],
-    ["王建国", "李秀英", "配偶", "女", f'="{WIFE_ID}"', "1964-07-20", "139 0000 1111", "一组", "一组5号"],
-    ["王建国", "王小二", "子", "男", "1.10105E+17", "", "", "一组", "一组5号"],  # rounded by a spreadsheet
-    ["张三", "张三", "户主", "男", OTHER_ID, "", "0535-6612345, 13912345678", "二组", "二组7号,东院"],
-]
+# the roster as another system writes it: a title, a blank line, the header, then the rows (an ID kept as
+# text with ="…", one rounded by a spreadsheet to 1.10105E+17, a quoted address holding the separator)
+ROWS = list(
+    __import__("csv").reader(
+        f"""东城镇张家村村民花名册,,,,,,,,
+,,,,,,,,
+户主姓名,姓名,与户主关系,性别,公民身份号码,出生日期,联系电话,村民小组,家庭住址
+王建国,王建国,户主,男,{HEAD_ID},1962/3/8,13800001234,一组,一组5号
+王建国,李秀英,配偶,女,="{WIFE_ID}",1964-07-20,139 0000 1111,一组,一组5号
+王建国,王小二,子,男,1.10105E+17,,,一组,一组5号
+张三,张三,户主,男,{OTHER_ID},,"0535-6612345, 13912345678",二组,"二组7号,东院"
+""".splitlines()
+    )
+)
 
 
 def _csv(path, encoding: str = "utf-8-sig", delimiter: str = ",", rows=ROWS):

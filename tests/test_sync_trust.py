@@ -89,6 +89,19 @@ def _next_version(manifest):
     return manifest["counter"]["to"]
 
 
+def _stamp(village, manifest) -> dict:
+    """The bookkeeping columns of a new row as ``village`` writes one into its next bundle."""
+    me = village.require_station().id
+    return {
+        "village_code": VILLAGE_CODE,
+        "origin_station": me,
+        "changed_station": me,
+        "version": _next_version(manifest),
+        "created_at": "2024-06-01 00:00:00.000000",
+        "updated_at": "2024-06-01 00:00:00.000000",
+    }
+
+
 def _import_one(town, path):
     (b,) = import_bundles(town, [path]).bundles
     return b
@@ -167,15 +180,7 @@ def test_a_text_too_long_to_list_search_or_print_is_refused_with_its_row(town_of
 
     a, _b, town, _stick, a_up, _ha, _hb = town_of_two
     m, sections = open_bundle(a_up, town)
-    me = a.require_station().id
-    stamp = {
-        "village_code": VILLAGE_CODE,
-        "origin_station": me,
-        "changed_station": me,
-        "version": _next_version(m),
-        "created_at": "2024-06-01 00:00:00.000000",
-        "updated_at": "2024-06-01 00:00:00.000000",
-    }
+    stamp = _stamp(a, m)
     hh_cols, person_cols = _columns(sections, "households"), _columns(sections, "persons")
     honest, giant = str(uuid.uuid4()), str(uuid.uuid4())
     rng = __import__("random").Random(7)
@@ -231,15 +236,7 @@ def test_village_a_cannot_hang_a_tag_or_a_member_on_village_bs_household(town_of
     a, _b, town, _stick, a_up, _ha, hb = town_of_two
     b_before = synced_rows(town, B_CODE)
     m, sections = open_bundle(a_up, town)
-    me = a.require_station().id
-    stamp = {
-        "village_code": VILLAGE_CODE,
-        "origin_station": me,
-        "changed_station": me,
-        "version": _next_version(m),
-        "created_at": "2024-06-01 00:00:00.000000",
-        "updated_at": "2024-06-01 00:00:00.000000",
-    }
+    stamp = _stamp(a, m)
     tag_cols, person_cols = _columns(sections, "household_tags"), _columns(sections, "persons")
     sections = with_rows(
         sections,
