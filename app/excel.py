@@ -110,15 +110,6 @@ def column_number(letters: bytes | str) -> int:
     return n
 
 
-def column_letters(n: int) -> str:
-    """1 → ``A``, 27 → ``AA``: a column as Excel names it."""
-    letters = ""
-    while n > 0:
-        n, rest = divmod(n - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def check_workbook(path: Path) -> list[tuple[str, bytes]]:
     """Refuse, in Chinese and before any reader allocates for it, a workbook too large, too wide or too
     long, or whose parts inflate far beyond their stored size (a zip bomb). The declared dimension of

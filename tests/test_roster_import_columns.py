@@ -448,7 +448,7 @@ def test_a_second_column_of_a_field_holding_anything_is_said_not_passed_over(vil
     with village_ws.work() as w:
         plan = excel_plan.plan_import(w, data)
     (note,) = [n for n in plan.notes if "也是" in n]
-    assert note.startswith("第 G 列“公民身份号码”也是身份证号，有 1 格填了内容") and "“身份证号”" in note
+    assert note.startswith("第 7 列“公民身份号码”也是身份证号，有 1 格填了内容") and "“身份证号”" in note
     data.rows[1][6] = ""  # an empty second column says nothing
     with village_ws.work() as w:
         assert not [n for n in excel_plan.plan_import(w, data).notes if "也是" in n]

@@ -31,7 +31,7 @@ from db.vocab import ETHNICITY_VALUES
 
 from app.codes import INVISIBLE, ResidentId, mask_resident_id, parse_resident_id
 from app.errors import UserError
-from app.excel import NO_VALUE, column_letters
+from app.excel import NO_VALUE
 from app.households.checks import (
     HEAD,
     RELATIONS,
@@ -851,7 +851,7 @@ def _note_second_columns(plan: ImportPlan) -> None:
         filled = sum(1 for row in rows if i < len(row) and not is_blank(row[i]))
         if filled:
             plan.notes.append(
-                f"第 {column_letters(i + 1)} 列“{clean_text(value)}”也是{label(field_name)}，有 {filled} 格填了内容，"
+                f"第 {i + 1} 列“{clean_text(value)}”也是{label(field_name)}，有 {filled} 格填了内容，"
                 f"但只导入了“{plan.header_of(field_name)}”那一列；要用这一列，请在导入向导的列对应里改选，"
                 "或删去不用的那一列后再导入"
             )
