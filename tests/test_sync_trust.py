@@ -146,7 +146,7 @@ def test_an_attachment_hash_that_is_a_path_is_refused_and_never_read(town_of_two
         sequence=2,
     )
     b = _import_one(town, path)
-    assert b.status == "imported" and b.counts["rejected"] == 3, (b.status, b.reason)
+    assert b.status == "imported" and b.counts["rejected"] == 4, (b.status, b.reason)
     reasons = sorted(r.reason for r in b.rejections)
     assert reasons.count("附件的校验值不是 64 位小写十六进制数字") == 3
     assert "记录标为由其他工作站修改；包里只能有发送方自己修改的记录" in reasons
