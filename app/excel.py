@@ -259,7 +259,7 @@ def error_cells(parts: Sequence[tuple[str, bytes]], sheet: str) -> list[tuple[in
         return out
     at = xml.find(b't="e"')  # (a roster has none: one look)
     while at >= 0:
-        _not_too_many(out, sheet)
+        _not_too_many(len(out), sheet)
         start, end = xml.rfind(b"<c", 0, at), xml.find(b">", at)
         ref = _CELL_REF.search(xml, start, end)
         in_cell_tag = (
@@ -277,8 +277,9 @@ def error_cells(parts: Sequence[tuple[str, bytes]], sheet: str) -> list[tuple[in
     return sorted(out)
 
 
-def _not_too_many(found: list[tuple[int, int, str]], sheet: str) -> None:
-    if len(found) >= MAX_ERROR_CELLS:
+def _not_too_many(found: int, sheet: str) -> None:
+    """Refuse the sheet when ``found`` of its cells already hold an error or a formula without a result."""
+    if found >= MAX_ERROR_CELLS:
         raise UserError(
             f"“{sheet}”里有 {MAX_ERROR_CELLS} 个以上的单元格是 Excel 的错误值（#N/A、#DIV/0! 等，多是公式"
             "出了错）或没有计算结果的公式；请先改正这些公式，或复制后“选择性粘贴 → 数值”，再导入"
@@ -313,7 +314,7 @@ def _formulas_without_values(
             kind = _CELL_TYPE.search(xml, start, tag_end)
             ref = _CELL_REF.search(xml, start, tag_end + 1)
             if ref is not None and (kind is None or kind.group(1) not in (b"str", b"inlineStr")):
-                _not_too_many(found + out, sheet)
+                _not_too_many(len(found) + len(out), sheet)
                 out.append((int(ref.group(2)), column_number(ref.group(1)), NO_VALUE))
         at = xml.find(b"<f", (end if in_cell else at) + 1)
     return out

@@ -33,7 +33,7 @@ from db.models import Station
 from app.charts import MonthChart, add_to_workbook
 from app.dates import cn_date
 from app.errors import UserError, folder_gone
-from app.excel import CELL_LIMIT, ILLEGAL_CHARACTERS, fit_cell_text, literal, storable, storable_text
+from app.excel import CELL_LIMIT, fit_cell_text, literal, storable, storable_text
 from app.work import Work
 
 TITLE_FONT = Font(name="宋体", size=14, bold=True)
@@ -201,12 +201,7 @@ class LedgerBook:
             elif isinstance(v, str):
                 if len(v) > fits:  # (no call for the common cell: a year's ledger has millions)
                     v = fit_cell_text(v)
-                text = (
-                    ILLEGAL_CHARACTERS.sub("", v)
-                    .replace("&", "&amp;")
-                    .replace("<", "&lt;")
-                    .replace(">", "&gt;")
-                )
+                text = storable_text(v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                 space = ' xml:space="preserve"' if v != v.strip() else ""
                 kind = "text" if as_text else "wrap" if len(v) > WRAP_OVER else "plain"
                 style = self._style_ids[(kind, highlight)]

@@ -81,6 +81,7 @@ class CjkPdf(FPDF):
         self.add_font(FAMILY, "", str(cjk_font_path()))
         self.missing_characters: set[str] = set()
         self._rare_fonts: list[str] | None = None  # None: not looked for yet
+        self._kinsoku_done: str | None = None  # the text multi_cell last broke into lines
 
     def multi_cell(self, w: float, h: float | None = None, text: str = "", *args: Any, **kwargs: Any) -> Any:
         """fpdf2's ``multi_cell``, its text broken into lines as Chinese is set (:meth:`kinsoku`) when it
@@ -89,6 +90,7 @@ class CjkPdf(FPDF):
         wrapmode = WrapMode.coerce(kwargs.get("wrapmode", WrapMode.WORD))
         if (
             text
+            and text is not self._kinsoku_done  # (fpdf2's dry run calls this again with the broken text)
             and not args
             and not kwargs.get("markdown")
             and (wrapmode == WrapMode.CHAR or " " not in text)
@@ -96,7 +98,7 @@ class CjkPdf(FPDF):
             padding = Padding.new(kwargs.get("padding", 0))
             width = (w or self.w - self.r_margin - self.x) - padding.left - padding.right
             width -= (0 if padding.left else self.c_margin) + (0 if padding.right else self.c_margin)
-            text = self.kinsoku(text, width)
+            text = self._kinsoku_done = self.kinsoku(text, width)
         return super().multi_cell(w, h, text, *args, **kwargs)
 
     def kinsoku(self, text: str, width: float) -> str:

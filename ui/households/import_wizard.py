@@ -31,7 +31,7 @@ from app.households import checks, excel_apply, excel_plan, excel_read
 
 from ui.file_dialogs import ask_open_file_name, ask_save_file_name
 from ui.tasks import Cancelled, run_in_background
-from ui.widgets.inline_error import ERROR_STYLE
+from ui.widgets.inline_error import error_label
 
 OUTCOME_NAMES = {
     "new": "新增",
@@ -215,9 +215,8 @@ class FilePage(QWizardPage):
         form.addRow("文件", holder)
         self.sheet = QComboBox()
         form.addRow("工作表", self.sheet)
-        self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.error = error_label()
+        self.error.show()  # (empty until there is something to say)
         form.addRow(self.error)
         self.read_key: tuple[str, str | None] | None = None
         self.path.editingFinished.connect(self._load_sheets)
@@ -284,9 +283,8 @@ class MappingPage(QWizardPage):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         layout.addWidget(self.scroll, 1)
-        self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.error = error_label()
+        self.error.show()
         layout.addWidget(self.error)
         self.combos: dict[int, QComboBox] = {}
         self.planned_key: tuple | None = None

@@ -300,11 +300,6 @@ class TransitionDialog(_FormDialog):
         return v
 
 
-def warning_label() -> QLabel:
-    """A red line that says what is still missing (e.g. a minor's 法定代理人); hidden when empty."""
-    return error_label()
-
-
 def set_warning(label: QLabel, text: str) -> None:
     label.setText(text)
     label.setVisible(bool(text))
@@ -425,7 +420,7 @@ class GuardianDialog(_FormDialog):
     ) -> None:
         name = party.name if party is not None else ""
         super().__init__(f"法定代理人　当事人：{name}", parent)
-        self.warning = warning_label()
+        self.warning = error_label()
         set_warning(self.warning, warning)
         self.guardian = GuardianFields(session_factory, self)
         if party is not None and party.guardian_name:
@@ -565,7 +560,7 @@ class PartyDialog(_FormDialog):
         self.representative_title = QLineEdit()
         self.birth_date = QLineEdit()
         self.birth_date.setPlaceholderText("如 2012-09-01；有身份证号可不填")
-        self.minor_warning = warning_label()
+        self.minor_warning = error_label()
         self.guardian = GuardianFields(session_factory, self) if session_factory is not None else None
         for label, w in (
             ("身份", self.role),

@@ -24,6 +24,7 @@ from app.mediation import capacity, recusal, registration, rules
 
 from ui.mediation import forms
 from ui.mediation.case.tab import CaseTab, day_text
+from ui.widgets.inline_error import error_label
 from ui.widgets.person_picker import PersonPicker
 
 
@@ -43,7 +44,7 @@ class PartiesTab(CaseTab):
         self.guardian_button = QPushButton("法定代理人…")
         self.guardian_button.setToolTip("为选中的当事人填写或更换法定代理人（未成年人必须有）")
         self.guardian_button.clicked.connect(self.edit_guardian)
-        self.capacity_warning = forms.warning_label()
+        self.capacity_warning = error_label()
         self.recusal_list = QListWidget()
         self.recusal_list.setMaximumHeight(130)
         self.recusal_list.setWordWrap(True)  # a request with its reason and decision is one wrapped entry
