@@ -132,9 +132,24 @@ def scale_table_columns(root: QWidget) -> None:
         header.setProperty(SECTION_SCALE, factor)
 
 
+FONT_SCALED = "minqing_font_scale"
+
+
+def scaled_font(widget: QWidget, factor: float, *, bold: bool = False) -> None:
+    """Give ``widget`` (a title, the home page's main button) type ``factor`` times the rest of the
+    window's, at every 字号: a size written in points (a style sheet's ``font-size: 12pt``) stayed
+    12 pt at 特大, smaller than the text around it."""
+    font = QFont(widget.font())
+    font.setPointSizeF(round(QApplication.font().pointSizeF() * factor, 1))
+    font.setBold(bold)
+    widget.setFont(font)
+    widget.setProperty(FONT_SCALED, factor)
+
+
 def apply_font_size(size: str, app: QApplication | None = None) -> float:
     """Set the application font to ``size``; every widget without a font of its own follows at once
-    (Qt sends them the change), and screens made later are made at it. Returns the point size."""
+    (Qt sends them the change), those with a :func:`scaled_font` keep their factor, and screens made
+    later are made at it. Returns the point size."""
     app = app or QApplication.instance()
     if app.property(BASE_POINT_SIZE) is None:
         app.setProperty(BASE_POINT_SIZE, max(10.0, app.font().pointSizeF()))
@@ -143,6 +158,10 @@ def apply_font_size(size: str, app: QApplication | None = None) -> float:
         font = QFont(app.font())
         font.setPointSizeF(points)
         app.setFont(font)
+        for widget in app.allWidgets():
+            factor = widget.property(FONT_SCALED)
+            if isinstance(factor, float):
+                scaled_font(widget, factor, bold=widget.font().bold())
     return points
 
 

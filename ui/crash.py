@@ -34,6 +34,8 @@ from app import __version__
 from app.errors import UserError, environment_failure
 from app.logs import private_file
 
+from ui.widgets.fit import FitsScreen
+
 log = logging.getLogger("minqing.crash")
 
 FAULT_LOG = "faulthandler.log"
@@ -178,7 +180,7 @@ class CrashHandler:
         box.open()
 
 
-class CrashLogDialog(QDialog):
+class CrashLogDialog(FitsScreen, QDialog):
     """Shows a crash log's text and where the file is."""
 
     def __init__(self, path: Path, parent: QWidget | None = None) -> None:

@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
 
 from app.paths import resources_dir
 
+from ui.app import font_factor, scaled_font
 from ui.pages import PAGES
+from ui.widgets.fit import FitsScreen
 
 INDEX = "index.html"
 # The guide's table of contents: (file, title), in reading order. Each screen's page is named after its
@@ -36,16 +38,23 @@ TOPICS: tuple[tuple[str, str], ...] = (
     *((f"{spec.key}.html", spec.title) for spec in PAGES),
     ("lost-stick.html", "U 盘丢了怎么办"),
 )
+# The guide's type at 标准, in points; it grows with the 字号 as the window's does (``style``).
+SIZES = {"body": 14, "h1": 20, "h2": 16, "nav": 12}
 STYLE = """
-body { font-size: 14pt; }
-h1 { font-size: 20pt; }
-h2 { font-size: 16pt; margin-top: 18px; }
-li { margin-bottom: 6px; }
-p.nav { font-size: 12pt; }
-.red { color: #b00020; }
-.brown { color: #8a5a00; }
-td { padding: 2px 12px 2px 0; }
+body {{ font-size: {body}pt; }}
+h1 {{ font-size: {h1}pt; }}
+h2 {{ font-size: {h2}pt; margin-top: 18px; }}
+li {{ margin-bottom: 6px; }}
+p.nav {{ font-size: {nav}pt; }}
+.red {{ color: #b00020; }}
+.brown {{ color: #8a5a00; }}
+td {{ padding: 2px 12px 2px 0; }}
 """
+
+
+def style(factor: float) -> str:
+    """The guide's style sheet at a 字号 ``factor`` times 标准."""
+    return STYLE.format(**{k: round(v * factor, 1) for k, v in SIZES.items()})
 
 
 def help_dir() -> Path:
@@ -59,15 +68,17 @@ def topic_of(page_key: str | None) -> str:
     return INDEX
 
 
-class HelpDialog(QDialog):
+class HelpDialog(FitsScreen, QDialog):
     """The guide: topics on the left, the page on the right; 后退 (Alt+←), 目录, 关闭 (Esc)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("民情簿 使用说明")
         self.topics = QListWidget()
-        self.topics.setMaximumWidth(190)
-        self.topics.setStyleSheet("QListWidget { font-size: 12pt; } QListWidget::item { padding: 6px 4px; }")
+        factor = font_factor()
+        self.topics.setMaximumWidth(round(190 * factor))
+        self.topics.setStyleSheet("QListWidget::item { padding: 6px 4px; }")
+        scaled_font(self.topics, 1.2)
         for name, title in TOPICS:
             item = QListWidgetItem(title)
             item.setData(Qt.ItemDataRole.UserRole, name)
@@ -76,7 +87,7 @@ class HelpDialog(QDialog):
         self.browser.setSearchPaths([str(help_dir())])
         self.browser.setOpenLinks(True)
         self.browser.setOpenExternalLinks(False)  # the guide has no outside links: nothing leaves the program
-        self.browser.document().setDefaultStyleSheet(STYLE)
+        self.browser.document().setDefaultStyleSheet(style(factor))
         self.back_button = QPushButton("后退（Alt+←）")
         self.back_button.clicked.connect(self.browser.backward)
         self.browser.backwardAvailable.connect(self.back_button.setEnabled)

@@ -21,6 +21,7 @@ from db import vocab
 from app import todo
 from app.dates import cn_date, cn_month_day
 
+from ui.app import scaled_font
 from ui.context import AppContext
 from ui.tasks import run_in_background
 
@@ -61,11 +62,12 @@ class HomePage(QWidget):
         layout.setContentsMargins(24, 16, 24, 16)
         head = QHBoxLayout()
         self.title = QLabel()
-        self.title.setStyleSheet("font-size: 18pt; font-weight: bold;")
+        scaled_font(self.title, 1.8, bold=True)
         head.addWidget(self.title)
         head.addStretch()
         self.new_entry_button = QPushButton("写民情日记（Ctrl+N）")
-        self.new_entry_button.setStyleSheet("font-size: 12pt; padding: 4px 14px;")
+        self.new_entry_button.setStyleSheet("padding: 4px 14px;")
+        scaled_font(self.new_entry_button, 1.2)
         self.new_entry_button.clicked.connect(lambda: self.open_page.emit("diary", "new"))
         self.new_entry_button.setVisible(not ctx.is_town)  # a town writes no diary
         head.addWidget(self.new_entry_button)
@@ -90,7 +92,8 @@ class HomePage(QWidget):
         )
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.empty.setStyleSheet("color: #555; font-size: 12pt; padding: 16px 0;")
+        self.empty.setStyleSheet("color: #555; padding: 16px 0;")
+        scaled_font(self.empty, 1.2)
         layout.addWidget(self.empty, 1)
         QShortcut(
             QKeySequence("F5"), self, self.refresh, context=Qt.ShortcutContext.WidgetWithChildrenShortcut

@@ -28,7 +28,7 @@ from app import __version__, accounts, indexing, preferences
 from app.errors import UserError
 from app.workspace import DatabaseDamaged
 
-from ui.app import apply_font_size, scale_table_columns
+from ui.app import apply_font_size, scale_table_columns, scaled_font
 from ui.context import AppContext
 from ui.pages import PAGES, PageSpec
 from ui.signin import SignInDialog
@@ -160,7 +160,8 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(QWidget())  # stand-in until first shown
         self.lock_cover = QLabel("窗口已锁定")
         self.lock_cover.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.lock_cover.setStyleSheet("font-size: 18pt; color: #666;")
+        self.lock_cover.setStyleSheet("color: #666;")
+        scaled_font(self.lock_cover, 1.8)
         self.stack.addWidget(self.lock_cover)
         splitter = QSplitter()
         splitter.addWidget(self.nav)

@@ -29,9 +29,11 @@ from app import accounts, preferences
 from app.accounts import ROLES, UserInfo
 from app.errors import UserError
 
+from ui.app import scaled_font
 from ui.backup_box import BackupBox
 from ui.context import AppContext
 from ui.widgets.caps_lock import CapsLockHint, caps_lock_hint
+from ui.widgets.fit import FitsScreen
 from ui.widgets.inline_error import error_label, show_error
 
 TITLES = (
@@ -61,7 +63,7 @@ def _password_edit() -> QLineEdit:
     return edit
 
 
-class _FormDialog(QDialog):
+class _FormDialog(FitsScreen, QDialog):
     """A small form that stays open until its service call succeeds; errors shown in red below."""
 
     def __init__(self, title: str, ok_text: str, parent: QWidget | None = None) -> None:
@@ -386,7 +388,7 @@ class SettingsPage(QWidget):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(24, 16, 24, 16)
         title = QLabel("设置")
-        title.setStyleSheet("font-size: 18pt; font-weight: bold;")
+        scaled_font(title, 1.8, bold=True)
         layout.addWidget(title)
 
         top = QHBoxLayout()

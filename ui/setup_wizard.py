@@ -30,6 +30,7 @@ from app.workspace import Workspace
 
 from ui.file_dialogs import ask_open_file_name
 from ui.widgets.caps_lock import caps_lock_hint
+from ui.widgets.fit import FitsScreen
 from ui.widgets.inline_error import error_label, show_error
 
 
@@ -308,7 +309,7 @@ class RecoveryPage(QWizardPage):
         return True
 
 
-class SetupWizard(QWizard):
+class SetupWizard(FitsScreen, QWizard):
     """After accept, ``info`` describes the station that was created (with its administrator)."""
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:

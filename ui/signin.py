@@ -29,6 +29,7 @@ from app.workspace import DatabaseDamaged, Workspace
 
 from ui import preload
 from ui.widgets.caps_lock import caps_lock_hint
+from ui.widgets.fit import FitsScreen
 from ui.widgets.inline_error import error_label, show_error
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 # typed; a sign-in waits for it (app.accounts and what it needs are imported where they are used).
 
 
-class SignInDialog(QDialog):
+class SignInDialog(FitsScreen, QDialog):
     """Asks for account and password; ``user`` holds the signed-in (detached) user after accept.
 
     With ``locked_user`` it unlocks: the account is fixed and only that user's password is accepted.
@@ -230,7 +231,7 @@ def _station_heading(ws: Workspace) -> str:
     return f"<b>{name}</b>（{'村' if kind == 'village' else '乡镇'}工作站 {code}）"
 
 
-class RecoveryDialog(QDialog):
+class RecoveryDialog(FitsScreen, QDialog):
     """用恢复码重设管理员密码: when every administrator has forgotten the password. The recovery code
     opens the database; the named administrator gets a new password (audit-logged)."""
 

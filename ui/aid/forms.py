@@ -29,6 +29,7 @@ from app.dates import cn_time
 from app.errors import UserError
 
 from ui.dates import date_edit, date_of
+from ui.widgets.fit import FitsScreen
 from ui.widgets.form_draft import KeepsDraft
 from ui.widgets.inline_error import error_label, show_error
 
@@ -47,7 +48,7 @@ POLICIES = (
 NO_ENTRY = "（不关联民情日记）"
 
 
-class AidForm(KeepsDraft, QDialog):
+class AidForm(FitsScreen, KeepsDraft, QDialog):
     """新增或修改一条帮扶记录 for one household. ``saved_id`` is the record's id once saved."""
 
     def __init__(
@@ -190,7 +191,7 @@ class AidForm(KeepsDraft, QDialog):
         self.accept()
 
 
-class PairDialog(QDialog):
+class PairDialog(FitsScreen, QDialog):
     """结对 (``pair`` None), 更换帮扶责任人 (``change``) or 解除结对 (``end``) of one household."""
 
     def __init__(

@@ -29,6 +29,7 @@ from app.errors import UserError
 from ui.aid.forms import AidForm, PairDialog
 from ui.app import scale_table_columns
 from ui.file_dialogs import ask_save_file_name
+from ui.widgets.fit import FitsScreen
 
 
 class AidRecordsModel(QAbstractTableModel):
@@ -244,7 +245,7 @@ class HouseholdAidPanel(QWidget):
         return Path(target)
 
 
-class HouseholdAidDialog(QDialog):
+class HouseholdAidDialog(FitsScreen, QDialog):
     """The panel in a dialog, for a household picked on the 帮扶 page."""
 
     def __init__(self, ctx, household_id: str, label: str, parent=None) -> None:

@@ -36,10 +36,12 @@ from app.diary import acknowledgement, demands, entries, referral, visits
 from app.errors import UserError
 from app.work import Work
 
+from ui.app import font_factor, scaled_font
 from ui.context import AppContext
 from ui.dates import date_edit, pydate
 from ui.diary.signature_pad import SignaturePad
 from ui.file_dialogs import ask_open_file_name, ask_save_file_name
+from ui.widgets.fit import FitsScreen
 from ui.widgets.person_picker import PersonPicker, describe
 from ui.widgets.service_dialog import ServiceDialog
 
@@ -71,11 +73,11 @@ class AcknowledgeDialog(_ServiceDialog):
         if not default_signer:
             default_signer = next((p.person_name or p.head_name for p in detail.participants), "")
         intro = QLabel("请群众核对下面记下的内容，确认无误后签字：", self)
-        intro.setStyleSheet("font-size: 12pt;")
+        scaled_font(intro, 1.2)
         self.text = QTextBrowser(self)
         self.text.setObjectName("acknowledged_text")
         self.text.setHtml(acknowledged_html(detail))
-        self.text.setMinimumHeight(240)
+        self.text.setMinimumHeight(120)  # it scrolls; the dialog opens taller when the screen has room
         self.tabs = QTabWidget(self)
         sign = QWidget(self.tabs)
         self.pad = SignaturePad(sign)
@@ -149,14 +151,16 @@ class AcknowledgeDialog(_ServiceDialog):
 
 
 def acknowledged_html(detail: entries.EntryDetail) -> str:
-    """The text being acknowledged, in large type: the same sections as the printed sheet."""
+    """The text being acknowledged, in large type (larger at a larger 字号): the same sections as the
+    printed sheet."""
     head = f"{cn_time(detail.occurred_at)}　{detail.kind_label}　{detail.place}".rstrip("　")
     rows = "".join(
         f"<p style='margin: 6px 0'><b>{html.escape(label)}：</b>{html.escape(text)}</p>"
         for label, text in entries.entry_sections(detail)
     )
     return (
-        f"<div style='font-size: 16pt; line-height: 150%'><p style='color:#444'>{html.escape(head)}"
+        f"<div style='font-size: {16 * font_factor():.0f}pt; line-height: 150%'>"
+        f"<p style='color:#444'>{html.escape(head)}"
         f"　记录干部：{html.escape(detail.cadre_name)}</p>{rows}</div>"
     )
 
@@ -534,7 +538,7 @@ class MustVisitDialog(_ServiceDialog):
         )
 
 
-class PrintMonthDialog(QDialog):
+class PrintMonthDialog(FitsScreen, QDialog):
     """Choose a cadre and a month for the printed diary."""
 
     def __init__(

@@ -39,6 +39,7 @@ from ui.context import AppContext
 from ui.dates import pydate, pydatetime, qdate, qdatetime
 from ui.diary.dialogs import AcknowledgeDialog
 from ui.file_dialogs import ask_open_file_names
+from ui.widgets.fit import FitsScreen
 from ui.widgets.form_draft import CLOSE_KEEPS_DRAFT, DraftBanner, draft_failure
 from ui.widgets.inline_error import error_label, show_error
 from ui.widgets.person_picker import PersonListPicker
@@ -123,7 +124,7 @@ class DemandRow(QFrame):
             self.due.setDate(qdate(d.due_on))
 
 
-class EntryDialog(QDialog):
+class EntryDialog(FitsScreen, QDialog):
     """New entry (``entry_id`` None) or edit of an unsigned one. ``saved`` carries the entry id."""
 
     saved = Signal(str)

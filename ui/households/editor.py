@@ -39,6 +39,7 @@ from app.households import checks, roster
 from app.households import tags as tag_svc
 
 from ui.dates import pydate, qdate
+from ui.widgets.fit import FitsScreen, FittingScroll
 from ui.widgets.form_draft import FormDraft, KeptPart
 from ui.widgets.inline_error import ERROR_STYLE, error_label, show_error
 
@@ -88,7 +89,7 @@ class MembersModel(QAbstractTableModel):
         return None
 
 
-class MemberDialog(QDialog):
+class MemberDialog(FitsScreen, QDialog):
     """One member; every field is checked as soon as it is left (messages under the field)."""
 
     def __init__(self, ctx, member: checks.MemberInput | None = None, parent=None) -> None:
@@ -233,7 +234,7 @@ class MemberDialog(QDialog):
         self.accept()
 
 
-class HouseholdDialog(QDialog):
+class HouseholdDialog(FitsScreen, QDialog):
     """New household (``household_id`` None) or edit an existing one.
 
     The 走访记录 tab shows the diary's visit timeline and "last visited" (read-only; the diary is where
@@ -254,7 +255,8 @@ class HouseholdDialog(QDialog):
         self.tabs = QTabWidget(self)
         dialog_layout.addWidget(self.tabs, 1)
         roster_tab = QWidget()
-        outer = QVBoxLayout(roster_tab)
+        fields = QWidget(roster_tab)
+        outer = QVBoxLayout(fields)
         self.tabs.addTab(roster_tab, "户籍信息(&H)")
         top = QGridLayout()
         self.household_no = QLineEdit()
@@ -332,11 +334,19 @@ class HouseholdDialog(QDialog):
         self.area = QComboBox()
         self.history = QLabel()
         self.history.setWordWrap(True)
+        self.history.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # a household's cadres change at every election: its history scrolls instead of growing the form
+        history = FittingScroll(self.history, min_lines=1)
+        history.setMaximumHeight(history.fontMetrics().height() * 4 + 8)
         cb.addRow("联系干部", self.contact)
         cb.addRow("包片干部", self.area)
-        cb.addRow("变更记录", self.history)
+        cb.addRow("变更记录", history)
         lower.addWidget(cadre_box, 2)
         outer.addLayout(lower)
+        # all of it on a 1366×768 screen; at 特大 on a smaller one (a laptop scaled by 150 %) it scrolls
+        tab_layout = QVBoxLayout(roster_tab)
+        tab_layout.setContentsMargins(0, 0, 0, 0)
+        tab_layout.addWidget(FittingScroll(fields, roster_tab, min_lines=8))
         self._build_visits_tab()
         self._build_aid_tab()
 

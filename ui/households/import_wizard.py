@@ -31,6 +31,7 @@ from app.households import checks, excel_apply, excel_plan, excel_read
 
 from ui.file_dialogs import ask_open_file_name, ask_save_file_name
 from ui.tasks import Cancelled, run_in_background
+from ui.widgets.fit import FitsScreen
 from ui.widgets.inline_error import error_label
 
 OUTCOME_NAMES = {
@@ -480,7 +481,7 @@ class PreviewPage(QWizardPage):
         return False  # the wizard closes when the import has finished
 
 
-class ImportWizard(QWizard):
+class ImportWizard(FitsScreen, QWizard):
     def __init__(self, ctx, parent=None) -> None:
         super().__init__(parent)
         self.ctx = ctx

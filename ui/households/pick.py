@@ -14,9 +14,10 @@ from PySide6.QtWidgets import (
 from db.queries.households import RosterFilter
 
 from ui.households.model import RosterModel
+from ui.widgets.fit import FitsScreen
 
 
-class HouseholdPicker(QDialog):
+class HouseholdPicker(FitsScreen, QDialog):
     def __init__(self, ctx, parent=None, *, exclude: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("选择目标户")

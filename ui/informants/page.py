@@ -40,6 +40,7 @@ from ui.context import AppContext
 from ui.dates import date_edit, pydate
 from ui.file_dialogs import ask_save_file_name
 from ui.models.lazy import LazyIdModel
+from ui.widgets.fit import FitsScreen
 from ui.widgets.inline_error import error_label, show_error
 from ui.widgets.person_picker import PersonPicker, describe
 from ui.widgets.village_filter import VillageFilter
@@ -86,7 +87,7 @@ class InformantListModel(LazyIdModel):
         return r.note or r.end_reason
 
 
-class AppointDialog(QDialog):
+class AppointDialog(FitsScreen, QDialog):
     """任命信息员: pick a resident of the roster (never typed), the 组 (the person's own by default), the date."""
 
     def __init__(
@@ -154,7 +155,7 @@ class AppointDialog(QDialog):
         self.accept()
 
 
-class EndDialog(QDialog):
+class EndDialog(FitsScreen, QDialog):
     """结束任期: the last day and why; the record and its reports stay."""
 
     def __init__(

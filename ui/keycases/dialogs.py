@@ -33,6 +33,7 @@ from app.errors import UserError
 from app.keycases import cases
 
 from ui.dates import date_edit, date_of
+from ui.widgets.fit import FitsScreen
 
 
 def show_error(parent: QWidget | None, exc: UserError, fields: dict[str, QWidget] | None = None) -> None:
@@ -48,7 +49,7 @@ def _text_box(text: str = "", height: int = 70) -> QPlainTextEdit:
     return box
 
 
-class FormDialog(QDialog):
+class FormDialog(FitsScreen, QDialog):
     """A scrollable form with 确定/取消; 确定 runs ``on_accept(values)`` (a UserError keeps it open)."""
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:

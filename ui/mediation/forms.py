@@ -32,6 +32,7 @@ from app.mediation import capacity, law, rules
 
 from ui.dates import date_edit, date_of, pydatetime, qdate
 from ui.file_dialogs import ask_open_file_name
+from ui.widgets.fit import FitsScreen, FittingScroll
 from ui.widgets.inline_error import error_label
 
 
@@ -63,13 +64,15 @@ def show_error(parent: QWidget | None, exc: UserError, fields: dict[str, QWidget
         fields[exc.field].setFocus()
 
 
-class _FormDialog(QDialog):
+class _FormDialog(FitsScreen, QDialog):
     """A dialog with a form layout and 确定/取消; ``accept`` runs ``self.on_accept`` (may raise UserError)."""
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.form = QFormLayout()
+        fields = QWidget(self)
+        self.form = QFormLayout(fields)
+        self.form.setContentsMargins(0, 0, 0, 0)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -78,7 +81,7 @@ class _FormDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
+        layout.addWidget(FittingScroll(fields, self), 1)  # a long form scrolls on a small screen
         layout.addWidget(self.buttons)
         self.on_accept = None
         self.fields: dict[str, QWidget] = {}

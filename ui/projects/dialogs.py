@@ -42,6 +42,7 @@ from app.work import Work
 
 from ui.context import AppContext
 from ui.dates import date_edit, date_of
+from ui.widgets.fit import FitsScreen
 from ui.widgets.form_draft import KeptPart
 from ui.widgets.service_dialog import ServiceDialog
 
@@ -65,7 +66,7 @@ def _scrolled(inner: QWidget, parent: QWidget) -> QScrollArea:
 
 
 # -- the demands, picked from the 民情台账 ------------------------------------------------------------------
-class DemandPickerDialog(QDialog):
+class DemandPickerDialog(FitsScreen, QDialog):
     """The village's demands from the 民情台账 (newest first, open ones unless asked), ticked to link.
     A demand another project already answers is shown greyed with that project's name."""
 

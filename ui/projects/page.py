@@ -43,6 +43,7 @@ from ui.context import AppContext
 from ui.file_dialogs import ask_open_file_name, ask_save_file_name
 from ui.models.lazy import LazyIdModel
 from ui.projects.dialogs import AdvanceDialog, MilestoneDoneDialog, ProjectDialog, SettleDialog
+from ui.widgets.fit import FittedDialog
 from ui.widgets.village_filter import VillageFilter, compact
 
 ALL_STATES = "全部状态"
@@ -390,7 +391,7 @@ class ProjectsPage(QWidget):
             return
         pix = QPixmap()
         pix.loadFromData(data)
-        dlg = QDialog(self)
+        dlg = FittedDialog(self)
         dlg.setWindowTitle(info.filename)
         label = QLabel(dlg)
         label.setPixmap(

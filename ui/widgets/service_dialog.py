@@ -11,11 +11,12 @@ from app.errors import UserError
 from app.work import Work
 
 from ui.context import AppContext
+from ui.widgets.fit import FitsScreen
 from ui.widgets.form_draft import KeepsDraft
 from ui.widgets.inline_error import error_label, show_error
 
 
-class ServiceDialog(KeepsDraft, QDialog):
+class ServiceDialog(FitsScreen, KeepsDraft, QDialog):
     """``changes``: what ``ctx.data_changed`` says after a save. With ``laid_out`` the form is a
     ``QFormLayout`` (``self.form``) above the error line and the buttons, in ``self.body``; without it the
     subclass lays out ``self.error`` and ``self.buttons`` itself."""

@@ -42,10 +42,11 @@ from ui.mediation.case.parties import PartiesTab
 from ui.mediation.case.registration import RegistrationTab
 from ui.mediation.case.tab import day_text
 from ui.tasks import run_in_background
+from ui.widgets.fit import FitsScreen
 from ui.widgets.form_draft import FormDraft
 
 
-class CaseDialog(QDialog):
+class CaseDialog(FitsScreen, QDialog):
     """One case file. ``reload()`` reads it again (opening is audited once, on construction)."""
 
     def __init__(

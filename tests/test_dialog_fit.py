@@ -1,0 +1,226 @@
+"""Every dialog fits the screen it opens on, with its buttons on it (ui/widgets/fit.py): at 1366×768 and
+at 1920×1080 scaled by 150 % (1280×720 to Qt), at every 字号. A dialog that opened taller than the
+screen's work area put its 确定 under the taskbar; at 特大 the form for a party from outside the roster
+needed 746 pixels of a 768 screen."""
+
+import datetime as dt
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator
+
+import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QApplication, QDialog, QVBoxLayout, QWidget
+from sqlalchemy import select
+
+from db.models import Demand, DiaryEntry, Household, MediationCase, User
+
+from app import accounts
+from app.households import cadres
+from app.mediation import rules
+from app.workspace import Workspace
+
+import ui
+from ui.app import FONT_SCALED, apply_font_size, apply_ui_font, font_point_size
+from ui.context import AppContext
+from ui.widgets.fit import TITLE_BAR, FitsScreen, FittedDialog, FittingScroll, fit_size
+
+from tests.conftest import ADMIN
+
+# The work areas (the screen less a 40-pixel taskbar) of the two screens, as Qt counts pixels.
+SCREENS = {"1366×768": QRect(0, 0, 1366, 728), "1920×1080 at 150 %": QRect(0, 0, 1280, 680)}
+
+
+@pytest.fixture(autouse=True)
+def _standard_size_after():
+    apply_ui_font(QApplication.instance())  # the window's own Chinese font: its lines are taller
+    yield
+    app = QApplication.instance()
+    if app is not None:
+        apply_font_size("标准", app)
+
+
+@pytest.fixture
+def demo_village(two_villages) -> Iterator[tuple[Workspace, AppContext]]:
+    ws = Workspace.open(two_villages["first"], create=False, credentials=ADMIN)
+    with ws.work(None) as w:
+        user = accounts.authenticate(w, *ADMIN)
+        w.session.expunge(user)
+    yield ws, AppContext(ws, user)
+    ws.close(daily_backup=False)
+
+
+def _dialogs(ws: Workspace, ctx: AppContext) -> Iterator[tuple[str, Callable[[], QDialog]]]:
+    """The program's forms, each as a cadre, a mediator or a clerk opens it (the larger ones first)."""
+    from app.diary import demands
+
+    from ui.aid.forms import AidForm, PairDialog
+    from ui.diary import dialogs as diary
+    from ui.diary.entry_form import EntryDialog
+    from ui.households.editor import HouseholdDialog, MemberDialog
+    from ui.mediation import forms
+    from ui.mediation.case.dialog import CaseDialog
+    from ui.projects.dialogs import ProjectDialog
+    from ui.settings import UserDialog
+
+    with ws.session() as s:
+        hid = s.scalars(select(Household.id).limit(1)).one()
+        eid = s.scalars(select(DiaryEntry.id).limit(1)).one()
+        cid = s.scalars(select(MediationCase.id).where(MediationCase.state == rules.IN_MEDIATION)).first()
+        did = s.scalars(select(Demand.id).limit(1)).one()
+    with ws.work(ctx.user) as w:
+        demand = demands.demand_info(w, did)
+    yield "户（修改）", lambda: HouseholdDialog(ctx, hid)
+    yield "户（新建）", lambda: HouseholdDialog(ctx, None)
+    yield "家庭成员", lambda: MemberDialog(ctx)
+    yield "民情日记", lambda: EntryDialog(ctx)
+    yield "民情日记（修改）", lambda: EntryDialog(ctx, eid)
+    yield "群众签字认可", lambda: diary.AcknowledgeDialog(ctx, eid)
+    yield "答复诉求", lambda: diary.ReplyDialog(ctx, demand)
+    yield "办结诉求", lambda: diary.CloseDialog(ctx, demand)
+    yield "群众评价", lambda: diary.FeedbackDialog(ctx, demand)
+    yield "上报乡镇", lambda: diary.ReferDialog(ctx, demand)
+    if cid is not None:
+        yield "调解案件", lambda: CaseDialog(ctx, cid)
+    yield "受理登记", lambda: forms.RegistrationDialog(["邻里", "婚姻家庭"])
+    yield (
+        "名册外当事人",
+        lambda: forms.PartyDialog(None, accepted_on=dt.date(2026, 1, 5), session_factory=ctx.session),
+    )
+    yield "调解记录", lambda: forms.SessionDialog(None, mediator="王秀英", parties="张三、李四")
+    yield "回访记录", lambda: forms.FollowUpDialog(None, visitor="王秀英")
+    yield "登记排查", lambda: forms.ScreeningDialog(None, screeners="王秀英")
+    for t in rules.TRANSITIONS:
+        yield f"{t.source}→{t.target}", (lambda t=t: forms.TransitionDialog(t, filed_by="王秀英"))
+    yield "帮扶记录", lambda: AidForm(ctx, hid, "张三户")
+    yield "结对帮扶", lambda: PairDialog(ctx, hid, "张三户")
+    yield "为民实事", lambda: ProjectDialog(ctx, None, None, year=2026)
+    yield "账号", lambda: UserDialog(ctx)
+
+
+@pytest.mark.parametrize("size", ["标准", "大", "特大"])
+def test_every_form_fits_both_screens_at_every_font_size(qtbot, demo_village, size):
+    ws, ctx = demo_village
+    apply_font_size(size)
+    too_big = []
+    for name, make in _dialogs(ws, ctx):
+        dialog = make()
+        qtbot.addWidget(dialog)
+        need = dialog.minimumSizeHint().expandedTo(dialog.minimumSize())
+        for screen, area in SCREENS.items():
+            if need.height() + TITLE_BAR > area.height() or need.width() > area.width():
+                too_big.append(f"{name} at {screen}: needs {need.width()}×{need.height()}")
+            fit_size(dialog, area)  # as at its first showing on that screen
+            assert dialog.height() + TITLE_BAR <= area.height() and dialog.width() <= area.width(), name
+        dialog.close()
+    assert too_big == []
+
+
+def test_a_dialog_larger_than_the_screen_is_made_to_fit_and_moved_onto_it(qtbot):
+    dialog = FittedDialog()
+    qtbot.addWidget(dialog)
+    dialog.resize(1000, 700)  # the household form's size, on a screen of 1280×720 with its taskbar
+    fit_size(dialog, QRect(0, 0, 1280, 680))
+    assert (dialog.width(), dialog.height()) == (1000, 680 - TITLE_BAR)
+    small = FittedDialog()
+    qtbot.addWidget(small)
+    small.resize(400, 300)
+    fit_size(small, QRect(0, 0, 1280, 680))
+    assert (small.width(), small.height()) == (400, 300)  # one that fits is left as it is
+    small.show()
+    qtbot.waitExposed(small)
+    small.move(1100, 600)  # dragged partly off the screen, then fitted again: back inside the area
+    fit_size(small, QRect(0, 0, 1280, 680))
+    frame = small.frameGeometry()
+    assert QRect(0, 0, 1280, 680).contains(frame)
+
+
+def test_the_first_showing_fits_the_screen_and_does_not_stop_at_two_thirds_of_it(qtbot):
+    """A form never resized opens as tall as it is when the screen has room (Qt's first showing stops at
+    two thirds of the screen, and the form's scroll bar would show for nothing), and no taller than the
+    screen when it has not."""
+    area = QApplication.primaryScreen().availableGeometry()
+
+    def form(height: int) -> FittedDialog:
+        dialog = FittedDialog()
+        qtbot.addWidget(dialog)
+        inner, part = QWidget(), QWidget()
+        part.setMinimumHeight(height)
+        QVBoxLayout(inner).addWidget(part)
+        QVBoxLayout(dialog).addWidget(FittingScroll(inner))
+        return dialog
+
+    fits = form(int(area.height() * 0.8))
+    fits.show()
+    qtbot.waitExposed(fits)
+    assert fits.height() >= area.height() * 0.8
+    tall = form(area.height() * 2)
+    tall.show()
+    qtbot.waitExposed(tall)
+    assert tall.height() + TITLE_BAR <= area.height()
+    assert tall.findChild(FittingScroll).verticalScrollBar().maximum() > 0  # the rest scrolls
+
+
+def test_every_dialog_of_the_program_fits_its_screen():
+    """A dialog class added later, made straight from QDialog, would open as large as it likes."""
+    for module in pkgutil.walk_packages(ui.__path__, "ui."):
+        importlib.import_module(module.name)
+    found, unfitted = [], []
+
+    def walk(cls: type) -> None:
+        for sub in cls.__subclasses__():
+            if sub.__module__.startswith("ui."):
+                found.append(sub)
+                if not issubclass(sub, FitsScreen):
+                    unfitted.append(f"{sub.__module__}.{sub.__qualname__}")
+            walk(sub)
+
+    walk(QDialog)
+    assert len(found) > 40 and unfitted == []
+
+
+def test_a_household_whose_cadres_changed_at_every_election_keeps_its_form_on_the_screen(qtbot, demo_village):
+    """Each change of 联系干部 or 包片干部 is a line of the form's 变更记录: twelve of them made it 200
+    pixels taller, past a 1366×768 screen. The record now scrolls."""
+    from ui.households.editor import HouseholdDialog
+
+    ws, ctx = demo_village
+    with ws.session() as s:
+        hid = s.scalars(select(Household.id).limit(1)).one()
+        users = [u.id for u in s.scalars(select(User).where(User.deleted_at.is_(None))).all()]
+    before = HouseholdDialog(ctx, hid)
+    qtbot.addWidget(before)
+    with ws.work(ctx.user) as w:
+        start = dt.date(2014, 1, 1)
+        for n in range(12):
+            cadres.assign_cadre(
+                w,
+                hid,
+                "联系干部",
+                users[n % len(users)] if n % 2 else None,
+                on=start + dt.timedelta(days=300 * n),
+            )
+    after = HouseholdDialog(ctx, hid)
+    qtbot.addWidget(after)
+    assert after.history.text().count("\n") >= 5
+    assert after.minimumSizeHint().height() <= before.minimumSizeHint().height() + 4
+
+
+def test_titles_and_the_main_button_grow_with_the_font_size(qtbot, village_ws, village_admin):
+    """A title written as 18 pt stayed 18 pt at 特大 (where the text is 14 pt); the home page's
+    写民情日记 was 12 pt, smaller than the text around it."""
+    from ui.home import HomePage
+
+    page = HomePage(AppContext(village_ws, village_admin))
+    qtbot.addWidget(page)
+    for size in ("特大", "标准", "大"):
+        apply_font_size(size)
+        body = font_point_size(size)
+        assert page.title.font().pointSizeF() == pytest.approx(body * 1.8, abs=0.1)
+        assert page.title.font().bold()
+        assert page.new_entry_button.font().pointSizeF() == pytest.approx(body * 1.2, abs=0.1)
+        assert page.new_entry_button.font().pointSizeF() > QApplication.font().pointSizeF()
+    assert isinstance(page.title.property(FONT_SCALED), float)
+    later = HomePage(AppContext(village_ws, village_admin))  # made at 大: at 大 from the start
+    qtbot.addWidget(later)
+    assert later.title.font().pointSizeF() == pytest.approx(font_point_size("大") * 1.8, abs=0.1)
