@@ -244,6 +244,11 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName("民情簿")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("minqing")
+    # Light whatever the computer's setting: the forms' coloured lines and banners (a kept draft's yellow,
+    # a red refusal, a late row's tint) are drawn for dark text on a light window. Windows 11 in dark mode
+    # would give Qt's own widgets white text, on those light banners too. (Linux here has no colour
+    # scheme to set: the call is the platform's, and untested in the suite.)
+    app.styleHints().setColorScheme(Qt.ColorScheme.Light)
     apply_ui_font(app)
     apply_qt_chinese(app)
     app.setWindowIcon(QIcon(str(icon_path())))  # every window's title bar and the task bar

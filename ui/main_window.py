@@ -9,7 +9,7 @@ import logging
 import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -148,8 +149,7 @@ class MainWindow(QMainWindow):
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setMaximumWidth(220)
-        self.nav.setMinimumWidth(170)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.font_size = preferences.FONT_SIZE_DEFAULT
         self.apply_font_size()  # before the screens are made, so they are made at it
         self.stack = QStackedWidget()
@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
             item.setToolTip(f"{spec.title}（{spec.shortcut}）")
             self.nav.addItem(item)
             self.stack.addWidget(QWidget())  # stand-in until first shown
+        self._fit_navigation()
         self.lock_cover = QLabel("窗口已锁定")
         self.lock_cover.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.lock_cover.setStyleSheet("color: #666;")
@@ -388,6 +389,21 @@ class MainWindow(QMainWindow):
             f"QListWidget#navigation {{ font-size: {points * 1.2:.1f}pt; }}"
             "QListWidget#navigation::item { padding: 8px 6px; }"
         )
+        self._fit_navigation()
+
+    def _fit_navigation(self) -> None:
+        """The navigation as wide as its longest title at the 字号, with room for its scroll bar (at 特大
+        on a small screen its titles are taller than the window): 群众工作信息员 was cut at 特大."""
+        font = QFont(self.nav.font())
+        font.setPointSizeF(QApplication.font().pointSizeF() * 1.2)
+        metrics = QFontMetrics(font)
+        widest = max(
+            (metrics.horizontalAdvance(self.nav.item(i).text()) for i in range(self.nav.count())), default=0
+        )
+        bar = self.nav.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        width = widest + 2 * 6 + 2 * self.nav.frameWidth() + bar + 8  # the items' padding, a margin
+        self.nav.setMinimumWidth(max(170, width))
+        self.nav.setMaximumWidth(max(220, width))
 
     def _data_changed(self, topic: str) -> None:
         if topic == "settings":

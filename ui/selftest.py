@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
     QLineEdit,
+    QListWidget,
     QPushButton,
     QRadioButton,
     QStyle,
@@ -192,6 +193,12 @@ def _text_problem(w: QWidget) -> str | None:
         if w.fontMetrics().horizontalAdvance(w.placeholderText()) > room + slack:
             return f"输入框提示被截断：“{w.placeholderText()[:30]}”"
         return None
+    if isinstance(w, QListWidget) and w.objectName() == "navigation":  # the window's list of screens
+        room = w.viewport().width() - 2 * 6  # the items' padding
+        for i in range(w.count()):
+            if w.fontMetrics().horizontalAdvance(w.item(i).text()) > room + slack:
+                return f"导航文字被截断：“{w.item(i).text()}”"
+        return None
     if isinstance(w, QComboBox) and not w.isEditable():
         text = w.currentText()
         if not text:
@@ -269,13 +276,15 @@ def run(
     screenshots: Path | None = None,
     credentials: tuple[str, str] | None = None,
     font_size: str | None = None,
+    window_size: tuple[int, int] = SCREEN_SIZE,
 ) -> dict:
     """``install_hooks=False`` (tests inside pytest) leaves faulthandler and Qt's message handler alone.
 
     ``screenshots``: save a PNG of the window (at 1366×768) as each screen is visited, named
     ``NN-key.png`` in visiting order, for a person to look at. ``font_size`` (标准 / 大 / 特大): visit
     the screens at that size instead of this laptop's setting (nothing is stored). Each screen is also
-    checked, in a 1366×700 window, for text a person cannot read whole (``clipped``: not ``ok``).
+    checked, in a 1366×700 window (or ``window_size``), for text a person cannot read whole
+    (``clipped``: not ``ok``).
     """
     app = make_application()
     ws = Workspace.open(data_dir, create=False, defer_check=True)  # as the window opens it
@@ -318,7 +327,7 @@ def run(
             window.apply_font_size(font_size)
         if screenshots is not None:
             screenshots.mkdir(parents=True, exist_ok=True)
-        window.resize(*SCREEN_SIZE)
+        window.resize(*window_size)
         window.show()
         _settle(app)
         time_to_window = seconds_since_process_start()

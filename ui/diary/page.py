@@ -59,6 +59,7 @@ from ui.diary.entry_form import EntryDialog
 from ui.diary.models import DiaryListModel, LedgerModel
 from ui.file_dialogs import ask_save_file_name
 from ui.tasks import run_in_background
+from ui.widgets.flow import FlowLayout
 from ui.widgets.village_filter import VillageFilter, compact
 
 
@@ -166,7 +167,7 @@ class DiaryTab(QWidget):
         self.print_button = QPushButton("打印本月日记…", self)
         self.export_button = QPushButton("导出 Excel…", self)
         self.count = QLabel(self)
-        actions = QHBoxLayout()
+        buttons = FlowLayout()  # on two lines when the window is narrow (特大 on a small screen)
         for b in (
             self.new_button,
             self.edit_button,
@@ -177,9 +178,10 @@ class DiaryTab(QWidget):
             self.print_button,
             self.export_button,
         ):
-            actions.addWidget(b)
-        actions.addStretch(1)
-        actions.addWidget(self.count)
+            buttons.addWidget(b)
+        actions = QHBoxLayout()
+        actions.addLayout(buttons, 1)
+        actions.addWidget(self.count, 0, Qt.AlignmentFlag.AlignTop)
         if ctx.is_town:
             # 民情日记由各村工作站记录: the town reads and exports; what it cannot use is not shown at all.
             for b in (

@@ -44,6 +44,7 @@ from ui.file_dialogs import ask_open_file_name, ask_save_file_name
 from ui.models.lazy import LazyIdModel
 from ui.projects.dialogs import AdvanceDialog, MilestoneDoneDialog, ProjectDialog, SettleDialog
 from ui.widgets.fit import FittedDialog
+from ui.widgets.flow import FlowLayout
 from ui.widgets.village_filter import VillageFilter, compact
 
 ALL_STATES = "全部状态"
@@ -119,7 +120,7 @@ class ProjectsPage(QWidget):
         bar.addWidget(self.year)
         bar.addWidget(self.state)
         bar.addWidget(self.village)
-        bar.addStretch(1)
+        buttons = FlowLayout()  # on two lines when the window is narrow (特大 on a small screen)
         for b in (
             self.new_button,
             self.edit_button,
@@ -129,7 +130,8 @@ class ProjectsPage(QWidget):
             self.settle_button,
             self.delete_button,
         ):
-            bar.addWidget(b)
+            buttons.addWidget(b)
+        bar.addLayout(buttons, 1)
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.model = ProjectsModel(ctx.workspace.session, self)

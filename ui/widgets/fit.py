@@ -8,7 +8,7 @@ put its 确定 under the taskbar, where a cadre cannot reach it.
 Every dialog of the program is a :class:`FitsScreen`: before it first shows, it is made no larger than
 the work area of its screen with a title bar, and kept inside it. A dialog that cannot shrink that far
 (its layout's minimum is taller) holds its long part in a :class:`FittingScroll`, which is as tall as
-what it holds when there is room and scrolls when there is not (``tests/test_dialog_fit.py`` opens
+what it holds when there is room and scrolls when there is not (``tests/test_fits_screen.py`` opens
 every dialog at every 字号 against both screens).
 """
 

@@ -224,3 +224,68 @@ def test_titles_and_the_main_button_grow_with_the_font_size(qtbot, village_ws, v
     later = HomePage(AppContext(village_ws, village_admin))  # made at 大: at 大 from the start
     qtbot.addWidget(later)
     assert later.title.font().pointSizeF() == pytest.approx(font_point_size("大") * 1.8, abs=0.1)
+
+
+def test_a_row_of_buttons_goes_on_to_a_second_line_and_cuts_no_text(qtbot):
+    from PySide6.QtWidgets import QPushButton
+
+    from ui.widgets.flow import FlowLayout
+
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    flow = FlowLayout(holder)
+    buttons = [QPushButton(f"第{n}个按钮（Ctrl+{n}）") for n in range(8)]
+    for b in buttons:
+        flow.addWidget(b)
+    buttons[3].hide()  # as the town hides what it cannot use: it takes no room
+    holder.show()
+    qtbot.waitExposed(holder)
+    one_line = flow.sizeHint().width()
+    line = max(b.sizeHint().height() for b in buttons)
+    assert flow.heightForWidth(one_line) == line
+    assert flow.heightForWidth(one_line // 2) > line
+    holder.resize(one_line // 2, flow.heightForWidth(one_line // 2))
+    qtbot.wait(20)
+    shown = [b for b in buttons if b.isVisible()]
+    assert len(shown) == 7 and len({b.y() for b in shown}) >= 2  # wrapped
+    assert all(b.width() >= b.sizeHint().width() for b in shown)  # every text whole
+    assert all(b.geometry().right() < holder.width() for b in shown)
+    assert flow.minimumSize().width() >= max(b.sizeHint().width() for b in shown)
+
+
+@pytest.mark.parametrize("station", ["first", "town"])
+def test_every_screen_reads_whole_on_a_laptop_scaled_by_150_percent_at_the_largest_type(
+    qtbot, two_villages, tmp_path, station
+):
+    """1920×1080 at 150 % is 1280×720 to Qt; less the taskbar and the title bar, 1280×648. At 特大 the
+    diary's row of eight buttons cut its first (“日记（Ctrl+N）”), 为民实事's its last, and the
+    navigation cut 群众工作信息员 behind its scroll bar."""
+    from ui import selftest
+
+    report = selftest.run(
+        two_villages[station],
+        install_hooks=False,
+        credentials=ADMIN,
+        font_size="特大",
+        window_size=(1280, 648),
+    )
+    clipped = {p["key"]: p["clipped"] for p in report["pages"] if p["clipped"]}
+    assert clipped == {}
+    assert all(p["ok"] for p in report["pages"]), [p["error"] for p in report["pages"]]
+
+
+def test_the_check_finds_a_navigation_title_cut_off(qtbot, village_ws, village_admin):
+    from ui import selftest
+    from ui.main_window import MainWindow
+
+    window = MainWindow(AppContext(village_ws, village_admin))
+    qtbot.addWidget(window)
+    window.apply_font_size("特大")
+    window.resize(1280, 648)
+    window.show()
+    qtbot.waitExposed(window)
+    assert not [p for p in selftest.clipped_texts(window) if "导航" in p]
+    window.nav.setMaximumWidth(120)  # as it was at 特大: 220 at most, less its scroll bar
+    window.nav.setMinimumWidth(120)
+    qtbot.wait(20)
+    assert any("导航文字被截断" in p for p in selftest.clipped_texts(window))
