@@ -289,3 +289,23 @@ def test_the_check_finds_a_navigation_title_cut_off(qtbot, village_ws, village_a
     window.nav.setMinimumWidth(120)
     qtbot.wait(20)
     assert any("导航文字被截断" in p for p in selftest.clipped_texts(window))
+
+
+def test_the_diarys_text_boxes_grow_with_the_font_size(qtbot, village_ws, village_admin):
+    """A box of the diary's form was 58 pixels at every 字号: about three lines at 标准, two at 特大."""
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    from ui.diary.entry_form import EntryDialog
+
+    ctx = AppContext(village_ws, village_admin)
+    heights = {}
+    for size in ("标准", "特大"):
+        apply_font_size(size)
+        dialog = EntryDialog(ctx)
+        qtbot.addWidget(dialog)
+        box = dialog.findChild(QPlainTextEdit)
+        heights[size] = (box.height(), box.fontMetrics().lineSpacing())
+        dialog.close()
+    (standard, line_standard), (largest, line_largest) = heights["标准"], heights["特大"]
+    assert largest >= standard * 1.35
+    assert largest / line_largest >= standard / line_standard * 0.9  # as many lines, give or take

@@ -132,6 +132,12 @@ def scale_table_columns(root: QWidget) -> None:
         header.setProperty(SECTION_SCALE, factor)
 
 
+def at_font_size(pixels: int) -> int:
+    """A height in pixels written for 标准 (a text box of about three lines), at the 字号 now: at 特大 a
+    58-pixel box held two lines of the larger type."""
+    return round(pixels * font_factor())
+
+
 FONT_SCALED = "minqing_font_scale"
 
 

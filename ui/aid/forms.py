@@ -28,6 +28,7 @@ from app.aid.records import AidInput, AidView
 from app.dates import cn_time
 from app.errors import UserError
 
+from ui.app import at_font_size
 from ui.dates import date_edit, date_of
 from ui.widgets.fit import FitsScreen
 from ui.widgets.form_draft import KeepsDraft
@@ -72,7 +73,7 @@ class AidForm(FitsScreen, KeepsDraft, QDialog):
         self.goods = QPlainTextEdit(self)
         self.goods.setTabChangesFocus(True)
         self.goods.setPlaceholderText("给了什么、做了什么，如：大米 2 袋、食用油 1 桶")
-        self.goods.setMaximumHeight(70)
+        self.goods.setMaximumHeight(at_font_size(70))
         self.policy = QComboBox(self)
         self.policy.setEditable(True)
         self.policy.addItems(["", *POLICIES])

@@ -36,7 +36,7 @@ from app.diary import acknowledgement, demands, entries, referral, visits
 from app.errors import UserError
 from app.work import Work
 
-from ui.app import font_factor, scaled_font
+from ui.app import at_font_size, font_factor, scaled_font
 from ui.context import AppContext
 from ui.dates import date_edit, pydate
 from ui.diary.signature_pad import SignaturePad
@@ -87,7 +87,7 @@ class AcknowledgeDialog(_ServiceDialog):
         v.addWidget(QLabel("请群众在下框内签名（可用鼠标、手写笔或手指）："))
         v.addWidget(self.pad, 1)
         v.addWidget(clear, 0, Qt.AlignmentFlag.AlignRight)
-        self.pad.setMaximumHeight(170)  # the text being signed gets the room
+        self.pad.setMaximumHeight(at_font_size(170))  # the text being signed gets the room
         paper = QWidget(self.tabs)
         self.photo_label = QLabel("还没有选择照片", paper)
         choose = QPushButton("选择纸质签字的照片或扫描件…", paper)
@@ -315,7 +315,7 @@ class FeedbackBox(QGroupBox):
         self.words = QPlainTextEdit(self)
         self.words.setTabChangesFocus(True)
         self.words.setPlaceholderText("群众的原话；不满意时必填")
-        self.words.setFixedHeight(64)
+        self.words.setFixedHeight(at_font_size(64))
         self.given_on = date_edit(today, self)
         form = QFormLayout(self)
         form.addRow("群众评价(&V)", self.verdict_box)

@@ -35,6 +35,7 @@ from app.diary.demands import demand_categories
 from app.errors import UserError
 from app.informants import appointments as informant_svc
 
+from ui.app import at_font_size
 from ui.context import AppContext
 from ui.dates import pydate, pydatetime, qdate, qdatetime
 from ui.diary.dialogs import AcknowledgeDialog
@@ -52,7 +53,7 @@ class _TextEdit(QPlainTextEdit):
         super().__init__(parent)
         self.setTabChangesFocus(True)
         self.setPlaceholderText(placeholder)
-        self.setFixedHeight(58)
+        self.setFixedHeight(at_font_size(58))
 
 
 class DemandRow(QFrame):
@@ -200,7 +201,7 @@ class EntryDialog(FitsScreen, QDialog):
         self.add_demand_button.setShortcut(QKeySequence("Alt+D"))
         self.add_demand_button.clicked.connect(lambda: self.add_demand_row(focus=True))
         self.attachment_list = QListWidget(self)
-        self.attachment_list.setMaximumHeight(54)
+        self.attachment_list.setMaximumHeight(at_font_size(54))
         self.add_attachment_button = QPushButton("添加照片或扫描件…", self)
         self.add_attachment_button.clicked.connect(self._choose_attachments)
 

@@ -38,6 +38,7 @@ from app.households import cadres as cadre_svc
 from app.households import checks, roster
 from app.households import tags as tag_svc
 
+from ui.app import at_font_size
 from ui.dates import pydate, qdate
 from ui.widgets.fit import FitsScreen, FittingScroll
 from ui.widgets.form_draft import FormDraft, KeptPart
@@ -325,7 +326,7 @@ class HouseholdDialog(FitsScreen, QDialog):
         tags_box = QGroupBox("标签")
         tb = QVBoxLayout(tags_box)
         self.tags = QListWidget()
-        self.tags.setMaximumHeight(170)
+        self.tags.setMaximumHeight(at_font_size(170))
         tb.addWidget(self.tags)
         lower.addWidget(tags_box, 1)
         cadre_box = QGroupBox("联系干部与包片干部")

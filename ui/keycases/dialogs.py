@@ -32,6 +32,7 @@ from app.dates import cn_date
 from app.errors import UserError
 from app.keycases import cases
 
+from ui.app import at_font_size
 from ui.dates import date_edit, date_of
 from ui.widgets.fit import FitsScreen
 
@@ -182,7 +183,7 @@ class CaseDialog(FormDialog):
             self.leader = PersonField(choices)
             self.form.addRow("包案领导", self.leader)
             self.team = QListWidget()
-            self.team.setMaximumHeight(80)
+            self.team.setMaximumHeight(at_font_size(80))
             self.member = PersonField(choices)
             add = QPushButton("加入工作班子")
             add.clicked.connect(self._add_member)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from app.errors import UserError
 from app.mediation import capacity, law, rules
 
+from ui.app import at_font_size
 from ui.dates import date_edit, date_of, pydatetime, qdate
 from ui.file_dialogs import ask_open_file_name
 from ui.widgets.fit import FitsScreen, FittingScroll
@@ -39,8 +40,8 @@ from ui.widgets.inline_error import error_label
 def text_box(height: int = 60) -> QPlainTextEdit:
     w = QPlainTextEdit()
     w.setTabChangesFocus(True)  # Tab moves on, as in every other field
-    w.setMinimumHeight(height)
-    w.setMaximumHeight(height * 2)
+    w.setMinimumHeight(at_font_size(height))
+    w.setMaximumHeight(at_font_size(height * 2))
     return w
 
 

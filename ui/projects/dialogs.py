@@ -40,6 +40,7 @@ from app.projects import service
 from app.projects.service import MilestoneInput, ProjectDetail, ProjectInput, ReviewInput
 from app.work import Work
 
+from ui.app import at_font_size
 from ui.context import AppContext
 from ui.dates import date_edit, date_of
 from ui.widgets.fit import FitsScreen
@@ -224,7 +225,7 @@ class ProjectDialog(_Dialog):
             self.village.hide()
         self.content = QPlainTextEdit(detail.content if detail else "", inner)
         self.content.setPlaceholderText("建设内容：做什么、在哪里、多大规模")
-        self.content.setFixedHeight(70)
+        self.content.setFixedHeight(at_font_size(70))
         form.addRow("建设内容：", self.content)
         self.budget = QLineEdit(
             str(service.money_text(detail.budget_fen)).removesuffix("元") if detail else "", inner
@@ -420,7 +421,7 @@ class AdvanceDialog(_Dialog):
         self.review_on = date_edit(None, self)
         if target == COMPLETED:
             self.summary.setPlaceholderText("做了什么，如：硬化道路 1.2 公里，修边沟 900 米")
-            self.summary.setFixedHeight(80)
+            self.summary.setFixedHeight(at_font_size(80))
             form.addRow("完成情况：", self.summary)
             self.spent.setPlaceholderText(f"以元为单位（预算 {detail.budget_text}）")
             form.addRow("实际支出（元）：", self.spent)
@@ -447,7 +448,7 @@ class AdvanceDialog(_Dialog):
             self.method.addItems(vocab.FEEDBACK_METHODS)
             form.addRow("怎样收集的：", self.method)
             self.words.setPlaceholderText("群众的意见（有人不满意时必填：哪里不满意）")
-            self.words.setFixedHeight(70)
+            self.words.setFixedHeight(at_font_size(70))
             form.addRow("群众意见：", self.words)
             form.addRow("点评日期：", self.review_on)
         lay = QVBoxLayout(self)

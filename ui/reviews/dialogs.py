@@ -24,6 +24,7 @@ from app.reviews import meetings, tallies
 from app.reviews.common import period_label
 from app.work import Work
 
+from ui.app import at_font_size
 from ui.context import AppContext
 from ui.dates import date_edit, date_of
 from ui.file_dialogs import ask_open_file_names
@@ -121,7 +122,7 @@ class TallyDialog(_ReviewDialog):
         self.counted_by.setPlaceholderText("计票、监票人姓名")
         self.comments = QPlainTextEdit(self)
         self.comments.setPlaceholderText("评议票上群众写的意见（摘录）")
-        self.comments.setMaximumHeight(90)
+        self.comments.setMaximumHeight(at_font_size(90))
         self.scan_label = QLabel("未附扫描件", self)
         scan_button = QPushButton("附上评议票扫描件…", self)
         scan_button.clicked.connect(self.ask_scans)

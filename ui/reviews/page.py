@@ -35,6 +35,7 @@ from app.errors import UserError
 from app.reviews import meetings, tallies
 from app.reviews.common import key_label, last_period, month_label, period_label
 
+from ui.app import at_font_size
 from ui.context import AppContext
 from ui.dates import date_edit, date_of, qdate
 from ui.file_dialogs import ask_save_file_name
@@ -194,7 +195,7 @@ class MeetingTab(QWidget):
             self.attendees.setPlaceholderText("参会人员")
             self.minutes = QPlainTextEdit(box)
             self.minutes.setPlaceholderText("会议纪要：点评了什么，指出了什么问题")
-            self.minutes.setMaximumHeight(110)
+            self.minutes.setMaximumHeight(at_font_size(110))
             when = QHBoxLayout()
             when.addWidget(self.held_on)
             when.addWidget(QLabel("地点", box))

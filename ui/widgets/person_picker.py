@@ -25,6 +25,8 @@ from db.queries.people import PersonHit, find_persons
 
 from app.codes import mask_resident_id
 
+from ui.app import at_font_size
+
 
 def describe(hit: PersonHit) -> str:
     parts = [hit.name]
@@ -83,7 +85,7 @@ class PersonPicker(QWidget):
         self.model = _HitsModel(self)
         self.results = QListView(self)
         self.results.setModel(self.model)
-        self.results.setMaximumHeight(160)
+        self.results.setMaximumHeight(at_font_size(160))
         self.results.setVisible(False)
         self.results.activated.connect(self._choose_index)
         self.results.clicked.connect(self._choose_index)
@@ -149,7 +151,7 @@ class PersonListPicker(QWidget):
         super().__init__(parent)
         self.picker = PersonPicker(session_factory, self)
         self.chosen = QListWidget(self)
-        self.chosen.setMaximumHeight(110)
+        self.chosen.setMaximumHeight(at_font_size(110))
         self.remove_button = QPushButton("移除", self)
         self.remove_button.clicked.connect(self.remove_selected)
         layout = QVBoxLayout(self)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from app import accounts
 from app.mediation import capacity, recusal, registration, rules
 
+from ui.app import at_font_size
 from ui.mediation import forms
 from ui.mediation.case.tab import CaseTab, day_text
 from ui.widgets.inline_error import error_label
@@ -46,7 +47,7 @@ class PartiesTab(CaseTab):
         self.guardian_button.clicked.connect(self.edit_guardian)
         self.capacity_warning = error_label()
         self.recusal_list = QListWidget()
-        self.recusal_list.setMaximumHeight(130)
+        self.recusal_list.setMaximumHeight(at_font_size(130))
         self.recusal_list.setWordWrap(True)  # a request with its reason and decision is one wrapped entry
         self.recusal_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.recusal_request = QPushButton("申请回避…")
