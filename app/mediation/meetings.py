@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from db.models import SessionRecord
+from db.models import MediationCase, SessionRecord
 
 from app import accounts
 from app.errors import UserError
@@ -76,3 +76,40 @@ def add_meeting(
     work.session.add(rec)
     work.session.flush()
     return plain(SessionInfo, rec)
+
+
+# What a new 调解记录 starts with when nothing earlier says otherwise.
+DEFAULT_PLACE = "村委会调解室"
+REMEMBERED = ("place", "participants", "risk_notice", "recorder_name")
+
+
+def meeting_defaults(work: Work, case_id: str) -> dict[str, str]:
+    """What a new 调解记录 of ``case_id`` starts with, so that it is typed once: the place, those taking
+    part, the 风险告知 and the 记录人 of the case's last meeting; for its first, the place, 风险告知 and
+    记录人 of this committee's last meeting in any case (the same room, the same words, the same clerk).
+    Each can be changed in the form; nothing is written here. The agreement's 记录人 starts as these."""
+    accounts.require(work.actor, "see_cases")
+    village = work.session.scalar(select(MediationCase.village_code).where(MediationCase.id == case_id))
+    columns = [getattr(SessionRecord, name) for name in REMEMBERED]
+    live = SessionRecord.deleted_at.is_(None)
+    last = work.session.execute(
+        select(*columns)
+        .where(live, SessionRecord.case_id == case_id)
+        .order_by(SessionRecord.seq.desc())
+        .limit(1)
+    ).first()
+    if last is not None:
+        return {name: value or "" for name, value in zip(REMEMBERED, last, strict=True)}
+    committee = work.session.execute(
+        select(*columns)
+        .where(live, SessionRecord.village_code == village)
+        .order_by(SessionRecord.held_at.desc(), SessionRecord.id)
+        .limit(1)
+    ).first()
+    found = dict(zip(REMEMBERED, committee, strict=True)) if committee is not None else {}
+    return {
+        "place": found.get("place") or DEFAULT_PLACE,
+        "participants": "",  # another case's people
+        "risk_notice": found.get("risk_notice") or "",
+        "recorder_name": found.get("recorder_name") or "",
+    }

@@ -626,21 +626,33 @@ class PartyDialog(_FormDialog):
 
 
 class SessionDialog(_FormDialog):
-    def __init__(self, parent: QWidget | None = None, *, mediator: str = "", parties: str = "") -> None:
+    """``defaults``: what the case's last meeting (or the committee's) said, typed once
+    (:func:`app.mediation.meetings.meeting_defaults`)."""
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        mediator: str = "",
+        parties: str = "",
+        defaults: dict[str, str] | None = None,
+    ) -> None:
         super().__init__("调解记录", parent)
+        earlier = defaults or {}
         self.held_at = QDateTimeEdit(QDateTime.currentDateTime())
         self.held_at.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.held_at.setCalendarPopup(True)
-        self.place = QLineEdit("村委会调解室")
-        self.participants = QLineEdit()
+        self.place = QLineEdit(earlier.get("place") or "村委会调解室")
+        self.participants = QLineEdit(earlier.get("participants", ""))
         self.parties_present = QLineEdit(parties)
         self.statements = text_box()
         self.verification = text_box(45)
         self.risk_notice = text_box(45)
+        self.risk_notice.setPlainText(earlier.get("risk_notice", ""))
         self.result = combo(rules.SESSION_RESULTS)
         self.result_detail = text_box(45)
         self.mediator_name = QLineEdit(mediator)
-        self.recorder_name = QLineEdit()
+        self.recorder_name = QLineEdit(earlier.get("recorder_name", ""))
         for label, w in (
             ("调解时间", self.held_at),
             ("调解地点", self.place),

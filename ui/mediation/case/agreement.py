@@ -136,6 +136,8 @@ class AgreementTab(CaseTab):
             self.ag_status.setText("；".join(lines))
         else:
             self.ag_facts.setPlainText(c.facts)
+            # the clerk who kept the case's meetings keeps its agreement: not typed again
+            self.ag_recorder.setText(self.cf.sessions[-1].recorder_name if self.cf.sessions else "")
             self.ag_status.setText(
                 "尚无协议。调解达成一致后在此填写，书面协议需各方签名、调解员签名并加盖调委会印章后生效。"
             )

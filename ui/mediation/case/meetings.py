@@ -78,8 +78,13 @@ class MeetingsTab(CaseTab):
     def add_meeting(self) -> None:
         if self.cf.case.state != rules.IN_MEDIATION:
             return
+        with self.dialog.ctx.work() as w:
+            defaults = meetings.meeting_defaults(w, self.case_id)
         dlg = forms.SessionDialog(
-            self.dialog, mediator=self.user_name, parties="、".join(p.name for p in self.cf.parties)
+            self.dialog,
+            mediator=self.user_name,
+            parties="、".join(p.name for p in self.cf.parties),
+            defaults=defaults,
         )
         dlg.on_accept = lambda v: self.dialog.service(meetings.add_meeting, self.case_id, **v)
         dlg.draft = FormDraft(dlg, self.dialog.ctx, "mediation_session", self.case_id)
