@@ -7,13 +7,16 @@ import datetime as dt
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from app.mediation import meetings, registration, rules
+from db.models import MediationCase
+
+from app.errors import UserError
+from app.mediation import meetings, registration, rules, states
 
 from ui.context import AppContext
 from ui.mediation import forms
 from ui.mediation.case.dialog import CaseDialog
 
-from tests.mediation_helpers import D, make_mediator, new_case, step
+from tests.mediation_helpers import D, case_in_state, make_mediator, new_case, step, tick_required
 
 RISK = "告知双方不得采取过激行为，调解不成可依法通过诉讼等途径解决。"
 
@@ -113,3 +116,69 @@ def test_the_forms_open_with_them(qtbot, village_ws):
         "recorder": "刘文书",
         "parties": "张三、李四",
     }
+
+
+def _archived(w, title, volume_no, day):
+    info = case_in_state(w, rules.REJECTED, title=title, accepted_on=day)
+    tick_required(w, info.id)
+    return states.change_state(
+        w, info.id, rules.ARCHIVED, on_date=day, volume_no=volume_no, filed_by="李调解", retention="长期"
+    )
+
+
+def test_archiving_offers_the_next_volume_number_and_refuses_one_used(village_ws):
+    """卷号 was typed for every folder, and nothing stopped two folders with one number."""
+    user = make_mediator(village_ws)
+    with village_ws.work(user) as w:
+        waiting = case_in_state(w, rules.REJECTED, title="王五与赵六排水沟纠纷")
+        assert states.next_volume_no(w, waiting.id, 2026) == "2026-001"  # the committee's first
+        _archived(w, "甲与乙纠纷", "张调卷〔2025〕31号", D(2025, 12, 20))
+        assert states.next_volume_no(w, waiting.id, 2025) == "张调卷〔2025〕32号"
+        assert states.next_volume_no(w, waiting.id, 2026) == "张调卷〔2026〕1号"  # a new year's first
+        _archived(w, "丙与丁纠纷", "张调卷〔2026〕1号", D(2026, 1, 5))
+        _archived(w, "戊与己纠纷", "张调卷〔2026〕3号", D(2026, 1, 4))  # typed ahead, filed a day before
+        assert states.next_volume_no(w, waiting.id, 2026) == "张调卷〔2026〕2号"
+        tick_required(w, waiting.id)
+        try:
+            states.change_state(
+                w,
+                waiting.id,
+                rules.ARCHIVED,
+                on_date=D(2026, 3, 6),
+                volume_no=" 张调卷〔2026〕1号 ",
+                filed_by="李调解",
+                retention="长期",
+            )
+        except UserError as exc:
+            refusal = exc
+        else:
+            raise AssertionError("a 卷号 already on another folder was taken")
+        assert refusal.field == "volume_no" and "丙与丁纠纷" in refusal.message
+        assert w.session.get(MediationCase, waiting.id).state == rules.REJECTED  # nothing changed
+        for last, then in (("2026-014", "2026-015"), ("卷15", "卷16"), ("2025-031", "2026-001")):
+            row = w.session.get(MediationCase, _archived(w, f"{last}案", last, D(2026, 2, 1)).id)
+            assert states.next_volume_no(w, waiting.id, 2026) == then, last
+            row.deleted_at = row.updated_at  # (out of the way of the next)
+            w.session.flush()
+
+
+def test_the_archive_form_opens_with_it(qtbot, village_ws):
+    user = make_mediator(village_ws)
+    with village_ws.work(user) as w:
+        _archived(w, "甲与乙纠纷", "2026-007", D(2026, 3, 1))
+        info = case_in_state(w, rules.REJECTED, title="王五与赵六排水沟纠纷")
+        tick_required(w, info.id)
+    dlg = CaseDialog(AppContext(village_ws, user), info.id, today=D(2026, 3, 10))
+    qtbot.addWidget(dlg)
+    seen = {}
+
+    def look_and_close() -> None:
+        form = QApplication.activeModalWidget()
+        assert isinstance(form, forms.TransitionDialog)
+        seen["volume_no"] = form.volume_no.text()
+        form.reject()
+
+    QTimer.singleShot(0, look_and_close)
+    archive = next(t for t in rules.TRANSITIONS if t.source == rules.REJECTED and t.target == rules.ARCHIVED)
+    dlg.do_transition(archive)
+    assert seen == {"volume_no": "2026-008"}

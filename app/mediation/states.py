@@ -6,6 +6,10 @@ steps legal from a state, and the town's handling of a case escalated to it.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
+
+from sqlalchemy import select
 
 from db.models import CaseMediator, MediationCase
 from db.models import FollowUp as FollowUpRow
@@ -155,9 +159,84 @@ def _check_archive(
             f"卷宗还缺必备材料：{'、'.join(missing)}；请在“卷宗”页补齐并勾选后再归档", field="items"
         )
     require_text(volume_no, "卷号", "volume_no")
+    assert volume_no is not None, "require_text refuses it empty"
+    taken = work.session.execute(
+        select(MediationCase.case_year, MediationCase.case_seq, MediationCase.title).where(
+            MediationCase.village_code == row.village_code,
+            MediationCase.volume_no == volume_no.strip(),
+            MediationCase.id != row.id,
+            MediationCase.deleted_at.is_(None),
+        )
+    ).first()
+    if taken is not None:  # two folders on the shelf with one number: one of them is never found again
+        raise UserError(
+            f"卷号“{volume_no.strip()}”已用于第 {taken.case_year} 年第 {taken.case_seq} 号案件（{taken.title}），"
+            "请换一个卷号",
+            field="volume_no",
+        )
     require_text(filed_by, "立卷人", "filed_by")
     if retention not in rules.RETENTIONS:
         raise UserError(f"保管期限请选择：{'、'.join(rules.RETENTIONS)}", field="retention")
+
+
+_LAST_NUMBER = re.compile(r"(\d+)(?!.*\d)")
+
+
+def next_volume_no(work: Work, case_id: str, year: int) -> str:
+    """The 卷号 the archiving of ``case_id`` in ``year`` is offered: the village's last 卷号 with its
+    last number one higher, its zeros kept (2026-014 → 2026-015, 张调卷〔2026〕9号 → 张调卷〔2026〕10号);
+    ``year``-001 for the first of a year (a 卷号 without the year, and its numbering goes on). Never one
+    already used. The committee's own numbering is kept; nothing is written."""
+    accounts.require(work.actor, "see_cases")
+    village = work.session.scalar(select(MediationCase.village_code).where(MediationCase.id == case_id))
+    used = set(
+        work.session.scalars(
+            select(MediationCase.volume_no).where(
+                MediationCase.village_code == village,
+                MediationCase.volume_no.is_not(None),
+                MediationCase.deleted_at.is_(None),
+            )
+        )
+    )
+    last = work.session.scalar(
+        select(MediationCase.volume_no)
+        .where(
+            MediationCase.village_code == village,
+            MediationCase.volume_no.is_not(None),
+            MediationCase.deleted_at.is_(None),
+        )
+        .order_by(MediationCase.filed_on.desc(), MediationCase.updated_at.desc())
+        .limit(1)
+    )
+    text = _restarted(last.strip(), year) if last and _LAST_NUMBER.search(last) else f"{year}-000"
+    for _ in range(1000):  # past numbers typed by hand ahead of the count
+        text = _numbered(text, lambda n: n + 1)
+        if text not in used:
+            return text
+    return ""  # a numbering this program cannot follow: the person types it
+
+
+def _numbered(text: str, change: Callable[[int], int]) -> str:
+    """``text`` with its last number changed, its leading zeros kept (014 → 015, 9 → 10)."""
+    m = _LAST_NUMBER.search(text)
+    assert m is not None, "called on a text with a number"
+    digits = m.group(1)
+    new = str(change(int(digits)))
+    return text[: m.start()] + (new.zfill(len(digits)) if digits.startswith("0") else new) + text[m.end() :]
+
+
+def _restarted(text: str, year: int) -> str:
+    """Last year's 卷号 as the one before this year's first (张调卷〔2025〕31号 → 张调卷〔2026〕0号); a
+    卷号 without a year as it is."""
+    years = re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", text)
+    if not years or str(year) in years:
+        return text
+    at = text.rfind(years[-1])
+    text = text[:at] + str(year) + text[at + 4 :]
+    m = _LAST_NUMBER.search(text)
+    if m is None or m.start() == at:  # the year was its only number
+        return f"{year}-000"
+    return _numbered(text, lambda _n: 0)
 
 
 # -- town handling of an escalated case -----------------------------------------------------------------

@@ -243,6 +243,7 @@ class TransitionDialog(_FormDialog):
         *,
         today: dt.date | None = None,
         filed_by: str = "",
+        volume_no: str = "",
     ) -> None:
         super().__init__(f"{transition.action}：{transition.source} → {transition.target}", parent)
         self.target = transition.target
@@ -278,7 +279,7 @@ class TransitionDialog(_FormDialog):
             self.form.addRow("上报到", self.escalate_to)
             self.fields["escalate_to"] = self.escalate_to
         if self.target == rules.ARCHIVED:
-            self.volume_no = QLineEdit()
+            self.volume_no = QLineEdit(volume_no)  # the next of the committee's numbering
             self.filed_by = QLineEdit(filed_by)
             self.retention = combo(rules.RETENTIONS, "长期")
             self.form.addRow("卷号", self.volume_no)

@@ -207,7 +207,13 @@ class CaseDialog(FitsScreen, QDialog):
         if values is None:
             # a refused step keeps the dialog open with what was typed (the reason is said over it), and
             # what was typed is kept as a draft until the step is taken
-            dlg = forms.TransitionDialog(t, self, today=self.today, filed_by=self.user_name)
+            volume_no = ""
+            if t.target == rules.ARCHIVED:
+                with self.ctx.work() as w:
+                    volume_no = states.next_volume_no(w, self.case_id, self.today.year)
+            dlg = forms.TransitionDialog(
+                t, self, today=self.today, filed_by=self.user_name, volume_no=volume_no
+            )
             dlg.on_accept = lambda v: self.service(states.change_state, self.case_id, t.target, **v)
             dlg.draft = FormDraft(dlg, self.ctx, f"mediation_step_{t.target}", self.case_id)
             if dlg.exec() != QDialog.DialogCode.Accepted:
