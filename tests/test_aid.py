@@ -524,3 +524,20 @@ def test_the_demo_fills_aid_linked_to_the_households_own_entries(tmp_path):
                 assert incoming_verdict("aid_record", cols, list(row), None) is None, row
     finally:
         ws.close()
+
+
+def test_the_units_named_before_are_offered_the_last_given_first(village_ws, village_admin):
+    with village_ws.work(village_admin) as w:
+        hid = _household(w, "王一")
+        assert records.units_given_by(w) == []
+        _aid(w, hid, D(2024, 3, 1), giver_unit="县残联")
+        _aid(w, hid, D(2024, 5, 1), giver_unit="镇民政办")
+        _aid(w, hid, D(2024, 4, 1), giver_unit="县残联")
+        _aid(w, hid, D(2024, 6, 1), giver_unit="", giver_user_id=village_admin.id)  # a cadre: no unit
+        gone = _aid(w, hid, D(2024, 5, 20), giver_unit="打错的单位")
+        records.delete_aid(w, gone)
+        assert records.units_given_by(w) == ["镇民政办", "县残联"]
+        for n in range(records.UNITS_OFFERED + 5):
+            _aid(w, hid, D(2023, 1, 1) + dt.timedelta(days=n), giver_unit=f"爱心企业{n:02d}")
+        offered = records.units_given_by(w)
+        assert len(offered) == records.UNITS_OFFERED and offered[:2] == ["镇民政办", "县残联"]

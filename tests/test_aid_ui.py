@@ -183,3 +183,14 @@ def test_the_town_sees_each_villages_view_read_only(two_villages, qtbot, qtmodel
         assert not panel.add_button.isVisible() and not panel.start_button.isVisible()
     finally:
         town.close()
+
+
+def test_the_unit_is_offered_from_those_named_before(village, qtbot):
+    ctx, a, _b = village
+    with ctx.work() as w:
+        named = records.units_given_by(w)
+    form = AidForm(ctx, a, "王一户")
+    qtbot.addWidget(form)
+    offered = form.unit.completer().model()
+    assert [offered.index(i, 0).data() for i in range(offered.rowCount())] == named
+    assert named  # the fixture's record was given by a unit

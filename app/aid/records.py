@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db.base import utcnow
 from db.models import AidRecord, Household, User
@@ -101,6 +101,23 @@ def giver_choices(work: Work) -> list[tuple[str, str]]:
         .order_by(User.display_name, User.id)
     ).all()
     return [(u.id, u.display_name) for u in users if u.role_set & GIVER_ROLES]
+
+
+UNITS_OFFERED = 30
+
+
+def units_given_by(work: Work) -> list[str]:
+    """The 帮扶单位 named before (the last given first, at most :data:`UNITS_OFFERED`), offered as the
+    unit is typed: 县残联 bringing wheelchairs to twenty households is typed once, not twenty times."""
+    latest = func.max(AidRecord.given_on)
+    rows = work.session.execute(
+        select(AidRecord.giver_unit)
+        .where(AidRecord.deleted_at.is_(None), AidRecord.giver_unit != "")
+        .group_by(AidRecord.giver_unit)
+        .order_by(latest.desc(), AidRecord.giver_unit)
+        .limit(UNITS_OFFERED)
+    )
+    return [unit for (unit,) in rows]
 
 
 def check_cadre(work: Work, user_id: str | None, *, field: str = "giver", label: str = "帮扶人") -> None:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -64,6 +66,7 @@ class AidForm(FitsScreen, KeepsDraft, QDialog):
         self.keep_draft("aid", record.id if record else f"{household_id}-new")
         with ctx.work() as w:
             givers = records.giver_choices(w)
+            units = records.units_given_by(w)
             entries = records.household_entries(w, household_id)
         self.given_on = date_edit(record.given_on if record else dt.date.today(), self)
         self.kind = QComboBox(self)
@@ -87,6 +90,10 @@ class AidForm(FitsScreen, KeepsDraft, QDialog):
             self.giver.addItem(name, uid)
         self.unit = QLineEdit(self)
         self.unit.setPlaceholderText("如 镇民政办、县残联、爱心企业")
+        offered = QCompleter(units, self.unit)  # the units named before, as the first characters are typed
+        offered.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        offered.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.unit.setCompleter(offered)
         giver_row = QHBoxLayout()
         giver_row.addWidget(self.by_cadre)
         giver_row.addWidget(self.giver, 1)
