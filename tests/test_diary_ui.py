@@ -304,3 +304,35 @@ def test_a_single_character_is_searched_on_enter_not_as_it_is_typed(qtbot, ctx):
     tab.search.setText("修路")
     tab._search_timer.timeout.emit()
     assert tab.model.rowCount() == 1 and tab.count.text() == "共 1 篇"
+
+
+def test_the_place_follows_the_way_and_the_person_until_one_is_typed(qtbot, ctx):
+    """地点 was typed at every visit: 张三丰家中 after choosing 张三丰, 电话 for a call."""
+    add_household(ctx.workspace, "张三丰", members=["李秀英"])
+    add_household(ctx.workspace, "王五")
+    dlg = EntryDialog(ctx, now=NOW)
+    qtbot.addWidget(dlg)
+    _show(qtbot, dlg)
+    assert dlg.place.text() == ""  # no one chosen yet: the hint shows
+    qtbot.keyClicks(dlg.participants.picker.edit, "zsf")
+    qtbot.keyClick(dlg.participants.picker.edit, Qt.Key.Key_Return)
+    assert dlg.place.text() == "张三丰家中"
+    dlg.kind.setCurrentText("电话联系")
+    assert dlg.place.text() == "电话"
+    dlg.kind.setCurrentText("集中接访")
+    assert dlg.place.text() == "村群众工作室"
+    dlg.kind.setCurrentText("入户走访")
+    assert dlg.place.text() == "张三丰家中"
+    dlg.place.setText("村口大槐树下")  # the cadre's own: kept whatever changes after
+    dlg.kind.setCurrentText("电话联系")
+    qtbot.keyClicks(dlg.participants.picker.edit, "ww")
+    qtbot.keyClick(dlg.participants.picker.edit, Qt.Key.Key_Return)
+    assert dlg.place.text() == "村口大槐树下"
+    dlg.situation.insertPlainText("电话询问近况")
+    with qtbot.waitSignal(dlg.saved, timeout=2000):
+        qtbot.keyClick(dlg, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    (entry,) = _entries(ctx.workspace)
+    again = EntryDialog(ctx, entry.id, now=NOW)  # an entry opened again keeps its place
+    qtbot.addWidget(again)
+    again.kind.setCurrentText("入户走访")
+    assert again.place.text() == "村口大槐树下"
