@@ -182,3 +182,37 @@ def test_the_archive_form_opens_with_it(qtbot, village_ws):
     archive = next(t for t in rules.TRANSITIONS if t.source == rules.REJECTED and t.target == rules.ARCHIVED)
     dlg.do_transition(archive)
     assert seen == {"volume_no": "2026-008"}
+
+
+def test_a_screening_round_starts_with_who_went_round_and_where_last_time(village_ws, qtbot):
+    from app.mediation import screening
+
+    from ui.mediation.page import MediationPage
+
+    user = make_mediator(village_ws)
+    with village_ws.work(user) as w:
+        assert screening.round_defaults(w, "李调解") == {"screeners": "李调解", "place": "全村各村民小组"}
+        screening.record_screening(
+            w, round_date=D(2026, 2, 3), screeners="村调委会主任、各组调解信息员", place="全村一至六组"
+        )
+        screening.record_screening(
+            w, round_date=D(2026, 2, 20), screeners="驻村工作队", place="三组、五组", round_kind="不定期"
+        )
+        # the special round before a festival is not the month's round: the last 定期 one is
+        assert screening.round_defaults(w, "李调解") == {
+            "screeners": "村调委会主任、各组调解信息员",
+            "place": "全村一至六组",
+        }
+    page = MediationPage(AppContext(village_ws, user))
+    qtbot.addWidget(page)
+    seen = {}
+
+    def look_and_close() -> None:
+        form = QApplication.activeModalWidget()
+        assert isinstance(form, forms.ScreeningDialog)
+        seen.update(screeners=form.screeners.text(), place=form.place.text())
+        form.reject()
+
+    QTimer.singleShot(0, look_and_close)
+    page.add_screening()
+    assert seen == {"screeners": "村调委会主任、各组调解信息员", "place": "全村一至六组"}

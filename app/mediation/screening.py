@@ -134,6 +134,29 @@ def period_label(day: dt.date, period: str) -> str:
     return f"{day.year}年{day.month}月"
 
 
+DEFAULT_PLACE = "全村各村民小组"
+
+
+def round_defaults(work: Work, screener: str = "") -> dict[str, str]:
+    """Who screens and where, as this village's last 定期 round said (the same committee goes round the
+    same groups every month): typed once. The first round: ``screener`` (the signed-in user) and
+    :data:`DEFAULT_PLACE`."""
+    accounts.require(work.actor, "see_cases")
+    last = work.session.execute(
+        select(Screening.screeners, Screening.place)
+        .where(
+            Screening.village_code == work.unit_code,
+            Screening.round_kind == "定期",
+            Screening.deleted_at.is_(None),
+        )
+        .order_by(Screening.round_date.desc(), Screening.id)
+        .limit(1)
+    ).first()
+    if last is None:
+        return {"screeners": screener, "place": DEFAULT_PLACE}
+    return {"screeners": last.screeners or screener, "place": last.place or DEFAULT_PLACE}
+
+
 def record_screening(
     work: Work,
     *,

@@ -808,14 +808,16 @@ class ScreeningDialog(_FormDialog):
     """One screening round: 定期 or 不定期, and what it found, one line per dispute with what became of it.
     No line is a 零报告."""
 
-    def __init__(self, parent: QWidget | None = None, *, screeners: str = "") -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, screeners: str = "", place: str = "全村各村民小组"
+    ) -> None:
         super().__init__("登记排查", parent)
         self.round_date = date_edit()
         self.round_kind = QComboBox()
         self.round_kind.addItem("定期（本期的例行排查）", "定期")
         self.round_kind.addItem("不定期（节前、汛后等专项排查）", "不定期")
         self.screeners = QLineEdit(screeners)
-        self.place = QLineEdit("全村各村民小组")
+        self.place = QLineEdit(place)
         self.items = QTableWidget(0, 3)
         self.items.setHorizontalHeaderLabels(["发现的纠纷", "处理情况", "移交给谁（移交处理时填）"])
         self.items.horizontalHeader().setStretchLastSection(True)

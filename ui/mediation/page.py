@@ -308,7 +308,9 @@ class MediationPage(QWidget):
             self.refresh_screenings()
 
     def add_screening(self) -> None:
-        dlg = forms.ScreeningDialog(self, screeners=self.ctx.user.display_name if self.ctx.user else "")
+        with self.ctx.work() as w:  # who went round, and where, last month: typed once
+            last = screening.round_defaults(w, self.ctx.user.display_name if self.ctx.user else "")
+        dlg = forms.ScreeningDialog(self, screeners=last["screeners"], place=last["place"])
 
         def accept(v: dict):
             with self.ctx.work() as w:
