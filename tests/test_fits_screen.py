@@ -309,3 +309,18 @@ def test_the_diarys_text_boxes_grow_with_the_font_size(qtbot, village_ws, villag
     (standard, line_standard), (largest, line_largest) = heights["标准"], heights["特大"]
     assert largest >= standard * 1.35
     assert largest / line_largest >= standard / line_standard * 0.9  # as many lines, give or take
+
+
+def test_a_dialog_with_a_long_wrapped_text_opens_tall_enough_to_show_it_whole(qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    dialog = FittedDialog()
+    qtbot.addWidget(dialog)
+    text = QLabel(
+        "这项实事回应的诉求中有 12 条尚未办结。确定后逐条答复群众，已上报乡镇、等待答复的除外。" * 6
+    )
+    text.setWordWrap(True)
+    QVBoxLayout(dialog).addWidget(text)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert text.height() >= text.heightForWidth(text.width())

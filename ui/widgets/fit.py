@@ -60,12 +60,19 @@ class FitsScreen:
         window: QWidget = self  # type: ignore[assignment]
         if visible and not self._fitted and window.isWindow():
             self._fitted = True
-            if not window.testAttribute(Qt.WidgetAttribute.WA_Resized):
-                # Qt's first show would bound a window never resized to 2/3 of the screen: a form that
-                # scrolls would scroll although the screen has room for all of it
-                window.ensurePolished()
-                window.resize(window.sizeHint().expandedTo(window.minimumSizeHint()))
             area = work_area(window)
+            if not window.testAttribute(Qt.WidgetAttribute.WA_Resized):
+                # Qt's first show would bound a window never resized to 2/3 of the screen (a form that
+                # scrolls would scroll although the screen has room for all of it), and a wrapped text
+                # would be given the height it needs at a width the window does not get
+                window.ensurePolished()
+                size = window.sizeHint()
+                if area is not None:
+                    size.setWidth(min(size.width(), area.width()))
+                layout = window.layout()
+                if layout is not None and layout.hasHeightForWidth():
+                    size.setHeight(layout.totalHeightForWidth(size.width()))
+                window.resize(size.expandedTo(window.minimumSizeHint()))
             if area is not None:
                 fit_size(window, area)
         super().setVisible(visible)  # type: ignore[misc]
