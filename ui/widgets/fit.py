@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDialog, QFrame, QScrollArea, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QFrame, QLineEdit, QScrollArea, QStyle, QWidget
 
 # What the window manager adds above a window before it is framed (a Windows title bar at 100 %; at
 # 150 % it is the same in the logical pixels Qt counts in).
@@ -50,6 +50,49 @@ def fit_size(window: QWidget, area: QRect) -> None:
             window.move(x, y)
 
 
+def room_for_hints(root: QWidget) -> None:
+    """Each empty box of ``root`` wide enough for its hint (“输入姓名、拼音首字母或身份证后几位”), at the
+    字号 now: a hint cut to “输入姓名、拼音首字…” no longer says what to type. A box never narrower than
+    it was made; the window's width stays capped by the screen's (:func:`fit_size`)."""
+    for edit in root.findChildren(QLineEdit):
+        hint = edit.placeholderText()
+        if not hint or edit.isReadOnly():
+            continue
+        m = edit.textMargins()
+        need = edit.fontMetrics().horizontalAdvance(hint) + m.left() + m.right() + 16  # frame and padding
+        holder = edit.parentWidget()
+        if isinstance(holder, QComboBox) and holder.lineEdit() is edit:  # an editable drop-down's box
+            arrow = holder.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+            holder.setMinimumWidth(max(holder.minimumWidth(), need + arrow + 8))
+        else:
+            edit.setMinimumWidth(max(edit.minimumWidth(), need))
+
+
+def fit_first_showing(window: QWidget, area: QRect | None) -> None:
+    """The size of a window about to show for the first time, on a screen whose work area is ``area``:
+    its hints whole (:func:`room_for_hints`); as large as what it holds, not Qt's two thirds of the
+    screen, with a wrapped text as tall as it needs at that width; a size given for 标准 made taller when
+    the 字号 needs it; then no larger than ``area`` (:func:`fit_size`)."""
+    window.ensurePolished()
+    room_for_hints(window)
+    layout = window.layout()
+    if window.testAttribute(Qt.WidgetAttribute.WA_Resized):
+        needed = window.sizeHint().height()
+        if layout is not None and layout.hasHeightForWidth():
+            needed = max(needed, layout.totalHeightForWidth(window.width()))
+        if needed > window.height():
+            window.resize(window.width(), needed)
+    else:
+        size = window.sizeHint()
+        if area is not None:
+            size.setWidth(min(size.width(), area.width()))
+        if layout is not None and layout.hasHeightForWidth():
+            size.setHeight(layout.totalHeightForWidth(size.width()))
+        window.resize(size.expandedTo(window.minimumSizeHint()))
+    if area is not None:
+        fit_size(window, area)
+
+
 class FitsScreen:
     """A dialog no larger than its screen's work area (mixed in before ``QDialog``): its size is checked
     when it is first shown, before Qt centres it over its parent, so it is centred at the size it has."""
@@ -60,21 +103,7 @@ class FitsScreen:
         window: QWidget = self  # type: ignore[assignment]
         if visible and not self._fitted and window.isWindow():
             self._fitted = True
-            area = work_area(window)
-            if not window.testAttribute(Qt.WidgetAttribute.WA_Resized):
-                # Qt's first show would bound a window never resized to 2/3 of the screen (a form that
-                # scrolls would scroll although the screen has room for all of it), and a wrapped text
-                # would be given the height it needs at a width the window does not get
-                window.ensurePolished()
-                size = window.sizeHint()
-                if area is not None:
-                    size.setWidth(min(size.width(), area.width()))
-                layout = window.layout()
-                if layout is not None and layout.hasHeightForWidth():
-                    size.setHeight(layout.totalHeightForWidth(size.width()))
-                window.resize(size.expandedTo(window.minimumSizeHint()))
-            if area is not None:
-                fit_size(window, area)
+            fit_first_showing(window, work_area(window))
         super().setVisible(visible)  # type: ignore[misc]
 
 
