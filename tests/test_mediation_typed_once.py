@@ -28,16 +28,15 @@ def _mediating(w, title="张三与李四宅基地纠纷"):
     return info
 
 
+def _said(place: str, *, participants: str = "", risk: str = "", recorder: str = "") -> dict[str, str]:
+    return {"place": place, "participants": participants, "risk_notice": risk, "recorder_name": recorder}
+
+
 def test_a_new_meeting_starts_with_what_the_last_one_said(village_ws):
     user = make_mediator(village_ws)
     with village_ws.work(user) as w:
         first = _mediating(w)
-        assert meetings.meeting_defaults(w, first.id) == {
-            "place": meetings.DEFAULT_PLACE,
-            "participants": "",
-            "risk_notice": "",
-            "recorder_name": "",
-        }
+        assert meetings.meeting_defaults(w, first.id) == _said(meetings.DEFAULT_PLACE)
         meetings.add_meeting(
             w,
             first.id,
@@ -51,20 +50,10 @@ def test_a_new_meeting_starts_with_what_the_last_one_said(village_ws):
             w, first.id, held_at=dt.datetime(2026, 3, 6, 14), place="村委会调解室", recorder_name="王会计"
         )
         # the case's last meeting, whatever it left empty
-        assert meetings.meeting_defaults(w, first.id) == {
-            "place": "村委会调解室",
-            "participants": "",
-            "risk_notice": "",
-            "recorder_name": "王会计",
-        }
+        assert meetings.meeting_defaults(w, first.id) == _said("村委会调解室", recorder="王会计")
         other = _mediating(w, title="王五与赵六排水沟纠纷")
         # another case's first: the committee's room, words and clerk, not the other case's people
-        assert meetings.meeting_defaults(w, other.id) == {
-            "place": "村委会调解室",
-            "participants": "",
-            "risk_notice": "",
-            "recorder_name": "王会计",
-        }
+        assert meetings.meeting_defaults(w, other.id) == _said("村委会调解室", recorder="王会计")
         meetings.add_meeting(
             w,
             first.id,
