@@ -28,6 +28,18 @@ def _mediating(w, title="张三与李四宅基地纠纷"):
     return info
 
 
+def _held_on_the_spot(w, case_id: str, participants: str) -> None:
+    meetings.add_meeting(
+        w,
+        case_id,
+        held_at=dt.datetime(2026, 3, 3, 9),
+        place="纠纷现场",
+        participants=participants,
+        risk_notice=RISK,
+        recorder_name="刘文书",
+    )
+
+
 def _said(place: str, *, participants: str = "", risk: str = "", recorder: str = "") -> dict[str, str]:
     return {"place": place, "participants": participants, "risk_notice": risk, "recorder_name": recorder}
 
@@ -37,15 +49,7 @@ def test_a_new_meeting_starts_with_what_the_last_one_said(village_ws):
     with village_ws.work(user) as w:
         first = _mediating(w)
         assert meetings.meeting_defaults(w, first.id) == _said(meetings.DEFAULT_PLACE)
-        meetings.add_meeting(
-            w,
-            first.id,
-            held_at=dt.datetime(2026, 3, 3, 9),
-            place="纠纷现场",
-            participants="调解员、张三、李四、二组组长",
-            risk_notice=RISK,
-            recorder_name="刘文书",
-        )
+        _held_on_the_spot(w, first.id, "调解员、张三、李四、二组组长")
         meetings.add_meeting(
             w, first.id, held_at=dt.datetime(2026, 3, 6, 14), place="村委会调解室", recorder_name="王会计"
         )
@@ -70,15 +74,7 @@ def test_the_forms_open_with_them(qtbot, village_ws):
     user = make_mediator(village_ws)
     with village_ws.work(user) as w:
         info = _mediating(w)
-        meetings.add_meeting(
-            w,
-            info.id,
-            held_at=dt.datetime(2026, 3, 3, 9),
-            place="纠纷现场",
-            participants="调解员、张三、李四",
-            risk_notice=RISK,
-            recorder_name="刘文书",
-        )
+        _held_on_the_spot(w, info.id, "调解员、张三、李四")
     dlg = CaseDialog(AppContext(village_ws, user), info.id, today=D(2026, 3, 10))
     qtbot.addWidget(dlg)
     assert dlg.agreement_tab.ag_recorder.text() == "刘文书"  # no agreement yet: the meetings' clerk
