@@ -348,3 +348,37 @@ def test_a_dialog_with_a_long_wrapped_text_opens_tall_enough_to_show_it_whole(qt
     dialog.show()
     qtbot.waitExposed(dialog)
     assert text.height() >= text.heightForWidth(text.width())
+
+
+def test_the_reports_figures_take_fewer_pairs_to_a_line_when_narrow_and_keep_the_windows_type(qtbot):
+    """At 特大 the 统计报表 page's boxes, three pairs to a line, were wider than the window: the page
+    scrolled sideways and cut its numbers; the numbers were drawn in a style sheet's type, smaller than
+    their labels at 特大."""
+    from ui.reports import FigureBox
+
+    apply_font_size("特大")
+    page = QWidget()  # a box in a page, as on 统计报表
+    qtbot.addWidget(page)
+    box = FigureBox("标签（户数）", 3)
+    layout = QVBoxLayout(page)
+    layout.addWidget(box)
+    edges = layout.contentsMargins().left() + layout.contentsMargins().right()
+    box.set_pairs([(f"标签{n}（敏感）", n * 11) for n in range(10)])
+    page.resize(2000, 300)
+    page.show()
+    qtbot.waitExposed(page)
+    assert box.placed == 3
+    narrow = box.minimumSizeHint().width()
+    page.resize(narrow + edges, 600)
+    qtbot.wait(20)
+    assert box.placed == 1
+    name, shown = box.cells[0]
+    assert shown.font().pointSizeF() == pytest.approx(name.font().pointSizeF())
+    assert shown.font().bold() and shown.geometry().right() < box.width()  # whole inside the box
+    middle = (box._needed(2) + box._needed(1)) // 2 + box._margins()
+    page.resize(middle + 1 + edges, 600)
+    qtbot.wait(20)
+    assert box.placed == 1  # not room for two
+    page.resize(box._needed(2) + box._margins() + edges, 600)
+    qtbot.wait(20)
+    assert box.placed == 2

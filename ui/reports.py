@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QFont, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -81,37 +81,85 @@ class VillageFiguresModel(QAbstractTableModel):
 
 
 class FigureBox(QGroupBox):
-    """A titled block of "label  value" pairs, ``columns`` pairs per line."""
+    """A titled block of "label  value" pairs, ``columns`` pairs per line when the box has room, fewer
+    when it has not: at 特大 the page's two columns of boxes, three pairs to a line, were wider than the
+    window, and the page scrolled sideways."""
+
+    SPACING = 14
 
     def __init__(self, title: str, columns: int = 2, parent: QWidget | None = None) -> None:
         super().__init__(title, parent)
-        self.columns = columns
+        self.columns = columns  # at most, on a line
+        self.placed = columns  # on a line now
         self.grid = QGridLayout(self)
-        self.grid.setHorizontalSpacing(14)
+        self.grid.setHorizontalSpacing(self.SPACING)
         self.values: dict[str, QLabel] = {}
+        self.cells: list[tuple[QLabel, QLabel]] = []
 
     def set_pairs(self, pairs: list[tuple[str, object]]) -> None:
         if [label for label, _v in pairs] == list(self.values):  # same figures, new period: just the numbers
             for label, value in pairs:
                 self.values[label].setText(str(value))
+            self._place(self._fitting(self.width()))
             return
         while self.grid.count():
             item = self.grid.takeAt(0)
-            if item.widget() is not None:
+            if item is not None and item.widget() is not None:
                 item.widget().hide()  # not drawn over the title while waiting for deletion
                 item.widget().deleteLater()
-        self.values = {}
-        for n, (label, value) in enumerate(pairs):
-            row, col = divmod(n, self.columns)
+        self.values, self.cells = {}, []
+        for label, value in pairs:
             name = QLabel(label, self)
             shown = QLabel(str(value), self)
             shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            shown.setStyleSheet("font-weight: bold;")
+            bold = QFont()  # bold only: the size stays the window's at every 字号 (a style sheet's did not)
+            bold.setBold(True)
+            shown.setFont(bold)
+            self.values[label] = shown
+            self.cells.append((name, shown))
+        self.placed = 0
+        self._place(self._fitting(self.width()) if self.isVisible() else self.columns)
+
+    def _needed(self, columns: int) -> int:
+        """The width the pairs take laid out ``columns`` to a line: each grid column as wide as its
+        widest label or value, with the space between."""
+        widths = [0] * (2 * columns)
+        for n, (name, shown) in enumerate(self.cells):
+            col = n % columns
+            widths[2 * col] = max(widths[2 * col], name.sizeHint().width())
+            widths[2 * col + 1] = max(widths[2 * col + 1], shown.sizeHint().width())
+        return sum(widths) + self.SPACING * (len(widths) - 1)
+
+    def _margins(self) -> int:
+        m, inner = self.contentsMargins(), self.grid.contentsMargins()
+        return m.left() + m.right() + inner.left() + inner.right()
+
+    def _fitting(self, width: int) -> int:
+        """As many pairs to a line as ``width`` has room for, one at least."""
+        room = width - self._margins()
+        return next((k for k in range(self.columns, 1, -1) if self._needed(k) <= room), 1)
+
+    def _place(self, columns: int) -> None:
+        if columns == self.placed:
+            return
+        while self.grid.count():
+            self.grid.takeAt(0)  # the labels stay; they are laid out again
+        for n, (name, shown) in enumerate(self.cells):
+            row, col = divmod(n, columns)
             self.grid.addWidget(name, row, col * 2)
             self.grid.addWidget(shown, row, col * 2 + 1)
-            self.values[label] = shown
         for col in range(self.columns):
-            self.grid.setColumnStretch(col * 2 + 1, 1)
+            self.grid.setColumnStretch(col * 2 + 1, 1 if col < columns else 0)
+        self.placed = columns
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place(self._fitting(event.size().width()))
+
+    def minimumSizeHint(self) -> QSize:
+        """One pair to a line: narrower than that the numbers would be cut."""
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), max(self._needed(1) + self._margins(), 1)), hint.height())
 
     def value(self, label: str) -> str:
         return self.values[label].text()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QStyle,
     QStyleOptionComboBox,
     QTabWidget,
@@ -193,6 +194,8 @@ def _text_problem(w: QWidget) -> str | None:
         if w.fontMetrics().horizontalAdvance(w.placeholderText()) > room + slack:
             return f"输入框提示被截断：“{w.placeholderText()[:30]}”"
         return None
+    if isinstance(w, QScrollArea) and w.horizontalScrollBar().isVisible():  # a form wider than its place
+        return "内容比窗口宽，要左右滚动才能看全"
     if isinstance(w, QListWidget) and w.objectName() == "navigation":  # the window's list of screens
         room = w.viewport().width() - 2 * 6  # the items' padding
         for i in range(w.count()):

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -41,7 +40,7 @@ from ui.context import AppContext
 from ui.dates import pydate, pydatetime, qdate, qdatetime
 from ui.diary.dialogs import AcknowledgeDialog
 from ui.file_dialogs import ask_open_file_names
-from ui.widgets.fit import FitsScreen
+from ui.widgets.fit import FitsScreen, FittingScroll
 from ui.widgets.form_draft import CLOSE_KEEPS_DRAFT, DraftBanner, draft_failure
 from ui.widgets.inline_error import error_label, show_error
 from ui.widgets.person_picker import PersonListPicker
@@ -254,10 +253,7 @@ class EntryDialog(FitsScreen, QDialog):
 
         body = QWidget(self)
         body.setLayout(form)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(body)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll = FittingScroll(body, self)  # up and down only
 
         self.status = QLabel("", self)
         self.status.setStyleSheet("color: #5f6b7a;")

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -34,7 +33,7 @@ from app.keycases import cases
 
 from ui.app import at_font_size
 from ui.dates import date_edit, date_of
-from ui.widgets.fit import FitsScreen
+from ui.widgets.fit import FitsScreen, FittingScroll
 
 
 def show_error(parent: QWidget | None, exc: UserError, fields: dict[str, QWidget] | None = None) -> None:
@@ -58,9 +57,7 @@ class FormDialog(FitsScreen, QDialog):
         self.setWindowTitle(title)
         inner = QWidget()
         self.form = QFormLayout(inner)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
+        scroll = FittingScroll(inner)  # up and down only: a field as wide as its hint widens the form
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

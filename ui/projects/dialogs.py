@@ -43,7 +43,7 @@ from app.work import Work
 from ui.app import at_font_size
 from ui.context import AppContext
 from ui.dates import date_edit, date_of
-from ui.widgets.fit import FitsScreen
+from ui.widgets.fit import FitsScreen, FittingScroll
 from ui.widgets.form_draft import KeptPart
 from ui.widgets.service_dialog import ServiceDialog
 
@@ -60,10 +60,7 @@ class _Dialog(ServiceDialog):
 
 
 def _scrolled(inner: QWidget, parent: QWidget) -> QScrollArea:
-    area = QScrollArea(parent)
-    area.setWidgetResizable(True)
-    area.setWidget(inner)
-    return area
+    return FittingScroll(inner, parent)  # up and down only: a field as wide as its hint widens the form
 
 
 # -- the demands, picked from the 民情台账 ------------------------------------------------------------------

@@ -7,13 +7,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -22,6 +20,7 @@ from app.mediation import registration, rules, states
 
 from ui.mediation import forms
 from ui.mediation.case.tab import CaseTab, day_text
+from ui.widgets.fit import FittingScroll
 from ui.widgets.form_draft import TabDraft
 
 
@@ -72,10 +71,7 @@ class RegistrationTab(CaseTab):
         # cuts its labels; scrolled, each row keeps its height.
         inner = QWidget()
         lay = QVBoxLayout(inner)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(inner)
+        scroll = FittingScroll(inner)  # up and down only
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
