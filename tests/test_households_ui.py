@@ -252,3 +252,49 @@ def test_each_list_is_listed_once_as_its_page_opens(qtbot, village_ws, village_a
     assert listed == ["RosterModel", "RosterModel"]
     counts = [int(page.model.data(page.model.index(i, 4))) for i in range(10)]
     assert counts == sorted(counts, reverse=True)
+
+
+def test_a_new_household_is_offered_its_groups_next_number_until_one_is_typed(
+    qtbot, village_ws, village_admin
+):
+    """户编号 was typed for every new household; the group's next is offered once the group is chosen."""
+    with village_ws.work(village_admin) as w:
+        for no, group in (("070009", "七组"), ("070011", "七组"), ("7", "七组"), ("八组一号", "八组")):
+            roster.create_household(
+                w,
+                checks.HouseholdInput(
+                    group_name=group, household_no=no, members=[checks.MemberInput(f"户主{no}", "户主")]
+                ),
+            )
+        assert roster.next_household_no(w, "七组") == "070012"  # the highest, its zeros kept
+        assert roster.next_household_no(w, "八组") == ""  # numbered in words: not guessed
+        assert roster.next_household_no(w, "九组") == ""  # a group's first
+    ctx = AppContext(village_ws, village_admin)
+    dlg = HouseholdDialog(ctx, None)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.household_no.text() == ""
+    dlg.group.setCurrentIndex(dlg.group.findText("七组"))
+    dlg.group.activated.emit(dlg.group.currentIndex())
+    assert dlg.household_no.text() == "070012"
+    dlg.group.setCurrentText("九组")  # typed, then on to the next field
+    dlg.group.lineEdit().editingFinished.emit()
+    assert dlg.household_no.text() == ""
+    dlg.household_no.setText("090001")  # the cadre's own: kept
+    dlg.group.setCurrentIndex(dlg.group.findText("七组"))
+    dlg.group.activated.emit(dlg.group.currentIndex())
+    assert dlg.household_no.text() == "090001"
+    edit = HouseholdDialog(ctx, dlg.saved_id or _first_household(village_ws))
+    qtbot.addWidget(edit)
+    edit.group.setCurrentIndex(edit.group.findText("七组"))
+    edit.group.activated.emit(edit.group.currentIndex())
+    assert edit.household_no.text() != "070012"  # a household's own number is not changed
+
+
+def _first_household(ws) -> str:
+    from sqlalchemy import select
+
+    from db.models import Household
+
+    with ws.session() as s:
+        return s.scalars(select(Household.id).where(Household.household_no == "070009")).one()

@@ -392,6 +392,30 @@ def _member_view(p: Person) -> MemberView:
 _RELATION_ORDER = {r: i for i, r in enumerate(RELATIONS)}
 
 
+def next_household_no(work: Work, group_name: str) -> str:
+    """The 户编号 a new household of ``group_name`` is offered: one more than the group's highest (050031 →
+    050032, its zeros kept), when the group's numbers are numbers; none otherwise (a first household of a
+    group, or numbers written some other way: the village's own numbering is not guessed)."""
+    group = clean_text(group_name)
+    if not group:
+        return ""
+    numbers = [
+        n.strip()
+        for n in work.session.scalars(
+            select(Household.household_no).where(
+                Household.deleted_at.is_(None),
+                Household.group_name == group,  # (the group's index: a village's roster is its own)
+                Household.household_no.is_not(None),
+            )
+        )
+        if n and n.strip().isascii() and n.strip().isdigit()
+    ]
+    if not numbers:
+        return ""
+    highest = max(numbers, key=lambda n: (int(n), len(n)))
+    return str(int(highest) + 1).zfill(len(highest))
+
+
 def get_household(work: Work, household_id: str) -> HouseholdView:
     """One household as the actor may see it (resident IDs masked, hidden tags left out)."""
     household = get_live(work, household_id)

@@ -544,6 +544,10 @@ class HouseholdDialog(FitsScreen, QDialog):
             self.group.setCurrentText("")
             self.members_model.set_members([], {})
             self.delivered.setChecked(False)
+            # a new household's 户编号: the next of its group's, once the group is chosen (not per keystroke)
+            self._suggested_no = ""
+            self.group.activated.connect(lambda _i: self._suggest_no())
+            self.group.lineEdit().editingFinished.connect(self._suggest_no)
             return
         self.view = view
         self.household_no.setText(view.household_no or "")
@@ -570,6 +574,17 @@ class HouseholdDialog(FitsScreen, QDialog):
             )
             or "暂无"
         )
+
+    def _suggest_no(self) -> None:
+        """The group's next 户编号, until one is typed: written for every new household, it was typed."""
+        current = self.household_no.text().strip()
+        if current and current != self._suggested_no:
+            return
+        with self.ctx.work() as w:
+            suggestion = roster.next_household_no(w, self.group.currentText())
+        self._suggested_no = suggestion
+        if suggestion != current:
+            self.household_no.setText(suggestion)
 
     # -- members ------------------------------------------------------------------------------------
     def _selected_row(self) -> int:
