@@ -112,6 +112,7 @@ class PageError(QWidget):
 # The window fits a 1366×768 screen with its taskbar (a work area of about 1366×728): 1280×660 inside is
 # about 1290×691 outside with the title bar. On such a screen it starts maximized (``show_fitted``).
 DEFAULT_SIZE = (1280, 660)
+NAV_SCALE = 1.2  # the navigation's type, a little larger than the rest
 MINIMUM_SIZE = (900, 560)
 
 
@@ -386,7 +387,7 @@ class MainWindow(QMainWindow):
         for page in self.pages.values():
             scale_table_columns(page)
         self.nav.setStyleSheet(  # the navigation a little larger than the rest
-            f"QListWidget#navigation {{ font-size: {points * 1.2:.1f}pt; }}"
+            f"QListWidget#navigation {{ font-size: {points * NAV_SCALE:.1f}pt; }}"
             "QListWidget#navigation::item { padding: 8px 6px; }"
         )
         self._fit_navigation()
@@ -395,7 +396,7 @@ class MainWindow(QMainWindow):
         """The navigation as wide as its longest title at the 字号, with room for its scroll bar (at 特大
         on a small screen its titles are taller than the window): 群众工作信息员 was cut at 特大."""
         font = QFont(self.nav.font())
-        font.setPointSizeF(QApplication.font().pointSizeF() * 1.2)
+        font.setPointSizeF(QApplication.font().pointSizeF() * NAV_SCALE)
         metrics = QFontMetrics(font)
         widest = max(
             (metrics.horizontalAdvance(self.nav.item(i).text()) for i in range(self.nav.count())), default=0

@@ -189,25 +189,18 @@ def next_volume_no(work: Work, case_id: str, year: int) -> str:
     already used. The committee's own numbering is kept; nothing is written."""
     accounts.require(work.actor, "see_cases")
     village = work.session.scalar(select(MediationCase.village_code).where(MediationCase.id == case_id))
-    used = set(
+    numbers = list(  # the last filed first
         work.session.scalars(
-            select(MediationCase.volume_no).where(
+            select(MediationCase.volume_no)
+            .where(
                 MediationCase.village_code == village,
                 MediationCase.volume_no.is_not(None),
                 MediationCase.deleted_at.is_(None),
             )
+            .order_by(MediationCase.filed_on.desc(), MediationCase.updated_at.desc())
         )
     )
-    last = work.session.scalar(
-        select(MediationCase.volume_no)
-        .where(
-            MediationCase.village_code == village,
-            MediationCase.volume_no.is_not(None),
-            MediationCase.deleted_at.is_(None),
-        )
-        .order_by(MediationCase.filed_on.desc(), MediationCase.updated_at.desc())
-        .limit(1)
-    )
+    used, last = set(numbers), (numbers[0] if numbers else None)
     text = _restarted(last.strip(), year) if last and _LAST_NUMBER.search(last) else f"{year}-000"
     for _ in range(1000):  # past numbers typed by hand ahead of the count
         text = _numbered(text, lambda n: n + 1)

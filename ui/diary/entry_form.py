@@ -43,6 +43,7 @@ from ui.file_dialogs import ask_open_file_names
 from ui.widgets.fit import FitsScreen, FittingScroll
 from ui.widgets.form_draft import CLOSE_KEEPS_DRAFT, DraftBanner, draft_failure
 from ui.widgets.inline_error import error_label, show_error
+from ui.widgets.offered import OfferedText
 from ui.widgets.person_picker import PersonListPicker
 
 # The place of a visit of each 方式 not made at a household (入户走访 is at the first visited's home).
@@ -293,7 +294,7 @@ class EntryDialog(FitsScreen, QDialog):
         self.follow_up_on.dateChanged.connect(self._changed)
         self.has_follow_up_date.toggled.connect(self._changed)
         self.participants.changed.connect(self._changed)
-        self._suggested_place = ""
+        self.offered_place = OfferedText(self.place)
         self.kind.currentIndexChanged.connect(lambda _i: self._suggest_place())
         self.participants.changed.connect(self._suggest_place)
 
@@ -309,20 +310,15 @@ class EntryDialog(FitsScreen, QDialog):
     def _suggest_place(self) -> None:
         """地点 follows the 方式 and the first person visited (入户走访 → 张三家中, 电话联系 → 电话) until
         the cadre types one of their own: written at every visit, it was typed at every visit."""
-        if self._loading:
+        if self._loading or not self.offered_place.open():
             return
-        current = self.place.text().strip()
-        if current and current != self._suggested_place:
-            return  # typed: theirs
         kind = self.kind.currentData()
         persons = self.participants.persons()
         if kind == vocab.HOME_VISIT:
             suggestion = f"{persons[0].name}家中" if persons else ""
         else:
             suggestion = PLACE_OF_KIND.get(kind, "")
-        self._suggested_place = suggestion
-        if suggestion != current:
-            self.place.setText(suggestion)
+        self.offered_place.offer(suggestion)
 
     def _current_time(self) -> dt.datetime:
         return (self._now or dt.datetime.now()).replace(second=0, microsecond=0)

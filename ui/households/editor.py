@@ -43,6 +43,7 @@ from ui.dates import pydate, qdate
 from ui.widgets.fit import FitsScreen, FittingScroll
 from ui.widgets.form_draft import FormDraft, KeptPart
 from ui.widgets.inline_error import ERROR_STYLE, error_label, show_error
+from ui.widgets.offered import OfferedText
 
 MAX_KEPT_MEMBERS = 200  # a draft with more members than any household has is not one this program wrote
 WARN_STYLE = "color: #8a6d00;"
@@ -545,7 +546,7 @@ class HouseholdDialog(FitsScreen, QDialog):
             self.members_model.set_members([], {})
             self.delivered.setChecked(False)
             # a new household's 户编号: the next of its group's, once the group is chosen (not per keystroke)
-            self._suggested_no = ""
+            self.offered_no = OfferedText(self.household_no)
             self.group.activated.connect(lambda _i: self._suggest_no())
             self.group.lineEdit().editingFinished.connect(self._suggest_no)
             return
@@ -577,14 +578,10 @@ class HouseholdDialog(FitsScreen, QDialog):
 
     def _suggest_no(self) -> None:
         """The group's next 户编号, until one is typed: written for every new household, it was typed."""
-        current = self.household_no.text().strip()
-        if current and current != self._suggested_no:
-            return
+        if not self.offered_no.open():
+            return  # typed: theirs (and no query)
         with self.ctx.work() as w:
-            suggestion = roster.next_household_no(w, self.group.currentText())
-        self._suggested_no = suggestion
-        if suggestion != current:
-            self.household_no.setText(suggestion)
+            self.offered_no.offer(roster.next_household_no(w, self.group.currentText()))
 
     # -- members ------------------------------------------------------------------------------------
     def _selected_row(self) -> int:
