@@ -1,6 +1,7 @@
 """户籍 service, roster search and privacy rules."""
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
@@ -231,6 +232,42 @@ def test_same_resident_id_in_two_households_is_refused_naming_the_other(village_
     assert exc.value.household_id == first.id
     with village_ws.session() as s:
         assert s.scalar(select(Household.id).where(Household.head_name == "郑小")) is None
+
+
+def test_a_households_number_typed_for_a_second_household_is_refused_naming_the_first(
+    village_ws, village_admin
+):
+    """户编号 names one household on the roster and its contact card: typing another's is a slip."""
+    first = household(village_ws, village_admin, "郑大", group="五组", household_no="050031")
+    with pytest.raises(roster.DuplicateHouseholdNo, match="050031 已是五组 郑大 户的户编号") as exc:
+        household(village_ws, village_admin, "郑小", group="五组", household_no=" 050031 ")
+    assert exc.value.field == "household_no" and exc.value.household_id == first.id
+    with village_ws.session() as s:
+        assert s.scalar(select(Household.id).where(Household.head_name == "郑小")) is None
+    second = household(village_ws, village_admin, "郑小", group="五组", household_no="050032")
+    edit = checks.HouseholdInput(
+        group_name="五组",
+        household_no="050031",
+        members=[checks.MemberInput("郑小", "户主", id=second.head_id)],
+    )
+    with pytest.raises(roster.DuplicateHouseholdNo, match="郑大"), village_ws.work(village_admin) as w:
+        roster.update_household(w, second.id, edit)
+    with village_ws.session() as s:
+        assert s.get(Household, second.id).household_no == "050032"
+    # a household keeps its own number when saved; two that already share one (imported so) stay editable
+    with village_ws.work(village_admin) as w:
+        roster.update_household(w, first.id, replace(edit, members=[], address="五组31号"))
+        w.session.get(Household, second.id).household_no = "050031"
+    with village_ws.work(village_admin) as w:
+        assert roster.update_household(w, second.id, replace(edit, address="五组32号")).address == "五组32号"
+    # a deleted household's number is free again
+    with village_ws.work(village_admin) as w:
+        roster.delete_household(w, second.id)
+        roster.delete_household(w, first.id)
+    assert (
+        household(village_ws, village_admin, "郑三", group="五组", household_no="050031").household_no
+        == "050031"
+    )
 
 
 def test_ids_are_masked_and_reveal_needs_the_role_and_is_audited(village_ws, village_admin):

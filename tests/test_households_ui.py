@@ -129,6 +129,37 @@ def test_editor_saves_a_new_household_and_reveals_the_id_with_an_audit(qtbot, vi
         assert s.scalars(select(AuditLog.action).where(AuditLog.action == "person.reveal_id")).all()
 
 
+def test_editor_refuses_another_households_number_at_the_field_and_offers_to_open_it(
+    qtbot, village_ws, village_admin, monkeypatch
+):
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.households_helpers import household
+
+    first = household(village_ws, village_admin, "郑大", group="五组", household_no="050031")
+    asked: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda _p, title, text, *a, **k: asked.append((title, text)) or QMessageBox.StandardButton.No,
+    )
+    ctx = AppContext(village_ws, village_admin)
+    dlg = HouseholdDialog(ctx, None)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.group.setCurrentText("五组")
+    dlg.household_no.setText("050031")
+    dlg.members_model.set_members([checks.MemberInput("郑小", "户主")], {})
+    dlg.save()
+    assert dlg.result() == 0 and dlg.saved_id is None  # the form stays open with what was typed
+    assert "050031 已是五组 郑大 户的户编号" in dlg.field_error.text() and dlg.field_error.isVisible()
+    assert dlg.focusWidget() is dlg.household_no
+    assert asked and asked[0][0] == "户编号重复"
+    dlg.household_no.setText("050032")
+    dlg.save()
+    assert dlg.result() == 1 and dlg.saved_id not in (None, first.id)
+
+
 def test_editor_takes_back_a_card_delivery_through_the_service_with_an_audit(
     qtbot, village_ws, village_admin
 ):

@@ -81,12 +81,35 @@ class HouseholdView:
     cadre_history: tuple[CadreView, ...]
 
 
-class DuplicateResidentId(UserError):
-    """The resident ID is already registered in another household (``household_id``)."""
+class InAnotherHousehold(UserError):
+    """What was typed belongs to another household already (``household_id``, which the form offers to
+    open); ``title`` names the clash for that question."""
 
-    def __init__(self, message: str, *, household_id: str, field: str = "id_number") -> None:
+    title = "与另一户重复"
+
+    def __init__(self, message: str, *, household_id: str, field: str) -> None:
         super().__init__(message, field=field)
         self.household_id = household_id
+
+
+class DuplicateResidentId(InAnotherHousehold):
+    """The resident ID is already registered in another household."""
+
+    title = "身份证号重复"
+
+    def __init__(self, message: str, *, household_id: str, field: str = "id_number") -> None:
+        super().__init__(message, household_id=household_id, field=field)
+
+
+class DuplicateHouseholdNo(InAnotherHousehold):
+    """The 户编号 is already another live household's in this village: the number on the roster and the
+    contact card names one household (a number imported twice from a village's own workbook stays as
+    it came, but is not typed into a second household)."""
+
+    title = "户编号重复"
+
+    def __init__(self, message: str, *, household_id: str) -> None:
+        super().__init__(message, household_id=household_id, field="household_no")
 
 
 # -- checks against the roster -----------------------------------------------------------------
@@ -135,6 +158,25 @@ def refresh_search_text(work: Work, household: Household) -> None:
         phones=household.phones,
         members=keys,
     )
+
+
+def _refuse_duplicate_no(work: Work, number: str | None, village_code: str, household_id: str | None) -> None:
+    if not number:
+        return
+    other = work.session.scalars(
+        select(Household).where(
+            Household.deleted_at.is_(None),
+            Household.household_no == number,  # (ix_household_live_household_no)
+            Household.village_code == village_code,
+            Household.id != (household_id or ""),
+        )
+    ).first()
+    if other is not None:
+        raise DuplicateHouseholdNo(
+            f"户编号：{number} 已是{other.group_name} {other.head_name} 户的户编号，一个编号只能给一户；"
+            "请核对后改正，或留空",
+            household_id=other.id,
+        )
 
 
 # -- households and members ---------------------------------------------------------------------
@@ -195,6 +237,7 @@ def create_household(work: Work, data: HouseholdInput, *, today: dt.date | None 
     require_edit(work)
     session = work.session
     fields = _check_household_fields(data)
+    _refuse_duplicate_no(work, fields.household_no, work.unit_code, None)
     members = _checked_members(work, data.members, None, today)
     heads = [m for m in members if m.relation == HEAD]
     if len(heads) != 1:
@@ -235,6 +278,8 @@ def update_household(
     session = work.session
     household = get_live(work, household_id)
     fields = _check_household_fields(data)
+    if fields.household_no != household.household_no:  # (a number two households already share stays)
+        _refuse_duplicate_no(work, fields.household_no, household.village_code, household.id)
     members = _checked_members(work, data.members, household.id, today)
     existing = {
         p.id: p

@@ -713,10 +713,10 @@ class HouseholdDialog(FitsScreen, QDialog):
                 delivered = pydate(self.delivered_on.date()) if self.delivered.isChecked() else None
                 if delivered != view.card_delivered_on:
                     cadre_svc.set_card_delivered(w, view.id, delivered)
-        except roster.DuplicateResidentId as exc:
+        except roster.InAnotherHousehold as exc:
             self._show_error(exc.message, exc.field)
             if (
-                QMessageBox.question(self, "身份证号重复", exc.message + "\n\n要打开那一户看看吗？")
+                QMessageBox.question(self, exc.title, exc.message + "\n\n要打开那一户看看吗？")
                 == QMessageBox.StandardButton.Yes
             ):
                 HouseholdDialog(self.ctx, exc.household_id, self).exec()
