@@ -244,6 +244,11 @@ def test_a_households_number_typed_for_a_second_household_is_refused_naming_the_
     assert exc.value.field == "household_no" and exc.value.household_id == first.id
     with village_ws.session() as s:
         assert s.scalar(select(Household.id).where(Household.head_name == "郑小")) is None
+    # a village that numbers each group from 1 has the number in another group
+    assert (
+        household(village_ws, village_admin, "郑六", group="六组", household_no="050031").household_no
+        == "050031"
+    )
     second = household(village_ws, village_admin, "郑小", group="五组", household_no="050032")
     edit = checks.HouseholdInput(
         group_name="五组",

@@ -4,6 +4,7 @@ the agreement's 记录人 too."""
 
 import datetime as dt
 
+import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -201,3 +202,136 @@ def test_a_screening_round_starts_with_who_went_round_and_where_last_time(villag
     QTimer.singleShot(0, look_and_close)
     page.add_screening()
     assert seen == {"screeners": "村调委会主任、各组调解信息员", "place": "全村一至六组"}
+
+
+def test_an_outside_party_of_an_earlier_case_is_offered_and_keeps_its_whole_id(village_ws, village_admin):
+    """A party from outside the roster (a neighbouring village's resident, a company) was typed again, ID
+    and all, for every case they were in."""
+    from app.codes import make_resident_id, mask_resident_id
+
+    from tests.households_helpers import household
+
+    number = make_resident_id("370681", D(1975, 6, 1), 12, "男")
+    user = make_mediator(village_ws)
+    resident = household(village_ws, village_admin, "周名册")
+    with village_ws.work(user) as w:
+        first = new_case(w, title="张三与王五借款纠纷")
+        wang = registration.add_party(
+            w,
+            first.id,
+            role="第三人",
+            name="王五",
+            id_number=number,
+            phone="13900001111",
+            address="李家庄3组",
+        )
+        registration.add_party(
+            w,
+            first.id,
+            role="第三人",
+            kind="单位",
+            name="鲁东建筑公司",
+            representative="赵经理",
+            address="县城",
+        )
+        registration.add_party(w, first.id, role="第三人", person_id=resident.head_id)  # the roster's own
+        gone = registration.add_party(w, first.id, role="第三人", name="错录的人")
+        registration.remove_party(w, gone.id)
+        second = new_case(w, title="王五与李四排水纠纷")  # 张三 and 李四 again, newer
+        known = registration.known_outside_parties(w)
+        names = [k.name for k in known]
+        assert names[:2] == ["李四", "张三"] and sorted(names[2:]) == [
+            "王五",
+            "鲁东建筑公司",
+        ]  # newest first, once each
+        wang_known = next(k for k in known if k.name == "王五")
+        assert wang_known.id_masked == mask_resident_id(number) and number not in repr(wang_known)
+        assert "李家庄3组" in wang_known.label and "张三与王五" not in wang_known.label
+        # the form sends the mask back with the earlier party: the whole ID is that party's
+        again = registration.add_party(
+            w,
+            second.id,
+            role="申请人",
+            name="王五",
+            id_number=wang_known.id_masked,
+            same_as=wang_known.party_id,
+        )
+        assert again.id_number == number and again.birth_date == D(1975, 6, 1) and again.sex == "男"
+        # a mask is not a number: without the earlier party, or with another's, it is refused at the field
+        zhang = next(k for k in known if k.name == "张三")
+        for same_as in (None, zhang.party_id, wang.id + "x", resident.head_id):
+            try:
+                registration.add_party(
+                    w, second.id, role="第三人", name="王五", id_number=wang_known.id_masked, same_as=same_as
+                )
+            except UserError as exc:
+                assert exc.field == "id_number", same_as
+            else:
+                raise AssertionError(f"a masked ID was taken with same_as={same_as}")
+        # a number typed over the mask is the one typed
+        other = make_resident_id("370681", D(1980, 1, 2), 3, "女")
+        typed = registration.add_party(
+            w, second.id, role="第三人", name="王五之妻", id_number=other, same_as=wang_known.party_id
+        )
+        assert typed.id_number == other
+        parties = registration.party_rows(w.session, second.id)
+        assert [p.name for p in parties] == ["张三", "李四", "王五", "王五之妻"]  # nothing of the refusals
+
+
+# the offscreen platform cannot raise the completer's list or let it take the keys (a desktop's can)
+@pytest.mark.qt_log_ignore("does not support (propagateSizeHints|raise|grabbing the keyboard)")
+def test_the_outside_party_form_fills_from_the_one_chosen(qtbot, village_ws):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QInputMethodEvent
+
+    from app.codes import make_resident_id, mask_resident_id
+
+    number = make_resident_id("370681", D(1975, 6, 1), 12, "男")
+    user = make_mediator(village_ws)
+    with village_ws.work(user) as w:
+        first = new_case(w, title="张三与王五借款纠纷")
+        registration.add_party(
+            w,
+            first.id,
+            role="第三人",
+            name="王五",
+            id_number=number,
+            phone="13900001111",
+            address="李家庄3组",
+        )
+        second = new_case(w, title="王五与李四排水纠纷", parties=False)
+        registration.add_mediator(w, second.id, user_id=user.id, is_lead=True)
+    dlg = CaseDialog(AppContext(village_ws, user), second.id, today=D(2026, 3, 10))
+    qtbot.addWidget(dlg)
+    seen = {}
+
+    def choose_and_save() -> None:
+        form = QApplication.activeModalWidget()
+        assert isinstance(form, forms.PartyDialog)
+        typed = QInputMethodEvent()  # 王, as a Chinese input method gives it
+        typed.setCommitString("王")
+        QApplication.sendEvent(form.name, typed)  # the first character typed lists the earlier 王五
+        popup = form.name.completer().popup()
+        qtbot.waitUntil(popup.isVisible, timeout=2000)
+        seen["offered"] = [popup.model().index(i, 0).data() for i in range(popup.model().rowCount())]
+        popup.setCurrentIndex(popup.model().index(0, 0))
+        qtbot.keyClick(popup, Qt.Key.Key_Return)
+        seen.update(
+            name=form.name.text(),
+            id=form.id_number.text(),
+            phone=form.phone.text(),
+            address=form.address.text(),
+        )
+        form.role.setCurrentText("申请人")
+        form.accept()
+
+    QTimer.singleShot(0, choose_and_save)
+    dlg.parties_tab.add_outside_party()
+    assert seen["offered"] == [
+        f"王五　李家庄3组　13900001111　{mask_resident_id(number)}（{first.case_number}）"
+    ]
+    assert seen["name"] == "王五" and seen["id"] == mask_resident_id(number)
+    assert (seen["phone"], seen["address"]) == ("13900001111", "李家庄3组")
+    with village_ws.work(user) as w:
+        (party,) = registration.party_rows(w.session, second.id)
+    assert (party.name, party.role, party.id_number) == ("王五", "申请人", number)

@@ -102,7 +102,7 @@ class DuplicateResidentId(InAnotherHousehold):
 
 
 class DuplicateHouseholdNo(InAnotherHousehold):
-    """The 户编号 is already another live household's in this village: the number on the roster and the
+    """The 户编号 is already another live household's of the same group: the number on the roster and the
     contact card names one household (a number imported twice from a village's own workbook stays as
     it came, but is not typed into a second household)."""
 
@@ -160,20 +160,28 @@ def refresh_search_text(work: Work, household: Household) -> None:
     )
 
 
-def _refuse_duplicate_no(work: Work, number: str | None, village_code: str, household_id: str | None) -> None:
+def _refuse_duplicate_no(
+    work: Work, number: str | None, group_name: str, village_code: str, household_id: str | None
+) -> None:
+    """A 户编号 another live household of the same group has (a village that numbers each group from 1
+    has 001 in every group; one that numbers the whole village has no number twice anyway)."""
     if not number:
         return
-    other = work.session.scalars(
-        select(Household).where(
-            Household.deleted_at.is_(None),
-            Household.household_no == number,  # (ix_household_live_household_no)
-            Household.village_code == village_code,
-            Household.id != (household_id or ""),
-        )
-    ).first()
+    # the number's few households from ix_household_live_household_no, their village looked at here: with
+    # village_code in the query SQLite walks the village's index instead (1.8 s at 100 000 households)
+    other = next(
+        (
+            h
+            for h in work.session.scalars(
+                select(Household).where(Household.deleted_at.is_(None), Household.household_no == number)
+            )
+            if h.village_code == village_code and h.group_name == group_name and h.id != household_id
+        ),
+        None,
+    )
     if other is not None:
         raise DuplicateHouseholdNo(
-            f"户编号：{number} 已是{other.group_name} {other.head_name} 户的户编号，一个编号只能给一户；"
+            f"户编号：{number} 已是{other.group_name} {other.head_name} 户的户编号，同一个组里一个编号只能给一户；"
             "请核对后改正，或留空",
             household_id=other.id,
         )
@@ -237,7 +245,7 @@ def create_household(work: Work, data: HouseholdInput, *, today: dt.date | None 
     require_edit(work)
     session = work.session
     fields = _check_household_fields(data)
-    _refuse_duplicate_no(work, fields.household_no, work.unit_code, None)
+    _refuse_duplicate_no(work, fields.household_no, fields.group_name, work.unit_code, None)
     members = _checked_members(work, data.members, None, today)
     heads = [m for m in members if m.relation == HEAD]
     if len(heads) != 1:
@@ -278,8 +286,11 @@ def update_household(
     session = work.session
     household = get_live(work, household_id)
     fields = _check_household_fields(data)
-    if fields.household_no != household.household_no:  # (a number two households already share stays)
-        _refuse_duplicate_no(work, fields.household_no, household.village_code, household.id)
+    # (a number two households already share stays theirs)
+    if (fields.household_no, fields.group_name) != (household.household_no, household.group_name):
+        _refuse_duplicate_no(
+            work, fields.household_no, fields.group_name, household.village_code, household.id
+        )
     members = _checked_members(work, data.members, household.id, today)
     existing = {
         p.id: p

@@ -11,6 +11,7 @@ case use take its session. Reading or changing a case needs the ``see_cases`` pe
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, func, select
@@ -349,6 +350,80 @@ def update_case(work: Work, case_id: str, **changes: Any) -> CaseInfo:
 
 
 # -- parties and mediators ------------------------------------------------------------------------
+KNOWN_PARTIES = 300  # the outside parties a new one is offered from: the newest, one each
+
+
+@dataclass(frozen=True)
+class KnownParty:
+    """An outside person or organisation of an earlier case, as the form offers it again (the ID masked:
+    :func:`add_party` takes the full one from ``party_id`` while the form still shows the mask)."""
+
+    party_id: str  # the newest case party row of them
+    kind: str
+    name: str
+    sex: str | None
+    ethnicity: str | None
+    birth_date: dt.date | None
+    id_masked: str
+    occupation: str | None
+    phone: str | None
+    address: str
+    representative: str | None
+    representative_title: str | None
+    case_number: str
+
+    @property
+    def label(self) -> str:
+        """王五　李家庄3组　13900001111（（2026）张家人调字第 12 号）: two of one name told apart."""
+        where = "　".join(x for x in (self.address, self.phone or "", self.id_masked) if x)
+        return (
+            f"{self.name}　{where}（{self.case_number}）" if where else f"{self.name}（{self.case_number}）"
+        )
+
+
+def known_outside_parties(work: Work) -> list[KnownParty]:
+    """The outside parties (not from the roster) of this station's earlier cases, newest first, each person
+    or organisation once (by its ID number, else by kind, name and address): a neighbouring village's
+    resident or a company in several disputes is typed once. At most :data:`KNOWN_PARTIES`."""
+    accounts.require(work.actor, "see_cases")
+    from app.codes import mask_resident_id
+
+    rows = work.session.execute(
+        select(CaseParty, MediationCase.case_number)
+        .join(MediationCase, MediationCase.id == CaseParty.case_id)
+        .where(
+            CaseParty.person_id.is_(None),
+            CaseParty.deleted_at.is_(None),
+            CaseParty.village_code == work.unit_code,
+            MediationCase.deleted_at.is_(None),
+        )
+        .order_by(CaseParty.created_at.desc(), CaseParty.id)
+    )
+    out: dict[tuple[str, ...], KnownParty] = {}
+    for p, number in rows:
+        key = ("id", p.id_number) if p.id_number else ("name", p.kind, p.name, p.address)
+        if key in out:
+            continue
+        out[key] = KnownParty(
+            p.id,
+            p.kind,
+            p.name,
+            p.sex,
+            p.ethnicity,
+            p.birth_date,
+            mask_resident_id(p.id_number),
+            p.occupation,
+            p.phone,
+            p.address,
+            p.representative,
+            p.representative_title,
+            number or "",
+        )
+        if len(out) >= KNOWN_PARTIES:
+            break
+    return list(out.values())
+
+
 def add_party(
     work: Work,
     case_id: str,
@@ -371,9 +446,12 @@ def add_party(
     guardian_relation: str | None = None,
     guardian_id_number: str | None = None,
     guardian_phone: str | None = None,
+    same_as: str | None = None,
 ) -> PartyInfo:
     """A party from the roster (``person_id``: the person's fields are copied as they are today) or an
-    outside person or organisation (单位 needs its representative).
+    outside person or organisation (单位 needs its representative). ``same_as``: the outside party of an
+    earlier case the form was filled from (:func:`known_outside_parties`); an ID number still masked as
+    it was offered is that party's.
 
     A person may be given a 法定代理人 (``guardian_*``: from the roster by ``guardian_person_id``, or
     typed in); one who was under 18 on the acceptance date (by the ID or the birth date) must be."""
@@ -413,6 +491,8 @@ def add_party(
             phone = normalize_phone(phone)
         except InvalidPhone as exc:
             raise UserError(f"联系电话：{exc}", field="phone") from None
+    if same_as is not None and person_id is None:
+        id_number = _offered_id_number(work, row, same_as, id_number)
     if id_number and person_id is None:
         from app.codes import InvalidResidentId, parse_resident_id
 
@@ -494,6 +574,27 @@ def add_party(
         fields=["role", "name"],
     )
     return plain(PartyInfo, party)
+
+
+def _offered_id_number(work: Work, row: MediationCase, same_as: str, id_number: str | None) -> str | None:
+    """The ID number of the earlier outside party ``same_as`` when ``id_number`` is still its mask (a
+    number typed over it is the one typed); that party must be one this station's cases have."""
+    if not id_number or "*" not in id_number:
+        return id_number
+    from app.codes import mask_resident_id
+
+    source = work.session.get(CaseParty, same_as)
+    if (
+        source is None
+        or source.deleted_at is not None
+        or source.person_id is not None
+        or source.village_code != row.village_code
+        or mask_resident_id(source.id_number) != id_number.strip()
+    ):
+        raise UserError(
+            "身份证号：请填写完整的身份证号（带 * 的号码只能沿用先前案件中同一当事人的）", field="id_number"
+        )
+    return source.id_number
 
 
 def set_guardian(

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDateTime, QModelIndex, Qt
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QCompleter,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import UserError
 from app.mediation import capacity, law, rules
+from app.mediation.registration import KnownParty
 
 from ui.app import at_font_size
 from ui.dates import date_edit, date_of, pydatetime, qdate
@@ -538,10 +541,18 @@ class RecusalDecisionDialog(_FormDialog):
         )
 
 
+_KNOWN_ROLE = Qt.ItemDataRole.UserRole + 1  # the offered party's place in ``PartyDialog.known``
+_NAME_ROLE = Qt.ItemDataRole.UserRole + 2  # what the completer matches and writes into the box: the name
+
+
 class PartyDialog(_FormDialog):
     """An outside person or organisation (roster persons are picked by pinyin on the tab itself), with
     the 法定代理人 of a person who needs one: a warning shows as soon as the ID or the birth date typed
-    says the party was under 18 on the acceptance date."""
+    says the party was under 18 on the acceptance date.
+
+    ``known``: the outside parties of earlier cases (:func:`app.mediation.registration.known_outside_parties`);
+    the name box offers them as its first characters are typed, and one chosen fills the form (its ID
+    masked, taken whole by the service from the earlier case)."""
 
     def __init__(
         self,
@@ -549,9 +560,12 @@ class PartyDialog(_FormDialog):
         *,
         accepted_on: dt.date | None = None,
         session_factory=None,
+        known: list[KnownParty] | tuple[KnownParty, ...] = (),
     ) -> None:
         super().__init__("添加当事人（名册外）", parent)
         self.accepted_on = accepted_on
+        self.known = list(known)
+        self.same_as: str | None = None
         self.role = combo(rules.PARTY_ROLES)
         self.kind = combo(rules.PARTY_KINDS)
         self.name = QLineEdit()
@@ -601,6 +615,42 @@ class PartyDialog(_FormDialog):
         }
         if self.guardian is not None:
             self.fields.update(self.guardian.field_widgets())
+        if self.known:
+            self.name.setPlaceholderText("输入姓名或单位名称；先前案件中的当事人会列出，选中即填好")
+            model = QStandardItemModel(self)
+            for n, k in enumerate(self.known):
+                item = QStandardItem(k.label)
+                item.setData(n, _KNOWN_ROLE)
+                item.setData(k.name, _NAME_ROLE)
+                model.appendRow(item)
+            completer = QCompleter(model, self)
+            completer.setCompletionRole(_NAME_ROLE)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            completer.setMaxVisibleItems(12)
+            self.name.setCompleter(completer)
+            completer.activated[QModelIndex].connect(lambda index: self.fill_from(index.data(_KNOWN_ROLE)))
+
+    def fill_from(self, n: int | None) -> None:
+        """The form as the earlier case had this party (the 身份 and the guardian are this case's own)."""
+        if n is None or not 0 <= n < len(self.known):
+            return
+        k = self.known[n]
+        self.same_as = k.party_id
+        self.kind.setCurrentText(k.kind)
+        self.name.setText(k.name)
+        self.sex.setCurrentText(k.sex or "")
+        self.ethnicity.setText(k.ethnicity or "")
+        self.id_number.setText(k.id_masked)
+        self.birth_date.setText(k.birth_date.isoformat() if k.birth_date else "")  # (its minor warning)
+        for box, value in (
+            (self.occupation, k.occupation),
+            (self.phone, k.phone),
+            (self.address, k.address),
+            (self.representative, k.representative),
+            (self.representative_title, k.representative_title),
+        ):
+            box.setText(value or "")
 
     def _check_minor(self, _text: str = "") -> None:
         warn = ""
@@ -623,6 +673,7 @@ class PartyDialog(_FormDialog):
             address=self.address.text(),
             representative=self.representative.text() or None,
             representative_title=self.representative_title.text() or None,
+            same_as=self.same_as,
         )
 
 

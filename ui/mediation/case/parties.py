@@ -188,8 +188,10 @@ class PartiesTab(CaseTab):
             self.dialog.after_change()
 
     def add_outside_party(self) -> None:
+        with self.ctx.work() as w:
+            known = registration.known_outside_parties(w)
         dlg = forms.PartyDialog(
-            self.dialog, accepted_on=self.cf.case.accepted_on, session_factory=self.ctx.session
+            self.dialog, accepted_on=self.cf.case.accepted_on, session_factory=self.ctx.session, known=known
         )
         dlg.on_accept = lambda v: self.dialog.service(registration.add_party, self.case_id, **v)
         if dlg.exec() == QDialog.DialogCode.Accepted:
