@@ -328,7 +328,7 @@ def test_the_outside_party_form_fills_from_the_one_chosen(qtbot, village_ws):
     QTimer.singleShot(0, choose_and_save)
     dlg.parties_tab.add_outside_party()
     assert seen["offered"] == [
-        f"王五　李家庄3组　13900001111　{mask_resident_id(number)}（{first.case_number}）"
+        f"王五　李家庄3组　13900001111　{mask_resident_id(number)}　案号{first.case_number}"
     ]
     assert seen["name"] == "王五" and seen["id"] == mask_resident_id(number)
     assert (seen["phone"], seen["address"]) == ("13900001111", "李家庄3组")

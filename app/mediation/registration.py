@@ -374,10 +374,11 @@ class KnownParty:
 
     @property
     def label(self) -> str:
-        """王五　李家庄3组　13900001111（（2026）张家人调字第 12 号）: two of one name told apart."""
-        where = "　".join(x for x in (self.address, self.phone or "", self.id_masked) if x)
-        return (
-            f"{self.name}　{where}（{self.case_number}）" if where else f"{self.name}（{self.case_number}）"
+        """王五　李家庄3组　13900001111　案号（2026）张家人调字第 12 号: two of one name told apart."""
+        return "　".join(
+            x
+            for x in (self.name, self.address, self.phone or "", self.id_masked, f"案号{self.case_number}")
+            if x
         )
 
 

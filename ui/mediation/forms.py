@@ -629,6 +629,11 @@ class PartyDialog(_FormDialog):
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
             completer.setMaxVisibleItems(12)
             self.name.setCompleter(completer)
+            # the list as wide as its longest line (address, phone, case), within the screen: two of one name
+            # are told apart by what follows the name, which a list as narrow as the box would cut
+            widest = max(completer.popup().fontMetrics().horizontalAdvance(k.label) for k in self.known)
+            screen = self.screen().availableGeometry().width() if self.screen() is not None else 1366
+            completer.popup().setMinimumWidth(min(widest + 40, screen - 40))
             completer.activated[QModelIndex].connect(lambda index: self.fill_from(index.data(_KNOWN_ROLE)))
 
     def fill_from(self, n: int | None) -> None:
