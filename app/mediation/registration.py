@@ -389,8 +389,23 @@ def known_outside_parties(work: Work) -> list[KnownParty]:
     accounts.require(work.actor, "see_cases")
     from app.codes import mask_resident_id
 
+    columns = (
+        CaseParty.id,
+        CaseParty.kind,
+        CaseParty.name,
+        CaseParty.sex,
+        CaseParty.ethnicity,
+        CaseParty.birth_date,
+        CaseParty.id_number,
+        CaseParty.occupation,
+        CaseParty.phone,
+        CaseParty.address,
+        CaseParty.representative,
+        CaseParty.representative_title,
+        MediationCase.case_number,
+    )
     rows = work.session.execute(
-        select(CaseParty, MediationCase.case_number)
+        select(*columns)
         .join(MediationCase, MediationCase.id == CaseParty.case_id)
         .where(
             CaseParty.person_id.is_(None),
@@ -399,26 +414,27 @@ def known_outside_parties(work: Work) -> list[KnownParty]:
             MediationCase.deleted_at.is_(None),
         )
         .order_by(CaseParty.created_at.desc(), CaseParty.id)
+        .limit(KNOWN_PARTIES * 4)  # (the newest rows: a person in many cases is one of several)
     )
     out: dict[tuple[str, ...], KnownParty] = {}
-    for p, number in rows:
-        key = ("id", p.id_number) if p.id_number else ("name", p.kind, p.name, p.address)
+    for r in rows:
+        key = ("id", r.id_number) if r.id_number else ("name", r.kind, r.name, r.address)
         if key in out:
             continue
         out[key] = KnownParty(
-            p.id,
-            p.kind,
-            p.name,
-            p.sex,
-            p.ethnicity,
-            p.birth_date,
-            mask_resident_id(p.id_number),
-            p.occupation,
-            p.phone,
-            p.address,
-            p.representative,
-            p.representative_title,
-            number or "",
+            r.id,
+            r.kind,
+            r.name,
+            r.sex,
+            r.ethnicity,
+            r.birth_date,
+            mask_resident_id(r.id_number),
+            r.occupation,
+            r.phone,
+            r.address,
+            r.representative,
+            r.representative_title,
+            r.case_number or "",
         )
         if len(out) >= KNOWN_PARTIES:
             break
