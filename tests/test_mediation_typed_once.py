@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 from db.models import MediationCase
 
 from app.errors import UserError
-from app.mediation import meetings, registration, rules, states
+from app.mediation import meetings, recusal, registration, rules, states
 
 from ui.context import AppContext
 from ui.mediation import forms
@@ -307,6 +307,13 @@ def test_the_outside_party_form_fills_from_the_one_chosen(qtbot, village_ws):
 
     def choose_and_save() -> None:
         form = QApplication.activeModalWidget()
+        try:
+            choose(form)
+        except BaseException:
+            form.reject()  # (a failed look must not leave the test waiting on the form)
+            raise
+
+    def choose(form) -> None:
         assert isinstance(form, forms.PartyDialog)
         typed = QInputMethodEvent()  # 王, as a Chinese input method gives it
         typed.setCommitString("王")
@@ -335,3 +342,48 @@ def test_the_outside_party_form_fills_from_the_one_chosen(qtbot, village_ws):
     with village_ws.work(user) as w:
         (party,) = registration.party_rows(w.session, second.id)
     assert (party.name, party.role, party.id_number) == ("王五", "申请人", number)
+
+
+def test_an_invited_mediator_is_offered_in_the_next_case(qtbot, village_ws):
+    """The committee invites the same 乡贤 and lawyer again; their names were typed at every case."""
+    user = make_mediator(village_ws)
+    with village_ws.work(user) as w:
+        first = new_case(w, title="甲与乙纠纷")
+        registration.add_mediator(w, first.id, name="老支书王德厚")
+        registration.add_mediator(w, first.id, name="刘律师")
+        wrong = registration.add_mediator(w, first.id, name="错字的人")
+        registration.remove_mediator(w, wrong.id)
+        second = new_case(w, title="丙与丁纠纷")
+        registration.add_mediator(w, second.id, name="老支书王德厚")  # invited again: now the newest
+        assert registration.named_mediators(w) == ["老支书王德厚", "刘律师"]  # not the users, not the removed
+        third = new_case(w, title="戊与己纠纷")
+    dlg = CaseDialog(AppContext(village_ws, user), third.id, today=D(2026, 3, 10))
+    qtbot.addWidget(dlg)
+    completer = dlg.parties_tab.mediator_name.completer()
+    offered = completer.model()
+    assert [offered.index(i, 0).data() for i in range(offered.rowCount())] == ["老支书王德厚", "刘律师"]
+    completer.setCompletionPrefix("律师")  # anywhere in the name
+    assert completer.currentCompletion() == "刘律师"
+    # and as the one who takes over from a mediator a party asked to step aside (not that one)
+    with village_ws.work(user) as w:
+        lawyer = registration.add_mediator(w, third.id, name="刘律师")
+        party = registration.parties(w, third.id)[0]
+        recusal.request_recusal(
+            w, third.id, party_id=party.id, mediator_id=lawyer.id, requested_on=D(2026, 3, 3), reason="是亲戚"
+        )
+    dlg.reload()
+    seen = []
+
+    def look_and_close() -> None:
+        form = QApplication.activeModalWidget()
+        try:  # (closed whatever it shows: a failed look must not leave the test waiting on the form)
+            assert isinstance(form, forms.RecusalDecisionDialog)
+            completer = form.replacement_name.completer()
+            model = completer.model() if completer is not None else None
+            seen.extend(model.index(i, 0).data() for i in range(model.rowCount())) if model else None
+        finally:
+            form.reject()
+
+    QTimer.singleShot(0, look_and_close)
+    dlg.parties_tab.decide_recusal()
+    assert seen == ["老支书王德厚"]

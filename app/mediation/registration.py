@@ -675,6 +675,30 @@ def remove_party(work: Work, party_id: str) -> None:
     party.deleted_at = utcnow()
 
 
+NAMED_MEDIATORS = 100
+
+
+def named_mediators(work: Work) -> list[str]:
+    """The outside mediators (乡贤, a lawyer, a retired judge: no account here) named in this station's
+    cases, the most recently named first, each once: the committee invites the same few again."""
+    accounts.require(work.actor, "see_cases")
+    names: dict[str, None] = {}
+    for name in work.session.scalars(
+        select(CaseMediator.name)
+        .where(
+            CaseMediator.user_id.is_(None),
+            CaseMediator.deleted_at.is_(None),
+            CaseMediator.village_code == work.unit_code,
+        )
+        .order_by(CaseMediator.created_at.desc())
+        .limit(NAMED_MEDIATORS * 20)
+    ):
+        names.setdefault(name, None)
+        if len(names) >= NAMED_MEDIATORS:
+            break
+    return list(names)
+
+
 def add_mediator(
     work: Work,
     case_id: str,

@@ -494,7 +494,9 @@ class RecusalDecisionDialog(_FormDialog):
         *,
         lead: bool = False,
         day: dt.date | None = None,
+        invited: list[str] | tuple[str, ...] = (),
     ) -> None:
+        """``invited``: the outside mediators named in earlier cases, offered as the replacement is typed."""
         super().__init__(f"回避申请的决定：调解员{request.mediator_name}", parent)
         from app.mediation import recusal
 
@@ -506,6 +508,11 @@ class RecusalDecisionDialog(_FormDialog):
             self.replacement_user.addItem(name, user_id)
         self.replacement_name = QLineEdit()
         self.replacement_name.setPlaceholderText("或填写外聘调解员姓名（乡贤、律师等）")
+        others = [n for n in invited if n != request.mediator_name]  # (not the one stepping aside)
+        if others:
+            completer = QCompleter(others, self.replacement_name)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            self.replacement_name.setCompleter(completer)
         self.note = text_box(45)
         info = QLabel(f"申请理由：{request.reason}")
         info.setWordWrap(True)

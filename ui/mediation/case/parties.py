@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -67,6 +68,11 @@ class PartiesTab(CaseTab):
         with self.ctx.work() as w:
             for u in accounts.local_users(w, include_inactive=False):
                 self.mediator_user.addItem(u.display_name, u.id)
+            invited = registration.named_mediators(w)
+        if invited:  # the 乡贤 and lawyers invited before, as their first character is typed
+            completer = QCompleter(invited, self.mediator_name)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            self.mediator_name.setCompleter(completer)
         add = QHBoxLayout()
         self.role_label = QLabel("身份")
         add.addWidget(self.role_label)
@@ -241,7 +247,11 @@ class PartiesTab(CaseTab):
             (self.mediator_user.itemData(i), self.mediator_user.itemText(i))
             for i in range(self.mediator_user.count())
         ]
-        dlg = forms.RecusalDecisionDialog(request, users, self.dialog, lead=lead, day=self.today)
+        with self.ctx.work() as w:
+            invited = registration.named_mediators(w)
+        dlg = forms.RecusalDecisionDialog(
+            request, users, self.dialog, lead=lead, day=self.today, invited=invited
+        )
         dlg.on_accept = lambda v: self.dialog.service(recusal.decide_recusal, request.id, **v)
         if dlg.exec() == QDialog.DialogCode.Accepted:
             self.dialog.after_change()
