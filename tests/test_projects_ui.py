@@ -169,3 +169,40 @@ def test_the_ledger_shows_the_project_answering_a_demand(village_ws, demands, qt
     assert values == {"门前道路硬化": "《三组道路硬化》（计划）", "希望安装路灯": ""}
     with village_ws.new_session() as s:
         assert s.scalars(select(Project)).one().title == "三组道路硬化"
+
+
+def test_a_new_project_starts_with_the_villages_last_feedback_contact(village_ws, demands, qtbot):
+    """The notice's 意见反馈 (the same office and telephone on every notice) was typed for every project."""
+    from dataclasses import replace
+
+    from ui.projects.dialogs import ProjectDialog
+
+    ctx = _ctx(village_ws)
+    first = ProjectDialog(ctx, None, None, year=TODAY.year)
+    qtbot.addWidget(first)
+    assert first.contact.text() == ""  # the village's first project: nothing to offer
+    with village_ws.work(ctx.user) as w:
+        service.save_project(w, road_input(demands[:1]), today=TODAY)
+        newer = replace(road_input([], title="二组路灯"), contact="村委会办公室 0535-7654321")
+        service.save_project(w, newer, today=TODAY)
+        service.save_project(w, replace(road_input([], title="五组水井"), contact=""), today=TODAY)
+        assert service.last_contact(w, "370681101299") == ""  # another village's are its own
+    dlg = ProjectDialog(ctx, None, None, year=TODAY.year)
+    qtbot.addWidget(dlg)
+    assert dlg.contact.text() == "村委会办公室 0535-7654321"  # the newest that has one
+    dlg.title.setText("六组文化广场")
+    dlg.budget.setText("80000")
+    dlg.source.setCurrentText("一事一议")
+    dlg.responsible.setCurrentText("张建国")
+    dlg._ok()
+    assert dlg.result() == 1, dlg.error.text()
+    with village_ws.session() as s:
+        saved = s.scalars(select(Project).where(Project.title == "六组文化广场")).one()
+    assert saved.contact == "村委会办公室 0535-7654321"
+    with village_ws.session() as s:
+        edited = s.scalars(select(Project).where(Project.title == "三组道路硬化")).one().id
+    with village_ws.work(ctx.user) as w:
+        detail = service.project_detail(w, edited)
+    again = ProjectDialog(ctx, detail, None)
+    qtbot.addWidget(again)
+    assert again.contact.text() == "村委会 0535-1234567"  # a project's own stays its own

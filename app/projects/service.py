@@ -206,6 +206,20 @@ def _village_of(work: Work, code: str | None) -> str:
     return code
 
 
+def last_contact(work: Work, village_code: str) -> str:
+    """The 意见反馈 of the village's newest project that has one (村委会 0535-1234567): the same office and
+    telephone are written on every notice, and a new project's form starts with them."""
+    return (
+        work.session.scalar(
+            select(Project.contact)
+            .where(Project.village_code == village_code, Project.deleted_at.is_(None), Project.contact != "")
+            .order_by(Project.created_at.desc())
+            .limit(1)
+        )
+        or ""
+    )
+
+
 def village_name(session: Session, code: str) -> str:
     return session.scalar(select(Station.name).where(Station.code == code)) or code
 

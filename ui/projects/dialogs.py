@@ -45,6 +45,7 @@ from ui.context import AppContext
 from ui.dates import date_edit, date_of
 from ui.widgets.fit import FitsScreen, FittingScroll
 from ui.widgets.form_draft import KeptPart
+from ui.widgets.offered import OfferedText
 from ui.widgets.service_dialog import ServiceDialog
 
 MAX_KEPT_STEPS = 200  # a kept draft with more rows than a form takes is not one this program wrote
@@ -248,6 +249,10 @@ class ProjectDialog(_Dialog):
         self.contact = QLineEdit(detail.contact if detail else "", inner)
         self.contact.setPlaceholderText("公示上写明：群众向谁、在哪里提意见，如 村委会 0535-1234567")
         form.addRow("意见反馈：", self.contact)
+        if detail is None:  # the village's last notice's office and telephone, until others are typed
+            self.offered_contact = OfferedText(self.contact)
+            self._offer_contact()
+            self.village.currentIndexChanged.connect(self._offer_contact)
         self.steps = QTableWidget(0, 3, inner)
         self.steps.setHorizontalHeaderLabels(("节点", "计划日期", "完成日期"))
         self.steps.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -281,6 +286,12 @@ class ProjectDialog(_Dialog):
         lay.addWidget(_scrolled(inner, self), 1)
         lay.addWidget(self.error)
         lay.addWidget(self.buttons)
+
+    def _offer_contact(self, _index: int = 0) -> None:
+        code = self.village.currentData() if self.ctx.is_town else self.ctx.station.code
+        if code:
+            with self.ctx.work() as w:
+                self.offered_contact.offer(service.last_contact(w, code))
 
     def draft_parts(self) -> list[KeptPart]:
         rows = (self.steps.model().rowsInserted, self.steps.model().rowsRemoved)
