@@ -253,3 +253,36 @@ def test_month_facts_count_open_at_month_end_and_closed_in_the_month(village_ws,
         s.get(KeyCase, second).deleted_at = dt.datetime(2024, 6, 1)
         s.flush()
         assert month_facts(s, code, dt.date(2024, 5, 1))["在办"] == 0
+
+
+def test_people_without_an_account_named_before_are_offered_with_their_unit(village_ws, village_admin):
+    """A town leader who leads several 包案, an officer on several teams: their name and unit were typed
+    for every case."""
+    cadre, household_id, _p, case_id = village_with_case(village_ws, village_admin)
+    with village_ws.work(village_admin) as w:
+        cases.change_leader(
+            w,
+            case_id,
+            cases.PersonRef("刘志强", "东城镇党委副书记"),
+            on=dt.date(2024, 4, 10),
+            note="分工调整",
+        )
+        cases.add_team_member(w, case_id, cases.PersonRef("赵民警", "东城派出所"), on=dt.date(2024, 4, 11))
+        # named again later with a new unit, and a typed name that is an account's: the account stands
+        grid = next(m for m in cases.case_detail(w, case_id).team if m.person.name == "张海")
+        cases.end_member(w, grid.id, on=dt.date(2024, 4, 12), note="换届")
+        cases.add_team_member(w, case_id, cases.PersonRef("张海", "村网格长"), on=dt.date(2024, 4, 12))
+        cases.add_team_member(
+            w, case_id, cases.PersonRef(cadre.display_name, "手写"), on=dt.date(2024, 4, 13)
+        )
+        choices = cases.people_choices(w)
+    accounts = [c for c in choices if c.user_id]
+    typed = [c for c in choices if not c.user_id]
+    assert choices[: len(accounts)] == accounts and cadre.id in {
+        c.user_id for c in accounts
+    }  # accounts first
+    assert [(c.name, c.unit) for c in typed] == [
+        ("张海", "村网格长"),
+        ("赵民警", "东城派出所"),
+        ("刘志强", "东城镇党委副书记"),
+    ]

@@ -142,3 +142,18 @@ def test_a_plan_being_revised_is_kept_as_a_draft_until_it_is_saved(
     page._do_plan()
     assert seen[1:] == [True, plan]
     assert plan in page.sheet.text() and not list(village_ws.drafts_dir.glob("form-*.json"))
+
+
+def test_a_person_named_in_an_earlier_case_is_picked_with_the_unit_written_for_them(
+    qtbot, village_ws, village_admin
+):
+    _cadre, _h, _p, case_id = village_with_case(
+        village_ws, village_admin
+    )  # 张海（村网格员）typed on its team
+    with village_ws.work(village_admin) as w:
+        choices = cases.people_choices(w)
+    field = dialogs.PersonField(choices)
+    qtbot.addWidget(field)
+    field.combo.setCurrentIndex(field.combo.findText("张海"))
+    assert field.unit.text() == "村网格员"
+    assert field.value() == cases.PersonRef("张海", "村网格员")  # a name and unit, no account

@@ -737,9 +737,14 @@ def case_detail(work: Work, case_id: str) -> KeyCaseDetail:
     )
 
 
+TYPED_PEOPLE = 100  # the people without an account here offered again, the most recently named first
+
+
 def people_choices(work: Work, village_code: str | None = None) -> list[PersonRef]:
-    """The accounts a 包案领导 or team member may be picked from: this station's (at a town: the town's,
-    then the given village's). Someone without an account here is typed as a name and unit."""
+    """Whom a 包案领导 or team member may be picked from: the accounts of this station (at a town: the
+    town's, then the given village's), then the people without an account here named in earlier 包案
+    (a town leader who leads several, a 派出所 officer on several teams) with the unit written for them
+    last: a name and unit typed once."""
     codes = [work.unit_code] + ([village_code] if work.is_town and village_code else [])
     out = []
     for code in codes:
@@ -749,7 +754,19 @@ def people_choices(work: Work, village_code: str | None = None) -> list[PersonRe
             .order_by(User.created_at)
         ):
             out.append(PersonRef(u.display_name, u.title or _unit_name(work, code), u.id))
-    return out
+    named = {p.name for p in out}
+    typed: dict[str, PersonRef] = {}
+    for name, unit in work.session.execute(
+        select(KeyCaseMember.name, KeyCaseMember.unit)
+        .where(KeyCaseMember.user_id.is_(None), KeyCaseMember.deleted_at.is_(None))
+        .order_by(KeyCaseMember.created_at.desc())
+        .limit(TYPED_PEOPLE * 10)
+    ):
+        if name not in named and name not in typed:
+            typed[name] = PersonRef(name, unit or "")
+            if len(typed) >= TYPED_PEOPLE:
+                break
+    return out + list(typed.values())
 
 
 @dataclass(frozen=True)
