@@ -77,8 +77,22 @@ def test_the_town_records_a_meeting_and_the_village_completes_its_decision(
     assert "请填写会议纪要" in tab.status.text()
     tab.minutes.setPlainText("点评了各村上月的走访和诉求办理。")
     tab.place.setText("镇政府会议室")
+    tab.attendees.setText("镇党委书记、包村干部、各村支部书记")
     assert tab.save_meeting()
     assert tab.add_button.isEnabled()
+    # the next month's meeting, not recorded yet, starts with this one's hall and people (typed once)
+    this_month = today.replace(day=1)
+    tab.year.setValue(this_month.year)
+    tab.month.setCurrentIndex(tab.month.findData(this_month.month))
+    assert tab.selected_month() == this_month and "尚未录入纪要" in tab.status.text()
+    assert (tab.place.text(), tab.attendees.text(), tab.minutes.toPlainText()) == (
+        "镇政府会议室",
+        "镇党委书记、包村干部、各村支部书记",
+        "",
+    )
+    tab.year.setValue(last.year)
+    tab.month.setCurrentIndex(tab.month.findData(last.month))
+    assert tab.selected_month() == last and tab.add_button.isEnabled()
     dlg = tab.decision_dialog()
     assert dlg is not None
     dlg.text.setPlainText("各村本月把逾期诉求逐条说明原因。")

@@ -90,6 +90,22 @@ def meeting_of(work: Work, month: dt.date) -> MeetingInfo | None:
     return _meeting_info(row) if row else None
 
 
+def meeting_before(work: Work, month: dt.date) -> MeetingInfo | None:
+    """The last 点评会 recorded for a month before ``month``: a month's meeting not recorded yet starts with
+    its place and those attending (the same hall and the same leaders every month)."""
+    row = work.session.scalars(
+        select(ReviewMeeting)
+        .where(
+            ReviewMeeting.village_code == work.unit_code,
+            ReviewMeeting.month < month_key(month),
+            ReviewMeeting.deleted_at.is_(None),
+        )
+        .order_by(ReviewMeeting.month.desc())
+        .limit(1)
+    ).first()
+    return _meeting_info(row) if row else None
+
+
 def save_meeting(
     work: Work,
     month: dt.date,

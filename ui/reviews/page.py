@@ -154,6 +154,9 @@ class MeetingTab(QWidget):
         self.ctx, self.today = ctx, today
         self.town = ctx.is_town
         self.meeting: meetings.MeetingInfo | None = None
+        self.before: meetings.MeetingInfo | None = (
+            None  # (the last month's, while this month's is not recorded)
+        )
         self.shown: list[meetings.DecisionInfo] = []
         lay = QVBoxLayout(self)
         self.status = QLabel(self)
@@ -259,6 +262,7 @@ class MeetingTab(QWidget):
                 if self.town:
                     month = self.selected_month()
                     self.meeting = meetings.meeting_of(w, month)
+                    self.before = None if self.meeting else meetings.meeting_before(w, month)
                     self.shown = meetings.decisions(w, month=month) if self.meeting else []
                 else:
                     self.shown = meetings.decisions(w)
@@ -270,8 +274,9 @@ class MeetingTab(QWidget):
         if self.town:
             m = self.meeting
             self.held_on.setDate(qdate(m.held_on if m else self.today))
-            self.place.setText(m.place if m else "")
-            self.attendees.setText(m.attendees if m else "")
+            said = m or self.before  # a month not recorded yet: the last meeting's place and people
+            self.place.setText(said.place if said else "")
+            self.attendees.setText(said.attendees if said else "")
             self.minutes.setPlainText(m.minutes if m else "")
             self.add_button.setEnabled(m is not None)
             self.withdraw_button.setEnabled(bool(self.shown))
