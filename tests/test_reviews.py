@@ -434,6 +434,30 @@ def test_a_tally_is_checked_kept_with_its_scans_encrypted_and_shown_alphabetical
         )
 
 
+def test_a_tally_starts_with_who_counted_the_last_and_the_day_of_its_sitting(stations):
+    """One sitting counts every cadre's sheets: its counters and day were typed again for each cadre."""
+    _town, first, _second = stations
+    admin = _admin(first)
+    with first.work(admin) as w:
+        cadres = tallies.resident_cadres(w)
+        by, on = tallies.tally_defaults(w, "2024H1")
+        assert (
+            by.endswith("镇组织办干部") and on is None
+        )  # the demo's last half-year's counters; no sitting yet
+        tallies.record_tally(
+            w,
+            cadres[0].id,
+            "2024H1",
+            _tally(counted_on=dt.date(2024, 1, 12), counted_by="村会计李红、监票人王五"),
+            today=TODAY,
+        )
+        assert tallies.tally_defaults(w, "2024H1") == ("村会计李红、监票人王五", dt.date(2024, 1, 12))
+        assert tallies.tally_defaults(w, "2024H2") == (
+            "村会计李红、监票人王五",
+            None,
+        )  # another sitting's day
+
+
 def test_the_tallies_travel_up_and_the_town_sees_every_village_alphabetically(stations, stick):
     town, first, second = stations
     import_bundles(town, [export_one(first, stick), export_one(second, stick)])

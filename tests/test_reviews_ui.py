@@ -147,7 +147,11 @@ def test_the_town_records_a_meeting_and_the_village_completes_its_decision(
     scan = tmp_path / "scan.png"
     scan.write_bytes(b"\x89PNG\r\n\x1a\n" + b"1" * 100)
     tally.add_scans([scan])
+    tally.counted_by.setText("村会计李红、监票人王五")
     assert tally.save()
+    second = vpage.ballots.tally_dialog()  # the next cadre's sheets, counted at the same sitting
+    assert second.counted_by.text() == "村会计李红、监票人王五"
+    second.reject()
     vpage.ballots.refresh()
     with village.session() as s:
         assert s.scalars(select(CadreReview).where(CadreReview.ballots_issued == 30)).one()

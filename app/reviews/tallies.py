@@ -198,6 +198,21 @@ def cadre_work(work: Work, cadres: Iterable[User], period: str) -> list[CadreWor
     return out
 
 
+def tally_defaults(work: Work, period: str) -> tuple[str, dt.date | None]:
+    """What a new tally starts with: who counted the village's last one, and, within ``period``, the day
+    its ballots were counted (one sitting counts every cadre's sheets; the tallies are often typed in
+    later). None: no tally of the period yet."""
+    rows = work.session.execute(
+        select(CadreReview.period, CadreReview.counted_by, CadreReview.counted_on)
+        .where(CadreReview.village_code == work.unit_code, CadreReview.deleted_at.is_(None))
+        .order_by(CadreReview.updated_at.desc())
+        .limit(50)
+    ).all()
+    counted_by = next((by for _p, by, _on in rows if by), "")
+    counted_on = next((on for p, _by, on in rows if p == period and on is not None), None)
+    return counted_by, counted_on
+
+
 def record_tally(
     work: Work, cadre_id: str, period: str, data: TallyInput, *, today: dt.date | None = None
 ) -> TallyInfo:

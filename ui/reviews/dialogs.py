@@ -117,8 +117,10 @@ class TallyDialog(_ReviewDialog):
             spin.setSuffix(" 张")
             self.spins[key] = spin
             grid.addRow(f"{label}票数", spin)
-        self.counted_on = date_edit(dt.date.today(), self)
-        self.counted_by = QLineEdit(self)
+        with ctx.work() as w:  # the sitting that counted the others: its counters and its day
+            counted_by, counted_on = tallies.tally_defaults(w, period)
+        self.counted_on = date_edit(counted_on or dt.date.today(), self)
+        self.counted_by = QLineEdit(counted_by, self)
         self.counted_by.setPlaceholderText("计票、监票人姓名")
         self.comments = QPlainTextEdit(self)
         self.comments.setPlaceholderText("评议票上群众写的意见（摘录）")
