@@ -157,3 +157,29 @@ def test_a_person_named_in_an_earlier_case_is_picked_with_the_unit_written_for_t
     field.combo.setCurrentIndex(field.combo.findText("张海"))
     assert field.unit.text() == "村网格员"
     assert field.value() == cases.PersonRef("张海", "村网格员")  # a name and unit, no account
+
+
+def test_the_department_written_before_is_offered(qtbot, village_ws, village_admin):
+    _cadre, _h, _p, case_id = village_with_case(village_ws, village_admin)  # 责任部门 镇国土所
+    with village_ws.work(village_admin) as w:
+        assert cases.departments_named(w) == ["镇国土所"]
+    page = KeyCasesPage(AppContext(village_ws, village_admin))
+    qtbot.addWidget(page)
+    seen = {}
+
+    def look_and_close() -> None:
+        from PySide6.QtWidgets import QApplication
+
+        form = QApplication.activeModalWidget()
+        try:
+            completer = form.department.completer()
+            completer.setCompletionPrefix("国土")  # anywhere in the words
+            seen["offered"] = completer.currentCompletion()
+        finally:
+            form.reject()
+
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(0, look_and_close)
+    page.open_case()
+    assert seen == {"offered": "镇国土所"}

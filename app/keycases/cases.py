@@ -737,6 +737,19 @@ def case_detail(work: Work, case_id: str) -> KeyCaseDetail:
     )
 
 
+def departments_named(work: Work) -> list[str]:
+    """The 责任部门 written for earlier 包案 (镇信访办, 镇国土所 …), the most recent first, each once."""
+    out: dict[str, None] = {}
+    for text in work.session.scalars(
+        select(KeyCase.department)
+        .where(KeyCase.deleted_at.is_(None), KeyCase.department != "")
+        .order_by(KeyCase.created_at.desc())
+        .limit(2000)
+    ):
+        out.setdefault(text, None)
+    return list(out)[:100]
+
+
 TYPED_PEOPLE = 100  # the people without an account here offered again, the most recently named first
 
 

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -149,6 +150,7 @@ class CaseDialog(FormDialog):
         session_factory: Callable[[], Any],
         choices: list[cases.PersonRef],
         detail: cases.KeyCaseDetail | None = None,
+        departments: list[str] | tuple[str, ...] = (),
     ) -> None:
         super().__init__("修改包案" if detail else "开立包案", parent)
         self.detail = detail
@@ -199,6 +201,10 @@ class CaseDialog(FormDialog):
             )
         self.department = QLineEdit(detail.department if detail else "")
         self.department.setPlaceholderText("如 镇信访办、镇国土所")
+        if departments:  # those written for earlier 包案, as the first characters are typed
+            named = QCompleter(list(departments), self.department)
+            named.setFilterMode(Qt.MatchFlag.MatchContains)
+            self.department.setCompleter(named)
         self.stabilization = _text_box(detail.stabilization if detail else "")
         self.steps = StepsFields(detail.steps if detail else None)
         self.form.addRow("责任部门", self.department)

@@ -322,8 +322,12 @@ class KeyCasesPage(QWidget):
         with self.ctx.work() as w:
             return cases.people_choices(w, village_code)
 
+    def _departments(self) -> list[str]:
+        with self.ctx.work() as w:
+            return cases.departments_named(w)
+
     def open_case(self) -> None:
-        dlg = CaseDialog(self, self.ctx.session, self._choices())
+        dlg = CaseDialog(self, self.ctx.session, self._choices(), departments=self._departments())
 
         def accept(v: dict[str, Any]) -> object:
             with self.ctx.work() as w:
@@ -346,7 +350,7 @@ class KeyCasesPage(QWidget):
     def _do_edit(self) -> None:
         d = self.current
         assert d is not None
-        dlg = CaseDialog(self, self.ctx.session, [], d)
+        dlg = CaseDialog(self, self.ctx.session, [], d, departments=self._departments())
 
         def accept(v: dict[str, Any]) -> object:
             with self.ctx.work() as w:
