@@ -194,3 +194,49 @@ def test_the_unit_is_offered_from_those_named_before(village, qtbot):
     offered = form.unit.completer().model()
     assert [offered.index(i, 0).data() for i in range(offered.rowCount())] == named
     assert named  # the fixture's record was given by a unit
+
+
+def test_a_new_record_starts_from_the_last_one_entered_at_a_press(village, qtbot):
+    """A round of 慰问 is twenty forms alike but for the household: date, kind, money, goods, policy and
+    giver were typed twenty times."""
+    ctx, a, b = village
+    first = AidForm(ctx, a, "王一户")
+    qtbot.addWidget(first)
+    first.given_on.setDate(qdate(TODAY - dt.timedelta(days=1)))
+    first.kind.setCurrentText("物资")
+    first.goods.setPlainText("大米 2 袋、食用油 1 桶")
+    first.policy.setCurrentText("春节走访慰问")
+    first.by_unit.setChecked(True)
+    first.unit.setText("县残联")
+    first.note.setText("王一本人签收")
+    first.save()
+    assert first.saved_id is not None, first.error.text()
+    form = AidForm(ctx, b, "陈二户")
+    qtbot.addWidget(form)
+    assert (
+        form.same_as_last is not None and "王一户：物资，大米 2 袋、食用油 1 桶" in form.same_as_last.text()
+    )
+    assert form.goods.toPlainText() == "" and form.by_cadre.isChecked()  # nothing until it is pressed
+    form.same_as_last.click()
+    assert (form.values().given_on, form.kind.currentText(), form.goods.toPlainText()) == (
+        TODAY - dt.timedelta(days=1),
+        "物资",
+        "大米 2 袋、食用油 1 桶",
+    )
+    assert (
+        form.policy.currentText() == "春节走访慰问"
+        and form.by_unit.isChecked()
+        and form.unit.text() == "县残联"
+    )
+    assert form.note.text() == "" and form.values().household_id == b  # the household's own
+    form.save()
+    with ctx.work() as w:
+        (second,) = [r for r in records.household_aid(w, b)]
+    assert (second.goods, second.giver_unit, second.given_on) == (
+        "大米 2 袋、食用油 1 桶",
+        "县残联",
+        TODAY - dt.timedelta(days=1),
+    )
+    edit = AidForm(ctx, b, "陈二户", record=second)
+    qtbot.addWidget(edit)
+    assert edit.same_as_last is None  # a record's own form starts from itself

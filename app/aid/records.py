@@ -259,6 +259,19 @@ def aid_detail(work: Work, record_id: str) -> AidView:
     return _views(work, [record])[0]
 
 
+def last_entered(work: Work) -> AidView | None:
+    """The 帮扶记录 entered last at this station, for another household's form to start from (春节走访慰问:
+    the same day, goods, money and giver for twenty households; the household and its diary entry are
+    each form's own)."""
+    record = work.session.scalars(
+        select(AidRecord)
+        .where(AidRecord.village_code == work.unit_code, AidRecord.deleted_at.is_(None))
+        .order_by(AidRecord.created_at.desc(), AidRecord.id.desc())
+        .limit(1)
+    ).first()
+    return _views(work, [record])[0] if record is not None else None
+
+
 def household_entries(work: Work, household_id: str) -> list[q.EntryChoice]:
     """The household's diary entries the form offers to link, newest first."""
     return q.household_entries(work.session, household_id)

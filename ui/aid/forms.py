@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -31,7 +32,7 @@ from app.dates import cn_time
 from app.errors import UserError
 
 from ui.app import at_font_size
-from ui.dates import date_edit, date_of
+from ui.dates import date_edit, date_of, qdate
 from ui.widgets.fit import FitsScreen
 from ui.widgets.form_draft import KeepsDraft
 from ui.widgets.inline_error import error_label, show_error
@@ -68,6 +69,7 @@ class AidForm(FitsScreen, KeepsDraft, QDialog):
             givers = records.giver_choices(w)
             units = records.units_given_by(w)
             entries = records.household_entries(w, household_id)
+            self.last = records.last_entered(w) if record is None else None
         self.given_on = date_edit(record.given_on if record else dt.date.today(), self)
         self.kind = QComboBox(self)
         self.kind.addItems(list(vocab.AID_KINDS))
@@ -106,6 +108,19 @@ class AidForm(FitsScreen, KeepsDraft, QDialog):
         self.entry.setToolTip("从这一户的民情日记中选，不用重新录入走访经过")
         self.note = QLineEdit(self)
         form = QFormLayout()
+        self.same_as_last: QPushButton | None = None
+        if self.last is not None:  # one round of 慰问 is twenty forms alike but for the household
+            last = self.last
+            goods = last.goods if len(last.goods) <= 16 else last.goods[:15] + "…"
+            self.same_as_last = QPushButton(
+                f"照上一条填写（{last.given_on:%Y-%m-%d} {last.head_name}户：{last.kind}"
+                + (f"，{goods}" if goods else "")
+                + "）(&L)",
+                self,
+            )
+            self.same_as_last.setToolTip("日期、类别、金额、物资、政策和帮扶人照上一条，户和关联的日记不变")
+            self.same_as_last.clicked.connect(lambda: self._fill(last, own=False))
+            form.addRow(self.same_as_last)
         form.addRow("帮扶日期(&D)", self.given_on)
         form.addRow("帮扶类别(&K)", self.kind)
         form.addRow("金额（元）(&M)", self.amount)
@@ -137,32 +152,43 @@ class AidForm(FitsScreen, KeepsDraft, QDialog):
         }
         self.by_cadre.toggled.connect(self._giver_mode)
         if record is not None:
-            self.kind.setCurrentText(record.kind)
-            self.amount.setText(record.amount_text.replace(",", ""))
-            self.goods.setPlainText(record.goods)
-            self.policy.setCurrentText(record.policy)
-            self.note.setText(record.note)
-            if record.giver_user_id:
-                i = self.giver.findData(record.giver_user_id)
-                if i < 0:  # a cadre no longer active: still the one who gave it
-                    self.giver.addItem(record.giver_name, record.giver_user_id)
-                    i = self.giver.count() - 1
-                self.giver.setCurrentIndex(i)
-            else:
-                self.unit.setText(record.giver_unit)
-            if record.entry_id:
-                i = self.entry.findData(record.entry_id)
-                if i < 0:
-                    self.entry.addItem(record.entry_label or "（已删除的日记）", record.entry_id)
-                    i = self.entry.count() - 1
-                self.entry.setCurrentIndex(i)
-        elif ctx.user is not None:
-            i = self.giver.findData(ctx.user.id)
-            if i >= 0:
-                self.giver.setCurrentIndex(i)
-        (self.by_unit if record is not None and not record.giver_user_id else self.by_cadre).setChecked(True)
-        self._giver_mode()
+            self._fill(record, own=True)
+        else:
+            if ctx.user is not None:
+                i = self.giver.findData(ctx.user.id)
+                if i >= 0:
+                    self.giver.setCurrentIndex(i)
+            self.by_cadre.setChecked(True)
+            self._giver_mode()
         self.resize(720, self.sizeHint().height())
+
+    def _fill(self, record: AidView, *, own: bool) -> None:
+        """The fields as ``record`` has them: the record's own form (``own``), or another household's
+        new one started from it (its household, diary entry and note stay this form's)."""
+        self.given_on.setDate(qdate(record.given_on))
+        self.kind.setCurrentText(record.kind)
+        self.amount.setText(record.amount_text.replace(",", ""))
+        self.goods.setPlainText(record.goods)
+        self.policy.setCurrentText(record.policy)
+        if record.giver_user_id:
+            i = self.giver.findData(record.giver_user_id)
+            if i < 0:  # a cadre no longer active: still the one who gave it
+                self.giver.addItem(record.giver_name, record.giver_user_id)
+                i = self.giver.count() - 1
+            self.giver.setCurrentIndex(i)
+        else:
+            self.unit.setText(record.giver_unit)
+        (self.by_cadre if record.giver_user_id else self.by_unit).setChecked(True)
+        self._giver_mode()
+        if not own:
+            return
+        self.note.setText(record.note)
+        if record.entry_id:
+            i = self.entry.findData(record.entry_id)
+            if i < 0:
+                self.entry.addItem(record.entry_label or "（已删除的日记）", record.entry_id)
+                i = self.entry.count() - 1
+            self.entry.setCurrentIndex(i)
 
     def _giver_mode(self) -> None:
         cadre = self.by_cadre.isChecked()
