@@ -329,3 +329,28 @@ def _first_household(ws) -> str:
 
     with ws.session() as s:
         return s.scalars(select(Household.id).where(Household.household_no == "070009")).one()
+
+
+def test_a_new_member_starts_with_the_heads_ethnicity(qtbot, village_ws, village_admin):
+    """A 回族 family's members were each typed 回 over the offered 汉."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    ctx = AppContext(village_ws, village_admin)
+    dlg = HouseholdDialog(ctx, None)
+    qtbot.addWidget(dlg)
+    seen = []
+
+    def look_and_close() -> None:
+        form = QApplication.activeModalWidget()
+        try:
+            seen.append(form.ethnicity.text())
+        finally:
+            form.reject()
+
+    QTimer.singleShot(0, look_and_close)
+    dlg.add_member()  # the first member: 汉, as most
+    dlg.members_model.set_members([checks.MemberInput("马一", "户主", ethnicity="回")], {})
+    QTimer.singleShot(0, look_and_close)
+    dlg.add_member()
+    assert seen == ["汉", "回"]

@@ -589,8 +589,17 @@ class HouseholdDialog(FitsScreen, QDialog):
         return rows[0].row() if rows else -1
 
     def add_member(self) -> None:
-        first = not self.members_model.members
-        dlg = MemberDialog(self.ctx, checks.MemberInput(name="", relation="户主" if first else ""), self)
+        members = self.members_model.members
+        first = not members
+        # a family's 民族 is mostly one: a new member starts with the 户主's (汉 for the first)
+        head = next((m for m in members if m.relation == "户主"), members[0] if members else None)
+        dlg = MemberDialog(
+            self.ctx,
+            checks.MemberInput(
+                name="", relation="户主" if first else "", ethnicity=head.ethnicity if head else None
+            ),
+            self,
+        )
         if not self.read_only:
             dlg.keep_draft(f"{self.draft_key}-new")
         if dlg.exec():
