@@ -235,7 +235,8 @@ def test_an_outside_party_of_an_earlier_case_is_offered_and_keeps_its_whole_id(v
             address="县城",
         )
         registration.add_party(w, first.id, role="第三人", person_id=resident.head_id)  # the roster's own
-        gone = registration.add_party(w, first.id, role="第三人", name="错录的人")
+        gone_number = make_resident_id("370681", D(1980, 2, 2), 7, "女")
+        gone = registration.add_party(w, first.id, role="第三人", name="错录的人", id_number=gone_number)
         registration.remove_party(w, gone.id)
         second = new_case(w, title="王五与李四排水纠纷")  # 张三 and 李四 again, newer
         known = registration.known_outside_parties(w)
@@ -259,10 +260,12 @@ def test_an_outside_party_of_an_earlier_case_is_offered_and_keeps_its_whole_id(v
         assert again.id_number == number and again.birth_date == D(1975, 6, 1) and again.sex == "男"
         # a mask is not a number: without the earlier party, or with another's, it is refused at the field
         zhang = next(k for k in known if k.name == "张三")
-        for same_as in (None, zhang.party_id, wang.id + "x", resident.head_id):
+        tries = [(m, wang_known.id_masked) for m in (None, zhang.party_id, wang.id + "x", resident.head_id)]
+        tries.append((gone.id, mask_resident_id(gone_number)))  # a removed party's number is not offered
+        for same_as, masked in tries:
             try:
                 registration.add_party(
-                    w, second.id, role="第三人", name="王五", id_number=wang_known.id_masked, same_as=same_as
+                    w, second.id, role="第三人", name="王五", id_number=masked, same_as=same_as
                 )
             except UserError as exc:
                 assert exc.field == "id_number", same_as
