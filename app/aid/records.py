@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from db.base import utcnow
 from db.models import AidRecord, Household, User
@@ -266,7 +266,9 @@ def last_entered(work: Work) -> AidView | None:
     record = work.session.scalars(
         select(AidRecord)
         .where(AidRecord.village_code == work.unit_code, AidRecord.deleted_at.is_(None))
-        .order_by(AidRecord.created_at.desc(), AidRecord.id.desc())
+        # the table's own order is the order of writing: read backwards from its end, not sorted by time
+        # (every record of a village sorted by created_at: 33 ms, 100 ms worst, at 100 000 households)
+        .order_by(literal_column("aid_record.rowid").desc())
         .limit(1)
     ).first()
     return _views(work, [record])[0] if record is not None else None
