@@ -563,3 +563,69 @@ def test_a_two_level_header_with_cells_merged_down_is_found(village_ws, tmp_path
         plan.mapping.values()
     )
     assert plan.count("new") == 1
+
+
+# -- 户编号 by 组 --------------------------------------------------------------------------------------------
+NUMBERED = ["户编号", "组", "姓名", "与户主关系", "性别", "身份证号"]
+
+
+def test_a_number_used_in_every_group_names_a_household_of_each(village_ws, tmp_path):
+    """Many villages number each group's households from 1: 001 of 一组 and 001 of 二组 were taken for one
+    household with two 户主, and both were left out."""
+    rows = [
+        ["001", "一组", "张一", "户主", "男", rid(MARCH, 1, "男")],
+        ["001", None, "张一妻", "配偶", "女", None],  # (a 组 written on the head row only)
+        ["001", "二组", "李二", "户主", "男", rid(OCTOBER, 2, "男")],
+        ["002", "二组", "王三", "户主", "男", None],
+        ["001", "二组", "李二妻", "配偶", "女", None],  # (a member listed further down)
+    ]
+    path = book(tmp_path / "按组编号.xlsx", rows, header=NUMBERED)
+    with village_ws.work() as w:
+        s = excel_apply.import_file(w, path, today=TODAY).summary
+    assert (s["new"], s["invalid"], s["skipped"]) == (5, 0, 0), s
+    with village_ws.new_session() as session:
+        households = {
+            (h.group_name, h.household_no, h.head_name): sorted(
+                p.name for p in session.scalars(select(Person).where(Person.household_id == h.id))
+            )
+            for h in session.scalars(select(Household))
+        }
+    assert households == {
+        ("一组", "001", "张一"): ["张一", "张一妻"],
+        ("二组", "001", "李二"): ["李二", "李二妻"],
+        ("二组", "002", "王三"): ["王三"],
+    }
+    with village_ws.work() as w:  # the same workbook again: each row is its household's, by 组 and number
+        again = excel_apply.import_file(w, path, today=TODAY).summary
+    assert (again["unchanged"], again["new"], again["updated"]) == (5, 0, 0), again
+    assert counts(village_ws) == (3, 5)
+
+
+def test_a_household_moved_to_another_group_keeps_its_number_and_is_found_by_its_head(village_ws, tmp_path):
+    rows = [["050031", "五组", "赵五", "户主", "男", rid(JANUARY, 5, "男")]]
+    with village_ws.work() as w:
+        excel_apply.import_file(w, book(tmp_path / "a.xlsx", rows, header=NUMBERED), today=TODAY)
+    moved = [["050031", "六组", "赵五", "户主", "男", rid(JANUARY, 5, "男")]]
+    with village_ws.work() as w:
+        s = excel_apply.import_file(w, book(tmp_path / "b.xlsx", moved, header=NUMBERED), today=TODAY).summary
+    assert (s["updated"], s["new"]) == (1, 0), s
+    with village_ws.new_session() as session:
+        assert session.scalars(select(Household.group_name)).all() == ["六组"]
+
+
+def test_the_next_groups_first_household_is_new_not_the_first_groups(village_ws, tmp_path):
+    """With one 001 here (一组's), a workbook's 二组 001 was taken for it: 张一's household became 李二's."""
+    first = [["001", "一组", "张一", "户主", "男", rid(MARCH, 1, "男")]]
+    with village_ws.work() as w:
+        excel_apply.import_file(w, book(tmp_path / "a.xlsx", first, header=NUMBERED), today=TODAY)
+    second = [["001", "二组", "李二", "户主", "男", rid(OCTOBER, 2, "男")]]
+    with village_ws.work() as w:
+        s = excel_apply.import_file(
+            w, book(tmp_path / "b.xlsx", second, header=NUMBERED), today=TODAY
+        ).summary
+    assert (s["new"], s["updated"]) == (1, 0), s
+    with village_ws.new_session() as session:
+        assert sorted(session.execute(select(Household.group_name, Household.head_name)).all()) == [
+            ("一组", "张一"),
+            ("二组", "李二"),
+        ]

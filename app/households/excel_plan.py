@@ -888,6 +888,10 @@ def _group(plan: ImportPlan) -> None:
     by_key: dict[str, PlannedHousehold] = {}
     current: PlannedHousehold | None = None
     latest_by_head: dict[tuple[str, str], PlannedHousehold] = {}
+    # A 户编号 names a household within its 组: many villages number each group from 1, so 001 of 一组 and
+    # 001 of 二组 are two households. A row whose 组 is empty joins the last household of its number.
+    latest_by_no: dict[str, PlannedHousehold] = {}
+    group_of: dict[int, str] = {}
     n = 0
     for r in plan.data_rows:
         if r.outcome == "invalid" or r.member is None:
@@ -897,7 +901,21 @@ def _group(plan: ImportPlan) -> None:
         key_field = (
             "household_key" if f.get("household_key") else ("household_no" if f.get("household_no") else None)
         )
-        if key_field:
+        if key_field == "household_no":
+            number, group = str(f["household_no"]), str(f.get("group_name") or "")
+            hh = by_key.get(f"household_no:{group}:{number}") if group else latest_by_no.get(number)
+            if hh is None and group:
+                last = latest_by_no.get(number)
+                if last is not None and not group_of.get(id(last)):  # its rows so far had no 组
+                    hh = by_key[f"household_no:{group}:{number}"] = last
+                    group_of[id(last)] = group
+            if hh is None:
+                hh = PlannedHousehold(f"household_no:{group}:{number}")
+                by_key[hh.key] = hh
+                group_of[id(hh)] = group
+                plan.households.append(hh)
+            latest_by_no[number] = hh
+        elif key_field:
             key = f"{key_field}:{f[key_field]}"
             hh = by_key.get(key)
             if hh is None:
@@ -1009,6 +1027,13 @@ def household_values(plan: ImportPlan, hh: PlannedHousehold) -> dict[str, object
     return values
 
 
+def _numbered(by_no: dict[str, list[Household]], f: dict[str, Any]) -> list[Household]:
+    """The households here with the row's 户编号, those of the row's 组 when it names one."""
+    found = by_no.get(str(f["household_no"]), [])
+    group = str(f.get("group_name") or "")
+    return [h for h in found if h.group_name == group] if group else found
+
+
 def _compare(work: Work, plan: ImportPlan) -> None:
     session = work.session
     live = [hh for hh in plan.households if hh.head_row is not None and not hh.head_row.invalid]
@@ -1066,9 +1091,11 @@ def _compare(work: Work, plan: ImportPlan) -> None:
                 owner = id_owner.get(head_id) if head_id else None
                 if owner is not None:
                     match = households.get(owner.household_id) or session.get(Household, owner.household_id)
-        elif f.get("household_no") and len(by_no.get(str(f["household_no"]), [])) == 1:
-            match = by_no[str(f["household_no"])][0]
+        elif f.get("household_no") and len(numbered := _numbered(by_no, f)) == 1:
+            match = numbered[0]
         else:
+            # (a number no household of its 组 has here: a household that moved to another 组, or a group
+            # numbered from 1 like its neighbours, is found by its head's ID or name, or is new)
             head_id = _member(head).id_number
             owner = id_owner.get(head_id) if head_id else None
             if owner is not None:
