@@ -204,6 +204,13 @@ def test_a_screening_round_starts_with_who_went_round_and_where_last_time(villag
     assert seen == {"screeners": "村调委会主任、各组调解信息员", "place": "全村一至六组"}
 
 
+def _wang_wu(w, case_id: str, number: str):
+    """王五 of 李家庄, a party from outside the roster with his ID and phone."""
+    return registration.add_party(
+        w, case_id, role="第三人", name="王五", id_number=number, phone="13900001111", address="李家庄3组"
+    )
+
+
 def test_an_outside_party_of_an_earlier_case_is_offered_and_keeps_its_whole_id(village_ws, village_admin):
     """A party from outside the roster (a neighbouring village's resident, a company) was typed again, ID
     and all, for every case they were in."""
@@ -216,15 +223,7 @@ def test_an_outside_party_of_an_earlier_case_is_offered_and_keeps_its_whole_id(v
     resident = household(village_ws, village_admin, "周名册")
     with village_ws.work(user) as w:
         first = new_case(w, title="张三与王五借款纠纷")
-        wang = registration.add_party(
-            w,
-            first.id,
-            role="第三人",
-            name="王五",
-            id_number=number,
-            phone="13900001111",
-            address="李家庄3组",
-        )
+        wang = _wang_wu(w, first.id, number)
         registration.add_party(
             w,
             first.id,
@@ -293,15 +292,7 @@ def test_the_outside_party_form_fills_from_the_one_chosen(qtbot, village_ws):
     user = make_mediator(village_ws)
     with village_ws.work(user) as w:
         first = new_case(w, title="张三与王五借款纠纷")
-        registration.add_party(
-            w,
-            first.id,
-            role="第三人",
-            name="王五",
-            id_number=number,
-            phone="13900001111",
-            address="李家庄3组",
-        )
+        _wang_wu(w, first.id, number)
         second = new_case(w, title="王五与李四排水纠纷", parties=False)
         registration.add_mediator(w, second.id, user_id=user.id, is_lead=True)
     dlg = CaseDialog(AppContext(village_ws, user), second.id, today=D(2026, 3, 10))

@@ -601,13 +601,24 @@ def test_a_number_used_in_every_group_names_a_household_of_each(village_ws, tmp_
     assert counts(village_ws) == (3, 5)
 
 
+def _numbered_imports(ws, tmp_path, *workbooks) -> dict:
+    """Each workbook's rows (户编号 first) imported in turn; the last import's summary."""
+    summary: dict = {}
+    for n, rows in enumerate(workbooks):
+        with ws.work() as w:
+            summary = excel_apply.import_file(
+                w, book(tmp_path / f"{n}.xlsx", rows, header=NUMBERED), today=TODAY
+            ).summary
+    return summary
+
+
 def test_a_household_moved_to_another_group_keeps_its_number_and_is_found_by_its_head(village_ws, tmp_path):
-    rows = [["050031", "五组", "赵五", "户主", "男", rid(JANUARY, 5, "男")]]
-    with village_ws.work() as w:
-        excel_apply.import_file(w, book(tmp_path / "a.xlsx", rows, header=NUMBERED), today=TODAY)
-    moved = [["050031", "六组", "赵五", "户主", "男", rid(JANUARY, 5, "男")]]
-    with village_ws.work() as w:
-        s = excel_apply.import_file(w, book(tmp_path / "b.xlsx", moved, header=NUMBERED), today=TODAY).summary
+    s = _numbered_imports(
+        village_ws,
+        tmp_path,
+        [["050031", "五组", "赵五", "户主", "男", rid(JANUARY, 5, "男")]],
+        [["050031", "六组", "赵五", "户主", "男", rid(JANUARY, 5, "男")]],
+    )
     assert (s["updated"], s["new"]) == (1, 0), s
     with village_ws.new_session() as session:
         assert session.scalars(select(Household.group_name)).all() == ["六组"]
@@ -615,14 +626,12 @@ def test_a_household_moved_to_another_group_keeps_its_number_and_is_found_by_its
 
 def test_the_next_groups_first_household_is_new_not_the_first_groups(village_ws, tmp_path):
     """With one 001 here (一组's), a workbook's 二组 001 was taken for it: 张一's household became 李二's."""
-    first = [["001", "一组", "张一", "户主", "男", rid(MARCH, 1, "男")]]
-    with village_ws.work() as w:
-        excel_apply.import_file(w, book(tmp_path / "a.xlsx", first, header=NUMBERED), today=TODAY)
-    second = [["001", "二组", "李二", "户主", "男", rid(OCTOBER, 2, "男")]]
-    with village_ws.work() as w:
-        s = excel_apply.import_file(
-            w, book(tmp_path / "b.xlsx", second, header=NUMBERED), today=TODAY
-        ).summary
+    s = _numbered_imports(
+        village_ws,
+        tmp_path,
+        [["001", "一组", "张一", "户主", "男", rid(MARCH, 1, "男")]],
+        [["001", "二组", "李二", "户主", "男", rid(OCTOBER, 2, "男")]],
+    )
     assert (s["new"], s["updated"]) == (1, 0), s
     with village_ws.new_session() as session:
         assert sorted(session.execute(select(Household.group_name, Household.head_name)).all()) == [
