@@ -259,12 +259,14 @@ def test_an_outside_party_of_an_earlier_case_is_offered_and_keeps_its_whole_id(v
         assert again.id_number == number and again.birth_date == D(1975, 6, 1) and again.sex == "男"
         # a mask is not a number: without the earlier party, or with another's, it is refused at the field
         zhang = next(k for k in known if k.name == "张三")
-        tries = [(m, wang_known.id_masked) for m in (None, zhang.party_id, wang.id + "x", resident.head_id)]
-        tries.append((gone.id, mask_resident_id(gone_number)))  # a removed party's number is not offered
-        for same_as, masked in tries:
+        wang_mask, gone_mask = wang_known.id_masked, mask_resident_id(gone_number)
+        tries = [(m, wang_mask, "王五") for m in (None, zhang.party_id, wang.id + "x", resident.head_id)]
+        tries.append((gone.id, gone_mask, "错录的人"))  # a removed party's number is not offered
+        tries.append((wang.id, wang_mask, "王六"))  # filled from 王五, then another name typed
+        for same_as, masked, name in tries:
             try:
                 registration.add_party(
-                    w, second.id, role="第三人", name="王五", id_number=masked, same_as=same_as
+                    w, second.id, role="第三人", name=name, id_number=masked, same_as=same_as
                 )
             except UserError as exc:
                 assert exc.field == "id_number", same_as

@@ -509,7 +509,7 @@ def add_party(
         except InvalidPhone as exc:
             raise UserError(f"联系电话：{exc}", field="phone") from None
     if same_as is not None and person_id is None:
-        id_number = _offered_id_number(work, row, same_as, id_number)
+        id_number = _offered_id_number(work, row, same_as, id_number, name)
     if id_number and person_id is None:
         from app.codes import InvalidResidentId, parse_resident_id
 
@@ -593,9 +593,12 @@ def add_party(
     return plain(PartyInfo, party)
 
 
-def _offered_id_number(work: Work, row: MediationCase, same_as: str, id_number: str | None) -> str | None:
+def _offered_id_number(
+    work: Work, row: MediationCase, same_as: str, id_number: str | None, name: str
+) -> str | None:
     """The ID number of the earlier outside party ``same_as`` when ``id_number`` is still its mask (a
-    number typed over it is the one typed); that party must be one this station's cases have."""
+    number typed over it is the one typed); that party must be one this station's cases have, and of the
+    same name (a form filled from 王五 and changed to 王六 does not give 王六 王五's number)."""
     if not id_number or "*" not in id_number:
         return id_number
     from app.codes import mask_resident_id
@@ -607,6 +610,7 @@ def _offered_id_number(work: Work, row: MediationCase, same_as: str, id_number: 
         or source.person_id is not None
         or source.village_code != row.village_code
         or mask_resident_id(source.id_number) != id_number.strip()
+        or source.name != name
     ):
         raise UserError(
             "身份证号：请填写完整的身份证号（带 * 的号码只能沿用先前案件中同一当事人的）", field="id_number"
