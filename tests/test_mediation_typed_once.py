@@ -325,6 +325,13 @@ def test_the_outside_party_form_fills_from_the_one_chosen(qtbot, village_ws):
             phone=form.phone.text(),
             address=form.address.text(),
         )
+        form.name.end(False)
+        more = QInputMethodEvent()
+        more.setCommitString("妻")  # 王五妻: another name typed over it, the mask stands for no one now
+        QApplication.sendEvent(form.name, more)
+        seen["id_after_another_name"] = form.id_number.text()
+        form.name.setText("王五")
+        form.fill_from(0)  # (chosen again)
         form.role.setCurrentText("申请人")
         form.accept()
 
@@ -334,6 +341,7 @@ def test_the_outside_party_form_fills_from_the_one_chosen(qtbot, village_ws):
         f"王五　李家庄3组　13900001111　{mask_resident_id(number)}　案号{first.case_number}"
     ]
     assert seen["name"] == "王五" and seen["id"] == mask_resident_id(number)
+    assert seen["id_after_another_name"] == ""
     assert (seen["phone"], seen["address"]) == ("13900001111", "李家庄3组")
     with village_ws.work(user) as w:
         (party,) = registration.party_rows(w.session, second.id)

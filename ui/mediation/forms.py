@@ -642,6 +642,15 @@ class PartyDialog(_FormDialog):
             screen = self.screen().availableGeometry().width() if self.screen() is not None else 1366
             completer.popup().setMinimumWidth(min(widest + 40, screen - 40))
             completer.activated[QModelIndex].connect(lambda index: self.fill_from(index.data(_KNOWN_ROLE)))
+            self.name.textEdited.connect(self._another_name)
+
+    def _another_name(self, text: str) -> None:
+        """A name typed over the one filled in: that party's masked ID no longer stands for anyone."""
+        chosen = next((k for k in self.known if k.party_id == self.same_as), None)
+        if chosen is not None and text.strip() != chosen.name:
+            self.same_as = None
+            if self.id_number.text() == chosen.id_masked:
+                self.id_number.clear()
 
     def fill_from(self, n: int | None) -> None:
         """The form as the earlier case had this party (the 身份 and the guardian are this case's own)."""
