@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -36,6 +34,7 @@ from ui.dates import date_edit, date_of, qdate
 from ui.widgets.fit import FitsScreen
 from ui.widgets.form_draft import KeepsDraft
 from ui.widgets.inline_error import error_label, show_error
+from ui.widgets.offered import list_as_typed
 
 POLICIES = (
     "最低生活保障",
@@ -92,10 +91,7 @@ class AidForm(FitsScreen, KeepsDraft, QDialog):
             self.giver.addItem(name, uid)
         self.unit = QLineEdit(self)
         self.unit.setPlaceholderText("如 镇民政办、县残联、爱心企业")
-        offered = QCompleter(units, self.unit)  # the units named before, as the first characters are typed
-        offered.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        offered.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.unit.setCompleter(offered)
+        list_as_typed(self.unit, units)  # the units named before
         giver_row = QHBoxLayout()
         giver_row.addWidget(self.by_cadre)
         giver_row.addWidget(self.giver, 1)

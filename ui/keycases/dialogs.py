@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -35,6 +34,7 @@ from app.keycases import cases
 from ui.app import at_font_size
 from ui.dates import date_edit, date_of
 from ui.widgets.fit import FitsScreen, FittingScroll
+from ui.widgets.offered import list_as_typed
 
 
 def show_error(parent: QWidget | None, exc: UserError, fields: dict[str, QWidget] | None = None) -> None:
@@ -201,10 +201,7 @@ class CaseDialog(FormDialog):
             )
         self.department = QLineEdit(detail.department if detail else "")
         self.department.setPlaceholderText("如 镇信访办、镇国土所")
-        if departments:  # those written for earlier 包案, as the first characters are typed
-            named = QCompleter(list(departments), self.department)
-            named.setFilterMode(Qt.MatchFlag.MatchContains)
-            self.department.setCompleter(named)
+        list_as_typed(self.department, departments)  # those written for earlier 包案
         self.stabilization = _text_box(detail.stabilization if detail else "")
         self.steps = StepsFields(detail.steps if detail else None)
         self.form.addRow("责任部门", self.department)

@@ -38,6 +38,7 @@ from ui.dates import date_edit, date_of, pydatetime, qdate
 from ui.file_dialogs import ask_open_file_name
 from ui.widgets.fit import FitsScreen, FittingScroll
 from ui.widgets.inline_error import error_label
+from ui.widgets.offered import list_as_typed
 
 
 def text_box(height: int = 60) -> QPlainTextEdit:
@@ -508,11 +509,8 @@ class RecusalDecisionDialog(_FormDialog):
             self.replacement_user.addItem(name, user_id)
         self.replacement_name = QLineEdit()
         self.replacement_name.setPlaceholderText("或填写外聘调解员姓名（乡贤、律师等）")
-        others = [n for n in invited if n != request.mediator_name]  # (not the one stepping aside)
-        if others:
-            completer = QCompleter(others, self.replacement_name)
-            completer.setFilterMode(Qt.MatchFlag.MatchContains)
-            self.replacement_name.setCompleter(completer)
+        # (not the one stepping aside)
+        list_as_typed(self.replacement_name, [n for n in invited if n != request.mediator_name])
         self.note = text_box(45)
         info = QLabel(f"申请理由：{request.reason}")
         info.setWordWrap(True)

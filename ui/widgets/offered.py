@@ -3,7 +3,10 @@ types their own: what is written the same way every time is not typed every time
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLineEdit
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCompleter, QLineEdit
 
 
 class OfferedText:
@@ -24,3 +27,14 @@ class OfferedText:
         self.offered = text
         if text != self.edit.text().strip():
             self.edit.setText(text)
+
+
+def list_as_typed(edit: QLineEdit, texts: Sequence[str]) -> None:
+    """``texts`` (written before: 帮扶单位, invited mediators, 责任部门 …) listed under ``edit`` as its first
+    characters are typed, matching anywhere in the text; nothing when there are none."""
+    if not texts:
+        return
+    offered = QCompleter(list(texts), edit)
+    offered.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    offered.setFilterMode(Qt.MatchFlag.MatchContains)
+    edit.setCompleter(offered)

@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
-    QCompleter,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -27,6 +26,7 @@ from ui.app import at_font_size
 from ui.mediation import forms
 from ui.mediation.case.tab import CaseTab, day_text
 from ui.widgets.inline_error import error_label
+from ui.widgets.offered import list_as_typed
 from ui.widgets.person_picker import PersonPicker
 
 
@@ -69,10 +69,7 @@ class PartiesTab(CaseTab):
             for u in accounts.local_users(w, include_inactive=False):
                 self.mediator_user.addItem(u.display_name, u.id)
             invited = registration.named_mediators(w)
-        if invited:  # the 乡贤 and lawyers invited before, as their first character is typed
-            completer = QCompleter(invited, self.mediator_name)
-            completer.setFilterMode(Qt.MatchFlag.MatchContains)
-            self.mediator_name.setCompleter(completer)
+        list_as_typed(self.mediator_name, invited)  # the 乡贤 and lawyers invited before
         add = QHBoxLayout()
         self.role_label = QLabel("身份")
         add.addWidget(self.role_label)
