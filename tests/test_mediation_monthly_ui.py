@@ -54,8 +54,8 @@ def test_generate_regenerate_print_and_chart(village_ws, qtbot, tmp_path, monkey
     assert tab.export_to(tmp_path / "月报.xlsx") == 2  # 本月 and 本年累计
     (panel,) = tab.chart.chart.panels
     assert (
-        panel.name == "张家村" and panel.months[10] == (2, 0) and panel.months[9] == (0, 0)
-    )  # rejected: not 受理
+        panel.name == "张家村" and panel.months[10] == (2, 0) and panel.months[9] == (1, 0)
+    )  # refused in November: October's 受理 (that month was over), not November's
     assert tab.chart.grab().width() > 0
 
 
@@ -92,7 +92,7 @@ def _record(ws, user, values):
         return screening.record_screening(w, **values)
 
 
-def test_the_courts_confirmation_is_recorded_on_the_agreement_tab_and_counted(village_ws, qtbot):
+def test_the_courts_confirmation_is_recorded_on_the_agreement_tab_and_counted(village_ws, qtbot, monkeypatch):
     from db.models import MediationCase
 
     from app.mediation import monthly
@@ -108,11 +108,20 @@ def test_the_courts_confirmation_is_recorded_on_the_agreement_tab_and_counted(vi
     qtbot.addWidget(dlg)
     tab = dlg.agreement_tab
     assert not tab.ag_confirmed.isEnabled()  # not applied for yet
-    tab.ag_judicial.click()
+    asked = []
+
+    def day_typed(_parent, _title, prompt, text=""):
+        asked.append((prompt, text))
+        return "2026-03-09", True
+
+    monkeypatch.setattr("ui.mediation.case.agreement.QInputDialog.getText", day_typed)
+    tab.ag_judicial.click()  # recorded a day after the parties applied: the day is asked, today offered
+    assert asked == [("当事人共同向人民法院申请司法确认的日期（如 2026-11-20）：", "2026-03-10")]
     assert tab.ag_confirmed.isEnabled()
     tab.record_confirmed(D(2026, 3, 20))
     assert "2026-03-20 法院确认" in dlg.ag_status.text() and not tab.ag_confirmed.isEnabled()
     with village_ws.work(user) as w:
         assert w.session.get(MediationCase, info.id).judicial_confirmed_on == D(2026, 3, 20)
+        assert w.session.get(MediationCase, info.id).judicial_applied_on == D(2026, 3, 9)
         f = monthly.compute(w.session, D(2026, 3, 1), D(2026, 3, 31)).row(w.unit_code)
     assert (f["judicial_applied"], f["judicial_confirmed"], f["written"]) == (1, 1, 1)

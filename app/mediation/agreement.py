@@ -15,7 +15,7 @@ from db.models import Agreement, CaseParty, SessionRecord, Signature
 
 from app import accounts, attachments, audit
 from app.errors import UserError
-from app.mediation import capacity, recusal, rules
+from app.mediation import capacity, law, recusal, rules
 from app.mediation.info import (
     AgreementInfo,
     CaseInfo,
@@ -78,6 +78,9 @@ def sign(
     signer_name = require_text(signer_name, "签名人姓名", "signer_name")
     if method == "签名板" and not png:
         raise UserError("签名板签名没有收到签名图像，请重新签名，或改选“纸质签字”", field="png")
+    if isinstance(doc, Agreement):
+        # a mediator a party asked to step aside does not sign it into effect (docs/mediation-law.md)
+        recusal.require_none_open(work.session, case.id, "签署协议")
     if isinstance(doc, Agreement) and signed_on < doc.reached_on:
         raise UserError(f"签名日期不能早于协议达成日期（{doc.reached_on:%Y-%m-%d}）", field="signed_on")
     sig_id = link_id("signature", document_id, signer_role, party_id or signer_name)
@@ -260,6 +263,13 @@ def apply_judicial_confirmation(work: Work, case_id: str, *, applied_on: dt.date
         raise UserError("协议尚未生效，不能申请司法确认")
     if applied_on < ag.effective_on:
         raise UserError("申请日期不能早于协议生效日期", field="applied_on")
+    last_day = rules.judicial_deadline(ag.effective_on)
+    if applied_on > last_day:
+        raise UserError(
+            f"申请日期已过司法确认的申请期限：协议 {ag.effective_on:%Y-%m-%d} 生效，"
+            f"{last_day:%Y-%m-%d} 是最后一天（{law.JUDICIAL_CONFIRMATION.citation}：三十日内）。请核对申请日期",
+            field="applied_on",
+        )
     row.judicial_applied_on = applied_on
     row.judicial_note = note.strip()
     return plain(CaseInfo, row)

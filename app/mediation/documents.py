@@ -127,14 +127,18 @@ class _Form(CjkPdf):
     def sign_line(self, role: str, name: str = "", note: str = "", image: bytes | None = None) -> None:
         """``role（签名）：name ______  ____年__月__日``; a recorded signature is noted, its image drawn."""
         self.set_font(FONT, size=11)
-        if self.will_page_break(14):
-            self.add_page()
-        y = self.get_y()
         label = f"{role}：{name}"
         size = 11.0
-        while size > 8 and self.get_string_width(label) > 92:
+        while size > 9 and self.get_string_width(label) > 92:
             size -= 0.5
             self.set_font(FONT, size=size)
+        long = self.get_string_width(label) > 92  # a company's long name: a line of its own, whole
+        if self.will_page_break(26 if long else 14):
+            self.add_page()
+        if long:
+            self.multi_cell(0, 6, label, new_x="LMARGIN", new_y="NEXT")
+            label = ""
+        y = self.get_y()
         self.cell(94, 10, label)
         self.set_font(FONT, size=11)
         x = self.get_x()
@@ -213,8 +217,11 @@ class _Signatures:
         sig = self.by_key.get(("当事人", p.id))
         return sig, self.images.get(sig.id) if sig else None
 
-    def role(self, role: str) -> tuple[SignatureInfo | None, bytes | None]:
-        sig = next((s for (r, _k), s in self.by_key.items() if r == role), None)
+    def role(self, role: str, name: str = "") -> tuple[SignatureInfo | None, bytes | None]:
+        """The signature of ``role`` by ``name`` (any of that role when no name is given, or none by it)."""
+        sig = self.by_key.get((role, name)) if name else None
+        if sig is None and not (name and role == "调解员"):
+            sig = next((s for (r, _k), s in self.by_key.items() if r == role), None)
         return sig, self.images.get(sig.id) if sig else None
 
 
@@ -225,23 +232,29 @@ def _sign_block(
     images: dict[str, bytes],
     *,
     party_suffix: str = "签名、盖章或按指印",
-    roles: tuple[str, ...] = ("人民调解员（签名）",),
+    roles: tuple[tuple[str, str, str], ...] = (),
     seal: bool = False,
-    recorder: str = "",
 ) -> None:
+    """A line for each party, named (several 申请人 are told apart), then one for each of ``roles``:
+    (the line's label, the signer's role as recorded, the name printed when nobody has signed yet)."""
     sigs = _Signatures(cf, document_id or "", images)
     pdf.ln(3)
     for p in cf.parties:
         sig, img = sigs.party(p)
         if p.guardian_name:  # the 法定代理人 signs where the party would
-            pdf.sign_line(f"{p.role}{p.name}的法定代理人（{party_suffix}）", "", _sig_note(sig), img)
+            pdf.sign_line(
+                f"{p.role}{p.name}的法定代理人（{party_suffix}）", p.guardian_name, _sig_note(sig), img
+            )
         else:
-            pdf.sign_line(f"{p.role}（{party_suffix}）", "", _sig_note(sig), img)
-    for role in roles:
-        key = "调解员" if "调解员" in role else "记录人"
-        sig, img = sigs.role(key)
-        name = sig.signer_name if sig else (recorder if key == "记录人" else "")
-        pdf.sign_line(role, name, _sig_note(sig), img)
+            pdf.sign_line(f"{p.role}（{party_suffix}）", p.name, _sig_note(sig), img)
+    printed = set()
+    for label, key, name in roles:
+        sig, img = sigs.role(key, name)
+        printed.add(sig.id if sig else "")
+        pdf.sign_line(label, sig.signer_name if sig else name, _sig_note(sig), img)
+    for (role, _name), sig in sigs.by_key.items():  # a mediator who signed under a name not on the case
+        if role == "调解员" and sig.id not in printed:
+            pdf.sign_line("人民调解员（签名）", sig.signer_name, _sig_note(sig), sigs.images.get(sig.id))
     if seal:
         sig, _img = sigs.role("委员会")
         pdf.ln(4)
@@ -255,6 +268,19 @@ def _sign_block(
             new_x="LMARGIN",
             new_y="NEXT",
         )
+
+
+def _mediator_lines(cf: CaseFile) -> tuple[tuple[str, str, str], ...]:
+    """A 调解员 line for each mediator of the case, the 调解主持人 first (one blank line when none is named)."""
+    named = sorted(cf.mediators, key=lambda m: not m.is_lead)
+    return tuple(("人民调解员（签名）", "调解员", m.name) for m in named) or (
+        ("人民调解员（签名）", "调解员", ""),
+    )
+
+
+def _both(cf: CaseFile) -> str:
+    """双方 for two parties, 各方 for more (a 第三人 makes three)."""
+    return "双方" if len(cf.parties) <= 2 else "各方"
 
 
 def _write(pdf: _Form, target: Path, copies: int = 1, *, full_ids: bool = False) -> PrintedDocument:
@@ -275,6 +301,7 @@ def registration_form(
             ("民转刑", c.risk_criminal, c.risk_criminal_people),
             ("群体性上访", c.risk_petition, c.risk_petition_people),
             ("引起自杀", c.risk_suicide, c.risk_suicide_people),
+            ("群体性械斗", c.risk_fight, c.risk_fight_people),
         )
         if f
     ]
@@ -330,7 +357,14 @@ def rights_notice(cf: CaseFile, target: Path, images: dict[str, bytes] | None = 
         pdf.para(given, size=10.5, indent=False)
     pdf.ln(2)
     pdf.para("以上内容我已知悉。", indent=False)
-    _sign_block(pdf, cf, None, images or {}, party_suffix="签名", roles=("告知人（签名）",))
+    _sign_block(
+        pdf,
+        cf,
+        None,
+        images or {},
+        party_suffix="签名",
+        roles=(("告知人（签名）", "告知人", c.rights_notice_by or ""),),
+    )
     return _write(pdf, target)
 
 
@@ -367,8 +401,10 @@ def session_records(cf: CaseFile, target: Path, images: dict[str, bytes] | None 
             rec.id,
             images or {},
             party_suffix="签名",
-            roles=("调解员（签名）", "记录人（签名）"),
-            recorder=rec.recorder_name,
+            roles=(
+                ("调解员（签名）", "调解员", rec.mediator_name),
+                ("记录人（签名）", "记录人", rec.recorder_name),
+            ),
         )
     return _write(pdf, target)
 
@@ -389,7 +425,7 @@ def agreement(
         pdf.grid(_party_rows(cf.parties, ag.reached_on, full_ids=full_ids))
         pdf.section("纠纷主要事实、争议事项：", "\n".join(x for x in (ag.facts, ag.issues) if x))
         pdf.section("各方当事人责任：", ag.responsibilities)
-        pdf.para("经本委员会调解，双方当事人自愿达成如下协议：", indent=False)
+        pdf.para(f"经本委员会调解，{_both(cf)}当事人自愿达成如下协议：", indent=False)
         pdf.para(ag.terms)
         # each of the three named, a blank one as such (the paper goes to court: nothing left to guess)
         deadline = f"{cn_date(ag.performance_deadline)}前" if ag.performance_deadline else "未约定"
@@ -402,10 +438,10 @@ def agreement(
         pdf.para(
             f"本协议一式 {len(holders)} 份，当事人各执一份，人民调解委员会留存一份。本协议自各方当事人"
             "（无民事行为能力或者限制民事行为能力的当事人由其法定代理人）签名、盖章或者按指印，人民调解员"
-            f"签名并加盖人民调解委员会印章之日起生效（{law.AGREEMENT_EFFECT.citation}）。双方当事人认为有必要的，"
+            f"签名并加盖人民调解委员会印章之日起生效（{law.AGREEMENT_EFFECT.citation}）。{_both(cf)}当事人认为有必要的，"
             f"可以自本协议生效之日起三十日内共同向人民法院申请司法确认（{law.JUDICIAL_CONFIRMATION.article}）。"
         )
-        _sign_block(pdf, cf, ag.id, images or {}, roles=("人民调解员（签名）",), seal=True)
+        _sign_block(pdf, cf, ag.id, images or {}, roles=_mediator_lines(cf), seal=True)
         pdf.set_font(FONT, size=10)
         pdf.cell(0, 7, f"记录人：{ag.recorder}", new_x="LMARGIN", new_y="NEXT")
     return _write(pdf, target, copies=len(holders), full_ids=full_ids)
@@ -430,7 +466,7 @@ def oral_agreement(cf: CaseFile, target: Path, images: dict[str, bytes] | None =
             [("涉及金额", f"{fen_to_yuan(ag.amount_fen):,.2f} 元", 3), ("登记人", ag.recorder, 3)],
         ]
     )
-    _sign_block(pdf, cf, ag.id, images or {}, party_suffix="签名", roles=("人民调解员（签名）",))
+    _sign_block(pdf, cf, ag.id, images or {}, party_suffix="签名", roles=_mediator_lines(cf))
     return _write(pdf, target)
 
 
@@ -462,7 +498,8 @@ def follow_up_records(cf: CaseFile, target: Path, images: dict[str, bytes] | Non
 
 
 def _closed_on(cf: CaseFile) -> dt.date | None:
-    ends = [t.on_date for t in cf.transitions if t.to_state in rules.OUTCOME_OF]
+    """结案日期 as the 台账 gives it: the last step to 调解成功, 调解不成 or 终止 (上报 is not 结案)."""
+    ends = [t.on_date for t in cf.transitions if t.to_state in rules.CONCLUDED]
     return ends[-1] if ends else None
 
 

@@ -190,7 +190,7 @@ def _concluded_on(work: Work) -> dict[str, dt.date]:
         select(CaseTransition.case_id, func.max(CaseTransition.on_date))
         .where(
             CaseTransition.deleted_at.is_(None),
-            CaseTransition.to_state.in_((rules.SUCCEEDED, rules.FAILED, rules.TERMINATED)),
+            CaseTransition.to_state.in_(rules.CONCLUDED),
         )
         .group_by(CaseTransition.case_id)
     )

@@ -82,7 +82,7 @@ _RISKS = (
     ("prevent_petition", MediationCase.risk_petition, MediationCase.risk_petition_people),
     ("prevent_fight", MediationCase.risk_fight, MediationCase.risk_fight_people),
 )
-CONCLUDED_STATES = (rules.SUCCEEDED, rules.FAILED, rules.TERMINATED)
+CONCLUDED_STATES = rules.CONCLUDED
 _STEP_KEY = {rules.SUCCEEDED: "succeeded", rules.FAILED: "failed", rules.TERMINATED: "terminated"}
 _TOWN_KEY = {"调解成功": "succeeded", "调解不成": "failed", "转县处理": "escalated"}
 
@@ -198,8 +198,35 @@ class Committees:
         return out
 
 
+def _rejected_on() -> ColumnElement[dt.date]:
+    """The day a case was recorded as 不予受理 (its step in the case's history; an older record without
+    the step: its 受理日期)."""
+    step = (
+        select(func.max(CaseTransition.on_date))
+        .where(
+            CaseTransition.case_id == MediationCase.id,
+            CaseTransition.to_state == rules.REJECTED,
+            CaseTransition.deleted_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+    return func.coalesce(step, MediationCase.accepted_on)
+
+
+def counted_as_accepted() -> ColumnElement[bool]:
+    """A registration counts as 受理 in its month unless it was recorded as 不予受理 within that same
+    month. One refused in a later month was a 受理 of a month already over, and stays one: a month's
+    figures do not change with later handling (docs/mediation-statistics.md); the 不予受理 counts in
+    the month it was recorded."""
+    month = func.substr(MediationCase.accepted_on, 1, 7)
+    return or_(
+        func.coalesce(MediationCase.outcome, "") != rules.REJECTED,
+        func.substr(_rejected_on(), 1, 7) != month,
+    )
+
+
 def _between(
-    column: InstrumentedAttribute[dt.date] | InstrumentedAttribute[dt.date | None],
+    column: InstrumentedAttribute[dt.date] | InstrumentedAttribute[dt.date | None] | ColumnElement[dt.date],
     start: dt.date | None,
     end: dt.date | None,
 ) -> list[ColumnElement[bool]]:
@@ -230,8 +257,8 @@ def compute(
     def mine(column: InstrumentedAttribute[str]) -> list[ColumnElement[bool]]:
         return [column.in_(only)] if only is not None else []
 
-    # 受理 (not 不予受理), by type and source; 涉及人数
-    not_rejected = func.coalesce(MediationCase.outcome, "") != rules.OUTCOME_OF[rules.REJECTED]
+    # 受理 (not 不予受理 in the month it was registered), by type and source; 涉及人数
+    not_rejected = counted_as_accepted()
     for code, dtype, source, n, people in session.execute(
         select(
             MediationCase.village_code,
@@ -255,7 +282,7 @@ def compute(
         rs[source] = rs.get(source, 0) + n
     for code, n in session.execute(
         select(MediationCase.village_code, func.count())
-        .where(live, MediationCase.outcome == "不予受理", *_between(MediationCase.accepted_on, start, end))
+        .where(live, MediationCase.outcome == rules.REJECTED, *_between(_rejected_on(), start, end))
         .where(*mine(MediationCase.village_code))
         .group_by(MediationCase.village_code)
     ):
@@ -358,7 +385,13 @@ def compute(
         MediationCase.escalated_to == "乡镇",
         or_(MediationCase.town_handled_on.is_(None), *([MediationCase.town_handled_on > end] if end else [])),
     )
-    waiting = case((at_town, 1), else_=0)
+    # sent back by the town (退回村调委会) by the end and not taken up again yet: the village's to mediate
+    sent_back = and_(
+        MediationCase.escalated_to == "乡镇",
+        MediationCase.town_outcome == rules.SENT_BACK,
+        *([MediationCase.town_handled_on <= end] if end else []),
+    )
+    waiting = case((at_town, 1), (sent_back, 2), else_=0)
     wanted_states = (*rules.OPEN_STATES, rules.ESCALATED)
     unit = [(MediationCase.village_code + "").in_(only)] if only is not None else []
     settled: list[ColumnElement[bool]] = [live, *unit, MediationCase.state.in_(wanted_states)]
@@ -403,10 +436,10 @@ def compute(
                 .group_by(MediationCase.village_code, last.c.to_state, waiting)
             )
         )
-    for code, state, at_the_town, n in open_at_end:
-        if state in rules.OPEN_STATES:
+    for code, state, where, n in open_at_end:
+        if state in rules.OPEN_STATES or where == 2:
             out.row(code)["in_progress"] += n
-        elif at_the_town and town_code is not None and code != town_code:
+        elif where == 1 and town_code is not None and code != town_code:
             out.row(town_code)["in_progress"] += n
 
     if town_code is not None:
@@ -496,7 +529,7 @@ def monthly_series(
     q = (
         select(MediationCase.village_code, month_of, func.count())
         .where(live, MediationCase.accepted_on.between(start, end))
-        .where(func.coalesce(MediationCase.outcome, "") != "不予受理")
+        .where(counted_as_accepted())
         .group_by(MediationCase.village_code, month_of)
     )
     if only is not None:

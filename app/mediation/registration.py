@@ -476,6 +476,7 @@ def add_party(
     row = case_for_edit(work, case_id)
     if row.state == rules.ARCHIVED:
         raise UserError("案件已归档，不能再添加当事人")
+    _require_parties_open(work.session, case_id, "追加")
     if role not in rules.PARTY_ROLES:
         raise UserError(f"当事人身份请选择：{'、'.join(rules.PARTY_ROLES)}", field="role")
     if kind not in rules.PARTY_KINDS:
@@ -676,7 +677,32 @@ def remove_party(work: Work, party_id: str) -> None:
     party = require_live(work.session, CaseParty, party_id, "找不到这个当事人")
     if case_for_edit(work, party.case_id).state not in rules.OPEN_STATES:
         raise UserError("调解已有结果，当事人不能再移除")
+    _require_parties_open(work.session, party.case_id, "移除")
     party.deleted_at = utcnow()
+
+
+def _require_parties_open(session: Session, case_id: str, action: str) -> None:
+    """The parties of an agreement that is signed or in effect are the ones who agreed (Art. 29/30): a
+    party added later has agreed to nothing, and the agreement would stay "in effect" without them."""
+    ag = session.get(Agreement, link_id("agreement", case_id))
+    if ag is None or ag.deleted_at is not None:
+        return
+    if ag.kind == "口头":
+        raise UserError(
+            f"口头协议已于 {ag.reached_on:%Y-%m-%d} 达成，当事人不能再{action}；"
+            "如有新的当事人，请另行受理登记"
+        )
+    signed = session.scalar(
+        select(func.count())
+        .select_from(Signature)
+        .where(Signature.document_id == ag.id, Signature.deleted_at.is_(None))
+    )
+    if ag.effective_on is not None or signed:
+        raise UserError(
+            f"调解协议书已{'生效' if ag.effective_on is not None else '有人签名'}，当事人不能再{action}："
+            "协议只约束签了名的各方。确需增减当事人的，请先修改协议内容，写明各方的权利义务，保存后"
+            "（已有签名随之作废）再增减当事人，并由各方重新签名"
+        )
 
 
 NAMED_MEDIATORS = 100

@@ -67,6 +67,7 @@ FAILURE_ROUTES = ("诉讼", "仲裁", "行政")
 ESCALATION_TARGETS = ("乡镇", "县")
 AGREEMENT_KINDS = ("书面", "口头")  # 人民调解协议书 / 口头协议 (人民调解法 Art. 28)
 TOWN_OUTCOMES = ("调解成功", "调解不成", "退回村调委会", "转县处理")
+SENT_BACK = "退回村调委会"  # the case is the village's to mediate again (在调 in the village's row)
 RETENTIONS = ("永久", "长期", "短期")
 SIGN_METHODS = ("签名板", "纸质签字", "按指印", "盖章")
 SIGNER_ROLES = ("当事人", "调解员", "记录人", "委员会")
@@ -99,6 +100,7 @@ STATES = (
     ESCALATED,
 )
 OPEN_STATES = (ACCEPTED, IN_MEDIATION)  # 在调
+CONCLUDED = (SUCCEEDED, FAILED, TERMINATED)  # 结案 (上报 and 不予受理 are not: docs/mediation-statistics.md)
 
 # The outcome a state fixes for the statistics (kept when the case moves on to 履行/回访/归档).
 OUTCOME_OF = {SUCCEEDED: "成功", FAILED: "不成", TERMINATED: "终止", REJECTED: "不予受理", ESCALATED: "上报"}

@@ -59,7 +59,7 @@ def change_state(
     note = reasons
     ag = case_agreement(work.session, case_id)
     if target == rules.IN_MEDIATION:
-        if source == rules.ESCALATED and row.town_outcome != "退回村调委会":
+        if source == rules.ESCALATED and row.town_outcome != rules.SENT_BACK:
             raise UserError("只有乡镇已把案件退回村调委会，才能继续调解", field="state")
         ps = party_rows(work.session, case_id)
         if len(ps) < 2:

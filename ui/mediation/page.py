@@ -144,6 +144,9 @@ class MediationPage(QWidget):
         self.year_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
         self.village.changed.connect(self.refresh)
         self.new_button.clicked.connect(self.new_case)
+        # cases and screenings are registered at the village's station and come in its bundles; the town
+        # handles the cases escalated to it (卷宗 → 乡镇办理)
+        self.new_button.setVisible(not self.ctx.is_town)
         self.open_button.clicked.connect(self.open_selected)
         QShortcut(
             QKeySequence("Ctrl+Shift+N"),
@@ -243,6 +246,8 @@ class MediationPage(QWidget):
         return dlg.result_value
 
     def new_case(self) -> None:
+        if self.ctx.is_town:  # Ctrl+Shift+N: the button is hidden at the town
+            return
         dlg = forms.RegistrationDialog(self._types(), self, day=self.today)
         dlg.reg.registrar.setText(self.ctx.user.display_name if self.ctx.user else "")
         dlg.draft = FormDraft(dlg, self.ctx, "mediation_registration", "new")
@@ -269,6 +274,8 @@ class MediationPage(QWidget):
         self.screening_add.clicked.connect(self.add_screening)
         self.screening_to_case = QPushButton("发现的纠纷转为案件")
         self.screening_to_case.clicked.connect(self.screening_case)
+        for button in (self.screening_add, self.screening_to_case):
+            button.setVisible(not self.ctx.is_town)
         self.screening_summary = QLabel()
         top = QHBoxLayout()
         top.addWidget(QLabel("排查周期"))
@@ -308,6 +315,8 @@ class MediationPage(QWidget):
             self.refresh_screenings()
 
     def add_screening(self) -> None:
+        if self.ctx.is_town:  # Ctrl+Shift+N: the button is hidden at the town
+            return
         with self.ctx.work() as w:  # who went round, and where, last month: typed once
             last = screening.round_defaults(w, self.ctx.user.display_name if self.ctx.user else "")
         dlg = forms.ScreeningDialog(self, screeners=last["screeners"], place=last["place"])

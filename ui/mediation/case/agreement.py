@@ -70,7 +70,7 @@ class AgreementTab(CaseTab):
         self.ag_sign = QPushButton("登记签名/盖章…")
         self.ag_sign.clicked.connect(self.sign_agreement)
         self.ag_judicial = QPushButton("当事人已申请司法确认")
-        self.ag_judicial.clicked.connect(self.apply_judicial)
+        self.ag_judicial.clicked.connect(lambda: self.apply_judicial())
         self.ag_confirmed = QPushButton("法院已确认…")
         self.ag_confirmed.setToolTip("登记人民法院裁定确认调解协议有效的日期（司法确认）")
         self.ag_confirmed.clicked.connect(lambda: self.record_confirmed())
@@ -179,20 +179,24 @@ class AgreementTab(CaseTab):
         if ag is not None:
             self.sign_document("mediation_agreement", ag.id, True, ag.reached_on)
 
-    def apply_judicial(self) -> None:
-        self.dialog.run(agreement.apply_judicial_confirmation, self.case_id, applied_on=self.today)
+    def apply_judicial(self, day: dt.date | None = None) -> None:
+        """当事人已申请司法确认: the day they applied (asked for, today by default: it may be recorded later)."""
+        day = day or self._ask_day("当事人共同向人民法院申请司法确认的日期（如 2026-11-20）：")
+        if day is not None:
+            self.dialog.run(agreement.apply_judicial_confirmation, self.case_id, applied_on=day)
 
     def record_confirmed(self, day: dt.date | None = None) -> None:
         """法院已确认: the day the court confirmed the agreement (asked for, today by default)."""
-        if day is None:
-            text, ok = QInputDialog.getText(
-                self, "司法确认", "人民法院裁定确认的日期（如 2026-11-20）：", text=f"{self.today:%Y-%m-%d}"
-            )
-            if not ok:
-                return
-            try:
-                day = dt.date.fromisoformat(text.strip())
-            except ValueError:
-                QMessageBox.warning(self, "司法确认", f"日期“{text}”格式不对，请写成 2026-11-20")
-                return
-        self.dialog.run(agreement.record_judicial_confirmation, self.case_id, confirmed_on=day)
+        day = day or self._ask_day("人民法院裁定确认的日期（如 2026-11-20）：")
+        if day is not None:
+            self.dialog.run(agreement.record_judicial_confirmation, self.case_id, confirmed_on=day)
+
+    def _ask_day(self, prompt: str) -> dt.date | None:
+        text, ok = QInputDialog.getText(self, "司法确认", prompt, text=f"{self.today:%Y-%m-%d}")
+        if not ok:
+            return None
+        try:
+            return dt.date.fromisoformat(text.strip())
+        except ValueError:
+            QMessageBox.warning(self, "司法确认", f"日期“{text}”格式不对，请写成 2026-11-20")
+            return None

@@ -50,7 +50,9 @@ class CaseTab(QWidget):
 
     def _signers(self, with_seal: bool) -> list[tuple[str, str | None, str]]:
         signers = [("当事人", p.id, p.signer) for p in self.cf.parties]  # a 法定代理人 signs for the party
-        signers.append(("调解员", None, self.cf.mediators[0].name if self.cf.mediators else self.user_name))
+        # each mediator of the case, the 调解主持人 first (a paper has a line for each)
+        named = sorted(self.cf.mediators, key=lambda m: not m.is_lead)
+        signers += [("调解员", None, m.name) for m in named] or [("调解员", None, self.user_name)]
         signers.append(("记录人", None, ""))
         if with_seal:
             signers.append(("委员会", None, self.cf.committee_name))
