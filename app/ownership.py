@@ -28,10 +28,12 @@ are the table "Authority" in ``docs/bundle-format.md``.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -493,6 +495,7 @@ def screen_rows(
     i_id, i_v = idx["id"], idx["version"]
     verdict: dict[int, str] = {}
     _screen_lengths(spec.table_name, rows, idx, verdict)
+    _screen_values(spec.table_name, rows, idx, verdict)
     _screen_bookkeeping(rows, idx, auth, verdict)
     load_scopes(conn, spec.table_name, idx, rows, auth)
     if spec.table_name == "attachment" and not _attachments_pass(rows, idx, auth):
@@ -573,16 +576,122 @@ def _screen_lengths(
         i = idx.get(column)
         if i is None or not rows:
             continue
+        values = list(map(itemgetter(i), rows))
+        if set(map(type, values)) <= {str, type(None)}:
+            if max(map(len, filter(None, values)), default=0) <= limit:
+                continue
+        for n, value in enumerate(values):
+            if n in verdict or value is None:
+                continue
+            if not isinstance(value, str):  # a number, a list: the town's code reads a text here
+                verdict[n] = f"{column_label(column)}不是文字"
+            elif len(value) > limit:
+                verdict[n] = f"{column_label(column)}有 {len(value)} 个字，超过上限 {limit} 个字"
+
+
+# The largest whole number a row may bring in a count or an amount (分): a trillion, far beyond any honest
+# value, and small enough that a town's sums over every village's rows stay within SQLite's 64 bits.
+MAX_NUMBER = 10**12
+
+
+@functools.cache
+def value_kinds(table_name: str) -> tuple[tuple[str, str], ...]:
+    """The columns of a synced table that are not text, each with its kind (date, time, number, flag):
+    what SQLAlchemy reads back from them at the town (a date that is not one stops every export)."""
+    from sqlalchemy import Boolean, Date, DateTime, Integer
+
+    from app.sync.records import models, table_of
+
+    table = next(table_of(m) for m in models() if table_of(m).name == table_name)
+    kinds: list[tuple[str, str]] = []
+    for c in table.columns:
+        if c.name in ("version", "base_version"):  # checked with the sync columns
+            continue
+        if isinstance(c.type, DateTime):
+            kinds.append((c.name, "time"))
+        elif isinstance(c.type, Date):
+            kinds.append((c.name, "date"))
+        elif isinstance(c.type, Boolean):
+            kinds.append((c.name, "flag"))
+        elif isinstance(c.type, Integer):
+            kinds.append((c.name, "number"))
+    return tuple(kinds)
+
+
+def _value_fits(kind: str, value: object) -> bool:
+    if value is None:
+        return True
+    if kind == "number":
+        return type(value) is int and -MAX_NUMBER <= value <= MAX_NUMBER
+    if kind == "flag":
+        return type(value) in (int, bool) and value in (0, 1)
+    return type(value) is str and _all_fit(kind, {value})
+
+
+# Many dates or times at once, in C: their characters (digits and the separators only: no zone, no words)
+# and lengths in one pass each, then each parsed by ``fromisoformat`` (a village-year has tens of
+# thousands of distinct times: a regular expression per value would cost a tenth of its import).
+_DATE_CHARS = re.compile(r"[0-9\n-]*")
+_TIME_CHARS = re.compile(r"[0-9 T:.\n-]*")
+
+
+def _all_fit(kind: str, values: set[Any]) -> bool:
+    """Whether every one of a column's distinct values fits its kind (:func:`_value_fits` of each)."""
+    values = values - {None}
+    if kind not in ("date", "time") or not values:
+        return all(_value_fits(kind, v) for v in values)
+    if set(map(type, values)) != {str}:
+        return False
+    lengths = set(map(len, values))
+    chars = _DATE_CHARS if kind == "date" else _TIME_CHARS
+    if (lengths != {10} if kind == "date" else not lengths <= set(range(19, 27))) or not chars.fullmatch(
+        "\n".join(values)
+    ):
+        return False
+    try:
+        if kind == "date":
+            set(map(dt.date.fromisoformat, values))
+        else:
+            return set(map(attrgetter("tzinfo"), map(dt.datetime.fromisoformat, values))) == {None}
+    except ValueError:  # 2026-02-30, 2026-13-01, 24:00:00
+        return False
+    return True
+
+
+_KIND_WORDS = {
+    "date": "不是日期（应为 2026-01-31 这样的格式）",
+    "time": "不是时间（应为 2026-01-31 08:30:00 这样的格式）",
+    "number": f"不是整数，或超出 ±{MAX_NUMBER} 的范围",
+    "flag": "不是“是/否”",
+}
+
+
+def _screen_values(
+    table_name: str, rows: list[list[Any]], idx: dict[str, int], verdict: dict[int, str]
+) -> None:
+    """A date, a time, a number or a flag that is not one is refused with its row: SQLite keeps what it is
+    given, and the town would meet it when it reads the record back (an export of every village stopped
+    by one village's "garbage" in a date, a sum overflowed by one huge count). Each column is checked on
+    its distinct values (a village-year's dates are a few hundred); a row is looked at only in a column
+    that has a bad one."""
+    if not rows:
+        return
+    for column, kind in value_kinds(table_name):
+        i = idx.get(column)
+        if i is None:
+            continue
         try:
-            longest = max(map(len, filter(None, map(itemgetter(i), rows))), default=0)
-        except TypeError:  # a number (SQLite keeps it as its text) or worse (refused whole when written)
-            longest = limit + 1
-        if longest <= limit:
+            values = _distinct(rows, i)
+        except TypeError:  # a list or a dict: no hash
+            values = None
+        if values is not None and _all_fit(kind, values):
             continue
         for n, r in enumerate(rows):
-            value = r[i]
-            if n not in verdict and isinstance(value, str) and len(value) > limit:
-                verdict[n] = f"{column_label(column)}有 {len(value)} 个字，超过上限 {limit} 个字"
+            if n not in verdict and not _value_fits(kind, r[i]):
+                shown = str(r[i])[:30] if isinstance(r[i], str | int) else type(r[i]).__name__
+                named = column_label(column)
+                named = named if not named.isascii() else f"字段 {named} 的值"
+                verdict[n] = f"{named}“{shown}”{_KIND_WORDS[kind]}"
 
 
 def _screen_owner_unit(

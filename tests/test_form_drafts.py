@@ -79,6 +79,48 @@ def test_a_half_typed_mediation_record_is_kept_offered_back_and_removed_once_sav
     assert not other_case.draft.banner.isVisible()
 
 
+def test_an_offered_draft_outlives_typing_closing_and_saving_until_it_is_chosen(
+    qtbot, ctx, village_ws, mediator
+):
+    with village_ws.work(mediator) as w:
+        case = case_in_state(w, "调解中")
+    dlg = _session_dialog(qtbot, ctx, case.id)
+    dlg.statements.setPlainText(SAID)
+    qtbot.wait(SAVE_AFTER_MS + 400)
+    dlg.close()
+    (kept,) = village_ws.drafts_dir.glob("form-*.json")
+    first = kept.read_bytes()
+
+    again = _session_dialog(qtbot, ctx, case.id)
+    assert again.draft.banner.isVisible()
+    again.statements.setPlainText("另一次调解")
+    qtbot.wait(SAVE_AFTER_MS + 400)
+    again.close()
+    assert kept.read_bytes() == first  # typed before choosing: the offer is not replaced
+
+    third = _session_dialog(qtbot, ctx, case.id)
+    third.statements.setPlainText("另一次调解")
+    third.place.setText("村委会")
+
+    def save(values):
+        with ctx.work() as w:
+            return meetings.add_meeting(w, case.id, **values)
+
+    third.on_accept = save
+    third.accept()
+    assert third.result_value is not None and kept.read_bytes() == first  # still offered next time
+    fourth = _session_dialog(qtbot, ctx, case.id)
+    fourth.statements.setPlainText("又一次")
+    fourth.draft.discard()
+    qtbot.wait(SAVE_AFTER_MS + 400)
+    (now,) = village_ws.drafts_dir.glob("form-*.json")
+    assert now.read_bytes() != first  # discarded: what is typed is kept from now on
+    fourth.close()
+    fifth = _session_dialog(qtbot, ctx, case.id)
+    fifth.draft.restore()
+    assert fifth.statements.toPlainText() == "又一次"
+
+
 def test_a_draft_is_put_back_only_into_the_same_fields_and_an_untouched_dialog_keeps_none(
     qtbot, ctx, village_ws
 ):

@@ -224,6 +224,76 @@ def test_a_text_too_long_to_list_search_or_print_is_refused_with_its_row(town_of
         assert s.get(Person, kept) is not None  # an honest member of the same bundle
 
 
+def test_a_date_a_time_a_number_or_a_flag_that_is_not_one_is_refused_with_its_row(town_of_two, tmp_path):
+    """A dishonest village's rows of its own with "garbage" in a birth date, a count of 2**63-1, a day of
+    2026-02-30, a time with a zone, a flag of 7, a number in a name: each row is refused naming the field,
+    the honest row beside them goes in, and the town still reads every village's persons back."""
+    from sqlalchemy import select
+
+    from app.ownership import MAX_NUMBER
+
+    a, _b, town, _stick, a_up, _ha, _hb = town_of_two
+    m, sections = open_bundle(a_up, town)
+    stamp = _stamp(a, m)
+    hh_cols, person_cols = _columns(sections, "households"), _columns(sections, "persons")
+    hh_template = dict(zip(hh_cols, section_doc(sections, "households")["rows"][0], strict=True))
+    person_template = dict(zip(person_cols, section_doc(sections, "persons")["rows"][0], strict=True))
+    home = str(uuid.uuid4())
+
+    def person(**values):
+        return _row(
+            person_cols,
+            **{**person_template, **stamp, "household_id": home, "id": str(uuid.uuid4()), **values},
+        )
+
+    bad = {
+        "birth_date": "garbage",
+        "status_date": "2026-02-30",
+        "created_at": "2024-06-01 00:00:00+08:00",
+        "name": 12345,
+    }
+    rows = [person(**{column: value}) for column, value in bad.items()]
+    rows.append(honest := person(name="王小二", birth_date="1980-05-01"))
+    sections = with_rows(
+        sections, "households", [_row(hh_cols, **{**hh_template, "head_id": None, **stamp, "id": home})]
+    )
+    sections = with_rows(sections, "persons", rows)
+    b = _import_one(town, forge_bundle(a, town, m, sections, tmp_path / "values.mqb", sequence=2))
+    assert b.status == "imported" and b.counts["rejected"] == len(bad), (b.status, b.reason)
+    assert sorted(r.reason for r in b.rejections) == sorted(
+        [
+            "出生日期（birth_date）“garbage”不是日期（应为 2026-01-31 这样的格式）",
+            "状态日期（status_date）“2026-02-30”不是日期（应为 2026-01-31 这样的格式）",
+            "建立时间（created_at）“2024-06-01 00:00:00+08:00”不是时间（应为 2026-01-31 08:30:00 这样的格式）",
+            "姓名（name）不是文字",
+        ]
+    )
+    with town.new_session() as s:
+        assert s.get(Person, honest[person_cols.index("id")]) is not None
+        everyone = s.scalars(select(Person)).all()  # what every export does: a bad date stopped it
+    assert all(p.birth_date is None or p.birth_date.year > 1900 for p in everyone)
+
+    from app.ownership import _screen_values
+
+    for table, column, value, fits in (
+        ("mediation_case", "people_count", 2**63 - 1, False),
+        ("mediation_case", "people_count", MAX_NUMBER, True),
+        ("mediation_case", "risk_fight", 7, False),
+        ("mediation_case", "risk_fight", True, True),
+        ("mediation_case", "amount_fen", "12", False),
+        ("diary_entry", "occurred_at", "2026-05-01 08:30:00.000000", True),
+        ("diary_entry", "occurred_at", [2026], False),
+        ("diary_entry", "occurred_at", "2026-05-01 08:30:00-08:00", False),  # a zone (a minus sign)
+        ("diary_entry", "occurred_at", "2026-05-01", False),
+        ("diary_entry", "occurred_at", "2026-05-01 24:00:00", False),
+        ("diary_entry", "follow_up_on", "20260501", False),
+        ("diary_entry", "follow_up_on", "2028-02-29", True),
+    ):
+        verdict: dict[int, str] = {}
+        _screen_values(table, [[value]], {column: 0}, verdict)
+        assert (verdict == {}) is fits, (table, column, value, verdict)
+
+
 def test_blob_path_refuses_anything_but_a_hash(tmp_path):
     for bad in ("./../keys/sign.key", "../" * 30, "A" * 64, "a" * 63, "", "a" * 64 + "/x"):
         with pytest.raises(ValueError):
@@ -388,7 +458,9 @@ def test_a_section_nested_deep_is_refused(town_of_two, tmp_path):
     assert b.status == "rejected" and b.reason.startswith("内容损坏")
 
 
-def test_cells_sqlite_cannot_store_refuse_the_bundle_not_the_run(town_of_two, tmp_path):
+def test_cells_sqlite_cannot_store_are_refused_with_their_row_not_the_run(town_of_two, tmp_path):
+    """A dict or a 70-bit number where a text belongs: the row is refused naming the field (once a cell
+    SQLite cannot store refused the whole bundle; the screen now meets it first)."""
     a, _b, town, _stick, a_up, _ha, _hb = town_of_two
     m, sections = open_bundle(a_up, town)
     doc = section_doc(sections, "households")
@@ -404,7 +476,9 @@ def test_cells_sqlite_cannot_store_refuse_the_bundle_not_the_run(town_of_two, tm
                 a, town, m, with_rows(sections, "households", [row]), tmp_path / f"{name}.mqb", sequence=2
             ),
         )
-        assert b.status == "rejected" and b.reason.startswith("内容损坏"), b
+        assert b.status == "imported" and [r.reason for r in b.rejections] == ["备注（notes）不是文字"], b
+        with town.new_session() as s:
+            assert s.get(Household, row[doc["columns"].index("id")]) is None
 
 
 @pytest.mark.parametrize(
@@ -619,6 +693,35 @@ def test_a_malformed_receipt_is_refused_in_chinese(town_of_two, tmp_path, change
         import_receipt(a, bad)
     assert err.value.message and not err.value.message.isascii()
     assert content_dump(a) == before
+
+
+def test_a_receipt_goes_from_the_town_to_a_village_only(town_of_two, tmp_path):
+    """A village signs bundles, never receipts: one it signed itself is refused at the town (it would clear
+    the town's list of that village's refused rows) and at another village, and a village exports none."""
+    from app.sync import receipts
+
+    a, b, town, stick, _a_up, _ha, _hb = town_of_two
+    (receipt,) = export_receipts(town, stick, village=VILLAGE_CODE)
+    doc = json.loads(receipt.path.read_text(encoding="utf-8"))
+    doc.pop("signature")
+    me = a.require_station()
+    doc["sender"] = {
+        **doc["sender"],
+        "station_id": me.id,
+        "code": me.code,
+        "name": me.name,
+        "kind": "village",
+    }
+    doc["through"] = 10**9
+    doc["signature"] = keys.b64(keys.load_sign_key(a.keys_dir, a.key).sign(receipts._canonical(doc)))
+    forged = tmp_path / "forged.mqr"
+    forged.write_text(json.dumps(doc), encoding="utf-8")
+    before = content_dump(town)
+    with pytest.raises(UserError, match="乡镇不导入回执"):
+        import_receipt(town, forged)
+    assert content_dump(town) == before
+    with pytest.raises(UserError, match="回执由乡镇导出"):
+        export_receipts(a, stick)
 
 
 def test_a_receipt_cannot_acknowledge_changes_not_yet_made(town_of_two, tmp_path):

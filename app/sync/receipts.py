@@ -56,6 +56,8 @@ def export_receipts(
     if not out_dir.is_dir():
         raise UserError(f"导出位置 {out_dir} 不存在或不是文件夹", field="out")
     me = local_station(ws)
+    if me.kind != "town":
+        raise UserError("回执由乡镇导出；村里上报的包本身就是它收到乡镇下发包的回执，不需要另导回执")
     today = today or dt.date.today()
     sign_key = keys.load_sign_key(ws.keys_dir, ws.key)
     results = []
@@ -158,6 +160,8 @@ def read_receipt(ws: Workspace, path: Path) -> tuple[dict[str, Any], Station]:
     except gate.ReceiptInvalid as exc:
         raise UserError(f"{path}：{exc.reason}") from None
     me = local_station(ws)
+    if me.kind != "village":
+        raise UserError("回执由乡镇导出、在村工作站导入；乡镇不导入回执（村里上报的包本身就是它的回执）")
     signature = keys.unb64(doc.pop("signature"))
     sender_id = doc["sender"]["station_id"]
     with ws.new_session() as s:
@@ -166,6 +170,8 @@ def read_receipt(ws: Workspace, path: Path) -> tuple[dict[str, Any], Station]:
         raise UserError("回执来自未登记的工作站，不能采用")
     if sender.revoked_at is not None:
         raise UserError(f"回执来自已吊销的工作站 {sender.name}，不能采用")
+    if sender.kind != "town":  # a village signs bundles, never receipts
+        raise UserError(f"回执只能由乡镇签发，这张是 {sender.name}（村工作站）签的，不能采用")
     assert sender.sign_public_key is not None, "an enrolled station's key is pinned from its card"
     try:
         keys.sign_public(sender.sign_public_key).verify(signature, _canonical(doc))
