@@ -469,6 +469,10 @@ class EntryDialog(FitsScreen, QDialog):
 
     # -- drafts ----------------------------------------------------------------------------------------
     def save_draft_now(self) -> None:
+        if self._draft is not None:
+            # a draft is offered and neither restored nor discarded: what is typed meanwhile never replaces it
+            self._draft_timer.stop()
+            return
         entry = drafts.entry_to_draft(self.value())
 
         def save() -> None:
@@ -488,6 +492,7 @@ class EntryDialog(FitsScreen, QDialog):
     def restore_draft(self) -> None:
         if self._draft is not None:
             self.set_value(drafts.draft_to_entry(self._draft.data))
+        self._draft = None
         self.draft_banner.hide()
         self.participants.setFocus()
 
@@ -496,6 +501,7 @@ class EntryDialog(FitsScreen, QDialog):
             drafts.discard_draft(w, self.draft_key)
         self._draft = None
         self.draft_banner.hide()
+        self._draft_timer.start()  # what was typed meanwhile is kept from now on
 
     # -- save ------------------------------------------------------------------------------------------
     def clear_errors(self) -> None:
@@ -540,8 +546,9 @@ class EntryDialog(FitsScreen, QDialog):
             self.show_error(exc.field, exc.message)
             self.save_draft_now()
             return False
-        with self.ctx.work() as w:
-            drafts.discard_draft(w, self.draft_key)
+        if self._draft is None:  # (an offered draft not restored holds other work: offered again next time)
+            with self.ctx.work() as w:
+                drafts.discard_draft(w, self.draft_key)
         self.entry_id = e.id
         self.ctx.data_changed.emit("diary")
         self.saved.emit(e.id)

@@ -156,7 +156,10 @@ class DraftBanner(QFrame):
     def offer(self, saved_at: dt.datetime) -> None:
         self.warning = False
         self.setStyleSheet("QFrame { background: #fff4ce; border-radius: 4px; }")
-        self.label.setText(f"发现 {cn_month_day(saved_at)} {saved_at:%H:%M} 没有保存的草稿，要接着写吗？")
+        self.label.setText(
+            f"发现 {cn_month_day(saved_at)} {saved_at:%H:%M} 没有保存的草稿，要接着写吗？"
+            "（选定之前，它一直保留，这里新写的不会顶替它）"
+        )
         self.restore_button.show()
         self.discard_button.show()
         self.show()
@@ -245,6 +248,9 @@ class _KeptFields(QObject):
 
     def save_now(self) -> None:
         self.timer.stop()
+        if self.draft is not None:
+            # a draft is offered and neither restored nor discarded: what is typed meanwhile never replaces it
+            return
         state = self._state()
 
         def save() -> None:
@@ -274,6 +280,8 @@ class _KeptFields(QObject):
             drafts.discard_form_draft(w, self.form, self.key)
         self.draft = None
         self.banner.hide()
+        if self._state() != self.opened_with:  # what was typed meanwhile is kept from now on
+            self.timer.start()
 
     def settled(self, kind: str, value: Any) -> None:
         """The part ``kind`` was saved elsewhere (a member moved to another household at once): what the
@@ -284,8 +292,11 @@ class _KeptFields(QObject):
                 self.opened_with[n + i] = [kind, value]
 
     def saved(self) -> None:
-        """The form's work is saved: its draft is no longer needed."""
+        """The form's work is saved: its draft is no longer needed (unless it was offered and neither
+        restored nor discarded: that one holds other work, and is offered again next time)."""
         self.timer.stop()
+        if self.draft is not None:
+            return
         with self.ctx.work() as w:
             drafts.discard_form_draft(w, self.form, self.key)
 
