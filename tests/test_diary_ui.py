@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from db.models import DiaryEntry
@@ -156,6 +157,36 @@ def test_an_offered_draft_is_never_replaced_by_what_is_typed_before_choosing(qtb
     _show(qtbot, fifth)
     fifth.restore_draft()
     assert fifth.situation.toPlainText() == "第三户" and fifth.difficulties.toPlainText() == ""
+
+
+def test_tab_goes_down_the_form_through_each_demand(qtbot, ctx):
+    """From 困难问题 Tab reaches the 诉求 (each one's fields and 删除), then 添加诉求, then 办理情况: a row
+    added later had come after 计划日期, and its 删除 led back to 时间 at the top."""
+    dlg = EntryDialog(ctx, now=NOW)
+    qtbot.addWidget(dlg)
+    _show(qtbot, dlg)
+    first, second = dlg.add_demand_row(), dlg.add_demand_row()
+    dlg.difficulties.setFocus()
+    qtbot.waitUntil(dlg.difficulties.hasFocus)
+    walked = []
+    for _ in range(20):  # (Tab steps through a date's year, month and day before it leaves the box)
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        if not walked or walked[-1] is not QApplication.focusWidget():
+            walked.append(QApplication.focusWidget())
+    assert walked[:12] == [
+        first.category,
+        first.content,
+        first.responsible,
+        first.due,
+        first.remove,
+        second.category,
+        second.content,
+        second.responsible,
+        second.due,
+        second.remove,
+        dlg.add_demand_button,
+        dlg.actions,
+    ]
 
 
 def test_a_drawn_stroke_makes_a_non_empty_png(qtbot):

@@ -9,6 +9,7 @@ import os
 import sys
 
 import pytest
+from PySide6.QtCore import Qt
 
 from app import drafts
 from app.mediation import meetings
@@ -287,7 +288,12 @@ def test_the_agreement_being_written_survives_a_change_in_another_tab_a_close_an
     assert tab.ag_terms.toPlainText() == ""  # offered, not forced
     tab.draft.restore()
     assert tab.ag_terms.toPlainText() == TERMS
-    tab.save_agreement()
+    again.show()
+    again.tabs.setCurrentWidget(tab)
+    again.activateWindow()
+    tab.ag_terms.setFocus()
+    qtbot.waitUntil(tab.ag_terms.hasFocus)
+    qtbot.keyClick(tab.ag_terms, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # as on the 登记 tab
     with village_ws.work(mediator) as w:
         assert agreement.agreement_missing_signatures(w, case.id)  # stored (still to be signed)
     assert again.cf.agreement is not None and again.cf.agreement.terms == TERMS

@@ -82,6 +82,32 @@ def test_page_searches_as_you_type_and_opens_by_keyboard(qtbot, village_ws, vill
     assert opened[-1] is None  # Ctrl+Shift+N: a new household (Ctrl+N writes a diary entry everywhere)
 
 
+def test_a_saved_household_stays_selected_where_the_list_was_scrolled(qtbot, village_ws, village_admin):
+    """Row 201 opened and saved (the roster reloads on every change): the list comes back scrolled as it
+    was, with that household selected, so 打印联系卡 → 选中的户 still means it."""
+    _demo(village_ws, 300)
+    ctx = AppContext(village_ws, village_admin)
+    page = HouseholdsPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1366, 700)
+    page.show()
+    page.refresh()
+    while page.model.rowCount() < 230 and page.model.canFetchMore():  # scrolled down
+        page.model.fetchMore()
+    page.view.selectRow(201)
+    page.view.scrollTo(page.model.index(201, 0))
+    chosen = page.model.household_id(201)
+    from app.households import cadres
+
+    with village_ws.work(village_admin) as w:
+        cadres.set_card_delivered(w, chosen, dt.date(2026, 1, 5))
+    ctx.data_changed.emit("households")  # as the form's save says it
+    assert page.view.currentIndex().row() == 201 and page.model.household_id(201) == chosen
+    assert page.selected_ids() == [chosen]
+    top = page.view.rowAt(0)
+    assert top > 150 and page.view.rowAt(page.view.viewport().height() - 1) >= 201 >= top  # in view
+
+
 def test_member_dialog_shows_the_problem_at_the_field_and_reveal_is_for_permitted_roles(
     qtbot, village_ws, village_admin
 ):
@@ -187,6 +213,28 @@ def test_editor_takes_back_a_card_delivery_through_the_service_with_an_audit(
             select(AuditLog).where(AuditLog.action == "household.card_delivered", AuditLog.record_id == h.id)
         ).one()
     assert (row.username, row.fields, row.detail) == ("admin", "card_delivered_on", "撤销送达")
+
+
+def test_in_the_members_list_tab_moves_on_and_enter_opens_the_member_not_saves_the_form(
+    qtbot, village_ws, village_admin, monkeypatch
+):
+    from tests.households_helpers import household
+
+    h = household(village_ws, village_admin, "吴一")
+    dlg = HouseholdDialog(AppContext(village_ws, village_admin), h.id)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.activateWindow()
+    view = dlg.members_view
+    view.setFocus()
+    view.selectRow(0)
+    qtbot.waitUntil(view.hasFocus)
+    opened = []
+    monkeypatch.setattr(MemberDialog, "exec", lambda self: opened.append(self) or 0)
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert len(opened) == 1 and dlg.isVisible() and dlg.result() == 0  # the member, not 保存 and close
+    qtbot.keyClick(view, Qt.Key.Key_Tab)
+    assert not view.hasFocus()  # on to the buttons under the list, not round its cells
 
 
 def test_import_wizard_previews_problems_then_imports_in_the_background(

@@ -71,6 +71,19 @@ def test_a_new_meeting_starts_with_what_the_last_one_said(village_ws):
         assert meetings.meeting_defaults(w, other.id)["recorder_name"] == "王会计"
 
 
+def test_a_first_meeting_starts_in_the_committees_usual_room_not_the_last_place(village_ws):
+    """The committee meets in its room, and once at a party's home: another case's first meeting starts
+    in the room, not at 村民马斌宇家中 (another case's party)."""
+    user = make_mediator(village_ws)
+    with village_ws.work(user) as w:
+        first = _mediating(w)
+        for day, place in ((3, "村委会调解室"), (5, "村委会调解室"), (8, "村民马斌宇家中")):
+            meetings.add_meeting(w, first.id, held_at=dt.datetime(2026, 3, day, 9), place=place)
+        assert meetings.meeting_defaults(w, first.id)["place"] == "村民马斌宇家中"  # its own case: the last
+        other = _mediating(w, title="王五与赵六排水沟纠纷")
+        assert meetings.meeting_defaults(w, other.id)["place"] == "村委会调解室"
+
+
 def test_the_forms_open_with_them(qtbot, village_ws):
     user = make_mediator(village_ws)
     with village_ws.work(user) as w:

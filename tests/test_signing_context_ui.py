@@ -259,11 +259,15 @@ def test_print_menu_one_card_per_a4_page_and_households_without_a_contact_cadre_
     out = tmp_path / "cards.pdf"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "PDF 文件 (*.pdf)"))
     said = []
+    defaults = []
     monkeypatch.setattr(
-        QMessageBox, "question", lambda *a, **k: said.append(a[2]) or QMessageBox.StandardButton.No
+        QMessageBox,
+        "question",
+        lambda *a, **k: said.append(a[2]) or defaults.append(a[4:]) or QMessageBox.StandardButton.No,
     )
     qtbot.mouseClick(page.cards_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(said), timeout=20000)
+    assert defaults[0][-1] == QMessageBox.StandardButton.No  # a reflex Enter marks no household delivered
     reader = PdfReader(out)
     assert len(reader.pages) == 3  # one card to a page, the household without a cadre left out
     for p in reader.pages:

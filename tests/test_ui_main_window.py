@@ -134,6 +134,19 @@ def test_home_groups_reminders_and_opens_the_screen_of_one(qtbot, window, monkey
     assert with_record == ["diary"]
 
 
+def test_a_screen_opened_from_the_keyboard_takes_the_cursor(qtbot, window, monkeypatch):
+    """Ctrl+1 puts the cursor on the first 待办 (Enter opens it, as the page says), once the list is in;
+    Ctrl+2… on the screen's first field (its search box)."""
+    monkeypatch.setattr(todo, "TODO_PROVIDERS", (f"{__name__}:demo_reminders",))
+    window.page_actions["households"].trigger()
+    households = window.pages["households"]
+    assert households.focusWidget() is households.search
+    window.page_actions["home"].trigger()  # (its list is gathered again off the UI thread)
+    home = window.pages["home"]
+    qtbot.waitUntil(home.ready)
+    assert home.focusWidget() is home.tree and home.tree.currentItem().text(0).startswith("王桂兰家")
+
+
 def test_idle_window_locks_and_only_its_user_unlocks_it(qtbot, window):
     window.idle.set_timeout_ms(50)
     window.idle.start()

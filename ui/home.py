@@ -58,6 +58,7 @@ class HomePage(QWidget):
         self._loading = False
         self._again = False
         self._generation = 0  # a newer refresh supersedes the result of an older one still running
+        self._focus_when_shown = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 16)
         head = QHBoxLayout()
@@ -167,6 +168,18 @@ class HomePage(QWidget):
             while first.childCount():
                 first = first.child(0)
             self.tree.setCurrentItem(first)
+        if self._focus_when_shown:
+            self._focus_when_shown = False
+            self.focus_main()
+
+    def focus_main(self) -> None:
+        """Ctrl+1: the cursor on the first 待办, so that Enter opens it (once the list is in)."""
+        if self._loading:
+            self._focus_when_shown = True
+        elif self.tree.isVisibleTo(self):
+            self.tree.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        elif self.new_entry_button.isVisibleTo(self):
+            self.new_entry_button.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _due_text(self, due: dt.date | None) -> str:
         if due is None:

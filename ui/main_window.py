@@ -11,6 +11,7 @@ import time
 from PySide6.QtCore import QEvent, QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QDialog,
     QLabel,
@@ -252,7 +253,7 @@ class MainWindow(QMainWindow):
         self.page_actions: dict[str, QAction] = {}
         for spec in self.specs:
             action = QAction(spec.title, self, shortcut=QKeySequence(spec.shortcut))
-            action.triggered.connect(lambda _=False, key=spec.key: self.open_page(key))
+            action.triggered.connect(lambda _=False, key=spec.key: self._focus_page(self.open_page(key)))
             m_go.addAction(action)
             self.page_actions[spec.key] = action
         m_help = bar.addMenu("帮助(&H)")
@@ -333,6 +334,24 @@ class MainWindow(QMainWindow):
         if record_id is not None and page is not None and hasattr(page, "show_record"):
             page.show_record(record_id)
         return page
+
+    @staticmethod
+    def _focus_page(page: QWidget | None) -> None:
+        """A screen opened from the keyboard (Ctrl+1…) takes the cursor, as a person would go on typing:
+        its own choice (``focus_main``), else its first field (the search box), else its first list."""
+        if page is None:
+            return
+        if hasattr(page, "focus_main"):
+            page.focus_main()
+            return
+        from ui.widgets.fit import typeable_field
+
+        children = page.findChildren(QWidget)
+        target = next((w for w in children if typeable_field(w) and w.isVisibleTo(page)), None) or next(
+            (w for w in children if isinstance(w, QAbstractItemView) and w.isVisibleTo(page)), None
+        )
+        if target is not None:
+            target.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _row_changed(self, row: int) -> None:
         if row < 0 or self.locked:

@@ -6,6 +6,7 @@ database session; a mediation session is a meeting.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 from sqlalchemy import func, select
 
@@ -43,7 +44,9 @@ def add_meeting(
         raise UserError(f"案件处于“{row.state}”状态，只有“调解中”的案件才能记录调解；请先点“开始调解”")
     if row.rights_notice_on is None:
         raise UserError(
-            "请先记录已向当事人告知权利义务（当事人权利义务告知书），再记录调解", field="rights_notice"
+            "请先记录已向当事人告知权利义务（当事人权利义务告知书）：在卷宗的“登记”页按“记录已告知权利义务”，"
+            "再记录调解",
+            field="rights_notice",
         )
     if held_at.date() < row.rights_notice_on:
         raise UserError(
@@ -81,12 +84,14 @@ def add_meeting(
 # What a new 调解记录 starts with when nothing earlier says otherwise.
 DEFAULT_PLACE = "村委会调解室"
 REMEMBERED = ("place", "participants", "risk_notice", "recorder_name")
+RECENT_MEETINGS = 50  # the committee's meetings a first meeting's place is taken from
 
 
 def meeting_defaults(work: Work, case_id: str) -> dict[str, str]:
     """What a new 调解记录 of ``case_id`` starts with, so that it is typed once: the place, those taking
     part, the 风险告知 and the 记录人 of the case's last meeting; for its first, the place, 风险告知 and
-    记录人 of this committee's last meeting in any case (the same room, the same words, the same clerk).
+    记录人 of this committee's last meeting in any case (the same words, the same clerk), and the place it meets
+    in most of late (the same room: not the last place, which may be another case's party's home).
     Each can be changed in the form; nothing is written here. The agreement's 记录人 starts as these."""
     accounts.require(work.actor, "see_cases")
     village = work.session.scalar(select(MediationCase.village_code).where(MediationCase.id == case_id))
@@ -100,15 +105,18 @@ def meeting_defaults(work: Work, case_id: str) -> dict[str, str]:
     ).first()
     if last is not None:
         return {name: value or "" for name, value in zip(REMEMBERED, last, strict=True)}
-    committee = work.session.execute(
+    recent = work.session.execute(
         select(*columns)
         .where(live, SessionRecord.village_code == village)
         .order_by(SessionRecord.held_at.desc(), SessionRecord.id)
-        .limit(1)
-    ).first()
-    found = dict(zip(REMEMBERED, committee, strict=True)) if committee is not None else {}
+        .limit(RECENT_MEETINGS)
+    ).all()
+    found = dict(zip(REMEMBERED, recent[0], strict=True)) if recent else {}
+    # the room the committee meets in most, not the last place (村民马斌宇家中: another case's party's home)
+    places = Counter(r[0] for r in recent if r[0])  # (newest first: a tie goes to the newer)
+    usual = max(places, key=places.__getitem__, default="")
     return {
-        "place": found.get("place") or DEFAULT_PLACE,
+        "place": usual or DEFAULT_PLACE,
         "participants": "",  # another case's people
         "risk_notice": found.get("risk_notice") or "",
         "recorder_name": found.get("recorder_name") or "",

@@ -4,6 +4,7 @@ typing and is offered back (a banner) the next time the form opens."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -273,6 +274,7 @@ class EntryDialog(FitsScreen, QDialog):
         layout.addLayout(buttons)
 
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+        self._tab_in_order()
         self.save_button.clicked.connect(self.save)
         self.cancel_button.clicked.connect(self.reject)
         self.restore_button.clicked.connect(self.restore_draft)
@@ -373,6 +375,7 @@ class EntryDialog(FitsScreen, QDialog):
         self.demand_rows.append(row)
         self.demands_box.addWidget(row)
         row.show()
+        self._tab_in_order()
         if focus:
             row.content.setFocus()
         self._changed()
@@ -382,7 +385,37 @@ class EntryDialog(FitsScreen, QDialog):
         self.demand_rows.remove(row)
         row.setParent(None)
         row.deleteLater()
+        self._tab_in_order()
         self._changed()
+
+    def _tab_in_order(self) -> None:
+        """Tab goes down the form as it reads: 困难问题, then each 诉求 (its fields, 删除), 添加诉求, then
+        办理情况 (a row added later came last in the chain, after 计划日期, and its 删除 led back to 时间)."""
+        chain: list[QWidget] = [
+            self.occurred_at,
+            self.kind,
+            self.place,
+            self.companions,
+            self.informant,
+            self.participants.picker.edit,
+            self.situation,
+            self.difficulties,
+        ]
+        for row in self.demand_rows:
+            chain += [row.category, row.content, row.responsible, row.due, row.remove]
+        chain += [
+            self.add_demand_button,
+            self.actions,
+            self.follow_up,
+            self.has_follow_up_date,
+            self.follow_up_on,
+            self.attachment_list,
+            self.add_attachment_button,
+            self.cancel_button,
+            self.save_button,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def _choose_attachments(self) -> None:
         paths, _ = ask_open_file_names(

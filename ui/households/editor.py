@@ -303,6 +303,16 @@ class HouseholdDialog(FitsScreen, QDialog):
         self.members_view.horizontalHeader().setStretchLastSection(True)
         self.members_view.setColumnWidth(4, 170)
         self.members_view.doubleClicked.connect(lambda _i: self.edit_member())
+        # Tab leaves the list for the buttons under it (not cell by cell, round and round), and Enter on
+        # a member opens that member instead of saving and closing the whole form
+        self.members_view.setTabKeyNavigation(False)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            QShortcut(
+                QKeySequence(key),
+                self.members_view,
+                self.edit_member,
+                context=Qt.ShortcutContext.WidgetShortcut,
+            )
         self.members_view.setMinimumHeight(150)  # at least four members visible beside the tabs
         mb.addWidget(self.members_view)
         row = QHBoxLayout()

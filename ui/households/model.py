@@ -130,6 +130,10 @@ class RosterModel(LazyIdModel):
         r = self.row_data(row)
         return r.id if r else None
 
+    def row_of_key(self, key: int) -> int:
+        """Row of a row key (:meth:`id_at`) in the keys loaded, or -1."""
+        return super().row_of(key)
+
     def row_of(self, household_id: str) -> int:
         """Row of an already loaded household (after an edit), or -1."""
         for key, r in self._cache.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -167,7 +167,28 @@ class HouseholdsPage(QWidget):
     def _on_data_changed(self, topic: str) -> None:
         if topic == "households" and self.isVisible():
             self._last_query = None
-            self.apply_filter()
+            self._keeping_place(self.apply_filter)
+
+    def _keeping_place(self, reload) -> None:
+        """Reload the list where the person was: the household they had selected (row 201 after a save)
+        selected again and in view, as far down as they had scrolled (at most what was loaded before)."""
+        row = self.view.currentIndex().row()
+        key = self.model.id_at(row) if row >= 0 else None
+        loaded, scrolled = self.model.rowCount(), self.view.verticalScrollBar().value()
+        reload()
+        while self.model.rowCount() < loaded and self.model.canFetchMore():
+            before = self.model.rowCount()
+            self.model.fetchMore()
+            if self.model.rowCount() == before:
+                break
+        self.view.verticalScrollBar().setValue(scrolled)
+        found = self.model.row_of_key(key) if key is not None else -1
+        if found >= 0:
+            index = self.model.index(found, 0)
+            flags = QItemSelectionModel.SelectionFlag
+            # (not selectRow: it reads the keyboard's modifiers, and Ctrl still held from Ctrl+S toggles)
+            self.view.selectionModel().setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
+            self.view.scrollTo(index)
 
     def focus_search(self) -> None:
         self.search.setFocus()
@@ -336,10 +357,13 @@ class HouseholdsPage(QWidget):
 
         def done(printed) -> None:
             self.last_cards = printed
-            answer = QMessageBox.question(
+            answer = QMessageBox.question(  # (否 the default: a reflex Enter marks nothing)
                 self,
                 "联系卡已生成",
-                f"{printed.message(path)}。\n\n送达后要把这 {printed.cards} 户标记为今天已送达吗？",
+                f"{printed.message(path)}。\n\n送达后要把这 {printed.cards} 户标记为今天已送达吗？"
+                "（已有送达日期的改为今天；还没送到的请选“否”，送到后再在名册里标记）",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
             )
             if answer == QMessageBox.StandardButton.Yes and can(self.ctx.user, "edit_households"):
                 with self.ctx.work() as w:

@@ -16,7 +16,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QComboBox, QDialog, QFrame, QLineEdit, QScrollArea, QStyle, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QDialog,
+    QFrame,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QStyle,
+    QTextEdit,
+    QWidget,
+)
 
 # What the window manager adds above a window before it is framed (a Windows title bar at 100 %; at
 # 150 % it is the same in the logical pixels Qt counts in).
@@ -101,10 +112,36 @@ class FitsScreen:
 
     def setVisible(self, visible: bool) -> None:
         window: QWidget = self  # type: ignore[assignment]
-        if visible and not self._fitted and window.isWindow():
+        first = visible and not self._fitted and window.isWindow()
+        if first:
             self._fitted = True
             fit_first_showing(window, work_area(window))
         super().setVisible(visible)  # type: ignore[misc]
+        if first:
+            focus_first_field(window)
+
+
+_FIELDS = (QLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QAbstractSpinBox)
+
+
+def typeable_field(w: QWidget) -> bool:
+    """A field a person types into or picks in (not read-only, shown, enabled)."""
+    if isinstance(w, QLineEdit) and isinstance(w.parent(), QComboBox | QAbstractSpinBox):
+        return False  # (the box's own line)
+    if isinstance(w, QLineEdit | QPlainTextEdit | QTextEdit | QAbstractSpinBox) and w.isReadOnly():
+        return False
+    return isinstance(w, _FIELDS) and w.isVisibleTo(w.window()) and w.isEnabled()
+
+
+def focus_first_field(window: QWidget) -> None:
+    """A form opens with the cursor in its first field, so that what is typed at once goes there (not into
+    a scroll area or a tab bar, where it was lost); a form that put it elsewhere on purpose keeps that."""
+    current = window.focusWidget()
+    if current is not None and typeable_field(current):
+        return
+    first = next((w for w in window.findChildren(QWidget) if typeable_field(w)), None)
+    if first is not None:
+        first.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
 class FittedDialog(FitsScreen, QDialog):

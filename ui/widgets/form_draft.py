@@ -144,8 +144,8 @@ class DraftBanner(QFrame):
         self.setStyleSheet("QFrame { background: #fff4ce; border-radius: 4px; }")
         self.label = QLabel(self)
         self.label.setWordWrap(True)
-        self.restore_button = QPushButton("恢复草稿", self)
-        self.discard_button = QPushButton("放弃草稿", self)
+        self.restore_button = QPushButton("恢复草稿(&R)", self)  # Alt+R, Alt+F: the keyboard's way to choose
+        self.discard_button = QPushButton("放弃草稿(&F)", self)
         row = QHBoxLayout(self)
         row.addWidget(self.label, 1)
         row.addWidget(self.restore_button)

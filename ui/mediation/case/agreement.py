@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -64,8 +66,14 @@ class AgreementTab(CaseTab):
         dl.addWidget(self.ag_has_deadline)
         dl.addWidget(self.ag_deadline)
         f.addRow("履行方式", dl)
-        self.ag_save = QPushButton("保存协议")
+        self.ag_save = QPushButton("保存协议（Ctrl+S）")
         self.ag_save.clicked.connect(self.save_agreement)
+        QShortcut(  # as on the 登记 tab: the tab in front saves
+            QKeySequence("Ctrl+S"),
+            self,
+            lambda: self.ag_save.isEnabled() and self.save_agreement(),
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
         self.ag_status = forms.align_top(QLabel())
         self.ag_sign = QPushButton("登记签名/盖章…")
         self.ag_sign.clicked.connect(self.sign_agreement)
