@@ -173,6 +173,32 @@ def test_ctrl_l_locks_at_once(window):
     assert not any("没有操作" in label.text() for label in window.lock_dialog.findChildren(QLabel))
 
 
+def test_ctrl_l_locks_with_a_form_open_and_the_form_comes_back_as_it_was(qtbot, window):
+    """A form is modal: the window's own Ctrl+L cannot see the key. Pressed in the form, it locks all the
+    same; the form is hidden with the data and comes back, as typed, after the password."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
+
+    form = QDialog(window)
+    field = QLineEdit(form)
+    seen = []
+
+    def press() -> None:
+        field.setText("写了一半")
+        field.setFocus()
+        qtbot.keyClick(field, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+        seen.append((window.locked, form.isVisible()))
+        window.lock_dialog.password.setText(ADMIN_PASSWORD)
+        window.lock_dialog.ok_button.click()
+        seen.append((window.locked, form.isVisible(), field.text()))
+        form.reject()
+
+    QTimer.singleShot(0, press)
+    form.exec()
+    assert seen == [(True, False), (False, True, "写了一半")], seen
+    assert QApplication.activeModalWidget() is None
+
+
 def test_input_postpones_the_idle_lock(qtbot, window):
     # (a second of idleness: late in the whole suite a collection of its garbage can hold the event loop for
     # a few hundred ms between two keys, which a 400 ms timeout took for idleness)

@@ -9,7 +9,7 @@ import logging
 import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -67,6 +67,7 @@ class IdleWatcher(QObject):
     """Restarts a single-shot timer on any keyboard or mouse input in the application."""
 
     idle = Signal()
+    lock_asked = Signal()  # Ctrl+L pressed while a form is open (the window's own Ctrl+L cannot see it)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -87,8 +88,18 @@ class IdleWatcher(QObject):
         self.timer.stop()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() in INPUT_EVENTS and self.timer.isActive():
+        kind = event.type()
+        if kind in INPUT_EVENTS and self.timer.isActive():
             self.timer.start()
+        if (
+            kind == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_L
+            and event.modifiers() == Qt.KeyboardModifier.ControlModifier
+            and QApplication.activeModalWidget() is not None
+        ):
+            self.lock_asked.emit()  # a cadre called away from a half-typed form locks it as it is
+            return True
         return False
 
     def detach(self) -> None:
@@ -187,6 +198,7 @@ class MainWindow(QMainWindow):
 
         self.idle = IdleWatcher(self)
         self.idle.idle.connect(lambda: self.lock(idle=True))
+        self.idle.lock_asked.connect(self.lock)
         self.apply_idle_setting()
         self.idle.start()
         self.nav.setCurrentRow(0)
