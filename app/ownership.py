@@ -1191,6 +1191,7 @@ def period_problem(period: object) -> str | None:
     if not (
         isinstance(period, str)
         and len(period) == 6
+        and period.isascii()  # (２０２４H1 has digits to str.isdigit, and would be another period)
         and period[:4].isdigit()
         and 2000 <= int(period[:4]) <= 2100
         and period[4:] in ("H1", "H2")

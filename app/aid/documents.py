@@ -42,6 +42,24 @@ class _AidPDF(CjkPdf):
         self.cell(0, 5, f"第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
 
 
+ROW_LINES = 12  # the most lines a record's cell takes in the table (a row is never split over pages)
+
+
+def _in_a_row(pdf: CjkPdf, text: str, width: float, notes: list[str]) -> str:
+    """``text`` as a cell of ``width`` mm shows it: whole when it fits in :data:`ROW_LINES` lines, else its
+    beginning and a pointer to the 附注 after the table, where it is printed whole (500 characters of
+    goods made a row taller than a page, and the print stopped)."""
+    inner = width - 2 * 0.8
+    if pdf.get_string_width(text) <= inner * (ROW_LINES - 1):
+        return text
+    notes.append(text)
+    cut = text
+    pointer = f"…（全文见附注 {len(notes)}）"
+    while cut and pdf.get_string_width(cut + pointer) > inner * (ROW_LINES - 3):
+        cut = cut[: int(len(cut) * 0.9)]
+    return cut + pointer
+
+
 def print_household_aid(
     work: Work, household_id: str, target: Path, *, unit_name: str, today: dt.date | None = None
 ) -> int:
@@ -118,15 +136,26 @@ def print_household_aid(
             head = table.row()
             for h in HEADINGS:
                 head.cell(h, align="CENTER")
+            notes: list[str] = []  # texts too long for a row (a row cannot go on over a page)
             for a in aid:
                 row = table.row()
                 row.cell(cn_date(a.given_on))
                 row.cell(a.kind)
                 row.cell(a.amount_text, align="RIGHT")
-                row.cell(a.goods + (f"（{a.note}）" if a.note else ""))
-                row.cell(a.policy)
+                for text, width in (
+                    (a.goods + (f"（{a.note}）" if a.note else ""), WIDTHS[3]),
+                    (a.policy, WIDTHS[4]),
+                ):
+                    row.cell(_in_a_row(pdf, text, width, notes))
                 row.cell(a.giver_name)
                 row.cell(f"{cn_date(a.entry_at)}{a.entry_kind}" if a.entry_at else "")
+        if notes:
+            pdf.ln(2)
+            pdf.set_font(FONT, size=10.5)
+            pdf.cell(0, 7, "附注（表中写不下的全文）", new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font(FONT, size=9.5)
+            for n, text in enumerate(notes, start=1):
+                pdf.multi_cell(0, 5, f"{n}. {text}", new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR)
     else:
         pdf.set_font(FONT, size=10.5)
         pdf.cell(0, 6, "（还没有帮扶记录）", new_x="LMARGIN", new_y="NEXT")

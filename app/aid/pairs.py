@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db.models import AidPair, User
 
@@ -59,6 +59,22 @@ def start_pair(
     ).first()
     if already is not None:
         raise UserError("帮扶责任人：这名干部已经是这一户的帮扶责任人", field="cadre_id")
+    # once at a time: a pair of the same two that had not ended by ``on`` (the history would show the
+    # cadre paired twice over the same days)
+    overlapping = session.scalar(
+        select(func.max(AidPair.end_on)).where(
+            AidPair.household_id == household.id,
+            AidPair.cadre_id == cadre_id,
+            AidPair.deleted_at.is_(None),
+            AidPair.end_on > on,
+        )
+    )
+    if overlapping is not None:
+        raise UserError(
+            f"结对日期：这名干部与这一户的上一次结对到 {overlapping:%Y-%m-%d} 才解除，"
+            "新的结对日期不能早于那一天",
+            field="start_on",
+        )
     pair = AidPair(household_id=household.id, cadre_id=cadre_id, start_on=on, end_reason="")
     session.add(pair)
     session.flush()

@@ -152,6 +152,7 @@ def save_aid(
         giver_user_id=giver,
         giver_unit=unit,
         today=today,
+        note=data.note.strip(),
     )
     check_cadre(work, giver)
     entry_id = data.entry_id or None

@@ -19,6 +19,7 @@ MAX_YUAN = Decimal(1_000_000)
 MAX_FEN = int(MAX_YUAN * 100)
 MAX_TEXT = 100  # policy, unit, end reason
 MAX_GOODS = 500
+MAX_NOTE = 500
 
 FIELD_LABELS = {
     "given_on": "帮扶日期",
@@ -84,9 +85,10 @@ def check_record(
     giver_user_id: str | None,
     giver_unit: str,
     today: dt.date,
+    note: str = "",
 ) -> None:
     """What a 帮扶记录 must say (the service's check; :func:`record_problem` asks the same of a row)."""
-    problem = _record_problem(given_on, kind, amount_fen, goods, policy, giver_user_id, giver_unit)
+    problem = _record_problem(given_on, kind, amount_fen, goods, policy, giver_user_id, giver_unit, note)
     if problem:
         raise UserError(problem[1], field=problem[0])
     assert given_on is not None  # (the check above refuses None)
@@ -102,6 +104,7 @@ def _record_problem(
     policy: object,
     giver_user_id: object,
     giver_unit: object,
+    note: object = "",
 ) -> tuple[str, str] | None:
     if given_on is None:
         return "given_on", "帮扶日期：请填写"
@@ -115,6 +118,8 @@ def _record_problem(
         return "policy", f"依据的政策：最多 {MAX_TEXT} 个字"
     if not isinstance(giver_unit, str) or len(giver_unit) > MAX_TEXT:
         return "giver", f"帮扶单位：最多 {MAX_TEXT} 个字"
+    if not isinstance(note, str) or len(note) > MAX_NOTE:
+        return "note", f"备注：最多 {MAX_NOTE} 个字"
     if kind == vocab.AID_MONEY and amount_fen is None:
         return "amount", "金额：资金帮扶请填写金额（元）"
     if kind == vocab.AID_GOODS and not goods.strip():
@@ -174,6 +179,7 @@ def incoming_verdict(
         row.get("policy", ""),
         row.get("giver_user_id"),
         row.get("giver_unit", ""),
+        row.get("note", ""),
     )
     if problem is not None:
         return f"帮扶记录不合规定：{problem[1]}"

@@ -229,15 +229,16 @@ def _text(value: str | None, label: str, name: str, *, required: bool = False, l
     return value
 
 
-def _person_ref(work: Work, ref: PersonRef, label: str, name: str) -> PersonRef:
-    """An account of this station (or, at a town, of the case's village) taken by id with its name; or a
-    typed name and unit."""
+def _person_ref(work: Work, ref: PersonRef, label: str, name: str, village_code: str) -> PersonRef:
+    """An account of this station (or, at a town, of the case's village ``village_code``) taken by id with
+    its name; or a typed name and unit. (Another village's cadre would be a reference the case's village
+    cannot follow: its accounts are its own.)"""
     if ref.user_id:
         user = require_live(work.session, User, ref.user_id, f"{label}：找不到这个账号", field=name)
-        if user.village_code != work.unit_code and not (
-            work.is_town and user.village_code[:9] == work.unit_code
-        ):
-            raise UserError(f"{label}：只能选本工作站或本镇各村的账号", field=name)
+        if user.village_code not in (work.unit_code, village_code):
+            raise UserError(
+                f"{label}：只能选本工作站或这一户所在村的账号；其他村的干部请写姓名和单位", field=name
+            )
         unit = _text(ref.unit, f"{label}的单位", name, limit=100) or (
             user.title or _unit_name(work, user.village_code)
         )
@@ -290,8 +291,8 @@ def open_case(work: Work, data: KeyCaseInput, *, now: dt.datetime | None = None)
         if person.household_id != household.id:
             raise UserError("当事人：请在所选的户里选人", field="person")
     title = _text(data.title, "案由", "title", required=True, limit=100)
-    leader = _person_ref(work, data.leader, "包案领导", "leader")
-    team = [_person_ref(work, r, "工作班子成员", "team") for r in data.team]
+    leader = _person_ref(work, data.leader, "包案领导", "leader", household.village_code)
+    team = [_person_ref(work, r, "工作班子成员", "team", household.village_code) for r in data.team]
     if not team:
         raise UserError("工作班子：请至少加一名成员", field="team")
     plan = _text(data.plan, "化解方案", "plan", required=True, limit=5000)
@@ -419,7 +420,7 @@ def change_leader(work: Work, case_id: str, leader: PersonRef, *, on: dt.date, n
     """A new 包案领导 from ``on``: the current one's row ends that day (its history stays)."""
     kc = _case(work, case_id)
     _require_owner(work, kc)
-    ref = _person_ref(work, leader, "新的包案领导", "leader")
+    ref = _person_ref(work, leader, "新的包案领导", "leader", kc.village_code)
     note = _text(note, "调整原因", "note", limit=500)
     for m in _members(work, kc.id):
         if m.role == LEADER and m.until_on is None:
@@ -437,7 +438,7 @@ def change_leader(work: Work, case_id: str, leader: PersonRef, *, on: dt.date, n
 def add_team_member(work: Work, case_id: str, member: PersonRef, *, on: dt.date) -> str:
     kc = _case(work, case_id)
     _require_owner(work, kc)
-    ref = _person_ref(work, member, "工作班子成员", "team")
+    ref = _person_ref(work, member, "工作班子成员", "team", kc.village_code)
     for m in _members(work, kc.id):
         if m.role == TEAM and m.until_on is None and (m.user_id or m.name) == (ref.user_id or ref.name):
             raise UserError(f"工作班子：{ref.name}已在班子里", field="team")

@@ -43,17 +43,29 @@ def _section(pdf: FPDF, title: str) -> None:
 
 
 def _row(pdf: FPDF, label: str, text: str) -> None:
-    """A labelled row with a border: the label cell as tall as the wrapped text beside it."""
+    """A labelled row with a border: the label cell as tall as the wrapped text beside it. A text taller
+    than what is left of the page goes on over the next pages, each part boxed with its label (续) (a
+    化解方案 of 2 000 characters left a blank page and a label box running off the paper)."""
     width = pdf.w - pdf.l_margin - pdf.r_margin - LABEL_W
     lines = pdf.multi_cell(width, 6, text or "—", dry_run=True, output="LINES")
     assert isinstance(lines, list), "output=LINES gives the lines"
-    height = 6 * max(1, len(lines))
-    if pdf.get_y() + height > pdf.page_break_trigger:
-        pdf.add_page()
-    x, y = pdf.get_x(), pdf.get_y()
-    pdf.multi_cell(LABEL_W, height, label, border=1, new_x="RIGHT", new_y="TOP")
-    pdf.set_xy(x + LABEL_W, y)
-    pdf.multi_cell(width, 6, text or "—", border=1, new_x="LMARGIN", new_y="NEXT")
+    lines = lines or [""]
+    page_lines = int((pdf.page_break_trigger - pdf.t_margin) // 6)
+    if len(lines) <= page_lines and pdf.get_y() + 6 * len(lines) > pdf.page_break_trigger:
+        pdf.add_page()  # (it fits on a page of its own: not split)
+    first = True
+    while lines:
+        room = int((pdf.page_break_trigger - pdf.get_y()) // 6)
+        if room < 2:
+            pdf.add_page()
+            continue
+        part, lines = lines[:room], lines[room:]
+        height = 6 * len(part)
+        x, y = pdf.get_x(), pdf.get_y()
+        pdf.multi_cell(LABEL_W, height, label if first else f"{label}（续）", border=1, new_x="RIGHT", new_y="TOP")
+        pdf.set_xy(x + LABEL_W, y)
+        pdf.multi_cell(width, 6, "\n".join(part), border=1, new_x="LMARGIN", new_y="NEXT")
+        first = False
 
 
 def print_case(work: Work, case_id: str, target: Path, *, unit_name: str) -> int:

@@ -190,6 +190,8 @@ def write_notice(
                 review += f"。群众意见：{detail.review_words}"
             _label_block(pdf, "群众点评", review)
         ask = "群众对工程质量和资金使用有意见的"
+    # the day it goes up is not counted (as for every period counted in days in civil law), so 7 days from
+    # 3月1日 run to 3月8日
     days = f"{cn_date(today)}至{cn_date(today + dt.timedelta(days=NOTICE_DAYS))}"
     where = detail.contact or f"{detail.village_name}村民委员会或群众工作室"
     pdf.ln(2)

@@ -59,7 +59,12 @@ def month_facts(session: Session, village_code: str, month: dt.date) -> dict[str
     due, done, late = session.execute(steps).one()
     states = session.execute(
         select(
-            func.count().filter(or_(Project.started_on.is_(None), Project.started_on > last)),
+            # 计划 at the month's end: not started by then, and entered by then (a project entered in
+            # September was no plan of March's; one started in March and entered later counts by its dates)
+            func.count().filter(
+                or_(Project.started_on.is_(None), Project.started_on > last),
+                func.date(Project.created_at) <= last.isoformat(),
+            ),
             func.count().filter(
                 Project.started_on <= last, or_(Project.completed_on.is_(None), Project.completed_on > last)
             ),

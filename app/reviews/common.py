@@ -10,6 +10,7 @@ import datetime as dt
 import re
 
 from app.accounts import can
+from app.codes import to_halfwidth
 from app.errors import UserError
 from app.ownership import period_problem
 from app.work import Work
@@ -46,7 +47,7 @@ def month_end(month: dt.date) -> dt.date:
 
 def parse_period(text: str, *, field: str = "period") -> str:
     """``2026H1`` / ``2026h2`` → ``2026H1``, or a Chinese refusal naming the field."""
-    period = (text or "").strip().upper()
+    period = to_halfwidth(text or "").strip().upper()  # ２０２４Ｈ１ typed with a Chinese IME is 2024H1
     problem = period_problem(period)
     if problem:
         raise UserError(f"{problem}（填的是“{text}”）", field=field)

@@ -223,12 +223,13 @@ def _ballot(pdf: FPDF, w: CadreWork, title: str, top: float, height: float) -> N
     pdf.set_font(FONT, size=14)
     pdf.cell(0, 8, title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=11)
-    pdf.cell(
+    pdf.multi_cell(  # the 职务 last, and wrapped when long (the village's name was cut off the paper)
         0,
-        7,
-        f"被评议干部：{w.name}　　职务：{w.title}　　驻在村：{w.village_name}",
+        6.5,
+        f"被评议干部：{w.name}　　驻在村：{w.village_name}　　职务：{w.title}",
         new_x="LMARGIN",
         new_y="NEXT",
+        wrapmode=WrapMode.CHAR,
     )
     pdf.ln(1)
     pdf.set_font(FONT, size=10)

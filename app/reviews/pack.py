@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app import charts, reports
 from app.aid import facts as aid_facts
 from app.keycases import facts as keycases_facts
+from app.keycases.cases import may_see
 from app.projects import facts as projects_facts
 from app.reviews import facts as reviews_facts
 from app.reviews.common import month_end, require_town
@@ -137,10 +138,12 @@ def build(work: Work, month: dt.date, *, today: dt.date | None = None) -> Pack:
     period = reports.Period(month, month_end(month))
     report = reports.compute(work, period, today=today)
     year = reports.year_charts(work, month.year)
+    # 包案 are sensitive: counted only for the roles that may see them, as everywhere (docs/keycases.md)
+    facts = [(title, fn) for title, fn in PACK_FACTS if fn is not keycases_facts.month_facts or may_see(work)]
     sections = []
     for f in report.villages:
         groups = village_groups(report, f)
-        for title, fn in PACK_FACTS:
+        for title, fn in facts:
             got = fn(work.session, f.village_code, month)
             if got:
                 groups.append(FactGroup(title, list(got.items())))

@@ -145,6 +145,7 @@ class AidForm(FitsScreen, KeepsDraft, QDialog):
             "policy": self.policy,
             "giver": self.giver,
             "entry_id": self.entry,
+            "note": self.note,
         }
         self.by_cadre.toggled.connect(self._giver_mode)
         if record is not None:
