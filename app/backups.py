@@ -10,6 +10,7 @@ workspace key, as the database is; the key is the caller's, unwrapped by a sign-
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import sys
 from collections.abc import Callable
@@ -64,11 +65,15 @@ def backup_to(ws: Workspace, out: Path | str | None = None) -> Path:
         raise UserError(f"{out} 已经存在：请换一个文件名，或先把旧文件移走", field="out")
     if not out.parent.is_dir():
         raise UserError(f"文件夹 {out.parent} 不存在（U 盘可能没有插好）", field="out")
+    made = None
     try:
         made = backups.copy_file(ws.db_path, out, ws.key)
+        backups.keep_slots(ws.slots_file, made)  # (its key slots beside it: a file of their own)
     except (FileNotFoundError, NotADirectoryError):
+        if made is not None:  # a backup without its key slots opens with no password: not left as one
+            with contextlib.suppress(OSError):
+                made.unlink()
         raise folder_gone(out) from None
-    backups.keep_slots(ws.slots_file, made)
     return made
 
 

@@ -32,6 +32,9 @@ class TodoItem:
     page: str = ""  # PageSpec key to open
     record_id: str | None = None
     group: str = ""  # a heading the item is listed under (at a town: the office a demand was referred to)
+    # a line that stands for several (另有 N 条…): how many, and how many of them are overdue
+    count: int = 1
+    overdue_count: int = 0
 
 
 def collect(work: Work, today: dt.date | None = None) -> list[TodoItem]:

@@ -105,3 +105,20 @@ def test_opening_a_damaged_database_offers_the_newest_backup(qtbot, village_ws, 
         assert files.summarize(ws.db_path, ws.key).counts["household"] == 1
     finally:
         ws.close(daily_backup=False)
+
+
+def test_a_backup_refused_says_so_on_the_status_line_too(
+    qtbot, village_ws, village_admin, tmp_path, monkeypatch
+):
+    """A stick that is full or read-only: the box says why, and the line under it no longer says
+    “正在备份…” as if it were still at it."""
+    from PySide6.QtWidgets import QMessageBox
+
+    said = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: said.append(a[2]))
+    window = MainWindow(AppContext(village_ws, village_admin))
+    qtbot.addWidget(window)
+    box = window.open_page("settings").backup_box
+    box.backup_to(tmp_path / "gone" / "备份.db")  # the stick's folder is not there
+    qtbot.waitUntil(lambda: bool(said), timeout=20_000)
+    assert "不存在" in said[0] and box.status.text() == "备份没有完成"

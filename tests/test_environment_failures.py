@@ -406,3 +406,51 @@ def test_a_workspace_folder_named_with_percent_or_hash_keeps_its_database_in_it(
         assert again.require_station().name == "测试村"
     finally:
         again.close()
+
+
+def test_a_stick_pulled_out_while_a_bundle_receipt_or_backup_is_written_is_said_in_chinese(
+    village_ws, tmp_path, monkeypatch
+):
+    """The folder checked first, then gone while the file is written (a stick pulled out): bundles and
+    receipts were a FileNotFoundError traceback, a backup's key slots beside it one too (and the backup
+    stayed, unopenable without them)."""
+    from app import backups
+    from app.sync import bundle
+
+    with pytest.raises(EnvironmentFailure, match="U 盘可能被拔出"):
+        bundle.write_atomically(tmp_path / "gone" / "x.mqb", b"data", lambda _b: None)
+    stick = tmp_path / "stick"
+    stick.mkdir()
+
+    def pulled(*_a, **_k):
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(backups.backups, "keep_slots", pulled)
+    with pytest.raises(EnvironmentFailure, match="U 盘可能被拔出"):
+        backups.backup_to(village_ws, stick / "备份.db")
+    assert list(stick.iterdir()) == []  # no backup without its key slots
+
+
+def test_a_full_disk_at_the_import_says_it_is_this_computers_not_a_stick(
+    town_ws, village_ws, tmp_path, monkeypatch
+):
+    from app.sync import importer
+    from app.sync.export import export_bundles
+
+    from tests.sync_support import content_dump
+
+    enroll_village(village_ws, town_ws, tmp_path)
+    add_household(village_ws, "李一")
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (up,) = export_bundles(village_ws, stick)
+    before = content_dump(town_ws)
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(importer, "write_backup", full)
+    with pytest.raises(EnvironmentFailure) as said:
+        importer.import_bundles(town_ws, [up.path])
+    assert "这台电脑存放民情簿数据的磁盘" in said.value.message and "U 盘" not in said.value.message
+    assert content_dump(town_ws) == before

@@ -724,6 +724,31 @@ def test_a_receipt_goes_from_the_town_to_a_village_only(town_of_two, tmp_path):
         export_receipts(a, stick)
 
 
+def test_a_stick_full_after_some_receipts_says_which_are_written(town_of_two, tmp_path, monkeypatch):
+    import errno
+
+    from app.errors import EnvironmentFailure
+    from app.sync import bundle
+
+    _a, _b, town, _stick, _a_up, _ha, _hb = town_of_two
+    out = tmp_path / "receipts"
+    out.mkdir()
+    real, calls = bundle.write_atomically, []
+
+    def fills_up(path, data, verify):
+        calls.append(path)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, data, verify)
+
+    monkeypatch.setattr(bundle, "write_atomically", fills_up)
+    with pytest.raises(EnvironmentFailure) as full:
+        export_receipts(town, out)
+    first = [p.name for p in out.iterdir()]
+    assert len(first) == 1 and "已写好 1 个村的回执" in full.value.message and "满" in full.value.message
+    assert "再写一次回执即可" in full.value.message
+
+
 def test_a_receipt_cannot_acknowledge_changes_not_yet_made(town_of_two, tmp_path):
     a, _b, town, stick, _a_up, _ha, _hb = town_of_two
     from app.sync import receipts

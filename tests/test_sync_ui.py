@@ -108,6 +108,8 @@ def test_town_wizard_imports_a_folder_and_shows_board_and_one_conflict(
     qtmodeltester.check(page.board.model)
     assert page.board.model.rows[0][1] == "张家村"
 
+    from app.sync import status
+
     page.tabs.setCurrentWidget(page.conflicts)
     conflicts = page.conflicts
     assert conflicts.model.rowCount() == 1
@@ -116,6 +118,12 @@ def test_town_wizard_imports_a_folder_and_shows_board_and_one_conflict(
     assert conflicts.items[0].local["head_name"] in described
     qtmodeltester.check(conflicts.model)
     qtmodeltester.check(conflicts.fields)
+    c = conflicts.items[0]
+    listed = conflicts.fields.fields
+    assert listed[: len(c.differing)] == c.differing  # what differs first: the rows to decide
+    assert not any(f == "id" or f.endswith("_id") for f in listed if f not in c.differing)
+    assert conflicts.model.rows[0][5] == "、".join(status.field_words(f) for f in c.differing)
+    assert "备注" in conflicts.model.rows[0][5]  # in Chinese, not notes
     notes_row = conflicts.fields.fields.index("notes")
     conflicts.fields.setData(conflicts.fields.index(notes_row, 3), 2, 10)  # CheckStateRole = 10, Checked = 2
     page.grab().save(str(tmp_path / "town-conflicts.png"))

@@ -114,8 +114,16 @@ def test_referred_demands_are_listed_one_by_one_under_their_office_and_open_the_
     assert all(i.due == on + dt.timedelta(days=diary_todo.TOWN_REPLY_DAYS) for i in rows)
     assert "已等 7 天" in rows[0].detail and "请审核" in rows[0].detail
     assert (more.title, more.record_id) == ("另有 2 条上报民政办的诉求待答复", "office:民政办")
+    assert (more.count, more.overdue_count) == (2, 0)  # the heading counts the 2 it stands for
     late = _items(town, on + dt.timedelta(days=16), "demand_referred")
     assert {i.severity for i in late if i.record_id.startswith("referral:")} == {"overdue"}
+    more = late[-1]  # the two not listed have waited as long: counted overdue in the heading
+    assert (more.title, more.count, more.overdue_count) == (
+        "另有 2 条上报民政办的诉求待答复（其中 2 条已逾期）",
+        2,
+        2,
+    )
+    assert sum(i.count for i in late) == diary_todo.MAX_REFERRED_PER_OFFICE + 2
 
 
 def test_each_offices_oldest_referrals_are_those_of_the_whole_list_in_order(town):
@@ -435,3 +443,21 @@ def test_dates_a_village_typed_ahead_cannot_push_the_towns_deadlines_away(town):
     assert case.due == rules.add_months(imported, 1) and case.severity == "overdue"
     (demand,) = _items(town, later, "demand_referred")
     assert demand.severity == "overdue" and "已等 40 天" in demand.detail
+
+
+def test_the_headings_count_the_referrals_not_listed_too(town, qtbot):
+    """The heading said “村里上报的诉求（按科室）（80，已逾期 80）” over 313 waiting: it counted the lines
+    shown. It counts every demand, those under “另有 N 条” too, and the overdue among them."""
+    from ui.context import AppContext
+    from ui.home import HomePage
+
+    on = dt.date(2026, 3, 1)
+    _refer(town, diary_todo.MAX_REFERRED_PER_OFFICE + 2, "民政办", on)
+    page = HomePage(AppContext(town, _admin(town)), today=on + dt.timedelta(days=16))
+    qtbot.addWidget(page)
+    page.refresh()
+    qtbot.waitUntil(page.ready)
+    headings = [page.tree.topLevelItem(i).text(0) for i in range(page.tree.topLevelItemCount())]
+    n = diary_todo.MAX_REFERRED_PER_OFFICE + 2
+    assert f"村里上报的诉求（按科室）（{n}，已逾期 {n}）" in headings, headings
+    assert page.summary.text().startswith(f"共 {sum(i.count for i in page.items)} 项")

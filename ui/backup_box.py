@@ -125,6 +125,8 @@ class BackupBox(QGroupBox):
 
         self.status.setText("正在备份…")
         self.task = run_in_background(self, "备份到 U 盘", work, done)
+        # refused, failed or cancelled: the line no longer says it is backing up (the box said why)
+        self.task.done.connect(lambda result: result is None and self.status.setText("备份没有完成"))
         return self.task
 
     # -- restore ------------------------------------------------------------------------------------

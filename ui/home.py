@@ -162,7 +162,8 @@ class HomePage(QWidget):
         self.empty.setVisible(not has_items)
         if self.ctx.is_town:
             self.empty.setText(TOWN_EMPTY)
-        self.summary.setText(f"共 {len(self.items)} 项，选中后按回车（或双击）打开。" if has_items else "")
+        total = sum(i.count for i in self.items)
+        self.summary.setText(f"共 {total} 项，选中后按回车（或双击）打开。" if has_items else "")
         if has_items:
             first = self.tree.topLevelItem(0)
             while first.childCount():
@@ -211,9 +212,10 @@ class HomePage(QWidget):
             members = [i for i in self.items if i.kind == kind]
             if not members:
                 continue
-            real = [i for i in members if not (i.record_id or "").startswith("office:")]
-            late = sum(1 for i in real if i.severity == "overdue")
-            count = f"{len(real)}" + (f"，已逾期 {late}" if late else "")
+            # every one counted, those under a "另有 N 条" line too
+            total = sum(i.count for i in members)
+            late = sum(1 for i in members if i.severity == "overdue") + sum(i.overdue_count for i in members)
+            count = f"{total}" + (f"，已逾期 {late}" if late else "")
             section = self._heading(f"{label}（{count}）")
             self.tree.addTopLevelItem(section)
             parents: dict[str, QTreeWidgetItem] = {}
@@ -244,7 +246,7 @@ class HomePage(QWidget):
                 members += [i for i in self.items if i.severity not in {g[0] for g in GROUPS}]
             if not members:
                 continue
-            group = QTreeWidgetItem([f"{label}（{len(members)}）"])
+            group = QTreeWidgetItem([f"{label}（{sum(i.count for i in members)}）"])
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
             font = group.font(0)
             font.setBold(True)

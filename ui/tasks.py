@@ -75,6 +75,10 @@ class BackgroundTask(QObject):
             self.dialog.setWindowTitle(title)
             self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
             self.dialog.setMinimumDuration(300)
+            # closed by the task's end only: Qt resets and hides it whenever a step reports done == total
+            # (0 of 0 while busy, 1 of 1 between bundles), and the window under it was usable again
+            self.dialog.setAutoReset(False)
+            self.dialog.setAutoClose(False)
             self.dialog.canceled.connect(self.cancel_event.set)
         self.signals.progress.connect(self._on_progress)
         self.signals.finished.connect(self._on_finished)

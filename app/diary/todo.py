@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, func, select, text
 
 from db import vocab
 from db.models import Demand, Household
@@ -46,6 +46,19 @@ def town_items(work: Work, today: dt.date) -> list[TodoItem]:
         select(Demand.id, Demand.changed_station, Demand.version).where(Demand.id.in_(shown))
     ):
         arrival[demand_id] = arrival_day(work, station, version)
+    # the ones not listed that have waited too long, so that the heading counts them all (it said 80 of 313)
+    late_unshown = dict(
+        work.session.execute(
+            select(Demand.referred_office, func.count())
+            .where(
+                Demand.deleted_at.is_(None),
+                Demand.status == vocab.REFERRED,
+                Demand.referred_on < today - dt.timedelta(days=TOWN_REPLY_DAYS),
+                Demand.id.not_in(shown),
+            )
+            .group_by(Demand.referred_office)
+        ).all()
+    )
     items = []
     for office in vocab.TOWN_OFFICES:
         rows = by_office.get(office, [])
@@ -75,16 +88,19 @@ def town_items(work: Work, today: dt.date) -> list[TodoItem]:
             )
         more = waiting.get(office, 0) - len(rows)
         if more > 0:
+            late = late_unshown.get(office, 0)
             items.append(
                 TodoItem(
                     "demand_referred",
-                    f"另有 {more} 条上报{office}的诉求待答复",
+                    f"另有 {more} 条上报{office}的诉求待答复" + (f"（其中 {late} 条已逾期）" if late else ""),
                     "打开这个科室的全部上报诉求",
                     None,
                     "normal",
                     "diary",
                     f"office:{office}",
                     office,
+                    count=more,
+                    overdue_count=late,
                 )
             )
     return items
@@ -145,6 +161,7 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
                 None,
                 "normal",
                 "diary",
+                count=mine - MAX_OVERDUE_ITEMS,
             )
         )
     if is_admin:
@@ -196,6 +213,7 @@ def todo_items(work: Work, today: dt.date) -> list[TodoItem]:
                 None,
                 "warning",
                 "diary",
+                count=len(due) - MAX_OVERDUE_ITEMS,
             )
         )
     return items
@@ -275,6 +293,7 @@ def _feedback_wanted(work: Work, today: dt.date, is_admin: bool) -> list[TodoIte
                 None,
                 "normal",
                 "diary",
+                count=total - MAX_OVERDUE_ITEMS,
             )
         )
     return items

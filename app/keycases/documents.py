@@ -62,7 +62,9 @@ def _row(pdf: FPDF, label: str, text: str) -> None:
         part, lines = lines[:room], lines[room:]
         height = 6 * len(part)
         x, y = pdf.get_x(), pdf.get_y()
-        pdf.multi_cell(LABEL_W, height, label if first else f"{label}（续）", border=1, new_x="RIGHT", new_y="TOP")
+        pdf.multi_cell(
+            LABEL_W, height, label if first else f"{label}（续）", border=1, new_x="RIGHT", new_y="TOP"
+        )
         pdf.set_xy(x + LABEL_W, y)
         pdf.multi_cell(width, 6, "\n".join(part), border=1, new_x="LMARGIN", new_y="NEXT")
         first = False

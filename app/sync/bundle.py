@@ -18,6 +18,7 @@ whose ``reason`` starts with one of the words in :data:`REASONS`.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import functools
 import hashlib
 import json
@@ -36,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from app.errors import os_error_text
+from app.errors import folder_gone, os_error_text
 from app.sync import gate, keys
 from app.sync.gate import REASONS as REASONS  # re-exported: callers name them here
 from app.sync.gate import BundleRejected as BundleRejected
@@ -300,6 +301,11 @@ def read_file(path: Path) -> bytes:
         raise BundleRejected(f"文件不完整：无法读取 {path}（{os_error_text(exc)}）") from None
 
 
+def _unlink_quietly(path: Path) -> None:
+    with contextlib.suppress(OSError):  # (on a stick that is gone there is nothing left to remove)
+        path.unlink(missing_ok=True)
+
+
 def write_atomically(out: Path, data: bytes, verify: Callable[[bytes], object]) -> Path:
     """Write to a temp name in the same folder, fsync, read back and ``verify(bytes)``, then rename.
 
@@ -316,8 +322,11 @@ def write_atomically(out: Path, data: bytes, verify: Callable[[bytes], object]) 
             raise OSError("read-back differs")
         verify(back)
         os.replace(tmp, out)
+    except (FileNotFoundError, NotADirectoryError):  # the folder went away: a stick pulled out
+        _unlink_quietly(tmp)
+        raise folder_gone(out) from None
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _unlink_quietly(tmp)
         raise
     try:
         fd = os.open(out.parent, os.O_RDONLY)

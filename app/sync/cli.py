@@ -335,12 +335,12 @@ def _cmd_receipt_import(args: argparse.Namespace) -> int:
 
 def _cmd_conflict_list(args: argparse.Namespace) -> int:
     from app.sync.conflicts import list_conflicts
-    from app.sync.status import record_label
+    from app.sync.status import field_words, record_label
 
     rows = _with_ws(args, lambda ws: list_conflicts(ws, open_only=not args.all))
     lines = [
         f"#{c.id} {record_label(c.record_type)}（{c.village_code}，来自 {c.incoming_station_name}）"
-        f" 不同字段：{'、'.join(c.differing) or '无'}"
+        f" 不同字段：{'、'.join(field_words(f) for f in c.differing) or '无'}"
         for c in rows
     ] or ["没有待处理的冲突"]
     emit(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import datetime as dt
+import errno
 import functools
 import gc
 import hashlib
@@ -46,6 +47,7 @@ from app import attachments, ownership
 from app.attachments import store_blobs
 from app.dates import cn_time, local_offset
 from app.diary.acknowledgement import rehash_translated
+from app.errors import EnvironmentFailure
 from app.indexing import catch_up_indexes
 from app.mediation import legacy
 from app.sync import bundle, gate, keys, records
@@ -276,7 +278,17 @@ def import_bundles(
                 # bundle is read and verified); bundles that were all imported before need none
                 if progress:
                     progress(0, len(files), "导入前先备份数据库…")
-                write_backup(ws.db_path, ws.backups_dir, "before-import", ws.key, slots_file=ws.slots_file)
+                try:
+                    write_backup(
+                        ws.db_path, ws.backups_dir, "before-import", ws.key, slots_file=ws.slots_file
+                    )
+                except OSError as exc:  # this computer's disk (not a stick): said as such
+                    if exc.errno != errno.ENOSPC:
+                        raise
+                    raise EnvironmentFailure(
+                        f"这台电脑存放民情簿数据的磁盘（{ws.root}）已经满了：导入前的备份写不下，所以没有导入，"
+                        "数据没有任何改动。请删除这个磁盘上不需要的文件，腾出空间（至少是数据库大小的两倍）后再导入"
+                    ) from None
             for n, path in enumerate(files):
                 if progress:
                     progress(n, len(files), f"正在导入 {path.name}（{n + 1}/{len(files)}）")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from db.base import utcnow
 from db.models import Station, StationCounter, SyncPeer, SyncRejection
 
-from app.errors import UserError, os_error_text
+from app.errors import EnvironmentFailure, UserError, environment_failure, os_error_text
 from app.sync import bundle, gate, keys, records
 from app.sync.common import ensure_peer, local_station, peer_stations, raise_if_busy
 from app.sync.gaps import coverage, received_from
@@ -60,7 +60,7 @@ def export_receipts(
         raise UserError("回执由乡镇导出；村里上报的包本身就是它收到乡镇下发包的回执，不需要另导回执")
     today = today or dt.date.today()
     sign_key = keys.load_sign_key(ws.keys_dir, ws.key)
-    results = []
+    results: list[ReceiptExport] = []
     for peer in peer_stations(ws):
         if village and village not in (peer.code, peer.id, peer.name):
             continue
@@ -102,7 +102,18 @@ def export_receipts(
         while path.exists():
             n += 1
             path = out_dir / f"{stem}-{n}{RECEIPT_SUFFIX}"
-        bundle.write_atomically(path, data, lambda back: json.loads(back.decode("utf-8")))
+        try:
+            bundle.write_atomically(path, data, lambda back: json.loads(back.decode("utf-8")))
+        except (OSError, EnvironmentFailure) as exc:
+            failure = environment_failure(exc)
+            if failure is None or not results:
+                raise
+            # a stick full after some: say which are on it, and that the rest are still to be written
+            written = "、".join(r.village for r in results)
+            raise EnvironmentFailure(
+                f"{failure.message}。已写好 {len(results)} 个村的回执（{written}），{peer.name}及以后的"
+                "还没有写：换一个有空间的 U 盘，再写一次回执即可（已写好的会再写一份，不影响）"
+            ) from None
         with ws.session() as s:
             ensure_peer(s, peer.id).last_receipt_export_at = utcnow()
         results.append(ReceiptExport(path, peer.name, peer.code, doc["through"], doc["last_seq"], len(got)))

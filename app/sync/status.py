@@ -75,6 +75,12 @@ _COMMON_FIELD_LABELS = {
 }
 
 
+def field_words(name: str) -> str:
+    """A column's name in Chinese alone when it has one (for a list of them), else the name."""
+    label = field_label(name)
+    return label.split("（")[0] if label != name else name
+
+
 def field_label(name: str) -> str:
     """A column name as users read it: the feature's own label when it has one, else the name."""
     from app.diary import entries

@@ -62,7 +62,7 @@ class ConflictsView(Base):
                     c.village_code,
                     status.describe(c.table_name, c.local) or status.describe(c.table_name, c.incoming),
                     c.incoming_station_name,
-                    "、".join(c.differing),
+                    "、".join(status.field_words(f) for f in c.differing),
                     fmt_time(c.detected_at),
                 )
                 for c in self.items

@@ -119,7 +119,10 @@ class ImportView(Base):
             self.set_paths([Path(self.drive.currentData())])
 
     def start(self) -> None:
+        if getattr(self, "task", None) is not None and not self.task.finished:
+            return  # one import at a time (a second click came before the progress box showed)
         paths, dry = list(self.paths), self.dry_run.isChecked()
+        self.import_btn.setEnabled(False)
         self.task = run_in_background(
             self,
             "导入上报包",
@@ -131,6 +134,7 @@ class ImportView(Base):
             **({} if dry else {"cancelled_text": CANCELLED_IMPORT}),
         )
         self.task.done.connect(lambda result: result is None and self.ctx.data_changed.emit("sync"))
+        self.task.done.connect(lambda _result: self.import_btn.setEnabled(bool(self.paths)))
 
     def show_report(self, report) -> None:
         rows = [
