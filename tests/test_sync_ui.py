@@ -98,7 +98,14 @@ def test_town_wizard_imports_a_folder_and_shows_board_and_one_conflict(
     wizard = page.importer
     wizard.set_paths([bundle_path.parent])
     wizard.import_btn.click()
+    first = wizard.task
+    assert not wizard.import_btn.isEnabled()  # one import at a time
+    wizard.start()  # (a second click that came before the progress box showed)
+    assert wizard.task is first
+    # the box stays until the import ends: Qt hid it whenever a step reported done == total
+    assert first.dialog is not None and not first.dialog.autoReset() and not first.dialog.autoClose()
     qtbot.waitUntil(lambda: wizard.model.rowCount() > 0, timeout=5000)
+    qtbot.waitUntil(wizard.import_btn.isEnabled, timeout=5000)
     qtmodeltester.check(wizard.model)
     statuses = {row[3] for row in wizard.model.rows}
     assert "已导入" in statuses or "已导入过" in statuses
