@@ -52,6 +52,7 @@ _COMMON_FIELD_LABELS = {
     "town_replied_by": "乡镇答复人",
     "feedback_verdict": "群众点评",
     "feedback_words": "群众原话",
+    "position": "顺序",
     "people_count": "涉及人数",
     "amount_fen": "金额（分）",
     "accepted_on": "受理日期",
