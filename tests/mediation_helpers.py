@@ -50,18 +50,23 @@ def tick_required(w, case_id):
             casefile.set_file_item(w, case_id, spec.key, present=True, pages=1)
 
 
+def sign_party(w, agreement_id, party_id, day):
+    """One party's 按指印 on the agreement."""
+    return agreement.sign(
+        w,
+        document_table="mediation_agreement",
+        document_id=agreement_id,
+        signer_role="当事人",
+        signer_name="",
+        party_id=party_id,
+        signed_on=day,
+        method="按指印",
+    )
+
+
 def sign_all(w, agreement_id, case_id, day):
     for p in registration.parties(w, case_id):
-        agreement.sign(
-            w,
-            document_table="mediation_agreement",
-            document_id=agreement_id,
-            signer_role="当事人",
-            signer_name="",
-            party_id=p.id,
-            signed_on=day,
-            method="按指印",
-        )
+        sign_party(w, agreement_id, p.id, day)
     agreement.sign(
         w,
         document_table="mediation_agreement",

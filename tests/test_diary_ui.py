@@ -114,47 +114,44 @@ def test_half_typed_entry_survives_closing_and_is_offered_back(qtbot, ctx):
     assert not again.draft_banner.isVisible()
 
 
+def _opened(qtbot, ctx):
+    dlg = EntryDialog(ctx, now=NOW)
+    qtbot.addWidget(dlg)
+    _show(qtbot, dlg)
+    return dlg
+
+
 def test_an_offered_draft_is_never_replaced_by_what_is_typed_before_choosing(qtbot, ctx):
     """A draft offered and neither restored nor discarded holds other work (丁凯祥's visit): typing in
     the new form, closing it, even saving another entry leave it on the disk, offered again; 放弃草稿
     drops it, and what was typed is kept from then on."""
     add_household(ctx.workspace, "张三丰")
-    dlg = EntryDialog(ctx, now=NOW)
-    qtbot.addWidget(dlg)
-    _show(qtbot, dlg)
+    dlg = _opened(qtbot, ctx)
     dlg.difficulties.insertPlainText("屋顶漏雨")
     qtbot.waitUntil(lambda: _drafts(ctx) != [], timeout=3000)
     dlg.close()
     kept = _drafts(ctx)
 
-    again = EntryDialog(ctx, now=NOW)
-    qtbot.addWidget(again)
-    _show(qtbot, again)
+    again = _opened(qtbot, ctx)
     assert again.draft_banner.isVisible() and "这里新写的不会顶替它" in again.draft_label.text()
     again.situation.insertPlainText("另一户的情况")
     qtbot.wait(1200)  # past the autosave's pause
     again.reject()
     assert _drafts(ctx) == kept  # the offered draft, untouched
 
-    third = EntryDialog(ctx, now=NOW)
-    qtbot.addWidget(third)
-    _show(qtbot, third)
+    third = _opened(qtbot, ctx)
     qtbot.keyClicks(third.participants.picker.edit, "zsf")
     qtbot.keyClick(third.participants.picker.edit, Qt.Key.Key_Return)
     third.situation.insertPlainText("另一户的情况")
     assert third.save() and len(_entries(ctx.workspace)) == 1
     assert _drafts(ctx) == kept  # saving other work does not throw it away
 
-    fourth = EntryDialog(ctx, now=NOW)
-    qtbot.addWidget(fourth)
-    _show(qtbot, fourth)
+    fourth = _opened(qtbot, ctx)
     fourth.situation.insertPlainText("第三户")
     qtbot.mouseClick(fourth.discard_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: _drafts(ctx) not in ([], kept), timeout=3000)  # now the new typing is kept
     fourth.reject()
-    fifth = EntryDialog(ctx, now=NOW)
-    qtbot.addWidget(fifth)
-    _show(qtbot, fifth)
+    fifth = _opened(qtbot, ctx)
     fifth.restore_draft()
     assert fifth.situation.toPlainText() == "第三户" and fifth.difficulties.toPlainText() == ""
 

@@ -15,7 +15,7 @@ from app.errors import UserError
 from app.mediation import agreement, monthly, recusal, registration, rules, states
 from app.mediation import documents as docs
 
-from tests.mediation_helpers import make_mediator, new_case, sign_all, step
+from tests.mediation_helpers import make_mediator, new_case, sign_all, sign_party, step
 
 D = dt.date
 
@@ -66,15 +66,7 @@ def test_one_signature_is_enough_to_fix_the_parties_and_an_unsigned_draft_is_not
         c, ag = _agreed(w, signed=False)
         registration.add_party(w, c.id, role="第三人", name="丙", sex="男", address="三组")  # a draft: fine
         li = next(p for p in registration.parties(w, c.id) if p.name == "李四")
-        agreement.sign(
-            w,
-            document_table="mediation_agreement",
-            document_id=ag.id,
-            signer_role="当事人",
-            signer_name="",
-            party_id=li.id,
-            signed_on=D(2026, 5, 6),
-        )
+        sign_party(w, ag.id, li.id, D(2026, 5, 6))
         with pytest.raises(UserError, match="调解协议书已有人签名，当事人不能再追加"):
             registration.add_party(w, c.id, role="第三人", name="丁", sex="男", address="四组")
         c2, _oral = _agreed(w, kind="口头")
