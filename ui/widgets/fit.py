@@ -130,7 +130,12 @@ def typeable_field(w: QWidget) -> bool:
         return False  # (the box's own line)
     if isinstance(w, QLineEdit | QPlainTextEdit | QTextEdit | QAbstractSpinBox) and w.isReadOnly():
         return False
-    return isinstance(w, _FIELDS) and w.isVisibleTo(w.window()) and w.isEnabled()
+    return (
+        isinstance(w, _FIELDS)
+        and w.isVisibleTo(w.window())
+        and w.isEnabled()
+        and w.focusPolicy() != Qt.FocusPolicy.NoFocus
+    )
 
 
 def focus_first_field(window: QWidget) -> None:
