@@ -13,7 +13,7 @@ from db.base import utcnow
 from db.models import Station, SyncPeer, User
 
 from app import accounts, audit
-from app.errors import UserError, environment_failure, os_error_text
+from app.errors import EnvironmentFailure, UserError, environment_failure, os_error_text
 from app.stations import station_card
 from app.sync import keys, station_cards
 from app.workspace import Workspace
@@ -209,7 +209,7 @@ def export_card(ws: Workspace, out: Path) -> Path:
         signature = station_cards.card_signature(card, ws.keys_dir, ws.key)
     try:
         return station_cards.write_card(card, out, signature)
-    except OSError as exc:
+    except (OSError, EnvironmentFailure) as exc:  # (a folder gone is said by the writer as such)
         failure = environment_failure(exc)
         advice = failure.message if failure else os_error_text(exc)
         raise UserError(f"无法写出工作站卡片 {out}：{advice or '请换一个位置'}", field="out") from None
