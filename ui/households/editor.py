@@ -326,6 +326,8 @@ class HouseholdDialog(FitsScreen, QDialog):
         ):
             b = QPushButton(text)
             b.clicked.connect(slot)
+            if text == "修改成员":
+                b.setToolTip("也可以在成员列表里选中一人按回车（Enter）")
             row.addWidget(b)
             if household_id is None and text not in ("添加成员", "修改成员"):
                 b.setEnabled(False)
