@@ -211,7 +211,7 @@ def export_card(ws: Workspace, out: Path) -> Path:
         return station_cards.write_card(card, out, signature)
     except (OSError, EnvironmentFailure) as exc:  # (a folder gone is said by the writer as such)
         failure = environment_failure(exc)
-        advice = failure.message if failure else os_error_text(exc)
+        advice = failure.message if failure else os_error_text(exc) if isinstance(exc, OSError) else ""
         raise UserError(f"无法写出工作站卡片 {out}：{advice or '请换一个位置'}", field="out") from None
 
 
