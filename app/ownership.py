@@ -633,6 +633,7 @@ def _value_fits(kind: str, value: object) -> bool:
 # thousands of distinct times: a regular expression per value would cost a tenth of its import).
 _DATE_CHARS = re.compile(r"[0-9\n-]*")
 _TIME_CHARS = re.compile(r"[0-9 T:.\n-]*")
+_TIME_LENGTHS = frozenset(range(19, 27))
 
 
 def _all_fit(kind: str, values: set[Any]) -> bool:
@@ -643,10 +644,9 @@ def _all_fit(kind: str, values: set[Any]) -> bool:
     if set(map(type, values)) != {str}:
         return False
     lengths = set(map(len, values))
+    shaped = lengths == {10} if kind == "date" else lengths <= _TIME_LENGTHS  # 2026-01-31[ 08:30:00[.ffffff]]
     chars = _DATE_CHARS if kind == "date" else _TIME_CHARS
-    if (lengths != {10} if kind == "date" else not lengths <= set(range(19, 27))) or not chars.fullmatch(
-        "\n".join(values)
-    ):
+    if not shaped or not chars.fullmatch("\n".join(values)):
         return False
     try:
         if kind == "date":

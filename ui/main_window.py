@@ -356,11 +356,10 @@ class MainWindow(QMainWindow):
         if hasattr(page, "focus_main"):
             page.focus_main()
             return
-        from ui.widgets.fit import typeable_field
+        from ui.widgets.fit import first_field
 
-        children = page.findChildren(QWidget)
-        target = next((w for w in children if typeable_field(w) and w.isVisibleTo(page)), None) or next(
-            (w for w in children if isinstance(w, QAbstractItemView) and w.isVisibleTo(page)), None
+        target = first_field(page) or next(
+            (w for w in page.findChildren(QAbstractItemView) if w.isVisibleTo(page)), None
         )
         if target is not None:
             target.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -8,7 +8,8 @@ Each section has the figures of the 统计报表 for the month, from ``app.repor
 
 :data:`PACK_FACTS` is the registry other practices plug into: ``(title, month_facts)`` where
 ``month_facts(session, village_code, month) -> dict[str, int]`` (``month`` the month's first day, a
-``datetime.date``; the keys are the Chinese labels printed, in the dict's order). One line each.
+``datetime.date``; the keys are the Chinese labels printed, in the dict's order). One line each; a
+practice whose facts only some roles may see adds ``may_see(work) -> bool`` as a third element.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from app.reviews.common import month_end, require_town
 from app.work import Work
 
 MonthFacts = Callable[[Session, str, dt.date], dict[str, int]]
+PackFacts = tuple[str, MonthFacts] | tuple[str, MonthFacts, Callable[[Work], bool]]
 
 
 def _aid_month_facts(session: Session, village_code: str, month: dt.date) -> dict[str, int]:
@@ -49,8 +51,8 @@ def _projects_month_facts(session: Session, village_code: str, month: dt.date) -
 
 
 # (title, month_facts): the practices' own facts per village, in this order (docs/architecture.md).
-PACK_FACTS: list[tuple[str, MonthFacts]] = [
-    ("联户包案", keycases_facts.month_facts),
+PACK_FACTS: list[PackFacts] = [
+    ("联户包案", keycases_facts.month_facts, may_see),  # 包案 are sensitive (docs/keycases.md)
     ("帮扶", _aid_month_facts),
     ("为民实事", _projects_month_facts),
     ("上月点评会决定", reviews_facts.month_facts),
@@ -138,8 +140,7 @@ def build(work: Work, month: dt.date, *, today: dt.date | None = None) -> Pack:
     period = reports.Period(month, month_end(month))
     report = reports.compute(work, period, today=today)
     year = reports.year_charts(work, month.year)
-    # 包案 are sensitive: counted only for the roles that may see them, as everywhere (docs/keycases.md)
-    facts = [(title, fn) for title, fn in PACK_FACTS if fn is not keycases_facts.month_facts or may_see(work)]
+    facts = [(entry[0], entry[1]) for entry in PACK_FACTS if len(entry) == 2 or entry[2](work)]
     sections = []
     for f in report.villages:
         groups = village_groups(report, f)

@@ -144,9 +144,14 @@ def focus_first_field(window: QWidget) -> None:
     current = window.focusWidget()
     if current is not None and typeable_field(current):
         return
-    first = next((w for w in window.findChildren(QWidget) if typeable_field(w)), None)
+    first = first_field(window)
     if first is not None:
         first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def first_field(root: QWidget) -> QWidget | None:
+    """The first field under ``root`` a person types into, in the order the form made them."""
+    return next((w for w in root.findChildren(QWidget) if typeable_field(w) and w.isVisibleTo(root)), None)
 
 
 class FittedDialog(FitsScreen, QDialog):
