@@ -236,25 +236,12 @@ def authenticate(
     user = session.scalars(
         select(User).where(User.username == username.strip(), User.village_code == work.unit_code)
     ).first()
-    failures = _recent_signins(session, user) if user is not None else []
-    if user is not None:
-        if len(failures) >= FREE_TRIES:
-            wait = LOCK_SECONDS - (now - failures[0][1]).total_seconds()
-            if wait > 0:
-                raise throttled(wait)
-    proven = user is not None and proven_user_id is not None and user.id == proven_user_id
-    if user is None or not (proven or verify_password(user.password_hash, password)):
-        if user is None:
-            audit.record(session, None, "signin.failed", detail="没有这个登录名")
-        else:
-            session.add(_signin_event(user, "signin.failed", now, signed_in=False))
-            if len(failures) + 1 == FREE_TRIES:
-                detail = f"连续 {FREE_TRIES} 次密码错误，此后每 {LOCK_SECONDS} 秒只能试一次"
-                session.add(_signin_event(user, "signin.locked", now, signed_in=False, detail=detail))
-        # The failed attempt must stay in the audit log although the caller's unit of work
-        # rolls back on the error below.
-        session.commit()
+    if user is None:
+        audit.record(session, None, "signin.failed", detail="没有这个登录名")
+        session.commit()  # (kept although the caller's unit of work rolls back on the error)
         raise UserError("登录名或密码不对，请重新输入")
+    proven = proven_user_id is not None and user.id == proven_user_id
+    _try_password(work, user, password, now, proven=proven, wrong="登录名或密码不对，请重新输入")
     if not user.active:
         raise UserError("这个账号已停用，请联系管理员")
     session.add(_signin_event(user, "signin", now, signed_in=True))
@@ -264,6 +251,36 @@ def authenticate(
     if slots is not None and slots.names.get(user.id) != user.display_name:
         remember_sign_in_names(work)  # a workspace from before the names were kept, or a renamed user
     return user
+
+
+def _try_password(
+    work: Work,
+    user: User,
+    password: str,
+    now: dt.datetime,
+    *,
+    proven: bool = False,
+    wrong: str,
+    field: str | None = None,
+) -> None:
+    """One try of ``user``'s password (a sign-in, or the 原密码 of a change): after :data:`FREE_TRIES`
+    wrong ones in a row, one try every :data:`LOCK_SECONDS`, refused without looking at the password
+    meanwhile; a wrong one is audit-logged (the lock too) and kept although the caller rolls back, and
+    raises ``wrong``."""
+    session = work.session
+    failures = _recent_signins(session, user)
+    if len(failures) >= FREE_TRIES:
+        wait = LOCK_SECONDS - (now - failures[0][1]).total_seconds()
+        if wait > 0:
+            raise throttled(wait)
+    if proven or verify_password(user.password_hash, password):
+        return
+    session.add(_signin_event(user, "signin.failed", now, signed_in=False))
+    if len(failures) + 1 == FREE_TRIES:
+        detail = f"连续 {FREE_TRIES} 次密码错误，此后每 {LOCK_SECONDS} 秒只能试一次"
+        session.add(_signin_event(user, "signin.locked", now, signed_in=False, detail=detail))
+    session.commit()
+    raise UserError(wrong, field=field)
 
 
 def reset_password(work: Work, user_id: str, new_password: str) -> None:
@@ -277,7 +294,8 @@ def reset_password(work: Work, user_id: str, new_password: str) -> None:
     audit.record(
         session, actor, "user.reset_password", table="user", record_id=user.id, fields=["password_hash"]
     )
-    wrap_key_for(work, user, new_password)
+    if user.active:  # a stopped account opens nothing: its slot comes back when it is started again
+        wrap_key_for(work, user, new_password)
 
 
 def set_active(work: Work, user_id: str, active: bool) -> None:
@@ -290,11 +308,7 @@ def set_active(work: Work, user_id: str, active: bool) -> None:
     if actor is not None and user.id == actor.id and not active:
         raise UserError("不能停用自己正在使用的账号")
     if not active and "admin" in user.role_set:
-        others = [
-            u for u in local_users(work, include_inactive=False) if "admin" in u.role_set and u.id != user.id
-        ]
-        if not others:
-            raise UserError("至少要保留一个启用的管理员账号")
+        _require_another_admin(work, user)
     user.active = active
     audit.record(
         session,
@@ -314,6 +328,17 @@ def set_active(work: Work, user_id: str, active: bool) -> None:
     elif not active:  # a stopped account no longer opens the database (once the stop is committed)
         work.after_commit(lambda: _update_slots(work, lambda slots, _key: slots.remove_account(user.id)))
     remember_sign_in_names(work)
+
+
+def _require_another_admin(work: Work, user: User) -> None:
+    """``user`` may stop being an administrator (stopped, or the role taken off) only while another
+    active one remains: with none, nobody could manage accounts or restore a backup, and the recovery
+    code resets only an administrator's password."""
+    others = [
+        u for u in local_users(work, include_inactive=False) if "admin" in u.role_set and u.id != user.id
+    ]
+    if not others:
+        raise UserError("至少要保留一个启用的管理员账号：请先把另一个账号设为管理员", field="roles")
 
 
 def update_user(
@@ -351,6 +376,8 @@ def update_user(
         changed.append("title")
     if roles is not None:
         new_roles = _check_roles(roles)
+        if "admin" in user.role_set and "admin" not in new_roles.split(",") and user.active:
+            _require_another_admin(work, user)
         if new_roles != user.roles:
             user.roles = new_roles
             changed.append("roles")
@@ -368,9 +395,9 @@ def change_own_password(work: Work, old_password: str, new_password: str) -> Non
     user = session.get(User, work.actor.id) if work.actor is not None else None
     if user is None or not user.active:
         raise UserError("找不到这个账号，或账号已停用")
-    if not verify_password(user.password_hash, old_password):
-        audit.record(session, user, "user.change_password.failed", table="user", record_id=user.id)
-        raise UserError("原密码不对，请重新输入", field="old_password")
+    # a wrong 原密码 counts as a wrong sign-in (a left-open window is not a way to guess it): the same
+    # throttle, and its audit row kept although the change is refused
+    _try_password(work, user, old_password, utcnow(), wrong="原密码不对，请重新输入", field="old_password")
     if new_password == old_password:
         raise UserError("新密码不能和原密码相同", field="password")
     _check_password(new_password)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from db import cipher
-from db.files import replace_atomically
+from db.files import private_dir, replace_atomically
 
 from app.work import Work
 
@@ -46,7 +46,8 @@ def draft_path(drafts_dir: Path, prefix: str, user: str, key: str) -> Path:
 def write_draft(work: Work, target: Path, payload: dict[str, Any]) -> Path:
     """``payload`` as JSON into ``target``: sealed with the workspace key, atomically."""
     drafts_dir = target.parent
-    drafts_dir.mkdir(parents=True, exist_ok=True)
+    if not drafts_dir.is_dir():
+        private_dir(drafts_dir)  # 0700 whatever the umask: it holds what residents said
     content = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
     if work.key is not None:
         content = cipher.seal(work.key, "draft", content, target.name)
@@ -95,17 +96,33 @@ def save_form_draft(
     return write_draft(work, target, payload)
 
 
+def side_key(key: str) -> str:
+    """A key of its own for what is typed into the form of ``key`` while an earlier draft of it is on offer
+    and neither restored nor discarded, so that neither replaces the other (:func:`of_key`)."""
+    return f"{key}_{dt.datetime.now():%Y%m%d%H%M%S%f}"
+
+
+def of_key(found: str, key: str) -> bool:
+    """Whether a draft kept under ``found`` is one of the form of ``key``: its own or one beside it."""
+    return found == key or (found.startswith(key + "_") and found[len(key) + 1 :].isdigit())
+
+
 def load_form_draft(work: Work, form: str, key: str) -> Draft | None:
-    """The user's draft of ``form`` for ``key``, if there is one that opens."""
+    """The user's newest draft of ``form`` for ``key`` (its own, or one kept beside it), if one opens."""
     target = draft_path(Path(work.paths.drafts), FORM_PREFIX, user_id(work), _form_key(form, key))
-    for path, payload in read_drafts(work, target.name):
+    found = []
+    for path, payload in read_drafts(work, target.stem + "*.json"):
         try:
-            if payload["form"] != form or payload["key"] != key or not isinstance(payload["data"], list):
+            if payload["form"] != form or not of_key(payload["key"], key):
                 continue
-            return Draft(key, path, dt.datetime.fromisoformat(payload["saved_at"]), payload["data"])
+            if not isinstance(payload["data"], list):
+                continue
+            found.append(
+                Draft(payload["key"], path, dt.datetime.fromisoformat(payload["saved_at"]), payload["data"])
+            )
         except (KeyError, TypeError, ValueError):
             continue
-    return None
+    return max(found, key=lambda d: d.saved_at, default=None)
 
 
 def discard_form_draft(work: Work, form: str, key: str) -> None:

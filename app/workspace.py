@@ -425,7 +425,14 @@ class Workspace:
         """The workspace's folders made, and the owner's only (residents' data: the folder, its database
         and journals, logs, backups); on a read-only or full disk, said for the workspace."""
         with self._said_for_the_workspace():
-            for sub in (self.root, self.logs_dir, self.backups_dir, self.attachments_dir, self.keys_dir):
+            for sub in (
+                self.root,
+                self.logs_dir,
+                self.backups_dir,
+                self.attachments_dir,
+                self.keys_dir,
+                self.drafts_dir,
+            ):
                 private_dir(sub)
 
     @contextlib.contextmanager

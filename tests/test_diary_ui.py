@@ -121,39 +121,61 @@ def _opened(qtbot, ctx):
     return dlg
 
 
+def _kept(ctx):
+    """What each kept draft holds, newest first: (its key is the form's own, 家庭情况, 困难问题)."""
+    return [
+        (d.key == "new", d.data.get("situation", ""), d.data.get("difficulties", "")) for d in _drafts(ctx)
+    ]
+
+
 def test_an_offered_draft_is_never_replaced_by_what_is_typed_before_choosing(qtbot, ctx):
     """A draft offered and neither restored nor discarded holds other work (丁凯祥's visit): typing in
-    the new form, closing it, even saving another entry leave it on the disk, offered again; 放弃草稿
-    drops it, and what was typed is kept from then on."""
+    the new form keeps a draft of its own beside it (a crash then loses neither), saving other work
+    leaves both, the newer is offered first; 恢复草稿 puts it back, 放弃草稿 drops only the offered one."""
     add_household(ctx.workspace, "张三丰")
     dlg = _opened(qtbot, ctx)
     dlg.difficulties.insertPlainText("屋顶漏雨")
     qtbot.waitUntil(lambda: _drafts(ctx) != [], timeout=3000)
     dlg.close()
-    kept = _drafts(ctx)
+    first = _drafts(ctx)
 
     again = _opened(qtbot, ctx)
     assert again.draft_banner.isVisible() and "这里新写的不会顶替它" in again.draft_label.text()
     again.situation.insertPlainText("另一户的情况")
-    qtbot.wait(1200)  # past the autosave's pause
+    qtbot.waitUntil(lambda: len(_drafts(ctx)) == 2, timeout=3000)  # kept at the pause, before any close
+    assert first[0] in _drafts(ctx)  # the offered draft, untouched
+    assert _kept(ctx) == [(False, "另一户的情况", ""), (True, "", "屋顶漏雨")]
     again.reject()
-    assert _drafts(ctx) == kept  # the offered draft, untouched
 
-    third = _opened(qtbot, ctx)
+    third = _opened(qtbot, ctx)  # the newer is offered
+    assert "另一户的情况" not in third.situation.toPlainText() and third.draft_banner.isVisible()
     qtbot.keyClicks(third.participants.picker.edit, "zsf")
     qtbot.keyClick(third.participants.picker.edit, Qt.Key.Key_Return)
-    third.situation.insertPlainText("另一户的情况")
+    third.situation.insertPlainText("第三户")
     assert third.save() and len(_entries(ctx.workspace)) == 1
-    assert _drafts(ctx) == kept  # saving other work does not throw it away
+    assert _kept(ctx) == [(False, "另一户的情况", ""), (True, "", "屋顶漏雨")]  # saving other work keeps both
 
     fourth = _opened(qtbot, ctx)
-    fourth.situation.insertPlainText("第三户")
-    qtbot.mouseClick(fourth.discard_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: _drafts(ctx) not in ([], kept), timeout=3000)  # now the new typing is kept
+    fourth.situation.insertPlainText("打字打到一半")
+    qtbot.waitUntil(lambda: len(_drafts(ctx)) == 3, timeout=3000)
+    fourth.restore_draft()  # what was typed meanwhile is replaced by the draft, on screen and on disk
+    assert fourth.situation.toPlainText() == "另一户的情况"
+    assert _kept(ctx) == [(False, "另一户的情况", ""), (True, "", "屋顶漏雨")]
+    assert fourth.save() is False  # (no household): the restored draft is kept under its own key
     fourth.reject()
+
     fifth = _opened(qtbot, ctx)
-    fifth.restore_draft()
-    assert fifth.situation.toPlainText() == "第三户" and fifth.difficulties.toPlainText() == ""
+    assert fifth.situation.toPlainText() == ""
+    qtbot.mouseClick(fifth.discard_button, Qt.MouseButton.LeftButton)  # drops the offered one only
+    assert _kept(ctx) == [(True, "", "屋顶漏雨")]
+    fifth.situation.insertPlainText("第五次")
+    qtbot.waitUntil(lambda: len(_drafts(ctx)) == 2, timeout=3000)  # now the new typing is kept
+    fifth.reject()
+    sixth = _opened(qtbot, ctx)
+    sixth.restore_draft()
+    assert sixth.situation.toPlainText() == "第五次" and sixth.difficulties.toPlainText() == ""
+    sixth.reject()
+    assert _kept(ctx) == [(False, "第五次", ""), (True, "", "屋顶漏雨")]  # the first is still there
 
 
 def test_tab_goes_down_the_form_through_each_demand(qtbot, ctx):

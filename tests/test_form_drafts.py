@@ -96,11 +96,12 @@ def test_an_offered_draft_outlives_typing_closing_and_saving_until_it_is_chosen(
     assert again.draft.banner.isVisible()
     again.statements.setPlainText("另一次调解")
     qtbot.wait(SAVE_AFTER_MS + 400)
+    files = sorted(village_ws.drafts_dir.glob("form-*.json"))
+    assert len(files) == 2 and kept.read_bytes() == first  # kept beside the offer, which is not replaced
     again.close()
-    assert kept.read_bytes() == first  # typed before choosing: the offer is not replaced
 
     third = _session_dialog(qtbot, ctx, case.id)
-    third.statements.setPlainText("另一次调解")
+    third.statements.setPlainText("第三次")
     third.place.setText("村委会")
 
     def save(values):
@@ -109,17 +110,21 @@ def test_an_offered_draft_outlives_typing_closing_and_saving_until_it_is_chosen(
 
     third.on_accept = save
     third.accept()
-    assert third.result_value is not None and kept.read_bytes() == first  # still offered next time
+    assert third.result_value is not None  # saved without choosing: both drafts are offered again
+    assert sorted(village_ws.drafts_dir.glob("form-*.json")) == files and kept.read_bytes() == first
     fourth = _session_dialog(qtbot, ctx, case.id)
-    fourth.statements.setPlainText("又一次")
-    fourth.draft.discard()
-    qtbot.wait(SAVE_AFTER_MS + 400)
-    (now,) = village_ws.drafts_dir.glob("form-*.json")
-    assert now.read_bytes() != first  # discarded: what is typed is kept from now on
+    fourth.draft.restore()
+    assert fourth.statements.toPlainText() == "另一次调解"  # the newer first
     fourth.close()
     fifth = _session_dialog(qtbot, ctx, case.id)
-    fifth.draft.restore()
-    assert fifth.statements.toPlainText() == "又一次"
+    fifth.statements.setPlainText("又一次")
+    fifth.draft.discard()  # drops the offered one only
+    qtbot.wait(SAVE_AFTER_MS + 400)
+    assert len(list(village_ws.drafts_dir.glob("form-*.json"))) == 2 and kept.read_bytes() == first
+    fifth.close()
+    sixth = _session_dialog(qtbot, ctx, case.id)
+    sixth.draft.restore()
+    assert sixth.statements.toPlainText() == "又一次"
 
 
 def test_a_draft_is_put_back_only_into_the_same_fields_and_an_untouched_dialog_keeps_none(

@@ -52,6 +52,9 @@ def test_search_finds_any_member_by_name_pinyin_every_reading_id_suffix_phone_an
     assert _ids(village_ws, "11010519491231002X") == [b.id]
     assert _ids(village_ws, "00001234") == [b.id]  # any phone, member's too
     assert _ids(village_ws, "6611234") == [c.id]
+    # as the 电话 column shows it, with its dash (or the area code in brackets)
+    assert _ids(village_ws, "0535-6611234") == [c.id] == _ids(village_ws, "（0535）6611234")
+    assert _ids(village_ws, "138-0000-1234") == [b.id]
     assert _ids(village_ws, "东头12") == [a.id]
     assert _ids(village_ws, "三组 zs") == [a.id]  # words are ANDed
     assert _ids(village_ws, "qqq") == []

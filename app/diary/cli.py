@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +19,8 @@ def _date_arg(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # written right, but no such day (2026-02-30)
+            raise argparse.ArgumentTypeError(f"日期“{text}”不存在，请检查月份和日子") from None
         raise argparse.ArgumentTypeError(f"日期“{text}”格式不对，请写成 2024-03-15") from None
 
 

@@ -13,7 +13,7 @@ from db import cipher, vocab
 from db.files import replace_atomically
 
 from app.diary.entries import HOME_VISIT, DemandInput, EntryInput, ParticipantInput
-from app.drafts import Draft, draft_path, read_drafts, user_id, write_draft
+from app.drafts import Draft, draft_path, of_key, read_drafts, user_id, write_draft
 from app.work import Work
 
 
@@ -49,7 +49,9 @@ def list_drafts(work: Work) -> list[Draft]:
 
 
 def load_draft(work: Work, key: str) -> Draft | None:
-    return next((d for d in list_drafts(work) if d.key == key), None)
+    """The newest draft of the form ``key`` is for ("new" or an entry's id): its own, or one kept beside it
+    while an earlier one was on offer (:func:`app.drafts.side_key`)."""
+    return next((d for d in list_drafts(work) if of_key(d.key, key)), None)
 
 
 def discard_draft(work: Work, key: str) -> None:

@@ -223,6 +223,7 @@ def save_entry(
             raise UserError("这篇日记已经群众签字认可，原文不能再改；如需更正或补充，请用“补记”", field=None)
         if entry.cadre_id != actor.id and "admin" not in actor.role_set:
             raise UserError("只能修改自己写的民情日记，请联系管理员", field=None)
+        _require_before_answers(session, entry.id, data.occurred_at.date())
     entry.occurred_at = data.occurred_at.replace(second=0, microsecond=0)
     entry.kind = data.kind
     entry.place = clean(data.place, 200)
@@ -239,6 +240,7 @@ def save_entry(
     _save_participants(session, entry, data.participants)
     _save_demands(session, entry, data, actor)
     session.flush()
+    _reopen_must_visits(session, entry)
     if entry.kind == HOME_VISIT:
         _close_must_visits(session, entry)
     audit.record(
@@ -262,6 +264,24 @@ def save_entry(
         ],
     )
     return _entry_detail(session, entry.id)
+
+
+def _require_before_answers(session: Session, entry_id: str, day: dt.date) -> None:
+    """An edit may not move the visit after a day one of its demands was answered, closed or referred on:
+    the ledger would show a reply before the demand was heard."""
+    answers = session.execute(
+        select(Demand.content, Demand.replied_on, Demand.closed_on, Demand.referred_on).where(
+            Demand.entry_id == entry_id, Demand.deleted_at.is_(None)
+        )
+    ).all()
+    for content, *days in answers:
+        first = min((d for d in days if d is not None), default=None)
+        if first is not None and day > first:
+            raise UserError(
+                f"诉求“{content[:20]}”在 {first:%Y-%m-%d} 已经答复、办结或上报，"
+                "走访日期不能晚于这一天，请检查日期",
+                field="occurred_at",
+            )
 
 
 def _save_participants(session: Session, entry: DiaryEntry, wanted: list[ParticipantInput]) -> None:
@@ -296,7 +316,8 @@ def _save_demands(session: Session, entry: DiaryEntry, data: EntryInput, actor: 
             select(Demand).where(Demand.entry_id == entry.id, Demand.deleted_at.is_(None))
         )
     }
-    first_household = data.participants[0].household_id if data.participants else None
+    visited = [p.household_id for p in data.participants]
+    first_household = visited[0] if visited else None
     seen = set()
     for position, d in enumerate(data.demands):
         row = existing.get(d.id) if d.id else None
@@ -306,17 +327,48 @@ def _save_demands(session: Session, entry: DiaryEntry, data: EntryInput, actor: 
         else:
             seen.add(row.id)
         row.position = position
+        household = d.household_id or row.household_id
+        if household not in visited:  # the entry moved to another household: its open demands go with it
+            household = first_household
+        if row.status != OPEN:
+            _keep_answered(row, d, household, position)
+            continue
         row.category = d.category
         row.content = clean(d.content)
         row.responsible_id = d.responsible_id or entry.cadre_id
         row.due_on = d.due_on
-        row.household_id = d.household_id or row.household_id or first_household
+        row.household_id = household
     for demand_id, row in existing.items():
         if demand_id in seen:
             continue
         if row.status != OPEN:
-            raise UserError(f"诉求“{row.content[:20]}”已经{row.status}，不能从日记里删除", field="demands")
+            raise UserError(
+                f"诉求“{row.content[:20]}”{_status_words(row.status)}，不能从日记里删除；"
+                "这条诉求留在日记里，如需说明请用“补记”",
+                field="demands",
+            )
         row.deleted_at = utcnow()
+
+
+def _status_words(status: str) -> str:
+    """“已答复” → “已经答复”, for a sentence (the status itself already says 已)."""
+    return "已经" + status.removeprefix("已")
+
+
+def _keep_answered(row: Demand, d: DemandInput, household: str | None, position: int) -> None:
+    """A demand already answered or closed is the town's and the resident's record as it was: the edit
+    may not change what was asked, by whom or for which household (the form shows it read-only)."""
+    if (
+        d.category != row.category
+        or clean(d.content) != row.content
+        or (d.due_on is not None and d.due_on != row.due_on)
+        or household != row.household_id
+    ):
+        raise UserError(
+            f"第 {position + 1} 条诉求“{row.content[:20]}”{_status_words(row.status)}，"
+            "它的内容、类别、期限和所在的户不能再改；如需更正请用“补记”",
+            field=f"demands:{position}",
+        )
 
 
 def _close_must_visits(session: Session, entry: DiaryEntry) -> None:
@@ -340,6 +392,37 @@ def _close_must_visits(session: Session, entry: DiaryEntry) -> None:
         ev.closed_by_entry_id, ev.closed_on = entry.id, entry.occurred_at.date()
 
 
+def _reopen_must_visits(session: Session, entry: DiaryEntry) -> None:
+    """The must-visit events this entry closed, when it no longer does (deleted, another household, not a
+    home visit, or a day before the event): closed again by the household's next live home visit on or
+    after the event's day, or open again, so the family comes back on 今日待办."""
+    events = list(
+        session.scalars(
+            select(MustVisitEvent).where(
+                MustVisitEvent.closed_by_entry_id == entry.id, MustVisitEvent.deleted_at.is_(None)
+            )
+        )
+    )
+    for ev in events:
+        visit = session.execute(
+            select(DiaryEntry.id, DiaryEntry.occurred_at)
+            .join(DiaryParticipant, DiaryParticipant.entry_id == DiaryEntry.id)
+            .where(
+                DiaryParticipant.household_id == ev.household_id,
+                DiaryParticipant.deleted_at.is_(None),
+                DiaryEntry.deleted_at.is_(None),
+                DiaryEntry.kind == HOME_VISIT,
+                DiaryEntry.occurred_at >= dt.datetime.combine(ev.occurred_on, dt.time()),
+            )
+            .order_by(DiaryEntry.occurred_at)
+            .limit(1)
+        ).first()
+        if visit is None:
+            ev.closed_by_entry_id, ev.closed_on = None, None
+        else:
+            ev.closed_by_entry_id, ev.closed_on = visit.id, visit.occurred_at.date()
+
+
 def delete_entry(work: Work, entry_id: str) -> None:
     """Soft delete (a tombstone that travels to the town). A signed entry cannot be deleted."""
     session, actor = work.session, work.actor
@@ -355,9 +438,14 @@ def delete_entry(work: Work, entry_id: str) -> None:
     now = utcnow()
     for d in session.scalars(select(Demand).where(Demand.entry_id == entry_id, Demand.deleted_at.is_(None))):
         if d.status != OPEN:
-            raise UserError(f"诉求“{d.content[:20]}”已经{d.status}，这篇日记不能删除")
+            raise UserError(
+                f"诉求“{d.content[:20]}”{_status_words(d.status)}，这篇日记不能删除；"
+                "如果日记记错了，请用“补记”写明"
+            )
         d.deleted_at = now
     entry.deleted_at = now
+    session.flush()
+    _reopen_must_visits(session, entry)
     audit.record(session, actor, "diary.delete", table="diary_entry", record_id=entry_id)
 
 

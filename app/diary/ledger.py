@@ -70,6 +70,11 @@ LEDGER_COLUMNS = [
 ]
 
 
+def _require_order(date_from: dt.date | None, date_to: dt.date | None) -> None:
+    if date_from and date_to and date_from > date_to:
+        raise UserError("开始日期晚于结束日期，请对调后重试", field="date_from")
+
+
 def export_ledger(
     work: Work,
     target: Path,
@@ -84,6 +89,7 @@ def export_ledger(
     target = check_target(target)
     today = today or dt.date.today()
     f = f or LedgerFilter()
+    _require_order(f.date_from, f.date_to)
     total = ledger_count(session, f)
     status = f"（{f.status}）" if f.status else ""
     names = village_names(work)
@@ -175,8 +181,7 @@ def export_diary(
     today = today or dt.date.today()
     f = f or DiaryFilter()
     f.date_from, f.date_to = date_from or f.date_from, date_to or f.date_to
-    if f.date_from and f.date_to and f.date_from > f.date_to:
-        raise UserError("开始日期晚于结束日期，请对调后重试", field="date_from")
+    _require_order(f.date_from, f.date_to)
     ids = diary_entry_ids(session, f, descending=False)
     names = village_names(work)
     book = LedgerBook(

@@ -68,7 +68,7 @@ from db.models import (
 )
 from db.queries.people import PersonHit, hit_query, hits
 from db.queries.projects import project_text_column
-from db.queries.words import search_words
+from db.queries.words import escape_like, search_words
 from db.vocab import CLOSED, OPEN, REFERRED, REPLIED, SIGNED_METHODS, TOWN_REPLIED
 
 R = TypeVar("R")
@@ -735,14 +735,20 @@ def _demand_select(
     if f.overdue_on:
         q = q.where(Demand.status != CLOSED, Demand.due_on < f.overdue_on)
     for term in search_terms(f.text):
-        like = f"%{term}%"
+        # a % or _ typed is looked for as itself, not as LIKE's wildcard
+        like = f"%{escape_like(term)}%"
         q = q.where(
             or_(
-                Demand.content.like(like),
-                Demand.reply.like(like),
-                Demand.handling.like(like),
-                Demand.referral_note.like(like),
-                Demand.town_reply.like(like),
+                *[
+                    column.like(like, escape="\\")
+                    for column in (
+                        Demand.content,
+                        Demand.reply,
+                        Demand.handling,
+                        Demand.referral_note,
+                        Demand.town_reply,
+                    )
+                ]
             )
         )
     key = LEDGER_SORTS.get(sort, DiaryEntry.occurred_at)

@@ -69,6 +69,7 @@ class MemberKeys:
 
 
 _NOT_DIGIT = re.compile(r"\D")
+_PHONE_AS_WRITTEN = re.compile(r"\+?\(?\d+(?:[-()]+\d+)+")  # 0535-6611858, (0535)6611858, 138-0000-1234
 
 
 def _digits(phone: str) -> str:
@@ -301,6 +302,8 @@ def term_phrase(term: str) -> str | None:
         return None  # one letter or digit selects half the village: wait for the next keystroke
     if len(term) == 1:
         return "^" + term + "^" if _is_cjk(term) else None  # one character: a surname
+    if _PHONE_AS_WRITTEN.fullmatch(term) and len(_digits(term)) >= 7:  # (3-2-101 is an address)
+        term = _digits(term)  # 0535-6611858 as the 电话 column shows it: the index holds its digits
     if re.fullmatch(r"\d+[xX]?", term):
         term = term.upper()
         if term.endswith("X") or len(term) == 2:

@@ -9,6 +9,7 @@ from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import CaseParty, MediationCase, Screening
+from db.queries.words import escape_like
 
 SORT_COLUMNS = {
     "case_number": (MediationCase.case_year, MediationCase.case_seq),
@@ -45,10 +46,6 @@ class CaseRow:
     village_code: str = ""
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def case_ids(
     session: Session, flt: CaseFilter = CaseFilter(), *, sort: str = "accepted_on", descending: bool = True
 ) -> list[str]:
@@ -63,7 +60,7 @@ def case_ids(
         q = q.where(MediationCase.village_code == flt.village_code)
     text = flt.text.strip()
     if text:
-        pattern = f"%{_escape_like(text)}%"
+        pattern = f"%{escape_like(text)}%"
         party = exists().where(
             CaseParty.case_id == MediationCase.id,
             CaseParty.deleted_at.is_(None),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from db.models import Household, Person
+from db.queries.words import escape_like
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,6 @@ def hits(session: Session, q: Select[*tuple[Any, ...]]) -> list[PersonHit]:
     return [PersonHit(*row) for row in rows]
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def find_persons(
     session: Session,
     text: str,
@@ -76,7 +73,7 @@ def find_persons(
     if village_code:
         q = q.where(Person.village_code == village_code)
     lowered = text.lower().replace(" ", "")
-    esc = _escape_like(lowered)
+    esc = escape_like(lowered)
     if re.fullmatch(r"[a-z]+", lowered):
         q = q.where(
             or_(
@@ -94,6 +91,6 @@ def find_persons(
             )
         )
     else:
-        q = q.where(Person.name.like(f"%{_escape_like(text)}%", escape="\\"))
+        q = q.where(Person.name.like(f"%{escape_like(text)}%", escape="\\"))
     q = q.order_by(Person.name).limit(limit)
     return hits(session, q)

@@ -12,3 +12,8 @@ def search_words(text: str | None) -> list[str]:
     into the box ended the full-text query's string early: SQLite refused the query, and the window
     showed the crash dialog."""
     return _CONTROL.sub(" ", text or "").split()
+
+
+def escape_like(text: str) -> str:
+    """``text`` for a LIKE pattern with ``escape="\\"``: a % or _ typed is looked for as itself."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -7,7 +7,7 @@ import datetime as dt
 import itertools
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,6 +33,7 @@ from db.queries.diary import person_hits
 
 from app.diary import drafts, entries
 from app.diary.demands import demand_categories
+from app.drafts import side_key
 from app.errors import UserError
 from app.informants import appointments as informant_svc
 
@@ -59,6 +60,9 @@ class _TextEdit(QPlainTextEdit):
         self.setTabChangesFocus(True)
         self.setPlaceholderText(placeholder)
         self.setFixedHeight(at_font_size(58))
+
+
+NO_DUE = QDate(2000, 1, 1)  # a 办理期限 box at its first day shows 不限: the demand has none
 
 
 class DemandRow(QFrame):
@@ -88,7 +92,11 @@ class DemandRow(QFrame):
         self.due.setCalendarPopup(True)
         self.due.setDisplayFormat("yyyy-MM-dd")
         self.due.setAccessibleName("办理期限")
+        # a demand saved with no 期限 shows none, and an edit keeps none (its first day stands for it)
+        self.due.setMinimumDate(NO_DUE)
+        self.due.setSpecialValueText("不限")
         self.remove = QPushButton("删除", self)
+        self.remove.setAutoDefault(False)  # (Enter in 诉求 does not take the row out)
         self.remove.clicked.connect(lambda: self.removed.emit(self))
         self.error = error_label(self)
         grid = QGridLayout(self)
@@ -112,10 +120,20 @@ class DemandRow(QFrame):
             self.category.currentText(),
             self.content.text(),
             self.responsible.currentData(),
-            pydate(self.due.date()),
+            None if self.due.date() == NO_DUE else pydate(self.due.date()),
             self.household_id,
             self.demand_id,
         )
+
+    def keep_as_answered(self, status: str) -> None:
+        """A demand already answered or closed: what was asked, by when and whose it is stay as they were
+        (the service refuses a change); it cannot be taken out of the entry either."""
+        for w in (self.category, self.due, self.remove):
+            w.setEnabled(False)
+        self.content.setReadOnly(True)
+        tip = f"这条诉求{status}，内容、类别和期限不能再改；如需更正请用“补记”"
+        for w in (self.category, self.content, self.due, self.remove):
+            w.setToolTip(tip)
 
     def set_value(self, d: entries.DemandInput) -> None:
         self.demand_id, self.household_id = d.id, d.household_id
@@ -126,8 +144,7 @@ class DemandRow(QFrame):
         i = self.responsible.findData(d.responsible_id)
         if i >= 0:
             self.responsible.setCurrentIndex(i)
-        if d.due_on:
-            self.due.setDate(qdate(d.due_on))
+        self.due.setDate(qdate(d.due_on) if d.due_on else NO_DUE)
 
 
 class EntryDialog(FitsScreen, QDialog):
@@ -149,7 +166,8 @@ class EntryDialog(FitsScreen, QDialog):
         self.entry_id = entry_id
         self.offer_signature = offer_signature
         self.signing: AcknowledgeDialog | None = None  # offered right after saving
-        self.draft_key = entry_id or "new"
+        self._base_key = entry_id or "new"
+        self.draft_key = self._base_key  # the offered draft's, or a key of its own beside it (save_draft_now)
         self._now = now
         self._loading = True
         self._attachment_paths: list[Path] = []
@@ -222,6 +240,7 @@ class EntryDialog(FitsScreen, QDialog):
         top.addWidget(QLabel("陪同"))
         top.addWidget(self.companions, 1)
         form.addRow("时间(&T)", self._with_error("occurred_at", top))
+        self._buddy(form, self.occurred_at)
         informant_row = QHBoxLayout()
         informant_row.addWidget(self.informant)
         self.informant_hint = QLabel("信息员打电话或当面反映的情况，由干部记下；走访对象可不选", self)
@@ -230,8 +249,10 @@ class EntryDialog(FitsScreen, QDialog):
         informant_row.addWidget(self.informant_hint, 1)
         self.informant_box = self._with_error("informant", informant_row)
         form.addRow("信息员(&I)", self.informant_box)
+        self._buddy(form, self.informant)
         self._form = form
         form.addRow("走访对象(&P)", self._with_error("participants", self.participants))
+        self._buddy(form, self.participants.picker.edit)
         form.addRow("家庭情况", self._with_error("situation", self.situation))
         form.addRow("困难问题", self._with_error("difficulties", self.difficulties))
         demands = QVBoxLayout()
@@ -274,6 +295,9 @@ class EntryDialog(FitsScreen, QDialog):
         layout.addLayout(buttons)
 
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+        for button in self.findChildren(QPushButton):  # Enter in 地点 or 陪同 presses none of them
+            button.setAutoDefault(False)
+            button.setDefault(False)
         self._tab_in_order()
         self.save_button.clicked.connect(self.save)
         self.cancel_button.clicked.connect(self.reject)
@@ -324,6 +348,16 @@ class EntryDialog(FitsScreen, QDialog):
 
     def _current_time(self) -> dt.datetime:
         return (self._now or dt.datetime.now()).replace(second=0, microsecond=0)
+
+    @staticmethod
+    def _buddy(form: QFormLayout, field: QWidget) -> None:
+        """The last row's label (时间(&T)) takes Alt+its letter to ``field`` itself, not to the box around it
+        (which takes no focus). A date and time is entered from its first part, the year."""
+        label = form.itemAt(form.rowCount() - 1, QFormLayout.ItemRole.LabelRole).widget()
+        assert isinstance(label, QLabel), "addRow with a text makes a label"
+        label.setBuddy(field)
+        if isinstance(field, QDateTimeEdit):
+            field.setCurrentSectionIndex(0)
 
     def _with_error(self, field: str, content) -> QWidget:
         box = QWidget(self)
@@ -499,13 +533,16 @@ class EntryDialog(FitsScreen, QDialog):
                 informant_id=e.informant_id,
             )
         )
+        for row, d in zip(self.demand_rows, e.demands, strict=True):
+            if d.status != vocab.OPEN:
+                row.keep_as_answered(d.status)
 
     # -- drafts ----------------------------------------------------------------------------------------
     def save_draft_now(self) -> None:
-        if self._draft is not None:
-            # a draft is offered and neither restored nor discarded: what is typed meanwhile never replaces it
-            self._draft_timer.stop()
-            return
+        if self._draft is not None and self.draft_key == self._draft.key:
+            # a draft is offered and neither restored nor discarded: what is typed meanwhile never replaces
+            # it, and is kept beside it under a key of its own (offered the next time, when it is the newer)
+            self.draft_key = side_key(self._base_key)
         entry = drafts.entry_to_draft(self.value())
 
         def save() -> None:
@@ -518,20 +555,28 @@ class EntryDialog(FitsScreen, QDialog):
 
     def _offer_draft(self) -> None:
         with self.ctx.work() as w:
-            self._draft = drafts.load_draft(w, self.draft_key)
+            self._draft = drafts.load_draft(w, self._base_key)
         if self._draft is not None:
+            self.draft_key = self._draft.key
             self.draft_banner.offer(self._draft.saved_at)
 
     def restore_draft(self) -> None:
         if self._draft is not None:
             self.set_value(drafts.draft_to_entry(self._draft.data))
+            if (
+                self.draft_key != self._draft.key
+            ):  # what was typed meanwhile is replaced, on screen and on disk
+                with self.ctx.work() as w:
+                    drafts.discard_draft(w, self.draft_key)
+                self.draft_key = self._draft.key
         self._draft = None
         self.draft_banner.hide()
         self.participants.setFocus()
 
     def discard_draft(self) -> None:
-        with self.ctx.work() as w:
-            drafts.discard_draft(w, self.draft_key)
+        if self._draft is not None:
+            with self.ctx.work() as w:
+                drafts.discard_draft(w, self._draft.key)
         self._draft = None
         self.draft_banner.hide()
         self._draft_timer.start()  # what was typed meanwhile is kept from now on
@@ -579,7 +624,8 @@ class EntryDialog(FitsScreen, QDialog):
             self.show_error(exc.field, exc.message)
             self.save_draft_now()
             return False
-        if self._draft is None:  # (an offered draft not restored holds other work: offered again next time)
+        if self._draft is None or self.draft_key != self._draft.key:
+            # (an offered draft not restored holds other work: offered again next time)
             with self.ctx.work() as w:
                 drafts.discard_draft(w, self.draft_key)
         self.entry_id = e.id

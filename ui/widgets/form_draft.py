@@ -204,6 +204,7 @@ class _KeptFields(QObject):
     ) -> None:
         super().__init__(owner)
         self.ctx, self.form, self.key = ctx, form, key
+        self.save_key = key  # the offered draft's, or one of its own beside it (:meth:`save_now`)
         self.fields = editors(root)
         self.parts = list(parts)
         self.opened_with = self._state()
@@ -242,23 +243,32 @@ class _KeptFields(QObject):
         with self.ctx.work() as w:
             self.draft = drafts.load_form_draft(w, self.form, self.key)
         if self.draft is not None and _kinds(self.draft.data) == [kind for kind, _v in self.opened_with]:
+            self.save_key = self.draft.key
             self.banner.offer(self.draft.saved_at)
         else:
             self.draft = None
 
+    def _offered_only(self) -> bool:
+        """A draft is on offer and nothing typed since was kept beside it."""
+        return self.draft is not None and self.save_key == self.draft.key
+
     def save_now(self) -> None:
         self.timer.stop()
-        if self.draft is not None:
-            # a draft is offered and neither restored nor discarded: what is typed meanwhile never replaces it
-            return
         state = self._state()
+        if self._offered_only():
+            if state == self.opened_with:
+                return
+            # a draft is offered and neither restored nor discarded: what is typed meanwhile never replaces
+            # it, and is kept beside it under a key of its own (offered next time, being the newer)
+            self.save_key = drafts.side_key(self.key)
+        key = self.save_key
 
         def save() -> None:
             with self.ctx.work() as w:
                 if state == self.opened_with:
-                    drafts.discard_form_draft(w, self.form, self.key)
+                    drafts.discard_form_draft(w, self.form, key)
                 else:
-                    drafts.save_form_draft(w, self.form, self.key, state)
+                    drafts.save_form_draft(w, self.form, key, state)
 
         failed = draft_failure(save)
         if failed is not None:
@@ -271,13 +281,18 @@ class _KeptFields(QObject):
     def restore(self) -> None:
         if self.draft is not None:
             self._put_back(self.draft.data)
+            if not self._offered_only():  # what was typed meanwhile is replaced, on screen and on disk
+                with self.ctx.work() as w:
+                    drafts.discard_form_draft(w, self.form, self.save_key)
+                self.save_key = self.draft.key
         self.draft = None
         self.banner.hide()
 
     def discard(self) -> None:
         self.timer.stop()
-        with self.ctx.work() as w:
-            drafts.discard_form_draft(w, self.form, self.key)
+        if self.draft is not None:
+            with self.ctx.work() as w:
+                drafts.discard_form_draft(w, self.form, self.draft.key)
         self.draft = None
         self.banner.hide()
         if self._state() != self.opened_with:  # what was typed meanwhile is kept from now on
@@ -295,10 +310,10 @@ class _KeptFields(QObject):
         """The form's work is saved: its draft is no longer needed (unless it was offered and neither
         restored nor discarded: that one holds other work, and is offered again next time)."""
         self.timer.stop()
-        if self.draft is not None:
+        if self._offered_only():
             return
         with self.ctx.work() as w:
-            drafts.discard_form_draft(w, self.form, self.key)
+            drafts.discard_form_draft(w, self.form, self.save_key)
 
     def _closed(self) -> None:
         if self.timer.isActive():

@@ -1,0 +1,83 @@
+"""Accounts at their edges, as an outside review found them: the last administrator demoting itself, a
+stopped account's reset password opening the database, a 原密码 guessed without limit or trace."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from db.base import utcnow
+from db.keyslots import KeySlots
+from db.models import AuditLog
+
+from app import accounts
+from app.errors import UserError
+from app.workspace import Workspace
+
+from tests.conftest import ADMIN, ADMIN_PASSWORD
+
+
+def _add(ws, admin, username, roles):
+    with ws.work(admin) as w:
+        return accounts.add_user(
+            w, username=username, display_name=username, password=f"{username}-pass-1", roles=roles
+        )
+
+
+def test_the_last_administrator_cannot_take_off_its_own_role(village_ws, village_admin):
+    with (
+        village_ws.work(village_admin) as w,
+        pytest.raises(UserError, match="至少要保留一个启用的管理员") as err,
+    ):
+        accounts.update_user(w, village_admin.id, roles=["cadre"])
+    assert err.value.field == "roles"
+    with village_ws.session() as s:
+        assert "admin" in s.get(type(village_admin), village_admin.id).role_set  # nothing changed
+    other = _add(village_ws, village_admin, "admin2", ["admin"])
+    with village_ws.work(village_admin) as w:
+        accounts.set_active(w, other.id, False)  # a stopped administrator does not count
+    with village_ws.work(village_admin) as w, pytest.raises(UserError, match="至少要保留"):
+        accounts.update_user(w, village_admin.id, roles=["cadre"])
+    with village_ws.work(village_admin) as w:
+        accounts.set_active(w, other.id, True)
+    with village_ws.work(village_admin) as w:
+        accounts.update_user(w, village_admin.id, roles=["cadre", "mediator"])  # another one remains
+    with village_ws.session() as s:
+        assert s.get(type(village_admin), village_admin.id).role_set == {"cadre", "mediator"}
+
+
+def test_a_stopped_accounts_reset_password_opens_nothing_until_it_is_started(village_ws, village_admin):
+    cadre = _add(village_ws, village_admin, "cadre1", ["cadre"])
+    with village_ws.work(village_admin) as w:
+        accounts.set_active(w, cadre.id, False)
+    with village_ws.work(village_admin) as w:
+        accounts.reset_password(w, cadre.id, "cadre-pass-new")
+    slots = KeySlots.load(village_ws.keys_dir)
+    assert slots is not None and slots.account_slots(cadre.id) == []
+    village_ws.close()
+    with pytest.raises(UserError):
+        Workspace.open(village_ws.root, create=False, credentials=("cadre1", "cadre-pass-new"))
+    ws = Workspace.open(village_ws.root, create=False, credentials=ADMIN)
+    with ws.work(village_admin) as w:
+        accounts.set_active(w, cadre.id, True)
+    ws.close()
+    Workspace.open(village_ws.root, create=False, credentials=("cadre1", "cadre-pass-new")).close()
+
+
+def test_a_wrong_old_password_is_audited_and_throttled_as_a_sign_in(village_ws, village_admin):
+    for n in range(accounts.FREE_TRIES):
+        with village_ws.work(village_admin) as w, pytest.raises(UserError, match="原密码不对") as err:
+            accounts.change_own_password(w, f"guess-{n}", "new-admin-pass")
+        assert err.value.field == "old_password"
+    with village_ws.work(village_admin) as w, pytest.raises(UserError, match="秒"):
+        accounts.change_own_password(w, ADMIN_PASSWORD, "new-admin-pass")  # even the right one waits
+    with village_ws.session() as s:
+        actions = list(s.scalars(select(AuditLog.action).where(AuditLog.record_id == village_admin.id)))
+        details = " ".join(d or "" for d in s.scalars(select(AuditLog.detail)))
+    assert actions.count("signin.failed") == accounts.FREE_TRIES and "signin.locked" in actions
+    assert "guess-" not in details  # no typed text
+    later = utcnow() + dt.timedelta(seconds=accounts.LOCK_SECONDS + 1)
+    with village_ws.work(None) as w:  # the sign-in is locked by the same count
+        with pytest.raises(UserError, match="秒"):
+            accounts.authenticate(w, "admin", ADMIN_PASSWORD)
+        assert accounts.authenticate(w, "admin", ADMIN_PASSWORD, now=later).username == "admin"
