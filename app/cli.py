@@ -8,6 +8,7 @@ in :data:`FEATURE_CLI_MODULES`.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import importlib
 import json
@@ -100,6 +101,16 @@ class ChineseArgumentParser(argparse.ArgumentParser):
 
     def format_help(self) -> str:
         return super().format_help().replace("usage:", "用法：")
+
+
+def date_arg(text: str) -> dt.date:
+    """An argparse ``type`` for a day typed as 2026-01-31, refused in Chinese saying what is wrong."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # written right, but no such day (2026-02-30)
+            raise argparse.ArgumentTypeError(f"日期“{text}”不存在，请检查月份和日子") from None
+        raise argparse.ArgumentTypeError(f"日期“{text}”格式不对，请写成 2026-01-31") from None
 
 
 def emit(args: argparse.Namespace, text: str, data: object) -> None:

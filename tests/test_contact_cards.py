@@ -293,3 +293,27 @@ def test_a_long_address_or_name_stays_on_its_own_card(village_with_cards, tmp_pa
         assert x + width <= right - 1.5, (text, x, size)  # inside its border
     drawn = "".join(t for t, _x, _s in runs)
     assert address[:20] in drawn and "…" in drawn and medium in drawn
+
+
+def test_a_refused_mark_delivered_writes_no_cards(village_with_cards, tmp_path, capsys):
+    """A date not written right, a day to come, or an account that may not mark: refused in Chinese
+    before a card is printed, so no PDF is left to be taken for a run that worked."""
+    ws, _ids, _ = village_with_cards
+    out = tmp_path / "c.pdf"
+    args = ["households", "cards", "--data-dir", str(ws.root), str(out), "--mark-delivered"]
+    for day, said in (("2026-12-1", "格式不对，请写成 2026-01-31"), ("2026-02-30", "不存在")):
+        with pytest.raises(SystemExit) as stop:
+            cli_main([*args, day])
+        err = capsys.readouterr().err
+        assert stop.value.code == 2 and said in err and "Traceback" not in err
+    future = dt.date.today() + dt.timedelta(days=3)
+    assert cli_main([*args, future.isoformat()]) == 1
+    assert "还没到" in capsys.readouterr().err
+    assert not out.exists()
+    with ws.session() as s:
+        assert (
+            s.scalars(
+                select(Household.card_delivered_on).where(Household.card_delivered_on.is_not(None))
+            ).all()
+            == []
+        )

@@ -8,14 +8,8 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+from app.cli import date_arg
 from app.errors import UserError
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期“{text}”格式不对，请写成 2026-01-31") from None
 
 
 def _month(text: str) -> dt.date:
@@ -97,8 +91,8 @@ def register_cli(
     )
     ex = a_sub.add_parser("export", help="把帮扶记录导出为 Excel 台账", parents=common)
     ex.add_argument("file", metavar="文件.xlsx", help="导出到的 Excel 文件")
-    ex.add_argument("--from", dest="date_from", type=_date, metavar="日期", help="起始日期（含）")
-    ex.add_argument("--to", dest="date_to", type=_date, metavar="日期", help="截止日期（含）")
+    ex.add_argument("--from", dest="date_from", type=date_arg, metavar="日期", help="起始日期（含）")
+    ex.add_argument("--to", dest="date_to", type=date_arg, metavar="日期", help="截止日期（含）")
     ex.add_argument(
         "--tag",
         default="低保",

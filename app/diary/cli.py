@@ -4,24 +4,15 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 from db import vocab
 
+from app.cli import date_arg
+
 # The 台账 writers (openpyxl, the charts' fonts) are imported by the commands that write one: every
 # command, the window's selftest too, registers this module, and none other needs them.
-
-
-def _date_arg(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # written right, but no such day (2026-02-30)
-            raise argparse.ArgumentTypeError(f"日期“{text}”不存在，请检查月份和日子") from None
-        raise argparse.ArgumentTypeError(f"日期“{text}”格式不对，请写成 2024-03-15") from None
 
 
 def _status_arg(text: str) -> str:
@@ -87,10 +78,10 @@ def register_cli(
     de = d_sub.add_parser("export", help="把民情日记导出为 Excel 台账", parents=common)
     de.add_argument("file", metavar="文件.xlsx", help="导出到的 Excel 文件")
     de.add_argument(
-        "--from", dest="date_from", type=_date_arg, metavar="日期", help="起始日期（含），如 2024-01-01"
+        "--from", dest="date_from", type=date_arg, metavar="日期", help="起始日期（含），如 2024-01-01"
     )
     de.add_argument(
-        "--to", dest="date_to", type=_date_arg, metavar="日期", help="截止日期（含），如 2024-12-31"
+        "--to", dest="date_to", type=date_arg, metavar="日期", help="截止日期（含），如 2024-12-31"
     )
     lg = sub.add_parser("ledger", help="民情台账（群众诉求及办理答复）")
     l_sub: argparse._SubParsersAction[argparse.ArgumentParser] = lg.add_subparsers(
@@ -102,7 +93,7 @@ def register_cli(
         "--status", type=_status_arg, metavar="状态", help="只导出某一办理状态：待办、已答复或已办结"
     )
     le.add_argument(
-        "--from", dest="date_from", type=_date_arg, metavar="日期", help="诉求提出的起始日期（含）"
+        "--from", dest="date_from", type=date_arg, metavar="日期", help="诉求提出的起始日期（含）"
     )
-    le.add_argument("--to", dest="date_to", type=_date_arg, metavar="日期", help="诉求提出的截止日期（含）")
+    le.add_argument("--to", dest="date_to", type=date_arg, metavar="日期", help="诉求提出的截止日期（含）")
     return {"diary": _cmd_diary_export, "ledger": _cmd_ledger_export}

@@ -10,8 +10,10 @@ import argparse
 import datetime as dt
 from collections.abc import Callable
 
+from app.cli import date_arg
 from app.errors import UserError
 from app.households.cadres import mark_cards_delivered
+from app.households.checks import require_edit
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -85,14 +87,17 @@ def _cmd_cards(args: argparse.Namespace) -> int:
     try:
         ws.require_station()
         with ws.work(args.actor) as w:
+            if args.mark_delivered:  # checked before a card is printed: a refused run writes no file
+                require_edit(w)
+                if args.mark_delivered > dt.date.today():
+                    raise UserError(f"送达日期 {args.mark_delivered} 还没到，请写今天或以前的日期")
             ids = card_households(w, group_name=args.group, not_delivered=args.not_delivered)
             if not ids:
                 raise UserError("没有符合条件的户")
             printed = write_cards(w, ids, args.file, one_per_page=args.one_per_page)
             marked = 0
             if args.mark_delivered:
-                on = dt.date.fromisoformat(args.mark_delivered)
-                marked = mark_cards_delivered(w, printed.household_ids, on)
+                marked = mark_cards_delivered(w, printed.household_ids, args.mark_delivered)
     finally:
         ws.close()
     emit(
@@ -146,7 +151,9 @@ def register_cli(
     cards.add_argument(
         "--one-per-page", action="store_true", help="每张 A4 纸印一张放大的卡（默认 A4 每页 8 张，带裁切线）"
     )
-    cards.add_argument("--mark-delivered", metavar="YYYY-MM-DD", help="同时把这些户标记为该日已送达")
+    cards.add_argument(
+        "--mark-delivered", type=date_arg, metavar="YYYY-MM-DD", help="同时把这些户标记为该日已送达"
+    )
     cards.set_defaults(households_handler=_cmd_cards)
 
     def dispatch(args: argparse.Namespace) -> int:

@@ -7,17 +7,11 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from app.cli import date_arg
 from app.errors import UserError
 
 if TYPE_CHECKING:
     from app.cli import ChineseArgumentParser
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期“{text}”格式不对，请写成 2026-01-31") from None
 
 
 def _range(args: argparse.Namespace) -> tuple[dt.date | None, dt.date | None]:
@@ -198,10 +192,10 @@ def register_cli(
     fz.add_argument("--note", metavar="原因", help="重新生成的原因（第二版起必填）")
     for p in (st, ex):
         p.add_argument(
-            "--from", dest="date_from", type=_date, metavar="日期", help="起始日期（含），如 2026-01-01"
+            "--from", dest="date_from", type=date_arg, metavar="日期", help="起始日期（含），如 2026-01-01"
         )
         p.add_argument(
-            "--to", dest="date_to", type=_date, metavar="日期", help="截止日期（含），如 2026-12-31"
+            "--to", dest="date_to", type=date_arg, metavar="日期", help="截止日期（含），如 2026-12-31"
         )
 
     def dispatch(args: argparse.Namespace) -> int:
