@@ -222,7 +222,11 @@ def given_credentials(args: argparse.Namespace, *, ask: bool) -> tuple[str, str]
     env_name = getattr(args, "password_env", None)
     password = os.environ.get(env_name or PASSWORD_ENV)
     if env_name and not password:
-        raise UserError(f"环境变量 {env_name} 为空：请先把密码放进这个变量，或在终端里运行并按提示输入")
+        # (the name is not repeated: a password typed there by mistake would go into the log with it)
+        raise UserError(
+            "--password-env 给出的环境变量为空：这里要写存放密码的变量名（不是密码本身），"
+            "请先把密码放进这个变量，或在终端里运行并按提示输入"
+        )
     interactive = ask and sys.stdin is not None and sys.stdin.isatty()
     if interactive and not username:
         username = input("登录名：").strip()

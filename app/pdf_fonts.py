@@ -41,6 +41,8 @@ from fpdf import FPDF
 from fpdf.enums import WrapMode
 from fpdf.util import Padding
 
+from db.files import private_file
+
 from app.errors import folder_gone
 from app.paths import CJK_FAMILY, cjk_font_path
 
@@ -175,14 +177,17 @@ class CjkPdf(FPDF):
             out.append(ch)
         return "".join(out)
 
-    def save(self, target: Path | str) -> Path:
+    def save(self, target: Path | str, *, private: bool = False) -> Path:
         """Write the document to ``target`` whole or not at all: into a hidden file beside it, which then
         takes its place. A failure (a full or unplugged stick) leaves ``target`` as it was, an earlier
-        paper of the same name included, and no part of a file behind."""
+        paper of the same name included, and no part of a file behind. ``private``: readable by its
+        owner only (0600) whatever the umask, before it takes the name."""
         target = Path(target)
         tmp = target.with_name(f".{target.name}.part")
         try:
             self.output(str(tmp))
+            if private:
+                private_file(tmp)
             os.replace(tmp, target)
         except BaseException as exc:
             with contextlib.suppress(OSError):  # the stick is gone: nothing is left to remove either

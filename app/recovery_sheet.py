@@ -58,4 +58,4 @@ def write_sheet(out: Path, *, station: str, code: str, made_on: dt.date | None =
     pdf.cell(
         0, 8, "保管人签字：________________　　　　日期：________________", new_x="LMARGIN", new_y="NEXT"
     )
-    return pdf.save(out)
+    return pdf.save(out, private=True)  # 0600 whatever the umask: the code opens the whole database

@@ -33,7 +33,11 @@ def make_engine(path: Path | str, *, key: bytes | None = None, synchronous: str 
     """
     # The path as it is, not parsed as a URL: a folder named 工作站?2 or 100%25 made "sqlite:///…" read a
     # query string or a percent escape, and the program opened (or missed) another file.
-    engine = create_engine(URL.create("sqlite", database=str(path)), module=cipher.dbapi, future=True)
+    # hide_parameters: a statement that fails (a bug) is logged and shown without its values, which are
+    # residents' names, IDs and circumstances (docs/security.md: no resident's data in a log)
+    engine = create_engine(
+        URL.create("sqlite", database=str(path)), module=cipher.dbapi, future=True, hide_parameters=True
+    )
     cipher.remember_key(engine, key)
 
     @event.listens_for(engine, "connect")

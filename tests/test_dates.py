@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -44,3 +46,12 @@ def test_the_recovery_sheet_is_dated_without_leading_zeros(tmp_path):
     )
     text = "".join(p.extract_text() for p in PdfReader(out).pages).replace("\x00", "")
     assert "2026年8月4日生成" in text
+
+
+def test_the_recovery_sheet_is_its_owners_only_whatever_the_umask(tmp_path):
+    old = os.umask(0)
+    try:
+        out = write_sheet(tmp_path / "恢复码.pdf", station="张家村", code="ABCD-EFGH")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600

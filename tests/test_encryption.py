@@ -357,3 +357,14 @@ def test_the_card_is_exported_without_an_account_and_a_forged_kept_signature_is_
         assert not (tmp_path / "forged.json").exists()
     finally:
         locked.close(daily_backup=False)
+
+
+def test_a_failing_statement_is_told_without_the_residents_words(village_ws):
+    """A bug's statement goes into the crash log and minqing.log: its values (names, IDs, 低保户，上访三次)
+    are left out of the message."""
+    from sqlalchemy import text as sql
+    from sqlalchemy.exc import OperationalError
+
+    with village_ws.session() as s, pytest.raises(OperationalError) as err:
+        s.execute(sql("INSERT INTO no_such_table VALUES (:said)"), {"said": "低保户，上访三次"})
+    assert "低保户" not in str(err.value) and "hidden" in str(err.value)
