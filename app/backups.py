@@ -16,9 +16,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from db import backups, cipher, migrate
+from db import backups, cipher, migrate, run_marks
 from db.backups import BackupFailed, BackupSummary
 from db.engine import make_engine
+from db.keyslots import KeySlots
 
 from app.errors import UserError, folder_gone
 from app.workspace import DB_NAME, Workspace
@@ -87,6 +88,10 @@ def restore(root: Path | str, backup_file: Path | str, key: bytes) -> Path | Non
     is kept as a backup first; returns that backup (None when there was no database)."""
     root = Path(root)
     incoming = summarize(backup_file, key)
+    if run_marks.runs_going(root):  # its saves would go into the file replaced, and be lost
+        raise UserError(
+            "这个工作站还在另一个民情簿窗口或命令里打开着：请先关闭它（或等命令做完），再恢复；当前数据库没有改动"
+        )
     current = root / DB_NAME
     if current.exists() and current.stat().st_size > 0 and not backups.integrity_problems(current, key):
         try:
@@ -99,9 +104,45 @@ def restore(root: Path | str, backup_file: Path | str, key: bytes) -> Path | Non
                 f"不是本工作站（{mine.station}，{mine.station_code}）的，不能用来恢复",
                 field="file",
             )
-    return backups.restore(
+    kept = backups.restore(
         current, Path(backup_file), root / "backups", key, slots_file=root / "keys" / "database.keys"
     )
+    _slots_follow_accounts(root, key, incoming.station_code)
+    return kept
+
+
+RESTORED_PASSWORDS = (
+    "恢复后，各账号和密码都回到备份时的样子：备份以后新建的账号没有了，备份以后改过的密码要用改之前的"
+)
+
+
+def _slots_follow_accounts(root: Path, key: bytes, station_code: str | None) -> None:
+    """The key's slots made to follow the restored accounts: each active one opens the database with the
+    password it had at the backup (its slot made from the restored hash, as at the conversion to
+    encryption), and an account the backup does not hold, or holds stopped, opens nothing. Without it
+    an account made after the backup kept opening the database and one stopped since could not sign in
+    although the restored list shows it active (docs/security.md)."""
+    slots = KeySlots.load(root / "keys")
+    if slots is None or station_code is None:
+        return
+    conn = cipher.connect(root / DB_NAME, key)
+    try:
+        rows = conn.execute(
+            "SELECT id, username, display_name, password_hash FROM user "
+            "WHERE village_code = ? AND active AND deleted_at IS NULL",
+            (station_code,),
+        ).fetchall()
+    finally:
+        conn.close()
+    restored = {user_id: (username, name, hashed) for user_id, username, name, hashed in rows}
+    for slot in list(slots.slots):
+        if slot.kind == "account" and slot.user_id not in restored:
+            slots.remove_account(slot.user_id or "")
+    for user_id, (username, _name, hashed) in restored.items():
+        if hashed:
+            slots.set_account_from_hash(key, user_id, username, hashed)
+    slots.names = {user_id: name for user_id, (_u, name, _h) in restored.items() if name}
+    slots.save(root / "keys")
 
 
 def salvage_to(root: Path | str, out: Path | str, key: bytes) -> tuple[backups.SalvageReport, int]:
@@ -176,7 +217,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
             print("没有恢复，什么也没有改变。", file=sys.stderr)
             return EXIT_REFUSED
     kept = restore(root, args.file, key)
-    text = "已恢复。" + (f"原来的数据库另存为 {kept}" if kept else "")
+    text = "已恢复。" + (f"原来的数据库另存为 {kept}。" if kept else "") + RESTORED_PASSWORDS
     emit(args, text, {"restored": str(args.file), "kept": str(kept) if kept else None})
     return EXIT_OK
 

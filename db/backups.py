@@ -448,6 +448,40 @@ def summarize(path: Path, key: bytes | None) -> BackupSummary:
     )
 
 
+_Used = tuple[dict[str, int], dict[str, int]]  # the change counters; the last bundle number for each peer
+
+
+def _numbers_used(conn: Any) -> _Used:
+    """The numbers this station has handed out (its change counter, the bundles it wrote for each peer)."""
+
+    def table(name: str, query: str) -> dict[str, int]:
+        known = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone()
+        return dict(conn.execute(query).fetchall()) if known else {}
+
+    return (
+        table("station_counter", "SELECT station_id, value FROM station_counter"),
+        table("sync_peer", "SELECT station_id, last_seq FROM sync_peer"),
+    )
+
+
+def _carry_numbers_forward(conn: Any, used: _Used) -> None:
+    """A restored database goes on from the numbers the station had already handed out, not from the
+    backup's: a change made after the restore would otherwise take a version the town already holds
+    for another change of the same record (and be taken there for it, unchanged), and a bundle the
+    number of one already sent. What the bundles carried stays at the town; what the town sent since is
+    imported again (the backup's log of received bundles is kept)."""
+    counters, sequences = used
+    with conn:
+        for station_id, value in counters.items():
+            conn.execute(
+                "UPDATE station_counter SET value = max(value, ?) WHERE station_id = ?", (value, station_id)
+            )
+        for station_id, seq in sequences.items():
+            conn.execute(
+                "UPDATE sync_peer SET last_seq = max(last_seq, ?) WHERE station_id = ?", (seq, station_id)
+            )
+
+
 def restore(
     db_path: Path, backup_file: Path, backups_dir: Path, key: bytes | None, *, slots_file: Path | None = None
 ) -> Path | None:
@@ -458,6 +492,7 @@ def restore(
     (checked); checkpoint the current database so its write-ahead log is empty, and back it up; remove
     the empty log files; rename the copy over the database."""
     summarize(backup_file, key)  # raises when the backup is not sound
+    used: _Used = ({}, {})
     incoming = db_path.with_name(db_path.name + ".restore")
     incoming.unlink(missing_ok=True)
     if key is not None and cipher.is_plain(backup_file):  # from before encryption: encrypted on the way in
@@ -475,6 +510,7 @@ def restore(
             conn = cipher.connect(db_path, key)
             try:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                used = _numbers_used(conn)
             finally:
                 conn.close()
             kept = write_backup(db_path, backups_dir, "before-restore", key, slots_file=slots_file)
@@ -483,6 +519,7 @@ def restore(
     conn = cipher.connect(incoming, key)
     try:
         conn.execute("PRAGMA journal_mode=WAL")  # the workspace's mode (the copy was a single file)
+        _carry_numbers_forward(conn, used)
     finally:
         conn.close()
     for journal in ("-wal", "-shm"):

@@ -21,6 +21,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import logging
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from db.files import private_dir, private_file
+
+log = logging.getLogger("minqing.keys")
 
 FILE_NAME = "database.keys"
 FORMAT = "minqing-keyslots"
@@ -205,9 +208,28 @@ class KeySlots:
         return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
     def save(self, keys_dir: Path) -> Path:
-        """Write atomically (temporary file, synced, renamed), owner-only."""
+        """Write atomically (temporary file, synced, renamed), owner-only; the copies beside the
+        workspace's backups follow (:meth:`_follow_in_backups`)."""
         private_dir(Path(keys_dir))
-        return write_atomically(Path(keys_dir) / FILE_NAME, self.to_bytes())
+        data = self.to_bytes()
+        saved = write_atomically(Path(keys_dir) / FILE_NAME, data)
+        self._follow_in_backups(Path(keys_dir).parent / BACKUPS_DIR, data)
+        return saved
+
+    def _follow_in_backups(self, backups_dir: Path, data: bytes) -> None:
+        """The slots kept beside each backup of this workspace (``<backup>.keys``) made the same as these.
+        The key is the workspace's for life, so a slot kept there would open the live database too: a
+        stopped account's password, a changed one, a replaced recovery code must open nothing in the
+        workspace's folder. (A copy taken to a stick keeps the slots it had: docs/security.md.)"""
+        if not backups_dir.is_dir():
+            return
+        for beside in backups_dir.glob("*.keys"):
+            try:
+                kept = KeySlots.read(beside)
+                if kept is not None and kept.workspace == self.workspace and kept.to_bytes() != data:
+                    write_atomically(beside, data)
+            except (KeySlotsDamaged, OSError) as exc:  # the live slots are written: said, not raised
+                log.warning("备份旁的密钥文件 %s 没能更新：%s", beside.name, exc)
 
     # -- slots ---------------------------------------------------------------------------------------
     def _aad(self, slot: Slot) -> bytes:
@@ -360,6 +382,9 @@ def normalize_recovery_code(text: str) -> str | None:
     if len(code) != RECOVERY_LENGTH or any(ch not in RECOVERY_ALPHABET for ch in code):
         return None
     return code
+
+
+BACKUPS_DIR = "backups"  # beside keys/ in a workspace (app.workspace)
 
 
 def write_atomically(path: Path, data: bytes) -> Path:

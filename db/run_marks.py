@@ -95,6 +95,20 @@ def marks_of_runs_gone(root: Path) -> list[Path]:
     return gone
 
 
+def runs_going(root: Path) -> list[Path]:
+    """The marks of runs that have the database open now (their lock held): another window, a command."""
+    runs = Path(root) / RUNS_DIR
+    if not runs.is_dir():
+        return []
+    going = []
+    for n, path in enumerate(runs.glob(f"*{MARK_SUFFIX}")):
+        if n >= MAX_MARKS_LOOKED_AT:
+            break
+        if path.is_file() and not path.is_symlink() and not _is_gone(path):
+            going.append(path)
+    return going
+
+
 def last_run_unclean(root: Path) -> bool:
     """Did a run end without closing the database (so that the next check should be the full one)?"""
     return bool(marks_of_runs_gone(root))

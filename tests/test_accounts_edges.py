@@ -11,6 +11,7 @@ from db.keyslots import KeySlots
 from db.models import AuditLog
 
 from app import accounts
+from app.backups import backup_to
 from app.errors import UserError
 from app.workspace import Workspace
 
@@ -81,3 +82,39 @@ def test_a_wrong_old_password_is_audited_and_throttled_as_a_sign_in(village_ws, 
         with pytest.raises(UserError, match="秒"):
             accounts.authenticate(w, "admin", ADMIN_PASSWORD)
         assert accounts.authenticate(w, "admin", ADMIN_PASSWORD, now=later).username == "admin"
+
+
+def test_a_stopped_or_changed_password_opens_nothing_through_a_backups_key_copy(village_ws, village_admin):
+    """The key is the workspace's for life: a slot kept beside a backup would open the live database."""
+    cadre = _add(village_ws, village_admin, "cadre1", ["cadre"])
+    backup = backup_to(village_ws)
+    beside = backup.with_name(backup.name + ".keys")
+    assert KeySlots.read(beside).account_slots(cadre.id)  # the copy holds the cadre's slot
+    with village_ws.work(village_admin) as w:
+        accounts.set_active(w, cadre.id, False)
+    assert KeySlots.read(beside).account_slots(cadre.id) == []
+    old = KeySlots.read(beside)
+    assert old.open_account("admin", ADMIN_PASSWORD) is not None
+    with village_ws.work(village_admin) as w:
+        accounts.change_own_password(w, ADMIN_PASSWORD, "admin-pass-2")
+    assert KeySlots.read(beside).open_account("admin", ADMIN_PASSWORD) is None
+    assert KeySlots.read(beside).open_account("admin", "admin-pass-2") is not None
+
+
+def test_after_a_restore_the_accounts_and_the_keys_that_open_the_database_agree(village_ws, village_admin):
+    cadre = _add(village_ws, village_admin, "cadre1", ["cadre"])
+    backup = backup_to(village_ws)
+    later = _add(village_ws, village_admin, "newbie", ["cadre"])  # made after the backup
+    with village_ws.work(village_admin) as w:
+        accounts.set_active(w, cadre.id, False)  # stopped after the backup
+    village_ws.restore(backup)
+    village_ws.close()
+    for name in ("newbie",):
+        with pytest.raises(UserError):
+            Workspace.open(village_ws.root, create=False, credentials=(name, f"{name}-pass-1"))
+    ws = Workspace.open(village_ws.root, create=False, credentials=("cadre1", "cadre1-pass-1"))
+    with ws.work(None) as w:  # active in the restored list: it signs in, the CLI's way too
+        assert accounts.authenticate(w, "cadre1", "cadre1-pass-1").id == cadre.id
+    ws.close()
+    slots = KeySlots.load(village_ws.keys_dir)
+    assert slots.account_slots(later.id) == [] and slots.names.get(later.id) is None

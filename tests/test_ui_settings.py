@@ -167,3 +167,34 @@ def test_user_table_model_is_a_valid_qt_model(qtmodeltester, village_ws, village
 def test_admin_password_still_signs_in_after_page_use(admin_page, village_ws):
     with village_ws.work(None) as w:
         assert accounts.authenticate(w, "admin", ADMIN_PASSWORD).username == "admin"
+
+
+def test_an_administrator_who_takes_off_their_own_role_loses_the_admin_parts_at_once(
+    qtbot, village_ws, village_admin, tmp_path, monkeypatch
+):
+    """账号管理 and 备份与恢复 follow the signed-in account's roles, not those it had at sign-in; a
+    backup or restore asked for anyway is refused (their services take no account)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    ctx = AppContext(village_ws, village_admin)
+    page = SettingsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    assert page.user_admin.isVisible() and page.backup_box.isVisible()
+    with village_ws.work(village_admin) as w:
+        accounts.add_user(
+            w, username="admin2", display_name="副书记", password="admin2-pass", roles=["admin"]
+        )
+    with village_ws.work(village_admin) as w:
+        accounts.update_user(w, village_admin.id, roles=["cadre"])
+    with village_ws.work(village_admin) as w:
+        me = accounts.find_user(w, village_admin.id)
+        w.session.expunge(me)
+    ctx.set_user(me)  # as the main window does when 账号 change ("users")
+    assert not page.user_admin.isVisible() and not page.backup_box.isVisible()
+    assert not page.idle_minutes.isEnabled()
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warned.append(a[2]))
+    assert page.backup_box.backup_to(tmp_path / "b.db") is None
+    assert page.backup_box.confirm_and_restore(tmp_path / "b.db", ask=False) is False
+    assert warned == ["您的账号没有这项权限，请联系管理员"] * 2 and not (tmp_path / "b.db").exists()

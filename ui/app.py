@@ -301,7 +301,9 @@ def offer_rescue(root: Path, exc: DatabaseDamaged) -> bool:
             and exc.key is not None
         ):
             backups.restore(root, exc.newest_backup, exc.key)
-            QMessageBox.information(None, "已恢复", f"已从备份恢复：{summary}")
+            QMessageBox.information(
+                None, "已恢复", f"已从备份恢复：{summary}\n\n{backups.RESTORED_PASSWORDS}"
+            )
             return True
         if box.clickedButton() is rescue and exc.key is not None:
             out = QFileDialog.getExistingDirectory(None, "选一个新的、空的文件夹")

@@ -111,7 +111,19 @@ class BackupBox(QGroupBox):
         if path:
             self.backup_to(Path(path))
 
+    def _allowed(self) -> bool:
+        """Backups and restores are an administrator's (the services below take no account): checked
+        against the roles the signed-in account has now, not those it had when the page was built."""
+        try:
+            accounts.require(self.ctx.user, "manage_settings")
+        except UserError as exc:
+            QMessageBox.warning(self, "不能操作", exc.message)
+            return False
+        return True
+
     def backup_to(self, target: Path):
+        if not self._allowed():
+            return None
         ws = self.ctx.workspace
 
         def work(progress):
@@ -138,6 +150,8 @@ class BackupBox(QGroupBox):
             self.confirm_and_restore(Path(path))
 
     def confirm_and_restore(self, path: Path, *, ask: bool = True) -> bool:
+        if not self._allowed():
+            return False
         try:
             summary = backups.describe(backups.summarize(path, self.ctx.workspace.key))
         except UserError as exc:
@@ -147,7 +161,7 @@ class BackupBox(QGroupBox):
             answer = QMessageBox.question(
                 self,
                 "从备份恢复",
-                f"将恢复：{summary}\n\n现在的数据库会先另存为一份备份，然后被替换。恢复后请重新输入密码。确认恢复吗？",
+                f"将恢复：{summary}\n\n现在的数据库会先另存为一份备份，然后被替换。恢复后请重新输入密码；各账号的密码回到备份时的样子。确认恢复吗？",
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return False
@@ -159,7 +173,11 @@ class BackupBox(QGroupBox):
                 raise
             QMessageBox.warning(self, "恢复没有完成", message)
             return False
-        self.status.setText(f"已恢复：{summary}" + (f"；原来的数据库另存为 {kept.name}" if kept else ""))
+        self.status.setText(
+            f"已恢复：{summary}"
+            + (f"；原来的数据库另存为 {kept.name}" if kept else "")
+            + f"。{backups.RESTORED_PASSWORDS}"
+        )
         self.refresh()
         self.ctx.data_changed.emit("restored")
         return True

@@ -464,7 +464,27 @@ class SettingsPage(QWidget):
             layout.addWidget(self.backup_box)
         if self.user_admin is None:
             layout.addStretch()
+        self._layout = layout
+        ctx.user_changed.connect(self._apply_permissions)
         self.refresh()
+
+    def _apply_permissions(self) -> None:
+        """The signed-in account's roles changed (an administrator took off their own): 账号管理 and
+        备份与恢复 go with the role, not with the page built at sign-in."""
+        manage_users = accounts.can(self.ctx.user, "manage_users")
+        can_change = accounts.can(self.ctx.user, "manage_settings")
+        if self.user_admin is not None:
+            self.user_admin.setVisible(manage_users)
+        elif manage_users:
+            self.user_admin = UserAdmin(self.ctx)
+            self._layout.insertWidget(self._layout.indexOf(self.lock_box), self.user_admin, 1)
+        self.idle_minutes.setEnabled(can_change)
+        self.save_idle_button.setVisible(can_change)
+        if self.backup_box is not None:
+            self.backup_box.setVisible(can_change)
+        elif can_change:
+            self.backup_box = BackupBox(self.ctx)
+            self._layout.insertWidget(self._layout.indexOf(self.font_box) + 1, self.backup_box)
 
     def refresh(self) -> None:
         user = self.ctx.user

@@ -379,6 +379,24 @@ def _check_sequence(ws: Workspace, sender: Station, seq: int) -> None:
         )
 
 
+def _refuse_twin(conn: Connection, sender: Station, seq: int) -> None:
+    """A bundle numbered like one already received from the sender (the same bundle again was told apart
+    before: this one has its number, not its contents). Two laptops writing as one station, or one set
+    back to an older copy, number their changes alike: the older of two versions of a record would be
+    taken for the one already here, and dropped. Read in the writer's transaction: a twin in the same
+    import is seen too."""
+    table = ReceivedBundle.__table__
+    twin = conn.execute(
+        select(table.c.file_name).where(table.c.sender_station == sender.id, table.c.seq == seq).limit(1)
+    ).scalar()
+    if twin is not None:
+        raise BundleRejected(
+            f"{sender.name} 的第 {seq} 号包已经收到过另一个（{twin}），两个包同号不同内容："
+            "这个村可能在两台电脑上用着同一个工作站，或把工作站换成了旧的副本。"
+            "请和村里核对只留一台电脑，再由那台电脑重新导出上报包"
+        )
+
+
 def _already_imported(ws: Workspace, m: dict[str, Any]) -> bool:
     with ws.new_session() as s:
         return s.get(ReceivedBundle, m["bundle_id"]) is not None
@@ -648,6 +666,7 @@ def _apply(
     """Write one bundle inside the caller's transaction."""
     sender, m, path = p.sender, p.manifest, p.path
     assert sender is not None and m is not None, "prepared with the sections"
+    _refuse_twin(conn, sender, m["sequence"])
     if _before_refusal_rule(m.get("schema_version", "")):  # 受理 → 终止 of an older program: 不予受理
         legacy.rewrite_refusals(conn, {t.spec.table_name: t for t in staged})
     auth = _authority(me, sender, m, staged, blobs)
