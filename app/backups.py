@@ -18,9 +18,12 @@ from pathlib import Path
 
 from db import backups, cipher, migrate, run_marks
 from db.backups import BackupFailed, BackupSummary
+from db.base import utcnow
 from db.engine import make_engine
 from db.keyslots import KeySlots
+from db.models import User
 
+from app import audit
 from app.errors import UserError, folder_gone
 from app.workspace import DB_NAME, Workspace
 
@@ -53,8 +56,16 @@ def summarize(path: Path | str, key: bytes | None) -> BackupSummary:
     return summary
 
 
-def backup_to(ws: Workspace, out: Path | str | None = None) -> Path:
-    """A checked backup: into the workspace's ``backups/`` (rotated), or to ``out`` (e.g. a USB stick)."""
+def backup_to(ws: Workspace, out: Path | str | None = None, *, actor: User | None = None) -> Path:
+    """A checked backup: into the workspace's ``backups/`` (rotated), or to ``out`` (e.g. a USB stick).
+    Audit-logged as ``actor``'s (a copy of every resident's data, which may leave on a stick)."""
+    made = _backup_to(ws, out)
+    with ws.session() as s:
+        audit.record(s, actor, "backup", detail=str(made) if out is not None else made.name)
+    return made
+
+
+def _backup_to(ws: Workspace, out: Path | str | None) -> Path:
     if out is None:
         return backups.write_backup(ws.db_path, ws.backups_dir, "manual", ws.key, slots_file=ws.slots_file)
     out = Path(out)
@@ -83,7 +94,7 @@ def default_backup_name(ws: Workspace) -> str:
     return backups.backup_name(station.code if station else "workspace")
 
 
-def restore(root: Path | str, backup_file: Path | str, key: bytes) -> Path | None:
+def restore(root: Path | str, backup_file: Path | str, key: bytes, *, by: str | None = None) -> Path | None:
     """Put ``backup_file`` in place of the workspace's database (which must be closed). The current one
     is kept as a backup first; returns that backup (None when there was no database)."""
     root = Path(root)
@@ -108,6 +119,19 @@ def restore(root: Path | str, backup_file: Path | str, key: bytes) -> Path | Non
         current, Path(backup_file), root / "backups", key, slots_file=root / "keys" / "database.keys"
     )
     _slots_follow_accounts(root, key, incoming.station_code)
+    conn = cipher.connect(root / DB_NAME, key)
+    try:  # in the restored database's log (the one replaced keeps its own, in the backup kept of it)
+        with conn:
+            conn.execute(
+                "INSERT INTO audit_log (at, user_id, username, action, detail) VALUES (?, NULL, ?, 'restore', ?)",
+                (
+                    utcnow().isoformat(sep=" "),
+                    by,
+                    f"从 {Path(backup_file).name} 恢复" + (f"，原数据库另存为 {kept.name}" if kept else ""),
+                ),
+            )
+    finally:
+        conn.close()
     return kept
 
 
@@ -193,7 +217,7 @@ def _cmd_backup(args: argparse.Namespace) -> int:
     try:
         ws.require_station()
         accounts.require(args.actor, "manage_settings")
-        made = backup_to(ws, args.out)
+        made = backup_to(ws, args.out, actor=args.actor)
         summary = backups.summarize(made, ws.key)
     finally:
         ws.close(daily_backup=False)
@@ -216,7 +240,8 @@ def _cmd_restore(args: argparse.Namespace) -> int:
         if answer not in ("是", "yes", "y"):
             print("没有恢复，什么也没有改变。", file=sys.stderr)
             return EXIT_REFUSED
-    kept = restore(root, args.file, key)
+    actor = getattr(args, "actor", None)
+    kept = restore(root, args.file, key, by=actor.username if actor is not None else None)
     text = "已恢复。" + (f"原来的数据库另存为 {kept}。" if kept else "") + RESTORED_PASSWORDS
     emit(args, text, {"restored": str(args.file), "kept": str(kept) if kept else None})
     return EXIT_OK

@@ -724,7 +724,7 @@ class Workspace:
         if problems:
             raise self._damaged(problems, self.key)
 
-    def restore(self, backup_file: Path) -> Path | None:
+    def restore(self, backup_file: Path, *, by: str | None = None) -> Path | None:
         """Replace the database with a checked backup and open it again (the window stays open; the
         caller asks the user to sign in again). Returns the backup kept of the database replaced."""
         from app.backups import restore
@@ -733,7 +733,7 @@ class Workspace:
         assert key is not None, "an open workspace has its key"
         self.close(daily_backup=False)
         try:
-            return restore(self.root, backup_file, key)
+            return restore(self.root, backup_file, key, by=by)
         finally:
             self._station = None
             self._connect(key)

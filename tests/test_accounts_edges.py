@@ -118,3 +118,31 @@ def test_after_a_restore_the_accounts_and_the_keys_that_open_the_database_agree(
     ws.close()
     slots = KeySlots.load(village_ws.keys_dir)
     assert slots.account_slots(later.id) == [] and slots.names.get(later.id) is None
+
+
+def test_exports_backups_and_restores_say_who_and_what_in_the_audit_log(village_ws, village_admin, tmp_path):
+    from app.diary.ledger import export_diary, export_ledger
+    from app.households.excel_export import export_roster
+
+    with village_ws.work(village_admin) as w:
+        export_diary(w, tmp_path / "日记.xlsx", village_name="张家村")
+        export_ledger(w, tmp_path / "台账.xlsx", village_name="张家村")
+        export_roster(w, tmp_path / "户籍.xlsx", village_name="张家村")
+    made = backup_to(village_ws, tmp_path / "stick.db", actor=village_admin)
+    with village_ws.session() as s:
+        rows = s.execute(
+            select(AuditLog.username, AuditLog.action, AuditLog.detail).order_by(AuditLog.id)
+        ).all()
+    mine = [(a, d) for u, a, d in rows if u == "admin" and a in ("export", "backup")]
+    assert mine == [
+        ("export", "民情日记：0 条，日记.xlsx"),
+        ("export", "民情台账：0 条，台账.xlsx"),
+        ("export", "户籍台账（身份证号打码）：0 条，户籍.xlsx"),
+        ("backup", str(made)),
+    ]
+    village_ws.restore(made, by="admin")
+    with village_ws.session() as s:
+        last = s.execute(
+            select(AuditLog.username, AuditLog.action, AuditLog.detail).order_by(AuditLog.id.desc())
+        ).first()
+    assert last.username == "admin" and last.action == "restore" and "从 stick.db 恢复" in last.detail

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from sqlalchemy import select
 
 from db.models import Household
 
-from app.backups import backup_to
+from app.backups import backup_to, restore
+from app.errors import UserError
 from app.sync.export import export_bundles
 from app.sync.importer import import_bundles
 from app.workspace import Workspace
@@ -71,3 +73,16 @@ def test_a_bundle_numbered_like_one_received_with_other_contents_is_refused(vill
     assert [x.status for x in report.bundles] == ["imported", "rejected"]
     assert "同号不同内容" in report.bundles[1].reason and "两台电脑" in report.bundles[1].reason
     assert _town_address(town_ws, hid) == "原来那台改的"
+
+
+def test_a_restore_is_refused_while_another_run_has_the_workspace_open(village_ws, tmp_path):
+    """The other run's saves would go into the file replaced, and be lost without a word."""
+    hid = add_household(village_ws, "王五")
+    backup = backup_to(village_ws)
+    key = village_ws.key
+    # village_ws is open: it stands for a window left open while a command restores
+    with pytest.raises(UserError, match="还在另一个民情簿窗口或命令里打开着"):
+        restore(village_ws.root, backup, key)
+    edit_household(village_ws, hid, address="恢复被拒后照常保存")
+    village_ws.close()
+    restore(village_ws.root, backup, key)  # once it is closed, the restore goes ahead

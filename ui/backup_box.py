@@ -128,7 +128,7 @@ class BackupBox(QGroupBox):
 
         def work(progress):
             progress(0, 1, "正在备份…")
-            made = backups.backup_to(ws, target)
+            made = backups.backup_to(ws, target, actor=self.ctx.user)
             return backups.describe(files.summarize(made, ws.key)), made
 
         def done(result) -> None:
@@ -166,7 +166,7 @@ class BackupBox(QGroupBox):
             if answer != QMessageBox.StandardButton.Yes:
                 return False
         try:
-            kept = self.ctx.workspace.restore(path)
+            kept = self.ctx.workspace.restore(path, by=self.ctx.user.username if self.ctx.user else None)
         except Exception as exc:
             message = failure_message(exc)
             if message is None:

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, select
 
 from db.models import AidRecord, DiaryEntry, Household, User
 
+from app import audit
 from app.aid import view
 from app.dates import cn_date, cn_time
 from app.ledger_book import VILLAGE_COLUMN, LedgerBook, check_target, period_text, village_names
@@ -126,4 +127,4 @@ def export_aid(
         book.add_sheet(
             "各户帮扶", lines, widths=([12] if names is not None else []) + [10, 9, 14, 12, 16, 28, 12]
         )
-    return book.save(target, _rows(work, date_from, date_to, names))
+    return audit.exported(work, "帮扶台账", target, book.save(target, _rows(work, date_from, date_to, names)))

@@ -26,6 +26,7 @@ from db.queries.diary import (
     ledger_stream,
 )
 
+from app import audit
 from app.dates import cn_date
 from app.errors import UserError
 from app.ledger_book import VILLAGE_COLUMN, LedgerBook, Row, check_target, period_text, village_names
@@ -99,7 +100,9 @@ def export_ledger(
         ([VILLAGE_COLUMN] if names is not None else []) + LEDGER_COLUMNS,
         frozen_columns=1 if names is not None else 0,
     )
-    return book.save(target, _ledger_rows(session, f, total, today, progress, names))
+    return audit.exported(
+        work, "民情台账", target, book.save(target, _ledger_rows(session, f, total, today, progress, names))
+    )
 
 
 def _ledger_rows(
@@ -190,7 +193,9 @@ def export_diary(
         ([VILLAGE_COLUMN] if names is not None else []) + DIARY_COLUMNS,
         frozen_columns=1 if names is not None else 0,
     )
-    return book.save(target, _diary_rows(session, ids, progress, names))
+    return audit.exported(
+        work, "民情日记", target, book.save(target, _diary_rows(session, ids, progress, names))
+    )
 
 
 def _diary_rows(

@@ -28,6 +28,7 @@ from db.models import CadreAssignment, Household, Station, User
 from db.queries.households import RosterFilter, roster_ids
 from db.queries.informants import group_informants
 
+from app import audit
 from app.errors import UserError
 from app.households.cadres import village_secretary
 from app.pdf_fonts import FAMILY, CjkPdf
@@ -386,6 +387,7 @@ def write_cards(
             else "没有符合条件的户"
         )
     pages = render_cards(cards, out, one_per_page=one_per_page, progress=progress)
+    audit.exported(work, "联系卡", out, len(cards))
     return CardsPrinted(len(cards), pages, skipped, tuple(c.household_id for c in cards))
 
 

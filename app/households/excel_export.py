@@ -127,6 +127,8 @@ def export_roster(
     n = book.save(out, rows())
     if full_id:
         audit.record(session, user, "households.export_full_id", fields=["id_number"], detail=f"{n} 人")
+    else:
+        audit.exported(work, "户籍台账（身份证号打码）", out, n)
     return n
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+from app import audit
 from app.dates import cn_date
 from app.informants.appointments import informant_list
 from app.ledger_book import VILLAGE_COLUMN, LedgerBook, Row, check_target, village_names
@@ -55,4 +56,4 @@ def export_informants(
                 r.note,
             ]
 
-    return book.save(target, data())
+    return audit.exported(work, "信息员台账", target, book.save(target, data()))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from app import audit
 from app.dates import cn_date
 from app.keycases import cases
 from app.ledger_book import VILLAGE_COLUMN, LedgerBook, check_target
@@ -74,4 +75,4 @@ def export_keycases(work: Work, target: Path, *, unit_name: str, state: str | No
             ]
             yield ([d.village_name] if town else []) + values
 
-    return book.save(target, rows())
+    return audit.exported(work, "包案台账", target, book.save(target, rows()))

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from db.models import Agreement, CaseMediator, CaseParty, CaseTransition, MediationCase, Station
 
+from app import audit
 from app.dates import cn_date
 from app.ledger_book import LedgerBook, check_target, period_text
 from app.mediation import rules
@@ -177,7 +178,7 @@ def export_ledger(
             if progress is not None and n % 500 == 0:
                 progress(n, len(cases), f"已写 {n} 件")
 
-    return book.save(target, rows())
+    return audit.exported(work, "矛盾纠纷排查调处台账", target, book.save(target, rows()))
 
 
 def _within(day: dt.date, date_from: dt.date | None, date_to: dt.date | None) -> bool:

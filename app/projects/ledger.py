@@ -10,6 +10,7 @@ from pathlib import Path
 from db.models.projects import PROJECT_STATES
 from db.queries.projects import ProjectRow, project_rows, year_counts
 
+from app import audit
 from app.dates import cn_date
 from app.errors import UserError
 from app.ledger_book import VILLAGE_COLUMN, LedgerBook, Row, check_target, village_names
@@ -69,7 +70,7 @@ def export_year(
         label = (names or {}).get(code, code) if names is not None else unit_name
         summary.append([label, *per_state.values(), sum(per_state.values())])
     book.add_sheet("按村按状态", summary, widths=[14, *[9] * (len(PROJECT_STATES) + 1)])
-    return book.save(target, _rows(rows, names))
+    return audit.exported(work, "为民实事台账", target, book.save(target, _rows(rows, names)))
 
 
 def _rows(rows: list[ProjectRow], names: dict[str, str] | None) -> Iterator[Row]:

@@ -160,7 +160,9 @@ def _cmd_stations(args: argparse.Namespace) -> int:
 def _cmd_bundle_export(args: argparse.Namespace) -> int:
     from app.sync.export import export_bundles
 
-    results = _with_ws(args, lambda ws: export_bundles(ws, Path(args.out), village=args.village))
+    results = _with_ws(
+        args, lambda ws: export_bundles(ws, Path(args.out), village=args.village, actor=args.actor)
+    )
     lines = [str(r.path) for r in results] or ["没有需要下发的数据，未写出文件"]
     if not args.json:
         for r in results:

@@ -19,9 +19,9 @@ from sqlalchemy import Connection
 
 from db import migrate
 from db.base import utcnow
-from db.models import Attachment, Station, StationCounter, SyncPeer
+from db.models import Attachment, Station, StationCounter, SyncPeer, User
 
-from app import __version__, attachments
+from app import __version__, attachments, audit
 from app.errors import UserError
 from app.sync import bundle, keys, records
 from app.sync.bundle import Section
@@ -107,6 +107,7 @@ def export_bundles(
     format_version: int = bundle.FORMAT_VERSION,
     extra_requires: Iterable[str] = (),
     now: dt.datetime | None = None,
+    actor: User | None = None,
 ) -> list[ExportResult]:
     """Write one bundle per recipient into ``out_dir``. A village always writes one (it also carries
     its acknowledgement of the town's bundles); a town skips villages it has nothing new for. ``now``
@@ -125,6 +126,12 @@ def export_bundles(
         )
         if result is not None:
             results.append(result)
+    if results:  # who carried what out (the bundles are sealed for their recipient: still residents' data)
+        with ws.session() as s:
+            for r in results:
+                audit.record(
+                    s, actor, "bundle.export", detail=f"第 {r.seq} 号包给{r.recipient}，{r.path.name}"
+                )
     return results
 
 

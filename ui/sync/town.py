@@ -183,7 +183,9 @@ class ImportView(Base):
                 or "没有需要下发给各村的新数据。"
             )
 
-        run_in_background(self, "导出下发包", lambda progress: export_bundles(self.ws, out), done)
+        run_in_background(
+            self, "导出下发包", lambda progress: export_bundles(self.ws, out, actor=self.ctx.user), done
+        )
 
 
 # -- town: village board -------------------------------------------------------------------------------

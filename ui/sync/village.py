@@ -281,7 +281,7 @@ class VillageSyncView(Base):
 
         def work(progress):
             progress(0, 0, "正在加密、签名并写出上报包…")
-            return export_bundles(self.ws, out)
+            return export_bundles(self.ws, out, actor=self.ctx.user)
 
         def done(results) -> None:
             r = results[0]
