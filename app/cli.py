@@ -8,6 +8,7 @@ in :data:`FEATURE_CLI_MODULES`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import getpass
 import importlib
@@ -430,6 +431,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_to_workspace()
         log.info("命令 %s 结束，退出码 %s", args.command, status)
         return status
+    except BrokenPipeError:
+        # the output went into a pipe closed early (`… | head -1`): what was asked is done; nothing more
+        # can be said there, and Python's own message at exit is kept off the screen too
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        log.info("命令 %s 的输出被提前关闭", args.command)
+        return EXIT_OK
     except Exception as exc:
         _say_what_the_closes_could_not_do()
         failure = exc if isinstance(exc, UserError) else environment_failure(exc)

@@ -158,3 +158,20 @@ def test_an_entry_moved_to_another_household_takes_its_open_demands_not_its_answ
     moved.participants = [entries.ParticipantInput(other, other_pid)]
     with pytest.raises(UserError, match="所在的户不能再改"):
         _save(village_ws, cadre, moved, answered.id)
+
+
+def test_the_town_answers_beyond_the_first_fifteen_are_counted_not_dropped(village_ws, cadre):
+    from sqlalchemy import update
+
+    from app import todo
+    from app.diary.todo import MAX_OVERDUE_ITEMS
+
+    hid, pid, _ = add_household(village_ws, "张三丰", cadre_id=cadre.id)
+    asked = [("民生保障", f"第 {n} 件事") for n in range(MAX_OVERDUE_ITEMS + 6)]
+    _save(village_ws, cadre, entry_input(hid, pid, demands=asked))
+    with village_ws.session() as s:  # as the town's answers arrive in its bundle
+        s.execute(update(Demand).values(status="乡镇已答复", town_replied_on=dt.date(2024, 3, 18)))
+    with village_ws.work(cadre) as w:
+        items = [i for i in todo.collect(w, TODAY.date()) if i.kind == "demand_town_replied"]
+    assert len(items) == MAX_OVERDUE_ITEMS + 1
+    assert items[-1].title == "另有 6 条乡镇已答复的诉求等着答复群众" and items[-1].count == 6

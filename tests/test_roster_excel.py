@@ -398,3 +398,40 @@ def test_a_roster_exported_elsewhere_imports_once_and_again_changes_nothing(
         assert (again["new"], again["updated"], again["unchanged"], again["invalid"]) == (0, 0, 4, 0)
     finally:
         other.close()
+
+
+def test_a_workbook_named_for_the_other_kind_is_read_by_what_it_holds(village_ws, ugly, tmp_path):
+    """An .xlsx saved as .xls (or the other way) by a cadre renaming files: not “damaged”."""
+    renamed = tmp_path / "名册.xls"
+    renamed.write_bytes(ugly.read_bytes())
+    with village_ws.work() as w:
+        s = excel_apply.import_file(
+            w, renamed, dry_run=True, today=dt.date(2026, 1, 1), keep_rest=True
+        ).summary
+    assert (s["rows"], s["new"]) == (9, 4)
+
+
+def test_the_error_rows_never_go_over_the_roster_read(village_ws, ugly, tmp_path):
+    before = ugly.read_bytes()
+    with pytest.raises(UserError, match="就是要导入的名册") as err, village_ws.work() as w:
+        excel_apply.import_file(w, ugly, errors_out=ugly, today=dt.date(2026, 1, 1))
+    assert err.value.field == "errors" and ugly.read_bytes() == before and _counts(village_ws) == (0, 0)
+    with village_ws.work() as w:
+        result = excel_apply.import_file(w, ugly, errors_out=tmp_path / "错误行", today=dt.date(2026, 1, 1))
+    assert result.errors_path == tmp_path / "错误行.xlsx" and openpyxl.load_workbook(result.errors_path)
+
+
+@pytest.mark.parametrize("said", ["本人", "户主本人", "户主（本人）"])
+def test_a_head_written_as_himself_is_the_head(village_ws, tmp_path, said):
+    """户口簿 and other programs write the head's own row 本人: every household had “no 户主 row”."""
+    path = tmp_path / "名册.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["组", "住址", "姓名", "与户主关系", "身份证号"])
+    wb.active.append(["一组", "一组8号", "王建国", said, rid(dt.date(1965, 3, 4), 1, "男")])
+    wb.active.append(["一组", "一组8号", "李秀英", "配偶", rid(dt.date(1967, 8, 12), 2, "女")])
+    wb.save(path)
+    with village_ws.work() as w:
+        s = excel_apply.import_file(w, path, today=dt.date(2026, 1, 1)).summary
+    assert (s["new"], s["invalid"], s["skipped"]) == (2, 0, 0)
+    with village_ws.session() as session:
+        assert session.scalar(select(Household.head_name)) == "王建国"

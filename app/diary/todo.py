@@ -232,7 +232,8 @@ def _town_replies(work: Work, is_admin: bool) -> list[TodoItem]:
     if not is_admin:
         q = q.where(Demand.responsible_id == work.actor.id)
     items = []
-    for d, head in work.session.execute(q).all()[:MAX_OVERDUE_ITEMS]:
+    rows = work.session.execute(q).all()
+    for d, head in rows[:MAX_OVERDUE_ITEMS]:
         what = f"已转报{d.town_forwarded_to}" if d.town_reply_kind == vocab.TOWN_FORWARDED else "乡镇已答复"
         items.append(
             TodoItem(
@@ -243,6 +244,19 @@ def _town_replies(work: Work, is_admin: bool) -> list[TodoItem]:
                 "warning",
                 "diary",
                 d.id,
+            )
+        )
+    if len(rows) > MAX_OVERDUE_ITEMS:  # (the rest are not dropped without a word)
+        more = len(rows) - MAX_OVERDUE_ITEMS
+        items.append(
+            TodoItem(
+                "demand_town_replied",
+                f"另有 {more} 条乡镇已答复的诉求等着答复群众",
+                "在民情台账里按办理状态“乡镇已答复”查看",
+                None,
+                "warning",
+                "diary",
+                count=more,
             )
         )
     return items

@@ -27,6 +27,7 @@ from db.queries.households import (
 from db.stamping import StampContext, stamp_new_rows
 
 from app import audit
+from app.errors import UserError
 from app.excel import literal_rows, storable
 from app.households.checks import require_edit
 from app.households.excel_plan import ImportPlan, RosterRow, household_values, person_diff, plan_import
@@ -280,6 +281,18 @@ def _col_letter(n: int) -> str:
     return get_column_letter(n)
 
 
+def _errors_target(source: Path, out: Path) -> Path:
+    """Where the error rows go: an .xlsx (the name given one if it has another), never the roster read."""
+    if out.suffix.lower() != ".xlsx":
+        out = out.with_name(out.name + ".xlsx")
+    if out.exists() and source.exists() and out.resolve() == source.resolve():
+        raise UserError(
+            f"错误表 {out.name} 就是要导入的名册：写进去会把名册盖掉。请给错误表另起一个文件名",
+            field="errors",
+        )
+    return out
+
+
 def import_file(
     work: Work,
     path: Path | str,
@@ -296,6 +309,8 @@ def import_file(
     """Read, plan and (unless ``dry_run``) write in the caller's unit of work; a failure changes nothing.
 
     A household with a bad row is left out whole, or with ``keep_rest`` imported without its bad rows."""
+    if errors_out is not None:
+        errors_out = _errors_target(Path(path), Path(errors_out))
     data = read_sheet(path, sheet)
     if progress is not None:
         progress(0, 0, "正在检查各行")

@@ -76,6 +76,9 @@ _TEXT_LIMITS = {
 }
 TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数")
 _RELATION_VALUES = frozenset(RELATIONS)
+# how rosters of other programs and the 户口簿 write the head's own row: read as 户主 (without it every
+# such household had “no 户主 row”)
+_HEAD_WORDS = {"本人": HEAD, "户主本人": HEAD, "户主(本人)": HEAD, "户主（本人）": HEAD}
 _RELATIONS_TEXT = "、".join(RELATIONS)
 
 # What to do with a household one of whose rows is bad (有错的户): leave the whole household out
@@ -291,7 +294,7 @@ def _parse_row(r: RosterRow, ctx: _Context) -> None:
     # would make the village's own exported roster fail to import again.
     relation = f.get("relation")
     if relation:
-        f["relation"] = relation = relation.replace(" ", "")
+        f["relation"] = relation = _HEAD_WORDS.get(relation.replace(" ", ""), relation.replace(" ", ""))
         if relation not in _RELATION_VALUES:
             _problem(
                 r,

@@ -124,6 +124,11 @@ def _open_book(path: Path) -> CalamineWorkbook:
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # the reader's own words are English: they go to the log
+        log.warning("workbook %s unreadable by its name's kind: %r", path.name, exc)
+    try:  # an .xls saved under .xlsx (or the other way): read by what the file holds, not its name
+        with path.open("rb") as f:
+            return CalamineWorkbook.from_filelike(f)
+    except Exception as exc:
         log.warning("workbook %s unreadable: %r", path.name, exc)
         raise UserError(
             f"无法读取 {path.name}：它不是有效的 Excel 文件（.xlsx/.xls）或 CSV 文件，或已损坏、被加密。"
