@@ -431,3 +431,36 @@ def test_the_place_follows_the_way_and_the_person_until_one_is_typed(qtbot, ctx)
     qtbot.addWidget(again)
     again.kind.setCurrentText("入户走访")
     assert again.place.text() == "村口大槐树下"
+
+
+def test_an_entry_made_twice_is_deleted_from_the_list_after_a_question(qtbot, ctx, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui.diary.page import DiaryPage
+
+    ws = ctx.workspace
+    hid, pid, _ = add_household(ws, "张三丰", cadre_id=ctx.user.id)
+    with ws.work(ctx.user) as w:
+        for _ in range(2):  # the same visit typed twice
+            entries.save_entry(w, entry_input(hid, pid, when=dt.datetime(2024, 3, 1, 9)), now=NOW)
+    page = DiaryPage(ctx)
+    qtbot.addWidget(page)
+    tab = page.diary_tab
+    tab.use_dates.setChecked(False)
+    page.refresh()
+    tab.view.selectRow(0)
+    assert tab.delete_button.isEnabled()
+    asked = []
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No
+    )
+    assert tab.delete_entry() is False and tab.model.rowCount() == 2  # 否: nothing goes
+    assert "2024-03-01 09:00 张三丰" in asked[0]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    with qtbot.waitActive(page):
+        page.show()
+        page.activateWindow()
+    tab.view.setFocus()
+    qtbot.waitUntil(tab.view.hasFocus)
+    qtbot.keyClick(tab.view, Qt.Key.Key_Delete)
+    assert tab.model.rowCount() == 1 and len([e for e in _entries(ws) if e.deleted_at is None]) == 1

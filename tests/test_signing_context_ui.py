@@ -274,3 +274,18 @@ def test_print_menu_one_card_per_a4_page_and_households_without_a_contact_cadre_
         assert tuple(round(float(v) * 25.4 / 72) for v in p.mediabox[2:]) == (210, 297)
     assert "冯无干部" not in _pdf_text(out)
     assert "已生成 3 户的联系卡，共 3 页" in said[0] and "1 户还没有联系干部" in said[0]
+
+
+def test_a_phone_call_is_saved_without_asking_for_a_signature_on_the_screen(qtbot, ctx):
+    """The resident on the telephone is not at the laptop to sign: nothing to ask at once."""
+    add_household(ctx.workspace, "钟伟堃", group="三组")
+    dlg = EntryDialog(ctx, now=NOW)
+    qtbot.addWidget(dlg)
+    with qtbot.waitActive(dlg):
+        dlg.show()
+        dlg.activateWindow()
+    _type_entry(qtbot, dlg)
+    dlg.kind.setCurrentText("电话联系")
+    with qtbot.waitSignal(dlg.saved, timeout=3000):
+        qtbot.keyClick(dlg, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert dlg.signing is None

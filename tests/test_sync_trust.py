@@ -468,12 +468,12 @@ def test_cells_sqlite_cannot_store_are_refused_with_their_row_not_the_run(town_o
     row[doc["columns"].index("id")] = str(uuid.uuid4())
     row[doc["columns"].index("notes")] = {"a": [1, 2]}
     row[doc["columns"].index("version")] = _next_version(m)
-    for value, name in (({"a": [1]}, "dict"), (2**70, "huge")):
+    for seq, value, name in ((2, {"a": [1]}, "dict"), (3, 2**70, "huge")):
         row[doc["columns"].index("notes")] = value
         b = _import_one(
             town,
             forge_bundle(
-                a, town, m, with_rows(sections, "households", [row]), tmp_path / f"{name}.mqb", sequence=2
+                a, town, m, with_rows(sections, "households", [row]), tmp_path / f"{name}.mqb", sequence=seq
             ),
         )
         assert b.status == "imported" and [r.reason for r in b.rejections] == ["备注（notes）不是文字"], b

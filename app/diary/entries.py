@@ -43,6 +43,10 @@ KINDS = vocab.ENTRY_KINDS  # 入户走访, 电话联系, 来访接待, 集中接
 HOME_VISIT, OTHER_KIND = vocab.HOME_VISIT, vocab.OTHER_KIND
 INFORMANT_REPORT = vocab.INFORMANT_REPORT  # names its informant (docs/informants.md)
 NO_HOUSEHOLD_KINDS = (INFORMANT_REPORT, OTHER_KIND)  # kinds that need no household
+PHONE_CALL = "电话联系"
+# kinds where the resident is not there to sign on the screen when the cadre saves (a call; a report
+# the cadre was told): the signature is not offered at once (it can be asked for later, or 拒签 noted)
+NOT_FACE_TO_FACE = (PHONE_CALL, INFORMANT_REPORT)
 
 FIELD_LABELS = {
     "occurred_at": "走访时间",

@@ -632,8 +632,13 @@ class EntryDialog(FitsScreen, QDialog):
         self.ctx.data_changed.emit("diary")
         self.saved.emit(e.id)
         self.accept()
-        if self.offer_signature and e.participants and not e.read_only and e.kind != entries.INFORMANT_REPORT:
-            # (a 信息员报告 is told to the cadre; the households it names were not met)
+        if (
+            self.offer_signature
+            and e.participants
+            and not e.read_only
+            and e.kind not in entries.NOT_FACE_TO_FACE
+        ):
+            # (a 信息员报告 is told to the cadre, a 电话联系 is a call: the resident is not there to sign)
             # 一事一记, signed at once: the resident is still there when the cadre saves
             self.signing = AcknowledgeDialog(self.ctx, e.id, parent=self.parentWidget(), offered=True)
             self.signing.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -161,6 +161,10 @@ class DiaryTab(QWidget):
         self.edit_button = QPushButton("修改", self)
         self.ack_button = QPushButton("群众签字认可…", self)
         self.amend_button = QPushButton("补记…", self)
+        self.delete_button = QPushButton("删除…", self)
+        self.delete_button.setToolTip(
+            "删除记错或重复的一篇（Delete 键）；群众已签字、诉求已答复的不能删除，请用补记"
+        )
         self.must_visit_button = QPushButton("登记必访事件…", self)
         self.print_one_button = QPushButton("打印本条…", self)
         self.print_one_button.setToolTip("打印选中的这一篇（A4，带签字栏），请群众在纸上签字")
@@ -173,6 +177,7 @@ class DiaryTab(QWidget):
             self.edit_button,
             self.ack_button,
             self.amend_button,
+            self.delete_button,
             self.must_visit_button,
             self.print_one_button,
             self.print_button,
@@ -189,6 +194,7 @@ class DiaryTab(QWidget):
                 self.edit_button,
                 self.ack_button,
                 self.amend_button,
+                self.delete_button,
                 self.must_visit_button,
                 self.print_button,
                 self.print_one_button,
@@ -243,6 +249,9 @@ class DiaryTab(QWidget):
         self.edit_button.clicked.connect(self.edit_entry)
         self.ack_button.clicked.connect(self.acknowledge)
         self.amend_button.clicked.connect(self.amend)
+        self.delete_button.clicked.connect(self.delete_entry)
+        delete = QShortcut(QKeySequence.StandardKey.Delete, self.view, self.delete_entry)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)  # the list's own: not Delete in the search box
         self.must_visit_button.clicked.connect(self.must_visit)
         self.print_button.clicked.connect(self.print_month)
         self.print_one_button.clicked.connect(self.print_one)
@@ -363,6 +372,7 @@ class DiaryTab(QWidget):
         self.edit_button.setEnabled(own and e is not None and not signed)
         self.ack_button.setEnabled(own and e is not None and not signed)
         self.amend_button.setEnabled(own and e is not None)
+        self.delete_button.setEnabled(own and e is not None and not signed)
         self.print_one_button.setEnabled(own and e is not None)
         self.detail.setHtml(
             entry_html(e, town=self.ctx.is_town)
@@ -404,6 +414,33 @@ class DiaryTab(QWidget):
         dlg = EntryDialog(self.ctx, e.id, parent=self)
         dlg.saved.connect(lambda entry_id: self.reload(entry_id))
         dlg.exec()
+
+    def delete_entry(self) -> bool:
+        """An entry made twice or on the wrong family: gone after a question (the services refuse a signed
+        one, or one with a demand already answered; the town gets the deletion with the next bundle)."""
+        e = self.current_detail()
+        if self.ctx.is_town or e is None:
+            return False
+        who = entries.households_met(e) or e.kind_label
+        answer = QMessageBox.question(
+            self,
+            "删除民情日记",
+            f"删除 {e.occurred_at:%Y-%m-%d %H:%M} {who} 这篇民情日记（连同它记下的待办诉求）吗？"
+            "删除后不能恢复，下次上报时乡镇那边也会删除。",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            with self.ctx.work() as w:
+                entries.delete_entry(w, e.id)
+        except UserError as exc:
+            QMessageBox.warning(self, "不能删除", exc.message)
+            return False
+        self.ctx.data_changed.emit("diary")
+        self.reload()
+        return True
 
     def acknowledge(self) -> None:
         e = self.current_detail()
