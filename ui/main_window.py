@@ -245,6 +245,11 @@ class MainWindow(QMainWindow):
         self.close()
 
     # -- menus and status --------------------------------------------------------------------
+    def _enable_new_entry(self) -> None:
+        """A town writes no diary (the services refuse it: app.ownership), nor does an account without the
+        right (a 调解员): Ctrl+N is off rather than refused after a whole entry is typed."""
+        self.new_entry_action.setEnabled(not self.ctx.is_town and accounts.can(self.ctx.user, "write_diary"))
+
     def _build_menus(self) -> None:
         bar = self.menuBar()
         m_file = bar.addMenu("文件(&F)")
@@ -253,8 +258,8 @@ class MainWindow(QMainWindow):
             "写民情日记(&N)…", self, shortcut=QKeySequence("Ctrl+N"), triggered=self.new_diary_entry
         )
         m_file.addAction(self.new_entry_action)
-        if self.ctx.is_town:  # a town writes no diary (the services refuse it: app.ownership)
-            self.new_entry_action.setEnabled(False)
+        self._enable_new_entry()
+        self.ctx.user_changed.connect(self._enable_new_entry)
         m_file.addSeparator()
         self.lock_action = QAction("锁定窗口(&L)", self, shortcut=QKeySequence("Ctrl+L"), triggered=self.lock)
         self.quit_action = QAction("退出(&Q)", self, shortcut=QKeySequence("Ctrl+Q"), triggered=self.close)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import accounts
 from app.aid import pairs, records, rules
 from app.dates import cn_date
 from app.errors import UserError
@@ -131,7 +132,8 @@ class HouseholdAidPanel(QWidget):
         self.start_button.clicked.connect(lambda: self._pair("start"))
         self.change_button.clicked.connect(lambda: self._pair("change"))
         self.end_button.clicked.connect(lambda: self._pair("end"))
-        self.read_only = ctx.is_town
+        # a town reads the village's 帮扶; an account without the right (a 调解员) reads them too
+        self.read_only = ctx.is_town or not accounts.can(ctx.user, "record_aid")
         if self.read_only:
             for b in (
                 self.add_button,

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from db.queries.aid import VillageAidRow
 
+from app import accounts
 from app.aid import rules, view
 from app.dates import cn_date
 from app.errors import UserError
@@ -158,6 +159,7 @@ class AidPage(QWidget):
         lay.addWidget(self.table, 1)
         lay.addLayout(bottom)
         self.add_button.setVisible(not ctx.is_town)
+        self.add_button.setEnabled(accounts.can(ctx.user, "record_aid"))  # (a 调解员 reads them)
         self.refresh_button.clicked.connect(self.reload)
         self.tag.currentIndexChanged.connect(lambda _i: self.reload())
         self.villages.changed.connect(self.reload)

@@ -37,7 +37,7 @@ from db import vocab
 from db.models import Station
 from db.queries.diary import DiaryFilter, LedgerFilter, ReferralRow
 
-from app import indexing
+from app import accounts, indexing
 from app.diary import demands, entries, referral
 from app.errors import UserError
 
@@ -68,6 +68,11 @@ def new_entry(ctx: AppContext, parent: QWidget | None = None) -> EntryDialog | N
     told so instead (the services refuse it too, :func:`app.ownership.town_write_refusal`)."""
     if ctx.is_town:
         QMessageBox.information(parent, "写民情日记", TOWN_NO_DIARY)
+        return None
+    if not accounts.can(ctx.user, "write_diary"):  # asked before a word is typed, not at 保存
+        QMessageBox.information(
+            parent, "写民情日记", "您的账号不能写民情日记（要由村干部或管理员的账号来写）；请联系管理员"
+        )
         return None
     dlg = EntryDialog(ctx, parent=parent)
     dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -368,7 +373,10 @@ class DiaryTab(QWidget):
     def show_detail(self) -> None:
         e = self.current_detail()
         signed = e is not None and e.read_only
-        own = not self.ctx.is_town  # at the town the villages' entries are read-only; it replies to demands
+        # at the town the villages' entries are read-only (it replies to demands); a 调解员 reads them
+        own = not self.ctx.is_town and accounts.can(self.ctx.user, "write_diary")
+        self.new_button.setEnabled(own)
+        self.must_visit_button.setEnabled(own)
         self.edit_button.setEnabled(own and e is not None and not signed)
         self.ack_button.setEnabled(own and e is not None and not signed)
         self.amend_button.setEnabled(own and e is not None)

@@ -270,7 +270,9 @@ class HouseholdsPage(QWidget):
             HouseholdDialog(self.ctx, hid, self).exec()
 
     def new_household(self) -> None:
-        if not can(self.ctx.user, "edit_households"):
+        if self.ctx.is_town or not can(
+            self.ctx.user, "edit_households"
+        ):  # (Ctrl+Shift+N: the button is hidden)
             return
         dlg = HouseholdDialog(self.ctx, None, self)
         dlg.exec()

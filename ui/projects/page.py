@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from db.models.projects import ACCEPTED, COMPLETED, PROJECT_STATES, TOWN_SCOPE
 from db.queries.projects import ProjectRow, project_rows, project_years, year_counts
 
-from app import attachments
+from app import accounts, attachments
 from app.dates import cn_date
 from app.errors import UserError
 from app.projects import service
@@ -268,7 +268,9 @@ class ProjectsPage(QWidget):
 
     def show_detail(self) -> None:
         d = self.current_detail()
-        can_write = d is not None and d.writable
+        may = accounts.can(self.ctx.user, "manage_projects")  # (a 调解员 reads them)
+        self.new_button.setEnabled(may)
+        can_write = d is not None and d.writable and may
         self.edit_button.setEnabled(can_write and d is not None and d.state != ACCEPTED)
         self.step_button.setEnabled(can_write and d is not None and d.next_state is not None)
         if d is not None and d.next_state:
