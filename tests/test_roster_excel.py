@@ -435,3 +435,86 @@ def test_a_head_written_as_himself_is_the_head(village_ws, tmp_path, said):
     assert (s["new"], s["invalid"], s["skipped"]) == (2, 0, 0)
     with village_ws.session() as session:
         assert session.scalar(select(Household.head_name)) == "王建国"
+
+
+HEADER = ["组", "户编号", "住址", "姓名", "与户主关系", "身份证号"]
+WANG = [
+    ["一组", "001", "一组1号", "王建国", "户主", rid(dt.date(1960, 3, 5), 1, "男")],
+    ["一组", "001", "一组1号", "李秀英", "配偶", rid(dt.date(1962, 7, 9), 2, "女")],
+    ["一组", "001", "一组1号", "王小明", "子", rid(dt.date(1988, 1, 20), 3, "男")],
+]
+ZHAO = [["一组", "002", "一组2号", "赵德福", "户主", rid(dt.date(1955, 11, 30), 4, "男")]]
+
+
+def _book(path, rows, header=HEADER):
+    wb = openpyxl.Workbook()
+    wb.active.append(header)
+    for row in rows:
+        wb.active.append(row)
+    wb.save(path)
+    return path
+
+
+def _households(ws):
+    with ws.session() as s:
+        found = s.execute(select(Household.household_no, Household.head_name, Household.id)).all()
+        heads = dict(
+            s.execute(
+                select(Person.household_id, func.count())
+                .where(Person.relation == "户主")
+                .group_by(Person.household_id)
+            ).all()
+        )
+    return sorted((no, head, heads.get(hid, 0)) for no, head, hid in found)
+
+
+def _import(ws, path):
+    with ws.work() as w:
+        return excel_apply.import_file(w, path, today=dt.date(2026, 1, 1)).summary
+
+
+def test_a_household_split_off_in_the_roster_never_takes_over_the_old_one(village_ws, tmp_path):
+    """分户 written in the roster (王小明 now heads 003, found through his ID in 001): refused on his row
+    with what to do; 001 stays 王建国's, with one 户主."""
+    _import(village_ws, _book(tmp_path / "a.xlsx", WANG + ZHAO))
+    split = WANG[:2] + ZHAO + [["一组", "003", "一组8号", "王小明", "户主", WANG[2][5]]]
+    s = _import(village_ws, _book(tmp_path / "b.xlsx", split))
+    assert s["invalid"] == 1 and any(
+        "分户的，请先在户籍里把要分出去的成员迁到新户" in e["reason"] for e in s["errors"]
+    )
+    assert _households(village_ws) == [("001", "王建国", 1), ("002", "赵德福", 1)]
+
+
+@pytest.mark.parametrize("with_ids", [True, False])
+def test_a_group_renumbered_keeps_each_family_in_its_household(village_ws, tmp_path, with_ids):
+    """一组 numbered anew (001 → 002, 002 → 003): 王建国's rows now carry 赵德福's old number."""
+    cut = (lambda r: r) if with_ids else (lambda r: r[:5])
+    header = HEADER if with_ids else HEADER[:5]
+    _import(village_ws, _book(tmp_path / "a.xlsx", [cut(r) for r in WANG + ZHAO], header))
+    renumbered = [cut([r[0], "002", *r[2:]]) for r in WANG] + [cut([ZHAO[0][0], "003", *ZHAO[0][2:]])]
+    s = _import(village_ws, _book(tmp_path / "b.xlsx", renumbered, header))
+    assert (s["new"], s["invalid"]) == (0, 0)
+    assert _households(village_ws) == [("002", "王建国", 1), ("003", "赵德福", 1)]
+    with village_ws.session() as session:
+        assert session.scalar(select(func.count()).select_from(Person)) == 4  # nobody copied
+
+
+def test_same_name_heads_of_one_group_are_told_apart_by_address_or_refused_never_added_again(
+    village_ws, tmp_path
+):
+    header = ["组", "住址", "姓名", "与户主关系"]
+    two = [["一组", "一组东头", "王伟", "户主"], ["一组", "一组东头", "刘芳", "配偶"]]
+    two += [["一组", "一组西头", "王伟", "户主"], ["一组", "一组西头", "陈静", "配偶"]]
+    path = _book(tmp_path / "a.xlsx", two, header)
+    assert _import(village_ws, path)["new"] == 4
+    again = _import(village_ws, path)
+    assert (again["new"], again["unchanged"]) == (0, 4)  # the addresses tell them apart
+    same_place = [[r[0], "一组", *r[2:]] for r in two]
+    s = _import(village_ws, _book(tmp_path / "b.xlsx", same_place, header))
+    assert s["new"] == 0 and s["invalid"] == 2  # (the second head's row, the same as the first, is a repeat)
+    assert (
+        "本组有 2 户的户主都叫王伟" in s["errors"][0]["reason"]
+        and "身份证号或户编号" in s["errors"][0]["reason"]
+    )
+    with village_ws.session() as session:
+        assert session.scalar(select(func.count()).select_from(Household)) == 2

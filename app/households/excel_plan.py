@@ -1037,6 +1037,50 @@ def _numbered(by_no: dict[str, list[Household]], f: dict[str, Any]) -> list[Hous
     return [h for h in found if h.group_name == group] if group else found
 
 
+def _heads_it(
+    household: Household, head: MemberInput, id_owner: dict[str, Person], members: dict[str, list[Person]]
+) -> bool:
+    """Is the planned head (by ID, else by name) of ``household``, found by its 户编号? A 组 renumbered
+    gives 王建国's rows the number 赵德福's household has here: that is not 赵德福's household."""
+    owner = id_owner.get(head.id_number) if head.id_number else None
+    if owner is not None:
+        return owner.household_id == household.id
+    return head.name == household.head_name or any(p.name == head.name for p in members.get(household.id, []))
+
+
+def _one_each(plan: ImportPlan, live: list[PlannedHousehold], households: dict[str, Household]) -> None:
+    """One household here is matched by one household of the file at most. Of several (分户 written in
+    the roster: the son's new household found through his ID; two same-name heads), the one headed by
+    its head here keeps it; the others are refused on their head's row with what to do, never merged
+    into it (a takeover left one household with two 户主 and another family's address)."""
+    claims: dict[str, list[PlannedHousehold]] = {}
+    for hh in live:
+        if hh.existing_id:
+            claims.setdefault(hh.existing_id, []).append(hh)
+    for existing_id, rivals in claims.items():
+        if len(rivals) < 2:
+            continue
+        here = households[existing_id]
+        headed = [hh for hh in rivals if _member(_head(hh)).name == here.head_name]
+        if len(headed) > 1:  # two same-name heads: the one at its address here, if the address tells
+            headed = [hh for hh in headed if _head(hh).fields.get("address") == here.address]
+        keeper = headed[0] if len(headed) == 1 else None
+        same_name = len({_member(_head(hh)).name for hh in rivals}) == 1
+        for hh in rivals:
+            if hh is keeper:
+                continue
+            hh.existing_id = None
+            head = _head(hh)
+            reason = (
+                f"表里本组有 {len(rivals)} 户的户主都叫{here.head_name}，本村已登记的只有 1 户，"
+                "分不清是哪一户：请在表里填上户主的身份证号或户编号后再导入"
+                if same_name
+                else f"这一户和表里的另一户都对应本村已有的 {here.group_name} {here.head_name} 户：分户的，"
+                "请先在户籍里把要分出去的成员迁到新户，再导入；不是分户的，请核对户主和户编号"
+            )
+            head.problems.append(RowProblem(head.row, plan.header_of("name"), reason))
+
+
 def _compare(work: Work, plan: ImportPlan) -> None:
     session = work.session
     live = [hh for hh in plan.households if hh.head_row is not None and not hh.head_row.invalid]
@@ -1070,6 +1114,7 @@ def _compare(work: Work, plan: ImportPlan) -> None:
     )
     person_keys = existing_person_ids(session, wanted)
     id_owner = live_persons_by_id_number(session, numbers)
+    numbered_members = live_members(session, [h.id for found in by_no.values() for h in found])
     # Which existing household each planned household is.
     for hh in live:
         head = _head(hh)
@@ -1094,22 +1139,40 @@ def _compare(work: Work, plan: ImportPlan) -> None:
                 owner = id_owner.get(head_id) if head_id else None
                 if owner is not None:
                     match = households.get(owner.household_id) or session.get(Household, owner.household_id)
-        elif f.get("household_no") and len(numbered := _numbered(by_no, f)) == 1:
+        elif (
+            f.get("household_no")
+            and len(numbered := _numbered(by_no, f)) == 1
+            and _heads_it(numbered[0], _member(head), id_owner, numbered_members)
+        ):
             match = numbered[0]
         else:
-            # (a number no household of its 组 has here: a household that moved to another 组, or a group
-            # numbered from 1 like its neighbours, is found by its head's ID or name, or is new)
+            # (a number no household of its 组 has here, or one whose household the head is not of (a 组
+            # renumbered): a household that moved to another 组, or a group numbered from 1 like its
+            # neighbours, is found by its head's ID or name, or is new)
             head_id = _member(head).id_number
             owner = id_owner.get(head_id) if head_id else None
             if owner is not None:
                 match = households.get(owner.household_id) or session.get(Household, owner.household_id)
             else:
                 candidates = by_head.get((str(f.get("group_name") or ""), _member(head).name), [])
+                if len(candidates) > 1:  # same-name heads of one 组: told apart by the address, if it can
+                    candidates = [h for h in candidates if h.address == f.get("address")] or candidates
                 if len(candidates) == 1:
                     match = candidates[0]
+                elif candidates:  # same-name heads of one 组 (common): never guessed, never added again
+                    head.problems.append(
+                        RowProblem(
+                            head.row,
+                            plan.header_of("name"),
+                            f"本组有 {len(candidates)} 户的户主都叫{_member(head).name}，分不清这一户是哪一户："
+                            "请在表里填上户主的身份证号或户编号后再导入",
+                        )
+                    )
+                    continue
         hh.existing_id = match.id if match is not None else None
         if match is not None:
             households[match.id] = match
+    _one_each(plan, live, households)
     # Members of the matched households.
     matched = [hh.existing_id for hh in live if hh.existing_id]
     members = live_members(session, matched)
