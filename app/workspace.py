@@ -53,6 +53,7 @@ HELD_AUDIT_COLUMNS = frozenset(
 )
 PUBLIC_STATION = "station.json"  # keys/: what the sign-in box and the card export show while locked
 SIGNIN_GUARD = "signin.json"  # keys/: failed unlocks per account, and their audit lines to come
+SIGNIN_LOCK = "signin.lock"  # held while a try is read, checked and counted (Workspace._one_try_at_a_time)
 # Failed sign-ins: after this many in a row for one account, one try every LOCK_SECONDS (the unlock
 # here, and app.accounts.authenticate once the database is open).
 FREE_TRIES = 5
@@ -284,15 +285,16 @@ class Workspace:
         assert slots is not None, "a locked workspace has its key slots"
         username = username.strip()
         known = slots.account_slot(username) is not None
-        guard = _SigninGuard(self.keys_dir / SIGNIN_GUARD)
         who = username if known else "?"  # text typed for an unknown account may be a password
-        guard.check(who, now)
-        opened = slots.open_account(username, password)
-        if opened is None:
-            guard.failed(who, now)
-            raise UserError("登录名或密码不对，请重新输入")
-        key, slot = opened
-        guard.succeeded(who)
+        with self._one_try_at_a_time():  # read, tried and counted whole: tries run side by side count each
+            guard = _SigninGuard(self.keys_dir / SIGNIN_GUARD)
+            guard.check(who, now)
+            opened = slots.open_account(username, password)
+            if opened is None:
+                guard.failed(who, now)
+                raise UserError("登录名或密码不对，请重新输入")
+            key, slot = opened
+            guard.succeeded(who)
         if before_open is not None:
             before_open()
         self.unlocked_by = slot.user_id
@@ -302,6 +304,23 @@ class Workspace:
         if len(slots.account_slots(slot.user_id)) == 1:
             self._password_proof = slot.user_id
         self._flush_guard_events(guard)
+
+    @contextlib.contextmanager
+    def _one_try_at_a_time(self) -> Iterator[None]:
+        """One password or recovery-code try at a time across every run of the program on this workspace
+        (a file lock beside the counts): ten tries started together were all checked and two counted."""
+        try:
+            holding = run_marks.held(self.keys_dir / SIGNIN_LOCK)
+            got = holding.__enter__()
+        except OSError:  # a workspace on a read-only medium: no lock file can be made, nor counts written
+            yield
+            return
+        try:
+            if not got:
+                raise UserError("另一个民情簿正在核对密码，请稍等几秒再试")
+            yield
+        finally:
+            holding.__exit__(None, None, None)
 
     def take_password_proof(self) -> str | None:
         """The account whose password has just unwrapped the key (:meth:`unlock`), once: the sign-in
@@ -316,13 +335,14 @@ class Workspace:
         allows an administrator's password to be reset without another administrator."""
         slots = self.key_slots()
         assert slots is not None, "a locked workspace has its key slots"
-        guard = _SigninGuard(self.keys_dir / SIGNIN_GUARD)
-        guard.check("#recovery", None)
-        key = slots.open_recovery(code)
-        if key is None:
-            guard.failed("#recovery", None)
-            raise UserError("恢复码不对：请对照保险柜里的恢复码打印页，核对每个字符后重新输入")
-        guard.succeeded("#recovery")
+        with self._one_try_at_a_time():
+            guard = _SigninGuard(self.keys_dir / SIGNIN_GUARD)
+            guard.check("#recovery", None)
+            key = slots.open_recovery(code)
+            if key is None:
+                guard.failed("#recovery", None)
+                raise UserError("恢复码不对：请对照保险柜里的恢复码打印页，核对每个字符后重新输入")
+            guard.succeeded("#recovery")
         if not self.locked:
             if key != self.key:
                 raise UserError("恢复码不对：请对照保险柜里的恢复码打印页，核对每个字符后重新输入")

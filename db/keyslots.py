@@ -388,14 +388,19 @@ BACKUPS_DIR = "backups"  # beside keys/ in a workspace (app.workspace)
 
 
 def write_atomically(path: Path, data: bytes) -> Path:
-    tmp = path.with_name(path.name + ".tmp")
+    # a name of its own: two runs writing at once must not rename each other's half-written file
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # (a full disk: no half-written file of a name of its own is left)
+        raise
     return private_file(path)
 
 

@@ -24,6 +24,8 @@ import contextlib
 import os
 import secrets
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from db.files import PRIVATE_FILE, private_dir
@@ -63,6 +65,27 @@ def _unlock(fd: int) -> None:
             import fcntl
 
             fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def held(path: Path, *, wait_seconds: float = 30.0) -> Iterator[bool]:
+    """Hold an exclusive lock on ``path`` (made if missing, owner-only) while the block runs, waiting up
+    to ``wait_seconds`` for another run that holds it; yields False when it was not got in time (the
+    block then decides what to say)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), PRIVATE_FILE)
+    try:
+        deadline = time.monotonic() + wait_seconds
+        got = _lock(fd)
+        while not got and time.monotonic() < deadline:
+            time.sleep(0.02)
+            got = _lock(fd)
+        try:
+            yield got
+        finally:
+            if got:
+                _unlock(fd)
+    finally:
+        os.close(fd)
 
 
 def _is_gone(path: Path) -> bool:

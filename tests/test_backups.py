@@ -240,7 +240,9 @@ def test_backup_to_a_stick_and_restore_from_the_command_line(village_ws, tmp_pat
     told = backups.describe(files.summarize(copy, key_of(village_ws.root)))
     assert told.startswith("2026年8月4日 09:30（按文件修改时间）的备份"), told
     assert _cli("backup", "--data-dir", village_ws.root, "--out", copy).returncode == 1  # never overwritten
-    add_household(Workspace.open(village_ws.root, create=False, credentials=ADMIN), "张二")
+    again = Workspace.open(village_ws.root, create=False, credentials=ADMIN)
+    add_household(again, "张二")
+    again.close()  # (left open, it is a window the restore must not pull the file from under)
     assert _households(village_ws.root) == 2
     refused = _cli("restore", "--data-dir", village_ws.root, copy, stdin=subprocess.DEVNULL)
     assert refused.returncode == 1 and "--yes" in refused.stderr and _households(village_ws.root) == 2
@@ -313,10 +315,10 @@ def test_killed_backups_and_restores_lose_nothing(village_ws, tmp_path):
     add_household(village_ws, "李一")
     village_ws.close()
     _fill(village_ws, 60)
-    good = backups.backup_to(
-        Workspace.open(village_ws.root, create=False, credentials=ADMIN), tmp_path / "good.db"
-    )
-    add_household(Workspace.open(village_ws.root, create=False, credentials=ADMIN), "李二")
+    opened = Workspace.open(village_ws.root, create=False, credentials=ADMIN)
+    good = backups.backup_to(opened, tmp_path / "good.db")
+    add_household(opened, "李二")
+    opened.close()  # (left open, it is a window the restores below must not pull the file from under)
     started = time.perf_counter()
     assert _cli("backup", "--data-dir", village_ws.root).returncode == 0
     backup_took = time.perf_counter() - started

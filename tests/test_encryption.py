@@ -368,3 +368,27 @@ def test_a_failing_statement_is_told_without_the_residents_words(village_ws):
     with village_ws.session() as s, pytest.raises(OperationalError) as err:
         s.execute(sql("INSERT INTO no_such_table VALUES (:said)"), {"said": "低保户，上访三次"})
     assert "低保户" not in str(err.value) and "hidden" in str(err.value)
+
+
+def test_tries_started_together_are_each_counted_and_throttled(village_ws):
+    """Ten wrong passwords at once (ten programs, or threads): each is counted, so after the free ones the
+    rest wait instead of being checked (they were all checked, and two counted)."""
+    import concurrent.futures
+
+    village_ws.close()
+    start = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
+
+    def guess(n: int) -> str:
+        ws = Workspace.open(village_ws.root, create=False)
+        try:
+            ws.unlock("admin", f"guess-{n}", now=start)
+        except UserError as exc:
+            return "wrong" if "登录名或密码不对" in exc.message else "waits"
+        return "opened"
+
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        said = list(pool.map(guess, range(10)))
+    assert sorted(said) == ["waits"] * 5 + ["wrong"] * 5
+    guard = json.loads((village_ws.keys_dir / "signin.json").read_text(encoding="utf-8"))
+    assert guard["failures"]["admin"]["count"] == 5
+    assert not list(village_ws.keys_dir.glob("*.tmp"))
