@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from db import vocab
-from db.models import Household
+from db.models import Household, User
 
 from app.cli import main as cli_main
 from app.errors import UserError
@@ -317,3 +317,21 @@ def test_a_refused_mark_delivered_writes_no_cards(village_with_cards, tmp_path, 
             ).all()
             == []
         )
+
+
+def test_a_cadre_whose_account_was_stopped_is_on_no_card_and_the_households_are_listed_as_without(
+    village_with_cards, village_admin, tmp_path
+):
+    from db.queries.households import NO_CONTACT_CADRE, RosterFilter, roster_ids
+
+    from app import accounts
+
+    ws, ids, _ = village_with_cards
+    with ws.session() as s:
+        lianxi = s.scalar(select(User.id).where(User.username == "lianxi"))
+    with ws.work(village_admin) as w:
+        accounts.set_active(w, lianxi, False)  # left the village committee
+    with ws.work() as w, pytest.raises(UserError, match="这 10 户都还没有联系干部"):
+        write_cards(w, card_households(w), tmp_path / "cards.pdf")  # none dials the stopped account's phone
+    with ws.session() as s:
+        assert sorted(roster_ids(s, RosterFilter(contact_cadre_id=NO_CONTACT_CADRE))) == sorted(ids)

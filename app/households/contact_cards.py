@@ -101,6 +101,7 @@ def card_data(work: Work, household_ids: Sequence[str], *, today: dt.date | None
                 CadreAssignment.household_id.in_(part),
                 CadreAssignment.end_on.is_(None),
                 CadreAssignment.deleted_at.is_(None),
+                User.active.is_(True),  # a card never names or dials a cadre whose account was stopped
             )
             .order_by(CadreAssignment.start_on)
         ):

@@ -431,8 +431,9 @@ def roster_conditions(
             CadreAssignment.end_on.is_(None),
             CadreAssignment.deleted_at.is_(None),
         )
-        if filt.contact_cadre_id == NO_CONTACT_CADRE:
-            conds.append(Household.id.not_in(open_contact))
+        if filt.contact_cadre_id == NO_CONTACT_CADRE:  # (a cadre whose account was stopped contacts nobody)
+            serving = open_contact.join(User, User.id == CadreAssignment.cadre_id).where(User.active.is_(True))
+            conds.append(Household.id.not_in(serving))
         else:
             conds.append(
                 Household.id.in_(open_contact.where(CadreAssignment.cadre_id == filt.contact_cadre_id))
