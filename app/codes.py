@@ -42,6 +42,18 @@ def id_check_digit(first17: str) -> str:
     return _CHECK[sum(map(operator.mul, map(int, first17), _WEIGHTS)) % 11]
 
 
+def resident_id_forms(number: str) -> tuple[str, ...]:
+    """The forms one person's resident ID is written in: the number itself, and its other form — the
+    18-digit number an old 15-digit one became (19 put before the year, the check digit after), or the
+    15-digit one an 18-digit number of someone born in the 1900s replaced. Anything else: itself only."""
+    if len(number) == 15 and number.isascii() and number.isdigit():
+        first17 = number[:6] + "19" + number[6:]
+        return number, first17 + id_check_digit(first17)
+    if len(number) == 18 and number[6:8] == "19" and number[:17].isascii() and number[:17].isdigit():
+        return number, number[:6] + number[8:17]
+    return (number,)
+
+
 class ResidentId(NamedTuple):
     """A checked resident ID. ``legacy`` marks the old 15-digit form (no check digit). (A named tuple: a
     roster import makes one a row: 0.3 µs where a frozen dataclass took 0.75 µs.)"""

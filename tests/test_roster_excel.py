@@ -518,3 +518,30 @@ def test_same_name_heads_of_one_group_are_told_apart_by_address_or_refused_never
     )
     with village_ws.session() as session:
         assert session.scalar(select(func.count()).select_from(Household)) == 2
+
+
+def test_an_old_fifteen_digit_id_and_the_eighteen_digit_one_it_became_are_one_person(
+    village_ws, village_admin, tmp_path
+):
+    from app.households import checks, roster
+
+    old = "370681600305041"  # 李四, registered with his old number
+    new = "37068119600305041X"
+    _import(village_ws, _book(tmp_path / "a.xlsx", [["一组", "005", "一组5号", "李四", "户主", old]]))
+    elsewhere = [["二组", "001", "二组1号", "张三", "户主", rid(dt.date(1985, 1, 2), 7, "男")]]
+    elsewhere.append(["二组", "001", "二组1号", "李四", "父亲", new])
+    s = _import(village_ws, _book(tmp_path / "b.xlsx", elsewhere))
+    assert any("身份证号已登记在一组 李四 户" in e["reason"] for e in s["errors"])  # not 李四 twice
+    with village_ws.work(village_admin) as w, pytest.raises(UserError, match="身份证号已登记在一组 李四 户"):
+        roster.create_household(
+            w,
+            checks.HouseholdInput(
+                group_name="三组",
+                address="三组1号",
+                members=[checks.MemberInput("李四", "户主", id_number=new)],
+            ),
+        )
+    same = _import(village_ws, _book(tmp_path / "c.xlsx", [["一组", "005", "一组5号", "李四", "户主", new]]))
+    assert (same["new"], same["updated"], same["invalid"]) == (0, 1, 0)  # 换发新证: his number is updated
+    with village_ws.session() as session:
+        assert session.scalars(select(Person.id_number)).all() == [new]

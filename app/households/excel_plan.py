@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import String
+from sqlalchemy.orm import Session
 
 from db.models import Household, Person
 from db.queries.households import (
@@ -29,7 +30,7 @@ from db.queries.households import (
 )
 from db.vocab import ETHNICITY_VALUES
 
-from app.codes import INVISIBLE, ResidentId, mask_resident_id, parse_resident_id
+from app.codes import INVISIBLE, ResidentId, mask_resident_id, parse_resident_id, resident_id_forms
 from app.errors import UserError
 from app.excel import NO_VALUE
 from app.households.checks import (
@@ -1037,6 +1038,19 @@ def _numbered(by_no: dict[str, list[Household]], f: dict[str, Any]) -> list[Hous
     return [h for h in found if h.group_name == group] if group else found
 
 
+def _owners_in_either_form(session: Session, numbers: list[str]) -> dict[str, Person]:
+    """The person here with each number, found by either of its forms: a roster with the new 18-digit
+    number of someone registered with the old 15-digit one (or the other way) finds that person."""
+    forms = {n: resident_id_forms(n) for n in numbers}
+    found = live_persons_by_id_number(session, [f for fs in forms.values() for f in fs])
+    owners = {}
+    for number, fs in forms.items():
+        owner = next((found[f] for f in fs if f in found), None)
+        if owner is not None:
+            owners[number] = owner
+    return owners
+
+
 def _heads_it(
     household: Household, head: MemberInput, id_owner: dict[str, Person], members: dict[str, list[Person]]
 ) -> bool:
@@ -1113,7 +1127,7 @@ def _compare(work: Work, plan: ImportPlan) -> None:
         else [str(r.fields["person_key"]) for hh in live for r in hh.rows if r.fields.get("person_key")]
     )
     person_keys = existing_person_ids(session, wanted)
-    id_owner = live_persons_by_id_number(session, numbers)
+    id_owner = _owners_in_either_form(session, numbers)
     numbered_members = live_members(session, [h.id for found in by_no.values() for h in found])
     # Which existing household each planned household is.
     for hh in live:

@@ -23,7 +23,7 @@ from db.queries.households import MemberKeys, household_search_text
 
 from app import audit
 from app.accounts import require
-from app.codes import mask_resident_id
+from app.codes import mask_resident_id, resident_id_forms
 from app.errors import UserError
 from app.households.cadres import CadreView, cadre_views
 from app.households.checks import (
@@ -121,7 +121,9 @@ def _raise_first(problems: Sequence[Problem], who: str = "") -> None:
 
 
 def find_id_owner(work: Work, number: str, *, exclude_household: str | None = None) -> Person | None:
-    q = select(Person).where(Person.id_number == number, Person.deleted_at.is_(None))
+    """The person registered with ``number`` in either of its forms (an old 15-digit number is the same
+    person as the 18-digit one it became: :func:`app.codes.resident_id_forms`)."""
+    q = select(Person).where(Person.id_number.in_(resident_id_forms(number)), Person.deleted_at.is_(None))
     if exclude_household:
         q = q.where(Person.household_id != exclude_household)
     return work.session.scalars(q).first()
