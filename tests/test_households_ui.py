@@ -402,3 +402,35 @@ def test_a_new_member_starts_with_the_heads_ethnicity(qtbot, village_ws, village
     QTimer.singleShot(0, look_and_close)
     dlg.add_member()
     assert seen == ["汉", "回"]
+
+
+def test_a_member_edited_and_not_saved_survives_marking_another_member(
+    qtbot, village_ws, village_admin, monkeypatch
+):
+    """标记迁出 of one member is saved at once and reloads the list: the other member's typed edit stayed
+    on screen no longer (saved later, the old phone went back)."""
+    import dataclasses
+
+    from PySide6.QtWidgets import QInputDialog
+
+    from tests.households_helpers import household
+
+    h = household(village_ws, village_admin, "吴一", "吴二", "吴三")
+    dlg = HouseholdDialog(AppContext(village_ws, village_admin), h.id)
+    qtbot.addWidget(dlg)
+    members = list(dlg.members_model.members)
+    second = next(i for i, m in enumerate(members) if m.name == "吴二")
+    members[second] = dataclasses.replace(members[second], phone="13912345678")
+    dlg.members_model.set_members(members, dlg.members_model.status)
+    dlg.members_view.selectRow(next(i for i, m in enumerate(members) if m.name == "吴三"))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("2026-01-05", True))
+    dlg.mark("迁出")
+    shown = {m.name: m for m in dlg.members_model.members}
+    assert shown["吴二"].phone == "13912345678" and dlg.members_model.status[shown["吴三"].id] == "迁出"
+    dlg.save()
+    with village_ws.session() as s:
+        from sqlalchemy import select
+
+        from db.models import Person
+
+        assert s.scalar(select(Person.phone).where(Person.name == "吴二")) == "13912345678"

@@ -545,3 +545,20 @@ def test_an_old_fifteen_digit_id_and_the_eighteen_digit_one_it_became_are_one_pe
     assert (same["new"], same["updated"], same["invalid"]) == (0, 1, 0)  # 换发新证: his number is updated
     with village_ws.session() as session:
         assert session.scalars(select(Person.id_number)).all() == [new]
+
+
+def test_a_hidden_first_sheet_is_not_the_one_read_unless_chosen(village_ws, tmp_path):
+    path = tmp_path / "名册.xlsx"
+    wb = openpyxl.Workbook()
+    old = wb.active
+    old.title = "旧名册"
+    old.append(HEADER)
+    old.append(["一组", "009", "一组9号", "旧户主", "户主", rid(dt.date(1950, 1, 1), 9, "男")])
+    old.sheet_state = "hidden"
+    now = wb.create_sheet("花名册")
+    now.append(HEADER)
+    now.append(WANG[0])
+    wb.save(path)
+    assert excel_read.sheet_names(path) == ["花名册", "旧名册"]  # the wizard's list, the shown one first
+    assert _import(village_ws, path)["new"] == 1
+    assert _households(village_ws) == [("001", "王建国", 1)]

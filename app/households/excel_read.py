@@ -106,7 +106,15 @@ def sheet_names(path: Path | str) -> list[str]:
     if is_csv(path):
         return [path.stem]
     _checked(path)
-    return _open_book(path).sheet_names
+    return _in_order(_open_book(path))
+
+
+def _in_order(book: CalamineWorkbook) -> list[str]:
+    """The sheets, those shown in Excel first: a hidden first sheet (an old roster kept out of sight) is
+    not the one read unless it is chosen."""
+    meta = book.sheets_metadata
+    shown = [m.name for m in meta if str(m.visible).endswith("Visible")]
+    return shown + [m.name for m in meta if m.name not in shown]
 
 
 def _checked(path: Path) -> list[tuple[str, bytes]]:
@@ -138,7 +146,7 @@ def _open_book(path: Path) -> CalamineWorkbook:
 
 def _read_values(path: Path, sheet: str | None) -> SheetData:
     book = _open_book(path)
-    names = list(book.sheet_names)
+    names = _in_order(book)
     if not names:
         raise UserError(f"{path.name} 里没有工作表")
     name = sheet or names[0]

@@ -663,7 +663,7 @@ class HouseholdDialog(FitsScreen, QDialog):
             QMessageBox.warning(self, "无法迁出", exc.message)
             return
         self.ctx.data_changed.emit("households")
-        self._reload_members()
+        self._reload_members(m.id)
 
     def mark(self, status: str) -> None:
         m = self._selected_saved_member()
@@ -688,16 +688,20 @@ class HouseholdDialog(FitsScreen, QDialog):
             QMessageBox.warning(self, "无法修改", exc.message)
             return
         self.ctx.data_changed.emit("households")
-        self._reload_members()
+        self._reload_members(m.id)
 
-    def _reload_members(self) -> None:
+    def _reload_members(self, acted: str) -> None:
+        """After a move or a mark of the member ``acted`` (saved at once): that member as saved, every
+        other as it stands in the form, typed edits kept (they were lost with the reload)."""
         with self.ctx.work() as w:
             view = roster.get_household(w, self.household_id)
+        typed = {m.id: m for m in self.members_model.members if m.id}
         unsaved = [m for m in self.members_model.members if not m.id]
         saved = _member_inputs(view)
         if self.draft is not None:  # a move or a mark is saved at once: not a change to keep
             self.draft.settled("members", [_member_json(m) for m in saved])
-        self.members_model.set_members(saved + unsaved, {m.id: m.status for m in view.members})
+        shown = [m if m.id == acted or m.id not in typed else typed[m.id] for m in saved]
+        self.members_model.set_members(shown + unsaved, {m.id: m.status for m in view.members})
 
     # -- saving -------------------------------------------------------------------------------------
     def household_input(self) -> checks.HouseholdInput:
