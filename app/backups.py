@@ -278,6 +278,11 @@ def _cmd_salvage(args: argparse.Namespace) -> int:
     if not backups.integrity_problems(root / DB_NAME, key):
         raise UserError("数据库完好，不需要抢救：要复制一份请用 python -m app backup --out 文件")
     report, orphans = salvage_to(root, args.out, key)
+    if not any(report.copied.values()):  # every page failed: the file's first bytes, which all depend on
+        raise UserError(
+            f"一行也没能读出（新文件夹 {args.out} 里是空的工作站）：数据库文件开头的部分可能已损坏，"
+            "整个文件因此都读不出。请从备份恢复，并把原工作目录复制一份保存后联系技术人员"
+        )
     emit(
         args,
         f"已把能读出的部分写入新工作目录 {args.out}。{describe_salvage(report, orphans)}。"

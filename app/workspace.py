@@ -88,14 +88,20 @@ class DatabaseDamaged(EnvironmentFailure):
         self.newest_backup = newest_backup
         self.key = key  # the workspace key the restore or the rescue reads with
         found = _in_chinese(problems)
+        rescue = f"python -m app salvage --data-dir {root} --out 新的空文件夹"
         if newest_backup is not None:
             when = backups.taken_at(newest_backup)
             advice = (
-                f"请从备份恢复：最新的备份是 {backups.when_text(when)}（{newest_backup.name}）。"
-                f"在窗口中按提示恢复，或在命令行运行 python -m app restore --data-dir {root} {newest_backup}"
+                f"可以从备份恢复：最新的备份是 {backups.when_text(when)}（{newest_backup.name}），"
+                "之后录入的会丢失。在窗口中按提示恢复，或在命令行运行 "
+                f"python -m app restore --data-dir {root} {newest_backup}；"
+                f"也可以先把还能读出的内容抢救到一个新文件夹（{rescue}），核对后再决定用哪一份"
             )
         else:
-            advice = "工作目录里没有备份：请把整个工作目录复制一份保存，再联系技术人员"
+            advice = (
+                f"工作目录里没有备份：请先把整个工作目录复制一份保存，再把还能读出的内容抢救到一个新文件夹"
+                f"（在窗口中按提示操作，或运行 {rescue}）"
+            )
         super().__init__(f"数据库文件已损坏（{found}），民情簿没有写入它。{advice}")
         log.error("数据库检查未通过：%s", "; ".join(problems[:5]))
 

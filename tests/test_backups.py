@@ -521,6 +521,19 @@ def test_what_is_still_readable_goes_into_a_new_workspace(village_ws, tmp_path):
     assert sound.returncode == 1 and "完好" in sound.stderr
 
 
+def test_a_rescue_that_reads_nothing_says_so_and_fails(village_ws, tmp_path):
+    """The file's first bytes (the key's salt) damaged: every page fails; an empty new workspace is not
+    a rescue to report as done."""
+    add_household(village_ws, "张一")
+    village_ws.close(daily_backup=False)
+    data = bytearray(village_ws.db_path.read_bytes())
+    data[3] ^= 0xFF
+    village_ws.db_path.write_bytes(bytes(data))
+    r = _cli("salvage", "--data-dir", village_ws.root, "--out", tmp_path / "rescued")
+    assert r.returncode == 1 and "一行也没能读出" in r.stderr and "从备份恢复" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+
+
 def test_a_backup_of_an_unknown_schema_is_refused(village_ws, tmp_path):
     """A file from a stick that claims a schema this program does not know (a newer program's, or a
     forged one) would leave a workspace that no longer opens: refused before anything changes."""
@@ -629,7 +642,8 @@ def test_damage_found_after_the_window_opened_blocks_its_writes_and_says_what_to
         qtbot.waitUntil(lambda: bool(shown), timeout=20_000)
         title, text, buttons = shown[0]
         assert title == "数据库已损坏"
-        assert "数据库文件已损坏" in text and "没有写入" in text and "请从备份恢复" in text
+        assert "数据库文件已损坏" in text and "没有写入" in text and "可以从备份恢复" in text
+        assert "抢救到一个新文件夹" in text and "python -m app salvage" in text
         assert "python -m app restore" in text and "从最新备份恢复" in buttons
         with pytest.raises(DatabaseDamaged), ctx.session() as s:
             s.add(Setting(key="test.after-verdict", value="1"))
