@@ -252,12 +252,20 @@ def _require_admin_unless_damaged(args: argparse.Namespace) -> bytes:
     signed in to; then whoever unlocks its key with a password may put a checked backup back. Returns
     the workspace key."""
     from app import accounts
-    from app.cli import open_workspace
-    from app.workspace import DatabaseDamaged
+    from app.cli import given_credentials, open_workspace
+    from app.paths import resolve_data_dir
+    from app.workspace import DatabaseDamaged, DatabaseMissing
 
     try:
         ws = open_workspace(args)
     except DatabaseDamaged as exc:
+        if exc.key is None and isinstance(exc, DatabaseMissing):  # the file gone: the key from a password
+            given = given_credentials(args, ask=True)
+            if given is None:
+                raise UserError(
+                    "数据库文件不见了：恢复要用管理员的账号和密码（--user 和 --password-env）"
+                ) from None
+            return Workspace(resolve_data_dir(args.data_dir)).key_without_database(*given)
         if exc.key is None:
             raise
         return exc.key

@@ -106,6 +106,24 @@ class DatabaseDamaged(EnvironmentFailure):
         log.error("数据库检查未通过：%s", "; ".join(problems[:5]))
 
 
+class DatabaseMissing(DatabaseDamaged):
+    """The key slots are there and the database file is not (deleted, or moved away by hand): a backup
+    can be put in its place as for a damaged one (``restore`` takes it, its key from a password)."""
+
+    def __init__(self, root: Path, newest: list[Path], key: bytes | None) -> None:
+        self.problems, self.newest_backup, self.key = ["missing"], (newest[0] if newest else None), key
+        if self.newest_backup is not None:
+            advice = (
+                f"可以从备份恢复：最新的备份是 {backups.when_text(backups.taken_at(self.newest_backup))}"
+                f"（{self.newest_backup.name}）。在命令行运行 python -m app restore --data-dir {root} "
+                f"{self.newest_backup}（用管理员账号登录）"
+            )
+        else:
+            advice = "工作目录里也没有备份：如果有备份在 U 盘上，请用 python -m app restore 从那里恢复"
+        EnvironmentFailure.__init__(self, f"工作目录 {root} 里的数据库文件不见了（密钥还在）。{advice}")
+        log.error("数据库文件不见了：%s", root)
+
+
 def _in_chinese(problems: list[str]) -> str:
     """What SQLite's check found, said in Chinese (the English lines go to the log)."""
     text = " ".join(problems).lower()
@@ -233,10 +251,9 @@ class Workspace:
             assert new.provisional_key is not None
             ws._connect(new.provisional_key)
         elif not has_db:
-            raise UserError(
-                f"工作目录 {ws.root} 里的数据库文件不见了（密钥还在）。请用 python -m app restore "
-                f"--data-dir {ws.root} 从备份恢复"
-            )
+            if key is None and credentials is not None:  # the key, so that a restore can go ahead
+                key = ws.key_without_database(*credentials)
+            raise DatabaseMissing(ws.root, backups.backups(ws.backups_dir)[:1], key)
         elif key is not None:
             ws._connect(key)
         elif credentials is not None:
@@ -289,6 +306,22 @@ class Workspace:
             return
         slots = self.key_slots()
         assert slots is not None, "a locked workspace has its key slots"
+        key, slot, guard = self._open_slot(slots, username, password, now)
+        if before_open is not None:
+            before_open()
+        self.unlocked_by = slot.user_id
+        self._connect(key)
+        # One slot only: with two (a password change cut short between writing the new slot and
+        # dropping the old), the account's hash in the database says which password is right.
+        if len(slots.account_slots(slot.user_id)) == 1:
+            self._password_proof = slot.user_id
+        self._flush_guard_events(guard)
+
+    def _open_slot(
+        self, slots: KeySlots, username: str, password: str, now: dt.datetime | None
+    ) -> tuple[bytes, keyslots.Slot, _SigninGuard]:
+        """The key unwrapped with the account's password, its slot, and the counts of tries (throttled and
+        counted as every sign-in; the typed text never kept)."""
         username = username.strip()
         known = slots.account_slot(username) is not None
         who = username if known else "?"  # text typed for an unknown account may be a password
@@ -301,15 +334,15 @@ class Workspace:
                 raise UserError("登录名或密码不对，请重新输入")
             key, slot = opened
             guard.succeeded(who)
-        if before_open is not None:
-            before_open()
-        self.unlocked_by = slot.user_id
-        self._connect(key)
-        # One slot only: with two (a password change cut short between writing the new slot and
-        # dropping the old), the account's hash in the database says which password is right.
-        if len(slots.account_slots(slot.user_id)) == 1:
-            self._password_proof = slot.user_id
-        self._flush_guard_events(guard)
+        return key, slot, guard
+
+    def key_without_database(self, username: str, password: str) -> bytes:
+        """The workspace key from an account's password while the database file is gone (a restore puts
+        a backup in its place): tried, throttled and counted as a sign-in."""
+        slots = self.key_slots()
+        if slots is None:
+            raise UserError(f"工作目录 {self.root} 里没有密钥文件，无法用密码打开备份")
+        return self._open_slot(slots, slots.login_name(username), password, None)[0]
 
     @contextlib.contextmanager
     def _one_try_at_a_time(self) -> Iterator[None]:

@@ -1330,3 +1330,18 @@ def test_the_order_in_a_backups_name_is_read_whatever_its_length(tmp_path):
     nxt.write_bytes(b"")
     assert files.backups(folder)[0] == nxt
     assert files.written_order(folder / "minqing-20261201-080000-daily-nX.db") == 0
+
+
+def test_a_database_file_gone_is_restored_from_the_command_line_as_it_says(village_ws, tmp_path):
+    """The message names the restore; the restore, given an administrator's password, goes ahead (it
+    once stopped on the same message, opening the workspace first)."""
+    add_household(village_ws, "张一")
+    backups.backup_to(village_ws)
+    village_ws.close()
+    village_ws.db_path.unlink()
+    r = _cli("stats", "--data-dir", village_ws.root)
+    assert r.returncode == 1 and "数据库文件不见了" in r.stderr and "python -m app restore" in r.stderr
+    newest = files.backups(village_ws.backups_dir)[0]
+    r = _cli("restore", "--data-dir", village_ws.root, newest, "--yes")
+    assert r.returncode == 0, r.stderr
+    assert _households(village_ws.root) == 1

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QHeaderView, Q
 from app import __version__, logs
 from app.errors import UserError, failure_message, os_error_text, read_only_workspace
 from app.paths import cjk_common_font_path, cjk_font_path, icon_path, resolve_data_dir
-from app.workspace import DatabaseDamaged, Workspace
+from app.workspace import DatabaseDamaged, DatabaseMissing, Workspace
 
 log = logging.getLogger("minqing.ui")
 
@@ -291,6 +291,7 @@ def offer_rescue(root: Path, exc: DatabaseDamaged) -> bool:
         restore = box.addButton("从这个备份恢复", QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(restore)
     rescue = box.addButton("把能读出的记录导出到新目录…", QMessageBox.ButtonRole.ActionRole)
+    rescue.setVisible(not isinstance(exc, DatabaseMissing))  # (no file: nothing to read out)
     box.addButton("退出", QMessageBox.ButtonRole.RejectRole)
     box.exec()
     try:
