@@ -417,9 +417,12 @@ class Workspace:
         """Change the key slots with the open workspace's key, and write them."""
         if self.key is None:
             return
-        slots = self.key_slots() or KeySlots.new()
-        change(slots, self.key)
-        slots.save(self.keys_dir)
+        with run_marks.held(self.keys_dir / "slots.lock") as got:  # (as app.accounts._update_slots)
+            if not got:
+                raise UserError("另一个民情簿正在修改账号的密码，请稍等几秒再试")
+            slots = self.key_slots() or KeySlots.new()
+            change(slots, self.key)
+            slots.save(self.keys_dir)
 
     # -- encryption of a workspace from before it ----------------------------------------------
     def _encrypt(self) -> bytes:

@@ -146,3 +146,27 @@ def test_exports_backups_and_restores_say_who_and_what_in_the_audit_log(village_
             select(AuditLog.username, AuditLog.action, AuditLog.detail).order_by(AuditLog.id.desc())
         ).first()
     assert last.username == "admin" and last.action == "restore" and "从 stick.db 恢复" in last.detail
+
+
+def test_two_passwords_changed_at_once_both_open_the_database(village_ws, village_admin):
+    """Two programs each re-wrapping the key for an account's new password: the key file is read,
+    changed and written whole by one at a time (each kept the file as it had read it, and one account
+    was left with no slot its new password opens)."""
+    import concurrent.futures
+
+    cadre = _add(village_ws, village_admin, "cadre1", ["cadre"])
+
+    def wrap(user, password):
+        with village_ws.work(user) as w:
+            accounts.wrap_key_for(w, user, password)
+
+    for n in range(8):
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            for job in [
+                pool.submit(wrap, village_admin, f"admin-new-{n}"),
+                pool.submit(wrap, cadre, f"cadre-new-{n}"),
+            ]:
+                job.result()
+        slots = KeySlots.load(village_ws.keys_dir)
+        assert slots.open_account("admin", f"admin-new-{n}") is not None, n
+        assert slots.open_account("cadre1", f"cadre-new-{n}") is not None, n
