@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -193,6 +194,8 @@ def sign_in(args: argparse.Namespace, ws: Workspace) -> User:
     """The account named by ``--user`` (else ``MINQING_USER``) with the password in the environment
     variable ``--password-env`` names (else ``MINQING_PASSWORD``); asked for at a terminal when missing.
     Wrong passwords are throttled and audited as in the window (:func:`app.accounts.authenticate`)."""
+    from sqlalchemy.exc import OperationalError
+
     from app import accounts
 
     given = given_credentials(args, ask=True)
@@ -209,10 +212,20 @@ def sign_in(args: argparse.Namespace, ws: Workspace) -> User:
     ws.unlock(username, password)  # the database is encrypted: the password unwraps its key
     from app.clock import clock_behind
 
-    with ws.work(None) as w:
-        user = accounts.authenticate(w, username, password)
-        w.session.expunge(user)
-        behind = clock_behind(w)
+    proven = ws.take_password_proof()  # the password just unwrapped this account's key, as in the window
+    for attempt in range(4):
+        try:
+            with ws.work(None) as w:
+                user = accounts.authenticate(w, username, password, proven_user_id=proven)
+                w.session.expunge(user)
+                behind = clock_behind(w)
+            break
+        except OperationalError as exc:
+            # another command signed in between this one's read and its write (each writes an audit
+            # row): SQLite refuses the write at once, not after its wait; the sign-in is simply tried again
+            if "locked" not in str(exc.orig) or attempt == 3:
+                raise
+            time.sleep(0.05 * (attempt + 1))
     if behind is not None:  # said, not refused: a command (a backup) may be what the hour needs
         print(f"注意：{behind.message()}", file=sys.stderr, flush=True)
     return user

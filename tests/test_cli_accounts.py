@@ -118,3 +118,21 @@ def test_a_password_typed_as_the_variables_name_is_not_kept_in_the_log(village_w
     assert r.returncode == 1 and "不是密码本身" in r.stderr
     kept = "".join(p.read_text(encoding="utf-8") for p in village_ws.logs_dir.glob("*.log"))
     assert "Typo-Secret-Pw-77" not in kept + r.stderr
+
+
+def test_commands_started_together_each_sign_in(village_ws):
+    """Four commands at once (no window): each signs in and runs (one was refused at once with “数据库正被
+    另一个程序使用”, each sign-in reading, then writing its audit row)."""
+    import concurrent.futures
+
+    village_ws.close()
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        runs = list(
+            pool.map(
+                lambda _n: _cli(
+                    "stats", "--data-dir", village_ws.root, user="admin", password=ADMIN_PASSWORD
+                ),
+                range(4),
+            )
+        )
+    assert [r.returncode for r in runs] == [0] * 4, [r.stderr for r in runs]
