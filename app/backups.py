@@ -81,11 +81,15 @@ def _backup_to(ws: Workspace, out: Path | str | None) -> Path:
     try:
         made = backups.copy_file(ws.db_path, out, ws.key)
         backups.keep_slots(ws.slots_file, made)  # (its key slots beside it: a file of their own)
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError as exc:
         if made is not None:  # a backup without its key slots opens with no password: not left as one
             with contextlib.suppress(OSError):
                 made.unlink()
-        raise folder_gone(out) from None
+            with contextlib.suppress(OSError):
+                backups.slots_beside(made).unlink(missing_ok=True)
+        if isinstance(exc, FileNotFoundError | NotADirectoryError):
+            raise folder_gone(out) from None
+        raise  # (a full stick: said as such by the caller)
     return made
 
 

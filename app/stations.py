@@ -135,8 +135,11 @@ def station_card(ws: Workspace) -> station_cards.StationCard:
     (``card export`` needs no account)."""
     if ws.locked:
         data = ws.public_station()
-        if data is None:
-            raise UserError(f"工作目录 {ws.root} 还没有初始化，请先运行 init village 或 init town")
+        if data is None:  # (an initialised station whose public copy is gone: init would refuse it)
+            raise UserError(
+                "导出本站的卡需要登录：请加 --user 登录名 --password-env 存放密码的环境变量名"
+                "（不登录时读的是 keys 文件夹里本站的公开信息，它不见了）"
+            )
         try:
             return station_cards.StationCard(
                 kind=str(data["kind"]),

@@ -308,7 +308,9 @@ def _written_as(target: Path) -> Iterator[Path]:
         os.replace(tmp, target)
         private_file(target)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            with contextlib.suppress(OSError):  # (the check's journal files too: a full stick keeps none)
+                leftover.unlink(missing_ok=True)
         raise
 
 

@@ -1345,3 +1345,19 @@ def test_a_database_file_gone_is_restored_from_the_command_line_as_it_says(villa
     r = _cli("restore", "--data-dir", village_ws.root, newest, "--yes")
     assert r.returncode == 0, r.stderr
     assert _households(village_ws.root) == 1
+
+
+def test_a_stick_that_fills_up_at_the_key_file_keeps_no_half_backup(village_ws, tmp_path):
+    """The database's copy fitted, its key slots beside it did not: no backup without them is left (it
+    would open with no password), nor any journal of the check; the message says the stick is full."""
+    from app.errors import environment_failure
+
+    add_household(village_ws, "张一")
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    (stick / "b.db.keys").symlink_to("/dev/full")  # every write there fails with ENOSPC
+    with pytest.raises(OSError) as caught:
+        backups.backup_to(village_ws, stick / "b.db")
+    failure = environment_failure(caught.value)
+    assert failure is not None and "已满" in failure.message
+    assert sorted(p.name for p in stick.iterdir()) == []
