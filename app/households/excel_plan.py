@@ -793,6 +793,12 @@ def plan_import(
     data = sheet.rows[header_row + 1 :]
     columns = _fast_rows(data, ctx)
     totals: dict[str, bool] = {}
+    # A sheet that names no household in a column (no 户编号) groups its rows under the 户主 row above
+    # them: two sons 王磊 of two households are alike in 组, 姓名 and 关系, and are not a repeated row.
+    fields = set(plan.mapping.values())
+    relation_at = next((i for i, f in plan.mapping.items() if f == "relation"), None)
+    by_head = relation_at is not None and not ({"household_no", "household_key"} & fields)
+    head_above = -1
     for offset, values in enumerate(data):
         r = RosterRow(header_row + 2 + offset, list(values))
         plan.rows.append(r)
@@ -805,6 +811,12 @@ def plan_import(
             continue
         # Duplicates are judged on the mapped columns: a copied row usually has its own 序号.
         signature = columns.signatures[offset]
+        if by_head and relation_at is not None and relation_at < len(values):
+            said = cell_text(values[relation_at]).replace(" ", "")
+            if _HEAD_WORDS.get(said, said) == HEAD:
+                head_above = offset
+            else:
+                signature = (*signature, head_above)
         if signature in seen:
             r.problems.append(
                 RowProblem(r.row, plan.header_of("name"), f"与第 {seen[signature]} 行内容相同（重复行）")
