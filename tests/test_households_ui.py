@@ -434,3 +434,36 @@ def test_a_member_edited_and_not_saved_survives_marking_another_member(
         from db.models import Person
 
         assert s.scalar(select(Person.phone).where(Person.name == "吴二")) == "13912345678"
+
+
+def test_a_household_left_empty_by_a_merge_is_deleted_from_its_form(
+    qtbot, village_ws, village_admin, monkeypatch
+):
+    """合户: 吴二 moved into 赵一's household; 吴's household has nobody 在册 and is removed from its
+    form (none could remove it: it printed a card with no 户主). One with people 在册 is refused."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from db.models import Household
+
+    from tests.households_helpers import household
+
+    wu = household(village_ws, village_admin, "吴一", "吴二")
+    zhao = household(village_ws, village_admin, "赵一")
+    told = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: told.append(a[2]))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    ctx = AppContext(village_ws, village_admin)
+    dlg = HouseholdDialog(ctx, wu.id)
+    qtbot.addWidget(dlg)
+    assert dlg.delete_household() is False and "还有 2 人在册" in told[0]
+    with village_ws.work(village_admin) as w:
+        for m in roster.get_household(w, wu.id).members:
+            if m.relation == "户主":  # (a head is not moved out: marked 迁出, as the form does)
+                roster.set_person_status(w, m.id, "迁出", dt.date(2026, 1, 5))
+            else:
+                roster.move_person(w, m.id, zhao.id, relation="其他")
+    dlg = HouseholdDialog(ctx, wu.id)
+    qtbot.addWidget(dlg)
+    assert dlg.delete_household() is True
+    with village_ws.session() as s:
+        assert s.get(Household, wu.id).deleted_at is not None and s.get(Household, zhao.id).deleted_at is None

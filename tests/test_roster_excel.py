@@ -566,7 +566,12 @@ def test_a_hidden_first_sheet_is_not_the_one_read_unless_chosen(village_ws, tmp_
 
 def test_two_households_with_a_son_of_the_same_name_are_not_a_repeated_row(village_ws, tmp_path):
     header = ["组", "姓名", "与户主关系"]
-    rows = [["一组", "王建国", "户主"], ["一组", "王磊", "子"], ["一组", "王建军", "户主"], ["一组", "王磊", "子"]]
+    rows = [
+        ["一组", "王建国", "户主"],
+        ["一组", "王磊", "子"],
+        ["一组", "王建军", "户主"],
+        ["一组", "王磊", "子"],
+    ]
     rows.append(["一组", "王磊", "子"])  # typed twice under 王建军: that is a repeat
     s = _import(village_ws, _book(tmp_path / "a.xlsx", rows, header))
     assert (s["new"], s["invalid"]) == (4, 1)

@@ -369,6 +369,11 @@ class HouseholdDialog(FitsScreen, QDialog):
         )
         buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存（Ctrl+S）")
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        # a household left with nobody 在册 (its members moved to another: 合户) is removed here
+        self.delete_button = buttons.addButton("删除这一户…", QDialogButtonBox.ButtonRole.DestructiveRole)
+        self.delete_button.setToolTip("只有全户都已迁出或已故（例如合户后）才能删除")
+        self.delete_button.clicked.connect(self.delete_household)
+        self.delete_button.setVisible(household_id is not None)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
@@ -376,6 +381,7 @@ class HouseholdDialog(FitsScreen, QDialog):
         self._load()
         if ctx.is_town:  # the roster is the villages': read-only here (the services refuse edits too)
             self.read_only = True
+            self.delete_button.setVisible(False)
             self.setWindowTitle("查看户（户籍由村工作站维护，乡镇只读）")
             buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
             buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("关闭")
@@ -702,6 +708,45 @@ class HouseholdDialog(FitsScreen, QDialog):
             self.draft.settled("members", [_member_json(m) for m in saved])
         shown = [m if m.id == acted or m.id not in typed else typed[m.id] for m in saved]
         self.members_model.set_members(shown + unsaved, {m.id: m.status for m in view.members})
+
+    def delete_household(self) -> bool:
+        """Remove a household none of whose members is 在册 any longer (合户: they were moved into another;
+        an empty one printed a contact card with no 户主). One with people 在册 is refused: move them
+        first (迁到他户), so that nobody is removed with it."""
+        if self.read_only or self.household_id is None:
+            return False
+        with self.ctx.work() as w:
+            view = roster.get_household(w, self.household_id)
+        living = [m.name for m in view.members if m.status == "在册"]
+        if living:
+            QMessageBox.information(
+                self,
+                "不能删除",
+                f"这一户还有 {len(living)} 人在册（{'、'.join(living[:5])}）：请先把他们迁到他户，"
+                "或标记迁出、已故，再删除这一户",
+            )
+            return False
+        answer = QMessageBox.question(
+            self,
+            "删除这一户",
+            f"删除 {view.group_name} {view.head_name or '（无户主）'} 户吗？它已没有在册的人；"
+            "删除后不再出现在户籍名册和联系卡里，下次上报时乡镇那边也会删除。",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            with self.ctx.work() as w:
+                roster.delete_household(w, self.household_id)
+        except UserError as exc:
+            QMessageBox.warning(self, "不能删除", exc.message)
+            return False
+        if self.draft is not None:
+            self.draft.saved()
+        self.ctx.data_changed.emit("households")
+        self.done(QDialog.DialogCode.Accepted)
+        return True
 
     # -- saving -------------------------------------------------------------------------------------
     def household_input(self) -> checks.HouseholdInput:
