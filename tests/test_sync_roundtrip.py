@@ -240,6 +240,34 @@ def test_concurrent_edit_yields_exactly_one_conflict_and_no_lost_data(pair):
     assert synced_rows(town, VILLAGE_CODE) == synced_rows(village, VILLAGE_CODE)
 
 
+def test_a_conflict_both_stations_settle_alike_does_not_come_back(pair):
+    """Both sides meet the conflict (each imports the other's edit) and both keep the village's words: the
+    next exchange finds the same content on each side, not a conflict of 不同字段：无 at every exchange."""
+    village, town, stick = pair
+    hid = add_household(village, "张建国")
+    did = add_demand(village, hid)
+    import_bundles(town, [_export(village, stick)])
+    edit_demand(town, did, handling="镇：已上报县民政局")
+    edit_demand(village, did, handling="村：户主住院，需回访")
+    (down,) = export_bundles(town, stick)
+    (up,) = export_bundles(village, stick)
+    assert import_bundles(town, [up.path]).bundles[0].counts["conflicts"] == 1
+    assert import_bundles(village, [down.path]).bundles[0].counts["conflicts"] == 1
+    (at_town,) = conflicts.list_conflicts(town)
+    (at_village,) = conflicts.list_conflicts(village)
+    conflicts.resolve(town, at_town.id, "incoming")
+    conflicts.resolve(village, at_village.id, "local")
+    for _ in range(2):  # and again: it stays settled
+        (down,) = export_bundles(town, stick, include_empty=True)
+        (up,) = export_bundles(village, stick)
+        assert import_bundles(town, [up.path]).bundles[0].counts["conflicts"] == 0
+        assert import_bundles(village, [down.path]).bundles[0].counts["conflicts"] == 0
+    assert conflicts.list_conflicts(town) == [] == conflicts.list_conflicts(village)
+    with town.new_session() as s:
+        assert s.get(Demand, did).handling == "村：户主住院，需回访"
+    assert synced_rows(town, VILLAGE_CODE) == synced_rows(village, VILLAGE_CODE)
+
+
 def test_stats_at_the_town_equal_the_villages_own_counts_after_a_round_trip(pair, templates, tmp_path):
     import subprocess
     import sys

@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import ColumnDefault, Connection, LargeBinary, Row, Table
 
-from db.base import SyncedRecord, synced_models
+from db.base import SYNC_COLUMNS, SyncedRecord, synced_models
 from db.bulk import note_written
 
 from app import ownership
@@ -395,6 +395,8 @@ def _classify_rows(
             "base_version": r[i_bv] if i_bv is not None else None,
         }
         outcome = classify(mine[1:], incoming)
+        if outcome == CONFLICT and not frozen:
+            outcome = _same_content(conn, spec, cols, r, mine[1:], incoming)
         if (outcome == UPDATED or (frozen and outcome == CONFLICT)) and column_rules:
             problem = ownership.column_verdict(spec.table_name, cols, r, _stored_row(conn, spec, rid), auth)
             if problem:
@@ -406,6 +408,27 @@ def _classify_rows(
         elif outcome == CONFLICT:
             result.conflicts.append((staged, rid, dict(zip(cols, r, strict=True))))
     return inserts, updates
+
+
+def _same_content(
+    conn: Connection,
+    spec: TableSpec,
+    cols: list[str],
+    row: list[Any],
+    mine: Sequence[Any],
+    incoming: dict[str, Any],
+) -> str:
+    """A conflict whose two sides say the same (both stations resolved it alike, or made the same
+    change): no conflict. Both stations keep the side with the higher (version, station), so they end
+    with the same stamps and the next exchange finds nothing to settle (a conflict of 不同字段：无 came
+    back at every exchange, and two stations that each chose differently swapped versions)."""
+    stored = _stored_row(conn, spec, row[cols.index("id")])
+    if any(stored.get(c) != row[i] for i, c in enumerate(cols) if c not in SYNC_COLUMNS):
+        return CONFLICT
+    if "deleted_at" in cols and (stored.get("deleted_at") is None) != (row[cols.index("deleted_at")] is None):
+        return CONFLICT  # one side deleted it
+    theirs = (incoming["version"], str(incoming["changed_station"]))
+    return UPDATED if theirs > (mine[1], str(mine[0])) else UNCHANGED
 
 
 def _stored_row(conn: Connection, spec: TableSpec, record_id: str) -> dict[str, Any]:
