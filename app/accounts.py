@@ -22,7 +22,7 @@ from app.errors import UserError
 from app.work import Work
 from app.workspace import FREE_TRIES as FREE_TRIES
 from app.workspace import LOCK_SECONDS as LOCK_SECONDS
-from app.workspace import throttled
+from app.workspace import shared_tries, throttled
 
 ROLES = {
     "admin": "管理员",
@@ -275,8 +275,18 @@ def _try_password(
         wait = LOCK_SECONDS - (now - failures[0][1]).total_seconds()
         if wait > 0:
             raise throttled(wait)
-    if proven or verify_password(user.password_hash, password):
+    if proven:  # (the key's slot opened with this password just now, counted there)
         return
+    aware = now.replace(tzinfo=dt.UTC)
+    with shared_tries(work.paths.keys) as shared:  # the tries of every run: one count, not two
+        if shared is not None:
+            shared.check(user.username, aware)
+        if verify_password(user.password_hash, password):
+            if shared is not None:
+                shared.succeeded(user.username)
+            return
+        if shared is not None:
+            shared.failed(user.username, aware, logged=True)
     session.add(_signin_event(user, "signin.failed", now, signed_in=False))
     if len(failures) + 1 == FREE_TRIES:
         detail = f"连续 {FREE_TRIES} 次密码错误，此后每 {LOCK_SECONDS} 秒只能试一次"

@@ -1037,6 +1037,26 @@ def database_layer() -> None:
         _hooks_installed = True
 
 
+@contextlib.contextmanager
+def shared_tries(keys_dir: Path) -> Iterator[_SigninGuard | None]:
+    """The counts of wrong tries that every run on the workspace keeps (``keys/signin.json``), held for
+    one try (:meth:`Workspace._one_try_at_a_time`): a try at the open window's lock screen is counted
+    with those of the commands and the sign-in box, so that none of them starts a count of its own.
+    None on a read-only medium (nothing can be counted there)."""
+    try:
+        holding = run_marks.held(Path(keys_dir) / SIGNIN_LOCK)
+        got = holding.__enter__()
+    except OSError:
+        yield None
+        return
+    try:
+        if not got:
+            raise UserError("另一个民情簿正在核对密码，请稍等几秒再试")
+        yield _SigninGuard(Path(keys_dir) / SIGNIN_GUARD)
+    finally:
+        holding.__exit__(None, None, None)
+
+
 class _SigninGuard:
     """Failed unlocks per account, kept beside the key slots (the database is shut while they happen):
     after :data:`FREE_TRIES` in a row, one try every :data:`LOCK_SECONDS`.
@@ -1074,10 +1094,15 @@ class _SigninGuard:
             if wait > 0:
                 raise throttled(wait)
 
-    def failed(self, who: str, now: dt.datetime | None) -> None:
+    def failed(self, who: str, now: dt.datetime | None, *, logged: bool = False) -> None:
+        """One more wrong try of ``who``; ``logged``: its audit line is already in the database (a try
+        at the window's lock screen), only the count is kept here."""
         now = now or dt.datetime.now(dt.UTC)
         count, _last = self._entry(who)
         self.data["failures"][who] = {"count": count + 1, "last": now.isoformat()}
+        if logged:
+            self.save()
+            return
         events = self.data["events"]
         detail = "没有这个登录名" if who == "?" else ("恢复码不对" if who == "#recovery" else None)
         events.append({"at": now.isoformat(), "username": who, "action": "signin.failed", "detail": detail})

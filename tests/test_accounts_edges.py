@@ -170,3 +170,15 @@ def test_two_passwords_changed_at_once_both_open_the_database(village_ws, villag
         slots = KeySlots.load(village_ws.keys_dir)
         assert slots.open_account("admin", f"admin-new-{n}") is not None, n
         assert slots.open_account("cadre1", f"cadre-new-{n}") is not None, n
+
+
+def test_wrong_tries_of_a_command_count_at_the_open_windows_lock_screen_and_back(village_ws):
+    """One count for every run: guesses made by commands lock the window's lock screen too (it had a
+    count of its own, and took five more at once), and the lock screen's count the commands'."""
+    other = Workspace.open(village_ws.root, create=False)  # a command run beside the open window
+    for n in range(accounts.FREE_TRIES):
+        with pytest.raises(UserError, match="登录名或密码不对"):
+            other.unlock("admin", f"guess-{n}")
+    with village_ws.work(None) as w, pytest.raises(UserError, match="秒"):
+        accounts.authenticate(w, "admin", ADMIN_PASSWORD)  # the window's lock screen, right password
+    other.close()
