@@ -464,3 +464,19 @@ def test_an_entry_made_twice_is_deleted_from_the_list_after_a_question(qtbot, ct
     qtbot.waitUntil(tab.view.hasFocus)
     qtbot.keyClick(tab.view, Qt.Key.Key_Delete)
     assert tab.model.rowCount() == 1 and len([e for e in _entries(ws) if e.deleted_at is None]) == 1
+
+
+def test_photos_chosen_for_a_half_typed_entry_come_back_with_its_draft(qtbot, ctx, tmp_path, monkeypatch):
+    import ui.diary.entry_form as form
+
+    photo = tmp_path / "房屋照片.jpg"
+    photo.write_bytes(b"\xff\xd8" + bytes(300))
+    monkeypatch.setattr(form, "ask_open_file_names", lambda *a, **k: ([str(photo)], ""))
+    dlg = _opened(qtbot, ctx)
+    dlg.situation.insertPlainText("拍了房屋照片")
+    dlg._choose_attachments()
+    qtbot.waitUntil(lambda: any(d.data.get("attachments") for d in _drafts(ctx)), timeout=3000)
+    dlg.close()
+    again = _opened(qtbot, ctx)
+    again.restore_draft()
+    assert again._attachment_paths == [photo] and again.attachment_list.item(0).text() == "房屋照片.jpg"

@@ -432,7 +432,9 @@ def roster_conditions(
             CadreAssignment.deleted_at.is_(None),
         )
         if filt.contact_cadre_id == NO_CONTACT_CADRE:  # (a cadre whose account was stopped contacts nobody)
-            serving = open_contact.join(User, User.id == CadreAssignment.cadre_id).where(User.active.is_(True))
+            serving = open_contact.join(User, User.id == CadreAssignment.cadre_id).where(
+                User.active.is_(True)
+            )
             conds.append(Household.id.not_in(serving))
         else:
             conds.append(

@@ -455,9 +455,15 @@ class EntryDialog(FitsScreen, QDialog):
         paths, _ = ask_open_file_names(
             self, "选择照片或扫描件", "", "图片和文档 (*.jpg *.jpeg *.png *.pdf);;所有文件 (*)"
         )
+        self._add_attachments([Path(p) for p in paths])
+        if paths:
+            self._changed()  # the draft keeps which files were chosen
+
+    def _add_attachments(self, paths: list[Path]) -> None:
         for p in paths:
-            self._attachment_paths.append(Path(p))
-            self.attachment_list.addItem(Path(p).name)
+            if p not in self._attachment_paths:
+                self._attachment_paths.append(p)
+                self.attachment_list.addItem(p.name)
 
     # -- values ----------------------------------------------------------------------------------------
     def value(self) -> entries.EntryInput:
@@ -544,6 +550,7 @@ class EntryDialog(FitsScreen, QDialog):
             # it, and is kept beside it under a key of its own (offered the next time, when it is the newer)
             self.draft_key = side_key(self._base_key)
         entry = drafts.entry_to_draft(self.value())
+        entry["attachments"] = [str(p) for p in self._attachment_paths]  # (the files stay where they are)
 
         def save() -> None:
             with self.ctx.work() as w:
@@ -563,6 +570,11 @@ class EntryDialog(FitsScreen, QDialog):
     def restore_draft(self) -> None:
         if self._draft is not None:
             self.set_value(drafts.draft_to_entry(self._draft.data))
+            kept = self._draft.data.get("attachments")
+            if isinstance(kept, list):  # a draft file is read as hostile: texts naming files still there
+                self._add_attachments(
+                    [Path(p) for p in kept[:50] if isinstance(p, str) and Path(p).is_file()]
+                )
             if (
                 self.draft_key != self._draft.key
             ):  # what was typed meanwhile is replaced, on screen and on disk
