@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import ADMIN
 from tests.sync_support import add_household
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,3 +74,25 @@ def test_clerk_enrolls_imports_writes_receipts_and_revokes_from_the_command_line
     r = run("bundle", "import", "--data-dir", town, newer, "--json")
     assert r.returncode == 1
     assert json.loads(r.stdout)["bundles"][0]["reason"].startswith("已吊销")
+
+
+def test_a_path_that_is_not_there_is_said_as_such(town_ws, tmp_path):
+    town_ws.close()
+    env_run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "bundle",
+            "import",
+            "--data-dir",
+            str(town_ws.root),
+            str(tmp_path / "E盘"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MINQING_USER": ADMIN[0], "MINQING_PASSWORD": ADMIN[1]},
+    )
+    assert env_run.returncode == 1 and "找不到" in env_run.stderr and "U 盘插好" in env_run.stderr
+    assert "文件不完整" not in env_run.stderr + env_run.stdout

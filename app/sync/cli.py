@@ -250,6 +250,9 @@ def _signature_text(ins: Inspection) -> str:
 def _cmd_bundle_import(args: argparse.Namespace) -> int:
     from app.sync.importer import import_bundles
 
+    gone = [p for p in args.paths if not Path(p).exists()]
+    if gone:  # a path typed wrong, or a stick not in: not “an incomplete bundle”
+        raise UserError(f"找不到 {'、'.join(gone[:3])}：请检查路径，或把 U 盘插好后再试；什么也没有导入")
     report = _with_ws(
         args,
         lambda ws: import_bundles(
