@@ -59,6 +59,7 @@ from ui.diary.entry_form import EntryDialog
 from ui.diary.models import DiaryListModel, LedgerModel
 from ui.file_dialogs import ask_save_file_name
 from ui.tasks import run_in_background
+from ui.widgets.confirm import confirmed_removal
 from ui.widgets.flow import FlowLayout
 from ui.widgets.village_filter import VillageFilter, compact
 
@@ -430,21 +431,18 @@ class DiaryTab(QWidget):
         if self.ctx.is_town or e is None:
             return False
         who = entries.households_met(e) or e.kind_label
-        answer = QMessageBox.question(
+
+        def remove() -> None:
+            with self.ctx.work() as w:
+                entries.delete_entry(w, e.id)
+
+        if not confirmed_removal(
             self,
             "删除民情日记",
             f"删除 {e.occurred_at:%Y-%m-%d %H:%M} {who} 这篇民情日记（连同它记下的待办诉求）吗？"
             "删除后不能恢复，下次上报时乡镇那边也会删除。",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return False
-        try:
-            with self.ctx.work() as w:
-                entries.delete_entry(w, e.id)
-        except UserError as exc:
-            QMessageBox.warning(self, "不能删除", exc.message)
+            remove,
+        ):
             return False
         self.ctx.data_changed.emit("diary")
         self.reload()

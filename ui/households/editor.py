@@ -40,6 +40,7 @@ from app.households import tags as tag_svc
 
 from ui.app import at_font_size
 from ui.dates import pydate, qdate
+from ui.widgets.confirm import confirmed_removal
 from ui.widgets.fit import FitsScreen, FittingScroll
 from ui.widgets.form_draft import FormDraft, KeptPart
 from ui.widgets.inline_error import ERROR_STYLE, error_label, show_error
@@ -726,21 +727,19 @@ class HouseholdDialog(FitsScreen, QDialog):
                 "或标记迁出、已故，再删除这一户",
             )
             return False
-        answer = QMessageBox.question(
+        household_id = self.household_id
+
+        def remove() -> None:
+            with self.ctx.work() as w:
+                roster.delete_household(w, household_id)
+
+        if not confirmed_removal(
             self,
             "删除这一户",
             f"删除 {view.group_name} {view.head_name or '（无户主）'} 户吗？它已没有在册的人；"
             "删除后不再出现在户籍名册和联系卡里，下次上报时乡镇那边也会删除。",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return False
-        try:
-            with self.ctx.work() as w:
-                roster.delete_household(w, self.household_id)
-        except UserError as exc:
-            QMessageBox.warning(self, "不能删除", exc.message)
+            remove,
+        ):
             return False
         if self.draft is not None:
             self.draft.saved()
