@@ -161,7 +161,7 @@ def test_cli_stats_refuses_a_bad_date_as_wrong_usage(known_set, capsys):
 
     with pytest.raises(SystemExit) as exit_:
         main(["cases", "stats", "--data-dir", str(known_set.root), "--from", "2026-13-01"])
-    assert exit_.value.code == 2 and "格式不对" in capsys.readouterr().err
+    assert exit_.value.code == 2 and "日期“2026-13-01”不存在，请检查月份和日子" in capsys.readouterr().err
     assert (
         main(
             [

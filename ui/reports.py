@@ -183,6 +183,7 @@ class ReportsPage(QWidget):
             w.setCalendarPopup(True)
         self.refresh_button = QPushButton("重新统计 (F5)", self)
         self.period_label = QLabel(self)
+        self.period_label.setWordWrap(True)  # (on a narrow screen at 特大 it takes two lines, not cut)
         top = QHBoxLayout()
         lbl = QLabel("统计期间(&P)", self)
         lbl.setBuddy(self.period_kind)
