@@ -99,6 +99,15 @@ def ensure_demo_station(data_dir: Path) -> Workspace:
     return ws
 
 
+def _has_households(ws: Workspace) -> bool:
+    from sqlalchemy import select
+
+    from db.models import Household
+
+    with ws.session() as s:
+        return s.scalars(select(Household.id).limit(1)).first() is not None
+
+
 def is_demo_workspace(ws: Workspace) -> bool:
     """True for a workspace made by :func:`ensure_demo_station` (the sign-in box offers the demo account)."""
     with ws.session() as s:
@@ -176,6 +185,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     timings: dict[str, float] = {}
     ws = ensure_demo_station(resolve_data_dir(args.data_dir))
     try:
+        if steps is None and _has_households(ws):  # (run again, its records would collide with its own)
+            raise UserError(
+                f"{ws.root} 里已经生成过演示数据：要重新生成，请换一个空目录（或先删掉这个目录）；"
+                "只补做某一步请用 --steps"
+            )
         made = run(ws, households=args.households, seed=args.seed, steps=steps, timings=timings)
     finally:
         # No day's backup of data just generated (a copy of the whole database: 9 s at 100 000

@@ -100,3 +100,12 @@ def test_demo_can_give_every_signature_a_file_of_its_own(village_ws):
                 kind + body
             )
             pos += 12 + length
+
+
+def test_the_whole_demo_run_again_on_its_workspace_is_refused_in_chinese(tmp_path, capsys):
+    """Run again, its records collided with its own: an English IntegrityError, rows and IDs on stderr."""
+    args = ["demo", "--data-dir", str(tmp_path / "d"), "--households", "5", "--steps", "households"]
+    assert main(args) == 0
+    assert main(args[:-2]) == 1
+    err = capsys.readouterr().err
+    assert "已经生成过演示数据" in err and "Traceback" not in err and "--steps" in err
