@@ -90,7 +90,7 @@ def save_form_draft(
         "form": form,
         "key": key,
         "user_id": user_id(work),
-        "saved_at": (now or dt.datetime.now()).isoformat(timespec="seconds"),
+        "saved_at": (now or dt.datetime.now()).isoformat(timespec="microseconds"),
         "data": values,
     }
     return write_draft(work, target, payload)
@@ -122,7 +122,7 @@ def load_form_draft(work: Work, form: str, key: str) -> Draft | None:
             )
         except (KeyError, TypeError, ValueError):
             continue
-    return max(found, key=lambda d: d.saved_at, default=None)
+    return max(found, key=lambda d: (d.saved_at, d.key), default=None)  # (a side key sorts after its own)
 
 
 def discard_form_draft(work: Work, form: str, key: str) -> None:

@@ -27,7 +27,7 @@ def save_draft(work: Work, key: str, data: dict[str, Any], *, now: dt.datetime |
     payload = {
         "key": key,
         "user_id": user_id(work),
-        "saved_at": (now or dt.datetime.now()).isoformat(timespec="seconds"),
+        "saved_at": (now or dt.datetime.now()).isoformat(timespec="microseconds"),
         "data": data,
     }
     return write_draft(work, target, payload)
@@ -45,7 +45,7 @@ def list_drafts(work: Work) -> list[Draft]:
             )
         except (ValueError, KeyError, TypeError):
             continue
-    return sorted(out, key=lambda d: d.saved_at, reverse=True)
+    return sorted(out, key=lambda d: (d.saved_at, d.key), reverse=True)  # (a side key sorts after its own)
 
 
 def load_draft(work: Work, key: str) -> Draft | None:
