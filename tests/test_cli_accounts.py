@@ -104,17 +104,7 @@ def test_commands_that_show_no_resident_do_not_ask(village_ws, tmp_path):
 def test_a_password_typed_as_the_variables_name_is_not_kept_in_the_log(village_ws):
     """``--password-env Typo-Secret-Pw-77``: the refusal does not repeat the name, which went to the log."""
     village_ws.close()
-    env = {k: v for k, v in os.environ.items() if k not in ("MINQING_USER", "MINQING_PASSWORD")}
-    r = subprocess.run(
-        [sys.executable, "-m", "app", "stats", "--data-dir", str(village_ws.root), "--user", "admin"]
-        + ["--password-env", "Typo-Secret-Pw-77"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+    r = _cli("stats", "--data-dir", village_ws.root, "--user", "admin", "--password-env", "Typo-Secret-Pw-77")
     assert r.returncode == 1 and "不是密码本身" in r.stderr
     kept = "".join(p.read_text(encoding="utf-8") for p in village_ws.logs_dir.glob("*.log"))
     assert "Typo-Secret-Pw-77" not in kept + r.stderr

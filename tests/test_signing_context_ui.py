@@ -61,9 +61,8 @@ def _type_entry(qtbot, dlg) -> None:
     dlg.demand_rows[0].content.insert("希望办理慢性病门诊卡")
 
 
-def test_saving_an_entry_with_a_household_offers_signing_with_the_text_in_large_type(
-    qtbot, ctx, tmp_path, monkeypatch, opened
-):
+def _typed_entry(qtbot, ctx) -> EntryDialog:
+    """The entry form, shown, with a visit to 钟伟堃 typed in."""
     add_household(ctx.workspace, "钟伟堃", group="三组")
     dlg = EntryDialog(ctx, now=NOW)
     qtbot.addWidget(dlg)
@@ -71,6 +70,13 @@ def test_saving_an_entry_with_a_household_offers_signing_with_the_text_in_large_
         dlg.show()
         dlg.activateWindow()
     _type_entry(qtbot, dlg)
+    return dlg
+
+
+def test_saving_an_entry_with_a_household_offers_signing_with_the_text_in_large_type(
+    qtbot, ctx, tmp_path, monkeypatch, opened
+):
+    dlg = _typed_entry(qtbot, ctx)
     with qtbot.waitSignal(dlg.saved, timeout=3000):
         qtbot.keyClick(dlg, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     signing = dlg.signing
@@ -278,13 +284,7 @@ def test_print_menu_one_card_per_a4_page_and_households_without_a_contact_cadre_
 
 def test_a_phone_call_is_saved_without_asking_for_a_signature_on_the_screen(qtbot, ctx):
     """The resident on the telephone is not at the laptop to sign: nothing to ask at once."""
-    add_household(ctx.workspace, "钟伟堃", group="三组")
-    dlg = EntryDialog(ctx, now=NOW)
-    qtbot.addWidget(dlg)
-    with qtbot.waitActive(dlg):
-        dlg.show()
-        dlg.activateWindow()
-    _type_entry(qtbot, dlg)
+    dlg = _typed_entry(qtbot, ctx)
     dlg.kind.setCurrentText("电话联系")
     with qtbot.waitSignal(dlg.saved, timeout=3000):
         qtbot.keyClick(dlg, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
