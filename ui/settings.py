@@ -462,8 +462,7 @@ class SettingsPage(QWidget):
         self.backup_box: BackupBox | None = BackupBox(ctx) if can_change else None
         if self.backup_box is not None:
             layout.addWidget(self.backup_box)
-        if self.user_admin is None:
-            layout.addStretch()
+        layout.addStretch()  # (the account list, when shown, takes the spare height: its stretch is 1)
         self._layout = layout
         ctx.user_changed.connect(self._apply_permissions)
         self.refresh()
