@@ -5,16 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db import run_marks
 from db.base import utcnow
-from db.keyslots import KeySlots, Slot
+from db.keyslots import KeySlots, Slot, SlotsBusy
 from db.models import AuditLog, User
 
 from app import audit
@@ -433,20 +431,13 @@ def find_user(work: Work, user_id: str) -> User | None:
 
 
 # -- the workspace key, wrapped for each account (docs/security.md) -------------------------------------
-SLOTS_LOCK = "slots.lock"  # keys/: held while the key's slots are read, changed and written
-
-
 def _update_slots(work: Work, change: Callable[[KeySlots, bytes], object]) -> None:
     if work.key is None:  # a plain database (the bench's yardstick): no slots
         return
-    # read, changed and written whole: two programs changing two passwords at once each kept the file as
-    # they had read it, and one account was left with no slot its password opens
-    with run_marks.held(Path(work.paths.keys) / SLOTS_LOCK) as got:
-        if not got:
-            raise UserError("另一个民情簿正在修改账号的密码，请稍等几秒再试")
-        slots = KeySlots.load(work.paths.keys) or KeySlots.new()
-        change(slots, work.key)
-        slots.save(work.paths.keys)
+    try:
+        KeySlots.change(work.paths.keys, work.key, change)
+    except SlotsBusy as exc:
+        raise UserError(str(exc)) from None
 
 
 def remember_sign_in_names(work: Work) -> None:

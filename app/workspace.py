@@ -53,7 +53,7 @@ HELD_AUDIT_COLUMNS = frozenset(
 )
 PUBLIC_STATION = "station.json"  # keys/: what the sign-in box and the card export show while locked
 SIGNIN_GUARD = "signin.json"  # keys/: failed unlocks per account, and their audit lines to come
-SIGNIN_LOCK = "signin.lock"  # held while a try is read, checked and counted (Workspace._one_try_at_a_time)
+SIGNIN_LOCK = "signin.lock"  # held while a try is read, checked and counted (shared_tries)
 # Failed sign-ins: after this many in a row for one account, one try every LOCK_SECONDS (the unlock
 # here, and app.accounts.authenticate once the database is open).
 FREE_TRIES = 5
@@ -325,8 +325,8 @@ class Workspace:
         username = username.strip()
         known = slots.account_slot(username) is not None
         who = username if known else "?"  # text typed for an unknown account may be a password
-        with self._one_try_at_a_time():  # read, tried and counted whole: tries run side by side count each
-            guard = _SigninGuard(self.keys_dir / SIGNIN_GUARD)
+        with shared_tries(self.keys_dir) as shared:  # read, tried and counted whole, one run at a time
+            guard = shared or _SigninGuard(self.keys_dir / SIGNIN_GUARD)
             guard.check(who, now)
             opened = slots.open_account(username, password)
             if opened is None:
@@ -344,23 +344,6 @@ class Workspace:
             raise UserError(f"工作目录 {self.root} 里没有密钥文件，无法用密码打开备份")
         return self._open_slot(slots, slots.login_name(username), password, None)[0]
 
-    @contextlib.contextmanager
-    def _one_try_at_a_time(self) -> Iterator[None]:
-        """One password or recovery-code try at a time across every run of the program on this workspace
-        (a file lock beside the counts): ten tries started together were all checked and two counted."""
-        try:
-            holding = run_marks.held(self.keys_dir / SIGNIN_LOCK)
-            got = holding.__enter__()
-        except OSError:  # a workspace on a read-only medium: no lock file can be made, nor counts written
-            yield
-            return
-        try:
-            if not got:
-                raise UserError("另一个民情簿正在核对密码，请稍等几秒再试")
-            yield
-        finally:
-            holding.__exit__(None, None, None)
-
     def take_password_proof(self) -> str | None:
         """The account whose password has just unwrapped the key (:meth:`unlock`), once: the sign-in
         that follows need not check the same password against the account's hash a second time
@@ -374,8 +357,8 @@ class Workspace:
         allows an administrator's password to be reset without another administrator."""
         slots = self.key_slots()
         assert slots is not None, "a locked workspace has its key slots"
-        with self._one_try_at_a_time():
-            guard = _SigninGuard(self.keys_dir / SIGNIN_GUARD)
+        with shared_tries(self.keys_dir) as shared:
+            guard = shared or _SigninGuard(self.keys_dir / SIGNIN_GUARD)
             guard.check("#recovery", None)
             key = slots.open_recovery(code)
             if key is None:
@@ -417,12 +400,10 @@ class Workspace:
         """Change the key slots with the open workspace's key, and write them."""
         if self.key is None:
             return
-        with run_marks.held(self.keys_dir / "slots.lock") as got:  # (as app.accounts._update_slots)
-            if not got:
-                raise UserError("另一个民情簿正在修改账号的密码，请稍等几秒再试")
-            slots = self.key_slots() or KeySlots.new()
-            change(slots, self.key)
-            slots.save(self.keys_dir)
+        try:
+            KeySlots.change(self.keys_dir, self.key, change)
+        except keyslots.SlotsBusy as exc:
+            raise UserError(str(exc)) from None
 
     # -- encryption of a workspace from before it ----------------------------------------------
     def _encrypt(self) -> bytes:
@@ -1039,22 +1020,15 @@ def database_layer() -> None:
 
 @contextlib.contextmanager
 def shared_tries(keys_dir: Path) -> Iterator[_SigninGuard | None]:
-    """The counts of wrong tries that every run on the workspace keeps (``keys/signin.json``), held for
-    one try (:meth:`Workspace._one_try_at_a_time`): a try at the open window's lock screen is counted
-    with those of the commands and the sign-in box, so that none of them starts a count of its own.
-    None on a read-only medium (nothing can be counted there)."""
-    try:
-        holding = run_marks.held(Path(keys_dir) / SIGNIN_LOCK)
-        got = holding.__enter__()
-    except OSError:
-        yield None
-        return
-    try:
-        if not got:
+    """The counts of wrong tries that every run on the workspace keeps (``keys/signin.json``), read and
+    held for one try of a password or the recovery code under a lock beside them: tries started
+    together are counted one by one (ten were all checked and two counted), and a try at the open
+    window's lock screen is counted with those of the commands and the sign-in box. None on a
+    read-only medium (no lock there, nor counts to write)."""
+    with run_marks.held(Path(keys_dir) / SIGNIN_LOCK) as got:
+        if got is False:
             raise UserError("另一个民情簿正在核对密码，请稍等几秒再试")
-        yield _SigninGuard(Path(keys_dir) / SIGNIN_GUARD)
-    finally:
-        holding.__exit__(None, None, None)
+        yield None if got is None else _SigninGuard(Path(keys_dir) / SIGNIN_GUARD)
 
 
 class _SigninGuard:

@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ import argon2.low_level as argon2
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from db import run_marks
 from db.files import private_dir, private_file
 
 log = logging.getLogger("minqing.keys")
@@ -56,6 +58,10 @@ RECOVERY_LENGTH = 20
 
 class KeySlotsDamaged(Exception):
     """The key-slot file is unreadable or malformed (the message is Chinese)."""
+
+
+class SlotsBusy(Exception):
+    """Another program is changing the slots and did not finish in time (the message is Chinese)."""
 
 
 @dataclass
@@ -231,6 +237,19 @@ class KeySlots:
             except (KeySlotsDamaged, OSError) as exc:  # the live slots are written: said, not raised
                 log.warning("备份旁的密钥文件 %s 没能更新：%s", beside.name, exc)
 
+    @classmethod
+    def change(cls, keys_dir: Path, key: bytes, edit: Callable[[KeySlots, bytes], object]) -> None:
+        """Read the slots of ``keys_dir`` (new ones if there are none), ``edit`` them with the workspace
+        ``key`` and write them, one program at a time (``keys/slots.lock``): two programs changing two
+        passwords at once each kept the file as it had read it, and one account was left with no slot
+        its new password opens."""
+        with run_marks.held(Path(keys_dir) / SLOTS_LOCK) as got:
+            if got is False:
+                raise SlotsBusy("另一个民情簿正在修改账号的密码，请稍等几秒再试")
+            slots = cls.load(keys_dir) or cls.new()
+            edit(slots, key)
+            slots.save(keys_dir)
+
     # -- slots ---------------------------------------------------------------------------------------
     def _aad(self, slot: Slot) -> bytes:
         return f"minqing/{self.workspace}/{slot.kind}/{slot.user_id}".encode()
@@ -385,6 +404,7 @@ def normalize_recovery_code(text: str) -> str | None:
 
 
 BACKUPS_DIR = "backups"  # beside keys/ in a workspace (app.workspace)
+SLOTS_LOCK = "slots.lock"  # keys/: held while the slots are read, changed and written (KeySlots.change)
 
 
 def write_atomically(path: Path, data: bytes) -> Path:

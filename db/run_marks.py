@@ -68,11 +68,16 @@ def _unlock(fd: int) -> None:
 
 
 @contextlib.contextmanager
-def held(path: Path, *, wait_seconds: float = 30.0) -> Iterator[bool]:
+def held(path: Path, *, wait_seconds: float = 30.0) -> Iterator[bool | None]:
     """Hold an exclusive lock on ``path`` (made if missing, owner-only) while the block runs, waiting up
     to ``wait_seconds`` for another run that holds it; yields False when it was not got in time (the
-    block then decides what to say)."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), PRIVATE_FILE)
+    block then decides what to say), None when no lock file can be made there (a read-only medium,
+    where nothing the lock would guard can be written either)."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), PRIVATE_FILE)
+    except OSError:
+        yield None
+        return
     try:
         deadline = time.monotonic() + wait_seconds
         got = _lock(fd)
