@@ -122,10 +122,14 @@ def restore(root: Path | str, backup_file: Path | str, key: bytes, *, by: str | 
     kept = backups.restore(
         current, Path(backup_file), root / "backups", key, slots_file=root / "keys" / "database.keys"
     )
-    _slots_follow_accounts(root, key, incoming.station_code)
     conn = cipher.connect(root / DB_NAME, key)
     try:  # in the restored database's log (the one replaced keeps its own, in the backup kept of it)
         with conn:
+            restored_accounts = conn.execute(
+                "SELECT id, username, display_name, password_hash FROM user "
+                "WHERE village_code = ? AND active AND deleted_at IS NULL",
+                (incoming.station_code,),
+            ).fetchall()
             conn.execute(
                 "INSERT INTO audit_log (at, user_id, username, action, detail) VALUES (?, NULL, ?, 'restore', ?)",
                 (
@@ -136,6 +140,8 @@ def restore(root: Path | str, backup_file: Path | str, key: bytes, *, by: str | 
             )
     finally:
         conn.close()
+    if KeySlots.load(root / "keys") is not None and incoming.station_code is not None:
+        KeySlots.change(root / "keys", key, lambda slots, k: _follow_accounts(slots, k, restored_accounts))
     return kept
 
 
@@ -144,25 +150,13 @@ RESTORED_PASSWORDS = (
 )
 
 
-def _slots_follow_accounts(root: Path, key: bytes, station_code: str | None) -> None:
-    """The key's slots made to follow the restored accounts: each active one opens the database with the
+def _follow_accounts(slots: KeySlots, key: bytes, accounts: list[tuple[str, str, str, str | None]]) -> None:
+    """The key's slots made to follow the restored (active) ``accounts``: each opens the database with the
     password it had at the backup (its slot made from the restored hash, as at the conversion to
     encryption), and an account the backup does not hold, or holds stopped, opens nothing. Without it
     an account made after the backup kept opening the database and one stopped since could not sign in
     although the restored list shows it active (docs/security.md)."""
-    slots = KeySlots.load(root / "keys")
-    if slots is None or station_code is None:
-        return
-    conn = cipher.connect(root / DB_NAME, key)
-    try:
-        rows = conn.execute(
-            "SELECT id, username, display_name, password_hash FROM user "
-            "WHERE village_code = ? AND active AND deleted_at IS NULL",
-            (station_code,),
-        ).fetchall()
-    finally:
-        conn.close()
-    restored = {user_id: (username, name, hashed) for user_id, username, name, hashed in rows}
+    restored = {user_id: (username, name, hashed) for user_id, username, name, hashed in accounts}
     for slot in list(slots.slots):
         if slot.kind == "account" and slot.user_id not in restored:
             slots.remove_account(slot.user_id or "")
@@ -170,7 +164,6 @@ def _slots_follow_accounts(root: Path, key: bytes, station_code: str | None) -> 
         if hashed:
             slots.set_account_from_hash(key, user_id, username, hashed)
     slots.names = {user_id: name for user_id, (_u, name, _h) in restored.items() if name}
-    slots.save(root / "keys")
 
 
 def salvage_to(root: Path | str, out: Path | str, key: bytes) -> tuple[backups.SalvageReport, int]:
