@@ -244,7 +244,8 @@ def save_entry(
     _save_participants(session, entry, data.participants)
     _save_demands(session, entry, data, actor)
     session.flush()
-    _reopen_must_visits(session, entry)
+    if entry_id is not None:  # (an edit may no longer close what it closed; a new entry closed nothing)
+        _reopen_must_visits(session, entry)
     if entry.kind == HOME_VISIT:
         _close_must_visits(session, entry)
     audit.record(

@@ -80,6 +80,14 @@ _RELATION_VALUES = frozenset(RELATIONS)
 # how rosters of other programs and the 户口簿 write the head's own row: read as 户主 (without it every
 # such household had “no 户主 row”)
 _HEAD_WORDS = {"本人": HEAD, "户主本人": HEAD, "户主(本人)": HEAD, "户主（本人）": HEAD}
+
+
+def _relation_of(text: str) -> str:
+    """A 与户主关系 as written (spaces typed to align it dropped; 本人 is the head)."""
+    said = text.replace(" ", "")
+    return _HEAD_WORDS.get(said, said)
+
+
 _RELATIONS_TEXT = "、".join(RELATIONS)
 
 # What to do with a household one of whose rows is bad (有错的户): leave the whole household out
@@ -295,7 +303,7 @@ def _parse_row(r: RosterRow, ctx: _Context) -> None:
     # would make the village's own exported roster fail to import again.
     relation = f.get("relation")
     if relation:
-        f["relation"] = relation = _HEAD_WORDS.get(relation.replace(" ", ""), relation.replace(" ", ""))
+        f["relation"] = relation = _relation_of(relation)
         if relation not in _RELATION_VALUES:
             _problem(
                 r,
@@ -812,8 +820,7 @@ def plan_import(
         # Duplicates are judged on the mapped columns: a copied row usually has its own 序号.
         signature = columns.signatures[offset]
         if by_head and relation_at is not None and relation_at < len(values):
-            said = cell_text(values[relation_at]).replace(" ", "")
-            if _HEAD_WORDS.get(said, said) == HEAD:
+            if _relation_of(cell_text(values[relation_at])) == HEAD:
                 head_above = offset
             else:
                 signature = (*signature, head_above)
